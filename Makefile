@@ -1,0 +1,107 @@
+# exec-rt top-level build.
+#   make            kernel.elf + exec-rt.iso
+#   make run        boot the ISO under UEFI, serial console here (GUI=1: window)
+#   make check      host tests + kernel suite (PVH) + ISO boot smoke tests
+#   make gdb        QEMU paused with a gdbstub, gdb attached with symbols
+#   make CC=clang   build the kernel with clang instead of gcc
+# Everything lands in build/ (O=dir to change it).
+
+O       ?= build
+CC      ?= gcc
+HOSTCC  ?= cc
+PYTHON  ?= python3
+ARCH    := x86_64
+ARCHDIR := kernel/arch/$(ARCH)
+
+# `make` with no CC on the command line gets cc from make's defaults.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+ifneq ($(findstring clang,$(CC)),)
+KTARGET := --target=x86_64-unknown-none-elf
+LD      := ld.lld
+else
+KTARGET :=
+LD      := ld
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-unused-parameter -Wvla
+KINC := -Ikernel/include -I$(ARCHDIR)/include -Iinclude
+KCFLAGS := $(KTARGET) -std=gnu17 -O2 -g -ffreestanding -fno-builtin -nostdlib \
+        -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+        -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
+        -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
+        -fno-asynchronous-unwind-tables -MMD -MP $(WARN) $(KINC)
+KASFLAGS := $(KTARGET) -g -D__ASSEMBLY__ -MMD -MP $(KINC)
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-dynamic-linker \
+        -T $(ARCHDIR)/kernel.ld
+
+# Portable kernel code: everything under kernel/ but the arch tree.
+KSRC_PORT := $(shell find kernel -name '*.c' -not -path 'kernel/arch/*' | sort)
+KSRC_ARCH := $(shell find $(ARCHDIR) \( -name '*.c' -o -name '*.S' \) | sort)
+KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_ARCH))
+
+# Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
+# Left out: code that only makes sense inside the kernel, and the string
+# functions (they would shadow the host libc's).
+HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c)
+HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(sort $(wildcard tests/host/*.c))
+HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
+        -Ikernel/include -Iinclude -Itests/host -MMD -MP
+HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
+
+KERNEL := $(O)/kernel.elf
+ISO    := $(O)/exec-rt.iso
+
+.PHONY: all kernel iso run check test-host test-kernel gdb clean setup format
+all: kernel iso
+
+setup:
+	@tools/setup.sh
+
+kernel: $(KERNEL)
+
+# Two-pass link: the first image gives the addresses, the symbol table made
+# from it is linked last (after everything else), so no address moves.
+$(O)/kernel.pass1.elf: $(KOBJS) $(O)/ksyms-empty.o $(ARCHDIR)/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms-empty.o
+$(O)/ksyms.S: $(O)/kernel.pass1.elf tools/gen-ksyms.py
+	nm -n --defined-only $< | $(PYTHON) tools/gen-ksyms.py > $@
+$(O)/ksyms-empty.S: tools/gen-ksyms.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/gen-ksyms.py --empty < /dev/null > $@
+$(O)/ksyms.o $(O)/ksyms-empty.o: $(O)/%.o: $(O)/%.S
+	$(CC) $(KASFLAGS) -c $< -o $@
+$(KERNEL): $(O)/kernel.pass1.elf $(O)/ksyms.o
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms.o
+	@tools/check-ksyms.sh $(O)/kernel.pass1.elf $@
+
+$(O)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(O)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(O)/host/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -c $< -o $@
+$(O)/host/unit-tests: $(HOBJS)
+	$(HOSTCC) -fsanitize=address,undefined -o $@ $^
+
+test-host: $(O)/host/unit-tests
+	$(O)/host/unit-tests
+
+include mk/iso.mk
+include mk/qemu.mk
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(O)
+
+-include $(KOBJS:.o=.d) $(HOBJS:.o=.d)

@@ -1,0 +1,68 @@
+/* ACPI table discovery: RSDP -> XSDT/RSDT -> MADT, HPET. Every table's
+ * checksum is verified; a bad table is reported and not used. The parser is
+ * portable and reads tables through phys_to_virt(). */
+#pragma once
+#include <kern/types.h>
+
+#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_OVERRIDES 24
+
+struct acpi_cpu {
+	uint32_t apic_id;
+	uint32_t acpi_uid;
+	bool enabled;     /* usable now */
+	bool online_capable;
+};
+
+struct acpi_ioapic {
+	uint32_t id;
+	phys_addr_t addr;
+	uint32_t gsi_base;
+};
+
+/* MADT Interrupt Source Override: ISA IRQ `source` is GSI `gsi`. */
+#define ACPI_POL_MASK     0x3
+#define ACPI_POL_DEFAULT  0x0
+#define ACPI_POL_HIGH     0x1
+#define ACPI_POL_LOW      0x3
+#define ACPI_TRIG_MASK    0xc
+#define ACPI_TRIG_DEFAULT 0x0
+#define ACPI_TRIG_EDGE    0x4
+#define ACPI_TRIG_LEVEL   0xc
+
+struct acpi_override {
+	uint8_t bus, source;
+	uint32_t gsi;
+	uint16_t flags; /* ACPI_POL_* | ACPI_TRIG_* */
+};
+
+struct acpi_info {
+	bool valid;            /* RSDP and root table checksums good */
+	uint8_t revision;      /* RSDP revision (0: RSDT only) */
+	char oem_id[7];
+	bool has_madt;
+	phys_addr_t lapic_addr;
+	bool pcat_compat;      /* legacy 8259 PICs present (must be masked) */
+	struct acpi_cpu cpus[ACPI_MAX_CPUS];
+	size_t ncpus;
+	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+	size_t nioapics;
+	struct acpi_override overrides[ACPI_MAX_OVERRIDES];
+	size_t noverrides;
+	bool has_hpet;
+	phys_addr_t hpet_addr;
+	uint32_t bad_tables;   /* tables rejected (checksum or length) */
+};
+
+/* Parses everything reachable from the RSDP at rsdp_pa (0: search the BIOS
+ * areas). Returns 0, or a negative error if no trustworthy root exists. */
+int acpi_init(phys_addr_t rsdp_pa, struct acpi_info *out);
+/* Looks up a table by signature in the (validated) root table; returns its
+ * physical address or 0. Checksum-verified. */
+phys_addr_t acpi_find_table(const char sig[4]);
+/* ISA IRQ -> GSI and flags, honouring overrides (identity otherwise). */
+uint32_t acpi_isa_to_gsi(const struct acpi_info *ai, uint8_t isa_irq,
+			 uint16_t *flags);
+
+extern struct acpi_info acpi;

@@ -1,0 +1,54 @@
+/* Host stand-ins for the arch hooks of kern/arch.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#include <kern/arch.h>
+#include <kern/mm.h>
+
+uintptr_t physmap_offset;
+
+static char *cap_buf;
+static size_t cap_len, *cap_used;
+
+void harness_capture_console(char *buf, size_t len, size_t *used)
+{
+	cap_buf = buf;
+	cap_len = len;
+	cap_used = used;
+	if (used)
+		*used = 0;
+}
+
+unsigned long arch_irq_save(void) { return 0; }
+void arch_irq_restore(unsigned long flags) { (void)flags; }
+void arch_cpu_relax(void) {}
+unsigned arch_cpu_id(void) { return 0; }
+
+uint64_t host_fake_ns = (uint64_t)-1; /* tests may pin the clock */
+uint64_t arch_clock_ns(void)
+{
+	if (host_fake_ns != (uint64_t)-1)
+		return host_fake_ns;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void arch_console_write(const char *s, size_t n)
+{
+	if (cap_buf) {
+		size_t room = cap_len - *cap_used;
+		size_t k = n < room ? n : room;
+		memcpy(cap_buf + *cap_used, s, k);
+		*cap_used += k;
+		return;
+	}
+	fwrite(s, 1, n, stdout);
+}
+
+void arch_halt(void) { abort(); }
+void arch_exit(bool ok) { exit(ok ? 0 : 1); }
+void arch_dump_stack(void) {}
