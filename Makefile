@@ -7,6 +7,8 @@
 # Everything lands in build/ (O=dir to change it).
 
 O       ?= build
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 CC      ?= gcc
 HOSTCC  ?= cc
 PYTHON  ?= python3
@@ -24,6 +26,9 @@ LD      := ld.lld
 else
 KTARGET :=
 LD      := ld
+# The boot stub is one RWX segment on purpose (code + its page tables, used
+# only until arch_mm_init() drops the identity map).
+LDWARN  := --no-warn-rwx-segments
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -35,7 +40,7 @@ KCFLAGS := $(KTARGET) -std=gnu17 -O2 -g -ffreestanding -fno-builtin -nostdlib \
         -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
         -fno-asynchronous-unwind-tables -MMD -MP $(WARN) $(KINC)
 KASFLAGS := $(KTARGET) -g -D__ASSEMBLY__ -MMD -MP $(KINC)
-KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 --no-dynamic-linker \
+KLDFLAGS := $(LDWARN) -nostdlib -static -z max-page-size=0x1000 --no-dynamic-linker \
         -T $(ARCHDIR)/kernel.ld
 
 # Portable kernel code: everything under kernel/ but the arch tree.
@@ -67,30 +72,35 @@ kernel: $(KERNEL)
 # Two-pass link: the first image gives the addresses, the symbol table made
 # from it is linked last (after everything else), so no address moves.
 $(O)/kernel.pass1.elf: $(KOBJS) $(O)/ksyms-empty.o $(ARCHDIR)/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms-empty.o
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms-empty.o
 $(O)/ksyms.S: $(O)/kernel.pass1.elf tools/gen-ksyms.py
-	nm -n --defined-only $< | $(PYTHON) tools/gen-ksyms.py > $@
+	$(Q)nm -n --defined-only $< | $(PYTHON) tools/gen-ksyms.py > $@
 $(O)/ksyms-empty.S: tools/gen-ksyms.py
 	@mkdir -p $(dir $@)
-	$(PYTHON) tools/gen-ksyms.py --empty < /dev/null > $@
+	$(Q)$(PYTHON) tools/gen-ksyms.py --empty < /dev/null > $@
 $(O)/ksyms.o $(O)/ksyms-empty.o: $(O)/%.o: $(O)/%.S
-	$(CC) $(KASFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 $(KERNEL): $(O)/kernel.pass1.elf $(O)/ksyms.o
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms.o
 	@tools/check-ksyms.sh $(O)/kernel.pass1.elf $@
 
 $(O)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 $(O)/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 $(O)/host/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -c $< -o $@
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HCFLAGS) -c $< -o $@
 $(O)/host/unit-tests: $(HOBJS)
-	$(HOSTCC) -fsanitize=address,undefined -o $@ $^
+	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^
 
 test-host: $(O)/host/unit-tests
 	$(O)/host/unit-tests

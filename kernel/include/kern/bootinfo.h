@@ -42,6 +42,10 @@ struct boot_info {
 	struct boot_module mods[BOOT_MAX_MODULES];
 	size_t nmods;
 	phys_addr_t rsdp;                /* 0 when the loader gave none */
+	/* Multiboot2 passes a copy of the RSDP instead of its address; the
+	 * arch code points rsdp at this copy (inside the kernel image). */
+	uint8_t rsdp_copy[36];
+	uint32_t rsdp_copy_len;
 	bool has_fb;
 	struct boot_fb fb;
 	bool uefi;                       /* firmware was UEFI (EFI tags seen) */

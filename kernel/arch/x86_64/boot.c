@@ -1,0 +1,40 @@
+/* From boot.S to kmain(): console, per-CPU base, boot info. */
+#include <arch/cpu.h>
+#include <arch/layout.h>
+#include <arch/percpu.h>
+#include <arch/serial.h>
+#include <kern/bootinfo.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/mm.h>
+
+#define BOOT_PROTO_MB2 1
+#define BOOT_PROTO_PVH 2
+
+/* The boot page tables map physical 0-4 GiB here from the first instant. */
+uintptr_t physmap_offset = PHYSMAP_BASE;
+
+extern char __kernel_phys_start[], __kernel_phys_end[];
+void kmain(struct boot_info *bi);
+void arch_boot_main(uint32_t proto, uint32_t info_pa);
+
+void arch_boot_main(uint32_t proto, uint32_t info_pa)
+{
+	percpu_init(&cpus[0], 0, 0);
+	serial_init();
+	cpu_detect();
+
+	struct boot_info *bi = &boot_info;
+	const void *info = phys_to_virt(info_pa);
+	int err = proto == BOOT_PROTO_MB2 ? multiboot2_parse(bi, info)
+					  : pvh_parse(bi, info);
+	if (err)
+		panic("boot: cannot parse %s boot information",
+		      proto == BOOT_PROTO_MB2 ? "multiboot2" : "PVH");
+	bi->kernel_start = (phys_addr_t)(uintptr_t)__kernel_phys_start;
+	bi->kernel_end = (phys_addr_t)(uintptr_t)__kernel_phys_end;
+	if (!bi->rsdp && bi->rsdp_copy_len)
+		bi->rsdp = KERNEL_VA_TO_PA(bi->rsdp_copy);
+	bootinfo_finish(bi);
+	kmain(bi);
+}

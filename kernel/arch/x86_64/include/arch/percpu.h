@@ -1,0 +1,41 @@
+/* Per-CPU data, reached through the GS base: gs:0 holds a pointer to the
+ * CPU's own struct cpu. Nothing in the kernel keeps a global "current". */
+#pragma once
+#include <kern/types.h>
+
+#define MAX_CPUS 64
+
+struct trap_frame;
+
+struct cpu {
+	struct cpu *self; /* must stay first: this_cpu() reads gs:0 */
+	unsigned id;      /* dense index, 0 = boot CPU */
+	uint32_t apic_id;
+	bool online;
+	void *tss;        /* struct tss, owned by gdt.c */
+	uint64_t *gdt;
+	uintptr_t kstack_top;
+	/* Fault recovery for tests and user copies: when set and a fault
+	 * hits in kernel mode, the trap handler records it and resumes at
+	 * recover_rip with recover_rsp (see trap.c). */
+	uintptr_t recover_rip, recover_rsp;
+	uint64_t fault_vector, fault_error, fault_cr2, fault_rip;
+	/* Timer and clock state (time code). */
+	uint64_t lapic_ticks_per_ms;
+	uint64_t timer_deadline_ns;
+	void (*timer_fn)(void);
+	uint64_t timer_fires;
+	uint64_t irq_count;
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+void percpu_init(struct cpu *c, unsigned id, uint32_t apic_id);

@@ -1,0 +1,54 @@
+/* Portable kernel entry: the arch code calls kmain() once the console works
+ * and the boot information is gathered. */
+#include <kern/arch.h>
+#include <kern/bootinfo.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+
+void kmain(struct boot_info *bi);
+
+static const char *mem_type_name(uint32_t t)
+{
+	static const char *names[] = {"?", "usable", "reserved", "ACPI",
+				      "ACPI NVS", "bad"};
+	return t < ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+static void dump_boot_info(const struct boot_info *bi)
+{
+	pr_info("boot: %s%s, cmdline \"%s\"", bi->protocol,
+		bi->uefi ? " (UEFI)" : "", bi->cmdline);
+	uint64_t usable = 0;
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct mem_region *r = &bi->mem[i];
+		pr_debug("mem: %016llx-%016llx %s",
+			 (unsigned long long)r->base,
+			 (unsigned long long)(r->base + r->len - 1),
+			 mem_type_name(r->type));
+		if (r->type == MEM_USABLE)
+			usable += r->len;
+	}
+	pr_info("mem: %zu regions, %llu MiB usable", bi->nmem,
+		(unsigned long long)(usable >> 20));
+	for (size_t i = 0; i < bi->nmods; i++)
+		pr_info("module: %016llx +%llu \"%s\"",
+			(unsigned long long)bi->mods[i].base,
+			(unsigned long long)bi->mods[i].len, bi->mods[i].name);
+	if (bi->has_fb)
+		pr_info("fb: %ux%u %u bpp at %llx", bi->fb.width, bi->fb.height,
+			bi->fb.bpp, (unsigned long long)bi->fb.addr);
+	pr_info("acpi: rsdp at %llx", (unsigned long long)bi->rsdp);
+}
+
+void kmain(struct boot_info *bi)
+{
+	if (bootinfo_cmdline_has(bi, "debug"))
+		log_set_console_level(LOG_DEBUG);
+	pr_info("exec-rt kernel starting");
+	dump_boot_info(bi);
+
+	pr_info("exec-rt: boot complete");
+	if (bootinfo_cmdline_has(bi, "smoke"))
+		arch_exit(true);
+	arch_halt();
+}
