@@ -7,6 +7,7 @@
 #define ACPI_MAX_CPUS 64
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_OVERRIDES 24
+#define ACPI_MAX_NMIS 16
 
 struct acpi_cpu {
 	uint32_t apic_id;
@@ -37,6 +38,15 @@ struct acpi_override {
 	uint16_t flags; /* ACPI_POL_* | ACPI_TRIG_* */
 };
 
+/* MADT Local APIC NMI: LAPIC pin `lint` (0/1) of CPU `acpi_uid` is wired
+ * to NMI with polarity/trigger `flags`. */
+#define ACPI_NMI_ALL_CPUS 0xffffffffu
+struct acpi_lapic_nmi {
+	uint32_t acpi_uid; /* ACPI_NMI_ALL_CPUS: every processor */
+	uint16_t flags;    /* ACPI_POL_* | ACPI_TRIG_* */
+	uint8_t lint;
+};
+
 struct acpi_info {
 	bool valid;            /* RSDP and root table checksums good */
 	uint8_t revision;      /* RSDP revision (0: RSDT only) */
@@ -50,13 +60,24 @@ struct acpi_info {
 	size_t nioapics;
 	struct acpi_override overrides[ACPI_MAX_OVERRIDES];
 	size_t noverrides;
+	struct acpi_lapic_nmi nmis[ACPI_MAX_NMIS];
+	size_t nnmis;
 	bool has_hpet;
 	phys_addr_t hpet_addr;
+	uint16_t hpet_min_tick; /* min periodic tick, main counter units */
+	phys_addr_t root_addr;  /* XSDT or RSDT in use */
+	bool root_is_xsdt;
 	uint32_t bad_tables;   /* tables rejected (checksum or length) */
 };
 
+#define ACPI_ERR_NO_RSDP (-1) /* none found, or its checksum is bad */
+#define ACPI_ERR_NO_ROOT (-2) /* neither XSDT nor RSDT is valid */
+
 /* Parses everything reachable from the RSDP at rsdp_pa (0: search the BIOS
- * areas). Returns 0, or a negative error if no trustworthy root exists. */
+ * areas). Returns 0, or a negative error if no trustworthy root exists.
+ * Also copies the result to the global `acpi` (used by acpi_find_table).
+ * CPUs are kept even when neither enabled nor online-capable (check the
+ * flags before starting one). */
 int acpi_init(phys_addr_t rsdp_pa, struct acpi_info *out);
 /* Looks up a table by signature in the (validated) root table; returns its
  * physical address or 0. Checksum-verified. */
