@@ -52,3 +52,16 @@ void arch_console_write(const char *s, size_t n)
 void arch_halt(void) { abort(); }
 void arch_exit(bool ok) { exit(ok ? 0 : 1); }
 void arch_dump_stack(void) {}
+
+/* glibc 2.36 has no strlcpy; the kernel's own lives in kernel/lib/string.c,
+ * which is not linked into host tests (it would shadow libc's mem*). */
+size_t strlcpy(char *d, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+	if (n) {
+		size_t k = len < n - 1 ? len : n - 1;
+		memcpy(d, s, k);
+		d[k] = 0;
+	}
+	return len;
+}
