@@ -2,6 +2,7 @@
  * and the boot information is gathered. */
 #include <kern/arch.h>
 #include <kern/bootinfo.h>
+#include <kern/ktest.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 
@@ -46,6 +47,10 @@ void kmain(struct boot_info *bi)
 		log_set_console_level(LOG_DEBUG);
 	pr_info("exec-rt kernel starting");
 	dump_boot_info(bi);
+
+	char filter[64];
+	if (bootinfo_cmdline_get(bi, "ktest", filter, sizeof(filter)))
+		ktest_main(filter);
 
 	pr_info("exec-rt: boot complete");
 	if (bootinfo_cmdline_has(bi, "smoke"))

@@ -92,3 +92,12 @@ size_t strlcpy(char *d, const char *s, size_t n)
 	}
 	return len;
 }
+
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}

@@ -3,6 +3,7 @@
 #include <arch/layout.h>
 #include <arch/percpu.h>
 #include <arch/serial.h>
+#include <arch/trap.h>
 #include <kern/bootinfo.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -15,6 +16,8 @@
 uintptr_t physmap_offset = PHYSMAP_BASE;
 
 extern char __kernel_phys_start[], __kernel_phys_end[];
+/* The boot CPU's interrupt stacks (APs get theirs from the allocator). */
+static uint8_t bsp_ist[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 void kmain(struct boot_info *bi);
 void arch_boot_main(uint32_t proto, uint32_t info_pa);
 
@@ -23,6 +26,12 @@ void arch_boot_main(uint32_t proto, uint32_t info_pa)
 	percpu_init(&cpus[0], 0, 0);
 	serial_init();
 	cpu_detect();
+	const uintptr_t ist[3] = {(uintptr_t)bsp_ist[0] + IST_STACK_SIZE,
+				  (uintptr_t)bsp_ist[1] + IST_STACK_SIZE,
+				  (uintptr_t)bsp_ist[2] + IST_STACK_SIZE};
+	gdt_init_cpu(&cpus[0], ist);
+	idt_init();
+	idt_load();
 
 	struct boot_info *bi = &boot_info;
 	const void *info = phys_to_virt(info_pa);

@@ -1,24 +1,29 @@
 /* Per-CPU data, reached through the GS base: gs:0 holds a pointer to the
  * CPU's own struct cpu. Nothing in the kernel keeps a global "current". */
 #pragma once
-#include <kern/types.h>
-
 #define MAX_CPUS 64
+
+/* Offsets used from assembly (trap.S); checked in cpu.c. */
+#define CPU_OFF_RECOVER_RIP 8
+#define CPU_OFF_RECOVER_RSP 16
+
+#ifndef __ASSEMBLY__
+#include <kern/types.h>
 
 struct trap_frame;
 
 struct cpu {
 	struct cpu *self; /* must stay first: this_cpu() reads gs:0 */
+	/* Fault recovery for tests and user copies: when recover_rip is set
+	 * and a fault hits in kernel mode, the trap handler records it in
+	 * fault_* and resumes at recover_rip with recover_rsp (trap.c). */
+	uintptr_t recover_rip, recover_rsp;
 	unsigned id;      /* dense index, 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;
 	void *tss;        /* struct tss, owned by gdt.c */
 	uint64_t *gdt;
 	uintptr_t kstack_top;
-	/* Fault recovery for tests and user copies: when set and a fault
-	 * hits in kernel mode, the trap handler records it and resumes at
-	 * recover_rip with recover_rsp (see trap.c). */
-	uintptr_t recover_rip, recover_rsp;
 	uint64_t fault_vector, fault_error, fault_cr2, fault_rip;
 	/* Timer and clock state (time code). */
 	uint64_t lapic_ticks_per_ms;
@@ -39,3 +44,4 @@ static inline struct cpu *this_cpu(void)
 }
 
 void percpu_init(struct cpu *c, unsigned id, uint32_t apic_id);
+#endif

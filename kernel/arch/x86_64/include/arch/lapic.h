@@ -1,0 +1,16 @@
+/* Local APIC (xAPIC, MMIO). TCG has no x2APIC. */
+#pragma once
+#include <kern/types.h>
+
+void lapic_init(phys_addr_t base); /* boot CPU: map the registers, enable */
+void lapic_init_ap(void);          /* every other CPU, once started */
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_ipi_all_but_self(uint8_t vector);
+/* Start-up sequence for an AP; `page` is the trampoline's physical page
+ * number (trampoline address >> 12, below 1 MiB). */
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_sipi(uint32_t apic_id, uint8_t page);
+/* One-shot LAPIC timer on this CPU, in nanoseconds from now (0: stop). */
+void lapic_timer_oneshot_ns(uint64_t ns);

@@ -1,0 +1,40 @@
+/* Traps and interrupts: the saved register frame, handler registration and
+ * fault recovery. */
+#pragma once
+#include <arch/percpu.h>
+#include <kern/types.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	/* pushed by the CPU */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_UDATA 0x20 /* | 3 */
+#define GDT_UCODE 0x28 /* | 3 */
+#define GDT_TSS   0x30
+
+typedef void (*irq_handler_t)(struct trap_frame *tf);
+
+void gdt_init_cpu(struct cpu *c, const uintptr_t ist_top[3]);
+void tss_set_rsp0(struct cpu *c, uintptr_t rsp0);
+void idt_init(void);      /* once, on the boot CPU */
+void idt_load(void);      /* every CPU */
+/* Route a vector (>= 32) to a handler; the handler sends the EOI. */
+void irq_set_handler(unsigned vector, irq_handler_t fn);
+void trap_dispatch(struct trap_frame *tf);
+void trap_report(const struct trap_frame *tf);
+
+/* Runs fn(arg); if it faults in kernel mode, the fault is recorded in
+ * *out (when non-NULL) and the call returns true instead of the machine
+ * dying. Used by in-kernel tests and, later, by user-copy routines. */
+struct caught_fault {
+	uint64_t vector, error, cr2, rip;
+};
+bool trap_catch(void (*fn)(void *), void *arg, struct caught_fault *out);
+
+const char *trap_name(unsigned vector);

@@ -1,0 +1,36 @@
+/* Kernel page tables (implemented by the arch): map, unmap and protect 4 KiB
+ * and 2 MiB pages, with TLB invalidation on every CPU that may hold the
+ * mapping. */
+#pragma once
+#include <kern/bootinfo.h>
+#include <kern/types.h>
+
+#define VM_READ     0x01
+#define VM_WRITE    0x02
+#define VM_EXEC     0x04
+#define VM_USER     0x08
+#define VM_UNCACHED 0x10 /* device memory */
+#define VM_GLOBAL   0x20 /* kernel mappings shared by every address space */
+
+struct vm_space; /* one page-table tree */
+
+extern struct vm_space kernel_space;
+
+/* Builds the kernel's own tables (direct map of all RAM, W^X image,
+ * no identity map) and switches to them. */
+void arch_mm_init(const struct boot_info *bi);
+
+/* size and addresses must be aligned to the page size used: 4 KiB, or
+ * 2 MiB when `large` is true. Return 0 or a negative error (-1: bad
+ * argument or already mapped, -2: out of memory). */
+int vm_map(struct vm_space *s, virt_addr_t va, phys_addr_t pa, size_t size,
+	   unsigned flags, bool large);
+int vm_unmap(struct vm_space *s, virt_addr_t va, size_t size);
+int vm_protect(struct vm_space *s, virt_addr_t va, size_t size,
+	       unsigned flags);
+/* Physical address behind va (and its VM_* flags), or false. */
+bool vm_translate(struct vm_space *s, virt_addr_t va, phys_addr_t *pa,
+		  unsigned *flags);
+
+/* Uncached mapping of device registers; never unmapped. */
+void *ioremap(phys_addr_t pa, size_t len);
