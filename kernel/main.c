@@ -1,5 +1,6 @@
 /* Portable kernel entry: the arch code calls kmain() once the console works
  * and the boot information is gathered. */
+#include <kern/acpi.h>
 #include <kern/arch.h>
 #include <kern/bootinfo.h>
 #include <kern/ktest.h>
@@ -47,6 +48,11 @@ void kmain(struct boot_info *bi)
 		log_set_console_level(LOG_DEBUG);
 	pr_info("exec-rt kernel starting");
 	dump_boot_info(bi);
+
+	/* Memory first (pmm_init, arch_mm_init), then ACPI, which the
+	 * interrupt controllers, timers and CPU start-up all read. */
+	if (acpi_init(bi->rsdp, &acpi) < 0)
+		pr_warn("acpi: no usable tables; single CPU, legacy timers");
 
 	char filter[64];
 	if (bootinfo_cmdline_get(bi, "ktest", filter, sizeof(filter)))
