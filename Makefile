@@ -61,7 +61,7 @@ HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 KERNEL := $(O)/kernel.elf
 ISO    := $(O)/exec-rt.iso
 
-.PHONY: all kernel iso run check test-host test-kernel gdb clean setup format
+.PHONY: all kernel iso run check test-host gdb clean setup format
 all: kernel iso
 
 setup:

@@ -54,9 +54,11 @@ void kmain(struct boot_info *bi)
 	if (acpi_init(bi->rsdp, &acpi) < 0)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
 
-	char filter[64];
-	if (bootinfo_cmdline_get(bi, "ktest", filter, sizeof(filter)))
-		ktest_main(filter);
+	char arg[64];
+	if (bootinfo_cmdline_get(bi, "crashtest", arg, sizeof(arg)))
+		crashtest(arg);
+	if (bootinfo_cmdline_get(bi, "ktest", arg, sizeof(arg)))
+		ktest_main(arg);
 
 	pr_info("exec-rt: boot complete");
 	if (bootinfo_cmdline_has(bi, "smoke"))

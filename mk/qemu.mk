@@ -1,0 +1,42 @@
+# Running and testing under QEMU.
+#   make run   [GUI=1] [SMP=n] [MACHINE=q35|pc] [CMDLINE="..."]
+#   make check
+#   make gdb   [CMDLINE="..."]
+
+GUI     ?= 0
+SMP     ?= 2
+MACHINE ?= q35
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+QEMU_DISPLAY := $(if $(filter 1,$(GUI)),-serial mon:stdio,-nographic -serial mon:stdio)
+
+# UEFI boot of the ISO with the serial console in this terminal (Ctrl-A X
+# quits QEMU). A fresh copy of the OVMF vars per run: a reused one can drop
+# into the EFI shell.
+run: setup
+	@$(MAKE) --no-print-directory all
+	@cp $(OVMF_VARS) $(O)/ovmf-vars.fd
+	qemu-system-x86_64 -M $(MACHINE) -cpu max -m 512 -smp $(SMP) \
+		-drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
+		-drive if=pflash,format=raw,unit=1,file=$(O)/ovmf-vars.fd \
+		-cdrom $(ISO) -boot d $(QEMU_DISPLAY) \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot
+
+# The kernel built by clang, as a separate test of the build itself.
+$(O)/clang/kernel.elf: FORCE
+	@$(MAKE) --no-print-directory CC=clang O=$(O)/clang kernel
+
+check: setup
+	@$(MAKE) --no-print-directory all $(O)/host/unit-tests $(O)/clang/kernel.elf
+	@O=$(O) tools/check.sh
+
+# QEMU stopped at the first instruction with a gdbstub on :1234, and gdb
+# with the kernel's symbols attached. Quitting gdb stops that QEMU.
+gdb: setup kernel
+	@qemu-system-x86_64 -M q35 -cpu max -m 512 -smp $(SMP) -kernel $(KERNEL) \
+		-append "$(CMDLINE)" -display none -serial file:$(O)/gdb-serial.log \
+		-monitor none -no-reboot -s -S & echo $$! > $(O)/gdb-qemu.pid
+	@echo "serial output: $(O)/gdb-serial.log"
+	-gdb -q $(KERNEL) -ex 'target remote localhost:1234' -ex 'hbreak kmain' \
+		-ex 'continue'
+	@kill $$(cat $(O)/gdb-qemu.pid) 2>/dev/null; rm -f $(O)/gdb-qemu.pid

@@ -14,13 +14,16 @@
 #   --smp N          CPUs (default 2)
 #   --expect STR     this text must appear in the log (repeatable)
 #   --logdir D       where logs go (default build/logs)
+#   --expect-fail    the kernel is expected to report failure (status 35)
 # Success means: QEMU exited with status 33 (isa-debug-exit, value 0x10)
 # and every --expect string is in the log. Status 0 (triple fault with
-# -no-reboot) and 35 (kernel-reported failure) are failures.
+# -no-reboot) and 35 (kernel-reported failure) are failures, except that
+# with --expect-fail exactly status 35 is wanted.
 set -u
 
 name=qemu timeout=60 machine=q35 uefi=0 iso= kernel= append= smp=2
 logdir=build/logs
+want=33
 expects=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--expect) expects+=("$2"); shift 2 ;;
 	--logdir) logdir=$2; shift 2 ;;
+	--expect-fail) want=35; shift ;;
 	--) shift; break ;;
 	*) echo "qemu-run: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -87,9 +91,11 @@ if [ "$status" = timeout ]; then
 	reason="timed out after ${timeout}s"
 elif [ "$rc" = 0 ]; then
 	reason="QEMU exited with status 0 (triple fault or reset)"
-elif [ "$rc" = 35 ]; then
+elif [ "$rc" = 35 ] && [ "$want" = 33 ]; then
 	reason="kernel reported failure (exit 35)"
-elif [ "$rc" != 33 ]; then
+elif [ "$rc" = 33 ] && [ "$want" = 35 ]; then
+	reason="kernel reported success where a failure was expected"
+elif [ "$rc" != "$want" ]; then
 	reason="QEMU exited with status $rc"
 fi
 if [ -z "$reason" ]; then

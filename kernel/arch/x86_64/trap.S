@@ -49,7 +49,8 @@ trap_common:
 	cld
 	movq %rsp, %rdi
 	/* Make a frame-pointer link so backtraces cross the trap. */
-	movq 15*8 + 16(%rsp), %rax	/* interrupted rip */
+	movq 15*8 + 16(%rsp), %rax	/* interrupted rip; +1 because */
+	incq %rax			/* unwinders step back from returns */
 	pushq %rax
 	pushq %rbp
 	movq %rsp, %rbp

@@ -44,3 +44,5 @@ void ktest_fail(const char *file, int line, const char *expr);
 
 /* Runs the selected tests and leaves the machine. */
 __noreturn void ktest_main(const char *filter);
+/* Deliberately crash the kernel (fault-report tests). */
+void crashtest(const char *kind);

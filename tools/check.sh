@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The test suites behind `make check`. Each suite prints its own lines; the
+# totals count individual tests (host unit tests, in-kernel tests) and one
+# per boot test. The last line is "N passed, N failed"; the exit status is
+# non-zero when anything failed.
+set -u
+O=${O:-build}
+LOGS=$O/logs
+mkdir -p "$LOGS"
+pass=0 fail=0
+
+count_line() { # $1: text holding "[word: ]N passed, N failed"
+	grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1
+}
+
+add_counts() { # $1: suite name, $2: output, $3: suite exit status
+	local line p f
+	line=$(count_line "$2")
+	if [ -z "$line" ]; then
+		echo "FAIL $1: no result line (crashed?)"
+		fail=$((fail + 1))
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed*}
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$3" != 0 ] && [ "$f" = 0 ]; then
+		echo "FAIL $1: suite exited with $3 although no test failed"
+		fail=$((fail + 1))
+	fi
+}
+
+boot() { # one boot test through tools/qemu-run.sh
+	if tools/qemu-run.sh --logdir "$LOGS" "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
+}
+
+echo "== host unit tests (ASan + UBSan)"
+out=$("$O/host/unit-tests" 2>&1)
+rc=$?
+grep -v '^ok ' <<<"$out" | sed 's/^/  /'
+add_counts "host unit tests" "$out" "$rc"
+
+echo "== in-kernel tests (PVH, q35, -smp 2)"
+tools/qemu-run.sh --logdir "$LOGS" --name ktest --kernel "$O/kernel.elf" \
+	--append "ktest" --smp 2 --timeout 180
+rc=$?
+grep -aE '^(ok  |FAIL|    )' "$LOGS/ktest.log" | grep -v '^ok' | sed 's/^/  /'
+add_counts "in-kernel tests" "$(grep -a 'ktest: ' "$LOGS/ktest.log")" "$rc"
+
+echo "== fault reporting (a deliberate kernel #PF must be reported and fail)"
+boot --name fault-report --kernel "$O/kernel.elf" --append "crashtest=pf" \
+	--timeout 30 --expect-fail --expect "vector 14 (#PF page fault)" \
+	--expect "cr2 00007f0000000ba0" --expect "crashtest_pf"
+
+echo "== boot smoke tests (ISO: BIOS and UEFI, pc and q35; PVH clang build)"
+for m in pc q35; do
+	boot --name "smoke-bios-$m" --machine "$m" --iso "$O/exec-rt-smoke.iso" \
+		--timeout 60 --expect "boot: multiboot2" --expect "boot complete"
+	boot --name "smoke-uefi-$m" --machine "$m" --uefi \
+		--iso "$O/exec-rt-smoke.iso" --timeout 120 \
+		--expect "boot: multiboot2 (UEFI)" --expect "boot complete"
+done
+boot --name smoke-pvh-clang --kernel "$O/clang/kernel.elf" --append smoke \
+	--timeout 30 --expect "boot: pvh" --expect "boot complete"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
