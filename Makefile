@@ -52,7 +52,9 @@ KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_ARCH))
 # Left out: code that only makes sense inside the kernel, and the string
 # functions (they would shadow the host libc's).
 HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c)
-HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(sort $(wildcard tests/host/*.c))
+# Pure parsers from the arch tree are host-tested too.
+HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
+        $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -MMD -MP
