@@ -1,0 +1,130 @@
+/* exec-rt system-call ABI: numbers and argument conventions.
+ *
+ * Calling convention (x86_64): `syscall` with the number in rax and up to
+ * six arguments in rdi, rsi, rdx, r10, r8, r9. The result comes back in
+ * rax: >= 0 on success, a negative ERR_* (errors.h) on failure. rcx and r11
+ * are clobbered; every other register is preserved. Pointers are user
+ * addresses; the kernel checks and copies them (a bad one is ERR_FAULT).
+ * Handles are 32-bit values (types.h); rights are in rights.h. The text
+ * after each number is: arguments -> result [rights needed].
+ */
+#pragma once
+#include <execrt/types.h>
+
+enum syscall_nr {
+	/* console_h, const char *buf, size_t len -> bytes [WRITE on the console] */
+	SYS_DEBUG_WRITE = 0,
+	/* h -> 0 */
+	SYS_HANDLE_CLOSE = 1,
+	/* h, rights (or RIGHT_SAME), handle_t *out -> 0 [DUPLICATE] */
+	SYS_HANDLE_DUP = 2,
+	/* h, struct handle_info *out -> 0 */
+	SYS_HANDLE_INFO = 3,
+	/* -> monotonic ns since boot */
+	SYS_CLOCK_NOW = 4,
+	/* -> 0: give up the CPU to threads of equal priority */
+	SYS_YIELD = 5,
+	/* deadline_ns -> 0 (sleeps until clock_now() >= deadline) */
+	SYS_SLEEP_UNTIL = 6,
+	/* parent_task_h, const char *name, size_t name_len, uint64_t mem_quota,
+	 * handle_t *out -> 0 [MANAGE on parent]; the quota moves from the
+	 * parent to the child and returns when the child dies */
+	SYS_TASK_CREATE = 7,
+	/* task_h, int64_t status -> 0 [MANAGE] */
+	SYS_TASK_KILL = 8,
+	/* int64_t status -> does not return: ends the calling task */
+	SYS_TASK_EXIT = 9,
+	/* task_h, const char *name, size_t name_len, handle_t *out -> 0
+	 * [MANAGE on task] */
+	SYS_THREAD_CREATE = 10,
+	/* thread_h, entry, stack_top, arg -> 0 [MANAGE]; arg arrives in rdi */
+	SYS_THREAD_START = 11,
+	/* int64_t status -> does not return: ends the calling thread */
+	SYS_THREAD_EXIT = 12,
+	/* fs_base -> 0: the calling thread's TLS base */
+	SYS_THREAD_SET_TLS = 13,
+	/* h, deadline_ns, int64_t *status -> 0 when the thread or task has
+	 * ended (its status stored), ERR_TIMED_OUT [WAIT] */
+	SYS_OBJECT_WAIT = 14,
+	/* task_h, vmo_h (HANDLE_INVALID: fresh zeroed memory),
+	 * const struct vm_map_req *req, uint64_t *out_addr -> 0
+	 * [MANAGE on task; MAP (+READ/WRITE/EXECUTE as prot asks) on vmo] */
+	SYS_VM_MAP = 15,
+	/* task_h, addr, len -> 0 [MANAGE] */
+	SYS_VM_UNMAP = 16,
+	/* task_h, addr, len, prot -> 0 [MANAGE] */
+	SYS_VM_PROTECT = 17,
+	/* size, handle_t *out -> 0: a memory object, charged to the caller */
+	SYS_VMO_CREATE = 18,
+	/* vmo_h, void *buf, offset, len -> 0 [READ] */
+	SYS_VMO_READ = 19,
+	/* vmo_h, const void *buf, offset, len -> 0 [WRITE] */
+	SYS_VMO_WRITE = 20,
+	/* vmo_h, uint64_t *size -> 0 */
+	SYS_VMO_GET_SIZE = 21,
+	/* thread_h, priority (0..SCHED_PRIO_MAX) -> 0 [MANAGE] */
+	SYS_THREAD_SET_PRIORITY = 22,
+	/* task_h, h, rights (or RIGHT_SAME), handle_t *out -> 0: moves h
+	 * into the task's table (out is its value there) [MANAGE on task,
+	 * TRANSFER on h] */
+	SYS_TASK_GIVE_HANDLE = 23,
+	/* sysinfo_h, struct kernel_stats *out -> 0 [READ] */
+	SYS_KERNEL_STATS = 24,
+	SYS_COUNT
+};
+
+#define SCHED_PRIO_MAX     31
+#define SCHED_PRIO_DEFAULT 16
+
+/* SYS_VM_MAP */
+#define VM_PROT_READ  1u
+#define VM_PROT_WRITE 2u
+#define VM_PROT_EXEC  4u /* never together with WRITE (W^X) */
+#define VM_MAP_FIXED  1u /* map exactly at addr (must be free) */
+
+struct vm_map_req {
+	uint64_t addr;   /* hint, or exact with VM_MAP_FIXED; page-aligned */
+	uint64_t len;    /* bytes, page-aligned, > 0 */
+	uint64_t offset; /* into the vmo, page-aligned */
+	uint32_t prot;   /* VM_PROT_* */
+	uint32_t flags;  /* VM_MAP_* */
+};
+
+/* User space is [USER_BASE, USER_TOP). */
+#define USER_BASE 0x0000000000010000ull
+#define USER_TOP  0x0000800000000000ull
+#define PAGE_SIZE_USER 4096ull
+
+struct kernel_stats {
+	uint64_t frames_total, frames_free;
+	uint64_t kobjects_live;   /* kernel objects (tasks, threads, vmos...) */
+	uint64_t slab_objects;    /* live slab allocations */
+	uint64_t tasks, threads;
+	uint64_t cpus_online;
+};
+
+/* What the kernel hands the root task (pointer in rdi at entry); user-space
+ * loaders build the same block for the tasks they start. */
+#define START_INFO_MAGIC 0x7472747865636572ull /* "rectexrt" */
+
+enum start_handle {
+	START_H_SELF_TASK = 0,  /* this task [MANAGE|WAIT|DUPLICATE|TRANSFER] */
+	START_H_SELF_THREAD,    /* the initial thread */
+	START_H_CONSOLE,        /* debug console [WRITE] */
+	START_H_INITRD,         /* the initrd as a read-only memory object */
+	START_H_BOOTINFO,       /* boot information (memory object, read-only) */
+	START_H_SYSINFO,        /* kernel statistics [READ] */
+	START_H_IOPORT,         /* I/O-port authority */
+	START_H_MMIO,           /* physical-memory (MMIO) authority */
+	START_H_IRQ,            /* interrupt authority */
+	START_H_COUNT = 16
+};
+
+struct start_info {
+	uint64_t magic;
+	uint32_t nhandles;
+	uint32_t argc;
+	handle_t handles[START_H_COUNT]; /* HANDLE_INVALID where absent */
+	uint64_t mem_quota;              /* bytes this task may use */
+	char cmdline[256];               /* NUL-terminated */
+};
