@@ -53,6 +53,13 @@ rc=$?
 grep -aE '^(ok  |FAIL|    )' "$LOGS/ktest.log" | grep -v '^ok' | sed 's/^/  /'
 add_counts "in-kernel tests" "$(grep -a 'ktest: ' "$LOGS/ktest.log")" "$rc"
 
+echo "== time without an HPET (TSC calibrated against the PIT)"
+tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
+	--append "nohpet ktest=time" --smp 2 --timeout 60 \
+	--expect "calibrated against PIT"
+rc=$?
+add_counts "in-kernel time tests (nohpet)" "$(grep -a 'ktest: ' "$LOGS/ktest-nohpet.log")" "$rc"
+
 echo "== fault reporting (a deliberate kernel #PF must be reported and fail)"
 boot --name fault-report --kernel "$O/kernel.elf" --append "crashtest=pf" \
 	--timeout 30 --expect-fail --expect "vector 14 (#PF page fault)" \
