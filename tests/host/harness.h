@@ -9,6 +9,8 @@ void harness_register(const char *name, const char *file, test_fn fn);
 void harness_fail(const char *file, int line, const char *expr);
 /* Redirect arch_console_write into a buffer (for log tests); NULL: stdout. */
 void harness_capture_console(char *buf, size_t len, size_t *used);
+/* Fresh pmm + slab over an arena (fixture_mm.c); 0 on success. */
+int host_mm_setup(void);
 
 #define TEST(name)                                                           \
 	static void name(void);                                              \

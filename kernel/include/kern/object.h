@@ -1,0 +1,32 @@
+/* Kernel objects: reference-counted, typed, reachable from user space only
+ * through handles (kern/handle.h). The last kobj_put() runs the type's
+ * destroy(). */
+#pragma once
+#include <execrt/types.h>
+#include <kern/types.h>
+
+struct kobject;
+
+struct kobj_ops {
+	const char *name;
+	/* Called once, when the last reference is dropped. Must free the
+	 * object's memory (it owns the allocation). */
+	void (*destroy)(struct kobject *o);
+	/* Called when the last *handle* to the object is closed (optional):
+	 * e.g. a port with no send handles left tells its receiver. */
+	void (*last_handle_closed)(struct kobject *o);
+};
+
+struct kobject {
+	uint32_t type;      /* enum obj_type */
+	uint32_t refcount;  /* references: handles + kernel pointers */
+	uint32_t handles;   /* how many handle-table entries point here */
+	uint64_t koid;      /* unique id, never reused */
+	const struct kobj_ops *ops;
+};
+
+void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops);
+void kobj_get(struct kobject *o);
+void kobj_put(struct kobject *o);
+/* Number of live kernel objects of all types (leak checks). */
+uint64_t kobj_live_count(void);

@@ -1,0 +1,46 @@
+/* The scheduler core: per-CPU run queues, each with its own lock, and
+ * pluggable scheduling classes. The core class here is fixed-priority
+ * round-robin; the real-time issue adds deadline (EDF), RT and fair
+ * best-effort classes behind struct sched_class without touching the
+ * core. Tickless: the one-shot timer is armed for the nearest of the
+ * current slice end and the earliest sleeper on this CPU. */
+#pragma once
+#include <kern/list.h>
+#include <kern/spinlock.h>
+#include <kern/types.h>
+
+struct thread;
+struct run_queue;
+
+#define SCHED_SLICE_NS 10000000ull /* 10 ms round-robin quantum */
+
+struct sched_class {
+	const char *name;
+	void (*enqueue)(struct run_queue *rq, struct thread *t);
+	void (*dequeue)(struct run_queue *rq, struct thread *t);
+	/* Best thread to run next, or NULL (the core falls back to idle). */
+	struct thread *(*pick_next)(struct run_queue *rq);
+	/* Would `t` preempt `cur` if it became ready now? */
+	bool (*preempts)(struct run_queue *rq, struct thread *t,
+			 struct thread *cur);
+	/* Length of the slice t gets when dispatched. */
+	uint64_t (*slice_ns)(struct run_queue *rq, struct thread *t);
+};
+
+void sched_init(void);        /* boot CPU, once memory and timers work */
+void sched_init_cpu(void);    /* every CPU: its idle thread and run queue */
+/* Switches to the best ready thread; the caller's state (ready, blocked,
+ * dead) must be set first. Interrupts may be on or off on entry. */
+void schedule(void);
+void sched_yield(void);
+/* Sleeps the current thread until clock_ns() >= deadline. */
+void sched_sleep_until(uint64_t deadline_ns);
+/* Makes a blocked or new thread ready (on its CPU's queue); preempts the
+ * running thread there when the class says so. */
+void sched_wake(struct thread *t);
+void sched_set_priority(struct thread *t, int prio);
+/* Called on the way out of interrupts and system calls: switches if a
+ * preemption was requested on this CPU. */
+void sched_preempt_check(void);
+/* Enters the scheduler on this CPU for good (boot and AP idle loops). */
+__noreturn void sched_start(void);

@@ -1,0 +1,51 @@
+/* Tasks: an address space, a handle table, threads and quotas. */
+#pragma once
+#include <kern/handle.h>
+#include <kern/list.h>
+#include <kern/object.h>
+#include <kern/spinlock.h>
+#include <kern/wait.h>
+
+struct vm_space;
+struct uvm; /* user address space (kern/uvm.h) */
+
+#define TASK_NAME_MAX     32
+#define TASK_HANDLE_QUOTA 1024
+#define TASK_THREAD_QUOTA 64
+
+struct task {
+	struct kobject obj;
+	char name[TASK_NAME_MAX];
+	struct task *parent;       /* holds a reference; NULL for the root */
+	spinlock_t lock;           /* threads list, state, quotas */
+	struct handle_table handles;
+	struct uvm *uvm;           /* user address space */
+	struct list_node threads;  /* struct thread.task_node */
+	unsigned nthreads;         /* live (not dead) threads */
+	bool dying;                /* killed or last thread gone */
+	bool dead;                 /* fully torn down */
+	int64_t exit_status;
+	struct wait_queue exit_wq;
+	/* Memory quota in bytes: what this task (page tables, mapped memory,
+	 * memory objects it created, quotas given to children) may use. */
+	uint64_t mem_quota, mem_used;
+	/* The fault handler named by the parent (a task handle's object),
+	 * or NULL: a faulting thread then terminates the task. */
+	struct kobject *fault_handler;
+};
+
+/* The kernel's root of all quotas: the root task gets its quota from
+ * here at boot. */
+int task_create(struct task *parent, const char *name, uint64_t mem_quota,
+		struct task **out);
+/* Charge/uncharge bytes against the task's memory quota (ERR_NO_MEMORY
+ * when over). */
+int task_charge(struct task *t, uint64_t bytes);
+void task_uncharge(struct task *t, uint64_t bytes);
+/* Kills every thread; the task dies when the last one is gone. */
+void task_kill(struct task *t, int64_t status);
+int task_wait(struct task *t, uint64_t deadline_ns, int64_t *status);
+/* Called by the last exiting thread: releases the address space and
+ * handles, wakes waiters. */
+void task_thread_exited(struct task *t, struct thread *th);
+uint64_t task_count(void);

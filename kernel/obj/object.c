@@ -1,0 +1,37 @@
+/* Reference counting for kernel objects. */
+#include <kern/log.h>
+#include <kern/object.h>
+
+static uint64_t next_koid = 1;
+static uint64_t live;
+
+void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops)
+{
+	o->type = type;
+	o->refcount = 1;
+	o->handles = 0;
+	o->ops = ops;
+	o->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+}
+
+void kobj_get(struct kobject *o)
+{
+	uint32_t old = __atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);
+	BUG_ON(old == 0); /* resurrecting a dead object */
+}
+
+void kobj_put(struct kobject *o)
+{
+	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);
+	BUG_ON(old == 0);
+	if (old == 1) {
+		__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
+		o->ops->destroy(o);
+	}
+}
+
+uint64_t kobj_live_count(void)
+{
+	return __atomic_load_n(&live, __ATOMIC_RELAXED);
+}
