@@ -51,7 +51,8 @@ KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_ARCH))
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
 # functions (they would shadow the host libc's).
-HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c)
+HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
+        $(shell find kernel -name 'ktest_*.c' -not -path 'kernel/arch/*')
 # Pure parsers from the arch tree are host-tested too.
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(sort $(wildcard tests/host/*.c))

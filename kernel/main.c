@@ -1,10 +1,13 @@
 /* Portable kernel entry: the arch code calls kmain() once the console works
  * and the boot information is gathered. */
+#include <execrt/syscall.h>
 #include <kern/acpi.h>
 #include <kern/arch.h>
 #include <kern/bootinfo.h>
 #include <kern/ktest.h>
 #include <kern/lib.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
 #include <kern/log.h>
 #include <kern/pmm.h>
 #include <kern/vm.h>
@@ -44,6 +47,21 @@ static void dump_boot_info(const struct boot_info *bi)
 	pr_info("acpi: rsdp at %llx", (unsigned long long)bi->rsdp);
 }
 
+/* The first thread: tests, or the rest of the boot. */
+static void kmain_thread(void *arg)
+{
+	struct boot_info *bi = arg;
+	char opt[64];
+	if (bootinfo_cmdline_get(bi, "crashtest", opt, sizeof(opt)))
+		crashtest(opt);
+	if (bootinfo_cmdline_get(bi, "ktest", opt, sizeof(opt)))
+		ktest_main(opt);
+
+	pr_info("exec-rt: boot complete");
+	if (bootinfo_cmdline_has(bi, "smoke"))
+		arch_exit(true);
+}
+
 void kmain(struct boot_info *bi)
 {
 	if (bootinfo_cmdline_has(bi, "debug"))
@@ -66,14 +84,16 @@ void kmain(struct boot_info *bi)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
 	arch_time_init();
 
-	char arg[64];
-	if (bootinfo_cmdline_get(bi, "crashtest", arg, sizeof(arg)))
-		crashtest(arg);
-	if (bootinfo_cmdline_get(bi, "ktest", arg, sizeof(arg)))
-		ktest_main(arg);
-
-	pr_info("exec-rt: boot complete");
-	if (bootinfo_cmdline_has(bi, "smoke"))
-		arch_exit(true);
-	arch_halt();
+	/* From here on everything runs in threads; this boot context
+	 * becomes the boot CPU's idle thread. */
+	sched_init();
+	arch_sched_init();
+	sched_init_cpu();
+	struct thread *t = thread_create_kernel(kmain_thread, bi, "kmain",
+						SCHED_PRIO_DEFAULT);
+	if (!t)
+		panic("kmain: cannot create the main thread");
+	thread_start_kernel(t);
+	kobj_put(&t->obj);
+	sched_start();
 }

@@ -84,3 +84,33 @@ size_t strlcpy(char *d, const char *s, size_t n)
 	}
 	return len;
 }
+
+/* Threads and time cannot run on the host: the portable scheduler is only
+ * compiled and linked here; these must never be reached by a host test. */
+struct thread;
+void arch_thread_init(struct thread *t, void (*entry)(void))
+{
+	(void)t;
+	(void)entry;
+	abort();
+}
+void arch_context_switch(struct thread *prev, struct thread *next)
+{
+	(void)prev;
+	(void)next;
+	abort();
+}
+void arch_idle(void) { abort(); }
+void arch_send_resched(unsigned cpu)
+{
+	(void)cpu;
+	abort();
+}
+uint64_t clock_ns(void) { return arch_clock_ns(); }
+void timer_arm(uint64_t deadline_ns, void (*fn)(void))
+{
+	(void)deadline_ns;
+	(void)fn;
+	abort();
+}
+void timer_cancel(void) { abort(); }

@@ -9,6 +9,7 @@
 #include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/log.h>
+#include <kern/sched.h>
 
 struct idt_entry {
 	uint16_t off_lo, sel;
@@ -140,6 +141,11 @@ void trap_dispatch(struct trap_frame *tf)
 			h(tf);
 		else if (v != VEC_SPURIOUS)
 			pr_warn("trap: unexpected interrupt vector %u", v);
+		/* Kernel code runs with interrupts on only while it holds no
+		 * spinlock (they are all taken with interrupts off), so any
+		 * context interrupted with IF set may be preempted. */
+		if (tf->rflags & RFLAGS_IF)
+			sched_preempt_check();
 		return;
 	}
 	if (try_recover(tf))

@@ -4,7 +4,13 @@
 #pragma once
 #include <kern/types.h>
 
-unsigned long arch_irq_save(void);           /* disable, return old state */
+/* Upper bound on CPUs; per-CPU arrays are sized by it. */
+#ifndef MAX_CPUS
+#define MAX_CPUS 64
+#endif
+
+/* Disables interrupts; the result is non-zero iff they were enabled. */
+unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 void arch_cpu_relax(void);
 unsigned arch_cpu_id(void);                  /* index of this CPU, 0-based */
@@ -19,3 +25,17 @@ void arch_dump_stack(void);
 /* Interrupt controllers, clock calibration and the one-shot timer on the
  * boot CPU (after ACPI); enables interrupts. */
 void arch_time_init(void);
+
+/* Threads and scheduling (kernel/sched, kernel/task). */
+struct thread;
+/* Prepares t's kernel stack (t->arch.kstack_top set) so that switching to
+ * it runs entry() with interrupts off and the run-queue lock held; entry
+ * calls sched_finish_switch() first. */
+void arch_thread_init(struct thread *t, void (*entry)(void));
+void arch_context_switch(struct thread *prev, struct thread *next);
+/* Waits for an interrupt with interrupts enabled, returns with them off. */
+void arch_idle(void);
+/* Asks another CPU to reschedule (an IPI). */
+void arch_send_resched(unsigned cpu);
+/* Installs the scheduler's interrupt handlers (boot CPU, once). */
+void arch_sched_init(void);

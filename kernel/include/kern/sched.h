@@ -32,13 +32,30 @@ void sched_init_cpu(void);    /* every CPU: its idle thread and run queue */
 /* Switches to the best ready thread; the caller's state (ready, blocked,
  * dead) must be set first. Interrupts may be on or off on entry. */
 void schedule(void);
-void sched_yield(void);
+void thread_yield(void);
 /* Sleeps the current thread until clock_ns() >= deadline. */
 void sched_sleep_until(uint64_t deadline_ns);
 /* Makes a blocked or new thread ready (on its CPU's queue); preempts the
  * running thread there when the class says so. */
 void sched_wake(struct thread *t);
 void sched_set_priority(struct thread *t, int prio);
+/* Blocks the current thread: called with interrupts off and `held`
+ * locked; marks the thread blocked (and sleeping until deadline_ns unless
+ * DEADLINE_NONE), releases `held` and switches away. Returns when woken,
+ * interrupts still off, `held` not re-taken. */
+void sched_block(spinlock_t *held, uint64_t deadline_ns);
+/* Wakes t (blocked or sleeping) early with the given result (kill). */
+void sched_interrupt(struct thread *t, int result);
+/* Runs on a new thread (and after every switch): releases the run-queue
+ * lock taken by the switching CPU and drops dead threads. */
+void sched_finish_switch(void);
+/* Timer expiry and the reschedule IPI land here (interrupt context). */
+void sched_timer_event(void);
+void sched_ipi(void);
+/* Timer interrupts taken by this CPU (tickless tests). */
+uint64_t sched_timer_irqs(void);
+/* Number of context switches on a CPU (tests, stats). */
+uint64_t sched_switch_count(unsigned cpu);
 /* Called on the way out of interrupts and system calls: switches if a
  * preemption was requested on this CPU. */
 void sched_preempt_check(void);

@@ -23,7 +23,7 @@ struct task {
 	struct list_node threads;  /* struct thread.task_node */
 	unsigned nthreads;         /* live (not dead) threads */
 	bool dying;                /* killed or last thread gone */
-	bool dead;                 /* fully torn down */
+	bool dead;                 /* torn down; set under exit_wq.lock */
 	int64_t exit_status;
 	struct wait_queue exit_wq;
 	/* Memory quota in bytes: what this task (page tables, mapped memory,
@@ -48,4 +48,7 @@ int task_wait(struct task *t, uint64_t deadline_ns, int64_t *status);
 /* Called by the last exiting thread: releases the address space and
  * handles, wakes waiters. */
 void task_thread_exited(struct task *t, struct thread *th);
+/* Links a new thread into t (ERR_BAD_STATE if dying, ERR_NO_RESOURCES at
+ * the thread quota). */
+int task_add_thread(struct task *t, struct thread *th);
 uint64_t task_count(void);

@@ -43,7 +43,10 @@ struct thread {
 	uint64_t dispatched_at;
 
 	int64_t exit_status;
+	bool exited;                 /* set under exit_wq.lock */
 	struct wait_queue exit_wq;   /* object_wait() on this thread */
+	void (*kfn)(void *);         /* kernel threads: body and argument */
+	void *karg;
 
 	void *kstack;                /* base of the kernel stack */
 	struct arch_thread arch;
@@ -68,4 +71,6 @@ void thread_kill(struct thread *t);
 int thread_wait(struct thread *t, uint64_t deadline_ns, int64_t *status);
 
 struct thread *thread_current(void);
+/* The idle thread of a CPU (no stack of its own: the CPU's boot stack). */
+struct thread *thread_create_idle(unsigned cpu);
 uint64_t thread_count(void); /* live threads, for tests and stats */

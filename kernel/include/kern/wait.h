@@ -15,13 +15,16 @@ struct wait_queue {
 void wait_queue_init(struct wait_queue *wq);
 
 /* Blocks the current thread on wq until woken, the deadline passes
- * (ERR_TIMED_OUT; DEADLINE_NONE: never) or the thread is killed
- * (ERR_BAD_STATE... see thread.h). `lock` (held by the caller, may be
- * NULL) is released atomically with going to sleep and re-taken before
- * returning, so a wake-up between the caller's check and the sleep is never
- * lost. Returns the code passed to wake. */
-int wait_queue_block(struct wait_queue *wq, spinlock_t *lock,
-		     uint64_t deadline_ns);
+ * (ERR_TIMED_OUT; DEADLINE_NONE: never, DEADLINE_POLL: at once) or the
+ * thread is killed (ERR_BAD_STATE). Must be called with wq->lock held (taken
+ * with spin_lock_irqsave, so interrupts are off); the lock is released while
+ * asleep and held again on return. A caller checks its condition under
+ * wq->lock and loops, so no wake-up between check and sleep is lost.
+ * Returns the code passed to the wake. */
+int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns);
 /* Wakes the first waiter / all waiters with `result`; returns how many. */
 unsigned wait_queue_wake_one(struct wait_queue *wq, int result);
 unsigned wait_queue_wake_all(struct wait_queue *wq, int result);
+/* The same with wq->lock already held; wakes at most max waiters. */
+unsigned wait_queue_wake_locked(struct wait_queue *wq, int result,
+				unsigned max);

@@ -1,0 +1,12 @@
+/* x86_64 part of a thread: the saved kernel stack pointer (everything else
+ * of a switched-out thread is on its kernel stack) and the user TLS base. */
+#pragma once
+#include <kern/types.h>
+
+struct arch_thread {
+	uintptr_t rsp;        /* saved by arch_context_switch */
+	uintptr_t kstack_top; /* TSS.rsp0 / syscall stack while it runs */
+	uint64_t fs_base;     /* user TLS (FS base) */
+};
+
+#define KSTACK_PAGES 4 /* 16 KiB kernel stack per thread */

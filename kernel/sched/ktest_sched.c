@@ -1,0 +1,240 @@
+/* In-kernel tests of threads and the scheduler core. Every test runs in a
+ * kernel thread (kmain starts the suite in one), at SCHED_PRIO_DEFAULT. */
+#include <execrt/errors.h>
+#include <execrt/syscall.h>
+#include <kern/arch.h>
+#include <kern/ktest.h>
+#include <kern/pmm.h>
+#include <kern/sched.h>
+#include <kern/slab.h>
+#include <kern/thread.h>
+#include <kern/time.h>
+
+#define MS 1000000ull
+
+struct counters {
+	volatile uint64_t a, b;
+	volatile bool stop;
+};
+
+static void set_status(void *arg)
+{
+	(void)arg;
+	thread_exit(1234);
+}
+
+static uint64_t frames_free(void)
+{
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+KTEST(sched_thread_runs_and_reports_exit_status)
+{
+	uint64_t threads = thread_count(), frames = frames_free();
+	struct thread *t = thread_create_kernel(set_status, NULL, "status",
+						SCHED_PRIO_DEFAULT);
+	KT_CHECK(t != NULL);
+	thread_start_kernel(t);
+	int64_t st = 0;
+	KT_CHECK_EQ(thread_wait(t, DEADLINE_NONE, &st), 0);
+	KT_CHECK_EQ(st, 1234);
+	kobj_put(&t->obj);
+	thread_yield(); /* let the scheduler drop its reference */
+	KT_CHECK_EQ(thread_count(), threads);
+	KT_CHECK_EQ(frames_free(), frames);
+}
+
+static struct wait_queue pp_wq;
+static volatile int pp_turn;
+
+static void pingpong(void *arg)
+{
+	int me = (int)(uintptr_t)arg;
+	for (int i = 0; i < 200; i++) {
+		unsigned long f = spin_lock_irqsave(&pp_wq.lock);
+		while (pp_turn != me)
+			wait_queue_block(&pp_wq, DEADLINE_NONE);
+		pp_turn = !me;
+		wait_queue_wake_locked(&pp_wq, 0, ~0u);
+		spin_unlock_irqrestore(&pp_wq.lock, f);
+	}
+}
+
+KTEST(sched_wait_queue_ping_pong)
+{
+	wait_queue_init(&pp_wq);
+	pp_turn = 0;
+	uint64_t sw0 = sched_switch_count(arch_cpu_id());
+	struct thread *a = thread_create_kernel(pingpong, (void *)0, "ping",
+						SCHED_PRIO_DEFAULT);
+	struct thread *b = thread_create_kernel(pingpong, (void *)1, "pong",
+						SCHED_PRIO_DEFAULT);
+	KT_CHECK(a && b);
+	thread_start_kernel(a);
+	thread_start_kernel(b);
+	KT_CHECK_EQ(thread_wait(a, clock_ns() + 2000 * MS, NULL), 0);
+	KT_CHECK_EQ(thread_wait(b, clock_ns() + 2000 * MS, NULL), 0);
+	/* 400 hand-overs need at least 400 switches. */
+	KT_CHECK(sched_switch_count(arch_cpu_id()) - sw0 >= 400);
+	kobj_put(&a->obj);
+	kobj_put(&b->obj);
+}
+
+static void spin_a(void *arg)
+{
+	struct counters *c = arg;
+	while (!c->stop)
+		c->a++;
+}
+
+static void spin_b(void *arg)
+{
+	struct counters *c = arg;
+	while (!c->stop)
+		c->b++;
+}
+
+KTEST(sched_equal_priorities_share_the_cpu_round_robin)
+{
+	static struct counters c;
+	c.a = c.b = 0;
+	c.stop = false;
+	/* Both below us, so we keep control; then we sleep and they share. */
+	struct thread *a = thread_create_kernel(spin_a, &c, "spin-a", 5);
+	struct thread *b = thread_create_kernel(spin_b, &c, "spin-b", 5);
+	KT_CHECK(a && b);
+	thread_start_kernel(a);
+	thread_start_kernel(b);
+	sched_sleep_until(clock_ns() + 100 * MS); /* ~10 slices */
+	c.stop = true;
+	KT_CHECK_EQ(thread_wait(a, clock_ns() + 1000 * MS, NULL), 0);
+	KT_CHECK_EQ(thread_wait(b, clock_ns() + 1000 * MS, NULL), 0);
+	kprintf("    spin counts: a %llu, b %llu\n", (unsigned long long)c.a,
+		(unsigned long long)c.b);
+	KT_CHECK(c.a > 0 && c.b > 0);
+	/* Neither starves: within a factor of 4 over ~10 slices. */
+	KT_CHECK(c.a < 4 * c.b && c.b < 4 * c.a);
+	kobj_put(&a->obj);
+	kobj_put(&b->obj);
+}
+
+static volatile uint64_t hi_woke_at;
+
+static void high_sleeper(void *arg)
+{
+	uint64_t deadline = *(uint64_t *)arg;
+	sched_sleep_until(deadline);
+	hi_woke_at = clock_ns();
+}
+
+KTEST(sched_higher_priority_preempts_a_spinning_thread)
+{
+	static struct counters c;
+	c.a = 0;
+	c.stop = false;
+	uint64_t deadline = clock_ns() + 20 * MS;
+	hi_woke_at = 0;
+	struct thread *lo = thread_create_kernel(spin_a, &c, "lo", 3);
+	struct thread *hi = thread_create_kernel(high_sleeper, &deadline, "hi",
+						 SCHED_PRIO_DEFAULT + 5);
+	KT_CHECK(lo && hi);
+	thread_start_kernel(hi);
+	thread_start_kernel(lo);
+	/* We sleep; lo spins; hi must run at its deadline although lo never
+	 * gives up the CPU. */
+	sched_sleep_until(deadline + 30 * MS);
+	c.stop = true;
+	thread_wait(lo, clock_ns() + 1000 * MS, NULL);
+	KT_CHECK_EQ(thread_wait(hi, DEADLINE_POLL, NULL), 0);
+	KT_CHECK(hi_woke_at >= deadline);
+	kprintf("    high-priority wake-up %llu us after its deadline\n",
+		(unsigned long long)(hi_woke_at - deadline) / 1000);
+	KT_CHECK(hi_woke_at - deadline < 10 * MS);
+	kobj_put(&lo->obj);
+	kobj_put(&hi->obj);
+}
+
+KTEST(sched_sleep_is_precise_and_tickless)
+{
+	uint64_t worst = 0;
+	for (int i = 0; i < 20; i++) {
+		uint64_t deadline = clock_ns() + 2 * MS;
+		sched_sleep_until(deadline);
+		uint64_t late = clock_ns() - deadline;
+		worst = MAX(worst, late);
+	}
+	kprintf("    20 x 2 ms sleeps: worst lateness %llu us\n",
+		(unsigned long long)worst / 1000);
+	KT_CHECK(worst < 5 * MS);
+	/* One 50 ms sleep on an otherwise idle CPU takes one timer
+	 * interrupt, not one per slice. */
+	uint64_t before = sched_timer_irqs();
+	sched_sleep_until(clock_ns() + 50 * MS);
+	uint64_t n = sched_timer_irqs() - before;
+	kprintf("    timer interrupts during a 50 ms idle sleep: %llu\n",
+		(unsigned long long)n);
+	KT_CHECK(n >= 1 && n <= 2);
+}
+
+KTEST(sched_wait_times_out_at_its_deadline)
+{
+	struct wait_queue wq;
+	wait_queue_init(&wq);
+	uint64_t deadline = clock_ns() + 10 * MS;
+	unsigned long f = spin_lock_irqsave(&wq.lock);
+	int r = wait_queue_block(&wq, deadline);
+	spin_unlock_irqrestore(&wq.lock, f);
+	KT_CHECK_EQ(r, ERR_TIMED_OUT);
+	KT_CHECK(clock_ns() >= deadline);
+	f = spin_lock_irqsave(&wq.lock);
+	r = wait_queue_block(&wq, DEADLINE_POLL);
+	spin_unlock_irqrestore(&wq.lock, f);
+	KT_CHECK_EQ(r, ERR_TIMED_OUT);
+	KT_CHECK(list_empty(&wq.waiters));
+}
+
+static void sleeper_forever(void *arg)
+{
+	struct wait_queue *wq = arg;
+	unsigned long f = spin_lock_irqsave(&wq->lock);
+	int r = wait_queue_block(wq, DEADLINE_NONE);
+	spin_unlock_irqrestore(&wq->lock, f);
+	thread_exit(r);
+}
+
+KTEST(sched_kill_wakes_a_blocked_thread)
+{
+	static struct wait_queue wq;
+	wait_queue_init(&wq);
+	struct thread *t = thread_create_kernel(sleeper_forever, &wq, "victim",
+						SCHED_PRIO_DEFAULT);
+	KT_CHECK(t);
+	thread_start_kernel(t);
+	sched_sleep_until(clock_ns() + 2 * MS);
+	KT_CHECK_EQ(t->state, THREAD_BLOCKED);
+	thread_kill(t);
+	int64_t st = 0;
+	KT_CHECK_EQ(thread_wait(t, clock_ns() + 1000 * MS, &st), 0);
+	KT_CHECK_EQ(st, ERR_BAD_STATE);
+	KT_CHECK(list_empty(&wq.waiters));
+	kobj_put(&t->obj);
+}
+
+KTEST(sched_threads_do_not_leak)
+{
+	uint64_t threads = thread_count(), frames = frames_free();
+	uint64_t objs = kmem_objects_in_use();
+	for (int i = 0; i < 50; i++) {
+		struct thread *t = thread_create_kernel(set_status, NULL, "leak",
+							SCHED_PRIO_DEFAULT + 1);
+		KT_CHECK(t);
+		thread_start_kernel(t); /* runs to completion at once */
+		kobj_put(&t->obj);
+	}
+	thread_yield();
+	KT_CHECK_EQ(thread_count(), threads);
+	KT_CHECK_EQ(frames_free(), frames);
+	KT_CHECK_EQ(kmem_objects_in_use(), objs);
+}

@@ -1,0 +1,64 @@
+/* Wait queues. A waiter is linked on the queue under the queue's lock; a
+ * waker unlinks it under the same lock, sets its result and makes it
+ * ready. A waiter that timed out or was killed unlinks itself on the way
+ * out, so a thread is on at most one queue and never left dangling. */
+#include <execrt/errors.h>
+#include <execrt/types.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <kern/wait.h>
+
+void wait_queue_init(struct wait_queue *wq)
+{
+	wq->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&wq->waiters);
+}
+
+int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns)
+{
+	struct thread *t = thread_current();
+	if (t->killed)
+		return ERR_BAD_STATE;
+	if (deadline_ns == DEADLINE_POLL)
+		return ERR_TIMED_OUT;
+	t->wake_result = ERR_TIMED_OUT;
+	t->waiting_on = wq;
+	list_push_back(&wq->waiters, &t->wait_node);
+	sched_block(&wq->lock, deadline_ns);
+	spin_lock(&wq->lock);
+	if (list_linked(&t->wait_node))
+		list_remove(&t->wait_node); /* timed out or killed */
+	t->waiting_on = NULL;
+	if (t->killed && t->wake_result == ERR_TIMED_OUT)
+		return ERR_BAD_STATE;
+	return t->wake_result;
+}
+
+unsigned wait_queue_wake_locked(struct wait_queue *wq, int result,
+				unsigned max)
+{
+	unsigned n = 0;
+	while (n < max && !list_empty(&wq->waiters)) {
+		struct thread *t = list_entry(list_pop_front(&wq->waiters),
+					      struct thread, wait_node);
+		sched_interrupt(t, result);
+		n++;
+	}
+	return n;
+}
+
+unsigned wait_queue_wake_one(struct wait_queue *wq, int result)
+{
+	unsigned long f = spin_lock_irqsave(&wq->lock);
+	unsigned n = wait_queue_wake_locked(wq, result, 1);
+	spin_unlock_irqrestore(&wq->lock, f);
+	return n;
+}
+
+unsigned wait_queue_wake_all(struct wait_queue *wq, int result)
+{
+	unsigned long f = spin_lock_irqsave(&wq->lock);
+	unsigned n = wait_queue_wake_locked(wq, result, ~0u);
+	spin_unlock_irqrestore(&wq->lock, f);
+	return n;
+}

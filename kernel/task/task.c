@@ -1,0 +1,182 @@
+/* Task objects: a handle table, an address space, threads and a memory
+ * quota carved out of the parent's. A task dies when it is killed or its
+ * last thread exits; then its handles are closed, its address space freed
+ * and its quota returned to the parent. The object itself lives on while
+ * handles to it exist (so waiters can read the exit status). */
+#include <execrt/errors.h>
+#include <execrt/types.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/slab.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <kern/uvm.h>
+
+static struct kmem_cache *task_cache;
+static uint64_t live_tasks;
+
+static void task_destroy(struct kobject *o)
+{
+	struct task *t = container_of(o, struct task, obj);
+	/* Threads hold references, so by now every thread is gone and
+	 * teardown has run. */
+	if (t->parent)
+		kobj_put(&t->parent->obj);
+	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
+	kmem_cache_free(task_cache, t);
+}
+
+static const struct kobj_ops task_ops = {
+	.name = "task",
+	.destroy = task_destroy,
+};
+
+uint64_t task_count(void)
+{
+	return __atomic_load_n(&live_tasks, __ATOMIC_RELAXED);
+}
+
+int task_charge(struct task *t, uint64_t bytes)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	if (t->dying || bytes > t->mem_quota - t->mem_used)
+		err = ERR_NO_MEMORY;
+	else
+		t->mem_used += bytes;
+	spin_unlock_irqrestore(&t->lock, f);
+	return err;
+}
+
+void task_uncharge(struct task *t, uint64_t bytes)
+{
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	BUG_ON(bytes > t->mem_used);
+	t->mem_used -= bytes;
+	spin_unlock_irqrestore(&t->lock, f);
+}
+
+int task_create(struct task *parent, const char *name, uint64_t mem_quota,
+		struct task **out)
+{
+	if (!task_cache)
+		task_cache = kmem_cache_create("task", sizeof(struct task), 16);
+	if (!task_cache)
+		return ERR_NO_MEMORY;
+	/* The child's whole quota is charged to the parent up front. */
+	if (parent) {
+		int err = task_charge(parent, mem_quota);
+		if (err)
+			return err;
+	}
+	struct task *t = kmem_cache_alloc(task_cache);
+	if (!t)
+		goto fail_charge;
+	kobj_init(&t->obj, OBJ_TASK, &task_ops);
+	strlcpy(t->name, name, sizeof(t->name));
+	t->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&t->threads);
+	wait_queue_init(&t->exit_wq);
+	t->mem_quota = mem_quota;
+	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
+	if (uvm_create(t, &t->uvm)) {
+		kmem_cache_free(task_cache, t);
+		goto fail_charge;
+	}
+	if (parent) {
+		kobj_get(&parent->obj);
+		t->parent = parent;
+	}
+	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
+	*out = t;
+	return 0;
+
+fail_charge:
+	if (parent)
+		task_uncharge(parent, mem_quota);
+	return ERR_NO_MEMORY;
+}
+
+/* Releases everything but the object: runs once, when the task dies. */
+static void task_teardown(struct task *t)
+{
+	handle_table_destroy(&t->handles);
+	if (t->uvm) {
+		uvm_destroy(t->uvm);
+		t->uvm = NULL;
+	}
+	if (t->fault_handler) {
+		kobj_put(t->fault_handler);
+		t->fault_handler = NULL;
+	}
+	if (t->parent)
+		task_uncharge(t->parent, t->mem_quota);
+	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
+	t->dead = true;
+	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
+	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+}
+
+/* Links a new thread into the task (thread quota enforced). */
+int task_add_thread(struct task *t, struct thread *th)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	if (t->dying)
+		err = ERR_BAD_STATE;
+	else if (t->nthreads >= TASK_THREAD_QUOTA)
+		err = ERR_NO_RESOURCES;
+	else {
+		list_push_back(&t->threads, &th->task_node);
+		t->nthreads++;
+	}
+	spin_unlock_irqrestore(&t->lock, f);
+	return err;
+}
+
+void task_kill(struct task *t, int64_t status)
+{
+	bool teardown = false;
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	if (!t->dying) {
+		t->dying = true;
+		t->exit_status = status;
+		list_for_each(it, &t->threads)
+			thread_kill(list_entry(it, struct thread, task_node));
+		/* No thread left to run the teardown: do it now. */
+		teardown = t->nthreads == 0;
+	}
+	spin_unlock_irqrestore(&t->lock, f);
+	if (teardown)
+		task_teardown(t);
+}
+
+void task_thread_exited(struct task *t, struct thread *th)
+{
+	bool last;
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	list_remove(&th->task_node);
+	last = --t->nthreads == 0;
+	if (last && !t->dying) {
+		t->dying = true;
+		t->exit_status = th->exit_status;
+	}
+	spin_unlock_irqrestore(&t->lock, f);
+	if (last)
+		task_teardown(t);
+}
+
+int task_wait(struct task *t, uint64_t deadline_ns, int64_t *status)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
+	while (!t->dead && !err)
+		err = wait_queue_block(&t->exit_wq, deadline_ns);
+	if (t->dead) {
+		err = 0;
+		if (status)
+			*status = t->exit_status;
+	}
+	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+	return err;
+}

@@ -1,0 +1,154 @@
+/* Thread objects. A thread holds one reference for being alive (dropped by
+ * the scheduler once it is dead and switched away from), plus one per
+ * handle and kernel pointer. Its kernel stack is freed with the object. */
+#include <execrt/errors.h>
+#include <execrt/syscall.h>
+#include <kern/arch.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/mm.h>
+#include <kern/pmm.h>
+#include <kern/sched.h>
+#include <kern/slab.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+
+#include "../sched/runqueue.h"
+
+static struct kmem_cache *thread_cache;
+static uint64_t live_threads;
+
+static void thread_destroy(struct kobject *o)
+{
+	struct thread *t = container_of(o, struct thread, obj);
+	if (t->kstack)
+		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
+	if (t->task)
+		kobj_put(&t->task->obj);
+	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
+	kmem_cache_free(thread_cache, t);
+}
+
+static const struct kobj_ops thread_ops = {
+	.name = "thread",
+	.destroy = thread_destroy,
+};
+
+uint64_t thread_count(void)
+{
+	return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+}
+
+/* A thread with a kernel stack, not on any queue. */
+static struct thread *thread_alloc(const char *name, int prio, bool stack)
+{
+	if (!thread_cache)
+		thread_cache = kmem_cache_create("thread", sizeof(struct thread),
+						 16);
+	struct thread *t = thread_cache ? kmem_cache_alloc(thread_cache) : NULL;
+	if (!t)
+		return NULL;
+	if (stack) {
+		phys_addr_t pa = pmm_alloc_contig(KSTACK_PAGES, 1, 0);
+		if (!pa) {
+			kmem_cache_free(thread_cache, t);
+			return NULL;
+		}
+		t->kstack = phys_to_virt(pa);
+		t->arch.kstack_top =
+			(uintptr_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
+	}
+	kobj_init(&t->obj, OBJ_THREAD, &thread_ops);
+	strlcpy(t->name, name, sizeof(t->name));
+	t->state = THREAD_NEW;
+	t->prio = prio;
+	t->cpu = arch_cpu_id();
+	t->class = &sched_class_prio;
+	t->wake_deadline = DEADLINE_NONE;
+	list_init(&t->rq_node);
+	list_init(&t->task_node);
+	list_init(&t->wait_node);
+	list_init(&t->sleep_node);
+	wait_queue_init(&t->exit_wq);
+	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+struct thread *thread_create_idle(unsigned cpu)
+{
+	char name[16];
+	ksnprintf(name, sizeof(name), "idle/%u", cpu);
+	struct thread *t = thread_alloc(name, 0, false);
+	if (t)
+		t->is_idle = true;
+	return t;
+}
+
+/* Entry of kernel threads: fn and arg were stashed in the thread. */
+static void kernel_thread_entry(void)
+{
+	struct thread *t = thread_current();
+	arch_irq_restore(~0ul); /* new threads start with interrupts off */
+	t->kfn(t->karg);
+	thread_exit(0);
+}
+
+struct thread *thread_create_kernel(void (*fn)(void *), void *arg,
+				    const char *name, int prio)
+{
+	struct thread *t = thread_alloc(name, prio, true);
+	if (!t)
+		return NULL;
+	t->kfn = fn;
+	t->karg = arg;
+	arch_thread_init(t, kernel_thread_entry);
+	return t;
+}
+
+void thread_start_kernel(struct thread *t)
+{
+	kobj_get(&t->obj); /* the running reference */
+	sched_wake(t);
+}
+
+void thread_exit(int64_t status)
+{
+	struct thread *t = thread_current();
+	t->exit_status = status;
+	if (t->task)
+		task_thread_exited(t->task, t);
+	arch_irq_save();
+	spin_lock(&t->exit_wq.lock);
+	t->exited = true;
+	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
+	/* Hold exit_wq.lock across the state change: sched_block releases
+	 * it only once we are marked, so no waiter sees a half-dead thread. */
+	struct run_queue *rq = sched_rq(t->cpu);
+	spin_lock(&rq->lock);
+	t->state = THREAD_DEAD;
+	spin_unlock(&rq->lock);
+	spin_unlock(&t->exit_wq.lock);
+	schedule();
+	panic("thread %s: ran after exit", t->name);
+}
+
+void thread_kill(struct thread *t)
+{
+	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
+	sched_interrupt(t, ERR_BAD_STATE);
+}
+
+int thread_wait(struct thread *t, uint64_t deadline_ns, int64_t *status)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
+	while (!t->exited && !err)
+		err = wait_queue_block(&t->exit_wq, deadline_ns);
+	if (t->exited) {
+		err = 0;
+		if (status)
+			*status = t->exit_status;
+	}
+	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+	return err;
+}
