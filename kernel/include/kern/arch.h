@@ -16,3 +16,5 @@ __noreturn void arch_halt(void);             /* stop this CPU for good */
 __noreturn void arch_exit(bool ok);
 /* Print registers and a symbolized backtrace of the caller (panic path). */
 void arch_dump_stack(void);
+/* Start every other CPU (after the clock and interrupt controllers). */
+void arch_smp_init(void);
