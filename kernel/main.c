@@ -53,6 +53,7 @@ void kmain(struct boot_info *bi)
 	 * interrupt controllers, timers and CPU start-up all read. */
 	if (acpi_init(bi->rsdp, &acpi) < 0)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
+	arch_time_init();
 	arch_smp_init();
 
 	char filter[64];

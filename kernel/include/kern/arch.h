@@ -16,5 +16,8 @@ __noreturn void arch_halt(void);             /* stop this CPU for good */
 __noreturn void arch_exit(bool ok);
 /* Print registers and a symbolized backtrace of the caller (panic path). */
 void arch_dump_stack(void);
+/* Interrupt controllers, clock calibration and the one-shot timer on the
+ * boot CPU (after ACPI); enables interrupts. */
+void arch_time_init(void);
 /* Start every other CPU (after the clock and interrupt controllers). */
 void arch_smp_init(void);

@@ -31,6 +31,7 @@ struct cpu {
 	void (*timer_fn)(void);
 	uint64_t timer_fires;
 	uint64_t irq_count;
+	uint64_t timer_irqs; /* LAPIC timer interrupts, incl. re-arms */
 };
 
 extern struct cpu cpus[MAX_CPUS];
