@@ -133,7 +133,8 @@ struct tlb_req {
 	size_t size;
 };
 
-void tlb_flush_local(virt_addr_t va, size_t size)
+/* TODO(vm merge): use paging.c's tlb_flush_local(). */
+static void flush_range(virt_addr_t va, size_t size)
 {
 	size_t pages = (ALIGN_UP(va + size, PAGE_SIZE) -
 			ALIGN_DOWN(va, PAGE_SIZE)) / PAGE_SIZE;
@@ -154,7 +155,7 @@ void tlb_flush_local(virt_addr_t va, size_t size)
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
-	tlb_flush_local(r->va, r->size);
+	flush_range(r->va, r->size);
 }
 
 void smp_tlb_shootdown(virt_addr_t va, size_t size)

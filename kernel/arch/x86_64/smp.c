@@ -22,8 +22,6 @@
 /* From the vm branch (page tables) until merged. */
 phys_addr_t vm_kernel_root(void);
 void cpu_enable_protection(void);
-/* From the time branch (arch/lapic.h) until merged. */
-void time_init_ap(void);
 
 #define INIT_DELAY_NS     10000000ull  /* INIT deassert -> SIPI: 10 ms */
 #define SIPI_DELAY_NS     200000ull    /* between the two SIPIs */

@@ -46,8 +46,6 @@ void smp_call_others(smp_call_fn_t fn, void *arg);
 /* TLB shootdown: every other online CPU invalidates [va, va + size)
  * (size 0: everything, global pages included); returns once all have. */
 void smp_tlb_shootdown(virt_addr_t va, size_t size);
-/* Invalidate on this CPU only (same arguments). */
-void tlb_flush_local(virt_addr_t va, size_t size);
 
 /* Panic path: halt every other CPU (VEC_IPI_STOP) and wait briefly for
  * them. If another CPU is already doing so, this CPU halts instead. */
