@@ -24,8 +24,17 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st);
 void kmem_cache_shrink(struct kmem_cache *c);
 
 /* General-purpose power-of-two size classes (16 B .. 2 KiB) on top of the
- * caches; larger requests take whole frames. */
+ * caches; larger requests take whole frames. Memory is zeroed, 16-byte
+ * aligned (page aligned above 2 KiB); kmalloc(0) returns NULL and
+ * kfree(NULL) does nothing. */
 void *kmalloc(size_t size);
 void kfree(void *p);
-/* Sum of live objects over all caches (the leak-check counter). */
+
+/* Sum of live objects over all caches (the leak-check counter); a live
+ * large kmalloc counts as one object. */
 uint64_t kmem_objects_in_use(void);
+
+/* (Re)initializes the slab layer, forgetting every cache. Optional at boot
+ * (the first kmalloc sets up its caches); host tests must call it after
+ * each pmm_init() so no cache keeps slabs of the previous frame allocator. */
+void kmem_init(void);
