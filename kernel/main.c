@@ -6,6 +6,8 @@
 #include <kern/ktest.h>
 #include <kern/lib.h>
 #include <kern/log.h>
+#include <kern/pmm.h>
+#include <kern/vm.h>
 
 void kmain(struct boot_info *bi);
 
@@ -51,6 +53,14 @@ void kmain(struct boot_info *bi)
 
 	/* Memory first (pmm_init, arch_mm_init), then ACPI, which the
 	 * interrupt controllers, timers and CPU start-up all read. */
+	if (pmm_init(bi) < 0)
+		panic("pmm: cannot build the frame allocator");
+	arch_mm_init(bi);
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	pr_info("pmm: %llu MiB free of %llu MiB managed",
+		(unsigned long long)(st.free_frames >> (20 - PAGE_SHIFT)),
+		(unsigned long long)(st.total_frames >> (20 - PAGE_SHIFT)));
 	if (acpi_init(bi->rsdp, &acpi) < 0)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
 	arch_time_init();

@@ -1,0 +1,79 @@
+/* x86_64 4-level paging: entry bits, the address-space object, TLB
+ * shootdown and the per-CPU protection bits. The portable API is in
+ * kern/vm.h. */
+#pragma once
+#include <kern/spinlock.h>
+#include <kern/types.h>
+#include <kern/vm.h>
+
+#define PTE_P	 (1ull << 0)
+#define PTE_W	 (1ull << 1)
+#define PTE_U	 (1ull << 2)
+#define PTE_PWT	 (1ull << 3)
+#define PTE_PCD	 (1ull << 4)
+#define PTE_A	 (1ull << 5)
+#define PTE_D	 (1ull << 6)
+#define PTE_PS	 (1ull << 7) /* in a PDE: 2 MiB leaf */
+#define PTE_G	 (1ull << 8)
+#define PTE_NX	 (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* #PF error code bits. */
+#define PF_P	(1u << 0) /* protection violation (else not present) */
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I	(1u << 4) /* instruction fetch */
+
+#define VM_USER_TOP 0x0000800000000000ull /* first non-canonical address */
+
+/* Error codes of vm_map/vm_unmap/vm_protect (kern/vm.h). */
+#define VM_EINVAL (-1) /* bad argument, W+X, already mapped / not mapped */
+#define VM_ENOMEM (-2) /* no frame for a page table */
+
+/* One page-table tree. Every change happens under `lock`. */
+struct vm_space {
+	phys_addr_t root; /* PML4 */
+	spinlock_t lock;
+};
+
+/* Physical address of the kernel PML4 (below 4 GiB, so 32-bit AP start-up
+ * code can load it into CR3). 0 before arch_mm_init(). */
+phys_addr_t vm_kernel_root(void);
+
+/* Invalidates [va, va + size) in this CPU's TLB and paging-structure
+ * caches (invlpg per page, or a full flush for large ranges). */
+void tlb_flush_local(virt_addr_t va, size_t size);
+/* Everything, global pages included. */
+void tlb_flush_all_local(void);
+
+/* Invalidates [va, va + size) on every online CPU: locally, then through
+ * tlb_remote_flush when more than one CPU is online.
+ *
+ * Contract for tlb_remote_flush (installed by the SMP code, NULL while only
+ * one CPU runs): it must make every other online CPU invalidate the range
+ * (invlpg or a full flush, which also drops paging-structure caches) and
+ * return only once all of them have done so. It is called with no page-
+ * table lock held and with interrupts as the caller of vm_unmap/vm_protect
+ * had them, so the SMP code can send VEC_IPI_TLB and wait for acks; callers
+ * of vm_unmap/vm_protect must therefore not hold spinlocks that an IPI
+ * handler could need, and must not disable interrupts while waiting for
+ * another CPU that might be doing the same (the hook should keep servicing
+ * incoming shootdowns while it waits). Page-table frames freed by an unmap
+ * go back to the allocator only after the shootdown returns. */
+void tlb_shootdown(virt_addr_t va, size_t size);
+extern void (*tlb_remote_flush)(virt_addr_t va, size_t size);
+
+/* Sets EFER.NXE, CR0.WP and, when cpu_features reports them, CR4.PGE, SMEP,
+ * SMAP and UMIP on the calling CPU. Every CPU runs it once (APs too: the
+ * kernel tables carry NX bits, so an AP must set EFER.NXE before loading
+ * vm_kernel_root() into CR3). */
+void cpu_enable_protection(void);
+
+/* Number of page-table pages currently allocated (all spaces). */
+uint64_t vm_table_pages(void);
+
+/* paging.c internals shared with mm_init.c. */
+int vm_kernel_space_init(phys_addr_t table_limit);
+void vm_set_table_limit(phys_addr_t limit);
+extern bool vm_nx_enabled;

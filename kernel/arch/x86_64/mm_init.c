@@ -1,0 +1,231 @@
+/* Builds the kernel's own page tables and switches to them: a direct map of
+ * RAM (and of the pages firmware tables live in), the kernel image mapped
+ * W^X section by section, no identity map. Also turns on the CPU's
+ * protection features (NX, WP, SMEP, SMAP, UMIP, global pages). */
+#include <arch/cpu.h>
+#include <arch/layout.h>
+#include <arch/paging.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/mm.h>
+#include <kern/pmm.h>
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+	__data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
+
+#define LOW_MEM_END	0x100000ull /* BIOS data, EBDA, ROM: RSDP search */
+#define BOOT_MAP_END	GiB(4)	    /* what the boot tables map */
+#define DIRECT_FLAGS	(VM_READ | VM_WRITE | VM_GLOBAL)
+#define ACPI_MAX_TABLES 256
+#define ACPI_MAX_LEN	MiB(1)
+
+void cpu_enable_protection(void)
+{
+	const struct cpu_features *f = &cpu_features;
+	if (f->nx)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+	write_cr0(read_cr0() | CR0_WP);
+	uint64_t cr4 = read_cr4();
+	if (f->pge)
+		cr4 |= CR4_PGE;
+	if (f->smep)
+		cr4 |= CR4_SMEP;
+	if (f->smap)
+		cr4 |= CR4_SMAP;
+	if (f->umip)
+		cr4 |= CR4_UMIP;
+	write_cr4(cr4);
+	if (f->smap)
+		clac(); /* user access off until a stac */
+}
+
+static void map_or_die(virt_addr_t va, phys_addr_t pa, size_t size,
+		       unsigned flags, bool large)
+{
+	int err = vm_map(&kernel_space, va, pa, size, flags, large);
+	if (err)
+		panic("mm: cannot map %#llx -> %#llx (+%#zx): %d",
+		      (unsigned long long)va, (unsigned long long)pa, size,
+		      err);
+}
+
+/* Direct-maps [lo, hi) with 2 MiB pages where possible, leaving pages that
+ * are already mapped (the kernel image's alias) as they are. */
+static void map_direct(phys_addr_t lo, phys_addr_t hi, unsigned flags)
+{
+	lo = ALIGN_DOWN(lo, PAGE_SIZE);
+	hi = ALIGN_UP(hi, PAGE_SIZE);
+	for (phys_addr_t pa = lo; pa < hi;) {
+		virt_addr_t va = PHYSMAP_BASE + pa;
+		if (IS_ALIGNED(pa, LARGE_PAGE_SIZE) &&
+		    pa + LARGE_PAGE_SIZE <= hi) {
+			int err = vm_map(&kernel_space, va, pa, LARGE_PAGE_SIZE,
+					 flags, true);
+			if (err == VM_ENOMEM)
+				panic("mm: out of memory for the direct map");
+			if (!err) {
+				pa += LARGE_PAGE_SIZE;
+				continue;
+			}
+		}
+		if (!vm_translate(&kernel_space, va, NULL, NULL))
+			map_or_die(va, pa, PAGE_SIZE, flags, false);
+		pa += PAGE_SIZE;
+	}
+}
+
+static void map_section(const char *start, const char *end, unsigned flags)
+{
+	virt_addr_t va = (virt_addr_t)(uintptr_t)start;
+	size_t size = (size_t)(end - start);
+	phys_addr_t pa = KERNEL_VA_TO_PA(start);
+	if (!size)
+		return;
+	map_or_die(va, pa, size, flags | VM_GLOBAL, false);
+	/* The direct-map alias gets the same rights minus exec, so kernel
+	 * code and constants cannot be patched through it either. */
+	map_or_die(PHYSMAP_BASE + pa, pa, size,
+		   (flags & ~VM_EXEC) | VM_READ | VM_GLOBAL, false);
+}
+
+/* --- ACPI tables outside RAM ------------------------------------------
+ * Firmware may keep ACPI tables in "reserved" ranges (QEMU does), which
+ * the direct map otherwise leaves out. The parser reads them through
+ * phys_to_virt(), so their pages are added read-only. Read while the boot
+ * tables (0-4 GiB) are still live; tables above 4 GiB are skipped. */
+
+static bool acpi_readable(phys_addr_t pa, uint64_t len)
+{
+	return pa && len && pa + len > pa && pa + len <= BOOT_MAP_END;
+}
+
+static void map_firmware(phys_addr_t pa, uint64_t len)
+{
+	if (!acpi_readable(pa, len))
+		return;
+	for (phys_addr_t p = ALIGN_DOWN(pa, PAGE_SIZE); p < pa + len;
+	     p += PAGE_SIZE)
+		if (!vm_translate(&kernel_space, PHYSMAP_BASE + p, NULL, NULL))
+			map_or_die(PHYSMAP_BASE + p, p, PAGE_SIZE,
+				   VM_READ | VM_GLOBAL, false);
+}
+
+static uint32_t table_len(phys_addr_t pa)
+{
+	uint32_t len;
+	if (!acpi_readable(pa, 8))
+		return 0;
+	memcpy(&len, (const char *)phys_to_virt(pa) + 4, sizeof(len));
+	return len >= 36 && len <= ACPI_MAX_LEN ? len : 0;
+}
+
+static bool rsdp_at(phys_addr_t pa)
+{
+	const uint8_t *p = phys_to_virt(pa);
+	uint8_t sum = 0;
+	if (memcmp(p, "RSD PTR ", 8) != 0)
+		return false;
+	for (int i = 0; i < 20; i++)
+		sum = (uint8_t)(sum + p[i]);
+	return sum == 0;
+}
+
+static phys_addr_t find_rsdp(phys_addr_t given)
+{
+	if (given)
+		return given;
+	uint16_t seg;
+	memcpy(&seg, phys_to_virt(0x40e), sizeof(seg));
+	phys_addr_t ebda = (phys_addr_t)seg << 4;
+	if (ebda >= 0x1000 && ebda + 1024 <= 0xe0000)
+		for (phys_addr_t pa = ebda; pa < ebda + 1024; pa += 16)
+			if (rsdp_at(pa))
+				return pa;
+	for (phys_addr_t pa = 0xe0000; pa < LOW_MEM_END; pa += 16)
+		if (rsdp_at(pa))
+			return pa;
+	return 0;
+}
+
+static void map_acpi_tables(phys_addr_t rsdp_pa)
+{
+	uint8_t rsdp[36];
+	rsdp_pa = find_rsdp(rsdp_pa);
+	if (!acpi_readable(rsdp_pa, sizeof(rsdp)))
+		return;
+	map_firmware(rsdp_pa, sizeof(rsdp));
+	memcpy(rsdp, phys_to_virt(rsdp_pa), sizeof(rsdp));
+	uint32_t rsdt;
+	uint64_t xsdt = 0;
+	memcpy(&rsdt, rsdp + 16, 4);
+	if (rsdp[15] >= 2)
+		memcpy(&xsdt, rsdp + 24, 8);
+	/* Both roots, so whichever the parser trusts is readable. */
+	phys_addr_t roots[2] = {rsdt, xsdt};
+	for (int r = 0; r < 2; r++) {
+		uint32_t len = table_len(roots[r]);
+		if (!len)
+			continue;
+		map_firmware(roots[r], len);
+		size_t esz = r ? 8 : 4;
+		size_t n = MIN((len - 36) / esz, (size_t)ACPI_MAX_TABLES);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t t = 0;
+			memcpy(&t,
+			       (const char *)phys_to_virt(roots[r]) + 36 +
+				       i * esz,
+			       esz);
+			uint32_t tlen = table_len(t);
+			if (tlen)
+				map_firmware(t, tlen);
+		}
+	}
+}
+
+static bool direct_mapped_type(uint32_t type)
+{
+	return type == MEM_USABLE || type == MEM_ACPI_RECLAIM ||
+	       type == MEM_ACPI_NVS;
+}
+
+void arch_mm_init(const struct boot_info *bi)
+{
+	vm_nx_enabled = cpu_features.nx && (rdmsr(MSR_EFER) & EFER_NXE);
+	if (!cpu_features.nx)
+		pr_warn("mm: CPU has no NX; data pages stay executable");
+	/* Tables from below 4 GiB until the switch (the boot direct map
+	 * ends there); that also puts the PML4 where 32-bit code reaches. */
+	if (vm_kernel_space_init(BOOT_MAP_END) < 0)
+		panic("mm: no frames for the kernel page tables");
+	phys_addr_t root = vm_kernel_root();
+
+	map_section(__text_start, __text_end, VM_READ | VM_EXEC);
+	map_section(__rodata_start, __rodata_end, VM_READ);
+	map_section(__data_start, __data_end, VM_READ | VM_WRITE);
+	map_section(__ksyms_start, __ksyms_end, VM_READ);
+
+	map_direct(0, LOW_MEM_END, DIRECT_FLAGS);
+	for (size_t i = 0; i < bi->nmem; i++) {
+		const struct mem_region *r = &bi->mem[i];
+		if (direct_mapped_type(r->type))
+			map_direct(r->base, r->base + r->len, DIRECT_FLAGS);
+	}
+	map_acpi_tables(bi->rsdp);
+
+	write_cr3(root);
+	vm_set_table_limit(0);
+	cpu_enable_protection();
+	tlb_flush_all_local();
+
+	uint64_t cr4 = read_cr4();
+	bool nxe = rdmsr(MSR_EFER) & EFER_NXE, wp = read_cr0() & CR0_WP;
+	if (!wp)
+		panic("mm: CR0.WP did not stick");
+	pr_info("mm: kernel tables at %#llx, %llu table pages; "
+		"protections:%s%s%s%s%s%s",
+		(unsigned long long)root, (unsigned long long)vm_table_pages(),
+		nxe ? " NX" : "", wp ? " WP" : "",
+		(cr4 & CR4_PGE) ? " PGE" : "", (cr4 & CR4_SMEP) ? " SMEP" : "",
+		(cr4 & CR4_SMAP) ? " SMAP" : "",
+		(cr4 & CR4_UMIP) ? " UMIP" : "");
+}
