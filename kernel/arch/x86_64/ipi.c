@@ -8,6 +8,7 @@
  * interrupts off. */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
+#include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <arch/trap.h>
@@ -125,37 +126,15 @@ void smp_call_others(smp_call_fn_t fn, void *arg)
 	call_many(fn, arg, false, VEC_IPI_CALL);
 }
 
-/* More pages than this and a full flush is cheaper than invlpg each. */
-#define TLB_FLUSH_ALL_PAGES 32
-
 struct tlb_req {
 	virt_addr_t va;
 	size_t size;
 };
 
-/* TODO(vm merge): use paging.c's tlb_flush_local(). */
-static void flush_range(virt_addr_t va, size_t size)
-{
-	size_t pages = (ALIGN_UP(va + size, PAGE_SIZE) -
-			ALIGN_DOWN(va, PAGE_SIZE)) / PAGE_SIZE;
-	if (size == 0 || pages > TLB_FLUSH_ALL_PAGES) {
-		uint64_t cr4 = read_cr4();
-		if (cr4 & CR4_PGE) { /* toggling PGE drops global entries too */
-			write_cr4(cr4 & ~CR4_PGE);
-			write_cr4(cr4);
-		} else {
-			write_cr3(read_cr3());
-		}
-		return;
-	}
-	for (size_t i = 0; i < pages; i++)
-		invlpg(ALIGN_DOWN(va, PAGE_SIZE) + i * PAGE_SIZE);
-}
-
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
-	flush_range(r->va, r->size);
+	tlb_flush_local(r->va, r->size);
 }
 
 void smp_tlb_shootdown(virt_addr_t va, size_t size)

@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/layout.h>
+#include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <arch/trap.h>
@@ -19,14 +20,10 @@
 #include <kern/time.h>
 #include <kern/vm.h>
 
-/* From the vm branch (page tables) until merged. */
-phys_addr_t vm_kernel_root(void);
-void cpu_enable_protection(void);
-
-#define INIT_DELAY_NS     10000000ull  /* INIT deassert -> SIPI: 10 ms */
-#define SIPI_DELAY_NS     200000ull    /* between the two SIPIs */
+#define INIT_DELAY_NS	  10000000ull	/* INIT deassert -> SIPI: 10 ms */
+#define SIPI_DELAY_NS	  200000ull	/* between the two SIPIs */
 #define ONLINE_TIMEOUT_NS 1000000000ull /* AP must report within 1 s */
-#define POLL_NS           100000ull
+#define POLL_NS		  100000ull
 
 _Static_assert(sizeof(struct ap_boot_params) == APB_SIZE, "trampoline.S");
 _Static_assert(__builtin_offsetof(struct ap_boot_params, entry) == APB_ENTRY,
@@ -102,8 +99,8 @@ static bool tramp_map(void)
 			      AP_TRAMPOLINE_PA);
 		return false;
 	}
-	if (vm_map(&kernel_space, AP_TRAMPOLINE_PA, AP_TRAMPOLINE_PA,
-		   PAGE_SIZE, VM_READ | VM_EXEC, false) < 0)
+	if (vm_map(&kernel_space, AP_TRAMPOLINE_PA, AP_TRAMPOLINE_PA, PAGE_SIZE,
+		   VM_READ | VM_EXEC, false) < 0)
 		panic("smp: cannot map the trampoline page");
 	return true;
 }
@@ -200,6 +197,8 @@ void arch_smp_init(void)
 	__atomic_store_n(&ncpus_online, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&bsp->online, true, __ATOMIC_RELEASE);
 	ipi_init();
+	__atomic_store_n(&tlb_remote_flush, smp_tlb_shootdown,
+			 __ATOMIC_RELEASE);
 
 	unsigned possible = 0;
 	for (size_t i = 0; i < acpi.ncpus; i++)

@@ -7,13 +7,13 @@
 
 /* Parameter block in the trampoline page, written by the boot CPU before
  * each AP is started. Offsets are used by trampoline.S. */
-#define APB_CR3   0  /* u32: kernel PML4 (below 4 GiB) */
+#define APB_CR3	  0  /* u32: kernel PML4 (below 4 GiB) */
 #define APB_EFER  4  /* u32: EFER bits to set (LME, NXE) */
-#define APB_CR4   8  /* u32: CR4 before paging (PAE, PGE) */
+#define APB_CR4	  8  /* u32: CR4 before paging (PAE, PGE) */
 #define APB_ALIVE 12 /* u32: set to 1 by the AP in real mode */
 #define APB_ENTRY 16 /* u64: 64-bit entry, called as entry(cpu) */
 #define APB_STACK 24 /* u64: initial stack top */
-#define APB_CPU   32 /* u64: struct cpu * */
+#define APB_CPU	  32 /* u64: struct cpu * */
 #define APB_SIZE  40
 
 #ifndef __ASSEMBLY__
@@ -51,6 +51,6 @@ void smp_tlb_shootdown(virt_addr_t va, size_t size);
  * them. If another CPU is already doing so, this CPU halts instead. */
 void smp_stop_others(void);
 
-void ipi_init(void); /* once on the boot CPU: IPI handlers */
+void ipi_init(void);		   /* once on the boot CPU: IPI handlers */
 unsigned smp_ncpus_possible(void); /* enabled CPUs in the MADT */
 #endif
