@@ -49,6 +49,7 @@
 #define ICR_ALL_BUT_SELF (3u << 18)
 
 #define APIC_BASE_ENABLE    (1ul << 11)
+#define APIC_BASE_X2APIC    (1ul << 10)
 #define APIC_BASE_ADDR_MASK 0x000ffffffffff000ul
 
 /* Divide configuration 0x3 = divide by 16: slow enough that the 32-bit
@@ -132,14 +133,24 @@ static void lapic_setup_cpu(void)
 	this_cpu()->apic_id = lapic_id();
 }
 
-void lapic_init(phys_addr_t base)
+/* Global enable in xAPIC mode. Firmware may hand over in x2APIC mode,
+ * which cannot go straight back to xAPIC (SDM 10.12.5): disable first. */
+static void lapic_enable_xapic(void)
 {
 	uint64_t msr = rdmsr(MSR_APIC_BASE);
-	if (!base)
-		base = msr & APIC_BASE_ADDR_MASK;
-	/* Global enable (firmware normally leaves it on); xAPIC mode. */
+	if (msr & APIC_BASE_X2APIC) {
+		msr &= ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
+		wrmsr(MSR_APIC_BASE, msr);
+	}
 	if (!(msr & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
+}
+
+void lapic_init(phys_addr_t base)
+{
+	if (!base)
+		base = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
+	lapic_enable_xapic();
 	lapic_regs = ioremap(base, 0x1000);
 	irq_set_handler(VEC_LAPIC_ERROR, error_handler);
 	lapic_setup_cpu();
@@ -150,9 +161,7 @@ void lapic_init(phys_addr_t base)
 
 void lapic_init_ap(void)
 {
-	uint64_t msr = rdmsr(MSR_APIC_BASE);
-	if (!(msr & APIC_BASE_ENABLE))
-		wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
+	lapic_enable_xapic();
 	lapic_setup_cpu();
 }
 

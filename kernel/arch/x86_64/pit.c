@@ -15,25 +15,23 @@
 /* Mode 0 (interrupt on terminal count), lobyte/hibyte access. */
 #define CMD_CH0_MODE0 0x30
 #define CMD_CH2_MODE0 0xb0
+#define CMD_CH2_LATCH 0x80 /* counter latch, channel 2 */
 
-void pit_ch2_wait(uint16_t count, uint64_t *tsc_start, uint64_t *tsc_end)
+void pit_ch2_start(void)
 {
-	uint8_t b = inb(PORT_B) & ~(PORTB_SPKR | PORTB_GATE2);
-	outb(PORT_B, b); /* gate low: counting held */
-	outb(PIT_CMD, CMD_CH2_MODE0);
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	/* Raising the gate starts the count; OUT2 goes high at zero. */
+	uint8_t b = inb(PORT_B) & ~PORTB_SPKR;
 	outb(PORT_B, b | PORTB_GATE2);
-	uint64_t t0 = rdtsc();
-	while (!(inb(PORT_B) & PORTB_OUT2))
-		arch_cpu_relax();
-	uint64_t t1 = rdtsc();
-	outb(PORT_B, b);
-	if (tsc_start)
-		*tsc_start = t0;
-	if (tsc_end)
-		*tsc_end = t1;
+	outb(PIT_CMD, CMD_CH2_MODE0);
+	outb(PIT_CH2, 0xff);
+	outb(PIT_CH2, 0xff);
+}
+
+uint16_t pit_ch2_read(void)
+{
+	outb(PIT_CMD, CMD_CH2_LATCH);
+	uint8_t lo = inb(PIT_CH2);
+	uint8_t hi = inb(PIT_CH2);
+	return (uint16_t)(lo | (hi << 8));
 }
 
 void pit_ch0_oneshot(uint16_t count)

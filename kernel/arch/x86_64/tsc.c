@@ -56,11 +56,28 @@ static uint64_t sample_hpet(void)
 	return clock_rate_hz(t1 - t0, ns);
 }
 
+/* Reads the PIT counter between two TSC reads; returns their midpoint. */
+static uint64_t pit_read_at(uint16_t *count)
+{
+	uint64_t a = rdtsc();
+	*count = pit_ch2_read();
+	return a + (rdtsc() - a) / 2;
+}
+
+/* Reads the counter rather than waiting for OUT2: a host stall of the
+ * TCG thread then lands inside the measured interval on both sides
+ * instead of being added to the TSC side only. */
 static uint64_t sample_pit(void)
 {
-	uint64_t t0, t1;
-	pit_ch2_wait(PIT_WINDOW, &t0, &t1);
-	uint64_t ns = (uint64_t)PIT_WINDOW * 1000000000ull / PIT_HZ;
+	uint16_t c0, c1;
+	pit_ch2_start();
+	uint64_t t0 = pit_read_at(&c0), t1;
+	uint16_t ticks;
+	do {
+		t1 = pit_read_at(&c1);
+		ticks = (uint16_t)(c0 - c1);
+	} while (ticks < PIT_WINDOW);
+	uint64_t ns = (uint64_t)ticks * 1000000000ull / PIT_HZ;
 	return clock_rate_hz(t1 - t0, ns);
 }
 

@@ -5,8 +5,10 @@
 
 #define PIT_HZ 1193182u
 
-/* Busy-waits `count` PIT ticks (1..65535) on channel 2 with the speaker
- * off; tsc_start/tsc_end (optional) get rdtsc() at the start and end. */
-void pit_ch2_wait(uint16_t count, uint64_t *tsc_start, uint64_t *tsc_end);
+/* Channel 2 counts down from 0xffff (mode 0, speaker off); read it with
+ * the latch command. Elapsed ticks are (start - now) mod 2^16, so an
+ * interval must stay under 54.9 ms. */
+void pit_ch2_start(void);
+uint16_t pit_ch2_read(void);
 /* Channel 0, mode 0: ISA IRQ0 rises once after `count` ticks. */
 void pit_ch0_oneshot(uint16_t count);
