@@ -53,6 +53,7 @@ void kmain(struct boot_info *bi)
 
 	/* Memory first (pmm_init, arch_mm_init), then ACPI, which the
 	 * interrupt controllers, timers and CPU start-up all read. */
+	arch_mm_early_init(bi);
 	if (pmm_init(bi) < 0)
 		panic("pmm: cannot build the frame allocator");
 	arch_mm_init(bi);

@@ -188,6 +188,47 @@ static bool direct_mapped_type(uint32_t type)
 	       type == MEM_ACPI_NVS;
 }
 
+/* --- Boot direct map above 4 GiB ----------------------------------------
+ * There is no allocator yet, so 1 GiB pages (no tables needed) where the
+ * CPU has them, else page directories from a small static pool. The boot
+ * PDPT is shared by the identity and direct maps; both grow, briefly. */
+extern uint64_t boot_pml4[];
+#define EARLY_PDS 12 /* without 1 GiB pages: RAM up to 16 GiB */
+static uint64_t early_pd[EARLY_PDS][512] __attribute__((aligned(4096)));
+
+void arch_mm_early_init(const struct boot_info *bi)
+{
+	phys_addr_t top = 0;
+	for (size_t i = 0; i < bi->nmem; i++)
+		if (direct_mapped_type(bi->mem[i].type))
+			top = MAX(top, bi->mem[i].base + bi->mem[i].len);
+	if (top <= BOOT_MAP_END)
+		return;
+	const uint64_t *pml4 = phys_to_virt((uintptr_t)boot_pml4);
+	uint64_t *pdpt =
+		phys_to_virt(pml4[PHYSMAP_BASE >> 39 & 511] & PTE_ADDR);
+	uint64_t ngb = MIN(ALIGN_UP(top, GiB(1)) >> 30, 512ull);
+	unsigned npd = 0;
+	for (uint64_t gb = BOOT_MAP_END >> 30; gb < ngb; gb++) {
+		if (pdpt[gb] & PTE_P)
+			continue;
+		if (cpu_features.pdpe1gb) {
+			pdpt[gb] = GiB(gb) | PTE_P | PTE_W | PTE_PS;
+			continue;
+		}
+		if (npd == EARLY_PDS)
+			panic("mm: RAM above %u GiB needs 1 GiB pages",
+			      (unsigned)(gb));
+		uint64_t *pd = early_pd[npd++];
+		for (unsigned i = 0; i < 512; i++)
+			pd[i] = (GiB(gb) + i * LARGE_PAGE_SIZE) | PTE_P |
+				PTE_W | PTE_PS;
+		pdpt[gb] = KERNEL_VA_TO_PA(pd) | PTE_P | PTE_W;
+	}
+	pr_debug("mm: boot direct map extended to %llu GiB",
+		 (unsigned long long)ngb);
+}
+
 void arch_mm_init(const struct boot_info *bi)
 {
 	vm_nx_enabled = cpu_features.nx && (rdmsr(MSR_EFER) & EFER_NXE);
