@@ -89,6 +89,7 @@ void kmain(struct boot_info *bi)
 	sched_init();
 	arch_sched_init();
 	sched_init_cpu();
+	arch_smp_init(); /* each AP enters the scheduler as its idle thread */
 	struct thread *t = thread_create_kernel(kmain_thread, bi, "kmain",
 						SCHED_PRIO_DEFAULT);
 	if (!t)

@@ -68,10 +68,12 @@ boot --name fault-report --kernel "$O/kernel.elf" --append "crashtest=pf" \
 echo "== boot smoke tests (ISO: BIOS and UEFI, pc and q35; PVH clang build)"
 for m in pc q35; do
 	boot --name "smoke-bios-$m" --machine "$m" --iso "$O/exec-rt-smoke.iso" \
-		--timeout 60 --expect "boot: multiboot2" --expect "boot complete"
+		--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
+		--expect "calibrated against HPET" --expect "boot complete"
 	boot --name "smoke-uefi-$m" --machine "$m" --uefi \
 		--iso "$O/exec-rt-smoke.iso" --timeout 120 \
-		--expect "boot: multiboot2 (UEFI)" --expect "boot complete"
+		--expect "boot: multiboot2 (UEFI)" --expect "smp: 2 of 2 CPUs online" \
+		--expect "protections: NX WP" --expect "boot complete"
 done
 boot --name smoke-pvh-clang --kernel "$O/clang/kernel.elf" --append smoke \
 	--timeout 30 --expect "boot: pvh" --expect "boot complete"

@@ -129,6 +129,7 @@ void panic(const char *fmt, ...)
 		arch_exit(false);
 	}
 	panicking = 1;
+	arch_stop_others();
 	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);

@@ -71,6 +71,7 @@ void arch_exit(bool ok)
 	exit(ok ? 0 : 1);
 }
 void arch_dump_stack(void) {}
+void arch_stop_others(void) {}
 
 /* glibc 2.36 has no strlcpy; the kernel's own lives in kernel/lib/string.c,
  * which is not linked into host tests (it would shadow libc's mem*). */

@@ -20,6 +20,8 @@ __noreturn void arch_halt(void);             /* stop this CPU for good */
 /* Leave the machine: under QEMU through isa-debug-exit. ok=false must never
  * look like success to the host. */
 __noreturn void arch_exit(bool ok);
+/* Stop every other CPU (panic path; bounded wait). */
+void arch_stop_others(void);
 /* Print registers and a symbolized backtrace of the caller (panic path). */
 void arch_dump_stack(void);
 /* Interrupt controllers, clock calibration and the one-shot timer on the
@@ -39,3 +41,5 @@ void arch_idle(void);
 void arch_send_resched(unsigned cpu);
 /* Installs the scheduler's interrupt handlers (boot CPU, once). */
 void arch_sched_init(void);
+/* Start every other CPU (after the clock and interrupt controllers). */
+void arch_smp_init(void);

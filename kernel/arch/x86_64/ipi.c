@@ -1,0 +1,194 @@
+/* Inter-processor calls: run a function on other CPUs, TLB shootdown and
+ * the panic stop.
+ *
+ * Each CPU has one mailbox. A sender owns a target's mailbox (send_lock)
+ * from posting until the target has finished, so requests never queue up.
+ * Whoever waits - for a mailbox or for a completion - keeps serving its own
+ * mailbox, which makes crossing calls (A -> B while B -> A) safe even with
+ * interrupts off. */
+#include <arch/cpu.h>
+#include <arch/lapic.h>
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
+#include <arch/trap.h>
+#include <arch/vectors.h>
+#include <kern/arch.h>
+#include <kern/lib.h>
+#include <kern/spinlock.h>
+
+/* vectors.h calls it TEST; it is the general cross-call vector. */
+#define VEC_IPI_CALL VEC_IPI_TEST
+
+enum { MB_IDLE, MB_POSTED, MB_RUNNING };
+
+struct mailbox {
+	spinlock_t send_lock;
+	uint32_t state;
+	smp_call_fn_t fn;
+	void *arg;
+} __attribute__((aligned(64)));
+
+static struct mailbox mbox[MAX_CPUS];
+static uint32_t stop_owner; /* 0, or 1 + id of the CPU stopping others */
+static uint32_t nstopped;
+
+/* Run the request in this CPU's mailbox, if any. The state change makes
+ * sure the IPI handler and a polling waiter do not both run it. */
+static void serve(unsigned self)
+{
+	struct mailbox *m = &mbox[self];
+	uint32_t posted = MB_POSTED;
+	if (!__atomic_compare_exchange_n(&m->state, &posted, MB_RUNNING, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	m->fn(m->arg);
+	__atomic_store_n(&m->state, MB_IDLE, __ATOMIC_RELEASE);
+}
+
+static bool is_online(unsigned id)
+{
+	return id < MAX_CPUS &&
+	       __atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE);
+}
+
+/* Interrupts must be off. */
+static void post(unsigned self, unsigned target, smp_call_fn_t fn, void *arg,
+		 uint8_t vector)
+{
+	struct mailbox *m = &mbox[target];
+	while (!spin_trylock(&m->send_lock)) {
+		serve(self);
+		cpu_pause();
+	}
+	m->fn = fn;
+	m->arg = arg;
+	__atomic_store_n(&m->state, MB_POSTED, __ATOMIC_RELEASE);
+	lapic_send_ipi(cpus[target].apic_id, vector);
+}
+
+static void wait_done(unsigned self, unsigned target)
+{
+	struct mailbox *m = &mbox[target];
+	while (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != MB_IDLE) {
+		serve(self);
+		cpu_pause();
+	}
+	spin_unlock(&m->send_lock);
+}
+
+int smp_call_on(unsigned cpu_id, smp_call_fn_t fn, void *arg)
+{
+	if (!is_online(cpu_id))
+		return -1;
+	unsigned long flags = arch_irq_save();
+	unsigned self = this_cpu()->id;
+	if (cpu_id == self) {
+		fn(arg);
+	} else {
+		post(self, cpu_id, fn, arg, VEC_IPI_CALL);
+		wait_done(self, cpu_id);
+	}
+	arch_irq_restore(flags);
+	return 0;
+}
+
+/* Post to every other online CPU (in id order, so two CPUs broadcasting
+ * at once cannot hold each other's mailboxes crosswise), optionally run
+ * locally, then wait for all. Returns with interrupts as they were. */
+static void call_many(smp_call_fn_t fn, void *arg, bool self_too,
+		      uint8_t vector)
+{
+	unsigned long flags = arch_irq_save();
+	unsigned self = this_cpu()->id;
+	uint64_t sent = 0; /* CPUs posted to (MAX_CPUS <= 64) */
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (i == self || !is_online(i))
+			continue;
+		post(self, i, fn, arg, vector);
+		sent |= 1ull << i;
+	}
+	if (self_too)
+		fn(arg);
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (sent & (1ull << i))
+			wait_done(self, i);
+	arch_irq_restore(flags);
+}
+
+void smp_call_all(smp_call_fn_t fn, void *arg)
+{
+	call_many(fn, arg, true, VEC_IPI_CALL);
+}
+
+void smp_call_others(smp_call_fn_t fn, void *arg)
+{
+	call_many(fn, arg, false, VEC_IPI_CALL);
+}
+
+struct tlb_req {
+	virt_addr_t va;
+	size_t size;
+};
+
+static void tlb_call(void *arg)
+{
+	const struct tlb_req *r = arg;
+	tlb_flush_local(r->va, r->size);
+}
+
+void smp_tlb_shootdown(virt_addr_t va, size_t size)
+{
+	struct tlb_req r = {va, size};
+	call_many(tlb_call, &r, false, VEC_IPI_TLB);
+}
+
+static void call_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	serve(this_cpu()->id);
+	lapic_eoi();
+}
+
+static void stop_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	lapic_eoi();
+	__atomic_store_n(&this_cpu()->online, false, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&nstopped, 1, __ATOMIC_RELEASE);
+	arch_halt();
+}
+
+void smp_stop_others(void)
+{
+	uint32_t none = 0, me = this_cpu()->id + 1;
+	if (!__atomic_compare_exchange_n(&stop_owner, &none, me, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		if (none != me) /* someone else is stopping us all */
+			arch_halt();
+		return;
+	}
+	unsigned others = __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED) - 1;
+	if (others == 0)
+		return;
+	lapic_send_ipi_all_but_self(VEC_IPI_STOP);
+	/* Bounded wait without the clock (it may be what broke): a CPU
+	 * spinning with interrupts off never answers. */
+	for (unsigned long i = 0; i < 50000000ul; i++) {
+		if (__atomic_load_n(&nstopped, __ATOMIC_ACQUIRE) >= others)
+			break;
+		cpu_pause();
+	}
+}
+
+void ipi_init(void)
+{
+	irq_set_handler(VEC_IPI_CALL, call_irq);
+	irq_set_handler(VEC_IPI_TLB, call_irq);
+	irq_set_handler(VEC_IPI_STOP, stop_irq);
+}
+
+void arch_stop_others(void)
+{
+	smp_stop_others();
+}
