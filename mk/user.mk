@@ -25,7 +25,7 @@ RTCFLAGS := $(UCFLAGS) -fno-stack-protector
 # Programs: musl sets the canary up (AT_RANDOM from crt0.c).
 PCFLAGS  := $(UCFLAGS) -fstack-protector-strong
 # Static, not PIE, at the usual 0x400000; 4 KiB segment alignment.
-ULDFLAGS := -nostdlib -static -no-pie -Wl,-Ttext-segment=0x400000 \
+ULDFLAGS := -nostdlib -static $(if $(findstring clang,$(USER_CC)),,-no-pie) -Wl,-Ttext-segment=0x400000 \
 	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,-z,separate-code \
 	-Wl,--gc-sections -Wl,--build-id=none
 LIBGCC := $(shell $(USER_CC) -print-libgcc-file-name)
