@@ -46,7 +46,7 @@ static long map_object(handle_t task, uint64_t len, const void *data,
 long elf_load(const struct elf_load_args *a, struct elf_loaded *out,
 	      int *parse_err)
 {
-	static struct elf_image img; /* big: keep it off the stack */
+	struct elf_image img;
 	struct mapped done[ELF_MAX_SEGMENTS + 1];
 	unsigned ndone = 0;
 

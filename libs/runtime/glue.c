@@ -60,8 +60,9 @@ static long do_writev(int fd, const struct iovec *iov, int cnt)
 		char buf[COALESCE_MAX];
 		size_t n = 0;
 		for (int i = 0; i < cnt; i++) {
-			__builtin_memcpy(buf + n, iov[i].iov_base,
-					 iov[i].iov_len);
+			if (iov[i].iov_len)
+				__builtin_memcpy(buf + n, iov[i].iov_base,
+						 iov[i].iov_len);
 			n += iov[i].iov_len;
 		}
 		return do_write(fd, buf, n);
