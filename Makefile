@@ -55,10 +55,11 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
         $(shell find kernel -name 'ktest_*.c' -not -path 'kernel/arch/*')
 # Pure parsers from the arch tree are host-tested too.
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
+        libs/runtime/elf_parse.c libs/runtime/cpio.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
-        -Ikernel/include -Iinclude -Itests/host -MMD -MP
+        -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
@@ -110,6 +111,7 @@ test-host: $(O)/host/unit-tests
 
 include mk/iso.mk
 include mk/qemu.mk
+include mk/user.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,20 @@
+/* exec-rt user runtime (libexecrt): start-up state and helpers. */
+#pragma once
+#include <execrt/sys.h>
+
+/* The block the task was started with (NULL if it had none or a bad
+ * magic). Valid for the task's life. */
+const struct start_info *execrt_start_info(void);
+
+/* handles[i] of the start_info, HANDLE_INVALID when absent. */
+handle_t execrt_handle(enum start_handle i);
+
+/* The errno value (positive) for an exec-rt error (negative ERR_*). */
+int execrt_errno(long err);
+
+/* Split a command line in place on blanks (no quoting): at most max - 1
+ * words go to argv, which ends with NULL. Returns the word count. */
+int execrt_split_args(char *line, char **argv, int max);
+
+/* Linux system-call translation used by musl (glue.c). */
+long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f);

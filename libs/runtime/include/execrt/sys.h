@@ -1,0 +1,184 @@
+/* Raw exec-rt system calls for user space: one static inline function per
+ * call of <execrt/syscall.h>. Each returns the kernel's result: >= 0 on
+ * success, a negative ERR_* (<execrt/errors.h>) on failure. No errno.
+ *
+ * Built with -DEXECRT_EMULATE the calls go to a C function
+ * __execrt_emulate() instead of the `syscall` instruction (the Linux
+ * smoke test provides one that emulates the kernel with Linux calls). */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include <execrt/errors.h>
+#include <execrt/rights.h>
+#include <execrt/syscall.h>
+#include <execrt/types.h>
+
+_Static_assert(SYS_COUNT == 25, "new system call: add its stub to sys.h");
+
+#ifdef EXECRT_EMULATE
+long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
+#endif
+
+static inline long execrt_syscall6(long n, long a, long b, long c, long d,
+				   long e, long f)
+{
+#ifdef EXECRT_EMULATE
+	return __execrt_emulate(n, a, b, c, d, e, f);
+#else
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10),
+			       "r"(r8), "r"(r9)
+			     : "rcx", "r11", "memory");
+	return ret;
+#endif
+}
+
+#define EXECRT_SC(n, a, b, c, d, e, f)                                         \
+	execrt_syscall6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), \
+			(long)(e), (long)(f))
+
+static inline long sys_debug_write(handle_t console, const char *buf,
+				   size_t len)
+{
+	return EXECRT_SC(SYS_DEBUG_WRITE, console, buf, len, 0, 0, 0);
+}
+
+static inline long sys_handle_close(handle_t h)
+{
+	return EXECRT_SC(SYS_HANDLE_CLOSE, h, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_handle_dup(handle_t h, uint32_t rights, handle_t *out)
+{
+	return EXECRT_SC(SYS_HANDLE_DUP, h, rights, out, 0, 0, 0);
+}
+
+static inline long sys_handle_info(handle_t h, struct handle_info *out)
+{
+	return EXECRT_SC(SYS_HANDLE_INFO, h, out, 0, 0, 0, 0);
+}
+
+/* Monotonic nanoseconds since boot. */
+static inline long sys_clock_now(void)
+{
+	return EXECRT_SC(SYS_CLOCK_NOW, 0, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_yield(void)
+{
+	return EXECRT_SC(SYS_YIELD, 0, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_sleep_until(uint64_t deadline_ns)
+{
+	return EXECRT_SC(SYS_SLEEP_UNTIL, deadline_ns, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_task_create(handle_t parent, const char *name,
+				   size_t name_len, uint64_t mem_quota,
+				   handle_t *out)
+{
+	return EXECRT_SC(SYS_TASK_CREATE, parent, name, name_len, mem_quota,
+			 out, 0);
+}
+
+static inline long sys_task_kill(handle_t task, int64_t status)
+{
+	return EXECRT_SC(SYS_TASK_KILL, task, status, 0, 0, 0, 0);
+}
+
+static inline _Noreturn void sys_task_exit(int64_t status)
+{
+	EXECRT_SC(SYS_TASK_EXIT, status, 0, 0, 0, 0, 0);
+	__builtin_trap();
+}
+
+static inline long sys_thread_create(handle_t task, const char *name,
+				     size_t name_len, handle_t *out)
+{
+	return EXECRT_SC(SYS_THREAD_CREATE, task, name, name_len, out, 0, 0);
+}
+
+static inline long sys_thread_start(handle_t thread, uint64_t entry,
+				    uint64_t stack_top, uint64_t arg)
+{
+	return EXECRT_SC(SYS_THREAD_START, thread, entry, stack_top, arg, 0, 0);
+}
+
+static inline _Noreturn void sys_thread_exit(int64_t status)
+{
+	EXECRT_SC(SYS_THREAD_EXIT, status, 0, 0, 0, 0, 0);
+	__builtin_trap();
+}
+
+static inline long sys_thread_set_tls(uint64_t fs_base)
+{
+	return EXECRT_SC(SYS_THREAD_SET_TLS, fs_base, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_object_wait(handle_t h, uint64_t deadline_ns,
+				   int64_t *status)
+{
+	return EXECRT_SC(SYS_OBJECT_WAIT, h, deadline_ns, status, 0, 0, 0);
+}
+
+static inline long sys_vm_map(handle_t task, handle_t vmo,
+			      const struct vm_map_req *req, uint64_t *out_addr)
+{
+	return EXECRT_SC(SYS_VM_MAP, task, vmo, req, out_addr, 0, 0);
+}
+
+static inline long sys_vm_unmap(handle_t task, uint64_t addr, uint64_t len)
+{
+	return EXECRT_SC(SYS_VM_UNMAP, task, addr, len, 0, 0, 0);
+}
+
+static inline long sys_vm_protect(handle_t task, uint64_t addr, uint64_t len,
+				  uint32_t prot)
+{
+	return EXECRT_SC(SYS_VM_PROTECT, task, addr, len, prot, 0, 0);
+}
+
+static inline long sys_vmo_create(uint64_t size, handle_t *out)
+{
+	return EXECRT_SC(SYS_VMO_CREATE, size, out, 0, 0, 0, 0);
+}
+
+static inline long sys_vmo_read(handle_t vmo, void *buf, uint64_t offset,
+				uint64_t len)
+{
+	return EXECRT_SC(SYS_VMO_READ, vmo, buf, offset, len, 0, 0);
+}
+
+static inline long sys_vmo_write(handle_t vmo, const void *buf, uint64_t offset,
+				 uint64_t len)
+{
+	return EXECRT_SC(SYS_VMO_WRITE, vmo, buf, offset, len, 0, 0);
+}
+
+static inline long sys_vmo_get_size(handle_t vmo, uint64_t *size)
+{
+	return EXECRT_SC(SYS_VMO_GET_SIZE, vmo, size, 0, 0, 0, 0);
+}
+
+static inline long sys_thread_set_priority(handle_t thread, uint32_t prio)
+{
+	return EXECRT_SC(SYS_THREAD_SET_PRIORITY, thread, prio, 0, 0, 0, 0);
+}
+
+static inline long sys_task_give_handle(handle_t task, handle_t h,
+					uint32_t rights, handle_t *out)
+{
+	return EXECRT_SC(SYS_TASK_GIVE_HANDLE, task, h, rights, out, 0, 0);
+}
+
+static inline long sys_kernel_stats(handle_t sysinfo, struct kernel_stats *out)
+{
+	return EXECRT_SC(SYS_KERNEL_STATS, sysinfo, out, 0, 0, 0, 0);
+}
