@@ -70,6 +70,16 @@ enum syscall_nr {
 	SYS_TASK_GIVE_HANDLE = 23,
 	/* sysinfo_h, struct kernel_stats *out -> 0 [READ] */
 	SYS_KERNEL_STATS = 24,
+	/* task_h, enable -> 0 [MANAGE]: while enabled, a fault (page fault,
+	 * #GP, #UD, divide error...) of one of the task's threads suspends
+	 * that thread and queues a fault report for SYS_FAULT_WAIT instead
+	 * of terminating the task */
+	SYS_TASK_SET_FAULT_HANDLER = 25,
+	/* task_h, deadline_ns, struct fault_report *out -> 0 [MANAGE] */
+	SYS_FAULT_WAIT = 26,
+	/* task_h, uint64_t thread_koid -> 0 [MANAGE]: the reported thread
+	 * retries the faulting instruction (after the handler fixed things) */
+	SYS_FAULT_RESUME = 27,
 	SYS_COUNT
 };
 
@@ -88,6 +98,15 @@ struct vm_map_req {
 	uint64_t offset; /* into the vmo, page-aligned */
 	uint32_t prot;   /* VM_PROT_* */
 	uint32_t flags;  /* VM_MAP_* */
+};
+
+/* What SYS_FAULT_WAIT returns. */
+struct fault_report {
+	uint64_t thread_koid; /* the suspended thread (handle_info koid) */
+	uint32_t vector;      /* x86 exception vector: 14 #PF, 13 #GP, 6 #UD, 0 #DE */
+	uint32_t error;       /* the CPU's error code (0 when none) */
+	uint64_t addr;        /* faulting address (CR2) for page faults */
+	uint64_t rip, rsp;    /* user registers at the fault */
 };
 
 /* User space is [USER_BASE, USER_TOP). */

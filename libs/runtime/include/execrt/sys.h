@@ -14,7 +14,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 25, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 28, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -181,4 +181,20 @@ static inline long sys_task_give_handle(handle_t task, handle_t h,
 static inline long sys_kernel_stats(handle_t sysinfo, struct kernel_stats *out)
 {
 	return EXECRT_SC(SYS_KERNEL_STATS, sysinfo, out, 0, 0, 0, 0);
+}
+
+static inline long sys_task_set_fault_handler(handle_t task, int enable)
+{
+	return EXECRT_SC(SYS_TASK_SET_FAULT_HANDLER, task, enable, 0, 0, 0, 0);
+}
+
+static inline long sys_fault_wait(handle_t task, uint64_t deadline_ns,
+				  struct fault_report *out)
+{
+	return EXECRT_SC(SYS_FAULT_WAIT, task, deadline_ns, out, 0, 0, 0);
+}
+
+static inline long sys_fault_resume(handle_t task, uint64_t thread_koid)
+{
+	return EXECRT_SC(SYS_FAULT_RESUME, task, thread_koid, 0, 0, 0, 0);
 }
