@@ -33,7 +33,8 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-unused-parameter -Wvla
-KINC := -Ikernel/include -I$(ARCHDIR)/include -Iinclude
+KINC := -Ikernel/include -I$(ARCHDIR)/include -Iinclude -Ikernel/include/compat \
+        -Ilibs/runtime/include
 KCFLAGS := $(KTARGET) -std=gnu17 -O2 -g -ffreestanding -fno-builtin -nostdlib \
         -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
         -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
@@ -46,7 +47,10 @@ KLDFLAGS := $(LDWARN) -nostdlib -static -z max-page-size=0x1000 --no-dynamic-lin
 # Portable kernel code: everything under kernel/ but the arch tree.
 KSRC_PORT := $(shell find kernel -name '*.c' -not -path 'kernel/arch/*' | sort)
 KSRC_ARCH := $(shell find $(ARCHDIR) \( -name '*.c' -o -name '*.S' \) | sort)
-KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_ARCH))
+# Pure parsers shared with user space: the root task comes out of a cpio
+# initrd as an ELF file, read with the same code user-space loaders use.
+KSRC_SHARED := libs/runtime/cpio.c libs/runtime/elf_parse.c
+KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_SHARED) $(KSRC_ARCH))
 
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
@@ -66,7 +70,7 @@ KERNEL := $(O)/kernel.elf
 ISO    := $(O)/exec-rt.iso
 
 .PHONY: all kernel iso run check test-host gdb clean setup format
-all: kernel iso
+all: kernel user iso
 
 setup:
 	@tools/setup.sh

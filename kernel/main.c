@@ -7,6 +7,7 @@
 #include <kern/ktest.h>
 #include <kern/lib.h>
 #include <kern/sched.h>
+#include <kern/task.h>
 #include <kern/thread.h>
 #include <kern/log.h>
 #include <kern/pmm.h>
@@ -60,6 +61,21 @@ static void kmain_thread(void *arg)
 	pr_info("exec-rt: boot complete");
 	if (bootinfo_cmdline_has(bi, "smoke"))
 		arch_exit(true);
+
+	struct task *root;
+	if (root_task_start(bi, &root) < 0) {
+		if (bootinfo_cmdline_has(bi, "utest"))
+			arch_exit(false);
+		return;
+	}
+	int64_t status = 0;
+	task_wait(root, DEADLINE_NONE, &status);
+	pr_info("root: \"%s\" exited with status %lld", root->name,
+		(long long)status);
+	/* Test mode: the root task's verdict is the machine's. */
+	if (bootinfo_cmdline_has(bi, "utest"))
+		arch_exit(status == 0);
+	kobj_put(&root->obj);
 }
 
 void kmain(struct boot_info *bi)

@@ -19,7 +19,10 @@ define make_iso
 		[ -d $$d ] || { echo "iso: GRUB platform $$d missing (run tools/setup.sh)" >&2; exit 1; }; done
 	@rm -rf $@.d && mkdir -p $@.d/boot/grub
 	@cp $(KERNEL) $@.d/boot/kernel.elf
-	@sed -e 's|@CMDLINE@|$(1)|' -e 's|@MODULES@||' boot/grub.cfg.in > $@.d/boot/grub/grub.cfg
+	@cp $(O)/initrd.cpio $@.d/boot/initrd.cpio
+	@sed -e 's|@CMDLINE@|$(1)|' \
+		-e 's|@MODULES@|module2 /boot/initrd.cpio initrd|' \
+		boot/grub.cfg.in > $@.d/boot/grub/grub.cfg
 	@echo "  ISO     $@"
 	$(Q)grub-mkrescue -o $@ --install-modules="$(ISO_MODULES)" \
 		--fonts= --locales= --themes= $@.d > $@.log 2>&1 || \
@@ -36,10 +39,10 @@ $(O)/cmdline.stamp: FORCE
 	@mkdir -p $(O)
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
-$(ISO): $(KERNEL) boot/grub.cfg.in mk/iso.mk $(O)/cmdline.stamp
+$(ISO): $(KERNEL) $(O)/initrd.cpio boot/grub.cfg.in mk/iso.mk $(O)/cmdline.stamp
 	$(call make_iso,$(CMDLINE))
 
-$(O)/exec-rt-smoke.iso: $(KERNEL) boot/grub.cfg.in mk/iso.mk
+$(O)/exec-rt-smoke.iso: $(KERNEL) $(O)/initrd.cpio boot/grub.cfg.in mk/iso.mk
 	$(call make_iso,smoke)
 
 .PHONY: FORCE

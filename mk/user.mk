@@ -1,5 +1,5 @@
 # User space: musl libc, the exec-rt runtime (libexecrt), user programs and
-# the initrd. Not part of `all` yet (nothing runs user code so far).
+# the initrd (the ISO's boot module; `make all` builds it).
 #   make user         sysroot (musl) + libexecrt.a + programs + initrd
 #   make musl         only the sysroot (tools/build-musl.sh, once)
 #   make user-smoke   hello.elf's code on Linux, kernel emulated (see below)
@@ -12,8 +12,9 @@ MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
-USER_PROGS ?= hello
+USER_PROGS ?= hello init
 hello_SRCS := libs/examples/hello.c
+init_SRCS  := servers/init/init.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \

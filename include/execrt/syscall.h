@@ -100,6 +100,9 @@ struct vm_map_req {
 	uint32_t flags;  /* VM_MAP_* */
 };
 
+/* Exit status of a task terminated by a fault nobody handled. */
+#define TASK_STATUS_FAULT(vector) (-0x10000 - (int64_t)(vector))
+
 /* What SYS_FAULT_WAIT returns. */
 struct fault_report {
 	uint64_t thread_koid; /* the suspended thread (handle_info koid) */

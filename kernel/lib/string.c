@@ -101,3 +101,12 @@ char *strstr(const char *hay, const char *needle)
 			return (char *)hay;
 	return n ? NULL : (char *)hay;
 }
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	return NULL;
+}

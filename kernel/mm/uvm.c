@@ -10,6 +10,11 @@ int uvm_create(struct task *task, struct uvm **out)
 	return 0;
 }
 
+void uvm_release(struct uvm *u)
+{
+	(void)u;
+}
+
 void uvm_destroy(struct uvm *u)
 {
 	(void)u;

@@ -62,6 +62,8 @@ static struct handle_slot *lookup(struct handle_table *t, handle_t h)
 static int install(struct handle_table *t, struct kobject *o, uint32_t rights,
 		   handle_t *out)
 {
+	if (t->closed)
+		return ERR_BAD_STATE;
 	if (t->used >= t->quota)
 		return ERR_NO_RESOURCES;
 	if (!t->free_head) {
@@ -211,8 +213,11 @@ void handle_discard(struct kobject *o)
 void handle_table_destroy(struct handle_table *t)
 {
 	/* One slot per lock hold: drop() may run destructors that take
-	 * other locks. The table is no longer reachable, so it cannot
-	 * grow under us. */
+	 * other locks. Closing first means the table cannot grow under us
+	 * (a handle given to a dying task is refused). */
+	unsigned long fl = spin_lock_irqsave(&t->lock);
+	t->closed = true;
+	spin_unlock_irqrestore(&t->lock, fl);
 	for (uint32_t i = 0; i < t->cap; i++) {
 		struct kobject *o = NULL;
 		unsigned long f = spin_lock_irqsave(&t->lock);
@@ -222,7 +227,11 @@ void handle_table_destroy(struct handle_table *t)
 		if (o)
 			drop(o);
 	}
-	kfree(t->slots);
+	fl = spin_lock_irqsave(&t->lock);
+	struct handle_slot *slots = t->slots;
 	t->slots = NULL;
 	t->cap = 0;
+	t->free_head = 0;
+	spin_unlock_irqrestore(&t->lock, fl);
+	kfree(slots);
 }

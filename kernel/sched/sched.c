@@ -204,7 +204,10 @@ static void wake(struct thread *t, bool set_result, int result)
 	unsigned long f = spin_lock_irqsave(&rq->lock);
 	if (set_result)
 		t->wake_result = result;
-	if (t->state == THREAD_BLOCKED || t->state == THREAD_NEW) {
+	/* An early wake-up (kill) only ends a block; a start also moves a
+	 * new thread onto the queue. */
+	if (t->state == THREAD_BLOCKED ||
+	    (t->state == THREAD_NEW && !set_result)) {
 		bool preempt = make_ready(rq, t);
 		if (preempt)
 			rq->need_resched = true;

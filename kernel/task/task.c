@@ -15,11 +15,16 @@
 static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 
+static void task_teardown(struct task *t);
+
 static void task_destroy(struct kobject *o)
 {
 	struct task *t = container_of(o, struct task, obj);
-	/* Threads hold references, so by now every thread is gone and
-	 * teardown has run. */
+	/* Threads hold references, so every thread is gone; a task that
+	 * never ran a thread is torn down here. */
+	if (!t->dead)
+		task_teardown(t);
+	uvm_destroy(t->uvm);
 	if (t->parent)
 		kobj_put(&t->parent->obj);
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
@@ -77,6 +82,9 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	t->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&t->threads);
 	wait_queue_init(&t->exit_wq);
+	list_init(&t->faults);
+	wait_queue_init(&t->fault_wq);
+	wait_queue_init(&t->fault_resume_wq);
 	t->mem_quota = mem_quota;
 	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
 	if (uvm_create(t, &t->uvm)) {
@@ -101,14 +109,7 @@ fail_charge:
 static void task_teardown(struct task *t)
 {
 	handle_table_destroy(&t->handles);
-	if (t->uvm) {
-		uvm_destroy(t->uvm);
-		t->uvm = NULL;
-	}
-	if (t->fault_handler) {
-		kobj_put(t->fault_handler);
-		t->fault_handler = NULL;
-	}
+	uvm_release(t->uvm);
 	if (t->parent)
 		task_uncharge(t->parent, t->mem_quota);
 	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);

@@ -105,6 +105,52 @@ struct thread *thread_create_kernel(void (*fn)(void *), void *arg,
 	return t;
 }
 
+/* Entry of user threads: into user mode at the start parameters. */
+static void user_thread_entry(void)
+{
+	struct thread *t = thread_current();
+	arch_thread_enter_user(t->user_entry, t->user_stack, t->user_arg);
+}
+
+int thread_create_user(struct task *task, const char *name,
+		       struct thread **out)
+{
+	if (READ_ONCE(task->dying))
+		return ERR_BAD_STATE;
+	struct thread *t = thread_alloc(name, SCHED_PRIO_DEFAULT, true);
+	if (!t)
+		return ERR_NO_MEMORY;
+	kobj_get(&task->obj);
+	t->task = task;
+	arch_thread_init(t, user_thread_entry);
+	*out = t;
+	return 0;
+}
+
+int thread_start_user(struct thread *t, uintptr_t entry, uintptr_t stack,
+		      uintptr_t arg)
+{
+	if (entry < USER_BASE || entry >= USER_TOP || stack < USER_BASE ||
+	    stack > USER_TOP)
+		return ERR_INVALID_ARGS;
+	/* Claim the start: only one caller may move it out of NEW. */
+	if (!__atomic_compare_exchange_n(&t->start_claimed, &(bool){false},
+					 true, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return ERR_BAD_STATE;
+	int err = task_add_thread(t->task, t);
+	if (err) {
+		__atomic_store_n(&t->start_claimed, false, __ATOMIC_RELEASE);
+		return err;
+	}
+	t->user_entry = entry;
+	t->user_stack = stack;
+	t->user_arg = arg;
+	kobj_get(&t->obj); /* the running reference */
+	sched_wake(t);
+	return 0;
+}
+
 void thread_start_kernel(struct thread *t)
 {
 	kobj_get(&t->obj); /* the running reference */

@@ -27,6 +27,7 @@ unsigned long arch_irq_save(void) { return 0; }
 void arch_irq_restore(unsigned long flags) { (void)flags; }
 void arch_cpu_relax(void) {}
 unsigned arch_cpu_id(void) { return 0; }
+unsigned arch_cpus_online(void) { return 1; }
 
 uint64_t host_fake_ns = (uint64_t)-1; /* tests may pin the clock */
 uint64_t arch_clock_ns(void)

@@ -77,6 +77,11 @@ void arch_cpu_relax(void)
 	cpu_pause();
 }
 
+unsigned arch_cpus_online(void)
+{
+	return __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED);
+}
+
 unsigned arch_cpu_id(void)
 {
 	return this_cpu()->id;

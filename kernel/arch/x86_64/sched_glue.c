@@ -16,6 +16,7 @@ static void resched_ipi(struct trap_frame *tf)
 void arch_sched_init(void)
 {
 	irq_set_handler(VEC_IPI_RESCHED, resched_ipi);
+	arch_syscall_init_cpu();
 }
 
 void arch_send_resched(unsigned cpu)

@@ -77,6 +77,7 @@ __noreturn void ap_main(struct cpu *c)
 	cpu_enable_protection();
 	time_init_ap();
 	tss_set_rsp0(c, c->kstack_top);
+	arch_syscall_init_cpu();
 	sched_init_cpu(); /* this start-up context becomes the idle thread */
 
 	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_RELAXED);

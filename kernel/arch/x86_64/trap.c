@@ -29,6 +29,11 @@ _Static_assert(__builtin_offsetof(struct cpu, recover_rip) ==
 _Static_assert(__builtin_offsetof(struct cpu, recover_rsp) ==
 		       CPU_OFF_RECOVER_RSP,
 	       "trap.S depends on this offset");
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) ==
+		       CPU_OFF_KSTACK_TOP,
+	       "syscall.S depends on this offset");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP,
+	       "syscall.S depends on this offset");
 
 static const char *const names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -144,14 +149,19 @@ void trap_dispatch(struct trap_frame *tf)
 		/* Kernel code runs with interrupts on only while it holds no
 		 * spinlock (they are all taken with interrupts off), so any
 		 * context interrupted with IF set may be preempted. */
-		if (tf->rflags & RFLAGS_IF)
+		if (tf->cs & 3)
+			arch_user_trap(tf);
+		else if (tf->rflags & RFLAGS_IF)
 			sched_preempt_check();
+		return;
+	}
+	if (tf->cs & 3) {
+		arch_user_trap(tf); /* a fault report, or the task dies */
 		return;
 	}
 	if (try_recover(tf))
 		return;
-	/* User faults become fault reports to the task's handler once user
-	 * space exists; until then every exception is a kernel bug. */
+	/* An exception in kernel mode without recovery is a kernel bug. */
 	trap_report(tf);
 	panic("unhandled %s", trap_name(v));
 }

@@ -14,6 +14,7 @@ unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 void arch_cpu_relax(void);
 unsigned arch_cpu_id(void);                  /* index of this CPU, 0-based */
+unsigned arch_cpus_online(void);
 uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
 void arch_console_write(const char *s, size_t n);
 __noreturn void arch_halt(void);             /* stop this CPU for good */
@@ -43,3 +44,10 @@ void arch_send_resched(unsigned cpu);
 void arch_sched_init(void);
 /* Start every other CPU (after the clock and interrupt controllers). */
 void arch_smp_init(void);
+/* User mode (x86_64: syscall.c). Enters user mode in the current thread
+ * at entry with the stack pointer `stack` and `arg` in the first argument
+ * register; never returns. */
+__noreturn void arch_thread_enter_user(uintptr_t entry, uintptr_t stack,
+				       uintptr_t arg);
+/* The user TLS base of t (FS on x86_64); loaded now if t is running. */
+void arch_thread_set_tls(struct thread *t, uint64_t base);

@@ -25,6 +25,7 @@ struct handle_table {
 	uint32_t used;
 	uint32_t quota;     /* maximum live handles */
 	uint32_t free_head; /* index + 1, 0 = none */
+	bool closed;        /* destroyed: no new handles (dead task) */
 };
 
 int handle_table_init(struct handle_table *t, uint32_t quota);

@@ -13,6 +13,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strstr(const char *hay, const char *needle);
+void *memchr(const void *s, int c, size_t n);
 size_t strlcpy(char *d, const char *s, size_t n);
 
 /* printf family: %d %i %u %x %X %o %p %s %c %%, flags "-0+ #", width,

@@ -29,10 +29,24 @@ struct task {
 	/* Memory quota in bytes: what this task (page tables, mapped memory,
 	 * memory objects it created, quotas given to children) may use. */
 	uint64_t mem_quota, mem_used;
-	/* The fault handler named by the parent (a task handle's object),
-	 * or NULL: a faulting thread then terminates the task. */
-	struct kobject *fault_handler;
+	/* Fault handling (kernel/task/fault.c). With fault_handling off, a
+	 * faulting thread terminates the task. With it on, the thread is
+	 * suspended and its report queued on `faults` (fault_wq.lock) until
+	 * a holder of the task handle resumes it or kills the task. */
+	bool fault_handling;
+	struct list_node faults;          /* struct fault_entry.node */
+	struct wait_queue fault_wq;       /* handlers wait for reports */
+	struct wait_queue fault_resume_wq;/* suspended threads wait */
 };
+
+struct fault_report;
+/* Called by the arch code, in the faulting thread, for an exception from
+ * user mode. Returns when the thread may retry; otherwise never returns. */
+void thread_fault(const struct fault_report *r);
+/* SYS_FAULT_WAIT / SYS_FAULT_RESUME (fault.c). */
+int task_fault_wait(struct task *t, uint64_t deadline_ns,
+		    struct fault_report *out);
+int task_fault_resume(struct task *t, uint64_t thread_koid);
 
 /* The kernel's root of all quotas: the root task gets its quota from
  * here at boot. */
@@ -52,3 +66,6 @@ void task_thread_exited(struct task *t, struct thread *th);
  * the thread quota). */
 int task_add_thread(struct task *t, struct thread *th);
 uint64_t task_count(void);
+struct boot_info;
+/* Loads the root task from the initrd (kernel/task/root.c). */
+int root_task_start(const struct boot_info *bi, struct task **out);

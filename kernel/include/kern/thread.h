@@ -47,6 +47,8 @@ struct thread {
 	struct wait_queue exit_wq;   /* object_wait() on this thread */
 	void (*kfn)(void *);         /* kernel threads: body and argument */
 	void *karg;
+	uintptr_t user_entry, user_stack, user_arg; /* user threads */
+	bool start_claimed;          /* a start has been accepted */
 
 	void *kstack;                /* base of the kernel stack */
 	struct arch_thread arch;

@@ -27,6 +27,10 @@ struct uvm {
 };
 
 int uvm_create(struct task *task, struct uvm **out);
+/* When the task dies: unmap everything (memory returns at once) and refuse
+ * new mappings (ERR_BAD_STATE). The structure stays valid for racing
+ * callers until uvm_destroy(), when the task object goes. */
+void uvm_release(struct uvm *u);
 void uvm_destroy(struct uvm *u);
 /* Maps len bytes of vmo (NULL: fresh anonymous memory) at addr (with
  * VM_MAP_FIXED) or at a free place; frames are mapped eagerly. */

@@ -6,6 +6,8 @@
 /* Offsets used from assembly (trap.S); checked in cpu.c. */
 #define CPU_OFF_RECOVER_RIP 8
 #define CPU_OFF_RECOVER_RSP 16
+#define CPU_OFF_KSTACK_TOP  24
+#define CPU_OFF_USER_RSP    32
 
 #ifndef __ASSEMBLY__
 #include <kern/types.h>
@@ -18,12 +20,15 @@ struct cpu {
 	 * and a fault hits in kernel mode, the trap handler records it in
 	 * fault_* and resumes at recover_rip with recover_rsp (trap.c). */
 	uintptr_t recover_rip, recover_rsp;
+	/* Kernel stack of the running thread: where SYSCALL switches to
+	 * (the TSS has the same value for interrupts from user mode). */
+	uintptr_t kstack_top;
+	uintptr_t user_rsp; /* scratch for the SYSCALL entry */
 	unsigned id;      /* dense index, 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;
 	void *tss;        /* struct tss, owned by gdt.c */
 	uint64_t *gdt;
-	uintptr_t kstack_top;
 	uint64_t fault_vector, fault_error, fault_cr2, fault_rip;
 	/* Timer and clock state (time code). */
 	uint64_t lapic_ticks_per_ms;

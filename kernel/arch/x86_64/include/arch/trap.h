@@ -28,6 +28,9 @@ void idt_load(void);      /* every CPU */
 void irq_set_handler(unsigned vector, irq_handler_t fn);
 void trap_dispatch(struct trap_frame *tf);
 void trap_report(const struct trap_frame *tf);
+/* Interrupts and exceptions that arrived from user mode (syscall.c). */
+void arch_user_trap(struct trap_frame *tf);
+void arch_syscall_init_cpu(void);
 
 /* Runs fn(arg); if it faults in kernel mode, the fault is recorded in
  * *out (when non-NULL) and the call returns true instead of the machine

@@ -1,0 +1,76 @@
+/* SYSCALL entry. The CPU left the user rip in rcx and rflags in r11, and
+ * masked IF (SFMASK). We switch to the thread's kernel stack, build a
+ * struct trap_frame exactly like an interrupt would (so the fault and
+ * return paths are shared), and run syscall_handler() with interrupts on.
+ * Return is by SYSRET unless the handler asks for IRETQ (a frame changed
+ * in ways SYSRET cannot restore). */
+#include <arch/percpu.h>
+
+#define USER_CS 0x2b
+#define USER_SS 0x23
+#define SYSCALL_VECTOR 0x100
+
+	.text
+	.global syscall_entry
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:CPU_OFF_USER_RSP
+	movq %gs:CPU_OFF_KSTACK_TOP, %rsp
+	pushq $USER_SS
+	pushq %gs:CPU_OFF_USER_RSP
+	pushq %r11
+	pushq $USER_CS
+	pushq %rcx
+	pushq $0
+	pushq $SYSCALL_VECTOR
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	xorl %ebp, %ebp			/* backtraces stop at the user boundary */
+	sti
+	call syscall_handler		/* returns 0: SYSRET, else IRETQ */
+	cli
+	testl %eax, %eax
+	jnz trap_return
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	movq 16(%rsp), %rcx		/* rip */
+	movq 32(%rsp), %r11		/* rflags */
+	movq 40(%rsp), %rsp		/* user stack */
+	swapgs
+	sysretq
+
+/* First entry of a new user thread: rdi points at a complete trap frame
+ * on its kernel stack. */
+	.global arch_enter_user_frame
+arch_enter_user_frame:
+	movq %rdi, %rsp
+	jmp trap_return
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,99 @@
+/* System-call plumbing on x86_64: the MSRs that route SYSCALL to
+ * syscall_entry, the C half of the entry, first entry into user mode, and
+ * user-mode faults. */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/trap.h>
+#include <execrt/syscall.h>
+#include <kern/arch.h>
+#include <kern/lib.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+
+#define USER_CS (GDT_UCODE | 3)
+#define USER_SS (GDT_UDATA | 3)
+
+void syscall_entry(void);
+__noreturn void arch_enter_user_frame(struct trap_frame *tf);
+int syscall_handler(struct trap_frame *tf);
+
+void arch_syscall_init_cpu(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
+	wrmsr(MSR_STAR, ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+	/* Interrupts off until the stack is switched; no stray AC (SMAP),
+	 * DF, TF or NT from user mode leaks into the kernel. */
+	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_AC | (1u << 10) | (1u << 8) |
+				  (1u << 14));
+}
+
+static bool canonical_user(uint64_t a)
+{
+	return a < USER_TOP;
+}
+
+/* Work to do before any return to user mode: die if killed, switch if a
+ * preemption is pending. */
+static void user_return_work(void)
+{
+	struct thread *t = thread_current();
+	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+		thread_exit(t->task ? t->task->exit_status : 0);
+	sched_preempt_check();
+}
+
+int syscall_handler(struct trap_frame *tf)
+{
+	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi,
+					     tf->rdx, tf->r10, tf->r8, tf->r9);
+	user_return_work();
+	/* SYSRET with a non-canonical rip would fault in kernel mode. */
+	return !canonical_user(tf->rip) || tf->cs != USER_CS;
+}
+
+void arch_user_trap(struct trap_frame *tf)
+{
+	if (tf->vector < 32) {
+		struct fault_report r = {
+			.thread_koid = thread_current()->obj.koid,
+			.vector = (uint32_t)tf->vector,
+			.error = (uint32_t)tf->error,
+			.addr = tf->vector == 14 ? read_cr2() : 0,
+			.rip = tf->rip,
+			.rsp = tf->rsp,
+		};
+		irq_enable(); /* handling may block */
+		thread_fault(&r);
+		irq_disable();
+	}
+	user_return_work();
+	irq_disable();
+}
+
+void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
+{
+	struct thread *t = thread_current();
+	struct trap_frame *tf =
+		(struct trap_frame *)(t->arch.kstack_top - sizeof(*tf));
+	memset(tf, 0, sizeof(*tf));
+	tf->rip = entry;
+	tf->cs = USER_CS;
+	tf->rflags = RFLAGS_IF | 2;
+	tf->rsp = stack;
+	tf->ss = USER_SS;
+	tf->rdi = arg;
+	irq_disable();
+	wrmsr(MSR_FS_BASE, t->arch.fs_base);
+	arch_enter_user_frame(tf);
+}
+
+void arch_thread_set_tls(struct thread *t, uint64_t fs_base)
+{
+	t->arch.fs_base = fs_base;
+	if (t == thread_current())
+		wrmsr(MSR_FS_BASE, fs_base);
+}

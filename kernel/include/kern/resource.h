@@ -1,0 +1,27 @@
+/* Resource objects: the authorities the root task receives at boot. Each
+ * is a kernel object whose handle is the capability: writing to the debug
+ * console, reading kernel statistics, and (for drivers, later issues) the
+ * I/O-port, physical-memory and interrupt ranges. */
+#pragma once
+#include <kern/object.h>
+
+enum resource_kind {
+	RES_CONSOLE = 1,
+	RES_SYSINFO = 2,
+	RES_IOPORT = 3, /* [base, base+size) of port numbers */
+	RES_MMIO = 4,   /* [base, base+size) of physical addresses */
+	RES_IRQ = 5,    /* [base, base+size) of global system interrupts */
+};
+
+struct resource {
+	struct kobject obj;
+	uint32_t kind;
+	uint64_t base, size;
+};
+
+int resource_create(uint32_t kind, uint64_t base, uint64_t size,
+		    struct resource **out);
+/* The resource behind a handle of the current task, of the given kind and
+ * with the given rights (a new reference), or an ERR_*. */
+int resource_get(handle_t h, uint32_t kind, uint32_t rights,
+		 struct resource **out);

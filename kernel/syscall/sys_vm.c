@@ -1,0 +1,156 @@
+/* Address-space and memory-object calls. Rights: MANAGE on the task whose
+ * address space changes; on a memory object, MAP plus READ, WRITE or
+ * EXECUTE for each protection asked for. W^X is enforced by uvm_map. */
+#include <kern/lib.h>
+#include <kern/syscall.h>
+#include <kern/task.h>
+#include <kern/uaccess.h>
+#include <kern/uvm.h>
+#include <kern/vmo.h>
+
+static int get_task(uint64_t h, struct task **out)
+{
+	struct kobject *o;
+	int err = cur_get((handle_t)h, OBJ_TASK, RIGHT_MANAGE, &o);
+	if (!err)
+		*out = container_of(o, struct task, obj);
+	return err;
+}
+
+static int get_vmo(uint64_t h, uint32_t rights, struct vmo **out)
+{
+	struct kobject *o;
+	int err = cur_get((handle_t)h, OBJ_VMO, rights, &o);
+	if (!err)
+		*out = container_of(o, struct vmo, obj);
+	return err;
+}
+
+static uint32_t rights_for_prot(uint32_t prot)
+{
+	return RIGHT_MAP | ((prot & VM_PROT_READ) ? RIGHT_READ : 0) |
+	       ((prot & VM_PROT_WRITE) ? RIGHT_WRITE : 0) |
+	       ((prot & VM_PROT_EXEC) ? RIGHT_EXECUTE : 0);
+}
+
+/* task_h, vmo_h (or HANDLE_INVALID), const struct vm_map_req *, u64 *out */
+SYSCALL(sys_vm_map)
+{
+	struct vm_map_req req;
+	if (!user_range_ok(a2, sizeof(req)) || !user_range_ok(a3, 8))
+		return ERR_FAULT;
+	if (copy_from_user(&req, (const void *)a2, sizeof(req)))
+		return ERR_FAULT;
+	if (req.prot & ~(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
+		return ERR_INVALID_ARGS;
+	if (req.flags & ~VM_MAP_FIXED)
+		return ERR_INVALID_ARGS;
+	struct task *t;
+	int err = get_task(a0, &t);
+	if (err)
+		return err;
+	struct vmo *v = NULL;
+	if ((handle_t)a1 != HANDLE_INVALID) {
+		err = get_vmo(a1, rights_for_prot(req.prot), &v);
+		if (err) {
+			kobj_put(&t->obj);
+			return err;
+		}
+	} else if (req.offset) {
+		kobj_put(&t->obj);
+		return ERR_INVALID_ARGS;
+	}
+	uint64_t addr = 0;
+	err = uvm_map(t->uvm, v, req.addr, req.len, req.offset, req.prot,
+		      req.flags, &addr);
+	if (!err && copy_to_user((void *)a3, &addr, sizeof(addr))) {
+		uvm_unmap(t->uvm, addr, req.len);
+		err = ERR_FAULT;
+	}
+	if (v)
+		kobj_put(&v->obj);
+	kobj_put(&t->obj);
+	return err;
+}
+
+/* task_h, addr, len */
+SYSCALL(sys_vm_unmap)
+{
+	struct task *t;
+	int err = get_task(a0, &t);
+	if (err)
+		return err;
+	err = uvm_unmap(t->uvm, a1, a2);
+	kobj_put(&t->obj);
+	return err;
+}
+
+/* task_h, addr, len, prot */
+SYSCALL(sys_vm_protect)
+{
+	if (a3 & ~(uint64_t)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
+		return ERR_INVALID_ARGS;
+	struct task *t;
+	int err = get_task(a0, &t);
+	if (err)
+		return err;
+	err = uvm_protect(t->uvm, a1, a2, (uint32_t)a3);
+	kobj_put(&t->obj);
+	return err;
+}
+
+/* size, handle_t *out */
+SYSCALL(sys_vmo_create)
+{
+	if (!user_range_ok(a1, sizeof(handle_t)))
+		return ERR_FAULT;
+	struct vmo *v;
+	int err = vmo_create(cur_task(), a0, &v);
+	if (err)
+		return err;
+	err = cur_install(&v->obj, RIGHTS_VMO, a1);
+	kobj_put(&v->obj);
+	return err;
+}
+
+/* vmo_h, void *buf, offset, len */
+SYSCALL(sys_vmo_read)
+{
+	if (!user_range_ok(a1, a3))
+		return ERR_FAULT;
+	struct vmo *v;
+	int err = get_vmo(a0, RIGHT_READ, &v);
+	if (err)
+		return err;
+	err = vmo_read_user(v, a2, (void *)a1, a3);
+	kobj_put(&v->obj);
+	return err;
+}
+
+/* vmo_h, const void *buf, offset, len */
+SYSCALL(sys_vmo_write)
+{
+	if (!user_range_ok(a1, a3))
+		return ERR_FAULT;
+	struct vmo *v;
+	int err = get_vmo(a0, RIGHT_WRITE, &v);
+	if (err)
+		return err;
+	err = vmo_write_user(v, a2, (const void *)a1, a3);
+	kobj_put(&v->obj);
+	return err;
+}
+
+/* vmo_h, uint64_t *size */
+SYSCALL(sys_vmo_get_size)
+{
+	if (!user_range_ok(a1, sizeof(uint64_t)))
+		return ERR_FAULT;
+	struct vmo *v;
+	int err = get_vmo(a0, 0, &v);
+	if (err)
+		return err;
+	uint64_t size = v->size;
+	kobj_put(&v->obj);
+	return copy_to_user((void *)a1, &size, sizeof(size));
+}

@@ -1,0 +1,73 @@
+/* The system-call table and helpers shared by the handlers. */
+#include <kern/handle.h>
+#include <kern/syscall.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <kern/uaccess.h>
+
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+			   uint64_t);
+
+static const syscall_fn table[SYS_COUNT] = {
+	[SYS_DEBUG_WRITE] = sys_debug_write,
+	[SYS_HANDLE_CLOSE] = sys_handle_close,
+	[SYS_HANDLE_DUP] = sys_handle_dup,
+	[SYS_HANDLE_INFO] = sys_handle_info,
+	[SYS_CLOCK_NOW] = sys_clock_now,
+	[SYS_YIELD] = sys_yield,
+	[SYS_SLEEP_UNTIL] = sys_sleep_until,
+	[SYS_TASK_CREATE] = sys_task_create,
+	[SYS_TASK_KILL] = sys_task_kill,
+	[SYS_TASK_EXIT] = sys_task_exit,
+	[SYS_THREAD_CREATE] = sys_thread_create,
+	[SYS_THREAD_START] = sys_thread_start,
+	[SYS_THREAD_EXIT] = sys_thread_exit,
+	[SYS_THREAD_SET_TLS] = sys_thread_set_tls,
+	[SYS_OBJECT_WAIT] = sys_object_wait,
+	[SYS_VM_MAP] = sys_vm_map,
+	[SYS_VM_UNMAP] = sys_vm_unmap,
+	[SYS_VM_PROTECT] = sys_vm_protect,
+	[SYS_VMO_CREATE] = sys_vmo_create,
+	[SYS_VMO_READ] = sys_vmo_read,
+	[SYS_VMO_WRITE] = sys_vmo_write,
+	[SYS_VMO_GET_SIZE] = sys_vmo_get_size,
+	[SYS_THREAD_SET_PRIORITY] = sys_thread_set_priority,
+	[SYS_TASK_GIVE_HANDLE] = sys_task_give_handle,
+	[SYS_KERNEL_STATS] = sys_kernel_stats,
+	[SYS_TASK_SET_FAULT_HANDLER] = sys_task_set_fault_handler,
+	[SYS_FAULT_WAIT] = sys_fault_wait,
+	[SYS_FAULT_RESUME] = sys_fault_resume,
+};
+
+long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		      uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (nr >= SYS_COUNT || !table[nr])
+		return ERR_BAD_SYSCALL;
+	return table[nr](a0, a1, a2, a3, a4, a5);
+}
+
+struct task *cur_task(void)
+{
+	return thread_current()->task;
+}
+
+int cur_get(handle_t h, uint32_t type, uint32_t rights, struct kobject **out)
+{
+	return handle_get(&cur_task()->handles, h, type, rights, out, NULL);
+}
+
+int cur_install(struct kobject *o, uint32_t rights, uint64_t uout)
+{
+	handle_t h;
+	if (!user_range_ok(uout, sizeof(h)))
+		return ERR_FAULT;
+	int err = handle_alloc(&cur_task()->handles, o, rights, &h);
+	if (err)
+		return err;
+	if (copy_to_user((void *)uout, &h, sizeof(h))) {
+		handle_close(&cur_task()->handles, h);
+		return ERR_FAULT;
+	}
+	return 0;
+}
