@@ -135,6 +135,10 @@ static bool try_recover(struct trap_frame *tf)
 void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned v = (unsigned)tf->vector;
+	/* An interrupted user copy (or user code) may have AC set: handlers
+	 * run with SMAP closed; iret restores the interrupted AC. */
+	if (cpu_features.smap)
+		clac();
 	if (v >= 32) {
 		irq_handler_t h = __atomic_load_n(&handlers[v], __ATOMIC_ACQUIRE);
 		if (h)
@@ -148,7 +152,7 @@ void trap_dispatch(struct trap_frame *tf)
 			sched_preempt_check();
 		return;
 	}
-	if (try_recover(tf))
+	if (uaccess_fixup(tf) || try_recover(tf))
 		return;
 	/* User faults become fault reports to the task's handler once user
 	 * space exists; until then every exception is a kernel bug. */
