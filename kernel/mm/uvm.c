@@ -11,7 +11,6 @@
  * Quota: frames and pages arrays through the vmos (vmo.c); page-table
  * pages by tables_charged, kept equal to the space's table count after
  * every operation. Mapping records are kernel overhead. */
-#include <arch/cpu.h>
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
@@ -132,7 +131,8 @@ static unsigned vm_flags(const struct uvm_mapping *m, uint32_t prot)
 static uint64_t find_free(struct uvm *u, uint64_t from, uint64_t len)
 {
 	uint64_t cand = from;
-	list_for_each(it, &u->mappings) {
+	list_for_each(it, &u->mappings)
+	{
 		struct uvm_mapping *m = mapping_of(it);
 		if (mend(m) <= cand)
 			continue;
@@ -145,7 +145,8 @@ static uint64_t find_free(struct uvm *u, uint64_t from, uint64_t len)
 
 static bool range_free(struct uvm *u, uint64_t addr, uint64_t len)
 {
-	list_for_each(it, &u->mappings) {
+	list_for_each(it, &u->mappings)
+	{
 		struct uvm_mapping *m = mapping_of(it);
 		if (m->start < addr + len && addr < mend(m))
 			return false;
@@ -156,7 +157,8 @@ static bool range_free(struct uvm *u, uint64_t addr, uint64_t len)
 static void insert_sorted(struct uvm *u, struct uvm_mapping *nm)
 {
 	struct list_node *pos = &u->mappings;
-	list_for_each(it, &u->mappings) {
+	list_for_each(it, &u->mappings)
+	{
 		if (mapping_of(it)->start > nm->start)
 			break;
 		pos = it;
@@ -171,8 +173,8 @@ static int map_pages(struct uvm *u, struct uvm_mapping *m)
 	for (uint64_t i = 0; i < n;) {
 		phys_addr_t pa = vmo_get_page(m->vmo, first + i);
 		uint64_t run = 1;
-		while (i + run < n &&
-		       vmo_get_page(m->vmo, first + i + run) == pa + run * PAGE_SIZE)
+		while (i + run < n && vmo_get_page(m->vmo, first + i + run) ==
+					      pa + run * PAGE_SIZE)
 			run++;
 		if (vm_map(u->space, m->start + i * PAGE_SIZE, pa,
 			   run * PAGE_SIZE, vm_flags(m, m->prot), false)) {
@@ -293,13 +295,14 @@ static int check_range(uint64_t addr, uint64_t len)
 static void cut(struct uvm *u, uint64_t addr, uint64_t end,
 		struct uvm_mapping **spare)
 {
-	list_for_each(it, &u->mappings) {
+	list_for_each(it, &u->mappings)
+	{
 		struct uvm_mapping *m = mapping_of(it);
 		for (int k = 0; k < 2; k++) {
 			uint64_t at = k ? end : addr;
 			if (m->start < at && at < mend(m)) {
-				struct uvm_mapping **s = spare[0] ? &spare[0]
-								  : &spare[1];
+				struct uvm_mapping **s =
+					spare[0] ? &spare[0] : &spare[1];
 				split(u, m, at, *s);
 				*s = NULL;
 			}
@@ -322,7 +325,8 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 	}
 	unsigned long f = lock_uvm(u);
 	cut(u, addr, end, spare);
-	list_for_each_safe(it, tmp, &u->mappings) {
+	list_for_each_safe(it, tmp, &u->mappings)
+	{
 		struct uvm_mapping *m = mapping_of(it);
 		if (m->start >= end)
 			break;
@@ -366,7 +370,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 	/* All or nothing: the range must be covered without holes, and
 	 * every mapping must allow prot. */
 	uint64_t covered = addr;
-	list_for_each(it, &u->mappings) {
+	list_for_each(it, &u->mappings)
+	{
 		struct uvm_mapping *m = mapping_of(it);
 		if (mend(m) <= covered || m->start >= end)
 			continue;
@@ -380,7 +385,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 		err = ERR_NOT_FOUND;
 	if (!err) {
 		cut(u, addr, end, spare);
-		list_for_each(it, &u->mappings) {
+		list_for_each(it, &u->mappings)
+		{
 			struct uvm_mapping *m = mapping_of(it);
 			if (m->start < addr || m->start >= end)
 				continue;

@@ -188,8 +188,8 @@ static int populate(struct vmo *v, uint64_t offset, size_t len)
 {
 	if (!len)
 		return 0;
-	for (uint64_t i = offset / PAGE_SIZE; i <= (offset + len - 1) / PAGE_SIZE;
-	     i++)
+	for (uint64_t i = offset / PAGE_SIZE;
+	     i <= (offset + len - 1) / PAGE_SIZE; i++)
 		if (!vmo_get_page(v, i))
 			return ERR_NO_MEMORY;
 	return 0;
@@ -245,8 +245,7 @@ int vmo_read_user(struct vmo *v, uint64_t offset, void *ubuf, size_t len)
 	return err;
 }
 
-int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf,
-		   size_t len)
+int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf, size_t len)
 {
 	int err = check_range(v, offset, len);
 	if (err)
