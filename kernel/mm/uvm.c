@@ -88,6 +88,11 @@ int uvm_create(struct task *task, struct uvm **out)
 
 void uvm_destroy(struct uvm *u)
 {
+	/* The scheduler reads task->uvm on every switch: if the exiting thread
+	 * is preempted from here on, it must come back to kernel tables, not
+	 * to a freed space. */
+	if (u->task && u->task->uvm == u)
+		WRITE_ONCE(u->task->uvm, NULL);
 	/* Dropping the space from every CPU flushes its TLB entries, so the
 	 * frames can go without unmapping page by page. */
 	vm_space_destroy(u->space);
