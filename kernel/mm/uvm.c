@@ -1,26 +1,439 @@
-/* User address spaces. Placeholder until the user-memory work lands: tasks
- * get no address space yet and everything runs on the kernel's tables. */
+/* User address spaces: a sorted list of mappings of memory objects over a
+ * task's own page tables (kern/vm.h). Frames are mapped eagerly, so a user
+ * page fault is always an error, never a page-in.
+ *
+ * Locking: u->lock is held with interrupts off but acquired with them on
+ * (lock_uvm), because vm_unmap/vm_protect shoot down TLBs and wait for
+ * other CPUs: a CPU spinning for the lock with interrupts off could not
+ * answer. Slow work (allocating and zeroing frames, kmalloc, dropping vmo
+ * references) happens outside the lock.
+ *
+ * Quota: frames and pages arrays through the vmos (vmo.c); page-table
+ * pages by tables_charged, kept equal to the space's table count after
+ * every operation. Mapping records are kernel overhead. */
 #include <execrt/errors.h>
+#include <execrt/syscall.h>
+#include <kern/arch.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/slab.h>
+#include <kern/task.h>
 #include <kern/uvm.h>
+#include <kern/vm.h>
+#include <kern/vmo.h>
+
+#define PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)
+
+static unsigned long lock_uvm(struct uvm *u)
+{
+	for (;;) {
+		unsigned long f = arch_irq_save();
+		if (spin_trylock(&u->lock))
+			return f;
+		arch_irq_restore(f);
+		while (spin_is_locked(&u->lock))
+			arch_cpu_relax();
+	}
+}
+
+static void unlock_uvm(struct uvm *u, unsigned long f)
+{
+	spin_unlock_irqrestore(&u->lock, f);
+}
+
+static inline uint64_t mend(const struct uvm_mapping *m)
+{
+	return m->start + m->len;
+}
+
+static inline struct uvm_mapping *mapping_of(struct list_node *n)
+{
+	return list_entry(n, struct uvm_mapping, node);
+}
+
+/* Charges or returns the difference between the page tables in use and
+ * what is charged. Shrinking always works. */
+static int sync_tables(struct uvm *u)
+{
+	uint64_t now = vm_space_tables(u->space) * PAGE_SIZE;
+	if (now < u->tables_charged)
+		task_uncharge(u->task, u->tables_charged - now);
+	else if (now > u->tables_charged) {
+		int err = task_charge(u->task, now - u->tables_charged);
+		if (err)
+			return err;
+	}
+	u->tables_charged = now;
+	return 0;
+}
 
 int uvm_create(struct task *task, struct uvm **out)
 {
-	(void)task;
-	*out = NULL;
+	struct uvm *u = kmalloc(sizeof(*u));
+	if (!u)
+		return ERR_NO_MEMORY;
+	u->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&u->mappings);
+	list_init(&u->charged_vmos);
+	u->task = task;
+	u->space = vm_space_create();
+	if (!u->space || sync_tables(u)) {
+		vm_space_destroy(u->space);
+		kfree(u);
+		return ERR_NO_MEMORY;
+	}
+	*out = u;
 	return 0;
 }
 
 void uvm_release(struct uvm *u)
 {
-	(void)u;
+	struct list_node dead = LIST_INIT(dead);
+	unsigned long f = lock_uvm(u);
+	u->dead = true;
+	struct list_node *n;
+	while ((n = list_pop_front(&u->mappings))) {
+		struct uvm_mapping *m = mapping_of(n);
+		BUG_ON(vm_unmap(u->space, m->start, m->len));
+		u->mapped_bytes -= m->len;
+		list_push_back(&dead, &m->node);
+	}
+	sync_tables(u);
+	unlock_uvm(u, f);
+	/* After the shootdown: the frames may go now. */
+	while ((n = list_pop_front(&dead))) {
+		struct uvm_mapping *m = mapping_of(n);
+		kobj_put(&m->vmo->obj);
+		kfree(m);
+	}
 }
 
 void uvm_destroy(struct uvm *u)
 {
-	(void)u;
+	/* The scheduler reads task->uvm on every switch: if the exiting thread
+	 * is preempted from here on, it must come back to kernel tables, not
+	 * to a freed space. */
+	if (u->task && u->task->uvm == u)
+		WRITE_ONCE(u->task->uvm, NULL);
+	/* Dropping the space from every CPU flushes its TLB entries, so the
+	 * frames can go without unmapping page by page. */
+	vm_space_destroy(u->space);
+	task_uncharge(u->task, u->tables_charged);
+	struct list_node *n;
+	while ((n = list_pop_front(&u->mappings))) {
+		struct uvm_mapping *m = mapping_of(n);
+		kobj_put(&m->vmo->obj);
+		kfree(m);
+	}
+	vmo_detach_charges(u);
+	kfree(u);
 }
 
 void uvm_activate(struct uvm *u)
 {
-	(void)u;
+	vm_space_activate(u ? u->space : NULL);
+}
+
+static int check_prot(uint32_t prot)
+{
+	if (!prot || (prot & ~PROT_ALL))
+		return ERR_INVALID_ARGS;
+	if ((prot & VM_PROT_WRITE) && (prot & VM_PROT_EXEC))
+		return ERR_INVALID_ARGS; /* W^X */
+	return 0;
+}
+
+static inline bool in_user(uint64_t addr, uint64_t len)
+{
+	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;
+}
+
+static unsigned vm_flags(const struct uvm_mapping *m, uint32_t prot)
+{
+	/* VM_PROT_* and VM_READ/WRITE/EXEC share their values. */
+	return VM_USER | prot | (m->vmo->uncached ? VM_UNCACHED : 0);
+}
+
+/* First free range of len at or above from; 0 when none. */
+static uint64_t find_free(struct uvm *u, uint64_t from, uint64_t len)
+{
+	uint64_t cand = from;
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (mend(m) <= cand)
+			continue;
+		if (cand + len <= m->start)
+			return cand;
+		cand = mend(m);
+	}
+	return len <= USER_TOP - cand ? cand : 0;
+}
+
+static bool range_free(struct uvm *u, uint64_t addr, uint64_t len)
+{
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (m->start < addr + len && addr < mend(m))
+			return false;
+	}
+	return true;
+}
+
+static void insert_sorted(struct uvm *u, struct uvm_mapping *nm)
+{
+	struct list_node *pos = &u->mappings;
+	list_for_each(it, &u->mappings)
+	{
+		if (mapping_of(it)->start > nm->start)
+			break;
+		pos = it;
+	}
+	list_insert_after(pos, &nm->node);
+}
+
+/* Maps m's pages, in runs of physically contiguous frames. */
+static int map_pages(struct uvm *u, struct uvm_mapping *m)
+{
+	uint64_t first = m->offset / PAGE_SIZE, n = m->len / PAGE_SIZE;
+	for (uint64_t i = 0; i < n;) {
+		phys_addr_t pa = vmo_get_page(m->vmo, first + i);
+		uint64_t run = 1;
+		while (i + run < n && vmo_get_page(m->vmo, first + i + run) ==
+					      pa + run * PAGE_SIZE)
+			run++;
+		if (vm_map(u->space, m->start + i * PAGE_SIZE, pa,
+			   run * PAGE_SIZE, vm_flags(m, m->prot), false)) {
+			if (i)
+				vm_unmap(u->space, m->start, i * PAGE_SIZE);
+			return ERR_NO_MEMORY;
+		}
+		i += run;
+	}
+	return 0;
+}
+
+int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
+	    uint64_t offset, uint32_t prot, uint32_t flags, uint64_t *out)
+{
+	uint32_t max = (flags >> 8) & PROT_ALL;
+	if (!max)
+		max = PROT_ALL;
+	if (!len || !IS_ALIGNED(addr, PAGE_SIZE) ||
+	    !IS_ALIGNED(len, PAGE_SIZE) || !IS_ALIGNED(offset, PAGE_SIZE) ||
+	    (flags & ~(VM_MAP_FIXED | UVM_MAP_MAX_PROT(PROT_ALL))))
+		return ERR_INVALID_ARGS;
+	int err = check_prot(prot);
+	if (err)
+		return err;
+	if (prot & ~max)
+		return ERR_ACCESS_DENIED;
+	bool fixed = flags & VM_MAP_FIXED;
+	if (fixed && !in_user(addr, len))
+		return ERR_OUT_OF_RANGE;
+	if (vmo && (offset > vmo->size || len > vmo->size - offset))
+		return ERR_OUT_OF_RANGE;
+	if (!vmo && offset)
+		return ERR_OUT_OF_RANGE;
+	if (len > USER_TOP - USER_BASE)
+		return ERR_NO_MEMORY;
+
+	if (vmo)
+		kobj_get(&vmo->obj);
+	else if ((err = vmo_create(u->task, len, &vmo)))
+		return err;
+	struct uvm_mapping *m = kmalloc(sizeof(*m));
+	if (!m) {
+		err = ERR_NO_MEMORY;
+		goto out_put;
+	}
+	/* Every frame now, outside the lock (allocating zeroes them). */
+	for (uint64_t i = 0; i < len / PAGE_SIZE; i++)
+		if (!vmo_get_page(vmo, offset / PAGE_SIZE + i)) {
+			err = ERR_NO_MEMORY;
+			goto out_free;
+		}
+	m->len = len;
+	m->prot = prot;
+	m->max_prot = max;
+	m->vmo = vmo;
+	m->offset = offset;
+
+	unsigned long f = lock_uvm(u);
+	if (u->dead)
+		err = ERR_BAD_STATE; /* the task died */
+	else if (fixed) {
+		m->start = addr;
+		if (!range_free(u, addr, len))
+			err = ERR_ALREADY_EXISTS;
+	} else {
+		uint64_t hint = in_user(addr, len) ? addr : USER_BASE;
+		m->start = find_free(u, hint, len);
+		if (!m->start && hint != USER_BASE)
+			m->start = find_free(u, USER_BASE, len);
+		if (!m->start)
+			err = ERR_NO_MEMORY;
+	}
+	if (!err)
+		err = map_pages(u, m);
+	if (!err && (err = sync_tables(u)))
+		vm_unmap(u->space, m->start, len);
+	if (!err) {
+		insert_sorted(u, m);
+		u->mapped_bytes += len;
+	}
+	if (err)
+		sync_tables(u); /* tables pruned by the roll-back */
+	unlock_uvm(u, f);
+	if (!err) {
+		*out = m->start;
+		return 0;
+	}
+out_free:
+	kfree(m);
+out_put:
+	kobj_put(&vmo->obj);
+	return err;
+}
+
+/* Splits m at addr (inside it): m keeps the lower part, spare becomes the
+ * upper part (with its own vmo reference). */
+static void split(struct uvm *u, struct uvm_mapping *m, uint64_t addr,
+		  struct uvm_mapping *spare)
+{
+	uint64_t low = addr - m->start;
+	*spare = *m;
+	spare->start = addr;
+	spare->len = m->len - low;
+	spare->offset = m->offset + low;
+	m->len = low;
+	kobj_get(&m->vmo->obj);
+	list_insert_after(&m->node, &spare->node);
+}
+
+static int check_range(uint64_t addr, uint64_t len)
+{
+	if (!len || !IS_ALIGNED(addr, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+		return ERR_INVALID_ARGS;
+	return in_user(addr, len) ? 0 : ERR_OUT_OF_RANGE;
+}
+
+/* Makes mapping boundaries fall on addr and end (splits at most two
+ * mappings, using the spares; a used spare is set to NULL). */
+static void cut(struct uvm *u, uint64_t addr, uint64_t end,
+		struct uvm_mapping **spare)
+{
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		for (int k = 0; k < 2; k++) {
+			uint64_t at = k ? end : addr;
+			if (m->start < at && at < mend(m)) {
+				struct uvm_mapping **s =
+					spare[0] ? &spare[0] : &spare[1];
+				split(u, m, at, *s);
+				*s = NULL;
+			}
+		}
+	}
+}
+
+int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
+{
+	int err = check_range(addr, len);
+	if (err)
+		return err;
+	uint64_t end = addr + len;
+	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
+					kmalloc(sizeof(struct uvm_mapping))};
+	struct list_node dead = LIST_INIT(dead);
+	if (!spare[0] || !spare[1]) {
+		err = ERR_NO_MEMORY;
+		goto out;
+	}
+	unsigned long f = lock_uvm(u);
+	if (u->dead) {
+		unlock_uvm(u, f);
+		err = ERR_BAD_STATE;
+		goto out;
+	}
+	cut(u, addr, end, spare);
+	list_for_each_safe(it, tmp, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (m->start >= end)
+			break;
+		if (m->start < addr)
+			continue;
+		BUG_ON(vm_unmap(u->space, m->start, m->len));
+		u->mapped_bytes -= m->len;
+		list_remove(&m->node);
+		list_push_back(&dead, &m->node);
+	}
+	sync_tables(u);
+	unlock_uvm(u, f);
+	/* After the shootdown: the frames may go now. */
+	struct list_node *n;
+	while ((n = list_pop_front(&dead))) {
+		struct uvm_mapping *m = mapping_of(n);
+		kobj_put(&m->vmo->obj);
+		kfree(m);
+	}
+out:
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return err;
+}
+
+int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	int err = check_range(addr, len);
+	if (!err)
+		err = check_prot(prot);
+	if (err)
+		return err;
+	uint64_t end = addr + len;
+	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
+					kmalloc(sizeof(struct uvm_mapping))};
+	if (!spare[0] || !spare[1]) {
+		err = ERR_NO_MEMORY;
+		goto out;
+	}
+	unsigned long f = lock_uvm(u);
+	if (u->dead)
+		err = ERR_BAD_STATE;
+	/* All or nothing: the range must be covered without holes, and
+	 * every mapping must allow prot. */
+	uint64_t covered = addr;
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (mend(m) <= covered || m->start >= end)
+			continue;
+		if (m->start > covered)
+			break;
+		if (prot & ~m->max_prot)
+			err = ERR_ACCESS_DENIED;
+		covered = mend(m);
+	}
+	if (!err && covered < end)
+		err = ERR_NOT_FOUND;
+	if (!err) {
+		cut(u, addr, end, spare);
+		list_for_each(it, &u->mappings)
+		{
+			struct uvm_mapping *m = mapping_of(it);
+			if (m->start < addr || m->start >= end)
+				continue;
+			m->prot = prot;
+			BUG_ON(vm_protect(u->space, m->start, m->len,
+					  vm_flags(m, prot)));
+		}
+	}
+	unlock_uvm(u, f);
+out:
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return err;
 }

@@ -1,6 +1,7 @@
 /* Address-space and memory-object calls. Rights: MANAGE on the task whose
  * address space changes; on a memory object, MAP plus READ, WRITE or
  * EXECUTE for each protection asked for. W^X is enforced by uvm_map. */
+#include <kern/handle.h>
 #include <kern/lib.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
@@ -17,13 +18,20 @@ static int get_task(uint64_t h, struct task **out)
 	return err;
 }
 
-static int get_vmo(uint64_t h, uint32_t rights, struct vmo **out)
+static int get_vmo_rights(uint64_t h, uint32_t rights, struct vmo **out,
+			  uint32_t *held)
 {
 	struct kobject *o;
-	int err = cur_get((handle_t)h, OBJ_VMO, rights, &o);
+	int err = handle_get(&cur_task()->handles, (handle_t)h, OBJ_VMO,
+			     rights, &o, held);
 	if (!err)
 		*out = container_of(o, struct vmo, obj);
 	return err;
+}
+
+static int get_vmo(uint64_t h, uint32_t rights, struct vmo **out)
+{
+	return get_vmo_rights(h, rights, out, NULL);
 }
 
 static uint32_t rights_for_prot(uint32_t prot)
@@ -50,8 +58,9 @@ SYSCALL(sys_vm_map)
 	if (err)
 		return err;
 	struct vmo *v = NULL;
+	uint32_t held = 0;
 	if ((handle_t)a1 != HANDLE_INVALID) {
-		err = get_vmo(a1, rights_for_prot(req.prot), &v);
+		err = get_vmo_rights(a1, rights_for_prot(req.prot), &v, &held);
 		if (err) {
 			kobj_put(&t->obj);
 			return err;
@@ -60,9 +69,19 @@ SYSCALL(sys_vm_map)
 		kobj_put(&t->obj);
 		return ERR_INVALID_ARGS;
 	}
+	/* A mapping of a memory object can never be protected beyond what
+	 * the handle allowed (a read-only initrd stays read-only). */
+	uint32_t flags = req.flags;
+	if (v) {
+		uint32_t r = held;
+		flags |= UVM_MAP_MAX_PROT(
+			((r & RIGHT_READ) ? VM_PROT_READ : 0) |
+			((r & RIGHT_WRITE) ? VM_PROT_WRITE : 0) |
+			((r & RIGHT_EXECUTE) ? VM_PROT_EXEC : 0));
+	}
 	uint64_t addr = 0;
 	err = uvm_map(t->uvm, v, req.addr, req.len, req.offset, req.prot,
-		      req.flags, &addr);
+		      flags, &addr);
 	if (!err && copy_to_user((void *)a3, &addr, sizeof(addr))) {
 		uvm_unmap(t->uvm, addr, req.len);
 		err = ERR_FAULT;

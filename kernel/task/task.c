@@ -77,7 +77,6 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	struct task *t = kmem_cache_alloc(task_cache);
 	if (!t)
 		goto fail_charge;
-	kobj_init(&t->obj, OBJ_TASK, &task_ops);
 	strlcpy(t->name, name, sizeof(t->name));
 	t->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&t->threads);
@@ -87,10 +86,13 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	wait_queue_init(&t->fault_resume_wq);
 	t->mem_quota = mem_quota;
 	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
+	/* The address space first: it charges its root table to the new
+	 * quota, and a failure must leave no object behind. */
 	if (uvm_create(t, &t->uvm)) {
 		kmem_cache_free(task_cache, t);
 		goto fail_charge;
 	}
+	kobj_init(&t->obj, OBJ_TASK, &task_ops);
 	if (parent) {
 		kobj_get(&parent->obj);
 		t->parent = parent;

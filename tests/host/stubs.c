@@ -116,3 +116,16 @@ void timer_arm(uint64_t deadline_ns, void (*fn)(void))
 	abort();
 }
 void timer_cancel(void) { abort(); }
+void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
+{
+	(void)entry;
+	(void)stack;
+	(void)arg;
+	abort();
+}
+void arch_thread_set_tls(struct thread *t, uint64_t base)
+{
+	(void)t;
+	(void)base;
+	abort();
+}

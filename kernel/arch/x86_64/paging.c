@@ -11,7 +11,7 @@
 #include <kern/mm.h>
 #include <kern/pmm.h>
 
-struct vm_space kernel_space = {0, SPINLOCK_INIT};
+struct vm_space kernel_space = {.root = 0, .lock = SPINLOCK_INIT};
 void (*tlb_remote_flush)(virt_addr_t va, size_t size);
 bool vm_nx_enabled;
 
@@ -108,6 +108,17 @@ static phys_addr_t alloc_table(void)
 	return pa;
 }
 
+phys_addr_t vm_table_alloc(void)
+{
+	return alloc_table();
+}
+
+void vm_table_free(phys_addr_t pa)
+{
+	__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
+	pmm_free(pa);
+}
+
 static void defer_free(struct pending *p, uint64_t *slot)
 {
 	phys_addr_t pa = *slot & PTE_ADDR;
@@ -191,6 +202,7 @@ static uint64_t *walk_create(struct vm_space *s, virt_addr_t va, int level,
 				*err = VM_ENOMEM;
 				return NULL;
 			}
+			s->tables++;
 			WRITE_ONCE(*e, pa | table_entry_flags(va));
 		} else if (*e & PTE_PS) {
 			*err = VM_EINVAL;
@@ -250,6 +262,7 @@ static int split_large(struct vm_space *s, uint64_t *pde, virt_addr_t base,
 	phys_addr_t pt = alloc_table();
 	if (!pt)
 		return VM_ENOMEM;
+	s->tables++;
 	uint64_t old = *pde;
 	uint64_t attrs = old & (PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD |
 				PTE_A | PTE_D | PTE_G | PTE_NX);
@@ -302,6 +315,7 @@ static void prune(struct vm_space *s, virt_addr_t va, struct pending *p)
 		if (!table_empty(*path[l] & PTE_ADDR))
 			return;
 		defer_free(p, path[l]);
+		s->tables--;
 		__atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
 	}
 }

@@ -140,6 +140,10 @@ static bool try_recover(struct trap_frame *tf)
 void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned v = (unsigned)tf->vector;
+	/* An interrupted user copy (or user code) may have AC set: handlers
+	 * run with SMAP closed; iret restores the interrupted AC. */
+	if (cpu_features.smap)
+		clac();
 	if (v >= 32) {
 		irq_handler_t h = __atomic_load_n(&handlers[v], __ATOMIC_ACQUIRE);
 		if (h)
@@ -159,7 +163,7 @@ void trap_dispatch(struct trap_frame *tf)
 		arch_user_trap(tf); /* a fault report, or the task dies */
 		return;
 	}
-	if (try_recover(tf))
+	if (uaccess_fixup(tf) || try_recover(tf))
 		return;
 	/* An exception in kernel mode without recovery is a kernel bug. */
 	trap_report(tf);

@@ -36,5 +36,16 @@ int vm_protect(struct vm_space *s, virt_addr_t va, size_t size,
 bool vm_translate(struct vm_space *s, virt_addr_t va, phys_addr_t *pa,
 		  unsigned *flags);
 
+/* User address spaces: a PML4 whose kernel half (entries 256-511) points
+ * at the kernel's shared PDPTs. NULL when out of memory. destroy frees every
+ * page-table page of the user half (not the frames mapped there) and first
+ * makes sure no CPU still has the space loaded. activate loads s (NULL: the
+ * kernel's own tables) on this CPU. */
+struct vm_space *vm_space_create(void);
+void vm_space_destroy(struct vm_space *s);
+void vm_space_activate(struct vm_space *s);
+/* Page-table pages of a space made by vm_space_create (PML4 included). */
+uint64_t vm_space_tables(struct vm_space *s);
+
 /* Uncached mapping of device registers; never unmapped. */
 void *ioremap(phys_addr_t pa, size_t len);

@@ -3,6 +3,7 @@
  * physical objects describe existing memory (the initrd, boot info, MMIO)
  * and never free it. Mappings (kern/uvm.h) hold references. */
 #pragma once
+#include <kern/list.h>
 #include <kern/object.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
@@ -11,14 +12,21 @@ struct task;
 
 struct vmo {
 	struct kobject obj;
-	spinlock_t lock;
+	spinlock_t lock;      /* pages[] */
 	uint64_t size;        /* bytes, page multiple */
 	uint64_t npages;
 	phys_addr_t *pages;   /* anonymous: 0 = not allocated yet */
 	phys_addr_t phys_base;/* physical objects: contiguous base */
 	bool physical;
 	bool uncached;        /* device memory */
-	struct task *charged; /* quota owner (reference), NULL if physical */
+	/* Quota owner, no reference (see vmo.c): charged_bytes are charged
+	 * to it. The task's teardown (uvm_destroy) detaches its objects:
+	 * charged = NULL, orphaned = true, and they cannot grow any more.
+	 * All three fields and charge_node are under vmo.c's charge lock. */
+	struct task *charged;
+	bool orphaned;
+	uint64_t charged_bytes;
+	struct list_node charge_node; /* uvm.charged_vmos of the owner */
 };
 
 #define VMO_MAX_SIZE (1ull << 36) /* 64 GiB */
@@ -29,10 +37,18 @@ int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 /* Frame behind page `index`, allocating (zeroed) if needed; 0 on OOM or
  * out of range. */
 phys_addr_t vmo_get_page(struct vmo *v, uint64_t index);
-/* Kernel-buffer access. */
+/* Kernel-buffer access. 0, ERR_OUT_OF_RANGE (offset + len past the end),
+ * ERR_NO_MEMORY (write: no frame or quota; nothing written then) or
+ * ERR_NOT_SUPPORTED (uncached physical objects). Reads of pages never
+ * written give zeros without allocating. */
 int vmo_read(struct vmo *v, uint64_t offset, void *buf, size_t len);
 int vmo_write(struct vmo *v, uint64_t offset, const void *buf, size_t len);
-/* User-buffer access (copies through the user pointer with fault checks). */
+/* User-buffer access: the same, plus ERR_FAULT for a bad user buffer
+ * (checked up front; a fault in the middle leaves a partial copy). */
 int vmo_read_user(struct vmo *v, uint64_t offset, void *ubuf, size_t len);
 int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf,
 		   size_t len);
+/* Task teardown (uvm_destroy): returns the charges of every object still
+ * charged to u's task and detaches them. */
+struct uvm;
+void vmo_detach_charges(struct uvm *u);

@@ -35,6 +35,10 @@
 struct vm_space {
 	phys_addr_t root; /* PML4 */
 	spinlock_t lock;
+	/* User spaces only (uspace.c): page-table pages of this tree, PML4
+	 * included (for quota charging), and the CPUs that have it in CR3. */
+	uint64_t tables;
+	uint64_t active_cpus;
 };
 
 /* Physical address of the kernel PML4 (below 4 GiB, so 32-bit AP start-up
@@ -73,6 +77,10 @@ void cpu_enable_protection(void);
 /* Number of page-table pages currently allocated (all spaces). */
 uint64_t vm_table_pages(void);
 
+/* paging.c internals shared with mm_init.c and uspace.c: one zeroed
+ * page-table page (counted in vm_table_pages), and its release. */
+phys_addr_t vm_table_alloc(void);
+void vm_table_free(phys_addr_t pa);
 /* paging.c internals shared with mm_init.c. */
 int vm_kernel_space_init(phys_addr_t table_limit);
 void vm_set_table_limit(phys_addr_t limit);

@@ -41,3 +41,6 @@ struct caught_fault {
 bool trap_catch(void (*fn)(void *), void *arg, struct caught_fault *out);
 
 const char *trap_name(unsigned vector);
+/* A page fault on a user address inside the user-copy loops: redirects tf
+ * to their error return (uaccess.c). */
+bool uaccess_fixup(struct trap_frame *tf);

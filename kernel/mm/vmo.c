@@ -1,0 +1,276 @@
+/* Memory objects. Anonymous objects get zeroed frames on first use, each
+ * charged to the creating task's memory quota, as is the pages array.
+ *
+ * Charging without a task reference: a task's mappings and handles hold
+ * objects, so an object holding its task would make a cycle. Instead the
+ * object keeps a plain pointer and is linked on its owner's uvm (the list
+ * lives as long as the task's address space). Task teardown (uvm_destroy)
+ * returns every remaining charge and detaches the objects: they live on
+ * (shared with other tasks) but cannot allocate any more. charge_lock makes
+ * "check the owner, charge it" atomic against that detach, and task_charge
+ * fails once the task is dying, so no object is linked after the detach. */
+#include <execrt/errors.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/mm.h>
+#include <kern/pmm.h>
+#include <kern/slab.h>
+#include <kern/task.h>
+#include <kern/uaccess.h>
+#include <kern/uvm.h>
+#include <kern/vmo.h>
+
+/* Order: vmo.lock -> charge_lock -> task.lock. */
+static spinlock_t charge_lock = SPINLOCK_INIT;
+
+static const uint8_t zero_page[PAGE_SIZE] __attribute__((aligned(4096)));
+
+static int charge(struct vmo *v, uint64_t bytes)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&charge_lock);
+	if (v->orphaned)
+		err = ERR_NO_MEMORY;
+	else if (v->charged && !(err = task_charge(v->charged, bytes)))
+		v->charged_bytes += bytes;
+	spin_unlock_irqrestore(&charge_lock, f);
+	return err;
+}
+
+static void uncharge(struct vmo *v, uint64_t bytes)
+{
+	unsigned long f = spin_lock_irqsave(&charge_lock);
+	if (v->charged) {
+		task_uncharge(v->charged, bytes);
+		v->charged_bytes -= bytes;
+	}
+	spin_unlock_irqrestore(&charge_lock, f);
+}
+
+static void vmo_destroy(struct kobject *o)
+{
+	struct vmo *v = container_of(o, struct vmo, obj);
+	if (!v->physical) {
+		for (uint64_t i = 0; i < v->npages; i++)
+			if (v->pages[i])
+				pmm_free(v->pages[i]);
+		unsigned long f = spin_lock_irqsave(&charge_lock);
+		if (v->charged) {
+			task_uncharge(v->charged, v->charged_bytes);
+			list_remove(&v->charge_node);
+		}
+		spin_unlock_irqrestore(&charge_lock, f);
+		kfree(v->pages);
+	}
+	kfree(v);
+}
+
+static const struct kobj_ops vmo_ops = {
+	.name = "vmo",
+	.destroy = vmo_destroy,
+};
+
+int vmo_create(struct task *t, uint64_t size, struct vmo **out)
+{
+	if (!size)
+		return ERR_INVALID_ARGS;
+	if (size > VMO_MAX_SIZE)
+		return ERR_OUT_OF_RANGE;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	struct vmo *v = kmalloc(sizeof(*v));
+	if (!v)
+		return ERR_NO_MEMORY;
+	v->lock = (spinlock_t)SPINLOCK_INIT;
+	v->size = size;
+	v->npages = size / PAGE_SIZE;
+	list_init(&v->charge_node);
+	uint64_t array = v->npages * sizeof(phys_addr_t);
+	v->pages = kmalloc(array);
+	if (!v->pages) {
+		kfree(v);
+		return ERR_NO_MEMORY;
+	}
+	if (t) {
+		/* The array is charged at its requested size (slab rounding
+		 * and the vmo header are the kernel's overhead). */
+		int err = 0;
+		unsigned long f = spin_lock_irqsave(&charge_lock);
+		if (!t->uvm)
+			err = ERR_NO_MEMORY;
+		else if (!(err = task_charge(t, array))) {
+			v->charged = t;
+			v->charged_bytes = array;
+			list_push_back(&t->uvm->charged_vmos, &v->charge_node);
+		}
+		spin_unlock_irqrestore(&charge_lock, f);
+		if (err) {
+			kfree(v->pages);
+			kfree(v);
+			return err;
+		}
+	}
+	kobj_init(&v->obj, OBJ_VMO, &vmo_ops);
+	*out = v;
+	return 0;
+}
+
+int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
+			struct vmo **out)
+{
+	if (!size || !IS_ALIGNED(base, PAGE_SIZE))
+		return ERR_INVALID_ARGS;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!size || base + size < base || base + size > (1ull << 52))
+		return ERR_OUT_OF_RANGE;
+	struct vmo *v = kmalloc(sizeof(*v));
+	if (!v)
+		return ERR_NO_MEMORY;
+	v->lock = (spinlock_t)SPINLOCK_INIT;
+	v->size = size;
+	v->npages = size / PAGE_SIZE;
+	v->phys_base = base;
+	v->physical = true;
+	v->uncached = uncached;
+	list_init(&v->charge_node);
+	kobj_init(&v->obj, OBJ_VMO, &vmo_ops);
+	*out = v;
+	return 0;
+}
+
+phys_addr_t vmo_get_page(struct vmo *v, uint64_t index)
+{
+	if (index >= v->npages)
+		return 0;
+	if (v->physical)
+		return v->phys_base + index * PAGE_SIZE;
+	phys_addr_t pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
+	if (pa)
+		return pa;
+	unsigned long f = spin_lock_irqsave(&v->lock);
+	pa = v->pages[index];
+	if (!pa && !charge(v, PAGE_SIZE)) {
+		pa = pmm_alloc();
+		if (pa) {
+			memset(phys_to_virt(pa), 0, PAGE_SIZE);
+			__atomic_store_n(&v->pages[index], pa,
+					 __ATOMIC_RELEASE);
+		} else {
+			uncharge(v, PAGE_SIZE);
+		}
+	}
+	spin_unlock_irqrestore(&v->lock, f);
+	return pa;
+}
+
+/* Kernel address of page `index` for reading: the frame, or zeros when
+ * it was never allocated (no allocation on reads). */
+static const uint8_t *read_ptr(struct vmo *v, uint64_t index)
+{
+	if (v->physical)
+		return phys_to_virt(v->phys_base + index * PAGE_SIZE);
+	phys_addr_t pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
+	return pa ? phys_to_virt(pa) : zero_page;
+}
+
+static int check_range(struct vmo *v, uint64_t offset, size_t len)
+{
+	if (offset > v->size || len > v->size - offset)
+		return ERR_OUT_OF_RANGE;
+	/* Device memory is not in the direct map. */
+	if (v->physical && v->uncached)
+		return ERR_NOT_SUPPORTED;
+	return 0;
+}
+
+/* Allocates every page a write will touch first, so running out of memory
+ * changes no data. */
+static int populate(struct vmo *v, uint64_t offset, size_t len)
+{
+	if (!len)
+		return 0;
+	for (uint64_t i = offset / PAGE_SIZE;
+	     i <= (offset + len - 1) / PAGE_SIZE; i++)
+		if (!vmo_get_page(v, i))
+			return ERR_NO_MEMORY;
+	return 0;
+}
+
+/* Kernel address of byte offset + pos and the length *n of the chunk up
+ * to the end of its page (or of the request). */
+static uint8_t *chunk(struct vmo *v, uint64_t offset, size_t pos, size_t len,
+		      size_t *n)
+{
+	uint64_t o = offset + pos;
+	*n = MIN(len - pos, PAGE_SIZE - o % PAGE_SIZE);
+	return (uint8_t *)read_ptr(v, o / PAGE_SIZE) + o % PAGE_SIZE;
+}
+
+int vmo_read(struct vmo *v, uint64_t offset, void *buf, size_t len)
+{
+	int err = check_range(v, offset, len);
+	if (err)
+		return err;
+	for (size_t pos = 0, n; pos < len; pos += n) {
+		const uint8_t *kp = chunk(v, offset, pos, len, &n);
+		memcpy((uint8_t *)buf + pos, kp, n);
+	}
+	return 0;
+}
+
+int vmo_write(struct vmo *v, uint64_t offset, const void *buf, size_t len)
+{
+	int err = check_range(v, offset, len);
+	if (!err)
+		err = populate(v, offset, len);
+	if (err)
+		return err;
+	for (size_t pos = 0, n; pos < len; pos += n) {
+		uint8_t *kp = chunk(v, offset, pos, len, &n);
+		memcpy(kp, (const uint8_t *)buf + pos, n);
+	}
+	return 0;
+}
+
+int vmo_read_user(struct vmo *v, uint64_t offset, void *ubuf, size_t len)
+{
+	int err = check_range(v, offset, len);
+	if (err)
+		return err;
+	if (!user_range_ok((uintptr_t)ubuf, len))
+		return ERR_FAULT;
+	for (size_t pos = 0, n; pos < len && !err; pos += n) {
+		const uint8_t *kp = chunk(v, offset, pos, len, &n);
+		err = copy_to_user((uint8_t *)ubuf + pos, kp, n);
+	}
+	return err;
+}
+
+int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf, size_t len)
+{
+	int err = check_range(v, offset, len);
+	if (err)
+		return err;
+	if (!user_range_ok((uintptr_t)ubuf, len))
+		return ERR_FAULT;
+	if ((err = populate(v, offset, len)))
+		return err;
+	for (size_t pos = 0, n; pos < len && !err; pos += n) {
+		uint8_t *kp = chunk(v, offset, pos, len, &n);
+		err = copy_from_user(kp, (const uint8_t *)ubuf + pos, n);
+	}
+	return err;
+}
+
+void vmo_detach_charges(struct uvm *u)
+{
+	unsigned long f = spin_lock_irqsave(&charge_lock);
+	struct list_node *n;
+	while ((n = list_pop_front(&u->charged_vmos))) {
+		struct vmo *v = list_entry(n, struct vmo, charge_node);
+		task_uncharge(v->charged, v->charged_bytes);
+		v->charged = NULL;
+		v->charged_bytes = 0;
+		v->orphaned = true;
+	}
+	spin_unlock_irqrestore(&charge_lock, f);
+}
