@@ -114,3 +114,31 @@ user-smoke: $(EMU_DIR)/hello.elf
 	{ echo "user-smoke: 0 passed, 1 failed (exit $$rc)"; exit 1; }
 
 -include $(RT_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(EMU_OBJS:.o=.d)
+
+# The guest test suite (tests/guest, docs/testing.md "The guest suite"): the
+# root task of a test boot (`init=guest-tests utest`) and the child programs
+# it starts, packed into their own initrd.
+#   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
+GUEST_PROGS := guest-tests guest-child-fault guest-child-work
+guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
+	$(sort $(wildcard tests/guest/t_*.c))
+guest-child-fault_SRCS := tests/guest/child_fault.c
+guest-child-work_SRCS := tests/guest/child_work.c
+GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
+GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
+
+.PHONY: guest
+guest: $(GUEST_ELFS) $(O)/initrd-test.cpio
+
+$(GUEST_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $<"
+	$(Q)$(USER_CC) $(PCFLAGS) -Itests/guest -c $< -o $@
+
+$(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
+
+$(O)/initrd-test.cpio: $(GUEST_ELFS) tools/mkinitrd.sh
+	@echo "  CPIO    $@"
+	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS)
+
+-include $(GUEST_OBJS:.o=.d)
