@@ -226,6 +226,28 @@ static handle_t give(handle_t task, handle_t h)
 long g_spawn(const char *prog, const char *args, uint64_t quota,
 	     int fault_handler, struct child *c)
 {
+	return g_spawn_ex(prog, args, quota, fault_handler, HANDLE_INVALID, 0,
+			  c);
+}
+
+/* args with "@" replaced by the value v. */
+static void expand(char *out, size_t len, const char *prog, const char *args,
+		   handle_t v)
+{
+	size_t n = (size_t)snprintf(out, len, "%s ", prog);
+	for (const char *p = args; *p && n + 12 < len; p++) {
+		if (*p == '@')
+			n += (size_t)snprintf(out + n, len - n, "%u", v);
+		else
+			out[n++] = *p;
+	}
+	out[n < len ? n : len - 1] = 0;
+}
+
+long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
+		int fault_handler, handle_t extra, uint32_t rights,
+		struct child *c)
+{
 	struct cpio_file f;
 	memset(c, 0, sizeof(*c));
 	if (!g_initrd_buf ||
@@ -251,7 +273,13 @@ long g_spawn(const char *prog, const char *args, uint64_t quota,
 		r = ERR_NO_RESOURCES;
 		goto fail;
 	}
-	snprintf(si.cmdline, sizeof(si.cmdline), "%s %s", prog, args);
+	handle_t xv = HANDLE_INVALID;
+	if (extra != HANDLE_INVALID) {
+		r = sys_task_give_handle(c->task, extra, rights, &xv);
+		if (r < 0)
+			goto fail;
+	}
+	expand(si.cmdline, sizeof(si.cmdline), prog, args, xv);
 	si.argc = 1;
 	for (const char *p = args; *p; p++)
 		si.argc += *p != ' ' && (p == args || p[-1] == ' ');

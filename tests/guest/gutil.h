@@ -59,6 +59,11 @@ struct child {
 };
 long g_spawn(const char *prog, const char *args, uint64_t quota,
 	     int fault_handler, struct child *c);
+/* The same, moving handle extra (with rights) into the child first; each
+ * "@" in args becomes its value there. */
+long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
+		int fault_handler, handle_t extra, uint32_t rights,
+		struct child *c);
 /* Wait for the child's end (deadline ns from now), get its status, close
  * its handles. On timeout the child is killed first. */
 long g_reap(struct child *c, uint64_t timeout_ns, int64_t *status);
