@@ -5,9 +5,9 @@
 #include "gtest.h"
 #include "gutil.h"
 
-#define GTEST_MAX    256
-#define SETTLE_NS    (1000 * MS) /* freeing may finish on another CPU */
-#define SETTLE_STEP  (5 * MS)
+#define GTEST_MAX   256
+#define SETTLE_NS   (1000 * MS) /* freeing may finish on another CPU */
+#define SETTLE_STEP (5 * MS)
 
 struct gtest {
 	const char *name, *file;

@@ -138,9 +138,9 @@ struct gstart {
 	uint64_t tp;
 };
 
-#define TCB_SIZE     256
-#define GSTACK_SIZE  (64 * 1024)
-#define TCB_CANARY   0x28 /* where gcc's stack protector reads %fs */
+#define TCB_SIZE    256
+#define GSTACK_SIZE (64 * 1024)
+#define TCB_CANARY  0x28 /* where gcc's stack protector reads %fs */
 
 /* First code of a new thread: no stack protector here, %fs is not set. */
 __attribute__((no_stack_protector, noreturn)) static void
@@ -157,14 +157,17 @@ long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg)
 	/* Variant II (x86_64): the TLS block ends at the thread pointer,
 	 * sized as musl sizes it; the TCB (self pointer, canary) follows. */
 	uint64_t a = tls.align < 64 ? 64 : tls.align;
-	uint64_t size = tls.memsz + ((-tls.memsz - tls.vaddr) & (tls.align - 1));
-	uint64_t len = GSTACK_SIZE + ((size + a + TCB_SIZE + PAGE) & ~(PAGE - 1));
+	uint64_t size =
+		tls.memsz + ((-tls.memsz - tls.vaddr) & (tls.align - 1));
+	uint64_t len =
+		GSTACK_SIZE + ((size + a + TCB_SIZE + PAGE) & ~(PAGE - 1));
 	uint8_t *m = g_map(len);
 	if (!m)
 		return ERR_NO_MEMORY;
 	uint64_t tp = ((uint64_t)m + size + a - 1) & ~(a - 1);
 	if (tls.filesz)
-		memcpy((void *)(tp - size), (const void *)tls.vaddr, tls.filesz);
+		memcpy((void *)(tp - size), (const void *)tls.vaddr,
+		       tls.filesz);
 	uint64_t canary;
 	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
 	*(uint64_t *)tp = tp;
@@ -253,8 +256,7 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 	if (!g_initrd_buf ||
 	    cpio_find(g_initrd_buf, g_initrd_len, prog, &f) != CPIO_OK)
 		return ERR_NOT_FOUND;
-	long r = sys_task_create(g_self(), prog, strlen(prog), quota,
-				 &c->task);
+	long r = sys_task_create(g_self(), prog, strlen(prog), quota, &c->task);
 	if (r < 0)
 		return r;
 	r = sys_thread_create(c->task, "main", 4, &c->thread);

@@ -12,8 +12,8 @@ GTEST(handle_info_start_handles)
 	struct handle_info hi;
 	GCHECK_OK(sys_handle_info(g_self(), &hi));
 	GCHECK_EQ(hi.type, OBJ_TASK);
-	uint32_t want = RIGHT_MANAGE | RIGHT_WAIT | RIGHT_DUPLICATE |
-			RIGHT_TRANSFER;
+	uint32_t want =
+		RIGHT_MANAGE | RIGHT_WAIT | RIGHT_DUPLICATE | RIGHT_TRANSFER;
 	GCHECK_EQ(hi.rights & want, want);
 	GCHECK(hi.koid != 0);
 	GCHECK_OK(sys_handle_info(execrt_handle(START_H_SELF_THREAD), &hi));
@@ -70,8 +70,8 @@ GTEST(handle_dup_keeps_or_reduces_rights)
 	GCHECK_EQ(b.koid, a.koid);
 	/* Rights once dropped cannot come back. */
 	handle_t h = 1;
-	GCHECK_ERR(sys_handle_dup(less, RIGHT_READ | RIGHT_WRITE |
-						RIGHT_DUPLICATE,
+	GCHECK_ERR(sys_handle_dup(less,
+				  RIGHT_READ | RIGHT_WRITE | RIGHT_DUPLICATE,
 				  &h),
 		   ERR_ACCESS_DENIED);
 	GCHECK_OK(sys_handle_dup(less, 0, &none));
@@ -102,8 +102,7 @@ GTEST(handle_dup_bad_input)
 		   ERR_FAULT);
 	GCHECK_ERR(sys_handle_dup(v, RIGHT_SAME, (handle_t *)&g_dup),
 		   ERR_FAULT);
-	GCHECK_ERR(sys_handle_dup(v, RIGHT_SAME,
-				  (handle_t *)g_unmapped_addr()),
+	GCHECK_ERR(sys_handle_dup(v, RIGHT_SAME, (handle_t *)g_unmapped_addr()),
 		   ERR_FAULT);
 	GCHECK_OK(sys_handle_close(v));
 }
@@ -150,8 +149,7 @@ GTEST(handle_closed_refused_everywhere)
 	GCHECK_ERR(sys_task_create(d, "x", 1, PAGE, &h), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_task_kill(d, 0), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_thread_create(d, "x", 1, &h), ERR_BAD_HANDLE);
-	GCHECK_ERR(sys_thread_start(d, 0x400000, 0x500000, 0),
-		   ERR_BAD_HANDLE);
+	GCHECK_ERR(sys_thread_start(d, 0x400000, 0x500000, 0), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_object_wait(d, DEADLINE_POLL, &st), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_vm_map(d, HANDLE_INVALID, &req, &u), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_vm_map(g_self(), d, &req, &u), ERR_BAD_HANDLE);
@@ -221,8 +219,7 @@ GTEST(handle_quota)
 			break;
 		n++;
 	}
-	long again = r < 0 ? sys_handle_dup(g_console(), RIGHT_SAME, &h[n])
-			   : 0;
+	long again = r < 0 ? sys_handle_dup(g_console(), RIGHT_SAME, &h[n]) : 0;
 	/* Still usable: one closed, one more fits, then full again. */
 	long reuse = -1, full = -1;
 	if (n > 0) {

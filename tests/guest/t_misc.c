@@ -119,9 +119,9 @@ GTEST(bad_syscall_numbers)
 		   ERR_BAD_SYSCALL);
 	GCHECK_ERR(execrt_syscall6(-1, 0, 0, 0, 0, 0, 0), ERR_BAD_SYSCALL);
 	/* All 64 bits of rax count, not only the low 32. */
-	GCHECK_ERR(execrt_syscall6((1l << 32) | SYS_CLOCK_NOW, 0, 0, 0, 0, 0,
-				   0),
-		   ERR_BAD_SYSCALL);
+	GCHECK_ERR(
+		execrt_syscall6((1l << 32) | SYS_CLOCK_NOW, 0, 0, 0, 0, 0, 0),
+		ERR_BAD_SYSCALL);
 	GCHECK_ERR(execrt_syscall6(INT64_MIN, 0, 0, 0, 0, 0, 0),
 		   ERR_BAD_SYSCALL);
 }

@@ -44,19 +44,19 @@ GTEST(task_create_bad_input)
 	sys_handle_close(weak);
 	GCHECK_ERR(r, ERR_ACCESS_DENIED);
 	GCHECK_ERR(sys_task_create(g_self(), NULL, 4, PAGE, &t), ERR_FAULT);
-	GCHECK_ERR(sys_task_create(g_self(), (const char *)KERNEL_PTR, 4,
-				   PAGE, &t),
+	GCHECK_ERR(sys_task_create(g_self(), (const char *)KERNEL_PTR, 4, PAGE,
+				   &t),
 		   ERR_FAULT);
-	GCHECK_ERR(sys_task_create(g_self(), (const char *)(UINT64_MAX - 2),
-				   8, PAGE, &t),
+	GCHECK_ERR(sys_task_create(g_self(), (const char *)(UINT64_MAX - 2), 8,
+				   PAGE, &t),
 		   ERR_FAULT);
 	GCHECK_ERR(sys_task_create(g_self(), "x", 1ull << 40, PAGE, &t),
 		   ERR_INVALID_ARGS);
 	/* No task may be left behind by a failed copy-out (leak check). */
 	GCHECK_ERR(sys_task_create(g_self(), "x", 1, PAGE, NULL), ERR_FAULT);
-	GCHECK_ERR(sys_task_create(g_self(), "x", 1, PAGE,
-				   (handle_t *)&own_quota),
-		   ERR_FAULT);
+	GCHECK_ERR(
+		sys_task_create(g_self(), "x", 1, PAGE, (handle_t *)&own_quota),
+		ERR_FAULT);
 	/* More quota than this task has. */
 	GCHECK_ERR(sys_task_create(g_self(), "x", 1, own_quota() + PAGE, &t),
 		   ERR_NO_MEMORY);
@@ -194,8 +194,8 @@ GTEST(task_give_handle_to_child)
 	uint8_t b = 0x42;
 	GCHECK_OK(sys_vmo_create(PAGE, &v));
 	GCHECK_OK(sys_vmo_write(v, &b, 0, 1));
-	long r = g_spawn_ex(CHILD_WORK, "vmo:@", CHILD_QUOTA, 0, v,
-			    RIGHT_READ, &c);
+	long r = g_spawn_ex(CHILD_WORK, "vmo:@", CHILD_QUOTA, 0, v, RIGHT_READ,
+			    &c);
 	if (r < 0)
 		sys_handle_close(v);
 	GCHECK_OK(r);
@@ -223,8 +223,8 @@ GTEST(task_give_handle_bad_input)
 		sys_task_give_handle(t, no_tr, RIGHT_READ, &out),
 		sys_task_give_handle(t, v, 1u << 25, &out),
 	};
-	long want[] = {ERR_BAD_HANDLE,	  ERR_WRONG_TYPE,    ERR_ACCESS_DENIED,
-		       ERR_BAD_HANDLE,	  ERR_ACCESS_DENIED, ERR_ACCESS_DENIED,
+	long want[] = {ERR_BAD_HANDLE,	ERR_WRONG_TYPE,	   ERR_ACCESS_DENIED,
+		       ERR_BAD_HANDLE,	ERR_ACCESS_DENIED, ERR_ACCESS_DENIED,
 		       ERR_INVALID_ARGS};
 	/* More rights than held. */
 	handle_t ro = g_dup(v, RIGHT_READ | RIGHT_TRANSFER);
@@ -263,7 +263,8 @@ GTEST(task_give_handle_bad_out)
 	long r1 = sys_task_give_handle(t, v, RIGHT_SAME, NULL);
 	sys_handle_close(v); /* may already be gone (moved) */
 	GCHECK_OK(sys_vmo_create(PAGE, &v));
-	long r2 = sys_task_give_handle(t, v, RIGHT_SAME, (handle_t *)KERNEL_PTR);
+	long r2 =
+		sys_task_give_handle(t, v, RIGHT_SAME, (handle_t *)KERNEL_PTR);
 	sys_handle_close(v);
 	sys_task_kill(t, 0);
 	sys_object_wait(t, DEADLINE_NONE, &st);

@@ -8,7 +8,7 @@
 #define NT 4
 
 static __thread int tls_init = 5; /* from the TLS image */
-static __thread long tls_zero;    /* .tbss */
+static __thread long tls_zero;	  /* .tbss */
 
 static int64_t ret_triple(uint64_t arg)
 {
@@ -174,8 +174,7 @@ GTEST(thread_create_bad_input)
 	sys_handle_close(weak);
 	GCHECK_ERR(r, ERR_ACCESS_DENIED);
 	GCHECK_ERR(sys_thread_create(g_self(), NULL, 4, &h), ERR_FAULT);
-	GCHECK_ERR(sys_thread_create(g_self(), (const char *)KERNEL_PTR, 4,
-				     &h),
+	GCHECK_ERR(sys_thread_create(g_self(), (const char *)KERNEL_PTR, 4, &h),
 		   ERR_FAULT);
 	/* No thread may be left behind by a failed copy-out. */
 	GCHECK_ERR(sys_thread_create(g_self(), "t", 1, NULL), ERR_FAULT);

@@ -61,8 +61,8 @@ GTEST(vm_map_fixed)
 	long r = map_req(g_self(), HANDLE_INVALID, at, PAGE, 0, VM_PROT_READ,
 			 VM_MAP_FIXED, &got2);
 	/* A hint that is taken is only a hint. */
-	long h = map_req(g_self(), HANDLE_INVALID, at, PAGE, 0, VM_PROT_READ,
-			 0, &got2);
+	long h = map_req(g_self(), HANDLE_INVALID, at, PAGE, 0, VM_PROT_READ, 0,
+			 &got2);
 	if (h == 0)
 		sys_vm_unmap(g_self(), got2, PAGE);
 	GCHECK_OK(sys_vm_unmap(g_self(), at, PAGE));
@@ -86,12 +86,12 @@ GTEST(vm_map_bad_args)
 		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0, 8, 0, &out),
 		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0, rw, 0x80, &out),
 		/* W^X */
-		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0,
-			rw | VM_PROT_EXEC, 0, &out),
+		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0, rw | VM_PROT_EXEC,
+			0, &out),
 		map_req(g_self(), v, 0, PAGE, 0, rw | VM_PROT_EXEC, 0, &out),
 		/* Outside [USER_BASE, USER_TOP), or wrapping. */
-		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0, rw,
-			VM_MAP_FIXED, &out),
+		map_req(g_self(), HANDLE_INVALID, 0, PAGE, 0, rw, VM_MAP_FIXED,
+			&out),
 		map_req(g_self(), HANDLE_INVALID, USER_BASE - PAGE, PAGE, 0, rw,
 			VM_MAP_FIXED, &out),
 		map_req(g_self(), HANDLE_INVALID, USER_TOP - PAGE, 2 * PAGE, 0,
@@ -128,11 +128,10 @@ GTEST(vm_map_bad_pointers)
 	struct vm_map_req req = {.len = PAGE, .prot = VM_PROT_READ};
 	uint64_t out;
 	handle_t v;
-	GCHECK_ERR(sys_vm_map(g_self(), HANDLE_INVALID, NULL, &out),
-		   ERR_FAULT);
-	GCHECK_ERR(sys_vm_map(g_self(), HANDLE_INVALID, (void *)KERNEL_PTR,
-			      &out),
-		   ERR_FAULT);
+	GCHECK_ERR(sys_vm_map(g_self(), HANDLE_INVALID, NULL, &out), ERR_FAULT);
+	GCHECK_ERR(
+		sys_vm_map(g_self(), HANDLE_INVALID, (void *)KERNEL_PTR, &out),
+		ERR_FAULT);
 	GCHECK_ERR(sys_vm_map(g_self(), HANDLE_INVALID,
 			      (void *)g_unmapped_addr(), &out),
 		   ERR_FAULT);
@@ -160,10 +159,10 @@ GTEST(vm_map_needs_rights)
 	handle_t weak_task = g_dup(g_self(), RIGHT_WAIT);
 	long r[] = {
 		map_req(g_self(), no_map, 0, PAGE, 0, VM_PROT_READ, 0, &a),
-		map_req(g_self(), ro, 0, PAGE, 0,
-			VM_PROT_READ | VM_PROT_WRITE, 0, &a),
-		map_req(g_self(), ro, 0, PAGE, 0,
-			VM_PROT_READ | VM_PROT_EXEC, 0, &a),
+		map_req(g_self(), ro, 0, PAGE, 0, VM_PROT_READ | VM_PROT_WRITE,
+			0, &a),
+		map_req(g_self(), ro, 0, PAGE, 0, VM_PROT_READ | VM_PROT_EXEC,
+			0, &a),
 		map_req(weak_task, v, 0, PAGE, 0, VM_PROT_READ, 0, &a),
 		map_req(weak_task, HANDLE_INVALID, 0, PAGE, 0, VM_PROT_READ, 0,
 			&a),
@@ -213,10 +212,10 @@ GTEST(vm_map_vmo_shared)
 	p[PAGE + 1] = 'E';
 	char back[2] = {0};
 	sys_vmo_read(v, back, PAGE, 2);
-	long off_past = map_req(g_self(), v, 0, PAGE, 2 * PAGE, VM_PROT_READ,
-				0, &b);
-	long len_past = map_req(g_self(), v, 0, 2 * PAGE, PAGE, VM_PROT_READ,
-				0, &b);
+	long off_past =
+		map_req(g_self(), v, 0, PAGE, 2 * PAGE, VM_PROT_READ, 0, &b);
+	long len_past =
+		map_req(g_self(), v, 0, 2 * PAGE, PAGE, VM_PROT_READ, 0, &b);
 	sys_handle_close(v);
 	int alive = p[0] == 'X' && q[1] == 'E';
 	sys_vm_unmap(g_self(), a, 2 * PAGE);
@@ -234,8 +233,8 @@ GTEST(vm_map_initrd_readonly)
 	gtest_allow_growth();
 	uint64_t a = 0, b;
 	GCHECK(g_initrd_buf && g_initrd_len >= 6);
-	GCHECK_OK(map_req(g_self(), g_initrd(), 0, PAGE, 0, VM_PROT_READ, 0,
-			  &a));
+	GCHECK_OK(
+		map_req(g_self(), g_initrd(), 0, PAGE, 0, VM_PROT_READ, 0, &a));
 	int same = !memcmp((void *)a, g_initrd_buf, 6);
 	sys_vm_unmap(g_self(), a, PAGE);
 	GCHECK(same);
@@ -258,8 +257,8 @@ GTEST(vm_wx_enforced)
 	uint64_t a = (uint64_t)p;
 	long wx = sys_vm_protect(g_self(), a, PAGE,
 				 VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC);
-	long rx = sys_vm_protect(g_self(), a, PAGE,
-				 VM_PROT_READ | VM_PROT_EXEC);
+	long rx =
+		sys_vm_protect(g_self(), a, PAGE, VM_PROT_READ | VM_PROT_EXEC);
 	int got = rx == 0 ? ((int (*)(void))(uintptr_t)a)() : -1;
 	g_unmap(p, PAGE);
 	GCHECK_ERR(wx, ERR_INVALID_ARGS);
@@ -287,8 +286,8 @@ GTEST(vm_unmap_protect_bad_args)
 		sys_vm_protect(g_self(), 0 - PAGE, 2 * PAGE, VM_PROT_READ),
 	};
 	/* Protecting memory that is not mapped. */
-	long hole = sys_vm_protect(g_self(), g_unmapped_addr(), PAGE,
-				   VM_PROT_READ);
+	long hole =
+		sys_vm_protect(g_self(), g_unmapped_addr(), PAGE, VM_PROT_READ);
 	p[0] = 1; /* still mapped and writable after all that */
 	g_unmap(p, PAGE);
 	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
@@ -315,7 +314,8 @@ GTEST(vm_partial_unmap)
 	uint64_t got = 0;
 	long r = map_req(g_self(), HANDLE_INVALID, (uint64_t)p + PAGE, PAGE, 0,
 			 VM_PROT_READ, VM_MAP_FIXED, &got);
-	GCHECK_OK(sys_vm_unmap(g_self(), (uint64_t)p, 3 * PAGE - (r ? PAGE : 0)));
+	GCHECK_OK(
+		sys_vm_unmap(g_self(), (uint64_t)p, 3 * PAGE - (r ? PAGE : 0)));
 	if (r)
 		sys_vm_unmap(g_self(), (uint64_t)p + 2 * PAGE, PAGE);
 	GCHECK(ok);
@@ -333,8 +333,8 @@ GTEST(vm_map_into_other_task)
 	long r = map_req(t, HANDLE_INVALID, 0, 64 * PAGE, 0,
 			 VM_PROT_READ | VM_PROT_WRITE, 0, &a);
 	/* Over the child's quota. */
-	long big = map_req(t, HANDLE_INVALID, 0, 4 << 20, 0, VM_PROT_READ, 0,
-			   &a);
+	long big =
+		map_req(t, HANDLE_INVALID, 0, 4 << 20, 0, VM_PROT_READ, 0, &a);
 	sys_task_kill(t, 0);
 	sys_object_wait(t, DEADLINE_NONE, &st);
 	sys_handle_close(t);

@@ -25,8 +25,8 @@ GTEST(vmo_create_size_zeroed)
 	sys_handle_close(v);
 	GCHECK_EQ(size, 3 * PAGE);
 	GCHECK_EQ(hi.type, OBJ_VMO);
-	uint32_t want = RIGHT_READ | RIGHT_WRITE | RIGHT_MAP |
-			RIGHT_DUPLICATE | RIGHT_TRANSFER;
+	uint32_t want = RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_DUPLICATE |
+			RIGHT_TRANSFER;
 	GCHECK_EQ(hi.rights & want, want);
 	GCHECK_OK(r);
 	for (unsigned i = 0; i < sizeof(buf); i++)
@@ -134,8 +134,8 @@ GTEST(vmo_bad_buffers)
 		sys_vmo_write(v, p + PAGE - 8, 0, 16),
 	};
 	/* The code must be unchanged and the object still usable. */
-	int code_ok = ((const uint8_t *)ro)[0] != 0 ||
-		      ((const uint8_t *)ro)[1] != 0;
+	int code_ok =
+		((const uint8_t *)ro)[0] != 0 || ((const uint8_t *)ro)[1] != 0;
 	long ok = sys_vmo_write(v, p, 0, 16);
 	g_unmap(p, PAGE);
 	sys_handle_close(v);
