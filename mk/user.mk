@@ -142,3 +142,25 @@ $(O)/initrd-test.cpio: $(GUEST_ELFS) tools/mkinitrd.sh
 	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS)
 
 -include $(GUEST_OBJS:.o=.d)
+
+# The suite on Linux (tests/guest/emul_wrap.c): the harness, the clock and
+# thread/TLS tests; the rest needs the kernel.
+#   make guest-emul [GUEST_FILTER=word,word]
+GUEST_FILTER ?= clock,sleep,yield,wait_deadline,debug_write_prints,thread_start_exit,thread_exit_status,thread_tls,thread_set_tls,thread_many,thread_start_twice
+GUEST_EMU_OBJS := $(patsubst $(O)/user/obj/%,$(EMU_DIR)/%,$(foreach \
+	s,$(guest-tests_SRCS) tests/guest/emul_wrap.c,$(O)/user/obj/$(s).o))
+$(GUEST_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (emulated)"
+	$(Q)$(USER_CC) $(if $(findstring emul_wrap,$<),$(RTCFLAGS),$(PCFLAGS)) \
+		-Itests/guest -DEXECRT_EMULATE -c $< -o $@
+$(EMU_DIR)/guest-tests.elf: $(GUEST_EMU_OBJS) $(EMU_OBJS)
+	$(Q)$(USER_CC) $(ULDFLAGS) -Wl,--wrap=__execrt_emulate \
+		-Wl,--wrap=__execrt_emulate_start_info -o $@ $(USER_CRT_BEGIN) \
+		$(GUEST_EMU_OBJS) -Wl,--start-group $(EMU_OBJS) \
+		$(SYSROOT)/lib/libc.a -Wl,--end-group $(LIBGCC) $(USER_CRT_END)
+.PHONY: guest-emul
+guest-emul: $(EMU_DIR)/guest-tests.elf
+	@echo "  EMUL    $< $(GUEST_FILTER) (on Linux)"
+	$(Q)$< $(GUEST_FILTER)
+-include $(GUEST_EMU_OBJS:.o=.d)

@@ -87,12 +87,31 @@ static void usable_check(void)
 		gtest_fail(__FILE__, __LINE__, "task not usable afterwards");
 }
 
+/* filter: substrings separated by commas; a test matching any runs. */
+static int selected(const char *name, const char *filter)
+{
+	if (!filter)
+		return 1;
+	char buf[128];
+	for (const char *p = filter; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && n < sizeof(buf)) {
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			if (strstr(name, buf))
+				return 1;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 int gtest_run(const char *filter)
 {
 	unsigned passed = 0, failed = 0;
 	for (unsigned i = 0; i < ntests; i++) {
 		const struct gtest *t = &tests[i];
-		if (filter && !strstr(t->name, filter))
+		if (!selected(t->name, filter))
 			continue;
 		struct kernel_stats before;
 		int have = g_stats(&before) == 0;

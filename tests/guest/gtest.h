@@ -16,7 +16,8 @@ void gtest_fail(const char *file, int line, const char *expr);
  * task itself (its page tables, its grown handle table). Objects, tasks and
  * threads are still checked exactly. */
 void gtest_allow_growth(void);
-/* Runs the tests whose name contains filter (NULL: all); 0 if all passed. */
+/* Runs the tests whose name contains one of the comma-separated words of
+ * filter (NULL: all); 0 if all passed. */
 int gtest_run(const char *filter);
 
 #define GTEST(name)                                                            \
