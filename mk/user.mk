@@ -115,3 +115,53 @@ user-smoke: $(EMU_DIR)/hello.elf
 	{ echo "user-smoke: 0 passed, 1 failed (exit $$rc)"; exit 1; }
 
 -include $(RT_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(EMU_OBJS:.o=.d)
+
+# The guest test suite (tests/guest, docs/testing.md "The guest suite"): the
+# root task of a test boot (`init=guest-tests utest`) and the child programs
+# it starts, packed into their own initrd.
+#   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
+GUEST_PROGS := guest-tests guest-child-fault guest-child-work
+guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
+	$(sort $(wildcard tests/guest/t_*.c))
+guest-child-fault_SRCS := tests/guest/child_fault.c
+guest-child-work_SRCS := tests/guest/child_work.c
+GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
+GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
+
+.PHONY: guest
+guest: $(GUEST_ELFS) $(O)/initrd-test.cpio
+
+$(GUEST_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $<"
+	$(Q)$(USER_CC) $(PCFLAGS) -Itests/guest -c $< -o $@
+
+$(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
+
+$(O)/initrd-test.cpio: $(GUEST_ELFS) tools/mkinitrd.sh
+	@echo "  CPIO    $@"
+	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS)
+
+-include $(GUEST_OBJS:.o=.d)
+
+# The suite on Linux (tests/guest/emul_wrap.c): the harness, the clock and
+# thread/TLS tests; the rest needs the kernel.
+#   make guest-emul [GUEST_FILTER=word,word]
+GUEST_FILTER ?= clock,sleep,yield,wait_deadline,debug_write_prints,thread_start_exit,thread_exit_status,thread_tls,thread_set_tls,thread_many,thread_start_twice
+GUEST_EMU_OBJS := $(patsubst $(O)/user/obj/%,$(EMU_DIR)/%,$(foreach \
+	s,$(guest-tests_SRCS) tests/guest/emul_wrap.c,$(O)/user/obj/$(s).o))
+$(GUEST_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (emulated)"
+	$(Q)$(USER_CC) $(if $(findstring emul_wrap,$<),$(RTCFLAGS),$(PCFLAGS)) \
+		-Itests/guest -DEXECRT_EMULATE -c $< -o $@
+$(EMU_DIR)/guest-tests.elf: $(GUEST_EMU_OBJS) $(EMU_OBJS)
+	$(Q)$(USER_CC) $(ULDFLAGS) -Wl,--wrap=__execrt_emulate \
+		-Wl,--wrap=__execrt_emulate_start_info -o $@ $(USER_CRT_BEGIN) \
+		$(GUEST_EMU_OBJS) -Wl,--start-group $(EMU_OBJS) \
+		$(SYSROOT)/lib/libc.a -Wl,--end-group $(LIBGCC) $(USER_CRT_END)
+.PHONY: guest-emul
+guest-emul: $(EMU_DIR)/guest-tests.elf
+	@echo "  EMUL    $< $(GUEST_FILTER) (on Linux)"
+	$(Q)$< $(GUEST_FILTER)
+-include $(GUEST_EMU_OBJS:.o=.d)

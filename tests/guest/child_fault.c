@@ -1,0 +1,51 @@
+/* guest-child-fault: faults on purpose, the way argv[1] says.
+ *   pf   read address 8 (null page)      -> #PF (14)
+ *   gp   read a non-canonical address    -> #GP (13)
+ *   ud   ud2                             -> #UD (6)
+ *   de   divide by zero                  -> #DE (0)
+ *   pfw  write a read-only page at PFW_ADDR; exits with the byte read back
+ *        once the parent fixed the page and resumed the thread
+ * Exit status 200 + n when the fault did not happen (n: which mode). */
+#include <string.h>
+
+#include <execrt/runtime.h>
+
+#include "gchild.h"
+
+static volatile uint64_t zero;
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	if (!strcmp(m, "pf")) {
+		(void)*(volatile int *)(8 + zero);
+		return 201;
+	}
+	if (!strcmp(m, "gp")) {
+		(void)*(volatile int *)(0x8000000000000000ull + zero);
+		return 202;
+	}
+	if (!strcmp(m, "ud")) {
+		__asm__ __volatile__("ud2");
+		return 203;
+	}
+	if (!strcmp(m, "de")) {
+		volatile uint64_t a = 7;
+		return (int)(204 + a / zero);
+	}
+	if (!strcmp(m, "pfw")) {
+		struct vm_map_req req = {.addr = PFW_ADDR,
+					 .len = PAGE_SIZE_USER,
+					 .prot = VM_PROT_READ,
+					 .flags = VM_MAP_FIXED};
+		uint64_t got = 0;
+		long r = sys_vm_map(execrt_handle(START_H_SELF_TASK),
+				    HANDLE_INVALID, &req, &got);
+		if (r < 0 || got != PFW_ADDR)
+			return 210;
+		volatile uint8_t *p = (volatile uint8_t *)PFW_ADDR;
+		*p = PFW_BYTE; /* faults; the parent fixes and resumes */
+		return *p;
+	}
+	return 250;
+}

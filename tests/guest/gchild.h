@@ -1,0 +1,15 @@
+/* What the guest suite and its child programs agree on. */
+#pragma once
+
+/* child_fault "pfw": a read-only page here is written; the parent makes it
+ * writable and resumes the thread, which then exits with the byte. */
+#define PFW_ADDR 0x20000000ull
+#define PFW_BYTE 0x5a
+/* child_work "hold": how much it holds before spinning. */
+#define HOLD_DUPS    100
+#define HOLD_THREADS 4
+#define HOLD_MEM     (1ull << 20)
+/* child_work "hog": mapping step. */
+#define HOG_CHUNK (64ull << 10)
+/* child_work "vmo:H": status bit when a write was refused. */
+#define VMO_WRITE_DENIED 0x100

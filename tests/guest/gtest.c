@@ -1,0 +1,134 @@
+/* Guest test runner: registration, the per-test leak check and the final
+ * "N passed, N failed" line. */
+#include <string.h>
+
+#include "gtest.h"
+#include "gutil.h"
+
+#define GTEST_MAX   256
+#define SETTLE_NS   (1000 * MS) /* freeing may finish on another CPU */
+#define SETTLE_STEP (5 * MS)
+
+struct gtest {
+	const char *name, *file;
+	gtest_fn fn;
+};
+
+static struct gtest tests[GTEST_MAX];
+static unsigned ntests;
+static int cur_failed, cur_growth;
+
+void gtest_register(const char *name, const char *file, gtest_fn fn)
+{
+	if (ntests < GTEST_MAX)
+		tests[ntests++] = (struct gtest){name, file, fn};
+}
+
+void gtest_fail(const char *file, int line, const char *expr)
+{
+	printf("    %s:%d: %s\n", file, line, expr);
+	cur_failed = 1;
+}
+
+void gtest_allow_growth(void)
+{
+	cur_growth = 1;
+}
+
+/* Counters that must be back; frames and slab objects may only stay
+ * lower (less free / more objects) when the test allowed growth. */
+static int stats_differ(const struct kernel_stats *a,
+			const struct kernel_stats *b, int growth)
+{
+	if (a->kobjects_live != b->kobjects_live || a->tasks != b->tasks ||
+	    a->threads != b->threads)
+		return 1;
+	if (growth)
+		return 0;
+	return a->frames_free != b->frames_free ||
+	       a->slab_objects != b->slab_objects;
+}
+
+static void print_diff(const char *what, uint64_t a, uint64_t b)
+{
+	if (a != b)
+		printf("    leak: %s %llu -> %llu\n", what,
+		       (unsigned long long)a, (unsigned long long)b);
+}
+
+static void leak_check(const struct kernel_stats *before)
+{
+	struct kernel_stats now;
+	uint64_t end = g_now() + SETTLE_NS;
+	for (;;) {
+		if (g_stats(&now) < 0) {
+			gtest_fail(__FILE__, __LINE__, "kernel_stats failed");
+			return;
+		}
+		if (!stats_differ(before, &now, cur_growth))
+			return;
+		if (g_now() >= end)
+			break;
+		sys_sleep_until(g_now() + SETTLE_STEP);
+	}
+	print_diff("frames_free", before->frames_free, now.frames_free);
+	print_diff("kobjects_live", before->kobjects_live, now.kobjects_live);
+	print_diff("slab_objects", before->slab_objects, now.slab_objects);
+	print_diff("tasks", before->tasks, now.tasks);
+	print_diff("threads", before->threads, now.threads);
+	gtest_fail(__FILE__, __LINE__, "kernel counters did not come back");
+}
+
+/* After every test the task must still be able to make objects. */
+static void usable_check(void)
+{
+	handle_t v = HANDLE_INVALID;
+	if (sys_vmo_create(PAGE, &v) < 0 || sys_handle_close(v) < 0)
+		gtest_fail(__FILE__, __LINE__, "task not usable afterwards");
+}
+
+/* filter: substrings separated by commas; a test matching any runs. */
+static int selected(const char *name, const char *filter)
+{
+	if (!filter)
+		return 1;
+	char buf[128];
+	for (const char *p = filter; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n && n < sizeof(buf)) {
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			if (strstr(name, buf))
+				return 1;
+		}
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+int gtest_run(const char *filter)
+{
+	unsigned passed = 0, failed = 0;
+	for (unsigned i = 0; i < ntests; i++) {
+		const struct gtest *t = &tests[i];
+		if (!selected(t->name, filter))
+			continue;
+		struct kernel_stats before;
+		int have = g_stats(&before) == 0;
+		cur_failed = 0;
+		cur_growth = 0;
+		t->fn();
+		usable_check();
+		if (have)
+			leak_check(&before);
+		if (cur_failed) {
+			printf("FAIL %s\n", t->name);
+			failed++;
+		} else {
+			printf("ok   %s\n", t->name);
+			passed++;
+		}
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

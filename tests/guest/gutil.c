@@ -1,0 +1,336 @@
+/* Helpers shared by the guest tests (gutil.h). */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+#include <execrt/cpio.h>
+#include <execrt/elf_load.h>
+
+#include "gutil.h"
+
+const void *g_initrd_buf;
+uint64_t g_initrd_len;
+
+handle_t g_self(void)
+{
+	return execrt_handle(START_H_SELF_TASK);
+}
+
+handle_t g_console(void)
+{
+	return execrt_handle(START_H_CONSOLE);
+}
+
+handle_t g_sysinfo(void)
+{
+	return execrt_handle(START_H_SYSINFO);
+}
+
+handle_t g_initrd(void)
+{
+	return execrt_handle(START_H_INITRD);
+}
+
+long g_stats(struct kernel_stats *s)
+{
+	return sys_kernel_stats(g_sysinfo(), s);
+}
+
+uint64_t g_now(void)
+{
+	return (uint64_t)sys_clock_now();
+}
+
+void *g_map(uint64_t len)
+{
+	struct vm_map_req req = {.len = len,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE};
+	uint64_t addr = 0;
+	if (sys_vm_map(g_self(), HANDLE_INVALID, &req, &addr) < 0)
+		return NULL;
+	return (void *)addr;
+}
+
+void g_unmap(void *p, uint64_t len)
+{
+	if (p)
+		sys_vm_unmap(g_self(), (uint64_t)p, len);
+}
+
+uint64_t g_unmapped_addr(void)
+{
+	void *p = g_map(PAGE);
+	g_unmap(p, PAGE);
+	return p ? (uint64_t)p : 0x0000700000000000ull;
+}
+
+handle_t g_dup(handle_t h, uint32_t rights)
+{
+	handle_t out = HANDLE_INVALID;
+	if (sys_handle_dup(h, rights, &out) < 0)
+		return HANDLE_INVALID;
+	return out;
+}
+
+uint64_t g_koid(handle_t h)
+{
+	struct handle_info hi = {0};
+	if (sys_handle_info(h, &hi) < 0)
+		return 0;
+	return hi.koid;
+}
+
+/* The initrd memory object copied into our memory once: the children's
+ * images come from there. Kept for the whole run (before the baselines). */
+long g_initrd_load(void)
+{
+	uint64_t size = 0;
+	long r = sys_vmo_get_size(g_initrd(), &size);
+	if (r < 0)
+		return r;
+	uint64_t len = (size + PAGE - 1) & ~(PAGE - 1);
+	void *buf = g_map(len ? len : PAGE);
+	if (!buf)
+		return ERR_NO_MEMORY;
+	r = sys_vmo_read(g_initrd(), buf, 0, size);
+	if (r < 0)
+		return r;
+	g_initrd_buf = buf;
+	g_initrd_len = size;
+	return 0;
+}
+
+/* ---- threads ---- */
+
+/* The program's TLS image (PT_TLS), found through the auxiliary vector. */
+static struct {
+	int known;
+	uint64_t vaddr, filesz, memsz, align;
+} tls;
+
+static void find_tls(void)
+{
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+	unsigned long n = getauxval(AT_PHNUM);
+	tls.known = 1;
+	tls.align = 1;
+	for (unsigned long i = 0; ph && i < n; i++) {
+		if (ph[i].p_type != PT_TLS)
+			continue;
+		tls.vaddr = ph[i].p_vaddr;
+		tls.filesz = ph[i].p_filesz;
+		tls.memsz = ph[i].p_memsz;
+		tls.align = ph[i].p_align ? ph[i].p_align : 1;
+	}
+}
+
+uint64_t g_tp(void)
+{
+	uint64_t tp;
+	__asm__ __volatile__("mov %%fs:0, %0" : "=r"(tp));
+	return tp;
+}
+
+struct gstart {
+	int64_t (*fn)(uint64_t);
+	uint64_t arg;
+	uint64_t tp;
+};
+
+#define TCB_SIZE    256
+#define GSTACK_SIZE (64 * 1024)
+#define TCB_CANARY  0x28 /* where gcc's stack protector reads %fs */
+
+/* First code of a new thread: no stack protector here, %fs is not set. */
+__attribute__((no_stack_protector, noreturn)) static void
+gthread_entry(struct gstart *s)
+{
+	sys_thread_set_tls(s->tp);
+	sys_thread_exit(s->fn(s->arg));
+}
+
+long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg)
+{
+	if (!tls.known)
+		find_tls();
+	/* Variant II (x86_64): the TLS block ends at the thread pointer,
+	 * sized as musl sizes it; the TCB (self pointer, canary) follows. */
+	uint64_t a = tls.align < 64 ? 64 : tls.align;
+	uint64_t size =
+		tls.memsz + ((-tls.memsz - tls.vaddr) & (tls.align - 1));
+	uint64_t len =
+		GSTACK_SIZE + ((size + a + TCB_SIZE + PAGE) & ~(PAGE - 1));
+	uint8_t *m = g_map(len);
+	if (!m)
+		return ERR_NO_MEMORY;
+	uint64_t tp = ((uint64_t)m + size + a - 1) & ~(a - 1);
+	if (tls.filesz)
+		memcpy((void *)(tp - size), (const void *)tls.vaddr,
+		       tls.filesz);
+	uint64_t canary;
+	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
+	*(uint64_t *)tp = tp;
+	*(uint64_t *)(tp + TCB_CANARY) = canary;
+
+	uint64_t top = ((uint64_t)m + len) & ~15ull;
+	struct gstart *s = (struct gstart *)(top - sizeof(*s) - 16);
+	s = (struct gstart *)((uint64_t)s & ~15ull);
+	*s = (struct gstart){fn, arg, tp};
+	/* As after a call: rsp + 8 is 16-byte aligned at entry. */
+	uint64_t rsp = (uint64_t)s - 8;
+
+	t->map = (uint64_t)m;
+	t->map_len = len;
+	long r = sys_thread_create(g_self(), "gthread", 7, &t->h);
+	if (r < 0)
+		goto fail;
+	r = sys_thread_start(t->h, (uint64_t)gthread_entry, rsp, (uint64_t)s);
+	if (r < 0) {
+		sys_handle_close(t->h);
+		goto fail;
+	}
+	return 0;
+fail:
+	g_unmap(m, len);
+	t->h = HANDLE_INVALID;
+	return r;
+}
+
+long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status)
+{
+	int64_t st = 0;
+	long r = sys_object_wait(t->h, deadline, &st);
+	if (r < 0)
+		return r;
+	if (status)
+		*status = st;
+	sys_handle_close(t->h);
+	g_unmap((void *)t->map, t->map_len);
+	t->h = HANDLE_INVALID;
+	return 0;
+}
+
+/* ---- child tasks ---- */
+
+/* A duplicate of h moved into task; its value there, or 0. */
+static handle_t give(handle_t task, handle_t h)
+{
+	handle_t d = g_dup(h, RIGHT_SAME), out = HANDLE_INVALID;
+	if (d == HANDLE_INVALID)
+		return HANDLE_INVALID;
+	if (sys_task_give_handle(task, d, RIGHT_SAME, &out) < 0) {
+		sys_handle_close(d);
+		return HANDLE_INVALID;
+	}
+	return out;
+}
+
+long g_spawn(const char *prog, const char *args, uint64_t quota,
+	     int fault_handler, struct child *c)
+{
+	return g_spawn_ex(prog, args, quota, fault_handler, HANDLE_INVALID, 0,
+			  c);
+}
+
+/* args with "@" replaced by the value v. */
+static void expand(char *out, size_t len, const char *prog, const char *args,
+		   handle_t v)
+{
+	size_t n = (size_t)snprintf(out, len, "%s ", prog);
+	for (const char *p = args; *p && n + 12 < len; p++) {
+		if (*p == '@')
+			n += (size_t)snprintf(out + n, len - n, "%u", v);
+		else
+			out[n++] = *p;
+	}
+	out[n < len ? n : len - 1] = 0;
+}
+
+long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
+		int fault_handler, handle_t extra, uint32_t rights,
+		struct child *c)
+{
+	struct cpio_file f;
+	memset(c, 0, sizeof(*c));
+	if (!g_initrd_buf ||
+	    cpio_find(g_initrd_buf, g_initrd_len, prog, &f) != CPIO_OK)
+		return ERR_NOT_FOUND;
+	long r = sys_task_create(g_self(), prog, strlen(prog), quota, &c->task);
+	if (r < 0)
+		return r;
+	r = sys_thread_create(c->task, "main", 4, &c->thread);
+	if (r < 0)
+		goto fail;
+
+	struct start_info si;
+	memset(&si, 0, sizeof(si));
+	si.magic = START_INFO_MAGIC;
+	si.nhandles = START_H_COUNT;
+	si.mem_quota = quota;
+	si.handles[START_H_SELF_TASK] = give(c->task, c->task);
+	si.handles[START_H_SELF_THREAD] = give(c->task, c->thread);
+	si.handles[START_H_CONSOLE] = give(c->task, g_console());
+	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_CONSOLE]) {
+		r = ERR_NO_RESOURCES;
+		goto fail;
+	}
+	handle_t xv = HANDLE_INVALID;
+	if (extra != HANDLE_INVALID) {
+		r = sys_task_give_handle(c->task, extra, rights, &xv);
+		if (r < 0)
+			goto fail;
+	}
+	expand(si.cmdline, sizeof(si.cmdline), prog, args, xv);
+	si.argc = 1;
+	for (const char *p = args; *p; p++)
+		si.argc += *p != ' ' && (p == args || p[-1] == ' ');
+
+	struct elf_load_args la = {.task = c->task,
+				   .image = f.data,
+				   .image_len = f.size,
+				   .start_info = &si};
+	struct elf_loaded out;
+	int perr = 0;
+	r = elf_load(&la, &out, &perr);
+	if (r < 0) {
+		printf("    elf_load(%s): %s %s\n", prog, err_name(r),
+		       perr ? elf_strerror(perr) : "");
+		goto fail;
+	}
+	if (fault_handler) {
+		r = sys_task_set_fault_handler(c->task, 1);
+		if (r < 0)
+			goto fail;
+	}
+	c->thread_koid = g_koid(c->thread);
+	r = sys_thread_start(c->thread, out.entry, out.stack_top,
+			     out.start_info);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	int64_t st;
+	sys_task_kill(c->task, -1);
+	sys_object_wait(c->task, DEADLINE_NONE, &st);
+	sys_handle_close(c->thread);
+	sys_handle_close(c->task);
+	memset(c, 0, sizeof(*c));
+	return r;
+}
+
+long g_reap(struct child *c, uint64_t timeout_ns, int64_t *status)
+{
+	int64_t st = 0;
+	long r = sys_object_wait(c->task, g_now() + timeout_ns, &st);
+	if (r == ERR_TIMED_OUT) {
+		sys_task_kill(c->task, -1);
+		sys_object_wait(c->task, DEADLINE_NONE, &st);
+	}
+	if (status)
+		*status = st;
+	sys_handle_close(c->thread);
+	sys_handle_close(c->task);
+	memset(c, 0, sizeof(*c));
+	return r;
+}

@@ -1,0 +1,73 @@
+/* Helpers shared by the guest tests: start-up handles, kernel counters,
+ * raw threads with their own TLS, child tasks from the initrd, addresses
+ * that must be refused. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include <execrt/runtime.h>
+
+/* Addresses every pointer-taking call must refuse with ERR_FAULT. */
+#define KERNEL_PTR   0xffffffff80000000ull /* kernel half, canonical */
+#define NONCANON_PTR 0x8000000000000000ull
+#define PAGE	     PAGE_SIZE_USER
+#define MS	     1000000ull /* ns */
+
+handle_t g_self(void);
+handle_t g_console(void);
+handle_t g_sysinfo(void);
+handle_t g_initrd(void);
+
+/* The initrd, read once at start-up (main.c). */
+extern const void *g_initrd_buf;
+extern uint64_t g_initrd_len;
+long g_initrd_load(void);
+
+long g_stats(struct kernel_stats *s);
+uint64_t g_now(void);
+
+/* Fresh zeroed memory mapped into this task (RW), and back. */
+void *g_map(uint64_t len);
+void g_unmap(void *p, uint64_t len);
+/* A user address that is certainly not mapped (mapped, then unmapped). */
+uint64_t g_unmapped_addr(void);
+/* Handle dup with the given rights; HANDLE_INVALID on failure. */
+handle_t g_dup(handle_t h, uint32_t rights);
+uint64_t g_koid(handle_t h);
+
+/* A thread of this task with its own stack and TLS block (the program's
+ * PT_TLS image copied, %fs set with SYS_THREAD_SET_TLS before fn runs). fn's
+ * result is the thread's exit status. The code run must not use libc
+ * functions that need a full musl thread (stdio locks, errno). */
+struct gthread {
+	handle_t h;
+	uint64_t map, map_len;
+};
+long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg);
+/* Waits (deadline), closes the handle and frees the stack. */
+long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status);
+/* The thread pointer (%fs:0) of the caller. */
+uint64_t g_tp(void);
+
+/* A child task running program `prog` of the initrd with command line
+ * "prog args"; it gets a console, a handle to itself and its first thread.
+ * Not started when fault_handler is set until the handler is enabled:
+ * spawn does both (enable, then start). */
+struct child {
+	handle_t task, thread;
+	uint64_t thread_koid;
+};
+long g_spawn(const char *prog, const char *args, uint64_t quota,
+	     int fault_handler, struct child *c);
+/* The same, moving handle extra (with rights) into the child first; each
+ * "@" in args becomes its value there. */
+long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
+		int fault_handler, handle_t extra, uint32_t rights,
+		struct child *c);
+/* Wait for the child's end (deadline ns from now), get its status, close
+ * its handles. On timeout the child is killed first. */
+long g_reap(struct child *c, uint64_t timeout_ns, int64_t *status);
+
+#define CHILD_FAULT "guest-child-fault"
+#define CHILD_WORK  "guest-child-work"
+#define CHILD_QUOTA (8ull << 20)
