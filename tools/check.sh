@@ -53,6 +53,18 @@ rc=$?
 grep -aE '^(ok  |FAIL|    )' "$LOGS/ktest.log" | grep -v '^ok' | sed 's/^/  /'
 add_counts "in-kernel tests" "$(grep -a 'ktest: ' "$LOGS/ktest.log")" "$rc"
 
+echo "== guest suite (user-mode tests of every system call, root task in test mode)"
+tools/qemu-run.sh --logdir "$LOGS" --name guest --kernel "$O/kernel.elf" \
+	--append "init=guest-tests utest" --smp 2 --timeout 180 -- \
+	-initrd "$O/initrd-test.cpio"
+rc=$?
+grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
+add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+
+echo "== boot to user space (init from the initrd)"
+boot --name init --kernel "$O/kernel.elf" --append "utest" --timeout 60 \
+	--expect "init: exec-rt user space is up" -- -initrd "$O/initrd.cpio"
+
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
 	--append "nohpet ktest=time" --smp 2 --timeout 60 \

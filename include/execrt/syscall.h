@@ -119,6 +119,7 @@ struct fault_report {
 
 struct kernel_stats {
 	uint64_t frames_total, frames_free;
+	uint64_t frames_cached;   /* in the kernel's spare slabs: reclaimable */
 	uint64_t kobjects_live;   /* kernel objects (tasks, threads, vmos...) */
 	uint64_t slab_objects;    /* live slab allocations */
 	uint64_t tasks, threads;

@@ -134,9 +134,11 @@ void uvm_activate(struct uvm *u)
 	vm_space_activate(u ? u->space : NULL);
 }
 
+/* prot 0 is a reservation (guard pages, address space held for later):
+ * no page-table entries and no frames until protected to something. */
 static int check_prot(uint32_t prot)
 {
-	if (!prot || (prot & ~PROT_ALL))
+	if (prot & ~PROT_ALL)
 		return ERR_INVALID_ARGS;
 	if ((prot & VM_PROT_WRITE) && (prot & VM_PROT_EXEC))
 		return ERR_INVALID_ARGS; /* W^X */
@@ -237,7 +239,7 @@ int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
 	if (!vmo && offset)
 		return ERR_OUT_OF_RANGE;
 	if (len > USER_TOP - USER_BASE)
-		return ERR_NO_MEMORY;
+		return ERR_OUT_OF_RANGE; /* larger than user space itself */
 
 	if (vmo)
 		kobj_get(&vmo->obj);
@@ -248,8 +250,9 @@ int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
 		err = ERR_NO_MEMORY;
 		goto out_put;
 	}
-	/* Every frame now, outside the lock (allocating zeroes them). */
-	for (uint64_t i = 0; i < len / PAGE_SIZE; i++)
+	/* Every frame now, outside the lock (allocating zeroes them); a
+	 * reservation (prot 0) gets its frames when it is protected. */
+	for (uint64_t i = 0; prot && i < len / PAGE_SIZE; i++)
 		if (!vmo_get_page(vmo, offset / PAGE_SIZE + i)) {
 			err = ERR_NO_MEMORY;
 			goto out_free;
@@ -275,7 +278,7 @@ int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
 		if (!m->start)
 			err = ERR_NO_MEMORY;
 	}
-	if (!err)
+	if (!err && prot)
 		err = map_pages(u, m);
 	if (!err && (err = sync_tables(u)))
 		vm_unmap(u->space, m->start, len);
@@ -421,15 +424,40 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 		err = ERR_NOT_FOUND;
 	if (!err) {
 		cut(u, addr, end, spare);
+		/* Reservations becoming accessible need their frames first;
+		 * a failure here changes no protection. */
+		list_for_each(it, &u->mappings)
+		{
+			struct uvm_mapping *m = mapping_of(it);
+			if (m->start < addr || m->start >= end || m->prot || !prot)
+				continue;
+			for (uint64_t i = 0; i < m->len / PAGE_SIZE && !err; i++)
+				if (!vmo_get_page(m->vmo,
+						  m->offset / PAGE_SIZE + i))
+					err = ERR_NO_MEMORY;
+		}
+	}
+	if (!err) {
 		list_for_each(it, &u->mappings)
 		{
 			struct uvm_mapping *m = mapping_of(it);
 			if (m->start < addr || m->start >= end)
 				continue;
+			uint32_t old = m->prot;
 			m->prot = prot;
-			BUG_ON(vm_protect(u->space, m->start, m->len,
-					  vm_flags(m, prot)));
+			if (!prot)
+				BUG_ON(vm_unmap(u->space, m->start, m->len));
+			else if (!old)
+				err = map_pages(u, m);
+			else
+				BUG_ON(vm_protect(u->space, m->start, m->len,
+						  vm_flags(m, prot)));
+			if (err) {
+				m->prot = 0; /* page tables: out of memory */
+				break;
+			}
 		}
+		sync_tables(u);
 	}
 	unlock_uvm(u, f);
 out:

@@ -1,5 +1,6 @@
-/* Memory objects. Anonymous objects get zeroed frames on first use, each
- * charged to the creating task's memory quota, as is the pages array.
+/* Memory objects. Anonymous objects get zeroed frames on first use; their
+ * whole size (and the pages array) is charged to the creating task's memory
+ * quota when they are created, so using them never fails for quota.
  *
  * Charging without a task reference: a task's mappings and handles hold
  * objects, so an object holding its task would make a cycle. Instead the
@@ -24,28 +25,6 @@
 static spinlock_t charge_lock = SPINLOCK_INIT;
 
 static const uint8_t zero_page[PAGE_SIZE] __attribute__((aligned(4096)));
-
-static int charge(struct vmo *v, uint64_t bytes)
-{
-	int err = 0;
-	unsigned long f = spin_lock_irqsave(&charge_lock);
-	if (v->orphaned)
-		err = ERR_NO_MEMORY;
-	else if (v->charged && !(err = task_charge(v->charged, bytes)))
-		v->charged_bytes += bytes;
-	spin_unlock_irqrestore(&charge_lock, f);
-	return err;
-}
-
-static void uncharge(struct vmo *v, uint64_t bytes)
-{
-	unsigned long f = spin_lock_irqsave(&charge_lock);
-	if (v->charged) {
-		task_uncharge(v->charged, bytes);
-		v->charged_bytes -= bytes;
-	}
-	spin_unlock_irqrestore(&charge_lock, f);
-}
 
 static void vmo_destroy(struct kobject *o)
 {
@@ -91,15 +70,19 @@ int vmo_create(struct task *t, uint64_t size, struct vmo **out)
 		return ERR_NO_MEMORY;
 	}
 	if (t) {
-		/* The array is charged at its requested size (slab rounding
-		 * and the vmo header are the kernel's overhead). */
+		/* The whole size is committed now, so touching the memory
+		 * later never fails for quota (no overcommit: what a task was
+		 * given, it can use, deterministically). The array is charged
+		 * at its requested size (slab rounding and the vmo header are
+		 * the kernel's overhead). */
 		int err = 0;
+		uint64_t commit = array + size;
 		unsigned long f = spin_lock_irqsave(&charge_lock);
 		if (!t->uvm)
 			err = ERR_NO_MEMORY;
-		else if (!(err = task_charge(t, array))) {
+		else if (!(err = task_charge(t, commit))) {
 			v->charged = t;
-			v->charged_bytes = array;
+			v->charged_bytes = commit;
 			list_push_back(&t->uvm->charged_vmos, &v->charge_node);
 		}
 		spin_unlock_irqrestore(&charge_lock, f);
@@ -148,14 +131,14 @@ phys_addr_t vmo_get_page(struct vmo *v, uint64_t index)
 		return pa;
 	unsigned long f = spin_lock_irqsave(&v->lock);
 	pa = v->pages[index];
-	if (!pa && !charge(v, PAGE_SIZE)) {
+	/* Committed at creation; an object whose owner died (orphaned) has
+	 * no quota behind it any more and cannot grow. */
+	if (!pa && !v->orphaned) {
 		pa = pmm_alloc();
 		if (pa) {
 			memset(phys_to_virt(pa), 0, PAGE_SIZE);
 			__atomic_store_n(&v->pages[index], pa,
 					 __ATOMIC_RELEASE);
-		} else {
-			uncharge(v, PAGE_SIZE);
 		}
 	}
 	spin_unlock_irqrestore(&v->lock, f);

@@ -1,5 +1,7 @@
 /* Resource objects (kern/resource.h). */
+#include <kern/handle.h>
 #include <kern/resource.h>
+#include <kern/task.h>
 #include <kern/slab.h>
 #include <kern/syscall.h>
 
@@ -30,14 +32,21 @@ int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 int resource_get(handle_t h, uint32_t kind, uint32_t rights,
 		 struct resource **out)
 {
+	/* Checked in the usual order: handle, type (kind), then rights. */
 	struct kobject *o;
-	int err = cur_get(h, OBJ_RESOURCE, rights, &o);
+	uint32_t held;
+	int err = handle_get(&cur_task()->handles, h, OBJ_RESOURCE, 0, &o,
+			     &held);
 	if (err)
 		return err;
 	struct resource *r = container_of(o, struct resource, obj);
-	if (r->kind != kind) {
+	if (r->kind != kind)
+		err = ERR_WRONG_TYPE;
+	else if ((held & rights) != rights)
+		err = ERR_ACCESS_DENIED;
+	if (err) {
 		kobj_put(o);
-		return ERR_WRONG_TYPE;
+		return err;
 	}
 	*out = r;
 	return 0;

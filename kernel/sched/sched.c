@@ -167,6 +167,11 @@ void thread_yield(void)
 	schedule(); /* the current thread goes to the back of its level */
 }
 
+bool sched_resched_pending(void)
+{
+	return READ_ONCE(this_rq()->need_resched);
+}
+
 void sched_preempt_check(void)
 {
 	if (READ_ONCE(this_rq()->need_resched))
@@ -204,6 +209,10 @@ static void wake(struct thread *t, bool set_result, int result)
 	unsigned long f = spin_lock_irqsave(&rq->lock);
 	if (set_result)
 		t->wake_result = result;
+	/* A thread running on another CPU learns of a kill at its next
+	 * kernel entry: make one happen now. */
+	if (set_result && t->state == THREAD_RUNNING && rq->cpu != arch_cpu_id())
+		arch_send_resched(rq->cpu);
 	/* An early wake-up (kill) only ends a block; a start also moves a
 	 * new thread onto the queue. */
 	if (t->state == THREAD_BLOCKED ||

@@ -73,6 +73,7 @@ SYSCALL(sys_kernel_stats)
 	struct kernel_stats ks = {
 		.frames_total = ps.total_frames,
 		.frames_free = ps.free_frames,
+		.frames_cached = kmem_cached_frames(),
 		.kobjects_live = kobj_live_count(),
 		.slab_objects = kmem_objects_in_use(),
 		.tasks = task_count(),

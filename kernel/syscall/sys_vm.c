@@ -132,32 +132,37 @@ SYSCALL(sys_vmo_create)
 	return err;
 }
 
+/* Bounds of the object come before the user buffer: the usual order is
+ * handle, type, rights, arguments, then user memory. */
+static int vmo_io(uint64_t h, uint32_t right, uint64_t buf, uint64_t off,
+		  uint64_t len, bool write)
+{
+	struct vmo *v;
+	int err = get_vmo(h, right, &v);
+	if (err)
+		return err;
+	if (off > v->size || len > v->size - off)
+		err = ERR_OUT_OF_RANGE;
+	else if (!user_range_ok(buf, len))
+		err = ERR_FAULT;
+	else if (write)
+		err = vmo_write_user(v, off, (const void *)buf, len);
+	else
+		err = vmo_read_user(v, off, (void *)buf, len);
+	kobj_put(&v->obj);
+	return err;
+}
+
 /* vmo_h, void *buf, offset, len */
 SYSCALL(sys_vmo_read)
 {
-	if (!user_range_ok(a1, a3))
-		return ERR_FAULT;
-	struct vmo *v;
-	int err = get_vmo(a0, RIGHT_READ, &v);
-	if (err)
-		return err;
-	err = vmo_read_user(v, a2, (void *)a1, a3);
-	kobj_put(&v->obj);
-	return err;
+	return vmo_io(a0, RIGHT_READ, a1, a2, a3, false);
 }
 
 /* vmo_h, const void *buf, offset, len */
 SYSCALL(sys_vmo_write)
 {
-	if (!user_range_ok(a1, a3))
-		return ERR_FAULT;
-	struct vmo *v;
-	int err = get_vmo(a0, RIGHT_WRITE, &v);
-	if (err)
-		return err;
-	err = vmo_write_user(v, a2, (const void *)a1, a3);
-	kobj_put(&v->obj);
-	return err;
+	return vmo_io(a0, RIGHT_WRITE, a1, a2, a3, true);
 }
 
 /* vmo_h, uint64_t *size */

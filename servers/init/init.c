@@ -1,6 +1,7 @@
 /* init: the root task of a normal boot. For now it proves user space works
  * (console, memory, the clock, kernel statistics) and reports; it will
  * start the servers and the shell once they exist. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)ks.tasks, (unsigned long long)ks.threads,
 	       (unsigned long long)(si->mem_quota >> 20));
 	char *buf = malloc(1 << 20);
-	if (!buf)
+	if (!buf) {
+		perror("init: malloc");
 		return 1;
+	}
 	memset(buf, 0x5a, 1 << 20);
 	free(buf);
 	printf("init: nothing more to start yet; exiting\n");

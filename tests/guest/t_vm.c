@@ -104,10 +104,13 @@ GTEST(vm_map_bad_args)
 		map_req(g_self(), HANDLE_INVALID, 0, 0 - PAGE, 0, rw, 0, &out),
 	};
 	sys_handle_close(v);
+	/* Malformed requests are ERR_INVALID_ARGS; well-formed ones naming
+	 * addresses outside user space are ERR_OUT_OF_RANGE. */
 	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		if (r[i] != ERR_INVALID_ARGS)
+		long want = i < 8 ? ERR_INVALID_ARGS : ERR_OUT_OF_RANGE;
+		if (r[i] != want)
 			printf("    map %u: %s\n", i, err_name(r[i]));
-		GCHECK_ERR(r[i], ERR_INVALID_ARGS);
+		GCHECK_ERR(r[i], want);
 	}
 }
 
@@ -115,7 +118,7 @@ GTEST(vm_map_bad_args)
 GTEST(vm_map_over_quota)
 {
 	uint64_t out;
-	GCHECK_ERR(map_req(g_self(), HANDLE_INVALID, 0, 1ull << 46, 0,
+	GCHECK_ERR(map_req(g_self(), HANDLE_INVALID, 0, 1ull << 35, 0,
 			   VM_PROT_READ, 0, &out),
 		   ERR_NO_MEMORY);
 	void *p = g_map(PAGE);
@@ -290,10 +293,16 @@ GTEST(vm_unmap_protect_bad_args)
 		sys_vm_protect(g_self(), g_unmapped_addr(), PAGE, VM_PROT_READ);
 	p[0] = 1; /* still mapped and writable after all that */
 	g_unmap(p, PAGE);
+	/* Outside user space: ERR_OUT_OF_RANGE; malformed: ERR_INVALID_ARGS. */
+	static const long want[] = {
+		ERR_INVALID_ARGS, ERR_INVALID_ARGS, ERR_INVALID_ARGS,
+		ERR_OUT_OF_RANGE, ERR_OUT_OF_RANGE, ERR_OUT_OF_RANGE,
+		ERR_INVALID_ARGS, ERR_INVALID_ARGS, ERR_INVALID_ARGS,
+		ERR_OUT_OF_RANGE, ERR_OUT_OF_RANGE};
 	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		if (r[i] != ERR_INVALID_ARGS)
+		if (r[i] != want[i])
 			printf("    call %u: %s\n", i, err_name(r[i]));
-		GCHECK_ERR(r[i], ERR_INVALID_ARGS);
+		GCHECK_ERR(r[i], want[i]);
 	}
 	GCHECK_ERR(hole, ERR_NOT_FOUND);
 }

@@ -37,7 +37,9 @@ GTEST(vmo_create_bad_input)
 {
 	handle_t v;
 	GCHECK_ERR(sys_vmo_create(0, &v), ERR_INVALID_ARGS);
-	GCHECK_ERR(sys_vmo_create(UINT64_MAX, &v), ERR_INVALID_ARGS);
+	/* Beyond the largest object the kernel makes (VMO_MAX_SIZE). */
+	GCHECK_ERR(sys_vmo_create(UINT64_MAX, &v), ERR_OUT_OF_RANGE);
+	GCHECK_ERR(sys_vmo_create(1ull << 46, &v), ERR_OUT_OF_RANGE);
 	/* No object may be left by a failed copy-out (leak check). */
 	GCHECK_ERR(sys_vmo_create(PAGE, NULL), ERR_FAULT);
 	GCHECK_ERR(sys_vmo_create(PAGE, (handle_t *)KERNEL_PTR), ERR_FAULT);
@@ -53,7 +55,7 @@ GTEST(vmo_create_over_quota)
 	GCHECK(own_quota() > 0);
 	GCHECK_ERR(sys_vmo_create((own_quota() + 2 * PAGE) & ~(PAGE - 1), &v),
 		   ERR_NO_MEMORY);
-	GCHECK_ERR(sys_vmo_create(1ull << 46, &v), ERR_NO_MEMORY);
+	GCHECK_ERR(sys_vmo_create(1ull << 35, &v), ERR_NO_MEMORY);
 	GCHECK_OK(sys_vmo_create(PAGE, &v));
 	GCHECK_OK(sys_handle_close(v));
 }

@@ -21,6 +21,11 @@ int syscall_handler(struct trap_frame *tf);
 
 void arch_syscall_init_cpu(void)
 {
+	/* User code uses x87/SSE: FXSAVE support and SSE exceptions on,
+	 * no emulation, WAIT/FWAIT honours TS. */
+	write_cr0((read_cr0() & ~(1ul << 2)) | (1ul << 1));
+	write_cr4(read_cr4() | CR4_OSFXSR | (1ul << 10));
+	__asm__ volatile("fninit");
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
 	wrmsr(MSR_STAR, ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
@@ -41,9 +46,14 @@ static bool canonical_user(uint64_t a)
 static void user_return_work(void)
 {
 	struct thread *t = thread_current();
-	if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
-		thread_exit(t->task ? t->task->exit_status : 0);
-	sched_preempt_check();
+	for (;;) {
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+			thread_exit(t->task ? t->task->exit_status : 0);
+		if (!sched_resched_pending())
+			return;
+		/* A kill may arrive while we are switched out: look again. */
+		sched_preempt_check();
+	}
 }
 
 int syscall_handler(struct trap_frame *tf)
@@ -77,8 +87,9 @@ void arch_user_trap(struct trap_frame *tf)
 void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
 {
 	struct thread *t = thread_current();
-	struct trap_frame *tf =
-		(struct trap_frame *)(t->arch.kstack_top - sizeof(*tf));
+	/* The frame lives in this function's own stack frame: iretq can
+	 * leave from anywhere, and later entries start at kstack_top. */
+	struct trap_frame frame, *tf = &frame;
 	memset(tf, 0, sizeof(*tf));
 	tf->rip = entry;
 	tf->cs = USER_CS;

@@ -4,6 +4,7 @@
 #include <arch/thread.h>
 #include <arch/trap.h>
 #include <kern/arch.h>
+#include <kern/lib.h>
 #include <kern/thread.h>
 
 void arch_switch_stacks(uintptr_t *save_rsp, uintptr_t new_rsp);
@@ -23,6 +24,12 @@ void arch_thread_init(struct thread *t, void (*entry)(void))
 	*--sp = 0;                           /* r15 */
 	t->arch.rsp = (uintptr_t)sp;
 	t->arch.fs_base = 0;
+	/* Default x87/SSE state: all exceptions masked, round to nearest. */
+	memset(t->arch.fpu, 0, sizeof(t->arch.fpu));
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(t->arch.fpu, &fcw, sizeof(fcw));
+	memcpy(t->arch.fpu + 24, &mxcsr, sizeof(mxcsr));
 }
 
 void arch_context_switch(struct thread *prev, struct thread *next)
@@ -31,8 +38,15 @@ void arch_context_switch(struct thread *prev, struct thread *next)
 	/* The next thread's kernel stack takes interrupts from user mode. */
 	tss_set_rsp0(c, next->arch.kstack_top);
 	c->kstack_top = next->arch.kstack_top;
-	if (prev->arch.fs_base != next->arch.fs_base || next->task)
+	/* Only user threads own FPU/SSE state; save and load it eagerly
+	 * (lazy switching would add a #NM round trip and a cross-CPU owner
+	 * to track). */
+	if (prev->task)
+		__asm__ volatile("fxsave64 %0" : "=m"(prev->arch.fpu));
+	if (next->task) {
+		__asm__ volatile("fxrstor64 %0" : : "m"(next->arch.fpu));
 		wrmsr(MSR_FS_BASE, next->arch.fs_base);
+	}
 	arch_switch_stacks(&prev->arch.rsp, next->arch.rsp);
 }
 

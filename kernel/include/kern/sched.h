@@ -59,5 +59,7 @@ uint64_t sched_switch_count(unsigned cpu);
 /* Called on the way out of interrupts and system calls: switches if a
  * preemption was requested on this CPU. */
 void sched_preempt_check(void);
+/* Is a reschedule pending on this CPU? */
+bool sched_resched_pending(void);
 /* Enters the scheduler on this CPU for good (boot and AP idle loops). */
 __noreturn void sched_start(void);

@@ -33,6 +33,9 @@ void kfree(void *p);
 /* Sum of live objects over all caches (the leak-check counter); a live
  * large kmalloc counts as one object. */
 uint64_t kmem_objects_in_use(void);
+/* Frames held in empty spare slabs: free memory the caches keep at hand
+ * (leak checks count them as free). */
+uint64_t kmem_cached_frames(void);
 
 /* (Re)initializes the slab layer, forgetting every cache. Optional at boot
  * (the first kmalloc sets up its caches); host tests must call it after
