@@ -41,17 +41,6 @@ static int rank(uint32_t type)
 	return r[type];
 }
 
-static void sort_u64(uint64_t *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
 void bootinfo_finish(struct boot_info *bi)
 {
 	static uint64_t pts[2 * BOOT_MAX_REGIONS];

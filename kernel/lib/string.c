@@ -82,17 +82,6 @@ char *strchr(const char *s, int c)
 	}
 }
 
-size_t strlcpy(char *d, const char *s, size_t n)
-{
-	size_t len = strlen(s);
-	if (n) {
-		size_t k = len < n - 1 ? len : n - 1;
-		memcpy(d, s, k);
-		d[k] = 0;
-	}
-	return len;
-}
-
 char *strstr(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);

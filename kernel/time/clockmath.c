@@ -1,5 +1,6 @@
 /* Time-base conversions for the clock and timers (see kern/clockmath.h). */
 #include <kern/clockmath.h>
+#include <kern/lib.h>
 
 void clock_scale_init(struct clock_scale *s, uint64_t num, uint64_t den)
 {
@@ -21,12 +22,6 @@ uint64_t clock_rate_hz(uint64_t count, uint64_t ns)
 
 uint64_t clock_median(uint64_t *v, size_t n)
 {
-	for (size_t i = 1; i < n; i++) {
-		uint64_t x = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
+	sort_u64(v, n);
 	return v[n / 2];
 }

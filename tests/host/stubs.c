@@ -74,19 +74,6 @@ void arch_exit(bool ok)
 void arch_dump_stack(void) {}
 void arch_stop_others(void) {}
 
-/* glibc 2.36 has no strlcpy; the kernel's own lives in kernel/lib/string.c,
- * which is not linked into host tests (it would shadow libc's mem*). */
-size_t strlcpy(char *d, const char *s, size_t n)
-{
-	size_t len = strlen(s);
-	if (n) {
-		size_t k = len < n - 1 ? len : n - 1;
-		memcpy(d, s, k);
-		d[k] = 0;
-	}
-	return len;
-}
-
 /* Threads and time cannot run on the host: the portable scheduler is only
  * compiled and linked here; these must never be reached by a host test. */
 struct thread;

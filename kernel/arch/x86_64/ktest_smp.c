@@ -88,14 +88,7 @@ KTEST(smp_cross_call_round_trips)
 		/* Complete on return: no call may still be in flight. */
 		KT_CHECK_EQ(__atomic_load_n(&count, __ATOMIC_RELAXED), i + 1);
 	}
-	/* Insertion sort: small n, no library. */
-	for (unsigned i = 1; i < ROUND_TRIPS; i++) {
-		uint64_t v = cycles[i];
-		unsigned j = i;
-		for (; j > 0 && cycles[j - 1] > v; j--)
-			cycles[j] = cycles[j - 1];
-		cycles[j] = v;
-	}
+	sort_u64(cycles, ROUND_TRIPS);
 	kprintf("    cross-call round trip: median %llu, p99 %llu, max %llu "
 		"TSC cycles\n",
 		(unsigned long long)cycles[ROUND_TRIPS / 2],

@@ -15,6 +15,8 @@ char *strchr(const char *s, int c);
 char *strstr(const char *hay, const char *needle);
 void *memchr(const void *s, int c, size_t n);
 size_t strlcpy(char *d, const char *s, size_t n);
+/* Ascending, in place. */
+void sort_u64(uint64_t *v, size_t n);
 
 /* printf family: %d %i %u %x %X %o %p %s %c %%, flags "-0+ #", width,
  * precision, length modifiers hh h l ll z t j. */
