@@ -80,6 +80,51 @@ enum syscall_nr {
 	/* task_h, uint64_t thread_koid -> 0 [MANAGE]: the reported thread
 	 * retries the faulting instruction (after the handler fixed things) */
 	SYS_FAULT_RESUME = 27,
+
+	/* Ports-RT IPC (ipc.h has the structures and docs/ipc.md the rules).
+	 * options, handle_t *recv_out, handle_t *send_out -> 0 */
+	SYS_PORT_CREATE = 28,
+	/* send_h, const struct port_msg *msg, deadline_ns -> 0 [WRITE];
+	 * a full queue blocks until the deadline (DEADLINE_POLL: ERR_SHOULD_WAIT) */
+	SYS_PORT_SEND = 29,
+	/* recv_h, struct port_rx *rx, deadline_ns -> 0 [READ] */
+	SYS_PORT_RECV = 30,
+	/* send_h, const struct port_msg *req, struct port_rx *reply,
+	 * deadline_ns -> 0 [WRITE]: send and wait for the reply */
+	SYS_PORT_CALL = 31,
+	/* reply_h, const struct port_msg *msg -> 0: answers a call (the
+	 * one-shot reply handle is consumed) */
+	SYS_PORT_REPLY = 32,
+	/* reply_h, const struct port_msg *msg, recv_h, struct port_rx *rx,
+	 * deadline_ns -> 0: reply, then receive the next message */
+	SYS_PORT_REPLY_RECV = 33,
+	/* recv_h, uint64_t badge, handle_t *send_out -> 0 [MANAGE]: a send
+	 * handle whose messages carry `badge` */
+	SYS_PORT_MINT = 34,
+	/* handle_t *out -> 0: a notification (64 pending bits) */
+	SYS_NOTIF_CREATE = 35,
+	/* notif_h, bits -> 0 [SIGNAL] */
+	SYS_NOTIF_SIGNAL = 36,
+	/* notif_h, mask, deadline_ns, uint64_t *bits_out -> 0 [WAIT]: waits
+	 * until a bit of mask is pending, returns and clears them */
+	SYS_NOTIF_WAIT = 37,
+	/* recv_h, notif_h, bits -> 0 [MANAGE on the port, SIGNAL on the
+	 * notification]: a message arriving signals `bits` */
+	SYS_PORT_BIND_NOTIF = 38,
+	/* irq_authority_h, gsi, notif_h, bits, handle_t *out -> 0: routes the
+	 * interrupt line to notification bits (masked on delivery) */
+	SYS_IRQ_CREATE = 39,
+	/* irq_h -> 0: acknowledges and unmasks the line */
+	SYS_IRQ_ACK = 40,
+	/* task_h, addr, len, perms (VM_PROT_READ|WRITE), handle_t *out -> 0
+	 * [MANAGE]: a grant over the task's pages (addr 0: fresh memory) */
+	SYS_GRANT_CREATE = 41,
+	/* task_h, grant_h, perms, addr hint, uint64_t *out_addr -> 0 */
+	SYS_GRANT_MAP = 42,
+	/* task_h, addr -> 0: unmaps a grant mapping */
+	SYS_GRANT_UNMAP = 43,
+	/* grant_h -> 0 [MANAGE]: removes every mapping of the grant */
+	SYS_GRANT_REVOKE = 44,
 	SYS_COUNT
 };
 

@@ -10,11 +10,12 @@
 #include <stdint.h>
 
 #include <execrt/errors.h>
+#include <execrt/ipc.h>
 #include <execrt/rights.h>
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 28, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 45, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -197,4 +198,104 @@ static inline long sys_fault_wait(handle_t task, uint64_t deadline_ns,
 static inline long sys_fault_resume(handle_t task, uint64_t thread_koid)
 {
 	return EXECRT_SC(SYS_FAULT_RESUME, task, thread_koid, 0, 0, 0, 0);
+}
+
+/* Ports-RT IPC (include/execrt/ipc.h, docs/ipc.md). */
+static inline long sys_port_create(uint32_t options, handle_t *recv,
+				   handle_t *send)
+{
+	return EXECRT_SC(SYS_PORT_CREATE, options, recv, send, 0, 0, 0);
+}
+
+static inline long sys_port_send(handle_t port, const struct port_msg *msg,
+				 uint64_t deadline_ns)
+{
+	return EXECRT_SC(SYS_PORT_SEND, port, msg, deadline_ns, 0, 0, 0);
+}
+
+static inline long sys_port_recv(handle_t port, struct port_rx *rx,
+				 uint64_t deadline_ns)
+{
+	return EXECRT_SC(SYS_PORT_RECV, port, rx, deadline_ns, 0, 0, 0);
+}
+
+static inline long sys_port_call(handle_t port, const struct port_msg *req,
+				 struct port_rx *reply, uint64_t deadline_ns)
+{
+	return EXECRT_SC(SYS_PORT_CALL, port, req, reply, deadline_ns, 0, 0);
+}
+
+static inline long sys_port_reply(handle_t reply, const struct port_msg *msg)
+{
+	return EXECRT_SC(SYS_PORT_REPLY, reply, msg, 0, 0, 0, 0);
+}
+
+static inline long sys_port_reply_recv(handle_t reply,
+				       const struct port_msg *msg,
+				       handle_t port, struct port_rx *rx,
+				       uint64_t deadline_ns)
+{
+	return EXECRT_SC(SYS_PORT_REPLY_RECV, reply, msg, port, rx,
+			 deadline_ns, 0);
+}
+
+static inline long sys_port_mint(handle_t recv, uint64_t badge,
+				 handle_t *send)
+{
+	return EXECRT_SC(SYS_PORT_MINT, recv, badge, send, 0, 0, 0);
+}
+
+static inline long sys_notif_create(handle_t *out)
+{
+	return EXECRT_SC(SYS_NOTIF_CREATE, out, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_notif_signal(handle_t notif, uint64_t bits)
+{
+	return EXECRT_SC(SYS_NOTIF_SIGNAL, notif, bits, 0, 0, 0, 0);
+}
+
+static inline long sys_notif_wait(handle_t notif, uint64_t mask,
+				  uint64_t deadline_ns, uint64_t *bits)
+{
+	return EXECRT_SC(SYS_NOTIF_WAIT, notif, mask, deadline_ns, bits, 0, 0);
+}
+
+static inline long sys_port_bind_notif(handle_t recv, handle_t notif,
+				       uint64_t bits)
+{
+	return EXECRT_SC(SYS_PORT_BIND_NOTIF, recv, notif, bits, 0, 0, 0);
+}
+
+static inline long sys_irq_create(handle_t authority, uint32_t gsi,
+				  handle_t notif, uint64_t bits, handle_t *out)
+{
+	return EXECRT_SC(SYS_IRQ_CREATE, authority, gsi, notif, bits, out, 0);
+}
+
+static inline long sys_irq_ack(handle_t irq)
+{
+	return EXECRT_SC(SYS_IRQ_ACK, irq, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_grant_create(handle_t task, uint64_t addr,
+				    uint64_t len, uint32_t perms, handle_t *out)
+{
+	return EXECRT_SC(SYS_GRANT_CREATE, task, addr, len, perms, out, 0);
+}
+
+static inline long sys_grant_map(handle_t task, handle_t grant, uint32_t perms,
+				 uint64_t hint, uint64_t *out_addr)
+{
+	return EXECRT_SC(SYS_GRANT_MAP, task, grant, perms, hint, out_addr, 0);
+}
+
+static inline long sys_grant_unmap(handle_t task, uint64_t addr)
+{
+	return EXECRT_SC(SYS_GRANT_UNMAP, task, addr, 0, 0, 0, 0);
+}
+
+static inline long sys_grant_revoke(handle_t grant)
+{
+	return EXECRT_SC(SYS_GRANT_REVOKE, grant, 0, 0, 0, 0, 0);
 }

@@ -1,0 +1,30 @@
+/* Ports-RT IPC structures (system calls in syscall.h, rules in
+ * docs/ipc.md). Messages keep the shape of Copperline's ports v0: one
+ * message is one JSON object (or any bytes), with handles attached. */
+#pragma once
+#include <execrt/types.h>
+
+#define PORT_MSG_MAX     4096 /* bytes inline per message */
+#define PORT_HANDLES_MAX 8    /* handles per message (moved, TRANSFER needed) */
+#define PORT_QUEUE_MAX   64   /* messages queued per port */
+
+/* What a sender passes. */
+struct port_msg {
+	const void *data;
+	uint32_t len;
+	uint32_t nhandles;
+	const handle_t *handles;
+};
+
+/* What a receiver gets (in) and learns (out). */
+struct port_rx {
+	void *buf;          /* in: where the bytes go */
+	uint32_t cap;       /* in: its size */
+	uint32_t len;       /* out: bytes received */
+	handle_t *handles;  /* in: where handle values go */
+	uint32_t hcap;      /* in: room for handles */
+	uint32_t nhandles;  /* out */
+	uint64_t badge;     /* out: the badge of the send handle used */
+	handle_t reply;     /* out: one-shot reply handle (calls), else 0 */
+	uint32_t reserved;
+};
