@@ -116,6 +116,7 @@ test-host: $(O)/host/unit-tests
 include mk/iso.mk
 include mk/qemu.mk
 include mk/user.mk
+include mk/bench.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
