@@ -14,6 +14,7 @@
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
+#include <kern/grant.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/slab.h>
@@ -49,6 +50,19 @@ static inline uint64_t mend(const struct uvm_mapping *m)
 static inline struct uvm_mapping *mapping_of(struct list_node *n)
 {
 	return list_entry(n, struct uvm_mapping, node);
+}
+
+/* After the shootdown: the frames may go now, and the grant hears of it. */
+static void free_dead(struct list_node *dead)
+{
+	struct list_node *n;
+	while ((n = list_pop_front(dead))) {
+		struct uvm_mapping *m = mapping_of(n);
+		if (m->gmap)
+			grant_mapping_gone(m->gmap);
+		kobj_put(&m->vmo->obj);
+		kfree(m);
+	}
 }
 
 /* Charges or returns the difference between the page tables in use and
@@ -100,12 +114,7 @@ void uvm_release(struct uvm *u)
 	}
 	sync_tables(u);
 	unlock_uvm(u, f);
-	/* After the shootdown: the frames may go now. */
-	while ((n = list_pop_front(&dead))) {
-		struct uvm_mapping *m = mapping_of(n);
-		kobj_put(&m->vmo->obj);
-		kfree(m);
-	}
+	free_dead(&dead);
 }
 
 void uvm_destroy(struct uvm *u)
@@ -119,12 +128,7 @@ void uvm_destroy(struct uvm *u)
 	 * frames can go without unmapping page by page. */
 	vm_space_destroy(u->space);
 	task_uncharge(u->task, u->tables_charged);
-	struct list_node *n;
-	while ((n = list_pop_front(&u->mappings))) {
-		struct uvm_mapping *m = mapping_of(n);
-		kobj_put(&m->vmo->obj);
-		kfree(m);
-	}
+	free_dead(&u->mappings);
 	vmo_detach_charges(u);
 	kfree(u);
 }
@@ -216,8 +220,9 @@ static int map_pages(struct uvm *u, struct uvm_mapping *m)
 	return 0;
 }
 
-int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
-	    uint64_t offset, uint32_t prot, uint32_t flags, uint64_t *out)
+static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
+		      uint64_t len, uint64_t offset, uint32_t prot,
+		      uint32_t flags, struct grant_map *gm, uint64_t *out)
 {
 	uint32_t max = (flags >> 8) & PROT_ALL;
 	if (!max)
@@ -262,6 +267,7 @@ int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
 	m->max_prot = max;
 	m->vmo = vmo;
 	m->offset = offset;
+	m->gmap = gm;
 
 	unsigned long f = lock_uvm(u);
 	if (u->dead)
@@ -300,6 +306,22 @@ out_put:
 	return err;
 }
 
+int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
+	    uint64_t offset, uint32_t prot, uint32_t flags, uint64_t *out)
+{
+	return map_common(u, vmo, addr, len, offset, prot, flags, NULL, out);
+}
+
+int uvm_map_grant(struct uvm *u, struct vmo *vmo, uint64_t hint, uint64_t len,
+		  uint64_t offset, uint32_t prot, uint32_t max_prot,
+		  struct grant_map *gm, uint64_t *out)
+{
+	if (!vmo || !gm || !max_prot)
+		return ERR_INVALID_ARGS;
+	return map_common(u, vmo, hint, len, offset, prot,
+			  UVM_MAP_MAX_PROT(max_prot), gm, out);
+}
+
 /* Splits m at addr (inside it): m keeps the lower part, spare becomes the
  * upper part (with its own vmo reference). */
 static void split(struct uvm *u, struct uvm_mapping *m, uint64_t addr,
@@ -320,6 +342,22 @@ static int check_range(uint64_t addr, uint64_t len)
 	if (!len || !IS_ALIGNED(addr, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
 		return ERR_INVALID_ARGS;
 	return in_user(addr, len) ? 0 : ERR_OUT_OF_RANGE;
+}
+
+/* Grant mappings go whole or not at all: true when addr or end falls
+ * strictly inside one. */
+static bool cuts_grant(struct uvm *u, uint64_t addr, uint64_t end)
+{
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (!m->gmap)
+			continue;
+		if ((m->start < addr && addr < mend(m)) ||
+		    (m->start < end && end < mend(m)))
+			return true;
+	}
+	return false;
 }
 
 /* Makes mapping boundaries fall on addr and end (splits at most two
@@ -361,6 +399,11 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 		err = ERR_BAD_STATE;
 		goto out;
 	}
+	if (cuts_grant(u, addr, end)) {
+		unlock_uvm(u, f);
+		err = ERR_INVALID_ARGS;
+		goto out;
+	}
 	cut(u, addr, end, spare);
 	list_for_each_safe(it, tmp, &u->mappings)
 	{
@@ -376,13 +419,7 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 	}
 	sync_tables(u);
 	unlock_uvm(u, f);
-	/* After the shootdown: the frames may go now. */
-	struct list_node *n;
-	while ((n = list_pop_front(&dead))) {
-		struct uvm_mapping *m = mapping_of(n);
-		kobj_put(&m->vmo->obj);
-		kfree(m);
-	}
+	free_dead(&dead);
 out:
 	kfree(spare[0]);
 	kfree(spare[1]);
@@ -422,6 +459,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 	}
 	if (!err && covered < end)
 		err = ERR_NOT_FOUND;
+	if (!err && cuts_grant(u, addr, end))
+		err = ERR_INVALID_ARGS;
 	if (!err) {
 		cut(u, addr, end, spare);
 		/* Reservations becoming accessible need their frames first;
@@ -429,9 +468,11 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 		list_for_each(it, &u->mappings)
 		{
 			struct uvm_mapping *m = mapping_of(it);
-			if (m->start < addr || m->start >= end || m->prot || !prot)
+			if (m->start < addr || m->start >= end || m->prot ||
+			    !prot)
 				continue;
-			for (uint64_t i = 0; i < m->len / PAGE_SIZE && !err; i++)
+			for (uint64_t i = 0; i < m->len / PAGE_SIZE && !err;
+			     i++)
 				if (!vmo_get_page(m->vmo,
 						  m->offset / PAGE_SIZE + i))
 					err = ERR_NO_MEMORY;
@@ -463,5 +504,64 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 out:
 	kfree(spare[0]);
 	kfree(spare[1]);
+	return err;
+}
+
+int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr)
+{
+	struct list_node dead = LIST_INIT(dead);
+	int err = ERR_NOT_FOUND;
+	unsigned long f = lock_uvm(u);
+	if (u->dead)
+		err = ERR_BAD_STATE;
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (err == ERR_BAD_STATE || !m->gmap)
+			continue;
+		if (gm ? m->gmap != gm : m->start != addr)
+			continue;
+		BUG_ON(vm_unmap(u->space, m->start, m->len));
+		u->mapped_bytes -= m->len;
+		list_remove(&m->node);
+		list_push_back(&dead, &m->node);
+		err = 0;
+		break;
+	}
+	sync_tables(u);
+	unlock_uvm(u, f);
+	free_dead(&dead);
+	return err;
+}
+
+int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len, struct vmo **vmo,
+		   uint64_t *offset, uint32_t *prot)
+{
+	int err = check_range(addr, len);
+	if (err)
+		return err;
+	err = ERR_NOT_FOUND;
+	unsigned long f = lock_uvm(u);
+	if (u->dead)
+		err = ERR_BAD_STATE;
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (err == ERR_BAD_STATE)
+			break;
+		if (m->start > addr || mend(m) < addr + len)
+			continue;
+		if (m->gmap) {
+			err = ERR_ACCESS_DENIED;
+			break;
+		}
+		kobj_get(&m->vmo->obj);
+		*vmo = m->vmo;
+		*offset = m->offset + (addr - m->start);
+		*prot = m->prot;
+		err = 0;
+		break;
+	}
+	unlock_uvm(u, f);
 	return err;
 }

@@ -21,6 +21,17 @@ void kobj_get(struct kobject *o)
 	BUG_ON(old == 0); /* resurrecting a dead object */
 }
 
+bool kobj_tryget(struct kobject *o)
+{
+	uint32_t old = __atomic_load_n(&o->refcount, __ATOMIC_RELAXED);
+	while (old)
+		if (__atomic_compare_exchange_n(&o->refcount, &old, old + 1,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 void kobj_put(struct kobject *o)
 {
 	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);

@@ -1,4 +1,4 @@
-/* IPC calls not implemented yet (ports, notifications, IRQs, grants):
+/* IPC calls not implemented yet (ports, notifications, IRQs):
  * each returns ERR_NOT_SUPPORTED until its object lands. */
 #include <kern/syscall.h>
 
@@ -14,7 +14,3 @@ STUB(sys_notif_signal)
 STUB(sys_notif_wait)
 STUB(sys_irq_create)
 STUB(sys_irq_ack)
-STUB(sys_grant_create)
-STUB(sys_grant_map)
-STUB(sys_grant_unmap)
-STUB(sys_grant_revoke)

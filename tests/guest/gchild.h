@@ -13,3 +13,8 @@
 #define HOG_CHUNK (64ull << 10)
 /* child_work "vmo:H": status bit when a write was refused. */
 #define VMO_WRITE_DENIED 0x100
+/* child_grant: what the parent writes at word 0 of the granted page, what
+ * the child answers at word 1; in "wait" mode the child puts its mapping
+ * address at word 2 and then touches the page until it faults. */
+#define GRANT_MAGIC_P 0x706172656e74ull
+#define GRANT_MAGIC_C 0x6368696c64ull

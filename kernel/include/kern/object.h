@@ -28,5 +28,9 @@ struct kobject {
 void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops);
 void kobj_get(struct kobject *o);
 void kobj_put(struct kobject *o);
+/* kobj_get() unless the last reference is already gone (the object is
+ * being destroyed): false then. The caller must know the memory is still
+ * there (e.g. by a lock its destroy path takes). */
+bool kobj_tryget(struct kobject *o);
 /* Number of live kernel objects of all types (leak checks). */
 uint64_t kobj_live_count(void);

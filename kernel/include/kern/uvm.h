@@ -9,6 +9,7 @@
 struct task;
 struct vmo;
 struct vm_space;
+struct grant_map;
 
 struct uvm_mapping {
 	struct list_node node; /* sorted by start */
@@ -17,6 +18,7 @@ struct uvm_mapping {
 	uint32_t max_prot;     /* what uvm_protect may grant */
 	struct vmo *vmo;       /* holds a reference */
 	uint64_t offset;       /* into vmo */
+	struct grant_map *gmap; /* made by grant_map(): never split */
 };
 
 struct uvm {
@@ -57,12 +59,29 @@ void uvm_destroy(struct uvm *u);
 int uvm_map(struct uvm *u, struct vmo *vmo, uint64_t addr, uint64_t len,
 	    uint64_t offset, uint32_t prot, uint32_t flags, uint64_t *out);
 /* Unmaps whatever is mapped in the range (holes are fine: 0), splitting
- * mappings. ERR_INVALID_ARGS (alignment, len 0), ERR_OUT_OF_RANGE (not
- * inside user space), ERR_NO_MEMORY (no memory to split a mapping). */
+ * mappings. ERR_INVALID_ARGS (alignment, len 0, or the range cuts a grant
+ * mapping, which only goes whole), ERR_OUT_OF_RANGE (not inside user
+ * space), ERR_NO_MEMORY (no memory to split a mapping). */
 int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len);
 /* All or nothing: ERR_NOT_FOUND when part of the range is not mapped,
  * ERR_ACCESS_DENIED beyond a mapping's max_prot, else as uvm_unmap plus
  * the prot checks of uvm_map. */
 int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot);
+/* A mapping made for a grant (kern/grant.h): as uvm_map without
+ * VM_MAP_FIXED, with max_prot as its ceiling; the mapping carries gm and
+ * calls grant_mapping_gone(gm) when it goes (unmap, revoke, task death). */
+int uvm_map_grant(struct uvm *u, struct vmo *vmo, uint64_t hint,
+		  uint64_t len, uint64_t offset, uint32_t prot,
+		  uint32_t max_prot, struct grant_map *gm, uint64_t *out);
+/* Removes the grant mapping carrying gm (gm != NULL) or the one starting
+ * at addr (gm == NULL). ERR_NOT_FOUND when there is none, ERR_BAD_STATE
+ * after uvm_release. */
+int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr);
+/* The memory object behind [addr, addr + len), which must lie inside one
+ * mapping (not a grant mapping: ERR_ACCESS_DENIED): a new reference in
+ * *vmo, the offset of addr in it and the mapping's prot. ERR_NOT_FOUND
+ * otherwise, ERR_INVALID_ARGS / ERR_OUT_OF_RANGE for a bad range. */
+int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len,
+		   struct vmo **vmo, uint64_t *offset, uint32_t *prot);
 /* Loads u's page tables on this CPU (NULL: kernel only). */
 void uvm_activate(struct uvm *u);

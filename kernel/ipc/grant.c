@@ -1,0 +1,155 @@
+/* Grants (kern/grant.h): a memory-object window that other tasks map
+ * without a copy, revocable by its creator.
+ *
+ * Every mapping made through a grant is a uvm mapping carrying a
+ * struct grant_map. The record is linked on the grant's list while its
+ * mapping may exist and is reference-counted (under the grant's lock): one
+ * reference for the uvm mapping (dropped by grant_mapping_gone(), which
+ * uvm.c calls whenever such a mapping goes: unmap, revoke, task death) and
+ * one for each call working on it (grant_map, grant_revoke). The record
+ * holds a reference to the grant, so the grant outlives its mappings.
+ *
+ * The record does not hold its task: a task's address space outlives every
+ * mapping in it (uvm_release removes them all, calling back here, before
+ * uvm_destroy), so while a record is linked, checked under the grant's
+ * lock, its task's memory and uvm are still there. Revoke pins the task
+ * with kobj_tryget(); a task whose last reference is already gone is being
+ * torn down and loses the mapping by itself (it has no threads left to
+ * touch it).
+ *
+ * Lock order: a uvm's lock and a grant's lock are never held together. */
+#include <execrt/errors.h>
+#include <execrt/syscall.h>
+#include <kern/grant.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/slab.h>
+#include <kern/task.h>
+#include <kern/uvm.h>
+#include <kern/vmo.h>
+
+static void grant_destroy(struct kobject *o)
+{
+	struct grant *g = container_of(o, struct grant, obj);
+	BUG_ON(!list_empty(&g->maps)); /* records hold references */
+	kobj_put(&g->vmo->obj);
+	kfree(g);
+}
+
+static const struct kobj_ops grant_ops = {
+	.name = "grant",
+	.destroy = grant_destroy,
+};
+
+int grant_create(struct vmo *vmo, uint64_t offset, uint64_t len, uint32_t perms,
+		 struct grant **out)
+{
+	struct grant *g = kmalloc(sizeof(*g));
+	if (!g)
+		return ERR_NO_MEMORY;
+	kobj_init(&g->obj, OBJ_GRANT, &grant_ops);
+	kobj_get(&vmo->obj);
+	g->vmo = vmo;
+	g->offset = offset;
+	g->len = len;
+	g->perms = perms;
+	g->lock = (spinlock_t)SPINLOCK_INIT;
+	g->revoked = false;
+	list_init(&g->maps);
+	*out = g;
+	return 0;
+}
+
+/* Drops n references to gm; the last one frees it. */
+static void gm_put(struct grant_map *gm, uint32_t n)
+{
+	struct grant *g = gm->grant;
+	unsigned long f = spin_lock_irqsave(&g->lock);
+	BUG_ON(gm->refs < n);
+	gm->refs -= n;
+	bool last = !gm->refs;
+	if (last && list_linked(&gm->node))
+		list_remove(&gm->node);
+	spin_unlock_irqrestore(&g->lock, f);
+	if (last) {
+		kfree(gm);
+		kobj_put(&g->obj);
+	}
+}
+
+void grant_mapping_gone(struct grant_map *gm)
+{
+	struct grant *g = gm->grant;
+	unsigned long f = spin_lock_irqsave(&g->lock);
+	if (list_linked(&gm->node))
+		list_remove(&gm->node);
+	spin_unlock_irqrestore(&g->lock, f);
+	gm_put(gm, 1);
+}
+
+int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
+	      uint64_t *out)
+{
+	if (!perms || (perms & ~g->perms))
+		return ERR_ACCESS_DENIED;
+	struct grant_map *gm = kmalloc(sizeof(*gm));
+	if (!gm)
+		return ERR_NO_MEMORY;
+	list_init(&gm->node);
+	kobj_get(&g->obj);
+	gm->grant = g;
+	gm->task = t;
+	gm->refs = 2; /* this call + the mapping to be */
+
+	unsigned long f = spin_lock_irqsave(&g->lock);
+	bool revoked = g->revoked;
+	if (!revoked)
+		list_push_back(&g->maps, &gm->node);
+	spin_unlock_irqrestore(&g->lock, f);
+	if (revoked) {
+		gm_put(gm, 2);
+		return ERR_BAD_STATE;
+	}
+	/* The call's perms are also the ceiling: a read-only mapping of a
+	 * writable grant cannot be protected writable later. */
+	int err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
+				perms, gm, out);
+	if (err) {
+		gm_put(gm, 2); /* no mapping was made */
+		return err;
+	}
+	/* A revoke that ran between linking and mapping did not see the
+	 * mapping: take it away here. */
+	f = spin_lock_irqsave(&g->lock);
+	revoked = g->revoked;
+	spin_unlock_irqrestore(&g->lock, f);
+	if (revoked) {
+		uvm_unmap_grant(t->uvm, gm, 0);
+		err = ERR_BAD_STATE;
+	}
+	gm_put(gm, 1);
+	return err;
+}
+
+void grant_revoke(struct grant *g)
+{
+	unsigned long f = spin_lock_irqsave(&g->lock);
+	g->revoked = true;
+	struct list_node *n;
+	while ((n = list_pop_front(&g->maps))) {
+		struct grant_map *gm = list_entry(n, struct grant_map, node);
+		struct task *t = gm->task;
+		gm->refs++;
+		bool pinned = kobj_tryget(&t->obj);
+		spin_unlock_irqrestore(&g->lock, f);
+		if (pinned) {
+			/* ERR_NOT_FOUND: it went meanwhile; ERR_BAD_STATE:
+			 * the task died and its mappings with it. */
+			uvm_unmap_grant(t->uvm, gm, 0);
+			kobj_put(&t->obj);
+		}
+		gm_put(gm, 1);
+		f = spin_lock_irqsave(&g->lock);
+	}
+	spin_unlock_irqrestore(&g->lock, f);
+}
