@@ -112,9 +112,12 @@ enum syscall_nr {
 	 * notification]: a message arriving signals `bits` */
 	SYS_PORT_BIND_NOTIF = 38,
 	/* irq_authority_h, gsi, notif_h, bits, handle_t *out -> 0: routes the
-	 * interrupt line to notification bits (masked on delivery) */
+	 * interrupt line (a GSI, not an ISA IRQ number) to notification bits
+	 * (masked on delivery) [MANAGE on an IRQ resource whose range holds
+	 * gsi, SIGNAL on the notification]; the handle gets WRITE (ack),
+	 * DUPLICATE, TRANSFER */
 	SYS_IRQ_CREATE = 39,
-	/* irq_h -> 0: acknowledges and unmasks the line */
+	/* irq_h -> 0: acknowledges and unmasks the line [WRITE] */
 	SYS_IRQ_ACK = 40,
 	/* task_h, addr, len, perms (VM_PROT_READ|WRITE), handle_t *out -> 0
 	 * [MANAGE]: a grant over the task's pages (addr 0: fresh memory) */
@@ -125,6 +128,10 @@ enum syscall_nr {
 	SYS_GRANT_UNMAP = 43,
 	/* grant_h -> 0 [MANAGE]: removes every mapping of the grant */
 	SYS_GRANT_REVOKE = 44,
+	/* ioport_authority_h, port, op (width 1/2/4 | IOPORT_OUT), value ->
+	 * the value read (in) or 0 (out): one port access inside the I/O-port
+	 * resource's range [READ for in, WRITE for out] */
+	SYS_IOPORT_IO = 45,
 	SYS_COUNT
 };
 
@@ -144,6 +151,9 @@ struct vm_map_req {
 	uint32_t prot;   /* VM_PROT_* */
 	uint32_t flags;  /* VM_MAP_* */
 };
+
+/* SYS_IOPORT_IO op: the access width in bytes, | IOPORT_OUT to write. */
+#define IOPORT_OUT 0x100u
 
 /* Exit status of a task terminated by a fault nobody handled. */
 #define TASK_STATUS_FAULT(vector) (-0x10000 - (int64_t)(vector))

@@ -7,6 +7,7 @@
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <kern/lib.h>
+#include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/slab.h>
 #include <kern/task.h>
@@ -83,6 +84,8 @@ static void port_destroy(struct kobject *o)
 {
 	struct port *p = container_of(o, struct port, obj);
 	drain(&p->queue);
+	if (p->bound)
+		kobj_put(&p->bound->obj);
 	if (p->last_rx)
 		kobj_put(&p->last_rx->obj);
 	kfree(p);
@@ -180,7 +183,16 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 		hint = p->last_rx;
 		kobj_get(&hint->obj);
 	}
+	struct notification *bound = !err ? p->bound : NULL;
+	uint64_t bits = p->bound_bits;
+	if (bound)
+		kobj_get(&bound->obj);
 	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (bound) {
+		/* Outside the port lock: the notification has its own. */
+		notification_signal(bound, bits);
+		kobj_put(&bound->obj);
+	}
 	if (err)
 		return err;
 	if (hint) {
@@ -230,4 +242,19 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	if (old)
 		kobj_put(&old->obj);
 	return err;
+}
+
+void port_bind(struct port *p, struct notification *n, uint64_t bits)
+{
+	kobj_get(&n->obj);
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	struct notification *old = p->bound;
+	p->bound = n;
+	p->bound_bits = bits;
+	bool pending = p->count > 0;
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (old)
+		kobj_put(&old->obj);
+	if (pending) /* messages already waiting count too */
+		notification_signal(n, bits);
 }

@@ -4,6 +4,7 @@
  * buffer) and only then invokes; handles attached to a message leave the
  * sender's table only when the message is queued or the answer given. */
 #include <kern/lib.h>
+#include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
@@ -190,6 +191,26 @@ SYSCALL(sys_port_mint)
 		return err;
 	err = cur_install(&s->obj, RIGHTS_PORT_SEND, a2);
 	kobj_put(&s->obj);
+	return err;
+}
+
+/* recv_h, notif_h, bits -> 0 [MANAGE on the port, SIGNAL on the
+ * notification] */
+SYSCALL(sys_port_bind_notif)
+{
+	if (!a2)
+		return ERR_INVALID_ARGS;
+	struct kobject *o;
+	int err = cur_get((handle_t)a0, OBJ_PORT, RIGHT_MANAGE, &o);
+	if (err)
+		return err;
+	struct notification *n;
+	err = notification_get((handle_t)a1, RIGHT_SIGNAL, &n);
+	if (!err) {
+		port_bind(container_of(o, struct port, obj), n, a2);
+		kobj_put(&n->obj);
+	}
+	kobj_put(o);
 	return err;
 }
 

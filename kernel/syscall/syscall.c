@@ -54,6 +54,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_GRANT_MAP] = sys_grant_map,
 	[SYS_GRANT_UNMAP] = sys_grant_unmap,
 	[SYS_GRANT_REVOKE] = sys_grant_revoke,
+	[SYS_IOPORT_IO] = sys_ioport_io,
 };
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

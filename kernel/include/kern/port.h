@@ -41,6 +41,8 @@ struct port {
 	unsigned count;
 	bool closed;		/* the last receive handle is gone */
 	struct thread *last_rx; /* donation hint for queued calls (a ref) */
+	struct notification *bound; /* signalled on every message (a ref) */
+	uint64_t bound_bits;
 };
 
 struct port_send {
@@ -51,6 +53,11 @@ struct port_send {
 
 int port_create(struct port **recv, struct port_send **send);
 int port_mint(struct port *p, uint64_t badge, struct port_send **out);
+struct notification;
+/* Every message queued from now on also signals `bits` on n (replacing an
+ * earlier binding), so one thread can wait for messages and signals
+ * together. */
+void port_bind(struct port *p, struct notification *n, uint64_t bits);
 /* Queues m (with m->badge set by the caller) after moving handles hv from
  * the current task; blocks while the queue is full until the deadline.
  * Consumes m on success only; on an error the caller kmsg_free()s it. */

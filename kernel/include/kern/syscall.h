@@ -80,3 +80,4 @@ SYSCALL(sys_grant_create);
 SYSCALL(sys_grant_map);
 SYSCALL(sys_grant_unmap);
 SYSCALL(sys_grant_revoke);
+SYSCALL(sys_ioport_io);

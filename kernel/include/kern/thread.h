@@ -45,6 +45,8 @@ struct thread {
 	struct list_node wait_node;  /* wait-queue link */
 	struct wait_queue *waiting_on;
 	int wake_result;
+	uint64_t notif_mask;         /* notification wait: bits wanted */
+	uint64_t notif_bits;         /* ... and bits handed over */
 	uint64_t wake_deadline;      /* DEADLINE_NONE when not sleeping */
 	struct list_node sleep_node; /* per-CPU sleep list, by deadline */
 

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 45, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 46, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -276,6 +276,12 @@ static inline long sys_irq_create(handle_t authority, uint32_t gsi,
 static inline long sys_irq_ack(handle_t irq)
 {
 	return EXECRT_SC(SYS_IRQ_ACK, irq, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_ioport_io(handle_t authority, uint32_t port,
+				 uint32_t op, uint32_t value)
+{
+	return EXECRT_SC(SYS_IOPORT_IO, authority, port, op, value, 0, 0);
 }
 
 static inline long sys_grant_create(handle_t task, uint64_t addr,

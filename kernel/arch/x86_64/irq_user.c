@@ -1,0 +1,113 @@
+/* x86_64 glue for user-space interrupts (kern/irq.h): slot i is vector
+ * VEC_IRQ_BASE + i, routed through the IOAPIC to the CPU that created it.
+ * Also the port I/O behind SYS_IOPORT_IO. */
+#include <arch/cpu.h>
+#include <arch/ioapic.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
+#include <arch/vectors.h>
+#include <execrt/errors.h>
+#include <kern/acpi.h>
+#include <kern/irq.h>
+
+#define NSLOTS (VEC_IRQ_LAST - VEC_IRQ_BASE + 1)
+
+static void user_irq(struct trap_frame *tf)
+{
+	irq_deliver((unsigned)tf->vector - VEC_IRQ_BASE);
+	lapic_eoi();
+}
+
+unsigned arch_irq_slots(void)
+{
+	return NSLOTS;
+}
+
+/* Polarity and trigger: an ISA override naming this GSI wins; other GSIs
+ * below 16 are ISA (edge, active high), the rest PCI (level, active
+ * low). */
+static uint32_t gsi_flags(uint32_t gsi)
+{
+	uint16_t af = 0;
+	bool found = false;
+	for (size_t i = 0; i < acpi.noverrides; i++) {
+		if (acpi.overrides[i].gsi == gsi) {
+			af = acpi.overrides[i].flags;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return gsi < 16 ? 0 : IOAPIC_ACTIVE_LOW | IOAPIC_LEVEL;
+	uint32_t flags = 0;
+	if ((af & ACPI_POL_MASK) == ACPI_POL_LOW)
+		flags |= IOAPIC_ACTIVE_LOW;
+	if ((af & ACPI_TRIG_MASK) == ACPI_TRIG_LEVEL)
+		flags |= IOAPIC_LEVEL;
+	return flags;
+}
+
+int arch_irq_attach(unsigned slot, uint32_t gsi)
+{
+	if (slot >= NSLOTS)
+		return ERR_OUT_OF_RANGE;
+	uint8_t vec = (uint8_t)(VEC_IRQ_BASE + slot);
+	irq_set_handler(vec, user_irq);
+	if (ioapic_route(gsi, vec, lapic_id(), gsi_flags(gsi)) < 0) {
+		irq_set_handler(vec, NULL);
+		return ERR_OUT_OF_RANGE;
+	}
+	return 0;
+}
+
+void arch_irq_detach(unsigned slot, uint32_t gsi)
+{
+	ioapic_mask(gsi);
+	if (slot < NSLOTS)
+		irq_set_handler(VEC_IRQ_BASE + slot, NULL);
+}
+
+void arch_irq_mask(uint32_t gsi)
+{
+	ioapic_mask(gsi);
+}
+
+void arch_irq_unmask(uint32_t gsi)
+{
+	ioapic_unmask(gsi);
+}
+
+int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)
+{
+	switch (width) {
+	case 1:
+		*value = inb(port);
+		return 0;
+	case 2: {
+		uint16_t v;
+		__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+		*value = v;
+		return 0;
+	}
+	case 4:
+		*value = inl(port);
+		return 0;
+	}
+	return ERR_INVALID_ARGS;
+}
+
+int arch_ioport_out(uint16_t port, unsigned width, uint32_t value)
+{
+	switch (width) {
+	case 1:
+		outb(port, (uint8_t)value);
+		return 0;
+	case 2:
+		outw(port, (uint16_t)value);
+		return 0;
+	case 4:
+		outl(port, value);
+		return 0;
+	}
+	return ERR_INVALID_ARGS;
+}

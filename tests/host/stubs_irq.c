@@ -1,0 +1,42 @@
+/* Host stand-ins for the interrupt and I/O-port hooks of kern/irq.h: no
+ * controller, so every GSI is out of range and no port exists. */
+#include <execrt/errors.h>
+#include <kern/irq.h>
+
+unsigned arch_irq_slots(void)
+{
+	return 4;
+}
+int arch_irq_attach(unsigned slot, uint32_t gsi)
+{
+	(void)slot;
+	(void)gsi;
+	return ERR_OUT_OF_RANGE;
+}
+void arch_irq_detach(unsigned slot, uint32_t gsi)
+{
+	(void)slot;
+	(void)gsi;
+}
+void arch_irq_mask(uint32_t gsi)
+{
+	(void)gsi;
+}
+void arch_irq_unmask(uint32_t gsi)
+{
+	(void)gsi;
+}
+int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)
+{
+	(void)port;
+	(void)width;
+	*value = 0;
+	return ERR_NOT_SUPPORTED;
+}
+int arch_ioport_out(uint16_t port, unsigned width, uint32_t value)
+{
+	(void)port;
+	(void)width;
+	(void)value;
+	return ERR_NOT_SUPPORTED;
+}
