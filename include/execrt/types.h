@@ -16,10 +16,12 @@ enum obj_type {
 	OBJ_THREAD = 2,
 	OBJ_VMO = 3,        /* memory object */
 	OBJ_RESOURCE = 4,   /* an authority: console, I/O ports, MMIO, IRQs */
-	OBJ_PORT = 5,
+	OBJ_PORT = 5,         /* a port's receive side */
 	OBJ_NOTIFICATION = 6,
 	OBJ_GRANT = 7,
 	OBJ_IRQ = 8,
+	OBJ_PORT_SEND = 9,    /* a send endpoint of a port (carries a badge) */
+	OBJ_REPLY = 10,       /* one-shot reply capability of a call */
 };
 
 struct handle_info {

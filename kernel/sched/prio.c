@@ -1,5 +1,5 @@
-/* The fixed-priority round-robin class: the highest non-empty priority
- * runs; equal priorities take turns, one slice each. */
+/* The fixed-priority round-robin class: the highest non-empty effective
+ * priority (base or donated, thread.h) runs; equal priorities take turns, one slice each. */
 #include <kern/sched.h>
 #include <kern/thread.h>
 
@@ -7,16 +7,16 @@
 
 static void prio_enqueue(struct run_queue *rq, struct thread *t)
 {
-	list_push_back(&rq->prio[t->prio], &t->rq_node);
-	rq->prio_bitmap |= 1u << t->prio;
+	list_push_back(&rq->prio[t->eprio], &t->rq_node);
+	rq->prio_bitmap |= 1u << t->eprio;
 	rq->nr_ready++;
 }
 
 static void prio_dequeue(struct run_queue *rq, struct thread *t)
 {
 	list_remove(&t->rq_node);
-	if (list_empty(&rq->prio[t->prio]))
-		rq->prio_bitmap &= ~(1u << t->prio);
+	if (list_empty(&rq->prio[t->eprio]))
+		rq->prio_bitmap &= ~(1u << t->eprio);
 	rq->nr_ready--;
 }
 
@@ -32,7 +32,7 @@ static bool prio_preempts(struct run_queue *rq, struct thread *t,
 			  struct thread *cur)
 {
 	(void)rq;
-	return cur->is_idle || t->prio > cur->prio;
+	return cur->is_idle || t->eprio > cur->eprio;
 }
 
 static uint64_t prio_slice_ns(struct run_queue *rq, struct thread *t)

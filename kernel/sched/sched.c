@@ -65,7 +65,7 @@ static void program_timer(struct run_queue *rq)
 {
 	uint64_t next = DEADLINE_NONE;
 	struct thread *cur = rq->current;
-	if (!cur->is_idle && (rq->prio_bitmap & (1u << cur->prio)))
+	if (!cur->is_idle && (rq->prio_bitmap & (1u << cur->eprio)))
 		next = cur->slice_end_ns;
 	if (!list_empty(&rq->sleepers)) {
 		struct thread *s =
@@ -259,7 +259,7 @@ void sched_timer_event(void)
 	}
 	struct thread *cur = rq->current;
 	if (!cur->is_idle && now >= cur->slice_end_ns &&
-	    (rq->prio_bitmap & (1u << cur->prio)))
+	    (rq->prio_bitmap & (1u << cur->eprio)))
 		rq->need_resched = true;
 	if (!rq->need_resched)
 		program_timer(rq);
@@ -277,16 +277,19 @@ void sched_ipi(void)
 	spin_unlock(&rq->lock);
 }
 
-void sched_set_priority(struct thread *t, int prio)
+/* Recomputes t's effective priority and requeues it; asks for a switch
+ * when that changes who should run. rq lock held. */
+static void update_eprio(struct run_queue *rq, struct thread *t)
 {
-	struct run_queue *rq = &rqs[t->cpu];
-	unsigned long f = spin_lock_irqsave(&rq->lock);
-	if (t->state == THREAD_READY) {
-		t->class->dequeue(rq, t);
-		t->prio = prio;
-		t->class->enqueue(rq, t);
-	} else {
-		t->prio = prio;
+	int e = MAX(t->prio, t->donated);
+	if (e != t->eprio) {
+		if (t->state == THREAD_READY) {
+			t->class->dequeue(rq, t);
+			t->eprio = e;
+			t->class->enqueue(rq, t);
+		} else {
+			t->eprio = e;
+		}
 	}
 	struct thread *next = sched_class_prio.pick_next(rq);
 	if (next && next->class->preempts(rq, next, rq->current)) {
@@ -294,6 +297,23 @@ void sched_set_priority(struct thread *t, int prio)
 		if (rq->cpu != arch_cpu_id())
 			arch_send_resched(rq->cpu);
 	}
+}
+
+void sched_set_priority(struct thread *t, int prio)
+{
+	struct run_queue *rq = &rqs[t->cpu];
+	unsigned long f = spin_lock_irqsave(&rq->lock);
+	t->prio = prio;
+	update_eprio(rq, t);
+	spin_unlock_irqrestore(&rq->lock, f);
+}
+
+void sched_set_donated(struct thread *t, int donated)
+{
+	struct run_queue *rq = &rqs[t->cpu];
+	unsigned long f = spin_lock_irqsave(&rq->lock);
+	t->donated = donated;
+	update_eprio(rq, t);
 	spin_unlock_irqrestore(&rq->lock, f);
 }
 

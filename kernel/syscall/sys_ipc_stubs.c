@@ -8,13 +8,6 @@
 		return ERR_NOT_SUPPORTED;                                    \
 	}
 
-STUB(sys_port_create)
-STUB(sys_port_send)
-STUB(sys_port_recv)
-STUB(sys_port_call)
-STUB(sys_port_reply)
-STUB(sys_port_reply_recv)
-STUB(sys_port_mint)
 STUB(sys_port_bind_notif)
 STUB(sys_notif_create)
 STUB(sys_notif_signal)

@@ -2,6 +2,7 @@
 #include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/sched.h>
+#include <kern/port.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -77,6 +78,7 @@ SYSCALL(sys_thread_set_priority)
 	if (err)
 		return err;
 	sched_set_priority(t, (int)a1);
+	donate_propagate(t); /* callers it serves / calls it makes */
 	kobj_put(&t->obj);
 	return 0;
 }

@@ -62,6 +62,9 @@ static struct thread *thread_alloc(const char *name, int prio, bool stack)
 	strlcpy(t->name, name, sizeof(t->name));
 	t->state = THREAD_NEW;
 	t->prio = prio;
+	t->eprio = prio;
+	t->donated = -1;
+	list_init(&t->donors);
 	t->cpu = arch_cpu_id();
 	t->class = &sched_class_prio;
 	t->wake_deadline = DEADLINE_NONE;

@@ -39,6 +39,9 @@ void sched_sleep_until(uint64_t deadline_ns);
  * running thread there when the class says so. */
 void sched_wake(struct thread *t);
 void sched_set_priority(struct thread *t, int prio);
+/* Sets the priority donated to t (-1: none); t runs at the higher of its
+ * base and donated priority (kernel/ipc/reply.c decides the value). */
+void sched_set_donated(struct thread *t, int donated);
 /* Blocks the current thread: called with interrupts off and `held`
  * locked; marks the thread blocked (and sleeping until deadline_ns unless
  * DEADLINE_NONE), releases `held` and switches away. Returns when woken,

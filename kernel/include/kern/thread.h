@@ -8,6 +8,7 @@
 
 struct task;
 struct sched_class;
+struct reply;
 
 enum thread_state {
 	THREAD_NEW,     /* created, not started */
@@ -27,6 +28,15 @@ struct thread {
 	bool killed;      /* exit at the next kernel exit / wake-up */
 	bool is_idle;
 	int prio;         /* base priority, 0..SCHED_PRIO_MAX, higher runs first */
+	/* Priority donation (docs/ipc.md "Donation"): `donated` is the best
+	 * effective priority of the callers whose reply objects this thread
+	 * holds (-1: none); the run queue uses eprio = max(prio, donated).
+	 * Both change under the run-queue lock; the donor list and
+	 * `calling` under the donation lock (kernel/ipc/reply.c). */
+	int donated;
+	int eprio;
+	struct list_node donors;     /* struct reply.donor_node */
+	struct reply *calling;       /* the reply this thread waits for */
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
 	const struct sched_class *class;
 

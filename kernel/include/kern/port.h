@@ -1,0 +1,84 @@
+/* Ports (kernel/ipc/port.c) and one-shot reply objects (kernel/ipc/reply.c):
+ * the kernel side of docs/ipc.md. A port is its receive side (OBJ_PORT);
+ * senders hold send endpoints (OBJ_PORT_SEND), separate objects that carry
+ * the badge; a call travels with a reply object (OBJ_REPLY). */
+#pragma once
+#include <execrt/ipc.h>
+#include <kern/handle.h>
+#include <kern/list.h>
+#include <kern/object.h>
+#include <kern/wait.h>
+
+struct thread;
+struct reply;
+
+/* A queued message: bytes copied in at send, handles already moved out of
+ * the sender's table (each holds the reference handle_take gave). */
+struct kmsg {
+	struct list_node node;
+	uint64_t badge;
+	int prio; /* sender's effective priority: queue order */
+	uint32_t len, nhandles;
+	struct reply *reply; /* calls: the caller's reply object (a ref) */
+	struct kobject *h[PORT_HANDLES_MAX];
+	uint32_t rights[PORT_HANDLES_MAX];
+	uint8_t data[];
+};
+
+struct kmsg *kmsg_alloc(uint32_t len);
+/* Closes the handles it carries, cancels its reply; frees it. */
+void kmsg_free(struct kmsg *m);
+/* Moves the handles hv[0..n) out of table t into m (rights checked again:
+ * TRANSFER). On failure the ones taken so far stay in m (kmsg_free closes
+ * them). Takes t's lock, so callable under a port's lock. */
+int kmsg_take_handles(struct kmsg *m, struct handle_table *t,
+		      const handle_t *hv, uint32_t n);
+
+struct port {
+	struct kobject obj;
+	struct wait_queue wq;	/* its lock guards everything below */
+	struct list_node queue; /* struct kmsg.node, by prio then FIFO */
+	unsigned count;
+	bool closed;		/* the last receive handle is gone */
+	struct thread *last_rx; /* donation hint for queued calls (a ref) */
+};
+
+struct port_send {
+	struct kobject obj;
+	struct port *port; /* a reference */
+	uint64_t badge;
+};
+
+int port_create(struct port **recv, struct port_send **send);
+int port_mint(struct port *p, uint64_t badge, struct port_send **out);
+/* Queues m (with m->badge set by the caller) after moving handles hv from
+ * the current task; blocks while the queue is full until the deadline.
+ * Consumes m on success only; on an error the caller kmsg_free()s it. */
+int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
+	      uint64_t deadline_ns);
+/* Takes the next message whose size fits (len <= cap, nhandles <= hcap);
+ * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
+ * the message left queued. */
+int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
+	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h);
+
+/* Reply objects. */
+int reply_create(struct thread *caller, struct reply **out);
+void reply_put(struct reply *r);
+struct kobject *reply_obj(struct reply *r);
+struct reply *reply_from_obj(struct kobject *o);
+/* Ends a call without an answer: the caller wakes with ERR_PEER_CLOSED. */
+void reply_cancel(struct reply *r);
+/* Is the caller still waiting? (a hint: it may time out any moment) */
+bool reply_pending(struct reply *r);
+/* Answers: ERR_PEER_CLOSED if the caller is gone (m is freed then). */
+int reply_answer(struct reply *r, struct kmsg *m);
+/* Caller side: waits for the answer; returns it in *out. On timeout or
+ * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED). */
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out);
+/* Donation: t now serves the call (its priority follows the caller's). */
+void reply_set_server(struct reply *r, struct thread *t);
+/* The current thread is about to wait for r (donation chain), or is done. */
+void donate_set_calling(struct reply *r);
+/* t's own priority changed: pass it on along its call chain. */
+void donate_propagate(struct thread *t);

@@ -1,0 +1,224 @@
+/* One-shot reply objects and priority donation. A call creates a reply
+ * object; the server gets a handle to it with the message and answers
+ * through it exactly once. While the call is open, the thread serving it
+ * runs at no lower priority than the caller (docs/ipc.md "Donation").
+ *
+ * Donation state (thread.donors, thread.calling, reply.server/active)
+ * changes under one global lock: calls chain across ports and tasks, and
+ * one lock keeps the transitive walk simple and deadlock-free. Order:
+ * donation lock -> run-queue lock; it is never taken under a port or
+ * reply lock. */
+#include <execrt/errors.h>
+#include <kern/lib.h>
+#include <kern/port.h>
+#include <kern/sched.h>
+#include <kern/slab.h>
+#include <kern/spinlock.h>
+#include <kern/thread.h>
+
+#define DONATE_DEPTH_MAX 16 /* nested calls followed (cycles end here) */
+
+enum { REPLY_WAITING, REPLY_DONE, REPLY_CANCELLED };
+
+struct reply {
+	struct kobject obj;
+	struct wait_queue wq; /* the caller waits here; lock guards state */
+	int state;
+	struct kmsg *answer;
+	struct thread *caller; /* a reference */
+	/* Donation (donation lock). */
+	struct thread *server; /* a reference, or NULL */
+	struct list_node donor_node;
+	bool active;
+};
+
+static spinlock_t donate_lock = SPINLOCK_INIT;
+
+/* Donation lock held: t's donated priority from the calls it serves, then
+ * the same for whoever t itself is calling. */
+static void recompute(struct thread *t)
+{
+	for (int depth = 0; t && depth < DONATE_DEPTH_MAX; depth++) {
+		int d = -1;
+		list_for_each(it, &t->donors)
+		{
+			struct reply *r =
+				list_entry(it, struct reply, donor_node);
+			d = MAX(d, READ_ONCE(r->caller->eprio));
+		}
+		int before = READ_ONCE(t->eprio);
+		sched_set_donated(t, d);
+		if (READ_ONCE(t->eprio) == before && depth > 0)
+			break; /* nothing further changes */
+		t = t->calling ? t->calling->server : NULL;
+	}
+}
+
+/* Ends r's donation; returns the server reference to drop. */
+static struct thread *detach(struct reply *r)
+{
+	unsigned long f = spin_lock_irqsave(&donate_lock);
+	struct thread *s = r->server;
+	r->active = false;
+	r->server = NULL;
+	if (s) {
+		list_remove(&r->donor_node);
+		recompute(s);
+	}
+	spin_unlock_irqrestore(&donate_lock, f);
+	return s;
+}
+
+void reply_set_server(struct reply *r, struct thread *t)
+{
+	struct thread *old = NULL;
+	unsigned long f = spin_lock_irqsave(&donate_lock);
+	if (r->active && r->server != t) {
+		old = r->server;
+		if (old)
+			list_remove(&r->donor_node);
+		kobj_get(&t->obj);
+		r->server = t;
+		list_push_back(&t->donors, &r->donor_node);
+		recompute(t);
+		if (old)
+			recompute(old);
+	}
+	spin_unlock_irqrestore(&donate_lock, f);
+	if (old)
+		kobj_put(&old->obj);
+}
+
+void donate_set_calling(struct reply *r)
+{
+	unsigned long f = spin_lock_irqsave(&donate_lock);
+	thread_current()->calling = r;
+	spin_unlock_irqrestore(&donate_lock, f);
+}
+
+void donate_propagate(struct thread *t)
+{
+	unsigned long f = spin_lock_irqsave(&donate_lock);
+	recompute(t);
+	spin_unlock_irqrestore(&donate_lock, f);
+}
+
+static void reply_destroy(struct kobject *o)
+{
+	struct reply *r = container_of(o, struct reply, obj);
+	struct thread *s = detach(r);
+	if (s)
+		kobj_put(&s->obj);
+	if (r->answer)
+		kmsg_free(r->answer);
+	kobj_put(&r->caller->obj);
+	kfree(r);
+}
+
+/* The server closed the reply handle (or died) without answering. */
+static void reply_last_handle(struct kobject *o)
+{
+	reply_cancel(container_of(o, struct reply, obj));
+}
+
+static const struct kobj_ops reply_ops = {
+	.name = "reply",
+	.destroy = reply_destroy,
+	.last_handle_closed = reply_last_handle,
+};
+
+int reply_create(struct thread *caller, struct reply **out)
+{
+	struct reply *r = kmalloc(sizeof(*r));
+	if (!r)
+		return ERR_NO_MEMORY;
+	memset(r, 0, sizeof(*r));
+	kobj_init(&r->obj, OBJ_REPLY, &reply_ops);
+	wait_queue_init(&r->wq);
+	r->state = REPLY_WAITING;
+	kobj_get(&caller->obj);
+	r->caller = caller;
+	list_init(&r->donor_node);
+	r->active = true;
+	*out = r;
+	return 0;
+}
+
+void reply_put(struct reply *r)
+{
+	kobj_put(&r->obj);
+}
+
+struct kobject *reply_obj(struct reply *r)
+{
+	return &r->obj;
+}
+
+struct reply *reply_from_obj(struct kobject *o)
+{
+	return container_of(o, struct reply, obj);
+}
+
+/* Moves r from WAITING to `state` (storing m); false if it was not
+ * waiting any more. */
+static bool finish(struct reply *r, int state, struct kmsg *m, int wake)
+{
+	unsigned long f = spin_lock_irqsave(&r->wq.lock);
+	bool ok = r->state == REPLY_WAITING;
+	if (ok) {
+		r->state = state;
+		r->answer = m;
+		wait_queue_wake_locked(&r->wq, wake, ~0u);
+	}
+	spin_unlock_irqrestore(&r->wq.lock, f);
+	if (ok) {
+		struct thread *s = detach(r);
+		if (s)
+			kobj_put(&s->obj);
+	}
+	return ok;
+}
+
+void reply_cancel(struct reply *r)
+{
+	finish(r, REPLY_CANCELLED, NULL, ERR_PEER_CLOSED);
+}
+
+bool reply_pending(struct reply *r)
+{
+	return READ_ONCE(r->state) == REPLY_WAITING;
+}
+
+int reply_answer(struct reply *r, struct kmsg *m)
+{
+	if (finish(r, REPLY_DONE, m, 0))
+		return 0;
+	kmsg_free(m);
+	return ERR_PEER_CLOSED;
+}
+
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&r->wq.lock);
+	while (r->state == REPLY_WAITING && !err)
+		err = wait_queue_block(&r->wq, deadline_ns);
+	if (r->state == REPLY_DONE) {
+		err = 0;
+		*out = r->answer;
+		r->answer = NULL;
+	} else if (r->state == REPLY_CANCELLED) {
+		err = ERR_PEER_CLOSED;
+	} else {
+		/* Timed out or killed: later answers find the call over. */
+		r->state = REPLY_CANCELLED;
+		if (err == ERR_TIMED_OUT && deadline_ns == DEADLINE_POLL)
+			err = ERR_SHOULD_WAIT;
+	}
+	spin_unlock_irqrestore(&r->wq.lock, f);
+	donate_set_calling(NULL);
+	struct thread *s = detach(r);
+	if (s)
+		kobj_put(&s->obj);
+	return err;
+}
