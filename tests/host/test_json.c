@@ -265,3 +265,46 @@ TEST(json_writer_errors)
 	json_w_init(&w, NULL, 0);
 	CHECK_EQ(json_w_finish(&w), JSON_ERR_ARG);
 }
+
+/* Random damage to valid documents: any result, never a crash (ASan), and
+ * whatever parses can be read by path without going out of bounds. */
+TEST(json_mutations)
+{
+	static const char *const seeds[] = {
+		"{\"ok\":true,\"result\":{\"id\":1,\"s\":\"a\\u00e9\\n\"}}",
+		"{\"cmd\":\"subscribe\",\"events\":[\"vsync\",\"x\"],\"port\":"
+		"0}",
+		"[[1,2,{\"a\":[null,true,false,-1.5e3]}],\"\\ud83d\\ude00\"]"};
+	uint32_t rnd = 12345;
+	char buf[128], s[64];
+	for (int n = 0; n < 30000; n++) {
+		const char *seed = seeds[n % 3];
+		size_t len = strlen(seed);
+		memcpy(buf, seed, len);
+		int edits = 1 + n % 4;
+		for (int k = 0; k < edits; k++) {
+			rnd = rnd * 1103515245u + 12345u;
+			size_t at = (rnd >> 8) % len;
+			rnd = rnd * 1103515245u + 12345u;
+			static const char pick[] =
+				"{}[]\":,\\u0e-.tfn \x01\x80";
+			buf[at] = (rnd >> 16) & 1 ? pick[(rnd >> 8) % 20]
+						  : (char)(rnd >> 8);
+		}
+		char *p = malloc(len);
+		memcpy(p, buf, len);
+		if (json_parse(&doc, p, len) == 0) {
+			int64_t v;
+			json_get_int(&doc, "result.id", &v);
+			json_get_str(&doc, "result.s", s, sizeof(s));
+			json_get_str(&doc, "1", s, sizeof(s));
+			json_find(&doc, 0, "0.2.a.3");
+			for (int t = 0; t < doc.ntok; t++) {
+				json_str(&doc, t, s, sizeof(s));
+				json_int(&doc, t, &v);
+				CHECK(json_next(&doc, t) <= doc.ntok);
+			}
+		}
+		free(p);
+	}
+}
