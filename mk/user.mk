@@ -12,13 +12,15 @@ MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
-USER_PROGS ?= hello init
+USER_PROGS ?= hello init names hello-port
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
+names_SRCS := servers/names/names.c
+hello-port_SRCS := libs/examples/hello_port.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
-	-Iinclude -Ilibs/runtime/include
+	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -isystem $(O)/user/jsmn
 UCFLAGS := -std=gnu17 -O2 -g -fno-pie -fno-pic -fno-common \
 	-fno-strict-aliasing -MMD -MP $(WARN) $(UINC)
 # The runtime runs before musl sets up TLS, where the canary lives.
@@ -32,7 +34,7 @@ ULDFLAGS := -nostdlib -static $(if $(findstring clang,$(USER_CC)),,-no-pie) -Wl,
 LIBGCC := $(shell $(USER_CC) -print-libgcc-file-name)
 USER_CRT_BEGIN := $(SYSROOT)/lib/crt1.o $(SYSROOT)/lib/crti.o
 USER_CRT_END   := $(SYSROOT)/lib/crtn.o
-USER_LIBS = -Wl,--start-group $(LIBEXECRT) $(SYSROOT)/lib/libc.a \
+USER_LIBS = -Wl,--start-group $(LIBSDKC) $(LIBEXECRT) $(SYSROOT)/lib/libc.a \
 	-Wl,--end-group $(LIBGCC)
 
 RT_SRCS := $(sort $(wildcard libs/runtime/*.c))
@@ -57,6 +59,23 @@ $(LIBEXECRT): $(RT_OBJS)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# libsdkc: the C SDK (libs/sdk-c: JSON, cl_ports). jsmn is Debian's
+# header-only libjsmn-dev; the sysroot build does not search /usr/include,
+# so only its one header is made visible (a link, not a copy).
+LIBSDKC := $(O)/user/libsdkc.a
+SDKC_SRCS := $(sort $(wildcard libs/sdk-c/*.c))
+SDKC_OBJS := $(patsubst %,$(O)/user/obj/%.o,$(SDKC_SRCS))
+$(O)/user/jsmn/jsmn.h: /usr/include/jsmn.h
+	@mkdir -p $(dir $@)
+	$(Q)ln -sf $< $@
+$(SDKC_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP) $(O)/user/jsmn/jsmn.h
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $<"
+	$(Q)$(USER_CC) $(PCFLAGS) -c $< -o $@
+$(LIBSDKC): $(SDKC_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(USER_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $<"
@@ -76,7 +95,7 @@ define check_user_elf
 endef
 
 define user_prog
-$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(LIBEXECRT) $(MUSL_STAMP)
+$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(LIBEXECRT) $(LIBSDKC) $(MUSL_STAMP)
 	@echo "  ULD     $$@"
 	$(Q)$(USER_CC) $(ULDFLAGS) -o $$@ $(USER_CRT_BEGIN) \
 		$(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(USER_LIBS) $(USER_CRT_END)
@@ -114,18 +133,20 @@ user-smoke: $(EMU_DIR)/hello.elf
 	echo "user-smoke: 1 passed, 0 failed" || \
 	{ echo "user-smoke: 0 passed, 1 failed (exit $$rc)"; exit 1; }
 
--include $(RT_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(EMU_OBJS:.o=.d)
+-include $(RT_OBJS:.o=.d) $(USER_OBJS:.o=.d) $(EMU_OBJS:.o=.d) $(SDKC_OBJS:.o=.d)
 
 # The guest test suite (tests/guest, docs/testing.md "The guest suite"): the
 # root task of a test boot (`init=guest-tests utest`) and the child programs
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
-GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant
+GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
+	guest-svc-comp
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
+guest-svc-comp_SRCS := tests/guest/svc_comp.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
 GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
 
@@ -139,9 +160,11 @@ $(GUEST_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
 
 $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 
-$(O)/initrd-test.cpio: $(GUEST_ELFS) tools/mkinitrd.sh
+# The name service and the hello-port example run in the client tests too.
+GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf
+$(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS)
+	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA)
 
 -include $(GUEST_OBJS:.o=.d)
 
@@ -156,13 +179,18 @@ $(GUEST_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP)
 	@echo "  UCC     $< (emulated)"
 	$(Q)$(USER_CC) $(if $(findstring emul_wrap,$<),$(RTCFLAGS),$(PCFLAGS)) \
 		-Itests/guest -DEXECRT_EMULATE -c $< -o $@
-$(EMU_DIR)/guest-tests.elf: $(GUEST_EMU_OBJS) $(EMU_OBJS)
+SDKC_EMU_OBJS := $(patsubst %,$(EMU_DIR)/%.o,$(SDKC_SRCS))
+$(SDKC_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP) $(O)/user/jsmn/jsmn.h
+	@mkdir -p $(dir $@)
+	@echo "  UCC     $< (emulated)"
+	$(Q)$(USER_CC) $(PCFLAGS) -DEXECRT_EMULATE -c $< -o $@
+$(EMU_DIR)/guest-tests.elf: $(GUEST_EMU_OBJS) $(EMU_OBJS) $(SDKC_EMU_OBJS)
 	$(Q)$(USER_CC) $(ULDFLAGS) -Wl,--wrap=__execrt_emulate \
 		-Wl,--wrap=__execrt_emulate_start_info -o $@ $(USER_CRT_BEGIN) \
-		$(GUEST_EMU_OBJS) -Wl,--start-group $(EMU_OBJS) \
+		$(GUEST_EMU_OBJS) -Wl,--start-group $(EMU_OBJS) $(SDKC_EMU_OBJS) \
 		$(SYSROOT)/lib/libc.a -Wl,--end-group $(LIBGCC) $(USER_CRT_END)
 .PHONY: guest-emul
 guest-emul: $(EMU_DIR)/guest-tests.elf
 	@echo "  EMUL    $< $(GUEST_FILTER) (on Linux)"
 	$(Q)$< $(GUEST_FILTER)
--include $(GUEST_EMU_OBJS:.o=.d)
+-include $(GUEST_EMU_OBJS:.o=.d) $(SDKC_EMU_OBJS:.o=.d)

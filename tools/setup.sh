@@ -7,7 +7,7 @@
 set -eu
 
 PKGS="make gcc clang lld binutils qemu-system-x86 ovmf grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev"
+grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev"
 
 missing=""
 for p in $PKGS; do

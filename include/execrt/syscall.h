@@ -195,6 +195,7 @@ enum start_handle {
 	START_H_IOPORT,         /* I/O-port authority */
 	START_H_MMIO,           /* physical-memory (MMIO) authority */
 	START_H_IRQ,            /* interrupt authority */
+	START_H_NAMES,          /* send handle of the name service (docs/sdk-c.md) */
 	START_H_COUNT = 16
 };
 

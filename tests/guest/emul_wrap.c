@@ -163,7 +163,13 @@ long __wrap___execrt_emulate(long n, long a, long b, long c, long d, long e,
 		return 0;
 	}
 	case SYS_KERNEL_STATS: {
-		struct kernel_stats s = {1000, 500, 10, 10, 1, 1, 1};
+		struct kernel_stats s = {.frames_total = 1000,
+					 .frames_free = 500,
+					 .kobjects_live = 10,
+					 .slab_objects = 10,
+					 .tasks = 1,
+					 .threads = 1,
+					 .cpus_online = 1};
 		memcpy((void *)b, &s, sizeof(s));
 		return 0;
 	}

@@ -213,6 +213,8 @@ long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status)
 
 /* ---- child tasks ---- */
 
+handle_t g_spawn_names = HANDLE_INVALID;
+
 /* A duplicate of h moved into task; its value there, or 0. */
 static handle_t give(handle_t task, handle_t h)
 {
@@ -271,6 +273,8 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 	si.handles[START_H_SELF_TASK] = give(c->task, c->task);
 	si.handles[START_H_SELF_THREAD] = give(c->task, c->thread);
 	si.handles[START_H_CONSOLE] = give(c->task, g_console());
+	if (g_spawn_names)
+		si.handles[START_H_NAMES] = give(c->task, g_spawn_names);
 	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_CONSOLE]) {
 		r = ERR_NO_RESOURCES;
 		goto fail;

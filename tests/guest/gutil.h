@@ -59,6 +59,9 @@ struct child {
 };
 long g_spawn(const char *prog, const char *args, uint64_t quota,
 	     int fault_handler, struct child *c);
+/* When set, children get a duplicate of it at START_H_NAMES (the name
+ * service's send handle, t_client.c). */
+extern handle_t g_spawn_names;
 /* The same, moving handle extra (with rights) into the child first; each
  * "@" in args becomes its value there. */
 long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
