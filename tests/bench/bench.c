@@ -106,8 +106,143 @@ static void thread_start_join(unsigned n)
 	}
 }
 
-int main(void)
+/* ---- IPC ---- */
+
+static handle_t ipc_send;   /* to the server task */
+static uint8_t payload[256];
+static uint32_t payload_len;
+
+static long ipc_errors; /* a figure of failing calls would be a lie */
+
+static void call_reply(unsigned n)
 {
+	uint8_t back[256];
+	for (unsigned i = 0; i < n; i++) {
+		struct port_msg m = {.data = payload, .len = payload_len};
+		struct port_rx rx = {.buf = back, .cap = sizeof(back)};
+		if (sys_port_call(ipc_send, &m, &rx, DEADLINE_NONE) < 0 ||
+		    rx.len != payload_len)
+			ipc_errors++;
+	}
+}
+
+static void one_way_send(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct port_msg m = {.data = payload, .len = 16};
+		if (sys_port_send(ipc_send, &m, DEADLINE_NONE) < 0)
+			ipc_errors++;
+	}
+}
+
+/* Server side, in the child task: answers calls, swallows sends. */
+static int serve(handle_t recv)
+{
+	uint8_t buf[256];
+	struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+	long r = sys_port_recv(recv, &rx, DEADLINE_NONE);
+	while (r == 0) {
+		if (rx.reply) {
+			handle_t reply = rx.reply;
+			struct port_msg m = {.data = buf, .len = rx.len};
+			rx = (struct port_rx){.buf = buf, .cap = sizeof(buf)};
+			r = sys_port_reply_recv(reply, &m, recv, &rx,
+						DEADLINE_NONE);
+		} else {
+			rx = (struct port_rx){.buf = buf, .cap = sizeof(buf)};
+			r = sys_port_recv(recv, &rx, DEADLINE_NONE);
+		}
+	}
+	return 0;
+}
+
+static handle_t n_ping, n_pong;
+static volatile int n_stop;
+
+static int64_t notif_partner(uint64_t arg)
+{
+	(void)arg;
+	uint64_t bits;
+	while (!n_stop) {
+		if (sys_notif_wait(n_ping, 1, g_now() + 100 * MS, &bits) == 0)
+			sys_notif_signal(n_pong, 1);
+	}
+	return 0;
+}
+
+/* Signal, the partner wakes and signals back: two signal-to-wake
+ * latencies per iteration (the figure printed is per round trip). */
+static void notif_round_trip(unsigned n)
+{
+	uint64_t bits;
+	for (unsigned i = 0; i < n; i++) {
+		sys_notif_signal(n_ping, 1);
+		sys_notif_wait(n_pong, 1, DEADLINE_NONE, &bits);
+	}
+}
+
+static handle_t bench_grant;
+
+static void grant_map_unmap(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t a;
+		if (sys_grant_map(g_self(), bench_grant,
+				  VM_PROT_READ | VM_PROT_WRITE, 0, &a) == 0)
+			sys_grant_unmap(g_self(), a);
+	}
+}
+
+static void ipc_benches(void)
+{
+	handle_t r, s;
+	struct child c;
+	if (g_initrd_load() < 0 || sys_port_create(0, &r, &s) < 0) {
+		printf("bench: IPC figures skipped (no initrd or ports)\n");
+		return;
+	}
+	if (g_spawn_ex("bench", "serve @", 4ull << 20, 0, r,
+		       RIGHT_READ | RIGHT_MANAGE, &c) < 0) {
+		printf("bench: IPC figures skipped (cannot start the server)\n");
+		return;
+	}
+	ipc_send = s;
+	payload_len = 16;
+	bench("call/reply round trip, 16 B (2 tasks)", 2000, call_reply);
+	payload_len = 256;
+	bench("call/reply round trip, 256 B (2 tasks)", 2000, call_reply);
+	bench("one-way send, 16 B (2 tasks)", 2000, one_way_send);
+	sys_handle_close(s);
+	g_reap(&c, 1000 * MS, NULL);
+	if (ipc_errors)
+		printf("bench: WARNING: %ld IPC operations failed; the figures "
+		       "above are not valid\n",
+		       ipc_errors);
+
+	if (sys_notif_create(&n_ping) == 0 && sys_notif_create(&n_pong) == 0) {
+		struct gthread t;
+		n_stop = 0;
+		if (gthread_start(&t, notif_partner, 0) == 0) {
+			bench("notification signal-to-wake round trip", 2000,
+			      notif_round_trip);
+			n_stop = 1;
+			gthread_join(&t, DEADLINE_NONE, NULL);
+		}
+		sys_handle_close(n_ping);
+		sys_handle_close(n_pong);
+	}
+	if (sys_grant_create(g_self(), 0, 1 << 20,
+			     VM_PROT_READ | VM_PROT_WRITE, &bench_grant) == 0) {
+		bench("grant map + unmap, 1 MiB", 100, grant_map_unmap);
+		sys_handle_close(bench_grant);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	/* "bench serve H": the server half of the IPC figures. */
+	if (argc == 3 && !strcmp(argv[1], "serve"))
+		return serve((handle_t)strtoul(argv[2], NULL, 0));
 	printf("bench: exec-rt micro-benchmarks (TSC cycles per operation, "
 	       "median of %d batches)\n",
 	       BATCHES);
@@ -124,6 +259,7 @@ int main(void)
 	bench("vmo create + close", 2000, vmo_create_close);
 	bench("anonymous map + unmap, 1 MiB", 100, map_unmap_1m);
 	bench("thread create + start + join", 200, thread_start_join);
+	ipc_benches();
 	printf("bench: done\n");
 	return 0;
 }
