@@ -4,6 +4,7 @@
  * return paths are shared), and run syscall_handler() with interrupts on.
  * Return is by SYSRET unless the handler asks for IRETQ (a frame changed
  * in ways SYSRET cannot restore). */
+#include <arch/frame.h>
 #include <arch/percpu.h>
 
 #define USER_CS 0x2b
@@ -23,21 +24,7 @@ syscall_entry:
 	pushq %rcx
 	pushq $0
 	pushq $SYSCALL_VECTOR
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_GPRS
 	movq %rsp, %rdi
 	xorl %ebp, %ebp			/* backtraces stop at the user boundary */
 	sti
@@ -45,21 +32,7 @@ syscall_entry:
 	cli
 	testl %eax, %eax
 	jnz trap_return
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_GPRS
 	movq 16(%rsp), %rcx		/* rip */
 	movq 32(%rsp), %r11		/* rflags */
 	movq 40(%rsp), %rsp		/* user stack */

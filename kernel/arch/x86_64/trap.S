@@ -3,6 +3,7 @@
  * the general registers into a struct trap_frame and calls trap_dispatch.
  * swapgs happens only when coming from user mode, so gs:0 is always this
  * CPU's struct cpu inside the kernel. */
+#include <arch/frame.h>
 #include <arch/percpu.h>
 
 	.text
@@ -31,21 +32,7 @@ trap_common:
 	testb $3, 24(%rsp)		/* CS of the interrupted context */
 	jz 1f
 	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+1:	SAVE_GPRS
 	cld
 	movq %rsp, %rdi
 	/* Make a frame-pointer link so backtraces cross the trap. */
@@ -58,21 +45,7 @@ trap_common:
 	addq $16, %rsp
 	.global trap_return
 trap_return:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_GPRS
 	addq $16, %rsp			/* vector, error code */
 	testb $3, 8(%rsp)
 	jz 2f
