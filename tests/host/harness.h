@@ -2,6 +2,8 @@
  * (harness.c) runs all (or those matching argv[1]) and prints
  * "N passed, N failed". Built with ASan+UBSan. */
 #pragma once
+#include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef void (*test_fn)(void);
@@ -39,3 +41,20 @@ int host_mm_setup(void);
 			return;                                              \
 		}                                                            \
 	} while (0)
+
+/* The kernel's panic() ends in arch_exit(false); stubs.c longjmps back when
+ * a test armed host_panic_jmp. PANICS(stmt) is true if stmt panicked. */
+extern jmp_buf *host_panic_jmp;
+#define PANICS(stmt)                                                         \
+	({                                                                   \
+		jmp_buf _jb;                                                 \
+		volatile bool _p = false;                                    \
+		if (setjmp(_jb))                                             \
+			_p = true;                                           \
+		else {                                                       \
+			host_panic_jmp = &_jb;                               \
+			stmt;                                                \
+		}                                                            \
+		host_panic_jmp = NULL;                                       \
+		_p;                                                          \
+	})

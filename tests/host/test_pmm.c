@@ -10,23 +10,6 @@
 #include <kern/mm.h>
 #include <kern/pmm.h>
 
-extern jmp_buf *host_panic_jmp;
-
-/* True if stmt panicked (weak_panic.c longjmps back here). */
-#define PANICS(stmt)                                                           \
-	({                                                                     \
-		jmp_buf _jb;                                                   \
-		volatile bool _p = false;                                      \
-		if (setjmp(_jb))                                               \
-			_p = true;                                             \
-		else {                                                         \
-			host_panic_jmp = &_jb;                                 \
-			stmt;                                                  \
-		}                                                              \
-		host_panic_jmp = NULL;                                         \
-		_p;                                                            \
-	})
-
 #define ARENA_BASE MiB(16)
 #define ARENA_SIZE MiB(64)
 #define ARENA_END  (ARENA_BASE + ARENA_SIZE)
