@@ -5,8 +5,8 @@
  * Charging without a task reference: a task's mappings and handles hold
  * objects, so an object holding its task would make a cycle. Instead the
  * object keeps a plain pointer and is linked on its owner's uvm (the list
- * lives as long as the task's address space). Task teardown (uvm_destroy)
- * returns every remaining charge and detaches the objects: they live on
+ * lives as long as the task's address space). When the task object goes,
+ * uvm_destroy returns every remaining charge and detaches the objects: they live on
  * (shared with other tasks) but cannot allocate any more. charge_lock makes
  * "check the owner, charge it" atomic against that detach, and task_charge
  * fails once the task is dying, so no object is linked after the detach. */

@@ -47,14 +47,6 @@ unsigned wait_queue_wake_locked(struct wait_queue *wq, int result,
 	return n;
 }
 
-unsigned wait_queue_wake_one(struct wait_queue *wq, int result)
-{
-	unsigned long f = spin_lock_irqsave(&wq->lock);
-	unsigned n = wait_queue_wake_locked(wq, result, 1);
-	spin_unlock_irqrestore(&wq->lock, f);
-	return n;
-}
-
 unsigned wait_queue_wake_all(struct wait_queue *wq, int result)
 {
 	unsigned long f = spin_lock_irqsave(&wq->lock);

@@ -20,7 +20,7 @@ struct vmo {
 	bool physical;
 	bool uncached;        /* device memory */
 	/* Quota owner, no reference (see vmo.c): charged_bytes are charged
-	 * to it. The task's teardown (uvm_destroy) detaches its objects:
+	 * to it. When the task object goes, uvm_destroy detaches its objects:
 	 * charged = NULL, orphaned = true, and they cannot grow any more.
 	 * All three fields and charge_node are under vmo.c's charge lock. */
 	struct task *charged;

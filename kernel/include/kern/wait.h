@@ -22,8 +22,7 @@ void wait_queue_init(struct wait_queue *wq);
  * wq->lock and loops, so no wake-up between check and sleep is lost.
  * Returns the code passed to the wake. */
 int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns);
-/* Wakes the first waiter / all waiters with `result`; returns how many. */
-unsigned wait_queue_wake_one(struct wait_queue *wq, int result);
+/* Wakes all waiters with `result`; returns how many. */
 unsigned wait_queue_wake_all(struct wait_queue *wq, int result);
 /* The same with wq->lock already held; wakes at most max waiters. */
 unsigned wait_queue_wake_locked(struct wait_queue *wq, int result,
