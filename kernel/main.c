@@ -106,8 +106,12 @@ void kmain(struct boot_info *bi)
 	arch_sched_init();
 	sched_init_cpu();
 	arch_smp_init(); /* each AP enters the scheduler as its idle thread */
-	struct thread *t = thread_create_kernel(kmain_thread, bi, "kmain",
-						SCHED_PRIO_DEFAULT);
+	/* Above user threads and the in-kernel tests' helpers. */
+	struct thread *t = thread_create_kernel(
+		kmain_thread, bi, "kmain",
+		&(struct sched_params){.cls = SCHED_CLASS_RT, .priority = 50,
+				       .cpu = SCHED_CPU_KEEP});
+
 	if (!t)
 		panic("kmain: cannot create the main thread");
 	thread_start_kernel(t);

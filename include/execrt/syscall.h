@@ -9,6 +9,7 @@
  * after each number is: arguments -> result [rights needed].
  */
 #pragma once
+#include <execrt/sched.h>
 #include <execrt/types.h>
 
 enum syscall_nr {
@@ -22,7 +23,9 @@ enum syscall_nr {
 	SYS_HANDLE_INFO = 3,
 	/* -> monotonic ns since boot */
 	SYS_CLOCK_NOW = 4,
-	/* -> 0: give up the CPU to threads of equal priority */
+	/* -> 0: give up the CPU (RT: to threads of equal priority; BE: to
+	 * the next fair turn; DL: ends the job, the thread sleeps until its
+	 * next period with a full budget) */
 	SYS_YIELD = 5,
 	/* deadline_ns -> 0 (sleeps until clock_now() >= deadline) */
 	SYS_SLEEP_UNTIL = 6,
@@ -62,8 +65,13 @@ enum syscall_nr {
 	SYS_VMO_WRITE = 20,
 	/* vmo_h, uint64_t *size -> 0 */
 	SYS_VMO_GET_SIZE = 21,
-	/* thread_h, priority (0..SCHED_PRIO_MAX) -> 0 [MANAGE] */
-	SYS_THREAD_SET_PRIORITY = 22,
+	/* sched_auth_h, thread_h, const struct sched_params *p -> 0 [WRITE on
+	 * the authority, within its limits; MANAGE on the thread]: the
+	 * thread's class and parameters (sched.h, docs/scheduling.md). A DL
+	 * request that does not fit the CPU's admission bound or the
+	 * authority's bandwidth is refused with ERR_NO_RESOURCES and changes
+	 * nothing */
+	SYS_SCHED_SET = 22,
 	/* task_h, h, rights (or RIGHT_SAME), handle_t *out -> 0: moves h
 	 * into the task's table (out is its value there) [MANAGE on task,
 	 * TRANSFER on h] */
@@ -132,11 +140,35 @@ enum syscall_nr {
 	 * the value read (in) or 0 (out): one port access inside the I/O-port
 	 * resource's range [READ for in, WRITE for out] */
 	SYS_IOPORT_IO = 45,
+
+	/* Scheduling (sched.h, docs/scheduling.md).
+	 * thread_h, struct sched_params *out -> 0 [READ] */
+	SYS_SCHED_GET = 46,
+	/* sched_auth_h, const struct sched_auth_limits *lim, handle_t *out ->
+	 * 0 [MANAGE]: a weaker authority; its DL pool is carved out of this
+	 * one's and returns when it is gone */
+	SYS_SCHED_AUTH_DERIVE = 47,
+	/* sched_auth_h, struct sched_auth_info *out -> 0 [READ] */
+	SYS_SCHED_AUTH_INFO = 48,
+	/* sched_auth_h, const struct sched_config *set (NULL: keep),
+	 * struct sched_config *out (NULL: none) -> 0 [READ; to set also
+	 * WRITE and SCHED_AUTH_MAY_CONFIG] */
+	SYS_SCHED_CONFIG = 49,
+	/* sched_auth_h, task_h, runtime_ns, period_ns -> 0 [WRITE and
+	 * SCHED_AUTH_MAY_QUOTA on the authority, MANAGE on the task]: the
+	 * task's threads together get at most runtime_ns of CPU time in
+	 * every period_ns window, whatever their class (runtime 0: no quota) */
+	SYS_TASK_SET_CPU_QUOTA = 50,
+	/* telemetry_h, cpu, from_seq, struct sched_trace_rec *buf, max,
+	 * struct sched_trace_status *st -> records copied [READ] */
+	SYS_SCHED_TRACE_READ = 51,
+	/* telemetry_h, after_koid, struct sched_thread_stats *buf, max ->
+	 * count: live threads with koid > after_koid, ascending [READ] */
+	SYS_SCHED_STATS = 52,
+	/* telemetry_h, cpu, struct sched_cpu_info *out -> 0 [READ] */
+	SYS_SCHED_CPU_INFO = 53,
 	SYS_COUNT
 };
-
-#define SCHED_PRIO_MAX     31
-#define SCHED_PRIO_DEFAULT 16
 
 /* SYS_VM_MAP */
 #define VM_PROT_READ  1u
@@ -196,6 +228,8 @@ enum start_handle {
 	START_H_MMIO,           /* physical-memory (MMIO) authority */
 	START_H_IRQ,            /* interrupt authority */
 	START_H_NAMES,          /* send handle of the name service (docs/sdk-c.md) */
+	START_H_SCHED,          /* scheduling authority (sched.h) */
+	START_H_TELEMETRY,      /* scheduler telemetry [READ] */
 	START_H_COUNT = 16
 };
 

@@ -22,6 +22,7 @@ enum obj_type {
 	OBJ_IRQ = 8,
 	OBJ_PORT_SEND = 9,    /* a send endpoint of a port (carries a badge) */
 	OBJ_REPLY = 10,       /* one-shot reply capability of a call */
+	OBJ_SCHED_AUTH = 11,  /* scheduling authority (sched.h) */
 };
 
 struct handle_info {

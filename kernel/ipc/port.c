@@ -2,8 +2,9 @@
  * any number of send endpoints (OBJ_PORT_SEND), each with its badge.
  * Messages are copied in at send; their handles leave the sender's table
  * only once every check passed and the queue had room. The queue is
- * ordered by the sender's effective priority (FIFO among equals) so a
- * high-priority caller is not served behind low-priority ones. */
+ * ordered by how urgent the sender's scheduling parameters are (earlier
+ * deadline, then higher RT priority; FIFO among equals) so an urgent
+ * caller is not served behind lesser ones. */
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <kern/lib.h>
@@ -161,7 +162,8 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 	struct thread *me = thread_current();
 	uint32_t n = m->nhandles;
 	m->nhandles = 0; /* counts the handles actually moved */
-	m->prio = READ_ONCE(me->eprio);
+	struct thread *d = READ_ONCE(me->donor);
+	m->prio = sched_urgency(d ? d : me);
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	while (!p->closed && p->count >= PORT_QUEUE_MAX && !err)
@@ -179,9 +181,13 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 		}
 	}
 	struct thread *hint = NULL;
+	struct reply *rep = NULL;
 	if (!err && m->reply && p->last_rx) {
 		hint = p->last_rx;
 		kobj_get(&hint->obj);
+		/* Once the lock drops, a receiver may take (and free) m. */
+		rep = m->reply;
+		kobj_get(reply_obj(rep));
 	}
 	struct notification *bound = !err ? p->bound : NULL;
 	uint64_t bits = p->bound_bits;
@@ -199,8 +205,9 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 		/* The thread that served this port last will most likely
 		 * serve this call: let it work at the caller's priority. The
 		 * reply may be answered already; then this does nothing. */
-		reply_set_server(m->reply, hint);
+		reply_set_server(rep, hint);
 		kobj_put(&hint->obj);
+		reply_put(rep);
 	}
 	return 0;
 }

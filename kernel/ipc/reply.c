@@ -1,7 +1,9 @@
 /* One-shot reply objects and priority donation. A call creates a reply
  * object; the server gets a handle to it with the message and answers
  * through it exactly once. While the call is open, the thread serving it
- * runs at no lower priority than the caller (docs/ipc.md "Donation").
+ * runs on the caller's class, deadline or priority when they are more
+ * urgent than its own, charging the caller's budget (docs/ipc.md
+ * "Donation", docs/scheduling.md).
  *
  * Donation state (thread.donors, thread.calling, reply.server/active)
  * changes under one global lock: calls chain across ports and tasks, and
@@ -34,21 +36,30 @@ struct reply {
 
 static spinlock_t donate_lock = SPINLOCK_INIT;
 
-/* Donation lock held: t's donated priority from the calls it serves, then
- * the same for whoever t itself is calling. */
+/* Donation lock held: t runs on the most urgent of its own parameters and
+ * those of the callers it serves (a caller that itself runs on donated
+ * parameters passes those on); then the same for whoever t is calling.
+ * Best-effort callers lend nothing: fair sharing has no urgency. */
 static void recompute(struct thread *t)
 {
 	for (int depth = 0; t && depth < DONATE_DEPTH_MAX; depth++) {
-		int d = -1;
+		struct thread *best = NULL;
+		uint64_t bu = sched_urgency(t);
 		list_for_each(it, &t->donors)
 		{
 			struct reply *r =
 				list_entry(it, struct reply, donor_node);
-			d = MAX(d, READ_ONCE(r->caller->eprio));
+			struct thread *c = r->caller;
+			struct thread *o = c->donor ? c->donor : c;
+			uint64_t u = sched_urgency(o);
+			if (o->sp.cls != SCHED_CLASS_BE && u > bu) {
+				bu = u;
+				best = o;
+			}
 		}
-		int before = READ_ONCE(t->eprio);
-		sched_set_donated(t, d);
-		if (READ_ONCE(t->eprio) == before && depth > 0)
+		struct thread *before = READ_ONCE(t->donor);
+		sched_set_donor(t, best);
+		if (best == before && depth > 0)
 			break; /* nothing further changes */
 		t = t->calling ? t->calling->server : NULL;
 	}

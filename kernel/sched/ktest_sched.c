@@ -1,5 +1,5 @@
 /* In-kernel tests of threads and the scheduler core. Every test runs in a
- * kernel thread (kmain starts the suite in one), at SCHED_PRIO_DEFAULT. */
+ * kernel thread (kmain starts the suite in one), at RT priority 50. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
@@ -11,6 +11,12 @@
 #include <kern/time.h>
 
 #define MS 1000000ull
+/* A round-robin RT class at priority p (kmain runs at 50). */
+#define RT(p)                                                                \
+	(&(struct sched_params){.cls = SCHED_CLASS_RT,                       \
+				.priority = (p),                             \
+				.flags = SCHED_FLAG_RR,                      \
+				.cpu = SCHED_CPU_KEEP})
 
 struct counters {
 	volatile uint64_t a, b;
@@ -23,18 +29,20 @@ static void set_status(void *arg)
 	thread_exit(1234);
 }
 
+/* Free frames, counting the slab caches' spare pages as free: a cache may
+ * keep one at hand after threads come and go. */
 static uint64_t frames_free(void)
 {
 	struct pmm_stats st;
 	pmm_get_stats(&st);
-	return st.free_frames;
+	return st.free_frames + kmem_cached_frames();
 }
 
 KTEST(sched_thread_runs_and_reports_exit_status)
 {
 	uint64_t threads = thread_count(), frames = frames_free();
 	struct thread *t = thread_create_kernel(set_status, NULL, "status",
-						SCHED_PRIO_DEFAULT);
+						NULL);
 	KT_CHECK(t != NULL);
 	thread_start_kernel(t);
 	int64_t st = 0;
@@ -68,9 +76,9 @@ KTEST(sched_wait_queue_ping_pong)
 	pp_turn = 0;
 	uint64_t sw0 = sched_switch_count(arch_cpu_id());
 	struct thread *a = thread_create_kernel(pingpong, (void *)0, "ping",
-						SCHED_PRIO_DEFAULT);
+						NULL);
 	struct thread *b = thread_create_kernel(pingpong, (void *)1, "pong",
-						SCHED_PRIO_DEFAULT);
+						NULL);
 	KT_CHECK(a && b);
 	thread_start_kernel(a);
 	thread_start_kernel(b);
@@ -102,8 +110,8 @@ KTEST(sched_equal_priorities_share_the_cpu_round_robin)
 	c.a = c.b = 0;
 	c.stop = false;
 	/* Both below us, so we keep control; then we sleep and they share. */
-	struct thread *a = thread_create_kernel(spin_a, &c, "spin-a", 5);
-	struct thread *b = thread_create_kernel(spin_b, &c, "spin-b", 5);
+	struct thread *a = thread_create_kernel(spin_a, &c, "spin-a", RT(5));
+	struct thread *b = thread_create_kernel(spin_b, &c, "spin-b", RT(5));
 	KT_CHECK(a && b);
 	thread_start_kernel(a);
 	thread_start_kernel(b);
@@ -136,9 +144,9 @@ KTEST(sched_higher_priority_preempts_a_spinning_thread)
 	c.stop = false;
 	uint64_t deadline = clock_ns() + 20 * MS;
 	hi_woke_at = 0;
-	struct thread *lo = thread_create_kernel(spin_a, &c, "lo", 3);
+	struct thread *lo = thread_create_kernel(spin_a, &c, "lo", RT(3));
 	struct thread *hi = thread_create_kernel(high_sleeper, &deadline, "hi",
-						 SCHED_PRIO_DEFAULT + 5);
+						 RT(55));
 	KT_CHECK(lo && hi);
 	thread_start_kernel(hi);
 	thread_start_kernel(lo);
@@ -209,7 +217,7 @@ KTEST(sched_kill_wakes_a_blocked_thread)
 	static struct wait_queue wq;
 	wait_queue_init(&wq);
 	struct thread *t = thread_create_kernel(sleeper_forever, &wq, "victim",
-						SCHED_PRIO_DEFAULT);
+						NULL);
 	KT_CHECK(t);
 	thread_start_kernel(t);
 	sched_sleep_until(clock_ns() + 2 * MS);
@@ -228,7 +236,7 @@ KTEST(sched_threads_do_not_leak)
 	uint64_t objs = kmem_objects_in_use();
 	for (int i = 0; i < 50; i++) {
 		struct thread *t = thread_create_kernel(set_status, NULL, "leak",
-							SCHED_PRIO_DEFAULT + 1);
+							RT(51));
 		KT_CHECK(t);
 		thread_start_kernel(t); /* runs to completion at once */
 		kobj_put(&t->obj);

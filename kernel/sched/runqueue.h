@@ -1,9 +1,21 @@
-/* Per-CPU run queue (private to kernel/sched). */
+/* Per-CPU run queue and the scheduler's internal helpers (private to
+ * kernel/sched). Everything in a run queue is guarded by its lock. */
 #pragma once
+#include <execrt/syscall.h>
 #include <kern/list.h>
+#include <kern/rbtree.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
-#include <execrt/syscall.h>
+#include <kern/thread.h>
+
+#define RT_LEVELS (SCHED_RT_PRIO_MAX + 1)
+
+struct trace_ring {
+	struct sched_trace_rec *recs; /* capacity a power of two */
+	uint32_t cap;
+	uint64_t head; /* seq of the next record */
+	uint64_t overwritten;
+};
 
 struct run_queue {
 	spinlock_t lock;
@@ -12,16 +24,71 @@ struct run_queue {
 	struct thread *idle;
 	bool need_resched;
 	bool started;
-	/* Fixed-priority class: one FIFO per priority and a bitmap of the
-	 * non-empty ones, so picking is O(1). */
-	struct list_node prio[SCHED_PRIO_MAX + 1];
-	uint32_t prio_bitmap;
-	unsigned nr_ready;
-	struct list_node sleepers;  /* by wake_deadline, earliest first */
-	struct thread *zombie;      /* dead thread to release after a switch */
+	bool recheck; /* re-check every parked thread (a quota changed) */
+	unsigned nr_ready; /* queued in a class (parked ones not counted) */
+
+	/* DL: ready threads by deadline (EDF). */
+	struct rb_root dl_tree;
+	unsigned dl_nr;
+	/* RT: one FIFO per priority and a bitmap of the non-empty ones. */
+	struct list_node rt_q[RT_LEVELS];
+	uint64_t rt_bitmap[2];
+	unsigned rt_nr;
+	/* BE: ready threads by virtual runtime. */
+	struct rb_root be_tree;
+	unsigned be_nr;
+	uint64_t be_weight; /* sum over queued BE threads */
+	uint64_t be_min_vr; /* never goes backwards */
+
+	/* Held back until a budget or quota refills: by park_until. */
+	struct list_node parked;
+	struct list_node sleepers; /* by wake_deadline, earliest first */
+
+	/* RT cap: DL+RT time in the current window. */
+	uint64_t cap_window_end, cap_used;
+	bool rt_capped;
+	uint64_t rt_capped_count;
+
+	struct thread *zombie; /* dead thread to release after a switch */
 	uint64_t switches;
-	uint64_t timer_deadline;    /* what the one-shot timer is armed for */
+	uint64_t timer_deadline; /* what the one-shot timer is armed for */
+	uint64_t idle_ns;
+	uint64_t sched_calls, sched_cycles;
+	uint64_t dl_density; /* admitted DL share (admission lock) */
+	struct trace_ring trace;
 };
 
 struct run_queue *sched_rq(unsigned cpu);
-extern const struct sched_class sched_class_prio;
+extern const struct sched_class sched_class_dl, sched_class_rt,
+	sched_class_be;
+
+/* The thread whose parameters t runs on. */
+static inline struct thread *sched_eff(const struct thread *t)
+{
+	return t->donor ? t->donor : (struct thread *)t;
+}
+
+/* DL servers (dl.c); all take the server's own lock. */
+void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
+	      uint64_t period, uint64_t now);
+void dl_wakeup(struct sched_dl *d, uint64_t now);
+/* 0 when d has budget (refilled if its replenishment time has come),
+ * else the time it refills. */
+uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now);
+/* Yield: the job is done and the rest of the budget given up. */
+void dl_yield(struct sched_dl *d);
+uint64_t dl_deadline(struct sched_dl *d);
+/* A dispatch of a thread on d begins / ends; return SCHED_TREC_DL_*
+ * flags for the trace (job_over: it stopped wanting the CPU). */
+unsigned dl_dispatch_start(struct sched_dl *d, uint64_t now);
+unsigned dl_dispatch_end(struct sched_dl *d, uint64_t now, bool job_over);
+
+/* Task quotas (quota.c): charge returns true once exhausted. */
+bool quota_charge(struct cpu_quota *q, uint64_t delta, uint64_t now);
+uint64_t quota_eligible_at(struct cpu_quota *q, uint64_t now);
+/* Time left in the window's allowance (DEADLINE_NONE: no quota). */
+uint64_t quota_left(struct cpu_quota *q, uint64_t now);
+
+/* Telemetry (telemetry.c), rq lock held. */
+void trace_init(struct trace_ring *r);
+void trace_push(struct trace_ring *r, const struct sched_trace_rec *rec);

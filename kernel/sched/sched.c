@@ -1,15 +1,27 @@
 /* The scheduler core. Each CPU owns a run queue with its own lock; a thread
- * stays on the CPU it was created on (migration arrives with the SMP
- * scheduling work). The running thread is rq->current, never on the queue.
+ * stays on its CPU (placement is chosen before it starts). The running
+ * thread is rq->current, never queued.
+ *
+ * Classes in strict order: DL, then RT, then BE, then idle. Ready threads
+ * sit in their class's queue, except those held back until a budget or
+ * quota refills: those are "parked" on rq->parked, by refill time. The
+ * one exception to strict order is the RT cap: once DL+RT threads used
+ * their allowance of the current window and a BE thread waits, RT threads
+ * are passed over until the window ends (DL threads never are: their
+ * admission bound is below the cap).
+ *
+ * Accounting (update_curr) runs at every decision point: the running
+ * thread's time goes to its class (vruntime, DL budget), to the RT cap
+ * window and to its task's quota (for a server on donation: the caller's
+ * budget and task). Tickless: the one-shot timer is armed for the nearest
+ * of the running thread's next event (slice or quantum end while an equal
+ * waits, budget end, quota end, RT cap), the earliest sleeper and the
+ * earliest refill; an idle CPU with nothing pending has no timer.
  *
  * Switching hands the run-queue lock over: the CPU takes it in schedule(),
  * switches stacks, and the thread that starts running releases it in
- * sched_finish_switch(). That is what makes "mark myself blocked, then
- * switch" atomic against wake-ups from other CPUs.
- *
- * Tickless: the one-shot timer is armed only for the earliest sleeper and,
- * when another thread of the running thread's priority is waiting, for the
- * end of its slice. An idle CPU with no sleepers has no timer at all. */
+ * sched_finish_switch(). That makes "mark myself blocked, then switch"
+ * atomic against wake-ups from other CPUs. */
 #include <execrt/errors.h>
 #include <execrt/types.h>
 #include <kern/arch.h>
@@ -20,9 +32,25 @@
 #include <kern/time.h>
 #include <kern/uvm.h>
 
-#include "runqueue.h"
+#include "core.h"
 
 static struct run_queue rqs[MAX_CPUS];
+
+struct sched_config sched_cfg = {
+	.dl_bound_ppm = 900000,
+	.rt_cap_runtime_ns = 950000000ull,
+	.rt_cap_period_ns = 1000000000ull,
+	.rr_quantum_ns = 10000000ull,
+	.be_latency_ns = 6000000ull,
+	.be_min_slice_ns = 1000000ull,
+	.flags = SCHED_CFG_TRACE,
+};
+
+static const struct sched_class *const classes[] = {
+	[SCHED_CLASS_BE] = &sched_class_be,
+	[SCHED_CLASS_RT] = &sched_class_rt,
+	[SCHED_CLASS_DL] = &sched_class_dl,
+};
 
 struct run_queue *sched_rq(unsigned cpu)
 {
@@ -44,15 +72,220 @@ uint64_t sched_switch_count(unsigned cpu)
 	return READ_ONCE(rqs[cpu].switches);
 }
 
+unsigned sched_eff_class(const struct thread *t)
+{
+	return t->is_idle ? SCHED_CLASS_IDLE : sched_eff(t)->sp.cls;
+}
+
+static const struct sched_class *class_of(const struct thread *t)
+{
+	return classes[sched_eff(t)->sp.cls];
+}
+
 void sched_init(void)
 {
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
 		struct run_queue *rq = &rqs[c];
 		rq->cpu = c;
-		for (int p = 0; p <= SCHED_PRIO_MAX; p++)
-			list_init(&rq->prio[p]);
+		rb_init(&rq->dl_tree);
+		rb_init(&rq->be_tree);
+		for (int p = 0; p < RT_LEVELS; p++)
+			list_init(&rq->rt_q[p]);
+		list_init(&rq->parked);
 		list_init(&rq->sleepers);
 	}
+}
+
+void sched_thread_init(struct thread *t)
+{
+	t->sp = (struct sched_params){.cls = SCHED_CLASS_BE,
+				      .weight = SCHED_BE_WEIGHT_DEFAULT,
+				      .cpu = SCHED_CPU_KEEP};
+	t->class = &sched_class_be;
+	rb_node_init(&t->rb);
+	list_init(&t->rq_node);
+	t->dl.lock = (spinlock_t)SPINLOCK_INIT;
+	t->st.lat_min = UINT64_MAX;
+}
+
+/* ---- the RT cap ---- */
+
+static bool cap_on(void)
+{
+	return sched_cfg.rt_cap_runtime_ns < sched_cfg.rt_cap_period_ns;
+}
+
+static void cap_roll(struct run_queue *rq, uint64_t now)
+{
+	if (now < rq->cap_window_end)
+		return;
+	uint64_t p = sched_cfg.rt_cap_period_ns;
+	rq->cap_window_end = now + p - (now - rq->cap_window_end) % p;
+	rq->cap_used = 0;
+	rq->rt_capped = false;
+}
+
+static bool be_waits(struct run_queue *rq)
+{
+	return rq->be_nr || sched_eff_class(rq->current) == SCHED_CLASS_BE;
+}
+
+/* RT threads are passed over now. */
+bool sched_rt_held(struct run_queue *rq)
+{
+	return rq->rt_capped && be_waits(rq);
+}
+
+/* ---- queues ---- */
+
+static bool sched_task_eligible(struct thread *e, uint64_t now,
+				uint64_t *until)
+{
+	*until = 0;
+	if (e->sp.cls == SCHED_CLASS_DL)
+		*until = dl_eligible_at(&e->dl, now);
+	if (e->task)
+		*until = MAX(*until, quota_eligible_at(&e->task->cpuq, now));
+	return *until == 0;
+}
+
+static void park(struct run_queue *rq, struct thread *t, uint64_t until,
+		 bool count)
+{
+	t->parked = true;
+	t->park_until = until;
+	if (count)
+		t->st.throttles++;
+	list_for_each(it, &rq->parked)
+	{
+		struct thread *p = list_entry(it, struct thread, rq_node);
+		if (p->park_until > until) {
+			list_insert_after(it->prev, &t->rq_node);
+			return;
+		}
+	}
+	list_push_back(&rq->parked, &t->rq_node);
+}
+
+/* t wants the CPU: into its class queue, or parked while its budget or
+ * quota is empty (a killed thread always runs, to die). */
+void rq_enqueue(struct run_queue *rq, struct thread *t, enum sched_enq how,
+		uint64_t now)
+{
+	uint64_t until;
+	t->state = THREAD_READY;
+	if (!t->killed && !sched_task_eligible(sched_eff(t), now, &until)) {
+		park(rq, t, until, how != ENQ_RELEASE && !t->yielding);
+		return;
+	}
+	t->class = class_of(t);
+	t->class->enqueue(rq, t, how);
+	t->yielding = false;
+	rq->nr_ready++;
+}
+
+void rq_dequeue(struct run_queue *rq, struct thread *t)
+{
+	if (t->parked) {
+		list_remove(&t->rq_node);
+		t->parked = false;
+		return;
+	}
+	t->class->dequeue(rq, t);
+	rq->nr_ready--;
+}
+
+/* The next thread to run, still queued; NULL: idle. */
+static struct thread *pick(struct run_queue *rq)
+{
+	struct thread *t = sched_class_dl.pick(rq);
+	if (!t && !sched_rt_held(rq))
+		t = sched_class_rt.pick(rq);
+	if (!t)
+		t = sched_class_be.pick(rq);
+	if (!t)
+		t = sched_class_rt.pick(rq);
+	return t;
+}
+
+/* Would the queued t run before the running cur? */
+static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
+{
+	if (cur->is_idle)
+		return true;
+	unsigned a = t->class->id, b = cur->class->id;
+	if (a == SCHED_CLASS_RT && b == SCHED_CLASS_BE)
+		return !rq->rt_capped;
+	if (a == SCHED_CLASS_BE && b == SCHED_CLASS_RT)
+		return rq->rt_capped;
+	if (a != b)
+		return a > b;
+	return t->class->preempts(rq, t, cur);
+}
+
+/* Asks for a switch if the best queued thread beats the running one. */
+void check_preempt(struct run_queue *rq)
+{
+	struct thread *t = pick(rq);
+	if (t && better(rq, t, rq->current)) {
+		rq->need_resched = true;
+		if (rq->cpu != arch_cpu_id())
+			arch_send_resched(rq->cpu);
+	}
+}
+
+/* ---- accounting ---- */
+
+/* The running thread's time since the last accounting point. */
+void update_curr(struct run_queue *rq, uint64_t now)
+{
+	struct thread *cur = rq->current;
+	uint64_t delta = now > cur->exec_start ? now - cur->exec_start : 0;
+	cur->exec_start = now;
+	if (cur->is_idle) {
+		rq->idle_ns += delta;
+		return;
+	}
+	cur->runtime_ns += delta;
+	if (cur->donor)
+		cur->st.donated_ns += delta;
+	cur->class->charge(rq, cur, delta);
+	if (cur->class->id != SCHED_CLASS_BE && cap_on()) {
+		cap_roll(rq, now);
+		rq->cap_used += delta;
+		if (!rq->rt_capped &&
+		    rq->cap_used >= sched_cfg.rt_cap_runtime_ns) {
+			rq->rt_capped = true;
+			rq->rt_capped_count++;
+		}
+	}
+	struct task *tk = sched_eff(cur)->task;
+	if (tk)
+		quota_charge(&tk->cpuq, delta, now);
+}
+
+/* When the running thread's turn should be reconsidered. */
+static uint64_t curr_event(struct run_queue *rq, uint64_t now)
+{
+	struct thread *cur = rq->current;
+	if (cur->is_idle)
+		return DEADLINE_NONE;
+	uint64_t ev = cur->class->event(rq, cur, now);
+	struct task *tk = sched_eff(cur)->task;
+	if (tk) {
+		uint64_t left = quota_left(&tk->cpuq, now);
+		if (left != DEADLINE_NONE)
+			ev = MIN(ev, now + left);
+	}
+	if (cur->class->id == SCHED_CLASS_RT && cap_on() && !rq->rt_capped &&
+	    rq->be_nr) {
+		uint64_t left = sched_cfg.rt_cap_runtime_ns > rq->cap_used
+					? sched_cfg.rt_cap_runtime_ns -
+						  rq->cap_used
+					: 0;
+		ev = MIN(ev, MIN(now + left, rq->cap_window_end));
+	}
+	return ev;
 }
 
 static void on_timer(void)
@@ -61,17 +294,17 @@ static void on_timer(void)
 }
 
 /* Arms this CPU's timer for the next scheduling event. Lock held. */
-static void program_timer(struct run_queue *rq)
+void program_timer(struct run_queue *rq, uint64_t now)
 {
-	uint64_t next = DEADLINE_NONE;
-	struct thread *cur = rq->current;
-	if (!cur->is_idle && (rq->prio_bitmap & (1u << cur->eprio)))
-		next = cur->slice_end_ns;
-	if (!list_empty(&rq->sleepers)) {
-		struct thread *s =
-			list_entry(rq->sleepers.next, struct thread, sleep_node);
-		next = MIN(next, s->wake_deadline);
-	}
+	uint64_t next = curr_event(rq, now);
+	if (rq->rt_capped && rq->rt_nr)
+		next = MIN(next, rq->cap_window_end); /* RT may run again */
+	if (!list_empty(&rq->sleepers))
+		next = MIN(next, list_entry(rq->sleepers.next, struct thread,
+					    sleep_node)->wake_deadline);
+	if (!list_empty(&rq->parked))
+		next = MIN(next, list_entry(rq->parked.next, struct thread,
+					    rq_node)->park_until);
 	if (next == rq->timer_deadline)
 		return;
 	rq->timer_deadline = next;
@@ -94,38 +327,156 @@ static void add_sleeper(struct run_queue *rq, struct thread *t)
 	list_push_back(&rq->sleepers, &t->sleep_node);
 }
 
-/* Blocked/new -> ready on rq (lock held); says whether to preempt. */
-static bool make_ready(struct run_queue *rq, struct thread *t)
+/* Blocked/new -> ready on rq (lock held). `since`: when it became due
+ * (a sleeper's deadline, for honest wake-up latency). */
+static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
+		       uint64_t since)
 {
+	bool fresh = t->state == THREAD_NEW;
 	if (list_linked(&t->sleep_node))
 		list_remove(&t->sleep_node);
 	t->wake_deadline = DEADLINE_NONE;
-	t->state = THREAD_READY;
-	t->class->enqueue(rq, t);
-	return t->class->preempts(rq, t, rq->current);
+	if (t->sp.cls == SCHED_CLASS_DL)
+		dl_wakeup(&t->dl, now);
+	t->woken = true;
+	t->ready_since = since;
+	rq_enqueue(rq, t, fresh ? ENQ_NEW : ENQ_WAKE, now);
+}
+
+/* Releases parked threads whose refill time has come (all of them
+ * re-checked when `all`: a quota changed). */
+static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
+{
+	struct list_node due;
+	list_init(&due);
+	while (!list_empty(&rq->parked)) {
+		struct thread *t = list_entry(rq->parked.next, struct thread,
+					      rq_node);
+		if (t->park_until > now && !all)
+			break;
+		list_remove(&t->rq_node);
+		list_push_back(&due, &t->rq_node);
+	}
+	/* Apart first: one still held back goes back onto rq->parked. */
+	while (!list_empty(&due)) {
+		struct thread *t =
+			list_entry(list_pop_front(&due), struct thread, rq_node);
+		t->parked = false;
+		t->woken = true;
+		t->ready_since = MIN(t->park_until, now);
+		rq_enqueue(rq, t, ENQ_RELEASE, now);
+	}
+}
+
+/* Locks the run queue holding t (its CPU may change before it starts). */
+static struct run_queue *lock_thread_rq(struct thread *t)
+{
+	for (;;) {
+		struct run_queue *rq = &rqs[READ_ONCE(t->cpu)];
+		spin_lock(&rq->lock);
+		if (rq->cpu == READ_ONCE(t->cpu))
+			return rq;
+		spin_unlock(&rq->lock);
+	}
+}
+
+/* ---- dispatching ---- */
+
+static void dispatch_start(struct thread *next, uint64_t now)
+{
+	next->dispatched_at = now;
+	next->exec_start = now;
+	if (next->is_idle)
+		return;
+	unsigned fl = next->donor ? SCHED_TREC_DONATED : 0;
+	uint64_t lat = 0;
+	next->st.dispatches++;
+	if (next->woken) {
+		lat = now > next->ready_since ? now - next->ready_since : 0;
+		next->st.wakeups++;
+		next->st.lat_sum += lat;
+		next->st.lat_min = MIN(next->st.lat_min, lat);
+		next->st.lat_max = MAX(next->st.lat_max, lat);
+		next->woken = false;
+		fl |= SCHED_TREC_WOKEN;
+	}
+	next->disp_latency = (uint32_t)MIN(lat, UINT32_MAX);
+	next->disp_deadline = 0;
+	if (next->class->id == SCHED_CLASS_DL) {
+		struct sched_dl *d = &sched_eff(next)->dl;
+		fl |= dl_dispatch_start(d, now);
+		next->disp_deadline = dl_deadline(d);
+	}
+	next->disp_flags = (uint16_t)fl;
+}
+
+/* prev's dispatch ended: judge its DL job, count, record. */
+static void dispatch_end(struct run_queue *rq, struct thread *prev,
+			 uint64_t now, bool yielded)
+{
+	if (prev->is_idle)
+		return;
+	unsigned fl = prev->disp_flags;
+	if (yielded || (prev->state != THREAD_READY))
+		fl |= SCHED_TREC_BLOCKED;
+	else if (prev->parked)
+		fl |= SCHED_TREC_THROTTLED;
+	else {
+		fl |= SCHED_TREC_PREEMPTED;
+		prev->st.preemptions++;
+	}
+	if (prev->disp_deadline) {
+		/* A job ends when the thread stops wanting the CPU, unless
+		 * it waits for a server working on its budget. */
+		bool over = prev->state != THREAD_READY && !prev->calling;
+		fl |= dl_dispatch_end(&sched_eff(prev)->dl, now, over);
+	}
+	if (!(sched_cfg.flags & SCHED_CFG_TRACE))
+		return;
+	struct sched_trace_rec rec = {
+		.thread_koid = prev->obj.koid,
+		.start_ns = prev->dispatched_at,
+		.runtime_ns = now - prev->dispatched_at,
+		.deadline_ns = prev->disp_deadline,
+		.latency_ns = prev->disp_latency,
+		.flags = (uint16_t)fl,
+		.cls = (uint8_t)(prev->disp_deadline ? SCHED_CLASS_DL
+						     : prev->class->id),
+		.cpu = (uint8_t)rq->cpu,
+	};
+	trace_push(&rq->trace, &rec);
 }
 
 /* Lock held, interrupts off; returns with the lock released. */
 static void do_schedule(struct run_queue *rq)
 {
+	uint64_t c0 = arch_cycles();
 	struct thread *prev = rq->current;
 	uint64_t now = clock_ns();
-	prev->runtime_ns += now - prev->dispatched_at;
+	update_curr(rq, now);
+	bool yielded = prev->yielding;
 	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
-		prev->state = THREAD_READY;
-		prev->class->enqueue(rq, prev);
+		bool tail = yielded || now >= prev->slice_end_ns;
+		rq_enqueue(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT, now);
 	}
-	struct thread *next = sched_class_prio.pick_next(rq);
+	prev->yielding = false;
+	struct thread *next = pick(rq);
 	if (next)
-		next->class->dequeue(rq, next);
+		rq_dequeue(rq, next);
 	else
 		next = rq->idle;
 	rq->need_resched = false;
 	next->state = THREAD_RUNNING;
-	next->dispatched_at = now;
-	next->slice_end_ns = now + next->class->slice_ns(rq, next);
 	rq->current = next;
-	program_timer(rq);
+	if (next != prev) {
+		dispatch_end(rq, prev, now, yielded);
+		dispatch_start(next, now);
+	}
+	if (!next->is_idle)
+		next->class->start(rq, next, now);
+	program_timer(rq, now);
+	rq->sched_calls++;
+	rq->sched_cycles += arch_cycles() - c0;
 	if (next == prev) {
 		spin_unlock(&rq->lock);
 		return;
@@ -164,7 +515,17 @@ void schedule(void)
 
 void thread_yield(void)
 {
-	schedule(); /* the current thread goes to the back of its level */
+	unsigned long f = arch_irq_save();
+	struct run_queue *rq = this_rq();
+	spin_lock(&rq->lock);
+	struct thread *t = rq->current;
+	if (!t->is_idle) {
+		t->yielding = true;
+		if (t->sp.cls == SCHED_CLASS_DL && !t->donor)
+			dl_yield(&t->dl); /* parked until the next period */
+	}
+	do_schedule(rq);
+	arch_irq_restore(f);
 }
 
 bool sched_resched_pending(void)
@@ -201,34 +562,47 @@ void sched_sleep_until(uint64_t deadline_ns)
 	arch_irq_restore(f);
 }
 
+/* After a change to rq: decide here, or let its CPU decide (an IPI).
+ * Returns whether the caller should switch right away. */
+static bool settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on)
+{
+	if (rq->cpu != arch_cpu_id()) {
+		arch_send_resched(rq->cpu);
+		return false;
+	}
+	check_preempt(rq);
+	if (!rq->need_resched)
+		program_timer(rq, now);
+	return rq->need_resched && irqs_on;
+}
+
 /* Wake t on its own CPU's queue, poking that CPU if it should switch. */
 static void wake(struct thread *t, bool set_result, int result)
 {
-	struct run_queue *rq = &rqs[t->cpu];
-	bool switch_now = false;
-	unsigned long f = spin_lock_irqsave(&rq->lock);
+	unsigned long f = arch_irq_save();
+	struct run_queue *rq = lock_thread_rq(t);
+	uint64_t now = clock_ns();
+	bool changed = false;
 	if (set_result)
 		t->wake_result = result;
 	/* A thread running on another CPU learns of a kill at its next
 	 * kernel entry: make one happen now. */
 	if (set_result && t->state == THREAD_RUNNING && rq->cpu != arch_cpu_id())
 		arch_send_resched(rq->cpu);
-	/* An early wake-up (kill) only ends a block; a start also moves a
-	 * new thread onto the queue. */
+	/* An early wake-up (kill) ends a block or a throttle; a start also
+	 * moves a new thread onto the queue. */
 	if (t->state == THREAD_BLOCKED ||
 	    (t->state == THREAD_NEW && !set_result)) {
-		bool preempt = make_ready(rq, t);
-		if (preempt)
-			rq->need_resched = true;
-		if (rq->cpu != arch_cpu_id())
-			arch_send_resched(rq->cpu);
-		else if (!preempt)
-			program_timer(rq); /* a slice may now matter */
-		/* Called from a thread with interrupts on: switch right
-		 * away instead of at the next interrupt. */
-		switch_now = preempt && rq->cpu == arch_cpu_id() && f;
+		make_ready(rq, t, now, now);
+		changed = true;
+	} else if (set_result && t->parked) {
+		rq_dequeue(rq, t);
+		rq_enqueue(rq, t, ENQ_WAKE, now);
+		changed = true;
 	}
-	spin_unlock_irqrestore(&rq->lock, f);
+	bool switch_now = changed && settle(rq, now, f);
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
 	if (switch_now)
 		sched_preempt_check();
 }
@@ -249,20 +623,22 @@ void sched_timer_event(void)
 	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
 	uint64_t now = clock_ns();
 	rq->timer_deadline = DEADLINE_NONE;
+	update_curr(rq, now);
 	while (!list_empty(&rq->sleepers)) {
 		struct thread *s =
 			list_entry(rq->sleepers.next, struct thread, sleep_node);
 		if (s->wake_deadline > now)
 			break;
-		if (make_ready(rq, s))
-			rq->need_resched = true;
+		make_ready(rq, s, now, s->wake_deadline);
 	}
-	struct thread *cur = rq->current;
-	if (!cur->is_idle && now >= cur->slice_end_ns &&
-	    (rq->prio_bitmap & (1u << cur->eprio)))
+	unpark_due(rq, now, false);
+	if (cap_on())
+		cap_roll(rq, now);
+	if (curr_event(rq, now) <= now)
 		rq->need_resched = true;
+	check_preempt(rq);
 	if (!rq->need_resched)
-		program_timer(rq);
+		program_timer(rq, now);
 	spin_unlock(&rq->lock);
 }
 
@@ -270,51 +646,96 @@ void sched_ipi(void)
 {
 	struct run_queue *rq = this_rq();
 	spin_lock(&rq->lock);
-	struct thread *next = sched_class_prio.pick_next(rq);
-	if (next && next->class->preempts(rq, next, rq->current))
+	uint64_t now = clock_ns();
+	update_curr(rq, now);
+	unpark_due(rq, now, __atomic_exchange_n(&rq->recheck, false,
+						__ATOMIC_ACQ_REL));
+	if (curr_event(rq, now) <= now)
 		rq->need_resched = true;
-	program_timer(rq);
+	check_preempt(rq);
+	program_timer(rq, now);
 	spin_unlock(&rq->lock);
 }
 
-/* Recomputes t's effective priority and requeues it; asks for a switch
- * when that changes who should run. rq lock held. */
-static void update_eprio(struct run_queue *rq, struct thread *t)
+void sched_poke_all(void)
 {
-	int e = MAX(t->prio, t->donated);
-	if (e != t->eprio) {
-		if (t->state == THREAD_READY) {
-			t->class->dequeue(rq, t);
-			t->eprio = e;
-			t->class->enqueue(rq, t);
-		} else {
-			t->eprio = e;
-		}
+	unsigned n = arch_cpus_online();
+	for (unsigned c = 0; c < n; c++) {
+		__atomic_store_n(&rqs[c].recheck, true, __ATOMIC_RELEASE);
+		if (c != arch_cpu_id())
+			arch_send_resched(c);
 	}
-	struct thread *next = sched_class_prio.pick_next(rq);
-	if (next && next->class->preempts(rq, next, rq->current)) {
-		rq->need_resched = true;
-		if (rq->cpu != arch_cpu_id())
-			arch_send_resched(rq->cpu);
-	}
+	unsigned long f = arch_irq_save();
+	sched_ipi();
+	arch_irq_restore(f);
+	sched_preempt_check();
 }
 
-void sched_set_priority(struct thread *t, int prio)
+/* Changes t's scheduling state through fn under its run queue's lock:
+ * requeued if queued, re-dispatched in its new class if running. */
+void sched_change(struct thread *t,
+		  void (*fn)(struct thread *t, const void *arg, uint64_t now),
+		  const void *arg)
 {
-	struct run_queue *rq = &rqs[t->cpu];
-	unsigned long f = spin_lock_irqsave(&rq->lock);
-	t->prio = prio;
-	update_eprio(rq, t);
-	spin_unlock_irqrestore(&rq->lock, f);
+	unsigned long f = arch_irq_save();
+	struct run_queue *rq = lock_thread_rq(t);
+	uint64_t now = clock_ns();
+	bool running = rq->current == t;
+	if (running)
+		update_curr(rq, now);
+	bool queued = t->state == THREAD_READY;
+	if (queued)
+		rq_dequeue(rq, t);
+	const struct sched_class *before = class_of(t);
+	fn(t, arg, now);
+	const struct sched_class *after = class_of(t);
+	/* Coming into BE from elsewhere: start level with the others. */
+	if (after == &sched_class_be && before != after &&
+	    (int64_t)(t->vruntime - rq->be_min_vr) < 0)
+		t->vruntime = rq->be_min_vr;
+	if (queued)
+		rq_enqueue(rq, t, before == after ? ENQ_TAIL : ENQ_NEW, now);
+	if (running) {
+		/* The dispatch goes on in the new class; its record says so. */
+		t->class = after;
+		after->start(rq, t, now);
+		t->disp_deadline = after == &sched_class_dl
+					   ? dl_deadline(&sched_eff(t)->dl)
+					   : 0;
+		if (t->donor)
+			t->disp_flags |= SCHED_TREC_DONATED;
+	}
+	bool switch_now = settle(rq, now, f);
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	if (switch_now)
+		sched_preempt_check();
 }
 
-void sched_set_donated(struct thread *t, int donated)
+static void set_donor(struct thread *t, const void *arg, uint64_t now)
 {
-	struct run_queue *rq = &rqs[t->cpu];
-	unsigned long f = spin_lock_irqsave(&rq->lock);
-	t->donated = donated;
-	update_eprio(rq, t);
-	spin_unlock_irqrestore(&rq->lock, f);
+	(void)now;
+	t->donor = (struct thread *)arg;
+}
+
+void sched_set_donor(struct thread *t, struct thread *donor)
+{
+	if (READ_ONCE(t->donor) != donor)
+		sched_change(t, set_donor, donor);
+}
+
+uint64_t sched_urgency(const struct thread *t)
+{
+	const uint64_t top = (1ull << 62) - 1;
+	switch (t->sp.cls) {
+	case SCHED_CLASS_DL:
+		return (2ull << 62) | (top - MIN(READ_ONCE(t->dl.abs_deadline),
+						 top));
+	case SCHED_CLASS_RT:
+		return (1ull << 62) | t->sp.priority;
+	default:
+		return 0;
+	}
 }
 
 /* The boot context of this CPU becomes its idle thread. */
@@ -324,8 +745,10 @@ void sched_init_cpu(void)
 	struct thread *idle = thread_create_idle(rq->cpu);
 	if (!idle)
 		panic("sched: no memory for the idle thread of cpu %u", rq->cpu);
+	trace_init(&rq->trace);
 	idle->state = THREAD_RUNNING;
-	idle->dispatched_at = clock_ns();
+	idle->dispatched_at = idle->exec_start = clock_ns();
+	rq->cap_window_end = idle->exec_start + sched_cfg.rt_cap_period_ns;
 	rq->idle = idle;
 	rq->current = idle;
 	rq->timer_deadline = DEADLINE_NONE;

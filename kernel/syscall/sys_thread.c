@@ -1,8 +1,6 @@
-/* Thread calls: create, start, exit, TLS and priority. */
+/* Thread calls: create, start, exit, TLS. */
 #include <kern/arch.h>
 #include <kern/lib.h>
-#include <kern/sched.h>
-#include <kern/port.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -65,20 +63,5 @@ SYSCALL(sys_thread_set_tls)
 	if (a0 && !user_range_ok(a0, 1))
 		return ERR_INVALID_ARGS;
 	arch_thread_set_tls(thread_current(), a0);
-	return 0;
-}
-
-/* thread_h, priority */
-SYSCALL(sys_thread_set_priority)
-{
-	if (a1 > SCHED_PRIO_MAX)
-		return ERR_OUT_OF_RANGE;
-	struct thread *t;
-	int err = get_thread(a0, RIGHT_MANAGE, &t);
-	if (err)
-		return err;
-	sched_set_priority(t, (int)a1);
-	donate_propagate(t); /* callers it serves / calls it makes */
-	kobj_put(&t->obj);
 	return 0;
 }

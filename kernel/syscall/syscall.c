@@ -31,7 +31,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_VMO_READ] = sys_vmo_read,
 	[SYS_VMO_WRITE] = sys_vmo_write,
 	[SYS_VMO_GET_SIZE] = sys_vmo_get_size,
-	[SYS_THREAD_SET_PRIORITY] = sys_thread_set_priority,
+	[SYS_SCHED_SET] = sys_sched_set,
 	[SYS_TASK_GIVE_HANDLE] = sys_task_give_handle,
 	[SYS_KERNEL_STATS] = sys_kernel_stats,
 	[SYS_TASK_SET_FAULT_HANDLER] = sys_task_set_fault_handler,
@@ -55,6 +55,14 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_GRANT_UNMAP] = sys_grant_unmap,
 	[SYS_GRANT_REVOKE] = sys_grant_revoke,
 	[SYS_IOPORT_IO] = sys_ioport_io,
+	[SYS_SCHED_GET] = sys_sched_get,
+	[SYS_SCHED_AUTH_DERIVE] = sys_sched_auth_derive,
+	[SYS_SCHED_AUTH_INFO] = sys_sched_auth_info,
+	[SYS_SCHED_CONFIG] = sys_sched_config,
+	[SYS_TASK_SET_CPU_QUOTA] = sys_task_set_cpu_quota,
+	[SYS_SCHED_TRACE_READ] = sys_sched_trace_read,
+	[SYS_SCHED_STATS] = sys_sched_stats,
+	[SYS_SCHED_CPU_INFO] = sys_sched_cpu_info,
 };
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

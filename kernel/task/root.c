@@ -12,6 +12,8 @@
 #include <kern/mm.h>
 #include <kern/pmm.h>
 #include <kern/resource.h>
+#include <kern/sched_auth.h>
+#include <kern/arch.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -156,6 +158,18 @@ static int populate(struct task *t, const struct boot_info *bi,
 		err = give_resource(t, RES_IRQ, 0, 256,
 				    RIGHTS_ALL & ~RIGHT_EXECUTE, si,
 				    START_H_IRQ);
+	if (!err)
+		err = give_resource(t, RES_TELEMETRY, 0, 0,
+				    RIGHT_READ | RIGHTS_BASIC, si,
+				    START_H_TELEMETRY);
+	struct sched_auth *sa;
+	if (!err)
+		err = sched_auth_create_root(
+			(uint64_t)arch_cpus_online() * 1000000ull, &sa);
+	if (!err) {
+		err = give(t, &sa->obj, RIGHTS_SCHED_AUTH, si, START_H_SCHED);
+		kobj_put(&sa->obj);
+	}
 	(void)name;
 	return err;
 }

@@ -17,10 +17,29 @@
 
 static struct kmem_cache *thread_cache;
 static uint64_t live_threads;
+spinlock_t thread_list_lock = SPINLOCK_INIT;
+struct list_node thread_list = LIST_INIT(thread_list);
+
+/* Into thread_list, which stays sorted by koid: koids are handed out in
+ * creation order, so the right place is almost always the tail. */
+static void list_add_thread(struct thread *t)
+{
+	unsigned long f = spin_lock_irqsave(&thread_list_lock);
+	struct list_node *pos = thread_list.prev;
+	while (pos != &thread_list &&
+	       list_entry(pos, struct thread, all_node)->obj.koid > t->obj.koid)
+		pos = pos->prev;
+	list_insert_after(pos, &t->all_node);
+	spin_unlock_irqrestore(&thread_list_lock, f);
+}
 
 static void thread_destroy(struct kobject *o)
 {
 	struct thread *t = container_of(o, struct thread, obj);
+	unsigned long f = spin_lock_irqsave(&thread_list_lock);
+	list_remove(&t->all_node);
+	spin_unlock_irqrestore(&thread_list_lock, f);
+	sched_thread_release(t); /* a thread that never ran */
 	if (t->kstack)
 		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
 	if (t->task)
@@ -40,7 +59,7 @@ uint64_t thread_count(void)
 }
 
 /* A thread with a kernel stack, not on any queue. */
-static struct thread *thread_alloc(const char *name, int prio, bool stack)
+static struct thread *thread_alloc(const char *name, bool stack)
 {
 	if (!thread_cache)
 		thread_cache = kmem_cache_create("thread", sizeof(struct thread),
@@ -61,19 +80,16 @@ static struct thread *thread_alloc(const char *name, int prio, bool stack)
 	kobj_init(&t->obj, OBJ_THREAD, &thread_ops);
 	strlcpy(t->name, name, sizeof(t->name));
 	t->state = THREAD_NEW;
-	t->prio = prio;
-	t->eprio = prio;
-	t->donated = -1;
 	list_init(&t->donors);
 	t->cpu = arch_cpu_id();
-	t->class = &sched_class_prio;
+	sched_thread_init(t);
 	t->wake_deadline = DEADLINE_NONE;
-	list_init(&t->rq_node);
 	list_init(&t->task_node);
 	list_init(&t->wait_node);
 	list_init(&t->sleep_node);
 	wait_queue_init(&t->exit_wq);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
+	list_add_thread(t);
 	return t;
 }
 
@@ -81,7 +97,7 @@ struct thread *thread_create_idle(unsigned cpu)
 {
 	char name[16];
 	ksnprintf(name, sizeof(name), "idle/%u", cpu);
-	struct thread *t = thread_alloc(name, 0, false);
+	struct thread *t = thread_alloc(name, false);
 	if (t)
 		t->is_idle = true;
 	return t;
@@ -97,11 +113,16 @@ static void kernel_thread_entry(void)
 }
 
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg,
-				    const char *name, int prio)
+				    const char *name,
+				    const struct sched_params *sp)
 {
-	struct thread *t = thread_alloc(name, prio, true);
+	struct thread *t = thread_alloc(name, true);
 	if (!t)
 		return NULL;
+	if (sp && sched_set_params(t, sp, NULL) < 0) {
+		kobj_put(&t->obj);
+		return NULL;
+	}
 	t->kfn = fn;
 	t->karg = arg;
 	arch_thread_init(t, kernel_thread_entry);
@@ -120,7 +141,7 @@ int thread_create_user(struct task *task, const char *name,
 {
 	if (READ_ONCE(task->dying))
 		return ERR_BAD_STATE;
-	struct thread *t = thread_alloc(name, SCHED_PRIO_DEFAULT, true);
+	struct thread *t = thread_alloc(name, true);
 	if (!t)
 		return ERR_NO_MEMORY;
 	kobj_get(&task->obj);
@@ -164,6 +185,7 @@ void thread_exit(int64_t status)
 {
 	struct thread *t = thread_current();
 	t->exit_status = status;
+	sched_thread_release(t);
 	if (t->task)
 		task_thread_exited(t->task, t);
 	arch_irq_save();

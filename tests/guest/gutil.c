@@ -27,6 +27,84 @@ handle_t g_sysinfo(void)
 	return execrt_handle(START_H_SYSINFO);
 }
 
+unsigned g_ncpus(void)
+{
+	struct kernel_stats ks;
+	return g_stats(&ks) < 0 ? 1 : (unsigned)ks.cpus_online;
+}
+
+handle_t g_sched(void)
+{
+	return execrt_handle(START_H_SCHED);
+}
+
+handle_t g_telemetry(void)
+{
+	return execrt_handle(START_H_TELEMETRY);
+}
+
+long g_set_be(handle_t th, uint32_t weight)
+{
+	struct sched_params p = {.cls = SCHED_CLASS_BE,
+				 .weight = weight,
+				 .cpu = SCHED_CPU_KEEP};
+	return sys_sched_set(g_sched(), th, &p);
+}
+
+long g_set_rt(handle_t th, uint32_t prio, int rr, uint64_t quantum_ns)
+{
+	struct sched_params p = {.cls = SCHED_CLASS_RT,
+				 .priority = prio,
+				 .flags = rr ? SCHED_FLAG_RR : 0,
+				 .quantum_ns = quantum_ns,
+				 .cpu = SCHED_CPU_KEEP};
+	return sys_sched_set(g_sched(), th, &p);
+}
+
+long g_set_dl(handle_t th, uint64_t runtime, uint64_t deadline,
+	      uint64_t period)
+{
+	struct sched_params p = {.cls = SCHED_CLASS_DL,
+				 .runtime_ns = runtime,
+				 .deadline_ns = deadline,
+				 .period_ns = period,
+				 .cpu = SCHED_CPU_KEEP};
+	return sys_sched_set(g_sched(), th, &p);
+}
+
+long g_koid_stats(uint64_t koid, struct sched_thread_stats *out)
+{
+	long n = sys_sched_stats(g_telemetry(), koid - 1, out, 1);
+	if (n < 0)
+		return n;
+	return n == 1 && out->koid == koid ? 0 : ERR_NOT_FOUND;
+}
+
+long g_thread_stats(handle_t th, struct sched_thread_stats *out)
+{
+	return g_koid_stats(g_koid(th), out);
+}
+
+uint64_t g_runtime(uint64_t koid)
+{
+	struct sched_thread_stats s;
+	return g_koid_stats(koid, &s) < 0 ? 0 : s.runtime_ns;
+}
+
+void g_burn(uint64_t koid, uint64_t ns)
+{
+	uint64_t end = g_runtime(koid) + ns;
+	while (g_runtime(koid) < end)
+		;
+}
+
+void g_spin(uint64_t ns)
+{
+	uint64_t end = g_now() + ns;
+	while (g_now() < end)
+		;
+}
+
 handle_t g_initrd(void)
 {
 	return execrt_handle(START_H_INITRD);
@@ -152,6 +230,12 @@ gthread_entry(struct gstart *s)
 
 long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg)
 {
+	return gthread_start_sched(t, fn, arg, NULL);
+}
+
+long gthread_start_sched(struct gthread *t, int64_t (*fn)(uint64_t),
+			 uint64_t arg, const struct sched_params *p)
+{
 	if (!tls.known)
 		find_tls();
 	/* Variant II (x86_64): the TLS block ends at the thread pointer,
@@ -185,6 +269,11 @@ long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg)
 	long r = sys_thread_create(g_self(), "gthread", 7, &t->h);
 	if (r < 0)
 		goto fail;
+	t->koid = g_koid(t->h);
+	if (p && (r = sys_sched_set(g_sched(), t->h, p)) < 0) {
+		sys_handle_close(t->h);
+		goto fail;
+	}
 	r = sys_thread_start(t->h, (uint64_t)gthread_entry, rsp, (uint64_t)s);
 	if (r < 0) {
 		sys_handle_close(t->h);
@@ -214,6 +303,7 @@ long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status)
 /* ---- child tasks ---- */
 
 handle_t g_spawn_names = HANDLE_INVALID;
+handle_t g_spawn_telemetry = HANDLE_INVALID;
 
 /* A duplicate of h moved into task; its value there, or 0. */
 static handle_t give(handle_t task, handle_t h)
@@ -275,6 +365,9 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 	si.handles[START_H_CONSOLE] = give(c->task, g_console());
 	if (g_spawn_names)
 		si.handles[START_H_NAMES] = give(c->task, g_spawn_names);
+	if (g_spawn_telemetry)
+		si.handles[START_H_TELEMETRY] =
+			give(c->task, g_spawn_telemetry);
 	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_CONSOLE]) {
 		r = ERR_NO_RESOURCES;
 		goto fail;

@@ -17,6 +17,23 @@ handle_t g_self(void);
 handle_t g_console(void);
 handle_t g_sysinfo(void);
 handle_t g_initrd(void);
+handle_t g_sched(void);     /* the root scheduling authority */
+unsigned g_ncpus(void);
+handle_t g_telemetry(void); /* scheduler telemetry */
+/* Class changes of a thread through the root authority. */
+long g_set_be(handle_t th, uint32_t weight);
+long g_set_rt(handle_t th, uint32_t prio, int rr, uint64_t quantum_ns);
+long g_set_dl(handle_t th, uint64_t runtime, uint64_t deadline,
+	      uint64_t period);
+/* The telemetry totals of one thread (by handle or koid). */
+long g_thread_stats(handle_t th, struct sched_thread_stats *out);
+long g_koid_stats(uint64_t koid, struct sched_thread_stats *out);
+/* CPU time of a thread so far (0 if unknown). */
+uint64_t g_runtime(uint64_t koid);
+/* Spins until the calling thread (koid) has used ns more CPU time. */
+void g_burn(uint64_t koid, uint64_t ns);
+/* Spins for ns of wall-clock time. */
+void g_spin(uint64_t ns);
 
 /* The initrd, read once at start-up (main.c). */
 extern const void *g_initrd_buf;
@@ -41,9 +58,13 @@ uint64_t g_koid(handle_t h);
  * functions that need a full musl thread (stdio locks, errno). */
 struct gthread {
 	handle_t h;
+	uint64_t koid; /* set before the thread starts */
 	uint64_t map, map_len;
 };
 long gthread_start(struct gthread *t, int64_t (*fn)(uint64_t), uint64_t arg);
+/* The same in the class p asks for (set before the thread starts). */
+long gthread_start_sched(struct gthread *t, int64_t (*fn)(uint64_t),
+			 uint64_t arg, const struct sched_params *p);
 /* Waits (deadline), closes the handle and frees the stack. */
 long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status);
 /* The thread pointer (%fs:0) of the caller. */
@@ -62,6 +83,8 @@ long g_spawn(const char *prog, const char *args, uint64_t quota,
 /* When set, children get a duplicate of it at START_H_NAMES (the name
  * service's send handle, t_client.c). */
 extern handle_t g_spawn_names;
+/* Likewise at START_H_TELEMETRY (timeline-inspect). */
+extern handle_t g_spawn_telemetry;
 /* The same, moving handle extra (with rights) into the child first; each
  * "@" in args becomes its value there. */
 long g_spawn_ex(const char *prog, const char *args, uint64_t quota,

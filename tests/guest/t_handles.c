@@ -159,8 +159,11 @@ GTEST(handle_closed_refused_everywhere)
 	GCHECK_ERR(sys_vmo_read(d, buf, 0, 1), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_vmo_write(d, buf, 0, 1), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_vmo_get_size(d, &u), ERR_BAD_HANDLE);
-	GCHECK_ERR(sys_thread_set_priority(d, SCHED_PRIO_DEFAULT),
+	struct sched_params sp = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
+	GCHECK_ERR(sys_sched_set(g_sched(), d, &sp), ERR_BAD_HANDLE);
+	GCHECK_ERR(sys_sched_set(d, execrt_handle(START_H_SELF_THREAD), &sp),
 		   ERR_BAD_HANDLE);
+	GCHECK_ERR(sys_sched_get(d, &sp), ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_task_give_handle(d, g_console(), RIGHT_SAME, &h),
 		   ERR_BAD_HANDLE);
 	GCHECK_ERR(sys_task_give_handle(g_self(), d, RIGHT_SAME, &h),
@@ -178,6 +181,7 @@ GTEST(handle_wrong_type)
 	char buf[4];
 	uint64_t u;
 	struct fault_report fr;
+	struct sched_params sp = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
 	GCHECK_OK(sys_vmo_create(PAGE, &v));
 	struct vm_map_req req = {.len = PAGE, .prot = VM_PROT_READ};
 	long r[] = {
@@ -188,7 +192,10 @@ GTEST(handle_wrong_type)
 		sys_task_create(v, "x", 1, PAGE, &h),
 		sys_thread_create(v, "x", 1, &h),
 		sys_thread_start(v, 0x400000, 0x500000, 0),
-		sys_thread_set_priority(g_self(), SCHED_PRIO_DEFAULT),
+		sys_sched_set(g_sched(), g_self(), &sp),
+		sys_sched_set(g_self(), execrt_handle(START_H_SELF_THREAD), &sp),
+		sys_sched_get(v, &sp),
+		sys_sched_trace_read(g_sched(), 0, 0, NULL, 0, NULL),
 		sys_vm_map(v, HANDLE_INVALID, &req, &u),
 		sys_vm_map(g_self(), g_self(), &req, &u),
 		sys_vm_unmap(v, 0x10000000, PAGE),

@@ -429,15 +429,15 @@ GTEST(port_donation_bounded_latency)
 	stop = 0;
 	struct gthread srv, fl[FLOODERS], h;
 	GCHECK_OK(gthread_start(&srv, spin_server, 0));
-	GCHECK_OK(sys_thread_set_priority(srv.h, 2));
-	GCHECK_OK(sys_thread_set_priority(me, 20));
+	GCHECK_OK(g_set_rt(srv.h, 2, 1, 0));
+	GCHECK_OK(g_set_rt(me, 20, 0, 0));
 	for (unsigned i = 0; i < FLOODERS; i++) {
 		GCHECK_OK(gthread_start(&fl[i], flooder, i));
-		GCHECK_OK(sys_thread_set_priority(fl[i].h, 4));
+		GCHECK_OK(g_set_rt(fl[i].h, 4, 1, 0));
 	}
 	sys_sleep_until(g_now() + 20 * MS); /* the flood is on */
 	GCHECK_OK(gthread_start(&h, hog, 0));
-	GCHECK_OK(sys_thread_set_priority(h.h, 10));
+	GCHECK_OK(g_set_rt(h.h, 10, 1, 0));
 	uint64_t worst = 0, sum = 0;
 	long err = 0;
 	for (unsigned i = 0; i < HICALLS && !err; i++) {
@@ -458,7 +458,7 @@ GTEST(port_donation_bounded_latency)
 	long serr = send_bytes(call_s, "", 0, g_now() + T_LONG);
 	if (!serr)
 		serr = gthread_join(&srv, g_now() + T_LONG, &st);
-	sys_thread_set_priority(me, SCHED_PRIO_DEFAULT);
+	g_set_be(me, 0);
 	printf("    high-priority call latency: avg %llu us, worst %llu us "
 	       "(work %llu us per request, %d flooders, hog at 10)\n",
 	       (unsigned long long)(sum / HICALLS / 1000),

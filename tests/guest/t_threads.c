@@ -205,27 +205,39 @@ GTEST(thread_start_bad_addresses)
 	GCHECK_ERR(sys_thread_start(h, code, stk, 0), ERR_BAD_HANDLE);
 }
 
-GTEST(thread_priority)
+GTEST(thread_sched_params)
 {
 	handle_t h;
 	GCHECK_OK(sys_thread_create(g_self(), "prio", 4, &h));
 	long r[] = {
-		sys_thread_set_priority(h, 0),
-		sys_thread_set_priority(h, SCHED_PRIO_MAX),
-		sys_thread_set_priority(h, SCHED_PRIO_DEFAULT),
-		sys_thread_set_priority(h, SCHED_PRIO_MAX + 1),
-		sys_thread_set_priority(h, UINT32_MAX),
+		g_set_rt(h, SCHED_RT_PRIO_MIN, 0, 0),
+		g_set_rt(h, SCHED_RT_PRIO_MAX, 1, 0),
+		g_set_be(h, 0),
+		g_set_rt(h, 0, 0, 0),
+		g_set_rt(h, SCHED_RT_PRIO_MAX + 1, 0, 0),
+		g_set_rt(h, UINT32_MAX, 0, 0),
 	};
-	handle_t weak = g_dup(h, RIGHT_WAIT);
-	long denied = sys_thread_set_priority(weak, 1);
+	struct sched_params got;
+	long get = sys_sched_get(h, &got);
+	handle_t weak = g_dup(h, RIGHT_WAIT | RIGHT_READ);
+	struct sched_params be = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
+	long denied = sys_sched_set(g_sched(), weak, &be);
+	handle_t weak_auth = g_dup(g_sched(), RIGHT_READ);
+	long denied2 = sys_sched_set(weak_auth, h, &be);
+	sys_handle_close(weak_auth);
 	sys_handle_close(weak);
 	sys_handle_close(h);
 	GCHECK_OK(r[0]);
 	GCHECK_OK(r[1]);
 	GCHECK_OK(r[2]);
-	GCHECK_ERR(r[3], ERR_OUT_OF_RANGE);
-	GCHECK_ERR(r[4], ERR_OUT_OF_RANGE);
+	GCHECK_ERR(r[3], ERR_INVALID_ARGS);
+	GCHECK_ERR(r[4], ERR_INVALID_ARGS);
+	GCHECK_ERR(r[5], ERR_INVALID_ARGS);
+	GCHECK_OK(get);
+	GCHECK_EQ(got.cls, SCHED_CLASS_BE);
+	GCHECK_EQ(got.weight, SCHED_BE_WEIGHT_DEFAULT);
 	GCHECK_ERR(denied, ERR_ACCESS_DENIED);
+	GCHECK_ERR(denied2, ERR_ACCESS_DENIED);
 }
 
 GTEST(thread_wait_bad_input)

@@ -1,4 +1,5 @@
 /* The scheduler's interrupt plumbing: the reschedule IPI. */
+#include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
@@ -22,6 +23,11 @@ void arch_sched_init(void)
 void arch_send_resched(unsigned cpu)
 {
 	lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_RESCHED);
+}
+
+uint64_t arch_cycles(void)
+{
+	return rdtsc();
 }
 
 uint64_t sched_timer_irqs(void)

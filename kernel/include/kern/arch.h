@@ -16,6 +16,7 @@ void arch_cpu_relax(void);
 unsigned arch_cpu_id(void);                  /* index of this CPU, 0-based */
 unsigned arch_cpus_online(void);
 uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
+uint64_t arch_cycles(void);                  /* CPU cycle counter (costs) */
 void arch_console_write(const char *s, size_t n);
 __noreturn void arch_halt(void);             /* stop this CPU for good */
 /* Leave the machine: under QEMU through isa-debug-exit. ok=false must never

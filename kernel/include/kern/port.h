@@ -17,7 +17,7 @@ struct reply;
 struct kmsg {
 	struct list_node node;
 	uint64_t badge;
-	int prio; /* sender's effective priority: queue order */
+	uint64_t prio; /* sched_urgency() of the sender: queue order */
 	uint32_t len, nhandles;
 	struct reply *reply; /* calls: the caller's reply object (a ref) */
 	struct kobject *h[PORT_HANDLES_MAX];

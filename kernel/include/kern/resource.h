@@ -11,6 +11,7 @@ enum resource_kind {
 	RES_IOPORT = 3, /* [base, base+size) of port numbers */
 	RES_MMIO = 4,   /* [base, base+size) of physical addresses */
 	RES_IRQ = 5,    /* [base, base+size) of global system interrupts */
+	RES_TELEMETRY = 6, /* scheduler telemetry (READ) */
 };
 
 struct resource {

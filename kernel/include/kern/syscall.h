@@ -31,6 +31,7 @@ int cur_install(struct kobject *o, uint32_t rights, uint64_t uout);
 /* Rights a creator gets on new objects. */
 #define RIGHTS_TASK   (RIGHT_READ | RIGHT_MANAGE | RIGHT_WAIT | RIGHTS_BASIC)
 #define RIGHTS_THREAD (RIGHT_READ | RIGHT_MANAGE | RIGHT_WAIT | RIGHTS_BASIC)
+#define RIGHTS_SCHED_AUTH (RIGHT_READ | RIGHT_WRITE | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_VMO                                                           \
 	(RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_EXECUTE | RIGHTS_BASIC)
 
@@ -55,7 +56,6 @@ SYSCALL(sys_thread_create);
 SYSCALL(sys_thread_start);
 SYSCALL(sys_thread_exit);
 SYSCALL(sys_thread_set_tls);
-SYSCALL(sys_thread_set_priority);
 SYSCALL(sys_vm_map);
 SYSCALL(sys_vm_unmap);
 SYSCALL(sys_vm_protect);
@@ -81,3 +81,12 @@ SYSCALL(sys_grant_map);
 SYSCALL(sys_grant_unmap);
 SYSCALL(sys_grant_revoke);
 SYSCALL(sys_ioport_io);
+SYSCALL(sys_sched_set);
+SYSCALL(sys_sched_get);
+SYSCALL(sys_sched_auth_derive);
+SYSCALL(sys_sched_auth_info);
+SYSCALL(sys_sched_config);
+SYSCALL(sys_task_set_cpu_quota);
+SYSCALL(sys_sched_trace_read);
+SYSCALL(sys_sched_stats);
+SYSCALL(sys_sched_cpu_info);

@@ -3,6 +3,7 @@
 #include <kern/handle.h>
 #include <kern/list.h>
 #include <kern/object.h>
+#include <kern/sched.h>
 #include <kern/spinlock.h>
 #include <kern/wait.h>
 
@@ -29,6 +30,8 @@ struct task {
 	/* Memory quota in bytes: what this task (page tables, mapped memory,
 	 * memory objects it created, quotas given to children) may use. */
 	uint64_t mem_quota, mem_used;
+	/* CPU-time quota over all its threads (kernel/sched/quota.c). */
+	struct cpu_quota cpuq;
 	/* Fault handling (kernel/task/fault.c). With fault_handling off, a
 	 * faulting thread terminates the task. With it on, the thread is
 	 * suspended and its report queued on `faults` (fault_wq.lock) until

@@ -3,6 +3,7 @@
 #pragma once
 #include <kern/list.h>
 #include <kern/object.h>
+#include <kern/sched.h>
 #include <kern/wait.h>
 #include <arch/thread.h> /* struct arch_thread: saved context, FS base */
 
@@ -27,20 +28,35 @@ struct thread {
 	enum thread_state state;
 	bool killed;      /* exit at the next kernel exit / wake-up */
 	bool is_idle;
-	int prio;         /* base priority, 0..SCHED_PRIO_MAX, higher runs first */
-	/* Priority donation (docs/ipc.md "Donation"): `donated` is the best
-	 * effective priority of the callers whose reply objects this thread
-	 * holds (-1: none); the run queue uses eprio = max(prio, donated).
-	 * Both change under the run-queue lock; the donor list and
-	 * `calling` under the donation lock (kernel/ipc/reply.c). */
-	int donated;
-	int eprio;
+	/* Scheduling (kernel/sched, docs/scheduling.md): under the lock of
+	 * the run queue of `cpu` unless noted. */
+	struct sched_params sp;          /* own class and parameters */
+	const struct sched_class *class; /* the class it is queued in */
+	/* Donation (docs/ipc.md "Donation"): the caller whose parameters it
+	 * runs on while serving calls (NULL: its own). `donors` and
+	 * `calling` are under the donation lock (kernel/ipc/reply.c). */
+	struct thread *donor;
 	struct list_node donors;     /* struct reply.donor_node */
 	struct reply *calling;       /* the reply this thread waits for */
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
-	const struct sched_class *class;
+	struct rb_node rb;           /* DL and BE queues */
+	uint64_t key;     /* queue order: deadline, priority or vruntime */
+	uint64_t vruntime;           /* BE: weighted CPU time */
+	uint64_t weight_queued;      /* BE: weight counted in the queue */
+	bool parked;                 /* held back until park_until */
+	bool woken;                  /* became ready by a wake-up/release */
+	bool yielding;
+	uint64_t park_until;
+	uint64_t ready_since;
+	struct sched_dl dl;          /* its own DL server */
+	struct sched_tstats st;
+	uint32_t disp_latency;       /* of the current dispatch */
+	uint16_t disp_flags;
+	uint64_t disp_deadline;
+	bool sched_released;         /* DL share given back (exiting) */
+	struct list_node all_node;   /* every thread, by koid (stats) */
 
-	struct list_node rq_node;    /* run-queue link */
+	struct list_node rq_node;    /* RT queue or parked list */
 	struct list_node task_node;  /* task->threads link */
 	struct list_node wait_node;  /* wait-queue link */
 	struct wait_queue *waiting_on;
@@ -50,9 +66,10 @@ struct thread {
 	uint64_t wake_deadline;      /* DEADLINE_NONE when not sleeping */
 	struct list_node sleep_node; /* per-CPU sleep list, by deadline */
 
-	uint64_t slice_end_ns;       /* preempt when the time slice ends */
+	uint64_t slice_end_ns;       /* RR quantum / BE slice end */
 	uint64_t runtime_ns;         /* CPU time consumed */
-	uint64_t dispatched_at;
+	uint64_t dispatched_at;      /* the current dispatch began */
+	uint64_t exec_start;         /* last accounting point */
 
 	int64_t exit_status;
 	bool exited;                 /* set under exit_wq.lock */
@@ -66,9 +83,11 @@ struct thread {
 	struct arch_thread arch;
 };
 
-/* A kernel thread running fn(arg); it ends when fn returns. */
+/* A kernel thread running fn(arg); it ends when fn returns. sp: its class
+ * (BE or RT; NULL: best effort). */
 struct thread *thread_create_kernel(void (*fn)(void *), void *arg,
-				    const char *name, int prio);
+				    const char *name,
+				    const struct sched_params *sp);
 /* A user thread in task, not started (THREAD_NEW). */
 int thread_create_user(struct task *task, const char *name,
 		       struct thread **out);
@@ -88,3 +107,6 @@ struct thread *thread_current(void);
 /* The idle thread of a CPU (no stack of its own: the CPU's boot stack). */
 struct thread *thread_create_idle(unsigned cpu);
 uint64_t thread_count(void); /* live threads, for tests and stats */
+/* Every thread object, in koid order (telemetry walks it). */
+extern spinlock_t thread_list_lock;
+extern struct list_node thread_list;

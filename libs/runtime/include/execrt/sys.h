@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 46, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 54, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -168,9 +168,67 @@ static inline long sys_vmo_get_size(handle_t vmo, uint64_t *size)
 	return EXECRT_SC(SYS_VMO_GET_SIZE, vmo, size, 0, 0, 0, 0);
 }
 
-static inline long sys_thread_set_priority(handle_t thread, uint32_t prio)
+static inline long sys_sched_set(handle_t auth, handle_t thread,
+				 const struct sched_params *p)
 {
-	return EXECRT_SC(SYS_THREAD_SET_PRIORITY, thread, prio, 0, 0, 0, 0);
+	return EXECRT_SC(SYS_SCHED_SET, auth, thread, p, 0, 0, 0);
+}
+
+static inline long sys_sched_get(handle_t thread, struct sched_params *out)
+{
+	return EXECRT_SC(SYS_SCHED_GET, thread, out, 0, 0, 0, 0);
+}
+
+static inline long sys_sched_auth_derive(handle_t auth,
+					 const struct sched_auth_limits *lim,
+					 handle_t *out)
+{
+	return EXECRT_SC(SYS_SCHED_AUTH_DERIVE, auth, lim, out, 0, 0, 0);
+}
+
+static inline long sys_sched_auth_info(handle_t auth,
+				       struct sched_auth_info *out)
+{
+	return EXECRT_SC(SYS_SCHED_AUTH_INFO, auth, out, 0, 0, 0, 0);
+}
+
+static inline long sys_sched_config(handle_t auth,
+				    const struct sched_config *set,
+				    struct sched_config *out)
+{
+	return EXECRT_SC(SYS_SCHED_CONFIG, auth, set, out, 0, 0, 0);
+}
+
+static inline long sys_task_set_cpu_quota(handle_t auth, handle_t task,
+					  uint64_t runtime_ns,
+					  uint64_t period_ns)
+{
+	return EXECRT_SC(SYS_TASK_SET_CPU_QUOTA, auth, task, runtime_ns,
+			 period_ns, 0, 0);
+}
+
+static inline long sys_sched_trace_read(handle_t telemetry, uint32_t cpu,
+					uint64_t from_seq,
+					struct sched_trace_rec *buf,
+					uint32_t max,
+					struct sched_trace_status *st)
+{
+	return EXECRT_SC(SYS_SCHED_TRACE_READ, telemetry, cpu, from_seq, buf,
+			 max, st);
+}
+
+static inline long sys_sched_stats(handle_t telemetry, uint64_t after_koid,
+				   struct sched_thread_stats *buf,
+				   uint32_t max)
+{
+	return EXECRT_SC(SYS_SCHED_STATS, telemetry, after_koid, buf, max, 0,
+			 0);
+}
+
+static inline long sys_sched_cpu_info(handle_t telemetry, uint32_t cpu,
+				      struct sched_cpu_info *out)
+{
+	return EXECRT_SC(SYS_SCHED_CPU_INFO, telemetry, cpu, out, 0, 0, 0);
 }
 
 static inline long sys_task_give_handle(handle_t task, handle_t h,

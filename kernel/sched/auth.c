@@ -1,0 +1,95 @@
+/* Scheduling authorities (OBJ_SCHED_AUTH): the capability to change
+ * threads' classes and parameters. The root task gets one holding
+ * everything; it derives weaker ones (fewer classes, a lower priority
+ * ceiling, a smaller DL pool, no quota or configuration rights) for the
+ * services it starts.
+ *
+ * The DL pool works like memory quotas: deriving carves the child's pool
+ * out of the parent's at once, and it comes back when the child object is
+ * destroyed (which cannot happen while a DL thread admitted through it
+ * still holds a reference). The pool counters live under the admission
+ * lock (params.c). */
+#include <execrt/errors.h>
+#include <kern/lib.h>
+#include <kern/slab.h>
+
+#include <kern/sched_auth.h>
+
+static void auth_destroy(struct kobject *o)
+{
+	struct sched_auth *a = container_of(o, struct sched_auth, obj);
+	if (a->parent) {
+		unsigned long f = sched_admit_lock_take();
+		a->parent->used -= a->lim.dl_bw_ppm;
+		sched_admit_lock_drop(f);
+		kobj_put(&a->parent->obj);
+	}
+	kfree(a);
+}
+
+static const struct kobj_ops auth_ops = {
+	.name = "sched-auth",
+	.destroy = auth_destroy,
+};
+
+int sched_auth_create_root(uint64_t dl_bw_ppm, struct sched_auth **out)
+{
+	struct sched_auth *a = kmalloc(sizeof(*a));
+	if (!a)
+		return ERR_NO_MEMORY;
+	kobj_init(&a->obj, OBJ_SCHED_AUTH, &auth_ops);
+	a->lim.classes = SCHED_CLASS_MASK(SCHED_CLASS_BE) |
+			 SCHED_CLASS_MASK(SCHED_CLASS_RT) |
+			 SCHED_CLASS_MASK(SCHED_CLASS_DL);
+	a->lim.max_priority = SCHED_RT_PRIO_MAX;
+	a->lim.dl_bw_ppm = dl_bw_ppm;
+	a->lim.flags = SCHED_AUTH_MAY_QUOTA | SCHED_AUTH_MAY_CONFIG;
+	*out = a;
+	return 0;
+}
+
+int sched_auth_derive(struct sched_auth *parent,
+		      const struct sched_auth_limits *lim,
+		      struct sched_auth **out)
+{
+	const uint32_t all = SCHED_CLASS_MASK(SCHED_CLASS_BE) |
+			     SCHED_CLASS_MASK(SCHED_CLASS_RT) |
+			     SCHED_CLASS_MASK(SCHED_CLASS_DL);
+	if (lim->reserved || (lim->classes & ~all) ||
+	    (lim->flags & ~(SCHED_AUTH_MAY_QUOTA | SCHED_AUTH_MAY_CONFIG)) ||
+	    lim->max_priority > SCHED_RT_PRIO_MAX)
+		return ERR_INVALID_ARGS;
+	/* Never more than the parent has. */
+	if ((lim->classes & ~parent->lim.classes) ||
+	    (lim->flags & ~parent->lim.flags) ||
+	    lim->max_priority > parent->lim.max_priority)
+		return ERR_ACCESS_DENIED;
+	struct sched_auth *a = kmalloc(sizeof(*a));
+	if (!a)
+		return ERR_NO_MEMORY;
+	unsigned long f = sched_admit_lock_take();
+	bool fits = lim->dl_bw_ppm <= parent->lim.dl_bw_ppm &&
+		    parent->used + lim->dl_bw_ppm <= parent->lim.dl_bw_ppm;
+	if (fits)
+		parent->used += lim->dl_bw_ppm;
+	sched_admit_lock_drop(f);
+	if (!fits) {
+		kfree(a);
+		return ERR_NO_RESOURCES;
+	}
+	kobj_init(&a->obj, OBJ_SCHED_AUTH, &auth_ops);
+	a->lim = *lim;
+	kobj_get(&parent->obj);
+	a->parent = parent;
+	*out = a;
+	return 0;
+}
+
+void sched_auth_info(struct sched_auth *a, struct sched_auth_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	unsigned long f = sched_admit_lock_take();
+	out->limits = a->lim;
+	out->dl_bw_used_ppm = a->used;
+	sched_admit_lock_drop(f);
+}
