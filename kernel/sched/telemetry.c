@@ -120,6 +120,10 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	s->flags = (READ_ONCE(t->parked) ? SCHED_TS_THROTTLED : 0) |
 		   (READ_ONCE(t->donor) ? SCHED_TS_DONATED : 0);
 	s->runtime_ns = t->runtime_ns;
+	/* A running thread's current stretch is not accounted yet. */
+	uint64_t since = READ_ONCE(t->exec_start), now = clock_ns();
+	if (s->state == SCHED_TS_RUNNING && !t->is_idle && now > since)
+		s->runtime_ns += now - since;
 	s->dispatches = t->st.dispatches;
 	s->wakeups = t->st.wakeups;
 	s->lat_min_ns = t->st.wakeups ? t->st.lat_min : 0;

@@ -91,23 +91,30 @@ static void usable_check(void)
 		gtest_fail(__FILE__, __LINE__, "task not usable afterwards");
 }
 
-/* filter: substrings separated by commas; a test matching any runs. */
+/* filter: substrings separated by commas; a test matching any runs, but
+ * none matching a word that starts with '!' (with only '!' words, every
+ * other test runs). */
 static int selected(const char *name, const char *filter)
 {
 	if (!filter)
 		return 1;
 	char buf[128];
+	int want = 0, any_plain = 0;
 	for (const char *p = filter; *p;) {
 		size_t n = strcspn(p, ",");
 		if (n && n < sizeof(buf)) {
 			memcpy(buf, p, n);
 			buf[n] = 0;
-			if (strstr(name, buf))
-				return 1;
+			if (buf[0] == '!' && buf[1] && strstr(name, buf + 1))
+				return 0;
+			if (buf[0] != '!') {
+				any_plain = 1;
+				want |= strstr(name, buf) != NULL;
+			}
 		}
 		p += n + (p[n] == ',');
 	}
-	return 0;
+	return want || !any_plain;
 }
 
 int gtest_run(const char *filter)
