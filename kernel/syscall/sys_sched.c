@@ -184,7 +184,8 @@ SYSCALL(sys_sched_trace_read)
 	if (a1 >= arch_cpus_online())
 		return ERR_OUT_OF_RANGE;
 	uint32_t max = (uint32_t)MIN(a4, 1u << 20);
-	if (!user_range_ok(a3, (uint64_t)max * sizeof(struct sched_trace_rec)) ||
+	if ((max && !user_range_ok(a3, (uint64_t)max *
+					      sizeof(struct sched_trace_rec))) ||
 	    !user_range_ok(a5, sizeof(struct sched_trace_status)))
 		return ERR_FAULT;
 	struct sched_trace_rec batch[TRACE_BATCH];
@@ -222,7 +223,8 @@ SYSCALL(sys_sched_stats)
 	if (err)
 		return err;
 	uint32_t max = (uint32_t)MIN(a3, 1u << 20);
-	if (!user_range_ok(a2, (uint64_t)max * sizeof(struct sched_thread_stats)))
+	if (max && !user_range_ok(a2, (uint64_t)max *
+					      sizeof(struct sched_thread_stats)))
 		return ERR_FAULT;
 	struct sched_thread_stats batch[STATS_BATCH];
 	uint64_t after = a1;
