@@ -12,11 +12,12 @@ MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
-USER_PROGS ?= hello init names hello-port
+USER_PROGS ?= hello init names hello-port timeline-inspect
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
 names_SRCS := servers/names/names.c
 hello-port_SRCS := libs/examples/hello_port.c
+timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -160,8 +161,10 @@ $(GUEST_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
 
 $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 
-# The name service and the hello-port example run in the client tests too.
-GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf
+# The name service, the hello-port example and timeline-inspect run in the
+# guest tests too.
+GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
+	$(O)/user/timeline-inspect.elf
 $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA)

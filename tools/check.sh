@@ -68,6 +68,21 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# timeline-inspect --dump ran in the guest suite: its dump, out of the serial
+# log, must make a trace with real dispatches in it.
+echo "== telemetry dump from the guest log -> Chrome/Perfetto trace (tools/timeline2trace.py)"
+if $PYTHON tools/timeline2trace.py --last -o "$LOGS/timeline.json" "$LOGS/guest.log" &&
+	$PYTHON -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+x = [e for e in d["traceEvents"] if e.get("ph") == "X"]
+sys.exit(0 if len(x) >= 10 and d["otherData"]["malformed_lines"] == 0 else 1)' \
+		"$LOGS/timeline.json"; then
+	pass=$((pass + 1))
+else
+	echo "FAIL telemetry dump conversion ($LOGS/timeline.json)"
+	fail=$((fail + 1))
+fi
+
 # The scheduling tests that measure time (timing_*) under -icount: guest time
 # counts instructions, so host load cannot stretch it and deadlines are the
 # kernel's alone to meet or miss (docs/testing.md).

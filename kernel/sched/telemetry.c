@@ -114,6 +114,9 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	strlcpy(s->name, t->name, sizeof(s->name));
 	s->params = t->sp;
 	s->params.cpu = (int32_t)t->cpu;
+	if (t->is_idle)
+		s->params = (struct sched_params){.cls = SCHED_CLASS_IDLE,
+						  .cpu = (int32_t)t->cpu};
 	s->eff_cls = sched_eff_class(t);
 	s->state = state_of(t);
 	s->cpu = t->cpu;

@@ -157,3 +157,45 @@ GTEST(telemetry_cpu_info)
 		GCHECK(b.sched_calls >= a.sched_calls);
 	}
 }
+
+static int64_t worker(uint64_t arg)
+{
+	(void)arg;
+	for (int i = 0; i < 40; i++) {
+		g_spin(200000);
+		sys_sleep_until(g_now() + MS);
+	}
+	return 0;
+}
+
+/* timeline-inspect with the telemetry handle: a report and a dump (the
+ * dump goes on through tools/check.sh into tools/timeline2trace.py);
+ * without the handle it fails cleanly. */
+GTEST(telemetry_timeline_inspect_runs)
+{
+	struct child c;
+	int64_t st = -1;
+	struct gthread w;
+	GCHECK_OK(gthread_start(&w, worker, 0));
+	g_spawn_telemetry = g_telemetry();
+	long r1 = g_spawn("timeline-inspect", "--interval 50 --timeline 12",
+			  CHILD_QUOTA, 0, &c);
+	long w1 = r1 ? r1 : g_reap(&c, 5000 * MS, &st);
+	int64_t st1 = st;
+	long r2 = g_spawn("timeline-inspect", "--dump", CHILD_QUOTA, 0, &c);
+	long w2 = r2 ? r2 : g_reap(&c, 5000 * MS, &st);
+	int64_t st2 = st;
+	g_spawn_telemetry = HANDLE_INVALID;
+	long r3 = g_spawn("timeline-inspect", "", CHILD_QUOTA, 0, &c);
+	long w3 = r3 ? r3 : g_reap(&c, 5000 * MS, &st);
+	gthread_join(&w, g_now() + 2000 * MS, NULL);
+	GCHECK_OK(r1);
+	GCHECK_OK(w1);
+	GCHECK_EQ(st1, 0);
+	GCHECK_OK(r2);
+	GCHECK_OK(w2);
+	GCHECK_EQ(st2, 0);
+	GCHECK_OK(r3);
+	GCHECK_OK(w3);
+	GCHECK_EQ(st, 1); /* no telemetry handle */
+}
