@@ -64,6 +64,15 @@ static int64_t yielder(uint64_t arg)
 	return 0;
 }
 
+/* A CPU-bound competitor. */
+static int64_t spinner(uint64_t arg)
+{
+	(void)arg;
+	while (!stop)
+		;
+	return 0;
+}
+
 /* Two threads of equal priority yielding to each other: each yield is a
  * system call plus one context switch. */
 static void yield_pingpong(unsigned n)
@@ -108,7 +117,7 @@ static void thread_start_join(unsigned n)
 
 /* ---- IPC ---- */
 
-static handle_t ipc_send;   /* to the server task */
+static handle_t ipc_send; /* to the server task */
 static uint8_t payload[256];
 static uint32_t payload_len;
 
@@ -203,7 +212,8 @@ static void ipc_benches(void)
 	}
 	if (g_spawn_ex("bench", "serve @", 4ull << 20, 0, r,
 		       RIGHT_READ | RIGHT_MANAGE, &c) < 0) {
-		printf("bench: IPC figures skipped (cannot start the server)\n");
+		printf("bench: IPC figures skipped (cannot start the "
+		       "server)\n");
 		return;
 	}
 	ipc_send = s;
@@ -231,11 +241,119 @@ static void ipc_benches(void)
 		sys_handle_close(n_ping);
 		sys_handle_close(n_pong);
 	}
-	if (sys_grant_create(g_self(), 0, 1 << 20,
-			     VM_PROT_READ | VM_PROT_WRITE, &bench_grant) == 0) {
+	if (sys_grant_create(g_self(), 0, 1 << 20, VM_PROT_READ | VM_PROT_WRITE,
+			     &bench_grant) == 0) {
 		bench("grant map + unmap, 1 MiB", 100, grant_map_unmap);
 		sys_handle_close(bench_grant);
 	}
+}
+
+/* ---- scheduling ---- */
+
+static handle_t me(void)
+{
+	return execrt_handle(START_H_SELF_THREAD);
+}
+
+#define PERIODS 2000
+static uint64_t late[PERIODS];
+
+/* cyclictest-style: sleep to each 1 ms release, note how late we woke. */
+static int64_t periodic(uint64_t arg)
+{
+	(void)arg;
+	uint64_t next = g_now() + MS;
+	for (int i = 0; i < PERIODS; i++) {
+		sys_sleep_until(next);
+		late[i] = g_now() - next;
+		next += MS;
+	}
+	return 0;
+}
+
+static void lateness(const char *what, const struct sched_params *p)
+{
+	struct gthread t, hog;
+	stop = 0;
+	if (gthread_start(&hog, spinner, 0) < 0 ||
+	    gthread_start_sched(&t, periodic, 0, p) < 0) {
+		printf("bench: %s: cannot start the threads\n", what);
+		return;
+	}
+	gthread_join(&t, DEADLINE_NONE, NULL);
+	stop = 1;
+	gthread_join(&hog, DEADLINE_NONE, NULL);
+	qsort(late, PERIODS, sizeof(late[0]), cmp_u64);
+	uint64_t sum = 0;
+	for (int i = 0; i < PERIODS; i++)
+		sum += late[i];
+	printf("bench: %-34s min %6llu  avg %6llu  p99 %6llu  max %6llu ns\n",
+	       what, (unsigned long long)late[0],
+	       (unsigned long long)(sum / PERIODS),
+	       (unsigned long long)late[PERIODS * 99 / 100],
+	       (unsigned long long)late[PERIODS - 1]);
+}
+
+static void cpu_figures(struct sched_cpu_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	sys_sched_cpu_info(execrt_handle(START_H_TELEMETRY), 0, ci);
+}
+
+/* Yield ping-pong with the trace on or off; also the kernel's own cost
+ * of a dispatch decision over the same run. */
+static void pingpong(const char *what, int trace, const struct sched_params *p)
+{
+	struct sched_config cfg, c;
+	handle_t auth = execrt_handle(START_H_SCHED);
+	if (sys_sched_config(auth, NULL, &cfg) < 0)
+		return;
+	c = cfg;
+	c.flags =
+		trace ? c.flags | SCHED_CFG_TRACE : c.flags & ~SCHED_CFG_TRACE;
+	sys_sched_config(auth, &c, NULL);
+	struct sched_params mine;
+	sys_sched_get(me(), &mine);
+	mine.cpu = SCHED_CPU_KEEP;
+	if (p)
+		sys_sched_set(auth, me(), p);
+	struct gthread other;
+	stop = 0;
+	if (gthread_start_sched(&other, yielder, 0, p) == 0) {
+		struct sched_cpu_info a, b;
+		cpu_figures(&a);
+		bench(what, 5000, yield_pingpong);
+		cpu_figures(&b);
+		stop = 1;
+		gthread_join(&other, DEADLINE_NONE, NULL);
+		uint64_t n = b.sched_calls - a.sched_calls;
+		printf("bench: %-34s avg %8llu cycles/decision (%s, in "
+		       "kernel)\n",
+		       "  dispatch decision",
+		       n ? (unsigned long long)((b.sched_cycles -
+						 a.sched_cycles) /
+						n)
+			 : 0ull,
+		       trace ? "trace on" : "trace off");
+	}
+	sys_sched_set(auth, me(), &mine);
+	sys_sched_config(auth, &cfg, NULL);
+}
+
+static void sched_benches(void)
+{
+	struct sched_params dl = {.cls = SCHED_CLASS_DL,
+				  .runtime_ns = 200000,
+				  .deadline_ns = MS,
+				  .period_ns = MS,
+				  .cpu = SCHED_CPU_KEEP};
+	struct sched_params rt = {
+		.cls = SCHED_CLASS_RT, .priority = 50, .cpu = SCHED_CPU_KEEP};
+	lateness("1 kHz wake-up lateness, DL + hog", &dl);
+	lateness("1 kHz wake-up lateness, RT 50 + hog", &rt);
+	pingpong("yield ping-pong BE, trace on", 1, NULL);
+	pingpong("yield ping-pong BE, trace off", 0, NULL);
+	pingpong("yield ping-pong RT 50, trace on", 1, &rt);
 }
 
 int main(int argc, char **argv)
@@ -248,14 +366,7 @@ int main(int argc, char **argv)
 	       BATCHES);
 	bench("null system call (clock_now)", 20000, null_syscall);
 	bench("system call, bad handle", 20000, bad_handle);
-	struct gthread other;
-	stop = 0;
-	if (gthread_start(&other, yielder, 0) == 0) {
-		bench("yield ping-pong (switch + syscall)", 5000,
-		      yield_pingpong);
-		stop = 1;
-		gthread_join(&other, DEADLINE_NONE, NULL);
-	}
+	sched_benches();
 	bench("vmo create + close", 2000, vmo_create_close);
 	bench("anonymous map + unmap, 1 MiB", 100, map_unmap_1m);
 	bench("thread create + start + join", 200, thread_start_join);
