@@ -307,6 +307,12 @@ void program_timer(struct run_queue *rq, uint64_t now)
 					    rq_node)->park_until);
 	if (next == rq->timer_deadline)
 		return;
+	/* Already armed earlier: let that fire and decide again then. A
+	 * slice or quantum moves on at every switch, and reprogramming the
+	 * timer costs far more than one early interrupt per slice. */
+	if (next != DEADLINE_NONE && rq->timer_deadline > now &&
+	    rq->timer_deadline < next)
+		return;
 	rq->timer_deadline = next;
 	if (next == DEADLINE_NONE)
 		timer_cancel();
