@@ -77,15 +77,13 @@ static void be_start(struct run_queue *rq, struct thread *t, uint64_t now)
 	t->slice_end_ns = now + MAX(slice, sched_cfg.be_min_slice_ns);
 }
 
-static uint64_t be_event(struct run_queue *rq, struct thread *cur,
-			 uint64_t now)
+static uint64_t be_event(struct run_queue *rq, struct thread *cur, uint64_t now)
 {
 	(void)now;
 	return rq->be_nr ? cur->slice_end_ns : DEADLINE_NONE;
 }
 
-static void be_charge(struct run_queue *rq, struct thread *cur,
-		      uint64_t delta)
+static void be_charge(struct run_queue *rq, struct thread *cur, uint64_t delta)
 {
 	cur->vruntime += delta * SCHED_BE_WEIGHT_DEFAULT / cur->sp.weight;
 	/* The minimum follows the smallest of the running and the queued. */

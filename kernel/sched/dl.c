@@ -190,16 +190,14 @@ static void dl_start(struct run_queue *rq, struct thread *t, uint64_t now)
 }
 
 /* The budget runs out at exec_start + remaining. */
-static uint64_t dl_event(struct run_queue *rq, struct thread *cur,
-			 uint64_t now)
+static uint64_t dl_event(struct run_queue *rq, struct thread *cur, uint64_t now)
 {
 	(void)rq;
 	int64_t left = READ_ONCE(sched_eff(cur)->dl.remaining);
 	return left > 0 ? now + (uint64_t)left : now;
 }
 
-static void dl_charge(struct run_queue *rq, struct thread *cur,
-		      uint64_t delta)
+static void dl_charge(struct run_queue *rq, struct thread *cur, uint64_t delta)
 {
 	(void)rq;
 	struct sched_dl *d = &sched_eff(cur)->dl;

@@ -12,10 +12,10 @@
 
 #define MS 1000000ull
 /* A round-robin RT class at priority p (kmain runs at 50). */
-#define RT(p)                                                                \
-	(&(struct sched_params){.cls = SCHED_CLASS_RT,                       \
-				.priority = (p),                             \
-				.flags = SCHED_FLAG_RR,                      \
+#define RT(p)                                                                  \
+	(&(struct sched_params){.cls = SCHED_CLASS_RT,                         \
+				.priority = (p),                               \
+				.flags = SCHED_FLAG_RR,                        \
 				.cpu = SCHED_CPU_KEEP})
 
 struct counters {
@@ -41,8 +41,8 @@ static uint64_t frames_free(void)
 KTEST(sched_thread_runs_and_reports_exit_status)
 {
 	uint64_t threads = thread_count(), frames = frames_free();
-	struct thread *t = thread_create_kernel(set_status, NULL, "status",
-						NULL);
+	struct thread *t =
+		thread_create_kernel(set_status, NULL, "status", NULL);
 	KT_CHECK(t != NULL);
 	thread_start_kernel(t);
 	int64_t st = 0;
@@ -75,10 +75,10 @@ KTEST(sched_wait_queue_ping_pong)
 	wait_queue_init(&pp_wq);
 	pp_turn = 0;
 	uint64_t sw0 = sched_switch_count(arch_cpu_id());
-	struct thread *a = thread_create_kernel(pingpong, (void *)0, "ping",
-						NULL);
-	struct thread *b = thread_create_kernel(pingpong, (void *)1, "pong",
-						NULL);
+	struct thread *a =
+		thread_create_kernel(pingpong, (void *)0, "ping", NULL);
+	struct thread *b =
+		thread_create_kernel(pingpong, (void *)1, "pong", NULL);
 	KT_CHECK(a && b);
 	thread_start_kernel(a);
 	thread_start_kernel(b);
@@ -145,8 +145,8 @@ KTEST(sched_higher_priority_preempts_a_spinning_thread)
 	uint64_t deadline = clock_ns() + 20 * MS;
 	hi_woke_at = 0;
 	struct thread *lo = thread_create_kernel(spin_a, &c, "lo", RT(3));
-	struct thread *hi = thread_create_kernel(high_sleeper, &deadline, "hi",
-						 RT(55));
+	struct thread *hi =
+		thread_create_kernel(high_sleeper, &deadline, "hi", RT(55));
 	KT_CHECK(lo && hi);
 	thread_start_kernel(hi);
 	thread_start_kernel(lo);
@@ -216,8 +216,8 @@ KTEST(sched_kill_wakes_a_blocked_thread)
 {
 	static struct wait_queue wq;
 	wait_queue_init(&wq);
-	struct thread *t = thread_create_kernel(sleeper_forever, &wq, "victim",
-						NULL);
+	struct thread *t =
+		thread_create_kernel(sleeper_forever, &wq, "victim", NULL);
 	KT_CHECK(t);
 	thread_start_kernel(t);
 	sched_sleep_until(clock_ns() + 2 * MS);
@@ -235,8 +235,8 @@ KTEST(sched_threads_do_not_leak)
 	uint64_t threads = thread_count(), frames = frames_free();
 	uint64_t objs = kmem_objects_in_use();
 	for (int i = 0; i < 50; i++) {
-		struct thread *t = thread_create_kernel(set_status, NULL, "leak",
-							RT(51));
+		struct thread *t =
+			thread_create_kernel(set_status, NULL, "leak", RT(51));
 		KT_CHECK(t);
 		thread_start_kernel(t); /* runs to completion at once */
 		kobj_put(&t->obj);
@@ -245,4 +245,35 @@ KTEST(sched_threads_do_not_leak)
 	KT_CHECK_EQ(thread_count(), threads);
 	KT_CHECK_EQ(frames_free(), frames);
 	KT_CHECK_EQ(kmem_objects_in_use(), objs);
+}
+
+/* Tickless under load: a round-robin thread alone at its level takes no
+ * quantum interrupts; with an equal waiting, about one per quantum. */
+KTEST(sched_quantum_timer_only_when_an_equal_waits)
+{
+	static struct counters c;
+	c.a = c.b = 0;
+	c.stop = false;
+	struct thread *a = thread_create_kernel(spin_a, &c, "rr-a", RT(5));
+	KT_CHECK(a != NULL);
+	thread_start_kernel(a);
+	uint64_t i0 = sched_timer_irqs();
+	sched_sleep_until(clock_ns() + 100 * MS);
+	uint64_t alone = sched_timer_irqs() - i0;
+	struct thread *b = thread_create_kernel(spin_b, &c, "rr-b", RT(5));
+	KT_CHECK(b != NULL);
+	thread_start_kernel(b);
+	i0 = sched_timer_irqs();
+	sched_sleep_until(clock_ns() + 100 * MS);
+	uint64_t shared = sched_timer_irqs() - i0;
+	c.stop = true;
+	KT_CHECK_EQ(thread_wait(a, clock_ns() + 1000 * MS, NULL), 0);
+	KT_CHECK_EQ(thread_wait(b, clock_ns() + 1000 * MS, NULL), 0);
+	kobj_put(&a->obj);
+	kobj_put(&b->obj);
+	kprintf("    timer interrupts in 100 ms: alone %llu, with an equal "
+		"%llu\n",
+		(unsigned long long)alone, (unsigned long long)shared);
+	KT_CHECK(alone <= 2);  /* our own wake-up (and a stray) */
+	KT_CHECK(shared >= 6); /* 10 ms quanta */
 }

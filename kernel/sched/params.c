@@ -119,10 +119,10 @@ int sched_set_params(struct thread *t, const struct sched_params *in,
 	} else if (p.cls == SCHED_CLASS_DL) {
 		return ERR_NOT_SUPPORTED; /* DL is admitted via an authority */
 	}
-	uint64_t density = p.cls == SCHED_CLASS_DL
-				   ? sched_dl_density(p.runtime_ns,
-						      p.deadline_ns)
-				   : 0;
+	uint64_t density =
+		p.cls == SCHED_CLASS_DL
+			? sched_dl_density(p.runtime_ns, p.deadline_ns)
+			: 0;
 	unsigned long f = sched_admit_lock_take();
 	unsigned cpu = p.cpu == SCHED_CPU_KEEP ? t->cpu : (unsigned)p.cpu;
 	if (t->sched_released) {
@@ -199,7 +199,8 @@ int sched_set_config(const struct sched_config *c)
 	unsigned long f = sched_admit_lock_take();
 	for (unsigned cpu = 0; cpu < arch_cpus_online(); cpu++)
 		if (sched_rq(cpu)->dl_density > c->dl_bound_ppm)
-			err = ERR_BAD_STATE; /* admitted threads stay admitted */
+			err = ERR_BAD_STATE; /* admitted threads stay admitted
+					      */
 	if (!err)
 		sched_cfg = *c;
 	sched_admit_lock_drop(f);

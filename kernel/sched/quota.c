@@ -75,9 +75,9 @@ uint64_t quota_left(struct cpu_quota *q, uint64_t now)
 	return left;
 }
 
-#define QUOTA_PERIOD_MIN 1000000ull	/* 1 ms */
-#define QUOTA_PERIOD_MAX 10000000000ull /* 10 s */
-#define QUOTA_RUNTIME_MIN 100000ull	/* 100 us */
+#define QUOTA_PERIOD_MIN  1000000ull	 /* 1 ms */
+#define QUOTA_PERIOD_MAX  10000000000ull /* 10 s */
+#define QUOTA_RUNTIME_MIN 100000ull	 /* 100 us */
 
 int sched_task_set_quota(struct task *tk, uint64_t runtime_ns,
 			 uint64_t period_ns)

@@ -62,12 +62,11 @@ static void rt_start(struct run_queue *rq, struct thread *t, uint64_t now)
 	struct thread *e = sched_eff(t);
 	t->key = e->sp.priority;
 	t->slice_end_ns = (e->sp.flags & SCHED_FLAG_RR) ? now + quantum(e)
-						       : DEADLINE_NONE;
+							: DEADLINE_NONE;
 }
 
 /* A quantum matters only while an equal waits. */
-static uint64_t rt_event(struct run_queue *rq, struct thread *cur,
-			 uint64_t now)
+static uint64_t rt_event(struct run_queue *rq, struct thread *cur, uint64_t now)
 {
 	(void)now;
 	if (cur->slice_end_ns == DEADLINE_NONE ||
@@ -76,8 +75,7 @@ static uint64_t rt_event(struct run_queue *rq, struct thread *cur,
 	return cur->slice_end_ns;
 }
 
-static void rt_charge(struct run_queue *rq, struct thread *cur,
-		      uint64_t delta)
+static void rt_charge(struct run_queue *rq, struct thread *cur, uint64_t delta)
 {
 	(void)rq;
 	(void)cur;

@@ -24,7 +24,7 @@ struct run_queue {
 	struct thread *idle;
 	bool need_resched;
 	bool started;
-	bool recheck; /* re-check every parked thread (a quota changed) */
+	bool recheck;	   /* re-check every parked thread (a quota changed) */
 	unsigned nr_ready; /* queued in a class (parked ones not counted) */
 
 	/* DL: ready threads by deadline (EDF). */
@@ -59,8 +59,7 @@ struct run_queue {
 };
 
 struct run_queue *sched_rq(unsigned cpu);
-extern const struct sched_class sched_class_dl, sched_class_rt,
-	sched_class_be;
+extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
 /* The thread whose parameters t runs on. */
 static inline struct thread *sched_eff(const struct thread *t)

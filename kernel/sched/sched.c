@@ -138,8 +138,7 @@ bool sched_rt_held(struct run_queue *rq)
 
 /* ---- queues ---- */
 
-static bool sched_task_eligible(struct thread *e, uint64_t now,
-				uint64_t *until)
+static bool sched_task_eligible(struct thread *e, uint64_t now, uint64_t *until)
 {
 	*until = 0;
 	if (e->sp.cls == SCHED_CLASS_DL)
@@ -279,10 +278,10 @@ static uint64_t curr_event(struct run_queue *rq, uint64_t now)
 	}
 	if (cur->class->id == SCHED_CLASS_RT && cap_on() && !rq->rt_capped &&
 	    rq->be_nr) {
-		uint64_t left = sched_cfg.rt_cap_runtime_ns > rq->cap_used
-					? sched_cfg.rt_cap_runtime_ns -
-						  rq->cap_used
-					: 0;
+		uint64_t left =
+			sched_cfg.rt_cap_runtime_ns > rq->cap_used
+				? sched_cfg.rt_cap_runtime_ns - rq->cap_used
+				: 0;
 		ev = MIN(ev, MIN(now + left, rq->cap_window_end));
 	}
 	return ev;
@@ -301,10 +300,12 @@ void program_timer(struct run_queue *rq, uint64_t now)
 		next = MIN(next, rq->cap_window_end); /* RT may run again */
 	if (!list_empty(&rq->sleepers))
 		next = MIN(next, list_entry(rq->sleepers.next, struct thread,
-					    sleep_node)->wake_deadline);
+					    sleep_node)
+					 ->wake_deadline);
 	if (!list_empty(&rq->parked))
-		next = MIN(next, list_entry(rq->parked.next, struct thread,
-					    rq_node)->park_until);
+		next = MIN(next,
+			   list_entry(rq->parked.next, struct thread, rq_node)
+				   ->park_until);
 	if (next == rq->timer_deadline)
 		return;
 	/* Already armed earlier: let that fire and decide again then. A
@@ -356,8 +357,8 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 	struct list_node due;
 	list_init(&due);
 	while (!list_empty(&rq->parked)) {
-		struct thread *t = list_entry(rq->parked.next, struct thread,
-					      rq_node);
+		struct thread *t =
+			list_entry(rq->parked.next, struct thread, rq_node);
 		if (t->park_until > now && !all)
 			break;
 		list_remove(&t->rq_node);
@@ -365,8 +366,8 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 	}
 	/* Apart first: one still held back goes back onto rq->parked. */
 	while (!list_empty(&due)) {
-		struct thread *t =
-			list_entry(list_pop_front(&due), struct thread, rq_node);
+		struct thread *t = list_entry(list_pop_front(&due),
+					      struct thread, rq_node);
 		t->parked = false;
 		t->woken = true;
 		t->ready_since = MIN(t->park_until, now);
@@ -593,7 +594,8 @@ static void wake(struct thread *t, bool set_result, int result)
 		t->wake_result = result;
 	/* A thread running on another CPU learns of a kill at its next
 	 * kernel entry: make one happen now. */
-	if (set_result && t->state == THREAD_RUNNING && rq->cpu != arch_cpu_id())
+	if (set_result && t->state == THREAD_RUNNING &&
+	    rq->cpu != arch_cpu_id())
 		arch_send_resched(rq->cpu);
 	/* An early wake-up (kill) ends a block or a throttle; a start also
 	 * moves a new thread onto the queue. */
@@ -631,8 +633,8 @@ void sched_timer_event(void)
 	rq->timer_deadline = DEADLINE_NONE;
 	update_curr(rq, now);
 	while (!list_empty(&rq->sleepers)) {
-		struct thread *s =
-			list_entry(rq->sleepers.next, struct thread, sleep_node);
+		struct thread *s = list_entry(rq->sleepers.next, struct thread,
+					      sleep_node);
 		if (s->wake_deadline > now)
 			break;
 		make_ready(rq, s, now, s->wake_deadline);
@@ -654,8 +656,8 @@ void sched_ipi(void)
 	spin_lock(&rq->lock);
 	uint64_t now = clock_ns();
 	update_curr(rq, now);
-	unpark_due(rq, now, __atomic_exchange_n(&rq->recheck, false,
-						__ATOMIC_ACQ_REL));
+	unpark_due(rq, now,
+		   __atomic_exchange_n(&rq->recheck, false, __ATOMIC_ACQ_REL));
 	if (curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
@@ -735,8 +737,8 @@ uint64_t sched_urgency(const struct thread *t)
 	const uint64_t top = (1ull << 62) - 1;
 	switch (t->sp.cls) {
 	case SCHED_CLASS_DL:
-		return (2ull << 62) | (top - MIN(READ_ONCE(t->dl.abs_deadline),
-						 top));
+		return (2ull << 62) |
+		       (top - MIN(READ_ONCE(t->dl.abs_deadline), top));
 	case SCHED_CLASS_RT:
 		return (1ull << 62) | t->sp.priority;
 	default:
@@ -750,7 +752,8 @@ void sched_init_cpu(void)
 	struct run_queue *rq = this_rq();
 	struct thread *idle = thread_create_idle(rq->cpu);
 	if (!idle)
-		panic("sched: no memory for the idle thread of cpu %u", rq->cpu);
+		panic("sched: no memory for the idle thread of cpu %u",
+		      rq->cpu);
 	trace_init(&rq->trace);
 	idle->state = THREAD_RUNNING;
 	idle->dispatched_at = idle->exec_start = clock_ns();

@@ -23,8 +23,8 @@ static int get_auth(uint64_t h, uint32_t rights, struct sched_auth **out,
 {
 	struct kobject *o;
 	uint32_t r;
-	int err = handle_get(&cur_task()->handles, (handle_t)h,
-			     OBJ_SCHED_AUTH, rights, &o, &r);
+	int err = handle_get(&cur_task()->handles, (handle_t)h, OBJ_SCHED_AUTH,
+			     rights, &o, &r);
 	if (err)
 		return err;
 	*out = container_of(o, struct sched_auth, obj);
@@ -126,8 +126,8 @@ SYSCALL(sys_sched_config)
 	int err = get_auth(a0, RIGHT_READ, &a, &held);
 	if (err)
 		return err;
-	if (a1 && (!(held & RIGHT_WRITE) ||
-		   !(a->lim.flags & SCHED_AUTH_MAY_CONFIG)))
+	if (a1 &&
+	    (!(held & RIGHT_WRITE) || !(a->lim.flags & SCHED_AUTH_MAY_CONFIG)))
 		err = ERR_ACCESS_DENIED;
 	struct sched_config c, old = sched_cfg;
 	if (!err && a1)
@@ -184,8 +184,9 @@ SYSCALL(sys_sched_trace_read)
 	if (a1 >= arch_cpus_online())
 		return ERR_OUT_OF_RANGE;
 	uint32_t max = (uint32_t)MIN(a4, 1u << 20);
-	if ((max && !user_range_ok(a3, (uint64_t)max *
-					      sizeof(struct sched_trace_rec))) ||
+	if ((max &&
+	     !user_range_ok(a3,
+			    (uint64_t)max * sizeof(struct sched_trace_rec))) ||
 	    !user_range_ok(a5, sizeof(struct sched_trace_status)))
 		return ERR_FAULT;
 	struct sched_trace_rec batch[TRACE_BATCH];
@@ -223,8 +224,9 @@ SYSCALL(sys_sched_stats)
 	if (err)
 		return err;
 	uint32_t max = (uint32_t)MIN(a3, 1u << 20);
-	if (max && !user_range_ok(a2, (uint64_t)max *
-					      sizeof(struct sched_thread_stats)))
+	if (max &&
+	    !user_range_ok(a2,
+			   (uint64_t)max * sizeof(struct sched_thread_stats)))
 		return ERR_FAULT;
 	struct sched_thread_stats batch[STATS_BATCH];
 	uint64_t after = a1;

@@ -39,23 +39,34 @@ GTEST(sched_params_rejected)
 		{.cls = 7, .cpu = SCHED_CPU_KEEP},
 		{.cls = SCHED_CLASS_IDLE, .cpu = SCHED_CPU_KEEP},
 		{.cls = SCHED_CLASS_BE, .priority = 3, .cpu = SCHED_CPU_KEEP},
-		{.cls = SCHED_CLASS_BE, .weight = SCHED_BE_WEIGHT_MAX + 1,
+		{.cls = SCHED_CLASS_BE,
+		 .weight = SCHED_BE_WEIGHT_MAX + 1,
 		 .cpu = SCHED_CPU_KEEP},
-		{.cls = SCHED_CLASS_BE, .flags = SCHED_FLAG_RR,
+		{.cls = SCHED_CLASS_BE,
+		 .flags = SCHED_FLAG_RR,
 		 .cpu = SCHED_CPU_KEEP},
 		{.cls = SCHED_CLASS_BE, .reserved = 1, .cpu = SCHED_CPU_KEEP},
-		{.cls = SCHED_CLASS_RT, .priority = 5, .weight = 5,
+		{.cls = SCHED_CLASS_RT,
+		 .priority = 5,
+		 .weight = 5,
 		 .cpu = SCHED_CPU_KEEP},
-		{.cls = SCHED_CLASS_RT, .priority = 5, .quantum_ns = 1000000,
+		{.cls = SCHED_CLASS_RT,
+		 .priority = 5,
+		 .quantum_ns = 1000000,
 		 .cpu = SCHED_CPU_KEEP}, /* a quantum without RR */
-		{.cls = SCHED_CLASS_RT, .priority = 5, .flags = SCHED_FLAG_RR,
-		 .quantum_ns = 10, .cpu = SCHED_CPU_KEEP},
-		{.cls = SCHED_CLASS_RT, .priority = 5, .flags = 0x80,
+		{.cls = SCHED_CLASS_RT,
+		 .priority = 5,
+		 .flags = SCHED_FLAG_RR,
+		 .quantum_ns = 10,
 		 .cpu = SCHED_CPU_KEEP},
-		dl(2 * MS, MS, 10 * MS),	/* runtime > deadline */
-		dl(MS, 20 * MS, 10 * MS),	/* deadline > period */
-		dl(1000, MS, 10 * MS),		/* runtime too small */
-		dl(MS, MS, 20000 * MS),		/* period too long */
+		{.cls = SCHED_CLASS_RT,
+		 .priority = 5,
+		 .flags = 0x80,
+		 .cpu = SCHED_CPU_KEEP},
+		dl(2 * MS, MS, 10 * MS),  /* runtime > deadline */
+		dl(MS, 20 * MS, 10 * MS), /* deadline > period */
+		dl(1000, MS, 10 * MS),	  /* runtime too small */
+		dl(MS, MS, 20000 * MS),	  /* period too long */
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		long r = sys_sched_set(g_sched(), h, &bad[i]);
@@ -188,8 +199,8 @@ GTEST(sched_auth_derive_limits)
 	handle_t h[2];
 	GCHECK_OK(sys_thread_create(g_self(), "d0", 2, &h[0]));
 	GCHECK_OK(sys_thread_create(g_self(), "d1", 2, &h[1]));
-	struct sched_params rt10 = {.cls = SCHED_CLASS_RT, .priority = 10,
-				    .cpu = SCHED_CPU_KEEP};
+	struct sched_params rt10 = {
+		.cls = SCHED_CLASS_RT, .priority = 10, .cpu = SCHED_CPU_KEEP};
 	struct sched_params rt11 = rt10;
 	rt11.priority = 11;
 	GCHECK_OK(sys_sched_set(a, h[0], &rt10));

@@ -76,7 +76,7 @@ GTEST(telemetry_ring_wraps_and_counts_losses)
 	long n = sys_sched_trace_read(g_telemetry(), cpu, 0, rec, 4096, &st);
 	GCHECK(n > 0 && (uint64_t)n <= cap);
 	GCHECK(st.lost > 0);
-	GCHECK_EQ(st.lost, rec[0].seq);	/* everything before was lost */
+	GCHECK_EQ(st.lost, rec[0].seq); /* everything before was lost */
 	GCHECK_EQ(st.next_seq, rec[n - 1].seq + 1);
 	GCHECK_EQ(st.overwritten, st.head - cap);
 	unsigned ours = 0;

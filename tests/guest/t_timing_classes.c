@@ -27,9 +27,8 @@ static struct sched_params rt(uint32_t prio, int rr, uint64_t quantum)
 
 static struct sched_params be(uint32_t weight)
 {
-	return (struct sched_params){.cls = SCHED_CLASS_BE,
-				     .weight = weight,
-				     .cpu = SCHED_CPU_KEEP};
+	return (struct sched_params){
+		.cls = SCHED_CLASS_BE, .weight = weight, .cpu = SCHED_CPU_KEEP};
 }
 
 static volatile int stop;
@@ -86,7 +85,7 @@ GTEST(timing_rt_higher_priority_preempts)
 	GCHECK_OK(err);
 	GCHECK_OK(jerr);
 	GCHECK_EQ(hi_rounds, 20);
-	GCHECK(count[0] > 0);		/* the lower one did run */
+	GCHECK(count[0] > 0);	      /* the lower one did run */
 	GCHECK(hi_late_max < 200000); /* and never held the higher one */
 }
 
@@ -108,8 +107,8 @@ GTEST(timing_rt_round_robin_quanta)
 			     rec, 0, &ts);
 	uint64_t from = ts.head;
 	sys_sleep_until(g_now() + 200 * MS);
-	long n = sys_sched_trace_read(g_telemetry(), (uint32_t)where.cpu,
-				      from, rec, 256, &ts);
+	long n = sys_sched_trace_read(g_telemetry(), (uint32_t)where.cpu, from,
+				      rec, 256, &ts);
 	stop = 1;
 	gthread_join(&a, g_now() + 1000 * MS, NULL);
 	gthread_join(&b, g_now() + 1000 * MS, NULL);
@@ -121,7 +120,8 @@ GTEST(timing_rt_round_robin_quanta)
 	unsigned nq = 0, turns = 0;
 	uint64_t last = 0;
 	for (long i = 0; i < n; i++) {
-		if (rec[i].thread_koid != a.koid && rec[i].thread_koid != b.koid)
+		if (rec[i].thread_koid != a.koid &&
+		    rec[i].thread_koid != b.koid)
 			continue;
 		if (last && rec[i].thread_koid != last)
 			turns++;
@@ -256,8 +256,7 @@ GTEST(timing_task_quota_contains_a_runaway)
 	GCHECK_OK(g_set_rt(me(), 99, 0, 0));
 	struct child c;
 	GCHECK_OK(g_spawn(CHILD_WORK, "spin", CHILD_QUOTA, 0, &c));
-	GCHECK_OK(sys_task_set_cpu_quota(g_sched(), c.task, 20 * MS,
-					 100 * MS));
+	GCHECK_OK(sys_task_set_cpu_quota(g_sched(), c.task, 20 * MS, 100 * MS));
 	uint64_t k = c.thread_koid, used[2], span[2];
 	for (int round = 0; round < 2; round++) {
 		if (round == 1)

@@ -217,7 +217,7 @@ GTEST(timing_dl_1khz_meets_every_deadline_under_load)
 	GCHECK(calls > 100); /* the flood really ran */
 	GCHECK_EQ(s.dl_missed, 0);
 	GCHECK(s.dl_met >= KHZ_JOBS - 1);
-	GCHECK_EQ(s.throttles, 0); /* never ran out of budget */
+	GCHECK_EQ(s.throttles, 0);     /* never ran out of budget */
 	GCHECK(s.lat_max_ns < 200000); /* released on time, every time */
 }
 

@@ -42,7 +42,8 @@ struct sched_class {
 	uint64_t (*event)(struct run_queue *rq, struct thread *cur,
 			  uint64_t now);
 	/* cur ran for delta ns. */
-	void (*charge)(struct run_queue *rq, struct thread *cur, uint64_t delta);
+	void (*charge)(struct run_queue *rq, struct thread *cur,
+		       uint64_t delta);
 };
 
 /* A deadline thread's constant-bandwidth server (kernel/sched/dl.c).
