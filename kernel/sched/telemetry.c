@@ -122,10 +122,12 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	s->cpu = t->cpu;
 	s->flags = (READ_ONCE(t->parked) ? SCHED_TS_THROTTLED : 0) |
 		   (READ_ONCE(t->donor) ? SCHED_TS_DONATED : 0);
-	s->runtime_ns = t->runtime_ns;
+	/* An idle thread's time is the CPU's idle time. */
+	s->runtime_ns = t->is_idle ? READ_ONCE(sched_rq(t->cpu)->idle_ns)
+				   : t->runtime_ns;
 	/* A running thread's current stretch is not accounted yet. */
 	uint64_t since = READ_ONCE(t->exec_start), now = clock_ns();
-	if (s->state == SCHED_TS_RUNNING && !t->is_idle && now > since)
+	if (s->state == SCHED_TS_RUNNING && now > since)
 		s->runtime_ns += now - since;
 	s->dispatches = t->st.dispatches;
 	s->wakeups = t->st.wakeups;

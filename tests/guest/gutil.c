@@ -61,14 +61,20 @@ long g_set_rt(handle_t th, uint32_t prio, int rr, uint64_t quantum_ns)
 	return sys_sched_set(g_sched(), th, &p);
 }
 
+struct sched_params g_dl(uint64_t runtime, uint64_t deadline,
+			 uint64_t period)
+{
+	return (struct sched_params){.cls = SCHED_CLASS_DL,
+				     .runtime_ns = runtime,
+				     .deadline_ns = deadline,
+				     .period_ns = period,
+				     .cpu = SCHED_CPU_KEEP};
+}
+
 long g_set_dl(handle_t th, uint64_t runtime, uint64_t deadline,
 	      uint64_t period)
 {
-	struct sched_params p = {.cls = SCHED_CLASS_DL,
-				 .runtime_ns = runtime,
-				 .deadline_ns = deadline,
-				 .period_ns = period,
-				 .cpu = SCHED_CPU_KEEP};
+	struct sched_params p = g_dl(runtime, deadline, period);
 	return sys_sched_set(g_sched(), th, &p);
 }
 

@@ -25,6 +25,9 @@ long g_set_be(handle_t th, uint32_t weight);
 long g_set_rt(handle_t th, uint32_t prio, int rr, uint64_t quantum_ns);
 long g_set_dl(handle_t th, uint64_t runtime, uint64_t deadline,
 	      uint64_t period);
+/* DL parameters (placement kept). */
+struct sched_params g_dl(uint64_t runtime, uint64_t deadline,
+			 uint64_t period);
 /* The telemetry totals of one thread (by handle or koid). */
 long g_thread_stats(handle_t th, struct sched_thread_stats *out);
 long g_koid_stats(uint64_t koid, struct sched_thread_stats *out);

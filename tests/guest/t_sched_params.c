@@ -6,15 +6,6 @@
 #include "gtest.h"
 #include "gutil.h"
 
-static struct sched_params dl(uint64_t q, uint64_t d, uint64_t p)
-{
-	return (struct sched_params){.cls = SCHED_CLASS_DL,
-				     .runtime_ns = q,
-				     .deadline_ns = d,
-				     .period_ns = p,
-				     .cpu = SCHED_CPU_KEEP};
-}
-
 static uint64_t cpu_density(unsigned cpu)
 {
 	struct sched_cpu_info ci;
@@ -63,10 +54,10 @@ GTEST(sched_params_rejected)
 		 .priority = 5,
 		 .flags = 0x80,
 		 .cpu = SCHED_CPU_KEEP},
-		dl(2 * MS, MS, 10 * MS),  /* runtime > deadline */
-		dl(MS, 20 * MS, 10 * MS), /* deadline > period */
-		dl(1000, MS, 10 * MS),	  /* runtime too small */
-		dl(MS, MS, 20000 * MS),	  /* period too long */
+		g_dl(2 * MS, MS, 10 * MS),  /* runtime > deadline */
+		g_dl(MS, 20 * MS, 10 * MS), /* deadline > period */
+		g_dl(1000, MS, 10 * MS),    /* runtime too small */
+		g_dl(MS, MS, 20000 * MS),   /* period too long */
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		long r = sys_sched_set(g_sched(), h, &bad[i]);
@@ -91,7 +82,7 @@ GTEST(sched_params_round_trip)
 {
 	handle_t h;
 	GCHECK_OK(sys_thread_create(g_self(), "p", 1, &h));
-	struct sched_params p = dl(MS, 4 * MS, 8 * MS), got;
+	struct sched_params p = g_dl(MS, 4 * MS, 8 * MS), got;
 	GCHECK_OK(sys_sched_set(g_sched(), h, &p));
 	GCHECK_OK(sys_sched_get(h, &got));
 	GCHECK_EQ(got.cls, SCHED_CLASS_DL);
@@ -133,26 +124,26 @@ GTEST(sched_admission_bound)
 	handle_t h[4];
 	for (int i = 0; i < 4; i++)
 		GCHECK_OK(sys_thread_create(g_self(), "adm", 3, &h[i]));
-	struct sched_params p0 = dl(MS, 10 * MS, 10 * MS);
+	struct sched_params p0 = g_dl(MS, 10 * MS, 10 * MS);
 	p0.cpu = 0;
 	GCHECK_OK(sys_sched_set(g_sched(), h[3], &p0)); /* pins h[3] on 0 */
 	uint64_t base = cpu_density(0);
 	uint64_t room = cfg.dl_bound_ppm - base; /* h[3] holds 10% */
 	/* Two shares of 30% and what is left exactly. */
-	struct sched_params a = dl(3 * MS, 10 * MS, 20 * MS);
+	struct sched_params a = g_dl(3 * MS, 10 * MS, 20 * MS);
 	a.cpu = 0;
 	GCHECK_OK(sys_sched_set(g_sched(), h[0], &a));
 	GCHECK_OK(sys_sched_set(g_sched(), h[1], &a));
 	GCHECK_EQ(cpu_density(0), base + 600000);
 	uint64_t rest = room - 600000; /* in ppm */
-	struct sched_params over = dl(rest * 10 + 10000, 10000000, 10000000);
+	struct sched_params over = g_dl(rest * 10 + 10000, 10000000, 10000000);
 	over.cpu = 0;
 	GCHECK_ERR(sys_sched_set(g_sched(), h[2], &over), ERR_NO_RESOURCES);
 	struct sched_params got;
 	GCHECK_OK(sys_sched_get(h[2], &got));
 	GCHECK_EQ(got.cls, SCHED_CLASS_BE); /* unchanged */
 	GCHECK_EQ(cpu_density(0), base + 600000);
-	struct sched_params fits = dl(rest * 10, 10000000, 10000000);
+	struct sched_params fits = g_dl(rest * 10, 10000000, 10000000);
 	fits.cpu = 0;
 	GCHECK_OK(sys_sched_set(g_sched(), h[2], &fits));
 	GCHECK_EQ(cpu_density(0), cfg.dl_bound_ppm);
@@ -206,8 +197,8 @@ GTEST(sched_auth_derive_limits)
 	GCHECK_OK(sys_sched_set(a, h[0], &rt10));
 	GCHECK_ERR(sys_sched_set(a, h[0], &rt11), ERR_ACCESS_DENIED);
 	/* The pool: 15% fits, another 10% does not. */
-	struct sched_params d15 = dl(1500000, 10 * MS, 10 * MS);
-	struct sched_params d10 = dl(MS, 10 * MS, 10 * MS);
+	struct sched_params d15 = g_dl(1500000, 10 * MS, 10 * MS);
+	struct sched_params d10 = g_dl(MS, 10 * MS, 10 * MS);
 	GCHECK_OK(sys_sched_set(a, h[0], &d15));
 	GCHECK_EQ(auth_used(a), 150000);
 	GCHECK_ERR(sys_sched_set(a, h[1], &d10), ERR_NO_RESOURCES);

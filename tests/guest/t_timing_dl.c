@@ -11,15 +11,6 @@ static handle_t me(void)
 	return execrt_handle(START_H_SELF_THREAD);
 }
 
-static struct sched_params dl(uint64_t q, uint64_t d, uint64_t p)
-{
-	return (struct sched_params){.cls = SCHED_CLASS_DL,
-				     .runtime_ns = q,
-				     .deadline_ns = d,
-				     .period_ns = p,
-				     .cpu = SCHED_CPU_KEEP};
-}
-
 static volatile int stop;
 
 /* ---- EDF order ---- */
@@ -46,7 +37,7 @@ GTEST(timing_edf_order)
 	edf_t0 = g_now() + 50 * MS;
 	long err = 0;
 	for (int i = 0; i < 3 && !err; i++) {
-		struct sched_params p = dl(4 * MS, dlms[i] * MS, 100 * MS);
+		struct sched_params p = g_dl(4 * MS, dlms[i] * MS, 100 * MS);
 		err = gthread_start_sched(&edf[i], edf_job, (uint64_t)i, &p);
 	}
 	for (int i = 0; i < 3; i++)
@@ -84,8 +75,8 @@ GTEST(timing_dl_overrun_is_throttled)
 {
 	GCHECK_OK(g_set_rt(me(), 99, 0, 0));
 	stop = 0;
-	struct sched_params pn = dl(MS, 5 * MS, 5 * MS);
-	struct sched_params ph = dl(2 * MS, 10 * MS, 10 * MS);
+	struct sched_params pn = g_dl(MS, 5 * MS, 5 * MS);
+	struct sched_params ph = g_dl(2 * MS, 10 * MS, 10 * MS);
 	long err = gthread_start_sched(&nb[0], dl_periodic, 0, &pn);
 	if (!err)
 		err = gthread_start_sched(&nb[1], dl_periodic, 1, &pn);
@@ -187,7 +178,7 @@ GTEST(timing_dl_1khz_meets_every_deadline_under_load)
 	if (!err)
 		err = gthread_start(&fc, flood_client, 0);
 	sys_sleep_until(g_now() + 20 * MS); /* the load is on */
-	struct sched_params p = dl(300000, MS, MS);
+	struct sched_params p = g_dl(300000, MS, MS);
 	if (!err)
 		err = gthread_start_sched(&khz, khz_thread, 0, &p);
 	/* Its totals stay readable until its handle is closed. */
@@ -274,7 +265,7 @@ GTEST(timing_dl_donation_charges_the_caller)
 	if (!err)
 		err = gthread_start(&don_srv, don_server, 0);
 	sys_sleep_until(g_now() + 10 * MS);
-	struct sched_params p = dl(2 * MS, 50 * MS, 50 * MS);
+	struct sched_params p = g_dl(2 * MS, 50 * MS, 50 * MS);
 	if (!err)
 		err = gthread_start_sched(&cl, don_client, 0, &p);
 	int64_t cst = -1;
