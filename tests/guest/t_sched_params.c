@@ -149,6 +149,18 @@ GTEST(sched_admission_bound)
 	GCHECK_EQ(cpu_density(0), cfg.dl_bound_ppm);
 	/* Full; a bound below what is admitted is refused. */
 	GCHECK_ERR(sys_sched_set(g_sched(), h[2], &over), ERR_NO_RESOURCES);
+	if (g_ncpus() > 1) {
+		/* Admission is per CPU: the same request fits on another
+		 * one (for a thread not started yet), and back. */
+		uint64_t other = cpu_density(1);
+		over.cpu = 1;
+		GCHECK_OK(sys_sched_set(g_sched(), h[2], &over));
+		GCHECK_EQ(cpu_density(1), other + rest + 1000);
+		GCHECK_EQ(cpu_density(0), base + 600000);
+		GCHECK_OK(sys_sched_set(g_sched(), h[2], &fits));
+		GCHECK_EQ(cpu_density(1), other);
+		over.cpu = 0;
+	}
 	hi = cfg;
 	hi.dl_bound_ppm = 800000;
 	GCHECK_ERR(sys_sched_config(g_sched(), &hi, NULL), ERR_BAD_STATE);
