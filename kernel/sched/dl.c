@@ -88,8 +88,9 @@ uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now)
 		abs += d->period;
 		q += (int64_t)d->runtime;
 	} while (q <= 0);
-	if (abs - d->deadline + d->period <= now) {
-		/* Held back for periods (a quota): start afresh. */
+	if (abs <= now) {
+		/* Held back past the refilled job's deadline (a quota): a
+		 * stale deadline would jump the EDF queue; start afresh. */
 		abs = now + d->deadline;
 		q = (int64_t)d->runtime;
 	}
@@ -105,7 +106,6 @@ void dl_yield(struct sched_dl *d)
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	if (d->remaining > 0)
 		d->remaining = 0;
-	d->job_done = true;
 	spin_unlock_irqrestore(&d->lock, f);
 }
 

@@ -74,11 +74,13 @@ void dl_wakeup(struct sched_dl *d, uint64_t now);
 /* 0 when d has budget (refilled if its replenishment time has come),
  * else the time it refills. */
 uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now);
-/* Yield: the job is done and the rest of the budget given up. */
+/* Yield: the rest of the budget is given up (the dispatch end that
+ * follows, with job_over, ends the job). */
 void dl_yield(struct sched_dl *d);
 uint64_t dl_deadline(struct sched_dl *d);
-/* A dispatch of a thread on d begins / ends; return SCHED_TREC_DL_*
- * flags for the trace (job_over: it stopped wanting the CPU). */
+/* A dispatch of a thread on d begins / ends (or is accounted on); return
+ * SCHED_TREC_DL_* flags for the trace (job_over: it stopped wanting the
+ * CPU; a miss is judged before the job is marked done). */
 unsigned dl_dispatch_start(struct sched_dl *d, uint64_t now);
 unsigned dl_dispatch_end(struct sched_dl *d, uint64_t now, bool job_over);
 

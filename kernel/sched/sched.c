@@ -432,12 +432,11 @@ static void dispatch_end(struct run_queue *rq, struct thread *prev,
 		fl |= SCHED_TREC_PREEMPTED;
 		prev->st.preemptions++;
 	}
-	if (prev->disp_deadline) {
-		/* A job ends when the thread stops wanting the CPU, unless
-		 * it waits for a server working on its budget. */
-		bool over = prev->state != THREAD_READY && !prev->calling;
-		fl |= dl_dispatch_end(&sched_eff(prev)->dl, now, over);
-	}
+	/* Judged against the deadline it was dispatched under (the job may
+	 * have been refilled since). */
+	if (prev->disp_deadline && now <= prev->disp_deadline &&
+	    !(fl & SCHED_TREC_DL_MISS))
+		fl |= SCHED_TREC_DL_MET;
 	if (!(sched_cfg.flags & SCHED_CFG_TRACE))
 		return;
 	struct sched_trace_rec rec = {
@@ -462,6 +461,19 @@ static void do_schedule(struct run_queue *rq)
 	uint64_t now = clock_ns();
 	update_curr(rq, now);
 	bool yielded = prev->yielding;
+	if (prev->disp_deadline) {
+		/* A DL job ends when the thread stops wanting the CPU (not
+		 * while it waits for a server working on its budget); a
+		 * miss is judged first, before anything is refilled. */
+		struct sched_dl *d = &sched_eff(prev)->dl;
+		bool over = prev->state != THREAD_RUNNING && !prev->calling;
+		if (yielded && prev->sp.cls == SCHED_CLASS_DL && !prev->donor) {
+			dl_yield(d); /* parked until the next period */
+			over = true;
+		}
+		prev->disp_flags |= (uint16_t)(dl_dispatch_end(d, now, over) &
+					       SCHED_TREC_DL_MISS);
+	}
 	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
 		bool tail = yielded || now >= prev->slice_end_ns;
 		rq_enqueue(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT, now);
@@ -526,11 +538,8 @@ void thread_yield(void)
 	struct run_queue *rq = this_rq();
 	spin_lock(&rq->lock);
 	struct thread *t = rq->current;
-	if (!t->is_idle) {
-		t->yielding = true;
-		if (t->sp.cls == SCHED_CLASS_DL && !t->donor)
-			dl_yield(&t->dl); /* parked until the next period */
-	}
+	if (!t->is_idle)
+		t->yielding = true; /* do_schedule ends a DL job */
 	do_schedule(rq);
 	arch_irq_restore(f);
 }

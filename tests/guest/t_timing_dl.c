@@ -121,7 +121,7 @@ static int64_t khz_thread(uint64_t arg)
 {
 	(void)arg;
 	for (int i = 0; i < KHZ_JOBS; i++) {
-		g_spin(100000); /* 100 us of work per 1 ms period */
+		g_spin(200000); /* 200 us of a 300 us budget per 1 ms */
 		sys_yield();
 	}
 	return 0;
