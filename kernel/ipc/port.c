@@ -162,8 +162,7 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 	struct thread *me = thread_current();
 	uint32_t n = m->nhandles;
 	m->nhandles = 0; /* counts the handles actually moved */
-	struct thread *d = READ_ONCE(me->donor);
-	m->prio = sched_urgency(d ? d : me);
+	m->prio = sched_urgency_eff(me);
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	while (!p->closed && p->count >= PORT_QUEUE_MAX && !err)

@@ -36,11 +36,24 @@ struct reply {
 
 static spinlock_t donate_lock = SPINLOCK_INIT;
 
+/* Donor references replaced under the donation lock, dropped after it:
+ * dropping the last one destroys a thread, which takes other locks. */
+struct drops {
+	struct thread *t[2 * DONATE_DEPTH_MAX + 1];
+	unsigned n;
+};
+
+static void drops_put(struct drops *d)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		kobj_put(&d->t[i]->obj);
+}
+
 /* Donation lock held: t runs on the most urgent of its own parameters and
  * those of the callers it serves (a caller that itself runs on donated
  * parameters passes those on); then the same for whoever t is calling.
  * Best-effort callers lend nothing: fair sharing has no urgency. */
-static void recompute(struct thread *t)
+static void recompute(struct thread *t, struct drops *dr)
 {
 	for (int depth = 0; t && depth < DONATE_DEPTH_MAX; depth++) {
 		struct thread *best = NULL;
@@ -58,9 +71,13 @@ static void recompute(struct thread *t)
 			}
 		}
 		struct thread *before = READ_ONCE(t->donor);
-		sched_set_donor(t, best);
-		if (best == before && depth > 0)
+		if (best != before) {
+			struct thread *old = sched_set_donor(t, best);
+			if (old)
+				dr->t[dr->n++] = old;
+		} else if (depth > 0) {
 			break; /* nothing further changes */
+		}
 		t = t->calling ? t->calling->server : NULL;
 	}
 }
@@ -68,20 +85,23 @@ static void recompute(struct thread *t)
 /* Ends r's donation; returns the server reference to drop. */
 static struct thread *detach(struct reply *r)
 {
+	struct drops dr = {.n = 0};
 	unsigned long f = spin_lock_irqsave(&donate_lock);
 	struct thread *s = r->server;
 	r->active = false;
 	r->server = NULL;
 	if (s) {
 		list_remove(&r->donor_node);
-		recompute(s);
+		recompute(s, &dr);
 	}
 	spin_unlock_irqrestore(&donate_lock, f);
+	drops_put(&dr);
 	return s;
 }
 
 void reply_set_server(struct reply *r, struct thread *t)
 {
+	struct drops dr = {.n = 0};
 	struct thread *old = NULL;
 	unsigned long f = spin_lock_irqsave(&donate_lock);
 	if (r->active && r->server != t) {
@@ -91,11 +111,12 @@ void reply_set_server(struct reply *r, struct thread *t)
 		kobj_get(&t->obj);
 		r->server = t;
 		list_push_back(&t->donors, &r->donor_node);
-		recompute(t);
+		recompute(t, &dr);
 		if (old)
-			recompute(old);
+			recompute(old, &dr);
 	}
 	spin_unlock_irqrestore(&donate_lock, f);
+	drops_put(&dr);
 	if (old)
 		kobj_put(&old->obj);
 }
@@ -109,9 +130,11 @@ void donate_set_calling(struct reply *r)
 
 void donate_propagate(struct thread *t)
 {
+	struct drops dr = {.n = 0};
 	unsigned long f = spin_lock_irqsave(&donate_lock);
-	recompute(t);
+	recompute(t, &dr);
 	spin_unlock_irqrestore(&donate_lock, f);
+	drops_put(&dr);
 }
 
 static void reply_destroy(struct kobject *o)

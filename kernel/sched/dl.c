@@ -46,11 +46,19 @@ void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
 	d->runtime = runtime;
 	d->deadline = deadline;
 	d->period = period;
-	d->abs_deadline = now + deadline;
-	d->remaining = (int64_t)runtime;
-	d->job_done = false;
-	d->miss_counted = false;
-	d->pending = false; /* no job to judge yet */
+	if (now < d->abs_deadline) {
+		/* A job is under way (setting parameters again, or coming
+		 * back to DL): it keeps what it had, within the new limits,
+		 * so a thread cannot refill its own budget this way. */
+		d->abs_deadline = MIN(d->abs_deadline, now + deadline);
+		d->remaining = MIN(d->remaining, (int64_t)runtime);
+	} else {
+		d->abs_deadline = now + deadline;
+		d->remaining = (int64_t)runtime;
+		d->job_done = false;
+		d->miss_counted = false;
+		d->pending = false; /* no job to judge yet */
+	}
 	spin_unlock_irqrestore(&d->lock, f);
 }
 
@@ -62,10 +70,8 @@ void dl_wakeup(struct sched_dl *d, uint64_t now)
 	if (!fresh && d->remaining > 0)
 		fresh = (unsigned __int128)d->remaining * d->deadline >
 			(unsigned __int128)(d->abs_deadline - now) * d->runtime;
-	if (fresh) {
-		d->job_done = true; /* it was blocked: the old job ended */
+	if (fresh)
 		new_job(d, now + d->deadline, (int64_t)d->runtime);
-	}
 	d->job_done = false;
 	spin_unlock_irqrestore(&d->lock, f);
 }
@@ -74,7 +80,7 @@ uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now)
 {
 	uint64_t until = 0;
 	unsigned long f = spin_lock_irqsave(&d->lock);
-	if (d->remaining > 0)
+	if (d->remaining > 0 || !d->runtime)
 		goto out;
 	uint64_t refill = d->abs_deadline - d->deadline + d->period;
 	if (now < refill) {

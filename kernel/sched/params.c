@@ -10,6 +10,7 @@
  * with. A refused request changes nothing. */
 #include <execrt/errors.h>
 #include <kern/arch.h>
+#include <kern/port.h>
 #include <kern/sched_auth.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -76,16 +77,32 @@ int sched_params_check(const struct sched_params *p)
 	}
 }
 
+/* Placement is checked against the thread's state under the admission
+ * lock; starting a thread takes it too, so none starts in between. */
+void sched_start_thread(struct thread *t)
+{
+	unsigned long f = sched_admit_lock_take();
+	sched_wake(t);
+	sched_admit_lock_drop(f);
+	sched_preempt_check(); /* the switch the wake asked for */
+}
+
 static void apply(struct thread *t, const void *arg, uint64_t now)
 {
 	const struct sched_params *p = arg;
 	if (p->cpu != SCHED_CPU_KEEP)
 		t->cpu = (unsigned)p->cpu; /* not started: on no queue */
-	t->sp = *p;
-	t->sp.cpu = SCHED_CPU_KEEP;
+	/* Other CPUs read a donor's parameters without its lock: the DL
+	 * server is ready before the class says DL. */
 	if (p->cls == SCHED_CLASS_DL)
 		dl_setup(&t->dl, p->runtime_ns, p->deadline_ns, p->period_ns,
 			 now);
+	struct sched_params sp = *p;
+	sp.cpu = SCHED_CPU_KEEP;
+	uint32_t cls = sp.cls;
+	sp.cls = t->sp.cls;
+	t->sp = sp;
+	__atomic_store_n(&t->sp.cls, cls, __ATOMIC_RELEASE);
 }
 
 /* Gives back t's admitted share. Admission lock held; returns the
@@ -156,6 +173,9 @@ int sched_set_params(struct thread *t, const struct sched_params *in,
 	sched_admit_lock_drop(f);
 	if (old)
 		kobj_put(&old->obj);
+	/* Servers running on t's parameters, and whoever t calls. */
+	if (!err)
+		donate_propagate(t);
 	sched_preempt_check(); /* a switch sched_change asked for */
 	return err;
 }
@@ -176,6 +196,13 @@ void sched_thread_release(struct thread *t)
 	sched_admit_lock_drop(f);
 	if (old)
 		kobj_put(&old->obj);
+}
+
+void sched_get_config(struct sched_config *out)
+{
+	unsigned long f = sched_admit_lock_take();
+	*out = sched_cfg;
+	sched_admit_lock_drop(f);
 }
 
 int sched_set_config(const struct sched_config *c)
@@ -201,8 +228,10 @@ int sched_set_config(const struct sched_config *c)
 		if (sched_rq(cpu)->dl_density > c->dl_bound_ppm)
 			err = ERR_BAD_STATE; /* admitted threads stay admitted
 					      */
-	if (!err)
+	if (!err) {
 		sched_cfg = *c;
+		__atomic_fetch_add(&sched_cfg_gen, 1, __ATOMIC_RELEASE);
+	}
 	sched_admit_lock_drop(f);
 	if (!err)
 		sched_poke_all(); /* new quanta, slices and cap */

@@ -25,6 +25,7 @@ struct run_queue {
 	bool need_resched;
 	bool started;
 	bool recheck;	   /* re-check every parked thread (a quota changed) */
+	uint64_t cfg_gen;  /* configuration generation applied */
 	unsigned nr_ready; /* queued in a class (parked ones not counted) */
 
 	/* DL: ready threads by deadline (EDF). */
@@ -61,10 +62,14 @@ struct run_queue {
 struct run_queue *sched_rq(unsigned cpu);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
-/* The thread whose parameters t runs on. */
+/* The thread whose parameters t runs on: its donor, unless the donor has
+ * become best effort since (fair sharing lends nothing). */
 static inline struct thread *sched_eff(const struct thread *t)
 {
-	return t->donor ? t->donor : (struct thread *)t;
+	struct thread *d = READ_ONCE(t->donor);
+	if (d && READ_ONCE(d->sp.cls) != SCHED_CLASS_BE)
+		return d;
+	return (struct thread *)t;
 }
 
 /* DL servers (dl.c); all take the server's own lock. */

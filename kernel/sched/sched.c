@@ -36,6 +36,8 @@
 
 static struct run_queue rqs[MAX_CPUS];
 
+uint64_t sched_cfg_gen; /* bumped by every configuration change */
+
 struct sched_config sched_cfg = {
 	.dl_bound_ppm = 900000,
 	.rt_cap_runtime_ns = 950000000ull,
@@ -133,7 +135,15 @@ static bool be_waits(struct run_queue *rq)
 /* RT threads are passed over now. */
 bool sched_rt_held(struct run_queue *rq)
 {
-	return rq->rt_capped && be_waits(rq);
+	return cap_on() && rq->rt_capped && be_waits(rq);
+}
+
+/* A configuration change: a fresh window under the new cap. */
+static void cap_reset(struct run_queue *rq, uint64_t now)
+{
+	rq->cap_window_end = now + sched_cfg.rt_cap_period_ns;
+	rq->cap_used = 0;
+	rq->rt_capped = false;
 }
 
 /* ---- queues ---- */
@@ -213,10 +223,11 @@ static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
 	if (cur->is_idle)
 		return true;
 	unsigned a = t->class->id, b = cur->class->id;
+	bool capped = cap_on() && rq->rt_capped;
 	if (a == SCHED_CLASS_RT && b == SCHED_CLASS_BE)
-		return !rq->rt_capped;
+		return !capped;
 	if (a == SCHED_CLASS_BE && b == SCHED_CLASS_RT)
-		return rq->rt_capped;
+		return capped;
 	if (a != b)
 		return a > b;
 	return t->class->preempts(rq, t, cur);
@@ -267,8 +278,8 @@ void update_curr(struct run_queue *rq, uint64_t now)
 static uint64_t curr_event(struct run_queue *rq, uint64_t now)
 {
 	struct thread *cur = rq->current;
-	if (cur->is_idle)
-		return DEADLINE_NONE;
+	if (cur->is_idle || cur->killed)
+		return DEADLINE_NONE; /* a killed thread runs on to die */
 	uint64_t ev = cur->class->event(rq, cur, now);
 	struct task *tk = sched_eff(cur)->task;
 	if (tk) {
@@ -296,7 +307,7 @@ static void on_timer(void)
 void program_timer(struct run_queue *rq, uint64_t now)
 {
 	uint64_t next = curr_event(rq, now);
-	if (rq->rt_capped && rq->rt_nr)
+	if (cap_on() && rq->rt_capped && rq->rt_nr && rq->cap_window_end > now)
 		next = MIN(next, rq->cap_window_end); /* RT may run again */
 	if (!list_empty(&rq->sleepers))
 		next = MIN(next, list_entry(rq->sleepers.next, struct thread,
@@ -466,7 +477,8 @@ static void do_schedule(struct run_queue *rq)
 		 * while it waits for a server working on its budget); a
 		 * miss is judged first, before anything is refilled. */
 		struct sched_dl *d = &sched_eff(prev)->dl;
-		bool over = prev->state != THREAD_RUNNING && !prev->calling;
+		bool over = prev->state != THREAD_RUNNING && !prev->calling &&
+			    sched_eff(prev) == prev;
 		if (yielded && prev->sp.cls == SCHED_CLASS_DL && !prev->donor) {
 			dl_yield(d); /* parked until the next period */
 			over = true;
@@ -560,6 +572,14 @@ void sched_block(spinlock_t *held, uint64_t deadline_ns)
 	struct run_queue *rq = this_rq();
 	struct thread *t = rq->current;
 	spin_lock(&rq->lock);
+	/* A kill sets `killed` before it takes this lock to wake us: seen
+	 * here, or the wake-up finds us blocked. */
+	if (READ_ONCE(t->killed)) {
+		spin_unlock(&rq->lock);
+		if (held)
+			spin_unlock(held);
+		return;
+	}
 	t->state = THREAD_BLOCKED;
 	if (deadline_ns != DEADLINE_NONE) {
 		t->wake_deadline = deadline_ns;
@@ -589,6 +609,11 @@ static bool settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on)
 	check_preempt(rq);
 	if (!rq->need_resched)
 		program_timer(rq, now);
+	/* Interrupts off (under a lock): a user thread switches on its way
+	 * out of the kernel; a kernel thread needs an interrupt for it. */
+	if (rq->need_resched && !irqs_on && !rq->current->task &&
+	    !rq->current->is_idle)
+		arch_send_resched(rq->cpu);
 	return rq->need_resched && irqs_on;
 }
 
@@ -612,7 +637,7 @@ static void wake(struct thread *t, bool set_result, int result)
 	    (t->state == THREAD_NEW && !set_result)) {
 		make_ready(rq, t, now, now);
 		changed = true;
-	} else if (set_result && t->parked) {
+	} else if (set_result && t->killed && t->parked) {
 		rq_dequeue(rq, t);
 		rq_enqueue(rq, t, ENQ_WAKE, now);
 		changed = true;
@@ -665,8 +690,14 @@ void sched_ipi(void)
 	spin_lock(&rq->lock);
 	uint64_t now = clock_ns();
 	update_curr(rq, now);
-	unpark_due(rq, now,
-		   __atomic_exchange_n(&rq->recheck, false, __ATOMIC_ACQ_REL));
+	bool recheck =
+		__atomic_exchange_n(&rq->recheck, false, __ATOMIC_ACQ_REL);
+	uint64_t gen = __atomic_load_n(&sched_cfg_gen, __ATOMIC_ACQUIRE);
+	if (rq->cfg_gen != gen) {
+		rq->cfg_gen = gen;
+		cap_reset(rq, now);
+	}
+	unpark_due(rq, now, recheck);
 	if (curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
@@ -729,16 +760,35 @@ void sched_change(struct thread *t,
 		sched_preempt_check();
 }
 
+struct donor_swap {
+	struct thread *new, *old;
+};
+
 static void set_donor(struct thread *t, const void *arg, uint64_t now)
 {
 	(void)now;
-	t->donor = (struct thread *)arg;
+	struct donor_swap *sw = (struct donor_swap *)arg;
+	sw->old = t->donor;
+	t->donor = sw->new;
 }
 
-void sched_set_donor(struct thread *t, struct thread *donor)
+struct thread *sched_set_donor(struct thread *t, struct thread *donor)
 {
-	if (READ_ONCE(t->donor) != donor)
-		sched_change(t, set_donor, donor);
+	struct donor_swap sw = {.new = donor, .old = NULL};
+	if (donor)
+		kobj_get(&donor->obj);
+	sched_change(t, set_donor, &sw);
+	return sw.old;
+}
+
+uint64_t sched_urgency_eff(struct thread *t)
+{
+	unsigned long f = arch_irq_save();
+	struct run_queue *rq = lock_thread_rq(t);
+	uint64_t u = sched_urgency(sched_eff(t));
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	return u;
 }
 
 uint64_t sched_urgency(const struct thread *t)

@@ -34,8 +34,7 @@ int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns)
 	return t->wake_result;
 }
 
-unsigned wait_queue_wake_locked(struct wait_queue *wq, int result,
-				unsigned max)
+unsigned wait_queue_wake_locked(struct wait_queue *wq, int result, unsigned max)
 {
 	unsigned n = 0;
 	while (n < max && !list_empty(&wq->waiters)) {

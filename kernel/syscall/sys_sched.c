@@ -9,12 +9,13 @@
 #include <kern/resource.h>
 #include <kern/sched.h>
 #include <kern/sched_auth.h>
+#include <kern/slab.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-#define STATS_BATCH 4  /* per pass under the thread-list lock */
+#define STATS_BATCH 32 /* per pass under the thread-list lock */
 #define TRACE_BATCH 32 /* per pass under a run-queue lock */
 
 /* The authority behind h (a reference) and the rights the handle holds. */
@@ -129,16 +130,17 @@ SYSCALL(sys_sched_config)
 	if (a1 &&
 	    (!(held & RIGHT_WRITE) || !(a->lim.flags & SCHED_AUTH_MAY_CONFIG)))
 		err = ERR_ACCESS_DENIED;
-	struct sched_config c, old = sched_cfg;
+	struct sched_config c, old;
+	sched_get_config(&old);
 	if (!err && a1)
 		err = copy_in(&c, a1, sizeof(c));
-	if (!err && a2 && !user_range_ok(a2, sizeof(old)))
-		err = ERR_FAULT;
+	/* The old configuration goes out first: a bad pointer then fails
+	 * the call before anything changed. */
+	if (!err && a2)
+		err = copy_out(a2, &old, sizeof(old));
 	if (!err && a1)
 		err = sched_set_config(&c);
 	kobj_put(&a->obj);
-	if (!err && a2)
-		err = copy_out(a2, &old, sizeof(old));
 	return err;
 }
 
@@ -193,15 +195,12 @@ SYSCALL(sys_sched_trace_read)
 	struct sched_trace_status st;
 	uint64_t seq = a2, lost = 0;
 	uint32_t done = 0;
-	bool first = true;
 	do {
 		uint32_t want = MIN(max - done, TRACE_BATCH);
 		int n = sched_trace_read((unsigned)a1, seq, batch, want, &st);
 		if (n < 0)
 			return n;
-		if (first)
-			lost = st.lost; /* later passes lose none we return */
-		first = false;
+		lost += st.lost; /* the ring may wrap between passes */
 		if (n && copy_to_user((struct sched_trace_rec *)a3 + done,
 				      batch, n * sizeof(batch[0])))
 			return ERR_FAULT;
@@ -228,20 +227,28 @@ SYSCALL(sys_sched_stats)
 	    !user_range_ok(a2,
 			   (uint64_t)max * sizeof(struct sched_thread_stats)))
 		return ERR_FAULT;
-	struct sched_thread_stats batch[STATS_BATCH];
+	/* Each pass walks the thread list from its start: big batches keep
+	 * the walks few (the buffer is too big for the stack). */
+	struct sched_thread_stats *batch =
+		kmalloc(STATS_BATCH * sizeof(*batch));
+	if (!batch)
+		return ERR_NO_MEMORY;
 	uint64_t after = a1;
 	uint32_t done = 0;
 	while (done < max) {
 		uint32_t want = MIN(max - done, STATS_BATCH);
 		uint32_t n = sched_thread_stats(after, batch, want);
 		if (n && copy_to_user((struct sched_thread_stats *)a2 + done,
-				      batch, n * sizeof(batch[0])))
+				      batch, n * sizeof(batch[0]))) {
+			kfree(batch);
 			return ERR_FAULT;
+		}
 		done += n;
 		if (n < want)
 			break;
 		after = batch[n - 1].koid;
 	}
+	kfree(batch);
 	return done;
 }
 

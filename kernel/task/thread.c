@@ -40,6 +40,8 @@ static void thread_destroy(struct kobject *o)
 	list_remove(&t->all_node);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	sched_thread_release(t); /* a thread that never ran */
+	if (t->donor) /* past the donation depth limit, never cleared */
+		kobj_put(&t->donor->obj);
 	if (t->kstack)
 		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
 	if (t->task)
@@ -171,14 +173,14 @@ int thread_start_user(struct thread *t, uintptr_t entry, uintptr_t stack,
 	t->user_stack = stack;
 	t->user_arg = arg;
 	kobj_get(&t->obj); /* the running reference */
-	sched_wake(t);
+	sched_start_thread(t);
 	return 0;
 }
 
 void thread_start_kernel(struct thread *t)
 {
 	kobj_get(&t->obj); /* the running reference */
-	sched_wake(t);
+	sched_start_thread(t);
 }
 
 void thread_exit(int64_t status)

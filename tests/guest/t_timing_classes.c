@@ -279,3 +279,38 @@ GTEST(timing_task_quota_contains_a_runaway)
 		GCHECK(used[round] >= span[round] / 5 - 30 * MS &&
 		       used[round] <= span[round] / 5 + 30 * MS);
 }
+
+/* Turning the cap off while it holds RT back lets RT run again at once. */
+GTEST(timing_rt_cap_off_while_engaged)
+{
+	GCHECK_OK(g_set_rt(me(), 99, 0, 0));
+	struct sched_config cfg, off;
+	GCHECK_OK(sys_sched_config(g_sched(), NULL, &cfg));
+	off = cfg;
+	off.rt_cap_runtime_ns = MS;
+	off.rt_cap_period_ns = 100 * MS; /* 1% for DL+RT: engages fast */
+	off.dl_bound_ppm = 0;
+	long e0 = sys_sched_config(g_sched(), &off, NULL);
+	stop = 0;
+	struct gthread hog, bet;
+	struct sched_params p = rt(50, 0, 0), pb = be(0);
+	long err = gthread_start_sched(&bet, counter, 1, &pb);
+	if (!err)
+		err = gthread_start_sched(&hog, counter, 0, &p);
+	sys_sleep_until(g_now() + 50 * MS);	      /* capped now */
+	off.rt_cap_runtime_ns = off.rt_cap_period_ns; /* no cap */
+	long e1 = sys_sched_config(g_sched(), &off, NULL);
+	uint64_t h0 = g_runtime(hog.koid), t0 = g_now();
+	sys_sleep_until(t0 + 200 * MS);
+	uint64_t got = g_runtime(hog.koid) - h0, span = g_now() - t0;
+	stop = 1;
+	gthread_join(&hog, g_now() + 1000 * MS, NULL);
+	gthread_join(&bet, g_now() + 1000 * MS, NULL);
+	long e2 = sys_sched_config(g_sched(), &cfg, NULL);
+	GCHECK_OK(g_set_be(me(), 0));
+	GCHECK_OK(e0);
+	GCHECK_OK(e1);
+	GCHECK_OK(e2);
+	GCHECK_OK(err);
+	GCHECK(got >= span * 9 / 10); /* the RT spinner has the CPU */
+}

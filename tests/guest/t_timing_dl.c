@@ -312,3 +312,99 @@ GTEST(timing_dl_donation_charges_the_caller)
 	GCHECK(ss.donated_ns >= 5 * MS);
 	GCHECK(donated_dl > 0);
 }
+
+/* ---- parameter changes cannot be used to cheat ---- */
+
+static struct gthread cheat;
+
+/* Re-applies its own DL parameters over and over, hoping for a fresh
+ * budget each time. */
+static int64_t dl_resetter(uint64_t arg)
+{
+	(void)arg;
+	struct sched_params p = g_dl(MS, 10 * MS, 10 * MS);
+	while (!stop) {
+		uint64_t t = g_now() + 500000;
+		while (g_now() < t && !stop)
+			;
+		sys_sched_set(g_sched(), cheat.h, &p);
+	}
+	return 0;
+}
+
+GTEST(timing_dl_reapplying_parameters_refills_nothing)
+{
+	GCHECK_OK(g_set_rt(me(), 99, 0, 0));
+	stop = 0;
+	struct sched_params p = g_dl(MS, 10 * MS, 10 * MS);
+	long err = gthread_start_sched(&cheat, dl_resetter, 0, &p);
+	uint64_t t0 = g_now(), r0 = g_runtime(cheat.koid);
+	sys_sleep_until(t0 + 500 * MS);
+	uint64_t used = g_runtime(cheat.koid) - r0, span = g_now() - t0;
+	stop = 1;
+	gthread_join(&cheat, g_now() + 1000 * MS, NULL);
+	GCHECK_OK(g_set_be(me(), 0));
+	printf("    re-applying DL 1/10 ms: %llu of %llu ms\n",
+	       (unsigned long long)(used / MS),
+	       (unsigned long long)(span / MS));
+	GCHECK_OK(err);
+	GCHECK(used <= span / 10 + 5 * MS);
+}
+
+/* A caller switched to best effort in the middle of its call: the server
+ * stops running on its parameters (and nothing breaks). */
+static struct gthread chg_srv, chg_cl;
+static handle_t chg_r, chg_s;
+
+static int64_t chg_server(uint64_t arg)
+{
+	(void)arg;
+	uint32_t us = 0;
+	struct port_rx rx = {.buf = &us, .cap = sizeof(us)};
+	if (sys_port_recv(chg_r, &rx, DEADLINE_NONE) < 0 || !rx.reply)
+		return -1;
+	g_burn(chg_srv.koid, us * 1000ull);
+	struct port_msg m = {.data = &us, .len = sizeof(us)};
+	return sys_port_reply(rx.reply, &m);
+}
+
+static int64_t chg_client(uint64_t arg)
+{
+	(void)arg;
+	uint32_t us = 20000, back;
+	struct port_msg m = {.data = &us, .len = 4};
+	struct port_rx rx = {.buf = &back, .cap = sizeof(back)};
+	return sys_port_call(chg_s, &m, &rx, g_now() + 5000 * MS);
+}
+
+GTEST(timing_donor_changes_class_mid_call)
+{
+	GCHECK_OK(g_set_rt(me(), 99, 0, 0));
+	GCHECK_OK(sys_port_create(0, &chg_r, &chg_s));
+	struct sched_params rt5 = {
+		.cls = SCHED_CLASS_RT, .priority = 5, .cpu = SCHED_CPU_KEEP};
+	struct sched_params pc = g_dl(5 * MS, 50 * MS, 50 * MS);
+	long err = gthread_start_sched(&chg_srv, chg_server, 0, &rt5);
+	if (!err)
+		err = gthread_start_sched(&chg_cl, chg_client, 0, &pc);
+	sys_sleep_until(g_now() + 2 * MS);
+	struct sched_thread_stats s1 = {0}, s2 = {0};
+	g_thread_stats(chg_srv.h, &s1);
+	long e1 = g_set_be(chg_cl.h, 0);
+	g_thread_stats(chg_srv.h, &s2);
+	int64_t st = -1, sst = -1;
+	long j1 = gthread_join(&chg_cl, g_now() + 3000 * MS, &st);
+	long j2 = gthread_join(&chg_srv, g_now() + 3000 * MS, &sst);
+	sys_handle_close(chg_s);
+	sys_handle_close(chg_r);
+	GCHECK_OK(g_set_be(me(), 0));
+	GCHECK_OK(err);
+	GCHECK_OK(e1);
+	GCHECK_EQ(s1.eff_cls, SCHED_CLASS_DL); /* on the caller's deadline */
+	GCHECK(s1.flags & SCHED_TS_DONATED);
+	GCHECK_EQ(s2.eff_cls, SCHED_CLASS_RT); /* back on its own */
+	GCHECK_OK(j1);
+	GCHECK_OK(j2);
+	GCHECK_EQ(st, 0);
+	GCHECK_EQ(sst, 0);
+}

@@ -208,7 +208,7 @@ static const struct dl_case scenarios[] = {
 	  S(D_ELIG, 3 * MS, 10 * MS, 10 * MS, -1 * SMS, 0, 0),
 	  S(D_ELIG, 10 * MS, 0, 20 * MS, 1 * MS, 1, 0)}},
 
-	{"set-up jobs are not judged, counters kept",
+	{"set-up: a job under way is kept, fresh ones are not judged",
 	 {2 * MS, 10 * MS, 10 * MS},
 	 {S(D_WAKE, 15 * MS, 0, 25 * MS, 2 * MS, 0, 0), /* never ran */
 	  S(D_START, 15 * MS, 0, 25 * MS, 2 * MS, 0, 0),
@@ -216,11 +216,14 @@ static const struct dl_case scenarios[] = {
 	  S(D_DONE, 16 * MS, MET, 25 * MS, 1 * MS, 0, 0),
 	  S(D_WAKE, 30 * MS, 0, 40 * MS, 2 * MS, 1, 0),
 	  S(D_START, 30 * MS, 0, 40 * MS, 2 * MS, 1, 0),
-	  S(D_SETUP, 31 * MS, 0, 41 * MS, 2 * MS, 1, 0),
-	  S(D_WAKE, 50 * MS, 0, 60 * MS, 2 * MS, 1, 0),
-	  S(D_SETUP, 60 * MS, 0, 70 * MS, 2 * MS, 1, 0),
-	  S(D_YIELD, 0, 0, 70 * MS, 0, 1, 0),
-	  S(D_ELIG, 70 * MS, 0, 80 * MS, 2 * MS, 1, 0)}},
+	  S(D_RUN, 1 * MS, 0, 40 * MS, 1 * MS, 1, 0),
+	  /* setting the parameters again refills nothing */
+	  S(D_SETUP, 31 * MS, 0, 40 * MS, 1 * MS, 1, 0),
+	  S(D_DONE, 32 * MS, MET, 40 * MS, 1 * MS, 1, 0),
+	  S(D_WAKE, 50 * MS, 0, 60 * MS, 2 * MS, 2, 0),
+	  S(D_SETUP, 60 * MS, 0, 70 * MS, 2 * MS, 2, 0), /* at the deadline */
+	  S(D_YIELD, 0, 0, 70 * MS, 0, 2, 0),
+	  S(D_ELIG, 70 * MS, 0, 80 * MS, 2 * MS, 2, 0)}},
 
 	/* A server on donation charges a blocked caller's budget: the
 	 * refill releases a job that wants the CPU, judged later. */

@@ -139,11 +139,17 @@ uint64_t sched_dl_density(uint64_t runtime, uint64_t deadline);
 /* Admitted DL share on a CPU. */
 uint64_t sched_cpu_density(unsigned cpu);
 int sched_set_config(const struct sched_config *c);
+void sched_get_config(struct sched_config *out);
 
 /* Donation (kernel/ipc/reply.c decides who): t runs on the class and
  * parameters of `donor` (NULL: its own); DL time is charged to the
- * donor's budget. The donor must outlive the setting (a call holds it). */
-void sched_set_donor(struct thread *t, struct thread *donor);
+ * donor's budget. t holds a reference on its donor; the previous donor's
+ * is returned, for the caller to drop once it holds no lock. */
+struct thread *sched_set_donor(struct thread *t, struct thread *donor);
+/* sched_urgency() of the parameters t runs on now. */
+uint64_t sched_urgency_eff(struct thread *t);
+/* Makes a new thread ready (its start), serialized with placement. */
+void sched_start_thread(struct thread *t);
 /* How urgent a thread's own parameters are: orders donors and queued
  * messages (DL by deadline > RT by priority > BE). */
 uint64_t sched_urgency(const struct thread *t);
