@@ -220,7 +220,10 @@ KTEST(sched_kill_wakes_a_blocked_thread)
 		thread_create_kernel(sleeper_forever, &wq, "victim", NULL);
 	KT_CHECK(t);
 	thread_start_kernel(t);
-	sched_sleep_until(clock_ns() + 2 * MS);
+	/* We run above it: give it the CPU until it blocks (a host stall
+	 * can make any fixed delay too short). */
+	for (int i = 0; i < 1000 && READ_ONCE(t->state) != THREAD_BLOCKED; i++)
+		sched_sleep_until(clock_ns() + MS);
 	KT_CHECK_EQ(t->state, THREAD_BLOCKED);
 	thread_kill(t);
 	int64_t st = 0;
