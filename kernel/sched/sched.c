@@ -731,7 +731,7 @@ void sched_change(struct thread *t,
 	bool running = rq->current == t;
 	if (running)
 		update_curr(rq, now);
-	bool queued = t->state == THREAD_READY;
+	bool queued = t->state == THREAD_READY, was_parked = t->parked;
 	if (queued)
 		rq_dequeue(rq, t);
 	const struct sched_class *before = class_of(t);
@@ -741,8 +741,12 @@ void sched_change(struct thread *t,
 	if (after == &sched_class_be && before != after &&
 	    (int64_t)(t->vruntime - rq->be_min_vr) < 0)
 		t->vruntime = rq->be_min_vr;
-	if (queued)
-		rq_enqueue(rq, t, before == after ? ENQ_TAIL : ENQ_NEW, now);
+	if (queued) /* held back before: not a new throttle if again */
+		rq_enqueue(rq, t,
+			   was_parked	     ? ENQ_RELEASE
+			   : before == after ? ENQ_TAIL
+					     : ENQ_NEW,
+			   now);
 	if (running) {
 		/* The dispatch goes on in the new class; its record says so. */
 		t->class = after;
