@@ -21,7 +21,11 @@
  * Switching hands the run-queue lock over: the CPU takes it in schedule(),
  * switches stacks, and the thread that starts running releases it in
  * sched_finish_switch(). That makes "mark myself blocked, then switch"
- * atomic against wake-ups from other CPUs. */
+ * atomic against wake-ups from other CPUs.
+ *
+ * Here: the switch, blocking, waking and the timer and IPI events. Queue
+ * membership and the RT cap are in queue.c, accounting, the timer and the
+ * trace records in account.c, changes from outside in change.c. */
 #include <execrt/errors.h>
 #include <execrt/types.h>
 #include <kern/arch.h>
@@ -79,7 +83,7 @@ unsigned sched_eff_class(const struct thread *t)
 	return t->is_idle ? SCHED_CLASS_IDLE : sched_eff(t)->sp.cls;
 }
 
-static const struct sched_class *class_of(const struct thread *t)
+const struct sched_class *sched_class_of(const struct thread *t)
 {
 	return classes[sched_eff(t)->sp.cls];
 }
@@ -108,228 +112,6 @@ void sched_thread_init(struct thread *t)
 	list_init(&t->rq_node);
 	t->dl.lock = (spinlock_t)SPINLOCK_INIT;
 	t->st.lat_min = UINT64_MAX;
-}
-
-/* ---- the RT cap ---- */
-
-static bool cap_on(void)
-{
-	return sched_cfg.rt_cap_runtime_ns < sched_cfg.rt_cap_period_ns;
-}
-
-static void cap_roll(struct run_queue *rq, uint64_t now)
-{
-	if (now < rq->cap_window_end)
-		return;
-	uint64_t p = sched_cfg.rt_cap_period_ns;
-	rq->cap_window_end = now + p - (now - rq->cap_window_end) % p;
-	rq->cap_used = 0;
-	rq->rt_capped = false;
-}
-
-static bool be_waits(struct run_queue *rq)
-{
-	return rq->be_nr || sched_eff_class(rq->current) == SCHED_CLASS_BE;
-}
-
-/* RT threads are passed over now. */
-bool sched_rt_held(struct run_queue *rq)
-{
-	return cap_on() && rq->rt_capped && be_waits(rq);
-}
-
-/* A configuration change: a fresh window under the new cap. */
-static void cap_reset(struct run_queue *rq, uint64_t now)
-{
-	rq->cap_window_end = now + sched_cfg.rt_cap_period_ns;
-	rq->cap_used = 0;
-	rq->rt_capped = false;
-}
-
-/* ---- queues ---- */
-
-static bool sched_task_eligible(struct thread *e, uint64_t now, uint64_t *until)
-{
-	*until = 0;
-	if (e->sp.cls == SCHED_CLASS_DL)
-		*until = dl_eligible_at(&e->dl, now);
-	if (e->task)
-		*until = MAX(*until, quota_eligible_at(&e->task->cpuq, now));
-	return *until == 0;
-}
-
-static void park(struct run_queue *rq, struct thread *t, uint64_t until,
-		 bool count)
-{
-	t->parked = true;
-	t->park_until = until;
-	if (count)
-		t->st.throttles++;
-	list_for_each(it, &rq->parked)
-	{
-		struct thread *p = list_entry(it, struct thread, rq_node);
-		if (p->park_until > until) {
-			list_insert_after(it->prev, &t->rq_node);
-			return;
-		}
-	}
-	list_push_back(&rq->parked, &t->rq_node);
-}
-
-/* t wants the CPU: into its class queue, or parked while its budget or
- * quota is empty (a killed thread always runs, to die). */
-void rq_enqueue(struct run_queue *rq, struct thread *t, enum sched_enq how,
-		uint64_t now)
-{
-	uint64_t until;
-	t->state = THREAD_READY;
-	if (!t->killed && !sched_task_eligible(sched_eff(t), now, &until)) {
-		park(rq, t, until, how != ENQ_RELEASE && !t->yielding);
-		return;
-	}
-	t->class = class_of(t);
-	t->class->enqueue(rq, t, how);
-	t->yielding = false;
-	rq->nr_ready++;
-}
-
-void rq_dequeue(struct run_queue *rq, struct thread *t)
-{
-	if (t->parked) {
-		list_remove(&t->rq_node);
-		t->parked = false;
-		return;
-	}
-	t->class->dequeue(rq, t);
-	rq->nr_ready--;
-}
-
-/* The next thread to run, still queued; NULL: idle. */
-static struct thread *pick(struct run_queue *rq)
-{
-	struct thread *t = sched_class_dl.pick(rq);
-	if (!t && !sched_rt_held(rq))
-		t = sched_class_rt.pick(rq);
-	if (!t)
-		t = sched_class_be.pick(rq);
-	if (!t)
-		t = sched_class_rt.pick(rq);
-	return t;
-}
-
-/* Would the queued t run before the running cur? */
-static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
-{
-	if (cur->is_idle)
-		return true;
-	unsigned a = t->class->id, b = cur->class->id;
-	bool capped = cap_on() && rq->rt_capped;
-	if (a == SCHED_CLASS_RT && b == SCHED_CLASS_BE)
-		return !capped;
-	if (a == SCHED_CLASS_BE && b == SCHED_CLASS_RT)
-		return capped;
-	if (a != b)
-		return a > b;
-	return t->class->preempts(rq, t, cur);
-}
-
-/* Asks for a switch if the best queued thread beats the running one. */
-void check_preempt(struct run_queue *rq)
-{
-	struct thread *t = pick(rq);
-	if (t && better(rq, t, rq->current)) {
-		rq->need_resched = true;
-		if (rq->cpu != arch_cpu_id())
-			arch_send_resched(rq->cpu);
-	}
-}
-
-/* ---- accounting ---- */
-
-/* The running thread's time since the last accounting point. */
-void update_curr(struct run_queue *rq, uint64_t now)
-{
-	struct thread *cur = rq->current;
-	uint64_t delta = now > cur->exec_start ? now - cur->exec_start : 0;
-	cur->exec_start = now;
-	if (cur->is_idle) {
-		rq->idle_ns += delta;
-		return;
-	}
-	cur->runtime_ns += delta;
-	if (cur->donor)
-		cur->st.donated_ns += delta;
-	cur->class->charge(rq, cur, delta);
-	if (cur->class->id != SCHED_CLASS_BE && cap_on()) {
-		cap_roll(rq, now);
-		rq->cap_used += delta;
-		if (!rq->rt_capped &&
-		    rq->cap_used >= sched_cfg.rt_cap_runtime_ns) {
-			rq->rt_capped = true;
-			rq->rt_capped_count++;
-		}
-	}
-	struct task *tk = sched_eff(cur)->task;
-	if (tk)
-		quota_charge(&tk->cpuq, delta, now);
-}
-
-/* When the running thread's turn should be reconsidered. */
-static uint64_t curr_event(struct run_queue *rq, uint64_t now)
-{
-	struct thread *cur = rq->current;
-	if (cur->is_idle || cur->killed)
-		return DEADLINE_NONE; /* a killed thread runs on to die */
-	uint64_t ev = cur->class->event(rq, cur, now);
-	struct task *tk = sched_eff(cur)->task;
-	if (tk) {
-		uint64_t left = quota_left(&tk->cpuq, now);
-		if (left != DEADLINE_NONE)
-			ev = MIN(ev, now + left);
-	}
-	if (cur->class->id == SCHED_CLASS_RT && cap_on() && !rq->rt_capped &&
-	    rq->be_nr) {
-		uint64_t left =
-			sched_cfg.rt_cap_runtime_ns > rq->cap_used
-				? sched_cfg.rt_cap_runtime_ns - rq->cap_used
-				: 0;
-		ev = MIN(ev, MIN(now + left, rq->cap_window_end));
-	}
-	return ev;
-}
-
-static void on_timer(void)
-{
-	sched_timer_event();
-}
-
-/* Arms this CPU's timer for the next scheduling event. Lock held. */
-void program_timer(struct run_queue *rq, uint64_t now)
-{
-	uint64_t next = curr_event(rq, now);
-	if (cap_on() && rq->rt_capped && rq->rt_nr && rq->cap_window_end > now)
-		next = MIN(next, rq->cap_window_end); /* RT may run again */
-	if (!list_empty(&rq->sleepers))
-		next = MIN(next, list_entry(rq->sleepers.next, struct thread,
-					    sleep_node)
-					 ->wake_deadline);
-	if (!list_empty(&rq->parked))
-		next = MIN(next,
-			   list_entry(rq->parked.next, struct thread, rq_node)
-				   ->park_until);
-	if (next == rq->timer_deadline)
-		return;
-	/* Already armed earlier: let that fire and decide again then. A
-	 * slice or quantum moves on at every switch, and reprogramming the
-	 * timer costs far more than one early interrupt per slice. */
-	if (next != DEADLINE_NONE && rq->timer_deadline > now &&
-	    rq->timer_deadline < next)
-		return;
-	rq->timer_deadline = next;
-	if (next == DEADLINE_NONE)
-		timer_cancel();
-	else
-		timer_arm(next, on_timer);
 }
 
 static void add_sleeper(struct run_queue *rq, struct thread *t)
@@ -387,7 +169,7 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 }
 
 /* Locks the run queue holding t (its CPU may change before it starts). */
-static struct run_queue *lock_thread_rq(struct thread *t)
+struct run_queue *lock_thread_rq(struct thread *t)
 {
 	for (;;) {
 		struct run_queue *rq = &rqs[READ_ONCE(t->cpu)];
@@ -396,72 +178,6 @@ static struct run_queue *lock_thread_rq(struct thread *t)
 			return rq;
 		spin_unlock(&rq->lock);
 	}
-}
-
-/* ---- dispatching ---- */
-
-static void dispatch_start(struct thread *next, uint64_t now)
-{
-	next->dispatched_at = now;
-	next->exec_start = now;
-	if (next->is_idle)
-		return;
-	unsigned fl = next->donor ? SCHED_TREC_DONATED : 0;
-	uint64_t lat = 0;
-	next->st.dispatches++;
-	if (next->woken) {
-		lat = now > next->ready_since ? now - next->ready_since : 0;
-		next->st.wakeups++;
-		next->st.lat_sum += lat;
-		next->st.lat_min = MIN(next->st.lat_min, lat);
-		next->st.lat_max = MAX(next->st.lat_max, lat);
-		next->woken = false;
-		fl |= SCHED_TREC_WOKEN;
-	}
-	next->disp_latency = (uint32_t)MIN(lat, UINT32_MAX);
-	next->disp_deadline = 0;
-	if (next->class->id == SCHED_CLASS_DL) {
-		struct sched_dl *d = &sched_eff(next)->dl;
-		fl |= dl_dispatch_start(d, now);
-		next->disp_deadline = dl_deadline(d);
-	}
-	next->disp_flags = (uint16_t)fl;
-}
-
-/* prev's dispatch ended: judge its DL job, count, record. */
-static void dispatch_end(struct run_queue *rq, struct thread *prev,
-			 uint64_t now, bool yielded)
-{
-	if (prev->is_idle)
-		return;
-	unsigned fl = prev->disp_flags;
-	if (yielded || (prev->state != THREAD_READY))
-		fl |= SCHED_TREC_BLOCKED;
-	else if (prev->parked)
-		fl |= SCHED_TREC_THROTTLED;
-	else {
-		fl |= SCHED_TREC_PREEMPTED;
-		prev->st.preemptions++;
-	}
-	/* Judged against the deadline it was dispatched under (the job may
-	 * have been refilled since). */
-	if (prev->disp_deadline && now <= prev->disp_deadline &&
-	    !(fl & SCHED_TREC_DL_MISS))
-		fl |= SCHED_TREC_DL_MET;
-	if (!(sched_cfg.flags & SCHED_CFG_TRACE))
-		return;
-	struct sched_trace_rec rec = {
-		.thread_koid = prev->obj.koid,
-		.start_ns = prev->dispatched_at,
-		.runtime_ns = now - prev->dispatched_at,
-		.deadline_ns = prev->disp_deadline,
-		.latency_ns = prev->disp_latency,
-		.flags = (uint16_t)fl,
-		.cls = (uint8_t)(prev->disp_deadline ? SCHED_CLASS_DL
-						     : prev->class->id),
-		.cpu = (uint8_t)rq->cpu,
-	};
-	trace_push(&rq->trace, &rec);
 }
 
 /* Lock held, interrupts off; returns with the lock released. */
@@ -491,7 +207,7 @@ static void do_schedule(struct run_queue *rq)
 		rq_enqueue(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT, now);
 	}
 	prev->yielding = false;
-	struct thread *next = pick(rq);
+	struct thread *next = rq_pick(rq);
 	if (next)
 		rq_dequeue(rq, next);
 	else
@@ -600,7 +316,7 @@ void sched_sleep_until(uint64_t deadline_ns)
 
 /* After a change to rq: decide here, or let its CPU decide (an IPI).
  * Returns whether the caller should switch right away. */
-static bool settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on)
+bool rq_settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on)
 {
 	if (rq->cpu != arch_cpu_id()) {
 		arch_send_resched(rq->cpu);
@@ -642,7 +358,7 @@ static void wake(struct thread *t, bool set_result, int result)
 		rq_enqueue(rq, t, ENQ_WAKE, now);
 		changed = true;
 	}
-	bool switch_now = changed && settle(rq, now, f);
+	bool switch_now = changed && rq_settle(rq, now, f);
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
 	if (switch_now)
@@ -674,9 +390,9 @@ void sched_timer_event(void)
 		make_ready(rq, s, now, s->wake_deadline);
 	}
 	unpark_due(rq, now, false);
-	if (cap_on())
-		cap_roll(rq, now);
-	if (curr_event(rq, now) <= now)
+	if (rt_cap_on())
+		rt_cap_roll(rq, now);
+	if (rq_curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
 	if (!rq->need_resched)
@@ -695,10 +411,10 @@ void sched_ipi(void)
 	uint64_t gen = __atomic_load_n(&sched_cfg_gen, __ATOMIC_ACQUIRE);
 	if (rq->cfg_gen != gen) {
 		rq->cfg_gen = gen;
-		cap_reset(rq, now);
+		rt_cap_reset(rq, now);
 	}
 	unpark_due(rq, now, recheck);
-	if (curr_event(rq, now) <= now)
+	if (rq_curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
 	program_timer(rq, now);
@@ -717,96 +433,6 @@ void sched_poke_all(void)
 	sched_ipi();
 	arch_irq_restore(f);
 	sched_preempt_check();
-}
-
-/* Changes t's scheduling state through fn under its run queue's lock:
- * requeued if queued, re-dispatched in its new class if running. */
-void sched_change(struct thread *t,
-		  void (*fn)(struct thread *t, const void *arg, uint64_t now),
-		  const void *arg)
-{
-	unsigned long f = arch_irq_save();
-	struct run_queue *rq = lock_thread_rq(t);
-	uint64_t now = clock_ns();
-	bool running = rq->current == t;
-	if (running)
-		update_curr(rq, now);
-	bool queued = t->state == THREAD_READY, was_parked = t->parked;
-	if (queued)
-		rq_dequeue(rq, t);
-	const struct sched_class *before = class_of(t);
-	fn(t, arg, now);
-	const struct sched_class *after = class_of(t);
-	/* Coming into BE from elsewhere: start level with the others. */
-	if (after == &sched_class_be && before != after &&
-	    (int64_t)(t->vruntime - rq->be_min_vr) < 0)
-		t->vruntime = rq->be_min_vr;
-	if (queued) /* held back before: not a new throttle if again */
-		rq_enqueue(rq, t,
-			   was_parked	     ? ENQ_RELEASE
-			   : before == after ? ENQ_TAIL
-					     : ENQ_NEW,
-			   now);
-	if (running) {
-		/* The dispatch goes on in the new class; its record says so. */
-		t->class = after;
-		after->start(rq, t, now);
-		t->disp_deadline = after == &sched_class_dl
-					   ? dl_deadline(&sched_eff(t)->dl)
-					   : 0;
-		if (t->donor)
-			t->disp_flags |= SCHED_TREC_DONATED;
-	}
-	bool switch_now = settle(rq, now, f);
-	spin_unlock(&rq->lock);
-	arch_irq_restore(f);
-	if (switch_now)
-		sched_preempt_check();
-}
-
-struct donor_swap {
-	struct thread *new, *old;
-};
-
-static void set_donor(struct thread *t, const void *arg, uint64_t now)
-{
-	(void)now;
-	struct donor_swap *sw = (struct donor_swap *)arg;
-	sw->old = t->donor;
-	t->donor = sw->new;
-}
-
-struct thread *sched_set_donor(struct thread *t, struct thread *donor)
-{
-	struct donor_swap sw = {.new = donor, .old = NULL};
-	if (donor)
-		kobj_get(&donor->obj);
-	sched_change(t, set_donor, &sw);
-	return sw.old;
-}
-
-uint64_t sched_urgency_eff(struct thread *t)
-{
-	unsigned long f = arch_irq_save();
-	struct run_queue *rq = lock_thread_rq(t);
-	uint64_t u = sched_urgency(sched_eff(t));
-	spin_unlock(&rq->lock);
-	arch_irq_restore(f);
-	return u;
-}
-
-uint64_t sched_urgency(const struct thread *t)
-{
-	const uint64_t top = (1ull << 62) - 1;
-	switch (t->sp.cls) {
-	case SCHED_CLASS_DL:
-		return (2ull << 62) |
-		       (top - MIN(READ_ONCE(t->dl.abs_deadline), top));
-	case SCHED_CLASS_RT:
-		return (1ull << 62) | t->sp.priority;
-	default:
-		return 0;
-	}
 }
 
 /* The boot context of this CPU becomes its idle thread. */

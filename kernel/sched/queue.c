@@ -1,0 +1,147 @@
+/* Run-queue membership: which queue a ready thread is in (its class's, or
+ * parked until a budget or quota refills), which thread runs next, and
+ * the RT cap that lets best effort through. The run-queue lock is held
+ * throughout (kernel/sched/sched.c has the overview). */
+#include <execrt/errors.h>
+#include <execrt/types.h>
+#include <kern/arch.h>
+#include <kern/sched.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <kern/time.h>
+
+#include "core.h"
+
+/* ---- the RT cap ---- */
+
+bool rt_cap_on(void)
+{
+	return sched_cfg.rt_cap_runtime_ns < sched_cfg.rt_cap_period_ns;
+}
+
+void rt_cap_roll(struct run_queue *rq, uint64_t now)
+{
+	if (now < rq->cap_window_end)
+		return;
+	uint64_t p = sched_cfg.rt_cap_period_ns;
+	rq->cap_window_end = now + p - (now - rq->cap_window_end) % p;
+	rq->cap_used = 0;
+	rq->rt_capped = false;
+}
+
+static bool be_waits(struct run_queue *rq)
+{
+	return rq->be_nr || sched_eff_class(rq->current) == SCHED_CLASS_BE;
+}
+
+/* RT threads are passed over now. */
+bool sched_rt_held(struct run_queue *rq)
+{
+	return rt_cap_on() && rq->rt_capped && be_waits(rq);
+}
+
+/* A configuration change: a fresh window under the new cap. */
+void rt_cap_reset(struct run_queue *rq, uint64_t now)
+{
+	rq->cap_window_end = now + sched_cfg.rt_cap_period_ns;
+	rq->cap_used = 0;
+	rq->rt_capped = false;
+}
+
+/* ---- queues ---- */
+
+static bool sched_task_eligible(struct thread *e, uint64_t now, uint64_t *until)
+{
+	*until = 0;
+	if (e->sp.cls == SCHED_CLASS_DL)
+		*until = dl_eligible_at(&e->dl, now);
+	if (e->task)
+		*until = MAX(*until, quota_eligible_at(&e->task->cpuq, now));
+	return *until == 0;
+}
+
+static void park(struct run_queue *rq, struct thread *t, uint64_t until,
+		 bool count)
+{
+	t->parked = true;
+	t->park_until = until;
+	if (count)
+		t->st.throttles++;
+	list_for_each(it, &rq->parked)
+	{
+		struct thread *p = list_entry(it, struct thread, rq_node);
+		if (p->park_until > until) {
+			list_insert_after(it->prev, &t->rq_node);
+			return;
+		}
+	}
+	list_push_back(&rq->parked, &t->rq_node);
+}
+
+/* t wants the CPU: into its class queue, or parked while its budget or
+ * quota is empty (a killed thread always runs, to die). */
+void rq_enqueue(struct run_queue *rq, struct thread *t, enum sched_enq how,
+		uint64_t now)
+{
+	uint64_t until;
+	t->state = THREAD_READY;
+	if (!t->killed && !sched_task_eligible(sched_eff(t), now, &until)) {
+		park(rq, t, until, how != ENQ_RELEASE && !t->yielding);
+		return;
+	}
+	t->class = sched_class_of(t);
+	t->class->enqueue(rq, t, how);
+	t->yielding = false;
+	rq->nr_ready++;
+}
+
+void rq_dequeue(struct run_queue *rq, struct thread *t)
+{
+	if (t->parked) {
+		list_remove(&t->rq_node);
+		t->parked = false;
+		return;
+	}
+	t->class->dequeue(rq, t);
+	rq->nr_ready--;
+}
+
+/* The next thread to run, still queued; NULL: idle. */
+struct thread *rq_pick(struct run_queue *rq)
+{
+	struct thread *t = sched_class_dl.pick(rq);
+	if (!t && !sched_rt_held(rq))
+		t = sched_class_rt.pick(rq);
+	if (!t)
+		t = sched_class_be.pick(rq);
+	if (!t)
+		t = sched_class_rt.pick(rq);
+	return t;
+}
+
+/* Would the queued t run before the running cur? */
+static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
+{
+	if (cur->is_idle)
+		return true;
+	unsigned a = t->class->id, b = cur->class->id;
+	bool capped = rt_cap_on() && rq->rt_capped;
+	if (a == SCHED_CLASS_RT && b == SCHED_CLASS_BE)
+		return !capped;
+	if (a == SCHED_CLASS_BE && b == SCHED_CLASS_RT)
+		return capped;
+	if (a != b)
+		return a > b;
+	return t->class->preempts(rq, t, cur);
+}
+
+/* Asks for a switch if the best queued thread beats the running one. */
+void check_preempt(struct run_queue *rq)
+{
+	struct thread *t = rq_pick(rq);
+	if (t && better(rq, t, rq->current)) {
+		rq->need_resched = true;
+		if (rq->cpu != arch_cpu_id())
+			arch_send_resched(rq->cpu);
+	}
+}
