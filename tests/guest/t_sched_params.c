@@ -305,3 +305,28 @@ GTEST(sched_task_quota_checked)
 	sys_handle_close(weak);
 	GCHECK_OK(sys_task_set_cpu_quota(g_sched(), g_self(), 0, 0));
 }
+
+/* Bad pointers and handles: clear errors, and a failed derive leaves the
+ * parent's pool as it was. */
+GTEST(sched_auth_bad_input)
+{
+	uint64_t used = auth_used(g_sched());
+	struct sched_auth_limits lim = {
+		.classes = SCHED_CLASS_MASK(SCHED_CLASS_BE),
+		.dl_bw_ppm = 100000};
+	struct sched_auth_info ai;
+	handle_t x;
+	GCHECK_ERR(sys_sched_auth_info(g_sched(), (void *)KERNEL_PTR),
+		   ERR_FAULT);
+	GCHECK_ERR(sys_sched_auth_info(g_console(), &ai), ERR_WRONG_TYPE);
+	GCHECK_ERR(sys_sched_auth_derive(g_sched(), NULL, &x), ERR_FAULT);
+	GCHECK_ERR(sys_sched_auth_derive(g_sched(), &lim, (void *)KERNEL_PTR),
+		   ERR_FAULT);
+	GCHECK_ERR(sys_sched_auth_derive(g_sched(), &lim,
+					 (void *)g_unmapped_addr()),
+		   ERR_FAULT);
+	GCHECK_ERR(sys_sched_auth_derive(g_self(), &lim, &x), ERR_WRONG_TYPE);
+	GCHECK_EQ(auth_used(g_sched()), used); /* nothing kept */
+	struct sched_thread_stats ts;
+	GCHECK_ERR(sys_sched_stats(g_telemetry(), 0, &ts, 0), 0);
+}
