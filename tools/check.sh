@@ -96,7 +96,8 @@ add_counts "real-time suite" "$(tr -d '\r' < "$LOGS/guest-timing.log" | grep -aE
 
 echo "== boot to user space (init from the initrd)"
 boot --name init --kernel "$O/kernel.elf" --append "utest" --timeout 60 \
-	--expect "init: exec-rt user space is up" -- -initrd "$O/initrd.cpio"
+	--expect "init: exec-rt user space is up" --expect "=== timeline-inspect" \
+	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
 
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \

@@ -118,7 +118,11 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 		s->params = (struct sched_params){.cls = SCHED_CLASS_IDLE,
 						  .cpu = (int32_t)t->cpu};
 	s->eff_cls = sched_eff_class(t);
-	s->state = state_of(t);
+	/* An idle thread stays "running" when switched out: it is on the
+	 * CPU only when it is the CPU's current thread. */
+	bool on_cpu = READ_ONCE(sched_rq(t->cpu)->current) == t;
+	s->state = t->is_idle ? (on_cpu ? SCHED_TS_RUNNING : SCHED_TS_READY)
+			      : state_of(t);
 	s->cpu = t->cpu;
 	s->flags = (READ_ONCE(t->parked) ? SCHED_TS_THROTTLED : 0) |
 		   (READ_ONCE(t->donor) ? SCHED_TS_DONATED : 0);
@@ -127,7 +131,7 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 				   : t->runtime_ns;
 	/* A running thread's current stretch is not accounted yet. */
 	uint64_t since = READ_ONCE(t->exec_start), now = clock_ns();
-	if (s->state == SCHED_TS_RUNNING && now > since)
+	if (on_cpu && now > since)
 		s->runtime_ns += now - since;
 	s->dispatches = t->st.dispatches;
 	s->wakeups = t->st.wakeups;

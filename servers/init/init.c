@@ -1,13 +1,56 @@
 /* init: the root task of a normal boot. For now it proves user space works
- * (console, memory, the clock, kernel statistics) and reports; it will
- * start the servers and the shell once they exist. */
+ * (console, memory, the clock, kernel statistics), shows the scheduler at
+ * work with one timeline-inspect report, and exits; it will start the
+ * servers and the shell once they exist. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <execrt/cpio.h>
 #include <execrt/runtime.h>
+#include <execrt/spawn.h>
 #include <execrt/sys.h>
+
+#define MS 1000000ull
+
+/* One timeline-inspect report, if the initrd has the program: it gets
+ * the console and the telemetry handle, nothing else. */
+static void inspect(const struct start_info *si)
+{
+	handle_t initrd = si->handles[START_H_INITRD];
+	uint64_t size = 0;
+	if (!si->handles[START_H_TELEMETRY] ||
+	    sys_vmo_get_size(initrd, &size) < 0)
+		return;
+	void *buf = malloc(size);
+	struct cpio_file f;
+	if (!buf || sys_vmo_read(initrd, buf, 0, size) < 0 ||
+	    cpio_find(buf, size, "timeline-inspect", &f) != CPIO_OK) {
+		free(buf);
+		return;
+	}
+	struct execrt_spawn_args a = {
+		.image = f.data,
+		.image_len = f.size,
+		.cmdline = "timeline-inspect --interval 200 --timeline 16",
+		.quota = 8ull << 20};
+	a.give[START_H_CONSOLE] = si->handles[START_H_CONSOLE];
+	a.give[START_H_TELEMETRY] = si->handles[START_H_TELEMETRY];
+	struct execrt_child c;
+	long r = execrt_spawn_create("timeline-inspect", a.quota, &c);
+	if (r == 0) {
+		r = execrt_spawn_start(&c, &a, NULL);
+		int64_t st = 0;
+		if (r == 0)
+			r = sys_object_wait(c.task, sys_clock_now() + 5000 * MS,
+					    &st);
+		execrt_spawn_abort(&c); /* ends it if it is still running */
+	}
+	if (r < 0)
+		printf("init: timeline-inspect: %s\n", err_name(r));
+	free(buf);
+}
 
 int main(int argc, char **argv)
 {
@@ -38,6 +81,7 @@ int main(int argc, char **argv)
 	}
 	memset(buf, 0x5a, 1 << 20);
 	free(buf);
+	inspect(si);
 	printf("init: nothing more to start yet; exiting\n");
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <execrt/cpio.h>
 #include <execrt/elf_load.h>
+#include <execrt/spawn.h>
 
 #include "gutil.h"
 
@@ -311,19 +312,6 @@ long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status)
 handle_t g_spawn_names = HANDLE_INVALID;
 handle_t g_spawn_telemetry = HANDLE_INVALID;
 
-/* A duplicate of h moved into task; its value there, or 0. */
-static handle_t give(handle_t task, handle_t h)
-{
-	handle_t d = g_dup(h, RIGHT_SAME), out = HANDLE_INVALID;
-	if (d == HANDLE_INVALID)
-		return HANDLE_INVALID;
-	if (sys_task_give_handle(task, d, RIGHT_SAME, &out) < 0) {
-		sys_handle_close(d);
-		return HANDLE_INVALID;
-	}
-	return out;
-}
-
 long g_spawn(const char *prog, const char *args, uint64_t quota,
 	     int fault_handler, struct child *c)
 {
@@ -354,71 +342,37 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 	if (!g_initrd_buf ||
 	    cpio_find(g_initrd_buf, g_initrd_len, prog, &f) != CPIO_OK)
 		return ERR_NOT_FOUND;
-	long r = sys_task_create(g_self(), prog, strlen(prog), quota, &c->task);
+	struct execrt_child ch;
+	long r = execrt_spawn_create(prog, quota, &ch);
 	if (r < 0)
 		return r;
-	r = sys_thread_create(c->task, "main", 4, &c->thread);
-	if (r < 0)
-		goto fail;
-
-	struct start_info si;
-	memset(&si, 0, sizeof(si));
-	si.magic = START_INFO_MAGIC;
-	si.nhandles = START_H_COUNT;
-	si.mem_quota = quota;
-	si.handles[START_H_SELF_TASK] = give(c->task, c->task);
-	si.handles[START_H_SELF_THREAD] = give(c->task, c->thread);
-	si.handles[START_H_CONSOLE] = give(c->task, g_console());
-	if (g_spawn_names)
-		si.handles[START_H_NAMES] = give(c->task, g_spawn_names);
-	if (g_spawn_telemetry)
-		si.handles[START_H_TELEMETRY] =
-			give(c->task, g_spawn_telemetry);
-	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_CONSOLE]) {
-		r = ERR_NO_RESOURCES;
-		goto fail;
-	}
 	handle_t xv = HANDLE_INVALID;
-	if (extra != HANDLE_INVALID) {
-		r = sys_task_give_handle(c->task, extra, rights, &xv);
-		if (r < 0)
-			goto fail;
-	}
-	expand(si.cmdline, sizeof(si.cmdline), prog, args, xv);
-	si.argc = 1;
-	for (const char *p = args; *p; p++)
-		si.argc += *p != ' ' && (p == args || p[-1] == ' ');
-
-	struct elf_load_args la = {.task = c->task,
-				   .image = f.data,
-				   .image_len = f.size,
-				   .start_info = &si};
-	struct elf_loaded out;
+	if (extra != HANDLE_INVALID &&
+	    (r = sys_task_give_handle(ch.task, extra, rights, &xv)) < 0)
+		goto fail;
+	char cmdline[sizeof(((struct start_info *)0)->cmdline)];
+	expand(cmdline, sizeof(cmdline), prog, args, xv);
+	struct execrt_spawn_args a = {.image = f.data,
+				      .image_len = f.size,
+				      .cmdline = cmdline,
+				      .quota = quota,
+				      .fault_handler = fault_handler};
+	a.give[START_H_CONSOLE] = g_console();
+	a.give[START_H_NAMES] = g_spawn_names;
+	a.give[START_H_TELEMETRY] = g_spawn_telemetry;
 	int perr = 0;
-	r = elf_load(&la, &out, &perr);
+	r = execrt_spawn_start(&ch, &a, &perr);
 	if (r < 0) {
-		printf("    elf_load(%s): %s %s\n", prog, err_name(r),
+		printf("    spawn(%s): %s %s\n", prog, err_name(r),
 		       perr ? elf_strerror(perr) : "");
 		goto fail;
 	}
-	if (fault_handler) {
-		r = sys_task_set_fault_handler(c->task, 1);
-		if (r < 0)
-			goto fail;
-	}
+	c->task = ch.task;
+	c->thread = ch.thread;
 	c->thread_koid = g_koid(c->thread);
-	r = sys_thread_start(c->thread, out.entry, out.stack_top,
-			     out.start_info);
-	if (r < 0)
-		goto fail;
 	return 0;
 fail:
-	int64_t st;
-	sys_task_kill(c->task, -1);
-	sys_object_wait(c->task, DEADLINE_NONE, &st);
-	sys_handle_close(c->thread);
-	sys_handle_close(c->task);
-	memset(c, 0, sizeof(*c));
+	execrt_spawn_abort(&ch);
 	return r;
 }
 

@@ -1,0 +1,41 @@
+/* Child tasks from an ELF image in memory (libs/runtime/spawn.c): a task
+ * with a memory quota and its first thread, handles duplicated into the
+ * child at start_info slots, the image loaded (elf_load) and the thread
+ * started. Two steps, so a caller can move more handles into the child
+ * (and name their values on its command line) before it starts. */
+#pragma once
+#include <stddef.h>
+
+#include <execrt/syscall.h>
+
+struct execrt_child {
+	handle_t task, thread;
+};
+
+/* A task named `name` with `quota` bytes (from the caller's task) and its
+ * thread "main", not started. */
+long execrt_spawn_create(const char *name, uint64_t quota,
+			 struct execrt_child *c);
+
+struct execrt_spawn_args {
+	const void *image; /* the ELF file */
+	size_t image_len;
+	const char *cmdline; /* argv[0] first, words split on blanks */
+	uint64_t quota;	     /* start_info.mem_quota */
+	/* Handles to duplicate into the child's start_info slots (0: none;
+	 * SELF_TASK and SELF_THREAD are filled in). */
+	handle_t give[START_H_COUNT];
+	int fault_handler; /* SYS_TASK_SET_FAULT_HANDLER before the start */
+};
+
+/* Loads and starts c's thread. On an error the child is left as it is
+ * (execrt_spawn_abort ends it); *elf_err gets the ELF_E_* code of an
+ * image elf_load refused. */
+long execrt_spawn_start(struct execrt_child *c,
+			const struct execrt_spawn_args *a, int *elf_err);
+
+/* Kills the child (if alive), waits for its end and closes its handles. */
+void execrt_spawn_abort(struct execrt_child *c);
+
+/* A duplicate of h moved into task: its value there, or HANDLE_INVALID. */
+handle_t execrt_give_dup(handle_t task, handle_t h);

@@ -1,0 +1,90 @@
+/* Child tasks from an ELF image in memory (execrt/spawn.h). */
+#include <string.h>
+
+#include <execrt/elf_load.h>
+#include <execrt/spawn.h>
+#include <execrt/runtime.h>
+#include <execrt/sys.h>
+
+handle_t execrt_give_dup(handle_t task, handle_t h)
+{
+	handle_t d = HANDLE_INVALID, out = HANDLE_INVALID;
+	if (sys_handle_dup(h, RIGHT_SAME, &d) < 0)
+		return HANDLE_INVALID;
+	if (sys_task_give_handle(task, d, RIGHT_SAME, &out) < 0) {
+		sys_handle_close(d);
+		return HANDLE_INVALID;
+	}
+	return out;
+}
+
+long execrt_spawn_create(const char *name, uint64_t quota,
+			 struct execrt_child *c)
+{
+	memset(c, 0, sizeof(*c));
+	handle_t self = 0;
+	const struct start_info *si = execrt_start_info();
+	if (si)
+		self = si->handles[START_H_SELF_TASK];
+	long r = sys_task_create(self, name, strlen(name), quota, &c->task);
+	if (r < 0)
+		return r;
+	r = sys_thread_create(c->task, "main", 4, &c->thread);
+	if (r < 0)
+		execrt_spawn_abort(c);
+	return r;
+}
+
+long execrt_spawn_start(struct execrt_child *c,
+			const struct execrt_spawn_args *a, int *elf_err)
+{
+	struct start_info si;
+	memset(&si, 0, sizeof(si));
+	si.magic = START_INFO_MAGIC;
+	si.nhandles = START_H_COUNT;
+	si.mem_quota = a->quota;
+	for (unsigned i = 0; i < START_H_COUNT; i++)
+		if (a->give[i] != HANDLE_INVALID && i != START_H_SELF_TASK &&
+		    i != START_H_SELF_THREAD &&
+		    !(si.handles[i] = execrt_give_dup(c->task, a->give[i])))
+			return ERR_NO_RESOURCES;
+	si.handles[START_H_SELF_TASK] = execrt_give_dup(c->task, c->task);
+	si.handles[START_H_SELF_THREAD] = execrt_give_dup(c->task, c->thread);
+	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_SELF_THREAD])
+		return ERR_NO_RESOURCES;
+	size_t n = strlen(a->cmdline);
+	if (n >= sizeof(si.cmdline))
+		return ERR_INVALID_ARGS;
+	memcpy(si.cmdline, a->cmdline, n + 1);
+	for (const char *p = si.cmdline; *p; p++)
+		si.argc += *p != ' ' && (p == si.cmdline || p[-1] == ' ');
+
+	struct elf_load_args la = {.task = c->task,
+				   .image = a->image,
+				   .image_len = a->image_len,
+				   .start_info = &si};
+	struct elf_loaded out;
+	int perr = 0;
+	long r = elf_load(&la, &out, &perr);
+	if (elf_err)
+		*elf_err = perr;
+	if (r < 0)
+		return r;
+	if (a->fault_handler &&
+	    (r = sys_task_set_fault_handler(c->task, 1)) < 0)
+		return r;
+	return sys_thread_start(c->thread, out.entry, out.stack_top,
+				out.start_info);
+}
+
+void execrt_spawn_abort(struct execrt_child *c)
+{
+	int64_t st;
+	if (c->task) {
+		sys_task_kill(c->task, -1);
+		sys_object_wait(c->task, DEADLINE_NONE, &st);
+	}
+	sys_handle_close(c->thread);
+	sys_handle_close(c->task);
+	memset(c, 0, sizeof(*c));
+}
