@@ -34,11 +34,6 @@ uint64_t sched_dl_density(uint64_t runtime, uint64_t deadline)
 	return (runtime * 1000000ull + deadline - 1) / deadline;
 }
 
-uint64_t sched_cpu_density(unsigned cpu)
-{
-	return READ_ONCE(sched_rq(cpu)->dl_density);
-}
-
 int sched_params_check(const struct sched_params *p)
 {
 	if (p->reserved)

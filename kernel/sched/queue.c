@@ -135,13 +135,11 @@ static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
 	return t->class->preempts(rq, t, cur);
 }
 
-/* Asks for a switch if the best queued thread beats the running one. */
+/* Asks for a switch if the best queued thread beats the running one.
+ * This CPU's queue only: other CPUs decide for themselves (rq_settle). */
 void check_preempt(struct run_queue *rq)
 {
 	struct thread *t = rq_pick(rq);
-	if (t && better(rq, t, rq->current)) {
+	if (t && better(rq, t, rq->current))
 		rq->need_resched = true;
-		if (rq->cpu != arch_cpu_id())
-			arch_send_resched(rq->cpu);
-	}
 }

@@ -136,8 +136,6 @@ int sched_params_check(const struct sched_params *p);
 /* Share of a CPU a DL reservation needs: runtime/deadline in ppm,
  * rounded up. */
 uint64_t sched_dl_density(uint64_t runtime, uint64_t deadline);
-/* Admitted DL share on a CPU. */
-uint64_t sched_cpu_density(unsigned cpu);
 int sched_set_config(const struct sched_config *c);
 void sched_get_config(struct sched_config *out);
 
