@@ -4,6 +4,7 @@
  * and its quota returned to the parent. The object itself lives on while
  * handles to it exist (so waiters can read the exit status). */
 #include <execrt/errors.h>
+#include <execrt/syscall.h>
 #include <execrt/types.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -31,9 +32,30 @@ static void task_destroy(struct kobject *o)
 	kmem_cache_free(task_cache, t);
 }
 
+static struct kobject *task_self(struct kobject *o)
+{
+	return o;
+}
+
+/* No handle to the task or its threads is left outside its own table. A
+ * task that never started a thread can then never run: it ends, and its
+ * own handles to itself go with its table (else they would keep it
+ * forever). A task that ran lives on by its threads. */
+static void task_unreachable(struct kobject *o)
+{
+	struct task *t = container_of(o, struct task, obj);
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	bool end = !t->started && !t->dying;
+	spin_unlock_irqrestore(&t->lock, f);
+	if (end)
+		task_kill(t, TASK_STATUS_UNREACHABLE);
+}
+
 static const struct kobj_ops task_ops = {
 	.name = "task",
 	.destroy = task_destroy,
+	.task_of = task_self,
+	.unreachable = task_unreachable,
 };
 
 uint64_t task_count(void)
@@ -85,7 +107,7 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	wait_queue_init(&t->fault_wq);
 	wait_queue_init(&t->fault_resume_wq);
 	t->mem_quota = mem_quota;
-	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
+	handle_table_init(&t->handles, TASK_HANDLE_QUOTA, &t->obj);
 	/* The address space first: it charges its root table to the new
 	 * quota, and a failure must leave no object behind. */
 	if (uvm_create(t, &t->uvm)) {
@@ -132,6 +154,7 @@ int task_add_thread(struct task *t, struct thread *th)
 	else {
 		list_push_back(&t->threads, &th->task_node);
 		t->nthreads++;
+		t->started = true;
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	return err;
