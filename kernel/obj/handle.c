@@ -54,6 +54,7 @@ int handle_table_init(struct handle_table *t, uint32_t quota,
 	memset(t, 0, sizeof(*t));
 	t->quota = MIN(quota, HANDLE_MAX_SLOTS);
 	t->owner = owner;
+	t->live = !owner;
 	t->seed = mix64(arch_cycles() ^ (uint64_t)(uintptr_t)t);
 	return 0;
 }
@@ -123,11 +124,12 @@ static struct kobject *task_of(struct kobject *o)
 	return o->ops->task_of ? o->ops->task_of(o) : NULL;
 }
 
-/* Is a handle to o in t an outside handle of o's task? */
+/* Does a handle to o in t keep o's task reachable? Not in the task's own
+ * table, nor in the table of a task that never ran. Lock held. */
 static struct kobject *outside_of(struct handle_table *t, struct kobject *o)
 {
 	struct kobject *own = task_of(o);
-	return own && own != t->owner ? own : NULL;
+	return own && own != t->owner && t->live ? own : NULL;
 }
 
 static void outside_get(struct kobject *own)
@@ -361,8 +363,8 @@ int handle_take_many(struct handle_table *t, uint32_t n, const handle_t *hv,
 		struct handle_slot *s = lookup(t, hv[i]);
 		objs[i] = s->obj;
 		rights[i] = s->rights;
-		/* The reference and the handle count travel with it; a
-		 * handle leaving its task's own table becomes outside. */
+		/* The reference and the handle count travel with it; in
+		 * transit a handle always keeps its task reachable. */
 		if (task_of(s->obj) && !outside_of(t, s->obj))
 			outside_get(task_of(s->obj));
 		free_slot(t, hv[i] & (HANDLE_MAX_SLOTS - 1));
@@ -384,6 +386,18 @@ void handle_abandon(struct kobject *o)
 	if (READ_ONCE(o->handles) == 0 && o->ops->last_handle_closed)
 		o->ops->last_handle_closed(o);
 	kobj_put(o);
+}
+
+void handle_table_go_live(struct handle_table *t)
+{
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	if (!t->live && !t->closed) {
+		t->live = true;
+		for (uint32_t i = 0; i < t->cap; i++)
+			if (t->slots[i].obj)
+				outside_get(outside_of(t, t->slots[i].obj));
+	}
+	spin_unlock_irqrestore(&t->lock, f);
 }
 
 void handle_table_destroy(struct handle_table *t)

@@ -146,6 +146,7 @@ static void task_teardown(struct task *t)
 int task_add_thread(struct task *t, struct thread *th)
 {
 	int err = 0;
+	bool first = false;
 	unsigned long f = spin_lock_irqsave(&t->lock);
 	if (t->dying)
 		err = ERR_BAD_STATE;
@@ -154,7 +155,11 @@ int task_add_thread(struct task *t, struct thread *th)
 	else {
 		list_push_back(&t->threads, &th->task_node);
 		t->nthreads++;
+		first = !t->started;
 		t->started = true;
+		/* Its handles now keep other tasks reachable. */
+		if (first)
+			handle_table_go_live(&t->handles);
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	return err;

@@ -368,6 +368,21 @@ TEST(handle_outside_count_ignores_the_owner_table)
 	CHECK_EQ(handle_close(&other, ho), 0);
 	CHECK_EQ(unreachable_calls, 1);
 	CHECK_EQ(task->outside, 0);
+	/* The table of a task that never ran does not keep others
+	 * reachable until that task goes live. */
+	struct kobject *t2 = kmalloc(sizeof(*t2));
+	kobj_init(t2, OBJ_TASK, &taskish_ops);
+	struct handle_table t2tab;
+	handle_table_init(&t2tab, 8, t2);
+	handle_t in_t2;
+	CHECK_EQ(handle_alloc(&t2tab, task, 0, &in_t2), 0);
+	CHECK_EQ(task->outside, 0);
+	handle_table_go_live(&t2tab);
+	CHECK_EQ(task->outside, 1);
+	handle_table_destroy(&t2tab);
+	CHECK_EQ(task->outside, 0);
+	CHECK_EQ(unreachable_calls, 2);
+	kobj_put(t2);
 	handle_table_destroy(&own);
 	handle_table_destroy(&other);
 	kobj_put(task);

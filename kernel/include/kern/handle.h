@@ -45,6 +45,7 @@ struct handle_table {
 	uint32_t quota;	       /* maximum live + reserved handles */
 	uint32_t free_head, free_tail; /* FIFO of free slots, index + 1 */
 	bool closed; /* destroyed: no new handles (dead task) */
+	bool live;   /* the owner ran: its handles count as outside */
 };
 
 /* owner: the task whose table this is (handles to it and its threads in
@@ -53,6 +54,10 @@ int handle_table_init(struct handle_table *t, uint32_t quota,
 		      struct kobject *owner);
 /* Closes every handle (dropping references) and frees the table. */
 void handle_table_destroy(struct handle_table *t);
+/* The owner started running: from now on its handles to other tasks (and
+ * their threads) keep those reachable. Until then they do not, so tasks
+ * that never ran cannot keep each other alive. */
+void handle_table_go_live(struct handle_table *t);
 
 /* Installs a new handle to o with rights; takes a new reference to o.
  * ERR_NO_RESOURCES at the quota, ERR_NO_MEMORY if the table cannot grow,
