@@ -191,7 +191,7 @@ struct vm_map_req {
 #define TASK_STATUS_FAULT(vector) (-0x10000 - (int64_t)(vector))
 /* A task that never ran whose last handle outside its own table was
  * closed: nothing could ever start it (docs/tasks.md). */
-#define TASK_STATUS_UNREACHABLE (-0x20000)
+#define TASK_STATUS_UNREACHABLE (-0x30000)
 
 /* What SYS_FAULT_WAIT returns. */
 struct fault_report {

@@ -8,13 +8,14 @@
 #include "gtest.h"
 #include "gutil.h"
 
-#define RACE_NS	  (3000 * MS)
+#define RACE_NS	  (5000 * MS)
 #define IDX_BITS  11 /* the current layout (docs/objects-and-handles.md) */
 #define NIDX	  (1u << IDX_BITS)
 #define GEN_MASK  ((1u << (32 - IDX_BITS)) - 1)
 #define LOOKAHEAD 3
+#define BURST	  8
 
-static volatile int race_stop;
+static volatile int race_stop, race_go;
 static volatile handle_t race_last[2]; /* each thread's newest value */
 static uint64_t race_closed_other[2];  /* closes that hit a live handle */
 
@@ -45,6 +46,10 @@ static int64_t race_worker(uint64_t me)
 	memset(seen, 0, sizeof(race_seen[0]));
 	handle_t prev = 0;
 	uint64_t loops = 0;
+	/* Start together: the other's thread handle must exist before the
+	 * guessing starts, or a guess could close it. */
+	while (!race_go)
+		;
 	while (!race_stop) {
 		handle_t h;
 		if (sys_notif_create(&h) < 0)
@@ -53,15 +58,25 @@ static int64_t race_worker(uint64_t me)
 		learn(seen, &prev, h);
 		handle_t other = race_last[!me];
 		learn(seen, &prev, other);
-		/* The next values, as the old layout (LIFO reuse, generation
-		 * + 1 above 16 index bits) and the current one (learned
+		/* Guess the next values, as the old layout (16 index bits,
+		 * free slots reused last-in first-out, generation + 1: once
+		 * h is closed, the next create of either thread gets h's
+		 * slot, one generation up) and the current one (learned
 		 * order and steps) would give them. Every guess names a
-		 * slot these two threads use, never one of the suite's. */
-		if (other) {
+		 * slot these two threads use, never one of the suite's.
+		 * Bursts, because the window to hit is a few instructions
+		 * long. */
+		sys_handle_close(h);
+		for (int k = 0; k < BURST; k++) {
 			race_closed_other[me] +=
-				sys_handle_close(other + (1u << 16)) == 0;
-			race_closed_other[me] += sys_handle_close(other) == 0;
+				sys_handle_close(h + (1u << 16)) == 0;
+			if (other)
+				race_closed_other[me] +=
+					sys_handle_close(other + (1u << 16)) ==
+					0;
 		}
+		if (other)
+			race_closed_other[me] += sys_handle_close(other) == 0;
 		uint32_t i = h & (NIDX - 1);
 		for (int k = 0; k < LOOKAHEAD && seen[i].next; k++) {
 			i = seen[i].next - 1;
@@ -72,7 +87,6 @@ static int64_t race_worker(uint64_t me)
 				     i;
 			race_closed_other[me] += sys_handle_close(g) == 0;
 		}
-		sys_handle_close(h); /* may have been closed by the other */
 		loops++;
 	}
 	return (int64_t)loops;
@@ -82,7 +96,7 @@ GTEST(sound_handle_create_close_race_two_cpus)
 {
 	unsigned ncpu = g_ncpus();
 	struct gthread t[2];
-	race_stop = 0;
+	race_stop = race_go = 0;
 	race_last[0] = race_last[1] = 0;
 	race_closed_other[0] = race_closed_other[1] = 0;
 	for (unsigned i = 0; i < 2; i++) {
@@ -91,6 +105,7 @@ GTEST(sound_handle_create_close_race_two_cpus)
 					 .cpu = (int32_t)(i % ncpu)};
 		GCHECK_OK(gthread_start_sched(&t[i], race_worker, i, &p));
 	}
+	race_go = 1;
 	g_spin(RACE_NS);
 	race_stop = 1;
 	int64_t st[2] = {-1, -1};

@@ -126,75 +126,86 @@ static int64_t race_closer(uint64_t arg)
 	return 0;
 }
 
-GTEST(sound_send_racing_close_loses_nothing_two_cpus)
+static handle_t race_r, race_s, race_v;
+static unsigned race_sent, race_refused, race_lost, race_wrong;
+
+/* The sender: each round attaches NATT fresh duplicates, opens the
+ * closer's window, sends, waits for the closer, then checks the outcome:
+ * sent whole (the closer closed nothing) or refused whole (every handle
+ * the closer did not close is still here). */
+static int64_t race_sender(uint64_t arg)
 {
-	unsigned ncpu = g_ncpus();
-	handle_t r, s, v;
-	GCHECK_OK(sys_port_create(0, &r, &s));
-	GCHECK_OK(sys_vmo_create(PAGE, &v));
-	race_quit = 0;
-	race_round = race_done_round = 0;
-	race_window = 0;
-	struct gthread closer;
-	struct sched_params p = {
-		.cls = SCHED_CLASS_BE, .weight = 1024, .cpu = 1 % (int)ncpu};
-	GCHECK_OK(gthread_start_sched(&closer, race_closer, 0, &p));
-	unsigned sent = 0, refused = 0, lost = 0, wrong = 0;
 	for (uint32_t round = 1; round <= RACE_ROUNDS; round++) {
 		handle_t hv[NATT];
 		for (unsigned i = 0; i < NATT; i++)
-			race_h[i] = hv[i] = g_dup(v, RIGHT_SAME);
+			race_h[i] = hv[i] = g_dup(race_v, RIGHT_SAME);
 		race_closed = 0;
 		race_window = 1;
 		race_round = round;
 		struct port_msg m = {
 			.data = "m", .len = 1, .nhandles = NATT, .handles = hv};
-		long e = sys_port_send(s, &m, DEADLINE_POLL);
-		/* Let the closer finish this round before looking. */
+		long e = sys_port_send(race_s, &m, DEADLINE_POLL);
 		while (race_done_round != round)
 			;
 		race_window = 0;
 		uint32_t closed = race_closed;
 		if (e == 0) {
-			sent++;
+			race_sent++;
 			char b;
 			handle_t got[NATT];
 			struct port_rx rx = {.buf = &b,
 					     .cap = 1,
 					     .handles = got,
 					     .hcap = NATT};
-			long rr = sys_port_recv(r, &rx, DEADLINE_POLL);
-			/* All moved: the closer cannot have closed one. */
-			wrong += rr != 0 || rx.nhandles != NATT || closed;
+			long rr = sys_port_recv(race_r, &rx, DEADLINE_POLL);
+			race_wrong += rr != 0 || rx.nhandles != NATT || closed;
 			for (unsigned i = 0; rr == 0 && i < rx.nhandles; i++)
 				sys_handle_close(got[i]);
 		} else {
-			refused++;
-			wrong += e != ERR_BAD_HANDLE;
-			/* Nothing moved: every handle the closer did not
-			 * close is still ours. */
+			race_refused++;
+			race_wrong += e != ERR_BAD_HANDLE;
 			for (unsigned i = 0; i < NATT; i++) {
-				int was_closed = (closed >> i) & 1;
-				if (!was_closed && !alive(hv[i]))
-					lost++;
-				if (!was_closed)
-					sys_handle_close(hv[i]);
+				if ((closed >> i) & 1)
+					continue;
+				race_lost += !alive(hv[i]);
+				sys_handle_close(hv[i]);
 			}
 		}
 	}
 	race_quit = 1;
+	return 0;
+}
+
+GTEST(sound_send_racing_close_loses_nothing_two_cpus)
+{
+	unsigned ncpu = g_ncpus();
+	GCHECK_OK(sys_port_create(0, &race_r, &race_s));
+	GCHECK_OK(sys_vmo_create(PAGE, &race_v));
+	race_quit = 0;
+	race_round = race_done_round = 0;
+	race_window = 0;
+	race_sent = race_refused = race_lost = race_wrong = 0;
+	struct gthread closer, sender;
+	struct sched_params p = {
+		.cls = SCHED_CLASS_BE, .weight = 1024, .cpu = 1 % (int)ncpu};
+	GCHECK_OK(gthread_start_sched(&closer, race_closer, 0, &p));
+	p.cpu = 0;
+	GCHECK_OK(gthread_start_sched(&sender, race_sender, 0, &p));
 	int64_t st;
-	long j = gthread_join(&closer, g_now() + T_LONG, &st);
+	long js = gthread_join(&sender, g_now() + 60000 * MS, &st);
+	long jc = gthread_join(&closer, g_now() + T_LONG, &st);
 	printf("    %u rounds: %u sent whole, %u refused whole (a handle "
 	       "closed first), %u lost, %u inconsistent\n",
-	       RACE_ROUNDS, sent, refused, lost, wrong);
-	sys_handle_close(v);
-	sys_handle_close(s);
-	sys_handle_close(r);
-	GCHECK_OK(j);
-	GCHECK_EQ(lost, 0);
-	GCHECK_EQ(wrong, 0);
-	GCHECK(sent > 0 && refused > 0); /* both outcomes were reached */
+	       RACE_ROUNDS, race_sent, race_refused, race_lost, race_wrong);
+	sys_handle_close(race_v);
+	sys_handle_close(race_s);
+	sys_handle_close(race_r);
+	GCHECK_OK(js);
+	GCHECK_OK(jc);
+	GCHECK_EQ(race_lost, 0);
+	GCHECK_EQ(race_wrong, 0);
+	GCHECK_EQ(race_sent + race_refused, RACE_ROUNDS);
+	GCHECK(race_refused > 0); /* the closer did get in */
 }
 
 /* ---- cycles of receive handles ---- */
