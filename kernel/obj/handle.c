@@ -10,6 +10,7 @@
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/slab.h>
+#include <kern/thread.h>
 
 #define INITIAL_SLOTS 16
 
@@ -203,13 +204,53 @@ static int install(struct handle_table *t, struct kobject *o, uint32_t rights,
 	return 0;
 }
 
+#define DROP_END ((struct kobject *)1)
+
+/* The last handle of o is gone: run its hook. A hook may drop further
+ * handles (a port's queue holds messages holding receive handles of
+ * other ports, whose queues hold ...): the running thread then queues
+ * those objects (with a reference) and works the queue after the hook,
+ * so the kernel stack does not grow with the length of such a chain. */
+static void last_handle(struct kobject *o)
+{
+	if (!o->ops->last_handle_closed)
+		return;
+	struct thread *me = thread_current();
+	if (!me) { /* before the scheduler runs (and in host tests) */
+		o->ops->last_handle_closed(o);
+		return;
+	}
+	if (me->drop_depth) {
+		struct kobject *none = NULL;
+		kobj_get(o);
+		if (__atomic_compare_exchange_n(&o->drop_next, &none,
+						me->drop_queue ? me->drop_queue
+							       : DROP_END,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			me->drop_queue = o;
+		else
+			kobj_put(o); /* queued already: one hook will do */
+		return;
+	}
+	me->drop_depth = 1;
+	o->ops->last_handle_closed(o);
+	while (me->drop_queue) {
+		struct kobject *q = me->drop_queue;
+		me->drop_queue = q->drop_next == DROP_END ? NULL : q->drop_next;
+		__atomic_store_n(&q->drop_next, NULL, __ATOMIC_RELEASE);
+		q->ops->last_handle_closed(q);
+		kobj_put(q); /* a destroy may queue more: still in the loop */
+	}
+	me->drop_depth = 0;
+}
+
 /* A handle's entry is gone (lock not held): drop its count, tell the
  * object when it was the last, then drop its reference. */
 static void drop(struct kobject *o, struct kobject *outside)
 {
-	if (__atomic_sub_fetch(&o->handles, 1, __ATOMIC_ACQ_REL) == 0 &&
-	    o->ops->last_handle_closed)
-		o->ops->last_handle_closed(o);
+	if (__atomic_sub_fetch(&o->handles, 1, __ATOMIC_ACQ_REL) == 0)
+		last_handle(o);
 	outside_put(outside);
 	kobj_put(o);
 }
@@ -383,8 +424,8 @@ void handle_transit_done(struct kobject *o)
 
 void handle_abandon(struct kobject *o)
 {
-	if (READ_ONCE(o->handles) == 0 && o->ops->last_handle_closed)
-		o->ops->last_handle_closed(o);
+	if (READ_ONCE(o->handles) == 0)
+		last_handle(o);
 	kobj_put(o);
 }
 

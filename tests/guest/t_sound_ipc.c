@@ -279,3 +279,36 @@ GTEST(sound_port_cycle_through_a_call_refused)
 	GCHECK_ERR(call, ERR_BAD_STATE);
 	GCHECK(kept);
 }
+
+/* ---- long chains are torn down without deep recursion ---- */
+
+#define CHAIN 3000
+
+GTEST(sound_port_chain_teardown)
+{
+	/* P1's receive handle queued on P2, P2's on P3, ...: allowed by the
+	 * cycle rule (each goes to a port whose receive side is not in a
+	 * message). Closing the last receive handle tears the whole chain
+	 * down; the kernel must not recurse once per link. */
+	handle_t r, s, r2, s2;
+	GCHECK_OK(sys_port_create(0, &r, &s));
+	sys_handle_close(s);
+	unsigned n = 0;
+	long e = 0;
+	for (; n < CHAIN; n++) {
+		if ((e = sys_port_create(0, &r2, &s2)) < 0)
+			break;
+		struct port_msg m = {
+			.data = "c", .len = 1, .nhandles = 1, .handles = &r};
+		e = sys_port_send(s2, &m, DEADLINE_POLL);
+		sys_handle_close(s2);
+		if (e < 0) {
+			sys_handle_close(r2);
+			break;
+		}
+		r = r2;
+	}
+	GCHECK_OK(sys_handle_close(r));
+	GCHECK_OK(e);
+	GCHECK_EQ(n, CHAIN);
+}

@@ -30,6 +30,7 @@ struct kobject {
 	uint32_t refcount;  /* references: handles + kernel pointers */
 	uint32_t handles;   /* handle-table entries pointing here + in transit */
 	uint32_t outside;   /* tasks: outside handles to it or its threads */
+	struct kobject *drop_next; /* queued for its last-handle hook */
 	uint64_t koid;      /* unique id, never reused */
 	const struct kobj_ops *ops;
 };
