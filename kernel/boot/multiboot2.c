@@ -51,8 +51,7 @@ int multiboot2_parse(struct boot_info *bi, const void *mbi)
 
 		switch (tag.type) {
 		case MB2_TAG_CMDLINE:
-			copy_str(bi->cmdline, sizeof(bi->cmdline),
-				 (const char *)p, plen);
+			bootinfo_set_cmdline(bi, (const char *)p, plen);
 			break;
 		case MB2_TAG_MODULE: {
 			uint32_t start, end;
