@@ -149,6 +149,28 @@ static int validate(struct json_doc *d)
 	return JSON_OK;
 }
 
+/* jsmn's strict mode wants a delimiter after a primitive, so a document
+ * that is one bare number, boolean or null (valid JSON, and what the writer
+ * makes of such a value) looks cut off to it. Accept exactly that here;
+ * anything else stays truncated. */
+static int lone_primitive(struct json_doc *d, const char *js, size_t len)
+{
+	size_t s = 0, e = len;
+	while (s < e && is_ws(js[s]))
+		s++;
+	while (e > s && is_ws(js[e - 1]))
+		e--;
+	for (size_t i = s; i < e; i++)
+		if (is_ws(js[i]) || memchr("{}[]\",:", js[i], 7))
+			return JSON_ERR_TRUNC;
+	int type = s < e ? classify_primitive(js + s, e - s) : JSON_NONE;
+	if (type == JSON_NONE)
+		return JSON_ERR_TRUNC;
+	d->tok[0] = (struct json_tok){type, (int)s, (int)e, 0};
+	d->ntok = 1;
+	return JSON_OK;
+}
+
 int json_parse(struct json_doc *d, const char *js, size_t len)
 {
 	if (!d || (!js && len))
@@ -169,7 +191,7 @@ int json_parse(struct json_doc *d, const char *js, size_t len)
 	if (r == JSMN_ERROR_NOMEM)
 		return JSON_ERR_TOKENS;
 	if (r == JSMN_ERROR_PART)
-		return JSON_ERR_TRUNC;
+		return lone_primitive(d, js, len);
 	if (r < 0)
 		return JSON_ERR_SYNTAX;
 	if (r == 0)
