@@ -130,6 +130,20 @@ TEST(json_top_level_primitive)
 	CHECK(parse("-") < 0);
 }
 
+/* Keys of any length are found (a 127-byte limit hid longer ones). */
+TEST(json_find_long_key)
+{
+	static char text[1200], key[1001];
+	memset(key, 'k', 1000);
+	snprintf(text, sizeof(text), "{\"a\":1,\"%s\":2}", key);
+	CHECK_EQ(parse(text), 0);
+	int64_t v = 0;
+	CHECK_EQ(json_get_int(&doc, key, &v), 0);
+	CHECK_EQ(v, 2);
+	key[999] = 'x';
+	CHECK_EQ(json_get_int(&doc, key, &v), JSON_ERR_NOTFOUND);
+}
+
 TEST(json_deep_nesting_and_tokens)
 {
 	char *s = malloc(20001);
