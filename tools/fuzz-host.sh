@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The host fuzzers (mk/fuzz.mk, docs/testing.md "Host fuzzers").
 #   tools/fuzz-host.sh SECONDS target...   fuzz each target SECONDS seconds
-#   tools/fuzz-host.sh --replay target...  run each committed seed once
+#   tools/fuzz-host.sh --replay [target...] run each committed input once
 # Fuzzing starts from the committed seeds (tests/fuzz/corpus/<target>/)
 # plus what earlier runs found (build/fuzz/corpus/<target>/, where new
 # inputs go). A crashing, leaking or hanging input is saved as
@@ -16,8 +16,15 @@ stat() { # $1: log, $2: libFuzzer final stat name
 	grep -aE "^stat::$2:" "$1" | tail -n 1 | awk '{print $2}'
 }
 
+all_targets() {
+	for f in tests/fuzz/host/*.c; do
+		basename "$f" .c
+	done
+}
+
 if [ "${1:-}" = --replay ]; then
 	shift
+	[ $# = 0 ] && set -- $(all_targets)
 	pass=0 fail=0
 	for t in "$@"; do
 		seeds=(tests/fuzz/corpus/"$t"/*)
@@ -26,7 +33,7 @@ if [ "${1:-}" = --replay ]; then
 			echo "FAIL fuzz-$t: no seeds in tests/fuzz/corpus/$t"
 			fail=$((fail + 1))
 		elif "$F/fuzz-$t" -timeout=10 "${seeds[@]}" >"$log" 2>&1; then
-			echo "ok   fuzz-$t (${#seeds[@]} seeds)"
+			echo "ok   fuzz-$t (${#seeds[@]} inputs)"
 			pass=$((pass + 1))
 		else
 			echo "FAIL fuzz-$t: a seed crashes it, see $log"

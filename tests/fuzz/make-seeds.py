@@ -169,12 +169,139 @@ def msg_seeds():
     write("msg_decode", "edges", edge)
 
 
+# ---- ACPI tables (tests/fuzz/host/acpi.c) --------------------------------
+F_SEARCH, F_EBDA, F_DECOY, F_RAW_SUMS, F_RAW_LEN, F_ROOT_RSDT = 1, 2, 4, 8, 16, 32
+
+
+def sdt(sig, body):
+    """A table: header (length and checksum are the harness's job) + body."""
+    return sig + struct.pack("<IBB6s8sIII", 36 + len(body), 1, 0, b"EXECRT",
+                             b"FUZZTBL ", 1, 0, 0) + body
+
+
+def madt(entries, lapic=0xFEE00000, flags=1):
+    return sdt(b"APIC", struct.pack("<II", lapic, flags) + b"".join(entries))
+
+
+def e_lapic(uid, apic_id, flags=1):
+    return struct.pack("<BBBBI", 0, 8, uid, apic_id, flags)
+
+
+def e_ioapic(ioid, addr, gsi):
+    return struct.pack("<BBBBII", 1, 12, ioid, 0, addr, gsi)
+
+
+def e_iso(src, gsi, flags):
+    return struct.pack("<BBBBIH", 2, 10, 0, src, gsi, flags)
+
+
+def e_nmi(uid, flags, lint):
+    return struct.pack("<BBBHB", 4, 6, uid, flags, lint)
+
+
+def e_lapic_addr(addr):
+    return struct.pack("<BBHQ", 5, 12, 0, addr)
+
+
+def e_x2apic(x2id, uid, flags=1):
+    return struct.pack("<BBHIII", 9, 16, 0, x2id, flags, uid)
+
+
+def hpet(base=0xFED00000, space=0, min_tick=0x80):
+    return sdt(b"HPET", struct.pack("<IBBBBQBHB", 0x8086A201, space, 64, 0,
+                                    0, base, 0, min_tick, 0))
+
+
+def acpi_input(flags, tables, selectors, rev=2, ebda=0, where=0,
+               oem=b"BOCHS ", rsdp_len=36):
+    out = bytes([flags, ebda, where]) + oem + bytes([rev, rsdp_len])
+    out += bytes([len(selectors)]) + bytes(selectors)
+    for t in tables:
+        out += struct.pack("<H", len(t)) + t
+    return out
+
+
+def acpi_seeds():
+    qemu_madt = madt([e_lapic(0, 0), e_lapic(1, 1), e_lapic(2, 2, 0),
+                      e_ioapic(0, 0xFEC00000, 0), e_iso(0, 2, 0),
+                      e_iso(5, 5, 0xD), e_iso(9, 9, 0xD), e_iso(10, 10, 0xD),
+                      e_iso(11, 11, 0xD), e_nmi(0xFF, 0, 1)])
+    facp = sdt(b"FACP", bytes(80))
+    write("acpi", "qemu-xsdt", acpi_input(
+        0, [qemu_madt, hpet(), facp], [0, 1, 2]))
+    write("acpi", "bios-rsdt-search", acpi_input(
+        F_SEARCH, [qemu_madt, hpet()], [1, 0], rev=0, where=0x40))
+    write("acpi", "ebda-decoy", acpi_input(
+        F_SEARCH | F_EBDA | F_DECOY | F_ROOT_RSDT,
+        [madt([e_x2apic(0x100, 0), e_x2apic(0x101, 1), e_lapic(0, 0),
+               e_lapic_addr(0xFEE01000)]), hpet(space=1)],
+        [0, 1, 0xFF, 0xFE, 0xFD], ebda=0x3F, where=5))
+    write("acpi", "bad-sums", acpi_input(
+        F_RAW_SUMS, [madt([e_lapic(0, 0)]), hpet()], [0, 1]))
+    write("acpi", "raw-lengths", acpi_input(
+        F_RAW_LEN,
+        [madt([e_lapic(0, 0), struct.pack("<BB", 0, 1), e_lapic(1, 1)]),
+         hpet()[:40]], [0, 1, 0xFC]))
+    write("acpi", "many-entries", acpi_input(
+        0, [madt([e_lapic(i, i) for i in range(70)] +
+                 [e_ioapic(i, 0xFEC00000 + i * 0x1000, i * 24)
+                  for i in range(10)] +
+                 [e_iso(i, i + 1, 0) for i in range(26)])], [0]))
+
+
+# ---- Multiboot2 information (tests/fuzz/host/bootinfo.c) -----------------
+def mb2_tag(t, payload):
+    tag = struct.pack("<II", t, 8 + len(payload)) + payload
+    return tag + bytes(-len(tag) % 8)
+
+
+def mb2(tags):
+    body = b"".join(tags) + struct.pack("<II", 0, 8)
+    return struct.pack("<II", 8 + len(body), 0) + body
+
+
+def mmap_tag(regions, esize=24):
+    ents = b"".join(struct.pack("<QQII", b, l, t, 0) + bytes(esize - 24)
+                    for (b, l, t) in regions)
+    return mb2_tag(6, struct.pack("<II", esize, 0) + ents)
+
+
+def boot_seeds():
+    qemu_map = [(0, 0x9FC00, 1), (0x9FC00, 0x400, 2), (0xF0000, 0x10000, 2),
+                (0x100000, 0x1FEE0000, 1), (0x1FFE0000, 0x20000, 2),
+                (0xFEFFC000, 0x4000, 2), (0xFFFC0000, 0x40000, 2)]
+    rsdp = b"RSD PTR " + bytes([0]) + b"BOCHS " + bytes([0]) + bytes(4)
+    write("bootinfo", "grub-bios", mb2([
+        mb2_tag(1, b"debug ktest=vm smp=2 init=/bin/init x= =y\0"),
+        mb2_tag(3, struct.pack("<II", 0x200000, 0x280000) + b"initrd\0"),
+        mmap_tag(qemu_map),
+        mb2_tag(14, rsdp),
+    ]))
+    write("bootinfo", "grub-uefi", mb2([
+        mb2_tag(1, b"smoke\0"),
+        mb2_tag(12, struct.pack("<Q", 0x7F000000)),
+        mmap_tag([(0, 0xA0000, 1), (0x100000, 0x7F00000, 1),
+                  (0x7F00000, 0x100000, 3), (0x8000000, 0x1000, 4),
+                  (0x8000000, 0x1000, 5), (0x123, 0x456, 7)], esize=40),
+        mb2_tag(8, struct.pack("<QIIIBBBB", 0xFD000000, 4096, 1024, 768,
+                               32, 1, 0, 0) + bytes([16, 8, 8, 8, 0, 8])),
+        mb2_tag(15, rsdp + bytes(16)),
+        mb2_tag(17, bytes(16)),
+    ]))
+    write("bootinfo", "long-cmdline", mb2([
+        mb2_tag(1, b"a=1 " * 150 + b"\0"),
+        mmap_tag([(0x1000 * i, 0x1800, 1 + i % 5) for i in range(40)]),
+    ]))
+
+
 def main():
     elf_seeds()
     cpio_seeds()
     for name, text in JSON.items():
         write("json", name, text)
     handle_seeds()
+    acpi_seeds()
+    boot_seeds()
     msg_seeds()
     return 0
 

@@ -172,7 +172,7 @@ static void same(const struct json_doc *d, int a, const struct json_doc *e,
 		break;
 	}
 	int ca = a + 1, cb = b + 1;
-	int kids = x->type == JSON_OBJECT ? 2 * x->size
+	int kids = x->type == JSON_OBJECT  ? 2 * x->size
 		   : x->type == JSON_ARRAY ? x->size
 					   : 0;
 	for (int m = 0; m < kids; m++) {
@@ -195,7 +195,8 @@ static void paths(const struct json_doc *d)
 		if (top->type == JSON_OBJECT) {
 			int n = json_str(d, c, s, sizeof(s));
 			val = c + 1;
-			if (n > 0 && (size_t)n == strlen(s) && !strchr(s, '.')) {
+			if (n > 0 && (size_t)n == strlen(s) &&
+			    !strchr(s, '.')) {
 				int f = json_find(d, 0, s);
 				/* the first member of that name */
 				if (f < 0 || f > val)
