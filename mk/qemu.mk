@@ -27,7 +27,8 @@ $(O)/clang/kernel.elf: FORCE
 	@$(MAKE) --no-print-directory CC=clang O=$(O)/clang kernel
 
 check: setup
-	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests $(O)/clang/kernel.elf
+	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests $(O)/clang/kernel.elf \
+		fuzz-build
 	@O=$(O) tools/check.sh
 
 # QEMU stopped at the first instruction with a gdbstub on :1234, and gdb

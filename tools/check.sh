@@ -47,6 +47,14 @@ rc=$?
 grep -v '^ok ' <<<"$out" | sed 's/^/  /'
 add_counts "host unit tests" "$out" "$rc"
 
+# Every committed fuzz input (seeds and past findings) once through its
+# libFuzzer target: one test per target (tools/fuzz-host.sh, mk/fuzz.mk).
+echo "== host fuzzers: committed corpora replayed (tests/fuzz/corpus, ASan + UBSan)"
+out=$(O=$O tools/fuzz-host.sh --replay 2>&1)
+rc=$?
+grep -v '^ok ' <<<"$out" | grep -v '^fuzz replay: ' | sed 's/^/  /'
+add_counts "host fuzz replay" "$out" "$rc"
+
 echo "== host tools (tools/timeline2trace.py)"
 out=$($PYTHON tests/tools/test_timeline2trace.py 2>&1)
 rc=$?

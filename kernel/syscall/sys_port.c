@@ -4,6 +4,7 @@
  * buffer) and only then invokes; handles attached to a message leave the
  * sender's table only when the message is queued or the answer given. */
 #include <kern/lib.h>
+#include <kern/msg_decode.h>
 #include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/sched.h>
@@ -27,21 +28,18 @@ static int decode_msg(uint64_t umsg, struct kobject *self, struct out_msg *o)
 	if (!user_range_ok(umsg, sizeof(pm)) ||
 	    copy_from_user(&pm, (const void *)umsg, sizeof(pm)))
 		return ERR_FAULT;
-	if (pm.len > PORT_MSG_MAX || pm.nhandles > PORT_HANDLES_MAX)
-		return ERR_INVALID_ARGS;
-	if ((pm.len && !user_range_ok((uintptr_t)pm.data, pm.len)) ||
-	    (pm.nhandles && !user_range_ok((uintptr_t)pm.handles,
-					   pm.nhandles * sizeof(handle_t))))
-		return ERR_FAULT;
+	int err = msg_check_header(&pm);
+	if (err)
+		return err;
 	if (pm.nhandles &&
 	    copy_from_user(o->hv, pm.handles, pm.nhandles * sizeof(handle_t)))
 		return ERR_FAULT;
+	err = msg_check_handle_values(o->hv, pm.nhandles);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < pm.nhandles; i++) {
-		for (uint32_t j = 0; j < i; j++)
-			if (o->hv[i] == o->hv[j])
-				return ERR_INVALID_ARGS;
 		struct kobject *h;
-		int err = cap_get(o->hv[i], OBJ_NONE, RIGHT_TRANSFER, &h, NULL);
+		err = cap_get(o->hv[i], OBJ_NONE, RIGHT_TRANSFER, &h, NULL);
 		if (err)
 			return err;
 		bool loop = h == self;
@@ -72,11 +70,7 @@ static int get_rx(uint64_t urx, struct port_rx *rx)
 	if (!user_range_ok(urx, sizeof(*rx)) ||
 	    copy_from_user(rx, (const void *)urx, sizeof(*rx)))
 		return ERR_FAULT;
-	if ((rx->cap && !user_range_ok((uintptr_t)rx->buf, rx->cap)) ||
-	    (rx->hcap && !user_range_ok((uintptr_t)rx->handles,
-					(uint64_t)rx->hcap * sizeof(handle_t))))
-		return ERR_FAULT;
-	return 0;
+	return msg_check_rx(rx);
 }
 
 /* Hands m to the current task through rx (then written back to urx):
