@@ -79,8 +79,7 @@ struct fuzz_ctx {
 };
 
 /* Shared state of the fuzzing task (fuzz_main.c). */
-extern handle_t fz_self;   /* this task, with MANAGE: never in the pool */
-extern handle_t fz_report; /* the report object: kept out of reach */
+extern handle_t fz_self; /* this task, with MANAGE: never in the pool */
 
 uint64_t fz_rand(struct fuzz_rng *r);
 static inline uint64_t fz_below(struct fuzz_rng *r, uint64_t n)

@@ -19,7 +19,7 @@
 
 #include "fuzz.h"
 
-handle_t fz_self, fz_report;
+handle_t fz_self;
 static uint64_t seed, ncalls;
 struct fuzz_report *fz_rep = (struct fuzz_report *)FUZZ_REPORT_ADDR;
 
@@ -124,7 +124,7 @@ uint32_t fz_pool_type(handle_t h)
 
 void fz_pool_add(struct fuzz_ctx *c, handle_t h, uint32_t type, int owner)
 {
-	if (!h || h == fz_self || h == fz_report)
+	if (!h || h == fz_self)
 		return;
 	unsigned slot = (unsigned)fz_below(&c->rng, POOL_SIZE);
 	uint64_t old = __atomic_exchange_n(&pool[slot], ENTRY(h, type, owner),
@@ -216,13 +216,16 @@ int main(int argc, char **argv)
 		return FUZZ_ST_SETUP - 1;
 	seed = strtoull(argv[1], NULL, 0);
 	ncalls = strtoull(argv[2], NULL, 0);
-	fz_report = (handle_t)strtoul(argv[3], NULL, 0);
+	handle_t report = (handle_t)strtoul(argv[3], NULL, 0);
 	uint64_t timeout = strtoull(argv[4], NULL, 0) * 1000000000ull;
 	fz_self = execrt_handle(START_H_SELF_TASK);
 	/* No authority: the console goes before any fuzzed call. */
 	sys_handle_close(execrt_handle(START_H_CONSOLE));
-	if (map_fixed(fz_report, FUZZ_REPORT_ADDR, 4096) < 0)
+	if (map_fixed(report, FUZZ_REPORT_ADDR, 4096) < 0)
 		sys_task_exit(FUZZ_ST_SETUP - 2);
+	/* The mapping keeps the report; without a handle no fuzzed call
+	 * (a guessed handle value) can write it. */
+	sys_handle_close(report);
 	if (map_fixed(HANDLE_INVALID, FUZZ_STACK_ADDR,
 		      FUZZ_MAX_WORKERS * FUZZ_STACK_SIZE) < 0 ||
 	    map_fixed(HANDLE_INVALID, FUZZ_ARENA_ADDR, FUZZ_ARENA_SIZE) < 0)

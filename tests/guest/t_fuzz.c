@@ -7,7 +7,8 @@
  * Root task arguments (make fuzz sets them): fuzz_calls=N (total),
  * fuzz_seed=S (default: from the clock; batch b runs seed S + b * GOLDEN,
  * so a batch's printed seed, given as S, replays it as batch 0),
- * fuzz_batch=N (calls per batch), fuzz_threads=N (workers, 1..4). */
+ * fuzz_batch=N (calls per batch), fuzz_threads=N (workers, 1..4),
+ * fuzz_keep_going=1 (count failed batches and go on, to hunt for more). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,8 +181,11 @@ GTEST(fuzz_syscalls)
 	static uint64_t ok[64];
 	memset(ok, 0, sizeof(ok));
 	uint64_t done = 0, hostile = 0, t0 = g_now();
-	int failed = 0;
-	for (unsigned n = 0; done < calls && !failed; n++) {
+	unsigned hangs = 0, leaks = 0, other = 0;
+	int keep_going = arg_u64("fuzz_keep_going", 0) != 0, failed = 0;
+	uint64_t max_batches = 2 * (calls / per_batch) + 10;
+	for (unsigned n = 0;
+	     done < calls && n < max_batches && (keep_going || !failed); n++) {
 		static struct batch b;
 		memset(&b, 0, sizeof(b));
 		b.seed = seed + n * GOLDEN;
@@ -194,29 +198,36 @@ GTEST(fuzz_syscalls)
 		struct kernel_stats before;
 		GCHECK_OK(g_stats(&before));
 		long r = run_batch(&b);
+		int bad = 1;
 		if (r < 0) {
 			printf("    batch not run: %s\n", err_name(r));
-			failed = 1;
+			other++;
 		} else if (b.hung || b.status <= FUZZ_ST_HANG) {
 			printf("    HANG: %s\n",
 			       b.hung ? "watchdog killed the task"
 				      : "workers did not finish");
 			print_stuck(&b);
-			failed = 1;
+			hangs++;
 		} else if (b.status < 0) {
 			printf("    fuzzing task ended with status %lld\n",
 			       (long long)b.status);
-			failed = 1;
+			other++;
+		} else {
+			bad = 0;
 		}
-		if (!counters_back(&before))
+		if (!counters_back(&before)) {
+			leaks++;
+			bad = 1;
+		}
+		if (bad) {
 			failed = 1;
-		if (failed) {
 			printf("    replay: make fuzz SEED=%#llx CALLS=%llu "
 			       "THREADS=%u\n",
 			       (unsigned long long)b.seed,
 			       (unsigned long long)(b.per_worker * workers),
 			       workers);
-			break;
+			if (r < 0 || b.hung || b.status <= 0)
+				continue;
 		}
 		done += (uint64_t)b.status;
 		hostile += b.rep.hostile;
@@ -225,10 +236,10 @@ GTEST(fuzz_syscalls)
 	}
 	uint64_t ms = (g_now() - t0) / MS;
 	printf("fuzz: %llu calls in %llu ms (%llu calls/s), %llu with a number "
-	       "out of range\n",
+	       "out of range; %u hangs, %u leaks, %u other failures\n",
 	       (unsigned long long)done, (unsigned long long)ms,
 	       (unsigned long long)(ms ? done * 1000 / ms : 0),
-	       (unsigned long long)hostile);
+	       (unsigned long long)hostile, hangs, leaks, other);
 	unsigned kinds = 0;
 	for (unsigned i = 0; i < SYS_COUNT; i++)
 		kinds += ok[i] != 0;
