@@ -132,6 +132,27 @@ static void print_stuck(const struct batch *b)
 	}
 }
 
+/* Threads of other tasks than this one: what a leak left running. */
+static void print_threads(void)
+{
+	static struct sched_thread_stats ts[16];
+	uint64_t self = g_koid(g_self()), after = 0;
+	long n;
+	while ((n = sys_sched_stats(g_telemetry(), after, ts, 16)) > 0) {
+		for (long i = 0; i < n; i++) {
+			after = ts[i].koid;
+			if (ts[i].task_koid && ts[i].task_koid != self)
+				printf("    left: thread %llu \"%s\" of task "
+				       "%llu, "
+				       "state %u\n",
+				       (unsigned long long)ts[i].koid,
+				       ts[i].name,
+				       (unsigned long long)ts[i].task_koid,
+				       ts[i].state);
+		}
+	}
+}
+
 static int counters_back(const struct kernel_stats *a)
 {
 	struct kernel_stats s;
@@ -160,6 +181,7 @@ static int counters_back(const struct kernel_stats *a)
 	       (unsigned long long)s.slab_objects,
 	       (unsigned long long)(a->frames_free + a->frames_cached),
 	       (unsigned long long)(s.frames_free + s.frames_cached));
+	print_threads();
 	return 0;
 }
 
