@@ -120,6 +120,7 @@ include mk/iso.mk
 include mk/qemu.mk
 include mk/user.mk
 include mk/bench.mk
+include mk/fuzz.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -7,7 +7,8 @@
 set -eu
 
 PKGS="make gcc clang lld binutils qemu-system-x86 ovmf grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev"
+grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

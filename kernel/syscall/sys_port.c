@@ -5,6 +5,7 @@
  * attached to a message leave the sender's table in one step, all or
  * none, only when the message is queued or the answer given. */
 #include <kern/lib.h>
+#include <kern/msg_decode.h>
 #include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/sched.h>
@@ -31,29 +32,24 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 {
 	struct port_msg pm;
 	o->a.n = 0;
-	/* The header: sizes, then the pointers it carries. */
+	/* The header and the handle values: pure checks (msg_decode.c). */
 	if (!user_range_ok(umsg, sizeof(pm)) ||
 	    copy_from_user(&pm, (const void *)umsg, sizeof(pm)))
 		return ERR_FAULT;
-	if (pm.len > PORT_MSG_MAX || pm.nhandles > PORT_HANDLES_MAX)
-		return ERR_INVALID_ARGS;
-	if ((pm.len && !user_range_ok((uintptr_t)pm.data, pm.len)) ||
-	    (pm.nhandles && !user_range_ok((uintptr_t)pm.handles,
-					   pm.nhandles * sizeof(handle_t))))
-		return ERR_FAULT;
+	int err = msg_check_header(&pm);
+	if (err)
+		return err;
 	handle_t *hv = o->a.hv;
 	if (pm.nhandles &&
 	    copy_from_user(hv, pm.handles, pm.nhandles * sizeof(handle_t)))
 		return ERR_FAULT;
-	for (uint32_t i = 0; i < pm.nhandles; i++) {
-		for (uint32_t j = 0; j < i; j++)
-			if (hv[i] == hv[j])
-				return ERR_INVALID_ARGS;
+	err = msg_check_handle_values(hv, pm.nhandles);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < pm.nhandles; i++)
 		if (self && hv[i] == self)
 			return ERR_INVALID_ARGS;
-	}
 	/* The handles: pinned while the rest is checked. */
-	int err = 0;
 	for (uint32_t i = 0; i < pm.nhandles && !err; i++) {
 		err = cap_get(hv[i], OBJ_NONE, RIGHT_TRANSFER, &o->a.pin[i],
 			      NULL);
@@ -89,11 +85,7 @@ static int get_rx(uint64_t urx, struct port_rx *rx)
 	if (!user_range_ok(urx, sizeof(*rx)) ||
 	    copy_from_user(rx, (const void *)urx, sizeof(*rx)))
 		return ERR_FAULT;
-	if ((rx->cap && !user_range_ok((uintptr_t)rx->buf, rx->cap)) ||
-	    (rx->hcap && !user_range_ok((uintptr_t)rx->handles,
-					(uint64_t)rx->hcap * sizeof(handle_t))))
-		return ERR_FAULT;
-	return 0;
+	return msg_check_rx(rx);
 }
 
 /* Hands m to the current task through rx (then written back to urx):

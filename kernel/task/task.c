@@ -2,7 +2,12 @@
  * quota carved out of the parent's. A task dies when it is killed or its
  * last thread exits; then its handles are closed, its address space freed
  * and its quota returned to the parent. The object itself lives on while
- * handles to it exist (so waiters can read the exit status). */
+ * handles to it exist (so waiters can read the exit status).
+ *
+ * Nothing a task started outlives it: its death kills its child tasks, and
+ * theirs (kill_subtree), so killing a task reclaims everything below it. A
+ * dying task gets no new children. Lock order: a task's lock is taken
+ * alone, never together with its parent's or a child's. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <execrt/types.h>
@@ -17,6 +22,7 @@ static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 
 static void task_teardown(struct task *t);
+static void task_unreachable(struct kobject *o);
 
 static void task_destroy(struct kobject *o)
 {
@@ -26,8 +32,18 @@ static void task_destroy(struct kobject *o)
 	if (!t->dead)
 		task_teardown(t);
 	uvm_destroy(t->uvm);
-	if (t->parent)
-		kobj_put(&t->parent->obj);
+	if (t->parent) {
+		struct task *p = t->parent;
+		unsigned long f = spin_lock_irqsave(&p->lock);
+		list_remove(&t->child_node);
+		bool last_child = list_empty(&p->children);
+		spin_unlock_irqrestore(&p->lock, f);
+		/* A never-run parent nobody can reach was kept for its
+		 * children (it holds their quota): now it can go. */
+		if (last_child && !READ_ONCE(p->obj.outside))
+			task_unreachable(&p->obj);
+		kobj_put(&p->obj);
+	}
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
 }
@@ -40,12 +56,13 @@ static struct kobject *task_self(struct kobject *o)
 /* No handle to the task or its threads is left outside its own table. A
  * task that never started a thread can then never run: it ends, and its
  * own handles to itself go with its table (else they would keep it
- * forever). A task that ran lives on by its threads. */
+ * forever). A task that ran lives on by its threads; one with children
+ * waits for them (they live on its quota; task_destroy calls back). */
 static void task_unreachable(struct kobject *o)
 {
 	struct task *t = container_of(o, struct task, obj);
 	unsigned long f = spin_lock_irqsave(&t->lock);
-	bool end = !t->started && !t->dying;
+	bool end = !t->started && !t->dying && list_empty(&t->children);
 	spin_unlock_irqrestore(&t->lock, f);
 	if (end)
 		task_kill(t, TASK_STATUS_UNREACHABLE);
@@ -102,6 +119,8 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	strlcpy(t->name, name, sizeof(t->name));
 	t->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&t->threads);
+	list_init(&t->children);
+	list_init(&t->child_node);
 	wait_queue_init(&t->exit_wq);
 	list_init(&t->faults);
 	wait_queue_init(&t->fault_wq);
@@ -115,11 +134,20 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		goto fail_charge;
 	}
 	kobj_init(&t->obj, OBJ_TASK, &task_ops);
+	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	if (parent) {
 		kobj_get(&parent->obj);
 		t->parent = parent;
+		unsigned long f = spin_lock_irqsave(&parent->lock);
+		bool dying = parent->dying; /* then its subtree walk is done */
+		if (!dying)
+			list_push_back(&parent->children, &t->child_node);
+		spin_unlock_irqrestore(&parent->lock, f);
+		if (dying) {
+			kobj_put(&t->obj); /* tears down, returns the quota */
+			return ERR_BAD_STATE;
+		}
 	}
-	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	*out = t;
 	return 0;
 
@@ -129,8 +157,42 @@ fail_charge:
 	return ERR_NO_MEMORY;
 }
 
+static bool kill_one(struct task *t, int64_t status);
+
+/* Kills every task below top (top is dying). Iterative, as a chain of
+ * tasks may be deep: go down into each child this walk kills, back up
+ * once a task has no live child. A child that was already dying is left
+ * to its own teardown, which walks its subtree. The walk holds a
+ * reference on each task on its path. */
+static void kill_subtree(struct task *top)
+{
+	struct task *cur = top;
+	for (;;) {
+		struct task *next = NULL;
+		unsigned long f = spin_lock_irqsave(&cur->lock);
+		list_for_each(it, &cur->children) {
+			struct task *c = list_entry(it, struct task, child_node);
+			if (!READ_ONCE(c->dying) && kobj_tryget(&c->obj)) {
+				next = c;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&cur->lock, f);
+		if (next) {
+			kill_one(next, TASK_STATUS_PARENT_DIED);
+			cur = next;
+			continue;
+		}
+		if (cur == top)
+			return;
+		struct task *up = cur->parent; /* referenced by the path */
+		kobj_put(&cur->obj);
+		cur = up;
+	}
+}
+
 /* Releases everything but the object: runs once, when the task dies. */
-static void task_teardown(struct task *t)
+static void teardown_one(struct task *t)
 {
 	handle_table_destroy(&t->handles);
 	uvm_release(t->uvm);
@@ -140,6 +202,12 @@ static void task_teardown(struct task *t)
 	t->dead = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
 	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+}
+
+static void task_teardown(struct task *t)
+{
+	teardown_one(t);
+	kill_subtree(t);
 }
 
 /* Links a new thread into the task (thread quota enforced). */
@@ -165,7 +233,9 @@ int task_add_thread(struct task *t, struct thread *th)
 	return err;
 }
 
-void task_kill(struct task *t, int64_t status)
+/* Marks t dying and kills its threads; true if it had none, and was torn
+ * down (its subtree not walked) here. */
+static bool kill_one(struct task *t, int64_t status)
 {
 	bool teardown = false;
 	unsigned long f = spin_lock_irqsave(&t->lock);
@@ -179,7 +249,14 @@ void task_kill(struct task *t, int64_t status)
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	if (teardown)
-		task_teardown(t);
+		teardown_one(t);
+	return teardown;
+}
+
+void task_kill(struct task *t, int64_t status)
+{
+	if (kill_one(t, status))
+		kill_subtree(t);
 }
 
 void task_thread_exited(struct task *t, struct thread *th)

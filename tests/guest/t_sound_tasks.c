@@ -100,3 +100,20 @@ GTEST(sound_task_that_ran_keeps_what_it_holds)
 	GCHECK_EQ(st, 7);
 	GCHECK_EQ(tasks_settle(before), before);
 }
+
+GTEST(sound_never_run_parent_waits_for_its_children)
+{
+	/* A never-run task nobody holds is kept while it has children (they
+	 * live on its quota), and ends with the last of them. */
+	uint64_t before = ntasks();
+	handle_t p, c;
+	GCHECK_OK(sys_task_create(g_self(), "p", 1, 1 << 20, &p));
+	GCHECK_OK(sys_task_create(p, "c", 1, 1 << 19, &c));
+	GCHECK_OK(sys_handle_close(p));
+	sys_sleep_until(g_now() + 10 * MS);
+	uint64_t with_child = ntasks();
+	GCHECK_ERR(sys_object_wait(c, DEADLINE_POLL, NULL), ERR_TIMED_OUT);
+	GCHECK_OK(sys_handle_close(c));
+	GCHECK_EQ(with_child, before + 2);
+	GCHECK_EQ(tasks_settle(before), before);
+}

@@ -159,6 +159,27 @@ TEST(multiboot2_rejects_corrupt_tags)
 	CHECK(multiboot2_parse(&bi, b.buf) < 0);
 }
 
+/* A memory-map entry size near 2^32 must not wrap the entry walk into
+ * reading past the tag (and the structure). */
+TEST(multiboot2_mmap_entry_size_cannot_wrap)
+{
+	static struct mb2_builder b;
+	memset(&b, 0, sizeof(b));
+	b.len = 8;
+	uint8_t *mm = mb2_tag(&b, 6, 8 + 8);
+	uint32_t esz = 0xfffffffcu;
+	memcpy(mm, &esz, 4);
+	mb2_finish(&b);
+	/* What a wrapped walk would read, past the end tag. */
+	uint64_t bogus[2] = {0x100000, 0x100000};
+	uint32_t usable = MEM_USABLE;
+	memcpy(b.buf + b.len, bogus, 16);
+	memcpy(b.buf + b.len + 16, &usable, 4);
+	reset();
+	CHECK_EQ(multiboot2_parse(&bi, b.buf), 0);
+	CHECK_EQ(bi.nmem, 0);
+}
+
 /* PVH: physical pointers resolved through physmap_offset. */
 TEST(pvh_parses_start_info)
 {
