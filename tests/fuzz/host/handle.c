@@ -1,7 +1,7 @@
 /* Handle tables (kernel/obj/handle.c) against a reference model. The input
  * is a program: two quota bytes, then operations (alloc, get, dup, close,
- * take + move to the other table or discard) on two tables and four
- * objects. After every operation the model and the tables must agree:
+ * and a move to the other table as a port message makes it) on two tables
+ * and four objects. After every operation the model and the tables must agree:
  * each call's result, the handle counts, every object's handle count and
  * reference count, and the "last handle closed" calls. Closed (stale)
  * values must never resolve again. At the end both tables are destroyed
@@ -16,6 +16,20 @@
 #include <execrt/rights.h>
 #include <kern/handle.h>
 #include <kern/slab.h>
+
+/* The table API with transactions (reserve / commit / cancel, take-many,
+ * handles counted while in transit) defines HANDLE_TXN_MAX; the older one
+ * moves single handles with take / discard. Both are fuzzed by this file
+ * (the second branch can go once every tree has the first). */
+#ifdef HANDLE_TXN_MAX
+#define TXN_API		 1
+#define STORED(r)	 ((r)&RIGHTS_ALL)
+#define TABLE_INIT(t, q) handle_table_init(t, q, NULL)
+#else
+#define TXN_API		 0
+#define STORED(r)	 (r)
+#define TABLE_INIT(t, q) handle_table_init(t, q)
+#endif
 
 #define NOBJ	 4
 #define NTAB	 2
@@ -39,8 +53,9 @@ static struct model {
 	uint32_t quota[NTAB];
 	handle_t stale[NTAB][MAXSTALE];
 	unsigned nstale[NTAB];
-	/* per object: expected handles, in-flight taken references,
-	 * expected last_handle_closed calls */
+	/* per object: expected handle count (with the TXN_API, handles
+	 * in transit included), references taken out of a table by the
+	 * older API's take, expected last_handle_closed calls */
 	uint32_t handles[NOBJ], inflight[NOBJ];
 	int last_closed[NOBJ];
 } m;
@@ -72,7 +87,9 @@ static void fobj_last(struct kobject *o)
 	container_of(o, struct fobj, obj)->last_closed++;
 }
 
-static const struct kobj_ops fobj_ops = {"fuzz", fobj_destroy, fobj_last};
+static const struct kobj_ops fobj_ops = {.name = "fuzz",
+					 .destroy = fobj_destroy,
+					 .last_handle_closed = fobj_last};
 
 /* The input, consumed from the front; zeros once it runs out. */
 static const uint8_t *in;
@@ -209,7 +226,7 @@ static void step(void)
 			break;
 		}
 		EXPECT_EQ(err, 0);
-		add_live(t, h, o, rights);
+		add_live(t, h, o, STORED(rights));
 		break;
 	}
 	case 1: /* get */
@@ -237,8 +254,8 @@ static void step(void)
 			EXPECT_EQ(err, ERR_NO_RESOURCES);
 		else {
 			EXPECT_EQ(err, 0);
-			add_live(t, nh, e.obj, want_r);
-			do_get(t, nh, OBJ_NONE, want_r);
+			add_live(t, nh, e.obj, STORED(want_r));
+			do_get(t, nh, OBJ_NONE, STORED(want_r));
 		}
 		break;
 	}
@@ -256,6 +273,91 @@ static void step(void)
 		model_drop(o);
 		break;
 	}
+#if TXN_API
+	case 5: { /* move 1..4 handles to the other table, as a message */
+		int u = 1 - t;
+		uint32_t k = 1 + byte() % 4, need;
+		handle_t hv[4], nv[4];
+		struct kobject *expect[4], *got[4];
+		uint32_t rights[4];
+		int oi[4];
+		for (uint32_t i = 0; i < k; i++)
+			hv[i] = pick(t);
+		need = rights_from(byte());
+		uint8_t how = byte();
+		int want = 0;
+		for (uint32_t i = 0; i < k && !want; i++) {
+			int li = find_live(t, hv[i]);
+			oi[i] = li < 0 ? 0 : m.live[t][li].obj;
+			expect[i] = &objs[oi[i]]->obj;
+			if (li < 0)
+				want = ERR_BAD_HANDLE;
+			else if ((m.live[t][li].rights & need) != need)
+				want = ERR_ACCESS_DENIED;
+			for (uint32_t j = 0; j < i && !want; j++)
+				if (hv[j] == hv[i])
+					want = ERR_INVALID_ARGS;
+		}
+		if (!want && (how & 4)) { /* the caller pinned another object */
+			expect[k - 1] = &objs[(oi[k - 1] + 1) % NOBJ]->obj;
+			want = ERR_BAD_HANDLE;
+		}
+		int err =
+			handle_take_many(&tabs[t], k, hv, need,
+					 how & 6 ? expect : NULL, got, rights);
+		EXPECT_EQ(err, want);
+		if (err)
+			break;
+		for (uint32_t i = 0; i < k; i++) {
+			int li = find_live(t, hv[i]);
+			if (got[i] != &objs[oi[i]]->obj)
+				fail("take_many: wrong object", oi[i], (long)i);
+			EXPECT_EQ(rights[i], m.live[t][li].rights);
+			forget_live(t, li); /* its count stays: in transit */
+		}
+		check_all();
+		err = handle_reserve(&tabs[u], k, nv);
+		EXPECT_EQ(err,
+			  m.nlive[u] + k > m.quota[u] ? ERR_NO_RESOURCES : 0);
+		if (!err) {
+			/* set aside: counted, but naming nothing yet */
+			EXPECT_EQ(handle_count(&tabs[u]), m.nlive[u] + k);
+			for (uint32_t i = 0; i < k; i++) {
+				if (nv[i] == HANDLE_INVALID ||
+				    find_live(u, nv[i]) >= 0 ||
+				    is_stale(u, nv[i]))
+					fail("reserved value is 0, live or "
+					     "stale",
+					     (long)nv[i], u);
+				for (uint32_t j = 0; j < i; j++)
+					if (nv[j] == nv[i])
+						fail("reserved twice",
+						     (long)nv[i], u);
+				do_get(u, nv[i], OBJ_NONE, 0);
+			}
+			if (how & 8) {
+				handle_cancel(&tabs[u], k, nv);
+				for (uint32_t i = 0; i < k; i++)
+					if (m.nstale[u] < MAXSTALE)
+						m.stale[u][m.nstale[u]++] =
+							nv[i];
+			} else {
+				EXPECT_EQ(handle_commit(&tabs[u], k, nv, got,
+							rights),
+					  0);
+				for (uint32_t i = 0; i < k; i++)
+					add_live(u, nv[i], oi[i], rights[i]);
+			}
+		}
+		check_all();
+		/* Installed or not, the travelling counts go. */
+		for (uint32_t i = 0; i < k; i++) {
+			handle_transit_done(got[i]);
+			model_drop(oi[i]);
+		}
+		break;
+	}
+#else
 	case 5: { /* take, then move to the other table or discard */
 		handle_t h = pick(t);
 		uint32_t need = rights_from(byte());
@@ -304,8 +406,20 @@ static void step(void)
 			m.last_closed[e.obj]++;
 		break;
 	}
+#endif
 	case 6: { /* a stale value in either table stays dead */
-		int u = byte() & 1;
+		uint8_t b = byte();
+		int u = b & 1;
+#if TXN_API
+		if (b & 2) { /* a reference dropped without ever a handle */
+			int o = (b >> 2) % NOBJ;
+			kobj_get(&objs[o]->obj);
+			handle_abandon(&objs[o]->obj);
+			if (m.handles[o] == 0)
+				m.last_closed[o]++;
+			break;
+		}
+#endif
 		if (m.nstale[u]) {
 			handle_t h = m.stale[u][byte() % m.nstale[u]];
 			if (find_live(u, h) >= 0)
@@ -333,7 +447,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int t = 0; t < NTAB; t++) {
 		/* 0..MAXLIVE-1; 0 also covers the "no handles at all" table */
 		m.quota[t] = byte() % MAXLIVE;
-		EXPECT_EQ(handle_table_init(&tabs[t], m.quota[t]), 0);
+		EXPECT_EQ(TABLE_INIT(&tabs[t], m.quota[t]), 0);
 	}
 	for (int o = 0; o < NOBJ; o++) {
 		objs[o] = calloc(1, sizeof(*objs[o]));
