@@ -1,7 +1,7 @@
 /* Handle tables (kernel/obj/handle.c) against a reference model. The input
  * is a program: two quota bytes, then operations (alloc, get, dup, close,
- * take + move to the other table or discard) on two tables and four
- * objects. After every operation the model and the tables must agree:
+ * take + move to the other table or discard, reserve + commit or cancel,
+ * take of two at once) on two tables and four objects. After every operation the model and the tables must agree:
  * each call's result, the handle counts, every object's handle count and
  * reference count, and the "last handle closed" calls. Closed (stale)
  * values must never resolve again. At the end both tables are destroyed
@@ -39,8 +39,8 @@ static struct model {
 	uint32_t quota[NTAB];
 	handle_t stale[NTAB][MAXSTALE];
 	unsigned nstale[NTAB];
-	/* per object: expected handles, in-flight taken references,
-	 * expected last_handle_closed calls */
+	/* per object: expected handles (in tables and in transit), taken
+	 * references in transit, expected last_handle_closed calls */
 	uint32_t handles[NOBJ], inflight[NOBJ];
 	int last_closed[NOBJ];
 } m;
@@ -72,7 +72,11 @@ static void fobj_last(struct kobject *o)
 	container_of(o, struct fobj, obj)->last_closed++;
 }
 
-static const struct kobj_ops fobj_ops = {"fuzz", fobj_destroy, fobj_last};
+static const struct kobj_ops fobj_ops = {
+	.name = "fuzz",
+	.destroy = fobj_destroy,
+	.last_handle_closed = fobj_last,
+};
 
 /* The input, consumed from the front; zeros once it runs out. */
 static const uint8_t *in;
@@ -143,7 +147,8 @@ static void add_live(int t, handle_t h, int o, uint32_t rights)
 		fail("new handle value is 0, live or stale", (long)h, t);
 	if (m.nlive[t] >= MAXLIVE)
 		fail("model table overflow", m.nlive[t], MAXLIVE);
-	m.live[t][m.nlive[t]++] = (struct entry){h, o, rights};
+	/* A handle holds rights within RIGHTS_ALL only. */
+	m.live[t][m.nlive[t]++] = (struct entry){h, o, rights & RIGHTS_ALL};
 	m.handles[o]++;
 }
 
@@ -161,8 +166,11 @@ static void check_all(void)
 	for (int o = 0; o < NOBJ; o++) {
 		struct fobj *f = objs[o];
 		EXPECT_EQ(f->obj.handles, m.handles[o]);
-		/* our own reference + one per handle + the taken ones */
-		EXPECT_EQ(f->obj.refcount, 1 + m.handles[o] + m.inflight[o]);
+		/* our own reference + one per handle (a taken one in
+		 * transit still counts as a handle and holds its reference) */
+		EXPECT_EQ(f->obj.refcount, 1 + m.handles[o]);
+		if (m.inflight[o] > m.handles[o])
+			fail("more in transit than handles", m.inflight[o], o);
 		EXPECT_EQ(f->last_closed, m.last_closed[o]);
 		EXPECT_EQ(f->destroyed, 0);
 	}
@@ -198,7 +206,7 @@ static void step(void)
 {
 	uint8_t op = byte();
 	int t = op & 1;
-	switch ((op >> 1) % 7) {
+	switch ((op >> 1) % 9) {
 	case 0: { /* alloc */
 		int o = byte() % NOBJ;
 		uint32_t rights = rights_from(byte());
@@ -231,6 +239,8 @@ static void step(void)
 		}
 		struct entry e = m.live[t][i];
 		uint32_t want_r = rights == RIGHT_SAME ? e.rights : rights;
+		if (rights != RIGHT_SAME && (rights & ~RIGHTS_ALL))
+			want_r = rights; /* asks for rights nobody holds */
 		if (!(e.rights & RIGHT_DUPLICATE) || (want_r & ~e.rights))
 			EXPECT_EQ(err, ERR_ACCESS_DENIED);
 		else if (m.nlive[t] >= m.quota[t])
@@ -262,7 +272,7 @@ static void step(void)
 		uint8_t how = byte();
 		struct kobject *o = NULL;
 		uint32_t r = 0;
-		int err = handle_take(&tabs[t], h, need, &o, &r);
+		int err = handle_take_many(&tabs[t], 1, &h, need, NULL, &o, &r);
 		int i = find_live(t, h);
 		if (i < 0) {
 			EXPECT_EQ(err, ERR_BAD_HANDLE);
@@ -278,8 +288,7 @@ static void step(void)
 			fail("take: wrong object", e.obj, -1);
 		EXPECT_EQ(r, e.rights);
 		forget_live(t, i);
-		m.handles[e.obj]--; /* no "last handle" call yet */
-		m.inflight[e.obj]++;
+		m.inflight[e.obj]++; /* its handle count travels with it */
 		check_all();
 		int u = 1 - t;
 		handle_t nh = HANDLE_INVALID;
@@ -291,17 +300,76 @@ static void step(void)
 				EXPECT_EQ(err, 0);
 				add_live(u, nh, e.obj, r);
 			}
-			if (!err) {
-				kobj_put(o); /* the table took its own */
-				m.inflight[e.obj]--;
-				break;
-			}
 		}
-		/* Not installed: dropped, as a discarded message does. */
-		handle_discard(o);
+		/* Installed or not, the travelling count and reference go
+		 * (a delivered or a discarded message). */
+		handle_transit_done(o);
 		m.inflight[e.obj]--;
-		if (m.handles[e.obj] == 0)
-			m.last_closed[e.obj]++;
+		model_drop(e.obj);
+		break;
+	}
+	case 7: { /* reserve up to 3 slots, then commit or cancel */
+		unsigned n = 1 + byte() % 3;
+		uint8_t how = byte();
+		int o = how % NOBJ;
+		uint32_t rights = rights_from(byte());
+		handle_t hv[3];
+		int err = handle_reserve(&tabs[t], n, hv);
+		if (m.nlive[t] + n > m.quota[t]) {
+			EXPECT_EQ(err, ERR_NO_RESOURCES);
+			break;
+		}
+		EXPECT_EQ(err, 0);
+		EXPECT_EQ(handle_count(&tabs[t]), m.nlive[t] + n);
+		for (unsigned k = 0; k < n; k++) /* reserved: not live yet */
+			do_get(t, hv[k], OBJ_NONE, 0);
+		if (how & 0x80) {
+			handle_cancel(&tabs[t], n, hv);
+			for (unsigned k = 0; k < n && m.nstale[t] < MAXSTALE;
+			     k++)
+				m.stale[t][m.nstale[t]++] = hv[k];
+			break;
+		}
+		struct kobject *ov[3];
+		uint32_t rv[3];
+		for (unsigned k = 0; k < n; k++) {
+			ov[k] = &objs[(o + k) % NOBJ]->obj;
+			rv[k] = rights;
+		}
+		EXPECT_EQ(handle_commit(&tabs[t], n, hv, ov, rv), 0);
+		for (unsigned k = 0; k < n; k++)
+			add_live(t, hv[k], (o + k) % NOBJ, rights);
+		break;
+	}
+	case 8: { /* take two at once: all or nothing */
+		handle_t hv[2] = {pick(t), pick(t)};
+		uint32_t need = rights_from(byte());
+		struct kobject *ov[2];
+		uint32_t rv[2];
+		int err = handle_take_many(&tabs[t], 2, hv, need, NULL, ov, rv);
+		int i0 = find_live(t, hv[0]), i1 = find_live(t, hv[1]);
+		int want = 0; /* checked in order, value by value */
+		if (i0 < 0)
+			want = ERR_BAD_HANDLE;
+		else if ((m.live[t][i0].rights & need) != need)
+			want = ERR_ACCESS_DENIED;
+		else if (i1 < 0)
+			want = ERR_BAD_HANDLE;
+		else if ((m.live[t][i1].rights & need) != need)
+			want = ERR_ACCESS_DENIED;
+		else if (hv[0] == hv[1])
+			want = ERR_INVALID_ARGS;
+		EXPECT_EQ(err, want);
+		if (err)
+			break;
+		int o0 = m.live[t][i0].obj;
+		forget_live(t, i0);
+		int o1 = m.live[t][find_live(t, hv[1])].obj;
+		forget_live(t, find_live(t, hv[1]));
+		handle_transit_done(ov[0]);
+		model_drop(o0);
+		handle_transit_done(ov[1]);
+		model_drop(o1);
 		break;
 	}
 	case 6: { /* a stale value in either table stays dead */
@@ -333,7 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int t = 0; t < NTAB; t++) {
 		/* 0..MAXLIVE-1; 0 also covers the "no handles at all" table */
 		m.quota[t] = byte() % MAXLIVE;
-		EXPECT_EQ(handle_table_init(&tabs[t], m.quota[t]), 0);
+		EXPECT_EQ(handle_table_init(&tabs[t], m.quota[t], NULL), 0);
 	}
 	for (int o = 0; o < NOBJ; o++) {
 		objs[o] = calloc(1, sizeof(*objs[o]));
