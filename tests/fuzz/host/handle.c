@@ -1,11 +1,11 @@
 /* Handle tables (kernel/obj/handle.c) against a reference model. The input
  * is a program: two quota bytes, then operations (alloc, get, dup, close,
  * take + move to the other table or discard, reserve + commit or cancel,
- * take of two at once) on two tables and four objects. After every operation the model and the tables must agree:
- * each call's result, the handle counts, every object's handle count and
- * reference count, and the "last handle closed" calls. Closed (stale)
- * values must never resolve again. At the end both tables are destroyed
- * and every object and kernel allocation must be gone. */
+ * take of two at once) on two tables and four objects. After every operation
+ * the model and the tables must agree: each call's result, the handle counts,
+ * every object's handle count and reference count, and the "last handle closed"
+ * calls. Closed (stale) values must never resolve again. At the end both tables
+ * are destroyed and every object and kernel allocation must be gone. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
