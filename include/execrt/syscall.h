@@ -246,3 +246,6 @@ struct start_info {
 	uint64_t mem_quota;              /* bytes this task may use */
 	char cmdline[256];               /* NUL-terminated */
 };
+/* The runtime splits start_info.cmdline into at most this many words
+ * (argv[0], the program name, included); the rest is dropped. */
+#define START_ARGV_MAX 32

@@ -223,3 +223,40 @@ TEST(pvh_rejects_bad_magic)
 	reset();
 	CHECK(pvh_parse(&bi, junk) < 0);
 }
+
+/* A command line longer than the buffer is cut, and its full length kept
+ * so that the kernel can say so. */
+TEST(cmdline_cut_keeps_full_length)
+{
+	static char longline[2000];
+	memset(longline, 'x', sizeof(longline) - 1);
+	memcpy(longline, "ktest ", 6);
+	reset();
+	bootinfo_set_cmdline(&bi, longline, (size_t)-1);
+	CHECK_EQ(bi.cmdline_len, sizeof(longline) - 1);
+	CHECK_EQ(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
+	CHECK(bootinfo_cmdline_has(&bi, "ktest"));
+	reset();
+	bootinfo_set_cmdline(&bi, "debug smoke", 5); /* bounded source */
+	CHECK(!strcmp(bi.cmdline, "debug"));
+	CHECK_EQ(bi.cmdline_len, 5);
+}
+
+/* RAM above a limit is dropped (a crossing region is cut), other types
+ * stay, and the usable bytes dropped are counted. */
+TEST(memmap_clip_ram_above_limit)
+{
+	reset();
+	bootinfo_add_mem(&bi, 0x100000, 0x7ff00000, MEM_USABLE);
+	bootinfo_add_mem(&bi, 0xfec00000, 0x1000, MEM_RESERVED);
+	bootinfo_add_mem(&bi, 0x100000000ull, 0x300000000ull, MEM_USABLE);
+	bootinfo_add_mem(&bi, 0x500000000ull, 0x1000, MEM_ACPI_NVS);
+	bootinfo_finish(&bi);
+	uint64_t lost = bootinfo_clip_ram(&bi, 0x200000000ull);
+	CHECK_EQ(lost, 0x200000000ull);
+	CHECK_EQ(bi.nmem, 3);
+	CHECK_EQ(bi.mem[1].type, MEM_RESERVED);
+	CHECK_EQ(bi.mem[2].base, 0x100000000ull);
+	CHECK_EQ(bi.mem[2].len, 0x100000000ull);
+	CHECK_EQ(bootinfo_clip_ram(&bi, 0x200000000ull), 0);
+}

@@ -167,6 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < bi.nmods; i++)
 		if (!memchr(bi.mods[i].name, 0, sizeof(bi.mods[i].name)))
 			fail("module name not terminated", i);
+	size_t cl = strlen(bi.cmdline);
+	if (cl != MIN(bi.cmdline_len, sizeof(bi.cmdline) - 1))
+		fail("command line length", bi.cmdline_len);
 	check_cmdline();
 	ngiven = bi.nmem;
 	memcpy(given, bi.mem, sizeof(given[0]) * ngiven);
@@ -176,5 +179,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("an empty or wrapping region was accepted", i);
 	bootinfo_finish(&bi);
 	check_map();
+
+	/* RAM the boot direct map cannot reach is cut off at a limit (from
+	 * the input's last bytes): nothing RAM-like stays above it, the
+	 * rest is untouched, and the usable bytes dropped are reported. */
+	uint64_t limit = 0;
+	for (int i = 0; i < 5; i++)
+		limit = limit << 8 | data[size - 1 - i];
+	static struct mem_region before[BOOT_MAX_REGIONS];
+	size_t nbefore = bi.nmem;
+	memcpy(before, bi.mem, sizeof(before[0]) * nbefore);
+	uint64_t lost = 0;
+	for (size_t i = 0; i < nbefore; i++)
+		if (before[i].type == MEM_USABLE &&
+		    before[i].base + before[i].len > limit)
+			lost += before[i].base + before[i].len -
+				MAX(before[i].base, limit);
+	if (bootinfo_clip_ram(&bi, limit) != lost)
+		fail("usable bytes dropped", lost);
+	size_t j = 0;
+	for (size_t i = 0; i < nbefore; i++) {
+		struct mem_region e = before[i];
+		if (e.type != MEM_RESERVED && e.type != MEM_BAD &&
+		    e.base + e.len > limit)
+			e.len = e.base < limit ? limit - e.base : 0;
+		if (!e.len)
+			continue;
+		if (j >= bi.nmem || bi.mem[j].base != e.base ||
+		    bi.mem[j].len != e.len || bi.mem[j].type != e.type)
+			fail("clipped map", e.base);
+		j++;
+	}
+	if (j != bi.nmem)
+		fail("clipped map has extra regions", bi.nmem);
 	return 0;
 }
