@@ -22,6 +22,7 @@ static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 
 static void task_teardown(struct task *t);
+static void task_unreachable(struct kobject *o);
 
 static void task_destroy(struct kobject *o)
 {
@@ -32,18 +33,46 @@ static void task_destroy(struct kobject *o)
 		task_teardown(t);
 	uvm_destroy(t->uvm);
 	if (t->parent) {
-		unsigned long f = spin_lock_irqsave(&t->parent->lock);
+		struct task *p = t->parent;
+		unsigned long f = spin_lock_irqsave(&p->lock);
 		list_remove(&t->child_node);
-		spin_unlock_irqrestore(&t->parent->lock, f);
-		kobj_put(&t->parent->obj);
+		bool last_child = list_empty(&p->children);
+		spin_unlock_irqrestore(&p->lock, f);
+		/* A never-run parent nobody can reach was kept for its
+		 * children (it holds their quota): now it can go. */
+		if (last_child && !READ_ONCE(p->obj.outside))
+			task_unreachable(&p->obj);
+		kobj_put(&p->obj);
 	}
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
 }
 
+static struct kobject *task_self(struct kobject *o)
+{
+	return o;
+}
+
+/* No handle to the task or its threads is left outside its own table. A
+ * task that never started a thread can then never run: it ends, and its
+ * own handles to itself go with its table (else they would keep it
+ * forever). A task that ran lives on by its threads; one with children
+ * waits for them (they live on its quota; task_destroy calls back). */
+static void task_unreachable(struct kobject *o)
+{
+	struct task *t = container_of(o, struct task, obj);
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	bool end = !t->started && !t->dying && list_empty(&t->children);
+	spin_unlock_irqrestore(&t->lock, f);
+	if (end)
+		task_kill(t, TASK_STATUS_UNREACHABLE);
+}
+
 static const struct kobj_ops task_ops = {
 	.name = "task",
 	.destroy = task_destroy,
+	.task_of = task_self,
+	.unreachable = task_unreachable,
 };
 
 uint64_t task_count(void)
@@ -97,7 +126,7 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	wait_queue_init(&t->fault_wq);
 	wait_queue_init(&t->fault_resume_wq);
 	t->mem_quota = mem_quota;
-	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
+	handle_table_init(&t->handles, TASK_HANDLE_QUOTA, &t->obj);
 	/* The address space first: it charges its root table to the new
 	 * quota, and a failure must leave no object behind. */
 	if (uvm_create(t, &t->uvm)) {
@@ -185,6 +214,7 @@ static void task_teardown(struct task *t)
 int task_add_thread(struct task *t, struct thread *th)
 {
 	int err = 0;
+	bool first = false;
 	unsigned long f = spin_lock_irqsave(&t->lock);
 	if (t->dying)
 		err = ERR_BAD_STATE;
@@ -193,6 +223,11 @@ int task_add_thread(struct task *t, struct thread *th)
 	else {
 		list_push_back(&t->threads, &th->task_node);
 		t->nthreads++;
+		first = !t->started;
+		t->started = true;
+		/* Its handles now keep other tasks reachable. */
+		if (first)
+			handle_table_go_live(&t->handles);
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	return err;
