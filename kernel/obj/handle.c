@@ -221,28 +221,42 @@ static void last_handle(struct kobject *o)
 		o->ops->last_handle_closed(o);
 		return;
 	}
+	/* The queue and depth are touched with interrupts off: the scheduler
+	 * can run a zombie's teardown on this thread's stack when it switches
+	 * back in (sched_finish_switch), which may queue objects here too; a
+	 * push or pop preempted half-way would lose one. */
+	unsigned long f = arch_irq_save();
 	if (me->drop_depth) {
 		struct kobject *none = NULL;
 		kobj_get(o);
-		if (__atomic_compare_exchange_n(
-			    &o->drop_next, &none,
-			    me->drop_queue ? me->drop_queue : DROP_END, false,
-			    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		bool queued = __atomic_compare_exchange_n(
+			&o->drop_next, &none,
+			me->drop_queue ? me->drop_queue : DROP_END, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		if (queued)
 			me->drop_queue = o;
-		else
+		arch_irq_restore(f);
+		if (!queued)
 			kobj_put(o); /* queued already: one hook will do */
 		return;
 	}
 	me->drop_depth = 1;
+	arch_irq_restore(f);
 	o->ops->last_handle_closed(o);
-	while (me->drop_queue) {
+	for (;;) {
+		f = arch_irq_save();
 		struct kobject *q = me->drop_queue;
+		if (!q) {
+			me->drop_depth = 0; /* with the last look, atomically */
+			arch_irq_restore(f);
+			return;
+		}
 		me->drop_queue = q->drop_next == DROP_END ? NULL : q->drop_next;
 		__atomic_store_n(&q->drop_next, NULL, __ATOMIC_RELEASE);
+		arch_irq_restore(f);
 		q->ops->last_handle_closed(q);
 		kobj_put(q); /* a destroy may queue more: still in the loop */
 	}
-	me->drop_depth = 0;
 }
 
 /* A handle's entry is gone (lock not held): drop its count, tell the

@@ -54,8 +54,15 @@ SYSCALL4(sys_vm_map, HANDLE, task_h, HANDLE, vmo_h, UPTR, ureq, UPTR, out_addr)
 		return ERR_INVALID_ARGS;
 	}
 	/* A mapping of a memory object can never be protected beyond what
-	 * the handle allowed (a read-only initrd stays read-only). */
+	 * the handle allowed (a read-only initrd stays read-only). A handle
+	 * with MAP but none of READ/WRITE/EXECUTE allows nothing: refused,
+	 * because a ceiling of 0 reads as "no ceiling" below uvm_map. */
 	uint32_t flags = req.flags;
+	if (v && !prot_for_rights(held)) {
+		kobj_put(&v->obj);
+		kobj_put(&t->obj);
+		return ERR_ACCESS_DENIED;
+	}
 	if (v)
 		flags |= UVM_MAP_MAX_PROT(prot_for_rights(held));
 	uint64_t addr = 0;

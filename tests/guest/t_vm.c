@@ -160,7 +160,12 @@ GTEST(vm_map_needs_rights)
 	handle_t no_map = g_dup(v, RIGHT_READ | RIGHT_WRITE);
 	handle_t ro = g_dup(v, RIGHT_READ | RIGHT_MAP);
 	handle_t weak_task = g_dup(g_self(), RIGHT_WAIT);
+	/* MAP alone allows no access: not even a PROT_NONE reservation,
+	 * which vm_protect could otherwise open up (review finding R4). */
+	handle_t map_only = g_dup(v, RIGHT_MAP);
 	long r[] = {
+		map_req(g_self(), map_only, 0, PAGE, 0, 0, 0, &a),
+		map_req(g_self(), map_only, 0, PAGE, 0, VM_PROT_READ, 0, &a),
 		map_req(g_self(), no_map, 0, PAGE, 0, VM_PROT_READ, 0, &a),
 		map_req(g_self(), ro, 0, PAGE, 0, VM_PROT_READ | VM_PROT_WRITE,
 			0, &a),
@@ -175,6 +180,13 @@ GTEST(vm_map_needs_rights)
 	long ok = map_req(g_self(), ro, 0, PAGE, 0, VM_PROT_READ, 0, &a);
 	if (ok == 0)
 		sys_vm_unmap(g_self(), a, PAGE);
+	/* Nor can a reservation made through a read-only handle. */
+	long resv = -100;
+	if (map_req(g_self(), ro, 0, PAGE, 0, 0, 0, &a) == 0) {
+		resv = sys_vm_protect(g_self(), a, PAGE,
+				      VM_PROT_READ | VM_PROT_WRITE);
+		sys_vm_unmap(g_self(), a, PAGE);
+	}
 	/* A read-only mapping cannot be made writable later either. */
 	long prot = -100;
 	if (map_req(g_self(), ro, 0, PAGE, 0, VM_PROT_READ, 0, &a) == 0) {
@@ -183,6 +195,7 @@ GTEST(vm_map_needs_rights)
 		sys_vm_unmap(g_self(), a, PAGE);
 	}
 	sys_handle_close(weak_task);
+	sys_handle_close(map_only);
 	sys_handle_close(ro);
 	sys_handle_close(no_map);
 	sys_handle_close(v);
@@ -192,6 +205,7 @@ GTEST(vm_map_needs_rights)
 		GCHECK_ERR(r[i], ERR_ACCESS_DENIED);
 	}
 	GCHECK_OK(ok);
+	GCHECK_ERR(resv, ERR_ACCESS_DENIED);
 	GCHECK_ERR(prot, ERR_ACCESS_DENIED);
 }
 
