@@ -44,10 +44,16 @@ static const struct kobj_ops grant_ops = {
 int grant_create(struct vmo *vmo, uint64_t offset, uint64_t len, uint32_t perms,
 		 struct grant **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct grant)));
+	if (err)
+		return err;
 	struct grant *g = kmalloc(sizeof(*g));
-	if (!g)
+	if (!g) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
-	kobj_init(&g->obj, OBJ_GRANT, &grant_ops);
+	}
+	kobj_init_charged(&g->obj, OBJ_GRANT, &grant_ops, &ch);
 	kobj_get(&vmo->obj);
 	g->vmo = vmo;
 	g->offset = offset;
@@ -72,7 +78,9 @@ static void gm_put(struct grant_map *gm, uint32_t n)
 		list_remove(&gm->node);
 	spin_unlock_irqrestore(&g->lock, f);
 	if (last) {
+		struct charge ch = gm->charge;
 		kfree(gm);
+		charge_drop(&ch);
 		kobj_put(&g->obj);
 	}
 }
@@ -92,9 +100,17 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 {
 	if (!perms || (perms & ~g->perms))
 		return ERR_ACCESS_DENIED;
+	/* The record is charged to the task it maps into. */
+	struct charge ch;
+	int err = charge_take(&ch, t->acct, kmalloc_footprint(sizeof(struct grant_map)));
+	if (err)
+		return err;
 	struct grant_map *gm = kmalloc(sizeof(*gm));
-	if (!gm)
+	if (!gm) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
+	gm->charge = ch;
 	list_init(&gm->node);
 	kobj_get(&g->obj);
 	gm->grant = g;
@@ -112,7 +128,7 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 	}
 	/* The call's perms are also the ceiling: a read-only mapping of a
 	 * writable grant cannot be protected writable later. */
-	int err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
+	err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
 				perms, gm, out);
 	if (err) {
 		gm_put(gm, 2); /* no mapping was made */

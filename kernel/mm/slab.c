@@ -455,6 +455,16 @@ static void *kmalloc_big(size_t size)
 	return phys_to_virt(pa);
 }
 
+size_t kmalloc_footprint(size_t size)
+{
+	if (size > ((size_t)1 << KMALLOC_MAX_SHIFT))
+		return ALIGN_UP(size, PAGE_SIZE);
+	size_t c = (size_t)1 << KMALLOC_MIN_SHIFT;
+	while (c < size)
+		c <<= 1;
+	return c;
+}
+
 void *kmalloc(size_t size)
 {
 	unsigned shift = KMALLOC_MIN_SHIFT;

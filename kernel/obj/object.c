@@ -12,7 +12,21 @@ void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops)
 	o->handles = 0;
 	o->ops = ops;
 	o->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
+	o->charge = (struct charge){0};
 	__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+}
+
+void kobj_init_charged(struct kobject *o, uint32_t type,
+		       const struct kobj_ops *ops, struct charge *c)
+{
+	kobj_init(o, type, ops);
+	o->charge = *c;
+	*c = (struct charge){0};
+}
+
+int kobj_precharge(struct charge *c, uint64_t bytes)
+{
+	return charge_take(c, account_current(), bytes);
 }
 
 void kobj_get(struct kobject *o)
@@ -37,8 +51,11 @@ void kobj_put(struct kobject *o)
 	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);
 	BUG_ON(old == 0);
 	if (old == 1) {
+		/* destroy() frees o: keep its charge to return after. */
+		struct charge c = o->charge;
 		__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
 		o->ops->destroy(o);
+		charge_drop(&c);
 	}
 }
 

@@ -64,9 +64,15 @@ int sched_auth_derive(struct sched_auth *parent,
 	    (lim->flags & ~parent->lim.flags) ||
 	    lim->max_priority > parent->lim.max_priority)
 		return ERR_ACCESS_DENIED;
+	struct charge ch;
+	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct sched_auth)));
+	if (err)
+		return err;
 	struct sched_auth *a = kmalloc(sizeof(*a));
-	if (!a)
+	if (!a) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	unsigned long f = sched_admit_lock_take();
 	bool fits = lim->dl_bw_ppm <= parent->lim.dl_bw_ppm &&
 		    parent->used + lim->dl_bw_ppm <= parent->lim.dl_bw_ppm;
@@ -75,9 +81,10 @@ int sched_auth_derive(struct sched_auth *parent,
 	sched_admit_lock_drop(f);
 	if (!fits) {
 		kfree(a);
+		charge_drop(&ch);
 		return ERR_NO_RESOURCES;
 	}
-	kobj_init(&a->obj, OBJ_SCHED_AUTH, &auth_ops);
+	kobj_init_charged(&a->obj, OBJ_SCHED_AUTH, &auth_ops, &ch);
 	a->lim = *lim;
 	kobj_get(&parent->obj);
 	a->parent = parent;

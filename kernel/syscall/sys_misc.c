@@ -79,6 +79,12 @@ SYSCALL(sys_kernel_stats)
 		.tasks = task_count(),
 		.threads = thread_count(),
 		.cpus_online = arch_cpus_online(),
+		.accounts = account_count(),
 	};
+	struct account *a = account_current();
+	unsigned long f = spin_lock_irqsave(&a->lock);
+	ks.mem_quota = a->quota;
+	ks.mem_used = a->used;
+	spin_unlock_irqrestore(&a->lock, f);
 	return copy_to_user((void *)a1, &ks, sizeof(ks));
 }

@@ -26,6 +26,7 @@ struct handle_table {
 	uint32_t quota;     /* maximum live handles */
 	uint32_t free_head; /* index + 1, 0 = none */
 	bool closed;        /* destroyed: no new handles (dead task) */
+	struct account *acct; /* charged for growth (the owner's, no ref) */
 };
 
 int handle_table_init(struct handle_table *t, uint32_t quota);

@@ -3,6 +3,7 @@
  * destroy(). */
 #pragma once
 #include <execrt/types.h>
+#include <kern/account.h>
 #include <kern/types.h>
 
 struct kobject;
@@ -23,9 +24,20 @@ struct kobject {
 	uint32_t handles;   /* how many handle-table entries point here */
 	uint64_t koid;      /* unique id, never reused */
 	const struct kobj_ops *ops;
+	/* What the object's memory is charged to (kern/account.h): returned
+	 * by kobj_put after destroy(), so an object keeps its creator's
+	 * account (and quota) alive exactly as long as it lives. */
+	struct charge charge;
 };
 
 void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops);
+/* kobj_init that also takes over c (from charge_take; zeroed after). */
+void kobj_init_charged(struct kobject *o, uint32_t type,
+		       const struct kobj_ops *ops, struct charge *c);
+/* charge_take of `bytes` (a kmalloc's footprint, say) for a new object
+ * made by the calling task: every creation path charges before it
+ * allocates. */
+int kobj_precharge(struct charge *c, uint64_t bytes);
 void kobj_get(struct kobject *o);
 void kobj_put(struct kobject *o);
 /* kobj_get() unless the last reference is already gone (the object is
