@@ -21,8 +21,7 @@ static uint64_t self_cost(void)
 	return kmalloc_footprint(sizeof(struct account));
 }
 
-int account_create(struct account *parent, uint64_t quota,
-		   struct account **out)
+int account_create(struct account *parent, uint64_t quota, struct account **out)
 {
 	uint64_t cost = quota + self_cost();
 	if (cost < quota)
@@ -57,7 +56,8 @@ void account_put(struct account *a)
 {
 	/* Iterative: the last child of a dying chain releases its parent. */
 	while (a) {
-		uint32_t old = __atomic_fetch_sub(&a->refs, 1, __ATOMIC_ACQ_REL);
+		uint32_t old =
+			__atomic_fetch_sub(&a->refs, 1, __ATOMIC_ACQ_REL);
 		BUG_ON(old == 0);
 		if (old != 1)
 			return;

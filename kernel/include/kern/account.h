@@ -19,7 +19,8 @@ struct account {
 	spinlock_t lock; /* quota, used */
 	uint32_t refs;
 	uint64_t quota, used;
-	struct account *parent; /* a reference; quota + own size charged there */
+	struct account
+		*parent; /* a reference; quota + own size charged there */
 };
 
 /* Something charged: the account (a reference) and the bytes. */
