@@ -48,6 +48,27 @@ __attribute__((no_stack_protector, noreturn)) static void sleeper(uint64_t a)
 		sys_sleep_until((uint64_t)sys_clock_now() + 1000000000ull);
 }
 
+__attribute__((no_stack_protector, noreturn)) static void spinner(uint64_t a)
+{
+	(void)a;
+	for (;;)
+		;
+}
+
+static int64_t spin_threads(void)
+{
+	for (int i = 0; i < QS_SPINNERS; i++) {
+		uint64_t s = map(STACK);
+		handle_t t;
+		if (!s || sys_thread_create(self(), "spin", 4, &t) < 0 ||
+		    sys_thread_start(t, (uint64_t)spinner, s + STACK - 8, 0) <
+			    0)
+			return -1;
+		sys_handle_close(t);
+	}
+	return QS_SPINNERS;
+}
+
 static long step_mem(void)
 {
 	struct vm_map_req req = {.len = PAGE_SIZE_USER,
@@ -209,9 +230,14 @@ int main(int argc, char **argv)
 	else if (n == 6 && !strncmp(m, "notifs", 6))
 		r = exhaust(step_notifs, undo_close, ERR_NO_MEMORY,
 			    ERR_NO_RESOURCES);
+	else if (n == 3 && !strncmp(m, "cpu", 3))
+		r = spin_threads();
 	report(QS_COUNT, r);
 	report(QS_ERR, stop_err);
 	report(QS_DONE, 1);
+	if (n == 3 && !strncmp(m, "cpu", 3))
+		for (;;)
+			;
 	for (;;)
 		sys_sleep_until((uint64_t)sys_clock_now() + 1000000000ull);
 }

@@ -23,5 +23,6 @@
 #define QS_COUNT     0
 #define QS_DONE      1
 #define QS_ERR       2
+#define QS_SPINNERS  8
 #define QS_GIVE_SIZE (256ull << 10)
 #define QS_MAGIC     0x71756f7461ull

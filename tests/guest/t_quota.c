@@ -4,6 +4,7 @@
  * quota chain (ours) up to a small slab slack; killing it gives every
  * counter back. Memory that outlives its task stays charged to the parent
  * until it goes. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "gchild.h"
@@ -34,29 +35,28 @@ static uint64_t used_settles(uint64_t want)
 	return s.mem_used;
 }
 
-/* What exhausting `mode` in a child with `quota` gave: the count, or
- * -1000 + an unexpected error. Checks the kernel's frames against the
- * charges while the child holds everything, then kills it. */
-static long run_exhaust(const char *mode, uint64_t quota, int64_t *count,
-			int64_t *why)
+/* Starts the child on `mode` with a status object (*v, ours). */
+static long spawn_q(const char *mode, uint64_t quota, struct child *c,
+		    handle_t *v)
 {
-	handle_t v, vd;
-	struct kernel_stats s0, s1;
-	struct child c;
-	stats(&s0);
-	long r = sys_vmo_create(PAGE, &v);
+	long r = sys_vmo_create(PAGE, v);
 	if (r < 0)
 		return r;
-	vd = g_dup(v, RIGHT_SAME);
+	handle_t vd = g_dup(*v, RIGHT_SAME);
 	char args[32];
 	snprintf(args, sizeof(args), "%s:@", mode);
 	r = g_spawn_ex(CHILD_QUOTA_PROG, args, quota, 0, vd,
-		       RIGHT_READ | RIGHT_WRITE, &c);
+		       RIGHT_READ | RIGHT_WRITE, c);
 	if (r < 0) {
 		sys_handle_close(vd);
-		sys_handle_close(v);
-		return r;
+		sys_handle_close(*v);
 	}
+	return r;
+}
+
+/* Waits up to 20 s for the child's QS_DONE; its count and error. */
+static bool wait_done(handle_t v, int64_t *count, int64_t *why)
+{
 	int64_t done = 0;
 	for (int i = 0; i < 20000 && !done; i++) {
 		sys_vmo_read(v, &done, QS_DONE * 8, 8);
@@ -65,16 +65,38 @@ static long run_exhaust(const char *mode, uint64_t quota, int64_t *count,
 	}
 	sys_vmo_read(v, count, QS_COUNT * 8, 8);
 	sys_vmo_read(v, why, QS_ERR * 8, 8);
-	stats(&s1);
+	return done;
+}
+
+static void kill_q(struct child *c, handle_t v)
+{
 	int64_t st;
-	sys_task_kill(c.task, -1);
-	g_reap(&c, 5000 * MS, &st);
+	sys_task_kill(c->task, -1);
+	g_reap(c, 5000 * MS, &st);
 	sys_handle_close(v);
+}
+
+/* What exhausting `mode` in a child with `quota` gave: the count, or
+ * -1000 + an unexpected error, and the error that stopped it. Checks the
+ * kernel's frames against the charges while the child holds everything,
+ * then kills it. */
+static long run_exhaust(const char *mode, uint64_t quota, int64_t *count,
+			int64_t *why)
+{
+	handle_t v;
+	struct kernel_stats s0, s1;
+	struct child c;
+	stats(&s0);
+	long r = spawn_q(mode, quota, &c, &v);
+	if (r < 0)
+		return r;
+	bool done = wait_done(v, count, why);
+	stats(&s1);
+	kill_q(&c, v);
 	uint64_t taken = (s0.frames_free - s1.frames_free) * PAGE;
 	uint64_t charged = s1.mem_used - s0.mem_used;
 	printf("    %s: %lld taken, then %s; kernel took %llu KiB, %llu KiB "
-	       "charged "
-	       "to us (quota %llu KiB)\n",
+	       "charged to us (quota %llu KiB)\n",
 	       mode, (long long)*count, err_name(*why),
 	       (unsigned long long)(taken >> 10),
 	       (unsigned long long)(charged >> 10),
@@ -236,4 +258,77 @@ GTEST(quota_vmo_create_huge_fails_fast)
 	GCHECK_EQ(s1.slab_objects, s0.slab_objects);
 	GCHECK_EQ(s1.mem_used, s0.mem_used);
 	GCHECK(dt < 20 * MS);
+}
+
+/* ---- under -icount (timing_*): the others' deadlines ---- */
+
+#define DL_JOBS 1000
+
+static int64_t dl_job(uint64_t arg)
+{
+	(void)arg;
+	for (int i = 0; i < DL_JOBS; i++) {
+		g_spin(200000); /* 200 us of a 300 us budget per 1 ms */
+		sys_yield();
+	}
+	return 0;
+}
+
+/* While children exhaust messages, threads and CPU time (9 spinning
+ * threads under a 20% task quota), a 1 kHz DL thread of ours meets every
+ * deadline and we can still create objects. */
+GTEST(timing_quota_exhaustion_spares_deadlines)
+{
+	GCHECK_OK(g_set_rt(execrt_handle(START_H_SELF_THREAD), 99, 0, 0));
+	struct child c[3];
+	handle_t v[3];
+	static const char *const modes[3] = {"cpu", "msgs", "threads"};
+	static const uint64_t quotas[3] = {1ull << 20, 256ull << 10,
+					   4ull << 20};
+	int n = 0;
+	long err = 0;
+	for (; n < 3 && !err; n++)
+		if ((err = spawn_q(modes[n], quotas[n], &c[n], &v[n])) < 0)
+			break;
+	if (!err)
+		err = sys_task_set_cpu_quota(g_sched(), c[0].task, 20 * MS,
+					     100 * MS);
+	struct gthread dl;
+	struct sched_params p = g_dl(300000, MS, MS);
+	if (!err)
+		err = gthread_start_sched(&dl, dl_job, 0, &p);
+	struct sched_thread_stats s = {0};
+	long jerr = -1, rcreate = -1;
+	int64_t cnt[3] = {0}, why[3] = {0};
+	bool done[3] = {false};
+	if (!err) {
+		for (int i = 0; i < n; i++)
+			done[i] = wait_done(v[i], &cnt[i], &why[i]);
+		handle_t x;
+		if ((rcreate = sys_vmo_create(PAGE, &x)) == 0)
+			sys_handle_close(x);
+		jerr = sys_object_wait(dl.h, g_now() + 10000 * MS, NULL);
+		g_thread_stats(dl.h, &s);
+		gthread_join(&dl, g_now() + 1000 * MS, NULL);
+	}
+	for (int i = 0; i < n; i++)
+		kill_q(&c[i], v[i]);
+	GCHECK_OK(g_set_be(execrt_handle(START_H_SELF_THREAD), 0));
+	printf("    DL 1 kHz beside exhausting children: %llu met, %llu "
+	       "missed, max release latency %llu us; children: %lld spinners, "
+	       "%lld messages (%s), %lld threads (%s)\n",
+	       (unsigned long long)s.dl_met, (unsigned long long)s.dl_missed,
+	       (unsigned long long)(s.lat_max_ns / 1000), (long long)cnt[0],
+	       (long long)cnt[1], err_name(why[1]), (long long)cnt[2],
+	       err_name(why[2]));
+	GCHECK_OK(err);
+	GCHECK_OK(jerr);
+	GCHECK_OK(rcreate);
+	GCHECK(done[0] && done[1] && done[2]);
+	GCHECK_EQ(cnt[0], QS_SPINNERS);
+	GCHECK_ERR(why[1], ERR_NO_MEMORY);
+	GCHECK_ERR(why[2], ERR_NO_RESOURCES);
+	GCHECK_EQ(s.dl_missed, 0);
+	GCHECK(s.dl_met >= DL_JOBS - 1);
+	GCHECK(s.lat_max_ns < 200000);
 }
