@@ -45,7 +45,7 @@ int grant_create(struct vmo *vmo, uint64_t offset, uint64_t len, uint32_t perms,
 		 struct grant **out)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct grant)));
+	int err = kobj_precharge(&ch, sizeof(struct grant));
 	if (err)
 		return err;
 	struct grant *g = kmalloc(sizeof(*g));
@@ -102,7 +102,8 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 		return ERR_ACCESS_DENIED;
 	/* The record is charged to the task it maps into. */
 	struct charge ch;
-	int err = charge_take(&ch, t->acct, kmalloc_footprint(sizeof(struct grant_map)));
+	int err = charge_take(&ch, t->acct,
+			      kmalloc_footprint(sizeof(struct grant_map)));
 	if (err)
 		return err;
 	struct grant_map *gm = kmalloc(sizeof(*gm));
@@ -129,7 +130,7 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 	/* The call's perms are also the ceiling: a read-only mapping of a
 	 * writable grant cannot be protected writable later. */
 	err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
-				perms, gm, out);
+			    perms, gm, out);
 	if (err) {
 		gm_put(gm, 2); /* no mapping was made */
 		return err;

@@ -43,7 +43,7 @@ int irq_create(uint32_t gsi, struct notification *n, uint64_t bits,
 	       struct irq **out)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct irq)));
+	int err = kobj_precharge(&ch, sizeof(struct irq));
 	if (err)
 		return err;
 	struct irq *irq = kmalloc(sizeof(*irq));

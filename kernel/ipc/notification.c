@@ -27,7 +27,7 @@ static const struct kobj_ops notification_ops = {
 int notification_create(struct notification **out)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct notification)));
+	int err = kobj_precharge(&ch, sizeof(struct notification));
 	if (err)
 		return err;
 	struct notification *n = kmalloc(sizeof(*n));

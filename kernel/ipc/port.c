@@ -19,7 +19,7 @@
 struct kmsg *kmsg_alloc(uint32_t len)
 {
 	struct charge ch;
-	if (kobj_precharge(&ch, kmalloc_footprint(sizeof(struct kmsg) + len)))
+	if (kobj_precharge(&ch, sizeof(struct kmsg) + len))
 		return NULL;
 	struct kmsg *m = kmalloc(sizeof(*m) + len);
 	if (!m) {
@@ -123,7 +123,7 @@ static const struct kobj_ops send_ops = {
 int port_mint(struct port *p, uint64_t badge, struct port_send **out)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct port_send)));
+	int err = kobj_precharge(&ch, sizeof(struct port_send));
 	if (err)
 		return err;
 	struct port_send *s = kmalloc(sizeof(*s));
@@ -143,7 +143,7 @@ int port_mint(struct port *p, uint64_t badge, struct port_send **out)
 int port_create(struct port **recv, struct port_send **send)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct port)));
+	int err = kobj_precharge(&ch, sizeof(struct port));
 	if (err)
 		return err;
 	struct port *p = kmalloc(sizeof(*p));

@@ -164,7 +164,7 @@ static const struct kobj_ops reply_ops = {
 int reply_create(struct thread *caller, struct reply **out)
 {
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct reply)));
+	int err = kobj_precharge(&ch, sizeof(struct reply));
 	if (err)
 		return err;
 	struct reply *r = kmalloc(sizeof(*r));

@@ -77,7 +77,7 @@ int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 	if (!size || base + size < base || base + size > (1ull << 52))
 		return ERR_OUT_OF_RANGE;
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct vmo)));
+	int err = kobj_precharge(&ch, sizeof(struct vmo));
 	if (err)
 		return err;
 	struct vmo *v = kmalloc(sizeof(*v));

@@ -1,6 +1,7 @@
 /* Reference counting for kernel objects. */
 #include <kern/log.h>
 #include <kern/object.h>
+#include <kern/slab.h>
 
 static uint64_t next_koid = 1;
 static uint64_t live;
@@ -24,9 +25,9 @@ void kobj_init_charged(struct kobject *o, uint32_t type,
 	*c = (struct charge){0};
 }
 
-int kobj_precharge(struct charge *c, uint64_t bytes)
+int kobj_precharge(struct charge *c, size_t alloc)
 {
-	return charge_take(c, account_current(), bytes);
+	return charge_take(c, account_current(), kmalloc_footprint(alloc));
 }
 
 void kobj_get(struct kobject *o)

@@ -65,7 +65,7 @@ int sched_auth_derive(struct sched_auth *parent,
 	    lim->max_priority > parent->lim.max_priority)
 		return ERR_ACCESS_DENIED;
 	struct charge ch;
-	int err = kobj_precharge(&ch, kmalloc_footprint(sizeof(struct sched_auth)));
+	int err = kobj_precharge(&ch, sizeof(struct sched_auth));
 	if (err)
 		return err;
 	struct sched_auth *a = kmalloc(sizeof(*a));

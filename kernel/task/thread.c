@@ -148,7 +148,7 @@ int thread_create_user(struct task *task, const char *name,
 	/* The record and kernel stack are charged to the creating task
 	 * (which may be another task making a child's first thread). */
 	struct charge ch;
-	int err = kobj_precharge(&ch, THREAD_CHARGE);
+	int err = charge_take(&ch, account_current(), THREAD_CHARGE);
 	if (err)
 		return err;
 	struct thread *t = thread_alloc(name, true);

@@ -34,10 +34,9 @@ void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops);
 /* kobj_init that also takes over c (from charge_take; zeroed after). */
 void kobj_init_charged(struct kobject *o, uint32_t type,
 		       const struct kobj_ops *ops, struct charge *c);
-/* charge_take of `bytes` (a kmalloc's footprint, say) for a new object
- * made by the calling task: every creation path charges before it
- * allocates. */
-int kobj_precharge(struct charge *c, uint64_t bytes);
+/* charge_take of what kmalloc(alloc) takes, to the calling task (none in
+ * kernel threads): every creation path charges before it allocates. */
+int kobj_precharge(struct charge *c, size_t alloc);
 void kobj_get(struct kobject *o);
 void kobj_put(struct kobject *o);
 /* kobj_get() unless the last reference is already gone (the object is
