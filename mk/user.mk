@@ -141,7 +141,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
-	guest-child-quota guest-svc-comp
+	guest-child-quota guest-svc-comp guest-fuzz
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
@@ -149,6 +149,7 @@ guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
+guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
 GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
 
@@ -169,6 +170,9 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA)
+
+# The fuzzer's workers run without a thread pointer (fuzz_main.c).
+$(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector
 
 -include $(GUEST_OBJS:.o=.d)
 

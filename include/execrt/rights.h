@@ -16,3 +16,30 @@
 #define RIGHTS_ALL      0x1ffu
 #define RIGHTS_BASIC    (RIGHT_TRANSFER | RIGHT_DUPLICATE | RIGHT_WAIT)
 #define RIGHT_SAME      0x80000000u /* handle_dup: keep the rights as they are */
+
+/* The rights a new handle comes with, per object type: the one table the
+ * kernel uses when it makes a handle to a new object (and the one user
+ * space and the tests compare with). */
+#define RIGHTS_TASK       (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
+#define RIGHTS_THREAD     (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
+#define RIGHTS_VMO                                                             \
+	(RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_EXECUTE | RIGHTS_BASIC)
+#define RIGHTS_SCHED_AUTH (RIGHT_READ | RIGHT_WRITE | RIGHT_MANAGE | RIGHTS_BASIC)
+#define RIGHTS_PORT_RECV  (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
+#define RIGHTS_PORT_SEND  (RIGHT_WRITE | RIGHTS_BASIC)
+#define RIGHTS_REPLY      (RIGHT_WRITE | RIGHT_TRANSFER)
+#define RIGHTS_NOTIF                                                           \
+	(RIGHT_SIGNAL | RIGHT_WAIT | RIGHT_DUPLICATE | RIGHT_TRANSFER)
+#define RIGHTS_IRQ        (RIGHT_WRITE | RIGHT_DUPLICATE | RIGHT_TRANSFER)
+/* A grant: WRITE only when the grant is writable. */
+#define RIGHTS_GRANT_RO                                                        \
+	(RIGHT_READ | RIGHT_MAP | RIGHT_MANAGE | RIGHT_TRANSFER |              \
+	 RIGHT_DUPLICATE)
+#define RIGHTS_GRANT_RW (RIGHTS_GRANT_RO | RIGHT_WRITE)
+/* The root task's initial handles (docs/tasks.md). */
+#define RIGHTS_INITRD     (RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC)
+#define RIGHTS_BOOTINFO   (RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC)
+#define RIGHTS_CONSOLE    (RIGHT_WRITE | RIGHTS_BASIC)
+#define RIGHTS_SYSINFO    (RIGHT_READ | RIGHTS_BASIC)
+#define RIGHTS_TELEMETRY  (RIGHT_READ | RIGHTS_BASIC)
+#define RIGHTS_DEVICE_AUTH (RIGHTS_ALL & ~RIGHT_EXECUTE) /* I/O ports, MMIO, IRQs */

@@ -189,6 +189,8 @@ struct vm_map_req {
 
 /* Exit status of a task terminated by a fault nobody handled. */
 #define TASK_STATUS_FAULT(vector) (-0x10000 - (int64_t)(vector))
+/* Exit status of a task that was still running when its parent died. */
+#define TASK_STATUS_PARENT_DIED (-0x20000)
 
 /* What SYS_FAULT_WAIT returns. */
 struct fault_report {

@@ -104,14 +104,3 @@ int notification_wait(struct notification *n, uint64_t mask,
 		*bits = got;
 	return err;
 }
-
-int notification_get(handle_t h, uint32_t rights, struct notification **out)
-{
-	struct kobject *o;
-	int err = handle_get(&cur_task()->handles, h, OBJ_NOTIFICATION, rights,
-			     &o, NULL);
-	if (err)
-		return err;
-	*out = container_of(o, struct notification, obj);
-	return 0;
-}

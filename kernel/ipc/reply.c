@@ -11,6 +11,7 @@
  * donation lock -> run-queue lock; it is never taken under a port or
  * reply lock. */
 #include <execrt/errors.h>
+#include <kern/cap.h>
 #include <kern/lib.h>
 #include <kern/port.h>
 #include <kern/sched.h>
@@ -262,3 +263,6 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)
 		kobj_put(&s->obj);
 	return err;
 }
+
+/* struct reply is private to this file: its typed getter lives here. */
+CAP_GETTER(reply, struct reply, OBJ_REPLY)

@@ -47,14 +47,21 @@ bool kobj_tryget(struct kobject *o)
 	return false;
 }
 
-void kobj_put(struct kobject *o)
+bool kobj_put_last(struct kobject *o)
 {
 	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);
 	BUG_ON(old == 0);
-	if (old == 1) {
+	if (old != 1)
+		return false;
+	__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+void kobj_put(struct kobject *o)
+{
+	if (kobj_put_last(o)) {
 		/* destroy() frees o: keep its charge to return after. */
 		struct charge c = o->charge;
-		__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
 		o->ops->destroy(o);
 		charge_drop(&c);
 	}

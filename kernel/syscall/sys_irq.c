@@ -2,34 +2,37 @@
  * accesses, each checked against a resource handle's range. */
 #include <kern/handle.h>
 #include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/resource.h>
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
 
-/* irq_authority_h, gsi, notif_h, bits, handle_t *out */
-SYSCALL(sys_irq_create)
+SYSCALL5(sys_irq_create, HANDLE, auth_h, U64, gsi, HANDLE, notif_h, U64, bits,
+	 UPTR, out)
 {
-	if (!a3 || a1 > UINT32_MAX)
-		return a3 ? ERR_OUT_OF_RANGE : ERR_INVALID_ARGS;
-	if (!user_range_ok(a4, sizeof(handle_t)))
+	if (!bits)
+		return ERR_INVALID_ARGS;
+	if (gsi > UINT32_MAX)
+		return ERR_OUT_OF_RANGE;
+	if (!user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
 	struct resource *auth;
-	int err = resource_get((handle_t)a0, RES_IRQ, RIGHT_MANAGE, &auth);
+	int err = get_resource(auth_h, RES_IRQ, RIGHT_MANAGE, &auth);
 	if (err)
 		return err;
-	bool in_range = a1 >= auth->base && a1 - auth->base < auth->size;
+	bool in_range = gsi >= auth->base && gsi - auth->base < auth->size;
 	kobj_put(&auth->obj);
 	if (!in_range)
 		return ERR_OUT_OF_RANGE;
 	struct notification *n;
-	if ((err = notification_get((handle_t)a2, RIGHT_SIGNAL, &n)))
+	if ((err = get_notif(notif_h, RIGHT_SIGNAL, &n)))
 		return err;
 	struct irq *irq;
-	err = irq_create((uint32_t)a1, n, a3, &irq);
+	err = irq_create((uint32_t)gsi, n, bits, &irq);
 	kobj_put(&n->obj); /* the IRQ object holds its own reference */
 	if (err)
 		return err;
-	err = cur_install(&irq->obj, RIGHTS_IRQ, a4);
+	err = cur_install(&irq->obj, RIGHTS_IRQ, out);
 	if (err) /* no handle: mask the line, free the vector */
 		handle_discard(&irq->obj);
 	else
@@ -37,42 +40,42 @@ SYSCALL(sys_irq_create)
 	return err;
 }
 
-/* irq_h */
-SYSCALL(sys_irq_ack)
+SYSCALL1(sys_irq_ack, HANDLE, irq_h)
 {
-	struct kobject *o;
-	int err = cur_get((handle_t)a0, OBJ_IRQ, RIGHT_WRITE, &o);
+	struct irq *irq;
+	int err = get_irq(irq_h, RIGHT_WRITE, &irq);
 	if (err)
 		return err;
-	err = irq_ack(container_of(o, struct irq, obj));
-	kobj_put(o);
+	err = irq_ack(irq);
+	kobj_put(&irq->obj);
 	return err;
 }
 
-/* ioport_authority_h, port, op (width | IOPORT_OUT), value */
-SYSCALL(sys_ioport_io)
+/* op: width (1, 2, 4) | IOPORT_OUT */
+SYSCALL4(sys_ioport_io, HANDLE, auth_h, U64, port, U64, op, U64, value)
 {
-	unsigned width = (unsigned)(a2 & 0xff);
-	bool out = a2 & IOPORT_OUT;
-	if ((a2 & ~(uint64_t)(0xff | IOPORT_OUT)) ||
+	unsigned width = (unsigned)(op & 0xff);
+	bool out = op & IOPORT_OUT;
+	if ((op & ~(uint64_t)(0xff | IOPORT_OUT)) ||
 	    (width != 1 && width != 2 && width != 4))
 		return ERR_INVALID_ARGS;
-	if (a1 > 0xffff || a1 + width > 0x10000 ||
-	    (out && a3 >> (8 * width) != 0 && width < 4) || a3 > UINT32_MAX)
+	if (port > 0xffff || port + width > 0x10000 ||
+	    (out && value >> (8 * width) != 0 && width < 4) ||
+	    value > UINT32_MAX)
 		return ERR_OUT_OF_RANGE;
 	struct resource *auth;
-	int err = resource_get((handle_t)a0, RES_IOPORT,
+	int err = get_resource(auth_h, RES_IOPORT,
 			       out ? RIGHT_WRITE : RIGHT_READ, &auth);
 	if (err)
 		return err;
 	bool in_range =
-		a1 >= auth->base && a1 + width - auth->base <= auth->size;
+		port >= auth->base && port + width - auth->base <= auth->size;
 	kobj_put(&auth->obj);
 	if (!in_range)
 		return ERR_OUT_OF_RANGE;
 	if (out)
-		return arch_ioport_out((uint16_t)a1, width, (uint32_t)a3);
+		return arch_ioport_out((uint16_t)port, width, (uint32_t)value);
 	uint32_t v = 0;
-	err = arch_ioport_in((uint16_t)a1, width, &v);
+	err = arch_ioport_in((uint16_t)port, width, &v);
 	return err ? err : (long)v;
 }

@@ -14,22 +14,21 @@
 
 #define DEBUG_WRITE_MAX 4096
 
-/* console_h, buf, len -> bytes written */
-SYSCALL(sys_debug_write)
+/* -> bytes written */
+SYSCALL3(sys_debug_write, HANDLE, console_h, UPTR, ubuf, U64, len)
 {
 	char buf[256];
-	uint64_t len = a2;
 	if (len > DEBUG_WRITE_MAX)
 		return ERR_OUT_OF_RANGE;
-	if (!user_range_ok(a1, len))
+	if (!user_range_ok(ubuf, len))
 		return ERR_FAULT;
 	struct resource *con;
-	int err = resource_get((handle_t)a0, RES_CONSOLE, RIGHT_WRITE, &con);
+	int err = get_resource(console_h, RES_CONSOLE, RIGHT_WRITE, &con);
 	if (err)
 		return err;
 	for (uint64_t done = 0; done < len;) {
 		size_t n = MIN(sizeof(buf), len - done);
-		if (copy_from_user(buf, (const char *)a1 + done, n)) {
+		if (copy_from_user(buf, (const char *)ubuf + done, n)) {
 			kobj_put(&con->obj);
 			return done ? (long)done : ERR_FAULT;
 		}
@@ -40,31 +39,30 @@ SYSCALL(sys_debug_write)
 	return (long)len;
 }
 
-SYSCALL(sys_clock_now)
+SYSCALL0(sys_clock_now)
 {
 	return (long)clock_ns();
 }
 
-SYSCALL(sys_yield)
+SYSCALL0(sys_yield)
 {
 	thread_yield();
 	return 0;
 }
 
-/* deadline_ns -> 0; a pending kill ends the sleep early */
-SYSCALL(sys_sleep_until)
+/* A pending kill ends the sleep early. */
+SYSCALL1(sys_sleep_until, DEADLINE, deadline)
 {
-	sched_sleep_until(a0);
+	sched_sleep_until(deadline);
 	return 0;
 }
 
-/* sysinfo_h, struct kernel_stats *out */
-SYSCALL(sys_kernel_stats)
+SYSCALL2(sys_kernel_stats, HANDLE, sysinfo_h, UPTR, out)
 {
-	if (!user_range_ok(a1, sizeof(struct kernel_stats)))
+	if (!user_range_ok(out, sizeof(struct kernel_stats)))
 		return ERR_FAULT;
 	struct resource *r;
-	int err = resource_get((handle_t)a0, RES_SYSINFO, RIGHT_READ, &r);
+	int err = get_resource(sysinfo_h, RES_SYSINFO, RIGHT_READ, &r);
 	if (err)
 		return err;
 	kobj_put(&r->obj);
@@ -86,5 +84,5 @@ SYSCALL(sys_kernel_stats)
 	ks.mem_quota = a->quota;
 	ks.mem_used = a->used;
 	spin_unlock_irqrestore(&a->lock, f);
-	return copy_to_user((void *)a1, &ks, sizeof(ks));
+	return copy_to_user((void *)out, &ks, sizeof(ks));
 }

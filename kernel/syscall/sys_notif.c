@@ -3,48 +3,48 @@
 #include <kern/syscall.h>
 #include <kern/uaccess.h>
 
-/* handle_t *out */
-SYSCALL(sys_notif_create)
+SYSCALL1(sys_notif_create, UPTR, out)
 {
-	if (!user_range_ok(a0, sizeof(handle_t)))
+	if (!user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
 	struct notification *n;
 	int err = notification_create(&n);
 	if (err)
 		return err;
-	err = cur_install(&n->obj, RIGHTS_NOTIF, a0);
+	err = cur_install(&n->obj, RIGHTS_NOTIF, out);
 	kobj_put(&n->obj); /* the handle holds it (or nothing does) */
 	return err;
 }
 
-/* notif_h, bits (!= 0) */
-SYSCALL(sys_notif_signal)
+/* bits != 0 */
+SYSCALL2(sys_notif_signal, HANDLE, notif_h, U64, bits)
 {
-	if (!a1)
+	if (!bits)
 		return ERR_INVALID_ARGS;
 	struct notification *n;
-	int err = notification_get((handle_t)a0, RIGHT_SIGNAL, &n);
+	int err = get_notif(notif_h, RIGHT_SIGNAL, &n);
 	if (err)
 		return err;
-	notification_signal(n, a1);
+	notification_signal(n, bits);
 	kobj_put(&n->obj);
 	return 0;
 }
 
-/* notif_h, mask (!= 0), deadline_ns, uint64_t *bits_out */
-SYSCALL(sys_notif_wait)
+/* mask != 0 */
+SYSCALL4(sys_notif_wait, HANDLE, notif_h, U64, mask, DEADLINE, deadline, UPTR,
+	 bits_out)
 {
-	if (!a1)
+	if (!mask)
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(a3, sizeof(uint64_t)))
+	if (!user_range_ok(bits_out, sizeof(uint64_t)))
 		return ERR_FAULT;
 	struct notification *n;
-	int err = notification_get((handle_t)a0, RIGHT_WAIT, &n);
+	int err = get_notif(notif_h, RIGHT_WAIT, &n);
 	if (err)
 		return err;
 	uint64_t bits = 0;
-	err = notification_wait(n, a1, a2, &bits);
-	if (!err && copy_to_user((void *)a3, &bits, sizeof(bits))) {
+	err = notification_wait(n, mask, deadline, &bits);
+	if (!err && copy_to_user((void *)bits_out, &bits, sizeof(bits))) {
 		/* Nowhere to put them: the bits stay pending. */
 		notification_signal(n, bits);
 		err = ERR_FAULT;

@@ -12,13 +12,6 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-#define RIGHTS_PORT_RECV                                                       \
-	(RIGHT_READ | RIGHT_MANAGE | RIGHT_WAIT | RIGHT_TRANSFER |             \
-	 RIGHT_DUPLICATE)
-#define RIGHTS_PORT_SEND                                                       \
-	(RIGHT_WRITE | RIGHT_TRANSFER | RIGHT_DUPLICATE | RIGHT_WAIT)
-#define RIGHTS_REPLY (RIGHT_WRITE | RIGHT_TRANSFER)
-
 /* A decoded outgoing message: the kernel copy and the handle values. */
 struct out_msg {
 	struct kmsg *m;
@@ -48,7 +41,7 @@ static int decode_msg(uint64_t umsg, struct kobject *self, struct out_msg *o)
 			if (o->hv[i] == o->hv[j])
 				return ERR_INVALID_ARGS;
 		struct kobject *h;
-		int err = cur_get(o->hv[i], OBJ_NONE, RIGHT_TRANSFER, &h);
+		int err = cap_get(o->hv[i], OBJ_NONE, RIGHT_TRANSFER, &h, NULL);
 		if (err)
 			return err;
 		bool loop = h == self;
@@ -143,13 +136,13 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	return err;
 }
 
-/* options, handle_t *recv_out, handle_t *send_out */
-SYSCALL(sys_port_create)
+/* options must be 0 */
+SYSCALL3(sys_port_create, U64, options, UPTR, recv_out, UPTR, send_out)
 {
-	if (a0)
+	if (options)
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(a1, sizeof(handle_t)) ||
-	    !user_range_ok(a2, sizeof(handle_t)))
+	if (!user_range_ok(recv_out, sizeof(handle_t)) ||
+	    !user_range_ok(send_out, sizeof(handle_t)))
 		return ERR_FAULT;
 	struct port *p;
 	struct port_send *s;
@@ -161,8 +154,8 @@ SYSCALL(sys_port_create)
 	err = handle_alloc(t, &p->obj, RIGHTS_PORT_RECV, &hr);
 	if (!err)
 		err = handle_alloc(t, &s->obj, RIGHTS_PORT_SEND, &hs);
-	if (!err && (copy_to_user((void *)a1, &hr, sizeof(hr)) ||
-		     copy_to_user((void *)a2, &hs, sizeof(hs))))
+	if (!err && (copy_to_user((void *)recv_out, &hr, sizeof(hr)) ||
+		     copy_to_user((void *)send_out, &hs, sizeof(hs))))
 		err = ERR_FAULT;
 	if (err) {
 		if (hs)
@@ -175,67 +168,55 @@ SYSCALL(sys_port_create)
 	return err;
 }
 
-/* recv_h, badge, handle_t *send_out */
-SYSCALL(sys_port_mint)
+SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
 {
-	if (!user_range_ok(a2, sizeof(handle_t)))
+	if (!user_range_ok(send_out, sizeof(handle_t)))
 		return ERR_FAULT;
-	struct kobject *o;
-	int err = cur_get((handle_t)a0, OBJ_PORT, RIGHT_MANAGE, &o);
+	struct port *p;
+	int err = get_port(recv_h, RIGHT_MANAGE, &p);
 	if (err)
 		return err;
 	struct port_send *s;
-	err = port_mint(container_of(o, struct port, obj), a1, &s);
-	kobj_put(o);
+	err = port_mint(p, badge, &s);
+	kobj_put(&p->obj);
 	if (err)
 		return err;
-	err = cur_install(&s->obj, RIGHTS_PORT_SEND, a2);
+	err = cur_install(&s->obj, RIGHTS_PORT_SEND, send_out);
 	kobj_put(&s->obj);
 	return err;
 }
 
-/* recv_h, notif_h, bits -> 0 [MANAGE on the port, SIGNAL on the
- * notification] */
-SYSCALL(sys_port_bind_notif)
+/* MANAGE on the port, SIGNAL on the notification */
+SYSCALL3(sys_port_bind_notif, HANDLE, recv_h, HANDLE, notif_h, U64, bits)
 {
-	if (!a2)
+	if (!bits)
 		return ERR_INVALID_ARGS;
-	struct kobject *o;
-	int err = cur_get((handle_t)a0, OBJ_PORT, RIGHT_MANAGE, &o);
+	struct port *p;
+	int err = get_port(recv_h, RIGHT_MANAGE, &p);
 	if (err)
 		return err;
 	struct notification *n;
-	err = notification_get((handle_t)a1, RIGHT_SIGNAL, &n);
+	err = get_notif(notif_h, RIGHT_SIGNAL, &n);
 	if (!err) {
-		port_bind(container_of(o, struct port, obj), n, a2);
+		port_bind(p, n, bits);
 		kobj_put(&n->obj);
 	}
-	kobj_put(o);
+	kobj_put(&p->obj);
 	return err;
 }
 
-static int get_send(uint64_t h, struct port_send **out)
-{
-	struct kobject *o;
-	int err = cur_get((handle_t)h, OBJ_PORT_SEND, RIGHT_WRITE, &o);
-	if (!err)
-		*out = container_of(o, struct port_send, obj);
-	return err;
-}
-
-/* send_h, const struct port_msg *msg, deadline */
-SYSCALL(sys_port_send)
+SYSCALL3(sys_port_send, HANDLE, send_h, UPTR, umsg, DEADLINE, deadline)
 {
 	struct port_send *s;
-	int err = get_send(a0, &s);
+	int err = get_port_send(send_h, RIGHT_WRITE, &s);
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(a1, &s->port->obj, &o);
+	err = decode_msg(umsg, &s->port->obj, &o);
 	if (err)
 		goto out;
 	o.m->badge = s->badge;
-	err = port_send(s->port, o.m, o.hv, a2);
+	err = port_send(s->port, o.m, o.hv, deadline);
 	if (err)
 		kmsg_free(o.m);
 out:
@@ -249,15 +230,14 @@ static int recv_on(handle_t h, uint64_t urx, uint64_t deadline)
 	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
-	struct kobject *o;
-	err = cur_get(h, OBJ_PORT, RIGHT_READ, &o);
+	struct port *p;
+	err = get_port(h, RIGHT_READ, &p);
 	if (err)
 		return err;
 	struct kmsg *m;
 	uint32_t need_len = 0, need_h = 0;
-	err = port_recv(container_of(o, struct port, obj), rx.cap, rx.hcap,
-			deadline, &m, &need_len, &need_h);
-	kobj_put(o);
+	err = port_recv(p, rx.cap, rx.hcap, deadline, &m, &need_len, &need_h);
+	kobj_put(&p->obj);
 	if (err == ERR_BUFFER_TOO_SMALL) {
 		/* Tell the sizes; the message stays queued. */
 		rx.len = need_len;
@@ -271,25 +251,25 @@ static int recv_on(handle_t h, uint64_t urx, uint64_t deadline)
 	return deliver(m, &rx, urx);
 }
 
-/* recv_h, struct port_rx *rx, deadline */
-SYSCALL(sys_port_recv)
+SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 {
-	return recv_on((handle_t)a0, a1, a2);
+	return recv_on(recv_h, urx, deadline);
 }
 
-/* send_h, const struct port_msg *req, struct port_rx *reply, deadline */
-SYSCALL(sys_port_call)
+/* urx receives the answer */
+SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
+	 deadline)
 {
 	struct port_rx rx;
-	int err = get_rx(a2, &rx);
+	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
 	struct port_send *s;
-	err = get_send(a0, &s);
+	err = get_port_send(send_h, RIGHT_WRITE, &s);
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(a1, &s->port->obj, &o);
+	err = decode_msg(ureq, &s->port->obj, &o);
 	if (err)
 		goto out;
 	struct reply *r;
@@ -302,15 +282,15 @@ SYSCALL(sys_port_call)
 	o.m->reply = r;
 	kobj_get(reply_obj(r)); /* the message's reference */
 	donate_set_calling(r);
-	err = port_send(s->port, o.m, o.hv, a3);
+	err = port_send(s->port, o.m, o.hv, deadline);
 	if (err) {
 		donate_set_calling(NULL);
 		kmsg_free(o.m); /* cancels r */
 	} else {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, a3, &ans);
+		err = reply_wait(r, deadline, &ans);
 		if (!err)
-			err = deliver(ans, &rx, a2);
+			err = deliver(ans, &rx, urx);
 	}
 	reply_put(r);
 out:
@@ -321,15 +301,14 @@ out:
 /* Decodes and gives the answer through reply handle h. */
 static int do_reply(handle_t h, uint64_t umsg)
 {
-	struct kobject *ro;
-	int err = cur_get(h, OBJ_REPLY, RIGHT_WRITE, &ro);
+	struct reply *r;
+	int err = get_reply(h, RIGHT_WRITE, &r);
 	if (err)
 		return err;
 	struct out_msg o;
 	err = decode_msg(umsg, NULL, &o);
 	if (err)
 		goto out;
-	struct reply *r = reply_from_obj(ro);
 	struct handle_table *t = &cur_task()->handles;
 	uint32_t n = o.m->nhandles;
 	/* One-shot: the reply handle goes whatever happens next. */
@@ -354,26 +333,25 @@ static int do_reply(handle_t h, uint64_t umsg)
 	}
 	err = reply_answer(r, o.m);
 out:
-	kobj_put(ro);
+	reply_put(r);
 	return err;
 }
 
-/* reply_h, const struct port_msg *msg */
-SYSCALL(sys_port_reply)
+SYSCALL2(sys_port_reply, HANDLE, reply_h, UPTR, umsg)
 {
-	return do_reply((handle_t)a0, a1);
+	return do_reply(reply_h, umsg);
 }
 
-/* reply_h, msg, recv_h, struct port_rx *rx, deadline: a caller that went
- * away (ERR_PEER_CLOSED) does not stop the receive. */
-SYSCALL(sys_port_reply_recv)
+/* A caller that went away (ERR_PEER_CLOSED) does not stop the receive. */
+SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
+	 urx, DEADLINE, deadline)
 {
 	struct port_rx rx;
-	int err = get_rx(a3, &rx);
+	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
-	err = do_reply((handle_t)a0, a1);
+	err = do_reply(reply_h, umsg);
 	if (err && err != ERR_PEER_CLOSED)
 		return err;
-	return recv_on((handle_t)a2, a3, a4);
+	return recv_on(recv_h, urx, deadline);
 }

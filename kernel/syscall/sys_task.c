@@ -5,109 +5,97 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-static int get_task(uint64_t h, uint32_t rights, struct task **out)
+SYSCALL5(sys_task_create, HANDLE, parent_h, UPTR, name, U64, name_len, U64,
+	 mem_quota, UPTR, out)
 {
-	struct kobject *o;
-	int err = cur_get((handle_t)h, OBJ_TASK, rights, &o);
-	if (!err)
-		*out = container_of(o, struct task, obj);
-	return err;
-}
-
-/* parent_h, name, name_len, mem_quota, handle_t *out */
-SYSCALL(sys_task_create)
-{
-	char name[TASK_NAME_MAX];
-	if (a2 >= sizeof(name))
+	char kname[TASK_NAME_MAX];
+	if (name_len >= sizeof(kname))
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(a1, a2) || !user_range_ok(a4, sizeof(handle_t)))
+	if (!user_range_ok(name, name_len) ||
+	    !user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
-	if (copy_from_user(name, (const void *)a1, a2))
+	if (copy_from_user(kname, (const void *)name, name_len))
 		return ERR_FAULT;
-	name[a2] = 0;
+	kname[name_len] = 0;
 	struct task *parent, *t;
-	int err = get_task(a0, RIGHT_MANAGE, &parent);
+	int err = get_task(parent_h, RIGHT_MANAGE, &parent);
 	if (err)
 		return err;
-	err = task_create(parent, name, a3, &t);
+	err = task_create(parent, kname, mem_quota, &t);
 	kobj_put(&parent->obj);
 	if (err)
 		return err;
-	err = cur_install(&t->obj, RIGHTS_TASK, a4);
+	err = cur_install(&t->obj, RIGHTS_TASK, out);
 	kobj_put(&t->obj); /* on failure this tears the new task down */
 	return err;
 }
 
-/* task_h, status */
-SYSCALL(sys_task_kill)
+SYSCALL2(sys_task_kill, HANDLE, task_h, I64, status)
 {
 	struct task *t;
-	int err = get_task(a0, RIGHT_MANAGE, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
-	task_kill(t, (int64_t)a1);
+	task_kill(t, status);
 	kobj_put(&t->obj);
 	return 0;
 }
 
-/* status: ends the whole calling task */
-SYSCALL(sys_task_exit)
+/* Ends the whole calling task. */
+SYSCALL1(sys_task_exit, I64, status)
 {
-	task_kill(cur_task(), (int64_t)a0);
-	thread_exit((int64_t)a0);
+	task_kill(cur_task(), status);
+	thread_exit(status);
 }
 
-/* h, deadline, int64_t *status: a thread's or task's end */
-SYSCALL(sys_object_wait)
+/* A thread's or task's end. status_out may be 0. */
+SYSCALL3(sys_object_wait, HANDLE, h, DEADLINE, deadline, UPTR, status_out)
 {
-	if (a2 && !user_range_ok(a2, sizeof(int64_t)))
+	if (status_out && !user_range_ok(status_out, sizeof(int64_t)))
 		return ERR_FAULT;
 	struct kobject *o;
-	int err = cur_get((handle_t)a0, OBJ_NONE, RIGHT_WAIT, &o);
+	int err = cap_get(h, OBJ_NONE, RIGHT_WAIT, &o, NULL);
 	if (err)
 		return err;
 	int64_t status = 0;
 	if (o->type == OBJ_TASK)
-		err = task_wait(container_of(o, struct task, obj), a1, &status);
+		err = task_wait(container_of(o, struct task, obj), deadline,
+				&status);
 	else if (o->type == OBJ_THREAD)
-		err = thread_wait(container_of(o, struct thread, obj), a1,
+		err = thread_wait(container_of(o, struct thread, obj), deadline,
 				  &status);
 	else
 		err = ERR_WRONG_TYPE;
 	kobj_put(o);
-	if (!err && a2)
-		err = copy_to_user((void *)a2, &status, sizeof(status));
+	if (!err && status_out)
+		err = copy_to_user((void *)status_out, &status, sizeof(status));
 	return err;
 }
 
-/* task_h, enable */
-SYSCALL(sys_task_set_fault_handler)
+SYSCALL2(sys_task_set_fault_handler, HANDLE, task_h, BOOL, enable)
 {
-	if (a1 > 1)
-		return ERR_INVALID_ARGS;
 	struct task *t;
-	int err = get_task(a0, RIGHT_MANAGE, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
 	unsigned long f = spin_lock_irqsave(&t->fault_wq.lock);
-	t->fault_handling = a1;
+	t->fault_handling = enable;
 	spin_unlock_irqrestore(&t->fault_wq.lock, f);
 	kobj_put(&t->obj);
 	return 0;
 }
 
-/* task_h, deadline, struct fault_report *out */
-SYSCALL(sys_fault_wait)
+SYSCALL3(sys_fault_wait, HANDLE, task_h, DEADLINE, deadline, UPTR, out)
 {
-	if (!user_range_ok(a2, sizeof(struct fault_report)))
+	if (!user_range_ok(out, sizeof(struct fault_report)))
 		return ERR_FAULT;
 	struct task *t;
-	int err = get_task(a0, RIGHT_MANAGE, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
 	struct fault_report r;
-	err = task_fault_wait(t, a1, &r);
-	if (!err && copy_to_user((void *)a2, &r, sizeof(r))) {
+	err = task_fault_wait(t, deadline, &r);
+	if (!err && copy_to_user((void *)out, &r, sizeof(r))) {
 		/* The report stays delivered: resume or kill still work. */
 		err = ERR_FAULT;
 	}
@@ -115,14 +103,13 @@ SYSCALL(sys_fault_wait)
 	return err;
 }
 
-/* task_h, thread_koid */
-SYSCALL(sys_fault_resume)
+SYSCALL2(sys_fault_resume, HANDLE, task_h, U64, thread_koid)
 {
 	struct task *t;
-	int err = get_task(a0, RIGHT_MANAGE, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
-	err = task_fault_resume(t, a1);
+	err = task_fault_resume(t, thread_koid);
 	kobj_put(&t->obj);
 	return err;
 }

@@ -6,62 +6,54 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-static int get_thread(uint64_t h, uint32_t rights, struct thread **out)
+SYSCALL4(sys_thread_create, HANDLE, task_h, UPTR, name, U64, name_len, UPTR,
+	 out)
 {
-	struct kobject *o;
-	int err = cur_get((handle_t)h, OBJ_THREAD, rights, &o);
-	if (!err)
-		*out = container_of(o, struct thread, obj);
-	return err;
-}
-
-/* task_h, name, name_len, handle_t *out */
-SYSCALL(sys_thread_create)
-{
-	char name[THREAD_NAME_MAX];
-	if (a2 >= sizeof(name))
+	char kname[THREAD_NAME_MAX];
+	if (name_len >= sizeof(kname))
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(a1, a2) || !user_range_ok(a3, sizeof(handle_t)))
+	if (!user_range_ok(name, name_len) ||
+	    !user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
-	if (copy_from_user(name, (const void *)a1, a2))
+	if (copy_from_user(kname, (const void *)name, name_len))
 		return ERR_FAULT;
-	name[a2] = 0;
-	struct kobject *o;
-	int err = cur_get((handle_t)a0, OBJ_TASK, RIGHT_MANAGE, &o);
+	kname[name_len] = 0;
+	struct task *task;
+	int err = get_task(task_h, RIGHT_MANAGE, &task);
 	if (err)
 		return err;
 	struct thread *t;
-	err = thread_create_user(container_of(o, struct task, obj), name, &t);
-	kobj_put(o);
+	err = thread_create_user(task, kname, &t);
+	kobj_put(&task->obj);
 	if (err)
 		return err;
-	err = cur_install(&t->obj, RIGHTS_THREAD, a3);
+	err = cur_install(&t->obj, RIGHTS_THREAD, out);
 	kobj_put(&t->obj);
 	return err;
 }
 
-/* thread_h, entry, stack_top, arg */
-SYSCALL(sys_thread_start)
+SYSCALL4(sys_thread_start, HANDLE, thread_h, UPTR, entry, UPTR, stack_top, U64,
+	 arg)
 {
 	struct thread *t;
-	int err = get_thread(a0, RIGHT_MANAGE, &t);
+	int err = get_thread(thread_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
-	err = thread_start_user(t, a1, a2, a3);
+	err = thread_start_user(t, entry, stack_top, arg);
 	kobj_put(&t->obj);
 	return err;
 }
 
-SYSCALL(sys_thread_exit)
+SYSCALL1(sys_thread_exit, I64, status)
 {
-	thread_exit((int64_t)a0);
+	thread_exit(status);
 }
 
 /* fs_base: must be a user address (or 0) */
-SYSCALL(sys_thread_set_tls)
+SYSCALL1(sys_thread_set_tls, UPTR, fs_base)
 {
-	if (a0 && !user_range_ok(a0, 1))
+	if (fs_base && !user_range_ok(fs_base, 1))
 		return ERR_INVALID_ARGS;
-	arch_thread_set_tls(thread_current(), a0);
+	arch_thread_set_tls(thread_current(), fs_base);
 	return 0;
 }

@@ -9,31 +9,6 @@
 #include <kern/uvm.h>
 #include <kern/vmo.h>
 
-static int get_task(uint64_t h, struct task **out)
-{
-	struct kobject *o;
-	int err = cur_get((handle_t)h, OBJ_TASK, RIGHT_MANAGE, &o);
-	if (!err)
-		*out = container_of(o, struct task, obj);
-	return err;
-}
-
-static int get_vmo_rights(uint64_t h, uint32_t rights, struct vmo **out,
-			  uint32_t *held)
-{
-	struct kobject *o;
-	int err = handle_get(&cur_task()->handles, (handle_t)h, OBJ_VMO,
-			     rights, &o, held);
-	if (!err)
-		*out = container_of(o, struct vmo, obj);
-	return err;
-}
-
-static int get_vmo(uint64_t h, uint32_t rights, struct vmo **out)
-{
-	return get_vmo_rights(h, rights, out, NULL);
-}
-
 static uint32_t rights_for_prot(uint32_t prot)
 {
 	return RIGHT_MAP | ((prot & VM_PROT_READ) ? RIGHT_READ : 0) |
@@ -41,26 +16,35 @@ static uint32_t rights_for_prot(uint32_t prot)
 	       ((prot & VM_PROT_EXEC) ? RIGHT_EXECUTE : 0);
 }
 
-/* task_h, vmo_h (or HANDLE_INVALID), const struct vm_map_req *, u64 *out */
-SYSCALL(sys_vm_map)
+/* The protections a handle's rights allow a mapping to reach. */
+static uint32_t prot_for_rights(uint32_t r)
+{
+	return ((r & RIGHT_READ) ? VM_PROT_READ : 0) |
+	       ((r & RIGHT_WRITE) ? VM_PROT_WRITE : 0) |
+	       ((r & RIGHT_EXECUTE) ? VM_PROT_EXEC : 0);
+}
+
+/* vmo_h HANDLE_INVALID maps fresh zeroed memory. */
+SYSCALL4(sys_vm_map, HANDLE, task_h, HANDLE, vmo_h, UPTR, ureq, UPTR, out_addr)
 {
 	struct vm_map_req req;
-	if (!user_range_ok(a2, sizeof(req)) || !user_range_ok(a3, 8))
+	if (!user_range_ok(ureq, sizeof(req)) || !user_range_ok(out_addr, 8))
 		return ERR_FAULT;
-	if (copy_from_user(&req, (const void *)a2, sizeof(req)))
+	if (copy_from_user(&req, (const void *)ureq, sizeof(req)))
 		return ERR_FAULT;
 	if (req.prot & ~(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
 		return ERR_INVALID_ARGS;
 	if (req.flags & ~VM_MAP_FIXED)
 		return ERR_INVALID_ARGS;
 	struct task *t;
-	int err = get_task(a0, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
 	struct vmo *v = NULL;
 	uint32_t held = 0;
-	if ((handle_t)a1 != HANDLE_INVALID) {
-		err = get_vmo_rights(a1, rights_for_prot(req.prot), &v, &held);
+	if (vmo_h != HANDLE_INVALID) {
+		err = get_vmo_rights(vmo_h, rights_for_prot(req.prot), &v,
+				     &held);
 		if (err) {
 			kobj_put(&t->obj);
 			return err;
@@ -72,17 +56,12 @@ SYSCALL(sys_vm_map)
 	/* A mapping of a memory object can never be protected beyond what
 	 * the handle allowed (a read-only initrd stays read-only). */
 	uint32_t flags = req.flags;
-	if (v) {
-		uint32_t r = held;
-		flags |= UVM_MAP_MAX_PROT(
-			((r & RIGHT_READ) ? VM_PROT_READ : 0) |
-			((r & RIGHT_WRITE) ? VM_PROT_WRITE : 0) |
-			((r & RIGHT_EXECUTE) ? VM_PROT_EXEC : 0));
-	}
+	if (v)
+		flags |= UVM_MAP_MAX_PROT(prot_for_rights(held));
 	uint64_t addr = 0;
-	err = uvm_map(t->uvm, v, req.addr, req.len, req.offset, req.prot,
-		      flags, &addr);
-	if (!err && copy_to_user((void *)a3, &addr, sizeof(addr))) {
+	err = uvm_map(t->uvm, v, req.addr, req.len, req.offset, req.prot, flags,
+		      &addr);
+	if (!err && copy_to_user((void *)out_addr, &addr, sizeof(addr))) {
 		uvm_unmap(t->uvm, addr, req.len);
 		err = ERR_FAULT;
 	}
@@ -92,49 +71,44 @@ SYSCALL(sys_vm_map)
 	return err;
 }
 
-/* task_h, addr, len */
-SYSCALL(sys_vm_unmap)
+SYSCALL3(sys_vm_unmap, HANDLE, task_h, U64, addr, U64, len)
 {
 	struct task *t;
-	int err = get_task(a0, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
-	err = uvm_unmap(t->uvm, a1, a2);
+	err = uvm_unmap(t->uvm, addr, len);
 	kobj_put(&t->obj);
 	return err;
 }
 
-/* task_h, addr, len, prot */
-SYSCALL(sys_vm_protect)
+SYSCALL4(sys_vm_protect, HANDLE, task_h, U64, addr, U64, len, PROT, prot)
 {
-	if (a3 & ~(uint64_t)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC))
-		return ERR_INVALID_ARGS;
 	struct task *t;
-	int err = get_task(a0, &t);
+	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
-	err = uvm_protect(t->uvm, a1, a2, (uint32_t)a3);
+	err = uvm_protect(t->uvm, addr, len, prot);
 	kobj_put(&t->obj);
 	return err;
 }
 
-/* size, handle_t *out */
-SYSCALL(sys_vmo_create)
+SYSCALL2(sys_vmo_create, U64, size, UPTR, out)
 {
-	if (!user_range_ok(a1, sizeof(handle_t)))
+	if (!user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
 	struct vmo *v;
-	int err = vmo_create(cur_task(), a0, &v);
+	int err = vmo_create(cur_task(), size, &v);
 	if (err)
 		return err;
-	err = cur_install(&v->obj, RIGHTS_VMO, a1);
+	err = cur_install(&v->obj, RIGHTS_VMO, out);
 	kobj_put(&v->obj);
 	return err;
 }
 
 /* Bounds of the object come before the user buffer: the usual order is
  * handle, type, rights, arguments, then user memory. */
-static int vmo_io(uint64_t h, uint32_t right, uint64_t buf, uint64_t off,
+static int vmo_io(handle_t h, uint32_t right, uint64_t buf, uint64_t off,
 		  uint64_t len, bool write)
 {
 	struct vmo *v;
@@ -153,28 +127,25 @@ static int vmo_io(uint64_t h, uint32_t right, uint64_t buf, uint64_t off,
 	return err;
 }
 
-/* vmo_h, void *buf, offset, len */
-SYSCALL(sys_vmo_read)
+SYSCALL4(sys_vmo_read, HANDLE, vmo_h, UPTR, buf, U64, offset, U64, len)
 {
-	return vmo_io(a0, RIGHT_READ, a1, a2, a3, false);
+	return vmo_io(vmo_h, RIGHT_READ, buf, offset, len, false);
 }
 
-/* vmo_h, const void *buf, offset, len */
-SYSCALL(sys_vmo_write)
+SYSCALL4(sys_vmo_write, HANDLE, vmo_h, UPTR, buf, U64, offset, U64, len)
 {
-	return vmo_io(a0, RIGHT_WRITE, a1, a2, a3, true);
+	return vmo_io(vmo_h, RIGHT_WRITE, buf, offset, len, true);
 }
 
-/* vmo_h, uint64_t *size */
-SYSCALL(sys_vmo_get_size)
+SYSCALL2(sys_vmo_get_size, HANDLE, vmo_h, UPTR, size_out)
 {
-	if (!user_range_ok(a1, sizeof(uint64_t)))
+	if (!user_range_ok(size_out, sizeof(uint64_t)))
 		return ERR_FAULT;
 	struct vmo *v;
-	int err = get_vmo(a0, 0, &v);
+	int err = get_vmo(vmo_h, 0, &v);
 	if (err)
 		return err;
 	uint64_t size = v->size;
 	kobj_put(&v->obj);
-	return copy_to_user((void *)a1, &size, sizeof(size));
+	return copy_to_user((void *)size_out, &size, sizeof(size));
 }

@@ -78,11 +78,6 @@ struct task *cur_task(void)
 	return thread_current()->task;
 }
 
-int cur_get(handle_t h, uint32_t type, uint32_t rights, struct kobject **out)
-{
-	return handle_get(&cur_task()->handles, h, type, rights, out, NULL);
-}
-
 int cur_install(struct kobject *o, uint32_t rights, uint64_t uout)
 {
 	handle_t h;

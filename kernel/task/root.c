@@ -126,42 +126,34 @@ static int populate(struct task *t, const struct boot_info *bi,
 				      false, &initrd);
 	if (err)
 		return err;
-	err = give(t, &initrd->obj, RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC, si,
-		   START_H_INITRD);
+	err = give(t, &initrd->obj, RIGHTS_INITRD, si, START_H_INITRD);
 	kobj_put(&initrd->obj);
 	if (err)
 		return err;
 	if ((err = bootinfo_vmo(t, bi, &binfo)))
 		return err;
-	err = give(t, &binfo->obj, RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC, si,
-		   START_H_BOOTINFO);
+	err = give(t, &binfo->obj, RIGHTS_BOOTINFO, si, START_H_BOOTINFO);
 	kobj_put(&binfo->obj);
 	if (!err)
 		err = give(t, &t->obj, RIGHTS_TASK, si, START_H_SELF_TASK);
 	if (!err)
 		err = give_resource(t, RES_CONSOLE, 0, 0,
-				    RIGHT_WRITE | RIGHTS_BASIC, si,
-				    START_H_CONSOLE);
+				    RIGHTS_CONSOLE, si, START_H_CONSOLE);
 	if (!err)
 		err = give_resource(t, RES_SYSINFO, 0, 0,
-				    RIGHT_READ | RIGHTS_BASIC, si,
-				    START_H_SYSINFO);
+				    RIGHTS_SYSINFO, si, START_H_SYSINFO);
 	if (!err)
 		err = give_resource(t, RES_IOPORT, 0, 0x10000,
-				    RIGHTS_ALL & ~RIGHT_EXECUTE, si,
-				    START_H_IOPORT);
+				    RIGHTS_DEVICE_AUTH, si, START_H_IOPORT);
 	if (!err)
 		err = give_resource(t, RES_MMIO, 0, 1ull << 52,
-				    RIGHTS_ALL & ~RIGHT_EXECUTE, si,
-				    START_H_MMIO);
+				    RIGHTS_DEVICE_AUTH, si, START_H_MMIO);
 	if (!err)
 		err = give_resource(t, RES_IRQ, 0, 256,
-				    RIGHTS_ALL & ~RIGHT_EXECUTE, si,
-				    START_H_IRQ);
+				    RIGHTS_DEVICE_AUTH, si, START_H_IRQ);
 	if (!err)
 		err = give_resource(t, RES_TELEMETRY, 0, 0,
-				    RIGHT_READ | RIGHTS_BASIC, si,
-				    START_H_TELEMETRY);
+				    RIGHTS_TELEMETRY, si, START_H_TELEMETRY);
 	struct sched_auth *sa;
 	if (!err)
 		err = sched_auth_create_root(

@@ -4,8 +4,14 @@
  * address space emptied. The object itself lives on while handles to it
  * exist (so waiters can read the exit status); when it goes it drops its
  * account, which returns the quota to the parent once nothing else charged
- * to it (memory objects, messages, objects it created) is left. */
+ * to it (memory objects, messages, objects it created) is left.
+ *
+ * Nothing a task started outlives it: its death kills its child tasks, and
+ * theirs (kill_subtree), so killing a task reclaims everything below it. A
+ * dying task gets no new children. Lock order: a task's lock is taken
+ * alone, never together with its parent's or a child's. */
 #include <execrt/errors.h>
+#include <execrt/syscall.h>
 #include <execrt/types.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -24,19 +30,41 @@ static uint64_t live_tasks;
 
 static void task_teardown(struct task *t);
 
-static void task_destroy(struct kobject *o)
+/* Frees t, whose last reference is gone. Returns its parent when t held
+ * the parent's last reference (the caller destroys it then). */
+static struct task *task_free(struct task *t)
 {
-	struct task *t = container_of(o, struct task, obj);
 	/* Threads hold references, so every thread is gone; a task that
 	 * never ran a thread is torn down here. */
 	if (!t->dead)
 		task_teardown(t);
 	uvm_destroy(t->uvm);
 	account_put(t->acct);
-	if (t->parent)
-		kobj_put(&t->parent->obj);
+	struct task *p = t->parent;
+	if (p) {
+		unsigned long f = spin_lock_irqsave(&p->lock);
+		list_remove(&t->child_node);
+		spin_unlock_irqrestore(&p->lock, f);
+	}
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
+	return p && kobj_put_last(&p->obj) ? p : NULL;
+}
+
+static void task_destroy(struct kobject *o)
+{
+	/* Parents that die with their child are destroyed in this loop, not
+	 * nested: a chain of tasks may be deeper than a kernel stack. Each
+	 * one's charge is returned once it is freed (kobj_put's job for o). */
+	struct task *t = container_of(o, struct task, obj);
+	struct charge c = {0};
+	while (t) {
+		struct task *p = task_free(t);
+		charge_drop(&c);
+		if (p)
+			c = p->obj.charge;
+		t = p;
+	}
 }
 
 static const struct kobj_ops task_ops = {
@@ -87,6 +115,8 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	strlcpy(t->name, name, sizeof(t->name));
 	t->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&t->threads);
+	list_init(&t->children);
+	list_init(&t->child_node);
 	wait_queue_init(&t->exit_wq);
 	list_init(&t->faults);
 	wait_queue_init(&t->fault_wq);
@@ -101,11 +131,20 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		goto fail_charge;
 	}
 	kobj_init_charged(&t->obj, OBJ_TASK, &task_ops, &ch);
+	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	if (parent) {
 		kobj_get(&parent->obj);
 		t->parent = parent;
+		unsigned long f = spin_lock_irqsave(&parent->lock);
+		bool dying = parent->dying; /* then its subtree walk is done */
+		if (!dying)
+			list_push_back(&parent->children, &t->child_node);
+		spin_unlock_irqrestore(&parent->lock, f);
+		if (dying) {
+			kobj_put(&t->obj); /* tears down, returns the quota */
+			return ERR_BAD_STATE;
+		}
 	}
-	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	*out = t;
 	return 0;
 
@@ -115,8 +154,42 @@ fail_charge:
 	return ERR_NO_MEMORY;
 }
 
+static bool kill_one(struct task *t, int64_t status);
+
+/* Kills every task below top (top is dying). Iterative, as a chain of
+ * tasks may be deep: go down into each child this walk kills, back up
+ * once a task has no live child. A child that was already dying is left
+ * to its own teardown, which walks its subtree. The walk holds a
+ * reference on each task on its path. */
+static void kill_subtree(struct task *top)
+{
+	struct task *cur = top;
+	for (;;) {
+		struct task *next = NULL;
+		unsigned long f = spin_lock_irqsave(&cur->lock);
+		list_for_each(it, &cur->children) {
+			struct task *c = list_entry(it, struct task, child_node);
+			if (!READ_ONCE(c->dying) && kobj_tryget(&c->obj)) {
+				next = c;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&cur->lock, f);
+		if (next) {
+			kill_one(next, TASK_STATUS_PARENT_DIED);
+			cur = next;
+			continue;
+		}
+		if (cur == top)
+			return;
+		struct task *up = cur->parent; /* referenced by the path */
+		kobj_put(&cur->obj);
+		cur = up;
+	}
+}
+
 /* Releases everything but the object: runs once, when the task dies. */
-static void task_teardown(struct task *t)
+static void teardown_one(struct task *t)
 {
 	handle_table_destroy(&t->handles);
 	uvm_release(t->uvm);
@@ -124,6 +197,12 @@ static void task_teardown(struct task *t)
 	t->dead = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
 	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+}
+
+static void task_teardown(struct task *t)
+{
+	teardown_one(t);
+	kill_subtree(t);
 }
 
 /* Links a new thread into the task (thread quota enforced). */
@@ -143,7 +222,9 @@ int task_add_thread(struct task *t, struct thread *th)
 	return err;
 }
 
-void task_kill(struct task *t, int64_t status)
+/* Marks t dying and kills its threads; true if it had none, and was torn
+ * down (its subtree not walked) here. */
+static bool kill_one(struct task *t, int64_t status)
 {
 	bool teardown = false;
 	unsigned long f = spin_lock_irqsave(&t->lock);
@@ -157,7 +238,14 @@ void task_kill(struct task *t, int64_t status)
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	if (teardown)
-		task_teardown(t);
+		teardown_one(t);
+	return teardown;
+}
+
+void task_kill(struct task *t, int64_t status)
+{
+	if (kill_one(t, status))
+		kill_subtree(t);
 }
 
 void task_thread_exited(struct task *t, struct thread *th)

@@ -43,6 +43,10 @@ extern const void *g_initrd_buf;
 extern uint64_t g_initrd_len;
 long g_initrd_load(void);
 
+/* The value of a word "key=value" on the root task's command line (after
+ * " -- " on the kernel's), or NULL. */
+const char *g_arg(const char *key);
+
 long g_stats(struct kernel_stats *s);
 uint64_t g_now(void);
 

@@ -8,6 +8,18 @@
 #include "gtest.h"
 #include "gutil.h"
 
+static int g_argc;
+static char **g_argv;
+
+const char *g_arg(const char *key)
+{
+	size_t n = strlen(key);
+	for (int i = 1; i < g_argc; i++)
+		if (!strncmp(g_argv[i], key, n) && g_argv[i][n] == '=')
+			return g_argv[i] + n + 1;
+	return NULL;
+}
+
 static const char *find_filter(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -51,6 +63,8 @@ static void warm_up(void)
 int main(int argc, char **argv)
 {
 	const struct start_info *si = execrt_start_info();
+	g_argc = argc;
+	g_argv = argv;
 	printf("guest-tests: start_info %s, quota %llu KiB\n",
 	       si ? "present" : "MISSING",
 	       si ? (unsigned long long)(si->mem_quota >> 10) : 0ull);

@@ -18,9 +18,6 @@ struct irq {
 	uint64_t delivered; /* interrupts delivered (diagnostics) */
 };
 
-/* Rights the creator gets: WRITE acknowledges. */
-#define RIGHTS_IRQ (RIGHT_WRITE | RIGHT_DUPLICATE | RIGHT_TRANSFER)
-
 /* Routes gsi to n's bits; the line starts unmasked. ERR_ALREADY_EXISTS
  * when gsi has an IRQ object, ERR_NO_RESOURCES when no vector is free,
  * ERR_OUT_OF_RANGE when no interrupt controller has gsi. */

@@ -14,10 +14,6 @@ struct notification {
 	uint64_t pending;
 };
 
-/* Rights the creator gets. */
-#define RIGHTS_NOTIF                                                           \
-	(RIGHT_SIGNAL | RIGHT_WAIT | RIGHT_DUPLICATE | RIGHT_TRANSFER)
-
 int notification_create(struct notification **out);
 /* ORs bits into the word and wakes matching waiters. Any context,
  * including interrupt handlers; bits 0 is a no-op. */
@@ -27,9 +23,6 @@ void notification_signal(struct notification *n, uint64_t bits);
  * ERR_TIMED_OUT when the deadline passes; ERR_BAD_STATE when killed. */
 int notification_wait(struct notification *n, uint64_t mask,
 		      uint64_t deadline_ns, uint64_t *bits);
-/* The notification behind handle h of the current task, with `rights`
- * (a new reference, or an ERR_*). For ports binding a notification. */
-int notification_get(handle_t h, uint32_t rights, struct notification **out);
 
 /* For a port bound to a notification: signals n (same as
  * notification_signal; 0 always). */

@@ -43,5 +43,9 @@ void kobj_put(struct kobject *o);
  * being destroyed): false then. The caller must know the memory is still
  * there (e.g. by a lock its destroy path takes). */
 bool kobj_tryget(struct kobject *o);
+/* Drops a reference; true when it was the last: then the caller destroys
+ * o itself (and returns o->charge after), as kobj_put would. For chains
+ * of objects that must not be destroyed recursively. */
+bool kobj_put_last(struct kobject *o);
 /* Number of live kernel objects of all types (leak checks). */
 uint64_t kobj_live_count(void);

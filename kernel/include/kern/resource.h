@@ -22,7 +22,3 @@ struct resource {
 
 int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 		    struct resource **out);
-/* The resource behind a handle of the current task, of the given kind and
- * with the given rights (a new reference), or an ERR_*. */
-int resource_get(handle_t h, uint32_t kind, uint32_t rights,
-		 struct resource **out);

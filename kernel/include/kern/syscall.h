@@ -1,39 +1,191 @@
 /* The system-call layer: one dispatch table (kernel/syscall/syscall.c)
- * with handlers grouped by object. Every handler first decodes (checks
- * every argument, handle and right, copies user memory in) and only then
- * invokes (mutates); on an error nothing has changed and nothing leaks. */
+ * with handlers grouped by object. Decode then invoke is structural:
+ *
+ *  1. decode: SYSCALLn() turns each raw 64-bit register into a named,
+ *     typed argument of a declared kind (ARG_<KIND> below); a value that
+ *     does not fit its kind (a handle with bits above 32, unknown flag or
+ *     right bits) is refused before the handler's body runs;
+ *  2. the body looks its objects up with the typed getters of kern/cap.h
+ *     (handle, type, rights), checks the arguments against them, checks
+ *     user pointers and copies user memory in, reserves what it can
+ *     (quota, handle slots) and only then changes anything (invoke).
+ *
+ * On an error nothing has changed and nothing leaks; a copy-out that
+ * faults after the change is undone by the handler. */
 #pragma once
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <execrt/syscall.h>
+#include <kern/cap.h>
 #include <kern/object.h>
 #include <kern/types.h>
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		      uint64_t a3, uint64_t a4, uint64_t a5);
 
-#define SYSCALL(name)                                                        \
-	long name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,        \
+/* The raw entry point of a handler, as the table calls it. */
+#define SYSCALL(name)                                                          \
+	long name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,          \
 		  uint64_t a4, uint64_t a5)
+
+/* Argument kinds: ARG_T_<K> is the C type, arg_<K>() its decode. */
+#define ARG_T_HANDLE   handle_t /* 32 bits; more is ERR_BAD_HANDLE */
+#define ARG_T_U64      uint64_t
+#define ARG_T_U32      uint32_t /* more than 32 bits: ERR_INVALID_ARGS */
+#define ARG_T_I64      int64_t
+#define ARG_T_UPTR     uint64_t /* a user address, checked where used */
+#define ARG_T_DEADLINE uint64_t /* absolute ns, DEADLINE_NONE/POLL */
+#define ARG_T_RIGHTS   uint32_t /* RIGHTS_ALL bits, or exactly RIGHT_SAME */
+#define ARG_T_PROT     uint32_t /* VM_PROT_READ/WRITE/EXEC bits only */
+#define ARG_T_BOOL     bool	/* 0 or 1 */
+
+static inline int arg_HANDLE(uint64_t r, handle_t *v)
+{
+	*v = (handle_t)r;
+	return r >> 32 ? ERR_BAD_HANDLE : 0;
+}
+static inline int arg_U64(uint64_t r, uint64_t *v)
+{
+	*v = r;
+	return 0;
+}
+static inline int arg_U32(uint64_t r, uint32_t *v)
+{
+	*v = (uint32_t)r;
+	return r >> 32 ? ERR_INVALID_ARGS : 0;
+}
+static inline int arg_I64(uint64_t r, int64_t *v)
+{
+	*v = (int64_t)r;
+	return 0;
+}
+#define arg_UPTR     arg_U64
+#define arg_DEADLINE arg_U64
+static inline int arg_RIGHTS(uint64_t r, uint32_t *v)
+{
+	*v = (uint32_t)r;
+	return r != RIGHT_SAME && (r & ~(uint64_t)RIGHTS_ALL) ? ERR_INVALID_ARGS
+							      : 0;
+}
+static inline int arg_PROT(uint64_t r, uint32_t *v)
+{
+	*v = (uint32_t)r;
+	return r & ~(uint64_t)(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)
+		       ? ERR_INVALID_ARGS
+		       : 0;
+}
+static inline int arg_BOOL(uint64_t r, bool *v)
+{
+	*v = r != 0;
+	return r > 1 ? ERR_INVALID_ARGS : 0;
+}
+
+/* SYSCALLn(name, KIND, arg, ...): defines the raw entry `name` (decode)
+ * and opens the typed body `name##_body(args)` (invoke). */
+#define SYSARG_(k, n) ARG_T_##k n
+#define SYSDEC_(k, n, raw)                                                     \
+	ARG_T_##k n;                                                           \
+	if ((err_ = arg_##k(raw, &n)))                                         \
+		return err_;
+
+#define SYSCALL0(name)                                                         \
+	static long name##_body(void);                                         \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		return name##_body();                                          \
+	}                                                                      \
+	static long name##_body(void)
+#define SYSCALL1(name, k0, n0)                                                 \
+	static long name##_body(SYSARG_(k0, n0));                              \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		return name##_body(n0);                                        \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0))
+#define SYSCALL2(name, k0, n0, k1, n1)                                         \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1));             \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		SYSDEC_(k1, n1, a1)                                            \
+		return name##_body(n0, n1);                                    \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1))
+#define SYSCALL3(name, k0, n0, k1, n1, k2, n2)                                 \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2));                              \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		SYSDEC_(k1, n1, a1)                                            \
+		SYSDEC_(k2, n2, a2)                                            \
+		return name##_body(n0, n1, n2);                                \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2))
+#define SYSCALL4(name, k0, n0, k1, n1, k2, n2, k3, n3)                         \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3));             \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		SYSDEC_(k1, n1, a1)                                            \
+		SYSDEC_(k2, n2, a2)                                            \
+		SYSDEC_(k3, n3, a3)                                            \
+		return name##_body(n0, n1, n2, n3);                            \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3))
+#define SYSCALL5(name, k0, n0, k1, n1, k2, n2, k3, n3, k4, n4)                 \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3),              \
+				SYSARG_(k4, n4));                              \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		SYSDEC_(k1, n1, a1)                                            \
+		SYSDEC_(k2, n2, a2)                                            \
+		SYSDEC_(k3, n3, a3)                                            \
+		SYSDEC_(k4, n4, a4)                                            \
+		return name##_body(n0, n1, n2, n3, n4);                        \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3),              \
+				SYSARG_(k4, n4))
+#define SYSCALL6(name, k0, n0, k1, n1, k2, n2, k3, n3, k4, n4, k5, n5)         \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3),              \
+				SYSARG_(k4, n4), SYSARG_(k5, n5));             \
+	SYSCALL(name)                                                          \
+	{                                                                      \
+		int err_;                                                      \
+		SYSDEC_(k0, n0, a0)                                            \
+		SYSDEC_(k1, n1, a1)                                            \
+		SYSDEC_(k2, n2, a2)                                            \
+		SYSDEC_(k3, n3, a3)                                            \
+		SYSDEC_(k4, n4, a4)                                            \
+		SYSDEC_(k5, n5, a5)                                            \
+		return name##_body(n0, n1, n2, n3, n4, n5);                    \
+	}                                                                      \
+	static long name##_body(SYSARG_(k0, n0), SYSARG_(k1, n1),              \
+				SYSARG_(k2, n2), SYSARG_(k3, n3),              \
+				SYSARG_(k4, n4), SYSARG_(k5, n5))
 
 struct task;
 struct thread;
 
 /* The calling thread's task. */
 struct task *cur_task(void);
-/* handle_get() on the current task's table. */
-int cur_get(handle_t h, uint32_t type, uint32_t rights, struct kobject **out);
 /* Install a new handle in the current task and copy its value to the
  * user pointer `uout`; on a bad pointer the handle is closed again and
  * ERR_FAULT returned (the caller then undoes its object). */
 int cur_install(struct kobject *o, uint32_t rights, uint64_t uout);
-
-/* Rights a creator gets on new objects. */
-#define RIGHTS_TASK   (RIGHT_READ | RIGHT_MANAGE | RIGHT_WAIT | RIGHTS_BASIC)
-#define RIGHTS_THREAD (RIGHT_READ | RIGHT_MANAGE | RIGHT_WAIT | RIGHTS_BASIC)
-#define RIGHTS_SCHED_AUTH (RIGHT_READ | RIGHT_WRITE | RIGHT_MANAGE | RIGHTS_BASIC)
-#define RIGHTS_VMO                                                           \
-	(RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_EXECUTE | RIGHTS_BASIC)
 
 /* The handlers, by object (kernel/syscall/sys_*.c). */
 SYSCALL(sys_debug_write);

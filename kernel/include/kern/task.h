@@ -21,6 +21,8 @@ struct task {
 	struct kobject obj;
 	char name[TASK_NAME_MAX];
 	struct task *parent;       /* holds a reference; NULL for the root */
+	struct list_node children; /* live child tasks (child_node), lock */
+	struct list_node child_node; /* in parent->children */
 	spinlock_t lock;           /* threads list, state, quotas */
 	struct handle_table handles;
 	struct uvm *uvm;           /* user address space */
