@@ -15,16 +15,33 @@
 
 #include <kern/sched_auth.h>
 
-static void auth_destroy(struct kobject *o)
+/* Frees a; returns its parent when a held the parent's last reference. */
+static struct sched_auth *auth_free(struct sched_auth *a)
 {
-	struct sched_auth *a = container_of(o, struct sched_auth, obj);
-	if (a->parent) {
+	struct sched_auth *p = a->parent;
+	if (p) {
 		unsigned long f = sched_admit_lock_take();
-		a->parent->used -= a->lim.dl_bw_ppm;
+		p->used -= a->lim.dl_bw_ppm;
 		sched_admit_lock_drop(f);
-		kobj_put(&a->parent->obj);
 	}
 	kfree(a);
+	return p && kobj_put_last(&p->obj) ? p : NULL;
+}
+
+static void auth_destroy(struct kobject *o)
+{
+	/* A chain of derived authorities may be deeper than a kernel stack:
+	 * parents dying with their child are freed in this loop, each one's
+	 * charge returned after it is freed (kobj_put's job for o). */
+	struct sched_auth *a = container_of(o, struct sched_auth, obj);
+	struct charge c = {0};
+	while (a) {
+		struct sched_auth *p = auth_free(a);
+		charge_drop(&c);
+		if (p)
+			c = p->obj.charge;
+		a = p;
+	}
 }
 
 static const struct kobj_ops auth_ops = {

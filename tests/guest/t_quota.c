@@ -332,3 +332,31 @@ GTEST(timing_quota_exhaustion_spares_deadlines)
 	GCHECK(s.dl_met >= DL_JOBS - 1);
 	GCHECK(s.lat_max_ns < 200000);
 }
+
+/* Chains of objects that each hold their parent (tasks, derived
+ * scheduling authorities) are freed in a loop when the last one goes,
+ * however deep: a recursive free would run off the kernel stack. */
+GTEST(quota_deep_authority_chain_is_freed)
+{
+	enum { DEPTH = 3000 };
+	struct sched_auth_limits lim = {
+		.classes = SCHED_CLASS_MASK(SCHED_CLASS_BE)};
+	struct kernel_stats s0, s1;
+	stats(&s0);
+	handle_t cur = g_sched(), next;
+	long r = 0;
+	int n = 0;
+	for (; n < DEPTH && !(r = sys_sched_auth_derive(cur, &lim, &next));
+	     n++) {
+		if (cur != g_sched())
+			sys_handle_close(cur);
+		cur = next;
+	}
+	stats(&s1);
+	if (cur != g_sched())
+		sys_handle_close(cur); /* frees the whole chain */
+	GCHECK_OK(r);
+	GCHECK_EQ(n, DEPTH);
+	GCHECK(s1.mem_used > s0.mem_used); /* each one was charged */
+	GCHECK_EQ(used_settles(s0.mem_used), s0.mem_used);
+}
