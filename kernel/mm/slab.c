@@ -18,9 +18,9 @@
 #include <kern/spinlock.h>
 
 #define SLAB_MAGIC     0x51ab0bec75ca11edull
-#define SLAB_MAX_ORDER 3   /* slabs of up to 8 frames (32 KiB) */
+#define SLAB_MAX_ORDER 3    /* slabs of up to 8 frames (32 KiB) */
 #define SLAB_MAX_OBJS  2048 /* bound for the per-slab allocation bitmap */
-#define MIN_OBJ_SIZE   16  /* room for the free-list link, and then some */
+#define MIN_OBJ_SIZE   16   /* room for the free-list link, and then some */
 #define MAX_CACHES     64
 
 #define KMALLOC_MIN_SHIFT  4  /* 16 B */
