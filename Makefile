@@ -3,7 +3,7 @@
 #   make run        boot the ISO under UEFI, serial console here (GUI=1: window)
 #   make check      host tests + kernel suite (PVH) + ISO boot smoke tests
 #   make gdb        QEMU paused with a gdbstub, gdb attached with symbols
-#   make CC=clang   build the kernel with clang instead of gcc
+#   make CC=clang   build everything (kernel, musl, user space) with clang
 # Everything lands in build/ (O=dir to change it).
 
 O       ?= build
@@ -120,6 +120,7 @@ include mk/iso.mk
 include mk/qemu.mk
 include mk/user.mk
 include mk/bench.mk
+include mk/fuzz.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -22,10 +22,19 @@ static const char *mem_type_name(uint32_t t)
 	return t < ARRAY_SIZE(names) ? names[t] : "?";
 }
 
-static void dump_boot_info(const struct boot_info *bi)
+/* The least usable RAM that runs the kernel and init from the initrd
+ * (measured under QEMU: -m 6M gives 5 MiB usable and runs init; with
+ * 4 MiB the root task cannot start). Below it the boot stops at once with
+ * a message rather than failing somewhere later. */
+#define MIN_USABLE_RAM MiB(5)
+
+static uint64_t dump_boot_info(const struct boot_info *bi)
 {
 	pr_info("boot: %s%s, cmdline \"%s\"", bi->protocol,
 		bi->uefi ? " (UEFI)" : "", bi->cmdline);
+	if (bi->cmdline_len >= sizeof(bi->cmdline))
+		pr_warn("boot: command line cut to its first %zu of %zu bytes",
+			sizeof(bi->cmdline) - 1, bi->cmdline_len);
 	uint64_t usable = 0;
 	for (size_t i = 0; i < bi->nmem; i++) {
 		const struct mem_region *r = &bi->mem[i];
@@ -46,6 +55,7 @@ static void dump_boot_info(const struct boot_info *bi)
 		pr_info("fb: %ux%u %u bpp at %llx", bi->fb.width, bi->fb.height,
 			bi->fb.bpp, (unsigned long long)bi->fb.addr);
 	pr_info("acpi: rsdp at %llx", (unsigned long long)bi->rsdp);
+	return usable;
 }
 
 /* The first thread: tests, or the rest of the boot. */
@@ -83,7 +93,18 @@ void kmain(struct boot_info *bi)
 	if (bootinfo_cmdline_has(bi, "debug"))
 		log_set_console_level(LOG_DEBUG);
 	pr_info("exec-rt kernel starting");
-	dump_boot_info(bi);
+	uint64_t usable = dump_boot_info(bi);
+	/* A panic before memory, timers and the other CPUs: it must still be
+	 * reported and end the run (make check's early-panic test). */
+	char opt[16];
+	if (bootinfo_cmdline_get(bi, "crashtest", opt, sizeof(opt)) &&
+	    !strcmp(opt, "early"))
+		panic("crashtest: early, before memory and the other CPUs");
+	if (usable < MIN_USABLE_RAM)
+		panic("mem: %llu KiB of usable RAM; exec-rt needs at least "
+		      "%llu MiB",
+		      (unsigned long long)(usable >> 10),
+		      (unsigned long long)(MIN_USABLE_RAM >> 20));
 
 	/* Memory first (pmm_init, arch_mm_init), then ACPI, which the
 	 * interrupt controllers, timers and CPU start-up all read. */

@@ -6,7 +6,9 @@
 # A program: add its name to USER_PROGS and set <name>_SRCS; it is built as
 # $(O)/user/<name>.elf and packed into $(O)/initrd.cpio as "<name>".
 
-USER_CC  ?= gcc
+# User space is built by the kernel's compiler: `make CC=clang` is clang
+# throughout (musl included). USER_CC=... picks another one for user space.
+USER_CC  ?= $(CC)
 SYSROOT  := $(O)/user/sysroot
 MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
@@ -47,9 +49,15 @@ USER_OBJS := $(foreach p,$(USER_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRC
 user: $(USER_ELFS) $(O)/initrd.cpio
 musl: $(MUSL_STAMP)
 
-# musl is rebuilt only when the script or the glue overlay changes.
+# musl is rebuilt only when the script, the glue overlay or the compiler
+# changes (the stamp names the compiler it was built with). MUSL_SRC: where
+# the Debian source package is kept (the clang build shares build/src).
+MUSL_SRC ?= $(O)/src
+ifneq ($(shell sed -n 's/.*, CC=\(.*\), built.*/\1/p' $(MUSL_STAMP) 2>/dev/null),$(USER_CC))
+$(MUSL_STAMP): FORCE
+endif
 $(MUSL_STAMP): tools/build-musl.sh $(USER_GLUE)
-	@CC=$(USER_CC) tools/build-musl.sh $(O)
+	@CC=$(USER_CC) MUSL_SRC=$(MUSL_SRC) tools/build-musl.sh $(O)
 
 $(RT_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
 	@mkdir -p $(dir $@)

@@ -5,7 +5,8 @@
 # patches, as a Debian build does), copied, overlaid with the exec-rt glue in
 # libs/musl-glue/ and built into a sysroot:
 #   $O/user/sysroot/{lib/libc.a,lib/crt1.o,lib/crti.o,lib/crtn.o,include/}
-# Usage: tools/build-musl.sh [O] (environment: CC, JOBS)
+# Usage: tools/build-musl.sh [O] (environment: CC, JOBS, MUSL_SRC: where the
+# source package is fetched to and kept, default O/src)
 set -euo pipefail
 
 O=${1:-${O:-build}}
@@ -21,7 +22,9 @@ MUSL_UPSTREAM=1.2.3
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$O"
 O=$(cd "$O" && pwd)
-SRC=$O/src                  # the downloaded Debian source package
+SRC=${MUSL_SRC:-$O/src}     # the downloaded Debian source package
+mkdir -p "$SRC"
+SRC=$(cd "$SRC" && pwd)
 TREE=$O/musl-src            # patched source + exec-rt overlay
 OBJ=$O/musl-obj             # out-of-tree build directory
 SYSROOT=$O/user/sysroot
@@ -33,7 +36,6 @@ die() {
 }
 
 # 1. Fetch (once): the .dsc, the upstream tarball and the Debian diff.
-mkdir -p "$SRC"
 dsc=$(ls "$SRC"/musl_"$MUSL_UPSTREAM"-*.dsc 2>/dev/null | tail -n 1 || true)
 if [ -z "$dsc" ]; then
 	echo "  FETCH   musl source (apt-get source musl)"
@@ -54,12 +56,15 @@ fi
 debver=$(sed -n 's/^Version: //p' "$dsc")
 
 # 2. Unpack with Debian's patches applied, then a fresh copy + overlay.
-rm -rf "$SRC/unpacked" "$TREE" "$OBJ"
-dpkg-source -x "$dsc" "$SRC/unpacked" >"$SRC/unpack.log" 2>&1 ||
-	{ cat "$SRC/unpack.log" >&2; die "dpkg-source -x $dsc failed"; }
-[ "$(cat "$SRC/unpacked/VERSION")" = "$MUSL_UPSTREAM" ] ||
-	die "unexpected musl version $(cat "$SRC/unpacked/VERSION")"
-cp -a "$SRC/unpacked" "$TREE"
+# (Unpacked under O, not next to the shared source: two build directories
+# may unpack at once.)
+UNPACKED=$O/musl-unpacked
+rm -rf "$UNPACKED" "$TREE" "$OBJ"
+dpkg-source -x "$dsc" "$UNPACKED" >"$O/musl-unpack.log" 2>&1 ||
+	{ cat "$O/musl-unpack.log" >&2; die "dpkg-source -x $dsc failed"; }
+[ "$(cat "$UNPACKED/VERSION")" = "$MUSL_UPSTREAM" ] ||
+	die "unexpected musl version $(cat "$UNPACKED/VERSION")"
+mv "$UNPACKED" "$TREE"
 rm -rf "$TREE/debian"
 # Files the overlay removes (one path per line), then the overlay itself.
 if [ -f "$GLUE/REMOVE" ]; then

@@ -47,6 +47,14 @@ rc=$?
 grep -v '^ok ' <<<"$out" | sed 's/^/  /'
 add_counts "host unit tests" "$out" "$rc"
 
+# Every committed fuzz input (seeds and past findings) once through its
+# libFuzzer target: one test per target (tools/fuzz-host.sh, mk/fuzz.mk).
+echo "== host fuzzers: committed corpora replayed (tests/fuzz/corpus, ASan + UBSan)"
+out=$(O=$O tools/fuzz-host.sh --replay 2>&1)
+rc=$?
+grep -v '^ok ' <<<"$out" | grep -v '^fuzz replay: ' | sed 's/^/  /'
+add_counts "host fuzz replay" "$out" "$rc"
+
 echo "== host tools (tools/timeline2trace.py)"
 out=$($PYTHON tests/tools/test_timeline2trace.py 2>&1)
 rc=$?
@@ -122,7 +130,34 @@ boot --name fault-report --kernel "$O/kernel.elf" --append "crashtest=pf" \
 	--timeout 30 --expect-fail --expect "vector 14 (#PF page fault)" \
 	--expect "cr2 00007f0000000ba0" --expect "crashtest_pf"
 
-echo "== boot smoke tests (ISO: BIOS and UEFI, pc and q35; PVH clang build)"
+# Boot at the edges (docs/boot.md "Limits"): RAM the boot direct map cannot
+# reach, too little RAM, long command lines, a panic before the other CPUs
+# start. Big guests use a memfd backend: QEMU backs plain guest RAM with
+# transparent huge pages, and the frame allocator's first touch of each free
+# block would then make the host zero 2 MiB at a time (17 GiB, a minute).
+echo "== boot limits (RAM size, command line, early panic)"
+big=(-m 17G -object memory-backend-memfd,id=ram,size=17G -machine memory-backend=ram)
+boot --name ram-17g --kernel "$O/kernel.elf" --append smoke --timeout 60 \
+	--expect "17401 MiB managed" --expect "boot complete" -- "${big[@]}"
+boot --name ram-17g-no-1g-pages --kernel "$O/kernel.elf" --append smoke \
+	--timeout 60 --expect "RAM above 16 GiB left unused" \
+	--expect "boot complete" -- -cpu max,pdpe1gb=off "${big[@]}"
+boot --name ram-3m --kernel "$O/kernel.elf" --append smoke --timeout 30 \
+	--expect-fail --expect "exec-rt needs at least 5 MiB" -- -m 3M
+long=$(printf 'arg%d ' $(seq 1 400)) # ~2.7 KiB, 400 words
+boot --name cmdline-long --kernel "$O/kernel.elf" --timeout 60 \
+	--append "utest -- $long" --expect "command line cut to its first 511" \
+	--expect "arguments cut to their first 255" --expect "runtime passes the first 32" \
+	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+boot --name cmdline-over-4k-pvh --kernel "$O/kernel.elf" --timeout 60 \
+	--append "utest -- $long $long" --expect "boot information from fw_cfg" \
+	--expect "command line cut" --expect "smp: 2 of 2 CPUs online" \
+	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+boot --name panic-early --kernel "$O/kernel.elf" --append "crashtest=early" \
+	--timeout 30 --expect-fail \
+	--expect "PANIC on cpu 0: crashtest: early" --expect "kmain"
+
+echo "== boot smoke tests (ISO: BIOS and UEFI, pc and q35)"
 for m in pc q35; do
 	boot --name "smoke-bios-$m" --machine "$m" --iso "$O/exec-rt-smoke.iso" \
 		--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
@@ -132,8 +167,18 @@ for m in pc q35; do
 		--expect "boot: multiboot2 (UEFI)" --expect "smp: 2 of 2 CPUs online" \
 		--expect "protections: NX WP" --expect "boot complete"
 done
+
+# The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
+# its kernel, its init from its own initrd, and its ISO.
+echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
 boot --name smoke-pvh-clang --kernel "$O/clang/kernel.elf" --append smoke \
 	--timeout 30 --expect "boot: pvh" --expect "boot complete"
+boot --name init-clang --kernel "$O/clang/kernel.elf" --append "utest" \
+	--timeout 60 --expect "init: exec-rt user space is up" \
+	--expect "init: nothing more to start yet" -- -initrd "$O/clang/initrd.cpio"
+boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso" \
+	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
+	--expect "boot complete"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -6,8 +6,9 @@
 # deb-src entry, derived from the machine's own Debian `deb` entries.
 set -eu
 
-PKGS="make gcc clang lld binutils qemu-system-x86 ovmf grub-common grub-pc-bin
-grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev"
+PKGS="make gcc clang lld llvm binutils qemu-system-x86 ovmf grub-common grub-pc-bin
+grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev
+libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -191,6 +191,9 @@ struct vm_map_req {
 #define TASK_STATUS_FAULT(vector) (-0x10000 - (int64_t)(vector))
 /* Exit status of a task that was still running when its parent died. */
 #define TASK_STATUS_PARENT_DIED (-0x20000)
+/* A task that never ran whose last handle outside its own table was
+ * closed: nothing could ever start it (docs/tasks.md). */
+#define TASK_STATUS_UNREACHABLE (-0x30000)
 
 /* What SYS_FAULT_WAIT returns. */
 struct fault_report {
@@ -247,3 +250,6 @@ struct start_info {
 	uint64_t mem_quota;              /* bytes this task may use */
 	char cmdline[256];               /* NUL-terminated */
 };
+/* The runtime splits start_info.cmdline into at most this many words
+ * (argv[0], the program name, included); the rest is dropped. */
+#define START_ARGV_MAX 32

@@ -32,6 +32,36 @@ int bootinfo_add_module(struct boot_info *bi, phys_addr_t base, uint64_t len,
 	return 0;
 }
 
+void bootinfo_set_cmdline(struct boot_info *bi, const char *src, size_t max)
+{
+	size_t n = strnlen(src, max);
+	bi->cmdline_len = n;
+	n = MIN(n, sizeof(bi->cmdline) - 1);
+	memcpy(bi->cmdline, src, n);
+	bi->cmdline[n] = 0;
+}
+
+uint64_t bootinfo_clip_ram(struct boot_info *bi, phys_addr_t limit)
+{
+	uint64_t dropped = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < bi->nmem; i++) {
+		struct mem_region r = bi->mem[i];
+		bool ram = r.type == MEM_USABLE || r.type == MEM_ACPI_RECLAIM ||
+			   r.type == MEM_ACPI_NVS;
+		if (ram && r.base + r.len > limit) {
+			uint64_t keep = r.base < limit ? limit - r.base : 0;
+			if (r.type == MEM_USABLE)
+				dropped += r.len - keep;
+			r.len = keep;
+		}
+		if (r.len)
+			bi->mem[n++] = r;
+	}
+	bi->nmem = n;
+	return dropped;
+}
+
 /* Higher rank wins where regions overlap. */
 static int rank(uint32_t type)
 {

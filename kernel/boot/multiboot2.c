@@ -51,8 +51,7 @@ int multiboot2_parse(struct boot_info *bi, const void *mbi)
 
 		switch (tag.type) {
 		case MB2_TAG_CMDLINE:
-			copy_str(bi->cmdline, sizeof(bi->cmdline),
-				 (const char *)p, plen);
+			bootinfo_set_cmdline(bi, (const char *)p, plen);
 			break;
 		case MB2_TAG_MODULE: {
 			uint32_t start, end;
@@ -74,7 +73,9 @@ int multiboot2_parse(struct boot_info *bi, const void *mbi)
 			memcpy(&esize, p, 4);
 			if (esize < 24)
 				return -1;
-			for (uint32_t e = 8; e + esize <= plen; e += esize) {
+			/* esize <= plen - e: e + esize could wrap */
+			for (uint32_t e = 8; e <= plen && esize <= plen - e;
+			     e += esize) {
 				uint64_t b, l;
 				uint32_t t;
 				memcpy(&b, p + e, 8);

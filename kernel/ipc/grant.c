@@ -2,22 +2,27 @@
  * without a copy, revocable by its creator.
  *
  * Every mapping made through a grant is a uvm mapping carrying a
- * struct grant_map. The record is linked on the grant's list while its
- * mapping may exist and is reference-counted (under the grant's lock): one
- * reference for the uvm mapping (dropped by grant_mapping_gone(), which
- * uvm.c calls whenever such a mapping goes: unmap, revoke, task death) and
- * one for each call working on it (grant_map, grant_revoke). The record
- * holds a reference to the grant, so the grant outlives its mappings.
+ * struct grant_map. The record is linked on the grant's list exactly while
+ * its mapping exists: grant_link() runs under the uvm's lock in the same
+ * critical section that inserts the mapping, and refuses once the grant is
+ * revoked. So revoke, which sets `revoked` and takes every linked record
+ * under the grant's lock, sees every mapping there is or will be: a map in
+ * progress either linked before (revoke unmaps it) or fails. The record is
+ * reference-counted (under the grant's lock): one reference for the uvm
+ * mapping (dropped by grant_mapping_gone(), which uvm.c calls whenever such
+ * a mapping goes: unmap, revoke, task death) and one for each call working
+ * on it (grant_map, grant_revoke). The record holds a reference to the
+ * grant, so the grant outlives its mappings.
  *
  * The record does not hold its task: a task's address space outlives every
  * mapping in it (uvm_release removes them all, calling back here, before
  * uvm_destroy), so while a record is linked, checked under the grant's
  * lock, its task's memory and uvm are still there. Revoke pins the task
- * with kobj_tryget(); a task whose last reference is already gone is being
- * torn down and loses the mapping by itself (it has no threads left to
- * touch it).
+ * with kobj_tryget(); a task whose last reference is already gone has no
+ * threads left to touch the mapping, and its teardown removes it.
  *
- * Lock order: a uvm's lock and a grant's lock are never held together. */
+ * Lock order: a uvm's lock, then a grant's lock (grant_link only); revoke
+ * and unmap never hold a grant's lock while taking a uvm's. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/grant.h>
@@ -95,11 +100,24 @@ void grant_mapping_gone(struct grant_map *gm)
 	gm_put(gm, 1);
 }
 
+bool grant_link(struct grant_map *gm)
+{
+	struct grant *g = gm->grant;
+	spin_lock(&g->lock);
+	bool ok = !g->revoked;
+	if (ok)
+		list_push_back(&g->maps, &gm->node);
+	spin_unlock(&g->lock);
+	return ok;
+}
+
 int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 	      uint64_t *out)
 {
 	if (!perms || (perms & ~g->perms))
 		return ERR_ACCESS_DENIED;
+	if (READ_ONCE(g->revoked))
+		return ERR_BAD_STATE; /* early out; grant_link decides */
 	/* The record is charged to the task it maps into. */
 	struct charge ch;
 	int err = charge_take(&ch, t->acct,
@@ -117,34 +135,11 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 	gm->grant = g;
 	gm->task = t;
 	gm->refs = 2; /* this call + the mapping to be */
-
-	unsigned long f = spin_lock_irqsave(&g->lock);
-	bool revoked = g->revoked;
-	if (!revoked)
-		list_push_back(&g->maps, &gm->node);
-	spin_unlock_irqrestore(&g->lock, f);
-	if (revoked) {
-		gm_put(gm, 2);
-		return ERR_BAD_STATE;
-	}
 	/* The call's perms are also the ceiling: a read-only mapping of a
 	 * writable grant cannot be protected writable later. */
 	err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
 			    perms, gm, out);
-	if (err) {
-		gm_put(gm, 2); /* no mapping was made */
-		return err;
-	}
-	/* A revoke that ran between linking and mapping did not see the
-	 * mapping: take it away here. */
-	f = spin_lock_irqsave(&g->lock);
-	revoked = g->revoked;
-	spin_unlock_irqrestore(&g->lock, f);
-	if (revoked) {
-		uvm_unmap_grant(t->uvm, gm, 0);
-		err = ERR_BAD_STATE;
-	}
-	gm_put(gm, 1);
+	gm_put(gm, err ? 2 : 1); /* on error no mapping was made */
 	return err;
 }
 

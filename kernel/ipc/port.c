@@ -33,10 +33,37 @@ struct kmsg *kmsg_alloc(uint32_t len)
 	return m;
 }
 
+/* Guards port.transit and the cycle rule's check-and-take: a global lock,
+ * taken only for messages carrying a port's receive side. Order: port or
+ * reply lock -> transit lock -> handle-table lock. */
+static spinlock_t transit_lock = SPINLOCK_INIT;
+
+static struct port *as_port(struct kobject *o)
+{
+	return o->type == OBJ_PORT ? container_of(o, struct port, obj) : NULL;
+}
+
+/* A receive handle of each port among objs leaves (-1) or enters (+1) a
+ * message. */
+static void transit_add(struct kobject *const *objs, uint32_t n, int d)
+{
+	bool any = false;
+	for (uint32_t i = 0; i < n; i++)
+		any |= as_port(objs[i]) != NULL;
+	if (!any)
+		return;
+	unsigned long f = spin_lock_irqsave(&transit_lock);
+	for (uint32_t i = 0; i < n; i++)
+		if (as_port(objs[i]))
+			as_port(objs[i])->transit += (unsigned)d;
+	spin_unlock_irqrestore(&transit_lock, f);
+}
+
 void kmsg_free(struct kmsg *m)
 {
+	transit_add(m->h, m->nhandles, -1);
 	for (uint32_t i = 0; i < m->nhandles; i++)
-		handle_discard(m->h[i]);
+		handle_transit_done(m->h[i]);
 	if (m->reply) {
 		reply_cancel(m->reply);
 		reply_put(m->reply);
@@ -46,18 +73,67 @@ void kmsg_free(struct kmsg *m)
 	charge_drop(&ch);
 }
 
-int kmsg_take_handles(struct kmsg *m, struct handle_table *t,
-		      const handle_t *hv, uint32_t n)
+void kmsg_delivered(struct kmsg *m)
 {
+	transit_add(m->h, m->nhandles, -1);
+	for (uint32_t i = 0; i < m->nhandles; i++)
+		handle_transit_done(m->h[i]);
 	m->nhandles = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		int err = handle_take(t, hv[i], RIGHT_TRANSFER, &m->h[i],
-				      &m->rights[i]);
-		if (err)
-			return err;
-		m->nhandles++;
+}
+
+void msg_handles_unpin(struct msg_handles *a)
+{
+	for (uint32_t i = 0; i < a->n; i++)
+		kobj_put(a->pin[i]);
+	a->n = 0;
+}
+
+/* Why the cycle rule forbids every cycle of ports kept alive only by
+ * their own queues: draw an edge X -> D when a receive handle of X sits
+ * in a message queued on D. A leak needs a cycle of such edges. An edge
+ * X -> D is only added while D has no outgoing edge (its receive side is
+ * in no message), and D != X; a path from D back to X would start with an
+ * outgoing edge of D, so the new edge closes no cycle. Answers (messages
+ * held by a reply object) are counted too: they only sit there until the
+ * caller, a live thread, takes them. */
+int kmsg_take(struct kmsg *m, struct handle_table *t,
+	      const struct msg_handles *a, struct port *dest, handle_t self,
+	      struct kobject *self_obj)
+{
+	handle_t hv[PORT_HANDLES_MAX + 1];
+	struct kobject *exp[PORT_HANDLES_MAX + 1], *objs[PORT_HANDLES_MAX + 1];
+	uint32_t rights[PORT_HANDLES_MAX + 1], n = a->n;
+	bool ports = false;
+	for (uint32_t i = 0; i < a->n; i++) {
+		hv[i] = a->hv[i];
+		exp[i] = a->pin[i];
+		ports |= as_port(a->pin[i]) != NULL;
 	}
-	return 0;
+	if (self) {
+		hv[n] = self;
+		exp[n++] = self_obj;
+	}
+	unsigned long f = 0;
+	if (ports)
+		f = spin_lock_irqsave(&transit_lock);
+	int err = 0;
+	if (ports && dest && dest->transit)
+		err = ERR_BAD_STATE;
+	else
+		err = handle_take_many(t, n, hv, RIGHT_TRANSFER, exp, objs,
+				       rights);
+	if (!err) {
+		for (uint32_t i = 0; i < a->n; i++) {
+			m->h[i] = objs[i];
+			m->rights[i] = rights[i];
+			if (as_port(objs[i]))
+				as_port(objs[i])->transit++;
+		}
+		m->nhandles = a->n;
+	}
+	if (ports)
+		spin_unlock_irqrestore(&transit_lock, f);
+	return err;
 }
 
 static void drain(struct list_node *q)
@@ -175,15 +251,13 @@ static void enqueue(struct port *p, struct kmsg *m)
 	p->count++;
 }
 
-/* On an error m stays the caller's to free; it then holds only handles
- * that were moved before a concurrent close made a take fail (those are
- * closed with it), so normally the sender keeps all of them. */
-int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
+/* On an error m stays the caller's to free, holding no handle: the move
+ * is all or nothing, so the sender keeps every one. */
+int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	      uint64_t deadline_ns)
 {
 	struct thread *me = thread_current();
-	uint32_t n = m->nhandles;
-	m->nhandles = 0; /* counts the handles actually moved */
+	m->nhandles = 0; /* set once the handles moved */
 	m->prio = sched_urgency_eff(me);
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
@@ -195,7 +269,8 @@ int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
 		err = ERR_SHOULD_WAIT;
 	if (!err) {
 		/* Table lock under the port lock: never the other way. */
-		err = kmsg_take_handles(m, &me->task->handles, hv, n);
+		err = kmsg_take(m, &me->task->handles, a, p, HANDLE_INVALID,
+				NULL);
 		if (!err) {
 			enqueue(p, m);
 			wait_queue_wake_locked(&p->wq, 0, ~0u);

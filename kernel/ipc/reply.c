@@ -225,17 +225,41 @@ void reply_cancel(struct reply *r)
 	finish(r, REPLY_CANCELLED, NULL, ERR_PEER_CLOSED);
 }
 
-bool reply_pending(struct reply *r)
+int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
+		 const struct msg_handles *a, handle_t self)
 {
-	return READ_ONCE(r->state) == REPLY_WAITING;
-}
-
-int reply_answer(struct reply *r, struct kmsg *m)
-{
-	if (finish(r, REPLY_DONE, m, 0))
+	/* The move happens under r's lock while the caller is known to wait,
+	 * so an answer that is accepted is never lost to a timeout. */
+	int err;
+	unsigned long f = spin_lock_irqsave(&r->wq.lock);
+	if (r->state != REPLY_WAITING) {
+		err = ERR_PEER_CLOSED;
+	} else {
+		err = kmsg_take(m, t, a, NULL, self, &r->obj);
+		if (!err) {
+			r->state = REPLY_DONE;
+			r->answer = m;
+			wait_queue_wake_locked(&r->wq, 0, ~0u);
+		}
+	}
+	spin_unlock_irqrestore(&r->wq.lock, f);
+	if (!err) {
+		struct thread *s = detach(r);
+		if (s)
+			kobj_put(&s->obj);
+		handle_transit_done(&r->obj); /* the one-shot handle is used */
 		return 0;
-	kmsg_free(m);
-	return ERR_PEER_CLOSED;
+	}
+	kmsg_free(m); /* holds no handle */
+	if (err == ERR_PEER_CLOSED) {
+		/* The call is over: the reply handle goes, the attached
+		 * handles stay with the server. */
+		struct kobject *exp = &r->obj, *o;
+		uint32_t rights;
+		if (!handle_take_many(t, 1, &self, 0, &exp, &o, &rights))
+			handle_transit_done(o);
+	}
+	return err;
 }
 
 int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)

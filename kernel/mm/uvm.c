@@ -5,7 +5,7 @@
  * Locking: u->lock is held with interrupts off but acquired with them on
  * (lock_uvm), because vm_unmap/vm_protect shoot down TLBs and wait for
  * other CPUs: a CPU spinning for the lock with interrupts off could not
- * answer. Slow work (allocating and zeroing frames, kmalloc, dropping vmo
+ * answer. A grant's lock nests inside it (grant_link), never around it. Slow work (allocating and zeroing frames, kmalloc, dropping vmo
  * references) happens outside the lock.
  *
  * Quota: frames and pages arrays through the vmos (vmo.c); page-table
@@ -308,6 +308,13 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 		err = map_pages(u, m);
 	if (!err && (err = sync_tables(u)))
 		vm_unmap(u->space, m->start, len);
+	/* A grant's record is linked in the same critical section that
+	 * inserts the mapping: a revoke that finds the record finds the
+	 * mapping, and one that ran first makes this map fail. */
+	if (!err && gm && !grant_link(gm)) {
+		err = ERR_BAD_STATE;
+		vm_unmap(u->space, m->start, len);
+	}
 	if (!err) {
 		insert_sorted(u, m);
 		u->mapped_bytes += len;

@@ -11,6 +11,8 @@ void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops)
 	o->type = type;
 	o->refcount = 1;
 	o->handles = 0;
+	o->outside = 0;
+	o->drop_next = NULL;
 	o->ops = ops;
 	o->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
 	o->charge = (struct charge){0};

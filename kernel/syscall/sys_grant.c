@@ -26,12 +26,16 @@ SYSCALL5(sys_grant_create, HANDLE, task_h, U64, addr, U64, len, PROT, perms,
 	if (!perms_ok(perms) || !len || !IS_ALIGNED(addr, PAGE_SIZE) ||
 	    !IS_ALIGNED(len, PAGE_SIZE))
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(out, sizeof(handle_t)))
-		return ERR_FAULT;
 	struct task *t;
 	int err = get_task(task_h, RIGHT_MANAGE, &t);
 	if (err)
 		return err;
+	struct new_handle nh;
+	err = newh_reserve(&nh, out);
+	if (err) {
+		kobj_put(&t->obj);
+		return err;
+	}
 	struct vmo *v = NULL;
 	uint64_t off = 0;
 	uint32_t prot = 0;
@@ -42,8 +46,10 @@ SYSCALL5(sys_grant_create, HANDLE, task_h, U64, addr, U64, len, PROT, perms,
 	} else
 		err = uvm_lookup_vmo(t->uvm, addr, len, &v, &off, &prot);
 	kobj_put(&t->obj);
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
+	}
 	/* No wider than the caller's own mapping (a read-only file image
 	 * stays read-only in every receiver). */
 	struct grant *g = NULL;
@@ -52,12 +58,13 @@ SYSCALL5(sys_grant_create, HANDLE, task_h, U64, addr, U64, len, PROT, perms,
 	else
 		err = grant_create(v, off, len, perms, &g);
 	kobj_put(&v->obj);
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
-	err = cur_install(&g->obj,
+	}
+	err = newh_commit(&nh, &g->obj,
 			  (perms & VM_PROT_WRITE) ? RIGHTS_GRANT_RW
-						  : RIGHTS_GRANT_RO,
-			  out);
+						  : RIGHTS_GRANT_RO);
 	kobj_put(&g->obj);
 	return err;
 }

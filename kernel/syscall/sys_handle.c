@@ -40,42 +40,50 @@ SYSCALL2(sys_handle_info, HANDLE, h, UPTR, out)
 	return copy_to_user((void *)out, &info, sizeof(info));
 }
 
-/* Moves h into the task's table. The new handle is installed first and
- * the old one closed after, so a failure (quota, bad rights) leaves the
- * caller's handle as it was. */
-SYSCALL4(sys_task_give_handle, HANDLE, task_h, HANDLE, h, RIGHTS, rights, UPTR,
-	 out)
+/* Moves h into the task's table. Every check, the receiver's quota and
+ * the out pointer (the new value is known once its slot is reserved) come
+ * first; then the handle leaves this table and enters the other, so a
+ * refused move leaves both tables as they were. A task may be given a
+ * handle to itself or to its threads (that is how a child learns its own
+ * handles): such handles do not keep a task that never ran alive
+ * (kern/object.h, "outside" handles). */
+SYSCALL4(sys_task_give_handle, HANDLE, task_h, HANDLE, h, RIGHTS, rights,
+	 UPTR, out)
 {
-	handle_t nh;
-	if (!user_range_ok(out, sizeof(nh)))
+	if (!user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;
 	struct task *dst;
 	int err = get_task(task_h, RIGHT_MANAGE, &dst);
 	if (err)
 		return err;
 	struct handle_table *mine = &cur_task()->handles;
-	struct kobject *o;
-	uint32_t held;
+	struct kobject *o, *moved;
+	uint32_t held, mr;
 	err = cap_get(h, OBJ_NONE, RIGHT_TRANSFER, &o, &held);
 	if (err)
 		goto out_task;
-	if (rights != RIGHT_SAME && (rights & ~held)) {
+	if (rights == RIGHT_SAME)
+		rights = held;
+	handle_t nh;
+	if (rights & ~held)
 		err = ERR_ACCESS_DENIED; /* rights only shrink */
-		goto out_obj;
-	}
-	err = handle_alloc(&dst->handles, o,
-			   rights == RIGHT_SAME ? held : rights, &nh);
+	else
+		err = handle_reserve(&dst->handles, 1, &nh);
 	if (err)
 		goto out_obj;
-	if (handle_close(mine, h)) {
-		/* Another thread closed it meanwhile: nothing to move. */
-		handle_close(&dst->handles, nh);
-		err = ERR_BAD_HANDLE;
+	if (copy_to_user((void *)out, &nh, sizeof(nh)))
+		err = ERR_FAULT;
+	else /* another thread may have closed h meanwhile */
+		err = handle_take_many(mine, 1, &h, RIGHT_TRANSFER, &o, &moved,
+				       &mr);
+	if (err) {
+		handle_cancel(&dst->handles, 1, &nh);
 		goto out_obj;
 	}
-	/* The handle now lives in the other task; a bad out pointer does
-	 * not undo the move (the value is lost to the caller). */
-	err = copy_to_user((void *)out, &nh, sizeof(nh));
+	/* Fails only if the receiver died meanwhile: then the handle goes
+	 * with it, as if it had been moved just before. */
+	handle_commit(&dst->handles, 1, &nh, &moved, &rights);
+	handle_transit_done(moved);
 out_obj:
 	kobj_put(o);
 out_task:

@@ -14,8 +14,6 @@ SYSCALL5(sys_irq_create, HANDLE, auth_h, U64, gsi, HANDLE, notif_h, U64, bits,
 		return ERR_INVALID_ARGS;
 	if (gsi > UINT32_MAX)
 		return ERR_OUT_OF_RANGE;
-	if (!user_range_ok(out, sizeof(handle_t)))
-		return ERR_FAULT;
 	struct resource *auth;
 	int err = get_resource(auth_h, RES_IRQ, RIGHT_MANAGE, &auth);
 	if (err)
@@ -27,14 +25,22 @@ SYSCALL5(sys_irq_create, HANDLE, auth_h, U64, gsi, HANDLE, notif_h, U64, bits,
 	struct notification *n;
 	if ((err = get_notif(notif_h, RIGHT_SIGNAL, &n)))
 		return err;
+	struct new_handle nh;
+	err = newh_reserve(&nh, out);
+	if (err) {
+		kobj_put(&n->obj);
+		return err;
+	}
 	struct irq *irq;
 	err = irq_create((uint32_t)gsi, n, bits, &irq);
 	kobj_put(&n->obj); /* the IRQ object holds its own reference */
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
-	err = cur_install(&irq->obj, RIGHTS_IRQ, out);
+	}
+	err = newh_commit(&nh, &irq->obj, RIGHTS_IRQ);
 	if (err) /* no handle: mask the line, free the vector */
-		handle_discard(&irq->obj);
+		handle_abandon(&irq->obj);
 	else
 		kobj_put(&irq->obj);
 	return err;

@@ -5,13 +5,17 @@
 
 SYSCALL1(sys_notif_create, UPTR, out)
 {
-	if (!user_range_ok(out, sizeof(handle_t)))
-		return ERR_FAULT;
-	struct notification *n;
-	int err = notification_create(&n);
+	struct new_handle nh;
+	int err = newh_reserve(&nh, out);
 	if (err)
 		return err;
-	err = cur_install(&n->obj, RIGHTS_NOTIF, out);
+	struct notification *n;
+	err = notification_create(&n);
+	if (err) {
+		newh_cancel(&nh);
+		return err;
+	}
+	err = newh_commit(&nh, &n->obj, RIGHTS_NOTIF);
 	kobj_put(&n->obj); /* the handle holds it (or nothing does) */
 	return err;
 }

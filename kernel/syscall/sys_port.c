@@ -1,9 +1,11 @@
 /* Port calls (docs/ipc.md "Ports"): create, mint, send, receive, call,
  * reply, reply-and-receive. Every handler decodes first (user structures
- * copied in, handles and rights checked, the message copied into a kernel
- * buffer) and only then invokes; handles attached to a message leave the
- * sender's table only when the message is queued or the answer given. */
+ * copied in, handles and rights checked and their objects pinned, the
+ * message copied into a kernel buffer) and only then invokes; the handles
+ * attached to a message leave the sender's table in one step, all or
+ * none, only when the message is queued or the answer given. */
 #include <kern/lib.h>
+#include <kern/msg_decode.h>
 #include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/sched.h>
@@ -12,59 +14,70 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-/* A decoded outgoing message: the kernel copy and the handle values. */
+/* A decoded outgoing message: the kernel copy and the attached handles
+ * (values and pinned objects). */
 struct out_msg {
 	struct kmsg *m;
-	handle_t hv[PORT_HANDLES_MAX];
+	struct msg_handles a;
 };
 
 /* Copies *umsg in and checks it: sizes, pointers, each attached handle
- * (live, TRANSFER, no duplicates, not `self`: a port's receive handle
- * queued on itself could never be received nor closed). */
-static int decode_msg(uint64_t umsg, struct kobject *self, struct out_msg *o)
+ * (live, TRANSFER, no duplicates). dest is the port the message goes to
+ * (NULL: an answer): its own receive side may not travel on it (it could
+ * never be received nor closed). self is a reply's own handle, which may
+ * not travel in its answer (it is consumed by the answer). The attached
+ * objects stay pinned until the message is sent or undecoded. */
+static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
+		      struct out_msg *o)
 {
 	struct port_msg pm;
+	o->a.n = 0;
+	/* The header and the handle values: pure checks (msg_decode.c). */
 	if (!user_range_ok(umsg, sizeof(pm)) ||
 	    copy_from_user(&pm, (const void *)umsg, sizeof(pm)))
 		return ERR_FAULT;
-	if (pm.len > PORT_MSG_MAX || pm.nhandles > PORT_HANDLES_MAX)
-		return ERR_INVALID_ARGS;
-	if ((pm.len && !user_range_ok((uintptr_t)pm.data, pm.len)) ||
-	    (pm.nhandles && !user_range_ok((uintptr_t)pm.handles,
-					   pm.nhandles * sizeof(handle_t))))
-		return ERR_FAULT;
+	int err = msg_check_header(&pm);
+	if (err)
+		return err;
+	handle_t *hv = o->a.hv;
 	if (pm.nhandles &&
-	    copy_from_user(o->hv, pm.handles, pm.nhandles * sizeof(handle_t)))
+	    copy_from_user(hv, pm.handles, pm.nhandles * sizeof(handle_t)))
 		return ERR_FAULT;
-	for (uint32_t i = 0; i < pm.nhandles; i++) {
-		for (uint32_t j = 0; j < i; j++)
-			if (o->hv[i] == o->hv[j])
-				return ERR_INVALID_ARGS;
-		struct kobject *h;
-		int err = cap_get(o->hv[i], OBJ_NONE, RIGHT_TRANSFER, &h, NULL);
-		if (err)
-			return err;
-		bool loop = h == self;
-		kobj_put(h);
-		if (loop)
+	err = msg_check_handle_values(hv, pm.nhandles);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < pm.nhandles; i++)
+		if (self && hv[i] == self)
 			return ERR_INVALID_ARGS;
+	/* The handles: pinned while the rest is checked. */
+	for (uint32_t i = 0; i < pm.nhandles && !err; i++) {
+		err = cap_get(hv[i], OBJ_NONE, RIGHT_TRANSFER, &o->a.pin[i],
+			      NULL);
+		if (!err) {
+			o->a.n++;
+			if (dest && o->a.pin[i] == &dest->obj)
+				err = ERR_INVALID_ARGS;
+		}
 	}
-	o->m = kmsg_alloc(pm.len);
-	if (!o->m)
-		return ERR_NO_MEMORY;
-	if (pm.len && copy_from_user(o->m->data, pm.data, pm.len)) {
-		kmsg_free(o->m);
-		return ERR_FAULT;
+	if (!err) {
+		o->m = kmsg_alloc(pm.len);
+		if (!o->m)
+			err = ERR_NO_MEMORY;
+		else if (pm.len && copy_from_user(o->m->data, pm.data, pm.len)) {
+			kmsg_free(o->m);
+			err = ERR_FAULT;
+		}
 	}
-	o->m->nhandles = pm.nhandles; /* values in hv; moved at invoke */
-	return 0;
+	if (err)
+		msg_handles_unpin(&o->a);
+	return err;
 }
 
-/* Frees a decoded message whose handles were never moved. */
+/* Frees a decoded message that was not sent (it holds no handle). */
 static void undecode(struct out_msg *o)
 {
-	o->m->nhandles = 0;
 	kmsg_free(o->m);
+	msg_handles_unpin(&o->a);
 }
 
 static int get_rx(uint64_t urx, struct port_rx *rx)
@@ -72,23 +85,21 @@ static int get_rx(uint64_t urx, struct port_rx *rx)
 	if (!user_range_ok(urx, sizeof(*rx)) ||
 	    copy_from_user(rx, (const void *)urx, sizeof(*rx)))
 		return ERR_FAULT;
-	if ((rx->cap && !user_range_ok((uintptr_t)rx->buf, rx->cap)) ||
-	    (rx->hcap && !user_range_ok((uintptr_t)rx->handles,
-					(uint64_t)rx->hcap * sizeof(handle_t))))
-		return ERR_FAULT;
-	return 0;
+	return msg_check_rx(rx);
 }
 
 /* Hands m to the current task through rx (then written back to urx):
  * bytes, handles, badge and, for a call, a reply handle. m is consumed.
- * A failure here (bad buffer, handle quota) loses the message, its
- * handles are closed and a caller waiting on it gets ERR_PEER_CLOSED. */
+ * The handle slots are reserved and every byte and value copied out
+ * before the handles become live, in one step; a failure here (bad
+ * buffer, handle quota) loses the message, its handles are closed and a
+ * caller waiting on it gets ERR_PEER_CLOSED. */
 static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 {
 	struct handle_table *t = &cur_task()->handles;
 	handle_t hv[PORT_HANDLES_MAX + 1];
-	uint32_t n = 0;
-	int err = 0;
+	struct kobject *objs[PORT_HANDLES_MAX + 1];
+	uint32_t rights[PORT_HANDLES_MAX + 1], n = m->nhandles, total = n;
 	rx->reply = HANDLE_INVALID;
 	rx->len = m->len;
 	rx->nhandles = m->nhandles;
@@ -99,33 +110,31 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		kmsg_free(m);
 		return ERR_BUFFER_TOO_SMALL;
 	}
-	for (; !err && n < m->nhandles; n += !err)
-		err = handle_alloc(t, m->h[n], m->rights[n], &hv[n]);
-	if (!err && m->reply)
-		err = handle_alloc(t, reply_obj(m->reply), RIGHTS_REPLY,
-				   &rx->reply);
-	if (!err && m->len && copy_to_user(rx->buf, m->data, m->len))
-		err = ERR_FAULT;
-	if (!err && n && copy_to_user(rx->handles, hv, n * sizeof(handle_t)))
-		err = ERR_FAULT;
-	if (!err && copy_to_user((void *)urx, rx, sizeof(*rx)))
-		err = ERR_FAULT;
+	for (uint32_t i = 0; i < n; i++) {
+		objs[i] = m->h[i];
+		rights[i] = m->rights[i];
+	}
+	if (m->reply) {
+		objs[total] = reply_obj(m->reply);
+		rights[total++] = RIGHTS_REPLY;
+	}
+	int err = handle_reserve(t, total, hv);
 	if (err) {
-		/* Take the installed handles back out without "last handle"
-		 * side effects; kmsg_free then closes them once. */
-		if (rx->reply)
-			hv[n++] = rx->reply;
-		for (uint32_t i = 0; i < n; i++) {
-			struct kobject *o;
-			uint32_t r;
-			if (!handle_take(t, hv[i], 0, &o, &r))
-				kobj_put(o);
-		}
-	} else {
-		/* The installed handles took their own references. */
-		for (uint32_t i = 0; i < m->nhandles; i++)
-			kobj_put(m->h[i]);
-		m->nhandles = 0;
+		kmsg_free(m);
+		return err;
+	}
+	if (m->reply)
+		rx->reply = hv[n];
+	if ((m->len && copy_to_user(rx->buf, m->data, m->len)) ||
+	    (n && copy_to_user(rx->handles, hv, n * sizeof(handle_t))) ||
+	    copy_to_user((void *)urx, rx, sizeof(*rx))) {
+		handle_cancel(t, total, hv);
+		kmsg_free(m);
+		return ERR_FAULT;
+	}
+	err = handle_commit(t, total, hv, objs, rights);
+	if (!err) {
+		kmsg_delivered(m); /* the new entries hold the objects */
 		if (m->reply) {
 			reply_set_server(m->reply, thread_current());
 			reply_put(m->reply);
@@ -141,28 +150,27 @@ SYSCALL3(sys_port_create, U64, options, UPTR, recv_out, UPTR, send_out)
 {
 	if (options)
 		return ERR_INVALID_ARGS;
-	if (!user_range_ok(recv_out, sizeof(handle_t)) ||
-	    !user_range_ok(send_out, sizeof(handle_t)))
-		return ERR_FAULT;
-	struct port *p;
-	struct port_send *s;
-	int err = port_create(&p, &s);
+	struct new_handle hr, hs;
+	int err = newh_reserve(&hr, recv_out);
 	if (err)
 		return err;
-	struct handle_table *t = &cur_task()->handles;
-	handle_t hr = HANDLE_INVALID, hs = HANDLE_INVALID;
-	err = handle_alloc(t, &p->obj, RIGHTS_PORT_RECV, &hr);
-	if (!err)
-		err = handle_alloc(t, &s->obj, RIGHTS_PORT_SEND, &hs);
-	if (!err && (copy_to_user((void *)recv_out, &hr, sizeof(hr)) ||
-		     copy_to_user((void *)send_out, &hs, sizeof(hs))))
-		err = ERR_FAULT;
+	err = newh_reserve(&hs, send_out);
 	if (err) {
-		if (hs)
-			handle_close(t, hs);
-		if (hr)
-			handle_close(t, hr);
+		newh_cancel(&hr);
+		return err;
 	}
+	struct port *p;
+	struct port_send *s;
+	err = port_create(&p, &s);
+	if (err) {
+		newh_cancel(&hs);
+		newh_cancel(&hr);
+		return err;
+	}
+	err = newh_commit(&hr, &p->obj, RIGHTS_PORT_RECV);
+	if (!err)
+		err = newh_commit(&hs, &s->obj, RIGHTS_PORT_SEND);
+	/* A failed commit means the task is dying: its table is gone. */
 	kobj_put(&s->obj);
 	kobj_put(&p->obj);
 	return err;
@@ -170,18 +178,24 @@ SYSCALL3(sys_port_create, U64, options, UPTR, recv_out, UPTR, send_out)
 
 SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
 {
-	if (!user_range_ok(send_out, sizeof(handle_t)))
-		return ERR_FAULT;
 	struct port *p;
 	int err = get_port(recv_h, RIGHT_MANAGE, &p);
 	if (err)
 		return err;
+	struct new_handle nh;
+	err = newh_reserve(&nh, send_out);
+	if (err) {
+		kobj_put(&p->obj);
+		return err;
+	}
 	struct port_send *s;
 	err = port_mint(p, badge, &s);
 	kobj_put(&p->obj);
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
-	err = cur_install(&s->obj, RIGHTS_PORT_SEND, send_out);
+	}
+	err = newh_commit(&nh, &s->obj, RIGHTS_PORT_SEND);
 	kobj_put(&s->obj);
 	return err;
 }
@@ -212,13 +226,14 @@ SYSCALL3(sys_port_send, HANDLE, send_h, UPTR, umsg, DEADLINE, deadline)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, &s->port->obj, &o);
+	err = decode_msg(umsg, s->port, HANDLE_INVALID, &o);
 	if (err)
 		goto out;
 	o.m->badge = s->badge;
-	err = port_send(s->port, o.m, o.hv, deadline);
+	err = port_send(s->port, o.m, &o.a, deadline);
 	if (err)
 		kmsg_free(o.m);
+	msg_handles_unpin(&o.a);
 out:
 	kobj_put(&s->obj);
 	return err;
@@ -269,7 +284,7 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(ureq, &s->port->obj, &o);
+	err = decode_msg(ureq, s->port, HANDLE_INVALID, &o);
 	if (err)
 		goto out;
 	struct reply *r;
@@ -282,7 +297,8 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	o.m->reply = r;
 	kobj_get(reply_obj(r)); /* the message's reference */
 	donate_set_calling(r);
-	err = port_send(s->port, o.m, o.hv, deadline);
+	err = port_send(s->port, o.m, &o.a, deadline);
+	msg_handles_unpin(&o.a);
 	if (err) {
 		donate_set_calling(NULL);
 		kmsg_free(o.m); /* cancels r */
@@ -306,33 +322,11 @@ static int do_reply(handle_t h, uint64_t umsg)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, NULL, &o);
-	if (err)
-		goto out;
-	struct handle_table *t = &cur_task()->handles;
-	uint32_t n = o.m->nhandles;
-	/* One-shot: the reply handle goes whatever happens next. */
-	struct kobject *taken;
-	uint32_t rights;
-	err = handle_take(t, h, 0, &taken, &rights);
-	if (err) {
-		undecode(&o);
-		goto out;
+	err = decode_msg(umsg, NULL, h, &o);
+	if (!err) {
+		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h);
+		msg_handles_unpin(&o.a);
 	}
-	kobj_put(taken);
-	if (!reply_pending(r)) {
-		undecode(&o); /* the caller is gone: handles stay ours */
-		err = ERR_PEER_CLOSED;
-		goto out;
-	}
-	err = kmsg_take_handles(o.m, t, o.hv, n);
-	if (err) {
-		kmsg_free(o.m);
-		reply_cancel(r);
-		goto out;
-	}
-	err = reply_answer(r, o.m);
-out:
 	reply_put(r);
 	return err;
 }
@@ -343,8 +337,8 @@ SYSCALL2(sys_port_reply, HANDLE, reply_h, UPTR, umsg)
 }
 
 /* A caller that went away (ERR_PEER_CLOSED) does not stop the receive. */
-SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
-	 urx, DEADLINE, deadline)
+SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h,
+	 UPTR, urx, DEADLINE, deadline)
 {
 	struct port_rx rx;
 	int err = get_rx(urx, &rx);

@@ -72,16 +72,20 @@ SYSCALL3(sys_sched_auth_derive, HANDLE, auth_h, UPTR, ulim, UPTR, out)
 	if (err)
 		return err;
 	struct sched_auth_limits lim;
+	struct new_handle nh;
 	err = copy_in(&lim, ulim, sizeof(lim));
-	if (!err && !user_range_ok(out, sizeof(handle_t)))
-		err = ERR_FAULT;
-	struct sched_auth *child = NULL;
 	if (!err)
+		err = newh_reserve(&nh, out);
+	struct sched_auth *child = NULL;
+	if (!err) {
 		err = sched_auth_derive(a, &lim, &child);
+		if (err)
+			newh_cancel(&nh);
+	}
 	kobj_put(&a->obj);
 	if (err)
 		return err;
-	err = cur_install(&child->obj, RIGHTS_SCHED_AUTH, out);
+	err = newh_commit(&nh, &child->obj, RIGHTS_SCHED_AUTH);
 	kobj_put(&child->obj); /* a failed install destroys it: pool back */
 	return err;
 }

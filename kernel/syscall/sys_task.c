@@ -21,11 +21,19 @@ SYSCALL5(sys_task_create, HANDLE, parent_h, UPTR, name, U64, name_len, U64,
 	int err = get_task(parent_h, RIGHT_MANAGE, &parent);
 	if (err)
 		return err;
+	struct new_handle nh;
+	err = newh_reserve(&nh, out);
+	if (err) {
+		kobj_put(&parent->obj);
+		return err;
+	}
 	err = task_create(parent, kname, mem_quota, &t);
 	kobj_put(&parent->obj);
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
-	err = cur_install(&t->obj, RIGHTS_TASK, out);
+	}
+	err = newh_commit(&nh, &t->obj, RIGHTS_TASK);
 	kobj_put(&t->obj); /* on failure this tears the new task down */
 	return err;
 }

@@ -22,12 +22,20 @@ SYSCALL4(sys_thread_create, HANDLE, task_h, UPTR, name, U64, name_len, UPTR,
 	int err = get_task(task_h, RIGHT_MANAGE, &task);
 	if (err)
 		return err;
+	struct new_handle nh;
+	err = newh_reserve(&nh, out);
+	if (err) {
+		kobj_put(&task->obj);
+		return err;
+	}
 	struct thread *t;
 	err = thread_create_user(task, kname, &t);
 	kobj_put(&task->obj);
-	if (err)
+	if (err) {
+		newh_cancel(&nh);
 		return err;
-	err = cur_install(&t->obj, RIGHTS_THREAD, out);
+	}
+	err = newh_commit(&nh, &t->obj, RIGHTS_THREAD);
 	kobj_put(&t->obj);
 	return err;
 }

@@ -95,13 +95,17 @@ SYSCALL4(sys_vm_protect, HANDLE, task_h, U64, addr, U64, len, PROT, prot)
 
 SYSCALL2(sys_vmo_create, U64, size, UPTR, out)
 {
-	if (!user_range_ok(out, sizeof(handle_t)))
-		return ERR_FAULT;
-	struct vmo *v;
-	int err = vmo_create(cur_task(), size, &v);
+	struct new_handle nh;
+	int err = newh_reserve(&nh, out);
 	if (err)
 		return err;
-	err = cur_install(&v->obj, RIGHTS_VMO, out);
+	struct vmo *v;
+	err = vmo_create(cur_task(), size, &v);
+	if (err) {
+		newh_cancel(&nh);
+		return err;
+	}
+	err = newh_commit(&nh, &v->obj, RIGHTS_VMO);
 	kobj_put(&v->obj);
 	return err;
 }

@@ -78,17 +78,28 @@ struct task *cur_task(void)
 	return thread_current()->task;
 }
 
-int cur_install(struct kobject *o, uint32_t rights, uint64_t uout)
+int newh_reserve(struct new_handle *nh, uint64_t uout)
 {
-	handle_t h;
-	if (!user_range_ok(uout, sizeof(h)))
+	nh->h = HANDLE_INVALID;
+	if (!user_range_ok(uout, sizeof(handle_t)))
 		return ERR_FAULT;
-	int err = handle_alloc(&cur_task()->handles, o, rights, &h);
+	struct handle_table *t = &cur_task()->handles;
+	int err = handle_reserve(t, 1, &nh->h);
 	if (err)
 		return err;
-	if (copy_to_user((void *)uout, &h, sizeof(h))) {
-		handle_close(&cur_task()->handles, h);
+	if (copy_to_user((void *)uout, &nh->h, sizeof(nh->h))) {
+		handle_cancel(t, 1, &nh->h);
 		return ERR_FAULT;
 	}
 	return 0;
+}
+
+int newh_commit(struct new_handle *nh, struct kobject *o, uint32_t rights)
+{
+	return handle_commit(&cur_task()->handles, 1, &nh->h, &o, &rights);
+}
+
+void newh_cancel(struct new_handle *nh)
+{
+	handle_cancel(&cur_task()->handles, 1, &nh->h);
 }

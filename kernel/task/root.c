@@ -166,6 +166,17 @@ static int populate(struct task *t, const struct boot_info *bi,
 	return err;
 }
 
+static unsigned count_words(const char *s)
+{
+	unsigned n = 0;
+	for (bool in = false; *s; s++) {
+		bool blank = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r';
+		n += !blank && !in;
+		in = !blank;
+	}
+	return n;
+}
+
 int root_task_start(const struct boot_info *bi, struct task **out)
 {
 	char name[32] = "init";
@@ -208,8 +219,16 @@ int root_task_start(const struct boot_info *bi, struct task **out)
 	si.mem_quota = quota;
 	/* argv: the program name, then whatever follows " -- ". */
 	const char *args = strstr(bi->cmdline, " -- ");
-	ksnprintf(si.cmdline, sizeof(si.cmdline), "%s%s%s", name,
-		  args ? " " : "", args ? args + 4 : "");
+	int len = ksnprintf(si.cmdline, sizeof(si.cmdline), "%s%s%s", name,
+			    args ? " " : "", args ? args + 4 : "");
+	if (len >= (int)sizeof(si.cmdline))
+		pr_warn("root: arguments cut to their first %zu of %d bytes",
+			sizeof(si.cmdline) - 1, len);
+	unsigned words = count_words(si.cmdline);
+	if (words > START_ARGV_MAX)
+		pr_warn("root: %u words of arguments; the runtime passes the "
+			"first %u (program name included)",
+			words, START_ARGV_MAX);
 
 	struct thread *th = NULL;
 	uint64_t si_addr = 0;

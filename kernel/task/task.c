@@ -29,6 +29,7 @@ static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 
 static void task_teardown(struct task *t);
+static void task_unreachable(struct kobject *o);
 
 /* Frees t, whose last reference is gone. Returns its parent when t held
  * the parent's last reference (the caller destroys it then). */
@@ -44,7 +45,12 @@ static struct task *task_free(struct task *t)
 	if (p) {
 		unsigned long f = spin_lock_irqsave(&p->lock);
 		list_remove(&t->child_node);
+		bool last_child = list_empty(&p->children);
 		spin_unlock_irqrestore(&p->lock, f);
+		/* A never-run parent nobody can reach was kept for its
+		 * children: now it can go. */
+		if (last_child && !READ_ONCE(p->obj.outside))
+			task_unreachable(&p->obj);
 	}
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
@@ -67,9 +73,31 @@ static void task_destroy(struct kobject *o)
 	}
 }
 
+static struct kobject *task_self(struct kobject *o)
+{
+	return o;
+}
+
+/* No handle to the task or its threads is left outside its own table. A
+ * task that never started a thread can then never run: it ends, and its
+ * own handles to itself go with its table (else they would keep it
+ * forever). A task that ran lives on by its threads; one with children
+ * waits for them (they live on its quota; task_destroy calls back). */
+static void task_unreachable(struct kobject *o)
+{
+	struct task *t = container_of(o, struct task, obj);
+	unsigned long f = spin_lock_irqsave(&t->lock);
+	bool end = !t->started && !t->dying && list_empty(&t->children);
+	spin_unlock_irqrestore(&t->lock, f);
+	if (end)
+		task_kill(t, TASK_STATUS_UNREACHABLE);
+}
+
 static const struct kobj_ops task_ops = {
 	.name = "task",
 	.destroy = task_destroy,
+	.task_of = task_self,
+	.unreachable = task_unreachable,
 };
 
 uint64_t task_count(void)
@@ -122,7 +150,7 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	wait_queue_init(&t->fault_wq);
 	wait_queue_init(&t->fault_resume_wq);
 	t->acct = acct;
-	handle_table_init(&t->handles, TASK_HANDLE_QUOTA);
+	handle_table_init(&t->handles, TASK_HANDLE_QUOTA, &t->obj);
 	t->handles.acct = acct;
 	/* The address space first: it charges its root table to the new
 	 * quota, and a failure must leave no object behind. */
@@ -209,6 +237,7 @@ static void task_teardown(struct task *t)
 int task_add_thread(struct task *t, struct thread *th)
 {
 	int err = 0;
+	bool first = false;
 	unsigned long f = spin_lock_irqsave(&t->lock);
 	if (t->dying)
 		err = ERR_BAD_STATE;
@@ -217,6 +246,11 @@ int task_add_thread(struct task *t, struct thread *th)
 	else {
 		list_push_back(&t->threads, &th->task_node);
 		t->nthreads++;
+		first = !t->started;
+		t->started = true;
+		/* Its handles now keep other tasks reachable. */
+		if (first)
+			handle_table_go_live(&t->handles);
 	}
 	spin_unlock_irqrestore(&t->lock, f);
 	return err;

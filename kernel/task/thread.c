@@ -52,9 +52,16 @@ static void thread_destroy(struct kobject *o)
 	kmem_cache_free(thread_cache, t);
 }
 
+static struct kobject *thread_task_of(struct kobject *o)
+{
+	struct thread *t = container_of(o, struct thread, obj);
+	return t->task ? &t->task->obj : NULL;
+}
+
 static const struct kobj_ops thread_ops = {
 	.name = "thread",
 	.destroy = thread_destroy,
+	.task_of = thread_task_of, /* its handles keep its task reachable */
 };
 
 uint64_t thread_count(void)

@@ -10,7 +10,7 @@
 
 #include <execrt/runtime.h>
 
-#define ARGV_MAX 32
+#define ARGV_MAX START_ARGV_MAX
 
 int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
 		      void (*init)(void), void (*fini)(void),

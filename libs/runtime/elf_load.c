@@ -82,8 +82,11 @@ long elf_load(const struct elf_load_args *a, struct elf_loaded *out,
 	}
 	ssize = (ssize + PAGE_SIZE_USER - 1) & ~(PAGE_SIZE_USER - 1);
 	uint64_t si_size = (sizeof(struct start_info) + 63) & ~63ull;
+	/* At least a page below the block; whole pages (a small PT_GNU_STACK
+	 * must not make an unaligned object). */
 	if (ssize < si_size + PAGE_SIZE_USER)
-		ssize = si_size + PAGE_SIZE_USER;
+		ssize = (si_size + 2 * PAGE_SIZE_USER - 1) &
+			~(PAGE_SIZE_USER - 1);
 	/* The block as the child will read it: cmdline always terminated. */
 	struct start_info si;
 	memcpy(&si, a->start_info, sizeof(si));

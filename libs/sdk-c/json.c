@@ -149,6 +149,28 @@ static int validate(struct json_doc *d)
 	return JSON_OK;
 }
 
+/* jsmn's strict mode wants a delimiter after a primitive, so a document
+ * that is one bare number, boolean or null (valid JSON, and what the writer
+ * makes of such a value) looks cut off to it. Accept exactly that here;
+ * anything else stays truncated. */
+static int lone_primitive(struct json_doc *d, const char *js, size_t len)
+{
+	size_t s = 0, e = len;
+	while (s < e && is_ws(js[s]))
+		s++;
+	while (e > s && is_ws(js[e - 1]))
+		e--;
+	for (size_t i = s; i < e; i++)
+		if (is_ws(js[i]) || memchr("{}[]\",:", js[i], 7))
+			return JSON_ERR_TRUNC;
+	int type = s < e ? classify_primitive(js + s, e - s) : JSON_NONE;
+	if (type == JSON_NONE)
+		return JSON_ERR_TRUNC;
+	d->tok[0] = (struct json_tok){type, (int)s, (int)e, 0};
+	d->ntok = 1;
+	return JSON_OK;
+}
+
 int json_parse(struct json_doc *d, const char *js, size_t len)
 {
 	if (!d || (!js && len))
@@ -169,7 +191,7 @@ int json_parse(struct json_doc *d, const char *js, size_t len)
 	if (r == JSMN_ERROR_NOMEM)
 		return JSON_ERR_TOKENS;
 	if (r == JSMN_ERROR_PART)
-		return JSON_ERR_TRUNC;
+		return lone_primitive(d, js, len);
 	if (r < 0)
 		return JSON_ERR_SYNTAX;
 	if (r == 0)
@@ -380,12 +402,16 @@ int json_str(const struct json_doc *d, int tok, char *out, size_t cap)
 	return r;
 }
 
-bool json_str_eq(const struct json_doc *d, int tok, const char *s)
+/* Whether string token tok is s[0, n) after unescaping. Unescaped text is
+ * compared in place, at any length; escaped text through a buffer, so up
+ * to 255 bytes. */
+static bool str_eq_n(const struct json_doc *d, int tok, const char *s,
+		     size_t n)
 {
 	if (!tok_ok(d, tok) || !s || d->tok[tok].type != JSON_STRING)
 		return false;
 	const struct json_tok *t = &d->tok[tok];
-	size_t n = strlen(s), raw = (size_t)(t->end - t->start);
+	size_t raw = (size_t)(t->end - t->start);
 	if (!memchr(d->js + t->start, '\\', raw))
 		return raw == n && !memcmp(d->js + t->start, s, n);
 	char buf[256];
@@ -393,15 +419,9 @@ bool json_str_eq(const struct json_doc *d, int tok, const char *s)
 	return r >= 0 && (size_t)r == n && !memcmp(buf, s, n);
 }
 
-/* A key segment of a path compared with key token k. */
-static bool key_eq(const struct json_doc *d, int k, const char *seg, size_t n)
+bool json_str_eq(const struct json_doc *d, int tok, const char *s)
 {
-	char buf[128];
-	if (n >= sizeof(buf))
-		return false;
-	memcpy(buf, seg, n);
-	buf[n] = 0;
-	return json_str_eq(d, k, buf);
+	return s && str_eq_n(d, tok, s, strlen(s));
 }
 
 int json_find(const struct json_doc *d, int tok, const char *path)
@@ -416,7 +436,7 @@ int json_find(const struct json_doc *d, int tok, const char *path)
 		if (t->type == JSON_OBJECT) {
 			int j = tok + 1, found = -1;
 			for (int k = 0; k < t->size; k++) {
-				if (key_eq(d, j, p, n)) {
+				if (str_eq_n(d, j, p, n)) {
 					found = j + 1;
 					break;
 				}

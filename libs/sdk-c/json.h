@@ -52,7 +52,8 @@ struct json_doc {
 int json_parse(struct json_doc *d, const char *js, size_t len);
 
 /* The token of the value at path (keys and array indexes separated by
- * '.'; "" is tok itself) below token tok; or JSON_ERR_NOTFOUND/_ARG. */
+ * '.'; "" is tok itself) below token tok; or JSON_ERR_NOTFOUND/_ARG.
+ * Keys compare as json_str_eq() does; the first member of a name wins. */
 int json_find(const struct json_doc *d, int tok, const char *path);
 /* The index of the token after tok's value (its next sibling). */
 int json_next(const struct json_doc *d, int tok);
@@ -63,7 +64,8 @@ int json_type_of(const struct json_doc *d, int tok);
 /* Conversions of token tok. Strings are unescaped to UTF-8 and
  * NUL-terminated; JSON_ERR_SPACE if out is too small; their length. */
 int json_str(const struct json_doc *d, int tok, char *out, size_t cap);
-/* Whether tok is a string equal (after unescaping) to s. */
+/* Whether tok is a string equal (after unescaping) to s. Any length
+ * without escapes; a string with escapes only up to 255 bytes. */
 bool json_str_eq(const struct json_doc *d, int tok, const char *s);
 /* Integers only (no fraction or exponent); JSON_ERR_RANGE if too big. */
 int json_int(const struct json_doc *d, int tok, int64_t *out);

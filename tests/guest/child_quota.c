@@ -87,10 +87,20 @@ static long undo_mem(void)
 	return sys_vm_unmap(self(), last_addr, PAGE_SIZE_USER);
 }
 
+/* Out values count only on success: a failed call may have written a
+ * value it then took back. */
+static long keep(long r, handle_t h, handle_t *where)
+{
+	if (r >= 0)
+		*where = h;
+	return r;
+}
+
 static long step_handles(void)
 {
-	return sys_handle_dup(execrt_handle(START_H_CONSOLE), RIGHT_SAME,
-			      &last);
+	handle_t h = 0;
+	long r = sys_handle_dup(execrt_handle(START_H_CONSOLE), RIGHT_SAME, &h);
+	return keep(r, h, &last);
 }
 
 static long step_threads(void)
@@ -98,18 +108,16 @@ static long step_threads(void)
 	uint64_t s = map(STACK);
 	if (!s)
 		return ERR_NO_MEMORY;
-	long r = sys_thread_create(self(), "q", 1, &last);
-	if (r >= 0)
-		r = sys_thread_start(last, (uint64_t)sleeper, s + STACK - 8, 0);
+	handle_t t = 0;
+	long r = sys_thread_create(self(), "q", 1, &t);
+	if (r >= 0) {
+		r = sys_thread_start(t, (uint64_t)sleeper, s + STACK - 8, 0);
+		sys_handle_close(t); /* it runs on without the handle */
+	}
 	if (r < 0) {
-		if (last)
-			sys_handle_close(last);
-		last = 0;
 		sys_vm_unmap(self(), s, STACK);
 		return r;
 	}
-	sys_handle_close(last); /* it runs on without the handle */
-	last = 0;
 	last_addr = s;
 	return 0;
 }
@@ -123,7 +131,10 @@ static handle_t last_send;
 
 static long step_ports(void)
 {
-	return sys_port_create(0, &last, &last_send);
+	handle_t r = 0, s = 0;
+	long e = sys_port_create(0, &r, &s);
+	keep(e, s, &last_send);
+	return keep(e, r, &last);
 }
 
 static long undo_ports(void)
@@ -141,9 +152,10 @@ static long step_msgs(void)
 			  : ERR_SHOULD_WAIT;
 	if (r != ERR_SHOULD_WAIT)
 		return r;
-	handle_t recv; /* full (or none yet): a new port */
-	if ((r = sys_port_create(0, &recv, &msg_port)) < 0)
+	handle_t recv, send; /* full (or none yet): a new port */
+	if ((r = sys_port_create(0, &recv, &send)) < 0)
 		return r;
+	msg_port = send;
 	last = recv;
 	return sys_port_send(msg_port, &m, DEADLINE_POLL);
 }
@@ -156,7 +168,9 @@ static long undo_msgs(void)
 
 static long step_notifs(void)
 {
-	return sys_notif_create(&last);
+	handle_t h = 0;
+	long r = sys_notif_create(&h);
+	return keep(r, h, &last);
 }
 
 static long undo_close(void)

@@ -270,6 +270,111 @@ GTEST(grant_bad_input)
 	g_unmap(p, 2 * PAGE);
 }
 
+/* Revoke racing map + unmap on two CPUs. A mapper thread on the other CPU
+ * maps the current grant at a fixed hint and unmaps it, in a loop; this
+ * thread revokes at varying moments. Once revoke has returned no mapping
+ * of the grant may exist: the hint holds no grant mapping (a grant_create
+ * there would say ERR_ACCESS_DENIED) and every later map is refused. A map
+ * caught between the kernel linking its record and inserting its mapping
+ * used to survive the revoke for a moment. 1 MiB widens that window. */
+#define RACE_ROUNDS 1000
+#define RACE_PAGES  256
+struct grant_race {
+	volatile handle_t g;
+	volatile uint32_t round, seen, stop;
+	volatile uint64_t hint, maps, refused;
+};
+
+static int64_t race_mapper(uint64_t arg)
+{
+	struct grant_race *r = (struct grant_race *)arg;
+	while (!r->stop) {
+		uint32_t round = r->round;
+		uint64_t a = 0;
+		long e = sys_grant_map(g_self(), r->g, RW, r->hint, &a);
+		r->seen = round;
+		if (!e) {
+			r->maps++;
+			e = sys_grant_unmap(g_self(), a);
+			if (e == ERR_NOT_FOUND)
+				e = 0; /* the revoke took it first */
+		} else if (e == ERR_BAD_STATE || e == ERR_BAD_HANDLE) {
+			r->refused++; /* revoked, or closed after it */
+			e = 0;
+		}
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+GTEST(grant_revoke_races_map)
+{
+	static struct grant_race r;
+	memset((void *)&r, 0, sizeof(r));
+	uint8_t *src = g_map(RACE_PAGES * PAGE);
+	void *hole = g_map(RACE_PAGES * PAGE);
+	r.hint = (uint64_t)hole;
+	g_unmap(hole, RACE_PAGES * PAGE);
+	GCHECK_OK(sys_grant_create(g_self(), (uint64_t)src, RACE_PAGES * PAGE,
+				   RW, (handle_t *)&r.g));
+	struct sched_params me, other = {.cls = SCHED_CLASS_BE};
+	GCHECK_OK(sys_sched_get(execrt_handle(START_H_SELF_THREAD), &me));
+	other.cpu = g_ncpus() > 1 ? me.cpu == 0 : 0;
+	struct gthread t;
+	GCHECK_OK(gthread_start_sched(&t, race_mapper, (uint64_t)&r, &other));
+	unsigned live = 0, mapped_after = 0, bad = 0, seed = 12345;
+	/* Bounded in time too: a loaded host stretches every round. */
+	uint64_t stop_at = g_now() + 3000 * MS;
+	uint32_t i;
+	for (i = 1; i <= RACE_ROUNDS && g_now() < stop_at; i++) {
+		/* Let the mapper try this grant at least once, then revoke
+		 * after a pseudo-random delay. */
+		uint64_t end = g_now() + 1000 * MS, m0 = r.maps;
+		while ((r.seen != i - 1 || r.maps == m0) && g_now() < end)
+			;
+		seed = seed * 1103515245 + 12345;
+		for (volatile unsigned d = (seed >> 16) % 20000; d; d--)
+			;
+		handle_t g = r.g;
+		if (sys_grant_revoke(g))
+			bad++;
+		handle_t probe;
+		long e = sys_grant_create(g_self(), r.hint, PAGE, RO, &probe);
+		if (e == ERR_ACCESS_DENIED)
+			live++; /* a grant mapping outlived the revoke */
+		else if (!e)
+			sys_handle_close(probe);
+		uint64_t a = 0;
+		if (sys_grant_map(g_self(), g, RO, 0, &a) != ERR_BAD_STATE)
+			mapped_after++;
+		/* The next round's grant; the mapper may see the closed
+		 * handle in between (ERR_BAD_HANDLE). */
+		handle_t next;
+		GCHECK_OK(sys_grant_create(g_self(), (uint64_t)src,
+					   RACE_PAGES * PAGE, RW, &next));
+		r.g = next;
+		sys_handle_close(g);
+		r.round = i;
+	}
+	r.stop = 1;
+	int64_t st = -1;
+	GCHECK_OK(gthread_join(&t, g_now() + 5000 * MS, &st));
+	GCHECK_OK(st);
+	GCHECK_EQ(bad, 0);
+	GCHECK_EQ(live, 0);
+	GCHECK_EQ(mapped_after, 0);
+	GCHECK(r.maps > 0);
+	GCHECK(i > 20);
+	GCHECK(r.refused > 0);
+	printf("    %u rounds: %llu maps, %llu refused, %u mappings outlived "
+	       "the revoke\n",
+	       i - 1, (unsigned long long)r.maps, (unsigned long long)r.refused,
+	       live);
+	GCHECK_OK(sys_handle_close(r.g));
+	g_unmap(src, RACE_PAGES * PAGE);
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

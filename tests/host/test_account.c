@@ -58,7 +58,8 @@ static void thing_destroy(struct kobject *o)
 	kfree(t);
 }
 
-static const struct kobj_ops thing_ops = {"thing", thing_destroy, NULL};
+static const struct kobj_ops thing_ops = {.name = "thing",
+					  .destroy = thing_destroy};
 
 /* An object charged to a dead task's account keeps the account, and the
  * quota it took from the parent, until the object dies. */
@@ -104,7 +105,7 @@ TEST(account_charges_handle_table_growth)
 	uint64_t first = 32 * sizeof(struct handle_slot);
 	CHECK_EQ(account_create(NULL, first + first / 2, &a), 0);
 	struct handle_table t;
-	handle_table_init(&t, 1024);
+	handle_table_init(&t, 1024, NULL);
 	t.acct = a;
 	int destroyed = 0;
 	struct thing *o = kmalloc(sizeof(*o));

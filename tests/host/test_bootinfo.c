@@ -159,6 +159,27 @@ TEST(multiboot2_rejects_corrupt_tags)
 	CHECK(multiboot2_parse(&bi, b.buf) < 0);
 }
 
+/* A memory-map entry size near 2^32 must not wrap the entry walk into
+ * reading past the tag (and the structure). */
+TEST(multiboot2_mmap_entry_size_cannot_wrap)
+{
+	static struct mb2_builder b;
+	memset(&b, 0, sizeof(b));
+	b.len = 8;
+	uint8_t *mm = mb2_tag(&b, 6, 8 + 8);
+	uint32_t esz = 0xfffffffcu;
+	memcpy(mm, &esz, 4);
+	mb2_finish(&b);
+	/* What a wrapped walk would read, past the end tag. */
+	uint64_t bogus[2] = {0x100000, 0x100000};
+	uint32_t usable = MEM_USABLE;
+	memcpy(b.buf + b.len, bogus, 16);
+	memcpy(b.buf + b.len + 16, &usable, 4);
+	reset();
+	CHECK_EQ(multiboot2_parse(&bi, b.buf), 0);
+	CHECK_EQ(bi.nmem, 0);
+}
+
 /* PVH: physical pointers resolved through physmap_offset. */
 TEST(pvh_parses_start_info)
 {
@@ -201,4 +222,41 @@ TEST(pvh_rejects_bad_magic)
 	uint32_t junk[16] = {0x12345678};
 	reset();
 	CHECK(pvh_parse(&bi, junk) < 0);
+}
+
+/* A command line longer than the buffer is cut, and its full length kept
+ * so that the kernel can say so. */
+TEST(cmdline_cut_keeps_full_length)
+{
+	static char longline[2000];
+	memset(longline, 'x', sizeof(longline) - 1);
+	memcpy(longline, "ktest ", 6);
+	reset();
+	bootinfo_set_cmdline(&bi, longline, (size_t)-1);
+	CHECK_EQ(bi.cmdline_len, sizeof(longline) - 1);
+	CHECK_EQ(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
+	CHECK(bootinfo_cmdline_has(&bi, "ktest"));
+	reset();
+	bootinfo_set_cmdline(&bi, "debug smoke", 5); /* bounded source */
+	CHECK(!strcmp(bi.cmdline, "debug"));
+	CHECK_EQ(bi.cmdline_len, 5);
+}
+
+/* RAM above a limit is dropped (a crossing region is cut), other types
+ * stay, and the usable bytes dropped are counted. */
+TEST(memmap_clip_ram_above_limit)
+{
+	reset();
+	bootinfo_add_mem(&bi, 0x100000, 0x7ff00000, MEM_USABLE);
+	bootinfo_add_mem(&bi, 0xfec00000, 0x1000, MEM_RESERVED);
+	bootinfo_add_mem(&bi, 0x100000000ull, 0x300000000ull, MEM_USABLE);
+	bootinfo_add_mem(&bi, 0x500000000ull, 0x1000, MEM_ACPI_NVS);
+	bootinfo_finish(&bi);
+	uint64_t lost = bootinfo_clip_ram(&bi, 0x200000000ull);
+	CHECK_EQ(lost, 0x200000000ull);
+	CHECK_EQ(bi.nmem, 3);
+	CHECK_EQ(bi.mem[1].type, MEM_RESERVED);
+	CHECK_EQ(bi.mem[2].base, 0x100000000ull);
+	CHECK_EQ(bi.mem[2].len, 0x100000000ull);
+	CHECK_EQ(bootinfo_clip_ram(&bi, 0x200000000ull), 0);
 }

@@ -242,3 +242,19 @@ TEST(elf_load_cleans_up_on_failure)
 	CHECK_EQ(elf_load(&a, &out, &perr), ERR_INVALID_ARGS);
 	fake_reset();
 }
+
+TEST(elf_load_small_stack_is_whole_pages)
+{
+	struct elf_loaded out;
+	int perr;
+	fake_reset();
+	make_file();
+	struct elf_load_args a = args();
+	a.stack_size = 1; /* as a PT_GNU_STACK of a few bytes asks */
+	CHECK_EQ(elf_load(&a, &out, &perr), 0);
+	CHECK_EQ(live_maps(), 3);
+	CHECK_EQ(map[2].len & 0xfff, 0);
+	CHECK(map[2].len >= sizeof(struct start_info) + 0x1000);
+	CHECK_EQ(out.stack_top & 15, 0);
+	fake_reset();
+}

@@ -109,6 +109,41 @@ TEST(json_truncation)
 	}
 }
 
+/* A document may be one bare value (RFC 8259), as the writer makes it. */
+TEST(json_top_level_primitive)
+{
+	int64_t v = 0;
+	bool b = false;
+	CHECK_EQ(parse("true"), 0);
+	CHECK_EQ(json_bool(&doc, 0, &b), 0);
+	CHECK(b);
+	CHECK_EQ(parse(" -12 "), 0);
+	CHECK_EQ(json_int(&doc, 0, &v), 0);
+	CHECK_EQ(v, -12);
+	CHECK_EQ(parse("null"), 0);
+	CHECK_EQ(json_type_of(&doc, 0), JSON_NULL);
+	CHECK_EQ(parse("1.5e3"), 0);
+	CHECK_EQ(parse("tru"), JSON_ERR_TRUNC);
+	CHECK_EQ(parse("1 2"), JSON_ERR_TRUNC);
+	CHECK(parse("1,") < 0);
+	CHECK(parse("nul1") < 0);
+	CHECK(parse("-") < 0);
+}
+
+/* Keys of any length are found (a 127-byte limit hid longer ones). */
+TEST(json_find_long_key)
+{
+	static char text[1200], key[1001];
+	memset(key, 'k', 1000);
+	snprintf(text, sizeof(text), "{\"a\":1,\"%s\":2}", key);
+	CHECK_EQ(parse(text), 0);
+	int64_t v = 0;
+	CHECK_EQ(json_get_int(&doc, key, &v), 0);
+	CHECK_EQ(v, 2);
+	key[999] = 'x';
+	CHECK_EQ(json_get_int(&doc, key, &v), JSON_ERR_NOTFOUND);
+}
+
 TEST(json_deep_nesting_and_tokens)
 {
 	char *s = malloc(20001);

@@ -66,6 +66,15 @@ common32:
 	movl %edi, boot_info_pa
 	movl $(boot_stack32 + 4096), %esp
 
+	/* Zero .bss ourselves: loaders zero it when they copy the image, but
+	 * firmware (SeaBIOS's temporary high memory, with a few MiB of RAM)
+	 * may have scribbled over it since. */
+	movl $__bss_phys_start, %edi
+	movl $__bss_phys_end, %ecx
+	subl %edi, %ecx
+	xorl %eax, %eax
+	rep stosb
+
 	/* Long mode must be there; say so on COM1 rather than hang. */
 	movl $0x80000000, %eax
 	cpuid

@@ -1,5 +1,6 @@
 /* From boot.S to kmain(): console, per-CPU base, boot info. */
 #include <arch/cpu.h>
+#include <arch/fwcfg.h>
 #include <arch/layout.h>
 #include <arch/percpu.h>
 #include <arch/serial.h>
@@ -37,6 +38,15 @@ void arch_boot_main(uint32_t proto, uint32_t info_pa)
 	const void *info = phys_to_virt(info_pa);
 	int err = proto == BOOT_PROTO_MB2 ? multiboot2_parse(bi, info)
 					  : pvh_parse(bi, info);
+	if (err && proto == BOOT_PROTO_PVH) {
+		/* QEMU's PVH ROM overwrites the start info with a command
+		 * line over 4 KiB (fwcfg.c); fw_cfg has the originals. */
+		memset(bi, 0, sizeof(*bi));
+		err = fwcfg_boot_info(bi);
+		if (!err)
+			pr_warn("boot: PVH start info unusable (a command line "
+				"over 4 KiB?); boot information from fw_cfg");
+	}
 	if (err)
 		panic("boot: cannot parse %s boot information",
 		      proto == BOOT_PROTO_MB2 ? "multiboot2" : "PVH");

@@ -168,9 +168,12 @@ void smp_stop_others(void)
 			arch_halt();
 		return;
 	}
-	unsigned others = __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED) - 1;
-	if (others == 0)
+	/* Before arch_smp_init() the count is 0 and the LAPIC may not be
+	 * mapped yet: with no other CPU online there is nothing to stop. */
+	unsigned online = __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED);
+	if (online <= 1)
 		return;
+	unsigned others = online - 1;
 	lapic_send_ipi_all_but_self(VEC_IPI_STOP);
 	/* Bounded wait without the clock (it may be what broke): a CPU
 	 * spinning with interrupts off never answers. */

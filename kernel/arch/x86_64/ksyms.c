@@ -6,15 +6,20 @@
 #include <kern/log.h>
 
 extern const uint64_t ksyms_table[];
-extern const char __text_start[], __text_end[];
+extern const char __text_start[], __text_end[], __ksyms_end[];
 
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 {
 	uint64_t n = ksyms_table[0];
 	const uint64_t *addrs = &ksyms_table[1];
+	/* A count that does not fit the section means the table was
+	 * overwritten (firmware, a stray write): no names then. */
+	uint64_t room = (uint64_t)(__ksyms_end - (const char *)addrs);
+	if (n == 0 || n > room / 12)
+		return NULL;
 	const uint32_t *offs = (const uint32_t *)&addrs[n];
 	const char *names = (const char *)&offs[n];
-	if (n == 0 || addr < addrs[0] || addr >= (uintptr_t)__text_end)
+	if (addr < addrs[0] || addr >= (uintptr_t)__text_end)
 		return NULL;
 	/* Last symbol whose address is <= addr. */
 	uint64_t lo = 0, hi = n;
@@ -25,6 +30,8 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
 		else
 			hi = mid;
 	}
+	if (offs[lo] >= (uint64_t)(__ksyms_end - names))
+		return NULL;
 	*offset = addr - addrs[lo];
 	return names + offs[lo];
 }

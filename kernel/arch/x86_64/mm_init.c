@@ -193,10 +193,11 @@ static bool direct_mapped_type(uint32_t type)
  * CPU has them, else page directories from a small static pool. The boot
  * PDPT is shared by the identity and direct maps; both grow, briefly. */
 extern uint64_t boot_pml4[];
-#define EARLY_PDS 12 /* without 1 GiB pages: RAM up to 16 GiB */
+#define EARLY_PDS 12 /* without 1 GiB pages: RAM up to 16 GiB, the rest is
+		      * left unused */
 static uint64_t early_pd[EARLY_PDS][512] __attribute__((aligned(4096)));
 
-void arch_mm_early_init(const struct boot_info *bi)
+void arch_mm_early_init(struct boot_info *bi)
 {
 	phys_addr_t top = 0;
 	for (size_t i = 0; i < bi->nmem; i++)
@@ -204,6 +205,22 @@ void arch_mm_early_init(const struct boot_info *bi)
 			top = MAX(top, bi->mem[i].base + bi->mem[i].len);
 	if (top <= BOOT_MAP_END)
 		return;
+	/* What the boot direct map can reach: one PDPT (512 GiB) with 1 GiB
+	 * pages, else the static page directories. RAM above is left out,
+	 * not a reason to stop. */
+	phys_addr_t limit = cpu_features.pdpe1gb
+				    ? GiB(512)
+				    : BOOT_MAP_END + GiB(EARLY_PDS);
+	if (top > limit) {
+		uint64_t lost = bootinfo_clip_ram(bi, limit);
+		pr_warn("mm: RAM above %llu GiB left unused (%llu MiB): %s",
+			(unsigned long long)(limit >> 30),
+			(unsigned long long)(lost >> 20),
+			cpu_features.pdpe1gb
+				? "beyond the direct map"
+				: "the CPU has no 1 GiB pages");
+		top = limit;
+	}
 	const uint64_t *pml4 = phys_to_virt((uintptr_t)boot_pml4);
 	uint64_t *pdpt =
 		phys_to_virt(pml4[PHYSMAP_BASE >> 39 & 511] & PTE_ADDR);
@@ -216,9 +233,7 @@ void arch_mm_early_init(const struct boot_info *bi)
 			pdpt[gb] = GiB(gb) | PTE_P | PTE_W | PTE_PS;
 			continue;
 		}
-		if (npd == EARLY_PDS)
-			panic("mm: RAM above %u GiB needs 1 GiB pages",
-			      (unsigned)(gb));
+		BUG_ON(npd == EARLY_PDS); /* top was clipped to fit */
 		uint64_t *pd = early_pd[npd++];
 		for (unsigned i = 0; i < 512; i++)
 			pd[i] = (GiB(gb) + i * LARGE_PAGE_SIZE) | PTE_P |

@@ -34,8 +34,8 @@ int pvh_parse(struct boot_info *bi, const void *start_info)
 		return -1;
 	bi->protocol = "pvh";
 	if (si->cmdline_paddr)
-		strlcpy(bi->cmdline, phys_to_virt(si->cmdline_paddr),
-			sizeof(bi->cmdline));
+		bootinfo_set_cmdline(bi, phys_to_virt(si->cmdline_paddr),
+				     (size_t)-1);
 	bi->rsdp = si->rsdp_paddr;
 
 	const struct hvm_modlist_entry *mods = phys_to_virt(si->modlist_paddr);

@@ -165,6 +165,16 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (uaccess_fixup(tf) || try_recover(tf))
 		return;
+	/* A fault inside a fault report (a clobbered symbol table, a bad
+	 * frame chain) must not recurse until the stack is gone and the
+	 * machine triple-faults: one line, then the failure exit. */
+	static int reporting;
+	if (__atomic_fetch_add(&reporting, 1, __ATOMIC_SEQ_CST) > 0) {
+		kprintf("\n*** FAULT: vector %u at %016lx during a fault "
+			"report: stopping\n",
+			v, tf->rip);
+		arch_exit(false);
+	}
 	/* An exception in kernel mode without recovery is a kernel bug. */
 	trap_report(tf);
 	panic("unhandled %s", trap_name(v));

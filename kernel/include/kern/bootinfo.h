@@ -37,6 +37,8 @@ struct boot_fb {
 struct boot_info {
 	const char *protocol;            /* "multiboot2" or "pvh" */
 	char cmdline[BOOT_CMDLINE_MAX];
+	size_t cmdline_len;              /* as given: over BOOT_CMDLINE_MAX - 1
+					  * means cut (kmain warns) */
 	struct mem_region mem[BOOT_MAX_REGIONS];
 	size_t nmem;
 	struct boot_module mods[BOOT_MAX_MODULES];
@@ -57,6 +59,13 @@ int bootinfo_add_mem(struct boot_info *bi, phys_addr_t base, uint64_t len,
 		     uint32_t type);
 int bootinfo_add_module(struct boot_info *bi, phys_addr_t base, uint64_t len,
 			const char *name);
+/* Copies the command line (at most max bytes of src), cut to
+ * BOOT_CMDLINE_MAX - 1 bytes; cmdline_len keeps the full length. */
+void bootinfo_set_cmdline(struct boot_info *bi, const char *src, size_t max);
+/* Drops the RAM (usable and ACPI regions) at and above limit, for memory
+ * the kernel cannot map; returns the bytes of usable RAM dropped. Runs
+ * after bootinfo_finish(). */
+uint64_t bootinfo_clip_ram(struct boot_info *bi, phys_addr_t limit);
 /* Sorts the memory map and resolves overlaps (the most restrictive type
  * wins), so consumers can rely on sorted, non-overlapping regions. */
 void bootinfo_finish(struct boot_info *bi);

@@ -24,8 +24,9 @@ struct grant {
 
 /* One mapping of a grant in one address space. Owned jointly (refs, under
  * the grant's lock) by the uvm mapping that carries it and by whoever is
- * working on it (a map or revoke call); freed at zero. While it is linked
- * on grant.maps its uvm mapping exists, so the uvm is not destroyed yet. */
+ * working on it (a map or revoke call); freed at zero. It is linked on
+ * grant.maps (grant_link, under the uvm's lock) only once its mapping
+ * exists, so while linked the uvm is not destroyed yet. */
 struct grant_map {
 	struct list_node node;
 	struct grant *grant; /* holds a reference */
@@ -46,6 +47,10 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 /* Removes every mapping; later grant_map calls fail with ERR_BAD_STATE.
  * Revoking twice is fine (0). */
 void grant_revoke(struct grant *g);
+/* Called by uvm.c with the uvm's lock held, just before the mapping
+ * carrying gm is inserted: links gm on its grant unless the grant is
+ * revoked (false: the mapping must not be made). */
+bool grant_link(struct grant_map *gm);
 /* Called by uvm.c (no uvm lock held) once a mapping carrying gm is gone
  * from its address space and page tables. */
 void grant_mapping_gone(struct grant_map *gm);

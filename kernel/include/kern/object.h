@@ -16,12 +16,22 @@ struct kobj_ops {
 	/* Called when the last *handle* to the object is closed (optional):
 	 * e.g. a port with no send handles left tells its receiver. */
 	void (*last_handle_closed)(struct kobject *o);
+	/* Tasks and threads (optional): the task the object belongs to.
+	 * Handles to a task or its threads held in that task's own table
+	 * are not "outside" handles; every other one is, including those
+	 * in transit in a message. */
+	struct kobject *(*task_of)(struct kobject *o);
+	/* On a task (optional): its last outside handle is gone. A task that
+	 * never ran can then never be started: it ends (kern/task.h). */
+	void (*unreachable)(struct kobject *task);
 };
 
 struct kobject {
 	uint32_t type;      /* enum obj_type */
 	uint32_t refcount;  /* references: handles + kernel pointers */
-	uint32_t handles;   /* how many handle-table entries point here */
+	uint32_t handles;   /* handle-table entries pointing here + in transit */
+	uint32_t outside;   /* tasks: outside handles to it or its threads */
+	struct kobject *drop_next; /* queued for its last-handle hook */
 	uint64_t koid;      /* unique id, never reused */
 	const struct kobj_ops *ops;
 	/* What the object's memory is charged to (kern/account.h): returned

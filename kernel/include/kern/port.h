@@ -11,9 +11,11 @@
 
 struct thread;
 struct reply;
+struct port;
 
 /* A queued message: bytes copied in at send, handles already moved out of
- * the sender's table (each holds the reference handle_take gave). */
+ * the sender's table (in transit: each holds the reference and the handle
+ * count handle_take_many() gave). */
 struct kmsg {
 	struct list_node node;
 	uint64_t badge;
@@ -30,11 +32,29 @@ struct kmsg {
 struct kmsg *kmsg_alloc(uint32_t len);
 /* Closes the handles it carries, cancels its reply; frees it. */
 void kmsg_free(struct kmsg *m);
-/* Moves the handles hv[0..n) out of table t into m (rights checked again:
- * TRANSFER). On failure the ones taken so far stay in m (kmsg_free closes
- * them). Takes t's lock, so callable under a port's lock. */
-int kmsg_take_handles(struct kmsg *m, struct handle_table *t,
-		      const handle_t *hv, uint32_t n);
+
+/* The handles a sender attaches, as decoded: values and the objects they
+ * named during the checks (pinned: a reference each). */
+struct msg_handles {
+	uint32_t n;
+	handle_t hv[PORT_HANDLES_MAX + 1]; /* + a reply's own handle */
+	struct kobject *pin[PORT_HANDLES_MAX + 1];
+};
+void msg_handles_unpin(struct msg_handles *a);
+/* Moves the attached handles a->hv[0..n) out of table t into m, all at
+ * once (each still naming its pinned object, with TRANSFER), or none.
+ * dest is the port m goes to (NULL: an answer). The cycle rule: a port's
+ * receive side may travel only to a port whose own receive side is not in
+ * a message (ERR_BAD_STATE), never to itself (refused at decode). With
+ * `self` (a reply's own handle, pinned as self_obj) that handle is taken
+ * in the same step; its reference, in transit, is the caller's to drop
+ * with handle_transit_done(). Takes the transit lock and t's lock, so
+ * callable under a port's or a reply's lock. */
+int kmsg_take(struct kmsg *m, struct handle_table *t,
+	      const struct msg_handles *a, struct port *dest, handle_t self,
+	      struct kobject *self_obj);
+/* The handles of m were installed in a table: m lets go of them. */
+void kmsg_delivered(struct kmsg *m);
 
 struct port {
 	struct kobject obj;
@@ -45,6 +65,7 @@ struct port {
 	struct thread *last_rx; /* donation hint for queued calls (a ref) */
 	struct notification *bound; /* signalled on every message (a ref) */
 	uint64_t bound_bits;
+	unsigned transit; /* its receive handles inside messages (transit lock) */
 };
 
 struct port_send {
@@ -60,10 +81,11 @@ struct notification;
  * earlier binding), so one thread can wait for messages and signals
  * together. */
 void port_bind(struct port *p, struct notification *n, uint64_t bits);
-/* Queues m (with m->badge set by the caller) after moving handles hv from
- * the current task; blocks while the queue is full until the deadline.
- * Consumes m on success only; on an error the caller kmsg_free()s it. */
-int port_send(struct port *p, struct kmsg *m, const handle_t *hv,
+/* Queues m (with m->badge set by the caller) after moving the handles a
+ * from the current task (kmsg_take); blocks while the queue is full until
+ * the deadline. Consumes m on success only; on an error the caller
+ * kmsg_free()s it and the sender's table is as it was. */
+int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	      uint64_t deadline_ns);
 /* Takes the next message whose size fits (len <= cap, nhandles <= hcap);
  * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
@@ -78,10 +100,13 @@ struct kobject *reply_obj(struct reply *r);
 struct reply *reply_from_obj(struct kobject *o);
 /* Ends a call without an answer: the caller wakes with ERR_PEER_CLOSED. */
 void reply_cancel(struct reply *r);
-/* Is the caller still waiting? (a hint: it may time out any moment) */
-bool reply_pending(struct reply *r);
-/* Answers: ERR_PEER_CLOSED if the caller is gone (m is freed then). */
-int reply_answer(struct reply *r, struct kmsg *m);
+/* Answers r with m, moving the attached handles a and r's own handle
+ * self out of table t in one step (kmsg_take) while the caller is known
+ * to wait. A caller that is gone: ERR_PEER_CLOSED, only self is consumed
+ * (the attached handles stay). Any other error: nothing changed. m is
+ * consumed in every case. */
+int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
+		 const struct msg_handles *a, handle_t self);
 /* Caller side: waits for the answer; returns it in *out. On timeout or
  * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED). */
 int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out);

@@ -182,10 +182,19 @@ struct thread;
 
 /* The calling thread's task. */
 struct task *cur_task(void);
-/* Install a new handle in the current task and copy its value to the
- * user pointer `uout`; on a bad pointer the handle is closed again and
- * ERR_FAULT returned (the caller then undoes its object). */
-int cur_install(struct kobject *o, uint32_t rights, uint64_t uout);
+/* The handle a call creates: its slot is reserved in the calling task and
+ * its value copied to the user pointer uout *before* the object is made,
+ * so the handle quota and the pointer are checked before anything
+ * changes (ERR_NO_RESOURCES, ERR_FAULT, ERR_BAD_STATE for a dying task).
+ * Then newh_commit() installs the object (a new reference; it fails only
+ * with ERR_BAD_STATE when the task died meanwhile), or newh_cancel()
+ * gives the slot back. */
+struct new_handle {
+	handle_t h;
+};
+int newh_reserve(struct new_handle *nh, uint64_t uout);
+int newh_commit(struct new_handle *nh, struct kobject *o, uint32_t rights);
+void newh_cancel(struct new_handle *nh);
 
 /* The handlers, by object (kernel/syscall/sys_*.c). */
 SYSCALL(sys_debug_write);

@@ -28,6 +28,7 @@ struct task {
 	struct uvm *uvm;           /* user address space */
 	struct list_node threads;  /* struct thread.task_node */
 	unsigned nthreads;         /* live (not dead) threads */
+	bool started;              /* a thread was started (t->lock) */
 	bool dying;                /* killed or last thread gone */
 	bool dead;                 /* torn down; set under exit_wq.lock */
 	int64_t exit_status;

@@ -24,6 +24,10 @@ enum thread_state {
 struct thread {
 	struct kobject obj;
 	struct task *task; /* NULL for kernel threads; holds a reference */
+	/* Last-handle hooks deferred while one runs (kernel/obj/handle.c):
+	 * releases never nest, however long a chain of objects is. */
+	unsigned drop_depth;
+	struct kobject *drop_queue;
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
 	bool killed;      /* exit at the next kernel exit / wake-up */

@@ -18,8 +18,8 @@ extern struct vm_space kernel_space;
 
 /* Before pmm_init(): makes the boot direct map reach all RAM (the boot
  * tables cover 0-4 GiB only, and the frame allocator writes into every free
- * frame). */
-void arch_mm_early_init(const struct boot_info *bi);
+ * frame); RAM it cannot reach is dropped from bi's map, with a warning. */
+void arch_mm_early_init(struct boot_info *bi);
 /* Builds the kernel's own tables (direct map of all RAM, W^X image,
  * no identity map) and switches to them. */
 void arch_mm_init(const struct boot_info *bi);
