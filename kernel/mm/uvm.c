@@ -5,8 +5,9 @@
  * Locking: u->lock is held with interrupts off but acquired with them on
  * (lock_uvm), because vm_unmap/vm_protect shoot down TLBs and wait for
  * other CPUs: a CPU spinning for the lock with interrupts off could not
- * answer. A grant's lock nests inside it (grant_link), never around it. Slow work (allocating and zeroing frames, kmalloc, dropping vmo
- * references) happens outside the lock.
+ * answer. A grant's lock nests inside it (grant_link), never around it. Slow
+ * work (allocating and zeroing frames, kmalloc, dropping vmo references)
+ * happens outside the lock.
  *
  * Quota: frames and pages arrays through the vmos (vmo.c); page-table
  * pages by tables_charged, kept equal to the space's table count after

@@ -156,7 +156,8 @@ static void outside_get(struct kobject *own)
 /* Lock not held; the caller holds a reference keeping own alive. */
 static void outside_put(struct kobject *own)
 {
-	if (own && __atomic_sub_fetch(&own->outside, 1, __ATOMIC_ACQ_REL) == 0 &&
+	if (own &&
+	    __atomic_sub_fetch(&own->outside, 1, __ATOMIC_ACQ_REL) == 0 &&
 	    own->ops->unreachable)
 		own->ops->unreachable(own);
 }
@@ -237,11 +238,10 @@ static void last_handle(struct kobject *o)
 	if (me->drop_depth) {
 		struct kobject *none = NULL;
 		kobj_get(o);
-		if (__atomic_compare_exchange_n(&o->drop_next, &none,
-						me->drop_queue ? me->drop_queue
-							       : DROP_END,
-						false, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(
+			    &o->drop_next, &none,
+			    me->drop_queue ? me->drop_queue : DROP_END, false,
+			    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			me->drop_queue = o;
 		else
 			kobj_put(o); /* queued already: one hook will do */
@@ -278,8 +278,8 @@ int handle_alloc(struct handle_table *t, struct kobject *o, uint32_t rights,
 	return err;
 }
 
-int handle_get(struct handle_table *t, handle_t h, uint32_t type,
-	       uint32_t need, struct kobject **out, uint32_t *rights)
+int handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t need,
+	       struct kobject **out, uint32_t *rights)
 {
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&t->lock);

@@ -47,8 +47,8 @@ SYSCALL2(sys_handle_info, HANDLE, h, UPTR, out)
  * handle to itself or to its threads (that is how a child learns its own
  * handles): such handles do not keep a task that never ran alive
  * (kern/object.h, "outside" handles). */
-SYSCALL4(sys_task_give_handle, HANDLE, task_h, HANDLE, h, RIGHTS, rights,
-	 UPTR, out)
+SYSCALL4(sys_task_give_handle, HANDLE, task_h, HANDLE, h, RIGHTS, rights, UPTR,
+	 out)
 {
 	if (!user_range_ok(out, sizeof(handle_t)))
 		return ERR_FAULT;

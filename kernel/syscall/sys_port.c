@@ -63,7 +63,8 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 		o->m = kmsg_alloc(pm.len);
 		if (!o->m)
 			err = ERR_NO_MEMORY;
-		else if (pm.len && copy_from_user(o->m->data, pm.data, pm.len)) {
+		else if (pm.len &&
+			 copy_from_user(o->m->data, pm.data, pm.len)) {
 			kmsg_free(o->m);
 			err = ERR_FAULT;
 		}
@@ -337,8 +338,8 @@ SYSCALL2(sys_port_reply, HANDLE, reply_h, UPTR, umsg)
 }
 
 /* A caller that went away (ERR_PEER_CLOSED) does not stop the receive. */
-SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h,
-	 UPTR, urx, DEADLINE, deadline)
+SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
+	 urx, DEADLINE, deadline)
 {
 	struct port_rx rx;
 	int err = get_rx(urx, &rx);

@@ -161,8 +161,8 @@ GTEST(sound_handle_wider_than_32_bits_is_bad)
 		   ERR_BAD_HANDLE);
 	/* Unknown rights bits and non-boolean flags in decode. */
 	handle_t d;
-	GCHECK_ERR(execrt_syscall6(SYS_HANDLE_DUP, v, 1ull << 33,
-				   (uint64_t)&d, 0, 0, 0),
+	GCHECK_ERR(execrt_syscall6(SYS_HANDLE_DUP, v, 1ull << 33, (uint64_t)&d,
+				   0, 0, 0),
 		   ERR_INVALID_ARGS);
 	GCHECK_ERR(sys_task_set_fault_handler(g_self(), 2), ERR_INVALID_ARGS);
 	GCHECK_OK(sys_vmo_get_size(v, &size));

@@ -57,7 +57,8 @@ GTEST(sound_failed_reply_keeps_the_servers_handles)
 	/* The reply carrying its own reply handle: refused, nothing moved
 	 * (the review saw the call end with PEER_CLOSED and v destroyed). */
 	handle_t att[2] = {v, rx.reply};
-	struct port_msg m = {.data = "x", .len = 1, .nhandles = 2, .handles = att};
+	struct port_msg m = {
+		.data = "x", .len = 1, .nhandles = 2, .handles = att};
 	long self_attach = sys_port_reply(rx.reply, &m);
 	int after_self = alive(v) && alive(rx.reply);
 	/* An attached handle without TRANSFER, or a bad one: the same. */
@@ -216,19 +217,19 @@ GTEST(sound_port_receive_handle_cycle_refused)
 	GCHECK_OK(sys_port_create(0, &ra, &sa));
 	GCHECK_OK(sys_port_create(0, &rb, &sb));
 	/* A's receive side onto its own queue: never. */
-	struct port_msg m = {.data = "c", .len = 1, .nhandles = 1, .handles = &ra};
+	struct port_msg m = {
+		.data = "c", .len = 1, .nhandles = 1, .handles = &ra};
 	GCHECK_ERR(sys_port_send(sa, &m, DEADLINE_POLL), ERR_INVALID_ARGS);
 	/* A's receive side onto B: fine (B's receive side is with us). */
 	GCHECK_OK(sys_port_send(sb, &m, DEADLINE_POLL));
-	/* B's receive side onto A would close the cycle A -> B -> A: B's
-	 * receive side may not travel while A's is inside B's queue...
-	 * rather, A is in transit, so nothing may be queued with a receive
-	 * side on A. */
+	/* B's receive side onto A would close the cycle A -> B -> A: A's
+	 * receive side is in a message, so no receive side may travel to A
+	 * now. */
 	m.handles = &rb;
 	long cyc = sys_port_send(sa, &m, DEADLINE_POLL);
 	int rb_kept = alive(rb);
-	/* The same through a third port C: B -> C is fine (C is not in
-	 * transit), C -> A is refused (A is). */
+	/* Any receive side onto A is refused while A's is in a message
+	 * (a third port C's too: the rule does not look for the cycle). */
 	handle_t rc, sc;
 	GCHECK_OK(sys_port_create(0, &rc, &sc));
 	m.handles = &rc;
@@ -260,13 +261,13 @@ GTEST(sound_port_receive_handle_cycle_refused)
 
 GTEST(sound_port_cycle_through_a_call_refused)
 {
-	/* The same rule for a call's request: the receive side of the
-	 * called port's own... a request carrying B's receive side to A
-	 * while A's receive side waits in B's queue. */
+	/* The same rule for a call's request: it may not carry B's receive
+	 * side to A while A's receive side waits in B's queue. */
 	handle_t ra, sa, rb, sb;
 	GCHECK_OK(sys_port_create(0, &ra, &sa));
 	GCHECK_OK(sys_port_create(0, &rb, &sb));
-	struct port_msg m = {.data = "c", .len = 1, .nhandles = 1, .handles = &ra};
+	struct port_msg m = {
+		.data = "c", .len = 1, .nhandles = 1, .handles = &ra};
 	GCHECK_OK(sys_port_send(sb, &m, DEADLINE_POLL));
 	m.handles = &rb;
 	char b;

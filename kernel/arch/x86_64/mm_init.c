@@ -193,8 +193,8 @@ static bool direct_mapped_type(uint32_t type)
  * CPU has them, else page directories from a small static pool. The boot
  * PDPT is shared by the identity and direct maps; both grow, briefly. */
 extern uint64_t boot_pml4[];
-#define EARLY_PDS 12 /* without 1 GiB pages: RAM up to 16 GiB, the rest is
-		      * left unused */
+/* Without 1 GiB pages: RAM up to 16 GiB, the rest is left unused. */
+#define EARLY_PDS 12
 static uint64_t early_pd[EARLY_PDS][512] __attribute__((aligned(4096)));
 
 void arch_mm_early_init(struct boot_info *bi)
@@ -208,17 +208,15 @@ void arch_mm_early_init(struct boot_info *bi)
 	/* What the boot direct map can reach: one PDPT (512 GiB) with 1 GiB
 	 * pages, else the static page directories. RAM above is left out,
 	 * not a reason to stop. */
-	phys_addr_t limit = cpu_features.pdpe1gb
-				    ? GiB(512)
-				    : BOOT_MAP_END + GiB(EARLY_PDS);
+	phys_addr_t limit =
+		cpu_features.pdpe1gb ? GiB(512) : BOOT_MAP_END + GiB(EARLY_PDS);
 	if (top > limit) {
 		uint64_t lost = bootinfo_clip_ram(bi, limit);
 		pr_warn("mm: RAM above %llu GiB left unused (%llu MiB): %s",
 			(unsigned long long)(limit >> 30),
 			(unsigned long long)(lost >> 20),
-			cpu_features.pdpe1gb
-				? "beyond the direct map"
-				: "the CPU has no 1 GiB pages");
+			cpu_features.pdpe1gb ? "beyond the direct map"
+					     : "the CPU has no 1 GiB pages");
 		top = limit;
 	}
 	const uint64_t *pml4 = phys_to_virt((uintptr_t)boot_pml4);

@@ -34,6 +34,11 @@ uint16_t pit_ch2_read(void)
 	return (uint16_t)(lo | (hi << 8));
 }
 
+bool pit_ch2_expired(void)
+{
+	return inb(PORT_B) & PORTB_OUT2;
+}
+
 void pit_ch0_oneshot(uint16_t count)
 {
 	outb(PIT_CMD, CMD_CH0_MODE0);

@@ -45,56 +45,99 @@ void clock_delay_ns(uint64_t ns)
 		cpu_pause();
 }
 
-static uint64_t sample_hpet(void)
-{
-	uint64_t h0 = hpet_counter(), t0 = rdtsc(), h1, ns;
-	do {
-		h1 = hpet_counter();
-		ns = hpet_delta_ns(h0, h1);
-	} while (ns < CAL_WINDOW_NS);
-	uint64_t t1 = rdtsc();
-	return clock_rate_hz(t1 - t0, ns);
-}
+/* Calibration compares TSC time with a reference counter over a short
+ * window. Under TCG the host can stall the vCPU at any moment: a stall
+ * between the two ends of the window is harmless (both clocks run on), but
+ * one between reading the reference and reading the TSC is not. So every
+ * reference read is bracketed by two TSC reads (its TSC time is their
+ * midpoint, give or take half the bracket), and a sample whose brackets
+ * are wider than MAX_ERR_PPM of the window is thrown away. */
+#define MAX_ERR_PPM  1000
+#define CAL_ATTEMPTS (4 * CAL_SAMPLES)
 
-/* Reads the PIT counter between two TSC reads; returns their midpoint. */
-static uint64_t pit_read_at(uint16_t *count)
+struct cal_sample {
+	uint64_t hz;
+	bool ok;
+};
+
+/* The TSC time of a reference read: the midpoint of the two TSC reads
+ * around it; *err is half their distance. */
+static uint64_t hpet_at(uint64_t *h, uint64_t *err)
 {
 	uint64_t a = rdtsc();
-	*count = pit_ch2_read();
-	return a + (rdtsc() - a) / 2;
+	*h = hpet_counter();
+	uint64_t b = rdtsc();
+	*err = (b - a) / 2;
+	return a + *err;
 }
 
-/* Reads the counter rather than waiting for OUT2: a host stall of the
- * TCG thread then lands inside the measured interval on both sides
- * instead of being added to the TSC side only. */
-static uint64_t sample_pit(void)
+static uint64_t pit_at(uint16_t *c, uint64_t *err)
 {
-	uint16_t c0, c1;
-	pit_ch2_start();
-	uint64_t t0 = pit_read_at(&c0), t1;
-	uint16_t ticks;
+	uint64_t a = rdtsc();
+	*c = pit_ch2_read();
+	uint64_t b = rdtsc();
+	*err = (b - a) / 2;
+	return a + *err;
+}
+
+static bool narrow(uint64_t e0, uint64_t e1, uint64_t span)
+{
+	return (e0 + e1) * 1000000ull / MAX_ERR_PPM <= span;
+}
+
+static struct cal_sample sample_hpet(void)
+{
+	uint64_t h0, h1, ns, e0, e1;
+	uint64_t t0 = hpet_at(&h0, &e0), t1;
 	do {
-		t1 = pit_read_at(&c1);
+		t1 = hpet_at(&h1, &e1);
+		ns = hpet_delta_ns(h0, h1);
+	} while (ns < CAL_WINDOW_NS);
+	return (struct cal_sample){clock_rate_hz(t1 - t0, ns),
+				   narrow(e0, e1, t1 - t0)};
+}
+
+/* Reads the counter rather than waiting for OUT2, so that the end of the
+ * window is bracketed like its start. A stall longer than the counter's
+ * period (54.9 ms) would wrap the elapsed count: OUT2, high once the
+ * count passed zero, rejects such a sample. */
+static struct cal_sample sample_pit(void)
+{
+	uint16_t c0, c1, ticks;
+	uint64_t e0, e1;
+	pit_ch2_start();
+	uint64_t t0 = pit_at(&c0, &e0), t1;
+	do {
+		t1 = pit_at(&c1, &e1);
 		ticks = (uint16_t)(c0 - c1);
 	} while (ticks < PIT_WINDOW);
 	uint64_t ns = (uint64_t)ticks * 1000000000ull / PIT_HZ;
-	return clock_rate_hz(t1 - t0, ns);
+	return (struct cal_sample){clock_rate_hz(t1 - t0, ns),
+				   narrow(e0, e1, t1 - t0) &&
+					   !pit_ch2_expired()};
 }
 
+/* The median of CAL_SAMPLES good samples (of at most CAL_ATTEMPTS; if
+ * too few are good, of those there are, or of all when none is). */
 uint64_t tsc_measure_hz(enum time_ref ref)
 {
 	if (ref == TIME_REF_HPET && !hpet_present())
 		return 0;
-	uint64_t s[CAL_SAMPLES];
+	uint64_t good[CAL_SAMPLES], all[CAL_ATTEMPTS];
+	unsigned ngood = 0, n = 0;
 	unsigned long flags = arch_irq_save();
-	for (unsigned i = 0; i < CAL_SAMPLES; i++)
-		s[i] = ref == TIME_REF_HPET ? sample_hpet() : sample_pit();
+	while (ngood < CAL_SAMPLES && n < CAL_ATTEMPTS) {
+		struct cal_sample s =
+			ref == TIME_REF_HPET ? sample_hpet() : sample_pit();
+		all[n++] = s.hz;
+		if (s.ok)
+			good[ngood++] = s.hz;
+	}
 	arch_irq_restore(flags);
-	uint64_t med = clock_median(s, CAL_SAMPLES);
-	pr_debug("tsc: %s samples %llu..%llu Hz",
-		 ref == TIME_REF_HPET ? "HPET" : "PIT",
-		 (unsigned long long)s[0],
-		 (unsigned long long)s[CAL_SAMPLES - 1]);
+	uint64_t med = ngood ? clock_median(good, ngood) : clock_median(all, n);
+	pr_debug("tsc: %s: %u good samples of %u, median %llu Hz",
+		 ref == TIME_REF_HPET ? "HPET" : "PIT", ngood, n,
+		 (unsigned long long)med);
 	return med;
 }
 

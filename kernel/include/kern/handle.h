@@ -37,12 +37,12 @@ struct handle_slot {
 struct handle_table {
 	spinlock_t lock;
 	struct handle_slot *slots;
-	struct kobject *owner; /* the task owning the table (or NULL) */
-	uint64_t seed;	       /* generation sequences of the slots */
-	uint32_t cap;	       /* slots allocated */
-	uint32_t used;	       /* live + reserved */
-	uint32_t retired;      /* slots whose generations ran out */
-	uint32_t quota;	       /* maximum live + reserved handles */
+	struct kobject *owner;	       /* the task owning the table (or NULL) */
+	uint64_t seed;		       /* generation sequences of the slots */
+	uint32_t cap;		       /* slots allocated */
+	uint32_t used;		       /* live + reserved */
+	uint32_t retired;	       /* slots whose generations ran out */
+	uint32_t quota;		       /* maximum live + reserved handles */
 	uint32_t free_head, free_tail; /* FIFO of free slots, index + 1 */
 	bool closed; /* destroyed: no new handles (dead task) */
 	bool live;   /* the owner ran: its handles count as outside */
@@ -68,8 +68,8 @@ int handle_alloc(struct handle_table *t, struct kobject *o, uint32_t rights,
 /* Looks h up; checks type (OBJ_NONE: any) and that every bit of
  * `need` is held. On success returns 0 with a new reference in *out
  * (the caller kobj_put()s it) and the handle's rights in *rights. */
-int handle_get(struct handle_table *t, handle_t h, uint32_t type,
-	       uint32_t need, struct kobject **out, uint32_t *rights);
+int handle_get(struct handle_table *t, handle_t h, uint32_t type, uint32_t need,
+	       struct kobject **out, uint32_t *rights);
 int handle_close(struct handle_table *t, handle_t h);
 /* New handle with rights & the old ones (RIGHT_SAME: unchanged). Requires
  * RIGHT_DUPLICATE; asking for rights not held is ERR_ACCESS_DENIED. */

@@ -10,5 +10,8 @@
  * interval must stay under 54.9 ms. */
 void pit_ch2_start(void);
 uint16_t pit_ch2_read(void);
+/* Channel 2's output: high once the count has passed zero (more than
+ * 0xffff ticks since pit_ch2_start(), so the elapsed count wrapped). */
+bool pit_ch2_expired(void);
 /* Channel 0, mode 0: ISA IRQ0 rises once after `count` ticks. */
 void pit_ch0_oneshot(uint16_t count);
