@@ -216,6 +216,10 @@ struct kernel_stats {
 	uint64_t slab_objects;    /* live slab allocations */
 	uint64_t tasks, threads;
 	uint64_t cpus_online;
+	uint64_t accounts;        /* memory accounts (tasks' and orphans') */
+	/* The calling task's memory account: its quota and what is charged
+	 * to it (including its children's quotas). */
+	uint64_t mem_quota, mem_used;
 };
 
 /* What the kernel hands the root task (pointer in rdi at entry); user-space

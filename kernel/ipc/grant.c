@@ -49,10 +49,16 @@ static const struct kobj_ops grant_ops = {
 int grant_create(struct vmo *vmo, uint64_t offset, uint64_t len, uint32_t perms,
 		 struct grant **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct grant));
+	if (err)
+		return err;
 	struct grant *g = kmalloc(sizeof(*g));
-	if (!g)
+	if (!g) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
-	kobj_init(&g->obj, OBJ_GRANT, &grant_ops);
+	}
+	kobj_init_charged(&g->obj, OBJ_GRANT, &grant_ops, &ch);
 	kobj_get(&vmo->obj);
 	g->vmo = vmo;
 	g->offset = offset;
@@ -77,7 +83,9 @@ static void gm_put(struct grant_map *gm, uint32_t n)
 		list_remove(&gm->node);
 	spin_unlock_irqrestore(&g->lock, f);
 	if (last) {
+		struct charge ch = gm->charge;
 		kfree(gm);
+		charge_drop(&ch);
 		kobj_put(&g->obj);
 	}
 }
@@ -110,9 +118,18 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 		return ERR_ACCESS_DENIED;
 	if (READ_ONCE(g->revoked))
 		return ERR_BAD_STATE; /* early out; grant_link decides */
+	/* The record is charged to the task it maps into. */
+	struct charge ch;
+	int err = charge_take(&ch, t->acct,
+			      kmalloc_footprint(sizeof(struct grant_map)));
+	if (err)
+		return err;
 	struct grant_map *gm = kmalloc(sizeof(*gm));
-	if (!gm)
+	if (!gm) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
+	gm->charge = ch;
 	list_init(&gm->node);
 	kobj_get(&g->obj);
 	gm->grant = g;
@@ -120,8 +137,8 @@ int grant_map(struct grant *g, struct task *t, uint32_t perms, uint64_t hint,
 	gm->refs = 2; /* this call + the mapping to be */
 	/* The call's perms are also the ceiling: a read-only mapping of a
 	 * writable grant cannot be protected writable later. */
-	int err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
-				perms, gm, out);
+	err = uvm_map_grant(t->uvm, g->vmo, hint, g->len, g->offset, perms,
+			    perms, gm, out);
 	gm_put(gm, err ? 2 : 1); /* on error no mapping was made */
 	return err;
 }

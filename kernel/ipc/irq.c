@@ -42,10 +42,16 @@ static const struct kobj_ops irq_ops = {
 int irq_create(uint32_t gsi, struct notification *n, uint64_t bits,
 	       struct irq **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct irq));
+	if (err)
+		return err;
 	struct irq *irq = kmalloc(sizeof(*irq));
-	if (!irq)
+	if (!irq) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
-	kobj_init(&irq->obj, OBJ_IRQ, &irq_ops);
+	}
+	kobj_init_charged(&irq->obj, OBJ_IRQ, &irq_ops, &ch);
 	kobj_get(&n->obj);
 	irq->gsi = gsi;
 	irq->notif = n;
@@ -55,7 +61,7 @@ int irq_create(uint32_t gsi, struct notification *n, uint64_t bits,
 	irq->delivered = 0;
 
 	unsigned nslots = MIN(arch_irq_slots(), (unsigned)IRQ_SLOTS_MAX);
-	int err = ERR_NO_RESOURCES;
+	err = ERR_NO_RESOURCES;
 	unsigned long f = spin_lock_irqsave(&irq_lock);
 	unsigned free = nslots;
 	for (unsigned i = 0; i < nslots; i++) {

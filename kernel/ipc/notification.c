@@ -26,10 +26,16 @@ static const struct kobj_ops notification_ops = {
 
 int notification_create(struct notification **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct notification));
+	if (err)
+		return err;
 	struct notification *n = kmalloc(sizeof(*n));
-	if (!n)
+	if (!n) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
-	kobj_init(&n->obj, OBJ_NOTIFICATION, &notification_ops);
+	}
+	kobj_init_charged(&n->obj, OBJ_NOTIFICATION, &notification_ops, &ch);
 	wait_queue_init(&n->wq);
 	n->pending = 0;
 	*out = n;

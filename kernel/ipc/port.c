@@ -14,14 +14,22 @@
 #include <kern/task.h>
 #include <kern/thread.h>
 
+/* Charged to the sender until received or dropped, so a full queue costs
+ * its senders' quotas, not the kernel's. */
 struct kmsg *kmsg_alloc(uint32_t len)
 {
+	struct charge ch;
+	if (kobj_precharge(&ch, sizeof(struct kmsg) + len))
+		return NULL;
 	struct kmsg *m = kmalloc(sizeof(*m) + len);
-	if (m) {
-		memset(m, 0, sizeof(*m));
-		list_init(&m->node);
-		m->len = len;
+	if (!m) {
+		charge_drop(&ch);
+		return NULL;
 	}
+	memset(m, 0, sizeof(*m));
+	list_init(&m->node);
+	m->len = len;
+	m->charge = ch;
 	return m;
 }
 
@@ -60,7 +68,9 @@ void kmsg_free(struct kmsg *m)
 		reply_cancel(m->reply);
 		reply_put(m->reply);
 	}
+	struct charge ch = m->charge;
 	kfree(m);
+	charge_drop(&ch);
 }
 
 void kmsg_delivered(struct kmsg *m)
@@ -188,11 +198,17 @@ static const struct kobj_ops send_ops = {
 
 int port_mint(struct port *p, uint64_t badge, struct port_send **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct port_send));
+	if (err)
+		return err;
 	struct port_send *s = kmalloc(sizeof(*s));
-	if (!s)
+	if (!s) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	memset(s, 0, sizeof(*s));
-	kobj_init(&s->obj, OBJ_PORT_SEND, &send_ops);
+	kobj_init_charged(&s->obj, OBJ_PORT_SEND, &send_ops, &ch);
 	kobj_get(&p->obj);
 	s->port = p;
 	s->badge = badge;
@@ -202,14 +218,20 @@ int port_mint(struct port *p, uint64_t badge, struct port_send **out)
 
 int port_create(struct port **recv, struct port_send **send)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct port));
+	if (err)
+		return err;
 	struct port *p = kmalloc(sizeof(*p));
-	if (!p)
+	if (!p) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	memset(p, 0, sizeof(*p));
-	kobj_init(&p->obj, OBJ_PORT, &port_ops);
+	kobj_init_charged(&p->obj, OBJ_PORT, &port_ops, &ch);
 	wait_queue_init(&p->wq);
 	list_init(&p->queue);
-	int err = port_mint(p, 0, send);
+	err = port_mint(p, 0, send);
 	if (err) {
 		kobj_put(&p->obj);
 		return err;

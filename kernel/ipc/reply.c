@@ -164,11 +164,17 @@ static const struct kobj_ops reply_ops = {
 
 int reply_create(struct thread *caller, struct reply **out)
 {
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct reply));
+	if (err)
+		return err;
 	struct reply *r = kmalloc(sizeof(*r));
-	if (!r)
+	if (!r) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	memset(r, 0, sizeof(*r));
-	kobj_init(&r->obj, OBJ_REPLY, &reply_ops);
+	kobj_init_charged(&r->obj, OBJ_REPLY, &reply_ops, &ch);
 	wait_queue_init(&r->wq);
 	r->state = REPLY_WAITING;
 	kobj_get(&caller->obj);

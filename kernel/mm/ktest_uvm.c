@@ -12,6 +12,7 @@
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
+#include <kern/account.h>
 #include <kern/ktest.h>
 #include <kern/lib.h>
 #include <kern/mm.h>
@@ -154,7 +155,7 @@ KTEST(uvm_map_bad_args_and_wx)
 	struct task *t = new_task(MiB(1));
 	KT_CHECK(t);
 	struct uvm *u = t->uvm;
-	uint64_t used = t->mem_used, a;
+	uint64_t used = t->acct->used, a;
 	struct vmo *v;
 	KT_CHECK_EQ(vmo_create(t, 2 * PG, &v), 0);
 	KT_CHECK_EQ(uvm_map(u, NULL, VA, PG, 0, RW | VM_PROT_EXEC, 0, &a),
@@ -191,7 +192,7 @@ KTEST(uvm_map_bad_args_and_wx)
 	KT_CHECK_EQ(uvm_unmap(u, USER_TOP, PG), ERR_OUT_OF_RANGE);
 	KT_CHECK_EQ(uvm_unmap(u, VA, PG), 0);
 	kobj_put(&v->obj);
-	KT_CHECK_EQ(t->mem_used, used);
+	KT_CHECK_EQ(t->acct->used, used);
 	KT_CHECK_EQ(vmo_create(t, 0, &v), ERR_INVALID_ARGS);
 	KT_CHECK_EQ(vmo_create(t, VMO_MAX_SIZE + 1, &v), ERR_OUT_OF_RANGE);
 	end_task(t);
@@ -208,12 +209,12 @@ KTEST(uvm_fixed_collision_and_hints)
 	uint64_t a, c, used;
 	KT_CHECK_EQ(uvm_map(u, NULL, VA, 4 * PG, 0, RW, FIX, &a), 0);
 	KT_CHECK_EQ(a, VA);
-	used = t->mem_used;
+	used = t->acct->used;
 	KT_CHECK_EQ(uvm_map(u, NULL, VA + 2 * PG, 4 * PG, 0, RW, FIX, &c),
 		    ERR_ALREADY_EXISTS);
 	KT_CHECK_EQ(uvm_map(u, NULL, VA - PG, 2 * PG, 0, RW, FIX, &c),
 		    ERR_ALREADY_EXISTS);
-	KT_CHECK_EQ(t->mem_used, used); /* the failed maps gave all back */
+	KT_CHECK_EQ(t->acct->used, used); /* the failed maps gave all back */
 	KT_CHECK_EQ(uvm_map(u, NULL, VA + PG, 2 * PG, 0, RW, 0, &c), 0);
 	KT_CHECK_EQ(c, VA + 4 * PG); /* first fit above the hint */
 	KT_CHECK_EQ(uvm_map(u, NULL, VA - PG, PG, 0, R, FIX, &c), 0);
@@ -243,7 +244,7 @@ KTEST(uvm_unmap_protect_split)
 	struct uvm *u = t->uvm;
 	uint64_t a;
 	KT_CHECK_EQ(uvm_map(u, NULL, VA, 8 * PG, 0, RW, FIX, &a), 0);
-	uint64_t used_full = t->mem_used;
+	uint64_t used_full = t->acct->used;
 	uint64_t w[8], x = 0;
 	for (int i = 0; i < 8; i++)
 		w[i] = 0x1000 + i;
@@ -298,7 +299,7 @@ KTEST(uvm_unmap_protect_split)
 	KT_CHECK_EQ(u->mapped_bytes, 2 * PG);
 	KT_CHECK_EQ(uvm_unmap(u, VA, 8 * PG), 0);
 	KT_CHECK_EQ(nmappings(u), 0);
-	KT_CHECK(t->mem_used < used_full);
+	KT_CHECK(t->acct->used < used_full);
 	end_task(t);
 	CHECK_BASELINE(b);
 }
@@ -364,12 +365,12 @@ KTEST(uvm_quota_exhaustion_and_recovery)
 	struct task *t = new_task(KiB(64));
 	KT_CHECK(t);
 	struct uvm *u = t->uvm;
-	uint64_t used0 = t->mem_used, a, c;
+	uint64_t used0 = t->acct->used, a, c;
 	KT_CHECK_EQ(used0, PG); /* the PML4 */
 	/* 16 pages need 64 KiB of frames plus array and tables: too much. */
 	KT_CHECK_EQ(uvm_map(u, NULL, VA, 16 * PG, 0, RW, FIX, &a),
 		    ERR_NO_MEMORY);
-	KT_CHECK_EQ(t->mem_used, used0);
+	KT_CHECK_EQ(t->acct->used, used0);
 	KT_CHECK_EQ(nmappings(u), 0);
 	/* Fill up page by page until the quota says no. */
 	int n = 0, err;
@@ -377,7 +378,7 @@ KTEST(uvm_quota_exhaustion_and_recovery)
 		n++;
 	KT_CHECK_EQ(err, ERR_NO_MEMORY);
 	KT_CHECK(n > 4 && n < 16);
-	KT_CHECK(t->mem_used <= t->mem_quota);
+	KT_CHECK(t->acct->used <= t->acct->quota);
 	/* Objects commit their size at creation: none fits any more. */
 	struct vmo *v;
 	KT_CHECK_EQ(vmo_create(t, PG, &v), ERR_NO_MEMORY);
@@ -389,7 +390,7 @@ KTEST(uvm_quota_exhaustion_and_recovery)
 	user_leave(f);
 	KT_CHECK_EQ(r, 0);
 	KT_CHECK_EQ(uvm_unmap(u, USER_BASE, USER_TOP - USER_BASE), 0);
-	KT_CHECK_EQ(t->mem_used, used0);
+	KT_CHECK_EQ(t->acct->used, used0);
 	end_task(t);
 	CHECK_BASELINE(b);
 }
@@ -401,7 +402,7 @@ KTEST(uvm_vmo_shared_by_two_mappings)
 	struct task *t = new_task(MiB(1));
 	KT_CHECK(t);
 	struct vmo *v;
-	uint64_t a1, a2, used = t->mem_used;
+	uint64_t a1, a2, used = t->acct->used;
 	KT_CHECK_EQ(vmo_create(t, 3 * PG - 100, &v), 0);
 	KT_CHECK_EQ(v->size, 3 * PG);
 	KT_CHECK_EQ(vmo_write(v, PG - 2, "shared", 7), 0); /* straddles */
@@ -440,7 +441,7 @@ KTEST(uvm_vmo_shared_by_two_mappings)
 	KT_CHECK_EQ(r1, 0);
 	KT_CHECK_EQ(uvm_unmap(t->uvm, a1, 2 * PG), 0);
 	KT_CHECK_EQ(uvm_unmap(t->uvm, a2, 2 * PG), 0);
-	KT_CHECK_EQ(t->mem_used, used); /* object gone, charges back */
+	KT_CHECK_EQ(t->acct->used, used); /* object gone, charges back */
 	end_task(t);
 	CHECK_BASELINE(b);
 }
@@ -490,26 +491,41 @@ KTEST(uvm_vmo_physical)
 	CHECK_BASELINE(b);
 }
 
+/* An object outliving its task keeps the task's account, and so the
+ * quota the parent gave it, until the object goes. */
 KTEST(uvm_vmo_outlives_its_task)
 {
 	struct baseline b;
 	snap(&b);
-	struct task *t = new_task(MiB(1));
-	KT_CHECK(t);
+	uint64_t accounts = account_count();
+	struct task *p = new_task(MiB(2));
+	KT_CHECK(p);
+	uint64_t pused = p->acct->used;
+	struct task *t = NULL;
+	KT_CHECK_EQ(task_create(p, "c", MiB(1), &t), 0);
+	uint64_t carved = p->acct->used - pused;
+	KT_CHECK(carved >= MiB(1) + TASK_CREATE_CHARGE);
 	struct vmo *v;
 	uint64_t a;
 	KT_CHECK_EQ(vmo_create(t, 2 * PG, &v), 0);
 	KT_CHECK_EQ(vmo_write(v, 0, "kept", 5), 0);
 	KT_CHECK_EQ(uvm_map(t->uvm, v, 0, PG, 0, RW, 0, &a), 0);
-	KT_CHECK(v->charged == t);
-	end_task(t); /* the task object is gone; v must not point at it */
-	KT_CHECK(!v->charged && v->orphaned);
+	KT_CHECK(v->obj.charge.acct == t->acct);
+	struct account *ta = t->acct;
+	end_task(t); /* the task object is gone, its account is not */
+	KT_CHECK_EQ(account_count(), accounts + 2);
+	/* Only the task record came back to the parent. */
+	KT_CHECK_EQ(p->acct->used, pused + carved - TASK_CREATE_CHARGE);
+	KT_CHECK(ta->used >= 2 * PG);
 	char got[5];
 	KT_CHECK_EQ(vmo_read(v, 0, got, 5), 0);
 	KT_CHECK(!strcmp(got, "kept"));
-	KT_CHECK_EQ(vmo_write(v, 1, "e", 1), 0);	      /* has a frame */
-	KT_CHECK_EQ(vmo_write(v, PG, "x", 1), ERR_NO_MEMORY); /* cannot grow */
+	KT_CHECK_EQ(vmo_write(v, PG, "x", 1), 0); /* committed: it may grow */
 	kobj_put(&v->obj);
+	KT_CHECK_EQ(account_count(), accounts + 1);
+	KT_CHECK_EQ(p->acct->used, pused);
+	end_task(p);
+	KT_CHECK_EQ(account_count(), accounts);
 	CHECK_BASELINE(b);
 }
 

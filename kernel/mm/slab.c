@@ -3,8 +3,12 @@
  *
  * A slab is 2^k frames (k <= SLAB_MAX_ORDER), aligned to its own size, with
  * its header at the start, so the slab of an object is found by aligning
- * its physical address down. kmalloc slabs are all aligned to the largest
- * slab size, so kfree() finds the header without knowing the size class.
+ * its physical address down. kmalloc slabs are all of the largest slab
+ * size, so kfree() finds the header without knowing the size class, and a
+ * slab is always a whole buddy block: a smaller slab aligned to 32 KiB
+ * would split a block whose other 7/8 could never serve a slab again
+ * (1M small objects once left 420 MiB free in pieces no kmalloc could
+ * use).
  * Design and invariants: docs/memory.md. */
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -14,9 +18,9 @@
 #include <kern/spinlock.h>
 
 #define SLAB_MAGIC     0x51ab0bec75ca11edull
-#define SLAB_MAX_ORDER 3   /* slabs of up to 8 frames (32 KiB) */
-#define SLAB_MAX_OBJS  256 /* bound for the per-slab allocation bitmap */
-#define MIN_OBJ_SIZE   16  /* room for the free-list link, and then some */
+#define SLAB_MAX_ORDER 3    /* slabs of up to 8 frames (32 KiB) */
+#define SLAB_MAX_OBJS  2048 /* bound for the per-slab allocation bitmap */
+#define MIN_OBJ_SIZE   16   /* room for the free-list link, and then some */
 #define MAX_CACHES     64
 
 #define KMALLOC_MIN_SHIFT  4  /* 16 B */
@@ -165,7 +169,8 @@ static void release_slab(struct kmem_cache *c, struct slab *s)
 }
 
 /* Picks the smallest slab size whose leftover is at most 1/8 of it, or
- * else the one with the smallest leftover fraction. */
+ * else the one with the smallest leftover fraction (kmalloc: always the
+ * largest). */
 static bool choose_layout(struct kmem_cache *c, size_t align)
 {
 	size_t best_waste = 0, best_bytes = 0;
@@ -173,7 +178,8 @@ static bool choose_layout(struct kmem_cache *c, size_t align)
 	uint32_t best_n = 0;
 
 	c->first_off = ALIGN_UP(sizeof(struct slab), align);
-	for (unsigned o = 0; o <= SLAB_MAX_ORDER; o++) {
+	for (unsigned o = c->is_kmalloc ? SLAB_MAX_ORDER : 0;
+	     o <= SLAB_MAX_ORDER; o++) {
 		size_t bytes = PAGE_SIZE << o, n, waste;
 		if (bytes <= c->first_off ||
 		    (n = (bytes - c->first_off) / c->obj_size) == 0)
@@ -225,8 +231,6 @@ static struct kmem_cache *cache_create(const char *name, size_t size,
 			c = NULL;
 	}
 	spin_unlock_irqrestore(&caches_lock, flags);
-	if (c && is_kmalloc)
-		c->align_pages = KMALLOC_SLAB_PAGES;
 	return c;
 }
 
@@ -376,14 +380,6 @@ static const char *const kmalloc_names[KMALLOC_CLASSES] = {
 	"kmalloc-256", "kmalloc-512", "kmalloc-1024", "kmalloc-2048",
 };
 
-/* kfree() tells large blocks (page aligned) from slab objects by the
- * address alone, so no kmalloc object may start on a frame boundary. */
-static void check_no_page_aligned(struct kmem_cache *c)
-{
-	for (size_t i = 0; i < c->objs_per_slab; i++)
-		BUG_ON(IS_ALIGNED(c->first_off + i * c->obj_size, PAGE_SIZE));
-}
-
 static void kmalloc_setup(void)
 {
 	for (unsigned i = 0; i < KMALLOC_CLASSES; i++) {
@@ -391,7 +387,7 @@ static void kmalloc_setup(void)
 			kmalloc_names[i], (size_t)1 << (KMALLOC_MIN_SHIFT + i),
 			16, true);
 		BUG_ON(!c);
-		check_no_page_aligned(c);
+		BUG_ON(c->slab_pages != KMALLOC_SLAB_PAGES);
 		kmalloc_caches[i] = c;
 	}
 	big_cache =
@@ -455,6 +451,16 @@ static void *kmalloc_big(size_t size)
 	return phys_to_virt(pa);
 }
 
+size_t kmalloc_footprint(size_t size)
+{
+	if (size > ((size_t)1 << KMALLOC_MAX_SHIFT))
+		return ALIGN_UP(size, PAGE_SIZE);
+	size_t c = (size_t)1 << KMALLOC_MIN_SHIFT;
+	while (c < size)
+		c <<= 1;
+	return c;
+}
+
 void *kmalloc(size_t size)
 {
 	unsigned shift = KMALLOC_MIN_SHIFT;
@@ -486,11 +492,12 @@ void kfree(void *p)
 		if (b)
 			*pp = b->next;
 		spin_unlock_irqrestore(&big_lock, flags);
-		if (!b)
-			panic("kfree(%p): not allocated by kmalloc", p);
-		pmm_free_contig(b->pa, b->npages);
-		kmem_cache_free(big_cache, b);
-		return;
+		if (b) {
+			pmm_free_contig(b->pa, b->npages);
+			kmem_cache_free(big_cache, b);
+			return;
+		}
+		/* Not a large block: an object inside a slab (validated). */
 	}
 	s = phys_to_virt(
 		ALIGN_DOWN(pa, (phys_addr_t)KMALLOC_SLAB_PAGES << PAGE_SHIFT));

@@ -11,7 +11,9 @@
  *
  * Quota: frames and pages arrays through the vmos (vmo.c); page-table
  * pages by tables_charged, kept equal to the space's table count after
- * every operation. Mapping records are kernel overhead. */
+ * every operation; each mapping record (spares included) from its
+ * allocation to its free (rec_alloc/rec_free). All to the task's account;
+ * the uvm itself is part of what creating the task cost its parent. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
@@ -53,8 +55,28 @@ static inline struct uvm_mapping *mapping_of(struct list_node *n)
 	return list_entry(n, struct uvm_mapping, node);
 }
 
+#define REC_CHARGE kmalloc_footprint(sizeof(struct uvm_mapping))
+
+static struct uvm_mapping *rec_alloc(struct uvm *u)
+{
+	if (task_charge(u->task, REC_CHARGE))
+		return NULL;
+	struct uvm_mapping *m = kmalloc(sizeof(*m));
+	if (!m)
+		task_uncharge(u->task, REC_CHARGE);
+	return m;
+}
+
+static void rec_free(struct uvm *u, struct uvm_mapping *m)
+{
+	if (!m)
+		return;
+	kfree(m);
+	task_uncharge(u->task, REC_CHARGE);
+}
+
 /* After the shootdown: the frames may go now, and the grant hears of it. */
-static void free_dead(struct list_node *dead)
+static void free_dead(struct uvm *u, struct list_node *dead)
 {
 	struct list_node *n;
 	while ((n = list_pop_front(dead))) {
@@ -62,7 +84,7 @@ static void free_dead(struct list_node *dead)
 		if (m->gmap)
 			grant_mapping_gone(m->gmap);
 		kobj_put(&m->vmo->obj);
-		kfree(m);
+		rec_free(u, m);
 	}
 }
 
@@ -89,7 +111,6 @@ int uvm_create(struct task *task, struct uvm **out)
 		return ERR_NO_MEMORY;
 	u->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&u->mappings);
-	list_init(&u->charged_vmos);
 	u->task = task;
 	u->space = vm_space_create();
 	if (!u->space || sync_tables(u)) {
@@ -115,7 +136,7 @@ void uvm_release(struct uvm *u)
 	}
 	sync_tables(u);
 	unlock_uvm(u, f);
-	free_dead(&dead);
+	free_dead(u, &dead);
 }
 
 void uvm_destroy(struct uvm *u)
@@ -129,8 +150,7 @@ void uvm_destroy(struct uvm *u)
 	 * frames can go without unmapping page by page. */
 	vm_space_destroy(u->space);
 	task_uncharge(u->task, u->tables_charged);
-	free_dead(&u->mappings);
-	vmo_detach_charges(u);
+	free_dead(u, &u->mappings);
 	kfree(u);
 }
 
@@ -251,7 +271,7 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 		kobj_get(&vmo->obj);
 	else if ((err = vmo_create(u->task, len, &vmo)))
 		return err;
-	struct uvm_mapping *m = kmalloc(sizeof(*m));
+	struct uvm_mapping *m = rec_alloc(u);
 	if (!m) {
 		err = ERR_NO_MEMORY;
 		goto out_put;
@@ -308,7 +328,7 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 		return 0;
 	}
 out_free:
-	kfree(m);
+	rec_free(u, m);
 out_put:
 	kobj_put(&vmo->obj);
 	return err;
@@ -394,8 +414,7 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 	if (err)
 		return err;
 	uint64_t end = addr + len;
-	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
-					kmalloc(sizeof(struct uvm_mapping))};
+	struct uvm_mapping *spare[2] = {rec_alloc(u), rec_alloc(u)};
 	struct list_node dead = LIST_INIT(dead);
 	if (!spare[0] || !spare[1]) {
 		err = ERR_NO_MEMORY;
@@ -427,10 +446,10 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 	}
 	sync_tables(u);
 	unlock_uvm(u, f);
-	free_dead(&dead);
+	free_dead(u, &dead);
 out:
-	kfree(spare[0]);
-	kfree(spare[1]);
+	rec_free(u, spare[0]);
+	rec_free(u, spare[1]);
 	return err;
 }
 
@@ -442,8 +461,7 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 	if (err)
 		return err;
 	uint64_t end = addr + len;
-	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
-					kmalloc(sizeof(struct uvm_mapping))};
+	struct uvm_mapping *spare[2] = {rec_alloc(u), rec_alloc(u)};
 	if (!spare[0] || !spare[1]) {
 		err = ERR_NO_MEMORY;
 		goto out;
@@ -510,8 +528,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 	}
 	unlock_uvm(u, f);
 out:
-	kfree(spare[0]);
-	kfree(spare[1]);
+	rec_free(u, spare[0]);
+	rec_free(u, spare[1]);
 	return err;
 }
 
@@ -538,7 +556,7 @@ int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr)
 	}
 	sync_tables(u);
 	unlock_uvm(u, f);
-	free_dead(&dead);
+	free_dead(u, &dead);
 	return err;
 }
 

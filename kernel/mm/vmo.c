@@ -1,15 +1,13 @@
 /* Memory objects. Anonymous objects get zeroed frames on first use; their
- * whole size (and the pages array) is charged to the creating task's memory
- * quota when they are created, so using them never fails for quota.
+ * whole size, pages array and header are charged to the creating task's
+ * account when they are created, so using them never fails for quota (no
+ * overcommit: what a task was given, it can use, deterministically).
  *
- * Charging without a task reference: a task's mappings and handles hold
- * objects, so an object holding its task would make a cycle. Instead the
- * object keeps a plain pointer and is linked on its owner's uvm (the list
- * lives as long as the task's address space). When the task object goes,
- * uvm_destroy returns every remaining charge and detaches the objects: they live on
- * (shared with other tasks) but cannot allocate any more. charge_lock makes
- * "check the owner, charge it" atomic against that detach, and task_charge
- * fails once the task is dying, so no object is linked after the detach. */
+ * The charge is the object's kobject charge: it holds the account, not the
+ * task (a task's mappings and handles hold objects, so that would be a
+ * cycle), and returns when the object goes, however long it outlives its
+ * creator. The quota check comes before any allocation sized by the
+ * caller. */
 #include <execrt/errors.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -21,9 +19,6 @@
 #include <kern/uvm.h>
 #include <kern/vmo.h>
 
-/* Order: vmo.lock -> charge_lock -> task.lock. */
-static spinlock_t charge_lock = SPINLOCK_INIT;
-
 static const uint8_t zero_page[PAGE_SIZE] __attribute__((aligned(4096)));
 
 static void vmo_destroy(struct kobject *o)
@@ -33,12 +28,6 @@ static void vmo_destroy(struct kobject *o)
 		for (uint64_t i = 0; i < v->npages; i++)
 			if (v->pages[i])
 				pmm_free(v->pages[i]);
-		unsigned long f = spin_lock_irqsave(&charge_lock);
-		if (v->charged) {
-			task_uncharge(v->charged, v->charged_bytes);
-			list_remove(&v->charge_node);
-		}
-		spin_unlock_irqrestore(&charge_lock, f);
 		kfree(v->pages);
 	}
 	kfree(v);
@@ -56,43 +45,25 @@ int vmo_create(struct task *t, uint64_t size, struct vmo **out)
 	if (size > VMO_MAX_SIZE)
 		return ERR_OUT_OF_RANGE;
 	size = ALIGN_UP(size, PAGE_SIZE);
+	uint64_t array = size / PAGE_SIZE * sizeof(phys_addr_t);
+	uint64_t commit = size + kmalloc_footprint(array) +
+			  kmalloc_footprint(sizeof(struct vmo));
+	struct charge ch = {0};
+	int err = t ? charge_take(&ch, t->acct, commit) : 0;
+	if (err)
+		return err;
 	struct vmo *v = kmalloc(sizeof(*v));
-	if (!v)
+	phys_addr_t *pages = v ? kmalloc(array) : NULL;
+	if (!pages) {
+		kfree(v);
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	v->lock = (spinlock_t)SPINLOCK_INIT;
 	v->size = size;
 	v->npages = size / PAGE_SIZE;
-	list_init(&v->charge_node);
-	uint64_t array = v->npages * sizeof(phys_addr_t);
-	v->pages = kmalloc(array);
-	if (!v->pages) {
-		kfree(v);
-		return ERR_NO_MEMORY;
-	}
-	if (t) {
-		/* The whole size is committed now, so touching the memory
-		 * later never fails for quota (no overcommit: what a task was
-		 * given, it can use, deterministically). The array is charged
-		 * at its requested size (slab rounding and the vmo header are
-		 * the kernel's overhead). */
-		int err = 0;
-		uint64_t commit = array + size;
-		unsigned long f = spin_lock_irqsave(&charge_lock);
-		if (!t->uvm)
-			err = ERR_NO_MEMORY;
-		else if (!(err = task_charge(t, commit))) {
-			v->charged = t;
-			v->charged_bytes = commit;
-			list_push_back(&t->uvm->charged_vmos, &v->charge_node);
-		}
-		spin_unlock_irqrestore(&charge_lock, f);
-		if (err) {
-			kfree(v->pages);
-			kfree(v);
-			return err;
-		}
-	}
-	kobj_init(&v->obj, OBJ_VMO, &vmo_ops);
+	v->pages = pages;
+	kobj_init_charged(&v->obj, OBJ_VMO, &vmo_ops, &ch);
 	*out = v;
 	return 0;
 }
@@ -105,17 +76,22 @@ int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!size || base + size < base || base + size > (1ull << 52))
 		return ERR_OUT_OF_RANGE;
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct vmo));
+	if (err)
+		return err;
 	struct vmo *v = kmalloc(sizeof(*v));
-	if (!v)
+	if (!v) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	v->lock = (spinlock_t)SPINLOCK_INIT;
 	v->size = size;
 	v->npages = size / PAGE_SIZE;
 	v->phys_base = base;
 	v->physical = true;
 	v->uncached = uncached;
-	list_init(&v->charge_node);
-	kobj_init(&v->obj, OBJ_VMO, &vmo_ops);
+	kobj_init_charged(&v->obj, OBJ_VMO, &vmo_ops, &ch);
 	*out = v;
 	return 0;
 }
@@ -131,9 +107,8 @@ phys_addr_t vmo_get_page(struct vmo *v, uint64_t index)
 		return pa;
 	unsigned long f = spin_lock_irqsave(&v->lock);
 	pa = v->pages[index];
-	/* Committed at creation; an object whose owner died (orphaned) has
-	 * no quota behind it any more and cannot grow. */
-	if (!pa && !v->orphaned) {
+	/* Committed (charged) at creation. */
+	if (!pa) {
 		pa = pmm_alloc();
 		if (pa) {
 			memset(phys_to_virt(pa), 0, PAGE_SIZE);
@@ -242,18 +217,4 @@ int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf, size_t len)
 		err = copy_from_user(kp, (const uint8_t *)ubuf + pos, n);
 	}
 	return err;
-}
-
-void vmo_detach_charges(struct uvm *u)
-{
-	unsigned long f = spin_lock_irqsave(&charge_lock);
-	struct list_node *n;
-	while ((n = list_pop_front(&u->charged_vmos))) {
-		struct vmo *v = list_entry(n, struct vmo, charge_node);
-		task_uncharge(v->charged, v->charged_bytes);
-		v->charged = NULL;
-		v->charged_bytes = 0;
-		v->orphaned = true;
-	}
-	spin_unlock_irqrestore(&charge_lock, f);
 }

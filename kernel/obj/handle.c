@@ -60,6 +60,15 @@ int handle_table_init(struct handle_table *t, uint32_t quota,
 	return 0;
 }
 
+/* Quota charge of an array of cap slots: the first one is part of what
+ * creating the task costs (TASK_CREATE_CHARGE), growth is the task's. */
+static uint64_t array_charge(uint32_t cap)
+{
+	return cap > INITIAL_SLOTS
+		       ? kmalloc_footprint(cap * sizeof(struct handle_slot))
+		       : 0;
+}
+
 /* Lock held. Appends slot index i to the free list. */
 static void push_free(struct handle_table *t, uint32_t i)
 {
@@ -90,9 +99,14 @@ static int grow(struct handle_table *t)
 	ncap = MIN(ncap, HANDLE_MAX_SLOTS);
 	if (ncap <= t->cap)
 		return ERR_NO_RESOURCES;
-	struct handle_slot *n = kmalloc(ncap * sizeof(*n));
-	if (!n)
+	if (account_charge(t->acct, array_charge(ncap)))
 		return ERR_NO_MEMORY;
+	struct handle_slot *n = kmalloc(ncap * sizeof(*n));
+	if (!n) {
+		account_uncharge(t->acct, array_charge(ncap));
+		return ERR_NO_MEMORY;
+	}
+	account_uncharge(t->acct, array_charge(t->cap));
 	memset(n, 0, ncap * sizeof(*n));
 	if (t->slots)
 		memcpy(n, t->slots, t->cap * sizeof(*n));
@@ -478,6 +492,7 @@ void handle_table_destroy(struct handle_table *t)
 	}
 	fl = spin_lock_irqsave(&t->lock);
 	struct handle_slot *slots = t->slots;
+	account_uncharge(t->acct, array_charge(t->cap));
 	t->slots = NULL;
 	t->cap = 0;
 	t->free_head = t->free_tail = 0;

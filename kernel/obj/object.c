@@ -1,6 +1,7 @@
 /* Reference counting for kernel objects. */
 #include <kern/log.h>
 #include <kern/object.h>
+#include <kern/slab.h>
 
 static uint64_t next_koid = 1;
 static uint64_t live;
@@ -14,7 +15,21 @@ void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops)
 	o->drop_next = NULL;
 	o->ops = ops;
 	o->koid = __atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED);
+	o->charge = (struct charge){0};
 	__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+}
+
+void kobj_init_charged(struct kobject *o, uint32_t type,
+		       const struct kobj_ops *ops, struct charge *c)
+{
+	kobj_init(o, type, ops);
+	o->charge = *c;
+	*c = (struct charge){0};
+}
+
+int kobj_precharge(struct charge *c, size_t alloc)
+{
+	return charge_take(c, account_current(), kmalloc_footprint(alloc));
 }
 
 void kobj_get(struct kobject *o)
@@ -34,13 +49,23 @@ bool kobj_tryget(struct kobject *o)
 	return false;
 }
 
-void kobj_put(struct kobject *o)
+bool kobj_put_last(struct kobject *o)
 {
 	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);
 	BUG_ON(old == 0);
-	if (old == 1) {
-		__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
+	if (old != 1)
+		return false;
+	__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+void kobj_put(struct kobject *o)
+{
+	if (kobj_put_last(o)) {
+		/* destroy() frees o: keep its charge to return after. */
+		struct charge c = o->charge;
 		o->ops->destroy(o);
+		charge_drop(&c);
 	}
 }
 

@@ -15,16 +15,33 @@
 
 #include <kern/sched_auth.h>
 
-static void auth_destroy(struct kobject *o)
+/* Frees a; returns its parent when a held the parent's last reference. */
+static struct sched_auth *auth_free(struct sched_auth *a)
 {
-	struct sched_auth *a = container_of(o, struct sched_auth, obj);
-	if (a->parent) {
+	struct sched_auth *p = a->parent;
+	if (p) {
 		unsigned long f = sched_admit_lock_take();
-		a->parent->used -= a->lim.dl_bw_ppm;
+		p->used -= a->lim.dl_bw_ppm;
 		sched_admit_lock_drop(f);
-		kobj_put(&a->parent->obj);
 	}
 	kfree(a);
+	return p && kobj_put_last(&p->obj) ? p : NULL;
+}
+
+static void auth_destroy(struct kobject *o)
+{
+	/* A chain of derived authorities may be deeper than a kernel stack:
+	 * parents dying with their child are freed in this loop, each one's
+	 * charge returned after it is freed (kobj_put's job for o). */
+	struct sched_auth *a = container_of(o, struct sched_auth, obj);
+	struct charge c = {0};
+	while (a) {
+		struct sched_auth *p = auth_free(a);
+		charge_drop(&c);
+		if (p)
+			c = p->obj.charge;
+		a = p;
+	}
 }
 
 static const struct kobj_ops auth_ops = {
@@ -64,9 +81,15 @@ int sched_auth_derive(struct sched_auth *parent,
 	    (lim->flags & ~parent->lim.flags) ||
 	    lim->max_priority > parent->lim.max_priority)
 		return ERR_ACCESS_DENIED;
+	struct charge ch;
+	int err = kobj_precharge(&ch, sizeof(struct sched_auth));
+	if (err)
+		return err;
 	struct sched_auth *a = kmalloc(sizeof(*a));
-	if (!a)
+	if (!a) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
 	unsigned long f = sched_admit_lock_take();
 	bool fits = lim->dl_bw_ppm <= parent->lim.dl_bw_ppm &&
 		    parent->used + lim->dl_bw_ppm <= parent->lim.dl_bw_ppm;
@@ -75,9 +98,10 @@ int sched_auth_derive(struct sched_auth *parent,
 	sched_admit_lock_drop(f);
 	if (!fits) {
 		kfree(a);
+		charge_drop(&ch);
 		return ERR_NO_RESOURCES;
 	}
-	kobj_init(&a->obj, OBJ_SCHED_AUTH, &auth_ops);
+	kobj_init_charged(&a->obj, OBJ_SCHED_AUTH, &auth_ops, &ch);
 	a->lim = *lim;
 	kobj_get(&parent->obj);
 	a->parent = parent;

@@ -77,6 +77,12 @@ SYSCALL2(sys_kernel_stats, HANDLE, sysinfo_h, UPTR, out)
 		.tasks = task_count(),
 		.threads = thread_count(),
 		.cpus_online = arch_cpus_online(),
+		.accounts = account_count(),
 	};
+	struct account *a = account_current();
+	unsigned long f = spin_lock_irqsave(&a->lock);
+	ks.mem_quota = a->quota;
+	ks.mem_used = a->used;
+	spin_unlock_irqrestore(&a->lock, f);
 	return copy_to_user((void *)out, &ks, sizeof(ks));
 }

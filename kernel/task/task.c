@@ -1,8 +1,10 @@
 /* Task objects: a handle table, an address space, threads and a memory
- * quota carved out of the parent's. A task dies when it is killed or its
- * last thread exits; then its handles are closed, its address space freed
- * and its quota returned to the parent. The object itself lives on while
- * handles to it exist (so waiters can read the exit status).
+ * account carved out of the parent's (kern/account.h). A task dies when it
+ * is killed or its last thread exits; then its handles are closed and its
+ * address space emptied. The object itself lives on while handles to it
+ * exist (so waiters can read the exit status); when it goes it drops its
+ * account, which returns the quota to the parent once nothing else charged
+ * to it (memory objects, messages, objects it created) is left.
  *
  * Nothing a task started outlives it: its death kills its child tasks, and
  * theirs (kill_subtree), so killing a task reclaims everything below it. A
@@ -18,34 +20,57 @@
 #include <kern/thread.h>
 #include <kern/uvm.h>
 
+/* The task record, its address-space records and first handle table fit
+ * in what creating a task costs its parent. */
+_Static_assert(sizeof(struct task) + 1024 <= TASK_CREATE_CHARGE,
+	       "TASK_CREATE_CHARGE too small");
+
 static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 
 static void task_teardown(struct task *t);
 static void task_unreachable(struct kobject *o);
 
-static void task_destroy(struct kobject *o)
+/* Frees t, whose last reference is gone. Returns its parent when t held
+ * the parent's last reference (the caller destroys it then). */
+static struct task *task_free(struct task *t)
 {
-	struct task *t = container_of(o, struct task, obj);
 	/* Threads hold references, so every thread is gone; a task that
 	 * never ran a thread is torn down here. */
 	if (!t->dead)
 		task_teardown(t);
 	uvm_destroy(t->uvm);
-	if (t->parent) {
-		struct task *p = t->parent;
+	account_put(t->acct);
+	struct task *p = t->parent;
+	if (p) {
 		unsigned long f = spin_lock_irqsave(&p->lock);
 		list_remove(&t->child_node);
 		bool last_child = list_empty(&p->children);
 		spin_unlock_irqrestore(&p->lock, f);
 		/* A never-run parent nobody can reach was kept for its
-		 * children (it holds their quota): now it can go. */
+		 * children: now it can go. */
 		if (last_child && !READ_ONCE(p->obj.outside))
 			task_unreachable(&p->obj);
-		kobj_put(&p->obj);
 	}
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
+	return p && kobj_put_last(&p->obj) ? p : NULL;
+}
+
+static void task_destroy(struct kobject *o)
+{
+	/* Parents that die with their child are destroyed in this loop, not
+	 * nested: a chain of tasks may be deeper than a kernel stack. Each
+	 * one's charge is returned once it is freed (kobj_put's job for o). */
+	struct task *t = container_of(o, struct task, obj);
+	struct charge c = {0};
+	while (t) {
+		struct task *p = task_free(t);
+		charge_drop(&c);
+		if (p)
+			c = p->obj.charge;
+		t = p;
+	}
 }
 
 static struct kobject *task_self(struct kobject *o)
@@ -82,22 +107,15 @@ uint64_t task_count(void)
 
 int task_charge(struct task *t, uint64_t bytes)
 {
-	int err = 0;
-	unsigned long f = spin_lock_irqsave(&t->lock);
-	if (t->dying || bytes > t->mem_quota - t->mem_used)
-		err = ERR_NO_MEMORY;
-	else
-		t->mem_used += bytes;
-	spin_unlock_irqrestore(&t->lock, f);
-	return err;
+	/* A dying task's address space grows no more. */
+	if (READ_ONCE(t->dying))
+		return ERR_NO_MEMORY;
+	return account_charge(t->acct, bytes);
 }
 
 void task_uncharge(struct task *t, uint64_t bytes)
 {
-	unsigned long f = spin_lock_irqsave(&t->lock);
-	BUG_ON(bytes > t->mem_used);
-	t->mem_used -= bytes;
-	spin_unlock_irqrestore(&t->lock, f);
+	account_uncharge(t->acct, bytes);
 }
 
 int task_create(struct task *parent, const char *name, uint64_t mem_quota,
@@ -107,11 +125,17 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		task_cache = kmem_cache_create("task", sizeof(struct task), 16);
 	if (!task_cache)
 		return ERR_NO_MEMORY;
-	/* The child's whole quota is charged to the parent up front. */
-	if (parent) {
-		int err = task_charge(parent, mem_quota);
-		if (err)
-			return err;
+	/* The task's records are charged to its parent, and its whole quota
+	 * is carved out of the parent's account, before anything is
+	 * allocated. */
+	struct account *pa = parent ? parent->acct : NULL, *acct = NULL;
+	struct charge ch;
+	int err = charge_take(&ch, pa, TASK_CREATE_CHARGE);
+	if (err)
+		return err;
+	if ((err = account_create(pa, mem_quota, &acct))) {
+		charge_drop(&ch);
+		return err;
 	}
 	struct task *t = kmem_cache_alloc(task_cache);
 	if (!t)
@@ -125,15 +149,16 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	list_init(&t->faults);
 	wait_queue_init(&t->fault_wq);
 	wait_queue_init(&t->fault_resume_wq);
-	t->mem_quota = mem_quota;
+	t->acct = acct;
 	handle_table_init(&t->handles, TASK_HANDLE_QUOTA, &t->obj);
+	t->handles.acct = acct;
 	/* The address space first: it charges its root table to the new
 	 * quota, and a failure must leave no object behind. */
 	if (uvm_create(t, &t->uvm)) {
 		kmem_cache_free(task_cache, t);
 		goto fail_charge;
 	}
-	kobj_init(&t->obj, OBJ_TASK, &task_ops);
+	kobj_init_charged(&t->obj, OBJ_TASK, &task_ops, &ch);
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	if (parent) {
 		kobj_get(&parent->obj);
@@ -152,8 +177,8 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	return 0;
 
 fail_charge:
-	if (parent)
-		task_uncharge(parent, mem_quota);
+	account_put(acct);
+	charge_drop(&ch);
 	return ERR_NO_MEMORY;
 }
 
@@ -196,8 +221,6 @@ static void teardown_one(struct task *t)
 {
 	handle_table_destroy(&t->handles);
 	uvm_release(t->uvm);
-	if (t->parent)
-		task_uncharge(t->parent, t->mem_quota);
 	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
 	t->dead = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);

@@ -15,6 +15,8 @@
 
 #include "../sched/runqueue.h"
 
+#define THREAD_CHARGE (KSTACK_PAGES * PAGE_SIZE + sizeof(struct thread))
+
 static struct kmem_cache *thread_cache;
 static uint64_t live_threads;
 spinlock_t thread_list_lock = SPINLOCK_INIT;
@@ -150,9 +152,18 @@ int thread_create_user(struct task *task, const char *name,
 {
 	if (READ_ONCE(task->dying))
 		return ERR_BAD_STATE;
+	/* The record and kernel stack are charged to the creating task
+	 * (which may be another task making a child's first thread). */
+	struct charge ch;
+	int err = charge_take(&ch, account_current(), THREAD_CHARGE);
+	if (err)
+		return err;
 	struct thread *t = thread_alloc(name, true);
-	if (!t)
+	if (!t) {
+		charge_drop(&ch);
 		return ERR_NO_MEMORY;
+	}
+	t->obj.charge = ch;
 	kobj_get(&task->obj);
 	t->task = task;
 	arch_thread_init(t, user_thread_entry);

@@ -18,3 +18,11 @@
  * address at word 2 and then touches the page until it faults. */
 #define GRANT_MAGIC_P 0x706172656e74ull
 #define GRANT_MAGIC_C 0x6368696c64ull
+/* child_quota: status words (8 bytes each) in the memory object it gets,
+ * and what "give" sends. */
+#define QS_COUNT     0
+#define QS_DONE      1
+#define QS_ERR       2
+#define QS_SPINNERS  8
+#define QS_GIVE_SIZE (256ull << 10)
+#define QS_MAGIC     0x71756f7461ull

@@ -40,12 +40,14 @@ GTEST(fuzzfound_kill_deep_chain)
 	enum { DEPTH = 300 };
 	handle_t top, cur, last = HANDLE_INVALID;
 	int64_t st = 0;
-	long r = sys_task_create(g_self(), "c", 1, (DEPTH + 1) * 2 * PAGE, &top);
+	/* Each level: its root table, the next level's quota and what
+	 * creating a task costs its parent (TASK_CREATE_CHARGE + account). */
+	long r = sys_task_create(g_self(), "c", 1, (DEPTH + 1) * 3 * PAGE, &top);
 	GCHECK_OK(r);
 	cur = top;
 	for (int i = 1; i < DEPTH && r == 0; i++) {
 		handle_t n;
-		r = sys_task_create(cur, "c", 1, (DEPTH + 1 - i) * 2 * PAGE, &n);
+		r = sys_task_create(cur, "c", 1, (DEPTH + 1 - i) * 3 * PAGE, &n);
 		if (r == 0) {
 			if (cur != top)
 				sys_handle_close(cur);

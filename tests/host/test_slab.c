@@ -389,3 +389,32 @@ TEST(slab_pmm_smp_stress)
 	pmm_get_stats(&st);
 	CHECK(st.used_frames <= 9 * 8);
 }
+
+/* Small kmalloc objects can fill the whole memory: every kmalloc slab is
+ * a whole buddy block, so no slab leaves pieces only a smaller request
+ * could use (1-frame slabs aligned to 32 KiB once stranded 7/8 of the
+ * memory: kmalloc failed with 420 MiB free). */
+TEST(kmalloc_small_objects_can_use_all_memory)
+{
+	CHECK_EQ(setup(), 0);
+	uint64_t total = free_frames();
+	size_t cap = ARENA_SIZE / 64, n = 0;
+	void **objs = malloc(cap * sizeof(void *));
+	CHECK(objs);
+	while (n < cap && (objs[n] = kmalloc(64)))
+		n++;
+	uint64_t left = free_frames();
+	/* What is left cannot hold a 32 KiB slab; nearly all went to 64 B
+	 * objects. */
+	CHECK(left < 8);
+	CHECK(n * 64 >= (total - 8) * 4096 / 8 * 7);
+	/* Freed, the frames make whole blocks again. */
+	for (size_t i = 0; i < n; i++)
+		kfree(objs[i]);
+	free(objs);
+	void *big = kmalloc(MiB(1));
+	CHECK(big);
+	kfree(big);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+	CHECK_EQ(pmm_verify(), 0);
+}

@@ -32,6 +32,7 @@ struct grant_map {
 	struct grant *grant; /* holds a reference */
 	struct task *task;   /* no reference: see grant.c */
 	uint32_t refs;
+	struct charge charge; /* to the mapping task's account */
 };
 
 /* perms: VM_PROT_READ or VM_PROT_READ | VM_PROT_WRITE. Takes a new

@@ -46,6 +46,7 @@ struct handle_table {
 	uint32_t free_head, free_tail; /* FIFO of free slots, index + 1 */
 	bool closed; /* destroyed: no new handles (dead task) */
 	bool live;   /* the owner ran: its handles count as outside */
+	struct account *acct; /* charged for growth (the owner's, no ref) */
 };
 
 /* owner: the task whose table this is (handles to it and its threads in

@@ -3,6 +3,7 @@
  * destroy(). */
 #pragma once
 #include <execrt/types.h>
+#include <kern/account.h>
 #include <kern/types.h>
 
 struct kobject;
@@ -33,14 +34,28 @@ struct kobject {
 	struct kobject *drop_next; /* queued for its last-handle hook */
 	uint64_t koid;      /* unique id, never reused */
 	const struct kobj_ops *ops;
+	/* What the object's memory is charged to (kern/account.h): returned
+	 * by kobj_put after destroy(), so an object keeps its creator's
+	 * account (and quota) alive exactly as long as it lives. */
+	struct charge charge;
 };
 
 void kobj_init(struct kobject *o, uint32_t type, const struct kobj_ops *ops);
+/* kobj_init that also takes over c (from charge_take; zeroed after). */
+void kobj_init_charged(struct kobject *o, uint32_t type,
+		       const struct kobj_ops *ops, struct charge *c);
+/* charge_take of what kmalloc(alloc) takes, to the calling task (none in
+ * kernel threads): every creation path charges before it allocates. */
+int kobj_precharge(struct charge *c, size_t alloc);
 void kobj_get(struct kobject *o);
 void kobj_put(struct kobject *o);
 /* kobj_get() unless the last reference is already gone (the object is
  * being destroyed): false then. The caller must know the memory is still
  * there (e.g. by a lock its destroy path takes). */
 bool kobj_tryget(struct kobject *o);
+/* Drops a reference; true when it was the last: then the caller destroys
+ * o itself (and returns o->charge after), as kobj_put would. For chains
+ * of objects that must not be destroyed recursively. */
+bool kobj_put_last(struct kobject *o);
 /* Number of live kernel objects of all types (leak checks). */
 uint64_t kobj_live_count(void);

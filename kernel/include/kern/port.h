@@ -22,11 +22,13 @@ struct kmsg {
 	uint64_t prio; /* sched_urgency() of the sender: queue order */
 	uint32_t len, nhandles;
 	struct reply *reply; /* calls: the caller's reply object (a ref) */
+	struct charge charge; /* to the sender's account */
 	struct kobject *h[PORT_HANDLES_MAX];
 	uint32_t rights[PORT_HANDLES_MAX];
 	uint8_t data[];
 };
 
+/* NULL when out of memory or over the calling task's quota. */
 struct kmsg *kmsg_alloc(uint32_t len);
 /* Closes the handles it carries, cancels its reply; frees it. */
 void kmsg_free(struct kmsg *m);

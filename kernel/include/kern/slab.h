@@ -29,6 +29,9 @@ void kmem_cache_shrink(struct kmem_cache *c);
  * kfree(NULL) does nothing. */
 void *kmalloc(size_t size);
 void kfree(void *p);
+/* Bytes kmalloc(size) really takes (its size class, or whole frames):
+ * what quotas charge for it. */
+size_t kmalloc_footprint(size_t size);
 
 /* Sum of live objects over all caches (the leak-check counter); a live
  * large kmalloc counts as one object. */

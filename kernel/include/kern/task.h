@@ -13,6 +13,9 @@ struct uvm; /* user address space (kern/uvm.h) */
 #define TASK_NAME_MAX     32
 #define TASK_HANDLE_QUOTA 1024
 #define TASK_THREAD_QUOTA 64
+/* Charged to the parent's account for a task beyond its quota: the task
+ * record, its account, address-space records and first handle table. */
+#define TASK_CREATE_CHARGE 4096
 
 struct task {
 	struct kobject obj;
@@ -30,9 +33,10 @@ struct task {
 	bool dead;                 /* torn down; set under exit_wq.lock */
 	int64_t exit_status;
 	struct wait_queue exit_wq;
-	/* Memory quota in bytes: what this task (page tables, mapped memory,
-	 * memory objects it created, quotas given to children) may use. */
-	uint64_t mem_quota, mem_used;
+	/* Memory account (a reference, dropped when the object goes): page
+	 * tables, memory objects, kernel objects and messages it created,
+	 * grown handle table, quotas given to children (kern/account.h). */
+	struct account *acct;
 	/* CPU-time quota over all its threads (kernel/sched/quota.c). */
 	struct cpu_quota cpuq;
 	/* Fault handling (kernel/task/fault.c). With fault_handling off, a
@@ -58,8 +62,8 @@ int task_fault_resume(struct task *t, uint64_t thread_koid);
  * here at boot. */
 int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		struct task **out);
-/* Charge/uncharge bytes against the task's memory quota (ERR_NO_MEMORY
- * when over). */
+/* Charge/uncharge bytes against the task's account (ERR_NO_MEMORY when
+ * over, or when the task is dying). */
 int task_charge(struct task *t, uint64_t bytes);
 void task_uncharge(struct task *t, uint64_t bytes);
 /* Kills every thread; the task dies when the last one is gone. */

@@ -31,8 +31,6 @@ struct uvm {
 	uint64_t mapped_bytes;
 	uint64_t tables_charged; /* bytes of page tables charged to task */
 	bool dead;               /* released: refuses every change */
-	/* Memory objects charged to task (vmo.c's charge lock). */
-	struct list_node charged_vmos;
 };
 
 /* uvm_map flags beyond VM_MAP_FIXED (kernel only): the most uvm_protect

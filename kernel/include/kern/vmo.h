@@ -19,19 +19,15 @@ struct vmo {
 	phys_addr_t phys_base;/* physical objects: contiguous base */
 	bool physical;
 	bool uncached;        /* device memory */
-	/* Quota owner, no reference (see vmo.c): charged_bytes are charged
-	 * to it. When the task object goes, uvm_destroy detaches its objects:
-	 * charged = NULL, orphaned = true, and they cannot grow any more.
-	 * All three fields and charge_node are under vmo.c's charge lock. */
-	struct task *charged;
-	bool orphaned;
-	uint64_t charged_bytes;
-	struct list_node charge_node; /* uvm.charged_vmos of the owner */
+	/* Quota: obj.charge (size + pages array + header, to the creator's
+	 * account, which it keeps alive: see vmo.c). */
 };
 
 #define VMO_MAX_SIZE (1ull << 36) /* 64 GiB */
 
-int vmo_create(struct task *charge, uint64_t size, struct vmo **out);
+/* Charges t's account (NULL: the kernel's own object) before allocating:
+ * ERR_NO_MEMORY over quota, at no cost to the kernel. */
+int vmo_create(struct task *t, uint64_t size, struct vmo **out);
 int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 			struct vmo **out);
 /* Frame behind page `index`, allocating (zeroed) if needed; 0 on OOM or
@@ -48,7 +44,3 @@ int vmo_write(struct vmo *v, uint64_t offset, const void *buf, size_t len);
 int vmo_read_user(struct vmo *v, uint64_t offset, void *ubuf, size_t len);
 int vmo_write_user(struct vmo *v, uint64_t offset, const void *ubuf,
 		   size_t len);
-/* Task teardown (uvm_destroy): returns the charges of every object still
- * charged to u's task and detaches them. */
-struct uvm;
-void vmo_detach_charges(struct uvm *u);

@@ -1,0 +1,50 @@
+/* Memory accounts (kernel/task/account.c): the unit of memory quota.
+ *
+ * Every task has one. A child's account is carved out of its parent's: its
+ * whole quota is charged to the parent's account while it exists, so over
+ * any account: sum of the children's quotas + own charges <= own quota.
+ *
+ * Every thing charged to an account holds a reference to it (a kernel
+ * object through its kobject.charge, a queued message through its own
+ * charge, the task through task.acct). The account, and with it the quota
+ * it took from its parent, goes only when the last of them is gone: memory
+ * that outlives its task (a memory object mapped elsewhere, a message
+ * still queued) stays charged to it, and so to the parent, until freed. */
+#pragma once
+#include <execrt/types.h>
+#include <kern/spinlock.h>
+#include <kern/types.h>
+
+struct account {
+	spinlock_t lock; /* quota, used */
+	uint32_t refs;
+	uint64_t quota, used;
+	struct account
+		*parent; /* a reference; quota + own size charged there */
+};
+
+/* Something charged: the account (a reference) and the bytes. */
+struct charge {
+	struct account *acct; /* NULL: nothing charged (the kernel's own) */
+	uint64_t bytes;
+};
+
+/* A new account with `quota`, charged to parent (NULL: the kernel's root
+ * of all quotas). ERR_NO_MEMORY when the parent has not that much left. */
+int account_create(struct account *parent, uint64_t quota,
+		   struct account **out);
+void account_get(struct account *a);
+void account_put(struct account *a);
+/* ERR_NO_MEMORY when over quota (nothing charged); a NULL account is the
+ * kernel's and always succeeds. */
+int account_charge(struct account *a, uint64_t bytes);
+void account_uncharge(struct account *a, uint64_t bytes);
+/* account_charge + a reference kept in c, for something that may outlive
+ * the task (kernel objects, messages); charge_drop returns both. */
+int charge_take(struct charge *c, struct account *a, uint64_t bytes);
+void charge_drop(struct charge *c);
+/* The calling thread's task's account (no reference: valid while the
+ * caller runs), NULL in kernel threads. */
+struct account *account_current(void);
+/* Live accounts (leak checks). */
+uint64_t account_count(void);

@@ -1,0 +1,138 @@
+/* Memory accounts: nesting, conservation (an account lives until the last
+ * thing charged to it goes) and the handle table's growth charge. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include <execrt/errors.h>
+#include <execrt/rights.h>
+#include <kern/account.h>
+#include <kern/handle.h>
+#include <kern/slab.h>
+
+static uint64_t self_cost(void)
+{
+	return kmalloc_footprint(sizeof(struct account));
+}
+
+TEST(account_children_quotas_nest)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	uint64_t n0 = account_count();
+	struct account *root, *a, *b, *c;
+	CHECK_EQ(account_create(NULL, 100000, &root), 0);
+	CHECK_EQ(account_create(root, 60000, &a), 0);
+	CHECK_EQ(root->used, 60000 + self_cost());
+	/* More than the parent has left: refused, nothing charged. */
+	CHECK_EQ(account_create(root, 40000, &b), ERR_NO_MEMORY);
+	CHECK_EQ(root->used, 60000 + self_cost());
+	CHECK_EQ(account_create(a, 50000, &b), 0);
+	/* b's quota is inside a's, not a second charge to root. */
+	CHECK_EQ(root->used, 60000 + self_cost());
+	CHECK_EQ(a->used, 50000 + self_cost());
+	/* A child is held to its own quota even when the parent has room. */
+	CHECK_EQ(account_charge(b, 50001), ERR_NO_MEMORY);
+	CHECK_EQ(account_charge(b, 50000), 0);
+	CHECK_EQ(account_create(b, 1, &c), ERR_NO_MEMORY);
+	account_uncharge(b, 50000);
+	CHECK_EQ(account_charge(NULL, ~0ull), 0); /* the kernel's own */
+	CHECK_EQ(account_create(a, ~0ull - 10, &c), ERR_NO_MEMORY); /* wraps */
+	CHECK_EQ(account_count(), n0 + 3);
+	account_put(b);
+	CHECK_EQ(a->used, 0);
+	account_put(a);
+	CHECK_EQ(root->used, 0);
+	account_put(root);
+	CHECK_EQ(account_count(), n0);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+}
+
+struct thing {
+	struct kobject obj;
+	int *destroyed;
+};
+
+static void thing_destroy(struct kobject *o)
+{
+	struct thing *t = container_of(o, struct thing, obj);
+	(*t->destroyed)++;
+	kfree(t);
+}
+
+static const struct kobj_ops thing_ops = {.name = "thing",
+					  .destroy = thing_destroy};
+
+/* An object charged to a dead task's account keeps the account, and the
+ * quota it took from the parent, until the object dies. */
+TEST(account_lives_until_its_last_charge)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	uint64_t n0 = account_count();
+	struct account *parent, *child;
+	CHECK_EQ(account_create(NULL, 1 << 20, &parent), 0);
+	CHECK_EQ(account_create(parent, 1 << 16, &child), 0);
+	uint64_t carved = parent->used;
+	struct charge full, ch;
+	CHECK_EQ(charge_take(&full, child, 1 << 16), 0);
+	CHECK_EQ(charge_take(&ch, child, 1), ERR_NO_MEMORY);
+	CHECK(ch.acct == NULL && ch.bytes == 0); /* failed: nothing held */
+	charge_drop(&full);
+	CHECK(full.acct == NULL);
+	CHECK_EQ(child->used, 0);
+	CHECK_EQ(charge_take(&ch, child, 4096), 0);
+	int destroyed = 0;
+	struct thing *t = kmalloc(sizeof(*t));
+	t->destroyed = &destroyed;
+	kobj_init_charged(&t->obj, OBJ_VMO, &thing_ops, &ch);
+	CHECK(ch.acct == NULL);
+	account_put(child); /* its task is gone */
+	CHECK_EQ(account_count(), n0 + 2);
+	CHECK_EQ(parent->used, carved); /* still carved out */
+	CHECK_EQ(child->used, 4096);
+	kobj_put(&t->obj);
+	CHECK_EQ(destroyed, 1);
+	CHECK_EQ(parent->used, 0);
+	CHECK_EQ(account_count(), n0 + 1);
+	account_put(parent);
+	CHECK_EQ(account_count(), n0);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+}
+
+/* Growth past the first 16 slots is charged to the table's account. */
+TEST(account_charges_handle_table_growth)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	struct account *a;
+	uint64_t first = 32 * sizeof(struct handle_slot);
+	CHECK_EQ(account_create(NULL, first + first / 2, &a), 0);
+	struct handle_table t;
+	handle_table_init(&t, 1024, NULL);
+	t.acct = a;
+	int destroyed = 0;
+	struct thing *o = kmalloc(sizeof(*o));
+	o->destroyed = &destroyed;
+	kobj_init(&o->obj, OBJ_VMO, &thing_ops);
+	handle_t h;
+	int n = 0, err;
+	while (!(err = handle_alloc(&t, &o->obj, RIGHT_READ, &h)))
+		n++;
+	/* 16 free, 32 charged, 64 over quota. */
+	CHECK_EQ(err, ERR_NO_MEMORY);
+	CHECK_EQ(n, 32);
+	CHECK_EQ(a->used, kmalloc_footprint(first));
+	handle_table_destroy(&t);
+	CHECK_EQ(a->used, 0);
+	kobj_put(&o->obj);
+	CHECK_EQ(destroyed, 1);
+	account_put(a);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+}
+
+TEST(account_kmalloc_footprint_is_the_class)
+{
+	CHECK_EQ(kmalloc_footprint(1), 16);
+	CHECK_EQ(kmalloc_footprint(16), 16);
+	CHECK_EQ(kmalloc_footprint(17), 32);
+	CHECK_EQ(kmalloc_footprint(2048), 2048);
+	CHECK_EQ(kmalloc_footprint(2049), 4096);
+	CHECK_EQ(kmalloc_footprint(4096 + 168), 8192);
+}
