@@ -11,8 +11,11 @@
  *
  * Quota: frames and pages arrays through the vmos (vmo.c); page-table
  * pages by tables_charged, kept equal to the space's table count after
- * every operation; each mapping record (spares included) from its
- * allocation to its free (rec_alloc/rec_free). All to the task's account;
+ * every operation (vm_protect charges the worst case ahead, so making a
+ * reservation accessible cannot outrun the quota); each mapping record
+ * from its allocation to its free (rec_alloc/rec_free; a spare for a split
+ * is charged when the split uses it, so unmapping or protecting whole
+ * mappings never needs quota). All to the task's account;
  * the uvm itself is part of what creating the task cost its parent. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
@@ -388,8 +391,22 @@ static bool cuts_grant(struct uvm *u, uint64_t addr, uint64_t end)
 	return false;
 }
 
+/* How many mappings straddle addr or end (the splits cut() will make). */
+static unsigned count_cuts(struct uvm *u, uint64_t addr, uint64_t end)
+{
+	unsigned n = 0;
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		n += m->start < addr && addr < mend(m);
+		n += m->start < end && end < mend(m);
+	}
+	return n;
+}
+
 /* Makes mapping boundaries fall on addr and end (splits at most two
- * mappings, using the spares; a used spare is set to NULL). */
+ * mappings, using the spares; a used spare is set to NULL). The caller
+ * charged one record per split (count_cuts) under the same lock hold. */
 static void cut(struct uvm *u, uint64_t addr, uint64_t end,
 		struct uvm_mapping **spare)
 {
@@ -408,27 +425,54 @@ static void cut(struct uvm *u, uint64_t addr, uint64_t end,
 	}
 }
 
+/* Charges the records a cut of [addr, end) needs (lock held). Unmapping
+ * or protecting whole mappings needs none, so it never needs quota. */
+static int charge_cuts(struct uvm *u, uint64_t addr, uint64_t end)
+{
+	unsigned n = count_cuts(u, addr, end);
+	return n ? task_charge(u->task, n * REC_CHARGE) : 0;
+}
+
+/* Spare records are allocated before the lock (kmalloc) but charged only
+ * when a split uses them (charge_cuts); unused ones go back uncharged. */
+static void spares_free(struct uvm_mapping **spare)
+{
+	kfree(spare[0]);
+	kfree(spare[1]);
+}
+
+/* Page-table pages a mapping of [start, end) can need at most: one per
+ * 2 MiB, 1 GiB and 512 GiB region it touches (the root always exists). */
+static uint64_t tables_worst(uint64_t start, uint64_t end)
+{
+	uint64_t n = 0;
+	for (unsigned shift = 21; shift <= 39; shift += 9)
+		n += ((end - 1) >> shift) - (start >> shift) + 1;
+	return n * PAGE_SIZE;
+}
+
 int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 {
 	int err = check_range(addr, len);
 	if (err)
 		return err;
 	uint64_t end = addr + len;
-	struct uvm_mapping *spare[2] = {rec_alloc(u), rec_alloc(u)};
+	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
+					kmalloc(sizeof(struct uvm_mapping))};
 	struct list_node dead = LIST_INIT(dead);
 	if (!spare[0] || !spare[1]) {
 		err = ERR_NO_MEMORY;
 		goto out;
 	}
 	unsigned long f = lock_uvm(u);
-	if (u->dead) {
-		unlock_uvm(u, f);
+	if (u->dead)
 		err = ERR_BAD_STATE;
-		goto out;
-	}
-	if (cuts_grant(u, addr, end)) {
-		unlock_uvm(u, f);
+	else if (cuts_grant(u, addr, end))
 		err = ERR_INVALID_ARGS;
+	else
+		err = charge_cuts(u, addr, end);
+	if (err) {
+		unlock_uvm(u, f);
 		goto out;
 	}
 	cut(u, addr, end, spare);
@@ -444,12 +488,11 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 		list_remove(&m->node);
 		list_push_back(&dead, &m->node);
 	}
-	sync_tables(u);
+	sync_tables(u); /* fewer tables: only returns charges */
 	unlock_uvm(u, f);
 	free_dead(u, &dead);
 out:
-	rec_free(u, spare[0]);
-	rec_free(u, spare[1]);
+	spares_free(spare);
 	return err;
 }
 
@@ -461,11 +504,13 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 	if (err)
 		return err;
 	uint64_t end = addr + len;
-	struct uvm_mapping *spare[2] = {rec_alloc(u), rec_alloc(u)};
+	struct uvm_mapping *spare[2] = {kmalloc(sizeof(struct uvm_mapping)),
+					kmalloc(sizeof(struct uvm_mapping))};
 	if (!spare[0] || !spare[1]) {
 		err = ERR_NO_MEMORY;
 		goto out;
 	}
+	uint64_t tables = 0; /* page tables charged ahead (worst case) */
 	unsigned long f = lock_uvm(u);
 	if (u->dead)
 		err = ERR_BAD_STATE;
@@ -487,6 +532,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 		err = ERR_NOT_FOUND;
 	if (!err && cuts_grant(u, addr, end))
 		err = ERR_INVALID_ARGS;
+	if (!err)
+		err = charge_cuts(u, addr, end);
 	if (!err) {
 		cut(u, addr, end, spare);
 		/* Reservations becoming accessible need their frames first;
@@ -502,7 +549,15 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 				if (!vmo_get_page(m->vmo,
 						  m->offset / PAGE_SIZE + i))
 					err = ERR_NO_MEMORY;
+			tables += tables_worst(m->start, mend(m));
 		}
+		/* The page tables those reservations may need are charged
+		 * before any is made: nothing below can then exceed the
+		 * quota, and sync_tables() only returns the excess. */
+		if (!err && tables)
+			err = task_charge(u->task, tables);
+		if (!err)
+			u->tables_charged += tables;
 	}
 	if (!err) {
 		list_for_each(it, &u->mappings)
@@ -524,12 +579,11 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 				break;
 			}
 		}
-		sync_tables(u);
+		sync_tables(u); /* within what was charged ahead */
 	}
 	unlock_uvm(u, f);
 out:
-	rec_free(u, spare[0]);
-	rec_free(u, spare[1]);
+	spares_free(spare);
 	return err;
 }
 

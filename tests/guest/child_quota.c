@@ -11,7 +11,10 @@
  * its own (a new port when one is full)                ERR_NO_MEMORY /
  * ERR_NO_RESOURCES notifs   creates notifications       ERR_NO_MEMORY /
  * ERR_NO_RESOURCES give     creates a QS_GIVE_SIZE memory object, writes
- * QS_MAGIC in it and sends it on the port send handle H, then exits. */
+ * QS_MAGIC in it and sends it on the port send handle H, then exits.
+ * tables   reserves a page 1 GiB apart and makes it readable (page tables)
+ * ERR_NO_MEMORY resv reserves pages (records) ERR_NO_MEMORY, then a whole
+ * unmap must still work. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +169,59 @@ static long undo_msgs(void)
 	return sys_port_recv(last, &rx, DEADLINE_POLL);
 }
 
+/* tables: a one-page memory object reserved (prot 0) 1 GiB apart, then
+ * made readable one by one: each needs new page tables, which must be
+ * charged before they are made. resv: reservations only (a record each); undoing
+ * one (a whole unmap) must work with the account full. */
+static handle_t one_page;
+static uint64_t tables_at = 1ull << 45;
+
+static long map_one_page(uint64_t at, uint32_t flags, uint64_t *a)
+{
+	long r = one_page ? 0 : sys_vmo_create(PAGE_SIZE_USER, &one_page);
+	struct vm_map_req req = {
+		.addr = at, .len = PAGE_SIZE_USER, .flags = flags};
+	return r < 0 ? r : sys_vm_map(self(), one_page, &req, a);
+}
+
+/* All reservations first (cheap: a record each), then one made readable
+ * per step: the page tables come only with the protect. */
+#define RESV_N 64
+static uint64_t resv_addr[RESV_N];
+static int resv_made, resv_next;
+
+static long step_tables(void)
+{
+	for (; resv_made < RESV_N; resv_made++) {
+		long r = map_one_page(tables_at + ((uint64_t)resv_made << 30),
+				      VM_MAP_FIXED, &resv_addr[resv_made]);
+		if (r < 0)
+			return r;
+	}
+	if (resv_next == RESV_N)
+		return ERR_OUT_OF_RANGE; /* more than the quota can hold */
+	long r = sys_vm_protect(self(), resv_addr[resv_next], PAGE_SIZE_USER,
+				VM_PROT_READ);
+	if (r >= 0)
+		resv_next++;
+	return r;
+}
+
+static long undo_tables(void)
+{
+	resv_next--;
+	return sys_vm_protect(self(), resv_addr[resv_next], PAGE_SIZE_USER, 0);
+}
+
+static long step_resv(void)
+{
+	uint64_t a = 0;
+	long r = map_one_page(0, 0, &a);
+	if (r >= 0)
+		last_addr = a;
+	return r;
+}
+
 static long step_notifs(void)
 {
 	handle_t h = 0;
@@ -244,6 +300,11 @@ int main(int argc, char **argv)
 	else if (n == 6 && !strncmp(m, "notifs", 6))
 		r = exhaust(step_notifs, undo_close, ERR_NO_MEMORY,
 			    ERR_NO_RESOURCES);
+	else if (n == 6 && !strncmp(m, "tables", 6))
+		r = exhaust(step_tables, undo_tables, ERR_NO_MEMORY,
+			    ERR_NO_MEMORY);
+	else if (n == 4 && !strncmp(m, "resv", 4))
+		r = exhaust(step_resv, undo_mem, ERR_NO_MEMORY, ERR_NO_MEMORY);
 	else if (n == 3 && !strncmp(m, "cpu", 3))
 		r = spin_threads();
 	report(QS_COUNT, r);

@@ -138,6 +138,12 @@ EXHAUST_TEST(thread_memory, "threads", 160ull << 10, 1, 10, ERR_NO_MEMORY)
 EXHAUST_TEST(ports, "ports", 96ull << 10, 10, 400, ERR_NO_MEMORY)
 EXHAUST_TEST(msgs, "msgs", 256ull << 10, 4, 31, ERR_NO_MEMORY) /* 8 KiB */
 EXHAUST_TEST(notifs, "notifs", 96ull << 10, 10, 1000, ERR_NO_MEMORY)
+/* Review findings: page tables made by vm_protect were not charged (a
+ * 1 MiB child got ~128 MiB of them); unmapping a whole mapping needed
+ * free quota for spare records. */
+EXHAUST_TEST(page_tables, "tables", 256ull << 10, 4, 40, ERR_NO_MEMORY)
+EXHAUST_TEST(reservations_then_unmap, "resv", 96ull << 10, 10, 1500,
+	     ERR_NO_MEMORY)
 
 /* A child with a one-page quota: its root table takes it all, so nothing
  * more is ever charged to it, and the kernel spends no more than what we
