@@ -2,11 +2,12 @@
  * is a program: two quota bytes, then operations on two tables and four
  * objects: alloc, get, dup, close, abandon, and moves of 1..4 handles to the
  * other table as a port message makes them (take-many, optionally checked
- * against pinned objects; reserve; commit or cancel; transit done). After every operation the model and the tables must agree:
- * each call's result, the handle counts, every object's handle count and
- * reference count, and the "last handle closed" calls. Closed (stale)
- * values must never resolve again. At the end both tables are destroyed
- * and every object and kernel allocation must be gone. */
+ * against pinned objects; reserve; commit or cancel; transit done). After every
+ * operation the model and the tables must agree: each call's result, the handle
+ * counts, every object's handle count and reference count, and the "last handle
+ * closed" calls. Closed (stale) values must never resolve again. At the end
+ * both tables are destroyed and every object and kernel allocation must be
+ * gone. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
