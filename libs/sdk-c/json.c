@@ -405,8 +405,7 @@ int json_str(const struct json_doc *d, int tok, char *out, size_t cap)
 /* Whether string token tok is s[0, n) after unescaping. Unescaped text is
  * compared in place, at any length; escaped text through a buffer, so up
  * to 255 bytes. */
-static bool str_eq_n(const struct json_doc *d, int tok, const char *s,
-		     size_t n)
+static bool str_eq_n(const struct json_doc *d, int tok, const char *s, size_t n)
 {
 	if (!tok_ok(d, tok) || !s || d->tok[tok].type != JSON_STRING)
 		return false;

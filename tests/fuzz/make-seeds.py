@@ -120,34 +120,42 @@ JSON = {
 
 # ---- handle table program (tests/fuzz/host/handle.c) ----------------------
 # Two quota bytes, then ops: byte op (bit 0: table, (op >> 1) % 7: kind).
-ALLOC, GET, DUP, CLOSE, TAKE, STALE = 0, 1, 3, 4, 5, 6
+ALLOC, GET, DUP, CLOSE, MOVE, STALE = 0, 1, 3, 4, 5, 6
+LIVE0, LIVE1, STALE0 = 0x00, 0x01, 0x80  # picks: live #0, live #1, stale #0
+CANCEL, PINNED, WRONG_PIN = 8, 2, 4      # MOVE "how" bits
 
 
 def op(kind, table=0):
     return bytes([(kind << 1) | table])
 
 
+def move(picks, need=0, how=0, table=0):
+    """Move len(picks) handles: count - 1, the picks, need, how."""
+    return op(MOVE, table) + bytes([len(picks) - 1] + picks + [need, how])
+
+
 def handle_seeds():
-    live0 = 0x00  # pick: a live handle (index 0)
-    live1 = 0x01
-    stale0 = 0x80  # pick: a stale handle (index 0)
     p = bytes([8, 8])
     p += op(ALLOC) + bytes([0, 0x25])          # obj 0, some rights
-    p += op(ALLOC) + bytes([1, 0xff])          # obj 1, RIGHT_SAME bits
-    p += op(GET) + bytes([live0, 0x00, 0x01])
-    p += op(DUP) + bytes([live0, 0xff])
-    p += op(CLOSE) + bytes([live0])
-    p += op(GET) + bytes([stale0, 0x80, 0x00])
-    p += op(TAKE) + bytes([live1, 0x00, 0x01])  # move to table 1
-    p += op(GET, 1) + bytes([live0, 0x00, 0x00])
+    p += op(ALLOC) + bytes([1, 0xff])          # obj 1, RIGHT_SAME as rights
+    p += op(GET) + bytes([LIVE0, 0x00, 0x01])
+    p += op(DUP) + bytes([LIVE0, 0xff])
+    p += op(CLOSE) + bytes([LIVE0])
+    p += op(GET) + bytes([STALE0, 0x80, 0x00])
+    p += move([LIVE1], how=PINNED)             # to table 1
+    p += op(GET, 1) + bytes([LIVE0, 0x00, 0x00])
     p += op(STALE) + bytes([0, 0])
+    p += op(STALE) + bytes([2 | (1 << 2)])     # abandon obj 1
     write("handle", "mixed", p)
-    q = bytes([2, 1]) + (op(ALLOC) + bytes([2, 0x20])) * 4  # past the quota
-    q += op(TAKE) + bytes([live0, 0, 1]) + op(TAKE) + bytes([live0, 0, 1])
+    q = bytes([3, 1]) + (op(ALLOC) + bytes([2, 0x20])) * 4  # past the quota
+    q += move([LIVE0, LIVE1])                  # 2 into a 1-handle table
+    q += move([LIVE0, LIVE0])                  # the same value twice
+    q += move([LIVE0], how=PINNED | WRONG_PIN)
     write("handle", "quota", q)
     r = bytes([16, 16]) + op(ALLOC) + bytes([3, 0x3f])
-    r += (op(DUP) + bytes([live0, 0xff]) + op(CLOSE) + bytes([live1])) * 8
-    r += op(TAKE) + bytes([live0, 0, 0])  # discard
+    r += (op(DUP) + bytes([LIVE0, 0xff]) + op(CLOSE) + bytes([LIVE1])) * 8
+    r += op(ALLOC) + bytes([0, 0x3f]) + op(ALLOC) + bytes([1, 0x3f])
+    r += move([LIVE0, LIVE1, 2], how=CANCEL)   # reserved, then cancelled
     write("handle", "reuse", r)
 
 

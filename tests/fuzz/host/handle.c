@@ -1,11 +1,13 @@
 /* Handle tables (kernel/obj/handle.c) against a reference model. The input
- * is a program: two quota bytes, then operations (alloc, get, dup, close,
- * and a move to the other table as a port message makes it) on two tables
- * and four objects. After every operation the model and the tables must agree:
- * each call's result, the handle counts, every object's handle count and
- * reference count, and the "last handle closed" calls. Closed (stale)
- * values must never resolve again. At the end both tables are destroyed
- * and every object and kernel allocation must be gone. */
+ * is a program: two quota bytes, then operations on two tables and four
+ * objects: alloc, get, dup, close, abandon, and moves of 1..4 handles to the
+ * other table as a port message makes them (take-many, optionally checked
+ * against pinned objects; reserve; commit or cancel; transit done). After every
+ * operation the model and the tables must agree: each call's result, the handle
+ * counts, every object's handle count and reference count, and the "last handle
+ * closed" calls. Closed (stale) values must never resolve again. At the end
+ * both tables are destroyed and every object and kernel allocation must be
+ * gone. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,20 +18,6 @@
 #include <execrt/rights.h>
 #include <kern/handle.h>
 #include <kern/slab.h>
-
-/* The table API with transactions (reserve / commit / cancel, take-many,
- * handles counted while in transit) defines HANDLE_TXN_MAX; the older one
- * moves single handles with take / discard. Both are fuzzed by this file
- * (the second branch can go once every tree has the first). */
-#ifdef HANDLE_TXN_MAX
-#define TXN_API		 1
-#define STORED(r)	 ((r)&RIGHTS_ALL)
-#define TABLE_INIT(t, q) handle_table_init(t, q, NULL)
-#else
-#define TXN_API		 0
-#define STORED(r)	 (r)
-#define TABLE_INIT(t, q) handle_table_init(t, q)
-#endif
 
 #define NOBJ	 4
 #define NTAB	 2
@@ -53,10 +41,9 @@ static struct model {
 	uint32_t quota[NTAB];
 	handle_t stale[NTAB][MAXSTALE];
 	unsigned nstale[NTAB];
-	/* per object: expected handle count (with the TXN_API, handles
-	 * in transit included), references taken out of a table by the
-	 * older API's take, expected last_handle_closed calls */
-	uint32_t handles[NOBJ], inflight[NOBJ];
+	/* per object: expected handle count (handles in transit
+	 * included) and last_handle_closed calls */
+	uint32_t handles[NOBJ];
 	int last_closed[NOBJ];
 } m;
 
@@ -178,8 +165,9 @@ static void check_all(void)
 	for (int o = 0; o < NOBJ; o++) {
 		struct fobj *f = objs[o];
 		EXPECT_EQ(f->obj.handles, m.handles[o]);
-		/* our own reference + one per handle + the taken ones */
-		EXPECT_EQ(f->obj.refcount, 1 + m.handles[o] + m.inflight[o]);
+		/* our own reference + one per handle (in a table or in
+		 * transit) */
+		EXPECT_EQ(f->obj.refcount, 1 + m.handles[o]);
 		EXPECT_EQ(f->last_closed, m.last_closed[o]);
 		EXPECT_EQ(f->destroyed, 0);
 	}
@@ -226,7 +214,7 @@ static void step(void)
 			break;
 		}
 		EXPECT_EQ(err, 0);
-		add_live(t, h, o, STORED(rights));
+		add_live(t, h, o, rights & RIGHTS_ALL);
 		break;
 	}
 	case 1: /* get */
@@ -254,8 +242,8 @@ static void step(void)
 			EXPECT_EQ(err, ERR_NO_RESOURCES);
 		else {
 			EXPECT_EQ(err, 0);
-			add_live(t, nh, e.obj, STORED(want_r));
-			do_get(t, nh, OBJ_NONE, STORED(want_r));
+			add_live(t, nh, e.obj, want_r & RIGHTS_ALL);
+			do_get(t, nh, OBJ_NONE, want_r & RIGHTS_ALL);
 		}
 		break;
 	}
@@ -273,7 +261,6 @@ static void step(void)
 		model_drop(o);
 		break;
 	}
-#if TXN_API
 	case 5: { /* move 1..4 handles to the other table, as a message */
 		int u = 1 - t;
 		uint32_t k = 1 + byte() % 4, need;
@@ -357,60 +344,9 @@ static void step(void)
 		}
 		break;
 	}
-#else
-	case 5: { /* take, then move to the other table or discard */
-		handle_t h = pick(t);
-		uint32_t need = rights_from(byte());
-		uint8_t how = byte();
-		struct kobject *o = NULL;
-		uint32_t r = 0;
-		int err = handle_take(&tabs[t], h, need, &o, &r);
-		int i = find_live(t, h);
-		if (i < 0) {
-			EXPECT_EQ(err, ERR_BAD_HANDLE);
-			break;
-		}
-		struct entry e = m.live[t][i];
-		if ((e.rights & need) != need) {
-			EXPECT_EQ(err, ERR_ACCESS_DENIED);
-			break;
-		}
-		EXPECT_EQ(err, 0);
-		if (o != &objs[e.obj]->obj)
-			fail("take: wrong object", e.obj, -1);
-		EXPECT_EQ(r, e.rights);
-		forget_live(t, i);
-		m.handles[e.obj]--; /* no "last handle" call yet */
-		m.inflight[e.obj]++;
-		check_all();
-		int u = 1 - t;
-		handle_t nh = HANDLE_INVALID;
-		if (how & 1) {
-			err = handle_alloc(&tabs[u], o, r, &nh);
-			if (m.nlive[u] >= m.quota[u]) {
-				EXPECT_EQ(err, ERR_NO_RESOURCES);
-			} else {
-				EXPECT_EQ(err, 0);
-				add_live(u, nh, e.obj, r);
-			}
-			if (!err) {
-				kobj_put(o); /* the table took its own */
-				m.inflight[e.obj]--;
-				break;
-			}
-		}
-		/* Not installed: dropped, as a discarded message does. */
-		handle_discard(o);
-		m.inflight[e.obj]--;
-		if (m.handles[e.obj] == 0)
-			m.last_closed[e.obj]++;
-		break;
-	}
-#endif
 	case 6: { /* a stale value in either table stays dead */
 		uint8_t b = byte();
 		int u = b & 1;
-#if TXN_API
 		if (b & 2) { /* a reference dropped without ever a handle */
 			int o = (b >> 2) % NOBJ;
 			kobj_get(&objs[o]->obj);
@@ -419,7 +355,6 @@ static void step(void)
 				m.last_closed[o]++;
 			break;
 		}
-#endif
 		if (m.nstale[u]) {
 			handle_t h = m.stale[u][byte() % m.nstale[u]];
 			if (find_live(u, h) >= 0)
@@ -447,7 +382,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int t = 0; t < NTAB; t++) {
 		/* 0..MAXLIVE-1; 0 also covers the "no handles at all" table */
 		m.quota[t] = byte() % MAXLIVE;
-		EXPECT_EQ(TABLE_INIT(&tabs[t], m.quota[t]), 0);
+		EXPECT_EQ(handle_table_init(&tabs[t], m.quota[t], NULL), 0);
 	}
 	for (int o = 0; o < NOBJ; o++) {
 		objs[o] = calloc(1, sizeof(*objs[o]));
