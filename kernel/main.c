@@ -10,6 +10,7 @@
 #include <kern/task.h>
 #include <kern/thread.h>
 #include <kern/log.h>
+#include <kern/reaper.h>
 #include <kern/pmm.h>
 #include <kern/vm.h>
 
@@ -72,6 +73,7 @@ static void kmain_thread(void *arg)
 	if (bootinfo_cmdline_has(bi, "smoke"))
 		arch_exit(true);
 
+	reaper_start(); /* user tasks end and are freed there */
 	struct task *root;
 	if (root_task_start(bi, &root) < 0) {
 		if (bootinfo_cmdline_has(bi, "utest"))

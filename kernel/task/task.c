@@ -15,6 +15,7 @@
 #include <execrt/types.h>
 #include <kern/lib.h>
 #include <kern/log.h>
+#include <kern/reaper.h>
 #include <kern/slab.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -31,8 +32,9 @@ static uint64_t live_tasks;
 static void task_teardown(struct task *t);
 static void task_unreachable(struct kobject *o);
 
-/* Frees t, whose last reference is gone. Returns its parent when t held
- * the parent's last reference (the caller destroys it then). */
+/* Frees t, whose last reference is gone, and returns what creating it
+ * charged. Returns its parent when t held the parent's last reference
+ * (the caller frees it next). */
 static struct task *task_free(struct task *t)
 {
 	/* Threads hold references, so every thread is gone; a task that
@@ -50,27 +52,28 @@ static struct task *task_free(struct task *t)
 		/* A never-run parent nobody can reach was kept for its
 		 * children: now it can go. */
 		if (last_child && !READ_ONCE(p->obj.outside))
-			task_unreachable(&p->obj);
+			reaper_end(p);
 	}
+	struct charge c = t->create_charge;
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
+	charge_drop(&c);
 	return p && kobj_put_last(&p->obj) ? p : NULL;
 }
 
+void task_free_now(struct task *t)
+{
+	/* Parents that die with their child are freed in this loop, not
+	 * nested: a chain of tasks may be deeper than a kernel stack. */
+	while (t)
+		t = task_free(t);
+}
+
+/* The last reference is gone: the reaper frees it (kernel/task/reaper.c
+ * says why not here). */
 static void task_destroy(struct kobject *o)
 {
-	/* Parents that die with their child are destroyed in this loop, not
-	 * nested: a chain of tasks may be deeper than a kernel stack. Each
-	 * one's charge is returned once it is freed (kobj_put's job for o). */
-	struct task *t = container_of(o, struct task, obj);
-	struct charge c = {0};
-	while (t) {
-		struct task *p = task_free(t);
-		charge_drop(&c);
-		if (p)
-			c = p->obj.charge;
-		t = p;
-	}
+	reaper_free(container_of(o, struct task, obj));
 }
 
 static struct kobject *task_self(struct kobject *o)
@@ -82,12 +85,19 @@ static struct kobject *task_self(struct kobject *o)
  * task that never started a thread can then never run: it ends, and its
  * own handles to itself go with its table (else they would keep it
  * forever). A task that ran lives on by its threads; one with children
- * waits for them (they live on its quota; task_destroy calls back). */
+ * waits for them (they live on its quota; task_free calls back). The
+ * ending itself runs on the reaper: it closes a table, which may make
+ * the next task unreachable, and so on down a chain. */
 static void task_unreachable(struct kobject *o)
 {
-	struct task *t = container_of(o, struct task, obj);
+	reaper_end(container_of(o, struct task, obj));
+}
+
+void task_end_unreachable(struct task *t)
+{
 	unsigned long f = spin_lock_irqsave(&t->lock);
-	bool end = !t->started && !t->dying && list_empty(&t->children);
+	bool end = !t->started && !t->dying && list_empty(&t->children) &&
+		   !READ_ONCE(t->obj.outside);
 	spin_unlock_irqrestore(&t->lock, f);
 	if (end)
 		task_kill(t, TASK_STATUS_UNREACHABLE);
@@ -158,7 +168,10 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		kmem_cache_free(task_cache, t);
 		goto fail_charge;
 	}
-	kobj_init_charged(&t->obj, OBJ_TASK, &task_ops, &ch);
+	/* The task keeps its creation charge itself: it is returned when
+	 * the reaper has freed the task, not when the last reference goes. */
+	kobj_init(&t->obj, OBJ_TASK, &task_ops);
+	t->create_charge = ch;
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
 	if (parent) {
 		kobj_get(&parent->obj);

@@ -117,3 +117,41 @@ GTEST(sound_never_run_parent_waits_for_its_children)
 	GCHECK_EQ(with_child, before + 2);
 	GCHECK_EQ(tasks_settle(before), before);
 }
+
+/* Review finding N1: a chain of never-run parents Q_i, each holding the
+ * handle of the next pair's child C_(i+1). Closing C_1 ends Q_1, whose
+ * table drops C_2, whose freeing ends Q_2, ... Run inline, each link
+ * nested a teardown on the closing thread's kernel stack (~350 bytes a
+ * link: 45 links overflowed 16 KiB). The reaper does one at a time. */
+GTEST(sound_never_run_chain_ends_without_nesting)
+{
+	enum { N = 300 };
+	gtest_allow_growth(); /* task and account slabs may stay */
+	static handle_t q[N], c[N];
+	uint64_t before = ntasks();
+	int made = 0;
+	for (; made < N; made++) {
+		if (sys_task_create(g_self(), "q", 1, 32 << 10, &q[made]) < 0)
+			break;
+		if (sys_task_create(q[made], "c", 1, 8 << 10, &c[made]) < 0) {
+			sys_handle_close(q[made]);
+			break;
+		}
+	}
+	GCHECK_EQ(made, N);
+	long moved = 0;
+	for (int i = 0; i + 1 < made; i++) {
+		handle_t in_q;
+		moved += sys_task_give_handle(q[i], c[i + 1], RIGHT_SAME,
+					      &in_q) == 0;
+	}
+	for (int i = 0; i < made; i++)
+		sys_handle_close(q[i]);
+	/* Every pair is still there: each Q waits for its child. */
+	uint64_t held = ntasks();
+	if (made)
+		sys_handle_close(c[0]);
+	GCHECK_EQ(moved, N - 1);
+	GCHECK_EQ(held, before + 2 * N);
+	GCHECK_EQ(tasks_settle(before), before);
+}
