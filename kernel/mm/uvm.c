@@ -125,6 +125,15 @@ int uvm_create(struct task *task, struct uvm **out)
 	return 0;
 }
 
+/* Takes m's pages out of the page tables. A reservation (prot 0) has
+ * none: skipping it matters, as vm_unmap looks at every page of the range
+ * with interrupts off, and reservations can be huge. */
+static void unmap_ptes(struct uvm *u, struct uvm_mapping *m)
+{
+	if (m->prot)
+		BUG_ON(vm_unmap(u->space, m->start, m->len));
+}
+
 void uvm_release(struct uvm *u)
 {
 	struct list_node dead = LIST_INIT(dead);
@@ -133,7 +142,7 @@ void uvm_release(struct uvm *u)
 	struct list_node *n;
 	while ((n = list_pop_front(&u->mappings))) {
 		struct uvm_mapping *m = mapping_of(n);
-		BUG_ON(vm_unmap(u->space, m->start, m->len));
+		unmap_ptes(u, m);
 		u->mapped_bytes -= m->len;
 		list_push_back(&dead, &m->node);
 	}
@@ -483,7 +492,7 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 			break;
 		if (m->start < addr)
 			continue;
-		BUG_ON(vm_unmap(u->space, m->start, m->len));
+		unmap_ptes(u, m);
 		u->mapped_bytes -= m->len;
 		list_remove(&m->node);
 		list_push_back(&dead, &m->node);
@@ -554,6 +563,9 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 		/* The page tables those reservations may need are charged
 		 * before any is made: nothing below can then exceed the
 		 * quota, and sync_tables() only returns the excess. */
+		/* Per mapping the bound double-counts shared tables; the
+		 * whole range bounds them all. */
+		tables = MIN(tables, tables_worst(addr, end));
 		if (!err && tables)
 			err = task_charge(u->task, tables);
 		if (!err)
@@ -566,10 +578,12 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 			if (m->start < addr || m->start >= end)
 				continue;
 			uint32_t old = m->prot;
-			m->prot = prot;
 			if (!prot)
-				BUG_ON(vm_unmap(u->space, m->start, m->len));
-			else if (!old)
+				unmap_ptes(u, m); /* under its old prot */
+			m->prot = prot;
+			if (!prot || old == prot)
+				continue;
+			if (!old)
 				err = map_pages(u, m);
 			else
 				BUG_ON(vm_protect(u->space, m->start, m->len,
