@@ -13,8 +13,8 @@
  * Two kinds of work: "free" (the task's last reference is gone: the
  * queue owns it) and "end" (a never-run task nobody can reach: the queue
  * holds a reference until it has been killed). A task is on the queue at
- * most once: an "end" entry holds a reference, so "free" comes only after
- * it left the queue.
+ * most once (reap_queued): a second "end" while one waits is dropped, and
+ * an "end" entry holds a reference, so "free" comes only after it left.
  *
  * Lock order: reap_wq.lock is taken alone. Before reaper_start() (boot)
  * and in host tests the work runs inline. */
@@ -30,18 +30,25 @@ static struct wait_queue reap_wq;
 static struct task *reap_head, *reap_tail; /* FIFO, reap_wq.lock */
 static bool reaper_running;
 
-static void push(struct task *t, bool end)
+/* Queues t; false if it is queued already (only an "end" can be: the
+ * queued entry holds a reference, so no "free" comes meanwhile). */
+static bool push(struct task *t, bool end)
 {
 	unsigned long f = spin_lock_irqsave(&reap_wq.lock);
-	t->reap_end = end;
-	t->reap_next = NULL;
-	if (reap_tail)
-		reap_tail->reap_next = t;
-	else
-		reap_head = t;
-	reap_tail = t;
-	wait_queue_wake_locked(&reap_wq, 0, 1);
+	bool fresh = !t->reap_queued;
+	if (fresh) {
+		t->reap_queued = true;
+		t->reap_end = end;
+		t->reap_next = NULL;
+		if (reap_tail)
+			reap_tail->reap_next = t;
+		else
+			reap_head = t;
+		reap_tail = t;
+		wait_queue_wake_locked(&reap_wq, 0, 1);
+	}
 	spin_unlock_irqrestore(&reap_wq.lock, f);
+	return fresh;
 }
 
 static void work(struct task *t, bool end)
@@ -57,7 +64,7 @@ static void work(struct task *t, bool end)
 void reaper_free(struct task *t)
 {
 	if (READ_ONCE(reaper_running))
-		push(t, false);
+		BUG_ON(!push(t, false)); /* queued entries hold a reference */
 	else
 		work(t, false);
 }
@@ -66,10 +73,10 @@ void reaper_end(struct task *t)
 {
 	if (!kobj_tryget(&t->obj))
 		return; /* being freed already: that ends it */
-	if (READ_ONCE(reaper_running))
-		push(t, true);
-	else
+	if (!READ_ONCE(reaper_running))
 		work(t, true);
+	else if (!push(t, true))
+		kobj_put(&t->obj); /* one queued "end" does for both */
 }
 
 static void reaper_main(void *arg)
@@ -84,6 +91,7 @@ static void reaper_main(void *arg)
 		if (!reap_head)
 			reap_tail = NULL;
 		bool end = t->reap_end;
+		t->reap_queued = false; /* may be queued again from here */
 		spin_unlock_irqrestore(&reap_wq.lock, f);
 		work(t, end);
 	}
@@ -92,11 +100,14 @@ static void reaper_main(void *arg)
 void reaper_start(void)
 {
 	wait_queue_init(&reap_wq);
-	/* Above best effort, so what dead tasks held comes back promptly;
-	 * deadline threads still run first. */
+	/* Best effort with a large share: the work is caused by best-effort
+	 * tasks as much as by anyone, so it must not delay real-time
+	 * threads (an RT reaper would be a priority inversion, charged to
+	 * nobody). Until it runs, a dead task's memory stays charged to its
+	 * parent, so a slow reaper never breaks a quota. */
 	struct thread *th = thread_create_kernel(
 		reaper_main, NULL, "reaper",
-		&(struct sched_params){.cls = SCHED_CLASS_RT, .priority = 50,
+		&(struct sched_params){.cls = SCHED_CLASS_BE, .weight = 8192,
 				       .cpu = SCHED_CPU_KEEP});
 	if (!th)
 		panic("reaper: cannot create its thread");

@@ -151,6 +151,8 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	if (!t)
 		goto fail_charge;
 	strlcpy(t->name, name, sizeof(t->name));
+	t->reap_next = NULL;
+	t->reap_queued = false;
 	t->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&t->threads);
 	list_init(&t->children);

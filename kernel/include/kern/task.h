@@ -50,7 +50,8 @@ struct task {
 	/* Reaper (kernel/task/reaper.c): its queue link and the kind of
 	 * work; what creating the task charged its parent. */
 	struct task *reap_next;
-	bool reap_end;
+	bool reap_end;    /* reap_wq.lock, like the two below */
+	bool reap_queued;
 	struct charge create_charge;
 };
 
