@@ -1,24 +1,33 @@
-/* The reaper: a kernel thread that ends and frees tasks away from the
- * context that found them ready to go.
+/* The reaper: ending and freeing tasks without nesting, and never in the
+ * scheduler's switch path.
  *
  * Why: ending a task closes its handle table and empties its address
- * space. Done inline it would nest (a table holding the last handle to a
- * never-run task whose table holds the next ... costs a stack frame chain
- * per link, and kernel stacks are 16 KiB), and it could run in the
- * scheduler's switch path (sched_finish_switch drops a dead thread, which
- * may drop its task) with interrupts off, where lock_uvm could spin
- * against a CPU that waits for this one to answer a TLB shootdown. Here
- * each queued task is handled alone, flat, with interrupts on.
+ * space. Done where it is noticed, one ending could nest the next (a
+ * never-run task's table holding the last handle to another's child ...:
+ * a stack frame chain per link, and kernel stacks are 16 KiB), and it
+ * could run in the scheduler's switch path (sched_finish_switch drops a
+ * dead thread, which may drop its task) with interrupts off, where
+ * lock_uvm could spin against a CPU waiting for this one to answer a TLB
+ * shootdown.
  *
- * Two kinds of work: "free" (the task's last reference is gone: the
- * queue owns it) and "end" (a never-run task nobody can reach: the queue
- * holds a reference until it has been killed). A task is on the queue at
- * most once (reap_queued): a second "end" while one waits is dropped, and
- * an "end" entry holds a reference, so "free" comes only after it left.
+ * How: a thread that finds such work with interrupts on does it at once,
+ * as the outermost one: work found while it is at it goes on the thread's
+ * own list (reap_local) and is done after, one item at a time, so the
+ * stack does not grow and a closed handle's quota is back when the call
+ * returns. Work found with interrupts off goes to the reaper kernel
+ * thread, which does it the same way.
+ *
+ * Two kinds of work: "free" (the task's last reference is gone: the list
+ * owns it) and "end" (a never-run task nobody can reach: the list holds a
+ * reference until it has been killed). A task is on a list at most once
+ * (reap_queued, under reap_wq.lock): a second "end" while one waits is
+ * dropped, and an "end" entry holds a reference, so "free" comes only
+ * after it left.
  *
  * Lock order: reap_wq.lock is taken alone. Before reaper_start() (boot)
- * and in host tests the work runs inline. */
+ * and in host tests, work found with interrupts off runs in place. */
 #include <execrt/syscall.h>
+#include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/reaper.h>
@@ -30,9 +39,9 @@ static struct wait_queue reap_wq;
 static struct task *reap_head, *reap_tail; /* FIFO, reap_wq.lock */
 static bool reaper_running;
 
-/* Queues t; false if it is queued already (only an "end" can be: the
- * queued entry holds a reference, so no "free" comes meanwhile). */
-static bool push(struct task *t, bool end)
+
+/* Marks t queued; false if it is on a list already. */
+static bool claim(struct task *t, bool end)
 {
 	unsigned long f = spin_lock_irqsave(&reap_wq.lock);
 	bool fresh = !t->reap_queued;
@@ -40,15 +49,30 @@ static bool push(struct task *t, bool end)
 		t->reap_queued = true;
 		t->reap_end = end;
 		t->reap_next = NULL;
-		if (reap_tail)
-			reap_tail->reap_next = t;
-		else
-			reap_head = t;
-		reap_tail = t;
-		wait_queue_wake_locked(&reap_wq, 0, 1);
 	}
 	spin_unlock_irqrestore(&reap_wq.lock, f);
 	return fresh;
+}
+
+static void unclaim(struct task *t, bool *end)
+{
+	unsigned long f = spin_lock_irqsave(&reap_wq.lock);
+	*end = t->reap_end;
+	t->reap_queued = false; /* may be queued again from here */
+	spin_unlock_irqrestore(&reap_wq.lock, f);
+}
+
+/* To the reaper thread (t claimed). */
+static void push_global(struct task *t)
+{
+	unsigned long f = spin_lock_irqsave(&reap_wq.lock);
+	if (reap_tail)
+		reap_tail->reap_next = t;
+	else
+		reap_head = t;
+	reap_tail = t;
+	wait_queue_wake_locked(&reap_wq, 0, 1);
+	spin_unlock_irqrestore(&reap_wq.lock, f);
 }
 
 static void work(struct task *t, bool end)
@@ -61,26 +85,65 @@ static void work(struct task *t, bool end)
 	}
 }
 
+/* Does t (claimed) and whatever it leads to on this thread, flat. */
+static void run_here(struct thread *me, struct task *t)
+{
+	me->reap_depth = 1;
+	while (t) {
+		bool end;
+		unclaim(t, &end);
+		work(t, end);
+		t = me->reap_local; /* only this thread touches its list */
+		if (t)
+			me->reap_local = t->reap_next;
+	}
+	me->reap_depth = 0;
+}
+
+/* t was claimed: do it here, later on this thread, or on the reaper. */
+static void dispatch(struct task *t)
+{
+	struct thread *me = thread_current();
+	unsigned long f = arch_irq_save();
+	arch_irq_restore(f);
+	if (!f || !me) { /* interrupts off (or no threads yet) */
+		if (READ_ONCE(reaper_running)) {
+			push_global(t);
+			return;
+		}
+		bool end;
+		unclaim(t, &end);
+		work(t, end); /* boot and host tests: in place */
+		return;
+	}
+	if (me->reap_depth) {
+		t->reap_next = me->reap_local;
+		me->reap_local = t;
+		return;
+	}
+	run_here(me, t);
+}
+
 void reaper_free(struct task *t)
 {
-	if (READ_ONCE(reaper_running))
-		BUG_ON(!push(t, false)); /* queued entries hold a reference */
-	else
-		work(t, false);
+	BUG_ON(!claim(t, false)); /* queued entries hold a reference */
+	dispatch(t);
 }
 
 void reaper_end(struct task *t)
 {
 	if (!kobj_tryget(&t->obj))
 		return; /* being freed already: that ends it */
-	if (!READ_ONCE(reaper_running))
-		work(t, true);
-	else if (!push(t, true))
+	if (!claim(t, true)) {
 		kobj_put(&t->obj); /* one queued "end" does for both */
+		return;
+	}
+	dispatch(t);
 }
 
 static void reaper_main(void *arg)
 {
+	struct thread *me = thread_current();
 	(void)arg;
 	for (;;) {
 		unsigned long f = spin_lock_irqsave(&reap_wq.lock);
@@ -90,10 +153,8 @@ static void reaper_main(void *arg)
 		reap_head = t->reap_next;
 		if (!reap_head)
 			reap_tail = NULL;
-		bool end = t->reap_end;
-		t->reap_queued = false; /* may be queued again from here */
 		spin_unlock_irqrestore(&reap_wq.lock, f);
-		work(t, end);
+		run_here(me, t);
 	}
 }
 

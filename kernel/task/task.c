@@ -84,8 +84,9 @@ static struct kobject *task_self(struct kobject *o)
 /* No handle to the task or its threads is left outside its own table. A
  * task that never started a thread can then never run: it ends, and its
  * own handles to itself go with its table (else they would keep it
- * forever). A task that ran lives on by its threads; one with children
- * waits for them (they live on its quota; task_free calls back). The
+ * forever). A task that ran lives on by its threads; one with live
+ * children waits for them (they live on its quota; their teardown calls
+ * back: a dead child may be held by the parent's own table). The
  * ending itself runs on the reaper: it closes a table, which may make
  * the next task unreachable, and so on down a chain. */
 static void task_unreachable(struct kobject *o)
@@ -93,10 +94,22 @@ static void task_unreachable(struct kobject *o)
 	reaper_end(container_of(o, struct task, obj));
 }
 
+/* A child not torn down yet (t->lock held). */
+static bool has_live_child(struct task *t)
+{
+	list_for_each(it, &t->children)
+	{
+		struct task *c = list_entry(it, struct task, child_node);
+		if (!READ_ONCE(c->dead))
+			return true;
+	}
+	return false;
+}
+
 void task_end_unreachable(struct task *t)
 {
 	unsigned long f = spin_lock_irqsave(&t->lock);
-	bool end = !t->started && !t->dying && list_empty(&t->children) &&
+	bool end = !t->started && !t->dying && !has_live_child(t) &&
 		   !READ_ONCE(t->obj.outside);
 	spin_unlock_irqrestore(&t->lock, f);
 	if (end)
@@ -240,6 +253,11 @@ static void teardown_one(struct task *t)
 	t->dead = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
 	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+	/* A never-run parent nobody can reach waits only for live children
+	 * (it may hold this one's last handle itself). */
+	struct task *p = t->parent;
+	if (p && !READ_ONCE(p->started) && !READ_ONCE(p->obj.outside))
+		reaper_end(p);
 }
 
 static void task_teardown(struct task *t)

@@ -145,13 +145,29 @@ GTEST(sound_never_run_chain_ends_without_nesting)
 		moved += sys_task_give_handle(q[i], c[i + 1], RIGHT_SAME,
 					      &in_q) == 0;
 	}
+	/* Each C_(i+1) ended when its handle went into Q_i; Q_1 still
+	 * waits for the live C_1. Closing the Qs lets Q_2.. go, each end
+	 * freeing the next link, and C_1 the rest. */
 	for (int i = 0; i < made; i++)
 		sys_handle_close(q[i]);
-	/* Every pair is still there: each Q waits for its child. */
-	uint64_t held = ntasks();
 	if (made)
 		sys_handle_close(c[0]);
 	GCHECK_EQ(moved, N - 1);
-	GCHECK_EQ(held, before + 2 * N);
+	GCHECK_EQ(tasks_settle(before), before);
+}
+
+/* Review finding P1: a never-run parent holding the last handle to its
+ * own (never-run) child. The child ends at once (nobody can reach it), but
+ * stayed on the parent's children list, and the parent waited for it
+ * forever: it now waits only for children that are not torn down. */
+GTEST(sound_never_run_parent_holding_its_childs_last_handle_ends)
+{
+	uint64_t before = ntasks();
+	handle_t p, c, in_p;
+	GCHECK_OK(sys_task_create(g_self(), "p", 1, 64 << 10, &p));
+	GCHECK_OK(sys_task_create(p, "c", 1, 8 << 10, &c));
+	GCHECK_OK(sys_task_give_handle(p, c, RIGHT_SAME, &in_p));
+	GCHECK_EQ(ntasks(), before + 2);
+	sys_handle_close(p);
 	GCHECK_EQ(tasks_settle(before), before);
 }

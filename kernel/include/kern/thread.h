@@ -28,6 +28,9 @@ struct thread {
 	 * releases never nest, however long a chain of objects is. */
 	unsigned drop_depth;
 	struct kobject *drop_queue;
+	/* Task endings found while doing one (kernel/task/reaper.c). */
+	unsigned reap_depth;
+	struct task *reap_local;
 	char name[THREAD_NAME_MAX];
 	enum thread_state state;
 	bool killed;      /* exit at the next kernel exit / wake-up */
