@@ -39,7 +39,6 @@ static struct wait_queue reap_wq;
 static struct task *reap_head, *reap_tail; /* FIFO, reap_wq.lock */
 static bool reaper_running;
 
-
 /* Marks t queued; false if it is on a list already. */
 static bool claim(struct task *t, bool end)
 {
@@ -168,7 +167,8 @@ void reaper_start(void)
 	 * parent, so a slow reaper never breaks a quota. */
 	struct thread *th = thread_create_kernel(
 		reaper_main, NULL, "reaper",
-		&(struct sched_params){.cls = SCHED_CLASS_BE, .weight = 8192,
+		&(struct sched_params){.cls = SCHED_CLASS_BE,
+				       .weight = 8192,
 				       .cpu = SCHED_CPU_KEEP});
 	if (!th)
 		panic("reaper: cannot create its thread");

@@ -69,8 +69,8 @@ void task_free_now(struct task *t)
 		t = task_free(t);
 }
 
-/* The last reference is gone: the reaper frees it (kernel/task/reaper.c
- * says why not here). */
+/* The last reference is gone: freed flat, outside any other task's
+ * ending (kernel/task/reaper.c says how and why). */
 static void task_destroy(struct kobject *o)
 {
 	reaper_free(container_of(o, struct task, obj));
@@ -87,8 +87,8 @@ static struct kobject *task_self(struct kobject *o)
  * forever). A task that ran lives on by its threads; one with live
  * children waits for them (they live on its quota; their teardown calls
  * back: a dead child may be held by the parent's own table). The
- * ending itself runs on the reaper: it closes a table, which may make
- * the next task unreachable, and so on down a chain. */
+ * ending goes through reaper.c: it closes a table, which may make the
+ * next task unreachable, and so on down a chain, so it must not nest. */
 static void task_unreachable(struct kobject *o)
 {
 	reaper_end(container_of(o, struct task, obj));
@@ -184,7 +184,7 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 		goto fail_charge;
 	}
 	/* The task keeps its creation charge itself: it is returned when
-	 * the reaper has freed the task, not when the last reference goes. */
+	 * the task is freed (reaper.c), not when its last reference goes. */
 	kobj_init(&t->obj, OBJ_TASK, &task_ops);
 	t->create_charge = ch;
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
@@ -256,6 +256,10 @@ static void teardown_one(struct task *t)
 	/* A never-run parent nobody can reach waits only for live children
 	 * (it may hold this one's last handle itself). */
 	struct task *p = t->parent;
+	/* Orders `dead` before reading the parent's outside count against
+	 * outside_put's order (count, then has_live_child): one side sees
+	 * the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (p && !READ_ONCE(p->started) && !READ_ONCE(p->obj.outside))
 		reaper_end(p);
 }

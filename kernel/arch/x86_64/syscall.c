@@ -47,8 +47,15 @@ static void user_return_work(void)
 {
 	struct thread *t = thread_current();
 	for (;;) {
-		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
+			/* From an interrupt taken in user mode we get here
+			 * with interrupts off; the last thread's exit tears
+			 * its task down (address-space lock, TLB shootdowns
+			 * that wait for every CPU): it must be able to
+			 * answer other CPUs. No lock is held here. */
+			irq_enable();
 			thread_exit(t->task ? t->task->exit_status : 0);
+		}
 		if (!sched_resched_pending())
 			return;
 		/* A kill may arrive while we are switched out: look again. */

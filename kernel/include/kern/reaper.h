@@ -1,14 +1,14 @@
-/* The reaper (kernel/task/reaper.c): task teardown and freeing, queued to
- * a kernel thread so that it never nests and never runs in the
- * scheduler's switch path. */
+/* Task endings and freeing that never nest (kernel/task/reaper.c): done
+ * flat by the thread that finds them, or by the reaper kernel thread when
+ * found with interrupts off (the scheduler's switch path). */
 #pragma once
 
 struct task;
 
 /* Starts the reaper thread (kmain; before it, work runs inline). */
 void reaper_start(void);
-/* t's last reference is gone: free it (task_free_now) on the reaper. */
+/* t's last reference is gone: free it (task_free_now). */
 void reaper_free(struct task *t);
-/* t may be a never-run task nobody can reach: end it there
+/* t may be a never-run task nobody can reach: end it
  * (task_end_unreachable). Takes its own reference. */
 void reaper_end(struct task *t);

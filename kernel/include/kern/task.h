@@ -47,7 +47,7 @@ struct task {
 	struct list_node faults;          /* struct fault_entry.node */
 	struct wait_queue fault_wq;       /* handlers wait for reports */
 	struct wait_queue fault_resume_wq;/* suspended threads wait */
-	/* Reaper (kernel/task/reaper.c): its queue link and the kind of
+	/* Endings (kernel/task/reaper.c): its list link and the kind of
 	 * work; what creating the task charged its parent. */
 	struct task *reap_next;
 	bool reap_end;    /* reap_wq.lock, like the two below */
@@ -74,8 +74,8 @@ int task_charge(struct task *t, uint64_t bytes);
 void task_uncharge(struct task *t, uint64_t bytes);
 /* Kills every thread; the task dies when the last one is gone. */
 void task_kill(struct task *t, int64_t status);
-/* The reaper's work (kernel/task/reaper.c): free t (its last reference
- * is gone), or end it if it is a never-run task nobody can reach. */
+/* The work of kernel/task/reaper.c: free t (its last reference is gone),
+ * or end it if it is a never-run task nobody can reach. */
 void task_free_now(struct task *t);
 void task_end_unreachable(struct task *t);
 int task_wait(struct task *t, uint64_t deadline_ns, int64_t *status);
