@@ -206,7 +206,9 @@ GTEST(sound_send_racing_close_loses_nothing_two_cpus)
 	GCHECK_EQ(race_lost, 0);
 	GCHECK_EQ(race_wrong, 0);
 	GCHECK_EQ(race_sent + race_refused, RACE_ROUNDS);
-	GCHECK(race_refused > 0); /* the closer did get in */
+	/* The closer did get in (on one CPU the two never interleave). */
+	if (ncpu > 1)
+		GCHECK(race_refused > 0);
 }
 
 /* ---- cycles of receive handles ---- */
