@@ -9,7 +9,11 @@
  * Nothing a task started outlives it: its death kills its child tasks, and
  * theirs (kill_subtree), so killing a task reclaims everything below it. A
  * dying task gets no new children. Lock order: a task's lock is taken
- * alone, never together with its parent's or a child's. */
+ * alone, never together with its parent's or a child's; task_list_lock
+ * (every task by koid, for SYS_TASK_STATS) is outermost: task_stats.c
+ * takes one task's lock, CPU-quota lock or account lock under it, and it
+ * is never taken under another lock. A task's end notifications
+ * (kern/endnotify.h) are under exit_wq.lock and fired after it. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <execrt/types.h>

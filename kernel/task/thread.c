@@ -1,6 +1,9 @@
 /* Thread objects. A thread holds one reference for being alive (dropped by
  * the scheduler once it is dead and switched away from), plus one per
- * handle and kernel pointer. Its kernel stack is freed with the object. */
+ * handle and kernel pointer. Its kernel stack is freed with the object.
+ * Its end notifications (kern/endnotify.h) are taken out under exit_wq.lock
+ * with `exited` and fired on its way out, after that lock, with interrupts
+ * off; an unstarted thread's are dropped when it is freed. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
