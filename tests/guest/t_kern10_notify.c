@@ -34,8 +34,10 @@ static long spawn_notified(const char *prog, const char *arg, handle_t n,
 			   uint64_t tbits, uint64_t thbits, struct child *c)
 {
 	struct cpio_file f;
+	char path[64];
 	memset(c, 0, sizeof(*c));
-	if (cpio_find(g_initrd_buf, g_initrd_len, prog, &f) != CPIO_OK)
+	snprintf(path, sizeof(path), "bin/%s", prog);
+	if (cpio_find(g_initrd_buf, g_initrd_len, path, &f) != CPIO_OK)
 		return ERR_NOT_FOUND;
 	struct execrt_child ch;
 	long r = execrt_spawn_create(prog, CHILD_QUOTA, &ch);
