@@ -118,6 +118,14 @@ boot --name init --kernel "$O/kernel.elf" --append "utest" --timeout 60 \
 	--expect "init: exec-rt user space is up" --expect "=== timeline-inspect" \
 	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
 
+# QEMU's pc machine has a 1.0 FADT (no reset register, shorter layout) and
+# the same \_S5 as q35: the bootinfo ACPI lines on it (room kernel, issue 10).
+echo "== bootinfo ACPI lines on the pc machine (FADT 1.0)"
+boot --name bootinfo-pc --machine pc --kernel "$O/kernel.elf" \
+	--append "init=guest-tests utest -- gtest=kern10_bootinfo" --timeout 60 \
+	--expect "ok   kern10_bootinfo_lines" --expect "no reset register" \
+	-- -initrd "$O/initrd-test.cpio"
+
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
 	--append "nohpet ktest=time" --smp 2 --timeout 60 \
