@@ -79,8 +79,9 @@ static int op_adopt_send(void *ctx, uint32_t h, uint32_t *out)
 
 int main(int argc, char **argv)
 {
-	handle_t port = argc > 1 ? (handle_t)strtoul(argv[1], NULL, 0)
-				 : execrt_handle(START_H_SERVICE);
+	handle_t port = execrt_handle(START_H_SERVICE);
+	if (!port && argc > 1)
+		port = (handle_t)strtoul(argv[1], NULL, 0);
 	if (!port) {
 		printf("names: no receive handle (START_H_SERVICE or "
 		       "argv[1])\n");

@@ -29,7 +29,7 @@ int tsvc_init(struct tsvc *s, int argc, char **argv, uint64_t now, char *err,
 	strcpy(s->name, "/svc/test");
 	s->tick_ns = 100 * 1000000ull;
 	s->start_ns = now;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* every option takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
 		if (!strcmp(a, "--tick-ms") && number(v, 1, 60000, &n)) {
@@ -48,7 +48,6 @@ int tsvc_init(struct tsvc *s, int argc, char **argv, uint64_t now, char *err,
 				 a);
 			return -1;
 		}
-		i++;
 	}
 	return 0;
 }

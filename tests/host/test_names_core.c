@@ -463,8 +463,8 @@ TEST(names_random_requests)
 		"{\"cmd\":\"unregister\",\"name\":\"/svc/a\"}",
 		"{\"cmd\":\"lookup\",\"name\":\"/svc/b\",\"wait_usec\":5}",
 		"{\"cmd\":\"lookup\",\"name\":\"/svc/a\",\"wait_usec\":0}",
-		"{\"cmd\":\"acl\",\"badge\":3,\"register\":[\"*\"],"
-		"\"lookup\":[\"/svc/*\"]}",
+		("{\"cmd\":\"acl\",\"badge\":3,\"register\":[\"*\"],"
+		 "\"lookup\":[\"/svc/*\"]}"),
 		"{\"cmd\":\"acl\",\"badge\":4,\"register\":[\"/svc/a\"]}",
 		"{\"cmd\":\"forget\",\"badge\":3}",
 		"{\"cmd\":\"list\"}",
