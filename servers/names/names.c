@@ -36,24 +36,34 @@ static uint64_t now(void)
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
+/* A reply refused by its checks stays ours (docs/ipc.md): never keep it. */
+static void settle(handle_t reply, long r)
+{
+	if (r < 0 && r != ERR_PEER_CLOSED)
+		sys_handle_close(reply);
+}
+
 static void op_reply_ok(void *ctx, uint32_t reply, const char *result,
 			uint32_t send)
 {
 	(void)ctx;
 	handle_t d = HANDLE_INVALID;
 	if (send && sys_handle_dup(send, RIGHT_SAME, &d) < 0) {
-		cl_reply_error(reply, "NO_MEMORY", "cannot duplicate handle");
+		settle(reply, cl_reply_error(reply, "NO_MEMORY",
+					     "cannot duplicate handle"));
 		return;
 	}
-	if (cl_reply_ok(reply, result, d ? &d : NULL, d ? 1 : 0) < 0 && d)
-		sys_handle_close(d); /* the caller is gone: still ours */
+	long r = cl_reply_ok(reply, result, d ? &d : NULL, d ? 1 : 0);
+	if (r < 0 && d)
+		sys_handle_close(d); /* not delivered: still ours */
+	settle(reply, r);
 }
 
 static void op_reply_err(void *ctx, uint32_t reply, const char *code,
 			 const char *msg)
 {
 	(void)ctx;
-	cl_reply_error(reply, code, msg);
+	settle(reply, cl_reply_error(reply, code, msg));
 }
 
 static void op_close(void *ctx, uint32_t h)
