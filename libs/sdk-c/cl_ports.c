@@ -108,8 +108,8 @@ cl_err_t cl_resp_parse(struct cl_resp *r)
 	return strcmp(r->code, "DENIED") ? CL_ERR_REMOTE : CL_ERR_DENIED;
 }
 
-/* Handles move all or nothing: if the first is still in our table right
- * after the call failed (nothing allocated since), none was delivered. */
+/* Handles move all or nothing: if they are still in our table right after
+ * the call failed (no handle made since), none was delivered. */
 static bool still_ours(const handle_t *h, uint32_t n)
 {
 	struct handle_info hi;
