@@ -14,11 +14,17 @@ MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
-USER_PROGS ?= hello init names hello-port timeline-inspect
+USER_PROGS ?= hello init names hello-port timeline-inspect \
+	$(NAMES_PROGS)
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
-names_SRCS := servers/names/names.c
+names_SRCS := servers/names/names.c servers/names/names_core.c \
+	servers/names/names_proto.c
 hello-port_SRCS := libs/examples/hello_port.c
+# Room names: the test service and portctl (names_SRCS above too).
+NAMES_PROGS := testsvc portctl
+testsvc_SRCS := services/test/testsvc.c services/test/tsvc_proto.c
+portctl_SRCS := apps/portctl/portctl.c apps/portctl/pc_util.c
 timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
@@ -154,6 +160,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
 	guest-child-quota guest-svc-comp guest-fuzz
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
+	tests/guest/names_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
@@ -177,7 +184,7 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # The name service, the hello-port example and timeline-inspect run in the
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
-	$(O)/user/timeline-inspect.elf
+	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
