@@ -15,6 +15,10 @@ LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
 USER_PROGS ?= hello init names hello-port timeline-inspect
+# room console: the serial console (servers/console, docs/console.md)
+USER_PROGS += console
+console_SRCS := servers/console/console.c servers/console/ldisc.c \
+	servers/console/txq.c servers/console/proto.c
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
 names_SRCS := servers/names/names.c
@@ -174,7 +178,7 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # The name service, the hello-port example and timeline-inspect run in the
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
-	$(O)/user/timeline-inspect.elf
+	$(O)/user/timeline-inspect.elf $(O)/user/console.elf
 $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA)
