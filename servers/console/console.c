@@ -58,6 +58,7 @@ static handle_t rl_reply; /* the pending readline's reply, or 0 */
 static uint64_t rl_badge;
 static handle_t sub; /* event subscriber's send handle, or 0 */
 static unsigned sub_events;
+static bool rx_held; /* bytes left in the UART: nowhere to put them */
 static char buf[PORT_MSG_MAX + 1];
 static char out[PORT_MSG_MAX];
 
@@ -152,10 +153,23 @@ static void on_byte(uint8_t c)
 		st.dropped_keys++;
 }
 
+/* With the type-ahead full and nobody to tell about Ctrl-C, bytes stay
+ * in the UART: QEMU then holds the host's input back instead of it being
+ * lost (a real UART would overrun, which status counts). */
+static bool rx_hold(void)
+{
+	return !ld.active && ld.ahead_len == LD_AHEAD_MAX &&
+	       !(sub && (sub_events & CON_EV_INTERRUPT));
+}
+
 /* Everything the receive FIFO holds. */
 static void rx_drain(void)
 {
 	for (int i = 0; i < RX_BUDGET; i++) {
+		if (rx_hold()) {
+			rx_held = true;
+			return;
+		}
 		long lsr = in8(UART_LSR);
 		if (lsr < 0)
 			return;
@@ -176,8 +190,10 @@ static void rx_drain(void)
  * unmasking. */
 static void rx_interrupt(void)
 {
-	st.interrupts++;
+	rx_held = false;
 	rx_drain();
+	if (rx_held)
+		return; /* stays masked until there is room */
 	sys_irq_ack(irq);
 	rx_drain();
 }
@@ -451,10 +467,14 @@ int main(void)
 			printf("console: wait: %s\n", err_name(r));
 			return 1;
 		}
-		if (bits & BIT_IRQ)
+		if (bits & BIT_IRQ) {
+			st.interrupts++;
 			rx_interrupt();
+		}
 		if ((bits & BIT_PORT) || more_port)
 			more_port = port_drain();
+		if (rx_held && !rx_hold())
+			rx_interrupt();
 		ld_settle(&ld);
 		tx_busy = !tx_pump();
 	}

@@ -12,7 +12,7 @@
 #define LD_LINE_MAX   1023 /* bytes of a line; longer ones are TOO_LONG */
 #define LD_HIST	      32   /* lines of history */
 #define LD_PROMPT_MAX 128
-#define LD_AHEAD_MAX  256 /* bytes typed while no line was being read */
+#define LD_AHEAD_MAX  4096 /* bytes typed while no line was being read */
 
 enum ld_event {
 	LD_NONE = 0,
