@@ -189,7 +189,15 @@ GTEST(console_ping_status_and_output)
 		cl_resp_str(&resp, "name", ping, sizeof(ping));
 	long s0 = status_u(&c, "tx_bytes", &tx0);
 	long m = con_print(&c, marker);
-	/* Status comes after the message on the same queue: it is printed. */
+	/* Status comes after the message on the same queue: it is queued;
+	 * then wait until it has gone out to the UART. */
+	int64_t queued = -1;
+	for (int i = 0; i < 200 && queued != 0; i++) {
+		if (status_u(&c, "queued", &queued) != CL_OK)
+			break;
+		if (queued)
+			sys_sleep_until(g_now() + 1 * MS);
+	}
 	long s1 = status_u(&c, "tx_bytes", &tx1);
 	status_u(&c, "dropped", &dropped);
 	status_u(&c, "gsi", &gsi);
@@ -215,6 +223,7 @@ GTEST(console_ping_status_and_output)
 	GCHECK_EQ(s0, CL_OK);
 	GCHECK_OK(m);
 	GCHECK_EQ(s1, CL_OK);
+	GCHECK_EQ(queued, 0);
 	/* The marker and its CR. */
 	GCHECK(tx1 - tx0 >= (int64_t)strlen(marker) + 1);
 	GCHECK_EQ(dropped, 0);
