@@ -230,7 +230,8 @@ static void print_bytes(const char *s, size_t n)
 	size_t need = n + 16;
 	for (size_t i = 0; i < n; i++)
 		need += s[i] == '\n';
-	if (need > TXQ_SIZE - txq_used(&txq) - TXQ_RESERVE) {
+	size_t room = TXQ_SIZE - txq_used(&txq);
+	if (room < TXQ_RESERVE || need > room - TXQ_RESERVE) {
 		txq.dropped_msgs++;
 		txq.dropped_bytes += n;
 		return;
