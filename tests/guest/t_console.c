@@ -21,9 +21,17 @@
 #define COM1	    0x3f8
 #define COM1_GSI    4 /* ISA IRQ 4; no override on QEMU */
 #define MCR_LOOP    0x10
-#define GIVE_IO	    1u
-#define GIVE_IRQ    2u
 #define OTHER_BADGE 77
+
+static handle_t root_io(void)
+{
+	return execrt_handle(START_H_IOPORT);
+}
+
+static handle_t root_irq(void)
+{
+	return execrt_handle(START_H_IRQ);
+}
 
 struct con {
 	struct execrt_child ch;
@@ -36,8 +44,9 @@ struct con {
 static struct cl_resp resp;
 
 /* Starts bin/console with the service port's receive handle, its output
- * going to a port of ours, and the authorities `give` asks for. */
-static long con_start(struct con *c, unsigned give, handle_t irq_auth)
+ * going to a port of ours, and the I/O-port and IRQ authorities given
+ * (HANDLE_INVALID: none). */
+static long con_start(struct con *c, handle_t io_auth, handle_t irq_auth)
 {
 	memset(c, 0, sizeof(*c));
 	struct cpio_file f;
@@ -61,10 +70,8 @@ static long con_start(struct con *c, unsigned give, handle_t irq_auth)
 		a.give[START_H_CONSOLE] = out_send;
 		a.give[START_H_SERVICE] = recv;
 		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
-		if (give & GIVE_IO)
-			a.give[START_H_IOPORT] = execrt_handle(START_H_IOPORT);
-		if (give & GIVE_IRQ)
-			a.give[START_H_IRQ] = irq_auth;
+		a.give[START_H_IOPORT] = io_auth;
+		a.give[START_H_IRQ] = irq_auth;
 		int perr = 0;
 		r = execrt_spawn_start(&c->ch, &a, &perr);
 		if (r < 0)
@@ -155,12 +162,12 @@ GTEST(console_refuses_without_its_ports)
 	struct con c;
 	int64_t st1 = 0, st2 = 0;
 	static char out1[512], out2[512];
-	GCHECK_OK(con_start(&c, GIVE_IRQ, execrt_handle(START_H_IRQ)));
+	GCHECK_OK(con_start(&c, HANDLE_INVALID, root_irq()));
 	long w1 = sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st1);
 	con_output(&c, out1, sizeof(out1));
 	con_stop(&c, 0, &st1);
 	/* The I/O ports but no interrupt authority: it cannot route IRQ 4. */
-	GCHECK_OK(con_start(&c, GIVE_IO, HANDLE_INVALID));
+	GCHECK_OK(con_start(&c, root_io(), HANDLE_INVALID));
 	long w2 = sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st2);
 	con_output(&c, out2, sizeof(out2));
 	con_stop(&c, 0, &st2);
@@ -183,7 +190,7 @@ GTEST(console_ping_status_and_output)
 	static char marker[64];
 	snprintf(marker, sizeof(marker), "console-%s-marker %d\n", "wire", 7);
 	GCHECK_OK(sys_notif_create(&n));
-	long s = con_start(&c, GIVE_IO | GIVE_IRQ, execrt_handle(START_H_IRQ));
+	long s = con_start(&c, root_io(), root_irq());
 	long p = s ? s : con_ready(&c);
 	if (p == CL_OK)
 		cl_resp_str(&resp, "name", ping, sizeof(ping));
@@ -288,7 +295,7 @@ GTEST(console_loopback_readline_interrupt_and_events)
 	long busy_r = -1, l1 = -1, l2 = -1, sub = -1, ev1 = -1, ev2 = -1;
 	static struct cl_event ev;
 	handle_t srecv = 0, ssend = 0;
-	long s = con_start(&c, GIVE_IO | GIVE_IRQ, execrt_handle(START_H_IRQ));
+	long s = con_start(&c, root_io(), root_irq());
 	long ready = s ? s : con_ready(&c);
 	long mcr = in8(COM1 + 4);
 	if (ready == CL_OK && mcr >= 0) {
