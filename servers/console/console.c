@@ -45,8 +45,10 @@
 #define BIT_PORT (1ull << 0)
 #define BIT_IRQ	 (1ull << 1)
 
-#define TX_RETRY_NS 200000ull /* UART busy: look again after 200 us */
-#define TX_BUDGET   2048      /* bytes per turn, so input is not starved */
+#define TX_RETRY_NS 200000ull	 /* UART busy: look again after 200 us */
+#define TX_STALL_NS 100000000ull /* no byte out for 100 ms: the wire is stuck  \
+				  */
+#define TX_BUDGET   2048	 /* bytes per turn, so input is not starved */
 #define RX_BUDGET   4096
 #define PORT_BUDGET 32 /* messages per turn */
 
@@ -59,6 +61,13 @@ static uint64_t rl_badge;
 static handle_t sub; /* event subscriber's send handle, or 0 */
 static unsigned sub_events;
 static bool rx_held; /* bytes left in the UART: nowhere to put them */
+/* A one-way message that did not fit in the transmit queue: kept (and the
+ * port left alone, so its writers wait) until it fits, unless the wire is
+ * stuck; then it is dropped. */
+static char held[PORT_MSG_MAX];
+static uint32_t held_len;
+static bool holding;
+static uint64_t tx_progress; /* last time a byte went out (or none was due) */
 static char buf[PORT_MSG_MAX + 1];
 static char out[PORT_MSG_MAX];
 
@@ -220,23 +229,54 @@ static bool tx_pump(void)
 		txq_consume(&txq, n);
 		st.tx_bytes += n;
 		budget -= n;
+		tx_progress = now();
 	}
+	if (!txq_used(&txq))
+		tx_progress = now();
 	return true;
 }
 
-static void print_bytes(const char *s, size_t n)
+static bool fits(const char *s, size_t n)
 {
-	/* Whole or not at all, leaving room for the echo. */
+	/* Whole, leaving room for the echo. */
 	size_t need = n + 16;
 	for (size_t i = 0; i < n; i++)
 		need += s[i] == '\n';
 	size_t room = TXQ_SIZE - txq_used(&txq);
-	if (room < TXQ_RESERVE || need > room - TXQ_RESERVE) {
-		txq.dropped_msgs++;
-		txq.dropped_bytes += n;
-		return;
+	return room >= TXQ_RESERVE && need <= room - TXQ_RESERVE;
+}
+
+static bool stalled(void)
+{
+	return txq_used(&txq) && now() - tx_progress > TX_STALL_NS;
+}
+
+static void drop(size_t n)
+{
+	txq.dropped_msgs++;
+	txq.dropped_bytes += n;
+}
+
+static void print_bytes(const char *s, size_t n)
+{
+	if (fits(s, n)) {
+		ld_output(&ld, s, n);
+	} else if (stalled()) {
+		drop(n);
+	} else {
+		memcpy(held, s, n);
+		held_len = (uint32_t)n;
+		holding = true;
 	}
-	ld_output(&ld, s, n);
+}
+
+/* The held message, once it fits (or the wire is stuck). */
+static void unhold(void)
+{
+	if (holding && (fits(held, held_len) || stalled())) {
+		holding = false;
+		print_bytes(held, held_len);
+	}
 }
 
 static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
@@ -333,10 +373,13 @@ static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
 	}
 }
 
-/* Up to PORT_BUDGET messages; true when the port may hold more. */
+/* Up to PORT_BUDGET messages; true when the port may hold more. Nothing
+ * while a message is held: its writers wait (back-pressure). */
 static bool port_drain(void)
 {
 	for (int i = 0; i < PORT_BUDGET; i++) {
+		if (holding)
+			return true;
 		handle_t h[PORT_HANDLES_MAX];
 		struct port_rx rx = {.buf = buf,
 				     .cap = PORT_MSG_MAX,
@@ -457,9 +500,10 @@ int main(void)
 	rx_interrupt(); /* whatever was typed before we started */
 
 	bool more_port = false, tx_busy = false;
+	tx_progress = now();
 	for (;;) {
 		uint64_t dl = DEADLINE_NONE, bits = 0;
-		if (more_port || (txq_used(&txq) && !tx_busy))
+		if ((more_port && !holding) || (txq_used(&txq) && !tx_busy))
 			dl = DEADLINE_POLL;
 		else if (txq_used(&txq))
 			dl = now() + TX_RETRY_NS;
@@ -472,6 +516,7 @@ int main(void)
 			st.interrupts++;
 			rx_interrupt();
 		}
+		unhold();
 		if ((bits & BIT_PORT) || more_port)
 			more_port = port_drain();
 		if (rx_held && !rx_hold())

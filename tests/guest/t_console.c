@@ -241,6 +241,48 @@ GTEST(console_ping_status_and_output)
 	GCHECK_OK(again);
 }
 
+/* More output than the console's 32 KiB queue, as fast as the port takes
+ * it: the writer is held back (the console stops taking messages while
+ * one does not fit) and nothing is lost; calls are still answered. */
+GTEST(console_flood_is_held_back_not_lost)
+{
+	struct con c;
+	static char msg[1000];
+	int64_t tx0 = -1, tx1 = -1, dropped = -1, queued = -1;
+	long s = con_start(&c, root_io(), root_irq());
+	long ready = s ? s : con_ready(&c);
+	long sent = 0, pings = 0;
+	status_u(&c, "tx_bytes", &tx0);
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = i % 100 == 99 ? '\n' : (char)('a' + i % 26);
+	memcpy(msg, "console-flood ", 14);
+	for (int i = 0; i < 64 && ready == CL_OK; i++) {
+		struct port_msg m = {.data = msg, .len = sizeof(msg)};
+		if (sys_port_send(c.send, &m, g_now() + 5000 * MS) == 0)
+			sent++;
+		if (i % 16 == 15 &&
+		    cl_request(&c.conn, "{\"cmd\":\"ping\"}", &resp) == CL_OK)
+			pings++;
+	}
+	for (int i = 0; i < 500 && queued != 0; i++) {
+		if (status_u(&c, "queued", &queued) != CL_OK)
+			break;
+		if (queued)
+			sys_sleep_until(g_now() + 2 * MS);
+	}
+	status_u(&c, "tx_bytes", &tx1);
+	status_u(&c, "dropped", &dropped);
+	con_stop(&c, 0, NULL);
+	GCHECK_OK(s);
+	GCHECK_EQ(ready, CL_OK);
+	GCHECK_EQ(sent, 64);
+	GCHECK_EQ(pings, 4);
+	GCHECK_EQ(queued, 0);
+	GCHECK_EQ(dropped, 0);
+	/* Every byte and a CR per line. */
+	GCHECK_EQ(tx1 - tx0, 64 * (sizeof(msg) + 10));
+}
+
 /* A readline call from a thread of its own (raw calls only: no libc). */
 static char rl_answer[512];
 static uint32_t rl_len;
