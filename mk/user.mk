@@ -16,6 +16,10 @@ USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
 USER_PROGS ?= hello init names hello-port timeline-inspect \
 	$(NAMES_PROGS)
+# room console: the serial console (servers/console, docs/console.md)
+USER_PROGS += console
+console_SRCS := servers/console/console.c servers/console/ldisc.c \
+	servers/console/txq.c servers/console/proto.c
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
 names_SRCS := servers/names/names.c servers/names/names_core.c \
@@ -184,7 +188,8 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # The name service, the hello-port example and timeline-inspect run in the
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
-	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf
+	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
+	$(O)/user/console.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -76,6 +76,17 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# The user-space serial console (console_ping_status_and_output) wrote this
+# line to COM1 itself: it must be on the wire, a line of its own
+# (docs/console.md).
+echo "== serial console output on the wire (guest log)"
+if tr -d '\r' < "$LOGS/guest.log" | grep -aqx 'console-wire-marker 7'; then
+	pass=$((pass + 1))
+else
+	echo "FAIL console marker line not in $LOGS/guest.log"
+	fail=$((fail + 1))
+fi
+
 # timeline-inspect --dump ran in the guest suite: its dump, out of the serial
 # log, must make a trace with real dispatches in it.
 echo "== telemetry dump from the guest log -> Chrome/Perfetto trace (tools/timeline2trace.py)"
