@@ -52,6 +52,9 @@ KSRC_ARCH := $(shell find $(ARCHDIR) \( -name '*.c' -o -name '*.S' \) | sort)
 KSRC_SHARED := libs/runtime/cpio.c libs/runtime/elf_parse.c
 KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_SHARED) $(KSRC_ARCH))
 
+# init's pure half (room init): manifest, supervision, logs, /svc/init.
+INIT_PURE := servers/init/manifest.c
+
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
 # functions (they would shadow the host libc's).
@@ -62,11 +65,12 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
+        $(INIT_PURE) \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
-        -Iapps/timeline-inspect -MMD -MP
+        -Iapps/timeline-inspect -Iservers/init -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
