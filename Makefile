@@ -54,7 +54,7 @@ KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_SHARED) $(KSRC_ARCH))
 
 # init's pure half (room init): manifest, supervision, logs, /svc/init.
 INIT_PURE := servers/init/manifest.c servers/init/supervise.c \
-        servers/init/logring.c servers/init/initsvc.c
+        servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
