@@ -16,7 +16,10 @@ USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
 USER_PROGS ?= hello init names hello-port timeline-inspect
 hello_SRCS := libs/examples/hello.c
-init_SRCS  := servers/init/init.c
+# room init: the supervisor (servers/init, docs/system.md)
+init_SRCS  := servers/init/main.c servers/init/svc_start.c servers/init/logd.c \
+	servers/init/power.c servers/init/manifest.c servers/init/supervise.c \
+	servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 names_SRCS := servers/names/names.c
 hello-port_SRCS := libs/examples/hello_port.c
 timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
@@ -113,9 +116,11 @@ endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 
 # The initrd: a cpio "newc" archive of the programs, named without ".elf".
-$(O)/initrd.cpio: $(USER_ELFS) tools/mkinitrd.sh
+# room init: the manifest (the coordinator's layout puts it at etc/).
+INIT_ETC := etc/services.conf
+$(O)/initrd.cpio: $(USER_ELFS) $(INIT_ETC) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS)
+	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(INIT_ETC)
 
 # Smoke test on Linux: hello.c, musl, crt1 + crt0 and the glue, linked with
 # an emulation of the exec-rt calls by Linux calls (tests/host-user/), so

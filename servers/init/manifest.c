@@ -541,8 +541,10 @@ static void entry_line(struct parser *p, int nw, char **w)
 	} else if (!strcmp(k, "stdout")) {
 		if (nw == 2 && !strcmp(w[1], "kernel"))
 			s->grants |= MAN_G_KCONSOLE;
+		else if (nw == 2 && !strcmp(w[1], "console"))
+			s->grants |= MAN_G_TOCONSOLE;
 		else if (nw != 2 || strcmp(w[1], "log"))
-			ERR(p, "stdout: log | kernel");
+			ERR(p, "stdout: log | console | kernel");
 	} else if (!strcmp(k, "log")) {
 		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 256 ||
 		    v > (1u << 20))

@@ -30,6 +30,7 @@
 #define MAN_G_SPAWN	 (1u << 4)
 #define MAN_G_NAMES_PORT (1u << 5) /* the name service's receive handle */
 #define MAN_G_KCONSOLE	 (1u << 6) /* stdout kernel: the debug console */
+#define MAN_G_TOCONSOLE	 (1u << 7) /* stdout console: /svc/console itself */
 
 enum man_restart { MAN_RESTART_ON_FAILURE, MAN_RESTART_ALWAYS,
 		   MAN_RESTART_NEVER };
