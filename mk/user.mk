@@ -155,7 +155,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
-	guest-child-quota guest-svc-comp guest-fuzz
+	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
@@ -163,6 +163,7 @@ guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
+guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
 GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
@@ -180,7 +181,7 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # The name service, the hello-port example and timeline-inspect run in the
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
-	$(O)/user/timeline-inspect.elf
+	$(O)/user/timeline-inspect.elf $(O)/user/init.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -45,7 +45,8 @@ static size_t ok_end(struct json_w *w, char *out, size_t cap)
 	json_w_end(w);
 	json_w_end(w);
 	int n = json_w_finish(w);
-	return n < 0 ? error(out, cap, "NO_MEMORY", "answer too big") : (size_t)n;
+	return n < 0 ? error(out, cap, "NO_MEMORY", "answer too big")
+		     : (size_t)n;
 }
 
 static size_t ok_empty(char *out, size_t cap)
@@ -55,8 +56,7 @@ static size_t ok_empty(char *out, size_t cap)
 	return ok_end(&w, out, cap);
 }
 
-static void status_entry(struct json_w *w, const struct initsvc_env *env,
-			 int i)
+static void status_entry(struct json_w *w, const struct initsvc_env *env, int i)
 {
 	const struct sup_svc *s = &env->sp->s[i];
 	json_w_obj(w);
@@ -224,13 +224,13 @@ static int named(const struct initsvc_env *env, char *out, size_t cap,
 }
 
 size_t initsvc_handle(const struct initsvc_env *env, const char *req,
-		      size_t len, char *out, size_t cap,
-		      enum initsvc_act *act)
+		      size_t len, char *out, size_t cap, enum initsvc_act *act)
 {
 	*act = INITSVC_NONE;
 	if (cap > MSG_MAX)
 		cap = MSG_MAX;
-	if (json_parse(&doc, req, len) < 0 || json_type_of(&doc, 0) != JSON_OBJECT)
+	if (json_parse(&doc, req, len) < 0 ||
+	    json_type_of(&doc, 0) != JSON_OBJECT)
 		return error(out, cap, "BAD_JSON", "not a JSON object");
 	char cmd[16];
 	if (json_get_str(&doc, "cmd", cmd, sizeof(cmd)) < 0)

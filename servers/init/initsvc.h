@@ -32,5 +32,4 @@ enum initsvc_act {
  * answer ({"ok":...}) into out (cap bytes, at most PORT_MSG_MAX used) and
  * returns its length. */
 size_t initsvc_handle(const struct initsvc_env *env, const char *req,
-		      size_t len, char *out, size_t cap,
-		      enum initsvc_act *act);
+		      size_t len, char *out, size_t cap, enum initsvc_act *act);

@@ -56,9 +56,10 @@ static int allow(struct log_ring *r, uint64_t now)
 	if (now > r->tokens_ns) {
 		uint64_t add = (now - r->tokens_ns) * LOG_RATE / 1000000000;
 		if (add) {
-			r->tokens = add >= LOG_BURST || r->tokens + add > LOG_BURST
-					    ? LOG_BURST
-					    : r->tokens + (uint32_t)add;
+			r->tokens =
+				add >= LOG_BURST || r->tokens + add > LOG_BURST
+					? LOG_BURST
+					: r->tokens + (uint32_t)add;
 			r->tokens_ns += add * 1000000000 / LOG_RATE;
 		}
 	}

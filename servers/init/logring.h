@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LOG_LINE_MAX 200	/* longer lines are cut into pieces */
-#define LOG_RATE     50		/* lines per second forwarded ... */
-#define LOG_BURST    100	/* ... after a burst of this many */
+#define LOG_LINE_MAX 200		 /* longer lines are cut into pieces */
+#define LOG_RATE     50			 /* lines per second forwarded ... */
+#define LOG_BURST    100		 /* ... after a burst of this many */
 #define LOG_OUT_MAX  (LOG_LINE_MAX + 64) /* one formatted line */
 
 struct log_ring {

@@ -46,8 +46,7 @@ static handle_t slot(const struct start_info *si, int i)
 static void load_initrd(void)
 {
 	uint64_t size = 0;
-	if (!g.initrd_vmo || sys_vmo_get_size(g.initrd_vmo, &size) < 0 ||
-	    !size)
+	if (!g.initrd_vmo || sys_vmo_get_size(g.initrd_vmo, &size) < 0 || !size)
 		return;
 	uint64_t len = (size + 4095) & ~4095ull;
 	struct vm_map_req req = {.len = len, .prot = VM_PROT_READ};
@@ -93,8 +92,7 @@ static bool load_manifest(void)
 	const void *text;
 	size_t len;
 	if (!initrd_find(g.manifest_path, &text, &len)) {
-		say("%s not in the initrd: nothing to start",
-		    g.manifest_path);
+		say("%s not in the initrd: nothing to start", g.manifest_path);
 		return false;
 	}
 	const char *base = strrchr(g.manifest_path, '/');
@@ -141,8 +139,8 @@ static bool setup_ports(void)
 	if (sys_port_bind_notif(g.init_recv, g.notif, BIT_INIT_PORT) < 0)
 		return false;
 	/* Bits 0 removes nothing here; only whether the call exists. */
-	g.have_notify = init_object_notify(g.self, g.notif, 0) !=
-			ERR_BAD_SYSCALL;
+	g.have_notify =
+		init_object_notify(g.self, g.notif, 0) != ERR_BAD_SYSCALL;
 	if (!g.have_notify) {
 		static const char poll_note[] =
 			"kernel without SYS_OBJECT_NOTIFY: deaths found by "
@@ -234,8 +232,7 @@ int main(int argc, char **argv)
 		say("cannot create its ports");
 		return 1;
 	}
-	sup_init(&g.sup, &g.man, &ops_noted, NULL,
-		 (uint64_t)sys_clock_now());
+	sup_init(&g.sup, &g.man, &ops_noted, NULL, (uint64_t)sys_clock_now());
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		uint64_t next = sup_step(&g.sup, now);

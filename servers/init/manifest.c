@@ -17,8 +17,8 @@ struct parser {
 	struct man_svc *cur; /* entry being filled, NULL before the first */
 	man_prog_fn prog_exists;
 	void *ctx;
-	uint32_t seen;	     /* keys given once per entry (bit per key) */
-	bool skip;	     /* the lines of a refused "service" line */
+	uint32_t seen; /* keys given once per entry (bit per key) */
+	bool skip;     /* the lines of a refused "service" line */
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -160,8 +160,7 @@ static int parse_range(const char *s, struct man_range *r)
 		r->size = b - base + 1;
 		return 0;
 	}
-	if (man_parse_size(sep + 1, &b) < 0 || b == 0 ||
-	    base + b - 1 < base)
+	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || base + b - 1 < base)
 		return -1;
 	r->base = base;
 	r->size = b;
@@ -287,9 +286,9 @@ static void key_class(struct parser *p, int nw, char **w)
 	if (nw >= 2 && !strcmp(w[1], "be") && nw <= 3) {
 		c->cls = SCHED_CLASS_BE;
 		c->weight = SCHED_BE_WEIGHT_DEFAULT;
-		if (nw == 3 && (man_parse_u64(w[2], &v) < 0 ||
-				v < SCHED_BE_WEIGHT_MIN ||
-				v > SCHED_BE_WEIGHT_MAX)) {
+		if (nw == 3 &&
+		    (man_parse_u64(w[2], &v) < 0 || v < SCHED_BE_WEIGHT_MIN ||
+		     v > SCHED_BE_WEIGHT_MAX)) {
 			ERR(p, "class be: weight 1-65536");
 			return;
 		}
@@ -350,7 +349,8 @@ static void key_sched(struct parser *p, int nw, char **w)
 	for (int i = 2; i < nw; i++) {
 		uint64_t v;
 		if (!strcmp(w[i], "prio") && i + 1 < nw) {
-			if (man_parse_u64(w[++i], &v) < 0 || v > SCHED_RT_PRIO_MAX)
+			if (man_parse_u64(w[++i], &v) < 0 ||
+			    v > SCHED_RT_PRIO_MAX)
 				goto bad;
 			l->max_priority = (uint32_t)v;
 		} else if (!strcmp(w[i], "bw") && i + 1 < nw) {
@@ -426,11 +426,9 @@ static const struct {
 };
 
 /* Keys that may appear once per entry, by bit. */
-static const char *const once[] = {"program", "class",	  "memory",
-				   "cpu",     "ioport",	  "irq",
-				   "mmio",    "sched",	  "restart",
-				   "backoff", "limit",	  "stdout",
-				   "log"};
+static const char *const once[] = {
+	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
+	"sched",   "restart", "backoff", "limit", "stdout", "log"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {
@@ -474,7 +472,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 	} else if (!strcmp(k, "ioport")) {
 		if (nw != 2 || parse_range(w[1], &s->ioport) < 0 ||
 		    s->ioport.base + s->ioport.size > 0x10000)
-			ERR(p, "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
+			ERR(p,
+			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {
 		if (nw != 2 || parse_range(w[1], &s->mmio) < 0)
 			ERR(p, "mmio: FIRST-LAST or BASE+SIZE");
@@ -534,8 +533,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 			s->backoff_max_ns = t[1];
 		}
 	} else if (!strcmp(k, "limit")) {
-		if (nw != 2 || parse_limit(w[1], &s->limit_n,
-					   &s->limit_window_ns) < 0)
+		if (nw != 2 ||
+		    parse_limit(w[1], &s->limit_n, &s->limit_window_ns) < 0)
 			ERR(p, "limit: N/WINDOW (5/30s), N 1-%d",
 			    MAN_LIMIT_MAX);
 	} else if (!strcmp(k, "stdout")) {
@@ -579,7 +578,8 @@ static void parse_line(struct parser *p, char *line)
 		return;
 	for (int i = 0; i < nw; i++) {
 		for (const char *c = w[i]; *c; c++) {
-			if ((unsigned char)*c < ' ' || (unsigned char)*c > '~') {
+			if ((unsigned char)*c < ' ' ||
+			    (unsigned char)*c > '~') {
 				ERR(p, "control or non-ASCII character");
 				return;
 			}
@@ -688,10 +688,11 @@ static void resolve(struct manifest *m, const char *fname)
 			for (int d = 0; d < s->nafter; d++) {
 				int j = s->dep[d];
 				if (j >= 0 && !m->svc[j].ok) {
-					fail_entry(m, fname, i,
-						   "'%s' depends on '%s', which "
-						   "cannot start",
-						   s->name, m->svc[j].name);
+					fail_entry(
+						m, fname, i,
+						"'%s' depends on '%s', which "
+						"cannot start",
+						s->name, m->svc[j].name);
 					changed = true;
 					break;
 				}
@@ -704,10 +705,8 @@ int man_parse(struct manifest *m, const char *text, size_t len,
 	      const char *fname, man_prog_fn prog_exists, void *ctx)
 {
 	memset(m, 0, sizeof(*m));
-	struct parser p = {.m = m,
-			   .fname = fname,
-			   .prog_exists = prog_exists,
-			   .ctx = ctx};
+	struct parser p = {
+		.m = m, .fname = fname, .prog_exists = prog_exists, .ctx = ctx};
 	char line[MAN_LINE_MAX + 1];
 	size_t pos = 0;
 	while (pos < len) {

@@ -32,8 +32,11 @@
 #define MAN_G_KCONSOLE	 (1u << 6) /* stdout kernel: the debug console */
 #define MAN_G_TOCONSOLE	 (1u << 7) /* stdout console: /svc/console itself */
 
-enum man_restart { MAN_RESTART_ON_FAILURE, MAN_RESTART_ALWAYS,
-		   MAN_RESTART_NEVER };
+enum man_restart {
+	MAN_RESTART_ON_FAILURE,
+	MAN_RESTART_ALWAYS,
+	MAN_RESTART_NEVER
+};
 
 struct man_range {
 	uint64_t base, size; /* size 0: not given */
@@ -43,13 +46,13 @@ struct man_svc {
 	char name[MAN_NAME_MAX];
 	char program[MAN_PROG_MAX];
 	char cmdline[MAN_CMD_MAX];
-	int line;	/* of its "service" line */
-	bool ok;	/* no error: it may start */
+	int line;		 /* of its "service" line */
+	bool ok;		 /* no error: it may start */
 	struct sched_params cls; /* its thread's class (cpu = KEEP) */
 	uint64_t memory;	 /* quota, bytes */
 	uint64_t cpu_runtime_ns, cpu_period_ns; /* 0: no CPU quota */
 	struct man_range ioport, mmio, irq;	/* irq: GSI range */
-	int irq_isa;	/* >= 0: irq given as isa:N (GSI from bootinfo) */
+	int irq_isa; /* >= 0: irq given as isa:N (GSI from bootinfo) */
 	bool sched_set;
 	struct sched_auth_limits sched; /* derived authority */
 	uint32_t grants;		/* MAN_G_* */
@@ -61,7 +64,7 @@ struct man_svc {
 	int nafter;
 	enum man_restart restart;
 	uint64_t backoff_min_ns, backoff_max_ns;
-	uint32_t limit_n;	 /* limit_n failures within limit_window_ns */
+	uint32_t limit_n;	  /* limit_n failures within limit_window_ns */
 	uint64_t limit_window_ns; /* -> failed */
 	uint32_t log_size;	  /* bytes of its log ring */
 };

@@ -21,12 +21,12 @@
 #define BIT_LOGS      (1ull << 61)
 #define BITS_SVC      ((1ull << BIT_SVC_SLOTS) - 1)
 
-#define NAMES_CTL_BADGE	  1 /* init's own names endpoint */
-#define NAMES_CALL_NS	  (1000ull * 1000000) /* acl/forget/register */
-#define CONSOLE_NAME	  "/svc/console"
-#define INIT_NAME	  "/svc/init"
-#define MS		  1000000ull
-#define CONSOLE_WAIT_NS	  (2000 * MS) /* stdout console: lookup */
+#define NAMES_CTL_BADGE 1		    /* init's own names endpoint */
+#define NAMES_CALL_NS	(1000ull * 1000000) /* acl/forget/register */
+#define CONSOLE_NAME	"/svc/console"
+#define INIT_NAME	"/svc/init"
+#define MS		1000000ull
+#define CONSOLE_WAIT_NS (2000 * MS) /* stdout console: lookup */
 
 struct svc_plat {
 	handle_t task, thread; /* the running instance */

@@ -7,12 +7,12 @@
 
 #include "plat.h"
 
-#define SLP_EN	       (1u << 13)
-#define DEBUG_EXIT     0xf4
-#define RESET_CF9      0xcf9
-#define KBC_CMD	       0x64
-#define SETTLE_NS      (100 * MS)
-#define ACPI_SPACE_IO  1
+#define SLP_EN	      (1u << 13)
+#define DEBUG_EXIT    0xf4
+#define RESET_CF9     0xcf9
+#define KBC_CMD	      0x64
+#define SETTLE_NS     (100 * MS)
+#define ACPI_SPACE_IO 1
 
 static void out(uint32_t port, uint32_t width, uint32_t v)
 {

@@ -16,7 +16,7 @@ const char *sup_state_name(enum sup_state st)
 		[SUP_BAD] = "bad",
 	};
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
-							     : "?";
+							       : "?";
 }
 
 static void set_state(struct sup_svc *s, enum sup_state st, uint64_t now)
@@ -41,8 +41,7 @@ void sup_init(struct sup *sp, const struct manifest *m,
 	sp->ctx = ctx;
 	sp->stable_ns = SUP_STABLE_NS;
 	for (int i = 0; i < m->n; i++) {
-		set_state(&sp->s[i], m->svc[i].ok ? SUP_WAITING : SUP_BAD,
-			  now);
+		set_state(&sp->s[i], m->svc[i].ok ? SUP_WAITING : SUP_BAD, now);
 		reset_failures(sp, i);
 	}
 }
@@ -217,9 +216,8 @@ int sup_cmd(struct sup *sp, int i, enum sup_cmd cmd, uint64_t now)
 int sup_find_koid(const struct sup *sp, uint64_t koid)
 {
 	for (int i = 0; koid && i < sp->m->n; i++)
-		if (sp->s[i].koid == koid &&
-		    (sp->s[i].state == SUP_STARTING ||
-		     sp->s[i].state == SUP_RUNNING))
+		if (sp->s[i].koid == koid && (sp->s[i].state == SUP_STARTING ||
+					      sp->s[i].state == SUP_RUNNING))
 			return i;
 	return -1;
 }

@@ -33,10 +33,25 @@ bool initrd_find(const char *path, const void **data, size_t *len)
 	return true;
 }
 
+/* Whether the names task is alive now: a call to a dead names would
+ * wait in its port (init holds the receive side) until the deadline. */
+static bool names_alive(void)
+{
+	int64_t st;
+	if (!g.names_ctl)
+		return false;
+	if (g.names_svc < 0)
+		return true; /* the port's server is not ours to watch */
+	handle_t t = g.svc[g.names_svc].task;
+	return t && sys_object_wait(t, DEADLINE_POLL, &st) < 0;
+}
+
 /* A control call to names: 0, or an error (reported by the caller). */
 static long names_call(const char *req, const handle_t *h, uint32_t nh)
 {
 	static struct cl_resp r;
+	if (!names_alive())
+		return CL_ERR_CONN;
 	struct cl_conn c = {.send = g.names_ctl};
 	long e = cl_request_ex(&c, req, h, nh,
 			       (uint64_t)sys_clock_now() + NAMES_CALL_NS, &r);
@@ -54,8 +69,8 @@ static void w_patterns(struct json_w *w, const char *key,
 	json_w_end(w);
 }
 
-static long names_acl(uint64_t badge, const char (*reg)[MAN_PATLEN],
-		      int nreg, const char (*look)[MAN_PATLEN], int nlook)
+static long names_acl(uint64_t badge, const char (*reg)[MAN_PATLEN], int nreg,
+		      const char (*look)[MAN_PATLEN], int nlook)
 {
 	char req[1400];
 	struct json_w w;
@@ -75,8 +90,10 @@ static long names_acl(uint64_t badge, const char (*reg)[MAN_PATLEN],
 
 bool names_up(void)
 {
-	if (g.names_svc < 0 || !g.names_ctl)
+	if (!g.names_ctl)
 		return false;
+	if (g.names_svc < 0)
+		return true; /* a names port we were given: assumed served */
 	enum sup_state st = g.sup.s[g.names_svc].state;
 	return st == SUP_STARTING || st == SUP_RUNNING;
 }
@@ -89,6 +106,8 @@ void names_setup(void)
 	if (!names_up())
 		return;
 	long e = names_acl(NAMES_CTL_BADGE, self_reg, 1, self_look, 1);
+	if (e == CL_ERR_CONN || e == CL_ERR_TIMEOUT)
+		return; /* not answering: tried again later */
 	if (e < 0)
 		say("names: acl for init: %s", cl_strerror((cl_err_t)e));
 	/* Every running service's ACL again: a new names knows none. */
@@ -128,8 +147,8 @@ static handle_t keep(struct temps *t, handle_t h)
 	return h;
 }
 
-static long derive(handle_t auth, uint64_t base, uint64_t size,
-		   struct temps *t, handle_t *out)
+static long derive(handle_t auth, uint64_t base, uint64_t size, struct temps *t,
+		   handle_t *out)
 {
 	if (!auth)
 		return ERR_ACCESS_DENIED; /* init was not given it */
@@ -208,9 +227,8 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 			return r;
 		a->give[START_H_NAMES] = keep(t, h);
 		p->badge = badge;
-		if (names_up() &&
-		    (r = names_acl(badge, s->reg, s->nreg, s->look,
-				   s->nlook)) < 0)
+		if (names_up() && (r = names_acl(badge, s->reg, s->nreg,
+						 s->look, s->nlook)) < 0)
 			say("names: acl for %s: %s", s->name,
 			    cl_strerror((cl_err_t)r));
 	}
@@ -260,8 +278,8 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	for (int k = 0; k < t.n; k++)
 		sys_handle_close(t.h[k]);
 	if (r < 0) {
-		say("%s: start: %s%s%s", s->name, err_name(r),
-		    perr ? " " : "", perr ? elf_strerror(perr) : "");
+		say("%s: start: %s%s%s", s->name, err_name(r), perr ? " " : "",
+		    perr ? elf_strerror(perr) : "");
 		execrt_spawn_abort(&c);
 		logd_close(i);
 		return r;
@@ -296,7 +314,8 @@ static void reaped(int i, int64_t status)
 		g.names_ready = false;
 	} else if (p->badge && names_up()) {
 		char req[64];
-		snprintf(req, sizeof(req), "{\"cmd\":\"forget\",\"badge\":%llu}",
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"forget\",\"badge\":%llu}",
 			 (unsigned long long)p->badge);
 		long e = names_call(req, NULL, 0);
 		if (e < 0)
@@ -323,8 +342,7 @@ bool svc_reap(uint64_t bits)
 	bool any = false;
 	for (int i = 0; i < g.man.n; i++) {
 		int64_t st = 0;
-		if (!g.svc[i].task ||
-		    !(bits & (1ull << (i % BIT_SVC_SLOTS))) ||
+		if (!g.svc[i].task || !(bits & (1ull << (i % BIT_SVC_SLOTS))) ||
 		    sys_object_wait(g.svc[i].task, DEADLINE_POLL, &st) < 0)
 			continue;
 		reaped(i, st);

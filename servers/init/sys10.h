@@ -12,12 +12,11 @@ static inline long init_resource_derive(handle_t res, uint64_t base,
 					uint64_t size, uint32_t rights,
 					handle_t *out)
 {
-	return EXECRT_SC(INIT_SYS_RESOURCE_DERIVE, res, base, size, rights,
-			 out, 0);
+	return EXECRT_SC(INIT_SYS_RESOURCE_DERIVE, res, base, size, rights, out,
+			 0);
 }
 
-static inline long init_object_notify(handle_t h, handle_t notif,
-				      uint64_t bits)
+static inline long init_object_notify(handle_t h, handle_t notif, uint64_t bits)
 {
 	return EXECRT_SC(INIT_SYS_OBJECT_NOTIFY, h, notif, bits, 0, 0, 0);
 }

@@ -67,8 +67,7 @@ TEST(log_lines_prefix_and_split)
 	uint64_t t = 12345678000ull; /* 12.345678 s */
 	log_lines(&r, "hello ", 6, t, "test", capture, NULL);
 	CHECK_EQ(nemit, 0);
-	log_lines(&r, "world\r\nsecond\x1b[1m\n", 18, t, "test", capture,
-		  NULL);
+	log_lines(&r, "world\r\nsecond\x1b[1m\n", 18, t, "test", capture, NULL);
 	CHECK_EQ(nemit, 2);
 	CHECK(!strcmp(out, "[  12.345678] [test] hello world\n"
 			   "[  12.345678] [test] second?[1m\n"));
@@ -82,8 +81,8 @@ TEST(log_lines_prefix_and_split)
 	longl[sizeof(longl) - 1] = '\n';
 	log_lines(&r, longl, sizeof(longl), t, "x", capture, NULL);
 	CHECK_EQ(nemit, 3);
-	CHECK_EQ(outlen, 3 * strlen("[  12.345678] [x] \n") +
-				 sizeof(longl) - 1);
+	CHECK_EQ(outlen,
+		 3 * strlen("[  12.345678] [x] \n") + sizeof(longl) - 1);
 }
 
 TEST(log_rate_limit_counts_suppressed)
@@ -104,8 +103,9 @@ TEST(log_rate_limit_counts_suppressed)
 	for (int i = 0; i < 1000; i++)
 		log_lines(&r, "flood\n", 6, t, "f", capture, NULL);
 	CHECK_EQ(nemit, LOG_RATE + 1);
-	CHECK(!strncmp(out, "[   6.000000] [f] (900 lines not shown: rate "
-			    "limit; the log has them)\n",
+	CHECK(!strncmp(out,
+		       "[   6.000000] [f] (900 lines not shown: rate "
+		       "limit; the log has them)\n",
 		       70));
 	CHECK_EQ(r.suppressed, 2000 - LOG_BURST - LOG_RATE);
 	/* A steady trickle under the rate is never cut. */

@@ -118,8 +118,8 @@ TEST(manifest_every_key)
 	CHECK_EQ(d->sched.max_priority, 20);
 	CHECK_EQ(d->sched.dl_bw_ppm, 50000);
 	CHECK_EQ(d->sched.flags, SCHED_AUTH_MAY_QUOTA);
-	CHECK_EQ(d->grants, MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD |
-				    MAN_G_SPAWN);
+	CHECK_EQ(d->grants,
+		 MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD | MAN_G_SPAWN);
 	CHECK_EQ(d->nlook, 2);
 	CHECK(!strcmp(d->look[0], "/svc/*"));
 	CHECK_EQ(d->nafter, 2);
@@ -174,28 +174,50 @@ TEST(manifest_errors_have_file_and_line)
 TEST(manifest_bad_numbers)
 {
 	static const char *const bad[] = {
-		"memory 0x",	  "memory 99999999999999999999",
-		"memory 1T",	  "memory 100",
-		"memory 17179869184G", "cpu 5ms",
-		"cpu 20ms/10ms",  "cpu 0ms/10ms",
-		"cpu 1ms/100us",  "class rt 0",
-		"class rt 100",	  "class rt 5 fifo",
-		"class be 0",	  "class dl 1ms",
-		"class dl 5ms/1ms", "class dl 1us/1ms",
-		"class dl 1ms/10ms/500us", "class idle",
-		"ioport 0x3ff-0x3f8", "ioport 0xffff+2",
-		"ioport 12",	  "irq isa:16",
-		"irq nope",	  "mmio 0xffffffffffffffff+2",
-		"sched be,xx",	  "sched rt prio 100",
-		"sched dl bw 101%", "sched dl bw 5",
-		"backoff 10ms",	  "backoff 5s..1s",
-		"backoff 0ms..1s", "limit 0/10s",
-		"limit 33/10s",	  "limit 3/0s",
-		"limit 3",	  "log 1",
-		"restart sometimes", "stdout tty",
-		"register svc/x", "lookup /svc/a*b",
-		"after Names",	  "program a/b",
-		"telemetry yes",  "memory 1m",
+		"memory 0x",
+		"memory 99999999999999999999",
+		"memory 1T",
+		"memory 100",
+		"memory 17179869184G",
+		"cpu 5ms",
+		"cpu 20ms/10ms",
+		"cpu 0ms/10ms",
+		"cpu 1ms/100us",
+		"class rt 0",
+		"class rt 100",
+		"class rt 5 fifo",
+		"class be 0",
+		"class dl 1ms",
+		"class dl 5ms/1ms",
+		"class dl 1us/1ms",
+		"class dl 1ms/10ms/500us",
+		"class idle",
+		"ioport 0x3ff-0x3f8",
+		"ioport 0xffff+2",
+		"ioport 12",
+		"irq isa:16",
+		"irq nope",
+		"mmio 0xffffffffffffffff+2",
+		"sched be,xx",
+		"sched rt prio 100",
+		"sched dl bw 101%",
+		"sched dl bw 5",
+		"backoff 10ms",
+		"backoff 5s..1s",
+		"backoff 0ms..1s",
+		"limit 0/10s",
+		"limit 33/10s",
+		"limit 3/0s",
+		"limit 3",
+		"log 1",
+		"restart sometimes",
+		"stdout tty",
+		"register svc/x",
+		"lookup /svc/a*b",
+		"after Names",
+		"program a/b",
+		"telemetry yes",
+		"memory 1m",
 		"cpu 1.5ms/10ms",
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -204,7 +226,8 @@ TEST(manifest_bad_numbers)
 			 bad[i]);
 		if (parse(text) != 1 || m.svc[0].ok ||
 		    strncmp(m.err[0], "services.conf:3: ", 17)) {
-			fprintf(stderr, "    accepted or misreported: %s (%s)\n",
+			fprintf(stderr,
+				"    accepted or misreported: %s (%s)\n",
 				bad[i], m.nerr ? m.err[0] : "no error");
 			CHECK(0);
 		}
@@ -238,15 +261,15 @@ TEST(manifest_value_parsers)
 
 TEST(manifest_cycles_and_dependencies)
 {
-	CHECK_EQ(parse("service a\nprogram p\nafter c\n"	   /* 1 */
-		       "service b\nprogram p\nafter a\n"	   /* 4 */
-		       "service c\nprogram p\nafter b\n"	   /* 7 */
-		       "service d\nprogram p\nafter a\n"	   /* 10 */
-		       "service e\nprogram p\nafter nobody\n"  /* 13 */
-		       "service f\nprogram p\nafter f\n"	   /* 16 */
-		       "service g\nprogram p\nafter e\n"	   /* 19 */
-		       "service h\nprogram p\n"		   /* 22 */
-		       "service i\nprogram p\nafter h\n"),	   /* 24 */
+	CHECK_EQ(parse("service a\nprogram p\nafter c\n"      /* 1 */
+		       "service b\nprogram p\nafter a\n"      /* 4 */
+		       "service c\nprogram p\nafter b\n"      /* 7 */
+		       "service d\nprogram p\nafter a\n"      /* 10 */
+		       "service e\nprogram p\nafter nobody\n" /* 13 */
+		       "service f\nprogram p\nafter f\n"      /* 16 */
+		       "service g\nprogram p\nafter e\n"      /* 19 */
+		       "service h\nprogram p\n"		      /* 22 */
+		       "service i\nprogram p\nafter h\n"),    /* 24 */
 		 7);
 	CHECK(reported("services.conf:1: dependency cycle: a -> c -> b -> a"));
 	CHECK(reported("services.conf:4: dependency cycle: a -> c -> b -> a"));
@@ -287,9 +310,9 @@ TEST(manifest_structure_errors)
 	big[sizeof(big) - 1] = '\n';
 	CHECK_EQ(man_parse(&m, big, sizeof(big), "f", NULL, NULL), 1);
 	CHECK(reported("f:3: line longer than 512 bytes"));
-	CHECK_EQ(man_parse(&m, "service x\nprogram x\0y\n", 22, "f", NULL,
-			   NULL),
-		 1);
+	CHECK_EQ(
+		man_parse(&m, "service x\nprogram x\0y\n", 22, "f", NULL, NULL),
+		1);
 	CHECK(reported("f:2: NUL byte"));
 	CHECK_EQ(parse("service x\nprogram x\x01\n"), 1);
 	CHECK(reported("services.conf:2: control or non-ASCII character"));
@@ -344,7 +367,8 @@ TEST(manifest_random_damage)
 			size_t at = (size_t)rand() % len;
 			int k = rand() % 3;
 			if (k == 0)
-				t[at] = alphabet[rand() % (sizeof(alphabet) - 1)];
+				t[at] = alphabet[rand() %
+						 (sizeof(alphabet) - 1)];
 			else if (k == 1)
 				t[at] = (char)rand();
 			else

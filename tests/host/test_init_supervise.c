@@ -92,8 +92,8 @@ TEST(supervise_waits_for_dependency)
 	CHECK_EQ(sp.s[1].last_exit, -5);
 	CHECK_EQ(sp.s[0].state, SUP_WAITING);
 	start_result = 0;
-	CHECK_EQ(sup_step(&sp, MAN_DEF_BACKOFF_MIN), MAN_DEF_BACKOFF_MIN +
-							    SUP_STABLE_NS);
+	CHECK_EQ(sup_step(&sp, MAN_DEF_BACKOFF_MIN),
+		 MAN_DEF_BACKOFF_MIN + SUP_STABLE_NS);
 	CHECK_EQ(sp.s[1].state, SUP_STARTING);
 	CHECK_EQ(sp.s[0].state, SUP_STARTING);
 	CHECK_EQ(sp.s[1].generation, 2);

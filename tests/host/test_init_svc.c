@@ -91,8 +91,9 @@ TEST(initsvc_ping_status_and_errors)
 	CHECK_EQ(v, sp.s[1].koid);
 	CHECK_EQ(json_get_uint(&d, "result.services.1.generation", &v), 0);
 	CHECK_EQ(v, 1);
-	CHECK_EQ(json_type_of(&d, json_find(&d, 0, "result.services.1."
-						   "last_exit")),
+	CHECK_EQ(json_type_of(&d, json_find(&d, 0,
+					    "result.services.1."
+					    "last_exit")),
 		 JSON_NULL);
 	CHECK(json_find(&d, 0, "result.more") < 0);
 	CHECK(ask(&env, "{\"cmd\":", &act) && code("BAD_JSON"));
@@ -126,8 +127,7 @@ TEST(initsvc_commands_reach_the_supervisor)
 	CHECK_EQ(kills[0], 1);
 	sup_exited(&sp, 0, -1, 11);
 	CHECK_EQ(sp.s[0].state, SUP_STOPPED);
-	CHECK(ask(&env, "{\"cmd\":\"start\",\"name\":\"test\"}", &act) &&
-	      ok());
+	CHECK(ask(&env, "{\"cmd\":\"start\",\"name\":\"test\"}", &act) && ok());
 	sup_step(&sp, 12);
 	CHECK_EQ(sp.s[0].state, SUP_STARTING);
 	CHECK(ask(&env, "{\"cmd\":\"restart\",\"name\":\"test\"}", &act) &&
@@ -152,11 +152,15 @@ TEST(initsvc_logs_and_doctor)
 		log_write(&ring, "line \"q\"\n", 9);
 	struct log_ring *logs[MAN_MAX_SVC] = {&ring};
 	const char *notes[] = {"services.conf:3: unknown key 'x'"};
-	struct initsvc_env env = {.sp = &sp, .logs = logs, .now = 10,
-				  .notes = notes, .nnotes = 1};
+	struct initsvc_env env = {.sp = &sp,
+				  .logs = logs,
+				  .now = 10,
+				  .notes = notes,
+				  .nnotes = 1};
 	enum initsvc_act act;
-	CHECK(ask(&env, "{\"cmd\":\"logs\",\"name\":\"a\",\"bytes\":9}", &act)
-	      && ok());
+	CHECK(ask(&env, "{\"cmd\":\"logs\",\"name\":\"a\",\"bytes\":9}",
+		  &act) &&
+	      ok());
 	char text[128];
 	CHECK(json_get_str(&d, "result.text", text, sizeof(text)) >= 0);
 	CHECK(!strcmp(text, "line \"q\"\n"));
@@ -174,15 +178,12 @@ TEST(initsvc_logs_and_doctor)
 	sup_exited(&sp, 1, 1, 5);
 	CHECK_EQ(sp.s[1].state, SUP_FAILED);
 	CHECK(ask(&env, "{\"cmd\":\"doctor\"}", &act) && ok());
-	CHECK(json_get_str(&d, "result.warnings.0", text, sizeof(text)) >=
-	      0);
+	CHECK(json_get_str(&d, "result.warnings.0", text, sizeof(text)) >= 0);
 	CHECK(!strcmp(text, notes[0]));
-	CHECK(json_get_str(&d, "result.warnings.1", text, sizeof(text)) >=
-	      0);
+	CHECK(json_get_str(&d, "result.warnings.1", text, sizeof(text)) >= 0);
 	CHECK(!strcmp(text, "a: log dropped 35 bytes, 0 lines not shown on "
 			    "the console"));
-	CHECK(json_get_str(&d, "result.warnings.2", text, sizeof(text)) >=
-	      0);
+	CHECK(json_get_str(&d, "result.warnings.2", text, sizeof(text)) >= 0);
 	CHECK(!strcmp(text, "b: failed (generation 1, 0 restarts)"));
 }
 
@@ -215,8 +216,9 @@ TEST(initsvc_answers_fit_one_message)
 		log_write(&ring, "\x01\"\xff", 3);
 	struct log_ring *logs[MAN_MAX_SVC] = {&ring};
 	env.logs = logs;
-	CHECK(ask(&env, "{\"cmd\":\"logs\",\"name\":\"long-name-0000\","
-			"\"bytes\":100000}",
+	CHECK(ask(&env,
+		  "{\"cmd\":\"logs\",\"name\":\"long-name-0000\","
+		  "\"bytes\":100000}",
 		  &act) &&
 	      ok());
 	CHECK(strlen(out) > 2000);
