@@ -21,6 +21,7 @@
 #define POLL_NS		 (10 * MS) /* without SYS_OBJECT_NOTIFY */
 #define NAMES_RETRY_NS	 (200 * MS)
 #define SERVE_BATCH	 16
+#define CHECK_NS	 (15000 * MS) /* --boot-check gives up after it */
 
 struct init g;
 
@@ -192,6 +193,48 @@ static void serve(void)
 	sys_notif_signal(g.notif, BIT_INIT_PORT);
 }
 
+/* Once every entry that can start has started: the boot figure. With
+ * --boot-check (make check boots the real manifest this way) init exits
+ * once all are running: 0 if the manifest had no error and nothing
+ * failed, else 1 (its services die with it). Returns a deadline. */
+static uint64_t boot_progress(uint64_t now, bool check, uint64_t t0)
+{
+	static bool said;
+	int good = 0, started = 0, running = 0, failed = 0;
+	for (int i = 0; i < g.man.n; i++) {
+		enum sup_state st = g.sup.s[i].state;
+		good += st != SUP_BAD;
+		started += st == SUP_STARTING || st == SUP_RUNNING;
+		running += st == SUP_RUNNING;
+		failed += st == SUP_FAILED || st == SUP_STOPPED;
+	}
+	if (!said && started == good) {
+		said = true;
+		uint64_t since = now - g.boot.kernel_entry_ns;
+		say("%d services started, %llu.%03llu ms after kernel entry",
+		    good, (unsigned long long)(since / MS),
+		    (unsigned long long)(since / 1000 % 1000));
+	}
+	if (!check)
+		return SUP_NEVER;
+	if (running == good && !failed && !g.man.nerr) {
+		say("boot check: all %d services up", good);
+		exit(0);
+	}
+	if (failed || now - t0 > CHECK_NS ||
+	    (g.man.nerr && running + failed == good)) {
+		say("boot check failed: %d manifest errors, %d of %d services "
+		    "up, %d failed",
+		    g.man.nerr, running, good, failed);
+		for (int i = 0; i < g.man.n; i++)
+			say("  %s: %s (generation %llu)", g.man.svc[i].name,
+			    sup_state_name(g.sup.s[i].state),
+			    (unsigned long long)g.sup.s[i].generation);
+		exit(1);
+	}
+	return t0 + CHECK_NS;
+}
+
 static void banner(int argc)
 {
 	struct kernel_stats ks;
@@ -208,10 +251,13 @@ static void banner(int argc)
 int main(int argc, char **argv)
 {
 	const struct start_info *si = execrt_start_info();
+	bool check = false;
 	g.manifest_path = DEFAULT_MANIFEST;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--manifest") && i + 1 < argc)
 			g.manifest_path = argv[++i];
+		else if (!strcmp(argv[i], "--boot-check"))
+			check = true;
 	}
 	g.self = slot(si, START_H_SELF_TASK);
 	g.kconsole = slot(si, START_H_CONSOLE);
@@ -232,10 +278,14 @@ int main(int argc, char **argv)
 		say("cannot create its ports");
 		return 1;
 	}
-	sup_init(&g.sup, &g.man, &ops_noted, NULL, (uint64_t)sys_clock_now());
+	uint64_t t0 = (uint64_t)sys_clock_now();
+	sup_init(&g.sup, &g.man, &ops_noted, NULL, t0);
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		uint64_t next = sup_step(&g.sup, now);
+		uint64_t t = boot_progress(now, check, t0);
+		if (t < next)
+			next = t;
 		if (!g.names_ready && names_up() && now >= g.names_retry_ns) {
 			names_setup();
 			g.names_retry_ns = now + NAMES_RETRY_NS;
