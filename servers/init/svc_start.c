@@ -132,7 +132,8 @@ void names_setup(void)
 		say("names: register %s: %s", INIT_NAME,
 		    cl_strerror((cl_err_t)e));
 	}
-	g.names_ready = e == 0;
+	/* Refused is final (until names restarts); no answer: try again. */
+	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
 }
 
 /* The handles a start made for the child; closed once it has its own. */

@@ -253,13 +253,66 @@ static long env_start(const char *conf)
 	return r;
 }
 
+/* The kernel's counters before a test's child init: after it is killed
+ * and everything closed they must be back exactly, frames included (the
+ * harness's own check allows growth: the helper thread maps a stack). */
+static struct kernel_stats base;
+
+static void warm(void)
+{
+	volatile char stack[64 << 10]; /* the deepest stack the test uses */
+	for (size_t i = 0; i < sizeof(stack); i += 512)
+		stack[i] = 0;
+	memset(&resp, 0, sizeof(resp));
+}
+
+static bool same(const struct kernel_stats *a, const struct kernel_stats *b)
+{
+	return a->frames_free + a->frames_cached ==
+		       b->frames_free + b->frames_cached &&
+	       a->kobjects_live == b->kobjects_live && a->tasks == b->tasks &&
+	       a->threads == b->threads;
+}
+
+static long counters_back(void)
+{
+	struct kernel_stats now;
+	uint64_t end = g_now() + 2000 * MS;
+	for (;;) {
+		long r = g_stats(&now);
+		if (r < 0)
+			return r;
+		if (same(&base, &now))
+			return 0;
+		if (g_now() > end)
+			break;
+		sys_sleep_until(g_now() + 5 * MS);
+	}
+	printf("    frames %llu -> %llu, objects %llu -> %llu, tasks %llu -> "
+	       "%llu\n",
+	       (unsigned long long)(base.frames_free + base.frames_cached),
+	       (unsigned long long)(now.frames_free + now.frames_cached),
+	       (unsigned long long)base.kobjects_live,
+	       (unsigned long long)now.kobjects_live,
+	       (unsigned long long)base.tasks, (unsigned long long)now.tasks);
+	return ERR_BAD_STATE;
+}
+
 #define START(conf)                                                            \
 	do {                                                                   \
 		gtest_allow_growth();                                          \
+		warm();                                                        \
+		GCHECK_OK(g_stats(&base));                                     \
 		long _s = env_start(conf);                                     \
 		if (_s < 0)                                                    \
 			env_stop();                                            \
 		GCHECK_OK(_s);                                                 \
+	} while (0)
+
+#define STOP()                                                                 \
+	do {                                                                   \
+		env_stop();                                                    \
+		GCHECK_OK(counters_back());                                    \
 	} while (0)
 
 /* One request to /svc/init (resp holds the answer). */
@@ -349,7 +402,7 @@ GTEST(init_crash_loop_restarts_100_times)
 {
 	START("test-init-crash.conf");
 	crash_loop_body();
-	env_stop();
+	STOP();
 }
 
 struct call_arg {
@@ -401,7 +454,7 @@ GTEST(init_inflight_call_gets_peer_closed)
 {
 	START("test-init-serve.conf");
 	inflight_body();
-	env_stop();
+	STOP();
 }
 
 static bool output_has(const char *s)
@@ -473,7 +526,7 @@ GTEST(init_manifest_errors_reported)
 {
 	START("test-init-bad.conf");
 	bad_manifest_body();
-	env_stop();
+	STOP();
 }
 
 static void flood_body(void)
@@ -514,5 +567,5 @@ GTEST(init_log_ring_overflow_counts_drops)
 {
 	START("test-init-flood.conf");
 	flood_body();
-	env_stop();
+	STOP();
 }
