@@ -457,6 +457,72 @@ GTEST(init_inflight_call_gets_peer_closed)
 	STOP();
 }
 
+static bool state_is(const char *name, const char *want)
+{
+	return ask_init("{\"cmd\":\"status\"}") == 0 &&
+	       status_state(name, want);
+}
+
+/* stop, start, restart and kill through /svc/init; poweroff refused by a
+ * child init that holds no I/O ports. */
+static void commands_body(void)
+{
+	GCHECK(wait_reg("/svc/crashy", 1, 5000 * MS));
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	GCHECK_OK(ask_init("{\"cmd\":\"stop\",\"name\":\"crashy\"}"));
+	uint64_t end = g_now() + 5000 * MS;
+	while (!state_is("crashy", "stopped") && g_now() < end)
+		sys_sleep_until(g_now() + 5 * MS);
+	GCHECK(status_state("crashy", "stopped"));
+	GCHECK_EQ(status_field("crashy", "task"), 0);
+	GCHECK_EQ(status_field("crashy", "generation"), 1);
+	GCHECK_ERR(ask_init("{\"cmd\":\"stop\",\"name\":\"nope\"}"),
+		   CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_FOUND"));
+	/* start: a new instance registers again */
+	GCHECK_OK(ask_init("{\"cmd\":\"start\",\"name\":\"crashy\"}"));
+	handle_t h = wait_reg("/svc/crashy", 2, 5000 * MS);
+	GCHECK(h);
+	GCHECK_OK(ping(h, 2000 * MS));
+	GCHECK_ERR(ask_init("{\"cmd\":\"start\",\"name\":\"crashy\"}"),
+		   CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BAD_STATE"));
+	/* restart: at once, no failure counted */
+	GCHECK_OK(ask_init("{\"cmd\":\"restart\",\"name\":\"crashy\"}"));
+	h = wait_reg("/svc/crashy", 3, 5000 * MS);
+	GCHECK(h);
+	GCHECK_OK(ping(h, 2000 * MS));
+	/* kill by task koid: it dies and is restarted (a failure) */
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("crashy", "generation"), 3);
+	int64_t koid = status_field("crashy", "task");
+	GCHECK(koid > 0);
+	char req[64];
+	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%lld}",
+		 (long long)koid);
+	GCHECK_OK(ask_init(req));
+	GCHECK(wait_reg("/svc/crashy", 4, 5000 * MS));
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("crashy", "generation"), 4);
+	GCHECK_EQ(status_field("crashy", "last_exit"), -1);
+	/* Only tasks init started. */
+	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%llu}",
+		 (unsigned long long)g_koid(g_self()));
+	GCHECK_ERR(ask_init(req), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_FOUND"));
+	GCHECK_ERR(ask_init("{\"cmd\":\"poweroff\"}"), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_SUPPORTED"));
+	GCHECK_ERR(ask_init("{\"cmd\":\"fly\"}"), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BAD_CMD"));
+}
+
+GTEST(init_commands_stop_start_restart_kill)
+{
+	START("test-init-serve.conf");
+	commands_body();
+	STOP();
+}
+
 static bool output_has(const char *s)
 {
 	int n = aload(&env.ns.outlen);
