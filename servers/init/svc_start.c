@@ -94,8 +94,7 @@ bool names_up(void)
 		return false;
 	if (g.names_svc < 0)
 		return true; /* a names port we were given: assumed served */
-	enum sup_state st = g.sup.s[g.names_svc].state;
-	return st == SUP_STARTING || st == SUP_RUNNING;
+	return g.svc[g.names_svc].task != HANDLE_INVALID;
 }
 
 void names_setup(void)
@@ -290,6 +289,8 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	p->task = c.task;
 	p->thread = c.thread;
 	*koid = hi.koid;
+	if (i == g.names_svc) /* before anything that needs names starts */
+		names_setup();
 	return 0;
 }
 
