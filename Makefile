@@ -56,6 +56,9 @@ KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_SHARED) $(KSRC_ARCH))
 NAMES_HSRC := servers/names/names_core.c servers/names/names_proto.c \
         services/test/tsvc_proto.c apps/portctl/pc_util.c
 NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
+# init's pure half (room init): manifest, supervision, logs, /svc/init.
+INIT_PURE := servers/init/manifest.c servers/init/supervise.c \
+        servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
@@ -69,11 +72,12 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
+        $(INIT_PURE) \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
