@@ -15,6 +15,11 @@ LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
 USER_PROGS ?= hello init names hello-port timeline-inspect
+# room shell: the shell and clctl
+USER_PROGS += sh
+sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
+	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c
+$(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 hello_SRCS := libs/examples/hello.c
 init_SRCS  := servers/init/init.c
 names_SRCS := servers/names/names.c

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <execrt/syscall.h>
+
 #include "parse.h"
 
 struct tok {
@@ -252,5 +254,22 @@ char *sh_fmt_ms(char *buf, size_t cap, uint64_t ns)
 {
 	snprintf(buf, cap, "%llu.%03llu", (unsigned long long)(ns / 1000000),
 		 (unsigned long long)(ns / 1000 % 1000));
+	return buf;
+}
+
+char *sh_fmt_status(char *buf, size_t cap, int64_t st)
+{
+	const long long v = (long long)st;
+	if (st <= TASK_STATUS_FAULT(0) && st > TASK_STATUS_PARENT_DIED)
+		snprintf(buf, cap, "%lld (fault, vector %lld)", v,
+			 (long long)(TASK_STATUS_FAULT(0) - st));
+	else if (st == TASK_STATUS_PARENT_DIED)
+		snprintf(buf, cap, "%lld (parent died)", v);
+	else if (st == TASK_STATUS_UNREACHABLE)
+		snprintf(buf, cap, "%lld (never ran)", v);
+	else if (st > 128 && st < 128 + 65)
+		snprintf(buf, cap, "%lld (signal %lld)", v, v - 128);
+	else
+		snprintf(buf, cap, "%lld", v);
 	return buf;
 }

@@ -60,3 +60,7 @@ int sh_bootinfo_u64(const char *text, size_t len, const char *key,
 
 /* "N.NNN" milliseconds of ns into buf; returns buf. */
 char *sh_fmt_ms(char *buf, size_t cap, uint64_t ns);
+
+/* A task's exit status as sh reports it: "0", "130", or the number with
+ * what it means ("-65550 (fault, vector 14)"). Returns buf. */
+char *sh_fmt_status(char *buf, size_t cap, int64_t st);

@@ -8,6 +8,8 @@
 #include "harness.h"
 #include "parse.h"
 
+#include <execrt/syscall.h>
+
 static struct sh_cmd cmd;
 
 static int parse(const char *s)
@@ -270,4 +272,23 @@ TEST(sh_parse_random)
 			CHECK(!strcmp(again.argv[i], cmd.argv[i]));
 	}
 	CHECK(ok > 1000); /* the alphabet lets many lines through */
+}
+
+TEST(sh_status_strings)
+{
+	char b[64];
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), 0), "0"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), 3), "3"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), 130), "130 (signal 2)"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), -1), "-1"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), TASK_STATUS_FAULT(14)),
+		      "-65550 (fault, vector 14)"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), TASK_STATUS_FAULT(0)),
+		      "-65536 (fault, vector 0)"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), TASK_STATUS_PARENT_DIED),
+		      "-131072 (parent died)"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), TASK_STATUS_UNREACHABLE),
+		      "-196608 (never ran)"));
+	CHECK(!strcmp(sh_fmt_status(b, sizeof(b), INT64_MIN),
+		      "-9223372036854775808"));
 }
