@@ -60,6 +60,7 @@ static void kill_cmd(struct sh *s, struct sh_cmd *c)
 	uint64_t koid;
 	if (c->argc != 2 || sh_parse_u64(c->argv[1], &koid) < 0 || !koid) {
 		printf("sh: usage: kill KOID (a task's koid, see ps)\n");
+		s->status = SH_STATUS_USAGE;
 		return;
 	}
 	if (sh_jobs_kill(s, koid))
@@ -69,9 +70,11 @@ static void kill_cmd(struct sh *s, struct sh_cmd *c)
 		 (unsigned long long)koid);
 	if (init_call("kill", req))
 		printf("task %llu killed\n", (unsigned long long)koid);
+	else
+		s->status = SH_STATUS_ERROR;
 }
 
-static void power(const char *what)
+static void power(struct sh *s, const char *what)
 {
 	char req[40];
 	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}", what);
@@ -80,6 +83,7 @@ static void power(const char *what)
 		printf("sh: %s: init answered, but the machine is still "
 		       "running\n",
 		       what);
+	s->status = SH_STATUS_ERROR;
 }
 
 static void top(struct sh *s)
@@ -109,6 +113,7 @@ static bool extra_args(struct sh_cmd *c)
 void sh_exec(struct sh *s, struct sh_cmd *c)
 {
 	const char *n = c->argv[0];
+	s->status = 0;
 	bool builtin = !strcmp(n, "help") || !strcmp(n, "ps") ||
 		       !strcmp(n, "top") || !strcmp(n, "kill") ||
 		       !strcmp(n, "jobs") || !strcmp(n, "mem") ||
@@ -116,12 +121,13 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 		       !strcmp(n, "reboot");
 	if (builtin && c->background) {
 		printf("sh: %s: a builtin cannot run in the background\n", n);
+		s->status = SH_STATUS_USAGE;
 		return;
 	}
 	if (!strcmp(n, "kill"))
 		kill_cmd(s, c);
 	else if (builtin && extra_args(c))
-		return;
+		s->status = SH_STATUS_USAGE;
 	else if (!strcmp(n, "help"))
 		help();
 	else if (!strcmp(n, "ps"))
@@ -135,7 +141,9 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 	else if (!strcmp(n, "uptime"))
 		sh_uptime(s);
 	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))
-		power(n);
-	else if (!sh_run(s, c, false))
+		power(s, n);
+	else if (!sh_run(s, c, false)) {
 		printf("sh: %.64s: unknown command (try help)\n", n);
+		s->status = SH_STATUS_UNKNOWN;
+	}
 }

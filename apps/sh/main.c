@@ -117,7 +117,38 @@ static long read_line(struct sh *s)
 	return n;
 }
 
-int main(void)
+/* sh -c WORDS...: the words (split on blanks by the runtime) joined
+ * again and run as one line, without the console's line editing; the
+ * exit status is the command's. */
+static int run_once(struct sh *s, int argc, char **argv)
+{
+	size_t n = 0;
+	for (int i = 2; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+		if (n + l + 1 >= sizeof(line)) {
+			printf("sh: %s\n", sh_perr_str(SH_E_TOO_LONG));
+			return SH_STATUS_USAGE;
+		}
+		if (n)
+			line[n++] = ' ';
+		memcpy(line + n, argv[i], l);
+		n += l;
+	}
+	line[n] = '\0';
+	s->have_console =
+		cl_connect("/svc/console", DEADLINE_POLL, &s->console) == CL_OK;
+	int pe = sh_parse(line, n, &cmd);
+	if (pe) {
+		printf("sh: %s\n", sh_perr_str(pe));
+		return SH_STATUS_USAGE;
+	}
+	if (cmd.argc > 0)
+		sh_exec(s, &cmd);
+	fflush(stdout);
+	return s->status;
+}
+
+int main(int argc, char **argv)
 {
 	struct sh *s = &sh;
 	s->si = execrt_start_info();
@@ -130,6 +161,12 @@ int main(void)
 	map_initrd(s);
 	if (sys_notif_create(&s->notif) < 0)
 		s->notif = 0;
+	if (argc >= 2 && !strcmp(argv[1], "-c"))
+		return run_once(s, argc, argv);
+	if (argc >= 2) {
+		printf("sh: usage: sh [-c COMMAND [ARGS]]\n");
+		return SH_STATUS_USAGE;
+	}
 	cl_err_t e = cl_connect("/svc/console",
 				(uint64_t)sys_clock_now() + CONSOLE_WAIT_NS,
 				&s->console);

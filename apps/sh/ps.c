@@ -80,11 +80,13 @@ void sh_ps(struct sh *s)
 {
 	if (!s->sysinfo) {
 		printf("sh: ps: no sysinfo handle\n");
+		s->status = SH_STATUS_ERROR;
 		return;
 	}
 	struct ps_state *p = malloc(sizeof(*p));
 	if (!p) {
 		printf("sh: ps: out of memory\n");
+		s->status = SH_STATUS_ERROR;
 		return;
 	}
 	long r = take(s, &p->a);
@@ -94,6 +96,7 @@ void sh_ps(struct sh *s)
 	}
 	if (r < 0) {
 		printf("sh: ps: %s\n", err_name(r));
+		s->status = SH_STATUS_ERROR;
 		free(p);
 		return;
 	}
@@ -127,6 +130,7 @@ void sh_mem(struct sh *s)
 	long r = sys_kernel_stats(s->sysinfo, &k);
 	if (r < 0) {
 		printf("sh: mem: %s\n", err_name(r));
+		s->status = SH_STATUS_ERROR;
 		return;
 	}
 	char buf[600];

@@ -194,6 +194,7 @@ static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
 	else if (status != 0)
 		printf("sh: %s exited with status %s\n", j->name,
 		       sh_fmt_status(b, sizeof(b), status));
+	s->status = (int)status;
 	job_free(j);
 }
 
@@ -207,6 +208,8 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 		fflush(stdout);
 		if (spawn(s, &f, c, &j))
 			wait_fg(s, &j, stop_on_key);
+		else
+			s->status = SH_STATUS_ERROR;
 		return true;
 	}
 	struct sh_job *j = NULL;
@@ -216,10 +219,13 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 	if (!j) {
 		printf("sh: %s: too many background jobs (at most %d)\n",
 		       c->argv[0], SH_JOBS_MAX);
+		s->status = SH_STATUS_ERROR;
 		return true;
 	}
 	if (spawn(s, &f, c, j))
 		printf("[%llu] started\n", (unsigned long long)j->koid);
+	else
+		s->status = SH_STATUS_ERROR;
 	return true;
 }
 

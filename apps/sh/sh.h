@@ -30,7 +30,13 @@ struct sh {
 	bool have_console;
 	handle_t notif; /* foreground waits: the child's end, console events */
 	struct sh_job jobs[SH_JOBS_MAX];
+	int status; /* of the last command: `sh -c` exits with it */
 };
+
+/* sh.status of a command sh could not run. */
+#define SH_STATUS_ERROR	  1
+#define SH_STATUS_USAGE	  2
+#define SH_STATUS_UNKNOWN 127
 
 /* builtins.c: runs one parsed line (argc > 0). */
 void sh_exec(struct sh *s, struct sh_cmd *c);
