@@ -17,5 +17,5 @@ $(O)/initrd-bench.cpio: $(O)/user/bench.elf tools/mkinitrd.sh
 
 .PHONY: bench
 bench: setup
-	@$(MAKE) --no-print-directory kernel $(O)/initrd-bench.cpio
+	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio
 	@O=$(O) tools/bench.sh

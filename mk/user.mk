@@ -4,7 +4,7 @@
 #   make musl         only the sysroot (tools/build-musl.sh, once)
 #   make user-smoke   hello.elf's code on Linux, kernel emulated (see below)
 # A program: add its name to USER_PROGS and set <name>_SRCS; it is built as
-# $(O)/user/<name>.elf and packed into $(O)/initrd.cpio as "<name>".
+# $(O)/user/<name>.elf and packed into $(O)/initrd.cpio as "bin/<name>".
 
 # User space is built by the kernel's compiler: `make CC=clang` is clang
 # throughout (musl included). USER_CC=... picks another one for user space.
@@ -118,10 +118,13 @@ $(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(LIBEXECRT) $(
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 
-# The initrd: a cpio "newc" archive of the programs, named without ".elf".
-$(O)/initrd.cpio: $(USER_ELFS) tools/mkinitrd.sh
+# The initrd: a cpio "newc" archive laid out as docs/system.md says:
+# programs as bin/<name>, the files of etc/ (the service manifest) as
+# etc/<file>.
+INITRD_ETC := $(sort $(wildcard etc/*))
+$(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS)
+	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f))
 
 # Smoke test on Linux: hello.c, musl, crt1 + crt0 and the glue, linked with
 # an emulation of the exec-rt calls by Linux calls (tests/host-user/), so
@@ -181,9 +184,14 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf
-$(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) tools/mkinitrd.sh
+# Test manifests and other data of the guest tests: tests/guest/etc/* as
+# etc/*, beside the real etc/ files.
+GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
+$(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(GUEST_ETC) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA)
+	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA) \
+		$(foreach f,$(INITRD_ETC),$(f)=$(f)) \
+		$(foreach f,$(GUEST_ETC),etc/$(notdir $(f))=$(f))
 
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).
 $(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector

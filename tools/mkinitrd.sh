@@ -1,23 +1,34 @@
 #!/usr/bin/env bash
-# Pack user programs into an initrd: a cpio "newc" archive whose entries are
-# the files' base names without ".elf" (build/user/hello.elf -> "hello").
-# Usage: tools/mkinitrd.sh OUT.cpio FILE...
+# Pack an initrd: a cpio "newc" archive laid out as the system sees it
+# (docs/system.md): programs under bin/ named by their base name without
+# ".elf" (build/user/sh.elf -> "bin/sh"), other files where DEST says.
+# Usage: tools/mkinitrd.sh OUT.cpio ITEM...
+#   ITEM = FILE.elf          -> bin/<base name>
+#   ITEM = DEST=FILE         -> DEST (e.g. etc/services.conf=etc/services.conf)
 set -euo pipefail
-[ $# -ge 1 ] || { echo "usage: $0 out.cpio file..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 out.cpio item..." >&2; exit 2; }
 command -v cpio >/dev/null || { echo "mkinitrd: cpio missing (run tools/setup.sh)" >&2; exit 1; }
 out=$1
 shift
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-for f in "$@"; do
-	name=$(basename "$f" .elf)
-	[ -e "$stage/$name" ] && { echo "mkinitrd: two files named $name" >&2; exit 1; }
-	cp "$f" "$stage/$name"
-	chmod 0755 "$stage/$name"
+for item in "$@"; do
+	case $item in
+	*=*) dest=${item%%=*} src=${item#*=} mode=0644 ;;
+	*) dest=bin/$(basename "$item" .elf) src=$item mode=0755 ;;
+	esac
+	case $dest in
+	/* | *..* | "") echo "mkinitrd: bad destination '$dest'" >&2; exit 1 ;;
+	esac
+	[ -e "$stage/$dest" ] && { echo "mkinitrd: two files named $dest" >&2; exit 1; }
+	mkdir -p "$stage/$(dirname "$dest")"
+	cp "$src" "$stage/$dest"
+	chmod "$mode" "$stage/$dest"
 done
 tmp=$out.tmp
 # Sorted names, fixed owner and time: the same inputs give the same archive.
-(cd "$stage" && touch -d @0 -- * 2>/dev/null || true
- find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort |
+# Directories are left out: readers look files up by their full path.
+(cd "$stage" && find . -exec touch -h -d @0 {} + &&
+ find . -type f -printf '%P\n' | LC_ALL=C sort |
 	cpio -o -H newc --quiet --owner=0:0 --reproducible) >"$tmp"
 mv "$tmp" "$out"

@@ -1,6 +1,7 @@
 /* The root task: the only program the kernel loads itself. Its ELF file
  * comes from the initrd (a cpio archive, the first boot module), named by
- * "init=<name>" on the command line (default "init"). The kernel maps its
+ * "init=<name>" on the command line (default "init"; looked up as
+ * bin/<name>, then <name>). The kernel maps its
  * segments and a stack, writes the start_info block at the stack top and
  * hands it the initial handles; everything else is loaded in user space. */
 #include <execrt/cpio.h>
@@ -188,8 +189,14 @@ int root_task_start(const struct boot_info *bi, struct task **out)
 	const struct boot_module *m = &bi->mods[0];
 	if (!IS_ALIGNED(m->base, PAGE_SIZE))
 		return ERR_INVALID_ARGS;
+	/* Programs live under bin/ (docs/system.md); a bare name is the
+	 * fallback for hand-made archives. */
 	struct cpio_file f;
-	int cerr = cpio_find(phys_to_virt(m->base), m->len, name, &f);
+	char path[40];
+	ksnprintf(path, sizeof(path), "bin/%s", name);
+	int cerr = cpio_find(phys_to_virt(m->base), m->len, path, &f);
+	if (cerr == CPIO_E_NOT_FOUND)
+		cerr = cpio_find(phys_to_virt(m->base), m->len, name, &f);
 	if (cerr) {
 		pr_err("root: \"%s\" not in the initrd: %s", name,
 		       cpio_strerror(cerr));

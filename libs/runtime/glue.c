@@ -32,6 +32,40 @@ static handle_t console(int fd)
 	return execrt_handle(START_H_CONSOLE);
 }
 
+/* START_H_CONSOLE is the kernel's debug console or a port send handle
+ * (a log port of init, the console server): docs/userland.md. The type
+ * is looked up once; a handle cannot change type. */
+static int console_is_port(handle_t h)
+{
+	static handle_t known;
+	static int is_port;
+	if (known != h) {
+		struct handle_info hi;
+		is_port = sys_handle_info(h, &hi) == 0 &&
+			  hi.type == OBJ_PORT_SEND;
+		known = h;
+	}
+	return is_port;
+}
+
+/* One-way messages of at most PORT_MSG_MAX bytes; a full queue blocks
+ * the writer (back-pressure lands on whoever floods). */
+static long port_write(handle_t h, const char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		size_t n = len - done;
+		if (n > PORT_MSG_MAX)
+			n = PORT_MSG_MAX;
+		struct port_msg m = {.data = buf + done, .len = (uint32_t)n};
+		long r = sys_port_send(h, &m, DEADLINE_NONE);
+		if (r < 0)
+			return done ? (long)done : from_err(r);
+		done += n;
+	}
+	return (long)done;
+}
+
 static long do_write(int fd, const char *buf, size_t len)
 {
 	handle_t h = console(fd);
@@ -39,6 +73,8 @@ static long do_write(int fd, const char *buf, size_t len)
 		return -EBADF;
 	if (len == 0)
 		return 0;
+	if (console_is_port(h))
+		return port_write(h, buf, len);
 	return from_err(sys_debug_write(h, buf, len));
 }
 

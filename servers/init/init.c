@@ -26,7 +26,7 @@ static void inspect(const struct start_info *si)
 	void *buf = malloc(size);
 	struct cpio_file f;
 	if (!buf || sys_vmo_read(initrd, buf, 0, size) < 0 ||
-	    cpio_find(buf, size, "timeline-inspect", &f) != CPIO_OK) {
+	    cpio_find(buf, size, "bin/timeline-inspect", &f) != CPIO_OK) {
 		free(buf);
 		return;
 	}

@@ -338,9 +338,11 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 		struct child *c)
 {
 	struct cpio_file f;
+	char path[64];
 	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "bin/%s", prog);
 	if (!g_initrd_buf ||
-	    cpio_find(g_initrd_buf, g_initrd_len, prog, &f) != CPIO_OK)
+	    cpio_find(g_initrd_buf, g_initrd_len, path, &f) != CPIO_OK)
 		return ERR_NOT_FOUND;
 	struct execrt_child ch;
 	long r = execrt_spawn_create(prog, quota, &ch);

@@ -74,7 +74,7 @@ static long run_batch(struct batch *b)
 	long r = sys_vmo_create(PAGE, &rv);
 	if (r < 0)
 		return r;
-	if (cpio_find(g_initrd_buf, g_initrd_len, FUZZ_PROG, &f) != CPIO_OK) {
+	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/" FUZZ_PROG, &f) != CPIO_OK) {
 		sys_handle_close(rv);
 		return ERR_NOT_FOUND;
 	}

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Host-driven shell test: boots the ISO in QEMU and types into the serial
+console as a person would (docs/shell.md, docs/testing.md).
+
+usage: tests/system/test_shell.py [--iso build/exec-rt.iso] [--uefi]
+                                  [--machine q35] [--name shell]
+Prints one line per test ("ok NAME" / "FAIL NAME: why") and ends with
+"N passed, N failed"; exit status 1 on any failure.
+"""
+import argparse
+import os
+import random
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "tools"))
+from qemu_session import PROMPT, Guest, Timeout  # noqa: E402
+
+CTRL_C = "\x03"
+CTRL_U = "\x15"
+UP = "\x1b[A"
+DOWN = "\x1b[B"
+
+
+class Failed(Exception):
+    pass
+
+
+def need(cond, why):
+    if not cond:
+        raise Failed(why)
+
+
+class Suite:
+    def __init__(self, g):
+        self.g = g
+        self.passed = 0
+        self.failed = 0
+        self.broken = False
+
+    def run(self, name, fn):
+        if self.broken:
+            print("FAIL %s: not run (the guest stopped answering)" % name)
+            self.failed += 1
+            return
+        try:
+            fn(self.g)
+            print("ok   %s" % name)
+            self.passed += 1
+        except (Failed, Timeout) as e:
+            print("FAIL %s: %s" % (name, str(e)[:600]))
+            self.failed += 1
+            self.resync()
+
+    def resync(self):
+        """Gets a prompt back after a failed test (Ctrl-C, Ctrl-U, Enter)."""
+        g = self.g
+        try:
+            g.send(CTRL_C)
+            g.drain(0.5)
+            g.send(CTRL_U + "\r")
+            g.expect(PROMPT, 20)
+            g.drain(0.3)
+            g.pos = len(g.buf)
+        except Timeout:
+            self.broken = True
+
+
+def t_boot(g):
+    out, m = g.expect(r"sh: ready in ([0-9.]+) ms", 120, regex=True)
+    need("PANIC" not in out, "kernel panic during boot")
+    g.expect(PROMPT, 30)
+    print("     boot: shell ready %s ms after kernel entry" %
+          m.group(1).decode())
+
+
+def t_help(g):
+    out = g.command("help")
+    for word in ("ps", "top", "kill", "mem", "uptime", "clctl", "portctl",
+                 "poweroff", "reboot"):
+        need(word in out, "help does not mention %s" % word)
+
+
+def t_uptime(g):
+    out = g.command("uptime")
+    need(re.search(r"up .*[0-9]", out), "no time in %r" % out)
+
+
+def t_mem(g):
+    out = g.command("mem")
+    need(re.search(r"[0-9]+", out) and ("MiB" in out or "frames" in out),
+         "mem printed %r" % out)
+
+
+def t_ps(g):
+    out = g.command("ps")
+    for name in ("init", "names", "console", "testsvc", "sh"):
+        need(re.search(r"\b%s\b" % name, out), "ps lacks %s:\n%s" % (name,
+                                                                    out))
+
+
+def t_program(g):
+    out = g.command("hello one two")
+    need("hello from user space" in out, "hello printed %r" % out)
+    need('argv[2] = "two"' in out, "arguments lost: %r" % out)
+
+
+def t_unknown(g):
+    out = g.command("no-such-program --x")
+    need("sh: " in out and "not found" in out, "got %r" % out)
+
+
+def t_quotes(g):
+    out = g.command('hello "unbalanced')
+    need("sh: " in out, "no error for unbalanced quotes: %r" % out)
+    out = g.command("hello 'it''s' \"a b\"")
+    need('argv[1] = "its"' in out and 'argv[2] = "a b"' in out,
+         "quoting wrong: %r" % out)
+
+
+def t_long_line(g):
+    g.send("x" * 10240, delay=0.002, chunk=64)
+    g.send("\r")
+    out, _ = g.expect(PROMPT, 60)
+    need("too long" in out.lower(), "10 KiB line: %r" % out[-300:])
+    out = g.command("uptime")
+    need("up" in out, "shell not answering after a long line")
+
+
+def t_garbage(g):
+    rnd = random.Random(1234)
+    junk = bytes(rnd.choice(list(range(1, 32)) + list(range(127, 256)))
+                 for _ in range(300))
+    junk = junk.replace(b"\r", b"").replace(b"\n", b"").replace(b"\x03", b"")
+    g.send(junk, delay=0.002, chunk=8)
+    g.send(b"\x1b[1;5X\x1b[999999999999A\x1bOZ\x1b\x1b[" + CTRL_U.encode())
+    g.drain(0.5)
+    out = g.command("uptime")
+    need("up" in out, "after garbage: %r" % out[-300:])
+
+
+def t_editing(g):
+    out = g.command("uptimX\x7fe")
+    need(re.search(r"up .*[0-9]", out), "backspace: %r" % out)
+    g.send("garbage words here" + CTRL_U)
+    out = g.command("uptime")
+    need("not found" not in out, "Ctrl-U did not clear the line: %r" % out)
+    g.send(UP)
+    g.drain(0.3)
+    g.send("\r")
+    out, _ = g.expect(PROMPT, 30)
+    need(re.search(r"up .*[0-9]", out), "history (up arrow): %r" % out)
+
+
+def t_portctl(g):
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'")
+    need("ports/v0" in out and "test" in out, "ping: %r" % out)
+    out = g.command("portctl test '{\"cmd\":\"nope\"}'")
+    need("BAD_CMD" in out, "bad command: %r" % out)
+    out = g.command("portctl test 'not json'")
+    need("BAD_JSON" in out or "sh: " in out or "portctl:" in out,
+         "bad json: %r" % out)
+
+
+def t_stream_ctrl_c(g):
+    g.line("portctl test '{\"cmd\":\"subscribe\",\"events\":[\"tick\"]}' "
+           "--stream")
+    g.expect('"tick"', 20)
+    g.expect('"tick"', 20)
+    g.send(CTRL_C)
+    out, _ = g.expect(PROMPT, 10)
+    out = g.command("uptime")
+    need("up" in out, "no prompt after Ctrl-C")
+
+
+def t_ctrl_c_foreground(g):
+    g.line("portctl test '{\"cmd\":\"sleep\",\"usec\":60000000}'")
+    g.drain(1.0)
+    t0 = time.monotonic()
+    g.send(CTRL_C)
+    g.expect(PROMPT, 10)
+    need(time.monotonic() - t0 < 10, "Ctrl-C took too long")
+
+
+def t_background_kill(g):
+    out = g.command("portctl test '{\"cmd\":\"sleep\",\"usec\":60000000}' &")
+    m = re.search(r"\[([0-9]+)\]", out)
+    need(m, "no job number: %r" % out)
+    koid = m.group(1)
+    out = g.command("ps")
+    need("portctl" in out, "background job not in ps: %r" % out)
+    out = g.command("kill %s" % koid)
+    g.drain(1.0)
+    out = g.command("ps")
+    need(not re.search(r"\bportctl\b", out), "still running: %r" % out)
+
+
+def t_clctl(g):
+    out = g.command("clctl status")
+    need(re.search(r"\btest\b.*running", out), "status: %r" % out)
+    gen = re.search(r"\btest\b.*?running.*", out).group(0)
+    out = g.command("clctl restart test", timeout=30)
+    need("sh: " not in out, "restart: %r" % out)
+    g.drain(1.0)
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'")
+    need("ports/v0" in out, "test not back after restart: %r" % out)
+    out = g.command("clctl status")
+    line = re.search(r"\btest\b.*?running.*", out)
+    need(line and line.group(0) != gen, "generation unchanged: %r" % out)
+    out = g.command("clctl logs test")
+    need(len(out.strip()) > 0, "no logs")
+    out = g.command("clctl doctor")
+    need(len(out.strip()) > 0, "doctor silent")
+
+
+def t_crash_restart(g):
+    g.command("portctl test '{\"cmd\":\"crash\"}'", timeout=30)
+    g.drain(1.5)
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'")
+    need("ports/v0" in out, "test not restarted after a crash: %r" % out)
+
+
+def t_top(g):
+    g.line("top")
+    g.drain(2.0)
+    g.send("q")
+    g.expect(PROMPT, 15)
+    out = g.text()
+    need("timeline" in out.lower() or "cpu" in out.lower(), "top silent")
+
+
+def t_timeline_inspect(g):
+    out = g.command("timeline-inspect", timeout=60)
+    need("cpu" in out.lower(), "timeline-inspect: %r" % out[-300:])
+
+
+def t_poweroff(g):
+    g.line("poweroff")
+    g.expect("init: powering off", 30)
+    st = g.wait_exit(30)
+    need("PANIC" not in g.text(), "kernel panic at poweroff")
+    need(st in (0, 1), "QEMU exit status %s" % st)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iso", default="build/exec-rt.iso")
+    ap.add_argument("--uefi", action="store_true")
+    ap.add_argument("--machine", default="q35")
+    ap.add_argument("--name", default="shell")
+    ap.add_argument("--logdir", default="build/logs")
+    ap.add_argument("--quick", action="store_true",
+                    help="boot, a few commands, poweroff")
+    a = ap.parse_args()
+    g = Guest(a.name, a.logdir, iso=a.iso, uefi=a.uefi, machine=a.machine,
+              timeout=600)
+    s = Suite(g)
+    tests = [("boot_to_prompt", t_boot), ("help", t_help),
+             ("uptime", t_uptime), ("mem", t_mem), ("ps", t_ps)]
+    if not a.quick:
+        tests += [("program_with_args", t_program),
+                  ("unknown_command", t_unknown), ("quotes", t_quotes),
+                  ("line_10k", t_long_line), ("garbage_input", t_garbage),
+                  ("line_editing_history", t_editing),
+                  ("portctl", t_portctl),
+                  ("portctl_stream_ctrl_c", t_stream_ctrl_c),
+                  ("ctrl_c_foreground", t_ctrl_c_foreground),
+                  ("background_and_kill", t_background_kill),
+                  ("clctl", t_clctl), ("crash_restart", t_crash_restart),
+                  ("top_until_key", t_top),
+                  ("timeline_inspect", t_timeline_inspect)]
+    tests.append(("poweroff", t_poweroff))
+    try:
+        for name, fn in tests:
+            if s.broken and name != "poweroff":
+                s.run(name, fn)
+                continue
+            s.run(name, fn)
+    finally:
+        g.close()
+    print("%d passed, %d failed" % (s.passed, s.failed))
+    sys.exit(0 if s.failed == 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
