@@ -59,7 +59,7 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
         $(shell find kernel -name 'ktest_*.c' -not -path 'kernel/arch/*')
 # Pure parsers from the arch tree are host-tested too.
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
-        libs/runtime/elf_parse.c libs/runtime/cpio.c \
+        libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
         apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
