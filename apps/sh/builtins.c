@@ -143,7 +143,7 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))
 		power(s, n);
 	else if (!sh_run(s, c, false)) {
-		printf("sh: %.64s: unknown command (try help)\n", n);
+		printf("sh: %.64s: command not found (try help)\n", n);
 		s->status = SH_STATUS_UNKNOWN;
 	}
 }

@@ -117,22 +117,18 @@ static long read_line(struct sh *s)
 	return n;
 }
 
-/* sh -c WORDS...: the words (split on blanks by the runtime) joined
- * again and run as one line, without the console's line editing; the
- * exit status is the command's. */
-static int run_once(struct sh *s, int argc, char **argv)
+/* sh -c LINE: the rest of the command line after "-c" as it was written
+ * (not the runtime's argv, which took "..." words apart), run as one line
+ * without the console's line editing; the exit status is the command's. */
+static int run_once(struct sh *s)
 {
+	const char *all = s->si->cmdline;
+	const char *c = strstr(all, " -c");
 	size_t n = 0;
-	for (int i = 2; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-		if (n + l + 1 >= sizeof(line)) {
-			printf("sh: %s\n", sh_perr_str(SH_E_TOO_LONG));
-			return SH_STATUS_USAGE;
-		}
-		if (n)
-			line[n++] = ' ';
-		memcpy(line + n, argv[i], l);
-		n += l;
+	if (c) {
+		size_t off = (size_t)(c + 3 - all);
+		n = strnlen(all, sizeof(s->si->cmdline)) - off;
+		memcpy(line, all + off, n);
 	}
 	line[n] = '\0';
 	s->have_console =
@@ -162,7 +158,7 @@ int main(int argc, char **argv)
 	if (sys_notif_create(&s->notif) < 0)
 		s->notif = 0;
 	if (argc >= 2 && !strcmp(argv[1], "-c"))
-		return run_once(s, argc, argv);
+		return run_once(s);
 	if (argc >= 2) {
 		printf("sh: usage: sh [-c COMMAND [ARGS]]\n");
 		return SH_STATUS_USAGE;

@@ -148,8 +148,6 @@ const char *sh_perr_str(int e)
 		return "too many words (at most 32)";
 	case SH_E_CTRL:
 		return "control character in the line";
-	case SH_E_BLANK_ARG:
-		return "a program argument cannot hold blanks or be empty";
 	case SH_E_CMDLINE:
 		return "command line too long for a program (at most 255 "
 		       "bytes)";
@@ -157,27 +155,39 @@ const char *sh_perr_str(int e)
 	return "bad input";
 }
 
-int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap,
-		    int *bad)
+/* Whether the runtime's splitter would not give word back as it is. */
+static bool needs_quotes(const char *w)
 {
-	size_t n = 0;
+	return !*w || *w == '"' || strpbrk(w, " \t\n\r");
+}
+
+int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap)
+{
+	size_t n = 0, max = cap - 1 < SH_CMDLINE_MAX ? cap - 1 : SH_CMDLINE_MAX;
 	if (cap == 0)
 		return SH_E_CMDLINE;
 	out[0] = '\0';
 	for (int i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-		if (l == 0 || strpbrk(argv[i], " \t")) {
-			if (bad)
-				*bad = i;
-			return SH_E_BLANK_ARG;
-		}
-		size_t need = n + (i > 0) + l;
-		if (need > SH_CMDLINE_MAX || need >= cap)
-			return SH_E_CMDLINE;
-		if (i > 0)
+		const char *w = argv[i];
+		bool q = needs_quotes(w);
+		if (i > 0 && n < max)
 			out[n++] = ' ';
-		memcpy(out + n, argv[i], l);
-		n += l;
+		if (q && n < max)
+			out[n++] = '"';
+		for (; *w && n < max; w++) {
+			if (q && (*w == '"' || *w == '\\'))
+				out[n++] = '\\';
+			if (n < max)
+				out[n++] = *w;
+		}
+		if (q && n < max)
+			out[n++] = '"';
+		else if (q || *w)
+			n = max + 1; /* did not fit */
+		if (n > max) {
+			out[0] = '\0';
+			return SH_E_CMDLINE;
+		}
 		out[n] = '\0';
 	}
 	return SH_OK;

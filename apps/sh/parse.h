@@ -12,15 +12,14 @@
 
 enum sh_perr {
 	SH_OK = 0,
-	SH_E_TOO_LONG,	/* over SH_LINE_MAX bytes */
-	SH_E_QUOTE,	/* a quote without its closing twin */
-	SH_E_ESCAPE,	/* a backslash ending the line */
-	SH_E_AMP,	/* '&' not at the end, or alone */
-	SH_E_OP,	/* | ; < > (no pipes or redirections yet) */
-	SH_E_WORDS,	/* more than SH_ARGS_MAX words */
-	SH_E_CTRL,	/* a control character or NUL */
-	SH_E_BLANK_ARG, /* an argument a child could not get (blank, empty) */
-	SH_E_CMDLINE,	/* the child's command line over SH_CMDLINE_MAX */
+	SH_E_TOO_LONG, /* over SH_LINE_MAX bytes */
+	SH_E_QUOTE,    /* a quote without its closing twin */
+	SH_E_ESCAPE,   /* a backslash ending the line */
+	SH_E_AMP,      /* '&' not at the end, or alone */
+	SH_E_OP,       /* | ; < > (no pipes or redirections yet) */
+	SH_E_WORDS,    /* more than SH_ARGS_MAX words */
+	SH_E_CTRL,     /* a control character or NUL */
+	SH_E_CMDLINE,  /* the child's command line over SH_CMDLINE_MAX */
 };
 
 /* A parsed line: argv points into buf. */
@@ -42,13 +41,12 @@ int sh_parse(const char *line, size_t len, struct sh_cmd *c);
 /* A short English description of an SH_E_* code. */
 const char *sh_perr_str(int e);
 
-/* argv[0..argc) joined with single blanks into out (cap bytes): the
- * runtime splits a child's start_info.cmdline on blanks with no quoting,
- * so a word holding a blank, or an empty word, cannot be passed
- * (SH_E_BLANK_ARG; *bad gets its index); longer than SH_CMDLINE_MAX or
- * cap - 1: SH_E_CMDLINE. */
-int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap,
-		    int *bad);
+/* argv[0..argc) as a child's start_info.cmdline, in the form the
+ * runtime's execrt_split_args() splits back into the same words: joined
+ * with single blanks; a word that is empty, holds a blank or starts with
+ * '"' is written "..." with \" and \\ for " and \. SH_E_CMDLINE when it
+ * would be longer than SH_CMDLINE_MAX or cap - 1 bytes. */
+int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap);
 
 /* A decimal number (digits only, no sign, fits 64 bits): 0, else -1. */
 int sh_parse_u64(const char *s, uint64_t *out);

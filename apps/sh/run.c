@@ -23,6 +23,7 @@
 #define POLL_NS	      20000000ull /* without SYS_OBJECT_NOTIFY */
 #define STATUS_CTRL_C 130	  /* 128 + SIGINT, as the glue's kill() */
 #define STATUS_KILL   137	  /* 128 + SIGKILL */
+#define KILL_WAIT_NS  1000000000ull
 
 static struct cl_event ev;
 
@@ -73,14 +74,8 @@ static bool spawn(struct sh *s, const struct cpio_file *f, struct sh_cmd *c,
 {
 	const char *prog = c->argv[0];
 	char cmdline[SH_CMDLINE_MAX + 1];
-	int bad = 0, pe = sh_join_cmdline(c->argv, c->argc, cmdline,
-					  sizeof(cmdline), &bad);
-	if (pe == SH_E_BLANK_ARG) {
-		printf("sh: %s: argument %d: %s\n", prog, bad, sh_perr_str(pe));
-		return false;
-	}
-	if (pe) {
-		printf("sh: %s: %s\n", prog, sh_perr_str(pe));
+	if (sh_join_cmdline(c->argv, c->argc, cmdline, sizeof(cmdline))) {
+		printf("sh: %s: %s\n", prog, sh_perr_str(SH_E_CMDLINE));
 		return false;
 	}
 	uint64_t quota = child_quota(s);
@@ -263,6 +258,13 @@ bool sh_jobs_kill(struct sh *s, uint64_t koid)
 		if (!s->jobs[i].task || s->jobs[i].koid != koid)
 			continue;
 		long r = sys_task_kill(s->jobs[i].task, STATUS_KILL);
+		int64_t st;
+		/* Ended before the next prompt reports it (and ps lists it
+		 * no more once the handles are closed there). */
+		if (r == 0)
+			sys_object_wait(
+				s->jobs[i].task,
+				(uint64_t)sys_clock_now() + KILL_WAIT_NS, &st);
 		if (r < 0)
 			printf("sh: kill %llu: %s\n", (unsigned long long)koid,
 			       err_name(r));

@@ -8,6 +8,8 @@
 #include "harness.h"
 #include "parse.h"
 
+#include <execrt/runtime.h>
+
 #include <execrt/syscall.h>
 
 static struct sh_cmd cmd;
@@ -152,33 +154,115 @@ TEST(sh_parse_long_lines)
 	CHECK_EQ(cmd.argc, 32);
 }
 
+/* What sh writes as a child's command line, split again by the runtime
+ * (libs/runtime/util.c, as the child's crt0 does), gives the same words. */
+static int round_trip(char *const *argv, int argc)
+{
+	static char out[256];
+	char *back[SH_ARGS_MAX + 2];
+	if (sh_join_cmdline(argv, argc, out, sizeof(out)))
+		return -1;
+	int n = execrt_split_args(out, back, SH_ARGS_MAX + 1);
+	if (n != argc)
+		return -2;
+	for (int i = 0; i < n; i++)
+		if (strcmp(back[i], argv[i]))
+			return -3 - i;
+	return back[n] == NULL ? 0 : -100;
+}
+
 TEST(sh_join_cmdline_rules)
 {
 	char out[256];
-	int bad = -1;
 	CHECK_EQ(parse("portctl /svc/test '{\"cmd\":\"ping\"}'"), SH_OK);
-	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out), &bad),
-		 SH_OK);
+	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out)), SH_OK);
+	/* Plain words go as they are (quotes inside a word included). */
 	CHECK(!strcmp(out, "portctl /svc/test {\"cmd\":\"ping\"}"));
-	CHECK_EQ(parse("p 'a b'"), SH_OK);
-	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out), &bad),
-		 SH_E_BLANK_ARG);
-	CHECK_EQ(bad, 1);
-	CHECK_EQ(parse("p ''"), SH_OK);
-	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out), &bad),
-		 SH_E_BLANK_ARG);
-	/* 255 bytes fit, 256 do not. */
+	CHECK_EQ(round_trip(cmd.argv, cmd.argc), 0);
+	CHECK_EQ(parse("hello 'it''s' \"a b\" '' '\"x' 'a\\\"b c\\\\'"), SH_OK);
+	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out)), SH_OK);
+	CHECK(!strcmp(out, "hello its \"a b\" \"\" \"\\\"x\" "
+			   "\"a\\\\\\\"b c\\\\\\\\\""));
+	CHECK_EQ(round_trip(cmd.argv, cmd.argc), 0);
+	/* 255 bytes fit, 256 do not; quoting counts. */
 	char w[300];
 	memset(w, 'y', sizeof(w));
 	w[253] = '\0';
 	char *argv[2] = {"p", w};
-	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out), NULL), SH_OK);
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out)), SH_OK);
 	CHECK_EQ(strlen(out), 255);
+	CHECK_EQ(round_trip(argv, 2), 0);
 	w[253] = 'y';
 	w[254] = '\0';
-	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out), NULL),
-		 SH_E_CMDLINE);
-	CHECK_EQ(sh_join_cmdline(argv, 2, out, 10, NULL), SH_E_CMDLINE);
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out)), SH_E_CMDLINE);
+	CHECK_EQ(out[0], '\0');
+	w[250] = '\0';
+	w[10] = ' ';
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out)), SH_OK);
+	w[250] = 'y';
+	w[251] = '\0'; /* "p " + 251 + 2 quotes = 255 */
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out)), SH_OK);
+	CHECK_EQ(round_trip(argv, 2), 0);
+	w[251] = 'y';
+	w[252] = '\0';
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, sizeof(out)), SH_E_CMDLINE);
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, 10), SH_E_CMDLINE);
+	CHECK_EQ(sh_join_cmdline(argv, 2, out, 0), SH_E_CMDLINE);
+	char *none[1] = {NULL};
+	CHECK_EQ(sh_join_cmdline(none, 0, out, sizeof(out)), SH_OK);
+	CHECK_EQ(out[0], '\0');
+}
+
+/* The runtime's splitter on its own: old command lines split as before. */
+TEST(sh_runtime_split_compat)
+{
+	char line[128] = "  init --manifest etc/x.conf\tgtest=!a,b {\"k\":1} ";
+	char *argv[8];
+	CHECK_EQ(execrt_split_args(line, argv, 8), 5);
+	CHECK(!strcmp(argv[0], "init"));
+	CHECK(!strcmp(argv[2], "etc/x.conf"));
+	CHECK(!strcmp(argv[4], "{\"k\":1}"));
+	CHECK(argv[5] == NULL);
+	strcpy(line, "a b c d");
+	CHECK_EQ(execrt_split_args(line, argv, 3), 2); /* the rest dropped */
+	CHECK(!strcmp(argv[1], "b"));
+	CHECK(argv[2] == NULL);
+	strcpy(line, "\"unterminated quote");
+	CHECK_EQ(execrt_split_args(line, argv, 8), 1);
+	CHECK(!strcmp(argv[0], "unterminated quote"));
+	strcpy(line, "\"a\"b\\ \"\\q\"");
+	CHECK_EQ(execrt_split_args(line, argv, 8), 2);
+	CHECK(!strcmp(argv[0], "ab\\"));
+	CHECK(!strcmp(argv[1], "\\q"));
+	CHECK_EQ(execrt_split_args(line, argv, 0), 0);
+}
+
+/* Random words with blanks, quotes and backslashes survive the trip. */
+TEST(sh_join_random_round_trip)
+{
+	static const char alpha[] = "a \"\\'\t&x";
+	static char words[SH_ARGS_MAX][16];
+	char *argv[SH_ARGS_MAX];
+	uint64_t s = 12345;
+	int fits = 0;
+	for (int n = 0; n < 50000; n++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		int argc = 1 + (int)(s >> 60) % 8;
+		for (int i = 0; i < argc; i++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			int len = (int)((s >> 33) % 12);
+			for (int k = 0; k < len; k++)
+				words[i][k] = alpha[(s >> (k * 4)) % 8];
+			words[i][len] = '\0';
+			argv[i] = words[i];
+		}
+		int r = round_trip(argv, argc);
+		if (r == -1)
+			continue;
+		CHECK_EQ(r, 0);
+		fits++;
+	}
+	CHECK(fits > 40000);
 }
 
 TEST(sh_numbers_and_bootinfo)
