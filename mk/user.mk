@@ -20,6 +20,12 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c
+# room shell: the shell and clctl
+USER_PROGS += sh clctl
+sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
+	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c
+$(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
+clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 hello_SRCS := libs/examples/hello.c
 # room init: the supervisor (servers/init, docs/system.md)
 init_SRCS  := servers/init/main.c servers/init/svc_start.c servers/init/logd.c \
@@ -56,7 +62,7 @@ USER_LIBS = -Wl,--start-group $(LIBSDKC) $(LIBEXECRT) $(SYSROOT)/lib/libc.a \
 RT_SRCS := $(sort $(wildcard libs/runtime/*.c))
 RT_OBJS := $(patsubst %,$(O)/user/obj/%.o,$(RT_SRCS))
 USER_ELFS := $(patsubst %,$(O)/user/%.elf,$(USER_PROGS))
-USER_OBJS := $(foreach p,$(USER_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
+USER_OBJS := $(sort $(foreach p,$(USER_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS))))
 
 .PHONY: user musl user-smoke
 user: $(USER_ELFS) $(O)/initrd.cpio
