@@ -137,6 +137,10 @@ int main(int argc, char **argv)
 		printf("testsvc: register %s: %s\n", svc.name, cl_strerror(e));
 		return 1;
 	}
+	/* One line for the log ring: a supervisor's `logs` shows the
+	 * service came up and how. */
+	printf("testsvc: serving %s (tick %llu ms)\n", svc.name,
+	       (unsigned long long)(svc.tick_ns / 1000000));
 	uint64_t next_tick = now() + svc.tick_ns;
 	for (;;) {
 		uint64_t t = now();

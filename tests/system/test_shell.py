@@ -96,7 +96,7 @@ def t_mem(g):
 
 def t_ps(g):
     out = g.command("ps")
-    for name in ("init", "names", "console", "testsvc", "sh"):
+    for name in ("init", "names", "console", "test", "sh"):
         need(re.search(r"\b%s\b" % name, out), "ps lacks %s:\n%s" % (name,
                                                                     out))
 
@@ -149,7 +149,9 @@ def t_editing(g):
     need("not found" not in out, "Ctrl-U did not clear the line: %r" % out)
     g.send(UP)
     g.drain(0.3)
+    g.pos = len(g.buf)  # the redrawn line is not the command's end
     g.send("\r")
+    g.expect("\r\n", 10)
     out, _ = g.expect(PROMPT, 30)
     need(re.search(r"up .*[0-9]", out), "history (up arrow): %r" % out)
 
