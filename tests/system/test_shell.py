@@ -224,6 +224,23 @@ def t_crash_restart(g):
     need("ports/v0" in out, "test not restarted after a crash: %r" % out)
 
 
+def t_log_flood(g):
+    """A service flooding its log must not starve the console or the
+    shell: init rate-limits what reaches the console, the ring keeps
+    the newest lines and counts what it dropped."""
+    out = g.command("portctl test '{\"cmd\":\"log\",\"lines\":20000}' &")
+    need(re.search(r"\[([0-9]+)\]", out), "no job: %r" % out)
+    for _ in range(3):
+        t0 = time.monotonic()
+        out = g.command("uptime", timeout=20)
+        need(re.search(r"up .*[0-9]", out), "uptime during a flood: %r" %
+             out[-300:])
+        need(time.monotonic() - t0 < 10, "shell slow during a flood")
+    g.drain(3.0)
+    out = g.command("clctl logs test", timeout=30)
+    need("log line" in out, "no flood lines in the ring: %r" % out[-300:])
+
+
 def t_top(g):
     g.line("top")
     g.drain(2.0)
@@ -271,6 +288,7 @@ def main():
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
+                  ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
                   ("timeline_inspect", t_timeline_inspect)]
     tests.append(("poweroff", t_poweroff))
