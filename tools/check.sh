@@ -76,6 +76,17 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# The user-space serial console (console_ping_status_and_output) wrote this
+# line to COM1 itself: it must be on the wire, a line of its own
+# (docs/console.md).
+echo "== serial console output on the wire (guest log)"
+if tr -d '\r' < "$LOGS/guest.log" | grep -aqx 'console-wire-marker 7'; then
+	pass=$((pass + 1))
+else
+	echo "FAIL console marker line not in $LOGS/guest.log"
+	fail=$((fail + 1))
+fi
+
 # timeline-inspect --dump ran in the guest suite: its dump, out of the serial
 # log, must make a trace with real dispatches in it.
 echo "== telemetry dump from the guest log -> Chrome/Perfetto trace (tools/timeline2trace.py)"
@@ -113,10 +124,13 @@ rc=$?
 grep -aE '^(FAIL|    |fuzz: [0-9])' "$LOGS/guest-fuzz.log" | sed 's/^/  /'
 add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
-echo "== boot to user space (init from the initrd)"
-boot --name init --kernel "$O/kernel.elf" --append "utest" --timeout 60 \
-	--expect "init: exec-rt user space is up" --expect "=== timeline-inspect" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+# init starts etc/services.conf and, with --boot-check, exits 0 once every
+# service is up and the manifest had no error (docs/system.md).
+UP="[init] boot check: all 4 services up"
+echo "== boot to user space (init from the initrd, every service up)"
+boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
+	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
+	-- -initrd "$O/initrd.cpio"
 
 # QEMU's pc machine has a 1.0 FADT (no reset register, shorter layout) and
 # the same \_S5 as q35: the bootinfo ACPI lines on it (room kernel, issue 10).
@@ -154,13 +168,13 @@ boot --name ram-3m --kernel "$O/kernel.elf" --append smoke --timeout 30 \
 	--expect-fail --expect "exec-rt needs at least 5 MiB" -- -m 3M
 long=$(printf 'arg%d ' $(seq 1 400)) # ~2.7 KiB, 400 words
 boot --name cmdline-long --kernel "$O/kernel.elf" --timeout 60 \
-	--append "utest -- $long" --expect "command line cut to its first 511" \
+	--append "utest -- --boot-check $long" --expect "command line cut to its first 511" \
 	--expect "arguments cut to their first 255" --expect "runtime passes the first 32" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+	--expect "$UP" -- -initrd "$O/initrd.cpio"
 boot --name cmdline-over-4k-pvh --kernel "$O/kernel.elf" --timeout 60 \
-	--append "utest -- $long $long" --expect "boot information from fw_cfg" \
+	--append "utest -- --boot-check $long $long" --expect "boot information from fw_cfg" \
 	--expect "command line cut" --expect "smp: 2 of 2 CPUs online" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+	--expect "$UP" -- -initrd "$O/initrd.cpio"
 boot --name panic-early --kernel "$O/kernel.elf" --append "crashtest=early" \
 	--timeout 30 --expect-fail \
 	--expect "PANIC on cpu 0: crashtest: early" --expect "kmain"
@@ -176,14 +190,33 @@ for m in pc q35; do
 		--expect "protections: NX WP" --expect "boot complete"
 done
 
+# The system as a person meets it (docs/shell.md): the ISO boots to the
+# shell, and tests/system/test_shell.py types into the serial console:
+# commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,
+# poweroff. Full on BIOS q35; the short round on UEFI (what `make run`
+# boots) and on pc.
+echo "== shell, typed into the serial console (tests/system/test_shell.py)"
+shell_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_shell.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
+shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
+shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
 boot --name smoke-pvh-clang --kernel "$O/clang/kernel.elf" --append smoke \
 	--timeout 30 --expect "boot: pvh" --expect "boot complete"
-boot --name init-clang --kernel "$O/clang/kernel.elf" --append "utest" \
-	--timeout 60 --expect "init: exec-rt user space is up" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/clang/initrd.cpio"
+boot --name init-clang --kernel "$O/clang/kernel.elf" \
+	--append "utest -- --boot-check" --timeout 60 \
+	--expect "[init] exec-rt user space is up" --expect "$UP" \
+	-- -initrd "$O/clang/initrd.cpio"
 boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso" \
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"

@@ -51,19 +51,30 @@ static int is_blank(char c)
 int execrt_split_args(char *line, char **argv, int max)
 {
 	int n = 0;
+	char *r = line;
 	if (max <= 0)
 		return 0;
-	while (*line && n < max - 1) {
-		while (is_blank(*line))
-			*line++ = 0;
-		if (!*line)
+	while (n < max - 1) {
+		while (is_blank(*r))
+			r++;
+		if (!*r)
 			break;
-		argv[n++] = line;
-		while (*line && !is_blank(*line))
-			line++;
+		/* Decoded in place: w never passes r. */
+		char *w = r;
+		argv[n++] = w;
+		if (*r == '"') {
+			for (r++; *r && *r != '"'; *w++ = *r++)
+				if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+					r++;
+			if (*r)
+				r++;
+		}
+		while (*r && !is_blank(*r))
+			*w++ = *r++;
+		int more = *r != 0;
+		*w = 0;
+		r += more;
 	}
-	if (*line && n == max - 1) /* too many words: cut here */
-		*line = 0;
 	argv[n] = 0;
 	return n;
 }

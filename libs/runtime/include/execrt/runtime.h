@@ -12,8 +12,12 @@ handle_t execrt_handle(enum start_handle i);
 /* The errno value (positive) for an exec-rt error (negative ERR_*). */
 int execrt_errno(long err);
 
-/* Split a command line in place on blanks (no quoting): at most max - 1
- * words go to argv, which ends with NULL. Returns the word count. */
+/* Split a command line in place on blanks: at most max - 1 words go to
+ * argv, which ends with NULL (the rest is dropped). A word that starts
+ * with '"' runs to the next unescaped '"', blanks included, with \" and
+ * \\ inside giving " and \ (how sh passes an argument holding blanks, or
+ * an empty one); any other word is taken as it is, quotes and all.
+ * Returns the word count. */
 int execrt_split_args(char *line, char **argv, int max);
 
 /* Linux system-call translation used by musl (glue.c). */

@@ -1,0 +1,63 @@
+/* clctl: the services of init, from the shell (docs/shell.md).
+ *   clctl status | start SVC | stop SVC | restart SVC | logs SVC [BYTES]
+ *         | doctor
+ * One ports/v0 request to /svc/init (ISSUE10.md), the answer printed as a
+ * table or as readable lines (clfmt.c). Exit status: 0 ok, 1 the request
+ * failed (the reason is printed), 2 a bad command line. */
+#include <stdio.h>
+#include <string.h>
+
+#include <execrt/sys.h>
+
+#include "cl_ports.h"
+#include "clfmt.h"
+
+#define INIT_WAIT_NS 1000000000ull
+
+static struct cl_resp resp;
+static char out[24 * 1024];
+
+int main(int argc, char **argv)
+{
+	char req[256], err[256];
+	if (clctl_request(argc, argv, req, sizeof(req), err, sizeof(err)) < 0) {
+		puts(err);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	struct cl_conn c;
+	cl_err_t e = cl_connect("/svc/init",
+				(uint64_t)sys_clock_now() + INIT_WAIT_NS, &c);
+	if (e == CL_ERR_NOT_FOUND) {
+		printf("clctl: /svc/init is not there (or not ours to look "
+		       "up)\n");
+		return 1;
+	}
+	if (e == CL_OK) {
+		e = cl_request(&c, req, &resp);
+		cl_close(&c);
+	}
+	if (e == CL_ERR_REMOTE) {
+		printf("clctl: %s: %s: %s\n", cmd, resp.code, resp.message);
+		return 1;
+	}
+	if (e < 0) {
+		printf("clctl: %s: /svc/init: %s\n", cmd, cl_strerror(e));
+		return 1;
+	}
+	struct clout o;
+	clo_init(&o, out, sizeof(out));
+	if (!strcmp(cmd, "status"))
+		clctl_fmt_status(&o, &resp.doc, resp.result);
+	else if (!strcmp(cmd, "logs"))
+		clctl_fmt_logs(&o, &resp.doc, resp.result);
+	else if (!strcmp(cmd, "doctor"))
+		clctl_fmt_generic(&o, &resp.doc, resp.result);
+	else
+		printf("clctl: %s %s: ok\n", cmd, argv[2]);
+	fputs(out, stdout);
+	if (o.lost)
+		printf("clctl: (%zu more bytes not shown)\n", o.lost);
+	cl_resp_close(&resp);
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* The shell's own commands and the dispatch: a builtin, else a program
+ * from the initrd's bin/, else an error. */
+#include <stdio.h>
+#include <string.h>
+
+#include <execrt/sys.h>
+
+#include "sh.h"
+
+#define INIT_WAIT_NS 1000000000ull /* for /svc/init to be looked up */
+
+static struct cl_resp resp;
+
+static void help(void)
+{
+	fputs("builtins:\n"
+	      "  help                 this text\n"
+	      "  ps                   tasks and threads: class, CPU %, memory, "
+	      "state\n"
+	      "  top                  timeline-inspect, refreshing until a "
+	      "key\n"
+	      "  kill KOID            end a task (own jobs directly, others "
+	      "via init)\n"
+	      "  jobs                 background programs\n"
+	      "  mem                  kernel memory and object counts\n"
+	      "  uptime               time since boot\n"
+	      "  poweroff, reboot     through /svc/init\n"
+	      "programs (bin/ of the initrd): PROGRAM [ARGS] [&]\n"
+	      "  clctl status | start SVC | stop SVC | restart SVC | logs SVC "
+	      "| doctor\n"
+	      "  portctl SVC 'JSON' [--stream]\n"
+	      "  timeline-inspect [--dump]\n"
+	      "Ctrl-C kills the foreground program; '...' and \"...\" quote; "
+	      "a final & runs in the background.\n",
+	      stdout);
+}
+
+/* One request to /svc/init: true when it answered ok. */
+static bool init_call(const char *what, const char *json)
+{
+	struct cl_conn c;
+	cl_err_t e = cl_connect("/svc/init",
+				(uint64_t)sys_clock_now() + INIT_WAIT_NS, &c);
+	if (e == CL_OK) {
+		e = cl_request(&c, json, &resp);
+		cl_close(&c);
+	}
+	if (e == CL_ERR_REMOTE)
+		printf("sh: %s: %s: %s\n", what, resp.code, resp.message);
+	else if (e == CL_ERR_NOT_FOUND)
+		printf("sh: %s: /svc/init is not there\n", what);
+	else if (e < 0)
+		printf("sh: %s: /svc/init: %s\n", what, cl_strerror(e));
+	cl_resp_close(&resp);
+	return e == CL_OK;
+}
+
+static void kill_cmd(struct sh *s, struct sh_cmd *c)
+{
+	uint64_t koid;
+	if (c->argc != 2 || sh_parse_u64(c->argv[1], &koid) < 0 || !koid) {
+		printf("sh: usage: kill KOID (a task's koid, see ps)\n");
+		s->status = SH_STATUS_USAGE;
+		return;
+	}
+	if (sh_jobs_kill(s, koid))
+		return;
+	char req[80];
+	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%llu}",
+		 (unsigned long long)koid);
+	if (init_call("kill", req))
+		printf("task %llu killed\n", (unsigned long long)koid);
+	else
+		s->status = SH_STATUS_ERROR;
+}
+
+static void power(struct sh *s, const char *what)
+{
+	char req[40];
+	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}", what);
+	fflush(stdout);
+	if (init_call(what, req))
+		printf("sh: %s: init answered, but the machine is still "
+		       "running\n",
+		       what);
+	s->status = SH_STATUS_ERROR;
+}
+
+static void top(struct sh *s)
+{
+	static char *argv[] = {
+		"timeline-inspect", "--interval", "1000", "--count",
+		"1000000",	    "--timeline", "12"};
+	static struct sh_cmd c;
+	c.argc = sizeof(argv) / sizeof(argv[0]);
+	memcpy(c.argv, argv, sizeof(argv));
+	c.argv[c.argc] = NULL;
+	c.background = false;
+	printf("top: refreshing every second; any key stops\n");
+	if (!sh_run(s, &c, true))
+		printf("sh: top: timeline-inspect is not in the initrd\n");
+}
+
+/* A builtin that takes no arguments got some. */
+static bool extra_args(struct sh_cmd *c)
+{
+	if (c->argc == 1)
+		return false;
+	printf("sh: %s: takes no arguments\n", c->argv[0]);
+	return true;
+}
+
+void sh_exec(struct sh *s, struct sh_cmd *c)
+{
+	const char *n = c->argv[0];
+	s->status = 0;
+	bool builtin = !strcmp(n, "help") || !strcmp(n, "ps") ||
+		       !strcmp(n, "top") || !strcmp(n, "kill") ||
+		       !strcmp(n, "jobs") || !strcmp(n, "mem") ||
+		       !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
+		       !strcmp(n, "reboot");
+	if (builtin && c->background) {
+		printf("sh: %s: a builtin cannot run in the background\n", n);
+		s->status = SH_STATUS_USAGE;
+		return;
+	}
+	if (!strcmp(n, "kill"))
+		kill_cmd(s, c);
+	else if (builtin && extra_args(c))
+		s->status = SH_STATUS_USAGE;
+	else if (!strcmp(n, "help"))
+		help();
+	else if (!strcmp(n, "ps"))
+		sh_ps(s);
+	else if (!strcmp(n, "top"))
+		top(s);
+	else if (!strcmp(n, "jobs"))
+		sh_jobs_list(s);
+	else if (!strcmp(n, "mem"))
+		sh_mem(s);
+	else if (!strcmp(n, "uptime"))
+		sh_uptime(s);
+	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))
+		power(s, n);
+	else if (!sh_run(s, c, false)) {
+		printf("sh: %.64s: command not found (try help)\n", n);
+		s->status = SH_STATUS_UNKNOWN;
+	}
+}

@@ -1,0 +1,276 @@
+/* Programs from the initrd: started as children of sh with exactly the
+ * handles ISSUE10/docs/shell.md lists (console, names, initrd, sysinfo,
+ * telemetry), waited for in the foreground (one notification: the child's
+ * end and console events), or kept as background jobs reported at the
+ * next prompt. */
+#include <stdio.h>
+#include <string.h>
+
+#include <execrt/cpio.h>
+#include <execrt/elf_load.h>
+#include <execrt/errors.h>
+#include <execrt/runtime.h>
+#include <execrt/spawn.h>
+#include <execrt/sys.h>
+
+#include "sh.h"
+
+#define MIB	      (1ull << 20)
+#define CHILD_QUOTA   (16 * MIB) /* what a child gets when sh can spare it */
+#define SH_RESERVE    (2 * MIB)	 /* what sh keeps for itself */
+#define BIT_CHILD     1ull
+#define BIT_EVENT     2ull
+#define POLL_NS	      20000000ull /* without SYS_OBJECT_NOTIFY */
+#define STATUS_CTRL_C 130	  /* 128 + SIGINT, as the glue's kill() */
+#define STATUS_KILL   137	  /* 128 + SIGKILL */
+#define KILL_WAIT_NS  1000000000ull
+
+static struct cl_event ev;
+
+static bool good_name(const char *n)
+{
+	if (!*n || strlen(n) > 32)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '-' || *n == '_' ||
+		      *n == '.'))
+			return false;
+	return true;
+}
+
+/* bin/<name>, else <name> at the top (the initrd layout before bin/). */
+static bool find(struct sh *s, const char *name, struct cpio_file *f)
+{
+	char path[48];
+	if (!s->initrd || !good_name(name))
+		return false;
+	snprintf(path, sizeof(path), "bin/%s", name);
+	return cpio_find(s->initrd, s->initrd_len, path, f) == CPIO_OK ||
+	       cpio_find(s->initrd, s->initrd_len, name, f) == CPIO_OK;
+}
+
+bool sh_have_program(struct sh *s, const char *name)
+{
+	struct cpio_file f;
+	return find(s, name, &f);
+}
+
+/* Out of sh's own quota: CHILD_QUOTA, or what is left above SH_RESERVE. */
+static uint64_t child_quota(struct sh *s)
+{
+	struct kernel_stats k;
+	if (sys_kernel_stats(s->sysinfo, &k) < 0 || !k.mem_quota)
+		return CHILD_QUOTA;
+	uint64_t free = k.mem_quota > k.mem_used ? k.mem_quota - k.mem_used : 0;
+	if (free >= CHILD_QUOTA + SH_RESERVE)
+		return CHILD_QUOTA;
+	free = free > SH_RESERVE ? (free - SH_RESERVE) & ~(MIB / 16 - 1) : 0;
+	return free >= MIB ? free : 0;
+}
+
+static bool spawn(struct sh *s, const struct cpio_file *f, struct sh_cmd *c,
+		  struct sh_job *j)
+{
+	const char *prog = c->argv[0];
+	char cmdline[SH_CMDLINE_MAX + 1];
+	if (sh_join_cmdline(c->argv, c->argc, cmdline, sizeof(cmdline))) {
+		printf("sh: %s: %s\n", prog, sh_perr_str(SH_E_CMDLINE));
+		return false;
+	}
+	uint64_t quota = child_quota(s);
+	if (!quota) {
+		printf("sh: %s: not enough memory left in sh's quota\n", prog);
+		return false;
+	}
+	struct execrt_spawn_args a = {.image = f->data,
+				      .image_len = f->size,
+				      .cmdline = cmdline,
+				      .quota = quota};
+	static const enum start_handle given[] = {
+		START_H_CONSOLE, START_H_NAMES, START_H_INITRD, START_H_SYSINFO,
+		START_H_TELEMETRY};
+	for (unsigned i = 0; i < sizeof(given) / sizeof(given[0]); i++)
+		a.give[given[i]] = s->si->handles[given[i]];
+	struct execrt_child ch;
+	int elf_err = 0;
+	long r = execrt_spawn_create(prog, quota, &ch);
+	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
+		execrt_spawn_abort(&ch);
+	if (r < 0) {
+		if (elf_err)
+			printf("sh: %s: not a program: %s\n", prog,
+			       elf_strerror(elf_err));
+		else
+			printf("sh: %s: cannot start: %s\n", prog, err_name(r));
+		return false;
+	}
+	struct handle_info hi = {0};
+	sys_handle_info(ch.task, &hi);
+	*j = (struct sh_job){
+		.task = ch.task, .thread = ch.thread, .koid = hi.koid};
+	snprintf(j->name, sizeof(j->name), "%s", prog);
+	return true;
+}
+
+static void job_free(struct sh_job *j)
+{
+	sys_handle_close(j->thread);
+	sys_handle_close(j->task);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Console events of the foreground wait: true when the child must end. */
+static bool drain_events(struct cl_stream *st, bool stop_on_key, bool *ctrl_c)
+{
+	bool stop = false;
+	cl_err_t e;
+	while ((e = cl_next_event(st, DEADLINE_POLL, &ev)) != CL_ERR_TIMEOUT) {
+		if (e == CL_OK && !strcmp(ev.name, "interrupt")) {
+			*ctrl_c = true;
+			stop = true;
+		} else if (e == CL_OK && !strcmp(ev.name, "key")) {
+			stop |= stop_on_key;
+		} else if (e != CL_OK && e != CL_ERR_PROTO) {
+			break; /* the console went away */
+		}
+		if (e == CL_OK)
+			cl_event_close(&ev);
+	}
+	return stop;
+}
+
+/* Waits for the foreground child: its end or, through the console's
+ * events, Ctrl-C (and any key with stop_on_key), which kill it. */
+static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
+{
+	static const char *const events[] = {"interrupt", "key"};
+	struct cl_stream st = {0};
+	bool sub = s->have_console &&
+		   cl_subscribe(&s->console, events, 2, &st) == CL_OK;
+	bool bound = sub && s->notif &&
+		     sys_port_bind_notif(st.recv, s->notif, BIT_EVENT) == 0;
+	/* Before the kernel had SYS_OBJECT_NOTIFY: poll. */
+	bool notify =
+		bound && sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
+	bool ctrl_c = false, stopped = false;
+	int64_t status = 0;
+	for (;;) {
+		uint64_t bits = 0;
+		if (notify) {
+			if (sys_notif_wait(s->notif, BIT_CHILD | BIT_EVENT,
+					   DEADLINE_NONE, &bits) < 0)
+				notify = false;
+		}
+		uint64_t dl = notify ? DEADLINE_POLL
+				     : (uint64_t)sys_clock_now() + POLL_NS;
+		if (sys_object_wait(j->task, dl, &status) == 0)
+			break;
+		if (sub && drain_events(&st, stop_on_key, &ctrl_c)) {
+			stopped = true;
+			sys_task_kill(j->task, STATUS_CTRL_C);
+			sys_object_wait(j->task, DEADLINE_NONE, &status);
+			break;
+		}
+	}
+	if (sub)
+		cl_stream_close(&st);
+	if (s->notif) {
+		uint64_t bits;
+		sys_notif_wait(s->notif, ~0ull, DEADLINE_POLL, &bits);
+	}
+	char b[64];
+	fflush(stdout);
+	if (ctrl_c)
+		printf("^C\nsh: task killed (%llu %s)\n",
+		       (unsigned long long)j->koid, j->name);
+	else if (stopped)
+		printf("sh: %s stopped\n", j->name);
+	else if (status != 0)
+		printf("sh: %s exited with status %s\n", j->name,
+		       sh_fmt_status(b, sizeof(b), status));
+	s->status = (int)status;
+	job_free(j);
+}
+
+bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
+{
+	struct cpio_file f;
+	if (!find(s, c->argv[0], &f))
+		return false;
+	if (!c->background) {
+		struct sh_job j;
+		fflush(stdout);
+		if (spawn(s, &f, c, &j))
+			wait_fg(s, &j, stop_on_key);
+		else
+			s->status = SH_STATUS_ERROR;
+		return true;
+	}
+	struct sh_job *j = NULL;
+	for (unsigned i = 0; i < SH_JOBS_MAX && !j; i++)
+		if (!s->jobs[i].task)
+			j = &s->jobs[i];
+	if (!j) {
+		printf("sh: %s: too many background jobs (at most %d)\n",
+		       c->argv[0], SH_JOBS_MAX);
+		s->status = SH_STATUS_ERROR;
+		return true;
+	}
+	if (spawn(s, &f, c, j))
+		printf("[%llu] started\n", (unsigned long long)j->koid);
+	else
+		s->status = SH_STATUS_ERROR;
+	return true;
+}
+
+void sh_jobs_reap(struct sh *s)
+{
+	for (unsigned i = 0; i < SH_JOBS_MAX; i++) {
+		struct sh_job *j = &s->jobs[i];
+		int64_t st = 0;
+		char b[64];
+		if (!j->task || sys_object_wait(j->task, DEADLINE_POLL, &st))
+			continue;
+		printf("[%llu] done, status %s\n", (unsigned long long)j->koid,
+		       sh_fmt_status(b, sizeof(b), st));
+		job_free(j);
+	}
+}
+
+void sh_jobs_list(struct sh *s)
+{
+	int n = 0;
+	for (unsigned i = 0; i < SH_JOBS_MAX; i++) {
+		if (!s->jobs[i].task)
+			continue;
+		printf("[%llu] running  %s\n",
+		       (unsigned long long)s->jobs[i].koid, s->jobs[i].name);
+		n++;
+	}
+	if (!n)
+		printf("no background jobs\n");
+}
+
+bool sh_jobs_kill(struct sh *s, uint64_t koid)
+{
+	for (unsigned i = 0; i < SH_JOBS_MAX; i++) {
+		if (!s->jobs[i].task || s->jobs[i].koid != koid)
+			continue;
+		long r = sys_task_kill(s->jobs[i].task, STATUS_KILL);
+		int64_t st;
+		/* Ended before the next prompt reports it (and ps lists it
+		 * no more once the handles are closed there). */
+		if (r == 0)
+			sys_object_wait(
+				s->jobs[i].task,
+				(uint64_t)sys_clock_now() + KILL_WAIT_NS, &st);
+		if (r < 0)
+			printf("sh: kill %llu: %s\n", (unsigned long long)koid,
+			       err_name(r));
+		else
+			printf("[%llu] killed\n", (unsigned long long)koid);
+		return true;
+	}
+	return false;
+}

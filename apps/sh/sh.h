@@ -1,0 +1,61 @@
+/* sh, the exec-rt shell (docs/shell.md): state shared by its files.
+ * main.c reads lines from /svc/console, builtins.c runs the commands,
+ * ps.c shows tasks and kernel figures, run.c starts programs from the
+ * initrd and waits for them. parse.c and psfmt.c are the pure halves. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <execrt/syscall.h>
+
+#include "cl_ports.h"
+#include "kcompat.h"
+#include "parse.h"
+
+#define SH_JOBS_MAX 8
+
+/* A background program. */
+struct sh_job {
+	handle_t task, thread; /* 0: slot free */
+	uint64_t koid;
+	char name[32];
+};
+
+struct sh {
+	const struct start_info *si;
+	handle_t sysinfo, telemetry;
+	const char *initrd; /* mapped read-only */
+	uint64_t initrd_len;
+	struct cl_conn console;
+	bool have_console;
+	handle_t notif; /* foreground waits: the child's end, console events */
+	struct sh_job jobs[SH_JOBS_MAX];
+	int status; /* of the last command: `sh -c` exits with it */
+};
+
+/* sh.status of a command sh could not run. */
+#define SH_STATUS_ERROR	  1
+#define SH_STATUS_USAGE	  2
+#define SH_STATUS_UNKNOWN 127
+
+/* builtins.c: runs one parsed line (argc > 0). */
+void sh_exec(struct sh *s, struct sh_cmd *c);
+
+/* ps.c */
+void sh_ps(struct sh *s);
+void sh_mem(struct sh *s);
+void sh_uptime(struct sh *s);
+
+/* run.c */
+/* Runs argv[0] from the initrd's bin/ with the rest as its arguments:
+ * in the foreground (waits; Ctrl-C kills it) or, with c->background, as a
+ * job. stop_on_key: any key ends it too (top). False when there is no
+ * such program (nothing printed then). */
+bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key);
+/* Prints "[koid] done, status N" for every job that ended; frees them. */
+void sh_jobs_reap(struct sh *s);
+void sh_jobs_list(struct sh *s);
+/* Kills the job with this task koid: true if it is one of ours. */
+bool sh_jobs_kill(struct sh *s, uint64_t koid);
+/* Whether bin/<name> is in the initrd. */
+bool sh_have_program(struct sh *s, const char *name);
