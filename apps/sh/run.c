@@ -185,7 +185,7 @@ static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
 		printf("^C\nsh: task killed (%llu %s)\n",
 		       (unsigned long long)j->koid, j->name);
 	else if (stopped)
-		printf("sh: %s stopped\n", j->name);
+		printf("%s stopped by a key\n", j->name);
 	else if (status != 0)
 		printf("sh: %s exited with status %s\n", j->name,
 		       sh_fmt_status(b, sizeof(b), status));
