@@ -52,6 +52,14 @@ KSRC_ARCH := $(shell find $(ARCHDIR) \( -name '*.c' -o -name '*.S' \) | sort)
 KSRC_SHARED := libs/runtime/cpio.c libs/runtime/elf_parse.c
 KOBJS := $(patsubst %,$(O)/%.o,$(KSRC_PORT) $(KSRC_SHARED) $(KSRC_ARCH))
 
+# Room names: the portable parts of names, testsvc and portctl.
+NAMES_HSRC := servers/names/names_core.c servers/names/names_proto.c \
+        services/test/tsvc_proto.c apps/portctl/pc_util.c
+NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
+# init's pure half (room init): manifest, supervision, logs, /svc/init.
+INIT_PURE := servers/init/manifest.c servers/init/supervise.c \
+        servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
+
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.
 # Left out: code that only makes sense inside the kernel, and the string
 # functions (they would shadow the host libc's).
@@ -62,12 +70,15 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
+        $(NAMES_HSRC) \
+        servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
+        $(INIT_PURE) \
         apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
-        -Iapps/timeline-inspect -Iapps/sh -Iapps/clctl -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iapps/sh -Iapps/clctl -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

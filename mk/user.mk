@@ -14,7 +14,12 @@ MUSL_STAMP := $(SYSROOT)/VERSION
 LIBEXECRT  := $(O)/user/libexecrt.a
 USER_GLUE  := $(shell find libs/musl-glue -type f 2>/dev/null | sort)
 
-USER_PROGS ?= hello init names hello-port timeline-inspect
+USER_PROGS ?= hello init names hello-port timeline-inspect \
+	$(NAMES_PROGS)
+# room console: the serial console (servers/console, docs/console.md)
+USER_PROGS += console
+console_SRCS := servers/console/console.c servers/console/ldisc.c \
+	servers/console/txq.c servers/console/proto.c
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
@@ -22,9 +27,17 @@ sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 hello_SRCS := libs/examples/hello.c
-init_SRCS  := servers/init/init.c
-names_SRCS := servers/names/names.c
+# room init: the supervisor (servers/init, docs/system.md)
+init_SRCS  := servers/init/main.c servers/init/svc_start.c servers/init/logd.c \
+	servers/init/power.c servers/init/manifest.c servers/init/supervise.c \
+	servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
+names_SRCS := servers/names/names.c servers/names/names_core.c \
+	servers/names/names_proto.c
 hello-port_SRCS := libs/examples/hello_port.c
+# Room names: the test service and portctl (names_SRCS above too).
+NAMES_PROGS := testsvc portctl
+testsvc_SRCS := services/test/testsvc.c services/test/tsvc_proto.c
+portctl_SRCS := apps/portctl/portctl.c apps/portctl/pc_util.c
 timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
@@ -158,14 +171,16 @@ user-smoke: $(EMU_DIR)/hello.elf
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
-	guest-child-quota guest-svc-comp guest-fuzz
+	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
+	tests/guest/names_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
+guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
 GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
@@ -183,7 +198,9 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 # The name service, the hello-port example and timeline-inspect run in the
 # guest tests too.
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
-	$(O)/user/timeline-inspect.elf
+	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
+	$(O)/user/console.elf \
+	$(O)/user/init.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

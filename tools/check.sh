@@ -76,6 +76,17 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# The user-space serial console (console_ping_status_and_output) wrote this
+# line to COM1 itself: it must be on the wire, a line of its own
+# (docs/console.md).
+echo "== serial console output on the wire (guest log)"
+if tr -d '\r' < "$LOGS/guest.log" | grep -aqx 'console-wire-marker 7'; then
+	pass=$((pass + 1))
+else
+	echo "FAIL console marker line not in $LOGS/guest.log"
+	fail=$((fail + 1))
+fi
+
 # timeline-inspect --dump ran in the guest suite: its dump, out of the serial
 # log, must make a trace with real dispatches in it.
 echo "== telemetry dump from the guest log -> Chrome/Perfetto trace (tools/timeline2trace.py)"
@@ -113,10 +124,13 @@ rc=$?
 grep -aE '^(FAIL|    |fuzz: [0-9])' "$LOGS/guest-fuzz.log" | sed 's/^/  /'
 add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
-echo "== boot to user space (init from the initrd)"
-boot --name init --kernel "$O/kernel.elf" --append "utest" --timeout 60 \
-	--expect "init: exec-rt user space is up" --expect "=== timeline-inspect" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+# init starts etc/services.conf and, with --boot-check, exits 0 once every
+# service is up and the manifest had no error (docs/system.md).
+UP="[init] boot check: all 4 services up"
+echo "== boot to user space (init from the initrd, every service up)"
+boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
+	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
+	-- -initrd "$O/initrd.cpio"
 
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
@@ -146,13 +160,13 @@ boot --name ram-3m --kernel "$O/kernel.elf" --append smoke --timeout 30 \
 	--expect-fail --expect "exec-rt needs at least 5 MiB" -- -m 3M
 long=$(printf 'arg%d ' $(seq 1 400)) # ~2.7 KiB, 400 words
 boot --name cmdline-long --kernel "$O/kernel.elf" --timeout 60 \
-	--append "utest -- $long" --expect "command line cut to its first 511" \
+	--append "utest -- --boot-check $long" --expect "command line cut to its first 511" \
 	--expect "arguments cut to their first 255" --expect "runtime passes the first 32" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+	--expect "$UP" -- -initrd "$O/initrd.cpio"
 boot --name cmdline-over-4k-pvh --kernel "$O/kernel.elf" --timeout 60 \
-	--append "utest -- $long $long" --expect "boot information from fw_cfg" \
+	--append "utest -- --boot-check $long $long" --expect "boot information from fw_cfg" \
 	--expect "command line cut" --expect "smp: 2 of 2 CPUs online" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/initrd.cpio"
+	--expect "$UP" -- -initrd "$O/initrd.cpio"
 boot --name panic-early --kernel "$O/kernel.elf" --append "crashtest=early" \
 	--timeout 30 --expect-fail \
 	--expect "PANIC on cpu 0: crashtest: early" --expect "kmain"
@@ -173,9 +187,10 @@ done
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
 boot --name smoke-pvh-clang --kernel "$O/clang/kernel.elf" --append smoke \
 	--timeout 30 --expect "boot: pvh" --expect "boot complete"
-boot --name init-clang --kernel "$O/clang/kernel.elf" --append "utest" \
-	--timeout 60 --expect "init: exec-rt user space is up" \
-	--expect "init: nothing more to start yet" -- -initrd "$O/clang/initrd.cpio"
+boot --name init-clang --kernel "$O/clang/kernel.elf" \
+	--append "utest -- --boot-check" --timeout 60 \
+	--expect "[init] exec-rt user space is up" --expect "$UP" \
+	-- -initrd "$O/clang/initrd.cpio"
 boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso" \
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"

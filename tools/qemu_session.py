@@ -186,7 +186,7 @@ def main():
         if a.poweroff:
             g.expect(PROMPT, a.timeout)
             g.line("poweroff")
-            g.expect("init: powering off", 30)
+            g.expect("powering off", 30)
             g.wait_exit(30)
             if "PANIC" in g.text():
                 raise Timeout("%s: kernel panic in the log" % a.name)

@@ -167,6 +167,22 @@ enum syscall_nr {
 	SYS_SCHED_STATS = 52,
 	/* telemetry_h, cpu, struct sched_cpu_info *out -> 0 [READ] */
 	SYS_SCHED_CPU_INFO = 53,
+	/* res_h, base, size, rights (or RIGHT_SAME), handle_t *out -> 0
+	 * [DUPLICATE]: a resource of the same kind covering [base,
+	 * base+size), inside res_h's range (size > 0, no wrap), with a
+	 * subset of res_h's rights. Kinds without a range (console, sysinfo,
+	 * telemetry) take base = size = 0 only: a copy with fewer rights */
+	SYS_RESOURCE_DERIVE = 54,
+	/* h, notif_h, bits -> 0 [WAIT on h (a task or thread), SIGNAL on
+	 * notif_h]: when h ends, `bits` are signalled on the notification (at
+	 * once if it has ended already). At most 4 registrations per object
+	 * (one per notification; registering again replaces the bits; a 5th
+	 * is ERR_NO_RESOURCES); bits 0 removes the notification's. Each holds
+	 * a reference to the notification until the object ends */
+	SYS_OBJECT_NOTIFY = 55,
+	/* sysinfo_h, after_koid, struct task_stats *buf, max -> count: live
+	 * tasks with koid > after_koid, ascending [READ] */
+	SYS_TASK_STATS = 56,
 	SYS_COUNT
 };
 
@@ -222,6 +238,18 @@ struct kernel_stats {
 	uint64_t mem_quota, mem_used;
 };
 
+/* SYS_TASK_STATS: one live task (not yet freed). */
+struct task_stats {
+	uint64_t koid, parent_koid; /* parent 0: the root task */
+	char name[32];              /* NUL-terminated */
+	uint64_t mem_quota, mem_used; /* its memory account */
+	uint64_t threads;           /* running (started, not ended) */
+	uint64_t runtime_ns;        /* sum over its threads, live + ended */
+	uint64_t cpu_quota_runtime_ns, cpu_quota_period_ns; /* 0: none */
+	uint32_t state;             /* 0 running, 1 dying (or dead) */
+	uint32_t reserved;
+};
+
 /* What the kernel hands the root task (pointer in rdi at entry); user-space
  * loaders build the same block for the tasks they start. */
 #define START_INFO_MAGIC 0x7472747865636572ull /* "rectexrt" */
@@ -239,6 +267,7 @@ enum start_handle {
 	START_H_NAMES,          /* send handle of the name service (docs/sdk-c.md) */
 	START_H_SCHED,          /* scheduling authority (sched.h) */
 	START_H_TELEMETRY,      /* scheduler telemetry [READ] */
+	START_H_SERVICE,        /* one service-specific handle (docs/system.md) */
 	START_H_COUNT = 16
 };
 

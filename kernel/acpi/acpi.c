@@ -1,4 +1,5 @@
-/* ACPI table discovery and parsing: RSDP -> XSDT/RSDT -> MADT, HPET.
+/* ACPI table discovery and parsing: RSDP -> XSDT/RSDT -> MADT, HPET, FADT
+ * (the FADT and the DSDT's \_S5 in fadt.c).
  *
  * Firmware tables are untrusted input: every table's length is bounded and
  * its checksum verified before any field beyond the header is read, and MADT
@@ -50,8 +51,8 @@ static void warn_table(const char sig[4], phys_addr_t pa, const char *why)
 
 /* Reads the header at pa and checks length and checksum. Returns true when
  * the whole table may be used; otherwise *why says why not. */
-static bool table_ok(phys_addr_t pa, struct acpi_sdt_header *hdr,
-		     const char **why)
+bool acpi_table_ok(phys_addr_t pa, struct acpi_sdt_header *hdr,
+		   const char **why)
 {
 	memset(hdr, 0, sizeof(*hdr));
 	if (pa == 0 || pa > UINT64_MAX - ACPI_TABLE_MAX_LEN) {
@@ -157,7 +158,7 @@ static bool root_ok(phys_addr_t pa, const char *sig, struct acpi_info *ai)
 {
 	struct acpi_sdt_header h;
 	const char *why;
-	if (!table_ok(pa, &h, &why)) {
+	if (!acpi_table_ok(pa, &h, &why)) {
 		warn_table(sig, pa, why);
 		ai->bad_tables++;
 		return false;
@@ -180,7 +181,8 @@ phys_addr_t acpi_find_table(const char sig[4])
 			root_entry(acpi.root_addr, acpi.root_is_xsdt, i);
 		struct acpi_sdt_header h;
 		const char *why;
-		if (table_ok(pa, &h, &why) && memcmp(h.signature, sig, 4) == 0)
+		if (acpi_table_ok(pa, &h, &why) &&
+		    memcmp(h.signature, sig, 4) == 0)
 			return pa;
 	}
 	return 0;
@@ -300,7 +302,7 @@ static void madt_entry(struct madt_ctx *c, const uint8_t *p, uint8_t type)
 	}
 }
 
-/* Called only for a table that passed table_ok(), so len bytes are valid. */
+/* Called only for a table that passed acpi_table_ok(): len bytes valid. */
 static void parse_madt(phys_addr_t pa, uint32_t len, struct acpi_info *ai)
 {
 	struct acpi_madt m;
@@ -438,7 +440,7 @@ static int acpi_parse(phys_addr_t rsdp_pa, struct acpi_info *ai)
 		phys_addr_t pa = root_entry(ai->root_addr, ai->root_is_xsdt, i);
 		struct acpi_sdt_header h;
 		const char *why;
-		if (!table_ok(pa, &h, &why)) {
+		if (!acpi_table_ok(pa, &h, &why)) {
 			warn_table(h.signature, pa, why);
 			ai->bad_tables++;
 			continue;
@@ -447,6 +449,8 @@ static int acpi_parse(phys_addr_t rsdp_pa, struct acpi_info *ai)
 			parse_madt(pa, h.length, ai);
 		else if (!ai->has_hpet && memcmp(h.signature, "HPET", 4) == 0)
 			parse_hpet(pa, h.length, ai);
+		else if (!ai->has_fadt && memcmp(h.signature, "FACP", 4) == 0)
+			acpi_parse_fadt(pa, h.length, ai);
 	}
 	log_summary(ai);
 	return 0;

@@ -133,3 +133,47 @@ struct acpi_hpet {
 	uint8_t page_protection;
 } __packed;
 _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET layout");
+
+/* FADT ("FACP"), up to X_PM1b_CNT_BLK; older (shorter) tables end
+ * earlier, so fields are read only when the table's length covers them. */
+struct acpi_fadt {
+	struct acpi_sdt_header hdr;
+	uint32_t firmware_ctrl;
+	uint32_t dsdt;
+	uint8_t reserved0;
+	uint8_t preferred_pm_profile;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint8_t acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	uint32_t pm1a_evt_blk, pm1b_evt_blk;
+	uint32_t pm1a_cnt_blk, pm1b_cnt_blk; /* I/O ports */
+	uint32_t pm2_cnt_blk, pm_tmr_blk, gpe0_blk, gpe1_blk;
+	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len;
+	uint8_t gpe0_blk_len, gpe1_blk_len, gpe1_base, cst_cnt;
+	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century;
+	uint16_t iapc_boot_arch;
+	uint8_t reserved1;
+	uint32_t flags;		   /* ACPI_FADT_* */
+	struct acpi_gas reset_reg; /* ACPI 2.0+ */
+	uint8_t reset_value;
+	uint16_t arm_boot_arch;
+	uint8_t minor_version;
+	uint64_t x_firmware_ctrl;
+	uint64_t x_dsdt;
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk;
+	struct acpi_gas x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+} __packed;
+_Static_assert(sizeof(struct acpi_fadt) == 196, "FADT layout");
+_Static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT flags");
+_Static_assert(offsetof(struct acpi_fadt, reset_reg) == 116, "FADT reset");
+_Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
+
+#define ACPI_FADT_RESET_REG_SUP (1u << 10)
+
+/* Shared by acpi.c and fadt.c: the header at pa, and whether the whole
+ * table (length bounded, checksum good) may be read. */
+bool acpi_table_ok(phys_addr_t pa, struct acpi_sdt_header *hdr,
+		   const char **why);
+/* Fills the FADT fields of ai from the table at pa (len checked). */
+void acpi_parse_fadt(phys_addr_t pa, uint32_t len, struct acpi_info *ai);

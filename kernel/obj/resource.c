@@ -26,3 +26,47 @@ int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 	*out = r;
 	return 0;
 }
+
+/* Kinds whose authority is a range of numbers or addresses. */
+static bool ranged(uint32_t kind)
+{
+	return kind == RES_IOPORT || kind == RES_MMIO || kind == RES_IRQ;
+}
+
+int resource_check_narrow(const struct resource *r, uint64_t base,
+			  uint64_t size)
+{
+	if (!ranged(r->kind))
+		return base || size ? ERR_INVALID_ARGS : 0;
+	if (!size || base + size < base)
+		return ERR_INVALID_ARGS;
+	/* Inside [r->base, r->base + r->size), without forming either end
+	 * (the parent's range may end at 2^64). */
+	if (base < r->base || base - r->base > r->size ||
+	    size > r->size - (base - r->base))
+		return ERR_OUT_OF_RANGE;
+	return 0;
+}
+
+int resource_derive(const struct resource *r, uint64_t base, uint64_t size,
+		    struct resource **out)
+{
+	int err = resource_check_narrow(r, base, size);
+	if (err)
+		return err;
+	/* Charged to the caller like any object it makes. */
+	struct charge ch;
+	if ((err = kobj_precharge(&ch, sizeof(struct resource))))
+		return err;
+	struct resource *c = kmalloc(sizeof(*c));
+	if (!c) {
+		charge_drop(&ch);
+		return ERR_NO_MEMORY;
+	}
+	kobj_init_charged(&c->obj, OBJ_RESOURCE, &resource_ops, &ch);
+	c->kind = r->kind;
+	c->base = ranged(r->kind) ? base : r->base;
+	c->size = ranged(r->kind) ? size : r->size;
+	*out = c;
+	return 0;
+}

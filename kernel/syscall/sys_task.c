@@ -1,5 +1,7 @@
 /* Task calls: create, kill, exit, wait, and fault handling. */
+#include <kern/endnotify.h>
 #include <kern/lib.h>
+#include <kern/notification.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -119,5 +121,28 @@ SYSCALL2(sys_fault_resume, HANDLE, task_h, U64, thread_koid)
 		return err;
 	err = task_fault_resume(t, thread_koid);
 	kobj_put(&t->obj);
+	return err;
+}
+
+/* bits 0: remove the notification's registration */
+SYSCALL3(sys_object_notify, HANDLE, h, HANDLE, notif_h, U64, bits)
+{
+	struct kobject *o;
+	uint32_t held;
+	int err = cap_get(h, OBJ_NONE, 0, &o, &held);
+	if (err)
+		return err;
+	if (o->type != OBJ_TASK && o->type != OBJ_THREAD)
+		err = ERR_WRONG_TYPE;
+	else if (!(held & RIGHT_WAIT))
+		err = ERR_ACCESS_DENIED;
+	struct notification *n = NULL;
+	if (!err)
+		err = get_notif(notif_h, RIGHT_SIGNAL, &n);
+	if (!err) {
+		err = object_notify(o, n, bits);
+		kobj_put(&n->obj);
+	}
+	kobj_put(o);
 	return err;
 }

@@ -63,6 +63,9 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_SCHED_TRACE_READ] = sys_sched_trace_read,
 	[SYS_SCHED_STATS] = sys_sched_stats,
 	[SYS_SCHED_CPU_INFO] = sys_sched_cpu_info,
+	[SYS_RESOURCE_DERIVE] = sys_resource_derive,
+	[SYS_OBJECT_NOTIFY] = sys_object_notify,
+	[SYS_TASK_STATS] = sys_task_stats,
 };
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

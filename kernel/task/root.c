@@ -7,6 +7,7 @@
 #include <execrt/cpio.h>
 #include <execrt/elf_load.h>
 #include <execrt/syscall.h>
+#include <kern/acpi.h>
 #include <kern/bootinfo.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -46,17 +47,42 @@ static int give_resource(struct task *t, uint32_t kind, uint64_t base,
 	return err;
 }
 
+/* What user space needs of ACPI to power off and reset the machine and to
+ * find the ISA interrupts (docs/tasks.md, "The root task"): the kernel
+ * parsed it, user space acts on it. Lines absent when not found. */
+static size_t acpi_lines(char *text, size_t cap)
+{
+	size_t n = (size_t)ksnprintf(text, cap,
+				     "acpi_pm1a_cnt 0x%x\nacpi_pm1b_cnt 0x%x\n",
+				     acpi.pm1a_cnt, acpi.pm1b_cnt);
+	if (acpi.has_s5 && n < cap)
+		n += (size_t)ksnprintf(text + n, cap - n, "acpi_s5 %u %u\n",
+				       acpi.s5_slp_typ_a, acpi.s5_slp_typ_b);
+	if (acpi.has_reset && n < cap)
+		n += (size_t)ksnprintf(
+			text + n, cap - n, "acpi_reset %u 0x%llx 0x%x\n",
+			acpi.reset_space, (unsigned long long)acpi.reset_addr,
+			acpi.reset_value);
+	for (uint8_t irq = 0; irq < 16 && n < cap; irq++)
+		n += (size_t)ksnprintf(text + n, cap - n, "isa_irq %u %u\n",
+				       irq, acpi_isa_to_gsi(&acpi, irq, NULL));
+	return MIN(n, cap);
+}
+
 /* The boot information as text, one "key value" per line: stable for user
  * space, independent of the kernel's structure layout. */
 static int bootinfo_vmo(struct task *t, const struct boot_info *bi,
 			struct vmo **out)
 {
-	static char text[4096];
+	static char text[8192];
 	size_t n = 0;
 	n += (size_t)ksnprintf(text + n, sizeof(text) - n,
-			       "protocol %s\nfirmware %s\ncmdline %s\nrsdp 0x%llx\n",
+			       "protocol %s\nfirmware %s\ncmdline %s\nrsdp 0x%llx\n"
+			       "kernel_entry_ns %llu\n",
 			       bi->protocol, bi->uefi ? "uefi" : "bios",
-			       bi->cmdline, (unsigned long long)bi->rsdp);
+			       bi->cmdline, (unsigned long long)bi->rsdp,
+			       (unsigned long long)arch_kernel_entry_ns());
+	n += acpi_lines(text + n, sizeof(text) - n);
 	for (size_t i = 0; i < bi->nmem && n < sizeof(text); i++)
 		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
 				       "mem 0x%llx 0x%llx %u\n",

@@ -9,7 +9,11 @@
  * Nothing a task started outlives it: its death kills its child tasks, and
  * theirs (kill_subtree), so killing a task reclaims everything below it. A
  * dying task gets no new children. Lock order: a task's lock is taken
- * alone, never together with its parent's or a child's. */
+ * alone, never together with its parent's or a child's; task_list_lock
+ * (every task by koid, for SYS_TASK_STATS) is outermost: task_stats.c
+ * takes one task's lock, CPU-quota lock or account lock under it, and it
+ * is never taken under another lock. A task's end notifications
+ * (kern/endnotify.h) are under exit_wq.lock and fired after it. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <execrt/types.h>
@@ -28,6 +32,8 @@ _Static_assert(sizeof(struct task) + 1024 <= TASK_CREATE_CHARGE,
 
 static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
+spinlock_t task_list_lock = SPINLOCK_INIT;
+struct list_node task_list = LIST_INIT(task_list);
 
 static void task_teardown(struct task *t);
 static void task_unreachable(struct kobject *o);
@@ -54,6 +60,9 @@ static struct task *task_free(struct task *t)
 		if (last_child && !READ_ONCE(p->obj.outside))
 			reaper_end(p);
 	}
+	unsigned long lf = spin_lock_irqsave(&task_list_lock);
+	list_remove(&t->all_node);
+	spin_unlock_irqrestore(&task_list_lock, lf);
 	struct charge c = t->create_charge;
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
 	kmem_cache_free(task_cache, t);
@@ -188,6 +197,15 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	kobj_init(&t->obj, OBJ_TASK, &task_ops);
 	t->create_charge = ch;
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
+	/* koids grow: a new task goes at the tail (a racing creation may
+	 * have got a smaller koid after us, so keep the order). */
+	unsigned long lf = spin_lock_irqsave(&task_list_lock);
+	struct list_node *pos = task_list.prev;
+	while (pos != &task_list &&
+	       list_entry(pos, struct task, all_node)->obj.koid > t->obj.koid)
+		pos = pos->prev;
+	list_insert_after(pos, &t->all_node);
+	spin_unlock_irqrestore(&task_list_lock, lf);
 	if (parent) {
 		kobj_get(&parent->obj);
 		t->parent = parent;
@@ -249,10 +267,13 @@ static void teardown_one(struct task *t)
 {
 	handle_table_destroy(&t->handles);
 	uvm_release(t->uvm);
+	struct end_notify en;
 	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
 	t->dead = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
+	end_notify_take_locked(&t->end_notify, &en);
 	spin_unlock_irqrestore(&t->exit_wq.lock, f);
+	end_notify_fire(&en);
 	/* A never-run parent nobody can reach waits only for live children
 	 * (it may hold this one's last handle itself). */
 	struct task *p = t->parent;
@@ -324,6 +345,7 @@ void task_thread_exited(struct task *t, struct thread *th)
 	bool last;
 	unsigned long f = spin_lock_irqsave(&t->lock);
 	list_remove(&th->task_node);
+	t->runtime_ended_ns += READ_ONCE(th->runtime_ns);
 	last = --t->nthreads == 0;
 	if (last && !t->dying) {
 		t->dying = true;

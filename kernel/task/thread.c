@@ -1,6 +1,9 @@
 /* Thread objects. A thread holds one reference for being alive (dropped by
  * the scheduler once it is dead and switched away from), plus one per
- * handle and kernel pointer. Its kernel stack is freed with the object. */
+ * handle and kernel pointer. Its kernel stack is freed with the object.
+ * Its end notifications (kern/endnotify.h) are taken out under exit_wq.lock
+ * with `exited` and fired on its way out, after that lock, with interrupts
+ * off; an unstarted thread's are dropped when it is freed. */
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
@@ -46,6 +49,7 @@ static void thread_destroy(struct kobject *o)
 		kobj_put(&t->donor->obj);
 	if (t->kstack)
 		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
+	end_notify_drop(&t->end_notify); /* never started: never ended */
 	if (t->task)
 		kobj_put(&t->task->obj);
 	__atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
@@ -212,6 +216,8 @@ void thread_exit(int64_t status)
 	spin_lock(&t->exit_wq.lock);
 	t->exited = true;
 	wait_queue_wake_locked(&t->exit_wq, 0, ~0u);
+	struct end_notify en;
+	end_notify_take_locked(&t->end_notify, &en);
 	/* Hold exit_wq.lock across the state change: sched_block releases
 	 * it only once we are marked, so no waiter sees a half-dead thread. */
 	struct run_queue *rq = sched_rq(t->cpu);
@@ -219,6 +225,9 @@ void thread_exit(int64_t status)
 	t->state = THREAD_DEAD;
 	spin_unlock(&rq->lock);
 	spin_unlock(&t->exit_wq.lock);
+	/* Signalling is allowed in any context, and dropping a notification
+	 * only frees it (no sleeping lock): safe with interrupts off. */
+	end_notify_fire(&en);
 	schedule();
 	panic("thread %s: ran after exit", t->name);
 }

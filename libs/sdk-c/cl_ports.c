@@ -42,6 +42,8 @@ const char *cl_strerror(cl_err_t e)
 		return "service error";
 	case CL_ERR_SPACE:
 		return "too big";
+	case CL_ERR_DENIED:
+		return "access denied";
 	default:
 		return "?";
 	}
@@ -103,7 +105,53 @@ cl_err_t cl_resp_parse(struct cl_resp *r)
 	if (m >= 0 && json_str(&r->doc, m, r->message, sizeof(r->message)) ==
 			      JSON_ERR_TYPE)
 		return CL_ERR_PROTO;
-	return CL_ERR_REMOTE;
+	return strcmp(r->code, "DENIED") ? CL_ERR_REMOTE : CL_ERR_DENIED;
+}
+
+/* Handles move all or nothing: if they are still in our table right after
+ * the call failed (no handle made since), none was delivered. */
+static bool still_ours(const handle_t *h, uint32_t n)
+{
+	struct handle_info hi;
+	for (uint32_t i = 0; i < n; i++)
+		if (sys_handle_info(h[i], &hi) < 0)
+			return false;
+	return true;
+}
+
+static uint64_t koid_of(handle_t h)
+{
+	struct handle_info hi;
+	return h && sys_handle_info(h, &hi) == 0 ? hi.koid : 0;
+}
+
+cl_err_t cl_reconnect(struct cl_conn *c, uint64_t deadline)
+{
+	if (!c || !c->name[0])
+		return CL_ERR_ARG;
+	uint64_t dead = koid_of(c->send);
+	if (c->send)
+		sys_handle_close(c->send);
+	c->send = HANDLE_INVALID;
+	for (;;) {
+		struct cl_conn n;
+		cl_err_t e = cl_connect(c->name, deadline, &n);
+		if (e < 0)
+			return e;
+		if (!dead || koid_of(n.send) != dead) {
+			c->send = n.send;
+			c->reconnects++;
+			return CL_OK;
+		}
+		/* The name service still has the dead endpoint: init has not
+		 * sent its "forget" yet. Ask again shortly. */
+		cl_close(&n);
+		uint64_t t = now_ns();
+		if (t >= deadline)
+			return CL_ERR_TIMEOUT;
+		uint64_t next = t + CL_RECONNECT_POLL_NS;
+		sys_sleep_until(next < deadline ? next : deadline);
+	}
 }
 
 cl_err_t cl_request_raw(struct cl_conn *c, const void *data, uint32_t len,
@@ -117,10 +165,10 @@ cl_err_t cl_request_raw(struct cl_conn *c, const void *data, uint32_t len,
 	r->ok = false;
 	r->result = -1;
 	r->code[0] = r->message[0] = 0;
-	if (!c->send)
-		return CL_ERR_CONN;
 	if (len > PORT_MSG_MAX)
 		return CL_ERR_SPACE;
+	if (!c->send && (!c->reconnect || cl_reconnect(c, deadline) < 0))
+		return CL_ERR_CONN;
 	struct port_msg m = {.data = data,
 			     .len = len,
 			     .nhandles = nhandles,
@@ -130,6 +178,12 @@ cl_err_t cl_request_raw(struct cl_conn *c, const void *data, uint32_t len,
 			     .handles = r->handles,
 			     .hcap = PORT_HANDLES_MAX};
 	long e = sys_port_call(c->send, &m, &rx, deadline);
+	if (e == ERR_PEER_CLOSED && c->reconnect &&
+	    still_ours(handles, nhandles)) {
+		if (cl_reconnect(c, deadline) < 0)
+			return CL_ERR_CONN;
+		e = sys_port_call(c->send, &m, &rx, deadline);
+	}
 	if (e < 0)
 		return from_sys(e);
 	r->len = rx.len;
@@ -246,6 +300,10 @@ cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
 		return !strcmp(r.code, "NOT_FOUND") ? CL_ERR_NOT_FOUND
 		       : !strcmp(r.code, "TIMEOUT") ? CL_ERR_TIMEOUT
 						    : CL_ERR_REMOTE;
+	}
+	if (e == CL_ERR_DENIED) {
+		cl_resp_close(&r);
+		return e;
 	}
 	if (e < 0)
 		return e;
@@ -430,6 +488,30 @@ cl_err_t cl_register(const char *name, handle_t send)
 	static struct cl_resp r;
 	cl_err_t e = cl_request_ex(&ns, req, &send, 1,
 				   now_ns() + CL_DEFAULT_TIMEOUT_NS, &r);
+	cl_resp_close(&r);
+	return e;
+}
+
+cl_err_t cl_unregister(const char *name)
+{
+	if (!name || strlen(name) >= CL_NAME_MAX)
+		return CL_ERR_ARG;
+	struct cl_conn ns = {.send = cl_names()};
+	if (!ns.send)
+		return CL_ERR_CONN;
+	char req[160];
+	struct json_w w;
+	json_w_init(&w, req, sizeof(req));
+	json_w_obj(&w);
+	json_w_key(&w, "cmd");
+	json_w_str(&w, "unregister");
+	json_w_key(&w, "name");
+	json_w_str(&w, name);
+	json_w_end(&w);
+	if (json_w_finish(&w) < 0)
+		return CL_ERR_ARG;
+	static struct cl_resp r;
+	cl_err_t e = cl_request(&ns, req, &r);
 	cl_resp_close(&r);
 	return e;
 }

@@ -25,6 +25,7 @@ typedef int cl_err_t;
 #define CL_ERR_NOT_FOUND (-6) /* no service of that name */
 #define CL_ERR_REMOTE	 (-7) /* the service answered ok:false */
 #define CL_ERR_SPACE	 (-8) /* a request or event too big */
+#define CL_ERR_DENIED	 (-9) /* the service answered code DENIED (ACL) */
 
 #define CL_DEFAULT_TIMEOUT_NS 5000000000ull /* cl_request: 5 s */
 #define CL_NAME_MAX	      64
@@ -32,6 +33,13 @@ typedef int cl_err_t;
 struct cl_conn {
 	handle_t send; /* the service's send endpoint */
 	char name[CL_NAME_MAX];
+	/* Opt-in (set after cl_connect): a request that finds the service
+	 * gone (ERR_PEER_CLOSED, also an in-flight call) looks the name up
+	 * again, waiting up to the request's deadline, and is sent once more
+	 * on the new endpoint. Requests with handles only if the handles are
+	 * still the caller's (nothing was delivered). */
+	bool reconnect;
+	uint32_t reconnects; /* how many times it did */
 };
 
 /* A parsed response. Large (about 9 KiB): keep it static or on the heap.
@@ -73,9 +81,17 @@ handle_t cl_names(void);
  * wait). CL_ERR_NOT_FOUND, CL_ERR_CONN (no name service). */
 cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c);
 void cl_close(struct cl_conn *c);
+/* Looks c->name up again for a new endpoint (what c->reconnect does):
+ * waits up to deadline; an answer naming the endpoint that just died (the
+ * name service has not been told yet) is asked again every
+ * CL_RECONNECT_POLL_NS. */
+#define CL_RECONNECT_POLL_NS 5000000ull
+cl_err_t cl_reconnect(struct cl_conn *c, uint64_t deadline);
 
 /* Sends json (one object) and waits for the answer (CL_DEFAULT_TIMEOUT_NS
- * from now). CL_OK with resp->ok, CL_ERR_REMOTE with resp->code/message,
+ * from now). CL_OK with resp->ok, CL_ERR_REMOTE with resp->code/message
+ * (CL_ERR_DENIED when the code is "DENIED"), CL_ERR_CONN when the service
+ * is gone (ERR_PEER_CLOSED; see cl_conn.reconnect),
  * CL_ERR_PROTO when the answer is malformed, CL_ERR_ARG when json is not
  * an object. */
 cl_err_t cl_request(struct cl_conn *c, const char *json, struct cl_resp *r);
@@ -120,5 +136,9 @@ long cl_reply_ok(handle_t reply, const char *result_json,
 		 const handle_t *handles, uint32_t nhandles);
 /* {"ok":false,"error":{"code":code,"message":message}}. */
 long cl_reply_error(handle_t reply, const char *code, const char *message);
-/* Registers name with the name service for send endpoint send (moved). */
+/* Registers name with the name service for send endpoint send (moved).
+ * CL_ERR_DENIED (not allowed), CL_ERR_REMOTE with code BUSY (another
+ * service holds the name). */
 cl_err_t cl_register(const char *name, handle_t send);
+/* Gives up a name this service registered. */
+cl_err_t cl_unregister(const char *name);

@@ -250,6 +250,24 @@ def acpi_seeds():
         F_RAW_LEN,
         [madt([e_lapic(0, 0), struct.pack("<BB", 0, 1), e_lapic(1, 1)]),
          hpet()[:40]], [0, 1, 0xFC]))
+    # FADT 1.0 (116 bytes) -> DSDT (table 3, slot 4: selector 3) with
+    # QEMU's \_S5, and a FADT 3.0 with RESET_REG and X_DSDT.
+    s5 = bytes([0x10, 0x08, 0x5C, 0x00, 0x08]) + b"_S5_" + \
+        bytes([0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00])
+    fadt1 = bytearray(80)
+    struct.pack_into("<I", fadt1, 4, 3)          # DSDT selector
+    struct.pack_into("<I", fadt1, 28, 0x604)     # PM1a_CNT_BLK
+    fadt3 = bytearray(208)
+    struct.pack_into("<I", fadt3, 28, 0x604)
+    struct.pack_into("<I", fadt3, 76, 1 << 10)   # RESET_REG_SUP
+    struct.pack_into("<BBBBQB", fadt3, 80, 1, 8, 0, 1, 0xCF9, 6)
+    struct.pack_into("<Q", fadt3, 104, 3)        # X_DSDT selector
+    write("acpi", "fadt-dsdt-s5", acpi_input(
+        0, [qemu_madt, sdt(b"FACP", bytes(fadt1)), hpet(),
+            sdt(b"DSDT", s5)], [0, 1, 2]))
+    write("acpi", "fadt3-reset", acpi_input(
+        F_ROOT_RSDT, [sdt(b"FACP", bytes(fadt3)), qemu_madt, hpet(),
+                      sdt(b"DSDT", s5)], [0, 1, 2]))
     write("acpi", "many-entries", acpi_input(
         0, [madt([e_lapic(i, i) for i in range(70)] +
                  [e_ioapic(i, 0xFEC00000 + i * 0x1000, i * 24)

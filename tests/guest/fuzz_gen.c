@@ -77,6 +77,9 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_SCHED_TRACE_READ] = 1,
 	[SYS_SCHED_STATS] = 1,
 	[SYS_SCHED_CPU_INFO] = 1,
+	[SYS_RESOURCE_DERIVE] = 1,
+	[SYS_OBJECT_NOTIFY] = 3,
+	[SYS_TASK_STATS] = 1,
 };
 
 static uint64_t now(void)
@@ -498,6 +501,26 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 	case SYS_SCHED_GET:
 		a[0] = fz_pick(c, OBJ_THREAD);
 		a[1] = ptr(c, sizeof(struct sched_params));
+		break;
+	case SYS_OBJECT_NOTIFY:
+		a[0] = fz_pick(c, ONE_IN(c, 2) ? OBJ_TASK : OBJ_THREAD);
+		a[1] = fz_pick(c, OBJ_NOTIFICATION);
+		a[2] = ONE_IN(c, 4)   ? 0
+		       : ONE_IN(c, 3) ? val(c)
+				      : 1ull << fz_below(&c->rng, 64);
+		break;
+	case SYS_RESOURCE_DERIVE:
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = val(c);
+		a[2] = len(c);
+		a[3] = rights(c);
+		a[4] = out(c, o, 4);
+		break;
+	case SYS_TASK_STATS:
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = val(c);
+		a[3] = ONE_IN(c, 3) ? val(c) : fz_below(&c->rng, 4);
+		a[2] = ptr(c, a[3] < 4 ? a[3] * sizeof(struct task_stats) : ~0ull);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)

@@ -482,6 +482,27 @@ static long c_cpu_info(struct fx *f, uint32_t m)
 	struct sched_cpu_info ci;
 	return sys_sched_cpu_info(f->h[0], 0, &ci);
 }
+static long c_res_derive(struct fx *f, uint32_t m)
+{
+	handle_t d;
+	long r = sys_resource_derive(f->h[0], 0x70, 2, RIGHT_SAME, &d);
+	f->x[3] = r < 0 ? 0 : d;
+	return r;
+}
+static long fx_task_notif(struct fx *f) /* a child task, a notification */
+{
+	long r = fx_task(f);
+	return r < 0 ? r : sys_notif_create(&f->h[1]);
+}
+static long c_object_notify(struct fx *f, uint32_t m)
+{
+	return sys_object_notify(f->h[0], f->h[1], 1);
+}
+static long c_task_stats(struct fx *f, uint32_t m)
+{
+	static struct task_stats ts[2];
+	return sys_task_stats(f->h[0], 0, ts, 2);
+}
 
 #define NO_HANDLE "takes no handle"
 #define R(...)	  .need = {__VA_ARGS__}
@@ -556,6 +577,10 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_SCHED_TRACE_READ] = {R(RIGHT_READ), fx_telemetry, c_trace_read},
 	[SYS_SCHED_STATS] = {R(RIGHT_READ), fx_telemetry, c_sched_stats},
 	[SYS_SCHED_CPU_INFO] = {R(RIGHT_READ), fx_telemetry, c_cpu_info},
+	[SYS_RESOURCE_DERIVE] = {R(RIGHT_DUPLICATE), fx_ioport, c_res_derive},
+	[SYS_OBJECT_NOTIFY] = {R(RIGHT_WAIT, RIGHT_SIGNAL), fx_task_notif,
+			       c_object_notify},
+	[SYS_TASK_STATS] = {R(RIGHT_READ), fx_sysinfo, c_task_stats},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

@@ -192,13 +192,40 @@ static uint64_t make_dummy(const char *sig)
 	return tb_done(&t);
 }
 
+/* A DSDT whose body is the given AML. */
+static uint64_t make_dsdt(const uint8_t *aml, size_t n)
+{
+	struct tb t = tb_new("DSDT");
+	for (size_t i = 0; i < n; i++)
+		tb_add(&t, aml[i], 1);
+	return tb_done(&t);
+}
+
+/* A FADT of len bytes (116: ACPI 1.0; 244: 3.0), QEMU's PM1a_CNT 0x604,
+ * pointing at dsdt through the 32-bit field. */
+static struct tb fadt_begin(uint32_t len, uint64_t dsdt)
+{
+	struct tb t = tb_new("FACP");
+	while (t.len < len)
+		tb_add(&t, 0, 1);
+	put(t.pa + 40, dsdt, 4);
+	put(t.pa + 64, 0x604, 4); /* PM1a_CNT_BLK */
+	return t;
+}
+
+static uint64_t make_fadt(uint32_t len, uint64_t dsdt)
+{
+	struct tb t = fadt_begin(len, dsdt);
+	return tb_done(&t);
+}
+
 #define RSDP_PA 0xe0000
 
 /* Builds RSDP (revision rev) -> XSDT/RSDT -> FACP, MADT, HPET. The RSDT
  * lists only FACP when an XSDT exists, so tests can tell which was used. */
 static uint64_t make_system(int rev)
 {
-	uint64_t t[3] = {make_dummy("FACP"), make_madt(),
+	uint64_t t[3] = {make_fadt(116, 0), make_madt(),
 			 make_hpet(0, 0xfed00000)};
 	uint64_t xsdt = rev >= 2 ? make_root("XSDT", t, 3) : 0;
 	uint64_t rsdt = make_root("RSDT", t, rev >= 2 ? 1 : 3);
@@ -479,7 +506,7 @@ TEST(acpi_find_table_lookup)
 	fake_begin();
 	uint64_t bad = make_dummy("SSDT"), good = make_dummy("SSDT");
 	mem[bad + 36] ^= 1;
-	uint64_t t[4] = {make_dummy("FACP"), bad, good, make_madt()};
+	uint64_t t[4] = {make_fadt(116, 0), bad, good, make_madt()};
 	make_rsdp(RSDP_PA, 2, 0, make_root("XSDT", t, 4), "FIND  ");
 	memset(&acpi, 0, sizeof(acpi));
 	CHECK_EQ(acpi_find_table("FACP"), 0);	/* before init: nothing */
@@ -561,5 +588,101 @@ TEST(acpi_rsdp_at_end_of_bios_area)
 	 * beyond the area (mem is larger, so check by outcome). */
 	make_rsdp(0xffff0, 2, 0, 0, "EDGE  ");
 	CHECK_EQ(acpi_init(0, &ai), ACPI_ERR_NO_RSDP);
+	fake_end();
+}
+
+/* ---- FADT and \_S5 ---- */
+
+/* Name (_S5, Package (4) { Zero, Zero, Zero, Zero }), as QEMU writes it. */
+static const uint8_t qemu_s5[] = {0x08, '_',  'S',  '5',  '_',	0x12,
+				  0x06, 0x04, 0x00, 0x00, 0x00, 0x00};
+
+TEST(acpi_fadt_v1_pm1_and_s5)
+{
+	struct acpi_info ai;
+	fake_begin();
+	uint64_t t[2] = {make_fadt(116, make_dsdt(qemu_s5, sizeof(qemu_s5))),
+			 make_madt()};
+	make_rsdp(RSDP_PA, 0, make_root("RSDT", t, 2), 0, "FADT1 ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(ai.has_fadt);
+	CHECK_EQ(ai.pm1a_cnt, 0x604);
+	CHECK_EQ(ai.pm1b_cnt, 0);
+	CHECK(ai.has_s5);
+	CHECK_EQ(ai.s5_slp_typ_a, 0);
+	CHECK_EQ(ai.s5_slp_typ_b, 0);
+	CHECK(!ai.has_reset); /* not in a 1.0 table */
+	CHECK_EQ(ai.bad_tables, 0);
+	fake_end();
+}
+
+TEST(acpi_fadt_v3_x_fields_and_reset)
+{
+	struct acpi_info ai;
+	fake_begin();
+	static const uint8_t aml[] = {0x10, 0x05, 0x5c, 0x00, /* a Scope */
+				      0x08, 0x5c, '_',	'S',  '5',
+				      '_',  0x12, 0x08, 0x04, 0x0a,
+				      0x05, 0x0a, 0x07, 0x00, 0x00};
+	uint64_t dsdt = make_dsdt(aml, sizeof(aml));
+	struct tb f = fadt_begin(244, 0x1234); /* 32-bit DSDT is a decoy */
+	put(f.pa + 112, 1u << 10, 4);	       /* RESET_REG_SUP */
+	put(f.pa + 116, 1, 1);		       /* reset: I/O space */
+	put(f.pa + 117, 8, 1);
+	put(f.pa + 120, 0xcf9, 8);
+	put(f.pa + 128, 0x06, 1);
+	put(f.pa + 140, dsdt, 8); /* X_DSDT wins */
+	put(f.pa + 172, 1, 1);	  /* X_PM1a_CNT_BLK in I/O space */
+	put(f.pa + 176, 0xb004, 8);
+	put(f.pa + 184, 0, 1); /* X_PM1b_CNT_BLK: memory space: no port */
+	put(f.pa + 188, 0xfe000000, 8);
+	put(f.pa + 68, 0x608, 4); /* ... even with a legacy value */
+	uint64_t t[1] = {tb_done(&f)};
+	make_rsdp(RSDP_PA, 2, 0, make_root("XSDT", t, 1), "FADT3 ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(ai.has_fadt);
+	CHECK_EQ(ai.pm1a_cnt, 0xb004);
+	CHECK_EQ(ai.pm1b_cnt, 0);
+	CHECK(ai.has_s5);
+	CHECK_EQ(ai.s5_slp_typ_a, 5);
+	CHECK_EQ(ai.s5_slp_typ_b, 7);
+	CHECK(ai.has_reset);
+	CHECK_EQ(ai.reset_space, 1);
+	CHECK_EQ(ai.reset_addr, 0xcf9);
+	CHECK_EQ(ai.reset_value, 6);
+	/* Without the flag the register is not offered. */
+	put(f.pa + 112, 0, 4);
+	set_sum(f.pa, f.len, 9);
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(!ai.has_reset);
+	fake_end();
+}
+
+TEST(acpi_fadt_bad_dsdt_and_short_fadt)
+{
+	struct acpi_info ai;
+	fake_begin();
+	uint64_t dsdt = make_dsdt(qemu_s5, sizeof(qemu_s5));
+	mem[dsdt + 40] ^= 1; /* checksum broken */
+	uint64_t t[1] = {make_fadt(116, dsdt)};
+	make_rsdp(RSDP_PA, 0, make_root("RSDT", t, 1), 0, "BADDS ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(ai.has_fadt);
+	CHECK_EQ(ai.pm1a_cnt, 0x604);
+	CHECK(!ai.has_s5);
+	CHECK_EQ(ai.bad_tables, 1);
+	/* A "DSDT" pointer to another table, and a FADT cut before
+	 * PM1x_CNT. */
+	uint64_t t2[2] = {make_fadt(116, make_madt()), make_fadt(60, 0)};
+	make_rsdp(RSDP_PA, 0, make_root("RSDT", t2, 2), 0, "BADDS ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(ai.has_fadt && !ai.has_s5);
+	CHECK_EQ(ai.bad_tables, 1);
+	uint64_t t3[1] = {make_fadt(60, 0)};
+	make_rsdp(RSDP_PA, 0, make_root("RSDT", t3, 1), 0, "SHORT ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(!ai.has_fadt);
+	CHECK_EQ(ai.pm1a_cnt, 0);
+	CHECK_EQ(ai.bad_tables, 1);
 	fake_end();
 }

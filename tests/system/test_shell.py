@@ -238,7 +238,7 @@ def t_timeline_inspect(g):
 
 def t_poweroff(g):
     g.line("poweroff")
-    g.expect("init: powering off", 30)
+    g.expect("powering off", 30)
     st = g.wait_exit(30)
     need("PANIC" not in g.text(), "kernel panic at poweroff")
     need(st in (0, 1), "QEMU exit status %s" % st)

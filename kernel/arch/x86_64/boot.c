@@ -5,6 +5,7 @@
 #include <arch/percpu.h>
 #include <arch/serial.h>
 #include <arch/trap.h>
+#include <arch/tsc.h>
 #include <kern/bootinfo.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -22,8 +23,11 @@ static uint8_t bsp_ist[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 void kmain(struct boot_info *bi);
 void arch_boot_main(uint32_t proto, uint32_t info_pa);
 
+uint64_t boot_entry_tsc;
+
 void arch_boot_main(uint32_t proto, uint32_t info_pa)
 {
+	boot_entry_tsc = rdtsc(); /* before anything: the boot figure's zero */
 	percpu_init(&cpus[0], 0, 0);
 	serial_init();
 	cpu_detect();

@@ -91,8 +91,9 @@ static void map_section(const char *start, const char *end, unsigned flags)
 /* --- ACPI tables outside RAM ------------------------------------------
  * Firmware may keep ACPI tables in "reserved" ranges (QEMU does), which
  * the direct map otherwise leaves out. The parser reads them through
- * phys_to_virt(), so their pages are added read-only. Read while the boot
- * tables (0-4 GiB) are still live; tables above 4 GiB are skipped. */
+ * phys_to_virt(), so their pages (and the DSDT's, which the FADT names)
+ * are added read-only. Read while the boot tables (0-4 GiB) are still
+ * live; tables above 4 GiB are skipped. */
 
 static bool acpi_readable(phys_addr_t pa, uint64_t len)
 {
@@ -147,6 +148,31 @@ static phys_addr_t find_rsdp(phys_addr_t given)
 	return 0;
 }
 
+/* A table and, for the FADT, the DSDT it points at (both fields: the
+ * parser trusts X_DSDT when set). Offsets: ACPI spec, FADT layout. */
+static void map_table(phys_addr_t t)
+{
+	uint32_t tlen = table_len(t);
+	if (!tlen)
+		return;
+	map_firmware(t, tlen);
+	const char *p = phys_to_virt(t);
+	if (memcmp(p, "FACP", 4) != 0)
+		return;
+	uint32_t dsdt = 0;
+	uint64_t x_dsdt = 0;
+	if (tlen >= 44)
+		memcpy(&dsdt, p + 40, 4);
+	if (tlen >= 148)
+		memcpy(&x_dsdt, p + 140, 8);
+	phys_addr_t d[2] = {dsdt, x_dsdt};
+	for (int i = 0; i < 2; i++) {
+		uint32_t dlen = table_len(d[i]);
+		if (dlen)
+			map_firmware(d[i], dlen);
+	}
+}
+
 static void map_acpi_tables(phys_addr_t rsdp_pa)
 {
 	uint8_t rsdp[36];
@@ -175,9 +201,7 @@ static void map_acpi_tables(phys_addr_t rsdp_pa)
 			       (const char *)phys_to_virt(roots[r]) + 36 +
 				       i * esz,
 			       esz);
-			uint32_t tlen = table_len(t);
-			if (tlen)
-				map_firmware(t, tlen);
+			map_table(t);
 		}
 	}
 }

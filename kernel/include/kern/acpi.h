@@ -1,6 +1,6 @@
-/* ACPI table discovery: RSDP -> XSDT/RSDT -> MADT, HPET. Every table's
- * checksum is verified; a bad table is reported and not used. The parser is
- * portable and reads tables through phys_to_virt(). */
+/* ACPI table discovery: RSDP -> XSDT/RSDT -> MADT, HPET, FADT (-> DSDT).
+ * Every table's checksum is verified; a bad table is reported and not used.
+ * The parser is portable and reads tables through phys_to_virt(). */
 #pragma once
 #include <kern/types.h>
 
@@ -65,6 +65,16 @@ struct acpi_info {
 	bool has_hpet;
 	phys_addr_t hpet_addr;
 	uint16_t hpet_min_tick; /* min periodic tick, main counter units */
+	/* FADT and the DSDT's \_S5 (kernel/acpi/fadt.c): what user space
+	 * needs to power off (S5) and reset the machine. */
+	bool has_fadt;
+	uint16_t pm1a_cnt, pm1b_cnt; /* PM1x_CNT I/O ports, 0: none */
+	bool has_s5;                 /* a valid \_S5 package in the DSDT */
+	uint8_t s5_slp_typ_a, s5_slp_typ_b; /* its first two elements */
+	bool has_reset;              /* RESET_REG, flagged as supported */
+	uint8_t reset_space; /* its address space: 0 memory, 1 I/O, 2 PCI */
+	uint64_t reset_addr;
+	uint8_t reset_value;
 	phys_addr_t root_addr;  /* XSDT or RSDT in use */
 	bool root_is_xsdt;
 	uint32_t bad_tables;   /* tables rejected (checksum or length) */
@@ -87,3 +97,9 @@ uint32_t acpi_isa_to_gsi(const struct acpi_info *ai, uint8_t isa_irq,
 			 uint16_t *flags);
 
 extern struct acpi_info acpi;
+
+/* The SLP_TYPa/b values of the \_S5 package in AML (a DSDT's body):
+ * the first `Name (_S5_, Package { a, b, ... })` whose elements are
+ * integers (Zero, One, or a Byte/Word/DWord/QWord constant) of at most 7.
+ * The AML is untrusted: every read is bounded by len. True when found. */
+bool acpi_aml_s5(const uint8_t *aml, size_t len, uint8_t *a, uint8_t *b);

@@ -1,7 +1,9 @@
 /* Resource objects: the authorities the root task receives at boot. Each
  * is a kernel object whose handle is the capability: writing to the debug
  * console, reading kernel statistics, and (for drivers, later issues) the
- * I/O-port, physical-memory and interrupt ranges. */
+ * I/O-port, physical-memory and interrupt ranges. A holder can derive a
+ * narrower one (SYS_RESOURCE_DERIVE): same kind, a sub-range, fewer rights.
+ */
 #pragma once
 #include <kern/object.h>
 
@@ -21,4 +23,13 @@ struct resource {
 };
 
 int resource_create(uint32_t kind, uint64_t base, uint64_t size,
+		    struct resource **out);
+/* Whether [base, base+size) may be derived from r: inside its range for
+ * the ranged kinds (I/O ports, MMIO, IRQs; size > 0, no wrap:
+ * ERR_INVALID_ARGS; outside: ERR_OUT_OF_RANGE), base = size = 0 for the
+ * others. */
+int resource_check_narrow(const struct resource *r, uint64_t base,
+			  uint64_t size);
+/* A new resource of r's kind over that range, charged to the caller. */
+int resource_derive(const struct resource *r, uint64_t base, uint64_t size,
 		    struct resource **out);

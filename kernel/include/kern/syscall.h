@@ -251,3 +251,6 @@ SYSCALL(sys_task_set_cpu_quota);
 SYSCALL(sys_sched_trace_read);
 SYSCALL(sys_sched_stats);
 SYSCALL(sys_sched_cpu_info);
+SYSCALL(sys_resource_derive);
+SYSCALL(sys_object_notify);
+SYSCALL(sys_task_stats);

@@ -1,5 +1,6 @@
 /* Tasks: an address space, a handle table, threads and quotas. */
 #pragma once
+#include <kern/endnotify.h>
 #include <kern/handle.h>
 #include <kern/list.h>
 #include <kern/object.h>
@@ -23,16 +24,21 @@ struct task {
 	struct task *parent;       /* holds a reference; NULL for the root */
 	struct list_node children; /* live child tasks (child_node), lock */
 	struct list_node child_node; /* in parent->children */
+	struct list_node all_node; /* task_list, by koid (task_stats.c) */
 	spinlock_t lock;           /* threads list, state, quotas */
 	struct handle_table handles;
 	struct uvm *uvm;           /* user address space */
 	struct list_node threads;  /* struct thread.task_node */
 	unsigned nthreads;         /* live (not dead) threads */
+	uint64_t runtime_ended_ns; /* CPU time of its ended threads (lock) */
 	bool started;              /* a thread was started (t->lock) */
 	bool dying;                /* killed or last thread gone */
 	bool dead;                 /* torn down; set under exit_wq.lock */
 	int64_t exit_status;
 	struct wait_queue exit_wq;
+	/* SYS_OBJECT_NOTIFY registrations (exit_wq.lock), fired when dead
+	 * is set (kern/endnotify.h). */
+	struct end_notify end_notify;
 	/* Memory account (a reference, dropped when the object goes): page
 	 * tables, memory objects, kernel objects and messages it created,
 	 * grown handle table, quotas given to children (kern/account.h). */
@@ -86,6 +92,14 @@ void task_thread_exited(struct task *t, struct thread *th);
  * the thread quota). */
 int task_add_thread(struct task *t, struct thread *th);
 uint64_t task_count(void);
+/* Every task object, in koid order (task_list_lock; task_stats.c). */
+extern spinlock_t task_list_lock;
+extern struct list_node task_list;
+struct task_stats;
+/* Fills out[0..max) with the tasks not yet torn down whose koid is above
+ * after, ascending; returns how many. */
+uint32_t task_stats_collect(uint64_t after, struct task_stats *out,
+			    uint32_t max);
 struct boot_info;
 /* Loads the root task from the initrd (kernel/task/root.c). */
 int root_task_start(const struct boot_info *bi, struct task **out);

@@ -1,6 +1,7 @@
 /* Threads: the unit of scheduling. Kernel threads run only in the kernel;
  * user threads belong to a task and enter user mode at their entry point. */
 #pragma once
+#include <kern/endnotify.h>
 #include <kern/list.h>
 #include <kern/object.h>
 #include <kern/sched.h>
@@ -81,6 +82,7 @@ struct thread {
 	int64_t exit_status;
 	bool exited;                 /* set under exit_wq.lock */
 	struct wait_queue exit_wq;   /* object_wait() on this thread */
+	struct end_notify end_notify; /* fired when exited is set (exit_wq.lock) */
 	void (*kfn)(void *);         /* kernel threads: body and argument */
 	void *karg;
 	uintptr_t user_entry, user_stack, user_arg; /* user threads */

@@ -8,8 +8,10 @@
  * input's, when not longer than the table) and fixes checksums (unless a
  * flag says not to), so the parser gets past them. Each table sits in its
  * own slot with the bytes after its declared length poisoned: ASan stops
- * any read past a table. Checked: acpi_init() returns a known result,
- * the counts stay within the arrays, lookups and ISA IRQ mapping agree. */
+ * any read past a table; a FADT's DSDT pointers are made to name a slot.
+ * Checked: acpi_init() returns a known result, the counts stay within the
+ * arrays, lookups and ISA IRQ mapping agree, FADT results only with a
+ * FADT and \_S5 sleep types of 3 bits. */
 #include <sanitizer/asan_interface.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +76,13 @@ static void fail(const char *what, long v)
 	abort();
 }
 
+/* A slot address picked by a byte (0: none), for the pointers tables hold
+ * to other tables. */
+static uint64_t slot_of(uint8_t sel)
+{
+	return sel ? LOW + (uint64_t)(sel % (NSLOT - 1) + 1) * SLOT : 0;
+}
+
 /* Table i of the input into slot i; returns how many were placed. */
 static int place_tables(uint8_t flags)
 {
@@ -86,6 +95,12 @@ static int place_tables(uint8_t flags)
 		memcpy(&mem[pa], in, len);
 		in += len;
 		in_len -= len;
+		/* A FADT's DSDT and X_DSDT point at a slot, as firmware points
+		 * at its DSDT (a wild address would be outside the arena). */
+		if (len >= 44 && !memcmp(&mem[pa], "FACP", 4))
+			put(pa + 40, slot_of(mem[pa + 40]), 4);
+		if (len >= 148 && !memcmp(&mem[pa], "FACP", 4))
+			put(pa + 140, slot_of(mem[pa + 140]), 8);
 		/* header always readable (the parser reads it first) */
 		size_t size = len < 36 ? 36 : len;
 		uint32_t decl;
@@ -228,6 +243,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ai.has_madt && !acpi_find_table("APIC"))
 		fail("MADT parsed but not found", 0);
+	if (ai.has_fadt && !acpi_find_table("FACP"))
+		fail("FADT parsed but not found", 0);
+	if ((ai.has_s5 || ai.has_reset || ai.pm1a_cnt || ai.pm1b_cnt) &&
+	    !ai.has_fadt)
+		fail("FADT fields without a FADT", 0);
+	if (ai.has_s5 && (ai.s5_slp_typ_a > 7 || ai.s5_slp_typ_b > 7))
+		fail("an S5 sleep type beyond 3 bits", ai.s5_slp_typ_a);
 	for (unsigned irq = 0; irq < 16; irq++) {
 		uint16_t fl = 0xffff;
 		uint32_t gsi = acpi_isa_to_gsi(&ai, (uint8_t)irq, &fl);

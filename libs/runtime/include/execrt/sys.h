@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 54, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 57, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -362,4 +362,22 @@ static inline long sys_grant_unmap(handle_t task, uint64_t addr)
 static inline long sys_grant_revoke(handle_t grant)
 {
 	return EXECRT_SC(SYS_GRANT_REVOKE, grant, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_resource_derive(handle_t res, uint64_t base,
+				       uint64_t size, uint32_t rights,
+				       handle_t *out)
+{
+	return EXECRT_SC(SYS_RESOURCE_DERIVE, res, base, size, rights, out, 0);
+}
+
+static inline long sys_object_notify(handle_t h, handle_t notif, uint64_t bits)
+{
+	return EXECRT_SC(SYS_OBJECT_NOTIFY, h, notif, bits, 0, 0, 0);
+}
+
+static inline long sys_task_stats(handle_t sysinfo, uint64_t after_koid,
+				  struct task_stats *buf, uint32_t max)
+{
+	return EXECRT_SC(SYS_TASK_STATS, sysinfo, after_koid, buf, max, 0, 0);
 }

@@ -12,3 +12,5 @@ void tsc_clock_init(enum time_ref ref);
 uint64_t tsc_hz(void);
 /* TSC value at which clock_ns() reaches ns (saturating). */
 uint64_t tsc_from_ns(uint64_t ns);
+/* The TSC read first thing at the kernel's entry (boot.c). */
+extern uint64_t boot_entry_tsc;

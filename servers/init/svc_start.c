@@ -1,0 +1,354 @@
+/* Starting a service (docs/system.md "What a service gets"): its own task
+ * with its memory quota, CPU quota and class, and in its start handles
+ * only what its entry grants, narrowed: derived I/O-port / MMIO / IRQ
+ * resources, a derived scheduling authority, a names endpoint with a
+ * fresh badge whose ACL init sets first, a log port. Its end is signalled
+ * on init's notification (SYS_OBJECT_NOTIFY). */
+#include <stdio.h>
+#include <string.h>
+
+#include <execrt/cpio.h>
+#include <execrt/elf_load.h>
+#include <execrt/spawn.h>
+#include <execrt/sys.h>
+
+#include "cl_ports.h"
+#include "json.h"
+#include "plat.h"
+#include "sys10.h"
+
+bool initrd_find(const char *path, const void **data, size_t *len)
+{
+	struct cpio_file f;
+	if (!g.initrd)
+		return false;
+	if (cpio_find(g.initrd, g.initrd_len, path, &f) != CPIO_OK) {
+		const char *base = strrchr(path, '/'); /* flat initrds */
+		if (!base ||
+		    cpio_find(g.initrd, g.initrd_len, base + 1, &f) != CPIO_OK)
+			return false;
+	}
+	*data = f.data;
+	*len = f.size;
+	return true;
+}
+
+/* Whether the names task is alive now: a call to a dead names would
+ * wait in its port (init holds the receive side) until the deadline. */
+static bool names_alive(void)
+{
+	int64_t st;
+	if (!g.names_ctl)
+		return false;
+	if (g.names_svc < 0)
+		return true; /* the port's server is not ours to watch */
+	handle_t t = g.svc[g.names_svc].task;
+	return t && sys_object_wait(t, DEADLINE_POLL, &st) < 0;
+}
+
+/* A control call to names: 0, or an error (reported by the caller). */
+static long names_call(const char *req, const handle_t *h, uint32_t nh)
+{
+	static struct cl_resp r;
+	if (!names_alive())
+		return CL_ERR_CONN;
+	struct cl_conn c = {.send = g.names_ctl};
+	long e = cl_request_ex(&c, req, h, nh,
+			       (uint64_t)sys_clock_now() + NAMES_CALL_NS, &r);
+	cl_resp_close(&r);
+	return e;
+}
+
+static void w_patterns(struct json_w *w, const char *key,
+		       const char (*p)[MAN_PATLEN], int n)
+{
+	json_w_key(w, key);
+	json_w_arr(w);
+	for (int i = 0; i < n; i++)
+		json_w_str(w, p[i]);
+	json_w_end(w);
+}
+
+static long names_acl(uint64_t badge, const char (*reg)[MAN_PATLEN], int nreg,
+		      const char (*look)[MAN_PATLEN], int nlook)
+{
+	char req[1400];
+	struct json_w w;
+	json_w_init(&w, req, sizeof(req));
+	json_w_obj(&w);
+	json_w_key(&w, "cmd");
+	json_w_str(&w, "acl");
+	json_w_key(&w, "badge");
+	json_w_uint(&w, badge);
+	w_patterns(&w, "register", reg, nreg);
+	w_patterns(&w, "lookup", look, nlook);
+	json_w_end(&w);
+	if (json_w_finish(&w) < 0)
+		return CL_ERR_SPACE;
+	return names_call(req, NULL, 0);
+}
+
+bool names_up(void)
+{
+	if (!g.names_ctl)
+		return false;
+	if (g.names_svc < 0)
+		return true; /* a names port we were given: assumed served */
+	return g.svc[g.names_svc].task != HANDLE_INVALID;
+}
+
+void names_setup(void)
+{
+	static const char self_reg[][MAN_PATLEN] = {INIT_NAME};
+	static const char self_look[][MAN_PATLEN] = {"*"};
+	g.names_ready = false;
+	if (!names_up())
+		return;
+	long e = names_acl(NAMES_CTL_BADGE, self_reg, 1, self_look, 1);
+	if (e == CL_ERR_CONN || e == CL_ERR_TIMEOUT)
+		return; /* not answering: tried again later */
+	if (e < 0)
+		say("names: acl for init: %s", cl_strerror((cl_err_t)e));
+	/* Every running service's ACL again: a new names knows none. */
+	for (int i = 0; i < g.man.n; i++) {
+		const struct man_svc *s = &g.man.svc[i];
+		if (g.svc[i].badge && g.svc[i].task &&
+		    (e = names_acl(g.svc[i].badge, s->reg, s->nreg, s->look,
+				   s->nlook)) < 0)
+			say("names: acl for %s: %s", s->name,
+			    cl_strerror((cl_err_t)e));
+	}
+	handle_t send;
+	if (sys_port_mint(g.init_recv, 0, &send) < 0)
+		return;
+	char req[96];
+	snprintf(req, sizeof(req),
+		 "{\"cmd\":\"register\",\"name\":\"%s\",\"port\":0}",
+		 INIT_NAME);
+	e = names_call(req, &send, 1);
+	if (e < 0) {
+		sys_handle_close(send); /* still ours when not sent */
+		say("names: register %s: %s", INIT_NAME,
+		    cl_strerror((cl_err_t)e));
+	}
+	/* Refused is final (until names restarts); no answer: try again. */
+	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
+}
+
+/* The handles a start made for the child; closed once it has its own. */
+struct temps {
+	handle_t h[START_H_COUNT];
+	int n;
+};
+
+static handle_t keep(struct temps *t, handle_t h)
+{
+	t->h[t->n++] = h;
+	return h;
+}
+
+static long derive(handle_t auth, uint64_t base, uint64_t size, struct temps *t,
+		   handle_t *out)
+{
+	if (!auth)
+		return ERR_ACCESS_DENIED; /* init was not given it */
+	long r = init_resource_derive(auth, base, size, RIGHT_SAME, out);
+	if (r == 0)
+		keep(t, *out);
+	return r;
+}
+
+/* Fills a->give per the entry. */
+static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
+		   struct temps *t)
+{
+	const struct man_svc *s = &g.man.svc[i];
+	struct svc_plat *p = &g.svc[i];
+	long r;
+	if (s->grants & MAN_G_KCONSOLE) {
+		a->give[START_H_CONSOLE] = g.kconsole;
+	} else if ((s->grants & MAN_G_TOCONSOLE) &&
+		   logd_console((uint64_t)sys_clock_now() + CONSOLE_WAIT_NS)) {
+		a->give[START_H_CONSOLE] = g.console_send;
+	} else {
+		handle_t send;
+		if ((r = sys_port_create(0, &p->log, &send)) < 0)
+			return r;
+		a->give[START_H_CONSOLE] = keep(t, send);
+		if ((r = sys_port_bind_notif(p->log, g.notif, BIT_LOGS)) < 0)
+			return r;
+	}
+	static const struct {
+		uint32_t grant;
+		int slot;
+		handle_t *h;
+	} plain[] = {
+		{MAN_G_INITRD, START_H_INITRD, &g.initrd_vmo},
+		{MAN_G_BOOTINFO, START_H_BOOTINFO, &g.bootinfo_vmo},
+		{MAN_G_SYSINFO, START_H_SYSINFO, &g.sysinfo},
+		{MAN_G_TELEMETRY, START_H_TELEMETRY, &g.telemetry},
+		{MAN_G_NAMES_PORT, INIT_H_SERVICE, &g.names_recv},
+	};
+	for (unsigned k = 0; k < sizeof(plain) / sizeof(plain[0]); k++) {
+		if (!(s->grants & plain[k].grant))
+			continue;
+		if (!*plain[k].h)
+			return ERR_ACCESS_DENIED;
+		a->give[plain[k].slot] = *plain[k].h;
+	}
+	if (s->ioport.size) {
+		if (power_port_overlap(s->ioport.base, s->ioport.size))
+			return ERR_ACCESS_DENIED;
+		if ((r = derive(g.ioport, s->ioport.base, s->ioport.size, t,
+				&a->give[START_H_IOPORT])) < 0)
+			return r;
+	}
+	if (s->mmio.size && (r = derive(g.mmio, s->mmio.base, s->mmio.size, t,
+					&a->give[START_H_MMIO])) < 0)
+		return r;
+	if (s->irq.size || s->irq_isa >= 0) {
+		uint64_t gsi = s->irq_isa >= 0 ? g.boot.isa_gsi[s->irq_isa]
+					       : s->irq.base;
+		if ((r = derive(g.irq, gsi, 1, t, &a->give[START_H_IRQ])) < 0)
+			return r;
+	}
+	if (s->sched_set) {
+		handle_t h;
+		if (!g.sched)
+			return ERR_ACCESS_DENIED;
+		if ((r = sys_sched_auth_derive(g.sched, &s->sched, &h)) < 0)
+			return r;
+		a->give[START_H_SCHED] = keep(t, h);
+	}
+	if (g.names_recv && !(s->grants & MAN_G_NAMES_PORT)) {
+		handle_t h;
+		uint64_t badge = g.next_badge++;
+		if ((r = sys_port_mint(g.names_recv, badge, &h)) < 0)
+			return r;
+		a->give[START_H_NAMES] = keep(t, h);
+		p->badge = badge;
+		if (names_up() && (r = names_acl(badge, s->reg, s->nreg,
+						 s->look, s->nlook)) < 0)
+			say("names: acl for %s: %s", s->name,
+			    cl_strerror((cl_err_t)r));
+	}
+	if (s->cpu_runtime_ns &&
+	    (r = sys_task_set_cpu_quota(g.sched, c->task, s->cpu_runtime_ns,
+					s->cpu_period_ns)) < 0)
+		return r;
+	bool be_default = s->cls.cls == SCHED_CLASS_BE &&
+			  s->cls.weight == SCHED_BE_WEIGHT_DEFAULT;
+	if (!be_default && (r = sys_sched_set(g.sched, c->thread, &s->cls)) < 0)
+		return r;
+	return 0;
+}
+
+long svc_start(void *ctx, int i, uint64_t *koid)
+{
+	(void)ctx;
+	const struct man_svc *s = &g.man.svc[i];
+	struct svc_plat *p = &g.svc[i];
+	char path[MAN_PROG_MAX + 8];
+	const void *img;
+	size_t len;
+	snprintf(path, sizeof(path), "bin/%s", s->program);
+	if (!initrd_find(path, &img, &len)) {
+		say("%s: program %s not found", s->name, path);
+		return ERR_NOT_FOUND;
+	}
+	struct execrt_child c;
+	long r = execrt_spawn_create(s->name, s->memory, &c);
+	if (r < 0) {
+		say("%s: task: %s", s->name, err_name(r));
+		return r;
+	}
+	struct temps t = {.n = 0};
+	struct execrt_spawn_args a = {.image = img,
+				      .image_len = len,
+				      .cmdline = s->cmdline,
+				      .quota = s->memory};
+	int perr = 0;
+	p->badge = 0;
+	r = grants(i, &c, &a, &t);
+	if (r == 0 && g.have_notify)
+		r = init_object_notify(c.task, g.notif,
+				       1ull << (i % BIT_SVC_SLOTS));
+	if (r == 0)
+		r = execrt_spawn_start(&c, &a, &perr);
+	for (int k = 0; k < t.n; k++)
+		sys_handle_close(t.h[k]);
+	if (r < 0) {
+		say("%s: start: %s%s%s", s->name, err_name(r), perr ? " " : "",
+		    perr ? elf_strerror(perr) : "");
+		execrt_spawn_abort(&c);
+		logd_close(i);
+		return r;
+	}
+	struct handle_info hi = {0};
+	sys_handle_info(c.task, &hi);
+	p->task = c.task;
+	p->thread = c.thread;
+	*koid = hi.koid;
+	if (i == g.names_svc) /* before anything that needs names starts */
+		names_setup();
+	return 0;
+}
+
+void svc_kill(void *ctx, int i)
+{
+	(void)ctx;
+	if (g.svc[i].task)
+		sys_task_kill(g.svc[i].task, -1);
+}
+
+/* Service i's task ended: its last output, names forgets its badge,
+ * then the supervisor decides. */
+static void reaped(int i, int64_t status)
+{
+	struct svc_plat *p = &g.svc[i];
+	const struct man_svc *s = &g.man.svc[i];
+	uint64_t gen = g.sup.s[i].generation;
+	logd_close(i);
+	sys_handle_close(p->thread);
+	sys_handle_close(p->task);
+	p->task = p->thread = HANDLE_INVALID;
+	if (i == g.names_svc) {
+		g.names_ready = false;
+	} else if (p->badge && names_up()) {
+		char req[64];
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"forget\",\"badge\":%llu}",
+			 (unsigned long long)p->badge);
+		long e = names_call(req, NULL, 0);
+		if (e < 0)
+			say("names: forget %s: %s", s->name,
+			    cl_strerror((cl_err_t)e));
+	}
+	p->badge = 0;
+	uint64_t now = (uint64_t)sys_clock_now();
+	sup_exited(&g.sup, i, status, now);
+	const struct sup_svc *ss = &g.sup.s[i];
+	if (ss->state == SUP_BACKOFF)
+		say("%s exited (status %lld, generation %llu); restart in "
+		    "%llu ms",
+		    s->name, (long long)status, (unsigned long long)gen,
+		    (unsigned long long)((ss->due_ns - now) / MS));
+	else if (ss->state != SUP_WAITING)
+		say("%s exited (status %lld, generation %llu): %s", s->name,
+		    (long long)status, (unsigned long long)gen,
+		    sup_state_name(ss->state));
+}
+
+bool svc_reap(uint64_t bits)
+{
+	bool any = false;
+	for (int i = 0; i < g.man.n; i++) {
+		int64_t st = 0;
+		if (!g.svc[i].task || !(bits & (1ull << (i % BIT_SVC_SLOTS))) ||
+		    sys_object_wait(g.svc[i].task, DEADLINE_POLL, &st) < 0)
+			continue;
+		reaped(i, st);
+		any = true;
+	}
+	return any;
+}

@@ -1,0 +1,409 @@
+/* The serial console (servers/console, docs/console.md) run as a child
+ * with only the handles a test gives it: it refuses to start without its
+ * I/O ports or its interrupt (and says why on its output), answers ping
+ * and status, prints one-way messages on COM1, and — with the UART put in
+ * loopback mode by the suite, so what the console writes comes back as
+ * received bytes through the real interrupt path — reads lines, reports
+ * Ctrl-C, keeps type-ahead and sends key/interrupt events. */
+#include <string.h>
+
+#include <execrt/cpio.h>
+#include <execrt/spawn.h>
+
+#include "cl_ports.h"
+#include "gtest.h"
+#include "gutil.h"
+
+#ifndef START_H_SERVICE
+#define START_H_SERVICE 12
+#endif
+
+#define COM1	    0x3f8
+#define COM1_GSI    4 /* ISA IRQ 4; no override on QEMU */
+#define MCR_LOOP    0x10
+#define OTHER_BADGE 77
+
+static handle_t root_io(void)
+{
+	return execrt_handle(START_H_IOPORT);
+}
+
+static handle_t root_irq(void)
+{
+	return execrt_handle(START_H_IRQ);
+}
+
+struct con {
+	struct execrt_child ch;
+	handle_t send;	     /* the console's port, badge 0 */
+	handle_t send_other; /* the same port, another badge */
+	handle_t out_recv;   /* the console's own output (stdout) */
+	struct cl_conn conn;
+};
+
+static struct cl_resp resp;
+
+/* Starts bin/console with the service port's receive handle, its output
+ * going to a port of ours, and the I/O-port and IRQ authorities given
+ * (HANDLE_INVALID: none). */
+static long con_start(struct con *c, handle_t io_auth, handle_t irq_auth)
+{
+	memset(c, 0, sizeof(*c));
+	struct cpio_file f;
+	if (!g_initrd_buf ||
+	    cpio_find(g_initrd_buf, g_initrd_len, "bin/console", &f) != CPIO_OK)
+		return ERR_NOT_FOUND;
+	handle_t recv, out_send;
+	long r = sys_port_create(0, &recv, &c->send);
+	if (r == 0)
+		r = sys_port_mint(recv, OTHER_BADGE, &c->send_other);
+	if (r == 0)
+		r = sys_port_create(0, &c->out_recv, &out_send);
+	if (r < 0)
+		return r;
+	r = execrt_spawn_create("console", CHILD_QUOTA, &c->ch);
+	if (r == 0) {
+		struct execrt_spawn_args a = {.image = f.data,
+					      .image_len = f.size,
+					      .cmdline = "console",
+					      .quota = CHILD_QUOTA};
+		a.give[START_H_CONSOLE] = out_send;
+		a.give[START_H_SERVICE] = recv;
+		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
+		a.give[START_H_IOPORT] = io_auth;
+		a.give[START_H_IRQ] = irq_auth;
+		int perr = 0;
+		r = execrt_spawn_start(&c->ch, &a, &perr);
+		if (r < 0)
+			execrt_spawn_abort(&c->ch);
+	}
+	/* The child holds its own duplicates now. */
+	sys_handle_close(recv);
+	sys_handle_close(out_send);
+	c->conn.send = c->send;
+	strcpy(c->conn.name, "/svc/console");
+	return r;
+}
+
+/* Waits for the child's end (killing it after timeout_ms). */
+static long con_stop(struct con *c, uint64_t timeout_ms, int64_t *status)
+{
+	int64_t st = 0;
+	long r = 0;
+	if (c->ch.task) {
+		r = sys_object_wait(c->ch.task, g_now() + timeout_ms * MS, &st);
+		if (r == ERR_TIMED_OUT) {
+			sys_task_kill(c->ch.task, -1);
+			sys_object_wait(c->ch.task, DEADLINE_NONE, &st);
+		}
+		sys_handle_close(c->ch.thread);
+		sys_handle_close(c->ch.task);
+	}
+	if (status)
+		*status = st;
+	sys_handle_close(c->send);
+	sys_handle_close(c->send_other);
+	sys_handle_close(c->out_recv);
+	memset(c, 0, sizeof(*c));
+	return r;
+}
+
+/* What the console wrote to its output so far (NUL-terminated). */
+static size_t con_output(struct con *c, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		struct port_rx rx = {.buf = buf + n,
+				     .cap = (uint32_t)(cap - 1 - n)};
+		if (n + 1 >= cap ||
+		    sys_port_recv(c->out_recv, &rx, DEADLINE_POLL) < 0)
+			break;
+		n += rx.len;
+	}
+	buf[n] = 0;
+	return n;
+}
+
+static long out8(uint16_t port, uint8_t v)
+{
+	return sys_ioport_io(execrt_handle(START_H_IOPORT), port,
+			     1 | IOPORT_OUT, v);
+}
+
+static long in8(uint16_t port)
+{
+	return sys_ioport_io(execrt_handle(START_H_IOPORT), port, 1, 0);
+}
+
+/* A one-way message: bytes for the console to print. */
+static long con_print(struct con *c, const char *s)
+{
+	struct port_msg m = {.data = s, .len = (uint32_t)strlen(s)};
+	return sys_port_send(c->send, &m, g_now() + 1000 * MS);
+}
+
+static long status_u(struct con *c, const char *key, int64_t *v)
+{
+	long e = cl_request(&c->conn, "{\"cmd\":\"status\"}", &resp);
+	if (e == CL_OK)
+		e = cl_resp_int(&resp, key, v);
+	return e;
+}
+
+/* The console is up once it answers a ping. */
+static long con_ready(struct con *c)
+{
+	return cl_request_ex(&c->conn, "{\"cmd\":\"ping\"}", NULL, 0,
+			     g_now() + 2000 * MS, &resp);
+}
+
+GTEST(console_refuses_without_its_ports)
+{
+	struct con c;
+	int64_t st1 = 0, st2 = 0;
+	static char out1[512], out2[512];
+	GCHECK_OK(con_start(&c, HANDLE_INVALID, root_irq()));
+	long w1 = sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st1);
+	con_output(&c, out1, sizeof(out1));
+	con_stop(&c, 0, &st1);
+	/* The I/O ports but no interrupt authority: it cannot route IRQ 4. */
+	GCHECK_OK(con_start(&c, root_io(), HANDLE_INVALID));
+	long w2 = sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st2);
+	con_output(&c, out2, sizeof(out2));
+	con_stop(&c, 0, &st2);
+	GCHECK_OK(w1);
+	GCHECK_EQ(st1, 2);
+	GCHECK(strstr(out1, "console: no I/O-port authority") != NULL);
+	GCHECK_OK(w2);
+	GCHECK_EQ(st2, 3);
+	GCHECK(strstr(out2, "cannot route COM1's interrupt") != NULL);
+}
+
+GTEST(console_ping_status_and_output)
+{
+	struct con c;
+	handle_t n, irq2 = HANDLE_INVALID;
+	int64_t tx0 = -1, tx1 = -1, dropped = -1, gsi = -1;
+	static char ping[160];
+	/* The marker is put together here so that only the console's own
+	 * write can put it on the wire (tools/check.sh greps for it). */
+	static char marker[64];
+	snprintf(marker, sizeof(marker), "console-%s-marker %d\n", "wire", 7);
+	GCHECK_OK(sys_notif_create(&n));
+	long s = con_start(&c, root_io(), root_irq());
+	long p = s ? s : con_ready(&c);
+	if (p == CL_OK)
+		cl_resp_str(&resp, "name", ping, sizeof(ping));
+	long s0 = status_u(&c, "tx_bytes", &tx0);
+	long m = con_print(&c, marker);
+	/* Status comes after the message on the same queue: it is queued;
+	 * then wait until it has gone out to the UART. */
+	int64_t queued = -1;
+	for (int i = 0; i < 200 && queued != 0; i++) {
+		if (status_u(&c, "queued", &queued) != CL_OK)
+			break;
+		if (queued)
+			sys_sleep_until(g_now() + 1 * MS);
+	}
+	long s1 = status_u(&c, "tx_bytes", &tx1);
+	status_u(&c, "dropped", &dropped);
+	status_u(&c, "gsi", &gsi);
+	/* The console holds COM1's line: nobody else can claim it. */
+	long e_taken = sys_irq_create(execrt_handle(START_H_IRQ), COM1_GSI, n,
+				      1, &irq2);
+	if (!e_taken)
+		sys_handle_close(irq2);
+	long bad = cl_request(&c.conn, "{\"cmd\":\"fly\"}", &resp);
+	static char code[32];
+	memcpy(code, resp.code, sizeof(code));
+	int64_t st;
+	con_stop(&c, 0, &st);
+	/* Gone: the line is free again. */
+	long again = sys_irq_create(execrt_handle(START_H_IRQ), COM1_GSI, n, 1,
+				    &irq2);
+	if (!again)
+		sys_handle_close(irq2);
+	sys_handle_close(n);
+	GCHECK_OK(s);
+	GCHECK_EQ(p, CL_OK);
+	GCHECK(!strcmp(ping, "console"));
+	GCHECK_EQ(s0, CL_OK);
+	GCHECK_OK(m);
+	GCHECK_EQ(s1, CL_OK);
+	GCHECK_EQ(queued, 0);
+	/* The marker and its CR. */
+	GCHECK(tx1 - tx0 >= (int64_t)strlen(marker) + 1);
+	GCHECK_EQ(dropped, 0);
+	GCHECK_EQ(gsi, COM1_GSI);
+	GCHECK_ERR(e_taken, ERR_ALREADY_EXISTS);
+	GCHECK_EQ(bad, CL_ERR_REMOTE);
+	GCHECK(!strcmp(code, "BAD_CMD"));
+	GCHECK_OK(again);
+}
+
+/* More output than the console's 32 KiB queue, as fast as the port takes
+ * it: the writer is held back (the console stops taking messages while
+ * one does not fit) and nothing is lost; calls are still answered. */
+GTEST(console_flood_is_held_back_not_lost)
+{
+	struct con c;
+	static char msg[1000];
+	int64_t tx0 = -1, tx1 = -1, dropped = -1, queued = -1;
+	long s = con_start(&c, root_io(), root_irq());
+	long ready = s ? s : con_ready(&c);
+	long sent = 0, pings = 0;
+	status_u(&c, "tx_bytes", &tx0);
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = i % 100 == 99 ? '\n' : (char)('a' + i % 26);
+	memcpy(msg, "console-flood ", 14);
+	for (int i = 0; i < 64 && ready == CL_OK; i++) {
+		struct port_msg m = {.data = msg, .len = sizeof(msg)};
+		if (sys_port_send(c.send, &m, g_now() + 5000 * MS) == 0)
+			sent++;
+		if (i % 16 == 15 &&
+		    cl_request(&c.conn, "{\"cmd\":\"ping\"}", &resp) == CL_OK)
+			pings++;
+	}
+	for (int i = 0; i < 500 && queued != 0; i++) {
+		if (status_u(&c, "queued", &queued) != CL_OK)
+			break;
+		if (queued)
+			sys_sleep_until(g_now() + 2 * MS);
+	}
+	status_u(&c, "tx_bytes", &tx1);
+	status_u(&c, "dropped", &dropped);
+	con_stop(&c, 0, NULL);
+	GCHECK_OK(s);
+	GCHECK_EQ(ready, CL_OK);
+	GCHECK_EQ(sent, 64);
+	GCHECK_EQ(pings, 4);
+	GCHECK_EQ(queued, 0);
+	GCHECK_EQ(dropped, 0);
+	/* Every byte and a CR per line. */
+	GCHECK_EQ(tx1 - tx0, 64 * (sizeof(msg) + 10));
+}
+
+/* A readline call from a thread of its own (raw calls only: no libc). */
+static char rl_answer[512];
+static uint32_t rl_len;
+static int64_t readline_thread(uint64_t send)
+{
+	static const char req[] = "{\"cmd\":\"readline\",\"prompt\":\"\"}";
+	struct port_msg m = {.data = req, .len = sizeof(req) - 1};
+	struct port_rx rx = {.buf = rl_answer, .cap = sizeof(rl_answer) - 1};
+	long r = sys_port_call((handle_t)send, &m, &rx,
+			       (uint64_t)sys_clock_now() + 5000 * MS);
+	rl_len = r == 0 ? rx.len : 0;
+	return r;
+}
+
+/* Waits until status says a readline is pending. */
+static bool readline_pending(struct con *c)
+{
+	for (int i = 0; i < 200; i++) {
+		if (cl_request(&c->conn, "{\"cmd\":\"status\"}", &resp) ==
+		    CL_OK) {
+			int t = json_find(&resp.doc, resp.result, "readline");
+			bool b = false;
+			if (t >= 0 && json_bool(&resp.doc, t, &b) == 0 && b)
+				return true;
+		}
+		sys_sleep_until(g_now() + 5 * MS);
+	}
+	return false;
+}
+
+/* "Types" bytes: with the UART in loopback mode, what is written to THR
+ * comes back as received data (and raises the receive interrupt). */
+static void type(const char *s)
+{
+	for (; *s; s++) {
+		for (int i = 0; i < 1000 && !(in8(COM1 + 5) & 0x20); i++)
+			;
+		out8(COM1, (uint8_t)*s);
+	}
+	sys_sleep_until(g_now() + 30 * MS);
+}
+
+/* Everything the console echoes in loopback mode comes back too, so the
+ * test types only while no line is being edited (or Ctrl-C, whose echo
+ * lands while nothing is read: as type-ahead "^C" CR). */
+GTEST(console_loopback_readline_interrupt_and_events)
+{
+	struct con c;
+	struct gthread t = {0};
+	int64_t tst = -1, rx = -1, irqs = -1, code = -1;
+	static char line1[64], line2[64], busy[32], ev2name[32];
+	long busy_r = -1, l1 = -1, l2 = -1, sub = -1, ev1 = -1, ev2 = -1;
+	static struct cl_event ev;
+	handle_t srecv = 0, ssend = 0;
+	long s = con_start(&c, root_io(), root_irq());
+	long ready = s ? s : con_ready(&c);
+	long mcr = in8(COM1 + 4);
+	if (ready == CL_OK && mcr >= 0) {
+		out8(COM1 + 4, (uint8_t)(mcr | MCR_LOOP));
+		/* A readline waits; another client's gets BUSY; Ctrl-C ends
+		 * the first with INTERRUPTED. */
+		long ts = gthread_start(&t, readline_thread, c.send);
+		if (ts == 0 && readline_pending(&c)) {
+			struct cl_conn other = {.send = c.send_other};
+			cl_request(&other, "{\"cmd\":\"readline\"}", &resp);
+			memcpy(busy, resp.code, sizeof(busy));
+			busy_r = 0;
+			type("\x03");
+		}
+		if (ts == 0)
+			gthread_join(&t, g_now() + 6000 * MS, &tst);
+		/* Typed while no line is read: kept for the next readlines,
+		 * behind the "^C" CR of the echo; CR LF counts once. */
+		type("hello\r\n");
+		l1 = cl_request(&c.conn, "{\"cmd\":\"readline\"}", &resp);
+		cl_resp_str(&resp, "line", line1, sizeof(line1));
+		l2 = cl_request(&c.conn, "{\"cmd\":\"readline\"}", &resp);
+		cl_resp_str(&resp, "line", line2, sizeof(line2));
+		/* Events: a key, then Ctrl-C (once the echo of the last
+		 * line has come back). */
+		sys_sleep_until(g_now() + 50 * MS);
+		if (sys_port_create(0, &srecv, &ssend) == 0) {
+			sub = cl_request_ex(
+				&c.conn,
+				"{\"cmd\":\"subscribe\",\"events\":"
+				"[\"interrupt\",\"key\"],\"port\":0}",
+				&ssend, 1, g_now() + 1000 * MS, &resp);
+			struct cl_stream st = {.recv = srecv};
+			type("k");
+			ev1 = cl_next_event(&st, g_now() + 1000 * MS, &ev);
+			cl_event_int(&ev, "code", &code);
+			cl_event_close(&ev);
+			type("\x03");
+			ev2 = cl_next_event(&st, g_now() + 1000 * MS, &ev);
+			memcpy(ev2name, ev.name, sizeof(ev2name));
+			cl_event_close(&ev);
+		}
+		out8(COM1 + 4, (uint8_t)mcr);
+		status_u(&c, "rx_bytes", &rx);
+		status_u(&c, "interrupts", &irqs);
+	}
+	con_stop(&c, 0, NULL);
+	if (srecv)
+		sys_handle_close(srecv);
+	GCHECK_OK(s);
+	GCHECK_EQ(ready, CL_OK);
+	GCHECK(mcr >= 0);
+	GCHECK_OK(tst);
+	rl_answer[rl_len] = 0;
+	GCHECK(strstr(rl_answer, "\"INTERRUPTED\"") != NULL);
+	GCHECK_OK(busy_r);
+	GCHECK(!strcmp(busy, "BUSY"));
+	GCHECK_EQ(l1, CL_OK);
+	GCHECK(!strcmp(line1, "^C"));
+	GCHECK_EQ(l2, CL_OK);
+	GCHECK(!strcmp(line2, "hello"));
+	GCHECK_EQ(sub, CL_OK);
+	GCHECK_EQ(ev1, CL_OK);
+	GCHECK_EQ(code, 'k');
+	GCHECK_EQ(ev2, CL_OK);
+	GCHECK(!strcmp(ev2name, "interrupt"));
+	GCHECK(rx >= 12);
+	GCHECK(irqs >= 1);
+}

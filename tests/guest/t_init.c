@@ -1,0 +1,637 @@
+/* The supervisor (servers/init) run as a child task with a test manifest
+ * (tests/guest/etc/test-init-*.conf): a service crashing 100 times is
+ * restarted each time with backoff while another keeps answering; an
+ * in-flight call to a dying service ends in ERR_PEER_CLOSED and the
+ * restarted one answers; manifest errors are reported with file:line and
+ * the good entry still starts; a log ring overflowing counts its drops.
+ * The test gives the child init a names port at START_H_SERVICE and
+ * answers it itself (a thread playing the name service: acl, forget,
+ * register), so it sees what init tells names and gets /svc/init. The
+ * harness checks that the kernel's counters come back once the child
+ * init is killed (its services die with it). */
+#include <string.h>
+
+#include <execrt/cpio.h>
+#include <execrt/spawn.h>
+
+#include "cl_ports.h"
+#include "gtest.h"
+#include "gutil.h"
+
+#define INIT_QUOTA (48ull << 20)
+#define SLOT_SVC   12 /* START_H_SERVICE */
+#define MAX_REG	   16
+#define MAX_KEPT   512
+#define OUT_KEEP   16384
+
+/* The fake name service, run by a thread (no stdio there). */
+struct fakens {
+	handle_t recv, out, notif;
+	int stop;
+	int acls, forgets, registers;
+	struct {
+		char name[32];
+		handle_t h;
+		int count;
+	} reg[MAX_REG];
+	int nreg;
+	handle_t kept[MAX_KEPT]; /* every handle received, closed at the end */
+	int nkept;
+	char outbuf[OUT_KEEP]; /* the start of init's output */
+	int outlen;
+};
+
+struct ienv {
+	struct execrt_child init;
+	struct fakens ns;
+	struct gthread th;
+	bool th_running;
+};
+
+static struct ienv env;
+static struct cl_resp resp;
+
+static int aload(const int *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void ns_reply(handle_t reply, bool ok)
+{
+	static const char yes[] = "{\"ok\":true,\"result\":{}}";
+	static const char no[] =
+		"{\"ok\":false,\"error\":{\"code\":\"NOT_FOUND\","
+		"\"message\":\"fake names\"}}";
+	struct port_msg m = {.data = ok ? yes : no,
+			     .len = ok ? sizeof(yes) - 1 : sizeof(no) - 1};
+	if (sys_port_reply(reply, &m) < 0)
+		sys_handle_close(reply);
+}
+
+static void ns_register(struct fakens *ns, const char *buf, uint32_t len,
+			handle_t h)
+{
+	const char *k = "\"name\":\"";
+	const char *p = NULL;
+	for (uint32_t i = 0; i + 8 <= len && !p; i++)
+		if (!memcmp(buf + i, k, 8))
+			p = buf + i + 8;
+	if (!p)
+		return;
+	char name[32];
+	size_t n = 0;
+	while (p + n < buf + len && p[n] != '"' && n < sizeof(name) - 1)
+		n++;
+	memcpy(name, p, n);
+	name[n] = 0;
+	int slot = -1;
+	for (int i = 0; i < ns->nreg && slot < 0; i++)
+		if (!strcmp(ns->reg[i].name, name))
+			slot = i;
+	if (slot < 0 && ns->nreg < MAX_REG) {
+		slot = ns->nreg;
+		memcpy(ns->reg[slot].name, name, n + 1);
+		__atomic_store_n(&ns->nreg, slot + 1, __ATOMIC_RELEASE);
+	}
+	if (slot < 0)
+		return;
+	__atomic_store_n(&ns->reg[slot].h, h, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ns->reg[slot].count, 1, __ATOMIC_ACQ_REL);
+}
+
+static bool has(const char *buf, uint32_t len, const char *s)
+{
+	size_t n = strlen(s);
+	for (uint32_t i = 0; i + n <= len; i++)
+		if (!memcmp(buf + i, s, n))
+			return true;
+	return false;
+}
+
+static int64_t fakens_main(uint64_t arg)
+{
+	struct fakens *ns = (struct fakens *)arg;
+	static char buf[PORT_MSG_MAX];
+	while (!aload(&ns->stop)) {
+		uint64_t bits;
+		sys_notif_wait(ns->notif, 3, g_now() + 5 * MS, &bits);
+		for (;;) { /* init's output: keep the start */
+			struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+			handle_t h[PORT_HANDLES_MAX];
+			rx.handles = h;
+			rx.hcap = PORT_HANDLES_MAX;
+			if (sys_port_recv(ns->out, &rx, DEADLINE_POLL) < 0)
+				break;
+			uint32_t room = OUT_KEEP - 1 - (uint32_t)ns->outlen;
+			uint32_t n = rx.len < room ? rx.len : room;
+			memcpy(ns->outbuf + ns->outlen, buf, n);
+			__atomic_store_n(&ns->outlen, ns->outlen + (int)n,
+					 __ATOMIC_RELEASE);
+		}
+		for (;;) {
+			handle_t h[PORT_HANDLES_MAX];
+			struct port_rx rx = {.buf = buf,
+					     .cap = sizeof(buf),
+					     .handles = h,
+					     .hcap = PORT_HANDLES_MAX};
+			if (sys_port_recv(ns->recv, &rx, DEADLINE_POLL) < 0)
+				break;
+			for (uint32_t i = 0; i < rx.nhandles; i++)
+				if (ns->nkept < MAX_KEPT)
+					ns->kept[ns->nkept++] = h[i];
+				else
+					sys_handle_close(h[i]);
+			if (!rx.reply)
+				continue;
+			bool ok = true;
+			if (has(buf, rx.len, "\"cmd\":\"acl\""))
+				__atomic_add_fetch(&ns->acls, 1,
+						   __ATOMIC_ACQ_REL);
+			else if (has(buf, rx.len, "\"cmd\":\"forget\""))
+				__atomic_add_fetch(&ns->forgets, 1,
+						   __ATOMIC_ACQ_REL);
+			else if (has(buf, rx.len, "\"cmd\":\"register\"") &&
+				 rx.nhandles == 1)
+				ns_register(ns, buf, rx.len, h[0]);
+			else
+				ok = false;
+			ns_reply(rx.reply, ok);
+		}
+	}
+	return 0;
+}
+
+/* The latest handle registered under name, and how many times it was. */
+static handle_t reg_handle(const char *name, int *count)
+{
+	struct fakens *ns = &env.ns;
+	int n = aload(&ns->nreg);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(ns->reg[i].name, name))
+			continue;
+		if (count)
+			*count = aload(&ns->reg[i].count);
+		return __atomic_load_n(&ns->reg[i].h, __ATOMIC_ACQUIRE);
+	}
+	if (count)
+		*count = 0;
+	return HANDLE_INVALID;
+}
+
+/* Waits up to timeout for name to be registered at least `times`. */
+static handle_t wait_reg(const char *name, int times, uint64_t timeout)
+{
+	uint64_t end = g_now() + timeout;
+	for (;;) {
+		int c;
+		handle_t h = reg_handle(name, &c);
+		if (h && c >= times)
+			return h;
+		if (g_now() > end)
+			return HANDLE_INVALID;
+		sys_sleep_until(g_now() + 2 * MS);
+	}
+}
+
+static void env_stop(void)
+{
+	int64_t st;
+	if (env.init.task) {
+		sys_task_kill(env.init.task, -1);
+		sys_object_wait(env.init.task, DEADLINE_NONE, &st);
+		sys_handle_close(env.init.thread);
+		sys_handle_close(env.init.task);
+	}
+	if (env.th_running) {
+		__atomic_store_n(&env.ns.stop, 1, __ATOMIC_RELEASE);
+		gthread_join(&env.th, DEADLINE_NONE, &st);
+	}
+	for (int i = 0; i < env.ns.nkept; i++)
+		sys_handle_close(env.ns.kept[i]);
+	sys_handle_close(env.ns.recv);
+	sys_handle_close(env.ns.out);
+	sys_handle_close(env.ns.notif);
+	memset(&env, 0, sizeof(env));
+}
+
+/* A child init with manifest etc/<conf>; 0 or an error. */
+static long env_start(const char *conf)
+{
+	memset(&env, 0, sizeof(env));
+	struct fakens *ns = &env.ns;
+	handle_t ns_send, out_send;
+	struct cpio_file f;
+	long r;
+	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/init", &f) != CPIO_OK)
+		return ERR_NOT_FOUND;
+	if ((r = sys_port_create(0, &ns->recv, &ns_send)) < 0)
+		return r;
+	sys_handle_close(ns_send);
+	if ((r = sys_port_create(0, &ns->out, &out_send)) < 0)
+		return r;
+	if ((r = sys_notif_create(&ns->notif)) < 0 ||
+	    (r = sys_port_bind_notif(ns->recv, ns->notif, 1)) < 0 ||
+	    (r = sys_port_bind_notif(ns->out, ns->notif, 2)) < 0 ||
+	    (r = gthread_start(&env.th, fakens_main, (uint64_t)ns)) < 0) {
+		sys_handle_close(out_send);
+		return r;
+	}
+	env.th_running = true;
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "init --manifest etc/%s", conf);
+	struct execrt_spawn_args a = {.image = f.data,
+				      .image_len = f.size,
+				      .cmdline = cmd,
+				      .quota = INIT_QUOTA};
+	a.give[START_H_CONSOLE] = out_send;
+	a.give[START_H_INITRD] = g_initrd();
+	a.give[SLOT_SVC] = ns->recv;
+	r = execrt_spawn_create("init", INIT_QUOTA, &env.init);
+	if (r == 0 && (r = execrt_spawn_start(&env.init, &a, NULL)) < 0)
+		execrt_spawn_abort(&env.init);
+	sys_handle_close(out_send);
+	return r;
+}
+
+/* The kernel's counters before a test's child init: after it is killed
+ * and everything closed they must be back exactly, frames included (the
+ * harness's own check allows growth: the helper thread maps a stack). */
+static struct kernel_stats base;
+
+static void warm(void)
+{
+	volatile char stack[64 << 10]; /* the deepest stack the test uses */
+	for (size_t i = 0; i < sizeof(stack); i += 512)
+		stack[i] = 0;
+	memset(&resp, 0, sizeof(resp));
+}
+
+static bool same(const struct kernel_stats *a, const struct kernel_stats *b)
+{
+	return a->frames_free + a->frames_cached ==
+		       b->frames_free + b->frames_cached &&
+	       a->kobjects_live == b->kobjects_live && a->tasks == b->tasks &&
+	       a->threads == b->threads;
+}
+
+static long counters_back(void)
+{
+	struct kernel_stats now;
+	uint64_t end = g_now() + 2000 * MS;
+	for (;;) {
+		long r = g_stats(&now);
+		if (r < 0)
+			return r;
+		if (same(&base, &now))
+			return 0;
+		if (g_now() > end)
+			break;
+		sys_sleep_until(g_now() + 5 * MS);
+	}
+	printf("    frames %llu -> %llu, objects %llu -> %llu, tasks %llu -> "
+	       "%llu\n",
+	       (unsigned long long)(base.frames_free + base.frames_cached),
+	       (unsigned long long)(now.frames_free + now.frames_cached),
+	       (unsigned long long)base.kobjects_live,
+	       (unsigned long long)now.kobjects_live,
+	       (unsigned long long)base.tasks, (unsigned long long)now.tasks);
+	return ERR_BAD_STATE;
+}
+
+#define START(conf)                                                            \
+	do {                                                                   \
+		gtest_allow_growth();                                          \
+		warm();                                                        \
+		GCHECK_OK(g_stats(&base));                                     \
+		long _s = env_start(conf);                                     \
+		if (_s < 0)                                                    \
+			env_stop();                                            \
+		GCHECK_OK(_s);                                                 \
+	} while (0)
+
+#define STOP()                                                                 \
+	do {                                                                   \
+		env_stop();                                                    \
+		GCHECK_OK(counters_back());                                    \
+	} while (0)
+
+/* One request to /svc/init (resp holds the answer). */
+static long ask_init(const char *json)
+{
+	struct cl_conn c = {.send = reg_handle("/svc/init", NULL)};
+	if (!c.send)
+		return CL_ERR_CONN;
+	return cl_request(&c, json, &resp);
+}
+
+/* field of service `name` in the last status answer (-1: absent). */
+static int64_t status_field(const char *name, const char *field)
+{
+	for (int i = 0; i < 32; i++) {
+		char path[64], n[32];
+		snprintf(path, sizeof(path), "services.%d.name", i);
+		if (cl_resp_str(&resp, path, n, sizeof(n)) < 0)
+			return -1;
+		if (strcmp(n, name))
+			continue;
+		int64_t v = -1;
+		snprintf(path, sizeof(path), "services.%d.%s", i, field);
+		cl_resp_int(&resp, path, &v);
+		return v;
+	}
+	return -1;
+}
+
+static bool status_state(const char *name, const char *want)
+{
+	for (int i = 0; i < 32; i++) {
+		char path[64], n[32], st[16];
+		snprintf(path, sizeof(path), "services.%d.name", i);
+		if (cl_resp_str(&resp, path, n, sizeof(n)) < 0)
+			return false;
+		snprintf(path, sizeof(path), "services.%d.state", i);
+		if (!strcmp(n, name) &&
+		    cl_resp_str(&resp, path, st, sizeof(st)) >= 0)
+			return !strcmp(st, want);
+	}
+	return false;
+}
+
+static long ping(handle_t h, uint64_t timeout)
+{
+	struct cl_conn c = {.send = h};
+	static const char req[] = "{\"cmd\":\"ping\"}";
+	return cl_request_ex(&c, req, NULL, 0, g_now() + timeout, &resp);
+}
+
+static void crash_loop_body(void)
+{
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	handle_t steady = wait_reg("/svc/steady", 1, 5000 * MS);
+	GCHECK(steady);
+	uint64_t t0 = g_now(), end = t0 + 60000 * MS;
+	int64_t restarts = 0, pings = 0;
+	while (restarts < 100 && g_now() < end) {
+		/* The steady service answers at once all along. */
+		uint64_t p0 = g_now();
+		GCHECK_OK(ping(steady, 1000 * MS));
+		GCHECK(g_now() - p0 < 500 * MS);
+		pings++;
+		GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+		restarts = status_field("crashy", "restarts");
+		sys_sleep_until(g_now() + 20 * MS);
+	}
+	uint64_t dt = g_now() - t0;
+	GCHECK(restarts >= 100);
+	int64_t gen = status_field("crashy", "generation");
+	GCHECK_EQ(gen, restarts + 1);
+	GCHECK_EQ(status_field("crashy", "last_exit"), TASK_STATUS_FAULT(14));
+	GCHECK_EQ(status_field("steady", "generation"), 1);
+	GCHECK_EQ(status_field("steady", "restarts"), 0);
+	GCHECK(status_state("steady", "running"));
+	/* Backoff: at least 1 ms between starts; names forgot each one. */
+	GCHECK(dt >= 100 * MS);
+	GCHECK(aload(&env.ns.forgets) >= 100);
+	GCHECK(aload(&env.ns.acls) >= 100);
+	printf("    100 restarts in %llu ms, %lld pings of the steady "
+	       "service answered meanwhile\n",
+	       (unsigned long long)(dt / MS), (long long)pings);
+}
+
+GTEST(init_crash_loop_restarts_100_times)
+{
+	START("test-init-crash.conf");
+	crash_loop_body();
+	STOP();
+}
+
+struct call_arg {
+	handle_t h;
+	long result;
+};
+
+static int64_t inflight(uint64_t arg)
+{
+	struct call_arg *c = (struct call_arg *)arg;
+	static const char req[] = "{\"cmd\":\"crash_in\",\"usec\":30000}";
+	static char buf[PORT_MSG_MAX];
+	struct port_msg m = {.data = req, .len = sizeof(req) - 1};
+	struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+	c->result = sys_port_call(c->h, &m, &rx, g_now() + 5000 * MS);
+	return 0;
+}
+
+static void inflight_body(void)
+{
+	handle_t h1 = wait_reg("/svc/crashy", 1, 5000 * MS);
+	GCHECK(h1);
+	GCHECK_OK(ping(h1, 2000 * MS));
+	/* The call is open in the service when it dies. */
+	struct call_arg c = {.h = h1, .result = 1};
+	struct gthread t;
+	int64_t st;
+	GCHECK_OK(gthread_start(&t, inflight, (uint64_t)&c));
+	GCHECK_OK(gthread_join(&t, g_now() + 10000 * MS, &st));
+	GCHECK_ERR(c.result, ERR_PEER_CLOSED);
+	/* The old endpoint: ERR_PEER_CLOSED at once, never a hang. */
+	static char buf[PORT_MSG_MAX];
+	static const char req[] = "{\"cmd\":\"ping\"}";
+	struct port_msg m = {.data = req, .len = sizeof(req) - 1};
+	struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+	GCHECK_ERR(sys_port_call(h1, &m, &rx, g_now() + 5000 * MS),
+		   ERR_PEER_CLOSED);
+	/* The restarted instance registers again and answers. */
+	handle_t h2 = wait_reg("/svc/crashy", 2, 5000 * MS);
+	GCHECK(h2 && h2 != h1);
+	GCHECK_OK(ping(h2, 2000 * MS));
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("crashy", "generation"), 2);
+	GCHECK_EQ(status_field("crashy", "last_exit"), TASK_STATUS_FAULT(14));
+	GCHECK(aload(&env.ns.forgets) >= 1);
+}
+
+GTEST(init_inflight_call_gets_peer_closed)
+{
+	START("test-init-serve.conf");
+	inflight_body();
+	STOP();
+}
+
+static bool state_is(const char *name, const char *want)
+{
+	return ask_init("{\"cmd\":\"status\"}") == 0 &&
+	       status_state(name, want);
+}
+
+/* stop, start, restart and kill through /svc/init; poweroff refused by a
+ * child init that holds no I/O ports. */
+static void commands_body(void)
+{
+	GCHECK(wait_reg("/svc/crashy", 1, 5000 * MS));
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	GCHECK_OK(ask_init("{\"cmd\":\"stop\",\"name\":\"crashy\"}"));
+	uint64_t end = g_now() + 5000 * MS;
+	while (!state_is("crashy", "stopped") && g_now() < end)
+		sys_sleep_until(g_now() + 5 * MS);
+	GCHECK(status_state("crashy", "stopped"));
+	GCHECK_EQ(status_field("crashy", "task"), 0);
+	GCHECK_EQ(status_field("crashy", "generation"), 1);
+	GCHECK_ERR(ask_init("{\"cmd\":\"stop\",\"name\":\"nope\"}"),
+		   CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_FOUND"));
+	/* start: a new instance registers again */
+	GCHECK_OK(ask_init("{\"cmd\":\"start\",\"name\":\"crashy\"}"));
+	handle_t h = wait_reg("/svc/crashy", 2, 5000 * MS);
+	GCHECK(h);
+	GCHECK_OK(ping(h, 2000 * MS));
+	GCHECK_ERR(ask_init("{\"cmd\":\"start\",\"name\":\"crashy\"}"),
+		   CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BAD_STATE"));
+	/* restart: at once, no failure counted */
+	GCHECK_OK(ask_init("{\"cmd\":\"restart\",\"name\":\"crashy\"}"));
+	h = wait_reg("/svc/crashy", 3, 5000 * MS);
+	GCHECK(h);
+	GCHECK_OK(ping(h, 2000 * MS));
+	/* kill by task koid: it dies and is restarted (a failure) */
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("crashy", "generation"), 3);
+	int64_t koid = status_field("crashy", "task");
+	GCHECK(koid > 0);
+	char req[64];
+	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%lld}",
+		 (long long)koid);
+	GCHECK_OK(ask_init(req));
+	GCHECK(wait_reg("/svc/crashy", 4, 5000 * MS));
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("crashy", "generation"), 4);
+	GCHECK_EQ(status_field("crashy", "last_exit"), -1);
+	/* Only tasks init started. */
+	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%llu}",
+		 (unsigned long long)g_koid(g_self()));
+	GCHECK_ERR(ask_init(req), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_FOUND"));
+	GCHECK_ERR(ask_init("{\"cmd\":\"poweroff\"}"), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "NOT_SUPPORTED"));
+	GCHECK_ERR(ask_init("{\"cmd\":\"fly\"}"), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BAD_CMD"));
+}
+
+GTEST(init_commands_stop_start_restart_kill)
+{
+	START("test-init-serve.conf");
+	commands_body();
+	STOP();
+}
+
+static bool output_has(const char *s)
+{
+	int n = aload(&env.ns.outlen);
+	return has(env.ns.outbuf, (uint32_t)n, s);
+}
+
+static bool doctor_has(const char *s)
+{
+	for (int i = 0; i < 64; i++) {
+		char path[32], w[128];
+		snprintf(path, sizeof(path), "warnings.%d", i);
+		if (cl_resp_str(&resp, path, w, sizeof(w)) < 0)
+			break;
+		if (!strcmp(w, s))
+			return true;
+	}
+	printf("    doctor does not say: %s\n", s);
+	return false;
+}
+
+static void bad_manifest_body(void)
+{
+	static const char *const errs[] = {
+		"test-init-bad.conf:8: unknown key 'colour'",
+		"test-init-bad.conf:10: program 'no-such-program' not in the "
+		"initrd",
+		"test-init-bad.conf:13: duplicate name 'dup' (first at line "
+		"11)",
+		"test-init-bad.conf:15: dependency cycle: loop1 -> loop2 -> "
+		"loop1",
+		"test-init-bad.conf:18: dependency cycle: loop1 -> loop2 -> "
+		"loop1",
+		"test-init-bad.conf:23: memory: a size of at least 4K (64K, "
+		"8M, "
+		"1G)",
+		"test-init-bad.conf:24: unknown dependency 'nobody' of "
+		"'orphan'",
+	};
+	/* The good entry starts. */
+	handle_t good = wait_reg("/svc/good", 1, 5000 * MS);
+	GCHECK(good);
+	GCHECK_OK(ping(good, 2000 * MS));
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	for (unsigned i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		if (!output_has(errs[i])) {
+			printf("    not printed: %s\n", errs[i]);
+			GCHECK(0);
+		}
+	}
+	GCHECK_OK(ask_init("{\"cmd\":\"doctor\"}"));
+	for (unsigned i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		GCHECK(doctor_has(errs[i]));
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK(status_state("good", "starting") ||
+	       status_state("good", "running"));
+	GCHECK(status_state("typo", "bad"));
+	GCHECK(status_state("loop1", "bad"));
+	GCHECK(status_state("orphan", "bad"));
+	GCHECK_EQ(status_field("typo", "task"), 0);
+	/* Nothing bad can be started by hand either. */
+	GCHECK_ERR(ask_init("{\"cmd\":\"start\",\"name\":\"typo\"}"),
+		   CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BAD_STATE"));
+}
+
+GTEST(init_manifest_errors_reported)
+{
+	START("test-init-bad.conf");
+	bad_manifest_body();
+	STOP();
+}
+
+static void flood_body(void)
+{
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	/* 2000 lines of 16 bytes through a 4 KiB ring. */
+	const int64_t want = 2000 * 16 - 4096;
+	int64_t dropped = 0, suppressed = 0;
+	uint64_t end = g_now() + 20000 * MS;
+	char text[1100];
+	while (g_now() < end) {
+		GCHECK_OK(ask_init("{\"cmd\":\"logs\",\"name\":\"flood\","
+				   "\"bytes\":1024}"));
+		cl_resp_int(&resp, "dropped", &dropped);
+		if (dropped == want)
+			break;
+		GCHECK(dropped < want);
+		sys_sleep_until(g_now() + 10 * MS);
+	}
+	GCHECK_EQ(dropped, want);
+	GCHECK_OK(cl_resp_str(&resp, "text", text, sizeof(text)));
+	GCHECK_EQ(strlen(text), 1024);
+	GCHECK(!strcmp(text + 1024 - 16, "flood line 1999\n"));
+	GCHECK(!strncmp(text, "flood line 1936\n", 16));
+	/* Far more than the console's burst: the rest was not forwarded. */
+	GCHECK_OK(cl_resp_int(&resp, "suppressed", &suppressed));
+	GCHECK(suppressed > 0);
+	GCHECK_OK(ask_init("{\"cmd\":\"doctor\"}"));
+	char w[160];
+	snprintf(w, sizeof(w),
+		 "flood: log dropped %lld bytes, %lld lines not shown on the "
+		 "console",
+		 (long long)want, (long long)suppressed);
+	GCHECK(doctor_has(w));
+}
+
+GTEST(init_log_ring_overflow_counts_drops)
+{
+	START("test-init-flood.conf");
+	flood_body();
+	STOP();
+}
