@@ -110,8 +110,12 @@ void sh_ps(struct sh *s)
 	puts(line);
 	for (size_t i = 0; i < p->b.ntask; i++) {
 		const struct task_stats *t = &p->b.task[i];
-		ps_fmt_task(line, sizeof(line), t,
-			    ps_task_permille(p->a.task, p->a.ntask, t, dt));
+		uint32_t pm =
+			s->telemetry
+				? ps_threads_permille(p->d, nd, t->koid, dt)
+				: ps_task_permille(p->a.task, p->a.ntask, t,
+						   dt);
+		ps_fmt_task(line, sizeof(line), t, pm);
 		puts(line);
 		print_threads(p, nd, t->koid);
 	}

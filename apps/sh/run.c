@@ -150,9 +150,10 @@ static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
 		   cl_subscribe(&s->console, events, 2, &st) == CL_OK;
 	bool bound = sub && s->notif &&
 		     sys_port_bind_notif(st.recv, s->notif, BIT_EVENT) == 0;
-	/* Before the kernel had SYS_OBJECT_NOTIFY: poll. */
-	bool notify =
-		bound && sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
+	/* One notification for both; only if something failed (no
+	 * notification object, events not bound) does sh poll instead. */
+	bool notify = s->notif && (bound || !sub) &&
+		      sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
 	bool ctrl_c = false, stopped = false;
 	int64_t status = 0;
 	for (;;) {
