@@ -96,7 +96,7 @@ TEST(sh_clctl_logs_and_generic)
 	CHECK_EQ(parse("{\"text\":\"\",\"dropped\":0}"), 0);
 	clo_init(&o, out, sizeof(out));
 	clctl_fmt_logs(&o, &doc, 0);
-	CHECK(!strcmp(out, ""));
+	CHECK(!strcmp(out, "(nothing logged)\n"));
 
 	CHECK_EQ(parse("{\"checks\":[\"names up\",{\"service\":\"test\","
 		       "\"warning\":\"restarted 3 times\\u0007\"}],"
