@@ -182,6 +182,24 @@ for m in pc q35; do
 		--expect "protections: NX WP" --expect "boot complete"
 done
 
+# The system as a person meets it (docs/shell.md): the ISO boots to the
+# shell, and tests/system/test_shell.py types into the serial console:
+# commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,
+# poweroff. Full on BIOS q35; the short round on UEFI (what `make run`
+# boots) and on pc.
+echo "== shell, typed into the serial console (tests/system/test_shell.py)"
+shell_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_shell.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
+shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
+shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"

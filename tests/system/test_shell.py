@@ -96,7 +96,7 @@ def t_mem(g):
 
 def t_ps(g):
     out = g.command("ps")
-    for name in ("init", "names", "console", "testsvc", "sh"):
+    for name in ("init", "names", "console", "test", "sh"):
         need(re.search(r"\b%s\b" % name, out), "ps lacks %s:\n%s" % (name,
                                                                     out))
 
@@ -149,7 +149,9 @@ def t_editing(g):
     need("not found" not in out, "Ctrl-U did not clear the line: %r" % out)
     g.send(UP)
     g.drain(0.3)
+    g.pos = len(g.buf)  # the redrawn line is not the command's end
     g.send("\r")
+    g.expect("\r\n", 10)
     out, _ = g.expect(PROMPT, 30)
     need(re.search(r"up .*[0-9]", out), "history (up arrow): %r" % out)
 
@@ -222,6 +224,23 @@ def t_crash_restart(g):
     need("ports/v0" in out, "test not restarted after a crash: %r" % out)
 
 
+def t_log_flood(g):
+    """A service flooding its log must not starve the console or the
+    shell: init rate-limits what reaches the console, the ring keeps
+    the newest lines and counts what it dropped."""
+    out = g.command("portctl test '{\"cmd\":\"log\",\"lines\":20000}' &")
+    need(re.search(r"\[([0-9]+)\]", out), "no job: %r" % out)
+    for _ in range(3):
+        t0 = time.monotonic()
+        out = g.command("uptime", timeout=20)
+        need(re.search(r"up .*[0-9]", out), "uptime during a flood: %r" %
+             out[-300:])
+        need(time.monotonic() - t0 < 10, "shell slow during a flood")
+    g.drain(3.0)
+    out = g.command("clctl logs test", timeout=30)
+    need("log line" in out, "no flood lines in the ring: %r" % out[-300:])
+
+
 def t_top(g):
     g.line("top")
     g.drain(2.0)
@@ -269,6 +288,7 @@ def main():
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
+                  ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
                   ("timeline_inspect", t_timeline_inspect)]
     tests.append(("poweroff", t_poweroff))
