@@ -68,8 +68,15 @@ static void ready_line(void)
 	       have ? "kernel entry" : "boot");
 }
 
+/* The console went away (init restarts it). If sh's stdout was a send
+ * handle of that console's port, it is dead for good: sh exits, and the
+ * sh init starts next gets the new console's. Else it looks again. */
 static bool reconnect(struct sh *s)
 {
+	struct handle_info hi = {0};
+	if (sys_handle_info(execrt_handle(START_H_CONSOLE), &hi) == 0 &&
+	    hi.type == OBJ_PORT_SEND)
+		return false;
 	cl_close(&s->console);
 	s->have_console = false;
 	cl_err_t e = cl_connect("/svc/console",

@@ -123,6 +123,9 @@ void sh_ps(struct sh *s)
 		printf("%6s %6s  %s\n", "0", "-", "(kernel)");
 		print_threads(p, nd, 0);
 	}
+	if (p->b.ntask == PS_TASKS_MAX || p->b.nthr == PS_THREADS_MAX)
+		printf("(only the first %d tasks and %d threads are shown)\n",
+		       PS_TASKS_MAX, PS_THREADS_MAX);
 	printf("%zu tasks, %zu threads; CPU %% of one CPU over %llu ms\n",
 	       p->b.ntask, p->b.nthr, (unsigned long long)(dt / 1000000));
 	free(p);
