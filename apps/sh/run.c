@@ -1,5 +1,5 @@
 /* Programs from the initrd: started as children of sh with exactly the
- * handles ISSUE10/docs/shell.md lists (console, names, initrd, sysinfo,
+ * handles docs/shell.md lists (console, names, initrd, sysinfo,
  * telemetry), waited for in the foreground (one notification: the child's
  * end and console events), or kept as background jobs reported at the
  * next prompt. */
