@@ -251,7 +251,7 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 		return ERR_NOT_FOUND;
 	}
 	struct execrt_child c;
-	long r = execrt_spawn_create(s->name, s->memory, &c);
+	long r = execrt_spawn_create(s->program, s->memory, &c);
 	if (r < 0) {
 		say("%s: task: %s", s->name, err_name(r));
 		return r;
