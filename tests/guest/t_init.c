@@ -19,7 +19,6 @@
 #include "gutil.h"
 
 #define INIT_QUOTA (48ull << 20)
-#define SLOT_SVC   12 /* START_H_SERVICE */
 #define MAX_REG	   16
 #define MAX_KEPT   512
 #define OUT_KEEP   16384
@@ -245,7 +244,7 @@ static long env_start(const char *conf)
 				      .quota = INIT_QUOTA};
 	a.give[START_H_CONSOLE] = out_send;
 	a.give[START_H_INITRD] = g_initrd();
-	a.give[SLOT_SVC] = ns->recv;
+	a.give[START_H_SERVICE] = ns->recv;
 	r = execrt_spawn_create("init", INIT_QUOTA, &env.init);
 	if (r == 0 && (r = execrt_spawn_start(&env.init, &a, NULL)) < 0)
 		execrt_spawn_abort(&env.init);
