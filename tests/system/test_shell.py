@@ -96,7 +96,7 @@ def t_mem(g):
 
 def t_ps(g):
     out = g.command("ps")
-    for name in ("init", "names", "console", "test", "sh"):
+    for name in ("init", "names", "console", "testsvc", "sh"):
         need(re.search(r"\b%s\b" % name, out), "ps lacks %s:\n%s" % (name,
                                                                     out))
 
