@@ -194,7 +194,7 @@ done
 # shell, and tests/system/test_shell.py types into the serial console:
 # commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,
 # poweroff. Full on BIOS q35; the short round on UEFI (what `make run`
-# boots) and on pc.
+# boots) and on pc (ending with reboot: -no-reboot turns it into an exit).
 echo "== shell, typed into the serial console (tests/system/test_shell.py)"
 shell_test() { # name, options
 	local name=$1
@@ -206,7 +206,7 @@ shell_test() { # name, options
 }
 shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
 shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
-shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick
+shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick --reboot
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

@@ -211,6 +211,18 @@ def t_clctl(g):
     out = g.command("clctl status")
     line = re.search(r"\btest\b.*?running.*", out)
     need(line and line.group(0) != gen, "generation unchanged: %r" % out)
+    out = g.command("clctl stop test", timeout=30)
+    g.drain(0.5)
+    out = g.command("clctl status")
+    need(re.search(r"\btest\b.*stopped", out), "stop: %r" % out)
+    t0 = time.monotonic()
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'", timeout=30)
+    need("ports/v0" not in out, "a stopped service answered: %r" % out)
+    need(time.monotonic() - t0 < 15, "a call to a stopped service hung")
+    out = g.command("clctl start test", timeout=30)
+    g.drain(1.0)
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'")
+    need("ports/v0" in out, "test not back after start: %r" % out)
     out = g.command("clctl logs test")
     need(len(out.strip()) > 0, "no logs")
     out = g.command("clctl doctor")
@@ -263,6 +275,14 @@ def t_poweroff(g):
     need(st in (0, 1), "QEMU exit status %s" % st)
 
 
+def t_reboot(g):
+    g.line("reboot")
+    g.expect("reboot", 30)
+    st = g.wait_exit(30)  # -no-reboot: the reset ends QEMU
+    need("PANIC" not in g.text(), "kernel panic at reboot")
+    need(st in (0, 1), "QEMU exit status %s" % st)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default="build/exec-rt.iso")
@@ -272,6 +292,8 @@ def main():
     ap.add_argument("--logdir", default="build/logs")
     ap.add_argument("--quick", action="store_true",
                     help="boot, a few commands, poweroff")
+    ap.add_argument("--reboot", action="store_true",
+                    help="end with reboot instead of poweroff")
     a = ap.parse_args()
     g = Guest(a.name, a.logdir, iso=a.iso, uefi=a.uefi, machine=a.machine,
               timeout=600)
@@ -291,12 +313,10 @@ def main():
                   ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
                   ("timeline_inspect", t_timeline_inspect)]
-    tests.append(("poweroff", t_poweroff))
+    tests.append(("reboot", t_reboot) if a.reboot else
+                 ("poweroff", t_poweroff))
     try:
         for name, fn in tests:
-            if s.broken and name != "poweroff":
-                s.run(name, fn)
-                continue
             s.run(name, fn)
     finally:
         g.close()
