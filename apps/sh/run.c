@@ -140,14 +140,23 @@ static bool drain_events(struct cl_stream *st, bool stop_on_key, bool *ctrl_c)
 	return stop;
 }
 
-/* Waits for the foreground child: its end or, through the console's
- * events, Ctrl-C (and any key with stop_on_key), which kill it. */
-static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
+/* The console's events for the foreground wait. Taken before the child
+ * starts: a Ctrl-C typed the moment it prints must find this subscription
+ * at the console, not the previous (closed) one. */
+static bool fg_subscribe(struct sh *s, struct cl_stream *st)
 {
 	static const char *const events[] = {"interrupt", "key"};
-	struct cl_stream st = {0};
-	bool sub = s->have_console &&
-		   cl_subscribe(&s->console, events, 2, &st) == CL_OK;
+	memset(st, 0, sizeof(*st));
+	return s->have_console &&
+	       cl_subscribe(&s->console, events, 2, st) == CL_OK;
+}
+
+/* Waits for the foreground child: its end or, through the console's
+ * events (st, when sub), Ctrl-C (and any key with stop_on_key), which
+ * kill it. */
+static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key,
+		    bool sub, struct cl_stream st)
+{
 	bool bound = sub && s->notif &&
 		     sys_port_bind_notif(st.recv, s->notif, BIT_EVENT) == 0;
 	/* One notification for both; only if something failed (no
@@ -201,11 +210,16 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 		return false;
 	if (!c->background) {
 		struct sh_job j;
+		struct cl_stream st;
 		fflush(stdout);
-		if (spawn(s, &f, c, &j))
-			wait_fg(s, &j, stop_on_key);
-		else
+		bool sub = fg_subscribe(s, &st);
+		if (spawn(s, &f, c, &j)) {
+			wait_fg(s, &j, stop_on_key, sub, st);
+		} else {
+			if (sub)
+				cl_stream_close(&st);
 			s->status = SH_STATUS_ERROR;
+		}
 		return true;
 	}
 	struct sh_job *j = NULL;
