@@ -168,16 +168,20 @@ void tsc_clock_init(enum time_ref ref)
 		cpu_features.tsc_deadline ? "yes" : "no");
 }
 
-uint64_t arch_kernel_entry_ns(void)
+uint64_t arch_cycles_to_ns(uint64_t t)
 {
 	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
 		return 0;
-	/* The same scale as clock_ns(), from before the calibration. */
-	uint64_t t = boot_entry_tsc;
+	/* The same scale as clock_ns(), also before the calibration. */
 	if (t >= tsc0)
 		return base_ns + clock_scale_apply(&tsc_to_ns, t - tsc0);
 	uint64_t d = clock_scale_apply(&tsc_to_ns, tsc0 - t);
 	return d < base_ns ? base_ns - d : 0;
+}
+
+uint64_t arch_kernel_entry_ns(void)
+{
+	return arch_cycles_to_ns(boot_entry_tsc);
 }
 
 uint64_t tsc_hz(void)
