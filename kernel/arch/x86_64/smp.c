@@ -7,8 +7,9 @@
  * Every AP gets its INIT first and all share one INIT->SIPI delay (none on
  * CPUs that do not need it); then each gets its SIPI in turn (the
  * trampoline has one parameter block). The boot CPU waits with hlt, not a
- * pause loop: under -icount all vCPUs share one host thread, and a spinning
- * boot CPU there delays the AP's first instructions by up to ~50 ms. */
+ * pause loop: under -icount all vCPUs share one host thread, and with the
+ * boot CPU spinning the AP's first instruction came ~53 ms of guest time
+ * after its SIPI. */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/layout.h>
