@@ -132,7 +132,13 @@ class Guest:
     def command(self, text, timeout=30, **kw):
         """Types a command at the prompt; returns its output (up to the
         next prompt)."""
+        # Whatever the guest still prints from before (a redrawn prompt
+        # after garbage input) must not count as this command's end.
+        self.drain(0.2)
+        self.pos = len(self.buf)
         self.line(text, **kw)
+        if text.isprintable():  # edited lines echo differently
+            self.expect(text[-32:] + "\r\n", timeout)
         out, _ = self.expect(PROMPT, timeout)
         return out
 

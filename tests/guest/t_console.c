@@ -407,3 +407,64 @@ GTEST(console_loopback_readline_interrupt_and_events)
 	GCHECK(rx >= 12);
 	GCHECK(irqs >= 1);
 }
+
+/* The manifest's narrowing (SYS_RESOURCE_DERIVE): the console runs on
+ * exactly 0x3f8-0x3ff and COM1's GSI; a range missing a register, a
+ * read-only range, or an interrupt authority for another line are
+ * refused; and a task holding only another line's authority cannot route
+ * IRQ 4 itself. */
+GTEST(console_narrowed_authorities)
+{
+	struct con c;
+	handle_t io8 = 0, io4 = 0, io_ro = 0, irq_com = 0, irq_other = 0, n = 0,
+		 irq = 0;
+	int64_t st_short = -1, st_ro = -1, st_other = -1;
+	long d1 = sys_resource_derive(root_io(), COM1, 8, RIGHT_SAME, &io8);
+	long d2 = sys_resource_derive(root_io(), COM1, 4, RIGHT_SAME, &io4);
+	long d3 = sys_resource_derive(
+		root_io(), COM1, 8,
+		RIGHT_READ | RIGHT_DUPLICATE | RIGHT_TRANSFER, &io_ro);
+	long d4 = sys_resource_derive(root_irq(), COM1_GSI, 1, RIGHT_SAME,
+				      &irq_com);
+	long d5 = sys_resource_derive(root_irq(), COM1_GSI + 1, 1, RIGHT_SAME,
+				      &irq_other);
+	sys_notif_create(&n);
+	long e_route = sys_irq_create(irq_other, COM1_GSI, n, 1, &irq);
+	if (!e_route)
+		sys_handle_close(irq);
+	/* The exact grant works. */
+	long s = con_start(&c, io8, irq_com);
+	long p = s ? s : con_ready(&c);
+	con_stop(&c, 0, NULL);
+	/* 0x3f8-0x3fb only: refused (the scratch register is out of range). */
+	long s1 = con_start(&c, io4, irq_com);
+	if (!s1)
+		sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st_short);
+	con_stop(&c, 0, NULL);
+	long s2 = con_start(&c, io_ro, irq_com);
+	if (!s2)
+		sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st_ro);
+	con_stop(&c, 0, NULL);
+	long s3 = con_start(&c, io8, irq_other);
+	if (!s3)
+		sys_object_wait(c.ch.task, g_now() + 2000 * MS, &st_other);
+	con_stop(&c, 0, NULL);
+	handle_t hs[] = {io8, io4, io_ro, irq_com, irq_other, n};
+	for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i])
+			sys_handle_close(hs[i]);
+	GCHECK_OK(d1);
+	GCHECK_OK(d2);
+	GCHECK_OK(d3);
+	GCHECK_OK(d4);
+	GCHECK_OK(d5);
+	GCHECK_ERR(e_route, ERR_OUT_OF_RANGE);
+	GCHECK_OK(s);
+	GCHECK_EQ(p, CL_OK);
+	GCHECK_OK(s1);
+	GCHECK_EQ(st_short, 2);
+	GCHECK_OK(s2);
+	GCHECK_EQ(st_ro, 2);
+	GCHECK_OK(s3);
+	GCHECK_EQ(st_other, 3);
+}
