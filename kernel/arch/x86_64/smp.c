@@ -285,6 +285,8 @@ void arch_smp_init(void)
 		}
 	}
 	uint64_t delay = init_delay_ns();
+	pr_debug("smp: INIT sent to %u CPUs, INIT->SIPI delay %llu us", n,
+		 (unsigned long long)(delay / 1000));
 	if (n && delay)
 		idle_until(never, NULL, delay);
 	unsigned next = 1;
