@@ -72,16 +72,17 @@ static void phase_done(unsigned ph)
 
 static void print_phases(void)
 {
-	static const char *names[PH_COUNT] = {
-		"start-up", "memory", "ACPI", "clock and timers", "scheduler",
-		"other CPUs"};
+	static const char *names[PH_COUNT] = {"start-up",  "memory",
+					      "ACPI",	   "clock and timers",
+					      "scheduler", "other CPUs"};
 	char buf[192];
 	size_t n = 0;
 	uint64_t prev = arch_kernel_entry_ns(), first = prev;
 	for (unsigned i = 0; i < PH_COUNT; i++) {
 		uint64_t t = arch_cycles_to_ns(phase_end[i]);
-		n += ksnprintf(buf + n, sizeof(buf) - n, "%s%s %llu", i ? ", " : "",
-			       names[i], (unsigned long long)(t - prev) / 1000);
+		n += ksnprintf(buf + n, sizeof(buf) - n, "%s%s %llu",
+			       i ? ", " : "", names[i],
+			       (unsigned long long)(t - prev) / 1000);
 		if (n >= sizeof(buf))
 			break;
 		prev = t;

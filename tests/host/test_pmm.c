@@ -415,7 +415,8 @@ TEST(pmm_init_odd_boundaries_match_model)
 		memset(excl, 0, sizeof(excl));
 		uint64_t lo = NFRAMES, hi = 0;
 		for (int i = 0; i < 12; i++) {
-			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
 			uint64_t f = (seed >> 33) % NFRAMES;
 			uint64_t n = 1 + (seed >> 17) % 3000;
 			if (f + n > NFRAMES)
@@ -427,7 +428,8 @@ TEST(pmm_init_odd_boundaries_match_model)
 			hi = f + n > hi ? f + n : hi;
 		}
 		for (int i = 0; i < 4; i++) {
-			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
 			uint64_t f = (seed >> 33) % NFRAMES;
 			uint64_t n = 1 + (seed >> 19) % 40;
 			if (f + n > NFRAMES)

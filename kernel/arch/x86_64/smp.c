@@ -29,8 +29,8 @@
 #include <kern/vm.h>
 #include <arch/timer.h>
 
-#define INIT_DELAY_NS	  10000000ull	/* INIT deassert -> SIPI, legacy: 10 ms */
-#define SIPI_DELAY_NS	  200000ull	/* at most, between the two SIPIs */
+#define INIT_DELAY_NS	  10000000ull /* INIT deassert -> SIPI, legacy: 10 ms */
+#define SIPI_DELAY_NS	  200000ull   /* at most, between the two SIPIs */
 #define ONLINE_TIMEOUT_NS 1000000000ull /* AP must report within 1 s */
 #define POLL_NS		  10000ull
 
@@ -168,8 +168,7 @@ static void wake_noop(void)
 
 /* Sleeps up to ns in hlt on the boot CPU's one-shot timer (free until
  * the scheduler starts), or until done(arg). Returns done(arg). */
-static bool idle_until(bool (*done)(const void *), const void *arg,
-		       uint64_t ns)
+static bool idle_until(bool (*done)(const void *), const void *arg, uint64_t ns)
 {
 	unsigned long flags = arch_irq_save();
 	BUG_ON(timer_pending());

@@ -148,7 +148,8 @@ uint64_t lapic_timer_measure_per_ms(void)
 		while (t1 - t0 < LAPIC_CAL_WINDOW_NS);
 		/* To the nearest tick: truncating would bias the rate low,
 		 * and a low rate makes timers end a tick early and re-arm. */
-		uint64_t per_ms = (clock_rate_hz(c0 - c1, t1 - t0) + 500) / 1000;
+		uint64_t per_ms =
+			(clock_rate_hz(c0 - c1, t1 - t0) + 500) / 1000;
 		all[n++] = per_ms;
 		if ((e0 + e1) * 1000000ull / LAPIC_CAL_MAX_PPM <= t1 - t0)
 			good[ngood++] = per_ms;

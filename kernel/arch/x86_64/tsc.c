@@ -193,7 +193,8 @@ static uint64_t measure(enum time_ref ref, struct cal_sample *s, unsigned *n)
 		++*n;
 	}
 	arch_irq_restore(flags);
-	uint64_t med = ngood ? clock_median(good, ngood) : clock_median(all, *n);
+	uint64_t med =
+		ngood ? clock_median(good, ngood) : clock_median(all, *n);
 	pr_debug("tsc: %s: %u good samples of %u, median %llu Hz",
 		 ref_name(ref), ngood, *n, (unsigned long long)med);
 	return med;
@@ -223,8 +224,7 @@ static uint64_t aux_rate(const struct cal_sample *s, unsigned n)
 	return ngood ? clock_median(good, ngood) : clock_median(all, n);
 }
 
-void tsc_clock_init(enum time_ref ref, uint32_t (*aux)(void),
-		    uint64_t *aux_hz)
+void tsc_clock_init(enum time_ref ref, uint32_t (*aux)(void), uint64_t *aux_hz)
 {
 	if (ref == TIME_REF_HPET && !hpet_present())
 		ref = TIME_REF_PIT;
