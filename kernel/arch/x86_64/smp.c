@@ -222,7 +222,7 @@ static bool start_ap(unsigned id, uint32_t apic_id)
 	p->cpu = (uintptr_t)c;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	/* The AP had its INIT (send_inits()). */
+	/* The AP had its INIT (arch_smp_init()). */
 	lapic_send_sipi(apic_id, AP_TRAMPOLINE_PA >> 12);
 	/* The first SIPI can be lost; a second is allowed. */
 	if (!idle_until(ap_alive, (const void *)p, SIPI_DELAY_NS))
