@@ -43,8 +43,9 @@ struct sched_params {
 	uint64_t deadline_ns; /* DL: relative deadline of each job */
 	uint64_t period_ns;   /* DL: period (minimum inter-release time) */
 	uint64_t quantum_ns; /* RT round-robin: slice (0: configured default) */
-	int32_t cpu;	     /* placement, only before the thread starts;
-			      * SCHED_CPU_KEEP to leave it (get: the CPU) */
+	int32_t cpu;	     /* pins the thread to this CPU (a new CPU only
+			      * before it starts); SCHED_CPU_KEEP to leave
+			      * it (get: the CPU it is on) */
 	uint32_t reserved;   /* 0 */
 };
 
@@ -64,6 +65,9 @@ struct sched_auth_limits {
 	uint64_t dl_bw_ppm;
 	uint32_t flags;	   /* SCHED_AUTH_MAY_* */
 	uint32_t reserved; /* 0 */
+	/* CPUs it may place threads on (SYS_SCHED_AFFINITY); deriving
+	 * narrows it (0: the parent's). */
+	uint64_t cpu_mask;
 };
 
 struct sched_auth_info {

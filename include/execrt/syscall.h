@@ -183,6 +183,10 @@ enum syscall_nr {
 	/* sysinfo_h, after_koid, struct task_stats *buf, max -> count: live
 	 * tasks with koid > after_koid, ascending [READ] */
 	SYS_TASK_STATS = 56,
+	/* sched_auth_h [WRITE], thread_h [MANAGE], uint64_t cpu_mask -> 0:
+	 * the CPUs the thread may run on, narrowed by the authority's
+	 * cpu_mask; a DL thread is re-admitted on one of them */
+	SYS_SCHED_AFFINITY = 57,
 	SYS_COUNT
 };
 

@@ -4,6 +4,7 @@
 #include <kern/ktest.h>
 #include <kern/lib.h>
 #include <kern/log.h>
+#include <kern/thread.h>
 
 extern const struct ktest __ktest_start[], __ktest_end[];
 static bool cur_failed;
@@ -19,6 +20,9 @@ void ktest_main(const char *filter)
 	unsigned passed = 0, failed = 0;
 	kprintf("ktest: running in-kernel tests%s%s\n",
 		filter && *filter ? " matching " : "", filter ? filter : "");
+	/* Pinned: the threads a test creates inherit it and share this CPU,
+	 * as the scheduler tests assume (placement would spread them). */
+	thread_current()->affinity = 1ull << arch_cpu_id();
 	for (const struct ktest *t = __ktest_start; t < __ktest_end; t++) {
 		if (filter && *filter && !strstr(t->name, filter))
 			continue;

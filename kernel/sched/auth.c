@@ -61,6 +61,7 @@ int sched_auth_create_root(uint64_t dl_bw_ppm, struct sched_auth **out)
 	a->lim.max_priority = SCHED_RT_PRIO_MAX;
 	a->lim.dl_bw_ppm = dl_bw_ppm;
 	a->lim.flags = SCHED_AUTH_MAY_QUOTA | SCHED_AUTH_MAY_CONFIG;
+	a->lim.cpu_mask = ~0ull;
 	*out = a;
 	return 0;
 }
@@ -78,6 +79,7 @@ int sched_auth_derive(struct sched_auth *parent,
 		return ERR_INVALID_ARGS;
 	/* Never more than the parent has. */
 	if ((lim->classes & ~parent->lim.classes) ||
+	    (lim->cpu_mask & ~parent->lim.cpu_mask) ||
 	    (lim->flags & ~parent->lim.flags) ||
 	    lim->max_priority > parent->lim.max_priority)
 		return ERR_ACCESS_DENIED;
@@ -103,6 +105,8 @@ int sched_auth_derive(struct sched_auth *parent,
 	}
 	kobj_init_charged(&a->obj, OBJ_SCHED_AUTH, &auth_ops, &ch);
 	a->lim = *lim;
+	if (!a->lim.cpu_mask)
+		a->lim.cpu_mask = parent->lim.cpu_mask;
 	kobj_get(&parent->obj);
 	a->parent = parent;
 	*out = a;

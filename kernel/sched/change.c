@@ -47,6 +47,7 @@ void sched_change(struct thread *t,
 					   : 0;
 		if (t->donor)
 			t->disp_flags |= SCHED_TREC_DONATED;
+		WRITE_ONCE(rq->curr_rank, sched_rank(t)); /* for pushes */
 	}
 	bool switch_now = rq_settle(rq, now, f);
 	spin_unlock(&rq->lock);
@@ -73,6 +74,14 @@ struct thread *sched_set_donor(struct thread *t, struct thread *donor)
 	if (donor)
 		kobj_get(&donor->obj);
 	sched_change(t, set_donor, &sw);
+	/* A DL caller's bandwidth is admitted on one CPU: the server serves
+	 * the call there (if its affinity allows; otherwise it runs on its
+	 * own parameters, sched_eff()). */
+	if (donor && READ_ONCE(donor->sp.cls) == SCHED_CLASS_DL) {
+		unsigned c = READ_ONCE(donor->dl.admit_cpu);
+		if (c != READ_ONCE(t->cpu) && ((t->affinity >> c) & 1))
+			sched_move(t, c);
+	}
 	return sw.old;
 }
 

@@ -77,6 +77,9 @@ int sched_params_check(const struct sched_params *p)
 void sched_start_thread(struct thread *t)
 {
 	unsigned long f = sched_admit_lock_take();
+	/* By load, within its affinity; admitted DL work stays put. */
+	if (READ_ONCE(t->state) == THREAD_NEW && !t->dl.density_ppm)
+		t->cpu = sched_place(t);
 	sched_wake(t);
 	sched_admit_lock_drop(f);
 	sched_preempt_check(); /* the switch the wake asked for */
@@ -85,8 +88,12 @@ void sched_start_thread(struct thread *t)
 static void apply(struct thread *t, const void *arg, uint64_t now)
 {
 	const struct sched_params *p = arg;
-	if (p->cpu != SCHED_CPU_KEEP)
-		t->cpu = (unsigned)p->cpu; /* not started: on no queue */
+	if (p->cpu != SCHED_CPU_KEEP) {
+		/* An explicit CPU pins the thread there; a new one is on no
+		 * queue yet. */
+		t->cpu = (unsigned)p->cpu;
+		WRITE_ONCE(t->affinity, 1ull << p->cpu);
+	}
 	/* Other CPUs read a donor's parameters without its lock: the DL
 	 * server is ready before the class says DL. */
 	if (p->cls == SCHED_CLASS_DL)
@@ -98,6 +105,33 @@ static void apply(struct thread *t, const void *arg, uint64_t now)
 	sp.cls = t->sp.cls;
 	t->sp = sp;
 	__atomic_store_n(&t->sp.cls, cls, __ATOMIC_RELEASE);
+}
+
+/* A CPU of t's affinity where a DL share fits (admission lock held):
+ * `first` if it fits there, else the least loaded that fits, else
+ * `first` (refused then). */
+static unsigned dl_fit(struct thread *t, struct sched_auth *auth,
+		       uint64_t density, unsigned first)
+{
+	(void)auth;
+	unsigned best = first;
+	uint64_t best_used = UINT64_MAX;
+	for (unsigned c = 0; c < arch_cpus_online(); c++) {
+		if (!((t->affinity >> c) & 1))
+			continue;
+		uint64_t used = sched_rq(c)->dl_density;
+		if (t->dl.density_ppm && t->dl.admit_cpu == c)
+			used -= t->dl.density_ppm;
+		if (used + density > sched_cfg.dl_bound_ppm)
+			continue;
+		if (c == first)
+			return c;
+		if (used < best_used) {
+			best = c;
+			best_used = used;
+		}
+	}
+	return best;
 }
 
 /* Gives back t's admitted share. Admission lock held; returns the
@@ -137,6 +171,9 @@ int sched_set_params(struct thread *t, const struct sched_params *in,
 			: 0;
 	unsigned long f = sched_admit_lock_take();
 	unsigned cpu = p.cpu == SCHED_CPU_KEEP ? t->cpu : (unsigned)p.cpu;
+	/* Automatic DL placement: where it fits, its own CPU first. */
+	if (density && p.cpu == SCHED_CPU_KEEP && !t->sched_released)
+		cpu = dl_fit(t, auth, density, cpu);
 	if (t->sched_released) {
 		err = ERR_BAD_STATE; /* exiting */
 	} else if (p.cpu != SCHED_CPU_KEEP && (unsigned)p.cpu != t->cpu &&
@@ -164,6 +201,8 @@ int sched_set_params(struct thread *t, const struct sched_params *in,
 			t->dl.admit_cpu = cpu;
 		}
 		sched_change(t, apply, &p);
+		if (cpu != t->cpu)
+			sched_move(t, cpu); /* re-admitted there */
 	}
 	sched_admit_lock_drop(f);
 	if (old)
@@ -230,5 +269,54 @@ int sched_set_config(const struct sched_config *c)
 	sched_admit_lock_drop(f);
 	if (!err)
 		sched_poke_all(); /* new quanta, slices and cap */
+	return err;
+}
+
+int sched_set_affinity(struct thread *t, struct sched_auth *auth,
+		       uint64_t mask)
+{
+	unsigned n = arch_cpus_online();
+	uint64_t online = n >= 64 ? ~0ull : (1ull << n) - 1;
+	if (mask & ~online)
+		return ERR_INVALID_ARGS;
+	if (auth)
+		mask &= auth->lim.cpu_mask;
+	if (!mask)
+		return ERR_INVALID_ARGS;
+	int err = 0;
+	unsigned long f = sched_admit_lock_take();
+	unsigned dst = t->cpu;
+	if (t->sched_released || t->is_idle) {
+		err = ERR_BAD_STATE;
+	} else if (t->dl.density_ppm && !((mask >> t->dl.admit_cpu) & 1)) {
+		/* Admitted DL work moves only with its admission. */
+		uint64_t d = t->dl.density_ppm;
+		dst = n;
+		for (unsigned c = 0; c < n && dst == n; c++)
+			if (((mask >> c) & 1) &&
+			    sched_rq(c)->dl_density + d <= sched_cfg.dl_bound_ppm)
+				dst = c;
+		if (dst == n) {
+			err = ERR_NO_RESOURCES;
+		} else {
+			sched_rq(t->dl.admit_cpu)->dl_density -= d;
+			sched_rq(dst)->dl_density += d;
+			t->dl.admit_cpu = dst;
+		}
+	} else if (t->dl.density_ppm) {
+		dst = t->dl.admit_cpu;
+	} else if (!((mask >> t->cpu) & 1)) {
+		uint64_t keep = t->affinity;
+		t->affinity = mask;
+		dst = sched_place(t);
+		t->affinity = keep;
+	}
+	if (!err) {
+		WRITE_ONCE(t->affinity, mask);
+		if (dst != t->cpu)
+			sched_move(t, dst);
+	}
+	sched_admit_lock_drop(f);
+	sched_preempt_check(); /* t may be the caller, leaving this CPU */
 	return err;
 }

@@ -120,7 +120,7 @@ struct thread *rq_pick(struct run_queue *rq)
 }
 
 /* Would the queued t run before the running cur? */
-static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
+bool rq_better(struct run_queue *rq, struct thread *t, struct thread *cur)
 {
 	if (cur->is_idle)
 		return true;
@@ -140,6 +140,6 @@ static bool better(struct run_queue *rq, struct thread *t, struct thread *cur)
 void check_preempt(struct run_queue *rq)
 {
 	struct thread *t = rq_pick(rq);
-	if (t && better(rq, t, rq->current))
+	if (t && rq_better(rq, t, rq->current))
 		rq->need_resched = true;
 }

@@ -51,6 +51,16 @@ struct run_queue {
 	uint64_t rt_capped_count;
 
 	struct thread *zombie; /* dead thread to release after a switch */
+	/* SMP (migrate.c): the thread that left this CPU at the last switch
+	 * for move_to; the running thread's rank (sched_rank()), read
+	 * without the lock by other CPUs choosing where to push; when this
+	 * CPU balances its best-effort load next; look for RT work queued
+	 * elsewhere after the switch (this CPU's rank dropped). */
+	struct thread *outgoing;
+	unsigned curr_rank;
+	uint64_t next_balance;
+	bool pull;
+	unsigned push_rank; /* a preempted thread of this rank waits here */
 	uint64_t switches;
 	uint64_t timer_deadline; /* what the one-shot timer is armed for */
 	uint64_t idle_ns;
@@ -63,14 +73,51 @@ struct run_queue *sched_rq(unsigned cpu);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
 /* The thread whose parameters t runs on: its donor, unless the donor has
- * become best effort since (fair sharing lends nothing). */
+ * become best effort since (fair sharing lends nothing), or is DL and t is
+ * not on the CPU where the donor's bandwidth is admitted (DL time is
+ * spent only there: sched_set_donor moves the server to that CPU). */
 static inline struct thread *sched_eff(const struct thread *t)
 {
 	struct thread *d = READ_ONCE(t->donor);
-	if (d && READ_ONCE(d->sp.cls) != SCHED_CLASS_BE)
+	if (!d)
+		return (struct thread *)t;
+	uint32_t c = READ_ONCE(d->sp.cls);
+	if (c == SCHED_CLASS_RT ||
+	    (c == SCHED_CLASS_DL &&
+	     READ_ONCE(d->dl.admit_cpu) == READ_ONCE(t->cpu)))
 		return d;
 	return (struct thread *)t;
 }
+
+/* SMP placement and migration (migrate.c). Ranks order what a CPU runs:
+ * idle 0, BE 1, RT 1 + priority, DL above all. */
+#define RANK_DL 200u
+unsigned sched_rank(const struct thread *t);
+/* Best CPU of t's affinity to start it on (fewest runnable threads). */
+unsigned sched_place(struct thread *t);
+/* After a thread of `rank` was queued on src without running there at
+ * once (no run-queue lock held): moves a thread of that rank waiting on
+ * src to a CPU of `affinity` running lower-ranked work. */
+void sched_push(unsigned src, unsigned rank, uint64_t affinity);
+/* The rank of the best RT thread waiting on rq that does not run next
+ * (0: none): what to push elsewhere. Lock held. */
+unsigned rq_waiting_rt_rank(struct run_queue *rq);
+/* This CPU (lock not held, interrupts off): idle pull / RT pull after a
+ * switch / periodic BE balance. */
+bool sched_pull(struct run_queue *rq, bool idle);
+void sched_balance_tick(struct run_queue *rq, uint64_t now);
+/* Moves t to dst_cpu now, or (running) at its next switch-out, which
+ * is asked for; the caller checks afterwards with sched_preempt_check()
+ * when t is itself. */
+void sched_move(struct thread *t, unsigned dst_cpu);
+/* A thread that left rq at the last switch goes to its new CPU. */
+void sched_finish_move(struct thread *t);
+/* Moves a thread that does not run now (lock of both queues held). */
+void move_locked(struct run_queue *src, struct run_queue *dst,
+		 struct thread *t, uint64_t now);
+/* Kicks an idle CPU when rq has queued work waiting (rq lock held). */
+void sched_kick_idle(struct run_queue *rq);
+extern uint64_t sched_idle_mask;
 
 /* DL servers (dl.c); all take the server's own lock. */
 void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,

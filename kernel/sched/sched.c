@@ -1,6 +1,8 @@
-/* The scheduler core. Each CPU owns a run queue with its own lock; a thread
- * stays on its CPU (placement is chosen before it starts). The running
- * thread is rq->current, never queued.
+/* The scheduler core. Each CPU owns a run queue with its own lock; threads
+ * move between them only while not running, under both locks taken in
+ * CPU-number order (migrate.c: placement, pull, push, balance, affinity).
+ * Lock order: admission lock, donation lock, run-queue lock(s), leaf
+ * locks. The running thread is rq->current, never queued.
  *
  * Classes in strict order: DL, then RT, then BE, then idle. Ready threads
  * sit in their class's queue, except those held back until a budget or
@@ -108,13 +110,19 @@ void sched_thread_init(struct thread *t)
 				      .weight = SCHED_BE_WEIGHT_DEFAULT,
 				      .cpu = SCHED_CPU_KEEP};
 	t->class = &sched_class_be;
+	/* New threads inherit their creator's affinity (a pinned test
+	 * keeps its helpers on its CPU); the first ones get every CPU. */
+	struct thread *cur = READ_ONCE(this_rq()->current);
+	t->affinity = cur && !cur->is_idle ? cur->affinity : ~0ull;
+	t->move_to = -1;
+	t->moving = false;
 	rb_node_init(&t->rb);
 	list_init(&t->rq_node);
 	t->dl.lock = (spinlock_t)SPINLOCK_INIT;
 	t->st.lat_min = UINT64_MAX;
 }
 
-static void add_sleeper(struct run_queue *rq, struct thread *t)
+void rq_add_sleeper(struct run_queue *rq, struct thread *t)
 {
 	list_for_each(it, &rq->sleepers)
 	{
@@ -168,15 +176,18 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 	}
 }
 
-/* Locks the run queue holding t (its CPU may change before it starts). */
+/* Locks the run queue holding t. Its CPU may change while we wait, and a
+ * thread between two queues (moving) is waited for: the CPU moving it
+ * holds no other lock and finishes right after its switch. */
 struct run_queue *lock_thread_rq(struct thread *t)
 {
 	for (;;) {
 		struct run_queue *rq = &rqs[READ_ONCE(t->cpu)];
 		spin_lock(&rq->lock);
-		if (rq->cpu == READ_ONCE(t->cpu))
+		if (rq->cpu == READ_ONCE(t->cpu) && !READ_ONCE(t->moving))
 			return rq;
 		spin_unlock(&rq->lock);
+		arch_cpu_relax();
 	}
 }
 
@@ -202,7 +213,15 @@ static void do_schedule(struct run_queue *rq)
 		prev->disp_flags |= (uint16_t)(dl_dispatch_end(d, now, over) &
 					       SCHED_TREC_DL_MISS);
 	}
-	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
+	if (prev->move_to >= 0 && prev->state != THREAD_DEAD) {
+		/* Leaving for another CPU (affinity, DL re-admission): on no
+		 * queue until this CPU has switched away from it, then moved
+		 * by sched_finish_switch (a blocked one stays blocked). */
+		if (prev->state == THREAD_RUNNING)
+			prev->state = THREAD_READY;
+		WRITE_ONCE(prev->moving, true);
+		rq->outgoing = prev;
+	} else if (prev->state == THREAD_RUNNING && !prev->is_idle) {
 		bool tail = yielded || now >= prev->slice_end_ns;
 		rq_enqueue(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT, now);
 	}
@@ -215,6 +234,23 @@ static void do_schedule(struct run_queue *rq)
 	rq->need_resched = false;
 	next->state = THREAD_RUNNING;
 	rq->current = next;
+	unsigned old_rank = rq->curr_rank, new_rank = sched_rank(next);
+	WRITE_ONCE(rq->curr_rank, new_rank);
+	if (next->is_idle)
+		__atomic_fetch_or(&sched_idle_mask, 1ull << rq->cpu,
+				  __ATOMIC_RELAXED);
+	else if (prev->is_idle)
+		__atomic_fetch_and(&sched_idle_mask, ~(1ull << rq->cpu),
+				   __ATOMIC_RELAXED);
+	/* Others may run RT work now waiting here (a preempted thread), and
+	 * this CPU may take RT work waiting elsewhere (its rank dropped):
+	 * both once the switch is done (sched_finish_switch). */
+	if (next != prev && prev->state == THREAD_READY && !prev->parked &&
+	    !prev->moving && sched_rank(prev) > 1)
+		rq->push_rank = sched_rank(prev);
+	rq->pull = new_rank < old_rank;
+	if (rq->nr_ready)
+		sched_kick_idle(rq);
 	if (next != prev) {
 		dispatch_end(rq, prev, now, yielded);
 		dispatch_start(next, now);
@@ -225,6 +261,8 @@ static void do_schedule(struct run_queue *rq)
 	rq->sched_calls++;
 	rq->sched_cycles += arch_cycles() - c0;
 	if (next == prev) {
+		rq->push_rank = 0;
+		rq->pull = false;
 		spin_unlock(&rq->lock);
 		return;
 	}
@@ -244,9 +282,19 @@ static void do_schedule(struct run_queue *rq)
 void sched_finish_switch(void)
 {
 	struct run_queue *rq = this_rq();
-	struct thread *z = rq->zombie;
-	rq->zombie = NULL;
+	struct thread *z = rq->zombie, *o = rq->outgoing;
+	unsigned push = rq->push_rank;
+	bool pull = rq->pull;
+	rq->zombie = rq->outgoing = NULL;
+	rq->push_rank = 0;
+	rq->pull = false;
 	spin_unlock(&rq->lock);
+	if (o)
+		sched_finish_move(o);
+	if (push)
+		sched_push(rq->cpu, push, ~0ull);
+	if (pull)
+		sched_pull(rq, false);
 	if (z)
 		kobj_put(&z->obj); /* the reference running threads hold */
 }
@@ -299,7 +347,7 @@ void sched_block(spinlock_t *held, uint64_t deadline_ns)
 	t->state = THREAD_BLOCKED;
 	if (deadline_ns != DEADLINE_NONE) {
 		t->wake_deadline = deadline_ns;
-		add_sleeper(rq, t);
+		rq_add_sleeper(rq, t);
 	}
 	if (held)
 		spin_unlock(held);
@@ -359,7 +407,12 @@ static void wake(struct thread *t, bool set_result, int result)
 		changed = true;
 	}
 	bool switch_now = changed && rq_settle(rq, now, f);
+	/* An RT thread that does not run here at once may run elsewhere. */
+	unsigned push = changed ? rq_waiting_rt_rank(rq) : 0;
+	unsigned src = rq->cpu;
 	spin_unlock(&rq->lock);
+	if (push)
+		sched_push(src, push, ~0ull);
 	arch_irq_restore(f);
 	if (switch_now)
 		sched_preempt_check();
@@ -378,6 +431,8 @@ void sched_interrupt(struct thread *t, int result)
 void sched_timer_event(void)
 {
 	struct run_queue *rq = this_rq();
+	if (READ_ONCE(rq->be_nr))
+		sched_balance_tick(rq, clock_ns());
 	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
 	uint64_t now = clock_ns();
 	rq->timer_deadline = DEADLINE_NONE;
@@ -397,7 +452,10 @@ void sched_timer_event(void)
 	check_preempt(rq);
 	if (!rq->need_resched)
 		program_timer(rq, now);
+	unsigned push = rq_waiting_rt_rank(rq); /* woken or released */
 	spin_unlock(&rq->lock);
+	if (push)
+		sched_push(rq->cpu, push, ~0ull);
 }
 
 void sched_ipi(void)
@@ -449,6 +507,7 @@ void sched_init_cpu(void)
 	rq->cap_window_end = idle->exec_start + sched_cfg.rt_cap_period_ns;
 	rq->idle = idle;
 	rq->current = idle;
+	__atomic_fetch_or(&sched_idle_mask, 1ull << rq->cpu, __ATOMIC_RELAXED);
 	rq->timer_deadline = DEADLINE_NONE;
 }
 
@@ -462,7 +521,10 @@ void sched_start(void)
 			schedule();
 			continue;
 		}
-		/* Interrupts that make work preempt us from inside here. */
+		/* Take work waiting on a busy CPU, else sleep: interrupts
+		 * that make work preempt us from inside here. */
+		if (sched_pull(rq, true))
+			continue;
 		arch_idle();
 	}
 }

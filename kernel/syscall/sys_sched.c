@@ -53,6 +53,22 @@ SYSCALL3(sys_sched_set, HANDLE, auth_h, HANDLE, thread_h, UPTR, uparams)
 	return err;
 }
 
+SYSCALL3(sys_sched_affinity, HANDLE, auth_h, HANDLE, thread_h, U64, mask)
+{
+	struct sched_auth *a;
+	int err = get_sched_auth(auth_h, RIGHT_WRITE, &a);
+	if (err)
+		return err;
+	struct thread *t;
+	err = get_thread(thread_h, RIGHT_MANAGE, &t);
+	if (!err) {
+		err = sched_set_affinity(t, a, mask);
+		kobj_put(&t->obj);
+	}
+	kobj_put(&a->obj);
+	return err;
+}
+
 SYSCALL2(sys_sched_get, HANDLE, thread_h, UPTR, out)
 {
 	struct thread *t;

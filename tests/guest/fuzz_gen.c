@@ -80,6 +80,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_RESOURCE_DERIVE] = 1,
 	[SYS_OBJECT_NOTIFY] = 3,
 	[SYS_TASK_STATS] = 1,
+	[SYS_SCHED_AFFINITY] = 1,
 };
 
 static uint64_t now(void)
@@ -522,6 +523,11 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[3] = ONE_IN(c, 3) ? val(c) : fz_below(&c->rng, 4);
 		a[2] = ptr(c,
 			   a[3] < 4 ? a[3] * sizeof(struct task_stats) : ~0ull);
+		break;
+	case SYS_SCHED_AFFINITY: /* no authority: never applies */
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = fz_pick(c, OBJ_THREAD);
+		a[2] = ONE_IN(c, 2) ? val(c) : 1ull << fz_below(&c->rng, 4);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)

@@ -128,6 +128,10 @@ int gtest_run(const char *filter)
 		int have = g_stats(&before) == 0;
 		cur_failed = 0;
 		cur_growth = 0;
+		/* Each test starts on one CPU with the threads it creates
+		 * (they inherit the affinity), as most were written for; the
+		 * SMP tests (t_smp_sched.c) widen their threads' masks. */
+		g_pin_self();
 		t->fn();
 		usable_check();
 		if (have)

@@ -393,3 +393,23 @@ long g_reap(struct child *c, uint64_t timeout_ns, int64_t *status)
 	memset(c, 0, sizeof(*c));
 	return r;
 }
+
+uint32_t g_my_cpu(void)
+{
+	struct sched_params p;
+	if (sys_sched_get(execrt_handle(START_H_SELF_THREAD), &p))
+		return 0;
+	return (uint32_t)p.cpu;
+}
+
+uint64_t g_all_cpus(void)
+{
+	unsigned n = g_ncpus();
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+long g_pin_self(void)
+{
+	return sys_sched_affinity(g_sched(), execrt_handle(START_H_SELF_THREAD),
+				  1ull << g_my_cpu());
+}

@@ -19,6 +19,11 @@ handle_t g_sysinfo(void);
 handle_t g_initrd(void);
 handle_t g_sched(void);     /* the root scheduling authority */
 unsigned g_ncpus(void);
+/* SMP: the CPU this thread runs on now; every online CPU as a mask; pins
+ * this thread (and so the threads it creates) to its CPU. */
+uint32_t g_my_cpu(void);
+uint64_t g_all_cpus(void);
+long g_pin_self(void);
 handle_t g_telemetry(void); /* scheduler telemetry */
 /* Class changes of a thread through the root authority. */
 long g_set_be(handle_t th, uint32_t weight);

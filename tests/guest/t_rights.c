@@ -271,6 +271,10 @@ static long c_sched_set(struct fx *f, uint32_t m)
 	struct sched_params p = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
 	return sys_sched_set(f->h[0], f->h[1], &p);
 }
+static long c_sched_affinity(struct fx *f, uint32_t m)
+{
+	return sys_sched_affinity(f->h[0], f->h[1], 1);
+}
 static long c_give(struct fx *f, uint32_t m)
 {
 	handle_t out;
@@ -581,6 +585,8 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = {R(RIGHT_WAIT, RIGHT_SIGNAL), fx_task_notif,
 			       c_object_notify},
 	[SYS_TASK_STATS] = {R(RIGHT_READ), fx_sysinfo, c_task_stats},
+	[SYS_SCHED_AFFINITY] = {R(RIGHT_WRITE, RIGHT_MANAGE), fx_sched_thread,
+				c_sched_affinity},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

@@ -131,6 +131,12 @@ void sched_thread_release(struct thread *t);
 int sched_set_params(struct thread *t, const struct sched_params *p,
 		     struct sched_auth *auth);
 void sched_get_params(struct thread *t, struct sched_params *out);
+/* The CPUs t may run on: mask (within the online CPUs) narrowed by the
+ * authority's cpu_mask; moves t (a DL thread with its admission) when its
+ * CPU is no longer allowed. ERR_INVALID_ARGS, ERR_NO_RESOURCES (no CPU of
+ * the mask has room for its DL share; nothing changed), ERR_BAD_STATE. */
+int sched_set_affinity(struct thread *t, struct sched_auth *auth,
+		       uint64_t mask);
 /* Validates p alone (no authority, no admission): 0 or ERR_*. */
 int sched_params_check(const struct sched_params *p);
 /* Share of a CPU a DL reservation needs: runtime/deadline in ppm,

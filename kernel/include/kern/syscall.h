@@ -254,6 +254,7 @@ SYSCALL(sys_grant_revoke);
 SYSCALL(sys_ioport_io);
 SYSCALL(sys_sched_set);
 SYSCALL(sys_sched_get);
+SYSCALL(sys_sched_affinity);
 SYSCALL(sys_sched_auth_derive);
 SYSCALL(sys_sched_auth_info);
 SYSCALL(sys_sched_config);

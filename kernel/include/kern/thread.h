@@ -47,6 +47,13 @@ struct thread {
 	struct list_node donors;     /* struct reply.donor_node */
 	struct reply *calling;       /* the reply this thread waits for */
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
+	/* SMP (kernel/sched/migrate.c): CPUs it may run on (inherited from
+	 * its creator; admission lock + run-queue lock to change); the CPU
+	 * it leaves for at its next switch-out (-1: none); set while it is
+	 * between two run queues (on none: lock_thread_rq() waits). */
+	uint64_t affinity;
+	int move_to;
+	bool moving;
 	struct rb_node rb;           /* DL and BE queues */
 	uint64_t key;     /* queue order: deadline, priority or vruntime */
 	uint64_t vruntime;           /* BE: weighted CPU time */

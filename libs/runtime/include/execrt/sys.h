@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 57, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 58, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -380,4 +380,10 @@ static inline long sys_task_stats(handle_t sysinfo, uint64_t after_koid,
 				  struct task_stats *buf, uint32_t max)
 {
 	return EXECRT_SC(SYS_TASK_STATS, sysinfo, after_koid, buf, max, 0, 0);
+}
+
+static inline long sys_sched_affinity(handle_t auth, handle_t thread,
+				      uint64_t cpu_mask)
+{
+	return EXECRT_SC(SYS_SCHED_AFFINITY, auth, thread, cpu_mask, 0, 0, 0);
 }
