@@ -3,10 +3,10 @@
 # once under -icount shift=0, where the guest TSC counts instructions and
 # the figures repeat exactly. Figures are printed, never asserted.
 BENCH_PROGS := bench
-bench_SRCS := tests/bench/bench.c tests/guest/gutil.c
+bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 
-$(O)/user/obj/tests/bench/bench.c.o: tests/bench/bench.c $(MUSL_STAMP)
+$(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $<"
 	$(Q)$(USER_CC) $(PCFLAGS) -Itests/guest -c $< -o $@

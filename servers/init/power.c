@@ -30,6 +30,9 @@ void power_off(void)
 	if (!g.ioport)
 		return;
 	say("powering off");
+	/* The console service may print on another CPU: let it show the
+	 * line before the machine goes. */
+	settle();
 	if (g.boot.pm1a_cnt && g.boot.have_s5) {
 		out(g.boot.pm1a_cnt, 2, g.boot.s5a << 10 | SLP_EN);
 		if (g.boot.pm1b_cnt)
@@ -46,6 +49,7 @@ void power_reboot(void)
 	if (!g.ioport)
 		return;
 	say("rebooting");
+	settle(); /* as for poweroff: the line reaches the console */
 	if (g.boot.have_reset && g.boot.reset_space == ACPI_SPACE_IO &&
 	    g.boot.reset_addr < 0x10000) {
 		out((uint32_t)g.boot.reset_addr, 1, g.boot.reset_value);

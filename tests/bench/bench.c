@@ -9,6 +9,7 @@
 #include <execrt/sys.h>
 
 #include "../guest/gutil.h"
+#include "bench.h"
 
 #define BATCHES 15
 
@@ -19,7 +20,7 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static int cmp_u64(const void *a, const void *b)
+int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
@@ -35,7 +36,7 @@ static void bench(const char *name, unsigned iters, void (*fn)(unsigned))
 		fn(iters);
 		per[b] = (rdtsc() - t0) / iters;
 	}
-	qsort(per, BATCHES, sizeof(per[0]), cmp_u64);
+	qsort(per, BATCHES, sizeof(per[0]), bench_cmp_u64);
 	printf("bench: %-34s median %8llu  min %8llu  max %8llu cycles/op\n",
 	       name, (unsigned long long)per[BATCHES / 2],
 	       (unsigned long long)per[0],
@@ -283,7 +284,7 @@ static void lateness(const char *what, const struct sched_params *p)
 	gthread_join(&t, DEADLINE_NONE, NULL);
 	stop = 1;
 	gthread_join(&hog, DEADLINE_NONE, NULL);
-	qsort(late, PERIODS, sizeof(late[0]), cmp_u64);
+	qsort(late, PERIODS, sizeof(late[0]), bench_cmp_u64);
 	uint64_t sum = 0;
 	for (int i = 0; i < PERIODS; i++)
 		sum += late[i];
@@ -361,6 +362,12 @@ int main(int argc, char **argv)
 	/* "bench serve H": the server half of the IPC figures. */
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve((handle_t)strtoul(argv[2], NULL, 0));
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "smp")) {
+			smp_benches();
+			printf("bench: done\n");
+			return 0;
+		}
 	printf("bench: exec-rt micro-benchmarks (TSC cycles per operation, "
 	       "median of %d batches)\n",
 	       BATCHES);

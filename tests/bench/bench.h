@@ -1,0 +1,14 @@
+/* Shared by the benchmark program's files. */
+#pragma once
+#include <stdint.h>
+
+static inline uint64_t bench_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+int bench_cmp_u64(const void *a, const void *b);
+/* bench_smp.c: the figures of the `-smp 2` run ("bench smp"). */
+void smp_benches(void);
