@@ -130,8 +130,11 @@ int gtest_run(const char *filter)
 		cur_growth = 0;
 		/* Each test starts on one CPU with the threads it creates
 		 * (they inherit the affinity), as most were written for; the
-		 * SMP tests (t_smp_sched.c) widen their threads' masks. */
-		g_pin_self();
+		 * SMP tests (t_smp_sched.c) widen their threads' masks.
+		 * "pin=0" on the command line leaves them unpinned. */
+		const char *pin = g_arg("pin");
+		if (!pin || strcmp(pin, "0"))
+			g_pin_self();
 		t->fn();
 		usable_check();
 		if (have)
