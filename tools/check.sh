@@ -132,6 +132,14 @@ boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
 	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
 	-- -initrd "$O/initrd.cpio"
 
+# QEMU's pc machine has a 1.0 FADT (no reset register, shorter layout) and
+# the same \_S5 as q35: the bootinfo ACPI lines on it (room kernel, issue 10).
+echo "== bootinfo ACPI lines on the pc machine (FADT 1.0)"
+boot --name bootinfo-pc --machine pc --kernel "$O/kernel.elf" \
+	--append "init=guest-tests utest -- gtest=kern10_bootinfo" --timeout 60 \
+	--expect "ok   kern10_bootinfo_lines" --expect "no reset register" \
+	-- -initrd "$O/initrd-test.cpio"
+
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
 	--append "nohpet ktest=time" --smp 2 --timeout 60 \
@@ -181,6 +189,24 @@ for m in pc q35; do
 		--expect "boot: multiboot2 (UEFI)" --expect "smp: 2 of 2 CPUs online" \
 		--expect "protections: NX WP" --expect "boot complete"
 done
+
+# The system as a person meets it (docs/shell.md): the ISO boots to the
+# shell, and tests/system/test_shell.py types into the serial console:
+# commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,
+# poweroff. Full on BIOS q35; the short round on UEFI (what `make run`
+# boots) and on pc (ending with reboot: -no-reboot turns it into an exit).
+echo "== shell, typed into the serial console (tests/system/test_shell.py)"
+shell_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_shell.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
+shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
+shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick --reboot
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

@@ -203,7 +203,9 @@ void clctl_fmt_logs(struct clout *o, const struct json_doc *d, int result)
 	 * into a small cell: straight into the output. */
 	size_t room = o->cap > o->len ? o->cap - o->len : 0;
 	int n = json_str(d, t, o->buf + o->len, room);
-	if (n >= 0) {
+	if (n == 0) {
+		put(o, "(nothing logged)\n");
+	} else if (n > 0) {
 		o->len += (size_t)n;
 		if (n > 0 && o->buf[o->len - 1] != '\n')
 			put(o, "\n");

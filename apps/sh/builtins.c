@@ -1,6 +1,7 @@
 /* The shell's own commands and the dispatch: a builtin, else a program
  * from the initrd's bin/, else an error. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <execrt/sys.h>
@@ -25,6 +26,8 @@ static void help(void)
 	      "  mem                  kernel memory and object counts\n"
 	      "  uptime               time since boot\n"
 	      "  poweroff, reboot     through /svc/init\n"
+	      "  exit [STATUS]        leave this shell (init starts a new "
+	      "one)\n"
 	      "programs (bin/ of the initrd): PROGRAM [ARGS] [&]\n"
 	      "  clctl status | start SVC | stop SVC | restart SVC | logs SVC "
 	      "| doctor\n"
@@ -101,6 +104,19 @@ static void top(struct sh *s)
 		printf("sh: top: timeline-inspect is not in the initrd\n");
 }
 
+static void exit_cmd(struct sh *s, struct sh_cmd *c)
+{
+	uint64_t st = 0;
+	if (c->argc > 2 ||
+	    (c->argc == 2 && (sh_parse_u64(c->argv[1], &st) || st > 255))) {
+		printf("sh: usage: exit [STATUS 0..255]\n");
+		s->status = SH_STATUS_USAGE;
+		return;
+	}
+	fflush(stdout);
+	exit((int)st); /* background jobs die with sh */
+}
+
 /* A builtin that takes no arguments got some. */
 static bool extra_args(struct sh_cmd *c)
 {
@@ -118,7 +134,7 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 		       !strcmp(n, "top") || !strcmp(n, "kill") ||
 		       !strcmp(n, "jobs") || !strcmp(n, "mem") ||
 		       !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
-		       !strcmp(n, "reboot");
+		       !strcmp(n, "reboot") || !strcmp(n, "exit");
 	if (builtin && c->background) {
 		printf("sh: %s: a builtin cannot run in the background\n", n);
 		s->status = SH_STATUS_USAGE;
@@ -126,6 +142,8 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 	}
 	if (!strcmp(n, "kill"))
 		kill_cmd(s, c);
+	else if (!strcmp(n, "exit"))
+		exit_cmd(s, c);
 	else if (builtin && extra_args(c))
 		s->status = SH_STATUS_USAGE;
 	else if (!strcmp(n, "help"))

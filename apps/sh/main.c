@@ -68,8 +68,15 @@ static void ready_line(void)
 	       have ? "kernel entry" : "boot");
 }
 
+/* The console went away (init restarts it). If sh's stdout was a send
+ * handle of that console's port, it is dead for good: sh exits, and the
+ * sh init starts next gets the new console's. Else it looks again. */
 static bool reconnect(struct sh *s)
 {
+	struct handle_info hi = {0};
+	if (sys_handle_info(execrt_handle(START_H_CONSOLE), &hi) == 0 &&
+	    hi.type == OBJ_PORT_SEND)
+		return false;
 	cl_close(&s->console);
 	s->have_console = false;
 	cl_err_t e = cl_connect("/svc/console",
@@ -91,25 +98,30 @@ static long read_line(struct sh *s)
 	cl_err_t e = cl_request_ex(
 		&s->console, "{\"cmd\":\"readline\",\"prompt\":\"" PROMPT "\"}",
 		NULL, 0, DEADLINE_NONE, &resp);
+	static unsigned refused; /* readlines refused in a row */
 	long n = -1;
 	if (e == CL_OK) {
+		refused = 0;
 		if (cl_resp_str(&resp, "line", line, sizeof(line)) == CL_OK)
 			n = (long)strlen(line);
 		else
 			printf("sh: the console's answer has no line\n");
-	} else if (e == CL_ERR_REMOTE) {
-		if (!strcmp(resp.code, "TOO_LONG"))
-			printf("sh: %s\n", sh_perr_str(SH_E_TOO_LONG));
-		else if (strcmp(resp.code, "INTERRUPTED")) {
-			printf("sh: console: %s: %s\n", resp.code,
+	} else if (e == CL_ERR_REMOTE && !strcmp(resp.code, "TOO_LONG")) {
+		refused = 0;
+		printf("sh: %s\n", sh_perr_str(SH_E_TOO_LONG));
+	} else if (e == CL_ERR_REMOTE && strcmp(resp.code, "INTERRUPTED")) {
+		/* BUSY: another reader (a second sh) has the console. Said
+		 * once, then retried slowly, so it cannot flood the line. */
+		if (!refused++)
+			printf("sh: console: %s: %s (retrying)\n", resp.code,
 			       resp.message);
-			sys_sleep_until((uint64_t)sys_clock_now() + BACKOFF_NS);
-		}
+		sys_sleep_until((uint64_t)sys_clock_now() +
+				(refused > 10 ? 10 : refused) * BACKOFF_NS);
 	} else if (e == CL_ERR_CONN || e == CL_ERR_TIMEOUT ||
 		   e == CL_ERR_PROTO) {
 		if (!reconnect(s))
 			exit(1);
-	} else {
+	} else if (e != CL_ERR_REMOTE) {
 		printf("sh: console: %s\n", cl_strerror(e));
 		sys_sleep_until((uint64_t)sys_clock_now() + BACKOFF_NS);
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <execrt/runtime.h>
 #include <execrt/syscall.h>
 
 #include "parse.h"
@@ -155,39 +156,39 @@ const char *sh_perr_str(int e)
 	return "bad input";
 }
 
-/* Whether the runtime's splitter would not give word back as it is. */
+/* Whether the runtime's splitter would not give w back as it is. */
 static bool needs_quotes(const char *w)
 {
-	return !*w || *w == '"' || strpbrk(w, " \t\n\r");
+	return !*w || *w == EXECRT_ARG_QUOTE || strpbrk(w, " \t\n\r");
 }
 
 int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap)
 {
-	size_t n = 0, max = cap - 1 < SH_CMDLINE_MAX ? cap - 1 : SH_CMDLINE_MAX;
+	size_t n = 0;
 	if (cap == 0)
 		return SH_E_CMDLINE;
+	size_t max = cap - 1 < SH_CMDLINE_MAX ? cap - 1 : SH_CMDLINE_MAX;
 	out[0] = '\0';
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
+		size_t l = strlen(w);
 		bool q = needs_quotes(w);
-		if (i > 0 && n < max)
-			out[n++] = ' ';
-		if (q && n < max)
-			out[n++] = '"';
-		for (; *w && n < max; w++) {
-			if (q && (*w == '"' || *w == '\\'))
-				out[n++] = '\\';
-			if (n < max)
-				out[n++] = *w;
+		if (strchr(w, EXECRT_ARG_QUOTE)) {
+			out[0] = '\0';
+			return SH_E_CTRL;
 		}
-		if (q && n < max)
-			out[n++] = '"';
-		else if (q || *w)
-			n = max + 1; /* did not fit */
-		if (n > max) {
+		if (n + (i > 0) + l + 2 * q > max) {
 			out[0] = '\0';
 			return SH_E_CMDLINE;
 		}
+		if (i > 0)
+			out[n++] = ' ';
+		if (q)
+			out[n++] = EXECRT_ARG_QUOTE;
+		memcpy(out + n, w, l);
+		n += l;
+		if (q)
+			out[n++] = EXECRT_ARG_QUOTE;
 		out[n] = '\0';
 	}
 	return SH_OK;

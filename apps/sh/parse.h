@@ -43,9 +43,10 @@ const char *sh_perr_str(int e);
 
 /* argv[0..argc) as a child's start_info.cmdline, in the form the
  * runtime's execrt_split_args() splits back into the same words: joined
- * with single blanks; a word that is empty, holds a blank or starts with
- * '"' is written "..." with \" and \\ for " and \. SH_E_CMDLINE when it
- * would be longer than SH_CMDLINE_MAX or cap - 1 bytes. */
+ * with single blanks; a word that is empty or holds a blank is put between
+ * two EXECRT_ARG_QUOTE bytes (\x01; the tokenizer never lets a control
+ * character into a word: one there is SH_E_CTRL). SH_E_CMDLINE when the
+ * result would be longer than SH_CMDLINE_MAX or cap - 1 bytes. */
 int sh_join_cmdline(char *const *argv, int argc, char *out, size_t cap);
 
 /* A decimal number (digits only, no sign, fits 64 bits): 0, else -1. */

@@ -110,8 +110,12 @@ void sh_ps(struct sh *s)
 	puts(line);
 	for (size_t i = 0; i < p->b.ntask; i++) {
 		const struct task_stats *t = &p->b.task[i];
-		ps_fmt_task(line, sizeof(line), t,
-			    ps_task_permille(p->a.task, p->a.ntask, t, dt));
+		uint32_t pm =
+			s->telemetry
+				? ps_threads_permille(p->d, nd, t->koid, dt)
+				: ps_task_permille(p->a.task, p->a.ntask, t,
+						   dt);
+		ps_fmt_task(line, sizeof(line), t, pm);
 		puts(line);
 		print_threads(p, nd, t->koid);
 	}
@@ -119,6 +123,9 @@ void sh_ps(struct sh *s)
 		printf("%6s %6s  %s\n", "0", "-", "(kernel)");
 		print_threads(p, nd, 0);
 	}
+	if (p->b.ntask == PS_TASKS_MAX || p->b.nthr == PS_THREADS_MAX)
+		printf("(only the first %d tasks and %d threads are shown)\n",
+		       PS_TASKS_MAX, PS_THREADS_MAX);
 	printf("%zu tasks, %zu threads; CPU %% of one CPU over %llu ms\n",
 	       p->b.ntask, p->b.nthr, (unsigned long long)(dt / 1000000));
 	free(p);

@@ -44,6 +44,19 @@ uint32_t ps_task_permille(const struct task_stats *prev, size_t nprev,
 	return tl_permille(ran, dt_ns);
 }
 
+uint32_t ps_threads_permille(const struct tl_delta *d, size_t nd,
+			     uint64_t task_koid, uint64_t dt_ns)
+{
+	uint64_t ran = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct sched_thread_stats *t =
+			d[i].cur ? d[i].cur : d[i].prev;
+		if (t->task_koid == task_koid && ran + d[i].run_ns >= ran)
+			ran += d[i].run_ns;
+	}
+	return tl_permille(ran, dt_ns);
+}
+
 int ps_fmt_header(char *buf, size_t len)
 {
 	return snprintf(buf, len, "%6s %6s  %-20s %-7s %6s  %15s  %s", "KOID",

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kcompat.h"
+#include <execrt/syscall.h>
+
 #include "tl_format.h"
 
 /* "512B", "4.0K", "12K", "1.5M", "64M", "2.0G". */
@@ -16,6 +17,12 @@ int ps_fmt_bytes(char *buf, size_t len, uint64_t b);
  * not in prev counts all its runtime as the window's. */
 uint32_t ps_task_permille(const struct task_stats *prev, size_t nprev,
 			  const struct task_stats *cur, uint64_t dt_ns);
+
+/* The same from the task's threads (deltas of SYS_SCHED_STATS, which
+ * count a running thread's current slice; the task's own counter only
+ * grows when a slice ends): the sum of their run time in the window. */
+uint32_t ps_threads_permille(const struct tl_delta *d, size_t nd,
+			     uint64_t task_koid, uint64_t dt_ns);
 
 /* The fixed column titles, a task row and a thread row (indented, under
  * its task). */

@@ -1,5 +1,5 @@
 /* Programs from the initrd: started as children of sh with exactly the
- * handles ISSUE10/docs/shell.md lists (console, names, initrd, sysinfo,
+ * handles docs/shell.md lists (console, names, initrd, sysinfo,
  * telemetry), waited for in the foreground (one notification: the child's
  * end and console events), or kept as background jobs reported at the
  * next prompt. */
@@ -150,9 +150,10 @@ static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
 		   cl_subscribe(&s->console, events, 2, &st) == CL_OK;
 	bool bound = sub && s->notif &&
 		     sys_port_bind_notif(st.recv, s->notif, BIT_EVENT) == 0;
-	/* Before the kernel had SYS_OBJECT_NOTIFY: poll. */
-	bool notify =
-		bound && sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
+	/* One notification for both; only if something failed (no
+	 * notification object, events not bound) does sh poll instead. */
+	bool notify = s->notif && (bound || !sub) &&
+		      sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
 	bool ctrl_c = false, stopped = false;
 	int64_t status = 0;
 	for (;;) {
@@ -185,7 +186,7 @@ static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
 		printf("^C\nsh: task killed (%llu %s)\n",
 		       (unsigned long long)j->koid, j->name);
 	else if (stopped)
-		printf("sh: %s stopped\n", j->name);
+		printf("%s stopped by a key\n", j->name);
 	else if (status != 0)
 		printf("sh: %s exited with status %s\n", j->name,
 		       sh_fmt_status(b, sizeof(b), status));

@@ -9,7 +9,6 @@
 #include <execrt/syscall.h>
 
 #include "cl_ports.h"
-#include "kcompat.h"
 #include "parse.h"
 
 #define SH_JOBS_MAX 8

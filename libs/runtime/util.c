@@ -62,10 +62,9 @@ int execrt_split_args(char *line, char **argv, int max)
 		/* Decoded in place: w never passes r. */
 		char *w = r;
 		argv[n++] = w;
-		if (*r == '"') {
-			for (r++; *r && *r != '"'; *w++ = *r++)
-				if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
-					r++;
+		if (*r == EXECRT_ARG_QUOTE) {
+			for (r++; *r && *r != EXECRT_ARG_QUOTE;)
+				*w++ = *r++;
 			if (*r)
 				r++;
 		}

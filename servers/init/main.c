@@ -15,10 +15,8 @@
 #include "cl_ports.h"
 #include "initsvc.h"
 #include "plat.h"
-#include "sys10.h"
 
 #define DEFAULT_MANIFEST "etc/services.conf"
-#define POLL_NS		 (10 * MS) /* without SYS_OBJECT_NOTIFY */
 #define NAMES_RETRY_NS	 (200 * MS)
 #define SERVE_BATCH	 16
 #define CHECK_NS	 (15000 * MS) /* --boot-check gives up after it */
@@ -120,7 +118,7 @@ static bool setup_ports(void)
 	for (int i = 0; i < g.man.n; i++)
 		if (g.man.svc[i].ok && (g.man.svc[i].grants & MAN_G_NAMES_PORT))
 			g.names_svc = i;
-	handle_t given = slot(execrt_start_info(), INIT_H_SERVICE);
+	handle_t given = slot(execrt_start_info(), START_H_SERVICE);
 	handle_t send;
 	if (given) {
 		g.names_recv = given;
@@ -139,15 +137,6 @@ static bool setup_ports(void)
 	sys_handle_close(send); /* minted for names when registering */
 	if (sys_port_bind_notif(g.init_recv, g.notif, BIT_INIT_PORT) < 0)
 		return false;
-	/* Bits 0 removes nothing here; only whether the call exists. */
-	g.have_notify =
-		init_object_notify(g.self, g.notif, 0) != ERR_BAD_SYSCALL;
-	if (!g.have_notify) {
-		static const char poll_note[] =
-			"kernel without SYS_OBJECT_NOTIFY: deaths found by "
-			"polling every 10 ms";
-		notes[nnotes++] = poll_note;
-	}
 	for (int i = 0; i < g.man.n; i++) {
 		uint32_t n = g.man.svc[i].log_size;
 		char *buf = malloc(n);
@@ -290,8 +279,6 @@ int main(int argc, char **argv)
 			names_setup();
 			g.names_retry_ns = now + NAMES_RETRY_NS;
 		}
-		if (!g.have_notify && next > now + POLL_NS)
-			next = now + POLL_NS;
 		if (g.log_pending)
 			next = DEADLINE_POLL;
 		uint64_t bits = 0;
@@ -300,8 +287,6 @@ int main(int argc, char **argv)
 			say("notification wait: %s", err_name(r));
 			return 1;
 		}
-		if (!g.have_notify)
-			bits |= BITS_SVC;
 		if (bits & BITS_SVC)
 			svc_reap(bits);
 		if ((bits & BIT_LOGS) || g.log_pending)

@@ -47,8 +47,7 @@ struct init {
 	struct sup sup;
 	struct svc_plat svc[MAN_MAX_SVC];
 	handle_t notif;
-	bool have_notify; /* SYS_OBJECT_NOTIFY works (else: polling) */
-	int names_svc;	  /* entry with names-port, or -1 */
+	int names_svc; /* entry with names-port, or -1 */
 	handle_t names_recv, names_ctl;
 	uint64_t next_badge;
 	bool names_ready; /* init's own acl and /svc/init are in */

@@ -15,7 +15,6 @@
 #include "cl_ports.h"
 #include "json.h"
 #include "plat.h"
-#include "sys10.h"
 
 bool initrd_find(const char *path, const void **data, size_t *len)
 {
@@ -99,17 +98,12 @@ bool names_up(void)
 
 void names_setup(void)
 {
-	static const char self_reg[][MAN_PATLEN] = {INIT_NAME};
-	static const char self_look[][MAN_PATLEN] = {"*"};
+	long e;
 	g.names_ready = false;
 	if (!names_up())
 		return;
-	long e = names_acl(NAMES_CTL_BADGE, self_reg, 1, self_look, 1);
-	if (e == CL_ERR_CONN || e == CL_ERR_TIMEOUT)
-		return; /* not answering: tried again later */
-	if (e < 0)
-		say("names: acl for init: %s", cl_strerror((cl_err_t)e));
-	/* Every running service's ACL again: a new names knows none. */
+	/* Badge 1 may do everything; every running service's ACL again: a
+	 * new names knows none. */
 	for (int i = 0; i < g.man.n; i++) {
 		const struct man_svc *s = &g.man.svc[i];
 		if (g.svc[i].badge && g.svc[i].task &&
@@ -152,7 +146,7 @@ static long derive(handle_t auth, uint64_t base, uint64_t size, struct temps *t,
 {
 	if (!auth)
 		return ERR_ACCESS_DENIED; /* init was not given it */
-	long r = init_resource_derive(auth, base, size, RIGHT_SAME, out);
+	long r = sys_resource_derive(auth, base, size, RIGHT_SAME, out);
 	if (r == 0)
 		keep(t, *out);
 	return r;
@@ -187,7 +181,7 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 		{MAN_G_BOOTINFO, START_H_BOOTINFO, &g.bootinfo_vmo},
 		{MAN_G_SYSINFO, START_H_SYSINFO, &g.sysinfo},
 		{MAN_G_TELEMETRY, START_H_TELEMETRY, &g.telemetry},
-		{MAN_G_NAMES_PORT, INIT_H_SERVICE, &g.names_recv},
+		{MAN_G_NAMES_PORT, START_H_SERVICE, &g.names_recv},
 	};
 	for (unsigned k = 0; k < sizeof(plain) / sizeof(plain[0]); k++) {
 		if (!(s->grants & plain[k].grant))
@@ -257,7 +251,7 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 		return ERR_NOT_FOUND;
 	}
 	struct execrt_child c;
-	long r = execrt_spawn_create(s->name, s->memory, &c);
+	long r = execrt_spawn_create(s->program, s->memory, &c);
 	if (r < 0) {
 		say("%s: task: %s", s->name, err_name(r));
 		return r;
@@ -270,9 +264,9 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	int perr = 0;
 	p->badge = 0;
 	r = grants(i, &c, &a, &t);
-	if (r == 0 && g.have_notify)
-		r = init_object_notify(c.task, g.notif,
-				       1ull << (i % BIT_SVC_SLOTS));
+	if (r == 0)
+		r = sys_object_notify(c.task, g.notif,
+				      1ull << (i % BIT_SVC_SLOTS));
 	if (r == 0)
 		r = execrt_spawn_start(&c, &a, &perr);
 	for (int k = 0; k < t.n; k++)

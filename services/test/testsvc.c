@@ -109,6 +109,14 @@ static bool call(handle_t reply, handle_t *h, uint32_t nh, uint32_t len)
 	case TSVC_EXIT:
 		cl_reply_ok(reply, NULL, NULL, 0);
 		return false;
+	case TSVC_LOG:
+		for (uint64_t i = 1; i <= out.lines; i++)
+			printf("testsvc: log line %llu of %llu\n",
+			       (unsigned long long)i,
+			       (unsigned long long)out.lines);
+		fflush(stdout);
+		cl_reply_ok(reply, out.result, NULL, 0);
+		return true;
 	case TSVC_REPLY:
 		if (out.ok)
 			cl_reply_ok(reply, out.result, NULL, 0);
@@ -137,6 +145,10 @@ int main(int argc, char **argv)
 		printf("testsvc: register %s: %s\n", svc.name, cl_strerror(e));
 		return 1;
 	}
+	/* One line for the log ring: a supervisor's `logs` shows the
+	 * service came up and how. */
+	printf("testsvc: serving %s (tick %llu ms)\n", svc.name,
+	       (unsigned long long)(svc.tick_ns / 1000000));
 	uint64_t next_tick = now() + svc.tick_ns;
 	for (;;) {
 		uint64_t t = now();

@@ -156,6 +156,19 @@ void tsvc_handle(struct tsvc *s, const char *text, size_t len, uint32_t nh,
 		}
 		o->act = TSVC_EXIT;
 		o->status = st;
+	} else if (json_str_eq(d, cmd, "log")) {
+		/* Floods its own stdout: the supervisor's log path must keep
+		 * the console (and the shell) answering. */
+		uint64_t n;
+		if (json_get_uint(d, "lines", &n) < 0 || n == 0 ||
+		    n > TSVC_MAX_LOG_LINES) {
+			fail(o, "BAD_ARG", "lines: 1..1000000");
+			return;
+		}
+		o->act = TSVC_LOG;
+		o->lines = n;
+		snprintf(o->result, sizeof(o->result), "{\"lines\":%llu}",
+			 (unsigned long long)n);
 	} else if (json_str_eq(d, cmd, "subscribe")) {
 		subscribe(s, nh, o);
 	} else if (json_str_eq(d, cmd, "status")) {

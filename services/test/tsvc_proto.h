@@ -32,7 +32,10 @@ enum tsvc_act {
 	TSVC_CRASH,	/* fault on purpose, without answering */
 	TSVC_EXIT,	/* answer ok, then exit with status */
 	TSVC_SUBSCRIBE, /* keep handle port as a tick subscriber, answer ok */
+	TSVC_LOG,	/* print `lines` numbered lines to stdout, then answer */
 };
+
+#define TSVC_MAX_LOG_LINES 1000000u
 
 struct tsvc_out {
 	enum tsvc_act act;
@@ -43,6 +46,7 @@ struct tsvc_out {
 	uint64_t until_ns, usec; /* TSVC_SLEEP */
 	int64_t status;
 	uint32_t port;
+	uint64_t lines; /* TSVC_LOG */
 };
 
 /* Defaults, then argv[1..]: --tick-ms N, --crash-after N, --name /svc/x.

@@ -520,7 +520,8 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[0] = fz_pick(c, OBJ_NONE);
 		a[1] = val(c);
 		a[3] = ONE_IN(c, 3) ? val(c) : fz_below(&c->rng, 4);
-		a[2] = ptr(c, a[3] < 4 ? a[3] * sizeof(struct task_stats) : ~0ull);
+		a[2] = ptr(c,
+			   a[3] < 4 ? a[3] * sizeof(struct task_stats) : ~0ull);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)

@@ -4,11 +4,18 @@
  *   serve NAME        registers NAME with names and answers calls:
  *                     {"cmd":"ping"}; {"cmd":"crash_in","usec":N} keeps
  *                     the call open, sleeps N us, then faults
- *   flood N           prints N lines "flood line %04d" then sleeps */
+ *   flood N           prints N lines "flood line %04d" then sleeps
+ *   probe NAME        like serve, and {"cmd":"probe"} answers what this
+ *                     task holds and what its authorities let it do:
+ *                     {"slots":[[type,rights],...16],"io_in":R,
+ *                     "io_out_of_range":R,"io_power":R,"irq_other":R,
+ *                     "irq_own":R,"rt_over":R,"rt_within":R} (R: 0 or
+ *                     the kernel's error) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <execrt/runtime.h>
 #include <execrt/sys.h>
 
 #include "cl_ports.h"
@@ -16,6 +23,59 @@
 static void crash(void)
 {
 	*(volatile int *)0 = 1;
+}
+
+static bool probing;
+
+/* What the start handles are and what they allow (t_init.c
+ * init_service_gets_only_its_grants). */
+static void probe(handle_t reply)
+{
+	static char out[1400];
+	size_t n = (size_t)snprintf(out, sizeof(out), "{\"slots\":[");
+	for (int i = 0; i < START_H_COUNT; i++) {
+		struct handle_info hi = {0};
+		handle_t h = execrt_handle(i);
+		if (h != HANDLE_INVALID && sys_handle_info(h, &hi) < 0)
+			hi.type = 0xff;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s[%u,%u]",
+				      i ? "," : "", hi.type, hi.rights);
+	}
+	handle_t io = execrt_handle(START_H_IOPORT);
+	handle_t irq = execrt_handle(START_H_IRQ);
+	handle_t sched = execrt_handle(START_H_SCHED);
+	handle_t nt = HANDLE_INVALID, ih = HANDLE_INVALID;
+	long io_in = sys_ioport_io(io, 0x2ff, 1, 0); /* COM2 scratch */
+	long io_oor = sys_ioport_io(io, 0x60, 1, 0);
+	long io_pw = sys_ioport_io(io, 0x604, 2, 0);
+	long irq_other = ERR_BAD_HANDLE, irq_own = ERR_BAD_HANDLE;
+	if (sys_notif_create(&nt) == 0) {
+		irq_other = sys_irq_create(irq, 1, nt, 1, &ih);
+		if (irq_other == 0)
+			sys_handle_close(ih);
+		irq_own = sys_irq_create(irq, 3, nt, 1, &ih);
+		if (irq_own == 0)
+			sys_handle_close(ih);
+		sys_handle_close(nt);
+	}
+	struct sched_params over = {
+		.cls = SCHED_CLASS_RT, .priority = 90, .cpu = SCHED_CPU_KEEP};
+	struct sched_params within = {
+		.cls = SCHED_CLASS_RT, .priority = 3, .cpu = SCHED_CPU_KEEP};
+	handle_t self = execrt_handle(START_H_SELF_THREAD);
+	long rt_over = sys_sched_set(sched, self, &over);
+	long rt_within = sys_sched_set(sched, self, &within);
+	struct sched_params be = {.cls = SCHED_CLASS_BE,
+				  .weight = SCHED_BE_WEIGHT_DEFAULT,
+				  .cpu = SCHED_CPU_KEEP};
+	sys_sched_set(sched, self, &be);
+	snprintf(out + n, sizeof(out) - n,
+		 "],\"io_in\":%ld,\"io_out_of_range\":%ld,\"io_power\":%ld,"
+		 "\"irq_other\":%ld,\"irq_own\":%ld,\"rt_over\":%ld,"
+		 "\"rt_within\":%ld}",
+		 io_in < 0 ? io_in : 0, io_oor, io_pw, irq_other, irq_own,
+		 rt_over, rt_within);
+	cl_reply_ok(reply, out, NULL, 0);
 }
 
 static int serve(const char *name)
@@ -43,6 +103,9 @@ static int serve(const char *name)
 		uint64_t usec = 0;
 		if (json_parse(&d, buf, rx.len) < 0) {
 			cl_reply_error(rx.reply, "BAD_JSON", "not JSON");
+		} else if (probing &&
+			   json_str_eq(&d, json_find(&d, 0, "cmd"), "probe")) {
+			probe(rx.reply);
 		} else if (json_str_eq(&d, json_find(&d, 0, "cmd"), "ping")) {
 			cl_reply_ok(rx.reply, "{\"name\":\"guest-init-svc\"}",
 				    NULL, 0);
@@ -64,6 +127,9 @@ int main(int argc, char **argv)
 		crash();
 	} else if (argc >= 3 && !strcmp(argv[1], "serve")) {
 		return serve(argv[2]);
+	} else if (argc >= 3 && !strcmp(argv[1], "probe")) {
+		probing = true;
+		return serve(argv[2]);
 	} else if (argc >= 3 && !strcmp(argv[1], "flood")) {
 		int n = atoi(argv[2]);
 		for (int i = 0; i < n; i++)
@@ -71,6 +137,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		sys_sleep_until(DEADLINE_NONE);
 	}
-	printf("usage: guest-init-svc crash | serve NAME | flood N\n");
+	printf("usage: guest-init-svc crash | serve NAME | probe NAME | "
+	       "flood N\n");
 	return 2;
 }

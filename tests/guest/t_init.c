@@ -19,7 +19,6 @@
 #include "gutil.h"
 
 #define INIT_QUOTA (48ull << 20)
-#define SLOT_SVC   12 /* START_H_SERVICE */
 #define MAX_REG	   16
 #define MAX_KEPT   512
 #define OUT_KEEP   16384
@@ -214,8 +213,10 @@ static void env_stop(void)
 	memset(&env, 0, sizeof(env));
 }
 
-/* A child init with manifest etc/<conf>; 0 or an error. */
-static long env_start(const char *conf)
+/* A child init with manifest etc/<conf>; 0 or an error. With devices,
+ * it also gets this task's I/O-port, IRQ and scheduling authorities (the
+ * root task's, unnarrowed), as init has them at boot. */
+static long env_start_ex(const char *conf, bool devices)
 {
 	memset(&env, 0, sizeof(env));
 	struct fakens *ns = &env.ns;
@@ -245,12 +246,22 @@ static long env_start(const char *conf)
 				      .quota = INIT_QUOTA};
 	a.give[START_H_CONSOLE] = out_send;
 	a.give[START_H_INITRD] = g_initrd();
-	a.give[SLOT_SVC] = ns->recv;
+	a.give[START_H_SERVICE] = ns->recv;
+	if (devices) {
+		a.give[START_H_IOPORT] = execrt_handle(START_H_IOPORT);
+		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
+		a.give[START_H_SCHED] = g_sched();
+	}
 	r = execrt_spawn_create("init", INIT_QUOTA, &env.init);
 	if (r == 0 && (r = execrt_spawn_start(&env.init, &a, NULL)) < 0)
 		execrt_spawn_abort(&env.init);
 	sys_handle_close(out_send);
 	return r;
+}
+
+static long env_start(const char *conf)
+{
+	return env_start_ex(conf, false);
 }
 
 /* The kernel's counters before a test's child init: after it is killed
@@ -304,6 +315,17 @@ static long counters_back(void)
 		warm();                                                        \
 		GCHECK_OK(g_stats(&base));                                     \
 		long _s = env_start(conf);                                     \
+		if (_s < 0)                                                    \
+			env_stop();                                            \
+		GCHECK_OK(_s);                                                 \
+	} while (0)
+
+#define START_DEVICES(conf)                                                    \
+	do {                                                                   \
+		gtest_allow_growth();                                          \
+		warm();                                                        \
+		GCHECK_OK(g_stats(&base));                                     \
+		long _s = env_start_ex(conf, true);                            \
 		if (_s < 0)                                                    \
 			env_stop();                                            \
 		GCHECK_OK(_s);                                                 \
@@ -633,5 +655,72 @@ GTEST(init_log_ring_overflow_counts_drops)
 {
 	START("test-init-flood.conf");
 	flood_body();
+	STOP();
+}
+
+/* No ambient authority: each service holds exactly the start handles its
+ * entry grants, narrowed. "probe" has ioport 0x2f8-0x2ff, irq 3 and
+ * sched be,rt prio 5; "bare" has none of them. */
+static int64_t probe_int(const char *key)
+{
+	int64_t v = 1;
+	return cl_resp_int(&resp, key, &v) < 0 ? 1 : v;
+}
+
+static int64_t slot_type(int slot)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "slots.%d.0", slot);
+	return probe_int(path);
+}
+
+static long ask(handle_t h, const char *json)
+{
+	struct cl_conn c = {.send = h};
+	return cl_request_ex(&c, json, NULL, 0, g_now() + 3000 * MS, &resp);
+}
+
+static void grants_body(void)
+{
+	handle_t p = wait_reg("/svc/probe", 1, 5000 * MS);
+	handle_t b = wait_reg("/svc/bare", 1, 5000 * MS);
+	GCHECK(p && b);
+	GCHECK_OK(ask(p, "{\"cmd\":\"probe\"}"));
+	GCHECK(resp.ok);
+	/* Granted, and narrowed: COM2's ports only, GSI 3 only, RT <= 5. */
+	GCHECK_EQ(slot_type(START_H_IOPORT), OBJ_RESOURCE);
+	GCHECK_EQ(slot_type(START_H_IRQ), OBJ_RESOURCE);
+	GCHECK_EQ(slot_type(START_H_SCHED), OBJ_SCHED_AUTH);
+	GCHECK_EQ(probe_int("io_in"), 0);
+	GCHECK_EQ(probe_int("io_out_of_range"), ERR_OUT_OF_RANGE);
+	GCHECK_EQ(probe_int("io_power"), ERR_OUT_OF_RANGE);
+	GCHECK_EQ(probe_int("irq_own"), 0);
+	GCHECK(probe_int("irq_other") < 0);
+	GCHECK(probe_int("rt_over") < 0);
+	GCHECK_EQ(probe_int("rt_within"), 0);
+	/* Never given: the initrd, boot information, kernel statistics,
+	 * telemetry, MMIO, the names receive handle. */
+	static const int never[] = {START_H_INITRD,    START_H_BOOTINFO,
+				    START_H_SYSINFO,   START_H_MMIO,
+				    START_H_TELEMETRY, START_H_SERVICE};
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		GCHECK_EQ(slot_type(never[i]), OBJ_NONE);
+	/* Its task handle cannot reach its supervisor: it is its own. */
+	GCHECK_EQ(slot_type(START_H_SELF_TASK), OBJ_TASK);
+
+	GCHECK_OK(ask(b, "{\"cmd\":\"probe\"}"));
+	GCHECK(resp.ok);
+	for (int i = START_H_CONSOLE + 1; i < START_H_COUNT; i++)
+		if (i != START_H_NAMES)
+			GCHECK_EQ(slot_type(i), OBJ_NONE);
+	GCHECK(probe_int("io_in") < 0);
+	GCHECK(probe_int("irq_own") < 0);
+	GCHECK(probe_int("rt_within") < 0);
+}
+
+GTEST(init_service_gets_only_its_grants)
+{
+	START_DEVICES("test-init-probe.conf");
+	grants_body();
 	STOP();
 }

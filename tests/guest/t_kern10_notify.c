@@ -268,7 +268,8 @@ GTEST(kern10_notify_unstarted_thread_drops_registration)
 
 /* ---- racing the end on two CPUs ---- */
 
-#define RACE_TASK_ROUNDS   300
+#define RACE_TASK_ROUNDS   300 /* tasks that never ran: killed at once */
+#define RACE_CHILD_ROUNDS  20  /* running children: ended by their thread */
 #define RACE_THREAD_ROUNDS 60
 
 static volatile unsigned race_round, race_killed_round;
@@ -308,7 +309,8 @@ GTEST(kern10_notify_racing_the_end_two_cpus)
 	struct gthread killer;
 	struct sched_params p = {
 		.cls = SCHED_CLASS_BE, .weight = 1024, .cpu = 1 % (int)ncpu};
-	GCHECK_OK(gthread_start_sched(&killer, race_killer, RACE_TASK_ROUNDS,
+	GCHECK_OK(gthread_start_sched(&killer, race_killer,
+				      RACE_TASK_ROUNDS + RACE_CHILD_ROUNDS,
 				      &p));
 	unsigned missed = 0, twice = 0, failed = 0, at_once = 0;
 	for (unsigned r = 1; r <= RACE_TASK_ROUNDS; r++) {
@@ -333,6 +335,30 @@ GTEST(kern10_notify_racing_the_end_two_cpus)
 		twice += pending(n) != 0;
 		sys_handle_close(t);
 	}
+	/* Running children: the last of their threads ends them, on the
+	 * other CPU or here, while we register on the task and its thread. */
+	for (unsigned r = RACE_TASK_ROUNDS + 1;
+	     r <= RACE_TASK_ROUNDS + RACE_CHILD_ROUNDS; r++) {
+		struct child c;
+		if (g_spawn(CHILD_WORK, "spin", CHILD_QUOTA, 0, &c) < 0) {
+			failed++;
+			race_task = HANDLE_INVALID; /* the kill just fails */
+			race_round = r;
+			continue;
+		}
+		race_task = c.task;
+		race_round = r;
+		spin_a_little(r * 13);
+		if (sys_object_notify(c.task, n, 4) < 0 ||
+		    sys_object_notify(c.thread, n, 8) < 0)
+			failed++;
+		uint64_t got = collect(n, 0xc, 2000 * MS);
+		while (race_killed_round != r)
+			sys_yield();
+		missed += got != 0xc;
+		twice += pending(n) != 0;
+		g_reap(&c, 2000 * MS, NULL);
+	}
 	int64_t st;
 	long jk = gthread_join(&killer, g_now() + 10000 * MS, &st);
 
@@ -352,9 +378,10 @@ GTEST(kern10_notify_racing_the_end_two_cpus)
 		gthread_join(&th, g_now() + 2000 * MS, NULL);
 	}
 	sys_handle_close(n);
-	printf("    %u task rounds (%u signalled at once), %u thread "
-	       "rounds\n",
-	       RACE_TASK_ROUNDS, at_once, RACE_THREAD_ROUNDS);
+	printf("    %u unstarted task rounds (%u signalled at once), %u "
+	       "running child rounds, %u thread rounds\n",
+	       RACE_TASK_ROUNDS, at_once, RACE_CHILD_ROUNDS,
+	       RACE_THREAD_ROUNDS);
 	GCHECK_OK(jk);
 	GCHECK_EQ(failed, 0);
 	GCHECK_EQ(missed, 0);

@@ -91,6 +91,13 @@ TEST(testsvc_commands)
 	CHECK(o.ok && strstr(o.result, "\"subscribers\":8,"));
 	CHECK(strstr(o.result, "\"uptime_usec\":4999}"));
 	CHECK(strstr(o.result, "\"calls\":16,"));
+	call("{\"cmd\":\"log\",\"lines\":3}", 0);
+	CHECK(o.act == TSVC_LOG && o.lines == 3 && !strcmp(o.result,
+							 "{\"lines\":3}"));
+	call("{\"cmd\":\"log\",\"lines\":0}", 0);
+	CHECK(o.act == TSVC_REPLY && !strcmp(o.code, "BAD_ARG"));
+	call("{\"cmd\":\"log\",\"lines\":1000001}", 0);
+	CHECK(!strcmp(o.code, "BAD_ARG"));
 	call("{\"cmd\":\"fly\"}", 0);
 	CHECK(!strcmp(o.code, "BAD_CMD"));
 	call("{\"cmd\":", 0);

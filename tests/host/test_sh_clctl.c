@@ -96,7 +96,7 @@ TEST(sh_clctl_logs_and_generic)
 	CHECK_EQ(parse("{\"text\":\"\",\"dropped\":0}"), 0);
 	clo_init(&o, out, sizeof(out));
 	clctl_fmt_logs(&o, &doc, 0);
-	CHECK(!strcmp(out, ""));
+	CHECK(!strcmp(out, "(nothing logged)\n"));
 
 	CHECK_EQ(parse("{\"checks\":[\"names up\",{\"service\":\"test\","
 		       "\"warning\":\"restarted 3 times\\u0007\"}],"
@@ -146,4 +146,44 @@ TEST(sh_clctl_output_bounded)
 	clo_init(&o, small, 0); /* no room at all */
 	clctl_fmt_generic(&o, &doc, 0);
 	CHECK_EQ(o.len, 0);
+}
+
+/* Damaged answers: whatever json_parse accepts, the three formatters
+ * stay inside their buffers (ASan) and keep it terminated. */
+TEST(sh_clctl_random_answers)
+{
+	static const char good[] =
+		"{\"services\":[{\"name\":\"a\\u00e9\",\"state\":\"running\","
+		"\"task\":5,\"generation\":1,\"restarts\":0,\"last_exit\":null,"
+		"\"since_usec\":12},{\"name\":\"b\",\"task\":[1,{\"x\":2}]}],"
+		"\"text\":\"l1\\nl2\",\"dropped\":3,\"checks\":[[[[[[[[1]]]]]]]"
+		"]}";
+	static char js[sizeof(good)];
+	static char small[97];
+	uint64_t s = 99;
+	int parsed = 0;
+	for (int n = 0; n < 100000; n++) {
+		memcpy(js, good, sizeof(good));
+		int edits = 1 + n % 4;
+		for (int k = 0; k < edits; k++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			size_t at = (size_t)(s >> 33) % (sizeof(good) - 1);
+			js[at] = "{}[],:\"0a-.\\ "[(s >> 20) % 13];
+		}
+		if (json_parse(&doc, js, sizeof(good) - 1) < 0)
+			continue;
+		parsed++;
+		struct clout o;
+		size_t cap = 1 + (size_t)(s >> 40) % sizeof(small);
+		clo_init(&o, small, cap);
+		clctl_fmt_status(&o, &doc, 0);
+		CHECK(o.len < cap && strlen(small) == o.len);
+		clo_init(&o, small, cap);
+		clctl_fmt_logs(&o, &doc, 0);
+		CHECK(o.len < cap && strlen(small) <= o.len);
+		clo_init(&o, out, sizeof(out));
+		clctl_fmt_generic(&o, &doc, 0);
+		CHECK(o.len < sizeof(out) && strlen(out) == o.len);
+	}
+	CHECK(parsed > 1000);
 }

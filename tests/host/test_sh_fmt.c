@@ -64,6 +64,28 @@ TEST(sh_fmt_task_cpu_share)
 	CHECK_EQ(ps_task_permille(NULL, 0, &cur, 1998000000), 500);
 }
 
+TEST(sh_fmt_task_cpu_from_threads)
+{
+	struct sched_thread_stats th[4] = {{.koid = 10, .task_koid = 9},
+					   {.koid = 11, .task_koid = 9},
+					   {.koid = 12, .task_koid = 3},
+					   {.koid = 13, .task_koid = 9}};
+	struct tl_delta d[4] = {{.cur = &th[0], .run_ns = 30000000},
+				{.cur = &th[1], .run_ns = 20000000},
+				{.cur = &th[2], .run_ns = 90000000},
+				{.prev = &th[3], .run_ns = 0}};
+	/* 50 ms of 200 ms: threads 10 and 11, not 12 (another task). */
+	CHECK_EQ(ps_threads_permille(d, 4, 9, 200000000), 250);
+	CHECK_EQ(ps_threads_permille(d, 4, 3, 100000000), 900);
+	CHECK_EQ(ps_threads_permille(d, 4, 77, 100000000), 0);
+	/* Two CPUs' worth is clamped to 100%. */
+	d[0].run_ns = 190000000;
+	CHECK_EQ(ps_threads_permille(d, 4, 9, 100000000), 1000);
+	/* No overflow from absurd counters. */
+	d[0].run_ns = UINT64_MAX;
+	CHECK_EQ(ps_threads_permille(d, 4, 9, 100000000), 1000);
+}
+
 TEST(sh_fmt_rows)
 {
 	char b[200];

@@ -181,9 +181,15 @@ TEST(sh_join_cmdline_rules)
 	CHECK_EQ(round_trip(cmd.argv, cmd.argc), 0);
 	CHECK_EQ(parse("hello 'it''s' \"a b\" '' '\"x' 'a\\\"b c\\\\'"), SH_OK);
 	CHECK_EQ(sh_join_cmdline(cmd.argv, cmd.argc, out, sizeof(out)), SH_OK);
-	CHECK(!strcmp(out, "hello its \"a b\" \"\" \"\\\"x\" "
-			   "\"a\\\\\\\"b c\\\\\\\\\""));
+	CHECK(!strcmp(out, "hello its \x01"
+			   "a b\x01 \x01\x01 \"x "
+			   "\x01"
+			   "a\\\"b c\\\\\x01"));
 	CHECK_EQ(round_trip(cmd.argv, cmd.argc), 0);
+	/* A control byte cannot be passed (the tokenizer never makes one). */
+	char *ctl[2] = {"p", "a\x01"};
+	CHECK_EQ(sh_join_cmdline(ctl, 2, out, sizeof(out)), SH_E_CTRL);
+	CHECK_EQ(out[0], '\0');
 	/* 255 bytes fit, 256 do not; quoting counts. */
 	char w[300];
 	memset(w, 'y', sizeof(w));
@@ -213,27 +219,33 @@ TEST(sh_join_cmdline_rules)
 	CHECK_EQ(out[0], '\0');
 }
 
-/* The runtime's splitter on its own: old command lines split as before. */
+/* The runtime's splitter on its own: command lines without the quote
+ * byte split exactly as before (quotes and backslashes are plain bytes,
+ * as portctl's JSON spread over several words needs). */
 TEST(sh_runtime_split_compat)
 {
-	char line[128] = "  init --manifest etc/x.conf\tgtest=!a,b {\"k\":1} ";
-	char *argv[8];
-	CHECK_EQ(execrt_split_args(line, argv, 8), 5);
+	char line[128] =
+		"  init --manifest etc/x.conf\tgtest=!a,b { \"k\" : 1 } ";
+	char *argv[12];
+	CHECK_EQ(execrt_split_args(line, argv, 12), 9);
 	CHECK(!strcmp(argv[0], "init"));
 	CHECK(!strcmp(argv[2], "etc/x.conf"));
-	CHECK(!strcmp(argv[4], "{\"k\":1}"));
-	CHECK(argv[5] == NULL);
+	CHECK(!strcmp(argv[5], "\"k\""));
+	CHECK(argv[9] == NULL);
 	strcpy(line, "a b c d");
 	CHECK_EQ(execrt_split_args(line, argv, 3), 2); /* the rest dropped */
 	CHECK(!strcmp(argv[1], "b"));
 	CHECK(argv[2] == NULL);
-	strcpy(line, "\"unterminated quote");
+	strcpy(line, "\x01unterminated quote");
 	CHECK_EQ(execrt_split_args(line, argv, 8), 1);
 	CHECK(!strcmp(argv[0], "unterminated quote"));
-	strcpy(line, "\"a\"b\\ \"\\q\"");
-	CHECK_EQ(execrt_split_args(line, argv, 8), 2);
-	CHECK(!strcmp(argv[0], "ab\\"));
-	CHECK(!strcmp(argv[1], "\\q"));
+	strcpy(line, "\x01"
+		     "a b\x01"
+		     "c\\ \x01\x01 \"q\"");
+	CHECK_EQ(execrt_split_args(line, argv, 8), 3);
+	CHECK(!strcmp(argv[0], "a bc\\"));
+	CHECK(!strcmp(argv[1], ""));
+	CHECK(!strcmp(argv[2], "\"q\""));
 	CHECK_EQ(execrt_split_args(line, argv, 0), 0);
 }
 

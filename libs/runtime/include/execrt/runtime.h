@@ -14,10 +14,11 @@ int execrt_errno(long err);
 
 /* Split a command line in place on blanks: at most max - 1 words go to
  * argv, which ends with NULL (the rest is dropped). A word that starts
- * with '"' runs to the next unescaped '"', blanks included, with \" and
- * \\ inside giving " and \ (how sh passes an argument holding blanks, or
- * an empty one); any other word is taken as it is, quotes and all.
- * Returns the word count. */
+ * with EXECRT_ARG_QUOTE runs to the next one, blanks included (how sh
+ * passes an argument holding blanks, or an empty one: command lines never
+ * hold that control character otherwise); any other word is taken as it
+ * is, quotes and all. Returns the word count. */
+#define EXECRT_ARG_QUOTE '\x01'
 int execrt_split_args(char *line, char **argv, int max);
 
 /* Linux system-call translation used by musl (glue.c). */
