@@ -140,42 +140,51 @@ static bool drain_events(struct cl_stream *st, bool stop_on_key, bool *ctrl_c)
 	return stop;
 }
 
-/* Waits for the foreground child: its end or, through the console's
- * events, Ctrl-C (and any key with stop_on_key), which kill it. */
-static void wait_fg(struct sh *s, struct sh_job *j, bool stop_on_key)
+/* The console's interrupt and key events, subscribed to before the
+ * child starts (a Ctrl-C typed as soon as it runs must find sh listening;
+ * the latest subscriber gets them). */
+static bool subscribe(struct sh *s, struct cl_stream *st)
 {
 	static const char *const events[] = {"interrupt", "key"};
-	struct cl_stream st = {0};
-	bool sub = s->have_console &&
-		   cl_subscribe(&s->console, events, 2, &st) == CL_OK;
+	memset(st, 0, sizeof(*st));
+	return s->have_console &&
+	       cl_subscribe(&s->console, events, 2, st) == CL_OK;
+}
+
+/* Waits for the foreground child: its end or, through the console's
+ * events (sub: st is subscribed), Ctrl-C (and any key with stop_on_key),
+ * which kill it. */
+static void wait_fg(struct sh *s, struct sh_job *j, struct cl_stream *st,
+		    bool sub, bool stop_on_key)
+{
 	bool bound = sub && s->notif &&
-		     sys_port_bind_notif(st.recv, s->notif, BIT_EVENT) == 0;
+		     sys_port_bind_notif(st->recv, s->notif, BIT_EVENT) == 0;
 	/* One notification for both; only if something failed (no
 	 * notification object, events not bound) does sh poll instead. */
 	bool notify = s->notif && (bound || !sub) &&
 		      sys_object_notify(j->task, s->notif, BIT_CHILD) == 0;
 	bool ctrl_c = false, stopped = false;
 	int64_t status = 0;
-	for (;;) {
-		uint64_t bits = 0;
-		if (notify) {
-			if (sys_notif_wait(s->notif, BIT_CHILD | BIT_EVENT,
-					   DEADLINE_NONE, &bits) < 0)
-				notify = false;
-		}
-		uint64_t dl = notify ? DEADLINE_POLL
-				     : (uint64_t)sys_clock_now() + POLL_NS;
-		if (sys_object_wait(j->task, dl, &status) == 0)
-			break;
-		if (sub && drain_events(&st, stop_on_key, &ctrl_c)) {
+	/* Events first: one may have come before the port was bound. */
+	while (sys_object_wait(j->task, DEADLINE_POLL, &status) != 0) {
+		if (sub && drain_events(st, stop_on_key, &ctrl_c)) {
 			stopped = true;
 			sys_task_kill(j->task, STATUS_CTRL_C);
 			sys_object_wait(j->task, DEADLINE_NONE, &status);
 			break;
 		}
+		uint64_t bits = 0;
+		if (notify && sys_notif_wait(s->notif, BIT_CHILD | BIT_EVENT,
+					     DEADLINE_NONE, &bits) < 0)
+			notify = false;
+		if (!notify &&
+		    sys_object_wait(j->task,
+				    (uint64_t)sys_clock_now() + POLL_NS,
+				    &status) == 0)
+			break;
 	}
 	if (sub)
-		cl_stream_close(&st);
+		cl_stream_close(st);
 	if (s->notif) {
 		uint64_t bits;
 		sys_notif_wait(s->notif, ~0ull, DEADLINE_POLL, &bits);
@@ -201,11 +210,16 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 		return false;
 	if (!c->background) {
 		struct sh_job j;
+		struct cl_stream st;
 		fflush(stdout);
-		if (spawn(s, &f, c, &j))
-			wait_fg(s, &j, stop_on_key);
-		else
+		bool sub = subscribe(s, &st);
+		if (spawn(s, &f, c, &j)) {
+			wait_fg(s, &j, &st, sub, stop_on_key);
+		} else {
+			if (sub)
+				cl_stream_close(&st);
 			s->status = SH_STATUS_ERROR;
+		}
 		return true;
 	}
 	struct sh_job *j = NULL;

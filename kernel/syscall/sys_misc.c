@@ -89,6 +89,11 @@ SYSCALL2(sys_kernel_stats, HANDLE, sysinfo_h, UPTR, out)
 
 #define TASK_STATS_BATCH 16
 
+static uint32_t collect_tasks(uint64_t after, void *out, uint32_t max)
+{
+	return task_stats_collect(after, out, max);
+}
+
 /* -> tasks copied */
 SYSCALL4(sys_task_stats, HANDLE, sysinfo_h, U64, after_koid, UPTR, buf, U64,
 	 max_recs)
@@ -98,28 +103,7 @@ SYSCALL4(sys_task_stats, HANDLE, sysinfo_h, U64, after_koid, UPTR, buf, U64,
 	if (err)
 		return err;
 	kobj_put(&r->obj);
-	uint32_t max = (uint32_t)MIN(max_recs, 1u << 20);
-	if (max &&
-	    !user_range_ok(buf, (uint64_t)max * sizeof(struct task_stats)))
-		return ERR_FAULT;
-	struct task_stats *batch = kmalloc(TASK_STATS_BATCH * sizeof(*batch));
-	if (!batch)
-		return ERR_NO_MEMORY;
-	uint64_t after = after_koid;
-	uint32_t done = 0;
-	while (done < max) {
-		uint32_t want = MIN(max - done, TASK_STATS_BATCH);
-		uint32_t n = task_stats_collect(after, batch, want);
-		if (n && copy_to_user((struct task_stats *)buf + done, batch,
-				      n * sizeof(batch[0]))) {
-			kfree(batch);
-			return ERR_FAULT;
-		}
-		done += n;
-		if (n < want)
-			break;
-		after = batch[n - 1].koid;
-	}
-	kfree(batch);
-	return done;
+	return copy_out_by_koid(after_koid, buf, max_recs,
+				sizeof(struct task_stats), TASK_STATS_BATCH,
+				collect_tasks);
 }

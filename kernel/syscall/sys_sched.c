@@ -198,6 +198,11 @@ SYSCALL6(sys_sched_trace_read, HANDLE, tel_h, U64, cpu, U64, from_seq, UPTR,
 	return done;
 }
 
+static uint32_t collect_threads(uint64_t after, void *out, uint32_t max)
+{
+	return sched_thread_stats(after, out, max);
+}
+
 /* -> threads copied */
 SYSCALL4(sys_sched_stats, HANDLE, tel_h, U64, after_koid, UPTR, buf, U64,
 	 max_recs)
@@ -205,34 +210,11 @@ SYSCALL4(sys_sched_stats, HANDLE, tel_h, U64, after_koid, UPTR, buf, U64,
 	int err = get_telemetry(tel_h);
 	if (err)
 		return err;
-	uint32_t max = (uint32_t)MIN(max_recs, 1u << 20);
-	if (max &&
-	    !user_range_ok(buf,
-			   (uint64_t)max * sizeof(struct sched_thread_stats)))
-		return ERR_FAULT;
 	/* Each pass walks the thread list from its start: big batches keep
-	 * the walks few (the buffer is too big for the stack). */
-	struct sched_thread_stats *batch =
-		kmalloc(STATS_BATCH * sizeof(*batch));
-	if (!batch)
-		return ERR_NO_MEMORY;
-	uint64_t after = after_koid;
-	uint32_t done = 0;
-	while (done < max) {
-		uint32_t want = MIN(max - done, STATS_BATCH);
-		uint32_t n = sched_thread_stats(after, batch, want);
-		if (n && copy_to_user((struct sched_thread_stats *)buf + done,
-				      batch, n * sizeof(batch[0]))) {
-			kfree(batch);
-			return ERR_FAULT;
-		}
-		done += n;
-		if (n < want)
-			break;
-		after = batch[n - 1].koid;
-	}
-	kfree(batch);
-	return done;
+	 * the walks few. */
+	return copy_out_by_koid(after_koid, buf, max_recs,
+				sizeof(struct sched_thread_stats), STATS_BATCH,
+				collect_threads);
 }
 
 SYSCALL3(sys_sched_cpu_info, HANDLE, tel_h, U64, cpu, UPTR, out)

@@ -1,5 +1,7 @@
 /* The system-call table and helpers shared by the handlers. */
 #include <kern/handle.h>
+#include <kern/lib.h>
+#include <kern/slab.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/thread.h>
@@ -105,4 +107,31 @@ int newh_commit(struct new_handle *nh, struct kobject *o, uint32_t rights)
 void newh_cancel(struct new_handle *nh)
 {
 	handle_cancel(&cur_task()->handles, 1, &nh->h);
+}
+
+long copy_out_by_koid(uint64_t after, uintptr_t ubuf, uint64_t max_recs,
+		      size_t rec_size, uint32_t batch, koid_collect_fn collect)
+{
+	uint32_t max = (uint32_t)MIN(max_recs, 1u << 20);
+	if (max && !user_range_ok(ubuf, (uint64_t)max * rec_size))
+		return ERR_FAULT;
+	char *buf = kmalloc(batch * rec_size);
+	if (!buf)
+		return ERR_NO_MEMORY;
+	uint32_t done = 0;
+	while (done < max) {
+		uint32_t want = MIN(max - done, batch);
+		uint32_t n = collect(after, buf, want);
+		if (n && copy_to_user((char *)ubuf + (size_t)done * rec_size,
+				      buf, n * rec_size)) {
+			kfree(buf);
+			return ERR_FAULT;
+		}
+		done += n;
+		if (n < want)
+			break;
+		memcpy(&after, buf + (size_t)(n - 1) * rec_size, sizeof(after));
+	}
+	kfree(buf);
+	return done;
 }

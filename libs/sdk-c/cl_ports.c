@@ -440,20 +440,7 @@ long cl_reply_ok(handle_t reply, const char *result_json,
 long cl_reply_error(handle_t reply, const char *code, const char *message)
 {
 	char buf[512];
-	struct json_w w;
-	json_w_init(&w, buf, sizeof(buf));
-	json_w_obj(&w);
-	json_w_key(&w, "ok");
-	json_w_bool(&w, false);
-	json_w_key(&w, "error");
-	json_w_obj(&w);
-	json_w_key(&w, "code");
-	json_w_str(&w, code ? code : "INTERNAL");
-	json_w_key(&w, "message");
-	json_w_str(&w, message ? message : "");
-	json_w_end(&w);
-	json_w_end(&w);
-	int n = json_w_finish(&w);
+	int n = json_w_error(buf, sizeof(buf), code, message);
 	if (n < 0) {
 		static const char fallback[] =
 			"{\"ok\":false,\"error\":{\"code\":\"INTERNAL\","
@@ -465,34 +452,9 @@ long cl_reply_error(handle_t reply, const char *code, const char *message)
 	return sys_port_reply(reply, &m);
 }
 
-cl_err_t cl_register(const char *name, handle_t send)
-{
-	if (!name || !send || strlen(name) >= CL_NAME_MAX)
-		return CL_ERR_ARG;
-	struct cl_conn ns = {.send = cl_names()};
-	if (!ns.send)
-		return CL_ERR_CONN;
-	char req[160];
-	struct json_w w;
-	json_w_init(&w, req, sizeof(req));
-	json_w_obj(&w);
-	json_w_key(&w, "cmd");
-	json_w_str(&w, "register");
-	json_w_key(&w, "name");
-	json_w_str(&w, name);
-	json_w_key(&w, "port");
-	json_w_uint(&w, 0);
-	json_w_end(&w);
-	if (json_w_finish(&w) < 0)
-		return CL_ERR_ARG;
-	static struct cl_resp r;
-	cl_err_t e = cl_request_ex(&ns, req, &send, 1,
-				   now_ns() + CL_DEFAULT_TIMEOUT_NS, &r);
-	cl_resp_close(&r);
-	return e;
-}
-
-cl_err_t cl_unregister(const char *name)
+/* {"cmd":cmd,"name":name} to the name service, with send attached as
+ * "port":0 when given. */
+static cl_err_t names_call(const char *cmd, const char *name, handle_t send)
 {
 	if (!name || strlen(name) >= CL_NAME_MAX)
 		return CL_ERR_ARG;
@@ -504,14 +466,31 @@ cl_err_t cl_unregister(const char *name)
 	json_w_init(&w, req, sizeof(req));
 	json_w_obj(&w);
 	json_w_key(&w, "cmd");
-	json_w_str(&w, "unregister");
+	json_w_str(&w, cmd);
 	json_w_key(&w, "name");
 	json_w_str(&w, name);
+	if (send) {
+		json_w_key(&w, "port");
+		json_w_uint(&w, 0);
+	}
 	json_w_end(&w);
 	if (json_w_finish(&w) < 0)
 		return CL_ERR_ARG;
 	static struct cl_resp r;
-	cl_err_t e = cl_request(&ns, req, &r);
+	cl_err_t e = cl_request_ex(&ns, req, send ? &send : NULL, send ? 1 : 0,
+				   now_ns() + CL_DEFAULT_TIMEOUT_NS, &r);
 	cl_resp_close(&r);
 	return e;
+}
+
+cl_err_t cl_register(const char *name, handle_t send)
+{
+	if (!send)
+		return CL_ERR_ARG;
+	return names_call("register", name, send);
+}
+
+cl_err_t cl_unregister(const char *name)
+{
+	return names_call("unregister", name, HANDLE_INVALID);
 }

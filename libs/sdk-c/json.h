@@ -107,5 +107,10 @@ void json_w_null(struct json_w *w);
 /* Length written (without the NUL) if complete and error-free, else a
  * JSON_ERR_* (SYNTAX when containers are still open). */
 int json_w_finish(struct json_w *w);
+/* A whole ports/v0 failure answer,
+ * {"ok":false,"error":{"code":code,"message":message}} (NULLs: INTERNAL,
+ * ""); its length, or -1 when it does not fit in cap. */
+int json_w_error(char *buf, size_t cap, const char *code,
+		 const char *message);
 
 const char *json_strerror(int err);

@@ -242,3 +242,21 @@ const char *json_strerror(int err)
 		return "?";
 	}
 }
+
+int json_w_error(char *buf, size_t cap, const char *code, const char *message)
+{
+	struct json_w w;
+	json_w_init(&w, buf, cap);
+	json_w_obj(&w);
+	json_w_key(&w, "ok");
+	json_w_bool(&w, false);
+	json_w_key(&w, "error");
+	json_w_obj(&w);
+	json_w_key(&w, "code");
+	json_w_str(&w, code ? code : "INTERNAL");
+	json_w_key(&w, "message");
+	json_w_str(&w, message ? message : "");
+	json_w_end(&w);
+	json_w_end(&w);
+	return json_w_finish(&w);
+}

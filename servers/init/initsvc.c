@@ -13,20 +13,7 @@ static struct json_doc doc;
 
 static size_t error(char *out, size_t cap, const char *code, const char *msg)
 {
-	struct json_w w;
-	json_w_init(&w, out, cap);
-	json_w_obj(&w);
-	json_w_key(&w, "ok");
-	json_w_bool(&w, false);
-	json_w_key(&w, "error");
-	json_w_obj(&w);
-	json_w_key(&w, "code");
-	json_w_str(&w, code);
-	json_w_key(&w, "message");
-	json_w_str(&w, msg);
-	json_w_end(&w);
-	json_w_end(&w);
-	int n = json_w_finish(&w);
+	int n = json_w_error(out, cap, code, msg);
 	return n < 0 ? 0 : (size_t)n;
 }
 

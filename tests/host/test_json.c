@@ -343,3 +343,16 @@ TEST(json_mutations)
 		free(p);
 	}
 }
+
+TEST(json_w_error_answer)
+{
+	char buf[128];
+	int n = json_w_error(buf, sizeof(buf), "BAD_ARG", "a \"quoted\" word");
+	CHECK(n > 0);
+	CHECK(!strcmp(buf, "{\"ok\":false,\"error\":{\"code\":\"BAD_ARG\","
+			   "\"message\":\"a \\\"quoted\\\" word\"}}"));
+	CHECK_EQ(json_w_error(buf, sizeof(buf), NULL, NULL),
+		 (int)strlen("{\"ok\":false,\"error\":{\"code\":\"INTERNAL\","
+			     "\"message\":\"\"}}"));
+	CHECK(json_w_error(buf, 20, "BAD_ARG", "too long for the buffer") < 0);
+}

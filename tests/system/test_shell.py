@@ -169,8 +169,13 @@ def t_portctl(g):
 def t_stream_ctrl_c(g):
     g.line("portctl test '{\"cmd\":\"subscribe\",\"events\":[\"tick\"]}' "
            "--stream")
-    g.expect('"tick"', 20)
-    g.expect('"tick"', 20)
+    g.expect('"event":"tick"', 20)  # not the echoed command line
+    g.send(CTRL_C)  # at once: the shell must already be listening
+    g.expect(PROMPT, 10)
+    g.line("portctl test '{\"cmd\":\"subscribe\",\"events\":[\"tick\"]}' "
+           "--stream")
+    g.expect('"event":"tick"', 20)
+    g.expect('"event":"tick"', 20)
     g.send(CTRL_C)
     out, _ = g.expect(PROMPT, 10)
     out = g.command("uptime")

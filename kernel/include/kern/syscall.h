@@ -189,6 +189,16 @@ struct task *cur_task(void);
  * Then newh_commit() installs the object (a new reference; it fails only
  * with ERR_BAD_STATE when the task died meanwhile), or newh_cancel()
  * gives the slot back. */
+/* Copies to the user array ubuf (room for max_recs records of rec_size
+ * bytes, each starting with its uint64_t koid) the records that
+ * collect() lists in ascending koid order after `after`, `batch` at a
+ * time through a kernel buffer (collect runs under its own locks, the
+ * copies outside them). Returns the count copied or ERR_FAULT /
+ * ERR_NO_MEMORY. SYS_TASK_STATS and SYS_SCHED_STATS page this way. */
+typedef uint32_t (*koid_collect_fn)(uint64_t after, void *out, uint32_t max);
+long copy_out_by_koid(uint64_t after, uintptr_t ubuf, uint64_t max_recs,
+		      size_t rec_size, uint32_t batch, koid_collect_fn collect);
+
 struct new_handle {
 	handle_t h;
 };
