@@ -123,8 +123,11 @@ uint64_t sup_step(struct sup *sp, uint64_t now)
 		uint64_t t = SUP_NEVER;
 		if (s->state == SUP_STARTING) {
 			if (now - s->started_ns >= sp->stable_ns) {
+				/* Its next death waits the minimum again
+				 * (sup_exited); the failure history stays, so
+				 * N deaths in the window still make it failed
+				 * however long each instance lived. */
 				set_state(s, SUP_RUNNING, now);
-				reset_failures(sp, i);
 			} else {
 				t = s->started_ns + sp->stable_ns;
 			}

@@ -172,6 +172,34 @@ TEST(supervise_limit_marks_failed)
 	CHECK_EQ(sp.s[0].generation, 2);
 }
 
+/* A service that crashes just after it counts as running (1 s) still
+ * crashes N times in the window: being up for the stable time resets its
+ * backoff, not its failure history (review-a: the history was wiped on
+ * every STARTING -> RUNNING, so such a service was never failed and
+ * restarted for ever at the minimum delay). */
+TEST(supervise_limit_counts_failures_of_instances_that_ran)
+{
+	setup("service c\nprogram c\nbackoff 100ms..2s\nlimit 5/30s\n");
+	uint64_t t = 0;
+	sup_step(&sp, t);
+	for (int k = 0; k < 4; k++) {
+		t += SUP_STABLE_NS + 100 * MS; /* up 1.1 s, then it dies */
+		sup_step(&sp, t);
+		CHECK_EQ(sp.s[0].state, SUP_RUNNING);
+		sup_exited(&sp, 0, 1, t);
+		CHECK_EQ(sp.s[0].state, SUP_BACKOFF);
+		CHECK_EQ(sp.s[0].due_ns - t, 100 * MS); /* it had been up */
+		t = sp.s[0].due_ns;
+		sup_step(&sp, t);
+		CHECK_EQ(sp.s[0].state, SUP_STARTING);
+	}
+	t += SUP_STABLE_NS + 100 * MS;
+	sup_step(&sp, t);
+	sup_exited(&sp, 0, 1, t); /* the 5th within 30 s */
+	CHECK_EQ(sp.s[0].state, SUP_FAILED);
+	CHECK_EQ(notes[0], 1);
+}
+
 TEST(supervise_policies)
 {
 	setup("service n\nprogram n\nrestart never\n"
