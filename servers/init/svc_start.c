@@ -129,6 +129,24 @@ void names_setup(void)
 	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
 }
 
+/* names forgets service i's badge (its instance ended, or never
+ * started after names was told its acl). */
+static void names_forget(int i)
+{
+	struct svc_plat *p = &g.svc[i];
+	if (p->badge && names_up()) {
+		char req[64];
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"forget\",\"badge\":%llu}",
+			 (unsigned long long)p->badge);
+		long e = names_call(req, NULL, 0);
+		if (e < 0)
+			say("names: forget %s: %s", g.man.svc[i].name,
+			    cl_strerror((cl_err_t)e));
+	}
+	p->badge = 0;
+}
+
 /* The handles a start made for the child; closed once it has its own. */
 struct temps {
 	handle_t h[START_H_COUNT];
@@ -276,6 +294,7 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 		    perr ? elf_strerror(perr) : "");
 		execrt_spawn_abort(&c);
 		logd_close(i);
+		names_forget(i); /* its acl is in names already */
 		return r;
 	}
 	struct handle_info hi = {0};
@@ -306,18 +325,10 @@ static void reaped(int i, int64_t status)
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	p->task = p->thread = HANDLE_INVALID;
-	if (i == g.names_svc) {
+	if (i == g.names_svc)
 		g.names_ready = false;
-	} else if (p->badge && names_up()) {
-		char req[64];
-		snprintf(req, sizeof(req),
-			 "{\"cmd\":\"forget\",\"badge\":%llu}",
-			 (unsigned long long)p->badge);
-		long e = names_call(req, NULL, 0);
-		if (e < 0)
-			say("names: forget %s: %s", s->name,
-			    cl_strerror((cl_err_t)e));
-	}
+	else
+		names_forget(i);
 	p->badge = 0;
 	uint64_t now = (uint64_t)sys_clock_now();
 	sup_exited(&g.sup, i, status, now);

@@ -724,3 +724,27 @@ GTEST(init_service_gets_only_its_grants)
 	grants_body();
 	STOP();
 }
+
+/* A start that fails after init told names the new badge's acl: names
+ * must be told to forget that badge, or every failed start leaks one of
+ * names' 64 acl slots for good (after enough of them no service restarted
+ * later gets any rights). */
+static void nostart_body(void)
+{
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
+	uint64_t end = g_now() + 10000 * MS;
+	while (!state_is("nostart", "failed") && g_now() < end)
+		sys_sleep_until(g_now() + 5 * MS);
+	GCHECK(status_state("nostart", "failed"));
+	GCHECK_EQ(status_field("nostart", "generation"), 4);
+	GCHECK_EQ(aload(&env.ns.acls), 4);
+	GCHECK_EQ(aload(&env.ns.forgets), 4);
+	GCHECK_EQ(reg_handle("/svc/nostart", NULL), HANDLE_INVALID);
+}
+
+GTEST(init_failed_start_forgets_its_badge)
+{
+	START("test-init-nostart.conf");
+	nostart_body();
+	STOP();
+}
