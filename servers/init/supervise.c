@@ -57,6 +57,20 @@ static int deps_up(const struct sup *sp, int i)
 	return 1;
 }
 
+/* Whether a dependency of i ended or was started again since i's
+ * instance started. */
+static int dep_cycled(const struct sup *sp, int i)
+{
+	const struct man_svc *e = &sp->m->svc[i];
+	for (int d = 0; d < e->nafter; d++) {
+		const struct sup_svc *ds = &sp->s[e->dep[d]];
+		if ((ds->state != SUP_STARTING && ds->state != SUP_RUNNING) ||
+		    ds->started_ns > sp->s[i].started_ns)
+			return 1;
+	}
+	return 0;
+}
+
 /* Records a failure; 1 when it makes the service failed. */
 static int count_failure(struct sup *sp, int i, uint64_t now)
 {
@@ -164,6 +178,13 @@ void sup_exited(struct sup *sp, int i, int64_t status, uint64_t now)
 	if (e->restart == MAN_RESTART_NEVER ||
 	    (e->restart == MAN_RESTART_ON_FAILURE && !failure)) {
 		set_state(s, failure ? SUP_FAILED : SUP_STOPPED, now);
+		return;
+	}
+	if (dep_cycled(sp, i)) {
+		/* It lost a dependency (the shell its console): not its
+		 * failure. It starts again once they are up. */
+		s->backoff_ns = e->backoff_min_ns;
+		set_state(s, SUP_WAITING, now);
 		return;
 	}
 	if (s->state == SUP_RUNNING) /* it had been up a while */

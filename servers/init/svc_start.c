@@ -255,6 +255,25 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	return 0;
 }
 
+/* names was started again: the endpoints services had registered died
+ * with the old instance (its table was its memory), and they register
+ * only when they start. Restart each running service that may register
+ * a name, so it registers with the new names (the console among them:
+ * the shell, whose output is the console, follows it). */
+static void reregister(int names)
+{
+	uint64_t now = (uint64_t)sys_clock_now();
+	for (int j = 0; j < g.man.n; j++) {
+		enum sup_state st = g.sup.s[j].state;
+		if (j == names || !g.man.svc[j].nreg ||
+		    (st != SUP_STARTING && st != SUP_RUNNING))
+			continue;
+		say("%s: restarted, to register again with the new names",
+		    g.man.svc[j].name);
+		sup_cmd(&g.sup, j, SUP_CMD_RESTART, now);
+	}
+}
+
 long svc_start(void *ctx, int i, uint64_t *koid)
 {
 	(void)ctx;
@@ -302,8 +321,11 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	p->task = c.task;
 	p->thread = c.thread;
 	*koid = hi.koid;
-	if (i == g.names_svc) /* before anything that needs names starts */
+	if (i == g.names_svc) { /* before anything that needs names starts */
 		names_setup();
+		if (g.sup.s[i].generation > 1)
+			reregister(i);
+	}
 	return 0;
 }
 
@@ -322,6 +344,8 @@ static void reaped(int i, int64_t status)
 	const struct man_svc *s = &g.man.svc[i];
 	uint64_t gen = g.sup.s[i].generation;
 	logd_close(i);
+	if (logd_is_console(i))
+		logd_console_gone();
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	p->task = p->thread = HANDLE_INVALID;
