@@ -154,13 +154,13 @@ static int parse_range(const char *s, struct man_range *r)
 		return -1;
 	if (*sep == '-') {
 		if (man_parse_u64(sep + 1, &b) < 0 || b < base ||
-		    b - base == UINT64_MAX)
+		    b == UINT64_MAX) /* base + size must not wrap */
 			return -1;
 		r->base = base;
 		r->size = b - base + 1;
 		return 0;
 	}
-	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || base + b - 1 < base)
+	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || b > UINT64_MAX - base)
 		return -1;
 	r->base = base;
 	r->size = b;
@@ -471,7 +471,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 		}
 	} else if (!strcmp(k, "ioport")) {
 		if (nw != 2 || parse_range(w[1], &s->ioport) < 0 ||
-		    s->ioport.base + s->ioport.size > 0x10000)
+		    s->ioport.base >= 0x10000 ||
+		    s->ioport.size > 0x10000 - s->ioport.base)
 			ERR(p,
 			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {

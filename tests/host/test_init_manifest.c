@@ -195,6 +195,10 @@ TEST(manifest_bad_numbers)
 		"ioport 0x3ff-0x3f8",
 		"ioport 0xffff+2",
 		"ioport 12",
+		/* past the end of the port space by wrapping (review-a) */
+		"ioport 1-0xffffffffffffffff",
+		"ioport 0xffffffffffff0000+0x10000",
+		"mmio 1-0xffffffffffffffff",
 		"irq isa:16",
 		"irq nope",
 		"mmio 0xffffffffffffffff+2",
