@@ -425,6 +425,19 @@ static const struct {
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
 };
 
+/* Only one entry may hold names' receive handle (two would both serve
+ * the port, and init supervises only one as the name service). */
+static void one_names_port(struct parser *p)
+{
+	for (struct man_svc *o = p->m->svc; o < p->cur; o++) {
+		if (o->grants & MAN_G_NAMES_PORT) {
+			ERR(p, "names-port: already given to '%s'", o->name);
+			p->cur->grants &= ~MAN_G_NAMES_PORT;
+			return;
+		}
+	}
+}
+
 /* Keys that may appear once per entry, by bit. */
 static const char *const once[] = {
 	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
@@ -448,6 +461,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 			if (nw != 1)
 				ERR(p, "%s takes no value", k);
 			s->grants |= flags[i].grant;
+			if (flags[i].grant == MAN_G_NAMES_PORT)
+				one_names_port(p);
 			return;
 		}
 	}
@@ -581,6 +596,12 @@ static void parse_line(struct parser *p, char *line)
 		for (const char *c = w[i]; *c; c++) {
 			if ((unsigned char)*c < ' ' ||
 			    (unsigned char)*c > '~') {
+				if (!strcmp(w[0], "service")) {
+					/* No entry: its lines must not
+					 * land in the one before. */
+					p->cur = NULL;
+					p->skip = true;
+				}
 				ERR(p, "control or non-ASCII character");
 				return;
 			}
