@@ -331,8 +331,8 @@ cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
 	memset(c, 0, sizeof(*c));
 	bool busy, polling = false;
 	for (;;) {
-		cl_err_t e = lookup_once(name, polling ? DEADLINE_POLL : deadline,
-					 c, &busy);
+		cl_err_t e = lookup_once(
+			name, polling ? DEADLINE_POLL : deadline, c, &busy);
 		if (!busy && !(polling && e == CL_ERR_NOT_FOUND))
 			return e;
 		polling = true;

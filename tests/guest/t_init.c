@@ -96,8 +96,9 @@ static void ns_register(struct fakens *ns, const char *buf, uint32_t len,
 	if (slot < 0)
 		return;
 	handle_t old = ns->reg[slot].h;
+	/* The old one is also in kept: closed twice, harmless. */
 	if (old && aload(&ns->close_old))
-		sys_handle_close(old); /* also in kept: closed twice, harmless */
+		sys_handle_close(old);
 	__atomic_store_n(&ns->reg[slot].h, h, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&ns->reg[slot].count, 1, __ATOMIC_ACQ_REL);
 }
