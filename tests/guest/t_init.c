@@ -820,3 +820,21 @@ GTEST(init_restarts_leave_nothing_behind)
 	restarts_body();
 	STOP();
 }
+
+/* The same crash loop while a third service prints as fast as it can:
+ * the flood costs init some time per pass (its log port is drained 16
+ * messages at a time), not the restarts or the steady service's
+ * answers; its ring keeps the newest lines and counts the rest. */
+GTEST(init_crash_loop_beside_a_flood)
+{
+	START("test-init-busy.conf");
+	crash_loop_body();
+	int64_t dropped = 0;
+	GCHECK_OK(ask_init("{\"cmd\":\"logs\",\"name\":\"flood\","
+			   "\"bytes\":64}"));
+	GCHECK_OK(cl_resp_int(&resp, "dropped", &dropped));
+	printf("    the flood's ring dropped %lld bytes meanwhile\n",
+	       (long long)dropped);
+	GCHECK(dropped > 0);
+	STOP();
+}
