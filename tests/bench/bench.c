@@ -368,6 +368,32 @@ static uint64_t user_ipis(unsigned cpu)
 	return ci.tlb_ipis_user;
 }
 
+/* A thread of this task on CPU 1. `pause` lets the other vCPU run under
+ * -icount (QEMU then runs the vCPUs in turns on one host thread and
+ * switches at a pause), so the IPIs get answered without waiting for a
+ * whole time slice. */
+static int64_t pause_spinner(uint64_t arg)
+{
+	(void)arg;
+	while (!stop)
+		__asm__ volatile("pause");
+	return 0;
+}
+
+/* Waits (up to 1 s) until thread th runs on CPU 1: under -icount the
+ * vCPUs take turns, and a CPU that has not run yet has nothing loaded. */
+static int running_on_1(handle_t th)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct sched_thread_stats st;
+		if (g_thread_stats(th, &st) == 0 &&
+		    st.state == SCHED_TS_RUNNING && st.cpu == 1)
+			return 1;
+		sys_sleep_until(g_now() + MS);
+	}
+	return 0;
+}
+
 /* Median cycles of unmapping one mapped page (the map is not timed). */
 static uint64_t unmap_cycles(unsigned iters)
 {
@@ -419,6 +445,7 @@ static void tlb_benches(void)
 		execrt_spawn_abort(&b);
 		return;
 	}
+	int b_on_1 = running_on_1(b.thread);
 	uint64_t i0 = user_ipis(1);
 	uint64_t solo = unmap_cycles(N);
 	uint64_t unrelated = user_ipis(1) - i0;
@@ -430,13 +457,17 @@ static void tlb_benches(void)
 
 	struct gthread t;
 	stop = 0;
-	if (gthread_start_sched(&t, spinner, 0, &on1) < 0)
+	if (gthread_start_sched(&t, pause_spinner, 0, &on1) < 0)
 		return;
+	int t_on_1 = running_on_1(t.h);
 	uint64_t i1 = user_ipis(1);
 	uint64_t both = unmap_cycles(N);
 	uint64_t asked = user_ipis(1) - i1;
 	stop = 1;
 	gthread_join(&t, DEADLINE_NONE, NULL);
+	if (!b_on_1 || !t_on_1)
+		printf("bench: WARNING: a thread was not seen running on CPU "
+		       "1; the TLB figures below are not valid\n");
 	printf("bench: %-34s median %8llu cycles/op\n",
 	       "unmap 1 page, task on 1 CPU", (unsigned long long)solo);
 	printf("bench: %-34s median %8llu cycles/op\n",
