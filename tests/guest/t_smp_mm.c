@@ -30,7 +30,7 @@
  * [1] the last value read, [2] a counter of iterations (writer: also the
  * value written). */
 extern const char smpmm_code[], smpmm_reader[], smpmm_writer[], smpmm_spin[],
-	smpmm_code_end[];
+	smpmm_reader_yield[], smpmm_yield[], smpmm_code_end[];
 __asm__(".pushsection .rodata.smpmm,\"a\"\n"
 	"smpmm_code:\n"
 	"smpmm_reader:\n"
@@ -52,6 +52,24 @@ __asm__(".pushsection .rodata.smpmm,\"a\"\n"
 	"3: incq 16(%rdi)\n"
 	"   pause\n"
 	"   jmp 3b\n"
+	/* The same reader and spinner, but yielding (SYS_YIELD = 5) after
+	 * every pass: two of them on one CPU switch address spaces all the
+	 * time. r12 survives the system call. */
+	"smpmm_reader_yield:\n"
+	"   movq %rdi, %r12\n"
+	"4: movq (%r12), %rax\n"
+	"   movq (%rax), %rcx\n"
+	"   movq %rcx, 8(%r12)\n"
+	"   incq 16(%r12)\n"
+	"   movl $5, %eax\n"
+	"   syscall\n"
+	"   jmp 4b\n"
+	"smpmm_yield:\n"
+	"   movq %rdi, %r12\n"
+	"5: incq 16(%r12)\n"
+	"   movl $5, %eax\n"
+	"   syscall\n"
+	"   jmp 5b\n"
 	"smpmm_code_end:\n"
 	".popsection\n");
 
@@ -180,6 +198,36 @@ static void print_tally(const char *what, const struct tally *t)
 	       what, t->rounds, g_ncpus(), t->stale, t->bad_fault, t->errors);
 }
 
+/* Rounds of: the reader sees the page's value, the page is unmapped, the
+ * frame gets a new value; the reader must fault at the page and not have
+ * read the new value. The page is mapped back and the reader resumed. */
+static void unmap_rounds(struct rig *r, struct tally *t)
+{
+	uint64_t end = g_now() + ROUND_TIME;
+	for (uint64_t i = 1; i <= ROUNDS && g_now() < end; i++) {
+		r->data[0] = TAG | i;
+		if (!wait_for(&r->sh[1], TAG | i, 0)) {
+			t->unseen++;
+			break;
+		}
+		/* The reader's CPU holds DATA_VA -> the frame. After the
+		 * unmap returns, the frame gets a value no read may see. */
+		long u = sys_vm_unmap(r->task, DATA_VA, PAGE);
+		r->data[0] = POISON | i;
+		struct fault_report rep;
+		long w = sys_fault_wait(r->task, g_now() + WAIT_NS, &rep);
+		t->stale += r->sh[1] == (POISON | i);
+		t->errors += u != 0 || w != 0;
+		if (w)
+			break;
+		t->bad_fault += rep.vector != 14 || rep.addr != DATA_VA ||
+				(rep.error & PF_PRESENT);
+		t->errors += map_data(r) != 0 ||
+			     sys_fault_resume(r->task, rep.thread_koid) != 0;
+		t->rounds++;
+	}
+}
+
 GTEST(smp_mm_unmap_races_a_reader)
 {
 	gtest_allow_growth();
@@ -188,29 +236,8 @@ GTEST(smp_mm_unmap_races_a_reader)
 	long e = rig_make(&r, smpmm_reader, other_cpu(), 1);
 	if (!e)
 		e = rig_start(&r);
-	uint64_t end = g_now() + ROUND_TIME;
-	for (uint64_t i = 1; !e && i <= ROUNDS && g_now() < end; i++) {
-		r.data[0] = TAG | i;
-		if (!wait_for(&r.sh[1], TAG | i, 0)) {
-			t.unseen++;
-			break;
-		}
-		/* The reader's CPU holds DATA_VA -> the frame. After the
-		 * unmap returns, the frame gets a value no read may see. */
-		long u = sys_vm_unmap(r.task, DATA_VA, PAGE);
-		r.data[0] = POISON | i;
-		struct fault_report rep;
-		long w = sys_fault_wait(r.task, g_now() + WAIT_NS, &rep);
-		t.stale += r.sh[1] == (POISON | i);
-		t.errors += u != 0 || w != 0;
-		if (w)
-			break;
-		t.bad_fault += rep.vector != 14 || rep.addr != DATA_VA ||
-			       (rep.error & PF_PRESENT);
-		t.errors += map_data(&r) != 0 ||
-			    sys_fault_resume(r.task, rep.thread_koid) != 0;
-		t.rounds++;
-	}
+	if (!e)
+		unmap_rounds(&r, &t);
 	print_tally("unmap", &t);
 	rig_free(&r);
 	GCHECK_OK(e);
@@ -219,6 +246,37 @@ GTEST(smp_mm_unmap_races_a_reader)
 	GCHECK_EQ(t.stale, 0);
 	GCHECK_EQ(t.bad_fault, 0);
 	GCHECK(t.rounds >= 5);
+}
+
+/* The same while the reader's CPU keeps switching between this task and
+ * another one (both yield after every pass): CPUs join and leave the
+ * space's mask while shootdowns are in flight. */
+GTEST(smp_mm_unmap_races_space_switches)
+{
+	gtest_allow_growth();
+	struct rig r, b;
+	struct tally t = {0};
+	uint64_t switches = 0;
+	long e = rig_make(&r, smpmm_reader_yield, other_cpu(), 1);
+	long eb = rig_make(&b, smpmm_yield, other_cpu(), 0);
+	if (!e && !eb && !(e = rig_start(&r)) && !(e = rig_start(&b))) {
+		uint64_t b0 = b.sh[2];
+		unmap_rounds(&r, &t);
+		switches = b.sh[2] - b0; /* B's passes: switches away from A */
+	}
+	print_tally("unmap, switching", &t);
+	printf("    the other task yielded %llu times meanwhile\n",
+	       (unsigned long long)switches);
+	rig_free(&r);
+	rig_free(&b);
+	GCHECK_OK(e);
+	GCHECK_OK(eb);
+	GCHECK_EQ(t.unseen, 0);
+	GCHECK_EQ(t.errors, 0);
+	GCHECK_EQ(t.stale, 0);
+	GCHECK_EQ(t.bad_fault, 0);
+	GCHECK(t.rounds >= 5);
+	GCHECK(switches > 0);
 }
 
 GTEST(smp_mm_protect_races_a_writer)
