@@ -12,8 +12,7 @@
 #include <kern/pmm.h>
 
 struct vm_space kernel_space = {.root = 0, .lock = SPINLOCK_INIT};
-void (*tlb_remote_flush)(uint64_t cpus, bool user, virt_addr_t va,
-			 size_t size);
+void (*tlb_remote_flush)(uint64_t cpus, bool user, virt_addr_t va, size_t size);
 bool vm_nx_enabled;
 
 static uint64_t table_pages;

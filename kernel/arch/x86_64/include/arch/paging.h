@@ -62,12 +62,12 @@ void tlb_flush_all_local(void);
  *
  * Contract for tlb_remote_flush (installed by the SMP code, NULL while only
  * one CPU runs): it must make every online CPU of `cpus` (never the
- * caller's; `user`: s is not kernel_space) invalidate the range (invlpg or a full flush, which also drops
- * paging-structure caches) and return only once all of them have done so.
- * It is called with interrupts off and no page-table lock held; callers of
- * vm_unmap/vm_protect must therefore not hold spinlocks that a target CPU
- * could be spinning on with interrupts off (the hook keeps servicing
- * incoming cross-calls while it waits). Page-table frames freed by an
+ * caller's; `user`: s is not kernel_space) invalidate the range (invlpg or a
+ * full flush, which also drops paging-structure caches) and return only once
+ * all of them have done so. It is called with interrupts off and no page-table
+ * lock held; callers of vm_unmap/vm_protect must therefore not hold spinlocks
+ * that a target CPU could be spinning on with interrupts off (the hook keeps
+ * servicing incoming cross-calls while it waits). Page-table frames freed by an
  * unmap go back to the allocator only after the shootdown returns. */
 void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size);
 extern void (*tlb_remote_flush)(uint64_t cpus, bool user, virt_addr_t va,

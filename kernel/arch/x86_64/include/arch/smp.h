@@ -48,7 +48,8 @@ void smp_call_others(smp_call_fn_t fn, void *arg);
  * pages included, for large ranges); returns once all have. `user` says
  * which per-CPU counter the request counts in (a user space or the
  * kernel's, arch_tlb_ipis()). */
-void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va, size_t size);
+void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va,
+		       size_t size);
 
 /* Panic path: halt every other CPU (VEC_IPI_STOP) and wait briefly for
  * them. If another CPU is already doing so, this CPU halts instead. */
