@@ -321,50 +321,97 @@ GTEST(smp_mm_protect_races_a_writer)
 	GCHECK(t.rounds >= 5);
 }
 
+/* Rounds of: a grant of this task's view of rs[0]'s data page is mapped
+ * at DATA_VA in every child, each reader sees the value, the grant is
+ * revoked and the frame gets a new value; every reader must fault there
+ * and none may have read the new value. */
+static long revoke_rounds(struct rig *rs, unsigned nr, struct tally *t)
+{
+	uint64_t end = g_now() + ROUND_TIME, suspended[2] = {0, 0};
+	volatile uint64_t *data = rs[0].data;
+	long e = 0;
+	for (uint64_t i = 1; !e && i <= ROUNDS && g_now() < end; i++) {
+		handle_t g = HANDLE_INVALID;
+		if ((e = sys_grant_create(g_self(), (uint64_t)data, PAGE,
+					  VM_PROT_READ | VM_PROT_WRITE, &g)))
+			break;
+		data[0] = TAG | i;
+		for (unsigned k = 0; k < nr && !e; k++) {
+			uint64_t at = 0;
+			e = sys_grant_map(rs[k].task, g, VM_PROT_READ, DATA_VA,
+					  &at);
+			if (!e && at != DATA_VA)
+				e = -1000;
+			if (!e)
+				e = suspended[k]
+					    ? sys_fault_resume(rs[k].task,
+							       suspended[k])
+					    : rig_start(&rs[k]);
+		}
+		for (unsigned k = 0; k < nr && !e; k++)
+			if (!wait_for(&rs[k].sh[1], TAG | i, 0))
+				t->unseen++;
+		long v = sys_grant_revoke(g);
+		data[0] = POISON | i;
+		sys_handle_close(g);
+		t->errors += v != 0;
+		for (unsigned k = 0; k < nr && !e && !t->unseen; k++) {
+			struct fault_report rep;
+			long w = sys_fault_wait(rs[k].task, g_now() + WAIT_NS,
+						&rep);
+			t->stale += rs[k].sh[1] == (POISON | i);
+			t->errors += w != 0;
+			if (w) {
+				e = w;
+				break;
+			}
+			t->bad_fault += rep.vector != 14 ||
+					rep.addr != DATA_VA ||
+					(rep.error & PF_PRESENT);
+			suspended[k] = rep.thread_koid;
+		}
+		if (t->unseen)
+			break;
+		t->rounds += !e;
+	}
+	return e;
+}
+
 GTEST(smp_mm_revoke_races_a_reader)
 {
 	gtest_allow_growth();
 	struct rig r;
 	struct tally t = {0};
 	long e = rig_make(&r, smpmm_reader, other_cpu(), 0);
-	uint64_t end = g_now() + ROUND_TIME, suspended = 0;
-	for (uint64_t i = 1; !e && i <= ROUNDS && g_now() < end; i++) {
-		/* The data page reaches the child through a grant of this
-		 * task's view of it, mapped where the reader looks. */
-		handle_t g = HANDLE_INVALID;
-		uint64_t at = 0;
-		if ((e = sys_grant_create(g_self(), (uint64_t)r.data, PAGE,
-					  VM_PROT_READ | VM_PROT_WRITE, &g)))
-			break;
-		e = sys_grant_map(r.task, g, VM_PROT_READ, DATA_VA, &at);
-		if (!e && at != DATA_VA)
-			e = -1000;
-		r.data[0] = TAG | i;
-		if (!e)
-			e = suspended ? sys_fault_resume(r.task, suspended)
-				      : rig_start(&r);
-		if (!e && !wait_for(&r.sh[1], TAG | i, 0))
-			t.unseen++;
-		long v = sys_grant_revoke(g);
-		r.data[0] = POISON | i;
-		struct fault_report rep;
-		long w = e || t.unseen
-				 ? -1
-				 : sys_fault_wait(r.task, g_now() + WAIT_NS,
-						  &rep);
-		sys_handle_close(g);
-		t.stale += r.sh[1] == (POISON | i);
-		t.errors += v != 0 || w != 0;
-		if (e || w)
-			break;
-		t.bad_fault += rep.vector != 14 || rep.addr != DATA_VA ||
-			       (rep.error & PF_PRESENT);
-		suspended = rep.thread_koid;
-		t.rounds++;
-	}
+	if (!e)
+		e = revoke_rounds(&r, 1, &t);
 	print_tally("revoke", &t);
 	rig_free(&r);
 	GCHECK_OK(e);
+	GCHECK_EQ(t.unseen, 0);
+	GCHECK_EQ(t.errors, 0);
+	GCHECK_EQ(t.stale, 0);
+	GCHECK_EQ(t.bad_fault, 0);
+	GCHECK(t.rounds >= 5);
+}
+
+/* One revoke, two tasks using the grant, on two other CPUs when there
+ * are: both must have stopped using the frame when it returns. */
+GTEST(smp_mm_revoke_races_readers_in_two_tasks)
+{
+	gtest_allow_growth();
+	unsigned n = g_ncpus();
+	struct rig rs[2];
+	struct tally t = {0};
+	long e = rig_make(&rs[0], smpmm_reader, n > 1 ? 1 : 0, 0);
+	long e1 = rig_make(&rs[1], smpmm_reader, n > 2 ? 2 : n - 1, 0);
+	if (!e && !e1)
+		e = revoke_rounds(rs, 2, &t);
+	print_tally("revoke, two tasks", &t);
+	rig_free(&rs[0]);
+	rig_free(&rs[1]);
+	GCHECK_OK(e);
+	GCHECK_OK(e1);
 	GCHECK_EQ(t.unseen, 0);
 	GCHECK_EQ(t.errors, 0);
 	GCHECK_EQ(t.stale, 0);
