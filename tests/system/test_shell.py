@@ -182,6 +182,23 @@ def t_stream_ctrl_c(g):
     need("up" in out, "no prompt after Ctrl-C")
 
 
+def t_ctrl_c_not_stolen(g):
+    """A program that subscribes to the console's Ctrl-C itself must not
+    take it away from the shell (review-b: it did, and the prompt never
+    came back); nor can it drop the shell's subscription."""
+    out = g.command("portctl console '{\"cmd\":\"unsubscribe\"}'")
+    need("BAD_ARG" in out, "unsubscribe without its port: %r" % out)
+    g.line("portctl console '{\"cmd\":\"subscribe\",\"events\":"
+           "[\"interrupt\"]}' --stream")
+    g.expect('"result"', 20)
+    g.drain(0.5)
+    g.send(CTRL_C)
+    g.expect("task killed", 10)
+    g.expect(PROMPT, 10)
+    out = g.command("uptime")
+    need("up" in out, "no prompt after Ctrl-C")
+
+
 def t_ctrl_c_foreground(g):
     g.line("portctl test '{\"cmd\":\"sleep\",\"usec\":60000000}'")
     g.drain(1.0)
@@ -313,6 +330,7 @@ def main():
                   ("portctl", t_portctl),
                   ("portctl_stream_ctrl_c", t_stream_ctrl_c),
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
+                  ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
                   ("log_flood", t_log_flood),
