@@ -307,6 +307,13 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 		reply_done(cl_reply_error(old, "BUSY", "replaced"), old);
 		ld_cancel(&ld);
 	}
+	/* Events are for what runs between two prompts: a subscription
+	 * held here keeps a dead program's port, and with it that program's
+	 * whole memory quota, charged to its parent (sh) until an event to it
+	 * fails. */
+	for (int i = 0; i < CON_SUBS_MAX; i++)
+		if (subs.s[i].h)
+			sys_handle_close(subs_remove(&subs, subs.s[i].koid));
 	rl_reply = reply;
 	rl_badge = badge;
 	enum ld_event ev = ld_begin(&ld, prompt);
