@@ -129,6 +129,22 @@ void names_setup(void)
 	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
 }
 
+/* A new names knows none of the names services registered: each running
+ * service that may register one is restarted and registers again (a
+ * killed names left /svc/console, /svc/test unreachable for good, and the
+ * next sh, unable to find the console, crash-looped). */
+static void reregister_all(void)
+{
+	uint64_t now = (uint64_t)sys_clock_now();
+	for (int j = 0; j < g.man.n; j++)
+		if (j != g.names_svc && g.man.svc[j].nreg > 0 &&
+		    g.svc[j].task != HANDLE_INVALID) {
+			say("%s: restarted to register again with the new names",
+			    g.man.svc[j].name);
+			sup_cmd(&g.sup, j, SUP_CMD_RESTART, now);
+		}
+}
+
 /* The handles a start made for the child; closed once it has its own. */
 struct temps {
 	handle_t h[START_H_COUNT];
@@ -283,8 +299,11 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	p->task = c.task;
 	p->thread = c.thread;
 	*koid = hi.koid;
-	if (i == g.names_svc) /* before anything that needs names starts */
+	if (i == g.names_svc) { /* before anything that needs names starts */
 		names_setup();
+		if (g.sup.s[i].generation > 1)
+			reregister_all();
+	}
 	return 0;
 }
 

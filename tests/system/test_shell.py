@@ -322,6 +322,27 @@ def t_log_flood(g):
     need("log line" in out, "no flood lines in the ring: %r" % out[-300:])
 
 
+def t_kill_names(g):
+    """`kill` of the name service: init restarts it and the services that
+    had registered a name register again (review-b: /svc/console and
+    /svc/test stayed unreachable for good, and the next sh, unable to
+    find the console, crash-looped with no prompt ever again)."""
+    out = g.command("ps")
+    m = re.search(r"^\s*([0-9]+)\s+[0-9]+\s+names\b", out, re.M)
+    need(m, "no names in ps: %r" % out)
+    g.line("kill %s" % m.group(1))
+    g.expect("sh: ready in", 30)  # the console restarts, so does sh
+    g.expect(PROMPT, 15)
+    g.drain(1.0)
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'", timeout=30)
+    need("ports/v0" in out, "/svc/test after names restarted: %r" % out)
+    g.line("exit 0")  # a new sh must find the console
+    g.expect("sh: ready in", 30)
+    g.expect(PROMPT, 15)
+    out = g.command("clctl status")
+    need(re.search(r"\bnames\b.*running", out), "status: %r" % out)
+
+
 def t_top(g):
     g.line("top")
     g.drain(2.0)
@@ -384,6 +405,7 @@ def main():
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
                   ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
+                  ("kill_names", t_kill_names),
                   ("timeline_inspect", t_timeline_inspect)]
     tests.append(("reboot", t_reboot) if a.reboot else
                  ("poweroff", t_poweroff))
