@@ -176,9 +176,17 @@ static void on_byte(uint8_t c)
 
 /* With the type-ahead full and nobody to tell about Ctrl-C, bytes stay
  * in the UART: QEMU then holds the host's input back instead of it being
- * lost (a real UART would overrun, which status counts). */
+ * lost (a real UART would overrun, which status counts). The same while
+ * the transmit queue has no room for one more echo: a paste of arrow keys
+ * over a long history line asks for ~1 KiB of redraw per 3 bytes, and the
+ * echo that did not fit was dropped (the screen then no longer showed the
+ * line being edited). */
+/* Two redraws: one byte may settle the line and then redraw it. */
+#define ECHO_ROOM (2 * (LD_LINE_MAX + LD_PROMPT_MAX) + 256)
 static bool rx_hold(void)
 {
+	if (TXQ_SIZE - txq_used(&txq) < ECHO_ROOM)
+		return true;
 	return !ld.active && ld.ahead_len == LD_AHEAD_MAX &&
 	       !subs_count(&subs, CON_EV_INTERRUPT);
 }

@@ -156,6 +156,28 @@ def t_editing(g):
     need(re.search(r"up .*[0-9]", out), "history (up arrow): %r" % out)
 
 
+def console_dropped(g):
+    out = g.command("portctl console '{\"cmd\":\"status\"}' --compact")
+    m = re.search(r'"dropped":([0-9]+)', out)
+    need(m, "console status: %r" % out)
+    return int(m.group(1))
+
+
+def t_arrow_paste(g):
+    """3000 arrow keys pasted over a 1000-byte history line ask for ~1 KiB
+    of redraw each: the console must take input more slowly, not drop
+    its echo (review-b: 2043 echo pieces, 1 MB, dropped; the screen no
+    longer showed the line)."""
+    before = console_dropped(g)
+    g.send("x" * 1000 + "\r", delay=0.002, chunk=64)
+    g.expect(PROMPT, 30)
+    g.send((UP + DOWN) * 1500, delay=0, chunk=4096)
+    g.drain(3.0)
+    out = g.command("uptime", timeout=60)
+    need(re.search(r"up .*[0-9]", out), "after the arrows: %r" % out[-300:])
+    need(console_dropped(g) == before, "the console dropped echo")
+
+
 def t_portctl(g):
     out = g.command("portctl test '{\"cmd\":\"ping\"}'")
     need("ports/v0" in out and "test" in out, "ping: %r" % out)
@@ -395,6 +417,7 @@ def main():
                   ("unknown_command", t_unknown), ("quotes", t_quotes),
                   ("line_10k", t_long_line), ("garbage_input", t_garbage),
                   ("line_editing_history", t_editing),
+                  ("arrow_paste", t_arrow_paste),
                   ("portctl", t_portctl),
                   ("portctl_stream_ctrl_c", t_stream_ctrl_c),
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
