@@ -139,7 +139,8 @@ static void reregister_all(void)
 	for (int j = 0; j < g.man.n; j++)
 		if (j != g.names_svc && g.man.svc[j].nreg > 0 &&
 		    g.svc[j].task != HANDLE_INVALID) {
-			say("%s: restarted to register again with the new names",
+			say("%s: restarted to register again with the new "
+			    "names",
 			    g.man.svc[j].name);
 			sup_cmd(&g.sup, j, SUP_CMD_RESTART, now);
 		}
