@@ -59,6 +59,40 @@ static uint64_t dump_boot_info(const struct boot_info *bi)
 	return usable;
 }
 
+/* Boot figure: arch_cycles() at the end of each step of kmain, printed in
+ * microseconds once the clock can convert them (also the cycles read
+ * before it was calibrated). */
+enum { PH_START, PH_MEM, PH_ACPI, PH_TIME, PH_SCHED, PH_SMP, PH_COUNT };
+static uint64_t phase_end[PH_COUNT];
+
+static void phase_done(unsigned ph)
+{
+	phase_end[ph] = arch_cycles();
+}
+
+static void print_phases(void)
+{
+	static const char *names[PH_COUNT] = {"start-up",  "memory",
+					      "ACPI",	   "clock and timers",
+					      "scheduler", "other CPUs"};
+	char buf[192];
+	size_t n = 0;
+	uint64_t prev = arch_kernel_entry_ns(), first = prev;
+	for (unsigned i = 0; i < PH_COUNT; i++) {
+		uint64_t t = arch_cycles_to_ns(phase_end[i]);
+		n += ksnprintf(buf + n, sizeof(buf) - n, "%s%s %llu",
+			       i ? ", " : "", names[i],
+			       (unsigned long long)(t - prev) / 1000);
+		if (n >= sizeof(buf))
+			break;
+		prev = t;
+	}
+	uint64_t total = prev - first;
+	pr_info("boot: %llu.%03llu ms from kernel entry (us: %s)",
+		(unsigned long long)(total / 1000000),
+		(unsigned long long)(total / 1000 % 1000), buf);
+}
+
 /* The first thread: tests, or the rest of the boot. */
 static void kmain_thread(void *arg)
 {
@@ -92,6 +126,7 @@ static void kmain_thread(void *arg)
 
 void kmain(struct boot_info *bi)
 {
+	phase_done(PH_START);
 	if (bootinfo_cmdline_has(bi, "debug"))
 		log_set_console_level(LOG_DEBUG);
 	pr_info("exec-rt kernel starting");
@@ -119,16 +154,22 @@ void kmain(struct boot_info *bi)
 	pr_info("pmm: %llu MiB free of %llu MiB managed",
 		(unsigned long long)(st.free_frames >> (20 - PAGE_SHIFT)),
 		(unsigned long long)(st.total_frames >> (20 - PAGE_SHIFT)));
+	phase_done(PH_MEM);
 	if (acpi_init(bi->rsdp, &acpi) < 0)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
+	phase_done(PH_ACPI);
 	arch_time_init();
+	phase_done(PH_TIME);
 
 	/* From here on everything runs in threads; this boot context
 	 * becomes the boot CPU's idle thread. */
 	sched_init();
 	arch_sched_init();
 	sched_init_cpu();
+	phase_done(PH_SCHED);
 	arch_smp_init(); /* each AP enters the scheduler as its idle thread */
+	phase_done(PH_SMP);
+	print_phases();
 	/* Above user threads and the in-kernel tests' helpers. */
 	struct thread *t = thread_create_kernel(
 		kmain_thread, bi, "kmain",

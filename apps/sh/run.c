@@ -142,11 +142,11 @@ static bool drain_events(struct cl_stream *st, bool stop_on_key, bool *ctrl_c)
 	return stop;
 }
 
-/* The console's interrupt events (and keys with stop_on_key: top),
- * subscribed to before the child starts (a Ctrl-C typed as soon as it runs
- * must find sh listening). Keys only when wanted: a key subscription
- * swallows what is typed ahead for the next prompt (a pasted block of
- * commands lost every line typed while one of them ran). */
+/* The console's interrupt events (and key events when a key ends the
+ * program, as for top), subscribed to before the child starts (a Ctrl-C
+ * typed as soon as it runs must find sh listening; the latest subscriber
+ * gets them). Without key events, what the user types meanwhile stays
+ * in the console's type-ahead for the next prompt, as on a tty. */
 static bool subscribe(struct sh *s, struct cl_stream *st, bool keys)
 {
 	static const char *const events[] = {"interrupt", "key"};

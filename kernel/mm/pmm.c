@@ -412,21 +412,63 @@ static phys_addr_t find_meta(const struct boot_info *bi, uint64_t len,
 	return best;
 }
 
-/* Sets the state of frames in [s, e) (clipped to the span) to FS_USED
- * when mark is true, FS_NONE otherwise; returns how many changed. */
-static uint64_t mark(phys_addr_t s, phys_addr_t e, bool used)
+/* Init-time scans of the state bytes, eight at a time: 512 MiB of RAM is
+ * 131,072 frames, and a byte loop over them cost more boot time (~3 ms
+ * of guest instructions) than anything else in the allocator. */
+#define BYTES_01 0x0101010101010101ull
+#define BYTES_7F 0x7f7f7f7f7f7f7f7full
+
+static uint64_t load8(const uint8_t *b)
+{
+	uint64_t x;
+	__builtin_memcpy(&x, b, sizeof(x));
+	return x;
+}
+
+/* How many of the states of [pfn, pfn + n) are v. */
+static uint64_t count_state(uint64_t pfn, uint64_t n, uint8_t v)
+{
+	const uint8_t *b = fstate(pfn);
+	uint64_t cnt = 0, i = 0;
+	for (; i < n && ((uintptr_t)(b + i) & 7); i++)
+		cnt += b[i] == v;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = load8(b + i) ^ (v * BYTES_01);
+		/* 0x80 in exactly the bytes of x that are zero. */
+		uint64_t z = ~(((x & BYTES_7F) + BYTES_7F) | x | BYTES_7F);
+		cnt += ((z >> 7) * BYTES_01) >> 56;
+	}
+	for (; i < n; i++)
+		cnt += b[i] == v;
+	return cnt;
+}
+
+/* The first frame of [pfn, end) whose state is not v (or end). */
+static uint64_t run_end(uint64_t pfn, uint64_t end, uint8_t v)
+{
+	const uint8_t *b = fstate(pfn);
+	uint64_t i = 0, n = end - pfn;
+	for (; i < n && ((uintptr_t)(b + i) & 7); i++)
+		if (b[i] != v)
+			return pfn + i;
+	while (i + 8 <= n && load8(b + i) == v * BYTES_01)
+		i += 8;
+	for (; i < n; i++)
+		if (b[i] != v)
+			return pfn + i;
+	return end;
+}
+
+/* Sets the state of frames in [s, e) (clipped to the span) to st;
+ * returns how many changed. */
+static uint64_t mark(phys_addr_t s, phys_addr_t e, uint8_t st)
 {
 	uint64_t ps = MAX(s >> PAGE_SHIFT, pmm.lo_pfn);
 	uint64_t pe = MIN(e >> PAGE_SHIFT, pmm.hi_pfn);
-	uint64_t changed = 0;
-
-	for (uint64_t p = ps; p < pe; p++) {
-		uint8_t *st = fstate(p), want = used ? FS_USED : FS_NONE;
-		if (*st != want) {
-			*st = want;
-			changed++;
-		}
-	}
+	if (ps >= pe)
+		return 0;
+	uint64_t changed = (pe - ps) - count_state(ps, pe - ps, st);
+	memset(fstate(ps), st, pe - ps);
 	return changed;
 }
 
@@ -483,23 +525,24 @@ int pmm_init(const struct boot_info *bi)
 	pmm.state_pa = meta;
 	memset(fstate(lo), FS_NONE, hi - lo);
 
-	/* Mark usable frames (overlapping regions count once), unmark the
-	 * exclusions, then free every remaining run: buddies coalesce. */
+	/* Mark usable frames free (overlapping regions count once), unmark
+	 * the exclusions, then put every remaining run on the free lists:
+	 * buddies coalesce. Only FS_NONE and FS_FREE occur until then. */
 	for (size_t i = 0; i < bi->nmem; i++)
 		if (bi->mem[i].type == MEM_USABLE)
 			usable += mark(ALIGN_UP(bi->mem[i].base, PAGE_SIZE),
-				       region_end(&bi->mem[i]), true);
+				       region_end(&bi->mem[i]), FS_FREE);
 	for (size_t i = 0; i < nexcl; i++)
-		mark(excl[i].s, excl[i].e, false);
+		mark(excl[i].s, excl[i].e, FS_NONE);
 	for (uint64_t p = lo; p < hi;) {
-		uint64_t q = p;
-		while (q < hi && *fstate(q) == FS_USED)
-			q++;
+		uint64_t q = run_end(p, hi, FS_FREE);
 		if (q > p) {
 			pmm.total += q - p;
-			free_range(p, q);
+			pmm.nfree += q - p;
+			give_back(p, q);
 		}
-		p = q + 1;
+		uint64_t r = q < hi ? run_end(q, hi, FS_NONE) : hi;
+		p = r > q ? r : q + 1;
 	}
 	pmm.reserved = usable - pmm.total;
 	pr_info("pmm: %llu MiB managed, %llu frames reserved, metadata "

@@ -30,7 +30,12 @@ void update_curr(struct run_queue *rq, uint64_t now)
 	cur->class->charge(rq, cur, delta);
 	if (cur->class->id != SCHED_CLASS_BE && rt_cap_on()) {
 		rt_cap_roll(rq, now);
-		rq->cap_used += delta;
+		/* Only what ran inside this window: a run that began in an
+		 * earlier one (no charge since) would use up the new window
+		 * early, and best effort would get far more than its share. */
+		uint64_t start =
+			rq->cap_window_end - sched_cfg.rt_cap_period_ns;
+		rq->cap_used += MIN(delta, now > start ? now - start : 0);
 		if (!rq->rt_capped &&
 		    rq->cap_used >= sched_cfg.rt_cap_runtime_ns) {
 			rq->rt_capped = true;

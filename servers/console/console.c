@@ -61,7 +61,12 @@ static struct con_stats st;
 static handle_t rl_reply; /* the pending readline's reply, or 0 */
 static uint64_t rl_badge;
 static struct con_subs subs; /* event subscribers (subs.h) */
-static bool rx_held;	     /* bytes left in the UART: nowhere to put them */
+/* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
+ * subscriber for interrupts gets it, unless a readline comes first. This
+ * closes the race of a shell that starts its program before it
+ * subscribes. */
+static bool pending_intr;
+static bool rx_held; /* bytes left in the UART: nowhere to put them */
 /* A one-way message that did not fit in the transmit queue: kept (and the
  * port left alone, so its writers wait) until it fits, unless the wire is
  * stuck; then it is dropped. */
@@ -131,6 +136,7 @@ static bool send_to(int i, const char *json, int n)
 		return true;
 	}
 	st.events_dropped++;
+	st.event_error = r;
 	if (r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) /* gone */
 		sys_handle_close(subs_remove(&subs, subs.s[i].koid));
 	return false;
@@ -163,8 +169,9 @@ static void on_byte(uint8_t c)
 	}
 	if (ev == LD_INTERRUPT) {
 		ld_drop_ahead(&ld);
-		send_event(CON_EV_INTERRUPT, out,
-			   con_interrupt_event_json(out, sizeof(out)));
+		pending_intr =
+			!send_event(CON_EV_INTERRUPT, out,
+				    con_interrupt_event_json(out, sizeof(out)));
 		return;
 	}
 	/* A key nobody took waits for the next readline. */
@@ -324,6 +331,7 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 			sys_handle_close(subs_remove(&subs, subs.s[i].koid));
 	rl_reply = reply;
 	rl_badge = badge;
+	pending_intr = false; /* back at a prompt: it was meant for nothing */
 	enum ld_event ev = ld_begin(&ld, prompt);
 	if (ev != LD_NONE)
 		readline_end(ev);
@@ -354,6 +362,10 @@ static void do_subscribe(handle_t reply, const struct con_req *q, handle_t *h)
 		sys_handle_close(old);
 	h[q->port] = 0; /* kept */
 	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
+	if (pending_intr && (q->events & CON_EV_INTERRUPT))
+		pending_intr =
+			!send_event(CON_EV_INTERRUPT, out,
+				    con_interrupt_event_json(out, sizeof(out)));
 }
 
 static void do_unsubscribe(handle_t reply, const struct con_req *q, handle_t *h)

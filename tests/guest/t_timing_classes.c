@@ -246,8 +246,12 @@ GTEST(timing_rt_cap_keeps_best_effort_alive)
 	printf("    best effort under an RT spinner: %llu ms in %llu ms\n",
 	       (unsigned long long)(got / MS), (unsigned long long)(span / MS));
 	GCHECK_OK(err);
-	/* 5% of 2 s is 100 ms; the window edges give or take one. */
-	GCHECK(got >= 60 * MS && got <= 160 * MS);
+	/* Best effort runs in the last 5% of each 1 s window in which RT
+	 * used its 95%. The windows keep their phase from boot, so the
+	 * window the spinner started in may never cap, and 2 s hold one or
+	 * two capped windows: 50 ms (less this thread's own RT time) to
+	 * 100 ms, and a window edge more at most. */
+	GCHECK(got >= 40 * MS && got <= 160 * MS);
 }
 
 /* A task's quota holds its threads to 20%, whatever their class. */

@@ -401,3 +401,62 @@ TEST(pmm_large_sparse_map)
 	pc_map();
 	pmm_init(&bi);
 }
+
+/* pmm_init() scans the state bytes eight at a time: regions, overlaps and
+ * exclusions at every frame offset must still count and free exactly the
+ * frames a frame-by-frame model says. */
+TEST(pmm_init_odd_boundaries_match_model)
+{
+	static uint8_t usable[NFRAMES], excl[NFRAMES];
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 40; round++) {
+		use_arena();
+		memset(usable, 0, sizeof(usable));
+		memset(excl, 0, sizeof(excl));
+		uint64_t lo = NFRAMES, hi = 0;
+		for (int i = 0; i < 12; i++) {
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			uint64_t f = (seed >> 33) % NFRAMES;
+			uint64_t n = 1 + (seed >> 17) % 3000;
+			if (f + n > NFRAMES)
+				n = NFRAMES - f;
+			add_mem(ARENA_BASE + f * PAGE_SIZE, n * PAGE_SIZE,
+				MEM_USABLE);
+			memset(usable + f, 1, n);
+			lo = f < lo ? f : lo;
+			hi = f + n > hi ? f + n : hi;
+		}
+		for (int i = 0; i < 4; i++) {
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			uint64_t f = (seed >> 33) % NFRAMES;
+			uint64_t n = 1 + (seed >> 19) % 40;
+			if (f + n > NFRAMES)
+				n = NFRAMES - f;
+			add_mod(ARENA_BASE + f * PAGE_SIZE, n * PAGE_SIZE);
+			memset(excl + f, 1, n);
+		}
+		uint64_t in_union = 0, left = 0;
+		for (uint64_t f = 0; f < NFRAMES; f++) {
+			in_union += usable[f];
+			left += usable[f] && !excl[f];
+		}
+		uint64_t meta = ALIGN_UP(hi - lo, PAGE_SIZE) / PAGE_SIZE;
+		CHECK_EQ(pmm_init(&bi), 0);
+		CHECK_EQ(pmm_verify(), 0);
+		struct pmm_stats st;
+		pmm_get_stats(&st);
+		CHECK_EQ(st.total_frames + st.reserved_frames, in_union);
+		CHECK_EQ(st.total_frames, left - meta);
+		CHECK_EQ(st.free_frames, st.total_frames);
+		uint64_t got = 0;
+		phys_addr_t pa;
+		while ((pa = pmm_alloc())) {
+			uint64_t f = (pa - ARENA_BASE) / PAGE_SIZE;
+			CHECK(usable[f] && !excl[f]);
+			got++;
+		}
+		CHECK_EQ(got, st.total_frames);
+	}
+}

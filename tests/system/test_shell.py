@@ -288,6 +288,17 @@ def t_ctrl_c_foreground(g):
     need(time.monotonic() - t0 < 10, "Ctrl-C took too long")
 
 
+def t_type_ahead(g):
+    """What is typed while a program runs is kept for the next prompt."""
+    g.line("portctl test '{\"cmd\":\"sleep\",\"usec\":1500000}'")
+    g.drain(0.3)
+    g.send("uptime\r")
+    g.expect(PROMPT, 20)
+    out, _ = g.expect(PROMPT, 20)
+    need(re.search(r"up .*[0-9]", out), "typed-ahead command lost: %r" %
+         out[-300:])
+
+
 def t_background_kill(g):
     out = g.command("portctl test '{\"cmd\":\"sleep\",\"usec\":60000000}' &")
     m = re.search(r"\[([0-9]+)\]", out)
@@ -338,6 +349,24 @@ def t_crash_restart(g):
     need("ports/v0" in out, "test not restarted after a crash: %r" % out)
 
 
+def t_restart_core_services(g):
+    """clctl restart names, sh, console: each time the shell comes back
+    (console and sh restart with names; sh follows the console) and every
+    service can be looked up again (a new names starts empty: init
+    restarts the services that register names)."""
+    for svc in ("names", "sh", "console"):
+        g.drain(0.3)
+        g.pos = len(g.buf)
+        g.line("clctl restart %s" % svc)
+        g.expect("sh: ready in", 30)
+        g.expect(PROMPT, 30)
+        for name in ("test", "console"):
+            out = g.command("portctl %s '{\"cmd\":\"ping\"}'" % name,
+                            timeout=30)
+            need("ports/v0" in out, "after restart %s, %s: %r" % (
+                svc, name, out))
+
+
 def t_log_flood(g):
     """A service flooding its log must not starve the console or the
     shell: init rate-limits what reaches the console, the ring keeps
@@ -356,10 +385,10 @@ def t_log_flood(g):
 
 
 def t_kill_names(g):
-    """`kill` of the name service: init restarts it and the services that
-    had registered a name register again (review-b: /svc/console and
-    /svc/test stayed unreachable for good, and the next sh, unable to
-    find the console, crash-looped with no prompt ever again)."""
+    """`kill` of the name service (through /svc/init's kill, not clctl):
+    init restarts it and the services that had registered a name register
+    again, and a later sh finds the console (review-b saw /svc/console and
+    /svc/test unreachable for good and every new sh crash-looping)."""
     out = g.command("ps")
     m = re.search(r"^\s*([0-9]+)\s+[0-9]+\s+names\b", out, re.M)
     need(m, "no names in ps: %r" % out)
@@ -435,8 +464,10 @@ def main():
                   ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
                   ("paste_block", t_paste_block),
                   ("many_jobs", t_many_jobs),
+                  ("type_ahead", t_type_ahead),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
+                  ("restart_names_sh_console", t_restart_core_services),
                   ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
                   ("kill_names", t_kill_names),

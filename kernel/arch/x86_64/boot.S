@@ -62,18 +62,26 @@ no_boot_proto:
 	jmp die32
 
 common32:
+	/* The boot figure's zero: the TSC at the first common instruction
+	 * (every x86-64 CPU has rdtsc; CR4.TSD is clear at hand-over). */
+	rdtsc
+	movl %eax, boot_tsc0
+	movl %edx, boot_tsc0 + 4
 	movl %esi, boot_proto
 	movl %edi, boot_info_pa
 	movl $(boot_stack32 + 4096), %esp
 
 	/* Zero .bss ourselves: loaders zero it when they copy the image, but
 	 * firmware (SeaBIOS's temporary high memory, with a few MiB of RAM)
-	 * may have scribbled over it since. */
+	 * may have scribbled over it since. Four bytes at a time (the page
+	 * after .bss is padding): under -icount every iteration counts. */
 	movl $__bss_phys_start, %edi
 	movl $__bss_phys_end, %ecx
 	subl %edi, %ecx
+	addl $3, %ecx
+	shrl $2, %ecx
 	xorl %eax, %eax
-	rep stosb
+	rep stosl
 
 	/* Long mode must be there; say so on COM1 rather than hang. */
 	movl $0x80000000, %eax
@@ -176,7 +184,9 @@ boot_gdt:
 boot_gdtr:
 	.short boot_gdtr - boot_gdt - 1
 	.long boot_gdt
-	.global boot_proto, boot_info_pa, boot_ext_edx
+	.global boot_proto, boot_info_pa, boot_ext_edx, boot_tsc0
+	.balign 8
+boot_tsc0:	.quad 0
 boot_proto:	.long 0
 boot_info_pa:	.long 0
 boot_ext_edx:	.long 0

@@ -24,10 +24,15 @@ void kmain(struct boot_info *bi);
 void arch_boot_main(uint32_t proto, uint32_t info_pa);
 
 uint64_t boot_entry_tsc;
+/* boot.S, at its first common instruction; linked at its physical
+ * address (.boot.data), so read through the direct map. */
+extern uint64_t boot_tsc0;
 
 void arch_boot_main(uint32_t proto, uint32_t info_pa)
 {
-	boot_entry_tsc = rdtsc(); /* before anything: the boot figure's zero */
+	/* The boot figure's zero (boot.S read it before zeroing .bss). */
+	boot_entry_tsc =
+		*(volatile uint64_t *)phys_to_virt((uintptr_t)&boot_tsc0);
 	percpu_init(&cpus[0], 0, 0);
 	serial_init();
 	cpu_detect();

@@ -2,7 +2,14 @@
  * the real-mode trampoline (trampoline.S), which enters long mode on the
  * kernel's page tables and calls ap_main() on a freshly allocated stack.
  * Each AP gets its own GDT/TSS (with IST stacks), the shared IDT, its LAPIC
- * timer, and then idles until an IPI gives it work. */
+ * timer, and then idles until an IPI gives it work.
+ *
+ * Every AP gets its INIT first and all share one INIT->SIPI delay (none on
+ * CPUs that do not need it); then each gets its SIPI in turn (the
+ * trampoline has one parameter block). The boot CPU waits with hlt, not a
+ * pause loop: under -icount all vCPUs share one host thread, and with the
+ * boot CPU spinning the AP's first instruction came ~53 ms of guest time
+ * after its SIPI. */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/layout.h>
@@ -20,11 +27,12 @@
 #include <kern/pmm.h>
 #include <kern/time.h>
 #include <kern/vm.h>
+#include <arch/timer.h>
 
-#define INIT_DELAY_NS	  10000000ull	/* INIT deassert -> SIPI: 10 ms */
-#define SIPI_DELAY_NS	  200000ull	/* between the two SIPIs */
+#define INIT_DELAY_NS	  10000000ull /* INIT deassert -> SIPI, legacy: 10 ms */
+#define SIPI_DELAY_NS	  200000ull   /* at most, between the two SIPIs */
 #define ONLINE_TIMEOUT_NS 1000000000ull /* AP must report within 1 s */
-#define POLL_NS		  100000ull
+#define POLL_NS		  10000ull
 
 _Static_assert(sizeof(struct ap_boot_params) == APB_SIZE, "trampoline.S");
 _Static_assert(__builtin_offsetof(struct ap_boot_params, entry) == APB_ENTRY,
@@ -133,14 +141,64 @@ static void tramp_install(void)
 	p->entry = (uintptr_t)ap_main;
 }
 
-static bool wait_online(struct cpu *c, uint64_t ns)
+/* The MP specification's 10 ms between INIT and SIPI is for external
+ * APICs and early parts. Like Linux, skip it on Intel family 6 and later,
+ * AMD family 0xf and later, Hygon, and under any hypervisor (CPUID.1:ECX
+ * bit 31). */
+static uint64_t init_delay_ns(void)
 {
-	for (uint64_t t = 0; t < ns; t += POLL_NS) {
-		if (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
-			return true;
-		clock_delay_ns(POLL_NS);
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 31))
+		return 0;
+	uint32_t family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	const char *v = cpu_features.vendor;
+	if ((!strcmp(v, "GenuineIntel") && family >= 6) ||
+	    (!strcmp(v, "AuthenticAMD") && family >= 0xf) ||
+	    !strcmp(v, "HygonGenuine"))
+		return 0;
+	return INIT_DELAY_NS;
+}
+
+static void wake_noop(void)
+{
+}
+
+/* Sleeps up to ns in hlt on the boot CPU's one-shot timer (free until
+ * the scheduler starts), or until done(arg). Returns done(arg). */
+static bool idle_until(bool (*done)(const void *), const void *arg, uint64_t ns)
+{
+	unsigned long flags = arch_irq_save();
+	BUG_ON(timer_pending());
+	uint64_t end = clock_ns() + ns;
+	bool ok;
+	while (!(ok = done(arg)) && clock_ns() < end) {
+		timer_arm(MIN(end, clock_ns() + POLL_NS), wake_noop);
+		arch_idle(); /* sti; hlt; cli */
 	}
+	timer_cancel();
+	arch_irq_restore(flags);
+	return ok;
+}
+
+static bool never(const void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+static bool cpu_online(const void *arg)
+{
+	const struct cpu *c = arg;
 	return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE);
+}
+
+static bool ap_alive(const void *arg)
+{
+	const volatile struct ap_boot_params *p = arg;
+	return p->alive != 0;
 }
 
 static bool start_ap(unsigned id, uint32_t apic_id)
@@ -164,14 +222,13 @@ static bool start_ap(unsigned id, uint32_t apic_id)
 	p->cpu = (uintptr_t)c;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
-	lapic_send_init(apic_id);
-	clock_delay_ns(INIT_DELAY_NS);
+	/* The AP had its INIT (arch_smp_init()). */
 	lapic_send_sipi(apic_id, AP_TRAMPOLINE_PA >> 12);
-	clock_delay_ns(SIPI_DELAY_NS);
-	if (!p->alive) /* the first SIPI can be lost; a second is allowed */
+	/* The first SIPI can be lost; a second is allowed. */
+	if (!idle_until(ap_alive, (const void *)p, SIPI_DELAY_NS))
 		lapic_send_sipi(apic_id, AP_TRAMPOLINE_PA >> 12);
 
-	if (wait_online(c, ONLINE_TIMEOUT_NS)) {
+	if (idle_until(cpu_online, c, ONLINE_TIMEOUT_NS)) {
 		pr_info("smp: cpu %u (apic %u) online", id, apic_id);
 		return true;
 	}
@@ -216,6 +273,21 @@ void arch_smp_init(void)
 
 	tramp_install();
 	bool mapped = tramp_map();
+	/* INIT every AP (those beyond MAX_CPUS just stay parked in
+	 * wait-for-SIPI), then one shared delay. */
+	unsigned n = 0;
+	for (size_t i = 0; i < acpi.ncpus; i++) {
+		const struct acpi_cpu *ac = &acpi.cpus[i];
+		if (ac->enabled && ac->apic_id != bsp_apic) {
+			lapic_send_init(ac->apic_id);
+			n++;
+		}
+	}
+	uint64_t delay = init_delay_ns();
+	pr_debug("smp: INIT sent to %u CPUs, INIT->SIPI delay %llu us", n,
+		 (unsigned long long)(delay / 1000));
+	if (n && delay)
+		idle_until(never, NULL, delay);
 	unsigned next = 1;
 	for (size_t i = 0; i < acpi.ncpus; i++) {
 		const struct acpi_cpu *ac = &acpi.cpus[i];

@@ -1,6 +1,6 @@
 /* Interrupt controllers and time at boot: legacy PIC masked, LAPIC and
- * IOAPICs up, HPET (or PIT) as the calibration reference, TSC clock,
- * LAPIC timer rate, then interrupts on. */
+ * IOAPICs up, HPET (or PIT) as the calibration reference, TSC clock and
+ * LAPIC timer rate (measured together), then interrupts on. */
 #include <arch/cpu.h>
 #include <arch/hpet.h>
 #include <arch/ioapic.h>
@@ -27,10 +27,19 @@ void arch_time_init(void)
 	/* "nohpet": calibrate against the PIT (the HPET stays available as
 	 * a reference for the tests). */
 	bool nohpet = bootinfo_cmdline_has(&boot_info, "nohpet");
-	tsc_clock_init(hpet && !nohpet ? TIME_REF_HPET : TIME_REF_PIT);
+	/* The LAPIC timer's rate is measured over the TSC's windows. */
+	uint64_t lapic_hz = 0;
+	lapic_timer_start_free();
+	tsc_clock_init(hpet && !nohpet ? TIME_REF_HPET : TIME_REF_PIT,
+		       lapic_timer_current, &lapic_hz);
+	lapic_timer_stop();
 
 	timer_init();
-	bsp_lapic_per_ms = lapic_timer_measure_per_ms();
+	/* To the nearest tick: a rate rounded down makes every count end a
+	 * little early and the timer re-arm for the rest. */
+	bsp_lapic_per_ms = (lapic_hz + 500) / 1000;
+	if (!bsp_lapic_per_ms)
+		bsp_lapic_per_ms = lapic_timer_measure_per_ms();
 	this_cpu()->lapic_ticks_per_ms = bsp_lapic_per_ms;
 	timer_init_cpu();
 	pr_info("lapic: timer %llu.%03llu MHz (bus / 16), %s mode",

@@ -112,22 +112,49 @@ bool timer_pending(void)
 	return __atomic_load_n(&this_cpu()->timer_fn, __ATOMIC_RELAXED) != NULL;
 }
 
-/* LAPIC ticks per ms, measured against the (calibrated) TSC clock. */
+/* LAPIC ticks per ms, measured against the (calibrated) TSC clock. The
+ * LAPIC counts at tens of MHz, so a 1 ms window holds ~60,000 ticks
+ * (~16 ppm); the median of three is far inside what timers need (a count
+ * is rounded up and the handler re-arms if it ran short). As in the TSC
+ * calibration (tsc.c), each count read is bracketed by two clock reads
+ * and a window whose brackets exceed 0.1% of it (a host stall, or the
+ * first run paying for code translation) is measured again. */
+#define LAPIC_CAL_WINDOW_NS 1000000ull
+#define LAPIC_CAL_SAMPLES   3
+#define LAPIC_CAL_ATTEMPTS  (4 * LAPIC_CAL_SAMPLES)
+#define LAPIC_CAL_MAX_PPM   1000
+
+static uint32_t lapic_count_at(uint64_t *ns, uint64_t *err)
+{
+	uint64_t a = clock_ns();
+	uint32_t c = lapic_timer_current();
+	uint64_t b = clock_ns();
+	*err = (b - a) / 2;
+	*ns = a + *err;
+	return c;
+}
+
 uint64_t lapic_timer_measure_per_ms(void)
 {
-	uint64_t s[3];
+	uint64_t good[LAPIC_CAL_SAMPLES], all[LAPIC_CAL_ATTEMPTS];
+	unsigned ngood = 0, n = 0;
 	unsigned long flags = arch_irq_save();
-	for (unsigned i = 0; i < 3; i++) {
+	while (ngood < LAPIC_CAL_SAMPLES && n < LAPIC_CAL_ATTEMPTS) {
+		uint64_t t0, t1, e0, e1;
 		lapic_timer_start_free();
-		uint32_t c0 = lapic_timer_current();
-		uint64_t t0 = clock_ns(), t1;
+		uint32_t c0 = lapic_count_at(&t0, &e0), c1;
 		do
-			t1 = clock_ns();
-		while (t1 - t0 < 10000000ull);
-		uint32_t c1 = lapic_timer_current();
-		s[i] = clock_rate_hz(c0 - c1, t1 - t0) / 1000;
+			c1 = lapic_count_at(&t1, &e1);
+		while (t1 - t0 < LAPIC_CAL_WINDOW_NS);
+		/* To the nearest tick: truncating would bias the rate low,
+		 * and a low rate makes timers end a tick early and re-arm. */
+		uint64_t per_ms =
+			(clock_rate_hz(c0 - c1, t1 - t0) + 500) / 1000;
+		all[n++] = per_ms;
+		if ((e0 + e1) * 1000000ull / LAPIC_CAL_MAX_PPM <= t1 - t0)
+			good[ngood++] = per_ms;
 	}
 	lapic_timer_stop();
 	arch_irq_restore(flags);
-	return clock_median(s, 3);
+	return ngood ? clock_median(good, ngood) : clock_median(all, n);
 }

@@ -16,11 +16,14 @@ void arch_cpu_relax(void);
 unsigned arch_cpu_id(void);                  /* index of this CPU, 0-based */
 unsigned arch_cpus_online(void);
 uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
-/* The clock_ns() value of the kernel's first instruction in C (the arch
- * entry, a few microseconds after the loader jumped in); 0 before the
- * clock is calibrated. For boot figures (bootinfo `kernel_entry_ns`). */
+/* The clock_ns() value of the kernel's first instruction (boot.S reads
+ * the cycle counter first thing); 0 before the clock is calibrated. For
+ * boot figures (bootinfo `kernel_entry_ns`). */
 uint64_t arch_kernel_entry_ns(void);
 uint64_t arch_cycles(void);                  /* CPU cycle counter (costs) */
+/* The clock_ns() value at an arch_cycles() reading, also one taken before
+ * the clock was calibrated (boot figures); 0 before calibration. */
+uint64_t arch_cycles_to_ns(uint64_t cycles);
 void arch_console_write(const char *s, size_t n);
 __noreturn void arch_halt(void);             /* stop this CPU for good */
 /* Leave the machine: under QEMU through isa-debug-exit. ok=false must never
