@@ -313,7 +313,8 @@ int sched_set_affinity(struct thread *t, struct sched_auth *auth,
 	}
 	if (!err) {
 		WRITE_ONCE(t->affinity, mask);
-		if (dst != t->cpu)
+		/* Also when a move asked for earlier is still pending. */
+		if (dst != t->cpu || READ_ONCE(t->move_to) >= 0)
 			sched_move(t, dst);
 	}
 	sched_admit_lock_drop(f);

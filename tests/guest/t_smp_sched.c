@@ -47,13 +47,14 @@ static volatile int stop;
 
 /* ---- best effort: placement and balancing ---- */
 
-static volatile uint64_t iters, done_at[4];
+static volatile uint64_t iters, done_at[4], sink;
 
 static int64_t cpu_work(uint64_t i)
 {
-	volatile uint64_t x = 0;
+	uint64_t x = 0;
 	for (uint64_t k = 0; k < iters; k++)
-		x += k;
+		__asm__ volatile("" : "+r"(x) : "r"(k)); /* not folded */
+	sink = x;
 	done_at[i] = g_now();
 	return 0;
 }
