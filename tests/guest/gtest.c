@@ -128,7 +128,7 @@ int gtest_run(const char *filter)
 		int have = g_stats(&before) == 0;
 		cur_failed = 0;
 		cur_growth = 0;
-		/* Each test starts on one CPU with the threads it creates
+		/* Each test starts on CPU 0 with the threads it creates
 		 * (they inherit the affinity), as most were written for; the
 		 * SMP tests (t_smp_sched.c) widen their threads' masks.
 		 * "pin=0" on the command line leaves them unpinned. */

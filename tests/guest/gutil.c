@@ -411,5 +411,5 @@ uint64_t g_all_cpus(void)
 long g_pin_self(void)
 {
 	return sys_sched_affinity(g_sched(), execrt_handle(START_H_SELF_THREAD),
-				  1ull << g_my_cpu());
+				  1);
 }

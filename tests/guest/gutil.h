@@ -20,7 +20,8 @@ handle_t g_initrd(void);
 handle_t g_sched(void);     /* the root scheduling authority */
 unsigned g_ncpus(void);
 /* SMP: the CPU this thread runs on now; every online CPU as a mask; pins
- * this thread (and so the threads it creates) to its CPU. */
+ * this thread (and so the threads it creates) to CPU 0, where the tests
+ * written before SMP scheduling ran (the root task started there). */
 uint32_t g_my_cpu(void);
 uint64_t g_all_cpus(void);
 long g_pin_self(void);
