@@ -221,6 +221,8 @@ void sched_push(unsigned src, unsigned r, uint64_t affinity)
 
 bool sched_pull(struct run_queue *rq, bool idle)
 {
+	if (idle)
+		__atomic_store_n(&rq->kicked, false, __ATOMIC_RELEASE);
 	unsigned n = arch_cpus_online(), me = rq->cpu;
 	bool got = false;
 	for (unsigned c = 0; c < n; c++) {
@@ -280,10 +282,18 @@ void sched_finish_move(struct thread *t)
 
 void sched_kick_idle(struct run_queue *rq)
 {
-	uint64_t idle =
-		READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu) & online_mask();
-	if (idle && rq->nr_ready && !rq->current->is_idle)
-		arch_send_resched((unsigned)__builtin_ctzll(idle));
+	if (!rq->nr_ready || rq->current->is_idle)
+		return;
+	/* Only an idle CPU the best waiting thread may use, and only once
+	 * until it has looked (an IPI costs the sender too). */
+	struct thread *w = rq_pick(rq);
+	uint64_t idle = READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu) &
+			online_mask() & (w ? w->affinity : 0);
+	if (!idle)
+		return;
+	unsigned c = (unsigned)__builtin_ctzll(idle);
+	if (!__atomic_exchange_n(&sched_rq(c)->kicked, true, __ATOMIC_ACQ_REL))
+		arch_send_resched(c);
 }
 
 void sched_move(struct thread *t, unsigned dst_cpu)

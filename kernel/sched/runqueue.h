@@ -61,6 +61,7 @@ struct run_queue {
 	uint64_t next_balance;
 	bool pull;
 	unsigned push_rank; /* a preempted thread of this rank waits here */
+	bool kicked;	    /* idle, sent an IPI to look for work */
 	uint64_t switches;
 	uint64_t timer_deadline; /* what the one-shot timer is armed for */
 	uint64_t idle_ns;
