@@ -186,6 +186,13 @@ static void serve(void)
  * --boot-check (make check boots the real manifest this way) init exits
  * once all are running: 0 if the manifest had no error and nothing
  * failed, else 1 (its services die with it). Returns a deadline. */
+/* The console service may print on another CPU: give it time to show
+ * init's last lines before init (and with it the machine) ends. */
+static void console_settle(void)
+{
+	sys_sleep_until((uint64_t)sys_clock_now() + 100 * MS);
+}
+
 static uint64_t boot_progress(uint64_t now, bool check, uint64_t t0)
 {
 	static bool said;
@@ -208,6 +215,7 @@ static uint64_t boot_progress(uint64_t now, bool check, uint64_t t0)
 		return SUP_NEVER;
 	if (running == good && !failed && !g.man.nerr) {
 		say("boot check: all %d services up", good);
+		console_settle();
 		exit(0);
 	}
 	if (failed || now - t0 > CHECK_NS ||
@@ -219,6 +227,7 @@ static uint64_t boot_progress(uint64_t now, bool check, uint64_t t0)
 			say("  %s: %s (generation %llu)", g.man.svc[i].name,
 			    sup_state_name(g.sup.s[i].state),
 			    (unsigned long long)g.sup.s[i].generation);
+		console_settle();
 		exit(1);
 	}
 	return t0 + CHECK_NS;
