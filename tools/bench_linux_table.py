@@ -115,7 +115,7 @@ def main():
     ic_l = parse(a.icount[1]) if a.icount else {}
     tcg = [(parse(e), parse(l)) for e, l in a.tcg]
     rows = [(w, e, l, u) for w, e, l, u in PAIRS]
-    rows.append(("boot to first user program, ms (see docs)", "boot", "boot", "ms"))
+    rows.append(("boot, ms: exec-rt to the shell prompt, Linux to /init", "boot", "boot", "ms"))
     boot_ic = parse(a.boot_icount) if a.boot_icount else {}
     boot_tcg = [parse(p) for p in a.boot_tcg]
 

@@ -468,7 +468,7 @@ static void thread_create_join(unsigned n)
 /* ---- 1 kHz wake-up lateness with a CPU hog (as cyclictest) ---- */
 
 #define PERIODS 2000
-#define MS 1000000ull
+#define MS	1000000ull
 static uint64_t late[PERIODS];
 
 static uint64_t now_ns(void)
@@ -542,8 +542,7 @@ static void lateness(const char *key, int dl)
 	atomic_store(&stop, 1);
 	pthread_join(h, NULL);
 	if (periodic_err) {
-		printf("lbench: %s FAILED (%s)\n", key,
-		       strerror(periodic_err));
+		printf("lbench: %s FAILED (%s)\n", key, strerror(periodic_err));
 		return;
 	}
 	qsort(late, PERIODS, sizeof(late[0]), cmp_u64);
