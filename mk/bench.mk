@@ -16,13 +16,12 @@ $(O)/initrd-bench.cpio: $(O)/user/bench.elf tools/mkinitrd.sh
 	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf
 
 .PHONY: bench
-bench: setup
+# With the Linux packages fetched (by `make bench-linux`), also the
+# side-by-side table; without, one line saying how to get them.
+bench: setup $(if $(wildcard $(O)/linux/busybox),$(O)/linux/initramfs.cpio)
 	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio
 	@O=$(O) tools/bench.sh
-	@if [ -s $(O)/linux/vmlinuz ] && [ -x $(O)/linux/busybox ]; then \
-		$(MAKE) --no-print-directory $(O)/linux/initramfs.cpio && \
-		O=$(O) tools/bench-linux.sh --if-present; \
-	else O=$(O) tools/bench-linux.sh --if-present; fi
+	@O=$(O) tools/bench-linux.sh --if-present
 
 # The Linux side (docs/benchmarks.md): Debian's kernel and busybox-static,
 # fetched once into $(O)/linux by tools/bench-linux.sh (apt-get download,
