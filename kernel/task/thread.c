@@ -23,18 +23,19 @@
 static struct kmem_cache *thread_cache;
 static uint64_t live_threads;
 spinlock_t thread_list_lock = SPINLOCK_INIT;
-struct list_node thread_list = LIST_INIT(thread_list);
+struct rb_root thread_tree = {NULL, NULL};
 
-/* Into thread_list, which stays sorted by koid: koids are handed out in
- * creation order, so the right place is almost always the tail. */
-static void list_add_thread(struct thread *t)
+static bool koid_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct thread, all_rb)->obj.koid <
+	       rb_entry(b, struct thread, all_rb)->obj.koid;
+}
+
+/* O(log n) with interrupts off, whatever the number of threads. */
+static void tree_add_thread(struct thread *t)
 {
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	struct list_node *pos = thread_list.prev;
-	while (pos != &thread_list &&
-	       list_entry(pos, struct thread, all_node)->obj.koid > t->obj.koid)
-		pos = pos->prev;
-	list_insert_after(pos, &t->all_node);
+	rb_insert(&thread_tree, &t->all_rb, koid_less);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 }
 
@@ -42,7 +43,8 @@ static void thread_destroy(struct kobject *o)
 {
 	struct thread *t = container_of(o, struct thread, obj);
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	list_remove(&t->all_node);
+	if (rb_linked(&t->all_rb))
+		rb_erase(&thread_tree, &t->all_rb);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	sched_thread_release(t); /* a thread that never ran */
 	if (t->donor) /* past the donation depth limit, never cleared */
@@ -101,10 +103,11 @@ static struct thread *thread_alloc(const char *name, bool stack)
 	t->wake_deadline = DEADLINE_NONE;
 	list_init(&t->task_node);
 	list_init(&t->wait_node);
-	list_init(&t->sleep_node);
+	rb_node_init(&t->sleep_rb);
+	rb_node_init(&t->park_rb);
 	wait_queue_init(&t->exit_wq);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
-	list_add_thread(t);
+	tree_add_thread(t);
 	return t;
 }
 
