@@ -1,6 +1,7 @@
 /* Thread objects. A thread holds one reference for being alive (dropped by
  * the scheduler once it is dead and switched away from), plus one per
- * handle and kernel pointer. Its kernel stack is freed with the object.
+ * handle and kernel pointer. Its kernel stack (arch_kstack_alloc: guard
+ * pages below it) is freed with the object.
  * Its end notifications (kern/endnotify.h) are taken out under exit_wq.lock
  * with `exited` and fired on its way out, after that lock, with interrupts
  * off; an unstarted thread's are dropped when it is freed. */
@@ -49,8 +50,7 @@ static void thread_destroy(struct kobject *o)
 	sched_thread_release(t); /* a thread that never ran */
 	if (t->donor) /* past the donation depth limit, never cleared */
 		kobj_put(&t->donor->obj);
-	if (t->kstack)
-		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
+	arch_kstack_free(t->kstack, KSTACK_PAGES); /* guard pages below */
 	end_notify_drop(&t->end_notify); /* never started: never ended */
 	if (t->task)
 		kobj_put(&t->task->obj);
@@ -85,12 +85,11 @@ static struct thread *thread_alloc(const char *name, bool stack)
 	if (!t)
 		return NULL;
 	if (stack) {
-		phys_addr_t pa = pmm_alloc_contig(KSTACK_PAGES, 1, 0);
-		if (!pa) {
+		t->kstack = arch_kstack_alloc(KSTACK_PAGES);
+		if (!t->kstack) {
 			kmem_cache_free(thread_cache, t);
 			return NULL;
 		}
-		t->kstack = phys_to_virt(pa);
 		t->arch.kstack_top =
 			(uintptr_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
 	}

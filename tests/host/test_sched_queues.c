@@ -31,9 +31,8 @@ static int ref_first(void)
 {
 	int best = -1;
 	for (int i = 0; i < NT; i++)
-		if (queued[i] &&
-		    (best < 0 || key[i] < key[best] ||
-		     (key[i] == key[best] && seq[i] < seq[best])))
+		if (queued[i] && (best < 0 || key[i] < key[best] ||
+				  (key[i] == key[best] && seq[i] < seq[best])))
 			best = i;
 	return best;
 }
@@ -149,14 +148,14 @@ TEST(sched_stats_pages_by_koid)
 	}
 	int next = 0;
 	uint64_t after = 5, last = 0;
-#define ADD()                                                                \
-	do {                                                                 \
-		int _i = order[next++];                                      \
-		th[_i].obj.koid = 10 * (uint64_t)(_i + 1);                   \
-		th[_i].sp.cls = SCHED_CLASS_BE;                              \
-		rb_insert(&thread_tree, &th[_i].all_rb, koid_less);          \
-		in[_i] = true;                                               \
-		must[_i] = th[_i].obj.koid > after;                          \
+#define ADD()                                                                  \
+	do {                                                                   \
+		int _i = order[next++];                                        \
+		th[_i].obj.koid = 10 * (uint64_t)(_i + 1);                     \
+		th[_i].sp.cls = SCHED_CLASS_BE;                                \
+		rb_insert(&thread_tree, &th[_i].all_rb, koid_less);            \
+		in[_i] = true;                                                 \
+		must[_i] = th[_i].obj.koid > after;                            \
 	} while (0)
 	while (next < NT - 40)
 		ADD();
