@@ -35,12 +35,6 @@ void parked_del(struct run_queue *rq, struct thread *t)
 		rb_erase(&rq->parked, &t->park_rb);
 }
 
-struct thread *parked_first(const struct run_queue *rq)
-{
-	struct rb_node *n = rb_first(&rq->parked);
-	return n ? rb_entry(n, struct thread, park_rb) : NULL;
-}
-
 /* ---- quotas ---- */
 
 /* Moves the window on to the one holding now. Lock held. */

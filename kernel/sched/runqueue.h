@@ -104,10 +104,21 @@ uint64_t quota_left(struct cpu_quota *q, uint64_t now);
  * not queued does nothing. */
 void sleeper_add(struct run_queue *rq, struct thread *t);
 void sleeper_del(struct run_queue *rq, struct thread *t);
-struct thread *sleeper_first(const struct run_queue *rq);
 void parked_add(struct run_queue *rq, struct thread *t);
 void parked_del(struct run_queue *rq, struct thread *t);
-struct thread *parked_first(const struct run_queue *rq);
+
+/* Inline: every dispatch decision looks at both (the cached leftmost). */
+static inline struct thread *sleeper_first(const struct run_queue *rq)
+{
+	struct rb_node *n = rq->sleepers.leftmost;
+	return n ? rb_entry(n, struct thread, sleep_rb) : NULL;
+}
+
+static inline struct thread *parked_first(const struct run_queue *rq)
+{
+	struct rb_node *n = rq->parked.leftmost;
+	return n ? rb_entry(n, struct thread, park_rb) : NULL;
+}
 
 /* Telemetry (telemetry.c), rq lock held. */
 void trace_init(struct trace_ring *r);

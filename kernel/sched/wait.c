@@ -29,12 +29,6 @@ void sleeper_del(struct run_queue *rq, struct thread *t)
 		rb_erase(&rq->sleepers, &t->sleep_rb);
 }
 
-struct thread *sleeper_first(const struct run_queue *rq)
-{
-	struct rb_node *n = rb_first(&rq->sleepers);
-	return n ? rb_entry(n, struct thread, sleep_rb) : NULL;
-}
-
 /* ---- wait queues ---- */
 
 void wait_queue_init(struct wait_queue *wq)
