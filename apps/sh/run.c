@@ -140,15 +140,17 @@ static bool drain_events(struct cl_stream *st, bool stop_on_key, bool *ctrl_c)
 	return stop;
 }
 
-/* The console's interrupt and key events, subscribed to before the
- * child starts (a Ctrl-C typed as soon as it runs must find sh listening;
- * the latest subscriber gets them). */
-static bool subscribe(struct sh *s, struct cl_stream *st)
+/* The console's interrupt events (and key events when a key ends the
+ * program, as for top), subscribed to before the child starts (a Ctrl-C
+ * typed as soon as it runs must find sh listening; the latest subscriber
+ * gets them). Without key events, what the user types meanwhile stays
+ * in the console's type-ahead for the next prompt, as on a tty. */
+static bool subscribe(struct sh *s, struct cl_stream *st, bool keys)
 {
 	static const char *const events[] = {"interrupt", "key"};
 	memset(st, 0, sizeof(*st));
 	return s->have_console &&
-	       cl_subscribe(&s->console, events, 2, st) == CL_OK;
+	       cl_subscribe(&s->console, events, keys ? 2 : 1, st) == CL_OK;
 }
 
 /* Waits for the foreground child: its end or, through the console's
@@ -212,7 +214,7 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 		struct sh_job j;
 		struct cl_stream st;
 		fflush(stdout);
-		bool sub = subscribe(s, &st);
+		bool sub = subscribe(s, &st, stop_on_key);
 		if (spawn(s, &f, c, &j)) {
 			wait_fg(s, &j, &st, sub, stop_on_key);
 		} else {

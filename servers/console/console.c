@@ -45,10 +45,11 @@
 #define BIT_PORT (1ull << 0)
 #define BIT_IRQ	 (1ull << 1)
 
-#define TX_RETRY_NS 200000ull	 /* UART busy: look again after 200 us */
-#define TX_STALL_NS 100000000ull /* no byte out for 100 ms: the wire is stuck  \
-				  */
-#define TX_BUDGET   2048	 /* bytes per turn, so input is not starved */
+#define TX_RETRY_NS 200000ull /* UART busy: look again after 200 us */
+#define TX_STALL_NS                                                            \
+	100000000ull	 /* no byte out for 100 ms: the wire is stuck          \
+			  */
+#define TX_BUDGET   2048 /* bytes per turn, so input is not starved */
 #define RX_BUDGET   4096
 #define PORT_BUDGET 32 /* messages per turn */
 
@@ -60,6 +61,11 @@ static handle_t rl_reply; /* the pending readline's reply, or 0 */
 static uint64_t rl_badge;
 static handle_t sub; /* event subscriber's send handle, or 0 */
 static unsigned sub_events;
+/* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
+ * subscriber for interrupts gets it, unless a readline comes first. This
+ * closes the race of a shell that starts its program before it
+ * subscribes. */
+static bool pending_intr;
 static bool rx_held; /* bytes left in the UART: nowhere to put them */
 /* A one-way message that did not fit in the transmit queue: kept (and the
  * port left alone, so its writers wait) until it fits, unless the wire is
@@ -131,6 +137,7 @@ static bool send_event(unsigned kind, const char *json, int n)
 		return true;
 	}
 	st.events_dropped++;
+	st.event_error = r;
 	if (r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) { /* gone */
 		sys_handle_close(sub);
 		sub = 0;
@@ -151,8 +158,9 @@ static void on_byte(uint8_t c)
 	}
 	if (ev == LD_INTERRUPT) {
 		ld_drop_ahead(&ld);
-		send_event(CON_EV_INTERRUPT, out,
-			   con_interrupt_event_json(out, sizeof(out)));
+		pending_intr =
+			!send_event(CON_EV_INTERRUPT, out,
+				    con_interrupt_event_json(out, sizeof(out)));
 		return;
 	}
 	/* A key nobody took waits for the next readline. */
@@ -297,6 +305,7 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 	}
 	rl_reply = reply;
 	rl_badge = badge;
+	pending_intr = false; /* back at a prompt: it was meant for nothing */
 	enum ld_event ev = ld_begin(&ld, prompt);
 	if (ev != LD_NONE)
 		readline_end(ev);
@@ -321,6 +330,10 @@ static void do_subscribe(handle_t reply, const struct con_req *q, handle_t *h,
 	h[q->port] = 0; /* kept */
 	(void)nh;
 	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
+	if (pending_intr && (sub_events & CON_EV_INTERRUPT))
+		pending_intr =
+			!send_event(CON_EV_INTERRUPT, out,
+				    con_interrupt_event_json(out, sizeof(out)));
 }
 
 static void stats_now(void)

@@ -108,6 +108,8 @@ int con_status_json(const struct con_stats *s, char *buf, size_t cap)
 	kv(&w, "dropped_keys", s->dropped_keys);
 	kv(&w, "events_sent", s->events_sent);
 	kv(&w, "events_dropped", s->events_dropped);
+	json_w_key(&w, "event_error");
+	json_w_int(&w, s->event_error);
 	kv(&w, "lines", s->lines);
 	kv(&w, "queued", s->queued);
 	kv(&w, "gsi", s->gsi);

@@ -40,6 +40,7 @@ struct con_stats {
 	uint64_t rx_bytes, tx_bytes, overruns, interrupts;
 	uint64_t dropped_msgs, dropped_bytes, dropped_keys;
 	uint64_t events_sent, events_dropped;
+	int64_t event_error; /* the last failed event send's error, or 0 */
 	uint64_t lines, queued;
 	uint32_t gsi;
 	int readline, subscriber;

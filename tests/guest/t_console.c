@@ -333,8 +333,9 @@ GTEST(console_loopback_readline_interrupt_and_events)
 	struct con c;
 	struct gthread t = {0};
 	int64_t tst = -1, rx = -1, irqs = -1, code = -1;
-	static char line1[64], line2[64], busy[32], ev2name[32];
-	long busy_r = -1, l1 = -1, l2 = -1, sub = -1, ev1 = -1, ev2 = -1;
+	static char line1[64], line2[64], busy[32], ev0name[32], ev2name[32];
+	long busy_r = -1, l1 = -1, l2 = -1, sub = -1, ev0 = -1, ev1 = -1,
+	     ev2 = -1;
 	static struct cl_event ev;
 	handle_t srecv = 0, ssend = 0;
 	long s = con_start(&c, root_io(), root_irq());
@@ -361,9 +362,11 @@ GTEST(console_loopback_readline_interrupt_and_events)
 		cl_resp_str(&resp, "line", line1, sizeof(line1));
 		l2 = cl_request(&c.conn, "{\"cmd\":\"readline\"}", &resp);
 		cl_resp_str(&resp, "line", line2, sizeof(line2));
-		/* Events: a key, then Ctrl-C (once the echo of the last
-		 * line has come back). */
+		/* Events (once the echo of the last line has come back): a
+		 * Ctrl-C typed before anyone subscribed goes to the first
+		 * subscriber; then a key, then Ctrl-C. */
 		sys_sleep_until(g_now() + 50 * MS);
+		type("\x03");
 		if (sys_port_create(0, &srecv, &ssend) == 0) {
 			sub = cl_request_ex(
 				&c.conn,
@@ -371,6 +374,9 @@ GTEST(console_loopback_readline_interrupt_and_events)
 				"[\"interrupt\",\"key\"],\"port\":0}",
 				&ssend, 1, g_now() + 1000 * MS, &resp);
 			struct cl_stream st = {.recv = srecv};
+			ev0 = cl_next_event(&st, g_now() + 1000 * MS, &ev);
+			memcpy(ev0name, ev.name, sizeof(ev0name));
+			cl_event_close(&ev);
 			type("k");
 			ev1 = cl_next_event(&st, g_now() + 1000 * MS, &ev);
 			cl_event_int(&ev, "code", &code);
@@ -400,6 +406,8 @@ GTEST(console_loopback_readline_interrupt_and_events)
 	GCHECK_EQ(l2, CL_OK);
 	GCHECK(!strcmp(line2, "hello"));
 	GCHECK_EQ(sub, CL_OK);
+	GCHECK_EQ(ev0, CL_OK);
+	GCHECK(!strcmp(ev0name, "interrupt"));
 	GCHECK_EQ(ev1, CL_OK);
 	GCHECK_EQ(code, 'k');
 	GCHECK_EQ(ev2, CL_OK);

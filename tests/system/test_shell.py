@@ -191,6 +191,17 @@ def t_ctrl_c_foreground(g):
     need(time.monotonic() - t0 < 10, "Ctrl-C took too long")
 
 
+def t_type_ahead(g):
+    """What is typed while a program runs is kept for the next prompt."""
+    g.line("portctl test '{\"cmd\":\"sleep\",\"usec\":1500000}'")
+    g.drain(0.3)
+    g.send("uptime\r")
+    g.expect(PROMPT, 20)
+    out, _ = g.expect(PROMPT, 20)
+    need(re.search(r"up .*[0-9]", out), "typed-ahead command lost: %r" %
+         out[-300:])
+
+
 def t_background_kill(g):
     out = g.command("portctl test '{\"cmd\":\"sleep\",\"usec\":60000000}' &")
     m = re.search(r"\[([0-9]+)\]", out)
@@ -313,6 +324,7 @@ def main():
                   ("portctl", t_portctl),
                   ("portctl_stream_ctrl_c", t_stream_ctrl_c),
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
+                  ("type_ahead", t_type_ahead),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
                   ("log_flood", t_log_flood),
