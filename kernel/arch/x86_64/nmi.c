@@ -42,7 +42,9 @@ bool nmi_stop(const struct trap_frame *tf)
 	if (!owner)
 		return false; /* not ours: reported as an unexpected NMI */
 	unsigned id = cpu_by_apic();
-	if (id < MAX_CPUS && id + 1 != owner) {
+	if (id + 1 == owner)
+		return true; /* a stray NMI on the reporting CPU: carry on */
+	if (id < MAX_CPUS) {
 		saved[id] = *tf;
 		__atomic_fetch_or(&answered, 1ull << id, __ATOMIC_RELEASE);
 		__atomic_store_n(&cpus[id].online, false, __ATOMIC_RELEASE);

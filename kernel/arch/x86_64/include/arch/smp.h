@@ -48,8 +48,8 @@ void smp_call_others(smp_call_fn_t fn, void *arg);
 void smp_tlb_shootdown(virt_addr_t va, size_t size);
 
 /* Panic path (nmi.c): arch_stop_others() halts every other CPU with an
- * NMI; nmi_stop() is the NMI's handler (true: it was a stop, never
- * returns then). */
+ * NMI; nmi_stop() is the NMI's handler: false when no stop is under way,
+ * else it halts this CPU (returning true only on the stopping CPU). */
 struct trap_frame;
 bool nmi_stop(const struct trap_frame *tf);
 
