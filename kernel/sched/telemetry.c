@@ -145,19 +145,10 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	s->donated_ns = t->st.donated_ns;
 }
 
-/* The first thread with a koid above `after`: one descent, O(log n). */
-static struct rb_node *first_after(uint64_t after)
+static bool koid_above(const struct rb_node *n, const void *after)
 {
-	struct rb_node *n = thread_tree.root, *best = NULL;
-	while (n) {
-		if (rb_entry(n, struct thread, all_rb)->obj.koid > after) {
-			best = n;
-			n = n->left;
-		} else {
-			n = n->right;
-		}
-	}
-	return best;
+	return rb_entry(n, struct thread, all_rb)->obj.koid >
+	       *(const uint64_t *)after;
 }
 
 /* A batch costs O(log n + max) with interrupts off, however many threads
@@ -167,8 +158,9 @@ uint32_t sched_thread_stats(uint64_t after, struct sched_thread_stats *out,
 {
 	uint32_t n = 0;
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	for (struct rb_node *it = first_after(after); it && n < max;
-	     it = rb_next(it))
+	for (struct rb_node *it =
+		     rb_lower_bound(&thread_tree, koid_above, &after);
+	     it && n < max; it = rb_next(it))
 		fill(rb_entry(it, struct thread, all_rb), &out[n++]);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	return n;
