@@ -11,6 +11,7 @@
  * boot CPU spinning the AP's first instruction came ~53 ms of guest time
  * after its SIPI. */
 #include <arch/cpu.h>
+#include <arch/kstack.h>
 #include <arch/lapic.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
@@ -61,7 +62,7 @@ static volatile struct ap_boot_params *tramp_params(void)
 /* A stack with guard pages below it (kstack.c). Returns the top, or 0. */
 static uintptr_t alloc_stack(size_t size)
 {
-	void *base = arch_kstack_alloc((unsigned)(size / PAGE_SIZE));
+	void *base = kstack_map_new((unsigned)(size / PAGE_SIZE));
 	return base ? (uintptr_t)base + size : 0;
 }
 
@@ -252,6 +253,7 @@ void arch_smp_init(void)
 	__atomic_store_n(&ncpus_online, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&bsp->online, true, __ATOMIC_RELEASE);
 	ipi_init();
+	kstack_init();
 	/* The boot CPU's interrupt stacks were static (needed before the
 	 * frame allocator); now they get guard pages like everyone's. */
 	for (unsigned i = 0; i < 3; i++) {
