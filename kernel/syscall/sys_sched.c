@@ -225,5 +225,7 @@ SYSCALL3(sys_sched_cpu_info, HANDLE, tel_h, U64, cpu, UPTR, out)
 		return ERR_OUT_OF_RANGE;
 	struct sched_cpu_info info;
 	sched_cpu_info((unsigned)cpu, &info);
+	arch_tlb_ipis((unsigned)cpu, &info.tlb_ipis_user,
+		      &info.tlb_ipis_kernel);
 	return copy_out(out, &info, sizeof(info));
 }

@@ -260,12 +260,12 @@ cl_err_t cl_resp_str(const struct cl_resp *r, const char *path, char *out,
 				   : CL_OK;
 }
 
-/* A name service answer to "lookup": the send handle attached. */
-cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
+/* One lookup; *busy when the name service answered BUSY (a waiting
+ * lookup displaced by a newer one of the same badge, or no waiter slot). */
+static cl_err_t lookup_once(const char *name, uint64_t deadline,
+			    struct cl_conn *c, bool *busy)
 {
-	if (!name || !c || strlen(name) >= CL_NAME_MAX)
-		return CL_ERR_ARG;
-	memset(c, 0, sizeof(*c));
+	*busy = false;
 	struct cl_conn ns = {.send = cl_names()};
 	if (!ns.send)
 		return CL_ERR_CONN;
@@ -297,6 +297,7 @@ cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
 	cl_err_t e = cl_request_ex(&ns, req, NULL, 0, dl, &r);
 	if (e == CL_ERR_REMOTE) {
 		cl_resp_close(&r);
+		*busy = !strcmp(r.code, "BUSY");
 		return !strcmp(r.code, "NOT_FOUND") ? CL_ERR_NOT_FOUND
 		       : !strcmp(r.code, "TIMEOUT") ? CL_ERR_TIMEOUT
 						    : CL_ERR_REMOTE;
@@ -317,6 +318,30 @@ cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
 	cl_resp_close(&r);
 	memcpy(c->name, name, strlen(name) + 1);
 	return CL_OK;
+}
+
+/* A name service answer to "lookup": the send handle attached. A waiting
+ * lookup displaced by a newer one (several clients of one badge waiting
+ * at once: a reconnect storm) polls instead until its deadline, without
+ * displacing anyone in turn. */
+cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c)
+{
+	if (!name || !c || strlen(name) >= CL_NAME_MAX)
+		return CL_ERR_ARG;
+	memset(c, 0, sizeof(*c));
+	bool busy, polling = false;
+	for (;;) {
+		cl_err_t e = lookup_once(
+			name, polling ? DEADLINE_POLL : deadline, c, &busy);
+		if (!busy && !(polling && e == CL_ERR_NOT_FOUND))
+			return e;
+		polling = true;
+		uint64_t t = now_ns();
+		if (deadline == DEADLINE_POLL || t >= deadline)
+			return e;
+		uint64_t next = t + CL_LOOKUP_POLL_NS;
+		sys_sleep_until(next < deadline ? next : deadline);
+	}
 }
 
 void cl_close(struct cl_conn *c)

@@ -78,7 +78,10 @@ handle_t cl_names(void);
 
 /* Looks name ("/svc/x") up; with a deadline in the future the name
  * service waits for the name to appear until then (DEADLINE_POLL: no
- * wait). CL_ERR_NOT_FOUND, CL_ERR_CONN (no name service). */
+ * wait). CL_ERR_NOT_FOUND, CL_ERR_CONN (no name service). A wait the
+ * name service gives up early (BUSY: displaced by a newer lookup of the
+ * same badge) goes on as a lookup every CL_LOOKUP_POLL_NS. */
+#define CL_LOOKUP_POLL_NS 10000000ull
 cl_err_t cl_connect(const char *name, uint64_t deadline, struct cl_conn *c);
 void cl_close(struct cl_conn *c);
 /* Looks c->name up again for a new endpoint (what c->reconnect does):

@@ -272,6 +272,12 @@ size_t initsvc_handle(const struct initsvc_env *env, const char *req,
 	int i = named(env, out, cap, &n);
 	if (i < 0)
 		return n;
+	/* /svc/init is reached through names: stopped, nobody could ask
+	 * for it to start again. */
+	if (c == SUP_CMD_STOP && (env->sp->m->svc[i].grants & MAN_G_NAMES_PORT))
+		return error(out, cap, "BAD_STATE",
+			     "the name service cannot be stopped (/svc/init "
+			     "is reached through it); restart it");
 	int r = sup_cmd(env->sp, i, c, env->now);
 	if (r == SUP_E_BAD)
 		return error(out, cap, "BAD_STATE",

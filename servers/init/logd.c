@@ -18,23 +18,35 @@
 
 static char rxbuf[PORT_MSG_MAX];
 
+/* Whether service i may register /svc/console. */
+bool logd_is_console(int i)
+{
+	for (int k = 0; k < g.man.svc[i].nreg; k++)
+		if (man_pattern_match(g.man.svc[i].reg[k], CONSOLE_NAME))
+			return true;
+	return false;
+}
+
+/* Whether a service that may register /svc/console is up. */
+static bool console_candidate_up(void)
+{
+	for (int i = 0; i < g.man.n; i++) {
+		enum sup_state st = g.sup.s[i].state;
+		if ((st == SUP_STARTING || st == SUP_RUNNING) &&
+		    logd_is_console(i))
+			return true;
+	}
+	return false;
+}
+
 /* /svc/console, looked up (no waiting) once a service that may register
  * it is up; retried at most every CONSOLE_RETRY_NS. */
 static void find_console(uint64_t now)
 {
 	if (!g.names_ready || now < g.console_retry_ns)
 		return;
-	bool candidate = false;
-	for (int i = 0; i < g.man.n && !candidate; i++) {
-		enum sup_state st = g.sup.s[i].state;
-		if (st != SUP_STARTING && st != SUP_RUNNING)
-			continue;
-		for (int k = 0; k < g.man.svc[i].nreg; k++)
-			candidate |= man_pattern_match(g.man.svc[i].reg[k],
-						       CONSOLE_NAME);
-	}
 	g.console_retry_ns = now + CONSOLE_RETRY_NS;
-	if (!candidate)
+	if (!console_candidate_up())
 		return;
 	struct cl_conn c;
 	if (cl_connect(CONSOLE_NAME, DEADLINE_POLL, &c) == CL_OK)
@@ -44,10 +56,21 @@ static void find_console(uint64_t now)
 handle_t logd_console(uint64_t deadline)
 {
 	struct cl_conn c;
+	/* Waiting (init's loop stands still meanwhile) only makes sense
+	 * while a console is starting; none up: at once. */
+	if (!console_candidate_up())
+		deadline = DEADLINE_POLL;
 	if (!g.console_send && g.names_ready &&
 	    cl_connect(CONSOLE_NAME, deadline, &c) == CL_OK)
 		g.console_send = c.send;
 	return g.console_send;
+}
+
+void logd_console_gone(void)
+{
+	if (g.console_send)
+		sys_handle_close(g.console_send);
+	g.console_send = HANDLE_INVALID;
 }
 
 static void console_out(void *ctx, const char *text, size_t len)

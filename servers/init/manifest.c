@@ -154,13 +154,13 @@ static int parse_range(const char *s, struct man_range *r)
 		return -1;
 	if (*sep == '-') {
 		if (man_parse_u64(sep + 1, &b) < 0 || b < base ||
-		    b - base == UINT64_MAX)
+		    b == UINT64_MAX) /* base + size must not wrap */
 			return -1;
 		r->base = base;
 		r->size = b - base + 1;
 		return 0;
 	}
-	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || base + b - 1 < base)
+	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || b > UINT64_MAX - base)
 		return -1;
 	r->base = base;
 	r->size = b;
@@ -425,6 +425,19 @@ static const struct {
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
 };
 
+/* Only one entry may hold names' receive handle (two would both serve
+ * the port, and init supervises only one as the name service). */
+static void one_names_port(struct parser *p)
+{
+	for (struct man_svc *o = p->m->svc; o < p->cur; o++) {
+		if (o->grants & MAN_G_NAMES_PORT) {
+			ERR(p, "names-port: already given to '%s'", o->name);
+			p->cur->grants &= ~MAN_G_NAMES_PORT;
+			return;
+		}
+	}
+}
+
 /* Keys that may appear once per entry, by bit. */
 static const char *const once[] = {
 	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
@@ -448,6 +461,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 			if (nw != 1)
 				ERR(p, "%s takes no value", k);
 			s->grants |= flags[i].grant;
+			if (flags[i].grant == MAN_G_NAMES_PORT)
+				one_names_port(p);
 			return;
 		}
 	}
@@ -471,7 +486,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 		}
 	} else if (!strcmp(k, "ioport")) {
 		if (nw != 2 || parse_range(w[1], &s->ioport) < 0 ||
-		    s->ioport.base + s->ioport.size > 0x10000)
+		    s->ioport.base >= 0x10000 ||
+		    s->ioport.size > 0x10000 - s->ioport.base)
 			ERR(p,
 			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {
@@ -580,6 +596,12 @@ static void parse_line(struct parser *p, char *line)
 		for (const char *c = w[i]; *c; c++) {
 			if ((unsigned char)*c < ' ' ||
 			    (unsigned char)*c > '~') {
+				if (!strcmp(w[0], "service")) {
+					/* No entry: its lines must not
+					 * land in the one before. */
+					p->cur = NULL;
+					p->skip = true;
+				}
 				ERR(p, "control or non-ASCII character");
 				return;
 			}

@@ -83,6 +83,11 @@ void logd_close(int i);
 /* /svc/console's send handle (looked up, waiting until deadline, if not
  * known yet), or HANDLE_INVALID. */
 handle_t logd_console(uint64_t deadline);
+/* Whether service i may register /svc/console. */
+bool logd_is_console(int i);
+/* The console's instance ended: its endpoint is dead (forget it before a
+ * restarted shell is handed it). */
+void logd_console_gone(void);
 /* A line from init itself, formatted like the services' ("[init]"). */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

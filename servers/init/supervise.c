@@ -57,6 +57,20 @@ static int deps_up(const struct sup *sp, int i)
 	return 1;
 }
 
+/* Whether a dependency of i ended or was started again since i's
+ * instance started. */
+static int dep_cycled(const struct sup *sp, int i)
+{
+	const struct man_svc *e = &sp->m->svc[i];
+	for (int d = 0; d < e->nafter; d++) {
+		const struct sup_svc *ds = &sp->s[e->dep[d]];
+		if ((ds->state != SUP_STARTING && ds->state != SUP_RUNNING) ||
+		    ds->started_ns > sp->s[i].started_ns)
+			return 1;
+	}
+	return 0;
+}
+
 /* Records a failure; 1 when it makes the service failed. */
 static int count_failure(struct sup *sp, int i, uint64_t now)
 {
@@ -123,8 +137,11 @@ uint64_t sup_step(struct sup *sp, uint64_t now)
 		uint64_t t = SUP_NEVER;
 		if (s->state == SUP_STARTING) {
 			if (now - s->started_ns >= sp->stable_ns) {
+				/* Its next death waits the minimum again
+				 * (sup_exited); the failure history stays, so
+				 * N deaths in the window still make it failed
+				 * however long each instance lived. */
 				set_state(s, SUP_RUNNING, now);
-				reset_failures(sp, i);
 			} else {
 				t = s->started_ns + sp->stable_ns;
 			}
@@ -161,6 +178,13 @@ void sup_exited(struct sup *sp, int i, int64_t status, uint64_t now)
 	if (e->restart == MAN_RESTART_NEVER ||
 	    (e->restart == MAN_RESTART_ON_FAILURE && !failure)) {
 		set_state(s, failure ? SUP_FAILED : SUP_STOPPED, now);
+		return;
+	}
+	if (dep_cycled(sp, i)) {
+		/* It lost a dependency (the shell its console): not its
+		 * failure. It starts again once they are up. */
+		s->backoff_ns = e->backoff_min_ns;
+		set_state(s, SUP_WAITING, now);
 		return;
 	}
 	if (s->state == SUP_RUNNING) /* it had been up a while */

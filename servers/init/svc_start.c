@@ -129,6 +129,24 @@ void names_setup(void)
 	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
 }
 
+/* names forgets service i's badge (its instance ended, or never
+ * started after names was told its acl). */
+static void names_forget(int i)
+{
+	struct svc_plat *p = &g.svc[i];
+	if (p->badge && names_up()) {
+		char req[64];
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"forget\",\"badge\":%llu}",
+			 (unsigned long long)p->badge);
+		long e = names_call(req, NULL, 0);
+		if (e < 0)
+			say("names: forget %s: %s", g.man.svc[i].name,
+			    cl_strerror((cl_err_t)e));
+	}
+	p->badge = 0;
+}
+
 /* The handles a start made for the child; closed once it has its own. */
 struct temps {
 	handle_t h[START_H_COUNT];
@@ -237,6 +255,25 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	return 0;
 }
 
+/* names was started again: the endpoints services had registered died
+ * with the old instance (its table was its memory), and they register
+ * only when they start. Restart each running service that may register
+ * a name, so it registers with the new names (the console among them:
+ * the shell, whose output is the console, follows it). */
+static void reregister(int names)
+{
+	uint64_t now = (uint64_t)sys_clock_now();
+	for (int j = 0; j < g.man.n; j++) {
+		enum sup_state st = g.sup.s[j].state;
+		if (j == names || !g.man.svc[j].nreg ||
+		    (st != SUP_STARTING && st != SUP_RUNNING))
+			continue;
+		say("%s: restarted, to register again with the new names",
+		    g.man.svc[j].name);
+		sup_cmd(&g.sup, j, SUP_CMD_RESTART, now);
+	}
+}
+
 long svc_start(void *ctx, int i, uint64_t *koid)
 {
 	(void)ctx;
@@ -276,6 +313,7 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 		    perr ? elf_strerror(perr) : "");
 		execrt_spawn_abort(&c);
 		logd_close(i);
+		names_forget(i); /* its acl is in names already */
 		return r;
 	}
 	struct handle_info hi = {0};
@@ -283,8 +321,11 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	p->task = c.task;
 	p->thread = c.thread;
 	*koid = hi.koid;
-	if (i == g.names_svc) /* before anything that needs names starts */
+	if (i == g.names_svc) { /* before anything that needs names starts */
 		names_setup();
+		if (g.sup.s[i].generation > 1)
+			reregister(i);
+	}
 	return 0;
 }
 
@@ -303,21 +344,15 @@ static void reaped(int i, int64_t status)
 	const struct man_svc *s = &g.man.svc[i];
 	uint64_t gen = g.sup.s[i].generation;
 	logd_close(i);
+	if (logd_is_console(i))
+		logd_console_gone();
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	p->task = p->thread = HANDLE_INVALID;
-	if (i == g.names_svc) {
+	if (i == g.names_svc)
 		g.names_ready = false;
-	} else if (p->badge && names_up()) {
-		char req[64];
-		snprintf(req, sizeof(req),
-			 "{\"cmd\":\"forget\",\"badge\":%llu}",
-			 (unsigned long long)p->badge);
-		long e = names_call(req, NULL, 0);
-		if (e < 0)
-			say("names: forget %s: %s", s->name,
-			    cl_strerror((cl_err_t)e));
-	}
+	else
+		names_forget(i);
 	p->badge = 0;
 	uint64_t now = (uint64_t)sys_clock_now();
 	sup_exited(&g.sup, i, status, now);

@@ -5,6 +5,7 @@
  *                     {"cmd":"ping"}; {"cmd":"crash_in","usec":N} keeps
  *                     the call open, sleeps N us, then faults
  *   flood N           prints N lines "flood line %04d" then sleeps
+ *                     (N = 0: prints for ever)
  *   probe NAME        like serve, and {"cmd":"probe"} answers what this
  *                     task holds and what its authorities let it do:
  *                     {"slots":[[type,rights],...16],"io_in":R,
@@ -131,8 +132,8 @@ int main(int argc, char **argv)
 		probing = true;
 		return serve(argv[2]);
 	} else if (argc >= 3 && !strcmp(argv[1], "flood")) {
-		int n = atoi(argv[2]);
-		for (int i = 0; i < n; i++)
+		int n = atoi(argv[2]); /* 0: for ever */
+		for (int i = 0; i < n || n == 0; i++)
 			printf("flood line %04d\n", i);
 		fflush(stdout);
 		sys_sleep_until(DEADLINE_NONE);

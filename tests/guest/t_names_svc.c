@@ -281,6 +281,74 @@ GTEST(names_reconnect_in_flight_portctl)
 	GCHECK_EQ(with, 0);
 }
 
+/* A reconnect storm: 8 clients of one badge (programs the shell starts
+ * share its endpoint) have calls in flight when testsvc dies; while it is
+ * down they all wait in names for /svc/test, more than the badge's 4
+ * waiters. Each must still reach the new instance within its deadline: a
+ * waiter displaced by a newer one (BUSY) asks again. */
+#define STORM 8
+
+static long storm_round(struct svc *s, int64_t *failed)
+{
+	struct child pc[STORM];
+	int n = 0;
+	long r = svc_start(&s[0], "");
+	struct cl_conn c = {.send = HANDLE_INVALID};
+	if (r == 0)
+		r = connect_test(&c);
+	g_spawn_names = client;
+	for (; r == 0 && n < STORM; n++)
+		r = g_spawn("portctl",
+			    "test {\"cmd\":\"sleep\",\"usec\":300000} "
+			    "--reconnect --compact --timeout 10000",
+			    CHILD_QUOTA, 0, &pc[n]);
+	g_spawn_names = HANDLE_INVALID;
+	/* All 8 calls are sleeping in the instance when it is killed. */
+	int64_t sleeping = 0;
+	uint64_t end = g_now() + 5000 * MS;
+	while (r == 0 && sleeping < STORM && g_now() < end) {
+		if (cl_request(&c, "{\"cmd\":\"status\"}", &resp) == 0)
+			cl_resp_int(&resp, "sleeping", &sleeping);
+		sys_sleep_until(g_now() + 2 * MS);
+	}
+	cl_close(&c);
+	if (r == 0 && sleeping < STORM)
+		r = ERR_TIMED_OUT;
+	int64_t st;
+	if (s[0].c.task)
+		sys_task_kill(s[0].c.task, -1);
+	long g = svc_gone(&s[0], &st);
+	if (r == 0)
+		r = g;
+	sys_sleep_until(g_now() + 100 * MS); /* they wait in names */
+	if (r == 0)
+		r = svc_start(&s[1], "");
+	*failed = 0;
+	for (int i = 0; i < n; i++) {
+		long rr = g_reap(&pc[i], 15000 * MS, &st);
+		if (rr < 0 && r == 0)
+			r = rr;
+		*failed += rr < 0 || st != 0;
+	}
+	if (s[1].c.task) {
+		sys_task_kill(s[1].c.task, -1);
+		svc_gone(&s[1], &st);
+	}
+	return r;
+}
+
+GTEST(names_reconnect_storm_one_badge)
+{
+	SETUP();
+	struct svc s[2];
+	memset(s, 0, sizeof(s));
+	int64_t failed = -1;
+	long r = storm_round(s, &failed);
+	teardown(s, 2);
+	GCHECK_OK(r);
+	GCHECK_EQ(failed, 0);
+}
+
 static long portctl(const char *args, int64_t *st)
 {
 	g_spawn_names = client;

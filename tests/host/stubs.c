@@ -47,6 +47,11 @@ uint64_t arch_clock_ns(void)
 }
 
 uint64_t arch_cycles(void) { return 0; }
+void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel)
+{
+	(void)cpu;
+	*user = *kernel = 0;
+}
 
 void arch_console_write(const char *s, size_t n)
 {

@@ -195,6 +195,10 @@ TEST(manifest_bad_numbers)
 		"ioport 0x3ff-0x3f8",
 		"ioport 0xffff+2",
 		"ioport 12",
+		/* past the end of the port space by wrapping (review-a) */
+		"ioport 1-0xffffffffffffffff",
+		"ioport 0xffffffffffff0000+0x10000",
+		"mmio 1-0xffffffffffffffff",
 		"irq isa:16",
 		"irq nope",
 		"mmio 0xffffffffffffffff+2",
@@ -327,6 +331,28 @@ TEST(manifest_structure_errors)
 	for (int i = 0; i < MAN_ERR_MAX + 5; i++)
 		strcat(errs, "bogus\n");
 	CHECK_EQ(parse(errs), MAN_ERR_MAX + 5);
+}
+
+/* A "service" line with a bad byte starts no entry, and the lines after
+ * it do not land in the entry before (which stays good); two entries
+ * cannot both be given names' receive handle (review-a). */
+TEST(manifest_bad_service_line_and_two_names_ports)
+{
+	CHECK_EQ(parse("service a\nprogram a\n"
+		       "service b\x80\n"
+		       "program b\nmemory 1M\n"),
+		 1);
+	CHECK(reported("services.conf:3: control or non-ASCII character"));
+	CHECK_EQ(m.n, 1);
+	CHECK(m.svc[0].ok);
+	CHECK(!strcmp(m.svc[0].cmdline, "a"));
+	CHECK_EQ(m.svc[0].memory, MAN_DEF_MEMORY);
+	CHECK_EQ(parse("service n1\nprogram names\nnames-port\n"
+		       "service n2\nprogram names\nnames-port\n"),
+		 1);
+	CHECK(reported("services.conf:6: names-port: already given to 'n1'"));
+	CHECK(m.svc[0].ok);
+	CHECK(!m.svc[1].ok);
 }
 
 TEST(manifest_program_line_bounds)

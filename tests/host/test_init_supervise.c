@@ -172,6 +172,81 @@ TEST(supervise_limit_marks_failed)
 	CHECK_EQ(sp.s[0].generation, 2);
 }
 
+/* A service that crashes just after it counts as running (1 s) still
+ * crashes N times in the window: being up for the stable time resets its
+ * backoff, not its failure history (review-a: the history was wiped on
+ * every STARTING -> RUNNING, so such a service was never failed and
+ * restarted for ever at the minimum delay). */
+TEST(supervise_limit_counts_failures_of_instances_that_ran)
+{
+	setup("service c\nprogram c\nbackoff 100ms..2s\nlimit 5/30s\n");
+	uint64_t t = 0;
+	sup_step(&sp, t);
+	for (int k = 0; k < 4; k++) {
+		t += SUP_STABLE_NS + 100 * MS; /* up 1.1 s, then it dies */
+		sup_step(&sp, t);
+		CHECK_EQ(sp.s[0].state, SUP_RUNNING);
+		sup_exited(&sp, 0, 1, t);
+		CHECK_EQ(sp.s[0].state, SUP_BACKOFF);
+		CHECK_EQ(sp.s[0].due_ns - t, 100 * MS); /* it had been up */
+		t = sp.s[0].due_ns;
+		sup_step(&sp, t);
+		CHECK_EQ(sp.s[0].state, SUP_STARTING);
+	}
+	t += SUP_STABLE_NS + 100 * MS;
+	sup_step(&sp, t);
+	sup_exited(&sp, 0, 1, t); /* the 5th within 30 s */
+	CHECK_EQ(sp.s[0].state, SUP_FAILED);
+	CHECK_EQ(notes[0], 1);
+}
+
+/* A service that dies because its dependency went away (the shell when
+ * its console restarts) is not failing itself: no failure counted, it
+ * starts again once the dependency is up. Its own deaths still count. */
+TEST(supervise_dependency_restart_is_not_a_failure)
+{
+	setup("service c\nprogram c\nrestart always\nbackoff 10ms..10ms\n"
+	      "limit 32/1s\n"
+	      "service s\nprogram s\nafter c\nlimit 2/30s\n"
+	      "backoff 100ms..1s\n");
+	uint64_t t = 0;
+	sup_step(&sp, t);
+	for (int k = 0; k < 5; k++) {
+		t += 2 * SUP_STABLE_NS;
+		sup_step(&sp, t);
+		sup_exited(&sp, 0, 1, t); /* the console dies ... */
+		sup_exited(&sp, 1, 1, t); /* ... and the shell with it */
+		CHECK_EQ(sp.s[1].state, SUP_WAITING);
+		CHECK_EQ(sp.s[1].nfails, 0);
+		CHECK_EQ(sup_step(&sp, t + 5 * MS), t + 10 * MS);
+		CHECK_EQ(sp.s[1].state, SUP_WAITING); /* c not up yet */
+		t += 10 * MS;
+		sup_step(&sp, t);
+		CHECK_EQ(sp.s[0].state, SUP_STARTING);
+		CHECK_EQ(sp.s[1].state, SUP_STARTING);
+	}
+	CHECK_EQ(sp.s[1].generation, 6);
+	/* Restarted by a command, the dependency also ends the instances
+	 * started before it. */
+	t += 2 * SUP_STABLE_NS;
+	sup_step(&sp, t);
+	CHECK_EQ(sup_cmd(&sp, 0, SUP_CMD_RESTART, t), 0);
+	sup_exited(&sp, 0, -1, t);
+	sup_step(&sp, t);
+	CHECK_EQ(sp.s[0].state, SUP_STARTING);
+	sup_exited(&sp, 1, 1, t + MS);
+	CHECK_EQ(sp.s[1].state, SUP_WAITING);
+	sup_step(&sp, t + MS);
+	CHECK_EQ(sp.s[1].state, SUP_STARTING);
+	/* Its own crashes count: 2 in the window and it is failed. */
+	sup_exited(&sp, 1, 1, t + 2 * MS);
+	CHECK_EQ(sp.s[1].state, SUP_BACKOFF);
+	t = sp.s[1].due_ns;
+	sup_step(&sp, t);
+	sup_exited(&sp, 1, 1, t);
+	CHECK_EQ(sp.s[1].state, SUP_FAILED);
+}
+
 TEST(supervise_policies)
 {
 	setup("service n\nprogram n\nrestart never\n"

@@ -140,6 +140,26 @@ TEST(initsvc_commands_reach_the_supervisor)
 	CHECK_EQ(kills[0], 3);
 }
 
+/* Stopping the name service would cut every client off /svc/init itself
+ * (reached through names): nobody could start it again. Refused; restart
+ * and kill still work (review-a). */
+TEST(initsvc_name_service_cannot_be_stopped)
+{
+	setup("service names\nprogram n\nnames-port\n"
+	      "service test\nprogram t\n");
+	struct initsvc_env env = {.sp = &sp, .now = 10};
+	enum initsvc_act act;
+	CHECK(ask(&env, "{\"cmd\":\"stop\",\"name\":\"names\"}", &act) &&
+	      code("BAD_STATE"));
+	CHECK_EQ(act, INITSVC_NONE);
+	CHECK_EQ(kills[0], 0);
+	CHECK_EQ(sp.s[0].state, SUP_STARTING);
+	CHECK(ask(&env, "{\"cmd\":\"restart\",\"name\":\"names\"}", &act) &&
+	      ok());
+	CHECK_EQ(kills[0], 1);
+	CHECK(ask(&env, "{\"cmd\":\"stop\",\"name\":\"test\"}", &act) && ok());
+}
+
 TEST(initsvc_logs_and_doctor)
 {
 	setup("service a\nprogram a\nservice b\nprogram b\nlimit 1/1s\n"

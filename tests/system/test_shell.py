@@ -252,6 +252,24 @@ def t_crash_restart(g):
     need("ports/v0" in out, "test not restarted after a crash: %r" % out)
 
 
+def t_restart_core_services(g):
+    """clctl restart names, sh, console: each time the shell comes back
+    (console and sh restart with names; sh follows the console) and every
+    service can be looked up again (a new names starts empty: init
+    restarts the services that register names)."""
+    for svc in ("names", "sh", "console"):
+        g.drain(0.3)
+        g.pos = len(g.buf)
+        g.line("clctl restart %s" % svc)
+        g.expect("sh: ready in", 30)
+        g.expect(PROMPT, 30)
+        for name in ("test", "console"):
+            out = g.command("portctl %s '{\"cmd\":\"ping\"}'" % name,
+                            timeout=30)
+            need("ports/v0" in out, "after restart %s, %s: %r" % (
+                svc, name, out))
+
+
 def t_log_flood(g):
     """A service flooding its log must not starve the console or the
     shell: init rate-limits what reaches the console, the ring keeps
@@ -327,6 +345,7 @@ def main():
                   ("type_ahead", t_type_ahead),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
+                  ("restart_names_sh_console", t_restart_core_services),
                   ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
                   ("timeline_inspect", t_timeline_inspect)]

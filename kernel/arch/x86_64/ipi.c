@@ -91,17 +91,18 @@ int smp_call_on(unsigned cpu_id, smp_call_fn_t fn, void *arg)
 	return 0;
 }
 
-/* Post to every other online CPU (in id order, so two CPUs broadcasting
- * at once cannot hold each other's mailboxes crosswise), optionally run
- * locally, then wait for all. Returns with interrupts as they were. */
-static void call_many(smp_call_fn_t fn, void *arg, bool self_too,
-		      uint8_t vector)
+/* Post to every other online CPU of `targets` (in id order, so two CPUs
+ * broadcasting at once cannot hold each other's mailboxes crosswise),
+ * optionally run locally, then wait for all. Returns with interrupts as
+ * they were. */
+static void call_many(uint64_t targets, smp_call_fn_t fn, void *arg,
+		      bool self_too, uint8_t vector)
 {
 	unsigned long flags = arch_irq_save();
 	unsigned self = this_cpu()->id;
 	uint64_t sent = 0; /* CPUs posted to (MAX_CPUS <= 64) */
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		if (i == self || !is_online(i))
+		if (i == self || !(targets & (1ull << i)) || !is_online(i))
 			continue;
 		post(self, i, fn, arg, vector);
 		sent |= 1ull << i;
@@ -116,29 +117,41 @@ static void call_many(smp_call_fn_t fn, void *arg, bool self_too,
 
 void smp_call_all(smp_call_fn_t fn, void *arg)
 {
-	call_many(fn, arg, true, VEC_IPI_CALL);
+	call_many(~0ull, fn, arg, true, VEC_IPI_CALL);
 }
 
 void smp_call_others(smp_call_fn_t fn, void *arg)
 {
-	call_many(fn, arg, false, VEC_IPI_CALL);
+	call_many(~0ull, fn, arg, false, VEC_IPI_CALL);
 }
 
 struct tlb_req {
 	virt_addr_t va;
 	size_t size;
+	bool user;
 };
 
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
 	tlb_flush_local(r->va, r->size);
+	struct cpu *c = this_cpu(); /* counters: this CPU writes its own */
+	if (r->user)
+		WRITE_ONCE(c->tlb_ipis_user, c->tlb_ipis_user + 1);
+	else
+		WRITE_ONCE(c->tlb_ipis_kernel, c->tlb_ipis_kernel + 1);
 }
 
-void smp_tlb_shootdown(virt_addr_t va, size_t size)
+void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va, size_t size)
 {
-	struct tlb_req r = {va, size};
-	call_many(tlb_call, &r, false, VEC_IPI_TLB);
+	struct tlb_req r = {va, size, user};
+	call_many(targets, tlb_call, &r, false, VEC_IPI_TLB);
+}
+
+void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel)
+{
+	*user = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_user) : 0;
+	*kernel = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_kernel) : 0;
 }
 
 static void call_irq(struct trap_frame *tf)

@@ -21,6 +21,9 @@ uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
  * boot figures (bootinfo `kernel_entry_ns`). */
 uint64_t arch_kernel_entry_ns(void);
 uint64_t arch_cycles(void);                  /* CPU cycle counter (costs) */
+/* TLB shootdown requests CPU `cpu` answered so far, for user address
+ * spaces and for the kernel's (telemetry). */
+void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel);
 /* The clock_ns() value at an arch_cycles() reading, also one taken before
  * the clock was calibrated (boot figures); 0 before calibration. */
 uint64_t arch_cycles_to_ns(uint64_t cycles);
