@@ -72,6 +72,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
+        servers/console/subs.c \
         $(INIT_PURE) \
         apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))

@@ -19,7 +19,7 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 # room console: the serial console (servers/console, docs/console.md)
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
-	servers/console/txq.c servers/console/proto.c
+	servers/console/txq.c servers/console/proto.c servers/console/subs.c
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \

@@ -6,11 +6,11 @@ O=${O:-build}
 LOGS=$O/logs
 mkdir -p "$LOGS"
 rc=0
-run() { # name, timeout, extra qemu args...
+run() { # name, timeout, extra qemu args... (env: SMP, ARGS for bench)
 	local name=$1 t=$2
 	shift 2
 	if tools/qemu-run.sh --logdir "$LOGS" --name "$name" --kernel "$O/kernel.elf" \
-		--append "init=bench utest" --smp 1 --timeout "$t" \
+		--append "init=bench utest${ARGS:+ -- $ARGS}" --smp "${SMP:-1}" --timeout "$t" \
 		--expect "bench: done" -- -initrd "$O/initrd-bench.cpio" "$@" >/dev/null; then
 		tr -d '\r' < "$LOGS/$name.log" | grep '^bench: ' | grep -v 'done$'
 	else
@@ -22,6 +22,11 @@ echo "== TCG, TSC follows the host clock (~2.1-2.6 GHz): figures vary run to run
 run bench 300
 echo "== -icount shift=0: TSC = guest instructions, figures repeat exactly"
 run bench-icount 900 -icount shift=0,sleep=off
+# TLB shootdown (docs/smp.md): unmap of one page with the task on 1 vs 2
+# CPUs, and the IPIs a CPU running another task gets (goal 0).
+echo "== -smp 2, TLB shootdown figures (TCG, then -icount shift=0)"
+SMP=2 ARGS=only=tlb run bench-tlb 300
+SMP=2 ARGS=only=tlb run bench-tlb-icount 600 -icount shift=0,sleep=off
 
 # The whole system (docs/system.md): kernel entry to the shell's first
 # prompt with every service of the manifest started, printed by sh from

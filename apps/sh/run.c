@@ -15,9 +15,11 @@
 
 #include "sh.h"
 
-#define MIB	      (1ull << 20)
-#define CHILD_QUOTA   (16 * MIB) /* what a child gets when sh can spare it */
-#define SH_RESERVE    (2 * MIB)	 /* what sh keeps for itself */
+#define MIB (1ull << 20)
+/* What a child gets when sh can spare it: 8 jobs and a foreground program
+ * fit in sh's 64 MiB (16 MiB each let only 3 run at once). */
+#define CHILD_QUOTA   (6 * MIB)
+#define SH_RESERVE    (2 * MIB) /* what sh keeps for itself */
 #define BIT_CHILD     1ull
 #define BIT_EVENT     2ull
 #define POLL_NS	      20000000ull /* without SYS_OBJECT_NOTIFY */

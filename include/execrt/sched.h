@@ -174,6 +174,10 @@ struct sched_cpu_info {
 	uint64_t sched_cycles;	 /* CPU cycles spent taking them */
 	uint64_t trace_head;	 /* next trace seq */
 	uint64_t trace_overwritten;
+	/* TLB shootdown requests (IPIs) this CPU answered: for user address
+	 * spaces (only CPUs running that space get them) and for the
+	 * kernel's (all CPUs). */
+	uint64_t tlb_ipis_user, tlb_ipis_kernel;
 	uint32_t cpu;
 	uint32_t nr_ready;
 };

@@ -210,8 +210,7 @@ SYSCALL4(sys_sched_stats, HANDLE, tel_h, U64, after_koid, UPTR, buf, U64,
 	int err = get_telemetry(tel_h);
 	if (err)
 		return err;
-	/* Each pass walks the thread list from its start: big batches keep
-	 * the walks few. */
+	/* Each batch resumes after the last koid in O(log n) (telemetry.c). */
 	return copy_out_by_koid(after_koid, buf, max_recs,
 				sizeof(struct sched_thread_stats), STATS_BATCH,
 				collect_threads);
@@ -226,5 +225,7 @@ SYSCALL3(sys_sched_cpu_info, HANDLE, tel_h, U64, cpu, UPTR, out)
 		return ERR_OUT_OF_RANGE;
 	struct sched_cpu_info info;
 	sched_cpu_info((unsigned)cpu, &info);
+	arch_tlb_ipis((unsigned)cpu, &info.tlb_ipis_user,
+		      &info.tlb_ipis_kernel);
 	return copy_out(out, &info, sizeof(info));
 }

@@ -23,6 +23,7 @@
 #include "cl_ports.h"
 #include "ldisc.h"
 #include "proto.h"
+#include "subs.h"
 #include "txq.h"
 
 #ifndef START_H_SERVICE
@@ -45,11 +46,11 @@
 #define BIT_PORT (1ull << 0)
 #define BIT_IRQ	 (1ull << 1)
 
-#define TX_RETRY_NS 200000ull /* UART busy: look again after 200 us */
-#define TX_STALL_NS                                                            \
-	100000000ull	 /* no byte out for 100 ms: the wire is stuck          \
-			  */
-#define TX_BUDGET   2048 /* bytes per turn, so input is not starved */
+/* UART busy: look again after 200 us; no byte out for 100 ms: the wire is
+ * stuck; bytes per turn, so input is not starved. */
+#define TX_RETRY_NS 200000ull
+#define TX_STALL_NS 100000000ull
+#define TX_BUDGET   2048
 #define RX_BUDGET   4096
 #define PORT_BUDGET 32 /* messages per turn */
 
@@ -59,8 +60,7 @@ static struct txq txq;
 static struct con_stats st;
 static handle_t rl_reply; /* the pending readline's reply, or 0 */
 static uint64_t rl_badge;
-static handle_t sub; /* event subscriber's send handle, or 0 */
-static unsigned sub_events;
+static struct con_subs subs; /* event subscribers (subs.h) */
 /* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
  * subscriber for interrupts gets it, unless a readline comes first. This
  * closes the race of a shell that starts its program before it
@@ -125,24 +125,35 @@ static void readline_end(enum ld_event ev)
 		reply_done(cl_reply_error(r, "INTERRUPTED", "^C"), r);
 }
 
-/* An event to the subscriber, never blocking: true when it was queued. */
-static bool send_event(unsigned kind, const char *json, int n)
+/* An event to subscriber slot i, never blocking: true when it was
+ * queued. A closed stream loses its slot. */
+static bool send_to(int i, const char *json, int n)
 {
-	if (!sub || !(sub_events & kind) || n < 0)
-		return false;
 	struct port_msg m = {.data = json, .len = (uint32_t)n};
-	long r = sys_port_send(sub, &m, DEADLINE_POLL);
+	long r = sys_port_send(subs.s[i].h, &m, DEADLINE_POLL);
 	if (r == 0) {
 		st.events_sent++;
 		return true;
 	}
 	st.events_dropped++;
 	st.event_error = r;
-	if (r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) { /* gone */
-		sys_handle_close(sub);
-		sub = 0;
-	}
+	if (r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) /* gone */
+		sys_handle_close(subs_remove(&subs, subs.s[i].koid));
 	return false;
+}
+
+/* Ctrl-C to every subscriber (one must not take it from another); a key
+ * to the newest that takes it. True when someone got it. */
+static bool send_event(unsigned kind, const char *json, int n)
+{
+	int order[CON_SUBS_MAX];
+	int k = subs_order(&subs, kind, order);
+	bool sent = false;
+	if (n < 0)
+		return false;
+	for (int i = 0; i < k && !(sent && kind == CON_EV_KEY); i++)
+		sent |= send_to(order[i], json, n);
+	return sent;
 }
 
 static void on_byte(uint8_t c)
@@ -172,11 +183,19 @@ static void on_byte(uint8_t c)
 
 /* With the type-ahead full and nobody to tell about Ctrl-C, bytes stay
  * in the UART: QEMU then holds the host's input back instead of it being
- * lost (a real UART would overrun, which status counts). */
+ * lost (a real UART would overrun, which status counts). The same while
+ * the transmit queue has no room for one more echo: a paste of arrow keys
+ * over a long history line asks for ~1 KiB of redraw per 3 bytes, and the
+ * echo that did not fit was dropped (the screen then no longer showed the
+ * line being edited). */
+/* Two redraws: one byte may settle the line and then redraw it. */
+#define ECHO_ROOM (2 * (LD_LINE_MAX + LD_PROMPT_MAX) + 256)
 static bool rx_hold(void)
 {
+	if (TXQ_SIZE - txq_used(&txq) < ECHO_ROOM)
+		return true;
 	return !ld.active && ld.ahead_len == LD_AHEAD_MAX &&
-	       !(sub && (sub_events & CON_EV_INTERRUPT));
+	       !subs_count(&subs, CON_EV_INTERRUPT);
 }
 
 /* Everything the receive FIFO holds. */
@@ -303,6 +322,13 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 		reply_done(cl_reply_error(old, "BUSY", "replaced"), old);
 		ld_cancel(&ld);
 	}
+	/* Events are for what runs between two prompts: a subscription
+	 * held here keeps a dead program's port, and with it that program's
+	 * whole memory quota, charged to its parent (sh) until an event to it
+	 * fails. */
+	for (int i = 0; i < CON_SUBS_MAX; i++)
+		if (subs.s[i].h)
+			sys_handle_close(subs_remove(&subs, subs.s[i].koid));
 	rl_reply = reply;
 	rl_badge = badge;
 	pending_intr = false; /* back at a prompt: it was meant for nothing */
@@ -311,29 +337,50 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 		readline_end(ev);
 }
 
-static void do_subscribe(handle_t reply, const struct con_req *q, handle_t *h,
-			 uint32_t nh)
+/* The send handle at index q->port, if it is one with WRITE: its koid. */
+static bool send_handle(const struct con_req *q, handle_t *h, uint64_t *koid)
 {
 	struct handle_info info;
-	handle_t s = h[q->port];
-	if (sys_handle_info(s, &info) < 0 || info.type != OBJ_PORT_SEND ||
-	    !(info.rights & RIGHT_WRITE)) {
+	if (sys_handle_info(h[q->port], &info) < 0 ||
+	    info.type != OBJ_PORT_SEND || !(info.rights & RIGHT_WRITE))
+		return false;
+	*koid = info.koid;
+	return true;
+}
+
+static void do_subscribe(handle_t reply, const struct con_req *q, handle_t *h)
+{
+	uint64_t koid;
+	if (!send_handle(q, h, &koid)) {
 		reply_done(cl_reply_error(reply, "BAD_ARG",
 					  "port: a send handle with WRITE"),
 			   reply);
 		return;
 	}
-	if (sub)
-		sys_handle_close(sub);
-	sub = s;
-	sub_events = q->events;
+	handle_t old = subs_add(&subs, h[q->port], koid, q->events);
+	if (old)
+		sys_handle_close(old);
 	h[q->port] = 0; /* kept */
-	(void)nh;
 	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
-	if (pending_intr && (sub_events & CON_EV_INTERRUPT))
+	if (pending_intr && (q->events & CON_EV_INTERRUPT))
 		pending_intr =
 			!send_event(CON_EV_INTERRUPT, out,
 				    con_interrupt_event_json(out, sizeof(out)));
+}
+
+static void do_unsubscribe(handle_t reply, const struct con_req *q, handle_t *h)
+{
+	uint64_t koid;
+	handle_t old;
+	if (!send_handle(q, h, &koid)) {
+		reply_done(cl_reply_error(reply, "BAD_ARG",
+					  "port: a send handle with WRITE"),
+			   reply);
+		return;
+	}
+	if ((old = subs_remove(&subs, koid)))
+		sys_handle_close(old);
+	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
 }
 
 static void stats_now(void)
@@ -343,7 +390,8 @@ static void stats_now(void)
 	st.lines = ld.lines;
 	st.queued = txq_used(&txq);
 	st.readline = rl_reply != 0;
-	st.subscriber = sub != 0;
+	st.subscribers = subs_count(&subs, 0);
+	st.subscriber = st.subscribers > 0;
 }
 
 static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
@@ -368,13 +416,10 @@ static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
 		do_readline(reply, badge, q.prompt);
 		break;
 	case CON_SUBSCRIBE:
-		do_subscribe(reply, &q, h, nh);
+		do_subscribe(reply, &q, h);
 		break;
 	case CON_UNSUBSCRIBE:
-		if (sub)
-			sys_handle_close(sub);
-		sub = 0;
-		reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
+		do_unsubscribe(reply, &q, h);
 		break;
 	default:
 		reply_done(cl_reply_error(reply,

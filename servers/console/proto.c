@@ -67,6 +67,13 @@ void con_parse(const char *buf, size_t len, uint32_t nhandles,
 	} else if (json_str_eq(&doc, cmd, "subscribe")) {
 		parse_subscribe(r, nhandles);
 	} else if (json_str_eq(&doc, cmd, "unsubscribe")) {
+		/* Names the stream by its send handle: a client can drop only
+		 * a subscription whose port it holds. */
+		uint64_t port;
+		if (json_get_uint(&doc, "port", &port) < 0 || port >= nhandles)
+			return bad(r, CON_BAD_ARG,
+				   "port: index of the subscribed send handle");
+		r->port = (uint32_t)port;
 		r->cmd = CON_UNSUBSCRIBE;
 	} else {
 		bad(r, CON_BAD_CMD, "unknown cmd");
@@ -117,6 +124,7 @@ int con_status_json(const struct con_stats *s, char *buf, size_t cap)
 	json_w_bool(&w, s->readline);
 	json_w_key(&w, "subscriber");
 	json_w_bool(&w, s->subscriber);
+	kv(&w, "subscribers", (uint64_t)s->subscribers);
 	json_w_end(&w);
 	return json_w_finish(&w);
 }

@@ -29,7 +29,7 @@ struct con_req {
 	const char *err;		/* for CON_BAD_*: what was wrong */
 	char prompt[LD_PROMPT_MAX + 1]; /* readline (longer ones cut) */
 	unsigned events;		/* subscribe: CON_EV_* */
-	uint32_t port;			/* subscribe: index of the handle */
+	uint32_t port; /* (un)subscribe: index of the handle */
 };
 
 /* A call's bytes (len <= 4096) with nhandles handles attached. */
@@ -43,7 +43,7 @@ struct con_stats {
 	int64_t event_error; /* the last failed event send's error, or 0 */
 	uint64_t lines, queued;
 	uint32_t gsi;
-	int readline, subscriber;
+	int readline, subscriber, subscribers;
 };
 
 /* JSON texts; each gives its length or a negative JSON_ERR_*. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <execrt/cpio.h>
+#include <execrt/spawn.h>
 #include <execrt/sys.h>
 
 #include "../guest/gutil.h"
@@ -356,14 +358,143 @@ static void sched_benches(void)
 	pingpong("yield ping-pong RT 50, trace on", 1, &rt);
 }
 
+/* ---- TLB shootdown (2 or more CPUs) ---- */
+
+static uint64_t user_ipis(unsigned cpu)
+{
+	struct sched_cpu_info ci;
+	if (sys_sched_cpu_info(g_telemetry(), cpu, &ci) < 0)
+		return 0;
+	return ci.tlb_ipis_user;
+}
+
+/* A thread of this task on CPU 1. `pause` lets the other vCPU run under
+ * -icount (QEMU then runs the vCPUs in turns on one host thread and
+ * switches at a pause), so the IPIs get answered without waiting for a
+ * whole time slice. */
+static int64_t pause_spinner(uint64_t arg)
+{
+	(void)arg;
+	while (!stop)
+		__asm__ volatile("pause");
+	return 0;
+}
+
+/* Waits (up to 1 s) until thread th runs on CPU 1: under -icount the
+ * vCPUs take turns, and a CPU that has not run yet has nothing loaded. */
+static int running_on_1(handle_t th)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct sched_thread_stats st;
+		if (g_thread_stats(th, &st) == 0 &&
+		    st.state == SCHED_TS_RUNNING && st.cpu == 1)
+			return 1;
+		sys_sleep_until(g_now() + MS);
+	}
+	return 0;
+}
+
+/* Median cycles of unmapping one mapped page (the map is not timed). */
+static uint64_t unmap_cycles(unsigned iters)
+{
+	uint64_t per[BATCHES];
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < iters; i++) {
+			struct vm_map_req req = {.len = PAGE,
+						 .prot = VM_PROT_READ |
+							 VM_PROT_WRITE};
+			uint64_t a;
+			if (sys_vm_map(g_self(), HANDLE_INVALID, &req, &a))
+				continue;
+			uint64_t t0 = rdtsc();
+			sys_vm_unmap(g_self(), a, PAGE);
+			sum += rdtsc() - t0;
+		}
+		per[b] = sum / iters;
+	}
+	qsort(per, BATCHES, sizeof(per[0]), cmp_u64);
+	return per[BATCHES / 2];
+}
+
+/* Unmaps here on CPU 0 with CPU 1 running (a) another task, (b) a thread
+ * of this task. Only (b) needs CPU 1 to flush. */
+static void tlb_benches(void)
+{
+	if (g_ncpus() < 2) {
+		printf("bench: TLB shootdown figures skipped (1 CPU)\n");
+		return;
+	}
+	enum { N = 200 };
+	struct execrt_child b;
+	struct sched_params on1 = {.cls = SCHED_CLASS_BE, .cpu = 1};
+	struct cpio_file f;
+	if (g_initrd_load() < 0 ||
+	    cpio_find(g_initrd_buf, g_initrd_len, "bin/bench", &f) != CPIO_OK ||
+	    execrt_spawn_create("bench-spin", 1 << 20, &b) < 0) {
+		printf("bench: TLB shootdown figures skipped (no child)\n");
+		return;
+	}
+	struct execrt_spawn_args a = {.image = f.data,
+				      .image_len = f.size,
+				      .cmdline = "bench spin",
+				      .quota = 1 << 20};
+	if (sys_sched_set(g_sched(), b.thread, &on1) < 0 ||
+	    execrt_spawn_start(&b, &a, NULL) < 0) {
+		printf("bench: TLB shootdown figures skipped (no child)\n");
+		execrt_spawn_abort(&b);
+		return;
+	}
+	int b_on_1 = running_on_1(b.thread);
+	uint64_t i0 = user_ipis(1);
+	uint64_t solo = unmap_cycles(N);
+	uint64_t unrelated = user_ipis(1) - i0;
+	sys_task_kill(b.task, 0);
+	int64_t st;
+	sys_object_wait(b.task, DEADLINE_NONE, &st);
+	sys_handle_close(b.thread);
+	sys_handle_close(b.task);
+
+	struct gthread t;
+	stop = 0;
+	if (gthread_start_sched(&t, pause_spinner, 0, &on1) < 0)
+		return;
+	int t_on_1 = running_on_1(t.h);
+	uint64_t i1 = user_ipis(1);
+	uint64_t both = unmap_cycles(N);
+	uint64_t asked = user_ipis(1) - i1;
+	stop = 1;
+	gthread_join(&t, DEADLINE_NONE, NULL);
+	if (!b_on_1 || !t_on_1)
+		printf("bench: WARNING: a thread was not seen running on CPU "
+		       "1; the TLB figures below are not valid\n");
+	printf("bench: %-34s median %8llu cycles/op\n",
+	       "unmap 1 page, task on 1 CPU", (unsigned long long)solo);
+	printf("bench: %-34s median %8llu cycles/op\n",
+	       "unmap 1 page, task on 2 CPUs", (unsigned long long)both);
+	printf("bench: TLB IPIs to the CPU running another task: %llu in "
+	       "%u unmaps (goal 0); to the CPU running the task: %llu\n",
+	       (unsigned long long)unrelated, N * BATCHES,
+	       (unsigned long long)asked);
+}
+
 int main(int argc, char **argv)
 {
 	/* "bench serve H": the server half of the IPC figures. */
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve((handle_t)strtoul(argv[2], NULL, 0));
+	if (argc == 2 && !strcmp(argv[1], "spin")) /* tlb_benches' other task */
+		for (;;)
+			__asm__ volatile("pause");
 	printf("bench: exec-rt micro-benchmarks (TSC cycles per operation, "
 	       "median of %d batches)\n",
 	       BATCHES);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "only=tlb")) { /* bench.sh's -smp 2 runs */
+			tlb_benches();
+			printf("bench: done\n");
+			return 0;
+		}
 	bench("null system call (clock_now)", 20000, null_syscall);
 	bench("system call, bad handle", 20000, bad_handle);
 	sched_benches();

@@ -38,8 +38,12 @@ TEST(console_proto_requests)
 	CHECK_EQ(r.cmd, CON_SUBSCRIBE);
 	CHECK_EQ(r.events, CON_EV_INTERRUPT);
 	CHECK_EQ(r.port, 1);
-	parse("{\"cmd\":\"unsubscribe\"}", 0, &r);
+	parse("{\"cmd\":\"unsubscribe\",\"port\":0}", 1, &r);
 	CHECK_EQ(r.cmd, CON_UNSUBSCRIBE);
+	CHECK_EQ(r.port, 0);
+	/* Without the stream's handle it cannot name whose to drop. */
+	parse("{\"cmd\":\"unsubscribe\"}", 0, &r);
+	CHECK_EQ(r.cmd, CON_BAD_ARG);
 }
 
 TEST(console_proto_bad_requests)

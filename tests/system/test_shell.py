@@ -156,6 +156,28 @@ def t_editing(g):
     need(re.search(r"up .*[0-9]", out), "history (up arrow): %r" % out)
 
 
+def console_dropped(g):
+    out = g.command("portctl console '{\"cmd\":\"status\"}' --compact")
+    m = re.search(r'"dropped":([0-9]+)', out)
+    need(m, "console status: %r" % out)
+    return int(m.group(1))
+
+
+def t_arrow_paste(g):
+    """3000 arrow keys pasted over a 1000-byte history line ask for ~1 KiB
+    of redraw each: the console must take input more slowly, not drop
+    its echo (review-b: 2043 echo pieces, 1 MB, dropped; the screen no
+    longer showed the line)."""
+    before = console_dropped(g)
+    g.send("x" * 1000 + "\r", delay=0.002, chunk=64)
+    g.expect(PROMPT, 30)
+    g.send((UP + DOWN) * 1500, delay=0, chunk=4096)
+    g.drain(3.0)
+    out = g.command("uptime", timeout=60)
+    need(re.search(r"up .*[0-9]", out), "after the arrows: %r" % out[-300:])
+    need(console_dropped(g) == before, "the console dropped echo")
+
+
 def t_portctl(g):
     out = g.command("portctl test '{\"cmd\":\"ping\"}'")
     need("ports/v0" in out and "test" in out, "ping: %r" % out)
@@ -180,6 +202,81 @@ def t_stream_ctrl_c(g):
     out, _ = g.expect(PROMPT, 10)
     out = g.command("uptime")
     need("up" in out, "no prompt after Ctrl-C")
+
+
+def t_ctrl_c_not_stolen(g):
+    """A program that subscribes to the console's Ctrl-C itself must not
+    take it away from the shell (review-b: it did, and the prompt never
+    came back); nor can it drop the shell's subscription."""
+    out = g.command("portctl console '{\"cmd\":\"unsubscribe\"}'")
+    need("BAD_ARG" in out, "unsubscribe without its port: %r" % out)
+    g.line("portctl console '{\"cmd\":\"subscribe\",\"events\":"
+           "[\"interrupt\"]}' --stream")
+    g.expect('"result"', 20)
+    g.drain(0.5)
+    g.send(CTRL_C)
+    g.expect("task killed", 10)
+    g.expect(PROMPT, 10)
+    out = g.command("uptime")
+    need("up" in out, "no prompt after Ctrl-C")
+
+
+def t_paste_block(g):
+    """Commands pasted at once run one after the other: what arrives
+    while a program runs is type-ahead for the next prompt (review-b: sh
+    took it as key events and dropped it; 64 pasted lines ran 43 times,
+    one of them glued to the next)."""
+    g.drain(0.2)
+    g.pos = len(g.buf)
+    n = 24
+    g.send("".join("hello paste%02d\r" % i for i in range(n)), delay=0,
+           chunk=4096)
+    for i in range(n):
+        g.expect('argv[1] = "paste%02d"' % i, 30)
+    g.expect(PROMPT, 10)
+    out = g.command("uptime")
+    need("up" in out and "not found" not in out, "after the paste: %r" %
+         out)
+
+
+def t_many_jobs(g):
+    """8 background jobs (sh's limit) and a foreground program at the
+    same time; the 9th job is refused with a message, and once the jobs
+    are killed sh's memory is back (review-b: with 16 MiB per child the
+    4th program, background or not, found no memory). The jobs wait on
+    console streams, not on a server's call (a killed caller's task stays
+    charged while its call sits in a server's queue: REVIEW-B.md)."""
+    before = sh_mem_used(g)
+    koids = []
+    for _ in range(8):
+        out = g.command("portctl console '{\"cmd\":\"subscribe\","
+                        "\"events\":[\"interrupt\"]}' --stream &")
+        m = re.search(r"\[([0-9]+)\] started", out)
+        need(m, "job %d not started: %r" % (len(koids) + 1, out))
+        koids.append(m.group(1))
+    out = g.command("hello fg")
+    need('argv[1] = "fg"' in out, "foreground beside 8 jobs: %r" % out)
+    out = g.command("hello &")
+    need("too many background jobs" in out, "9th job: %r" % out)
+    for k in koids:
+        out = g.command("kill %s" % k)
+        need("killed" in out, "kill %s: %r" % (k, out))
+    out = g.command("jobs")
+    need("no background jobs" in out, "jobs left: %r" % out)
+    after = sh_mem_used(g)
+    need(after <= before + (1 << 20), "sh's memory not back: %d -> %d" %
+         (before, after))
+
+
+def sh_mem_used(g):
+    """sh's memory used (bytes) from `mem`. Not an absolute figure: a
+    program killed while its call waits in a server's queue stays charged
+    to sh until the server gets to it (REVIEW-B.md R4)."""
+    out = g.command("mem")
+    m = re.search(r"sh:\s+([0-9.]+)([KMG]?) used", out)
+    need(m, "mem: %r" % out)
+    mult = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2)]
+    return int(float(m.group(1)) * mult)
 
 
 def t_ctrl_c_foreground(g):
@@ -287,6 +384,27 @@ def t_log_flood(g):
     need("log line" in out, "no flood lines in the ring: %r" % out[-300:])
 
 
+def t_kill_names(g):
+    """`kill` of the name service (through /svc/init's kill, not clctl):
+    init restarts it and the services that had registered a name register
+    again, and a later sh finds the console (review-b saw /svc/console and
+    /svc/test unreachable for good and every new sh crash-looping)."""
+    out = g.command("ps")
+    m = re.search(r"^\s*([0-9]+)\s+[0-9]+\s+names\b", out, re.M)
+    need(m, "no names in ps: %r" % out)
+    g.line("kill %s" % m.group(1))
+    g.expect("sh: ready in", 30)  # the console restarts, so does sh
+    g.expect(PROMPT, 15)
+    g.drain(1.0)
+    out = g.command("portctl test '{\"cmd\":\"ping\"}'", timeout=30)
+    need("ports/v0" in out, "/svc/test after names restarted: %r" % out)
+    g.line("exit 0")  # a new sh must find the console
+    g.expect("sh: ready in", 30)
+    g.expect(PROMPT, 15)
+    out = g.command("clctl status")
+    need(re.search(r"\bnames\b.*running", out), "status: %r" % out)
+
+
 def t_top(g):
     g.line("top")
     g.drain(2.0)
@@ -339,15 +457,20 @@ def main():
                   ("unknown_command", t_unknown), ("quotes", t_quotes),
                   ("line_10k", t_long_line), ("garbage_input", t_garbage),
                   ("line_editing_history", t_editing),
+                  ("arrow_paste", t_arrow_paste),
                   ("portctl", t_portctl),
                   ("portctl_stream_ctrl_c", t_stream_ctrl_c),
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
+                  ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
+                  ("paste_block", t_paste_block),
+                  ("many_jobs", t_many_jobs),
                   ("type_ahead", t_type_ahead),
                   ("background_and_kill", t_background_kill),
                   ("clctl", t_clctl), ("crash_restart", t_crash_restart),
                   ("restart_names_sh_console", t_restart_core_services),
                   ("log_flood", t_log_flood),
                   ("top_until_key", t_top),
+                  ("kill_names", t_kill_names),
                   ("timeline_inspect", t_timeline_inspect)]
     tests.append(("reboot", t_reboot) if a.reboot else
                  ("poweroff", t_poweroff))

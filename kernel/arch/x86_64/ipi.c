@@ -1,5 +1,5 @@
-/* Inter-processor calls: run a function on other CPUs, TLB shootdown and
- * the panic stop.
+/* Inter-processor calls: run a function on other CPUs, TLB shootdown
+ * (the panic stop is in nmi.c).
  *
  * Each CPU has one mailbox. A sender owns a target's mailbox (send_lock)
  * from posting until the target has finished, so requests never queue up.
@@ -30,8 +30,6 @@ struct mailbox {
 } __attribute__((aligned(64)));
 
 static struct mailbox mbox[MAX_CPUS];
-static uint32_t stop_owner; /* 0, or 1 + id of the CPU stopping others */
-static uint32_t nstopped;
 
 /* Run the request in this CPU's mailbox, if any. The state change makes
  * sure the IPI handler and a polling waiter do not both run it. */
@@ -93,17 +91,18 @@ int smp_call_on(unsigned cpu_id, smp_call_fn_t fn, void *arg)
 	return 0;
 }
 
-/* Post to every other online CPU (in id order, so two CPUs broadcasting
- * at once cannot hold each other's mailboxes crosswise), optionally run
- * locally, then wait for all. Returns with interrupts as they were. */
-static void call_many(smp_call_fn_t fn, void *arg, bool self_too,
-		      uint8_t vector)
+/* Post to every other online CPU of `targets` (in id order, so two CPUs
+ * broadcasting at once cannot hold each other's mailboxes crosswise),
+ * optionally run locally, then wait for all. Returns with interrupts as
+ * they were. */
+static void call_many(uint64_t targets, smp_call_fn_t fn, void *arg,
+		      bool self_too, uint8_t vector)
 {
 	unsigned long flags = arch_irq_save();
 	unsigned self = this_cpu()->id;
 	uint64_t sent = 0; /* CPUs posted to (MAX_CPUS <= 64) */
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		if (i == self || !is_online(i))
+		if (i == self || !(targets & (1ull << i)) || !is_online(i))
 			continue;
 		post(self, i, fn, arg, vector);
 		sent |= 1ull << i;
@@ -118,29 +117,41 @@ static void call_many(smp_call_fn_t fn, void *arg, bool self_too,
 
 void smp_call_all(smp_call_fn_t fn, void *arg)
 {
-	call_many(fn, arg, true, VEC_IPI_CALL);
+	call_many(~0ull, fn, arg, true, VEC_IPI_CALL);
 }
 
 void smp_call_others(smp_call_fn_t fn, void *arg)
 {
-	call_many(fn, arg, false, VEC_IPI_CALL);
+	call_many(~0ull, fn, arg, false, VEC_IPI_CALL);
 }
 
 struct tlb_req {
 	virt_addr_t va;
 	size_t size;
+	bool user;
 };
 
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
 	tlb_flush_local(r->va, r->size);
+	struct cpu *c = this_cpu(); /* counters: this CPU writes its own */
+	if (r->user)
+		WRITE_ONCE(c->tlb_ipis_user, c->tlb_ipis_user + 1);
+	else
+		WRITE_ONCE(c->tlb_ipis_kernel, c->tlb_ipis_kernel + 1);
 }
 
-void smp_tlb_shootdown(virt_addr_t va, size_t size)
+void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va, size_t size)
 {
-	struct tlb_req r = {va, size};
-	call_many(tlb_call, &r, false, VEC_IPI_TLB);
+	struct tlb_req r = {va, size, user};
+	call_many(targets, tlb_call, &r, false, VEC_IPI_TLB);
+}
+
+void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel)
+{
+	*user = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_user) : 0;
+	*kernel = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_kernel) : 0;
 }
 
 static void call_irq(struct trap_frame *tf)
@@ -150,48 +161,8 @@ static void call_irq(struct trap_frame *tf)
 	lapic_eoi();
 }
 
-static void stop_irq(struct trap_frame *tf)
-{
-	(void)tf;
-	lapic_eoi();
-	__atomic_store_n(&this_cpu()->online, false, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&nstopped, 1, __ATOMIC_RELEASE);
-	arch_halt();
-}
-
-void smp_stop_others(void)
-{
-	uint32_t none = 0, me = this_cpu()->id + 1;
-	if (!__atomic_compare_exchange_n(&stop_owner, &none, me, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		if (none != me) /* someone else is stopping us all */
-			arch_halt();
-		return;
-	}
-	/* Before arch_smp_init() the count is 0 and the LAPIC may not be
-	 * mapped yet: with no other CPU online there is nothing to stop. */
-	unsigned online = __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED);
-	if (online <= 1)
-		return;
-	unsigned others = online - 1;
-	lapic_send_ipi_all_but_self(VEC_IPI_STOP);
-	/* Bounded wait without the clock (it may be what broke): a CPU
-	 * spinning with interrupts off never answers. */
-	for (unsigned long i = 0; i < 50000000ul; i++) {
-		if (__atomic_load_n(&nstopped, __ATOMIC_ACQUIRE) >= others)
-			break;
-		cpu_pause();
-	}
-}
-
 void ipi_init(void)
 {
 	irq_set_handler(VEC_IPI_CALL, call_irq);
 	irq_set_handler(VEC_IPI_TLB, call_irq);
-	irq_set_handler(VEC_IPI_STOP, stop_irq);
-}
-
-void arch_stop_others(void)
-{
-	smp_stop_others();
 }

@@ -321,7 +321,7 @@ static uint64_t ap_reads(void)
  * hook is switched off for the change. Returns 0 or a vm error. */
 static int remap(phys_addr_t pa, bool remote)
 {
-	void (*hook)(virt_addr_t, size_t) = tlb_remote_flush;
+	void (*hook)(uint64_t, bool, virt_addr_t, size_t) = tlb_remote_flush;
 	if (!remote)
 		tlb_remote_flush = NULL;
 	int e = vm_unmap(&kernel_space, TLB_VA, PAGE_SIZE);
@@ -348,7 +348,7 @@ KTEST(smp_tlb_shootdown_makes_the_ap_see_the_new_frame)
 	 * may drop entries at any time). Then the explicit shootdown. */
 	int e1 = remap(fb, false);
 	uint64_t unflushed = ap_reads();
-	smp_tlb_shootdown(TLB_VA, PAGE_SIZE);
+	smp_tlb_shootdown(~0ull, false, TLB_VA, PAGE_SIZE);
 	uint64_t after_invlpg = ap_reads();
 
 	/* Through vm_unmap's own shootdown (the hook). */
@@ -358,7 +358,7 @@ KTEST(smp_tlb_shootdown_makes_the_ap_see_the_new_frame)
 	/* A large range takes the full-flush path. */
 	int e3 = remap(fb, false);
 	(void)ap_reads();
-	smp_tlb_shootdown(TLB_VA, GiB(1));
+	smp_tlb_shootdown(~0ull, false, TLB_VA, GiB(1));
 	uint64_t after_full = ap_reads();
 
 	int e4 = vm_unmap(&kernel_space, TLB_VA, PAGE_SIZE);

@@ -396,8 +396,12 @@ static virt_addr_t seen_va;
 static size_t seen_size;
 static unsigned seen_calls;
 
-static void fake_remote_flush(virt_addr_t va, size_t size)
+static uint64_t seen_cpus;
+
+static void fake_remote_flush(uint64_t targets, bool user, virt_addr_t va,
+			      size_t size)
 {
+	seen_cpus = user ? 0 : targets;
 	seen_va = va;
 	seen_size = size;
 	seen_calls++;
@@ -407,7 +411,7 @@ KTEST(vm_unmap_calls_remote_shootdown_when_smp)
 {
 	phys_addr_t f = pmm_alloc();
 	KT_CHECK(f);
-	void (*saved)(virt_addr_t, size_t) = tlb_remote_flush;
+	void (*saved)(uint64_t, bool, virt_addr_t, size_t) = tlb_remote_flush;
 	unsigned saved_n = ncpus_online;
 	if (saved_n < 2)
 		ncpus_online = 2; /* pretend: only the hook is watched */
@@ -424,6 +428,8 @@ KTEST(vm_unmap_calls_remote_shootdown_when_smp)
 	KT_CHECK_EQ(after_map, 0); /* new mappings need no shootdown */
 	KT_CHECK_EQ(u, 0);
 	KT_CHECK_EQ(seen_calls, 1);
+	/* Kernel pages are global: every other CPU is asked. */
+	KT_CHECK_EQ(seen_cpus, ~0ull & ~(1ull << this_cpu()->id));
 	KT_CHECK(seen_va <= SCRATCH + 0x7000);
 	KT_CHECK(seen_va + seen_size >= SCRATCH + 0x8000);
 }

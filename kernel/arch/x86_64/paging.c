@@ -12,7 +12,7 @@
 #include <kern/pmm.h>
 
 struct vm_space kernel_space = {.root = 0, .lock = SPINLOCK_INIT};
-void (*tlb_remote_flush)(virt_addr_t va, size_t size);
+void (*tlb_remote_flush)(uint64_t cpus, bool user, virt_addr_t va, size_t size);
 bool vm_nx_enabled;
 
 static uint64_t table_pages;
@@ -322,10 +322,10 @@ static void prune(struct vm_space *s, virt_addr_t va, struct pending *p)
 
 /* Invalidates and releases what an operation left pending. Called without
  * the space lock (the shootdown may wait for other CPUs). */
-static void finish(struct pending *p)
+static void finish(struct vm_space *s, struct pending *p)
 {
 	if (p->lo <= p->last)
-		tlb_shootdown(p->lo, p->last - p->lo + 1);
+		tlb_shootdown(s, p->lo, p->last - p->lo + 1);
 	while (p->freed) {
 		phys_addr_t pa = p->freed;
 		p->freed = entries(pa)[0];
@@ -396,7 +396,7 @@ int vm_map(struct vm_space *s, virt_addr_t va, phys_addr_t pa, size_t size,
 		prune(s, va + done, &p);
 	}
 	spin_unlock_irqrestore(&s->lock, irq);
-	finish(&p);
+	finish(s, &p);
 	return err;
 }
 
@@ -412,7 +412,7 @@ int vm_unmap(struct vm_space *s, virt_addr_t va, size_t size)
 	if (!err)
 		unmap_locked(s, va, va + size - 1, &p);
 	spin_unlock_irqrestore(&s->lock, irq);
-	finish(&p);
+	finish(s, &p);
 	return err;
 }
 
@@ -446,7 +446,7 @@ int vm_protect(struct vm_space *s, virt_addr_t va, size_t size, unsigned flags)
 		a = next;
 	}
 	spin_unlock_irqrestore(&s->lock, irq);
-	finish(&p);
+	finish(s, &p);
 	return err;
 }
 
@@ -497,13 +497,35 @@ void tlb_flush_local(virt_addr_t va, size_t size)
 		invlpg(va + i * PAGE_SIZE);
 }
 
-void tlb_shootdown(virt_addr_t va, size_t size)
+/* The CPUs that may cache translations of s: every CPU for the kernel
+ * space (its pages are global, in every CR3), else those that have s
+ * loaded. The caller changed the entries before calling: the fence orders
+ * those stores before the read of active_cpus, against the locked OR a CPU
+ * switching to s does before its CR3 load (uspace.c). */
+static uint64_t space_cpus(struct vm_space *s)
 {
-	tlb_flush_local(va, size);
-	void (*remote)(virt_addr_t, size_t) =
+	if (s == &kernel_space)
+		return ~0ull;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST);
+}
+
+void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size)
+{
+	/* Interrupts off: the thread cannot move to another CPU between the
+	 * local flush and the choice of the others, and this CPU's own bit
+	 * in active_cpus cannot change. */
+	unsigned long irq = arch_irq_save();
+	uint64_t self = 1ull << this_cpu()->id;
+	uint64_t mask = space_cpus(s);
+	if (mask & self)
+		tlb_flush_local(va, size);
+	void (*remote)(uint64_t, bool, virt_addr_t, size_t) =
 		__atomic_load_n(&tlb_remote_flush, __ATOMIC_ACQUIRE);
-	if (remote && __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
-		remote(va, size);
+	if (remote && (mask & ~self) &&
+	    __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
+		remote(mask & ~self, s != &kernel_space, va, size);
+	arch_irq_restore(irq);
 }
 
 /* --- MMIO -------------------------------------------------------------- */

@@ -2,7 +2,9 @@
  * kernel PML4's entries 256-511: those point at PDPTs made at boot and never
  * freed, so kernel mappings added later show up in every space. Each CPU
  * remembers which user space it has loaded, so destroying a space can make
- * sure no CPU still walks its tables. */
+ * sure no CPU still walks its tables, and each space keeps the mask of CPUs
+ * that have it loaded (active_cpus), the only ones its TLB shootdowns ask
+ * (paging.c tlb_shootdown, docs/smp.md "TLB shootdown"). */
 #include <arch/cpu.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
@@ -44,6 +46,10 @@ uint64_t vm_space_tables(struct vm_space *s)
 	return __atomic_load_n(&s->tables, __ATOMIC_RELAXED);
 }
 
+/* The bit is set (locked OR, a full barrier) before the CR3 load and
+ * cleared after the switch away: a shooter that reads the mask without our
+ * bit has its entry changes visible to our CR3 load; one that sees a bit
+ * we are clearing sends a harmless extra flush. */
 void vm_space_activate(struct vm_space *s)
 {
 	unsigned long irq = arch_irq_save();

@@ -36,7 +36,9 @@ struct vm_space {
 	phys_addr_t root; /* PML4 */
 	spinlock_t lock;
 	/* User spaces only (uspace.c): page-table pages of this tree, PML4
-	 * included (for quota charging), and the CPUs that have it in CR3. */
+	 * included (for quota charging), and the CPUs that have it in CR3
+	 * (bit = CPU id; set before the CR3 load, cleared after the switch
+	 * away: a superset of the CPUs that may cache its translations). */
 	uint64_t tables;
 	uint64_t active_cpus;
 };
@@ -51,22 +53,25 @@ void tlb_flush_local(virt_addr_t va, size_t size);
 /* Everything, global pages included. */
 void tlb_flush_all_local(void);
 
-/* Invalidates [va, va + size) on every online CPU: locally, then through
- * tlb_remote_flush when more than one CPU is online.
+/* Invalidates [va, va + size) of space s on every CPU that may cache its
+ * translations: all online CPUs for kernel_space (global pages), only the
+ * CPUs in s->active_cpus for a user space (this one included if it has s
+ * loaded). The caller has already changed the entries; docs/smp.md
+ * "TLB shootdown" has the protocol and why a CPU that loads s concurrently
+ * needs no flush.
  *
  * Contract for tlb_remote_flush (installed by the SMP code, NULL while only
- * one CPU runs): it must make every other online CPU invalidate the range
- * (invlpg or a full flush, which also drops paging-structure caches) and
- * return only once all of them have done so. It is called with no page-
- * table lock held and with interrupts as the caller of vm_unmap/vm_protect
- * had them, so the SMP code can send VEC_IPI_TLB and wait for acks; callers
- * of vm_unmap/vm_protect must therefore not hold spinlocks that an IPI
- * handler could need, and must not disable interrupts while waiting for
- * another CPU that might be doing the same (the hook should keep servicing
- * incoming shootdowns while it waits). Page-table frames freed by an unmap
- * go back to the allocator only after the shootdown returns. */
-void tlb_shootdown(virt_addr_t va, size_t size);
-extern void (*tlb_remote_flush)(virt_addr_t va, size_t size);
+ * one CPU runs): it must make every online CPU of `cpus` (never the
+ * caller's; `user`: s is not kernel_space) invalidate the range (invlpg or a
+ * full flush, which also drops paging-structure caches) and return only once
+ * all of them have done so. It is called with interrupts off and no page-table
+ * lock held; callers of vm_unmap/vm_protect must therefore not hold spinlocks
+ * that a target CPU could be spinning on with interrupts off (the hook keeps
+ * servicing incoming cross-calls while it waits). Page-table frames freed by an
+ * unmap go back to the allocator only after the shootdown returns. */
+void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size);
+extern void (*tlb_remote_flush)(uint64_t cpus, bool user, virt_addr_t va,
+				size_t size);
 
 /* Sets EFER.NXE, CR0.WP and, when cpu_features reports them, CR4.PGE, SMEP,
  * SMAP and UMIP on the calling CPU. Every CPU runs it once (APs too: the

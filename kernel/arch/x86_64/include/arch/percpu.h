@@ -37,6 +37,9 @@ struct cpu {
 	uint64_t timer_fires;
 	uint64_t irq_count;
 	uint64_t timer_irqs; /* LAPIC timer interrupts, incl. re-arms */
+	/* TLB shootdown requests this CPU answered (ipi.c), for user spaces
+	 * and for the kernel space. */
+	uint64_t tlb_ipis_user, tlb_ipis_kernel;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -43,13 +43,19 @@ void smp_call_all(smp_call_fn_t fn, void *arg);
 /* Same, on every online CPU but this one. */
 void smp_call_others(smp_call_fn_t fn, void *arg);
 
-/* TLB shootdown: every other online CPU invalidates [va, va + size)
- * (size 0: everything, global pages included); returns once all have. */
-void smp_tlb_shootdown(virt_addr_t va, size_t size);
+/* TLB shootdown (the paging code's tlb_remote_flush): every online CPU of
+ * `cpus` but this one invalidates [va, va + size) (a full flush, global
+ * pages included, for large ranges); returns once all have. `user` says
+ * which per-CPU counter the request counts in (a user space or the
+ * kernel's, arch_tlb_ipis()). */
+void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va,
+		       size_t size);
 
-/* Panic path: halt every other CPU (VEC_IPI_STOP) and wait briefly for
- * them. If another CPU is already doing so, this CPU halts instead. */
-void smp_stop_others(void);
+/* Panic path (nmi.c): arch_stop_others() halts every other CPU with an
+ * NMI; nmi_stop() is the NMI's handler: false when no stop is under way,
+ * else it halts this CPU (returning true only on the stopping CPU). */
+struct trap_frame;
+bool nmi_stop(const struct trap_frame *tf);
 
 void ipi_init(void);		   /* once on the boot CPU: IPI handlers */
 unsigned smp_ncpus_possible(void); /* enabled CPUs in the MADT */
