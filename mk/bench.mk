@@ -16,6 +16,40 @@ $(O)/initrd-bench.cpio: $(O)/user/bench.elf tools/mkinitrd.sh
 	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf
 
 .PHONY: bench
-bench: setup
+# With the Linux packages fetched (by `make bench-linux`), also the
+# side-by-side table; without, one line saying how to get them.
+bench: setup $(if $(wildcard $(O)/linux/busybox),$(O)/linux/initramfs.cpio)
 	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio
 	@O=$(O) tools/bench.sh
+	@O=$(O) tools/bench-linux.sh --if-present
+
+# The Linux side (docs/benchmarks.md): Debian's kernel and busybox-static,
+# fetched once into $(O)/linux by tools/bench-linux.sh (apt-get download,
+# never installed), and a static program built with the host's gcc and libc
+# (it runs only under Linux).
+LINUX_BENCH := $(O)/linux
+
+$(LINUX_BENCH)/bench-linux: tests/bench-linux/bench-linux.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@ (static)"
+	$(Q)gcc -std=gnu17 -O2 -static -Wall -Wextra -Werror -o $@ $< -lpthread
+
+$(LINUX_BENCH)/busybox: # and vmlinuz, in one go
+	$(Q)O=$(O) tools/bench-linux.sh --fetch-only
+
+# busybox + the program + /init, cpio newc, fixed owner: no root needed.
+$(LINUX_BENCH)/initramfs.cpio: $(LINUX_BENCH)/bench-linux $(LINUX_BENCH)/busybox \
+		tests/bench-linux/init
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc $@.d/dev $@.d/sys && \
+		cp $(LINUX_BENCH)/busybox $(LINUX_BENCH)/bench-linux $@.d/bin/ && \
+		install -m 0755 tests/bench-linux/init $@.d/init && \
+		(cd $@.d && find . | LC_ALL=C sort | \
+		 cpio -o -H newc --quiet -R 0:0) > $@.tmp && \
+		mv $@.tmp $@ && rm -rf $@.d
+
+.PHONY: bench-linux
+bench-linux: setup
+	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio \
+		$(LINUX_BENCH)/initramfs.cpio
+	@O=$(O) tools/bench-linux.sh

@@ -176,10 +176,23 @@ tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" 
 rc=$?
 add_counts "in-kernel time tests (nohpet)" "$(grep -a 'ktest: ' "$LOGS/ktest-nohpet.log")" "$rc"
 
-echo "== fault reporting (a deliberate kernel #PF must be reported and fail)"
+echo "== fault reporting (a deliberate kernel #PF, a kernel stack overflow, a panic with a CPU spinning with interrupts off)"
 boot --name fault-report --kernel "$O/kernel.elf" --append "crashtest=pf" \
 	--timeout 30 --expect-fail --expect "vector 14 (#PF page fault)" \
 	--expect "cr2 00007f0000000ba0" --expect "crashtest_pf"
+# A kernel thread recursing without end runs into the unmapped guard page
+# below its stack: a double fault on its own stack, reported by name
+# (docs/tasks.md "Kernel stacks").
+boot --name stack-overflow --kernel "$O/kernel.elf" --append "crashtest=stack" \
+	--timeout 30 --expect-fail --expect "*** kernel stack overflow: stack-hog" \
+	--expect "vector 8 (#DF double fault)" --expect "crashtest_recurse" \
+	--expect "PANIC on cpu 0: kernel stack overflow in stack-hog"
+# CPU 1 spins with interrupts off when CPU 0 panics: the NMI stop still
+# reaches it, and its registers and backtrace follow the report (docs/smp.md).
+boot --name panic-nmi-stop --kernel "$O/kernel.elf" --append "crashtest=nmi" \
+	--timeout 30 --expect-fail --expect "PANIC on cpu 0: crashtest: nmi" \
+	--expect "cpu 1: stopped by NMI in kernel mode, interrupts off" \
+	--expect "crashtest_spin"
 
 # Boot at the edges (docs/boot.md "Limits"): RAM the boot direct map cannot
 # reach, too little RAM, long command lines, a panic before the other CPUs

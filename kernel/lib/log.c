@@ -137,5 +137,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	klog(LOG_ERR, "PANIC on cpu %u: %s", arch_cpu_id(), buf);
 	arch_dump_stack();
+	arch_dump_others();
 	arch_exit(false);
 }

@@ -87,6 +87,24 @@ struct rb_node *rb_first(const struct rb_root *t)
 	return t->leftmost;
 }
 
+struct rb_node *rb_lower_bound(const struct rb_root *t,
+			       bool (*above)(const struct rb_node *n,
+					     const void *arg),
+			       const void *arg)
+{
+	struct rb_node *n = t->root, *best = NULL;
+
+	while (n) {
+		if (above(n, arg)) {
+			best = n; /* a candidate; an earlier one is left */
+			n = n->left;
+		} else {
+			n = n->right;
+		}
+	}
+	return best;
+}
+
 struct rb_node *rb_last(const struct rb_root *t)
 {
 	struct rb_node *n = t->root;

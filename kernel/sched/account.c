@@ -83,14 +83,11 @@ void program_timer(struct run_queue *rq, uint64_t now)
 	if (rt_cap_on() && rq->rt_capped && rq->rt_nr &&
 	    rq->cap_window_end > now)
 		next = MIN(next, rq->cap_window_end); /* RT may run again */
-	if (!list_empty(&rq->sleepers))
-		next = MIN(next, list_entry(rq->sleepers.next, struct thread,
-					    sleep_node)
-					 ->wake_deadline);
-	if (!list_empty(&rq->parked))
-		next = MIN(next,
-			   list_entry(rq->parked.next, struct thread, rq_node)
-				   ->park_until);
+	const struct thread *s = sleeper_first(rq), *p = parked_first(rq);
+	if (s)
+		next = MIN(next, s->wake_deadline);
+	if (p)
+		next = MIN(next, p->park_until);
 	if (next == rq->timer_deadline)
 		return;
 	/* Already armed earlier: let that fire and decide again then. A

@@ -26,8 +26,6 @@ void rq_dequeue(struct run_queue *rq, struct thread *t);
 struct thread *rq_pick(struct run_queue *rq);
 /* Would the queued t run before the running cur? */
 bool rq_better(struct run_queue *rq, struct thread *t, struct thread *cur);
-/* Adds a blocked thread to rq's sleepers (by wake_deadline). */
-void rq_add_sleeper(struct run_queue *rq, struct thread *t);
 /* Asks for a switch if the best queued thread beats the running one. */
 void check_preempt(struct run_queue *rq);
 

@@ -113,9 +113,9 @@ void move_locked(struct run_queue *src, struct run_queue *dst, struct thread *t,
 	bool was_parked = t->parked;
 	if (queued)
 		rq_dequeue(src, t);
-	if (list_linked(&t->sleep_node)) {
-		list_remove(&t->sleep_node);
-		rq_add_sleeper(dst, t);
+	if (rb_linked(&t->sleep_rb)) {
+		sleeper_del(src, t);
+		sleeper_add(dst, t);
 	}
 	/* The same distance from the new queue's minimum: no credit or debt
 	 * from the other CPU's virtual time. */

@@ -67,15 +67,7 @@ static void park(struct run_queue *rq, struct thread *t, uint64_t until,
 	t->park_until = until;
 	if (count)
 		t->st.throttles++;
-	list_for_each(it, &rq->parked)
-	{
-		struct thread *p = list_entry(it, struct thread, rq_node);
-		if (p->park_until > until) {
-			list_insert_after(it->prev, &t->rq_node);
-			return;
-		}
-	}
-	list_push_back(&rq->parked, &t->rq_node);
+	parked_add(rq, t);
 }
 
 /* t wants the CPU: into its class queue, or parked while its budget or
@@ -98,7 +90,7 @@ void rq_enqueue(struct run_queue *rq, struct thread *t, enum sched_enq how,
 void rq_dequeue(struct run_queue *rq, struct thread *t)
 {
 	if (t->parked) {
-		list_remove(&t->rq_node);
+		parked_del(rq, t);
 		t->parked = false;
 		return;
 	}

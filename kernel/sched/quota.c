@@ -16,6 +16,27 @@
 
 #include "runqueue.h"
 
+/* ---- held-back threads: per-CPU tree by refill time ---- */
+
+static bool park_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct thread, park_rb)->park_until <
+	       rb_entry(b, struct thread, park_rb)->park_until;
+}
+
+void parked_add(struct run_queue *rq, struct thread *t)
+{
+	rb_insert(&rq->parked, &t->park_rb, park_less);
+}
+
+void parked_del(struct run_queue *rq, struct thread *t)
+{
+	if (rb_linked(&t->park_rb))
+		rb_erase(&rq->parked, &t->park_rb);
+}
+
+/* ---- quotas ---- */
+
 /* Moves the window on to the one holding now. Lock held. */
 static void roll(struct cpu_quota *q, uint64_t now)
 {

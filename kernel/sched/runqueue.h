@@ -41,9 +41,12 @@ struct run_queue {
 	uint64_t be_weight; /* sum over queued BE threads */
 	uint64_t be_min_vr; /* never goes backwards */
 
-	/* Held back until a budget or quota refills: by park_until. */
-	struct list_node parked;
-	struct list_node sleepers; /* by wake_deadline, earliest first */
+	/* Held back until a budget or quota refills, by park_until, and
+	 * sleepers, by wake_deadline: ordered trees (quota.c, wait.c), so
+	 * adding or removing one is O(log n) under this lock and the
+	 * earliest is O(1). */
+	struct rb_root parked;
+	struct rb_root sleepers;
 
 	/* RT cap: DL+RT time in the current window. */
 	uint64_t cap_window_end, cap_used;
@@ -142,6 +145,28 @@ bool quota_charge(struct cpu_quota *q, uint64_t delta, uint64_t now);
 uint64_t quota_eligible_at(struct cpu_quota *q, uint64_t now);
 /* Time left in the window's allowance (DEADLINE_NONE: no quota). */
 uint64_t quota_left(struct cpu_quota *q, uint64_t now);
+
+/* Sleepers (wait.c), by t->wake_deadline, and held-back threads
+ * (quota.c), by t->park_until; equal times leave in FIFO order. rq lock
+ * held. Add/del O(log n), first O(1) (NULL when none); del of a thread
+ * not queued does nothing. */
+void sleeper_add(struct run_queue *rq, struct thread *t);
+void sleeper_del(struct run_queue *rq, struct thread *t);
+void parked_add(struct run_queue *rq, struct thread *t);
+void parked_del(struct run_queue *rq, struct thread *t);
+
+/* Inline: every dispatch decision looks at both (the cached leftmost). */
+static inline struct thread *sleeper_first(const struct run_queue *rq)
+{
+	struct rb_node *n = rq->sleepers.leftmost;
+	return n ? rb_entry(n, struct thread, sleep_rb) : NULL;
+}
+
+static inline struct thread *parked_first(const struct run_queue *rq)
+{
+	struct rb_node *n = rq->parked.leftmost;
+	return n ? rb_entry(n, struct thread, park_rb) : NULL;
+}
 
 /* Telemetry (telemetry.c), rq lock held. */
 void trace_init(struct trace_ring *r);

@@ -99,8 +99,8 @@ void sched_init(void)
 		rb_init(&rq->be_tree);
 		for (int p = 0; p < RT_LEVELS; p++)
 			list_init(&rq->rt_q[p]);
-		list_init(&rq->parked);
-		list_init(&rq->sleepers);
+		rb_init(&rq->parked);
+		rb_init(&rq->sleepers);
 	}
 }
 
@@ -122,27 +122,13 @@ void sched_thread_init(struct thread *t)
 	t->st.lat_min = UINT64_MAX;
 }
 
-void rq_add_sleeper(struct run_queue *rq, struct thread *t)
-{
-	list_for_each(it, &rq->sleepers)
-	{
-		struct thread *s = list_entry(it, struct thread, sleep_node);
-		if (s->wake_deadline > t->wake_deadline) {
-			list_insert_after(it->prev, &t->sleep_node);
-			return;
-		}
-	}
-	list_push_back(&rq->sleepers, &t->sleep_node);
-}
-
 /* Blocked/new -> ready on rq (lock held). `since`: when it became due
  * (a sleeper's deadline, for honest wake-up latency). */
 static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
 		       uint64_t since)
 {
 	bool fresh = t->state == THREAD_NEW;
-	if (list_linked(&t->sleep_node))
-		list_remove(&t->sleep_node);
+	sleeper_del(rq, t);
 	t->wake_deadline = DEADLINE_NONE;
 	if (t->sp.cls == SCHED_CLASS_DL)
 		dl_wakeup(&t->dl, now);
@@ -157,13 +143,12 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 {
 	struct list_node due;
 	list_init(&due);
-	while (!list_empty(&rq->parked)) {
-		struct thread *t =
-			list_entry(rq->parked.next, struct thread, rq_node);
-		if (t->park_until > now && !all)
+	struct thread *p;
+	while ((p = parked_first(rq))) {
+		if (p->park_until > now && !all)
 			break;
-		list_remove(&t->rq_node);
-		list_push_back(&due, &t->rq_node);
+		parked_del(rq, p);
+		list_push_back(&due, &p->rq_node);
 	}
 	/* Apart first: one still held back goes back onto rq->parked. */
 	while (!list_empty(&due)) {
@@ -347,7 +332,7 @@ void sched_block(spinlock_t *held, uint64_t deadline_ns)
 	t->state = THREAD_BLOCKED;
 	if (deadline_ns != DEADLINE_NONE) {
 		t->wake_deadline = deadline_ns;
-		rq_add_sleeper(rq, t);
+		sleeper_add(rq, t);
 	}
 	if (held)
 		spin_unlock(held);
@@ -437,9 +422,8 @@ void sched_timer_event(void)
 	uint64_t now = clock_ns();
 	rq->timer_deadline = DEADLINE_NONE;
 	update_curr(rq, now);
-	while (!list_empty(&rq->sleepers)) {
-		struct thread *s = list_entry(rq->sleepers.next, struct thread,
-					      sleep_node);
+	struct thread *s;
+	while ((s = sleeper_first(rq))) {
 		if (s->wake_deadline > now)
 			break;
 		make_ready(rq, s, now, s->wake_deadline);

@@ -145,19 +145,23 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	s->donated_ns = t->st.donated_ns;
 }
 
+static bool koid_above(const struct rb_node *n, const void *after)
+{
+	return rb_entry(n, struct thread, all_rb)->obj.koid >
+	       *(const uint64_t *)after;
+}
+
+/* A batch costs O(log n + max) with interrupts off, however many threads
+ * exist or how far into them the caller is. */
 uint32_t sched_thread_stats(uint64_t after, struct sched_thread_stats *out,
 			    uint32_t max)
 {
 	uint32_t n = 0;
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	list_for_each(it, &thread_list)
-	{
-		struct thread *t = list_entry(it, struct thread, all_node);
-		if (n == max)
-			break;
-		if (t->obj.koid > after)
-			fill(t, &out[n++]);
-	}
+	for (struct rb_node *it =
+		     rb_lower_bound(&thread_tree, koid_above, &after);
+	     it && n < max; it = rb_next(it))
+		fill(rb_entry(it, struct thread, all_rb), &out[n++]);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	return n;
 }

@@ -8,6 +8,29 @@
 #include <kern/thread.h>
 #include <kern/wait.h>
 
+#include "runqueue.h"
+
+/* ---- sleepers: per-CPU tree by wake deadline ---- */
+
+static bool sleep_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct thread, sleep_rb)->wake_deadline <
+	       rb_entry(b, struct thread, sleep_rb)->wake_deadline;
+}
+
+void sleeper_add(struct run_queue *rq, struct thread *t)
+{
+	rb_insert(&rq->sleepers, &t->sleep_rb, sleep_less);
+}
+
+void sleeper_del(struct run_queue *rq, struct thread *t)
+{
+	if (rb_linked(&t->sleep_rb))
+		rb_erase(&rq->sleepers, &t->sleep_rb);
+}
+
+/* ---- wait queues ---- */
+
 void wait_queue_init(struct wait_queue *wq)
 {
 	wq->lock = (spinlock_t)SPINLOCK_INIT;

@@ -226,8 +226,7 @@ SYSCALL4(sys_sched_stats, HANDLE, tel_h, U64, after_koid, UPTR, buf, U64,
 	int err = get_telemetry(tel_h);
 	if (err)
 		return err;
-	/* Each pass walks the thread list from its start: big batches keep
-	 * the walks few. */
+	/* Each batch resumes after the last koid in O(log n) (telemetry.c). */
 	return copy_out_by_koid(after_koid, buf, max_recs,
 				sizeof(struct sched_thread_stats), STATS_BATCH,
 				collect_threads);

@@ -24,6 +24,9 @@
  * dropped, and an "end" entry holds a reference, so "free" comes only
  * after it left.
  *
+ * The reaper also unmaps kernel stacks freed with interrupts off
+ * (reaper_kick(), arch_kstack_reap()).
+ *
  * Lock order: reap_wq.lock is taken alone. Before reaper_start() (boot)
  * and in host tests, work found with interrupts off runs in place. */
 #include <execrt/syscall.h>
@@ -38,6 +41,7 @@
 static struct wait_queue reap_wq;
 static struct task *reap_head, *reap_tail; /* FIFO, reap_wq.lock */
 static bool reaper_running;
+static bool stacks_due; /* reaper_kick() called (reap_wq.lock) */
 
 /* Marks t queued; false if it is on a list already. */
 static bool claim(struct task *t, bool end)
@@ -146,8 +150,14 @@ static void reaper_main(void *arg)
 	(void)arg;
 	for (;;) {
 		unsigned long f = spin_lock_irqsave(&reap_wq.lock);
-		while (!reap_head)
+		while (!reap_head && !stacks_due)
 			wait_queue_block(&reap_wq, DEADLINE_NONE);
+		if (stacks_due) {
+			stacks_due = false;
+			spin_unlock_irqrestore(&reap_wq.lock, f);
+			arch_kstack_reap(); /* interrupts on, no lock held */
+			continue;
+		}
 		struct task *t = reap_head;
 		reap_head = t->reap_next;
 		if (!reap_head)
@@ -155,6 +165,16 @@ static void reaper_main(void *arg)
 		spin_unlock_irqrestore(&reap_wq.lock, f);
 		run_here(me, t);
 	}
+}
+
+void reaper_kick(void)
+{
+	if (!READ_ONCE(reaper_running))
+		return; /* boot: the next stack allocation reaps */
+	unsigned long f = spin_lock_irqsave(&reap_wq.lock);
+	stacks_due = true;
+	wait_queue_wake_locked(&reap_wq, 0, 1);
+	spin_unlock_irqrestore(&reap_wq.lock, f);
 }
 
 void reaper_start(void)

@@ -33,7 +33,13 @@ _Static_assert(sizeof(struct task) + 1024 <= TASK_CREATE_CHARGE,
 static struct kmem_cache *task_cache;
 static uint64_t live_tasks;
 spinlock_t task_list_lock = SPINLOCK_INIT;
-struct list_node task_list = LIST_INIT(task_list);
+struct rb_root task_tree = {NULL, NULL};
+
+static bool koid_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct task, all_rb)->obj.koid <
+	       rb_entry(b, struct task, all_rb)->obj.koid;
+}
 
 static void task_teardown(struct task *t);
 static void task_unreachable(struct kobject *o);
@@ -61,7 +67,7 @@ static struct task *task_free(struct task *t)
 			reaper_end(p);
 	}
 	unsigned long lf = spin_lock_irqsave(&task_list_lock);
-	list_remove(&t->all_node);
+	rb_erase(&task_tree, &t->all_rb);
 	spin_unlock_irqrestore(&task_list_lock, lf);
 	struct charge c = t->create_charge;
 	__atomic_fetch_sub(&live_tasks, 1, __ATOMIC_RELAXED);
@@ -197,14 +203,8 @@ int task_create(struct task *parent, const char *name, uint64_t mem_quota,
 	kobj_init(&t->obj, OBJ_TASK, &task_ops);
 	t->create_charge = ch;
 	__atomic_fetch_add(&live_tasks, 1, __ATOMIC_RELAXED);
-	/* koids grow: a new task goes at the tail (a racing creation may
-	 * have got a smaller koid after us, so keep the order). */
 	unsigned long lf = spin_lock_irqsave(&task_list_lock);
-	struct list_node *pos = task_list.prev;
-	while (pos != &task_list &&
-	       list_entry(pos, struct task, all_node)->obj.koid > t->obj.koid)
-		pos = pos->prev;
-	list_insert_after(pos, &t->all_node);
+	rb_insert(&task_tree, &t->all_rb, koid_less); /* O(log n) */
 	spin_unlock_irqrestore(&task_list_lock, lf);
 	if (parent) {
 		kobj_get(&parent->obj);

@@ -35,20 +35,26 @@ static void fill(struct task *t, struct task_stats *s)
 	spin_unlock_irqrestore(&t->acct->lock, f);
 }
 
+static bool koid_above(const struct rb_node *n, const void *after)
+{
+	return rb_entry(n, struct task, all_rb)->obj.koid >
+	       *(const uint64_t *)after;
+}
+
+/* One descent to the first task after the cursor, then the batch: O(log n
+ * + max + the torn-down tasks skipped, which are freed by the reaper). */
 uint32_t task_stats_collect(uint64_t after, struct task_stats *out,
 			    uint32_t max)
 {
 	uint32_t n = 0;
 	unsigned long f = spin_lock_irqsave(&task_list_lock);
-	list_for_each(it, &task_list)
-	{
-		if (n == max)
-			break;
-		struct task *t = list_entry(it, struct task, all_node);
+	for (struct rb_node *it =
+		     rb_lower_bound(&task_tree, koid_above, &after);
+	     it && n < max; it = rb_next(it)) {
+		struct task *t = rb_entry(it, struct task, all_rb);
 		/* Torn down: only its object is left for waiters. */
-		if (t->obj.koid <= after || READ_ONCE(t->dead))
-			continue;
-		fill(t, &out[n++]);
+		if (!READ_ONCE(t->dead))
+			fill(t, &out[n++]);
 	}
 	spin_unlock_irqrestore(&task_list_lock, f);
 	return n;

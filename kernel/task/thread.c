@@ -1,6 +1,7 @@
 /* Thread objects. A thread holds one reference for being alive (dropped by
  * the scheduler once it is dead and switched away from), plus one per
- * handle and kernel pointer. Its kernel stack is freed with the object.
+ * handle and kernel pointer. Its kernel stack (arch_kstack_alloc: guard
+ * pages below it) is freed with the object.
  * Its end notifications (kern/endnotify.h) are taken out under exit_wq.lock
  * with `exited` and fired on its way out, after that lock, with interrupts
  * off; an unstarted thread's are dropped when it is freed. */
@@ -23,18 +24,19 @@
 static struct kmem_cache *thread_cache;
 static uint64_t live_threads;
 spinlock_t thread_list_lock = SPINLOCK_INIT;
-struct list_node thread_list = LIST_INIT(thread_list);
+struct rb_root thread_tree = {NULL, NULL};
 
-/* Into thread_list, which stays sorted by koid: koids are handed out in
- * creation order, so the right place is almost always the tail. */
-static void list_add_thread(struct thread *t)
+static bool koid_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct thread, all_rb)->obj.koid <
+	       rb_entry(b, struct thread, all_rb)->obj.koid;
+}
+
+/* O(log n) with interrupts off, whatever the number of threads. */
+static void tree_add_thread(struct thread *t)
 {
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	struct list_node *pos = thread_list.prev;
-	while (pos != &thread_list &&
-	       list_entry(pos, struct thread, all_node)->obj.koid > t->obj.koid)
-		pos = pos->prev;
-	list_insert_after(pos, &t->all_node);
+	rb_insert(&thread_tree, &t->all_rb, koid_less);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 }
 
@@ -42,13 +44,13 @@ static void thread_destroy(struct kobject *o)
 {
 	struct thread *t = container_of(o, struct thread, obj);
 	unsigned long f = spin_lock_irqsave(&thread_list_lock);
-	list_remove(&t->all_node);
+	if (rb_linked(&t->all_rb))
+		rb_erase(&thread_tree, &t->all_rb);
 	spin_unlock_irqrestore(&thread_list_lock, f);
 	sched_thread_release(t); /* a thread that never ran */
 	if (t->donor) /* past the donation depth limit, never cleared */
 		kobj_put(&t->donor->obj);
-	if (t->kstack)
-		pmm_free_contig(virt_to_phys(t->kstack), KSTACK_PAGES);
+	arch_kstack_free(t->kstack, KSTACK_PAGES); /* guard pages below */
 	end_notify_drop(&t->end_notify); /* never started: never ended */
 	if (t->task)
 		kobj_put(&t->task->obj);
@@ -83,12 +85,11 @@ static struct thread *thread_alloc(const char *name, bool stack)
 	if (!t)
 		return NULL;
 	if (stack) {
-		phys_addr_t pa = pmm_alloc_contig(KSTACK_PAGES, 1, 0);
-		if (!pa) {
+		t->kstack = arch_kstack_alloc(KSTACK_PAGES);
+		if (!t->kstack) {
 			kmem_cache_free(thread_cache, t);
 			return NULL;
 		}
-		t->kstack = phys_to_virt(pa);
 		t->arch.kstack_top =
 			(uintptr_t)t->kstack + KSTACK_PAGES * PAGE_SIZE;
 	}
@@ -101,10 +102,11 @@ static struct thread *thread_alloc(const char *name, bool stack)
 	t->wake_deadline = DEADLINE_NONE;
 	list_init(&t->task_node);
 	list_init(&t->wait_node);
-	list_init(&t->sleep_node);
+	rb_node_init(&t->sleep_rb);
+	rb_node_init(&t->park_rb);
 	wait_queue_init(&t->exit_wq);
 	__atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
-	list_add_thread(t);
+	tree_add_thread(t);
 	return t;
 }
 

@@ -9,6 +9,7 @@
 #include "harness.h"
 #include <kern/arch.h>
 #include <kern/mm.h>
+#include <kern/pmm.h>
 
 uintptr_t physmap_offset;
 
@@ -86,6 +87,20 @@ void arch_exit(bool ok)
 }
 void arch_dump_stack(void) {}
 void arch_stop_others(void) {}
+void arch_dump_others(void) {}
+
+/* Kernel stacks: frames of the host pmm, no guard pages (no paging). */
+void *arch_kstack_alloc(unsigned pages)
+{
+	phys_addr_t pa = pmm_alloc_contig(pages, 1, 0);
+	return pa ? phys_to_virt(pa) : NULL;
+}
+void arch_kstack_free(void *base, unsigned pages)
+{
+	if (base)
+		pmm_free_contig(virt_to_phys(base), pages);
+}
+void arch_kstack_reap(void) {}
 
 /* Threads and time cannot run on the host: the portable scheduler is only
  * compiled and linked here; these must never be reached by a host test. */

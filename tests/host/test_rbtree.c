@@ -394,3 +394,34 @@ TEST(rbtree_random_ops_many_duplicates)
 	CHECK(random_run(7, 16, 6000));
 	CHECK(random_run(99, 2, 4000));
 }
+
+static bool key_above(const struct rb_node *n, const void *arg)
+{
+	return key_of(n) > *(const uint64_t *)arg;
+}
+
+/* rb_lower_bound: the first node whose key is above a bound, for every
+ * bound around and between the keys (with runs of equal keys: the first
+ * of a run, in FIFO order), against the reference. */
+TEST(rbtree_lower_bound)
+{
+	struct rb_root t;
+	setup(&t, 400);
+	uint64_t k = 77;
+	CHECK(rb_lower_bound(&t, key_above, &k) == NULL);
+	rng_seed(99);
+	for (size_t i = 0; i < 400; i++) {
+		items[i].key = rng() % 150;
+		do_insert(&t, &items[i]);
+	}
+	CHECK(tree_ok(&t));
+	for (uint64_t bound = 0; bound < 160; bound++) {
+		const struct rb_node *want = NULL;
+		for (size_t i = 0; i < nref && !want; i++)
+			if (ref[i]->key > bound)
+				want = &ref[i]->node;
+		CHECK(rb_lower_bound(&t, key_above, &bound) == want);
+	}
+	uint64_t huge = ~0ull;
+	CHECK(rb_lower_bound(&t, key_above, &huge) == NULL);
+}

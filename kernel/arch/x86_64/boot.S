@@ -214,8 +214,12 @@ higher_half:
 	hlt
 	jmp 4b
 
+	/* The boot CPU's stack (its idle thread's too) with a guard page
+	 * below, unmapped by arch_mm_init() in the image mapping. */
 	.bss
-	.balign 16
+	.balign 4096
+	.global boot_stack_guard
+boot_stack_guard:	.skip 4096
 	.global boot_stack
 boot_stack:	.skip BOOT_STACK_SIZE
 	.section .note.GNU-stack, "", @progbits

@@ -68,3 +68,13 @@ void tss_set_rsp0(struct cpu *c, uintptr_t rsp0)
 {
 	((struct tss *)c->tss)->rsp[0] = rsp0;
 }
+
+void tss_set_ist(struct cpu *c, unsigned ist, uintptr_t top)
+{
+	WRITE_ONCE(((struct tss *)c->tss)->ist[ist - 1], top);
+}
+
+uintptr_t tss_get_ist(struct cpu *c, unsigned ist)
+{
+	return READ_ONCE(((struct tss *)c->tss)->ist[ist - 1]);
+}

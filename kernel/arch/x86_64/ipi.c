@@ -1,5 +1,5 @@
-/* Inter-processor calls: run a function on other CPUs, TLB shootdown and
- * the panic stop.
+/* Inter-processor calls: run a function on other CPUs, TLB shootdown
+ * (the panic stop is in nmi.c).
  *
  * Each CPU has one mailbox. A sender owns a target's mailbox (send_lock)
  * from posting until the target has finished, so requests never queue up.
@@ -30,8 +30,6 @@ struct mailbox {
 } __attribute__((aligned(64)));
 
 static struct mailbox mbox[MAX_CPUS];
-static uint32_t stop_owner; /* 0, or 1 + id of the CPU stopping others */
-static uint32_t nstopped;
 
 /* Run the request in this CPU's mailbox, if any. The state change makes
  * sure the IPI handler and a polling waiter do not both run it. */
@@ -163,48 +161,8 @@ static void call_irq(struct trap_frame *tf)
 	lapic_eoi();
 }
 
-static void stop_irq(struct trap_frame *tf)
-{
-	(void)tf;
-	lapic_eoi();
-	__atomic_store_n(&this_cpu()->online, false, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&nstopped, 1, __ATOMIC_RELEASE);
-	arch_halt();
-}
-
-void smp_stop_others(void)
-{
-	uint32_t none = 0, me = this_cpu()->id + 1;
-	if (!__atomic_compare_exchange_n(&stop_owner, &none, me, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		if (none != me) /* someone else is stopping us all */
-			arch_halt();
-		return;
-	}
-	/* Before arch_smp_init() the count is 0 and the LAPIC may not be
-	 * mapped yet: with no other CPU online there is nothing to stop. */
-	unsigned online = __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED);
-	if (online <= 1)
-		return;
-	unsigned others = online - 1;
-	lapic_send_ipi_all_but_self(VEC_IPI_STOP);
-	/* Bounded wait without the clock (it may be what broke): a CPU
-	 * spinning with interrupts off never answers. */
-	for (unsigned long i = 0; i < 50000000ul; i++) {
-		if (__atomic_load_n(&nstopped, __ATOMIC_ACQUIRE) >= others)
-			break;
-		cpu_pause();
-	}
-}
-
 void ipi_init(void)
 {
 	irq_set_handler(VEC_IPI_CALL, call_irq);
 	irq_set_handler(VEC_IPI_TLB, call_irq);
-	irq_set_handler(VEC_IPI_STOP, stop_irq);
-}
-
-void arch_stop_others(void)
-{
-	smp_stop_others();
 }

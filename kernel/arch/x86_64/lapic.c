@@ -43,6 +43,7 @@
 #define ICR_FIXED	 (0u << 8)
 #define ICR_INIT	 (5u << 8)
 #define ICR_STARTUP	 (6u << 8)
+#define ICR_NMI		 (4u << 8)
 #define ICR_PENDING	 (1u << 12) /* delivery status: send pending */
 #define ICR_ASSERT	 (1u << 14)
 #define ICR_LEVEL	 (1u << 15)
@@ -191,6 +192,11 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 void lapic_send_ipi_all_but_self(uint8_t vector)
 {
 	icr_send(0, ICR_ALL_BUT_SELF | ICR_FIXED | ICR_ASSERT | vector);
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+	icr_send(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 void lapic_send_init(uint32_t apic_id)

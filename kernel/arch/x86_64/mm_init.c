@@ -11,7 +11,8 @@
 #include <kern/pmm.h>
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[],
-	__data_start[], __data_end[], __ksyms_start[], __ksyms_end[];
+	__data_start[], __data_end[], __ksyms_start[], __ksyms_end[],
+	boot_stack_guard[];
 
 #define LOW_MEM_END	0x100000ull /* BIOS data, EBDA, ROM: RSDP search */
 #define BOOT_MAP_END	GiB(4)	    /* what the boot tables map */
@@ -280,6 +281,9 @@ void arch_mm_init(const struct boot_info *bi)
 	map_section(__text_start, __text_end, VM_READ | VM_EXEC);
 	map_section(__rodata_start, __rodata_end, VM_READ);
 	map_section(__data_start, __data_end, VM_READ | VM_WRITE);
+	/* The boot stack's guard page (boot.S; kstack.c reports a hit). */
+	if (vm_unmap(&kernel_space, (uintptr_t)boot_stack_guard, PAGE_SIZE))
+		panic("mm: cannot unmap the boot stack guard");
 	map_section(__ksyms_start, __ksyms_end, VM_READ);
 
 	map_direct(0, LOW_MEM_END, DIRECT_FLAGS);

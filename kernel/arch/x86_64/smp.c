@@ -11,12 +11,14 @@
  * boot CPU spinning the AP's first instruction came ~53 ms of guest time
  * after its SIPI. */
 #include <arch/cpu.h>
+#include <arch/kstack.h>
 #include <arch/lapic.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <arch/trap.h>
+#include <arch/vectors.h>
 #include <kern/acpi.h>
 #include <kern/arch.h>
 #include <kern/bootinfo.h>
@@ -57,21 +59,18 @@ static volatile struct ap_boot_params *tramp_params(void)
 	return phys_to_virt(AP_TRAMPOLINE_PA + off);
 }
 
-/* Stack from the frame allocator, used through the direct map. Returns the
- * top, or 0. */
+/* A stack with guard pages below it (kstack.c). Returns the top, or 0. */
 static uintptr_t alloc_stack(size_t size)
 {
-	phys_addr_t pa = pmm_alloc_contig(size / PAGE_SIZE, 1, 0);
-	if (!pa)
-		return 0;
-	return (uintptr_t)phys_to_virt(pa) + size;
+	void *base = kstack_map_new((unsigned)(size / PAGE_SIZE));
+	return base ? (uintptr_t)base + size : 0;
 }
 
 static void free_stack(uintptr_t top, size_t size)
 {
 	if (top)
-		pmm_free_contig(virt_to_phys((void *)(top - size)),
-				size / PAGE_SIZE);
+		arch_kstack_free((void *)(top - size),
+				 (unsigned)(size / PAGE_SIZE));
 }
 
 __noreturn void ap_main(struct cpu *c);
@@ -254,6 +253,14 @@ void arch_smp_init(void)
 	__atomic_store_n(&ncpus_online, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&bsp->online, true, __ATOMIC_RELEASE);
 	ipi_init();
+	kstack_init();
+	/* The boot CPU's interrupt stacks were static (needed before the
+	 * frame allocator); now they get guard pages like everyone's. */
+	for (unsigned i = 0; i < 3; i++) {
+		uintptr_t top = alloc_stack(IST_STACK_SIZE);
+		if (top)
+			tss_set_ist(bsp, IST_DOUBLE_FAULT + i, top);
+	}
 	__atomic_store_n(&tlb_remote_flush, smp_tlb_shootdown,
 			 __ATOMIC_RELEASE);
 

@@ -2,14 +2,17 @@
  * (report + failure exit) unless a trap_catch() is armed on this CPU;
  * vectors >= 32 go to registered handlers. */
 #include <arch/cpu.h>
+#include <arch/kstack.h>
 #include <arch/ksyms.h>
 #include <arch/percpu.h>
+#include <arch/smp.h>
 #include <arch/trap.h>
 #include <arch/vectors.h>
 #include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/sched.h>
+#include <kern/thread.h>
 
 struct idt_entry {
 	uint16_t off_lo, sel;
@@ -121,6 +124,23 @@ void trap_report(const struct trap_frame *tf)
 		backtrace_from(tf->rip, tf->rbp);
 }
 
+/* A fault in the guard below a kernel stack: the stack ran out. Usually a
+ * double fault (the #PF frame itself could not be pushed), reported here
+ * on the #DF's own IST stack. */
+__noreturn static void stack_overflow(const struct trap_frame *tf,
+				      uintptr_t top)
+{
+	struct thread *t = thread_current();
+	const char *who = t && t->arch.kstack_top == top ? t->name
+			  : top == this_cpu()->kstack_top ? "cpu stack"
+							  : "interrupt stack";
+	kprintf("\n*** kernel stack overflow: %s (cpu %u), stack top %016lx, "
+		"cr2 %016lx\n",
+		who, arch_cpu_id(), top, read_cr2());
+	trap_report(tf);
+	panic("kernel stack overflow in %s", who);
+}
+
 static bool try_recover(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
@@ -144,6 +164,8 @@ void trap_dispatch(struct trap_frame *tf)
 	 * run with SMAP closed; iret restores the interrupted AC. */
 	if (cpu_features.smap)
 		clac();
+	if (v == 2 && nmi_stop(tf)) /* the panic stop (nmi.c) */
+		return;
 	if (v >= 32) {
 		irq_handler_t h = __atomic_load_n(&handlers[v], __ATOMIC_ACQUIRE);
 		if (h)
@@ -175,6 +197,9 @@ void trap_dispatch(struct trap_frame *tf)
 			v, tf->rip);
 		arch_exit(false);
 	}
+	uintptr_t top;
+	if ((v == 8 || v == 14) && kstack_guard_hit(read_cr2(), &top))
+		stack_overflow(tf, top);
 	/* An exception in kernel mode without recovery is a kernel bug. */
 	trap_report(tf);
 	panic("unhandled %s", trap_name(v));

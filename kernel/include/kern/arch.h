@@ -36,6 +36,9 @@ __noreturn void arch_exit(bool ok);
 void arch_stop_others(void);
 /* Print registers and a symbolized backtrace of the caller (panic path). */
 void arch_dump_stack(void);
+/* After the panic report: what the stopped CPUs were doing (registers and
+ * backtraces saved when they stopped), where the port can tell. */
+void arch_dump_others(void);
 /* Interrupt controllers, clock calibration and the one-shot timer on the
  * boot CPU (after ACPI); enables interrupts. */
 void arch_time_init(void);
@@ -47,6 +50,15 @@ struct thread;
  * calls sched_finish_switch() first. */
 void arch_thread_init(struct thread *t, void (*entry)(void));
 void arch_context_switch(struct thread *prev, struct thread *next);
+/* Kernel stacks of `pages` pages (at most 7) with unmapped guard pages
+ * below, so an overflow faults instead of corrupting memory; returns the
+ * lowest address, or NULL. Free may be called in any context: with
+ * interrupts off the unmapping (a TLB shootdown waits for the other CPUs)
+ * is left to arch_kstack_reap(), which the reaper thread runs
+ * (reaper_kick()). */
+void *arch_kstack_alloc(unsigned pages);
+void arch_kstack_free(void *base, unsigned pages);
+void arch_kstack_reap(void);
 /* Waits for an interrupt with interrupts enabled, returns with them off. */
 void arch_idle(void);
 /* Asks another CPU to reschedule (an IPI). */

@@ -30,6 +30,13 @@ void rb_erase(struct rb_root *t, struct rb_node *n);
 struct rb_node *rb_first(const struct rb_root *t); /* NULL when empty */
 struct rb_node *rb_last(const struct rb_root *t);
 struct rb_node *rb_next(const struct rb_node *n); /* successor or NULL */
+/* The first node in order for which above(node, arg) holds, where above
+ * is false for a prefix of the order and true for the rest (a search by
+ * key: "key > arg"); NULL if none. One descent, O(log n). */
+struct rb_node *rb_lower_bound(const struct rb_root *t,
+			       bool (*above)(const struct rb_node *n,
+					     const void *arg),
+			       const void *arg);
 bool rb_empty(const struct rb_root *t);
 
 #define rb_entry(ptr, type, member) container_of(ptr, type, member)

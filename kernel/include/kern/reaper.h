@@ -12,3 +12,6 @@ void reaper_free(struct task *t);
 /* t may be a never-run task nobody can reach: end it
  * (task_end_unreachable). Takes its own reference. */
 void reaper_end(struct task *t);
+/* Kernel stacks wait to be unmapped: the reaper thread runs
+ * arch_kstack_reap(). Any context. */
+void reaper_kick(void);

@@ -3,6 +3,7 @@
 #include <kern/endnotify.h>
 #include <kern/handle.h>
 #include <kern/list.h>
+#include <kern/rbtree.h>
 #include <kern/object.h>
 #include <kern/sched.h>
 #include <kern/spinlock.h>
@@ -24,7 +25,7 @@ struct task {
 	struct task *parent;       /* holds a reference; NULL for the root */
 	struct list_node children; /* live child tasks (child_node), lock */
 	struct list_node child_node; /* in parent->children */
-	struct list_node all_node; /* task_list, by koid (task_stats.c) */
+	struct rb_node all_rb;     /* task_tree, by koid (task_stats.c) */
 	spinlock_t lock;           /* threads list, state, quotas */
 	struct handle_table handles;
 	struct uvm *uvm;           /* user address space */
@@ -92,9 +93,10 @@ void task_thread_exited(struct task *t, struct thread *th);
  * the thread quota). */
 int task_add_thread(struct task *t, struct thread *th);
 uint64_t task_count(void);
-/* Every task object, in koid order (task_list_lock; task_stats.c). */
+/* Every task object, ordered by koid (task_list_lock; task_stats.c
+ * resumes after a koid in O(log n)). */
 extern spinlock_t task_list_lock;
-extern struct list_node task_list;
+extern struct rb_root task_tree;
 struct task_stats;
 /* Fills out[0..max) with the tasks not yet torn down whose koid is above
  * after, ascending; returns how many. */

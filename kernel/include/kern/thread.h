@@ -4,6 +4,7 @@
 #include <kern/endnotify.h>
 #include <kern/list.h>
 #include <kern/object.h>
+#include <kern/rbtree.h>
 #include <kern/sched.h>
 #include <kern/wait.h>
 #include <arch/thread.h> /* struct arch_thread: saved context, FS base */
@@ -69,9 +70,10 @@ struct thread {
 	uint16_t disp_flags;
 	uint64_t disp_deadline;
 	bool sched_released;         /* DL share given back (exiting) */
-	struct list_node all_node;   /* every thread, by koid (stats) */
+	struct rb_node all_rb;       /* thread_tree, by koid (stats) */
 
-	struct list_node rq_node;    /* RT queue or parked list */
+	struct list_node rq_node;    /* RT queue */
+	struct rb_node park_rb;      /* rq->parked, by park_until */
 	struct list_node task_node;  /* task->threads link */
 	struct list_node wait_node;  /* wait-queue link */
 	struct wait_queue *waiting_on;
@@ -79,7 +81,7 @@ struct thread {
 	uint64_t notif_mask;         /* notification wait: bits wanted */
 	uint64_t notif_bits;         /* ... and bits handed over */
 	uint64_t wake_deadline;      /* DEADLINE_NONE when not sleeping */
-	struct list_node sleep_node; /* per-CPU sleep list, by deadline */
+	struct rb_node sleep_rb;     /* rq->sleepers, by wake_deadline */
 
 	uint64_t slice_end_ns;       /* RR quantum / BE slice end */
 	uint64_t runtime_ns;         /* CPU time consumed */
@@ -123,6 +125,7 @@ struct thread *thread_current(void);
 /* The idle thread of a CPU (no stack of its own: the CPU's boot stack). */
 struct thread *thread_create_idle(unsigned cpu);
 uint64_t thread_count(void); /* live threads, for tests and stats */
-/* Every thread object, in koid order (telemetry walks it). */
+/* Every thread object, ordered by koid (telemetry resumes after a koid in
+ * O(log n)); under thread_list_lock. */
 extern spinlock_t thread_list_lock;
-extern struct list_node thread_list;
+extern struct rb_root thread_tree;

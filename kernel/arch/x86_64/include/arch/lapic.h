@@ -8,6 +8,8 @@ uint32_t lapic_id(void);
 void lapic_eoi(void);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_ipi_all_but_self(uint8_t vector);
+/* An NMI: reaches a CPU even with interrupts off (panic stop). */
+void lapic_send_nmi(uint32_t apic_id);
 /* Start-up sequence for an AP; `page` is the trampoline's physical page
  * number (trampoline address >> 12, below 1 MiB). */
 void lapic_send_init(uint32_t apic_id);

@@ -51,9 +51,11 @@ void smp_call_others(smp_call_fn_t fn, void *arg);
 void smp_tlb_shootdown(uint64_t targets, bool user, virt_addr_t va,
 		       size_t size);
 
-/* Panic path: halt every other CPU (VEC_IPI_STOP) and wait briefly for
- * them. If another CPU is already doing so, this CPU halts instead. */
-void smp_stop_others(void);
+/* Panic path (nmi.c): arch_stop_others() halts every other CPU with an
+ * NMI; nmi_stop() is the NMI's handler: false when no stop is under way,
+ * else it halts this CPU (returning true only on the stopping CPU). */
+struct trap_frame;
+bool nmi_stop(const struct trap_frame *tf);
 
 void ipi_init(void);		   /* once on the boot CPU: IPI handlers */
 unsigned smp_ncpus_possible(void); /* enabled CPUs in the MADT */

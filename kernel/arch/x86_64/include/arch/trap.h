@@ -22,6 +22,9 @@ typedef void (*irq_handler_t)(struct trap_frame *tf);
 
 void gdt_init_cpu(struct cpu *c, const uintptr_t ist_top[3]);
 void tss_set_rsp0(struct cpu *c, uintptr_t rsp0);
+/* Moves c's interrupt stack `ist` (IST_*) to a new stack top. */
+void tss_set_ist(struct cpu *c, unsigned ist, uintptr_t top);
+uintptr_t tss_get_ist(struct cpu *c, unsigned ist);
 void idt_init(void);      /* once, on the boot CPU */
 void idt_load(void);      /* every CPU */
 /* Route a vector (>= 32) to a handler; the handler sends the EOI. */

@@ -8,7 +8,6 @@
 #define VEC_LAPIC_TIMER     0xe0
 #define VEC_IPI_RESCHED     0xf0
 #define VEC_IPI_TLB         0xf1 /* TLB shootdown */
-#define VEC_IPI_STOP        0xf2 /* panic: stop other CPUs */
 #define VEC_IPI_TEST        0xf3
 #define VEC_LAPIC_ERROR     0xfe
 #define VEC_SPURIOUS        0xff

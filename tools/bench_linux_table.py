@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Print the exec-rt / Linux side-by-side table of `make bench-linux`.
+
+Reads the serial logs that tools/bench-linux.sh (and tools/bench.sh)
+left: exec-rt's "bench: ..." lines and the Linux program's "lbench: ..."
+lines, under -icount shift=0 (one log each: the figures repeat) and on
+normal TCG (several runs: the median of the runs' medians, and the spread
+max/min over the runs). See docs/benchmarks.md.
+
+usage: bench_linux_table.py --icount EXECRT_LOG LINUX_LOG
+                            [--tcg EXECRT_LOG LINUX_LOG]...
+                            [--boot-icount LOG] [--boot-tcg LOG]...
+"""
+import argparse
+import re
+import statistics
+
+CYC = re.compile(r"^(l?bench): (.*?)\s+median\s+(\d+)\s+min\s+\d+\s+max\s+\d+ cycles/op")
+LAT = re.compile(r"^(l?bench): (.*?)\s+min\s+(\d+)\s+avg\s+(\d+)\s+p99\s+(\d+)\s+max\s+(\d+) ns")
+SH_BOOT = re.compile(r"sh: ready in ([0-9.]+) ms")
+LX_BOOT = re.compile(r"^lbench: boot \[\s*([0-9.]+)\] Run /init")
+
+# (what, exec-rt name prefix, Linux key, unit); a lateness row names the
+# statistic after a colon.
+PAIRS = [
+    ("call/reply 16 B vs pipe ping-pong", "call/reply round trip, 16 B", "pipe_pingpong_16", "cyc"),
+    ("call/reply 16 B vs UNIX socket ping-pong", "call/reply round trip, 16 B", "unix_pingpong_16", "cyc"),
+    ("call/reply 16 B vs futex ping-pong (2 processes)", "call/reply round trip, 16 B", "futex_pingpong_proc", "cyc"),
+    ("notification round trip vs eventfd (2 threads)", "notification signal-to-wake", "eventfd_thread", "cyc"),
+    ("notification round trip vs futex wake (2 threads)", "notification signal-to-wake", "futex_wake_thread", "cyc"),
+    ("grant map+unmap 1 MiB vs 1 MiB through a pipe", "grant map + unmap, 1 MiB", "pipe_1m", "cyc"),
+    ("grant map+unmap 1 MiB vs memfd mmap+munmap", "grant map + unmap, 1 MiB", "memfd_map_unmap_1m", "cyc"),
+    ("null call vs getppid", "null system call", "getppid", "cyc"),
+    ("yield ping-pong BE vs sched_yield SCHED_OTHER", "yield ping-pong BE, trace off", "yield_other", "cyc"),
+    ("yield ping-pong RT 50 vs sched_yield SCHED_FIFO", "yield ping-pong RT 50", "yield_fifo", "cyc"),
+    ("thread create+start+join vs pthread_create+join", "thread create + start + join", "thread_create_join", "cyc"),
+]
+for stat in ("min", "avg", "p99", "max"):
+    PAIRS.append((f"1 kHz lateness + hog, DL vs SCHED_DEADLINE, {stat}",
+                  "1 kHz wake-up lateness, DL", "lateness_deadline", "ns:" + stat))
+for stat in ("min", "avg", "p99", "max"):
+    PAIRS.append((f"1 kHz lateness + hog, RT vs SCHED_FIFO, {stat}",
+                  "1 kHz wake-up lateness, RT", "lateness_fifo", "ns:" + stat))
+STATS = {"min": 0, "avg": 1, "p99": 2, "max": 3}
+
+
+def parse(path):
+    """Returns {(side, name): value or (min, avg, p99, max)}."""
+    out = {}
+    try:
+        text = open(path, errors="replace").read().replace("\r", "")
+    except OSError:
+        return out
+    for line in text.splitlines():
+        m = CYC.match(line)
+        if m:
+            out.setdefault((m[1], m[2].strip()), int(m[3]))
+            continue
+        m = LAT.match(line)
+        if m:
+            out.setdefault((m[1], m[2].strip()),
+                           tuple(int(m[i]) for i in range(3, 7)))
+            continue
+        m = LX_BOOT.match(line)
+        if m:
+            out[("lbench", "boot")] = float(m[1]) * 1000.0
+        m = SH_BOOT.search(line)
+        if m:
+            out.setdefault(("bench", "boot"), float(m[1]))
+    return out
+
+
+def lookup(figs, side, name, unit):
+    for (s, n), v in figs.items():
+        if s != side:
+            continue
+        if (side == "bench" and n.startswith(name)) or n == name:
+            if unit.startswith("ns:"):
+                return v[STATS[unit[3:]]] if isinstance(v, tuple) else None
+            return None if isinstance(v, tuple) else v
+    return None
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, float) and v < 10000:
+        return f"{v:.1f}"
+    return f"{int(round(v)):,}"
+
+
+def ratio(lx, ex):
+    if lx is None or ex is None or ex == 0:
+        return "-"
+    return f"{lx / ex:.2f}x"
+
+
+def spread(vals):
+    vals = [v for v in vals if v]
+    if len(vals) < 2:
+        return "-"
+    return f"{max(vals) / min(vals):.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--icount", nargs=2, metavar=("EXECRT", "LINUX"))
+    ap.add_argument("--tcg", nargs=2, action="append", default=[],
+                    metavar=("EXECRT", "LINUX"))
+    ap.add_argument("--boot-icount", help="exec-rt boot log (icount)")
+    ap.add_argument("--boot-tcg", action="append", default=[])
+    a = ap.parse_args()
+
+    ic_e = parse(a.icount[0]) if a.icount else {}
+    ic_l = parse(a.icount[1]) if a.icount else {}
+    tcg = [(parse(e), parse(l)) for e, l in a.tcg]
+    rows = [(w, e, l, u) for w, e, l, u in PAIRS]
+    rows.append(("boot, ms: exec-rt to the shell prompt, Linux to /init", "boot", "boot", "ms"))
+    boot_ic = parse(a.boot_icount) if a.boot_icount else {}
+    boot_tcg = [parse(p) for p in a.boot_tcg]
+
+    n = len(tcg)
+    print("Side-by-side, same QEMU (-M q35 -cpu max -m 512 -smp 1); "
+          "figures are TSC cycles per operation unless marked ns or ms.")
+    print("ratio = Linux / exec-rt (above 1: exec-rt is cheaper). "
+          f"TCG: median of {n} runs each; spread = max/min over the runs "
+          "(exec-rt/Linux).")
+    hdr = ("| pair | exec-rt icount | Linux icount | ratio | "
+           "exec-rt TCG | Linux TCG | ratio | TCG spread |")
+    print(hdr)
+    print("|" + "---|" * 8)
+    for what, ename, lname, unit in rows:
+        if unit == "ms":
+            ei = boot_ic.get(("bench", "boot"))
+            li = ic_l.get(("lbench", "boot"))
+            et = [b.get(("bench", "boot")) for b in boot_tcg]
+            lt = [l.get(("lbench", "boot")) for _, l in tcg]
+        else:
+            ei = lookup(ic_e, "bench", ename, unit)
+            li = lookup(ic_l, "lbench", lname, unit)
+            et = [lookup(e, "bench", ename, unit) for e, _ in tcg]
+            lt = [lookup(l, "lbench", lname, unit) for _, l in tcg]
+        et = [v for v in et if v is not None]
+        lt = [v for v in lt if v is not None]
+        em = statistics.median(et) if et else None
+        lm = statistics.median(lt) if lt else None
+        if unit.startswith("ns:"):
+            what += " (ns)"
+        print(f"| {what} | {fmt(ei)} | {fmt(li)} | {ratio(li, ei)} | "
+              f"{fmt(em)} | {fmt(lm)} | {ratio(lm, em)} | "
+              f"{spread(et)}/{spread(lt)} |")
+
+
+if __name__ == "__main__":
+    main()
