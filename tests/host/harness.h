@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef void (*test_fn)(void);
 void harness_register(const char *name, const char *file, test_fn fn);
@@ -38,6 +39,18 @@ int host_mm_setup(void);
 			fprintf(stderr, "    %s = %lld, %s = %lld\n", #a, _a,    \
 				#b, _b);                                     \
 			harness_fail(__FILE__, __LINE__, #a " == " #b);      \
+			return;                                              \
+		}                                                            \
+	} while (0)
+
+/* Two C strings equal; both printed when not. */
+#define STR_EQ(got, want)                                                    \
+	do {                                                                 \
+		const char *_g = (got), *_w = (want);                        \
+		if (strcmp(_g, _w)) {                                        \
+			fprintf(stderr, "    got  \"%s\"\n    want \"%s\"\n", \
+				_g, _w);                                     \
+			harness_fail(__FILE__, __LINE__, #got " == " #want); \
 			return;                                              \
 		}                                                            \
 	} while (0)

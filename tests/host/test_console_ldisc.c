@@ -125,17 +125,6 @@ static enum ld_event feed(const char *s)
 	return last;
 }
 
-#define STR_EQ(got, want)                                                      \
-	do {                                                                   \
-		const char *_g = (got), *_w = (want);                          \
-		if (strcmp(_g, _w)) {                                          \
-			fprintf(stderr, "    got  \"%s\"\n    want \"%s\"\n",  \
-				_g, _w);                                       \
-			harness_fail(__FILE__, __LINE__, #got " == " #want);   \
-			return;                                                \
-		}                                                              \
-	} while (0)
-
 TEST(console_ldisc_echo_and_enter)
 {
 	setup();

@@ -5,17 +5,6 @@
 #include "harness.h"
 #include "psfmt.h"
 
-#define STR_EQ(got, want)                                                      \
-	do {                                                                   \
-		const char *_g = (got), *_w = (want);                          \
-		if (strcmp(_g, _w)) {                                          \
-			fprintf(stderr, "    got  \"%s\"\n    want \"%s\"\n",  \
-				_g, _w);                                       \
-			harness_fail(__FILE__, __LINE__, #got " == " #want);   \
-			return;                                                \
-		}                                                              \
-	} while (0)
-
 TEST(sh_fmt_bytes_units)
 {
 	char b[16];

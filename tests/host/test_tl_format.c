@@ -7,17 +7,6 @@
 #include "harness.h"
 #include "tl_format.h"
 
-#define STR_EQ(got, want)                                                      \
-	do {                                                                   \
-		const char *_g = (got), *_w = (want);                          \
-		if (strcmp(_g, _w)) {                                          \
-			fprintf(stderr, "    got  \"%s\"\n    want \"%s\"\n",  \
-				_g, _w);                                       \
-			harness_fail(__FILE__, __LINE__, #got " == " #want);   \
-			return;                                                \
-		}                                                              \
-	} while (0)
-
 static struct sched_params dl_params(uint64_t rt, uint64_t dl, uint64_t per)
 {
 	return (struct sched_params){.cls = SCHED_CLASS_DL,
