@@ -247,6 +247,7 @@ static void entry_defaults(struct man_svc *s, const char *name, int line)
 	s->cls.weight = SCHED_BE_WEIGHT_DEFAULT;
 	s->cls.cpu = SCHED_CPU_KEEP;
 	s->memory = MAN_DEF_MEMORY;
+	s->memory_min = MAN_DEF_MEMORY;
 	s->irq_isa = -1;
 	s->restart = MAN_RESTART_ON_FAILURE;
 	s->backoff_min_ns = MAN_DEF_BACKOFF_MIN;
@@ -472,10 +473,21 @@ static void entry_line(struct parser *p, int nw, char **w)
 	} else if (!strcmp(k, "class")) {
 		key_class(p, nw, w);
 	} else if (!strcmp(k, "memory")) {
-		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 4096)
+		/* "memory SIZE [min SIZE]": with a minimum, a machine whose
+		 * RAM cannot give SIZE still starts the service with less. */
+		uint64_t lo = 0;
+		if ((nw != 2 && nw != 4) || man_parse_size(w[1], &v) < 0 ||
+		    v < 4096)
 			ERR(p, "memory: a size of at least 4K (64K, 8M, 1G)");
-		else
+		else if (nw == 4 &&
+			 (strcmp(w[2], "min") || man_parse_size(w[3], &lo) < 0 ||
+			  lo < 4096 || lo > v))
+			ERR(p, "memory: 'min SIZE' of at least 4K and at most "
+			       "the quota");
+		else {
 			s->memory = v;
+			s->memory_min = nw == 4 ? lo : v;
+		}
 	} else if (!strcmp(k, "cpu")) {
 		if (nw != 2 || parse_times(w[1], t, 2) != 2 || t[0] == 0 ||
 		    t[0] > t[1] || t[1] < 1000000 || t[1] > 10000000000ull)

@@ -50,6 +50,7 @@ struct man_svc {
 	bool ok;		 /* no error: it may start */
 	struct sched_params cls; /* its thread's class (cpu = KEEP) */
 	uint64_t memory;	 /* quota, bytes */
+	uint64_t memory_min;	 /* may start with less, down to this */
 	uint64_t cpu_runtime_ns, cpu_period_ns; /* 0: no CPU quota */
 	struct man_range ioport, mmio, irq;	/* irq: GSI range */
 	int irq_isa; /* >= 0: irq given as isa:N (GSI from bootinfo) */

@@ -287,17 +287,30 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 		say("%s: program %s not found", s->name, path);
 		return ERR_NOT_FOUND;
 	}
+	/* A quota init cannot give in full is halved down to the entry's
+	 * minimum ("memory 64M min 12M"): small machines still get a shell. */
 	struct execrt_child c;
-	long r = execrt_spawn_create(s->program, s->memory, &c);
+	uint64_t quota = s->memory;
+	long r = execrt_spawn_create(s->program, quota, &c);
+	while (r == ERR_NO_MEMORY && quota / 2 >= s->memory_min &&
+	       quota / 2 >= 4096) {
+		quota /= 2;
+		r = execrt_spawn_create(s->program, quota, &c);
+	}
 	if (r < 0) {
 		say("%s: task: %s", s->name, err_name(r));
 		return r;
 	}
+	if (quota < s->memory)
+		say("%s: memory quota cut to %llu KiB (%llu KiB asked): init "
+		    "has no more",
+		    s->name, (unsigned long long)(quota >> 10),
+		    (unsigned long long)(s->memory >> 10));
 	struct temps t = {.n = 0};
 	struct execrt_spawn_args a = {.image = img,
 				      .image_len = len,
 				      .cmdline = s->cmdline,
-				      .quota = s->memory};
+				      .quota = quota};
 	int perr = 0;
 	p->badge = 0;
 	r = grants(i, &c, &a, &t);

@@ -70,9 +70,16 @@ TEST(manifest_every_key)
 		       " backoff 10ms..2s\n"
 		       " limit 3/10s\n"
 		       " log 64K\n"
-		       " restart never\n"),
+		       " restart never\n"
+		       "service shell\n"
+		       "  program sh\n"
+		       "  memory 64M min 12M\n"),
 		 0);
-	CHECK_EQ(m.n, 3);
+	CHECK_EQ(m.n, 4);
+	const struct man_svc *sh = svc("shell");
+	CHECK(sh && sh->ok);
+	CHECK_EQ(sh->memory, 64 << 20);
+	CHECK_EQ(sh->memory_min, 12 << 20);
 	const struct man_svc *n = svc("names"), *c = svc("console"),
 			     *d = svc("dev");
 	CHECK(n && c && d && n->ok && c->ok && d->ok);
@@ -83,6 +90,7 @@ TEST(manifest_every_key)
 	CHECK_EQ(n->cls.priority, 10);
 	CHECK_EQ(n->cls.flags, SCHED_FLAG_RR);
 	CHECK_EQ(n->memory, 4 << 20);
+	CHECK_EQ(n->memory_min, 4 << 20);
 	CHECK_EQ(n->restart, MAN_RESTART_ALWAYS);
 	CHECK_EQ(n->line, 2);
 	/* Defaults. */
@@ -412,4 +420,25 @@ TEST(manifest_random_damage)
 				      m.svc[m.svc[i].dep[d]].ok);
 		}
 	}
+}
+
+/* "memory SIZE min SIZE": the minimum must be a size, at most the quota. */
+TEST(manifest_memory_min)
+{
+	CHECK_EQ(parse("service a\n"
+		       "program a\n"
+		       "memory 8M min 16M\n"
+		       "service b\n"
+		       "program b\n"
+		       "memory 8M minimum 1M\n"
+		       "service c\n"
+		       "program c\n"
+		       "memory 8M min 8M\n"),
+		 2);
+	CHECK(reported("services.conf:3: memory: 'min SIZE' of at least 4K "
+		       "and at most the quota"));
+	CHECK(reported("services.conf:6: memory: 'min SIZE' of at least 4K "
+		       "and at most the quota"));
+	const struct man_svc *c = svc("c");
+	CHECK(c && c->ok && c->memory_min == c->memory);
 }
