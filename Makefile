@@ -57,7 +57,7 @@ NAMES_HSRC := servers/names/names_core.c servers/names/names_proto.c \
         services/test/tsvc_proto.c apps/portctl/pc_util.c
 NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
 # init's pure half (room init): manifest, supervision, logs, /svc/init.
-INIT_PURE := servers/init/manifest.c servers/init/supervise.c \
+INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.

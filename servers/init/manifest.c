@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "manifest_value.h"
 
 #define MAX_WORDS 24
 
@@ -51,192 +52,6 @@ static void where(char *buf, size_t len, const char *fname, int line)
 			(p)->cur->ok = false;                                  \
 	} while (0)
 
-int man_parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0, base = 10;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
-			return -1;
-		if (v > (UINT64_MAX - d) / base)
-			return -1;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* The digits of s up to its unit suffix, as a number; *unit after it. */
-static int split_unit(const char *s, uint64_t *v, const char **unit)
-{
-	char num[24];
-	size_t n = strspn(s, "0123456789");
-	if (n == 0 || n >= sizeof(num))
-		return -1;
-	memcpy(num, s, n);
-	num[n] = 0;
-	*unit = s + n;
-	return man_parse_u64(num, v);
-}
-
-static int scale(uint64_t v, uint64_t mul, uint64_t *out)
-{
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-int man_parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v;
-	const char *u;
-	if (s[0] == '0' && s[1] == 'x')
-		return man_parse_u64(s, out);
-	if (split_unit(s, &v, &u) < 0)
-		return -1;
-	if (!*u)
-		return scale(v, 1, out);
-	if (u[1] && strcmp(u + 1, "iB") && strcmp(u + 1, "B"))
-		return -1;
-	switch (u[0]) {
-	case 'K':
-	case 'k':
-		return scale(v, 1ull << 10, out);
-	case 'M':
-		return scale(v, 1ull << 20, out);
-	case 'G':
-		return scale(v, 1ull << 30, out);
-	}
-	return -1;
-}
-
-int man_parse_time(const char *s, uint64_t *ns)
-{
-	uint64_t v;
-	const char *u;
-	if (split_unit(s, &v, &u) < 0)
-		return -1;
-	if (!strcmp(u, "ns"))
-		return scale(v, 1, ns);
-	if (!strcmp(u, "us"))
-		return scale(v, 1000, ns);
-	if (!strcmp(u, "ms"))
-		return scale(v, 1000000, ns);
-	if (!strcmp(u, "s"))
-		return scale(v, 1000000000, ns);
-	return -1;
-}
-
-/* "A-B" (inclusive) or "A+SIZE". */
-static int parse_range(const char *s, struct man_range *r)
-{
-	char a[24];
-	const char *sep = strpbrk(s, "-+");
-	if (!sep || (size_t)(sep - s) >= sizeof(a))
-		return -1;
-	memcpy(a, s, (size_t)(sep - s));
-	a[sep - s] = 0;
-	uint64_t base, b;
-	if (man_parse_u64(a, &base) < 0)
-		return -1;
-	if (*sep == '-') {
-		if (man_parse_u64(sep + 1, &b) < 0 || b < base ||
-		    b == UINT64_MAX) /* base + size must not wrap */
-			return -1;
-		r->base = base;
-		r->size = b - base + 1;
-		return 0;
-	}
-	if (man_parse_size(sep + 1, &b) < 0 || b == 0 || b > UINT64_MAX - base)
-		return -1;
-	r->base = base;
-	r->size = b;
-	return 0;
-}
-
-/* "N/W": N failures in W. */
-static int parse_limit(const char *s, uint32_t *n, uint64_t *w)
-{
-	char a[24];
-	const char *sl = strchr(s, '/');
-	uint64_t v;
-	if (!sl || (size_t)(sl - s) >= sizeof(a))
-		return -1;
-	memcpy(a, s, (size_t)(sl - s));
-	a[sl - s] = 0;
-	if (man_parse_u64(a, &v) < 0 || v == 0 || v > MAN_LIMIT_MAX ||
-	    man_parse_time(sl + 1, w) < 0 || *w == 0)
-		return -1;
-	*n = (uint32_t)v;
-	return 0;
-}
-
-/* Up to 3 times separated by '/'. */
-static int parse_times(const char *s, uint64_t *t, int max)
-{
-	char buf[64];
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	int n = 0;
-	for (char *p = buf; p; n++) {
-		char *sl = strchr(p, '/');
-		if (sl)
-			*sl = 0;
-		if (n >= max || man_parse_time(p, &t[n]) < 0)
-			return -1;
-		p = sl ? sl + 1 : NULL;
-	}
-	return n;
-}
-
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= MAN_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_'))
-			return false;
-	return true;
-}
-
-/* A name pattern: "/svc/x", a prefix ending in a star, or a star alone;
- * printable, no quotes. */
-static bool valid_pattern(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n >= MAN_PATLEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\' ||
-		    (s[i] == '*' && i != n - 1))
-			return false;
-	return s[0] == '/' || !strcmp(s, "*");
-}
-
-bool man_pattern_match(const char *pat, const char *name)
-{
-	size_t n = strlen(pat);
-	if (n && pat[n - 1] == '*')
-		return !strncmp(pat, name, n - 1);
-	return !strcmp(pat, name);
-}
-
 static void entry_defaults(struct man_svc *s, const char *name, int line)
 {
 	memset(s, 0, sizeof(*s));
@@ -262,7 +77,7 @@ static void new_entry(struct parser *p, int nw, char **w)
 	p->cur = NULL;
 	p->seen = 0;
 	p->skip = true;
-	if (nw != 2 || !valid_name(w[1])) {
+	if (nw != 2 || !man_valid_name(w[1])) {
 		ERR(p, "service: one name of 1-15 of [a-z0-9_-]");
 		return;
 	}
@@ -309,7 +124,7 @@ static void key_class(struct parser *p, int nw, char **w)
 		return;
 	}
 	if (nw == 3 && !strcmp(w[1], "dl")) {
-		int n = parse_times(w[2], t, 3);
+		int n = man_parse_times(w[2], t, 3);
 		c->cls = SCHED_CLASS_DL;
 		if (n < 2 || t[0] < SCHED_DL_RUNTIME_MIN_NS ||
 		    t[1] > SCHED_DL_PERIOD_MAX_NS ||
@@ -356,7 +171,7 @@ static void key_sched(struct parser *p, int nw, char **w)
 			l->max_priority = (uint32_t)v;
 		} else if (!strcmp(w[i], "bw") && i + 1 < nw) {
 			const char *u;
-			if (split_unit(w[++i], &v, &u) < 0)
+			if (man_split_unit(w[++i], &v, &u) < 0)
 				goto bad;
 			if (!strcmp(u, "%") && v <= 100)
 				v *= 10000;
@@ -380,7 +195,7 @@ static void add_patterns(struct parser *p, int nw, char **w,
 	if (nw < 2)
 		ERR(p, "%s: one or more name patterns", w[0]);
 	for (int i = 1; i < nw; i++) {
-		if (!valid_pattern(w[i])) {
+		if (!man_valid_pattern(w[i])) {
 			ERR(p, "%s: bad pattern '%s' (/svc/x, /svc/x*, *)",
 			    w[0], w[i]);
 		} else if (*n >= MAN_PAT_MAX) {
@@ -480,8 +295,8 @@ static void entry_line(struct parser *p, int nw, char **w)
 		    v < 4096)
 			ERR(p, "memory: a size of at least 4K (64K, 8M, 1G)");
 		else if (nw == 4 &&
-			 (strcmp(w[2], "min") || man_parse_size(w[3], &lo) < 0 ||
-			  lo < 4096 || lo > v))
+			 (strcmp(w[2], "min") ||
+			  man_parse_size(w[3], &lo) < 0 || lo < 4096 || lo > v))
 			ERR(p, "memory: 'min SIZE' of at least 4K and at most "
 			       "the quota");
 		else {
@@ -489,7 +304,7 @@ static void entry_line(struct parser *p, int nw, char **w)
 			s->memory_min = nw == 4 ? lo : v;
 		}
 	} else if (!strcmp(k, "cpu")) {
-		if (nw != 2 || parse_times(w[1], t, 2) != 2 || t[0] == 0 ||
+		if (nw != 2 || man_parse_times(w[1], t, 2) != 2 || t[0] == 0 ||
 		    t[0] > t[1] || t[1] < 1000000 || t[1] > 10000000000ull)
 			ERR(p, "cpu: RUNTIME/PERIOD, period 1ms-10s");
 		else {
@@ -497,13 +312,13 @@ static void entry_line(struct parser *p, int nw, char **w)
 			s->cpu_period_ns = t[1];
 		}
 	} else if (!strcmp(k, "ioport")) {
-		if (nw != 2 || parse_range(w[1], &s->ioport) < 0 ||
+		if (nw != 2 || man_parse_range(w[1], &s->ioport) < 0 ||
 		    s->ioport.base >= 0x10000 ||
 		    s->ioport.size > 0x10000 - s->ioport.base)
 			ERR(p,
 			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {
-		if (nw != 2 || parse_range(w[1], &s->mmio) < 0)
+		if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
 			ERR(p, "mmio: FIRST-LAST or BASE+SIZE");
 	} else if (!strcmp(k, "irq")) {
 		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
@@ -527,7 +342,7 @@ static void entry_line(struct parser *p, int nw, char **w)
 		if (nw < 2)
 			ERR(p, "after: one or more service names");
 		for (int i = 1; i < nw; i++) {
-			if (!valid_name(w[i]))
+			if (!man_valid_name(w[i]))
 				ERR(p, "after: bad name '%s'", w[i]);
 			else if (s->nafter >= MAN_DEP_MAX)
 				ERR(p, "after: at most %d", MAN_DEP_MAX);
@@ -562,7 +377,7 @@ static void entry_line(struct parser *p, int nw, char **w)
 		}
 	} else if (!strcmp(k, "limit")) {
 		if (nw != 2 ||
-		    parse_limit(w[1], &s->limit_n, &s->limit_window_ns) < 0)
+		    man_parse_limit(w[1], &s->limit_n, &s->limit_window_ns) < 0)
 			ERR(p, "limit: N/WINDOW (5/30s), N 1-%d",
 			    MAN_LIMIT_MAX);
 	} else if (!strcmp(k, "stdout")) {
