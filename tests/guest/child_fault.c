@@ -5,7 +5,9 @@
  *   de   divide by zero                  -> #DE (0)
  *   pfw  write a read-only page at PFW_ADDR; exits with the byte read back
  *        once the parent fixed the page and resumed the thread
+ *   pgr H, pgq H N: pager memory (gchild.h)
  * Exit status 200 + n when the fault did not happen (n: which mode). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <execrt/runtime.h>
@@ -13,6 +15,37 @@
 #include "gchild.h"
 
 static volatile uint64_t zero;
+
+static int pager_read(handle_t v)
+{
+	struct vm_map_req req = {.addr = PGR_ADDR,
+				 .len = PAGE_SIZE_USER,
+				 .prot = VM_PROT_READ,
+				 .flags = VM_MAP_FIXED};
+	uint64_t got = 0;
+	if (sys_vm_map(execrt_handle(START_H_SELF_TASK), v, &req, &got) < 0)
+		return 211;
+	return *(volatile uint8_t *)PGR_ADDR; /* the pager's byte */
+}
+
+static int pager_quota(handle_t send, uint64_t pages)
+{
+	handle_t v, dup;
+	uint64_t len = pages * PAGE_SIZE_USER, addr = 0;
+	if (sys_pager_vmo_create(send, PGQ_KEY, len, &v) < 0 ||
+	    sys_handle_dup(v, RIGHT_SAME, &dup) < 0)
+		return 212;
+	struct port_msg msg = {.nhandles = 1, .handles = &dup};
+	if (sys_port_send(send, &msg, DEADLINE_NONE) < 0)
+		return 213;
+	struct vm_map_req req = {.len = len,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE};
+	if (sys_vm_map(execrt_handle(START_H_SELF_TASK), v, &req, &addr) < 0)
+		return 214;
+	for (uint64_t i = 0; i < pages; i++)
+		((volatile uint8_t *)addr)[i * PAGE_SIZE_USER] = 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -47,5 +80,10 @@ int main(int argc, char **argv)
 		*p = PFW_BYTE; /* faults; the parent fixes and resumes */
 		return *p;
 	}
+	if (!strcmp(m, "pgr") && argc > 2)
+		return pager_read((handle_t)strtoul(argv[2], NULL, 0));
+	if (!strcmp(m, "pgq") && argc > 3)
+		return pager_quota((handle_t)strtoul(argv[2], NULL, 0),
+				   strtoull(argv[3], NULL, 0));
 	return 250;
 }

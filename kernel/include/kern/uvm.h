@@ -48,7 +48,8 @@ void uvm_release(struct uvm *u);
  * after; frees the page tables and returns the remaining charges. */
 void uvm_destroy(struct uvm *u);
 /* Maps len bytes of vmo (NULL: fresh anonymous memory) at addr (with
- * VM_MAP_FIXED) or at a free place; frames are mapped eagerly. Errors:
+ * VM_MAP_FIXED) or at a free place; frames are mapped eagerly (pager
+ * memory by its faults). Errors:
  * ERR_INVALID_ARGS (alignment, len 0, prot bits, W+X, prot 0, flags),
  * ERR_OUT_OF_RANGE (fixed range outside user space, offset + len past
  * the vmo, anonymous len > VMO_MAX_SIZE), ERR_ACCESS_DENIED (prot beyond
@@ -81,5 +82,15 @@ int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr);
  * otherwise, ERR_INVALID_ARGS / ERR_OUT_OF_RANGE for a bad range. */
 int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len,
 		   struct vmo **vmo, uint64_t *offset, uint32_t *prot);
+/* Page faults on lazily mapped (pager) memory, kern/pager.h. The object,
+ * offset and prot of the mapping holding va (grants included; a new
+ * reference): ERR_NOT_FOUND when none. */
+int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
+		   uint64_t *offset, uint32_t *prot);
+/* Maps frame pa at va if va still maps vmo at offset and is not mapped
+ * yet (0 also when it changed: the retry faults again); ERR_NO_MEMORY
+ * when a page table does not fit the quota. */
+int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
+		  uint64_t offset, phys_addr_t pa);
 /* Loads u's page tables on this CPU (NULL: kernel only). */
 void uvm_activate(struct uvm *u);
