@@ -23,7 +23,8 @@ console_SRCS := servers/console/console.c servers/console/ldisc.c \
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
-	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c
+	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
+	apps/sh/mem.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 hello_SRCS := libs/examples/hello.c
@@ -40,6 +41,9 @@ NAMES_PROGS := testsvc portctl
 testsvc_SRCS := services/test/testsvc.c services/test/tsvc_proto.c
 portctl_SRCS := apps/portctl/portctl.c apps/portctl/pc_util.c
 timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
+# room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
+USER_PROGS += vmgr
+vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
