@@ -205,7 +205,7 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
-	$(O)/user/init.elf
+	$(O)/user/init.elf $(O)/user/vmgr.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -6,9 +6,11 @@
  * makes the calls.
  *
  * Single-threaded: one port carries requests and page faults (the pager
- * endpoints are minted on it), bound to a notification that also hears
- * of clients' task ends (SYS_OBJECT_NOTIFY, one bit per connection slot
- * modulo 63). */
+ * endpoints are minted on it). Clients' ends are found by polling their
+ * task handles once a second (and before each allocation): a
+ * SYS_OBJECT_NOTIFY registration would outlive a vmgr instance on the
+ * client's task, and a client reconnecting to restarted vmgrs would run
+ * out of them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,8 @@
 #include "cl_ports.h"
 #include "vmgr_core.h"
 
-#define BIT_MSG	       (1ull << 63)
 #define LEDGER_DEFAULT (16ull << 20)
+#define REAP_NS	       1000000000ull
 #define PAGE	       4096ull
 
 /* What a client's buffer handle may do. */
@@ -31,7 +33,7 @@
 	 RIGHT_TRANSFER)
 
 static struct vmgr v;
-static handle_t port, notif, sysinfo;
+static handle_t port, sysinfo;
 static uint8_t buf[PORT_MSG_MAX];
 static uint8_t out[PORT_MSG_MAX];
 static struct task_stats ts[VMGR_USAGE_MAX];
@@ -95,9 +97,7 @@ static void do_connect(const struct port_rx *rx, const handle_t *h,
 	}
 	struct vmgr_conn *c = vmgr_conn(&v, (uint64_t)id);
 	handle_t give[2] = {0, 0};
-	long r = sys_object_notify(h[0], notif, 1ull << (id % 63));
-	if (!r)
-		r = sys_port_mint(port, (uint64_t)id, &give[0]);
+	long r = sys_port_mint(port, (uint64_t)id, &give[0]);
 	if (!r)
 		r = sys_port_mint(port, (uint64_t)id | VMGR_PAGER_BIT,
 				  &give[1]);
@@ -133,8 +133,15 @@ static void do_usage(uint64_t after, handle_t reply)
 	       NULL, 0);
 }
 
+static void reap(void);
+
 static void do_buf_alloc(struct vmgr_conn *c, uint64_t size, handle_t reply)
 {
+	reap(); /* a dead client's buffers first */
+	if (!c->id) { /* the caller's own task is gone */
+		answer_err(reply, ERR_BAD_STATE, 0, 0);
+		return;
+	}
 	int slot = vmgr_buf_reserve(&v, c, size);
 	if (slot < 0) {
 		answer_err(reply, slot, 0, 0);
@@ -222,8 +229,7 @@ static void request(const struct port_rx *rx, const handle_t *h)
 	answer_err(reply, err, 0, 0);
 }
 
-/* Connections whose task ended (a notification bit is shared by every
- * slot id % 63: look at each). */
+/* Connections whose task ended. */
 static void reap(void)
 {
 	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++) {
@@ -239,21 +245,22 @@ static void reap(void)
 
 static void serve(void)
 {
+	uint64_t next_reap = 0;
 	for (;;) {
-		uint64_t bits = 0;
-		if (sys_notif_wait(notif, ~0ull, DEADLINE_NONE, &bits) < 0)
-			return;
-		if (bits & ~BIT_MSG)
+		long now = sys_clock_now();
+		if ((uint64_t)now >= next_reap) {
 			reap();
-		for (;;) {
+			next_reap = (uint64_t)now + REAP_NS;
+		}
+		{
 			handle_t h[PORT_HANDLES_MAX];
 			struct port_rx rx = {.buf = buf,
 					     .cap = sizeof(buf),
 					     .handles = h,
 					     .hcap = PORT_HANDLES_MAX};
-			long r = sys_port_recv(port, &rx, DEADLINE_POLL);
-			if (r == ERR_SHOULD_WAIT)
-				break;
+			long r = sys_port_recv(port, &rx, next_reap);
+			if (r == ERR_TIMED_OUT)
+				continue;
 			if (r < 0)
 				return;
 			struct pager_fault pf;
@@ -283,11 +290,6 @@ int main(int argc, char **argv)
 		port = (handle_t)strtoul(argv[1], NULL, 0);
 	} else if ((r = sys_port_create(0, &port, &send)) < 0) {
 		printf("vmgr: no port: %s\n", err_name(r));
-		return 1;
-	}
-	if ((r = sys_notif_create(&notif)) < 0 ||
-	    (r = sys_port_bind_notif(port, notif, BIT_MSG)) < 0) {
-		printf("vmgr: no notification: %s\n", err_name(r));
 		return 1;
 	}
 	if (send) {

@@ -1,0 +1,295 @@
+/* vmgr, the memory server (docs/vmgr.md), run as a child serving a port
+ * of this test (argv[1]): connect, shared buffers on the ledger, lazily
+ * committed memory paged in by vmgr, the usage report, and vmgr killed
+ * while a client holds its endpoints (the next call fails cleanly, a new
+ * instance takes a new connection). */
+#include <string.h>
+
+#include <execrt/vmgr_proto.h>
+
+#include "gtest.h"
+#include "gutil.h"
+
+#define VMGR_PROG  "vmgr"
+#define VMGR_QUOTA (4ull << 20)
+#define WAIT_NS	   (5000 * MS)
+
+struct vm {
+	struct child c;
+	handle_t send;		 /* the service endpoint */
+	handle_t conn, pager;	 /* after vm_connect */
+	uint64_t id;
+	uint8_t ans[PORT_MSG_MAX];
+	handle_t h[PORT_HANDLES_MAX];
+	uint32_t nh;
+};
+
+static long vm_start(struct vm *m)
+{
+	memset(m, 0, sizeof(*m));
+	handle_t recv;
+	long r = sys_port_create(0, &recv, &m->send);
+	if (r < 0)
+		return r;
+	g_spawn_sysinfo = g_sysinfo();
+	r = g_spawn_ex(VMGR_PROG, "@", VMGR_QUOTA, 0, recv, RIGHT_SAME, &m->c);
+	g_spawn_sysinfo = HANDLE_INVALID;
+	if (r < 0)
+		sys_handle_close(recv);
+	return r;
+}
+
+static void vm_stop(struct vm *m)
+{
+	if (m->c.task)
+		g_reap(&m->c, 0, NULL); /* kills it */
+	sys_handle_close(m->send);
+	sys_handle_close(m->conn);
+	sys_handle_close(m->pager);
+	m->c.task = m->send = m->conn = m->pager = 0;
+}
+
+/* One call: the answer's header in *rs, its handles in m->h. */
+static long vm_call(struct vm *m, handle_t ep, uint32_t op, uint64_t a,
+		    handle_t give, struct vmgr_resp *rs)
+{
+	struct vmgr_req rq = {.op = op, .a = a};
+	struct port_msg msg = {.data = &rq,
+			       .len = sizeof(rq),
+			       .nhandles = give ? 1 : 0,
+			       .handles = &give};
+	struct port_rx rx = {.buf = m->ans,
+			     .cap = sizeof(m->ans),
+			     .handles = m->h,
+			     .hcap = PORT_HANDLES_MAX};
+	long r = sys_port_call(ep, &msg, &rx, g_now() + WAIT_NS);
+	m->nh = r ? 0 : rx.nhandles;
+	if (r < 0)
+		return r;
+	if (rx.len < sizeof(*rs))
+		return -1000;
+	memcpy(rs, m->ans, sizeof(*rs));
+	return rs->err;
+}
+
+static long vm_connect(struct vm *m)
+{
+	struct vmgr_resp rs;
+	handle_t me = g_dup(g_self(), RIGHT_WAIT | RIGHT_TRANSFER);
+	long r = vm_call(m, m->send, VMGR_CONNECT, 0, me, &rs);
+	if (r)
+		return r;
+	if (m->nh != 2)
+		return -1001;
+	m->conn = m->h[0];
+	m->pager = m->h[1];
+	m->id = rs.val;
+	return 0;
+}
+
+/* This task's record in the usage report. */
+static long my_usage(struct vm *m, struct vmgr_usage *out)
+{
+	uint64_t me = g_koid(g_self()), after = 0;
+	for (;;) {
+		struct vmgr_resp rs;
+		long r = vm_call(m, m->send, VMGR_USAGE, after, 0, &rs);
+		if (r)
+			return r;
+		const struct vmgr_usage *u =
+			(const struct vmgr_usage *)(m->ans + sizeof(rs));
+		for (uint32_t i = 0; i < rs.count; i++) {
+			if (u[i].koid == me) {
+				*out = u[i];
+				return 0;
+			}
+			after = u[i].koid;
+		}
+		if (rs.count < VMGR_USAGE_MAX)
+			return ERR_NOT_FOUND;
+	}
+}
+
+GTEST(vmgr_shared_buffers_on_the_ledger)
+{
+	gtest_allow_growth(); /* maps into this task */
+	struct vm m;
+	GCHECK_OK(vm_start(&m));
+	long r = vm_connect(&m);
+	struct vmgr_resp rs = {0};
+	long a = r ? r : vm_call(&m, m.conn, VMGR_BUF_ALLOC, 3 * PAGE, 0, &rs);
+	handle_t buf = a == 0 && m.nh == 1 ? m.h[0] : 0;
+	uint64_t id = rs.val;
+	struct vmgr_resp info = {0};
+	long i1 = vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info);
+	/* The buffer works: mapped here, read back through the object. */
+	uint64_t addr = 0, seen = 0;
+	if (buf) {
+		struct vm_map_req req = {.len = 3 * PAGE,
+					 .prot = VM_PROT_READ | VM_PROT_WRITE};
+		if (sys_vm_map(g_self(), buf, &req, &addr) == 0) {
+			*(volatile uint64_t *)(addr + 2 * PAGE) = 0x5eed;
+			sys_vmo_read(buf, &seen, 2 * PAGE, 8);
+			sys_vm_unmap(g_self(), addr, 3 * PAGE);
+		}
+	}
+	struct vmgr_usage u = {0};
+	long ur = my_usage(&m, &u);
+	/* Over the ledger: 16 MiB by default. */
+	struct vmgr_resp big;
+	long over = vm_call(&m, m.conn, VMGR_BUF_ALLOC, 17ull << 20, 0, &big);
+	long rel = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
+	long rel2 = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
+	struct vmgr_resp info2 = {0};
+	vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info2);
+	/* On the service endpoint (no connection): refused. */
+	long noconn = vm_call(&m, m.send, VMGR_BUF_ALLOC, PAGE, 0, &rs);
+	if (buf)
+		sys_handle_close(buf);
+	vm_stop(&m);
+	GCHECK_OK(r);
+	GCHECK_OK(a);
+	GCHECK(buf);
+	GCHECK_OK(i1);
+	GCHECK_EQ(info.val2, 3 * PAGE);
+	GCHECK_EQ(seen, 0x5eed);
+	GCHECK_OK(ur);
+	GCHECK_EQ(u.shared, 3 * PAGE);
+	GCHECK(u.quota > 0 && u.used > 0);
+	GCHECK_ERR(over, ERR_NO_MEMORY);
+	GCHECK_OK(rel);
+	GCHECK_ERR(rel2, ERR_NOT_FOUND);
+	GCHECK_EQ(info2.val2, 0);
+	GCHECK_ERR(noconn, ERR_BAD_STATE);
+}
+
+/* Lazily committed memory: a 64-page pager object on vmgr's pager
+ * endpoint; touched pages arrive zeroed (and writable), each charged to
+ * this task's own quota, counted in the usage report. */
+#define LAZY_PAGES 64
+GTEST(vmgr_lazy_memory_zero_filled_on_touch)
+{
+	gtest_allow_growth();
+	struct vm m;
+	GCHECK_OK(vm_start(&m));
+	long r = vm_connect(&m);
+	handle_t v = 0, give = 0;
+	if (!r)
+		r = sys_pager_vmo_create(m.pager, 42, LAZY_PAGES * PAGE, &v);
+	if (!r)
+		give = g_dup(v, RIGHT_SAME);
+	struct vmgr_resp rs;
+	long lz = r ? r : vm_call(&m, m.conn, VMGR_LAZY, 42, give, &rs);
+	long dup = r ? r : vm_call(&m, m.conn, VMGR_LAZY, 42,
+				   g_dup(v, RIGHT_SAME), &rs);
+	struct kernel_stats k0, k1;
+	g_stats(&k0);
+	uint64_t addr = 0;
+	long mp = -1, zero = 1;
+	if (!lz) {
+		struct vm_map_req req = {.len = LAZY_PAGES * PAGE,
+					 .prot = VM_PROT_READ | VM_PROT_WRITE};
+		mp = sys_vm_map(g_self(), v, &req, &addr);
+	}
+	if (!mp) /* touch 10 pages: 10 faults served by vmgr */
+		for (int i = 0; i < 10; i++) {
+			volatile uint64_t *p =
+				(volatile uint64_t *)(addr + i * 5 * PAGE);
+			zero &= p[7] == 0;
+			p[7] = (uint64_t)i + 1;
+			zero &= p[7] == (uint64_t)i + 1;
+		}
+	g_stats(&k1);
+	struct vmgr_usage u = {0};
+	long ur = my_usage(&m, &u);
+	long relz = vm_call(&m, m.conn, VMGR_LAZY_RELEASE, 42, 0, &rs);
+	if (!mp)
+		sys_vm_unmap(g_self(), addr, LAZY_PAGES * PAGE);
+	if (v)
+		sys_handle_close(v);
+	vm_stop(&m);
+	GCHECK_OK(r);
+	GCHECK_OK(lz);
+	GCHECK_ERR(dup, ERR_ALREADY_EXISTS);
+	GCHECK_OK(mp);
+	GCHECK(zero);
+	GCHECK_OK(ur);
+	GCHECK_EQ(u.lazy_pages, 10);
+	/* Ten pages (plus page tables) charged to us, not 64. */
+	GCHECK(k1.mem_used >= k0.mem_used + 10 * PAGE);
+	GCHECK(k1.mem_used < k0.mem_used + 30 * PAGE);
+	GCHECK_OK(relz);
+}
+
+/* vmgr killed (as the supervisor would) while we hold its endpoints: the
+ * next call fails at once with ERR_PEER_CLOSED (a fault on its lazy
+ * memory would fail the same way: t_pager.c's pager_death test), and a
+ * new instance serves a new connection. */
+GTEST(vmgr_restart_while_a_client_runs)
+{
+	struct vm m;
+	GCHECK_OK(vm_start(&m));
+	GCHECK_OK(vm_connect(&m));
+	GCHECK_OK(sys_task_kill(m.c.task, -1));
+	int64_t st;
+	GCHECK_OK(sys_object_wait(m.c.task, g_now() + WAIT_NS, &st));
+	struct vmgr_resp rs;
+	uint64_t t0 = g_now();
+	long dead = vm_call(&m, m.conn, VMGR_INFO, 0, 0, &rs);
+	long dead2 = vm_call(&m, m.send, VMGR_USAGE, 0, 0, &rs);
+	uint64_t took = g_now() - t0;
+	handle_t v = 0;
+	long pv = sys_pager_vmo_create(m.pager, 1, PAGE, &v);
+	if (!pv)
+		sys_handle_close(v);
+	vm_stop(&m);
+	GCHECK_ERR(dead, ERR_PEER_CLOSED);
+	GCHECK_ERR(dead2, ERR_PEER_CLOSED);
+	GCHECK(took < 100 * MS);
+	GCHECK_OK(pv);
+	/* The new instance. */
+	GCHECK_OK(vm_start(&m));
+	long c = vm_connect(&m);
+	long i = c ? c : vm_call(&m, m.conn, VMGR_INFO, 0, 0, &rs);
+	vm_stop(&m);
+	GCHECK_OK(c);
+	GCHECK_OK(i);
+}
+
+/* Bad requests get clean errors; handles sent with them come back
+ * closed, never kept. */
+GTEST(vmgr_bad_requests)
+{
+	struct vm m;
+	GCHECK_OK(vm_start(&m));
+	struct vmgr_resp rs;
+	/* connect without a task handle, with a non-task handle */
+	long c0 = vm_call(&m, m.send, VMGR_CONNECT, 0, 0, &rs);
+	handle_t n;
+	sys_notif_create(&n);
+	long c1 = vm_call(&m, m.send, VMGR_CONNECT, 0, n, &rs);
+	long c2 = vm_connect(&m);
+	long op = vm_call(&m, m.conn, 99, 0, 0, &rs);
+	long z = vm_call(&m, m.conn, VMGR_BUF_ALLOC, 0, 0, &rs);
+	long lz = vm_call(&m, m.conn, VMGR_LAZY, 1, 0, &rs);
+	handle_t plain;
+	sys_vmo_create(PAGE, &plain);
+	long lz2 = vm_call(&m, m.conn, VMGR_LAZY, 1, plain, &rs);
+	/* A message of the wrong size. */
+	uint8_t junk[3] = {1, 2, 3};
+	struct port_msg msg = {.data = junk, .len = 3};
+	struct port_rx rx = {.buf = m.ans, .cap = sizeof(m.ans)};
+	long j = sys_port_call(m.conn, &msg, &rx, g_now() + WAIT_NS);
+	int32_t jerr = 0;
+	memcpy(&jerr, m.ans, 4);
+	vm_stop(&m);
+	GCHECK_ERR(c0, ERR_INVALID_ARGS);
+	GCHECK_ERR(c1, ERR_INVALID_ARGS);
+	GCHECK_OK(c2);
+	GCHECK_ERR(op, ERR_NOT_SUPPORTED);
+	GCHECK_ERR(z, ERR_INVALID_ARGS);
+	GCHECK_ERR(lz, ERR_INVALID_ARGS);
+	GCHECK_ERR(lz2, ERR_INVALID_ARGS);
+	GCHECK_OK(j);
+	GCHECK_EQ(jerr, ERR_INVALID_ARGS);
+}
