@@ -197,10 +197,12 @@ enum syscall_nr {
 	 * to the caller (header and pages array now, each page when it is
 	 * supplied); the handle has RIGHTS_PAGER_VMO (MANAGE = supply) */
 	SYS_PAGER_VMO_CREATE = 59,
-	/* vmo_h, offset, len, const void *src (0: zeros) -> 0 [MANAGE]:
-	 * supplies the absent pages of [offset, offset+len) (page-aligned)
-	 * from src, charged to the object's owner (ERR_NO_MEMORY over its
-	 * quota: nothing supplied past that page); present pages are skipped */
+	/* vmo_h, offset, len, const void *src (0: zeros) -> pages supplied
+	 * [MANAGE]: supplies the absent pages of [offset, offset+len)
+	 * (page-aligned) from src in order, each charged to the object's
+	 * owner; present pages are skipped. It stops at the first page over
+	 * the owner's quota (ERR_NO_MEMORY) or with a bad src (ERR_FAULT),
+	 * errors returned only when no page was supplied before */
 	SYS_PAGER_SUPPLY = 60,
 	/* dma_authority_h, size, handle_t *out -> 0 [WRITE on a RES_DMA
 	 * resource]: physically contiguous, zeroed, pinned memory charged to

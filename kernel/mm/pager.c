@@ -85,7 +85,7 @@ int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src)
 		return ERR_OUT_OF_RANGE;
 	if (src && !user_range_ok(src, len))
 		return ERR_FAULT;
-	int err = 0;
+	int err = 0, n = 0;
 	for (uint64_t pos = 0; pos < len && !err; pos += PAGE_SIZE) {
 		uint64_t i = (offset + pos) / PAGE_SIZE;
 		if (__atomic_load_n(&v->pages[i], __ATOMIC_ACQUIRE))
@@ -105,6 +105,8 @@ int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src)
 			memset(k, 0, PAGE_SIZE);
 		if (!err)
 			err = install(v, i, pa);
+		if (!err)
+			n++;
 		if (err) {
 			pmm_free(pa);
 			if (err == ERR_ALREADY_EXISTS)
@@ -112,8 +114,12 @@ int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src)
 		}
 	}
 	/* Whatever arrived, the waiters look again. */
-	wait_queue_wake_all(&v->pager_wq, 0);
-	return err;
+	if (n)
+		wait_queue_wake_all(&v->pager_wq, 0);
+	/* A read-ahead cut short by the quota still supplied the pages
+	 * before it: the pager learns the failure only when there were
+	 * none. */
+	return n ? n : err;
 }
 
 /* The call: the faulting thread asks the pager for page index. 0 when the
@@ -231,6 +237,24 @@ phys_addr_t pager_get_page(struct vmo *v, uint64_t index, bool write, int *err)
 	return pa;
 }
 
+/* Pages after a resolved fault that the pager supplied already (ahead of
+ * use) are mapped now too, up to FAULT_AROUND - 1 of them: a pager that
+ * supplies ahead spares its client the traps, not only the calls. */
+#define FAULT_AROUND 16
+
+static void map_around(struct uvm *u, uint64_t va, struct vmo *v, uint64_t off)
+{
+	for (uint64_t k = 1; k < FAULT_AROUND; k++) {
+		uint64_t o = off + k * PAGE_SIZE;
+		if (o >= v->size)
+			break;
+		phys_addr_t pa = __atomic_load_n(&v->pages[o / PAGE_SIZE],
+						 __ATOMIC_ACQUIRE);
+		if (!pa || uvm_fault_map(u, va + k * PAGE_SIZE, v, o, pa))
+			break;
+	}
+}
+
 int vm_user_fault(uint64_t addr, uint32_t access, bool present)
 {
 	struct task *t = thread_current()->task;
@@ -251,8 +275,10 @@ int vm_user_fault(uint64_t addr, uint32_t access, bool present)
 						access & VM_PROT_WRITE, &err);
 		/* The mapping may have changed while we waited: the map
 		 * checks it again, and a retry faults again if it went. */
-		if (pa)
-			err = uvm_fault_map(u, va, v, off, pa);
+		if (pa && (err = uvm_fault_map(u, va, v, off, pa)) == 1)
+			err = 0;
+		if (pa && !err)
+			map_around(u, va, v, off);
 	}
 	kobj_put(&v->obj);
 	/* Out of memory for the call or a page table: the access fails. */

@@ -707,8 +707,12 @@ int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
 	/* Gone or changed while the page was asked for: the retried access
 	 * faults again and finds out. */
 	if (!m || m->vmo != vmo || m->offset + (va - m->start) != offset ||
-	    !m->prot || vm_translate(u->space, va, NULL, NULL))
+	    !m->prot) {
+		err = 1;
 		goto out;
+	}
+	if (vm_translate(u->space, va, NULL, NULL))
+		goto out; /* another thread mapped it */
 	if (vm_map(u->space, va, pa, PAGE_SIZE, vm_flags(m, m->prot), false)) {
 		err = ERR_NO_MEMORY;
 		goto out;

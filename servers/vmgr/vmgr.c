@@ -73,8 +73,10 @@ static void fault(uint64_t badge, const struct pager_fault *pf, handle_t reply)
 	uint64_t id = badge & ~VMGR_PAGER_BIT;
 	struct vmgr_lazy *l = vmgr_lazy_find(&v, id, pf->key);
 	struct vmgr_conn *c = vmgr_conn(&v, id);
-	if (l && c && sys_pager_supply(l->vmo, pf->offset, PAGE, NULL) == 0)
-		c->lazy_pages++;
+	uint64_t len = l ? vmgr_supply_len(l, pf->offset) : 0;
+	long n = len && c ? sys_pager_supply(l->vmo, pf->offset, len, NULL) : 0;
+	if (n > 0)
+		c->lazy_pages += (uint64_t)n;
 	struct port_msg m = {0};
 	long r = sys_port_reply(reply, &m);
 	if (r < 0 && r != ERR_PEER_CLOSED)
@@ -137,7 +139,7 @@ static void reap(void);
 
 static void do_buf_alloc(struct vmgr_conn *c, uint64_t size, handle_t reply)
 {
-	reap(); /* a dead client's buffers first */
+	reap();	      /* a dead client's buffers first */
 	if (!c->id) { /* the caller's own task is gone */
 		answer_err(reply, ERR_BAD_STATE, 0, 0);
 		return;
@@ -167,12 +169,14 @@ static void do_lazy(struct vmgr_conn *c, const struct port_rx *rx,
 		    const handle_t *h, uint64_t key, handle_t reply)
 {
 	struct handle_info hi;
+	uint64_t size = 0;
 	int err = 0;
 	if (rx->nhandles != 1 || sys_handle_info(h[0], &hi) < 0 ||
-	    hi.type != OBJ_VMO || !(hi.rights & RIGHT_MANAGE))
+	    hi.type != OBJ_VMO || !(hi.rights & RIGHT_MANAGE) ||
+	    sys_vmo_get_size(h[0], &size) < 0)
 		err = ERR_INVALID_ARGS;
 	else
-		err = vmgr_lazy_add(&v, c, key, h[0]);
+		err = vmgr_lazy_add(&v, c, key, h[0], size);
 	if (err && rx->nhandles == 1)
 		sys_handle_close(h[0]);
 	answer_err(reply, err, 0, 0);

@@ -100,8 +100,16 @@ int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
 	return ERR_NOT_FOUND;
 }
 
+uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset)
+{
+	if (offset >= l->size)
+		return 0;
+	uint64_t len = VMGR_AHEAD * PAGE;
+	return len < l->size - offset ? len : l->size - offset;
+}
+
 int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
-		  handle_t vmo)
+		  handle_t vmo, uint64_t size)
 {
 	if (vmgr_lazy_find(v, c->id, key))
 		return ERR_ALREADY_EXISTS;
@@ -112,6 +120,7 @@ int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		l->conn = c->id;
 		l->key = key;
 		l->vmo = vmo;
+		l->size = size;
 		return 0;
 	}
 	return ERR_NO_RESOURCES;

@@ -32,7 +32,8 @@ struct vmgr_buf {
 struct vmgr_lazy {
 	uint64_t conn; /* 0: free */
 	uint64_t key;
-	handle_t vmo; /* MANAGE: supply */
+	handle_t vmo;  /* MANAGE: supply */
+	uint64_t size; /* bytes */
 };
 
 struct vmgr {
@@ -66,7 +67,11 @@ int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
 		     struct vmgr_drop *d);
 /* A lazy object of c under key: ERR_ALREADY_EXISTS, ERR_NO_RESOURCES. */
 int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
-		  handle_t vmo);
+		  handle_t vmo, uint64_t size);
+/* Pages vmgr supplies for a fault at offset: the faulting one and up to
+ * VMGR_AHEAD - 1 after it, within the object (docs/vmgr.md). */
+#define VMGR_AHEAD 16
+uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset);
 struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key);
 int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		      struct vmgr_drop *d);

@@ -113,8 +113,8 @@ GTEST(pager_zero_fill_and_data_supplied)
 		memset(src_page, (int)(0x10 + i), PAGE);
 		long s = sys_pager_supply(p.vmo, pf.offset, PAGE,
 					  (i & 1) ? src_page : NULL);
-		if (s && !err)
-			err = s;
+		if (s != 1 && !err)
+			err = s < 0 ? s : -1002;
 		pg_answer(reply);
 	}
 	int64_t sum = -1;
@@ -154,7 +154,7 @@ GTEST(pager_one_request_for_two_threads)
 	sys_sleep_until(g_now() + 20 * MS);
 	long second = pg_next(p.recv, DEADLINE_POLL, &pf, &r2, NULL);
 	memset(src_page, 7, PAGE);
-	GCHECK_OK(sys_pager_supply(p.vmo, 0, PAGE, src_page));
+	GCHECK_EQ(sys_pager_supply(p.vmo, 0, PAGE, src_page), 1);
 	GCHECK_OK(pg_answer(reply));
 	int64_t sa = -1, sb = -1;
 	GCHECK_OK(gthread_join(&a, g_now() + WAIT_NS, &sa));
@@ -193,7 +193,7 @@ GTEST(pager_kernel_copy_waits_for_the_page)
 	GCHECK_OK(pg_next(p.recv, g_now() + WAIT_NS, &pf, &reply, NULL));
 	GCHECK_EQ(pf.offset, PAGE);
 	memset(src_page, 0x21, PAGE);
-	GCHECK_OK(sys_pager_supply(p.vmo, PAGE, PAGE, src_page));
+	GCHECK_EQ(sys_pager_supply(p.vmo, PAGE, PAGE, src_page), 1);
 	GCHECK_OK(pg_answer(reply));
 	int64_t st = -1;
 	GCHECK_OK(gthread_join(&th, g_now() + WAIT_NS, &st));
@@ -235,9 +235,7 @@ GTEST(pager_supplies_the_childs_page)
 	uint64_t badge = 1;
 	long r = pg_next(p.recv, g_now() + WAIT_NS, &pf, &reply, &badge);
 	memset(src_page, PGR_BYTE, PAGE);
-	if (!r)
-		r = sys_pager_supply(p.vmo, 0, PAGE, src_page);
-	if (!r)
+	if (!r && (r = sys_pager_supply(p.vmo, 0, PAGE, src_page)) == 1)
 		r = pg_answer(reply);
 	int64_t st = 0;
 	long w = g_reap(&c, WAIT_NS, &st);
@@ -320,7 +318,7 @@ GTEST(pager_kill_while_blocked_in_fault)
 	GCHECK_OK(k);
 	GCHECK_OK(w);
 	GCHECK_EQ(st, -5);
-	GCHECK_OK(late);
+	GCHECK_EQ(late, 1);
 	GCHECK_ERR(ans, ERR_PEER_CLOSED);
 }
 
@@ -355,10 +353,10 @@ GTEST(pager_quota_holds)
 		if (pg_next(recv, g_now() + WAIT_NS, &pf, &reply, NULL))
 			break; /* the child died: its queue drains */
 		long s = sys_pager_supply(v, pf.offset, PAGE, NULL);
-		supplied += s == 0;
+		supplied += s == 1;
 		nomem += s == ERR_NO_MEMORY;
 		pg_answer(reply);
-		if (s)
+		if (s != 1)
 			break;
 	}
 	int64_t st = 0;
@@ -396,8 +394,9 @@ GTEST(pager_bad_arguments)
 	GCHECK_ERR(sys_pager_supply(plain, 0, PAGE, NULL), ERR_ACCESS_DENIED);
 	/* Writing absent pages from the side is the pager's job. */
 	GCHECK_ERR(sys_vmo_write(v, src_page, 0, 8), ERR_NOT_SUPPORTED);
-	GCHECK_OK(sys_pager_supply(v, 0, 2 * PAGE, NULL));
-	GCHECK_OK(sys_pager_supply(v, 0, PAGE, src_page)); /* present: kept */
+	GCHECK_EQ(sys_pager_supply(v, PAGE, PAGE, NULL), 1);
+	GCHECK_EQ(sys_pager_supply(v, 0, 2 * PAGE, NULL), 1); /* 1 new */
+	GCHECK_EQ(sys_pager_supply(v, 0, PAGE, src_page), 0); /* kept */
 	GCHECK_OK(sys_vmo_write(v, "x", 0, 1));
 	sys_handle_close(ro);
 	sys_handle_close(plain);
@@ -454,8 +453,9 @@ GTEST(smp_pager_faults_race_supply_and_protect)
 	for (uint64_t i = 0; i < RACE_PAGES && !err; i++) {
 		/* Every other page is supplied before it is asked for. */
 		memset(src_page, 1, PAGE);
-		if (i % 2 == 0)
-			err = sys_pager_supply(p.vmo, i * PAGE, PAGE, src_page);
+		if (i % 2 == 0 && (err = sys_pager_supply(p.vmo, i * PAGE, PAGE,
+							  src_page)) > 0)
+			err = 0; /* 0: it was asked for and supplied already */
 		struct pager_fault pf;
 		handle_t reply;
 		long r = pg_next(p.recv, g_now() + 20 * MS, &pf, &reply, NULL);
@@ -467,7 +467,7 @@ GTEST(smp_pager_faults_race_supply_and_protect)
 		}
 		asked++;
 		long s = sys_pager_supply(p.vmo, pf.offset, PAGE, src_page);
-		if (s && !err)
+		if (s < 0 && !err)
 			err = s;
 		pg_answer(reply);
 	}
@@ -484,6 +484,7 @@ GTEST(smp_pager_faults_race_supply_and_protect)
 			asked++;
 			err = sys_pager_supply(p.vmo, pf.offset, PAGE,
 					       src_page);
+			err = err > 0 ? 0 : err;
 			pg_answer(reply);
 		}
 	}

@@ -66,20 +66,27 @@ TEST(vmgr_lazy_objects)
 	vmgr_init(&v, 1 << 20);
 	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
 	struct vmgr_conn *b = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 2, 6));
-	CHECK_EQ(vmgr_lazy_add(&v, a, 7, 40), 0);
-	CHECK_EQ(vmgr_lazy_add(&v, a, 7, 41), ERR_ALREADY_EXISTS);
-	CHECK_EQ(vmgr_lazy_add(&v, b, 7, 42), 0); /* keys are per client */
+	CHECK_EQ(vmgr_lazy_add(&v, a, 7, 40, 16 * 4096), 0);
+	CHECK_EQ(vmgr_lazy_add(&v, a, 7, 41, 16 * 4096), ERR_ALREADY_EXISTS);
+	CHECK_EQ(vmgr_lazy_add(&v, b, 7, 42, 16 * 4096),
+		 0); /* keys are per client */
 	CHECK_EQ(vmgr_lazy_find(&v, a->id, 7)->vmo, 40);
 	CHECK_EQ(vmgr_lazy_find(&v, b->id, 7)->vmo, 42);
 	CHECK(vmgr_lazy_find(&v, a->id, 8) == NULL);
 	CHECK(vmgr_lazy_find(&v, 0, 7) == NULL);
+	/* Read-ahead stays inside the object (16 pages here). */
+	struct vmgr_lazy *l = vmgr_lazy_find(&v, a->id, 7);
+	CHECK_EQ(vmgr_supply_len(l, 0), VMGR_AHEAD * 4096);
+	CHECK_EQ(vmgr_supply_len(l, 15 * 4096), 4096);
+	CHECK_EQ(vmgr_supply_len(l, 10 * 4096), 6 * 4096);
+	CHECK_EQ(vmgr_supply_len(l, 16 * 4096), 0);
 	struct vmgr_drop d = {0};
 	CHECK_EQ(vmgr_lazy_release(&v, a, 7, &d), 0);
 	CHECK_EQ(vmgr_lazy_release(&v, a, 7, &d), ERR_NOT_FOUND);
 	CHECK_EQ(d.n, 1);
 	for (unsigned i = 1; i < VMGR_MAX_LAZY; i++)
-		CHECK_EQ(vmgr_lazy_add(&v, a, 100 + i, 50), 0);
-	CHECK_EQ(vmgr_lazy_add(&v, a, 1, 50), ERR_NO_RESOURCES);
+		CHECK_EQ(vmgr_lazy_add(&v, a, 100 + i, 50, 16 * 4096), 0);
+	CHECK_EQ(vmgr_lazy_add(&v, a, 1, 50, 16 * 4096), ERR_NO_RESOURCES);
 }
 
 /* A dead client's buffers, lazy objects and task handle all go; its slot
@@ -91,7 +98,7 @@ TEST(vmgr_disconnect_frees_everything)
 	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)ida);
 	vmgr_buf_commit(&v, vmgr_buf_reserve(&v, a, 4096), 30);
 	vmgr_buf_commit(&v, vmgr_buf_reserve(&v, a, 4096), 31);
-	vmgr_lazy_add(&v, a, 1, 32);
+	vmgr_lazy_add(&v, a, 1, 32, 16 * 4096);
 	struct vmgr_drop d = {0};
 	vmgr_disconnect(&v, a, &d);
 	CHECK_EQ(d.n, 4);

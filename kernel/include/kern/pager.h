@@ -22,9 +22,10 @@ int pager_vmo_create(struct task *t, struct port_send *send, uint64_t key,
 		     uint64_t size, struct vmo **out);
 /* Supplies the absent pages of [offset, offset+len) (page-aligned, inside
  * v) with the bytes at user address src (0: zeros), each charged to v's
- * owner first. ERR_NO_MEMORY when the owner's quota or the frames run
- * out (pages before it stay supplied), ERR_FAULT for a bad src. Wakes
- * the threads waiting for any of them. */
+ * owner first, in order: how many it supplied (present pages are
+ * skipped). It stops at the first failure: ERR_NO_MEMORY (the owner's
+ * quota or the frames ran out) or ERR_FAULT (bad src) is returned only
+ * when no page was supplied before it. Wakes the threads waiting. */
 int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src);
 /* The frame of page index of a pager-backed v, asking the pager for it
  * and blocking when absent. 0 with *err set: ERR_FAULT (the pager failed

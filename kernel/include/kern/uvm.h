@@ -88,8 +88,9 @@ int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len,
 int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
 		   uint64_t *offset, uint32_t *prot);
 /* Maps frame pa at va if va still maps vmo at offset and is not mapped
- * yet (0 also when it changed: the retry faults again); ERR_NO_MEMORY
- * when a page table does not fit the quota. */
+ * yet: 0 (also when it was mapped already), 1 when va no longer maps
+ * that page (the retried access faults again), ERR_NO_MEMORY when a page
+ * table does not fit the quota. */
 int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
 		  uint64_t offset, phys_addr_t pa);
 /* Loads u's page tables on this CPU (NULL: kernel only). */
