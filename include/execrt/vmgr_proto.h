@@ -16,7 +16,12 @@
  *       its pager endpoint with that key (with MANAGE): vmgr supplies its
  *       pages zero-filled on first touch (lazily committed memory, each
  *       page charged to the client's own quota by the kernel).
- *   VMGR_LAZY_RELEASE a = key.
+ *   VMGR_LAZY_RELEASE a = key (also for VMGR_MAP_FILE objects).
+ *   VMGR_MAP_FILE a = key, handle 0: a pager-backed object as for
+ *       VMGR_LAZY, handle 1: an fsd open-file endpoint (fs_proto.h) of a
+ *       regular file: vmgr supplies each page from the file (FS_PREAD),
+ *       zeros past its end. A private, read-only copy: nothing is written
+ *       back. val = the file's size.
  *   VMGR_INFO: val = ledger limit per connection, val2 = bytes the ledger
  *       of this connection holds.
  * Every answer starts with struct vmgr_resp; err is 0 or an ERR_* code. */
@@ -33,6 +38,7 @@ enum vmgr_op {
 	VMGR_LAZY = 5,
 	VMGR_LAZY_RELEASE = 6,
 	VMGR_INFO = 7,
+	VMGR_MAP_FILE = 8,
 };
 
 struct vmgr_req {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <execrt/errors.h>
+#include <execrt/fs_proto.h>
 #include <execrt/rights.h>
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
@@ -25,6 +26,7 @@
 
 #define LEDGER_DEFAULT (16ull << 20)
 #define REAP_NS	       1000000000ull
+#define FS_WAIT_NS     2000000000ull /* a file read that takes longer fails */
 #define PAGE	       4096ull
 
 /* What a client's buffer handle may do. */
@@ -37,6 +39,55 @@ static handle_t port, sysinfo;
 static uint8_t buf[PORT_MSG_MAX];
 static uint8_t out[PORT_MSG_MAX];
 static struct task_stats ts[VMGR_USAGE_MAX];
+static uint8_t page[PAGE] __attribute__((aligned(4096)));
+
+/* One call on an fsd open file: the answer's bytes after fs_resp go to
+ * data (up to cap); 0 or a negative errno / ERR_* code. */
+static long fs_call(handle_t file, const struct fs_req *rq, uint64_t *val,
+		    void *data, uint32_t cap)
+{
+	struct port_msg m = {.data = rq, .len = sizeof(*rq)};
+	struct port_rx rx = {.buf = out, .cap = sizeof(out)};
+	long r = sys_port_call(file, &m, &rx,
+			       (uint64_t)sys_clock_now() + FS_WAIT_NS);
+	if (r < 0)
+		return r;
+	struct fs_resp rs;
+	if (rx.len < sizeof(rs))
+		return -FS_EPROTO;
+	memcpy(&rs, out, sizeof(rs));
+	if (rs.err)
+		return rs.err;
+	uint32_t n = rx.len - (uint32_t)sizeof(rs);
+	if (n > cap)
+		return -FS_EPROTO;
+	memcpy(data, out + sizeof(rs), n);
+	*val = rs.val;
+	return 0;
+}
+
+/* The page of a file-backed object at offset, into page[]: the file's
+ * bytes, zeros after its end. */
+static long file_page(const struct vmgr_lazy *l, uint64_t offset)
+{
+	uint64_t n = vmgr_file_bytes(l, offset), got = 0;
+	memset(page, 0, sizeof(page));
+	while (got < n) {
+		uint64_t want =
+			n - got < FS_INLINE_MAX ? n - got : FS_INLINE_MAX;
+		struct fs_req rq = {
+			.op = FS_PREAD, .a = offset + got, .c = want};
+		uint64_t val = 0;
+		long r =
+			fs_call(l->file, &rq, &val, page + got, (uint32_t)want);
+		if (r < 0)
+			return r;
+		if (!val || val > want)
+			break; /* the file shrank: zeros */
+		got += val;
+	}
+	return 0;
+}
 
 static void close_all(struct vmgr_drop *d)
 {
@@ -74,7 +125,13 @@ static void fault(uint64_t badge, const struct pager_fault *pf, handle_t reply)
 	struct vmgr_lazy *l = vmgr_lazy_find(&v, id, pf->key);
 	struct vmgr_conn *c = vmgr_conn(&v, id);
 	uint64_t len = l ? vmgr_supply_len(l, pf->offset) : 0;
-	long n = len && c ? sys_pager_supply(l->vmo, pf->offset, len, NULL) : 0;
+	long n = 0;
+	if (len && c && l->file) /* one page, read from the file */
+		n = file_page(l, pf->offset) < 0
+			    ? 0
+			    : sys_pager_supply(l->vmo, pf->offset, PAGE, page);
+	else if (len && c)
+		n = sys_pager_supply(l->vmo, pf->offset, len, NULL);
 	if (n > 0)
 		c->lazy_pages += (uint64_t)n;
 	struct port_msg m = {0};
@@ -182,6 +239,33 @@ static void do_lazy(struct vmgr_conn *c, const struct port_rx *rx,
 	answer_err(reply, err, 0, 0);
 }
 
+/* A read-only file mapping: handle 0 the object, handle 1 the file. */
+static void do_map_file(struct vmgr_conn *c, const struct port_rx *rx,
+			const handle_t *h, uint64_t key, handle_t reply)
+{
+	struct handle_info hi;
+	uint64_t size = 0, val = 0;
+	struct fs_stat st;
+	struct fs_req rq = {.op = FS_FSTAT};
+	int err = 0;
+	if (rx->nhandles != 2 || sys_handle_info(h[0], &hi) < 0 ||
+	    hi.type != OBJ_VMO || !(hi.rights & RIGHT_MANAGE) ||
+	    sys_vmo_get_size(h[0], &size) < 0)
+		err = ERR_INVALID_ARGS;
+	else if (fs_call(h[1], &rq, &val, &st, sizeof(st)) < 0 ||
+		 (st.mode & FS_MODE_TYPE) != FS_MODE_REG)
+		err = ERR_INVALID_ARGS; /* not an fsd regular file */
+	else if (!(err = vmgr_lazy_add(&v, c, key, h[0], size))) {
+		struct vmgr_lazy *l = vmgr_lazy_find(&v, c->id, key);
+		l->file = h[1];
+		l->fsize = st.size;
+	}
+	if (err)
+		for (uint32_t i = 0; i < rx->nhandles; i++)
+			sys_handle_close(h[i]);
+	answer_err(reply, err, err ? 0 : st.size, 0);
+}
+
 static void request(const struct port_rx *rx, const handle_t *h)
 {
 	struct vmgr_req rq;
@@ -200,6 +284,10 @@ static void request(const struct port_rx *rx, const handle_t *h)
 	}
 	if (rq.op == VMGR_LAZY && c) {
 		do_lazy(c, rx, h, rq.a, reply);
+		return;
+	}
+	if (rq.op == VMGR_MAP_FILE && c) {
+		do_map_file(c, rx, h, rq.a, reply);
 		return;
 	}
 	for (uint32_t i = 0; i < rx->nhandles; i++)

@@ -108,6 +108,13 @@ uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset)
 	return len < l->size - offset ? len : l->size - offset;
 }
 
+uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset)
+{
+	if (offset >= l->fsize)
+		return 0;
+	return l->fsize - offset < PAGE ? l->fsize - offset : PAGE;
+}
+
 int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		  handle_t vmo, uint64_t size)
 {
@@ -141,6 +148,7 @@ int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 	if (!l)
 		return ERR_NOT_FOUND;
 	drop(d, l->vmo);
+	drop(d, l->file);
 	memset(l, 0, sizeof(*l));
 	return 0;
 }
@@ -155,6 +163,7 @@ void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d)
 	for (unsigned i = 0; i < VMGR_MAX_LAZY; i++)
 		if (v->lazy[i].conn == c->id) {
 			drop(d, v->lazy[i].vmo);
+			drop(d, v->lazy[i].file);
 			memset(&v->lazy[i], 0, sizeof(v->lazy[i]));
 		}
 	drop(d, c->task);

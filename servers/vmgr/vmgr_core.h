@@ -32,8 +32,10 @@ struct vmgr_buf {
 struct vmgr_lazy {
 	uint64_t conn; /* 0: free */
 	uint64_t key;
-	handle_t vmo;  /* MANAGE: supply */
-	uint64_t size; /* bytes */
+	handle_t vmo;	/* MANAGE: supply */
+	uint64_t size;	/* bytes */
+	handle_t file;	/* an fsd open file (0: zero-fill) */
+	uint64_t fsize; /* the file's size when mapped */
 };
 
 struct vmgr {
@@ -47,7 +49,7 @@ struct vmgr {
 /* Handles that became vmgr's to close (a release, a dead client). */
 struct vmgr_drop {
 	unsigned n;
-	handle_t h[1 + VMGR_MAX_BUFS + VMGR_MAX_LAZY];
+	handle_t h[1 + VMGR_MAX_BUFS + 2 * VMGR_MAX_LAZY];
 };
 
 void vmgr_init(struct vmgr *v, uint64_t ledger_limit);
@@ -72,6 +74,9 @@ int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
  * VMGR_AHEAD - 1 after it, within the object (docs/vmgr.md). */
 #define VMGR_AHEAD 16
 uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset);
+/* File-backed: the bytes of the file in the page at offset (the rest of
+ * the page is zeros): 0 past the end of the file. */
+uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset);
 struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key);
 int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		      struct vmgr_drop *d);

@@ -5,6 +5,7 @@
  * instance takes a new connection). */
 #include <string.h>
 
+#include <execrt/fs_proto.h>
 #include <execrt/vmgr_proto.h>
 
 #include "gtest.h"
@@ -295,4 +296,112 @@ GTEST(vmgr_bad_requests)
 	GCHECK_ERR(lz2, ERR_INVALID_ARGS);
 	GCHECK_OK(j);
 	GCHECK_EQ(jerr, ERR_INVALID_ARGS);
+}
+
+/* A stand-in for one fsd open file (fs_proto.h: FS_FSTAT, FS_PREAD) of
+ * FILE_SIZE pattern bytes, served by a thread of this task until a plain
+ * message arrives. */
+#define FILE_SIZE (2 * PAGE + 100)
+static handle_t ff_recv;
+static int ff_preads;
+
+static uint8_t file_byte(uint64_t off)
+{
+	return (uint8_t)(off * 7 + 3);
+}
+
+static int64_t fake_file(uint64_t arg)
+{
+	(void)arg;
+	static uint8_t in[PORT_MSG_MAX], outb[PORT_MSG_MAX];
+	for (;;) {
+		struct port_rx rx = {.buf = in, .cap = sizeof(in)};
+		if (sys_port_recv(ff_recv, &rx, g_now() + WAIT_NS) < 0 ||
+		    !rx.reply)
+			return 0;
+		struct fs_req rq;
+		struct fs_resp rs = {.err = -FS_ENOSYS};
+		uint32_t n = 0;
+		memcpy(&rq, in, sizeof(rq));
+		if (rq.op == FS_FSTAT) {
+			struct fs_stat st = {.size = FILE_SIZE,
+					     .mode = FS_MODE_REG | 0444};
+			memcpy(outb + sizeof(rs), &st, sizeof(st));
+			n = sizeof(st);
+			rs.err = 0;
+		} else if (rq.op == FS_PREAD) {
+			ff_preads++;
+			uint64_t c =
+				rq.c < FS_INLINE_MAX ? rq.c : FS_INLINE_MAX;
+			for (; n < c && rq.a + n < FILE_SIZE; n++)
+				outb[sizeof(rs) + n] = file_byte(rq.a + n);
+			rs.err = 0;
+			rs.val = n;
+		}
+		memcpy(outb, &rs, sizeof(rs));
+		struct port_msg m = {.data = outb, .len = sizeof(rs) + n};
+		sys_port_reply(rx.reply, &m);
+	}
+}
+
+/* A read-only file mapping: every page read through the file's endpoint
+ * (3 KiB inline reads), zeros after the end of the file. */
+GTEST(vmgr_file_backed_mapping)
+{
+	gtest_allow_growth();
+	struct vm m;
+	GCHECK_OK(vm_start(&m));
+	handle_t fsend = 0, v = 0;
+	long r = vm_connect(&m);
+	if (!r)
+		r = sys_port_create(0, &ff_recv, &fsend);
+	ff_preads = 0;
+	struct gthread t;
+	int started = !r && gthread_start(&t, fake_file, 0) == 0;
+	if (!r)
+		r = sys_pager_vmo_create(m.pager, 77, 3 * PAGE, &v);
+	struct vmgr_resp rs = {0};
+	if (!r) {
+		handle_t give[2] = {g_dup(v, RIGHT_SAME),
+				    g_dup(fsend, RIGHT_SAME)};
+		struct vmgr_req rq = {.op = VMGR_MAP_FILE, .a = 77};
+		struct port_msg msg = {.data = &rq,
+				       .len = sizeof(rq),
+				       .nhandles = 2,
+				       .handles = give};
+		struct port_rx rx = {.buf = m.ans, .cap = sizeof(m.ans)};
+		r = sys_port_call(m.conn, &msg, &rx, g_now() + WAIT_NS);
+		memcpy(&rs, m.ans, sizeof(rs));
+		if (!r)
+			r = rs.err;
+	}
+	uint64_t addr = 0;
+	int same = 1;
+	long mp = -1;
+	if (!r) {
+		struct vm_map_req req = {.len = 3 * PAGE, .prot = VM_PROT_READ};
+		mp = sys_vm_map(g_self(), v, &req, &addr);
+	}
+	if (!mp) {
+		for (uint64_t o = 0; o < 3 * PAGE; o++)
+			same &= ((volatile uint8_t *)addr)[o] ==
+				(o < FILE_SIZE ? file_byte(o) : 0);
+		sys_vm_unmap(g_self(), addr, 3 * PAGE);
+	}
+	if (started) {
+		struct port_msg stop = {0};
+		sys_port_send(fsend, &stop, DEADLINE_NONE);
+		gthread_join(&t, g_now() + WAIT_NS, NULL);
+	}
+	vm_stop(&m);
+	if (v)
+		sys_handle_close(v);
+	sys_handle_close(fsend);
+	sys_handle_close(ff_recv);
+	GCHECK_OK(r);
+	GCHECK(started);
+	GCHECK_EQ(rs.val, FILE_SIZE);
+	GCHECK_OK(mp);
+	GCHECK(same);
+	GCHECK_EQ(ff_preads, 5); /* 3072 + 1024, 3072 + 1024, 100 */
 }

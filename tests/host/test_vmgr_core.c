@@ -137,3 +137,28 @@ TEST(vmgr_usage_joins_ledgers_by_koid)
 	CHECK_EQ(u[1].shared, 0);
 	CHECK(!strcmp(u[1].name, "other"));
 }
+
+TEST(vmgr_file_pages_end_at_the_file)
+{
+	struct vmgr_lazy l = {
+		.conn = 1, .size = 3 * 4096, .fsize = 2 * 4096 + 100};
+	CHECK_EQ(vmgr_file_bytes(&l, 0), 4096);
+	CHECK_EQ(vmgr_file_bytes(&l, 4096), 4096);
+	CHECK_EQ(vmgr_file_bytes(&l, 2 * 4096), 100);
+	CHECK_EQ(vmgr_file_bytes(&l, 3 * 4096), 0);
+	l.fsize = 0;
+	CHECK_EQ(vmgr_file_bytes(&l, 0), 0);
+}
+
+/* A file mapping's file endpoint goes with it. */
+TEST(vmgr_release_closes_the_file)
+{
+	vmgr_init(&v, 1 << 20);
+	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	CHECK_EQ(vmgr_lazy_add(&v, a, 3, 40, 4096), 0);
+	vmgr_lazy_find(&v, a->id, 3)->file = 41;
+	struct vmgr_drop d = {0};
+	CHECK_EQ(vmgr_lazy_release(&v, a, 3, &d), 0);
+	CHECK_EQ(d.n, 2);
+	CHECK_EQ(d.h[0] + d.h[1], 81);
+}
