@@ -405,12 +405,15 @@ GTEST(pager_bad_arguments)
 	sys_handle_close(send);
 }
 
-/* SMP: a thread on CPU 1 reads pager pages while this thread supplies
- * them on CPU 0 and a third keeps protecting the mapping RW -> R -> RW
- * (which drops its page-table entries: the reads fault again and are
- * mapped again without asking the pager). */
-#define RACE_PAGES 64
-static int race_stop;
+/* SMP: two threads (on CPU 1 and on the next CPU, CPU 0 with two) read
+ * the same 64 pager pages while this thread supplies them on CPU 0 (some
+ * ahead of the faults, racing them) and a third thread keeps protecting
+ * the mapping RW -> R -> RW (which drops its page-table entries: the
+ * reads fault again and map again without asking). 10 rounds; every page
+ * is asked for at most once per round however the two readers meet. */
+#define RACE_PAGES  64
+#define RACE_ROUNDS 10
+static int race_stop, readers_done;
 
 static int64_t protector(uint64_t arg)
 {
@@ -430,73 +433,82 @@ static int64_t reader(uint64_t arg)
 {
 	struct pg *p = (struct pg *)arg;
 	int64_t sum = 0;
-	for (int round = 0; round < 8; round++)
+	for (int pass = 0; pass < 8; pass++)
 		for (uint64_t i = 0; i < RACE_PAGES; i++)
 			sum += ((volatile uint8_t *)p->addr)[i * PAGE + 1];
+	__atomic_fetch_add(&readers_done, 1, __ATOMIC_RELEASE);
 	return sum;
 }
 
-GTEST(smp_pager_faults_race_supply_and_protect)
+/* One round: 0 or an error (-2000 - page: a page asked for twice). */
+static long race_round(int64_t *sum, int64_t *prot)
 {
 	struct pg p;
+	long err = pg_open(&p, RACE_PAGES, 9);
+	if (err)
+		return err;
 	race_stop = 0;
-	GCHECK_OK(pg_open(&p, RACE_PAGES, 9));
+	readers_done = 0;
 	unsigned ncpu = g_ncpus();
-	struct sched_params sp = {.cls = SCHED_CLASS_BE,
-				  .weight = SCHED_BE_WEIGHT_DEFAULT,
-				  .cpu = (int32_t)(1 % ncpu)};
-	struct gthread rd, pr;
-	GCHECK_OK(gthread_start_sched(&rd, reader, (uint64_t)&p, &sp));
-	GCHECK_OK(gthread_start(&pr, protector, (uint64_t)&p));
-	long err = 0;
-	unsigned asked = 0;
-	for (uint64_t i = 0; i < RACE_PAGES && !err; i++) {
-		/* Every other page is supplied before it is asked for. */
-		memset(src_page, 1, PAGE);
-		if (i % 2 == 0 && (err = sys_pager_supply(p.vmo, i * PAGE, PAGE,
-							  src_page)) > 0)
-			err = 0; /* 0: it was asked for and supplied already */
+	struct gthread rd[2], pr;
+	for (int k = 0; k < 2; k++) {
+		struct sched_params sp = {.cls = SCHED_CLASS_BE,
+					  .weight = SCHED_BE_WEIGHT_DEFAULT,
+					  .cpu = (int32_t)((1 + k) % ncpu)};
+		if ((err = gthread_start_sched(&rd[k], reader, (uint64_t)&p,
+					       &sp)))
+			return err;
+	}
+	if ((err = gthread_start(&pr, protector, (uint64_t)&p)))
+		return err;
+	uint64_t asked = 0; /* bit per page */
+	memset(src_page, 1, PAGE);
+	for (unsigned k = 0;
+	     !err && __atomic_load_n(&readers_done, __ATOMIC_ACQUIRE) < 2;
+	     k++) {
+		/* A page ahead of the readers, maybe just as they fault. */
+		long s = sys_pager_supply(p.vmo, (k * 7 % RACE_PAGES) * PAGE,
+					  PAGE, src_page);
+		if (s < 0)
+			err = s;
 		struct pager_fault pf;
 		handle_t reply;
-		long r = pg_next(p.recv, g_now() + 20 * MS, &pf, &reply, NULL);
+		long r = pg_next(p.recv, g_now() + 5 * MS, &pf, &reply, NULL);
 		if (r == ERR_TIMED_OUT)
 			continue;
 		if (r) {
 			err = r;
 			break;
 		}
-		asked++;
-		long s = sys_pager_supply(p.vmo, pf.offset, PAGE, src_page);
-		if (s < 0 && !err)
+		uint64_t bit = 1ull << (pf.offset / PAGE);
+		if (asked & bit)
+			err = -2000 - (long)(pf.offset / PAGE);
+		asked |= bit;
+		if ((s = sys_pager_supply(p.vmo, pf.offset, PAGE, src_page)) <
+			    0 &&
+		    !err)
 			err = s;
 		pg_answer(reply);
 	}
-	/* The rest, if the reader is behind. */
-	for (int k = 0; !err && k < RACE_PAGES; k++) {
-		struct pager_fault pf;
-		handle_t reply;
-		long r = pg_next(p.recv, g_now() + 100 * MS, &pf, &reply, NULL);
-		if (r == ERR_TIMED_OUT)
-			break;
-		if (r)
-			err = r;
-		else {
-			asked++;
-			err = sys_pager_supply(p.vmo, pf.offset, PAGE,
-					       src_page);
-			err = err > 0 ? 0 : err;
-			pg_answer(reply);
-		}
+	for (int k = 0; k < 2; k++) {
+		int64_t st = -1;
+		long j = gthread_join(&rd[k], g_now() + WAIT_NS, &st);
+		if (j && !err)
+			err = j;
+		*sum += st;
 	}
-	int64_t sum = -1, prot = -1;
-	long jr = gthread_join(&rd, g_now() + WAIT_NS, &sum);
 	__atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
-	long jp = gthread_join(&pr, g_now() + WAIT_NS, &prot);
+	long jp = gthread_join(&pr, g_now() + WAIT_NS, prot);
 	pg_close(&p);
-	GCHECK_OK(err);
-	GCHECK_OK(jr);
-	GCHECK_OK(jp);
-	GCHECK_EQ(sum, 8 * RACE_PAGES);
-	GCHECK(prot > 0);
-	GCHECK(asked <= RACE_PAGES);
+	return err ? err : jp;
+}
+
+GTEST(smp_pager_faults_race_supply_and_protect)
+{
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		int64_t sum = 0, prot = -1;
+		GCHECK_OK(race_round(&sum, &prot));
+		GCHECK_EQ(sum, 2 * 8 * RACE_PAGES);
+		GCHECK(prot >= 0);
+	}
 }
