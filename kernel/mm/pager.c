@@ -181,9 +181,13 @@ static void req_put_locked(struct pager_req *q)
 
 phys_addr_t pager_get_page(struct vmo *v, uint64_t index, bool write, int *err)
 {
-	struct pager_req *mine = kmalloc(sizeof(*mine));
-	phys_addr_t pa = 0;
 	*err = 0;
+	/* Present already (supplied ahead, or its entry was dropped by a
+	 * protect): no request. */
+	phys_addr_t pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
+	if (pa)
+		return pa;
+	struct pager_req *mine = kmalloc(sizeof(*mine));
 	unsigned long f = spin_lock_irqsave(&v->pager_wq.lock);
 	for (;;) {
 		pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
@@ -226,7 +230,11 @@ phys_addr_t pager_get_page(struct vmo *v, uint64_t index, bool write, int *err)
 	f = spin_lock_irqsave(&v->pager_wq.lock);
 	pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
 	list_remove(&mine->node);
-	mine->state = pa ? REQ_DONE : killed ? REQ_RETRY : REQ_FAILED;
+	/* Only the pager's failure is the waiters' failure: the asker's
+	 * kill or its own lack of memory for the message is not. */
+	mine->state = pa			     ? REQ_DONE
+		      : killed || e == ERR_NO_MEMORY ? REQ_RETRY
+						     : REQ_FAILED;
 	wait_queue_wake_locked(&v->pager_wq, 0, ~0u);
 	req_put_locked(mine);
 	spin_unlock_irqrestore(&v->pager_wq.lock, f);
