@@ -8,8 +8,9 @@
  *   VMGR_USAGE a = after_koid: up to VMGR_USAGE_MAX records of live tasks
  *       with koid > a, ascending (struct vmgr_usage after the answer);
  *       val = how many. Works on the service endpoint too.
- *   VMGR_BUF_ALLOC a = size: a shared buffer (memory object, handle 0)
- *       charged to this connection's ledger; val = buffer id.
+ *   VMGR_BUF_ALLOC a = size: a shared buffer (a grant of fresh memory,
+ *       handle 0, without MANAGE: SYS_GRANT_MAP it, pass it on) charged
+ *       to this connection's ledger; val = buffer id.
  *   VMGR_BUF_RELEASE a = id: the ledger lets go of it (the memory goes
  *       when every holder has closed its handles and mappings).
  *   VMGR_LAZY a = key, handle 0: a pager-backed object the client made on

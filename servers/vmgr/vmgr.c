@@ -29,13 +29,13 @@
 #define FS_WAIT_NS     2000000000ull /* a file read that takes longer fails */
 #define PAGE	       4096ull
 
-/* What a client's buffer handle may do. */
+/* What a client's buffer (grant) handle may do: everything but revoke. */
 #define BUF_RIGHTS                                                             \
 	(RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_DUPLICATE |              \
 	 RIGHT_TRANSFER)
 
 static struct vmgr v;
-static handle_t port, sysinfo;
+static handle_t port, sysinfo, self;
 static uint8_t buf[PORT_MSG_MAX];
 static uint8_t out[PORT_MSG_MAX];
 static struct task_stats ts[VMGR_USAGE_MAX];
@@ -206,8 +206,12 @@ static void do_buf_alloc(struct vmgr_conn *c, uint64_t size, handle_t reply)
 		answer_err(reply, slot, 0, 0);
 		return;
 	}
+	/* A grant of fresh memory over vmgr's own quota (the pool); its
+	 * memory goes when every holder has closed its handle and mapping. */
 	handle_t vmo = 0, give = 0;
-	long r = sys_vmo_create(size, &vmo);
+	uint64_t len = (size + PAGE - 1) & ~(PAGE - 1);
+	long r = sys_grant_create(self, 0, len, VM_PROT_READ | VM_PROT_WRITE,
+				  &vmo);
 	if (!r)
 		r = sys_handle_dup(vmo, BUF_RIGHTS, &give);
 	if (r < 0) {
@@ -376,6 +380,7 @@ int main(int argc, char **argv)
 {
 	vmgr_init(&v, LEDGER_DEFAULT);
 	sysinfo = execrt_handle(START_H_SYSINFO);
+	self = execrt_handle(START_H_SELF_TASK);
 	handle_t send = 0;
 	long r;
 	if (argc > 1) {

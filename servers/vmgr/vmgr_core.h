@@ -26,7 +26,7 @@ struct vmgr_buf {
 	uint64_t id; /* 0: free */
 	uint64_t conn;
 	uint64_t size;
-	handle_t vmo; /* vmgr's own handle, closed on release */
+	handle_t vmo; /* vmgr's own grant handle, closed on release */
 };
 
 struct vmgr_lazy {

@@ -123,16 +123,19 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	uint64_t id = rs.val;
 	struct vmgr_resp info = {0};
 	long i1 = vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info);
-	/* The buffer works: mapped here, read back through the object. */
-	uint64_t addr = 0, seen = 0;
+	/* The buffer is a grant: mapped twice here, written through one
+	 * mapping, read through the other; no MANAGE, so no revoke. */
+	uint64_t addr = 0, addr2 = 0, seen = 0;
+	long revoke = 0;
 	if (buf) {
-		struct vm_map_req req = {.len = 3 * PAGE,
-					 .prot = VM_PROT_READ | VM_PROT_WRITE};
-		if (sys_vm_map(g_self(), buf, &req, &addr) == 0) {
+		uint32_t rw = VM_PROT_READ | VM_PROT_WRITE;
+		if (sys_grant_map(g_self(), buf, rw, 0, &addr) == 0 &&
+		    sys_grant_map(g_self(), buf, VM_PROT_READ, 0, &addr2) ==
+			    0) {
 			*(volatile uint64_t *)(addr + 2 * PAGE) = 0x5eed;
-			sys_vmo_read(buf, &seen, 2 * PAGE, 8);
-			sys_vm_unmap(g_self(), addr, 3 * PAGE);
+			seen = *(volatile uint64_t *)(addr2 + 2 * PAGE);
 		}
+		revoke = sys_grant_revoke(buf);
 	}
 	struct vmgr_usage u = {0};
 	long ur = my_usage(&m, &u);
@@ -141,6 +144,14 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	long over = vm_call(&m, m.conn, VMGR_BUF_ALLOC, 17ull << 20, 0, &big);
 	long rel = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
 	long rel2 = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
+	/* Released from the ledger, still ours while we hold it. */
+	uint64_t after = 0;
+	if (addr) {
+		*(volatile uint64_t *)(addr + PAGE) = 0xa11;
+		after = *(volatile uint64_t *)(addr2 + PAGE);
+		sys_grant_unmap(g_self(), addr);
+		sys_grant_unmap(g_self(), addr2);
+	}
 	struct vmgr_resp info2 = {0};
 	vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info2);
 	/* On the service endpoint (no connection): refused. */
@@ -154,6 +165,8 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	GCHECK_OK(i1);
 	GCHECK_EQ(info.val2, 3 * PAGE);
 	GCHECK_EQ(seen, 0x5eed);
+	GCHECK_ERR(revoke, ERR_ACCESS_DENIED);
+	GCHECK_EQ(after, 0xa11);
 	GCHECK_OK(ur);
 	GCHECK_EQ(u.shared, 3 * PAGE);
 	GCHECK(u.quota > 0 && u.used > 0);
@@ -231,9 +244,13 @@ GTEST(vmgr_lazy_memory_zero_filled_on_touch)
  * new instance serves a new connection. */
 GTEST(vmgr_restart_while_a_client_runs)
 {
+	gtest_allow_growth();
 	struct vm m;
 	GCHECK_OK(vm_start(&m));
 	GCHECK_OK(vm_connect(&m));
+	struct vmgr_resp br;
+	GCHECK_OK(vm_call(&m, m.conn, VMGR_BUF_ALLOC, PAGE, 0, &br));
+	handle_t buf = m.h[0];
 	GCHECK_OK(sys_task_kill(m.c.task, -1));
 	int64_t st;
 	GCHECK_OK(sys_object_wait(m.c.task, g_now() + WAIT_NS, &st));
@@ -246,7 +263,19 @@ GTEST(vmgr_restart_while_a_client_runs)
 	long pv = sys_pager_vmo_create(m.pager, 1, PAGE, &v);
 	if (!pv)
 		sys_handle_close(v);
+	/* A shared buffer outlives the vmgr that made it. */
+	uint64_t addr = 0, got = 0;
+	long gm = sys_grant_map(g_self(), buf, VM_PROT_READ | VM_PROT_WRITE, 0,
+				&addr);
+	if (!gm) {
+		*(volatile uint64_t *)addr = 77;
+		got = *(volatile uint64_t *)addr;
+		sys_grant_unmap(g_self(), addr);
+	}
+	sys_handle_close(buf);
 	vm_stop(&m);
+	GCHECK_OK(gm);
+	GCHECK_EQ(got, 77);
 	GCHECK_ERR(dead, ERR_PEER_CLOSED);
 	GCHECK_ERR(dead2, ERR_PEER_CLOSED);
 	GCHECK(took < 100 * MS);
