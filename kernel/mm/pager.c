@@ -250,17 +250,20 @@ phys_addr_t pager_get_page(struct vmo *v, uint64_t index, bool write, int *err)
  * supplies ahead spares its client the traps, not only the calls. */
 #define FAULT_AROUND 16
 
-static void map_around(struct uvm *u, uint64_t va, struct vmo *v, uint64_t off)
+/* The faulting page pa and the present pages right after it (one lock
+ * hold for all). */
+static int map_around(struct uvm *u, uint64_t va, struct vmo *v, uint64_t off,
+		      phys_addr_t pa)
 {
-	for (uint64_t k = 1; k < FAULT_AROUND; k++) {
-		uint64_t o = off + k * PAGE_SIZE;
-		if (o >= v->size)
-			break;
-		phys_addr_t pa = __atomic_load_n(&v->pages[o / PAGE_SIZE],
-						 __ATOMIC_ACQUIRE);
-		if (!pa || uvm_fault_map(u, va + k * PAGE_SIZE, v, o, pa))
+	phys_addr_t run[FAULT_AROUND] = {pa};
+	unsigned n = 1;
+	for (; n < FAULT_AROUND && off + n * PAGE_SIZE < v->size; n++) {
+		run[n] = __atomic_load_n(&v->pages[off / PAGE_SIZE + n],
+					 __ATOMIC_ACQUIRE);
+		if (!run[n])
 			break;
 	}
+	return uvm_fault_map(u, va, v, off, run, n);
 }
 
 int vm_user_fault(uint64_t addr, uint32_t access, bool present)
@@ -283,10 +286,8 @@ int vm_user_fault(uint64_t addr, uint32_t access, bool present)
 						access & VM_PROT_WRITE, &err);
 		/* The mapping may have changed while we waited: the map
 		 * checks it again, and a retry faults again if it went. */
-		if (pa && (err = uvm_fault_map(u, va, v, off, pa)) == 1)
+		if (pa && (err = map_around(u, va, v, off, pa)) == 1)
 			err = 0;
-		if (pa && !err)
-			map_around(u, va, v, off);
 	}
 	kobj_put(&v->obj);
 	/* Out of memory for the call or a page table: the access fails. */

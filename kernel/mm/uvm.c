@@ -698,8 +698,8 @@ int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
 	return err;
 }
 
-int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
-		  uint64_t offset, phys_addr_t pa)
+int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo, uint64_t offset,
+		  const phys_addr_t *pa, unsigned n)
 {
 	int err = 0;
 	unsigned long f = lock_uvm(u);
@@ -711,15 +711,25 @@ int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
 		err = 1;
 		goto out;
 	}
-	if (vm_translate(u->space, va, NULL, NULL))
-		goto out; /* another thread mapped it */
-	if (vm_map(u->space, va, pa, PAGE_SIZE, vm_flags(m, m->prot), false)) {
-		err = ERR_NO_MEMORY;
-		goto out;
-	}
-	if ((err = sync_tables(u))) {
-		BUG_ON(vm_unmap(u->space, va, PAGE_SIZE));
-		sync_tables(u);
+	/* The pages after the first only inside this mapping; each once
+	 * (another thread may have mapped it). */
+	n = (unsigned)MIN((uint64_t)n, (mend(m) - va) / PAGE_SIZE);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t at = va + i * PAGE_SIZE;
+		if (vm_translate(u->space, at, NULL, NULL))
+			continue;
+		bool mapped = !vm_map(u->space, at, pa[i], PAGE_SIZE,
+				      vm_flags(m, m->prot), false);
+		if (mapped && !sync_tables(u))
+			continue;
+		/* No frame or quota for a page table: the rest may fault. */
+		if (mapped) {
+			BUG_ON(vm_unmap(u->space, at, PAGE_SIZE));
+			sync_tables(u);
+		}
+		if (!i)
+			err = ERR_NO_MEMORY;
+		break;
 	}
 out:
 	unlock_uvm(u, f);

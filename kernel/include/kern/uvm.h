@@ -87,11 +87,12 @@ int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len,
  * reference): ERR_NOT_FOUND when none. */
 int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
 		   uint64_t *offset, uint32_t *prot);
-/* Maps frame pa at va if va still maps vmo at offset and is not mapped
- * yet: 0 (also when it was mapped already), 1 when va no longer maps
- * that page (the retried access faults again), ERR_NO_MEMORY when a page
- * table does not fit the quota. */
+/* Maps frames pa[0..n) at va.. if va still maps vmo at offset (the pages
+ * after the first only as far as the mapping goes), skipping pages mapped
+ * already: 0, 1 when va no longer maps that page (the retried access
+ * faults again), ERR_NO_MEMORY when the first page's table does not fit
+ * the quota (later pages are left to their own faults). */
 int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
-		  uint64_t offset, phys_addr_t pa);
+		  uint64_t offset, const phys_addr_t *pa, unsigned n);
 /* Loads u's page tables on this CPU (NULL: kernel only). */
 void uvm_activate(struct uvm *u);
