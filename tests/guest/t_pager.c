@@ -178,6 +178,9 @@ static int64_t copy_from_pager(uint64_t arg)
 	uint8_t b[2] = {0};
 	if (!r)
 		r = sys_vmo_read(v, b, PAGE - 2, 2);
+	/* And into pager memory: a kernel write to an absent page. */
+	if (!r)
+		r = sys_vmo_read(v, (void *)(p->addr + 100), 0, 8);
 	sys_handle_close(v);
 	return r ? r : b[0] + b[1];
 }
@@ -195,9 +198,18 @@ GTEST(pager_kernel_copy_waits_for_the_page)
 	memset(src_page, 0x21, PAGE);
 	GCHECK_EQ(sys_pager_supply(p.vmo, PAGE, PAGE, src_page), 1);
 	GCHECK_OK(pg_answer(reply));
+	GCHECK_OK(pg_next(p.recv, g_now() + WAIT_NS, &pf, &reply, NULL));
+	GCHECK_EQ(pf.offset, 0);
+	GCHECK_EQ(pf.flags, PAGER_FAULT_WRITE);
+	GCHECK_EQ(sys_pager_supply(p.vmo, 0, PAGE, NULL), 1);
+	GCHECK_OK(pg_answer(reply));
 	int64_t st = -1;
 	GCHECK_OK(gthread_join(&th, g_now() + WAIT_NS, &st));
 	GCHECK_EQ(st, 0x42);
+	GCHECK_EQ(((uint8_t *)p.addr)[99], 0);
+	GCHECK_EQ(((uint8_t *)p.addr)[100], 0x21);
+	GCHECK_EQ(((uint8_t *)p.addr)[107], 0x21);
+	GCHECK_EQ(((uint8_t *)p.addr)[108], 0);
 	pg_close(&p);
 }
 
