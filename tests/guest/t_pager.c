@@ -524,3 +524,52 @@ GTEST(smp_pager_faults_race_supply_and_protect)
 		GCHECK(prot >= 0);
 	}
 }
+
+/* SMP: a child's thread reads its pager pages round and round while its
+ * other thread unmaps them (the two run on two CPUs when there are two):
+ * faults in flight meet the unmap; the reader's next access is a real
+ * fault that ends the child. Whatever the interleaving: no hang, no
+ * leak, the fault status. */
+GTEST(smp_pager_fault_races_unmap)
+{
+	for (int round = 0; round < 5; round++) {
+		handle_t recv, send, v;
+		GCHECK_OK(sys_port_create(0, &recv, &send));
+		GCHECK_OK(sys_pager_vmo_create(send, 3, 32 * PAGE, &v));
+		handle_t give = g_dup(v, RIGHT_READ | RIGHT_MAP | RIGHT_WRITE |
+						 RIGHT_TRANSFER);
+		struct child c;
+		long r = g_spawn_ex(CHILD_FAULT, "pgu @ 32", CHILD_QUOTA, 0,
+				    give, RIGHT_SAME, &c);
+		long served = 0, err = 0;
+		int64_t st = 0;
+		uint64_t end = g_now() + WAIT_NS;
+		while (!r && sys_object_wait(c.task, DEADLINE_POLL, &st) != 0 &&
+		       g_now() < end) {
+			struct pager_fault pf;
+			handle_t reply;
+			long n = pg_next(recv, g_now() + 10 * MS, &pf, &reply,
+					 NULL);
+			if (n == ERR_TIMED_OUT)
+				continue;
+			if (n) {
+				err = n;
+				break;
+			}
+			long s = sys_pager_supply(v, pf.offset, PAGE, NULL);
+			if (s < 0)
+				err = s;
+			served++;
+			pg_answer(reply);
+		}
+		if (!r)
+			g_reap(&c, WAIT_NS, &st);
+		sys_handle_close(v);
+		sys_handle_close(recv);
+		sys_handle_close(send);
+		GCHECK_OK(r);
+		GCHECK_OK(err);
+		GCHECK(served > 0);
+		GCHECK_EQ(st, TASK_STATUS_FAULT(14));
+	}
+}
