@@ -332,7 +332,9 @@ GTEST(vmgr_bad_requests)
  * message arrives. */
 #define FILE_SIZE (2 * PAGE + 100)
 static handle_t ff_recv;
-static int ff_preads;
+static int ff_preads, ff_bulk; /* ff_bulk: it offers bulk windows */
+static handle_t ff_grant;
+static uint64_t ff_win; /* the window, as mapped here */
 
 static uint8_t file_byte(uint64_t off)
 {
@@ -343,6 +345,7 @@ static int64_t fake_file(uint64_t arg)
 {
 	(void)arg;
 	static uint8_t in[PORT_MSG_MAX], outb[PORT_MSG_MAX];
+	const uint32_t rw = VM_PROT_READ | VM_PROT_WRITE;
 	for (;;) {
 		struct port_rx rx = {.buf = in, .cap = sizeof(in)};
 		if (sys_port_recv(ff_recv, &rx, g_now() + WAIT_NS) < 0 ||
@@ -351,6 +354,7 @@ static int64_t fake_file(uint64_t arg)
 		struct fs_req rq;
 		struct fs_resp rs = {.err = -FS_ENOSYS};
 		uint32_t n = 0;
+		handle_t give = 0;
 		memcpy(&rq, in, sizeof(rq));
 		if (rq.op == FS_FSTAT) {
 			struct fs_stat st = {.size = FILE_SIZE,
@@ -358,6 +362,25 @@ static int64_t fake_file(uint64_t arg)
 			memcpy(outb + sizeof(rs), &st, sizeof(st));
 			n = sizeof(st);
 			rs.err = 0;
+		} else if (rq.op == FS_BULK_SETUP && ff_bulk && !ff_grant &&
+			   rq.c == 16 * PAGE &&
+			   sys_grant_create(g_self(), 0, rq.c, rw, &ff_grant) ==
+				   0 &&
+			   sys_grant_map(g_self(), ff_grant, rw, 0, &ff_win) ==
+				   0) {
+			rs.err = 0; /* slot 0; the grant without MANAGE */
+			give = g_dup(ff_grant, RIGHT_READ | RIGHT_WRITE |
+						       RIGHT_MAP |
+						       RIGHT_TRANSFER);
+		} else if (rq.op == FS_PREAD && (rq.flags & FS_IO_BULK)) {
+			ff_preads++;
+			uint64_t k = 0;
+			for (; ff_win && rq.b == 0 && k < rq.c &&
+			       k < 16 * PAGE && rq.a + k < FILE_SIZE;
+			     k++)
+				((uint8_t *)ff_win)[k] = file_byte(rq.a + k);
+			rs.err = ff_win ? 0 : -FS_EINVAL;
+			rs.val = k;
 		} else if (rq.op == FS_PREAD) {
 			ff_preads++;
 			uint64_t c =
@@ -368,14 +391,18 @@ static int64_t fake_file(uint64_t arg)
 			rs.val = n;
 		}
 		memcpy(outb, &rs, sizeof(rs));
-		struct port_msg m = {.data = outb, .len = sizeof(rs) + n};
+		struct port_msg m = {.data = outb,
+				     .len = sizeof(rs) + n,
+				     .nhandles = give ? 1 : 0,
+				     .handles = &give};
 		sys_port_reply(rx.reply, &m);
 	}
 }
 
-/* A read-only file mapping: every page read through the file's endpoint
- * (3 KiB inline reads), zeros after the end of the file. */
-GTEST(vmgr_file_backed_mapping)
+/* A read-only file mapping: the pages come through the file's endpoint,
+ * zeros after the end of the file: inline (3 KiB reads, 5 of them) when
+ * the file offers no bulk window, else one bulk read for all 3 pages. */
+static void file_mapping(int bulk)
 {
 	gtest_allow_growth();
 	struct vm m;
@@ -385,6 +412,9 @@ GTEST(vmgr_file_backed_mapping)
 	if (!r)
 		r = sys_port_create(0, &ff_recv, &fsend);
 	ff_preads = 0;
+	ff_bulk = bulk;
+	ff_grant = 0;
+	ff_win = 0;
 	struct gthread t;
 	int started = !r && gthread_start(&t, fake_file, 0) == 0;
 	if (!r)
@@ -422,15 +452,31 @@ GTEST(vmgr_file_backed_mapping)
 		sys_port_send(fsend, &stop, DEADLINE_NONE);
 		gthread_join(&t, g_now() + WAIT_NS, NULL);
 	}
-	vm_stop(&m);
+	vm_stop(&m); /* vmgr's window mapping goes with it */
 	if (v)
 		sys_handle_close(v);
 	sys_handle_close(fsend);
 	sys_handle_close(ff_recv);
+	if (ff_win)
+		sys_grant_unmap(g_self(), ff_win);
+	if (ff_grant)
+		sys_handle_close(ff_grant);
 	GCHECK_OK(r);
 	GCHECK(started);
 	GCHECK_EQ(rs.val, FILE_SIZE);
 	GCHECK_OK(mp);
 	GCHECK(same);
-	GCHECK_EQ(ff_preads, 5); /* 3072 + 1024, 3072 + 1024, 100 */
+	/* inline: 3072 + 1024, 3072 + 1024, 100; bulk: one read */
+	GCHECK_EQ(ff_preads, bulk ? 1 : 5);
+	GCHECK_EQ(ff_win != 0, bulk);
+}
+
+GTEST(vmgr_file_backed_mapping_inline)
+{
+	file_mapping(0);
+}
+
+GTEST(vmgr_file_backed_mapping_bulk)
+{
+	file_mapping(1);
 }
