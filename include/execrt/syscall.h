@@ -187,6 +187,11 @@ enum syscall_nr {
 	 * the CPUs the thread may run on, narrowed by the authority's
 	 * cpu_mask; a DL thread is re-admitted on one of them */
 	SYS_SCHED_AFFINITY = 57,
+	/* 58..62: reserved (issue 11: SYS_NULL; issue 13: vmgr's calls) */
+	/* recv_h, uint64_t badge, options, handle_t *send_out -> 0 [MANAGE]:
+	 * SYS_PORT_MINT with options (ipc.h): PORT_MINT_NOTIFY_CLOSED queues
+	 * a no-senders notice on the port when the endpoint dies */
+	SYS_PORT_MINT_EX = 63,
 	SYS_COUNT
 };
 

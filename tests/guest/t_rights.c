@@ -359,6 +359,13 @@ static long c_port_mint(struct fx *f, uint32_t m)
 	f->x[3] = r < 0 ? 0 : s;
 	return r;
 }
+static long c_port_mint_ex(struct fx *f, uint32_t m)
+{
+	handle_t s;
+	long r = sys_port_mint_ex(f->h[0], 5, PORT_MINT_NOTIFY_CLOSED, &s);
+	f->x[3] = r < 0 ? 0 : s;
+	return r;
+}
 static long c_notif_signal(struct fx *f, uint32_t m)
 {
 	return sys_notif_signal(f->h[0], 1);
@@ -587,6 +594,12 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_TASK_STATS] = {R(RIGHT_READ), fx_sysinfo, c_task_stats},
 	[SYS_SCHED_AFFINITY] = {R(RIGHT_WRITE, RIGHT_MANAGE), fx_sched_thread,
 				c_sched_affinity},
+	[58] = {.none = "reserved number (issue 11), no call here"},
+	[59] = {.none = "reserved number (issue 13, vmgr), no call here"},
+	[60] = {.none = "reserved number (issue 13, vmgr), no call here"},
+	[61] = {.none = "reserved number (issue 13, vmgr), no call here"},
+	[62] = {.none = "reserved number (issue 13, vmgr), no call here"},
+	[SYS_PORT_MINT_EX] = {R(RIGHT_MANAGE), fx_recv, c_port_mint_ex},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle
