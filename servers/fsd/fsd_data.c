@@ -19,8 +19,9 @@ void fsd_stat(const struct fsd_fs *fs, const struct fsd_node *n,
 					    : FS_MODE_REG;
 	st->mode = t | n->mode;
 	st->size = n->type == FS_DT_DIR ? n->nchildren : n->size;
-	st->nlink = (n->parent || n == fs->root) ? (n->type == FS_DT_DIR ? 2 : 1)
-						  : 0;
+	st->nlink = (n->parent || n == fs->root)
+			    ? (n->type == FS_DT_DIR ? 2 : 1)
+			    : 0;
 	st->mtime_ns = n->mtime;
 	st->ctime_ns = n->ctime;
 	st->blksize = FSD_BLOCK;

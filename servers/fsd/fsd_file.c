@@ -67,8 +67,8 @@ static void bulk_setup(struct fsd_srv *s, struct fsd_file *f, uint64_t size,
 
 /* Where the bytes of a read or write are: inline (the answer's or the
  * request's) or the bulk window b names. */
-static int io_buffer(struct fsd_file *f, const struct fs_req *q,
-		     uint8_t **win, uint64_t *len)
+static int io_buffer(struct fsd_file *f, const struct fs_req *q, uint8_t **win,
+		     uint64_t *len)
 {
 	if (q->flags & ~FS_IO_BULK)
 		return -FS_EINVAL;
@@ -156,9 +156,8 @@ static void do_seek(struct fsd_file *f, const struct fs_req *q,
 	fsd_answer(out, 0, f->off);
 }
 
-void fsd_file_op(struct fsd_srv *s, struct fsd_file *f,
-		 const struct fs_req *q, const uint8_t *data,
-		 struct fsd_out *out)
+void fsd_file_op(struct fsd_srv *s, struct fsd_file *f, const struct fs_req *q,
+		 const uint8_t *data, struct fsd_out *out)
 {
 	struct fs_stat st;
 	int64_t n;

@@ -73,7 +73,8 @@ static void fsd_node_free(struct fsd_fs *fs, struct fsd_node *n)
 		fs->free(fs->ctx, n->blocks);
 		uncharge(fs, n->mnt, (uint64_t)n->nblocks * sizeof(void *));
 	}
-	uncharge(fs, n->mnt, FSD_NODE_COST + n->name_len);
+	if (!n->mountpoint) /* the fixed directories cost /tmp nothing */
+		uncharge(fs, n->mnt, FSD_NODE_COST + n->name_len);
 	fs->free(fs->ctx, n->name);
 	fs->free(fs->ctx, n);
 }
@@ -100,8 +101,8 @@ static struct fsd_node *child(const struct fsd_node *dir, const char *name,
 static void link_child(struct fsd_node *dir, struct fsd_node *n)
 {
 	struct fsd_node **pp = &dir->children;
-	while (*pp && name_cmp((*pp)->name, (*pp)->name_len, n->name,
-			       n->name_len) < 0)
+	while (*pp &&
+	       name_cmp((*pp)->name, (*pp)->name_len, n->name, n->name_len) < 0)
 		pp = &(*pp)->next;
 	n->next = *pp;
 	*pp = n;

@@ -345,11 +345,10 @@ static void serve(struct fsd_srv *s, uint64_t badge, const void *msg,
 		struct fsd_file *f = file_of(s, badge);
 		if (!f)
 			return fsd_answer(out, -FS_EBADF, 0);
-		return fsd_file_op(s, f, &q, p + q.path_len + q.path2_len,
-				   out);
+		return fsd_file_op(s, f, &q, p + q.path_len + q.path2_len, out);
 	}
 	struct fsd_conn *c = conn_of(s, badge);
-	if (!c || q.op < FS_OPEN || q.op > FS_MKNOD)
+	if (!c || !c->alive || q.op < FS_OPEN || q.op > FS_MKNOD)
 		return fsd_answer(out, -FS_EBADF, 0);
 	int err = fsd_path_parse((const char *)p, q.path_len, &s->p1);
 	if (!err && q.op == FS_RENAME)

@@ -15,16 +15,16 @@
 
 #include "fsd_fs.h"
 
-#define FSD_CONN_MAX	    64	/* connections: FS_ENFILE beyond */
-#define FSD_FILE_MAX	    512 /* open files in all: FS_ENFILE */
-#define FSD_PUBLIC_INFLIGHT 32	/* calls held on each public endpoint */
-#define FSD_BULK_CONN	    (4u << 20) /* bulk window bytes per connection */
+#define FSD_CONN_MAX	    64		/* connections: FS_ENFILE beyond */
+#define FSD_FILE_MAX	    512		/* open files in all: FS_ENFILE */
+#define FSD_PUBLIC_INFLIGHT 32		/* calls held on each public endpoint */
+#define FSD_BULK_CONN	    (4u << 20)	/* bulk window bytes per connection */
 #define FSD_BULK_TOTAL	    (16u << 20) /* bulk window bytes in all */
 
-#define FSD_KIND_PUBLIC 0u /* the endpoint registered as /svc/fsd: badge 0 */
-#define FSD_KIND_DEVPUB 1u /* /svc/fsd-dev */
-#define FSD_KIND_CONN	2u
-#define FSD_KIND_FILE	3u
+#define FSD_KIND_PUBLIC	 0u /* the endpoint registered as /svc/fsd: badge 0 */
+#define FSD_KIND_DEVPUB	 1u /* /svc/fsd-dev */
+#define FSD_KIND_CONN	 2u
+#define FSD_KIND_FILE	 3u
 #define FSD_BADGE_PUBLIC 0ull
 #define FSD_BADGE_DEVPUB (1ull << 56)
 #define FSD_NO_SLOT	 0xffffu /* fsd_admit: not counted */
@@ -78,7 +78,7 @@ struct fsd_stats {
 
 /* The answer to one request: bytes and at most one handle. */
 struct fsd_out {
-	bool reply;	 /* false: nothing to answer (a notice) */
+	bool reply; /* false: nothing to answer (a notice) */
 	uint32_t len;
 	uint32_t handle; /* a new handle to attach (0: none) */
 	_Alignas(8) uint8_t buf[4096];
@@ -118,8 +118,7 @@ void fsd_notice(struct fsd_srv *s, uint64_t badge);
 
 /* Between fsd_srv.c and fsd_file.c. */
 void fsd_answer(struct fsd_out *out, int err, uint64_t val);
-void fsd_file_op(struct fsd_srv *s, struct fsd_file *f,
-		 const struct fs_req *q, const uint8_t *data,
-		 struct fsd_out *out);
+void fsd_file_op(struct fsd_srv *s, struct fsd_file *f, const struct fs_req *q,
+		 const uint8_t *data, struct fsd_out *out);
 void fsd_file_free(struct fsd_srv *s, struct fsd_file *f);
 void fsd_conn_maybe_free(struct fsd_srv *s, uint16_t i);

@@ -61,7 +61,8 @@ static int fs_err(long e)
 static int op_mint(void *ctx, uint64_t badge, uint32_t *out_h)
 {
 	(void)ctx;
-	long r = sys_port_mint_ex(g_port, badge, PORT_MINT_NOTIFY_CLOSED, out_h);
+	long r =
+		sys_port_mint_ex(g_port, badge, PORT_MINT_NOTIFY_CLOSED, out_h);
 	return r < 0 ? fs_err(r) : 0;
 }
 
