@@ -182,7 +182,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
 	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
-	tests/guest/names_env.c \
+	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
