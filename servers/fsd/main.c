@@ -2,11 +2,13 @@
  * for /boot, creates the port, registers /svc/fsd and /svc/fsd-dev, and
  * runs the receive loop; everything else is fsd_srv (no system calls).
  *
- *   fsd [--tmp-size SIZE] [--initrd H] [--name N] [--dev-name N]
+ *   fsd [--tmp-size SIZE] [--initrd H] [--name N] [--dev-name N] [--port P]
  *
  * SIZE: bytes with an optional K/M suffix (default 16M). H: an initrd
  * memory object handle (the guest tests pass one) instead of
- * START_H_INITRD.
+ * START_H_INITRD. P: a port's receive handle to serve instead of a new
+ * port registered with names (the benchmarks: whoever made the port
+ * holds its badge-0 endpoint, the public one).
  *
  * Calls in flight: the loop drains its port into a queue of its own and
  * serves it in order; a connection with FS_INFLIGHT_MAX calls queued gets
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
 	uint64_t tmp_size = 16ull << 20;
 	handle_t initrd = execrt_handle(START_H_INITRD);
 	const char *name = FS_SVC_NAME, *dev_name = FS_SVC_DEV_NAME;
+	handle_t given = HANDLE_INVALID;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--tmp-size"))
 			tmp_size = parse_size(argv[i + 1]);
@@ -254,6 +257,8 @@ int main(int argc, char **argv)
 			name = argv[i + 1];
 		else if (!strcmp(argv[i], "--dev-name"))
 			dev_name = argv[i + 1];
+		else if (!strcmp(argv[i], "--port"))
+			given = (handle_t)strtoul(argv[i + 1], NULL, 0);
 	}
 	srv.fs.alloc = mem_alloc;
 	srv.fs.free = mem_free;
@@ -277,15 +282,18 @@ int main(int argc, char **argv)
 					   .bulk_free = op_bulk_free};
 	fsd_srv_init(&srv, &ops);
 	handle_t send, dev_send;
-	long r = sys_port_create(0, &g_port, &send);
-	if (r == 0)
+	long r = 0;
+	g_port = given;
+	if (!given)
+		r = sys_port_create(0, &g_port, &send);
+	if (r == 0 && !given)
 		r = sys_port_mint(g_port, FSD_BADGE_DEVPUB, &dev_send);
 	if (r < 0) {
 		printf("fsd: port: %s\n", err_name(r));
 		return 1;
 	}
-	cl_err_t e = cl_register(name, send);
-	if (e == 0)
+	cl_err_t e = 0;
+	if (!given && (e = cl_register(name, send)) == 0)
 		e = cl_register(dev_name, dev_send);
 	if (e < 0) {
 		printf("fsd: register %s: %s\n", name, cl_strerror(e));

@@ -12,3 +12,5 @@ static inline uint64_t bench_rdtsc(void)
 int bench_cmp_u64(const void *a, const void *b);
 /* bench_smp.c: the figures of the `-smp 2` run ("bench smp"). */
 void smp_benches(void);
+/* bench_fs.c: the file server (fsd) figures. */
+void fs_benches(void);
