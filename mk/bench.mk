@@ -3,7 +3,8 @@
 # once under -icount shift=0, where the guest TSC counts instructions and
 # the figures repeat exactly. Figures are printed, never asserted.
 BENCH_PROGS := bench
-bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c
+bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
+	tests/bench/bench_vm.c
 bench_SRCS += tests/bench/bench_fs.c # room fsd
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 

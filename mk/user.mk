@@ -23,7 +23,8 @@ console_SRCS := servers/console/console.c servers/console/ldisc.c \
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
-	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c
+	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
+	apps/sh/mem.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 hello_SRCS := libs/examples/hello.c
@@ -45,6 +46,9 @@ USER_PROGS += fsd
 FSD_CORE := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
 	servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
+# room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
+USER_PROGS += vmgr
+vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -209,7 +213,7 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
-	$(O)/user/init.elf $(O)/user/fsd.elf
+	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include <execrt/types.h>
+
 static inline uint64_t bench_rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -14,3 +16,6 @@ int bench_cmp_u64(const void *a, const void *b);
 void smp_benches(void);
 /* bench_fs.c: the file server (fsd) figures. */
 void fs_benches(void);
+/* bench_vm.c: first-touch faults through a pager (vmgr room). */
+void vm_benches(void);
+int vm_pager_main(handle_t recv);

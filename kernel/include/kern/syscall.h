@@ -266,3 +266,7 @@ SYSCALL(sys_sched_cpu_info);
 SYSCALL(sys_resource_derive);
 SYSCALL(sys_object_notify);
 SYSCALL(sys_task_stats);
+SYSCALL(sys_pager_vmo_create);
+SYSCALL(sys_pager_supply);
+SYSCALL(sys_vmo_create_dma);
+SYSCALL(sys_vmo_phys);

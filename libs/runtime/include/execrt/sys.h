@@ -394,3 +394,28 @@ static inline long sys_sched_affinity(handle_t auth, handle_t thread,
 {
 	return EXECRT_SC(SYS_SCHED_AFFINITY, auth, thread, cpu_mask, 0, 0, 0);
 }
+
+/* Demand paging and DMA memory (docs/vmgr.md). */
+static inline long sys_pager_vmo_create(handle_t pager_send, uint64_t key,
+					uint64_t size, handle_t *out)
+{
+	return EXECRT_SC(SYS_PAGER_VMO_CREATE, pager_send, key, size, out, 0,
+			 0);
+}
+
+static inline long sys_pager_supply(handle_t vmo, uint64_t offset,
+				    uint64_t len, const void *src)
+{
+	return EXECRT_SC(SYS_PAGER_SUPPLY, vmo, offset, len, src, 0, 0);
+}
+
+static inline long sys_vmo_create_dma(handle_t dma_auth, uint64_t size,
+				      handle_t *out)
+{
+	return EXECRT_SC(SYS_VMO_CREATE_DMA, dma_auth, size, out, 0, 0, 0);
+}
+
+static inline long sys_vmo_phys(handle_t vmo, uint64_t *phys)
+{
+	return EXECRT_SC(SYS_VMO_PHYS, vmo, phys, 0, 0, 0, 0);
+}
