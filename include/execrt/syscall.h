@@ -212,6 +212,10 @@ enum syscall_nr {
 	/* vmo_h, uint64_t *phys_out -> 0 [DMA]: the physical base of a DMA
 	 * memory object (ERR_NOT_SUPPORTED for any other memory object) */
 	SYS_VMO_PHYS = 62,
+	/* recv_h, uint64_t badge, options, handle_t *send_out -> 0 [MANAGE]:
+	 * SYS_PORT_MINT with options (ipc.h): PORT_MINT_NOTIFY_CLOSED queues
+	 * a no-senders notice on the port when the endpoint dies */
+	SYS_PORT_MINT_EX = 63,
 	SYS_COUNT
 };
 

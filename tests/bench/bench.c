@@ -511,6 +511,7 @@ int main(int argc, char **argv)
 	bench("anonymous map + unmap, 1 MiB", 100, map_unmap_1m);
 	bench("thread create + start + join", 200, thread_start_join);
 	ipc_benches();
+	fs_benches();
 	vm_benches();
 	printf("bench: done\n");
 	return 0;

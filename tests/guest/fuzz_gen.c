@@ -58,6 +58,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_PORT_REPLY] = 4,
 	[SYS_PORT_REPLY_RECV] = 3,
 	[SYS_PORT_MINT] = 2,
+	[SYS_PORT_MINT_EX] = 2,
 	[SYS_NOTIF_CREATE] = 2,
 	[SYS_NOTIF_SIGNAL] = 3,
 	[SYS_NOTIF_WAIT] = 3,
@@ -464,6 +465,12 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[1] = val(c);
 		a[2] = out(c, o, 4);
 		break;
+	case SYS_PORT_MINT_EX:
+		a[0] = fz_pick(c, OBJ_PORT);
+		a[1] = val(c);
+		a[2] = ONE_IN(c, 4) ? val(c) : PORT_MINT_NOTIFY_CLOSED;
+		a[3] = out(c, o, 4);
+		break;
 	case SYS_NOTIF_CREATE:
 		a[0] = out(c, o, 4);
 		break;
@@ -662,6 +669,10 @@ static void account(struct fuzz_ctx *c, uint64_t nr, const uint64_t *a)
 		break;
 	case SYS_PORT_MINT:
 		if (a[2] == mine)
+			fz_pool_add(c, o[0], OBJ_PORT_SEND, OWN_NONE);
+		break;
+	case SYS_PORT_MINT_EX:
+		if (a[3] == mine)
 			fz_pool_add(c, o[0], OBJ_PORT_SEND, OWN_NONE);
 		break;
 	case SYS_NOTIF_CREATE:

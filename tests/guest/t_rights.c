@@ -359,6 +359,13 @@ static long c_port_mint(struct fx *f, uint32_t m)
 	f->x[3] = r < 0 ? 0 : s;
 	return r;
 }
+static long c_port_mint_ex(struct fx *f, uint32_t m)
+{
+	handle_t s;
+	long r = sys_port_mint_ex(f->h[0], 5, PORT_MINT_NOTIFY_CLOSED, &s);
+	f->x[3] = r < 0 ? 0 : s;
+	return r;
+}
 static long c_notif_signal(struct fx *f, uint32_t m)
 {
 	return sys_notif_signal(f->h[0], 1);
@@ -634,6 +641,7 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_PAGER_SUPPLY] = {R(RIGHT_MANAGE), fx_pager_vmo, c_pager_supply},
 	[SYS_VMO_CREATE_DMA] = {R(RIGHT_WRITE), fx_dma_auth, c_vmo_create_dma},
 	[SYS_VMO_PHYS] = {R(RIGHT_DMA), fx_dma_vmo, c_vmo_phys},
+	[SYS_PORT_MINT_EX] = {R(RIGHT_MANAGE), fx_recv, c_port_mint_ex},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

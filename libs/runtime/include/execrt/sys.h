@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 63, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 64, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -301,6 +301,13 @@ static inline long sys_port_mint(handle_t recv, uint64_t badge,
 				 handle_t *send)
 {
 	return EXECRT_SC(SYS_PORT_MINT, recv, badge, send, 0, 0, 0);
+}
+
+/* options: PORT_MINT_NOTIFY_CLOSED (ipc.h) */
+static inline long sys_port_mint_ex(handle_t recv, uint64_t badge,
+				    uint32_t options, handle_t *send)
+{
+	return EXECRT_SC(SYS_PORT_MINT_EX, recv, badge, options, send, 0, 0);
 }
 
 static inline long sys_notif_create(handle_t *out)
