@@ -8,6 +8,7 @@
 #include <execrt/fs_proto.h>
 #include <execrt/vmgr_proto.h>
 
+#include "fsd_env.h"
 #include "gtest.h"
 #include "gutil.h"
 
@@ -479,4 +480,82 @@ GTEST(vmgr_file_backed_mapping_inline)
 GTEST(vmgr_file_backed_mapping_bulk)
 {
 	file_mapping(1);
+}
+
+/* The real thing: fsd (a child, with names) serves /boot/share/lines.txt
+ * (200 lines of 61 bytes: 12,200 bytes); vmgr maps it through fsd's bulk
+ * window; the three pages read back as the file, zeros after its end. */
+GTEST(vmgr_maps_a_file_from_fsd)
+{
+	gtest_allow_growth();
+	struct fsd_env e;
+	long r = fenv_start(&e, "");
+	if (r == 1)
+		return; /* no fsd in this initrd */
+	struct vm m = {0};
+	handle_t conn = r ? 0 : fconnect(e.pub), file = 0, v = 0;
+	static struct fans a;
+	if (!r && !conn)
+		r = ERR_BAD_STATE;
+	if (!r)
+		r = fcall(conn, FS_OPEN, FS_O_READ, 0, 0, 0,
+			  "/boot/share/lines.txt", NULL, NULL, 0, NULL, 0, &a);
+	if (!r && (a.err || a.nh != 1))
+		r = -1000 + a.err;
+	if (!r)
+		file = a.h[0];
+	if (!r)
+		r = vm_start(&m);
+	if (!r)
+		r = vm_connect(&m);
+	if (!r)
+		r = sys_pager_vmo_create(m.pager, 5, 3 * PAGE, &v);
+	struct vmgr_resp rs = {0};
+	if (!r) {
+		handle_t give[2] = {g_dup(v, RIGHT_SAME), file};
+		struct vmgr_req rq = {.op = VMGR_MAP_FILE, .a = 5};
+		struct port_msg msg = {.data = &rq,
+				       .len = sizeof(rq),
+				       .nhandles = 2,
+				       .handles = give};
+		struct port_rx rx = {.buf = m.ans, .cap = sizeof(m.ans)};
+		r = sys_port_call(m.conn, &msg, &rx, g_now() + WAIT_NS);
+		memcpy(&rs, m.ans, sizeof(rs));
+		if (!r)
+			r = rs.err;
+		file = 0; /* moved */
+	}
+	uint64_t addr = 0;
+	long mp = -1, bad = -1;
+	if (!r) {
+		struct vm_map_req req = {.len = 3 * PAGE, .prot = VM_PROT_READ};
+		mp = sys_vm_map(g_self(), v, &req, &addr);
+	}
+	if (!mp) {
+		bad = 0;
+		for (int i = 0; i < 200; i++) {
+			char line[80];
+			snprintf(line, sizeof(line),
+				 "line %03d of 200: the quick brown fox jumps "
+				 "over the lazy dog\n",
+				 i + 1);
+			bad += memcmp((const char *)addr + i * 61, line, 61) !=
+			       0;
+		}
+		for (uint64_t o = 12200; o < 3 * PAGE; o++)
+			bad += ((volatile uint8_t *)addr)[o] != 0;
+		sys_vm_unmap(g_self(), addr, 3 * PAGE);
+	}
+	vm_stop(&m);
+	if (v)
+		sys_handle_close(v);
+	if (file)
+		sys_handle_close(file);
+	if (conn)
+		sys_handle_close(conn);
+	fenv_stop(&e);
+	GCHECK_OK(r);
+	GCHECK_EQ(rs.val, 12200);
+	GCHECK_OK(mp);
+	GCHECK_EQ(bad, 0);
 }
