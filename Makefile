@@ -68,17 +68,18 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
 # Pure parsers from the arch tree are host-tested too.
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
+        libs/runtime/fs_path.c libs/runtime/fd.c libs/runtime/fs_conv.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
         servers/console/subs.c \
         $(INIT_PURE) \
-        apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
+        apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
-        -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
+        -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
         -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iapps/sh -Iapps/clctl -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
