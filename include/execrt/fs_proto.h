@@ -195,7 +195,6 @@ struct fs_dirent {
 #define FS_ENOTDIR      20
 #define FS_EISDIR       21
 #define FS_EINVAL       22
-#define FS_ENFILE       23
 #define FS_EMFILE       24
 #define FS_EFBIG        27
 #define FS_ENOSPC       28
