@@ -35,3 +35,4 @@ long fsc_truncate(const char *path, long len);
 long fsc_getcwd(char *buf, size_t size);
 long fsc_chdir(const char *path);
 long fsc_fchdir(long fd);
+long fsc_umask(long mask);

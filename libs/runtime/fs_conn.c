@@ -191,3 +191,17 @@ handle_t fsc_svc(void)
 		return execrt_handle(START_H_FS);
 	return svc;
 }
+
+void execrt_fs_disconnect(void)
+{
+	if (conn)
+		sys_handle_close(conn);
+	conn = HANDLE_INVALID;
+	if (svc && svc_owned)
+		sys_handle_close(svc);
+	svc = HANDLE_INVALID;
+	svc_owned = false;
+	start_svc_dead = false;
+	ever_connected = false;
+	lookup_failed = false;
+}

@@ -17,6 +17,7 @@
 #include "fs_int.h"
 
 static char cwd[EXECRT_PATH_MAX];
+static unsigned cmask = 022; /* umask: applied to the modes sent to fsd */
 static char path1[EXECRT_PATH_MAX], path2[EXECRT_PATH_MAX];
 
 /* The working directory: start_info.cwd (what the parent had) until
@@ -84,7 +85,7 @@ long fsc_openat(long dirfd, const char *path, long flags, long mode)
 	struct fs_stat fs;
 	struct fs_call c = {.req = {.op = FS_OPEN,
 				    .flags = ff,
-				    .a = (uint64_t)mode & 07777},
+				    .a = (uint64_t)mode & 07777 & ~cmask},
 			    .path = path1,
 			    .out = &fs,
 			    .outcap = sizeof(fs)};
@@ -175,7 +176,7 @@ long fsc_mkdirat(long dirfd, const char *path, long mode)
 	long r = resolve(dirfd, path, path1, NULL);
 	if (r < 0)
 		return r;
-	return path_op(FS_MKDIR, path1, (uint64_t)mode & 07777);
+	return path_op(FS_MKDIR, path1, (uint64_t)mode & 07777 & ~cmask);
 }
 
 long fsc_unlinkat(long dirfd, const char *path, long flags)
@@ -259,4 +260,11 @@ long fsc_fchdir(long fd)
 		return -ENOTDIR;
 	memcpy(cwd, e->path, strlen(e->path) + 1);
 	return 0;
+}
+
+long fsc_umask(long mask)
+{
+	long old = cmask;
+	cmask = (unsigned)mask & 0777;
+	return old;
 }

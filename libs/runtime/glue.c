@@ -248,7 +248,7 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_fchdir:
 		return fsc_fchdir(a);
 	case SYS_umask:
-		return 022;
+		return fsc_umask(a);
 	case SYS_mmap:
 		return do_mmap((uint64_t)a, (uint64_t)b, c, d, e, f);
 	case SYS_munmap:
