@@ -8,7 +8,9 @@
  *
  *   fstest [DIR]      runs in DIR (default /tmp), in a fresh
  *                     subdirectory it removes at the end
- *   fstest child      (the child it starts itself) */
+ *   fstest child      (the child it starts itself)
+ *   fstest say WORD   prints "fstest says WORD" (a child of the guest
+ *                     tests, whose stdout is a file) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -356,6 +358,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "child"))
 		return child();
+	if (argc == 3 && !strcmp(argv[1], "say"))
+		return printf("fstest says %s\n", argv[2]) > 0 ? 0 : 1;
 	const char *base = argc >= 2 ? argv[1] : "/tmp";
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
