@@ -340,7 +340,7 @@ void fsc_fd_release(struct execrt_fd *e)
 		bulk_free(e);
 	if (e->owned && e->h)
 		sys_handle_close(e->h);
-	free(e->path);
+	fsc_path_free(e->path);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -372,7 +372,7 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 				       ? -EMFILE
 				       : from_err(r);
 	}
-	if (e->path && !(n.path = strdup(e->path))) {
+	if (e->path && !(n.path = fsc_path_dup(e->path))) {
 		if (n.h)
 			sys_handle_close(n.h);
 		return -ENOMEM;

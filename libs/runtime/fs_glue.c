@@ -20,6 +20,36 @@ static char cwd[EXECRT_PATH_MAX];
 static unsigned cmask = 022; /* umask: applied to the modes sent to fsd */
 static char path1[EXECRT_PATH_MAX], path2[EXECRT_PATH_MAX];
 
+/* Directory fds keep their path: in a few static slots first, so the
+ * common case (opendir, a shell's cd) never mallocs, else on the heap. */
+#define DIR_SLOTS 8
+static char dir_slot[DIR_SLOTS][EXECRT_PATH_MAX];
+static bool dir_used[DIR_SLOTS];
+
+char *fsc_path_dup(const char *p)
+{
+	size_t n = strlen(p) + 1;
+	for (int i = 0; i < DIR_SLOTS; i++) {
+		if (!dir_used[i] && n <= sizeof(dir_slot[i])) {
+			dir_used[i] = true;
+			return memcpy(dir_slot[i], p, n);
+		}
+	}
+	char *h = malloc(n);
+	return h ? memcpy(h, p, n) : NULL;
+}
+
+void fsc_path_free(char *p)
+{
+	for (int i = 0; i < DIR_SLOTS; i++) {
+		if (p == dir_slot[i]) {
+			dir_used[i] = false;
+			return;
+		}
+	}
+	free(p);
+}
+
 /* The working directory: start_info.cwd (what the parent had) until
  * chdir; "/" when there is none or it is not a usable path. */
 const char *fsc_cwd(void)
@@ -106,7 +136,7 @@ long fsc_openat(long dirfd, const char *path, long flags, long mode)
 		e.kind = FDK_PORT; /* a driver's endpoint: bytes as messages */
 	} else if (c.outlen == sizeof(fs) && is_dir(&fs)) {
 		e.kind = FDK_DIR;
-		if (!(e.path = strdup(path1))) {
+		if (!(e.path = fsc_path_dup(path1))) {
 			fsc_fd_release(&e);
 			return -ENOMEM;
 		}

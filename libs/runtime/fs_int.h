@@ -55,6 +55,9 @@ handle_t fsc_svc(void);
 
 /* The working directory (normalised, at least "/"). */
 const char *fsc_cwd(void);
+/* A copy of a directory fd's path (NULL: no memory) and its release. */
+char *fsc_path_dup(const char *p);
+void fsc_path_free(char *p);
 
 /* ---- fd_glue.c ---- */
 

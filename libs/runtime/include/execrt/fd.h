@@ -32,7 +32,7 @@ struct execrt_fd {
 	uint32_t bulk_slot, bulk_size;
 	handle_t bulk_grant;
 	uint64_t bulk_addr;
-	/* DIR: its normalised path (openat, fchdir); malloc'd. */
+	/* DIR: its normalised path (openat, fchdir): fsc_path_dup's. */
 	char *path;
 };
 
