@@ -62,10 +62,16 @@ static void fsd_stop(struct fsenv *e)
 	}
 }
 
-/* 0 started, 1 skipped (no ports), < 0 failed. */
+/* 0 started, 1 skipped (no ports, or no fsd in the initrd), < 0 failed. */
 static long env_start(struct fsenv *e, bool with_fsd)
 {
 	memset(e, 0, sizeof(*e));
+	struct cpio_file f;
+	if (with_fsd &&
+	    cpio_find(g_initrd_buf, g_initrd_len, "bin/fsd", &f) != CPIO_OK) {
+		printf("    skipped: no bin/fsd in the initrd\n");
+		return 1;
+	}
 	long r = nenv_start(&e->n);
 	if (r)
 		return r;
