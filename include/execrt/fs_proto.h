@@ -26,7 +26,7 @@
 #define FS_PATH_MAX      1024u /* bytes per path (no NUL): FS_ENAMETOOLONG */
 #define FS_INLINE_MAX    3072u /* data bytes a client sends/asks inline */
 #define FS_OPEN_MAX      64u   /* open files per connection: FS_EMFILE */
-#define FS_INFLIGHT_MAX  8u    /* calls per connection fsd holds: FS_EAGAIN */
+#define FS_INFLIGHT_MAX  8u    /* calls held per connection: FS_EAGAIN */
 #define FS_BULK_MIN      4096u          /* bulk window size bounds (bytes, */
 #define FS_BULK_MAX      (1024u * 1024) /* rounded up to pages)            */
 #define FS_BULK_SLOTS    4u    /* bulk windows per open file: FS_EBUSY */
@@ -53,8 +53,8 @@ enum fs_op {
 	FS_TRUNCATE = 8, /* a = new size */
 	/* path under /dev, a = FS_MODE_CHR or FS_MODE_BLK, one send handle
 	 * attached (WRITE | DUPLICATE needed). Only on a connection made
-	 * through FS_SVC_DEV_NAME (else FS_EPERM). The node goes when it is
-	 * unlinked or when the driver's port dies. */
+	 * through FS_SVC_DEV_NAME (else FS_EPERM). The node goes when its
+	 * maker unlinks it or when the maker's connection ends. */
 	FS_MKNOD = 9,
 
 	/* open-file endpoint */
@@ -158,7 +158,7 @@ struct fs_stat {
 	uint32_t nlink;
 	uint64_t mtime_ns; /* ns since boot (clock_now) */
 	uint64_t ctime_ns;
-	uint32_t blksize;  /* preferred I/O size (the bulk window) */
+	uint32_t blksize;  /* 4096 */
 	uint32_t flags;    /* FS_ST_* */
 };
 _Static_assert(sizeof(struct fs_stat) == 48, "fs_stat is wire format");
@@ -195,6 +195,7 @@ struct fs_dirent {
 #define FS_ENOTDIR      20
 #define FS_EISDIR       21
 #define FS_EINVAL       22
+#define FS_ENFILE       23
 #define FS_EMFILE       24
 #define FS_EFBIG        27
 #define FS_ENOSPC       28

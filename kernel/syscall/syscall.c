@@ -69,6 +69,11 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = sys_object_notify,
 	[SYS_TASK_STATS] = sys_task_stats,
 	[SYS_SCHED_AFFINITY] = sys_sched_affinity,
+	[SYS_PAGER_VMO_CREATE] = sys_pager_vmo_create,
+	[SYS_PAGER_SUPPLY] = sys_pager_supply,
+	[SYS_VMO_CREATE_DMA] = sys_vmo_create_dma,
+	[SYS_VMO_PHYS] = sys_vmo_phys,
+	[SYS_PORT_MINT_EX] = sys_port_mint_ex,
 };
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
