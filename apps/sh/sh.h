@@ -1,7 +1,8 @@
 /* sh, the exec-rt shell (docs/shell.md): state shared by its files.
  * main.c reads lines from /svc/console, builtins.c runs the commands,
  * ps.c shows tasks and kernel figures, files.c the file commands, run.c
- * starts programs from /boot/bin and waits for them. parse.c and psfmt.c are the pure halves. */
+ * starts programs from /boot/bin and waits for them. parse.c, psfmt.c and
+ * fsfmt.c are the pure halves. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>

@@ -209,11 +209,11 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 		return fsc_openat(AT_FDCWD, (const char *)a,
 				  O_CREAT | O_WRONLY | O_TRUNC, b);
 	case SYS_stat:
-		return fsc_fstatat(AT_FDCWD, (const char *)a,
-				   (struct stat *)b, 0);
+		return fsc_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b,
+				   0);
 	case SYS_lstat:
-		return fsc_fstatat(AT_FDCWD, (const char *)a,
-				   (struct stat *)b, AT_SYMLINK_NOFOLLOW);
+		return fsc_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b,
+				   AT_SYMLINK_NOFOLLOW);
 	case SYS_newfstatat:
 		return fsc_fstatat(a, (const char *)b, (struct stat *)c, d);
 	case SYS_access:
