@@ -36,3 +36,5 @@ long fsc_getcwd(char *buf, size_t size);
 long fsc_chdir(const char *path);
 long fsc_fchdir(long fd);
 long fsc_umask(long mask);
+long fsc_statx(long dirfd, const char *path, long flags, long mask, void *out);
+long fsc_readlinkat(long dirfd, const char *path, char *buf, long len);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <execrt/fs_path.h>
@@ -168,6 +169,67 @@ long fsc_fstatat(long dirfd, const char *path, struct stat *st, long flags)
 		return -ENOTDIR;
 	fsc_to_stat(&fs, st);
 	return 0;
+}
+
+/* Linux's struct statx (musl 1.2.3 has no header for it). */
+struct statx_ts {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t pad;
+};
+struct statx_buf {
+	uint32_t stx_mask, stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink, stx_uid, stx_gid;
+	uint16_t stx_mode, pad1;
+	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+	struct statx_ts stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+	uint64_t spare[14];
+};
+_Static_assert(sizeof(struct statx_buf) == 256, "Linux's statx layout");
+
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX_SYNC_TYPE	  0x6000 /* AT_STATX_* sync flags: no meaning here */
+
+static struct statx_ts stx_time(struct timespec t)
+{
+	return (struct statx_ts){.tv_sec = t.tv_sec,
+				 .tv_nsec = (uint32_t)t.tv_nsec};
+}
+
+long fsc_statx(long dirfd, const char *path, long flags, long mask, void *out)
+{
+	struct stat st;
+	(void)mask; /* everything basic is there anyway */
+	long r = fsc_fstatat(dirfd, path, &st, flags & ~(long)STATX_SYNC_TYPE);
+	if (r < 0)
+		return r;
+	struct statx_buf *x = out;
+	memset(x, 0, sizeof(*x));
+	x->stx_mask = STATX_BASIC_STATS;
+	x->stx_blksize = (uint32_t)st.st_blksize;
+	x->stx_nlink = (uint32_t)st.st_nlink;
+	x->stx_mode = (uint16_t)st.st_mode;
+	x->stx_ino = st.st_ino;
+	x->stx_size = (uint64_t)st.st_size;
+	x->stx_blocks = (uint64_t)st.st_blocks;
+	x->stx_atime = stx_time(st.st_atim);
+	x->stx_mtime = stx_time(st.st_mtim);
+	x->stx_ctime = stx_time(st.st_ctim);
+	x->stx_dev_minor = (uint32_t)st.st_dev;
+	return 0;
+}
+
+/* There are no symbolic links: a path that exists is not one. */
+long fsc_readlinkat(long dirfd, const char *path, char *buf, long len)
+{
+	(void)buf;
+	if (len <= 0)
+		return -EINVAL;
+	struct stat st;
+	long r = fsc_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW);
+	return r < 0 ? r : -EINVAL;
 }
 
 long fsc_faccessat(long dirfd, const char *path, long amode, long flags)

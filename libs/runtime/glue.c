@@ -216,6 +216,12 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 				   AT_SYMLINK_NOFOLLOW);
 	case SYS_newfstatat:
 		return fsc_fstatat(a, (const char *)b, (struct stat *)c, d);
+	case SYS_statx:
+		return fsc_statx(a, (const char *)b, c, d, (void *)e);
+	case SYS_readlink:
+		return fsc_readlinkat(AT_FDCWD, (const char *)a, (char *)b, c);
+	case SYS_readlinkat:
+		return fsc_readlinkat(a, (const char *)b, (char *)c, d);
 	case SYS_access:
 		return fsc_faccessat(AT_FDCWD, (const char *)a, b, 0);
 	case SYS_faccessat:

@@ -256,6 +256,21 @@ static void bad_paths_body(void)
 	GCHECK_OK(close(dfd));
 	GCHECK_OK(rmdir("/tmp/d"));
 	GCHECK_OK(unlink("/tmp/f"));
+	/* realpath (readlink on each component: "not a link"), statx. */
+	static char rp[4096];
+	GCHECK(realpath("/tmp/../boot/./bin/", rp) && !strcmp(rp, "/boot/bin"));
+	GFAILS(readlink("/boot/bin", rp, sizeof(rp)), EINVAL);
+	GFAILS(readlink("/boot/none", rp, sizeof(rp)), ENOENT);
+	static uint64_t stx[32]; /* Linux's struct statx: 256 bytes */
+	GCHECK_OK(stat("/boot/bin/fstest", &st));
+	GCHECK_EQ(
+		syscall(SYS_statx, AT_FDCWD, "/boot/bin/fstest", 0, 0x7ff, stx),
+		0);
+	GCHECK_EQ(stx[5], st.st_size);		      /* stx_size at byte 40 */
+	GCHECK_EQ(stx[4], st.st_ino);		      /* stx_ino at byte 32 */
+	GCHECK_EQ(((uint16_t *)stx)[14], st.st_mode); /* stx_mode: 28 */
+	GCHECK_EQ(syscall(SYS_statx, AT_FDCWD, "/none", 0, 0x7ff, stx), -1);
+	GCHECK_EQ(errno, ENOENT);
 	/* Too many open files: EMFILE from the fd table or fsd. */
 	int fds[70], n = 0;
 	for (; n < 70; n++)
