@@ -187,6 +187,9 @@ enum syscall_nr {
 	 * the CPUs the thread may run on, narrowed by the authority's
 	 * cpu_mask; a DL thread is re-admitted on one of them */
 	SYS_SCHED_AFFINITY = 57,
+	/* -> 0: no arguments, no effect; the cost of entering and leaving
+	 * the kernel (the benchmarks' null call) */
+	SYS_NULL = 58,
 	SYS_COUNT
 };
 

@@ -69,6 +69,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = sys_object_notify,
 	[SYS_TASK_STATS] = sys_task_stats,
 	[SYS_SCHED_AFFINITY] = sys_sched_affinity,
+	[SYS_NULL] = sys_null,
 };
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,

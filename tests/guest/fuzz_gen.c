@@ -81,6 +81,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = 3,
 	[SYS_TASK_STATS] = 1,
 	[SYS_SCHED_AFFINITY] = 1,
+	[SYS_NULL] = 1,
 };
 
 static uint64_t now(void)
@@ -528,6 +529,10 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[0] = fz_pick(c, OBJ_NONE);
 		a[1] = fz_pick(c, OBJ_THREAD);
 		a[2] = ONE_IN(c, 2) ? val(c) : 1ull << fz_below(&c->rng, 4);
+		break;
+	case SYS_NULL: /* ignores whatever it is given */
+		for (int i = 0; i < 6; i++)
+			a[i] = any_arg(c);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)

@@ -587,6 +587,7 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_TASK_STATS] = {R(RIGHT_READ), fx_sysinfo, c_task_stats},
 	[SYS_SCHED_AFFINITY] = {R(RIGHT_WRITE, RIGHT_MANAGE), fx_sched_thread,
 				c_sched_affinity},
+	[SYS_NULL] = {.none = NO_HANDLE},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

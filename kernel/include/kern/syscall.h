@@ -209,6 +209,7 @@ void newh_cancel(struct new_handle *nh);
 /* The handlers, by object (kernel/syscall/sys_*.c). */
 SYSCALL(sys_debug_write);
 SYSCALL(sys_clock_now);
+SYSCALL(sys_null);
 SYSCALL(sys_yield);
 SYSCALL(sys_sleep_until);
 SYSCALL(sys_kernel_stats);
