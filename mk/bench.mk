@@ -53,3 +53,4 @@ bench-linux: setup
 	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio \
 		$(LINUX_BENCH)/initramfs.cpio
 	@O=$(O) tools/bench-linux.sh
+-include $(wildcard $(O)/user/obj/tests/bench/*.d)

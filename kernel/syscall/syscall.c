@@ -7,10 +7,8 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-			   uint64_t);
-
-static const syscall_fn table[SYS_COUNT] = {
+/* Indexed by number; the arch entry code calls through it directly. */
+const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_HANDLE_CLOSE] = sys_handle_close,
 	[SYS_HANDLE_DUP] = sys_handle_dup,
@@ -72,12 +70,19 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_NULL] = sys_null,
 };
 
+const uint64_t syscall_table_len = SYS_COUNT;
+
+long syscall_bad_number(void)
+{
+	return ERR_BAD_SYSCALL;
+}
+
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		      uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	if (nr >= SYS_COUNT || !table[nr])
-		return ERR_BAD_SYSCALL;
-	return table[nr](a0, a1, a2, a3, a4, a5);
+	if (nr >= SYS_COUNT || !syscall_table[nr])
+		return syscall_bad_number();
+	return syscall_table[nr](a0, a1, a2, a3, a4, a5);
 }
 
 struct task *cur_task(void)

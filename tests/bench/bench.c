@@ -28,6 +28,15 @@ int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* "only=<substring>": run only the figures whose name contains it (a
+ * quicker run while working on one path). */
+static const char *only;
+
+static int wanted(const char *name)
+{
+	return !only || strstr(name, only);
+}
+
 /* " (goal <= N: met)" after a figure with a goal (issue 11, point 4), in
  * the unit of the line; printed, never asserted. */
 static void goal_note(uint64_t figure, uint64_t goal, const char *unit)
@@ -44,6 +53,8 @@ static uint64_t bench_goal(const char *name, unsigned iters,
 			   void (*fn)(unsigned), uint64_t goal)
 {
 	uint64_t per[BATCHES];
+	if (!wanted(name))
+		return 0;
 	fn(iters / 10 + 1); /* warm caches and allocators */
 	for (int b = 0; b < BATCHES; b++) {
 		uint64_t t0 = rdtsc();
@@ -298,8 +309,7 @@ static void cross_cpu_ipc(void)
 		ipc_send = s;
 		payload_len = 16;
 		ipc_errors = 0;
-		bench("cross-CPU call/reply, 16 B (2 tasks)", 2000,
-		      call_reply);
+		bench("cross-CPU call/reply, 16 B (2 tasks)", 2000, call_reply);
 		if (ipc_errors)
 			printf("bench: WARNING: %ld calls failed\n",
 			       ipc_errors);
@@ -335,6 +345,8 @@ static int64_t periodic(uint64_t arg)
 static void lateness(const char *what, const struct sched_params *p)
 {
 	struct gthread t, hog;
+	if (!wanted(what))
+		return;
 	stop = 0;
 	if (gthread_start(&hog, spinner, 0) < 0 ||
 	    gthread_start_sched(&t, periodic, 0, p) < 0) {
@@ -370,6 +382,8 @@ static void pingpong(const char *what, int trace, const struct sched_params *p,
 {
 	struct sched_config cfg, c;
 	handle_t auth = execrt_handle(START_H_SCHED);
+	if (!wanted(what))
+		return;
 	if (sys_sched_config(auth, NULL, &cfg) < 0)
 		return;
 	c = cfg;
@@ -557,6 +571,10 @@ int main(int argc, char **argv)
 	printf("bench: exec-rt micro-benchmarks (TSC cycles per operation, "
 	       "median of %d batches)\n",
 	       BATCHES);
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "only=", 5) &&
+		    strcmp(argv[i], "only=tlb"))
+			only = argv[i] + 5;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "only=tlb")) { /* bench.sh's -smp 2 runs */
 			tlb_benches();

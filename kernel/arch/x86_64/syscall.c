@@ -17,7 +17,10 @@
 
 void syscall_entry(void);
 __noreturn void arch_enter_user_frame(struct trap_frame *tf);
-int syscall_handler(struct trap_frame *tf);
+int syscall_exit_work(struct trap_frame *tf);
+
+_Static_assert(__builtin_offsetof(struct trap_frame, rax) == 112,
+	       "syscall.S: TF_RAX");
 
 void arch_syscall_init_cpu(void)
 {
@@ -28,12 +31,13 @@ void arch_syscall_init_cpu(void)
 	__asm__ volatile("fninit");
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
-	wrmsr(MSR_STAR, ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+	wrmsr(MSR_STAR,
+	      ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	/* Interrupts off until the stack is switched; no stray AC (SMAP),
 	 * DF, TF or NT from user mode leaks into the kernel. */
-	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_AC | (1u << 10) | (1u << 8) |
-				  (1u << 14));
+	wrmsr(MSR_SFMASK,
+	      RFLAGS_IF | RFLAGS_AC | (1u << 10) | (1u << 8) | (1u << 14));
 }
 
 static bool canonical_user(uint64_t a)
@@ -45,7 +49,7 @@ static bool canonical_user(uint64_t a)
  * preemption is pending. */
 static void user_return_work(void)
 {
-	struct thread *t = thread_current();
+	struct thread *t = this_cpu()->cur;
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
 			/* From an interrupt taken in user mode we get here
@@ -63,10 +67,9 @@ static void user_return_work(void)
 	}
 }
 
-int syscall_handler(struct trap_frame *tf)
+/* After the handler (syscall.S dispatched it, the result is in tf->rax). */
+int syscall_exit_work(struct trap_frame *tf)
 {
-	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi,
-					     tf->rdx, tf->r10, tf->r8, tf->r9);
 	user_return_work();
 	/* SYSRET with a non-canonical rip would fault in kernel mode. */
 	return !canonical_user(tf->rip) || tf->cs != USER_CS;

@@ -38,6 +38,7 @@ void arch_context_switch(struct thread *prev, struct thread *next)
 	/* The next thread's kernel stack takes interrupts from user mode. */
 	tss_set_rsp0(c, next->arch.kstack_top);
 	c->kstack_top = next->arch.kstack_top;
+	c->cur = next;
 	/* Only user threads own FPU/SSE state; save and load it eagerly
 	 * (lazy switching would add a #NM round trip and a cross-CPU owner
 	 * to track). */

@@ -22,6 +22,14 @@
 
 long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		      uint64_t a3, uint64_t a4, uint64_t a5);
+/* The table syscall_dispatch() reads, for entry code that indexes it
+ * itself (x86_64 syscall.S): syscall_table_len entries, NULL for none,
+ * then syscall_bad_number(). */
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+			   uint64_t);
+extern const syscall_fn syscall_table[];
+extern const uint64_t syscall_table_len;
+long syscall_bad_number(void);
 
 /* The raw entry point of a handler, as the table calls it. */
 #define SYSCALL(name)                                                          \
