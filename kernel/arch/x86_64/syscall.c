@@ -2,6 +2,7 @@
  * syscall_entry, the C half of the entry, first entry into user mode, and
  * user-mode faults. */
 #include <arch/cpu.h>
+#include <arch/fpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <execrt/syscall.h>
@@ -24,11 +25,7 @@ _Static_assert(__builtin_offsetof(struct trap_frame, rax) == 112,
 
 void arch_syscall_init_cpu(void)
 {
-	/* User code uses x87/SSE: FXSAVE support and SSE exceptions on,
-	 * no emulation, WAIT/FWAIT honours TS. */
-	write_cr0((read_cr0() & ~(1ul << 2)) | (1ul << 1));
-	write_cr4(read_cr4() | CR4_OSFXSR | (1ul << 10));
-	__asm__ volatile("fninit");
+	fpu_init_cpu(); /* user code uses x87/SSE */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
 	wrmsr(MSR_STAR,
