@@ -527,8 +527,11 @@ void tlb_flush_all_local(void)
 	unsigned long irq = arch_irq_save();
 	uint64_t cr4 = read_cr4();
 	if (cr4 & CR4_PGE) {
-		/* Toggling PGE drops global entries too. */
+		/* Toggling PGE drops global entries too, under every PCID. */
 		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else if (pcid_enabled) {
+		write_cr4(cr4 | CR4_PGE);
 		write_cr4(cr4);
 	} else {
 		write_cr3(read_cr3());
@@ -560,6 +563,18 @@ static uint64_t space_cpus(struct vm_space *s)
 	return __atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST);
 }
 
+void tlb_flush_space_local(bool user, virt_addr_t va, size_t size)
+{
+	/* With PCID the kernel's entries and cached kernel tables may sit
+	 * under every PCID this CPU used, and invlpg reaches only the
+	 * current one (and global pages): drop everything. Rare: kernel
+	 * mappings change at boot and for stacks beyond the pool. */
+	if (!user && pcid_enabled)
+		tlb_flush_all_local();
+	else
+		tlb_flush_local(va, size);
+}
+
 void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size)
 {
 	/* Interrupts off: the thread cannot move to another CPU between the
@@ -567,14 +582,19 @@ void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size)
 	 * in active_cpus cannot change. */
 	unsigned long irq = arch_irq_save();
 	uint64_t self = 1ull << this_cpu()->id;
+	bool user = s != &kernel_space;
+	/* Before the mask is read (space_cpus' fence): CPUs that ran s
+	 * earlier flush its PCID when they load it again (uspace.c). */
+	if (user && pcid_enabled)
+		__atomic_fetch_add(&s->tlb_gen, 1, __ATOMIC_SEQ_CST);
 	uint64_t mask = space_cpus(s);
 	if (mask & self)
-		tlb_flush_local(va, size);
+		tlb_flush_space_local(user, va, size);
 	void (*remote)(uint64_t, bool, virt_addr_t, size_t) =
 		__atomic_load_n(&tlb_remote_flush, __ATOMIC_ACQUIRE);
 	if (remote && (mask & ~self) &&
 	    __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
-		remote(mask & ~self, s != &kernel_space, va, size);
+		remote(mask & ~self, user, va, size);
 	arch_irq_restore(irq);
 }
 
