@@ -159,7 +159,9 @@ void vm_space_destroy(struct vm_space *s)
 			smp_call_on(i, drop_space, s);
 	BUG_ON(__atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST));
 	/* No CPU holds the tables now, and a CR3 load dropped their (non-
-	 * global) TLB entries, so the tables can go at once. */
+	 * global) TLB entries; with PCID they may stay cached under the
+	 * space's tag, which is only ever loaded again with a flush (ids are
+	 * not reused). So the tables can go at once. */
 	uint64_t *pml4 = phys_to_virt(s->root);
 	for (unsigned i = 0; i < ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
