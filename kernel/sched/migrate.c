@@ -295,8 +295,8 @@ void sched_kick_idle(struct run_queue *rq)
 		return;
 	/* Only an idle CPU the best waiting thread may use, and only once
 	 * until it has looked (an IPI costs the sender too). */
-	uint64_t idle = READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu) &
-			online_mask();
+	uint64_t idle =
+		READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu) & online_mask();
 	if (!idle) /* the common case: no pick needed to know */
 		return;
 	struct thread *w = rq_pick(rq);
