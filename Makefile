@@ -57,6 +57,9 @@ NAMES_HSRC := servers/names/names_core.c servers/names/names_proto.c \
         services/test/tsvc_proto.c apps/portctl/pc_util.c
 NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
 # init's pure half (room init): manifest, supervision, logs, /svc/init.
+# Room fsd: the file server's pure half (path resolver, tree, protocol).
+FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
+        servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -74,12 +77,14 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
         servers/console/subs.c \
         $(INIT_PURE) \
+        $(FSD_HSRC) \
+        servers/vmgr/vmgr_core.c \
         apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iapps/sh -Iapps/clctl -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

@@ -3,7 +3,9 @@
 # once under -icount shift=0, where the guest TSC counts instructions and
 # the figures repeat exactly. Figures are printed, never asserted.
 BENCH_PROGS := bench
-bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c
+bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
+	tests/bench/bench_vm.c
+bench_SRCS += tests/bench/bench_fs.c # room fsd
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 
 $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAMP)
@@ -11,9 +13,9 @@ $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAM
 	@echo "  UCC     $<"
 	$(Q)$(USER_CC) $(PCFLAGS) -Itests/guest -c $< -o $@
 
-$(O)/initrd-bench.cpio: $(O)/user/bench.elf tools/mkinitrd.sh
+$(O)/initrd-bench.cpio: $(O)/user/bench.elf $(O)/user/fsd.elf tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf
+	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf $(O)/user/fsd.elf
 
 .PHONY: bench
 # With the Linux packages fetched (by `make bench-linux`), also the

@@ -23,7 +23,8 @@ console_SRCS := servers/console/console.c servers/console/ldisc.c \
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
-	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c
+	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
+	apps/sh/mem.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 hello_SRCS := libs/examples/hello.c
@@ -40,6 +41,14 @@ NAMES_PROGS := testsvc portctl
 testsvc_SRCS := services/test/testsvc.c services/test/tsvc_proto.c
 portctl_SRCS := apps/portctl/portctl.c apps/portctl/pc_util.c
 timeline-inspect_SRCS := apps/timeline-inspect/main.c apps/timeline-inspect/tl_format.c
+# room fsd: the file server (servers/fsd, docs/fsd.md)
+USER_PROGS += fsd
+FSD_CORE := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
+	servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
+fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
+# room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
+USER_PROGS += vmgr
+vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -136,9 +145,12 @@ $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 # programs as bin/<name>, the files of etc/ (the service manifest) as
 # etc/<file>.
 INITRD_ETC := $(sort $(wildcard etc/*))
-$(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) tools/mkinitrd.sh
+# Data files (fsd shows them as /boot/share/<file>).
+INITRD_SHARE := $(sort $(wildcard share/*))
+$(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f))
+	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f)) \
+		$(foreach f,$(INITRD_SHARE),$(f)=$(f))
 
 # Smoke test on Linux: hello.c, musl, crt1 + crt0 and the glue, linked with
 # an emulation of the exec-rt calls by Linux calls (tests/host-user/), so
@@ -174,7 +186,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
 	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
-	tests/guest/names_env.c \
+	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
@@ -201,14 +213,15 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
-	$(O)/user/init.elf
+	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
-$(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(GUEST_ETC) tools/mkinitrd.sh
+$(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(INITRD_SHARE) $(GUEST_ETC) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(GUEST_ELFS) $(GUEST_EXTRA) \
 		$(foreach f,$(INITRD_ETC),$(f)=$(f)) \
+		$(foreach f,$(INITRD_SHARE),$(f)=$(f)) \
 		$(foreach f,$(GUEST_ETC),etc/$(notdir $(f))=$(f))
 
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).

@@ -155,7 +155,7 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 	else if (!strcmp(n, "jobs"))
 		sh_jobs_list(s);
 	else if (!strcmp(n, "mem"))
-		sh_mem(s);
+		sh_mem_all(s); /* mem.c: the kernel's figures, then vmgr's */
 	else if (!strcmp(n, "uptime"))
 		sh_uptime(s);
 	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))

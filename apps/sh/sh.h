@@ -44,6 +44,8 @@ void sh_exec(struct sh *s, struct sh_cmd *c);
 void sh_ps(struct sh *s);
 void sh_mem(struct sh *s);
 void sh_uptime(struct sh *s);
+/* mem.c */
+void sh_mem_all(struct sh *s);
 
 /* run.c */
 /* Runs argv[0] from the initrd's bin/ with the rest as its arguments:

@@ -26,5 +26,12 @@ struct port_rx {
 	uint32_t nhandles;  /* out */
 	uint64_t badge;     /* out: the badge of the send handle used */
 	handle_t reply;     /* out: one-shot reply handle (calls), else 0 */
-	uint32_t reserved;
+	uint32_t flags;     /* out: PORT_RX_* */
 };
+
+/* port_rx.flags: the message is the no-senders notice of an endpoint
+ * minted with PORT_MINT_NOTIFY_CLOSED (len 0, its badge, no reply). */
+#define PORT_RX_CLOSED 1u
+
+/* SYS_PORT_MINT_EX options. */
+#define PORT_MINT_NOTIFY_CLOSED 1u /* queue a notice when the endpoint dies */

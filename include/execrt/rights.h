@@ -13,7 +13,9 @@
 #define RIGHT_SIGNAL    (1u << 7)  /* raise signals / notification bits */
 #define RIGHT_WAIT      (1u << 8)  /* wait for the object's end or signals */
 
-#define RIGHTS_ALL      0x1ffu
+#define RIGHT_DMA       (1u << 9)  /* read a DMA memory object's physical address */
+
+#define RIGHTS_ALL      0x3ffu
 #define RIGHTS_BASIC    (RIGHT_TRANSFER | RIGHT_DUPLICATE | RIGHT_WAIT)
 #define RIGHT_SAME      0x80000000u /* handle_dup: keep the rights as they are */
 
@@ -24,6 +26,11 @@
 #define RIGHTS_THREAD     (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_VMO                                                             \
 	(RIGHT_READ | RIGHT_WRITE | RIGHT_MAP | RIGHT_EXECUTE | RIGHTS_BASIC)
+/* A pager-backed memory object: MANAGE supplies its pages. */
+#define RIGHTS_PAGER_VMO (RIGHTS_VMO | RIGHT_MANAGE)
+/* DMA memory: DMA reveals its physical address (drop it before handing
+ * the buffer to a task that is not the driver). */
+#define RIGHTS_DMA_VMO  (RIGHTS_VMO | RIGHT_DMA)
 #define RIGHTS_SCHED_AUTH (RIGHT_READ | RIGHT_WRITE | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_PORT_RECV  (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_PORT_SEND  (RIGHT_WRITE | RIGHTS_BASIC)

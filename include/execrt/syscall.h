@@ -190,8 +190,50 @@ enum syscall_nr {
 	/* -> 0: no arguments, no effect; the cost of entering and leaving
 	 * the kernel (the benchmarks' null call) */
 	SYS_NULL = 58,
+
+	/* Demand paging and DMA memory (docs/vmgr.md, docs/memory.md).
+	 * pager_send_h, uint64_t key, size, handle_t *out -> 0 [WRITE on the
+	 * send endpoint]: a memory object whose pages come from a pager: the
+	 * first touch of an absent page sends a call (struct pager_fault,
+	 * badge of the endpoint) and blocks until the pager answers. Charged
+	 * to the caller (header and pages array now, each page when it is
+	 * supplied); the handle has RIGHTS_PAGER_VMO (MANAGE = supply) */
+	SYS_PAGER_VMO_CREATE = 59,
+	/* vmo_h, offset, len, const void *src (0: zeros) -> pages supplied
+	 * [MANAGE]: supplies the absent pages of [offset, offset+len)
+	 * (page-aligned) from src in order, each charged to the object's
+	 * owner; present pages are skipped. It stops at the first page over
+	 * the owner's quota (ERR_NO_MEMORY) or with a bad src (ERR_FAULT),
+	 * errors returned only when no page was supplied before */
+	SYS_PAGER_SUPPLY = 60,
+	/* dma_authority_h, size, handle_t *out -> 0 [WRITE on a RES_DMA
+	 * resource]: physically contiguous, zeroed, pinned memory charged to
+	 * the caller and to the authority's byte budget; the handle has
+	 * RIGHTS_VMO | RIGHT_DMA */
+	SYS_VMO_CREATE_DMA = 61,
+	/* vmo_h, uint64_t *phys_out -> 0 [DMA]: the physical base of a DMA
+	 * memory object (ERR_NOT_SUPPORTED for any other memory object) */
+	SYS_VMO_PHYS = 62,
+	/* recv_h, uint64_t badge, options, handle_t *send_out -> 0 [MANAGE]:
+	 * SYS_PORT_MINT with options (ipc.h): PORT_MINT_NOTIFY_CLOSED queues
+	 * a no-senders notice on the port when the endpoint dies */
+	SYS_PORT_MINT_EX = 63,
 	SYS_COUNT
 };
+
+/* SYS_PAGER_VMO_CREATE: what a pager receives (as a call) for a fault. */
+#define PAGER_FAULT_MAGIC 0x746c756166726770ull /* "pgrfault" */
+struct pager_fault {
+	uint64_t magic;  /* PAGER_FAULT_MAGIC */
+	uint64_t key;    /* given at creation */
+	uint64_t offset; /* page-aligned, into the object */
+	uint64_t len;    /* bytes wanted (one page today) */
+	uint32_t flags;  /* PAGER_FAULT_WRITE when the access was a write */
+	uint32_t reserved;
+};
+#define PAGER_FAULT_WRITE 1u
+/* The largest pager-backed object (as VMO_MAX_SIZE). */
+#define PAGER_VMO_MAX (1ull << 36)
 
 /* SYS_VM_MAP */
 #define VM_PROT_READ  1u
@@ -275,6 +317,8 @@ enum start_handle {
 	START_H_SCHED,          /* scheduling authority (sched.h) */
 	START_H_TELEMETRY,      /* scheduler telemetry [READ] */
 	START_H_SERVICE,        /* one service-specific handle (docs/system.md) */
+	/* 13, 14: kept for the fs client's slots (issue 13) */
+	START_H_DMA = 15,       /* DMA-memory authority (RES_DMA budget) */
 	START_H_COUNT = 16
 };
 

@@ -184,16 +184,52 @@ static const struct kobj_ops port_ops = {
 	.last_handle_closed = port_last_handle,
 };
 
+static void enqueue(struct port *p, struct kmsg *m);
+
 static void send_destroy(struct kobject *o)
 {
 	struct port_send *s = container_of(o, struct port_send, obj);
+	if (s->notice) /* never had a handle (the mint failed) */
+		kmsg_free(s->notice);
 	kobj_put(&s->port->obj);
 	kfree(s);
+}
+
+/* No handle to the endpoint is left anywhere (tables, messages): queue
+ * its no-senders notice. Runs once: a handle-less endpoint gets no new
+ * handle. */
+static void send_last_handle(struct kobject *o)
+{
+	struct port_send *s = container_of(o, struct port_send, obj);
+	struct kmsg *m = s->notice;
+	if (!m)
+		return;
+	s->notice = NULL;
+	struct port *p = s->port;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	bool queued = !p->closed;
+	if (queued) {
+		enqueue(p, m);
+		p->count--; /* not held against PORT_QUEUE_MAX */
+		wait_queue_wake_locked(&p->wq, 0, ~0u);
+	}
+	struct notification *bound = queued ? p->bound : NULL;
+	uint64_t bits = p->bound_bits;
+	if (bound)
+		kobj_get(&bound->obj);
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (!queued)
+		kmsg_free(m);
+	if (bound) {
+		notification_signal(bound, bits);
+		kobj_put(&bound->obj);
+	}
 }
 
 static const struct kobj_ops send_ops = {
 	.name = "port-send",
 	.destroy = send_destroy,
+	.last_handle_closed = send_last_handle,
 };
 
 int port_mint(struct port *p, uint64_t badge, struct port_send **out)
@@ -214,6 +250,22 @@ int port_mint(struct port *p, uint64_t badge, struct port_send **out)
 	s->badge = badge;
 	*out = s;
 	return 0;
+}
+
+int port_mint_notify(struct port *p, uint64_t badge, struct port_send **out)
+{
+	struct kmsg *m = kmsg_alloc(0); /* charged to the minter */
+	if (!m)
+		return ERR_NO_MEMORY;
+	m->badge = badge;
+	m->prio = UINT64_MAX; /* before every sender's urgency */
+	m->closed_notice = true;
+	int err = port_mint(p, badge, out);
+	if (err)
+		kmsg_free(m);
+	else
+		(*out)->notice = m;
+	return err;
 }
 
 int port_create(struct port **recv, struct port_send **send)
@@ -325,7 +377,7 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 			err = ERR_BUFFER_TOO_SMALL;
 		} else {
 			list_remove(&m->node);
-			p->count--;
+			p->count -= !m->closed_notice;
 			*out = m;
 			err = 0;
 			/* Room for blocked senders. */
@@ -354,7 +406,7 @@ void port_bind(struct port *p, struct notification *n, uint64_t bits)
 	struct notification *old = p->bound;
 	p->bound = n;
 	p->bound_bits = bits;
-	bool pending = p->count > 0;
+	bool pending = !list_empty(&p->queue);
 	spin_unlock_irqrestore(&p->wq.lock, f);
 	if (old)
 		kobj_put(&old->obj);

@@ -232,9 +232,12 @@ static void insert_sorted(struct uvm *u, struct uvm_mapping *nm)
 	list_insert_after(pos, &nm->node);
 }
 
-/* Maps m's pages, in runs of physically contiguous frames. */
+/* Maps m's pages, in runs of physically contiguous frames. Pager memory
+ * is mapped a page at a time by its faults (uvm_fault_map). */
 static int map_pages(struct uvm *u, struct uvm_mapping *m)
 {
+	if (m->vmo->pager)
+		return 0;
 	uint64_t first = m->offset / PAGE_SIZE, n = m->len / PAGE_SIZE;
 	for (uint64_t i = 0; i < n;) {
 		phys_addr_t pa = vmo_get_page(m->vmo, first + i);
@@ -290,7 +293,7 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 	}
 	/* Every frame now, outside the lock (allocating zeroes them); a
 	 * reservation (prot 0) gets its frames when it is protected. */
-	for (uint64_t i = 0; prot && i < len / PAGE_SIZE; i++)
+	for (uint64_t i = 0; prot && !vmo->pager && i < len / PAGE_SIZE; i++)
 		if (!vmo_get_page(vmo, offset / PAGE_SIZE + i)) {
 			err = ERR_NO_MEMORY;
 			goto out_free;
@@ -553,12 +556,14 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 			if (m->start < addr || m->start >= end || m->prot ||
 			    !prot)
 				continue;
+			tables += tables_worst(m->start, mend(m));
+			if (m->vmo->pager)
+				continue; /* its pages come by faults */
 			for (uint64_t i = 0; i < m->len / PAGE_SIZE && !err;
 			     i++)
 				if (!vmo_get_page(m->vmo,
 						  m->offset / PAGE_SIZE + i))
 					err = ERR_NO_MEMORY;
-			tables += tables_worst(m->start, mend(m));
 		}
 		/* The page tables those reservations may need are charged
 		 * before any is made: nothing below can then exceed the
@@ -585,6 +590,8 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 				continue;
 			if (!old)
 				err = map_pages(u, m);
+			else if (m->vmo->pager)
+				unmap_ptes(u, m); /* holes: faults remap */
 			else
 				BUG_ON(vm_protect(u->space, m->start, m->len,
 						  vm_flags(m, prot)));
@@ -656,6 +663,75 @@ int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len, struct vmo **vmo,
 		err = 0;
 		break;
 	}
+	unlock_uvm(u, f);
+	return err;
+}
+
+/* The mapping holding va, grant mappings included (faults). */
+static struct uvm_mapping *mapping_at(struct uvm *u, uint64_t va)
+{
+	list_for_each(it, &u->mappings)
+	{
+		struct uvm_mapping *m = mapping_of(it);
+		if (m->start <= va && va < mend(m))
+			return m;
+		if (m->start > va)
+			break;
+	}
+	return NULL;
+}
+
+int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
+		   uint64_t *offset, uint32_t *prot)
+{
+	int err = ERR_NOT_FOUND;
+	unsigned long f = lock_uvm(u);
+	struct uvm_mapping *m = u->dead ? NULL : mapping_at(u, va);
+	if (m) {
+		kobj_get(&m->vmo->obj);
+		*vmo = m->vmo;
+		*offset = m->offset + (va - m->start);
+		*prot = m->prot;
+		err = 0;
+	}
+	unlock_uvm(u, f);
+	return err;
+}
+
+int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo, uint64_t offset,
+		  const phys_addr_t *pa, unsigned n)
+{
+	int err = 0;
+	unsigned long f = lock_uvm(u);
+	struct uvm_mapping *m = u->dead ? NULL : mapping_at(u, va);
+	/* Gone or changed while the page was asked for: the retried access
+	 * faults again and finds out. */
+	if (!m || m->vmo != vmo || m->offset + (va - m->start) != offset ||
+	    !m->prot) {
+		err = 1;
+		goto out;
+	}
+	/* The pages after the first only inside this mapping; each once
+	 * (another thread may have mapped it). */
+	n = (unsigned)MIN((uint64_t)n, (mend(m) - va) / PAGE_SIZE);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t at = va + i * PAGE_SIZE;
+		if (vm_translate(u->space, at, NULL, NULL))
+			continue;
+		bool mapped = !vm_map(u->space, at, pa[i], PAGE_SIZE,
+				      vm_flags(m, m->prot), false);
+		if (mapped && !sync_tables(u))
+			continue;
+		/* No frame or quota for a page table: the rest may fault. */
+		if (mapped) {
+			BUG_ON(vm_unmap(u->space, at, PAGE_SIZE));
+			sync_tables(u);
+		}
+		if (!i)
+			err = ERR_NO_MEMORY;
+		break;
+	}
+out:
 	unlock_uvm(u, f);
 	return err;
 }

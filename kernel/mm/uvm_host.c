@@ -52,6 +52,12 @@ int vm_protect(struct vm_space *s, virt_addr_t va, size_t size, unsigned flags)
 	return 0;
 }
 
+bool vm_translate(struct vm_space *s, virt_addr_t va, phys_addr_t *pa,
+		  unsigned *flags)
+{
+	return false;
+}
+
 bool user_range_ok(uintptr_t addr, size_t len)
 {
 	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;

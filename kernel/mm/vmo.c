@@ -12,7 +12,9 @@
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/mm.h>
+#include <kern/pager.h>
 #include <kern/pmm.h>
+#include <kern/port.h>
 #include <kern/slab.h>
 #include <kern/task.h>
 #include <kern/uaccess.h>
@@ -24,12 +26,18 @@ static const uint8_t zero_page[PAGE_SIZE] __attribute__((aligned(4096)));
 static void vmo_destroy(struct kobject *o)
 {
 	struct vmo *v = container_of(o, struct vmo, obj);
-	if (!v->physical) {
+	if (v->dma) {
+		pmm_free_contig(v->phys_base, v->npages);
+		dma_auth_return(v->dma_auth, v->size);
+	} else if (!v->physical) {
 		for (uint64_t i = 0; i < v->npages; i++)
 			if (v->pages[i])
 				pmm_free(v->pages[i]);
 		kfree(v->pages);
 	}
+	/* Supplied pages were added to obj.charge: kobj_put returns them. */
+	if (v->pager)
+		kobj_put(&v->pager->obj);
 	kfree(v);
 }
 
@@ -38,7 +46,22 @@ static const struct kobj_ops vmo_ops = {
 	.destroy = vmo_destroy,
 };
 
+static void vmo_init_fields(struct vmo *v, uint64_t size)
+{
+	v->lock = (spinlock_t)SPINLOCK_INIT;
+	v->size = size;
+	v->npages = size / PAGE_SIZE;
+	wait_queue_init(&v->pager_wq);
+	list_init(&v->pager_reqs);
+}
+
 int vmo_create(struct task *t, uint64_t size, struct vmo **out)
+{
+	return vmo_create_common(t, size, true, out);
+}
+
+int vmo_create_common(struct task *t, uint64_t size, bool commit_pages,
+		      struct vmo **out)
 {
 	if (!size)
 		return ERR_INVALID_ARGS;
@@ -46,7 +69,8 @@ int vmo_create(struct task *t, uint64_t size, struct vmo **out)
 		return ERR_OUT_OF_RANGE;
 	size = ALIGN_UP(size, PAGE_SIZE);
 	uint64_t array = size / PAGE_SIZE * sizeof(phys_addr_t);
-	uint64_t commit = size + kmalloc_footprint(array) +
+	uint64_t commit = (commit_pages ? size : 0) +
+			  kmalloc_footprint(array) +
 			  kmalloc_footprint(sizeof(struct vmo));
 	struct charge ch = {0};
 	int err = t ? charge_take(&ch, t->acct, commit) : 0;
@@ -59,10 +83,39 @@ int vmo_create(struct task *t, uint64_t size, struct vmo **out)
 		charge_drop(&ch);
 		return ERR_NO_MEMORY;
 	}
-	v->lock = (spinlock_t)SPINLOCK_INIT;
-	v->size = size;
-	v->npages = size / PAGE_SIZE;
+	vmo_init_fields(v, size);
 	v->pages = pages;
+	kobj_init_charged(&v->obj, OBJ_VMO, &vmo_ops, &ch);
+	*out = v;
+	return 0;
+}
+
+int vmo_create_dma(struct task *t, uint64_t size, struct vmo **out)
+{
+	if (!size)
+		return ERR_INVALID_ARGS;
+	if (size > VMO_DMA_MAX)
+		return ERR_OUT_OF_RANGE;
+	size = ALIGN_UP(size, PAGE_SIZE);
+	struct charge ch = {0};
+	int err = t ? charge_take(&ch, t->acct,
+				  size + kmalloc_footprint(sizeof(struct vmo)))
+		    : 0;
+	if (err)
+		return err;
+	struct vmo *v = kmalloc(sizeof(*v));
+	phys_addr_t pa = v ? pmm_alloc_contig(size / PAGE_SIZE, 1, 0) : 0;
+	if (!pa) {
+		kfree(v);
+		charge_drop(&ch);
+		return ERR_NO_MEMORY;
+	}
+	vmo_init_fields(v, size);
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		memset(phys_to_virt(pa + off), 0, PAGE_SIZE);
+	v->phys_base = pa;
+	v->physical = true; /* contiguous: every access goes by phys_base */
+	v->dma = true;
 	kobj_init_charged(&v->obj, OBJ_VMO, &vmo_ops, &ch);
 	*out = v;
 	return 0;
@@ -85,9 +138,7 @@ int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 		charge_drop(&ch);
 		return ERR_NO_MEMORY;
 	}
-	v->lock = (spinlock_t)SPINLOCK_INIT;
-	v->size = size;
-	v->npages = size / PAGE_SIZE;
+	vmo_init_fields(v, size);
 	v->phys_base = base;
 	v->physical = true;
 	v->uncached = uncached;
@@ -103,8 +154,8 @@ phys_addr_t vmo_get_page(struct vmo *v, uint64_t index)
 	if (v->physical)
 		return v->phys_base + index * PAGE_SIZE;
 	phys_addr_t pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
-	if (pa)
-		return pa;
+	if (pa || v->pager)
+		return pa; /* a pager's pages come only from the pager */
 	unsigned long f = spin_lock_irqsave(&v->lock);
 	pa = v->pages[index];
 	/* Committed (charged) at creation. */
@@ -149,7 +200,7 @@ static int populate(struct vmo *v, uint64_t offset, size_t len)
 	for (uint64_t i = offset / PAGE_SIZE;
 	     i <= (offset + len - 1) / PAGE_SIZE; i++)
 		if (!vmo_get_page(v, i))
-			return ERR_NO_MEMORY;
+			return v->pager ? ERR_NOT_SUPPORTED : ERR_NO_MEMORY;
 	return 0;
 }
 

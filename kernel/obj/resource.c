@@ -1,4 +1,5 @@
 /* Resource objects (kern/resource.h). */
+#include <kern/pager.h>
 #include <kern/resource.h>
 #include <kern/slab.h>
 #include <execrt/errors.h>
@@ -30,7 +31,8 @@ int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 /* Kinds whose authority is a range of numbers or addresses. */
 static bool ranged(uint32_t kind)
 {
-	return kind == RES_IOPORT || kind == RES_MMIO || kind == RES_IRQ;
+	return kind == RES_IOPORT || kind == RES_MMIO || kind == RES_IRQ ||
+	       kind == RES_DMA;
 }
 
 int resource_check_narrow(const struct resource *r, uint64_t base,
@@ -69,4 +71,29 @@ int resource_derive(const struct resource *r, uint64_t base, uint64_t size,
 	c->size = ranged(r->kind) ? size : r->size;
 	*out = c;
 	return 0;
+}
+
+/* A RES_DMA budget: each derived object counts its own DMA memory against
+ * its size (a driver given `dma 1M` holds at most 1 MiB at once); the
+ * memory itself is charged to the allocating task's quota as well. */
+int dma_auth_take(struct resource *r, uint64_t bytes)
+{
+	uint64_t used = __atomic_load_n(&r->dma_used, __ATOMIC_RELAXED);
+	do {
+		if (bytes > r->size || used > r->size - bytes)
+			return ERR_NO_RESOURCES;
+	} while (!__atomic_compare_exchange_n(&r->dma_used, &used,
+					      used + bytes, false,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	kobj_get(&r->obj);
+	return 0;
+}
+
+void dma_auth_return(struct resource *r, uint64_t bytes)
+{
+	if (!r)
+		return;
+	__atomic_fetch_sub(&r->dma_used, bytes, __ATOMIC_RELAXED);
+	kobj_put(&r->obj);
 }

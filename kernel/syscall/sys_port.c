@@ -105,6 +105,7 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	rx->len = m->len;
 	rx->nhandles = m->nhandles;
 	rx->badge = m->badge;
+	rx->flags = m->closed_notice ? PORT_RX_CLOSED : 0;
 	if (m->len > rx->cap || m->nhandles > rx->hcap) {
 		/* Only a call's answer gets here (receive checks first). */
 		copy_to_user((void *)urx, rx, sizeof(*rx));
@@ -177,7 +178,8 @@ SYSCALL3(sys_port_create, U64, options, UPTR, recv_out, UPTR, send_out)
 	return err;
 }
 
-SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
+static int mint(handle_t recv_h, uint64_t badge, bool notify,
+		uint64_t send_out)
 {
 	struct port *p;
 	int err = get_port(recv_h, RIGHT_MANAGE, &p);
@@ -190,7 +192,7 @@ SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
 		return err;
 	}
 	struct port_send *s;
-	err = port_mint(p, badge, &s);
+	err = notify ? port_mint_notify(p, badge, &s) : port_mint(p, badge, &s);
 	kobj_put(&p->obj);
 	if (err) {
 		newh_cancel(&nh);
@@ -199,6 +201,21 @@ SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
 	err = newh_commit(&nh, &s->obj, RIGHTS_PORT_SEND);
 	kobj_put(&s->obj);
 	return err;
+}
+
+SYSCALL3(sys_port_mint, HANDLE, recv_h, U64, badge, UPTR, send_out)
+{
+	return mint(recv_h, badge, false, send_out);
+}
+
+/* options: PORT_MINT_NOTIFY_CLOSED (docs/ipc.md, "No-senders notice") */
+SYSCALL4(sys_port_mint_ex, HANDLE, recv_h, U64, badge, U64, options, UPTR,
+	 send_out)
+{
+	if (options & ~(uint64_t)PORT_MINT_NOTIFY_CLOSED)
+		return ERR_INVALID_ARGS;
+	return mint(recv_h, badge, options & PORT_MINT_NOTIFY_CLOSED,
+		    send_out);
 }
 
 /* MANAGE on the port, SIGNAL on the notification */

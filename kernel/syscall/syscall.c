@@ -68,6 +68,11 @@ const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_TASK_STATS] = sys_task_stats,
 	[SYS_SCHED_AFFINITY] = sys_sched_affinity,
 	[SYS_NULL] = sys_null,
+	[SYS_PAGER_VMO_CREATE] = sys_pager_vmo_create,
+	[SYS_PAGER_SUPPLY] = sys_pager_supply,
+	[SYS_VMO_CREATE_DMA] = sys_vmo_create_dma,
+	[SYS_VMO_PHYS] = sys_vmo_phys,
+	[SYS_PORT_MINT_EX] = sys_port_mint_ex,
 };
 
 const uint64_t syscall_table_len = SYS_COUNT;

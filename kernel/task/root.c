@@ -178,6 +178,9 @@ static int populate(struct task *t, const struct boot_info *bi,
 	if (!err)
 		err = give_resource(t, RES_IRQ, 0, 256,
 				    RIGHTS_DEVICE_AUTH, si, START_H_IRQ);
+	if (!err) /* a budget as large as any RAM the direct map holds */
+		err = give_resource(t, RES_DMA, 0, 1ull << 52,
+				    RIGHTS_DEVICE_AUTH, si, START_H_DMA);
 	if (!err)
 		err = give_resource(t, RES_TELEMETRY, 0, 0,
 				    RIGHTS_TELEMETRY, si, START_H_TELEMETRY);

@@ -257,7 +257,8 @@ static void one_names_port(struct parser *p)
 /* Keys that may appear once per entry, by bit. */
 static const char *const once[] = {
 	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
-	"sched",   "restart", "backoff", "limit", "stdout", "log"};
+	"sched",   "restart", "backoff", "limit", "stdout", "log",
+	"dma"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {
@@ -320,6 +321,13 @@ static void entry_line(struct parser *p, int nw, char **w)
 	} else if (!strcmp(k, "mmio")) {
 		if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
 			ERR(p, "mmio: FIRST-LAST or BASE+SIZE");
+	} else if (!strcmp(k, "dma")) {
+		/* A budget of DMA memory (docs/memory.md "DMA memory"). */
+		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 4096 ||
+		    v > (1ull << 40))
+			ERR(p, "dma: a size of at least 4K");
+		else
+			s->dma = v;
 	} else if (!strcmp(k, "irq")) {
 		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
 			if (man_parse_u64(w[1] + 4, &v) < 0 || v > 15)

@@ -584,6 +584,8 @@ int main(int argc, char **argv)
 	/* "bench serve H": the server half of the IPC figures. */
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve((handle_t)strtoul(argv[2], NULL, 0));
+	if (argc == 3 && !strcmp(argv[1], "pager")) /* bench_vm.c's pager */
+		return vm_pager_main((handle_t)strtoul(argv[2], NULL, 0));
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "smp")) {
 			smp_benches();
@@ -618,6 +620,8 @@ int main(int argc, char **argv)
 	bench("anonymous map + unmap, 1 MiB", 100, map_unmap_1m);
 	thread_figures();
 	ipc_benches();
+	fs_benches();
+	vm_benches();
 	printf("bench: done\n");
 	return 0;
 }

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include <execrt/types.h>
+
 static inline uint64_t bench_rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -12,3 +14,8 @@ static inline uint64_t bench_rdtsc(void)
 int bench_cmp_u64(const void *a, const void *b);
 /* bench_smp.c: the figures of the `-smp 2` run ("bench smp"). */
 void smp_benches(void);
+/* bench_fs.c: the file server (fsd) figures. */
+void fs_benches(void);
+/* bench_vm.c: first-touch faults through a pager (vmgr room). */
+void vm_benches(void);
+int vm_pager_main(handle_t recv);

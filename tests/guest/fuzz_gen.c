@@ -58,6 +58,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_PORT_REPLY] = 4,
 	[SYS_PORT_REPLY_RECV] = 3,
 	[SYS_PORT_MINT] = 2,
+	[SYS_PORT_MINT_EX] = 2,
 	[SYS_NOTIF_CREATE] = 2,
 	[SYS_NOTIF_SIGNAL] = 3,
 	[SYS_NOTIF_WAIT] = 3,
@@ -82,6 +83,14 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_TASK_STATS] = 1,
 	[SYS_SCHED_AFFINITY] = 1,
 	[SYS_NULL] = 1,
+	/* 0: a pager object mapped into the arena would make the fuzzer's
+	 * own copies from it wait for a pager nobody runs (a wait by design,
+	 * like a call nobody answers, which the watchdog would call a hang).
+	 * t_pager.c and the rights matrix cover the call. */
+	[SYS_PAGER_VMO_CREATE] = 0,
+	[SYS_PAGER_SUPPLY] = 2,
+	[SYS_VMO_CREATE_DMA] = 1,
+	[SYS_VMO_PHYS] = 1,
 };
 
 static uint64_t now(void)
@@ -457,6 +466,12 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[1] = val(c);
 		a[2] = out(c, o, 4);
 		break;
+	case SYS_PORT_MINT_EX:
+		a[0] = fz_pick(c, OBJ_PORT);
+		a[1] = val(c);
+		a[2] = ONE_IN(c, 4) ? val(c) : PORT_MINT_NOTIFY_CLOSED;
+		a[3] = out(c, o, 4);
+		break;
 	case SYS_NOTIF_CREATE:
 		a[0] = out(c, o, 4);
 		break;
@@ -533,6 +548,22 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 	case SYS_NULL: /* ignores whatever it is given */
 		for (int i = 0; i < 6; i++)
 			a[i] = any_arg(c);
+		break;
+	case SYS_PAGER_VMO_CREATE:
+		a[0] = fz_pick(c, OBJ_PORT_SEND);
+		a[1] = val(c);
+		a[2] = ONE_IN(c, 3) ? len(c) : PAGE * (1 + fz_below(&c->rng, 4));
+		a[3] = out(c, o, 4);
+		break;
+	case SYS_PAGER_SUPPLY:
+		a[0] = fz_pick(c, OBJ_VMO);
+		a[1] = ONE_IN(c, 3) ? val(c) : PAGE * fz_below(&c->rng, 4);
+		a[2] = ONE_IN(c, 3) ? len(c) : PAGE * (1 + fz_below(&c->rng, 2));
+		a[3] = ONE_IN(c, 2) ? 0 : ptr(c, a[2]);
+		break;
+	case SYS_VMO_PHYS:
+		a[0] = fz_pick(c, OBJ_VMO);
+		a[1] = out(c, &c->out_u64, 8);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)
@@ -643,6 +674,10 @@ static void account(struct fuzz_ctx *c, uint64_t nr, const uint64_t *a)
 		break;
 	case SYS_PORT_MINT:
 		if (a[2] == mine)
+			fz_pool_add(c, o[0], OBJ_PORT_SEND, OWN_NONE);
+		break;
+	case SYS_PORT_MINT_EX:
+		if (a[3] == mine)
 			fz_pool_add(c, o[0], OBJ_PORT_SEND, OWN_NONE);
 		break;
 	case SYS_NOTIF_CREATE:

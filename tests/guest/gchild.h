@@ -26,3 +26,10 @@
 #define QS_SPINNERS  8
 #define QS_GIVE_SIZE (256ull << 10)
 #define QS_MAGIC     0x71756f7461ull
+/* child_fault "pgr H": maps the (pager-backed) memory object H read-only
+ * here and exits with its first byte. "pgq H N": creates an N-page pager
+ * object on the send endpoint H (key PGQ_KEY), sends a handle to it on H,
+ * maps it and writes every page; exits 0 if it could (it should not: its
+ * quota is smaller). */
+#define PGR_ADDR 0x30000000ull
+#define PGQ_KEY  0x7071ull

@@ -311,6 +311,7 @@ long gthread_join(struct gthread *t, uint64_t deadline, int64_t *status)
 
 handle_t g_spawn_names = HANDLE_INVALID;
 handle_t g_spawn_telemetry = HANDLE_INVALID;
+handle_t g_spawn_sysinfo = HANDLE_INVALID;
 
 long g_spawn(const char *prog, const char *args, uint64_t quota,
 	     int fault_handler, struct child *c)
@@ -362,6 +363,7 @@ long g_spawn_ex(const char *prog, const char *args, uint64_t quota,
 	a.give[START_H_CONSOLE] = g_console();
 	a.give[START_H_NAMES] = g_spawn_names;
 	a.give[START_H_TELEMETRY] = g_spawn_telemetry;
+	a.give[START_H_SYSINFO] = g_spawn_sysinfo;
 	int perr = 0;
 	r = execrt_spawn_start(&ch, &a, &perr);
 	if (r < 0) {

@@ -98,6 +98,8 @@ long g_spawn(const char *prog, const char *args, uint64_t quota,
 extern handle_t g_spawn_names;
 /* Likewise at START_H_TELEMETRY (timeline-inspect). */
 extern handle_t g_spawn_telemetry;
+/* Likewise at START_H_SYSINFO (vmgr). */
+extern handle_t g_spawn_sysinfo;
 /* The same, moving handle extra (with rights) into the child first; each
  * "@" in args becomes its value there. */
 long g_spawn_ex(const char *prog, const char *args, uint64_t quota,

@@ -15,6 +15,7 @@
 #include <execrt/spawn.h>
 
 #include "cl_ports.h"
+#include "fsd_env.h"
 #include "gtest.h"
 #include "gutil.h"
 
@@ -836,5 +837,91 @@ GTEST(init_crash_loop_beside_a_flood)
 	printf("    the flood's ring dropped %lld bytes meanwhile\n",
 	       (long long)dropped);
 	GCHECK(dropped > 0);
+	STOP();
+}
+
+/* fsd (docs/fsd.md) under init: killed by the supervisor (`kill`, as a
+ * crash would) while a client thread calls in a loop: the call in flight
+ * or the next one fails with ERR_PEER_CLOSED, never hangs; init starts it
+ * again, it registers anew, and a new connection works (its /tmp is
+ * empty, its /boot whole). Then `restart` the same way. */
+static handle_t fsd_loop_file;
+static int fsd_loop_stop, fsd_loop_calls;
+static long fsd_loop_err;
+
+static int64_t fsd_looper(uint64_t arg)
+{
+	(void)arg;
+	struct fans a;
+	while (!aload(&fsd_loop_stop)) {
+		long r = fcall(fsd_loop_file, FS_PREAD, 0, 0, 0, 4, NULL, NULL,
+			       NULL, 0, NULL, 0, &a);
+		if (r < 0 || a.err) {
+			fsd_loop_err = r < 0 ? r : 1000 + a.err;
+			return 0;
+		}
+		__atomic_add_fetch(&fsd_loop_calls, 1, __ATOMIC_ACQ_REL);
+	}
+	return 0;
+}
+
+/* One instance's turn: connect, write, loop; then kill it with cmd. */
+static void fsd_round(int gen, const char *how)
+{
+	handle_t pub = wait_reg(FS_SVC_NAME, gen, 5000 * MS);
+	GCHECK(pub);
+	handle_t c = fconnect(pub);
+	GCHECK(c);
+	struct fans a;
+	GCHECK_OK(fcall(c, FS_STAT, 0, 0, 0, 0, "/tmp/keep", NULL, NULL, 0,
+			NULL, 0, &a));
+	GCHECK_EQ(a.err, -FS_ENOENT); /* a fresh /tmp */
+	GCHECK_OK(fcall(c, FS_STAT, 0, 0, 0, 0, "/boot/share/motd", NULL,
+			NULL, 0, NULL, 0, &a));
+	GCHECK_EQ(a.err, 0);
+	GCHECK_OK(fcall(c, FS_OPEN, FS_O_READ | FS_O_WRITE | FS_O_CREATE, 0,
+			0, 0, "/tmp/keep", NULL, NULL, 0, NULL, 0, &a));
+	GCHECK_EQ(a.err, 0);
+	fsd_loop_file = a.h[0];
+	GCHECK_OK(fcall(fsd_loop_file, FS_WRITE, 0, 0, 0, 0, NULL, NULL,
+			"data", 4, NULL, 0, &a));
+	fsd_loop_stop = fsd_loop_calls = 0;
+	fsd_loop_err = 0;
+	struct gthread th;
+	GCHECK_OK(gthread_start(&th, fsd_looper, 0));
+	while (aload(&fsd_loop_calls) < 20)
+		sys_sleep_until(g_now() + 1 * MS);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	int64_t koid = status_field("fsd", "task");
+	char req[64];
+	if (!strcmp(how, "kill"))
+		snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%lld}",
+			 (long long)koid);
+	else
+		snprintf(req, sizeof(req), "{\"cmd\":\"%s\",\"name\":\"fsd\"}",
+			 how);
+	GCHECK_OK(ask_init(req));
+	int64_t st;
+	GCHECK_OK(gthread_join(&th, g_now() + 5000 * MS, &st));
+	GCHECK_EQ(fsd_loop_err, ERR_PEER_CLOSED);
+	GCHECK_ERR(fcall(c, FS_NOP, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0,
+			 &a),
+		   ERR_PEER_CLOSED);
+	sys_handle_close(fsd_loop_file);
+	sys_handle_close(c);
+}
+
+GTEST(init_restarts_fsd_under_a_client)
+{
+	START("test-init-fsd.conf");
+	fsd_round(1, "kill");
+	fsd_round(2, "restart");
+	handle_t pub = wait_reg(FS_SVC_NAME, 3, 5000 * MS);
+	GCHECK(pub);
+	handle_t c = fconnect(pub);
+	GCHECK(c);
+	sys_handle_close(c);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("fsd", "generation"), 3);
 	STOP();
 }

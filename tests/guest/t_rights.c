@@ -359,6 +359,13 @@ static long c_port_mint(struct fx *f, uint32_t m)
 	f->x[3] = r < 0 ? 0 : s;
 	return r;
 }
+static long c_port_mint_ex(struct fx *f, uint32_t m)
+{
+	handle_t s;
+	long r = sys_port_mint_ex(f->h[0], 5, PORT_MINT_NOTIFY_CLOSED, &s);
+	f->x[3] = r < 0 ? 0 : s;
+	return r;
+}
 static long c_notif_signal(struct fx *f, uint32_t m)
 {
 	return sys_notif_signal(f->h[0], 1);
@@ -508,6 +515,47 @@ static long c_task_stats(struct fx *f, uint32_t m)
 	return sys_task_stats(f->h[0], 0, ts, 2);
 }
 
+static long fx_pager_vmo(struct fx *f) /* x[0], x[1]: its port */
+{
+	long r = sys_port_create(0, &f->x[0], &f->x[1]);
+	return r < 0 ? r : sys_pager_vmo_create(f->x[1], 1, PAGE, &f->h[0]);
+}
+static long c_pager_vmo_create(struct fx *f, uint32_t m)
+{
+	handle_t v;
+	long r = sys_pager_vmo_create(f->h[0], 1, PAGE, &v);
+	f->x[3] = r < 0 ? 0 : v;
+	return r;
+}
+static long c_pager_supply(struct fx *f, uint32_t m)
+{
+	return sys_pager_supply(f->h[0], 0, PAGE, NULL);
+}
+static long fx_dma_auth(struct fx *f)
+{
+	f->h[0] = auth(START_H_DMA);
+	return f->h[0] ? 0 : ERR_BAD_HANDLE;
+}
+static long c_vmo_create_dma(struct fx *f, uint32_t m)
+{
+	handle_t v;
+	long r = sys_vmo_create_dma(f->h[0], PAGE, &v);
+	f->x[3] = r < 0 ? 0 : v;
+	return r;
+}
+static long fx_dma_vmo(struct fx *f)
+{
+	handle_t a = auth(START_H_DMA);
+	long r = sys_vmo_create_dma(a, PAGE, &f->h[0]);
+	sys_handle_close(a);
+	return r;
+}
+static long c_vmo_phys(struct fx *f, uint32_t m)
+{
+	uint64_t pa;
+	return sys_vmo_phys(f->h[0], &pa);
+}
+
 #define NO_HANDLE "takes no handle"
 #define R(...)	  .need = {__VA_ARGS__}
 
@@ -588,6 +636,11 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_SCHED_AFFINITY] = {R(RIGHT_WRITE, RIGHT_MANAGE), fx_sched_thread,
 				c_sched_affinity},
 	[SYS_NULL] = {.none = NO_HANDLE},
+	[SYS_PAGER_VMO_CREATE] = {R(RIGHT_WRITE), fx_port, c_pager_vmo_create},
+	[SYS_PAGER_SUPPLY] = {R(RIGHT_MANAGE), fx_pager_vmo, c_pager_supply},
+	[SYS_VMO_CREATE_DMA] = {R(RIGHT_WRITE), fx_dma_auth, c_vmo_create_dma},
+	[SYS_VMO_PHYS] = {R(RIGHT_DMA), fx_dma_vmo, c_vmo_phys},
+	[SYS_PORT_MINT_EX] = {R(RIGHT_MANAGE), fx_recv, c_port_mint_ex},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

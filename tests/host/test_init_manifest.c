@@ -60,6 +60,7 @@ TEST(manifest_every_key)
 		       "service dev\n"
 		       " program dev a b\n"
 		       " mmio 0xfee00000+4K\n"
+		       " dma 64K\n"
 		       " irq 36\n"
 		       " class dl 1ms/10ms/5ms\n"
 		       " sched be,rt,dl prio 20 bw 5% quota\n"
@@ -114,6 +115,8 @@ TEST(manifest_every_key)
 	CHECK_EQ(c->dep[0], 0);
 	CHECK_EQ(d->mmio.base, 0xfee00000);
 	CHECK_EQ(d->mmio.size, 4096);
+	CHECK_EQ(d->dma, 64 << 10);
+	CHECK_EQ(c->dma, 0);
 	CHECK_EQ(d->irq.base, 36);
 	CHECK_EQ(d->irq.size, 1);
 	CHECK_EQ(d->irq_isa, -1);
@@ -210,6 +213,9 @@ TEST(manifest_bad_numbers)
 		"irq isa:16",
 		"irq nope",
 		"mmio 0xffffffffffffffff+2",
+		"dma 1K",
+		"dma",
+		"dma 4K 8K",
 		"sched be,xx",
 		"sched rt prio 100",
 		"sched dl bw 101%",

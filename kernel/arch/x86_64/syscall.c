@@ -5,9 +5,11 @@
 #include <arch/fpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
+#include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/arch.h>
 #include <kern/lib.h>
+#include <kern/pager.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
@@ -72,8 +74,32 @@ int syscall_exit_work(struct trap_frame *tf)
 	return !canonical_user(tf->rip) || tf->cs != USER_CS;
 }
 
+/* VM_PROT_* asked for by a page fault's error code, and whether the page
+ * was present (a protection fault). */
+uint32_t arch_pf_access(uint64_t error, bool *present)
+{
+	*present = error & 1;
+	return (error & 2) ? VM_PROT_WRITE
+	       : (error & 16) ? VM_PROT_EXEC
+			      : VM_PROT_READ;
+}
+
 void arch_user_trap(struct trap_frame *tf)
 {
+	if (tf->vector == 14) {
+		/* Pager memory is mapped on first touch (kern/pager.h). */
+		bool present;
+		uint32_t access = arch_pf_access(tf->error, &present);
+		uint64_t addr = read_cr2();
+		irq_enable(); /* the pager call blocks */
+		int r = vm_user_fault(addr, access, present);
+		irq_disable();
+		if (r != ERR_FAULT) { /* resolved, or killed meanwhile */
+			user_return_work();
+			irq_disable();
+			return;
+		}
+	}
 	if (tf->vector < 32) {
 		struct fault_report r = {
 			.thread_koid = thread_current()->obj.koid,

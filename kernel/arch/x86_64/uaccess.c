@@ -8,6 +8,7 @@
 #include <arch/trap.h>
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
+#include <kern/pager.h>
 #include <kern/uaccess.h>
 
 long uaccess_copy(void *dst, const void *src, size_t len);
@@ -78,13 +79,28 @@ int copy_str_from_user(char *dst, const char *usrc, size_t max)
 }
 
 /* Called by the trap handler for kernel-mode exceptions: a page fault on a
- * user address inside the copy loops resumes at uaccess_fault. */
+ * user address inside the copy loops resumes at uaccess_fault, unless it
+ * is an absent page of pager memory that the pager supplies: then the
+ * copy resumes where it stopped (rep movsb and the string loop keep their
+ * state in registers). That wait blocks, so only a copy that ran with
+ * interrupts on may take it: such code holds no spinlock. A copy with
+ * interrupts off fails with ERR_FAULT instead. */
 bool uaccess_fixup(struct trap_frame *tf)
 {
+	uint64_t cr2 = read_cr2();
 	if (tf->vector != 14 || (tf->cs & 3) ||
 	    tf->rip < (uintptr_t)uaccess_start ||
-	    tf->rip >= (uintptr_t)uaccess_end || read_cr2() >= VM_USER_TOP)
+	    tf->rip >= (uintptr_t)uaccess_end || cr2 >= VM_USER_TOP)
 		return false;
+	if (tf->rflags & RFLAGS_IF) {
+		bool present;
+		uint32_t access = arch_pf_access(tf->error, &present);
+		irq_enable();
+		int r = vm_user_fault(cr2, access, present);
+		irq_disable();
+		if (!r)
+			return true; /* retry the copy */
+	}
 	tf->rip = (uintptr_t)uaccess_fault;
 	return true;
 }

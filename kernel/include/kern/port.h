@@ -21,6 +21,7 @@ struct kmsg {
 	uint64_t badge;
 	uint64_t prio; /* sched_urgency() of the sender: queue order */
 	uint32_t len, nhandles;
+	bool closed_notice;  /* a no-senders notice: not in port.count */
 	struct reply *reply; /* calls: the caller's reply object (a ref) */
 	struct charge charge; /* to the sender's account */
 	struct kobject *h[PORT_HANDLES_MAX];
@@ -72,10 +73,19 @@ struct port_send {
 	struct kobject obj;
 	struct port *port; /* a reference */
 	uint64_t badge;
+	/* PORT_MINT_NOTIFY_CLOSED: the no-senders notice, allocated (and
+	 * charged to the minter) at mint, queued on the port when the last
+	 * handle to this endpoint is gone; else NULL. */
+	struct kmsg *notice;
 };
 
 int port_create(struct port **recv, struct port_send **send);
 int port_mint(struct port *p, uint64_t badge, struct port_send **out);
+/* port_mint whose endpoint, once its last handle is gone, queues a
+ * zero-length message with its badge and PORT_RX_CLOSED on p: ahead of
+ * every ordinary message, outside the PORT_QUEUE_MAX count, allocated
+ * now (so queuing it cannot fail); dropped if p is closed first. */
+int port_mint_notify(struct port *p, uint64_t badge, struct port_send **out);
 struct notification;
 /* Every message queued from now on also signals `bits` on n (replacing an
  * earlier binding), so one thread can wait for messages and signals

@@ -14,12 +14,16 @@ enum resource_kind {
 	RES_MMIO = 4,   /* [base, base+size) of physical addresses */
 	RES_IRQ = 5,    /* [base, base+size) of global system interrupts */
 	RES_TELEMETRY = 6, /* scheduler telemetry (READ) */
+	RES_DMA = 7,    /* [0, size): a budget of bytes of DMA memory (WRITE
+			 * allocates, SYS_VMO_CREATE_DMA) */
 };
 
 struct resource {
 	struct kobject obj;
 	uint32_t kind;
 	uint64_t base, size;
+	uint64_t dma_used; /* RES_DMA: bytes of live DMA objects made from
+			    * this very object (atomic) */
 };
 
 int resource_create(uint32_t kind, uint64_t base, uint64_t size,

@@ -48,7 +48,8 @@ void uvm_release(struct uvm *u);
  * after; frees the page tables and returns the remaining charges. */
 void uvm_destroy(struct uvm *u);
 /* Maps len bytes of vmo (NULL: fresh anonymous memory) at addr (with
- * VM_MAP_FIXED) or at a free place; frames are mapped eagerly. Errors:
+ * VM_MAP_FIXED) or at a free place; frames are mapped eagerly (pager
+ * memory by its faults). Errors:
  * ERR_INVALID_ARGS (alignment, len 0, prot bits, W+X, prot 0, flags),
  * ERR_OUT_OF_RANGE (fixed range outside user space, offset + len past
  * the vmo, anonymous len > VMO_MAX_SIZE), ERR_ACCESS_DENIED (prot beyond
@@ -81,5 +82,17 @@ int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr);
  * otherwise, ERR_INVALID_ARGS / ERR_OUT_OF_RANGE for a bad range. */
 int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len,
 		   struct vmo **vmo, uint64_t *offset, uint32_t *prot);
+/* Page faults on lazily mapped (pager) memory, kern/pager.h. The object,
+ * offset and prot of the mapping holding va (grants included; a new
+ * reference): ERR_NOT_FOUND when none. */
+int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
+		   uint64_t *offset, uint32_t *prot);
+/* Maps frames pa[0..n) at va.. if va still maps vmo at offset (the pages
+ * after the first only as far as the mapping goes), skipping pages mapped
+ * already: 0, 1 when va no longer maps that page (the retried access
+ * faults again), ERR_NO_MEMORY when the first page's table does not fit
+ * the quota (later pages are left to their own faults). */
+int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
+		  uint64_t offset, const phys_addr_t *pa, unsigned n);
 /* Loads u's page tables on this CPU (NULL: kernel only). */
 void uvm_activate(struct uvm *u);

@@ -7,8 +7,11 @@
 #include <kern/object.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
+#include <kern/wait.h>
 
 struct task;
+struct port_send;
+struct resource;
 
 struct vmo {
 	struct kobject obj;
@@ -19,19 +22,41 @@ struct vmo {
 	phys_addr_t phys_base;/* physical objects: contiguous base */
 	bool physical;
 	bool uncached;        /* device memory */
+	bool dma;             /* contiguous, pinned: phys_base is readable
+			       * with RIGHT_DMA (pages[] unused) */
+	/* Pager-backed objects (kern/pager.h): pages appear only when the
+	 * pager supplies them; absent ones are asked for on first touch. */
+	struct port_send *pager; /* where faults go (a reference) */
+	uint64_t pager_key;
+	uint64_t supplied;       /* pages present; each charged on top */
+	struct wait_queue pager_wq; /* its lock guards pager_reqs */
+	struct list_node pager_reqs;
+	struct resource *dma_auth; /* DMA: the budget it counts against */
 	/* Quota: obj.charge (size + pages array + header, to the creator's
 	 * account, which it keeps alive: see vmo.c). */
 };
 
 #define VMO_MAX_SIZE (1ull << 36) /* 64 GiB */
+/* One DMA object: a buddy block of the frame allocator at most. */
+#define VMO_DMA_MAX (4ull << 20)
 
 /* Charges t's account (NULL: the kernel's own object) before allocating:
  * ERR_NO_MEMORY over quota, at no cost to the kernel. */
 int vmo_create(struct task *t, uint64_t size, struct vmo **out);
+/* vmo_create, with commit_pages false: only the header and the pages
+ * array are charged (pager-backed objects charge each page when it is
+ * supplied, kern/pager.h). */
+int vmo_create_common(struct task *t, uint64_t size, bool commit_pages,
+		      struct vmo **out);
 int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 			struct vmo **out);
+/* DMA memory: size bytes (page multiple after rounding) of physically
+ * contiguous, zeroed frames, all allocated now and never moved or freed
+ * before the object goes. Charged to t like vmo_create. */
+int vmo_create_dma(struct task *t, uint64_t size, struct vmo **out);
 /* Frame behind page `index`, allocating (zeroed) if needed; 0 on OOM or
- * out of range. */
+ * out of range. Pager-backed objects never allocate here: 0 when the page
+ * was not supplied yet. */
 phys_addr_t vmo_get_page(struct vmo *v, uint64_t index);
 /* Kernel-buffer access. 0, ERR_OUT_OF_RANGE (offset + len past the end),
  * ERR_NO_MEMORY (write: no frame or quota; nothing written then) or

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 59, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 64, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -324,6 +324,13 @@ static inline long sys_port_mint(handle_t recv, uint64_t badge,
 	return EXECRT_SC(SYS_PORT_MINT, recv, badge, send, 0, 0, 0);
 }
 
+/* options: PORT_MINT_NOTIFY_CLOSED (ipc.h) */
+static inline long sys_port_mint_ex(handle_t recv, uint64_t badge,
+				    uint32_t options, handle_t *send)
+{
+	return EXECRT_SC(SYS_PORT_MINT_EX, recv, badge, options, send, 0, 0);
+}
+
 static inline long sys_notif_create(handle_t *out)
 {
 	return EXECRT_SC(SYS_NOTIF_CREATE, out, 0, 0, 0, 0, 0);
@@ -407,4 +414,29 @@ static inline long sys_sched_affinity(handle_t auth, handle_t thread,
 				      uint64_t cpu_mask)
 {
 	return EXECRT_SC(SYS_SCHED_AFFINITY, auth, thread, cpu_mask, 0, 0, 0);
+}
+
+/* Demand paging and DMA memory (docs/vmgr.md). */
+static inline long sys_pager_vmo_create(handle_t pager_send, uint64_t key,
+					uint64_t size, handle_t *out)
+{
+	return EXECRT_SC(SYS_PAGER_VMO_CREATE, pager_send, key, size, out, 0,
+			 0);
+}
+
+static inline long sys_pager_supply(handle_t vmo, uint64_t offset,
+				    uint64_t len, const void *src)
+{
+	return EXECRT_SC(SYS_PAGER_SUPPLY, vmo, offset, len, src, 0, 0);
+}
+
+static inline long sys_vmo_create_dma(handle_t dma_auth, uint64_t size,
+				      handle_t *out)
+{
+	return EXECRT_SC(SYS_VMO_CREATE_DMA, dma_auth, size, out, 0, 0, 0);
+}
+
+static inline long sys_vmo_phys(handle_t vmo, uint64_t *phys)
+{
+	return EXECRT_SC(SYS_VMO_PHYS, vmo, phys, 0, 0, 0, 0);
 }

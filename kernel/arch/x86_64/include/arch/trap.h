@@ -33,6 +33,9 @@ void trap_dispatch(struct trap_frame *tf);
 void trap_report(const struct trap_frame *tf);
 /* Interrupts and exceptions that arrived from user mode (syscall.c). */
 void arch_user_trap(struct trap_frame *tf);
+/* A #PF error code as the VM_PROT_* access asked for; *present: the page
+ * was mapped (a protection fault, never a page-in). */
+uint32_t arch_pf_access(uint64_t error, bool *present);
 void arch_syscall_init_cpu(void);
 
 /* Runs fn(arg); if it faults in kernel mode, the fault is recorded in

@@ -1,0 +1,193 @@
+/* vmgr's bookkeeping (vmgr_core.h). Fixed tables: a client cannot make
+ * vmgr allocate; every table full is ERR_NO_RESOURCES. */
+#include <string.h>
+
+#include <execrt/errors.h>
+
+#include "vmgr_core.h"
+
+#define PAGE 4096ull
+
+void vmgr_init(struct vmgr *v, uint64_t ledger_limit)
+{
+	memset(v, 0, sizeof(*v));
+	v->next_id = 1;
+	v->ledger_limit = ledger_limit;
+}
+
+int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
+{
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++) {
+		struct vmgr_conn *c = &v->conns[i];
+		if (c->id)
+			continue;
+		memset(c, 0, sizeof(*c));
+		c->id = v->next_id++;
+		c->task_koid = koid;
+		c->task = task;
+		return (int64_t)c->id;
+	}
+	return ERR_NO_RESOURCES;
+}
+
+struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id)
+{
+	for (unsigned i = 0; id && i < VMGR_MAX_CONNS; i++)
+		if (v->conns[i].id == id)
+			return &v->conns[i];
+	return NULL;
+}
+
+int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size)
+{
+	if (!size)
+		return ERR_INVALID_ARGS;
+	if (size > VMGR_BUF_MAX)
+		return ERR_OUT_OF_RANGE;
+	size = (size + PAGE - 1) & ~(PAGE - 1);
+	if (size > v->ledger_limit || c->ledger > v->ledger_limit - size)
+		return ERR_NO_MEMORY;
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++) {
+		struct vmgr_buf *b = &v->bufs[i];
+		if (b->id || b->conn)
+			continue;
+		b->conn = c->id; /* reserved: id 0 until committed */
+		b->size = size;
+		c->ledger += size;
+		return (int)i;
+	}
+	return ERR_NO_RESOURCES;
+}
+
+uint64_t vmgr_buf_commit(struct vmgr *v, int slot, handle_t vmo)
+{
+	struct vmgr_buf *b = &v->bufs[slot];
+	b->vmo = vmo;
+	b->id = v->next_id++;
+	return b->id;
+}
+
+static void buf_free(struct vmgr *v, struct vmgr_buf *b)
+{
+	struct vmgr_conn *c = vmgr_conn(v, b->conn);
+	if (c)
+		c->ledger -= b->size;
+	memset(b, 0, sizeof(*b));
+}
+
+void vmgr_buf_abort(struct vmgr *v, int slot)
+{
+	buf_free(v, &v->bufs[slot]);
+}
+
+static void drop(struct vmgr_drop *d, handle_t h)
+{
+	if (h && d->n < sizeof(d->h) / sizeof(d->h[0]))
+		d->h[d->n++] = h;
+}
+
+int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
+		     struct vmgr_drop *d)
+{
+	for (unsigned i = 0; id && i < VMGR_MAX_BUFS; i++) {
+		struct vmgr_buf *b = &v->bufs[i];
+		if (b->id != id || b->conn != c->id)
+			continue;
+		drop(d, b->vmo);
+		buf_free(v, b);
+		return 0;
+	}
+	return ERR_NOT_FOUND;
+}
+
+uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset)
+{
+	if (offset >= l->size)
+		return 0;
+	uint64_t len = VMGR_AHEAD * PAGE;
+	return len < l->size - offset ? len : l->size - offset;
+}
+
+uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset)
+{
+	if (offset >= l->fsize)
+		return 0;
+	return l->fsize - offset < PAGE ? l->fsize - offset : PAGE;
+}
+
+int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
+		  handle_t vmo, uint64_t size)
+{
+	if (vmgr_lazy_find(v, c->id, key))
+		return ERR_ALREADY_EXISTS;
+	for (unsigned i = 0; i < VMGR_MAX_LAZY; i++) {
+		struct vmgr_lazy *l = &v->lazy[i];
+		if (l->conn)
+			continue;
+		l->conn = c->id;
+		l->key = key;
+		l->vmo = vmo;
+		l->size = size;
+		return 0;
+	}
+	return ERR_NO_RESOURCES;
+}
+
+struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key)
+{
+	for (unsigned i = 0; conn && i < VMGR_MAX_LAZY; i++)
+		if (v->lazy[i].conn == conn && v->lazy[i].key == key)
+			return &v->lazy[i];
+	return NULL;
+}
+
+int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
+		      struct vmgr_drop *d)
+{
+	struct vmgr_lazy *l = vmgr_lazy_find(v, c->id, key);
+	if (!l)
+		return ERR_NOT_FOUND;
+	drop(d, l->vmo);
+	drop(d, l->file);
+	memset(l, 0, sizeof(*l));
+	return 0;
+}
+
+void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d)
+{
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++)
+		if (v->bufs[i].conn == c->id) {
+			drop(d, v->bufs[i].vmo);
+			buf_free(v, &v->bufs[i]);
+		}
+	for (unsigned i = 0; i < VMGR_MAX_LAZY; i++)
+		if (v->lazy[i].conn == c->id) {
+			drop(d, v->lazy[i].vmo);
+			drop(d, v->lazy[i].file);
+			memset(&v->lazy[i], 0, sizeof(v->lazy[i]));
+		}
+	drop(d, c->task);
+	memset(c, 0, sizeof(*c));
+}
+
+void vmgr_usage(const struct vmgr *v, const struct task_stats *ts, unsigned n,
+		struct vmgr_usage *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct vmgr_usage *u = &out[i];
+		memset(u, 0, sizeof(*u));
+		u->koid = ts[i].koid;
+		u->parent_koid = ts[i].parent_koid;
+		memcpy(u->name, ts[i].name, sizeof(u->name));
+		u->name[sizeof(u->name) - 1] = 0;
+		u->quota = ts[i].mem_quota;
+		u->used = ts[i].mem_used;
+		for (unsigned k = 0; k < VMGR_MAX_CONNS; k++) {
+			const struct vmgr_conn *c = &v->conns[k];
+			if (!c->id || c->task_koid != u->koid)
+				continue;
+			u->shared += c->ledger;
+			u->lazy_pages += c->lazy_pages;
+		}
+	}
+}

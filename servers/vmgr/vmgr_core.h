@@ -1,0 +1,88 @@
+/* vmgr's bookkeeping (docs/vmgr.md): connections, their ledgers, shared
+ * buffers and lazily committed objects, and the usage report. Pure code
+ * (no system calls: handles are just numbers here), host-tested in
+ * tests/host/test_vmgr_core.c; vmgr.c does the calls. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <execrt/syscall.h>
+#include <execrt/types.h>
+#include <execrt/vmgr_proto.h>
+
+/* Badges of the endpoints vmgr mints: the connection id, with this bit for
+ * its pager endpoint. 0 is the service endpoint. */
+#define VMGR_PAGER_BIT (1ull << 62)
+
+struct vmgr_conn {
+	uint64_t id; /* 0: free slot */
+	uint64_t task_koid;
+	handle_t task;	     /* the client's task (WAIT) */
+	uint64_t ledger;     /* shared-buffer bytes charged to it */
+	uint64_t lazy_pages; /* pages supplied to its lazy objects */
+};
+
+struct vmgr_buf {
+	uint64_t id; /* 0: free */
+	uint64_t conn;
+	uint64_t size;
+	handle_t vmo; /* vmgr's own grant handle, closed on release */
+};
+
+struct vmgr_lazy {
+	uint64_t conn; /* 0: free */
+	uint64_t key;
+	handle_t vmo;	/* MANAGE: supply */
+	uint64_t size;	/* bytes */
+	handle_t file;	/* an fsd open file (0: zero-fill) */
+	uint64_t fsize; /* the file's size when mapped */
+};
+
+struct vmgr {
+	struct vmgr_conn conns[VMGR_MAX_CONNS];
+	struct vmgr_buf bufs[VMGR_MAX_BUFS];
+	struct vmgr_lazy lazy[VMGR_MAX_LAZY];
+	uint64_t next_id;
+	uint64_t ledger_limit; /* per connection */
+};
+
+/* Handles that became vmgr's to close (a release, a dead client). */
+struct vmgr_drop {
+	unsigned n;
+	handle_t h[1 + VMGR_MAX_BUFS + 2 * VMGR_MAX_LAZY];
+};
+
+void vmgr_init(struct vmgr *v, uint64_t ledger_limit);
+/* A connection for task (koid): its id, or ERR_NO_RESOURCES. */
+int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task);
+struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id);
+/* Charges size (page-rounded) to c's ledger for a new buffer: the buffer
+ * slot, or ERR_INVALID_ARGS (0), ERR_OUT_OF_RANGE (> VMGR_BUF_MAX),
+ * ERR_NO_MEMORY (over the ledger limit), ERR_NO_RESOURCES (no slot).
+ * vmgr_buf_commit() then records the memory object (or _abort). */
+int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size);
+uint64_t vmgr_buf_commit(struct vmgr *v, int slot, handle_t vmo);
+void vmgr_buf_abort(struct vmgr *v, int slot);
+/* Releases buffer id of c: its handle goes to d. ERR_NOT_FOUND if c does
+ * not hold it. */
+int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
+		     struct vmgr_drop *d);
+/* A lazy object of c under key: ERR_ALREADY_EXISTS, ERR_NO_RESOURCES. */
+int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
+		  handle_t vmo, uint64_t size);
+/* Pages vmgr supplies for a fault at offset: the faulting one and up to
+ * VMGR_AHEAD - 1 after it, within the object (docs/vmgr.md). */
+#define VMGR_AHEAD 16
+uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset);
+/* File-backed: the bytes of the file in the page at offset (the rest of
+ * the page is zeros): 0 past the end of the file. */
+uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset);
+struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key);
+int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
+		      struct vmgr_drop *d);
+/* The connection is gone (its task ended): everything it held goes to d
+ * (its task handle too). */
+void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d);
+/* Joins the kernel's task records with the ledgers (by task koid). */
+void vmgr_usage(const struct vmgr *v, const struct task_stats *ts, unsigned n,
+		struct vmgr_usage *out);
