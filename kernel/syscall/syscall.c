@@ -82,14 +82,6 @@ long syscall_bad_number(void)
 	return ERR_BAD_SYSCALL;
 }
 
-long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		      uint64_t a3, uint64_t a4, uint64_t a5)
-{
-	if (nr >= SYS_COUNT || !syscall_table[nr])
-		return syscall_bad_number();
-	return syscall_table[nr](a0, a1, a2, a3, a4, a5);
-}
-
 struct task *cur_task(void)
 {
 	return thread_current()->task;

@@ -20,11 +20,10 @@
 #include <kern/object.h>
 #include <kern/types.h>
 
-long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		      uint64_t a3, uint64_t a4, uint64_t a5);
-/* The table syscall_dispatch() reads, for entry code that indexes it
- * itself (x86_64 syscall.S): syscall_table_len entries, NULL for none,
- * then syscall_bad_number(). */
+/* The system calls by number, for the arch entry code (x86_64 syscall.S),
+ * which calls the handler with the six arguments: syscall_table_len
+ * entries, NULL for a number with no call; a number out of range or NULL
+ * gets syscall_bad_number(). */
 typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
 			   uint64_t);
 extern const syscall_fn syscall_table[];
