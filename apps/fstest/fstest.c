@@ -1,9 +1,9 @@
 /* fstest: ordinary C on /tmp through fsd (docs/userland.md "Files").
  * stdio (fopen, fprintf, fgets, fseek, ftell, fread, fwrite, fscanf,
- * ungetc, setvbuf, remove, tmpfile), opendir/
- * readdir, rename, unlink, mkdir/rmdir, chdir/getcwd, dup/dup2, pread/
- * pwrite, the errors libc must report, and a child started with its
- * stdout on a file and this task's working directory. Every result is
+ * ungetc, setvbuf, remove, tmpfile), opendir/readdir, rename, unlink,
+ * mkdir/rmdir, chdir/getcwd, dup/dup2, pread/pwrite, the errors libc must
+ * report, and a child started with its stdout on a file and this task's
+ * working directory. Every result is
  * checked; one line per check ("PASS what" / "FAIL what: why"), then
  * "fstest: N passed, M failed"; the exit status is 0 only if all passed.
  *
