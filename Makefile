@@ -116,6 +116,24 @@ $(KERNEL): $(O)/kernel.pass1.elf $(O)/ksyms.o
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms.o
 	@tools/check-ksyms.sh $(O)/kernel.pass1.elf $@
 
+# The kernel without the in-kernel tests (kernel/ktest/, every ktest_*.c,
+# main.c built without the ktest= and crashtest= options): `make bench`
+# prints its size, the kernel as a product ships. Linked once, with an
+# empty symbol table (.ksyms is not text); make check runs the full one.
+KOBJS_NOTEST := $(foreach o,$(filter-out $(O)/kernel/main.c.o,$(KOBJS)),$(if \
+        $(findstring /ktest,$(o)),,$(o)))
+.PHONY: kernel-notest
+kernel-notest: $(O)/kernel-notest.elf
+$(O)/notest/main.c.o: kernel/main.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no ktest)"
+	$(Q)$(CC) $(KCFLAGS) -DEXECRT_NO_KTEST -c $< -o $@
+$(O)/kernel-notest.elf: $(KOBJS_NOTEST) $(O)/notest/main.c.o $(O)/ksyms-empty.o \
+		$(ARCHDIR)/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS_NOTEST) $(O)/notest/main.c.o \
+		$(O)/ksyms-empty.o
+
 $(O)/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -147,4 +165,4 @@ format:
 clean:
 	rm -rf $(O)
 
--include $(KOBJS:.o=.d) $(HOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $(HOBJS:.o=.d) $(O)/notest/main.c.d

@@ -187,9 +187,11 @@ enum syscall_nr {
 	 * the CPUs the thread may run on, narrowed by the authority's
 	 * cpu_mask; a DL thread is re-admitted on one of them */
 	SYS_SCHED_AFFINITY = 57,
+	/* -> 0: no arguments, no effect; the cost of entering and leaving
+	 * the kernel (the benchmarks' null call) */
+	SYS_NULL = 58,
 
 	/* Demand paging and DMA memory (docs/vmgr.md, docs/memory.md).
-	 * 58 is SYS_NULL (issue 11).
 	 * pager_send_h, uint64_t key, size, handle_t *out -> 0 [WRITE on the
 	 * send endpoint]: a memory object whose pages come from a pager: the
 	 * first touch of an absent page sends a call (struct pager_fault,

@@ -1,6 +1,7 @@
 /* User address spaces: a sorted list of mappings of memory objects over a
  * task's own page tables (kern/vm.h). Frames are mapped eagerly, so a user
- * page fault is always an error, never a page-in.
+ * page fault is always an error, never a page-in, except on pager-backed
+ * objects, whose pages are mapped by their faults (uvm_fault.c).
  *
  * Locking: u->lock is held with interrupts off but acquired with them on
  * (lock_uvm), because vm_unmap/vm_protect shoot down TLBs and wait for
@@ -29,34 +30,9 @@
 #include <kern/vm.h>
 #include <kern/vmo.h>
 
+#include "uvm_priv.h"
+
 #define PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)
-
-static unsigned long lock_uvm(struct uvm *u)
-{
-	for (;;) {
-		unsigned long f = arch_irq_save();
-		if (spin_trylock(&u->lock))
-			return f;
-		arch_irq_restore(f);
-		while (spin_is_locked(&u->lock))
-			arch_cpu_relax();
-	}
-}
-
-static void unlock_uvm(struct uvm *u, unsigned long f)
-{
-	spin_unlock_irqrestore(&u->lock, f);
-}
-
-static inline uint64_t mend(const struct uvm_mapping *m)
-{
-	return m->start + m->len;
-}
-
-static inline struct uvm_mapping *mapping_of(struct list_node *n)
-{
-	return list_entry(n, struct uvm_mapping, node);
-}
 
 #define REC_CHARGE kmalloc_footprint(sizeof(struct uvm_mapping))
 
@@ -93,7 +69,7 @@ static void free_dead(struct uvm *u, struct list_node *dead)
 
 /* Charges or returns the difference between the page tables in use and
  * what is charged. Shrinking always works. */
-static int sync_tables(struct uvm *u)
+int uvm_sync_tables(struct uvm *u)
 {
 	uint64_t now = vm_space_tables(u->space) * PAGE_SIZE;
 	if (now < u->tables_charged)
@@ -116,7 +92,7 @@ int uvm_create(struct task *task, struct uvm **out)
 	list_init(&u->mappings);
 	u->task = task;
 	u->space = vm_space_create();
-	if (!u->space || sync_tables(u)) {
+	if (!u->space || uvm_sync_tables(u)) {
 		vm_space_destroy(u->space);
 		kfree(u);
 		return ERR_NO_MEMORY;
@@ -146,7 +122,7 @@ void uvm_release(struct uvm *u)
 		u->mapped_bytes -= m->len;
 		list_push_back(&dead, &m->node);
 	}
-	sync_tables(u);
+	uvm_sync_tables(u);
 	unlock_uvm(u, f);
 	free_dead(u, &dead);
 }
@@ -185,12 +161,6 @@ static int check_prot(uint32_t prot)
 static inline bool in_user(uint64_t addr, uint64_t len)
 {
 	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;
-}
-
-static unsigned vm_flags(const struct uvm_mapping *m, uint32_t prot)
-{
-	/* VM_PROT_* and VM_READ/WRITE/EXEC share their values. */
-	return VM_USER | prot | (m->vmo->uncached ? VM_UNCACHED : 0);
 }
 
 /* First free range of len at or above from; 0 when none. */
@@ -322,7 +292,7 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 	}
 	if (!err && prot)
 		err = map_pages(u, m);
-	if (!err && (err = sync_tables(u)))
+	if (!err && (err = uvm_sync_tables(u)))
 		vm_unmap(u->space, m->start, len);
 	/* A grant's record is linked in the same critical section that
 	 * inserts the mapping: a revoke that finds the record finds the
@@ -336,7 +306,7 @@ static int map_common(struct uvm *u, struct vmo *vmo, uint64_t addr,
 		u->mapped_bytes += len;
 	}
 	if (err)
-		sync_tables(u); /* tables pruned by the roll-back */
+		uvm_sync_tables(u); /* tables pruned by the roll-back */
 	unlock_uvm(u, f);
 	if (!err) {
 		*out = m->start;
@@ -500,7 +470,7 @@ int uvm_unmap(struct uvm *u, uint64_t addr, uint64_t len)
 		list_remove(&m->node);
 		list_push_back(&dead, &m->node);
 	}
-	sync_tables(u); /* fewer tables: only returns charges */
+	uvm_sync_tables(u); /* fewer tables: only returns charges */
 	unlock_uvm(u, f);
 	free_dead(u, &dead);
 out:
@@ -600,7 +570,7 @@ int uvm_protect(struct uvm *u, uint64_t addr, uint64_t len, uint32_t prot)
 				break;
 			}
 		}
-		sync_tables(u); /* within what was charged ahead */
+		uvm_sync_tables(u); /* within what was charged ahead */
 	}
 	unlock_uvm(u, f);
 out:
@@ -629,7 +599,7 @@ int uvm_unmap_grant(struct uvm *u, struct grant_map *gm, uint64_t addr)
 		err = 0;
 		break;
 	}
-	sync_tables(u);
+	uvm_sync_tables(u);
 	unlock_uvm(u, f);
 	free_dead(u, &dead);
 	return err;
@@ -663,75 +633,6 @@ int uvm_lookup_vmo(struct uvm *u, uint64_t addr, uint64_t len, struct vmo **vmo,
 		err = 0;
 		break;
 	}
-	unlock_uvm(u, f);
-	return err;
-}
-
-/* The mapping holding va, grant mappings included (faults). */
-static struct uvm_mapping *mapping_at(struct uvm *u, uint64_t va)
-{
-	list_for_each(it, &u->mappings)
-	{
-		struct uvm_mapping *m = mapping_of(it);
-		if (m->start <= va && va < mend(m))
-			return m;
-		if (m->start > va)
-			break;
-	}
-	return NULL;
-}
-
-int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
-		   uint64_t *offset, uint32_t *prot)
-{
-	int err = ERR_NOT_FOUND;
-	unsigned long f = lock_uvm(u);
-	struct uvm_mapping *m = u->dead ? NULL : mapping_at(u, va);
-	if (m) {
-		kobj_get(&m->vmo->obj);
-		*vmo = m->vmo;
-		*offset = m->offset + (va - m->start);
-		*prot = m->prot;
-		err = 0;
-	}
-	unlock_uvm(u, f);
-	return err;
-}
-
-int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo, uint64_t offset,
-		  const phys_addr_t *pa, unsigned n)
-{
-	int err = 0;
-	unsigned long f = lock_uvm(u);
-	struct uvm_mapping *m = u->dead ? NULL : mapping_at(u, va);
-	/* Gone or changed while the page was asked for: the retried access
-	 * faults again and finds out. */
-	if (!m || m->vmo != vmo || m->offset + (va - m->start) != offset ||
-	    !m->prot) {
-		err = 1;
-		goto out;
-	}
-	/* The pages after the first only inside this mapping; each once
-	 * (another thread may have mapped it). */
-	n = (unsigned)MIN((uint64_t)n, (mend(m) - va) / PAGE_SIZE);
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t at = va + i * PAGE_SIZE;
-		if (vm_translate(u->space, at, NULL, NULL))
-			continue;
-		bool mapped = !vm_map(u->space, at, pa[i], PAGE_SIZE,
-				      vm_flags(m, m->prot), false);
-		if (mapped && !sync_tables(u))
-			continue;
-		/* No frame or quota for a page table: the rest may fault. */
-		if (mapped) {
-			BUG_ON(vm_unmap(u->space, at, PAGE_SIZE));
-			sync_tables(u);
-		}
-		if (!i)
-			err = ERR_NO_MEMORY;
-		break;
-	}
-out:
 	unlock_uvm(u, f);
 	return err;
 }

@@ -27,6 +27,7 @@
 #define LEDGER_DEFAULT (16ull << 20)
 #define REAP_NS	       1000000000ull
 #define FS_WAIT_NS     2000000000ull /* a file read that takes longer fails */
+#define FILE_WINDOW    (VMGR_AHEAD * PAGE) /* one fault's read-ahead */
 #define PAGE	       4096ull
 
 /* What a client's buffer (grant) handle may do: everything but revoke. */
@@ -43,27 +44,91 @@ static uint8_t page[PAGE] __attribute__((aligned(4096)));
 
 /* One call on an fsd open file: the answer's bytes after fs_resp go to
  * data (up to cap); 0 or a negative errno / ERR_* code. */
+static long fs_call_h(handle_t file, const struct fs_req *rq, uint64_t *val,
+		      void *data, uint32_t cap, handle_t *h);
+
 static long fs_call(handle_t file, const struct fs_req *rq, uint64_t *val,
 		    void *data, uint32_t cap)
 {
+	return fs_call_h(file, rq, val, data, cap, NULL);
+}
+
+/* The same, taking one handle from the answer into *h (NULL: none;
+ * handles not asked for are closed). */
+static long fs_call_h(handle_t file, const struct fs_req *rq, uint64_t *val,
+		      void *data, uint32_t cap, handle_t *h)
+{
+	handle_t got[PORT_HANDLES_MAX];
 	struct port_msg m = {.data = rq, .len = sizeof(*rq)};
-	struct port_rx rx = {.buf = out, .cap = sizeof(out)};
+	struct port_rx rx = {.buf = out,
+			     .cap = sizeof(out),
+			     .handles = got,
+			     .hcap = PORT_HANDLES_MAX};
 	long r = sys_port_call(file, &m, &rx,
 			       (uint64_t)sys_clock_now() + FS_WAIT_NS);
 	if (r < 0)
 		return r;
+	for (uint32_t i = 0; i < rx.nhandles; i++)
+		if (i || !h)
+			sys_handle_close(got[i]);
+	handle_t first = rx.nhandles ? got[0] : 0;
 	struct fs_resp rs;
-	if (rx.len < sizeof(rs))
-		return -FS_EPROTO;
-	memcpy(&rs, out, sizeof(rs));
-	if (rs.err)
-		return rs.err;
-	uint32_t n = rx.len - (uint32_t)sizeof(rs);
-	if (n > cap)
-		return -FS_EPROTO;
-	memcpy(data, out + sizeof(rs), n);
+	uint32_t n = rx.len >= sizeof(rs) ? rx.len - (uint32_t)sizeof(rs) : 0;
+	if (rx.len >= sizeof(rs))
+		memcpy(&rs, out, sizeof(rs));
+	r = rx.len < sizeof(rs) || n > cap ? -FS_EPROTO : rs.err;
+	if (r || (h && !first)) {
+		if (h && first)
+			sys_handle_close(first);
+		return r ? r : -FS_EPROTO;
+	}
+	if (n)
+		memcpy(data, out + sizeof(rs), n);
 	*val = rs.val;
+	if (h)
+		*h = first;
 	return 0;
+}
+
+/* fsd's bulk window for l (FS_BULK_SETUP, mapped here); left at 0 when
+ * fsd gives none: faults then read inline. */
+static void file_window(struct vmgr_lazy *l)
+{
+	struct fs_req rq = {.op = FS_BULK_SETUP, .c = FILE_WINDOW};
+	uint64_t slot = 0, addr = 0;
+	handle_t g = 0;
+	if (fs_call_h(l->file, &rq, &slot, NULL, 0, &g) < 0)
+		return;
+	if (sys_grant_map(self, g, VM_PROT_READ | VM_PROT_WRITE, 0, &addr) <
+	    0) {
+		sys_handle_close(g);
+		return;
+	}
+	l->win = g;
+	l->win_addr = addr;
+	l->win_slot = slot;
+	l->win_len = FILE_WINDOW;
+}
+
+/* A fault on a file mapping with a window: one bulk read of up to 16
+ * pages, zeros after the file, supplied from the window. */
+static long file_bulk(struct vmgr_lazy *l, uint64_t offset)
+{
+	uint64_t fbytes, len = vmgr_file_span(l, offset, &fbytes), val = 0;
+	if (fbytes) {
+		struct fs_req rq = {.op = FS_PREAD,
+				    .flags = FS_IO_BULK,
+				    .a = offset,
+				    .b = l->win_slot,
+				    .c = fbytes};
+		long r = fs_call(l->file, &rq, &val, NULL, 0);
+		if (r < 0)
+			return r;
+		if (val > fbytes)
+			return -FS_EPROTO;
+	}
+	memset((uint8_t *)l->win_addr + val, 0, len - val);
+	return sys_pager_supply(l->vmo, offset, len, (void *)l->win_addr);
 }
 
 /* The page of a file-backed object at offset, into page[]: the file's
@@ -91,9 +156,11 @@ static long file_page(const struct vmgr_lazy *l, uint64_t offset)
 
 static void close_all(struct vmgr_drop *d)
 {
+	for (unsigned i = 0; i < d->nu; i++)
+		sys_grant_unmap(self, d->unmap[i]);
 	for (unsigned i = 0; i < d->n; i++)
 		sys_handle_close(d->h[i]);
-	d->n = 0;
+	d->n = d->nu = 0;
 }
 
 static void answer(handle_t reply, const void *data, uint32_t len,
@@ -126,7 +193,9 @@ static void fault(uint64_t badge, const struct pager_fault *pf, handle_t reply)
 	struct vmgr_conn *c = vmgr_conn(&v, id);
 	uint64_t len = l ? vmgr_supply_len(l, pf->offset) : 0;
 	long n = 0;
-	if (len && c && l->file) /* one page, read from the file */
+	if (len && c && l->win)
+		n = file_bulk(l, pf->offset);
+	else if (len && c && l->file) /* one page, read inline */
 		n = file_page(l, pf->offset) < 0
 			    ? 0
 			    : sys_pager_supply(l->vmo, pf->offset, PAGE, page);
@@ -263,6 +332,7 @@ static void do_map_file(struct vmgr_conn *c, const struct port_rx *rx,
 		struct vmgr_lazy *l = vmgr_lazy_find(&v, c->id, key);
 		l->file = h[1];
 		l->fsize = st.size;
+		file_window(l);
 	}
 	if (err)
 		for (uint32_t i = 0; i < rx->nhandles; i++)

@@ -86,6 +86,17 @@ static void drop(struct vmgr_drop *d, handle_t h)
 		d->h[d->n++] = h;
 }
 
+/* A lazy object's handles (and its window mapping) go to d. */
+static void lazy_drop(struct vmgr_lazy *l, struct vmgr_drop *d)
+{
+	if (l->win_addr && d->nu < sizeof(d->unmap) / sizeof(d->unmap[0]))
+		d->unmap[d->nu++] = l->win_addr;
+	drop(d, l->vmo);
+	drop(d, l->file);
+	drop(d, l->win);
+	memset(l, 0, sizeof(*l));
+}
+
 int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
 		     struct vmgr_drop *d)
 {
@@ -113,6 +124,18 @@ uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset)
 	if (offset >= l->fsize)
 		return 0;
 	return l->fsize - offset < PAGE ? l->fsize - offset : PAGE;
+}
+
+uint64_t vmgr_file_span(const struct vmgr_lazy *l, uint64_t offset,
+			uint64_t *file)
+{
+	uint64_t len = vmgr_supply_len(l, offset);
+	if (len > l->win_len)
+		len = l->win_len & ~(PAGE - 1);
+	*file = offset >= l->fsize	  ? 0
+		: l->fsize - offset < len ? l->fsize - offset
+					  : len;
+	return len;
 }
 
 int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
@@ -147,9 +170,7 @@ int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 	struct vmgr_lazy *l = vmgr_lazy_find(v, c->id, key);
 	if (!l)
 		return ERR_NOT_FOUND;
-	drop(d, l->vmo);
-	drop(d, l->file);
-	memset(l, 0, sizeof(*l));
+	lazy_drop(l, d);
 	return 0;
 }
 
@@ -161,11 +182,8 @@ void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d)
 			buf_free(v, &v->bufs[i]);
 		}
 	for (unsigned i = 0; i < VMGR_MAX_LAZY; i++)
-		if (v->lazy[i].conn == c->id) {
-			drop(d, v->lazy[i].vmo);
-			drop(d, v->lazy[i].file);
-			memset(&v->lazy[i], 0, sizeof(v->lazy[i]));
-		}
+		if (v->lazy[i].conn == c->id)
+			lazy_drop(&v->lazy[i], d);
 	drop(d, c->task);
 	memset(c, 0, sizeof(*c));
 }

@@ -36,6 +36,10 @@ struct vmgr_lazy {
 	uint64_t size;	/* bytes */
 	handle_t file;	/* an fsd open file (0: zero-fill) */
 	uint64_t fsize; /* the file's size when mapped */
+	/* fsd's bulk window for it (win 0: inline reads): the grant, where
+	 * vmgr mapped it, its slot and size. */
+	handle_t win;
+	uint64_t win_addr, win_slot, win_len;
 };
 
 struct vmgr {
@@ -46,10 +50,12 @@ struct vmgr {
 	uint64_t ledger_limit; /* per connection */
 };
 
-/* Handles that became vmgr's to close (a release, a dead client). */
+/* Handles that became vmgr's to close and window mappings to unmap
+ * first (a release, a dead client). */
 struct vmgr_drop {
-	unsigned n;
-	handle_t h[1 + VMGR_MAX_BUFS + 2 * VMGR_MAX_LAZY];
+	unsigned n, nu;
+	handle_t h[1 + VMGR_MAX_BUFS + 3 * VMGR_MAX_LAZY];
+	uint64_t unmap[VMGR_MAX_LAZY];
 };
 
 void vmgr_init(struct vmgr *v, uint64_t ledger_limit);
@@ -77,6 +83,11 @@ uint64_t vmgr_supply_len(const struct vmgr_lazy *l, uint64_t offset);
 /* File-backed: the bytes of the file in the page at offset (the rest of
  * the page is zeros): 0 past the end of the file. */
 uint64_t vmgr_file_bytes(const struct vmgr_lazy *l, uint64_t offset);
+/* With a bulk window: the bytes vmgr supplies for a fault at offset (as
+ * vmgr_supply_len, at most the window) and *file how many of them come
+ * from the file (one FS_PREAD), the rest zeros. */
+uint64_t vmgr_file_span(const struct vmgr_lazy *l, uint64_t offset,
+			uint64_t *file);
 struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key);
 int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		      struct vmgr_drop *d);

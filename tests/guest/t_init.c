@@ -13,6 +13,7 @@
 
 #include <execrt/cpio.h>
 #include <execrt/spawn.h>
+#include <execrt/vmgr_proto.h>
 
 #include "cl_ports.h"
 #include "fsd_env.h"
@@ -923,5 +924,115 @@ GTEST(init_restarts_fsd_under_a_client)
 	sys_handle_close(c);
 	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
 	GCHECK_EQ(status_field("fsd", "generation"), 3);
+	STOP();
+}
+
+/* vmgr (docs/vmgr.md) under init, as fsd above: a client thread calls its
+ * connection in a loop while init kills it (then restarts it); the call
+ * in flight or the next fails with ERR_PEER_CLOSED, never hangs; a shared
+ * buffer it handed out stays usable; the new instance registers again and
+ * takes a new connection. */
+static handle_t vmgr_loop_conn;
+static int vmgr_loop_stop, vmgr_loop_calls;
+static long vmgr_loop_err;
+
+static long vmgr_call(handle_t ep, uint32_t op, uint64_t a, handle_t give,
+		      struct vmgr_resp *rs, handle_t *got)
+{
+	struct vmgr_req rq = {.op = op, .a = a};
+	handle_t h[PORT_HANDLES_MAX];
+	struct port_msg m = {.data = &rq,
+			     .len = sizeof(rq),
+			     .nhandles = give ? 1 : 0,
+			     .handles = &give};
+	struct port_rx rx = {.buf = rs,
+			     .cap = sizeof(*rs),
+			     .handles = h,
+			     .hcap = PORT_HANDLES_MAX};
+	long r = sys_port_call(ep, &m, &rx, g_now() + 5000 * MS);
+	for (uint32_t i = 0; !r && i < rx.nhandles; i++)
+		if (got && i == 0)
+			*got = h[0];
+		else
+			sys_handle_close(h[i]);
+	return r ? r : rs->err;
+}
+
+static int64_t vmgr_looper(uint64_t arg)
+{
+	(void)arg;
+	struct vmgr_resp rs;
+	while (!aload(&vmgr_loop_stop)) {
+		long r = vmgr_call(vmgr_loop_conn, VMGR_INFO, 0, 0, &rs, NULL);
+		if (r) {
+			vmgr_loop_err = r;
+			return 0;
+		}
+		__atomic_add_fetch(&vmgr_loop_calls, 1, __ATOMIC_ACQ_REL);
+	}
+	return 0;
+}
+
+static void vmgr_round(int gen, const char *how)
+{
+	handle_t pub = wait_reg(VMGR_NAME, gen, 5000 * MS);
+	GCHECK(pub);
+	struct vmgr_resp rs;
+	handle_t conn = 0, buf = 0;
+	GCHECK_OK(vmgr_call(pub, VMGR_CONNECT, 0,
+			    g_dup(g_self(), RIGHT_WAIT | RIGHT_TRANSFER), &rs,
+			    &conn));
+	GCHECK(conn);
+	GCHECK_OK(vmgr_call(conn, VMGR_BUF_ALLOC, PAGE, 0, &rs, &buf));
+	GCHECK(buf);
+	vmgr_loop_conn = conn;
+	vmgr_loop_stop = vmgr_loop_calls = 0;
+	vmgr_loop_err = 0;
+	struct gthread th;
+	GCHECK_OK(gthread_start(&th, vmgr_looper, 0));
+	while (aload(&vmgr_loop_calls) < 20)
+		sys_sleep_until(g_now() + 1 * MS);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	int64_t koid = status_field("vmgr", "task");
+	char req[64];
+	if (!strcmp(how, "kill"))
+		snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%lld}",
+			 (long long)koid);
+	else
+		snprintf(req, sizeof(req), "{\"cmd\":\"%s\",\"name\":\"vmgr\"}",
+			 how);
+	GCHECK_OK(ask_init(req));
+	int64_t st;
+	GCHECK_OK(gthread_join(&th, g_now() + 5000 * MS, &st));
+	GCHECK_EQ(vmgr_loop_err, ERR_PEER_CLOSED);
+	GCHECK_ERR(vmgr_call(conn, VMGR_INFO, 0, 0, &rs, NULL),
+		   ERR_PEER_CLOSED);
+	/* The buffer outlives the instance that made it. */
+	uint64_t addr = 0;
+	GCHECK_OK(sys_grant_map(g_self(), buf, VM_PROT_READ | VM_PROT_WRITE, 0,
+				&addr));
+	*(volatile uint32_t *)addr = 0x600d;
+	GCHECK_EQ(*(volatile uint32_t *)addr, 0x600d);
+	GCHECK_OK(sys_grant_unmap(g_self(), addr));
+	sys_handle_close(buf);
+	sys_handle_close(conn);
+}
+
+GTEST(init_restarts_vmgr_under_a_client)
+{
+	START("test-init-vmgr.conf");
+	vmgr_round(1, "kill");
+	vmgr_round(2, "restart");
+	handle_t pub = wait_reg(VMGR_NAME, 3, 5000 * MS);
+	GCHECK(pub);
+	struct vmgr_resp rs;
+	handle_t conn = 0;
+	GCHECK_OK(vmgr_call(pub, VMGR_CONNECT, 0,
+			    g_dup(g_self(), RIGHT_WAIT | RIGHT_TRANSFER), &rs,
+			    &conn));
+	GCHECK(conn);
+	sys_handle_close(conn);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	GCHECK_EQ(status_field("vmgr", "generation"), 3);
 	STOP();
 }

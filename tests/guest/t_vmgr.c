@@ -8,6 +8,7 @@
 #include <execrt/fs_proto.h>
 #include <execrt/vmgr_proto.h>
 
+#include "fsd_env.h"
 #include "gtest.h"
 #include "gutil.h"
 
@@ -332,7 +333,9 @@ GTEST(vmgr_bad_requests)
  * message arrives. */
 #define FILE_SIZE (2 * PAGE + 100)
 static handle_t ff_recv;
-static int ff_preads;
+static int ff_preads, ff_bulk; /* ff_bulk: it offers bulk windows */
+static handle_t ff_grant;
+static uint64_t ff_win; /* the window, as mapped here */
 
 static uint8_t file_byte(uint64_t off)
 {
@@ -343,6 +346,7 @@ static int64_t fake_file(uint64_t arg)
 {
 	(void)arg;
 	static uint8_t in[PORT_MSG_MAX], outb[PORT_MSG_MAX];
+	const uint32_t rw = VM_PROT_READ | VM_PROT_WRITE;
 	for (;;) {
 		struct port_rx rx = {.buf = in, .cap = sizeof(in)};
 		if (sys_port_recv(ff_recv, &rx, g_now() + WAIT_NS) < 0 ||
@@ -351,6 +355,7 @@ static int64_t fake_file(uint64_t arg)
 		struct fs_req rq;
 		struct fs_resp rs = {.err = -FS_ENOSYS};
 		uint32_t n = 0;
+		handle_t give = 0;
 		memcpy(&rq, in, sizeof(rq));
 		if (rq.op == FS_FSTAT) {
 			struct fs_stat st = {.size = FILE_SIZE,
@@ -358,6 +363,25 @@ static int64_t fake_file(uint64_t arg)
 			memcpy(outb + sizeof(rs), &st, sizeof(st));
 			n = sizeof(st);
 			rs.err = 0;
+		} else if (rq.op == FS_BULK_SETUP && ff_bulk && !ff_grant &&
+			   rq.c == 16 * PAGE &&
+			   sys_grant_create(g_self(), 0, rq.c, rw, &ff_grant) ==
+				   0 &&
+			   sys_grant_map(g_self(), ff_grant, rw, 0, &ff_win) ==
+				   0) {
+			rs.err = 0; /* slot 0; the grant without MANAGE */
+			give = g_dup(ff_grant, RIGHT_READ | RIGHT_WRITE |
+						       RIGHT_MAP |
+						       RIGHT_TRANSFER);
+		} else if (rq.op == FS_PREAD && (rq.flags & FS_IO_BULK)) {
+			ff_preads++;
+			uint64_t k = 0;
+			for (; ff_win && rq.b == 0 && k < rq.c &&
+			       k < 16 * PAGE && rq.a + k < FILE_SIZE;
+			     k++)
+				((uint8_t *)ff_win)[k] = file_byte(rq.a + k);
+			rs.err = ff_win ? 0 : -FS_EINVAL;
+			rs.val = k;
 		} else if (rq.op == FS_PREAD) {
 			ff_preads++;
 			uint64_t c =
@@ -368,14 +392,18 @@ static int64_t fake_file(uint64_t arg)
 			rs.val = n;
 		}
 		memcpy(outb, &rs, sizeof(rs));
-		struct port_msg m = {.data = outb, .len = sizeof(rs) + n};
+		struct port_msg m = {.data = outb,
+				     .len = sizeof(rs) + n,
+				     .nhandles = give ? 1 : 0,
+				     .handles = &give};
 		sys_port_reply(rx.reply, &m);
 	}
 }
 
-/* A read-only file mapping: every page read through the file's endpoint
- * (3 KiB inline reads), zeros after the end of the file. */
-GTEST(vmgr_file_backed_mapping)
+/* A read-only file mapping: the pages come through the file's endpoint,
+ * zeros after the end of the file: inline (3 KiB reads, 5 of them) when
+ * the file offers no bulk window, else one bulk read for all 3 pages. */
+static void file_mapping(int bulk)
 {
 	gtest_allow_growth();
 	struct vm m;
@@ -385,6 +413,9 @@ GTEST(vmgr_file_backed_mapping)
 	if (!r)
 		r = sys_port_create(0, &ff_recv, &fsend);
 	ff_preads = 0;
+	ff_bulk = bulk;
+	ff_grant = 0;
+	ff_win = 0;
 	struct gthread t;
 	int started = !r && gthread_start(&t, fake_file, 0) == 0;
 	if (!r)
@@ -422,15 +453,109 @@ GTEST(vmgr_file_backed_mapping)
 		sys_port_send(fsend, &stop, DEADLINE_NONE);
 		gthread_join(&t, g_now() + WAIT_NS, NULL);
 	}
-	vm_stop(&m);
+	vm_stop(&m); /* vmgr's window mapping goes with it */
 	if (v)
 		sys_handle_close(v);
 	sys_handle_close(fsend);
 	sys_handle_close(ff_recv);
+	if (ff_win)
+		sys_grant_unmap(g_self(), ff_win);
+	if (ff_grant)
+		sys_handle_close(ff_grant);
 	GCHECK_OK(r);
 	GCHECK(started);
 	GCHECK_EQ(rs.val, FILE_SIZE);
 	GCHECK_OK(mp);
 	GCHECK(same);
-	GCHECK_EQ(ff_preads, 5); /* 3072 + 1024, 3072 + 1024, 100 */
+	/* inline: 3072 + 1024, 3072 + 1024, 100; bulk: one read */
+	GCHECK_EQ(ff_preads, bulk ? 1 : 5);
+	GCHECK_EQ(ff_win != 0, bulk);
+}
+
+GTEST(vmgr_file_backed_mapping_inline)
+{
+	file_mapping(0);
+}
+
+GTEST(vmgr_file_backed_mapping_bulk)
+{
+	file_mapping(1);
+}
+
+/* The real thing: fsd (a child, with names) serves /boot/share/lines.txt
+ * (200 lines of 61 bytes: 12,200 bytes); vmgr maps it through fsd's bulk
+ * window; the three pages read back as the file, zeros after its end. */
+GTEST(vmgr_maps_a_file_from_fsd)
+{
+	gtest_allow_growth();
+	struct fsd_env e;
+	long r = fenv_start(&e, "");
+	if (r == 1)
+		return; /* no fsd in this initrd */
+	struct vm m = {0};
+	handle_t conn = r ? 0 : fconnect(e.pub), file = 0, v = 0;
+	static struct fans a;
+	if (!r && !conn)
+		r = ERR_BAD_STATE;
+	if (!r)
+		r = fcall(conn, FS_OPEN, FS_O_READ, 0, 0, 0,
+			  "/boot/share/lines.txt", NULL, NULL, 0, NULL, 0, &a);
+	if (!r && (a.err || a.nh != 1))
+		r = -1000 + a.err;
+	if (!r)
+		file = a.h[0];
+	if (!r)
+		r = vm_start(&m);
+	if (!r)
+		r = vm_connect(&m);
+	if (!r)
+		r = sys_pager_vmo_create(m.pager, 5, 3 * PAGE, &v);
+	struct vmgr_resp rs = {0};
+	if (!r) {
+		handle_t give[2] = {g_dup(v, RIGHT_SAME), file};
+		struct vmgr_req rq = {.op = VMGR_MAP_FILE, .a = 5};
+		struct port_msg msg = {.data = &rq,
+				       .len = sizeof(rq),
+				       .nhandles = 2,
+				       .handles = give};
+		struct port_rx rx = {.buf = m.ans, .cap = sizeof(m.ans)};
+		r = sys_port_call(m.conn, &msg, &rx, g_now() + WAIT_NS);
+		memcpy(&rs, m.ans, sizeof(rs));
+		if (!r)
+			r = rs.err;
+		file = 0; /* moved */
+	}
+	uint64_t addr = 0;
+	long mp = -1, bad = -1;
+	if (!r) {
+		struct vm_map_req req = {.len = 3 * PAGE, .prot = VM_PROT_READ};
+		mp = sys_vm_map(g_self(), v, &req, &addr);
+	}
+	if (!mp) {
+		bad = 0;
+		for (int i = 0; i < 200; i++) {
+			char line[80];
+			snprintf(line, sizeof(line),
+				 "line %03d of 200: the quick brown fox jumps "
+				 "over the lazy dog\n",
+				 i + 1);
+			bad += memcmp((const char *)addr + i * 61, line, 61) !=
+			       0;
+		}
+		for (uint64_t o = 12200; o < 3 * PAGE; o++)
+			bad += ((volatile uint8_t *)addr)[o] != 0;
+		sys_vm_unmap(g_self(), addr, 3 * PAGE);
+	}
+	vm_stop(&m);
+	if (v)
+		sys_handle_close(v);
+	if (file)
+		sys_handle_close(file);
+	if (conn)
+		sys_handle_close(conn);
+	fenv_stop(&e);
+	GCHECK_OK(r);
+	GCHECK_EQ(rs.val, 12200);
+	GCHECK_OK(mp);
+	GCHECK_EQ(bad, 0);
 }

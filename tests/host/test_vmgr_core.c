@@ -162,3 +162,23 @@ TEST(vmgr_release_closes_the_file)
 	CHECK_EQ(d.n, 2);
 	CHECK_EQ(d.h[0] + d.h[1], 81);
 }
+
+/* With a bulk window: up to 16 pages per fault, at most the window, and
+ * how many of them are file bytes. */
+TEST(vmgr_file_span_with_a_window)
+{
+	struct vmgr_lazy l = {.conn = 1,
+			      .size = 40 * 4096,
+			      .fsize = 20 * 4096 + 7,
+			      .win_len = 16 * 4096};
+	uint64_t f = 99;
+	CHECK_EQ(vmgr_file_span(&l, 0, &f), 16 * 4096);
+	CHECK_EQ(f, 16 * 4096);
+	CHECK_EQ(vmgr_file_span(&l, 16 * 4096, &f), 16 * 4096);
+	CHECK_EQ(f, 4 * 4096 + 7);
+	CHECK_EQ(vmgr_file_span(&l, 32 * 4096, &f), 8 * 4096);
+	CHECK_EQ(f, 0);
+	l.win_len = 8 * 4096; /* a smaller window bounds it */
+	CHECK_EQ(vmgr_file_span(&l, 0, &f), 8 * 4096);
+	CHECK_EQ(f, 8 * 4096);
+}
