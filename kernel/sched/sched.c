@@ -339,6 +339,34 @@ void sched_block(spinlock_t *held, uint64_t deadline_ns)
 	do_schedule(rq);
 }
 
+void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
+			 struct thread *next)
+{
+	struct run_queue *rq = this_rq();
+	struct thread *t = rq->current;
+	spin_lock(&rq->lock);
+	/* next must still be blocked here (a kill may have woken it, a move
+	 * taken it elsewhere): otherwise the ordinary wake-up. */
+	if (READ_ONCE(t->killed) || next->state != THREAD_BLOCKED ||
+	    next->cpu != rq->cpu || next->move_to >= 0) {
+		spin_unlock(&rq->lock);
+		sched_wake(next);
+		sched_block(held, deadline_ns);
+		return;
+	}
+	t->state = THREAD_BLOCKED;
+	if (deadline_ns != DEADLINE_NONE) {
+		t->wake_deadline = deadline_ns;
+		sleeper_add(rq, t);
+	}
+	if (held)
+		spin_unlock(held);
+	uint64_t now = clock_ns();
+	make_ready(rq, next, now, now);
+	/* One decision under one lock hold: normally next runs. */
+	do_schedule(rq);
+}
+
 void sched_sleep_until(uint64_t deadline_ns)
 {
 	unsigned long f = arch_irq_save();

@@ -28,7 +28,7 @@ struct out_msg {
  * not travel in its answer (it is consumed by the answer). The attached
  * objects stay pinned until the message is sent or undecoded. */
 static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
-		      struct out_msg *o)
+		      struct kmsg *slot, struct out_msg *o)
 {
 	struct port_msg pm;
 	o->a.n = 0;
@@ -60,7 +60,8 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 		}
 	}
 	if (!err) {
-		o->m = kmsg_alloc(pm.len);
+		o->m = slot ? kmsg_get(slot, thread_current(), pm.len)
+			    : kmsg_alloc(pm.len);
 		if (!o->m)
 			err = ERR_NO_MEMORY;
 		else if (pm.len &&
@@ -137,8 +138,10 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	if (!err) {
 		kmsg_delivered(m); /* the new entries hold the objects */
 		if (m->reply) {
-			reply_set_server(m->reply, thread_current());
-			reply_put(m->reply);
+			struct reply *r = m->reply;
+			reply_set_server(r, thread_current());
+			port_call_received(r->port, r, thread_current());
+			reply_put(r);
 			m->reply = NULL;
 		}
 	}
@@ -227,7 +230,8 @@ SYSCALL3(sys_port_send, HANDLE, send_h, UPTR, umsg, DEADLINE, deadline)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, s->port, HANDLE_INVALID, &o);
+	err = decode_msg(umsg, s->port, HANDLE_INVALID,
+			 &thread_current()->ipc.req, &o);
 	if (err)
 		goto out;
 	o.m->badge = s->badge;
@@ -285,11 +289,12 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(ureq, s->port, HANDLE_INVALID, &o);
+	struct thread *me = thread_current();
+	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, &o);
 	if (err)
 		goto out;
 	struct reply *r;
-	err = reply_create(thread_current(), &r);
+	err = reply_create(me, s->port, &r);
 	if (err) {
 		undecode(&o);
 		goto out;
@@ -323,7 +328,7 @@ static int do_reply(handle_t h, uint64_t umsg)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, NULL, h, &o);
+	err = decode_msg(umsg, NULL, h, reply_answer_slot(r), &o);
 	if (!err) {
 		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h);
 		msg_handles_unpin(&o.a);
