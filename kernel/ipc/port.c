@@ -8,6 +8,7 @@
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <kern/lib.h>
+#include <kern/log.h>
 #include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/slab.h>
@@ -51,6 +52,7 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 	slot->reply = NULL;
 	kobj_get(&owner->obj);
 	slot->owner = owner;
+	BUG_ON(slot != &owner->ipc.req && slot != &owner->ipc.ans);
 	slot->data = slot == &owner->ipc.req ? owner->ipc.req_buf
 					      : owner->ipc.ans_buf;
 	return slot;

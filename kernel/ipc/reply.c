@@ -311,6 +311,11 @@ struct kmsg *reply_answer_slot(struct reply *r)
 	return r->obj.ops == &slot_ops ? &r->caller->ipc.ans : NULL;
 }
 
+struct thread *reply_caller(struct reply *r)
+{
+	return r->caller;
+}
+
 void reply_put(struct reply *r)
 {
 	kobj_put(&r->obj);

@@ -28,7 +28,7 @@ struct out_msg {
  * not travel in its answer (it is consumed by the answer). The attached
  * objects stay pinned until the message is sent or undecoded. */
 static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
-		      struct kmsg *slot, struct out_msg *o)
+		      struct kmsg *slot, struct thread *owner, struct out_msg *o)
 {
 	struct port_msg pm;
 	o->a.n = 0;
@@ -60,7 +60,7 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 		}
 	}
 	if (!err) {
-		o->m = slot ? kmsg_get(slot, thread_current(), pm.len)
+		o->m = slot ? kmsg_get(slot, owner, pm.len)
 			    : kmsg_alloc(pm.len);
 		if (!o->m)
 			err = ERR_NO_MEMORY;
@@ -230,8 +230,8 @@ SYSCALL3(sys_port_send, HANDLE, send_h, UPTR, umsg, DEADLINE, deadline)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, s->port, HANDLE_INVALID,
-			 &thread_current()->ipc.req, &o);
+	struct thread *me = thread_current();
+	err = decode_msg(umsg, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
 	if (err)
 		goto out;
 	o.m->badge = s->badge;
@@ -290,7 +290,7 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 		return err;
 	struct out_msg o;
 	struct thread *me = thread_current();
-	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, &o);
+	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
 	if (err)
 		goto out;
 	struct reply *r;
@@ -328,7 +328,8 @@ static int do_reply(handle_t h, uint64_t umsg)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, NULL, h, reply_answer_slot(r), &o);
+	err = decode_msg(umsg, NULL, h, reply_answer_slot(r), reply_caller(r),
+			 &o);
 	if (!err) {
 		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h);
 		msg_handles_unpin(&o.a);

@@ -140,7 +140,8 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 
 /* Reply objects: the caller's built-in one when free, else a new one. */
 int reply_create(struct thread *caller, struct port *p, struct reply **out);
-/* The buffer the answer to r may use (NULL: none). */
+struct thread *reply_caller(struct reply *r);
+/* The buffer the answer to r may use (NULL: none), of reply_caller(r). */
 struct kmsg *reply_answer_slot(struct reply *r);
 void reply_put(struct reply *r);
 struct kobject *reply_obj(struct reply *r);
