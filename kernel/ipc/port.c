@@ -344,14 +344,40 @@ void port_call_received(struct port *p, struct reply *r, struct thread *t)
 
 void port_call_ended(struct port *p, struct reply *r)
 {
-	struct thread *old = NULL;
+	struct thread *old = NULL, *me = thread_current();
 	bool changed = false;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	r->ended = true;
-	if (p->lender_call == r) {
+	if (p->lender_call == r && p->lender == me &&
+	    me->ipc_keep_lend == p) {
+		/* Answered by port_reply_recv on this port: the lends stay
+		 * until its receive (which takes the most urgent of them), so
+		 * the server never runs on its own lesser parameters in
+		 * between (port_lend_settle). */
+		p->lender_call = NULL;
+		me->ipc_lend_kept = true;
+	} else if (p->lender_call == r) {
 		old = p->lender;
 		p->lender = NULL;
 		p->lender_call = NULL;
+		p->lend_gen++;
+		changed = p->count > 0;
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (changed)
+		relend(p);
+	if (old)
+		kobj_put(&old->obj);
+}
+
+void port_lend_settle(struct port *p, struct thread *t)
+{
+	struct thread *old = NULL;
+	bool changed = false;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	if (p->lender == t && !p->lender_call) {
+		old = t;
+		p->lender = NULL;
 		p->lend_gen++;
 		changed = p->count > 0;
 	}
@@ -399,7 +425,10 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 				NULL);
 		if (!err) {
 			enqueue(p, m);
-			woke = wake_one(p);
+			/* Woken below, once the call is lent to it. */
+			woke = wait_queue_pop(&p->wq);
+			if (woke)
+				kobj_get(&woke->obj);
 		}
 	}
 	if (err && !p->closed && p->count < PORT_QUEUE_MAX)
@@ -432,24 +461,29 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 		notification_signal(bound, bits);
 		kobj_put(&bound->obj);
 	}
-	if (drop)
-		kobj_put(&drop->obj);
-	if (err)
-		return err;
 	if (l) {
 		/* The reply may be received or answered already; then this
-		 * does nothing. A lender that changed meanwhile: again. */
+		 * does nothing. A lender that changed meanwhile: again. The
+		 * receiver gets the call's parameters before it wakes (a DL
+		 * call moves it to the caller's CPU first). */
 		reply_lend(rep, l);
+		if (woke)
+			sched_interrupt(woke, 0);
 		kobj_put(&l->obj);
 		reply_put(rep);
 		if (!woke && READ_ONCE(p->lend_gen) != gen)
 			relend(p);
+	} else if (woke) {
+		sched_interrupt(woke, 0);
 	}
-	return 0;
+	if (drop)
+		kobj_put(&drop->obj);
+	return err;
 }
 
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
-	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h)
+	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
+	      struct thread *handoff)
 {
 	struct thread *me = thread_current(), *next = NULL;
 	struct reply *big = NULL;
@@ -457,8 +491,14 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	me->ipc_rx_cap = cap;
 	me->ipc_rx_hcap = hcap;
-	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed && !err)
-		err = wait_queue_block(&p->wq, deadline_ns);
+	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed &&
+	       !err) {
+		err = wait_queue_block_handoff(&p->wq, &p->wq.lock,
+					       deadline_ns, handoff);
+		handoff = NULL;
+	}
+	if (handoff)
+		sched_wake(handoff); /* not blocking: it runs anyway */
 	if (me->ipc_handed) {
 		/* The fastpath handed a call over (it fits: checked). */
 		*out = me->ipc_handed;

@@ -354,7 +354,8 @@ void reply_cancel(struct reply *r)
 }
 
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
-		 const struct msg_handles *a, handle_t self)
+		 const struct msg_handles *a, handle_t self,
+		 struct thread **handoff)
 {
 	/* The move happens under r's lock while the caller is known to wait,
 	 * so an answer that is accepted is never lost to a timeout. */
@@ -367,7 +368,22 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		if (!err) {
 			r->state = REPLY_DONE;
 			r->answer = m;
-			wait_queue_wake_locked(&r->wq, 0, ~0u);
+			struct fast_args fa = {
+				.kind = FAST_REPLY,
+				.len = m->len,
+				.nhandles = m->nhandles,
+				.peer = list_empty(&r->wq.waiters)
+						? NULL
+						: list_entry(r->wq.waiters.next,
+							     struct thread,
+							     wait_node),
+			};
+			if (handoff && ipc_fast_ok(&fa)) {
+				*handoff = wait_queue_pop(&r->wq);
+				kobj_get(&(*handoff)->obj);
+			} else {
+				wait_queue_wake_locked(&r->wq, 0, ~0u);
+			}
 		}
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
@@ -388,12 +404,18 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 	return err;
 }
 
-int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
+	       struct thread *handoff)
 {
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&r->wq.lock);
-	while (r->state == REPLY_WAITING && !err)
-		err = wait_queue_block(&r->wq, deadline_ns);
+	while (r->state == REPLY_WAITING && !err) {
+		err = wait_queue_block_handoff(&r->wq, &r->wq.lock,
+					       deadline_ns, handoff);
+		handoff = NULL;
+	}
+	if (handoff)
+		sched_wake(handoff); /* answered already: it ran */
 	bool ended_here = false;
 	if (r->state == REPLY_DONE) {
 		err = 0;

@@ -52,10 +52,11 @@ int wait_queue_block_handoff(struct wait_queue *wq, spinlock_t *lock,
 			     uint64_t deadline_ns, struct thread *next)
 {
 	struct thread *t = thread_current();
-	if (t->killed)
-		return ERR_BAD_STATE;
-	if (deadline_ns == DEADLINE_POLL)
-		return ERR_TIMED_OUT;
+	if (t->killed || deadline_ns == DEADLINE_POLL) {
+		if (next)
+			sched_wake(next); /* it runs anyway */
+		return t->killed ? ERR_BAD_STATE : ERR_TIMED_OUT;
+	}
 	t->wake_result = ERR_TIMED_OUT;
 	t->waiting_on = wq;
 	list_push_back(&wq->waiters, &t->wait_node);

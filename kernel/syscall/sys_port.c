@@ -96,7 +96,7 @@ static int get_rx(uint64_t urx, struct port_rx *rx)
  * before the handles become live, in one step; a failure here (bad
  * buffer, handle quota) loses the message, its handles are closed and a
  * caller waiting on it gets ERR_PEER_CLOSED. */
-static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
+int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 {
 	struct handle_table *t = &cur_task()->handles;
 	handle_t hv[PORT_HANDLES_MAX + 1];
@@ -244,20 +244,22 @@ out:
 	return err;
 }
 
-static int recv_on(handle_t h, uint64_t urx, uint64_t deadline)
+/* next: a caller the fastpath answered, to switch to if this blocks
+ * (port_recv); woken in every case. */
+static int recv_on(struct port *p, uint64_t urx, uint64_t deadline,
+		   struct thread *next)
 {
 	struct port_rx rx;
 	int err = get_rx(urx, &rx);
-	if (err)
+	if (err) {
+		if (next)
+			sched_wake(next);
 		return err;
-	struct port *p;
-	err = get_port(h, RIGHT_READ, &p);
-	if (err)
-		return err;
+	}
 	struct kmsg *m;
 	uint32_t need_len = 0, need_h = 0;
-	err = port_recv(p, rx.cap, rx.hcap, deadline, &m, &need_len, &need_h);
-	kobj_put(&p->obj);
+	err = port_recv(p, rx.cap, rx.hcap, deadline, &m, &need_len, &need_h,
+			next);
 	if (err == ERR_BUFFER_TOO_SMALL) {
 		/* Tell the sizes; the message stays queued. */
 		rx.len = need_len;
@@ -268,12 +270,18 @@ static int recv_on(handle_t h, uint64_t urx, uint64_t deadline)
 	}
 	if (err)
 		return err;
-	return deliver(m, &rx, urx);
+	return ipc_deliver(m, &rx, urx);
 }
 
 SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 {
-	return recv_on(recv_h, urx, deadline);
+	struct port *p;
+	int err = get_port(recv_h, RIGHT_READ, &p);
+	if (err)
+		return err;
+	err = recv_on(p, urx, deadline, NULL);
+	kobj_put(&p->obj);
+	return err;
 }
 
 /* urx receives the answer */
@@ -288,6 +296,9 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	err = get_port_send(send_h, RIGHT_WRITE, &s);
 	if (err)
 		return err;
+	err = ipc_fast_call(s, ureq, &rx, urx, deadline);
+	if (err != IPC_SLOW)
+		goto out;
 	struct out_msg o;
 	struct thread *me = thread_current();
 	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
@@ -310,9 +321,9 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 		kmsg_free(o.m); /* cancels r */
 	} else {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, deadline, &ans);
+		err = reply_wait(r, deadline, &ans, NULL);
 		if (!err)
-			err = deliver(ans, &rx, urx);
+			err = ipc_deliver(ans, &rx, urx);
 	}
 	reply_put(r);
 out:
@@ -320,8 +331,9 @@ out:
 	return err;
 }
 
-/* Decodes and gives the answer through reply handle h. */
-static int do_reply(handle_t h, uint64_t umsg)
+/* Decodes and gives the answer through reply handle h (handoff: see
+ * reply_answer). */
+static int do_reply(handle_t h, uint64_t umsg, struct thread **handoff)
 {
 	struct reply *r;
 	int err = get_reply(h, RIGHT_WRITE, &r);
@@ -331,7 +343,8 @@ static int do_reply(handle_t h, uint64_t umsg)
 	err = decode_msg(umsg, NULL, h, reply_answer_slot(r), reply_caller(r),
 			 &o);
 	if (!err) {
-		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h);
+		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h,
+				   handoff);
 		msg_handles_unpin(&o.a);
 	}
 	reply_put(r);
@@ -340,7 +353,7 @@ static int do_reply(handle_t h, uint64_t umsg)
 
 SYSCALL2(sys_port_reply, HANDLE, reply_h, UPTR, umsg)
 {
-	return do_reply(reply_h, umsg);
+	return do_reply(reply_h, umsg, NULL);
 }
 
 /* A caller that went away (ERR_PEER_CLOSED) does not stop the receive. */
@@ -351,8 +364,29 @@ SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
 	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
-	err = do_reply(reply_h, umsg);
-	if (err && err != ERR_PEER_CLOSED)
-		return err;
-	return recv_on(recv_h, urx, deadline);
+	struct thread *me = thread_current();
+	struct thread *caller = NULL; /* the fastpath: run it when we block */
+	struct port *p = NULL;
+	int perr = get_port(recv_h, RIGHT_READ, &p);
+	me->ipc_keep_lend = p;
+	err = do_reply(reply_h, umsg, &caller);
+	me->ipc_keep_lend = NULL;
+	if (err && err != ERR_PEER_CLOSED) {
+		/* Nothing answered: no caller taken, no lend kept. */
+	} else if (perr) {
+		if (caller)
+			sched_wake(caller);
+		err = perr;
+	} else {
+		err = recv_on(p, urx, deadline, caller);
+	}
+	if (caller)
+		kobj_put(&caller->obj);
+	if (me->ipc_lend_kept) {
+		me->ipc_lend_kept = false;
+		port_lend_settle(p, me);
+	}
+	if (p)
+		kobj_put(&p->obj);
+	return err;
 }

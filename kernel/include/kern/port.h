@@ -136,7 +136,10 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
  * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
  * the message left queued. */
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
-	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h);
+	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
+	      struct thread *handoff);
+/* (handoff: a thread to switch to if this blocks, else woken; the
+ * reference stays the caller's.) */
 
 /* Reply objects: the caller's built-in one when free, else a new one. */
 int reply_create(struct thread *caller, struct port *p, struct reply **out);
@@ -148,16 +151,23 @@ struct kobject *reply_obj(struct reply *r);
 struct reply *reply_from_obj(struct kobject *o);
 /* Ends a call without an answer: the caller wakes with ERR_PEER_CLOSED. */
 void reply_cancel(struct reply *r);
+/* With handoff non-NULL and the fastpath's conditions met, the waiting
+ * caller is not woken but returned there (a reference), for the answering
+ * thread to switch to when it blocks next (port_recv). */
 /* Answers r with m, moving the attached handles a and r's own handle
  * self out of table t in one step (kmsg_take) while the caller is known
  * to wait. A caller that is gone: ERR_PEER_CLOSED, only self is consumed
  * (the attached handles stay). Any other error: nothing changed. m is
  * consumed in every case. */
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
-		 const struct msg_handles *a, handle_t self);
+		 const struct msg_handles *a, handle_t self,
+		 struct thread **handoff);
 /* Caller side: waits for the answer; returns it in *out. On timeout or
- * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED). */
-int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out);
+ * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED).
+ * handoff: a thread taken off a wait queue by the fastpath, to run in the
+ * caller's place (woken in every case). */
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
+	       struct thread *handoff);
 /* Donation: t now serves the call (its priority follows the caller's). */
 void reply_set_server(struct reply *r, struct thread *t);
 /* A queued call lends to s, the port's lender (unless that would close a
@@ -168,7 +178,29 @@ void reply_unlend(struct reply *r);
  * by t. */
 void port_call_ended(struct port *p, struct reply *r);
 void port_call_received(struct port *p, struct reply *r, struct thread *t);
+/* After port_reply_recv's receive on p: t stays p's lender only if it
+ * took a call. */
+void port_lend_settle(struct port *p, struct thread *t);
 /* The current thread is about to wait for r (donation chain), or is done. */
 void donate_set_calling(struct reply *r);
 /* t's own priority changed: pass it on along its call chain. */
 void donate_propagate(struct thread *t);
+
+/* The fastpath (kernel/ipc/fastpath.c, docs/ipc.md "Fastpath"). */
+#define IPC_SLOW 1 /* not taken: go the slow way */
+enum fast_kind { FAST_CALL, FAST_REPLY };
+struct fast_args {
+	enum fast_kind kind;
+	uint32_t len, nhandles;
+	uint64_t deadline;
+	struct port *port;    /* call: the port (its lock held) */
+	struct thread *peer;  /* the thread that would run next */
+	bool slot_free;	      /* call: the caller's reply slot is free */
+};
+bool ipc_fastpath_enabled(void);
+bool ipc_fast_ok(const struct fast_args *a);
+struct port_rx;
+int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
+		  uint64_t urx, uint64_t deadline);
+/* sys_port.c: hands m to the current task through rx / urx. */
+int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx);

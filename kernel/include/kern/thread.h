@@ -55,6 +55,10 @@ struct thread {
 	 * message handed over by the fastpath (the port's lock). */
 	uint32_t ipc_rx_cap, ipc_rx_hcap;
 	struct kmsg *ipc_handed;
+	/* port_reply_recv: the port it receives on next; the lending of
+	 * that port's queued calls was kept over the answer (port.c). */
+	struct port *ipc_keep_lend;
+	bool ipc_lend_kept;
 	struct ipc_slot ipc;
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
 	/* SMP (kernel/sched/migrate.c): CPUs it may run on (inherited from
