@@ -49,7 +49,9 @@ bool ipc_fast_ok(const struct fast_args *a)
 	return ipc_fastpath_enabled()		/* not ipc_fastpath=off */
 	       && a->nhandles == 0		/* no handles to move */
 	       && a->len <= IPC_SLOT_MAX	/* fits a per-thread buffer */
-	       && a->deadline != DEADLINE_POLL	/* the sender may block */
+	       /* A call's sender blocks for the answer (an answering
+		* receiver that polls just wakes the caller: port_recv). */
+	       && (a->kind == FAST_REPLY || a->deadline != DEADLINE_POLL)
 	       && peer				/* someone is waiting */
 	       && !READ_ONCE(peer->killed) && !READ_ONCE(me->killed)
 	       && READ_ONCE(peer->state) == THREAD_BLOCKED

@@ -362,9 +362,44 @@ void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
 	if (held)
 		spin_unlock(held);
 	uint64_t now = clock_ns();
-	make_ready(rq, next, now, now);
-	/* One decision under one lock hold: normally next runs. */
-	do_schedule(rq);
+	struct task *tk = next->task;
+	if (rq->nr_ready || t->disp_deadline || t->move_to >= 0 ||
+	    sched_eff(next)->sp.cls == SCHED_CLASS_DL ||
+	    (tk && READ_ONCE(tk->cpuq.period))) {
+		make_ready(rq, next, now, now);
+		/* One decision under one lock hold: normally next runs. */
+		do_schedule(rq);
+		return;
+	}
+	/* Nothing else is ready here, no DL job or quota to judge: next is
+	 * what do_schedule would pick; dispatch it without the queue. */
+	update_curr(rq, now);
+	t->yielding = false;
+	sleeper_del(rq, next);
+	next->wake_deadline = DEADLINE_NONE;
+	next->woken = true;
+	next->ready_since = now;
+	next->class = sched_class_of(next);
+	if (next->class == &sched_class_be)
+		be_wake_place(rq, next);
+	rq->need_resched = false;
+	next->state = THREAD_RUNNING;
+	rq->current = next;
+	unsigned old_rank = rq->curr_rank, new_rank = sched_rank(next);
+	WRITE_ONCE(rq->curr_rank, new_rank);
+	rq->pull = new_rank < old_rank;
+	dispatch_end(rq, t, now, false);
+	dispatch_start(next, now);
+	next->class->start(rq, next, now);
+	program_timer(rq, now);
+	rq->sched_calls++;
+	rq->switches++;
+	struct uvm *from = t->task ? t->task->uvm : NULL;
+	struct uvm *to = tk ? tk->uvm : NULL;
+	if (from != to)
+		uvm_activate(to);
+	arch_context_switch(t, next);
+	sched_finish_switch();
 }
 
 void sched_sleep_until(uint64_t deadline_ns)
