@@ -125,6 +125,7 @@ int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
 		reply_put(r);
 		return IPC_SLOW;
 	}
+	me->ipc_fast++;
 	/* The scheduling parameters go with the call. */
 	donate_set_calling(r);
 	reply_set_server(r, rcv);

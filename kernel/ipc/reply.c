@@ -381,6 +381,7 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 			if (handoff && ipc_fast_ok(&fa)) {
 				*handoff = wait_queue_pop(&r->wq);
 				kobj_get(&(*handoff)->obj);
+				thread_current()->ipc_fast++;
 			} else {
 				wait_queue_wake_locked(&r->wq, 0, ~0u);
 			}

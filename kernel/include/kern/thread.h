@@ -59,6 +59,7 @@ struct thread {
 	 * that port's queued calls was kept over the answer (port.c). */
 	struct port *ipc_keep_lend;
 	bool ipc_lend_kept;
+	uint64_t ipc_fast; /* fastpath calls and answers (telemetry) */
 	struct ipc_slot ipc;
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
 	/* SMP (kernel/sched/migrate.c): CPUs it may run on (inherited from
