@@ -4,7 +4,13 @@
  * only once every check passed and the queue had room. The queue is
  * ordered by how urgent the sender's scheduling parameters are (earlier
  * deadline, then higher RT priority; FIFO among equals) so an urgent
- * caller is not served behind lesser ones. */
+ * caller is not served behind lesser ones.
+ *
+ * Receivers and blocked senders wait on separate queues (both under the
+ * port's lock) and are woken one at a time; one that leaves without using
+ * its wake-up passes it on. Lock order: port lock -> transit lock ->
+ * handle-table lock; port lock -> run-queue lock (wake-ups). Lending
+ * (reply.c) takes donation locks only after the port lock is dropped. */
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <kern/lib.h>

@@ -1,8 +1,10 @@
 /* The scheduler core. Each CPU owns a run queue with its own lock; threads
  * move between them only while not running, under both locks taken in
  * CPU-number order (migrate.c: placement, pull, push, balance, affinity).
- * Lock order: admission lock, donation lock, run-queue lock(s), leaf
- * locks. The running thread is rq->current, never queued.
+ * Lock order: admission lock, port and reply locks, the lend lock, the
+ * threads' donation locks (caller before server, kernel/ipc/reply.c),
+ * run-queue lock(s), leaf locks. The running thread is rq->current, never
+ * queued.
  *
  * Classes in strict order: DL, then RT, then BE, then idle. Ready threads
  * sit in their class's queue, except those held back until a budget or
