@@ -117,6 +117,7 @@ int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
 	if (ipc_fast_ok(&fa)) {
 		rcv = wait_queue_pop(&p->wq);
 		kobj_get(&rcv->obj);
+		m->handed = true;
 		rcv->ipc_handed = m; /* taken first by its port_recv */
 	}
 	spin_unlock_irqrestore(&p->wq.lock, f);

@@ -56,6 +56,7 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 	slot->len = len;
 	slot->nhandles = 0;
 	slot->reply = NULL;
+	slot->handed = false;
 	kobj_get(&owner->obj);
 	slot->owner = owner;
 	BUG_ON(slot != &owner->ipc.req && slot != &owner->ipc.ans);

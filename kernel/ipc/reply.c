@@ -96,6 +96,15 @@ static struct thread *link_locked(struct reply *r, struct thread *s,
 	return old;
 }
 
+/* Does c lend anything now? A best-effort caller on its own parameters
+ * does not: adding or removing it changes no one's parameters. Read after
+ * the link changed: a concurrent change of c's parameters recomputes
+ * along c's call (donate_propagate), which then sees the new link. */
+static bool lends(struct thread *c)
+{
+	return READ_ONCE(c->sp.cls) != SCHED_CLASS_BE || READ_ONCE(c->donor);
+}
+
 static void relinked(struct thread *s, struct thread *old)
 {
 	if (s)
@@ -118,6 +127,11 @@ void reply_set_server(struct reply *r, struct thread *t)
 		r->lent = false; /* a lent call, now received by its lender */
 	}
 	spin_unlock_irqrestore(&c->dlock, f);
+	if (!lends(c)) {
+		if (old)
+			kobj_put(&old->obj);
+		return;
+	}
 	relinked(linked ? t : NULL, old);
 }
 
@@ -192,6 +206,10 @@ static void detach(struct reply *r)
 		spin_unlock(&s->dlock);
 	}
 	spin_unlock_irqrestore(&c->dlock, f);
+	if (s && !lends(c)) {
+		kobj_put(&s->obj);
+		return;
+	}
 	relinked(NULL, s);
 }
 

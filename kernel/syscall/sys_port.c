@@ -139,8 +139,11 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		kmsg_delivered(m); /* the new entries hold the objects */
 		if (m->reply) {
 			struct reply *r = m->reply;
-			reply_set_server(r, thread_current());
-			port_call_received(r->port, r, thread_current());
+			if (!m->handed) { /* the fastpath did both */
+				reply_set_server(r, thread_current());
+				port_call_received(r->port, r,
+						   thread_current());
+			}
 			reply_put(r);
 			m->reply = NULL;
 		}
@@ -246,40 +249,37 @@ out:
 
 /* next: a caller the fastpath answered, to switch to if this blocks
  * (port_recv); woken in every case. */
-static int recv_on(struct port *p, uint64_t urx, uint64_t deadline,
-		   struct thread *next)
+static int recv_on(struct port *p, struct port_rx *rx, uint64_t urx,
+		   uint64_t deadline, struct thread *next)
 {
-	struct port_rx rx;
-	int err = get_rx(urx, &rx);
-	if (err) {
-		if (next)
-			sched_wake(next);
-		return err;
-	}
 	struct kmsg *m;
 	uint32_t need_len = 0, need_h = 0;
-	err = port_recv(p, rx.cap, rx.hcap, deadline, &m, &need_len, &need_h,
-			next);
+	int err = port_recv(p, rx->cap, rx->hcap, deadline, &m, &need_len,
+			    &need_h, next);
 	if (err == ERR_BUFFER_TOO_SMALL) {
 		/* Tell the sizes; the message stays queued. */
-		rx.len = need_len;
-		rx.nhandles = need_h;
-		if (copy_to_user((void *)urx, &rx, sizeof(rx)))
+		rx->len = need_len;
+		rx->nhandles = need_h;
+		if (copy_to_user((void *)urx, rx, sizeof(*rx)))
 			return ERR_FAULT;
 		return err;
 	}
 	if (err)
 		return err;
-	return ipc_deliver(m, &rx, urx);
+	return ipc_deliver(m, rx, urx);
 }
 
 SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 {
-	struct port *p;
-	int err = get_port(recv_h, RIGHT_READ, &p);
+	struct port_rx rx;
+	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
-	err = recv_on(p, urx, deadline, NULL);
+	struct port *p;
+	err = get_port(recv_h, RIGHT_READ, &p);
+	if (err)
+		return err;
+	err = recv_on(p, &rx, urx, deadline, NULL);
 	kobj_put(&p->obj);
 	return err;
 }
@@ -378,13 +378,14 @@ SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
 			sched_wake(caller);
 		err = perr;
 	} else {
-		err = recv_on(p, urx, deadline, caller);
+		err = recv_on(p, &rx, urx, deadline, caller);
 	}
 	if (caller)
 		kobj_put(&caller->obj);
 	if (me->ipc_lend_kept) {
 		me->ipc_lend_kept = false;
-		port_lend_settle(p, me);
+		if (READ_ONCE(p->lender) == me && !READ_ONCE(p->lender_call))
+			port_lend_settle(p, me); /* (checked again there) */
 	}
 	if (p)
 		kobj_put(&p->obj);

@@ -30,6 +30,7 @@ struct kmsg {
 	struct thread *owner; /* per-thread buffer: its thread (a ref) */
 	uint8_t *data;
 	uint32_t busy; /* per-thread buffer in use (atomic) */
+	bool handed;   /* given by the fastpath (donation linked) */
 	struct kobject *h[PORT_HANDLES_MAX];
 	uint32_t rights[PORT_HANDLES_MAX];
 };
