@@ -237,7 +237,9 @@ static void call_over(struct reply *r)
 /* Last reference: the answer never taken is dropped. */
 static void reply_release(struct reply *r)
 {
-	detach(r); /* normally done already */
+	/* Normally done already; the last reference: nobody else looks. */
+	if (r->active || r->server)
+		detach(r);
 	if (r->answer)
 		kmsg_free(r->answer);
 	r->answer = NULL;
@@ -265,7 +267,13 @@ static void slot_destroy(struct kobject *o)
 /* The server closed the reply handle (or died) without answering. */
 static void reply_last_handle(struct kobject *o)
 {
-	reply_cancel(container_of(o, struct reply, obj));
+	struct reply *r = container_of(o, struct reply, obj);
+	/* Answered already (the common case: its handle was consumed by
+	 * the answer): nothing to cancel. A state once past WAITING never
+	 * goes back while the handle's reference keeps r. */
+	if (READ_ONCE(r->state) != REPLY_WAITING)
+		return;
+	reply_cancel(r);
 }
 
 static const struct kobj_ops reply_ops = {

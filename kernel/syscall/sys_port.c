@@ -120,7 +120,9 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		objs[total] = reply_obj(m->reply);
 		rights[total++] = RIGHTS_REPLY;
 	}
-	int err = handle_reserve(t, total, hv);
+	/* No handle to install (an answer, a plain message): no table
+	 * work. */
+	int err = total ? handle_reserve(t, total, hv) : 0;
 	if (err) {
 		kmsg_free(m);
 		return err;
@@ -130,11 +132,12 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	if ((m->len && copy_to_user(rx->buf, m->data, m->len)) ||
 	    (n && copy_to_user(rx->handles, hv, n * sizeof(handle_t))) ||
 	    copy_to_user((void *)urx, rx, sizeof(*rx))) {
-		handle_cancel(t, total, hv);
+		if (total)
+			handle_cancel(t, total, hv);
 		kmsg_free(m);
 		return ERR_FAULT;
 	}
-	err = handle_commit(t, total, hv, objs, rights);
+	err = total ? handle_commit(t, total, hv, objs, rights) : 0;
 	if (!err) {
 		kmsg_delivered(m); /* the new entries hold the objects */
 		if (m->reply) {
