@@ -46,28 +46,37 @@ bool ipc_fastpath_enabled(void)
 bool ipc_fast_ok(const struct fast_args *a)
 {
 	struct thread *me = thread_current(), *peer = a->peer;
-	return ipc_fastpath_enabled()		/* not ipc_fastpath=off */
-	       && a->nhandles == 0		/* no handles to move */
-	       && a->len <= IPC_SLOT_MAX	/* fits a per-thread buffer */
-	       /* A call's sender blocks for the answer (an answering
-		* receiver that polls just wakes the caller: port_recv). */
-	       && (a->kind == FAST_REPLY || a->deadline != DEADLINE_POLL)
-	       && peer				/* someone is waiting */
-	       && !READ_ONCE(peer->killed) && !READ_ONCE(me->killed)
-	       && READ_ONCE(peer->state) == THREAD_BLOCKED
-	       && READ_ONCE(peer->cpu) == arch_cpu_id() /* same CPU */
-	       && READ_ONCE(peer->move_to) < 0	/* and staying there */
-	       /* DL time is spent on the CPU where it is admitted, and a
-		* DL donation may move the server: scheduler's business. */
-	       && sched_eff_class(me) != SCHED_CLASS_DL &&
-	       sched_eff_class(peer) != SCHED_CLASS_DL &&
-	       (a->kind == FAST_REPLY ||
-		(!a->port->closed			/* call: port open */
-		 && list_empty(&a->port->queue)	/* nothing before it */
-		 && !a->port->bound		/* no notification to raise */
-		 && !peer->ipc_handed &&
-		 peer->ipc_rx_cap >= a->len	/* fits its buffer */
-		 && a->slot_free));		/* reply slot and buffer */
+	/* 1. The fastpath is on (boot option ipc_fastpath=off). */
+	if (!ipc_fastpath_enabled())
+		return false;
+	/* 2. No handles to move; 3. the message fits a per-thread buffer. */
+	if (a->nhandles || a->len > IPC_SLOT_MAX)
+		return false;
+	/* 4. A call's sender blocks for the answer (a receiver that polls
+	 * after answering just wakes its caller: port_recv). */
+	if (a->kind == FAST_CALL && a->deadline == DEADLINE_POLL)
+		return false;
+	/* 5. The peer waits: blocked, and 6. nobody is being killed. */
+	if (!peer || READ_ONCE(peer->state) != THREAD_BLOCKED ||
+	    READ_ONCE(peer->killed) || READ_ONCE(me->killed))
+		return false;
+	/* 7. On this CPU, and staying there. */
+	if (READ_ONCE(peer->cpu) != arch_cpu_id() ||
+	    READ_ONCE(peer->move_to) >= 0)
+		return false;
+	/* 8. No DL on either side: DL time is spent on the CPU where it is
+	 * admitted, and a DL donation may move the server. */
+	if (sched_eff_class(me) == SCHED_CLASS_DL ||
+	    sched_eff_class(peer) == SCHED_CLASS_DL)
+		return false;
+	if (a->kind == FAST_REPLY)
+		return true;
+	/* 9. A call: the port is open, nothing queued before it, no bound
+	 * notification to raise, the receiver's buffer is large enough and
+	 * nothing else handed to it, the caller's reply slot is free. */
+	return !a->port->closed && list_empty(&a->port->queue) &&
+	       !a->port->bound && !peer->ipc_handed &&
+	       peer->ipc_rx_cap >= a->len && a->slot_free;
 }
 
 /* A call on the fastpath: 1 when it cannot be taken (nothing done: the

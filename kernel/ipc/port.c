@@ -61,7 +61,7 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 	slot->owner = owner;
 	BUG_ON(slot != &owner->ipc.req && slot != &owner->ipc.ans);
 	slot->data = slot == &owner->ipc.req ? owner->ipc.req_buf
-					      : owner->ipc.ans_buf;
+					     : owner->ipc.ans_buf;
 	return slot;
 }
 
@@ -355,8 +355,7 @@ void port_call_ended(struct port *p, struct reply *r)
 	bool changed = false;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	r->ended = true;
-	if (p->lender_call == r && p->lender == me &&
-	    me->ipc_keep_lend == p) {
+	if (p->lender_call == r && p->lender == me && me->ipc_keep_lend == p) {
 		/* Answered by port_reply_recv on this port: the lends stay
 		 * until its receive (which takes the most urgent of them), so
 		 * the server never runs on its own lesser parameters in
@@ -498,10 +497,9 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	me->ipc_rx_cap = cap;
 	me->ipc_rx_hcap = hcap;
-	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed &&
-	       !err) {
-		err = wait_queue_block_handoff(&p->wq, &p->wq.lock,
-					       deadline_ns, handoff);
+	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed && !err) {
+		err = wait_queue_block_handoff(&p->wq, &p->wq.lock, deadline_ns,
+					       handoff);
 		handoff = NULL;
 	}
 	if (handoff)

@@ -78,8 +78,7 @@ static void recompute(struct thread *t)
 
 /* Caller's dlock held: links r to s (lent: while still queued). Returns
  * the previous server (its reference, for the caller to drop). */
-static struct thread *link_locked(struct reply *r, struct thread *s,
-				  bool lent)
+static struct thread *link_locked(struct reply *r, struct thread *s, bool lent)
 {
 	struct thread *old = r->server;
 	if (old) {
@@ -163,7 +162,7 @@ bool reply_lend(struct reply *r, struct thread *s)
 	unsigned long f = spin_lock_irqsave(&lend_lock);
 	if (!would_cycle(c, s)) {
 		spin_lock(&c->dlock);
-		/* Only a queued call is lent (a received one has its server). */
+		/* Only a queued call is lent (received: it has a server). */
 		if (r->active && (!r->server || r->lent) && r->server != s) {
 			old = link_locked(r, s, true);
 			linked = true;
@@ -437,8 +436,8 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&r->wq.lock);
 	while (r->state == REPLY_WAITING && !err) {
-		err = wait_queue_block_handoff(&r->wq, &r->wq.lock,
-					       deadline_ns, handoff);
+		err = wait_queue_block_handoff(&r->wq, &r->wq.lock, deadline_ns,
+					       handoff);
 		handoff = NULL;
 	}
 	if (handoff)

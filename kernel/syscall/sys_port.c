@@ -28,7 +28,8 @@ struct out_msg {
  * not travel in its answer (it is consumed by the answer). The attached
  * objects stay pinned until the message is sent or undecoded. */
 static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
-		      struct kmsg *slot, struct thread *owner, struct out_msg *o)
+		      struct kmsg *slot, struct thread *owner,
+		      struct out_msg *o)
 {
 	struct port_msg pm;
 	o->a.n = 0;

@@ -142,9 +142,8 @@ GTEST(donation_chain_of_20_calls_is_exact)
 	}
 	sys_sleep_until(g_now() + 5 * MS);
 	struct gthread c;
-	struct sched_params rt = {.cls = SCHED_CLASS_RT,
-				  .priority = 10,
-				  .cpu = SCHED_CPU_KEEP};
+	struct sched_params rt = {
+		.cls = SCHED_CLASS_RT, .priority = 10, .cpu = SCHED_CPU_KEEP};
 	GCHECK_OK(gthread_start_sched(&c, chain_caller, 0, &rt));
 	uint64_t end = g_now() + T_LONG;
 	while (!ch_reached && g_now() < end)
@@ -227,9 +226,8 @@ GTEST(donation_lend_taken_back_when_the_queued_call_ends)
 		sys_sleep_until(g_now() + MS);
 	GCHECK(hold_got);
 	GCHECK_EQ(plain(d_srv.h), 1); /* a BE call lends nothing */
-	struct sched_params rt = {.cls = SCHED_CLASS_RT,
-				  .priority = 10,
-				  .cpu = SCHED_CPU_KEEP};
+	struct sched_params rt = {
+		.cls = SCHED_CLASS_RT, .priority = 10, .cpu = SCHED_CPU_KEEP};
 	GCHECK_OK(gthread_start_sched(&b, rt_client, 0, &rt));
 	sys_sleep_until(g_now() + 10 * MS);
 	/* The RT call waits queued: lent to the server, which serves the

@@ -181,7 +181,8 @@ static long call_with_handle(void)
 	if (r)
 		return r;
 	unsigned char b = 7, out = 0;
-	struct port_msg m = {.data = &b, .len = 1, .handles = &n, .nhandles = 1};
+	struct port_msg m = {
+		.data = &b, .len = 1, .handles = &n, .nhandles = 1};
 	struct port_rx rx = {.buf = &out, .cap = 1};
 	r = sys_port_call(fp_send, &m, &rx, g_now() + T_LONG);
 	if (sys_handle_close(n) != ERR_BAD_HANDLE)
@@ -296,8 +297,8 @@ GTEST(ipc_fast_falls_back_other_cpu)
 	for (int i = 0; i < 20; i++) {
 		unsigned char b = (unsigned char)i, out = 0;
 		struct port_rx rx;
-		GCHECK_OK(call_bytes(fp_send, &b, 1, &out, 1,
-				     g_now() + T_LONG, &rx));
+		GCHECK_OK(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG,
+				     &rx));
 		GCHECK_EQ(out, i + 1);
 	}
 	GCHECK_EQ(fast_count(me) - c0, 0);
@@ -320,7 +321,8 @@ static int64_t handle_server(uint64_t arg)
 	r = sys_notif_create(&n);
 	if (r)
 		return r;
-	struct port_msg m = {.data = &b, .len = 1, .handles = &n, .nhandles = 1};
+	struct port_msg m = {
+		.data = &b, .len = 1, .handles = &n, .nhandles = 1};
 	handle_t reply = rx.reply;
 	memset(&rx, 0, sizeof(rx));
 	rx.buf = &b;
@@ -494,11 +496,10 @@ GTEST(ipc_fast_two_pairs_race_on_two_cpus)
 	for (int i = 0; i < 2; i++) {
 		GCHECK_OK(sys_port_create(0, &race_r[i], &race_s[i]));
 		GCHECK_OK(gthread_start(&srv[i], race_server, (uint64_t)i));
-		GCHECK_OK(sys_sched_affinity(g_sched(), srv[i].h,
-					     g_all_cpus()));
+		GCHECK_OK(
+			sys_sched_affinity(g_sched(), srv[i].h, g_all_cpus()));
 		GCHECK_OK(gthread_start(&cl[i], race_client, (uint64_t)i));
-		GCHECK_OK(sys_sched_affinity(g_sched(), cl[i].h,
-					     g_all_cpus()));
+		GCHECK_OK(sys_sched_affinity(g_sched(), cl[i].h, g_all_cpus()));
 	}
 	int64_t done[2];
 	for (int i = 0; i < 2; i++) {
