@@ -11,6 +11,17 @@
 
 #define T_LONG (5000 * MS)
 
+/* Waits until thread th is blocked (a server in its receive, a caller in
+ * its call): a loaded host may stall a vCPU for longer than any sleep. */
+static void wait_blocked(handle_t th)
+{
+	uint64_t end = g_now() + T_LONG;
+	struct sched_thread_stats s = {0};
+	while (g_now() < end &&
+	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
+		sys_sleep_until(g_now() + MS);
+}
+
 /* Is the fastpath on in this boot (the kernel command line)? */
 static int fast_on(void)
 {
@@ -31,6 +42,7 @@ static uint64_t fast_count(handle_t th)
 }
 
 static handle_t fp_recv, fp_send;
+static volatile int busy_got, busy_release;
 static volatile uint64_t srv_badge;
 static volatile long srv_err;
 
@@ -51,8 +63,11 @@ static int64_t echo_server(uint64_t cap)
 		for (uint32_t i = 0; i < rx.nhandles; i++)
 			sys_handle_close(hs[i]);
 		if (rx.reply == HANDLE_INVALID) {
-			/* A plain message: busy a moment, not receiving. */
-			sys_sleep_until(g_now() + 5 * MS);
+			/* A plain message: busy, not receiving, until
+			 * released (call_while_server_busy). */
+			busy_got = 1;
+			while (!busy_release)
+				sys_sleep_until(g_now() + MS);
 			memset(&rx, 0, sizeof(rx));
 			rx.buf = buf;
 			rx.cap = (uint32_t)cap;
@@ -112,7 +127,7 @@ GTEST(ipc_fast_call_reply_contents_and_badges)
 	GCHECK_OK(sys_port_mint(fp_recv, 0xfeedbeef12ull, &minted));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, echo_server, 4096));
-	sys_sleep_until(g_now() + 2 * MS); /* it blocks receiving */
+	wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
 	uint64_t c0 = fast_count(me), s0 = fast_count(srv.h);
 	static unsigned char in[4096], out[4096];
@@ -163,7 +178,7 @@ static long slow_case(uint64_t cap, long (*call)(void), uint64_t *fast)
 	r = gthread_start(&srv, echo_server, cap);
 	if (r)
 		return r;
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
 	uint64_t c0 = fast_count(me);
 	r = call();
@@ -224,6 +239,19 @@ static long call_too_big_for_server(void)
 	return r == ERR_TIMED_OUT ? 0 : -1000 + r;
 }
 
+/* Lets the busy server go once the calling thread (arg) is blocked in
+ * its call, i.e. once the call is queued. */
+static int64_t releaser(uint64_t th)
+{
+	uint64_t end = g_now() + T_LONG;
+	struct sched_thread_stats s = {0};
+	while (g_now() < end && (g_thread_stats((handle_t)th, &s) ||
+				 s.state != SCHED_TS_BLOCKED))
+		sys_sleep_until(g_now() + MS);
+	busy_release = 1;
+	return 0;
+}
+
 static long call_while_server_busy(void)
 {
 	/* The server takes a plain message and is busy with it (not
@@ -231,10 +259,19 @@ static long call_while_server_busy(void)
 	unsigned char first = 9, b = 5, out = 0;
 	struct port_msg m = {.data = &first, .len = 1};
 	struct port_rx rx;
+	busy_got = busy_release = 0;
 	long r = sys_port_send(fp_send, &m, DEADLINE_POLL);
-	sys_sleep_until(g_now() + MS);
+	uint64_t end = g_now() + T_LONG;
+	while (!r && !busy_got && g_now() < end)
+		sys_sleep_until(g_now() + MS);
+	struct gthread rel;
 	if (!r)
+		r = gthread_start(&rel, releaser,
+				  execrt_handle(START_H_SELF_THREAD));
+	if (!r) {
 		r = call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx);
+		gthread_join(&rel, g_now() + T_LONG, NULL);
+	}
 	return r ? r : out == 6 ? 0 : -1000;
 }
 
@@ -264,7 +301,7 @@ GTEST(ipc_fast_falls_back_bound_port)
 	GCHECK_OK(sys_port_bind_notif(fp_recv, n, 4));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, echo_server, 64));
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
 	uint64_t c0 = fast_count(me);
 	unsigned char b = 1, out = 0;
@@ -291,7 +328,7 @@ GTEST(ipc_fast_falls_back_other_cpu)
 	GCHECK_OK(gthread_start(&srv, echo_server, 64));
 	uint32_t other = g_my_cpu() ? 0 : 1;
 	GCHECK_OK(sys_sched_affinity(g_sched(), srv.h, 1ull << other));
-	sys_sleep_until(g_now() + 5 * MS);
+	wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
 	uint64_t c0 = fast_count(me);
 	for (int i = 0; i < 20; i++) {
@@ -339,7 +376,7 @@ GTEST(ipc_fast_answer_with_handle_falls_back)
 	GCHECK_OK(sys_port_create(0, &fp_recv, &fp_send));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, handle_server, 0));
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(srv.h);
 	uint64_t s0 = fast_count(srv.h);
 	unsigned char b = 1, out = 0;
 	handle_t got = HANDLE_INVALID;
@@ -391,7 +428,7 @@ GTEST(ipc_fast_timeout_and_late_answer)
 	late_result = 1;
 	struct gthread srv, echo;
 	GCHECK_OK(gthread_start(&srv, late_server, 0));
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(srv.h);
 	unsigned char b = 1, out = 0;
 	struct port_rx rx;
 	uint64_t t0 = g_now();
@@ -400,7 +437,7 @@ GTEST(ipc_fast_timeout_and_late_answer)
 	GCHECK(g_now() >= t0 + 20 * MS);
 	/* Now an echo server takes the next call. */
 	GCHECK_OK(gthread_start(&echo, echo_server, 64));
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(echo.h);
 	b = 41;
 	GCHECK_OK(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx));
 	GCHECK_EQ(out, 42);
@@ -434,7 +471,7 @@ GTEST(ipc_fast_peer_drops_the_call)
 	GCHECK_OK(sys_port_create(0, &fp_recv, &fp_send));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, dropping_server, 0));
-	sys_sleep_until(g_now() + 2 * MS);
+	wait_blocked(srv.h);
 	unsigned char b = 1, out = 0;
 	struct port_rx rx;
 	GCHECK_ERR(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx),
