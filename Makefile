@@ -71,6 +71,7 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
 # Pure parsers from the arch tree are host-tested too.
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
+        libs/runtime/fs_path.c libs/runtime/fd.c libs/runtime/fs_conv.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
@@ -79,11 +80,11 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(INIT_PURE) \
         $(FSD_HSRC) \
         servers/vmgr/vmgr_core.c \
-        apps/sh/parse.c apps/sh/psfmt.c apps/clctl/clfmt.c \
+        apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
-        -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/sdk-c \
+        -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
         -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
@@ -114,6 +115,24 @@ $(KERNEL): $(O)/kernel.pass1.elf $(O)/ksyms.o
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(O)/ksyms.o
 	@tools/check-ksyms.sh $(O)/kernel.pass1.elf $@
+
+# The kernel without the in-kernel tests (kernel/ktest/, every ktest_*.c,
+# main.c built without the ktest= and crashtest= options): `make bench`
+# prints its size, the kernel as a product ships. Linked once, with an
+# empty symbol table (.ksyms is not text); make check runs the full one.
+KOBJS_NOTEST := $(foreach o,$(filter-out $(O)/kernel/main.c.o,$(KOBJS)),$(if \
+        $(findstring /ktest,$(o)),,$(o)))
+.PHONY: kernel-notest
+kernel-notest: $(O)/kernel-notest.elf
+$(O)/notest/main.c.o: kernel/main.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no ktest)"
+	$(Q)$(CC) $(KCFLAGS) -DEXECRT_NO_KTEST -c $< -o $@
+$(O)/kernel-notest.elf: $(KOBJS_NOTEST) $(O)/notest/main.c.o $(O)/ksyms-empty.o \
+		$(ARCHDIR)/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS_NOTEST) $(O)/notest/main.c.o \
+		$(O)/ksyms-empty.o
 
 $(O)/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -146,4 +165,4 @@ format:
 clean:
 	rm -rf $(O)
 
--include $(KOBJS:.o=.d) $(HOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $(HOBJS:.o=.d) $(O)/notest/main.c.d

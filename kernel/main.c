@@ -97,11 +97,13 @@ static void print_phases(void)
 static void kmain_thread(void *arg)
 {
 	struct boot_info *bi = arg;
+#ifndef EXECRT_NO_KTEST /* kernel-notest.elf: make bench's size figure */
 	char opt[64];
 	if (bootinfo_cmdline_get(bi, "crashtest", opt, sizeof(opt)))
 		crashtest(opt);
 	if (bootinfo_cmdline_get(bi, "ktest", opt, sizeof(opt)))
 		ktest_main(opt);
+#endif
 
 	pr_info("exec-rt: boot complete");
 	if (bootinfo_cmdline_has(bi, "smoke"))

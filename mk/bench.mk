@@ -21,7 +21,7 @@ $(O)/initrd-bench.cpio: $(O)/user/bench.elf $(O)/user/fsd.elf tools/mkinitrd.sh
 # With the Linux packages fetched (by `make bench-linux`), also the
 # side-by-side table; without, one line saying how to get them.
 bench: setup $(if $(wildcard $(O)/linux/busybox),$(O)/linux/initramfs.cpio)
-	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio
+	@$(MAKE) --no-print-directory kernel kernel-notest user $(O)/initrd-bench.cpio
 	@O=$(O) tools/bench.sh
 	@O=$(O) tools/bench-linux.sh --if-present
 
@@ -55,3 +55,4 @@ bench-linux: setup
 	@$(MAKE) --no-print-directory kernel user $(O)/initrd-bench.cpio \
 		$(LINUX_BENCH)/initramfs.cpio
 	@O=$(O) tools/bench-linux.sh
+-include $(wildcard $(O)/user/obj/tests/bench/*.d)

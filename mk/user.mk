@@ -24,9 +24,13 @@ console_SRCS := servers/console/console.c servers/console/ldisc.c \
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
 	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
-	apps/sh/mem.c
+	apps/sh/mem.c apps/sh/files.c apps/sh/fsfmt.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
+# room fsclient: stdio on /tmp through fsd (apps/fstest; also run by the
+# guest test t_fsclient.c, so it is in the test initrd too)
+USER_PROGS += fstest
+fstest_SRCS := apps/fstest/fstest.c
 hello_SRCS := libs/examples/hello.c
 # room init: the supervisor (servers/init, docs/system.md)
 init_SRCS  := servers/init/main.c servers/init/svc_start.c servers/init/logd.c \
@@ -88,7 +92,8 @@ endif
 $(MUSL_STAMP): tools/build-musl.sh $(USER_GLUE)
 	@CC=$(USER_CC) MUSL_SRC=$(MUSL_SRC) tools/build-musl.sh $(O)
 
-$(RT_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP)
+# The runtime's file calls look /svc/fsd up with cl_ports (libsdkc).
+$(RT_OBJS): $(O)/user/obj/%.c.o: %.c $(MUSL_STAMP) $(O)/user/jsmn/jsmn.h
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $<"
 	$(Q)$(USER_CC) $(RTCFLAGS) -c $< -o $@
@@ -158,13 +163,15 @@ $(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) tools/mkinitrd.sh
 EMU_DIR  := $(O)/user/emul
 EMU_RT   := $(patsubst %,$(EMU_DIR)/%.o,$(RT_SRCS))
 EMU_OBJS := $(EMU_RT) $(EMU_DIR)/tests/host-user/linux_emul.c.o
-$(EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP)
+SDKC_EMU_OBJS := $(patsubst %,$(EMU_DIR)/%.o,$(SDKC_SRCS))
+$(EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP) $(O)/user/jsmn/jsmn.h
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $< (emulated)"
 	$(Q)$(USER_CC) $(RTCFLAGS) -DEXECRT_EMULATE -c $< -o $@
-$(EMU_DIR)/hello.elf: $(EMU_OBJS) $(O)/user/obj/libs/examples/hello.c.o
+$(EMU_DIR)/hello.elf: $(EMU_OBJS) $(SDKC_EMU_OBJS) $(O)/user/obj/libs/examples/hello.c.o
 	$(Q)$(USER_CC) $(ULDFLAGS) -o $@ $(USER_CRT_BEGIN) \
 		$(O)/user/obj/libs/examples/hello.c.o -Wl,--start-group $(EMU_OBJS) \
+		$(SDKC_EMU_OBJS) \
 		$(SYSROOT)/lib/libc.a -Wl,--end-group $(LIBGCC) $(USER_CRT_END)
 user-smoke: $(EMU_DIR)/hello.elf
 	@echo "  SMOKE   $< (on Linux)"
@@ -213,7 +220,8 @@ $(foreach p,$(GUEST_PROGS),$(eval $(call user_prog,$(p))))
 GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
-	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf
+	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
+	$(O)/user/fstest.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
@@ -240,7 +248,6 @@ $(GUEST_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP)
 	@echo "  UCC     $< (emulated)"
 	$(Q)$(USER_CC) $(if $(findstring emul_wrap,$<),$(RTCFLAGS),$(PCFLAGS)) \
 		-Itests/guest -DEXECRT_EMULATE -c $< -o $@
-SDKC_EMU_OBJS := $(patsubst %,$(EMU_DIR)/%.o,$(SDKC_SRCS))
 $(SDKC_EMU_OBJS): $(EMU_DIR)/%.c.o: %.c $(MUSL_STAMP) $(O)/user/jsmn/jsmn.h
 	@mkdir -p $(dir $@)
 	@echo "  UCC     $< (emulated)"

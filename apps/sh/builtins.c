@@ -1,8 +1,10 @@
-/* The shell's own commands and the dispatch: a builtin, else a program
- * from the initrd's bin/, else an error. */
+/* The shell's own commands and the dispatch: a builtin (the file
+ * commands are in files.c), else a program from /boot/bin, else an
+ * error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <execrt/sys.h>
 
@@ -28,7 +30,16 @@ static void help(void)
 	      "  poweroff, reboot     through /svc/init\n"
 	      "  exit [STATUS]        leave this shell (init starts a new "
 	      "one)\n"
-	      "programs (bin/ of the initrd): PROGRAM [ARGS] [&]\n"
+	      "files (through fsd):\n"
+	      "  ls [-l] [PATH...]    list directories\n"
+	      "  cat FILE...          print files\n"
+	      "  echo [WORD...]       print the words\n"
+	      "  mkdir DIR..., rmdir DIR..., rm FILE...\n"
+	      "  mv FROM TO           rename (TO may be a directory)\n"
+	      "  cd [DIR], pwd        working directory (/ by default)\n"
+	      "  COMMAND > FILE, COMMAND >> FILE   stdout to a file "
+	      "(truncated / appended)\n"
+	      "programs (/boot/bin, or a path): PROGRAM [ARGS] [&]\n"
 	      "  clctl status | start SVC | stop SVC | restart SVC | logs SVC "
 	      "| doctor\n"
 	      "  portctl SVC 'JSON' [--stream]\n"
@@ -126,25 +137,17 @@ static bool extra_args(struct sh_cmd *c)
 	return true;
 }
 
-void sh_exec(struct sh *s, struct sh_cmd *c)
+/* The builtins but kill and exit (they take arguments). */
+static void builtin(struct sh *s, struct sh_cmd *c)
 {
 	const char *n = c->argv[0];
-	s->status = 0;
-	bool builtin = !strcmp(n, "help") || !strcmp(n, "ps") ||
-		       !strcmp(n, "top") || !strcmp(n, "kill") ||
-		       !strcmp(n, "jobs") || !strcmp(n, "mem") ||
-		       !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
-		       !strcmp(n, "reboot") || !strcmp(n, "exit");
-	if (builtin && c->background) {
-		printf("sh: %s: a builtin cannot run in the background\n", n);
-		s->status = SH_STATUS_USAGE;
-		return;
-	}
-	if (!strcmp(n, "kill"))
+	if (sh_is_file_builtin(n))
+		sh_file_builtin(s, c);
+	else if (!strcmp(n, "kill"))
 		kill_cmd(s, c);
 	else if (!strcmp(n, "exit"))
 		exit_cmd(s, c);
-	else if (builtin && extra_args(c))
+	else if (extra_args(c))
 		s->status = SH_STATUS_USAGE;
 	else if (!strcmp(n, "help"))
 		help();
@@ -160,7 +163,40 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 		sh_uptime(s);
 	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))
 		power(s, n);
-	else if (!sh_run(s, c, false)) {
+}
+
+void sh_exec(struct sh *s, struct sh_cmd *c)
+{
+	const char *n = c->argv[0];
+	s->status = 0;
+	bool is_builtin = !strcmp(n, "help") || !strcmp(n, "ps") ||
+			  !strcmp(n, "top") || !strcmp(n, "kill") ||
+			  !strcmp(n, "jobs") || !strcmp(n, "mem") ||
+			  !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
+			  !strcmp(n, "reboot") || !strcmp(n, "exit") ||
+			  sh_is_file_builtin(n);
+	if (is_builtin && c->background) {
+		printf("sh: %s: a builtin cannot run in the background\n", n);
+		s->status = SH_STATUS_USAGE;
+		return;
+	}
+	if (is_builtin) {
+		/* `builtin > FILE`: sh's own stdout is the file meanwhile. */
+		if (!c->redir)
+			builtin(s, c);
+		else if (!sh_builtin_redirected(s, c, builtin))
+			s->status = SH_STATUS_ERROR;
+		return;
+	}
+	/* A program gets the file as its fd 1; sh's stdout stays. */
+	if (c->redir && (s->out_fd = sh_redirect_open(s, c)) < 0)
+		return;
+	bool found = sh_run(s, c, false);
+	if (s->out_fd >= 0) {
+		close(s->out_fd);
+		s->out_fd = -1;
+	}
+	if (!found) {
 		printf("sh: %.64s: command not found (try help)\n", n);
 		s->status = SH_STATUS_UNKNOWN;
 	}

@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 		printf("sh: no start info\n");
 		return 1;
 	}
+	s->out_fd = -1;
 	s->sysinfo = execrt_handle(START_H_SYSINFO);
 	s->telemetry = execrt_handle(START_H_TELEMETRY);
 	map_initrd(s);

@@ -13,12 +13,19 @@ struct tok {
 	struct sh_cmd *c;
 	size_t o; /* next free byte of c->buf */
 	bool inword;
+	bool to_redir; /* the next word is the redirection's file */
 };
 
 static int start_word(struct tok *t)
 {
 	if (t->inword)
 		return SH_OK;
+	if (t->to_redir) {
+		t->c->redir = t->c->buf + t->o;
+		t->to_redir = false;
+		t->inword = true;
+		return SH_OK;
+	}
 	if (t->c->argc == SH_ARGS_MAX)
 		return SH_E_WORDS;
 	t->c->argv[t->c->argc++] = t->c->buf + t->o;
@@ -45,6 +52,8 @@ static int fail(struct sh_cmd *c, int e)
 	c->argc = 0;
 	c->argv[0] = NULL;
 	c->background = false;
+	c->redir = NULL;
+	c->append = false;
 	return e;
 }
 
@@ -57,6 +66,8 @@ int sh_parse(const char *line, size_t len, struct sh_cmd *c)
 
 	c->argc = 0;
 	c->background = false;
+	c->redir = NULL;
+	c->append = false;
 	if (len > SH_LINE_MAX)
 		return fail(c, SH_E_TOO_LONG);
 	for (size_t i = 0; i < len; i++) {
@@ -107,12 +118,23 @@ int sh_parse(const char *line, size_t len, struct sh_cmd *c)
 			break;
 		case '&':
 			end_word(&t);
+			if (t.to_redir)
+				return fail(c, SH_E_REDIR);
 			amp = true;
+			break;
+		case '>':
+			end_word(&t);
+			if (t.to_redir || c->redir)
+				return fail(c, SH_E_REDIR);
+			t.to_redir = true;
+			if (i + 1 < len && line[i + 1] == '>') {
+				c->append = true;
+				i++;
+			}
 			break;
 		case '|':
 		case ';':
 		case '<':
-		case '>':
 			return fail(c, SH_E_OP);
 		default:
 			if ((e = start_word(&t)))
@@ -125,6 +147,8 @@ int sh_parse(const char *line, size_t len, struct sh_cmd *c)
 	end_word(&t);
 	if (amp && c->argc == 0)
 		return fail(c, SH_E_AMP);
+	if (t.to_redir || (c->redir && c->argc == 0))
+		return fail(c, SH_E_REDIR);
 	c->background = amp;
 	c->argv[c->argc] = NULL;
 	return SH_OK;
@@ -144,7 +168,9 @@ const char *sh_perr_str(int e)
 	case SH_E_AMP:
 		return "'&' may only end a command";
 	case SH_E_OP:
-		return "pipes, ';' and redirections are not supported";
+		return "pipes, ';' and '<' are not supported";
+	case SH_E_REDIR:
+		return "'>' needs a command and one file name";
 	case SH_E_WORDS:
 		return "too many words (at most 32)";
 	case SH_E_CTRL:

@@ -16,7 +16,8 @@ enum sh_perr {
 	SH_E_QUOTE,    /* a quote without its closing twin */
 	SH_E_ESCAPE,   /* a backslash ending the line */
 	SH_E_AMP,      /* '&' not at the end, or alone */
-	SH_E_OP,       /* | ; < > (no pipes or redirections yet) */
+	SH_E_OP,       /* | ; < (no pipes, no input redirection) */
+	SH_E_REDIR,    /* '>' without a command or a file, or twice */
 	SH_E_WORDS,    /* more than SH_ARGS_MAX words */
 	SH_E_CTRL,     /* a control character or NUL */
 	SH_E_CMDLINE,  /* the child's command line over SH_CMDLINE_MAX */
@@ -27,6 +28,8 @@ struct sh_cmd {
 	int argc;
 	char *argv[SH_ARGS_MAX + 1]; /* NULL-terminated */
 	bool background;	     /* ended with '&' */
+	char *redir;		     /* "> FILE" / ">> FILE": FILE, else NULL */
+	bool append;		     /* ">>" */
 	char buf[SH_LINE_MAX + SH_ARGS_MAX + 1];
 };
 
@@ -34,8 +37,10 @@ struct sh_cmd {
  * '...' keeps everything literally; "..." too, except that \" and \\ give
  * " and \ (a backslash before anything else stays); outside quotes a
  * backslash takes the next byte literally. An unquoted '&' may only end
- * the line (background). An empty line gives argc 0. SH_OK or an
- * SH_E_* code; c is always left consistent. */
+ * the line (background). An unquoted '>' (or '>>': append) takes the next
+ * word as the file stdout goes to (anywhere in the line, once). An empty
+ * line gives argc 0. SH_OK or an SH_E_* code; c is always left
+ * consistent. */
 int sh_parse(const char *line, size_t len, struct sh_cmd *c);
 
 /* A short English description of an SH_E_* code. */

@@ -1,10 +1,17 @@
-/* Programs from the initrd: started as children of sh with exactly the
- * handles docs/shell.md lists (console, names, initrd, sysinfo,
- * telemetry), waited for in the foreground (one notification: the child's
+/* Programs from /boot/bin (through fsd; from the initrd when there is no
+ * fsd): started as children of sh with exactly the handles docs/shell.md
+ * lists (console, names, initrd, sysinfo, telemetry, fds 0..2 and fsd),
+ * waited for in the foreground (one notification: the child's
  * end and console events), or kept as background jobs reported at the
  * next prompt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <execrt/cpio.h>
 #include <execrt/elf_load.h>
@@ -41,21 +48,85 @@ static bool good_name(const char *n)
 	return true;
 }
 
-/* bin/<name>, else <name> at the top (the initrd layout before bin/). */
-static bool find(struct sh *s, const char *name, struct cpio_file *f)
+#define IMAGE_MAX (32 * MIB) /* a program file bigger than this is refused */
+
+/* A program's ELF file: in the initrd (mapped) or read from fsd (heap). */
+struct image {
+	const void *data;
+	size_t size;
+	void *heap;
+};
+
+/* The whole file at path through fsd: 0 or -errno. */
+static int read_file(const char *path, struct image *im)
 {
-	char path[48];
-	if (!s->initrd || !good_name(name))
-		return false;
-	snprintf(path, sizeof(path), "bin/%s", name);
-	return cpio_find(s->initrd, s->initrd_len, path, f) == CPIO_OK ||
-	       cpio_find(s->initrd, s->initrd_len, name, f) == CPIO_OK;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = 0;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -EACCES;
+	else if ((uint64_t)st.st_size > IMAGE_MAX)
+		r = -EFBIG;
+	else if (!(im->heap = malloc(st.st_size ? (size_t)st.st_size : 1)))
+		r = -ENOMEM;
+	size_t got = 0;
+	while (!r && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, (char *)im->heap + got,
+				 (size_t)st.st_size - got);
+		if (n < 0)
+			r = -errno;
+		else if (n == 0)
+			break; /* it shrank meanwhile */
+		else
+			got += (size_t)n;
+	}
+	close(fd);
+	if (r) {
+		free(im->heap);
+		im->heap = NULL;
+		return r;
+	}
+	im->data = im->heap;
+	im->size = got;
+	return 0;
 }
 
-bool sh_have_program(struct sh *s, const char *name)
+/* name: a path (holds '/': read through fsd) or a bare name: /boot/bin/
+ * <name> through fsd; only when there is no fsd (ENOSYS) bin/<name> of
+ * the initrd, else <name> at its top (the layout before bin/). 0, or
+ * -ENOENT (no such program), or another -errno. */
+static int find(struct sh *s, const char *name, struct image *im)
 {
+	char path[PATH_MAX];
+	bool is_path = strchr(name, '/') != NULL;
+	memset(im, 0, sizeof(*im));
+	if (!is_path && !good_name(name))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s%s", is_path ? "" : "/boot/bin/", name);
+	int r = read_file(path, im);
+	if (r != -ENOSYS || is_path)
+		return r;
 	struct cpio_file f;
-	return find(s, name, &f);
+	snprintf(path, sizeof(path), "bin/%s", name);
+	if (!s->initrd ||
+	    (cpio_find(s->initrd, s->initrd_len, path, &f) != CPIO_OK &&
+	     cpio_find(s->initrd, s->initrd_len, name, &f) != CPIO_OK))
+		return -ENOENT;
+	im->data = f.data;
+	im->size = f.size;
+	return 0;
+}
+
+static void image_free(struct image *im)
+{
+	free(im->heap);
+	memset(im, 0, sizeof(*im));
 }
 
 /* Out of sh's own quota: CHILD_QUOTA, or what is left above SH_RESERVE. */
@@ -71,10 +142,11 @@ static uint64_t child_quota(struct sh *s)
 	return free >= MIB ? free : 0;
 }
 
-static bool spawn(struct sh *s, const struct cpio_file *f, struct sh_cmd *c,
+static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 		  struct sh_job *j)
 {
 	const char *prog = c->argv[0];
+	const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
 	char cmdline[SH_CMDLINE_MAX + 1];
 	if (sh_join_cmdline(c->argv, c->argc, cmdline, sizeof(cmdline))) {
 		printf("sh: %s: %s\n", prog, sh_perr_str(SH_E_CMDLINE));
@@ -94,9 +166,13 @@ static bool spawn(struct sh *s, const struct cpio_file *f, struct sh_cmd *c,
 		START_H_TELEMETRY};
 	for (unsigned i = 0; i < sizeof(given) / sizeof(given[0]); i++)
 		a.give[given[i]] = s->si->handles[given[i]];
+	/* fds 0..2, the working directory and fsd; `> FILE`: fd 1. */
+	execrt_spawn_inherit(&a);
+	if (s->out_fd >= 0)
+		execrt_spawn_set_fd(&a, 1, s->out_fd);
 	struct execrt_child ch;
 	int elf_err = 0;
-	long r = execrt_spawn_create(prog, quota, &ch);
+	long r = execrt_spawn_create(base[0] ? base : prog, quota, &ch);
 	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
 		execrt_spawn_abort(&ch);
 	if (r < 0) {
@@ -111,7 +187,7 @@ static bool spawn(struct sh *s, const struct cpio_file *f, struct sh_cmd *c,
 	sys_handle_info(ch.task, &hi);
 	*j = (struct sh_job){
 		.task = ch.task, .thread = ch.thread, .koid = hi.koid};
-	snprintf(j->name, sizeof(j->name), "%s", prog);
+	snprintf(j->name, sizeof(j->name), "%s", base[0] ? base : prog);
 	return true;
 }
 
@@ -209,15 +285,23 @@ static void wait_fg(struct sh *s, struct sh_job *j, struct cl_stream *st,
 
 bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 {
-	struct cpio_file f;
-	if (!find(s, c->argv[0], &f))
+	struct image f;
+	int fr = find(s, c->argv[0], &f);
+	if (fr == -ENOENT)
 		return false;
+	if (fr < 0) {
+		printf("sh: %s: %s\n", c->argv[0], strerror(-fr));
+		s->status = SH_STATUS_ERROR;
+		return true;
+	}
 	if (!c->background) {
 		struct sh_job j;
 		struct cl_stream st;
 		fflush(stdout);
 		bool sub = subscribe(s, &st, stop_on_key);
-		if (spawn(s, &f, c, &j)) {
+		bool ok = spawn(s, &f, c, &j);
+		image_free(&f);
+		if (ok) {
 			wait_fg(s, &j, &st, sub, stop_on_key);
 		} else {
 			if (sub)
@@ -234,12 +318,12 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 		printf("sh: %s: too many background jobs (at most %d)\n",
 		       c->argv[0], SH_JOBS_MAX);
 		s->status = SH_STATUS_ERROR;
-		return true;
-	}
-	if (spawn(s, &f, c, j))
+	} else if (spawn(s, &f, c, j)) {
 		printf("[%llu] started\n", (unsigned long long)j->koid);
-	else
+	} else {
 		s->status = SH_STATUS_ERROR;
+	}
+	image_free(&f);
 	return true;
 }
 

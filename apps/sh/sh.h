@@ -1,7 +1,8 @@
 /* sh, the exec-rt shell (docs/shell.md): state shared by its files.
  * main.c reads lines from /svc/console, builtins.c runs the commands,
- * ps.c shows tasks and kernel figures, run.c starts programs from the
- * initrd and waits for them. parse.c and psfmt.c are the pure halves. */
+ * ps.c shows tasks and kernel figures, files.c the file commands, run.c
+ * starts programs from /boot/bin and waits for them. parse.c, psfmt.c and
+ * fsfmt.c are the pure halves. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@ struct sh {
 	handle_t notif; /* foreground waits: the child's end, console events */
 	struct sh_job jobs[SH_JOBS_MAX];
 	int status; /* of the last command: `sh -c` exits with it */
+	int out_fd; /* -1, or the file a program's stdout goes to (`>`) */
 };
 
 /* sh.status of a command sh could not run. */
@@ -58,5 +60,14 @@ void sh_jobs_reap(struct sh *s);
 void sh_jobs_list(struct sh *s);
 /* Kills the job with this task koid: true if it is one of ours. */
 bool sh_jobs_kill(struct sh *s, uint64_t koid);
-/* Whether bin/<name> is in the initrd. */
-bool sh_have_program(struct sh *s, const char *name);
+
+/* files.c: ls, cat, echo, mkdir, rm, rmdir, mv, cd, pwd and `>`. */
+bool sh_is_file_builtin(const char *name);
+void sh_file_builtin(struct sh *s, struct sh_cmd *c);
+/* Opens c->redir for writing (truncated, or appended with `>>`): the fd,
+ * or -1 (the error printed). */
+int sh_redirect_open(struct sh *s, struct sh_cmd *c);
+/* Runs a builtin with sh's stdout on c->redir: false when the file could
+ * not be opened (the error printed, nothing run). */
+bool sh_builtin_redirected(struct sh *s, struct sh_cmd *c,
+			   void (*run)(struct sh *, struct sh_cmd *));

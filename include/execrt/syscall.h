@@ -187,9 +187,11 @@ enum syscall_nr {
 	 * the CPUs the thread may run on, narrowed by the authority's
 	 * cpu_mask; a DL thread is re-admitted on one of them */
 	SYS_SCHED_AFFINITY = 57,
+	/* -> 0: no arguments, no effect; the cost of entering and leaving
+	 * the kernel (the benchmarks' null call) */
+	SYS_NULL = 58,
 
 	/* Demand paging and DMA memory (docs/vmgr.md, docs/memory.md).
-	 * 58 is SYS_NULL (issue 11).
 	 * pager_send_h, uint64_t key, size, handle_t *out -> 0 [WRITE on the
 	 * send endpoint]: a memory object whose pages come from a pager: the
 	 * first touch of an absent page sends a call (struct pager_fault,
@@ -315,10 +317,30 @@ enum start_handle {
 	START_H_SCHED,          /* scheduling authority (sched.h) */
 	START_H_TELEMETRY,      /* scheduler telemetry [READ] */
 	START_H_SERVICE,        /* one service-specific handle (docs/system.md) */
-	/* 13, 14: kept for the fs client's slots (issue 13) */
+	START_H_FS = 13,        /* fsd: a send handle to FS_CONNECT on (else
+				 * the runtime looks /svc/fsd up; docs/userland.md) */
+	/* 14 free */
 	START_H_DMA = 15,       /* DMA-memory authority (RES_DMA budget) */
-	START_H_COUNT = 16
+	START_H_STDIN = 16,     /* fds 0, 1, 2: start_info.fd_kind says what */
+	START_H_STDOUT = 17,    /* each is; absent (START_FD_NONE): fd 0 reads */
+	START_H_STDERR = 18,    /* end of file, fds 1 and 2 are START_H_CONSOLE */
+	START_H_COUNT = 20
 };
+
+/* What handles[START_H_STDIN + i] is (start_info.fd_kind[i]). */
+enum start_fd_kind {
+	START_FD_NONE = 0,  /* not given: the default above */
+	START_FD_CLOSED,    /* the fd is closed (EBADF) */
+	START_FD_PORT,      /* a port send handle taking bytes as one-way
+			     * messages (the console server, init's log port) */
+	START_FD_KCONSOLE,  /* the kernel's debug console */
+	START_FD_FILE,      /* an fsd open-file endpoint (docs/fsd.md) */
+	START_FD_DIR,       /* an fsd open directory */
+	START_FD_KIND_COUNT
+};
+
+/* The working directory's size in start_info (NUL included). */
+#define START_CWD_MAX 1024
 
 struct start_info {
 	uint64_t magic;
@@ -327,6 +349,13 @@ struct start_info {
 	handle_t handles[START_H_COUNT]; /* HANDLE_INVALID where absent */
 	uint64_t mem_quota;              /* bytes this task may use */
 	char cmdline[256];               /* NUL-terminated */
+	/* Inherited fds 0..2 (docs/userland.md "The fd table"): the kind of
+	 * handles[START_H_STDIN + i] and its open flags (Linux O_ values:
+	 * the access mode, O_APPEND). All zero: the defaults. */
+	uint8_t fd_kind[3];
+	uint8_t reserved0;
+	uint32_t fd_flags[3];
+	char cwd[START_CWD_MAX]; /* absolute, normalised; "" means "/" */
 };
 /* The runtime splits start_info.cmdline into at most this many words
  * (argv[0], the program name, included); the rest is dropped. */

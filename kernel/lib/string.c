@@ -2,17 +2,26 @@
  * memcpy, memmove and memcmp itself, so these must exist by these names. */
 #include <kern/lib.h>
 
+/* Eight bytes per step, then the tail: the same speed as byte steps with
+ * fast strings on real CPUs, 1/8 of the steps where each counts (QEMU
+ * -icount counts every iteration of a rep prefix as an instruction, so a
+ * page zeroed by bytes cost 4096 in make bench's figures). */
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
 	return ret;
 }
 
 void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
 	void *ret = d;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
 	return ret;
 }
 

@@ -7,10 +7,8 @@
 #include <kern/thread.h>
 #include <kern/uaccess.h>
 
-typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-			   uint64_t);
-
-static const syscall_fn table[SYS_COUNT] = {
+/* Indexed by number; the arch entry code calls through it directly. */
+const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_DEBUG_WRITE] = sys_debug_write,
 	[SYS_HANDLE_CLOSE] = sys_handle_close,
 	[SYS_HANDLE_DUP] = sys_handle_dup,
@@ -69,6 +67,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = sys_object_notify,
 	[SYS_TASK_STATS] = sys_task_stats,
 	[SYS_SCHED_AFFINITY] = sys_sched_affinity,
+	[SYS_NULL] = sys_null,
 	[SYS_PAGER_VMO_CREATE] = sys_pager_vmo_create,
 	[SYS_PAGER_SUPPLY] = sys_pager_supply,
 	[SYS_VMO_CREATE_DMA] = sys_vmo_create_dma,
@@ -76,12 +75,11 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_PORT_MINT_EX] = sys_port_mint_ex,
 };
 
-long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		      uint64_t a3, uint64_t a4, uint64_t a5)
+const uint64_t syscall_table_len = SYS_COUNT;
+
+long syscall_bad_number(void)
 {
-	if (nr >= SYS_COUNT || !table[nr])
-		return ERR_BAD_SYSCALL;
-	return table[nr](a0, a1, a2, a3, a4, a5);
+	return ERR_BAD_SYSCALL;
 }
 
 struct task *cur_task(void)

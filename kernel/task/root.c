@@ -252,6 +252,8 @@ int root_task_start(const struct boot_info *bi, struct task **out)
 	memset(&si, 0, sizeof(si));
 	si.magic = START_INFO_MAGIC;
 	si.nhandles = START_H_COUNT;
+	/* fd slots, START_H_FS and cwd stay zero: the runtime's defaults
+	 * (fds 1 and 2 on START_H_CONSOLE, "/"; docs/userland.md). */
 	si.mem_quota = quota;
 	/* argv: the program name, then whatever follows " -- ". */
 	const char *args = strstr(bi->cmdline, " -- ");

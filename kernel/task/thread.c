@@ -80,7 +80,7 @@ static struct thread *thread_alloc(const char *name, bool stack)
 {
 	if (!thread_cache)
 		thread_cache = kmem_cache_create("thread", sizeof(struct thread),
-						 16);
+						 _Alignof(struct thread));
 	struct thread *t = thread_cache ? kmem_cache_alloc(thread_cache) : NULL;
 	if (!t)
 		return NULL;

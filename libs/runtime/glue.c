@@ -5,8 +5,8 @@
  * Runs before TLS is set up: no errno, no stack protector here. The table
  * is in docs/userland.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -14,105 +14,15 @@
 
 #include <execrt/runtime.h>
 
+#include "fd_glue.h"
+
 #define NSEC_PER_SEC 1000000000ull
 #define ARCH_SET_FS  0x1002
-#define IOV_MAX_GLUE 1024
-#define COALESCE_MAX 512 /* writev up to this size goes out in one write */
 #define FAKE_TID     1
 
 static long from_err(long r)
 {
 	return r < 0 ? -(long)execrt_errno(r) : r;
-}
-
-static handle_t console(int fd)
-{
-	if (fd != 1 && fd != 2)
-		return HANDLE_INVALID;
-	return execrt_handle(START_H_CONSOLE);
-}
-
-/* START_H_CONSOLE is the kernel's debug console or a port send handle
- * (a log port of init, the console server): docs/userland.md. The type
- * is looked up once; a handle cannot change type. */
-static int console_is_port(handle_t h)
-{
-	static handle_t known;
-	static int is_port;
-	if (known != h) {
-		struct handle_info hi;
-		is_port = sys_handle_info(h, &hi) == 0 &&
-			  hi.type == OBJ_PORT_SEND;
-		known = h;
-	}
-	return is_port;
-}
-
-/* One-way messages of at most PORT_MSG_MAX bytes; a full queue blocks
- * the writer (back-pressure lands on whoever floods). */
-static long port_write(handle_t h, const char *buf, size_t len)
-{
-	size_t done = 0;
-	while (done < len) {
-		size_t n = len - done;
-		if (n > PORT_MSG_MAX)
-			n = PORT_MSG_MAX;
-		struct port_msg m = {.data = buf + done, .len = (uint32_t)n};
-		long r = sys_port_send(h, &m, DEADLINE_NONE);
-		if (r < 0)
-			return done ? (long)done : from_err(r);
-		done += n;
-	}
-	return (long)done;
-}
-
-static long do_write(int fd, const char *buf, size_t len)
-{
-	handle_t h = console(fd);
-	if (h == HANDLE_INVALID)
-		return -EBADF;
-	if (len == 0)
-		return 0;
-	if (console_is_port(h))
-		return port_write(h, buf, len);
-	return from_err(sys_debug_write(h, buf, len));
-}
-
-static long do_writev(int fd, const struct iovec *iov, int cnt)
-{
-	if (cnt < 0 || cnt > IOV_MAX_GLUE)
-		return -EINVAL;
-	if (console(fd) == HANDLE_INVALID)
-		return -EBADF;
-	size_t total = 0;
-	for (int i = 0; i < cnt; i++) {
-		if (iov[i].iov_len > (size_t)INT64_MAX - total)
-			return -EINVAL;
-		total += iov[i].iov_len;
-	}
-	/* Small writes (a stdio line) go out whole, so lines of different
-	 * tasks do not interleave on the console. */
-	if (total <= COALESCE_MAX) {
-		char buf[COALESCE_MAX];
-		size_t n = 0;
-		for (int i = 0; i < cnt; i++) {
-			if (iov[i].iov_len)
-				__builtin_memcpy(buf + n, iov[i].iov_base,
-						 iov[i].iov_len);
-			n += iov[i].iov_len;
-		}
-		return do_write(fd, buf, n);
-	}
-	long done = 0;
-	for (int i = 0; i < cnt; i++) {
-		long r = do_write(fd, iov[i].iov_base, iov[i].iov_len);
-		if (r < 0)
-			return done ? done : r;
-		done += r;
-		if ((size_t)r < iov[i].iov_len)
-			break;
-	}
-	return done;
 }
 
 static uint64_t page_round(uint64_t len)
@@ -224,19 +134,6 @@ static long do_sleep(long clk, long flags, const struct timespec *req,
 	return from_err(sys_sleep_until(dl));
 }
 
-static long do_ioctl(long fd, long req, struct winsize *ws)
-{
-	/* The debug console answers like a terminal, so stdout is line
-	 * buffered (musl asks TIOCGWINSZ) and isatty(1) holds. */
-	if (console((int)fd) == HANDLE_INVALID || req != TIOCGWINSZ)
-		return -ENOTTY;
-	ws->ws_row = 25;
-	ws->ws_col = 80;
-	ws->ws_xpixel = 0;
-	ws->ws_ypixel = 0;
-	return 0;
-}
-
 static _Noreturn void die_by_signal(long sig)
 {
 	static const char msg[] = "task killed by signal ";
@@ -247,7 +144,7 @@ static _Noreturn void die_by_signal(long sig)
 		buf[n++] = (char)('0' + sig / 10 % 10);
 	buf[n++] = (char)('0' + sig % 10);
 	buf[n++] = '\n';
-	do_write(2, buf, n);
+	fsc_write(2, buf, n);
 	sys_task_exit(128 + sig);
 }
 
@@ -270,17 +167,94 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
 	switch (n) {
 	case SYS_write:
-		return do_write((int)a, (const char *)b, (size_t)c);
+		return fsc_write(a, (const char *)b, (size_t)c);
 	case SYS_writev:
-		return do_writev((int)a, (const struct iovec *)b, (int)c);
+		return fsc_writev(a, (const struct iovec *)b, c);
 	case SYS_read:
-		return a == 0 ? 0 : -EBADF; /* stdin: always end of file */
+		return fsc_read(a, (char *)b, (size_t)c);
+	case SYS_readv:
+		return fsc_readv(a, (const struct iovec *)b, c);
+	case SYS_pread64:
+		return fsc_pio(a, (char *)b, (size_t)c, d, false);
+	case SYS_pwrite64:
+		return fsc_pio(a, (char *)b, (size_t)c, d, true);
 	case SYS_close:
-		return a >= 0 && a <= 2 ? 0 : -EBADF;
+		return fsc_close(a);
 	case SYS_lseek:
-		return a >= 0 && a <= 2 ? -ESPIPE : -EBADF;
+		return fsc_lseek(a, b, c);
 	case SYS_ioctl:
-		return do_ioctl(a, b, (struct winsize *)c);
+		return fsc_ioctl(a, b, (void *)c);
+	case SYS_fstat:
+		return fsc_fstat(a, (struct stat *)b);
+	case SYS_getdents64:
+		return fsc_getdents64(a, (void *)b, (size_t)c);
+	case SYS_ftruncate:
+		return fsc_ftruncate(a, b);
+	case SYS_fsync:
+	case SYS_fdatasync:
+		return fsc_fsync(a);
+	case SYS_dup:
+		return fsc_dup(a, 0, false);
+	case SYS_dup2:
+		return fsc_dup3(a, b, 0, true);
+	case SYS_dup3:
+		return fsc_dup3(a, b, c, false);
+	case SYS_fcntl:
+		return fsc_fcntl(a, b, c);
+	case SYS_open:
+		return fsc_openat(AT_FDCWD, (const char *)a, b, c);
+	case SYS_openat:
+		return fsc_openat(a, (const char *)b, c, d);
+	case SYS_creat:
+		return fsc_openat(AT_FDCWD, (const char *)a,
+				  O_CREAT | O_WRONLY | O_TRUNC, b);
+	case SYS_stat:
+		return fsc_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b,
+				   0);
+	case SYS_lstat:
+		return fsc_fstatat(AT_FDCWD, (const char *)a, (struct stat *)b,
+				   AT_SYMLINK_NOFOLLOW);
+	case SYS_newfstatat:
+		return fsc_fstatat(a, (const char *)b, (struct stat *)c, d);
+	case SYS_statx:
+		return fsc_statx(a, (const char *)b, c, d, (void *)e);
+	case SYS_readlink:
+		return fsc_readlinkat(AT_FDCWD, (const char *)a, (char *)b, c);
+	case SYS_readlinkat:
+		return fsc_readlinkat(a, (const char *)b, (char *)c, d);
+	case SYS_access:
+		return fsc_faccessat(AT_FDCWD, (const char *)a, b, 0);
+	case SYS_faccessat:
+		return fsc_faccessat(a, (const char *)b, c, 0);
+	case SYS_faccessat2:
+		return fsc_faccessat(a, (const char *)b, c, d);
+	case SYS_mkdir:
+		return fsc_mkdirat(AT_FDCWD, (const char *)a, b);
+	case SYS_mkdirat:
+		return fsc_mkdirat(a, (const char *)b, c);
+	case SYS_unlink:
+		return fsc_unlinkat(AT_FDCWD, (const char *)a, 0);
+	case SYS_rmdir:
+		return fsc_unlinkat(AT_FDCWD, (const char *)a, AT_REMOVEDIR);
+	case SYS_unlinkat:
+		return fsc_unlinkat(a, (const char *)b, c);
+	case SYS_rename:
+		return fsc_renameat(AT_FDCWD, (const char *)a, AT_FDCWD,
+				    (const char *)b, 0);
+	case SYS_renameat:
+		return fsc_renameat(a, (const char *)b, c, (const char *)d, 0);
+	case SYS_renameat2:
+		return fsc_renameat(a, (const char *)b, c, (const char *)d, e);
+	case SYS_truncate:
+		return fsc_truncate((const char *)a, b);
+	case SYS_getcwd:
+		return fsc_getcwd((char *)a, (size_t)b);
+	case SYS_chdir:
+		return fsc_chdir((const char *)a);
+	case SYS_fchdir:
+		return fsc_fchdir(a);
+	case SYS_umask:
+		return fsc_umask(a);
 	case SYS_mmap:
 		return do_mmap((uint64_t)a, (uint64_t)b, c, d, e, f);
 	case SYS_munmap:

@@ -1,10 +1,13 @@
 /* Child tasks from an ELF image in memory (execrt/spawn.h). */
+#include <errno.h>
 #include <string.h>
 
 #include <execrt/elf_load.h>
 #include <execrt/spawn.h>
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
+
+#include "fs_int.h"
 
 handle_t execrt_give_dup(handle_t task, handle_t h)
 {
@@ -52,6 +55,16 @@ long execrt_spawn_start(struct execrt_child *c,
 	si.handles[START_H_SELF_THREAD] = execrt_give_dup(c->task, c->thread);
 	if (!si.handles[START_H_SELF_TASK] || !si.handles[START_H_SELF_THREAD])
 		return ERR_NO_RESOURCES;
+	for (int i = 0; i < 3; i++) {
+		si.fd_kind[i] = a->fd_kind[i];
+		si.fd_flags[i] = a->fd_flags[i];
+	}
+	if (a->cwd) {
+		size_t cl = strlen(a->cwd);
+		if (cl >= sizeof(si.cwd))
+			return ERR_INVALID_ARGS;
+		memcpy(si.cwd, a->cwd, cl + 1);
+	}
 	size_t n = strlen(a->cmdline);
 	if (n >= sizeof(si.cmdline))
 		return ERR_INVALID_ARGS;
@@ -87,4 +100,34 @@ void execrt_spawn_abort(struct execrt_child *c)
 	sys_handle_close(c->thread);
 	sys_handle_close(c->task);
 	memset(c, 0, sizeof(*c));
+}
+
+int execrt_spawn_set_fd(struct execrt_spawn_args *a, int child_fd, int fd)
+{
+	if (child_fd < 0 || child_fd > 2)
+		return -EINVAL;
+	struct execrt_fd *e = fsc_fd(fd);
+	handle_t *slot = &a->give[START_H_STDIN + child_fd];
+	if (!e)
+		return -EBADF;
+	*slot = e->h;
+	a->fd_kind[child_fd] = execrt_fd_start_kind(e);
+	a->fd_flags[child_fd] = e->flags;
+	if (!e->h && a->fd_kind[child_fd] != START_FD_NONE)
+		a->fd_kind[child_fd] = START_FD_CLOSED;
+	return 0;
+}
+
+void execrt_spawn_inherit(struct execrt_spawn_args *a)
+{
+	for (int i = 0; i < 3; i++) {
+		struct execrt_fd *e = fsc_fd(i);
+		if (!e || e->cloexec || execrt_spawn_set_fd(a, i, i) < 0) {
+			a->give[START_H_STDIN + i] = HANDLE_INVALID;
+			a->fd_kind[i] = START_FD_CLOSED;
+			a->fd_flags[i] = 0;
+		}
+	}
+	a->cwd = fsc_cwd();
+	a->give[START_H_FS] = fsc_svc();
 }

@@ -320,7 +320,80 @@ def boot_seeds():
     ]))
 
 
+# ---- fsd (tests/fuzz/host/fsd.c: 16-byte steps) ----------------------------
+FSD_PATHS = ["/", "/tmp", "/tmp/a", "/tmp/b", "/tmp/a/b", "/tmp/a/c",
+             "/dev/x", "/dev/y", "/boot", "/boot/bin/sh", "/tmp/..", "//",
+             "/tmp/a/", "x", "", "/tmp/./c"]
+
+
+def fsd_step(ep, op, flags=0, a=0, b=0, c=0, p1="/tmp", sfx=0, p2="/tmp",
+             data8=0, hkind=0, fill=0, act=0, extra=0):
+    """act 0 request, 4 close endpoint ep, 5 admit, 6 forged badge; c is in
+    units of 4 bytes; data8 in units of 8."""
+    return struct.pack("<BBBBHBHBBBBBBB", act, ep, op, flags, a, b, c,
+                       FSD_PATHS.index(p1), sfx, FSD_PATHS.index(p2),
+                       data8, hkind, fill, extra)
+
+
+def fsd_seeds():
+    FS_CONNECT, FS_OPEN, FS_STAT, FS_MKDIR, FS_RMDIR, FS_UNLINK = 1, 2, 3, 4, 5, 6
+    FS_RENAME, FS_TRUNCATE, FS_MKNOD = 7, 8, 9
+    FS_READ, FS_WRITE, FS_PREAD, FS_PWRITE, FS_SEEK, FS_FSTAT = 16, 17, 18, 19, 20, 21
+    FS_READDIR, FS_FTRUNCATE, FS_CLOSE, FS_BULK_SETUP, FS_BULK_FREE = 22, 23, 24, 25, 26
+    RW_CREATE, BULK = 0x7, 0x80
+    write("fsd", "file-calls", b"".join([
+        fsd_step(0, FS_CONNECT, a=1),                      # pool 2: conn
+        fsd_step(2, FS_OPEN, RW_CREATE, p1="/tmp/a"),      # pool 3: file
+        fsd_step(3, FS_WRITE, data8=100, fill=0x41),
+        fsd_step(3, FS_SEEK, a=10, b=0),
+        fsd_step(3, FS_READ, c=250),
+        fsd_step(3, FS_PREAD, c=1000),
+        fsd_step(3, FS_BULK_SETUP, c=1024),
+        fsd_step(3, FS_WRITE, BULK, b=0, c=1024),
+        fsd_step(3, FS_PREAD, BULK, b=0, c=1024),
+        fsd_step(3, FS_FSTAT),
+        fsd_step(3, FS_FTRUNCATE, a=7),
+        fsd_step(2, FS_MKDIR, p1="/tmp/b"),
+        fsd_step(2, FS_RENAME, p1="/tmp/a", p2="/tmp/./c"),
+        fsd_step(2, FS_OPEN, 0x41, p1="/tmp"),             # pool 4: dir
+        fsd_step(4, FS_READDIR, c=1024),
+        fsd_step(4, FS_SEEK, a=0, b=0),
+        fsd_step(4, FS_READDIR, c=8),
+        fsd_step(2, FS_STAT, p1="/tmp/./c"),
+        fsd_step(2, FS_TRUNCATE, a=3, p1="/tmp/./c"),
+        fsd_step(2, FS_UNLINK, p1="/tmp/./c"),
+        fsd_step(3, FS_BULK_FREE, b=0),
+        fsd_step(3, FS_CLOSE),
+        fsd_step(2, FS_RMDIR, p1="/tmp/b"),
+        fsd_step(3, 0, act=4),
+        fsd_step(2, FS_STAT, act=5),
+    ]))
+    write("fsd", "devices", b"".join([
+        fsd_step(1, FS_CONNECT, a=1),                      # pool 2: driver
+        fsd_step(2, FS_MKNOD, a=0o20000, p1="/dev/x", hkind=1),
+        fsd_step(2, FS_MKNOD, a=0o20000, p1="/dev/y", hkind=2),
+        fsd_step(0, FS_CONNECT, a=1),                      # pool 3: client
+        fsd_step(3, FS_OPEN, 0x3, p1="/dev/x"),
+        fsd_step(3, FS_UNLINK, p1="/dev/x"),
+        fsd_step(3, FS_MKNOD, a=0o20000, p1="/dev/y", hkind=1),
+        fsd_step(2, 0, act=4),                             # client: pool 2
+        fsd_step(2, FS_STAT, p1="/dev/x"),
+    ]))
+    steps = [fsd_step(0, FS_CONNECT, a=1)]
+    for p in FSD_PATHS:
+        for op in (FS_OPEN, FS_STAT, FS_MKDIR, FS_UNLINK, FS_RENAME):
+            steps.append(fsd_step(2, op, RW_CREATE, p1=p, p2="/tmp/b"))
+    steps.append(fsd_step(2, FS_STAT, act=6, extra=0x77))
+    write("fsd", "every-path", b"".join(steps))
+    write("fsd", "limits", b"".join(
+        [fsd_step(0, FS_CONNECT, a=1)] +
+        [fsd_step(2, FS_OPEN, RW_CREATE, p1="/tmp/a") for _ in range(40)] +
+        [fsd_step(2 + i, FS_WRITE, data8=255, fill=i) for i in range(30)] +
+        [fsd_step(3, 0, act=4) for _ in range(10)]))
+
+
 def main():
+    fsd_seeds()
     elf_seeds()
     cpio_seeds()
     for name, text in JSON.items():

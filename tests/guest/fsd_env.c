@@ -9,6 +9,7 @@
 #include <execrt/sys.h>
 
 #include "cl_ports.h"
+#include "gtest.h"
 
 #define FSD_QUOTA    (16ull << 20)
 #define LOOKUP_BADGE 2
@@ -154,4 +155,76 @@ handle_t fconnect(handle_t pub)
 	    a.err || a.nh != 1)
 		return HANDLE_INVALID;
 	return a.h[0];
+}
+
+/* ---- the tests' client (t_fsd*.c) ---- */
+
+struct fsd_env fe;
+struct fans fa;
+handle_t fc;
+static struct cl_resp resp;
+
+long fs_h(handle_t ep, uint32_t op, uint32_t fl, uint64_t a, uint64_t b,
+	  uint64_t c, const char *p1, const char *p2, const void *d,
+	  uint32_t dl, const handle_t *hs, uint32_t nh)
+{
+	long r = fcall(ep, op, fl, a, b, c, p1, p2, d, dl, hs, nh, &fa);
+	return r < 0 ? KE(r) : fa.err;
+}
+
+long fs(handle_t ep, uint32_t op, uint32_t fl, uint64_t a, uint64_t b,
+	uint64_t c, const char *p1, const char *p2)
+{
+	return fs_h(ep, op, fl, a, b, c, p1, p2, NULL, 0, NULL, 0);
+}
+
+long fs_write(handle_t f, const void *d, uint32_t n)
+{
+	return fs_h(f, FS_WRITE, 0, 0, 0, 0, NULL, NULL, d, n, NULL, 0);
+}
+
+/* Opens path: the file's endpoint, or 0 with *err. */
+handle_t fs_open(const char *p, uint32_t fl, long *err)
+{
+	*err = fs(fc, FS_OPEN, fl, 0644, 0, 0, p, NULL);
+	return *err == 0 && fa.nh == 1 ? fa.h[0] : HANDLE_INVALID;
+}
+
+/* A number from fsd's JSON status (-1 if it cannot be had). */
+int64_t fs_status(const char *field)
+{
+	struct cl_conn c = {.send = fe.pub};
+	int64_t v = -1;
+	if (cl_request(&c, "{\"cmd\":\"status\"}", &resp) == 0)
+		cl_resp_int(&resp, field, &v);
+	cl_resp_close(&resp);
+	return v;
+}
+
+/* fs_status(field) once it equals want (a dead task's handles may close a
+ * moment after its end is seen), or its last value after 2 s. */
+int64_t fs_status_wait(const char *field, int64_t want)
+{
+	uint64_t end = g_now() + 2000 * MS;
+	int64_t v;
+	while ((v = fs_status(field)) != want && g_now() < end)
+		sys_sleep_until(g_now() + 2 * MS);
+	return v;
+}
+
+long fs_setup(const char *args)
+{
+	long r = fenv_start(&fe, args);
+	if (r)
+		return r;
+	fc = fconnect(fe.pub);
+	return fc ? 0 : ERR_BAD_STATE;
+}
+
+void fs_teardown(void)
+{
+	if (fc)
+		sys_handle_close(fc);
+	fc = HANDLE_INVALID;
+	fenv_stop(&fe);
 }

@@ -82,6 +82,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_OBJECT_NOTIFY] = 3,
 	[SYS_TASK_STATS] = 1,
 	[SYS_SCHED_AFFINITY] = 1,
+	[SYS_NULL] = 1,
 	/* 0: a pager object mapped into the arena would make the fuzzer's
 	 * own copies from it wait for a pager nobody runs (a wait by design,
 	 * like a call nobody answers, which the watchdog would call a hang).
@@ -543,6 +544,10 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[0] = fz_pick(c, OBJ_NONE);
 		a[1] = fz_pick(c, OBJ_THREAD);
 		a[2] = ONE_IN(c, 2) ? val(c) : 1ull << fz_below(&c->rng, 4);
+		break;
+	case SYS_NULL: /* ignores whatever it is given */
+		for (int i = 0; i < 6; i++)
+			a[i] = any_arg(c);
 		break;
 	case SYS_PAGER_VMO_CREATE:
 		a[0] = fz_pick(c, OBJ_PORT_SEND);

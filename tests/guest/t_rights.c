@@ -635,8 +635,7 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_TASK_STATS] = {R(RIGHT_READ), fx_sysinfo, c_task_stats},
 	[SYS_SCHED_AFFINITY] = {R(RIGHT_WRITE, RIGHT_MANAGE), fx_sched_thread,
 				c_sched_affinity},
-	/* SYS_NULL's number (issue 11's row replaces this at the merge). */
-	[58] = {.none = "reserved for SYS_NULL"},
+	[SYS_NULL] = {.none = NO_HANDLE},
 	[SYS_PAGER_VMO_CREATE] = {R(RIGHT_WRITE), fx_port, c_pager_vmo_create},
 	[SYS_PAGER_SUPPLY] = {R(RIGHT_MANAGE), fx_pager_vmo, c_pager_supply},
 	[SYS_VMO_CREATE_DMA] = {R(RIGHT_WRITE), fx_dma_auth, c_vmo_create_dma},

@@ -103,6 +103,40 @@ TEST(sh_parse_background)
 	CHECK(!cmd.background);
 }
 
+TEST(sh_parse_redirection)
+{
+	CHECK_EQ(parse("echo x > f"), SH_OK);
+	CHECK_EQ(cmd.argc, 2);
+	ARG_EQ(0, "echo");
+	ARG_EQ(1, "x");
+	CHECK(cmd.redir && !strcmp(cmd.redir, "f"));
+	CHECK(!cmd.append);
+	CHECK_EQ(parse("echo x>>f y"), SH_OK);
+	CHECK_EQ(cmd.argc, 3);
+	ARG_EQ(2, "y");
+	CHECK(!strcmp(cmd.redir, "f"));
+	CHECK(cmd.append);
+	CHECK_EQ(parse(">'a b' hello &"), SH_OK);
+	CHECK_EQ(cmd.argc, 1);
+	CHECK(!strcmp(cmd.redir, "a b"));
+	CHECK(cmd.background);
+	/* Quoted or escaped, '>' is a character. */
+	CHECK_EQ(parse("echo '>' \\> \\>\\>"), SH_OK);
+	CHECK_EQ(cmd.argc, 4);
+	ARG_EQ(3, ">>");
+	CHECK_EQ(cmd.redir, NULL);
+	CHECK_EQ(parse("echo '>' \\>f"), SH_OK);
+	ARG_EQ(2, ">f");
+	CHECK_EQ(cmd.redir, NULL);
+	CHECK_EQ(parse("echo \\> \">\""), SH_OK);
+	CHECK_EQ(cmd.argc, 3);
+	ARG_EQ(1, ">");
+	ARG_EQ(2, ">");
+	CHECK_EQ(cmd.redir, NULL);
+	CHECK_EQ(parse("echo plain"), SH_OK);
+	CHECK_EQ(cmd.redir, NULL);
+}
+
 TEST(sh_parse_errors)
 {
 	CHECK_EQ(parse("echo 'abc"), SH_E_QUOTE);
@@ -113,8 +147,16 @@ TEST(sh_parse_errors)
 	CHECK_EQ(parse("abc\\"), SH_E_ESCAPE);
 	CHECK_EQ(parse("a | b"), SH_E_OP);
 	CHECK_EQ(parse("a;b"), SH_E_OP);
-	CHECK_EQ(parse("echo x > f"), SH_E_OP);
 	CHECK_EQ(parse("cat < f"), SH_E_OP);
+	CHECK_EQ(parse("> f"), SH_E_REDIR);
+	CHECK_EQ(cmd.redir, NULL);
+	CHECK_EQ(parse("echo >"), SH_E_REDIR);
+	CHECK_EQ(parse("echo > a > b"), SH_E_REDIR);
+	CHECK_EQ(parse("echo > > b"), SH_E_REDIR);
+	CHECK_EQ(parse("echo >>> b"), SH_E_REDIR);
+	CHECK_EQ(parse("echo > &"), SH_E_REDIR);
+	CHECK_EQ(cmd.argc, 0);
+	CHECK(!cmd.append);
 	CHECK_EQ(parse("a\x01"), SH_E_CTRL);
 	CHECK_EQ(parse("a\x7f"), SH_E_CTRL);
 	CHECK_EQ(parse("'a\x1b[A'"), SH_E_CTRL);

@@ -79,8 +79,99 @@ def t_boot(g):
 def t_help(g):
     out = g.command("help")
     for word in ("ps", "top", "kill", "mem", "uptime", "clctl", "portctl",
-                 "poweroff", "reboot"):
+                 "poweroff", "reboot", "ls", "cat", "echo", "mkdir", "rm",
+                 "mv", "cd", "pwd", "> FILE"):
         need(word in out, "help does not mention %s" % word)
+
+
+def t_files(g):
+    """The file builtins through fsd (docs/shell.md "Files")."""
+    out = g.command("ls /boot/bin")
+    for name in ("hello", "sh", "fstest", "fsd"):
+        need(re.search(r"^%s\r?$" % name, out, re.M),
+             "ls /boot/bin lacks %s: %r" % (name, out))
+    out = g.command("ls -l /boot/bin")
+    need(re.search(r"^-r[-w]xr-xr-x +1 +[0-9]+ hello\r?$", out, re.M),
+         "ls -l: %r" % out)
+    need("sh: " not in g.command("echo hello world > /tmp/x"),
+         "echo > /tmp/x complained")
+    g.command("echo second line >> /tmp/x")
+    out = g.command("cat /tmp/x")
+    need("hello world\r\nsecond line" in out, "cat after >>: %r" % out)
+    out = g.command("echo replaced > /tmp/x")
+    out = g.command("cat /tmp/x")
+    need("replaced" in out and "hello" not in out, "> truncates: %r" % out)
+    g.command("mkdir /tmp/d")
+    g.command("mv /tmp/x /tmp/d")
+    out = g.command("ls -l /tmp/d")
+    need(re.search(r"^-rw-r--r-- +1 +9 x\r?$", out, re.M),
+         "mv into a directory: %r" % out)
+    out = g.command("ls /tmp")
+    need(re.search(r"^d\r?$", out, re.M) and not re.search(r"^x\r?$", out,
+                                                            re.M),
+         "ls /tmp after mv: %r" % out)
+    g.command("cd /tmp/d")
+    out = g.command("pwd")
+    need("/tmp/d\r\n" in out, "pwd: %r" % out)
+    out = g.command("cat x")
+    need("replaced" in out, "a relative path after cd: %r" % out)
+    # A program by name, by absolute and by relative path; its stdout to
+    # a file (relative to the working directory it inherits).
+    out = g.command("hello one > out")
+    need("hello from user space" not in out, "redirected output shown: %r"
+         % out)
+    out = g.command("cat out")
+    need('argv[1] = "one"' in out, "hello > out: %r" % out)
+    out = g.command("/boot/bin/hello two")
+    need('argv[1] = "two"' in out, "by path: %r" % out)
+    out = g.command("../../boot/bin/hello three >> out")
+    out = g.command("cat /tmp/d/out")
+    need('argv[1] = "one"' in out and 'argv[1] = "three"' in out,
+         "relative path, >>: %r" % out)
+    out = g.command("mv out renamed")
+    out = g.command("ls")
+    need(re.search(r"^renamed\r?$", out, re.M) and
+         not re.search(r"^out\r?$", out, re.M), "mv: %r" % out)
+    g.command("rm x renamed")
+    g.command("cd ..")
+    out = g.command("pwd")
+    need("/tmp\r\n" in out, "cd ..: %r" % out)
+    need("sh: " not in g.command("rmdir d"), "rmdir d complained")
+    out = g.command("ls /tmp")
+    need(out.strip() == "", "/tmp not empty: %r" % out)
+    g.command("cd")
+    # Errors: each with its reason, and a prompt after it.
+    for cmd, why in (("cat /nope", "No such file or directory"),
+                     ("cd /nope", "No such file or directory"),
+                     ("cd /boot/bin/hello", "Not a directory"),
+                     ("mkdir /boot/x", "Read-only file system"),
+                     ("rm /tmp", "Is a directory"),
+                     ("echo x > /nope/y", "No such file or directory"),
+                     ("ls /nope", "No such file or directory")):
+        out = g.command(cmd)
+        need("sh: " in out and why in out, "%s: %r" % (cmd, out))
+    out = g.command("/boot/bin/nope")
+    need("sh: " in out and "not found" in out, "a missing path: %r" % out)
+
+
+def t_fstest(g):
+    out = g.command("fstest", timeout=120)
+    m = re.search(r"fstest: ([0-9]+) passed, ([0-9]+) failed", out)
+    need(m and m.group(2) == "0" and int(m.group(1)) > 50,
+         "fstest: %r" % out[-2000:])
+
+
+def t_fsd_restart(g):
+    """fsd restarted under the shell: its next file call reconnects."""
+    out = g.command("echo kept > /tmp/k")
+    out = g.command("clctl restart fsd", timeout=30)
+    need("sh: " not in out, "restart: %r" % out)
+    out = g.command("ls /boot/bin", timeout=30)
+    need(re.search(r"^hello\r?$", out, re.M), "after the restart: %r" % out)
+    out = g.command("cat /tmp/k")
+    need("No such file" in out, "a new fsd has a new /tmp: %r" % out)
+    out = g.command("hello after")
+    need('argv[1] = "after"' in out, "a program after the restart: %r" % out)
 
 
 def t_uptime(g):
@@ -455,6 +546,8 @@ def main():
     if not a.quick:
         tests += [("program_with_args", t_program),
                   ("unknown_command", t_unknown), ("quotes", t_quotes),
+                  ("files", t_files), ("fstest_stdio", t_fstest),
+                  ("fsd_restart", t_fsd_restart),
                   ("line_10k", t_long_line), ("garbage_input", t_garbage),
                   ("line_editing_history", t_editing),
                   ("arrow_paste", t_arrow_paste),

@@ -134,7 +134,7 @@ struct tlb_req {
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
-	tlb_flush_local(r->va, r->size);
+	tlb_flush_space_local(r->user, r->va, r->size);
 	struct cpu *c = this_cpu(); /* counters: this CPU writes its own */
 	if (r->user)
 		WRITE_ONCE(c->tlb_ipis_user, c->tlb_ipis_user + 1);

@@ -199,6 +199,54 @@ KTEST(vm_double_map_is_refused)
 	KT_CHECK_EQ(free_frames(), base_free);
 }
 
+/* vm_map, the overlap check and vm_unmap step through each page table's
+ * entries after one walk per table: a range over four tables must reach
+ * the right frame at every page, and a partial unmap across a table
+ * boundary must clear exactly its pages. */
+KTEST(vm_map_across_tables_every_page)
+{
+	enum { N = 1030, HOLE_AT = 200, HOLE = 600 };
+	uint64_t base_free = free_frames();
+	phys_addr_t f = pmm_alloc_contig(N, 1, 0);
+	KT_CHECK(f);
+	virt_addr_t va = SCRATCH + LARGE_PAGE_SIZE - 3 * PAGE_SIZE;
+	KT_CHECK_EQ(vm_map(&kernel_space, va, f, N * PAGE_SIZE, RW, false), 0);
+	unsigned wrong = 0;
+	for (unsigned i = 0; i < N; i++) {
+		phys_addr_t pa = 0;
+		if (!vm_translate(&kernel_space, va + i * PAGE_SIZE, &pa,
+				  NULL) ||
+		    pa != f + i * PAGE_SIZE)
+			wrong++;
+	}
+	KT_CHECK_EQ(wrong, 0);
+	/* A range ending on the last page, starting in a free table. */
+	KT_CHECK_EQ(vm_map(&kernel_space, va + (N - 1) * PAGE_SIZE, f,
+			   4 * PAGE_SIZE, RW, false),
+		    VM_EINVAL);
+	KT_CHECK(!vm_translate(&kernel_space, va + N * PAGE_SIZE, NULL, NULL));
+	KT_CHECK_EQ(vm_unmap(&kernel_space, va + HOLE_AT * PAGE_SIZE,
+			     HOLE * PAGE_SIZE),
+		    0);
+	for (unsigned i = 0; i < N; i++) {
+		bool in_hole = i >= HOLE_AT && i < HOLE_AT + HOLE;
+		if (vm_translate(&kernel_space, va + i * PAGE_SIZE, NULL,
+				 NULL) == in_hole)
+			wrong++;
+	}
+	KT_CHECK_EQ(wrong, 0);
+	/* The hole can be mapped again; then everything goes. */
+	KT_CHECK_EQ(vm_map(&kernel_space, va + HOLE_AT * PAGE_SIZE,
+			   f + HOLE_AT * PAGE_SIZE, HOLE * PAGE_SIZE, RW,
+			   false),
+		    0);
+	KT_CHECK_EQ(vm_unmap(&kernel_space, va, N * PAGE_SIZE), 0);
+	KT_CHECK(
+		!vm_translate(&kernel_space, va + 700 * PAGE_SIZE, NULL, NULL));
+	pmm_free_contig(f, N);
+	KT_CHECK_EQ(free_frames(), base_free);
+}
+
 KTEST(vm_bad_arguments_are_refused)
 {
 	struct vm_space *k = &kernel_space;

@@ -36,6 +36,7 @@ void cpu_enable_protection(void)
 	if (f->umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
+	pcid_init_cpu(); /* CR3 is untagged here (kernel or boot tables) */
 	if (f->smap)
 		clac(); /* user access off until a stac */
 }
@@ -304,10 +305,10 @@ void arch_mm_init(const struct boot_info *bi)
 	if (!wp)
 		panic("mm: CR0.WP did not stick");
 	pr_info("mm: kernel tables at %#llx, %llu table pages; "
-		"protections:%s%s%s%s%s%s",
+		"protections:%s%s%s%s%s%s%s",
 		(unsigned long long)root, (unsigned long long)vm_table_pages(),
 		nxe ? " NX" : "", wp ? " WP" : "",
 		(cr4 & CR4_PGE) ? " PGE" : "", (cr4 & CR4_SMEP) ? " SMEP" : "",
 		(cr4 & CR4_SMAP) ? " SMAP" : "",
-		(cr4 & CR4_UMIP) ? " UMIP" : "");
+		(cr4 & CR4_UMIP) ? " UMIP" : "", pcid_enabled ? "; PCID" : "");
 }

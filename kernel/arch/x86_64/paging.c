@@ -228,6 +228,50 @@ static bool slot_used(struct vm_space *s, virt_addr_t va, bool large)
 	return true;
 }
 
+/* The page table (512 PTEs) covering va, NULL when none (a table above is
+ * missing) or a 2 MiB leaf maps va (*large set). Callers then step through
+ * its entries instead of walking from the root for every page. */
+static uint64_t *pt_of(struct vm_space *s, virt_addr_t va, bool *large)
+{
+	uint64_t *t = entries(s->root);
+	*large = false;
+	for (int l = 3; l >= 1; l--) {
+		uint64_t e = t[idx(va, l)];
+		if (!(e & PTE_P))
+			return NULL;
+		if (e & PTE_PS) {
+			*large = true;
+			return NULL;
+		}
+		t = entries(e & PTE_ADDR);
+	}
+	return t;
+}
+
+/* Last address of the 2 MiB region of a, capped at last. */
+static inline virt_addr_t chunk_last(virt_addr_t a, virt_addr_t last)
+{
+	return MIN(ALIGN_DOWN(a, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE - 1, last);
+}
+
+/* True when any 4 KiB page of [va, last] is mapped. */
+static bool range_used(struct vm_space *s, virt_addr_t va, virt_addr_t last)
+{
+	for (virt_addr_t a = va;;) {
+		virt_addr_t cl = chunk_last(a, last);
+		bool large;
+		uint64_t *t = pt_of(s, a, &large);
+		if (large)
+			return true;
+		for (virt_addr_t b = a; t && b <= cl && b >= a; b += PAGE_SIZE)
+			if (t[idx(b, 0)] & PTE_P)
+				return true;
+		if (cl >= last)
+			return false;
+		a = cl + 1;
+	}
+}
+
 /* Common range checks: alignment, size, canonical and no overflow. */
 static bool range_ok(struct vm_space *s, virt_addr_t va, size_t size,
 		     size_t pgsz)
@@ -349,10 +393,12 @@ static void unmap_locked(struct vm_space *s, virt_addr_t va, virt_addr_t last,
 				0); /* whole 2 MiB page: split_at saw to it */
 			widen(p, a, clast);
 		} else {
-			for (virt_addr_t b = a; b <= clast && b >= a;
+			bool large;
+			uint64_t *t = pt_of(s, a, &large);
+			for (virt_addr_t b = a; t && b <= clast && b >= a;
 			     b += PAGE_SIZE) {
-				e = lookup(s, b, &level);
-				if (e) {
+				e = &t[idx(b, 0)];
+				if (*e & PTE_P) {
 					WRITE_ONCE(*e, 0);
 					widen(p, b, b + PAGE_SIZE - 1);
 				}
@@ -376,18 +422,22 @@ int vm_map(struct vm_space *s, virt_addr_t va, phys_addr_t pa, size_t size,
 	struct pending p = PENDING_INIT;
 	int err = 0;
 	unsigned long irq = spin_lock_irqsave(&s->lock);
-	for (size_t off = 0; off < size; off += pgsz)
-		if (slot_used(s, va + off, large)) {
+	if (!large && range_used(s, va, va + size - 1))
+		err = VM_EINVAL;
+	for (size_t off = 0; large && !err && off < size; off += pgsz)
+		if (slot_used(s, va + off, large))
 			err = VM_EINVAL;
-			break;
-		}
 	size_t done = 0;
 	while (!err && done < size) {
 		uint64_t *e = walk_create(s, va + done, large ? 1 : 0, &err);
 		if (!e)
 			break;
-		WRITE_ONCE(*e, (pa + done) | bits);
-		done += pgsz;
+		/* The rest of this table's entries need no walk of their own.
+		 */
+		size_t n = large ? 1 : 512 - idx(va + done, 0);
+		n = MIN(n, (size - done) / pgsz);
+		for (size_t i = 0; i < n; i++, done += pgsz)
+			WRITE_ONCE(e[i], (pa + done) | bits);
 	}
 	if (err == VM_ENOMEM) {
 		/* Roll back what was mapped and the tables made for it. */
@@ -477,8 +527,11 @@ void tlb_flush_all_local(void)
 	unsigned long irq = arch_irq_save();
 	uint64_t cr4 = read_cr4();
 	if (cr4 & CR4_PGE) {
-		/* Toggling PGE drops global entries too. */
+		/* Toggling PGE drops global entries too, under every PCID. */
 		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else if (pcid_enabled) {
+		write_cr4(cr4 | CR4_PGE);
 		write_cr4(cr4);
 	} else {
 		write_cr3(read_cr3());
@@ -510,6 +563,18 @@ static uint64_t space_cpus(struct vm_space *s)
 	return __atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST);
 }
 
+void tlb_flush_space_local(bool user, virt_addr_t va, size_t size)
+{
+	/* With PCID the kernel's entries and cached kernel tables may sit
+	 * under every PCID this CPU used, and invlpg reaches only the
+	 * current one (and global pages): drop everything. Rare: kernel
+	 * mappings change at boot and for stacks beyond the pool. */
+	if (!user && pcid_enabled)
+		tlb_flush_all_local();
+	else
+		tlb_flush_local(va, size);
+}
+
 void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size)
 {
 	/* Interrupts off: the thread cannot move to another CPU between the
@@ -517,14 +582,19 @@ void tlb_shootdown(struct vm_space *s, virt_addr_t va, size_t size)
 	 * in active_cpus cannot change. */
 	unsigned long irq = arch_irq_save();
 	uint64_t self = 1ull << this_cpu()->id;
+	bool user = s != &kernel_space;
+	/* Before the mask is read (space_cpus' fence): CPUs that ran s
+	 * earlier flush its PCID when they load it again (uspace.c). */
+	if (user && pcid_enabled)
+		__atomic_fetch_add(&s->tlb_gen, 1, __ATOMIC_SEQ_CST);
 	uint64_t mask = space_cpus(s);
 	if (mask & self)
-		tlb_flush_local(va, size);
+		tlb_flush_space_local(user, va, size);
 	void (*remote)(uint64_t, bool, virt_addr_t, size_t) =
 		__atomic_load_n(&tlb_remote_flush, __ATOMIC_ACQUIRE);
 	if (remote && (mask & ~self) &&
 	    __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
-		remote(mask & ~self, s != &kernel_space, va, size);
+		remote(mask & ~self, user, va, size);
 	arch_irq_restore(irq);
 }
 

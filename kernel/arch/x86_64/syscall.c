@@ -2,6 +2,7 @@
  * syscall_entry, the C half of the entry, first entry into user mode, and
  * user-mode faults. */
 #include <arch/cpu.h>
+#include <arch/fpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
 #include <execrt/errors.h>
@@ -19,23 +20,23 @@
 
 void syscall_entry(void);
 __noreturn void arch_enter_user_frame(struct trap_frame *tf);
-int syscall_handler(struct trap_frame *tf);
+int syscall_exit_work(struct trap_frame *tf);
+
+_Static_assert(__builtin_offsetof(struct trap_frame, rax) == 112,
+	       "syscall.S: TF_RAX");
 
 void arch_syscall_init_cpu(void)
 {
-	/* User code uses x87/SSE: FXSAVE support and SSE exceptions on,
-	 * no emulation, WAIT/FWAIT honours TS. */
-	write_cr0((read_cr0() & ~(1ul << 2)) | (1ul << 1));
-	write_cr4(read_cr4() | CR4_OSFXSR | (1ul << 10));
-	__asm__ volatile("fninit");
+	fpu_init_cpu(); /* user code uses x87/SSE */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	/* SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8. */
-	wrmsr(MSR_STAR, ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
+	wrmsr(MSR_STAR,
+	      ((uint64_t)(0x18 | 3) << 48) | ((uint64_t)GDT_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
 	/* Interrupts off until the stack is switched; no stray AC (SMAP),
 	 * DF, TF or NT from user mode leaks into the kernel. */
-	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_AC | (1u << 10) | (1u << 8) |
-				  (1u << 14));
+	wrmsr(MSR_SFMASK,
+	      RFLAGS_IF | RFLAGS_AC | (1u << 10) | (1u << 8) | (1u << 14));
 }
 
 static bool canonical_user(uint64_t a)
@@ -47,7 +48,7 @@ static bool canonical_user(uint64_t a)
  * preemption is pending. */
 static void user_return_work(void)
 {
-	struct thread *t = thread_current();
+	struct thread *t = this_cpu()->cur;
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
 			/* From an interrupt taken in user mode we get here
@@ -65,10 +66,9 @@ static void user_return_work(void)
 	}
 }
 
-int syscall_handler(struct trap_frame *tf)
+/* After the handler (syscall.S dispatched it, the result is in tf->rax). */
+int syscall_exit_work(struct trap_frame *tf)
 {
-	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi,
-					     tf->rdx, tf->r10, tf->r8, tf->r9);
 	user_return_work();
 	/* SYSRET with a non-canonical rip would fault in kernel mode. */
 	return !canonical_user(tf->rip) || tf->cs != USER_CS;

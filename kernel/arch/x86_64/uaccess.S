@@ -10,9 +10,13 @@
 /* long uaccess_copy(void *dst, const void *src, size_t len):
  * 0, or ERR_FAULT (-7). */
 	.global uaccess_copy
-uaccess_copy:
+uaccess_copy:			/* by 8 bytes, then the tail (string.c) */
 	movq %rdx, %rcx
+	shrq $3, %rcx
+	andl $7, %edx
 uaccess_start:
+	rep movsq
+	movq %rdx, %rcx
 	rep movsb
 	xorl %eax, %eax
 	ret

@@ -20,8 +20,15 @@
 #include <kern/object.h>
 #include <kern/types.h>
 
-long syscall_dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		      uint64_t a3, uint64_t a4, uint64_t a5);
+/* The system calls by number, for the arch entry code (x86_64 syscall.S),
+ * which calls the handler with the six arguments: syscall_table_len
+ * entries, NULL for a number with no call; a number out of range or NULL
+ * gets syscall_bad_number(). */
+typedef long (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+			   uint64_t);
+extern const syscall_fn syscall_table[];
+extern const uint64_t syscall_table_len;
+long syscall_bad_number(void);
 
 /* The raw entry point of a handler, as the table calls it. */
 #define SYSCALL(name)                                                          \
@@ -209,6 +216,7 @@ void newh_cancel(struct new_handle *nh);
 /* The handlers, by object (kernel/syscall/sys_*.c). */
 SYSCALL(sys_debug_write);
 SYSCALL(sys_clock_now);
+SYSCALL(sys_null);
 SYSCALL(sys_yield);
 SYSCALL(sys_sleep_until);
 SYSCALL(sys_kernel_stats);

@@ -23,3 +23,9 @@ int execrt_split_args(char *line, char **argv, int max);
 
 /* Linux system-call translation used by musl (glue.c). */
 long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f);
+
+/* Drops this task's connection to fsd (docs/userland.md "Files"): the
+ * next file call connects again (and waits for /svc/fsd as the first one
+ * did). Open fds stay as they are. The guest tests use it to leave no
+ * handle behind. */
+void execrt_fs_disconnect(void);

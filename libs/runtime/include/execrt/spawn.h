@@ -26,7 +26,20 @@ struct execrt_spawn_args {
 	 * SELF_TASK and SELF_THREAD are filled in). */
 	handle_t give[START_H_COUNT];
 	int fault_handler; /* SYS_TASK_SET_FAULT_HANDLER before the start */
+	/* fds 0..2 (give[START_H_STDIN + i] is the handle): start_info's
+	 * fd_kind/fd_flags; all 0: the child's defaults. */
+	uint8_t fd_kind[3];
+	uint32_t fd_flags[3];
+	const char *cwd; /* the child's working directory (NULL: "/") */
 };
+
+/* What a child inherits (docs/userland.md "The fd table"): duplicates of
+ * this task's fds 0..2 (closed or FD_CLOEXEC ones: closed in the child),
+ * its working directory and the fsd endpoint it connects through. */
+void execrt_spawn_inherit(struct execrt_spawn_args *a);
+/* The child's fd child_fd (0..2) is this task's fd (a duplicate of its
+ * handle: a file shares its offset): 0, -EBADF, -EINVAL. */
+int execrt_spawn_set_fd(struct execrt_spawn_args *a, int child_fd, int fd);
 
 /* Loads and starts c's thread. On an error the child is left as it is
  * (execrt_spawn_abort ends it); *elf_err gets the ELF_E_* code of an

@@ -40,6 +40,21 @@ static inline long execrt_syscall6(long n, long a, long b, long c, long d,
 #endif
 }
 
+/* A call with no arguments: nothing to load but the number. */
+static inline long execrt_syscall0(long n)
+{
+#ifdef EXECRT_EMULATE
+	return __execrt_emulate(n, 0, 0, 0, 0, 0, 0);
+#else
+	long ret;
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "a"(n)
+			     : "rcx", "r11", "memory");
+	return ret;
+#endif
+}
+
 #define EXECRT_SC(n, a, b, c, d, e, f)                                         \
 	execrt_syscall6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), \
 			(long)(e), (long)(f))
@@ -69,6 +84,12 @@ static inline long sys_handle_info(handle_t h, struct handle_info *out)
 static inline long sys_clock_now(void)
 {
 	return EXECRT_SC(SYS_CLOCK_NOW, 0, 0, 0, 0, 0, 0);
+}
+
+/* Does nothing: the cost of a system call (benchmarks). */
+static inline long sys_null(void)
+{
+	return execrt_syscall0(SYS_NULL);
 }
 
 static inline long sys_yield(void)

@@ -38,10 +38,21 @@ struct vm_space {
 	/* User spaces only (uspace.c): page-table pages of this tree, PML4
 	 * included (for quota charging), and the CPUs that have it in CR3
 	 * (bit = CPU id; set before the CR3 load, cleared after the switch
-	 * away: a superset of the CPUs that may cache its translations). */
+	 * away: a superset of the CPUs that may use its translations now).
+	 * With PCID a CPU also keeps translations of spaces it ran before,
+	 * tagged: `id` (never reused) names the space in its per-CPU PCID
+	 * slots, and `tlb_gen` counts the shootdowns, so a CPU coming back
+	 * flushes the tag if any happened since it last loaded the space
+	 * (uspace.c, docs/memory.md "PCID"). */
 	uint64_t tables;
 	uint64_t active_cpus;
+	uint64_t id, tlb_gen;
 };
+
+/* CR4.PCIDE is on (CPUID has PCID and no "nopcid" on the command line):
+ * user spaces get per-CPU PCIDs and switching CR3 does not flush. */
+extern bool pcid_enabled;
+void pcid_init_cpu(void);
 
 /* Physical address of the kernel PML4 (below 4 GiB, so 32-bit AP start-up
  * code can load it into CR3). 0 before arch_mm_init(). */
@@ -50,8 +61,10 @@ phys_addr_t vm_kernel_root(void);
 /* Invalidates [va, va + size) in this CPU's TLB and paging-structure
  * caches (invlpg per page, or a full flush for large ranges). */
 void tlb_flush_local(virt_addr_t va, size_t size);
-/* Everything, global pages included. */
+/* Everything, global pages included, under every PCID. */
 void tlb_flush_all_local(void);
+/* What a shootdown of a user space (user) or of kernel_space needs here. */
+void tlb_flush_space_local(bool user, virt_addr_t va, size_t size);
 
 /* Invalidates [va, va + size) of space s on every CPU that may cache its
  * translations: all online CPUs for kernel_space (global pages), only the

@@ -13,6 +13,7 @@
 #include <kern/types.h>
 
 struct trap_frame;
+struct thread;
 
 struct cpu {
 	struct cpu *self; /* must stay first: this_cpu() reads gs:0 */
@@ -24,6 +25,9 @@ struct cpu {
 	 * (the TSS has the same value for interrupts from user mode). */
 	uintptr_t kstack_top;
 	uintptr_t user_rsp; /* scratch for the SYSCALL entry */
+	/* The running thread (thread_current()), set by each switch: read
+	 * here by the system-call exit without a call into the scheduler. */
+	struct thread *cur;
 	unsigned id;      /* dense index, 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;

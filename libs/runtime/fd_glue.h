@@ -1,0 +1,40 @@
+/* The fd and path calls of the glue (fd_glue.c, fs_glue.c): Linux
+ * arguments, Linux results (>= 0 or -errno). glue.c dispatches to them. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+/* fd_glue.c */
+long fsc_write(long fd, const char *buf, size_t len);
+long fsc_read(long fd, char *buf, size_t len);
+long fsc_pio(long fd, char *buf, size_t len, long off, bool wr);
+long fsc_writev(long fd, const struct iovec *iov, long cnt);
+long fsc_readv(long fd, const struct iovec *iov, long cnt);
+long fsc_lseek(long fd, long off, long whence);
+long fsc_close(long fd);
+long fsc_dup(long fd, long min, bool cloexec);
+long fsc_dup3(long old, long new, long flags, bool is_dup2);
+long fsc_fcntl(long fd, long cmd, long arg);
+long fsc_ioctl(long fd, long req, void *arg);
+long fsc_fstat(long fd, struct stat *st);
+long fsc_getdents64(long fd, void *buf, size_t len);
+long fsc_ftruncate(long fd, long len);
+long fsc_fsync(long fd);
+
+/* fs_glue.c: dirfd AT_FDCWD or an open directory */
+long fsc_openat(long dirfd, const char *path, long flags, long mode);
+long fsc_fstatat(long dirfd, const char *path, struct stat *st, long flags);
+long fsc_faccessat(long dirfd, const char *path, long amode, long flags);
+long fsc_mkdirat(long dirfd, const char *path, long mode);
+long fsc_unlinkat(long dirfd, const char *path, long flags);
+long fsc_renameat(long olddir, const char *old, long newdir, const char *new,
+		  long flags);
+long fsc_truncate(const char *path, long len);
+long fsc_getcwd(char *buf, size_t size);
+long fsc_chdir(const char *path);
+long fsc_fchdir(long fd);
+long fsc_umask(long mask);
+long fsc_statx(long dirfd, const char *path, long flags, long mask, void *out);
+long fsc_readlinkat(long dirfd, const char *path, char *buf, long len);
