@@ -53,6 +53,10 @@ fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
 # room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
 USER_PROGS += vmgr
 vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
+# room vmgr2: plain mmap() through vmgr (apps/mmaptest; also run by the
+# guest test t_mmap.c, so it is in the test initrd too)
+USER_PROGS += mmaptest
+mmaptest_SRCS := apps/mmaptest/mmaptest.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -221,7 +225,7 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
-	$(O)/user/fstest.elf
+	$(O)/user/fstest.elf $(O)/user/mmaptest.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

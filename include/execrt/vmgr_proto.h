@@ -59,7 +59,7 @@ struct vmgr_usage {
 	char name[32];
 	uint64_t quota, used; /* its kernel memory account */
 	uint64_t shared;      /* shared-buffer bytes on its ledgers */
-	uint64_t lazy_pages;  /* pages vmgr supplied to its lazy objects */
+	uint64_t lazy_pages;  /* pages vmgr supplied to its live lazy objects */
 };
 
 #define VMGR_USAGE_MAX 32

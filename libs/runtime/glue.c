@@ -42,8 +42,6 @@ static long check_prot(long prot)
 static long do_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd,
 		    long off)
 {
-	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF; /* no files */
 	int fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
 	if (len == 0)
 		return -EINVAL;
@@ -64,11 +62,17 @@ static long do_mmap(uint64_t addr, uint64_t len, long prot, long flags, long fd,
 		.prot = (uint32_t)prot,
 		.flags = fixed ? VM_MAP_FIXED : 0,
 	};
+	if (!(flags & MAP_ANONYMOUS))
+		return fsc_mmap_file(&req, flags, fd, off);
+	if (flags & MAP_NORESERVE) {
+		r = fsc_mmap_lazy(&req);
+		if (r != -ENODEV)
+			return r;
+		/* no vmgr: eager memory (docs/userland.md) */
+	}
 	uint64_t out = 0;
 	r = sys_vm_map(execrt_handle(START_H_SELF_TASK), HANDLE_INVALID, &req,
 		       &out);
-	(void)fd;
-	(void)off;
 	return r < 0 ? from_err(r) : (long)out;
 }
 
@@ -79,8 +83,12 @@ static long do_range(long nr, uint64_t addr, uint64_t len, long prot)
 	if (len == 0)
 		return 0;
 	handle_t self = execrt_handle(START_H_SELF_TASK);
-	if (nr == SYS_munmap)
-		return from_err(sys_vm_unmap(self, addr, page_round(len)));
+	if (nr == SYS_munmap) {
+		long r = sys_vm_unmap(self, addr, page_round(len));
+		if (!r)
+			fsc_munmap_vm(addr, page_round(len));
+		return from_err(r);
+	}
 	long r = check_prot(prot);
 	if (r)
 		return r;

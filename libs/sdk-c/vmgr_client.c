@@ -36,11 +36,11 @@ static void drop_unsent(const handle_t *h, const uint64_t *koid, uint32_t n)
 
 /* One call: handles to give (moved), the answer's first `want` handles
  * into got (the rest closed). */
-static long call(handle_t ep, uint32_t op, uint64_t a, const handle_t *give,
-		 uint32_t ngive, struct vmgr_resp *rs, handle_t *got,
-		 uint32_t want)
+static long call2(handle_t ep, uint32_t op, uint64_t a, uint64_t b,
+		  const handle_t *give, uint32_t ngive, struct vmgr_resp *rs,
+		  handle_t *got, uint32_t want)
 {
-	struct vmgr_req rq = {.op = op, .a = a};
+	struct vmgr_req rq = {.op = op, .a = a, .b = b};
 	handle_t h[PORT_HANDLES_MAX];
 	struct port_msg m = {.data = &rq,
 			     .len = sizeof(rq),
@@ -71,6 +71,13 @@ static long call(handle_t ep, uint32_t op, uint64_t a, const handle_t *give,
 	if (!rs->err && n < want)
 		return ERR_INVALID_ARGS;
 	return rs->err;
+}
+
+static long call(handle_t ep, uint32_t op, uint64_t a, const handle_t *give,
+		 uint32_t ngive, struct vmgr_resp *rs, handle_t *got,
+		 uint32_t want)
+{
+	return call2(ep, op, a, 0, give, ngive, rs, got, want);
 }
 
 long vmgr_client_attach(struct vmgr_client *c, handle_t svc)
@@ -113,15 +120,15 @@ void vmgr_client_close(struct vmgr_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* A pager object of size on c's pager endpoint, given to vmgr with op,
- * and mapped here with prot. */
+/* A pager object of req->len bytes on c's pager endpoint, given to vmgr
+ * with op (file: from foff), and mapped here as req says. */
 static long pager_map(struct vmgr_client *c, uint32_t op, handle_t file,
-		      uint64_t size, uint32_t prot, uint64_t *addr,
-		      handle_t *vmo, uint64_t *val)
+		      uint64_t foff, const struct vm_map_req *req,
+		      struct vmgr_mapping *out, uint64_t *val)
 {
 	handle_t v, give[2] = {0, 0};
 	uint64_t key = c->next_key++;
-	long r = sys_pager_vmo_create(c->pager, key, size, &v);
+	long r = sys_pager_vmo_create(c->pager, key, req->len, &v);
 	if (r < 0)
 		return r;
 	if ((r = sys_handle_dup(v, RIGHT_SAME, &give[0])) < 0 ||
@@ -132,11 +139,10 @@ static long pager_map(struct vmgr_client *c, uint32_t op, handle_t file,
 		return r;
 	}
 	struct vmgr_resp rs;
-	r = call(c->conn, op, key, give, file ? 2 : 1, &rs, NULL, 0);
+	r = call2(c->conn, op, key, foff, give, file ? 2 : 1, &rs, NULL, 0);
+	uint64_t addr = 0;
 	if (!r) {
-		struct vm_map_req req = {.len = (size + 4095) & ~4095ull,
-					 .prot = prot};
-		r = sys_vm_map(execrt_handle(START_H_SELF_TASK), v, &req, addr);
+		r = sys_vm_map(execrt_handle(START_H_SELF_TASK), v, req, &addr);
 		if (r)
 			call(c->conn, VMGR_LAZY_RELEASE, key, NULL, 0, &rs,
 			     NULL, 0);
@@ -147,18 +153,36 @@ static long pager_map(struct vmgr_client *c, uint32_t op, handle_t file,
 	}
 	if (val)
 		*val = rs.val;
+	out->addr = addr;
+	out->len = req->len;
+	out->key = key;
+	out->vmo = v;
+	return 0;
+}
+
+static long map_simple(struct vmgr_client *c, uint32_t op, handle_t file,
+		       uint64_t size, uint32_t prot, uint64_t *addr,
+		       handle_t *vmo, uint64_t *val)
+{
+	struct vm_map_req req = {.len = (size + 4095) & ~4095ull,
+				 .prot = prot};
+	struct vmgr_mapping m;
+	long r = pager_map(c, op, file, 0, &req, &m, val);
+	if (r)
+		return r;
+	*addr = m.addr;
 	if (vmo)
-		*vmo = v;
+		*vmo = m.vmo;
 	else
-		sys_handle_close(v); /* the mapping keeps the object */
+		sys_handle_close(m.vmo); /* the mapping keeps the object */
 	return 0;
 }
 
 long vmgr_lazy_map(struct vmgr_client *c, uint64_t size, uint64_t *addr,
 		   handle_t *vmo)
 {
-	return pager_map(c, VMGR_LAZY, 0, size, VM_PROT_READ | VM_PROT_WRITE,
-			 addr, vmo, NULL);
+	return map_simple(c, VMGR_LAZY, 0, size, VM_PROT_READ | VM_PROT_WRITE,
+			  addr, vmo, NULL);
 }
 
 long vmgr_map_file(struct vmgr_client *c, handle_t file, uint64_t size,
@@ -166,8 +190,65 @@ long vmgr_map_file(struct vmgr_client *c, handle_t file, uint64_t size,
 {
 	if (!file)
 		return ERR_INVALID_ARGS;
-	return pager_map(c, VMGR_MAP_FILE, file, size, VM_PROT_READ, addr, vmo,
-			 fsize);
+	return map_simple(c, VMGR_MAP_FILE, file, size, VM_PROT_READ, addr,
+			  vmo, fsize);
+}
+
+long vmgr_lazy_map_req(struct vmgr_client *c, const struct vm_map_req *req,
+		       struct vmgr_mapping *m)
+{
+	return pager_map(c, VMGR_LAZY, 0, 0, req, m, NULL);
+}
+
+long vmgr_map_file_req(struct vmgr_client *c, handle_t file, uint64_t foff,
+		       const struct vm_map_req *req, struct vmgr_mapping *m,
+		       uint64_t *fsize)
+{
+	if (!file)
+		return ERR_INVALID_ARGS;
+	return pager_map(c, VMGR_MAP_FILE, file, foff, req, m, fsize);
+}
+
+long vmgr_forget(struct vmgr_client *c, uint64_t key)
+{
+	struct vmgr_resp rs;
+	return call(c->conn, VMGR_LAZY_RELEASE, key, NULL, 0, &rs, NULL, 0);
+}
+
+long vmgr_unmap(struct vmgr_client *c, struct vmgr_mapping *m)
+{
+	long r = sys_vm_unmap(execrt_handle(START_H_SELF_TASK), m->addr,
+			      m->len);
+	long r2 = vmgr_forget(c, m->key);
+	sys_handle_close(m->vmo);
+	memset(m, 0, sizeof(*m));
+	return r ? r : r2;
+}
+
+long vmgr_usage_of(struct vmgr_client *c, uint64_t koid,
+		   struct vmgr_usage *out)
+{
+	static uint8_t ans[PORT_MSG_MAX];
+	struct vmgr_req rq = {.op = VMGR_USAGE, .a = koid ? koid - 1 : 0};
+	struct port_msg m = {.data = &rq, .len = sizeof(rq)};
+	struct port_rx rx = {.buf = ans, .cap = sizeof(ans)};
+	long r = sys_port_call(c->conn, &m, &rx, now_ns() + CALL_NS);
+	if (r < 0)
+		return r;
+	struct vmgr_resp rs;
+	if (rx.len < sizeof(rs))
+		return ERR_INVALID_ARGS;
+	memcpy(&rs, ans, sizeof(rs));
+	if (rs.err)
+		return rs.err;
+	if (rx.len < sizeof(rs) + (uint64_t)rs.count * sizeof(*out))
+		return ERR_INVALID_ARGS;
+	for (uint32_t i = 0; i < rs.count; i++) {
+		memcpy(out, ans + sizeof(rs) + i * sizeof(*out), sizeof(*out));
+		if (out->koid == koid)
+			return 0;
+	}
+	return ERR_NOT_FOUND;
 }
 
 long vmgr_buffer(struct vmgr_client *c, uint64_t size, handle_t *grant,

@@ -5,7 +5,9 @@
 #pragma once
 #include <stdint.h>
 
+#include <execrt/syscall.h>
 #include <execrt/types.h>
+#include <execrt/vmgr_proto.h>
 
 struct vmgr_client {
 	handle_t svc;	/* /svc/vmgr */
@@ -35,3 +37,26 @@ long vmgr_map_file(struct vmgr_client *c, handle_t file, uint64_t size,
 long vmgr_buffer(struct vmgr_client *c, uint64_t size, handle_t *grant,
 		 uint64_t *id);
 long vmgr_release(struct vmgr_client *c, uint64_t id);
+
+/* A mapping made through vmgr (what vmgr_unmap needs). */
+struct vmgr_mapping {
+	uint64_t addr, len, key;
+	handle_t vmo; /* the memory object (this task's handle) */
+};
+/* Lazily committed memory mapped as *req says (len, prot, addr hint,
+ * VM_MAP_FIXED: sys_vm_map's rules). */
+long vmgr_lazy_map_req(struct vmgr_client *c, const struct vm_map_req *req,
+		       struct vmgr_mapping *m);
+/* The fsd open file `file` from byte foff (page-aligned) mapped as *req
+ * says (vmgr supplies the pages: a private copy, never written back). */
+long vmgr_map_file_req(struct vmgr_client *c, handle_t file, uint64_t foff,
+		       const struct vm_map_req *req, struct vmgr_mapping *m,
+		       uint64_t *fsize);
+/* Unmaps m, tells vmgr (VMGR_LAZY_RELEASE) and closes the object: its
+ * pages go back to this task's quota. */
+long vmgr_unmap(struct vmgr_client *c, struct vmgr_mapping *m);
+/* VMGR_LAZY_RELEASE of key alone (the caller unmaps and closes). */
+long vmgr_forget(struct vmgr_client *c, uint64_t key);
+/* vmgr's usage record of the task koid (VMGR_USAGE). */
+long vmgr_usage_of(struct vmgr_client *c, uint64_t koid,
+		   struct vmgr_usage *out);

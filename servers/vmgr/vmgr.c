@@ -118,7 +118,7 @@ static long file_bulk(struct vmgr_lazy *l, uint64_t offset)
 	if (fbytes) {
 		struct fs_req rq = {.op = FS_PREAD,
 				    .flags = FS_IO_BULK,
-				    .a = offset,
+				    .a = l->foff + offset,
 				    .b = l->win_slot,
 				    .c = fbytes};
 		long r = fs_call(l->file, &rq, &val, NULL, 0);
@@ -141,7 +141,7 @@ static long file_page(const struct vmgr_lazy *l, uint64_t offset)
 		uint64_t want =
 			n - got < FS_INLINE_MAX ? n - got : FS_INLINE_MAX;
 		struct fs_req rq = {
-			.op = FS_PREAD, .a = offset + got, .c = want};
+			.op = FS_PREAD, .a = l->foff + offset + got, .c = want};
 		uint64_t val = 0;
 		long r =
 			fs_call(l->file, &rq, &val, page + got, (uint32_t)want);
@@ -201,8 +201,10 @@ static void fault(uint64_t badge, const struct pager_fault *pf, handle_t reply)
 			    : sys_pager_supply(l->vmo, pf->offset, PAGE, page);
 	else if (len && c)
 		n = sys_pager_supply(l->vmo, pf->offset, len, NULL);
-	if (n > 0)
+	if (n > 0) {
 		c->lazy_pages += (uint64_t)n;
+		l->pages += (uint64_t)n;
+	}
 	struct port_msg m = {0};
 	long r = sys_port_reply(reply, &m);
 	if (r < 0 && r != ERR_PEER_CLOSED)
@@ -312,18 +314,20 @@ static void do_lazy(struct vmgr_conn *c, const struct port_rx *rx,
 	answer_err(reply, err, 0, 0);
 }
 
-/* A read-only file mapping: handle 0 the object, handle 1 the file. */
+/* A read-only file mapping: handle 0 the object, handle 1 the file,
+ * from file offset foff (page-aligned). */
 static void do_map_file(struct vmgr_conn *c, const struct port_rx *rx,
-			const handle_t *h, uint64_t key, handle_t reply)
+			const handle_t *h, uint64_t key, uint64_t foff,
+			handle_t reply)
 {
 	struct handle_info hi;
 	uint64_t size = 0, val = 0;
 	struct fs_stat st;
 	struct fs_req rq = {.op = FS_FSTAT};
 	int err = 0;
-	if (rx->nhandles != 2 || sys_handle_info(h[0], &hi) < 0 ||
-	    hi.type != OBJ_VMO || !(hi.rights & RIGHT_MANAGE) ||
-	    sys_vmo_get_size(h[0], &size) < 0)
+	if (rx->nhandles != 2 || (foff & (PAGE - 1)) ||
+	    sys_handle_info(h[0], &hi) < 0 || hi.type != OBJ_VMO ||
+	    !(hi.rights & RIGHT_MANAGE) || sys_vmo_get_size(h[0], &size) < 0)
 		err = ERR_INVALID_ARGS;
 	else if (fs_call(h[1], &rq, &val, &st, sizeof(st)) < 0 ||
 		 (st.mode & FS_MODE_TYPE) != FS_MODE_REG)
@@ -331,7 +335,8 @@ static void do_map_file(struct vmgr_conn *c, const struct port_rx *rx,
 	else if (!(err = vmgr_lazy_add(&v, c, key, h[0], size))) {
 		struct vmgr_lazy *l = vmgr_lazy_find(&v, c->id, key);
 		l->file = h[1];
-		l->fsize = st.size;
+		l->foff = foff;
+		l->fsize = st.size > foff ? st.size - foff : 0;
 		file_window(l);
 	}
 	if (err)
@@ -361,7 +366,7 @@ static void request(const struct port_rx *rx, const handle_t *h)
 		return;
 	}
 	if (rq.op == VMGR_MAP_FILE && c) {
-		do_map_file(c, rx, h, rq.a, reply);
+		do_map_file(c, rx, h, rq.a, rq.b, reply);
 		return;
 	}
 	for (uint32_t i = 0; i < rx->nhandles; i++)

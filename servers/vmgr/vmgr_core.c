@@ -170,6 +170,7 @@ int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 	struct vmgr_lazy *l = vmgr_lazy_find(v, c->id, key);
 	if (!l)
 		return ERR_NOT_FOUND;
+	c->lazy_pages -= l->pages < c->lazy_pages ? l->pages : c->lazy_pages;
 	lazy_drop(l, d);
 	return 0;
 }

@@ -19,7 +19,7 @@ struct vmgr_conn {
 	uint64_t task_koid;
 	handle_t task;	     /* the client's task (WAIT) */
 	uint64_t ledger;     /* shared-buffer bytes charged to it */
-	uint64_t lazy_pages; /* pages supplied to its lazy objects */
+	uint64_t lazy_pages; /* pages supplied to its live lazy objects */
 };
 
 struct vmgr_buf {
@@ -34,8 +34,10 @@ struct vmgr_lazy {
 	uint64_t key;
 	handle_t vmo;	/* MANAGE: supply */
 	uint64_t size;	/* bytes */
+	uint64_t pages; /* supplied to it (counted in its connection's) */
 	handle_t file;	/* an fsd open file (0: zero-fill) */
-	uint64_t fsize; /* the file's size when mapped */
+	uint64_t foff;	/* where in the file the object starts */
+	uint64_t fsize; /* the file's size after foff when mapped */
 	/* fsd's bulk window for it (win 0: inline reads): the grant, where
 	 * vmgr mapped it, its slot and size. */
 	handle_t win;

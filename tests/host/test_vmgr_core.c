@@ -89,6 +89,24 @@ TEST(vmgr_lazy_objects)
 	CHECK_EQ(vmgr_lazy_add(&v, a, 1, 50, 16 * 4096), ERR_NO_RESOURCES);
 }
 
+/* A released object's pages leave its connection's count (usage shows
+ * what is live), the other objects' stay. */
+TEST(vmgr_lazy_release_takes_its_pages_off)
+{
+	vmgr_init(&v, 1 << 20);
+	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	CHECK_EQ(vmgr_lazy_add(&v, a, 1, 40, 64 * 4096), 0);
+	CHECK_EQ(vmgr_lazy_add(&v, a, 2, 41, 64 * 4096), 0);
+	vmgr_lazy_find(&v, a->id, 1)->pages = 16;
+	vmgr_lazy_find(&v, a->id, 2)->pages = 32;
+	a->lazy_pages = 48;
+	struct vmgr_drop d = {0};
+	CHECK_EQ(vmgr_lazy_release(&v, a, 1, &d), 0);
+	CHECK_EQ(a->lazy_pages, 32);
+	CHECK_EQ(vmgr_lazy_release(&v, a, 2, &d), 0);
+	CHECK_EQ(a->lazy_pages, 0);
+}
+
 /* A dead client's buffers, lazy objects and task handle all go; its slot
  * is free again and its id never comes back. */
 TEST(vmgr_disconnect_frees_everything)
