@@ -49,8 +49,9 @@ static void result(int ok, const char *what, const char *why)
 		errno = 0;                                                     \
 		long _r = (long)(call);                                        \
 		char _why[96];                                                 \
-		snprintf(_why, sizeof(_why), "got %ld, errno %d (%s), want %s", \
-			 _r, errno, strerror(errno), #e);                      \
+		snprintf(_why, sizeof(_why),                                   \
+			 "got %ld, errno %d (%s), want %s", _r, errno,         \
+			 strerror(errno), #e);                                 \
 		result(_r == -1 && errno == (e), what, _why);                  \
 	} while (0)
 #define FAILED(p) ((void *)(p) == MAP_FAILED)
@@ -68,7 +69,7 @@ static uint64_t my_koid(void)
 {
 	struct handle_info hi;
 	return sys_handle_info(execrt_handle(START_H_SELF_TASK), &hi) ? 0
-								       : hi.koid;
+								      : hi.koid;
 }
 
 static int read_file(void)
@@ -170,9 +171,9 @@ static void lazy_memory(struct vmgr_client *vc)
 	FAILS(mmap(NULL, BIG, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
 	      ENOMEM, "64 MiB of eager memory: ENOMEM (small quota)");
-	unsigned char *p = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				-1, 0);
+	unsigned char *p =
+		mmap(NULL, BIG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	CHECK(!FAILED(p), "64 MiB MAP_NORESERVE");
 	if (FAILED(p))
 		return;
@@ -189,7 +190,8 @@ static void lazy_memory(struct vmgr_client *vc)
 	for (size_t off = 0; off < BIG; off += STRIDE)
 		p[off + 1] = (unsigned char)(off / STRIDE + 1);
 	for (size_t off = 0; off < BIG; off += STRIDE)
-		ok &= p[off] == 0 && p[off + 1] == (unsigned char)(off / STRIDE + 1) &&
+		ok &= p[off] == 0 &&
+		      p[off + 1] == (unsigned char)(off / STRIDE + 1) &&
 		      p[off + AHEAD * PAGE - 1] == 0;
 	result(ok, "sparse touches read back, the rest zeros", "wrong bytes");
 	uint64_t pages = (BIG / STRIDE) * AHEAD, touched = used();
@@ -237,9 +239,9 @@ static void without_vmgr(void)
 	      "file mapping without vmgr: ENODEV");
 	close(fd);
 	uint64_t before = used();
-	unsigned char *p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				-1, 0);
+	unsigned char *p =
+		mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	CHECK(!FAILED(p), "MAP_NORESERVE without vmgr");
 	if (FAILED(p))
 		return;

@@ -23,8 +23,13 @@
  *       regular file: vmgr supplies each page from the file (FS_PREAD),
  *       zeros past its end. A private, read-only copy: nothing is written
  *       back. val = the file's size.
- *   VMGR_INFO: val = ledger limit per connection, val2 = bytes the ledger
- *       of this connection holds.
+ *   VMGR_INFO: val = this connection's ledger limit, val2 = bytes its
+ *       ledger holds.
+ *   VMGR_SET_LIMIT a = task koid, b = bytes (0: back to the default): the
+ *       ledger limit of that task's connections, now and later. Only as a
+ *       send (no answer) on the control endpoint (badge VMGR_CTL_BADGE),
+ *       which only init holds (it made vmgr's port: manifest "vmgr-port",
+ *       docs/vmgr.md "Ledger limits"); anywhere else it is refused.
  * Every answer starts with struct vmgr_resp; err is 0 or an ERR_* code. */
 #pragma once
 #include <stdint.h>
@@ -40,7 +45,12 @@ enum vmgr_op {
 	VMGR_LAZY_RELEASE = 6,
 	VMGR_INFO = 7,
 	VMGR_MAP_FILE = 8,
+	VMGR_SET_LIMIT = 9,
 };
+
+/* The badge of init's control endpoint on vmgr's port (connection ids
+ * are small; bit 62 marks pager endpoints). */
+#define VMGR_CTL_BADGE (1ull << 61)
 
 struct vmgr_req {
 	uint32_t op, flags; /* flags: 0 */
@@ -67,4 +77,5 @@ struct vmgr_usage {
 #define VMGR_MAX_CONNS 64
 #define VMGR_MAX_BUFS  256
 #define VMGR_MAX_LAZY  128
+#define VMGR_MAX_LIMITS 64 /* tasks with a limit of their own */
 #define VMGR_BUF_MAX   (64ull << 20)

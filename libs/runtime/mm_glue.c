@@ -19,7 +19,8 @@
 #include "vmgr_client.h"
 
 #define MAPS_MAX       64
-#define LOOKUP_WAIT_NS 1000000000ull /* the first time: vmgr may be starting */
+#define LOOKUP_WAIT_NS 1000000000ull /* the first time: vmgr may be starting   \
+				      */
 
 static struct vmgr_client vc;
 static bool vc_up, vc_tried;
@@ -87,8 +88,7 @@ static long map(const struct execrt_fd *e, uint64_t foff,
 	return -ENODEV;
 }
 
-long fsc_mmap_file(const struct vm_map_req *req, long flags, long fd,
-		   long off)
+long fsc_mmap_file(const struct vm_map_req *req, long flags, long fd, long off)
 {
 	long type = flags & MAP_SHARED_VALIDATE;
 	if (type != MAP_SHARED && type != MAP_PRIVATE &&

@@ -164,8 +164,7 @@ static long map_simple(struct vmgr_client *c, uint32_t op, handle_t file,
 		       uint64_t size, uint32_t prot, uint64_t *addr,
 		       handle_t *vmo, uint64_t *val)
 {
-	struct vm_map_req req = {.len = (size + 4095) & ~4095ull,
-				 .prot = prot};
+	struct vm_map_req req = {.len = (size + 4095) & ~4095ull, .prot = prot};
 	struct vmgr_mapping m;
 	long r = pager_map(c, op, file, 0, &req, &m, val);
 	if (r)
@@ -190,8 +189,8 @@ long vmgr_map_file(struct vmgr_client *c, handle_t file, uint64_t size,
 {
 	if (!file)
 		return ERR_INVALID_ARGS;
-	return map_simple(c, VMGR_MAP_FILE, file, size, VM_PROT_READ, addr,
-			  vmo, fsize);
+	return map_simple(c, VMGR_MAP_FILE, file, size, VM_PROT_READ, addr, vmo,
+			  fsize);
 }
 
 long vmgr_lazy_map_req(struct vmgr_client *c, const struct vm_map_req *req,
@@ -217,16 +216,15 @@ long vmgr_forget(struct vmgr_client *c, uint64_t key)
 
 long vmgr_unmap(struct vmgr_client *c, struct vmgr_mapping *m)
 {
-	long r = sys_vm_unmap(execrt_handle(START_H_SELF_TASK), m->addr,
-			      m->len);
+	long r =
+		sys_vm_unmap(execrt_handle(START_H_SELF_TASK), m->addr, m->len);
 	long r2 = vmgr_forget(c, m->key);
 	sys_handle_close(m->vmo);
 	memset(m, 0, sizeof(*m));
 	return r ? r : r2;
 }
 
-long vmgr_usage_of(struct vmgr_client *c, uint64_t koid,
-		   struct vmgr_usage *out)
+long vmgr_usage_of(struct vmgr_client *c, uint64_t koid, struct vmgr_usage *out)
 {
 	static uint8_t ans[PORT_MSG_MAX];
 	struct vmgr_req rq = {.op = VMGR_USAGE, .a = koid ? koid - 1 : 0};

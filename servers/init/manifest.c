@@ -239,16 +239,18 @@ static const struct {
 	{"telemetry", MAN_G_TELEMETRY}, {"sysinfo", MAN_G_SYSINFO},
 	{"initrd", MAN_G_INITRD},	{"bootinfo", MAN_G_BOOTINFO},
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
+	{"vmgr-port", MAN_G_VMGR_PORT},
 };
 
 /* Only one entry may hold names' receive handle (two would both serve
- * the port, and init supervises only one as the name service). */
-static void one_names_port(struct parser *p)
+ * the port, and init supervises only one as the name service); likewise
+ * vmgr's (init keeps one control endpoint). */
+static void one_port(struct parser *p, uint32_t grant, const char *key)
 {
 	for (struct man_svc *o = p->m->svc; o < p->cur; o++) {
-		if (o->grants & MAN_G_NAMES_PORT) {
-			ERR(p, "names-port: already given to '%s'", o->name);
-			p->cur->grants &= ~MAN_G_NAMES_PORT;
+		if (o->grants & grant) {
+			ERR(p, "%s: already given to '%s'", key, o->name);
+			p->cur->grants &= ~grant;
 			return;
 		}
 	}
@@ -258,7 +260,7 @@ static void one_names_port(struct parser *p)
 static const char *const once[] = {
 	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
 	"sched",   "restart", "backoff", "limit", "stdout", "log",
-	"dma"};
+	"dma",	   "shared"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {
@@ -278,8 +280,9 @@ static void entry_line(struct parser *p, int nw, char **w)
 			if (nw != 1)
 				ERR(p, "%s takes no value", k);
 			s->grants |= flags[i].grant;
-			if (flags[i].grant == MAN_G_NAMES_PORT)
-				one_names_port(p);
+			if (flags[i].grant &
+			    (MAN_G_NAMES_PORT | MAN_G_VMGR_PORT))
+				one_port(p, flags[i].grant, k);
 			return;
 		}
 	}
@@ -328,6 +331,13 @@ static void entry_line(struct parser *p, int nw, char **w)
 			ERR(p, "dma: a size of at least 4K");
 		else
 			s->dma = v;
+	} else if (!strcmp(k, "shared")) {
+		/* Its vmgr ledger limit (docs/vmgr.md "Ledger limits"). */
+		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 4096 ||
+		    v > (1ull << 40))
+			ERR(p, "shared: a size of at least 4K");
+		else
+			s->shared = v;
 	} else if (!strcmp(k, "irq")) {
 		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
 			if (man_parse_u64(w[1] + 4, &v) < 0 || v > 15)

@@ -31,6 +31,7 @@
 #define MAN_G_NAMES_PORT (1u << 5) /* the name service's receive handle */
 #define MAN_G_KCONSOLE	 (1u << 6) /* stdout kernel: the debug console */
 #define MAN_G_TOCONSOLE	 (1u << 7) /* stdout console: /svc/console itself */
+#define MAN_G_VMGR_PORT	 (1u << 8) /* vmgr's port, made by init */
 
 enum man_restart {
 	MAN_RESTART_ON_FAILURE,
@@ -55,6 +56,7 @@ struct man_svc {
 	struct man_range ioport, mmio, irq;	/* irq: GSI range */
 	int irq_isa; /* >= 0: irq given as isa:N (GSI from bootinfo) */
 	uint64_t dma; /* bytes of DMA memory it may hold (0: none) */
+	uint64_t shared; /* its vmgr ledger limit (0: vmgr's default) */
 	bool sched_set;
 	struct sched_auth_limits sched; /* derived authority */
 	uint32_t grants;		/* MAN_G_* */

@@ -11,6 +11,7 @@
 #include <execrt/elf_load.h>
 #include <execrt/spawn.h>
 #include <execrt/sys.h>
+#include <execrt/vmgr_proto.h>
 
 #include "cl_ports.h"
 #include "json.h"
@@ -170,6 +171,62 @@ static long derive(handle_t auth, uint64_t base, uint64_t size, struct temps *t,
 	return r;
 }
 
+static uint64_t koid_of(handle_t h)
+{
+	struct handle_info hi;
+	return h && sys_handle_info(h, &hi) == 0 ? hi.koid : 0;
+}
+
+/* Tells vmgr the ledger limit of task koid (0: its default again): a
+ * send on the control endpoint, so init never waits for vmgr. */
+static void vmgr_limit(const char *name, uint64_t koid, uint64_t bytes)
+{
+	if (!g.vmgr_ctl) { /* vmgr gets it when it starts */
+		bool any = false;
+		for (int j = 0; j < g.man.n; j++)
+			any |= (g.man.svc[j].grants & MAN_G_VMGR_PORT) != 0;
+		if (bytes && !any)
+			say("%s: shared %llu KiB not set: no vmgr-port entry",
+			    name, (unsigned long long)(bytes >> 10));
+		return;
+	}
+	struct vmgr_req rq = {.op = VMGR_SET_LIMIT, .a = koid, .b = bytes};
+	struct port_msg m = {.data = &rq, .len = sizeof(rq)};
+	long r = sys_port_send(g.vmgr_ctl, &m, DEADLINE_POLL);
+	if (r < 0 && bytes)
+		say("%s: shared limit not sent to vmgr: %s", name,
+		    err_name(r));
+}
+
+/* A new vmgr knows no limits: every running service's, before any
+ * client can reach it. */
+static void vmgr_limits_all(void)
+{
+	for (int j = 0; j < g.man.n; j++)
+		if (g.man.svc[j].shared && g.svc[j].task)
+			vmgr_limit(g.man.svc[j].name, koid_of(g.svc[j].task),
+				   g.man.svc[j].shared);
+}
+
+/* vmgr-port: init makes vmgr's port, keeps a control endpoint (badge
+ * VMGR_CTL_BADGE) and gives vmgr the receive handle. */
+static long vmgr_port(struct temps *t, struct execrt_spawn_args *a)
+{
+	handle_t recv, send, ctl;
+	long r = sys_port_create(0, &recv, &send);
+	if (r < 0)
+		return r;
+	keep(t, send); /* vmgr mints its own */
+	a->give[START_H_SERVICE] = keep(t, recv);
+	if ((r = sys_port_mint(recv, VMGR_CTL_BADGE, &ctl)) < 0)
+		return r;
+	if (g.vmgr_ctl)
+		sys_handle_close(g.vmgr_ctl);
+	g.vmgr_ctl = ctl;
+	vmgr_limits_all();
+	return 0;
+}
+
 /* Fills a->give per the entry. */
 static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 		   struct temps *t)
@@ -247,6 +304,11 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 			say("names: acl for %s: %s", s->name,
 			    cl_strerror((cl_err_t)r));
 	}
+	if ((s->grants & MAN_G_VMGR_PORT) && (r = vmgr_port(t, a)) < 0)
+		return r;
+	/* Before it runs: its first buffer is already checked against it. */
+	if (s->shared)
+		vmgr_limit(s->name, koid_of(c->task), s->shared);
 	if (s->cpu_runtime_ns &&
 	    (r = sys_task_set_cpu_quota(g.sched, c->task, s->cpu_runtime_ns,
 					s->cpu_period_ns)) < 0)
@@ -362,6 +424,12 @@ static void reaped(int i, int64_t status)
 	logd_close(i);
 	if (logd_is_console(i))
 		logd_console_gone();
+	if (s->shared) /* vmgr forgets it */
+		vmgr_limit(s->name, koid_of(p->task), 0);
+	if ((s->grants & MAN_G_VMGR_PORT) && g.vmgr_ctl) {
+		sys_handle_close(g.vmgr_ctl); /* its port died with it */
+		g.vmgr_ctl = HANDLE_INVALID;
+	}
 	sys_handle_close(p->thread);
 	sys_handle_close(p->task);
 	p->task = p->thread = HANDLE_INVALID;

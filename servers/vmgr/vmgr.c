@@ -391,13 +391,48 @@ static void request(const struct port_rx *rx, const handle_t *h)
 		err = c ? vmgr_lazy_release(&v, c, rq.a, &d) : ERR_BAD_STATE;
 		break;
 	case VMGR_INFO:
-		answer_err(reply, 0, v.ledger_limit, c ? c->ledger : 0);
+		answer_err(reply, 0, c ? c->limit : v.ledger_limit,
+			   c ? c->ledger : 0);
 		return;
 	default:
 		err = ERR_NOT_SUPPORTED;
 	}
 	close_all(&d);
 	answer_err(reply, err, 0, 0);
+}
+
+/* A send on init's control endpoint (only there: the badge is what
+ * tells, and only init holds an endpoint with it). */
+static void control(const struct port_rx *rx)
+{
+	struct vmgr_req rq;
+	if (rx->badge != VMGR_CTL_BADGE || rx->len != sizeof(rq))
+		return;
+	memcpy(&rq, buf, sizeof(rq));
+	if (rq.op == VMGR_SET_LIMIT)
+		vmgr_set_limit(&v, rq.a, rq.b);
+}
+
+/* What init queued on a port it made for us (the limits of the running
+ * services), read before we register: nobody else can send yet, so no
+ * client is served ahead of its limit. */
+static void early_limits(void)
+{
+	for (;;) {
+		handle_t h[PORT_HANDLES_MAX];
+		struct port_rx rx = {.buf = buf,
+				     .cap = sizeof(buf),
+				     .handles = h,
+				     .hcap = PORT_HANDLES_MAX};
+		if (sys_port_recv(port, &rx, DEADLINE_POLL) < 0)
+			return;
+		for (uint32_t i = 0; i < rx.nhandles; i++)
+			sys_handle_close(h[i]);
+		if (rx.reply)
+			answer_err(rx.reply, ERR_BAD_STATE, 0, 0);
+		else
+			control(&rx);
+	}
 }
 
 /* Connections whose task ended. */
@@ -438,6 +473,7 @@ static void serve(void)
 			if (!rx.reply) { /* a send: nothing to answer */
 				for (uint32_t i = 0; i < rx.nhandles; i++)
 					sys_handle_close(h[i]);
+				control(&rx);
 			} else if ((rx.badge & VMGR_PAGER_BIT) &&
 				   rx.len == sizeof(pf)) {
 				memcpy(&pf, buf, sizeof(pf));
@@ -460,10 +496,19 @@ int main(int argc, char **argv)
 	long r;
 	if (argc > 1) {
 		port = (handle_t)strtoul(argv[1], NULL, 0);
+	} else if ((port = execrt_handle(START_H_SERVICE))) {
+		/* init made the port (manifest "vmgr-port") and holds its
+		 * control endpoint; we register an endpoint of our own. */
+		if ((r = sys_port_mint(port, 0, &send)) < 0) {
+			printf("vmgr: no endpoint: %s\n", err_name(r));
+			return 1;
+		}
 	} else if ((r = sys_port_create(0, &port, &send)) < 0) {
 		printf("vmgr: no port: %s\n", err_name(r));
 		return 1;
 	}
+	if (execrt_handle(START_H_SERVICE) && argc <= 1)
+		early_limits();
 	if (send) {
 		cl_err_t e = cl_register(VMGR_NAME, send);
 		if (e < 0) {

@@ -15,6 +15,40 @@ void vmgr_init(struct vmgr *v, uint64_t ledger_limit)
 	v->ledger_limit = ledger_limit;
 }
 
+uint64_t vmgr_limit_of(const struct vmgr *v, uint64_t koid)
+{
+	for (unsigned i = 0; koid && i < VMGR_MAX_LIMITS; i++)
+		if (v->limits[i].koid == koid)
+			return v->limits[i].bytes;
+	return v->ledger_limit;
+}
+
+void vmgr_set_limit(struct vmgr *v, uint64_t koid, uint64_t bytes)
+{
+	if (!koid)
+		return;
+	struct vmgr_limit *slot = NULL;
+	for (unsigned i = 0; i < VMGR_MAX_LIMITS; i++) {
+		struct vmgr_limit *l = &v->limits[i];
+		if (l->koid == koid) {
+			slot = l;
+			break;
+		}
+		if (!slot || (slot->koid && (!l->koid || l->seq < slot->seq)))
+			slot = l; /* a free one, else the oldest */
+	}
+	if (bytes) {
+		slot->koid = koid;
+		slot->bytes = bytes;
+		slot->seq = ++v->limit_seq;
+	} else if (slot->koid == koid) {
+		memset(slot, 0, sizeof(*slot));
+	}
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++)
+		if (v->conns[i].id && v->conns[i].task_koid == koid)
+			v->conns[i].limit = vmgr_limit_of(v, koid);
+}
+
 int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 {
 	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++) {
@@ -25,6 +59,7 @@ int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 		c->id = v->next_id++;
 		c->task_koid = koid;
 		c->task = task;
+		c->limit = vmgr_limit_of(v, koid);
 		return (int64_t)c->id;
 	}
 	return ERR_NO_RESOURCES;
@@ -45,7 +80,7 @@ int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size)
 	if (size > VMGR_BUF_MAX)
 		return ERR_OUT_OF_RANGE;
 	size = (size + PAGE - 1) & ~(PAGE - 1);
-	if (size > v->ledger_limit || c->ledger > v->ledger_limit - size)
+	if (size > c->limit || c->ledger > c->limit - size)
 		return ERR_NO_MEMORY;
 	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++) {
 		struct vmgr_buf *b = &v->bufs[i];

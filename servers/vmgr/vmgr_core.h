@@ -19,6 +19,7 @@ struct vmgr_conn {
 	uint64_t task_koid;
 	handle_t task;	     /* the client's task (WAIT) */
 	uint64_t ledger;     /* shared-buffer bytes charged to it */
+	uint64_t limit;	     /* the most ledger may reach */
 	uint64_t lazy_pages; /* pages supplied to its live lazy objects */
 };
 
@@ -44,12 +45,21 @@ struct vmgr_lazy {
 	uint64_t win_addr, win_slot, win_len;
 };
 
+/* A task's own ledger limit (init's VMGR_SET_LIMIT). */
+struct vmgr_limit {
+	uint64_t koid; /* 0: free */
+	uint64_t bytes;
+	uint64_t seq; /* the oldest goes when the table is full */
+};
+
 struct vmgr {
 	struct vmgr_conn conns[VMGR_MAX_CONNS];
 	struct vmgr_buf bufs[VMGR_MAX_BUFS];
 	struct vmgr_lazy lazy[VMGR_MAX_LAZY];
 	uint64_t next_id;
-	uint64_t ledger_limit; /* per connection */
+	uint64_t ledger_limit; /* per connection, without a limit of its own */
+	struct vmgr_limit limits[VMGR_MAX_LIMITS];
+	uint64_t limit_seq;
 };
 
 /* Handles that became vmgr's to close and window mappings to unmap
@@ -61,6 +71,10 @@ struct vmgr_drop {
 };
 
 void vmgr_init(struct vmgr *v, uint64_t ledger_limit);
+/* Task koid's ledger limit (bytes 0: the default again), for its
+ * connections now and later. A full table drops its oldest entry. */
+void vmgr_set_limit(struct vmgr *v, uint64_t koid, uint64_t bytes);
+uint64_t vmgr_limit_of(const struct vmgr *v, uint64_t koid);
 /* A connection for task (koid): its id, or ERR_NO_RESOURCES. */
 int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task);
 struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id);

@@ -11,7 +11,12 @@
  *                     {"slots":[[type,rights],...16],"io_in":R,
  *                     "io_out_of_range":R,"io_power":R,"irq_other":R,
  *                     "irq_own":R,"rt_over":R,"rt_within":R} (R: 0 or
- *                     the kernel's error) */
+ *                     the kernel's error)
+ * Every serving mode also answers {"cmd":"vmgr"} with vmgr's endpoint
+ * attached: it connects (as itself) and answers {"limit":L,"over":R,
+ * "within":R,"after":A}: its ledger limit, a buffer of L + 4K and one of
+ * L (R: 0 or the error), and the limit after it tried to raise its own
+ * (VMGR_SET_LIMIT sent on its connection and on /svc/vmgr). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +24,10 @@
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
 
+#include <execrt/vmgr_proto.h>
+
 #include "cl_ports.h"
+#include "vmgr_client.h"
 
 static void crash(void)
 {
@@ -79,6 +87,65 @@ static void probe(handle_t reply)
 	cl_reply_ok(reply, out, NULL, 0);
 }
 
+static long vmgr_limit(struct vmgr_client *c, uint64_t *limit)
+{
+	struct vmgr_req rq = {.op = VMGR_INFO};
+	struct vmgr_resp rs = {0};
+	struct port_msg m = {.data = &rq, .len = sizeof(rq)};
+	struct port_rx rx = {.buf = &rs, .cap = sizeof(rs)};
+	long r = sys_port_call(c->conn, &m, &rx,
+			       (uint64_t)sys_clock_now() + 5000000000ull);
+	*limit = rs.val;
+	return r ? r : rs.err;
+}
+
+/* Sends VMGR_SET_LIMIT(own koid, 1 GiB) on ep: vmgr must ignore it. */
+static void try_raise(handle_t ep)
+{
+	struct handle_info hi = {0};
+	sys_handle_info(execrt_handle(START_H_SELF_TASK), &hi);
+	struct vmgr_req rq = {
+		.op = VMGR_SET_LIMIT, .a = hi.koid, .b = 1ull << 30};
+	struct port_msg m = {.data = &rq, .len = sizeof(rq)};
+	sys_port_send(ep, &m, DEADLINE_POLL);
+}
+
+static void vmgr_check(handle_t svc, handle_t reply)
+{
+	static char out[256];
+	struct vmgr_client c;
+	uint64_t limit = 0, after = 0, id;
+	long r = vmgr_client_attach(&c, svc);
+	if (r) {
+		sys_handle_close(svc);
+		cl_reply_error(reply, "VMGR", err_name(r));
+		return;
+	}
+	long lr = vmgr_limit(&c, &limit);
+	handle_t g = 0;
+	long over = vmgr_buffer(&c, limit + 4096, &g, &id);
+	if (!over) {
+		sys_handle_close(g);
+		vmgr_release(&c, id);
+	}
+	long within = vmgr_buffer(&c, limit, &g, &id);
+	if (!within) {
+		sys_handle_close(g);
+		vmgr_release(&c, id);
+	}
+	try_raise(c.conn);
+	try_raise(c.svc);
+	if (!lr)
+		lr = vmgr_limit(&c, &after); /* after both sends: in order */
+	vmgr_client_close(&c);
+	snprintf(out, sizeof(out),
+		 "{\"limit\":%llu,\"over\":%ld,\"within\":%ld,\"after\":%llu,"
+		 "\"err\":%ld}",
+		 (unsigned long long)limit, over, within,
+		 (unsigned long long)after, lr);
+	cl_reply_ok(reply, out, NULL, 0);
+}
+
 static int serve(const char *name)
 {
 	handle_t recv, send;
@@ -96,14 +163,21 @@ static int serve(const char *name)
 				     .hcap = PORT_HANDLES_MAX};
 		if (sys_port_recv(recv, &rx, DEADLINE_NONE) < 0)
 			return 4;
-		for (uint32_t i = 0; i < rx.nhandles; i++)
+		for (uint32_t i = 1; i < rx.nhandles; i++)
 			sys_handle_close(h[i]);
-		if (!rx.reply)
+		handle_t h0 = rx.nhandles ? h[0] : HANDLE_INVALID;
+		if (!rx.reply) {
+			sys_handle_close(h0);
 			continue;
+		}
 		buf[rx.len] = 0;
 		uint64_t usec = 0;
 		if (json_parse(&d, buf, rx.len) < 0) {
 			cl_reply_error(rx.reply, "BAD_JSON", "not JSON");
+		} else if (h0 &&
+			   json_str_eq(&d, json_find(&d, 0, "cmd"), "vmgr")) {
+			vmgr_check(h0, rx.reply);
+			h0 = HANDLE_INVALID; /* vmgr_check's */
 		} else if (probing &&
 			   json_str_eq(&d, json_find(&d, 0, "cmd"), "probe")) {
 			probe(rx.reply);
@@ -119,6 +193,8 @@ static int serve(const char *name)
 		} else {
 			cl_reply_error(rx.reply, "BAD_CMD", "unknown cmd");
 		}
+		if (h0)
+			sys_handle_close(h0);
 	}
 }
 

@@ -1087,3 +1087,49 @@ GTEST(init_restarts_vmgr_under_a_client)
 		vmgr_third();
 	STOP();
 }
+
+/* Per-service ledger limits (docs/vmgr.md "Ledger limits"): init made
+ * vmgr's port and sends each service's `shared` limit on its control
+ * endpoint. The service itself (guest-init-svc, "vmgr" command) connects
+ * and reports its limit, that a buffer over it is refused and one of it
+ * is not, and that its own VMGR_SET_LIMIT sends change nothing. After a
+ * vmgr restart the new instance has the limits again. */
+static int64_t lim_check(const char *svc, int gen)
+{
+	handle_t pub = wait_reg(VMGR_NAME, gen, VMGR_REG_NS);
+	handle_t s = wait_reg(svc, 1, VMGR_REG_NS);
+	if (!pub || !s) {
+		int n = aload(&env.ns.outlen);
+		printf("    init said: %.*s\n", n, env.ns.outbuf);
+		return -1;
+	}
+	handle_t give = g_dup(pub, RIGHT_SAME);
+	struct cl_conn c = {.send = s};
+	long r = cl_request_ex(&c, "{\"cmd\":\"vmgr\"}", &give, 1,
+			       g_now() + 10000 * MS, &resp);
+	if (r || !resp.ok || probe_int("err") != 0)
+		return -2;
+	return probe_int("limit");
+}
+
+static void lim_body(void)
+{
+	for (int gen = 1; gen <= 2; gen++) {
+		GCHECK_EQ(lim_check("/svc/lim", gen), 64 * 1024);
+		GCHECK_EQ(probe_int("over"), ERR_NO_MEMORY);
+		GCHECK_EQ(probe_int("within"), 0);
+		GCHECK_EQ(probe_int("after"), 64 * 1024); /* not raised */
+		GCHECK_EQ(lim_check("/svc/plain", gen), 16 << 20);
+		GCHECK_EQ(probe_int("after"), 16 << 20);
+		if (gen == 1)
+			GCHECK_OK(ask_init_patient(
+				"{\"cmd\":\"restart\",\"name\":\"vmgr\"}"));
+	}
+}
+
+GTEST(init_gives_vmgr_the_manifest_ledger_limits)
+{
+	START("test-init-vmgr-limit.conf");
+	lim_body();
+	STOP();
+}

@@ -16,11 +16,11 @@
 #include "gtest.h"
 #include "gutil.h"
 
-#define VMGR_BADGE  90
-#define LOOK_BADGE  2 /* fsd_env's: may look up anything */
-#define VMGR_QUOTA  (8ull << 20)
+#define VMGR_BADGE     90
+#define LOOK_BADGE     2 /* fsd_env's: may look up anything */
+#define VMGR_QUOTA     (8ull << 20)
 #define MMAPTEST_QUOTA (6ull << 20) /* far below the 64 MiB it maps */
-#define RUN_WAIT    (60000 * MS)
+#define RUN_WAIT       (60000 * MS)
 
 static long start_vmgr(struct fsd_env *e, struct child *vm)
 {

@@ -61,6 +61,7 @@ TEST(manifest_every_key)
 		       " program dev a b\n"
 		       " mmio 0xfee00000+4K\n"
 		       " dma 64K\n"
+		       " shared 256K\n vmgr-port\n"
 		       " irq 36\n"
 		       " class dl 1ms/10ms/5ms\n"
 		       " sched be,rt,dl prio 20 bw 5% quota\n"
@@ -117,6 +118,9 @@ TEST(manifest_every_key)
 	CHECK_EQ(d->mmio.size, 4096);
 	CHECK_EQ(d->dma, 64 << 10);
 	CHECK_EQ(c->dma, 0);
+	CHECK_EQ(d->shared, 256 << 10);
+	CHECK_EQ(c->shared, 0);
+	CHECK(d->grants & MAN_G_VMGR_PORT);
 	CHECK_EQ(d->irq.base, 36);
 	CHECK_EQ(d->irq.size, 1);
 	CHECK_EQ(d->irq_isa, -1);
@@ -130,7 +134,8 @@ TEST(manifest_every_key)
 	CHECK_EQ(d->sched.dl_bw_ppm, 50000);
 	CHECK_EQ(d->sched.flags, SCHED_AUTH_MAY_QUOTA);
 	CHECK_EQ(d->grants,
-		 MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD | MAN_G_SPAWN);
+		 MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD | MAN_G_SPAWN |
+			 MAN_G_VMGR_PORT);
 	CHECK_EQ(d->nlook, 2);
 	CHECK(!strcmp(d->look[0], "/svc/*"));
 	CHECK_EQ(d->nafter, 2);
@@ -216,6 +221,9 @@ TEST(manifest_bad_numbers)
 		"dma 1K",
 		"dma",
 		"dma 4K 8K",
+		"shared 1K",
+		"shared",
+		"shared 4K 8K",
 		"sched be,xx",
 		"sched rt prio 100",
 		"sched dl bw 101%",
@@ -365,6 +373,12 @@ TEST(manifest_bad_service_line_and_two_names_ports)
 		       "service n2\nprogram names\nnames-port\n"),
 		 1);
 	CHECK(reported("services.conf:6: names-port: already given to 'n1'"));
+	CHECK(m.svc[0].ok);
+	CHECK(!m.svc[1].ok);
+	CHECK_EQ(parse("service v1\nprogram vmgr\nvmgr-port\n"
+		       "service v2\nprogram vmgr\nvmgr-port\n"),
+		 1);
+	CHECK(reported("services.conf:6: vmgr-port: already given to 'v1'"));
 	CHECK(m.svc[0].ok);
 	CHECK(!m.svc[1].ok);
 }

@@ -107,6 +107,39 @@ TEST(vmgr_lazy_release_takes_its_pages_off)
 	CHECK_EQ(a->lazy_pages, 0);
 }
 
+/* init's limits: by task koid, for connections made before and after,
+ * 0 back to the default; a full table drops the oldest. */
+TEST(vmgr_limits_per_task)
+{
+	vmgr_init(&v, 1 << 20);
+	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	CHECK_EQ(a->limit, 1 << 20);
+	vmgr_set_limit(&v, 1, 8192);
+	CHECK_EQ(a->limit, 8192);
+	CHECK_EQ(vmgr_buf_reserve(&v, a, 12288), ERR_NO_MEMORY);
+	int s = vmgr_buf_reserve(&v, a, 8192);
+	CHECK(s >= 0);
+	vmgr_buf_abort(&v, s);
+	vmgr_set_limit(&v, 2, 3 * 4096); /* before it connects */
+	struct vmgr_conn *b = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 2, 6));
+	CHECK_EQ(b->limit, 3 * 4096);
+	struct vmgr_conn *a2 = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 7));
+	CHECK_EQ(a2->limit, 8192);
+	vmgr_set_limit(&v, 1, 0);
+	CHECK_EQ(a->limit, 1 << 20);
+	CHECK_EQ(a2->limit, 1 << 20);
+	vmgr_set_limit(&v, 0, 4096); /* no task 0 */
+	CHECK_EQ(vmgr_limit_of(&v, 0), 1 << 20);
+	for (uint64_t k = 100; k < 100 + VMGR_MAX_LIMITS; k++)
+		vmgr_set_limit(&v, k, 4096 * k);
+	CHECK_EQ(vmgr_limit_of(&v, 2), 1 << 20); /* the oldest went */
+	CHECK_EQ(vmgr_limit_of(&v, 100), 4096 * 100);
+	vmgr_set_limit(&v, 100, 4096); /* replaced in place */
+	CHECK_EQ(vmgr_limit_of(&v, 100), 4096);
+	CHECK_EQ(vmgr_limit_of(&v, 100 + VMGR_MAX_LIMITS - 1),
+		 4096 * (100 + VMGR_MAX_LIMITS - 1));
+}
+
 /* A dead client's buffers, lazy objects and task handle all go; its slot
  * is free again and its id never comes back. */
 TEST(vmgr_disconnect_frees_everything)
