@@ -74,8 +74,8 @@ struct vmgr_usage {
 
 #define VMGR_USAGE_MAX 32
 /* Limits (docs/vmgr.md "Limits"). */
-#define VMGR_MAX_CONNS 64
-#define VMGR_MAX_BUFS  256
-#define VMGR_MAX_LAZY  128
+#define VMGR_MAX_CONNS	64
+#define VMGR_MAX_BUFS	256
+#define VMGR_MAX_LAZY	128
 #define VMGR_MAX_LIMITS 64 /* tasks with a limit of their own */
-#define VMGR_BUF_MAX   (64ull << 20)
+#define VMGR_BUF_MAX	(64ull << 20)

@@ -42,8 +42,7 @@ long fsc_readlinkat(long dirfd, const char *path, char *buf, long len);
 /* mm_glue.c: mappings through vmgr (req checked and page-rounded by
  * glue.c); the address or -errno. -ENODEV from fsc_mmap_lazy: no vmgr. */
 struct vm_map_req;
-long fsc_mmap_file(const struct vm_map_req *req, long flags, long fd,
-		   long off);
+long fsc_mmap_file(const struct vm_map_req *req, long flags, long fd, long off);
 long fsc_mmap_lazy(const struct vm_map_req *req);
 /* After addr..addr+len was unmapped: vmgr mappings wholly inside it are
  * given back. */

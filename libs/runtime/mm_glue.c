@@ -18,9 +18,10 @@
 #include "fs_int.h"
 #include "vmgr_client.h"
 
-#define MAPS_MAX       64
-#define LOOKUP_WAIT_NS 1000000000ull /* the first time: vmgr may be starting   \
-				      */
+#define MAPS_MAX 64
+#define LOOKUP_WAIT_NS                                                         \
+	1000000000ull /* the first time: vmgr may be starting                  \
+		       */
 
 static struct vmgr_client vc;
 static bool vc_up, vc_tried;

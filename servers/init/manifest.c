@@ -257,10 +257,10 @@ static void one_port(struct parser *p, uint32_t grant, const char *key)
 }
 
 /* Keys that may appear once per entry, by bit. */
-static const char *const once[] = {
-	"program", "class",   "memory",	 "cpu",	  "ioport", "irq", "mmio",
-	"sched",   "restart", "backoff", "limit", "stdout", "log",
-	"dma",	   "shared"};
+static const char *const once[] = {"program", "class",	 "memory", "cpu",
+				   "ioport",  "irq",	 "mmio",   "sched",
+				   "restart", "backoff", "limit",  "stdout",
+				   "log",     "dma",	 "shared"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {

@@ -54,8 +54,8 @@ struct man_svc {
 	uint64_t memory_min;	 /* may start with less, down to this */
 	uint64_t cpu_runtime_ns, cpu_period_ns; /* 0: no CPU quota */
 	struct man_range ioport, mmio, irq;	/* irq: GSI range */
-	int irq_isa; /* >= 0: irq given as isa:N (GSI from bootinfo) */
-	uint64_t dma; /* bytes of DMA memory it may hold (0: none) */
+	int irq_isa;	 /* >= 0: irq given as isa:N (GSI from bootinfo) */
+	uint64_t dma;	 /* bytes of DMA memory it may hold (0: none) */
 	uint64_t shared; /* its vmgr ledger limit (0: vmgr's default) */
 	bool sched_set;
 	struct sched_auth_limits sched; /* derived authority */

@@ -53,7 +53,7 @@ struct init {
 	bool names_ready; /* init's own acl and /svc/init are in */
 	uint64_t names_retry_ns;
 	handle_t init_recv;
-	handle_t vmgr_ctl; /* vmgr's control endpoint (vmgr-port), or 0 */
+	handle_t vmgr_ctl;     /* vmgr's control endpoint (vmgr-port), or 0 */
 	handle_t console_send; /* /svc/console once found */
 	uint64_t console_retry_ns;
 	uint64_t console_drops; /* lines the console queue refused */

@@ -194,8 +194,7 @@ static void vmgr_limit(const char *name, uint64_t koid, uint64_t bytes)
 	struct port_msg m = {.data = &rq, .len = sizeof(rq)};
 	long r = sys_port_send(g.vmgr_ctl, &m, DEADLINE_POLL);
 	if (r < 0 && bytes)
-		say("%s: shared limit not sent to vmgr: %s", name,
-		    err_name(r));
+		say("%s: shared limit not sent to vmgr: %s", name, err_name(r));
 }
 
 /* A new vmgr knows no limits: every running service's, before any
@@ -275,8 +274,8 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	if (s->mmio.size && (r = derive(g.mmio, s->mmio.base, s->mmio.size, t,
 					&a->give[START_H_MMIO])) < 0)
 		return r;
-	if (s->dma && (r = derive(g.dma, 0, s->dma, t,
-				  &a->give[START_H_DMA])) < 0)
+	if (s->dma &&
+	    (r = derive(g.dma, 0, s->dma, t, &a->give[START_H_DMA])) < 0)
 		return r;
 	if (s->irq.size || s->irq_isa >= 0) {
 		uint64_t gsi = s->irq_isa >= 0 ? g.boot.isa_gsi[s->irq_isa]

@@ -133,9 +133,8 @@ TEST(manifest_every_key)
 	CHECK_EQ(d->sched.max_priority, 20);
 	CHECK_EQ(d->sched.dl_bw_ppm, 50000);
 	CHECK_EQ(d->sched.flags, SCHED_AUTH_MAY_QUOTA);
-	CHECK_EQ(d->grants,
-		 MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD | MAN_G_SPAWN |
-			 MAN_G_VMGR_PORT);
+	CHECK_EQ(d->grants, MAN_G_TELEMETRY | MAN_G_SYSINFO | MAN_G_INITRD |
+				    MAN_G_SPAWN | MAN_G_VMGR_PORT);
 	CHECK_EQ(d->nlook, 2);
 	CHECK(!strcmp(d->look[0], "/svc/*"));
 	CHECK_EQ(d->nafter, 2);
