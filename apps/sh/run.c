@@ -251,9 +251,9 @@ static void wait_fg(struct sh *s, struct sh_job *j, struct cl_stream *st,
 			stopped = true;
 			/* What is typed from now on is the next prompt's: to a
 			 * closed stream the console cannot deliver it and keeps
-			 * it as type-ahead (open until the child's end, it took
-			 * keys as events nobody read: `top`, `q`, then a typed
-			 * command was lost under load). */
+			 * it as type-ahead (open until the child's end, keys
+			 * became events nobody read). Keys already sent with
+			 * the stopping one are lost (docs/console.md). */
 			cl_stream_close(st);
 			sys_task_kill(j->task, STATUS_CTRL_C);
 			sys_object_wait(j->task, DEADLINE_NONE, &status);
