@@ -319,7 +319,8 @@ KTEST(sched_current_thread_survives_migration)
 	static struct whoami w;
 	w.asked = w.wrong = w.moves = 0;
 	w.stop = false;
-	struct thread *t = thread_create_kernel(ask_whoami, &w, "whoami", RT(40));
+	struct thread *t =
+		thread_create_kernel(ask_whoami, &w, "whoami", RT(40));
 	KT_CHECK(t != NULL);
 	w.self = t;
 	thread_start_kernel(t);
