@@ -698,6 +698,9 @@ static void grants_body(void)
 	handle_t p = wait_reg("/svc/probe", 1, 5000 * MS);
 	handle_t b = wait_reg("/svc/bare", 1, 5000 * MS);
 	GCHECK(p && b);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	int64_t probe_koid = status_field("probe", "task");
+	GCHECK(probe_koid > 0);
 	GCHECK_OK(ask(p, "{\"cmd\":\"probe\"}"));
 	GCHECK(resp.ok);
 	/* Granted, and narrowed: COM2's ports only, GSI 3 only, RT <= 5. */
@@ -718,8 +721,11 @@ static void grants_body(void)
 				    START_H_TELEMETRY, START_H_SERVICE};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		GCHECK_EQ(slot_type(never[i]), OBJ_NONE);
-	/* Its task handle cannot reach its supervisor: it is its own. */
+	/* Its task handle cannot reach its supervisor: it is its own (no
+	 * program but init itself may end init). */
 	GCHECK_EQ(slot_type(START_H_SELF_TASK), OBJ_TASK);
+	GCHECK_EQ(probe_int("self_koid"), probe_koid);
+	GCHECK(probe_int("self_koid") != (int64_t)g_koid(env.init.task));
 
 	GCHECK_OK(ask(b, "{\"cmd\":\"probe\"}"));
 	GCHECK(resp.ok);
