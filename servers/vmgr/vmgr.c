@@ -147,8 +147,7 @@ static long file_bulk(struct vmgr_lazy *l, uint64_t offset)
 		done += PAGE;
 	}
 	if (r >= 0 && done < len &&
-	    (r = sys_pager_supply(l->vmo, offset + done, len - done, NULL)) >
-		    0)
+	    (r = sys_pager_supply(l->vmo, offset + done, len - done, NULL)) > 0)
 		n += r;
 	return n ? n : r;
 }

@@ -17,8 +17,8 @@ static handle_t dma_auth(void)
 GTEST(review13_dma_derived_budgets_share_the_parent)
 {
 	handle_t top, a, b, va, vb;
-	GCHECK_OK(sys_resource_derive(dma_auth(), 0, 2 * PAGE, RIGHT_SAME,
-				      &top));
+	GCHECK_OK(
+		sys_resource_derive(dma_auth(), 0, 2 * PAGE, RIGHT_SAME, &top));
 	GCHECK_OK(sys_resource_derive(top, 0, 2 * PAGE, RIGHT_SAME, &a));
 	GCHECK_OK(sys_resource_derive(top, 0, 2 * PAGE, RIGHT_SAME, &b));
 	GCHECK_OK(sys_vmo_create_dma(a, 2 * PAGE, &va));
@@ -43,8 +43,7 @@ GTEST(review13_dma_budget_chain_2000_deep)
 {
 	gtest_allow_growth();
 	handle_t r, c, v;
-	GCHECK_OK(sys_resource_derive(dma_auth(), 0, 4 * PAGE, RIGHT_SAME,
-				      &r));
+	GCHECK_OK(sys_resource_derive(dma_auth(), 0, 4 * PAGE, RIGHT_SAME, &r));
 	for (int i = 0; i < 2000; i++) {
 		GCHECK_OK(sys_resource_derive(r, 0, 4 * PAGE, RIGHT_SAME, &c));
 		sys_handle_close(r);

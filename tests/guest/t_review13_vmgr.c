@@ -70,10 +70,14 @@ static long call(handle_t ep, struct vmgr_req *rq, handle_t *give,
 		 uint32_t *ngot)
 {
 	static uint8_t ans[PORT_MSG_MAX];
-	struct port_msg msg = {
-		.data = rq, .len = sizeof(*rq), .nhandles = ngive, .handles = give};
-	struct port_rx rx = {
-		.buf = ans, .cap = sizeof(ans), .handles = got, .hcap = got ? 2 : 0};
+	struct port_msg msg = {.data = rq,
+			       .len = sizeof(*rq),
+			       .nhandles = ngive,
+			       .handles = give};
+	struct port_rx rx = {.buf = ans,
+			     .cap = sizeof(ans),
+			     .handles = got,
+			     .hcap = got ? 2 : 0};
 	long r = sys_port_call(ep, &msg, &rx, g_now() + WAIT_NS);
 	if (r < 0)
 		return r;
