@@ -95,14 +95,21 @@ int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src)
 			err = ERR_NO_MEMORY;
 			break;
 		}
-		/* Filled before it is visible; the copy may fault (and
-		 * block, if src is itself pager memory): no lock held. */
+		/* Filled before it is visible; no lock held. An absent
+		 * page of pager memory at src fails the copy instead of
+		 * asking its pager: a supplier given a window by someone
+		 * else (vmgr and a client's "file") would otherwise wait
+		 * for as long as that someone's pager likes. */
 		void *k = phys_to_virt(pa);
-		if (src)
+		if (src) {
+			struct thread *me = thread_current();
+			me->uaccess_no_pager = true;
 			err = copy_from_user(k, (const void *)(src + pos),
 					     PAGE_SIZE);
-		else
+			me->uaccess_no_pager = false;
+		} else {
 			memset(k, 0, PAGE_SIZE);
+		}
 		if (!err)
 			err = install(v, i, pa);
 		if (!err)

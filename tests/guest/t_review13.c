@@ -54,3 +54,47 @@ GTEST(review13_dma_budget_chain_2000_deep)
 	sys_handle_close(r);
 	sys_handle_close(v);
 }
+
+/* SYS_PAGER_SUPPLY from a source that is itself absent pager memory of a
+ * pager that never answers: the supply used to wait in that pager's call
+ * for as long as it liked (vmgr, handed a bulk window by a client posing
+ * as a file, hung for good). Now the copy fails at once: ERR_FAULT. */
+static handle_t sup_dst;
+static uint64_t sup_src;
+
+static int64_t supply_from(uint64_t arg)
+{
+	(void)arg;
+	return sys_pager_supply(sup_dst, 0, PAGE, (const void *)sup_src);
+}
+
+GTEST(review13_pager_supply_never_waits_on_its_source_pager)
+{
+	gtest_allow_growth();
+	handle_t recv_a, send_a, recv_b, send_b, src_v, dst_v;
+	GCHECK_OK(sys_port_create(0, &recv_a, &send_a));
+	GCHECK_OK(sys_port_create(0, &recv_b, &send_b));
+	GCHECK_OK(sys_pager_vmo_create(send_a, 1, PAGE, &src_v));
+	GCHECK_OK(sys_pager_vmo_create(send_b, 2, PAGE, &dst_v));
+	struct vm_map_req req = {.len = PAGE, .prot = VM_PROT_READ};
+	uint64_t addr = 0;
+	GCHECK_OK(sys_vm_map(g_self(), src_v, &req, &addr));
+	sup_dst = dst_v;
+	sup_src = addr;
+	struct gthread t;
+	GCHECK_OK(gthread_start(&t, supply_from, 0));
+	int64_t st = 1;
+	long j = gthread_join(&t, g_now() + 1000 * MS, &st);
+	/* Old kernel: still waiting; the pager's end cancels its call. */
+	sys_handle_close(recv_a);
+	if (j < 0)
+		gthread_join(&t, g_now() + 5000 * MS, &st);
+	sys_vm_unmap(g_self(), addr, PAGE);
+	sys_handle_close(src_v);
+	sys_handle_close(dst_v);
+	sys_handle_close(send_a);
+	sys_handle_close(send_b);
+	sys_handle_close(recv_b);
+	GCHECK_OK(j);
+	GCHECK_EQ(st, ERR_FAULT);
+}
