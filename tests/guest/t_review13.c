@@ -58,14 +58,16 @@ GTEST(review13_dma_budget_chain_2000_deep)
 /* SYS_PAGER_SUPPLY from a source that is itself absent pager memory of a
  * pager that never answers: the supply used to wait in that pager's call
  * for as long as it liked (vmgr, handed a bulk window by a client posing
- * as a file, hung for good). Now the copy fails at once: ERR_FAULT. */
+ * as a file, hung for good). Now the copy fails at once: ERR_FAULT. A
+ * source page that is present (supplied, not yet mapped here) is still
+ * mapped and copied. */
 static handle_t sup_dst;
 static uint64_t sup_src;
 
 static int64_t supply_from(uint64_t arg)
 {
-	(void)arg;
-	return sys_pager_supply(sup_dst, 0, PAGE, (const void *)sup_src);
+	return sys_pager_supply(sup_dst, arg * PAGE, PAGE,
+				(const void *)sup_src);
 }
 
 GTEST(review13_pager_supply_never_waits_on_its_source_pager)
@@ -75,7 +77,7 @@ GTEST(review13_pager_supply_never_waits_on_its_source_pager)
 	GCHECK_OK(sys_port_create(0, &recv_a, &send_a));
 	GCHECK_OK(sys_port_create(0, &recv_b, &send_b));
 	GCHECK_OK(sys_pager_vmo_create(send_a, 1, PAGE, &src_v));
-	GCHECK_OK(sys_pager_vmo_create(send_b, 2, PAGE, &dst_v));
+	GCHECK_OK(sys_pager_vmo_create(send_b, 2, 2 * PAGE, &dst_v));
 	struct vm_map_req req = {.len = PAGE, .prot = VM_PROT_READ};
 	uint64_t addr = 0;
 	GCHECK_OK(sys_vm_map(g_self(), src_v, &req, &addr));
@@ -85,6 +87,9 @@ GTEST(review13_pager_supply_never_waits_on_its_source_pager)
 	GCHECK_OK(gthread_start(&t, supply_from, 0));
 	int64_t st = 1;
 	long j = gthread_join(&t, g_now() + 1000 * MS, &st);
+	long src_in = -1, present = -1;
+	if (!j && (src_in = sys_pager_supply(src_v, 0, PAGE, NULL)) == 1)
+		present = supply_from(1);
 	/* Old kernel: still waiting; the pager's end cancels its call. */
 	sys_handle_close(recv_a);
 	if (j < 0)
@@ -97,4 +102,6 @@ GTEST(review13_pager_supply_never_waits_on_its_source_pager)
 	sys_handle_close(recv_b);
 	GCHECK_OK(j);
 	GCHECK_EQ(st, ERR_FAULT);
+	GCHECK_EQ(src_in, 1);
+	GCHECK_EQ(present, 1);
 }

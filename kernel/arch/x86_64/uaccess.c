@@ -9,7 +9,6 @@
 #include <execrt/errors.h>
 #include <execrt/syscall.h>
 #include <kern/pager.h>
-#include <kern/thread.h>
 #include <kern/uaccess.h>
 
 long uaccess_copy(void *dst, const void *src, size_t len);
@@ -85,8 +84,8 @@ int copy_str_from_user(char *dst, const char *usrc, size_t max)
  * copy resumes where it stopped (rep movsb and the string loop keep their
  * state in registers). That wait blocks, so only a copy that ran with
  * interrupts on may take it: such code holds no spinlock. A copy with
- * interrupts off, or one marked uaccess_no_pager, fails with ERR_FAULT
- * instead. */
+ * interrupts off fails with ERR_FAULT instead (and so does one marked
+ * uaccess_no_pager, on a page its pager would have to supply). */
 bool uaccess_fixup(struct trap_frame *tf)
 {
 	uint64_t cr2 = read_cr2();
@@ -94,7 +93,7 @@ bool uaccess_fixup(struct trap_frame *tf)
 	    tf->rip < (uintptr_t)uaccess_start ||
 	    tf->rip >= (uintptr_t)uaccess_end || cr2 >= VM_USER_TOP)
 		return false;
-	if ((tf->rflags & RFLAGS_IF) && !thread_current()->uaccess_no_pager) {
+	if (tf->rflags & RFLAGS_IF) {
 		bool present;
 		uint32_t access = arch_pf_access(tf->error, &present);
 		irq_enable();
