@@ -6,6 +6,7 @@
 #include <execrt/fs_proto.h>
 #include <execrt/vmgr_proto.h>
 
+#include "fsd_env.h"
 #include "gtest.h"
 #include "gutil.h"
 
@@ -167,6 +168,100 @@ GTEST(review13_vmgr_survives_a_revoked_file_window)
 	GCHECK(started);
 	GCHECK_OK(mp);
 	GCHECK(hf_revoked);
+	GCHECK_ERR(copy, ERR_FAULT);
+	GCHECK_OK(info); /* vmgr is alive */
+}
+
+/* The same with the real fsd, deterministic: the client keeps its own
+ * handle of the open file it gave vmgr, frees the file's bulk window
+ * (slot 0, vmgr's: fsd revokes it) and sets up one of its own in that
+ * slot. vmgr's next bulk read lands in the client's window and vmgr used
+ * to zero its own revoked one: it died. */
+GTEST(review13_vmgr_survives_a_client_freeing_the_fsd_window)
+{
+	gtest_allow_growth();
+	struct fsd_env e;
+	long r = fenv_start(&e, "");
+	if (r == 1)
+		return; /* no fsd in this initrd */
+	static struct fans a;
+	handle_t conn = r ? 0 : fconnect(e.pub), file = 0, v = 0, tmp = 0;
+	handle_t recv = 0, send = 0, vconn = 0, pager = 0, win = 0;
+	struct child c = {0};
+	if (!r && !conn)
+		r = ERR_BAD_STATE;
+	if (!r)
+		r = fcall(conn, FS_OPEN, FS_O_READ, 0, 0, 0,
+			  "/boot/share/lines.txt", NULL, NULL, 0, NULL, 0, &a);
+	if (!r && (a.err || a.nh != 1))
+		r = -1000 + a.err;
+	if (!r)
+		file = a.h[0];
+	if (!r)
+		r = sys_port_create(0, &recv, &send);
+	if (!r) {
+		g_spawn_sysinfo = g_sysinfo();
+		r = g_spawn_ex("vmgr", "@", 4ull << 20, 0, recv, RIGHT_SAME,
+			       &c);
+		g_spawn_sysinfo = HANDLE_INVALID;
+		if (r < 0)
+			sys_handle_close(recv);
+	}
+	struct vmgr_resp rs = {0};
+	if (!r) {
+		handle_t me = g_dup(g_self(), RIGHT_WAIT | RIGHT_TRANSFER);
+		handle_t got[2];
+		uint32_t ngot = 0;
+		struct vmgr_req rq = {.op = VMGR_CONNECT};
+		r = call(send, &rq, &me, 1, &rs, got, &ngot);
+		if (!r && ngot == 2) {
+			vconn = got[0];
+			pager = got[1];
+		} else if (!r) {
+			r = -1001;
+		}
+	}
+	if (!r)
+		r = sys_pager_vmo_create(pager, 5, 3 * PAGE, &v);
+	if (!r) {
+		handle_t give[2] = {g_dup(v, RIGHT_SAME),
+				    g_dup(file, RIGHT_SAME)};
+		struct vmgr_req rq = {.op = VMGR_MAP_FILE, .a = 5};
+		r = call(vconn, &rq, give, 2, &rs, NULL, NULL);
+	}
+	long freed = -1, setup = -1;
+	if (!r && !(freed = fcall(file, FS_BULK_FREE, 0, 0, 0, 0, NULL, NULL,
+				  NULL, 0, NULL, 0, &a)))
+		freed = a.err;
+	if (!freed && !(setup = fcall(file, FS_BULK_SETUP, 0, 0, 0, HF_WINDOW,
+				      NULL, NULL, NULL, 0, NULL, 0, &a))) {
+		setup = a.err ? a.err : (long)a.val; /* the slot */
+		win = a.nh ? a.h[0] : 0;
+	}
+	uint64_t addr = 0;
+	long mp = -1, copy = -1, info = -1;
+	if (!r) {
+		struct vm_map_req req = {.len = 3 * PAGE, .prot = VM_PROT_READ};
+		mp = sys_vm_map(g_self(), v, &req, &addr);
+	}
+	if (!mp && !sys_vmo_create(PAGE, &tmp)) {
+		copy = sys_vmo_write(tmp, (const void *)addr, 0, PAGE);
+		struct vmgr_req rq = {.op = VMGR_INFO};
+		info = call(vconn, &rq, NULL, 0, &rs, NULL, NULL);
+	}
+	if (!mp)
+		sys_vm_unmap(g_self(), addr, 3 * PAGE);
+	if (c.task)
+		g_reap(&c, 0, NULL);
+	handle_t hs[] = {send, vconn, pager, v, tmp, win, file, conn};
+	for (unsigned i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+		if (hs[i])
+			sys_handle_close(hs[i]);
+	fenv_stop(&e);
+	GCHECK_OK(r);
+	GCHECK_OK(freed);
+	GCHECK_EQ(setup, 0);
+	GCHECK_OK(mp);
 	GCHECK_ERR(copy, ERR_FAULT);
 	GCHECK_OK(info); /* vmgr is alive */
 }
