@@ -265,3 +265,36 @@ GTEST(review13_vmgr_survives_a_client_freeing_the_fsd_window)
 	GCHECK_ERR(copy, ERR_FAULT);
 	GCHECK_OK(info); /* vmgr is alive */
 }
+
+/* One task connecting again and again: the fifth connection is refused
+ * (it used to get all 64, each with a ledger of its own). */
+GTEST(review13_vmgr_bounds_connections_per_task)
+{
+	gtest_allow_growth();
+	handle_t recv, send, got[2 * 5] = {0};
+	struct child c = {0};
+	GCHECK_OK(sys_port_create(0, &recv, &send));
+	g_spawn_sysinfo = g_sysinfo();
+	long r = g_spawn_ex("vmgr", "@", 4ull << 20, 0, recv, RIGHT_SAME, &c);
+	g_spawn_sysinfo = HANDLE_INVALID;
+	if (r < 0)
+		sys_handle_close(recv);
+	long res[5] = {-1, -1, -1, -1, -1};
+	for (int i = 0; !r && i < 5; i++) {
+		handle_t me = g_dup(g_self(), RIGHT_WAIT | RIGHT_TRANSFER);
+		struct vmgr_req rq = {.op = VMGR_CONNECT};
+		struct vmgr_resp rs;
+		uint32_t ngot = 0;
+		res[i] = call(send, &rq, &me, 1, &rs, got + 2 * i, &ngot);
+	}
+	if (c.task)
+		g_reap(&c, 0, NULL);
+	for (int i = 0; i < 10; i++)
+		if (got[i])
+			sys_handle_close(got[i]);
+	sys_handle_close(send);
+	GCHECK_OK(r);
+	for (int i = 0; i < 4; i++)
+		GCHECK_OK(res[i]);
+	GCHECK_ERR(res[4], ERR_NO_RESOURCES);
+}
