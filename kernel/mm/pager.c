@@ -11,8 +11,8 @@
  *
  * One request per absent page: a second thread faulting on a page that is
  * being asked for waits on the object's pager_wq for that request's end
- * (success: the page is present; failure: it fails too; the asker was
- * killed: it asks itself).
+ * (success: the page is present; the pager's failure: it fails too; the
+ * asker was killed or had no memory for the message: it asks itself).
  *
  * Quota: supplied pages are charged one by one to the object's account
  * (obj.charge grows, so the object's last put returns them): a task gets
@@ -146,7 +146,7 @@ static int ask(struct vmo *v, uint64_t index, bool write)
 		return ERR_NO_MEMORY;
 	memcpy(m->data, &pf, sizeof(pf));
 	struct reply *r;
-	int err = reply_create(thread_current(), &r);
+	int err = reply_create(thread_current(), v->pager->port, &r);
 	if (err) {
 		kmsg_free(m);
 		return err;
@@ -162,7 +162,7 @@ static int ask(struct vmo *v, uint64_t index, bool write)
 		kmsg_free(m); /* cancels r */
 	} else {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, DEADLINE_NONE, &ans);
+		err = reply_wait(r, DEADLINE_NONE, &ans, NULL);
 		if (ans)
 			kmsg_free(ans); /* closes any handles it carried */
 	}
