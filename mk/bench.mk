@@ -31,10 +31,11 @@ bench: setup $(if $(wildcard $(O)/linux/busybox),$(O)/linux/initramfs.cpio)
 # (it runs only under Linux).
 LINUX_BENCH := $(O)/linux
 
-$(LINUX_BENCH)/bench-linux: tests/bench-linux/bench-linux.c
+LINUX_BENCH_SRCS := tests/bench-linux/bench-linux.c tests/bench-linux/bench-linux-mem.c
+$(LINUX_BENCH)/bench-linux: $(LINUX_BENCH_SRCS) tests/bench-linux/lbench.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@ (static)"
-	$(Q)gcc -std=gnu17 -O2 -static -Wall -Wextra -Werror -o $@ $< -lpthread
+	$(Q)gcc -std=gnu17 -O2 -static -Wall -Wextra -Werror -o $@ $(LINUX_BENCH_SRCS) -lpthread
 
 $(LINUX_BENCH)/busybox: # and vmlinuz, in one go
 	$(Q)O=$(O) tools/bench-linux.sh --fetch-only

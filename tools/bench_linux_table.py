@@ -15,7 +15,7 @@ import argparse
 import re
 import statistics
 
-CYC = re.compile(r"^(l?bench): (.*?)\s+median\s+(\d+)\s+min\s+\d+\s+max\s+\d+ cycles/op")
+CYC = re.compile(r"^(l?bench): (.*?)\s+median\s+(\d+)\s+min\s+\d+\s+max\s+\d+ cycles/(?:op|page)")
 LAT = re.compile(r"^(l?bench): (.*?)\s+min\s+(\d+)\s+avg\s+(\d+)\s+p99\s+(\d+)\s+max\s+(\d+) ns")
 SH_BOOT = re.compile(r"sh: ready in ([0-9.]+) ms")
 LX_BOOT = re.compile(r"^lbench: boot \[\s*([0-9.]+)\] Run /init")
@@ -34,6 +34,11 @@ PAIRS = [
     ("yield ping-pong BE vs sched_yield SCHED_OTHER", "yield ping-pong BE, trace off", "yield_other", "cyc"),
     ("yield ping-pong RT 50 vs sched_yield SCHED_FIFO", "yield ping-pong RT 50", "yield_fifo", "cyc"),
     ("thread create+start+join vs pthread_create+join", "thread create + start + join", "thread_create_join", "cyc"),
+    ("fsd read 1 MiB vs pread 1 MiB (page cache)", "fsd read 1 MiB, 1 bulk call + copy", "file_read_1m", "cyc"),
+    ("fsd read 4 KiB vs pread 4 KiB (page cache)", "fsd read 4 KiB (bulk) latency", "file_pread_4k", "cyc"),
+    ("fsd stat vs stat", "fsd stat (path) latency", "file_stat", "cyc"),
+    ("first touch per page, pager task (16 ahead) vs anonymous fault", "first touch via pager task, 16 ahead", "anon_fault_page", "cyc"),
+    ("first touch per page, eager anonymous map vs anonymous fault", "anonymous map + touch (eager)", "anon_fault_page", "cyc"),
 ]
 for stat in ("min", "avg", "p99", "max"):
     PAIRS.append((f"1 kHz lateness + hog, DL vs SCHED_DEADLINE, {stat}",

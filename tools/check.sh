@@ -76,6 +76,17 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# The same suite with the IPC fastpath forced off (docs/ipc.md "Fastpath"):
+# the slow path must give the same results (t_ipc_fast.c checks that no
+# call took the fastpath in this run).
+echo "== guest suite, IPC fastpath off (ipc_fastpath=off)"
+tools/qemu-run.sh --logdir "$LOGS" --name guest-slowpath --kernel "$O/kernel.elf" \
+	--append "ipc_fastpath=off init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
+	-initrd "$O/initrd-test.cpio"
+rc=$?
+grep -aE '^(FAIL|    )' "$LOGS/guest-slowpath.log" | sed 's/^/  /'
+add_counts "guest suite, fastpath off" "$(tr -d '\r' < "$LOGS/guest-slowpath.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+
 # The SMP tests (address spaces, placement and migration, task races)
 # again on four CPUs: shootdowns to a subset, RT push/pull with a choice
 # of targets, races with more than one bystander; shootdowns that must not

@@ -1,8 +1,9 @@
 /* fstest: ordinary C on /tmp through fsd (docs/userland.md "Files").
- * stdio (fopen, fprintf, fgets, fseek, ftell, fread, fwrite), opendir/
- * readdir, rename, unlink, mkdir/rmdir, chdir/getcwd, dup/dup2, pread/
- * pwrite, the errors libc must report, and a child started with its
- * stdout on a file and this task's working directory. Every result is
+ * stdio (fopen, fprintf, fgets, fseek, ftell, fread, fwrite, fscanf,
+ * ungetc, setvbuf, remove, tmpfile), opendir/readdir, rename, unlink,
+ * mkdir/rmdir, chdir/getcwd, dup/dup2, pread/pwrite, the errors libc must
+ * report, and a child started with its stdout on a file and this task's
+ * working directory. Every result is
  * checked; one line per check ("PASS what" / "FAIL what: why"), then
  * "fstest: N passed, M failed"; the exit status is 0 only if all passed.
  *
@@ -122,6 +123,47 @@ static void stdio_text(void)
 		      fgets(line, sizeof(line), f) &&
 		      !strcmp(line, "LINE 0 of a.txt\n") && fclose(f) == 0,
 	      "fopen r+ overwrites in place");
+}
+
+/* More of stdio: fscanf, ungetc, unbuffered writes, remove, tmpfile. */
+static void stdio_more(void)
+{
+	FILE *f = fopen(in("n.txt"), "w+");
+	CHECK(f && fprintf(f, "12 -7 3.5 word\n") == 15 && fflush(f) == 0,
+	      "fprintf numbers");
+	int a = 0, b = 0;
+	double d = 0;
+	char w[16] = "";
+	CHECK(f && fseek(f, 0, SEEK_SET) == 0 &&
+		      fscanf(f, "%d %d %lf %15s", &a, &b, &d, w) == 4 &&
+		      a == 12 && b == -7 && d == 3.5 && !strcmp(w, "word"),
+	      "fscanf them back");
+	CHECK(f && fseek(f, 0, SEEK_SET) == 0 && fgetc(f) == '1' &&
+		      ungetc('X', f) == 'X' && fgetc(f) == 'X' &&
+		      fgetc(f) == '2',
+	      "ungetc");
+	if (f)
+		fclose(f);
+	f = fopen(in("n.txt"), "a");
+	CHECK(f && setvbuf(f, NULL, _IONBF, 0) == 0 && fputs("x", f) >= 0,
+	      "an unbuffered stream");
+	struct stat st;
+	CHECK(stat(in("n.txt"), &st) == 0 && st.st_size == 16,
+	      "its byte is in the file before fclose");
+	if (f)
+		fclose(f);
+	CHECK(remove(in("n.txt")) == 0 && stat(in("n.txt"), &st) < 0 &&
+		      errno == ENOENT,
+	      "remove a file");
+	CHECK(mkdir(in("e"), 0700) == 0 && remove(in("e")) == 0,
+	      "remove an empty directory");
+	f = tmpfile(); /* /tmp/tmpfile_..., unlinked while open */
+	char buf[8] = "";
+	CHECK(f && fputs("temp", f) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+		      fgets(buf, sizeof(buf), f) && !strcmp(buf, "temp"),
+	      "tmpfile: written and read back after its unlink");
+	if (f)
+		fclose(f);
 }
 
 static void big_and_positioned(void)
@@ -371,6 +413,7 @@ int main(int argc, char **argv)
 	}
 	printf("fstest: in %s\n", dir);
 	stdio_text();
+	stdio_more();
 	big_and_positioned();
 	directories();
 	bad_paths();

@@ -20,8 +20,12 @@
 
 static void err(struct sh *s, const char *cmd, const char *what)
 {
+	int e = errno;
 	fflush(stdout);
-	fprintf(stderr, "sh: %s: %s: %s\n", cmd, what, strerror(errno));
+	/* The runtime's ENOSYS for a file call: no fsd to reach. */
+	fprintf(stderr, "sh: %s: %s: %s\n", cmd, what,
+		e == ENOSYS ? "no file service (/svc/fsd is not there)"
+			    : strerror(e));
 	s->status = SH_STATUS_ERROR;
 }
 

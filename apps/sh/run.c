@@ -290,7 +290,9 @@ bool sh_run(struct sh *s, struct sh_cmd *c, bool stop_on_key)
 	if (fr == -ENOENT)
 		return false;
 	if (fr < 0) {
-		printf("sh: %s: %s\n", c->argv[0], strerror(-fr));
+		printf("sh: %s: %s\n", c->argv[0],
+		       fr == -ENOSYS ? "no file service (/svc/fsd is not there)"
+				     : strerror(-fr));
 		s->status = SH_STATUS_ERROR;
 		return true;
 	}

@@ -165,6 +165,8 @@ struct sched_thread_stats {
 	uint64_t throttles; /* budget, quota or donor-budget exhaustions */
 	uint64_t dl_met, dl_missed; /* DL jobs (its own deadlines) */
 	uint64_t donated_ns;	    /* time run on callers' parameters */
+	uint64_t ipc_fast; /* calls made and answers given on the IPC
+			    * fastpath (docs/ipc.md "Fastpath") */
 };
 
 /* Per-CPU figures (SYS_SCHED_CPU_INFO). */

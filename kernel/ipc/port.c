@@ -4,10 +4,17 @@
  * only once every check passed and the queue had room. The queue is
  * ordered by how urgent the sender's scheduling parameters are (earlier
  * deadline, then higher RT priority; FIFO among equals) so an urgent
- * caller is not served behind lesser ones. */
+ * caller is not served behind lesser ones.
+ *
+ * Receivers and blocked senders wait on separate queues (both under the
+ * port's lock) and are woken one at a time; one that leaves without using
+ * its wake-up passes it on. Lock order: port lock -> transit lock ->
+ * handle-table lock; port lock -> run-queue lock (wake-ups). Lending
+ * (reply.c) takes donation locks only after the port lock is dropped. */
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 #include <kern/lib.h>
+#include <kern/log.h>
 #include <kern/notification.h>
 #include <kern/port.h>
 #include <kern/slab.h>
@@ -30,7 +37,32 @@ struct kmsg *kmsg_alloc(uint32_t len)
 	list_init(&m->node);
 	m->len = len;
 	m->charge = ch;
+	m->data = (uint8_t *)(m + 1);
 	return m;
+}
+
+/* A thread's own buffer is not charged: it is part of the thread, and at
+ * most one message per buffer is in flight. It holds a reference to its
+ * thread while in use (a queued message may outlive its sender). */
+struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
+{
+	uint32_t idle = 0;
+	if (len > IPC_SLOT_MAX ||
+	    !__atomic_compare_exchange_n(&slot->busy, &idle, 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return kmsg_alloc(len);
+	list_init(&slot->node);
+	slot->badge = slot->prio = 0;
+	slot->len = len;
+	slot->nhandles = 0;
+	slot->reply = NULL;
+	slot->handed = false;
+	kobj_get(&owner->obj);
+	slot->owner = owner;
+	BUG_ON(slot != &owner->ipc.req && slot != &owner->ipc.ans);
+	slot->data = slot == &owner->ipc.req ? owner->ipc.req_buf
+					     : owner->ipc.ans_buf;
+	return slot;
 }
 
 /* Guards port.transit and the cycle rule's check-and-take: a global lock,
@@ -67,6 +99,12 @@ void kmsg_free(struct kmsg *m)
 	if (m->reply) {
 		reply_cancel(m->reply);
 		reply_put(m->reply);
+	}
+	struct thread *owner = m->owner;
+	if (owner) {
+		__atomic_store_n(&m->busy, 0, __ATOMIC_RELEASE);
+		kobj_put(&owner->obj); /* last: may free m's memory */
+		return;
 	}
 	struct charge ch = m->charge;
 	kfree(m);
@@ -158,13 +196,16 @@ static void port_last_handle(struct kobject *o)
 		list_init(&p->queue);
 	}
 	p->count = 0;
-	struct thread *rx = p->last_rx;
-	p->last_rx = NULL;
+	struct thread *l = p->lender;
+	p->lender = NULL;
+	p->lender_call = NULL;
+	p->lend_gen++;
 	wait_queue_wake_locked(&p->wq, ERR_PEER_CLOSED, ~0u);
+	wait_queue_wake_locked(&p->senders, ERR_PEER_CLOSED, ~0u);
 	spin_unlock_irqrestore(&p->wq.lock, f);
 	drain(&dropped); /* cancels queued calls: their callers wake */
-	if (rx)
-		kobj_put(&rx->obj);
+	if (l)
+		kobj_put(&l->obj);
 }
 
 static void port_destroy(struct kobject *o)
@@ -173,8 +214,8 @@ static void port_destroy(struct kobject *o)
 	drain(&p->queue);
 	if (p->bound)
 		kobj_put(&p->bound->obj);
-	if (p->last_rx)
-		kobj_put(&p->last_rx->obj);
+	if (p->lender)
+		kobj_put(&p->lender->obj);
 	kfree(p);
 }
 
@@ -282,6 +323,7 @@ int port_create(struct port **recv, struct port_send **send)
 	memset(p, 0, sizeof(*p));
 	kobj_init_charged(&p->obj, OBJ_PORT, &port_ops, &ch);
 	wait_queue_init(&p->wq);
+	wait_queue_init(&p->senders);
 	list_init(&p->queue);
 	err = port_mint(p, 0, send);
 	if (err) {
@@ -303,8 +345,122 @@ static void enqueue(struct port *p, struct kmsg *m)
 	p->count++;
 }
 
+/* Queued calls lend to the port's lender (none: they lend nothing): run
+ * after every change of lender, and again until none came in between, so
+ * the last run sees the last lender. No lock held. */
+static void relend(struct port *p)
+{
+	struct reply *rs[PORT_QUEUE_MAX];
+	for (;;) {
+		unsigned n = 0;
+		unsigned long f = spin_lock_irqsave(&p->wq.lock);
+		uint64_t gen = p->lend_gen;
+		struct thread *l = p->lender;
+		if (l)
+			kobj_get(&l->obj);
+		list_for_each(it, &p->queue)
+		{
+			struct kmsg *m = list_entry(it, struct kmsg, node);
+			if (m->reply && n < PORT_QUEUE_MAX) {
+				kobj_get(reply_obj(m->reply));
+				rs[n++] = m->reply;
+			}
+		}
+		spin_unlock_irqrestore(&p->wq.lock, f);
+		for (unsigned i = 0; i < n; i++) {
+			if (!l || !reply_lend(rs[i], l))
+				reply_unlend(rs[i]);
+			reply_put(rs[i]);
+		}
+		if (l)
+			kobj_put(&l->obj);
+		if (READ_ONCE(p->lend_gen) == gen)
+			return;
+	}
+}
+
+void port_call_received(struct port *p, struct reply *r, struct thread *t)
+{
+	struct thread *old = NULL;
+	bool changed = false;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	if (!r->ended) {
+		p->lender_call = r;
+		if (p->lender != t) {
+			old = p->lender;
+			kobj_get(&t->obj);
+			p->lender = t;
+			p->lend_gen++;
+			changed = p->count > 0;
+		}
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (changed)
+		relend(p);
+	if (old)
+		kobj_put(&old->obj);
+}
+
+void port_call_ended(struct port *p, struct reply *r)
+{
+	struct thread *old = NULL, *me = thread_current();
+	bool changed = false;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	r->ended = true;
+	if (p->lender_call == r && p->lender == me && me->ipc_keep_lend == p) {
+		/* Answered by port_reply_recv on this port: the lends stay
+		 * until its receive (which takes the most urgent of them), so
+		 * the server never runs on its own lesser parameters in
+		 * between (port_lend_settle). */
+		p->lender_call = NULL;
+		me->ipc_lend_kept = true;
+	} else if (p->lender_call == r) {
+		old = p->lender;
+		p->lender = NULL;
+		p->lender_call = NULL;
+		p->lend_gen++;
+		changed = p->count > 0;
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (changed)
+		relend(p);
+	if (old)
+		kobj_put(&old->obj);
+}
+
+void port_lend_settle(struct port *p, struct thread *t)
+{
+	struct thread *old = NULL;
+	bool changed = false;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	if (p->lender == t && !p->lender_call) {
+		old = t;
+		p->lender = NULL;
+		p->lend_gen++;
+		changed = p->count > 0;
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (changed)
+		relend(p);
+	if (old)
+		kobj_put(&old->obj);
+}
+
+/* Lock held: wakes the first receiver; returns it (a reference). */
+static struct thread *wake_one(struct port *p)
+{
+	struct thread *t = wait_queue_pop(&p->wq);
+	if (t) {
+		kobj_get(&t->obj);
+		sched_interrupt(t, 0);
+	}
+	return t;
+}
+
 /* On an error m stays the caller's to free, holding no handle: the move
- * is all or nothing, so the sender keeps every one. */
+ * is all or nothing, so the sender keeps every one. Wake-ups are one at a
+ * time: a message wakes one receiver; a receiver that leaves without
+ * taking it passes the wake on (port_recv). */
 int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	      uint64_t deadline_ns)
 {
@@ -314,29 +470,45 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	while (!p->closed && p->count >= PORT_QUEUE_MAX && !err)
-		err = wait_queue_block(&p->wq, deadline_ns);
+		err = wait_queue_block_on(&p->senders, &p->wq.lock,
+					  deadline_ns);
 	if (p->closed)
 		err = ERR_PEER_CLOSED;
 	else if (err == ERR_TIMED_OUT && deadline_ns == DEADLINE_POLL)
 		err = ERR_SHOULD_WAIT;
+	struct thread *woke = NULL;
 	if (!err) {
 		/* Table lock under the port lock: never the other way. */
 		err = kmsg_take(m, &me->task->handles, a, p, HANDLE_INVALID,
 				NULL);
 		if (!err) {
 			enqueue(p, m);
-			wait_queue_wake_locked(&p->wq, 0, ~0u);
+			/* Woken below, once the call is lent to it. */
+			woke = wait_queue_pop(&p->wq);
+			if (woke)
+				kobj_get(&woke->obj);
 		}
 	}
-	struct thread *hint = NULL;
+	if (err && !p->closed && p->count < PORT_QUEUE_MAX)
+		wait_queue_wake_locked(&p->senders, 0, 1); /* pass it on */
+	/* A call lends to the receiver it woke (which takes it, unless
+	 * another receiver is quicker: then that one), else to the thread
+	 * serving this port's last call, if any. */
+	struct thread *l = woke;
 	struct reply *rep = NULL;
-	if (!err && m->reply && p->last_rx) {
-		hint = p->last_rx;
-		kobj_get(&hint->obj);
+	uint64_t gen = p->lend_gen;
+	if (!l && p->lender) {
+		l = p->lender;
+		kobj_get(&l->obj);
+	}
+	if (!err && m->reply && l) {
 		/* Once the lock drops, a receiver may take (and free) m. */
 		rep = m->reply;
 		kobj_get(reply_obj(rep));
 	}
+	struct thread *drop = rep ? NULL : l; /* after the lock */
+	if (!rep)
+		l = NULL;
 	struct notification *bound = !err ? p->bound : NULL;
 	uint64_t bits = p->bound_bits;
 	if (bound)
@@ -347,46 +519,68 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 		notification_signal(bound, bits);
 		kobj_put(&bound->obj);
 	}
-	if (err)
-		return err;
-	if (hint) {
-		/* The thread that served this port last will most likely
-		 * serve this call: let it work at the caller's priority. The
-		 * reply may be answered already; then this does nothing. */
-		reply_set_server(rep, hint);
-		kobj_put(&hint->obj);
+	if (l) {
+		/* The reply may be received or answered already; then this
+		 * does nothing. A lender that changed meanwhile: again. The
+		 * receiver gets the call's parameters before it wakes (a DL
+		 * call moves it to the caller's CPU first). */
+		reply_lend(rep, l);
+		if (woke)
+			sched_interrupt(woke, 0);
+		kobj_put(&l->obj);
 		reply_put(rep);
+		if (!woke && READ_ONCE(p->lend_gen) != gen)
+			relend(p);
+	} else if (woke) {
+		sched_interrupt(woke, 0);
 	}
-	return 0;
+	if (drop)
+		kobj_put(&drop->obj);
+	return err;
 }
 
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
-	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h)
+	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
+	      struct thread *handoff)
 {
-	struct thread *me = thread_current();
-	struct thread *old = NULL;
+	struct thread *me = thread_current(), *next = NULL;
+	struct reply *big = NULL;
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
-	while (!p->closed && list_empty(&p->queue) && !err)
-		err = wait_queue_block(&p->wq, deadline_ns);
-	if (!list_empty(&p->queue)) {
+	me->ipc_rx_cap = cap;
+	me->ipc_rx_hcap = hcap;
+	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed && !err) {
+		err = wait_queue_block_handoff(&p->wq, &p->wq.lock, deadline_ns,
+					       handoff);
+		handoff = NULL;
+	}
+	if (handoff)
+		sched_wake(handoff); /* not blocking: it runs anyway */
+	if (me->ipc_handed) {
+		/* The fastpath handed a call over (it fits: checked). */
+		*out = me->ipc_handed;
+		me->ipc_handed = NULL;
+		err = 0;
+	} else if (!list_empty(&p->queue)) {
 		struct kmsg *m = list_entry(p->queue.next, struct kmsg, node);
 		if (m->len > cap || m->nhandles > hcap) {
 			*need_len = m->len;
 			*need_h = m->nhandles;
 			err = ERR_BUFFER_TOO_SMALL;
+			/* Another receiver may have room for it: it gets the
+			 * wake and the lend (none waiting: nobody does). */
+			if (m->reply) {
+				big = m->reply;
+				kobj_get(reply_obj(big));
+				next = wake_one(p);
+			}
 		} else {
 			list_remove(&m->node);
 			p->count -= !m->closed_notice;
 			*out = m;
 			err = 0;
-			/* Room for blocked senders. */
-			wait_queue_wake_locked(&p->wq, 0, ~0u);
-			if (p->last_rx != me) {
-				old = p->last_rx;
-				kobj_get(&me->obj);
-				p->last_rx = me;
-			}
+			/* Room for one blocked sender. */
+			wait_queue_wake_locked(&p->senders, 0, 1);
 		}
 	} else if (p->closed) {
 		err = ERR_PEER_CLOSED;
@@ -394,8 +588,13 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 		err = ERR_SHOULD_WAIT;
 	}
 	spin_unlock_irqrestore(&p->wq.lock, f);
-	if (old)
-		kobj_put(&old->obj);
+	if (big) {
+		if (!next || !reply_lend(big, next))
+			reply_unlend(big);
+		if (next)
+			kobj_put(&next->obj);
+		reply_put(big);
+	}
 	return err;
 }
 

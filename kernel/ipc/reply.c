@@ -1,15 +1,24 @@
-/* One-shot reply objects and priority donation. A call creates a reply
- * object; the server gets a handle to it with the message and answers
- * through it exactly once. While the call is open, the thread serving it
- * runs on the caller's class, deadline or priority when they are more
- * urgent than its own, charging the caller's budget (docs/ipc.md
- * "Donation", docs/scheduling.md).
+/* One-shot reply objects and priority donation. A call arms a reply
+ * object (the caller's built-in one, struct ipc_slot, when no handle or
+ * reference to its previous use is left; else a new one); the server gets
+ * a handle to it with the message and answers through it exactly once.
+ * While the call is open, the thread serving it runs on the caller's
+ * class, deadline or priority when they are more urgent than its own,
+ * charging the caller's budget (docs/ipc.md "Donation",
+ * docs/scheduling.md).
  *
- * Donation state (thread.donors, thread.calling, reply.server/active)
- * changes under one global lock: calls chain across ports and tasks, and
- * one lock keeps the transitive walk simple and deadlock-free. Order:
- * donation lock -> run-queue lock; it is never taken under a port or
- * reply lock. */
+ * Donation is exact per call: a reply is on its server's `donors` list
+ * exactly while the call is open and served (received, or lent while
+ * queued, see port.c), and every change recomputes the server and then,
+ * link by link, whoever it calls, until nothing changes.
+ *
+ * Locks: each thread has its own donation lock (dlock). A reply's
+ * `server` and `lent` are under its caller's dlock; a thread's `donors`
+ * list and `calling` under its own. Two are held together only as caller
+ * then server of one call; calls cannot form a cycle (a receiver is not
+ * calling; lends are checked, under lend_lock), so that order is a DAG.
+ * Order: port lock -> lend_lock -> dlock (caller, then server) -> run-queue
+ * lock; never a reply's wait-queue lock together with a dlock. */
 #include <execrt/errors.h>
 #include <kern/cap.h>
 #include <kern/lib.h>
@@ -19,141 +28,251 @@
 #include <kern/spinlock.h>
 #include <kern/thread.h>
 
-#define DONATE_DEPTH_MAX 16 /* nested calls followed (cycles end here) */
+/* Taken only to lend a queued call (port.c): the cycle check and the link
+ * happen under it, so two lends cannot close a cycle together. */
+static spinlock_t lend_lock = SPINLOCK_INIT;
 
-enum { REPLY_WAITING, REPLY_DONE, REPLY_CANCELLED };
-
-struct reply {
-	struct kobject obj;
-	struct wait_queue wq; /* the caller waits here; lock guards state */
-	int state;
-	struct kmsg *answer;
-	struct thread *caller; /* a reference */
-	/* Donation (donation lock). */
-	struct thread *server; /* a reference, or NULL */
-	struct list_node donor_node;
-	bool active;
-};
-
-static spinlock_t donate_lock = SPINLOCK_INIT;
-
-/* Donor references replaced under the donation lock, dropped after it:
- * dropping the last one destroys a thread, which takes other locks. */
-struct drops {
-	struct thread *t[2 * DONATE_DEPTH_MAX + 1];
-	unsigned n;
-};
-
-static void drops_put(struct drops *d)
+/* t runs on the most urgent of its own parameters and those its callers
+ * run on; then the same for whoever t calls, until nothing changes. Best
+ * effort callers lend nothing: fair sharing has no urgency. No lock held. */
+static void recompute(struct thread *t)
 {
-	for (unsigned i = 0; i < d->n; i++)
-		kobj_put(&d->t[i]->obj);
-}
-
-/* Donation lock held: t runs on the most urgent of its own parameters and
- * those of the callers it serves (a caller that itself runs on donated
- * parameters passes those on); then the same for whoever t is calling.
- * Best-effort callers lend nothing: fair sharing has no urgency. */
-static void recompute(struct thread *t, struct drops *dr)
-{
-	for (int depth = 0; t && depth < DONATE_DEPTH_MAX; depth++) {
+	kobj_get(&t->obj);
+	for (bool first = true; t; first = false) {
+		unsigned long f = spin_lock_irqsave(&t->dlock);
 		struct thread *best = NULL;
 		uint64_t bu = sched_urgency(t);
 		list_for_each(it, &t->donors)
 		{
 			struct reply *r =
 				list_entry(it, struct reply, donor_node);
-			struct thread *c = r->caller;
-			struct thread *o = c->donor ? c->donor : c;
-			uint64_t u = sched_urgency(o);
+			uint64_t u;
+			struct thread *o = sched_eff_get(r->caller, &u);
 			if (o->sp.cls != SCHED_CLASS_BE && u > bu) {
 				bu = u;
+				if (best)
+					kobj_put(&best->obj);
 				best = o;
+			} else {
+				kobj_put(&o->obj);
 			}
 		}
-		struct thread *before = READ_ONCE(t->donor);
-		if (best != before) {
-			struct thread *old = sched_set_donor(t, best);
-			if (old)
-				dr->t[dr->n++] = old;
-		} else if (depth > 0) {
+		bool changed = best != READ_ONCE(t->donor);
+		struct thread *old = changed ? sched_set_donor(t, best) : NULL;
+		struct thread *next = t->calling ? t->calling->server : NULL;
+		if (next)
+			kobj_get(&next->obj);
+		spin_unlock_irqrestore(&t->dlock, f);
+		if (best)
+			kobj_put(&best->obj);
+		if (old)
+			kobj_put(&old->obj);
+		kobj_put(&t->obj);
+		t = next;
+		if (!changed && !first && t) {
+			kobj_put(&t->obj);
 			break; /* nothing further changes */
 		}
-		t = t->calling ? t->calling->server : NULL;
 	}
 }
 
-/* Ends r's donation; returns the server reference to drop. */
-static struct thread *detach(struct reply *r)
+/* Caller's dlock held: links r to s (lent: while still queued). Returns
+ * the previous server (its reference, for the caller to drop). */
+static struct thread *link_locked(struct reply *r, struct thread *s, bool lent)
 {
-	struct drops dr = {.n = 0};
-	unsigned long f = spin_lock_irqsave(&donate_lock);
-	struct thread *s = r->server;
-	r->active = false;
-	r->server = NULL;
-	if (s) {
+	struct thread *old = r->server;
+	if (old) {
+		spin_lock(&old->dlock);
 		list_remove(&r->donor_node);
-		recompute(s, &dr);
+		spin_unlock(&old->dlock);
 	}
-	spin_unlock_irqrestore(&donate_lock, f);
-	drops_put(&dr);
-	return s;
+	kobj_get(&s->obj);
+	r->server = s;
+	r->lent = lent;
+	spin_lock(&s->dlock);
+	list_push_back(&s->donors, &r->donor_node);
+	spin_unlock(&s->dlock);
+	return old;
+}
+
+/* Does c lend anything now? A best-effort caller on its own parameters
+ * does not: adding or removing it changes no one's parameters. Read after
+ * the link changed: a concurrent change of c's parameters recomputes
+ * along c's call (donate_propagate), which then sees the new link. */
+static bool lends(struct thread *c)
+{
+	return READ_ONCE(c->sp.cls) != SCHED_CLASS_BE || READ_ONCE(c->donor);
+}
+
+static void relinked(struct thread *s, struct thread *old)
+{
+	if (s)
+		recompute(s);
+	if (old) {
+		recompute(old);
+		kobj_put(&old->obj);
+	}
 }
 
 void reply_set_server(struct reply *r, struct thread *t)
 {
-	struct drops dr = {.n = 0};
-	struct thread *old = NULL;
-	unsigned long f = spin_lock_irqsave(&donate_lock);
+	struct thread *c = r->caller, *old = NULL;
+	bool linked = false;
+	unsigned long f = spin_lock_irqsave(&c->dlock);
 	if (r->active && r->server != t) {
-		old = r->server;
-		if (old)
-			list_remove(&r->donor_node);
-		kobj_get(&t->obj);
-		r->server = t;
-		list_push_back(&t->donors, &r->donor_node);
-		recompute(t, &dr);
-		if (old)
-			recompute(old, &dr);
+		old = link_locked(r, t, false);
+		linked = true;
+	} else if (r->active) {
+		r->lent = false; /* a lent call, now received by its lender */
 	}
-	spin_unlock_irqrestore(&donate_lock, f);
-	drops_put(&dr);
-	if (old)
-		kobj_put(&old->obj);
+	spin_unlock_irqrestore(&c->dlock, f);
+	if (!lends(c)) {
+		if (old)
+			kobj_put(&old->obj);
+		return;
+	}
+	relinked(linked ? t : NULL, old);
+}
+
+/* Would s serving r's caller close a cycle (s calls, transitively, the
+ * caller)? Under lend_lock. */
+static bool would_cycle(struct thread *caller, struct thread *s)
+{
+	kobj_get(&s->obj);
+	bool cyc = false;
+	while (s && !cyc) {
+		cyc = s == caller;
+		unsigned long f = spin_lock_irqsave(&s->dlock);
+		struct thread *n = s->calling ? s->calling->server : NULL;
+		if (n)
+			kobj_get(&n->obj);
+		spin_unlock_irqrestore(&s->dlock, f);
+		kobj_put(&s->obj);
+		s = n;
+	}
+	if (s)
+		kobj_put(&s->obj);
+	return cyc;
+}
+
+bool reply_lend(struct reply *r, struct thread *s)
+{
+	struct thread *c = r->caller, *old = NULL;
+	bool linked = false;
+	unsigned long f = spin_lock_irqsave(&lend_lock);
+	if (!would_cycle(c, s)) {
+		spin_lock(&c->dlock);
+		/* Only a queued call is lent (received: it has a server). */
+		if (r->active && (!r->server || r->lent) && r->server != s) {
+			old = link_locked(r, s, true);
+			linked = true;
+		}
+		spin_unlock(&c->dlock);
+	}
+	spin_unlock_irqrestore(&lend_lock, f);
+	relinked(linked ? s : NULL, old);
+	return linked;
+}
+
+void reply_unlend(struct reply *r)
+{
+	struct thread *c = r->caller, *s = NULL;
+	unsigned long f = spin_lock_irqsave(&c->dlock);
+	if (r->lent && r->server) {
+		s = r->server;
+		spin_lock(&s->dlock);
+		list_remove(&r->donor_node);
+		spin_unlock(&s->dlock);
+		r->server = NULL;
+		r->lent = false;
+	}
+	spin_unlock_irqrestore(&c->dlock, f);
+	relinked(NULL, s);
+}
+
+/* Ends r's donation for good. */
+static void detach(struct reply *r)
+{
+	struct thread *c = r->caller, *s;
+	unsigned long f = spin_lock_irqsave(&c->dlock);
+	s = r->server;
+	r->active = false;
+	r->server = NULL;
+	r->lent = false;
+	if (s) {
+		spin_lock(&s->dlock);
+		list_remove(&r->donor_node);
+		spin_unlock(&s->dlock);
+	}
+	spin_unlock_irqrestore(&c->dlock, f);
+	if (s && !lends(c)) {
+		kobj_put(&s->obj);
+		return;
+	}
+	relinked(NULL, s);
 }
 
 void donate_set_calling(struct reply *r)
 {
-	unsigned long f = spin_lock_irqsave(&donate_lock);
-	thread_current()->calling = r;
-	spin_unlock_irqrestore(&donate_lock, f);
+	struct thread *me = thread_current();
+	unsigned long f = spin_lock_irqsave(&me->dlock);
+	me->calling = r;
+	spin_unlock_irqrestore(&me->dlock, f);
 }
 
 void donate_propagate(struct thread *t)
 {
-	struct drops dr = {.n = 0};
-	unsigned long f = spin_lock_irqsave(&donate_lock);
-	recompute(t, &dr);
-	spin_unlock_irqrestore(&donate_lock, f);
-	drops_put(&dr);
+	recompute(t);
+}
+
+/* The call is over (answered, cancelled, timed out): its donation ends
+ * and, if it made its server the port's lender, the lends go too. */
+static void call_over(struct reply *r)
+{
+	detach(r);
+	port_call_ended(r->port, r);
+}
+
+/* Last reference: the answer never taken is dropped. */
+static void reply_release(struct reply *r)
+{
+	/* Normally done already; the last reference: nobody else looks. */
+	if (r->active || r->server)
+		detach(r);
+	if (r->answer)
+		kmsg_free(r->answer);
+	r->answer = NULL;
+	kobj_put(&r->port->obj);
 }
 
 static void reply_destroy(struct kobject *o)
 {
 	struct reply *r = container_of(o, struct reply, obj);
-	struct thread *s = detach(r);
-	if (s)
-		kobj_put(&s->obj);
-	if (r->answer)
-		kmsg_free(r->answer);
+	reply_release(r);
 	kobj_put(&r->caller->obj);
 	kfree(r);
+}
+
+/* The built-in reply: free for the next call once this returns. */
+static void slot_destroy(struct kobject *o)
+{
+	struct reply *r = container_of(o, struct reply, obj);
+	reply_release(r);
+	struct thread *c = r->caller;
+	__atomic_store_n(&r->armed, 0, __ATOMIC_RELEASE);
+	kobj_put(&c->obj); /* last: may free r's memory */
 }
 
 /* The server closed the reply handle (or died) without answering. */
 static void reply_last_handle(struct kobject *o)
 {
-	reply_cancel(container_of(o, struct reply, obj));
+	struct reply *r = container_of(o, struct reply, obj);
+	/* Answered already (the common case: its handle was consumed by
+	 * the answer): nothing to cancel. A state once past WAITING never
+	 * goes back while the handle's reference keeps r. */
+	if (READ_ONCE(r->state) != REPLY_WAITING)
+		return;
+	reply_cancel(r);
 }
 
 static const struct kobj_ops reply_ops = {
@@ -162,27 +281,64 @@ static const struct kobj_ops reply_ops = {
 	.last_handle_closed = reply_last_handle,
 };
 
-int reply_create(struct thread *caller, struct reply **out)
+static const struct kobj_ops slot_ops = {
+	.name = "reply",
+	.destroy = slot_destroy,
+	.last_handle_closed = reply_last_handle,
+};
+
+static void reply_init(struct reply *r, struct thread *caller, struct port *p)
 {
+	wait_queue_init(&r->wq);
+	r->state = REPLY_WAITING;
+	r->answer = NULL;
+	kobj_get(&caller->obj);
+	r->caller = caller;
+	kobj_get(&p->obj);
+	r->port = p;
+	r->server = NULL;
+	list_init(&r->donor_node);
+	r->active = true;
+	r->lent = false;
+	r->ended = false;
+}
+
+int reply_create(struct thread *caller, struct port *p, struct reply **out)
+{
+	struct reply *r = &caller->ipc.reply;
+	uint32_t idle = 0;
+	if (__atomic_compare_exchange_n(&r->armed, &idle, 1, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		/* Part of the thread: nothing to charge. */
+		kobj_init(&r->obj, OBJ_REPLY, &slot_ops);
+		reply_init(r, caller, p);
+		*out = r;
+		return 0;
+	}
 	struct charge ch;
 	int err = kobj_precharge(&ch, sizeof(struct reply));
 	if (err)
 		return err;
-	struct reply *r = kmalloc(sizeof(*r));
+	r = kmalloc(sizeof(*r));
 	if (!r) {
 		charge_drop(&ch);
 		return ERR_NO_MEMORY;
 	}
 	memset(r, 0, sizeof(*r));
 	kobj_init_charged(&r->obj, OBJ_REPLY, &reply_ops, &ch);
-	wait_queue_init(&r->wq);
-	r->state = REPLY_WAITING;
-	kobj_get(&caller->obj);
-	r->caller = caller;
-	list_init(&r->donor_node);
-	r->active = true;
+	reply_init(r, caller, p);
 	*out = r;
 	return 0;
+}
+
+struct kmsg *reply_answer_slot(struct reply *r)
+{
+	return r->obj.ops == &slot_ops ? &r->caller->ipc.ans : NULL;
+}
+
+struct thread *reply_caller(struct reply *r)
+{
+	return r->caller;
 }
 
 void reply_put(struct reply *r)
@@ -212,11 +368,8 @@ static bool finish(struct reply *r, int state, struct kmsg *m, int wake)
 		wait_queue_wake_locked(&r->wq, wake, ~0u);
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
-	if (ok) {
-		struct thread *s = detach(r);
-		if (s)
-			kobj_put(&s->obj);
-	}
+	if (ok)
+		call_over(r);
 	return ok;
 }
 
@@ -226,7 +379,8 @@ void reply_cancel(struct reply *r)
 }
 
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
-		 const struct msg_handles *a, handle_t self)
+		 const struct msg_handles *a, handle_t self,
+		 struct thread **handoff)
 {
 	/* The move happens under r's lock while the caller is known to wait,
 	 * so an answer that is accepted is never lost to a timeout. */
@@ -239,14 +393,28 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		if (!err) {
 			r->state = REPLY_DONE;
 			r->answer = m;
-			wait_queue_wake_locked(&r->wq, 0, ~0u);
+			struct fast_args fa = {
+				.kind = FAST_REPLY,
+				.len = m->len,
+				.nhandles = m->nhandles,
+				.peer = list_empty(&r->wq.waiters)
+						? NULL
+						: list_entry(r->wq.waiters.next,
+							     struct thread,
+							     wait_node),
+			};
+			if (handoff && ipc_fast_ok(&fa)) {
+				*handoff = wait_queue_pop(&r->wq);
+				kobj_get(&(*handoff)->obj);
+				thread_current()->ipc_fast++;
+			} else {
+				wait_queue_wake_locked(&r->wq, 0, ~0u);
+			}
 		}
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (!err) {
-		struct thread *s = detach(r);
-		if (s)
-			kobj_put(&s->obj);
+		call_over(r);
 		handle_transit_done(&r->obj); /* the one-shot handle is used */
 		return 0;
 	}
@@ -262,12 +430,19 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 	return err;
 }
 
-int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
+	       struct thread *handoff)
 {
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&r->wq.lock);
-	while (r->state == REPLY_WAITING && !err)
-		err = wait_queue_block(&r->wq, deadline_ns);
+	while (r->state == REPLY_WAITING && !err) {
+		err = wait_queue_block_handoff(&r->wq, &r->wq.lock, deadline_ns,
+					       handoff);
+		handoff = NULL;
+	}
+	if (handoff)
+		sched_wake(handoff); /* answered already: it ran */
+	bool ended_here = false;
 	if (r->state == REPLY_DONE) {
 		err = 0;
 		*out = r->answer;
@@ -277,14 +452,14 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out)
 	} else {
 		/* Timed out or killed: later answers find the call over. */
 		r->state = REPLY_CANCELLED;
+		ended_here = true;
 		if (err == ERR_TIMED_OUT && deadline_ns == DEADLINE_POLL)
 			err = ERR_SHOULD_WAIT;
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	donate_set_calling(NULL);
-	struct thread *s = detach(r);
-	if (s)
-		kobj_put(&s->obj);
+	if (ended_here)
+		call_over(r);
 	return err;
 }
 

@@ -138,7 +138,7 @@ static int ask(struct vmo *v, uint64_t index, bool write)
 		return ERR_NO_MEMORY;
 	memcpy(m->data, &pf, sizeof(pf));
 	struct reply *r;
-	int err = reply_create(thread_current(), &r);
+	int err = reply_create(thread_current(), v->pager->port, &r);
 	if (err) {
 		kmsg_free(m);
 		return err;
@@ -154,7 +154,7 @@ static int ask(struct vmo *v, uint64_t index, bool write)
 		kmsg_free(m); /* cancels r */
 	} else {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, DEADLINE_NONE, &ans);
+		err = reply_wait(r, DEADLINE_NONE, &ans, NULL);
 		if (ans)
 			kmsg_free(ans); /* closes any handles it carried */
 	}

@@ -34,6 +34,13 @@ static bool vr_before(uint64_t a, uint64_t b)
 	return (int64_t)(a - b) < 0;
 }
 
+void be_wake_place(struct run_queue *rq, struct thread *t)
+{
+	uint64_t floor = rq->be_min_vr - sched_cfg.be_latency_ns / 2;
+	if (vr_before(t->vruntime, floor))
+		t->vruntime = floor;
+}
+
 static void be_enqueue(struct run_queue *rq, struct thread *t,
 		       enum sched_enq how)
 {

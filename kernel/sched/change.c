@@ -85,6 +85,18 @@ struct thread *sched_set_donor(struct thread *t, struct thread *donor)
 	return sw.old;
 }
 
+struct thread *sched_eff_get(struct thread *t, uint64_t *urgency)
+{
+	unsigned long f = arch_irq_save();
+	struct run_queue *rq = lock_thread_rq(t);
+	struct thread *o = t->donor ? t->donor : t;
+	kobj_get(&o->obj);
+	*urgency = sched_urgency(o);
+	spin_unlock(&rq->lock);
+	arch_irq_restore(f);
+	return o;
+}
+
 uint64_t sched_urgency_eff(struct thread *t)
 {
 	unsigned long f = arch_irq_save();

@@ -74,6 +74,9 @@ struct run_queue {
 };
 
 struct run_queue *sched_rq(unsigned cpu);
+/* BE placement of a waking thread (as its enqueue does), for a thread
+ * dispatched without going through the queue (sched_block_handoff). */
+void be_wake_place(struct run_queue *rq, struct thread *t);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
 /* The thread whose parameters t runs on: its donor, unless the donor has

@@ -1,8 +1,10 @@
 /* The scheduler core. Each CPU owns a run queue with its own lock; threads
  * move between them only while not running, under both locks taken in
  * CPU-number order (migrate.c: placement, pull, push, balance, affinity).
- * Lock order: admission lock, donation lock, run-queue lock(s), leaf
- * locks. The running thread is rq->current, never queued.
+ * Lock order: admission lock, port and reply locks, the lend lock, the
+ * threads' donation locks (caller before server, kernel/ipc/reply.c),
+ * run-queue lock(s), leaf locks. The running thread is rq->current, never
+ * queued.
  *
  * Classes in strict order: DL, then RT, then BE, then idle. Ready threads
  * sit in their class's queue, except those held back until a budget or
@@ -337,6 +339,69 @@ void sched_block(spinlock_t *held, uint64_t deadline_ns)
 	if (held)
 		spin_unlock(held);
 	do_schedule(rq);
+}
+
+void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
+			 struct thread *next)
+{
+	struct run_queue *rq = this_rq();
+	struct thread *t = rq->current;
+	spin_lock(&rq->lock);
+	/* next must still be blocked here (a kill may have woken it, a move
+	 * taken it elsewhere): otherwise the ordinary wake-up. */
+	if (READ_ONCE(t->killed) || next->state != THREAD_BLOCKED ||
+	    next->cpu != rq->cpu || next->move_to >= 0) {
+		spin_unlock(&rq->lock);
+		sched_wake(next);
+		sched_block(held, deadline_ns);
+		return;
+	}
+	t->state = THREAD_BLOCKED;
+	if (deadline_ns != DEADLINE_NONE) {
+		t->wake_deadline = deadline_ns;
+		sleeper_add(rq, t);
+	}
+	if (held)
+		spin_unlock(held);
+	uint64_t now = clock_ns();
+	struct task *tk = next->task;
+	if (rq->nr_ready || t->disp_deadline || t->move_to >= 0 ||
+	    sched_eff(next)->sp.cls == SCHED_CLASS_DL ||
+	    (tk && READ_ONCE(tk->cpuq.period))) {
+		make_ready(rq, next, now, now);
+		/* One decision under one lock hold: normally next runs. */
+		do_schedule(rq);
+		return;
+	}
+	/* Nothing else is ready here, no DL job or quota to judge: next is
+	 * what do_schedule would pick; dispatch it without the queue. */
+	update_curr(rq, now);
+	t->yielding = false;
+	sleeper_del(rq, next);
+	next->wake_deadline = DEADLINE_NONE;
+	next->woken = true;
+	next->ready_since = now;
+	next->class = sched_class_of(next);
+	if (next->class == &sched_class_be)
+		be_wake_place(rq, next);
+	rq->need_resched = false;
+	next->state = THREAD_RUNNING;
+	rq->current = next;
+	unsigned old_rank = rq->curr_rank, new_rank = sched_rank(next);
+	WRITE_ONCE(rq->curr_rank, new_rank);
+	rq->pull = new_rank < old_rank;
+	dispatch_end(rq, t, now, false);
+	dispatch_start(next, now);
+	next->class->start(rq, next, now);
+	program_timer(rq, now);
+	rq->sched_calls++;
+	rq->switches++;
+	struct uvm *from = t->task ? t->task->uvm : NULL;
+	struct uvm *to = tk ? tk->uvm : NULL;
+	if (from != to)
+		uvm_activate(to);
+	arch_context_switch(t, next);
+	sched_finish_switch();
 }
 
 void sched_sleep_until(uint64_t deadline_ns)

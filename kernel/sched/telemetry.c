@@ -133,6 +133,7 @@ static void fill(const struct thread *t, struct sched_thread_stats *s)
 	uint64_t since = READ_ONCE(t->exec_start), now = clock_ns();
 	if (on_cpu && now > since)
 		s->runtime_ns += now - since;
+	s->ipc_fast = READ_ONCE(t->ipc_fast);
 	s->dispatches = t->st.dispatches;
 	s->wakeups = t->st.wakeups;
 	s->lat_min_ns = t->st.wakeups ? t->st.lat_min : 0;

@@ -39,16 +39,32 @@ void wait_queue_init(struct wait_queue *wq)
 
 int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns)
 {
+	return wait_queue_block_on(wq, &wq->lock, deadline_ns);
+}
+
+int wait_queue_block_on(struct wait_queue *wq, spinlock_t *lock,
+			uint64_t deadline_ns)
+{
+	return wait_queue_block_handoff(wq, lock, deadline_ns, NULL);
+}
+
+int wait_queue_block_handoff(struct wait_queue *wq, spinlock_t *lock,
+			     uint64_t deadline_ns, struct thread *next)
+{
 	struct thread *t = thread_current();
-	if (t->killed)
-		return ERR_BAD_STATE;
-	if (deadline_ns == DEADLINE_POLL)
-		return ERR_TIMED_OUT;
+	if (t->killed || deadline_ns == DEADLINE_POLL) {
+		if (next)
+			sched_wake(next); /* it runs anyway */
+		return t->killed ? ERR_BAD_STATE : ERR_TIMED_OUT;
+	}
 	t->wake_result = ERR_TIMED_OUT;
 	t->waiting_on = wq;
 	list_push_back(&wq->waiters, &t->wait_node);
-	sched_block(&wq->lock, deadline_ns);
-	spin_lock(&wq->lock);
+	if (next)
+		sched_block_handoff(lock, deadline_ns, next);
+	else
+		sched_block(lock, deadline_ns);
+	spin_lock(lock);
 	if (list_linked(&t->wait_node))
 		list_remove(&t->wait_node); /* timed out or killed */
 	t->waiting_on = NULL;
@@ -67,6 +83,12 @@ unsigned wait_queue_wake_locked(struct wait_queue *wq, int result, unsigned max)
 		n++;
 	}
 	return n;
+}
+
+struct thread *wait_queue_pop(struct wait_queue *wq)
+{
+	struct list_node *n = list_pop_front(&wq->waiters);
+	return n ? list_entry(n, struct thread, wait_node) : NULL;
 }
 
 unsigned wait_queue_wake_all(struct wait_queue *wq, int result)

@@ -28,6 +28,7 @@ struct out_msg {
  * not travel in its answer (it is consumed by the answer). The attached
  * objects stay pinned until the message is sent or undecoded. */
 static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
+		      struct kmsg *slot, struct thread *owner,
 		      struct out_msg *o)
 {
 	struct port_msg pm;
@@ -60,7 +61,8 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 		}
 	}
 	if (!err) {
-		o->m = kmsg_alloc(pm.len);
+		o->m = slot ? kmsg_get(slot, owner, pm.len)
+			    : kmsg_alloc(pm.len);
 		if (!o->m)
 			err = ERR_NO_MEMORY;
 		else if (pm.len &&
@@ -95,7 +97,7 @@ static int get_rx(uint64_t urx, struct port_rx *rx)
  * before the handles become live, in one step; a failure here (bad
  * buffer, handle quota) loses the message, its handles are closed and a
  * caller waiting on it gets ERR_PEER_CLOSED. */
-static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
+int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 {
 	struct handle_table *t = &cur_task()->handles;
 	handle_t hv[PORT_HANDLES_MAX + 1];
@@ -120,7 +122,9 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		objs[total] = reply_obj(m->reply);
 		rights[total++] = RIGHTS_REPLY;
 	}
-	int err = handle_reserve(t, total, hv);
+	/* No handle to install (an answer, a plain message): no table
+	 * work. */
+	int err = total ? handle_reserve(t, total, hv) : 0;
 	if (err) {
 		kmsg_free(m);
 		return err;
@@ -130,16 +134,22 @@ static int deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	if ((m->len && copy_to_user(rx->buf, m->data, m->len)) ||
 	    (n && copy_to_user(rx->handles, hv, n * sizeof(handle_t))) ||
 	    copy_to_user((void *)urx, rx, sizeof(*rx))) {
-		handle_cancel(t, total, hv);
+		if (total)
+			handle_cancel(t, total, hv);
 		kmsg_free(m);
 		return ERR_FAULT;
 	}
-	err = handle_commit(t, total, hv, objs, rights);
+	err = total ? handle_commit(t, total, hv, objs, rights) : 0;
 	if (!err) {
 		kmsg_delivered(m); /* the new entries hold the objects */
 		if (m->reply) {
-			reply_set_server(m->reply, thread_current());
-			reply_put(m->reply);
+			struct reply *r = m->reply;
+			if (!m->handed) { /* the fastpath did both */
+				reply_set_server(r, thread_current());
+				port_call_received(r->port, r,
+						   thread_current());
+			}
+			reply_put(r);
 			m->reply = NULL;
 		}
 	}
@@ -244,7 +254,8 @@ SYSCALL3(sys_port_send, HANDLE, send_h, UPTR, umsg, DEADLINE, deadline)
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, s->port, HANDLE_INVALID, &o);
+	struct thread *me = thread_current();
+	err = decode_msg(umsg, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
 	if (err)
 		goto out;
 	o.m->badge = s->badge;
@@ -257,36 +268,41 @@ out:
 	return err;
 }
 
-static int recv_on(handle_t h, uint64_t urx, uint64_t deadline)
+/* next: a caller the fastpath answered, to switch to if this blocks
+ * (port_recv); woken in every case. */
+static int recv_on(struct port *p, struct port_rx *rx, uint64_t urx,
+		   uint64_t deadline, struct thread *next)
+{
+	struct kmsg *m;
+	uint32_t need_len = 0, need_h = 0;
+	int err = port_recv(p, rx->cap, rx->hcap, deadline, &m, &need_len,
+			    &need_h, next);
+	if (err == ERR_BUFFER_TOO_SMALL) {
+		/* Tell the sizes; the message stays queued. */
+		rx->len = need_len;
+		rx->nhandles = need_h;
+		if (copy_to_user((void *)urx, rx, sizeof(*rx)))
+			return ERR_FAULT;
+		return err;
+	}
+	if (err)
+		return err;
+	return ipc_deliver(m, rx, urx);
+}
+
+SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 {
 	struct port_rx rx;
 	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
 	struct port *p;
-	err = get_port(h, RIGHT_READ, &p);
+	err = get_port(recv_h, RIGHT_READ, &p);
 	if (err)
 		return err;
-	struct kmsg *m;
-	uint32_t need_len = 0, need_h = 0;
-	err = port_recv(p, rx.cap, rx.hcap, deadline, &m, &need_len, &need_h);
+	err = recv_on(p, &rx, urx, deadline, NULL);
 	kobj_put(&p->obj);
-	if (err == ERR_BUFFER_TOO_SMALL) {
-		/* Tell the sizes; the message stays queued. */
-		rx.len = need_len;
-		rx.nhandles = need_h;
-		if (copy_to_user((void *)urx, &rx, sizeof(rx)))
-			return ERR_FAULT;
-		return err;
-	}
-	if (err)
-		return err;
-	return deliver(m, &rx, urx);
-}
-
-SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
-{
-	return recv_on(recv_h, urx, deadline);
+	return err;
 }
 
 /* urx receives the answer */
@@ -301,12 +317,16 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	err = get_port_send(send_h, RIGHT_WRITE, &s);
 	if (err)
 		return err;
+	err = ipc_fast_call(s, ureq, &rx, urx, deadline);
+	if (err != IPC_SLOW)
+		goto out;
 	struct out_msg o;
-	err = decode_msg(ureq, s->port, HANDLE_INVALID, &o);
+	struct thread *me = thread_current();
+	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
 	if (err)
 		goto out;
 	struct reply *r;
-	err = reply_create(thread_current(), &r);
+	err = reply_create(me, s->port, &r);
 	if (err) {
 		undecode(&o);
 		goto out;
@@ -322,9 +342,9 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 		kmsg_free(o.m); /* cancels r */
 	} else {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, deadline, &ans);
+		err = reply_wait(r, deadline, &ans, NULL);
 		if (!err)
-			err = deliver(ans, &rx, urx);
+			err = ipc_deliver(ans, &rx, urx);
 	}
 	reply_put(r);
 out:
@@ -332,17 +352,20 @@ out:
 	return err;
 }
 
-/* Decodes and gives the answer through reply handle h. */
-static int do_reply(handle_t h, uint64_t umsg)
+/* Decodes and gives the answer through reply handle h (handoff: see
+ * reply_answer). */
+static int do_reply(handle_t h, uint64_t umsg, struct thread **handoff)
 {
 	struct reply *r;
 	int err = get_reply(h, RIGHT_WRITE, &r);
 	if (err)
 		return err;
 	struct out_msg o;
-	err = decode_msg(umsg, NULL, h, &o);
+	err = decode_msg(umsg, NULL, h, reply_answer_slot(r), reply_caller(r),
+			 &o);
 	if (!err) {
-		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h);
+		err = reply_answer(r, o.m, &cur_task()->handles, &o.a, h,
+				   handoff);
 		msg_handles_unpin(&o.a);
 	}
 	reply_put(r);
@@ -351,7 +374,7 @@ static int do_reply(handle_t h, uint64_t umsg)
 
 SYSCALL2(sys_port_reply, HANDLE, reply_h, UPTR, umsg)
 {
-	return do_reply(reply_h, umsg);
+	return do_reply(reply_h, umsg, NULL);
 }
 
 /* A caller that went away (ERR_PEER_CLOSED) does not stop the receive. */
@@ -362,8 +385,30 @@ SYSCALL5(sys_port_reply_recv, HANDLE, reply_h, UPTR, umsg, HANDLE, recv_h, UPTR,
 	int err = get_rx(urx, &rx);
 	if (err)
 		return err;
-	err = do_reply(reply_h, umsg);
-	if (err && err != ERR_PEER_CLOSED)
-		return err;
-	return recv_on(recv_h, urx, deadline);
+	struct thread *me = thread_current();
+	struct thread *caller = NULL; /* the fastpath: run it when we block */
+	struct port *p = NULL;
+	int perr = get_port(recv_h, RIGHT_READ, &p);
+	me->ipc_keep_lend = p;
+	err = do_reply(reply_h, umsg, &caller);
+	me->ipc_keep_lend = NULL;
+	if (err && err != ERR_PEER_CLOSED) {
+		/* Nothing answered: no caller taken, no lend kept. */
+	} else if (perr) {
+		if (caller)
+			sched_wake(caller);
+		err = perr;
+	} else {
+		err = recv_on(p, &rx, urx, deadline, caller);
+	}
+	if (caller)
+		kobj_put(&caller->obj);
+	if (me->ipc_lend_kept) {
+		me->ipc_lend_kept = false;
+		if (READ_ONCE(p->lender) == me && !READ_ONCE(p->lender_call))
+			port_lend_settle(p, me); /* (checked again there) */
+	}
+	if (p)
+		kobj_put(&p->obj);
+	return err;
 }

@@ -1,9 +1,9 @@
 /* The task's connection to fsd (fs_int.h). Made on the first file call:
  * FS_CONNECT on START_H_FS (fsd's public endpoint, given by the parent),
  * else on /svc/fsd looked up through the name service (START_H_NAMES).
- * When fsd goes away (a call finds its port gone) the generation grows:
- * fds opened before fail with ESTALE (fd_glue.c), path calls connect to
- * the new fsd and are sent once more. Single-threaded, like the fd table.
+ * When fsd goes away (a call finds its port gone), fds opened from it fail
+ * with ESTALE (fd_glue.c) and path calls connect to the new fsd and are
+ * sent once more. Single-threaded, like the fd table.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,7 +21,6 @@ static handle_t svc;   /* fsd's public endpoint (0: none yet) */
 static bool svc_owned; /* looked up by us (START_H_FS is not ours to close) */
 static bool start_svc_dead;
 static handle_t conn;
-static uint32_t gen = 1;
 static bool ever_connected;
 static bool lookup_failed;
 
@@ -155,7 +154,6 @@ static void lost(void)
 		sys_handle_close(conn);
 	conn = HANDLE_INVALID;
 	drop_svc();
-	gen++;
 }
 
 long fsc_path_call(struct fs_call *c)
@@ -178,11 +176,6 @@ long fsc_path_call(struct fs_call *c)
 		lost();
 	}
 	return -EIO;
-}
-
-uint32_t fsc_gen(void)
-{
-	return gen;
 }
 
 handle_t fsc_svc(void)

@@ -46,8 +46,6 @@ long fsc_call(handle_t ep, struct fs_call *c);
  * (0 or -errno), -ENOSYS when there is no fsd to reach. */
 long fsc_path_call(struct fs_call *c);
 
-/* The connection generation (grows each time fsd went away). */
-uint32_t fsc_gen(void);
 /* The endpoint children may FS_CONNECT on (0: none known). */
 handle_t fsc_svc(void);
 

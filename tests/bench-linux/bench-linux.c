@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lbench.h"
+
 #define BATCHES 15
 
 static inline uint64_t rdtsc(void)
@@ -42,11 +44,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static long errors; /* a figure of failing operations would be a lie */
+long errors; /* a figure of failing operations would be a lie */
 
 /* As bench() in tests/bench/bench.c: one warm-up run, then BATCHES
  * batches of iters operations; min / median / max cycles per operation. */
-static void bench(const char *key, unsigned iters, void (*fn)(unsigned))
+void bench(const char *key, unsigned iters, void (*fn)(unsigned))
 {
 	uint64_t per[BATCHES];
 	long before = errors;
@@ -315,7 +317,6 @@ static void eventfd_bench(void)
 
 /* ---- 1 MiB: through a pipe, and memfd map + unmap (exec-rt: grant) ---- */
 
-#define MIB (1u << 20)
 static char *big;
 
 static void pipe_1m(unsigned n)
@@ -588,6 +589,8 @@ int main(int argc, char **argv)
 	eventfd_bench();
 	pipe_1m_bench();
 	memfd_bench();
+	file_benches();
+	fault_bench();
 	printf(errors ? "lbench: %ld errors\n" : "lbench: done\n", errors);
 	return errors != 0;
 }

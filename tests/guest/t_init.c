@@ -379,10 +379,16 @@ static bool status_state(const char *name, const char *want)
 		if (cl_resp_str(&resp, path, n, sizeof(n)) < 0)
 			return false;
 		snprintf(path, sizeof(path), "services.%d.state", i);
-		if (!strcmp(n, name) &&
-		    cl_resp_str(&resp, path, st, sizeof(st)) >= 0)
+		if (!strcmp(n, name)) {
+			if (cl_resp_str(&resp, path, st, sizeof(st)) < 0)
+				st[0] = 0;
+			if (strcmp(st, want))
+				printf("    %s: state '%s', not '%s'\n", name, st,
+				       want);
 			return !strcmp(st, want);
+		}
 	}
+	printf("    %s: not in the status answer\n", name);
 	return false;
 }
 

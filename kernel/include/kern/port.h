@@ -13,6 +13,10 @@ struct thread;
 struct reply;
 struct port;
 
+/* Messages up to this size use a per-thread buffer (struct ipc_slot)
+ * instead of a kernel allocation; so does the fastpath. */
+#define IPC_SLOT_MAX 256
+
 /* A queued message: bytes copied in at send, handles already moved out of
  * the sender's table (in transit: each holds the reference and the handle
  * count handle_take_many() gave). */
@@ -23,16 +27,52 @@ struct kmsg {
 	uint32_t len, nhandles;
 	bool closed_notice;  /* a no-senders notice: not in port.count */
 	struct reply *reply; /* calls: the caller's reply object (a ref) */
-	struct charge charge; /* to the sender's account */
+	struct charge charge; /* to the sender's account (heap messages) */
+	struct thread *owner; /* per-thread buffer: its thread (a ref) */
+	uint8_t *data;
+	uint32_t busy; /* per-thread buffer in use (atomic) */
+	bool handed;   /* given by the fastpath (donation linked) */
 	struct kobject *h[PORT_HANDLES_MAX];
 	uint32_t rights[PORT_HANDLES_MAX];
-	uint8_t data[];
 };
 
 /* NULL when out of memory or over the calling task's quota. */
 struct kmsg *kmsg_alloc(uint32_t len);
-/* Closes the handles it carries, cancels its reply; frees it. */
+/* A message of len bytes: slot (a per-thread buffer of `owner`) when it
+ * fits and is free, else kmsg_alloc(). */
+struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len);
+/* Closes the handles it carries, cancels its reply; frees it (a
+ * per-thread buffer is given back to its thread). */
 void kmsg_free(struct kmsg *m);
+
+/* States of a call (struct reply.state). */
+enum { REPLY_WAITING, REPLY_DONE, REPLY_CANCELLED };
+
+/* A call's one-shot reply object (kernel/ipc/reply.c). Each thread has one
+ * built in (struct ipc_slot), re-armed per call while no handle or
+ * reference to its previous use is left; else one is allocated. */
+struct reply {
+	struct kobject obj;
+	struct wait_queue wq; /* the caller waits here; lock guards state */
+	int state;
+	struct kmsg *answer;
+	struct thread *caller; /* a reference */
+	struct port *port;     /* the port the call went to (a ref) */
+	/* Donation (the caller's donation lock, kernel/ipc/reply.c). */
+	struct thread *server; /* a reference, or NULL */
+	struct list_node donor_node; /* on server->donors */
+	bool active; /* the call is open: it may lend */
+	bool lent;   /* queued and lent to the port's server, not received */
+	bool ended;  /* the call is over (port lock) */
+	uint32_t armed; /* built-in slot: in use (atomic) */
+};
+
+/* Per-thread IPC state that saves allocations on the common path. */
+struct ipc_slot {
+	struct reply reply;
+	struct kmsg req, ans; /* outgoing message; the answer to a call */
+	uint8_t req_buf[IPC_SLOT_MAX], ans_buf[IPC_SLOT_MAX];
+};
 
 /* The handles a sender attaches, as decoded: values and the objects they
  * named during the checks (pinned: a reference each). */
@@ -59,11 +99,17 @@ void kmsg_delivered(struct kmsg *m);
 
 struct port {
 	struct kobject obj;
-	struct wait_queue wq;	/* its lock guards everything below */
+	struct wait_queue wq;	   /* receivers; its lock guards the port */
+	struct wait_queue senders; /* blocked on a full queue (wq.lock) */
 	struct list_node queue; /* struct kmsg.node, by prio then FIFO */
 	unsigned count;
 	bool closed;		/* the last receive handle is gone */
-	struct thread *last_rx; /* donation hint for queued calls (a ref) */
+	/* Donation for queued calls: the thread serving the call it last
+	 * received from here (a ref; NULL once that call ended) and the
+	 * call; bumped at each change of lender. */
+	struct thread *lender;
+	struct reply *lender_call;
+	uint64_t lend_gen;
 	struct notification *bound; /* signalled on every message (a ref) */
 	uint64_t bound_bits;
 	unsigned transit; /* its receive handles inside messages (transit lock) */
@@ -101,28 +147,71 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
  * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
  * the message left queued. */
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
-	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h);
+	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
+	      struct thread *handoff);
+/* (handoff: a thread to switch to if this blocks, else woken; the
+ * reference stays the caller's.) */
 
-/* Reply objects. */
-int reply_create(struct thread *caller, struct reply **out);
+/* Reply objects: the caller's built-in one when free, else a new one. */
+int reply_create(struct thread *caller, struct port *p, struct reply **out);
+struct thread *reply_caller(struct reply *r);
+/* The buffer the answer to r may use (NULL: none), of reply_caller(r). */
+struct kmsg *reply_answer_slot(struct reply *r);
 void reply_put(struct reply *r);
 struct kobject *reply_obj(struct reply *r);
 struct reply *reply_from_obj(struct kobject *o);
 /* Ends a call without an answer: the caller wakes with ERR_PEER_CLOSED. */
 void reply_cancel(struct reply *r);
+/* With handoff non-NULL and the fastpath's conditions met, the waiting
+ * caller is not woken but returned there (a reference), for the answering
+ * thread to switch to when it blocks next (port_recv). */
 /* Answers r with m, moving the attached handles a and r's own handle
  * self out of table t in one step (kmsg_take) while the caller is known
  * to wait. A caller that is gone: ERR_PEER_CLOSED, only self is consumed
  * (the attached handles stay). Any other error: nothing changed. m is
  * consumed in every case. */
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
-		 const struct msg_handles *a, handle_t self);
+		 const struct msg_handles *a, handle_t self,
+		 struct thread **handoff);
 /* Caller side: waits for the answer; returns it in *out. On timeout or
- * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED). */
-int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out);
+ * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED).
+ * handoff: a thread taken off a wait queue by the fastpath, to run in the
+ * caller's place (woken in every case). */
+int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
+	       struct thread *handoff);
 /* Donation: t now serves the call (its priority follows the caller's). */
 void reply_set_server(struct reply *r, struct thread *t);
+/* A queued call lends to s, the port's lender (unless that would close a
+ * cycle of calls: then false, nothing lent); unlend takes a lend back. */
+bool reply_lend(struct reply *r, struct thread *s);
+void reply_unlend(struct reply *r);
+/* Port side of the lending (port.c): r, sent to p, ended / was received
+ * by t. */
+void port_call_ended(struct port *p, struct reply *r);
+void port_call_received(struct port *p, struct reply *r, struct thread *t);
+/* After port_reply_recv's receive on p: t stays p's lender only if it
+ * took a call. */
+void port_lend_settle(struct port *p, struct thread *t);
 /* The current thread is about to wait for r (donation chain), or is done. */
 void donate_set_calling(struct reply *r);
 /* t's own priority changed: pass it on along its call chain. */
 void donate_propagate(struct thread *t);
+
+/* The fastpath (kernel/ipc/fastpath.c, docs/ipc.md "Fastpath"). */
+#define IPC_SLOW 1 /* not taken: go the slow way */
+enum fast_kind { FAST_CALL, FAST_REPLY };
+struct fast_args {
+	enum fast_kind kind;
+	uint32_t len, nhandles;
+	uint64_t deadline;
+	struct port *port;    /* call: the port (its lock held) */
+	struct thread *peer;  /* the thread that would run next */
+	bool slot_free;	      /* call: the caller's reply slot is free */
+};
+bool ipc_fastpath_enabled(void);
+bool ipc_fast_ok(const struct fast_args *a);
+struct port_rx;
+int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
+		  uint64_t urx, uint64_t deadline);
+/* sys_port.c: hands m to the current task through rx / urx. */
+int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx);

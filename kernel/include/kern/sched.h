@@ -100,6 +100,11 @@ void sched_wake(struct thread *t);
  * DEADLINE_NONE), releases `held` and switches away. Returns when woken,
  * interrupts still off, `held` not re-taken. */
 void sched_block(spinlock_t *held, uint64_t deadline_ns);
+/* sched_block, and next (blocked on this CPU, taken off its wait queue,
+ * its wake result set) becomes ready in the same decision, so it runs at
+ * once when it is the best (the IPC fastpath's direct switch). */
+void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
+			 struct thread *next);
 /* Wakes t (blocked, sleeping or held back by a budget) early with the
  * given result (kill). */
 void sched_interrupt(struct thread *t, int result);
@@ -150,6 +155,9 @@ void sched_get_config(struct sched_config *out);
  * donor's budget. t holds a reference on its donor; the previous donor's
  * is returned, for the caller to drop once it holds no lock. */
 struct thread *sched_set_donor(struct thread *t, struct thread *donor);
+/* The thread whose parameters t runs on (its donor or itself; a
+ * reference) and their sched_urgency(), read under t's run-queue lock. */
+struct thread *sched_eff_get(struct thread *t, uint64_t *urgency);
 /* sched_urgency() of the parameters t runs on now. */
 uint64_t sched_urgency_eff(struct thread *t);
 /* Makes a new thread ready (its start), serialized with placement. */

@@ -4,6 +4,7 @@
 #include <kern/endnotify.h>
 #include <kern/list.h>
 #include <kern/object.h>
+#include <kern/port.h>
 #include <kern/rbtree.h>
 #include <kern/sched.h>
 #include <kern/wait.h>
@@ -43,10 +44,23 @@ struct thread {
 	const struct sched_class *class; /* the class it is queued in */
 	/* Donation (docs/ipc.md "Donation"): the caller whose parameters it
 	 * runs on while serving calls (NULL: its own). `donors` and
-	 * `calling` are under the donation lock (kernel/ipc/reply.c). */
+	 * `calling` are under its own donation lock `dlock`
+	 * (kernel/ipc/reply.c). */
 	struct thread *donor;
 	struct list_node donors;     /* struct reply.donor_node */
 	struct reply *calling;       /* the reply this thread waits for */
+	spinlock_t dlock;
+	/* IPC (kernel/ipc): the built-in reply object and message buffers;
+	 * while blocked receiving, the room its receive buffer has; a
+	 * message handed over by the fastpath (the port's lock). */
+	uint32_t ipc_rx_cap, ipc_rx_hcap;
+	struct kmsg *ipc_handed;
+	/* port_reply_recv: the port it receives on next; the lending of
+	 * that port's queued calls was kept over the answer (port.c). */
+	struct port *ipc_keep_lend;
+	bool ipc_lend_kept;
+	uint64_t ipc_fast; /* fastpath calls and answers (telemetry) */
+	struct ipc_slot ipc;
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
 	/* SMP (kernel/sched/migrate.c): CPUs it may run on (inherited from
 	 * its creator; admission lock + run-queue lock to change); the CPU

@@ -22,6 +22,18 @@ void wait_queue_init(struct wait_queue *wq);
  * wq->lock and loops, so no wake-up between check and sleep is lost.
  * Returns the code passed to the wake. */
 int wait_queue_block(struct wait_queue *wq, uint64_t deadline_ns);
+/* The same, blocking under `lock` instead of wq->lock (a queue that shares
+ * its owner's lock, e.g. a port's senders). */
+int wait_queue_block_on(struct wait_queue *wq, spinlock_t *lock,
+			uint64_t deadline_ns);
+/* The same again, and `next` (a thread blocked on this CPU, already taken
+ * off its queue by the caller, its wake result set) runs instead, switched
+ * to directly when the scheduler allows it (sched_block_handoff). */
+int wait_queue_block_handoff(struct wait_queue *wq, spinlock_t *lock,
+			     uint64_t deadline_ns, struct thread *next);
+/* Lock held: takes the first waiter off wq (NULL if none) without waking
+ * it. */
+struct thread *wait_queue_pop(struct wait_queue *wq);
 /* Wakes all waiters with `result`; returns how many. */
 unsigned wait_queue_wake_all(struct wait_queue *wq, int result);
 /* The same with wq->lock already held; wakes at most max waiters. */

@@ -1,0 +1,150 @@
+/* The IPC fastpath (docs/ipc.md "Fastpath"). A call to a port where a
+ * receiver is already blocked, or an answer by port_reply_recv to a caller
+ * that waits, on the same CPU, with a small message and no handles: the
+ * message goes from the sender's buffer straight into the peer's hands
+ * (no queue, no allocation: the per-thread reply object and buffers), the
+ * call's scheduling parameters go with it (donation is linked before the
+ * switch), and the sender blocks and the peer becomes ready in one
+ * scheduling decision under one run-queue lock hold
+ * (sched_block_handoff): no wake-up through another lock, no second
+ * scheduling pass, no timer programming unless the next event changed.
+ *
+ * ipc_fast_ok() is the whole list of conditions; anything else takes the
+ * slow path, which gives the same results (the boot option
+ * `ipc_fastpath=off` forces it, and the guest suite runs both ways). */
+#include <execrt/errors.h>
+#include <execrt/rights.h>
+#include <kern/bootinfo.h>
+#include <kern/cap.h>
+#include <kern/lib.h>
+#include <kern/msg_decode.h>
+#include <kern/port.h>
+#include <kern/sched.h>
+#include <kern/task.h>
+#include <kern/thread.h>
+#include <kern/uaccess.h>
+
+static int fast_on = -1; /* -1: not read from the command line yet */
+
+bool ipc_fastpath_enabled(void)
+{
+	int on = READ_ONCE(fast_on);
+	if (on < 0) {
+		char v[8];
+		on = !(bootinfo_cmdline_get(&boot_info, "ipc_fastpath", v,
+					    sizeof(v)) &&
+		       !strcmp(v, "off"));
+		WRITE_ONCE(fast_on, on);
+	}
+	return on;
+}
+
+/* Every condition of the fastpath, for a call (peer: the first receiver
+ * blocked on the port; the port's lock held) and for an answer given by
+ * port_reply_recv (peer: the caller waiting for it; the reply's lock
+ * held). Each line that fails sends the operation down the slow path. */
+bool ipc_fast_ok(const struct fast_args *a)
+{
+	struct thread *me = thread_current(), *peer = a->peer;
+	/* 1. The fastpath is on (boot option ipc_fastpath=off). */
+	if (!ipc_fastpath_enabled())
+		return false;
+	/* 2. No handles to move; 3. the message fits a per-thread buffer. */
+	if (a->nhandles || a->len > IPC_SLOT_MAX)
+		return false;
+	/* 4. A call's sender blocks for the answer (a receiver that polls
+	 * after answering just wakes its caller: port_recv). */
+	if (a->kind == FAST_CALL && a->deadline == DEADLINE_POLL)
+		return false;
+	/* 5. The peer waits: blocked, and 6. nobody is being killed. */
+	if (!peer || READ_ONCE(peer->state) != THREAD_BLOCKED ||
+	    READ_ONCE(peer->killed) || READ_ONCE(me->killed))
+		return false;
+	/* 7. On this CPU, and staying there. */
+	if (READ_ONCE(peer->cpu) != arch_cpu_id() ||
+	    READ_ONCE(peer->move_to) >= 0)
+		return false;
+	/* 8. No DL on either side: DL time is spent on the CPU where it is
+	 * admitted, and a DL donation may move the server. */
+	if (sched_eff_class(me) == SCHED_CLASS_DL ||
+	    sched_eff_class(peer) == SCHED_CLASS_DL)
+		return false;
+	if (a->kind == FAST_REPLY)
+		return true;
+	/* 9. A call: the port is open, nothing queued before it, no bound
+	 * notification to raise, the receiver's buffer is large enough and
+	 * nothing else handed to it, the caller's reply slot is free. */
+	return !a->port->closed && list_empty(&a->port->queue) &&
+	       !a->port->bound && !peer->ipc_handed &&
+	       peer->ipc_rx_cap >= a->len && a->slot_free;
+}
+
+/* A call on the fastpath: 1 when it cannot be taken (nothing done: the
+ * caller goes the slow way), else the call's result. */
+int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
+		  uint64_t urx, uint64_t deadline)
+{
+	struct thread *me = thread_current();
+	struct port *p = s->port;
+	struct port_msg pm;
+	/* A cheap look first: the slow path reports every error. */
+	if (!ipc_fastpath_enabled() || !user_range_ok(ureq, sizeof(pm)) ||
+	    copy_from_user(&pm, (const void *)ureq, sizeof(pm)) ||
+	    msg_check_header(&pm) || pm.nhandles || pm.len > IPC_SLOT_MAX ||
+	    READ_ONCE(me->ipc.reply.armed) || READ_ONCE(me->ipc.req.busy) ||
+	    list_empty(&p->wq.waiters))
+		return IPC_SLOW;
+	struct kmsg *m = kmsg_get(&me->ipc.req, me, pm.len);
+	if (!m)
+		return IPC_SLOW;
+	if (m != &me->ipc.req ||
+	    (pm.len && copy_from_user(m->data, pm.data, pm.len))) {
+		kmsg_free(m);
+		return IPC_SLOW;
+	}
+	struct reply *r;
+	if (reply_create(me, p, &r)) {
+		kmsg_free(m);
+		return IPC_SLOW;
+	}
+	m->badge = s->badge;
+	m->reply = r;
+	kobj_get(reply_obj(r)); /* the message's reference */
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	struct fast_args fa = {
+		.kind = FAST_CALL,
+		.len = pm.len,
+		.deadline = deadline,
+		.port = p,
+		.peer = list_empty(&p->wq.waiters)
+				? NULL
+				: list_entry(p->wq.waiters.next, struct thread,
+					     wait_node),
+		.slot_free = true,
+	};
+	struct thread *rcv = NULL;
+	if (ipc_fast_ok(&fa)) {
+		rcv = wait_queue_pop(&p->wq);
+		kobj_get(&rcv->obj);
+		m->handed = true;
+		rcv->ipc_handed = m; /* taken first by its port_recv */
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (!rcv) {
+		kmsg_free(m); /* cancels r, unused */
+		reply_put(r);
+		return IPC_SLOW;
+	}
+	me->ipc_fast++;
+	/* The scheduling parameters go with the call. */
+	donate_set_calling(r);
+	reply_set_server(r, rcv);
+	port_call_received(p, r, rcv);
+	struct kmsg *ans = NULL;
+	int err = reply_wait(r, deadline, &ans, rcv);
+	kobj_put(&rcv->obj);
+	if (!err)
+		err = ipc_deliver(ans, rx, urx);
+	reply_put(r);
+	return err;
+}
