@@ -11,8 +11,8 @@
  *
  * One request per absent page: a second thread faulting on a page that is
  * being asked for waits on the object's pager_wq for that request's end
- * (success: the page is present; failure: it fails too; the asker was
- * killed: it asks itself).
+ * (success: the page is present; the pager's failure: it fails too; the
+ * asker was killed or had no memory for the message: it asks itself).
  *
  * Quota: supplied pages are charged one by one to the object's account
  * (obj.charge grows, so the object's last put returns them): a task gets

@@ -213,13 +213,13 @@ static void do_connect(const struct port_rx *rx, const handle_t *h,
 		       handle_t reply)
 {
 	struct handle_info hi;
-	if (rx->nhandles != 1 || sys_handle_info(h[0], &hi) < 0 ||
-	    hi.type != OBJ_TASK || !(hi.rights & RIGHT_WAIT)) {
-		answer_err(reply, ERR_INVALID_ARGS, 0, 0);
-		return;
-	}
-	int64_t id = vmgr_connect(&v, hi.koid, h[0]);
-	if (id < 0) {
+	int64_t id = ERR_INVALID_ARGS;
+	if (rx->nhandles == 1 && sys_handle_info(h[0], &hi) == 0 &&
+	    hi.type == OBJ_TASK && (hi.rights & RIGHT_WAIT))
+		id = vmgr_connect(&v, hi.koid, h[0]);
+	if (id < 0) { /* what came with it is not kept */
+		for (uint32_t i = 0; i < rx->nhandles; i++)
+			sys_handle_close(h[i]);
 		answer_err(reply, (int32_t)id, 0, 0);
 		return;
 	}
