@@ -23,13 +23,13 @@
  *       regular file: vmgr supplies each page from the file (FS_PREAD),
  *       zeros past its end. A private, read-only copy: nothing is written
  *       back. val = the file's size.
- *   VMGR_INFO: val = this connection's ledger limit, val2 = bytes its
- *       ledger holds.
+ *   VMGR_INFO: val = this task's ledger limit (all its connections
+ *       together), val2 = bytes the ledger of this connection holds.
  *   VMGR_SET_LIMIT a = task koid, b = bytes (0: back to the default): the
- *       ledger limit of that task's connections, now and later. Only as a
- *       send (no answer) on the control endpoint (badge VMGR_CTL_BADGE),
- *       which only init holds (it made vmgr's port: manifest "vmgr-port",
- *       docs/vmgr.md "Ledger limits"); anywhere else it is refused.
+ *       ledger limit of that task, now and later. Only as a send (no
+ *       answer) on the control endpoint (badge VMGR_CTL_BADGE), which
+ *       only init holds (it made vmgr's port: manifest "vmgr-port",
+ *       docs/vmgr.md "Ledger limits"); anywhere else it is ignored.
  * Every answer starts with struct vmgr_resp; err is 0 or an ERR_* code. */
 #pragma once
 #include <stdint.h>

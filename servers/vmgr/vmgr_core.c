@@ -51,6 +51,13 @@ void vmgr_set_limit(struct vmgr *v, uint64_t koid, uint64_t bytes)
 
 int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 {
+	/* A task cannot take the table (nor multiply its ledger) by
+	 * connecting again and again. */
+	unsigned same = 0;
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++)
+		same += v->conns[i].id && v->conns[i].task_koid == koid;
+	if (same >= VMGR_CONNS_PER_TASK)
+		return ERR_NO_RESOURCES;
 	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++) {
 		struct vmgr_conn *c = &v->conns[i];
 		if (c->id)
@@ -63,6 +70,16 @@ int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 		return (int64_t)c->id;
 	}
 	return ERR_NO_RESOURCES;
+}
+
+/* What the task behind c holds on all its connections. */
+static uint64_t task_ledger(const struct vmgr *v, const struct vmgr_conn *c)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++)
+		if (v->conns[i].id && v->conns[i].task_koid == c->task_koid)
+			sum += v->conns[i].ledger;
+	return sum;
 }
 
 struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id)
@@ -80,7 +97,8 @@ int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size)
 	if (size > VMGR_BUF_MAX)
 		return ERR_OUT_OF_RANGE;
 	size = (size + PAGE - 1) & ~(PAGE - 1);
-	if (size > c->limit || c->ledger > c->limit - size)
+	uint64_t held = task_ledger(v, c);
+	if (size > c->limit || held > c->limit - size)
 		return ERR_NO_MEMORY;
 	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++) {
 		struct vmgr_buf *b = &v->bufs[i];

@@ -423,7 +423,15 @@ static void crash_loop_body(void)
 	GCHECK_EQ(status_field("crashy", "last_exit"), TASK_STATUS_FAULT(14));
 	GCHECK_EQ(status_field("steady", "generation"), 1);
 	GCHECK_EQ(status_field("steady", "restarts"), 0);
+	/* STARTING turns RUNNING SUP_STABLE_NS (1 s) after the start: a
+	 * crash loop faster than that ends while steady is still STARTING. */
+	for (uint64_t until = g_now() + 3000 * MS;
+	     !status_state("steady", "running") && g_now() < until;) {
+		sys_sleep_until(g_now() + 50 * MS);
+		GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	}
 	GCHECK(status_state("steady", "running"));
+	GCHECK_EQ(status_field("steady", "generation"), 1);
 	/* Backoff: at least 1 ms between starts; names forgot each one. */
 	GCHECK(dt >= 100 * MS);
 	GCHECK(aload(&env.ns.forgets) >= 100);
@@ -698,6 +706,9 @@ static void grants_body(void)
 	handle_t p = wait_reg("/svc/probe", 1, 5000 * MS);
 	handle_t b = wait_reg("/svc/bare", 1, 5000 * MS);
 	GCHECK(p && b);
+	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
+	int64_t probe_koid = status_field("probe", "task");
+	GCHECK(probe_koid > 0);
 	GCHECK_OK(ask(p, "{\"cmd\":\"probe\"}"));
 	GCHECK(resp.ok);
 	/* Granted, and narrowed: COM2's ports only, GSI 3 only, RT <= 5. */
@@ -718,8 +729,11 @@ static void grants_body(void)
 				    START_H_TELEMETRY, START_H_SERVICE};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		GCHECK_EQ(slot_type(never[i]), OBJ_NONE);
-	/* Its task handle cannot reach its supervisor: it is its own. */
+	/* Its task handle cannot reach its supervisor: it is its own (no
+	 * program but init itself may end init). */
 	GCHECK_EQ(slot_type(START_H_SELF_TASK), OBJ_TASK);
+	GCHECK_EQ(probe_int("self_koid"), probe_koid);
+	GCHECK(probe_int("self_koid") != (int64_t)g_koid(env.init.task));
 
 	GCHECK_OK(ask(b, "{\"cmd\":\"probe\"}"));
 	GCHECK(resp.ok);
