@@ -147,7 +147,8 @@ TEST(dma_vmo_is_contiguous_and_zeroed)
 	CHECK_EQ(free_frames(), f0);
 }
 
-/* A RES_DMA budget counts the live bytes made from that very object;
+/* A RES_DMA budget counts the live bytes made from it (and from the
+ * budgets derived from it: test_resource.c);
  * each take holds a reference, each return drops it. */
 TEST(dma_budget_takes_and_returns)
 {
