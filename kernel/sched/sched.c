@@ -393,7 +393,16 @@ void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
 	dispatch_end(rq, t, now, false);
 	dispatch_start(next, now);
 	next->class->start(rq, next, now);
-	program_timer(rq, now);
+	/* The timer: with every queue empty, next's class has no event
+	 * (no slice or quantum to share) and the RT cap none (no best
+	 * effort waits); what can be new is a quota it runs on (its own or,
+	 * on donation, its caller's) and t's own deadline as a sleeper.
+	 * Otherwise the timer stays: armed for an event of t at worst, it
+	 * fires early and the decision is made again then. */
+	struct task *etk = sched_eff(next)->task;
+	if (deadline_ns < rq->timer_deadline ||
+	    (etk && READ_ONCE(etk->cpuq.period)))
+		program_timer(rq, now);
 	rq->sched_calls++;
 	rq->switches++;
 	struct uvm *from = t->task ? t->task->uvm : NULL;
