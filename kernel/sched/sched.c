@@ -236,7 +236,9 @@ static void do_schedule(struct run_queue *rq)
 	    !prev->moving && sched_rank(prev) > 1)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
-	if (rq->nr_ready)
+	/* (another CPU idle: rare while this one has work waiting) */
+	if (rq->nr_ready &&
+	    (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
 		sched_kick_idle(rq);
 	if (next != prev) {
 		dispatch_end(rq, prev, now, yielded);
