@@ -249,6 +249,12 @@ static void wait_fg(struct sh *s, struct sh_job *j, struct cl_stream *st,
 	while (sys_object_wait(j->task, DEADLINE_POLL, &status) != 0) {
 		if (sub && drain_events(st, stop_on_key, &ctrl_c)) {
 			stopped = true;
+			/* What is typed from now on is the next prompt's: to a
+			 * closed stream the console cannot deliver it and keeps
+			 * it as type-ahead (open until the child's end, keys
+			 * became events nobody read). Keys already sent with
+			 * the stopping one are lost (docs/console.md). */
+			cl_stream_close(st);
 			sys_task_kill(j->task, STATUS_CTRL_C);
 			sys_object_wait(j->task, DEADLINE_NONE, &status);
 			break;

@@ -285,6 +285,10 @@ struct kernel_stats {
 	/* The calling task's memory account: its quota and what is charged
 	 * to it (including its children's quotas). */
 	uint64_t mem_quota, mem_used;
+	/* Every frame the slab caches hold (full, partly used and spare
+	 * slabs): frames_free + frames_slab changes only when memory outside
+	 * the slabs is taken or given back, whatever the slabs' layout. */
+	uint64_t frames_slab;
 };
 
 /* SYS_TASK_STATS: one live task (not yet freed). */

@@ -23,8 +23,8 @@
  *       regular file: vmgr supplies each page from the file (FS_PREAD),
  *       zeros past its end. A private, read-only copy: nothing is written
  *       back. val = the file's size.
- *   VMGR_INFO: val = ledger limit per connection, val2 = bytes the ledger
- *       of this connection holds.
+ *   VMGR_INFO: val = ledger limit per task (all its connections
+ *       together), val2 = bytes the ledger of this connection holds.
  * Every answer starts with struct vmgr_resp; err is 0 or an ERR_* code. */
 #pragma once
 #include <stdint.h>

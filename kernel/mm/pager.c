@@ -11,8 +11,8 @@
  *
  * One request per absent page: a second thread faulting on a page that is
  * being asked for waits on the object's pager_wq for that request's end
- * (success: the page is present; failure: it fails too; the asker was
- * killed: it asks itself).
+ * (success: the page is present; the pager's failure: it fails too; the
+ * asker was killed or had no memory for the message: it asks itself).
  *
  * Quota: supplied pages are charged one by one to the object's account
  * (obj.charge grows, so the object's last put returns them): a task gets
@@ -95,14 +95,22 @@ int pager_supply(struct vmo *v, uint64_t offset, uint64_t len, uint64_t src)
 			err = ERR_NO_MEMORY;
 			break;
 		}
-		/* Filled before it is visible; the copy may fault (and
-		 * block, if src is itself pager memory): no lock held. */
+		/* Filled before it is visible; no lock held. An absent
+		 * page of pager memory at src fails the copy instead of
+		 * asking its pager (pager_get_page): a supplier given a
+		 * window by someone else (vmgr and a client's "file")
+		 * would otherwise wait as long as that someone's pager
+		 * likes. A present one is mapped as usual. */
 		void *k = phys_to_virt(pa);
-		if (src)
+		if (src) {
+			struct thread *me = thread_current();
+			me->uaccess_no_pager = true;
 			err = copy_from_user(k, (const void *)(src + pos),
 					     PAGE_SIZE);
-		else
+			me->uaccess_no_pager = false;
+		} else {
 			memset(k, 0, PAGE_SIZE);
+		}
 		if (!err)
 			err = install(v, i, pa);
 		if (!err)
@@ -187,6 +195,11 @@ phys_addr_t pager_get_page(struct vmo *v, uint64_t index, bool write, int *err)
 	phys_addr_t pa = __atomic_load_n(&v->pages[index], __ATOMIC_ACQUIRE);
 	if (pa)
 		return pa;
+	/* pager_supply's copy from src: no waiting for a pager there. */
+	if (thread_current()->uaccess_no_pager) {
+		*err = ERR_FAULT;
+		return 0;
+	}
 	struct pager_req *mine = kmalloc(sizeof(*mine));
 	unsigned long f = spin_lock_irqsave(&v->pager_wq.lock);
 	for (;;) {

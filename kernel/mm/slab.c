@@ -373,6 +373,17 @@ uint64_t kmem_cached_frames(void)
 	return sum;
 }
 
+uint64_t kmem_slab_frames(void)
+{
+	uint64_t sum = 0;
+	unsigned long flags = spin_lock_irqsave(&caches_lock);
+	for (size_t i = 0; i < MAX_CACHES; i++)
+		if (caches[i].active)
+			sum += READ_ONCE(caches[i].slabs) * caches[i].slab_pages;
+	spin_unlock_irqrestore(&caches_lock, flags);
+	return sum;
+}
+
 /* ---- kmalloc ---- */
 
 static const char *const kmalloc_names[KMALLOC_CLASSES] = {

@@ -280,3 +280,62 @@ KTEST(sched_quantum_timer_only_when_an_equal_waits)
 	KT_CHECK(alone <= 2);  /* our own wake-up (and a stray) */
 	KT_CHECK(shared >= 6); /* 10 ms quanta */
 }
+
+/* thread_current() right after a preemption that moved the thread: the
+ * shell test once lost init this way. A thread killed in user mode exits
+ * with interrupts on (its teardown needs them); thread_current() read the
+ * CPU number, was preempted and moved to the other CPU, then read the run
+ * queue of the CPU it had left: init's thread, running there, took the
+ * exit (and the killed program's status 130) as its own. Here a spinning
+ * thread asks who it is while its affinity flips between two CPUs, so
+ * that almost every flip preempts and moves it somewhere in the loop. */
+struct whoami {
+	struct thread *self;
+	volatile bool stop;
+	volatile uint64_t asked, wrong, moves;
+};
+
+static void ask_whoami(void *arg)
+{
+	struct whoami *w = arg;
+	unsigned last = arch_cpu_id();
+	while (!w->stop) {
+		/* Mostly asking: the preemption lands anywhere in here. */
+		for (int i = 0; i < 64; i++)
+			w->wrong += thread_current() != w->self;
+		w->asked += 64;
+		unsigned long f = arch_irq_save();
+		unsigned cpu = arch_cpu_id();
+		arch_irq_restore(f);
+		w->moves += cpu != last;
+		last = cpu;
+	}
+}
+
+KTEST(sched_current_thread_survives_migration)
+{
+	if (arch_cpus_online() < 2)
+		return;
+	static struct whoami w;
+	w.asked = w.wrong = w.moves = 0;
+	w.stop = false;
+	struct thread *t =
+		thread_create_kernel(ask_whoami, &w, "whoami", RT(40));
+	KT_CHECK(t != NULL);
+	w.self = t;
+	thread_start_kernel(t);
+	/* Before the fix about one move in three came back wrong. */
+	uint64_t end = clock_ns() + 5000 * MS;
+	for (unsigned i = 0; clock_ns() < end && w.moves < 300; i++) {
+		KT_CHECK_EQ(sched_set_affinity(t, NULL, 1ull << (i & 1)), 0);
+		sched_sleep_until(clock_ns() + MS / 5);
+	}
+	w.stop = true;
+	KT_CHECK_EQ(thread_wait(t, clock_ns() + 1000 * MS, NULL), 0);
+	kobj_put(&t->obj);
+	kprintf("    %llu asked, %llu moves, %llu wrong\n",
+		(unsigned long long)w.asked, (unsigned long long)w.moves,
+		(unsigned long long)w.wrong);
+	KT_CHECK(w.moves >= 10); /* a loaded host slows the flips */
+	KT_CHECK_EQ(w.wrong, 0);
+}

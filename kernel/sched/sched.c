@@ -72,9 +72,14 @@ static struct run_queue *this_rq(void)
 	return &rqs[arch_cpu_id()];
 }
 
+/* Not this_rq()->current: the CPU number read with interrupts on can be
+ * stale by the time the queue is read (a preemption moved us), and that
+ * queue's current thread is then someone else; the shell test lost init
+ * this way (a killed program's exit, status 130, taken by init's thread).
+ * ktest sched_current_thread_survives_migration. */
 struct thread *thread_current(void)
 {
-	return this_rq()->current;
+	return arch_current_thread();
 }
 
 uint64_t sched_switch_count(unsigned cpu)
@@ -113,8 +118,10 @@ void sched_thread_init(struct thread *t)
 				      .cpu = SCHED_CPU_KEEP};
 	t->class = &sched_class_be;
 	/* New threads inherit their creator's affinity (a pinned test
-	 * keeps its helpers on its CPU); the first ones get every CPU. */
-	struct thread *cur = READ_ONCE(this_rq()->current);
+	 * keeps its helpers on its CPU); the first ones get every CPU.
+	 * The creator is thread_current(): the queue's current may be a
+	 * stranger's by now (this runs with interrupts on). */
+	struct thread *cur = thread_current();
 	t->affinity = cur && !cur->is_idle ? cur->affinity : ~0ull;
 	t->move_to = -1;
 	t->moving = false;
@@ -567,6 +574,7 @@ void sched_init_cpu(void)
 	rq->cap_window_end = idle->exec_start + sched_cfg.rt_cap_period_ns;
 	rq->idle = idle;
 	rq->current = idle;
+	arch_set_current_thread(idle);
 	__atomic_fetch_or(&sched_idle_mask, 1ull << rq->cpu, __ATOMIC_RELAXED);
 	rq->timer_deadline = DEADLINE_NONE;
 }

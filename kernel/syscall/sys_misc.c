@@ -78,6 +78,7 @@ SYSCALL2(sys_kernel_stats, HANDLE, sysinfo_h, UPTR, out)
 		.frames_total = ps.total_frames,
 		.frames_free = ps.free_frames,
 		.frames_cached = kmem_cached_frames(),
+		.frames_slab = kmem_slab_frames(),
 		.kobjects_live = kobj_live_count(),
 		.slab_objects = kmem_objects_in_use(),
 		.tasks = task_count(),

@@ -110,8 +110,15 @@ static void file_window(struct vmgr_lazy *l)
 	l->win_len = FILE_WINDOW;
 }
 
+static long file_page(const struct vmgr_lazy *l, uint64_t offset);
+
 /* A fault on a file mapping with a window: one bulk read of up to 16
- * pages, zeros after the file, supplied from the window. */
+ * pages, the whole pages supplied from the window by the kernel's copy,
+ * the page holding the end of the file read inline (its tail must be
+ * zeros), zeros after. vmgr never touches the window itself: its owner
+ * (fsd, or whatever the client passed as the file) may revoke it at any
+ * time, and a fault in vmgr's own code would kill vmgr; the kernel's copy
+ * fails instead, and so does this one fault. */
 static long file_bulk(struct vmgr_lazy *l, uint64_t offset)
 {
 	uint64_t fbytes, len = vmgr_file_span(l, offset, &fbytes), val = 0;
@@ -127,8 +134,22 @@ static long file_bulk(struct vmgr_lazy *l, uint64_t offset)
 		if (val > fbytes)
 			return -FS_EPROTO;
 	}
-	memset((uint8_t *)l->win_addr + val, 0, len - val);
-	return sys_pager_supply(l->vmo, offset, len, (void *)l->win_addr);
+	long n = 0, r = 0;
+	uint64_t done = val / PAGE * PAGE;
+	if (done && (r = sys_pager_supply(l->vmo, offset, done,
+					  (void *)l->win_addr)) > 0)
+		n += r;
+	if (r >= 0 && done < len && val > done) {
+		r = file_page(l, offset + done);
+		if (r >= 0 && (r = sys_pager_supply(l->vmo, offset + done, PAGE,
+						    page)) > 0)
+			n += r;
+		done += PAGE;
+	}
+	if (r >= 0 && done < len &&
+	    (r = sys_pager_supply(l->vmo, offset + done, len - done, NULL)) > 0)
+		n += r;
+	return n ? n : r;
 }
 
 /* The page of a file-backed object at offset, into page[]: the file's
@@ -213,13 +234,13 @@ static void do_connect(const struct port_rx *rx, const handle_t *h,
 		       handle_t reply)
 {
 	struct handle_info hi;
-	if (rx->nhandles != 1 || sys_handle_info(h[0], &hi) < 0 ||
-	    hi.type != OBJ_TASK || !(hi.rights & RIGHT_WAIT)) {
-		answer_err(reply, ERR_INVALID_ARGS, 0, 0);
-		return;
-	}
-	int64_t id = vmgr_connect(&v, hi.koid, h[0]);
-	if (id < 0) {
+	int64_t id = ERR_INVALID_ARGS;
+	if (rx->nhandles == 1 && sys_handle_info(h[0], &hi) == 0 &&
+	    hi.type == OBJ_TASK && (hi.rights & RIGHT_WAIT))
+		id = vmgr_connect(&v, hi.koid, h[0]);
+	if (id < 0) { /* what came with it is not kept */
+		for (uint32_t i = 0; i < rx->nhandles; i++)
+			sys_handle_close(h[i]);
 		answer_err(reply, (int32_t)id, 0, 0);
 		return;
 	}

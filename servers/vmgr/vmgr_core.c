@@ -17,6 +17,13 @@ void vmgr_init(struct vmgr *v, uint64_t ledger_limit)
 
 int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 {
+	/* A task cannot take the table (nor multiply its ledger) by
+	 * connecting again and again. */
+	unsigned same = 0;
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++)
+		same += v->conns[i].id && v->conns[i].task_koid == koid;
+	if (same >= VMGR_CONNS_PER_TASK)
+		return ERR_NO_RESOURCES;
 	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++) {
 		struct vmgr_conn *c = &v->conns[i];
 		if (c->id)
@@ -28,6 +35,16 @@ int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task)
 		return (int64_t)c->id;
 	}
 	return ERR_NO_RESOURCES;
+}
+
+/* What the task behind c holds on all its connections. */
+static uint64_t task_ledger(const struct vmgr *v, const struct vmgr_conn *c)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < VMGR_MAX_CONNS; i++)
+		if (v->conns[i].id && v->conns[i].task_koid == c->task_koid)
+			sum += v->conns[i].ledger;
+	return sum;
 }
 
 struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id)
@@ -45,7 +62,8 @@ int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size)
 	if (size > VMGR_BUF_MAX)
 		return ERR_OUT_OF_RANGE;
 	size = (size + PAGE - 1) & ~(PAGE - 1);
-	if (size > v->ledger_limit || c->ledger > v->ledger_limit - size)
+	uint64_t held = task_ledger(v, c);
+	if (size > v->ledger_limit || held > v->ledger_limit - size)
 		return ERR_NO_MEMORY;
 	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++) {
 		struct vmgr_buf *b = &v->bufs[i];

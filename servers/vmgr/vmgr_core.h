@@ -14,6 +14,10 @@
  * its pager endpoint. 0 is the service endpoint. */
 #define VMGR_PAGER_BIT (1ull << 62)
 
+/* Connections one task (by the koid of the task handle it gave) may hold
+ * at once. */
+#define VMGR_CONNS_PER_TASK 4
+
 struct vmgr_conn {
 	uint64_t id; /* 0: free slot */
 	uint64_t task_koid;
@@ -47,7 +51,7 @@ struct vmgr {
 	struct vmgr_buf bufs[VMGR_MAX_BUFS];
 	struct vmgr_lazy lazy[VMGR_MAX_LAZY];
 	uint64_t next_id;
-	uint64_t ledger_limit; /* per connection */
+	uint64_t ledger_limit; /* per task (all its connections) */
 };
 
 /* Handles that became vmgr's to close and window mappings to unmap

@@ -70,12 +70,14 @@ static void probe(handle_t reply)
 				  .weight = SCHED_BE_WEIGHT_DEFAULT,
 				  .cpu = SCHED_CPU_KEEP};
 	sys_sched_set(sched, self, &be);
+	struct handle_info me = {0};
+	sys_handle_info(execrt_handle(START_H_SELF_TASK), &me);
 	snprintf(out + n, sizeof(out) - n,
 		 "],\"io_in\":%ld,\"io_out_of_range\":%ld,\"io_power\":%ld,"
 		 "\"irq_other\":%ld,\"irq_own\":%ld,\"rt_over\":%ld,"
-		 "\"rt_within\":%ld}",
+		 "\"rt_within\":%ld,\"self_koid\":%llu}",
 		 io_in < 0 ? io_in : 0, io_oor, io_pw, irq_other, irq_own,
-		 rt_over, rt_within);
+		 rt_over, rt_within, (unsigned long long)me.koid);
 	cl_reply_ok(reply, out, NULL, 0);
 }
 

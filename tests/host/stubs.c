@@ -32,6 +32,9 @@ void arch_irq_restore(unsigned long flags) { (void)flags; }
  * for more than 20 minutes). Give the CPU away instead. */
 void arch_cpu_relax(void) { sched_yield(); }
 unsigned arch_cpu_id(void) { return 0; }
+static struct thread *host_current;
+struct thread *arch_current_thread(void) { return host_current; }
+void arch_set_current_thread(struct thread *t) { host_current = t; }
 unsigned arch_cpus_online(void) { return 1; }
 uint64_t arch_kernel_entry_ns(void) { return 0; }
 uint64_t arch_cycles_to_ns(uint64_t cycles) { (void)cycles; return 0; }

@@ -182,3 +182,33 @@ TEST(vmgr_file_span_with_a_window)
 	CHECK_EQ(vmgr_file_span(&l, 0, &f), 8 * 4096);
 	CHECK_EQ(f, 8 * 4096);
 }
+
+/* review13: the ledger was per connection and connections were free: a
+ * client connected again (same task handle) for another 16 MiB, and 64
+ * connects took vmgr's table from everyone. Now the ledger is the task's
+ * (its connections together) and a task has at most 4 connections. */
+TEST(vmgr_ledger_is_per_task_and_connections_are_bounded)
+{
+	vmgr_init(&v, 3 * 4096);
+	struct vmgr_conn *a = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 7, 5));
+	struct vmgr_conn *a2 = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 7, 6));
+	struct vmgr_conn *b = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 8, 9));
+	CHECK(a && a2 && b);
+	int s1 = vmgr_buf_reserve(&v, a, 2 * 4096);
+	CHECK(s1 >= 0);
+	vmgr_buf_commit(&v, s1, 40);
+	CHECK_EQ(vmgr_buf_reserve(&v, a2, 2 * 4096), ERR_NO_MEMORY);
+	int s2 = vmgr_buf_reserve(&v, a2, 4096);
+	CHECK(s2 >= 0);
+	CHECK_EQ(vmgr_buf_reserve(&v, a, 1), ERR_NO_MEMORY);
+	/* another task's ledger is its own */
+	CHECK(vmgr_buf_reserve(&v, b, 3 * 4096) >= 0);
+	CHECK(vmgr_connect(&v, 7, 10) > 0);
+	CHECK(vmgr_connect(&v, 7, 11) > 0);
+	CHECK_EQ(vmgr_connect(&v, 7, 12), ERR_NO_RESOURCES);
+	CHECK(vmgr_connect(&v, 8, 13) > 0);
+	/* a dropped connection makes room again */
+	struct vmgr_drop d = {0};
+	vmgr_disconnect(&v, a2, &d);
+	CHECK(vmgr_connect(&v, 7, 14) > 0);
+}

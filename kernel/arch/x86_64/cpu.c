@@ -87,6 +87,19 @@ unsigned arch_cpu_id(void)
 	return this_cpu()->id;
 }
 
+struct thread *arch_current_thread(void)
+{
+	/* One instruction: a preemption (and a move to another CPU) comes
+	 * before it or after it, never between finding the CPU and reading
+	 * its running thread. */
+	return this_cpu_cur();
+}
+
+void arch_set_current_thread(struct thread *t)
+{
+	this_cpu()->cur = t;
+}
+
 void arch_console_write(const char *s, size_t n)
 {
 	serial_write(s, n);

@@ -48,7 +48,7 @@ static bool canonical_user(uint64_t a)
  * preemption is pending. */
 static void user_return_work(void)
 {
-	struct thread *t = this_cpu()->cur;
+	struct thread *t = this_cpu_cur(); /* one load: see percpu.h */
 	for (;;) {
 		if (__atomic_load_n(&t->killed, __ATOMIC_ACQUIRE)) {
 			/* From an interrupt taken in user mode we get here

@@ -35,6 +35,8 @@ _Static_assert(__builtin_offsetof(struct cpu, recover_rsp) ==
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) ==
 		       CPU_OFF_KSTACK_TOP,
 	       "syscall.S depends on this offset");
+_Static_assert(__builtin_offsetof(struct cpu, cur) == CPU_OFF_CUR,
+	       "percpu.h: CPU_OFF_CUR");
 _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP,
 	       "syscall.S depends on this offset");
 

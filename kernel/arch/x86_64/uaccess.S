@@ -2,7 +2,9 @@
  * uaccess_start and uaccess_end; a page fault there is fixed up by the trap
  * handler (uaccess_fixup in uaccess.c), which resumes at uaccess_fault with
  * the stack as it was: these are leaf functions that push nothing, so the
- * return address is on top. No per-CPU state, so preemption mid-copy is
+ * return address is on top. For an absent page of pager memory it may
+ * instead retry the faulting instruction once the page is there, so the
+ * loops keep all their state in registers. No per-CPU state, so preemption mid-copy is
  * fine. SMAP (stac/clac) is left to the C callers. */
 	.text
 	.global uaccess_start, uaccess_end, uaccess_fault

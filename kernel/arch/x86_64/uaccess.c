@@ -84,7 +84,8 @@ int copy_str_from_user(char *dst, const char *usrc, size_t max)
  * copy resumes where it stopped (rep movsb and the string loop keep their
  * state in registers). That wait blocks, so only a copy that ran with
  * interrupts on may take it: such code holds no spinlock. A copy with
- * interrupts off fails with ERR_FAULT instead. */
+ * interrupts off fails with ERR_FAULT instead (and so does one marked
+ * uaccess_no_pager, on a page its pager would have to supply). */
 bool uaccess_fixup(struct trap_frame *tf)
 {
 	uint64_t cr2 = read_cr2();

@@ -13,7 +13,10 @@
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 void arch_cpu_relax(void);
-unsigned arch_cpu_id(void);                  /* index of this CPU, 0-based */
+/* Index of this CPU, 0-based. With interrupts on it may be stale by the
+ * time it is used (a preemption can move the caller): per-CPU data is
+ * touched with interrupts off. */
+unsigned arch_cpu_id(void);
 unsigned arch_cpus_online(void);
 uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
 /* The clock_ns() value of the kernel's first instruction (boot.S reads
@@ -49,7 +52,15 @@ struct thread;
  * it runs entry() with interrupts off and the run-queue lock held; entry
  * calls sched_finish_switch() first. */
 void arch_thread_init(struct thread *t, void (*entry)(void));
+/* Switches stacks; records next as this CPU's running thread first. */
 void arch_context_switch(struct thread *prev, struct thread *next);
+/* The thread running this code (thread_current()), right in any context:
+ * also with interrupts on, across a preemption that moves the caller to
+ * another CPU. NULL before the CPU's scheduler is set up. */
+struct thread *arch_current_thread(void);
+/* Sets it where no switch did: a CPU's boot context becoming its idle
+ * thread. */
+void arch_set_current_thread(struct thread *t);
 /* Kernel stacks of `pages` pages (at most 7) with unmapped guard pages
  * below, so an overflow faults instead of corrupting memory; returns the
  * lowest address, or NULL. Free may be called in any context: with

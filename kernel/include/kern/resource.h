@@ -23,7 +23,9 @@ struct resource {
 	uint32_t kind;
 	uint64_t base, size;
 	uint64_t dma_used; /* RES_DMA: bytes of live DMA objects made from
-			    * this very object (atomic) */
+			    * this object or any derived from it (atomic) */
+	struct resource *parent; /* RES_DMA: the budget this one was
+				  * derived from (a reference), or NULL */
 };
 
 int resource_create(uint32_t kind, uint64_t base, uint64_t size,
@@ -34,6 +36,8 @@ int resource_create(uint32_t kind, uint64_t base, uint64_t size,
  * others. */
 int resource_check_narrow(const struct resource *r, uint64_t base,
 			  uint64_t size);
-/* A new resource of r's kind over that range, charged to the caller. */
-int resource_derive(const struct resource *r, uint64_t base, uint64_t size,
+/* A new resource of r's kind over that range, charged to the caller. A
+ * derived RES_DMA budget holds its parent: its objects count against
+ * every budget up the chain, so deriving cannot multiply a budget. */
+int resource_derive(struct resource *r, uint64_t base, uint64_t size,
 		    struct resource **out);

@@ -39,6 +39,8 @@ uint64_t kmem_objects_in_use(void);
 /* Frames held in empty spare slabs: free memory the caches keep at hand
  * (leak checks count them as free). */
 uint64_t kmem_cached_frames(void);
+/* Every frame held by slabs (full, partly used, spare). */
+uint64_t kmem_slab_frames(void);
 
 /* (Re)initializes the slab layer, forgetting every cache. Optional at boot
  * (the first kmalloc sets up its caches); host tests must call it after

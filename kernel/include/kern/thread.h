@@ -38,6 +38,9 @@ struct thread {
 	enum thread_state state;
 	bool killed;      /* exit at the next kernel exit / wake-up */
 	bool is_idle;
+	/* A user copy that must not wait for a pager: its fault on absent
+	 * pager memory fails (pager_supply's copy from src, kern/pager.h). */
+	bool uaccess_no_pager;
 	/* Scheduling (kernel/sched, docs/scheduling.md): under the lock of
 	 * the run queue of `cpu` unless noted. */
 	struct sched_params sp;          /* own class and parameters */

@@ -8,6 +8,7 @@
 #define CPU_OFF_RECOVER_RSP 16
 #define CPU_OFF_KSTACK_TOP  24
 #define CPU_OFF_USER_RSP    32
+#define CPU_OFF_CUR	    40
 
 #ifndef __ASSEMBLY__
 #include <kern/types.h>
@@ -25,8 +26,11 @@ struct cpu {
 	 * (the TSS has the same value for interrupts from user mode). */
 	uintptr_t kstack_top;
 	uintptr_t user_rsp; /* scratch for the SYSCALL entry */
-	/* The running thread (thread_current()), set by each switch: read
-	 * here by the system-call exit without a call into the scheduler. */
+	/* The running thread (thread_current()), set by each switch. Read
+	 * in ONE %gs-relative load (arch_current_thread()): kernel code runs
+	 * preemptible, and reading the CPU first and its field second can
+	 * straddle a preemption that moves the thread to another CPU; the
+	 * second read then names whatever runs on the CPU it left. */
 	struct thread *cur;
 	unsigned id;      /* dense index, 0 = boot CPU */
 	uint32_t apic_id;
@@ -54,6 +58,14 @@ static inline struct cpu *this_cpu(void)
 	struct cpu *c;
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* The running thread in one load (see struct cpu's `cur`). */
+static inline struct thread *this_cpu_cur(void)
+{
+	struct thread *t;
+	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(CPU_OFF_CUR));
+	return t;
 }
 
 void percpu_init(struct cpu *c, unsigned id, uint32_t apic_id);
