@@ -27,6 +27,11 @@ struct port_rx {
 	uint64_t badge;     /* out: the badge of the send handle used */
 	handle_t reply;     /* out: one-shot reply handle (calls), else 0 */
 	uint32_t flags;     /* in: PORT_RX_IMPLICIT_REPLY; out: PORT_RX_* */
+	/* out: koid of the task whose thread sent the message (or made the
+	 * call, or gave the answer); 0 for the kernel's no-senders notice.
+	 * A server's per-client limits can count by it: unlike badges and
+	 * connections, a client cannot multiply it. */
+	uint64_t sender;
 };
 
 /* port_rx.flags: the message is the no-senders notice of an endpoint

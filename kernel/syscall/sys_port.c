@@ -111,6 +111,7 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	rx->len = m->len;
 	rx->nhandles = m->nhandles;
 	rx->badge = m->badge;
+	rx->sender = m->sender;
 	rx->flags = (m->closed_notice ? PORT_RX_CLOSED : 0) | keep;
 	if (m->len > rx->cap || m->nhandles > rx->hcap) {
 		/* Only a call's answer gets here (receive checks first). */

@@ -23,6 +23,7 @@ struct port;
 struct kmsg {
 	struct list_node node;
 	uint64_t badge;
+	uint64_t sender; /* koid of the sending thread's task (0: kernel) */
 	uint64_t prio; /* sched_urgency() of the sender: queue order */
 	uint32_t len, nhandles;
 	bool closed_notice;  /* a no-senders notice: not in port.count */
