@@ -26,12 +26,29 @@ struct port_rx {
 	uint32_t nhandles;  /* out */
 	uint64_t badge;     /* out: the badge of the send handle used */
 	handle_t reply;     /* out: one-shot reply handle (calls), else 0 */
-	uint32_t flags;     /* out: PORT_RX_* */
+	uint32_t flags;     /* in: PORT_RX_IMPLICIT_REPLY; out: PORT_RX_* */
+	/* out: koid of the task whose thread sent the message (or made the
+	 * call, or gave the answer); 0 for the kernel's no-senders notice.
+	 * A server's per-client limits can count by it: unlike badges and
+	 * connections, a client cannot multiply it. */
+	uint64_t sender;
 };
 
 /* port_rx.flags: the message is the no-senders notice of an endpoint
  * minted with PORT_MINT_NOTIFY_CLOSED (len 0, its badge, no reply). */
 #define PORT_RX_CLOSED 1u
+/* In (and kept on output, so a reused port_rx stays opted in): a call
+ * received gives rx.reply = REPLY_IMPLICIT instead of a new reply handle
+ * (docs/ipc.md "Implicit reply"). The thread answers it with
+ * port_reply/port_reply_recv(REPLY_IMPLICIT, ...); its next receive, its
+ * exit or handle_close(REPLY_IMPLICIT) ends the call unanswered (the
+ * caller gets ERR_PEER_CLOSED); handle_dup(REPLY_IMPLICIT, RIGHT_SAME,
+ * &h) moves it into an ordinary reply handle h first, for a server that
+ * answers later. For servers that answer before receiving again. */
+#define PORT_RX_IMPLICIT_REPLY 0x100u
+/* The reserved value naming the calling thread's implicit reply: never a
+ * handle (generation 0 is never live, kern/handle.h). */
+#define REPLY_IMPLICIT ((handle_t)0x7ffu)
 
 /* SYS_PORT_MINT_EX options. */
 #define PORT_MINT_NOTIFY_CLOSED 1u /* queue a notice when the endpoint dies */

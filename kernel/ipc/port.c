@@ -35,6 +35,8 @@ struct kmsg *kmsg_alloc(uint32_t len)
 	}
 	memset(m, 0, sizeof(*m));
 	list_init(&m->node);
+	struct thread *me = thread_current();
+	m->sender = me && me->task ? me->task->obj.koid : 0;
 	m->len = len;
 	m->charge = ch;
 	m->data = (uint8_t *)(m + 1);
@@ -53,6 +55,7 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 		return kmsg_alloc(len);
 	list_init(&slot->node);
 	slot->badge = slot->prio = 0;
+	slot->sender = owner->task ? owner->task->obj.koid : 0;
 	slot->len = len;
 	slot->nhandles = 0;
 	slot->reply = NULL;
@@ -301,6 +304,7 @@ int port_mint_notify(struct port *p, uint64_t badge, struct port_send **out)
 	m->badge = badge;
 	m->prio = UINT64_MAX; /* before every sender's urgency */
 	m->closed_notice = true;
+	m->sender = 0; /* the kernel's, not the minter's */
 	int err = port_mint(p, badge, out);
 	if (err)
 		kmsg_free(m);

@@ -415,11 +415,12 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (!err) {
 		call_over(r);
-		handle_transit_done(&r->obj); /* the one-shot handle is used */
+		if (self) /* (an implicit reply has none) */
+			handle_transit_done(&r->obj); /* the handle is used */
 		return 0;
 	}
 	kmsg_free(m); /* holds no handle */
-	if (err == ERR_PEER_CLOSED) {
+	if (err == ERR_PEER_CLOSED && self) {
 		/* The call is over: the reply handle goes, the attached
 		 * handles stay with the server. */
 		struct kobject *exp = &r->obj, *o;

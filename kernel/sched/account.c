@@ -42,8 +42,10 @@ void update_curr(struct run_queue *rq, uint64_t now)
 			rq->rt_capped_count++;
 		}
 	}
+	/* (the period read here first: most tasks have no quota, and a
+	 * call per switch for nothing adds up on the IPC path) */
 	struct task *tk = sched_eff(cur)->task;
-	if (tk)
+	if (tk && READ_ONCE(tk->cpuq.period))
 		quota_charge(&tk->cpuq, delta, now);
 }
 
@@ -55,7 +57,7 @@ uint64_t rq_curr_event(struct run_queue *rq, uint64_t now)
 		return DEADLINE_NONE; /* a killed thread runs on to die */
 	uint64_t ev = cur->class->event(rq, cur, now);
 	struct task *tk = sched_eff(cur)->task;
-	if (tk) {
+	if (tk && READ_ONCE(tk->cpuq.period)) {
 		uint64_t left = quota_left(&tk->cpuq, now);
 		if (left != DEADLINE_NONE)
 			ev = MIN(ev, now + left);

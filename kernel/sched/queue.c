@@ -55,7 +55,7 @@ static bool sched_task_eligible(struct thread *e, uint64_t now, uint64_t *until)
 	*until = 0;
 	if (e->sp.cls == SCHED_CLASS_DL)
 		*until = dl_eligible_at(&e->dl, now);
-	if (e->task)
+	if (e->task && READ_ONCE(e->task->cpuq.period)) /* (most have none) */
 		*until = MAX(*until, quota_eligible_at(&e->task->cpuq, now));
 	return *until == 0;
 }

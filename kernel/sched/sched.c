@@ -243,7 +243,9 @@ static void do_schedule(struct run_queue *rq)
 	    !prev->moving && sched_rank(prev) > 1)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
-	if (rq->nr_ready)
+	/* (another CPU idle: rare while this one has work waiting) */
+	if (rq->nr_ready &&
+	    (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
 		sched_kick_idle(rq);
 	if (next != prev) {
 		dispatch_end(rq, prev, now, yielded);
@@ -400,7 +402,16 @@ void sched_block_handoff(spinlock_t *held, uint64_t deadline_ns,
 	dispatch_end(rq, t, now, false);
 	dispatch_start(next, now);
 	next->class->start(rq, next, now);
-	program_timer(rq, now);
+	/* The timer: with every queue empty, next's class has no event
+	 * (no slice or quantum to share) and the RT cap none (no best
+	 * effort waits); what can be new is a quota it runs on (its own or,
+	 * on donation, its caller's) and t's own deadline as a sleeper.
+	 * Otherwise the timer stays: armed for an event of t at worst, it
+	 * fires early and the decision is made again then. */
+	struct task *etk = sched_eff(next)->task;
+	if (deadline_ns < rq->timer_deadline ||
+	    (etk && READ_ONCE(etk->cpuq.period)))
+		program_timer(rq, now);
 	rq->sched_calls++;
 	rq->switches++;
 	struct uvm *from = t->task ? t->task->uvm : NULL;

@@ -1,12 +1,18 @@
 /* Handle calls: close, duplicate, inspect, and give to another task. */
 #include <kern/handle.h>
 #include <kern/lib.h>
+#include <kern/port.h>
 #include <kern/syscall.h>
 #include <kern/task.h>
 #include <kern/uaccess.h>
 
+/* REPLY_IMPLICIT (docs/ipc.md "Implicit reply"): closing it ends the
+ * thread's current call unanswered; duplicating it moves the call into an
+ * ordinary reply handle. */
 SYSCALL1(sys_handle_close, HANDLE, h)
 {
+	if (h == REPLY_IMPLICIT)
+		return ipc_implicit_close();
 	return handle_close(&cur_task()->handles, h);
 }
 
@@ -16,7 +22,8 @@ SYSCALL3(sys_handle_dup, HANDLE, h, RIGHTS, rights, UPTR, out)
 	if (!user_range_ok(out, sizeof(nh)))
 		return ERR_FAULT;
 	struct handle_table *t = &cur_task()->handles;
-	int err = handle_dup(t, h, rights, &nh);
+	int err = h == REPLY_IMPLICIT ? ipc_implicit_to_handle(rights, &nh)
+				      : handle_dup(t, h, rights, &nh);
 	if (err)
 		return err;
 	if (copy_to_user((void *)out, &nh, sizeof(nh))) {

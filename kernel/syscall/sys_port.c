@@ -103,11 +103,16 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 	handle_t hv[PORT_HANDLES_MAX + 1];
 	struct kobject *objs[PORT_HANDLES_MAX + 1];
 	uint32_t rights[PORT_HANDLES_MAX + 1], n = m->nhandles, total = n;
+	/* A call to a receiver that asked for it: the thread keeps it, no
+	 * handle (implicit.c). */
+	uint32_t keep = rx->flags & PORT_RX_IMPLICIT_REPLY;
+	bool implicit = m->reply && keep;
 	rx->reply = HANDLE_INVALID;
 	rx->len = m->len;
 	rx->nhandles = m->nhandles;
 	rx->badge = m->badge;
-	rx->flags = m->closed_notice ? PORT_RX_CLOSED : 0;
+	rx->sender = m->sender;
+	rx->flags = (m->closed_notice ? PORT_RX_CLOSED : 0) | keep;
 	if (m->len > rx->cap || m->nhandles > rx->hcap) {
 		/* Only a call's answer gets here (receive checks first). */
 		copy_to_user((void *)urx, rx, sizeof(*rx));
@@ -118,7 +123,7 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		objs[i] = m->h[i];
 		rights[i] = m->rights[i];
 	}
-	if (m->reply) {
+	if (m->reply && !implicit) {
 		objs[total] = reply_obj(m->reply);
 		rights[total++] = RIGHTS_REPLY;
 	}
@@ -130,7 +135,7 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 		return err;
 	}
 	if (m->reply)
-		rx->reply = hv[n];
+		rx->reply = implicit ? REPLY_IMPLICIT : hv[n];
 	if ((m->len && copy_to_user(rx->buf, m->data, m->len)) ||
 	    (n && copy_to_user(rx->handles, hv, n * sizeof(handle_t))) ||
 	    copy_to_user((void *)urx, rx, sizeof(*rx))) {
@@ -149,7 +154,10 @@ int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx)
 				port_call_received(r->port, r,
 						   thread_current());
 			}
-			reply_put(r);
+			if (implicit)
+				ipc_implicit_set(r); /* m's reference */
+			else
+				reply_put(r);
 			m->reply = NULL;
 		}
 	}
@@ -275,6 +283,8 @@ static int recv_on(struct port *p, struct port_rx *rx, uint64_t urx,
 {
 	struct kmsg *m;
 	uint32_t need_len = 0, need_h = 0;
+	/* Receiving again ends an implicit call left unanswered. */
+	ipc_implicit_end(thread_current());
 	int err = port_recv(p, rx->cap, rx->hcap, deadline, &m, &need_len,
 			    &need_h, next);
 	if (err == ERR_BUFFER_TOO_SMALL) {
@@ -357,7 +367,18 @@ out:
 static int do_reply(handle_t h, uint64_t umsg, struct thread **handoff)
 {
 	struct reply *r;
-	int err = get_reply(h, RIGHT_WRITE, &r);
+	int err = 0;
+	bool implicit = h == REPLY_IMPLICIT;
+	if (implicit) {
+		/* The thread's current call (its reference is now ours):
+		 * no handle to look up nor take. */
+		r = ipc_implicit_take();
+		h = HANDLE_INVALID;
+		if (!r)
+			return ERR_BAD_HANDLE;
+	} else {
+		err = get_reply(h, RIGHT_WRITE, &r);
+	}
 	if (err)
 		return err;
 	struct out_msg o;
@@ -368,7 +389,10 @@ static int do_reply(handle_t h, uint64_t umsg, struct thread **handoff)
 				   handoff);
 		msg_handles_unpin(&o.a);
 	}
-	reply_put(r);
+	if (implicit && err && err != ERR_PEER_CLOSED)
+		ipc_implicit_set(r); /* nothing changed: still to answer */
+	else
+		reply_put(r);
 	return err;
 }
 

@@ -12,6 +12,7 @@
 #include <kern/log.h>
 #include <kern/mm.h>
 #include <kern/pmm.h>
+#include <kern/port.h>
 #include <kern/sched.h>
 #include <kern/slab.h>
 #include <kern/task.h>
@@ -211,6 +212,7 @@ void thread_exit(int64_t status)
 {
 	struct thread *t = thread_current();
 	t->exit_status = status;
+	ipc_implicit_end(t); /* an implicit call left unanswered */
 	sched_thread_release(t);
 	if (t->task)
 		task_thread_exited(t->task, t);

@@ -406,14 +406,16 @@ cl_err_t cl_next_event(struct cl_stream *s, uint64_t deadline,
 	struct port_rx rx = {.buf = ev->buf,
 			     .cap = PORT_MSG_MAX,
 			     .handles = ev->handles,
-			     .hcap = PORT_HANDLES_MAX};
+			     .hcap = PORT_HANDLES_MAX,
+			     /* a stray call: no reply handle to install */
+			     .flags = PORT_RX_IMPLICIT_REPLY};
 	long e = sys_port_recv(s->recv, &rx, deadline);
 	if (e < 0)
 		return from_sys(e);
 	ev->len = rx.len;
 	ev->nhandles = rx.nhandles;
-	if (rx.reply) /* nobody calls an event stream */
-		sys_handle_close(rx.reply);
+	if (rx.reply) /* nobody calls an event stream: end it now */
+		sys_handle_close(rx.reply); /* (REPLY_IMPLICIT) */
 	ev->buf[ev->len] = 0;
 	if (json_parse(&ev->doc, ev->buf, ev->len) < 0 ||
 	    json_type_of(&ev->doc, 0) != JSON_OBJECT ||

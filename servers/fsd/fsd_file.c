@@ -48,6 +48,7 @@ static void bulk_setup(struct fsd_srv *s, struct fsd_file *f, uint64_t size,
 		return fsd_answer(out, -FS_EBUSY, 0);
 	struct fsd_conn *c = &s->conns[f->conn];
 	if (c->bulk_bytes + size > FSD_BULK_CONN ||
+	    !fsd_task_bulk_ok(s, f->conn, size) ||
 	    s->bulk_total + size > FSD_BULK_TOTAL)
 		return fsd_answer(out, -FS_ENOMEM, 0);
 	uint32_t h;

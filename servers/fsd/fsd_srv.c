@@ -185,11 +185,39 @@ static void json_answer(struct fsd_srv *s, const char *msg, uint32_t len,
 	out->len = n < 0 ? 0 : (uint32_t)n;
 }
 
+/* What task t holds in all its connections: connections, open files,
+ * bulk bytes. */
+static void task_use(struct fsd_srv *s, uint64_t t, uint32_t *conns,
+		     uint32_t *files, uint64_t *bulk)
+{
+	*conns = *files = 0;
+	*bulk = 0;
+	for (uint32_t i = 2; t && i < FSD_CONN_MAX + 2; i++)
+		if (s->conns[i].badge && s->conns[i].task == t) {
+			(*conns)++;
+			*files += s->conns[i].nopen;
+			*bulk += s->conns[i].bulk_bytes;
+		}
+}
+
+bool fsd_task_bulk_ok(struct fsd_srv *s, uint16_t conn, uint64_t more)
+{
+	uint32_t nc, nf;
+	uint64_t bulk;
+	task_use(s, s->conns[conn].task, &nc, &nf, &bulk);
+	return !s->conns[conn].task || bulk + more <= FSD_BULK_PER_TASK;
+}
+
 static void do_connect(struct fsd_srv *s, uint64_t badge,
 		       const struct fs_req *q, struct fsd_out *out)
 {
 	if (q->a != FS_PROTO_VERSION)
 		return fsd_answer(out, -FS_EPROTO, 0);
+	uint32_t nc, nf;
+	uint64_t bulk;
+	task_use(s, s->sender, &nc, &nf, &bulk);
+	if (nc >= FSD_CONN_PER_TASK)
+		return fsd_answer(out, -FS_EMFILE, 0);
 	uint16_t i = 2;
 	while (i < FSD_CONN_MAX + 2 && s->conns[i].badge)
 		i++;
@@ -205,6 +233,7 @@ static void do_connect(struct fsd_srv *s, uint64_t badge,
 	c->badge = b;
 	c->alive = true;
 	c->dev = badge == FSD_BADGE_DEVPUB;
+	c->task = s->sender;
 	s->st.connects++;
 	out->handle = h;
 	fsd_answer(out, 0, b);
@@ -222,7 +251,10 @@ static void put_stat(struct fsd_srv *s, const struct fsd_node *n,
 static void do_open(struct fsd_srv *s, struct fsd_conn *c,
 		    const struct fs_req *q, struct fsd_out *out)
 {
-	if (c->nopen >= FS_OPEN_MAX)
+	uint32_t nc, nf;
+	uint64_t bulk;
+	task_use(s, c->task, &nc, &nf, &bulk);
+	if (c->nopen >= FS_OPEN_MAX || nf >= FSD_FILES_PER_TASK)
 		return fsd_answer(out, -FS_EMFILE, 0);
 	if (s->nfiles >= FSD_FILE_MAX)
 		return fsd_answer(out, -FS_ENFILE, 0);

@@ -15,8 +15,15 @@
 
 #include "fsd_fs.h"
 
-#define FSD_CONN_MAX	    64		/* connections: FS_ENFILE beyond */
-#define FSD_FILE_MAX	    512		/* open files in all: FS_ENFILE */
+#define FSD_CONN_MAX	    256		/* connections: FS_ENFILE beyond */
+#define FSD_FILE_MAX	    2048	/* open files in all: FS_ENFILE */
+/* Per client task (port_rx.sender, which a task cannot multiply as it
+ * can connections): FS_EMFILE beyond. One task takes at most 1/64 of
+ * the connections, 1/16 of the open files and 1/4 of the bulk bytes
+ * (beyond that its bulk set-ups fail and it reads inline). */
+#define FSD_CONN_PER_TASK   4
+#define FSD_FILES_PER_TASK  128
+#define FSD_BULK_PER_TASK   FSD_BULK_CONN
 #define FSD_PUBLIC_INFLIGHT 32		/* calls held on each public endpoint */
 #define FSD_BULK_CONN	    (4u << 20)	/* bulk window bytes per connection */
 #define FSD_BULK_TOTAL	    (16u << 20) /* bulk window bytes in all */
@@ -67,6 +74,7 @@ struct fsd_conn {
 	uint64_t badge; /* 0: free (slots 0, 1: the public endpoints) */
 	bool alive;	/* handles to its endpoint exist */
 	bool dev;	/* made through /svc/fsd-dev: may FS_MKNOD */
+	uint64_t task;	/* koid of the task that connected (0: unknown) */
 	uint32_t nopen, inflight;
 	uint64_t bulk_bytes;
 };
@@ -94,7 +102,15 @@ struct fsd_srv {
 	uint32_t nfiles;
 	struct fsd_stats st;
 	struct fsd_path p1, p2; /* scratch */
+	/* The task whose request is being served (port_rx.sender), set by
+	 * the platform before fsd_request; 0 (unknown, e.g. host tests that
+	 * do not set it) disables the per-task limits. */
+	uint64_t sender;
 };
+
+/* Would `more` bulk bytes on connection conn stay within its task's
+ * share (FSD_BULK_PER_TASK)? */
+bool fsd_task_bulk_ok(struct fsd_srv *s, uint16_t conn, uint64_t more);
 
 /* fs must be set up (fsd_fs_init, fsd_boot_load) by the caller. */
 void fsd_srv_init(struct fsd_srv *s, const struct fsd_ops *ops);

@@ -30,6 +30,7 @@
 
 struct pend {
 	uint64_t badge;
+	uint64_t sender; /* the client task's koid (port_rx.sender) */
 	uint32_t len, nh;
 	handle_t reply;
 	int slot;
@@ -222,6 +223,7 @@ static long take(uint64_t deadline)
 		return 0;
 	}
 	p->badge = rx.badge;
+	p->sender = rx.sender;
 	p->len = rx.len;
 	p->nh = rx.nhandles;
 	p->reply = rx.reply;
@@ -236,6 +238,7 @@ static void serve_one(void)
 	q_head = (q_head + 1) % QMAX;
 	q_count--;
 	srv.fs.now = (uint64_t)sys_clock_now();
+	srv.sender = p->sender;
 	fsd_request(&srv, p->badge, p->buf, p->len, p->h, p->nh, &out);
 	close_all(p->h, p->nh); /* those the core did not keep */
 	answer(p->reply);

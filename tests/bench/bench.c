@@ -212,17 +212,23 @@ static void one_way_send(unsigned n)
 static int serve(handle_t recv)
 {
 	uint8_t buf[256];
-	struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+	struct port_rx rx = {.buf = buf,
+			     .cap = sizeof(buf),
+			     .flags = PORT_RX_IMPLICIT_REPLY};
 	long r = sys_port_recv(recv, &rx, DEADLINE_NONE);
 	while (r == 0) {
 		if (rx.reply) {
 			handle_t reply = rx.reply;
 			struct port_msg m = {.data = buf, .len = rx.len};
-			rx = (struct port_rx){.buf = buf, .cap = sizeof(buf)};
+			rx = (struct port_rx){.buf = buf,
+					      .cap = sizeof(buf),
+					      .flags = PORT_RX_IMPLICIT_REPLY};
 			r = sys_port_reply_recv(reply, &m, recv, &rx,
 						DEADLINE_NONE);
 		} else {
-			rx = (struct port_rx){.buf = buf, .cap = sizeof(buf)};
+			rx = (struct port_rx){.buf = buf,
+					      .cap = sizeof(buf),
+					      .flags = PORT_RX_IMPLICIT_REPLY};
 			r = sys_port_recv(recv, &rx, DEADLINE_NONE);
 		}
 	}

@@ -706,6 +706,7 @@ static void grants_body(void)
 	handle_t p = wait_reg("/svc/probe", 1, 5000 * MS);
 	handle_t b = wait_reg("/svc/bare", 1, 5000 * MS);
 	GCHECK(p && b);
+	GCHECK(wait_reg("/svc/init", 1, 5000 * MS));
 	GCHECK_OK(ask_init("{\"cmd\":\"status\"}"));
 	int64_t probe_koid = status_field("probe", "task");
 	GCHECK(probe_koid > 0);

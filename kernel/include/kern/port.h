@@ -23,6 +23,7 @@ struct port;
 struct kmsg {
 	struct list_node node;
 	uint64_t badge;
+	uint64_t sender; /* koid of the sending thread's task (0: kernel) */
 	uint64_t prio; /* sched_urgency() of the sender: queue order */
 	uint32_t len, nhandles;
 	bool closed_notice;  /* a no-senders notice: not in port.count */
@@ -213,5 +214,15 @@ bool ipc_fast_ok(const struct fast_args *a);
 struct port_rx;
 int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
 		  uint64_t urx, uint64_t deadline);
+/* Implicit replies (kernel/ipc/implicit.c): the current thread keeps r
+ * (the reference passed) as its REPLY_IMPLICIT; takes it back to answer
+ * (NULL: none); ends t's unanswered (the caller gets ERR_PEER_CLOSED);
+ * handle_close(REPLY_IMPLICIT); handle_dup(REPLY_IMPLICIT): moves it into
+ * an ordinary reply handle. */
+void ipc_implicit_set(struct reply *r);
+struct reply *ipc_implicit_take(void);
+void ipc_implicit_end(struct thread *t);
+int ipc_implicit_close(void);
+int ipc_implicit_to_handle(uint32_t rights, handle_t *out);
 /* sys_port.c: hands m to the current task through rx / urx. */
 int ipc_deliver(struct kmsg *m, struct port_rx *rx, uint64_t urx);

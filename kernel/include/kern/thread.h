@@ -63,6 +63,9 @@ struct thread {
 	struct port *ipc_keep_lend;
 	bool ipc_lend_kept;
 	uint64_t ipc_fast; /* fastpath calls and answers (telemetry) */
+	/* The call received with PORT_RX_IMPLICIT_REPLY and not yet answered
+	 * (a reference; only this thread touches it, kernel/ipc/implicit.c). */
+	struct reply *ipc_implicit;
 	struct ipc_slot ipc;
 	unsigned cpu;     /* CPU whose run queue holds it (or last ran on) */
 	/* SMP (kernel/sched/migrate.c): CPUs it may run on (inherited from
