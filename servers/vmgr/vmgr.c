@@ -239,7 +239,11 @@ static void do_connect(const struct port_rx *rx, const handle_t *h,
 	int64_t id = ERR_INVALID_ARGS;
 	if (rx->nhandles == 1 && sys_handle_info(h[0], &hi) == 0 &&
 	    hi.type == OBJ_TASK && (hi.rights & RIGHT_WAIT))
-		id = vmgr_connect(&v, hi.koid, h[0]);
+		/* Only the caller's own task (port_rx.sender, set by the
+		 * kernel): else a client could charge another task's
+		 * ledger. */
+		id = hi.koid == rx->sender ? vmgr_connect(&v, hi.koid, h[0])
+					   : ERR_ACCESS_DENIED;
 	if (id < 0) { /* what came with it is not kept */
 		for (uint32_t i = 0; i < rx->nhandles; i++)
 			sys_handle_close(h[i]);

@@ -1054,6 +1054,9 @@ static int vmgr_round_in(int gen, const char *how, handle_t *conn,
 		__atomic_store_n(&vmgr_loop_stop, 1, __ATOMIC_RELEASE);
 	int64_t st;
 	long j = gthread_join(&th, g_now() + 10000 * MS, &st);
+	if (r)
+		printf("    init refused '%s' (vmgr task %lld): %ld\n", req,
+		       (long long)koid, r);
 	VCHECK(r == 0);
 	VCHECK(j == 0);
 	VCHECK(vmgr_loop_err == ERR_PEER_CLOSED);

@@ -303,6 +303,11 @@ GTEST(vmgr_bad_requests)
 	handle_t n;
 	sys_notif_create(&n);
 	long c1 = vm_call(&m, m.send, VMGR_CONNECT, 0, n, &rs);
+	/* Another task's handle: vmgr checks it against port_rx.sender. */
+	handle_t other = HANDLE_INVALID;
+	long cot = sys_task_create(g_self(), "other", 5, 1ull << 16, &other);
+	if (!cot)
+		cot = vm_call(&m, m.send, VMGR_CONNECT, 0, other, &rs);
 	long c2 = vm_connect(&m);
 	long op = vm_call(&m, m.conn, 99, 0, 0, &rs);
 	long z = vm_call(&m, m.conn, VMGR_BUF_ALLOC, 0, 0, &rs);
@@ -320,6 +325,7 @@ GTEST(vmgr_bad_requests)
 	vm_stop(&m);
 	GCHECK_ERR(c0, ERR_INVALID_ARGS);
 	GCHECK_ERR(c1, ERR_INVALID_ARGS);
+	GCHECK_ERR(cot, ERR_ACCESS_DENIED);
 	GCHECK_OK(c2);
 	GCHECK_ERR(op, ERR_NOT_SUPPORTED);
 	GCHECK_ERR(z, ERR_INVALID_ARGS);
