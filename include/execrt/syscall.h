@@ -218,6 +218,14 @@ enum syscall_nr {
 	 * SYS_PORT_MINT with options (ipc.h): PORT_MINT_NOTIFY_CLOSED queues
 	 * a no-senders notice on the port when the endpoint dies */
 	SYS_PORT_MINT_EX = 63,
+	/* lender_task_h [MANAGE], task_h [MANAGE], bytes -> 0: a quota loan
+	 * (docs/tasks.md, "Quota loans"): bytes of the lender's unused quota
+	 * are charged to the lender and added to the task's quota until the
+	 * task's account is freed. One lender per task (another:
+	 * ERR_NO_RESOURCES); ERR_NO_MEMORY over the lender's quota;
+	 * ERR_BAD_STATE a dying task; ERR_INVALID_ARGS bytes 0, itself, or a
+	 * lender that holds the task's account (its descendant) */
+	SYS_TASK_QUOTA_LEND = 64,
 	SYS_COUNT
 };
 

@@ -1,4 +1,5 @@
 /* Task calls: create, kill, exit, wait, and fault handling. */
+#include <kern/account.h>
 #include <kern/endnotify.h>
 #include <kern/lib.h>
 #include <kern/notification.h>
@@ -144,5 +145,27 @@ SYSCALL3(sys_object_notify, HANDLE, h, HANDLE, notif_h, U64, bits)
 		kobj_put(&n->obj);
 	}
 	kobj_put(o);
+	return err;
+}
+
+/* A quota loan (kern/account.h): both handles decoded before any change. */
+SYSCALL3(sys_task_quota_lend, HANDLE, lender_h, HANDLE, task_h, U64, bytes)
+{
+	struct task *lender, *t;
+	int err = get_task(lender_h, RIGHT_MANAGE, &lender);
+	if (err)
+		return err;
+	err = get_task(task_h, RIGHT_MANAGE, &t);
+	if (err) {
+		kobj_put(&lender->obj);
+		return err;
+	}
+	if (__atomic_load_n(&lender->dying, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&t->dying, __ATOMIC_RELAXED))
+		err = ERR_BAD_STATE;
+	else
+		err = account_lend(lender->acct, t->acct, bytes);
+	kobj_put(&t->obj);
+	kobj_put(&lender->obj);
 	return err;
 }

@@ -3,8 +3,8 @@
  * without cycles: a memory object mapped in its creator's address space
  * holds the creator's account, not the creator.
  *
- * Lock order: an account's lock is a leaf; a parent's lock is never held
- * with a child's. */
+ * Lock order: loan_lock, then an account's lock, which is a leaf; a
+ * parent's lock is never held with a child's. */
 #include <execrt/errors.h>
 #include <kern/account.h>
 #include <kern/lib.h>
@@ -14,6 +14,10 @@
 #include <kern/thread.h>
 
 static uint64_t live_accounts;
+/* Serialises new lender links against the cycle check. */
+static spinlock_t loan_lock = SPINLOCK_INIT;
+/* Accounts the cycle check may visit before giving up. */
+#define LOAN_WALK_MAX 64
 
 /* What an account costs its parent beyond the quota: its own record. */
 static uint64_t self_cost(void)
@@ -39,6 +43,9 @@ int account_create(struct account *parent, uint64_t quota, struct account **out)
 	a->quota = quota;
 	a->used = 0;
 	a->parent = parent;
+	a->lender = NULL;
+	a->loan = 0;
+	a->next_dead = NULL;
 	if (parent)
 		account_get(parent);
 	__atomic_fetch_add(&live_accounts, 1, __ATOMIC_RELAXED);
@@ -52,25 +59,100 @@ void account_get(struct account *a)
 	BUG_ON(old == 0);
 }
 
+/* Drops a reference; true when it was the last. */
+static bool drop_ref(struct account *a)
+{
+	uint32_t old = __atomic_fetch_sub(&a->refs, 1, __ATOMIC_ACQ_REL);
+	BUG_ON(old == 0);
+	return old == 1;
+}
+
 void account_put(struct account *a)
 {
-	/* Iterative: the last child of a dying chain releases its parent. */
+	/* Iterative: a freed account releases its parent and its lender,
+	 * which may go too; dead ones wait on a list, never recursion. */
+	if (!a || !drop_ref(a))
+		return;
+	a->next_dead = NULL;
 	while (a) {
-		uint32_t old =
-			__atomic_fetch_sub(&a->refs, 1, __ATOMIC_ACQ_REL);
-		BUG_ON(old == 0);
-		if (old != 1)
-			return;
+		struct account *next = a->next_dead;
 		/* Everything charged held a reference: nothing is left. */
 		if (a->used)
 			pr_err("account: freed with %llu bytes still charged",
 			       (unsigned long long)a->used);
-		struct account *parent = a->parent;
-		account_uncharge(parent, a->quota + self_cost());
+		struct account *parent = a->parent, *lender = a->lender;
+		account_uncharge(parent, a->quota - a->loan + self_cost());
+		account_uncharge(lender, a->loan);
 		__atomic_fetch_sub(&live_accounts, 1, __ATOMIC_RELAXED);
 		kfree(a);
-		a = parent;
+		if (parent && drop_ref(parent)) {
+			parent->next_dead = next;
+			next = parent;
+		}
+		if (lender && drop_ref(lender)) {
+			lender->next_dead = next;
+			next = lender;
+		}
+		a = next;
 	}
+}
+
+/* Whether `target` is reachable from `from` by parent and lender links
+ * (which keep what they reach alive, and change only under loan_lock).
+ * -1: more than LOAN_WALK_MAX accounts to visit. */
+static int reaches(struct account *from, struct account *target)
+{
+	struct account *stack[LOAN_WALK_MAX];
+	unsigned n = 0, visits = 0;
+	stack[n++] = from;
+	while (n) {
+		struct account *x = stack[--n];
+		if (x == target)
+			return 1;
+		if (++visits > LOAN_WALK_MAX)
+			return -1;
+		struct account *next[2] = {x->parent, x->lender};
+		for (unsigned i = 0; i < 2; i++) {
+			if (!next[i])
+				continue;
+			if (n == LOAN_WALK_MAX)
+				return -1;
+			stack[n++] = next[i];
+		}
+	}
+	return 0;
+}
+
+int account_lend(struct account *lender, struct account *a, uint64_t bytes)
+{
+	if (!bytes || !lender || !a || lender == a)
+		return ERR_INVALID_ARGS;
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&loan_lock);
+	if (a->lender && a->lender != lender) {
+		err = ERR_NO_RESOURCES;
+	} else if (!a->lender) {
+		/* a would hold lender: lender must not hold a. */
+		int r = reaches(lender, a);
+		err = r < 0 ? ERR_NO_RESOURCES : r ? ERR_INVALID_ARGS : 0;
+	}
+	if (!err)
+		err = account_charge(lender, bytes);
+	if (!err && a->quota + bytes < bytes) { /* not with real quotas */
+		account_uncharge(lender, bytes);
+		err = ERR_OUT_OF_RANGE;
+	}
+	if (!err) {
+		if (!a->lender)
+			account_get(lender);
+		unsigned long g = spin_lock_irqsave(&a->lock);
+		a->lender = lender;
+		a->quota += bytes;
+		a->loan += bytes;
+		spin_unlock_irqrestore(&a->lock, g);
+	}
+	spin_unlock_irqrestore(&loan_lock, f);
+	return err;
 }
 
 int account_charge(struct account *a, uint64_t bytes)

@@ -42,9 +42,10 @@ struct fuzz_report {
 	uint64_t magic;
 	uint64_t seed;
 	struct fuzz_worker_state w[FUZZ_MAX_WORKERS];
-	uint64_t ok[64];  /* successful calls per call number */
+	uint64_t ok[SYS_COUNT]; /* successful calls per call number */
 	uint64_t hostile; /* calls with a number out of range */
 };
+_Static_assert(sizeof(struct fuzz_report) <= 4096, "one page (fuzz_main.c)");
 extern struct fuzz_report *fz_rep;
 
 /* --- inside guest-fuzz --- */

@@ -91,6 +91,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_PAGER_SUPPLY] = 2,
 	[SYS_VMO_CREATE_DMA] = 1,
 	[SYS_VMO_PHYS] = 1,
+	[SYS_TASK_QUOTA_LEND] = 2,
 };
 
 static uint64_t now(void)
@@ -354,6 +355,11 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 	case SYS_TASK_KILL:
 		a[0] = fz_pick(c, OBJ_TASK);
 		a[1] = val(c);
+		break;
+	case SYS_TASK_QUOTA_LEND:
+		a[0] = task(c);
+		a[1] = task(c);
+		a[2] = ONE_IN(c, 3) ? val(c) : PAGE << fz_below(&c->rng, 6);
 		break;
 	case SYS_THREAD_CREATE:
 		a[0] = task(c);

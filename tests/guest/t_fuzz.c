@@ -201,7 +201,7 @@ GTEST(fuzz_syscalls)
 	       (unsigned long long)seed, (unsigned long long)calls,
 	       (unsigned long long)per_batch, workers, g_ncpus());
 
-	static uint64_t ok[64];
+	static uint64_t ok[SYS_COUNT];
 	memset(ok, 0, sizeof(ok));
 	uint64_t done = 0, hostile = 0, t0 = g_now();
 	unsigned hangs = 0, leaks = 0, other = 0;
@@ -254,7 +254,7 @@ GTEST(fuzz_syscalls)
 		}
 		done += (uint64_t)b.status;
 		hostile += b.rep.hostile;
-		for (unsigned i = 0; i < 64; i++)
+		for (unsigned i = 0; i < SYS_COUNT; i++)
 			ok[i] += b.rep.ok[i];
 	}
 	uint64_t ms = (g_now() - t0) / MS;

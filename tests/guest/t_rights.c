@@ -509,6 +509,16 @@ static long c_object_notify(struct fx *f, uint32_t m)
 {
 	return sys_object_notify(f->h[0], f->h[1], 1);
 }
+static long fx_lend(struct fx *f) /* this task lends to a child */
+{
+	long r = fx_task(f);
+	f->h[1] = f->h[0];
+	return r < 0 ? r : fx_self(f);
+}
+static long c_task_quota_lend(struct fx *f, uint32_t m)
+{
+	return sys_task_quota_lend(f->h[0], f->h[1], PAGE);
+}
 static long c_task_stats(struct fx *f, uint32_t m)
 {
 	static struct task_stats ts[2];
@@ -641,6 +651,8 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_VMO_CREATE_DMA] = {R(RIGHT_WRITE), fx_dma_auth, c_vmo_create_dma},
 	[SYS_VMO_PHYS] = {R(RIGHT_DMA), fx_dma_vmo, c_vmo_phys},
 	[SYS_PORT_MINT_EX] = {R(RIGHT_MANAGE), fx_recv, c_port_mint_ex},
+	[SYS_TASK_QUOTA_LEND] = {R(RIGHT_MANAGE, RIGHT_MANAGE), fx_lend,
+				 c_task_quota_lend},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

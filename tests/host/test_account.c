@@ -136,3 +136,54 @@ TEST(account_kmalloc_footprint_is_the_class)
 	CHECK_EQ(kmalloc_footprint(2049), 4096);
 	CHECK_EQ(kmalloc_footprint(4096 + 168), 8192);
 }
+
+/* A loan: charged to the lender, quota to the borrower, both back when the
+ * borrower's account goes; one lender; no cycle of links. */
+TEST(account_loan_moves_quota_and_returns)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	uint64_t n0 = account_count();
+	struct account *root, *pool, *svc, *other, *kid;
+	CHECK_EQ(account_create(NULL, 100000, &root), 0);
+	CHECK_EQ(account_create(root, 50000, &pool), 0);
+	CHECK_EQ(account_create(root, 1000, &svc), 0);
+	CHECK_EQ(account_create(root, 1000, &other), 0);
+	uint64_t root_used = root->used;
+	CHECK_EQ(account_lend(pool, svc, 0), ERR_INVALID_ARGS);
+	CHECK_EQ(account_lend(pool, pool, 10), ERR_INVALID_ARGS);
+	CHECK_EQ(account_lend(pool, svc, 50001), ERR_NO_MEMORY);
+	CHECK_EQ(pool->used, 0);
+	CHECK_EQ(account_lend(pool, svc, 20000), 0);
+	CHECK_EQ(account_lend(pool, svc, 10000), 0); /* adds up */
+	CHECK_EQ(pool->used, 30000);
+	CHECK_EQ(svc->quota, 31000);
+	CHECK_EQ(svc->loan, 30000);
+	CHECK_EQ(root->used, root_used); /* the parent's charge is unchanged */
+	CHECK_EQ(account_lend(other, svc, 10), ERR_NO_RESOURCES);
+	/* The borrower can use the loan. */
+	CHECK_EQ(account_charge(svc, 31000), 0);
+	account_uncharge(svc, 31000);
+	/* Cycles: svc holds pool now, so pool cannot borrow from svc; nor
+	 * can a child lend to its parent (its parent link reaches it). */
+	CHECK_EQ(account_lend(svc, pool, 10), ERR_INVALID_ARGS);
+	CHECK_EQ(account_create(other, 500, &kid), 0);
+	CHECK_EQ(account_lend(kid, other, 10), ERR_INVALID_ARGS);
+	CHECK_EQ(account_lend(other, kid, 10), 0); /* downwards is fine */
+	account_put(kid);
+	CHECK_EQ(other->used, 0);
+	/* The lender goes first: its account stays (the loan holds it). */
+	uint64_t n1 = account_count();
+	account_put(pool);
+	CHECK_EQ(account_count(), n1);
+	CHECK_EQ(account_charge(svc, 31000), 0);
+	account_uncharge(svc, 31000);
+	/* The borrower goes: the loan back to pool, which goes; the parent
+	 * gets back svc's own quota. */
+	account_put(svc);
+	CHECK_EQ(account_count(), n1 - 2);
+	account_put(other);
+	CHECK_EQ(root->used, 0);
+	account_put(root);
+	CHECK_EQ(account_count(), n0);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+}

@@ -9,7 +9,13 @@
  * charge, the task through task.acct). The account, and with it the quota
  * it took from its parent, goes only when the last of them is gone: memory
  * that outlives its task (a memory object mapped elsewhere, a message
- * still queued) stays charged to it, and so to the parent, until freed. */
+ * still queued) stays charged to it, and so to the parent, until freed.
+ *
+ * A loan (account_lend, SYS_TASK_QUOTA_LEND) adds quota from another
+ * account, the lender: charged there (a reference held) until the
+ * borrower's account is freed. One lender per account; the parent and
+ * lender links never form a cycle (checked under loan_lock), so every
+ * account is freed once its last charge goes. */
 #pragma once
 #include <execrt/types.h>
 #include <kern/spinlock.h>
@@ -20,7 +26,12 @@ struct account {
 	uint32_t refs;
 	uint64_t quota, used;
 	struct account
-		*parent; /* a reference; quota + own size charged there */
+		*parent; /* a reference; quota - loan + own size charged there */
+	/* Set once under loan_lock (lender, first loan); loan grows with
+	 * quota under lock. lender is a reference; loan is charged there. */
+	struct account *lender;
+	uint64_t loan;
+	struct account *next_dead; /* account_put's work list */
 };
 
 /* Something charged: the account (a reference) and the bytes. */
@@ -43,6 +54,12 @@ void account_uncharge(struct account *a, uint64_t bytes);
  * the task (kernel objects, messages); charge_drop returns both. */
 int charge_take(struct charge *c, struct account *a, uint64_t bytes);
 void charge_drop(struct charge *c);
+/* Moves `bytes` of lender's unused quota into a's quota until a is freed.
+ * ERR_INVALID_ARGS: bytes 0, a == lender, or a loan that would close a
+ * cycle of parent/lender links; ERR_NO_RESOURCES: a already has another
+ * lender, or the links are too deep to check; ERR_NO_MEMORY: over the
+ * lender's quota; ERR_OUT_OF_RANGE: a's quota would wrap. */
+int account_lend(struct account *lender, struct account *a, uint64_t bytes);
 /* The calling thread's task's account (no reference: valid while the
  * caller runs), NULL in kernel threads. */
 struct account *account_current(void);

@@ -250,6 +250,7 @@ SYSCALL(sys_port_reply);
 SYSCALL(sys_port_reply_recv);
 SYSCALL(sys_port_mint);
 SYSCALL(sys_port_mint_ex);
+SYSCALL(sys_task_quota_lend);
 SYSCALL(sys_port_bind_notif);
 SYSCALL(sys_notif_create);
 SYSCALL(sys_notif_signal);

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 64, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 65, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -439,4 +439,11 @@ static inline long sys_vmo_create_dma(handle_t dma_auth, uint64_t size,
 static inline long sys_vmo_phys(handle_t vmo, uint64_t *phys)
 {
 	return EXECRT_SC(SYS_VMO_PHYS, vmo, phys, 0, 0, 0, 0);
+}
+
+/* Quota loans (docs/tasks.md). */
+static inline long sys_task_quota_lend(handle_t lender, handle_t task,
+				       uint64_t bytes)
+{
+	return EXECRT_SC(SYS_TASK_QUOTA_LEND, lender, task, bytes, 0, 0, 0);
 }
