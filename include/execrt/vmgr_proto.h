@@ -30,6 +30,11 @@
  *       answer) on the control endpoint (badge VMGR_CTL_BADGE), which
  *       only init holds (it made vmgr's port: manifest "vmgr-port",
  *       docs/vmgr.md "Ledger limits"); anywhere else it is ignored.
+ *   VMGR_GIVE_QUOTA b = bytes, handle 0: a task (MANAGE): vmgr lends b
+ *       bytes of its own quota to that task (SYS_TASK_QUOTA_LEND) and
+ *       closes the handle; err is the call's. Only as a call on the
+ *       control endpoint (init's, when it starts a service: docs/vmgr.md
+ *       "Who holds the memory authority"); elsewhere ERR_NOT_SUPPORTED.
  * Every answer starts with struct vmgr_resp; err is 0 or an ERR_* code. */
 #pragma once
 #include <stdint.h>
@@ -46,6 +51,7 @@ enum vmgr_op {
 	VMGR_INFO = 7,
 	VMGR_MAP_FILE = 8,
 	VMGR_SET_LIMIT = 9,
+	VMGR_GIVE_QUOTA = 10,
 };
 
 /* The badge of init's control endpoint on vmgr's port (connection ids

@@ -23,6 +23,9 @@
 
 #define NAMES_CTL_BADGE 1		    /* init's own names endpoint */
 #define NAMES_CALL_NS	(1000ull * 1000000) /* acl/forget/register */
+#define VMGR_CALL_NS	(1000ull * 1000000) /* VMGR_GIVE_QUOTA */
+/* A service's own quota when vmgr lends it the rest (docs/vmgr.md). */
+#define SVC_BASE_QUOTA	(64ull << 10)
 #define CONSOLE_NAME	"/svc/console"
 #define INIT_NAME	"/svc/init"
 #define MS		1000000ull

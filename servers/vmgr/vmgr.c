@@ -438,6 +438,27 @@ static void control(const struct port_rx *rx)
 		vmgr_set_limit(&v, rq.a, rq.b);
 }
 
+/* A call on init's control endpoint: VMGR_GIVE_QUOTA lends b bytes of
+ * our quota to the task h[0] (MANAGE), a service init is starting
+ * (docs/vmgr.md "Who holds the memory authority"). The handle goes at
+ * once: the loan lives in the kernel, not here. */
+static void control_call(const struct port_rx *rx, const handle_t *h)
+{
+	struct vmgr_req rq;
+	long err = ERR_NOT_SUPPORTED;
+	if (rx->len != sizeof(rq))
+		err = ERR_INVALID_ARGS;
+	else if (memcpy(&rq, buf, sizeof(rq)), rq.op != VMGR_GIVE_QUOTA)
+		err = ERR_NOT_SUPPORTED;
+	else if (rx->nhandles != 1)
+		err = ERR_INVALID_ARGS;
+	else
+		err = sys_task_quota_lend(self, h[0], rq.b);
+	for (uint32_t i = 0; i < rx->nhandles; i++)
+		sys_handle_close(h[i]);
+	answer_err(rx->reply, (int32_t)err, 0, 0);
+}
+
 /* What init queued on a port it made for us (the limits of the running
  * services), read before we register: nobody else can send yet, so no
  * client is served ahead of its limit. */
@@ -451,6 +472,10 @@ static void early_limits(void)
 				     .hcap = PORT_HANDLES_MAX};
 		if (sys_port_recv(port, &rx, DEADLINE_POLL) < 0)
 			return;
+		if (rx.reply && rx.badge == VMGR_CTL_BADGE) {
+			control_call(&rx, h);
+			continue;
+		}
 		for (uint32_t i = 0; i < rx.nhandles; i++)
 			sys_handle_close(h[i]);
 		if (rx.reply)
@@ -499,6 +524,8 @@ static void serve(void)
 				for (uint32_t i = 0; i < rx.nhandles; i++)
 					sys_handle_close(h[i]);
 				control(&rx);
+			} else if (rx.badge == VMGR_CTL_BADGE) {
+				control_call(&rx, h);
 			} else if ((rx.badge & VMGR_PAGER_BIT) &&
 				   rx.len == sizeof(pf)) {
 				memcpy(&pf, buf, sizeof(pf));

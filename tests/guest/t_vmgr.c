@@ -315,6 +315,11 @@ GTEST(vmgr_bad_requests)
 	handle_t plain;
 	sys_vmo_create(PAGE, &plain);
 	long lz2 = vm_call(&m, m.conn, VMGR_LAZY, 1, plain, &rs);
+	/* A quota loan only for init's control endpoint, never a client. */
+	long gq = vm_call(&m, m.conn, VMGR_GIVE_QUOTA, 0,
+			  g_dup(g_self(), RIGHT_MANAGE | RIGHT_TRANSFER), &rs);
+	long gq2 = vm_call(&m, m.send, VMGR_GIVE_QUOTA, 0,
+			   g_dup(g_self(), RIGHT_MANAGE | RIGHT_TRANSFER), &rs);
 	/* A message of the wrong size. */
 	uint8_t junk[3] = {1, 2, 3};
 	struct port_msg msg = {.data = junk, .len = 3};
@@ -331,6 +336,8 @@ GTEST(vmgr_bad_requests)
 	GCHECK_ERR(z, ERR_INVALID_ARGS);
 	GCHECK_ERR(lz, ERR_INVALID_ARGS);
 	GCHECK_ERR(lz2, ERR_INVALID_ARGS);
+	GCHECK_ERR(gq, ERR_NOT_SUPPORTED);
+	GCHECK_ERR(gq2, ERR_NOT_SUPPORTED);
 	GCHECK_OK(j);
 	GCHECK_EQ(jerr, ERR_INVALID_ARGS);
 }
