@@ -244,7 +244,8 @@ static void do_schedule(struct run_queue *rq)
 	 * this CPU may take RT work waiting elsewhere (its rank dropped):
 	 * both once the switch is done (sched_finish_switch). */
 	if (next != prev && prev->state == THREAD_READY && !prev->parked &&
-	    !prev->moving && sched_rank(prev) > 1)
+	    !prev->moving && prev->class != &sched_class_be &&
+	    sched_rank(prev) > 1)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
 	/* (another CPU idle: rare while this one has work waiting) */
