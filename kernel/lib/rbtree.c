@@ -82,11 +82,6 @@ bool rb_empty(const struct rb_root *t)
 	return !t->root;
 }
 
-struct rb_node *rb_first(const struct rb_root *t)
-{
-	return t->leftmost;
-}
-
 struct rb_node *rb_lower_bound(const struct rb_root *t,
 			       bool (*above)(const struct rb_node *n,
 					     const void *arg),
@@ -253,6 +248,19 @@ static void swap_with_successor(struct rb_root *t, struct rb_node *n)
 	n->right = sr;
 	if (sr)
 		sr->parent = n;
+}
+
+void rb_replace(struct rb_root *t, struct rb_node *old, struct rb_node *n)
+{
+	*n = *old;
+	replace_child(t, old->parent, old, n);
+	if (old->left)
+		old->left->parent = n;
+	if (old->right)
+		old->right->parent = n;
+	if (t->leftmost == old)
+		t->leftmost = n;
+	rb_node_init(old);
 }
 
 void rb_erase(struct rb_root *t, struct rb_node *n)

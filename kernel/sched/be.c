@@ -41,8 +41,8 @@ void be_wake_place(struct run_queue *rq, struct thread *t)
 		t->vruntime = floor;
 }
 
-static void be_enqueue(struct run_queue *rq, struct thread *t,
-		       enum sched_enq how)
+/* Where t goes in the queue: its vruntime (the key). */
+static void be_place(struct run_queue *rq, struct thread *t, enum sched_enq how)
 {
 	uint64_t floor = rq->be_min_vr;
 	bool woke = how == ENQ_WAKE || how == ENQ_RELEASE;
@@ -57,9 +57,41 @@ static void be_enqueue(struct run_queue *rq, struct thread *t,
 	}
 	t->key = t->vruntime;
 	t->weight_queued = t->sp.weight;
+}
+
+static void be_enqueue(struct run_queue *rq, struct thread *t,
+		       enum sched_enq how)
+{
+	be_place(rq, t, how);
 	rb_insert(&rq->be_tree, &t->rb, be_less);
 	rq->be_nr++;
 	rq->be_weight += t->weight_queued;
+}
+
+struct thread *be_enqueue_take_first(struct run_queue *rq, struct thread *t,
+				     enum sched_enq how)
+{
+	struct rb_node *f = rb_first(&rq->be_tree);
+	if (!f) {
+		be_enqueue(rq, t, how);
+		return NULL;
+	}
+	struct thread *first = rb_entry(f, struct thread, rb);
+	be_place(rq, t, how);
+	/* first stays the pick (equal keys: the queued one first) and t
+	 * sorts before first's successor (equal: after it, so not here). */
+	struct rb_node *s = rb_next(f);
+	if (vr_before(t->key, first->key) ||
+	    (s && !vr_before(t->key, rb_entry(s, struct thread, rb)->key))) {
+		rb_insert(&rq->be_tree, &t->rb, be_less);
+		rq->be_nr++;
+		rq->be_weight += t->weight_queued;
+		return NULL;
+	}
+	rb_replace(&rq->be_tree, f, &t->rb);
+	rq->be_weight += t->weight_queued;
+	rq->be_weight -= first->weight_queued;
+	return first;
 }
 
 static void be_dequeue(struct run_queue *rq, struct thread *t)

@@ -24,6 +24,10 @@ void rq_enqueue(struct run_queue *rq, struct thread *t, enum sched_enq how,
 void rq_dequeue(struct run_queue *rq, struct thread *t);
 /* The next thread to run, still queued; NULL: idle. */
 struct thread *rq_pick(struct run_queue *rq);
+/* rq_enqueue(prev), then the next thread picked and dequeued (NULL:
+ * idle); a best-effort prev and next swap places in one tree update. */
+struct thread *rq_requeue_pick(struct run_queue *rq, struct thread *prev,
+			       enum sched_enq how, uint64_t now);
 /* Would the queued t run before the running cur? */
 bool rq_better(struct run_queue *rq, struct thread *t, struct thread *cur);
 /* Asks for a switch if the best queued thread beats the running one. */

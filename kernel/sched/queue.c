@@ -101,14 +101,40 @@ void rq_dequeue(struct run_queue *rq, struct thread *t)
 /* The next thread to run, still queued; NULL: idle. */
 struct thread *rq_pick(struct run_queue *rq)
 {
-	struct thread *t = sched_class_dl.pick(rq);
-	if (!t && !sched_rt_held(rq))
-		t = sched_class_rt.pick(rq);
-	if (!t)
-		t = sched_class_be.pick(rq);
-	if (!t)
-		t = sched_class_rt.pick(rq);
-	return t;
+	/* The counters say which classes have work: a class with none is
+	 * not asked (usually only one has any, often none does). */
+	if (!rq->nr_ready)
+		return NULL;
+	if (rq->dl_nr)
+		return sched_class_dl.pick(rq);
+	if (rq->rt_nr && (!rq->be_nr || !sched_rt_held(rq)))
+		return sched_class_rt.pick(rq);
+	return sched_class_be.pick(rq);
+}
+
+struct thread *rq_requeue_pick(struct run_queue *rq, struct thread *prev,
+			       enum sched_enq how, uint64_t now)
+{
+	/* Best effort both ways, nothing else queued, no quota to judge:
+	 * prev takes the place of the thread that runs next (be.c). */
+	struct thread *e = sched_eff(prev);
+	if (!rq->dl_nr && !rq->rt_nr && rq->be_nr &&
+	    e->sp.cls == SCHED_CLASS_BE && !prev->killed &&
+	    !(e->task && READ_ONCE(e->task->cpuq.period))) {
+		prev->state = THREAD_READY;
+		prev->class = &sched_class_be;
+		struct thread *next = be_enqueue_take_first(rq, prev, how);
+		prev->yielding = false;
+		if (next)
+			return next;
+		rq->nr_ready++;
+	} else {
+		rq_enqueue(rq, prev, how, now);
+	}
+	struct thread *next = rq_pick(rq);
+	if (next)
+		rq_dequeue(rq, next);
+	return next;
 }
 
 /* Would the queued t run before the running cur? */

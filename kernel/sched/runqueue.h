@@ -77,6 +77,12 @@ struct run_queue *sched_rq(unsigned cpu);
 /* BE placement of a waking thread (as its enqueue does), for a thread
  * dispatched without going through the queue (sched_block_handoff). */
 void be_wake_place(struct run_queue *rq, struct thread *t);
+/* As be_enqueue(t) then taking the first queued thread out, in one tree
+ * update when t takes the first one's place (a yield or a slice end with
+ * one other thread waiting). Returns the thread taken out; NULL: none
+ * was (the queue was empty or t went elsewhere), t is queued. */
+struct thread *be_enqueue_take_first(struct run_queue *rq, struct thread *t,
+				     enum sched_enq how);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
 /* The thread whose parameters t runs on: its donor, unless the donor has

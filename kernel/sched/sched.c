@@ -207,6 +207,7 @@ static void do_schedule(struct run_queue *rq)
 		prev->disp_flags |= (uint16_t)(dl_dispatch_end(d, now, over) &
 					       SCHED_TREC_DL_MISS);
 	}
+	struct thread *next;
 	if (prev->move_to >= 0 && prev->state != THREAD_DEAD) {
 		/* Leaving for another CPU (affinity, DL re-admission): on no
 		 * queue until this CPU has switched away from it, then moved
@@ -215,15 +216,18 @@ static void do_schedule(struct run_queue *rq)
 			prev->state = THREAD_READY;
 		WRITE_ONCE(prev->moving, true);
 		rq->outgoing = prev;
-	} else if (prev->state == THREAD_RUNNING && !prev->is_idle) {
-		bool tail = yielded || now >= prev->slice_end_ns;
-		rq_enqueue(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT, now);
 	}
-	prev->yielding = false;
-	struct thread *next = rq_pick(rq);
-	if (next)
-		rq_dequeue(rq, next);
-	else
+	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
+		bool tail = yielded || now >= prev->slice_end_ns;
+		next = rq_requeue_pick(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT,
+				       now);
+	} else {
+		prev->yielding = false;
+		next = rq_pick(rq);
+		if (next)
+			rq_dequeue(rq, next);
+	}
+	if (!next)
 		next = rq->idle;
 	rq->need_resched = false;
 	next->state = THREAD_RUNNING;
@@ -240,7 +244,8 @@ static void do_schedule(struct run_queue *rq)
 	 * this CPU may take RT work waiting elsewhere (its rank dropped):
 	 * both once the switch is done (sched_finish_switch). */
 	if (next != prev && prev->state == THREAD_READY && !prev->parked &&
-	    !prev->moving && sched_rank(prev) > 1)
+	    !prev->moving && prev->class != &sched_class_be &&
+	    sched_rank(prev) > 1)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
 	/* (another CPU idle: rare while this one has work waiting) */

@@ -425,3 +425,34 @@ TEST(rbtree_lower_bound)
 	uint64_t huge = ~0ull;
 	CHECK(rb_lower_bound(&t, key_above, &huge) == NULL);
 }
+
+/* rb_replace puts a new node where an old one was, for every position
+ * (root, leaves, first, last), keeping the shape and the order; the old
+ * node is unlinked. What the scheduler's yield relies on (kernel/sched/
+ * be.c: a yielding thread takes the place of the next one). */
+TEST(rbtree_replace_every_position)
+{
+	struct rb_root t;
+	for (size_t n = 1; n <= 33; n++) {
+		for (size_t at = 0; at < n; at++) {
+			setup(&t, n + 1);
+			for (size_t i = 0; i < n; i++) {
+				items[i].key = i * 10 + 10;
+				do_insert(&t, &items[i]);
+			}
+			struct item *old = ref[at], *nw = &items[n];
+			/* Any key between the neighbours' keeps the order. */
+			nw->key = old->key - 5 + (at & 1) * 9;
+			rb_replace(&t, &old->node, &nw->node);
+			ref[at] = nw;
+			CHECK(!rb_linked(&old->node));
+			CHECK(rb_linked(&nw->node));
+			CHECK(tree_ok(&t));
+			/* The tree still takes inserts and erases. */
+			old->key = 10 * n + 10;
+			do_insert(&t, old);
+			do_erase(&t, nw);
+			CHECK(tree_ok(&t));
+		}
+	}
+}

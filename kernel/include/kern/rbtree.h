@@ -27,7 +27,15 @@ void rb_insert(struct rb_root *t, struct rb_node *n, rb_less_fn less);
 /* Removes n (linked in t); n is unlinked afterwards (rb_linked false).
  * O(log n). */
 void rb_erase(struct rb_root *t, struct rb_node *n);
-struct rb_node *rb_first(const struct rb_root *t); /* NULL when empty */
+/* Puts n (not linked) where old (linked in t) is, and unlinks old: O(1).
+ * The caller keeps the order: n sorts after old's predecessor and before
+ * its successor. */
+void rb_replace(struct rb_root *t, struct rb_node *old, struct rb_node *n);
+/* NULL when empty. Inline: the scheduler asks at every decision. */
+static inline struct rb_node *rb_first(const struct rb_root *t)
+{
+	return t->leftmost;
+}
 struct rb_node *rb_last(const struct rb_root *t);
 struct rb_node *rb_next(const struct rb_node *n); /* successor or NULL */
 /* The first node in order for which above(node, arg) holds, where above
