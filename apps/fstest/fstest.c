@@ -27,37 +27,13 @@
 #include <execrt/runtime.h>
 #include <execrt/spawn.h>
 
+#include "ptest.h"
+
 #define BIG	   (200 * 1024) /* over the inline size: bulk windows */
 #define CHILD_MEM  (3ull << 20)
 #define CHILD_WAIT 20000000000ull
 
-static int passed, failed;
 static char dir[512];
-
-static void result(int ok, const char *what, const char *why)
-{
-	if (ok) {
-		passed++;
-		printf("PASS %s\n", what);
-	} else {
-		failed++;
-		printf("FAIL %s: %s\n", what, why);
-	}
-}
-
-/* A check with errno's text as the reason. */
-#define CHECK(cond, what) result((cond) != 0, what, strerror(errno))
-/* A call that must fail with errno e. */
-#define FAILS(call, e, what)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long _r = (long)(call);                                        \
-		char _why[96];                                                 \
-		snprintf(_why, sizeof(_why),                                   \
-			 "got %ld, errno %d (%s), want %s", _r, errno,         \
-			 strerror(errno), #e);                                 \
-		result(_r == -1 && errno == (e), what, _why);                  \
-	} while (0)
 
 static const char *in(const char *name)
 {

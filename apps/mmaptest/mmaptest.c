@@ -22,38 +22,16 @@
 
 #include "vmgr_client.h"
 
+#include "../fstest/ptest.h"
+
 #define FILE_PATH "/boot/share/lines.txt"
 #define PAGE	  4096ul
 #define BIG	  (64ul << 20)
 #define STRIDE	  (4ul << 20)
 #define AHEAD	  16 /* pages vmgr supplies per fault (docs/vmgr.md) */
 
-static int passed, failed;
 static char want[64 * 1024];
 static size_t want_len;
-
-static void result(int ok, const char *what, const char *why)
-{
-	if (ok) {
-		passed++;
-		printf("PASS %s\n", what);
-	} else {
-		failed++;
-		printf("FAIL %s: %s\n", what, why);
-	}
-}
-
-#define CHECK(cond, what) result((cond) != 0, what, strerror(errno))
-#define FAILS(call, e, what)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long _r = (long)(call);                                        \
-		char _why[96];                                                 \
-		snprintf(_why, sizeof(_why),                                   \
-			 "got %ld, errno %d (%s), want %s", _r, errno,         \
-			 strerror(errno), #e);                                 \
-		result(_r == -1 && errno == (e), what, _why);                  \
-	} while (0)
 #define FAILED(p) ((void *)(p) == MAP_FAILED)
 
 /* This task's memory account: bytes charged to it (~0 if unknown). */

@@ -100,6 +100,20 @@ static bool is_dir(const struct fs_stat *fs)
 	return (fs->mode & FS_MODE_TYPE) == FS_MODE_DIR;
 }
 
+/* path (relative to dirfd) resolved into path1 and stat'ed; a trailing
+ * '/' asks for a directory (ENOTDIR otherwise). */
+static long stat_at(long dirfd, const char *path, struct fs_stat *fs)
+{
+	int must_dir;
+	long r = resolve(dirfd, path, path1, &must_dir);
+	if (r < 0)
+		return r;
+	r = stat_path(path1, fs);
+	if (r < 0)
+		return r;
+	return must_dir && !is_dir(fs) ? -ENOTDIR : 0;
+}
+
 long fsc_openat(long dirfd, const char *path, long flags, long mode)
 {
 	uint32_t ff;
@@ -157,16 +171,10 @@ long fsc_fstatat(long dirfd, const char *path, struct stat *st, long flags)
 	if ((flags & AT_EMPTY_PATH) && path && !path[0])
 		return dirfd == AT_FDCWD ? fsc_fstatat(AT_FDCWD, ".", st, 0)
 					 : fsc_fstat(dirfd, st);
-	int must_dir;
-	long r = resolve(dirfd, path, path1, &must_dir);
-	if (r < 0)
-		return r;
 	struct fs_stat fs;
-	r = stat_path(path1, &fs);
+	long r = stat_at(dirfd, path, &fs);
 	if (r < 0)
 		return r;
-	if (must_dir && !is_dir(&fs))
-		return -ENOTDIR;
 	fsc_to_stat(&fs, st);
 	return 0;
 }
@@ -237,16 +245,10 @@ long fsc_faccessat(long dirfd, const char *path, long amode, long flags)
 	if ((amode & ~(long)(R_OK | W_OK | X_OK)) ||
 	    (flags & ~(long)(AT_EACCESS | AT_SYMLINK_NOFOLLOW)))
 		return -EINVAL;
-	int must_dir;
-	long r = resolve(dirfd, path, path1, &must_dir);
-	if (r < 0)
-		return r;
 	struct fs_stat fs;
-	r = stat_path(path1, &fs);
+	long r = stat_at(dirfd, path, &fs);
 	if (r < 0)
 		return r;
-	if (must_dir && !is_dir(&fs))
-		return -ENOTDIR;
 	/* Everyone is root: only a read-only file system and missing
 	 * execute bits say no. */
 	if ((amode & W_OK) && (fs.flags & FS_ST_RDONLY))
