@@ -275,6 +275,19 @@ static long make_task(int i, struct execrt_child *c, uint64_t *quota)
 		execrt_spawn_abort(c);
 		q = s->memory;
 	}
+	struct kernel_stats ks;
+	if ((s->grants & MAN_G_VMGR_PORT) && g.sysinfo &&
+	    sys_kernel_stats(g.sysinfo, &ks) == 0 && ks.mem_quota > ks.mem_used) {
+		/* vmgr's pool lends every later service its quota, but init
+		 * still makes their tasks, threads and copies their programs:
+		 * it keeps 1/8 of what it has left, at least 4 MiB (on a
+		 * 32 MiB machine the pool took all of it and starved init). */
+		uint64_t left = ks.mem_quota - ks.mem_used;
+		uint64_t keep = left / 8 > (4ull << 20) ? left / 8 : 4ull << 20;
+		uint64_t cap = left > keep ? left - keep : 0;
+		while (q > cap && q / 2 >= s->memory_min && q / 2 >= 4096)
+			q /= 2;
+	}
 	r = execrt_spawn_create(s->program, q, c);
 	while (r == ERR_NO_MEMORY && q / 2 >= s->memory_min && q / 2 >= 4096) {
 		q /= 2;
