@@ -30,10 +30,12 @@
 enum iod_op {
 	/* Answer data: struct iod_dev_info. No handles. */
 	IOD_DEV_INFO = 1,
-	/* Answer: IOD_H_COUNT handles, in the order of enum iod_handle;
-	 * an absent one is HANDLE_INVALID (0). val = bit i set when handle
-	 * i is present. Every call gives fresh duplicates (a driver may ask
-	 * again; it owns and closes what it gets). */
+	/* Answer: the handles that are present, in the order of enum
+	 * iod_handle (a message cannot carry HANDLE_INVALID); val = bit i
+	 * set when handle i is present. iod_handles_unpack() spreads them
+	 * into h[IOD_H_COUNT] with 0 (HANDLE_INVALID) for the absent ones.
+	 * Every call gives fresh handles (a driver may ask again; it owns
+	 * and closes what it gets). */
 	IOD_DEV_HANDLES = 2,
 	/* a = BAR index (0-5; 0 for the framebuffer of an FB device),
 	 * b = cache type: VMO_CACHE_UC (0) or VMO_CACHE_WC (1)
@@ -169,3 +171,13 @@ struct iod_dev_info {
 	uint8_t reserved2[2];
 };
 _Static_assert(sizeof(struct iod_dev_info) == 368, "iod_dev_info layout");
+
+/* IOD_DEV_HANDLES' answer (val, the nh handles received) -> h[k] for
+ * every enum iod_handle k, 0 where absent. */
+static inline void iod_handles_unpack(uint64_t val, const handle_t *got,
+				      uint32_t nh, handle_t h[IOD_H_COUNT])
+{
+	uint32_t j = 0;
+	for (int k = 0; k < IOD_H_COUNT; k++)
+		h[k] = (val >> k & 1) && j < nh ? got[j++] : 0;
+}
