@@ -50,6 +50,10 @@ USER_PROGS += fsd
 FSD_CORE := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
 	servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
+# room iod (issue 14): the device manager (servers/iod, docs/devices.md)
+USER_PROGS += iod
+iod_SRCS := servers/iod/main.c servers/iod/pci.c servers/iod/aml.c \
+	servers/iod/drvtab.c servers/iod/iod_core.c servers/iod/iod_json.c
 # room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
 USER_PROGS += vmgr
 vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c

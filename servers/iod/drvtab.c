@@ -8,14 +8,32 @@
 #include "drvtab.h"
 
 static const struct drv_entry table[] = {
-	{IOD_KIND_PCI, 0x1af4, 0x1050, DRV_ANY, "virtio-gpu", 32u << 20, 0,
-	 true},
-	{IOD_KIND_PCI, 0x1af4, 0x1052, DRV_ANY, "virtio-input", 256u << 10, 0,
-	 false},
-	/* the boot framebuffer, when no display driver matched a device */
-	{IOD_KIND_FB, 0, 0, DRV_ANY, "fbdisplay", 0, 1, true},
+	{.kind = IOD_KIND_PCI,
+	 .vendor = 0x1af4,
+	 .device = 0x1050,
+	 .cls = DRV_ANY,
+	 .program = "virtio-gpu",
+	 .dma = 32u << 20,
+	 .memory = 48u << 20,
+	 .display = true,
+	 .dl_ppm = 50000},
+	{.kind = IOD_KIND_PCI,
+	 .vendor = 0x1af4,
+	 .device = 0x1052,
+	 .cls = DRV_ANY,
+	 .program = "virtio-input",
+	 .dma = 256u << 10,
+	 .memory = 4u << 20},
+	/* the boot framebuffer, when no display driver matched a device:
+	 * two client buffers of the framebuffer's size in its quota */
+	{.kind = IOD_KIND_FB,
+	 .program = "fbdisplay",
+	 .memory = 24u << 20,
+	 .bar_wc = 1,
+	 .display = true,
+	 .dl_ppm = 50000},
 	/* the PS/2 controller: ports 0x60/0x64, ISA IRQs 1 and 12 */
-	{IOD_KIND_ISA, 0, 0, DRV_ANY, "i8042", 0, 0, false},
+	{.kind = IOD_KIND_ISA, .program = "i8042", .memory = 2u << 20},
 };
 
 const struct drv_entry *drv_match_pci(const struct pci_dev *d)

@@ -17,9 +17,13 @@ struct drv_entry {
 	uint16_t device; /* DRV_ANY: every device of the vendor */
 	uint16_t cls;	 /* class << 8 | subclass, or DRV_ANY */
 	const char *program;
-	uint64_t dma;	/* its DMA budget (bytes) */
-	uint8_t bar_wc; /* bit i: BAR i is best mapped write-combining */
-	bool display;	/* it drives a display: no boot-framebuffer driver */
+	uint64_t dma;	 /* its DMA budget (bytes) */
+	uint64_t memory; /* its task's quota (DMA memory is charged to it) */
+	uint8_t bar_wc;	 /* bit i: BAR i is best mapped write-combining */
+	bool display;	 /* it drives a display: no boot-framebuffer driver */
+	/* DL bandwidth (ppm) of the scheduling authority it gets (be,dl);
+	 * 0: none (a display driver's frame clock is a DL thread) */
+	uint32_t dl_ppm;
 };
 
 /* The first entry matching a PCI function, or NULL. */

@@ -428,3 +428,74 @@ void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 	if (e)
 		r->val = 0;
 }
+
+/* One "key v v ..." line's numbers (decimal or 0x hex): how many. */
+static int nums(const char *p, const char *end, uint64_t *v, int max)
+{
+	int n = 0;
+	while (p < end && n < max) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end)
+			break;
+		uint64_t x = 0;
+		int base = 10;
+		if (end - p > 2 && p[0] == '0' &&
+		    (p[1] == 'x' || p[1] == 'X')) {
+			base = 16;
+			p += 2;
+		}
+		const char *st = p;
+		for (; p < end && *p != ' '; p++) {
+			int dg = *p >= '0' && *p <= '9'	  ? *p - '0'
+				 : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+				 : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+							  : 99;
+			if (dg >= base)
+				return n;
+			x = x * (uint64_t)base + (uint64_t)dg;
+		}
+		if (p == st)
+			return n;
+		v[n++] = x;
+	}
+	return n;
+}
+
+void iod_boot_parse(const char *text, size_t len, struct iod_boot *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (int i = 0; i < 16; i++)
+		b->isa_gsi[i] = (uint32_t)i;
+	static const uint8_t rgb[6] = {16, 8, 8, 8, 0, 8};
+	memcpy(b->fb_rgb, rgb, 6);
+	b->has_8042 = -1;
+	const char *p = text, *end = text + len;
+	while (p < end && *p) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		uint64_t v[6];
+		size_t kl = 0;
+		while (p + kl < le && p[kl] != ' ')
+			kl++;
+		if (kl == 7 && !memcmp(p, "isa_irq", 7) &&
+		    nums(p + kl, le, v, 2) == 2 && v[0] < 16 && v[1] < 0x10000)
+			b->isa_gsi[v[0]] = (uint32_t)v[1];
+		else if (kl == 2 && !memcmp(p, "fb", 2) &&
+			 nums(p + kl, le, v, 5) == 5 && v[1] && v[2] &&
+			 v[3] >= v[1] && v[1] < 0x10000 && v[2] < 0x10000 &&
+			 v[3] < 0x100000 && v[4] && v[4] <= 32) {
+			b->has_fb = true;
+			b->fb_addr = v[0];
+			b->fb_width = (uint32_t)v[1];
+			b->fb_height = (uint32_t)v[2];
+			b->fb_pitch = (uint32_t)v[3];
+			b->fb_bpp = (uint32_t)v[4];
+		} else if (kl == 6 && !memcmp(p, "fb_rgb", 6) &&
+			   nums(p + kl, le, v, 6) == 6) {
+			for (int i = 0; i < 6; i++)
+				b->fb_rgb[i] = (uint8_t)(v[i] & 63);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}

@@ -93,6 +93,11 @@ struct iod {
 	uint64_t requests, denied, deaths;
 };
 
+/* The boot information's text (bootinfo lines `isa_irq N GSI`,
+ * `fb ADDR W H PITCH BPP`, `fb_rgb RP RS GP GS BP BS`) -> *b (has_8042
+ * -1: the caller fills it from the ACPI tables). */
+void iod_boot_parse(const char *text, size_t len, struct iod_boot *b);
+
 void iod_init(struct iod *s, const struct iod_plat *plat);
 /* The device list: PCI functions (n of them), the PS/2 controller and the
  * boot framebuffer per b; drivers matched, legacy lines routed through

@@ -426,3 +426,28 @@ TEST(iod_core_json_list_info_restart)
 	CHECK_EQ(json_get_uint(&jd, "result.next", &v), 0);
 	CHECK_EQ(v, 40);
 }
+
+TEST(iod_core_bootinfo_lines)
+{
+	static const char t[] =
+		"protocol pvh\nisa_irq 0 2\nisa_irq 9 9\nisa_irq 11 21\n"
+		"isa_irq 16 3\nisa_irq 5\nfb 0xfd000000 1280 800 5120 32\n"
+		"fb_rgb 0 8 8 8 16 8\nmem 0x0 0x9fc00 1";
+	struct iod_boot b;
+	iod_boot_parse(t, sizeof(t) - 1, &b);
+	CHECK_EQ(b.isa_gsi[0], 2);
+	CHECK_EQ(b.isa_gsi[11], 21);
+	CHECK_EQ(b.isa_gsi[5], 5); /* the short line is ignored */
+	CHECK_EQ(b.isa_gsi[1], 1);
+	CHECK(b.has_fb);
+	CHECK_EQ(b.fb_addr, 0xfd000000);
+	CHECK_EQ(b.fb_width, 1280);
+	CHECK_EQ(b.fb_pitch, 5120);
+	CHECK_EQ(b.fb_rgb[0], 0);
+	CHECK_EQ(b.fb_rgb[4], 16);
+	CHECK_EQ(b.has_8042, -1);
+	/* a framebuffer line with a pitch below the width: none */
+	iod_boot_parse("fb 0x1000 100 100 10 32\n", 24, &b);
+	CHECK(!b.has_fb);
+	CHECK_EQ(b.fb_rgb[0], 16); /* the default layout */
+}
