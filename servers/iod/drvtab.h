@@ -30,3 +30,9 @@ struct drv_entry {
 const struct drv_entry *drv_match_pci(const struct pci_dev *d);
 /* The entry of a non-PCI kind (IOD_KIND_ISA: i8042, IOD_KIND_FB). */
 const struct drv_entry *drv_match_kind(uint8_t kind);
+
+/* `VVVV:DDDD=PROGRAM` (hex ids): an entry tried before the table (iod's
+ * --match option: a driver under test, the guest tests' iod-testdrv);
+ * DMA 1 MiB, quota 4 MiB. 0, or -1 for a bad spec or more than 4. */
+int drv_add_match(const char *spec);
+void drv_clear_matches(void);

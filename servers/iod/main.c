@@ -10,7 +10,12 @@
  * instance (binary, iod_proto.h). One notification: bit i = device i's
  * driver task ended (SYS_OBJECT_NOTIFY), bit 63 = a message. The drivers
  * are iod's children: when iod dies they die with it (docs/tasks.md),
- * and a new iod resets every device before it starts their drivers. */
+ * and a new iod resets every device before it starts their drivers.
+ *
+ *   iod [--match VVVV:DDDD=PROGRAM]...
+ *
+ * --match: a driver for that PCI vendor:device tried before the table
+ * (a driver under test; the guest tests use it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,8 +386,17 @@ static void setup(struct iod_boot *b)
 	printf("iod: %d devices (%d PCI functions)\n", S.n, npci);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--match") && i + 1 < argc &&
+		    drv_add_match(argv[i + 1]) == 0) {
+			i++;
+			continue;
+		}
+		printf("iod: usage: iod [--match VVVV:DDDD=PROGRAM]...\n");
+		return 2;
+	}
 	g.self = execrt_handle(START_H_SELF_TASK);
 	g.pci = execrt_handle((enum start_handle)SH_PCI);
 	g.mmio = execrt_handle(START_H_MMIO);

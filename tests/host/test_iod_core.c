@@ -451,3 +451,32 @@ TEST(iod_core_bootinfo_lines)
 	CHECK(!b.has_fb);
 	CHECK_EQ(b.fb_rgb[0], 16); /* the default layout */
 }
+
+TEST(iod_core_match_option)
+{
+	struct pci_dev d = {.vendor = 0x1234, .device = 0x1111};
+	CHECK(drv_match_pci(&d) == NULL);
+	CHECK_EQ(drv_add_match("1234:1111=iod-testdrv"), 0);
+	const struct drv_entry *e = drv_match_pci(&d);
+	CHECK(e);
+	STR_EQ(e->program, "iod-testdrv");
+	CHECK_EQ(e->dma, 1 << 20);
+	/* it wins over the table */
+	CHECK_EQ(drv_add_match("1af4:1050=gpu-under-test"), 0);
+	struct pci_dev g = {.vendor = 0x1af4, .device = 0x1050};
+	STR_EQ(drv_match_pci(&g)->program, "gpu-under-test");
+	CHECK_EQ(drv_add_match("1234:1111"), -1);
+	CHECK_EQ(drv_add_match("1234:1111="), -1);
+	CHECK_EQ(drv_add_match("zz:1111=x"), -1);
+	CHECK_EQ(drv_add_match("1234:1111=../x"), -1);
+	CHECK_EQ(drv_add_match("1:2=a"), 0);
+	CHECK_EQ(drv_add_match("1:3=b"), 0);
+	CHECK_EQ(drv_add_match("1:4=c"), -1); /* at most 4 */
+	drv_clear_matches();
+	STR_EQ(drv_match_pci(&g)->program, "virtio-gpu");
+	CHECK(drv_match_pci(&d) == NULL);
+	/* bridges never get a driver */
+	struct pci_dev br = {.vendor = 0x1af4, .device = 0x1050,
+			     .header_type = 1};
+	CHECK(drv_match_pci(&br) == NULL);
+}
