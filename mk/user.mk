@@ -24,7 +24,8 @@ console_SRCS := servers/console/console.c servers/console/ldisc.c \
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
 	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
-	apps/sh/mem.c apps/sh/files.c apps/sh/fsfmt.c
+	apps/sh/mem.c apps/sh/files.c apps/sh/fsfmt.c \
+	apps/sh/lspci.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 # room fsclient: stdio on /tmp through fsd (apps/fstest; also run by the
