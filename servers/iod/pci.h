@@ -7,10 +7,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <execrt/syscall.h>
+
+#ifndef PCI_BDF /* execrt/syscall.h has it too (the same value) */
 #define PCI_BDF(b, d, f) ((uint16_t)((b) << 8 | (d) << 3 | (f)))
-#define PCI_BUS(bdf)	 ((bdf) >> 8)
-#define PCI_DEV(bdf)	 (((bdf) >> 3) & 31)
-#define PCI_FN(bdf)	 ((bdf)&7)
+#endif
+#define PCI_BUS(bdf) ((bdf) >> 8)
+#define PCI_DEV(bdf) (((bdf) >> 3) & 31)
+#define PCI_FN(bdf)  ((bdf) & 7)
 
 /* Configuration registers used here. */
 #define PCI_VENDOR	 0x00
