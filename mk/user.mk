@@ -200,7 +200,7 @@ user-smoke: $(EMU_DIR)/hello.elf
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
-	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
+	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc iod-testdrv
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
@@ -211,6 +211,8 @@ guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
+# room iod: the driver iod starts in t_iod.c
+iod-testdrv_SRCS := tests/guest/iod_testdrv.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
 GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
 
@@ -230,7 +232,7 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
-	$(O)/user/fstest.elf $(O)/user/mmaptest.elf
+	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
@@ -243,6 +245,10 @@ $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(INITRD_SHARE
 
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).
 $(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector
+
+# room iod: the issue-14 kernel calls by number (servers/iod/kcalls.h)
+$(O)/user/obj/tests/guest/t_iod.c.o $(O)/user/obj/tests/guest/iod_testdrv.c.o: \
+	PCFLAGS += -Iservers/iod
 
 -include $(GUEST_OBJS:.o=.d)
 

@@ -49,9 +49,9 @@ int drv_add_match(const char *spec)
 	unsigned ven, dev;
 	int n = 0;
 	if (nextra >= EXTRA_MAX ||
-	    sscanf(spec, "%4x:%4x=%n", &ven, &dev, &n) != 2 || !n ||
-	    !spec[n] || strlen(spec + n) >= IOD_NAME_MAX ||
-	    strchr(spec + n, ' ') || strchr(spec + n, '/'))
+	    sscanf(spec, "%4x:%4x=%n", &ven, &dev, &n) != 2 || !n || !spec[n] ||
+	    strlen(spec + n) >= IOD_NAME_MAX || strchr(spec + n, ' ') ||
+	    strchr(spec + n, '/'))
 		return -1;
 	snprintf(extra_prog[nextra], IOD_NAME_MAX, "%s", spec + n);
 	extra[nextra] = (struct drv_entry){.kind = IOD_KIND_PCI,

@@ -31,30 +31,9 @@
 #include "cl_ports.h"
 #include "json.h"
 #include "iod_core.h"
+#include "kcalls.h"
 
 #define BIT_PORT 63
-#define SH_PCI	 14 /* START_H_PCI (devk-pci) */
-#define SH_ACPI	 19 /* START_H_ACPI (devk-mem) */
-
-/* The kernel calls of issue 14 by number (the contract's 65-67): sys.h
- * names them once the kernel rooms' branches are merged. */
-static long k_vmo_create_phys(handle_t auth, uint64_t base, uint64_t size,
-			      uint32_t cache, handle_t *out)
-{
-	return EXECRT_SC(65, auth, base, size, cache, out, 0);
-}
-
-static long k_pci_read(handle_t h, uint32_t bdf, uint32_t off, uint32_t w,
-		       uint32_t *out)
-{
-	return EXECRT_SC(66, h, bdf, off, w, out, 0);
-}
-
-static long k_pci_write(handle_t h, uint32_t bdf, uint32_t off, uint32_t w,
-			uint32_t v)
-{
-	return EXECRT_SC(67, h, bdf, off, w, v, 0);
-}
 
 static struct {
 	handle_t self, pci, mmio, irq, ioport, dma, sched, names, console;
@@ -70,7 +49,7 @@ static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off, int w)
 {
 	(void)ctx;
 	uint32_t v = 0;
-	if (k_pci_read(g.pci, bdf, off, (uint32_t)w, &v) < 0)
+	if (iod_pci_cfg_read(g.pci, bdf, off, (uint32_t)w, &v) < 0)
 		return w == 4 ? 0xffffffffu : w == 2 ? 0xffffu : 0xffu;
 	return v;
 }
@@ -78,7 +57,7 @@ static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off, int w)
 static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
 {
 	(void)ctx;
-	long r = k_pci_write(g.pci, bdf, off, (uint32_t)w, v);
+	long r = iod_pci_cfg_write(g.pci, bdf, off, (uint32_t)w, v);
 	if (r < 0)
 		printf("iod: config write %04x+%x: %s\n", bdf, off,
 		       err_name(r));
@@ -266,7 +245,7 @@ static long p_bar(void *ctx, struct iod_dev *d, uint64_t base, uint64_t size,
 	(void)d;
 	if (!g.mmio)
 		return ERR_ACCESS_DENIED;
-	return k_vmo_create_phys(g.mmio, base, size, cache, h);
+	return iod_vmo_create_phys(g.mmio, base, size, cache, h);
 }
 
 static void p_log(void *ctx, const char *line)
@@ -353,8 +332,8 @@ static void setup(struct iod_boot *b)
 	}
 	iod_boot_parse(text, n, b);
 	uint64_t alen = 0;
-	const uint8_t *acpi =
-		map_vmo(execrt_handle((enum start_handle)SH_ACPI), &alen);
+	const uint8_t *acpi = map_vmo(
+		execrt_handle((enum start_handle)IOD_START_H_ACPI), &alen);
 	static struct prt prt;
 	int prt_status = AML_NO_PRT;
 	if (acpi) {
@@ -398,7 +377,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	g.self = execrt_handle(START_H_SELF_TASK);
-	g.pci = execrt_handle((enum start_handle)SH_PCI);
+	g.pci = execrt_handle((enum start_handle)IOD_START_H_PCI);
 	g.mmio = execrt_handle(START_H_MMIO);
 	g.irq = execrt_handle(START_H_IRQ);
 	g.ioport = execrt_handle(START_H_IOPORT);

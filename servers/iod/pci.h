@@ -14,7 +14,7 @@
 #endif
 #define PCI_BUS(bdf) ((bdf) >> 8)
 #define PCI_DEV(bdf) (((bdf) >> 3) & 31)
-#define PCI_FN(bdf)  ((bdf) & 7)
+#define PCI_FN(bdf)  ((bdf)&7)
 
 /* Configuration registers used here. */
 #define PCI_VENDOR	 0x00
