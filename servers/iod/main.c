@@ -223,12 +223,21 @@ static long p_handles(void *ctx, struct iod_dev *d, uint32_t *h)
 	if (r == 0 && in->legacy_gsi2 != IOD_GSI_NONE)
 		r = derive(g.irq, in->legacy_gsi2, 1, RIGHT_SAME,
 			   &h[IOD_H_IRQ2]);
-	if (r == 0)
-		r = derive(g.ioport, in->io[0].base, in->io[0].size, RIGHT_SAME,
-			   &h[IOD_H_IOPORT]);
-	if (r == 0)
-		r = derive(g.ioport, in->io[1].base, in->io[1].size, RIGHT_SAME,
-			   &h[IOD_H_IOPORT2]);
+	/* I/O ranges outside iod's own authority (its manifest entry has
+	 * one range: the PS/2 ports) are left out, not an error: no driver
+	 * of the table needs an I/O BAR. */
+	for (int k = 0; r == 0 && k < IOD_IO_RANGES; k++) {
+		int slot = k ? IOD_H_IOPORT2 : IOD_H_IOPORT;
+		r = derive(g.ioport, in->io[k].base, in->io[k].size, RIGHT_SAME,
+			   &h[slot]);
+		if (r == ERR_OUT_OF_RANGE || r == ERR_ACCESS_DENIED) {
+			printf("iod: %s: ports 0x%x+%u not in iod's I/O "
+			       "authority: left out\n",
+			       in->name, in->io[k].base, in->io[k].size);
+			h[slot] = HANDLE_INVALID;
+			r = 0;
+		}
+	}
 	if (r < 0) {
 		printf("iod: %s: handles: %s\n", in->name, err_name(r));
 		for (int k = 0; k < IOD_H_COUNT; k++)
