@@ -311,16 +311,22 @@ void iod_exited(struct iod *s, int i, int64_t status, uint64_t now)
 int iod_restart(struct iod *s, int i, uint64_t now)
 {
 	struct iod_dev *d = &s->dev[i];
+	int64_t st = 0;
 	switch (d->state) {
 	case IOD_ST_STARTING:
 	case IOD_ST_RUNNING:
 		d->restart_now = true;
-		if (s->plat.kill)
-			s->plat.kill(s->plat.ctx, d);
+		/* Its end seen at once: reset and the new instance now, so
+		 * every restart is one (20 in a row are 20). Else the death
+		 * notice finishes it, without delay. */
+		if (!s->plat.kill(s->plat.ctx, d, &st))
+			return 0;
+		iod_exited(s, i, st, now);
+		start(s, d, now);
 		return 0;
 	case IOD_ST_BACKOFF:
 	case IOD_ST_WAITING:
-		d->due_ns = now;
+		start(s, d, now);
 		return 0;
 	default:
 		return -1;

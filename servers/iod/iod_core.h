@@ -60,8 +60,10 @@ struct iod_plat {
 	/* Starts d's driver with an endpoint minted with badge: 0 and
 	 * d->task/d->koid set, or a negative error. */
 	long (*start)(void *ctx, struct iod_dev *d, uint64_t badge);
-	/* Kills d's task (its end is reported later: iod_exited). */
-	void (*kill)(void *ctx, struct iod_dev *d);
+	/* Kills d's task and waits a little for its end: true and *status
+	 * when it ended (the caller then finishes it: iod_exited), false
+	 * when its end is left to the death notice. */
+	bool (*kill)(void *ctx, struct iod_dev *d, int64_t *status);
 	/* Forgets d's ended task (closes the handle). */
 	void (*reap)(void *ctx, struct iod_dev *d);
 	/* Resets the device (pci_reset_*; an FLR sleeps 100 ms). */
@@ -111,8 +113,9 @@ void iod_build(struct iod *s, const struct pci_dev *pci, int n,
 uint64_t iod_tick(struct iod *s, uint64_t now);
 /* Device i's driver ended with status: reset, backoff, log. */
 void iod_exited(struct iod *s, int i, int64_t status, uint64_t now);
-/* The `restart` command: kills the instance (or ends its backoff); the
- * next start is immediate. 0, or -1 when i has no driver. */
+/* The `restart` command: kills the instance, resets the device and
+ * starts a new instance at once (or ends a backoff). 0, or -1 when i has
+ * no driver. */
 int iod_restart(struct iod *s, int i, uint64_t now);
 
 int iod_find_name(const struct iod *s, const char *name);

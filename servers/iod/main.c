@@ -33,7 +33,8 @@
 #include "iod_core.h"
 #include "kcalls.h"
 
-#define BIT_PORT 63
+#define BIT_PORT     63
+#define KILL_WAIT_NS 500000000ull
 
 static struct {
 	handle_t self, pci, mmio, irq, ioport, dma, sched, names, console;
@@ -167,11 +168,16 @@ static long p_start(void *ctx, struct iod_dev *d, uint64_t badge)
 	return 0;
 }
 
-static void p_kill(void *ctx, struct iod_dev *d)
+static bool p_kill(void *ctx, struct iod_dev *d, int64_t *status)
 {
 	(void)ctx;
-	if (d->task)
-		sys_task_kill(d->task, -1);
+	if (!d->task)
+		return false;
+	sys_task_kill(d->task, -1);
+	/* a kill is quick; the notice bit then finds nothing to reap */
+	return sys_object_wait(d->task,
+			       (uint64_t)sys_clock_now() + KILL_WAIT_NS,
+			       status) == 0;
 }
 
 static void p_reap(void *ctx, struct iod_dev *d)

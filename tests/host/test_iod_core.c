@@ -22,6 +22,7 @@ struct fake {
 	uint64_t last_badge;
 	uint32_t next_task;
 	bool no_gpu_program;
+	bool slow_kill; /* the killed task's end is not seen at once */
 	uint64_t bar_base, bar_size;
 	uint32_t bar_cache;
 	char log[4096];
@@ -44,11 +45,13 @@ static long f_start(void *ctx, struct iod_dev *d, uint64_t badge)
 	return 0;
 }
 
-static void f_kill(void *ctx, struct iod_dev *d)
+static bool f_kill(void *ctx, struct iod_dev *d, int64_t *st)
 {
 	(void)ctx;
 	(void)d;
 	F.kills++;
+	*st = -9;
+	return !F.slow_kill;
 }
 
 static void f_reap(void *ctx, struct iod_dev *d)
@@ -274,23 +277,34 @@ TEST(iod_core_restart_twenty_times)
 	iod_tick(&S, now);
 	int gi = iod_find_name(&S, "pci-00:02.0");
 	struct iod_dev *g = &S.dev[gi];
+	/* each restart: killed, reset, a new instance with a new badge */
 	for (int i = 0; i < 20; i++) {
-		int kills = F.kills;
+		int kills = F.kills, resets = F.resets, starts = F.starts;
+		uint64_t b = g->badge;
 		CHECK_EQ(iod_restart(&S, gi, now), 0);
 		CHECK_EQ(F.kills, kills + 1);
-		/* a second restart before the death is seen: one more kill,
-		 * harmless */
-		CHECK_EQ(iod_restart(&S, gi, now), 0);
-		iod_exited(&S, gi, -9, now + 1);
-		iod_tick(&S, now + 1); /* no delay after a restart */
+		CHECK_EQ(F.resets, resets + 1);
+		CHECK_EQ(F.starts, starts + 1);
 		CHECK_EQ(g->state, IOD_ST_STARTING);
-		now += 2;
+		CHECK(g->badge > b);
+		now += 1;
 	}
 	CHECK_EQ(g->restarts, 20);
-	/* restart during a backoff: started at once */
-	iod_exited(&S, gi, -1, now);
+	CHECK_EQ(g->last_status, -9);
+	/* an end not seen at once: the death notice finishes it, and the
+	 * next start has no delay */
+	F.slow_kill = true;
 	CHECK_EQ(iod_restart(&S, gi, now), 0);
-	iod_tick(&S, now);
+	CHECK_EQ(g->state, IOD_ST_STARTING);
+	iod_exited(&S, gi, -9, now + 1);
+	CHECK_EQ(g->due_ns, now + 1);
+	iod_tick(&S, now + 1);
+	CHECK_EQ(g->state, IOD_ST_STARTING);
+	CHECK_EQ(g->restarts, 21);
+	/* restart during a backoff: started at once */
+	iod_exited(&S, gi, -1, now + 2);
+	CHECK_EQ(g->state, IOD_ST_BACKOFF);
+	CHECK_EQ(iod_restart(&S, gi, now + 2), 0);
 	CHECK_EQ(g->state, IOD_ST_STARTING);
 	CHECK_EQ(iod_restart(&S, iod_find_name(&S, "pci-00:00.0"), now), -1);
 }
@@ -476,7 +490,7 @@ TEST(iod_core_match_option)
 	STR_EQ(drv_match_pci(&g)->program, "virtio-gpu");
 	CHECK(drv_match_pci(&d) == NULL);
 	/* bridges never get a driver */
-	struct pci_dev br = {.vendor = 0x1af4, .device = 0x1050,
-			     .header_type = 1};
+	struct pci_dev br = {
+		.vendor = 0x1af4, .device = 0x1050, .header_type = 1};
 	CHECK(drv_match_pci(&br) == NULL);
 }
