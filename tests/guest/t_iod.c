@@ -334,6 +334,8 @@ GTEST(iod_drivers_get_only_their_device)
 		char ok[128];
 		snprintf(ok, sizeof(ok), "iod-testdrv %s: ok ", dev[i]);
 		TCHECK(log_count(ok, 1, 10000) == 1);
+		const char *l = strstr(logbuf, ok);
+		printf("    %.*s\n", (int)strcspn(l, "\n"), l);
 	}
 	TCHECK(!strstr(logbuf, "FAIL"));
 	/* the drivers' requests were answered, none refused */
