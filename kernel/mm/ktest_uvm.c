@@ -454,13 +454,17 @@ KTEST(uvm_vmo_physical)
 	KT_CHECK(fr);
 	memcpy(phys_to_virt(fr), "physical", 9);
 	struct vmo *v, *dev;
-	KT_CHECK_EQ(vmo_create_physical(fr + 1, PG, false, &v),
+	KT_CHECK_EQ(vmo_create_physical(fr + 1, PG, VM_CACHE_WB, &v),
 		    ERR_INVALID_ARGS);
-	KT_CHECK_EQ(vmo_create_physical(fr, 0, false, &v), ERR_INVALID_ARGS);
-	KT_CHECK_EQ(vmo_create_physical(~0ull & PAGE_MASK, 2 * PG, false, &v),
+	KT_CHECK_EQ(vmo_create_physical(fr, 0, VM_CACHE_WB, &v),
+		    ERR_INVALID_ARGS);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_WC + 1, &v),
+		    ERR_INVALID_ARGS);
+	KT_CHECK_EQ(vmo_create_physical(~0ull & PAGE_MASK, 2 * PG, VM_CACHE_WB,
+					&v),
 		    ERR_OUT_OF_RANGE);
-	KT_CHECK_EQ(vmo_create_physical(fr, PG, false, &v), 0);
-	KT_CHECK_EQ(vmo_create_physical(fr, PG, true, &dev), 0);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_WB, &v), 0);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_UC, &dev), 0);
 	char got[9];
 	KT_CHECK_EQ(vmo_read(v, 0, got, 9), 0);
 	KT_CHECK(!strcmp(got, "physical"));
@@ -474,7 +478,9 @@ KTEST(uvm_vmo_physical)
 	KT_CHECK_EQ(uvm_map(t->uvm, dev, 0, PG, 0, RW, 0, &d), 0);
 	unsigned fl;
 	KT_CHECK(vm_translate(t->uvm->space, d, NULL, &fl));
-	KT_CHECK(fl & VM_UNCACHED);
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC), VM_UNCACHED);
+	KT_CHECK(vm_translate(t->uvm->space, a, NULL, &fl));
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC), 0);
 	memset(got, 0, sizeof(got));
 	unsigned long f = user_enter(t);
 	int r1 = copy_from_user(got, (void *)a, 9);
