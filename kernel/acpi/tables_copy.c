@@ -41,16 +41,31 @@ static int count(void *ctx, phys_addr_t pa, uint32_t len)
 }
 
 struct copy_ctx {
-	struct vmo *v;
+	struct vmo *v; /* into the object, or into buf (big enough) */
+	uint8_t *buf;
 	uint64_t off;
 };
 
 static int copy(void *ctx, phys_addr_t pa, uint32_t len)
 {
 	struct copy_ctx *c = ctx;
-	int err = vmo_write(c->v, c->off, phys_to_virt(pa), len);
+	int err = 0;
+	if (c->v)
+		err = vmo_write(c->v, c->off, phys_to_virt(pa), len);
+	else
+		memcpy(c->buf + c->off, phys_to_virt(pa), len);
 	c->off += len;
 	return err;
+}
+
+size_t acpi_tables_copy(uint8_t *buf, size_t cap)
+{
+	uint64_t total = 0;
+	each_table(count, &total);
+	struct copy_ctx c = {.buf = buf};
+	if (buf && total <= cap)
+		each_table(copy, &c);
+	return total;
 }
 
 int acpi_tables_vmo(struct task *t, struct vmo **out)

@@ -127,6 +127,9 @@ struct vmo;
  * (walk by header length; zeros after the last). Charged to t (NULL: the
  * kernel). ERR_NOT_FOUND without valid ACPI tables. */
 int acpi_tables_vmo(struct task *t, struct vmo **out);
+/* The same copy into buf when all of it fits in cap bytes (else nothing is
+ * written); returns the bytes it takes. */
+size_t acpi_tables_copy(uint8_t *buf, size_t cap);
 
 /* The SLP_TYPa/b values of the \_S5 package in AML (a DSDT's body):
  * the first `Name (_S5_, Package { a, b, ... })` whose elements are
