@@ -101,6 +101,11 @@ static int bootinfo_vmo(struct task *t, const struct boot_info *bi,
 				       bi->fb.red_pos, bi->fb.red_size,
 				       bi->fb.green_pos, bi->fb.green_size,
 				       bi->fb.blue_pos, bi->fb.blue_size);
+	if (bi->kernel_end > bi->kernel_start && n < sizeof(text))
+		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
+				       "kernel_image 0x%llx 0x%llx\n",
+				       (unsigned long long)bi->kernel_start,
+				       (unsigned long long)bi->kernel_end);
 	if (acpi.mcfg.valid && n < sizeof(text))
 		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
 				       "pci_ecam 0x%llx %u %u %u\n",
