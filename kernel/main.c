@@ -11,6 +11,7 @@
 #include <kern/thread.h>
 #include <kern/log.h>
 #include <kern/reaper.h>
+#include <kern/pci.h>
 #include <kern/pmm.h>
 #include <kern/vm.h>
 
@@ -161,6 +162,7 @@ void kmain(struct boot_info *bi)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
 	phase_done(PH_ACPI);
 	arch_time_init();
+	arch_pci_init(); /* PCI configuration access: ECAM or ports */
 	phase_done(PH_TIME);
 
 	/* From here on everything runs in threads; this boot context

@@ -27,10 +27,12 @@ int pci_cfg_check_value(uint64_t width, uint64_t value);
 bool pci_cfg_needs_manage(uint8_t header_type, uint32_t offset, unsigned width);
 
 /* From the architecture (x86_64: arch/x86_64/pci_cfg.c; host tests: a
- * fake). The size of one function's configuration space with the
+ * fake). arch_pci_init() runs once at boot, after ACPI and memory, and
+ * picks the mechanism. The size of one function's configuration space with the
  * mechanism in use (PCI_CFG_ECAM_SIZE, PCI_CFG_PORTS_SIZE, or 0 when
  * there is none); the accesses are checked by the caller. A function
  * that does not exist reads all ones and ignores writes. */
+void arch_pci_init(void);
 uint32_t arch_pci_cfg_size(void);
 uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width);
 void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
