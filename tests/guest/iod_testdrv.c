@@ -15,8 +15,6 @@
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
 
-#include "kcalls.h"
-
 static handle_t ep;
 static struct iod_dev_info info;
 static const char *dev = "?";
@@ -70,18 +68,18 @@ static int pci_checks(handle_t pci)
 	CHECK(r == 0 && hi.type == OBJ_RESOURCE && !(hi.rights & RIGHT_MANAGE),
 	      hi.rights);
 	uint32_t v = 0;
-	r = iod_pci_cfg_read(pci, info.bdf, 0, 4, &v);
+	r = sys_pci_cfg_read(pci, info.bdf, 0, 4, &v);
 	CHECK(r == 0 && v == (info.vendor | (uint32_t)info.device << 16), v);
 	/* another function: the host bridge (or 00:01.0 for the bridge) */
 	uint32_t other = info.bdf ? 0 : 8;
-	r = iod_pci_cfg_read(pci, other, 0, 4, &v);
+	r = sys_pci_cfg_read(pci, other, 0, 4, &v);
 	CHECK(r == ERR_ACCESS_DENIED, r);
-	r = iod_pci_cfg_write(pci, other, 4, 2, 0);
+	r = sys_pci_cfg_write(pci, other, 4, 2, 0);
 	CHECK(r == ERR_ACCESS_DENIED, r);
 	/* its own BARs: MANAGE needed, which it has not */
 	uint32_t bar0 = 0;
-	iod_pci_cfg_read(pci, info.bdf, 0x10, 4, &bar0);
-	r = iod_pci_cfg_write(pci, info.bdf, 0x10, 4, bar0);
+	sys_pci_cfg_read(pci, info.bdf, 0x10, 4, &bar0);
+	r = sys_pci_cfg_write(pci, info.bdf, 0x10, 4, bar0);
 	CHECK(r == ERR_ACCESS_DENIED, r);
 	/* the handle cannot be widened to the next function */
 	handle_t w;
@@ -121,13 +119,13 @@ static int bar_checks(handle_t *hs, int nh)
 	 * not a neighbour's (the page after its BAR), not RAM */
 	handle_t v;
 	for (int k = 0; k < nh; k++) {
-		r = iod_vmo_create_phys(hs[k], info.bar[i].base, 4096, 0, &v);
+		r = sys_vmo_create_phys(hs[k], info.bar[i].base, 4096, 0, &v);
 		CHECK(r < 0, r);
-		r = iod_vmo_create_phys(hs[k], info.bar[i].base + want, 4096, 0,
+		r = sys_vmo_create_phys(hs[k], info.bar[i].base + want, 4096, 0,
 					&v);
 		CHECK(r < 0, r);
 	}
-	r = iod_vmo_create_phys(b, 0x100000, 4096, 0, &v);
+	r = sys_vmo_create_phys(b, 0x100000, 4096, 0, &v);
 	CHECK(r < 0, r);
 	sys_handle_close(b);
 	/* refused requests */
