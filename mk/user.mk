@@ -57,6 +57,14 @@ vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 # guest test t_mmap.c, so it is in the test initrd too)
 USER_PROGS += mmaptest
 mmaptest_SRCS := apps/mmaptest/mmaptest.c
+# room input (issue 14): the input hub, the PS/2 driver, inputmon
+# (docs/input.md)
+USER_PROGS += inputd inputmon i8042
+i8042_SRCS := drivers/i8042/i8042.c drivers/i8042/ps2.c servers/console/proto.c
+$(patsubst %,$(O)/user/obj/%.o,$(i8042_SRCS)): PCFLAGS += -Iservers/console
+inputd_SRCS := servers/inputd/main.c servers/inputd/hub.c \
+	servers/inputd/keymap.c
+inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \

@@ -124,13 +124,14 @@ struct input_dev_desc {
 _Static_assert(sizeof(struct input_dev_desc) == 112, "wire format");
 
 /* One event. time_ns: when the driver saw it (sys_clock_now, ideally at
- * the interrupt). For keys the hub adds keysym (X11 keysym values, US
- * layout, shift and caps lock applied: 'a' 0x61, 'A' 0x41, Return 0xff0d;
- * docs/input.md has the table), mods (INPUT_MOD_* in force after this
- * event) and ch (the character a terminal would get: 'A', Ctrl+A 0x01,
- * Return '\r', BackSpace 0x7f; 0 for releases and keys that type
- * nothing). For other events keysym, mods and ch are 0 (mods: the
- * device's state for SYN events of keyboards). */
+ * the interrupt). The hub sets device, and for keyboards mods (the
+ * device's INPUT_MOD_* state after this event, on every event of a
+ * keyboard; 0 for other devices). For keys it adds keysym (X11 keysym
+ * values, US layout, shift and caps lock applied: 'a' 0x61, 'A' 0x41,
+ * Return 0xff0d; docs/input.md has the table) and ch (the character a
+ * terminal would get on a press or repeat: 'A', Ctrl+A 0x01, Return
+ * '\r', BackSpace 0x7f; 0 for releases and keys that type nothing).
+ * Other events have keysym and ch 0. */
 struct input_event {
 	uint64_t time_ns;
 	uint16_t type; /* INPUT_EV_* */
