@@ -324,16 +324,21 @@ static long from_iod(handle_t iod, handle_t *irq_auth, handle_t *irq_auth2)
 	if ((e = sys_port_call(iod, &m, &rx, now() + 2000000000ull)) < 0)
 		return e;
 	memcpy(&r, ans, sizeof(r));
-	if (r.err < 0 || rx.nhandles < IOD_H_COUNT)
-		return r.err < 0 ? r.err : ERR_BAD_STATE;
-	*irq_auth = h[IOD_H_IRQ];
-	*irq_auth2 = h[IOD_H_IRQ2];
-	io_data = h[IOD_H_IOPORT];
-	io_cmd = h[IOD_H_IOPORT2];
-	for (uint32_t i = 0; i < rx.nhandles; i++)
-		if (i != IOD_H_IRQ && i != IOD_H_IRQ2 && i != IOD_H_IOPORT &&
-		    i != IOD_H_IOPORT2 && h[i])
+	handle_t hs[IOD_H_COUNT];
+	iod_handles_unpack(r.val, h, rx.nhandles, hs);
+	if (r.err < 0) {
+		for (uint32_t i = 0; i < rx.nhandles; i++)
 			sys_handle_close(h[i]);
+		return r.err;
+	}
+	*irq_auth = hs[IOD_H_IRQ];
+	*irq_auth2 = hs[IOD_H_IRQ2];
+	io_data = hs[IOD_H_IOPORT];
+	io_cmd = hs[IOD_H_IOPORT2];
+	for (int i = 0; i < IOD_H_COUNT; i++)
+		if (i != IOD_H_IRQ && i != IOD_H_IRQ2 && i != IOD_H_IOPORT &&
+		    i != IOD_H_IOPORT2 && hs[i])
+			sys_handle_close(hs[i]);
 	return 0;
 }
 #endif
@@ -398,13 +403,23 @@ int main(int argc, char **argv)
 	long r = sys_notif_create(&notif);
 	if (r == 0)
 		r = sys_irq_create(irq_auth, gsi_kbd, notif, BIT_KBD, &irq_kbd);
-	if (r == 0 && have_mouse)
-		r = sys_irq_create(irq_auth2, gsi_mouse, notif, BIT_MOUSE,
-				   &irq_mouse);
 	if (r < 0) {
-		printf("i8042: cannot route GSI %u / %u: %s\n", gsi_kbd,
-		       gsi_mouse, err_name(r));
+		printf("i8042: cannot route the keyboard's GSI %u: %s\n",
+		       gsi_kbd, err_name(r));
 		return 3;
+	}
+	if (have_mouse && (r = sys_irq_create(irq_auth2, gsi_mouse, notif,
+					      BIT_MOUSE, &irq_mouse)) < 0) {
+		/* Not ours to take: the keyboard alone, the mouse quiet. */
+		printf("i8042: no mouse: cannot route GSI %u: %s\n", gsi_mouse,
+		       err_name(r));
+		have_mouse = false;
+		command(0xa7);
+		command(0x20);
+		int cfg = read_byte();
+		if (cfg >= 0)
+			command_arg(0x60,
+				    (uint8_t)((cfg & ~CFG_IRQ12) | CFG_CLK2));
 	}
 	/* The IRQ objects are all we need of those authorities. */
 	sys_handle_close(irq_auth);
