@@ -262,6 +262,15 @@ shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
 shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
 shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick --reboot
 
+# Input end to end (docs/input.md): QMP input-send-event into the PS/2
+# keyboard and mouse, read back by inputmon in the shell.
+echo "== input, injected through QMP (tests/system/test_input.py)"
+out=$($PYTHON tests/system/test_input.py --name input-q35 --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  input-q35: /'
+add_counts "input-q35" "$out" "$rc"
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
