@@ -233,7 +233,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
-	$(O)/user/fstest.elf $(O)/user/mmaptest.elf
+	$(O)/user/fstest.elf $(O)/user/mmaptest.elf \
+	$(O)/user/inputd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
