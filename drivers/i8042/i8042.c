@@ -5,17 +5,19 @@
  * SYS_IOPORT_IO) and takes ISA IRQ 1 (keyboard) and 12 (mouse) as IRQ
  * objects on one notification.
  *
- *   i8042 [DEV-NAME]
+ *   i8042 [DEV-NAME] [--hub H]
  * Started by iod (argv `i8042 isa-i8042`, START_H_SERVICE an endpoint to
  * iod): IOD_DEV_INFO gives the two GSIs, IOD_DEV_HANDLES the narrowed IRQ
  * and port authorities. Without iod (a manifest entry): START_H_IOPORT
  * covering 0x60-0x64, START_H_IRQ covering both GSIs, START_H_BOOTINFO
- * for the `isa_irq` routes.
+ * for the `isa_irq` routes. --hub H: H is a /svc/input-dev endpoint to use
+ * instead of a names lookup (the benchmark, which has no name service).
  *
  * The controller keeps its translation on: the keyboard stays in its
  * default set 2 and we read set 1 (ps2.h says why). Events are stamped
  * with the time the interrupt woke us. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <execrt/errors.h>
@@ -52,6 +54,7 @@
 
 static handle_t io_data, io_cmd, notif, irq_kbd, irq_mouse;
 static handle_t dev_pub, ep_kbd, ep_mouse;
+static handle_t hub_given; /* --hub */
 static uint32_t gsi_kbd = 1, gsi_mouse = 12;
 static bool have_mouse, wheel;
 static struct ps2kbd kbd;
@@ -215,14 +218,15 @@ static long connect_dev(const char *name, uint32_t kind, handle_t *ep)
 
 static long connect_hub(uint64_t deadline)
 {
-	if (dev_pub)
+	if (dev_pub && dev_pub != hub_given)
 		sys_handle_close(dev_pub);
 	if (ep_kbd)
 		sys_handle_close(ep_kbd);
 	if (ep_mouse)
 		sys_handle_close(ep_mouse);
 	dev_pub = ep_kbd = ep_mouse = 0;
-	dev_pub = input_lookup(INPUT_DEV_SVC_NAME, deadline);
+	dev_pub = hub_given ? hub_given
+			    : input_lookup(INPUT_DEV_SVC_NAME, deadline);
 	if (!dev_pub)
 		return ERR_NOT_FOUND;
 	long r = connect_dev("i8042 keyboard", INPUT_KIND_KEYBOARD, &ep_kbd);
@@ -365,7 +369,13 @@ static void from_manifest(handle_t *irq_auth)
 int main(int argc, char **argv)
 {
 	handle_t irq_auth = 0, irq_auth2 = 0;
-	const char *dev = argc > 1 ? argv[1] : "isa-i8042";
+	const char *dev = "isa-i8042";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--hub") && i + 1 < argc)
+			hub_given = (handle_t)strtoul(argv[++i], NULL, 0);
+		else
+			dev = argv[i];
+	}
 	handle_t svc = execrt_handle(START_H_SERVICE);
 	struct handle_info hi;
 	bool iod = svc != HANDLE_INVALID && sys_handle_info(svc, &hi) == 0 &&

@@ -9,8 +9,15 @@
  * notification: bit 0 subscribers, bit 1 connects, bit 2+i device slot i.
  * Single-threaded; the loop never waits on a client: events go out as
  * answers to INPUT_READ calls the hub holds (a reply never blocks), and
- * are taken off a queue only once the answer was delivered. */
+ * are taken off a queue only once the answer was delivered.
+ *
+ *   inputd [--port H]
+ * With --port, H is a port's receive handle to serve instead of two
+ * registered names (the benchmark, which has no name service): its
+ * badge-0 endpoint is /svc/input, badge DEV_PUB_BADGE /svc/input-dev; the
+ * parent mints both before it hands H over. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <execrt/errors.h>
@@ -23,12 +30,13 @@
 #include "hub.h"
 #include "json.h"
 
-#define BIT_SUB	    (1ull << 0)
-#define BIT_DRV	    (1ull << 1)
-#define DEV_BIT0    2
-#define SUB_BADGE   (1ull << 32) /* | subscription id */
-#define DEV_BUDGET  16		 /* messages per device per turn */
-#define PORT_BUDGET 32
+#define BIT_SUB	      (1ull << 0)
+#define BIT_DRV	      (1ull << 1)
+#define DEV_BIT0      2
+#define SUB_BADGE     (1ull << 32) /* | subscription id */
+#define DEV_PUB_BADGE 1ull	   /* --port: the drivers' endpoint */
+#define DEV_BUDGET    16	   /* messages per device per turn */
+#define PORT_BUDGET   32
 
 _Static_assert(DEV_BIT0 + INPUT_DEVS_MAX <= 64, "one bit per device");
 
@@ -183,6 +191,18 @@ static bool dev_drain(int slot)
 	return true;
 }
 
+/* A call on the drivers' public endpoint. */
+static void drv_call(handle_t reply, uint32_t len, uint64_t sender)
+{
+	struct input_req q;
+	if (len && buf[0] == '{')
+		json_call(reply, len);
+	else if (req_of(len, &q) && q.op == INPUT_DEV_CONNECT)
+		dev_connect(reply, &q, len, sender);
+	else
+		answer(reply, -INPUT_EPERM, 0, NULL, 0, NULL, 0);
+}
+
 static bool drv_drain(void)
 {
 	for (int i = 0; i < PORT_BUDGET; i++) {
@@ -196,15 +216,8 @@ static bool drv_drain(void)
 			return false;
 		for (uint32_t k = 0; k < rx.nhandles; k++)
 			sys_handle_close(h[k]);
-		struct input_req q;
-		if (!rx.reply)
-			continue;
-		if (rx.len && buf[0] == '{')
-			json_call(rx.reply, rx.len);
-		else if (req_of(rx.len, &q) && q.op == INPUT_DEV_CONNECT)
-			dev_connect(rx.reply, &q, rx.len, rx.sender);
-		else
-			answer(rx.reply, -INPUT_EPERM, 0, NULL, 0, NULL, 0);
+		if (rx.reply)
+			drv_call(rx.reply, rx.len, rx.sender);
 	}
 	return true;
 }
@@ -261,6 +274,10 @@ static void sub_call(handle_t reply, uint64_t badge, uint32_t len,
 {
 	struct input_req q;
 	bool pub = badge == 0;
+	if (badge == DEV_PUB_BADGE) { /* --port: drivers share the port */
+		drv_call(reply, len, sender);
+		return;
+	}
 	int s = pub ? -1 : hub_sub_slot(&hub, (uint32_t)badge);
 	if (len && buf[0] == '{' && pub) {
 		json_call(reply, len);
@@ -348,20 +365,27 @@ static long make_port(const char *name, handle_t *recv, uint64_t bit)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	hub_init(&hub);
 	long r = sys_notif_create(&notif);
-	if (r == 0)
-		r = make_port(INPUT_DEV_SVC_NAME, &dport, BIT_DRV);
-	if (r == 0)
-		r = make_port(INPUT_SVC_NAME, &sport, BIT_SUB);
+	if (argc == 3 && !strcmp(argv[1], "--port")) {
+		sport = (handle_t)strtoul(argv[2], NULL, 0);
+		if (r == 0)
+			r = sys_port_bind_notif(sport, notif, BIT_SUB);
+	} else {
+		if (r == 0)
+			r = make_port(INPUT_DEV_SVC_NAME, &dport, BIT_DRV);
+		if (r == 0)
+			r = make_port(INPUT_SVC_NAME, &sport, BIT_SUB);
+	}
 	if (r < 0) {
 		printf("inputd: cannot start: %s\n", err_name(r));
 		return 1;
 	}
-	printf("inputd: serving %s and %s\n", INPUT_SVC_NAME,
-	       INPUT_DEV_SVC_NAME);
+	if (dport)
+		printf("inputd: serving %s and %s\n", INPUT_SVC_NAME,
+		       INPUT_DEV_SVC_NAME);
 	uint64_t more = 0;
 	for (;;) {
 		uint64_t bits = 0;
