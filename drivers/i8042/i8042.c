@@ -24,6 +24,7 @@
 #include <execrt/input_proto.h>
 #include <execrt/rights.h>
 #include <execrt/runtime.h>
+#include <execrt/sched.h>
 #include <execrt/sys.h>
 
 #include "input_client.h"
@@ -296,6 +297,23 @@ static void drain(uint64_t t)
 		send(&ep_mouse, mb, nm);
 }
 
+/* Input is real-time (SYSTEM.md): with a scheduling authority (iod may
+ * give one) the thread runs RT, as virtio-input does; else it keeps the
+ * class it was started in. */
+#define RT_PRIO 40
+static void set_rt(void)
+{
+	handle_t auth = execrt_handle(START_H_SCHED);
+	if (auth == HANDLE_INVALID)
+		return;
+	struct sched_params sp = {.cls = SCHED_CLASS_RT,
+				  .priority = RT_PRIO,
+				  .cpu = SCHED_CPU_KEEP};
+	long r = sys_sched_set(auth, execrt_handle(START_H_SELF_THREAD), &sp);
+	if (r < 0)
+		printf("i8042: RT class refused: %s\n", err_name(r));
+}
+
 /* ---- authority ---- */
 
 #ifdef HAVE_IOD
@@ -445,6 +463,7 @@ int main(int argc, char **argv)
 		printf(", mouse%s on GSI %u", wheel ? " with wheel" : "",
 		       gsi_mouse);
 	printf("\n");
+	set_rt();
 	drain(now()); /* whatever came before the interrupts were ours */
 	for (;;) {
 		uint64_t bits = 0;
