@@ -52,6 +52,7 @@
 #define IO_TIMEOUT_NS	50000000ull /* a controller or device reply */
 #define SEND_TIMEOUT_NS 20000000ull
 #define DRAIN_MAX	256
+#define LIVENESS_NS	1000000000ull /* a hub check after a quiet second */
 
 static handle_t io_data, io_cmd, notif, irq_kbd, irq_mouse;
 static handle_t dev_pub, ep_kbd, ep_mouse;
@@ -249,6 +250,31 @@ static void send(handle_t *ep, struct input_event *ev, uint32_t n)
 	}
 	if (r < (long)n)
 		lost_events += r < 0 ? n : n - (uint32_t)r;
+}
+
+/* A quiet second: is the hub still there? A restarted hub has lost our
+ * devices, and we would only learn it at the next key; a ping finds out
+ * now, so the devices are back within a second (and listed). */
+static void hub_check(void)
+{
+	static const char ping[] = "{\"cmd\":\"ping\"}";
+	char ans[512];
+	handle_t h[PORT_HANDLES_MAX];
+	if (hub_given)
+		return;
+	struct port_msg m = {.data = ping, .len = sizeof(ping) - 1};
+	struct port_rx rx = {.buf = ans,
+			     .cap = sizeof(ans),
+			     .handles = h,
+			     .hcap = PORT_HANDLES_MAX};
+	long r = sys_port_call(dev_pub, &m, &rx, now() + LIVENESS_NS);
+	for (uint32_t i = 0; r == 0 && i < rx.nhandles; i++)
+		sys_handle_close(h[i]);
+	if (r == ERR_PEER_CLOSED || r == ERR_BAD_HANDLE) {
+		printf("i8042: the input hub went away; connecting again\n");
+		if ((r = connect_hub(now() + LIVENESS_NS)) < 0)
+			printf("i8042: not yet: %s\n", err_name(r));
+	}
 }
 
 /* Everything the controller holds, as two batches stamped t. */
@@ -467,9 +493,13 @@ int main(int argc, char **argv)
 	drain(now()); /* whatever came before the interrupts were ours */
 	for (;;) {
 		uint64_t bits = 0;
-		r = sys_notif_wait(notif, BIT_KBD | BIT_MOUSE, DEADLINE_NONE,
-				   &bits);
+		r = sys_notif_wait(notif, BIT_KBD | BIT_MOUSE,
+				   now() + LIVENESS_NS, &bits);
 		uint64_t t = now();
+		if (r == ERR_TIMED_OUT) {
+			hub_check();
+			continue;
+		}
 		if (r < 0) {
 			printf("i8042: wait: %s\n", err_name(r));
 			return 1;

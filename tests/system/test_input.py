@@ -300,6 +300,47 @@ def t_ps2_pointer(g, qmp):
     expect_seq(ev, want, "pointer")
 
 
+def key_a_arrives(g, qmp, kid, what):
+    ev = run_inputmon(g, 2, lambda: tap(qmp, "a"))
+    expect_seq(ev, [(EV_KEY, KEY_A, 1, ord("a")), (EV_KEY, KEY_A, 0)], what)
+    need(all(e["dev"] == kid for e in ev), "%s: from device %s, not %d" % (
+        what, [e["dev"] for e in ev], kid))
+
+
+def t_hub_restart(g, qmp):
+    """inputd restarted: the driver notices within its 1 s liveness
+    check, connects again, and keys flow to a new subscriber."""
+    old, _ = wait_device(g, "i8042 keyboard")
+    out = g.command("clctl restart inputd", 30)
+    need("error" not in out.lower(), "clctl: %r" % out)
+    end = time.monotonic() + 30
+    while True:
+        d = devices(g)
+        if "i8042 keyboard" in d:
+            break
+        need(time.monotonic() < end, "the keyboard did not come back: %s"
+             % d)
+        time.sleep(0.5)
+    key_a_arrives(g, qmp, d["i8042 keyboard"][0], "after the hub restart")
+
+
+def t_driver_restart(g, qmp):
+    """The driver killed and started again by iod: the controller is set
+    up again and the keyboard works under a new device id."""
+    old, _ = wait_device(g, "i8042 keyboard")
+    out = g.command("portctl /svc/iod '{\"cmd\":\"restart\","
+                    "\"dev\":\"isa-i8042\"}'", 30)
+    need('"ok": true' in out or '"ok":true' in out, "iod restart: %r" % out)
+    end = time.monotonic() + 30
+    while True:
+        d = devices(g)
+        if "i8042 keyboard" in d and d["i8042 keyboard"][0] != old:
+            break
+        need(time.monotonic() < end, "no new keyboard: %s" % d)
+        time.sleep(0.5)
+    key_a_arrives(g, qmp, d["i8042 keyboard"][0], "after the driver restart")
+
+
 def t_hub_status(g, qmp):
     out = g.command("portctl /svc/input '{\"cmd\":\"status\"}'", 30)
     need('"name": "inputd"' in out or '"name":"inputd"' in out,
@@ -317,7 +358,9 @@ TESTS = [("boot_to_prompt", t_boot), ("ps2_devices", t_ps2_devices),
          ("ps2_keys_shift_enter", t_ps2_keys),
          ("ps2_special_keys", t_ps2_special_keys),
          ("ps2_pointer_buttons_wheel", t_ps2_pointer),
-         ("hub_status", t_hub_status)]
+         ("hub_status", t_hub_status),
+         ("hub_restart_driver_reconnects", t_hub_restart),
+         ("driver_restart_by_iod", t_driver_restart)]
 
 
 def main():
