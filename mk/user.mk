@@ -62,6 +62,14 @@ vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 # guest test t_mmap.c, so it is in the test initrd too)
 USER_PROGS += mmaptest
 mmaptest_SRCS := apps/mmaptest/mmaptest.c
+# room input (issue 14): the input hub, the PS/2 driver, inputmon
+# (docs/input.md)
+USER_PROGS += inputd inputmon i8042
+i8042_SRCS := drivers/i8042/i8042.c drivers/i8042/ps2.c servers/console/proto.c
+$(patsubst %,$(O)/user/obj/%.o,$(i8042_SRCS)): PCFLAGS += -Iservers/console
+inputd_SRCS := servers/inputd/main.c servers/inputd/hub.c \
+	servers/inputd/keymap.c
+inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -232,7 +240,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
-	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf
+	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
+	$(O)/user/inputd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
