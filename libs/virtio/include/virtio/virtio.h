@@ -8,9 +8,9 @@
  * A driver, in this order (docs/devices.md "virtio library"):
  *   virtio_init(dev, ops, ctx)        find the capabilities, reset the device,
  *                                      ACKNOWLEDGE | DRIVER
- *   virtio_negotiate(dev, wanted)     features; FEATURES_OK or ERR_NOT_SUPPORTED
- *   virtio_irq_setup(dev, bit0, nq)   MSI-X (config + one per queue) or INTx
- *   virtq_setup(dev, i, size, &q)     each queue (virtq.h)
+ *   virtio_negotiate(dev, wanted)     features; FEATURES_OK or
+ * ERR_NOT_SUPPORTED virtio_irq_setup(dev, bit0, nq)   MSI-X (config + one per
+ * queue) or INTx virtq_setup(dev, i, size, &q)     each queue (virtq.h)
  *   virtio_cfg_read(...)              device configuration, any time
  *   virtio_ready(dev)                 DRIVER_OK: the device runs
  *   loop: wait for the notification bits of virtio_irq_mask(), pass them to
@@ -27,34 +27,34 @@
 
 /* Device status bits (virtio 1.x 2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
+#define VIRTIO_STATUS_DRIVER	  2u
+#define VIRTIO_STATUS_DRIVER_OK	  4u
 #define VIRTIO_STATUS_FEATURES_OK 8u
 #define VIRTIO_STATUS_NEEDS_RESET 64u
-#define VIRTIO_STATUS_FAILED 128u
+#define VIRTIO_STATUS_FAILED	  128u
 
 /* Reserved feature bits (6). Device-specific bits are below 24. */
-#define VIRTIO_F_INDIRECT_DESC (1ull << 28) /* never negotiated here */
-#define VIRTIO_F_EVENT_IDX (1ull << 29)     /* taken when offered */
-#define VIRTIO_F_VERSION_1 (1ull << 32)     /* required */
+#define VIRTIO_F_INDIRECT_DESC	 (1ull << 28) /* never negotiated here */
+#define VIRTIO_F_EVENT_IDX	 (1ull << 29) /* taken when offered */
+#define VIRTIO_F_VERSION_1	 (1ull << 32) /* required */
 #define VIRTIO_F_ACCESS_PLATFORM (1ull << 33)
-#define VIRTIO_F_RING_PACKED (1ull << 34) /* never: split rings only */
+#define VIRTIO_F_RING_PACKED	 (1ull << 34) /* never: split rings only */
 
 /* PCI ids: vendor 0x1af4, modern device id 0x1040 + virtio device type. */
-#define VIRTIO_PCI_VENDOR 0x1af4u
+#define VIRTIO_PCI_VENDOR	       0x1af4u
 #define VIRTIO_PCI_DEVICE_MODERN(type) (0x1040u + (type))
-#define VIRTIO_ID_NET 1u
-#define VIRTIO_ID_BLOCK 2u
-#define VIRTIO_ID_RNG 4u
-#define VIRTIO_ID_GPU 16u
-#define VIRTIO_ID_INPUT 18u
+#define VIRTIO_ID_NET		       1u
+#define VIRTIO_ID_BLOCK		       2u
+#define VIRTIO_ID_RNG		       4u
+#define VIRTIO_ID_GPU		       16u
+#define VIRTIO_ID_INPUT		       18u
 
 /* virtio_pci_cap.cfg_type */
 #define VIRTIO_PCI_CAP_COMMON_CFG 1
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
-#define VIRTIO_PCI_CAP_ISR_CFG 3
+#define VIRTIO_PCI_CAP_ISR_CFG	  3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
-#define VIRTIO_PCI_CAP_PCI_CFG 5
+#define VIRTIO_PCI_CAP_PCI_CFG	  5
 
 /* "No MSI-X vector" in config_msix_vector / queue_msix_vector. */
 #define VIRTIO_MSI_NO_VECTOR 0xffffu
@@ -84,10 +84,13 @@ struct virtio_ops {
 	int (*cfg_read)(void *ctx, uint32_t off, unsigned width, uint32_t *val);
 	int (*cfg_write)(void *ctx, uint32_t off, unsigned width, uint32_t val);
 	/* Map memory BAR bar (0..5) uncached; *size is the BAR's length. */
-	int (*bar_map)(void *ctx, unsigned bar, volatile void **va, uint64_t *size);
-	/* Register access inside a mapped BAR; width 1, 2, 4 (or 8 for reads). */
+	int (*bar_map)(void *ctx, unsigned bar, volatile void **va,
+		       uint64_t *size);
+	/* Register access inside a mapped BAR; width 1, 2, 4 (or 8 for reads).
+	 */
 	uint64_t (*mmio_read)(void *ctx, volatile void *addr, unsigned width);
-	void (*mmio_write)(void *ctx, volatile void *addr, unsigned width, uint64_t val);
+	void (*mmio_write)(void *ctx, volatile void *addr, unsigned width,
+			   uint64_t val);
 	int (*dma_alloc)(void *ctx, size_t size, struct virtio_dma *out);
 	void (*dma_free)(void *ctx, struct virtio_dma *dma);
 	/* MSI-X: a vector whose deliveries signal notification bit `bit`. */
@@ -127,14 +130,13 @@ struct virtio_dev {
 	volatile uint8_t *bar_va[6];
 	uint64_t bar_size[6];
 	volatile uint8_t *msix_table; /* mapped MSI-X table, NULL: INTx */
-	uint64_t features;            /* negotiated */
-	uint16_t num_queues;          /* as the device reports */
-	uint8_t status;               /* last status written */
-	bool msix;                    /* interrupts by MSI-X */
-	unsigned irq_bit0;            /* first notification bit used */
-	unsigned irq_nq;              /* queues with their own vector */
-	uint32_t irq[1 + VIRTIO_MAX_QUEUES]; /* [0] config (MSI-X) / INTx */
-	bool irq_live[1 + VIRTIO_MAX_QUEUES];
+	uint64_t features;	      /* negotiated */
+	uint16_t num_queues;	      /* as the device reports */
+	uint8_t status;		      /* last status written */
+	bool msix;		      /* interrupts by MSI-X */
+	unsigned irq_bit0;	      /* first notification bit used */
+	unsigned nvec;		      /* MSI-X vectors in use (INTx: 1) */
+	uint32_t irq[1 + VIRTIO_MAX_QUEUES]; /* per vector; [0] config / INTx */
 	struct virtq *queues[VIRTIO_MAX_QUEUES];
 };
 
@@ -148,7 +150,8 @@ int virtio_pci_parse_caps(const struct virtio_ops *ops, void *ctx,
 /* Parse the capabilities, map the BARs they name, enable memory space and
  * bus mastering, reset the device (waits until it reads back 0) and set
  * ACKNOWLEDGE | DRIVER. ERR_NOT_SUPPORTED: not a modern virtio device. */
-int virtio_init(struct virtio_dev *dev, const struct virtio_ops *ops, void *ctx);
+int virtio_init(struct virtio_dev *dev, const struct virtio_ops *ops,
+		void *ctx);
 
 /* The 64 feature bits the device offers. */
 uint64_t virtio_device_features(struct virtio_dev *dev);
@@ -156,7 +159,8 @@ uint64_t virtio_device_features(struct virtio_dev *dev);
 /* Accept (offered & wanted) plus VIRTIO_F_VERSION_1 and VIRTIO_F_EVENT_IDX
  * when offered; never INDIRECT_DESC / RING_PACKED. Sets FEATURES_OK and
  * reads it back. ERR_NOT_SUPPORTED: no VERSION_1, or the device cleared
- * FEATURES_OK (then FAILED is set). On success dev->features holds the result. */
+ * FEATURES_OK (then FAILED is set). On success dev->features holds the result.
+ */
 int virtio_negotiate(struct virtio_dev *dev, uint64_t wanted);
 
 static inline bool virtio_has(const struct virtio_dev *dev, uint64_t feature)
@@ -182,8 +186,10 @@ uint32_t virtio_intr(struct virtio_dev *dev, uint64_t bits);
 
 /* Device configuration (the device cfg capability), read consistently
  * (config_generation checked around the copy). ERR_OUT_OF_RANGE beyond it. */
-int virtio_cfg_read(struct virtio_dev *dev, uint32_t off, void *buf, size_t len);
-int virtio_cfg_write(struct virtio_dev *dev, uint32_t off, const void *buf, size_t len);
+int virtio_cfg_read(struct virtio_dev *dev, uint32_t off, void *buf,
+		    size_t len);
+int virtio_cfg_write(struct virtio_dev *dev, uint32_t off, const void *buf,
+		     size_t len);
 uint8_t virtio_cfg_read8(struct virtio_dev *dev, uint32_t off);
 uint32_t virtio_cfg_read32(struct virtio_dev *dev, uint32_t off);
 void virtio_cfg_write8(struct virtio_dev *dev, uint32_t off, uint8_t v);
@@ -198,7 +204,8 @@ uint8_t virtio_status(struct virtio_dev *dev);
 void virtio_fail(struct virtio_dev *dev);
 
 /* DMA memory for the driver's buffers, through the platform. */
-int virtio_dma_alloc(struct virtio_dev *dev, size_t size, struct virtio_dma *out);
+int virtio_dma_alloc(struct virtio_dev *dev, size_t size,
+		     struct virtio_dma *out);
 void virtio_dma_free(struct virtio_dev *dev, struct virtio_dma *dma);
 
 /* Reset the device (stops all DMA), free the queues, close the IRQs. The

@@ -21,17 +21,17 @@
 #include <virtio/virtio.h>
 
 struct virtio_execrt {
-	handle_t iod;      /* iod endpoint of this device instance */
-	handle_t pci;      /* this function's configuration [READ|WRITE] */
-	handle_t dma;      /* DMA budget (RES_DMA) */
+	handle_t iod;	   /* iod endpoint of this device instance */
+	handle_t pci;	   /* this function's configuration [READ|WRITE] */
+	handle_t dma;	   /* DMA budget (RES_DMA) */
 	handle_t irq_auth; /* the legacy GSI's authority, or 0 */
-	handle_t notif;    /* every interrupt of the device signals it */
+	handle_t notif;	   /* every interrupt of the device signals it */
 	handle_t bar_vmo[6];
 	uint64_t bar_addr[6]; /* where each mapped BAR lives, 0: not mapped */
 	uint64_t bar_len[6];
 	uint32_t bdf;
 	uint16_t vendor, device;
-	int32_t gsi; /* legacy line, -1: none */
+	int32_t gsi;	   /* legacy line, -1: none */
 	uint32_t msi_live; /* IRQ objects open, for the leak check */
 };
 
