@@ -61,7 +61,7 @@ NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
 FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
         servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 # Room virtio: libvirtio's portable core (the platform glue is not in it).
-VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c
+VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c drivers/virtio-input/vinput.c
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -88,7 +88,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Ilibs/virtio/include -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Ilibs/virtio/include -Idrivers/virtio-input -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

@@ -57,6 +57,13 @@ vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 # guest test t_mmap.c, so it is in the test initrd too)
 USER_PROGS += mmaptest
 mmaptest_SRCS := apps/mmaptest/mmaptest.c
+# room virtio (issue 14): libvirtio (libs/virtio, docs/devices.md "virtio
+# library") and the virtio-input driver. A virtio driver links VIRTIO_SRCS.
+VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
+$(O)/user/obj/libs/virtio/%: PCFLAGS += -Ilibs/virtio/include
+$(O)/user/obj/drivers/%: PCFLAGS += -Ilibs/virtio/include
+USER_PROGS += virtio-input
+virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
