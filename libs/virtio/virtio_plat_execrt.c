@@ -114,6 +114,74 @@ int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep)
 	return 0;
 }
 
+static int cfg_read(void *c, uint32_t off, unsigned w, uint32_t *v);
+static int cfg_write(void *c, uint32_t off, unsigned w, uint32_t v);
+
+/* A memory BAR's base and size, sized the usual way (all ones written with
+ * memory decoding off, the mask read back, everything restored): 0 for a
+ * 32-bit one, 1 for a 64-bit one, or an error. */
+static int bar_probe(struct virtio_execrt *p, unsigned bar, uint64_t *base,
+		     uint64_t *size)
+{
+	uint32_t off = 0x10 + 4 * bar, lo, hi = 0, mlo, mhi = 0xffffffffu, cmd;
+	int r;
+	if ((r = cfg_read(p, off, 4, &lo)))
+		return r;
+	if (lo & 1)
+		return ERR_NOT_FOUND; /* I/O space */
+	bool is64 = (lo & 6) == 4;
+	if (is64 && (bar == 5 || (r = cfg_read(p, off + 4, 4, &hi))))
+		return bar == 5 ? ERR_NOT_FOUND : r;
+	if ((r = cfg_read(p, 0x04, 2, &cmd)) ||
+	    (r = cfg_write(p, 0x04, 2, cmd & ~2u)))
+		return r;
+	cfg_write(p, off, 4, 0xffffffffu);
+	cfg_read(p, off, 4, &mlo);
+	cfg_write(p, off, 4, lo);
+	if (is64) {
+		cfg_write(p, off + 4, 4, 0xffffffffu);
+		cfg_read(p, off + 4, 4, &mhi);
+		cfg_write(p, off + 4, 4, hi);
+	}
+	cfg_write(p, 0x04, 2, cmd);
+	uint64_t mask = ((uint64_t)mhi << 32 | (mlo & ~0xfu));
+	if (!is64)
+		mask |= 0xffffffff00000000ull;
+	*base = ((uint64_t)hi << 32 | (lo & ~0xfu));
+	*size = mask ? ~mask + 1 : 0;
+	if (!*size || !*base)
+		return ERR_NOT_FOUND;
+	return is64; /* 1: the next slot was the upper half */
+}
+
+int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
+			      uint32_t bdf, handle_t mmio, handle_t dma)
+{
+	memset(p, 0, sizeof(*p));
+	p->pci = pci;
+	p->bdf = bdf;
+	p->mmio = mmio;
+	p->dma = dma;
+	p->gsi = -1;
+	p->direct = true;
+	uint32_t id;
+	int r = cfg_read(p, 0, 4, &id);
+	if (r)
+		return r;
+	p->vendor = (uint16_t)id;
+	p->device = (uint16_t)(id >> 16);
+	for (unsigned i = 0; i < 6; i++) {
+		uint64_t base = 0, size = 0;
+		int b = bar_probe(p, i, &base, &size);
+		if (b >= 0) {
+			p->bar_phys[i] = base;
+			p->bar_len[i] = size;
+			i += (unsigned)b;
+		}
+	}
+	return (int)sys_notif_create(&p->notif);
+}
+
 void virtio_execrt_close(struct virtio_execrt *p)
 {
 	for (unsigned i = 0; i < 6; i++) {
@@ -125,8 +193,9 @@ void virtio_execrt_close(struct virtio_execrt *p)
 		p->bar_addr[i] = 0;
 		p->bar_vmo[i] = 0;
 	}
-	handle_t *hs[] = {&p->pci, &p->dma, &p->irq_auth, &p->notif};
-	for (unsigned i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+	handle_t *hs[] = {&p->notif, &p->pci, &p->dma, &p->irq_auth};
+	for (unsigned i = 0; i < (p->direct ? 1 : sizeof(hs) / sizeof(hs[0]));
+	     i++) {
 		if (*hs[i])
 			sys_handle_close(*hs[i]);
 		*hs[i] = 0;

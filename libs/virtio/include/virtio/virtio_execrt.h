@@ -26,9 +26,12 @@ struct virtio_execrt {
 	handle_t dma;	   /* DMA budget (RES_DMA) */
 	handle_t irq_auth; /* the legacy GSI's authority, or 0 */
 	handle_t notif;	   /* every interrupt of the device signals it */
+	handle_t mmio; /* direct mode (no iod): the MMIO authority for BARs */
 	handle_t bar_vmo[6];
 	uint64_t bar_addr[6]; /* where each mapped BAR lives, 0: not mapped */
 	uint64_t bar_len[6];
+	uint64_t bar_phys[6]; /* direct mode: where each BAR is */
+	bool direct;
 	uint32_t bdf;
 	uint16_t vendor, device;
 	int32_t gsi;	   /* legacy line, -1: none */
@@ -38,6 +41,12 @@ struct virtio_execrt {
 /* Ask iod for the device (info, handles) and make the notification object.
  * ERR_* from the calls; on error nothing stays open. */
 int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep);
+/* Without iod (a root task, the guest tests): the function bdf through a
+ * PCI authority, BARs read from its configuration space and made from the
+ * MMIO authority, DMA from dma. The handles stay the caller's (closed by
+ * neither function); the notification is made here. */
+int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
+			      uint32_t bdf, handle_t mmio, handle_t dma);
 /* Unmap the BARs and close every handle (after virtio_close). */
 void virtio_execrt_close(struct virtio_execrt *p);
 
