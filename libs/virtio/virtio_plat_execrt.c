@@ -12,9 +12,11 @@
 
 #define PAGE 4096ull
 
-/* Kernel calls of the devk-pci room (ISSUE14 contract numbers): 66 read,
- * 67 write, 68 MSI. Local names so the ones sys.h gets do not clash. */
+/* Kernel calls of the devk-mem (65 MMIO objects) and devk-pci rooms
+ * (ISSUE14 contract numbers): 66 read, 67 write, 68 MSI. Local names so
+ * the ones sys.h gets do not clash. */
 enum {
+	VSYS_VMO_CREATE_PHYS = 65,
 	VSYS_PCI_CFG_READ = 66,
 	VSYS_PCI_CFG_WRITE = 67,
 	VSYS_IRQ_CREATE_MSI = 68
@@ -228,8 +230,15 @@ static int bar_map(void *c, unsigned bar, volatile void **va, uint64_t *size)
 		return ERR_NOT_FOUND;
 	if (!p->bar_addr[bar]) {
 		handle_t vmo;
-		int r = iod_call(p, IOD_DEV_BAR, bar, VMO_CACHE_UC, NULL, 0,
-				 &vmo, 1, NULL);
+		uint64_t len = (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1);
+		int r;
+		if (p->direct)
+			r = (int)EXECRT_SC(VSYS_VMO_CREATE_PHYS, p->mmio,
+					   p->bar_phys[bar], len, VMO_CACHE_UC,
+					   &vmo, 0);
+		else
+			r = iod_call(p, IOD_DEV_BAR, bar, VMO_CACHE_UC, NULL, 0,
+				     &vmo, 1, NULL);
 		if (r)
 			return r;
 		uint64_t addr;

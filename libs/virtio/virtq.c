@@ -8,7 +8,6 @@
 #include "virtio_priv.h"
 
 #include <execrt/errors.h>
-#include <stdlib.h>
 #include <string.h>
 #include <virtio/virtq.h>
 
@@ -33,33 +32,34 @@ static size_t align_up(size_t v, size_t a)
 
 void virtq_free_queue(struct virtq *q)
 {
-	virtio_dma_free(q->dev, &q->mem);
-	free(q->token);
-	free(q->chain_len);
-	free(q);
+	struct virtio_dma mem = q->mem; /* q lives in it */
+	virtio_dma_free(q->dev, &mem);
 }
 
+/* One DMA allocation holds the rings and, after them, the driver's own
+ * bookkeeping (struct virtq, tokens, chain lengths): no heap, so the
+ * core makes no system call of its own. The device can reach all of it,
+ * as it can all of RAM without an IOMMU (docs/devices.md). */
 static int alloc_queue(struct virtio_dev *d, unsigned index, unsigned size,
 		       struct virtq **out)
 {
-	struct virtq *q = calloc(1, sizeof(*q));
-	if (!q)
-		return ERR_NO_MEMORY;
+	size_t avail_off = virtq_desc_bytes(size);
+	size_t used_off = align_up(avail_off + virtq_avail_bytes(size), 4);
+	size_t q_off = align_up(used_off + virtq_used_bytes(size), 16);
+	size_t tok_off = align_up(q_off + sizeof(struct virtq), 16);
+	size_t len_off = tok_off + size * sizeof(void *);
+	struct virtio_dma mem;
+	int r = virtio_dma_alloc(d, len_off + size * sizeof(uint16_t), &mem);
+	if (r)
+		return r;
+	uint8_t *base = mem.va;
+	struct virtq *q = (struct virtq *)(base + q_off);
+	q->mem = mem;
 	q->dev = d;
 	q->index = (uint16_t)index;
 	q->size = (uint16_t)size;
-	q->token = calloc(size, sizeof(*q->token));
-	q->chain_len = calloc(size, sizeof(*q->chain_len));
-	size_t avail_off = virtq_desc_bytes(size);
-	size_t used_off = align_up(avail_off + virtq_avail_bytes(size), 4);
-	int r = ERR_NO_MEMORY;
-	if (!q->token || !q->chain_len ||
-	    (r = virtio_dma_alloc(d, used_off + virtq_used_bytes(size),
-				  &q->mem))) {
-		virtq_free_queue(q);
-		return r;
-	}
-	uint8_t *base = q->mem.va;
+	q->token = (void **)(base + tok_off);
+	q->chain_len = (uint16_t *)(base + len_off);
 	q->desc = (struct virtq_desc *)base;
 	q->avail = (struct virtq_avail *)(base + avail_off);
 	q->used = (struct virtq_used *)(base + used_off);

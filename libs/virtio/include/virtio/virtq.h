@@ -1,12 +1,13 @@
 /* Split virtqueues (virtio 1.x 2.7) for libvirtio.
  *
  * The three rings live in one DMA allocation (descriptor table, available
- * ring, used ring). Buffers go in as chains of descriptors (device-readable
- * ones first, then device-writable); the device may complete chains in any
- * order. Indices are free-running 16-bit counters (they wrap past 65535).
- * With VIRTIO_F_EVENT_IDX both directions are suppressed by used_event /
- * avail_event and the vring_need_event rule; without it by the NO_NOTIFY /
- * NO_INTERRUPT flags.
+ * ring, used ring), followed by struct virtq itself and its per-descriptor
+ * arrays (no heap: the core makes no system call). Buffers go in as chains of
+ * descriptors (device-readable ones first, then device-writable); the device
+ * may complete chains in any order. Indices are free-running 16-bit counters
+ * (they wrap past 65535). With VIRTIO_F_EVENT_IDX both directions are
+ * suppressed by used_event / avail_event and the vring_need_event rule; without
+ * it by the NO_NOTIFY / NO_INTERRUPT flags.
  *
  * Memory order: the ring entry and the descriptors are written before the
  * available index is published (release); the used index is read with
