@@ -12,24 +12,6 @@
 
 #define PAGE 4096ull
 
-/* Kernel calls of the devk-mem (65 MMIO objects) and devk-pci rooms
- * (ISSUE14 contract numbers): 66 read, 67 write, 68 MSI. Local names so
- * the ones sys.h gets do not clash. */
-enum {
-	VSYS_VMO_CREATE_PHYS = 65,
-	VSYS_PCI_CFG_READ = 66,
-	VSYS_PCI_CFG_WRITE = 67,
-	VSYS_IRQ_CREATE_MSI = 68
-};
-#ifndef VMO_CACHE_UC /* syscall.h of the devk-mem room */
-#define VMO_CACHE_UC 0
-#endif
-struct vsys_irq_msi { /* struct irq_msi of the contract */
-	uint64_t addr;
-	uint32_t data;
-	handle_t irq;
-};
-
 static handle_t self(void)
 {
 	return execrt_handle(START_H_SELF_TASK);
@@ -207,13 +189,13 @@ void virtio_execrt_close(struct virtio_execrt *p)
 static int cfg_read(void *c, uint32_t off, unsigned w, uint32_t *v)
 {
 	struct virtio_execrt *p = c;
-	return (int)EXECRT_SC(VSYS_PCI_CFG_READ, p->pci, p->bdf, off, w, v, 0);
+	return (int)sys_pci_cfg_read(p->pci, p->bdf, off, w, v);
 }
 
 static int cfg_write(void *c, uint32_t off, unsigned w, uint32_t v)
 {
 	struct virtio_execrt *p = c;
-	return (int)EXECRT_SC(VSYS_PCI_CFG_WRITE, p->pci, p->bdf, off, w, v, 0);
+	return (int)sys_pci_cfg_write(p->pci, p->bdf, off, w, v);
 }
 
 static int map(handle_t vmo, uint64_t len, uint64_t *addr)
@@ -233,9 +215,8 @@ static int bar_map(void *c, unsigned bar, volatile void **va, uint64_t *size)
 		uint64_t len = (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1);
 		int r;
 		if (p->direct)
-			r = (int)EXECRT_SC(VSYS_VMO_CREATE_PHYS, p->mmio,
-					   p->bar_phys[bar], len, VMO_CACHE_UC,
-					   &vmo, 0);
+			r = (int)sys_vmo_create_phys(p->mmio, p->bar_phys[bar],
+						     len, VMO_CACHE_UC, &vmo);
 		else
 			r = iod_call(p, IOD_DEV_BAR, bar, VMO_CACHE_UC, NULL, 0,
 				     &vmo, 1, NULL);
@@ -284,9 +265,8 @@ static void dma_free(void *c, struct virtio_dma *d)
 static int msi_create(void *c, unsigned bit, struct virtio_msi *out)
 {
 	struct virtio_execrt *p = c;
-	struct vsys_irq_msi m;
-	long r = EXECRT_SC(VSYS_IRQ_CREATE_MSI, p->pci, p->bdf, p->notif,
-			   1ull << bit, &m, 0);
+	struct irq_msi m;
+	long r = sys_irq_create_msi(p->pci, p->bdf, p->notif, 1ull << bit, &m);
 	if (r < 0)
 		return (int)r;
 	out->addr = m.addr;

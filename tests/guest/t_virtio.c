@@ -11,15 +11,14 @@
 #include "gtest.h"
 #include "gutil.h"
 
-#define H_PCI ((enum start_handle)14) /* START_H_PCI (devk-pci) */
-
 /* The first virtio entropy device on bus 0 (modern 1af4:1044 or the
  * transitional 1af4:1005). */
 static long find_rng(uint32_t *bdf)
 {
 	for (uint32_t dev = 0; dev < 32; dev++) {
 		uint32_t id = 0, b = dev << 3;
-		long r = EXECRT_SC(66, execrt_handle(H_PCI), b, 0, 4, &id, 0);
+		long r = sys_pci_cfg_read(execrt_handle(START_H_PCI), b, 0, 4,
+					  &id);
 		if (r < 0)
 			return r;
 		if ((id & 0xffff) == 0x1af4 &&
@@ -43,8 +42,8 @@ static long rng_up(struct rng *r)
 	uint32_t bdf = 0;
 	long e;
 	if ((e = find_rng(&bdf)) ||
-	    (e = virtio_execrt_open_direct(&r->p, execrt_handle(H_PCI), bdf,
-					   execrt_handle(START_H_MMIO),
+	    (e = virtio_execrt_open_direct(&r->p, execrt_handle(START_H_PCI),
+					   bdf, execrt_handle(START_H_MMIO),
 					   execrt_handle(START_H_DMA))) ||
 	    (e = virtio_init(&r->d, &virtio_execrt_ops, &r->p)) ||
 	    (e = virtio_negotiate(&r->d, 0)) ||
