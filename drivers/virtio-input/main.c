@@ -24,8 +24,9 @@
 #include "vinput.h"
 
 #define EVQ_SIZE    64
-#define RT_PRIO	    40 /* the input path is RT (SYSTEM.md): below display */
+#define RT_PRIO	    13 /* the input path is RT (SYSTEM.md): inputd runs at 12 */
 #define HUB_WAIT_NS 2000000000ull
+#define LIVENESS_NS 1000000000ull /* a hub check after a quiet second */
 
 static struct virtio_execrt plat;
 static struct virtio_dev dev;
@@ -121,6 +122,38 @@ static void hub_send(struct vinput_batch *b)
 	b->n = 0;
 }
 
+/* A quiet second: is the hub still there? A restarted hub has lost the
+ * device and we would learn it only at the next event; a ping finds out
+ * now, so the device is listed again within a second. */
+static void hub_check(void)
+{
+	static const char ping[] = "{\"cmd\":\"ping\"}";
+	char ans[512];
+	handle_t h[PORT_HANDLES_MAX];
+	long r = ERR_PEER_CLOSED;
+	if (hub.conn.send) {
+		struct port_msg m = {.data = ping, .len = sizeof(ping) - 1};
+		struct port_rx rx = {.buf = ans,
+				     .cap = sizeof(ans),
+				     .handles = h,
+				     .hcap = PORT_HANDLES_MAX};
+		r = sys_port_call(hub.conn.send, &m, &rx,
+				  sys_clock_now() + LIVENESS_NS);
+		for (uint32_t i = 0; r == 0 && i < rx.nhandles; i++)
+			sys_handle_close(h[i]);
+	}
+	if (r != ERR_PEER_CLOSED && r != ERR_BAD_HANDLE && hub.ep)
+		return;
+	if (hub.ep)
+		sys_handle_close(hub.ep);
+	hub.ep = 0;
+	if (hub_connect(sys_clock_now() + LIVENESS_NS) == 0) {
+		hub.reconnects++;
+		printf("%s: %s connected to the hub again\n", me,
+		       hub.desc.name);
+	}
+}
+
 static int fill(unsigned i)
 {
 	struct virtq_buf vb = {bufs.phys + i * sizeof(struct vinput_event),
@@ -205,7 +238,12 @@ int main(int argc, char **argv)
 	uint64_t mask = virtio_irq_mask(&dev);
 	for (;;) {
 		uint64_t bits = 0;
-		long w = sys_notif_wait(plat.notif, mask, DEADLINE_NONE, &bits);
+		long w = sys_notif_wait(plat.notif, mask,
+					sys_clock_now() + LIVENESS_NS, &bits);
+		if (w == ERR_TIMED_OUT) {
+			hub_check();
+			continue;
+		}
 		if (w < 0) {
 			printf("%s: wait: %s\n", me, err_name(w));
 			return 1;
