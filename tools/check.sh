@@ -71,7 +71,7 @@ add_counts "in-kernel tests" "$(grep -a 'ktest: ' "$LOGS/ktest.log")" "$rc"
 echo "== guest suite (user-mode tests of every system call, root task in test mode)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest --kernel "$O/kernel.elf" \
 	--append "init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
-	-initrd "$O/initrd-test.cpio"
+	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci # t_virtio.c: libvirtio on it
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
@@ -82,7 +82,7 @@ add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ p
 echo "== guest suite, IPC fastpath off (ipc_fastpath=off)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest-slowpath --kernel "$O/kernel.elf" \
 	--append "ipc_fastpath=off init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
-	-initrd "$O/initrd-test.cpio"
+	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-slowpath.log" | sed 's/^/  /'
 add_counts "guest suite, fastpath off" "$(tr -d '\r' < "$LOGS/guest-slowpath.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
