@@ -388,6 +388,18 @@ GTEST(iod_driver_restart)
 	teardown();
 }
 
+/* The live tasks, for a failure's report. */
+static void print_tasks(void)
+{
+	static struct task_stats ts[32];
+	long n = sys_task_stats(g_sysinfo(), 0, ts, 32);
+	for (long i = 0; i < n; i++)
+		printf("    task %llu (parent %llu) %s state %u\n",
+		       (unsigned long long)ts[i].koid,
+		       (unsigned long long)ts[i].parent_koid, ts[i].name,
+		       ts[i].state);
+}
+
 GTEST(iod_restart_takes_its_drivers)
 {
 	struct kernel_stats before, after;
@@ -404,10 +416,14 @@ GTEST(iod_restart_takes_its_drivers)
 	TCHECK((int64_t)up.tasks >= (int64_t)before.tasks + 2 + n);
 	/* iod killed: its drivers (its children) end with it */
 	kill_iod();
-	uint64_t end = g_now() + 2000 * MS;
+	uint64_t t0 = g_now(), end = t0 + 10000 * MS;
 	do /* the children's ends may finish just after iod's */
 		TCHECK_EQ(g_stats(&after), 0);
 	while (after.tasks != before.tasks + 1 && g_now() < end);
+	printf("    tasks back after %llu ms\n",
+	       (unsigned long long)((g_now() - t0) / MS));
+	if (after.tasks != before.tasks + 1)
+		print_tasks();
 	TCHECK_EQ(after.tasks, before.tasks + 1); /* names is left */
 	/* a new iod resets the devices and starts every driver afresh */
 	TCHECK_EQ(spawn_iod(), 0);
