@@ -63,7 +63,18 @@ static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
 		       err_name(r));
 }
 
-static const struct pci_ops pci_ops = {.read = cfg_read, .write = cfg_write};
+static bool p_have(void *ctx, const char *prog);
+
+/* A device with a driver to start is reset before it anyway: its decode
+ * stays off after sizing (one address-space change fewer). */
+static bool cfg_quiet(void *ctx, const struct pci_dev *d)
+{
+	const struct drv_entry *e = drv_match_pci(d);
+	return e && p_have(ctx, e->program);
+}
+
+static const struct pci_ops pci_ops = {
+	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet};
 
 static const void *map_vmo(handle_t h, uint64_t *len)
 {
