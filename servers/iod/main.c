@@ -104,18 +104,22 @@ static bool p_have(void *ctx, const char *prog)
 	return find_program(prog, &f);
 }
 
+/* A scheduling authority for drivers that need more than BE: DL for a
+ * display's frame clock, RT for input drivers (derived from iod's). */
 static handle_t sched_for(const struct drv_entry *e)
 {
 	handle_t h = HANDLE_INVALID;
-	if (!e->dl_ppm || !g.sched)
+	if ((!e->dl_ppm && !e->rt_prio) || !g.sched)
 		return h;
 	struct sched_auth_limits lim = {
 		.classes = SCHED_CLASS_MASK(SCHED_CLASS_BE) |
-			   SCHED_CLASS_MASK(SCHED_CLASS_DL),
+			   (e->dl_ppm ? SCHED_CLASS_MASK(SCHED_CLASS_DL) : 0) |
+			   (e->rt_prio ? SCHED_CLASS_MASK(SCHED_CLASS_RT) : 0),
+		.max_priority = e->rt_prio,
 		.dl_bw_ppm = e->dl_ppm};
 	long r = sys_sched_auth_derive(g.sched, &lim, &h);
 	if (r < 0)
-		printf("iod: %s gets no DL authority: %s\n", e->program,
+		printf("iod: %s gets no scheduling authority: %s\n", e->program,
 		       err_name(r));
 	return r < 0 ? HANDLE_INVALID : h;
 }
