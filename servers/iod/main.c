@@ -74,7 +74,7 @@ static bool cfg_quiet(void *ctx, const struct pci_dev *d)
 }
 
 static const struct pci_ops pci_ops = {
-	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet};
+	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet, .lazy = true};
 
 static const void *map_vmo(handle_t h, uint64_t *len)
 {
@@ -192,6 +192,13 @@ static bool p_kill(void *ctx, struct iod_dev *d, int64_t *status)
 	return sys_object_wait(d->task,
 			       (uint64_t)sys_clock_now() + KILL_WAIT_NS,
 			       status) == 0;
+}
+
+static void p_size(void *ctx, struct iod_dev *d)
+{
+	(void)ctx;
+	if (g.pci)
+		pci_size_bars(&pci_ops, &d->pci, false);
 }
 
 static void p_reap(void *ctx, struct iod_dev *d)
@@ -384,6 +391,7 @@ static void setup(struct iod_boot *b)
 					     .start = p_start,
 					     .kill = p_kill,
 					     .reap = p_reap,
+					     .size = p_size,
 					     .reset = p_reset,
 					     .handles = p_handles,
 					     .bar = p_bar,
