@@ -60,6 +60,9 @@ NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
 # Room fsd: the file server's pure half (path resolver, tree, protocol).
 FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
         servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
+# Room display: the /svc/display core, damage, EDID, framebuffer copies.
+DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
+        drivers/display/edid.c drivers/fbdisplay/fb_blit.c
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -80,12 +83,13 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(INIT_PURE) \
         $(FSD_HSRC) \
         servers/vmgr/vmgr_core.c \
+        $(DISPLAY_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Idrivers/display -Idrivers/fbdisplay -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
