@@ -57,6 +57,17 @@ vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 # guest test t_mmap.c, so it is in the test initrd too)
 USER_PROGS += mmaptest
 mmaptest_SRCS := apps/mmaptest/mmaptest.c
+# room display (issue 14): the display drivers on one core
+# (drivers/display), drawtest (docs/display.md)
+DISP_CORE := drivers/display/disp_core.c drivers/display/damage.c \
+	drivers/display/edid.c drivers/display/disp_main.c \
+	drivers/display/disp_iod.c
+USER_PROGS += fbdisplay drawtest
+fbdisplay_SRCS := drivers/fbdisplay/fbdisplay.c drivers/fbdisplay/fb_blit.c \
+	$(DISP_CORE)
+drawtest_SRCS := apps/drawtest/drawtest.c
+$(patsubst %,$(O)/user/obj/%.o,$(fbdisplay_SRCS)): PCFLAGS += \
+	-Idrivers/display -Idrivers/fbdisplay
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
