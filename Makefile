@@ -62,7 +62,8 @@ FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
         servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 # Room display: the /svc/display core, damage, EDID, framebuffer copies.
 DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
-        drivers/display/edid.c drivers/fbdisplay/fb_blit.c
+        drivers/display/edid.c drivers/fbdisplay/fb_blit.c \
+        drivers/virtio-gpu/vgpu_cmd.c
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -89,7 +90,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Idrivers/display -Idrivers/fbdisplay -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

@@ -68,6 +68,15 @@ fbdisplay_SRCS := drivers/fbdisplay/fbdisplay.c drivers/fbdisplay/fb_blit.c \
 drawtest_SRCS := apps/drawtest/drawtest.c
 $(patsubst %,$(O)/user/obj/%.o,$(fbdisplay_SRCS)): PCFLAGS += \
 	-Idrivers/display -Idrivers/fbdisplay
+# virtio-gpu links libvirtio (room virtio's VIRTIO_SRCS)
+ifneq ($(wildcard libs/virtio/virtq.c),)
+USER_PROGS += virtio-gpu
+virtio-gpu_SRCS = drivers/virtio-gpu/virtio_gpu.c \
+	drivers/virtio-gpu/vgpu_cmd.c $(DISP_CORE) $(VIRTIO_SRCS)
+$(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
+	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
+	-Idrivers/virtio-gpu -Ilibs/virtio/include
+endif
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
