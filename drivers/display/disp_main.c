@@ -96,6 +96,9 @@ int disp_mem_alloc(handle_t dma_auth, const struct disp_buffers *b,
 		}
 	return 0;
 fail:
+	printf("display: buffer chunk %u (%llu bytes%s): %s\n", m->nvmo,
+	       (unsigned long long)b->chunk_size, dma_auth ? ", DMA" : "",
+	       err_name(r));
 	for (uint32_t n = 0; n < DISP_HANDLES_OUT; n++)
 		if (client[n])
 			sys_handle_close(client[n]);
