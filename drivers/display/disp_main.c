@@ -149,6 +149,9 @@ static int clock_start(struct disp_core *c)
 {
 	static _Alignas(64) uint8_t stack[CLOCK_STACK];
 	static _Alignas(64) uint8_t tcb[CLOCK_TCB];
+	/* Touch the stack now: a page fault in the clock thread would be
+	 * served on its tiny DL budget. */
+	memset(stack, 0, sizeof(stack));
 	uint64_t tp = (uint64_t)tcb, canary;
 	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
 	memcpy(tcb, &tp, 8);
