@@ -162,10 +162,10 @@ static int clock_start(struct disp_core *c)
 	if (r < 0)
 		return (int)r;
 	handle_t auth = execrt_handle(START_H_SCHED);
-	/* DL: a 50 us job each period, due within 2 ms of its tick. */
+	/* DL: a 400 us job each period, due within 10 ms of its tick. */
 	struct sched_params dl = {.cls = SCHED_CLASS_DL,
-				  .runtime_ns = 50000,
-				  .deadline_ns = 2000000,
+				  .runtime_ns = 400000,
+				  .deadline_ns = 10000000,
 				  .period_ns = c->period_ns,
 				  .cpu = SCHED_CPU_KEEP};
 	struct sched_params rt = {
