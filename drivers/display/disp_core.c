@@ -163,6 +163,8 @@ static void json_answer(struct disp_core *c, uint32_t reply, const char *msg,
 		json_w_uint(&w, c->frame);
 		json_w_key(&w, "period_ns");
 		json_w_uint(&w, c->period_ns);
+		json_w_key(&w, "late_ticks");
+		json_w_uint(&w, c->st.late_ticks);
 		json_w_key(&w, "connections");
 		json_w_uint(&w, nconn);
 		json_w_key(&w, "outputs");
@@ -543,4 +545,12 @@ void disp_core_tick(struct disp_core *c, uint64_t frame, uint64_t ns)
 		fr.frame_ns = ns;
 		answer(c, reply, 0, frame, &fr, sizeof(fr), NULL, 0);
 	}
+}
+
+bool disp_core_waiting(const struct disp_core *c)
+{
+	for (uint32_t i = 0; i < DISP_WAITERS_MAX; i++)
+		if (c->waiters[i].reply)
+			return true;
+	return false;
 }

@@ -109,6 +109,8 @@ void disp_core_request(struct disp_core *c, uint64_t badge, const void *msg,
 void disp_core_notice(struct disp_core *c, uint64_t badge);
 /* The frame clock ticked: frame n at time ns. Answers due waiters. */
 void disp_core_tick(struct disp_core *c, uint64_t frame, uint64_t ns);
+/* Whether calls wait for a frame. */
+bool disp_core_waiting(const struct disp_core *c);
 /* The mode's refresh period in ns (the platform's clock thread uses it). */
 uint64_t disp_core_period(const struct disp_core *c, uint32_t o);
 /* Buffer geometry of mode m with count buffers (pure; for tests too). */

@@ -27,8 +27,10 @@ static handle_t g_notif, g_port;
 static const struct disp_ops *g_dev;
 static void *g_dev_ctx;
 
-/* Published by the clock thread, read by the server thread. */
-static uint64_t clk_frame, clk_ns, clk_period;
+/* The frame clock: frame n's tick is at clk_base + (n - clk_fbase) *
+ * clk_period. Set by the server thread (at start and on a mode change),
+ * read by the clock thread, which only wakes the server at each tick. */
+static uint64_t clk_base, clk_fbase, clk_period;
 
 handle_t disp_notif(void)
 {
@@ -42,20 +44,29 @@ handle_t disp_self(void)
 
 /* ---- buffers ---- */
 
+/* Maps chunk v at `at` (0: anywhere); ERR_NO_RESOURCES when the place
+ * asked for was taken. */
+static long map_at(handle_t v, uint64_t len, uint64_t at, uint64_t *got)
+{
+	struct vm_map_req q = {
+		.addr = at, .len = len, .prot = VM_PROT_READ | VM_PROT_WRITE};
+	long r = sys_vm_map(disp_self(), v, &q, got);
+	if (r == 0 && at && *got != at) {
+		sys_vm_unmap(disp_self(), *got, len);
+		r = ERR_NO_RESOURCES;
+	}
+	return r;
+}
+
 int disp_mem_alloc(handle_t dma_auth, const struct disp_buffers *b,
 		   struct disp_mem *m, uint32_t *client)
 {
 	memset(m, 0, sizeof(*m));
 	memset(client, 0, DISP_HANDLES_OUT * sizeof(*client));
-	m->len = b->size * b->count;
-	/* Find room for all of it, then map each chunk at its place. */
-	struct vm_map_req res = {.len = m->len, .prot = VM_PROT_READ};
-	uint64_t base = 0;
-	long r = sys_vm_map(disp_self(), HANDLE_INVALID, &res, &base);
-	if (r < 0)
-		return (int)r;
-	sys_vm_unmap(disp_self(), base, m->len);
-	m->va = (uint8_t *)base;
+	m->size = b->size;
+	long r = 0;
+	/* Chunk 0 of a buffer goes anywhere, the next ones right after it
+	 * (nothing is reserved first: that would charge the quota). */
 	for (uint32_t i = 0; i < b->count; i++)
 		for (uint32_t k = 0; k < b->nchunks; k++) {
 			uint64_t off = k * b->chunk_size;
@@ -73,15 +84,13 @@ int disp_mem_alloc(handle_t dma_auth, const struct disp_buffers *b,
 			m->nvmo++;
 			if (dma_auth && (r = sys_vmo_phys(v, &m->phys[n])) < 0)
 				goto fail;
-			uint64_t at = base + i * b->size + off, got;
-			struct vm_map_req q = {.addr = at,
-					       .len = len,
-					       .prot = VM_PROT_READ |
-						       VM_PROT_WRITE,
-					       .flags = VM_MAP_FIXED};
-			if ((r = sys_vm_map(disp_self(), v, &q, &got)) < 0)
+			uint64_t at = k ? (uint64_t)m->va[i] + off : 0, got;
+			if ((r = map_at(v, len, at, &got)) < 0)
 				goto fail;
-			r = sys_grant_create(disp_self(), at, len,
+			m->map[n] = got;
+			if (!k)
+				m->va[i] = (uint8_t *)got;
+			r = sys_grant_create(disp_self(), got, len,
 					     VM_PROT_READ | VM_PROT_WRITE,
 					     &m->grant[n]);
 			if (r < 0)
@@ -113,11 +122,10 @@ void disp_mem_free(struct disp_mem *m)
 			sys_grant_revoke(m->grant[n]);
 			sys_handle_close(m->grant[n]);
 		}
-	}
-	if (m->va)
-		sys_vm_unmap(disp_self(), (uint64_t)m->va, m->len);
-	for (uint32_t n = 0; n < m->nvmo; n++)
+		if (m->map[n])
+			sys_vm_unmap(disp_self(), m->map[n], m->chunk_len[n]);
 		sys_handle_close(m->vmo[n]);
+	}
 	memset(m, 0, sizeof(*m));
 }
 
@@ -131,16 +139,12 @@ __attribute__((no_stack_protector, noreturn)) static void
 clock_main(uint64_t tp)
 {
 	sys_thread_set_tls(tp);
-	uint64_t next = (uint64_t)sys_clock_now();
 	for (;;) {
-		uint64_t p = __atomic_load_n(&clk_period, __ATOMIC_RELAXED);
-		next += p;
-		sys_sleep_until(next);
+		uint64_t base = __atomic_load_n(&clk_base, __ATOMIC_ACQUIRE);
+		uint64_t p = __atomic_load_n(&clk_period, __ATOMIC_ACQUIRE);
 		uint64_t now = (uint64_t)sys_clock_now();
-		if (now > next + 4 * p) /* far behind (a stop): skip ahead */
-			next = now - (now - next) % p;
-		__atomic_store_n(&clk_ns, next, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&clk_frame, 1, __ATOMIC_RELEASE);
+		uint64_t next = base + ((now - base) / p + 1) * p;
+		sys_sleep_until(next);
 		sys_notif_signal(g_notif, 1ull << DISP_BIT_TICK);
 	}
 }
@@ -157,15 +161,17 @@ static int clock_start(struct disp_core *c)
 	memcpy(tcb, &tp, 8);
 	memcpy(tcb + 0x28, &canary, 8);
 	clk_period = c->period_ns;
+	clk_base = (uint64_t)sys_clock_now();
+	clk_fbase = 0;
 	handle_t t;
 	long r = sys_thread_create(disp_self(), "frame-clock", 11, &t);
 	if (r < 0)
 		return (int)r;
 	handle_t auth = execrt_handle(START_H_SCHED);
-	/* DL: a 400 us job each period, due within 10 ms of its tick. */
+	/* DL: a 100 us job each period, due within 4 ms of its tick. */
 	struct sched_params dl = {.cls = SCHED_CLASS_DL,
-				  .runtime_ns = 400000,
-				  .deadline_ns = 10000000,
+				  .runtime_ns = 100000,
+				  .deadline_ns = 4000000,
 				  .period_ns = c->period_ns,
 				  .cpu = SCHED_CPU_KEEP};
 	struct sched_params rt = {
@@ -267,14 +273,25 @@ int disp_init(void)
 	return g_notif ? 0 : (int)sys_notif_create(&g_notif);
 }
 
+static uint64_t tick_ns(uint64_t frame)
+{
+	return clk_base + (frame - clk_fbase) * clk_period;
+}
+
+/* Frames follow the time (the clock thread may be held back, e.g. a DL
+ * budget paying back an overrun): the frame is the last tick passed. A
+ * new period (mode change) starts from the current frame. */
 static void sync_clock(struct disp_core *c)
 {
-	uint64_t f = __atomic_load_n(&clk_frame, __ATOMIC_ACQUIRE);
-	uint64_t ns = __atomic_load_n(&clk_ns, __ATOMIC_RELAXED);
+	uint64_t now = (uint64_t)sys_clock_now();
+	uint64_t f = clk_fbase + (now - clk_base) / clk_period;
 	if (f != c->frame)
-		disp_core_tick(c, f, ns);
-	if (c->period_ns != clk_period)
-		__atomic_store_n(&clk_period, c->period_ns, __ATOMIC_RELAXED);
+		disp_core_tick(c, f, tick_ns(f));
+	if (c->period_ns != clk_period) {
+		__atomic_store_n(&clk_base, tick_ns(f), __ATOMIC_RELEASE);
+		clk_fbase = f;
+		__atomic_store_n(&clk_period, c->period_ns, __ATOMIC_RELEASE);
+	}
 }
 
 int disp_run(struct disp_core *c, const struct disp_ops *dev, void *ctx)
@@ -311,7 +328,16 @@ int disp_run(struct disp_core *c, const struct disp_ops *dev, void *ctx)
 	uint64_t mask = 1ull << DISP_BIT_PORT | 1ull << DISP_BIT_TICK;
 	for (;;) {
 		uint64_t bits = 0;
-		r = sys_notif_wait(g_notif, mask, DEADLINE_NONE, &bits);
+		/* Waiters are answered at their tick even if the clock thread
+		 * is late (then counted). */
+		uint64_t dl = disp_core_waiting(c)
+				      ? tick_ns(c->frame + 1) + c->period_ns / 4
+				      : DEADLINE_NONE;
+		r = sys_notif_wait(g_notif, mask, dl, &bits);
+		if (r == ERR_TIMED_OUT) {
+			c->st.late_ticks++;
+			r = 0;
+		}
 		if (r < 0) {
 			printf("%s: wait: %s\n", c->driver, err_name(r));
 			return (int)r;

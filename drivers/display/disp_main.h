@@ -14,17 +14,18 @@
 #define DISP_BIT_TICK 1
 #define DISP_BIT_DEV  8
 
-/* One output's buffers: every chunk mapped back to back in the driver at
- * va (buffer i at va + i * size), each chunk a memory object and a grant
- * over the driver's mapping of it. */
+/* One output's buffers: each buffer's chunks mapped back to back in the
+ * driver at va[i], each chunk a memory object and a grant over the
+ * driver's mapping of it. */
 struct disp_mem {
-	uint8_t *va;
-	uint64_t len;  /* mapped bytes: count * size */
+	uint8_t *va[DISP_BUFFERS_MAX];
+	uint64_t size; /* bytes per buffer */
 	uint32_t nvmo; /* count * nchunks */
 	handle_t vmo[DISP_HANDLES_OUT];
 	handle_t grant[DISP_HANDLES_OUT];
 	uint64_t phys[DISP_HANDLES_OUT]; /* DMA chunks: physical bases */
 	uint64_t chunk_len[DISP_HANDLES_OUT];
+	uint64_t map[DISP_HANDLES_OUT]; /* where each chunk is mapped */
 };
 
 /* The driver's notification (made by disp_init). */

@@ -63,7 +63,7 @@ static int fb_present(void *ctx, uint32_t o, uint32_t buf,
 {
 	struct fbdev *d = ctx;
 	(void)o;
-	const uint8_t *src = d->mem.va + (uint64_t)buf * d->geom.size;
+	const uint8_t *src = d->mem.va[buf];
 	for (uint32_t i = 0; i < n; i++)
 		fb_blit(&d->fmt, d->fb, src, d->geom.stride, &r[i]);
 	/* Write-combining buffers drain before the answer goes out. */

@@ -86,10 +86,11 @@ void disp_unmap(struct disp_client *c)
 {
 	for (uint32_t i = 0; i < c->ngrants; i++)
 		sys_handle_close(c->grant[i]);
-	if (c->map_len)
-		sys_vm_unmap(self(), c->map_base, c->map_len);
+	for (uint32_t i = 0; i < c->ngrants; i++)
+		if (c->map[i])
+			sys_grant_unmap(self(), c->map[i]);
 	c->ngrants = 0;
-	c->map_len = 0;
+	memset(c->map, 0, sizeof(c->map));
 	memset(&c->geom, 0, sizeof(c->geom));
 	memset(c->buf, 0, sizeof(c->buf));
 }
@@ -154,43 +155,38 @@ int disp_buffers(struct disp_client *c, uint32_t count)
 	}
 	memcpy(c->grant, h, nh * sizeof(h[0]));
 	c->ngrants = nh;
-	/* Find room for every chunk back to back, then map each at its
-	 * place (the hint is taken when that range is free). */
-	uint64_t len = g.size * g.count, base = 0;
-	struct vm_map_req res = {.len = len, .prot = VM_PROT_READ};
-	r = sys_vm_map(self(), HANDLE_INVALID, &res, &base);
-	if (r < 0)
-		goto fail;
-	sys_vm_unmap(self(), base, len);
-	for (uint32_t i = 0; i < nh; i++) {
-		uint64_t at = base + (i / g.nchunks) * g.size +
-			      (i % g.nchunks) * g.chunk_size,
-			 got = 0;
+	/* Each buffer's chunk 0 anywhere, its next chunks right after it
+	 * (the hint is taken when that range is free). */
+	uint32_t mapped = 0;
+	for (uint32_t i = 0; i < nh; i++, mapped++) {
+		uint32_t b = i / g.nchunks, k = i % g.nchunks;
+		uint64_t at = k ? (uint64_t)c->buf[b] + k * g.chunk_size : 0;
+		uint64_t got = 0;
 		r = sys_grant_map(self(), h[i], VM_PROT_READ | VM_PROT_WRITE,
 				  at, &got);
-		if (r == 0 && got != at) {
+		if (r == 0 && at && got != at) {
 			sys_grant_unmap(self(), got);
 			r = ERR_NO_RESOURCES;
 		}
-		if (r < 0) {
-			for (uint32_t k = 0; k < i; k++)
-				sys_grant_unmap(
-					self(),
-					base + (k / g.nchunks) * g.size +
-						(k % g.nchunks) * g.chunk_size);
-			goto fail;
-		}
+		if (r < 0)
+			break;
+		c->map[i] = got;
+		if (!k)
+			c->buf[b] = (uint8_t *)got;
 	}
-	c->map_base = base;
-	c->map_len = len;
+	if (r < 0) {
+		for (uint32_t i = 0; i < mapped; i++)
+			sys_grant_unmap(self(), c->map[i]);
+		goto fail;
+	}
 	c->geom = g;
-	for (uint32_t i = 0; i < g.count; i++)
-		c->buf[i] = (uint8_t *)(base + i * g.size);
 	return 0;
 fail:
 	for (uint32_t i = 0; i < nh; i++)
 		sys_handle_close(h[i]);
 	c->ngrants = 0;
+	memset(c->map, 0, sizeof(c->map));
+	memset(c->buf, 0, sizeof(c->buf));
 	return (int)r;
 }
 

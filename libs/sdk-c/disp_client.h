@@ -15,7 +15,7 @@ struct disp_client {
 	uint32_t output;	  /* the output buffers/presents use (0) */
 	struct disp_buffers geom; /* count 0: no buffers */
 	uint8_t *buf[DISP_BUFFERS_MAX]; /* each buffer, mapped */
-	uint64_t map_base, map_len;
+	uint64_t map[DISP_BUFFERS_MAX * DISP_CHUNKS_MAX]; /* each chunk */
 	handle_t grant[DISP_BUFFERS_MAX * DISP_CHUNKS_MAX];
 	uint32_t ngrants;
 };
