@@ -87,6 +87,7 @@ struct disp_core {
 	struct {
 		uint64_t requests, errors, connects, notices, presents, pixels,
 			waits, mode_sets, present_ns_last;
+		uint64_t late_ticks; /* waiters answered without the clock */
 	} st;
 	/* answer scratch */
 	_Alignas(8) uint8_t buf[4096];
