@@ -62,24 +62,35 @@ static long call(handle_t ep, const struct disp_req *q,
 int disp_open(struct disp_client *c, uint64_t deadline)
 {
 	memset(c, 0, sizeof(*c));
-	struct cl_conn pub;
-	cl_err_t e = cl_connect(DISP_SVC_NAME, deadline, &pub);
-	if (e < 0)
-		return e == CL_ERR_TIMEOUT ? ERR_TIMED_OUT : ERR_NOT_FOUND;
-	struct disp_req q = {.op = DISP_CONNECT, .a = DISP_PROTO_VERSION};
-	handle_t h[PORT_HANDLES_MAX];
-	uint32_t nh = 0;
-	long r = call(pub.send, &q, NULL, NULL, 0, h, PORT_HANDLES_MAX, &nh);
-	cl_close(&pub);
-	if (r < 0)
-		return (int)r;
-	if (nh != 1) {
-		for (uint32_t i = 0; i < nh; i++)
-			sys_handle_close(h[i]);
-		return ERR_NOT_SUPPORTED;
+	for (;;) {
+		struct cl_conn pub;
+		cl_err_t e = cl_connect(DISP_SVC_NAME, deadline, &pub);
+		if (e < 0)
+			return e == CL_ERR_TIMEOUT ? ERR_TIMED_OUT
+						   : ERR_NOT_FOUND;
+		struct disp_req q = {.op = DISP_CONNECT,
+				     .a = DISP_PROTO_VERSION};
+		handle_t h[PORT_HANDLES_MAX];
+		uint32_t nh = 0;
+		long r = call(pub.send, &q, NULL, NULL, 0, h, PORT_HANDLES_MAX,
+			      &nh);
+		cl_close(&pub);
+		/* A driver that died leaves its name behind until the new
+		 * one registers: look it up again. */
+		if (r == ERR_PEER_CLOSED && now_ns() < deadline) {
+			sys_sleep_until(now_ns() + 20000000ull);
+			continue;
+		}
+		if (r < 0)
+			return (int)r;
+		if (nh != 1) {
+			for (uint32_t i = 0; i < nh; i++)
+				sys_handle_close(h[i]);
+			return ERR_NOT_SUPPORTED;
+		}
+		c->conn = h[0];
+		return 0;
 	}
-	c->conn = h[0];
-	return 0;
 }
 
 void disp_unmap(struct disp_client *c)
