@@ -215,7 +215,8 @@ def main():
                              separators=(",", ":"))
             for i in range(a.kills):
                 out = g.command("portctl iod '%s'" % req, timeout=30)
-                need('"ok":true' in out, "restart %d: %r" % (i, out[-300:]))
+                need(re.search(r'"ok":\s*true', out),
+                     "restart %d: %r" % (i, out[-300:]))
                 w, h, _ = drawtest(g)
                 if i == a.kills - 1:
                     path = os.path.join(tmp, "kill.ppm")
@@ -224,7 +225,7 @@ def main():
             out = g.command("portctl iod '%s'" % json.dumps(
                 {"cmd": "info", "dev": dev}, separators=(",", ":")),
                 timeout=30)
-            m = re.search(r'"restarts":(\d+)', out)
+            m = re.search(r'"restarts":\s*(\d+)', out)
             need(m and int(m.group(1)) >= a.kills,
                  "iod counts %s restarts" % (m.group(1) if m else "no"))
 
