@@ -148,6 +148,7 @@ int main(int argc, char **argv)
 		       g->width, g->height, (unsigned long long)full,
 		       (unsigned long long)part, bench);
 		disp_close(&c);
+		status();
 		return full && part ? 0 : 1;
 	}
 	pattern(c.buf[0], g);

@@ -44,7 +44,7 @@ struct vgpu {
 	uint32_t shown; /* resource on scanout 0, 0: none */
 	uint32_t keep;	/* shown resource whose buffer is gone */
 	uint32_t scan_w, scan_h;
-	uint64_t batches, commands;
+	uint64_t batches;
 };
 
 static struct vgpu g;
@@ -64,9 +64,10 @@ static int run(void)
 		return 0;
 	g.nslot = 0;
 	g.batches++;
-	g.commands += n;
+	core.st.dev_cmds += n;
+	uint64_t t0 = (uint64_t)sys_clock_now();
 	virtq_kick(g.cq);
-	uint64_t deadline = (uint64_t)sys_clock_now() + WAIT_NS;
+	uint64_t deadline = t0 + WAIT_NS;
 	for (;;) {
 		uint32_t len;
 		void *tok;
@@ -86,6 +87,7 @@ static int run(void)
 		}
 		virtio_intr(&g.dev, bits);
 	}
+	core.st.dev_ns_last = (uint64_t)sys_clock_now() - t0;
 	if (done != n)
 		return ERR_BAD_STATE;
 	for (uint32_t i = 0; i < n; i++) {
