@@ -102,6 +102,23 @@ static uint64_t bench_one(struct disp_client *c, const struct disp_rect *r,
 	return t[rounds / 2];
 }
 
+/* Median ns of a call the driver answers at once (the IPC alone). */
+static uint64_t bench_nop(struct disp_client *c, int rounds)
+{
+	static uint64_t t[1000];
+	if (rounds > 1000)
+		rounds = 1000;
+	struct disp_frame f;
+	for (int i = 0; i < rounds; i++) {
+		uint64_t t0 = (uint64_t)sys_clock_now();
+		if (disp_wait_frame(c, 1, &f) < 0) /* frame 1 has passed */
+			return 0;
+		t[i] = (uint64_t)sys_clock_now() - t0;
+	}
+	qsort(t, (size_t)rounds, sizeof(t[0]), cmp_u64);
+	return t[rounds / 2];
+}
+
 static int status(void)
 {
 	static struct cl_conn c;
@@ -140,6 +157,7 @@ int main(int argc, char **argv)
 	if (bench) {
 		pattern(c.buf[0], g);
 		struct disp_rect small = {100, 100, 64, 64};
+		uint64_t nop = bench_nop(&c, bench);
 		uint64_t full = bench_one(&c, NULL, 0, bench);
 		uint64_t part = bench_one(&c, &small, 1, bench);
 		printf("drawtest: bench %ux%u: present-to-flush-done full "
