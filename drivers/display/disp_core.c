@@ -206,6 +206,10 @@ static void json_answer(struct disp_core *c, uint32_t reply, const char *msg,
 		json_w_uint(&w, c->st.dev_cmds);
 		json_w_key(&w, "device_ns_last");
 		json_w_uint(&w, c->st.dev_ns_last);
+		json_w_key(&w, "device_ns_total");
+		json_w_uint(&w, c->st.dev_ns_total);
+		json_w_key(&w, "device_ns_max");
+		json_w_uint(&w, c->st.dev_ns_max);
 		json_w_key(&w, "last_present_ns");
 		json_w_uint(&w, c->st.present_ns_last);
 		json_w_end(&w);

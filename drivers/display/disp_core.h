@@ -90,7 +90,7 @@ struct disp_core {
 		uint64_t late_ticks; /* waiters answered without the clock */
 		/* the backend's: device commands, and the last present's
 		 * time from submission to the device's completion */
-		uint64_t dev_cmds, dev_ns_last;
+		uint64_t dev_cmds, dev_ns_last, dev_ns_total, dev_ns_max;
 	} st;
 	/* answer scratch */
 	_Alignas(8) uint8_t buf[4096];

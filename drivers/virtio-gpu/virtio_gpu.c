@@ -88,6 +88,9 @@ static int run(void)
 		virtio_intr(&g.dev, bits);
 	}
 	core.st.dev_ns_last = (uint64_t)sys_clock_now() - t0;
+	core.st.dev_ns_total += core.st.dev_ns_last;
+	if (core.st.dev_ns_last > core.st.dev_ns_max)
+		core.st.dev_ns_max = core.st.dev_ns_last;
 	if (done != n)
 		return ERR_BAD_STATE;
 	for (uint32_t i = 0; i < n; i++) {
