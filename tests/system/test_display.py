@@ -139,12 +139,15 @@ class Suite:
             print("ok   %s" % name)
             self.passed += 1
         except (Failed, Timeout, OSError, ValueError) as e:
-            print("FAIL %s: %s" % (name, str(e)[:600]))
+            rc = self.g.proc.poll()
+            print("FAIL %s: %s%s" % (name, str(e)[:600],
+                                     "" if rc is None else
+                                     " (QEMU exited with %d)" % rc))
             self.failed += 1
             try:
                 self.g.send("\x03\x15\r")
                 self.g.expect("exec-rt> ", timeout=10)
-            except Timeout:
+            except (Timeout, OSError):
                 pass
 
 
