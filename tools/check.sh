@@ -262,6 +262,23 @@ shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
 shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
 shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick --reboot
 
+# The display end to end (docs/display.md "Testing"): drawtest draws a
+# known pattern through /svc/display and a QMP screendump must match it
+# pixel for pixel: virtio-gpu on SeaBIOS q35 (its driver then restarted 20
+# times through iod, drawing after each), and the boot framebuffer
+# (fbdisplay) under UEFI with -vga std.
+echo "== display, QMP screendump (tests/system/test_display.py)"
+display_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_display.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^FAIL' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+display_test display-virtio --iso "$O/exec-rt.iso" --device virtio --kills 20
+display_test display-gop --iso "$O/exec-rt.iso" --device gop
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
