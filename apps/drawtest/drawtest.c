@@ -160,12 +160,15 @@ int main(int argc, char **argv)
 		uint64_t nop = bench_nop(&c, bench);
 		uint64_t full = bench_one(&c, NULL, 0, bench);
 		uint64_t part = bench_one(&c, &small, 1, bench);
-		printf("drawtest: bench %ux%u: present-to-flush-done full "
-		       "frame %llu ns, 64x64 %llu ns, a call answered at once "
-		       "%llu ns (medians of %d)\n",
-		       g->width, g->height, (unsigned long long)full,
-		       (unsigned long long)part, (unsigned long long)nop,
-		       bench);
+		printf("bench: display present-to-flush-done, full frame "
+		       "%ux%u: median %llu ns of %d\n",
+		       g->width, g->height, (unsigned long long)full, bench);
+		printf("bench: display present-to-flush-done, 64x64 damage: "
+		       "median %llu ns of %d\n",
+		       (unsigned long long)part, bench);
+		printf("bench: display call answered at once (IPC alone): "
+		       "median %llu ns of %d\n",
+		       (unsigned long long)nop, bench);
 		disp_close(&c);
 		status();
 		return full && part ? 0 : 1;
