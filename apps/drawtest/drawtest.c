@@ -7,7 +7,11 @@
  *      (the driver must still bring buffer 0's copy up to date).
  * Each present prints a line; the last `drawtest: done WxH`.
  *
- *   drawtest [--bench N]   N presents of a full frame and of a 64x64
+ * It takes the screen from whoever holds it (DISP_BUF_TAKE: a screen
+ * console gets it back when drawtest ends).
+ *
+ *   drawtest [--hold MS]   keeps the screen MS ms after `done`
+ *   drawtest --bench N     N presents of a full frame and of a 64x64
  *                          rectangle, medians of present-to-flush-done
  *   drawtest --status      the driver's JSON status line */
 #include <stdio.h>
@@ -137,15 +141,17 @@ static int status(void)
 
 int main(int argc, char **argv)
 {
-	int bench = 0;
+	int bench = 0, hold = 0;
 	if (argc > 1 && !strcmp(argv[1], "--status"))
 		return status();
 	if (argc > 2 && !strcmp(argv[1], "--bench"))
 		bench = atoi(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "--hold"))
+		hold = atoi(argv[2]);
 	struct disp_client c;
 	int e = disp_open(&c, (uint64_t)sys_clock_now() + 10000000000ull);
 	if (e == 0)
-		e = disp_buffers(&c, bench ? 1 : 2);
+		e = disp_buffers_ex(&c, bench ? 1 : 2, DISP_BUF_TAKE);
 	if (e < 0) {
 		printf("drawtest: %s: %s\n", DISP_SVC_NAME, err_name(e));
 		disp_close(&c);
@@ -189,6 +195,10 @@ int main(int argc, char **argv)
 		goto out;
 	printf("drawtest: done %ux%u (frame %llu, period %u ns)\n", g->width,
 	       g->height, (unsigned long long)f.frame, f.period_ns);
+	fflush(stdout);
+	if (hold > 0)
+		sys_sleep_until((uint64_t)sys_clock_now() +
+				(uint64_t)hold * 1000000);
 out:
 	disp_close(&c);
 	return e < 0;

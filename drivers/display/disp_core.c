@@ -192,6 +192,8 @@ static void json_answer(struct disp_core *c, uint32_t reply, const char *msg,
 			json_w_end(&w);
 		}
 		json_w_end(&w);
+		json_w_key(&w, "takeovers");
+		json_w_uint(&w, c->st.takeovers);
 		json_w_key(&w, "presents");
 		json_w_uint(&w, c->st.presents);
 		json_w_key(&w, "pixels");
@@ -326,9 +328,17 @@ static void do_set_mode(struct disp_core *c, struct disp_out *o, int slot,
 static void do_buffers(struct disp_core *c, struct disp_out *o, int slot,
 		       const struct disp_req *q, uint32_t reply)
 {
-	if (o->owner && o->owner != (uint32_t)slot + 1) {
-		fail(c, reply, ERR_ACCESS_DENIED);
+	if (q->flags & ~DISP_BUF_TAKE) {
+		fail(c, reply, ERR_INVALID_ARGS);
 		return;
+	}
+	if (o->owner && o->owner != (uint32_t)slot + 1) {
+		if (!(q->flags & DISP_BUF_TAKE)) {
+			fail(c, reply, ERR_ACCESS_DENIED);
+			return;
+		}
+		disown(c, o);
+		c->st.takeovers++;
 	}
 	struct disp_buffers g;
 	int r = disp_core_geometry(c, &o->modes[o->info.cur_mode], q->a, &g);

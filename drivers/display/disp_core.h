@@ -91,6 +91,7 @@ struct disp_core {
 		/* the backend's: device commands, and the last present's
 		 * time from submission to the device's completion */
 		uint64_t dev_cmds, dev_ns_last, dev_ns_total, dev_ns_max;
+		uint64_t takeovers; /* DISP_BUF_TAKE from another owner */
 	} st;
 	/* answer scratch */
 	_Alignas(8) uint8_t buf[4096];

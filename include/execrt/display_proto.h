@@ -57,14 +57,14 @@ enum disp_op {
 	 * are revoked: the owner must ask DISP_BUFFERS again). A connection
 	 * other than the owner of the buffers: ERR_ACCESS_DENIED. */
 	DISP_SET_MODE = 4,
-	/* output, a = buffer count (1 or 2). Makes the connection the
-	 * output's owner (ERR_ACCESS_DENIED while another connection owns
-	 * it) and gives it the scanout buffers of the current mode, zeroed
-	 * (black). Asking again replaces them (the old grants are revoked).
-	 * Answer data: struct disp_buffers; handles: count * nchunks grants,
-	 * buffer 0's chunks first (READ | WRITE | MAP | TRANSFER |
-	 * DUPLICATE, no MANAGE). Map each buffer's chunks back to back
-	 * (disp_client.c does). */
+	/* output, a = buffer count (1 or 2), flags = DISP_BUF_*. Makes the
+	 * connection the output's owner (ERR_ACCESS_DENIED while another
+	 * connection owns it, unless DISP_BUF_TAKE) and gives it the scanout
+	 * buffers of the current mode, zeroed (black). Asking again replaces
+	 * them (the old grants are revoked). Answer data: struct
+	 * disp_buffers; handles: count * nchunks grants, buffer 0's chunks
+	 * first (READ | WRITE | MAP | TRANSFER | DUPLICATE, no MANAGE). Map
+	 * each buffer's chunks back to back (disp_client.c does). */
 	DISP_BUFFERS = 5,
 	/* output, a = buffer index, flags = DISP_PRESENT_*, nrects damage
 	 * rectangles follow the request (0 = the whole buffer). The buffer
@@ -83,6 +83,13 @@ enum disp_op {
 	/* any endpoint: val = DISP_PROTO_VERSION, nothing touched. */
 	DISP_NOP = 32,
 };
+
+/* DISP_BUFFERS flags */
+#define DISP_BUF_TAKE                                                          \
+	0x1u /* take the output from its owner (a VT switch):                  \
+	      * the owner's buffers are revoked and its calls                  \
+	      * get ERR_ACCESS_DENIED; it may ask again once                   \
+	      * the taker's connection has ended */
 
 /* DISP_PRESENT flags */
 #define DISP_PRESENT_VSYNC                                                     \

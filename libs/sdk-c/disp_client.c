@@ -148,9 +148,16 @@ int disp_set_mode(struct disp_client *c, uint32_t mode)
 
 int disp_buffers(struct disp_client *c, uint32_t count)
 {
+	return disp_buffers_ex(c, count, 0);
+}
+
+int disp_buffers_ex(struct disp_client *c, uint32_t count, uint32_t flags)
+{
 	disp_unmap(c);
-	struct disp_req q = {
-		.op = DISP_BUFFERS, .output = c->output, .a = count};
+	struct disp_req q = {.op = DISP_BUFFERS,
+			     .output = c->output,
+			     .a = count,
+			     .flags = flags};
 	struct disp_buffers g;
 	handle_t h[PORT_HANDLES_MAX];
 	uint32_t nh = 0;

@@ -29,8 +29,10 @@ int disp_modes(struct disp_client *c, uint32_t output, struct disp_mode *m,
 	       uint32_t max);
 /* Mode index (drops the buffers, which are then unmapped here). */
 int disp_set_mode(struct disp_client *c, uint32_t mode);
-/* count buffers (1 or 2) of the current mode, mapped at c->buf[i]. */
+/* count buffers (1 or 2) of the current mode, mapped at c->buf[i];
+ * flags DISP_BUF_* (DISP_BUF_TAKE: from another owner). */
 int disp_buffers(struct disp_client *c, uint32_t count);
+int disp_buffers_ex(struct disp_client *c, uint32_t count, uint32_t flags);
 void disp_unmap(struct disp_client *c);
 /* Present buffer buf with n damage rectangles (0: all); flags
  * DISP_PRESENT_*; f (may be NULL) gets the answer. */

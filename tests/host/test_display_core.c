@@ -213,9 +213,24 @@ TEST(display_core_buffers_are_owned_by_one_connection)
 	CHECK_EQ(g->nchunks, 2); /* 8,294,400 bytes in 4 MiB chunks */
 	CHECK_EQ(g->chunk_size, 4u << 20);
 	CHECK_EQ(fk.nh, 4);
-	req(b, DISP_RELEASE, 0, 0, 0, 0, NULL, 0);
+	/* a takes the output over: b's buffers go, its present is refused. */
+	a = connect();
+	req(a, DISP_BUFFERS, 0, 1, 0x2, 0, NULL, 0);
+	CHECK_EQ(resp()->err, ERR_INVALID_ARGS);
+	req(a, DISP_BUFFERS, 0, 1, DISP_BUF_TAKE, 0, NULL, 0);
 	CHECK_EQ(resp()->err, 0);
 	CHECK_EQ(fk.freed, 2);
+	CHECK_EQ(core.st.takeovers, 1);
+	req(b, DISP_PRESENT, 0, 0, 0, 0, NULL, 0);
+	CHECK_EQ(resp()->err, ERR_ACCESS_DENIED);
+	req(a, DISP_RELEASE, 0, 0, 0, 0, NULL, 0);
+	CHECK_EQ(resp()->err, 0);
+	CHECK_EQ(fk.freed, 3);
+	req(b, DISP_BUFFERS, 0, 1, 0, 0, NULL, 0); /* b may have it back */
+	CHECK_EQ(resp()->err, 0);
+	req(b, DISP_RELEASE, 0, 0, 0, 0, NULL, 0);
+	CHECK_EQ(resp()->err, 0);
+	CHECK_EQ(fk.freed, 4);
 	req(b, DISP_BUFFERS, 0, 3, 0, 0, NULL, 0);
 	CHECK_EQ(resp()->err, ERR_INVALID_ARGS);
 }

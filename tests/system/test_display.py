@@ -152,11 +152,25 @@ class Suite:
                 pass
 
 
-def drawtest(g, timeout=90):
-    out = g.command("drawtest", timeout=timeout)
-    m = re.search(r"drawtest: done (\d+)x(\d+)", out)
-    need(m, "drawtest did not finish: %r" % out[-400:])
-    return int(m.group(1)), int(m.group(2)), out
+def drawtest(g, qmp=None, shot=None, timeout=90):
+    """Runs drawtest; with qmp, takes a screendump into `shot` while
+    drawtest still holds the screen (--hold: a screen console would take
+    it back once drawtest ends) and checks it. Returns (w, h, output)."""
+    g.drain(0.2)
+    g.pos = len(g.buf)
+    g.line("drawtest --hold 4000")
+    out, m = g.expect(r"drawtest: done (\d+)x(\d+)", timeout=timeout,
+                      regex=True)
+    w, h = int(m.group(1)), int(m.group(2))
+    need(out.count("drawtest: presented") == 3,
+         "three presents: %r" % out[-400:])
+    n = 0
+    if qmp:
+        qmp.cmd("screendump", filename=shot)
+        n = check_pattern(read_ppm(shot), w, h)
+    rest, _ = g.expect("exec-rt> ", timeout=30)
+    need("exited with status" not in rest, "drawtest failed: %r" % rest)
+    return w, h, n
 
 
 def main():
@@ -201,11 +215,7 @@ def main():
             state["status"] = st
 
         def pattern():
-            w, h, out = drawtest(g)
-            need(out.count("drawtest: presented") == 3, "three presents")
-            path = os.path.join(tmp, "shot.ppm")
-            qmp.cmd("screendump", filename=path)
-            n = check_pattern(read_ppm(path), w, h)
+            _, _, n = drawtest(g, qmp, os.path.join(tmp, "shot.ppm"))
             state["checked"] = n
 
         def frame_clock():
@@ -225,11 +235,9 @@ def main():
                 out = g.command("portctl iod '%s'" % req, timeout=30)
                 need(re.search(r'"ok":\s*true', out),
                      "restart %d: %r" % (i, out[-300:]))
-                w, h, _ = drawtest(g)
-                if i == a.kills - 1:
-                    path = os.path.join(tmp, "kill.ppm")
-                    qmp.cmd("screendump", filename=path)
-                    check_pattern(read_ppm(path), w, h)
+                last = i == a.kills - 1
+                drawtest(g, qmp if last else None,
+                         os.path.join(tmp, "kill.ppm"))
             out = g.command("portctl iod '%s'" % json.dumps(
                 {"cmd": "info", "dev": dev}, separators=(",", ":")),
                 timeout=30)
