@@ -261,11 +261,13 @@ int main(int argc, char **argv)
 	g.kconsole = slot(si, START_H_CONSOLE);
 	g.initrd_vmo = slot(si, START_H_INITRD);
 	g.bootinfo_vmo = slot(si, START_H_BOOTINFO);
+	g.acpi_vmo = slot(si, START_H_ACPI);
 	g.sysinfo = slot(si, START_H_SYSINFO);
 	g.ioport = slot(si, START_H_IOPORT);
 	g.mmio = slot(si, START_H_MMIO);
 	g.irq = slot(si, START_H_IRQ);
 	g.dma = slot(si, START_H_DMA);
+	g.pci = slot(si, START_H_PCI);
 	g.sched = slot(si, START_H_SCHED);
 	g.telemetry = slot(si, START_H_TELEMETRY);
 	banner(argc);

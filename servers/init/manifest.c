@@ -239,7 +239,7 @@ static const struct {
 	{"telemetry", MAN_G_TELEMETRY}, {"sysinfo", MAN_G_SYSINFO},
 	{"initrd", MAN_G_INITRD},	{"bootinfo", MAN_G_BOOTINFO},
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
-	{"vmgr-port", MAN_G_VMGR_PORT},
+	{"vmgr-port", MAN_G_VMGR_PORT}, {"acpi", MAN_G_ACPI},
 };
 
 /* Only one entry may hold names' receive handle (two would both serve
@@ -260,7 +260,7 @@ static void one_port(struct parser *p, uint32_t grant, const char *key)
 static const char *const once[] = {"program", "class",	 "memory", "cpu",
 				   "ioport",  "irq",	 "mmio",   "sched",
 				   "restart", "backoff", "limit",  "stdout",
-				   "log",     "dma",	 "shared"};
+				   "log",     "dma",	 "shared", "pci"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {
@@ -322,8 +322,10 @@ static void entry_line(struct parser *p, int nw, char **w)
 			ERR(p,
 			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {
-		if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
-			ERR(p, "mmio: FIRST-LAST or BASE+SIZE");
+		if (nw == 2 && !strcmp(w[1], "all"))
+			s->grants |= MAN_G_MMIO_ALL; /* iod: it narrows */
+		else if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
+			ERR(p, "mmio: FIRST-LAST, BASE+SIZE or all");
 	} else if (!strcmp(k, "dma")) {
 		/* A budget of DMA memory (docs/memory.md "DMA memory"). */
 		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 4096 ||
@@ -338,15 +340,22 @@ static void entry_line(struct parser *p, int nw, char **w)
 			ERR(p, "shared: a size of at least 4K");
 		else
 			s->shared = v;
+	} else if (!strcmp(k, "pci")) {
+		/* PCI functions (docs/system.md, docs/devices.md). */
+		if (nw != 2 || man_parse_pci(w[1], &s->pci) < 0)
+			ERR(p, "pci: all, B:D.F or B:D.F-B:D.F");
 	} else if (!strcmp(k, "irq")) {
-		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
+		if (nw == 2 && !strcmp(w[1], "all")) {
+			/* every GSI (iod narrows them per device) */
+			s->irq = (struct man_range){0, 256};
+		} else if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
 			if (man_parse_u64(w[1] + 4, &v) < 0 || v > 15)
 				ERR(p, "irq isa:N: N 0-15");
 			else
 				s->irq_isa = (int)v;
 		} else if (nw != 2 || man_parse_u64(w[1], &v) < 0 ||
 			   v > 0xffffff) {
-			ERR(p, "irq: GSI or isa:N");
+			ERR(p, "irq: GSI, isa:N or all");
 		} else {
 			s->irq = (struct man_range){v, 1};
 		}

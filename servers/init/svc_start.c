@@ -350,6 +350,8 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	} plain[] = {
 		{MAN_G_INITRD, START_H_INITRD, &g.initrd_vmo},
 		{MAN_G_BOOTINFO, START_H_BOOTINFO, &g.bootinfo_vmo},
+		{MAN_G_ACPI, START_H_ACPI, &g.acpi_vmo},
+		{MAN_G_MMIO_ALL, START_H_MMIO, &g.mmio},
 		{MAN_G_SYSINFO, START_H_SYSINFO, &g.sysinfo},
 		{MAN_G_TELEMETRY, START_H_TELEMETRY, &g.telemetry},
 		{MAN_G_NAMES_PORT, START_H_SERVICE, &g.names_recv},
@@ -374,10 +376,14 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	if (s->dma &&
 	    (r = derive(g.dma, 0, s->dma, t, &a->give[START_H_DMA])) < 0)
 		return r;
+	if (s->pci.size && (r = derive(g.pci, s->pci.base, s->pci.size, t,
+				       &a->give[START_H_PCI])) < 0)
+		return r;
 	if (s->irq.size || s->irq_isa >= 0) {
 		uint64_t gsi = s->irq_isa >= 0 ? g.boot.isa_gsi[s->irq_isa]
 					       : s->irq.base;
-		if ((r = derive(g.irq, gsi, 1, t, &a->give[START_H_IRQ])) < 0)
+		uint64_t n = s->irq_isa >= 0 ? 1 : s->irq.size; /* all: 256 */
+		if ((r = derive(g.irq, gsi, n, t, &a->give[START_H_IRQ])) < 0)
 			return r;
 	}
 	if (s->sched_set) {

@@ -46,6 +46,12 @@ static inline uint8_t inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
 static inline uint32_t inl(uint16_t port)
 {
 	uint32_t v;
@@ -137,7 +143,7 @@ static inline void clac(void)
 /* CPU features found at boot (cpu_detect()). */
 struct cpu_features {
 	bool nx, smep, smap, umip, pge, pdpe1gb, tsc_deadline, invariant_tsc,
-		fsgsbase, rdtscp, x2apic;
+		fsgsbase, rdtscp, x2apic, pat;
 	char vendor[13];
 	char brand[49];
 };
