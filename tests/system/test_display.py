@@ -159,7 +159,7 @@ def drawtest(g, qmp=None, shot=None, timeout=90):
     g.drain(0.2)
     g.pos = len(g.buf)
     g.line("drawtest --hold 4000")
-    out, m = g.expect(r"drawtest: done (\d+)x(\d+)", timeout=timeout,
+    out, m = g.expect(r"drawtest: done (\d+)x(\d+) \(", timeout=timeout,
                       regex=True)
     w, h = int(m.group(1)), int(m.group(2))
     need(out.count("drawtest: presented") == 3,
