@@ -287,6 +287,21 @@ display_test() { # name, options
 }
 display_test display-virtio --iso "$O/exec-rt.iso" --device virtio --kills 20
 display_test display-gop --iso "$O/exec-rt.iso" --device gop
+# iod through the shell (docs/devices.md "iod"): lspci, /svc/iod info,
+# 20 driver restarts in a row, iod restarted; virtio-gpu, keyboard and
+# tablet on q35 (legacy lines through the ACPI _PRT) and pc (through the
+# interrupt-line registers).
+echo "== iod and lspci (tests/system/test_iod.py, q35 and pc)"
+iod_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_iod.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+iod_test iod-q35 --iso "$O/exec-rt.iso"
+iod_test iod-pc --iso "$O/exec-rt.iso" --machine pc
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
