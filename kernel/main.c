@@ -12,6 +12,7 @@
 #include <kern/log.h>
 #include <kern/mmio.h>
 #include <kern/reaper.h>
+#include <kern/pci.h>
 #include <kern/pmm.h>
 #include <kern/vm.h>
 
@@ -169,6 +170,7 @@ void kmain(struct boot_info *bi)
 	mmio_deny_acpi(&mmio_denied, &acpi);
 	phase_done(PH_ACPI);
 	arch_time_init();
+	arch_pci_init(); /* PCI configuration access: ECAM or ports */
 	phase_done(PH_TIME);
 
 	/* From here on everything runs in threads; this boot context

@@ -236,7 +236,47 @@ enum syscall_nr {
 	 * "Kernel: MMIO and DMA"). SYS_VMO_READ/WRITE on it:
 	 * ERR_NOT_SUPPORTED (map it). The handle has RIGHTS_MMIO_VMO */
 	SYS_VMO_CREATE_PHYS = 65,
+
+	/* PCI configuration space and MSI (docs/devices.md "Kernel: PCI and
+	 * MSI"). bdf = bus << 8 | dev << 3 | fn (PCI_BDF()), segment 0.
+	 * pci_h, bdf, offset, width, uint32_t *out -> 0 [READ on a RES_PCI
+	 * resource whose range holds bdf; outside it: ERR_ACCESS_DENIED]:
+	 * width 1, 2 or 4 (else ERR_INVALID_ARGS), offset aligned to width
+	 * (else ERR_INVALID_ARGS) and below 4096 with ECAM, 256 with ports
+	 * (else ERR_OUT_OF_RANGE). An absent function reads all ones */
+	SYS_PCI_CFG_READ = 66,
+	/* pci_h, bdf, offset, width, value -> 0 [WRITE; also MANAGE for a
+	 * write touching a type-0 header's BARs (0x10-0x27) or expansion ROM
+	 * (0x30-0x33), or a type-1 header's BARs, bus numbers, windows, ROM
+	 * or bridge control (0x10-0x1b, 0x1c-0x1d, 0x20-0x33, 0x38-0x3f)];
+	 * a value wider than width: ERR_OUT_OF_RANGE */
+	SYS_PCI_CFG_WRITE = 67,
+	/* pci_h, bdf, notif_h, bits, struct irq_msi *out -> 0 [WRITE on a
+	 * RES_PCI resource whose range holds bdf, SIGNAL on the
+	 * notification]: an MSI IRQ object on a free vector and the message
+	 * the function must send for it (program it into its MSI-X table
+	 * entry or MSI capability). Masked on delivery like an IOAPIC line
+	 * (in the kernel: a message while masked is remembered and signalled
+	 * again by SYS_IRQ_ACK). At most PCI_MSI_PER_FUNCTION live objects
+	 * per function, and no free vector: ERR_NO_RESOURCES. Closing the
+	 * last handle frees the vector (later messages on it are counted in
+	 * kernel_stats.irq_stray and dropped). out->irq has RIGHTS_IRQ */
+	SYS_IRQ_CREATE_MSI = 68,
 	SYS_COUNT
+};
+
+/* PCI function addresses (segment 0) and the MSI message. */
+#define PCI_BDF(bus, dev, fn)                                                  \
+	((uint32_t)(bus) << 8 | (uint32_t)(dev) << 3 | (uint32_t)(fn))
+#define PCI_BDF_BUS(bdf) (((bdf) >> 8) & 0xffu)
+#define PCI_BDF_DEV(bdf) (((bdf) >> 3) & 0x1fu)
+#define PCI_BDF_FN(bdf)  ((bdf) & 0x7u)
+#define PCI_BDF_COUNT    65536u
+#define PCI_MSI_PER_FUNCTION 64
+struct irq_msi {
+	uint64_t addr; /* message address (x86: 0xfee00000 | apic id << 12) */
+	uint32_t data; /* message data (x86: the vector, edge, fixed) */
+	handle_t irq;  /* the IRQ object: SYS_IRQ_ACK, close frees it */
 };
 
 /* SYS_PAGER_VMO_CREATE: what a pager receives (as a call) for a fault. */
@@ -311,6 +351,9 @@ struct kernel_stats {
 	 * slabs): frames_free + frames_slab changes only when memory outside
 	 * the slabs is taken or given back, whatever the slabs' layout. */
 	uint64_t frames_slab;
+	/* Interrupts on a user vector no IRQ object holds (an MSI sent after
+	 * its object was closed): counted and dropped. */
+	uint64_t irq_stray;
 };
 
 /* SYS_TASK_STATS: one live task (not yet freed). */
@@ -345,7 +388,8 @@ enum start_handle {
 	START_H_SERVICE,        /* one service-specific handle (docs/system.md) */
 	START_H_FS = 13,        /* fsd: a send handle to FS_CONNECT on (else
 				 * the runtime looks /svc/fsd up; docs/userland.md) */
-	/* 14 free */
+	START_H_PCI = 14,       /* PCI configuration authority (RES_PCI, the
+				 * bdf range [0, 65536)) */
 	START_H_DMA = 15,       /* DMA-memory authority (RES_DMA budget) */
 	START_H_STDIN = 16,     /* fds 0, 1, 2: start_info.fd_kind says what */
 	START_H_STDOUT = 17,    /* each is; absent (START_FD_NONE): fd 0 reads */

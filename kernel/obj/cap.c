@@ -34,6 +34,12 @@ CAP_GETTER(sched_auth, struct sched_auth, OBJ_SCHED_AUTH)
 int get_resource(handle_t h, uint32_t kind, uint32_t need,
 		 struct resource **out)
 {
+	return get_resource_rights(h, kind, need, out, NULL);
+}
+
+int get_resource_rights(handle_t h, uint32_t kind, uint32_t need,
+			struct resource **out, uint32_t *held_out)
+{
 	/* The kind is part of the type: checked before the rights. */
 	struct kobject *o;
 	uint32_t held;
@@ -50,5 +56,7 @@ int get_resource(handle_t h, uint32_t kind, uint32_t need,
 		return err;
 	}
 	*out = r;
+	if (held_out)
+		*held_out = held;
 	return 0;
 }

@@ -45,7 +45,7 @@ int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 static bool ranged(uint32_t kind)
 {
 	return kind == RES_IOPORT || kind == RES_MMIO || kind == RES_IRQ ||
-	       kind == RES_DMA;
+	       kind == RES_DMA || kind == RES_PCI;
 }
 
 int resource_check_narrow(const struct resource *r, uint64_t base,

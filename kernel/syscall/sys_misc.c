@@ -1,5 +1,6 @@
 /* Clock, scheduling and diagnostics calls. */
 #include <kern/arch.h>
+#include <kern/irq.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/pmm.h>
@@ -85,6 +86,7 @@ SYSCALL2(sys_kernel_stats, HANDLE, sysinfo_h, UPTR, out)
 		.threads = thread_count(),
 		.cpus_online = arch_cpus_online(),
 		.accounts = account_count(),
+		.irq_stray = irq_stray_count(),
 	};
 	struct account *a = account_current();
 	unsigned long f = spin_lock_irqsave(&a->lock);

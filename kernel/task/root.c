@@ -206,6 +206,9 @@ static int populate(struct task *t, const struct boot_info *bi,
 		err = give_resource(t, RES_DMA, 0, 1ull << 52,
 				    RIGHTS_DEVICE_AUTH, si, START_H_DMA);
 	if (!err)
+		err = give_resource(t, RES_PCI, 0, PCI_BDF_COUNT,
+				    RIGHTS_DEVICE_AUTH, si, START_H_PCI);
+	if (!err)
 		err = give_resource(t, RES_TELEMETRY, 0, 0,
 				    RIGHTS_TELEMETRY, si, START_H_TELEMETRY);
 	struct sched_auth *sa;

@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 	g.mmio = slot(si, START_H_MMIO);
 	g.irq = slot(si, START_H_IRQ);
 	g.dma = slot(si, START_H_DMA);
+	g.pci = slot(si, START_H_PCI);
 	g.sched = slot(si, START_H_SCHED);
 	g.telemetry = slot(si, START_H_TELEMETRY);
 	banner(argc);

@@ -260,7 +260,7 @@ static void one_port(struct parser *p, uint32_t grant, const char *key)
 static const char *const once[] = {"program", "class",	 "memory", "cpu",
 				   "ioport",  "irq",	 "mmio",   "sched",
 				   "restart", "backoff", "limit",  "stdout",
-				   "log",     "dma",	 "shared"};
+				   "log",     "dma",	 "shared", "pci"};
 
 static void entry_line(struct parser *p, int nw, char **w)
 {
@@ -340,6 +340,10 @@ static void entry_line(struct parser *p, int nw, char **w)
 			ERR(p, "shared: a size of at least 4K");
 		else
 			s->shared = v;
+	} else if (!strcmp(k, "pci")) {
+		/* PCI functions (docs/system.md, docs/devices.md). */
+		if (nw != 2 || man_parse_pci(w[1], &s->pci) < 0)
+			ERR(p, "pci: all, B:D.F or B:D.F-B:D.F");
 	} else if (!strcmp(k, "irq")) {
 		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
 			if (man_parse_u64(w[1] + 4, &v) < 0 || v > 15)

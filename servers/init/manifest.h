@@ -57,6 +57,7 @@ struct man_svc {
 	uint64_t cpu_runtime_ns, cpu_period_ns; /* 0: no CPU quota */
 	struct man_range ioport, mmio, irq;	/* irq: GSI range */
 	int irq_isa;	 /* >= 0: irq given as isa:N (GSI from bootinfo) */
+	struct man_range pci; /* PCI functions (bdf range; size 0: none) */
 	uint64_t dma;	 /* bytes of DMA memory it may hold (0: none) */
 	uint64_t shared; /* its vmgr ledger limit (0: vmgr's default) */
 	bool sched_set;

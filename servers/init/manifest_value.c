@@ -122,6 +122,67 @@ int man_parse_range(const char *s, struct man_range *r)
 	return 0;
 }
 
+/* Hex digits up to the end or `stop`: the value, *end after them. */
+static int hex_field(const char *s, char stop, unsigned max, unsigned *v,
+		     const char **end)
+{
+	unsigned n = 0, x = 0;
+	for (; *s && *s != stop; s++, n++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -1;
+		if (n >= 2)
+			return -1;
+		x = x * 16 + d;
+	}
+	if (!n || x > max || (stop && *s != stop))
+		return -1;
+	*v = x;
+	*end = stop ? s + 1 : s;
+	return 0;
+}
+
+/* "B:D.F" up to the end or a '-': the bdf, *end after it. */
+static int parse_bdf(const char *s, uint64_t *bdf, const char **end)
+{
+	unsigned b, d, f;
+	if (hex_field(s, ':', 0xff, &b, &s) < 0 ||
+	    hex_field(s, '.', 0x1f, &d, &s) < 0 || *s < '0' || *s > '7' ||
+	    (s[1] && s[1] != '-'))
+		return -1;
+	f = (unsigned)(*s - '0');
+	*bdf = (uint64_t)b << 8 | d << 3 | f;
+	*end = s + 1;
+	return 0;
+}
+
+int man_parse_pci(const char *s, struct man_range *r)
+{
+	if (!strcmp(s, "all")) {
+		r->base = 0;
+		r->size = 0x10000;
+		return 0;
+	}
+	uint64_t lo, hi;
+	const char *e;
+	if (parse_bdf(s, &lo, &e) < 0)
+		return -1;
+	hi = lo;
+	if (*e == '-' && (parse_bdf(e + 1, &hi, &e) < 0 || *e || hi < lo))
+		return -1;
+	if (*e)
+		return -1;
+	r->base = lo;
+	r->size = hi - lo + 1;
+	return 0;
+}
+
 /* "N/W": N failures in W. */
 int man_parse_limit(const char *s, uint32_t *n, uint64_t *w)
 {

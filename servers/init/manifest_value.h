@@ -18,3 +18,7 @@ int man_parse_times(const char *s, uint64_t *t, int max);
 /* A service name; a /svc/ name pattern (exact, prefix*, or *). */
 bool man_valid_name(const char *s);
 bool man_valid_pattern(const char *s);
+/* "all" (every function), "B:D.F" or "B:D.F-B:D.F" (inclusive): a
+ * range of PCI functions bdf = bus << 8 | dev << 3 | fn, bus and device
+ * in hex (00-ff, 00-1f), function 0-7, as lspci prints them. */
+int man_parse_pci(const char *s, struct man_range *r);

@@ -376,6 +376,9 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	if (s->dma &&
 	    (r = derive(g.dma, 0, s->dma, t, &a->give[START_H_DMA])) < 0)
 		return r;
+	if (s->pci.size && (r = derive(g.pci, s->pci.base, s->pci.size, t,
+				       &a->give[START_H_PCI])) < 0)
+		return r;
 	if (s->irq.size || s->irq_isa >= 0) {
 		uint64_t gsi = s->irq_isa >= 0 ? g.boot.isa_gsi[s->irq_isa]
 					       : s->irq.base;

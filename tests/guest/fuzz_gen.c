@@ -93,6 +93,9 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_VMO_PHYS] = 1,
 	[SYS_TASK_QUOTA_LEND] = 2,
 	[SYS_VMO_CREATE_PHYS] = 1, /* devk-mem */
+	[SYS_PCI_CFG_READ] = 1, /* devk-pci: no RES_PCI in the fuzzer */
+	[SYS_PCI_CFG_WRITE] = 1,
+	[SYS_IRQ_CREATE_MSI] = 1,
 };
 
 static uint64_t now(void)
@@ -579,6 +582,22 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 		a[2] = ONE_IN(c, 2) ? len(c) : PAGE * (1 + fz_below(&c->rng, 4));
 		a[3] = ONE_IN(c, 4) ? val(c) : fz_below(&c->rng, 3);
 		a[4] = out(c, o, 4);
+		break;
+	case SYS_PCI_CFG_READ:
+	case SYS_PCI_CFG_WRITE:
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = ONE_IN(c, 2) ? fz_below(&c->rng, 0x100) : val(c);
+		a[2] = ONE_IN(c, 2) ? fz_below(&c->rng, 0x1000) : val(c);
+		a[3] = ONE_IN(c, 2) ? 1u << fz_below(&c->rng, 3) : val(c);
+		a[4] = nr == SYS_PCI_CFG_WRITE ? val(c)
+					       : out(c, &c->out_u64, 4);
+		break;
+	case SYS_IRQ_CREATE_MSI:
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = ONE_IN(c, 2) ? fz_below(&c->rng, 0x100) : val(c);
+		a[2] = fz_pick(c, OBJ_NOTIFICATION);
+		a[3] = ONE_IN(c, 4) ? val(c) : 1ull << fz_below(&c->rng, 64);
+		a[4] = ptr(c, 24);
 		break;
 	default: /* calls that need an authority the fuzzer does not have */
 		for (int i = 0; i < 6; i++)

@@ -580,6 +580,41 @@ static long c_vmo_create_phys(struct fx *f, uint32_t m)
 	return r;
 }
 
+/* devk-pci: PCI configuration and MSI, on the host bridge 00:00.0
+ * (no BARs: BAR0 reads 0 and a write of 0 changes nothing). */
+static long fx_pci(struct fx *f)
+{
+	return fx_auth(f, START_H_PCI);
+}
+static long fx_pci_notif(struct fx *f) /* PCI authority, notification */
+{
+	long r = fx_auth(f, START_H_PCI);
+	return r < 0 ? r : sys_notif_create(&f->h[1]);
+}
+static long c_pci_read(struct fx *f, uint32_t m)
+{
+	uint32_t v;
+	return sys_pci_cfg_read(f->h[0], 0, 0, 4, &v);
+}
+static long c_pci_write(struct fx *f, uint32_t m)
+{
+	/* Without WRITE: the interrupt-line register (WRITE alone is
+	 * enough for it); without MANAGE and the control: BAR0. */
+	uint32_t off = m == RIGHT_WRITE ? 0x3c : 0x10, v = 0;
+	long r = sys_pci_cfg_read(execrt_handle(START_H_PCI), 0, off,
+				  m == RIGHT_WRITE ? 1 : 4, &v);
+	return r < 0 ? r
+		     : sys_pci_cfg_write(f->h[0], 0, off,
+					 m == RIGHT_WRITE ? 1 : 4, v);
+}
+static long c_irq_create_msi(struct fx *f, uint32_t m)
+{
+	struct irq_msi msg;
+	long r = sys_irq_create_msi(f->h[0], 0, f->h[1], 1, &msg);
+	f->x[3] = r < 0 ? 0 : msg.irq;
+	return r;
+}
+
 #define NO_HANDLE "takes no handle"
 #define R(...)	  .need = {__VA_ARGS__}
 
@@ -669,6 +704,11 @@ static const struct row rows[SYS_COUNT] = {
 				 c_task_quota_lend},
 	[SYS_VMO_CREATE_PHYS] = {R(RIGHT_WRITE), fx_mmio_auth,
 				 c_vmo_create_phys},
+	[SYS_PCI_CFG_READ] = {R(RIGHT_READ), fx_pci, c_pci_read},
+	[SYS_PCI_CFG_WRITE] = {R(RIGHT_WRITE | RIGHT_MANAGE), fx_pci,
+			       c_pci_write},
+	[SYS_IRQ_CREATE_MSI] = {R(RIGHT_WRITE, RIGHT_SIGNAL), fx_pci_notif,
+				c_irq_create_msi},
 };
 
 /* h without `right`: a duplicate, or (no DUPLICATE right) the handle

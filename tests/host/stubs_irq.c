@@ -3,9 +3,10 @@
 #include <execrt/errors.h>
 #include <kern/irq.h>
 
+unsigned host_irq_slots = 4; /* tests may change it */
 unsigned arch_irq_slots(void)
 {
-	return 4;
+	return host_irq_slots;
 }
 int arch_irq_attach(unsigned slot, uint32_t gsi)
 {
@@ -39,4 +40,13 @@ int arch_ioport_out(uint16_t port, unsigned width, uint32_t value)
 	(void)width;
 	(void)value;
 	return ERR_NOT_SUPPORTED;
+}
+
+/* MSI: slot i is "vector" 0x30 + i at a fixed address, so host tests can
+ * run the MSI object's life (kernel/ipc/irq.c) without a machine. */
+int arch_irq_attach_msi(unsigned slot, uint64_t *addr, uint32_t *data)
+{
+	*addr = 0xfee00000u;
+	*data = 0x30 + slot;
+	return 0;
 }

@@ -1,6 +1,11 @@
 /* x86_64 glue for user-space interrupts (kern/irq.h): slot i is vector
- * VEC_IRQ_BASE + i, routed through the IOAPIC to the CPU that created it.
- * Also the port I/O behind SYS_IOPORT_IO. */
+ * VEC_IRQ_BASE + i, delivered to the CPU that created the IRQ object: an
+ * IOAPIC line is routed there, an MSI message names that CPU's local APIC
+ * (physical destination mode, fixed delivery, edge). A slot's handler,
+ * once installed, stays: an interrupt on a freed vector (a device that
+ * still sends) is counted by irq_deliver and gets its EOI, where an
+ * unhandled vector would get none and block the LAPIC's lower
+ * priorities. Also the port I/O behind SYS_IOPORT_IO. */
 #include <arch/cpu.h>
 #include <arch/ioapic.h>
 #include <arch/lapic.h>
@@ -53,18 +58,33 @@ int arch_irq_attach(unsigned slot, uint32_t gsi)
 		return ERR_OUT_OF_RANGE;
 	uint8_t vec = (uint8_t)(VEC_IRQ_BASE + slot);
 	irq_set_handler(vec, user_irq);
-	if (ioapic_route(gsi, vec, lapic_id(), gsi_flags(gsi)) < 0) {
-		irq_set_handler(vec, NULL);
+	if (ioapic_route(gsi, vec, lapic_id(), gsi_flags(gsi)) < 0)
+		return ERR_OUT_OF_RANGE; /* the handler stays (see above) */
+	return 0;
+}
+
+/* The MSI address: the fixed 0xfee prefix with the destination APIC id
+ * in bits 19:12 (redirection hint and destination mode 0: physical). */
+#define MSI_ADDR_BASE 0xfee00000ull
+
+int arch_irq_attach_msi(unsigned slot, uint64_t *addr, uint32_t *data)
+{
+	if (slot >= NSLOTS)
 		return ERR_OUT_OF_RANGE;
-	}
+	uint32_t apic = lapic_id();
+	if (apic > 0xff) /* does not fit an xAPIC MSI address */
+		return ERR_NOT_SUPPORTED;
+	uint8_t vec = (uint8_t)(VEC_IRQ_BASE + slot);
+	irq_set_handler(vec, user_irq);
+	*addr = MSI_ADDR_BASE | (uint64_t)apic << 12;
+	*data = vec; /* fixed delivery, edge trigger */
 	return 0;
 }
 
 void arch_irq_detach(unsigned slot, uint32_t gsi)
 {
+	(void)slot;
 	ioapic_mask(gsi);
-	if (slot < NSLOTS)
-		irq_set_handler(VEC_IRQ_BASE + slot, NULL);
 }
 
 void arch_irq_mask(uint32_t gsi)
@@ -83,12 +103,9 @@ int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)
 	case 1:
 		*value = inb(port);
 		return 0;
-	case 2: {
-		uint16_t v;
-		__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-		*value = v;
+	case 2:
+		*value = inw(port);
 		return 0;
-	}
 	case 4:
 		*value = inl(port);
 		return 0;

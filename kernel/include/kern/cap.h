@@ -65,3 +65,7 @@ int cap_get(handle_t h, uint32_t type, uint32_t need, struct kobject **out,
 /* A resource of the given kind (another kind is ERR_WRONG_TYPE). */
 int get_resource(handle_t h, uint32_t kind, uint32_t need,
 		 struct resource **out);
+/* The same, also returning the rights the handle holds (held may be
+ * NULL). */
+int get_resource_rights(handle_t h, uint32_t kind, uint32_t need,
+			struct resource **out, uint32_t *held);

@@ -16,6 +16,10 @@ enum resource_kind {
 	RES_TELEMETRY = 6, /* scheduler telemetry (READ) */
 	RES_DMA = 7,    /* [0, size): a budget of bytes of DMA memory (WRITE
 			 * allocates, SYS_VMO_CREATE_DMA) */
+	RES_PCI = 8,    /* [base, base+size) of PCI functions, bdf = bus << 8 |
+			 * dev << 3 | fn, segment 0 (READ/WRITE configuration
+			 * space, MANAGE its BARs and bridge windows, WRITE
+			 * makes MSI IRQ objects) */
 };
 
 struct resource {
@@ -31,7 +35,7 @@ struct resource {
 int resource_create(uint32_t kind, uint64_t base, uint64_t size,
 		    struct resource **out);
 /* Whether [base, base+size) may be derived from r: inside its range for
- * the ranged kinds (I/O ports, MMIO, IRQs; size > 0, no wrap:
+ * the ranged kinds (I/O ports, MMIO, IRQs, DMA, PCI; size > 0, no wrap:
  * ERR_INVALID_ARGS; outside: ERR_OUT_OF_RANGE), base = size = 0 for the
  * others. */
 int resource_check_narrow(const struct resource *r, uint64_t base,

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 66, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 69, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -448,6 +448,28 @@ static inline long sys_vmo_create_phys(handle_t mmio_auth, uint64_t base,
 {
 	return EXECRT_SC(SYS_VMO_CREATE_PHYS, mmio_auth, base, size, cache,
 			 out, 0);
+}
+
+/* PCI configuration space and MSI (docs/devices.md). */
+static inline long sys_pci_cfg_read(handle_t pci, uint32_t bdf,
+				    uint32_t offset, uint32_t width,
+				    uint32_t *out)
+{
+	return EXECRT_SC(SYS_PCI_CFG_READ, pci, bdf, offset, width, out, 0);
+}
+
+static inline long sys_pci_cfg_write(handle_t pci, uint32_t bdf,
+				     uint32_t offset, uint32_t width,
+				     uint32_t value)
+{
+	return EXECRT_SC(SYS_PCI_CFG_WRITE, pci, bdf, offset, width, value, 0);
+}
+
+static inline long sys_irq_create_msi(handle_t pci, uint32_t bdf,
+				      handle_t notif, uint64_t bits,
+				      struct irq_msi *out)
+{
+	return EXECRT_SC(SYS_IRQ_CREATE_MSI, pci, bdf, notif, bits, out, 0);
 }
 
 /* Quota loans (docs/tasks.md). */

@@ -1,0 +1,154 @@
+/* x86_64 PCI configuration access (kern/pci.h): ECAM when the ACPI MCFG
+ * table gives segment 0 a window (q35), else configuration mechanism #1
+ * through ports 0xcf8/0xcfc (pc). arch_pci_init() chooses once at boot
+ * and maps the whole ECAM window uncached (2 MiB pages when aligned: the
+ * tables cost is paid at boot, not by whoever touches a new bus). ECAM
+ * accesses are single loads and stores and need no lock; the port
+ * mechanism is two steps (address, then data), so each access holds
+ * pci_port_lock (taken alone, with interrupts off). */
+#include <arch/cpu.h>
+#include <kern/acpi.h>
+#include <kern/lib.h>
+#include <kern/log.h>
+#include <kern/mm.h>
+#include <kern/pci.h>
+#include <kern/spinlock.h>
+#include <kern/vm.h>
+
+#define CFG_ADDR       0xcf8
+#define CFG_DATA       0xcfc
+#define ECAM_BUS_SHIFT 20
+
+static bool use_ecam; /* set once at boot, before any user task */
+static spinlock_t pci_port_lock = SPINLOCK_INIT;
+static uint8_t *ecam; /* the mapping of bus ecam_bus_start */
+static uint8_t ecam_bus_start, ecam_bus_end;
+
+/* The first segment-0 entry of the MCFG table (ACPI: a 44-byte header,
+ * then 16-byte entries {u64 base, u16 segment, u8 bus start, u8 bus end,
+ * u32 reserved}); the table's checksum and length were verified by
+ * acpi_find_table. *base is the address of bus_start. */
+static bool mcfg_segment0(phys_addr_t *base, uint8_t *bus0, uint8_t *bus1)
+{
+	phys_addr_t pa = acpi_find_table("MCFG");
+	if (!pa)
+		return false;
+	const uint8_t *t = phys_to_virt(pa);
+	uint32_t len;
+	memcpy(&len, t + 4, 4);
+	for (uint32_t off = 44; off <= len && len - off >= 16; off += 16) {
+		uint64_t b;
+		uint16_t seg;
+		memcpy(&b, t + off, 8);
+		memcpy(&seg, t + off + 8, 2);
+		uint8_t bs = t[off + 10], be = t[off + 11];
+		if (seg || bs > be || !b ||
+		    !IS_ALIGNED(b, 1ull << ECAM_BUS_SHIFT) ||
+		    b >= (1ull << 52) - ((uint64_t)(be + 1) << ECAM_BUS_SHIFT))
+			continue;
+		*base = b + ((phys_addr_t)bs << ECAM_BUS_SHIFT);
+		*bus0 = bs;
+		*bus1 = be;
+		return true;
+	}
+	return false;
+}
+
+void arch_pci_init(void)
+{
+	phys_addr_t base;
+	uint8_t b0, b1;
+	if (mcfg_segment0(&base, &b0, &b1)) {
+		size_t len = (size_t)(b1 - b0 + 1) << ECAM_BUS_SHIFT;
+		ecam = ioremap(base, len);
+		if (ecam) {
+			ecam_bus_start = b0;
+			ecam_bus_end = b1;
+			use_ecam = true;
+			pr_info("pci: configuration through ECAM at %#llx, "
+				"buses %u-%u",
+				(unsigned long long)base, b0, b1);
+			return;
+		}
+		pr_warn("pci: cannot map ECAM at %#llx: using ports",
+			(unsigned long long)base);
+	}
+	pr_info("pci: configuration through ports 0xcf8/0xcfc");
+}
+
+uint32_t arch_pci_cfg_size(void)
+{
+	return use_ecam ? PCI_CFG_ECAM_SIZE : PCI_CFG_PORTS_SIZE;
+}
+
+/* The function's 4 KiB of ECAM, or NULL for a bus outside the window. */
+static uint8_t *ecam_function(uint32_t bdf)
+{
+	unsigned bus = (bdf >> 8) & 0xff;
+	if (bus < ecam_bus_start || bus > ecam_bus_end)
+		return NULL;
+	return ecam + ((size_t)(bdf - ((uint32_t)ecam_bus_start << 8)) << 12);
+}
+
+static uint32_t port_addr(uint32_t bdf, uint32_t offset)
+{
+	return 0x80000000u | bdf << 8 | (offset & 0xfc);
+}
+
+uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
+{
+	if (use_ecam) {
+		uint8_t *p = ecam_function(bdf);
+		if (!p)
+			return 0xffffffffu >> (32 - 8 * width);
+		p += offset;
+		switch (width) {
+		case 1:
+			return *(volatile uint8_t *)p;
+		case 2:
+			return *(volatile uint16_t *)p;
+		default:
+			return *(volatile uint32_t *)p;
+		}
+	}
+	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
+	uint32_t v;
+	unsigned long f = spin_lock_irqsave(&pci_port_lock);
+	outl(CFG_ADDR, port_addr(bdf, offset));
+	if (width == 1)
+		v = inb(data);
+	else if (width == 2)
+		v = inw(data);
+	else
+		v = inl(data);
+	spin_unlock_irqrestore(&pci_port_lock, f);
+	return v;
+}
+
+void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
+			uint32_t value)
+{
+	if (use_ecam) {
+		uint8_t *p = ecam_function(bdf);
+		if (!p)
+			return;
+		p += offset;
+		if (width == 1)
+			*(volatile uint8_t *)p = (uint8_t)value;
+		else if (width == 2)
+			*(volatile uint16_t *)p = (uint16_t)value;
+		else
+			*(volatile uint32_t *)p = value;
+		return;
+	}
+	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
+	unsigned long f = spin_lock_irqsave(&pci_port_lock);
+	outl(CFG_ADDR, port_addr(bdf, offset));
+	if (width == 1)
+		outb(data, (uint8_t)value);
+	else if (width == 2)
+		outw(data, (uint16_t)value);
+	else
+		outl(data, value);
+	spin_unlock_irqrestore(&pci_port_lock, f);
+}

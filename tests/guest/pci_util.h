@@ -1,0 +1,167 @@
+/* PCI helpers shared by the guest tests (t_pci*.c) and the interrupt
+ * benchmark (tests/bench/bench_irq.c): configuration reads and writes
+ * through a RES_PCI handle, the capability list, and a device whose
+ * interrupts the guest can raise at will: QEMU's e1000e (Intel 82574L,
+ * 8086:10d3), whose Interrupt Cause Set register, reached through its I/O
+ * BAR (IOADDR at +0, IODATA at +4), raises an interrupt in the same
+ * instruction: MSI when its MSI capability is enabled, else INTx.
+ * Header-only: static functions, so each program takes what it uses. */
+#pragma once
+#include <stdbool.h>
+
+#include <execrt/runtime.h>
+
+#define PCI_VENDOR	 0x00
+#define PCI_COMMAND	 0x04
+#define PCI_CLASS_REV	 0x08
+#define PCI_HEADER	 0x0e
+#define PCI_BAR0	 0x10
+#define PCI_CAP_PTR	 0x34
+#define PCI_INT_LINE	 0x3c
+#define PCI_CMD_IO	 0x1
+#define PCI_CMD_MEM	 0x2
+#define PCI_CMD_MASTER	 0x4
+#define PCI_CMD_INTX_OFF 0x400
+#define PCI_CAP_MSI	 0x05
+#define PCI_CAP_MSIX	 0x11
+
+#define E1000E_VENDOR	 0x8086
+#define E1000E_DEVICE	 0x10d3
+#define E1000_ICR	 0xc0 /* read: the causes, cleared */
+#define E1000_ICS	 0xc8 /* write: set causes */
+#define E1000_IMS	 0xd0 /* write: unmask causes */
+#define E1000_IMC	 0xd8 /* write: mask causes */
+#define E1000_CAUSE_TXDW 0x1  /* a cause nothing else raises here */
+
+static inline uint32_t pci_rd(handle_t pci, uint32_t bdf, uint32_t off,
+			      uint32_t w)
+{
+	uint32_t v = 0;
+	if (sys_pci_cfg_read(pci, bdf, off, w, &v) < 0)
+		return 0xffffffffu >> (32 - 8 * w);
+	return v;
+}
+
+/* The offset of the first capability with this id, or 0. */
+static inline uint32_t pci_find_cap(handle_t pci, uint32_t bdf, uint8_t id)
+{
+	if (!(pci_rd(pci, bdf, 0x06, 2) & 0x10)) /* status: has a list */
+		return 0;
+	uint32_t off = pci_rd(pci, bdf, PCI_CAP_PTR, 1) & 0xfc;
+	for (int n = 0; off >= 0x40 && n < 48; n++) {
+		if ((pci_rd(pci, bdf, off, 1)) == id)
+			return off;
+		off = pci_rd(pci, bdf, off + 1, 1) & 0xfc;
+	}
+	return 0;
+}
+
+/* The first function on bus 0 with this vendor:device, or -1. */
+static inline long pci_find(handle_t pci, uint16_t vendor, uint16_t device)
+{
+	uint32_t want = (uint32_t)device << 16 | vendor;
+	for (uint32_t bdf = 0; bdf < 256; bdf++)
+		if (pci_rd(pci, bdf, PCI_VENDOR, 4) == want)
+			return bdf;
+	return -1;
+}
+
+/* An e1000e ready to interrupt: I/O decode and bus mastering on (MSI is
+ * a memory write by the device), every cause masked and cleared. */
+struct e1000e {
+	handle_t pci, io; /* RES_PCI and RES_IOPORT authorities */
+	uint32_t bdf;
+	uint16_t iobase;
+	uint32_t msi;	  /* MSI capability offset */
+	uint16_t cmd_was; /* the command register before */
+};
+
+static inline long e1000e_reg_write(struct e1000e *d, uint32_t reg, uint32_t v)
+{
+	long r = sys_ioport_io(d->io, d->iobase, 4 | IOPORT_OUT, reg);
+	return r < 0 ? r
+		     : sys_ioport_io(d->io, d->iobase + 4, 4 | IOPORT_OUT, v);
+}
+
+static inline long e1000e_reg_read(struct e1000e *d, uint32_t reg)
+{
+	long r = sys_ioport_io(d->io, d->iobase, 4 | IOPORT_OUT, reg);
+	return r < 0 ? r : sys_ioport_io(d->io, d->iobase + 4, 4, 0);
+}
+
+/* ERR_NOT_FOUND without an e1000e (or without its I/O BAR). */
+static inline long e1000e_open(struct e1000e *d, handle_t pci, handle_t io)
+{
+	d->pci = pci;
+	d->io = io;
+	long b = pci_find(pci, E1000E_VENDOR, E1000E_DEVICE);
+	if (b < 0)
+		return ERR_NOT_FOUND;
+	d->bdf = (uint32_t)b;
+	d->iobase = 0;
+	for (uint32_t off = PCI_BAR0; off < PCI_BAR0 + 24; off += 4) {
+		uint32_t bar = pci_rd(pci, d->bdf, off, 4);
+		if ((bar & 1) && (bar & ~3u)) {
+			d->iobase = (uint16_t)(bar & ~3u);
+			break;
+		}
+		if ((bar & 7) == 4) /* 64-bit memory BAR: skip its top */
+			off += 4;
+	}
+	d->msi = pci_find_cap(pci, d->bdf, PCI_CAP_MSI);
+	if (!d->iobase || !d->msi)
+		return ERR_NOT_FOUND;
+	d->cmd_was = (uint16_t)pci_rd(pci, d->bdf, PCI_COMMAND, 2);
+	long r = sys_pci_cfg_write(pci, d->bdf, PCI_COMMAND, 2,
+				   d->cmd_was | PCI_CMD_IO | PCI_CMD_MASTER);
+	if (!r)
+		r = e1000e_reg_write(d, E1000_IMC, 0xffffffffu);
+	if (!r)
+		r = e1000e_reg_read(d, E1000_ICR);
+	return r < 0 ? r : 0;
+}
+
+/* MSI on with this message (INTx off), or off (msg NULL). */
+static inline long e1000e_msi(struct e1000e *d, const struct irq_msi *msg)
+{
+	uint32_t ctl = pci_rd(d->pci, d->bdf, d->msi + 2, 2);
+	bool is64 = ctl & 0x80;
+	long r = sys_pci_cfg_write(d->pci, d->bdf, d->msi + 2, 2,
+				   ctl & ~0x71u); /* off, one vector */
+	if (r || !msg)
+		return r;
+	r = sys_pci_cfg_write(d->pci, d->bdf, d->msi + 4, 4,
+			      (uint32_t)msg->addr);
+	if (!r && is64)
+		r = sys_pci_cfg_write(d->pci, d->bdf, d->msi + 8, 4,
+				      (uint32_t)(msg->addr >> 32));
+	if (!r)
+		r = sys_pci_cfg_write(d->pci, d->bdf, d->msi + (is64 ? 12 : 8),
+				      2, msg->data);
+	if (!r)
+		r = sys_pci_cfg_write(d->pci, d->bdf, d->msi + 2, 2,
+				      (ctl & ~0x70u) | 1);
+	return r;
+}
+
+/* Raises one interrupt: the cause unmasked and set. */
+static inline long e1000e_fire(struct e1000e *d)
+{
+	long r = e1000e_reg_write(d, E1000_IMS, E1000_CAUSE_TXDW);
+	return r < 0 ? r : e1000e_reg_write(d, E1000_ICS, E1000_CAUSE_TXDW);
+}
+
+/* What a driver does on the interrupt: read (and so clear) the causes. */
+static inline long e1000e_clear(struct e1000e *d)
+{
+	return e1000e_reg_read(d, E1000_ICR);
+}
+
+/* Everything as it was: causes masked, MSI off, the command register. */
+static inline void e1000e_close(struct e1000e *d)
+{
+	e1000e_reg_write(d, E1000_IMC, 0xffffffffu);
+	e1000e_reg_read(d, E1000_ICR);
+	e1000e_msi(d, NULL);
+	sys_pci_cfg_write(d->pci, d->bdf, PCI_COMMAND, 2, d->cmd_was);
+}

@@ -1,0 +1,138 @@
+/* PCI configuration access policy (kernel/dev/pci_cfg.c): argument checks
+ * and which writes need MANAGE, register by register. */
+#include "harness.h"
+#include <execrt/errors.h>
+#include <execrt/syscall.h>
+#include <kern/pci.h>
+
+TEST(pci_cfg_width_and_alignment)
+{
+	for (unsigned w = 0; w <= 8; w++) {
+		int want = w == 1 || w == 2 || w == 4 ? 0 : ERR_INVALID_ARGS;
+		CHECK_EQ(pci_cfg_check(0, 0, w, PCI_CFG_ECAM_SIZE), want);
+	}
+	CHECK_EQ(pci_cfg_check(0, 1, 2, PCI_CFG_ECAM_SIZE), ERR_INVALID_ARGS);
+	CHECK_EQ(pci_cfg_check(0, 2, 4, PCI_CFG_ECAM_SIZE), ERR_INVALID_ARGS);
+	CHECK_EQ(pci_cfg_check(0, 3, 1, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 6, 2, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0x44, 4, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0, UINT64_MAX, PCI_CFG_ECAM_SIZE),
+		 ERR_INVALID_ARGS);
+}
+
+TEST(pci_cfg_offset_limit_follows_mechanism)
+{
+	/* Ports reach 256 bytes of each function, ECAM 4096. */
+	CHECK_EQ(pci_cfg_check(0, 0xfc, 4, PCI_CFG_PORTS_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0xff, 1, PCI_CFG_PORTS_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0x100, 4, PCI_CFG_PORTS_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check(0, 0x100, 4, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0xffc, 4, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0, 0x1000, 4, PCI_CFG_ECAM_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check(0, 1ull << 62, 4, PCI_CFG_ECAM_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check(0, UINT64_MAX - 3, 4, PCI_CFG_ECAM_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check(0, 0, 4, 0), ERR_NOT_SUPPORTED);
+}
+
+TEST(pci_cfg_bdf_is_sixteen_bits)
+{
+	CHECK_EQ(pci_cfg_check(0xffff, 0, 4, PCI_CFG_ECAM_SIZE), 0);
+	CHECK_EQ(pci_cfg_check(0x10000, 0, 4, PCI_CFG_ECAM_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check(UINT64_MAX, 0, 4, PCI_CFG_ECAM_SIZE),
+		 ERR_OUT_OF_RANGE);
+	CHECK_EQ(PCI_BDF(0xff, 31, 7), 0xffffu);
+	CHECK_EQ(PCI_BDF(0, 3, 0), 0x18u);
+	CHECK_EQ(PCI_BDF_DEV(PCI_BDF(1, 0x1f, 2)), 0x1f);
+	CHECK_EQ(PCI_BDF_FN(PCI_BDF(1, 0x1f, 2)), 2);
+	CHECK_EQ(PCI_BDF_BUS(PCI_BDF(1, 0x1f, 2)), 1);
+}
+
+TEST(pci_cfg_value_fits_width)
+{
+	CHECK_EQ(pci_cfg_check_value(1, 0xff), 0);
+	CHECK_EQ(pci_cfg_check_value(1, 0x100), ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check_value(2, 0xffff), 0);
+	CHECK_EQ(pci_cfg_check_value(2, 0x10000), ERR_OUT_OF_RANGE);
+	CHECK_EQ(pci_cfg_check_value(4, 0xffffffffu), 0);
+	CHECK_EQ(pci_cfg_check_value(4, 0x100000000ull), ERR_OUT_OF_RANGE);
+}
+
+/* Every byte of the first 64 against the expected protected set, for
+ * widths 1, 2, 4 at every aligned offset: an access needs MANAGE exactly
+ * when one of its bytes is protected. */
+static bool covers(const uint8_t *prot, uint32_t off, unsigned w)
+{
+	for (unsigned i = 0; i < w; i++)
+		if (off + i < 64 && prot[off + i])
+			return true;
+	return false;
+}
+
+static int check_type(uint8_t type, const uint8_t *prot)
+{
+	for (unsigned w = 1; w <= 4; w *= 2)
+		for (uint32_t off = 0; off < 0x100; off += w)
+			if (pci_cfg_needs_manage(type, off, w) !=
+			    covers(prot, off, w)) {
+				fprintf(stderr,
+					"    type %#x offset %#x width %u\n",
+					type, off, w);
+				return -1;
+			}
+	return 0;
+}
+
+static void mark(uint8_t *prot, unsigned lo, unsigned hi)
+{
+	for (unsigned i = lo; i <= hi; i++)
+		prot[i] = 1;
+}
+
+TEST(pci_cfg_type0_bars_and_rom_need_manage)
+{
+	uint8_t prot[64] = {0};
+	mark(prot, 0x10, 0x27);
+	mark(prot, 0x30, 0x33);
+	CHECK_EQ(check_type(0x00, prot), 0);
+	CHECK_EQ(check_type(0x80, prot), 0); /* multi-function bit */
+	/* The command register, status, interrupt line, capabilities
+	 * pointer and everything past the header stay WRITE. */
+	CHECK(!pci_cfg_needs_manage(0, 0x04, 2));
+	CHECK(!pci_cfg_needs_manage(0, 0x04, 4));
+	CHECK(!pci_cfg_needs_manage(0, 0x3c, 1));
+	CHECK(!pci_cfg_needs_manage(0, 0x40, 4));
+	CHECK(!pci_cfg_needs_manage(0, 0xffc, 4));
+	CHECK(pci_cfg_needs_manage(0, 0x24, 4));
+	CHECK(!pci_cfg_needs_manage(0, 0x28, 4)); /* CardBus CIS pointer */
+}
+
+TEST(pci_cfg_type1_bridge_windows_need_manage)
+{
+	uint8_t prot[64] = {0};
+	mark(prot, 0x10, 0x1a);
+	mark(prot, 0x1c, 0x1d);
+	mark(prot, 0x20, 0x33);
+	mark(prot, 0x38, 0x3b);
+	mark(prot, 0x3e, 0x3f);
+	CHECK_EQ(check_type(0x01, prot), 0);
+	CHECK_EQ(check_type(0x81, prot), 0);
+	CHECK(!pci_cfg_needs_manage(1, 0x1e, 2)); /* secondary status */
+	CHECK(pci_cfg_needs_manage(1, 0x1c, 4));  /* spans I/O base/limit */
+	CHECK(pci_cfg_needs_manage(1, 0x18, 4));
+	CHECK(!pci_cfg_needs_manage(1, 0x1b, 1));
+}
+
+TEST(pci_cfg_unknown_header_protects_the_whole_header)
+{
+	uint8_t prot[64] = {0};
+	mark(prot, 0x10, 0x3f);
+	CHECK_EQ(check_type(0x02, prot), 0);
+	CHECK_EQ(check_type(0x7f, prot), 0);
+	CHECK_EQ(check_type(0xff, prot), 0); /* an absent function */
+	CHECK(!pci_cfg_needs_manage(2, 0x04, 2));
+}
