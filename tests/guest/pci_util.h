@@ -25,13 +25,16 @@
 #define PCI_CAP_MSI	 0x05
 #define PCI_CAP_MSIX	 0x11
 
-#define E1000E_VENDOR	 0x8086
-#define E1000E_DEVICE	 0x10d3
-#define E1000_ICR	 0xc0 /* read: the causes, cleared */
-#define E1000_ICS	 0xc8 /* write: set causes */
-#define E1000_IMS	 0xd0 /* write: unmask causes */
-#define E1000_IMC	 0xd8 /* write: mask causes */
-#define E1000_CAUSE_TXDW 0x1  /* a cause nothing else raises here */
+#define E1000E_VENDOR 0x8086
+#define E1000E_DEVICE 0x10d3
+#define E1000_ICR     0xc0 /* read: the causes, cleared */
+#define E1000_ITR     0xc4 /* interrupt throttling interval */
+#define E1000_ICS     0xc8 /* write: set causes */
+#define E1000_IMS     0xd0 /* write: unmask causes */
+#define E1000_IMC     0xd8 /* write: mask causes */
+#define E1000_CAUSE_MDAC                                                       \
+	0x200 /* MDI access done: nothing else raises it, never delayed (TX/RX \
+		 causes may be) */
 
 static inline uint32_t pci_rd(handle_t pci, uint32_t bdf, uint32_t off,
 			      uint32_t w)
@@ -114,6 +117,8 @@ static inline long e1000e_open(struct e1000e *d, handle_t pci, handle_t io)
 	d->cmd_was = (uint16_t)pci_rd(pci, d->bdf, PCI_COMMAND, 2);
 	long r = sys_pci_cfg_write(pci, d->bdf, PCI_COMMAND, 2,
 				   d->cmd_was | PCI_CMD_IO | PCI_CMD_MASTER);
+	if (!r) /* no interrupt throttling: each cause at once */
+		r = e1000e_reg_write(d, E1000_ITR, 0);
 	if (!r)
 		r = e1000e_reg_write(d, E1000_IMC, 0xffffffffu);
 	if (!r)
@@ -147,8 +152,8 @@ static inline long e1000e_msi(struct e1000e *d, const struct irq_msi *msg)
 /* Raises one interrupt: the cause unmasked and set. */
 static inline long e1000e_fire(struct e1000e *d)
 {
-	long r = e1000e_reg_write(d, E1000_IMS, E1000_CAUSE_TXDW);
-	return r < 0 ? r : e1000e_reg_write(d, E1000_ICS, E1000_CAUSE_TXDW);
+	long r = e1000e_reg_write(d, E1000_IMS, E1000_CAUSE_MDAC);
+	return r < 0 ? r : e1000e_reg_write(d, E1000_ICS, E1000_CAUSE_MDAC);
 }
 
 /* What a driver does on the interrupt: read (and so clear) the causes. */
