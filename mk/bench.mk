@@ -6,6 +6,7 @@ BENCH_PROGS := bench
 bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
 	tests/bench/bench_vm.c
 bench_SRCS += tests/bench/bench_fs.c # room fsd
+bench_SRCS += tests/bench/bench_irq.c # room devk-pci
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 
 $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAMP)
