@@ -10,6 +10,7 @@
 #include <kern/task.h>
 #include <kern/thread.h>
 #include <kern/log.h>
+#include <kern/mmio.h>
 #include <kern/reaper.h>
 #include <kern/pci.h>
 #include <kern/pmm.h>
@@ -148,6 +149,9 @@ void kmain(struct boot_info *bi)
 
 	/* Memory first (pmm_init, arch_mm_init), then ACPI, which the
 	 * interrupt controllers, timers and CPU start-up all read. */
+	/* From the whole map: RAM the kernel cannot reach is dropped next,
+	 * and it is still RAM. */
+	mmio_deny_boot(&mmio_denied, bi);
 	arch_mm_early_init(bi);
 	if (pmm_init(bi) < 0)
 		panic("pmm: cannot build the frame allocator");
@@ -160,6 +164,7 @@ void kmain(struct boot_info *bi)
 	phase_done(PH_MEM);
 	if (acpi_init(bi->rsdp, &acpi) < 0)
 		pr_warn("acpi: no usable tables; single CPU, legacy timers");
+	mmio_deny_acpi(&mmio_denied, &acpi);
 	phase_done(PH_ACPI);
 	arch_time_init();
 	arch_pci_init(); /* PCI configuration access: ECAM or ports */

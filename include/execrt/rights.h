@@ -31,6 +31,8 @@
 /* DMA memory: DMA reveals its physical address (drop it before handing
  * the buffer to a task that is not the driver). */
 #define RIGHTS_DMA_VMO  (RIGHTS_VMO | RIGHT_DMA)
+/* MMIO memory (SYS_VMO_CREATE_PHYS): never executable. */
+#define RIGHTS_MMIO_VMO (RIGHTS_VMO & ~RIGHT_EXECUTE)
 #define RIGHTS_SCHED_AUTH (RIGHT_READ | RIGHT_WRITE | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_PORT_RECV  (RIGHT_READ | RIGHT_MANAGE | RIGHTS_BASIC)
 #define RIGHTS_PORT_SEND  (RIGHT_WRITE | RIGHTS_BASIC)
@@ -46,6 +48,7 @@
 /* The root task's initial handles (docs/tasks.md). */
 #define RIGHTS_INITRD     (RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC)
 #define RIGHTS_BOOTINFO   (RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC)
+#define RIGHTS_ACPI       (RIGHT_READ | RIGHT_MAP | RIGHTS_BASIC)
 #define RIGHTS_CONSOLE    (RIGHT_WRITE | RIGHTS_BASIC)
 #define RIGHTS_SYSINFO    (RIGHT_READ | RIGHTS_BASIC)
 #define RIGHTS_TELEMETRY  (RIGHT_READ | RIGHTS_BASIC)

@@ -226,6 +226,16 @@ enum syscall_nr {
 	 * ERR_BAD_STATE a dying task; ERR_INVALID_ARGS bytes 0, itself, or a
 	 * lender that holds the task's account (its descendant) */
 	SYS_TASK_QUOTA_LEND = 64,
+	/* mmio_h, base, size, cache, handle_t *out -> 0 [WRITE on a RES_MMIO
+	 * resource holding [base, base+size)]: a memory object over that
+	 * physical range (device registers, a framebuffer, a PCI BAR), no
+	 * frames of its own; every mapping of it uses `cache` (VMO_CACHE_*).
+	 * base/size page-aligned, size > 0 (ERR_INVALID_ARGS); outside the
+	 * authority: ERR_OUT_OF_RANGE; RAM, the kernel image, LAPIC, IOAPICs,
+	 * HPET and the PCI ECAM window: ERR_ACCESS_DENIED (docs/devices.md
+	 * "Kernel: MMIO and DMA"). SYS_VMO_READ/WRITE on it:
+	 * ERR_NOT_SUPPORTED (map it). The handle has RIGHTS_MMIO_VMO */
+	SYS_VMO_CREATE_PHYS = 65,
 
 	/* PCI configuration space and MSI (docs/devices.md "Kernel: PCI and
 	 * MSI"). bdf = bus << 8 | dev << 3 | fn (PCI_BDF()), segment 0.
@@ -296,6 +306,10 @@ struct vm_map_req {
 	uint32_t prot;   /* VM_PROT_* */
 	uint32_t flags;  /* VM_MAP_* */
 };
+
+/* SYS_VMO_CREATE_PHYS cache types. */
+#define VMO_CACHE_UC 0u /* uncached: device registers */
+#define VMO_CACHE_WC 1u /* write-combining: framebuffers */
 
 /* SYS_IOPORT_IO op: the access width in bytes, | IOPORT_OUT to write. */
 #define IOPORT_OUT 0x100u
@@ -380,6 +394,9 @@ enum start_handle {
 	START_H_STDIN = 16,     /* fds 0, 1, 2: start_info.fd_kind says what */
 	START_H_STDOUT = 17,    /* each is; absent (START_FD_NONE): fd 0 reads */
 	START_H_STDERR = 18,    /* end of file, fds 1 and 2 are START_H_CONSOLE */
+	START_H_ACPI = 19,      /* root task: a read-only memory object holding
+				 * a copy of every ACPI table, each whole, DSDT
+				 * first (walk by header length; docs/acpi.md) */
 	START_H_COUNT = 20
 };
 

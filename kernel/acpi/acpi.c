@@ -1,5 +1,5 @@
 /* ACPI table discovery and parsing: RSDP -> XSDT/RSDT -> MADT, HPET, FADT
- * (the FADT and the DSDT's \_S5 in fadt.c).
+ * (the FADT and the DSDT's \_S5 in fadt.c), MCFG (mcfg.c).
  *
  * Firmware tables are untrusted input: every table's length is bounded and
  * its checksum verified before any field beyond the header is read, and MADT
@@ -169,6 +169,16 @@ static bool root_ok(phys_addr_t pa, const char *sig, struct acpi_info *ai)
 		return false;
 	}
 	return true;
+}
+
+size_t acpi_root_count(void)
+{
+	return acpi.valid ? root_entries(acpi.root_addr, acpi.root_is_xsdt) : 0;
+}
+
+phys_addr_t acpi_root_table(size_t i)
+{
+	return root_entry(acpi.root_addr, acpi.root_is_xsdt, i);
 }
 
 phys_addr_t acpi_find_table(const char sig[4])
@@ -451,6 +461,8 @@ static int acpi_parse(phys_addr_t rsdp_pa, struct acpi_info *ai)
 			parse_hpet(pa, h.length, ai);
 		else if (!ai->has_fadt && memcmp(h.signature, "FACP", 4) == 0)
 			acpi_parse_fadt(pa, h.length, ai);
+		else if (!ai->necam && memcmp(h.signature, "MCFG", 4) == 0)
+			acpi_parse_mcfg(pa, h.length, ai);
 	}
 	log_summary(ai);
 	return 0;

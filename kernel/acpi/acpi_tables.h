@@ -171,9 +171,30 @@ _Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT X_DSDT");
 
 #define ACPI_FADT_RESET_REG_SUP (1u << 10)
 
+/* MCFG: the header, 8 reserved bytes, then 16-byte entries. */
+struct acpi_mcfg_hdr {
+	struct acpi_sdt_header hdr;
+	uint64_t reserved;
+} __packed;
+_Static_assert(sizeof(struct acpi_mcfg_hdr) == 44, "MCFG layout");
+
+struct acpi_mcfg_entry {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t bus_start, bus_end;
+	uint32_t reserved;
+} __packed;
+_Static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG entry layout");
+
 /* Shared by acpi.c and fadt.c: the header at pa, and whether the whole
  * table (length bounded, checksum good) may be read. */
 bool acpi_table_ok(phys_addr_t pa, struct acpi_sdt_header *hdr,
 		   const char **why);
 /* Fills the FADT fields of ai from the table at pa (len checked). */
 void acpi_parse_fadt(phys_addr_t pa, uint32_t len, struct acpi_info *ai);
+/* The global root table's entries (0 when ACPI is not valid), unchecked
+ * addresses: check each with acpi_table_ok. */
+size_t acpi_root_count(void);
+phys_addr_t acpi_root_table(size_t i);
+/* Fills ai->mcfg and ai->ecam from the MCFG at pa (len checked). */
+void acpi_parse_mcfg(phys_addr_t pa, uint32_t len, struct acpi_info *ai);

@@ -151,6 +151,7 @@ static void parse_dsdt(phys_addr_t pa, struct acpi_info *ai)
 		ai->bad_tables++;
 		return;
 	}
+	ai->dsdt_addr = pa;
 	const uint8_t *body = (const uint8_t *)phys_to_virt(pa) + sizeof(h);
 	ai->has_s5 = acpi_aml_s5(body, h.length - sizeof(h), &ai->s5_slp_typ_a,
 				 &ai->s5_slp_typ_b);

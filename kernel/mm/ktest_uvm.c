@@ -453,14 +453,19 @@ KTEST(uvm_vmo_physical)
 	phys_addr_t fr = pmm_alloc();
 	KT_CHECK(fr);
 	memcpy(phys_to_virt(fr), "physical", 9);
-	struct vmo *v, *dev;
-	KT_CHECK_EQ(vmo_create_physical(fr + 1, PG, false, &v),
+	struct vmo *v, *dev, *wc;
+	KT_CHECK_EQ(vmo_create_physical(fr + 1, PG, VM_CACHE_WB, &v),
 		    ERR_INVALID_ARGS);
-	KT_CHECK_EQ(vmo_create_physical(fr, 0, false, &v), ERR_INVALID_ARGS);
-	KT_CHECK_EQ(vmo_create_physical(~0ull & PAGE_MASK, 2 * PG, false, &v),
+	KT_CHECK_EQ(vmo_create_physical(fr, 0, VM_CACHE_WB, &v),
+		    ERR_INVALID_ARGS);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_WC + 1, &v),
+		    ERR_INVALID_ARGS);
+	KT_CHECK_EQ(vmo_create_physical(~0ull & PAGE_MASK, 2 * PG, VM_CACHE_WB,
+					&v),
 		    ERR_OUT_OF_RANGE);
-	KT_CHECK_EQ(vmo_create_physical(fr, PG, false, &v), 0);
-	KT_CHECK_EQ(vmo_create_physical(fr, PG, true, &dev), 0);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_WB, &v), 0);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_UC, &dev), 0);
+	KT_CHECK_EQ(vmo_create_physical(fr, PG, VM_CACHE_WC, &wc), 0);
 	char got[9];
 	KT_CHECK_EQ(vmo_read(v, 0, got, 9), 0);
 	KT_CHECK(!strcmp(got, "physical"));
@@ -469,12 +474,24 @@ KTEST(uvm_vmo_physical)
 	KT_CHECK_EQ(vmo_get_page(v, 1), 0);
 	struct task *t = new_task(MiB(1));
 	KT_CHECK(t);
-	uint64_t a, d;
+	uint64_t a, d, w;
 	KT_CHECK_EQ(uvm_map(t->uvm, v, 0, PG, 0, R, 0, &a), 0);
 	KT_CHECK_EQ(uvm_map(t->uvm, dev, 0, PG, 0, RW, 0, &d), 0);
+	KT_CHECK_EQ(uvm_map(t->uvm, wc, 0, PG, 0, RW, 0, &w), 0);
 	unsigned fl;
 	KT_CHECK(vm_translate(t->uvm->space, d, NULL, &fl));
-	KT_CHECK(fl & VM_UNCACHED);
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC), VM_UNCACHED);
+	KT_CHECK(vm_translate(t->uvm->space, a, NULL, &fl));
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC), 0);
+	/* The object's cache type, through the arch's hook; protect keeps
+	 * it. */
+	KT_CHECK(vm_translate(t->uvm->space, w, NULL, &fl));
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC),
+		    arch_vm_cache_flags(VM_CACHE_WC));
+	KT_CHECK_EQ(uvm_protect(t->uvm, w, PG, R), 0);
+	KT_CHECK(vm_translate(t->uvm->space, w, NULL, &fl));
+	KT_CHECK_EQ(fl & (VM_UNCACHED | VM_WC | VM_WRITE),
+		    arch_vm_cache_flags(VM_CACHE_WC));
 	memset(got, 0, sizeof(got));
 	unsigned long f = user_enter(t);
 	int r1 = copy_from_user(got, (void *)a, 9);
@@ -486,6 +503,7 @@ KTEST(uvm_vmo_physical)
 	end_task(t);
 	kobj_put(&v->obj);
 	kobj_put(&dev->obj);
+	kobj_put(&wc->obj);
 	KT_CHECK(!memcmp(phys_to_virt(fr), "physical", 9)); /* not freed */
 	pmm_free(fr);
 	CHECK_BASELINE(b);

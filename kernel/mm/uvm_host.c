@@ -36,6 +36,11 @@ uint64_t vm_space_tables(struct vm_space *s)
 	return s->tables;
 }
 
+unsigned arch_vm_cache_flags(enum vm_cache c)
+{
+	return c == VM_CACHE_UC ? VM_UNCACHED : c == VM_CACHE_WC ? VM_WC : 0;
+}
+
 int vm_map(struct vm_space *s, virt_addr_t va, phys_addr_t pa, size_t size,
 	   unsigned flags, bool large)
 {

@@ -39,7 +39,7 @@ static inline struct uvm_mapping *mapping_of(struct list_node *n)
 static inline unsigned vm_flags(const struct uvm_mapping *m, uint32_t prot)
 {
 	/* VM_PROT_* and VM_READ/WRITE/EXEC share their values. */
-	return VM_USER | prot | (m->vmo->uncached ? VM_UNCACHED : 0);
+	return VM_USER | prot | arch_vm_cache_flags(m->vmo->cache);
 }
 
 /* Makes tables_charged equal to the page tables in use (lock held):

@@ -121,10 +121,10 @@ int vmo_create_dma(struct task *t, uint64_t size, struct vmo **out)
 	return 0;
 }
 
-int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
+int vmo_create_physical(phys_addr_t base, uint64_t size, unsigned cache,
 			struct vmo **out)
 {
-	if (!size || !IS_ALIGNED(base, PAGE_SIZE))
+	if (!size || !IS_ALIGNED(base, PAGE_SIZE) || cache > VM_CACHE_WC)
 		return ERR_INVALID_ARGS;
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!size || base + size < base || base + size > (1ull << 52))
@@ -141,7 +141,7 @@ int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
 	vmo_init_fields(v, size);
 	v->phys_base = base;
 	v->physical = true;
-	v->uncached = uncached;
+	v->cache = (uint8_t)cache;
 	kobj_init_charged(&v->obj, OBJ_VMO, &vmo_ops, &ch);
 	*out = v;
 	return 0;
@@ -186,7 +186,7 @@ static int check_range(struct vmo *v, uint64_t offset, size_t len)
 	if (offset > v->size || len > v->size - offset)
 		return ERR_OUT_OF_RANGE;
 	/* Device memory is not in the direct map. */
-	if (v->physical && v->uncached)
+	if (vmo_is_device(v))
 		return ERR_NOT_SUPPORTED;
 	return 0;
 }

@@ -126,7 +126,9 @@ static int vmo_io(handle_t h, uint32_t right, uint64_t buf, uint64_t off,
 	int err = get_vmo(h, right, &v);
 	if (err)
 		return err;
-	if (off > v->size || len > v->size - off)
+	if (vmo_is_device(v))
+		err = ERR_NOT_SUPPORTED; /* map it: not in the direct map */
+	else if (off > v->size || len > v->size - off)
 		err = ERR_OUT_OF_RANGE;
 	else if (!user_range_ok(buf, len))
 		err = ERR_FAULT;

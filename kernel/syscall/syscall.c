@@ -74,6 +74,7 @@ const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_VMO_PHYS] = sys_vmo_phys,
 	[SYS_PORT_MINT_EX] = sys_port_mint_ex,
 	[SYS_TASK_QUOTA_LEND] = sys_task_quota_lend,
+	[SYS_VMO_CREATE_PHYS] = sys_vmo_create_phys,
 	[SYS_PCI_CFG_READ] = sys_pci_cfg_read,
 	[SYS_PCI_CFG_WRITE] = sys_pci_cfg_write,
 	[SYS_IRQ_CREATE_MSI] = sys_irq_create_msi,

@@ -95,6 +95,23 @@ static int bootinfo_vmo(struct task *t, const struct boot_info *bi,
 				       (unsigned long long)bi->fb.addr,
 				       bi->fb.width, bi->fb.height,
 				       bi->fb.pitch, bi->fb.bpp);
+	if (bi->has_fb && n < sizeof(text))
+		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
+				       "fb_rgb %u %u %u %u %u %u\n",
+				       bi->fb.red_pos, bi->fb.red_size,
+				       bi->fb.green_pos, bi->fb.green_size,
+				       bi->fb.blue_pos, bi->fb.blue_size);
+	if (bi->kernel_end > bi->kernel_start && n < sizeof(text))
+		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
+				       "kernel_image 0x%llx 0x%llx\n",
+				       (unsigned long long)bi->kernel_start,
+				       (unsigned long long)bi->kernel_end);
+	if (acpi.mcfg.valid && n < sizeof(text))
+		n += (size_t)ksnprintf(text + n, sizeof(text) - n,
+				       "pci_ecam 0x%llx %u %u %u\n",
+				       (unsigned long long)acpi.mcfg.base,
+				       acpi.mcfg.segment, acpi.mcfg.bus_start,
+				       acpi.mcfg.bus_end);
 	n = MIN(n, sizeof(text) - 1);
 	int err = vmo_create(t, ALIGN_UP(n + 1, PAGE_SIZE), out);
 	if (!err)
@@ -150,7 +167,7 @@ static int populate(struct task *t, const struct boot_info *bi,
 {
 	struct vmo *initrd, *binfo;
 	int err = vmo_create_physical(m->base, ALIGN_UP(m->len, PAGE_SIZE),
-				      false, &initrd);
+				      VM_CACHE_WB, &initrd);
 	if (err)
 		return err;
 	err = give(t, &initrd->obj, RIGHTS_INITRD, si, START_H_INITRD);
@@ -161,6 +178,13 @@ static int populate(struct task *t, const struct boot_info *bi,
 		return err;
 	err = give(t, &binfo->obj, RIGHTS_BOOTINFO, si, START_H_BOOTINFO);
 	kobj_put(&binfo->obj);
+	struct vmo *tables;
+	if (!err && (err = acpi_tables_vmo(t, &tables)) == ERR_NOT_FOUND)
+		err = 0; /* no ACPI: the handle stays HANDLE_INVALID */
+	else if (!err) {
+		err = give(t, &tables->obj, RIGHTS_ACPI, si, START_H_ACPI);
+		kobj_put(&tables->obj);
+	}
 	if (!err)
 		err = give(t, &t->obj, RIGHTS_TASK, si, START_H_SELF_TASK);
 	if (!err)

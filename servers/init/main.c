@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 	g.kconsole = slot(si, START_H_CONSOLE);
 	g.initrd_vmo = slot(si, START_H_INITRD);
 	g.bootinfo_vmo = slot(si, START_H_BOOTINFO);
+	g.acpi_vmo = slot(si, START_H_ACPI);
 	g.sysinfo = slot(si, START_H_SYSINFO);
 	g.ioport = slot(si, START_H_IOPORT);
 	g.mmio = slot(si, START_H_MMIO);

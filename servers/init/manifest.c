@@ -239,7 +239,7 @@ static const struct {
 	{"telemetry", MAN_G_TELEMETRY}, {"sysinfo", MAN_G_SYSINFO},
 	{"initrd", MAN_G_INITRD},	{"bootinfo", MAN_G_BOOTINFO},
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
-	{"vmgr-port", MAN_G_VMGR_PORT},
+	{"vmgr-port", MAN_G_VMGR_PORT}, {"acpi", MAN_G_ACPI},
 };
 
 /* Only one entry may hold names' receive handle (two would both serve
@@ -322,8 +322,10 @@ static void entry_line(struct parser *p, int nw, char **w)
 			ERR(p,
 			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
 	} else if (!strcmp(k, "mmio")) {
-		if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
-			ERR(p, "mmio: FIRST-LAST or BASE+SIZE");
+		if (nw == 2 && !strcmp(w[1], "all"))
+			s->grants |= MAN_G_MMIO_ALL; /* iod: it narrows */
+		else if (nw != 2 || man_parse_range(w[1], &s->mmio) < 0)
+			ERR(p, "mmio: FIRST-LAST, BASE+SIZE or all");
 	} else if (!strcmp(k, "dma")) {
 		/* A budget of DMA memory (docs/memory.md "DMA memory"). */
 		if (nw != 2 || man_parse_size(w[1], &v) < 0 || v < 4096 ||

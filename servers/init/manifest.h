@@ -32,6 +32,8 @@
 #define MAN_G_KCONSOLE	 (1u << 6) /* stdout kernel: the debug console */
 #define MAN_G_TOCONSOLE	 (1u << 7) /* stdout console: /svc/console itself */
 #define MAN_G_VMGR_PORT	 (1u << 8) /* vmgr's port, made by init */
+#define MAN_G_ACPI	 (1u << 9)  /* the ACPI tables (START_H_ACPI) */
+#define MAN_G_MMIO_ALL	 (1u << 10) /* "mmio all": init's whole MMIO authority */
 
 enum man_restart {
 	MAN_RESTART_ON_FAILURE,

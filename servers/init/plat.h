@@ -41,7 +41,7 @@ struct svc_plat {
 struct init {
 	/* What init was given (HANDLE_INVALID where absent). */
 	handle_t self, kconsole, initrd_vmo, bootinfo_vmo, sysinfo, ioport,
-		mmio, irq, sched, telemetry, dma, pci;
+		mmio, irq, sched, telemetry, dma, acpi_vmo, pci;
 	const char *initrd; /* the initrd, read into memory */
 	size_t initrd_len;
 	struct bootcfg boot;

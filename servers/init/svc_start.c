@@ -350,6 +350,8 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	} plain[] = {
 		{MAN_G_INITRD, START_H_INITRD, &g.initrd_vmo},
 		{MAN_G_BOOTINFO, START_H_BOOTINFO, &g.bootinfo_vmo},
+		{MAN_G_ACPI, START_H_ACPI, &g.acpi_vmo},
+		{MAN_G_MMIO_ALL, START_H_MMIO, &g.mmio},
 		{MAN_G_SYSINFO, START_H_SYSINFO, &g.sysinfo},
 		{MAN_G_TELEMETRY, START_H_TELEMETRY, &g.telemetry},
 		{MAN_G_NAMES_PORT, START_H_SERVICE, &g.names_recv},

@@ -92,6 +92,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_VMO_CREATE_DMA] = 1,
 	[SYS_VMO_PHYS] = 1,
 	[SYS_TASK_QUOTA_LEND] = 2,
+	[SYS_VMO_CREATE_PHYS] = 1, /* devk-mem */
 	[SYS_PCI_CFG_READ] = 1, /* devk-pci: no RES_PCI in the fuzzer */
 	[SYS_PCI_CFG_WRITE] = 1,
 	[SYS_IRQ_CREATE_MSI] = 1,
@@ -573,6 +574,14 @@ static void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 	case SYS_VMO_PHYS:
 		a[0] = fz_pick(c, OBJ_VMO);
 		a[1] = out(c, &c->out_u64, 8);
+		break;
+	case SYS_VMO_CREATE_PHYS: /* devk-mem: an MMIO range, any handle */
+		a[0] = fz_pick(c, OBJ_NONE);
+		a[1] = ONE_IN(c, 2) ? val(c)
+				    : 0xfd000000ull + PAGE * fz_below(&c->rng, 4);
+		a[2] = ONE_IN(c, 2) ? len(c) : PAGE * (1 + fz_below(&c->rng, 4));
+		a[3] = ONE_IN(c, 4) ? val(c) : fz_below(&c->rng, 3);
+		a[4] = out(c, o, 4);
 		break;
 	case SYS_PCI_CFG_READ:
 	case SYS_PCI_CFG_WRITE:

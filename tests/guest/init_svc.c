@@ -10,8 +10,9 @@
  *                     task holds and what its authorities let it do:
  *                     {"slots":[[type,rights],...16],"io_in":R,
  *                     "io_out_of_range":R,"io_power":R,"irq_other":R,
- *                     "irq_own":R,"rt_over":R,"rt_within":R} (R: 0 or
- *                     the kernel's error)
+ *                     "irq_own":R,"rt_over":R,"rt_within":R,
+ *                     "self_koid":K,"mmio_koid":K} (R: 0 or the
+ *                     kernel's error)
  * Every serving mode also answers {"cmd":"vmgr"} with vmgr's endpoint
  * attached: it connects (as itself) and answers {"limit":L,"over":R,
  * "within":R,"after":A}: its ledger limit, a buffer of L + 4K and one of
@@ -78,14 +79,16 @@ static void probe(handle_t reply)
 				  .weight = SCHED_BE_WEIGHT_DEFAULT,
 				  .cpu = SCHED_CPU_KEEP};
 	sys_sched_set(sched, self, &be);
-	struct handle_info me = {0};
+	struct handle_info me = {0}, mm = {0};
 	sys_handle_info(execrt_handle(START_H_SELF_TASK), &me);
+	sys_handle_info(execrt_handle(START_H_MMIO), &mm);
 	snprintf(out + n, sizeof(out) - n,
 		 "],\"io_in\":%ld,\"io_out_of_range\":%ld,\"io_power\":%ld,"
 		 "\"irq_other\":%ld,\"irq_own\":%ld,\"rt_over\":%ld,"
-		 "\"rt_within\":%ld,\"self_koid\":%llu}",
+		 "\"rt_within\":%ld,\"self_koid\":%llu,\"mmio_koid\":%llu}",
 		 io_in < 0 ? io_in : 0, io_oor, io_pw, irq_other, irq_own,
-		 rt_over, rt_within, (unsigned long long)me.koid);
+		 rt_over, rt_within, (unsigned long long)me.koid,
+		 (unsigned long long)mm.koid);
 	cl_reply_ok(reply, out, NULL, 0);
 }
 

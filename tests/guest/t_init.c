@@ -221,8 +221,9 @@ static void env_stop(void)
 }
 
 /* A child init with manifest etc/<conf>; 0 or an error. With devices,
- * it also gets this task's I/O-port, IRQ and scheduling authorities (the
- * root task's, unnarrowed), as init has them at boot. */
+ * it also gets this task's I/O-port, IRQ, MMIO and scheduling authorities
+ * (the root task's, unnarrowed) and the ACPI tables, as init has them at
+ * boot. */
 static long env_start_ex(const char *conf, bool devices)
 {
 	memset(&env, 0, sizeof(env));
@@ -258,6 +259,8 @@ static long env_start_ex(const char *conf, bool devices)
 		a.give[START_H_IOPORT] = execrt_handle(START_H_IOPORT);
 		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
 		a.give[START_H_SCHED] = g_sched();
+		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
+		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
 	}
 	r = execrt_spawn_create("init", INIT_QUOTA, &env.init);
 	if (r == 0 && (r = execrt_spawn_start(&env.init, &a, NULL)) < 0)
@@ -723,11 +726,18 @@ static void grants_body(void)
 	GCHECK(probe_int("irq_other") < 0);
 	GCHECK(probe_int("rt_over") < 0);
 	GCHECK_EQ(probe_int("rt_within"), 0);
+	/* "acpi": the tables, read-only; "mmio all": init's own MMIO
+	 * authority, the same object. */
+	GCHECK_EQ(slot_type(START_H_ACPI), OBJ_VMO);
+	GCHECK_EQ(probe_int("slots.19.1"), RIGHTS_ACPI);
+	GCHECK_EQ(slot_type(START_H_MMIO), OBJ_RESOURCE);
+	GCHECK_EQ(probe_int("mmio_koid"),
+		  (int64_t)g_koid(execrt_handle(START_H_MMIO)));
 	/* Never given: the initrd, boot information, kernel statistics,
-	 * telemetry, MMIO, the names receive handle. */
-	static const int never[] = {START_H_INITRD,    START_H_BOOTINFO,
-				    START_H_SYSINFO,   START_H_MMIO,
-				    START_H_TELEMETRY, START_H_SERVICE};
+	 * telemetry, the names receive handle. */
+	static const int never[] = {START_H_INITRD, START_H_BOOTINFO,
+				    START_H_SYSINFO, START_H_TELEMETRY,
+				    START_H_SERVICE};
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		GCHECK_EQ(slot_type(never[i]), OBJ_NONE);
 	/* Its task handle cannot reach its supervisor: it is its own (no

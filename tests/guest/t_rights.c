@@ -566,6 +566,20 @@ static long c_vmo_phys(struct fx *f, uint32_t m)
 	return sys_vmo_phys(f->h[0], &pa);
 }
 
+/* devk-mem: the legacy VGA window, a hole in QEMU's memory map. */
+static long fx_mmio_auth(struct fx *f)
+{
+	f->h[0] = auth(START_H_MMIO);
+	return f->h[0] ? 0 : ERR_BAD_HANDLE;
+}
+static long c_vmo_create_phys(struct fx *f, uint32_t m)
+{
+	handle_t v;
+	long r = sys_vmo_create_phys(f->h[0], 0xa0000, PAGE, VMO_CACHE_UC, &v);
+	f->x[3] = r < 0 ? 0 : v;
+	return r;
+}
+
 /* devk-pci: PCI configuration and MSI, on the host bridge 00:00.0
  * (no BARs: BAR0 reads 0 and a write of 0 changes nothing). */
 static long fx_pci(struct fx *f)
@@ -688,7 +702,8 @@ static const struct row rows[SYS_COUNT] = {
 	[SYS_PORT_MINT_EX] = {R(RIGHT_MANAGE), fx_recv, c_port_mint_ex},
 	[SYS_TASK_QUOTA_LEND] = {R(RIGHT_MANAGE, RIGHT_MANAGE), fx_lend,
 				 c_task_quota_lend},
-	[65] = {.none = "SYS_VMO_CREATE_PHYS: devk-mem's row (merge: drop)"},
+	[SYS_VMO_CREATE_PHYS] = {R(RIGHT_WRITE), fx_mmio_auth,
+				 c_vmo_create_phys},
 	[SYS_PCI_CFG_READ] = {R(RIGHT_READ), fx_pci, c_pci_read},
 	[SYS_PCI_CFG_WRITE] = {R(RIGHT_WRITE | RIGHT_MANAGE), fx_pci,
 			       c_pci_write},

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "harness.h"
+#include <execrt/errors.h>
 #include <kern/acpi.h>
 #include <kern/mm.h>
+#include <kern/vmo.h>
 
 #define ARENA_SIZE (0x100000 + 16 * 0x1000)
 #define SLOT_SIZE  0x1000 /* each table gets its own slot above 1 MiB */
@@ -684,5 +686,115 @@ TEST(acpi_fadt_bad_dsdt_and_short_fadt)
 	CHECK(!ai.has_fadt);
 	CHECK_EQ(ai.pm1a_cnt, 0);
 	CHECK_EQ(ai.bad_tables, 1);
+	fake_end();
+}
+
+/* --- MCFG and the tables object (devk-mem) ----------------------------- */
+
+static void e_mcfg(struct tb *t, uint64_t base, int seg, int b0, int b1)
+{
+	tb_add(t, base, 8), tb_add(t, seg, 2), tb_add(t, b0, 1);
+	tb_add(t, b1, 1), tb_add(t, 0, 4);
+}
+
+TEST(acpi_mcfg_parsed)
+{
+	struct acpi_info ai;
+	fake_begin();
+	struct tb m = tb_new("MCFG");
+	tb_add(&m, 0, 8);
+	e_mcfg(&m, 0xc0000000, 1, 0, 7);   /* another segment */
+	e_mcfg(&m, 0xd0000000, 0, 9, 3);   /* start > end: dropped */
+	e_mcfg(&m, 0xe0000800, 0, 0, 1);   /* not 1 MiB aligned: dropped */
+	e_mcfg(&m, 0xfff00000, 0, 0, 255); /* wraps past 4 GiB: fine */
+	e_mcfg(&m, 0xb0000000, 0, 0, 255); /* segment 0, but not first */
+	e_mcfg(&m, 0xfffffffffff00000, 0, 0, 1); /* beyond 2^52: dropped */
+	tb_add(&m, 0x12345678, 8);		 /* half an entry: ignored */
+	uint64_t t[2] = {make_madt(), tb_done(&m)};
+	make_rsdp(RSDP_PA, 2, 0, make_root("XSDT", t, 2), "MCFG  ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK_EQ(ai.necam, 3);
+	CHECK(ai.mcfg.valid);
+	CHECK_EQ(ai.mcfg.base, 0xfff00000);
+	CHECK_EQ(ai.mcfg.segment, 0);
+	CHECK_EQ(ai.mcfg.bus_start, 0);
+	CHECK_EQ(ai.mcfg.bus_end, 255);
+	CHECK_EQ(ai.ecam[0].segment, 1);
+	CHECK_EQ(ai.ecam[2].base, 0xb0000000);
+	uint64_t lo, size;
+	acpi_mcfg_window(&ai.ecam[0], &lo, &size);
+	CHECK_EQ(lo, 0xc0000000);
+	CHECK_EQ(size, 8ull << 20);
+	struct acpi_mcfg busses = {true, 0xb0000000, 0, 0x80, 0x8f};
+	acpi_mcfg_window(&busses, &lo, &size);
+	CHECK_EQ(lo, 0xb8000000);
+	CHECK_EQ(size, 16ull << 20);
+	fake_end();
+}
+
+TEST(acpi_mcfg_absent_or_empty)
+{
+	struct acpi_info ai;
+	fake_begin();
+	make_system(2);
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(!ai.mcfg.valid);
+	CHECK_EQ(ai.necam, 0);
+	struct tb m = tb_new("MCFG");
+	tb_add(&m, 0, 8);
+	e_mcfg(&m, 0xb0000000, 2, 0, 255); /* only another segment */
+	uint64_t t[1] = {tb_done(&m)};
+	make_rsdp(RSDP_PA, 0, make_root("RSDT", t, 1), 0, "MCFG  ");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK(!ai.mcfg.valid);
+	CHECK_EQ(ai.necam, 1);
+	fake_end();
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+TEST(acpi_tables_copy_dsdt_first_each_whole_bad_ones_left_out)
+{
+	struct acpi_info ai;
+	fake_begin();
+	struct vmo *v = NULL;
+	CHECK_EQ(acpi_tables_vmo(NULL, &v), ERR_NOT_FOUND); /* no ACPI */
+	CHECK_EQ(acpi_tables_copy(NULL, 0), 0);
+	uint64_t dsdt = make_dsdt(qemu_s5, sizeof(qemu_s5));
+	uint64_t ssdt = make_dummy("SSDT"), bad = make_dummy("BAD!");
+	mem[bad + 36] ^= 1; /* checksum broken */
+	uint64_t t[5] = {make_fadt(116, dsdt), make_madt(), bad,
+			 make_hpet(0, 0xfed00000), ssdt};
+	make_rsdp(RSDP_PA, 2, 0, make_root("XSDT", t, 5), "TABLES");
+	CHECK_EQ(acpi_init(RSDP_PA, &ai), 0);
+	CHECK_EQ(ai.dsdt_addr, dsdt);
+	static const char *want[] = {"DSDT", "FACP", "APIC", "HPET", "SSDT"};
+	const uint64_t at[] = {dsdt, t[0], t[1], t[3], t[4]};
+	size_t total = acpi_tables_copy(NULL, 0), expect = 0;
+	for (unsigned i = 0; i < 5; i++)
+		expect += rd32(&mem[at[i] + 4]);
+	CHECK_EQ(total, expect);
+	uint8_t *copy = calloc(1, total);
+	CHECK_EQ(acpi_tables_copy(copy, total - 1), total); /* too small */
+	CHECK_EQ(copy[0], 0);				    /* untouched */
+	CHECK_EQ(acpi_tables_copy(copy, total), total);
+	uint64_t off = 0;
+	for (unsigned i = 0; i < 5; i++) {
+		CHECK(off + 36 <= total);
+		CHECK(memcmp(copy + off, want[i], 4) == 0);
+		uint32_t len = rd32(copy + off + 4);
+		CHECK(len >= 36 && off + len <= total);
+		CHECK(memcmp(copy + off, &mem[at[i]], len) == 0);
+		uint8_t sum = 0;
+		for (uint32_t k = 0; k < len; k++)
+			sum += copy[off + k];
+		CHECK_EQ(sum, 0);
+		off += len;
+	}
+	CHECK_EQ(off, total);
+	free(copy);
 	fake_end();
 }

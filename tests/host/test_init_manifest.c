@@ -217,6 +217,9 @@ TEST(manifest_bad_numbers)
 		"irq isa:16",
 		"irq nope",
 		"mmio 0xffffffffffffffff+2",
+		"mmio all 0x1000+4K",
+		"mmio All",
+		"acpi yes",
 		"dma 1K",
 		"dma",
 		"dma 4K 8K",
@@ -460,4 +463,23 @@ TEST(manifest_memory_min)
 		       "and at most the quota"));
 	const struct man_svc *c = svc("c");
 	CHECK(c && c->ok && c->memory_min == c->memory);
+}
+
+/* devk-mem: "acpi" gives START_H_ACPI; "mmio all" the whole authority,
+ * as one of the forms of the once-only mmio key. */
+TEST(manifest_acpi_and_mmio_all)
+{
+	CHECK_EQ(parse("service iod\nprogram iod\nacpi\nmmio all\n"
+		       "service fb\nprogram fb\nmmio 0xfd000000+16M\n"),
+		 0);
+	const struct man_svc *iod = svc("iod"), *fb = svc("fb");
+	CHECK(iod && iod->ok && fb && fb->ok);
+	CHECK_EQ(iod->grants, MAN_G_ACPI | MAN_G_MMIO_ALL);
+	CHECK_EQ(iod->mmio.size, 0);
+	CHECK_EQ(fb->grants, 0);
+	CHECK_EQ(fb->mmio.base, 0xfd000000);
+	CHECK_EQ(fb->mmio.size, 16 << 20);
+	CHECK_EQ(parse("service x\nprogram x\nmmio all\nmmio 0x1000+4K\n"),
+		 1);
+	CHECK(reported("services.conf:4: mmio given twice"));
 }

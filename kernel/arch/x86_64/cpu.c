@@ -23,6 +23,7 @@ void cpu_detect(void)
 	f->tsc_deadline = c & (1u << 24);
 	f->x2apic = c & (1u << 21);
 	f->pge = d & (1u << 13);
+	f->pat = d & (1u << 16);
 	if (max >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);
 		f->fsgsbase = b & (1u << 0);

@@ -36,6 +36,7 @@ void cpu_enable_protection(void)
 	if (f->umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
+	pat_init_cpu(); /* before any mapping of this CPU uses PAT index 1 */
 	pcid_init_cpu(); /* CR3 is untagged here (kernel or boot tables) */
 	if (f->smap)
 		clac(); /* user access off until a stac */

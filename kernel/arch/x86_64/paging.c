@@ -22,7 +22,8 @@ static phys_addr_t table_limit;
 
 #define ENTRIES 512
 #define VM_ALLFLAGS                                                            \
-	(VM_READ | VM_WRITE | VM_EXEC | VM_USER | VM_UNCACHED | VM_GLOBAL)
+	(VM_READ | VM_WRITE | VM_EXEC | VM_USER | VM_UNCACHED | VM_GLOBAL |    \
+	 VM_WC)
 #define PHYS_LIMIT (1ull << 52)
 /* Above this many pages a full flush is cheaper than invlpg one by one. */
 #define FLUSH_ALL_PAGES 64
@@ -145,8 +146,7 @@ static uint64_t leaf_bits(unsigned flags)
 		e |= PTE_W;
 	if (flags & VM_USER)
 		e |= PTE_U;
-	if (flags & VM_UNCACHED)
-		e |= PTE_PCD | PTE_PWT;
+	e |= pat_cache_bits(flags);
 	if (flags & VM_GLOBAL)
 		e |= PTE_G;
 	if (!(flags & VM_EXEC) && vm_nx_enabled)
@@ -165,6 +165,8 @@ static unsigned leaf_flags(uint64_t e)
 		f |= VM_USER;
 	if (e & PTE_PCD)
 		f |= VM_UNCACHED;
+	else if (e & PTE_PWT)
+		f |= VM_WC; /* PAT index 1 (pat.c) */
 	if (e & PTE_G)
 		f |= VM_GLOBAL;
 	return f;
@@ -293,6 +295,8 @@ static bool flags_ok(virt_addr_t va, unsigned flags)
 		return false;
 	if ((flags & VM_WRITE) && (flags & VM_EXEC))
 		return false; /* W^X */
+	if ((flags & VM_UNCACHED) && (flags & VM_WC))
+		return false;
 	if (flags & VM_USER)
 		return is_user_va(va) && !(flags & VM_GLOBAL);
 	return true;

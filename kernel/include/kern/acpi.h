@@ -8,6 +8,7 @@
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_OVERRIDES 24
 #define ACPI_MAX_NMIS 16
+#define ACPI_MAX_ECAM 4
 
 struct acpi_cpu {
 	uint32_t apic_id;
@@ -47,6 +48,16 @@ struct acpi_lapic_nmi {
 	uint8_t lint;
 };
 
+/* One MCFG entry: PCI Express configuration space (ECAM) of buses
+ * [bus_start, bus_end] of `segment`, bus B's 1 MiB at base + (B << 20)
+ * (kernel/acpi/mcfg.c). */
+struct acpi_mcfg {
+	bool valid;
+	uint64_t base; /* as in the table: the address of bus 0 */
+	uint16_t segment;
+	uint8_t bus_start, bus_end;
+};
+
 struct acpi_info {
 	bool valid;            /* RSDP and root table checksums good */
 	uint8_t revision;      /* RSDP revision (0: RSDT only) */
@@ -69,12 +80,19 @@ struct acpi_info {
 	 * needs to power off (S5) and reset the machine. */
 	bool has_fadt;
 	uint16_t pm1a_cnt, pm1b_cnt; /* PM1x_CNT I/O ports, 0: none */
+	phys_addr_t dsdt_addr;       /* 0: none, or it failed its checks */
 	bool has_s5;                 /* a valid \_S5 package in the DSDT */
 	uint8_t s5_slp_typ_a, s5_slp_typ_b; /* its first two elements */
 	bool has_reset;              /* RESET_REG, flagged as supported */
 	uint8_t reset_space; /* its address space: 0 memory, 1 I/O, 2 PCI */
 	uint64_t reset_addr;
 	uint8_t reset_value;
+	/* MCFG: segment 0's first valid entry (what PCI configuration
+	 * access uses; valid false without one), and every valid entry of
+	 * the table (what SYS_VMO_CREATE_PHYS refuses to map). */
+	struct acpi_mcfg mcfg;
+	struct acpi_mcfg ecam[ACPI_MAX_ECAM];
+	size_t necam;
 	phys_addr_t root_addr;  /* XSDT or RSDT in use */
 	bool root_is_xsdt;
 	uint32_t bad_tables;   /* tables rejected (checksum or length) */
@@ -97,6 +115,21 @@ uint32_t acpi_isa_to_gsi(const struct acpi_info *ai, uint8_t isa_irq,
 			 uint16_t *flags);
 
 extern struct acpi_info acpi;
+
+/* The physical window [*lo, *lo + *size) an MCFG entry's buses cover. */
+void acpi_mcfg_window(const struct acpi_mcfg *m, uint64_t *lo, uint64_t *size);
+
+struct task;
+struct vmo;
+/* A memory object holding a copy of every ACPI table (tables_copy.c): the
+ * DSDT first, then each table the root table lists, in its order, each
+ * whole and checksum-verified (a bad one is left out), one after another
+ * (walk by header length; zeros after the last). Charged to t (NULL: the
+ * kernel). ERR_NOT_FOUND without valid ACPI tables. */
+int acpi_tables_vmo(struct task *t, struct vmo **out);
+/* The same copy into buf when all of it fits in cap bytes (else nothing is
+ * written); returns the bytes it takes. */
+size_t acpi_tables_copy(uint8_t *buf, size_t cap);
 
 /* The SLP_TYPa/b values of the \_S5 package in AML (a DSDT's body):
  * the first `Name (_S5_, Package { a, b, ... })` whose elements are

@@ -282,3 +282,4 @@ SYSCALL(sys_pager_vmo_create);
 SYSCALL(sys_pager_supply);
 SYSCALL(sys_vmo_create_dma);
 SYSCALL(sys_vmo_phys);
+SYSCALL(sys_vmo_create_phys);

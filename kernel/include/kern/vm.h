@@ -11,6 +11,19 @@
 #define VM_USER     0x08
 #define VM_UNCACHED 0x10 /* device memory */
 #define VM_GLOBAL   0x20 /* kernel mappings shared by every address space */
+#define VM_WC       0x40 /* write-combining (framebuffers); not with UNCACHED */
+
+/* How a memory object's mappings are cached (struct vmo.cache). */
+enum vm_cache {
+	VM_CACHE_WB = 0, /* RAM: write-back */
+	VM_CACHE_UC,     /* device registers: uncached */
+	VM_CACHE_WC,     /* framebuffers: write-combining */
+};
+
+/* The VM_* cache flag (0, VM_UNCACHED or VM_WC) that gives mappings cache
+ * type c on this machine: the arch knows what its page tables can encode
+ * (x86: WC needs the PAT; without one WC falls back to UC). */
+unsigned arch_vm_cache_flags(enum vm_cache c);
 
 struct vm_space; /* one page-table tree */
 

@@ -7,6 +7,7 @@
 #include <kern/object.h>
 #include <kern/spinlock.h>
 #include <kern/types.h>
+#include <kern/vm.h>
 #include <kern/wait.h>
 
 struct task;
@@ -21,7 +22,9 @@ struct vmo {
 	phys_addr_t *pages;   /* anonymous: 0 = not allocated yet */
 	phys_addr_t phys_base;/* physical objects: contiguous base */
 	bool physical;
-	bool uncached;        /* device memory */
+	uint8_t cache;        /* enum vm_cache: how every mapping caches it;
+			       * physical objects that are not WB are device
+			       * memory (vmo_is_device) */
 	bool dma;             /* contiguous, pinned: phys_base is readable
 			       * with RIGHT_DMA (pages[] unused) */
 	/* Pager-backed objects (kern/pager.h): pages appear only when the
@@ -48,8 +51,17 @@ int vmo_create(struct task *t, uint64_t size, struct vmo **out);
  * supplied, kern/pager.h). */
 int vmo_create_common(struct task *t, uint64_t size, bool commit_pages,
 		      struct vmo **out);
-int vmo_create_physical(phys_addr_t base, uint64_t size, bool uncached,
+/* A physical object over [base, base+size) (size rounded up to pages),
+ * owning nothing: destroying it frees no frame. Only the header is
+ * charged (to the current task). cache: enum vm_cache. */
+int vmo_create_physical(phys_addr_t base, uint64_t size, unsigned cache,
 			struct vmo **out);
+/* Device memory (MMIO): not in the direct map, only mapped, never read
+ * or written by the kernel. */
+static inline bool vmo_is_device(const struct vmo *v)
+{
+	return v->physical && v->cache != VM_CACHE_WB;
+}
 /* DMA memory: size bytes (page multiple after rounding) of physically
  * contiguous, zeroed frames, all allocated now and never moved or freed
  * before the object goes. Charged to t like vmo_create. */
@@ -60,7 +72,7 @@ int vmo_create_dma(struct task *t, uint64_t size, struct vmo **out);
 phys_addr_t vmo_get_page(struct vmo *v, uint64_t index);
 /* Kernel-buffer access. 0, ERR_OUT_OF_RANGE (offset + len past the end),
  * ERR_NO_MEMORY (write: no frame or quota; nothing written then) or
- * ERR_NOT_SUPPORTED (uncached physical objects). Reads of pages never
+ * ERR_NOT_SUPPORTED (device memory, vmo_is_device). Reads of pages never
  * written give zeros without allocating. */
 int vmo_read(struct vmo *v, uint64_t offset, void *buf, size_t len);
 int vmo_write(struct vmo *v, uint64_t offset, const void *buf, size_t len);

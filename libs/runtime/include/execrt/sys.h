@@ -441,6 +441,15 @@ static inline long sys_vmo_phys(handle_t vmo, uint64_t *phys)
 	return EXECRT_SC(SYS_VMO_PHYS, vmo, phys, 0, 0, 0, 0);
 }
 
+/* MMIO memory objects (docs/devices.md "Kernel: MMIO and DMA"). */
+static inline long sys_vmo_create_phys(handle_t mmio_auth, uint64_t base,
+				       uint64_t size, uint32_t cache,
+				       handle_t *out)
+{
+	return EXECRT_SC(SYS_VMO_CREATE_PHYS, mmio_auth, base, size, cache,
+			 out, 0);
+}
+
 /* PCI configuration space and MSI (docs/devices.md). */
 static inline long sys_pci_cfg_read(handle_t pci, uint32_t bdf,
 				    uint32_t offset, uint32_t width,

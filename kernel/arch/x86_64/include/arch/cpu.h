@@ -143,7 +143,7 @@ static inline void clac(void)
 /* CPU features found at boot (cpu_detect()). */
 struct cpu_features {
 	bool nx, smep, smap, umip, pge, pdpe1gb, tsc_deadline, invariant_tsc,
-		fsgsbase, rdtscp, x2apic;
+		fsgsbase, rdtscp, x2apic, pat;
 	char vendor[13];
 	char brand[49];
 };

@@ -54,6 +54,18 @@ struct vm_space {
 extern bool pcid_enabled;
 void pcid_init_cpu(void);
 
+/* The page attribute table (pat.c). PCD/PWT of a 4 KiB PTE or 2 MiB PDE
+ * (PAT bit clear) select PAT entries 0-3: 0 WB and 3 UC as at reset, 1 WC
+ * instead of WT (nothing used WT), 2 UC- as at reset. */
+#define MSR_PAT	  0x277
+#define PAT_VALUE 0x0007040600070106ull /* PA7..PA0: UC WT UC- WB UC UC- WC WB */
+/* Loads PAT_VALUE into this CPU's PAT (every CPU, at start-up). */
+void pat_init_cpu(void);
+/* Whether the PAT holds PAT_VALUE (the CPU has a PAT). */
+extern bool pat_enabled;
+/* The PCD/PWT bits for the cache flags of VM_* flags. */
+uint64_t pat_cache_bits(unsigned vm_flags);
+
 /* Physical address of the kernel PML4 (below 4 GiB, so 32-bit AP start-up
  * code can load it into CR3). 0 before arch_mm_init(). */
 phys_addr_t vm_kernel_root(void);
