@@ -81,10 +81,10 @@ static void probe(handle_t reply)
 	sys_sched_set(sched, self, &be);
 	/* "pci 00:01.0": that function, no other. */
 	uint32_t id = 0;
-	long pci_own = sys_pci_cfg_read(execrt_handle(START_H_PCI), 0x08, 0, 4,
-					&id);
-	long pci_other = sys_pci_cfg_read(execrt_handle(START_H_PCI), 0, 0, 4,
-					  &id);
+	long pci_own =
+		sys_pci_cfg_read(execrt_handle(START_H_PCI), 0x08, 0, 4, &id);
+	long pci_other =
+		sys_pci_cfg_read(execrt_handle(START_H_PCI), 0, 0, 4, &id);
 	struct handle_info me = {0}, mm = {0};
 	sys_handle_info(execrt_handle(START_H_SELF_TASK), &me);
 	sys_handle_info(execrt_handle(START_H_MMIO), &mm);
