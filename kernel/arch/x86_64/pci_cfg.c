@@ -7,6 +7,7 @@
  * mechanism is two steps (address, then data), so each access holds
  * pci_port_lock (taken alone, with interrupts off). */
 #include <arch/cpu.h>
+#include <arch/pci.h>
 #include <kern/acpi.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -66,22 +67,8 @@ static uint32_t port_addr(uint32_t bdf, uint32_t offset)
 	return 0x80000000u | bdf << 8 | (offset & 0xfc);
 }
 
-uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
+uint32_t pci_port_read(uint32_t bdf, uint32_t offset, unsigned width)
 {
-	if (use_ecam) {
-		uint8_t *p = ecam_function(bdf);
-		if (!p)
-			return 0xffffffffu >> (32 - 8 * width);
-		p += offset;
-		switch (width) {
-		case 1:
-			return *(volatile uint8_t *)p;
-		case 2:
-			return *(volatile uint16_t *)p;
-		default:
-			return *(volatile uint32_t *)p;
-		}
-	}
 	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
 	uint32_t v;
 	unsigned long f = spin_lock_irqsave(&pci_port_lock);
@@ -96,22 +83,9 @@ uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
 	return v;
 }
 
-void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
-			uint32_t value)
+void pci_port_write(uint32_t bdf, uint32_t offset, unsigned width,
+		    uint32_t value)
 {
-	if (use_ecam) {
-		uint8_t *p = ecam_function(bdf);
-		if (!p)
-			return;
-		p += offset;
-		if (width == 1)
-			*(volatile uint8_t *)p = (uint8_t)value;
-		else if (width == 2)
-			*(volatile uint16_t *)p = (uint16_t)value;
-		else
-			*(volatile uint32_t *)p = value;
-		return;
-	}
 	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
 	unsigned long f = spin_lock_irqsave(&pci_port_lock);
 	outl(CFG_ADDR, port_addr(bdf, offset));
@@ -122,4 +96,46 @@ void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
 	else
 		outl(data, value);
 	spin_unlock_irqrestore(&pci_port_lock, f);
+}
+
+bool pci_uses_ecam(void)
+{
+	return use_ecam;
+}
+
+uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
+{
+	if (!use_ecam)
+		return pci_port_read(bdf, offset, width);
+	uint8_t *p = ecam_function(bdf);
+	if (!p)
+		return 0xffffffffu >> (32 - 8 * width);
+	p += offset;
+	switch (width) {
+	case 1:
+		return *(volatile uint8_t *)p;
+	case 2:
+		return *(volatile uint16_t *)p;
+	default:
+		return *(volatile uint32_t *)p;
+	}
+}
+
+void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
+			uint32_t value)
+{
+	if (!use_ecam) {
+		pci_port_write(bdf, offset, width, value);
+		return;
+	}
+	uint8_t *p = ecam_function(bdf);
+	if (!p)
+		return;
+	p += offset;
+	if (width == 1)
+		*(volatile uint8_t *)p = (uint8_t)value;
+	else if (width == 2)
+		*(volatile uint16_t *)p = (uint16_t)value;
+	else
+		*(volatile uint32_t *)p = value;
 }
