@@ -632,6 +632,8 @@ int main(int argc, char **argv)
 	vm_benches();
 	if (wanted("driver thread"))
 		irq_benches();
+	if (wanted("input"))
+		input_benches();
 	printf("bench: done\n");
 	return 0;
 }
