@@ -104,7 +104,8 @@ void arch_irq_unmask(uint32_t gsi)
 bool arch_ioport_kernel_owned(uint16_t port, unsigned width)
 {
 	uint32_t last = (uint32_t)port + width - 1;
-	return (port <= 0xcff && last >= 0xcfc) || (port == 0xcf8 && width == 4);
+	return (port <= 0xcff && last >= 0xcfc) ||
+	       (port == 0xcf8 && width == 4);
 }
 
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)
