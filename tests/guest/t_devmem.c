@@ -16,8 +16,8 @@
 static uint32_t cfg_read(uint32_t dev, uint32_t off)
 {
 	uint32_t v = 0xffffffffu;
-	sys_pci_cfg_read(execrt_handle(START_H_PCI), PCI_BDF(0, dev, 0),
-			 off, 4, &v);
+	sys_pci_cfg_read(execrt_handle(START_H_PCI), PCI_BDF(0, dev, 0), off, 4,
+			 &v);
 	return v;
 }
 
