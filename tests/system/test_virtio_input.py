@@ -76,8 +76,9 @@ def t_keys(g, qmp):
 
 
 def t_key_burst(g, qmp):
-    """40 keys in one QMP command each, no pause: more than fits in a
-    report; none lost, none reordered (the event queue is refilled)."""
+    """20 letters, each pressed and released by one QMP command, with no
+    pause: 40 key events (and 40 reports) through a 64-entry event queue
+    that must be refilled as it goes; none lost, none reordered."""
     kid, _ = wait_device(g, KBD)
     letters = "qwertyuiopasdfghjklz"
 
