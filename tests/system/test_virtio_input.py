@@ -39,8 +39,12 @@ KBD, MOUSE, TABLET = ("QEMU Virtio Keyboard", "QEMU Virtio Mouse",
                       "QEMU Virtio Tablet")
 # Fixed slots: the dev-names iod gives the drivers (pci-00:SS.0).
 SLOTS = {KBD: 0x10, MOUSE: 0x11, TABLET: 0x12}
+# The tablet has no MSI-X (vectors=0): its driver falls back to the legacy
+# INTx line iod routed through the ACPI _PRT (libvirtio reads ISR, then
+# acks); the keyboard and the mouse use MSI-X.
 QEMU_DEVS = ["virtio-keyboard-pci,addr=0x10", "virtio-mouse-pci,addr=0x11",
-             "virtio-tablet-pci,addr=0x12"]
+             "virtio-tablet-pci,addr=0x12,vectors=0"]
+IRQ_KIND = {KBD: "MSI-X", MOUSE: "MSI-X", TABLET: "INTx"}
 
 
 def t_devices(g, qmp):
@@ -48,6 +52,12 @@ def t_devices(g, qmp):
                        (TABLET, "tablet")):
         _, k = wait_device(g, name, 60)
         need(k == kind, "%s is a %s, not a %s" % (name, k, kind))
+        # The driver's start line in the log: its interrupts and axes.
+        line = 'pci-00:%02x.0: "%s" %s, %s,' % (SLOTS[name], name, kind,
+                                                IRQ_KIND[name])
+        need(line in g.text(0), "no driver line %r in the log" % line)
+    need('"QEMU Virtio Tablet" tablet, INTx, queue 64, 2 abs axes'
+         in g.text(0), "the tablet has not its 2 absolute axes")
 
 
 def t_keys(g, qmp):
