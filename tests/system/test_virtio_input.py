@@ -18,6 +18,7 @@ Prints "ok NAME" / "FAIL NAME: why" per test and "N passed, N failed".
 """
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -201,6 +202,29 @@ def t_driver_restart(g, qmp):
     key_a_from(g, qmp, KBD, "after the driver restart")
 
 
+def t_latency(g, qmp):
+    """The driver's stamp (taken when the interrupt woke it) to the
+    subscriber's receive, over 20 key events: printed as a figure; bounded
+    loosely (TCG on a shared host is noisy)."""
+    wait_device(g, KBD)
+    g.drain(0.2)
+    g.pos = len(g.buf)
+    g.line("inputmon -n 20 -L -t 60000")
+    g.expect("waiting for events", 30)
+    start = g.pos
+    for c in "abcdefghij":
+        tap(qmp, c, gap=0.02)
+    g.expect(PROMPT, 60)
+    m = re.search(r"latency driver->subscriber over (\d+) events: median "
+                  r"(\d+) ns, max (\d+) ns", g.text(start))
+    need(m, "no latency line: %r" % g.text(start)[-600:])
+    n, med, mx = (int(x) for x in m.groups())
+    print("     virtio-input key latency, driver stamp -> subscriber: "
+          "median %d us, max %d us over %d events" % (med // 1000,
+                                                      mx // 1000, n))
+    need(n == 20 and med < 100000000, "latency %d ns over %d" % (med, n))
+
+
 def t_hub_status(g, qmp):
     out = g.command("portctl /svc/input '{\"cmd\":\"status\"}'", 30)
     need('"lost": 0' in out or '"lost":0' in out, "events lost: %r" % out)
@@ -211,6 +235,7 @@ TESTS = [("boot_to_prompt", t_boot), ("virtio_devices", t_devices),
          ("virtio_key_burst_in_order", t_key_burst),
          ("virtio_mouse_motion_buttons_wheel", t_mouse),
          ("virtio_tablet_absolute", t_tablet),
+         ("virtio_key_latency", t_latency),
          ("virtio_hub_status", t_hub_status),
          ("virtio_hub_restart_drivers_reconnect", t_hub_restart),
          ("virtio_driver_restart_by_iod", t_driver_restart)]
