@@ -202,9 +202,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	static const char *kinds[] = {"?", "keyboard", "mouse", "tablet"};
-	printf("%s: \"%s\" %s, %s, queue %u, %u abs axes\n", me, hub.desc.name,
-	       kinds[hub.desc.kind], dev.msix ? "MSI-X" : "INTx", evq->size,
-	       hub.desc.nabs);
+	/* ID_DEVIDS: le16 bustype, vendor, product, version (for the log). */
+	uint16_t ids[64] = {0};
+	query(NULL, VINPUT_CFG_ID_DEVIDS, 0, (uint8_t *)ids);
+	printf("%s: \"%s\" %s, %s, queue %u, %u abs axes, id "
+	       "%04x:%04x:%04x:%04x\n",
+	       me, hub.desc.name, kinds[hub.desc.kind],
+	       dev.msix ? "MSI-X" : "INTx", evq->size, hub.desc.nabs, ids[0],
+	       ids[1], ids[2], ids[3]);
 	if ((r = hub_connect(sys_clock_now() + 30 * HUB_WAIT_NS)))
 		printf("%s: no input hub: %s (events dropped until it comes)\n",
 		       me, err_name(r));
