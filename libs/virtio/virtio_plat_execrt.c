@@ -17,10 +17,11 @@ static handle_t self(void)
 	return execrt_handle(START_H_SELF_TASK);
 }
 
-/* One device request; data (IOD_DEV_INFO) and handles come back. */
+/* One device request; data (IOD_DEV_INFO) and up to nh handles come back
+ * (*ngot of them, may be NULL); the rest are closed. */
 static int iod_call(struct virtio_execrt *p, uint32_t op, uint32_t a,
 		    uint32_t b, void *data, uint32_t dlen, handle_t *hs,
-		    uint32_t nh, uint64_t *val)
+		    uint32_t nh, uint32_t *ngot, uint64_t *val)
 {
 	struct iod_req req = {.op = op, .a = a, .b = b};
 	struct {
@@ -48,6 +49,8 @@ static int iod_call(struct virtio_execrt *p, uint32_t op, uint32_t a,
 	}
 	if (err)
 		return err;
+	if (ngot)
+		*ngot = rx.nhandles < nh ? rx.nhandles : nh;
 	if (dlen)
 		memcpy(data, ans.data, dlen);
 	if (val)
@@ -62,15 +65,19 @@ int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep)
 	p->gsi = -1;
 	struct iod_dev_info info;
 	int r = iod_call(p, IOD_DEV_INFO, 0, 0, &info, sizeof(info), NULL, 0,
-			 NULL);
+			 NULL, NULL);
 	if (r)
 		return r;
 	if (info.kind != IOD_KIND_PCI)
 		return ERR_WRONG_TYPE;
-	handle_t hs[IOD_H_COUNT] = {0};
-	if ((r = iod_call(p, IOD_DEV_HANDLES, 0, 0, NULL, 0, hs, IOD_H_COUNT,
-			  NULL)))
+	/* Only the present handles travel; val says which they are. */
+	handle_t got[IOD_H_COUNT] = {0}, hs[IOD_H_COUNT];
+	uint32_t ngot = 0;
+	uint64_t present = 0;
+	if ((r = iod_call(p, IOD_DEV_HANDLES, 0, 0, NULL, 0, got, IOD_H_COUNT,
+			  &ngot, &present)))
 		return r;
+	iod_handles_unpack(present, got, ngot, hs);
 	p->pci = hs[IOD_H_PCI];
 	p->dma = hs[IOD_H_DMA];
 	p->irq_auth = hs[IOD_H_IRQ];
@@ -211,20 +218,22 @@ static int bar_map(void *c, unsigned bar, volatile void **va, uint64_t *size)
 	if (bar > 5 || !p->bar_len[bar])
 		return ERR_NOT_FOUND;
 	if (!p->bar_addr[bar]) {
-		handle_t vmo;
+		handle_t vmo = 0;
 		uint64_t len = (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1);
+		uint32_t n = 1;
 		int r;
 		if (p->direct)
 			r = (int)sys_vmo_create_phys(p->mmio, p->bar_phys[bar],
 						     len, VMO_CACHE_UC, &vmo);
 		else
 			r = iod_call(p, IOD_DEV_BAR, bar, VMO_CACHE_UC, NULL, 0,
-				     &vmo, 1, NULL);
+				     &vmo, 1, &n, NULL);
+		if (!r && n != 1)
+			r = ERR_BAD_STATE; /* an answer without its handle */
 		if (r)
 			return r;
 		uint64_t addr;
-		if ((r = map(vmo, (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1),
-			     &addr))) {
+		if ((r = map(vmo, len, &addr))) {
 			sys_handle_close(vmo);
 			return r;
 		}
