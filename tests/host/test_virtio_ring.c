@@ -353,8 +353,8 @@ static uint32_t rnd(uint32_t n)
  * at every step: tokens come back exactly once with their lengths; every
  * kick decision equals the spec's rule evaluated by the fake from
  * avail_event (or the flag); and no wake-up is lost: once the driver has
- * drained and re-enabled callbacks (virtq_enable_cb true), the next
- * completion must need an interrupt. */
+ * drained with interrupts on (a virtq_get NULL) or re-enabled them
+ * (virtq_enable_cb true), the next completion must need an interrupt. */
 struct traffic {
 	uint32_t adds, full, kicks_checked, completions, armed_checks;
 };
@@ -468,6 +468,12 @@ static void random_traffic(bool event_idx, uint32_t seed, int *bad,
 				}
 				state[tok] = 0;
 				outstanding--;
+			}
+			/* Drained with interrupts on: the next completion
+			 * must interrupt without virtq_enable_cb. */
+			if (!q->cb_disabled) {
+				armed = true;
+				fk_irq_needed(&F, 0);
 			}
 			if (rnd(2)) {
 				if (virtq_enable_cb(q)) {
