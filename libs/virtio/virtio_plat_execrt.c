@@ -106,15 +106,13 @@ int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep)
 }
 
 static int cfg_read(void *c, uint32_t off, unsigned w, uint32_t *v);
-static int cfg_write(void *c, uint32_t off, unsigned w, uint32_t v);
-
-/* A memory BAR's base and size, sized the usual way (all ones written with
- * memory decoding off, the mask read back, everything restored): 0 for a
- * 32-bit one, 1 for a 64-bit one, or an error. */
-static int bar_probe(struct virtio_execrt *p, unsigned bar, uint64_t *base,
-		     uint64_t *size)
+/* Where memory BAR bar is: 0 (32-bit), 1 (64-bit: the next slot is its
+ * upper half) or an error. Read only: sizing a BAR toggles its decoding,
+ * and QEMU 7.2's TCG can crash on the remap while another vCPU runs
+ * (iod's finding); the extent comes from the capabilities instead. */
+static int bar_base(struct virtio_execrt *p, unsigned bar, uint64_t *base)
 {
-	uint32_t off = 0x10 + 4 * bar, lo, hi = 0, mlo, mhi = 0xffffffffu, cmd;
+	uint32_t off = 0x10 + 4 * bar, lo, hi = 0;
 	int r;
 	if ((r = cfg_read(p, off, 4, &lo)))
 		return r;
@@ -123,26 +121,14 @@ static int bar_probe(struct virtio_execrt *p, unsigned bar, uint64_t *base,
 	bool is64 = (lo & 6) == 4;
 	if (is64 && (bar == 5 || (r = cfg_read(p, off + 4, 4, &hi))))
 		return bar == 5 ? ERR_NOT_FOUND : r;
-	if ((r = cfg_read(p, 0x04, 2, &cmd)) ||
-	    (r = cfg_write(p, 0x04, 2, cmd & ~2u)))
-		return r;
-	cfg_write(p, off, 4, 0xffffffffu);
-	cfg_read(p, off, 4, &mlo);
-	cfg_write(p, off, 4, lo);
-	if (is64) {
-		cfg_write(p, off + 4, 4, 0xffffffffu);
-		cfg_read(p, off + 4, 4, &mhi);
-		cfg_write(p, off + 4, 4, hi);
-	}
-	cfg_write(p, 0x04, 2, cmd);
-	uint64_t mask = ((uint64_t)mhi << 32 | (mlo & ~0xfu));
-	if (!is64)
-		mask |= 0xffffffff00000000ull;
 	*base = ((uint64_t)hi << 32 | (lo & ~0xfu));
-	*size = mask ? ~mask + 1 : 0;
-	if (!*size || !*base)
-		return ERR_NOT_FOUND;
-	return is64; /* 1: the next slot was the upper half */
+	return *base ? is64 : ERR_NOT_FOUND;
+}
+
+static void extent(struct virtio_execrt *p, int bar, uint64_t end)
+{
+	if (bar >= 0 && bar < 6 && p->bar_phys[bar] && end > p->bar_len[bar])
+		p->bar_len[bar] = end;
 }
 
 int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
@@ -162,14 +148,25 @@ int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
 	p->vendor = (uint16_t)id;
 	p->device = (uint16_t)(id >> 16);
 	for (unsigned i = 0; i < 6; i++) {
-		uint64_t base = 0, size = 0;
-		int b = bar_probe(p, i, &base, &size);
+		uint64_t base = 0;
+		int b = bar_base(p, i, &base);
 		if (b >= 0) {
 			p->bar_phys[i] = base;
-			p->bar_len[i] = size;
 			i += (unsigned)b;
 		}
 	}
+	/* Each BAR as far as what the driver will touch in it reaches. */
+	struct virtio_pci_caps c;
+	if ((r = virtio_pci_parse_caps(&virtio_execrt_ops, p, &c)))
+		return r;
+	const struct virtio_region *reg[] = {&c.common, &c.notify, &c.isr,
+					     &c.device};
+	for (unsigned i = 0; i < 4; i++)
+		extent(p, reg[i]->bar,
+		       (uint64_t)reg[i]->offset + reg[i]->length);
+	if (c.msix_cap)
+		extent(p, c.msix_table_bar,
+		       (uint64_t)c.msix_table_off + 16u * c.msix_count);
 	return (int)sys_notif_create(&p->notif);
 }
 
