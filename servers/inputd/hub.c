@@ -59,6 +59,7 @@ static void sub_push(struct hub *h, struct hub_sub *s,
 
 static void fan_out(struct hub *h, const struct input_event *e)
 {
+	h->st.fanned++;
 	for (uint32_t i = 0; i < INPUT_SUBS_MAX; i++)
 		if (h->sub[i].used)
 			sub_push(h, &h->sub[i], e);

@@ -41,6 +41,7 @@ struct hub_sub {
 
 struct hub_stats {
 	uint64_t events_in, events_out, lost, bad_events, bad_batches;
+	uint64_t fanned; /* events offered to the subscriptions, each once */
 	uint64_t dev_connects, dev_removes, sub_adds, sub_removes, refused;
 };
 
