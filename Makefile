@@ -77,6 +77,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(NAMES_HSRC) \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
         servers/console/subs.c \
+        servers/fbcon/term.c servers/fbcon/psf.c servers/fbcon/render.c servers/fbcon/keys.c \
         $(INIT_PURE) \
         $(FSD_HSRC) \
         servers/vmgr/vmgr_core.c \
@@ -85,7 +86,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
