@@ -20,11 +20,15 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c servers/console/subs.c
-# room fbcon: the screen console (servers/fbcon, docs/console.md)
+# room fbcon: the screen console (servers/fbcon, docs/console.md); it
+# speaks the display and input protocols (rooms display and input)
+ifeq ($(words $(wildcard include/execrt/display_proto.h include/execrt/input_proto.h)),2)
 USER_PROGS += fbcon
+endif
 FBCON_PURE := servers/fbcon/term.c servers/fbcon/psf.c servers/fbcon/render.c \
 	servers/fbcon/keys.c
 fbcon_SRCS := servers/fbcon/fbcon.c $(FBCON_PURE)
+$(O)/user/obj/servers/fbcon/fbcon.c.o: PCFLAGS += -Iservers/console
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
