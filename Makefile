@@ -60,6 +60,16 @@ NAMES_HINC := -Iservers/names -Iservices/test -Iapps/portctl
 # Room fsd: the file server's pure half (path resolver, tree, protocol).
 FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
         servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
+# Room iod: the device manager's pure half (PCI, AML _PRT, driver table,
+# device instances and both protocols).
+IOD_CORE := servers/iod/pci.c servers/iod/aml.c servers/iod/drvtab.c \
+        servers/iod/iod_core.c servers/iod/iod_json.c
+# Room input (issue 14): the hub's core and keymap, the i8042 tables.
+INPUT_HSRC := servers/inputd/hub.c servers/inputd/keymap.c \
+        drivers/i8042/ps2.c apps/inputmon/evfmt.c
+INPUT_HINC := -Iservers/inputd -Idrivers/i8042 -Iapps/inputmon
+# Room virtio: libvirtio's portable core (the platform glue is not in it).
+VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c drivers/virtio-input/vinput.c
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -80,13 +90,16 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         servers/fbcon/term.c servers/fbcon/psf.c servers/fbcon/render.c servers/fbcon/keys.c \
         $(INIT_PURE) \
         $(FSD_HSRC) \
+        $(IOD_CORE) \
         servers/vmgr/vmgr_core.c \
+        $(INPUT_HSRC) \
+        $(VIRTIO_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

@@ -6,6 +6,7 @@ BENCH_PROGS := bench
 bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
 	tests/bench/bench_vm.c
 bench_SRCS += tests/bench/bench_fs.c # room fsd
+bench_SRCS += tests/bench/bench_input.c # room input
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 
 $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAMP)
@@ -13,9 +14,11 @@ $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAM
 	@echo "  UCC     $<"
 	$(Q)$(USER_CC) $(PCFLAGS) -Itests/guest -c $< -o $@
 
-$(O)/initrd-bench.cpio: $(O)/user/bench.elf $(O)/user/fsd.elf tools/mkinitrd.sh
+$(O)/initrd-bench.cpio: $(O)/user/bench.elf $(O)/user/fsd.elf \
+		$(O)/user/inputd.elf $(O)/user/i8042.elf tools/mkinitrd.sh
 	@echo "  CPIO    $@"
-	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf $(O)/user/fsd.elf
+	$(Q)tools/mkinitrd.sh $@ $(O)/user/bench.elf $(O)/user/fsd.elf \
+		$(O)/user/inputd.elf $(O)/user/i8042.elf
 
 .PHONY: bench
 # With the Linux packages fetched (by `make bench-linux`), also the

@@ -33,7 +33,8 @@ $(O)/user/obj/servers/fbcon/fbcon.c.o: PCFLAGS += -Iservers/console
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
 	apps/sh/parse.c apps/sh/psfmt.c apps/timeline-inspect/tl_format.c \
-	apps/sh/mem.c apps/sh/files.c apps/sh/fsfmt.c
+	apps/sh/mem.c apps/sh/files.c apps/sh/fsfmt.c \
+	apps/sh/lspci.c
 $(patsubst %,$(O)/user/obj/%.o,$(sh_SRCS)): PCFLAGS += -Iapps/timeline-inspect
 clctl_SRCS := apps/clctl/main.c apps/clctl/clfmt.c
 # room fsclient: stdio on /tmp through fsd (apps/fstest; also run by the
@@ -59,6 +60,10 @@ USER_PROGS += fsd
 FSD_CORE := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
 	servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
+# room iod (issue 14): the device manager (servers/iod, docs/devices.md)
+USER_PROGS += iod
+iod_SRCS := servers/iod/main.c servers/iod/pci.c servers/iod/aml.c \
+	servers/iod/drvtab.c servers/iod/iod_core.c servers/iod/iod_json.c
 # room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
 USER_PROGS += vmgr
 vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
@@ -66,10 +71,24 @@ vmgr_SRCS := servers/vmgr/vmgr.c servers/vmgr/vmgr_core.c
 # guest test t_mmap.c, so it is in the test initrd too)
 USER_PROGS += mmaptest
 mmaptest_SRCS := apps/mmaptest/mmaptest.c
+# room input (issue 14): the input hub, the PS/2 driver, inputmon
+# (docs/input.md)
+USER_PROGS += inputd inputmon i8042
+i8042_SRCS := drivers/i8042/i8042.c drivers/i8042/ps2.c servers/console/proto.c
+$(patsubst %,$(O)/user/obj/%.o,$(i8042_SRCS)): PCFLAGS += -Iservers/console
+inputd_SRCS := servers/inputd/main.c servers/inputd/hub.c \
+	servers/inputd/keymap.c
+inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
+# room virtio (issue 14): libvirtio (libs/virtio, docs/devices.md "virtio
+# library") and the virtio-input driver. A virtio driver links VIRTIO_SRCS.
+VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
+USER_PROGS += virtio-input
+virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
-	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -isystem $(O)/user/jsmn
+	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
+	-isystem $(O)/user/jsmn
 UCFLAGS := -std=gnu17 -O2 -g -fno-pie -fno-pic -fno-common \
 	-fno-strict-aliasing -MMD -MP $(WARN) $(UINC)
 # The runtime runs before musl sets up TLS, where the canary lives.
@@ -217,10 +236,12 @@ user-smoke: $(EMU_DIR)/hello.elf
 # it starts, packed into their own initrd.
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
-	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc
+	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc iod-testdrv
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
+# room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
+guest-tests_SRCS += $(VIRTIO_SRCS)
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
@@ -228,8 +249,11 @@ guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
+# room iod: the driver iod starts in t_iod.c
+iod-testdrv_SRCS := tests/guest/iod_testdrv.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
-GUEST_OBJS := $(foreach p,$(GUEST_PROGS),$(patsubst %,$(O)/user/obj/%.o,$($(p)_SRCS)))
+GUEST_OBJS := $(filter-out $(USER_OBJS),$(foreach p,$(GUEST_PROGS),$(patsubst \
+	%,$(O)/user/obj/%.o,$($(p)_SRCS))))
 
 .PHONY: guest
 guest: $(GUEST_ELFS) $(O)/initrd-test.cpio
@@ -247,7 +271,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/timeline-inspect.elf $(O)/user/testsvc.elf $(O)/user/portctl.elf \
 	$(O)/user/console.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
-	$(O)/user/fstest.elf $(O)/user/mmaptest.elf
+	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
+	$(O)/user/inputd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
@@ -260,6 +285,10 @@ $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(INITRD_SHARE
 
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).
 $(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector
+
+# room iod: the issue-14 kernel calls by number (servers/iod/kcalls.h)
+$(O)/user/obj/tests/guest/t_iod.c.o $(O)/user/obj/tests/guest/iod_testdrv.c.o: \
+	PCFLAGS += -Iservers/iod
 
 -include $(GUEST_OBJS:.o=.d)
 

@@ -71,7 +71,7 @@ add_counts "in-kernel tests" "$(grep -a 'ktest: ' "$LOGS/ktest.log")" "$rc"
 echo "== guest suite (user-mode tests of every system call, root task in test mode)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest --kernel "$O/kernel.elf" \
 	--append "init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
-	-initrd "$O/initrd-test.cpio"
+	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci # t_virtio.c: libvirtio on it
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
 add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
@@ -82,7 +82,7 @@ add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ p
 echo "== guest suite, IPC fastpath off (ipc_fastpath=off)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest-slowpath --kernel "$O/kernel.elf" \
 	--append "ipc_fastpath=off init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
-	-initrd "$O/initrd-test.cpio"
+	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-slowpath.log" | sed 's/^/  /'
 add_counts "guest suite, fastpath off" "$(tr -d '\r' < "$LOGS/guest-slowpath.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
@@ -150,7 +150,7 @@ add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0
 
 # init starts etc/services.conf and, with --boot-check, exits 0 once every
 # service is up and the manifest had no error (docs/system.md).
-UP="[init] boot check: all 6 services up"
+UP="[init] boot check: all 8 services up"
 echo "== boot to user space (init from the initrd, every service up)"
 boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
 	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
@@ -261,6 +261,15 @@ shell_test() { # name, options
 shell_test shell-bios-q35 --iso "$O/exec-rt.iso"
 shell_test shell-uefi-q35 --iso "$O/exec-rt.iso" --uefi --quick
 shell_test shell-bios-pc --iso "$O/exec-rt.iso" --machine pc --quick --reboot
+
+# Input end to end (docs/input.md): QMP input-send-event into the PS/2
+# keyboard and mouse, read back by inputmon in the shell.
+echo "== input, injected through QMP (tests/system/test_input.py)"
+out=$($PYTHON tests/system/test_input.py --name input-q35 --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  input-q35: /'
+add_counts "input-q35" "$out" "$rc"
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

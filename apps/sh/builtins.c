@@ -27,6 +27,7 @@ static void help(void)
 	      "  jobs                 background programs\n"
 	      "  mem                  kernel memory and object counts\n"
 	      "  uptime               time since boot\n"
+	      "  lspci                devices and their drivers (/svc/iod)\n"
 	      "  poweroff, reboot     through /svc/init\n"
 	      "  exit [STATUS]        leave this shell (init starts a new "
 	      "one)\n"
@@ -161,6 +162,8 @@ static void builtin(struct sh *s, struct sh_cmd *c)
 		sh_mem_all(s); /* mem.c: the kernel's figures, then vmgr's */
 	else if (!strcmp(n, "uptime"))
 		sh_uptime(s);
+	else if (!strcmp(n, "lspci"))
+		sh_lspci(s);
 	else if (!strcmp(n, "poweroff") || !strcmp(n, "reboot"))
 		power(s, n);
 }
@@ -174,6 +177,7 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 			  !strcmp(n, "jobs") || !strcmp(n, "mem") ||
 			  !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
 			  !strcmp(n, "reboot") || !strcmp(n, "exit") ||
+			  !strcmp(n, "lspci") ||
 			  sh_is_file_builtin(n);
 	if (is_builtin && c->background) {
 		printf("sh: %s: a builtin cannot run in the background\n", n);

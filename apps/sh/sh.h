@@ -48,6 +48,7 @@ void sh_mem(struct sh *s);
 void sh_uptime(struct sh *s);
 /* mem.c */
 void sh_mem_all(struct sh *s);
+void sh_lspci(struct sh *s); /* lspci.c */
 
 /* run.c */
 /* Runs argv[0] from the initrd's bin/ with the rest as its arguments:

@@ -345,14 +345,17 @@ static void entry_line(struct parser *p, int nw, char **w)
 		if (nw != 2 || man_parse_pci(w[1], &s->pci) < 0)
 			ERR(p, "pci: all, B:D.F or B:D.F-B:D.F");
 	} else if (!strcmp(k, "irq")) {
-		if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
+		if (nw == 2 && !strcmp(w[1], "all")) {
+			/* every GSI (iod narrows them per device) */
+			s->irq = (struct man_range){0, 256};
+		} else if (nw == 2 && !strncmp(w[1], "isa:", 4)) {
 			if (man_parse_u64(w[1] + 4, &v) < 0 || v > 15)
 				ERR(p, "irq isa:N: N 0-15");
 			else
 				s->irq_isa = (int)v;
 		} else if (nw != 2 || man_parse_u64(w[1], &v) < 0 ||
 			   v > 0xffffff) {
-			ERR(p, "irq: GSI or isa:N");
+			ERR(p, "irq: GSI, isa:N or all");
 		} else {
 			s->irq = (struct man_range){v, 1};
 		}

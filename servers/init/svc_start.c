@@ -382,7 +382,8 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 	if (s->irq.size || s->irq_isa >= 0) {
 		uint64_t gsi = s->irq_isa >= 0 ? g.boot.isa_gsi[s->irq_isa]
 					       : s->irq.base;
-		if ((r = derive(g.irq, gsi, 1, t, &a->give[START_H_IRQ])) < 0)
+		uint64_t n = s->irq_isa >= 0 ? 1 : s->irq.size; /* all: 256 */
+		if ((r = derive(g.irq, gsi, n, t, &a->give[START_H_IRQ])) < 0)
 			return r;
 	}
 	if (s->sched_set) {

@@ -16,6 +16,8 @@ int bench_cmp_u64(const void *a, const void *b);
 void smp_benches(void);
 /* bench_fs.c: the file server (fsd) figures. */
 void fs_benches(void);
+/* bench_input.c: a key from the 8042 to an input subscriber. */
+void input_benches(void);
 /* bench_vm.c: first-touch faults through a pager (vmgr room). */
 void vm_benches(void);
 int vm_pager_main(handle_t recv);

@@ -1,0 +1,421 @@
+/* iod in the guest (docs/devices.md "iod"): the suite starts iod as init
+ * would (names of its own, a fresh badge, the root's PCI, ACPI, MMIO, IRQ
+ * and DMA authorities, I/O ports 0x60-0x64), with the test driver
+ * iod-testdrv matched to QEMU's standard VGA (1234:1111) and, on q35, the
+ * e1000e NIC (8086:10d3). Each driver instance checks what it was given
+ * (iod_testdrv.c) and prints "ok N checks" into iod's log, which the test
+ * reads from the log port it gave iod.
+ *
+ *  - iod_lists_every_pci_function: `list` has one entry per function the
+ *    test finds itself with the root's PCI handle, with the right ids;
+ *  - iod_drivers_get_only_their_device: every matched device's driver
+ *    reports ok (its checks: no other function, no BAR writes, a BAR
+ *    object exactly the BAR's size, no MMIO authority, bounded DMA and
+ *    IRQ), under a badge that dies with it;
+ *  - iod_driver_restart: `restart` once (the driver comes back: its ok
+ *    line again, restarts 1), then 20 times in a row (running again,
+ *    restarts 21);
+ *  - iod_restart_takes_its_drivers: iod killed: its drivers die with it
+ *    (the kernel's task count is back); a new iod starts them afresh.
+ * The harness checks the kernel's counters after each test. */
+#include <stdio.h>
+#include <string.h>
+
+#include <execrt/cpio.h>
+#include <execrt/errors.h>
+#include <execrt/iod_proto.h>
+#include <execrt/rights.h>
+#include <execrt/spawn.h>
+#include <execrt/sys.h>
+
+#include "cl_ports.h"
+#include "gtest.h"
+#include "gutil.h"
+#include "kcalls.h"
+#include "names_env.h"
+
+#define IOD_BADGE    50
+#define LOOKUP_BADGE 2
+#define IOD_QUOTA    (32ull << 20)
+
+static struct names_env env;
+static handle_t lookup_ep, log_recv, iod_ep;
+static struct execrt_child iod;
+static uint64_t badge;
+static char logbuf[32768];
+static size_t loglen;
+static struct cl_resp resp;
+
+/* Whatever iod and its drivers printed since the last call, appended. */
+static void drain(uint64_t deadline)
+{
+	for (;;) {
+		char b[PORT_MSG_MAX];
+		handle_t h[PORT_HANDLES_MAX];
+		struct port_rx rx = {.buf = b,
+				     .cap = sizeof(b),
+				     .handles = h,
+				     .hcap = PORT_HANDLES_MAX};
+		if (sys_port_recv(log_recv, &rx, deadline) < 0)
+			return;
+		for (uint32_t i = 0; i < rx.nhandles; i++)
+			sys_handle_close(h[i]);
+		if (rx.reply)
+			sys_handle_close(rx.reply);
+		size_t n = rx.len;
+		if (loglen + n >= sizeof(logbuf)) { /* keep the newest half */
+			memmove(logbuf, logbuf + sizeof(logbuf) / 2,
+				loglen - sizeof(logbuf) / 2);
+			loglen -= sizeof(logbuf) / 2;
+		}
+		memcpy(logbuf + loglen, b, n);
+		loglen += n;
+		logbuf[loglen] = 0;
+		deadline = DEADLINE_POLL;
+	}
+}
+
+/* How often text occurs in the log, waiting up to ms for at least want. */
+static int log_count(const char *text, int want, uint64_t ms)
+{
+	uint64_t end = g_now() + ms * MS;
+	for (;;) {
+		int n = 0;
+		for (const char *p = logbuf; (p = strstr(p, text)); p++)
+			n++;
+		if (n >= want || g_now() >= end)
+			return n;
+		drain(g_now() + 20 * MS);
+	}
+}
+
+static long spawn_iod(void)
+{
+	struct cpio_file f;
+	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/iod", &f) != CPIO_OK)
+		return ERR_NOT_FOUND;
+	badge = badge ? badge + 1 : IOD_BADGE;
+	long r = nenv_acl(&env, badge, "[\"/svc/iod\"]", "[\"*\"]");
+	if (r < 0)
+		return r;
+	handle_t names = nenv_mint(&env, badge), io = 0, dma = 0, send = 0;
+	r = sys_resource_derive(execrt_handle(START_H_IOPORT), 0x60, 5,
+				RIGHT_SAME, &io);
+	if (r == 0)
+		r = sys_resource_derive(execrt_handle(START_H_DMA), 0, 16 << 20,
+					RIGHT_SAME, &dma);
+	if (r == 0)
+		r = sys_handle_dup(iod_ep, RIGHT_SAME, &send);
+	if (r == 0)
+		r = execrt_spawn_create("iod", IOD_QUOTA, &iod);
+	if (r == 0) {
+		struct execrt_spawn_args a = {
+			.image = f.data,
+			.image_len = f.size,
+			.cmdline = "iod --match 1234:1111=iod-testdrv "
+				   "--match 8086:10d3=iod-testdrv",
+			.quota = IOD_QUOTA};
+		a.give[START_H_CONSOLE] = send;
+		a.give[START_H_NAMES] = names;
+		a.give[IOD_START_H_PCI] = execrt_handle(IOD_START_H_PCI);
+		a.give[IOD_START_H_ACPI] = execrt_handle(IOD_START_H_ACPI);
+		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
+		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
+		a.give[START_H_IOPORT] = io;
+		a.give[START_H_DMA] = dma;
+		a.give[START_H_INITRD] = g_initrd();
+		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
+		int perr = 0;
+		r = execrt_spawn_start(&iod, &a, &perr);
+		if (r < 0)
+			execrt_spawn_abort(&iod);
+	}
+	handle_t mine[] = {names, io, dma, send};
+	for (unsigned i = 0; i < 4; i++)
+		if (mine[i])
+			sys_handle_close(mine[i]);
+	return r;
+}
+
+static void kill_iod(void)
+{
+	int64_t st;
+	if (!iod.task)
+		return;
+	sys_task_kill(iod.task, -1);
+	sys_object_wait(iod.task, g_now() + 5000 * MS, &st);
+	sys_handle_close(iod.task);
+	sys_handle_close(iod.thread);
+	memset(&iod, 0, sizeof(iod));
+	nenv_forget(&env, badge);
+}
+
+static long setup(void)
+{
+	gtest_allow_growth();
+	memset(&iod, 0, sizeof(iod));
+	loglen = 0;
+	logbuf[0] = 0;
+	badge = 0;
+	if (!execrt_handle(IOD_START_H_PCI) || !g_initrd_buf)
+		return 1;
+	long r = nenv_start(&env);
+	if (r != 0)
+		return r;
+	lookup_ep = nenv_mint(&env, LOOKUP_BADGE);
+	if (!lookup_ep ||
+	    (r = nenv_acl(&env, LOOKUP_BADGE, "[]", "[\"*\"]")) < 0)
+		return r < 0 ? r : ERR_NO_MEMORY;
+	if ((r = sys_port_create(0, &log_recv, &iod_ep)) < 0)
+		return r;
+	return spawn_iod();
+}
+
+static void teardown(void)
+{
+	kill_iod();
+	drain(DEADLINE_POLL);
+	if (log_recv)
+		sys_handle_close(log_recv);
+	if (iod_ep)
+		sys_handle_close(iod_ep);
+	if (lookup_ep)
+		sys_handle_close(lookup_ep);
+	log_recv = iod_ep = lookup_ep = HANDLE_INVALID;
+	cl_resp_close(&resp);
+	nenv_stop(&env);
+}
+
+/* One JSON request to /svc/iod: 0 and resp filled, or an error. */
+static long iod_json(const char *req)
+{
+	struct cl_conn c;
+	cl_set_names(lookup_ep);
+	long r = cl_connect(IOD_SVC_NAME, g_now() + 5000 * MS, &c);
+	cl_set_names(HANDLE_INVALID);
+	if (r < 0)
+		return r;
+	cl_resp_close(&resp);
+	r = cl_request(&c, req, &resp);
+	cl_close(&c);
+	return r;
+}
+
+/* The device list entry i's field as text ("" when absent). */
+static const char *field(int i, const char *name)
+{
+	static char v[64];
+	char k[48];
+	snprintf(k, sizeof(k), "devices.%d.%s", i, name);
+	if (cl_resp_str(&resp, k, v, sizeof(v)) < 0)
+		v[0] = 0;
+	return v;
+}
+
+static int64_t ifield(int i, const char *name)
+{
+	int64_t v = -1;
+	char k[48];
+	snprintf(k, sizeof(k), "devices.%d.%s", i, name);
+	cl_resp_int(&resp, k, &v);
+	return v;
+}
+
+/* Index of dev in the list answer (one page: the QEMU machine has fewer
+ * than 10 devices), or -1. */
+static int find(const char *dev)
+{
+	for (int i = 0; i < 10; i++) {
+		const char *d = field(i, "dev");
+		if (!d[0])
+			return -1;
+		if (!strcmp(d, dev))
+			return i;
+	}
+	return -1;
+}
+
+/* The matched devices' names ("pci-00:02.0"): how many. */
+static int matched(char names[][IOD_NAME_MAX], int max)
+{
+	int n = 0;
+	if (iod_json("{\"cmd\":\"list\"}") < 0)
+		return -1;
+	for (int i = 0; i < 10 && n < max; i++) {
+		if (!field(i, "dev")[0])
+			break;
+		if (!strcmp(field(i, "driver"), "iod-testdrv"))
+			snprintf(names[n++], IOD_NAME_MAX, "%s",
+				 field(i, "dev"));
+	}
+	return n;
+}
+
+#define SETUP()                                                                \
+	do {                                                                   \
+		long _s = setup();                                             \
+		if (_s == 1) {                                                 \
+			teardown();                                            \
+			printf("    skipped: no PCI authority or initrd\n");   \
+			return;                                                \
+		}                                                              \
+		if (_s < 0)                                                    \
+			teardown();                                            \
+		GCHECK_OK(_s);                                                 \
+	} while (0)
+#define TCHECK(c)                                                              \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			printf("    log tail: %s\n",                           \
+			       logbuf + (loglen > 600 ? loglen - 600 : 0));    \
+			teardown();                                            \
+			GCHECK(c);                                             \
+		}                                                              \
+	} while (0)
+#define TCHECK_EQ(a, b)                                                        \
+	do {                                                                   \
+		long long _x = (long long)(a), _y = (long long)(b);            \
+		if (_x != _y) {                                                \
+			teardown();                                            \
+			GCHECK_EQ(_x, _y);                                     \
+		}                                                              \
+	} while (0)
+
+GTEST(iod_lists_every_pci_function)
+{
+	SETUP();
+	/* the functions of bus 0, found with the root's own handle */
+	handle_t pci = execrt_handle(IOD_START_H_PCI);
+	int n = 0;
+	uint32_t ids[64];
+	char names[64][IOD_NAME_MAX];
+	for (uint32_t dev = 0; dev < 32; dev++)
+		for (uint32_t fn = 0; fn < 8; fn++) {
+			uint32_t id = 0, hdr = 0, bdf = dev << 3 | fn;
+			iod_pci_cfg_read(pci, bdf, 0, 4, &id);
+			if ((id & 0xffff) == 0xffff)
+				continue;
+			ids[n] = id;
+			snprintf(names[n++], IOD_NAME_MAX, "pci-00:%02x.%x",
+				 dev, fn);
+			iod_pci_cfg_read(pci, bdf, 0x0e, 1, &hdr);
+			if (fn == 0 && !(hdr & 0x80))
+				break;
+		}
+	TCHECK(n >= 3 && n <= 9);
+	TCHECK(log_count("devices (", 1, 5000) == 1);
+	TCHECK_EQ(iod_json("{\"cmd\":\"list\"}"), 0);
+	for (int i = 0; i < n; i++) {
+		int k = find(names[i]);
+		TCHECK(k >= 0);
+		char want[10];
+		snprintf(want, sizeof(want), "%04x", ids[i] & 0xffff);
+		TCHECK(!strcmp(field(k, "vendor"), want));
+		snprintf(want, sizeof(want), "%04x", ids[i] >> 16);
+		TCHECK(!strcmp(field(k, "device"), want));
+	}
+	TCHECK(find("isa-i8042") >= 0);	 /* QEMU's FADT/pc: an 8042 */
+	TCHECK(!field(n + 1, "dev")[0]); /* nothing else */
+	TCHECK_EQ(iod_json("{\"cmd\":\"status\"}"), 0);
+	int64_t v = -1;
+	cl_resp_int(&resp, "devices", &v);
+	TCHECK_EQ(v, n + 1);
+	teardown();
+}
+
+GTEST(iod_drivers_get_only_their_device)
+{
+	SETUP();
+	char dev[4][IOD_NAME_MAX];
+	TCHECK(log_count("devices (", 1, 5000) == 1);
+	int n = matched(dev, 4);
+	TCHECK(n >= 1); /* the standard VGA at least */
+	for (int i = 0; i < n; i++) {
+		char ok[128];
+		snprintf(ok, sizeof(ok), "iod-testdrv %s: ok ", dev[i]);
+		TCHECK(log_count(ok, 1, 10000) == 1);
+		const char *l = strstr(logbuf, ok);
+		printf("    %.*s\n", (int)strcspn(l, "\n"), l);
+	}
+	TCHECK(!strstr(logbuf, "FAIL"));
+	/* the drivers' requests were answered, none refused */
+	TCHECK_EQ(iod_json("{\"cmd\":\"status\"}"), 0);
+	int64_t denied = -1, running = -1;
+	cl_resp_int(&resp, "denied", &denied);
+	cl_resp_int(&resp, "running", &running);
+	TCHECK_EQ(denied, 0);
+	TCHECK_EQ(running, n);
+	teardown();
+}
+
+GTEST(iod_driver_restart)
+{
+	SETUP();
+	char dev[4][IOD_NAME_MAX], req[96], ok[128];
+	TCHECK(log_count("devices (", 1, 5000) == 1);
+	TCHECK(matched(dev, 4) >= 1);
+	snprintf(ok, sizeof(ok), "iod-testdrv %s: ok ", dev[0]);
+	TCHECK(log_count(ok, 1, 10000) == 1);
+	snprintf(req, sizeof(req), "{\"cmd\":\"restart\",\"dev\":\"%s\"}",
+		 dev[0]);
+	TCHECK_EQ(iod_json(req), 0);
+	TCHECK(resp.ok);
+	TCHECK(log_count(ok, 2, 10000) == 2); /* it came back */
+	TCHECK(log_count("device reset", 1, 1000) >= 1);
+	TCHECK_EQ(iod_json("{\"cmd\":\"list\"}"), 0);
+	TCHECK_EQ(ifield(find(dev[0]), "restarts"), 1);
+	/* 20 in a row, without waiting for each to come back */
+	for (int i = 0; i < 20; i++) {
+		TCHECK_EQ(iod_json(req), 0);
+		TCHECK(resp.ok);
+	}
+	uint64_t end = g_now() + 10000 * MS;
+	int64_t restarts = 0;
+	for (;;) {
+		TCHECK_EQ(iod_json("{\"cmd\":\"list\"}"), 0);
+		int k = find(dev[0]);
+		restarts = ifield(k, "restarts");
+		const char *st = field(k, "state");
+		if ((restarts == 21 &&
+		     (!strcmp(st, "starting") || !strcmp(st, "running"))) ||
+		    g_now() > end)
+			break;
+		sys_sleep_until(g_now() + 20 * MS);
+	}
+	TCHECK_EQ(restarts, 21);
+	/* the last instance checks out like the first */
+	TCHECK(log_count(ok, 3, 10000) >= 3);
+	TCHECK(!strstr(logbuf, "FAIL"));
+	teardown();
+}
+
+GTEST(iod_restart_takes_its_drivers)
+{
+	struct kernel_stats before, after;
+	GCHECK_OK(g_stats(&before));
+	SETUP();
+	char dev[4][IOD_NAME_MAX], ok[128];
+	TCHECK(log_count("devices (", 1, 5000) == 1);
+	int n = matched(dev, 4);
+	TCHECK(n >= 1);
+	snprintf(ok, sizeof(ok), "iod-testdrv %s: ok ", dev[0]);
+	TCHECK(log_count(ok, 1, 10000) == 1);
+	struct kernel_stats up;
+	TCHECK_EQ(g_stats(&up), 0);
+	TCHECK((int64_t)up.tasks >= (int64_t)before.tasks + 2 + n);
+	/* iod killed: its drivers (its children) end with it */
+	kill_iod();
+	uint64_t end = g_now() + 2000 * MS;
+	do /* the children's ends may finish just after iod's */
+		TCHECK_EQ(g_stats(&after), 0);
+	while (after.tasks != before.tasks + 1 && g_now() < end);
+	TCHECK_EQ(after.tasks, before.tasks + 1); /* names is left */
+	/* a new iod resets the devices and starts every driver afresh */
+	TCHECK_EQ(spawn_iod(), 0);
+	TCHECK(log_count("devices (", 2, 5000) == 2);
+	TCHECK(log_count(ok, 2, 10000) == 2);
+	TCHECK_EQ(iod_json("{\"cmd\":\"list\"}"), 0);
+	TCHECK_EQ(ifield(find(dev[0]), "restarts"), 0);
+	TCHECK(!strstr(logbuf, "FAIL"));
+	teardown();
+}

@@ -1,0 +1,49 @@
+/* iod's entry in the real etc/services.conf parses without an error and
+ * grants what docs/devices.md says (the `irq all` form included). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "manifest.h"
+
+static bool any_prog(void *ctx, const char *prog)
+{
+	(void)ctx;
+	(void)prog;
+	return true;
+}
+
+TEST(iod_manifest_entry)
+{
+	static struct manifest m;
+	static char text[16384];
+	FILE *f = fopen("etc/services.conf", "r");
+	CHECK(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	man_parse(&m, text, n, "services.conf", any_prog, NULL);
+	for (int i = 0; i < m.nerr && i < MAN_ERR_MAX; i++)
+		fprintf(stderr, "    %s\n", m.err[i]);
+	CHECK_EQ(m.nerr, 0);
+	int i = man_find(&m, "iod");
+	CHECK(i >= 0);
+	const struct man_svc *s = &m.svc[i];
+	CHECK_EQ(s->irq.base, 0);
+	CHECK_EQ(s->irq.size, 256); /* irq all */
+	CHECK_EQ(s->irq_isa, -1);
+	CHECK_EQ(s->mmio.base, 0);
+	CHECK_EQ(s->mmio.size, 1ull << 52);
+	CHECK_EQ(s->ioport.base, 0x60);
+	CHECK_EQ(s->ioport.size, 5);
+	CHECK(s->dma >= (32u << 20) + (1u << 20));
+	CHECK(s->grants & MAN_G_INITRD);
+	CHECK(s->grants & MAN_G_BOOTINFO);
+	bool display = false;
+	for (int k = 0; k < s->nreg; k++)
+		display |= man_pattern_match(s->reg[k], "/svc/display");
+	CHECK(display);
+	bool input = false;
+	for (int k = 0; k < s->nlook; k++)
+		input |= man_pattern_match(s->look[k], "/svc/input-dev");
+	CHECK(input);
+}
