@@ -115,7 +115,9 @@ static void ring_put(const char *s, size_t n)
 	__atomic_store_n(&khead, h + (uint32_t)n, __ATOMIC_RELEASE);
 }
 
-__attribute__((noreturn)) static void input_main(uint64_t tp)
+/* No stack protector here: %fs is set by the first call below. */
+__attribute__((no_stack_protector, noreturn)) static void
+input_main(uint64_t tp)
 {
 	static struct input_event ev[INPUT_BATCH_MAX];
 	sys_thread_set_tls(tp);
