@@ -20,7 +20,15 @@
  * single-producer ring, waking the main thread. Presents use
  * DISP_PRESENT_VSYNC: the call returns at the frame tick that shows it,
  * so output that arrives meanwhile is drawn by the next present: at most
- * one present per frame. */
+ * one present per frame.
+ *
+ * Another client may take the screen (DISP_BUF_TAKE: drawtest does), and
+ * the driver then revokes our buffer's grants: a plain store into it
+ * would fault and end us. So we draw into a shadow of our own and move
+ * the damage into the scanout buffer with SYS_VMO_READ from the shadow's
+ * memory object: the kernel's copy into a revoked mapping fails with an
+ * error instead. We then ask for the screen again every BUSY_RETRY (plain
+ * DISP_BUFFERS: it is ours again once the taker's connection ends). */
 #include <stdio.h>
 #include <string.h>
 
@@ -62,7 +70,9 @@ static bool con_ok;
 static uint64_t mirror_badge; /* badge of the endpoint the console holds */
 static struct disp_client dc;
 static bool disp_ok;
-static struct render_fb fb;
+static struct render_fb fb; /* the shadow */
+static handle_t shadow;	    /* its memory object */
+static uint64_t shadow_len;
 static struct render_rect rects[DISP_RECTS_MAX];
 static handle_t sub; /* the subscription the input thread reads (main's copy) */
 
@@ -285,7 +295,62 @@ static void display_down(uint64_t retry)
 	__atomic_store_n(&screen_live, false, __ATOMIC_RELEASE);
 	disp_close(&dc);
 	disp_ok = false;
+	if (retry == BUSY_RETRY)
+		r_disp.wait = 0; /* a steady poll, not a growing backoff */
 	backoff(&r_disp, retry);
+}
+
+/* A shadow of len bytes (kept while the size stays), mapped at fb.base. */
+static long shadow_up(uint64_t len)
+{
+	if (shadow && shadow_len == len)
+		return 0;
+	handle_t self = execrt_handle(START_H_SELF_TASK);
+	if (shadow) {
+		sys_vm_unmap(self, (uint64_t)fb.base, shadow_len);
+		sys_handle_close(shadow);
+		shadow = 0;
+	}
+	uint64_t addr = 0;
+	struct vm_map_req req = {.len = len,
+				 .prot = VM_PROT_READ | VM_PROT_WRITE};
+	long r = sys_vmo_create(len, &shadow);
+	if (r == 0)
+		r = sys_vm_map(self, shadow, &req, &addr);
+	if (r < 0) {
+		printf("fbcon: no memory for a %llu-byte shadow: %s\n",
+		       (unsigned long long)len, err_name(r));
+		if (shadow)
+			sys_handle_close(shadow);
+		shadow = 0;
+		return r;
+	}
+	shadow_len = len;
+	fb.base = (uint8_t *)addr;
+	return 0;
+}
+
+/* The rectangles from the shadow into the scanout buffer, without ever
+ * touching the scanout mapping ourselves (see the top of the file). */
+static long copy_out(const struct render_rect *rc, int n)
+{
+	uint8_t *dst = dc.buf[0];
+	for (int i = 0; i < n; i++) {
+		uint64_t off =
+			(uint64_t)rc[i].y * fb.stride + (uint64_t)rc[i].x * 4;
+		uint64_t w = (uint64_t)rc[i].w * 4;
+		uint32_t rows = rc[i].h;
+		if (rc[i].x == 0 && rc[i].w == fb.width) { /* contiguous */
+			w = (uint64_t)fb.stride * rows;
+			rows = 1;
+		}
+		for (uint32_t y = 0; y < rows; y++, off += fb.stride) {
+			long r = sys_vmo_read(shadow, dst + off, off, w);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 static void display_up(void)
@@ -302,10 +367,13 @@ static void display_up(void)
 		display_down(r == ERR_ACCESS_DENIED ? BUSY_RETRY : BACKOFF_MIN);
 		return;
 	}
-	fb = (struct render_fb){.base = dc.buf[0],
-				.width = dc.geom.width,
-				.height = dc.geom.height,
-				.stride = dc.geom.stride};
+	if (shadow_up(dc.geom.size) < 0) {
+		display_down(BACKOFF_MAX);
+		return;
+	}
+	fb.width = dc.geom.width;
+	fb.height = dc.geom.height;
+	fb.stride = dc.geom.stride;
 	int cols, rows;
 	render_grid(&fb, &font, &cols, &rows);
 	if (cols < 1 || rows < 1) {
@@ -327,12 +395,15 @@ static void present(void)
 	if (n == 0)
 		return;
 	struct disp_frame f;
-	int r = disp_present(&dc, 0, (const struct disp_rect *)rects,
-			     (uint32_t)n, DISP_PRESENT_VSYNC, &f);
+	long r = copy_out(rects, n);
+	if (r == 0)
+		r = disp_present(&dc, 0, (const struct disp_rect *)rects,
+				 (uint32_t)n, DISP_PRESENT_VSYNC, &f);
 	if (r < 0) {
 		/* Gone (ERR_PEER_CLOSED), or our buffers were dropped or
-		 * taken (ERR_BAD_STATE, ERR_ACCESS_DENIED): start over;
-		 * everything is drawn again on the new buffer. */
+		 * taken (ERR_BAD_STATE, ERR_ACCESS_DENIED, or the copy's
+		 * ERR_FAULT on a revoked mapping): start over; everything
+		 * is drawn again on the new buffer. */
 		display_down(r == ERR_PEER_CLOSED ? BACKOFF_MIN : BUSY_RETRY);
 		term_damage_all(&term);
 	}

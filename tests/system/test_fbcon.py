@@ -263,6 +263,18 @@ def t_console_status(se):
     need(m and int(m.group(1)) >= 10, "screen_in: %r" % out)
 
 
+def t_screen_taken_and_given_back(se):
+    """drawtest takes the screen (DISP_BUF_TAKE, its pattern replaces the
+    console), then ends: fbcon gets the screen back and draws the
+    console again, with what was printed meanwhile."""
+    out = se.g.command("drawtest", 60)
+    need("drawtest: done" in out, "drawtest: %r" % out)
+    se.g.command("echo console-back", 30)
+    se.wait_screen(lambda s: "console-back" in s.rows and any(
+        r.startswith("drawtest: done") for r in s.rows),
+        "the console did not come back after drawtest", 30)
+
+
 def t_display_restart(se, dev):
     """The display driver restarted by iod: fbcon reconnects and draws
     the whole console again, then new output."""
@@ -308,7 +320,8 @@ def main():
              ("typed_command_runs_and_shows", t_typed_command_runs),
              ("backspace_and_history_keys", t_editing_keys),
              ("serial_output_mirrored", t_serial_mirrored),
-             ("console_status_screen", t_console_status)]
+             ("console_status_screen", t_console_status),
+             ("screen_taken_and_given_back", t_screen_taken_and_given_back)]
     if dev:
         tests.append(("display_driver_restart",
                       lambda s: t_display_restart(s, dev)))
