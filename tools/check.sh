@@ -271,6 +271,19 @@ rc=$?
 grep -aE '^FAIL' <<<"$out" | sed 's/^/  input-q35: /'
 add_counts "input-q35" "$out" "$rc"
 
+# The screen console end to end (docs/console.md "Screen terminal"): keys
+# typed through QMP into the PS/2 keyboard, the screen read back with
+# screendump and matched cell by cell against the font's glyphs; on the
+# UEFI boot framebuffer (fbdisplay) and on virtio-gpu.
+echo "== screen console, typed and read back through QMP (tests/system/test_fbcon.py)"
+for d in std virtio; do
+	out=$($PYTHON tests/system/test_fbcon.py --name "fbcon-$d" --display "$d" \
+		--logdir "$LOGS" --iso "$O/exec-rt.iso" --font "$O/share/font.psf" 2>&1)
+	rc=$?
+	grep -aE '^FAIL' <<<"$out" | sed "s/^/  fbcon-$d: /"
+	add_counts "fbcon-$d" "$out" "$rc"
+done
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
