@@ -318,6 +318,8 @@ guest-emul: $(EMU_DIR)/guest-tests.elf
 	$(Q)$< $(GUEST_FILTER)
 -include $(GUEST_EMU_OBJS:.o=.d) $(SDKC_EMU_OBJS:.o=.d)
 
+# room fbcon: t_console.c tests the screen endpoint (CON_SCREEN_BADGE)
+$(O)/user/obj/tests/guest/t_console.c.o: PCFLAGS += -Iservers/console
 # room fbcon: the host test of the PSF parser also reads the real font.
 test-host: $(FBCON_FONT)
 $(O)/host/tests/host/test_fbcon_psf.c.o: HCFLAGS += -DFBCON_TEST_FONT='"$(FBCON_FONT)"'
