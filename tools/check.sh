@@ -150,7 +150,7 @@ add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0
 
 # init starts etc/services.conf and, with --boot-check, exits 0 once every
 # service is up and the manifest had no error (docs/system.md).
-UP="[init] boot check: all 8 services up"
+UP="[init] boot check: all 9 services up"
 echo "== boot to user space (init from the initrd, every service up)"
 boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
 	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \

@@ -333,7 +333,9 @@ def main():
                 fn(se)
                 print("ok   %s" % name)
                 passed += 1
-            except (Failed, Timeout) as e:
+            except (Failed, Timeout, OSError) as e:
+                if isinstance(e, OSError):  # QMP gone: did QEMU end?
+                    e = "%s (QEMU status %s)" % (e, g.proc.poll())
                 print("FAIL %s: %s" % (name, str(e)[:1500]))
                 failed += 1
                 if name == "boot_prompt_on_screen":
