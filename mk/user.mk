@@ -19,7 +19,8 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 # room console: the serial console (servers/console, docs/console.md)
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
-	servers/console/txq.c servers/console/proto.c servers/console/subs.c
+	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
+	servers/console/mirror.c
 # room fbcon: the screen console (servers/fbcon, docs/console.md); it
 # speaks the display and input protocols (rooms display and input)
 ifeq ($(words $(wildcard include/execrt/display_proto.h include/execrt/input_proto.h)),2)

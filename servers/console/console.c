@@ -29,6 +29,7 @@
 
 #include "cl_ports.h"
 #include "ldisc.h"
+#include "mirror.h"
 #include "proto.h"
 #include "subs.h"
 #include "txq.h"
@@ -84,11 +85,9 @@ static uint64_t tx_progress; /* last time a byte went out (or none was due) */
 static char buf[PORT_MSG_MAX + 1];
 static char out[PORT_MSG_MAX];
 /* The screen's mirror (0: none) and the bytes not yet sent to it. */
-#define MIRROR_BUF	(16 * 1024)
 #define MIRROR_RETRY_NS 2000000ull
 static handle_t mirror;
-static char mbuf[MIRROR_BUF];
-static size_t mlen;
+static struct con_mirror mbuf;
 
 static long in8(unsigned reg)
 {
@@ -110,44 +109,27 @@ static uint64_t now(void)
 static void sink(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	if (!txq_put(&txq, s, n, 0) || !mirror)
-		return;
-	/* What the UART gets: '\n' as CR LF. */
-	for (size_t i = 0; i < n; i++) {
-		if (mlen + 2 > MIRROR_BUF) {
-			st.mirror_dropped += n - i;
-			return;
-		}
-		if (s[i] == '\n')
-			mbuf[mlen++] = '\r';
-		mbuf[mlen++] = s[i];
-	}
+	if (txq_put(&txq, s, n, 0) && mirror)
+		mirror_put(&mbuf, s, n);
+}
+
+static long mirror_send(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	struct port_msg m = {.data = p, .len = (uint32_t)n};
+	long r = sys_port_send(mirror, &m, DEADLINE_POLL);
+	return r == ERR_SHOULD_WAIT || r == ERR_TIMED_OUT ? MIRROR_WAIT : r;
 }
 
 /* Sends what the mirror buffer holds, never waiting; a mirror that is
  * gone is forgotten (fbcon sets a new one when it comes back). */
-static void mirror_flush(void)
+static void mirror_flush_now(void)
 {
-	size_t off = 0;
-	while (mirror && off < mlen) {
-		size_t n = mlen - off;
-		if (n > PORT_MSG_MAX)
-			n = PORT_MSG_MAX;
-		struct port_msg m = {.data = mbuf + off, .len = (uint32_t)n};
-		long r = sys_port_send(mirror, &m, DEADLINE_POLL);
-		if (r == ERR_SHOULD_WAIT || r == ERR_TIMED_OUT)
-			break;
-		if (r < 0) {
-			sys_handle_close(mirror);
-			mirror = 0;
-			off = mlen;
-			break;
-		}
-		st.mirror_bytes += n;
-		off += n;
+	if (mirror &&
+	    mirror_flush(&mbuf, PORT_MSG_MAX, mirror_send, NULL) < 0) {
+		sys_handle_close(mirror);
+		mirror = 0;
 	}
-	memmove(mbuf, mbuf + off, mlen - off);
-	mlen -= off;
 }
 
 static void reply_done(long r, handle_t reply)
@@ -447,7 +429,7 @@ static void do_mirror(handle_t reply, const struct con_req *q, handle_t *h)
 		sys_handle_close(mirror);
 	mirror = h[q->port];
 	h[q->port] = 0; /* kept */
-	mlen = 0;
+	mbuf.len = 0;
 	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
 }
 
@@ -473,6 +455,8 @@ static void stats_now(void)
 	st.subscribers = subs_count(&subs, 0);
 	st.subscriber = st.subscribers > 0;
 	st.screen = mirror != 0;
+	st.mirror_bytes = mbuf.sent;
+	st.mirror_dropped = mbuf.dropped;
 }
 
 static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
@@ -505,9 +489,10 @@ static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
 	case CON_MIRROR:
 	case CON_INPUT:
 		if (badge != CON_SCREEN_BADGE)
-			reply_done(cl_reply_error(reply, "ACCESS_DENIED",
-						  "only on /svc/console-screen"),
-				   reply);
+			reply_done(
+				cl_reply_error(reply, "ACCESS_DENIED",
+					       "only on /svc/console-screen"),
+				reply);
 		else if (q.cmd == CON_MIRROR)
 			do_mirror(reply, &q, h);
 		else
@@ -616,8 +601,7 @@ static void open_screen(void)
 		return;
 	cl_err_t e = cl_register("/svc/console-screen", send);
 	if (e != CL_OK)
-		printf("console: no /svc/console-screen: %s\n",
-		       cl_strerror(e));
+		printf("console: no /svc/console-screen: %s\n", cl_strerror(e));
 }
 
 int main(void)
@@ -672,7 +656,7 @@ int main(void)
 			dl = DEADLINE_POLL;
 		else if (txq_used(&txq))
 			dl = now() + TX_RETRY_NS;
-		else if (mlen)
+		else if (mbuf.len)
 			dl = now() + MIRROR_RETRY_NS;
 		r = sys_notif_wait(notif, BIT_PORT | BIT_IRQ, dl, &bits);
 		if (r < 0 && r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) {
@@ -690,6 +674,6 @@ int main(void)
 			rx_interrupt();
 		ld_settle(&ld);
 		tx_busy = !tx_pump();
-		mirror_flush();
+		mirror_flush_now();
 	}
 }
