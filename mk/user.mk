@@ -75,6 +75,24 @@ inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
 USER_PROGS += virtio-input
 virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
+# room display (issue 14): the display drivers on one core
+# (drivers/display), drawtest (docs/display.md)
+DISP_CORE := drivers/display/disp_core.c drivers/display/damage.c \
+	drivers/display/edid.c drivers/display/disp_main.c \
+	drivers/display/disp_iod.c
+USER_PROGS += fbdisplay drawtest
+fbdisplay_SRCS := drivers/fbdisplay/fbdisplay.c drivers/fbdisplay/fb_blit.c \
+	$(DISP_CORE)
+drawtest_SRCS := apps/drawtest/drawtest.c
+$(patsubst %,$(O)/user/obj/%.o,$(fbdisplay_SRCS)): PCFLAGS += \
+	-Idrivers/display -Idrivers/fbdisplay
+# virtio-gpu links libvirtio (room virtio's VIRTIO_SRCS, above)
+USER_PROGS += virtio-gpu
+virtio-gpu_SRCS := drivers/virtio-gpu/virtio_gpu.c \
+	drivers/virtio-gpu/vgpu_cmd.c $(DISP_CORE) $(VIRTIO_SRCS)
+$(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
+	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
+	-Idrivers/virtio-gpu
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
@@ -263,10 +281,6 @@ $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(INITRD_SHARE
 
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).
 $(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector
-
-# room iod: the issue-14 kernel calls by number (servers/iod/kcalls.h)
-$(O)/user/obj/tests/guest/t_iod.c.o $(O)/user/obj/tests/guest/iod_testdrv.c.o: \
-	PCFLAGS += -Iservers/iod
 
 -include $(GUEST_OBJS:.o=.d)
 

@@ -70,4 +70,16 @@ if [ ${#runs[@]} -gt 0 ]; then
 	med=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(( (${#runs[@]} + 1) / 2 ))p")
 	echo "bench: boot_to_prompt_tcg_ms median $med of ${#runs[@]} runs (${runs[*]}) (goal < 150; host-clocked, noisy)"
 fi
+
+# The display (docs/display.md): drawtest --bench in the shell times
+# presents on virtio-gpu from the call to the answer, which comes once the
+# device has finished the transfers and the flush. Host-clocked TCG: noisy.
+echo "== display: present-to-flush-done on virtio-gpu (TCG, host-clocked, noisy)"
+if out=$(python3 tests/system/test_display.py --logdir "$LOGS" --name bench-display \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --device virtio --bench 200 2>&1); then
+	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+else
+	echo "bench: display did not complete (log: $LOGS/bench-display.log)"
+	rc=1
+fi
 exit $rc

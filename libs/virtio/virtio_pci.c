@@ -151,7 +151,7 @@ static void set_status(struct virtio_dev *d, uint8_t s)
 
 uint8_t virtio_status(struct virtio_dev *d)
 {
-	return (uint8_t)vcc_rd(d, VCC_STATUS, 1);
+	return d->caps.common.va ? (uint8_t)vcc_rd(d, VCC_STATUS, 1) : 0;
 }
 
 static int reset(struct virtio_dev *d)
@@ -204,7 +204,8 @@ uint64_t virtio_device_features(struct virtio_dev *d)
 
 void virtio_fail(struct virtio_dev *d)
 {
-	set_status(d, d->status | VIRTIO_STATUS_FAILED);
+	if (d->caps.common.va) /* not before the registers are mapped */
+		set_status(d, d->status | VIRTIO_STATUS_FAILED);
 }
 
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
