@@ -11,6 +11,7 @@
 #include <arch/percpu.h>
 #include <arch/smp.h>
 #include <kern/acpi.h>
+#include <kern/bootinfo.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/mm.h>
@@ -21,13 +22,16 @@
 #define CFG_ADDR 0xcf8
 #define CFG_DATA 0xcfc
 
-static bool use_ecam; /* set once at boot, before any user task */
+static bool use_ecam;		/* set once at boot, before any user task */
+static bool park_others = true; /* "pci_park=off": writes run alone */
 static spinlock_t pci_port_lock = SPINLOCK_INIT;
 static uint8_t *ecam; /* the mapping of bus ecam_bus_start */
 static uint8_t ecam_bus_start, ecam_bus_end;
 
 void arch_pci_init(void)
 {
+	if (bootinfo_cmdline_has(&boot_info, "pci_park=off"))
+		park_others = false;
 	/* Segment 0's MCFG entry (kernel/acpi/mcfg.c checked its bounds). */
 	const struct acpi_mcfg *m = &acpi.mcfg;
 	if (m->valid) {
@@ -160,7 +164,7 @@ void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
 			uint32_t value)
 {
 	struct cfg_write w = {bdf, offset, value, width};
-	if (__atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
+	if (park_others && __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
 		smp_run_quiesced(cfg_write_now, &w, QUIESCE_TIMEOUT_NS);
 	else
 		cfg_write_now(&w);
