@@ -19,7 +19,17 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 # room console: the serial console (servers/console, docs/console.md)
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
-	servers/console/txq.c servers/console/proto.c servers/console/subs.c
+	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
+	servers/console/mirror.c
+# room fbcon: the screen console (servers/fbcon, docs/console.md); it
+# speaks the display and input protocols (rooms display and input)
+ifeq ($(words $(wildcard include/execrt/display_proto.h include/execrt/input_proto.h)),2)
+USER_PROGS += fbcon
+endif
+FBCON_PURE := servers/fbcon/term.c servers/fbcon/psf.c servers/fbcon/render.c \
+	servers/fbcon/keys.c
+fbcon_SRCS := servers/fbcon/fbcon.c $(FBCON_PURE)
+$(O)/user/obj/servers/fbcon/fbcon.c.o: PCFLAGS += -Iservers/console
 # room shell: the shell and clctl
 USER_PROGS += sh clctl
 sh_SRCS := apps/sh/main.c apps/sh/builtins.c apps/sh/run.c apps/sh/ps.c \
@@ -193,10 +203,23 @@ $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
 INITRD_ETC := $(sort $(wildcard etc/*))
 # Data files (fsd shows them as /boot/share/<file>).
 INITRD_SHARE := $(sort $(wildcard share/*))
-$(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) tools/mkinitrd.sh
+# Generated data files: DEST=FILE items (INITRD_GEN) and their files.
+INITRD_GEN ?=
+INITRD_GEN_FILES ?=
+# room fbcon: the screen console's font (docs/console.md "Font"), from
+# Debian's console-setup-linux, decompressed at build time.
+FBCON_FONT_SRC ?= /usr/share/consolefonts/Uni2-VGA16.psf.gz
+FBCON_FONT := $(O)/share/font.psf
+$(FBCON_FONT): $(FBCON_FONT_SRC)
+	@mkdir -p $(dir $@)
+	@test -r $< || { echo "no $<: install console-setup-linux (tools/setup.sh)" >&2; exit 1; }
+	$(Q)gzip -dc $< > $@.tmp && mv $@.tmp $@
+INITRD_GEN += share/font.psf=$(FBCON_FONT)
+INITRD_GEN_FILES += $(FBCON_FONT)
+$(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) $(INITRD_GEN_FILES) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f)) \
-		$(foreach f,$(INITRD_SHARE),$(f)=$(f))
+		$(foreach f,$(INITRD_SHARE),$(f)=$(f)) $(INITRD_GEN)
 
 # Smoke test on Linux: hello.c, musl, crt1 + crt0 and the glue, linked with
 # an emulation of the exec-rt calls by Linux calls (tests/host-user/), so
@@ -309,3 +332,9 @@ guest-emul: $(EMU_DIR)/guest-tests.elf
 	@echo "  EMUL    $< $(GUEST_FILTER) (on Linux)"
 	$(Q)$< $(GUEST_FILTER)
 -include $(GUEST_EMU_OBJS:.o=.d) $(SDKC_EMU_OBJS:.o=.d)
+
+# room fbcon: t_console.c tests the screen endpoint (CON_SCREEN_BADGE)
+$(O)/user/obj/tests/guest/t_console.c.o: PCFLAGS += -Iservers/console
+# room fbcon: the host test of the PSF parser also reads the real font.
+test-host: $(FBCON_FONT)
+$(O)/host/tests/host/test_fbcon_psf.c.o: HCFLAGS += -DFBCON_TEST_FONT='"$(FBCON_FONT)"'

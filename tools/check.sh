@@ -150,7 +150,7 @@ add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0
 
 # init starts etc/services.conf and, with --boot-check, exits 0 once every
 # service is up and the manifest had no error (docs/system.md).
-UP="[init] boot check: all 8 services up"
+UP="[init] boot check: all 9 services up"
 echo "== boot to user space (init from the initrd, every service up)"
 boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
 	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
@@ -328,6 +328,19 @@ iod_test iod-q35 --iso "$O/exec-rt.iso"
 # three virtio drivers starting we saw it in about one boot of eight
 # (docs/devices.md "Finding the devices"). q35 runs on two.
 iod_test iod-pc --iso "$O/exec-rt.iso" --machine pc --smp 1
+
+# The screen console end to end (docs/console.md "Screen terminal"): keys
+# typed through QMP into the PS/2 keyboard, the screen read back with
+# screendump and matched cell by cell against the font's glyphs; on the
+# UEFI boot framebuffer (fbdisplay) and on virtio-gpu.
+echo "== screen console, typed and read back through QMP (tests/system/test_fbcon.py)"
+for d in std virtio; do
+	out=$($PYTHON tests/system/test_fbcon.py --name "fbcon-$d" --display "$d" \
+		--logdir "$LOGS" --iso "$O/exec-rt.iso" --font "$O/share/font.psf" 2>&1)
+	rc=$?
+	grep -aE '^FAIL' <<<"$out" | sed "s/^/  fbcon-$d: /"
+	add_counts "fbcon-$d" "$out" "$rc"
+done
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

@@ -8,7 +8,7 @@ set -eu
 
 PKGS="make gcc clang lld llvm binutils qemu-system-x86 ovmf grub-common grub-pc-bin
 grub-efi-amd64-bin xorriso mtools cpio python3 gdb dpkg-dev libjsmn-dev
-libclang-rt-14-dev"
+libclang-rt-14-dev console-setup-linux"
 
 missing=""
 for p in $PKGS; do

@@ -11,7 +11,14 @@
  * (covering COM1's GSI), START_H_BOOTINFO (isa_irq lines), and either
  * START_H_SERVICE (the receive handle of its port) or START_H_NAMES (it
  * then registers /svc/console). Its own output is the kernel's debug
- * console. */
+ * console.
+ *
+ * Second terminal (servers/fbcon, docs/console.md "Screen terminal"): a
+ * second endpoint, minted with CON_SCREEN_BADGE and registered as
+ * /svc/console-screen, may set a mirror (a send handle that gets a copy
+ * of every byte the UART gets, sent with DEADLINE_POLL from a bounded
+ * buffer: the screen never slows the serial line) and type bytes into the
+ * line discipline as if they came from the UART. */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +29,7 @@
 
 #include "cl_ports.h"
 #include "ldisc.h"
+#include "mirror.h"
 #include "proto.h"
 #include "subs.h"
 #include "txq.h"
@@ -76,6 +84,10 @@ static bool holding;
 static uint64_t tx_progress; /* last time a byte went out (or none was due) */
 static char buf[PORT_MSG_MAX + 1];
 static char out[PORT_MSG_MAX];
+/* The screen's mirror (0: none) and the bytes not yet sent to it. */
+#define MIRROR_RETRY_NS 2000000ull
+static handle_t mirror;
+static struct con_mirror mbuf;
 
 static long in8(unsigned reg)
 {
@@ -97,7 +109,27 @@ static uint64_t now(void)
 static void sink(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	txq_put(&txq, s, n, 0);
+	if (txq_put(&txq, s, n, 0) && mirror)
+		mirror_put(&mbuf, s, n);
+}
+
+static long mirror_send(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	struct port_msg m = {.data = p, .len = (uint32_t)n};
+	long r = sys_port_send(mirror, &m, DEADLINE_POLL);
+	return r == ERR_SHOULD_WAIT || r == ERR_TIMED_OUT ? MIRROR_WAIT : r;
+}
+
+/* Sends what the mirror buffer holds, never waiting; a mirror that is
+ * gone is forgotten (fbcon sets a new one when it comes back). */
+static void mirror_flush_now(void)
+{
+	if (mirror &&
+	    mirror_flush(&mbuf, PORT_MSG_MAX, mirror_send, NULL) < 0) {
+		sys_handle_close(mirror);
+		mirror = 0;
+	}
 }
 
 static void reply_done(long r, handle_t reply)
@@ -383,6 +415,36 @@ static void do_unsubscribe(handle_t reply, const struct con_req *q, handle_t *h)
 	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
 }
 
+/* Screen endpoint: the mirror handle replaces any earlier one. */
+static void do_mirror(handle_t reply, const struct con_req *q, handle_t *h)
+{
+	uint64_t koid;
+	if (!send_handle(q, h, &koid)) {
+		reply_done(cl_reply_error(reply, "BAD_ARG",
+					  "port: a send handle with WRITE"),
+			   reply);
+		return;
+	}
+	if (mirror)
+		sys_handle_close(mirror);
+	mirror = h[q->port];
+	h[q->port] = 0; /* kept */
+	mbuf.len = 0;
+	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
+}
+
+/* Screen endpoint: bytes typed on the screen's keyboard, taken like the
+ * UART's while there is room (rx_hold); the answer says how many. */
+static void do_input(handle_t reply, const struct con_req *q)
+{
+	uint32_t i = 0;
+	for (; i < q->ninput && !rx_hold(); i++)
+		on_byte(q->input[i]);
+	st.screen_in += i;
+	int n = con_taken_json(i, out, sizeof(out));
+	reply_done(cl_reply_ok(reply, n < 0 ? NULL : out, NULL, 0), reply);
+}
+
 static void stats_now(void)
 {
 	st.dropped_msgs = txq.dropped_msgs;
@@ -392,6 +454,9 @@ static void stats_now(void)
 	st.readline = rl_reply != 0;
 	st.subscribers = subs_count(&subs, 0);
 	st.subscriber = st.subscribers > 0;
+	st.screen = mirror != 0;
+	st.mirror_bytes = mbuf.sent;
+	st.mirror_dropped = mbuf.dropped;
 }
 
 static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
@@ -420,6 +485,18 @@ static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
 		break;
 	case CON_UNSUBSCRIBE:
 		do_unsubscribe(reply, &q, h);
+		break;
+	case CON_MIRROR:
+	case CON_INPUT:
+		if (badge != CON_SCREEN_BADGE)
+			reply_done(
+				cl_reply_error(reply, "ACCESS_DENIED",
+					       "only on /svc/console-screen"),
+				reply);
+		else if (q.cmd == CON_MIRROR)
+			do_mirror(reply, &q, h);
+		else
+			do_input(reply, &q);
 		break;
 	default:
 		reply_done(cl_reply_error(reply,
@@ -514,6 +591,19 @@ static long open_port(void)
 	return 0;
 }
 
+/* The screen endpoint, when there is a name service to register it with;
+ * without it the console is serial only. */
+static void open_screen(void)
+{
+	handle_t send;
+	if (execrt_handle(START_H_NAMES) == HANDLE_INVALID ||
+	    sys_port_mint(port, CON_SCREEN_BADGE, &send) < 0)
+		return;
+	cl_err_t e = cl_register("/svc/console-screen", send);
+	if (e != CL_OK)
+		printf("console: no /svc/console-screen: %s\n", cl_strerror(e));
+}
+
 int main(void)
 {
 	io = execrt_handle(START_H_IOPORT);
@@ -546,6 +636,7 @@ int main(void)
 	sys_handle_close(execrt_handle(START_H_IRQ));
 	if (open_port() < 0)
 		return 5;
+	open_screen();
 	r = sys_port_bind_notif(port, notif, BIT_PORT);
 	if (r < 0) {
 		printf("console: bind: %s\n", err_name(r));
@@ -565,6 +656,8 @@ int main(void)
 			dl = DEADLINE_POLL;
 		else if (txq_used(&txq))
 			dl = now() + TX_RETRY_NS;
+		else if (mbuf.len)
+			dl = now() + MIRROR_RETRY_NS;
 		r = sys_notif_wait(notif, BIT_PORT | BIT_IRQ, dl, &bits);
 		if (r < 0 && r != ERR_SHOULD_WAIT && r != ERR_TIMED_OUT) {
 			printf("console: wait: %s\n", err_name(r));
@@ -581,5 +674,6 @@ int main(void)
 			rx_interrupt();
 		ld_settle(&ld);
 		tx_busy = !tx_pump();
+		mirror_flush_now();
 	}
 }

@@ -38,6 +38,36 @@ static void parse_subscribe(struct con_req *r, uint32_t nhandles)
 	r->cmd = CON_SUBSCRIBE;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* {"cmd":"input","hex":"1b5b41"}: hex keeps any byte JSON-safe. */
+static void parse_input(struct con_req *r)
+{
+	static char tmp[2 * CON_INPUT_MAX + 2];
+	int t = json_find(&doc, 0, "hex");
+	int n = t < 0 || json_type_of(&doc, t) != JSON_STRING
+			? -1
+			: json_str(&doc, t, tmp, sizeof(tmp));
+	if (n < 0 || n % 2 || n > 2 * CON_INPUT_MAX)
+		return bad(r, CON_BAD_ARG, "hex: up to 512 bytes in hex");
+	for (int i = 0; i < n; i += 2) {
+		int hi = hexval(tmp[i]), lo = hexval(tmp[i + 1]);
+		if (hi < 0 || lo < 0)
+			return bad(r, CON_BAD_ARG, "hex: not hex digits");
+		r->input[r->ninput++] = (uint8_t)(hi << 4 | lo);
+	}
+	r->cmd = CON_INPUT;
+}
+
 void con_parse(const char *buf, size_t len, uint32_t nhandles,
 	       struct con_req *r)
 {
@@ -75,6 +105,15 @@ void con_parse(const char *buf, size_t len, uint32_t nhandles,
 				   "port: index of the subscribed send handle");
 		r->port = (uint32_t)port;
 		r->cmd = CON_UNSUBSCRIBE;
+	} else if (json_str_eq(&doc, cmd, "mirror")) {
+		uint64_t port;
+		if (json_get_uint(&doc, "port", &port) < 0 || port >= nhandles)
+			return bad(r, CON_BAD_ARG,
+				   "port: index of a send handle");
+		r->port = (uint32_t)port;
+		r->cmd = CON_MIRROR;
+	} else if (json_str_eq(&doc, cmd, "input")) {
+		parse_input(r);
 	} else {
 		bad(r, CON_BAD_CMD, "unknown cmd");
 	}
@@ -125,6 +164,11 @@ int con_status_json(const struct con_stats *s, char *buf, size_t cap)
 	json_w_key(&w, "subscriber");
 	json_w_bool(&w, s->subscriber);
 	kv(&w, "subscribers", (uint64_t)s->subscribers);
+	json_w_key(&w, "screen");
+	json_w_bool(&w, s->screen);
+	kv(&w, "screen_in", s->screen_in);
+	kv(&w, "mirror_bytes", s->mirror_bytes);
+	kv(&w, "mirror_dropped", s->mirror_dropped);
 	json_w_end(&w);
 	return json_w_finish(&w);
 }
@@ -160,6 +204,17 @@ int con_interrupt_event_json(char *buf, size_t cap)
 	json_w_obj(&w);
 	json_w_key(&w, "event");
 	json_w_str(&w, "interrupt");
+	json_w_end(&w);
+	return json_w_finish(&w);
+}
+
+int con_taken_json(uint32_t taken, char *buf, size_t cap)
+{
+	struct json_w w;
+	json_w_init(&w, buf, cap);
+	json_w_obj(&w);
+	json_w_key(&w, "taken");
+	json_w_uint(&w, taken);
 	json_w_end(&w);
 	return json_w_finish(&w);
 }

@@ -19,7 +19,14 @@ enum con_cmd {
 	CON_READLINE,
 	CON_SUBSCRIBE,
 	CON_UNSUBSCRIBE,
+	CON_MIRROR, /* screen endpoint only (docs/console.md) */
+	CON_INPUT,  /* screen endpoint only */
 };
+
+/* The screen console's endpoint (/svc/console-screen) is minted with this
+ * badge; only calls through it may mirror the output or type input. */
+#define CON_SCREEN_BADGE 0x5c4ee7ull
+#define CON_INPUT_MAX	 512 /* bytes per input call */
 
 #define CON_EV_INTERRUPT 1u
 #define CON_EV_KEY	 2u
@@ -29,7 +36,9 @@ struct con_req {
 	const char *err;		/* for CON_BAD_*: what was wrong */
 	char prompt[LD_PROMPT_MAX + 1]; /* readline (longer ones cut) */
 	unsigned events;		/* subscribe: CON_EV_* */
-	uint32_t port; /* (un)subscribe: index of the handle */
+	uint32_t port;	 /* (un)subscribe, mirror: index of the handle */
+	uint32_t ninput; /* input: bytes in input[] */
+	uint8_t input[CON_INPUT_MAX];
 };
 
 /* A call's bytes (len <= 4096) with nhandles handles attached. */
@@ -44,6 +53,8 @@ struct con_stats {
 	uint64_t lines, queued;
 	uint32_t gsi;
 	int readline, subscriber, subscribers;
+	int screen; /* a mirror is set */
+	uint64_t screen_in, mirror_bytes, mirror_dropped;
 };
 
 /* JSON texts; each gives its length or a negative JSON_ERR_*. */
@@ -52,6 +63,7 @@ int con_status_json(const struct con_stats *s, char *buf, size_t cap);
 int con_line_json(const char *line, char *buf, size_t cap);
 int con_key_event_json(uint8_t code, char *buf, size_t cap);
 int con_interrupt_event_json(char *buf, size_t cap);
+int con_taken_json(uint32_t taken, char *buf, size_t cap);
 
 /* The GSI of ISA IRQ `irq` from bootinfo lines "isa_irq IRQ GSI" (the
  * first such line wins; bad lines are skipped); `dflt` when none. */

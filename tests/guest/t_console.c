@@ -13,6 +13,7 @@
 #include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
+#include "proto.h" /* CON_SCREEN_BADGE */
 
 #ifndef START_H_SERVICE
 #define START_H_SERVICE 12
@@ -35,9 +36,10 @@ static handle_t root_irq(void)
 
 struct con {
 	struct execrt_child ch;
-	handle_t send;	     /* the console's port, badge 0 */
-	handle_t send_other; /* the same port, another badge */
-	handle_t out_recv;   /* the console's own output (stdout) */
+	handle_t send;	      /* the console's port, badge 0 */
+	handle_t send_other;  /* the same port, another badge */
+	handle_t send_screen; /* the same port, the screen's badge */
+	handle_t out_recv;    /* the console's own output (stdout) */
 	struct cl_conn conn;
 };
 
@@ -57,6 +59,8 @@ static long con_start(struct con *c, handle_t io_auth, handle_t irq_auth)
 	long r = sys_port_create(0, &recv, &c->send);
 	if (r == 0)
 		r = sys_port_mint(recv, OTHER_BADGE, &c->send_other);
+	if (r == 0)
+		r = sys_port_mint(recv, CON_SCREEN_BADGE, &c->send_screen);
 	if (r == 0)
 		r = sys_port_create(0, &c->out_recv, &out_send);
 	if (r < 0)
@@ -103,6 +107,7 @@ static long con_stop(struct con *c, uint64_t timeout_ms, int64_t *status)
 		*status = st;
 	sys_handle_close(c->send);
 	sys_handle_close(c->send_other);
+	sys_handle_close(c->send_screen);
 	sys_handle_close(c->out_recv);
 	memset(c, 0, sizeof(*c));
 	return r;
@@ -414,6 +419,109 @@ GTEST(console_loopback_readline_interrupt_and_events)
 	GCHECK(!strcmp(ev2name, "interrupt"));
 	GCHECK(rx >= 12);
 	GCHECK(irqs >= 1);
+}
+
+/* Mirror bytes that reached port p within 1 s, appended to buf (NUL-
+ * terminated), until want is in it. */
+static bool mirror_has(handle_t p, char *buf, size_t cap, size_t *n,
+		       const char *want)
+{
+	uint64_t end = g_now() + 1000 * MS;
+	while (!strstr(buf, want) && g_now() < end && *n + 1 < cap) {
+		struct port_rx rx = {.buf = buf + *n,
+				     .cap = (uint32_t)(cap - 1 - *n)};
+		if (sys_port_recv(p, &rx, g_now() + 50 * MS) == 0)
+			*n += rx.len;
+		buf[*n] = 0;
+	}
+	return strstr(buf, want) != NULL;
+}
+
+/* The screen terminal's calls (docs/console.md "Screen terminal"): refused
+ * on the ordinary endpoint; on the screen's, the mirror gets what the
+ * UART gets (CR LF) and typed input completes a pending readline, echoed
+ * to the mirror too; a mirror whose port is gone is dropped. */
+GTEST(console_screen_mirror_and_input)
+{
+	struct con c;
+	struct gthread t = {0};
+	static char got[2048];
+	size_t n = 0;
+	int64_t tst = -1, in = -1, taken = -1, screen_after = -1;
+	long deny_m = -1, deny_i = -1, mir = -1, inp = -1;
+	bool printed = false, echoed = false;
+	handle_t mrecv = 0, msend = 0;
+	got[0] = 0;
+	long s = con_start(&c, root_io(), root_irq());
+	long ready = s ? s : con_ready(&c);
+	if (ready == CL_OK && sys_port_create(0, &mrecv, &msend) == 0) {
+		long r = cl_request_ex(&c.conn,
+				       "{\"cmd\":\"mirror\",\"port\":0}",
+				       &msend, 1, g_now() + 1000 * MS, &resp);
+		if (r == CL_OK || r == CL_ERR_REMOTE)
+			msend = 0; /* delivered: the console closed it */
+		deny_m = r == CL_ERR_REMOTE &&
+					 !strcmp(resp.code, "ACCESS_DENIED")
+				 ? 0
+				 : -1;
+		deny_i = cl_request(&c.conn,
+				    "{\"cmd\":\"input\",\"hex\":\"41\"}",
+				    &resp) == CL_ERR_REMOTE &&
+					 !strcmp(resp.code, "ACCESS_DENIED")
+				 ? 0
+				 : -1;
+		struct cl_conn scr = {.send = c.send_screen};
+		handle_t msend2;
+		if (sys_port_mint(mrecv, 1, &msend2) == 0)
+			mir = cl_request_ex(
+				&scr, "{\"cmd\":\"mirror\",\"port\":0}",
+				&msend2, 1, g_now() + 1000 * MS, &resp);
+		con_print(&c, "screen-marker\n");
+		printed = mirror_has(mrecv, got, sizeof(got), &n,
+				     "screen-marker\r\n");
+		long ts = gthread_start(&t, readline_thread, c.send);
+		if (ts == 0 && readline_pending(&c)) {
+			inp = cl_request(
+				&scr, "{\"cmd\":\"input\",\"hex\":\"68690d\"}",
+				&resp);
+			cl_resp_int(&resp, "taken", &taken);
+		}
+		if (ts == 0)
+			gthread_join(&t, g_now() + 6000 * MS, &tst);
+		echoed = mirror_has(mrecv, got, sizeof(got), &n, "hi\r\n");
+		status_u(&c, "screen_in", &in);
+		/* Our port gone: the next output finds the mirror dead. */
+		sys_handle_close(mrecv);
+		mrecv = 0;
+		con_print(&c, "after\n");
+		sys_sleep_until(g_now() + 50 * MS);
+		if (cl_request(&c.conn, "{\"cmd\":\"status\"}", &resp) ==
+		    CL_OK) {
+			int k = json_find(&resp.doc, resp.result, "screen");
+			bool b = true;
+			if (k >= 0 && json_bool(&resp.doc, k, &b) == 0)
+				screen_after = b;
+		}
+	}
+	con_stop(&c, 0, NULL);
+	if (mrecv)
+		sys_handle_close(mrecv);
+	if (msend)
+		sys_handle_close(msend);
+	GCHECK_OK(s);
+	GCHECK_EQ(ready, CL_OK);
+	GCHECK_OK(deny_m);
+	GCHECK_OK(deny_i);
+	GCHECK_EQ(mir, CL_OK);
+	GCHECK(printed);
+	GCHECK_EQ(inp, CL_OK);
+	GCHECK_EQ(taken, 3);
+	GCHECK_OK(tst);
+	rl_answer[rl_len] = 0;
+	GCHECK(strstr(rl_answer, "\"line\":\"hi\"") != NULL);
+	GCHECK(echoed);
+	GCHECK_EQ(in, 3);
+	GCHECK_EQ(screen_after, 0);
 }
 
 /* The manifest's narrowing (SYS_RESOURCE_DERIVE): the console runs on

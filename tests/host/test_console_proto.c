@@ -139,3 +139,42 @@ TEST(console_proto_isa_gsi)
 	CHECK_EQ(con_isa_gsi(broken, 10, 4, 4), 4); /* cut inside a line */
 	CHECK_EQ(con_isa_gsi("", 0, 4, 4), 4);
 }
+
+/* The screen console's calls (servers/fbcon): mirror takes a handle
+ * index, input carries hex bytes; anything malformed is BAD_ARG. */
+TEST(console_proto_screen_calls)
+{
+	static struct con_req r;
+	const char *m = "{\"cmd\":\"mirror\",\"port\":0}";
+	con_parse(m, strlen(m), 1, &r);
+	CHECK_EQ(r.cmd, CON_MIRROR);
+	CHECK_EQ(r.port, 0);
+	con_parse(m, strlen(m), 0, &r); /* no handle attached */
+	CHECK_EQ(r.cmd, CON_BAD_ARG);
+	const char *in = "{\"cmd\":\"input\",\"hex\":\"6869031b5B41ff00\"}";
+	con_parse(in, strlen(in), 0, &r);
+	CHECK_EQ(r.cmd, CON_INPUT);
+	CHECK_EQ(r.ninput, 8);
+	CHECK(!memcmp(r.input, "hi\x03\x1b[A\xff\x00", 8));
+	const char *bad[] = {
+		"{\"cmd\":\"input\"}",
+		"{\"cmd\":\"input\",\"hex\":\"abc\"}",
+		"{\"cmd\":\"input\",\"hex\":\"zz\"}",
+		"{\"cmd\":\"input\",\"hex\":12}",
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		con_parse(bad[i], strlen(bad[i]), 0, &r);
+		CHECK_EQ(r.cmd, CON_BAD_ARG);
+	}
+	/* Over CON_INPUT_MAX bytes: refused, not cut. */
+	static char big[2 * CON_INPUT_MAX + 64];
+	int n = snprintf(big, sizeof(big), "{\"cmd\":\"input\",\"hex\":\"");
+	for (int i = 0; i < CON_INPUT_MAX + 1; i++)
+		n += snprintf(big + n, sizeof(big) - (size_t)n, "41");
+	snprintf(big + n, sizeof(big) - (size_t)n, "\"}");
+	con_parse(big, strlen(big), 0, &r);
+	CHECK_EQ(r.cmd, CON_BAD_ARG);
+	char buf[64];
+	CHECK(con_taken_json(7, buf, sizeof(buf)) > 0);
+	STR_EQ(buf, "{\"taken\":7}");
+}
