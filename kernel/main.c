@@ -55,8 +55,11 @@ static uint64_t dump_boot_info(const struct boot_info *bi)
 			(unsigned long long)bi->mods[i].base,
 			(unsigned long long)bi->mods[i].len, bi->mods[i].name);
 	if (bi->has_fb)
-		pr_info("fb: %ux%u %u bpp at %llx", bi->fb.width, bi->fb.height,
-			bi->fb.bpp, (unsigned long long)bi->fb.addr);
+		pr_info("fb: %ux%u %u bpp at %llx, rgb %u:%u %u:%u %u:%u",
+			bi->fb.width, bi->fb.height, bi->fb.bpp,
+			(unsigned long long)bi->fb.addr, bi->fb.red_pos,
+			bi->fb.red_size, bi->fb.green_pos, bi->fb.green_size,
+			bi->fb.blue_pos, bi->fb.blue_size);
 	pr_info("acpi: rsdp at %llx", (unsigned long long)bi->rsdp);
 	return usable;
 }

@@ -6,6 +6,7 @@ BENCH_PROGS := bench
 bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
 	tests/bench/bench_vm.c
 bench_SRCS += tests/bench/bench_fs.c # room fsd
+bench_SRCS += tests/bench/bench_irq.c # room devk-pci
 bench_SRCS += tests/bench/bench_input.c # room input
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 

@@ -282,10 +282,6 @@ $(O)/initrd-test.cpio: $(GUEST_ELFS) $(GUEST_EXTRA) $(INITRD_ETC) $(INITRD_SHARE
 # The fuzzer's workers run without a thread pointer (fuzz_main.c).
 $(patsubst %,$(O)/user/obj/%.o,$(guest-fuzz_SRCS)): PCFLAGS := $(UCFLAGS) -fno-stack-protector
 
-# room iod: the issue-14 kernel calls by number (servers/iod/kcalls.h)
-$(O)/user/obj/tests/guest/t_iod.c.o $(O)/user/obj/tests/guest/iod_testdrv.c.o: \
-	PCFLAGS += -Iservers/iod
-
 -include $(GUEST_OBJS:.o=.d)
 
 # The suite on Linux (tests/guest/emul_wrap.c): the harness, the clock and

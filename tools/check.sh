@@ -181,6 +181,17 @@ boot --name bootinfo-pc --machine pc --kernel "$O/kernel.elf" \
 	--expect "ok   kern10_bootinfo_lines" --expect "no reset register" \
 	-- -initrd "$O/initrd-test.cpio"
 
+# PCI on the pc machine (room devk-pci): configuration through ports
+# 0xcf8/0xcfc instead of q35's ECAM, and an e1000e added for the MSI tests
+# (pc's default NIC, an e1000, has no MSI).
+echo "== PCI and MSI on the pc machine (gtest=pci_, ports, -device e1000e)"
+tools/qemu-run.sh --logdir "$LOGS" --name guest-pci-pc --machine pc --kernel "$O/kernel.elf" \
+	--append "init=guest-tests utest -- gtest=pci_" --smp 2 --timeout 120 -- \
+	-initrd "$O/initrd-test.cpio" -device e1000e
+rc=$?
+grep -aE '^(FAIL|    )' "$LOGS/guest-pci-pc.log" | grep -v '^    00:' | sed 's/^/  /'
+add_counts "PCI tests (pc)" "$(tr -d '\r' < "$LOGS/guest-pci-pc.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
 	--append "nohpet ktest=time" --smp 2 --timeout 60 \
@@ -287,6 +298,21 @@ display_test() { # name, options
 }
 display_test display-virtio --iso "$O/exec-rt.iso" --device virtio --kills 20
 display_test display-gop --iso "$O/exec-rt.iso" --device gop
+# iod through the shell (docs/devices.md "iod"): lspci, /svc/iod info,
+# 20 driver restarts in a row, iod restarted; virtio-gpu, keyboard and
+# tablet on q35 (legacy lines through the ACPI _PRT) and pc (through the
+# interrupt-line registers).
+echo "== iod and lspci (tests/system/test_iod.py, q35 and pc)"
+iod_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_iod.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+iod_test iod-q35 --iso "$O/exec-rt.iso"
+iod_test iod-pc --iso "$O/exec-rt.iso" --machine pc
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

@@ -13,9 +13,9 @@
 
 #include "acpi_tables.h"
 
-#define ECAM_BUS_SHIFT 20 /* 1 MiB per bus: 32 devices x 8 functions x 4 KiB   \
-			   */
-#define PHYS_TOP (1ull << 52)
+/* 1 MiB per bus: 32 devices x 8 functions x 4 KiB. */
+#define ECAM_BUS_SHIFT 20
+#define PHYS_TOP       (1ull << 52)
 
 void acpi_mcfg_window(const struct acpi_mcfg *m, uint64_t *lo, uint64_t *size)
 {

@@ -31,7 +31,6 @@
 #include "cl_ports.h"
 #include "json.h"
 #include "iod_core.h"
-#include "kcalls.h"
 
 #define BIT_PORT     63
 #define KILL_WAIT_NS 500000000ull
@@ -50,7 +49,7 @@ static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off, int w)
 {
 	(void)ctx;
 	uint32_t v = 0;
-	if (iod_pci_cfg_read(g.pci, bdf, off, (uint32_t)w, &v) < 0)
+	if (sys_pci_cfg_read(g.pci, bdf, off, (uint32_t)w, &v) < 0)
 		return w == 4 ? 0xffffffffu : w == 2 ? 0xffffu : 0xffu;
 	return v;
 }
@@ -58,13 +57,24 @@ static uint32_t cfg_read(void *ctx, uint16_t bdf, uint16_t off, int w)
 static void cfg_write(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
 {
 	(void)ctx;
-	long r = iod_pci_cfg_write(g.pci, bdf, off, (uint32_t)w, v);
+	long r = sys_pci_cfg_write(g.pci, bdf, off, (uint32_t)w, v);
 	if (r < 0)
 		printf("iod: config write %04x+%x: %s\n", bdf, off,
 		       err_name(r));
 }
 
-static const struct pci_ops pci_ops = {.read = cfg_read, .write = cfg_write};
+static bool p_have(void *ctx, const char *prog);
+
+/* A device with a driver to start is reset before it anyway: its decode
+ * stays off after sizing (one address-space change fewer). */
+static bool cfg_quiet(void *ctx, const struct pci_dev *d)
+{
+	const struct drv_entry *e = drv_match_pci(d);
+	return e && p_have(ctx, e->program);
+}
+
+static const struct pci_ops pci_ops = {
+	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet};
 
 static const void *map_vmo(handle_t h, uint64_t *len)
 {
@@ -260,7 +270,7 @@ static long p_bar(void *ctx, struct iod_dev *d, uint64_t base, uint64_t size,
 	(void)d;
 	if (!g.mmio)
 		return ERR_ACCESS_DENIED;
-	return iod_vmo_create_phys(g.mmio, base, size, cache, h);
+	return sys_vmo_create_phys(g.mmio, base, size, cache, h);
 }
 
 static void p_log(void *ctx, const char *line)
@@ -347,8 +357,7 @@ static void setup(struct iod_boot *b)
 	}
 	iod_boot_parse(text, n, b);
 	uint64_t alen = 0;
-	const uint8_t *acpi = map_vmo(
-		execrt_handle((enum start_handle)IOD_START_H_ACPI), &alen);
+	const uint8_t *acpi = map_vmo(execrt_handle(START_H_ACPI), &alen);
 	static struct prt prt;
 	int prt_status = AML_NO_PRT;
 	if (acpi) {
@@ -392,7 +401,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	g.self = execrt_handle(START_H_SELF_TASK);
-	g.pci = execrt_handle((enum start_handle)IOD_START_H_PCI);
+	g.pci = execrt_handle(START_H_PCI);
 	g.mmio = execrt_handle(START_H_MMIO);
 	g.irq = execrt_handle(START_H_IRQ);
 	g.ioport = execrt_handle(START_H_IOPORT);

@@ -139,13 +139,23 @@ bool pci_probe(const struct pci_ops *o, uint16_t bdf, struct pci_dev *d)
 		nbars = 2;
 	}
 	/* Decode off while the BARs hold all ones: else the device would
-	 * answer at whatever address that is. */
-	uint32_t cmd = rd(o, bdf, PCI_COMMAND, 2);
-	if (nbars)
-		wr(o, bdf, PCI_COMMAND, 2, cmd & ~(PCI_CMD_IO | PCI_CMD_MEM));
+	 * answer at whatever address that is. Only the spaces its BARs use
+	 * (an I/O BAR reads bit 0 set even unassigned), and only if on:
+	 * each change remaps the machine's address space, which is not free
+	 * (and QEMU 7.2's TCG can crash when a remap races another vCPU's
+	 * device access, docs/devices.md). */
+	uint32_t cmd = rd(o, bdf, PCI_COMMAND, 2), off = 0;
+	for (int i = 0; i < nbars; i++)
+		off |= rd(o, bdf, (uint16_t)(PCI_BAR0 + 4 * i), 4) & 1
+			       ? PCI_CMD_IO
+			       : PCI_CMD_MEM;
+	off &= cmd;
+	if (off)
+		wr(o, bdf, PCI_COMMAND, 2, cmd & ~off);
 	for (int i = 0; i < nbars;)
 		i += size_bar(o, d, i, nbars);
-	if (nbars)
+	/* A device about to be reset for its driver stays off. */
+	if (off && !(o->quiet && o->quiet(o->ctx, d)))
 		wr(o, bdf, PCI_COMMAND, 2, cmd);
 	read_caps(o, d);
 	return true;

@@ -47,12 +47,17 @@
 #define PCI_CAPS_MAX 16
 #define PCI_DEV_MAX  64
 
+struct pci_dev;
+
 struct pci_ops {
 	void *ctx;
 	/* width 1, 2 or 4; an absent function reads all ones */
 	uint32_t (*read)(void *ctx, uint16_t bdf, uint16_t off, int width);
 	void (*write)(void *ctx, uint16_t bdf, uint16_t off, int width,
 		      uint32_t v);
+	/* Optional: true when d (ids and class read, BARs not yet) will be
+	 * reset for a driver: its decode is left off after sizing. */
+	bool (*quiet)(void *ctx, const struct pci_dev *d);
 };
 
 struct pci_bar {

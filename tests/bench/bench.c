@@ -630,6 +630,8 @@ int main(int argc, char **argv)
 	ipc_benches();
 	fs_benches();
 	vm_benches();
+	if (wanted("driver thread"))
+		irq_benches();
 	if (wanted("input"))
 		input_benches();
 	printf("bench: done\n");

@@ -21,3 +21,5 @@ void input_benches(void);
 /* bench_vm.c: first-touch faults through a pager (vmgr room). */
 void vm_benches(void);
 int vm_pager_main(handle_t recv);
+/* bench_irq.c: interrupt to driver thread, MSI and IOAPIC (devk-pci). */
+void irq_benches(void);

@@ -1,5 +1,5 @@
 /* Shared by the device-memory guest tests (t_devmem*.c): a PCI memory BAR
- * to map (found through the 0xcf8/0xcfc configuration ports), the bootinfo
+ * to map (found through SYS_PCI_CFG_READ), the bootinfo
  * text and the ACPI tables object. */
 #pragma once
 #include <stdint.h>

@@ -93,7 +93,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_VMO_PHYS] = 1,
 	[SYS_TASK_QUOTA_LEND] = 2,
 	[SYS_VMO_CREATE_PHYS] = 1, /* devk-mem */
-	[SYS_PCI_CFG_READ] = 1, /* devk-pci: no RES_PCI in the fuzzer */
+	[SYS_PCI_CFG_READ] = 1,	   /* devk-pci: no RES_PCI in the fuzzer */
 	[SYS_PCI_CFG_WRITE] = 1,
 	[SYS_IRQ_CREATE_MSI] = 1,
 };

@@ -79,16 +79,23 @@ static void probe(handle_t reply)
 				  .weight = SCHED_BE_WEIGHT_DEFAULT,
 				  .cpu = SCHED_CPU_KEEP};
 	sys_sched_set(sched, self, &be);
+	/* "pci 00:01.0": that function, no other. */
+	uint32_t id = 0;
+	long pci_own =
+		sys_pci_cfg_read(execrt_handle(START_H_PCI), 0x08, 0, 4, &id);
+	long pci_other =
+		sys_pci_cfg_read(execrt_handle(START_H_PCI), 0, 0, 4, &id);
 	struct handle_info me = {0}, mm = {0};
 	sys_handle_info(execrt_handle(START_H_SELF_TASK), &me);
 	sys_handle_info(execrt_handle(START_H_MMIO), &mm);
 	snprintf(out + n, sizeof(out) - n,
 		 "],\"io_in\":%ld,\"io_out_of_range\":%ld,\"io_power\":%ld,"
 		 "\"irq_other\":%ld,\"irq_own\":%ld,\"rt_over\":%ld,"
-		 "\"rt_within\":%ld,\"self_koid\":%llu,\"mmio_koid\":%llu}",
+		 "\"rt_within\":%ld,\"self_koid\":%llu,\"mmio_koid\":%llu,"
+		 "\"pci_own\":%ld,\"pci_other\":%ld}",
 		 io_in < 0 ? io_in : 0, io_oor, io_pw, irq_other, irq_own,
 		 rt_over, rt_within, (unsigned long long)me.koid,
-		 (unsigned long long)mm.koid);
+		 (unsigned long long)mm.koid, pci_own, pci_other);
 	cl_reply_ok(reply, out, NULL, 0);
 }
 

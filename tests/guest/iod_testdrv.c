@@ -15,8 +15,6 @@
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
 
-#include "kcalls.h"
-
 static handle_t ep;
 static struct iod_dev_info info;
 static const char *dev = "?";
@@ -70,23 +68,36 @@ static int pci_checks(handle_t pci)
 	CHECK(r == 0 && hi.type == OBJ_RESOURCE && !(hi.rights & RIGHT_MANAGE),
 	      hi.rights);
 	uint32_t v = 0;
-	r = iod_pci_cfg_read(pci, info.bdf, 0, 4, &v);
+	r = sys_pci_cfg_read(pci, info.bdf, 0, 4, &v);
 	CHECK(r == 0 && v == (info.vendor | (uint32_t)info.device << 16), v);
 	/* another function: the host bridge (or 00:01.0 for the bridge) */
 	uint32_t other = info.bdf ? 0 : 8;
-	r = iod_pci_cfg_read(pci, other, 0, 4, &v);
+	r = sys_pci_cfg_read(pci, other, 0, 4, &v);
 	CHECK(r == ERR_ACCESS_DENIED, r);
-	r = iod_pci_cfg_write(pci, other, 4, 2, 0);
+	r = sys_pci_cfg_write(pci, other, 4, 2, 0);
 	CHECK(r == ERR_ACCESS_DENIED, r);
 	/* its own BARs: MANAGE needed, which it has not */
 	uint32_t bar0 = 0;
-	iod_pci_cfg_read(pci, info.bdf, 0x10, 4, &bar0);
-	r = iod_pci_cfg_write(pci, info.bdf, 0x10, 4, bar0);
+	sys_pci_cfg_read(pci, info.bdf, 0x10, 4, &bar0);
+	r = sys_pci_cfg_write(pci, info.bdf, 0x10, 4, bar0);
 	CHECK(r == ERR_ACCESS_DENIED, r);
+	/* MSI: on its own function, not on another */
+	if (info.irq_flags & (IOD_IRQ_MSIX | IOD_IRQ_MSI)) {
+		handle_t n;
+		struct irq_msi msg;
+		r = sys_notif_create(&n);
+		CHECK(r == 0, r);
+		r = sys_irq_create_msi(pci, info.bdf, n, 1, &msg);
+		CHECK(r == 0 && msg.irq && msg.addr, r);
+		sys_handle_close(msg.irq);
+		r = sys_irq_create_msi(pci, other, n, 1, &msg);
+		CHECK(r == ERR_ACCESS_DENIED, r);
+		sys_handle_close(n);
+	}
 	/* the handle cannot be widened to the next function */
 	handle_t w;
 	r = sys_resource_derive(pci, info.bdf, 2, RIGHT_SAME, &w);
-	CHECK(r < 0, r);
+	CHECK(r == ERR_OUT_OF_RANGE, r);
 	return 0;
 }
 
@@ -112,7 +123,7 @@ static int bar_checks(handle_t *hs, int nh)
 				 .prot = VM_PROT_READ | VM_PROT_WRITE};
 	uint64_t addr = 0;
 	r = sys_vm_map(execrt_handle(START_H_SELF_TASK), b, &req, &addr);
-	CHECK(r < 0, r); /* no wider than the BAR */
+	CHECK(r == ERR_OUT_OF_RANGE, r); /* no wider than the BAR */
 	req.len = size;
 	r = sys_vm_map(execrt_handle(START_H_SELF_TASK), b, &req, &addr);
 	CHECK(r == 0, r);
@@ -121,14 +132,14 @@ static int bar_checks(handle_t *hs, int nh)
 	 * not a neighbour's (the page after its BAR), not RAM */
 	handle_t v;
 	for (int k = 0; k < nh; k++) {
-		r = iod_vmo_create_phys(hs[k], info.bar[i].base, 4096, 0, &v);
-		CHECK(r < 0, r);
-		r = iod_vmo_create_phys(hs[k], info.bar[i].base + want, 4096, 0,
+		r = sys_vmo_create_phys(hs[k], info.bar[i].base, 4096, 0, &v);
+		CHECK(r == ERR_WRONG_TYPE, r);
+		r = sys_vmo_create_phys(hs[k], info.bar[i].base + want, 4096, 0,
 					&v);
-		CHECK(r < 0, r);
+		CHECK(r == ERR_WRONG_TYPE, r);
 	}
-	r = iod_vmo_create_phys(b, 0x100000, 4096, 0, &v);
-	CHECK(r < 0, r);
+	r = sys_vmo_create_phys(b, 0x100000, 4096, 0, &v);
+	CHECK(r == ERR_WRONG_TYPE, r);
 	sys_handle_close(b);
 	/* refused requests */
 	CHECK(call(IOD_DEV_BAR, 6, 0, NULL, 0, NULL, NULL, NULL) ==
@@ -165,7 +176,7 @@ static int other_checks(const handle_t *h)
 		CHECK(r == 0, r);
 		r = sys_irq_create(h[IOD_H_IRQ], info.legacy_gsi + 1, n, 1,
 				   &irq);
-		CHECK(r < 0, r);
+		CHECK(r == ERR_OUT_OF_RANGE || r == ERR_ACCESS_DENIED, r);
 		sys_handle_close(n);
 	}
 	return 0;

@@ -25,13 +25,18 @@
 #define PCI_CAP_MSI	 0x05
 #define PCI_CAP_MSIX	 0x11
 
-#define E1000E_VENDOR	 0x8086
-#define E1000E_DEVICE	 0x10d3
-#define E1000_ICR	 0xc0 /* read: the causes, cleared */
-#define E1000_ICS	 0xc8 /* write: set causes */
-#define E1000_IMS	 0xd0 /* write: unmask causes */
-#define E1000_IMC	 0xd8 /* write: mask causes */
-#define E1000_CAUSE_TXDW 0x1  /* a cause nothing else raises here */
+#define E1000E_VENDOR	0x8086
+#define E1000E_DEVICE	0x10d3
+#define E1000_ICR	0xc0	    /* read: the causes, cleared */
+#define E1000_IVAR	0xe4	    /* MSI-X: cause -> vector */
+#define E1000_ICR_OTHER 0x01000000u /* MSI-X: the causes not of a queue */
+#define E1000_ITR	0xc4	    /* interrupt throttling interval */
+#define E1000_ICS	0xc8	    /* write: set causes */
+#define E1000_IMS	0xd0	    /* write: unmask causes */
+#define E1000_IMC	0xd8	    /* write: mask causes */
+#define E1000_CAUSE_MDAC                                                       \
+	0x200 /* MDI access done: nothing else raises it, never delayed (TX/RX \
+		 causes may be) */
 
 static inline uint32_t pci_rd(handle_t pci, uint32_t bdf, uint32_t off,
 			      uint32_t w)
@@ -72,7 +77,11 @@ struct e1000e {
 	handle_t pci, io; /* RES_PCI and RES_IOPORT authorities */
 	uint32_t bdf;
 	uint16_t iobase;
-	uint32_t msi;	  /* MSI capability offset */
+	uint32_t msi;  /* MSI capability offset */
+	uint32_t msix; /* MSI-X capability offset (0: none) */
+	handle_t table_vmo;
+	volatile uint32_t *table; /* MSI-X table mapping (0: none) */
+	uint64_t table_map_len;
 	uint16_t cmd_was; /* the command register before */
 };
 
@@ -109,11 +118,17 @@ static inline long e1000e_open(struct e1000e *d, handle_t pci, handle_t io)
 			off += 4;
 	}
 	d->msi = pci_find_cap(pci, d->bdf, PCI_CAP_MSI);
+	d->msix = pci_find_cap(pci, d->bdf, PCI_CAP_MSIX);
+	d->table_vmo = 0;
+	d->table = 0;
 	if (!d->iobase || !d->msi)
 		return ERR_NOT_FOUND;
 	d->cmd_was = (uint16_t)pci_rd(pci, d->bdf, PCI_COMMAND, 2);
 	long r = sys_pci_cfg_write(pci, d->bdf, PCI_COMMAND, 2,
-				   d->cmd_was | PCI_CMD_IO | PCI_CMD_MASTER);
+				   d->cmd_was | PCI_CMD_IO | PCI_CMD_MEM |
+					   PCI_CMD_MASTER);
+	if (!r) /* no interrupt throttling: each cause at once */
+		r = e1000e_reg_write(d, E1000_ITR, 0);
 	if (!r)
 		r = e1000e_reg_write(d, E1000_IMC, 0xffffffffu);
 	if (!r)
@@ -144,17 +159,78 @@ static inline long e1000e_msi(struct e1000e *d, const struct irq_msi *msg)
 	return r;
 }
 
+/* MSI-X entry 0 with this message, MSI-X on (MSI off) and the "other"
+ * causes routed to entry 0 (IVAR); the table, in the BAR the capability
+ * names, mapped uncached through a device memory object made from mmio
+ * (SYS_VMO_CREATE_PHYS). msg NULL: MSI-X off, the mapping dropped. */
+static inline long e1000e_msix(struct e1000e *d, handle_t mmio,
+			       const struct irq_msi *msg)
+{
+	if (!d->msix)
+		return ERR_NOT_FOUND;
+	/* QEMU's e1000e aborts if a throttling timer armed in one mode
+	 * (MSI/INTx: ITR; MSI-X: EITR; 128 us at least) fires in the
+	 * other: let them run out before switching. */
+	sys_sleep_until((uint64_t)sys_clock_now() + 1000000);
+	uint32_t ctl = pci_rd(d->pci, d->bdf, d->msix + 2, 2);
+	long r = sys_pci_cfg_write(d->pci, d->bdf, d->msix + 2, 2,
+				   ctl & ~0xc000u); /* off, unmasked */
+	if (!msg) {
+		if (d->table) {
+			sys_vm_unmap(execrt_handle(START_H_SELF_TASK),
+				     (uint64_t)d->table, d->table_map_len);
+			sys_handle_close(d->table_vmo);
+			d->table = 0;
+		}
+		return r;
+	}
+	if (!r && !d->table) {
+		uint32_t tbl = pci_rd(d->pci, d->bdf, d->msix + 4, 4);
+		uint32_t bar =
+			pci_rd(d->pci, d->bdf, PCI_BAR0 + 4 * (tbl & 7), 4);
+		uint64_t base = (bar & ~0xfu) + (tbl & ~7u);
+		uint64_t page = base & ~0xfffull;
+		d->table_map_len = 4096;
+		r = sys_vmo_create_phys(mmio, page, 4096, VMO_CACHE_UC,
+					&d->table_vmo);
+		struct vm_map_req req = {.len = 4096,
+					 .prot = VM_PROT_READ | VM_PROT_WRITE};
+		uint64_t va = 0;
+		if (!r)
+			r = sys_vm_map(execrt_handle(START_H_SELF_TASK),
+				       d->table_vmo, &req, &va);
+		if (r)
+			return r;
+		d->table = (volatile uint32_t *)(va + (base - page));
+	}
+	if (r)
+		return r;
+	e1000e_msi(d, NULL);
+	d->table[0] = (uint32_t)msg->addr;
+	d->table[1] = (uint32_t)(msg->addr >> 32);
+	d->table[2] = msg->data;
+	d->table[3] = 0; /* vector control: unmasked */
+	r = e1000e_reg_write(d, E1000_IVAR, 0x8u << 16); /* other: entry 0 */
+	if (!r)
+		r = sys_pci_cfg_write(d->pci, d->bdf, d->msix + 2, 2,
+				      (ctl & ~0x4000u) | 0x8000u);
+	return r;
+}
+
 /* Raises one interrupt: the cause unmasked and set. */
 static inline long e1000e_fire(struct e1000e *d)
 {
-	long r = e1000e_reg_write(d, E1000_IMS, E1000_CAUSE_TXDW);
-	return r < 0 ? r : e1000e_reg_write(d, E1000_ICS, E1000_CAUSE_TXDW);
+	long r = e1000e_reg_write(d, E1000_IMS,
+				  E1000_CAUSE_MDAC | E1000_ICR_OTHER);
+	return r < 0 ? r : e1000e_reg_write(d, E1000_ICS, E1000_CAUSE_MDAC);
 }
 
 /* What a driver does on the interrupt: read (and so clear) the causes. */
 static inline long e1000e_clear(struct e1000e *d)
 {
-	return e1000e_reg_read(d, E1000_ICR);
+	long r = e1000e_reg_read(d, E1000_ICR);
+	/* With MSI-X the read may keep them: write-1-to-clear too. */
+	return r < 0 ? r : e1000e_reg_write(d, E1000_ICR, 0xffffffffu);
 }
 
 /* Everything as it was: causes masked, MSI off, the command register. */
@@ -163,5 +239,6 @@ static inline void e1000e_close(struct e1000e *d)
 	e1000e_reg_write(d, E1000_IMC, 0xffffffffu);
 	e1000e_reg_read(d, E1000_ICR);
 	e1000e_msi(d, NULL);
+	e1000e_msix(d, 0, NULL);
 	sys_pci_cfg_write(d->pci, d->bdf, PCI_COMMAND, 2, d->cmd_was);
 }

@@ -13,15 +13,12 @@
 #include "gtest.h"
 #include "gutil.h"
 
-#define PCI_ADDR 0xcf8
-#define PCI_DATA 0xcfc
-
 static uint32_t cfg_read(uint32_t dev, uint32_t off)
 {
-	handle_t io = execrt_handle(START_H_IOPORT);
-	sys_ioport_io(io, PCI_ADDR, 4 | IOPORT_OUT,
-		      0x80000000u | dev << 11 | (off & 0xfc));
-	return (uint32_t)sys_ioport_io(io, PCI_DATA, 4, 0);
+	uint32_t v = 0xffffffffu;
+	sys_pci_cfg_read(execrt_handle(START_H_PCI), PCI_BDF(0, dev, 0), off, 4,
+			 &v);
+	return v;
 }
 
 uint64_t dm_display_bar(void)

@@ -14,7 +14,7 @@
 #include "gutil.h"
 
 #define RW	    (VM_PROT_READ | VM_PROT_WRITE)
-#define RACE_ROUNDS 2000
+#define RACE_ROUNDS 500
 
 static long map_into(handle_t task, handle_t v, uint64_t len, uint64_t *addr)
 {

@@ -261,6 +261,7 @@ static long env_start_ex(const char *conf, bool devices)
 		a.give[START_H_SCHED] = g_sched();
 		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
 		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
+		a.give[START_H_PCI] = execrt_handle(START_H_PCI);
 	}
 	r = execrt_spawn_create("init", INIT_QUOTA, &env.init);
 	if (r == 0 && (r = execrt_spawn_start(&env.init, &a, NULL)) < 0)
@@ -733,6 +734,10 @@ static void grants_body(void)
 	GCHECK_EQ(slot_type(START_H_MMIO), OBJ_RESOURCE);
 	GCHECK_EQ(probe_int("mmio_koid"),
 		  (int64_t)g_koid(execrt_handle(START_H_MMIO)));
+	/* "pci 00:01.0": a RES_PCI reaching that function only. */
+	GCHECK_EQ(slot_type(START_H_PCI), OBJ_RESOURCE);
+	GCHECK_EQ(probe_int("pci_own"), 0);
+	GCHECK_EQ(probe_int("pci_other"), ERR_ACCESS_DENIED);
 	/* Never given: the initrd, boot information, kernel statistics,
 	 * telemetry, the names receive handle. */
 	static const int never[] = {START_H_INITRD, START_H_BOOTINFO,
@@ -752,6 +757,7 @@ static void grants_body(void)
 		if (i != START_H_NAMES)
 			GCHECK_EQ(slot_type(i), OBJ_NONE);
 	GCHECK(probe_int("io_in") < 0);
+	GCHECK(probe_int("pci_own") < 0);
 	GCHECK(probe_int("irq_own") < 0);
 	GCHECK(probe_int("rt_within") < 0);
 }

@@ -31,7 +31,6 @@
 #include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
-#include "kcalls.h"
 #include "names_env.h"
 
 #define IOD_BADGE    50
@@ -117,8 +116,8 @@ static long spawn_iod(void)
 			.quota = IOD_QUOTA};
 		a.give[START_H_CONSOLE] = send;
 		a.give[START_H_NAMES] = names;
-		a.give[IOD_START_H_PCI] = execrt_handle(IOD_START_H_PCI);
-		a.give[IOD_START_H_ACPI] = execrt_handle(IOD_START_H_ACPI);
+		a.give[START_H_PCI] = execrt_handle(START_H_PCI);
+		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
 		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
 		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
 		a.give[START_H_IOPORT] = io;
@@ -157,7 +156,7 @@ static long setup(void)
 	loglen = 0;
 	logbuf[0] = 0;
 	badge = 0;
-	if (!execrt_handle(IOD_START_H_PCI) || !g_initrd_buf)
+	if (!execrt_handle(START_H_PCI) || !g_initrd_buf)
 		return 1;
 	long r = nenv_start(&env);
 	if (r != 0)
@@ -285,20 +284,20 @@ GTEST(iod_lists_every_pci_function)
 {
 	SETUP();
 	/* the functions of bus 0, found with the root's own handle */
-	handle_t pci = execrt_handle(IOD_START_H_PCI);
+	handle_t pci = execrt_handle(START_H_PCI);
 	int n = 0;
 	uint32_t ids[64];
 	char names[64][IOD_NAME_MAX];
 	for (uint32_t dev = 0; dev < 32; dev++)
 		for (uint32_t fn = 0; fn < 8; fn++) {
 			uint32_t id = 0, hdr = 0, bdf = dev << 3 | fn;
-			iod_pci_cfg_read(pci, bdf, 0, 4, &id);
+			sys_pci_cfg_read(pci, bdf, 0, 4, &id);
 			if ((id & 0xffff) == 0xffff)
 				continue;
 			ids[n] = id;
 			snprintf(names[n++], IOD_NAME_MAX, "pci-00:%02x.%x",
 				 dev, fn);
-			iod_pci_cfg_read(pci, bdf, 0x0e, 1, &hdr);
+			sys_pci_cfg_read(pci, bdf, 0x0e, 1, &hdr);
 			if (fn == 0 && !(hdr & 0x80))
 				break;
 		}
@@ -389,6 +388,18 @@ GTEST(iod_driver_restart)
 	teardown();
 }
 
+/* The live tasks, for a failure's report. */
+static void print_tasks(void)
+{
+	static struct task_stats ts[32];
+	long n = sys_task_stats(g_sysinfo(), 0, ts, 32);
+	for (long i = 0; i < n; i++)
+		printf("    task %llu (parent %llu) %s state %u\n",
+		       (unsigned long long)ts[i].koid,
+		       (unsigned long long)ts[i].parent_koid, ts[i].name,
+		       ts[i].state);
+}
+
 GTEST(iod_restart_takes_its_drivers)
 {
 	struct kernel_stats before, after;
@@ -405,10 +416,14 @@ GTEST(iod_restart_takes_its_drivers)
 	TCHECK((int64_t)up.tasks >= (int64_t)before.tasks + 2 + n);
 	/* iod killed: its drivers (its children) end with it */
 	kill_iod();
-	uint64_t end = g_now() + 2000 * MS;
+	uint64_t t0 = g_now(), end = t0 + 10000 * MS;
 	do /* the children's ends may finish just after iod's */
 		TCHECK_EQ(g_stats(&after), 0);
 	while (after.tasks != before.tasks + 1 && g_now() < end);
+	printf("    tasks back after %llu ms\n",
+	       (unsigned long long)((g_now() - t0) / MS));
+	if (after.tasks != before.tasks + 1)
+		print_tasks();
 	TCHECK_EQ(after.tasks, before.tasks + 1); /* names is left */
 	/* a new iod resets the devices and starts every driver afresh */
 	TCHECK_EQ(spawn_iod(), 0);

@@ -274,3 +274,24 @@ GTEST(pci_extended_space_matches_ecam)
 	GCHECK(v != 0xffffffffu && v != 0);
 	printf("    e1000e extended capability %#x at 0x100\n", v & 0xffff);
 }
+
+GTEST(pci_config_ports_belong_to_the_kernel)
+{
+	/* Even the whole I/O-port authority cannot reach the configuration
+	 * mechanism: a task's address write between the kernel's two steps
+	 * would redirect the kernel's access. */
+	handle_t io = execrt_handle(START_H_IOPORT);
+	GCHECK_ERR(sys_ioport_io(io, 0xcf8, 4 | IOPORT_OUT, 0x80000000u),
+		   ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0xcf8, 4, 0), ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0xcfc, 4, 0), ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0xcfe, 1, 0), ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0xcfa, 4, 0), ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0xcff, 1 | IOPORT_OUT, 0),
+		   ERR_ACCESS_DENIED);
+	/* The reset control byte at 0xcf9 and the ports around stay. */
+	GCHECK(sys_ioport_io(io, 0xcf9, 1, 0) >= 0);
+	GCHECK(sys_ioport_io(io, 0xd00, 1, 0) >= 0);
+	/* And the kernel's own accesses are intact. */
+	GCHECK_EQ(pci_rd(pci_all(), 0, 0, 2), 0x8086);
+}

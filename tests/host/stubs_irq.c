@@ -50,3 +50,9 @@ int arch_irq_attach_msi(unsigned slot, uint64_t *addr, uint32_t *data)
 	*data = 0x30 + slot;
 	return 0;
 }
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width)
+{
+	(void)port;
+	(void)width;
+	return false;
+}

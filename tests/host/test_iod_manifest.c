@@ -31,8 +31,10 @@ TEST(iod_manifest_entry)
 	CHECK_EQ(s->irq.base, 0);
 	CHECK_EQ(s->irq.size, 256); /* irq all */
 	CHECK_EQ(s->irq_isa, -1);
-	CHECK_EQ(s->mmio.base, 0);
-	CHECK_EQ(s->mmio.size, 1ull << 52);
+	CHECK(s->grants & MAN_G_ACPI);
+	CHECK(s->grants & MAN_G_MMIO_ALL);
+	CHECK_EQ(s->pci.base, 0);
+	CHECK_EQ(s->pci.size, 65536); /* pci all */
 	CHECK_EQ(s->ioport.base, 0x60);
 	CHECK_EQ(s->ioport.size, 5);
 	CHECK(s->dma >= (32u << 20) + (1u << 20));

@@ -16,7 +16,8 @@ struct fdev {
 };
 
 static struct fdev fake[2][32][8];
-static int bad_sizing; /* all-ones written with decode on */
+static int bad_sizing;	      /* all-ones written with decode on */
+static int cmd_writes[2][32]; /* command register writes per slot (fn 0) */
 static int flr_count;
 
 static struct fdev *at(uint16_t bdf)
@@ -52,7 +53,10 @@ static void f_write(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
 	if (off >= 0x10 && off < 0x28 && w == 4) {
 		int i = (off - 0x10) / 4;
 		uint32_t old = f_read(NULL, bdf, off, 4);
-		if (v == 0xffffffffu && (d->cfg[4] & 3))
+		/* all ones in a BAR whose space decodes: the device would
+		 * answer up there */
+		if (v == 0xffffffffu && d->bar_size[i] &&
+		    (d->cfg[4] & ((old & 1) ? 1 : 2)))
 			bad_sizing++;
 		/* the BAR (or the high half of a 64-bit one) keeps only its
 		 * address bits; type bits are read-only */
@@ -72,6 +76,8 @@ static void f_write(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
 	}
 	if (off == 0x00 || off == 0x08 || off == 0x0e)
 		return; /* read-only */
+	if (off == 4 && PCI_FN(bdf) == 0)
+		cmd_writes[PCI_BUS(bdf)][PCI_DEV(bdf)]++;
 	if (d->cfg[0x0e] == 0 && off >= 0x40) {
 		/* PCIe device control at 0x70 + 8: bit 15 starts an FLR,
 		 * which clears the BARs and the command register */
@@ -122,6 +128,7 @@ static void cap(struct fdev *x, uint8_t off, uint8_t id, uint8_t next,
 static void setup(void)
 {
 	memset(fake, 0, sizeof(fake));
+	memset(cmd_writes, 0, sizeof(cmd_writes));
 	bad_sizing = flr_count = 0;
 	mk(0, 0, 0, 0x8086, 0x29c0, 0x06000002, 0); /* host bridge */
 	/* a multi-function device: fn 0 with a 32-bit BAR, fn 1 with I/O */
@@ -218,6 +225,46 @@ TEST(iod_pci_bar_sizing_32_64_io)
 	CHECK_EQ(f_read(NULL, PCI_BDF(0, 2, 0), 0x14, 4), 0xfebd1000);
 	CHECK_EQ(f_read(NULL, PCI_BDF(0, 1, 1), 0x20, 4), 0xc041);
 	CHECK_EQ(f_read(NULL, PCI_BDF(0, 2, 0), 4, 2), 7);
+	/* each function's command register: off and back, once each */
+	CHECK_EQ(cmd_writes[0][2], 2);
+	CHECK_EQ(cmd_writes[1][0], 2);
+}
+
+/* Only the decode its BARs use is turned off (a memory-only device keeps
+ * I/O decode), only when on, and a device given to a driver stays off. */
+static bool quiet_gpu(void *ctx, const struct pci_dev *d)
+{
+	(void)ctx;
+	return d->vendor == 0x1af4 && d->device == 0x1050;
+}
+
+static uint32_t seen_cmd;
+static void w_watch(void *ctx, uint16_t bdf, uint16_t off, int w, uint32_t v)
+{
+	if (bdf == PCI_BDF(0, 2, 0) && off == 4 && (v & 1) == 0)
+		seen_cmd |= 0x100; /* I/O decode turned off */
+	f_write(ctx, bdf, off, w, v);
+}
+
+TEST(iod_pci_decode_toggled_only_as_needed)
+{
+	setup();
+	seen_cmd = 0;
+	struct pci_ops o = {
+		.read = f_read, .write = w_watch, .quiet = quiet_gpu};
+	int n = pci_scan(&o, devs, PCI_DEV_MAX);
+	CHECK_EQ(bad_sizing, 0);
+	CHECK_EQ(seen_cmd, 0);	       /* the GPU has memory BARs only */
+	CHECK_EQ(cmd_writes[0][2], 1); /* off, and left off */
+	CHECK_EQ(f_read(NULL, PCI_BDF(0, 2, 0), 4, 2), 0x5); /* I/O, master */
+	const struct pci_dev *g = find(n, PCI_BDF(0, 2, 0));
+	CHECK_EQ(g->bar[4].size, 0x4000);
+	/* a device whose decode is already off: no write at all */
+	setup();
+	put(&fake[0][2][0], 4, 2, 0);
+	pci_scan(&ops, devs, PCI_DEV_MAX);
+	CHECK_EQ(cmd_writes[0][2], 0);
+	CHECK_EQ(bad_sizing, 0);
 }
 
 TEST(iod_pci_capabilities)

@@ -97,6 +97,17 @@ void arch_irq_unmask(uint32_t gsi)
 	ioapic_unmask(gsi);
 }
 
+/* CONFIG_DATA (0xcfc-0xcff, any width) and CONFIG_ADDRESS (a 32-bit
+ * access at 0xcf8): a task writing the address between the kernel's
+ * address and data steps would redirect the kernel's access to another
+ * function. A byte at 0xcf9 (the chipset's reset control) stays a port. */
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width)
+{
+	uint32_t last = (uint32_t)port + width - 1;
+	return (port <= 0xcff && last >= 0xcfc) ||
+	       (port == 0xcf8 && width == 4);
+}
+
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)
 {
 	switch (width) {

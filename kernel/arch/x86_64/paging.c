@@ -622,8 +622,8 @@ void *ioremap(phys_addr_t pa, size_t len)
 	if (!len || pa + len < pa)
 		return NULL;
 	unsigned long irq = spin_lock_irqsave(&mmio_lock);
-	virt_addr_t va = large ? ALIGN_UP(mmio_next, LARGE_PAGE_SIZE)
-			       : mmio_next;
+	virt_addr_t va =
+		large ? ALIGN_UP(mmio_next, LARGE_PAGE_SIZE) : mmio_next;
 	if (size > MMIO_BASE + MMIO_SIZE - va) {
 		spin_unlock_irqrestore(&mmio_lock, irq);
 		return NULL;

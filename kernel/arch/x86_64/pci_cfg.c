@@ -7,6 +7,7 @@
  * mechanism is two steps (address, then data), so each access holds
  * pci_port_lock (taken alone, with interrupts off). */
 #include <arch/cpu.h>
+#include <arch/pci.h>
 #include <kern/acpi.h>
 #include <kern/lib.h>
 #include <kern/log.h>
@@ -15,59 +16,30 @@
 #include <kern/spinlock.h>
 #include <kern/vm.h>
 
-#define CFG_ADDR       0xcf8
-#define CFG_DATA       0xcfc
-#define ECAM_BUS_SHIFT 20
+#define CFG_ADDR 0xcf8
+#define CFG_DATA 0xcfc
 
 static bool use_ecam; /* set once at boot, before any user task */
 static spinlock_t pci_port_lock = SPINLOCK_INIT;
 static uint8_t *ecam; /* the mapping of bus ecam_bus_start */
 static uint8_t ecam_bus_start, ecam_bus_end;
 
-/* The first segment-0 entry of the MCFG table (ACPI: a 44-byte header,
- * then 16-byte entries {u64 base, u16 segment, u8 bus start, u8 bus end,
- * u32 reserved}); the table's checksum and length were verified by
- * acpi_find_table. *base is the address of bus_start. */
-static bool mcfg_segment0(phys_addr_t *base, uint8_t *bus0, uint8_t *bus1)
-{
-	phys_addr_t pa = acpi_find_table("MCFG");
-	if (!pa)
-		return false;
-	const uint8_t *t = phys_to_virt(pa);
-	uint32_t len;
-	memcpy(&len, t + 4, 4);
-	for (uint32_t off = 44; off <= len && len - off >= 16; off += 16) {
-		uint64_t b;
-		uint16_t seg;
-		memcpy(&b, t + off, 8);
-		memcpy(&seg, t + off + 8, 2);
-		uint8_t bs = t[off + 10], be = t[off + 11];
-		if (seg || bs > be || !b ||
-		    !IS_ALIGNED(b, 1ull << ECAM_BUS_SHIFT) ||
-		    b >= (1ull << 52) - ((uint64_t)(be + 1) << ECAM_BUS_SHIFT))
-			continue;
-		*base = b + ((phys_addr_t)bs << ECAM_BUS_SHIFT);
-		*bus0 = bs;
-		*bus1 = be;
-		return true;
-	}
-	return false;
-}
-
 void arch_pci_init(void)
 {
-	phys_addr_t base;
-	uint8_t b0, b1;
-	if (mcfg_segment0(&base, &b0, &b1)) {
-		size_t len = (size_t)(b1 - b0 + 1) << ECAM_BUS_SHIFT;
+	/* Segment 0's MCFG entry (kernel/acpi/mcfg.c checked its bounds). */
+	const struct acpi_mcfg *m = &acpi.mcfg;
+	if (m->valid) {
+		uint64_t base, len;
+		acpi_mcfg_window(m, &base, &len);
 		ecam = ioremap(base, len);
 		if (ecam) {
-			ecam_bus_start = b0;
-			ecam_bus_end = b1;
+			ecam_bus_start = m->bus_start;
+			ecam_bus_end = m->bus_end;
 			use_ecam = true;
 			pr_info("pci: configuration through ECAM at %#llx, "
 				"buses %u-%u",
-				(unsigned long long)base, b0, b1);
+				(unsigned long long)base, m->bus_start,
+				m->bus_end);
 			return;
 		}
 		pr_warn("pci: cannot map ECAM at %#llx: using ports",
@@ -95,22 +67,8 @@ static uint32_t port_addr(uint32_t bdf, uint32_t offset)
 	return 0x80000000u | bdf << 8 | (offset & 0xfc);
 }
 
-uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
+uint32_t pci_port_read(uint32_t bdf, uint32_t offset, unsigned width)
 {
-	if (use_ecam) {
-		uint8_t *p = ecam_function(bdf);
-		if (!p)
-			return 0xffffffffu >> (32 - 8 * width);
-		p += offset;
-		switch (width) {
-		case 1:
-			return *(volatile uint8_t *)p;
-		case 2:
-			return *(volatile uint16_t *)p;
-		default:
-			return *(volatile uint32_t *)p;
-		}
-	}
 	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
 	uint32_t v;
 	unsigned long f = spin_lock_irqsave(&pci_port_lock);
@@ -125,22 +83,9 @@ uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
 	return v;
 }
 
-void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
-			uint32_t value)
+void pci_port_write(uint32_t bdf, uint32_t offset, unsigned width,
+		    uint32_t value)
 {
-	if (use_ecam) {
-		uint8_t *p = ecam_function(bdf);
-		if (!p)
-			return;
-		p += offset;
-		if (width == 1)
-			*(volatile uint8_t *)p = (uint8_t)value;
-		else if (width == 2)
-			*(volatile uint16_t *)p = (uint16_t)value;
-		else
-			*(volatile uint32_t *)p = value;
-		return;
-	}
 	uint16_t data = (uint16_t)(CFG_DATA + (offset & 3));
 	unsigned long f = spin_lock_irqsave(&pci_port_lock);
 	outl(CFG_ADDR, port_addr(bdf, offset));
@@ -151,4 +96,46 @@ void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
 	else
 		outl(data, value);
 	spin_unlock_irqrestore(&pci_port_lock, f);
+}
+
+bool pci_uses_ecam(void)
+{
+	return use_ecam;
+}
+
+uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
+{
+	if (!use_ecam)
+		return pci_port_read(bdf, offset, width);
+	uint8_t *p = ecam_function(bdf);
+	if (!p)
+		return 0xffffffffu >> (32 - 8 * width);
+	p += offset;
+	switch (width) {
+	case 1:
+		return *(volatile uint8_t *)p;
+	case 2:
+		return *(volatile uint16_t *)p;
+	default:
+		return *(volatile uint32_t *)p;
+	}
+}
+
+void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
+			uint32_t value)
+{
+	if (!use_ecam) {
+		pci_port_write(bdf, offset, width, value);
+		return;
+	}
+	uint8_t *p = ecam_function(bdf);
+	if (!p)
+		return;
+	p += offset;
+	if (width == 1)
+		*(volatile uint8_t *)p = (uint8_t)value;
+	else if (width == 2)
+		*(volatile uint16_t *)p = (uint16_t)value;
+	else
+		*(volatile uint32_t *)p = value;
 }

@@ -74,3 +74,7 @@ void arch_irq_unmask(uint32_t gsi);
  * width is 1, 2 or 4. */
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value);
 int arch_ioport_out(uint16_t port, unsigned width, uint32_t value);
+/* Whether the access touches ports the kernel drives itself (x86: PCI
+ * configuration mechanism #1, whose two steps the kernel serialises;
+ * SYS_IOPORT_IO refuses them whatever the authority). */
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width);
