@@ -152,13 +152,13 @@ class Suite:
                 pass
 
 
-def drawtest(g, qmp=None, shot=None, timeout=90):
+def drawtest(g, qmp=None, shot=None, timeout=90, args=""):
     """Runs drawtest; with qmp, takes a screendump into `shot` while
     drawtest still holds the screen (--hold: a screen console would take
     it back once drawtest ends) and checks it. Returns (w, h, output)."""
     g.drain(0.2)
     g.pos = len(g.buf)
-    g.line("drawtest --hold 4000")
+    g.line("drawtest --hold 4000" + args)
     out, m = g.expect(r"drawtest: done (\d+)x(\d+) \(", timeout=timeout,
                       regex=True)
     w, h = int(m.group(1)), int(m.group(2))
@@ -223,6 +223,16 @@ def main():
             _, _, n = drawtest(g, qmp, os.path.join(tmp, "shot.ppm"))
             state["checked"] = n
 
+        def set_mode():
+            w, h, _ = drawtest(g, qmp, os.path.join(tmp, "mode.ppm"),
+                               args=" --size 1024x768")
+            need((w, h) == (1024, 768), "drew %dx%d" % (w, h))
+            st = json.loads(re.search(r'\{"ok":true.*\}', g.command(
+                "drawtest --status", timeout=60)).group(0))["result"]
+            out = st["outputs"][0]
+            need((out["width"], out["height"]) == (1024, 768),
+                 "status says %dx%d" % (out["width"], out["height"]))
+
         def frame_clock():
             a1 = json.loads(re.search(r'\{"ok":true.*\}', g.command(
                 "drawtest --status", timeout=60)).group(0))["result"]
@@ -260,6 +270,8 @@ def main():
 
         s.run("display_%s_driver_serves" % a.device, boot)
         s.run("display_%s_pattern_pixel_exact" % a.device, pattern)
+        if a.device == "virtio":
+            s.run("display_virtio_set_mode_1024x768", set_mode)
         s.run("display_%s_frame_clock_ticks" % a.device, frame_clock)
         if a.kills:
             s.run("display_%s_driver_killed_%d_times_comes_back" %
