@@ -25,7 +25,8 @@ static const struct drv_entry table[] = {
 	 .cls = DRV_ANY,
 	 .program = "virtio-input",
 	 .dma = 256u << 10,
-	 .memory = 4u << 20},
+	 .memory = 4u << 20,
+	 .rt_prio = 13},
 	/* the boot framebuffer, when no display driver matched a device:
 	 * two client buffers of the framebuffer's size in its quota */
 	{.kind = IOD_KIND_FB,
@@ -35,7 +36,10 @@ static const struct drv_entry table[] = {
 	 .display = true,
 	 .dl_ppm = 50000},
 	/* the PS/2 controller: ports 0x60/0x64, ISA IRQs 1 and 12 */
-	{.kind = IOD_KIND_ISA, .program = "i8042", .memory = 2u << 20},
+	{.kind = IOD_KIND_ISA,
+	 .program = "i8042",
+	 .memory = 2u << 20,
+	 .rt_prio = 13},
 };
 
 /* Entries from iod's command line (--match), tried first. */

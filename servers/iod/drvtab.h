@@ -24,6 +24,9 @@ struct drv_entry {
 	/* DL bandwidth (ppm) of the scheduling authority it gets (be,dl);
 	 * 0: none (a display driver's frame clock is a DL thread) */
 	uint32_t dl_ppm;
+	/* highest RT priority it may use (0: no RT); input drivers run just
+	 * above the input hub (RT 12), ../shared/SYSTEM.md: input is RT */
+	uint8_t rt_prio;
 };
 
 /* The first entry matching a PCI function, or NULL. */

@@ -118,6 +118,35 @@ static void set_driver(struct iod *s, struct iod_dev *d,
 	d->dirty = true;
 }
 
+/* The BARs and I/O ranges of info from the scan (once sized). */
+static void fill_bars(struct iod_dev *d)
+{
+	const struct pci_dev *p = &d->pci;
+	struct iod_dev_info *in = &d->info;
+	int nio = 0;
+	memset(in->bar, 0, sizeof(in->bar));
+	memset(in->io, 0, sizeof(in->io));
+	for (int i = 0; i < 6; i++) {
+		in->bar[i].base = p->bar[i].base;
+		in->bar[i].size = p->bar[i].size;
+		in->bar[i].flags = p->bar[i].flags; /* same bits as IOD_BAR_ */
+		if ((p->bar[i].flags & PCI_BAR_IO) && nio < IOD_IO_RANGES &&
+		    p->bar[i].size <= 0x10000) {
+			in->io[nio].base = (uint16_t)p->bar[i].base;
+			in->io[nio++].size = (uint16_t)p->bar[i].size;
+		}
+	}
+}
+
+void iod_sized(struct iod *s, struct iod_dev *d)
+{
+	if (d->info.kind != IOD_KIND_PCI || d->pci.sized)
+		return;
+	if (s->plat.size)
+		s->plat.size(s->plat.ctx, d);
+	fill_bars(d);
+}
+
 static void add_pci(struct iod *s, const struct pci_dev *all, int n, int k,
 		    const struct prt *prt, int prt_status,
 		    const struct iod_boot *b)
@@ -143,17 +172,7 @@ static void add_pci(struct iod *s, const struct pci_dev *all, int n, int k,
 	in->header_type = p->header_type;
 	in->intx_pin = p->intx_pin;
 	in->pcie_cap = p->pcie_cap;
-	int nio = 0;
-	for (int i = 0; i < 6; i++) {
-		in->bar[i].base = p->bar[i].base;
-		in->bar[i].size = p->bar[i].size;
-		in->bar[i].flags = p->bar[i].flags; /* same bits as IOD_BAR_ */
-		if ((p->bar[i].flags & PCI_BAR_IO) && nio < IOD_IO_RANGES &&
-		    p->bar[i].size <= 0x10000) {
-			in->io[nio].base = (uint16_t)p->bar[i].base;
-			in->io[nio++].size = (uint16_t)p->bar[i].size;
-		}
-	}
+	fill_bars(d);
 	if (p->msix_cap) {
 		in->irq_flags |= IOD_IRQ_MSIX;
 		in->msix_cap = p->msix_cap;
@@ -406,6 +425,7 @@ void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 	}
 	struct iod_dev *d = &s->dev[i];
 	long e = 0;
+	iod_sized(s, d); /* a driver's device was sized at the scan */
 	if (q.reserved) {
 		e = ERR_INVALID_ARGS;
 	} else if (q.op == IOD_NOP) {

@@ -68,6 +68,9 @@ struct iod_plat {
 	void (*reap)(void *ctx, struct iod_dev *d);
 	/* Resets the device (pci_reset_*; an FLR sleeps 100 ms). */
 	void (*reset)(void *ctx, struct iod_dev *d);
+	/* Sizes d->pci's BARs (pci_size_bars): devices without a driver
+	 * are sized when first asked about (`info`). */
+	void (*size)(void *ctx, struct iod_dev *d);
 	/* IOD_DEV_HANDLES: fills h[IOD_H_COUNT] (0 where absent). */
 	long (*handles)(void *ctx, struct iod_dev *d, uint32_t *h);
 	/* IOD_DEV_BAR: a memory object over [base, base+size). */
@@ -117,6 +120,9 @@ void iod_exited(struct iod *s, int i, int64_t status, uint64_t now);
  * starts a new instance at once (or ends a backoff). 0, or -1 when i has
  * no driver. */
 int iod_restart(struct iod *s, int i, uint64_t now);
+
+/* d's BARs sized (plat.size) and in its info, if not yet. */
+void iod_sized(struct iod *s, struct iod_dev *d);
 
 int iod_find_name(const struct iod *s, const char *name);
 int iod_find_badge(const struct iod *s, uint64_t badge);

@@ -227,6 +227,7 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		json_get_uint(&doc, "from", &from);
 		list(s, &w, from);
 	} else if (!strcmp(cmd, "info")) {
+		iod_sized(s, &s->dev[di]);
 		info(&s->dev[di], &w);
 	} else if (!strcmp(cmd, "restart")) {
 		if (iod_restart(s, di, now) < 0)

@@ -74,7 +74,7 @@ static bool cfg_quiet(void *ctx, const struct pci_dev *d)
 }
 
 static const struct pci_ops pci_ops = {
-	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet};
+	.read = cfg_read, .write = cfg_write, .quiet = cfg_quiet, .lazy = true};
 
 static const void *map_vmo(handle_t h, uint64_t *len)
 {
@@ -104,18 +104,22 @@ static bool p_have(void *ctx, const char *prog)
 	return find_program(prog, &f);
 }
 
+/* A scheduling authority for drivers that need more than BE: DL for a
+ * display's frame clock, RT for input drivers (derived from iod's). */
 static handle_t sched_for(const struct drv_entry *e)
 {
 	handle_t h = HANDLE_INVALID;
-	if (!e->dl_ppm || !g.sched)
+	if ((!e->dl_ppm && !e->rt_prio) || !g.sched)
 		return h;
 	struct sched_auth_limits lim = {
 		.classes = SCHED_CLASS_MASK(SCHED_CLASS_BE) |
-			   SCHED_CLASS_MASK(SCHED_CLASS_DL),
+			   (e->dl_ppm ? SCHED_CLASS_MASK(SCHED_CLASS_DL) : 0) |
+			   (e->rt_prio ? SCHED_CLASS_MASK(SCHED_CLASS_RT) : 0),
+		.max_priority = e->rt_prio,
 		.dl_bw_ppm = e->dl_ppm};
 	long r = sys_sched_auth_derive(g.sched, &lim, &h);
 	if (r < 0)
-		printf("iod: %s gets no DL authority: %s\n", e->program,
+		printf("iod: %s gets no scheduling authority: %s\n", e->program,
 		       err_name(r));
 	return r < 0 ? HANDLE_INVALID : h;
 }
@@ -188,6 +192,13 @@ static bool p_kill(void *ctx, struct iod_dev *d, int64_t *status)
 	return sys_object_wait(d->task,
 			       (uint64_t)sys_clock_now() + KILL_WAIT_NS,
 			       status) == 0;
+}
+
+static void p_size(void *ctx, struct iod_dev *d)
+{
+	(void)ctx;
+	if (g.pci)
+		pci_size_bars(&pci_ops, &d->pci, false);
 }
 
 static void p_reap(void *ctx, struct iod_dev *d)
@@ -380,6 +391,7 @@ static void setup(struct iod_boot *b)
 					     .start = p_start,
 					     .kill = p_kill,
 					     .reap = p_reap,
+					     .size = p_size,
 					     .reset = p_reset,
 					     .handles = p_handles,
 					     .bar = p_bar,

@@ -128,16 +128,23 @@ bool pci_probe(const struct pci_ops *o, uint16_t bdf, struct pci_dev *d)
 	d->intx_pin = (intr >> 8) & 0xff;
 	if (d->intx_pin > 4)
 		d->intx_pin = 0;
-	int nbars = 0;
 	if (d->header_type == 0) {
 		uint32_t ss = rd(o, bdf, PCI_SUBSYS, 4);
 		d->subsys_vendor = ss & 0xffff;
 		d->subsys_device = (uint16_t)(ss >> 16);
-		nbars = 6;
 	} else if (d->header_type == 1) {
 		d->secondary = rd(o, bdf, PCI_SECONDARY, 1) & 0xff;
-		nbars = 2;
 	}
+	read_caps(o, d);
+	return true;
+}
+
+void pci_size_bars(const struct pci_ops *o, struct pci_dev *d, bool keep_off)
+{
+	int nbars = d->header_type == 0 ? 6 : d->header_type == 1 ? 2 : 0;
+	uint16_t bdf = d->bdf;
+	memset(d->bar, 0, sizeof(d->bar));
+	d->sized = true;
 	/* Decode off while the BARs hold all ones: else the device would
 	 * answer at whatever address that is. Only the spaces its BARs use
 	 * (an I/O BAR reads bit 0 set even unassigned), and only if on:
@@ -154,11 +161,8 @@ bool pci_probe(const struct pci_ops *o, uint16_t bdf, struct pci_dev *d)
 		wr(o, bdf, PCI_COMMAND, 2, cmd & ~off);
 	for (int i = 0; i < nbars;)
 		i += size_bar(o, d, i, nbars);
-	/* A device about to be reset for its driver stays off. */
-	if (off && !(o->quiet && o->quiet(o->ctx, d)))
+	if (off && !keep_off)
 		wr(o, bdf, PCI_COMMAND, 2, cmd);
-	read_caps(o, d);
-	return true;
 }
 
 struct scan {
@@ -179,6 +183,9 @@ static void scan_bus(struct scan *s, uint8_t bus, int depth)
 			struct pci_dev *d = &s->out[s->n];
 			if (!pci_probe(s->o, PCI_BDF(bus, dev, fn), d))
 				continue;
+			bool quiet = s->o->quiet && s->o->quiet(s->o->ctx, d);
+			if (quiet || !s->o->lazy)
+				pci_size_bars(s->o, d, quiet);
 			if (fn == 0 && (rd(s->o, d->bdf, PCI_HEADER, 1) & 0x80))
 				nfn = 8;
 			s->n++;

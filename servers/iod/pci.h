@@ -58,6 +58,9 @@ struct pci_ops {
 	/* Optional: true when d (ids and class read, BARs not yet) will be
 	 * reset for a driver: its decode is left off after sizing. */
 	bool (*quiet)(void *ctx, const struct pci_dev *d);
+	/* pci_scan sizes only the quiet devices' BARs; the others' when
+	 * asked (pci_size_bars): every sizing remaps the address space. */
+	bool lazy;
 };
 
 struct pci_bar {
@@ -88,17 +91,24 @@ struct pci_dev {
 	uint16_t msix_count;
 	uint8_t msix_table_bar, msix_pba_bar;
 	uint32_t msix_table_off, msix_pba_off;
+	bool sized; /* bar[] is filled */
 };
 
 /* Scans bus 0 and every bus behind a bridge (each bus once), function 0
- * of each slot and functions 1-7 of multi-function devices; sizes the
- * BARs (decode turned off while all-ones are written, everything
- * restored) and reads the capability list. Fills at most max devices and
- * returns how many (bridges included). */
+ * of each slot and functions 1-7 of multi-function devices; reads the
+ * capability list and sizes the BARs (all of them, or with ops->lazy only
+ * the quiet devices'). Fills at most max devices and returns how many
+ * (bridges included). */
 int pci_scan(const struct pci_ops *ops, struct pci_dev *out, int max);
 
-/* One function, as pci_scan fills it; false when absent. */
+/* One function's identity and capabilities (reads only; BARs not
+ * sized); false when absent. */
 bool pci_probe(const struct pci_ops *ops, uint16_t bdf, struct pci_dev *d);
+
+/* Sizes d's BARs: the decode of the spaces they use turned off (only if
+ * on) while all ones are written, every BAR restored, decode restored
+ * unless keep_off. Sets d->sized. */
+void pci_size_bars(const struct pci_ops *ops, struct pci_dev *d, bool keep_off);
 
 /* Stops a device before its driver (re)starts (docs/devices.md, "Driver
  * death"): memory/I/O decode and bus mastering off, INTx disabled, MSI

@@ -89,6 +89,15 @@ static long f_bar(void *ctx, struct iod_dev *d, uint64_t base, uint64_t size,
 	return 0;
 }
 
+static int sizes;
+static void f_size(void *ctx, struct iod_dev *d)
+{
+	(void)ctx;
+	sizes++;
+	d->pci.sized = true;
+	d->pci.bar[2] = (struct pci_bar){0xfeb00000, 0x1000, PCI_BAR_MEM};
+}
+
 static void f_log(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -103,7 +112,8 @@ static const struct iod_plat plat = {.have_program = f_have,
 				     .reset = f_reset,
 				     .handles = f_handles,
 				     .bar = f_bar,
-				     .log = f_log};
+				     .log = f_log,
+				     .size = f_size};
 
 static struct iod S;
 static struct pci_dev pd[8];
@@ -120,6 +130,7 @@ static void mkdev(int i, uint16_t bdf, uint16_t ven, uint16_t dev, uint8_t cls,
 	pd[i].class_code = cls;
 	pd[i].subclass = sub;
 	pd[i].intx_pin = pin;
+	pd[i].sized = true;
 }
 
 /* 00:00.0 host bridge, 00:02.0 virtio-gpu (INTA, BAR4 64-bit 16 KiB at
@@ -145,6 +156,7 @@ static int setup(bool with_prt)
 	pd[3].bar[0] = (struct pci_bar){0xd000, 0x20, PCI_BAR_IO};
 	mkdev(4, PCI_BDF(0, 4, 0), 0x1234, 0x1111, 3, 0, 1);
 	pd[4].intx_line = 11;
+	pd[4].sized = false; /* no driver: sized when asked (info) */
 	memset(&P, 0, sizeof(P));
 	for (int slot = 0; slot < 8; slot++)
 		for (int pin = 0; pin < 4; pin++)
@@ -409,6 +421,13 @@ TEST(iod_core_json_list_info_restart)
 	STR_EQ(s, "mem64");
 	json_get_str(&jd, "result.irq.legacy.via", s, sizeof(s));
 	STR_EQ(s, "acpi-prt");
+	/* a device not sized at the scan is sized when asked about, once */
+	sizes = 0;
+	CHECK_EQ(js("{\"cmd\":\"info\",\"dev\":\"pci-00:04.0\"}"), 0);
+	CHECK_EQ(js("{\"cmd\":\"info\",\"dev\":\"pci-00:04.0\"}"), 0);
+	CHECK_EQ(sizes, 1);
+	CHECK_EQ(json_get_uint(&jd, "result.bars.0.bar", &v), 0);
+	CHECK_EQ(v, 2);
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:02.0\"}"), 0);
 	CHECK_EQ(F.kills, 1);
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:00.0\"}"), 0);

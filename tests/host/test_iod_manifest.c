@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <execrt/iod_proto.h>
+#include <execrt/sched.h>
+
 #include "harness.h"
+#include "drvtab.h"
 #include "manifest.h"
 
 static bool any_prog(void *ctx, const char *prog)
@@ -40,6 +44,17 @@ TEST(iod_manifest_entry)
 	CHECK(s->dma >= (32u << 20) + (1u << 20));
 	CHECK(s->grants & MAN_G_INITRD);
 	CHECK(s->grants & MAN_G_BOOTINFO);
+	/* the drivers' scheduling needs fit in what iod gets: RT up to the
+	 * input drivers' priority, a DL pool for the displays' clocks */
+	CHECK(s->sched_set);
+	CHECK(s->sched.classes & SCHED_CLASS_MASK(SCHED_CLASS_RT));
+	CHECK(s->sched.classes & SCHED_CLASS_MASK(SCHED_CLASS_DL));
+	struct pci_dev in = {.vendor = 0x1af4, .device = 0x1052};
+	struct pci_dev gpu = {.vendor = 0x1af4, .device = 0x1050};
+	CHECK_EQ(drv_match_pci(&in)->rt_prio, 13);
+	CHECK(drv_match_pci(&in)->rt_prio <= s->sched.max_priority);
+	CHECK(drv_match_kind(IOD_KIND_ISA)->rt_prio <= s->sched.max_priority);
+	CHECK(drv_match_pci(&gpu)->dl_ppm <= s->sched.dl_bw_ppm);
 	bool display = false;
 	for (int k = 0; k < s->nreg; k++)
 		display |= man_pattern_match(s->reg[k], "/svc/display");

@@ -259,6 +259,23 @@ TEST(iod_pci_decode_toggled_only_as_needed)
 	CHECK_EQ(f_read(NULL, PCI_BDF(0, 2, 0), 4, 2), 0x5); /* I/O, master */
 	const struct pci_dev *g = find(n, PCI_BDF(0, 2, 0));
 	CHECK_EQ(g->bar[4].size, 0x4000);
+	/* lazy: only the quiet device is sized at the scan; the others
+	 * keep their command register untouched until asked */
+	setup();
+	o.lazy = true;
+	n = pci_scan(&o, devs, PCI_DEV_MAX);
+	CHECK_EQ(cmd_writes[0][1], 0);
+	CHECK_EQ(cmd_writes[1][0], 0);
+	CHECK_EQ(cmd_writes[0][2], 1);
+	struct pci_dev *e = (struct pci_dev *)find(n, PCI_BDF(1, 0, 0));
+	CHECK(!e->sized && e->bar[0].size == 0);
+	CHECK(e->msi_cap == 0x50); /* capabilities read anyway */
+	pci_size_bars(&ops, e, false);
+	CHECK(e->sized);
+	CHECK_EQ(e->bar[0].size, 0x1000);
+	CHECK_EQ(cmd_writes[1][0], 2);
+	CHECK_EQ(f_read(NULL, e->bdf, 4, 2), 7);
+	CHECK_EQ(bad_sizing, 0);
 	/* a device whose decode is already off: no write at all */
 	setup();
 	put(&fake[0][2][0], 4, 2, 0);

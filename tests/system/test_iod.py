@@ -5,7 +5,7 @@ for a device's details with portctl, restarts a driver 20 times in a row
 and iod itself, and checks what comes back.
 
 usage: tests/system/test_iod.py [--iso build/exec-rt.iso] [--machine q35]
-                                [--name iod] [--uefi]
+                                [--name iod] [--uefi] [--smp N]
 Prints one line per test ("ok NAME" / "FAIL NAME: why") and ends with
 "N passed, N failed"; exit status 1 on any failure.
 
@@ -185,9 +185,10 @@ def main():
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--name", default="iod")
     ap.add_argument("--logdir", default="build/logs")
+    ap.add_argument("--smp", default="2")
     a = ap.parse_args()
     g = Guest(a.name, a.logdir, iso=a.iso, uefi=a.uefi, machine=a.machine,
-              extra=DEVICES, timeout=400)
+              smp=a.smp, extra=DEVICES, timeout=400)
     c = Ctx(g, a.machine)
     passed = failed = 0
     tests = [("boot", t_boot), ("lspci", t_lspci), ("info", t_info),
