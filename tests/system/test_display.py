@@ -269,14 +269,14 @@ def main():
 
         s.run("display_%s_driver_serves" % a.device, boot)
         s.run("display_%s_pattern_pixel_exact" % a.device, pattern)
+        if a.bench:  # before the mode changes: the output's own mode
+            s.run("display_%s_bench" % a.device, bench)
         if a.device == "virtio":
             s.run("display_virtio_set_mode_1024x768", set_mode)
         s.run("display_%s_frame_clock_ticks" % a.device, frame_clock)
         if a.kills:
             s.run("display_%s_driver_killed_%d_times_comes_back" %
                   (a.device, a.kills), kills)
-        if a.bench:
-            s.run("display_%s_bench" % a.device, bench)
     except Timeout as e:
         print("FAIL display_%s_boot: %s" % (a.device, e))
         s.failed += 1
