@@ -11,6 +11,7 @@
  * console gets it back when drawtest ends).
  *
  *   drawtest [--hold MS]   keeps the screen MS ms after `done`
+ *   drawtest --size WxH [--hold MS]   sets that mode first
  *   drawtest --bench N     N presents of a full frame and of a 64x64
  *                          rectangle, medians of present-to-flush-done
  *   drawtest --status      the driver's JSON status line */
@@ -65,6 +66,25 @@ static void pattern(uint8_t *b, const struct disp_buffers *g)
 			((uint32_t *)(void *)(b + (uint64_t)y *
 							  g->stride))[10 + x] =
 				x << 16 | (255 - x) << 8 | 128;
+}
+
+/* Sets the mode of that size (the output is ours: buffers taken first),
+ * then takes two buffers of it. */
+static int set_size(struct disp_client *c, unsigned w, unsigned h)
+{
+	struct disp_mode m[DISP_MODES_MAX];
+	int n = disp_modes(c, 0, m, DISP_MODES_MAX);
+	for (int i = 0; i < n; i++)
+		if (m[i].width == w && m[i].height == h) {
+			int e = disp_set_mode(c, (uint32_t)i);
+			if (e == 0)
+				e = disp_buffers_ex(c, 2, DISP_BUF_TAKE);
+			printf("drawtest: mode %ux%u@%u mHz: %s\n", w, h,
+			       m[i].refresh_mhz, e ? err_name(e) : "set");
+			return e;
+		}
+	printf("drawtest: no %ux%u mode among %d\n", w, h, n);
+	return n < 0 ? n : ERR_NOT_FOUND;
 }
 
 static int present(struct disp_client *c, uint32_t buf,
@@ -142,16 +162,24 @@ static int status(void)
 int main(int argc, char **argv)
 {
 	int bench = 0, hold = 0;
+	unsigned want_w = 0, want_h = 0;
 	if (argc > 1 && !strcmp(argv[1], "--status"))
 		return status();
 	if (argc > 2 && !strcmp(argv[1], "--bench"))
 		bench = atoi(argv[2]);
-	if (argc > 2 && !strcmp(argv[1], "--hold"))
-		hold = atoi(argv[2]);
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--hold"))
+			hold = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--size") &&
+			 sscanf(argv[i + 1], "%ux%u", &want_w, &want_h) != 2)
+			want_w = want_h = 0;
+	}
 	struct disp_client c;
 	int e = disp_open(&c, (uint64_t)sys_clock_now() + 10000000000ull);
 	if (e == 0)
 		e = disp_buffers_ex(&c, bench ? 1 : 2, DISP_BUF_TAKE);
+	if (e == 0 && want_w)
+		e = set_size(&c, want_w, want_h);
 	if (e < 0) {
 		printf("drawtest: %s: %s\n", DISP_SVC_NAME, err_name(e));
 		disp_close(&c);

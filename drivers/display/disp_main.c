@@ -214,7 +214,8 @@ static int p_mint(void *ctx, uint64_t badge, uint32_t *out)
 	(void)ctx;
 	handle_t h;
 	long r = sys_port_mint_ex(g_port, badge, PORT_MINT_NOTIFY_CLOSED, &h);
-	*out = h;
+	if (r == 0)
+		*out = h;
 	return (int)r;
 }
 
