@@ -255,6 +255,16 @@ for m in pc q35; do
 		--expect "protections: NX WP" --expect "boot complete"
 done
 
+# virtio-input end to end (docs/input.md "virtio-input"): virtio keyboard,
+# mouse and tablet; iod starts a driver per function (libvirtio); QMP
+# input-send-event read back by inputmon; hub and driver restarts.
+echo "== virtio-input, injected through QMP (tests/system/test_virtio_input.py)"
+out=$($PYTHON tests/system/test_virtio_input.py --name virtio-input-q35 \
+	--logdir "$LOGS" --iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  virtio-input-q35: /'
+add_counts "virtio-input-q35" "$out" "$rc"
+
 # The system as a person meets it (docs/shell.md): the ISO boots to the
 # shell, and tests/system/test_shell.py types into the serial console:
 # commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,

@@ -324,9 +324,9 @@ static void drain(uint64_t t)
 }
 
 /* Input is real-time (SYSTEM.md): with a scheduling authority (iod may
- * give one) the thread runs RT, as virtio-input does; else it keeps the
- * class it was started in. */
-#define RT_PRIO 40
+ * give one) the thread runs RT 13, just above the hub, as virtio-input
+ * does; else it keeps the class it was started in. */
+#define RT_PRIO 13 /* just above inputd (RT 12), as virtio-input */
 static void set_rt(void)
 {
 	handle_t auth = execrt_handle(START_H_SCHED);

@@ -20,7 +20,7 @@
 #include <virtio/virtio_execrt.h>
 #include <virtio/virtq.h>
 
-#include "cl_ports.h"
+#include "input_client.h"
 #include "vinput.h"
 
 #define EVQ_SIZE    64
@@ -36,8 +36,8 @@ static const char *me = "virtio-input";
 
 static struct {
 	struct input_dev_desc desc;
-	struct cl_conn conn;
-	handle_t ep; /* device endpoint in the hub, 0: not connected */
+	handle_t pub; /* /svc/input-dev, 0: not looked up */
+	handle_t ep;  /* device endpoint in the hub, 0: not connected */
 	uint64_t sent, lost, reconnects;
 } hub;
 
@@ -54,66 +54,43 @@ static int query(void *ctx, uint8_t select, uint8_t subsel, uint8_t buf[128])
 	return size;
 }
 
-/* Look /svc/input-dev up (waiting up to deadline) and connect the device. */
+/* Look /svc/input-dev up (waiting up to deadline) and connect the device
+ * (input_client.h). */
 static int hub_connect(uint64_t deadline)
 {
-	if (hub.conn.send)
-		cl_close(&hub.conn);
-	cl_err_t ce = cl_connect(INPUT_DEV_SVC_NAME, deadline, &hub.conn);
-	if (ce)
+	if (hub.ep)
+		sys_handle_close(hub.ep);
+	if (hub.pub)
+		sys_handle_close(hub.pub);
+	hub.ep = 0;
+	if (!(hub.pub = input_lookup(INPUT_DEV_SVC_NAME, deadline)))
 		return ERR_NOT_FOUND;
-	struct {
-		struct input_req r;
-		struct input_dev_desc d;
-	} req = {{.op = INPUT_DEV_CONNECT, .a = INPUT_PROTO_VERSION}, hub.desc};
-	struct input_resp resp = {0};
-	handle_t h[1] = {0};
-	struct port_msg m = {.data = &req, .len = sizeof(req)};
-	struct port_rx rx = {
-		.buf = &resp, .cap = sizeof(resp), .handles = h, .hcap = 1};
-	long r = sys_port_call(hub.conn.send, &m, &rx, deadline);
-	if (r < 0)
-		return (int)r;
-	if (rx.len < sizeof(resp) || resp.err || rx.nhandles != 1) {
-		if (rx.nhandles)
-			sys_handle_close(h[0]);
-		printf("%s: hub refused %s: %d\n", me, hub.desc.name, resp.err);
-		return ERR_ACCESS_DENIED;
+	long r = input_dev_connect(hub.pub, &hub.desc, &hub.ep, NULL);
+	if (r < 0) {
+		hub.ep = 0;
+		printf("%s: hub refused %s: %ld\n", me, hub.desc.name, r);
 	}
-	hub.ep = h[0];
-	return 0;
+	return (int)r;
 }
 
 static void hub_send(struct vinput_batch *b)
 {
 	if (!b->n)
 		return;
-	struct {
-		struct input_req r;
-		struct input_event ev[INPUT_BATCH_MAX];
-	} msg;
-	msg.r = (struct input_req){.op = INPUT_DEV_EVENTS, .count = b->n};
-	memcpy(msg.ev, b->ev, b->n * sizeof(b->ev[0]));
-	struct port_msg m = {
-		.data = &msg,
-		.len = (uint32_t)(sizeof(msg.r) + b->n * sizeof(b->ev[0]))};
 	/* Not connected: a short look (the hub may be back); connected but
 	 * the hub died: wait for the new one a while, once. */
 	if (!hub.ep && !hub_connect(sys_clock_now() + 10000000ull))
 		hub.reconnects++;
 	for (int attempt = 0; hub.ep && attempt < 2; attempt++) {
-		long r = sys_port_send(hub.ep, &m,
-				       sys_clock_now() + 100000000ull);
-		if (r == 0) {
+		long r = input_dev_send(hub.ep, b->ev, b->n,
+					sys_clock_now() + 100000000ull);
+		if (r == (long)b->n) {
 			hub.sent += b->n;
 			b->n = 0;
 			return;
 		}
-		if (r != ERR_PEER_CLOSED)
-			break;
-		sys_handle_close(hub.ep);
-		hub.ep = 0;
-		if (hub_connect(sys_clock_now() + HUB_WAIT_NS))
+		if (r != ERR_PEER_CLOSED ||
+		    hub_connect(sys_clock_now() + HUB_WAIT_NS))
 			break;
 		hub.reconnects++;
 		printf("%s: %s reconnected to the hub\n", me, hub.desc.name);
@@ -131,22 +108,19 @@ static void hub_check(void)
 	char ans[512];
 	handle_t h[PORT_HANDLES_MAX];
 	long r = ERR_PEER_CLOSED;
-	if (hub.conn.send) {
+	if (hub.pub) {
 		struct port_msg m = {.data = ping, .len = sizeof(ping) - 1};
 		struct port_rx rx = {.buf = ans,
 				     .cap = sizeof(ans),
 				     .handles = h,
 				     .hcap = PORT_HANDLES_MAX};
-		r = sys_port_call(hub.conn.send, &m, &rx,
+		r = sys_port_call(hub.pub, &m, &rx,
 				  sys_clock_now() + LIVENESS_NS);
 		for (uint32_t i = 0; r == 0 && i < rx.nhandles; i++)
 			sys_handle_close(h[i]);
 	}
 	if (r != ERR_PEER_CLOSED && r != ERR_BAD_HANDLE && hub.ep)
 		return;
-	if (hub.ep)
-		sys_handle_close(hub.ep);
-	hub.ep = 0;
 	if (hub_connect(sys_clock_now() + LIVENESS_NS) == 0) {
 		hub.reconnects++;
 		printf("%s: %s connected to the hub again\n", me,
@@ -228,9 +202,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	static const char *kinds[] = {"?", "keyboard", "mouse", "tablet"};
-	printf("%s: \"%s\" %s, %s, queue %u, %u abs axes\n", me, hub.desc.name,
-	       kinds[hub.desc.kind], dev.msix ? "MSI-X" : "INTx", evq->size,
-	       hub.desc.nabs);
+	/* ID_DEVIDS: le16 bustype, vendor, product, version (for the log). */
+	uint16_t ids[64] = {0};
+	query(NULL, VINPUT_CFG_ID_DEVIDS, 0, (uint8_t *)ids);
+	printf("%s: \"%s\" %s, %s, queue %u, %u abs axes, id "
+	       "%04x:%04x:%04x:%04x\n",
+	       me, hub.desc.name, kinds[hub.desc.kind],
+	       dev.msix ? "MSI-X" : "INTx", evq->size, hub.desc.nabs, ids[0],
+	       ids[1], ids[2], ids[3]);
 	if ((r = hub_connect(sys_clock_now() + 30 * HUB_WAIT_NS)))
 		printf("%s: no input hub: %s (events dropped until it comes)\n",
 		       me, err_name(r));

@@ -44,7 +44,7 @@
 /* Errors (input_resp.err): negative Linux errno values. */
 #define INPUT_EPERM  1	/* a request on the wrong kind of endpoint */
 #define INPUT_EAGAIN 11 /* INPUT_READ_NOWAIT and nothing queued */
-#define INPUT_EBUSY  16 /* a second INPUT_READ while one is pending */
+#define INPUT_EBUSY  16 /* a held INPUT_READ replaced by a newer one */
 #define INPUT_EINVAL 22 /* malformed request */
 #define INPUT_ENOSPC 28 /* a limit above */
 #define INPUT_EPROTO 71 /* a = not INPUT_PROTO_VERSION */
@@ -70,7 +70,8 @@ enum input_op {
 	INPUT_DEVICES = 17,
 	/* subscription endpoint: a = max events (1..INPUT_BATCH_MAX), flags =
 	 * INPUT_READ_*. Answer: val = events, payload = that many struct
-	 * input_event, oldest first. */
+	 * input_event, oldest first. A read replaces one the hub holds for
+	 * the same subscription (that one is answered INPUT_EBUSY). */
 	INPUT_READ = 18,
 };
 

@@ -248,7 +248,9 @@ enum syscall_nr {
 	/* pci_h, bdf, offset, width, value -> 0 [WRITE; also MANAGE for a
 	 * write touching a type-0 header's BARs (0x10-0x27) or expansion ROM
 	 * (0x30-0x33), or a type-1 header's BARs, bus numbers, windows, ROM
-	 * or bridge control (0x10-0x1b, 0x1c-0x1d, 0x20-0x33, 0x38-0x3f)];
+	 * or bridge control (0x10-0x1a, 0x1c-0x1d, 0x20-0x33, 0x38-0x3b,
+	 * 0x3e-0x3f), or (ECAM) an SR-IOV / Resizable BAR / VF Resizable
+	 * BAR extended capability];
 	 * a value wider than width: ERR_OUT_OF_RANGE */
 	SYS_PCI_CFG_WRITE = 67,
 	/* pci_h, bdf, notif_h, bits, struct irq_msi *out -> 0 [WRITE on a

@@ -58,3 +58,48 @@ bool pci_cfg_needs_manage(uint8_t header_type, uint32_t offset, unsigned width)
 		return overlaps(other, 1, offset, hi);
 	}
 }
+
+/* Extended capabilities (PCIe, offset 0x100 on) whose registers place or
+ * size memory windows: SR-IOV (the VF BARs, the VF count and enable, so
+ * new functions and their BARs), Resizable BAR and VF Resizable BAR. */
+#define EXT_CAP_FIRST 0x100
+#define EXT_CAP_SPAN  0x40 /* the largest of them: SR-IOV, 64 bytes */
+#define EXT_CAP_MAX   64   /* a list longer than this is cut (a loop) */
+
+static bool ext_cap_places_windows(uint32_t id)
+{
+	return id == 0x0010 || id == 0x0015 || id == 0x0024;
+}
+
+bool pci_cfg_ext_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
+			      uint32_t offset, unsigned width)
+{
+	if (offset < EXT_CAP_FIRST)
+		return false;
+	uint32_t at = EXT_CAP_FIRST;
+	for (int n = 0; n < EXT_CAP_MAX; n++) {
+		uint32_t h = rd(bdf, at);
+		if (h == 0 || h == 0xffffffffu)
+			break;
+		if (ext_cap_places_windows(h & 0xffff) &&
+		    offset < at + EXT_CAP_SPAN && offset + width > at)
+			return true;
+		uint32_t next = (h >> 20) & 0xffc;
+		if (next < EXT_CAP_FIRST)
+			break;
+		at = next;
+	}
+	return false;
+}
+
+bool pci_cfg_write_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
+				uint32_t offset, unsigned width)
+{
+	if (offset < EXT_CAP_FIRST) {
+		uint32_t hdr = rd(bdf, PCI_CFG_HEADER_TYPE & ~3u);
+		uint8_t type =
+			(uint8_t)(hdr >> (8 * (PCI_CFG_HEADER_TYPE & 3)));
+		return pci_cfg_needs_manage(type, offset, width);
+	}
+	return pci_cfg_ext_needs_manage(rd, bdf, offset, width);
+}

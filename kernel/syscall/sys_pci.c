@@ -38,6 +38,11 @@ SYSCALL5(sys_pci_cfg_read, HANDLE, pci_h, U64, bdf, U64, offset, U64, width,
 	return copy_to_user((void *)out, &v, sizeof(v));
 }
 
+static uint32_t read4(uint32_t bdf, uint32_t offset)
+{
+	return arch_pci_cfg_read(bdf, offset, 4);
+}
+
 SYSCALL5(sys_pci_cfg_write, HANDLE, pci_h, U64, bdf, U64, offset, U64, width,
 	 U64, value)
 {
@@ -49,15 +54,12 @@ SYSCALL5(sys_pci_cfg_write, HANDLE, pci_h, U64, bdf, U64, offset, U64, width,
 	uint32_t held;
 	if ((err = pci_auth(pci_h, bdf, RIGHT_WRITE, &held)))
 		return err;
-	if (!(held & RIGHT_MANAGE)) {
-		/* The header type is read-only in the device: reading it
-		 * first cannot race with this write changing it. */
-		uint8_t type = (uint8_t)arch_pci_cfg_read(
-			(uint32_t)bdf, PCI_CFG_HEADER_TYPE, 1);
-		if (pci_cfg_needs_manage(type, (uint32_t)offset,
-					 (unsigned)width))
-			return ERR_ACCESS_DENIED;
-	}
+	/* The header type and the capability headers are read-only in the
+	 * device: reading them first cannot race with this write. */
+	if (!(held & RIGHT_MANAGE) &&
+	    pci_cfg_write_needs_manage(read4, (uint32_t)bdf, (uint32_t)offset,
+				       (unsigned)width))
+		return ERR_ACCESS_DENIED;
 	arch_pci_cfg_write((uint32_t)bdf, (uint32_t)offset, (unsigned)width,
 			   (uint32_t)value);
 	return 0;

@@ -34,7 +34,9 @@ long input_dev_call(handle_t ep, const struct input_event *ev, uint32_t n,
 long input_subscribe(handle_t pub, handle_t *sub, uint32_t *id);
 /* Up to max (1..INPUT_BATCH_MAX) events into ev: their number. Waits for
  * events until deadline (ERR_TIMED_OUT; the events stay queued in the
- * hub), or with INPUT_READ_NOWAIT gives INPUT_HUB_ERR(INPUT_EAGAIN). */
+ * hub), or with INPUT_READ_NOWAIT gives INPUT_HUB_ERR(INPUT_EAGAIN). A
+ * read from another thread of the same subscription takes over: this one
+ * then gives INPUT_HUB_ERR(INPUT_EBUSY). */
 long input_read(handle_t sub, struct input_event *ev, uint32_t max,
 		uint32_t flags, uint64_t deadline);
 /* The devices (on /svc/input or a subscription): their number. */

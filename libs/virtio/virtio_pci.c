@@ -151,7 +151,7 @@ static void set_status(struct virtio_dev *d, uint8_t s)
 
 uint8_t virtio_status(struct virtio_dev *d)
 {
-	return (uint8_t)vcc_rd(d, VCC_STATUS, 1);
+	return d->caps.common.va ? (uint8_t)vcc_rd(d, VCC_STATUS, 1) : 0;
 }
 
 static int reset(struct virtio_dev *d)
@@ -204,7 +204,8 @@ uint64_t virtio_device_features(struct virtio_dev *d)
 
 void virtio_fail(struct virtio_dev *d)
 {
-	set_status(d, d->status | VIRTIO_STATUS_FAILED);
+	if (d->caps.common.va) /* not before the registers are mapped */
+		set_status(d, d->status | VIRTIO_STATUS_FAILED);
 }
 
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
@@ -242,19 +243,25 @@ static void irq_close_all(struct virtio_dev *d)
 	d->nvec = 0;
 }
 
-static void msix_enable(struct virtio_dev *d, bool on, bool maskall)
+/* MSI-X enable on or off, function mask clear. Written only when it
+ * changes: each configuration write that changes decoding costs QEMU 7.2's
+ * TCG an address-space remap that can race another vCPU's MMIO. */
+static void msix_enable(struct virtio_dev *d, bool on)
 {
-	uint32_t ctl = 0;
+	uint32_t ctl = 0, want;
 	unsigned p = d->caps.msix_cap;
 	if (d->ops->cfg_read(d->ctx, p + 2, 2, &ctl))
 		return;
-	ctl &= ~(MSIX_CTL_ENABLE | MSIX_CTL_MASKALL);
-	ctl |= (on ? MSIX_CTL_ENABLE : 0) | (maskall ? MSIX_CTL_MASKALL : 0);
-	d->ops->cfg_write(d->ctx, p + 2, 2, ctl);
+	want = (ctl & ~(MSIX_CTL_ENABLE | MSIX_CTL_MASKALL)) |
+	       (on ? MSIX_CTL_ENABLE : 0);
+	if (want != ctl)
+		d->ops->cfg_write(d->ctx, p + 2, 2, want);
 }
 
 /* One vector per entry: an IRQ object, its message written into the table
- * entry, the entry unmasked. The function stays masked meanwhile. */
+ * entry, the entry unmasked; MSI-X is enabled last, in one write (the
+ * table is reachable with MSI-X off, and the device raises nothing before
+ * DRIVER_OK). */
 static int msix_setup(struct virtio_dev *d, unsigned nvec)
 {
 	struct virtio_pci_caps *c = &d->caps;
@@ -265,7 +272,6 @@ static int msix_setup(struct virtio_dev *d, unsigned nvec)
 	    d->bar_size[c->msix_table_bar])
 		return ERR_OUT_OF_RANGE;
 	d->msix_table = d->bar_va[c->msix_table_bar] + c->msix_table_off;
-	msix_enable(d, true, true);
 	for (unsigned v = 0; v < nvec; v++) {
 		struct virtio_msi m;
 		if ((r = d->ops->msi_create(d->ctx, d->irq_bit0 + v, &m)))
@@ -284,7 +290,7 @@ static int msix_setup(struct virtio_dev *d, unsigned nvec)
 	if (vcc_rd(d, VCC_MSIX, 2) != 0)
 		return ERR_NOT_SUPPORTED; /* the device could not take the
 					     vector */
-	msix_enable(d, true, false);
+	msix_enable(d, true);
 	return 0;
 }
 
@@ -307,7 +313,7 @@ int virtio_irq_setup(struct virtio_dev *d, unsigned bit0, unsigned nqueues)
 		/* Fall back to the line: undo what was done. */
 		vcc_wr(d, VCC_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
 		irq_close_all(d);
-		msix_enable(d, false, false);
+		msix_enable(d, false);
 		d->msix = false;
 		d->msix_table = NULL;
 	}
@@ -477,7 +483,7 @@ void virtio_close(struct virtio_dev *d)
 		d->queues[q] = NULL;
 	}
 	if (d->msix)
-		msix_enable(d, false, false);
+		msix_enable(d, false);
 	irq_close_all(d);
 	d->msix = false;
 }

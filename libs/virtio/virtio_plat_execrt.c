@@ -17,10 +17,11 @@ static handle_t self(void)
 	return execrt_handle(START_H_SELF_TASK);
 }
 
-/* One device request; data (IOD_DEV_INFO) and handles come back. */
+/* One device request; data (IOD_DEV_INFO) and up to nh handles come back
+ * (*ngot of them, may be NULL); the rest are closed. */
 static int iod_call(struct virtio_execrt *p, uint32_t op, uint32_t a,
 		    uint32_t b, void *data, uint32_t dlen, handle_t *hs,
-		    uint32_t nh, uint64_t *val)
+		    uint32_t nh, uint32_t *ngot, uint64_t *val)
 {
 	struct iod_req req = {.op = op, .a = a, .b = b};
 	struct {
@@ -48,6 +49,8 @@ static int iod_call(struct virtio_execrt *p, uint32_t op, uint32_t a,
 	}
 	if (err)
 		return err;
+	if (ngot)
+		*ngot = rx.nhandles < nh ? rx.nhandles : nh;
 	if (dlen)
 		memcpy(data, ans.data, dlen);
 	if (val)
@@ -62,15 +65,19 @@ int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep)
 	p->gsi = -1;
 	struct iod_dev_info info;
 	int r = iod_call(p, IOD_DEV_INFO, 0, 0, &info, sizeof(info), NULL, 0,
-			 NULL);
+			 NULL, NULL);
 	if (r)
 		return r;
 	if (info.kind != IOD_KIND_PCI)
 		return ERR_WRONG_TYPE;
-	handle_t hs[IOD_H_COUNT] = {0};
-	if ((r = iod_call(p, IOD_DEV_HANDLES, 0, 0, NULL, 0, hs, IOD_H_COUNT,
-			  NULL)))
+	/* Only the present handles travel; val says which they are. */
+	handle_t got[IOD_H_COUNT] = {0}, hs[IOD_H_COUNT];
+	uint32_t ngot = 0;
+	uint64_t present = 0;
+	if ((r = iod_call(p, IOD_DEV_HANDLES, 0, 0, NULL, 0, got, IOD_H_COUNT,
+			  &ngot, &present)))
 		return r;
+	iod_handles_unpack(present, got, ngot, hs);
 	p->pci = hs[IOD_H_PCI];
 	p->dma = hs[IOD_H_DMA];
 	p->irq_auth = hs[IOD_H_IRQ];
@@ -99,15 +106,13 @@ int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep)
 }
 
 static int cfg_read(void *c, uint32_t off, unsigned w, uint32_t *v);
-static int cfg_write(void *c, uint32_t off, unsigned w, uint32_t v);
-
-/* A memory BAR's base and size, sized the usual way (all ones written with
- * memory decoding off, the mask read back, everything restored): 0 for a
- * 32-bit one, 1 for a 64-bit one, or an error. */
-static int bar_probe(struct virtio_execrt *p, unsigned bar, uint64_t *base,
-		     uint64_t *size)
+/* Where memory BAR bar is: 0 (32-bit), 1 (64-bit: the next slot is its
+ * upper half) or an error. Read only: sizing a BAR toggles its decoding,
+ * and QEMU 7.2's TCG can crash on the remap while another vCPU runs
+ * (iod's finding); the extent comes from the capabilities instead. */
+static int bar_base(struct virtio_execrt *p, unsigned bar, uint64_t *base)
 {
-	uint32_t off = 0x10 + 4 * bar, lo, hi = 0, mlo, mhi = 0xffffffffu, cmd;
+	uint32_t off = 0x10 + 4 * bar, lo, hi = 0;
 	int r;
 	if ((r = cfg_read(p, off, 4, &lo)))
 		return r;
@@ -116,26 +121,14 @@ static int bar_probe(struct virtio_execrt *p, unsigned bar, uint64_t *base,
 	bool is64 = (lo & 6) == 4;
 	if (is64 && (bar == 5 || (r = cfg_read(p, off + 4, 4, &hi))))
 		return bar == 5 ? ERR_NOT_FOUND : r;
-	if ((r = cfg_read(p, 0x04, 2, &cmd)) ||
-	    (r = cfg_write(p, 0x04, 2, cmd & ~2u)))
-		return r;
-	cfg_write(p, off, 4, 0xffffffffu);
-	cfg_read(p, off, 4, &mlo);
-	cfg_write(p, off, 4, lo);
-	if (is64) {
-		cfg_write(p, off + 4, 4, 0xffffffffu);
-		cfg_read(p, off + 4, 4, &mhi);
-		cfg_write(p, off + 4, 4, hi);
-	}
-	cfg_write(p, 0x04, 2, cmd);
-	uint64_t mask = ((uint64_t)mhi << 32 | (mlo & ~0xfu));
-	if (!is64)
-		mask |= 0xffffffff00000000ull;
 	*base = ((uint64_t)hi << 32 | (lo & ~0xfu));
-	*size = mask ? ~mask + 1 : 0;
-	if (!*size || !*base)
-		return ERR_NOT_FOUND;
-	return is64; /* 1: the next slot was the upper half */
+	return *base ? is64 : ERR_NOT_FOUND;
+}
+
+static void extent(struct virtio_execrt *p, int bar, uint64_t end)
+{
+	if (bar >= 0 && bar < 6 && p->bar_phys[bar] && end > p->bar_len[bar])
+		p->bar_len[bar] = end;
 }
 
 int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
@@ -155,14 +148,25 @@ int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
 	p->vendor = (uint16_t)id;
 	p->device = (uint16_t)(id >> 16);
 	for (unsigned i = 0; i < 6; i++) {
-		uint64_t base = 0, size = 0;
-		int b = bar_probe(p, i, &base, &size);
+		uint64_t base = 0;
+		int b = bar_base(p, i, &base);
 		if (b >= 0) {
 			p->bar_phys[i] = base;
-			p->bar_len[i] = size;
 			i += (unsigned)b;
 		}
 	}
+	/* Each BAR as far as what the driver will touch in it reaches. */
+	struct virtio_pci_caps c;
+	if ((r = virtio_pci_parse_caps(&virtio_execrt_ops, p, &c)))
+		return r;
+	const struct virtio_region *reg[] = {&c.common, &c.notify, &c.isr,
+					     &c.device};
+	for (unsigned i = 0; i < 4; i++)
+		extent(p, reg[i]->bar,
+		       (uint64_t)reg[i]->offset + reg[i]->length);
+	if (c.msix_cap)
+		extent(p, c.msix_table_bar,
+		       (uint64_t)c.msix_table_off + 16u * c.msix_count);
 	return (int)sys_notif_create(&p->notif);
 }
 
@@ -211,20 +215,22 @@ static int bar_map(void *c, unsigned bar, volatile void **va, uint64_t *size)
 	if (bar > 5 || !p->bar_len[bar])
 		return ERR_NOT_FOUND;
 	if (!p->bar_addr[bar]) {
-		handle_t vmo;
+		handle_t vmo = 0;
 		uint64_t len = (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1);
+		uint32_t n = 1;
 		int r;
 		if (p->direct)
 			r = (int)sys_vmo_create_phys(p->mmio, p->bar_phys[bar],
 						     len, VMO_CACHE_UC, &vmo);
 		else
 			r = iod_call(p, IOD_DEV_BAR, bar, VMO_CACHE_UC, NULL, 0,
-				     &vmo, 1, NULL);
+				     &vmo, 1, &n, NULL);
+		if (!r && n != 1)
+			r = ERR_BAD_STATE; /* an answer without its handle */
 		if (r)
 			return r;
 		uint64_t addr;
-		if ((r = map(vmo, (p->bar_len[bar] + PAGE - 1) & ~(PAGE - 1),
-			     &addr))) {
+		if ((r = map(vmo, len, &addr))) {
 			sys_handle_close(vmo);
 			return r;
 		}

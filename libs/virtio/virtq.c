@@ -218,8 +218,18 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	if (q->broken)
 		return NULL;
 	uint16_t used_idx = load_acquire(&q->used->idx);
-	if (used_idx == q->last_used)
-		return NULL;
+	if (used_idx == q->last_used) {
+		if (!q->event_idx || q->cb_disabled)
+			return NULL;
+		/* Empty with interrupts on: used_event (stored by the last get)
+		 * must be visible to the device before we conclude, or a
+		 * completion racing with this check would see the old value
+		 * and not interrupt. Store then load: a full fence. */
+		full_fence();
+		used_idx = load_acquire(&q->used->idx);
+		if (used_idx == q->last_used)
+			return NULL;
+	}
 	/* The device cannot have completed more than it was given. */
 	if ((uint16_t)(used_idx - q->last_used) > q->size) {
 		q->broken = true;
@@ -238,8 +248,9 @@ void *virtq_get(struct virtq *q, uint32_t *len)
 	q->last_used++;
 	if (len)
 		*len = e.len;
-	/* Ask for an interrupt at the next completion (a stale value only
-	 * costs an extra interrupt or is caught by virtq_enable_cb). */
+	/* Ask for an interrupt at the next completion (made visible by the
+	 * fence of the get that finds the ring empty, or of
+	 * virtq_enable_cb). */
 	if (q->event_idx && !q->cb_disabled)
 		*q->used_event = q->last_used;
 	return tok;

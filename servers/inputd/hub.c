@@ -262,6 +262,7 @@ int hub_sub_add(struct hub *h, uint64_t task, int *slot)
 	struct hub_sub *s = &h->sub[free];
 	s->used = true;
 	s->marker = false;
+	s->held = false;
 	s->id = h->next_sub_id++;
 	s->task = task;
 	s->head = s->count = 0;
@@ -400,6 +401,8 @@ int hub_status_json(const struct hub *h, char *buf, size_t cap)
 		json_w_uint(&w, u->delivered);
 		json_w_key(&w, "lost");
 		json_w_uint(&w, u->lost);
+		json_w_key(&w, "reading");
+		json_w_uint(&w, u->held);
 		json_w_end(&w);
 	}
 	json_w_end(&w);

@@ -31,6 +31,7 @@ struct hub_dev {
 struct hub_sub {
 	bool used;
 	bool marker; /* the newest queued event is our DROPPED marker */
+	bool held;   /* a read waits for events (kept by the caller) */
 	uint32_t id;
 	uint64_t task;
 	uint32_t head, count;

@@ -237,6 +237,18 @@ static bool deliver(int s, handle_t reply, uint32_t max)
 	return true;
 }
 
+/* A new read replaces a held one, which gets INPUT_EBUSY: the holder
+ * may be a reader that timed out and reads again (its old call is
+ * cancelled, and the hub cannot tell), and a read is held only while the
+ * queue is empty, so nothing is lost either way. */
+static void drop_held(int s)
+{
+	if (pend[s])
+		answer(pend[s], -INPUT_EBUSY, 0, NULL, 0, NULL, 0);
+	pend[s] = 0;
+	hub.sub[s].held = false;
+}
+
 static void sub_gone(int s)
 {
 	if (pend[s])
@@ -269,6 +281,25 @@ static void subscribe(handle_t reply, const struct input_req *q,
 		sys_handle_close(ep); /* the notice ends the subscription */
 }
 
+static void read_call(int s, handle_t reply, const struct input_req *q)
+{
+	if (q->a < 1 || q->a > INPUT_BATCH_MAX ||
+	    (q->flags & ~INPUT_READ_NOWAIT)) {
+		answer(reply, -INPUT_EINVAL, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	drop_held(s);
+	if (deliver(s, reply, q->a))
+		return;
+	if (q->flags & INPUT_READ_NOWAIT) {
+		answer(reply, -INPUT_EAGAIN, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	pend[s] = reply;
+	pend_max[s] = q->a;
+	hub.sub[s].held = true;
+}
+
 static void sub_call(handle_t reply, uint64_t badge, uint32_t len,
 		     uint64_t sender)
 {
@@ -292,19 +323,7 @@ static void sub_call(handle_t reply, uint64_t badge, uint32_t len,
 	} else if (q.op == INPUT_SUBSCRIBE && pub) {
 		subscribe(reply, &q, sender);
 	} else if (q.op == INPUT_READ && !pub) {
-		if (q.a < 1 || q.a > INPUT_BATCH_MAX ||
-		    (q.flags & ~INPUT_READ_NOWAIT))
-			answer(reply, -INPUT_EINVAL, 0, NULL, 0, NULL, 0);
-		else if (pend[s])
-			answer(reply, -INPUT_EBUSY, 0, NULL, 0, NULL, 0);
-		else if (deliver(s, reply, q.a))
-			;
-		else if (q.flags & INPUT_READ_NOWAIT)
-			answer(reply, -INPUT_EAGAIN, 0, NULL, 0, NULL, 0);
-		else {
-			pend[s] = reply;
-			pend_max[s] = q.a;
-		}
+		read_call(s, reply, &q);
 	} else {
 		answer(reply, -INPUT_EPERM, 0, NULL, 0, NULL, 0);
 	}
@@ -344,6 +363,7 @@ static void flush(void)
 			continue;
 		handle_t r = pend[s];
 		pend[s] = 0;
+		hub.sub[s].held = false;
 		deliver(s, r, pend_max[s]);
 	}
 }

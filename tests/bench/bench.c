@@ -615,6 +615,7 @@ int main(int argc, char **argv)
 			tlb_benches();
 			if (g_ncpus() >= 2)
 				cross_cpu_ipc();
+			pci_cfg_benches(); /* devk-pci: writes park CPUs */
 			printf("bench: done\n");
 			return 0;
 		}

@@ -23,3 +23,5 @@ void vm_benches(void);
 int vm_pager_main(handle_t recv);
 /* bench_irq.c: interrupt to driver thread, MSI and IOAPIC (devk-pci). */
 void irq_benches(void);
+/* PCI configuration read and write costs (bench_irq.c). */
+void pci_cfg_benches(void);

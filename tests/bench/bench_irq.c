@@ -167,6 +167,7 @@ static uint32_t find_gsi(void)
 
 void irq_benches(void)
 {
+	pci_cfg_benches();
 	if (e1000e_open(&nic, execrt_handle(START_H_PCI),
 			execrt_handle(START_H_IOPORT))) {
 		printf("bench: interrupt figures: no e1000e (q35's NIC)\n");
@@ -206,4 +207,32 @@ void irq_benches(void)
 	port_write_line();
 	e1000e_close(&nic);
 	sys_handle_close(notif);
+}
+
+/* Configuration access costs: a read, and a write, which with more than
+ * one CPU parks the others around it (kernel/arch/x86_64/pci_cfg.c: the
+ * QEMU 7.2 TCG workaround). The register is 00:01.0's interrupt line (a
+ * scratch byte), written with its own value. */
+void pci_cfg_benches(void)
+{
+	enum { N = 101 };
+	uint64_t rd[N], wr[N];
+	handle_t pci = execrt_handle(START_H_PCI);
+	const uint32_t bdf = PCI_BDF(0, 1, 0);
+	uint32_t v = 0;
+	if (sys_pci_cfg_read(pci, bdf, PCI_INT_LINE, 1, &v))
+		return;
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t t0 = bench_rdtsc();
+		sys_pci_cfg_read(pci, bdf, PCI_INT_LINE, 1, &v);
+		uint64_t t1 = bench_rdtsc();
+		sys_pci_cfg_write(pci, bdf, PCI_INT_LINE, 1, v);
+		wr[i] = bench_rdtsc() - t1;
+		rd[i] = t1 - t0;
+	}
+	char name[48];
+	print_line("PCI config read (1 byte)", rd, N);
+	snprintf(name, sizeof(name), "PCI config write, %u CPU%s", g_ncpus(),
+		 g_ncpus() > 1 ? "s parked" : "");
+	print_line(name, wr, N);
 }

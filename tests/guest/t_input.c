@@ -312,8 +312,21 @@ static int64_t reader(uint64_t arg)
 	return input_read(reader_sub, e, 4, 0, g_now() + 5 * SEC);
 }
 
-/* A subscriber that goes away: its held read ends, its slot is freed;
- * one in a dying task is cleaned up too. */
+/* Waits until the hub holds a read of the (only) subscription. */
+static bool read_held(void)
+{
+	uint64_t end = g_now() + 2 * SEC;
+	while (status("subscribers.0.reading") != 1)
+		if (g_now() > end)
+			return false;
+		else
+			sys_sleep_until(g_now() + MS);
+	return true;
+}
+
+/* A newer read replaces a held one (a reader that timed out can read
+ * again); a subscriber that goes away: its held read ends, its slot is
+ * freed; one in a dying task is cleaned up too. */
 GTEST(input_hub_subscriber_death_cleans_up)
 {
 	SETUP();
@@ -326,14 +339,22 @@ GTEST(input_hub_subscriber_death_cleans_up)
 	ICHECK_EQ(sys_handle_dup(reader_sub, RIGHT_SAME, &dup), 0);
 	keep(dup);
 	ICHECK_EQ(gthread_start(&t, reader, 0), 0);
-	/* A second read while the thread's is held: busy. */
-	uint64_t end = g_now() + 2 * SEC;
-	long r;
-	while ((r = input_read(dup, ev, 1, INPUT_READ_NOWAIT, DEADLINE_NONE)) ==
-		       INPUT_HUB_ERR(INPUT_EAGAIN) &&
-	       g_now() < end)
-		sys_sleep_until(g_now() + MS);
-	ICHECK_EQ(r, INPUT_HUB_ERR(INPUT_EBUSY));
+	ICHECK(read_held());
+	/* Another read takes over: the thread's ends with EBUSY. */
+	ICHECK_EQ(input_read(dup, ev, 1, INPUT_READ_NOWAIT, DEADLINE_NONE),
+		  INPUT_HUB_ERR(INPUT_EAGAIN));
+	ICHECK_EQ(gthread_join(&t, g_now() + 3 * SEC, &st), 0);
+	ICHECK_EQ(st, INPUT_HUB_ERR(INPUT_EBUSY));
+	/* A read that timed out leaves a cancelled call in the hub; the
+	 * next read is not refused because of it. */
+	ICHECK_EQ(input_read(dup, ev, 1, 0, g_now() + 20 * MS), ERR_TIMED_OUT);
+	ICHECK_EQ(status("subscribers.0.reading"), 1);
+	ICHECK_EQ(input_read(dup, ev, 1, INPUT_READ_NOWAIT, DEADLINE_NONE),
+		  INPUT_HUB_ERR(INPUT_EAGAIN));
+	ICHECK_EQ(status("subscribers.0.reading"), 0);
+	/* The last handle closed with a read held: PEER_CLOSED. */
+	ICHECK_EQ(gthread_start(&t, reader, 0), 0);
+	ICHECK(read_held());
 	ICHECK_EQ(status("subscribes"), 1);
 	sys_handle_close(dup);
 	sys_handle_close(reader_sub); /* the last handle: the notice */
@@ -349,7 +370,7 @@ GTEST(input_hub_subscriber_death_cleans_up)
 		  0);
 	sys_task_kill(c.task, -1);
 	g_reap(&c, 2 * SEC, &st);
-	end = g_now() + 2 * SEC;
+	uint64_t end = g_now() + 2 * SEC;
 	while (status("unsubscribes") != 2 && g_now() < end)
 		sys_sleep_until(g_now() + 2 * MS);
 	ICHECK_EQ(status("unsubscribes"), 2);

@@ -273,6 +273,16 @@ GTEST(pci_extended_space_matches_ecam)
 	GCHECK_OK(sys_pci_cfg_read(pci, (uint32_t)nic, 0x100, 4, &v));
 	GCHECK(v != 0xffffffffu && v != 0);
 	printf("    e1000e extended capability %#x at 0x100\n", v & 0xffff);
+	/* Its AER registers are no window: WRITE is enough. */
+	handle_t drv = 0;
+	uint32_t mask = 0;
+	GCHECK_OK(sys_pci_cfg_read(pci, (uint32_t)nic, 0x108, 4, &mask));
+	GCHECK_OK(sys_resource_derive(pci, (uint32_t)nic, 1,
+				      RIGHT_READ | RIGHT_WRITE, &drv));
+	long w = sys_pci_cfg_write(drv, (uint32_t)nic, 0x108, 4, mask);
+	sys_handle_close(drv);
+	GCHECK_EQ(v & 0xffff, 0x0001); /* AER */
+	GCHECK_OK(w);
 }
 
 GTEST(pci_config_ports_belong_to_the_kernel)

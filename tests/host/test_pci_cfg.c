@@ -136,3 +136,76 @@ TEST(pci_cfg_unknown_header_protects_the_whole_header)
 	CHECK_EQ(check_type(0xff, prot), 0); /* an absent function */
 	CHECK(!pci_cfg_needs_manage(2, 0x04, 2));
 }
+
+/* A fake function's configuration space for the walkers. */
+static uint8_t space[4096];
+
+static uint32_t fake_rd(uint32_t bdf, uint32_t off)
+{
+	(void)bdf;
+	uint32_t v;
+	memcpy(&v, space + off, 4);
+	return v;
+}
+
+static void put32(uint32_t off, uint32_t v)
+{
+	memcpy(space + off, &v, 4);
+}
+
+/* Extended capability header: id, version 1, next. */
+static void ext_cap(uint32_t off, uint32_t id, uint32_t next)
+{
+	put32(off, id | 1u << 16 | next << 20);
+}
+
+TEST(pci_cfg_ext_caps_that_place_windows_need_manage)
+{
+	memset(space, 0, sizeof(space));
+	ext_cap(0x100, 0x0001, 0x140); /* AER: WRITE is enough */
+	ext_cap(0x140, 0x0010, 0x180); /* SR-IOV: VF BARs, VF enable */
+	ext_cap(0x180, 0x0015, 0x200); /* Resizable BAR */
+	ext_cap(0x200, 0x000b, 0x240); /* vendor-specific */
+	ext_cap(0x240, 0x0024, 0);     /* VF Resizable BAR */
+	for (uint32_t off = 0x100; off < 0x300; off += 4) {
+		bool want = (off >= 0x140 && off < 0x1c0) ||
+			    (off >= 0x240 && off < 0x280);
+		if (pci_cfg_ext_needs_manage(fake_rd, 0, off, 4) != want) {
+			fprintf(stderr, "    offset %#x\n", off);
+			CHECK(0);
+		}
+	}
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x13e, 2));
+	CHECK(pci_cfg_ext_needs_manage(fake_rd, 0, 0x17f, 1));
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0xffc, 4));
+	/* Below 0x100 it is the header table's business. */
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x40, 4));
+	/* The whole decision: header type 0 read through rd. */
+	put32(0x0c, 0x00800000); /* header type 0x80: multi-function type 0 */
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0x10, 4));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x04, 2));
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0x144, 4));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x104, 4));
+	put32(0x0c, 0x00010000); /* a bridge */
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0x18, 1));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x1e, 2));
+}
+
+TEST(pci_cfg_ext_cap_list_ends)
+{
+	/* No list (all zeros), an absent function (all ones), a loop, a
+	 * pointer back below 0x100: each walk ends, nothing protected. */
+	memset(space, 0, sizeof(space));
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x100, 4));
+	memset(space, 0xff, sizeof(space));
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x100, 4));
+	memset(space, 0, sizeof(space));
+	ext_cap(0x100, 0x0001, 0x200);
+	ext_cap(0x200, 0x0002, 0x100); /* loops */
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x300, 4));
+	ext_cap(0x200, 0x0002, 0x040); /* into the header */
+	CHECK(!pci_cfg_ext_needs_manage(fake_rd, 0, 0x300, 4));
+	/* A protected one after a loop's end is still seen when reached. */
+	ext_cap(0x200, 0x0010, 0);
+	CHECK(pci_cfg_ext_needs_manage(fake_rd, 0, 0x210, 4));
+}

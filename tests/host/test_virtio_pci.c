@@ -90,6 +90,21 @@ TEST(virtio_init_refuses_region_outside_bar)
 	fk_fini(&F);
 }
 
+/* A driver giving up after a failed init (no registers mapped yet) must
+ * not touch them. */
+TEST(virtio_fail_and_close_after_failed_init)
+{
+	fk_init(&F, 0, 1, 8);
+	F.cfg[0x06] &= (uint8_t)~0x10;
+	struct virtio_dev d;
+	CHECK_EQ(virtio_init(&d, &fk_ops, &F), ERR_NOT_SUPPORTED);
+	virtio_fail(&d);
+	CHECK_EQ(virtio_status(&d), 0);
+	virtio_close(&d);
+	CHECK_EQ(F.nstatus, 0);
+	fk_fini(&F);
+}
+
 TEST(virtio_status_sequence_and_negotiation)
 {
 	fk_init(&F, 0, 1, 8);

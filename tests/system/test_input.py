@@ -30,7 +30,7 @@ from qemu_session import PROMPT, Guest, Timeout  # noqa: E402
 # evdev codes (include/execrt/input_keys.h, input_proto.h)
 EV_SYN, EV_KEY, EV_REL, EV_ABS = 0, 1, 2, 3
 KEY_ESC, KEY_A, KEY_ENTER, KEY_LEFTSHIFT = 1, 30, 28, 42
-KEY_B, KEY_1, KEY_UP, KEY_F1, KEY_LEFTCTRL, KEY_C = 48, 2, 103, 59, 29, 46
+KEY_B, KEY_1, KEY_UP, KEY_F1, KEY_LEFTCTRL = 48, 2, 103, 59, 29
 BTN_LEFT, BTN_RIGHT, BTN_MIDDLE = 0x110, 0x111, 0x112
 REL_X, REL_Y, REL_WHEEL = 0, 1, 8
 ABS_X, ABS_Y = 0, 1
@@ -143,9 +143,26 @@ def parse_events(text, syn=False):
     return out
 
 
+CTRL_U = "\x15"
+
+
+def clean_line(g):
+    """Keys injected into the PS/2 keyboard also reach the shell when a
+    screen console (fbcon) runs: typed while inputmon ran, they wait as
+    the shell's type-ahead. Ctrl-U on the serial line clears whatever of
+    them is on the line before the test types its next command."""
+    g.send(CTRL_U)
+    g.drain(0.2)
+
+
+def command(g, text, timeout=30):
+    clean_line(g)
+    return g.command(text, timeout)
+
+
 def devices(g):
     """`inputmon -l`: {name: (id, kind)}."""
-    out = g.command("inputmon -l", 30)
+    out = command(g, "inputmon -l", 30)
     return {m.group(2): (int(m.group(1)), m.group(3))
             for m in DEVICE.finditer(out)}
 
@@ -164,7 +181,7 @@ def wait_device(g, name, timeout=30):
 def run_inputmon(g, n, inject, timeout=60):
     """Starts `inputmon -n n`, calls inject() once it subscribed, returns
     the non-SYN events it printed (all n of them, or Failed)."""
-    g.drain(0.2)
+    clean_line(g)
     g.pos = len(g.buf)
     g.line("inputmon -n %d -t %d" % (n, timeout * 1000))
     g.expect("waiting for events", 30)
@@ -247,13 +264,15 @@ def t_ps2_keys(g, qmp):
 
 
 def t_ps2_special_keys(g, qmp):
-    """Extended (E0) keys, F-keys, Esc, digits, Ctrl+C as a character."""
+    """Extended (E0) keys, F-keys, Esc, digits, Ctrl+B as a character
+    (not Ctrl+C: with a screen console the keyboard is the shell's too,
+    and Ctrl+C would end inputmon)."""
     def inject():
         for q in ("esc", "1", "up", "f1"):
             tap(qmp, q)
         qmp.send_events([key("ctrl", True)])
         time.sleep(0.05)
-        tap(qmp, "c")
+        tap(qmp, "b")
         qmp.send_events([key("ctrl", False)])
     ev = run_inputmon(g, 12, inject)
     expect_seq(ev, [
@@ -262,7 +281,7 @@ def t_ps2_special_keys(g, qmp):
         (EV_KEY, KEY_UP, 1, XK_Up, 0), (EV_KEY, KEY_UP, 0),
         (EV_KEY, KEY_F1, 1, XK_F1, 0), (EV_KEY, KEY_F1, 0),
         (EV_KEY, KEY_LEFTCTRL, 1, XK_Control_L),
-        (EV_KEY, KEY_C, 1, ord("c"), 3), (EV_KEY, KEY_C, 0),
+        (EV_KEY, KEY_B, 1, ord("b"), 2), (EV_KEY, KEY_B, 0),
         (EV_KEY, KEY_LEFTCTRL, 0)], "special keys")
 
 
@@ -311,7 +330,7 @@ def t_hub_restart(g, qmp):
     """inputd restarted: the driver notices within its 1 s liveness
     check, connects again, and keys flow to a new subscriber."""
     old, _ = wait_device(g, "i8042 keyboard")
-    out = g.command("clctl restart inputd", 30)
+    out = command(g, "clctl restart inputd", 30)
     need("error" not in out.lower(), "clctl: %r" % out)
     end = time.monotonic() + 30
     while True:
@@ -328,7 +347,7 @@ def t_driver_restart(g, qmp):
     """The driver killed and started again by iod: the controller is set
     up again and the keyboard works under a new device id."""
     old, _ = wait_device(g, "i8042 keyboard")
-    out = g.command("portctl /svc/iod '{\"cmd\":\"restart\","
+    out = command(g, "portctl /svc/iod '{\"cmd\":\"restart\","
                     "\"dev\":\"isa-i8042\"}'", 30)
     need('"ok": true' in out or '"ok":true' in out, "iod restart: %r" % out)
     end = time.monotonic() + 30
@@ -342,13 +361,14 @@ def t_driver_restart(g, qmp):
 
 
 def t_hub_status(g, qmp):
-    out = g.command("portctl /svc/input '{\"cmd\":\"status\"}'", 30)
+    out = command(g, "portctl /svc/input '{\"cmd\":\"status\"}'", 30)
     need('"name": "inputd"' in out or '"name":"inputd"' in out,
          "status: %r" % out)
     need('"lost": 0' in out or '"lost":0' in out, "events lost: %r" % out)
 
 
 def t_poweroff(g, qmp):
+    clean_line(g)
     g.line("poweroff")
     g.expect("powering off", 30)
     g.wait_exit(30)
@@ -369,6 +389,7 @@ def main():
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--name", default="input")
     ap.add_argument("--logdir", default="build/logs")
+    ap.add_argument("--smp", default="1")
     ap.add_argument("--device", action="append", default=[],
                     help="an extra QEMU -device (virtio-input cases)")
     a = ap.parse_args()
@@ -377,8 +398,12 @@ def main():
     extra = ["-qmp", "unix:%s,server=on,wait=off" % sock]
     for d in a.device:
         extra += ["-device", d]
+    # One vCPU: QEMU 7.2's TCG can crash when a PCI configuration write
+    # (iod's scan, a driver's bring-up) remaps memory while another vCPU
+    # is doing MMIO (fixed in QEMU 8.1's tcg_commit); the input path needs
+    # no second CPU (the guest suite runs t_input.c on two).
     g = Guest(a.name, a.logdir, iso=a.iso, machine=a.machine, extra=extra,
-              timeout=600)
+              smp=a.smp, timeout=600)
     passed = failed = 0
     qmp = None
     try:

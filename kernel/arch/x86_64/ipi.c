@@ -16,6 +16,7 @@
 #include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/spinlock.h>
+#include <kern/time.h>
 
 /* vectors.h calls it TEST; it is the general cross-call vector. */
 #define VEC_IPI_CALL VEC_IPI_TEST
@@ -152,6 +153,70 @@ void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel)
 {
 	*user = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_user) : 0;
 	*kernel = cpu < MAX_CPUS ? READ_ONCE(cpus[cpu].tlb_ipis_kernel) : 0;
+}
+
+/* Quiesced runs (smp_run_quiesced): the others spin in park() with
+ * interrupts off, touching one cache line of RAM, until released. One at
+ * a time (quiesce_lock); whoever waits for it keeps serving its mailbox,
+ * so a CPU queueing for the lock still parks for the holder. */
+struct quiesce {
+	uint32_t arrived;
+	uint32_t release;
+};
+
+static spinlock_t quiesce_lock = SPINLOCK_INIT;
+static uint64_t quiesce_late; /* runs that went ahead without every CPU */
+
+static void park(void *arg)
+{
+	struct quiesce *q = arg;
+	__atomic_fetch_add(&q->arrived, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&q->release, __ATOMIC_ACQUIRE))
+		cpu_pause();
+}
+
+unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
+{
+	unsigned long flags = arch_irq_save();
+	unsigned self = this_cpu()->id;
+	while (!spin_trylock(&quiesce_lock)) {
+		serve(self);
+		cpu_pause();
+	}
+	struct quiesce q = {0, 0};
+	uint64_t sent = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (i == self || !is_online(i))
+			continue;
+		post(self, i, park, &q, VEC_IPI_CALL);
+		sent |= 1ull << i;
+		n++;
+	}
+	uint64_t end = clock_ns() + timeout_ns;
+	while (__atomic_load_n(&q.arrived, __ATOMIC_ACQUIRE) < n &&
+	       clock_ns() < end) {
+		serve(self);
+		cpu_pause();
+	}
+	unsigned parked = __atomic_load_n(&q.arrived, __ATOMIC_ACQUIRE);
+	if (parked < n)
+		__atomic_fetch_add(&quiesce_late, 1, __ATOMIC_RELAXED);
+	fn(arg);
+	__atomic_store_n(&q.release, 1, __ATOMIC_RELEASE);
+	/* A late CPU still runs park() (returning at once): q lives until
+	 * every call is done. */
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (sent & (1ull << i))
+			wait_done(self, i);
+	spin_unlock(&quiesce_lock);
+	arch_irq_restore(flags);
+	return parked;
+}
+
+uint64_t smp_quiesce_late(void)
+{
+	return __atomic_load_n(&quiesce_late, __ATOMIC_RELAXED);
 }
 
 static void call_irq(struct trap_frame *tf)

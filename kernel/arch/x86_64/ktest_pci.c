@@ -2,10 +2,17 @@
  * (q35) the ECAM mapping must read what the port mechanism reads, for
  * every function of bus 0 at every width, and a write through one must
  * be seen through the other. */
+#include <arch/cpu.h>
 #include <arch/pci.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <kern/acpi.h>
 #include <kern/ktest.h>
 #include <kern/pci.h>
+#include <kern/arch.h>
+#include <kern/sched.h>
+#include <kern/thread.h>
+#include <kern/time.h>
 
 KTEST(pci_ecam_agrees_with_ports)
 {
@@ -52,4 +59,89 @@ KTEST(pci_write_seen_through_both_mechanisms)
 	KT_CHECK_EQ(by_ports, 0xa5);
 	KT_CHECK_EQ(by_cfg, 0x5a);
 	KT_CHECK_EQ(arch_pci_cfg_read(bdf, line, 1), was);
+}
+
+/* smp_run_quiesced, as configuration writes use it: the other CPUs are
+ * parked while fn runs. */
+struct quiesce_probe {
+	unsigned cpu;	/* where fn ran */
+	uint64_t at_ns; /* when */
+};
+
+static void probe_fn(void *arg)
+{
+	struct quiesce_probe *p = arg;
+	p->cpu = this_cpu()->id;
+	p->at_ns = clock_ns();
+}
+
+KTEST(pci_write_parks_the_other_cpus)
+{
+	unsigned n = ncpus_online;
+	uint64_t late = smp_quiesce_late();
+	struct quiesce_probe p = {~0u, 0};
+	unsigned long f = arch_irq_save();
+	unsigned me = this_cpu()->id;
+	/* A generous timeout: an idle vCPU may wait for its host thread. */
+	unsigned parked = smp_run_quiesced(probe_fn, &p, 2000000000ull);
+	arch_irq_restore(f);
+	KT_CHECK_EQ(p.cpu, me);
+	KT_CHECK_EQ(parked, n - 1);
+	KT_CHECK_EQ(smp_quiesce_late(), late);
+	/* The real write path, on every CPU count. */
+	const uint32_t bdf = 1 << 3, line = 0x3c;
+	uint32_t was = pci_port_read(bdf, line, 1);
+	arch_pci_cfg_write(bdf, line, 1, was ^ 0x0f);
+	KT_CHECK_EQ(pci_port_read(bdf, line, 1), was ^ 0x0f);
+	arch_pci_cfg_write(bdf, line, 1, was);
+	KT_CHECK_EQ(pci_port_read(bdf, line, 1), was);
+}
+
+/* A CPU that keeps interrupts off cannot park: the run goes ahead after
+ * the timeout (counted), not after that CPU. */
+static volatile int deaf_state; /* 1 spinning, 2 done */
+static uint64_t deaf_until;
+
+static void deaf(void *arg)
+{
+	(void)arg;
+	unsigned long f = arch_irq_save();
+	__atomic_store_n(&deaf_state, 1, __ATOMIC_RELEASE);
+	while (clock_ns() < deaf_until)
+		cpu_pause();
+	arch_irq_restore(f);
+	__atomic_store_n(&deaf_state, 2, __ATOMIC_RELEASE);
+}
+
+KTEST(pci_write_goes_ahead_past_a_deaf_cpu)
+{
+	if (ncpus_online < 2) {
+		kprintf("    one CPU: nothing to park\n");
+		return;
+	}
+	unsigned other = this_cpu()->id == 0 ? 1 : 0;
+	deaf_state = 0;
+	deaf_until = clock_ns() + 200000000; /* 200 ms, interrupts off */
+	struct sched_params sp = {
+		.cls = SCHED_CLASS_RT, .priority = 80, .cpu = (int32_t)other};
+	struct thread *t = thread_create_kernel(deaf, NULL, "deaf", &sp);
+	KT_CHECK(t != NULL);
+	thread_start_kernel(t);
+	while (__atomic_load_n(&deaf_state, __ATOMIC_ACQUIRE) != 1)
+		cpu_pause();
+	uint64_t late = smp_quiesce_late(), t0 = clock_ns();
+	struct quiesce_probe p = {~0u, 0};
+	unsigned parked = smp_run_quiesced(probe_fn, &p, 5000000);
+	uint64_t ran_after = p.at_ns - t0;
+	int64_t st;
+	KT_CHECK_EQ(thread_wait(t, DEADLINE_NONE, &st), 0);
+	kobj_put(&t->obj);
+	KT_CHECK_EQ(smp_quiesce_late(), late + 1);
+	KT_CHECK(parked < ncpus_online - 1);
+	/* fn ran at the timeout (5 ms), before the deaf CPU was done. */
+	KT_CHECK(ran_after >= 5000000);
+	KT_CHECK(p.at_ns < deaf_until);
+	kprintf("    ran after %llu us with %u of %u others parked\n",
+		(unsigned long long)(ran_after / 1000), parked,
+		ncpus_online - 1);
 }

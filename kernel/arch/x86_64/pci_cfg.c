@@ -8,7 +8,10 @@
  * pci_port_lock (taken alone, with interrupts off). */
 #include <arch/cpu.h>
 #include <arch/pci.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <kern/acpi.h>
+#include <kern/bootinfo.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/mm.h>
@@ -19,13 +22,16 @@
 #define CFG_ADDR 0xcf8
 #define CFG_DATA 0xcfc
 
-static bool use_ecam; /* set once at boot, before any user task */
+static bool use_ecam;		/* set once at boot, before any user task */
+static bool park_others = true; /* "pci_park=off": writes run alone */
 static spinlock_t pci_port_lock = SPINLOCK_INIT;
 static uint8_t *ecam; /* the mapping of bus ecam_bus_start */
 static uint8_t ecam_bus_start, ecam_bus_end;
 
 void arch_pci_init(void)
 {
+	if (bootinfo_cmdline_has(&boot_info, "pci_park=off"))
+		park_others = false;
 	/* Segment 0's MCFG entry (kernel/acpi/mcfg.c checked its bounds). */
 	const struct acpi_mcfg *m = &acpi.mcfg;
 	if (m->valid) {
@@ -121,21 +127,45 @@ uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
 	}
 }
 
+struct cfg_write {
+	uint32_t bdf, offset, value;
+	unsigned width;
+};
+
+static void cfg_write_now(void *arg)
+{
+	const struct cfg_write *w = arg;
+	if (!use_ecam) {
+		pci_port_write(w->bdf, w->offset, w->width, w->value);
+		return;
+	}
+	uint8_t *p = ecam_function(w->bdf);
+	if (!p)
+		return;
+	p += w->offset;
+	if (w->width == 1)
+		*(volatile uint8_t *)p = (uint8_t)w->value;
+	else if (w->width == 2)
+		*(volatile uint16_t *)p = (uint16_t)w->value;
+	else
+		*(volatile uint32_t *)p = w->value;
+}
+
+/* A configuration write runs with the other CPUs parked (smp.h
+ * smp_run_quiesced): under QEMU 7.2's TCG a write that changes a
+ * function's decoding (command register, BARs, MSI-X enable) rebuilds
+ * every vCPU's memory map from the writing thread, and a vCPU doing MMIO
+ * at that moment (its LAPIC, IOAPIC, HPET are constant) crashes QEMU
+ * (fixed in QEMU 8.1). Parked CPUs touch no device. Writes are rare
+ * (sizing, reset, bring-up); the cost is in docs/devices.md. */
+#define QUIESCE_TIMEOUT_NS 10000000ull /* a CPU with interrupts off */
+
 void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
 			uint32_t value)
 {
-	if (!use_ecam) {
-		pci_port_write(bdf, offset, width, value);
-		return;
-	}
-	uint8_t *p = ecam_function(bdf);
-	if (!p)
-		return;
-	p += offset;
-	if (width == 1)
-		*(volatile uint8_t *)p = (uint8_t)value;
-	else if (width == 2)
-		*(volatile uint16_t *)p = (uint16_t)value;
+	struct cfg_write w = {bdf, offset, value, width};
+	if (park_others && __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
+		smp_run_quiesced(cfg_write_now, &w, QUIESCE_TIMEOUT_NS);
 	else
-		*(volatile uint32_t *)p = value;
+		cfg_write_now(&w);
 }

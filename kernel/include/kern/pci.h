@@ -25,6 +25,20 @@ int pci_cfg_check_value(uint64_t width, uint64_t value);
  * numbers 0x18-0x1a, I/O and memory windows 0x1c-0x1d and 0x20-0x33, ROM
  * 0x38-0x3b, bridge control 0x3e-0x3f; any other type: 0x10-0x3f). */
 bool pci_cfg_needs_manage(uint8_t header_type, uint32_t offset, unsigned width);
+/* A 32-bit configuration read (offset aligned), for the checks below. */
+typedef uint32_t (*pci_cfg_read4_fn)(uint32_t bdf, uint32_t offset);
+/* Whether a write at offset >= 0x100 needs MANAGE: it touches one of the
+ * extended capabilities that place or size memory windows (SR-IOV,
+ * Resizable BAR, VF Resizable BAR: the 64 bytes from the capability's
+ * header), found by walking the extended list with rd (at most 64
+ * entries, so a looping list ends). */
+bool pci_cfg_ext_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
+			      uint32_t offset, unsigned width);
+/* The whole decision for a write without MANAGE: the header table below
+ * 0x100 (the header type read through rd), the extended capabilities
+ * above. */
+bool pci_cfg_write_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
+				uint32_t offset, unsigned width);
 
 /* From the architecture (x86_64: arch/x86_64/pci_cfg.c; host tests: a
  * fake). arch_pci_init() runs once at boot, after ACPI and memory, and

@@ -142,14 +142,16 @@ struct virtio_dev {
 
 /* Walk the PCI capability list through ops->cfg_read (pure: no mapping).
  * ERR_NOT_SUPPORTED: no common/notify/isr capability (not a modern device);
- * ERR_INVALID_ARGS: a malformed list (loop, pointer into the header,
- * capability outside its BAR is left for virtio_init to refuse). */
+ * ERR_INVALID_ARGS: a malformed list (a loop, a pointer into the header).
+ * A region reaching past its BAR is virtio_init's to refuse. */
 int virtio_pci_parse_caps(const struct virtio_ops *ops, void *ctx,
 			  struct virtio_pci_caps *out);
 
 /* Parse the capabilities, map the BARs they name, enable memory space and
  * bus mastering, reset the device (waits until it reads back 0) and set
- * ACKNOWLEDGE | DRIVER. ERR_NOT_SUPPORTED: not a modern virtio device. */
+ * ACKNOWLEDGE | DRIVER. ERR_NOT_SUPPORTED: not a modern virtio device;
+ * ERR_OUT_OF_RANGE: a region reaching past its BAR; ERR_TIMED_OUT: the
+ * reset never showed. */
 int virtio_init(struct virtio_dev *dev, const struct virtio_ops *ops,
 		void *ctx);
 
@@ -168,11 +170,15 @@ static inline bool virtio_has(const struct virtio_dev *dev, uint64_t feature)
 	return (dev->features & feature) == feature;
 }
 
-/* Interrupts, before the queues are set up. With MSI-X (enabled here):
- * entry 0 = configuration change -> bit bit0, entry 1 + q = queue q ->
- * bit bit0 + 1 + q, for q < nqueues. Without MSI-X: the INTx line -> bit0
- * alone (the ISR register tells queue from config). nqueues <=
- * VIRTIO_MAX_QUEUES and <= table size - 1, else the queues share entry 1. */
+/* Interrupts, after virtio_negotiate and before the queues are set up.
+ * With MSI-X (enabled here): entry 0 = configuration change -> bit bit0,
+ * entry 1 + q = queue q -> bit bit0 + 1 + q, for q < nqueues; with a table
+ * smaller than 1 + nqueues the queues past it share its last entry. When
+ * MSI-X cannot be had (no capability, a vector the kernel or the device
+ * refuses), the INTx line -> bit0 alone (the ISR register tells queue from
+ * config). ERR_INVALID_ARGS: nqueues > VIRTIO_MAX_QUEUES or bits past 63;
+ * ERR_BAD_STATE: called twice or before FEATURES_OK; else the platform's
+ * error (e.g. ERR_NOT_FOUND: no MSI-X and no line). */
 int virtio_irq_setup(struct virtio_dev *dev, unsigned bit0, unsigned nqueues);
 
 /* The notification bits the device's interrupts use. */

@@ -42,9 +42,10 @@ struct virtio_execrt {
  * ERR_* from the calls; on error nothing stays open. */
 int virtio_execrt_open(struct virtio_execrt *p, handle_t iod_ep);
 /* Without iod (a root task, the guest tests): the function bdf through a
- * PCI authority, BARs read from its configuration space and made from the
- * MMIO authority, DMA from dma. The handles stay the caller's (closed by
- * neither function); the notification is made here. */
+ * PCI authority, BAR addresses read from its configuration space (not
+ * sized: each is mapped as far as its virtio regions and MSI-X table
+ * reach) and made from the MMIO authority, DMA from dma. The handles stay the
+ * caller's (closed by neither function); the notification is made here. */
 int virtio_execrt_open_direct(struct virtio_execrt *p, handle_t pci,
 			      uint32_t bdf, handle_t mmio, handle_t dma);
 /* Unmap the BARs and close every handle (after virtio_close). */

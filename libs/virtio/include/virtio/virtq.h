@@ -130,8 +130,11 @@ void virtq_notify(struct virtq *q);
 bool virtq_kick(struct virtq *q);
 
 /* The next completed chain: its token, *len = bytes the device wrote
- * (may be NULL). NULL when none is waiting. A device that names a free or
- * out-of-range head marks the queue broken (NULL from then on). */
+ * (may be NULL). NULL when none is waiting; with interrupts on (never
+ * disabled, or enabled again by virtq_enable_cb) a NULL also means the
+ * next completion will interrupt, so "drain until NULL, then wait" loses
+ * no wake-up. A device that names a free or out-of-range head marks the
+ * queue broken (NULL from then on). */
 void *virtq_get(struct virtq *q, uint32_t *len);
 
 /* Ask the device not to interrupt for this queue (best effort: with

@@ -43,6 +43,15 @@ void smp_call_all(smp_call_fn_t fn, void *arg);
 /* Same, on every online CPU but this one. */
 void smp_call_others(smp_call_fn_t fn, void *arg);
 
+/* Runs fn(arg) on this CPU while every other online CPU spins with
+ * interrupts off in a loop that touches no device (a posted cross-call
+ * that waits for the release). Waits at most timeout_ns for them to
+ * arrive, then runs fn anyway (counted: smp_quiesce_late()). Returns how
+ * many CPUs were parked during fn. For PCI configuration writes under
+ * QEMU 7.2 TCG (pci_cfg.c). */
+unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns);
+uint64_t smp_quiesce_late(void);
+
 /* TLB shootdown (the paging code's tlb_remote_flush): every online CPU of
  * `cpus` but this one invalidates [va, va + size) (a full flush, global
  * pages included, for large ranges); returns once all have. `user` says
