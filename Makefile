@@ -62,7 +62,7 @@ FSD_HSRC := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
         servers/fsd/fsd_srv.c servers/fsd/fsd_file.c
 # Room iod: the device manager's pure half (PCI, AML _PRT, driver table,
 # device instances and both protocols).
-IOD_CORE := servers/iod/pci.c servers/iod/aml.c servers/iod/drvtab.c \
+IOD_CORE := servers/iod/pci.c servers/iod/aml.c servers/iod/prt.c servers/iod/drvtab.c \
         servers/iod/iod_core.c servers/iod/iod_json.c
 # Room input (issue 14): the hub's core and keymap, the i8042 tables.
 INPUT_HSRC := servers/inputd/hub.c servers/inputd/keymap.c \

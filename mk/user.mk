@@ -63,7 +63,7 @@ FSD_CORE := servers/fsd/fsd_path.c servers/fsd/fsd_fs.c servers/fsd/fsd_data.c \
 fsd_SRCS := servers/fsd/main.c $(FSD_CORE)
 # room iod (issue 14): the device manager (servers/iod, docs/devices.md)
 USER_PROGS += iod
-iod_SRCS := servers/iod/main.c servers/iod/pci.c servers/iod/aml.c \
+iod_SRCS := servers/iod/main.c servers/iod/pci.c servers/iod/aml.c servers/iod/prt.c \
 	servers/iod/drvtab.c servers/iod/iod_core.c servers/iod/iod_json.c
 # room vmgr (issue 13): the memory server (servers/vmgr, docs/vmgr.md)
 USER_PROGS += vmgr

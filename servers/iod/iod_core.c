@@ -1,5 +1,6 @@
 /* iod's device list, driver supervision and device requests
  * (iod_core.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,11 +8,9 @@
 
 #include "iod_core.h"
 
-static void logf_(struct iod *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void logf_(struct iod *s, const char *fmt, ...)
+/* One line into iod's log (plat.log). */
+__attribute__((format(printf, 2, 3))) static void logf_(struct iod *s,
+							const char *fmt, ...)
 {
 	char line[160];
 	va_list ap;

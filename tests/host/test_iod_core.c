@@ -192,7 +192,7 @@ TEST(iod_core_matching_and_routing)
 	struct iod_dev *g = dev("pci-00:02.0");
 	CHECK(g && g->state == IOD_ST_WAITING);
 	STR_EQ(g->info.driver, "virtio-gpu");
-	CHECK_EQ(g->info.dma_budget, 32u << 20);
+	CHECK_EQ(g->info.dma_budget, 24u << 20);
 	CHECK_EQ(g->info.legacy_gsi, 18); /* slot 2 INTA: (2+0)%4 + 16 */
 	CHECK_EQ(g->irq_via, IOD_VIA_PRT);
 	CHECK(g->info.irq_flags & IOD_IRQ_MSIX);

@@ -41,7 +41,18 @@ TEST(iod_manifest_entry)
 	CHECK_EQ(s->pci.size, 65536); /* pci all */
 	CHECK_EQ(s->ioport.base, 0x60);
 	CHECK_EQ(s->ioport.size, 5);
-	CHECK(s->dma >= (32u << 20) + (1u << 20));
+	/* the drivers that run at once fit its quota and DMA budget:
+	 * virtio-gpu, three virtio-input functions, the PS/2 driver, and
+	 * 1 MiB of iod's own */
+	const struct drv_entry *g = drv_match_pci(
+		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1050});
+	const struct drv_entry *inp = drv_match_pci(
+		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1052});
+	const struct drv_entry *ps2 = drv_match_kind(IOD_KIND_ISA);
+	CHECK(s->dma >= g->dma + 3 * inp->dma);
+	CHECK(s->memory >=
+	      g->memory + 3 * inp->memory + ps2->memory + (1 << 20));
+	CHECK(g->memory >= g->dma + (4 << 20)); /* its DMA is in its quota */
 	CHECK(s->grants & MAN_G_INITRD);
 	CHECK(s->grants & MAN_G_BOOTINFO);
 	/* the drivers' scheduling needs fit in what iod gets: RT up to the
