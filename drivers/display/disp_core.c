@@ -260,10 +260,13 @@ static void do_connect(struct disp_core *c, const struct disp_req *q,
 		fail(c, reply, ERR_NOT_SUPPORTED);
 		return;
 	}
-	uint32_t s = 0;
+	uint32_t s = 0, mine = 0;
+	for (uint32_t i = 0; i < DISP_CONNS_MAX; i++)
+		mine += c->sender && c->conns[i].badge &&
+			c->conns[i].sender == c->sender;
 	while (s < DISP_CONNS_MAX && c->conns[s].badge)
 		s++;
-	if (s == DISP_CONNS_MAX) {
+	if (s == DISP_CONNS_MAX || mine >= DISP_CONNS_PER_TASK) {
 		fail(c, reply, ERR_NO_RESOURCES);
 		return;
 	}
@@ -274,7 +277,7 @@ static void do_connect(struct disp_core *c, const struct disp_req *q,
 		fail(c, reply, r);
 		return;
 	}
-	c->conns[s] = (struct disp_conn){.badge = badge};
+	c->conns[s] = (struct disp_conn){.badge = badge, .sender = c->sender};
 	c->st.connects++;
 	answer(c, reply, 0, s, NULL, 0, &h, 1);
 }
@@ -362,14 +365,27 @@ static void do_buffers(struct disp_core *c, struct disp_out *o, int slot,
 	answer(c, reply, 0, g.count, &g, sizeof(g), h, g.count * g.nchunks);
 }
 
-static void park(struct disp_core *c, uint32_t reply, uint32_t output,
+/* Parks a call of connection `slot` until the frame clock passes target.
+ * At most DISP_WAITERS_PER_TASK per client task (by the sender that
+ * connected), DISP_WAITERS_MAX in all. */
+static void park(struct disp_core *c, int slot, uint32_t reply, uint32_t output,
 		 uint64_t target, const struct disp_frame *fr)
 {
-	for (uint32_t i = 0; i < DISP_WAITERS_MAX; i++) {
+	uint64_t sender = c->conns[slot].sender;
+	uint32_t mine = 0;
+	for (uint32_t i = 0; i < DISP_WAITERS_MAX; i++)
+		mine += sender && c->waiters[i].reply &&
+			c->conns[c->waiters[i].conn].sender == sender;
+	for (uint32_t i = 0;
+	     i < DISP_WAITERS_MAX && mine < DISP_WAITERS_PER_TASK; i++) {
 		struct disp_waiter *w = &c->waiters[i];
 		if (w->reply)
 			continue;
-		*w = (struct disp_waiter){reply, output, target, *fr};
+		*w = (struct disp_waiter){.reply = reply,
+					  .conn = (uint32_t)slot,
+					  .output = output,
+					  .target = target,
+					  .fr = *fr};
 		return;
 	}
 	fail(c, reply, ERR_NO_RESOURCES);
@@ -426,13 +442,13 @@ static void do_present(struct disp_core *c, struct disp_out *o, int slot,
 	c->conns[slot].presents++;
 	c->st.present_ns_last = done;
 	if (q->flags & DISP_PRESENT_VSYNC) {
-		park(c, reply, o->info.id, c->frame + 1, &fr);
+		park(c, slot, reply, o->info.id, c->frame + 1, &fr);
 		return;
 	}
 	answer(c, reply, 0, fr.frame, &fr, sizeof(fr), NULL, 0);
 }
 
-static void do_wait(struct disp_core *c, struct disp_out *o,
+static void do_wait(struct disp_core *c, struct disp_out *o, int slot,
 		    const struct disp_req *q, uint32_t reply)
 {
 	struct disp_frame fr = {.period_ns = (uint32_t)c->period_ns};
@@ -444,12 +460,20 @@ static void do_wait(struct disp_core *c, struct disp_out *o,
 		answer(c, reply, 0, fr.frame, &fr, sizeof(fr), NULL, 0);
 		return;
 	}
-	park(c, reply, o->info.id, target, &fr);
+	park(c, slot, reply, o->info.id, target, &fr);
 }
 
 void disp_core_request(struct disp_core *c, uint64_t badge, const void *msg,
 		       uint32_t len, uint32_t nh, uint32_t reply)
 {
+	disp_core_request_from(c, badge, 0, msg, len, nh, reply);
+}
+
+void disp_core_request_from(struct disp_core *c, uint64_t badge,
+			    uint64_t sender, const void *msg, uint32_t len,
+			    uint32_t nh, uint32_t reply)
+{
+	c->sender = sender;
 	c->st.requests++;
 	if (len && ((const char *)msg)[0] == '{') {
 		if (badge >= DISP_BADGE_CONN)
@@ -521,7 +545,7 @@ void disp_core_request(struct disp_core *c, uint64_t badge, const void *msg,
 		do_present(c, o, slot, &q, rects, reply);
 		break;
 	case DISP_WAIT_FRAME:
-		do_wait(c, o, &q, reply);
+		do_wait(c, o, slot, &q, reply);
 		break;
 	case DISP_RELEASE:
 		if (o->owner != (uint32_t)slot + 1) {

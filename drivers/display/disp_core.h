@@ -14,9 +14,13 @@
 
 #include "damage.h"
 
-#define DISP_CONNS_MAX	 16u
-#define DISP_BADGE_CONN	 0x100u /* connection badges: base + slot + gen<<8 */
-#define DISP_HANDLES_OUT 8u
+#define DISP_CONNS_MAX 16u
+/* Per client task (port_rx.sender): one program cannot take every
+ * connection or every frame waiter. */
+#define DISP_CONNS_PER_TASK   4u
+#define DISP_WAITERS_PER_TASK 4u
+#define DISP_BADGE_CONN	      0x100u /* connection badges: base + slot + gen<<8 */
+#define DISP_HANDLES_OUT      8u
 
 /* The platform and the device. Handles are the platform's numbers. */
 struct disp_ops {
@@ -54,18 +58,21 @@ struct disp_out {
 };
 
 struct disp_conn {
-	uint64_t badge; /* 0: free slot */
+	uint64_t badge;	 /* 0: free slot */
+	uint64_t sender; /* koid of the task that connected (0: unknown) */
 	uint64_t presents;
 };
 
 struct disp_waiter {
 	uint32_t reply; /* 0: free */
+	uint32_t conn;	/* its connection's slot */
 	uint32_t output;
 	uint64_t target;      /* answer once frame >= target */
 	struct disp_frame fr; /* what to answer (frame fields filled then) */
 };
 
 struct disp_core {
+	uint64_t sender; /* the current request's sending task (0: unknown) */
 	const struct disp_ops *ops;
 	void *ctx;
 	char driver[16]; /* "virtio-gpu", "fbdisplay" */
@@ -110,6 +117,11 @@ int disp_core_add_output(struct disp_core *c, const char *name,
  * now or parked for a frame). */
 void disp_core_request(struct disp_core *c, uint64_t badge, const void *msg,
 		       uint32_t len, uint32_t nh, uint32_t reply);
+/* The same with the koid of the sending task (port_rx.sender), which the
+ * per-task limits count by; 0 (unknown) is not limited per task. */
+void disp_core_request_from(struct disp_core *c, uint64_t badge,
+			    uint64_t sender, const void *msg, uint32_t len,
+			    uint32_t nh, uint32_t reply);
 /* A connection endpoint died (no-senders notice). */
 void disp_core_notice(struct disp_core *c, uint64_t badge);
 /* The frame clock ticked: frame n at time ns. Answers due waiters. */

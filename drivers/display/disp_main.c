@@ -362,8 +362,9 @@ int disp_run(struct disp_core *c, const struct disp_ops *dev, void *ctx)
 				continue;
 			}
 			if (rx.reply)
-				disp_core_request(c, rx.badge, buf, rx.len,
-						  rx.nhandles, rx.reply);
+				disp_core_request_from(c, rx.badge, rx.sender,
+						       buf, rx.len, rx.nhandles,
+						       rx.reply);
 			for (uint32_t i = 0; i < rx.nhandles; i++)
 				sys_handle_close(hs[i]);
 			sync_clock(c); /* a present may have taken a while */

@@ -100,6 +100,7 @@ static const struct disp_ops ops = {f_answer,	f_mint,	       f_close,
 				    f_present,	f_now};
 
 static struct disp_core core;
+static uint64_t req_sender; /* port_rx.sender of the next requests */
 static struct fake fk;
 
 static const struct disp_mode modes[] = {
@@ -110,6 +111,7 @@ static const struct disp_mode modes[] = {
 
 static void setup(bool copies)
 {
+	req_sender = 0;
 	memset(&fk, 0, sizeof(fk));
 	disp_core_init(&core, &ops, &fk, "fake", "pci-00:02.0");
 	core.per_buffer_copies = copies;
@@ -137,8 +139,8 @@ static void req(uint64_t badge, uint32_t op, uint32_t output, uint32_t a,
 	if (n)
 		memcpy(m + sizeof(q), r, n * sizeof(*r));
 	fk.reply = 0;
-	disp_core_request(&core, badge, m,
-			  (uint32_t)(sizeof(q) + n * sizeof(*r)), 0, 77);
+	disp_core_request_from(&core, badge, req_sender, m,
+			       (uint32_t)(sizeof(q) + n * sizeof(*r)), 0, 77);
 }
 
 /* A connection's badge (the core's numbering). */
@@ -334,6 +336,40 @@ TEST(display_core_frame_waiters)
 	CHECK_EQ(resp()->err, ERR_NO_RESOURCES);
 	disp_core_tick(&core, 15, 600);
 	CHECK_EQ(fk.answers, before + 5 + DISP_WAITERS_MAX);
+}
+
+/* Review M7: one task cannot take every connection or frame waiter. */
+TEST(display_core_limits_per_client_task)
+{
+	setup(false);
+	uint64_t mine[DISP_CONNS_PER_TASK];
+	req_sender = 0x1001;
+	for (uint32_t i = 0; i < DISP_CONNS_PER_TASK; i++)
+		CHECK((mine[i] = connect()) != 0);
+	req(0, DISP_CONNECT, 0, DISP_PROTO_VERSION, 0, 0, NULL, 0);
+	CHECK_EQ(resp()->err, ERR_NO_RESOURCES);
+	uint32_t before = fk.answers;
+	for (uint32_t i = 0; i < DISP_WAITERS_PER_TASK; i++)
+		req(mine[i % DISP_CONNS_PER_TASK], DISP_WAIT_FRAME, 0, 0, 0, 0,
+		    NULL, 0);
+	CHECK_EQ(fk.answers, before); /* parked */
+	req(mine[0], DISP_WAIT_FRAME, 0, 0, 0, 0, NULL, 0);
+	CHECK_EQ(resp()->err, ERR_NO_RESOURCES);
+	/* Another task still gets a connection and a waiter. */
+	req_sender = 0x2002;
+	uint64_t other = connect();
+	CHECK(other != 0);
+	before = fk.answers;
+	req(other, DISP_WAIT_FRAME, 0, 0, 0, 0, NULL, 0);
+	CHECK_EQ(fk.answers, before);
+	/* A closed connection gives its task room again. */
+	req_sender = 0x1001;
+	disp_core_notice(&core, mine[1]);
+	CHECK(connect() != 0);
+	before = fk.answers;
+	disp_core_tick(&core, 1, 100);
+	CHECK_EQ(fk.answers, before + 1 + DISP_WAITERS_PER_TASK);
+	req_sender = 0;
 }
 
 TEST(display_core_refuses_malformed_requests)
