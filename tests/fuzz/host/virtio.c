@@ -60,7 +60,7 @@ static void consistent(const struct virtq *q)
 		check(i < QSIZE && !seen[i]);
 		seen[i] = 1;
 		n++;
-		i = q->desc[i].next;
+		i = q->shadow[i].next;
 	}
 	for (unsigned h = 0; h < QSIZE; h++) {
 		if (!q->token[h])
@@ -70,7 +70,7 @@ static void consistent(const struct virtq *q)
 			check(i < QSIZE && !seen[i]);
 			seen[i] = 1;
 			n++;
-			i = q->desc[i].next;
+			i = q->shadow[i].next;
 		}
 	}
 	check(n == QSIZE);
@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(virtq_get(q, NULL) == NULL);
 	}
 	virtio_close(&d);
-	check(F.dma_live == 0);
+	check(F.dma_live == 0 && F.priv_live == 0);
 	fk_fini(&F);
 	return 0;
 }
