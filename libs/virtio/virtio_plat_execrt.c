@@ -268,6 +268,25 @@ static void dma_free(void *c, struct virtio_dma *d)
 	sys_handle_close((handle_t)d->priv);
 }
 
+/* Queue bookkeeping: an ordinary memory object, never given to the
+ * device (no physical address is taken). */
+static int priv_alloc(void *c, size_t size, struct virtio_dma *out)
+{
+	(void)c;
+	uint64_t len = (size + PAGE - 1) & ~(PAGE - 1), addr;
+	handle_t v;
+	long r = sys_vmo_create(len, &v);
+	if (r < 0)
+		return (int)r;
+	if ((r = map(v, len, &addr)) < 0) {
+		sys_handle_close(v);
+		return (int)r;
+	}
+	*out = (struct virtio_dma){
+		.va = (void *)(uintptr_t)addr, .size = len, .priv = v};
+	return 0;
+}
+
 static int msi_create(void *c, unsigned bit, struct virtio_msi *out)
 {
 	struct virtio_execrt *p = c;
@@ -316,6 +335,8 @@ const struct virtio_ops virtio_execrt_ops = {
 	.bar_map = bar_map,
 	.dma_alloc = dma_alloc,
 	.dma_free = dma_free,
+	.priv_alloc = priv_alloc,
+	.priv_free = dma_free, /* unmap and close, as for DMA memory */
 	.msi_create = msi_create,
 	.intx_create = intx_create,
 	.irq_ack = irq_ack,

@@ -1,9 +1,13 @@
 /* libvirtio split virtqueues (virtio 1.x 2.7): the driver side.
  *
- * Free descriptors form a list chained through desc[].next; a chain taken
- * from its head keeps those links as its NEXT links, so freeing a chain is
- * putting it back in front of the list. The device only reads the
- * descriptor table and the available ring and only writes the used ring.
+ * Free descriptors form a list chained through shadow[].next, the
+ * driver-private copy of the descriptor table; a chain taken from its head
+ * keeps those links as its NEXT links, so freeing a chain is putting it
+ * back in front of the list. The device should only read the descriptor
+ * table and the available ring and only write the used ring, but it can
+ * write all of its DMA block (review 14 M1): so the driver never reads the
+ * table or the available ring back, writes them from its shadows, and
+ * checks every used entry against the private state.
  * No locks: one thread per queue (the driver's). */
 #include "virtio_priv.h"
 
@@ -32,41 +36,56 @@ static size_t align_up(size_t v, size_t a)
 
 void virtq_free_queue(struct virtq *q)
 {
-	struct virtio_dma mem = q->mem; /* q lives in it */
-	virtio_dma_free(q->dev, &mem);
+	struct virtio_dev *d = q->dev;
+	struct virtio_dma mem = q->mem, priv = q->priv; /* q lives in priv */
+	virtio_dma_free(d, &mem);
+	d->ops->priv_free(d->ctx, &priv);
 }
 
-/* One DMA allocation holds the rings and, after them, the driver's own
- * bookkeeping (struct virtq, tokens, chain lengths): no heap, so the
- * core makes no system call of its own. The device can reach all of it,
- * as it can all of RAM without an IOMMU (docs/devices.md). */
+/* The rings in one DMA allocation; struct virtq and its per-descriptor
+ * arrays in one private allocation the device is never given (without
+ * an IOMMU it could still reach them by guessing, as all of RAM; but it
+ * is never told where they are, and no ring field points there). */
 static int alloc_queue(struct virtio_dev *d, unsigned index, unsigned size,
 		       struct virtq **out)
 {
+	if (!d->ops->priv_alloc || !d->ops->priv_free)
+		return ERR_NOT_SUPPORTED;
 	size_t avail_off = virtq_desc_bytes(size);
 	size_t used_off = align_up(avail_off + virtq_avail_bytes(size), 4);
-	size_t q_off = align_up(used_off + virtq_used_bytes(size), 16);
-	size_t tok_off = align_up(q_off + sizeof(struct virtq), 16);
-	size_t len_off = tok_off + size * sizeof(void *);
-	struct virtio_dma mem;
-	int r = virtio_dma_alloc(d, len_off + size * sizeof(uint16_t), &mem);
+	size_t shadow_off = align_up(sizeof(struct virtq), 16);
+	size_t tok_off = shadow_off + size * sizeof(struct virtq_desc);
+	size_t wlen_off = tok_off + size * sizeof(void *);
+	size_t len_off = wlen_off + size * sizeof(uint32_t);
+	struct virtio_dma mem, priv;
+	int r = virtio_dma_alloc(d, used_off + virtq_used_bytes(size), &mem);
 	if (r)
 		return r;
-	uint8_t *base = mem.va;
-	struct virtq *q = (struct virtq *)(base + q_off);
+	r = d->ops->priv_alloc(d->ctx, len_off + size * sizeof(uint16_t),
+			       &priv);
+	if (r) {
+		virtio_dma_free(d, &mem);
+		return r;
+	}
+	uint8_t *base = mem.va, *pb = priv.va;
+	memset(pb, 0, len_off + size * sizeof(uint16_t));
+	struct virtq *q = (struct virtq *)pb;
 	q->mem = mem;
+	q->priv = priv;
 	q->dev = d;
 	q->index = (uint16_t)index;
 	q->size = (uint16_t)size;
-	q->token = (void **)(base + tok_off);
-	q->chain_len = (uint16_t *)(base + len_off);
+	q->shadow = (struct virtq_desc *)(pb + shadow_off);
+	q->token = (void **)(pb + tok_off);
+	q->wlen = (uint32_t *)(pb + wlen_off);
+	q->chain_len = (uint16_t *)(pb + len_off);
 	q->desc = (struct virtq_desc *)base;
 	q->avail = (struct virtq_avail *)(base + avail_off);
 	q->used = (struct virtq_used *)(base + used_off);
 	q->used_event = &q->avail->ring[size];
 	q->avail_event = (volatile uint16_t *)&q->used->ring[size];
 	for (unsigned i = 0; i < size; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
+		q->shadow[i].next = (uint16_t)(i + 1);
 	q->free_head = 0;
 	q->num_free = (uint16_t)size;
 	q->event_idx = virtio_has(d, VIRTIO_F_EVENT_IDX);
@@ -141,21 +160,30 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n,
 						    last */
 	if (n > q->num_free)
 		return ERR_SHOULD_WAIT;
+	/* The free list is private and holds num_free >= n entries, each
+	 * < size: every link followed here is one we wrote. */
 	uint16_t head = q->free_head, i = head, last = head;
+	uint32_t wlen = 0;
 	for (unsigned k = 0; k < n; k++) {
-		struct virtq_desc *dsc = &q->desc[i];
+		struct virtq_desc *dsc = &q->shadow[i];
 		dsc->addr = bufs[k].phys;
 		dsc->len = bufs[k].len;
 		dsc->flags =
 			(uint16_t)((bufs[k].write ? VIRTQ_DESC_F_WRITE : 0) |
 				   (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		if (bufs[k].write)
+			wlen = bufs[k].len > UINT32_MAX - wlen
+				       ? UINT32_MAX
+				       : wlen + bufs[k].len;
+		q->desc[i] = *dsc; /* whatever the device left there */
 		last = i;
 		i = dsc->next;
 	}
-	q->free_head = q->desc[last].next;
+	q->free_head = q->shadow[last].next;
 	q->num_free = (uint16_t)(q->num_free - n);
 	q->token[head] = token;
 	q->chain_len[head] = (uint16_t)n;
+	q->wlen[head] = wlen;
 	q->avail->ring[q->avail_idx & (q->size - 1)] = head;
 	q->avail_idx++;
 	/* Descriptors and ring entry before the index that covers them. */
@@ -196,64 +224,72 @@ bool virtq_kick(struct virtq *q)
 	return true;
 }
 
-/* Put head's chain back in front of the free list. */
-static bool free_chain(struct virtq *q, uint16_t head)
+/* Put head's chain back in front of the free list. The links walked are
+ * the private ones add wrote, chain_len of them. */
+static void free_chain(struct virtq *q, uint16_t head)
 {
 	uint16_t n = q->chain_len[head], i = head;
-	for (uint16_t k = 1; k < n; k++) {
-		i = q->desc[i].next;
-		if (i >= q->size)
-			return false;
-	}
-	q->desc[i].next = q->free_head;
+	for (uint16_t k = 1; k < n; k++)
+		i = q->shadow[i].next;
+	q->shadow[i].next = q->free_head;
 	q->free_head = head;
 	q->num_free = (uint16_t)(q->num_free + n);
 	q->token[head] = NULL;
 	q->chain_len[head] = 0;
-	return true;
+	q->wlen[head] = 0;
 }
 
 void *virtq_get(struct virtq *q, uint32_t *len)
 {
-	if (q->broken)
-		return NULL;
-	uint16_t used_idx = load_acquire(&q->used->idx);
-	if (used_idx == q->last_used) {
-		if (!q->event_idx || q->cb_disabled)
+	/* A device that keeps publishing bogus entries must not hold the
+	 * driver here: more than a ring of them in one call breaks the queue.
+	 */
+	for (unsigned skipped = 0;; skipped++) {
+		if (skipped > q->size)
+			q->broken = true;
+		if (q->broken)
 			return NULL;
-		/* Empty with interrupts on: used_event (stored by the last get)
-		 * must be visible to the device before we conclude, or a
-		 * completion racing with this check would see the old value
-		 * and not interrupt. Store then load: a full fence. */
-		full_fence();
-		used_idx = load_acquire(&q->used->idx);
-		if (used_idx == q->last_used)
+		uint16_t used_idx = load_acquire(&q->used->idx);
+		if (used_idx == q->last_used) {
+			if (!q->event_idx || q->cb_disabled)
+				return NULL;
+			/* Empty with interrupts on: used_event (stored by the
+			 * last get) must be visible to the device before we
+			 * conclude, or a completion racing with this check
+			 * would see the old value and not interrupt. Store
+			 * then load: a full fence. */
+			full_fence();
+			used_idx = load_acquire(&q->used->idx);
+			if (used_idx == q->last_used)
+				return NULL;
+		}
+		/* The device cannot have completed more than it was given. */
+		if ((uint16_t)(used_idx - q->last_used) > q->size) {
+			q->broken = true;
 			return NULL;
+		}
+		/* One read of each field: the device may change them under
+		 * us. */
+		volatile struct virtq_used_elem *ve =
+			&q->used->ring[q->last_used & (q->size - 1)];
+		uint32_t id = ve->id, n = ve->len;
+		q->last_used++;
+		/* Ask for an interrupt at the next completion (made visible by
+		 * the fence of the get that finds the ring empty, or of
+		 * virtq_enable_cb). */
+		if (q->event_idx && !q->cb_disabled)
+			*q->used_event = q->last_used;
+		if (id >= q->size || !q->token[id]) {
+			q->bad_used++; /* not an outstanding head: skip it */
+			continue;
+		}
+		void *tok = q->token[id];
+		uint32_t cap = q->wlen[id];
+		free_chain(q, (uint16_t)id);
+		if (len)
+			*len = n < cap ? n : cap;
+		return tok;
 	}
-	/* The device cannot have completed more than it was given. */
-	if ((uint16_t)(used_idx - q->last_used) > q->size) {
-		q->broken = true;
-		return NULL;
-	}
-	struct virtq_used_elem e = q->used->ring[q->last_used & (q->size - 1)];
-	if (e.id >= q->size || !q->token[e.id]) {
-		q->broken = true;
-		return NULL;
-	}
-	void *tok = q->token[e.id];
-	if (!free_chain(q, (uint16_t)e.id)) {
-		q->broken = true;
-		return NULL;
-	}
-	q->last_used++;
-	if (len)
-		*len = e.len;
-	/* Ask for an interrupt at the next completion (made visible by the
-	 * fence of the get that finds the ring empty, or of
-	 * virtq_enable_cb). */
-	if (q->event_idx && !q->cb_disabled)
-		*q->used_event = q->last_used;
-	return tok;
 }
 
 void virtq_disable_cb(struct virtq *q)
@@ -262,8 +298,10 @@ void virtq_disable_cb(struct virtq *q)
 	if (q->event_idx)
 		*q->used_event =
 			(uint16_t)(q->last_used - 1); /* already passed */
-	else
-		q->avail->flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+	else {
+		q->avail_flags |= VIRTQ_AVAIL_F_NO_INTERRUPT;
+		q->avail->flags = q->avail_flags;
+	}
 }
 
 bool virtq_enable_cb(struct virtq *q)
@@ -271,8 +309,10 @@ bool virtq_enable_cb(struct virtq *q)
 	q->cb_disabled = false;
 	if (q->event_idx)
 		*q->used_event = q->last_used;
-	else
-		q->avail->flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
+	else {
+		q->avail_flags &= (uint16_t)~VIRTQ_AVAIL_F_NO_INTERRUPT;
+		q->avail->flags = q->avail_flags;
+	}
 	full_fence();
 	return load_acquire(&q->used->idx) == q->last_used;
 }

@@ -215,6 +215,7 @@ TEST(virtio_msix_vector_per_queue)
 	virtio_close(&d);
 	CHECK_EQ(F.msi_live, 0);
 	CHECK_EQ(F.dma_live, 0);
+	CHECK_EQ(F.priv_live, 0);
 	CHECK_EQ(F.cfg[0x43] & 0x80, 0); /* MSI-X off again */
 	fk_fini(&F);
 }

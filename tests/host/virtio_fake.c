@@ -359,6 +359,25 @@ static void dma_free(void *c, struct virtio_dma *d)
 	f->dma_live--;
 }
 
+/* Private memory: plain heap, never handed to the device side. */
+static int priv_alloc(void *c, size_t size, struct virtio_dma *out)
+{
+	struct fk_dev *f = c;
+	void *p = calloc(1, size);
+	if (!p)
+		return ERR_NO_MEMORY;
+	*out = (struct virtio_dma){.va = p, .size = size};
+	f->priv_live++;
+	return 0;
+}
+
+static void priv_free(void *c, struct virtio_dma *m)
+{
+	struct fk_dev *f = c;
+	free(m->va);
+	f->priv_live--;
+}
+
 static int msi_create(void *c, unsigned bit, struct virtio_msi *out)
 {
 	struct fk_dev *f = c;
@@ -408,6 +427,8 @@ const struct virtio_ops fk_ops = {
 	.mmio_write = mmio_write,
 	.dma_alloc = dma_alloc,
 	.dma_free = dma_free,
+	.priv_alloc = priv_alloc,
+	.priv_free = priv_free,
 	.msi_create = msi_create,
 	.intx_create = intx_create,
 	.irq_ack = irq_ack,

@@ -56,7 +56,7 @@ struct fk_dev {
 	uint16_t qsel, num_queues;
 	struct fk_queue q[FK_QMAX];
 	/* platform */
-	unsigned dma_live, dma_total;
+	unsigned dma_live, dma_total, priv_live;
 	unsigned msi_made, msi_live, intx_live, acks;
 	uint32_t acked[64];
 	int msi_fail_at; /* msi_create fails at this call (1-based), 0: never */

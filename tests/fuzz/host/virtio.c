@@ -4,14 +4,19 @@
  *    sense (each region on a BAR 0-5, the common region long enough);
  *  - then a program of 4-byte steps run on a queue of a well-formed fake
  *    device (tests/host/virtio_fake.c), where the device side writes
- *    what a device may write, but arbitrarily: used-ring entries with any
- *    id and length, any used index, avail_event, the used flags; and the
- *    driver adds chains, drains, kicks, switches callbacks.
+ *    arbitrarily: used-ring entries with any id and length, any used
+ *    index, avail_event, the used flags, and any byte anywhere in the
+ *    queue's DMA block (descriptor table and available ring included: a
+ *    device can DMA there too, review 14 M1); and the driver adds chains,
+ *    drains, kicks, switches callbacks.
  * Checked: no crash or sanitizer report; virtq_get returns only tokens
- * that were added and not yet returned, each once; the free count and
- * the outstanding chains always add up to the ring, and every descriptor
- * is on the free list or in one outstanding chain, once; a broken queue
- * stays broken (NULL, ERR_BAD_STATE) and never hands anything out. */
+ * that were added and not yet returned, each once, with a length no
+ * larger than the chain's writable bytes; the free count and the
+ * outstanding chains always add up to the ring, and every descriptor is
+ * on the free list or in one outstanding chain, once; a chain just added
+ * reads back from the ring as the driver meant it, whatever was there
+ * before; a broken queue stays broken (NULL, ERR_BAD_STATE) and never
+ * hands anything out. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +65,7 @@ static void consistent(const struct virtq *q)
 		check(i < QSIZE && !seen[i]);
 		seen[i] = 1;
 		n++;
-		i = q->desc[i].next;
+		i = q->shadow[i].next;
 	}
 	for (unsigned h = 0; h < QSIZE; h++) {
 		if (!q->token[h])
@@ -70,7 +75,7 @@ static void consistent(const struct virtq *q)
 			check(i < QSIZE && !seen[i]);
 			seen[i] = 1;
 			n++;
-			i = q->desc[i].next;
+			i = q->shadow[i].next;
 		}
 	}
 	check(n == QSIZE);
@@ -90,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(fk_bringup(&F, &d, 0, QSIZE, &q) == 0);
 	static uint8_t state[TOKENS]; /* 1: added, not returned */
 	static unsigned chain[TOKENS];
+	static uint32_t wcap[TOKENS]; /* writable bytes offered */
 	memset(state, 0, sizeof(state));
 	unsigned outstanding = 0, next = 1;
 	uint8_t *used = (uint8_t *)q->used;
@@ -100,15 +106,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 4 <= size; i += 4) {
 		uint8_t op = data[i], a = data[i + 1];
 		uint16_t v = (uint16_t)(data[i + 2] | data[i + 3] << 8);
-		switch (op % 8) {
+		switch (op % 10) {
 		case 0: { /* driver: add a chain of 1-4 */
 			unsigned n = 1 + a % 4,
 				 tok = next % TOKENS ? next % TOKENS : 1;
 			if (state[tok])
 				break;
 			unsigned before = virtq_free(q);
-			int r = virtq_add(q, b + (4 - n) * (a / 4 % 2), n,
-					  (void *)(uintptr_t)tok);
+			uint16_t head = q->free_head;
+			const struct virtq_buf *bs = b + (4 - n) * (a / 4 % 2);
+			int r = virtq_add(q, bs, n, (void *)(uintptr_t)tok);
 			if (q->broken) {
 				check(r == ERR_BAD_STATE);
 			} else if (n > before) {
@@ -116,6 +123,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      virtq_free(q) == before);
 			} else {
 				check(r == 0 && virtq_free(q) == before - n);
+				/* The device sees the chain as given. */
+				uint16_t j = head;
+				wcap[tok] = 0;
+				for (unsigned k = 0; k < n; k++) {
+					check(j < QSIZE);
+					const struct virtq_desc *e =
+						&q->desc[j];
+					uint16_t fl =
+						(uint16_t)((bs[k].write
+								    ? VIRTQ_DESC_F_WRITE
+								    : 0) |
+							   (k + 1 < n
+								    ? VIRTQ_DESC_F_NEXT
+								    : 0));
+					check(e->addr == bs[k].phys &&
+					      e->len == bs[k].len &&
+					      e->flags == fl);
+					wcap[tok] +=
+						bs[k].write ? bs[k].len : 0;
+					j = e->next;
+				}
 				state[tok] = 1;
 				chain[tok] = n;
 				outstanding += n;
@@ -128,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t len;
 			while ((t = virtq_get(q, &len))) {
 				uintptr_t tok = (uintptr_t)t;
-				check(!q->broken && tok < TOKENS && state[tok]);
+				check(!q->broken && tok < TOKENS &&
+				      state[tok] && len <= wcap[tok]);
 				state[tok] = 0;
 				outstanding -= chain[tok];
 			}
@@ -151,8 +180,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			virtq_disable_cb(q);
 			break;
-		default:
+		case 7:
 			virtq_enable_cb(q);
+			break;
+		case 8: /* device: any byte of the DMA block */
+			((uint8_t *)q->mem.va)[v % q->mem.size] = a;
+			break;
+		default: /* device: a descriptor's next link or flags */
+			if (a & 1)
+				q->desc[a / 2 % QSIZE].next = v;
+			else
+				q->desc[a / 2 % QSIZE].flags = v;
 			break;
 		}
 		/* The free descriptors and the outstanding chains fill the
@@ -164,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(virtq_get(q, NULL) == NULL);
 	}
 	virtio_close(&d);
-	check(F.dma_live == 0);
+	check(F.dma_live == 0 && F.priv_live == 0);
 	fk_fini(&F);
 	return 0;
 }

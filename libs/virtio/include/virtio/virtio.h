@@ -93,6 +93,10 @@ struct virtio_ops {
 			   uint64_t val);
 	int (*dma_alloc)(void *ctx, size_t size, struct virtio_dma *out);
 	void (*dma_free)(void *ctx, struct virtio_dma *dma);
+	/* Zeroed memory the device is never given (phys unused): the
+	 * queues' bookkeeping. Required by virtq_setup. */
+	int (*priv_alloc)(void *ctx, size_t size, struct virtio_dma *out);
+	void (*priv_free)(void *ctx, struct virtio_dma *mem);
 	/* MSI-X: a vector whose deliveries signal notification bit `bit`. */
 	int (*msi_create)(void *ctx, unsigned bit, struct virtio_msi *out);
 	/* The legacy INTx line, signalling bit; *irq as for msi_create.

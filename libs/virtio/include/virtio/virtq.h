@@ -1,8 +1,12 @@
 /* Split virtqueues (virtio 1.x 2.7) for libvirtio.
  *
  * The three rings live in one DMA allocation (descriptor table, available
- * ring, used ring), followed by struct virtq itself and its per-descriptor
- * arrays (no heap: the core makes no system call). Buffers go in as chains of
+ * ring, used ring) that the device can write all of. Everything the driver
+ * relies on (struct virtq, the free list, tokens, chain lengths, a shadow of
+ * each descriptor) lives in driver-private memory from ops->priv_alloc; the
+ * driver only writes the descriptor table and the available ring (from its
+ * shadows) and reads back nothing but the used ring, the used flags and
+ * avail_event, which it checks. Buffers go in as chains of
  * descriptors (device-readable ones first, then device-writable); the device
  * may complete chains in any order. Indices are free-running 16-bit counters
  * (they wrap past 65535). With VIRTIO_F_EVENT_IDX both directions are
@@ -79,36 +83,47 @@ struct virtq_buf {
 	bool write;
 };
 
+/* Driver-private (ops->priv_alloc); only the pointers desc, avail, used,
+ * used_event and avail_event lead into device-writable memory. */
 struct virtq {
 	struct virtio_dev *dev;
 	uint16_t index; /* queue number */
 	uint16_t size;	/* entries, power of 2 */
 	uint16_t num_free;
-	uint16_t free_head;  /* first free descriptor (chained by next) */
-	uint16_t avail_idx;  /* our shadow of avail->idx */
-	uint16_t kicked_idx; /* avail_idx at the last notify decision */
-	uint16_t last_used;  /* next used entry to consume */
-	bool event_idx;	     /* VIRTIO_F_EVENT_IDX negotiated */
-	bool cb_disabled;    /* driver asked for no interrupts */
-	bool broken;	     /* the device broke the protocol: no more use */
-	struct virtq_desc *desc;
-	struct virtq_avail *avail;
-	struct virtq_used *used;
+	uint16_t free_head; /* first free descriptor (chained by shadow next) */
+	uint16_t avail_idx; /* our shadow of avail->idx */
+	uint16_t kicked_idx;  /* avail_idx at the last notify decision */
+	uint16_t last_used;   /* next used entry to consume */
+	bool event_idx;	      /* VIRTIO_F_EVENT_IDX negotiated */
+	bool cb_disabled;     /* driver asked for no interrupts */
+	bool broken;	      /* the device broke the protocol: no more use */
+	uint16_t avail_flags; /* what we keep in avail->flags */
+	struct virtq_desc *desc;   /* device-visible; written, never read */
+	struct virtq_avail *avail; /* device-visible; written, never read */
+	struct virtq_used *used;   /* device-written: checked on every read */
 	volatile uint16_t *used_event; /* in the avail ring, after ring[size] */
 	volatile uint16_t *avail_event; /* in the used ring, after ring[size] */
 	volatile uint8_t *notify;	/* this queue's doorbell */
 	struct virtio_dma mem;		/* the rings */
-	void **token;			/* [size]: per head, NULL when free */
-	uint16_t *chain_len; /* [size]: descriptors in head's chain */
+	struct virtio_dma priv;		/* this struct and the arrays below */
+	/* Private, [size] each. shadow: what we wrote to desc[]; its next
+	 * links chain the free list and the outstanding chains. token: per
+	 * head of an outstanding chain, else NULL. chain_len: descriptors in
+	 * head's chain; wlen: device-writable bytes it offers. */
+	struct virtq_desc *shadow;
+	void **token;
+	uint16_t *chain_len;
+	uint32_t *wlen;
 	uint64_t kicks, kicks_suppressed; /* counters, for tests and status */
+	uint64_t bad_used; /* used entries naming no outstanding head */
 };
 
 /* Set queue `index` up: size = min(size, device maximum), rounded down to
  * a power of 2 (0 = the device maximum, capped at 256); rings allocated
- * through the platform; MSI-X vector per virtio_irq_setup (call that
- * first); the queue is enabled. Before virtio_ready. ERR_NOT_FOUND: the
- * device has no such queue; ERR_NOT_SUPPORTED: the device refused the
- * vector. */
+ * through ops->dma_alloc, struct virtq through ops->priv_alloc; MSI-X vector
+ * per virtio_irq_setup (call that first); the queue is enabled. Before
+ * virtio_ready. ERR_NOT_FOUND: the device has no such queue; ERR_NOT_SUPPORTED:
+ * the device refused the vector, or the platform has no priv_alloc. */
 int virtq_setup(struct virtio_dev *dev, unsigned index, unsigned size,
 		struct virtq **out);
 
@@ -130,11 +145,14 @@ void virtq_notify(struct virtq *q);
 bool virtq_kick(struct virtq *q);
 
 /* The next completed chain: its token, *len = bytes the device wrote
- * (may be NULL). NULL when none is waiting; with interrupts on (never
- * disabled, or enabled again by virtq_enable_cb) a NULL also means the
- * next completion will interrupt, so "drain until NULL, then wait" loses
- * no wake-up. A device that names a free or out-of-range head marks the
- * queue broken (NULL from then on). */
+ * (may be NULL), at most the device-writable bytes the chain offered.
+ * NULL when none is waiting; with interrupts on (never disabled, or
+ * enabled again by virtq_enable_cb) a NULL also means the next completion
+ * will interrupt, so "drain until NULL, then wait" loses no wake-up. A
+ * used entry whose id is not the head of an outstanding chain (out of
+ * range, free, inside a chain, completed twice) is skipped and counted in
+ * bad_used; a used index more than size ahead, or more than size such
+ * entries in one call, marks the queue broken (NULL from then on). */
 void *virtq_get(struct virtq *q, uint32_t *len);
 
 /* Ask the device not to interrupt for this queue (best effort: with
