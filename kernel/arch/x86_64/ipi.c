@@ -195,6 +195,7 @@ struct quiesce {
 
 static spinlock_t quiesce_lock = SPINLOCK_INIT;
 static uint64_t quiesce_late; /* runs that went ahead without every CPU */
+static uint64_t quiesce_runs;
 
 /* A CPU parked from inside one of its own waits (wait_done, post) holds
  * the mailboxes it posted to: it gives them back as their calls finish,
@@ -221,6 +222,7 @@ unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
 		serve(self);
 		cpu_pause();
 	}
+	__atomic_fetch_add(&quiesce_runs, 1, __ATOMIC_RELAXED);
 	struct quiesce q = {0, 0};
 	uint64_t want = 0, sent = 0;
 	unsigned n = 0;
@@ -260,6 +262,11 @@ unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
 	spin_unlock(&quiesce_lock);
 	arch_irq_restore(flags);
 	return parked;
+}
+
+uint64_t smp_quiesce_runs(void)
+{
+	return __atomic_load_n(&quiesce_runs, __ATOMIC_RELAXED);
 }
 
 uint64_t smp_quiesce_late(void)

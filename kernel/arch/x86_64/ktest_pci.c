@@ -52,7 +52,7 @@ KTEST(pci_write_seen_through_both_mechanisms)
 	const uint32_t bdf = 1 << 3, line = 0x3c;
 	KT_CHECK(pci_port_read(bdf, 0, 2) != 0xffff);
 	uint32_t was = pci_port_read(bdf, line, 1);
-	arch_pci_cfg_write(bdf, line, 1, 0xa5);
+	arch_pci_cfg_write(bdf, line, 1, 0xa5, true);
 	uint32_t by_ports = pci_port_read(bdf, line, 1);
 	pci_port_write(bdf, line, 1, 0x5a);
 	uint32_t by_cfg = arch_pci_cfg_read(bdf, line, 1);
@@ -92,9 +92,9 @@ KTEST(pci_write_parks_the_other_cpus)
 	/* The real write path, on every CPU count. */
 	const uint32_t bdf = 1 << 3, line = 0x3c;
 	uint32_t was = pci_port_read(bdf, line, 1);
-	arch_pci_cfg_write(bdf, line, 1, was ^ 0x0f);
+	arch_pci_cfg_write(bdf, line, 1, was ^ 0x0f, true);
 	KT_CHECK_EQ(pci_port_read(bdf, line, 1), was ^ 0x0f);
-	arch_pci_cfg_write(bdf, line, 1, was);
+	arch_pci_cfg_write(bdf, line, 1, was, true);
 	KT_CHECK_EQ(pci_port_read(bdf, line, 1), was);
 }
 
@@ -254,8 +254,7 @@ KTEST(pci_writes_race_tlb_shootdowns_on_other_cpus)
 		struct sched_params sp = {.cls = SCHED_CLASS_RT,
 					  .priority = 80,
 					  .cpu = (int32_t)on[i]};
-		t[i] = thread_create_kernel(shoot,
-					    (void *)(uintptr_t)on[1 - i],
+		t[i] = thread_create_kernel(shoot, (void *)(uintptr_t)on[1 - i],
 					    "shoot", &sp);
 		KT_CHECK(t[i] != NULL);
 		thread_start_kernel(t[i]);
@@ -266,7 +265,7 @@ KTEST(pci_writes_race_tlb_shootdowns_on_other_cpus)
 	uint64_t end = clock_ns() + 300000000;
 	while (clock_ns() < end) {
 		uint32_t v = (was + writes + 1) & 0xff;
-		arch_pci_cfg_write(bdf, line, 1, v);
+		arch_pci_cfg_write(bdf, line, 1, v, true);
 		KT_CHECK_EQ(pci_port_read(bdf, line, 1), v);
 		writes++;
 	}
@@ -276,9 +275,37 @@ KTEST(pci_writes_race_tlb_shootdowns_on_other_cpus)
 		KT_CHECK_EQ(thread_wait(t[i], DEADLINE_NONE, &st), 0);
 		kobj_put(&t[i]->obj);
 	}
-	arch_pci_cfg_write(bdf, line, 1, was);
+	arch_pci_cfg_write(bdf, line, 1, was, true);
 	KT_CHECK(writes > 0);
 	KT_CHECK(storm_shootdowns > 0);
 	kprintf("    %u config writes during %llu shootdowns\n", writes,
 		(unsigned long long)storm_shootdowns);
+}
+
+/* Review F7: only writes that may change decoding park the others. */
+static uint32_t rd4(uint32_t bdf, uint32_t off)
+{
+	return arch_pci_cfg_read(bdf, off, 4);
+}
+
+static void write_as_syscall(uint32_t bdf, uint32_t off, unsigned w, uint32_t v)
+{
+	arch_pci_cfg_write(bdf, off, w, v,
+			   pci_cfg_write_changes_decoding(rd4, bdf, off, w));
+}
+
+KTEST(pci_only_decoding_writes_park)
+{
+	const uint32_t bdf = 1 << 3;
+	uint32_t line = arch_pci_cfg_read(bdf, 0x3c, 1);
+	uint32_t cmd = arch_pci_cfg_read(bdf, 0x04, 2);
+	uint64_t runs = smp_quiesce_runs();
+	for (int i = 0; i < 100; i++)
+		write_as_syscall(bdf, 0x3c, 1, line ^ (i & 1 ? 0x0f : 0));
+	KT_CHECK_EQ(arch_pci_cfg_read(bdf, 0x3c, 1), line ^ 0x0f);
+	write_as_syscall(bdf, 0x3c, 1, line);
+	KT_CHECK_EQ(smp_quiesce_runs(), runs);
+	write_as_syscall(bdf, 0x04, 2, cmd); /* command: parks */
+	KT_CHECK_EQ(smp_quiesce_runs(),
+		    runs + (ncpus_online > 1 && pci_park_enabled() ? 1 : 0));
 }
