@@ -305,3 +305,24 @@ GTEST(pci_config_ports_belong_to_the_kernel)
 	/* And the kernel's own accesses are intact. */
 	GCHECK_EQ(pci_rd(pci_all(), 0, 0, 2), 0x8086);
 }
+
+/* Review F6: the keyboard controller's command port is also the
+ * machine's reset and A20 line; no I/O-port authority may send those
+ * commands (a failure here reboots or crashes the guest). */
+GTEST(pci_ioport_i8042_reset_and_a20_commands_refused)
+{
+	handle_t io = execrt_handle(START_H_IOPORT);
+	static const uint8_t bad[] = {0xd1, 0xdd, 0xdf, 0xf0, 0xf7, 0xfe, 0xff};
+	for (unsigned i = 0; i < sizeof(bad); i++)
+		GCHECK_ERR(sys_ioport_io(io, 0x64, 1 | IOPORT_OUT, bad[i]),
+			   ERR_ACCESS_DENIED);
+	/* Wider writes reaching 0x64. */
+	GCHECK_ERR(sys_ioport_io(io, 0x63, 2 | IOPORT_OUT, 0xfe00),
+		   ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0x64, 2 | IOPORT_OUT, 0x00fe),
+		   ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0x61, 4 | IOPORT_OUT, 0xdd000000u),
+		   ERR_ACCESS_DENIED);
+	/* The status port still reads. */
+	GCHECK(sys_ioport_io(io, 0x64, 1, 0) >= 0);
+}

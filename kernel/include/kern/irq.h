@@ -75,6 +75,8 @@ void arch_irq_unmask(uint32_t gsi);
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value);
 int arch_ioport_out(uint16_t port, unsigned width, uint32_t value);
 /* Whether the access touches ports the kernel drives itself (x86: PCI
- * configuration mechanism #1, whose two steps the kernel serialises;
- * SYS_IOPORT_IO refuses them whatever the authority). */
-bool arch_ioport_kernel_owned(uint16_t port, unsigned width);
+ * configuration mechanism #1, whose two steps the kernel serialises) or
+ * is a write that resets the machine (x86: the i8042 commands for reset
+ * and A20); SYS_IOPORT_IO refuses them whatever the authority. */
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width, bool out,
+			      uint32_t value);
