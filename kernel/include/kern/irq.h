@@ -33,8 +33,9 @@ struct irq {
 
 /* At most this many live MSI objects per PCI function (the MSI-X table
  * of one function can name up to 2048 vectors; this bounds what one
- * driver can take of the shared vector space). */
-#define IRQ_MSI_PER_FUNCTION 64
+ * driver can take of the shared vector space: QEMU's devices use a few,
+ * virtio one per queue plus one). Equal to PCI_MSI_PER_FUNCTION. */
+#define IRQ_MSI_PER_FUNCTION 32
 
 /* Routes gsi to n's bits; the line starts unmasked. ERR_ALREADY_EXISTS
  * when gsi has an IRQ object, ERR_NO_RESOURCES when no vector is free,
