@@ -274,7 +274,7 @@ enum syscall_nr {
 #define PCI_BDF_DEV(bdf) (((bdf) >> 3) & 0x1fu)
 #define PCI_BDF_FN(bdf)  ((bdf) & 0x7u)
 #define PCI_BDF_COUNT    65536u
-#define PCI_MSI_PER_FUNCTION 64
+#define PCI_MSI_PER_FUNCTION 32
 struct irq_msi {
 	uint64_t addr; /* message address (x86: 0xfee00000 | apic id << 12) */
 	uint32_t data; /* message data (x86: the vector, edge, fixed) */

@@ -92,14 +92,113 @@ bool pci_cfg_ext_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
 	return false;
 }
 
+/* Standard capabilities (list pointer at 0x34, 0x14 for CardBus) and the
+ * length of their structures. An id not known here counts as its 4-byte
+ * header only: what follows is not known to be a capability's. */
+#define CAP_MAX 48 /* (256 - 64) / 4: a longer list loops */
+
+static uint32_t cap_len(uint32_t h)
+{
+	switch (h & 0xff) {
+	case 0x01: /* power management */
+	case 0x03: /* VPD */
+	case 0x0d: /* bridge subsystem ids */
+	case 0x12: /* SATA */
+		return 8;
+	case 0x05: /* MSI, 64-bit with per-vector masking */
+	case 0x07: /* PCI-X */
+		return 24;
+	case 0x09: { /* vendor-specific: its own length byte */
+		uint32_t len = (h >> 16) & 0xff;
+		return len < 4 ? 4 : len;
+	}
+	case 0x10: /* PCI Express */
+		return 0x3c;
+	case 0x11: /* MSI-X */
+		return 12;
+	default:
+		return 4;
+	}
+}
+
+static uint8_t byte_at(pci_cfg_read4_fn rd, uint32_t bdf, uint32_t off)
+{
+	return (uint8_t)(rd(bdf, off & ~3u) >> (8 * (off & 3)));
+}
+
+/* The capability holding [offset, offset + width): its id and *start. */
+static int cap_find(pci_cfg_read4_fn rd, uint32_t bdf, uint32_t offset,
+		    unsigned width, uint32_t *start)
+{
+	if (offset < 0x40 || offset + width > 0x100)
+		return -1;
+	if (!(rd(bdf, 0x04) & (1u << 20))) /* status: capability list */
+		return -1;
+	uint8_t type = byte_at(rd, bdf, PCI_CFG_HEADER_TYPE) & 0x7f;
+	uint32_t at = byte_at(rd, bdf, type == 2 ? 0x14 : 0x34) & 0xfc;
+	for (int n = 0; n < CAP_MAX && at >= 0x40; n++) {
+		uint32_t h = rd(bdf, at);
+		if (offset >= at && offset + width <= at + cap_len(h)) {
+			*start = at;
+			return (int)(h & 0xff);
+		}
+		at = (h >> 8) & 0xfc;
+	}
+	return -1;
+}
+
+int pci_cfg_cap_at(pci_cfg_read4_fn rd, uint32_t bdf, uint32_t offset,
+		   unsigned width)
+{
+	uint32_t start;
+	return cap_find(rd, bdf, offset, width, &start);
+}
+
 bool pci_cfg_write_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
 				uint32_t offset, unsigned width)
 {
-	if (offset < EXT_CAP_FIRST) {
-		uint32_t hdr = rd(bdf, PCI_CFG_HEADER_TYPE & ~3u);
-		uint8_t type =
-			(uint8_t)(hdr >> (8 * (PCI_CFG_HEADER_TYPE & 3)));
+	if (offset >= EXT_CAP_FIRST)
+		return pci_cfg_ext_needs_manage(rd, bdf, offset, width);
+	if (offset >= 0x40) {
+		/* Bridges (host, ISA/LPC, PCI) keep chipset decoders outside
+		 * their capabilities (q35 LPC RCBA, MCH PCIEXBAR, PAM;
+		 * PIIX3 PIRQ routing): review F5. */
+		bool bridge = (rd(bdf, 0x08) >> 24) == 0x06;
+		return bridge && pci_cfg_cap_at(rd, bdf, offset, width) < 0;
+	}
+	uint8_t type = byte_at(rd, bdf, PCI_CFG_HEADER_TYPE);
+	return pci_cfg_needs_manage(type, offset, width);
+}
+
+static bool within(uint32_t offset, unsigned width, uint32_t lo, uint32_t hi)
+{
+	return offset <= hi && offset + width - 1 >= lo;
+}
+
+bool pci_cfg_write_changes_decoding(pci_cfg_read4_fn rd, uint32_t bdf,
+				    uint32_t offset, unsigned width)
+{
+	if (offset >= EXT_CAP_FIRST)
+		return pci_cfg_ext_needs_manage(rd, bdf, offset, width);
+	if (offset < 0x40) {
+		if (within(offset, width, 0x04, 0x05)) /* command */
+			return true;
+		uint8_t type = byte_at(rd, bdf, PCI_CFG_HEADER_TYPE);
 		return pci_cfg_needs_manage(type, offset, width);
 	}
-	return pci_cfg_ext_needs_manage(rd, bdf, offset, width);
+	uint32_t at;
+	int id = cap_find(rd, bdf, offset, width, &at);
+	if (id < 0) /* device-specific: may be a chipset decoder */
+		return true;
+	switch (id) {
+	case 0x05: /* MSI: control and message address */
+		return within(offset, width, at + 2, at + 0x0b);
+	case 0x11: /* MSI-X: control */
+		return within(offset, width, at + 2, at + 3);
+	case 0x01: /* power state (D3 stops decoding) */
+	case 0x10: /* PCIe: function reset, link and slot control */
+		return true;
+	default:
+		return false;
+	}
 }

@@ -9,10 +9,14 @@
  * after its MSI object was closed most likely finds the slot empty and
  * is counted as a stray rather than signalled to the next owner. */
 #include <execrt/errors.h>
+#include <execrt/syscall.h>
 #include <kern/irq.h>
 #include <kern/lib.h>
 #include <kern/slab.h>
 #include <kern/spinlock.h>
+
+_Static_assert(IRQ_MSI_PER_FUNCTION == PCI_MSI_PER_FUNCTION,
+	       "the ABI constant is the kernel's limit");
 
 #define IRQ_SLOTS_MAX 256
 

@@ -79,7 +79,8 @@ SYSCALL4(sys_ioport_io, HANDLE, auth_h, U64, port, U64, op, U64, value)
 	kobj_put(&auth->obj);
 	if (!in_range)
 		return ERR_OUT_OF_RANGE;
-	if (arch_ioport_kernel_owned((uint16_t)port, width))
+	if (arch_ioport_kernel_owned((uint16_t)port, width, out,
+				     (uint32_t)value))
 		return ERR_ACCESS_DENIED;
 	if (out)
 		return arch_ioport_out((uint16_t)port, width, (uint32_t)value);

@@ -60,8 +60,10 @@ SYSCALL5(sys_pci_cfg_write, HANDLE, pci_h, U64, bdf, U64, offset, U64, width,
 	    pci_cfg_write_needs_manage(read4, (uint32_t)bdf, (uint32_t)offset,
 				       (unsigned)width))
 		return ERR_ACCESS_DENIED;
+	bool decoding = pci_cfg_write_changes_decoding(
+		read4, (uint32_t)bdf, (uint32_t)offset, (unsigned)width);
 	arch_pci_cfg_write((uint32_t)bdf, (uint32_t)offset, (unsigned)width,
-			   (uint32_t)value);
+			   (uint32_t)value, decoding);
 	return 0;
 }
 

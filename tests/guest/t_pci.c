@@ -305,3 +305,65 @@ GTEST(pci_config_ports_belong_to_the_kernel)
 	/* And the kernel's own accesses are intact. */
 	GCHECK_EQ(pci_rd(pci_all(), 0, 0, 2), 0x8086);
 }
+
+/* Review F6: the keyboard controller's command port is also the
+ * machine's reset and A20 line; no I/O-port authority may send those
+ * commands (a failure here reboots or crashes the guest). */
+GTEST(pci_ioport_i8042_reset_and_a20_commands_refused)
+{
+	handle_t io = execrt_handle(START_H_IOPORT);
+	static const uint8_t bad[] = {0xd1, 0xdd, 0xdf, 0xf0, 0xf7, 0xfe, 0xff};
+	for (unsigned i = 0; i < sizeof(bad); i++)
+		GCHECK_ERR(sys_ioport_io(io, 0x64, 1 | IOPORT_OUT, bad[i]),
+			   ERR_ACCESS_DENIED);
+	/* Wider writes reaching 0x64. */
+	GCHECK_ERR(sys_ioport_io(io, 0x63, 2 | IOPORT_OUT, 0xfe00),
+		   ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0x64, 2 | IOPORT_OUT, 0x00fe),
+		   ERR_ACCESS_DENIED);
+	GCHECK_ERR(sys_ioport_io(io, 0x61, 4 | IOPORT_OUT, 0xdd000000u),
+		   ERR_ACCESS_DENIED);
+	/* The status port still reads. */
+	GCHECK(sys_ioport_io(io, 0x64, 1, 0) >= 0);
+}
+
+/* Review F5: a bridge-class function's chipset registers outside its
+ * capabilities need MANAGE (q35 ICH9 LPC RCBA at 0xf0: maps a register
+ * block over RAM; pc PIIX3 PIRQA routing at 0x60). The same value is
+ * written back, so an accepted write changes nothing. */
+GTEST(pci_bridge_chipset_registers_need_manage)
+{
+	handle_t pci = pci_all(), drv = 0;
+	long lpc = pci_find(pci, 0x8086, 0x2918); /* q35 */
+	uint32_t off = 0xf0, w = 4;
+	if (lpc < 0) {
+		lpc = pci_find(pci, 0x8086, 0x7000); /* pc */
+		off = 0x60;
+		w = 1;
+	}
+	GCHECK(lpc > 0);
+	uint32_t bdf = (uint32_t)lpc;
+	GCHECK_EQ(pci_rd(pci, bdf, PCI_CLASS_REV, 4) >> 16, 0x0601);
+	uint32_t was = pci_rd(pci, bdf, off, w);
+	GCHECK_OK(sys_resource_derive(pci, bdf, 1, RIGHT_READ | RIGHT_WRITE,
+				      &drv));
+	long e_chip = sys_pci_cfg_write(drv, bdf, off, w, was);
+	long e_line = sys_pci_cfg_write(drv, bdf, PCI_INT_LINE, 1,
+					pci_rd(pci, bdf, PCI_INT_LINE, 1));
+	GCHECK_OK(sys_handle_close(drv));
+	GCHECK_ERR(e_chip, ERR_ACCESS_DENIED);
+	GCHECK_OK(e_line);
+	/* With MANAGE it goes through. */
+	GCHECK_OK(sys_pci_cfg_write(pci, bdf, off, w, was));
+	GCHECK_EQ(pci_rd(pci, bdf, off, w), was);
+	/* Not a bridge: the e1000e's device-specific space stays WRITE. */
+	long nic = pci_find(pci, 0x8086, 0x10d3);
+	if (nic > 0) {
+		uint32_t v = pci_rd(pci, (uint32_t)nic, 0x40, 4);
+		GCHECK_OK(sys_resource_derive(pci, (uint32_t)nic, 1,
+					      RIGHT_READ | RIGHT_WRITE, &drv));
+		long e_nic = sys_pci_cfg_write(drv, (uint32_t)nic, 0x40, 4, v);
+		GCHECK_OK(sys_handle_close(drv));
+		GCHECK_OK(e_nic);
+	}
+}

@@ -50,8 +50,11 @@ int arch_irq_attach_msi(unsigned slot, uint64_t *addr, uint32_t *data)
 	*data = 0x30 + slot;
 	return 0;
 }
-bool arch_ioport_kernel_owned(uint16_t port, unsigned width)
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width, bool out,
+			      uint32_t value)
 {
+	(void)out;
+	(void)value;
 	(void)port;
 	(void)width;
 	return false;

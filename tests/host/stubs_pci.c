@@ -13,8 +13,9 @@ uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width)
 	return 0xffffffffu >> (32 - 8 * width);
 }
 void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
-			uint32_t value)
+			uint32_t value, bool decoding)
 {
+	(void)decoding;
 	(void)bdf;
 	(void)offset;
 	(void)width;

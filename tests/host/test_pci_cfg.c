@@ -209,3 +209,100 @@ TEST(pci_cfg_ext_cap_list_ends)
 	ext_cap(0x200, 0x0010, 0);
 	CHECK(pci_cfg_ext_needs_manage(fake_rd, 0, 0x210, 4));
 }
+
+/* A type-0 function with a standard capability list: PM at 0x40, MSI at
+ * 0x50, vendor-specific (16 bytes) at 0x70, MSI-X at 0x98. */
+static void std_caps(uint32_t class_rev)
+{
+	memset(space, 0, sizeof(space));
+	put32(0x04, 1u << 20); /* status: capability list */
+	put32(0x08, class_rev);
+	put32(0x34, 0x40);
+	put32(0x40, 0x01 | 0x50 << 8);
+	put32(0x50, 0x05 | 0x70 << 8 | 0x0080u << 16); /* 64-bit MSI */
+	put32(0x70, 0x09 | 0x98 << 8 | 0x10 << 16);
+	put32(0x98, 0x11);
+}
+
+TEST(pci_cfg_cap_walk_finds_the_structure)
+{
+	std_caps(0x02000000);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x40, 4), 0x01);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x44, 4), 0x01);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x48, 4), -1);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x52, 2), 0x05);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x64, 4), 0x05);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x68, 4), -1);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x7c, 4), 0x09);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x7e, 4), -1); /* runs past it */
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x80, 4), -1);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0xa0, 4), 0x11);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0xa4, 4), -1);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0xfc, 4), -1);
+	/* No capability-list bit: no structures. */
+	put32(0x04, 0);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x40, 4), -1);
+	/* A loop ends; a pointer into the header ends. */
+	std_caps(0x02000000);
+	put32(0x98, 0x11 | 0x40 << 8);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0xf0, 4), -1);
+	put32(0x98, 0x11 | 0x10 << 8);
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0xf0, 4), -1);
+	memset(space, 0xff, sizeof(space)); /* absent function */
+	CHECK_EQ(pci_cfg_cap_at(fake_rd, 0, 0x40, 4), -1);
+}
+
+/* Review F5: a bridge's registers outside its capabilities (q35 LPC RCBA
+ * at 0xf0, MCH PCIEXBAR 0x60, PIIX3 PIRQ 0x60) need MANAGE. */
+TEST(pci_cfg_bridge_device_specific_registers_need_manage)
+{
+	std_caps(0x06010002); /* ISA bridge */
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0xf0, 4));
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0x6c, 1));
+	CHECK(pci_cfg_write_needs_manage(fake_rd, 0, 0x48, 4));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x52, 2)); /* MSI */
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x44, 2)); /* PMCSR */
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x04, 2));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x3c, 1));
+	std_caps(0x06000000); /* host bridge, no capabilities */
+	put32(0x04, 0);
+	for (uint32_t off = 0x40; off < 0x100; off += 4)
+		CHECK(pci_cfg_write_needs_manage(fake_rd, 0, off, 4));
+	/* Not a bridge: device-specific space stays WRITE. */
+	std_caps(0x02000000);
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0xf0, 4));
+	CHECK(!pci_cfg_write_needs_manage(fake_rd, 0, 0x48, 4));
+}
+
+/* Review F7: what parks the other CPUs. */
+TEST(pci_cfg_only_decoding_writes_park)
+{
+	std_caps(0x02000000);
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x04, 2));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x04, 1));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x04, 4));
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x06, 2));
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x3c, 1));
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x0c, 1));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x10, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x30, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x44, 2)); /* PM */
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x52, 2)); /* MSI */
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x54, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x58, 4));
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x5c, 2)); /* data */
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x60, 4)); /* mask */
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x74, 4)); /* vnd */
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x9a, 2)); /* MSI-X */
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x9c, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0xf0, 4)); /* none */
+	ext_cap(0x100, 0x0001, 0x140);
+	ext_cap(0x140, 0x0010, 0);
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x104, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x148, 4));
+	/* A bridge: windows and bus numbers, not the secondary status. */
+	put32(0x0c, 0x00010000);
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x18, 4));
+	CHECK(pci_cfg_write_changes_decoding(fake_rd, 0, 0x3e, 2));
+	CHECK(!pci_cfg_write_changes_decoding(fake_rd, 0, 0x1e, 2));
+}

@@ -5,7 +5,9 @@
  * from posting until the target has finished, so requests never queue up.
  * Whoever waits - for a mailbox or for a completion - keeps serving its own
  * mailbox, which makes crossing calls (A -> B while B -> A) safe even with
- * interrupts off. */
+ * interrupts off. A sender that gets parked (smp_run_quiesced) while it
+ * waits gives back the mailboxes whose calls are done from inside park(),
+ * so the parker can still post to those targets. */
 #include <arch/cpu.h>
 #include <arch/lapic.h>
 #include <arch/paging.h>
@@ -32,6 +34,12 @@ struct mailbox {
 
 static struct mailbox mbox[MAX_CPUS];
 
+/* The mailboxes each CPU holds (posted to, not yet given back), a bit per
+ * target. Only the owner touches its word, also from park() nested in its
+ * own waits (never concurrently: posting and waiting run with interrupts
+ * off). */
+static uint64_t holds[MAX_CPUS];
+
 /* Run the request in this CPU's mailbox, if any. The state change makes
  * sure the IPI handler and a polling waiter do not both run it. */
 static void serve(unsigned self)
@@ -51,29 +59,50 @@ static bool is_online(unsigned id)
 	       __atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE);
 }
 
-/* Interrupts must be off. */
-static void post(unsigned self, unsigned target, smp_call_fn_t fn, void *arg,
-		 uint8_t vector)
+/* Interrupts must be off. False if target's mailbox is busy. */
+static bool try_post(unsigned self, unsigned target, smp_call_fn_t fn,
+		     void *arg, uint8_t vector)
 {
 	struct mailbox *m = &mbox[target];
-	while (!spin_trylock(&m->send_lock)) {
-		serve(self);
-		cpu_pause();
-	}
+	if (!spin_trylock(&m->send_lock))
+		return false;
 	m->fn = fn;
 	m->arg = arg;
 	__atomic_store_n(&m->state, MB_POSTED, __ATOMIC_RELEASE);
+	WRITE_ONCE(holds[self], READ_ONCE(holds[self]) | 1ull << target);
 	lapic_send_ipi(cpus[target].apic_id, vector);
+	return true;
+}
+
+static void post(unsigned self, unsigned target, smp_call_fn_t fn, void *arg,
+		 uint8_t vector)
+{
+	while (!try_post(self, target, fn, arg, vector)) {
+		serve(self);
+		cpu_pause();
+	}
+}
+
+/* Give back target's mailbox if its call is done (or was given back
+ * already, by park()). */
+static bool reap(unsigned self, unsigned target)
+{
+	uint64_t bit = 1ull << target;
+	if (!(READ_ONCE(holds[self]) & bit))
+		return true;
+	if (__atomic_load_n(&mbox[target].state, __ATOMIC_ACQUIRE) != MB_IDLE)
+		return false;
+	WRITE_ONCE(holds[self], READ_ONCE(holds[self]) & ~bit);
+	spin_unlock(&mbox[target].send_lock);
+	return true;
 }
 
 static void wait_done(unsigned self, unsigned target)
 {
-	struct mailbox *m = &mbox[target];
-	while (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) != MB_IDLE) {
+	while (!reap(self, target)) {
 		serve(self);
 		cpu_pause();
 	}
-	spin_unlock(&m->send_lock);
 }
 
 int smp_call_on(unsigned cpu_id, smp_call_fn_t fn, void *arg)
@@ -166,13 +195,23 @@ struct quiesce {
 
 static spinlock_t quiesce_lock = SPINLOCK_INIT;
 static uint64_t quiesce_late; /* runs that went ahead without every CPU */
+static uint64_t quiesce_runs;
 
+/* A CPU parked from inside one of its own waits (wait_done, post) holds
+ * the mailboxes it posted to: it gives them back as their calls finish,
+ * or the parker could never post to those targets (review F1). */
 static void park(void *arg)
 {
 	struct quiesce *q = arg;
+	unsigned self = this_cpu()->id;
 	__atomic_fetch_add(&q->arrived, 1, __ATOMIC_ACQ_REL);
-	while (!__atomic_load_n(&q->release, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&q->release, __ATOMIC_ACQUIRE)) {
+		uint64_t h = READ_ONCE(holds[self]);
+		for (unsigned i = 0; h; i++, h >>= 1)
+			if (h & 1)
+				reap(self, i);
 		cpu_pause();
+	}
 }
 
 unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
@@ -183,17 +222,28 @@ unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
 		serve(self);
 		cpu_pause();
 	}
+	__atomic_fetch_add(&quiesce_runs, 1, __ATOMIC_RELAXED);
 	struct quiesce q = {0, 0};
-	uint64_t sent = 0;
+	uint64_t want = 0, sent = 0;
 	unsigned n = 0;
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		if (i == self || !is_online(i))
-			continue;
-		post(self, i, park, &q, VEC_IPI_CALL);
-		sent |= 1ull << i;
-		n++;
-	}
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		if (i != self && is_online(i)) {
+			want |= 1ull << i;
+			n++;
+		}
+	/* The deadline covers posting too: a mailbox held by a CPU that
+	 * cannot give it back in time is skipped (that CPU is late). */
 	uint64_t end = clock_ns() + timeout_ns;
+	for (;;) {
+		for (unsigned i = 0; i < MAX_CPUS; i++)
+			if ((want & ~sent & (1ull << i)) &&
+			    try_post(self, i, park, &q, VEC_IPI_CALL))
+				sent |= 1ull << i;
+		if (sent == want || clock_ns() >= end)
+			break;
+		serve(self);
+		cpu_pause();
+	}
 	while (__atomic_load_n(&q.arrived, __ATOMIC_ACQUIRE) < n &&
 	       clock_ns() < end) {
 		serve(self);
@@ -212,6 +262,11 @@ unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns)
 	spin_unlock(&quiesce_lock);
 	arch_irq_restore(flags);
 	return parked;
+}
+
+uint64_t smp_quiesce_runs(void)
+{
+	return __atomic_load_n(&quiesce_runs, __ATOMIC_RELAXED);
 }
 
 uint64_t smp_quiesce_late(void)

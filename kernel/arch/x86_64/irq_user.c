@@ -100,12 +100,29 @@ void arch_irq_unmask(uint32_t gsi)
 /* CONFIG_DATA (0xcfc-0xcff, any width) and CONFIG_ADDRESS (a 32-bit
  * access at 0xcf8): a task writing the address between the kernel's
  * address and data steps would redirect the kernel's access to another
- * function. A byte at 0xcf9 (the chipset's reset control) stays a port. */
-bool arch_ioport_kernel_owned(uint16_t port, unsigned width)
+ * function. A byte at 0xcf9 (the chipset's reset control) stays a port.
+ *
+ * The i8042's command port 0x64 also drives the machine's reset and A20
+ * lines: 0xD1 (write the output port: bit 0 reset, bit 1 A20), 0xDD/0xDF
+ * (A20 off/on; under QEMU 7.2's TCG A20 off masks every physical address,
+ * page walks included), 0xF0-0xFF (pulse the output lines: 0xFE resets).
+ * A keyboard driver needs none of them (review F6). */
+static bool i8042_machine_command(uint8_t c)
+{
+	return c == 0xd1 || c == 0xdd || c == 0xdf || c >= 0xf0;
+}
+
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width, bool out,
+			      uint32_t value)
 {
 	uint32_t last = (uint32_t)port + width - 1;
-	return (port <= 0xcff && last >= 0xcfc) ||
-	       (port == 0xcf8 && width == 4);
+	if ((port <= 0xcff && last >= 0xcfc) || (port == 0xcf8 && width == 4))
+		return true;
+	/* A wide write reaches 0x64 as one of its bytes. */
+	if (out && port <= 0x64 && last >= 0x64)
+		return i8042_machine_command(
+			(uint8_t)(value >> (8 * (0x64 - port))));
+	return false;
 }
 
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value)

@@ -104,6 +104,11 @@ void pci_port_write(uint32_t bdf, uint32_t offset, unsigned width,
 	spin_unlock_irqrestore(&pci_port_lock, f);
 }
 
+bool pci_park_enabled(void)
+{
+	return park_others;
+}
+
 bool pci_uses_ecam(void)
 {
 	return use_ecam;
@@ -151,20 +156,23 @@ static void cfg_write_now(void *arg)
 		*(volatile uint32_t *)p = w->value;
 }
 
-/* A configuration write runs with the other CPUs parked (smp.h
- * smp_run_quiesced): under QEMU 7.2's TCG a write that changes a
- * function's decoding (command register, BARs, MSI-X enable) rebuilds
- * every vCPU's memory map from the writing thread, and a vCPU doing MMIO
- * at that moment (its LAPIC, IOAPIC, HPET are constant) crashes QEMU
- * (fixed in QEMU 8.1). Parked CPUs touch no device. Writes are rare
- * (sizing, reset, bring-up); the cost is in docs/devices.md. */
+/* A write that may change a function's decoding runs with the other
+ * CPUs parked (smp.h smp_run_quiesced): under QEMU 7.2's TCG such a
+ * write (command register, BARs, MSI-X enable) rebuilds every vCPU's
+ * memory map from the writing thread, and a vCPU doing MMIO at that
+ * moment (its LAPIC, IOAPIC, HPET are constant) crashes QEMU (fixed in
+ * QEMU 8.1). Parked CPUs touch no device. Other writes (interrupt line,
+ * MSI data and masks, status bits...) go straight through: a driver
+ * looping them must not stall every CPU (review F7). The cost is in
+ * docs/devices.md. */
 #define QUIESCE_TIMEOUT_NS 10000000ull /* a CPU with interrupts off */
 
 void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
-			uint32_t value)
+			uint32_t value, bool decoding)
 {
 	struct cfg_write w = {bdf, offset, value, width};
-	if (park_others && __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
+	if (decoding && park_others &&
+	    __atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) > 1)
 		smp_run_quiesced(cfg_write_now, &w, QUIESCE_TIMEOUT_NS);
 	else
 		cfg_write_now(&w);

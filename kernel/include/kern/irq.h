@@ -33,8 +33,9 @@ struct irq {
 
 /* At most this many live MSI objects per PCI function (the MSI-X table
  * of one function can name up to 2048 vectors; this bounds what one
- * driver can take of the shared vector space). */
-#define IRQ_MSI_PER_FUNCTION 64
+ * driver can take of the shared vector space: QEMU's devices use a few,
+ * virtio one per queue plus one). Equal to PCI_MSI_PER_FUNCTION. */
+#define IRQ_MSI_PER_FUNCTION 32
 
 /* Routes gsi to n's bits; the line starts unmasked. ERR_ALREADY_EXISTS
  * when gsi has an IRQ object, ERR_NO_RESOURCES when no vector is free,
@@ -75,6 +76,8 @@ void arch_irq_unmask(uint32_t gsi);
 int arch_ioport_in(uint16_t port, unsigned width, uint32_t *value);
 int arch_ioport_out(uint16_t port, unsigned width, uint32_t value);
 /* Whether the access touches ports the kernel drives itself (x86: PCI
- * configuration mechanism #1, whose two steps the kernel serialises;
- * SYS_IOPORT_IO refuses them whatever the authority). */
-bool arch_ioport_kernel_owned(uint16_t port, unsigned width);
+ * configuration mechanism #1, whose two steps the kernel serialises) or
+ * is a write that resets the machine (x86: the i8042 commands for reset
+ * and A20); SYS_IOPORT_IO refuses them whatever the authority. */
+bool arch_ioport_kernel_owned(uint16_t port, unsigned width, bool out,
+			      uint32_t value);

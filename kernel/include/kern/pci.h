@@ -34,11 +34,26 @@ typedef uint32_t (*pci_cfg_read4_fn)(uint32_t bdf, uint32_t offset);
  * entries, so a looping list ends). */
 bool pci_cfg_ext_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
 			      uint32_t offset, unsigned width);
+/* The id of the standard capability whose structure holds all of
+ * [offset, offset + width) (0x40-0xff; the list from 0x34 walked with rd,
+ * at most 48 entries; a structure's length is known for PM, VPD, MSI,
+ * PCI-X, vendor-specific (its length byte), PCIe, MSI-X, SATA, bridge
+ * subsystem ids; any other id counts as its 4-byte header), or -1. */
+int pci_cfg_cap_at(pci_cfg_read4_fn rd, uint32_t bdf, uint32_t offset,
+		   unsigned width);
 /* The whole decision for a write without MANAGE: the header table below
- * 0x100 (the header type read through rd), the extended capabilities
- * above. */
+ * 0x40 (the header type read through rd); at 0x40-0xff, for a bridge
+ * (class 0x06: host, ISA/LPC, PCI bridges) anything outside a capability
+ * structure (chipset decoders); the extended capabilities above. */
 bool pci_cfg_write_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
 				uint32_t offset, unsigned width);
+/* Whether a write may change what a function decodes, so it runs with the
+ * other CPUs parked (arch_pci_cfg_write): the command register, what
+ * needs MANAGE in the header and the extended capabilities, at 0x40-0xff
+ * anything outside a capability, MSI control and message address, MSI-X
+ * control, the PM and PCIe capabilities. */
+bool pci_cfg_write_changes_decoding(pci_cfg_read4_fn rd, uint32_t bdf,
+				    uint32_t offset, unsigned width);
 
 /* From the architecture (x86_64: arch/x86_64/pci_cfg.c; host tests: a
  * fake). arch_pci_init() runs once at boot, after ACPI and memory, and
@@ -49,5 +64,7 @@ bool pci_cfg_write_needs_manage(pci_cfg_read4_fn rd, uint32_t bdf,
 void arch_pci_init(void);
 uint32_t arch_pci_cfg_size(void);
 uint32_t arch_pci_cfg_read(uint32_t bdf, uint32_t offset, unsigned width);
+/* decoding: pci_cfg_write_changes_decoding() said so (the write then
+ * runs with the other CPUs parked unless pci_park=off). */
 void arch_pci_cfg_write(uint32_t bdf, uint32_t offset, unsigned width,
-			uint32_t value);
+			uint32_t value, bool decoding);

@@ -9,3 +9,5 @@ uint32_t pci_port_read(uint32_t bdf, uint32_t offset, unsigned width);
 void pci_port_write(uint32_t bdf, uint32_t offset, unsigned width,
 		    uint32_t value);
 bool pci_uses_ecam(void);
+/* Decoding writes park the other CPUs (not with "pci_park=off"). */
+bool pci_park_enabled(void);

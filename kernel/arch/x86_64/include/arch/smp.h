@@ -45,11 +45,13 @@ void smp_call_others(smp_call_fn_t fn, void *arg);
 
 /* Runs fn(arg) on this CPU while every other online CPU spins with
  * interrupts off in a loop that touches no device (a posted cross-call
- * that waits for the release). Waits at most timeout_ns for them to
- * arrive, then runs fn anyway (counted: smp_quiesce_late()). Returns how
- * many CPUs were parked during fn. For PCI configuration writes under
- * QEMU 7.2 TCG (pci_cfg.c). */
+ * that waits for the release). Waits at most timeout_ns, posting
+ * included, for them to arrive, then runs fn anyway (counted:
+ * smp_quiesce_late()). Returns how many CPUs were parked during fn. For PCI
+ * configuration writes under QEMU 7.2 TCG (pci_cfg.c). */
 unsigned smp_run_quiesced(smp_call_fn_t fn, void *arg, uint64_t timeout_ns);
+/* How many runs there have been. */
+uint64_t smp_quiesce_runs(void);
 uint64_t smp_quiesce_late(void);
 
 /* TLB shootdown (the paging code's tlb_remote_flush): every online CPU of
