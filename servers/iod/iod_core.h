@@ -42,6 +42,11 @@ struct iod_dev {
 	uint64_t badge;	  /* the live instance's badge; 0: none */
 	uint32_t task;	  /* the platform's handle of its task; 0: none */
 	uint64_t koid;	  /* its task's koid (for `list`) */
+	/* What the live instance was given (IOD_DEV_HANDLES, IOD_DEV_BAR
+	 * bit per index): once each, so one instance holds one DMA budget
+	 * and a bounded number of iod-charged objects. */
+	bool handles_given;
+	uint8_t bars_given;
 	uint32_t starts, restarts;
 	uint64_t started_ns, due_ns, delay_ns;
 	int64_t last_status;

@@ -141,7 +141,10 @@ static int bar_checks(handle_t *hs, int nh)
 	r = sys_vmo_create_phys(b, 0x100000, 4096, 0, &v);
 	CHECK(r == ERR_WRONG_TYPE, r);
 	sys_handle_close(b);
-	/* refused requests */
+	/* refused requests: the same BAR again (once per instance), */
+	CHECK(call(IOD_DEV_BAR, (uint32_t)i, 0, NULL, 0, NULL, NULL, NULL) ==
+		      ERR_BAD_STATE,
+	      i);
 	CHECK(call(IOD_DEV_BAR, 6, 0, NULL, 0, NULL, NULL, NULL) ==
 		      ERR_INVALID_ARGS,
 	      6);
@@ -200,6 +203,10 @@ int main(int argc, char **argv)
 	CHECK(r == 0 && nh <= IOD_H_COUNT, r);
 	iod_handles_unpack(val, got, nh, h);
 	CHECK(h[IOD_H_PCI] && h[IOD_H_DMA], val);
+	/* one handle set (one DMA budget) per instance (REVIEW-14 F2) */
+	uint32_t nh2 = 0;
+	r = call(IOD_DEV_HANDLES, 0, 0, NULL, 0, NULL, &nh2, NULL);
+	CHECK(r == ERR_BAD_STATE && nh2 == 0, r);
 	if (pci_checks(h[IOD_H_PCI]) || bar_checks(got, (int)nh) ||
 	    other_checks(h))
 		return 1;

@@ -19,6 +19,7 @@
 
 struct fake {
 	int starts, kills, resets, reaps;
+	int handle_sets, bars; /* objects the platform made for drivers */
 	uint64_t last_badge;
 	uint32_t next_task;
 	bool no_gpu_program;
@@ -71,6 +72,7 @@ static void f_reset(void *ctx, struct iod_dev *d)
 static long f_handles(void *ctx, struct iod_dev *d, uint32_t *h)
 {
 	(void)ctx;
+	F.handle_sets++;
 	h[IOD_H_PCI] = d->info.kind == IOD_KIND_PCI ? 11 : 0;
 	h[IOD_H_IRQ] = d->info.legacy_gsi != IOD_GSI_NONE ? 13 : 0;
 	h[IOD_H_IOPORT] = d->info.io[0].size ? 14 : 0;
@@ -85,6 +87,7 @@ static long f_bar(void *ctx, struct iod_dev *d, uint64_t base, uint64_t size,
 	F.bar_base = base;
 	F.bar_size = size;
 	F.bar_cache = cache;
+	F.bars++;
 	*h = 77;
 	return 0;
 }
@@ -374,6 +377,44 @@ TEST(iod_core_device_requests)
 	/* a short message */
 	iod_request(&S, dev("isa-i8042")->badge, "x", 1, &r, NULL, h, &nh);
 	CHECK_EQ(r.err, ERR_INVALID_ARGS);
+}
+
+/* One handle set and one object per BAR per driver instance (REVIEW-14
+ * F2, M4): a repeat would derive another DMA budget (k x the table's) and
+ * charge iod another object each time. A new instance asks afresh. */
+TEST(iod_core_handles_and_bars_once_per_instance)
+{
+	setup(true);
+	iod_tick(&S, 0);
+	struct iod_dev *g = dev("pci-00:02.0");
+	struct iod_resp r;
+	uint32_t h[IOD_H_COUNT], nh;
+	CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh), 0);
+	CHECK_EQ(F.handle_sets, 1);
+	for (int k = 0; k < 3; k++) {
+		CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh),
+			 ERR_BAD_STATE);
+		CHECK_EQ(nh, 0);
+		CHECK_EQ(r.val, 0);
+	}
+	CHECK_EQ(F.handle_sets, 1);
+	/* a refused BAR request does not use up the BAR */
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 2, &r, h, &nh),
+		 ERR_INVALID_ARGS);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), 0);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 1, &r, h, &nh), ERR_BAD_STATE);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), ERR_BAD_STATE);
+	CHECK_EQ(nh, 0);
+	CHECK_EQ(F.bars, 1);
+	/* the next instance gets its own set */
+	uint64_t old = g->badge;
+	iod_exited(&S, iod_find_name(&S, "pci-00:02.0"), -1, 0);
+	iod_tick(&S, 60ull * 1000 * 1000 * 1000);
+	CHECK(g->badge != 0 && g->badge != old);
+	CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh), 0);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), 0);
+	CHECK_EQ(F.handle_sets, 2);
+	CHECK_EQ(F.bars, 2);
 }
 
 static char out[4096];
