@@ -101,6 +101,7 @@ struct iod {
 	int prt_status; /* aml_root_prt's answer (AML_NO_PRT: no ACPI) */
 	int prt_entries;
 	uint64_t requests, denied, deaths;
+	uint64_t names_denied; /* drivers' names requests refused */
 };
 
 /* The boot information's text (bootinfo lines `isa_irq N GSI`,
@@ -142,6 +143,17 @@ void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 /* A /svc/iod JSON request: the answer's length in out (< cap). */
 size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		size_t cap, uint64_t now);
+
+/* A names request (docs/names.md) a driver sent on its own endpoint
+ * (badge): iod forwards it under its own names badge if the driver
+ * table allows it (register/unregister of the entry's `publish` name
+ * with nhandles send handles; lookup of its `lookup` name, never
+ * waiting: *wait says the driver asked to, and a NOT_FOUND answer is
+ * then turned into BUSY so the client polls). 0 and the request for
+ * names in fwd (*flen bytes), or <0 and the answer in out (*olen). */
+int iod_names_req(struct iod *s, uint64_t badge, const char *msg, size_t len,
+		  uint32_t nhandles, char *fwd, size_t fcap, size_t *flen,
+		  bool *wait, char *out, size_t ocap, size_t *olen);
 
 /* "00:02.0" */
 void iod_bdf_str(uint16_t bdf, char *out, size_t cap);

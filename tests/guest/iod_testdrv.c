@@ -185,6 +185,51 @@ static int other_checks(const handle_t *h)
 	return 0;
 }
 
+/* One JSON request on the names endpoint the driver was given: 1 when
+ * the answer is an error with code, 0 otherwise, <0: no answer. */
+static long names_denied(const char *js, handle_t h, const char *code)
+{
+	static char ans[512];
+	struct port_msg m = {.data = js,
+			     .len = (uint32_t)strlen(js),
+			     .handles = &h,
+			     .nhandles = h ? 1 : 0};
+	handle_t got[PORT_HANDLES_MAX];
+	struct port_rx rx = {.buf = ans,
+			     .cap = sizeof(ans) - 1,
+			     .handles = got,
+			     .hcap = PORT_HANDLES_MAX};
+	long r = sys_port_call(execrt_handle(START_H_NAMES), &m, &rx,
+			       (uint64_t)sys_clock_now() + 5000000000ull);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < rx.nhandles; i++)
+		sys_handle_close(got[i]);
+	ans[rx.len] = 0;
+	return strstr(ans, "\"ok\":false") && strstr(ans, code);
+}
+
+/* A driver cannot take iod's name (or anyone's) through the names
+ * endpoint it holds (REVIEW-14 F8): it is iod's proxy, not names. */
+static int names_checks(void)
+{
+	handle_t port, send;
+	long r = sys_port_create(0, &port, &send);
+	CHECK(r == 0, r);
+	r = names_denied("{\"cmd\":\"register\",\"name\":\"/svc/iod\","
+			 "\"port\":0}",
+			 send, "DENIED");
+	CHECK(r == 1, r);
+	r = names_denied("{\"cmd\":\"unregister\",\"name\":\"/svc/iod\"}", 0,
+			 "DENIED");
+	CHECK(r == 1, r);
+	r = names_denied("{\"cmd\":\"lookup\",\"name\":\"/svc/iod\"}", 0,
+			 "DENIED");
+	CHECK(r == 1, r);
+	sys_handle_close(port);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -219,6 +264,8 @@ int main(int argc, char **argv)
 	int32_t err = 0;
 	memcpy(&err, ans, sizeof(err));
 	CHECK(r == 0 && err == ERR_INVALID_ARGS, err);
+	if (names_checks())
+		return 1;
 	printf("iod-testdrv %s: ok %d checks\n", dev, checks);
 	fflush(stdout);
 	for (;;)

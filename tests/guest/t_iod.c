@@ -344,6 +344,10 @@ GTEST(iod_drivers_get_only_their_device)
 	cl_resp_int(&resp, "running", &running);
 	TCHECK_EQ(denied, 0);
 	TCHECK_EQ(running, n);
+	/* each refused its 3 names requests (/svc/iod: REVIEW-14 F8) */
+	int64_t ndenied = -1;
+	cl_resp_int(&resp, "names_denied", &ndenied);
+	TCHECK_EQ(ndenied, 3 * n);
 	teardown();
 }
 

@@ -417,6 +417,88 @@ TEST(iod_core_handles_and_bars_once_per_instance)
 	CHECK_EQ(F.bars, 2);
 }
 
+/* Drivers hold no names endpoint (REVIEW-14 F8): their names requests
+ * come to iod on their own badge, and iod forwards only what the table
+ * allows: the display driver its /svc/display, the input drivers the
+ * lookup of /svc/input-dev; never /svc/iod. */
+static int nreq(uint64_t badge, const char *js, uint32_t nh, char *fwd,
+		bool *wait, char *ans)
+{
+	size_t flen = 0, olen = 0;
+	int r = iod_names_req(&S, badge, js, strlen(js), nh, fwd, 256, &flen,
+			      wait, ans, 256, &olen);
+	(r ? ans : fwd)[r ? olen : flen] = 0;
+	return r;
+}
+
+TEST(iod_core_driver_names_requests)
+{
+	setup(true);
+	iod_tick(&S, 0);
+	uint64_t gpu = dev("pci-00:02.0")->badge,
+		 in = dev("pci-01:01.0")->badge;
+	char fwd[257], ans[257];
+	bool wait;
+	CHECK(gpu && in);
+	CHECK_EQ(nreq(gpu,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/display\","
+		      "\"port\":0}",
+		      1, fwd, &wait, ans),
+		 0);
+	STR_EQ(fwd,
+	       "{\"cmd\":\"register\",\"name\":\"/svc/display\",\"port\":0}");
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"unregister\",\"name\":\"/svc/display\"}",
+		      0, fwd, &wait, ans),
+		 0);
+	/* iod's own name, another's, a lookup it has no use for */
+	CHECK_EQ(nreq(gpu,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/iod\",\"port\":0}",
+		      1, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK(strstr(ans, "DENIED"));
+	CHECK_EQ(nreq(in,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/"
+		      "display\",\"port\":0}",
+		      1, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"unregister\",\"name\":\"/svc/iod\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"lookup\",\"name\":\"/svc/iod\"}", 0, fwd,
+		      &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"acl\",\"name\":\"/svc/input-dev\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	/* a register without its handle, or with two */
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"register\",\"name\":\"/svc/display\"}",
+		      0, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 2,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	/* the input driver's lookup, forwarded without the wait */
+	CHECK_EQ(nreq(in,
+		      "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\","
+		      "\"wait_usec\":5000000}",
+		      0, fwd, &wait, ans),
+		 0);
+	STR_EQ(fwd, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}");
+	CHECK(wait);
+	/* a stale badge, badge 0, garbage */
+	CHECK_EQ(nreq(0, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":", 0, fwd, &wait, ans), ERR_INVALID_ARGS);
+	uint64_t old = in;
+	iod_exited(&S, iod_find_name(&S, "pci-01:01.0"), -1, 0);
+	CHECK_EQ(nreq(old, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}",
+		      0, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(S.names_denied, 9);
+	CHECK_EQ(S.denied, 0); /* device requests' counter */
+}
+
 static char out[4096];
 static struct json_doc jd;
 
