@@ -25,6 +25,8 @@
 #include <execrt/types.h>
 
 #define IOD_SVC_NAME	  "/svc/iod" /* ports/v0 JSON: list, info, ... */
+/* The same JSON plus `restart`: a name only admin manifests may look up */
+#define IOD_CTL_SVC_NAME "/svc/iod-ctl"
 #define IOD_PROTO_VERSION 1u
 
 enum iod_op {

@@ -140,9 +140,11 @@ const char *iod_state_name(int state);
 void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 		 struct iod_resp *r, void *data, uint32_t *h, uint32_t *nh);
 
-/* A /svc/iod JSON request: the answer's length in out (< cap). */
+/* A /svc/iod JSON request: the answer's length in out (< cap). ctl: it
+ * came through /svc/iod-ctl, the only endpoint `restart` is served on
+ * (REVIEW-14 F3: killing drivers is not for everyone who can list). */
 size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
-		size_t cap, uint64_t now);
+		size_t cap, uint64_t now, bool ctl);
 
 /* A names request (docs/names.md) a driver sent on its own endpoint
  * (badge): iod forwards it under its own names badge if the driver

@@ -179,7 +179,7 @@ static size_t fail(char *out, size_t cap, const char *code, const char *msg)
 }
 
 size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
-		size_t cap, uint64_t now)
+		size_t cap, uint64_t now, bool ctl)
 {
 	static struct json_doc doc;
 	char cmd[16], dev[IOD_NAME_MAX + 8];
@@ -188,6 +188,9 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 	if (json_get_str(&doc, "cmd", cmd, sizeof(cmd)) < 0)
 		return fail(out, cap, "BAD_CMD", "no cmd");
 	int di = -1;
+	if (!strcmp(cmd, "restart") && !ctl)
+		return fail(out, cap, "DENIED",
+			    "restart is served on " IOD_CTL_SVC_NAME);
 	bool needs_dev = !strcmp(cmd, "info") || !strcmp(cmd, "restart");
 	if (needs_dev) {
 		if (json_get_str(&doc, "dev", dev, sizeof(dev)) < 0)

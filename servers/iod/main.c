@@ -299,6 +299,10 @@ static void close_all(const handle_t *h, uint32_t n)
 			sys_handle_close(h[i]);
 }
 
+/* /svc/iod-ctl's badge: above every driver's (iod counts those up from
+ * 1), so no driver instance is ever given it. */
+#define CTL_BADGE (1ull << 62)
+
 /* A driver's names request (JSON on its badge), carried to names under
  * iod's badge when the driver table allows it. The answer (and its
  * handle) in out/hout. */
@@ -350,7 +354,8 @@ static void serve(void)
 				     .hcap = PORT_HANDLES_MAX};
 		if (sys_port_recv(g.port, &rx, DEADLINE_POLL) < 0)
 			return;
-		bool names = rx.badge && rx.len && in[0] == '{';
+		bool names = rx.badge && rx.badge != CTL_BADGE && rx.len &&
+			     in[0] == '{';
 		if (!names || !rx.reply) /* only a names register has one */
 			close_all(hin, rx.nhandles);
 		if (!rx.reply)
@@ -358,10 +363,11 @@ static void serve(void)
 		uint32_t hout[IOD_H_COUNT], nh = 0;
 		size_t len;
 		uint64_t now = (uint64_t)sys_clock_now();
-		if (rx.badge == 0) {
+		if (rx.badge == 0 || rx.badge == CTL_BADGE) {
 			len = rx.len && in[0] == '{'
 				      ? iod_json(&S, in, rx.len, out,
-						 sizeof(out), now)
+						 sizeof(out), now,
+						 rx.badge == CTL_BADGE)
 				      : (size_t)json_w_error(out, sizeof(out),
 							     "BAD_JSON",
 							     "not JSON");
@@ -483,6 +489,12 @@ int main(int argc, char **argv)
 	cl_err_t e = cl_register(IOD_SVC_NAME, send);
 	if (e < 0)
 		printf("iod: register %s: %s\n", IOD_SVC_NAME, cl_strerror(e));
+	handle_t ctl;
+	r = sys_port_mint(g.port, CTL_BADGE, &ctl);
+	e = r < 0 ? CL_ERR_CONN : cl_register(IOD_CTL_SVC_NAME, ctl);
+	if (e < 0)
+		printf("iod: register %s: %s\n", IOD_CTL_SVC_NAME,
+		       cl_strerror(e));
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		uint64_t next = iod_tick(&S, now), bits = 0;

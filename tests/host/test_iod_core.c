@@ -502,10 +502,12 @@ TEST(iod_core_driver_names_requests)
 static char out[4096];
 static struct json_doc jd;
 
+static bool ctl = true;
+
 static int js(const char *req_text)
 {
-	size_t n =
-		iod_json(&S, req_text, strlen(req_text), out, sizeof(out), 0);
+	size_t n = iod_json(&S, req_text, strlen(req_text), out, sizeof(out), 0,
+			    ctl);
 	if (!(n > 0 && n < sizeof(out)))
 		return -100;
 	return json_parse(&jd, out, n);
@@ -551,6 +553,14 @@ TEST(iod_core_json_list_info_restart)
 	CHECK_EQ(sizes, 1);
 	CHECK_EQ(json_get_uint(&jd, "result.bars.0.bar", &v), 0);
 	CHECK_EQ(v, 2);
+	/* restart only through /svc/iod-ctl (REVIEW-14 F3) */
+	ctl = false;
+	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:02.0\"}"), 0);
+	CHECK(strstr(out, "DENIED"));
+	CHECK_EQ(F.kills, 0);
+	CHECK_EQ(js("{\"cmd\":\"status\"}"), 0); /* the rest still served */
+	CHECK(strstr(out, "\"ok\":true"));
+	ctl = true;
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:02.0\"}"), 0);
 	CHECK_EQ(F.kills, 1);
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:00.0\"}"), 0);
