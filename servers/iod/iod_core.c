@@ -332,11 +332,6 @@ int iod_restart(struct iod *s, int i, uint64_t now)
 {
 	struct iod_dev *d = &s->dev[i];
 	int64_t st = 0;
-	if (d->restart_ns && now - d->restart_ns < IOD_RESTART_GAP_NS)
-		return -2;
-	if (d->state == IOD_ST_STARTING || d->state == IOD_ST_RUNNING ||
-	    d->state == IOD_ST_BACKOFF || d->state == IOD_ST_WAITING)
-		d->restart_ns = now ? now : 1;
 	switch (d->state) {
 	case IOD_ST_STARTING:
 	case IOD_ST_RUNNING:

@@ -49,7 +49,6 @@ struct iod_dev {
 	uint8_t bars_given;
 	uint32_t starts, restarts;
 	uint64_t started_ns, due_ns, delay_ns;
-	uint64_t restart_ns; /* the last `restart` command (0: none) */
 	int64_t last_status;
 	bool exited; /* last_status is set */
 };
@@ -127,9 +126,6 @@ void iod_exited(struct iod *s, int i, int64_t status, uint64_t now);
  * starts a new instance at once (or ends a backoff). 0, or -1 when i has
  * no driver. */
 int iod_restart(struct iod *s, int i, uint64_t now);
-/* At most one `restart` per device per this (iod_restart: -2): one admin
- * looping restarts cannot keep iod busy killing (up to 500 ms each). */
-#define IOD_RESTART_GAP_NS 50000000ull
 
 /* d's BARs sized (plat.size) and in its info, if not yet. */
 void iod_sized(struct iod *s, struct iod_dev *d);

@@ -236,10 +236,7 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		iod_sized(s, &s->dev[di]);
 		info(&s->dev[di], &w);
 	} else if (!strcmp(cmd, "restart")) {
-		int rr = iod_restart(s, di, now);
-		if (rr == -2)
-			return fail(out, cap, "BUSY", "restarted < 50 ms ago");
-		if (rr < 0)
+		if (iod_restart(s, di, now) < 0)
 			return fail(out, cap, "BAD_STATE", "no driver runs it");
 	} else {
 		return fail(out, cap, "BAD_CMD", "unknown cmd");
