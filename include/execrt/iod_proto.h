@@ -25,6 +25,8 @@
 #include <execrt/types.h>
 
 #define IOD_SVC_NAME	  "/svc/iod" /* ports/v0 JSON: list, info, ... */
+/* The same JSON plus `restart`: a name only admin manifests may look up */
+#define IOD_CTL_SVC_NAME "/svc/iod-ctl"
 #define IOD_PROTO_VERSION 1u
 
 enum iod_op {
@@ -34,15 +36,17 @@ enum iod_op {
 	 * iod_handle (a message cannot carry HANDLE_INVALID); val = bit i
 	 * set when handle i is present. iod_handles_unpack() spreads them
 	 * into h[IOD_H_COUNT] with 0 (HANDLE_INVALID) for the absent ones.
-	 * Every call gives fresh handles (a driver may ask again; it owns
-	 * and closes what it gets). */
+	 * Once per driver instance: a second call is ERR_BAD_STATE (each
+	 * set holds a DMA budget derived from iod's; a repeat would hand out
+	 * another). The driver owns and closes what it gets. */
 	IOD_DEV_HANDLES = 2,
 	/* a = BAR index (0-5; 0 for the framebuffer of an FB device),
 	 * b = cache type: VMO_CACHE_UC (0) or VMO_CACHE_WC (1)
 	 * (SYS_VMO_CREATE_PHYS). Answer: one handle, a memory object over
 	 * exactly that BAR (its size rounded up to a page; rights RIGHTS_VMO
 	 * without EXECUTE), val = the BAR's physical base. An I/O BAR or an
-	 * empty one: ERR_NOT_FOUND. */
+	 * empty one: ERR_NOT_FOUND. Once per BAR per instance (the object is
+	 * charged to iod): a repeat is ERR_BAD_STATE. */
 	IOD_DEV_BAR = 3,
 	/* Answer val = IOD_PROTO_VERSION; nothing touched. */
 	IOD_NOP = 32,

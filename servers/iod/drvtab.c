@@ -20,7 +20,8 @@ static const struct drv_entry table[] = {
 	 .dma = 24u << 20,
 	 .memory = 32u << 20,
 	 .display = true,
-	 .dl_ppm = 50000},
+	 .dl_ppm = 50000,
+	 .publish = "/svc/display"},
 	{.kind = IOD_KIND_PCI,
 	 .vendor = 0x1af4,
 	 .device = 0x1052,
@@ -28,7 +29,8 @@ static const struct drv_entry table[] = {
 	 .program = "virtio-input",
 	 .dma = 256u << 10,
 	 .memory = 4u << 20,
-	 .rt_prio = 13},
+	 .rt_prio = 13,
+	 .lookup = "/svc/input-dev"},
 	/* the boot framebuffer, when no display driver matched a device:
 	 * two client buffers of the framebuffer's size in its quota */
 	{.kind = IOD_KIND_FB,
@@ -36,12 +38,14 @@ static const struct drv_entry table[] = {
 	 .memory = 24u << 20,
 	 .bar_wc = 1,
 	 .display = true,
-	 .dl_ppm = 50000},
+	 .dl_ppm = 50000,
+	 .publish = "/svc/display"},
 	/* the PS/2 controller: ports 0x60/0x64, ISA IRQs 1 and 12 */
 	{.kind = IOD_KIND_ISA,
 	 .program = "i8042",
 	 .memory = 2u << 20,
-	 .rt_prio = 13},
+	 .rt_prio = 13,
+	 .lookup = "/svc/input-dev"},
 };
 
 /* Entries from iod's command line (--match), tried first. */

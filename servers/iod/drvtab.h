@@ -27,6 +27,11 @@ struct drv_entry {
 	/* highest RT priority it may use (0: no RT); input drivers run just
 	 * above the input hub (RT 12), ../shared/SYSTEM.md: input is RT */
 	uint8_t rt_prio;
+	/* The one name it may register through iod (NULL: none) and the one
+	 * it may look up (NULL: none): drivers never hold a names endpoint
+	 * of their own (docs/devices.md "Names for drivers"). */
+	const char *publish;
+	const char *lookup;
 };
 
 /* The first entry matching a PCI function, or NULL. */

@@ -262,6 +262,8 @@ static void start(struct iod *s, struct iod_dev *d, uint64_t now)
 		return;
 	}
 	d->badge = badge;
+	d->handles_given = false;
+	d->bars_given = 0;
 	d->state = IOD_ST_STARTING;
 	if (d->starts > 1)
 		d->restarts++;
@@ -400,8 +402,13 @@ static long bar_request(struct iod *s, struct iod_dev *d,
 		return ERR_NOT_FOUND;
 	}
 	size = (size + 0xfff) & ~0xfffull; /* small BARs: the whole page */
+	if (d->bars_given & (1u << q->a))
+		return ERR_BAD_STATE; /* the driver has it already */
 	*val = base;
-	return s->plat.bar(s->plat.ctx, d, base & ~0xfffull, size, q->b, h);
+	long e = s->plat.bar(s->plat.ctx, d, base & ~0xfffull, size, q->b, h);
+	if (e == 0)
+		d->bars_given |= (uint8_t)(1u << q->a);
+	return e;
 }
 
 void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
@@ -432,9 +439,12 @@ void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 	} else if (q.op == IOD_DEV_INFO) {
 		memcpy(data, &d->info, sizeof(d->info));
 		r->len = sizeof(d->info);
+	} else if (q.op == IOD_DEV_HANDLES && d->handles_given) {
+		e = ERR_BAD_STATE; /* a second DMA budget: REVIEW-14 F2 */
 	} else if (q.op == IOD_DEV_HANDLES) {
 		memset(h, 0, IOD_H_COUNT * sizeof(*h));
 		e = s->plat.handles(s->plat.ctx, d, h);
+		d->handles_given = e == 0;
 		uint32_t all[IOD_H_COUNT];
 		memcpy(all, h, sizeof(all));
 		for (int k = 0; e == 0 && k < IOD_H_COUNT; k++)

@@ -42,6 +42,11 @@ struct iod_dev {
 	uint64_t badge;	  /* the live instance's badge; 0: none */
 	uint32_t task;	  /* the platform's handle of its task; 0: none */
 	uint64_t koid;	  /* its task's koid (for `list`) */
+	/* What the live instance was given (IOD_DEV_HANDLES, IOD_DEV_BAR
+	 * bit per index): once each, so one instance holds one DMA budget
+	 * and a bounded number of iod-charged objects. */
+	bool handles_given;
+	uint8_t bars_given;
 	uint32_t starts, restarts;
 	uint64_t started_ns, due_ns, delay_ns;
 	int64_t last_status;
@@ -96,6 +101,7 @@ struct iod {
 	int prt_status; /* aml_root_prt's answer (AML_NO_PRT: no ACPI) */
 	int prt_entries;
 	uint64_t requests, denied, deaths;
+	uint64_t names_denied; /* drivers' names requests refused */
 };
 
 /* The boot information's text (bootinfo lines `isa_irq N GSI`,
@@ -134,9 +140,22 @@ const char *iod_state_name(int state);
 void iod_request(struct iod *s, uint64_t badge, const void *msg, size_t len,
 		 struct iod_resp *r, void *data, uint32_t *h, uint32_t *nh);
 
-/* A /svc/iod JSON request: the answer's length in out (< cap). */
+/* A /svc/iod JSON request: the answer's length in out (< cap). ctl: it
+ * came through /svc/iod-ctl, the only endpoint `restart` is served on
+ * (REVIEW-14 F3: killing drivers is not for everyone who can list). */
 size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
-		size_t cap, uint64_t now);
+		size_t cap, uint64_t now, bool ctl);
+
+/* A names request (docs/names.md) a driver sent on its own endpoint
+ * (badge): iod forwards it under its own names badge if the driver
+ * table allows it (register/unregister of the entry's `publish` name
+ * with nhandles send handles; lookup of its `lookup` name, never
+ * waiting: *wait says the driver asked to, and a NOT_FOUND answer is
+ * then turned into BUSY so the client polls). 0 and the request for
+ * names in fwd (*flen bytes), or <0 and the answer in out (*olen). */
+int iod_names_req(struct iod *s, uint64_t badge, const char *msg, size_t len,
+		  uint32_t nhandles, char *fwd, size_t fcap, size_t *flen,
+		  bool *wait, char *out, size_t ocap, size_t *olen);
 
 /* "00:02.0" */
 void iod_bdf_str(uint16_t bdf, char *out, size_t cap);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <execrt/errors.h>
+
 #include "iod_core.h"
 #include "json.h"
 
@@ -177,7 +179,7 @@ static size_t fail(char *out, size_t cap, const char *code, const char *msg)
 }
 
 size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
-		size_t cap, uint64_t now)
+		size_t cap, uint64_t now, bool ctl)
 {
 	static struct json_doc doc;
 	char cmd[16], dev[IOD_NAME_MAX + 8];
@@ -186,6 +188,9 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 	if (json_get_str(&doc, "cmd", cmd, sizeof(cmd)) < 0)
 		return fail(out, cap, "BAD_CMD", "no cmd");
 	int di = -1;
+	if (!strcmp(cmd, "restart") && !ctl)
+		return fail(out, cap, "DENIED",
+			    "restart is served on " IOD_CTL_SVC_NAME);
 	bool needs_dev = !strcmp(cmd, "info") || !strcmp(cmd, "restart");
 	if (needs_dev) {
 		if (json_get_str(&doc, "dev", dev, sizeof(dev)) < 0)
@@ -221,6 +226,7 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		w_uint(&w, "prt_entries", (uint64_t)s->prt_entries);
 		w_uint(&w, "requests", s->requests);
 		w_uint(&w, "denied", s->denied);
+		w_uint(&w, "names_denied", s->names_denied);
 		w_uint(&w, "deaths", s->deaths);
 	} else if (!strcmp(cmd, "list")) {
 		uint64_t from = 0;
@@ -241,4 +247,53 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 	if (n < 0)
 		return fail(out, cap, "INTERNAL", "answer too long");
 	return (size_t)n;
+}
+
+int iod_names_req(struct iod *s, uint64_t badge, const char *msg, size_t len,
+		  uint32_t nhandles, char *fwd, size_t fcap, size_t *flen,
+		  bool *wait, char *out, size_t ocap, size_t *olen)
+{
+	static struct json_doc doc;
+	char cmd[16], name[64];
+	uint64_t us = 0;
+	int i = iod_find_badge(s, badge);
+	*wait = false;
+	if (i < 0 || !s->dev[i].drv) {
+		s->names_denied++;
+		*olen = fail(out, ocap, "DENIED", "not a live driver");
+		return ERR_ACCESS_DENIED;
+	}
+	const struct drv_entry *e = s->dev[i].drv;
+	if (json_parse(&doc, msg, len) < 0 || doc.tok[0].type != JSON_OBJECT ||
+	    json_get_str(&doc, "cmd", cmd, sizeof(cmd)) < 0 ||
+	    json_get_str(&doc, "name", name, sizeof(name)) < 0) {
+		*olen = fail(out, ocap, "BAD_ARG", "cmd and name wanted");
+		return ERR_INVALID_ARGS;
+	}
+	bool reg = !strcmp(cmd, "register"), unreg = !strcmp(cmd, "unregister");
+	bool look = !strcmp(cmd, "lookup");
+	const char *allowed = reg || unreg ? e->publish
+			      : look	   ? e->lookup
+					   : NULL;
+	if (!allowed || strcmp(name, allowed) || nhandles != (reg ? 1u : 0u)) {
+		s->names_denied++;
+		*olen = fail(out, ocap, "DENIED", "not this driver's name");
+		return ERR_ACCESS_DENIED;
+	}
+	struct json_w w;
+	json_w_init(&w, fwd, fcap);
+	json_w_obj(&w);
+	w_str(&w, "cmd", cmd);
+	w_str(&w, "name", name);
+	if (reg)
+		w_uint(&w, "port", 0);
+	json_w_end(&w);
+	int n = json_w_finish(&w);
+	if (n < 0) {
+		*olen = fail(out, ocap, "INTERNAL", "request too long");
+		return ERR_NO_MEMORY;
+	}
+	*flen = (size_t)n;
+	*wait = look && json_get_uint(&doc, "wait_usec", &us) == 0 && us;
+	return 0;
 }

@@ -154,7 +154,9 @@ static long p_start(void *ctx, struct iod_dev *d, uint64_t badge)
 	r = sys_port_mint(g.port, badge, &ep);
 	if (r == 0) {
 		a.give[START_H_SERVICE] = ep;
-		a.give[START_H_NAMES] = g.names;
+		/* not iod's names endpoint: names requests come to iod on the
+		 * driver's own badge (iod_names_req) */
+		a.give[START_H_NAMES] = ep;
 		a.give[START_H_CONSOLE] = g.console;
 		a.give[START_H_SCHED] = sch;
 		r = sys_object_notify(c.task, g.notif, 1ull << i);
@@ -297,8 +299,50 @@ static void close_all(const handle_t *h, uint32_t n)
 			sys_handle_close(h[i]);
 }
 
-/* Every message queued now: JSON on badge 0, device requests on the
- * drivers' badges. */
+/* /svc/iod-ctl's badge: above every driver's (iod counts those up from
+ * 1), so no driver instance is ever given it. */
+#define CTL_BADGE (1ull << 62)
+
+/* A driver's names request (JSON on its badge), carried to names under
+ * iod's badge when the driver table allows it. The answer (and its
+ * handle) in out/hout. */
+static size_t names_proxy(uint64_t badge, const char *in, size_t len,
+			  handle_t *hin, uint32_t nin, char *out, size_t cap,
+			  handle_t *hout, uint32_t *nh)
+{
+	static char fwd[256];
+	size_t flen = 0, olen = 0;
+	bool wait;
+	if (iod_names_req(&S, badge, in, len, nin, fwd, sizeof(fwd), &flen,
+			  &wait, out, cap, &olen) < 0) {
+		close_all(hin, nin);
+		return olen;
+	}
+	struct port_msg m = {.data = fwd,
+			     .len = (uint32_t)flen,
+			     .nhandles = nin,
+			     .handles = hin};
+	struct port_rx rx = {
+		.buf = out, .cap = cap, .handles = hout, .hcap = IOD_H_COUNT};
+	long r = sys_port_call(g.names, &m, &rx,
+			       (uint64_t)sys_clock_now() + 1000000000ull);
+	if (r < 0) {
+		close_all(hin, nin); /* not moved on an error */
+		return (size_t)json_w_error(out, cap, "UNAVAILABLE",
+					    "name service did not answer");
+	}
+	*nh = rx.nhandles;
+	/* iod never waits for a name: the client polls (cl_connect) */
+	if (rx.len < cap)
+		out[rx.len] = 0;
+	if (wait && rx.len < cap && strstr(out, "\"NOT_FOUND\""))
+		return (size_t)json_w_error(out, cap, "BUSY",
+					    "not registered yet: poll");
+	return rx.len;
+}
+
+/* Every message queued now: JSON on badge 0, device requests (and names
+ * requests, JSON) on the drivers' badges. */
 static void serve(void)
 {
 	static _Alignas(8) char in[PORT_MSG_MAX], out[PORT_MSG_MAX];
@@ -310,19 +354,27 @@ static void serve(void)
 				     .hcap = PORT_HANDLES_MAX};
 		if (sys_port_recv(g.port, &rx, DEADLINE_POLL) < 0)
 			return;
-		close_all(hin, rx.nhandles); /* no request carries any */
+		bool names = rx.badge && rx.badge != CTL_BADGE && rx.len &&
+			     in[0] == '{';
+		if (!names || !rx.reply) /* only a names register has one */
+			close_all(hin, rx.nhandles);
 		if (!rx.reply)
 			continue;
 		uint32_t hout[IOD_H_COUNT], nh = 0;
 		size_t len;
 		uint64_t now = (uint64_t)sys_clock_now();
-		if (rx.badge == 0) {
+		if (rx.badge == 0 || rx.badge == CTL_BADGE) {
 			len = rx.len && in[0] == '{'
 				      ? iod_json(&S, in, rx.len, out,
-						 sizeof(out), now)
+						 sizeof(out), now,
+						 rx.badge == CTL_BADGE)
 				      : (size_t)json_w_error(out, sizeof(out),
 							     "BAD_JSON",
 							     "not JSON");
+		} else if (names) {
+			len = names_proxy(rx.badge, in, rx.len, hin,
+					  rx.nhandles, out, sizeof(out), hout,
+					  &nh);
 		} else {
 			struct iod_resp *r = (struct iod_resp *)out;
 			iod_request(&S, rx.badge, in, rx.len, r,
@@ -437,6 +489,12 @@ int main(int argc, char **argv)
 	cl_err_t e = cl_register(IOD_SVC_NAME, send);
 	if (e < 0)
 		printf("iod: register %s: %s\n", IOD_SVC_NAME, cl_strerror(e));
+	handle_t ctl;
+	r = sys_port_mint(g.port, CTL_BADGE, &ctl);
+	e = r < 0 ? CL_ERR_CONN : cl_register(IOD_CTL_SVC_NAME, ctl);
+	if (e < 0)
+		printf("iod: register %s: %s\n", IOD_CTL_SVC_NAME,
+		       cl_strerror(e));
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		uint64_t next = iod_tick(&S, now), bits = 0;

@@ -18,6 +18,10 @@ static uint32_t link_gsi(const struct aml *a, const struct ns_obj *dev,
 	pos = crs->off + 1;
 	if (aml_pkglen(a, &pos, &end) || aml_integer(a, &pos, &blen))
 		return PRT_GSI_NONE;
+	/* BufferSize must lie inside the Buffer: a hostile PkgLength may end
+	 * before it (end - pos would wrap). */
+	if (pos > end)
+		return PRT_GSI_NONE;
 	if (blen < end - pos)
 		end = pos + (uint32_t)blen;
 	while (pos < end) {
@@ -147,7 +151,11 @@ static int operand(struct eval *ev, uint32_t *pos, uint64_t *v)
 	return aml_integer(a, pos, v);
 }
 
-static int predicate(struct eval *ev, uint32_t *pos, uint64_t *v)
+/* LNot nests by recursion: bounded so a hostile table cannot overflow
+ * iod's stack (real DSDTs nest one or two). */
+#define PRED_DEPTH_MAX 16
+
+static int predicate(struct eval *ev, uint32_t *pos, uint64_t *v, int depth)
 {
 	const struct aml *a = ev->a;
 	uint64_t x, y;
@@ -156,8 +164,10 @@ static int predicate(struct eval *ev, uint32_t *pos, uint64_t *v)
 		return AML_BAD;
 	switch (a->p[*pos]) {
 	case 0x92: /* LNot */
+		if (depth >= PRED_DEPTH_MAX)
+			return AML_UNSUPPORTED;
 		(*pos)++;
-		if ((r = predicate(ev, pos, &x)))
+		if ((r = predicate(ev, pos, &x, depth + 1)))
 			return r;
 		*v = !x;
 		return AML_OK;
@@ -201,7 +211,7 @@ static int run(struct eval *ev, uint32_t pos, uint32_t end, int depth)
 		uint64_t c;
 		if (aml_pkglen(a, &pos, &e) || e > end)
 			return AML_BAD;
-		if ((r = predicate(ev, &pos, &c)))
+		if ((r = predicate(ev, &pos, &c, 0)))
 			return r;
 		uint32_t else_pos = e, else_end = e;
 		bool has_else = e < end && a->p[e] == 0xa1;

@@ -141,7 +141,10 @@ static int bar_checks(handle_t *hs, int nh)
 	r = sys_vmo_create_phys(b, 0x100000, 4096, 0, &v);
 	CHECK(r == ERR_WRONG_TYPE, r);
 	sys_handle_close(b);
-	/* refused requests */
+	/* refused requests: the same BAR again (once per instance), */
+	CHECK(call(IOD_DEV_BAR, (uint32_t)i, 0, NULL, 0, NULL, NULL, NULL) ==
+		      ERR_BAD_STATE,
+	      i);
 	CHECK(call(IOD_DEV_BAR, 6, 0, NULL, 0, NULL, NULL, NULL) ==
 		      ERR_INVALID_ARGS,
 	      6);
@@ -182,6 +185,51 @@ static int other_checks(const handle_t *h)
 	return 0;
 }
 
+/* One JSON request on the names endpoint the driver was given: 1 when
+ * the answer is an error with code, 0 otherwise, <0: no answer. */
+static long names_denied(const char *js, handle_t h, const char *code)
+{
+	static char ans[512];
+	struct port_msg m = {.data = js,
+			     .len = (uint32_t)strlen(js),
+			     .handles = &h,
+			     .nhandles = h ? 1 : 0};
+	handle_t got[PORT_HANDLES_MAX];
+	struct port_rx rx = {.buf = ans,
+			     .cap = sizeof(ans) - 1,
+			     .handles = got,
+			     .hcap = PORT_HANDLES_MAX};
+	long r = sys_port_call(execrt_handle(START_H_NAMES), &m, &rx,
+			       (uint64_t)sys_clock_now() + 5000000000ull);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < rx.nhandles; i++)
+		sys_handle_close(got[i]);
+	ans[rx.len] = 0;
+	return strstr(ans, "\"ok\":false") && strstr(ans, code);
+}
+
+/* A driver cannot take iod's name (or anyone's) through the names
+ * endpoint it holds (REVIEW-14 F8): it is iod's proxy, not names. */
+static int names_checks(void)
+{
+	handle_t port, send;
+	long r = sys_port_create(0, &port, &send);
+	CHECK(r == 0, r);
+	r = names_denied("{\"cmd\":\"register\",\"name\":\"/svc/iod\","
+			 "\"port\":0}",
+			 send, "DENIED");
+	CHECK(r == 1, r);
+	r = names_denied("{\"cmd\":\"unregister\",\"name\":\"/svc/iod\"}", 0,
+			 "DENIED");
+	CHECK(r == 1, r);
+	r = names_denied("{\"cmd\":\"lookup\",\"name\":\"/svc/iod\"}", 0,
+			 "DENIED");
+	CHECK(r == 1, r);
+	sys_handle_close(port);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -200,6 +248,10 @@ int main(int argc, char **argv)
 	CHECK(r == 0 && nh <= IOD_H_COUNT, r);
 	iod_handles_unpack(val, got, nh, h);
 	CHECK(h[IOD_H_PCI] && h[IOD_H_DMA], val);
+	/* one handle set (one DMA budget) per instance (REVIEW-14 F2) */
+	uint32_t nh2 = 0;
+	r = call(IOD_DEV_HANDLES, 0, 0, NULL, 0, NULL, &nh2, NULL);
+	CHECK(r == ERR_BAD_STATE && nh2 == 0, r);
 	if (pci_checks(h[IOD_H_PCI]) || bar_checks(got, (int)nh) ||
 	    other_checks(h))
 		return 1;
@@ -212,6 +264,8 @@ int main(int argc, char **argv)
 	int32_t err = 0;
 	memcpy(&err, ans, sizeof(err));
 	CHECK(r == 0 && err == ERR_INVALID_ARGS, err);
+	if (names_checks())
+		return 1;
 	printf("iod-testdrv %s: ok %d checks\n", dev, checks);
 	fflush(stdout);
 	for (;;)

@@ -94,7 +94,8 @@ static long spawn_iod(void)
 	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/iod", &f) != CPIO_OK)
 		return ERR_NOT_FOUND;
 	badge = badge ? badge + 1 : IOD_BADGE;
-	long r = nenv_acl(&env, badge, "[\"/svc/iod\"]", "[\"*\"]");
+	long r = nenv_acl(&env, badge, "[\"/svc/iod\",\"/svc/iod-ctl\"]",
+			  "[\"*\"]");
 	if (r < 0)
 		return r;
 	handle_t names = nenv_mint(&env, badge), io = 0, dma = 0, send = 0;
@@ -185,12 +186,13 @@ static void teardown(void)
 	nenv_stop(&env);
 }
 
-/* One JSON request to /svc/iod: 0 and resp filled, or an error. */
-static long iod_json(const char *req)
+/* One JSON request to name (/svc/iod or /svc/iod-ctl): 0 and resp
+ * filled, or an error. */
+static long iod_json_on(const char *name, const char *req)
 {
 	struct cl_conn c;
 	cl_set_names(lookup_ep);
-	long r = cl_connect(IOD_SVC_NAME, g_now() + 5000 * MS, &c);
+	long r = cl_connect(name, g_now() + 5000 * MS, &c);
 	cl_set_names(HANDLE_INVALID);
 	if (r < 0)
 		return r;
@@ -198,6 +200,11 @@ static long iod_json(const char *req)
 	r = cl_request(&c, req, &resp);
 	cl_close(&c);
 	return r;
+}
+
+static long iod_json(const char *req)
+{
+	return iod_json_on(IOD_SVC_NAME, req);
 }
 
 /* The device list entry i's field as text ("" when absent). */
@@ -344,6 +351,10 @@ GTEST(iod_drivers_get_only_their_device)
 	cl_resp_int(&resp, "running", &running);
 	TCHECK_EQ(denied, 0);
 	TCHECK_EQ(running, n);
+	/* each refused its 3 names requests (/svc/iod: REVIEW-14 F8) */
+	int64_t ndenied = -1;
+	cl_resp_int(&resp, "names_denied", &ndenied);
+	TCHECK_EQ(ndenied, 3 * n);
 	teardown();
 }
 
@@ -357,7 +368,10 @@ GTEST(iod_driver_restart)
 	TCHECK(log_count(ok, 1, 10000) == 1);
 	snprintf(req, sizeof(req), "{\"cmd\":\"restart\",\"dev\":\"%s\"}",
 		 dev[0]);
-	TCHECK_EQ(iod_json(req), 0);
+	/* not on the public name (REVIEW-14 F3) */
+	TCHECK(iod_json(req) != 0);
+	TCHECK(!resp.ok && !strcmp(resp.code, "DENIED"));
+	TCHECK_EQ(iod_json_on(IOD_CTL_SVC_NAME, req), 0);
 	TCHECK(resp.ok);
 	TCHECK(log_count(ok, 2, 10000) == 2); /* it came back */
 	TCHECK(log_count("device reset", 1, 1000) >= 1);
@@ -365,7 +379,7 @@ GTEST(iod_driver_restart)
 	TCHECK_EQ(ifield(find(dev[0]), "restarts"), 1);
 	/* 20 in a row, without waiting for each to come back */
 	for (int i = 0; i < 20; i++) {
-		TCHECK_EQ(iod_json(req), 0);
+		TCHECK_EQ(iod_json_on(IOD_CTL_SVC_NAME, req), 0);
 		TCHECK(resp.ok);
 	}
 	uint64_t end = g_now() + 10000 * MS;

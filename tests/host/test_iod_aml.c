@@ -277,3 +277,130 @@ TEST(iod_aml_damaged_dsdt)
 	free(c);
 	free(b);
 }
+
+/* A tiny AML writer for the hostile tables below (REVIEW-14 F4). */
+struct amlw {
+	uint8_t *p;
+	size_t n;
+};
+
+static void put(struct amlw *w, const void *b, size_t n)
+{
+	memcpy(w->p + w->n, b, n);
+	w->n += n;
+}
+
+static void put8(struct amlw *w, uint8_t b)
+{
+	put(w, &b, 1);
+}
+
+/* A 3-byte PkgLength covering itself and len bytes of body. */
+static void pkglen3(struct amlw *w, size_t len)
+{
+	size_t l = len + 3;
+	put8(w, (uint8_t)(0x80 | (l & 0xf)));
+	put8(w, (uint8_t)(l >> 4));
+	put8(w, (uint8_t)(l >> 12));
+}
+
+static void dword(struct amlw *w, uint32_t v)
+{
+	put8(w, 0x0c);
+	for (int i = 0; i < 4; i++)
+		put8(w, (uint8_t)(v >> (8 * i)));
+}
+
+static size_t dsdt_finish(struct amlw *w)
+{
+	memcpy(w->p, "DSDT", 4);
+	for (int i = 0; i < 4; i++)
+		w->p[4 + i] = (uint8_t)(w->n >> (8 * i));
+	return w->n;
+}
+
+static const uint8_t pci0_hid[] = {'P', 'C', 'I',  '0',	 0x08, '_',  'H',
+				   'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03};
+
+/* A link device's _CRS Buffer whose PkgLength covers only itself: the
+ * BufferSize integer lies outside the buffer, at the very end of the
+ * table. link_gsi used to take it and walk up to 1M past the blob. */
+TEST(iod_aml_crs_buffer_size_outside_the_buffer)
+{
+	struct amlw w = {calloc(1, 256), 36};
+	/* Device(PCI0) { _HID; Name(_PRT, Package{Package{0xffff, 0, LNKA,
+	 * 0}}) } */
+	static const uint8_t prt[] = {0x08, '_',  'P',	'R',  'T',  0x12,
+				      0x10, 0x01, 0x12, 0x0d, 0x04, 0x0c,
+				      0xff, 0xff, 0x00, 0x00, 0x00, 'L',
+				      'N',  'K',  'A',	0x00};
+	put8(&w, 0x5b);
+	put8(&w, 0x82);
+	pkglen3(&w, sizeof(pci0_hid) + sizeof(prt));
+	put(&w, pci0_hid, sizeof(pci0_hid));
+	put(&w, prt, sizeof(prt));
+	/* Device(LNKA) { Name(_CRS, Buffer with PkgLength 1) 0c 00 00 10 00 }
+	 */
+	static const uint8_t lnk[] = {0x5b, 0x82, 0x11, 'L', 'N', 'K',	'A',
+				      0x08, '_',  'C',	'R', 'S', 0x11, 0x01};
+	put(&w, lnk, sizeof(lnk));
+	dword(&w, 0x100000);
+	size_t n = dsdt_finish(&w);
+	uint8_t *t = malloc(n); /* exact size: ASan sees any read past it */
+	memcpy(t, w.p, n);
+	static struct prt p;
+	int r = aml_root_prt(t, n, isa_identity, &p);
+	/* the entry is read, its link has no usable _CRS */
+	CHECK(r == AML_OK || r == AML_UNSUPPORTED || r == AML_BAD);
+	if (r == AML_OK)
+		CHECK_EQ(prt_lookup(&p, 0, 0), PRT_GSI_NONE);
+	free(t);
+	free(w.p);
+}
+
+/* Method(_PRT){ If (LNot(...k times...(One))) { Return(PRTA) } } */
+static uint8_t *lnot_dsdt(size_t k, size_t *len)
+{
+	static const uint8_t prta[] = {0x08, 'P',  'R',	 'T',  'A',  0x12, 0x0e,
+				       0x01, 0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff,
+				       0x00, 0x00, 0x00, 0x00, 0x0a, 0x10};
+	size_t ifbody = k + 1 + 5, meth = 4 + 1 + 1 + 3 + ifbody;
+	size_t dev = sizeof(pci0_hid) + 1 + 3 + meth + sizeof(prta);
+	struct amlw w = {calloc(1, 36 + 2 + 3 + dev), 36};
+	put8(&w, 0x5b);
+	put8(&w, 0x82);
+	pkglen3(&w, dev);
+	put(&w, pci0_hid, sizeof(pci0_hid));
+	put8(&w, 0x14);
+	pkglen3(&w, meth);
+	put(&w, "_PRT", 4);
+	put8(&w, 0x00);
+	put8(&w, 0xa0);
+	pkglen3(&w, ifbody);
+	memset(w.p + w.n, 0x92, k);
+	w.n += k;
+	put8(&w, 0x01);
+	put(&w, "\xa4PRTA", 5);
+	put(&w, prta, sizeof(prta));
+	*len = dsdt_finish(&w);
+	return w.p;
+}
+
+/* A deep LNot chain used to recurse once per byte (stack overflow in
+ * iod); a short one still evaluates. */
+TEST(iod_aml_lnot_chain_depth_is_bounded)
+{
+	static struct prt p;
+	size_t n;
+	uint8_t *t = lnot_dsdt(2, &n); /* LNot(LNot(One)): true */
+	CHECK_EQ(aml_root_prt(t, n, isa_identity, &p), AML_OK);
+	CHECK_EQ(p.n, 1);
+	CHECK_EQ(prt_lookup(&p, 0, 0), 0x10);
+	free(t);
+	t = lnot_dsdt(1, &n); /* LNot(One): false, no Return */
+	CHECK(aml_root_prt(t, n, isa_identity, &p) != AML_OK);
+	free(t);
+	t = lnot_dsdt(500000, &n);
+	CHECK_EQ(aml_root_prt(t, n, isa_identity, &p), AML_UNSUPPORTED);
+	free(t);
+}

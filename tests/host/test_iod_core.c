@@ -19,6 +19,7 @@
 
 struct fake {
 	int starts, kills, resets, reaps;
+	int handle_sets, bars; /* objects the platform made for drivers */
 	uint64_t last_badge;
 	uint32_t next_task;
 	bool no_gpu_program;
@@ -71,6 +72,7 @@ static void f_reset(void *ctx, struct iod_dev *d)
 static long f_handles(void *ctx, struct iod_dev *d, uint32_t *h)
 {
 	(void)ctx;
+	F.handle_sets++;
 	h[IOD_H_PCI] = d->info.kind == IOD_KIND_PCI ? 11 : 0;
 	h[IOD_H_IRQ] = d->info.legacy_gsi != IOD_GSI_NONE ? 13 : 0;
 	h[IOD_H_IOPORT] = d->info.io[0].size ? 14 : 0;
@@ -85,6 +87,7 @@ static long f_bar(void *ctx, struct iod_dev *d, uint64_t base, uint64_t size,
 	F.bar_base = base;
 	F.bar_size = size;
 	F.bar_cache = cache;
+	F.bars++;
 	*h = 77;
 	return 0;
 }
@@ -376,13 +379,135 @@ TEST(iod_core_device_requests)
 	CHECK_EQ(r.err, ERR_INVALID_ARGS);
 }
 
+/* One handle set and one object per BAR per driver instance (REVIEW-14
+ * F2, M4): a repeat would derive another DMA budget (k x the table's) and
+ * charge iod another object each time. A new instance asks afresh. */
+TEST(iod_core_handles_and_bars_once_per_instance)
+{
+	setup(true);
+	iod_tick(&S, 0);
+	struct iod_dev *g = dev("pci-00:02.0");
+	struct iod_resp r;
+	uint32_t h[IOD_H_COUNT], nh;
+	CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh), 0);
+	CHECK_EQ(F.handle_sets, 1);
+	for (int k = 0; k < 3; k++) {
+		CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh),
+			 ERR_BAD_STATE);
+		CHECK_EQ(nh, 0);
+		CHECK_EQ(r.val, 0);
+	}
+	CHECK_EQ(F.handle_sets, 1);
+	/* a refused BAR request does not use up the BAR */
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 2, &r, h, &nh),
+		 ERR_INVALID_ARGS);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), 0);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 1, &r, h, &nh), ERR_BAD_STATE);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), ERR_BAD_STATE);
+	CHECK_EQ(nh, 0);
+	CHECK_EQ(F.bars, 1);
+	/* the next instance gets its own set */
+	uint64_t old = g->badge;
+	iod_exited(&S, iod_find_name(&S, "pci-00:02.0"), -1, 0);
+	iod_tick(&S, 60ull * 1000 * 1000 * 1000);
+	CHECK(g->badge != 0 && g->badge != old);
+	CHECK_EQ(req(g->badge, IOD_DEV_HANDLES, 0, 0, &r, h, &nh), 0);
+	CHECK_EQ(req(g->badge, IOD_DEV_BAR, 4, 0, &r, h, &nh), 0);
+	CHECK_EQ(F.handle_sets, 2);
+	CHECK_EQ(F.bars, 2);
+}
+
+/* Drivers hold no names endpoint (REVIEW-14 F8): their names requests
+ * come to iod on their own badge, and iod forwards only what the table
+ * allows: the display driver its /svc/display, the input drivers the
+ * lookup of /svc/input-dev; never /svc/iod. */
+static int nreq(uint64_t badge, const char *js, uint32_t nh, char *fwd,
+		bool *wait, char *ans)
+{
+	size_t flen = 0, olen = 0;
+	int r = iod_names_req(&S, badge, js, strlen(js), nh, fwd, 256, &flen,
+			      wait, ans, 256, &olen);
+	(r ? ans : fwd)[r ? olen : flen] = 0;
+	return r;
+}
+
+TEST(iod_core_driver_names_requests)
+{
+	setup(true);
+	iod_tick(&S, 0);
+	uint64_t gpu = dev("pci-00:02.0")->badge,
+		 in = dev("pci-01:01.0")->badge;
+	char fwd[257], ans[257];
+	bool wait;
+	CHECK(gpu && in);
+	CHECK_EQ(nreq(gpu,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/display\","
+		      "\"port\":0}",
+		      1, fwd, &wait, ans),
+		 0);
+	STR_EQ(fwd,
+	       "{\"cmd\":\"register\",\"name\":\"/svc/display\",\"port\":0}");
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"unregister\",\"name\":\"/svc/display\"}",
+		      0, fwd, &wait, ans),
+		 0);
+	/* iod's own name, another's, a lookup it has no use for */
+	CHECK_EQ(nreq(gpu,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/iod\",\"port\":0}",
+		      1, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK(strstr(ans, "DENIED"));
+	CHECK_EQ(nreq(in,
+		      "{\"cmd\":\"register\",\"name\":\"/svc/"
+		      "display\",\"port\":0}",
+		      1, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"unregister\",\"name\":\"/svc/iod\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"lookup\",\"name\":\"/svc/iod\"}", 0, fwd,
+		      &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"acl\",\"name\":\"/svc/input-dev\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	/* a register without its handle, or with two */
+	CHECK_EQ(nreq(gpu, "{\"cmd\":\"register\",\"name\":\"/svc/display\"}",
+		      0, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 2,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	/* the input driver's lookup, forwarded without the wait */
+	CHECK_EQ(nreq(in,
+		      "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\","
+		      "\"wait_usec\":5000000}",
+		      0, fwd, &wait, ans),
+		 0);
+	STR_EQ(fwd, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}");
+	CHECK(wait);
+	/* a stale badge, badge 0, garbage */
+	CHECK_EQ(nreq(0, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 0,
+		      fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(nreq(in, "{\"cmd\":", 0, fwd, &wait, ans), ERR_INVALID_ARGS);
+	uint64_t old = in;
+	iod_exited(&S, iod_find_name(&S, "pci-01:01.0"), -1, 0);
+	CHECK_EQ(nreq(old, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}",
+		      0, fwd, &wait, ans),
+		 ERR_ACCESS_DENIED);
+	CHECK_EQ(S.names_denied, 9);
+	CHECK_EQ(S.denied, 0); /* device requests' counter */
+}
+
 static char out[4096];
 static struct json_doc jd;
 
+static bool ctl = true;
+
 static int js(const char *req_text)
 {
-	size_t n =
-		iod_json(&S, req_text, strlen(req_text), out, sizeof(out), 0);
+	size_t n = iod_json(&S, req_text, strlen(req_text), out, sizeof(out), 0,
+			    ctl);
 	if (!(n > 0 && n < sizeof(out)))
 		return -100;
 	return json_parse(&jd, out, n);
@@ -428,6 +553,14 @@ TEST(iod_core_json_list_info_restart)
 	CHECK_EQ(sizes, 1);
 	CHECK_EQ(json_get_uint(&jd, "result.bars.0.bar", &v), 0);
 	CHECK_EQ(v, 2);
+	/* restart only through /svc/iod-ctl (REVIEW-14 F3) */
+	ctl = false;
+	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:02.0\"}"), 0);
+	CHECK(strstr(out, "DENIED"));
+	CHECK_EQ(F.kills, 0);
+	CHECK_EQ(js("{\"cmd\":\"status\"}"), 0); /* the rest still served */
+	CHECK(strstr(out, "\"ok\":true"));
+	ctl = true;
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:02.0\"}"), 0);
 	CHECK_EQ(F.kills, 1);
 	CHECK_EQ(js("{\"cmd\":\"restart\",\"dev\":\"pci-00:00.0\"}"), 0);

@@ -246,7 +246,7 @@ def main():
             req = json.dumps({"cmd": "restart", "dev": dev},
                              separators=(",", ":"))
             for i in range(a.kills):
-                out = g.command("portctl iod '%s'" % req, timeout=30)
+                out = g.command("portctl iod-ctl '%s'" % req, timeout=30)
                 need(re.search(r'"ok":\s*true', out),
                      "restart %d: %r" % (i, out[-300:]))
                 last = i == a.kills - 1

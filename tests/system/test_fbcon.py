@@ -290,7 +290,7 @@ def t_screen_taken_and_given_back(se):
 def t_display_restart(se, dev):
     """The display driver restarted by iod: fbcon reconnects and draws
     the whole console again, then new output."""
-    out = se.g.command("portctl /svc/iod '{\"cmd\":\"restart\","
+    out = se.g.command("portctl /svc/iod-ctl '{\"cmd\":\"restart\","
                        "\"dev\":\"%s\"}'" % dev, 30)
     need(re.search(r'"ok": ?true', out), "iod restart: %r" % out)
     se.g.drain(1.0)

@@ -347,7 +347,7 @@ def t_driver_restart(g, qmp):
     """The driver killed and started again by iod: the controller is set
     up again and the keyboard works under a new device id."""
     old, _ = wait_device(g, "i8042 keyboard")
-    out = command(g, "portctl /svc/iod '{\"cmd\":\"restart\","
+    out = command(g, "portctl /svc/iod-ctl '{\"cmd\":\"restart\","
                     "\"dev\":\"isa-i8042\"}'", 30)
     need('"ok": true' in out or '"ok":true' in out, "iod restart: %r" % out)
     end = time.monotonic() + 30

@@ -62,8 +62,8 @@ class Ctx:
                     "restarts": int(m.group(8) or 0)}
         return out, devs
 
-    def iod(self, req):
-        out = self.g.command("portctl iod '%s' --compact" % req)
+    def iod(self, req, svc="iod"):
+        out = self.g.command("portctl %s '%s' --compact" % (svc, req))
         for ln in out.replace("\r", "").split("\n"):
             ln = ln.strip()
             if ln.startswith("{"):
@@ -149,14 +149,18 @@ def t_restart_20(c):
     _, devs = c.lspci()
     bdf = c.find(devs, "1af4:1050")
     if devs[bdf]["driver"] not in c.bin:
-        r = c.iod('{"cmd":"restart","dev":"pci-%s"}' % bdf)
+        r = c.iod('{"cmd":"restart","dev":"pci-%s"}' % bdf, "iod-ctl")
         need(not r["ok"] and r["error"]["code"] == "BAD_STATE",
              "restart without a driver: %r" % r)
         print("     restart_20: virtio-gpu not in /boot/bin; refusal checked")
         return
     before = devs[bdf]["restarts"]
+    # /svc/iod answers anyone: restart is only on /svc/iod-ctl (F3)
+    r = c.iod('{"cmd":"restart","dev":"pci-%s"}' % bdf)
+    need(not r["ok"] and r["error"]["code"] == "DENIED",
+         "restart on /svc/iod: %r" % r)
     for _ in range(20):
-        r = c.iod('{"cmd":"restart","dev":"pci-%s"}' % bdf)
+        r = c.iod('{"cmd":"restart","dev":"pci-%s"}' % bdf, "iod-ctl")
         need(r["ok"], "restart: %r" % r)
     devs = c.settle(bdf, "running", 20)
     need(devs[bdf]["restarts"] >= before + 20, "restarts: %r" % devs[bdf])

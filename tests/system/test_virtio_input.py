@@ -193,7 +193,7 @@ def t_driver_restart(g, qmp):
     keys arrive under a new device id."""
     old, _ = wait_device(g, KBD)
     dev = "pci-00:%02x.0" % SLOTS[KBD]
-    out = command(g, "portctl /svc/iod '{\"cmd\":\"restart\",\"dev\":\"%s\"}'"
+    out = command(g, "portctl /svc/iod-ctl '{\"cmd\":\"restart\",\"dev\":\"%s\"}'"
                     % dev, 30)
     need('"ok": true' in out or '"ok":true' in out, "iod restart: %r" % out)
     end = time.monotonic() + 30
