@@ -45,6 +45,7 @@ int account_create(struct account *parent, uint64_t quota, struct account **out)
 	a->parent = parent;
 	a->lender = NULL;
 	a->loan = 0;
+	a->retired = false;
 	a->next_dead = NULL;
 	if (parent)
 		account_get(parent);
@@ -129,7 +130,9 @@ int account_lend(struct account *lender, struct account *a, uint64_t bytes)
 		return ERR_INVALID_ARGS;
 	int err = 0;
 	unsigned long f = spin_lock_irqsave(&loan_lock);
-	if (a->lender && a->lender != lender) {
+	if (READ_ONCE(a->retired) || READ_ONCE(lender->retired)) {
+		err = ERR_BAD_STATE; /* a dead task's: gone for good */
+	} else if (a->lender && a->lender != lender) {
 		err = ERR_NO_RESOURCES;
 	} else if (!a->lender) {
 		/* a would hold lender: lender must not hold a. */
@@ -169,14 +172,69 @@ int account_charge(struct account *a, uint64_t bytes)
 	return err;
 }
 
+/* Pending give-backs of one uncharge walk (a split: part to the lender,
+ * part to the parent). Full: the part stays unused quota of its account,
+ * returned when that is freed, as without retirement. */
+#define GIVE_STACK 16
+
 void account_uncharge(struct account *a, uint64_t bytes)
+{
+	/* Walks up from a through retired accounts, each passing on what it
+	 * got. Everything visited is reachable from a by parent and lender
+	 * links, so the caller's hold on a keeps it alive. */
+	struct {
+		struct account *a;
+		uint64_t bytes;
+	} st[GIVE_STACK];
+	unsigned n = 0;
+	for (;;) {
+		if (!a || !bytes) {
+			if (!n)
+				return;
+			n--;
+			a = st[n].a;
+			bytes = st[n].bytes;
+			continue;
+		}
+		uint64_t to_lender = 0, to_parent = 0;
+		unsigned long f = spin_lock_irqsave(&a->lock);
+		BUG_ON(bytes > a->used);
+		a->used -= bytes;
+		if (a->retired) {
+			to_lender = MIN(bytes, a->loan);
+			to_parent = bytes - to_lender;
+			if (to_lender && to_parent && n == GIVE_STACK)
+				to_parent = 0; /* kept until a is freed */
+			a->quota -= to_lender + to_parent;
+			a->loan -= to_lender;
+		}
+		spin_unlock_irqrestore(&a->lock, f);
+		if (to_lender && to_parent) {
+			st[n].a = a->parent;
+			st[n].bytes = to_parent;
+			n++;
+			to_parent = 0;
+		}
+		struct account *next = to_lender ? a->lender : a->parent;
+		bytes = to_lender ? to_lender : to_parent;
+		a = next;
+	}
+}
+
+void account_retire(struct account *a)
 {
 	if (!a)
 		return;
+	uint64_t spare = 0;
 	unsigned long f = spin_lock_irqsave(&a->lock);
-	BUG_ON(bytes > a->used);
-	a->used -= bytes;
+	if (!a->retired) {
+		a->retired = true;
+		/* Charged and given straight back: one path returns it. */
+		spare = a->quota - a->used;
+		a->used = a->quota;
+	}
 	spin_unlock_irqrestore(&a->lock, f);
+	account_uncharge(a, spare);
 }
 
 int charge_take(struct charge *c, struct account *a, uint64_t bytes)

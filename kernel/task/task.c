@@ -267,6 +267,9 @@ static void teardown_one(struct task *t)
 {
 	handle_table_destroy(&t->handles);
 	uvm_release(t->uvm);
+	/* Before anyone sees it dead: a supervisor that restarts it finds
+	 * its unused quota back (docs/tasks.md "Quota loans"). */
+	account_retire(t->acct);
 	struct end_notify en;
 	unsigned long f = spin_lock_irqsave(&t->exit_wq.lock);
 	t->dead = true;

@@ -187,3 +187,99 @@ TEST(account_loan_moves_quota_and_returns)
 	CHECK_EQ(account_count(), n0);
 	CHECK_EQ(kmem_objects_in_use(), 0);
 }
+
+/* Retirement (the task is dead): unused quota goes back at once, the loan
+ * first to the lender; later uncharges follow through retired lenders to
+ * their parents; nothing more can be charged or lent. */
+TEST(account_retire_gives_back_what_is_unused)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	uint64_t n0 = account_count();
+	struct account *root, *pool, *svc, *sib;
+	CHECK_EQ(account_create(NULL, 100000, &root), 0);
+	CHECK_EQ(account_create(root, 60000, &pool), 0);
+	CHECK_EQ(account_create(root, 1000, &svc), 0);
+	CHECK_EQ(account_create(root, 1000, &sib), 0);
+	uint64_t root_used = root->used;
+	CHECK_EQ(account_lend(pool, svc, 30000), 0);
+	CHECK_EQ(account_charge(pool, 5000), 0); /* a buffer of the pool */
+	/* The pool's task dies: it keeps the loan and the buffer. */
+	account_retire(pool);
+	account_retire(pool); /* once */
+	CHECK_EQ(pool->quota, 35000);
+	CHECK_EQ(pool->used, 35000);
+	CHECK_EQ(root->used, root_used - 25000);
+	CHECK_EQ(account_charge(pool, 1), ERR_NO_MEMORY);
+	CHECK_EQ(account_lend(pool, sib, 10), ERR_BAD_STATE);
+	/* The buffer goes: back to root through the pool. */
+	account_uncharge(pool, 5000);
+	CHECK_EQ(pool->quota, 30000);
+	CHECK_EQ(root->used, root_used - 30000);
+	/* The borrower dies holding 20000 of its 31000: the other 11000 go
+	 * back, the loan's share (10000) to the pool and on to root, the
+	 * rest (1000) to root directly. */
+	CHECK_EQ(account_charge(svc, 20000), 0);
+	account_retire(svc);
+	CHECK_EQ(svc->quota, 20000);
+	CHECK_EQ(svc->loan, 19000);
+	CHECK_EQ(pool->quota, 19000);
+	CHECK_EQ(root->used, root_used - 30000 - 10000 - 1000);
+	CHECK_EQ(account_lend(root, svc, 10), ERR_BAD_STATE);
+	/* Its last charge goes: the loan back to the pool, and on to root. */
+	account_uncharge(svc, 20000);
+	CHECK_EQ(svc->quota, 0);
+	CHECK_EQ(pool->quota, 0);
+	CHECK_EQ(pool->used, 0);
+	uint64_t n1 = account_count();
+	account_put(pool); /* its task's reference: the loan still holds it */
+	CHECK_EQ(account_count(), n1);
+	account_put(svc); /* frees svc, then the pool */
+	CHECK_EQ(account_count(), n1 - 2);
+	account_put(sib);
+	CHECK_EQ(root->used, 0);
+	account_put(root);
+	CHECK_EQ(account_count(), n0);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+}
+
+/* A chain of loans, each smaller than the one before: b[k] borrows
+ * L(k) from b[k+1], and all are retired with every byte in use. b[0]'s
+ * uncharge then walks the chain and splits at every b[k] (L(k-1) in,
+ * L(k) on to the lender, the rest to root): deeper than the walk's stack
+ * (16), so the rest stays unused quota of the deeper ones, and comes back
+ * when they are freed. */
+TEST(account_retire_deep_splits_stay_conserved)
+{
+	CHECK_EQ(host_mm_setup(), 0);
+	uint64_t n0 = account_count();
+	enum { M = 30, STEP = 1000, OWN = 100000 };
+#define L(k) ((uint64_t)(M - (k)) * STEP)
+	struct account *root, *b[M + 1];
+	CHECK_EQ(account_create(NULL, 1u << 30, &root), 0);
+	for (int k = 0; k <= M; k++)
+		CHECK_EQ(account_create(root, OWN, &b[k]), 0);
+	for (int k = M - 1; k >= 0; k--)
+		CHECK_EQ(account_lend(b[k + 1], b[k], L(k)), 0);
+	CHECK_EQ(account_charge(b[0], OWN + L(0)), 0);
+	for (int k = 1; k < M; k++)
+		CHECK_EQ(account_charge(b[k], OWN - STEP), 0);
+	for (int k = 0; k <= M; k++)
+		account_retire(b[k]);
+	for (int k = 0; k < M; k++)
+		CHECK_EQ(b[k]->loan, L(k)); /* all in use: nothing back */
+	uint64_t root_used = root->used;
+	account_uncharge(b[0], OWN + L(0));
+	for (int k = 0; k <= M; k++)
+		CHECK_EQ(b[k]->quota - b[k]->used,
+			 k >= 16 && k < M ? (uint64_t)STEP : 0);
+	CHECK_EQ(root->used, root_used - (OWN + L(0)) + (M - 16) * STEP);
+	for (int k = 1; k < M; k++)
+		account_uncharge(b[k], OWN - STEP);
+	for (int k = 0; k <= M; k++)
+		account_put(b[k]);
+	CHECK_EQ(root->used, 0);
+	account_put(root);
+	CHECK_EQ(account_count(), n0);
+	CHECK_EQ(kmem_objects_in_use(), 0);
+#undef L
+}

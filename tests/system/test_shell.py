@@ -499,6 +499,22 @@ def t_kill_names(g):
     g.expect(PROMPT, 15)
     out = g.command("clctl status")
     need(re.search(r"\bnames\b.*running", out), "status: %r" % out)
+    # Every service came back: vmgr restarted twice (with names) while
+    # the services it had lent quota to lived on; its dead pools must
+    # not starve init (a CI run saw sh, a local run iod, fail for good
+    # with "vmgr lent no quota").
+    for _ in range(20):
+        out = g.command("clctl status")
+        need(not re.search(r"^\S+\s+failed", out, re.M),
+             "a service failed after names restarted: %r" % out)
+        total = re.search(r"^([0-9]+) services", out, re.M)
+        need(total, "no service count: %r" % out)
+        if len(re.findall(r"^\S+\s+running", out, re.M)) == \
+                int(total.group(1)):
+            break
+        time.sleep(0.5)
+    else:
+        need(False, "not every service running: %r" % out)
 
 
 def t_top(g):

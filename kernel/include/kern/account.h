@@ -15,7 +15,13 @@
  * account, the lender: charged there (a reference held) until the
  * borrower's account is freed. One lender per account; the parent and
  * lender links never form a cycle (checked under loan_lock), so every
- * account is freed once its last charge goes. */
+ * account is freed once its last charge goes.
+ *
+ * Retirement (account_retire, when the task is dead): the account keeps
+ * only what is still charged to it. Its unused quota goes back at once,
+ * the loan first (to the lender), the rest to the parent, and so does
+ * every later uncharge: a dead vmgr holds its outstanding loans, not its
+ * whole pool, until they come back. */
 #pragma once
 #include <execrt/types.h>
 #include <kern/spinlock.h>
@@ -31,6 +37,7 @@ struct account {
 	 * quota under lock. lender is a reference; loan is charged there. */
 	struct account *lender;
 	uint64_t loan;
+	bool retired;		   /* under lock; set once: quota follows used */
 	struct account *next_dead; /* account_put's work list */
 };
 
@@ -49,7 +56,13 @@ void account_put(struct account *a);
 /* ERR_NO_MEMORY when over quota (nothing charged); a NULL account is the
  * kernel's and always succeeds. */
 int account_charge(struct account *a, uint64_t bytes);
+/* Uncharges; on a retired account the quota shrinks with it and goes
+ * back (loan first, to the lender; the rest to the parent). */
 void account_uncharge(struct account *a, uint64_t bytes);
+/* The task behind a is dead: nothing is charged to it any more but what
+ * a pager supplies to its memory objects (refused from now: no spare
+ * quota). Gives its unused quota back at once; idempotent. */
+void account_retire(struct account *a);
 /* account_charge + a reference kept in c, for something that may outlive
  * the task (kernel objects, messages); charge_drop returns both. */
 int charge_take(struct charge *c, struct account *a, uint64_t bytes);
