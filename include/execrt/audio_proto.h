@@ -25,7 +25,7 @@
 #pragma once
 #include <execrt/types.h>
 
-#define AUDIO_SVC_NAME	   "/svc/audio"
+#define AUDIO_SVC_NAME	    "/svc/audio"
 #define AUDIO_PROTO_VERSION 1u
 
 enum audio_op {
@@ -84,7 +84,7 @@ struct audio_req {
 };
 
 struct audio_resp {
-	int32_t err; /* 0 or ERR_* */
+	int32_t err;  /* 0 or ERR_* */
 	uint32_t len; /* data bytes after this header */
 	uint64_t val;
 };
@@ -93,7 +93,7 @@ struct audio_info {
 	char name[32];	/* "hda" or "ac97" */
 	uint32_t rates; /* AUDIO_RATE_* bits */
 	uint16_t channels_max;
-	uint16_t formats; /* bit (1 << AUDIO_FMT_*) */
+	uint16_t formats;		 /* bit (1 << AUDIO_FMT_*) */
 	uint32_t period_min, period_max; /* frames */
 };
 
