@@ -104,6 +104,17 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 
+# room aud-hda (issue 16): the Intel HDA driver (drivers/hda) on the shared
+# audio driver core (drivers/audio, room aud-drv); iod's call helpers from
+# drivers/display.
+USER_PROGS += hda
+hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
+	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c \
+	drivers/audio/audio_core.c drivers/audio/audio_main.c \
+	drivers/display/disp_iod.c
+$(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
+	-Idrivers/audio -Idrivers/display
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
