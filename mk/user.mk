@@ -104,14 +104,20 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 
+# room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
+# /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part
+# links AUDIO_CORE (+ drivers/display/disp_iod.c for iod's requests).
+AUDIO_CORE := drivers/audio/audio_core.c drivers/audio/audio_main.c \
+	drivers/display/disp_iod.c
+USER_PROGS += ac97
+ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
+$(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
+	-Idrivers/ac97 -Idrivers/display
 # room aud-hda (issue 16): the Intel HDA driver (drivers/hda) on the shared
-# audio driver core (drivers/audio, room aud-drv); iod's call helpers from
-# drivers/display.
+# audio driver core (room aud-drv's AUDIO_CORE, above).
 USER_PROGS += hda
 hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
-	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c \
-	drivers/audio/audio_core.c drivers/audio/audio_main.c \
-	drivers/display/disp_iod.c
+	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
 	-Idrivers/audio -Idrivers/display
 
