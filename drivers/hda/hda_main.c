@@ -15,14 +15,14 @@
 #include "hda_dev.h"
 #include "hda_regs.h"
 
-#define PCI_COMMAND	  0x04
-#define PCI_CMD_MEM	  (1u << 1)
-#define PCI_CMD_MASTER	  (1u << 2)
-#define PCI_CMD_INTX_OFF  (1u << 10)
-#define MSI_CTL		  2
-#define MSI_ADDR	  4
-#define MSI_CTL_ENABLE	  (1u << 0)
-#define MSI_CTL_64	  (1u << 7)
+#define PCI_COMMAND	 0x04
+#define PCI_CMD_MEM	 (1u << 1)
+#define PCI_CMD_MASTER	 (1u << 2)
+#define PCI_CMD_INTX_OFF (1u << 10)
+#define MSI_CTL		 2
+#define MSI_ADDR	 4
+#define MSI_CTL_ENABLE	 (1u << 0)
+#define MSI_CTL_64	 (1u << 7)
 
 static volatile uint8_t *regs;
 static uint64_t regs_size;
@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	if ((r = disp_iod_bar(0, VMO_CACHE_UC, &bar, &regs, &regs_size,
 			      &phys)) < 0 ||
 	    regs_size < HDA_SD(8)) {
-		printf("hda: %s: BAR 0: %s\n", name, err_name(r < 0 ? r : ERR_NOT_SUPPORTED));
+		printf("hda: %s: BAR 0: %s\n", name,
+		       err_name(r < 0 ? r : ERR_NOT_SUPPORTED));
 		return 1;
 	}
 	void *mem;
@@ -165,10 +166,11 @@ int main(int argc, char **argv)
 	printf("hda: %s: HDA %u.%u, %u out streams, codec %u %08x: "
 	       "pin %#x <- ",
 	       name, (unsigned)mmio_rd(NULL, HDA_VMAJ, 1),
-	       (unsigned)mmio_rd(NULL, HDA_VMIN, 1), dev.ctl.oss,
-	       dev.codec.cad, dev.codec.vendor, dev.path.nid[0]);
+	       (unsigned)mmio_rd(NULL, HDA_VMIN, 1), dev.ctl.oss, dev.codec.cad,
+	       dev.codec.vendor, dev.path.nid[0]);
 	for (uint32_t i = 1; i < dev.path.n; i++)
-		printf("%#x%s", dev.path.nid[i], i + 1 < dev.path.n ? " <- " : "");
+		printf("%#x%s", dev.path.nid[i],
+		       i + 1 < dev.path.n ? " <- " : "");
 	printf(", irq %s\n", how);
 	struct audio_hw hw = {&hda_hw_ops, &dev};
 	r = audio_run(&hw, irq, name);
