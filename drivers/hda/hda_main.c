@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 	cmd |= PCI_CMD_MEM | PCI_CMD_MASTER;
 	cmd = msi ? cmd | PCI_CMD_INTX_OFF : cmd & ~PCI_CMD_INTX_OFF;
 	sys_pci_cfg_write(h[IOD_H_PCI], info.bdf, PCI_COMMAND, 2, cmd);
+	uint64_t t0 = (uint64_t)sys_clock_now();
 	if ((r = hda_dev_init(&dev, &mmio_io, mem, mem_phys)) < 0) {
 		printf("hda: %s: %s (codecs %#x, %llu verbs, %llu timeouts)\n",
 		       name, err_name(r), dev.ctl.codecs,
@@ -171,7 +172,9 @@ int main(int argc, char **argv)
 	for (uint32_t i = 1; i < dev.path.n; i++)
 		printf("%#x%s", dev.path.nid[i],
 		       i + 1 < dev.path.n ? " <- " : "");
-	printf(", irq %s\n", how);
+	printf(", irq %s; %llu verbs in %llu us\n", how,
+	       (unsigned long long)dev.ctl.verbs,
+	       (unsigned long long)((uint64_t)sys_clock_now() - t0) / 1000);
 	struct audio_hw hw = {&hda_hw_ops, &dev};
 	r = audio_run(&hw, irq, name);
 	hda_dev_fini(&dev);
