@@ -113,6 +113,9 @@ USER_PROGS += ac97
 ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
 	-Idrivers/ac97 -Idrivers/display
+# audiotest: a sine straight into /svc/audio (the drivers' end-to-end test)
+USER_PROGS += audiotest
+audiotest_SRCS := apps/audiotest/audiotest.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
