@@ -58,8 +58,12 @@ int ac97_init(struct ac97 *a, const struct ac97_io *io, void *ctx,
 	if (i > 1000)
 		return ERR_TIMED_OUT;
 	a->vra = io->nam_r16(ctx, AC97_EXT_AUDIO_ID) & 1;
-	io->nam_w16(ctx, AC97_MASTER_VOL, 0);	    /* 0 dB, unmuted */
-	io->nam_w16(ctx, AC97_PCM_OUT_VOL, 0x0808); /* 0 dB, unmuted */
+	/* Master 0 dB. PCM out: the spec's 0 dB is 0x08, but QEMU's codec
+	 * maps the gain linearly (0x08 plays at -2.56 dB, 0x00 is unity):
+	 * 0x00 gives the samples through unchanged there, and +12 dB on a
+	 * real codec (docs/audio.md "Drivers"). */
+	io->nam_w16(ctx, AC97_MASTER_VOL, 0);
+	io->nam_w16(ctx, AC97_PCM_OUT_VOL, AC97_PCM_UNITY);
 	box_reset(a);
 	return 0;
 }

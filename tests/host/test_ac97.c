@@ -176,7 +176,7 @@ TEST(ac97_init_brings_up_the_codec_unmuted)
 {
 	CHECK_EQ(setup(), 0);
 	CHECK_EQ(M.nam[AC97_MASTER_VOL / 2], 0);
-	CHECK_EQ(M.nam[AC97_PCM_OUT_VOL / 2], 0x0808);
+	CHECK_EQ(M.nam[AC97_PCM_OUT_VOL / 2], AC97_PCM_UNITY); /* unmuted */
 	CHECK_EQ(M.bdbar, PHYS_BASE);
 	CHECK(M.sr & AC97_SR_DCH);
 	struct audio_info in;
