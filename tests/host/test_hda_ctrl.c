@@ -283,3 +283,33 @@ TEST(hda_dev_dma_errors_and_second_codec)
 	cod[0].n[3].pincap = HDA_PINCAP_IN;
 	CHECK_EQ(hda_dev_init(&dev, &io, mem, MEM_PHYS), ERR_NOT_FOUND);
 }
+
+/* The device vanishing (reads all ones): the interrupt says so. */
+static uint32_t gone_rd(void *ctx, uint32_t off, uint32_t w)
+{
+	(void)ctx;
+	(void)off;
+	(void)w;
+	return 0xffffffffu;
+}
+
+TEST(hda_ctrl_irq_controller_causes_and_a_vanished_device)
+{
+	setup();
+	CHECK_EQ(hda_dev_init(&dev, &io, mem, MEM_PHYS), 0);
+	CHECK_EQ(open_default(128, 4), 0);
+	/* a response flag and a wake event pending: cleared, not a period */
+	m.rirbsts = HDA_RIRBSTS_INT;
+	m.statests = 1;
+	CHECK_EQ(hda_hw_ops.irq(&dev), 0);
+	CHECK_EQ(m.rirbsts, 0);
+	CHECK_EQ(m.statests, 0);
+	CHECK_EQ(dev.ctl.spurious, 1);
+	dev.ctl.io.rd = gone_rd;
+	CHECK_EQ(hda_hw_ops.irq(&dev), ERR_PEER_CLOSED);
+	dev.ctl.io.rd = io.rd;
+	/* a position word past the ring is never believed */
+	mem[HDA_MEM_POS + 8 * 4] = 0x10;     /* 0x??10 */
+	mem[HDA_MEM_POS + 8 * 4 + 1] = 0x27; /* 0x2710 = 10000 > 2048 */
+	CHECK(hda_hw_ops.position(&dev) < 2048);
+}
