@@ -92,9 +92,16 @@ def clean_line(g):
     """Keys injected into the PS/2 keyboard also reach the shell when a
     screen console (fbcon) runs: typed while inputmon ran, they wait as
     the shell's type-ahead. Ctrl-U on the serial line clears whatever of
-    them is on the line before the test types its next command."""
-    g.send(CTRL_U)
-    g.drain(0.2)
+    them is on the line before the test types its next command. They may
+    still be on their way (fbcon retries a full console): until a Ctrl-U
+    is followed by 0.3 s with nothing new echoed, again."""
+    for _ in range(20):
+        g.send(CTRL_U)
+        g.drain(0.1)
+        start = len(g.buf)
+        g.drain(0.3)
+        if len(g.buf) == start:
+            return
 
 
 def command(g, text, timeout=30):
