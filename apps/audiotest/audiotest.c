@@ -6,8 +6,9 @@
  *   audiotest [SECONDS [HZ [PERIOD_FRAMES [PERIODS]]]]   (2 440 256 4)
  *
  * Prints one line "audiotest: ok frames=F periods=P xruns=X notices=N
- * late=L" at the end (late: notices that came after the client should
- * have refilled, i.e. more than periods-1 periods behind). */
+ * late=L" at the end (late: notices that found the device already past
+ * what this client had written: it was too slow; the driver's xruns count
+ * the periods that were played stale). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +163,7 @@ int main(int argc, char **argv)
 		frames = m.frames;
 		/* the device plays period m.period now: fill up to it */
 		uint64_t upto = m.period * pf + ring_frames;
-		if (written + pf < m.period * pf + pf)
+		if (written < m.frames) /* it played what was not written */
 			late++;
 		for (; written < upto; written++) {
 			uint64_t i = written % ring_frames;
