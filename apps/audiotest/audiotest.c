@@ -6,8 +6,10 @@
  *   audiotest [SECONDS [HZ [PERIOD_FRAMES [PERIODS]]]]   (2 440 256 4)
  *
  * Prints one line "audiotest: ok frames=F periods=P xruns=X notices=N
- * late=L" at the end (late: notices that came after the client should
- * have refilled, i.e. more than periods-1 periods behind). */
+ * late=L" at the end (late: notices that found the device already past
+ * what this client had written: it was too slow; the driver's xruns count
+ * the periods that were played stale; busy=1: a second connection's OPEN
+ * was refused with ERR_ALREADY_EXISTS while this stream was open). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,16 @@ int main(int argc, char **argv)
 		printf("audiotest: open: %s\n", err_name(r < 0 ? r : -1));
 		return 1;
 	}
+	/* one stream per device: a second connection's OPEN is refused */
+	int busy = 0;
+	q.op = AUDIO_CONNECT;
+	q.a = AUDIO_PROTO_VERSION;
+	if (call(svc.send, &q, NULL, 0, NULL, 0, got + 1, 1, NULL) == 1) {
+		struct audio_req q2 = {.op = AUDIO_OPEN, .fmt = ring.fmt};
+		busy = call(got[1], &q2, NULL, 0, NULL, 0, NULL, 0, NULL) ==
+		       ERR_ALREADY_EXISTS;
+		sys_handle_close(got[1]);
+	}
 	uint64_t map;
 	r = sys_grant_map(execrt_handle(START_H_SELF_TASK), got[0],
 			  VM_PROT_READ | VM_PROT_WRITE, 0, &map);
@@ -162,7 +174,7 @@ int main(int argc, char **argv)
 		frames = m.frames;
 		/* the device plays period m.period now: fill up to it */
 		uint64_t upto = m.period * pf + ring_frames;
-		if (written + pf < m.period * pf + pf)
+		if (written < m.frames) /* it played what was not written */
 			late++;
 		for (; written < upto; written++) {
 			uint64_t i = written % ring_frames;
@@ -175,9 +187,9 @@ int main(int argc, char **argv)
 	op(AUDIO_POSITION, &pos, sizeof(pos));
 	op(AUDIO_CLOSE, NULL, 0);
 	printf("audiotest: ok frames=%llu periods=%llu xruns=%llu notices=%llu "
-	       "late=%llu\n",
+	       "late=%llu busy=%d\n",
 	       (unsigned long long)pos.frames, (unsigned long long)pos.periods,
 	       (unsigned long long)pos.xruns, (unsigned long long)notices,
-	       (unsigned long long)late);
+	       (unsigned long long)late, busy);
 	return 0;
 }

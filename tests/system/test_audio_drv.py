@@ -6,10 +6,12 @@ to a WAV file (-audiodev wav), runs `audiotest` (a 440 Hz sine at
 notices) and reads the WAV back: the strongest frequency (a Goertzel scan,
 numpy is not there) within 1 Hz of 440, the level within 1 dB of -6 dBFS,
 no 10 ms window silent between the start and the end of the tone. Also
-`status` of /svc/audio through portctl, and a second OPEN refused busy.
+`status` of /svc/audio through portctl, and a second connection's OPEN
+refused (ERR_ALREADY_EXISTS) while the stream is open.
 
 usage: tests/system/test_audio_drv.py [--iso build/exec-rt.iso]
           [--device ac97|hda] [--machine q35] [--secs 3]
+          [--name N] [--logdir D]
 Prints one line per test ("ok NAME" / "FAIL NAME: why") and ends with
 "N passed, N failed"; exit status 1 on any failure.
 """
@@ -17,6 +19,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -104,13 +107,15 @@ def main():
     ap.add_argument("--machine", default="q35")
     ap.add_argument("--secs", type=int, default=3)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--logdir", default="build/logs")
     a = ap.parse_args()
     name = a.name or "audio-drv-%s-%s" % (a.device, a.machine)
     tmp = tempfile.mkdtemp(prefix="audio-drv-")
     wav = os.path.join(tmp, "out.wav")
     extra = ["-audiodev", "wav,id=snd,path=%s,out.frequency=48000" % wav]
     extra += DEVICES[a.device]
-    g = Guest(name, iso=a.iso, machine=a.machine, extra=extra, timeout=240)
+    g = Guest(name, a.logdir, iso=a.iso, machine=a.machine, extra=extra,
+              timeout=240)
     results = []
 
     def run(tname, fn):
@@ -148,6 +153,7 @@ def main():
         state["kv"] = kv
         need(int(kv["frames"]) >= a.secs * 48000, "frames %s" % kv["frames"])
         need(int(kv["notices"]) > 0, "no notices")
+        need(kv.get("busy") == "1", "a second OPEN was not refused busy")
         print("     %s" % line[0].strip(), flush=True)
 
     def wav_check():
@@ -165,6 +171,7 @@ def main():
             wav_check)
     finally:
         g.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     bad = sum(1 for _, e in results if e)
     print("%d passed, %d failed" % (len(results) - bad, bad))
     return 1 if bad else 0
