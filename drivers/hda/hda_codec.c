@@ -290,9 +290,11 @@ int hda_path_verbs(const struct hda_codec *c, const struct hda_path *p,
 				pl |= k == p->sel[i] ? g : HDA_AMP_MUTE;
 				PUT(hda_verb4(cad, nid, HDA_V4_SET_AMP, pl));
 			}
-		} else if (!last && (w->caps & HDA_WCAP_IN_AMP)) {
-			/* A selector's or pin's input amp: only the index
-			 * selected matters (index 0 on most). */
+		} else if (!last && w->type == HDA_W_SELECTOR &&
+			   (w->caps & HDA_WCAP_IN_AMP)) {
+			/* A selector's input amp: only the index selected
+			 * matters. A pin's input amp is on the path from
+			 * its jack inwards: left alone. */
 			PUT(hda_verb4(cad, nid, HDA_V4_SET_AMP,
 				      HDA_AMP_SET_IN | HDA_AMP_SET_LEFT |
 					      HDA_AMP_SET_RIGHT |

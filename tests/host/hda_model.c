@@ -103,10 +103,13 @@ void hm_codec_desktop(struct hm_codec *c)
 		conn(x, 2, (uint16_t[]){(uint16_t)(m - 0x0a), 0x0b}, false);
 	}
 	uint32_t pinw = WCAP(HDA_W_PIN) | HDA_WCAP_STEREO | HDA_WCAP_OUT_AMP |
-			HDA_WCAP_AMP_OVRD;
+			HDA_WCAP_IN_AMP | HDA_WCAP_AMP_OVRD;
 	struct hm_node *lo = node(c, 0x14);
 	lo->wcap = pinw;
 	lo->amp_out = HDA_AMPCAP_MUTE;
+	/* the jack's input boost, muted at power-up */
+	lo->amp_in = HDA_AMPCAP_MUTE | 0x20u << 8 | 0x10;
+	lo->in_mute[0][0] = lo->in_mute[0][1] = true;
 	lo->pincap = HDA_PINCAP_OUT | HDA_PINCAP_IN | HDA_PINCAP_HP |
 		     HDA_PINCAP_EAPD;
 	lo->config = CFG(0, HDA_DEV_LINE_OUT, 1, 0);

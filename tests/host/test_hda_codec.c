@@ -217,6 +217,9 @@ TEST(hda_desktop_codec_line_out_through_mixer)
 	/* DAC amp from the function group's caps: offset 0x40 */
 	CHECK_EQ(model.n[2].out_gain[0], 0x40);
 	CHECK(!model.n[0x14].out_mute[0]);
+	/* the pin's input amp (jack -> loopback) untouched */
+	CHECK_EQ(model.n[0x14].in_gain[0][0], 0);
+	CHECK(model.n[0x14].in_mute[0][0] && model.n[0x14].in_mute[0][1]);
 	CHECK_EQ(model.n[0x14].pinctl, HDA_PINCTL_OUT); /* line out: no HP */
 	CHECK_EQ(model.n[0x14].eapd, HDA_EAPD_ENABLE);
 	CHECK_EQ(model.n[1].power, 0);
