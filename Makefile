@@ -75,8 +75,23 @@ DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
         drivers/display/edid.c drivers/fbdisplay/fb_blit.c \
         drivers/virtio-gpu/vgpu_cmd.c
 # Room gfx-comp (issue 15): compositord's portable core.
-COMP_HSRC := services/compositord/comp_regs.c
+COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
+        services/compositord/comp_xform.c services/compositord/comp_blend.c \
+        services/compositord/comp_render.c services/compositord/comp_srv.c
 COMP_HINC := -Iservices/compositord
+# The composition bench (services/compositord/bench/comp_bench.c): -O2 as
+# the guest programs; `make comp-bench-run` counts its instructions per
+# frame with valgrind (the host has no usable perf counters).
+COMP_BENCH_SRC := $(filter-out services/compositord/comp_srv.c,$(COMP_HSRC)) \
+        drivers/display/damage.c services/compositord/bench/comp_bench.c
+$(O)/host/comp-bench: $(COMP_BENCH_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu17 -O2 -g $(WARN) -Iinclude -Iservices/compositord \
+		-Idrivers/display -o $@ $(COMP_BENCH_SRC)
+.PHONY: comp-bench comp-bench-run
+comp-bench: $(O)/host/comp-bench
+comp-bench-run: $(O)/host/comp-bench
+	@tools/comp-bench.sh $(O)/host/comp-bench
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
