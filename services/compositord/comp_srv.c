@@ -218,6 +218,14 @@ static void bind_image(struct comp_srv *s, struct comp_reply *r)
 	okf(r, "{}");
 }
 
+/* {"frame":F}: the frame whose latch applies what was just written. */
+static void frame_result(struct comp_srv *s, struct comp_reply *r)
+{
+	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu}",
+		 (unsigned long long)(s->scene->frame + 1));
+	r->ok = true;
+}
+
 /* set {id, x, y, ...}: every field checked before any is written. */
 static void set(struct comp_srv *s, struct comp_reply *r)
 {
@@ -243,7 +251,7 @@ static void set(struct comp_srv *s, struct comp_reply *r)
 	for (uint32_t reg = 0; reg < COMP_REG_COUNT; reg++)
 		if (have[reg])
 			comp_reg_write(s->scene, id, reg, v[reg]);
-	okf(r, "{}");
+	frame_result(s, r);
 }
 
 /* set_regs {regs:{"layer[1].x":100,...}}: all or nothing. */
@@ -283,7 +291,8 @@ static void set_regs(struct comp_srv *s, struct comp_reply *r)
 	}
 	for (int i = 0; i < n; i++)
 		comp_reg_write(s->scene, w[i].layer, w[i].reg, w[i].value);
-	snprintf(r->result, sizeof(r->result), "{\"writes\":%d}", n);
+	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu,\"writes\":%d}",
+		 (unsigned long long)(s->scene->frame + 1), n);
 	r->ok = true;
 }
 
@@ -298,7 +307,7 @@ static void damage(struct comp_srv *s, struct comp_reply *r)
 	int t = json_find(d, 0, "rect");
 	if (t < 0) {
 		comp_layer_damage(s->scene, id, NULL);
-		okf(r, "{}");
+		frame_result(s, r);
 		return;
 	}
 	int64_t v[4];
@@ -315,7 +324,7 @@ static void damage(struct comp_srv *s, struct comp_reply *r)
 			       (int32_t)v[3]};
 	if (rc.w > 0 && rc.h > 0)
 		comp_layer_damage(s->scene, id, &rc);
-	okf(r, "{}");
+	frame_result(s, r);
 }
 
 /* commit {id?}: a barrier; the layer (or every layer of the caller)
@@ -333,9 +342,7 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 			    s->scene->layer[i].owner == owner)
 				comp_layer_damage(s->scene, i + 1, NULL);
 	}
-	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu}",
-		 (unsigned long long)(s->scene->frame + 1));
-	r->ok = true;
+	frame_result(s, r);
 }
 
 uint32_t comp_event_bit(const char *name, size_t len)
@@ -487,7 +494,7 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		status(s, r);
 	} else if (json_str_eq(d, cmd, "connect")) {
 		r->connect = true;
-		okf(r, "{\"session\":0}");
+		okf(r, "{\"port\":0}");
 	} else if (json_str_eq(d, cmd, "output_list")) {
 		output_list(s, r);
 	} else if (json_str_eq(d, cmd, "output_set_mode")) {
