@@ -444,6 +444,61 @@ static void set_mode(struct comp_srv *s, struct comp_reply *r)
 	okf(r, "{}");
 }
 
+/* get {id} (extension): a layer's registers as latched (current) and
+ * as written (pending), its content and screen box. */
+static void get(struct comp_srv *s, struct comp_reply *r)
+{
+	uint32_t id;
+	struct comp_layer *l = layer_arg(s, r, &id);
+	if (!l)
+		return;
+	size_t n = (size_t)snprintf(r->result, sizeof(r->result), "{\"id\":%u",
+				    id);
+	for (int set = 0; set < 2; set++) {
+		const double *v = set ? l->pend : l->cur;
+		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
+				      ",\"%s\":{", set ? "pending" : "current");
+		for (uint32_t reg = 0; reg < COMP_REG_COUNT; reg++)
+			n += (size_t)snprintf(r->result + n,
+					      sizeof(r->result) - n,
+					      "%s\"%s\":%.17g", reg ? "," : "",
+					      comp_reg_name(reg), v[reg]);
+		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
+				      "}");
+	}
+	snprintf(r->result + n, sizeof(r->result) - n,
+		 ",\"w\":%u,\"h\":%u,\"format\":\"%s\",\"shown\":%s,"
+		 "\"box\":{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}}",
+		 l->w, l->h,
+		 l->fmt == COMP_FMT_RGBA8   ? "RGBA8"
+		 : l->fmt == COMP_FMT_BGRA8 ? "BGRA8"
+					    : "none",
+		 l->shown ? "true" : "false", l->box.x, l->box.y, l->box.w,
+		 l->box.h);
+	r->ok = true;
+}
+
+/* read_pixel {x, y} (extension, for tests without a screen): the
+ * output's pixel as last composed. */
+static void read_pixel(struct comp_srv *s, struct comp_reply *r)
+{
+	uint32_t x, y, v;
+	if (get_u32(&s->doc, "x", 0, COMP_DIM_MAX, &x) < 0 ||
+	    get_u32(&s->doc, "y", 0, COMP_DIM_MAX, &y) < 0) {
+		fail(r, "BAD_ARG", "x, y: pixel coordinates");
+		return;
+	}
+	if (!s->ops.pixel || s->ops.pixel(s->ops.ctx, x, y, &v) < 0) {
+		fail(r, "BAD_ARG", "outside the output, or nothing composed");
+		return;
+	}
+	snprintf(r->result, sizeof(r->result),
+		 "{\"r\":%u,\"g\":%u,\"b\":%u,\"frame\":%llu}",
+		 (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff,
+		 (unsigned long long)s->scene->frame);
+	r->ok = true;
+}
+
 static void status(struct comp_srv *s, struct comp_reply *r)
 {
 	const struct comp_stats *st = &s->scene->st;
@@ -530,6 +585,10 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		commit(s, owner, r);
 	} else if (json_str_eq(d, cmd, "damage")) {
 		damage(s, r);
+	} else if (json_str_eq(d, cmd, "get")) {
+		get(s, r);
+	} else if (json_str_eq(d, cmd, "read_pixel")) {
+		read_pixel(s, r);
 	} else if (json_str_eq(d, cmd, "subscribe")) {
 		subscribe(s, owner, nh, r);
 	} else {

@@ -339,6 +339,12 @@ static int op_bind_image(void *ctx, uint32_t id, const char *path,
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return COMP_OPS_NOENT;
+	long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (size >= 0 && (uint64_t)size < need) {
+		fclose(f); /* before asking for the memory */
+		return COMP_OPS_SMALL;
+	}
+	rewind(f);
 	uint8_t *p = malloc(need);
 	if (!p) {
 		fclose(f);
@@ -406,6 +412,26 @@ static int op_set_mode(void *ctx, uint32_t id, uint32_t w, uint32_t h,
 		return 0;
 	}
 	return COMP_OPS_ARG;
+}
+
+/* The last composed image: the headless one, or the buffer presented
+ * last. */
+static int op_pixel(void *ctx, uint32_t x, uint32_t y, uint32_t *rgb)
+{
+	(void)ctx;
+	if (x >= out_w() || y >= out_h() || g.scene.st.frames == 0)
+		return -1;
+	if (!g.have_disp) {
+		*rgb = g.headless[(size_t)y * HEADLESS_W + x] & 0xffffff;
+		return 0;
+	}
+	if (!g.owned || !g.presents)
+		return -1;
+	const uint8_t *b = g.disp.buf[g.back ^ 1];
+	uint32_t v;
+	memcpy(&v, b + (size_t)y * g.disp.geom.stride + (size_t)x * 4, 4);
+	*rgb = v & 0xffffff;
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -646,6 +672,7 @@ int main(void)
 		.subscribe = op_subscribe,
 		.outputs = op_outputs,
 		.set_mode = op_set_mode,
+		.pixel = op_pixel,
 		.status = op_status,
 	};
 	comp_srv_init(&g.srv, &g.scene, &ops);
