@@ -639,10 +639,7 @@ int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len)
 		return -1;
 	}
 	/* The message buffer may be unaligned for doubles: copy out. */
-	static struct {
-		struct comp_regs_msg h;
-		struct comp_reg_write w[COMP_REGS_MAX];
-	} b;
-	memcpy(&b, msg, len);
-	return comp_batch_queue(s->scene, &b.h);
+	static _Alignas(8) uint8_t b[COMP_REGS_MSG_SIZE(COMP_REGS_MAX)];
+	memcpy(b, msg, len);
+	return comp_batch_queue(s->scene, (const struct comp_regs_msg *)b);
 }

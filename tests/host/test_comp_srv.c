@@ -279,19 +279,22 @@ TEST(comp_srv_sessions_subscribe_and_regs)
 	OK(0, 1, "{\"cmd\":\"subscribe\",\"events\":[\"hotplug\"]}");
 	ERR(1, "{\"cmd\":\"subscribe\",\"events\":[\"pageflip\"]}", "BUSY");
 	/* REGS messages */
-	static struct {
-		struct comp_regs_msg h;
-		struct comp_reg_write w[2];
-	} m = {{COMP_REGS_MAGIC, 2, 5},
-	       {{3, COMP_REG_X, 9}, {3, COMP_REG_Y, 8}}};
-	CHECK_EQ(comp_srv_regs(&srv, &m, sizeof(m)), 0);
-	CHECK_EQ(comp_srv_regs(&srv, &m, sizeof(m) - 1), -1);
-	CHECK_EQ(comp_srv_regs(&srv, &m, 3), -1);
-	m.h.count = 300;
-	CHECK_EQ(comp_srv_regs(&srv, &m, sizeof(m)), -1);
-	m.h.count = 2;
-	m.h.magic = 0;
-	CHECK_EQ(comp_srv_regs(&srv, &m, sizeof(m)), -1);
+	static _Alignas(8) uint8_t buf[COMP_REGS_MSG_SIZE(2)];
+	struct comp_regs_msg *m = (struct comp_regs_msg *)buf;
+	*m = (struct comp_regs_msg){COMP_REGS_MAGIC, 2, 5};
+	m->w[0] = (struct comp_reg_write){3, COMP_REG_X, 9};
+	m->w[1] = (struct comp_reg_write){3, COMP_REG_Y, 8};
+	/* Sent from an odd address: the doubles are copied out. */
+	static uint8_t odd[sizeof(buf) + 1];
+	memcpy(odd + 1, buf, sizeof(buf));
+	CHECK_EQ(comp_srv_regs(&srv, odd + 1, sizeof(buf)), 0);
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf) - 1), -1);
+	CHECK_EQ(comp_srv_regs(&srv, buf, 3), -1);
+	m->count = 300;
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf)), -1);
+	m->count = 2;
+	m->magic = 0;
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf)), -1);
 	struct damage d;
 	comp_latch(&sc, 5, &d);
 	CHECK(comp_layer_get(&sc, 3)->cur[COMP_REG_X] == 9);
