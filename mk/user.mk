@@ -104,6 +104,16 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 
+# room gfx-copper (issue 15): copperd, the Copper program engine
+# (services/copperd, docs/graphics.md "copperd"); it links compositord's
+# register names (services/compositord/comp_regs.c, room gfx-comp).
+USER_PROGS += copperd
+copperd_SRCS := services/copperd/copperd.c services/copperd/cop_proto.c \
+	services/copperd/cop_engine.c services/copperd/cop_prog.c \
+	services/copperd/cop_run.c services/compositord/comp_regs.c
+$(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
+	-Iservices/copperd -Iservices/compositord
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
