@@ -149,14 +149,18 @@ __attribute__((no_stack_protector, noreturn)) static void dl_main(uint64_t tp)
 			struct port_msg pm = {
 				.data = m,
 				.len = (uint32_t)COMP_REGS_MSG_SIZE(n)};
-			long r = comp ? sys_port_send(comp, &pm, DEADLINE_POLL)
+			/* A full queue (an IPC flood at compositord) is waited
+			 * out for up to a quarter frame: once queued, a DL
+			 * sender's message goes ahead of the flood. */
+			long r = comp ? sys_port_send(comp, &pm, start + p / 4)
 				      : ERR_PEER_CLOSED;
 			if (r == 0) {
 				ADD(&n_batches, 1);
 			} else {
 				ADD(&n_dropped_writes, n);
 				ADD(&n_dropped_batches, 1);
-				if (comp && r != ERR_SHOULD_WAIT) {
+				if (comp && r != ERR_TIMED_OUT &&
+				    r != ERR_SHOULD_WAIT) {
 					sys_handle_close(comp);
 					comp = 0;
 					ST(&cm_up, 0);
