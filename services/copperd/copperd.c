@@ -58,6 +58,7 @@ static uint64_t vs_frame, vs_ns;
 static handle_t cm_new;	 /* server -> DL: a new send handle */
 static uint32_t cm_drop; /* server -> DL: close yours */
 static uint32_t cm_up;	 /* DL -> server: it holds a live handle */
+static uint32_t cm_dead; /* DL -> server: a send found compositord gone */
 static uint64_t n_batches, n_dropped_writes, n_dropped_batches;
 static uint64_t n_frame, n_last_job_ns, n_max_job_ns;
 static uint64_t n_max_late_ns, n_late_jobs; /* started > 1 ms after wake */
@@ -164,6 +165,7 @@ __attribute__((no_stack_protector, noreturn)) static void dl_main(uint64_t tp)
 					sys_handle_close(comp);
 					comp = 0;
 					ST(&cm_up, 0);
+					ST(&cm_dead, 1);
 					sys_notif_signal(g_notif, BIT_DL);
 				}
 			}
@@ -346,7 +348,7 @@ static void vsync_drain(void)
 static void comp_tend(void)
 {
 	uint64_t t = now_ns();
-	if (comp_on && n_connects && !LD(&cm_up) && !LD(&cm_new)) {
+	if (__atomic_exchange_n(&cm_dead, 0, __ATOMIC_ACQ_REL) && comp_on) {
 		comp_down(t); /* the DL thread saw it die */
 		return;
 	}
