@@ -103,6 +103,12 @@ virtio-gpu_SRCS := drivers/virtio-gpu/virtio_gpu.c \
 $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
+# room gfx-blit (issue 15): the blitter service (services/blitterd,
+# docs/graphics.md "blitterd")
+USER_PROGS += blitterd
+BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
+	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
