@@ -298,6 +298,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
+GUEST_EXTRA += $(O)/user/blitterd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))
