@@ -62,8 +62,11 @@ uint64_t blit_fill(const struct blit_kern *k, const struct blit_surf *dst,
 	}
 	uint32_t px;
 	memcpy(&px, b, 4);
-	for (int64_t j = 0; j < r.h; j++)
-		k->fill(px_at(dst, r.x, r.y + j), (size_t)r.w, px);
+	if (dst->stride == (uint64_t)r.w * 4) /* whole rows: one run */
+		k->fill(px_at(dst, r.x, r.y), (size_t)(r.w * r.h), px);
+	else
+		for (int64_t j = 0; j < r.h; j++)
+			k->fill(px_at(dst, r.x, r.y + j), (size_t)r.w, px);
 	return (uint64_t)(r.w * r.h);
 }
 
@@ -91,7 +94,7 @@ int64_t blit_copy(const struct blit_kern *k, const struct blit_surf *src,
 	if (!blit_clip(&dc, dst->w, dst->h))
 		return 0;
 	int64_t sx = c.x + (dc.x - dr.x), sy = c.y + (dc.y - dr.y);
-	int64_t w = dc.w, h = dc.h;
+	int64_t w = dc.w, h = dc.h, pixels = w * h;
 	bool swap = src->fmt != dst->fmt;
 	size_t rowb = (size_t)w * 4;
 
@@ -101,14 +104,21 @@ int64_t blit_copy(const struct blit_kern *k, const struct blit_surf *src,
 		  d1 = (uintptr_t)px_at(dst, dc.x, dc.y + h - 1) + rowb;
 	bool overlap = s0 < d1 && d0 < s1;
 	bool alike = src->stride == dst->stride;
+	if (alike && src->stride == rowb && h > 1) {
+		/* Whole rows on both sides: one run of bytes (the kernels'
+		 * memmove order keeps an overlapping one right). */
+		rowb *= (size_t)h;
+		w *= h;
+		h = 1;
+	}
 	if (!overlap || (alike && d0 == s0)) {
 		/* Disjoint, or each row onto itself (in place). */
 		if (d0 == s0 && !swap)
-			return w * h;
+			return pixels;
 		for (int64_t j = 0; j < h; j++)
 			row(k, swap, px_at(dst, dc.x, dc.y + j),
 			    px_at(src, sx, sy + j), (size_t)w);
-		return w * h;
+		return pixels;
 	}
 	if (alike && !swap) {
 		/* One layout, shifted: rows in the order that reads each
@@ -120,7 +130,7 @@ int64_t blit_copy(const struct blit_kern *k, const struct blit_surf *src,
 			k->copy(px_at(dst, dc.x, dc.y + j),
 				px_at(src, sx, sy + j), rowb);
 		}
-		return w * h;
+		return pixels;
 	}
 	/* The same bytes seen through other strides or formats: no row
 	 * order is safe in general, so through a copy. */
@@ -134,7 +144,7 @@ int64_t blit_copy(const struct blit_kern *k, const struct blit_surf *src,
 		k->copy(px_at(dst, dc.x, dc.y + j), tmp + rowb * (size_t)j,
 			rowb);
 	free(tmp);
-	return w * h;
+	return pixels;
 }
 
 int64_t blit_convert(const struct blit_kern *k, const struct blit_surf *src,
