@@ -284,19 +284,8 @@ void audio_core_sync(struct audio_core *c)
 		off = 0; /* a device glitch: never beyond the ring */
 	uint64_t d = off >= s->last_off ? off - s->last_off
 					: s->ring.bytes - s->last_off + off;
-	/* The offset alone cannot tell a whole ring played between two
-	 * reads (a read held back that long, or an emulated device that
-	 * catches up in one burst). The clock can: whole rings are added
-	 * while the time passed says at least 3/4 of another one played. */
-	uint64_t now = c->ops->now(c->ctx);
-	uint64_t want = (now - s->last_ns) * s->fmt.rate / 1000000000ull *
-			s->frame_bytes;
-	if (now > s->last_ns && want > d)
-		d += (want - d + s->ring.bytes / 4) / s->ring.bytes *
-		     s->ring.bytes;
 	s->bytes += d;
 	s->last_off = off;
-	s->last_ns = now;
 }
 
 /* Periods completed since the last call: hash each slot just played;
@@ -358,7 +347,6 @@ static void do_start(struct audio_core *c, uint32_t reply)
 	}
 	s->bytes = 0;
 	s->last_off = 0;
-	s->last_ns = c->ops->now(c->ctx);
 	s->periods = 0;
 	s->xruns = 0;
 	memset(s->sum, 0, sizeof(s->sum));

@@ -54,7 +54,6 @@ struct audio_stream {
 	/* position: bytes played since START, the device offset last read */
 	uint64_t bytes;
 	uint32_t last_off;
-	uint64_t last_ns; /* when last_off was read */
 	uint64_t periods; /* completed periods handled (notices, xruns) */
 	uint64_t xruns;
 	uint64_t sum[AUDIO_PERIODS_MAX]; /* hash of each slot when played */

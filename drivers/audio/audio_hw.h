@@ -40,8 +40,11 @@ struct audio_hw_ops {
 	/* Halts it (returns once the engine is stopped). */
 	void (*stop)(void *dev);
 	/* Byte offset in the ring the device reads next (0..bytes-1). The
-	 * shared part turns it into monotonic frames, so it must be read at
-	 * least once per ring cycle (every interrupt does). */
+	 * shared part turns it into monotonic frames from the distance to
+	 * the last offset read, so the device must never play a whole ring
+	 * between two reads: each interrupt reads it, and a device that can
+	 * stop itself is kept less than a ring ahead of the last interrupt
+	 * served (AC97: the last valid index). */
 	uint32_t (*position)(void *dev);
 	/* The device's interrupt fired: acknowledge the device's status
 	 * (the shared part then acks the IRQ object). Returns >0 if it was a
