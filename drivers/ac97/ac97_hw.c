@@ -202,7 +202,8 @@ static int a_irq(void *dev)
 		a->fifo_errors++;
 		return ERR_FAULT;
 	}
-	return 1;
+	return (sr & AC97_SR_DCH) && (sr & AC97_SR_CELV) ? AUDIO_HW_IRQ_UNDERRUN
+							 : AUDIO_HW_IRQ_PERIOD;
 }
 
 static void a_close(void *dev)

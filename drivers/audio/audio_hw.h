@@ -24,6 +24,9 @@ struct audio_hw_ring {
 	uint32_t bytes;
 };
 
+#define AUDIO_HW_IRQ_PERIOD   1
+#define AUDIO_HW_IRQ_UNDERRUN 2
+
 struct audio_hw_ops {
 	/* What the device can play (name "ac97" / "hda", rates, ...). */
 	void (*info)(void *dev, struct audio_info *out);
@@ -48,8 +51,9 @@ struct audio_hw_ops {
 	uint32_t (*position)(void *dev);
 	/* The device's interrupt fired: acknowledge the device's status
 	 * (the shared part then acks the IRQ object). Returns >0 if it was a
-	 * period interrupt of the stream, 0 if not ours / nothing to do, or
-	 * ERR_* if the device reported an error (e.g. DMA/FIFO error: the
+	 * period interrupt of the stream (AUDIO_HW_IRQ_UNDERRUN: and the
+	 * engine had stopped, starved: counted), 0 if not ours / nothing to do,
+	 * or ERR_* if the device reported an error (e.g. DMA/FIFO error: the
 	 * shared part counts it). */
 	int (*irq)(void *dev);
 	/* Stops and forgets the stream; the ring is freed afterwards. */
