@@ -46,6 +46,9 @@ int ac97_init(struct ac97 *a, const struct ac97_io *io, void *ctx,
 	a->bdl_phys = bdl_phys;
 	if (bdl_phys >> 32 || (bdl_phys & 7))
 		return ERR_OUT_OF_RANGE;
+	/* cold reset: the link's reset# asserted (bit clear), then released */
+	nabm_w(a, AC97_GLOB_CNT, 4, 0);
+	io->delay_us(ctx, 10);
 	nabm_w(a, AC97_GLOB_CNT, 4, AC97_GC_COLD);
 	int i = 0;
 	while (!(nabm_r(a, AC97_GLOB_STA, 4) & AC97_GS_PCR) && i++ < 1000)

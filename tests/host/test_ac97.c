@@ -132,7 +132,9 @@ static void m_nabm_w(void *ctx, uint32_t reg, uint32_t w, uint32_t v)
 		break;
 	case AC97_GLOB_CNT:
 		M.glob_cnt = v;
-		if ((v & AC97_GC_COLD) && !M.no_codec)
+		if (!(v & AC97_GC_COLD))
+			M.glob_sta &= ~AC97_GS_PCR; /* the link in reset */
+		else if (!M.no_codec)
 			M.glob_sta |= AC97_GS_PCR;
 		break;
 	}
