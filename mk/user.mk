@@ -140,6 +140,13 @@ USER_PROGS += ac97
 ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
 	-Idrivers/ac97 -Idrivers/display
+# room aud-hda (issue 16): the Intel HDA driver (drivers/hda) on the shared
+# audio driver core (room aud-drv's AUDIO_CORE, above).
+USER_PROGS += hda
+hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
+	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c $(AUDIO_CORE)
+$(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
+	-Idrivers/audio -Idrivers/display
 # audiotest: a sine straight into /svc/audio (the drivers' end-to-end test)
 USER_PROGS += audiotest
 audiotest_SRCS := apps/audiotest/audiotest.c
