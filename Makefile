@@ -74,6 +74,7 @@ VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c drivers/virtio-input
 DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
         drivers/display/edid.c drivers/fbdisplay/fb_blit.c \
         drivers/virtio-gpu/vgpu_cmd.c
+.DEFAULT_GOAL := all
 # Room gfx-comp (issue 15): compositord's portable core.
 COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
         services/compositord/comp_xform.c services/compositord/comp_blend.c \
