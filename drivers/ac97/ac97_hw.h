@@ -74,6 +74,7 @@ struct ac97 {
 	uint32_t period_bytes;
 	bool open;
 	uint64_t fifo_errors;
+	uint64_t halts; /* the engine reached the last valid entry */
 };
 
 extern const struct audio_hw_ops ac97_ops;

@@ -106,14 +106,16 @@ static void status_json(struct audio_core *c, struct json_w *w)
 		json_w_uint(w, s->xruns);
 	}
 	static const char *const keys[] = {
-		"requests", "errors",	    "connects",	     "opens",
-		"starts",   "irqs",	    "period_irqs",   "device_errors",
-		"notices",  "notices_lost", "periods_total", "xruns_total"};
+		"requests",    "errors",       "connects",	"opens",
+		"starts",      "irqs",	       "period_irqs",	"device_errors",
+		"notices",     "notices_lost", "periods_total", "xruns_total",
+		"hw_underruns"};
 	const uint64_t vals[] = {
 		c->st.requests,	    c->st.errors,	 c->st.connects,
 		c->st.opens,	    c->st.starts,	 c->st.irqs,
 		c->st.period_irqs,  c->st.dev_errors,	 c->st.notices,
-		c->st.notices_lost, c->st.periods_total, c->st.xruns_total};
+		c->st.notices_lost, c->st.periods_total, c->st.xruns_total,
+		c->st.hw_underruns};
 	for (uint32_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_w_key(w, keys[i]);
 		json_w_uint(w, vals[i]);
@@ -284,19 +286,8 @@ void audio_core_sync(struct audio_core *c)
 		off = 0; /* a device glitch: never beyond the ring */
 	uint64_t d = off >= s->last_off ? off - s->last_off
 					: s->ring.bytes - s->last_off + off;
-	/* The offset alone cannot tell a whole ring played between two
-	 * reads (a read held back that long, or an emulated device that
-	 * catches up in one burst). The clock can: whole rings are added
-	 * while the time passed says at least 3/4 of another one played. */
-	uint64_t now = c->ops->now(c->ctx);
-	uint64_t want = (now - s->last_ns) * s->fmt.rate / 1000000000ull *
-			s->frame_bytes;
-	if (now > s->last_ns && want > d)
-		d += (want - d + s->ring.bytes / 4) / s->ring.bytes *
-		     s->ring.bytes;
 	s->bytes += d;
 	s->last_off = off;
-	s->last_ns = now;
 }
 
 /* Periods completed since the last call: hash each slot just played;
@@ -344,6 +335,8 @@ void audio_core_irq(struct audio_core *c)
 		c->st.dev_errors++;
 	else if (r > 0)
 		c->st.period_irqs++;
+	if (r == AUDIO_HW_IRQ_UNDERRUN)
+		c->st.hw_underruns++;
 	audio_core_sync(c);
 	if (c->s.running)
 		account_periods(c);
@@ -358,7 +351,6 @@ static void do_start(struct audio_core *c, uint32_t reply)
 	}
 	s->bytes = 0;
 	s->last_off = 0;
-	s->last_ns = c->ops->now(c->ctx);
 	s->periods = 0;
 	s->xruns = 0;
 	memset(s->sum, 0, sizeof(s->sum));

@@ -54,7 +54,6 @@ struct audio_stream {
 	/* position: bytes played since START, the device offset last read */
 	uint64_t bytes;
 	uint32_t last_off;
-	uint64_t last_ns; /* when last_off was read */
 	uint64_t periods; /* completed periods handled (notices, xruns) */
 	uint64_t xruns;
 	uint64_t sum[AUDIO_PERIODS_MAX]; /* hash of each slot when played */
@@ -74,7 +73,7 @@ struct audio_core {
 	struct {
 		uint64_t requests, errors, connects, opens, starts, irqs,
 			period_irqs, dev_errors, notices, notices_lost,
-			periods_total, xruns_total;
+			periods_total, xruns_total, hw_underruns;
 	} st;
 	_Alignas(8) uint8_t buf[2048]; /* answer scratch */
 };

@@ -145,6 +145,18 @@ def run_inputmon(g, n, inject, timeout=60):
     need("no event for" not in text, "inputmon timed out: %r" % text[-1500:])
     ev = parse_events(text)
     need(len(ev) == n, "%d events, not %d: %r" % (len(ev), n, text[-1500:]))
+    # With a screen console the same keys reach the shell as type-ahead,
+    # maybe late on a loaded host: wait for the last one's echo (a few
+    # seconds at most: without a screen console nothing comes), then clear
+    # the line, so it cannot land in front of the next command.
+    typed = [e["ch"] for e in ev if e["type"] == EV_KEY and e["value"] == 1
+             and e.get("ch") and 0x20 < e["ch"] < 0x7f]
+    if typed:
+        try:
+            g.expect(chr(typed[-1]), 3)
+        except Timeout:
+            pass
+        clean_line(g)
     return ev
 
 
