@@ -537,7 +537,9 @@ static void frame(void)
 		dst = g.headless;
 		stride = HEADLESS_W;
 	}
-	if (!dst || (d.n == 0 && (!g.owned || g.prev.n == 0)))
+	/* Nothing new: nothing composed or presented; the back buffer keeps
+	 * what it missed (g.prev) for the next frame that has damage. */
+	if (!dst || d.n == 0)
 		return;
 	uint64_t t0 = now();
 	struct damage all = d;
