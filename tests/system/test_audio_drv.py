@@ -162,7 +162,7 @@ def main():
              st["result"]["stream"])
 
     def play():
-        out = g.command("audiotest %d 440 512 8" % a.secs,
+        out = g.command("audiotest %d 440 1024 16" % a.secs,
                         timeout=a.secs + 30)
         line = [ln for ln in out.replace("\r", "").split("\n")
                 if "audiotest: ok" in ln]
@@ -173,6 +173,17 @@ def main():
         need(int(kv["notices"]) > 0, "no notices")
         need(kv.get("busy") == "1", "a second OPEN was not refused busy")
         print("     %s" % line[0].strip(), flush=True)
+        # the driver's view: a silent window in the WAV is a hardware
+        # underrun (the engine stopped: the driver a ring late)
+        out = g.command("portctl audio '{\"cmd\":\"status\"}' --compact",
+                        timeout=30)
+        js = [ln for ln in out.replace("\r", "").split("\n")
+              if ln.strip().startswith("{")]
+        if js:
+            r = json.loads(js[0]).get("result", {})
+            print("     status: irqs=%s notices_lost=%s hw_underruns=%s" % (
+                r.get("irqs"), r.get("notices_lost"),
+                r.get("hw_underruns")), flush=True)
 
     def restart():
         # iod kills the driver and starts a new one: it takes /svc/audio
@@ -186,7 +197,7 @@ def main():
                         timeout=30)
         need('"ok":true' in out, "restart: %r" % out[-300:])
         g.expect("%s: serving /svc/audio" % a.device, 30)
-        out = g.command("audiotest 1 880 512 8", timeout=40)
+        out = g.command("audiotest 1 880 1024 16", timeout=40)
         need("audiotest: ok" in out, "after the restart: %r" % out[-400:])
         state["restarted"] = True
 
