@@ -74,9 +74,39 @@ VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c drivers/virtio-input
 DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
         drivers/display/edid.c drivers/fbdisplay/fb_blit.c \
         drivers/virtio-gpu/vgpu_cmd.c
+.DEFAULT_GOAL := all
+# Room gfx-comp (issue 15): compositord's portable core.
+COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
+        services/compositord/comp_xform.c services/compositord/comp_blend.c \
+        services/compositord/comp_render.c services/compositord/comp_srv.c
+COMP_HINC := -Iservices/compositord
+# The composition bench (services/compositord/bench/comp_bench.c): -O2 as
+# the guest programs; `make comp-bench-run` counts its instructions per
+# frame with valgrind (the host has no usable perf counters).
+COMP_BENCH_SRC := $(filter-out services/compositord/comp_srv.c,$(COMP_HSRC)) \
+        drivers/display/damage.c services/compositord/bench/comp_bench.c
+$(O)/host/comp-bench: $(COMP_BENCH_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu17 -O2 -g $(WARN) -Iinclude -Iservices/compositord \
+		-Idrivers/display -o $@ $(COMP_BENCH_SRC)
+.PHONY: comp-bench comp-bench-run
+comp-bench: $(O)/host/comp-bench
+comp-bench-run: $(O)/host/comp-bench
+	@tools/comp-bench.sh $(O)/host/comp-bench
+# Room gfx-copper (issue 15): copperd's portable core.
+COPPER_HSRC := services/copperd/cop_prog.c services/copperd/cop_run.c \
+        services/copperd/cop_engine.c services/copperd/cop_proto.c
+COPPER_HINC := -Iservices/copperd
+# Room gfx-blit (issue 15): blitterd's kernels, surface ops and protocol.
+BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
+        services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+BLIT_HINC := -Iservices/blitterd
 # Room aud-drv (issue 16): the /svc/audio core and the AC97 register logic.
 AUDIO_HSRC := drivers/audio/audio_core.c drivers/ac97/ac97_hw.c
 AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
+# Room aud-hda: the HDA driver's portable parts (codec walk, controller, device ops).
+HDA_HSRC := drivers/hda/hda_codec.c drivers/hda/hda_ctrl.c drivers/hda/hda_dev.c
+HDA_HINC := -Idrivers/hda
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -102,13 +132,17 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(INPUT_HSRC) \
         $(VIRTIO_HSRC) \
         $(DISPLAY_HSRC) \
+        $(COMP_HSRC) \
+        $(COPPER_HSRC) \
+        $(BLIT_HSRC) \
         $(AUDIO_HSRC) \
+        $(HDA_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(AUDIO_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

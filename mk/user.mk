@@ -103,6 +103,33 @@ virtio-gpu_SRCS := drivers/virtio-gpu/virtio_gpu.c \
 $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
+# room gfx-blit (issue 15): the blitter service (services/blitterd,
+# docs/graphics.md "blitterd")
+USER_PROGS += blitterd blitcheck
+BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
+	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
+blitcheck_SRCS := services/blitterd/blitcheck.c
+
+# room gfx-comp (issue 15): the compositor (services/compositord,
+# docs/graphics.md "compositord"); damage.c is the display core's
+USER_PROGS += compositord
+COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
+	services/compositord/comp_xform.c services/compositord/comp_blend.c \
+	services/compositord/comp_render.c services/compositord/comp_srv.c
+compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) \
+	drivers/display/damage.c
+$(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
+	-Iservices/compositord -Idrivers/display
+# room gfx-copper (issue 15): copperd, the Copper program engine
+# (services/copperd, docs/graphics.md "copperd"); it links compositord's
+# register names (services/compositord/comp_regs.c, room gfx-comp).
+USER_PROGS += copperd
+copperd_SRCS := services/copperd/copperd.c services/copperd/cop_proto.c \
+	services/copperd/cop_engine.c services/copperd/cop_prog.c \
+	services/copperd/cop_run.c services/compositord/comp_regs.c
+$(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
+	-Iservices/copperd -Iservices/compositord
 
 # room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
 # /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part
@@ -113,6 +140,13 @@ USER_PROGS += ac97
 ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
 	-Idrivers/ac97 -Idrivers/display
+# room aud-hda (issue 16): the Intel HDA driver (drivers/hda) on the shared
+# audio driver core (room aud-drv's AUDIO_CORE, above).
+USER_PROGS += hda
+hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
+	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c $(AUDIO_CORE)
+$(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
+	-Idrivers/audio -Idrivers/display
 # audiotest: a sine straight into /svc/audio (the drivers' end-to-end test)
 USER_PROGS += audiotest
 audiotest_SRCS := apps/audiotest/audiotest.c
@@ -305,6 +339,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
+GUEST_EXTRA += $(O)/user/blitterd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -158,8 +158,9 @@ grep -aE '^(FAIL|    |fuzz: [0-9])' "$LOGS/guest-fuzz.log" | sed 's/^/  /'
 add_counts "guest fuzzer" "$(tr -d '\r' < "$LOGS/guest-fuzz.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
 # init starts etc/services.conf and, with --boot-check, exits 0 once every
-# service is up and the manifest had no error (docs/system.md).
-UP="[init] boot check: all 9 services up"
+# service is up and the manifest had no error (docs/system.md): every
+# entry of etc/services.conf.
+UP="[init] boot check: all $(grep -c '^service ' etc/services.conf) services up"
 echo "== boot to user space (init from the initrd, every service up)"
 boot --name init --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
 	--timeout 60 --expect "[init] exec-rt user space is up" --expect "$UP" \
@@ -333,6 +334,16 @@ iod_test() { # name, options
 iod_test iod-q35 --iso "$O/exec-rt.iso"
 iod_test iod-pc --iso "$O/exec-rt.iso" --machine pc
 
+# ---- room gfx-blit (issue 15): blitterd up at boot in the full system and
+# serving rect_fill/rect_copy on grants (blitcheck), portctl errors, restart
+# (tests/system/test_blitterd.py; docs/graphics.md "blitterd").
+echo "== blitterd in the booted system (tests/system/test_blitterd.py)"
+out=$($PYTHON tests/system/test_blitterd.py --name blitterd --logdir "$LOGS" \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  blitterd: /'
+add_counts "blitterd" "$out" "$rc"
+# ---- end gfx-blit
 # room aud-drv (issue 16): the audio drivers end to end without the mixer
 # (docs/audio.md "Drivers"): audiotest plays a 440 Hz sine at -6 dBFS into
 # /svc/audio, QEMU writes what the device played (-audiodev wav) and the
@@ -367,6 +378,30 @@ for d in std virtio; do
 	grep -aE '^FAIL' <<<"$out" | sed "s/^/  fbcon-$d: /"
 	add_counts "fbcon-$d" "$out" "$rc"
 done
+
+# Room gfx-comp (issue 15): compositord in a booted system, driven with
+# portctl: headless on a PVH boot (registers latched, alpha and blend
+# pixels within 1 of the 8-bit formula, vsync one frame apart, errors),
+# and with virtio-gpu (the screen taken and released).
+echo "== compositord (tests/system/test_compositord.py, headless and virtio-gpu)"
+for d in none virtio; do
+	out=$($PYTHON tests/system/test_compositord.py --name "compositord-$d" \
+		--device "$d" --logdir "$LOGS" --kernel "$O/kernel.elf" \
+		--initrd "$O/initrd.cpio" --iso "$O/exec-rt.iso" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  compositord-$d: /"
+	add_counts "compositord-$d" "$out" "$rc"
+done
+# Room gfx-copper (issue 15): copperd through the shell (docs/graphics.md
+# "copperd"): up at boot, its DL frame thread judged by the kernel,
+# malformed loads naming the op, load/start/stop/unload round trips of a
+# JSON and a binary program, irq events on a stream, writes accounted.
+echo "== copperd through portctl (tests/system/test_copperd.py)"
+out=$($PYTHON tests/system/test_copperd.py --name copperd --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  copperd: /'
+add_counts "copperd" "$out" "$rc"
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

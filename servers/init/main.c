@@ -186,11 +186,29 @@ static void serve(void)
  * --boot-check (make check boots the real manifest this way) init exits
  * once all are running: 0 if the manifest had no error and nothing
  * failed, else 1 (its services die with it). Returns a deadline. */
-/* The console service may print on another CPU: give it time to show
- * init's last lines before init (and with it the machine) ends. */
+/* The console service prints asynchronously, maybe on another CPU: before
+ * init (and with it the machine) ends, wait until it has shown init's last
+ * lines. Its answer to `status` comes after every line sent before it;
+ * `queued` is what it has not written to the UART yet. A fixed 100 ms
+ * lost the boot check's line on a loaded host. At most 5 s. */
 static void console_settle(void)
 {
-	sys_sleep_until((uint64_t)sys_clock_now() + 100 * MS);
+	static struct cl_resp r;
+	uint64_t end = (uint64_t)sys_clock_now() + 5000 * MS;
+	struct cl_conn c = {.send = g.console_send};
+	while (c.send && (uint64_t)sys_clock_now() < end) {
+		int64_t queued = -1;
+		cl_err_t e = cl_request_ex(&c, "{\"cmd\":\"status\"}", NULL, 0,
+					   end, &r);
+		if (e == CL_OK)
+			cl_resp_int(&r, "queued", &queued);
+		cl_resp_close(&r);
+		if (e != CL_OK || queued == 0)
+			break;
+		sys_sleep_until((uint64_t)sys_clock_now() + 5 * MS);
+	}
+	/* The UART's own FIFO. */
+	sys_sleep_until((uint64_t)sys_clock_now() + 10 * MS);
 }
 
 static uint64_t boot_progress(uint64_t now, bool check, uint64_t t0)
