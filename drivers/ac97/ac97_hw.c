@@ -1,10 +1,11 @@
 /* AC97 PCM out (ac97_hw.h). The descriptor list is a circle of 32
  * entries, entry i playing period i % periods (periods is a power of two,
- * so the circle and the ring agree), each with IOC. The last valid index
- * is kept periods - 1 entries past the current one at each interrupt:
- * the engine may run at most a ring ahead of the driver, so its position
- * is never ambiguous; a driver that much late finds it halted at the
- * last valid entry (a hardware underrun, counted) and runs it again. */
+ * so the circle and the ring agree), each with IOC. The position counts
+ * in the circle, not the ring (span: 32 periods), so rings that pass
+ * between two interrupts are seen; the last valid index is kept 30
+ * entries past the current one, so the engine never runs the whole
+ * circle unseen: a driver that late finds it halted on the last valid
+ * entry (a hardware underrun, counted) and runs it again. */
 #include "ac97_hw.h"
 
 #include <string.h>
@@ -145,7 +146,7 @@ static int a_start(void *dev)
 	if (!a->open)
 		return ERR_BAD_STATE;
 	box_reset(a); /* from entry 0, offset 0 */
-	nabm_w(a, AC97_PO_LVI, 1, a->fmt.periods - 1);
+	nabm_w(a, AC97_PO_LVI, 1, AC97_LVI_AHEAD);
 	nabm_w(a, AC97_PO_CR, 1,
 	       AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
 	return 0;
@@ -172,9 +173,14 @@ static uint32_t a_position(void *dev)
 	uint32_t left = picb * 2;
 	if (left > a->period_bytes)
 		left = a->period_bytes;
-	uint32_t off = (civ % a->fmt.periods) * a->period_bytes +
-		       (a->period_bytes - left);
-	return off % a->ring.bytes;
+	uint32_t off = civ * a->period_bytes + (a->period_bytes - left);
+	return off % (AC97_BDL_N * a->period_bytes);
+}
+
+static uint32_t a_span(void *dev)
+{
+	struct ac97 *a = dev;
+	return AC97_BDL_N * a->period_bytes;
 }
 
 static int a_irq(void *dev)
@@ -185,13 +191,12 @@ static int a_irq(void *dev)
 	if (!ack)
 		return 0;
 	nabm_w(a, AC97_PO_SR, 2, ack);
-	/* at most a ring past the current entry; a halted engine (the
-	 * last valid entry reached) sits on it and goes on with the next
-	 * one when the index moves (and RPBM is set again for controllers
-	 * that cleared it) */
+	/* less than the circle past the current entry; a halted engine
+	 * (the last valid entry reached) sits on it and goes on with the
+	 * next one when the index moves (and RPBM is set again for
+	 * controllers that cleared it) */
 	uint32_t civ = nabm_r(a, AC97_PO_CIV, 1) & (AC97_BDL_N - 1);
-	nabm_w(a, AC97_PO_LVI, 1,
-	       (civ + a->fmt.periods - 1) & (AC97_BDL_N - 1));
+	nabm_w(a, AC97_PO_LVI, 1, (civ + AC97_LVI_AHEAD) & (AC97_BDL_N - 1));
 	if ((sr & AC97_SR_DCH) && (sr & AC97_SR_CELV) && a->open) {
 		a->halts++;
 		/* not resumed by the new index: run (a run bit written to a
@@ -224,6 +229,7 @@ const struct audio_hw_ops ac97_ops = {
 	.start = a_start,
 	.stop = a_stop,
 	.position = a_position,
+	.span = a_span,
 	.irq = a_irq,
 	.close = a_close,
 };

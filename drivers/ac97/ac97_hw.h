@@ -44,6 +44,7 @@
 #define AC97_GS_PCR   0x100u /* primary codec ready */
 
 #define AC97_BDL_N	32u
+#define AC97_LVI_AHEAD	30u /* last valid = current + 30: < the circle */
 #define AC97_BD_IOC	0x8000u
 #define AC97_PERIOD_MIN 32u
 #define AC97_PERIOD_MAX 8192u

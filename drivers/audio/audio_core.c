@@ -281,11 +281,16 @@ void audio_core_sync(struct audio_core *c)
 	struct audio_stream *s = &c->s;
 	if (!s->running)
 		return;
+	uint32_t span =
+		c->hw->ops->span ? c->hw->ops->span(c->hw->dev) : s->ring.bytes;
+	if (span < s->ring.bytes || span % s->ring.bytes)
+		span = s->ring.bytes; /* a device's mistake: the ring */
 	uint32_t off = c->hw->ops->position(c->hw->dev);
-	if (off >= s->ring.bytes)
-		off = 0; /* a device glitch: never beyond the ring */
+	if (off >= span)
+		off = 0; /* a device glitch: never beyond the span */
+	s->last_off %= span;
 	uint64_t d = off >= s->last_off ? off - s->last_off
-					: s->ring.bytes - s->last_off + off;
+					: span - s->last_off + off;
 	s->bytes += d;
 	s->last_off = off;
 }

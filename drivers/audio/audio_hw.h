@@ -42,12 +42,12 @@ struct audio_hw_ops {
 	int (*start)(void *dev);
 	/* Halts it (returns once the engine is stopped). */
 	void (*stop)(void *dev);
-	/* Byte offset in the ring the device reads next (0..bytes-1). The
-	 * shared part turns it into monotonic frames from the distance to
-	 * the last offset read, so the device must never play a whole ring
-	 * between two reads: each interrupt reads it, and a device that can
-	 * stop itself is kept less than a ring ahead of the last interrupt
-	 * served (AC97: the last valid index). */
+	/* Byte offset the device reads next, modulo span (the ring's bytes
+	 * when span is NULL: an offset in the ring). The shared part turns
+	 * it into monotonic frames from the distance to the last offset
+	 * read, so the device must never play a whole span between two
+	 * reads: each interrupt reads it, and a device that can stop itself
+	 * is kept less than a span ahead of the last interrupt served. */
 	uint32_t (*position)(void *dev);
 	/* The device's interrupt fired: acknowledge the device's status
 	 * (the shared part then acks the IRQ object). Returns >0 if it was a
@@ -58,6 +58,10 @@ struct audio_hw_ops {
 	int (*irq)(void *dev);
 	/* Stops and forgets the stream; the ring is freed afterwards. */
 	void (*close)(void *dev);
+	/* Optional: the modulus of position, a multiple of the ring (AC97:
+	 * its 32-entry circle, so several rings between two interrupts are
+	 * still counted). NULL: the ring. */
+	uint32_t (*span)(void *dev);
 };
 
 /* A device as the shared part sees it. */

@@ -262,7 +262,7 @@ TEST(ac97_plays_the_ring_in_order_for_many_laps)
 			M.irq_pending--;
 			CHECK_EQ(ac97_ops.irq(&A), 1);
 			irqs++;
-			CHECK_EQ(M.lvi, (M.civ + 3) & 31);
+			CHECK_EQ(M.lvi, (M.civ + AC97_LVI_AHEAD) & 31);
 		}
 	}
 	CHECK(!(M.sr & AC97_SR_DCH));
@@ -271,8 +271,10 @@ TEST(ac97_plays_the_ring_in_order_for_many_laps)
 	CHECK_EQ(M.nplayed, 64 * 2 + 200 * 64 * 2);
 	for (uint32_t i = 0; i < M.nplayed && i < sizeof(M.played); i++)
 		CHECK_EQ(M.played[i], ring.va[i % ring.bytes]);
-	/* 100.5 periods in: period 0 of the ring, half way */
-	CHECK_EQ(ac97_ops.position(&A), 128);
+	/* 100.5 periods in: entry 4 of the circle (period 0 of the ring),
+	 * half way: the position counts in the circle */
+	CHECK_EQ(ac97_ops.span(&A), 32 * 256);
+	CHECK_EQ(ac97_ops.position(&A), 4 * 256 + 128);
 	/* a spurious interrupt: not ours */
 	CHECK_EQ(ac97_ops.irq(&A), 0);
 	ac97_ops.stop(&A);
@@ -287,7 +289,7 @@ TEST(ac97_plays_the_ring_in_order_for_many_laps)
 	CHECK_EQ(M.cr & AC97_CR_RPBM, 0);
 }
 
-TEST(ac97_stops_a_ring_ahead_and_runs_again)
+TEST(ac97_stops_short_of_the_circle_and_runs_again)
 {
 	CHECK_EQ(setup(), 0);
 	struct audio_hw_ring ring;
@@ -295,20 +297,21 @@ TEST(ac97_stops_a_ring_ahead_and_runs_again)
 	for (uint32_t i = 0; i < ring.bytes; i++)
 		ring.va[i] = (uint8_t)(i * 13 + 5);
 	CHECK_EQ(ac97_ops.start(&A), 0);
-	CHECK_EQ(M.lvi, 3);
-	/* no interrupt served: the engine plays one ring, no more (the
-	 * position cannot be a ring off), and halts on the last entry */
-	play(32 * 128);
+	CHECK_EQ(M.lvi, AC97_LVI_AHEAD);
+	/* no interrupt served: the engine plays 31 entries (almost 8 rings,
+	 * all counted by the position in the circle) and halts on the last
+	 * valid one, never the whole circle unseen */
+	play(40 * 128);
 	CHECK(M.sr & AC97_SR_DCH);
-	CHECK_EQ(M.nplayed, 4 * 128 * 2);
-	CHECK_EQ(ac97_ops.position(&A), 0); /* the ring's end = its start */
+	CHECK_EQ(M.nplayed, 31 * 128 * 2);
+	CHECK_EQ(ac97_ops.position(&A), 31 * 256);
 	CHECK_EQ(ac97_ops.irq(&A), AUDIO_HW_IRQ_UNDERRUN);
 	CHECK_EQ(A.halts, 1);
 	CHECK(!(M.sr & AC97_SR_DCH));
-	CHECK_EQ(M.civ, 4); /* resumed with the next entry, none skipped */
-	CHECK_EQ(M.lvi, 6); /* from the entry it sat on: < a ring ahead */
+	CHECK_EQ(M.civ, 31); /* resumed with the next entry, none skipped */
+	CHECK_EQ(M.lvi, (30 + AC97_LVI_AHEAD) & 31);
 	play(130);
-	CHECK_EQ(M.nplayed, (4 * 128 + 130) * 2);
+	CHECK_EQ(M.nplayed, (31 * 128 + 130) * 2);
 	for (uint32_t i = 0; i < M.nplayed; i++)
 		CHECK_EQ(M.played[i], ring.va[i % ring.bytes]);
 	ac97_ops.close(&A);

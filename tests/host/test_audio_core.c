@@ -20,7 +20,7 @@ struct fake {
 	int notify_err;
 	uint8_t *ring_mem;
 	/* device */
-	uint32_t pos, opens, starts, stops, hw_closes, round_to;
+	uint32_t pos, opens, starts, stops, hw_closes, round_to, span;
 	int irq_ret;
 	uint64_t now;
 };
@@ -150,6 +150,11 @@ static uint32_t d_position(void *dev)
 	return ((struct fake *)dev)->pos;
 }
 
+static uint32_t d_span(void *dev)
+{
+	return ((struct fake *)dev)->span;
+}
+
 static int d_irq(void *dev)
 {
 	return ((struct fake *)dev)->irq_ret;
@@ -171,6 +176,7 @@ static const struct audio_hw_ops hw_ops = {
 	.close = d_close,
 };
 
+static struct audio_hw_ops hw_ops_span;
 static struct fake F;
 static struct audio_hw HW;
 static struct audio_core C;
@@ -364,6 +370,37 @@ TEST(audio_core_position_wraps_and_period_notices)
 	CHECK_EQ(req(b, AUDIO_POSITION, 0, NULL, 0), 0);
 	memcpy(&p, F.data + sizeof(struct audio_resp), sizeof(p));
 	CHECK_EQ(p.frames, 0);
+	CHECK_EQ(req(b, AUDIO_CLOSE, 0, NULL, 0), 0);
+}
+
+TEST(audio_core_counts_rings_within_the_device_span)
+{
+	setup();
+	hw_ops_span = hw_ops;
+	hw_ops_span.span = d_span;
+	HW.ops = &hw_ops_span;
+	uint64_t b = connect();
+	CHECK_EQ(req(b, AUDIO_OPEN, 0, &FMT48, 42), 0);
+	const uint32_t ring = 4 * 128 * 4;
+	F.span = 8 * ring; /* the device counts 8 rings round */
+	CHECK_EQ(req(b, AUDIO_START, 0, NULL, 0), 0);
+	F.pos = 100 * 4;
+	audio_core_irq(&C);
+	/* two and a half rings before the next interrupt: all counted */
+	F.pos += 2 * ring + ring / 2;
+	audio_core_irq(&C);
+	CHECK_EQ(F.last.frames, 100 + 2 * 512 + 256);
+	/* round the span */
+	F.pos = (F.pos + 7 * ring) % F.span;
+	audio_core_irq(&C);
+	CHECK_EQ(F.last.frames, 100 + 9 * 512 + 256);
+	/* a span that is not a multiple of the ring is not believed: the
+	 * ring is the modulus (less than a ring more) */
+	F.span = ring + 4;
+	F.pos = 0;
+	audio_core_irq(&C);
+	CHECK(F.last.frames > 100 + 9 * 512 + 256);
+	CHECK(F.last.frames <= 100 + 10 * 512 + 256);
 	CHECK_EQ(req(b, AUDIO_CLOSE, 0, NULL, 0), 0);
 }
 

@@ -73,7 +73,7 @@ def read_wav(path):
                                                  for i in range(n)]
 
 
-def analyse(path, secs, hz, restarted):
+def analyse(path, secs, hz, restarted, frames):
     rate, left, right = read_wav(path)
     need(rate == 48000, "WAV rate %d" % rate)
     need(left == right, "left and right differ")
@@ -100,12 +100,16 @@ def analyse(path, secs, hz, restarted):
             n440 += 1
         else:
             n880 += 1
+    # as long as the driver says the device played (its count at STOP:
+    # the client stops after `secs`, later on a loaded host)
     played = n440 * win / rate
-    need(abs(played - secs) <= 0.2, "440 Hz for %.3f s without a silent "
-         "10 ms window, want %d s" % (played, secs))
+    want = frames / rate if frames else secs
+    need(played >= secs - 0.1 and abs(played - want) <= 0.1,
+         "440 Hz for %.3f s without a silent 10 ms window, want %.3f s "
+         "(the driver's count)" % (played, want))
     if restarted:
-        need(abs(n880 * win / rate - 1) <= 0.2, "the restarted driver "
-             "played 880 Hz for %.3f s, want 1 s" % (n880 * win / rate))
+        need(n880 * win / rate >= 0.9, "the restarted driver played "
+             "880 Hz for %.3f s, want 1 s" % (n880 * win / rate))
     # 1 s from the middle: peak frequency (coarse, then 0.05 Hz steps)
     mid = a + int(secs * rate) // 2
     x = left[mid - rate // 2: mid + rate // 2]
@@ -126,6 +130,9 @@ def main():
     ap.add_argument("--secs", type=int, default=3)
     ap.add_argument("--name", default=None)
     ap.add_argument("--logdir", default="build/logs")
+    ap.add_argument("--icount", action="store_true",
+                    help="-icount shift=0,sleep=off: guest and audio time "
+                    "count instructions, so host load cannot starve it")
     a = ap.parse_args()
     name = a.name or "audio-drv-%s-%s" % (a.device, a.machine)
     tmp = tempfile.mkdtemp(prefix="audio-drv-")
@@ -133,7 +140,7 @@ def main():
     extra = ["-audiodev", "wav,id=snd,path=%s,out.frequency=48000" % wav]
     extra += DEVICES[a.device]
     g = Guest(name, a.logdir, iso=a.iso, machine=a.machine, extra=extra,
-              timeout=240)
+              icount=a.icount, timeout=240)
     results = []
 
     def run(tname, fn):
@@ -162,7 +169,7 @@ def main():
              st["result"]["stream"])
 
     def play():
-        out = g.command("audiotest %d 440 512 8" % a.secs,
+        out = g.command("audiotest %d 440 1024 16" % a.secs,
                         timeout=a.secs + 30)
         line = [ln for ln in out.replace("\r", "").split("\n")
                 if "audiotest: ok" in ln]
@@ -173,6 +180,17 @@ def main():
         need(int(kv["notices"]) > 0, "no notices")
         need(kv.get("busy") == "1", "a second OPEN was not refused busy")
         print("     %s" % line[0].strip(), flush=True)
+        # the driver's view: a silent window in the WAV is a hardware
+        # underrun (the engine stopped: the driver a ring late)
+        out = g.command("portctl audio '{\"cmd\":\"status\"}' --compact",
+                        timeout=30)
+        js = [ln for ln in out.replace("\r", "").split("\n")
+              if ln.strip().startswith("{")]
+        if js:
+            r = json.loads(js[0]).get("result", {})
+            print("     status: irqs=%s notices_lost=%s hw_underruns=%s" % (
+                r.get("irqs"), r.get("notices_lost"),
+                r.get("hw_underruns")), flush=True)
 
     def restart():
         # iod kills the driver and starts a new one: it takes /svc/audio
@@ -186,7 +204,7 @@ def main():
                         timeout=30)
         need('"ok":true' in out, "restart: %r" % out[-300:])
         g.expect("%s: serving /svc/audio" % a.device, 30)
-        out = g.command("audiotest 1 880 512 8", timeout=40)
+        out = g.command("audiotest 1 880 1024 16", timeout=40)
         need("audiotest: ok" in out, "after the restart: %r" % out[-400:])
         state["restarted"] = True
 
@@ -194,7 +212,8 @@ def main():
         # QEMU writes the WAV header's sizes when it closes the file
         g.line("poweroff")
         g.wait_exit(60)
-        f, db, played = analyse(wav, a.secs, 440, state.get("restarted"))
+        f, db, played = analyse(wav, a.secs, 440, state.get("restarted"),
+                                int(state.get("kv", {}).get("frames", 0)))
         print("     peak %.2f Hz, level %.2f dBFS, %.3f s of tone" % (
             f, db, played), flush=True)
 
