@@ -111,7 +111,8 @@ __attribute__((no_stack_protector, noreturn)) static void dl_main(uint64_t tp)
 			uint64_t f =
 				__atomic_load_n(&vs_frame, __ATOMIC_RELAXED);
 			uint64_t t = __atomic_load_n(&vs_ns, __ATOMIC_RELAXED);
-			if (LD(&vs_seq) == s1) {
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&vs_seq, __ATOMIC_RELAXED) == s1) {
 				ph_frame = f;
 				ph_ns = t;
 				seen_seq = s1;
@@ -332,7 +333,8 @@ static void vsync_drain(void)
 		    cl_event_int(&cev, "frame", &frame) == 0 && usec >= 0 &&
 		    frame >= 0) {
 			uint32_t s = __atomic_load_n(&vs_seq, __ATOMIC_RELAXED);
-			ST(&vs_seq, s + 1);
+			__atomic_store_n(&vs_seq, s + 1, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			__atomic_store_n(&vs_frame, (uint64_t)frame,
 					 __ATOMIC_RELAXED);
 			__atomic_store_n(&vs_ns, (uint64_t)usec * 1000,
