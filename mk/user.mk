@@ -104,6 +104,17 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 
+# room gfx-sdk (issue 15): the graphics examples, the demo and gfxtest
+# (libs/examples, apps/demo, apps/gfxtest; docs/graphics.md). hello_port is
+# the seed's example under the issue's name (hello-port above: the same).
+USER_PROGS += hello_port overlay_sprite rect_fill demo gfxtest
+hello_port_SRCS := libs/examples/hello_port.c
+overlay_sprite_SRCS := libs/examples/overlay_sprite.c
+rect_fill_SRCS := libs/examples/rect_fill.c
+demo_SRCS := apps/demo/demo.c apps/demo/seg7.c
+gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
+	apps/gfxtest/gt_blit.c apps/gfxtest/gt_scene.c
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \

@@ -201,6 +201,17 @@ cl_err_t cl_blit_convert(cl_blit *b, const cl_surface_desc *src,
 	return send_with(b, n, nh, src, dst);
 }
 
+cl_err_t cl_blit_batch_fill(cl_blit *b, const cl_surface_desc *dst,
+			    const cl_rect *rects, const cl_color *colors,
+			    uint32_t n)
+{
+	if (!b)
+		return CL_ERR_ARG;
+	int len =
+		cl_gfx_fmt_batch_fill(req, sizeof(req), dst, rects, colors, n);
+	return cl_gfx_call_fmt(&b->g, len, req, NULL, 0);
+}
+
 cl_err_t cl_blit_subscribe(cl_blit *b, const char *const *events, uint32_t n)
 {
 	return b ? cl_gfx_subscribe(&b->g, events, n) : CL_ERR_ARG;

@@ -42,6 +42,10 @@ cl_err_t cl_blit_rect_copy(cl_blit *b, const cl_surface_desc *src,
 			   int32_t dst_x, int32_t dst_y);
 cl_err_t cl_blit_convert(cl_blit *b, const cl_surface_desc *src,
 			 const cl_surface_desc *dst);
+/* One job of n rect_fills into a bound surface (cl_blit_bind). */
+cl_err_t cl_blit_batch_fill(cl_blit *b, const cl_surface_desc *dst,
+			    const cl_rect *rects, const cl_color *colors,
+			    uint32_t n);
 
 cl_err_t cl_blit_subscribe(cl_blit *b, const char *const *events, uint32_t n);
 handle_t cl_blit_event_port(const cl_blit *b);

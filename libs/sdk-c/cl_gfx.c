@@ -336,3 +336,22 @@ int cl_gfx_fmt_surface_bind(char *buf, size_t cap, const cl_surface_desc *s)
 	       s->w, s->h, s->format, s->stride);
 	return gb_done(&g);
 }
+
+int cl_gfx_fmt_batch_fill(char *buf, size_t cap, const cl_surface_desc *dst,
+			  const cl_rect *r, const cl_color *c, uint32_t n)
+{
+	struct gb g;
+	gb_init(&g, buf, cap);
+	if (!dst || !dst->surface || !r || !c || !n)
+		return CL_ERR_ARG;
+	gb_fmt(&g, "{\"cmd\":\"batch\",\"ops\":[");
+	for (uint32_t i = 0; i < n; i++) {
+		gb_fmt(&g, "%s{\"op\":\"rect_fill\",\"dst\":{\"surface\":%u},",
+		       i ? "," : "", dst->surface);
+		gb_rect(&g, "rect", &r[i]);
+		gb_fmt(&g, ",\"color\":{\"r\":%u,\"g\":%u,\"b\":%u,\"a\":%u}}",
+		       c[i].r, c[i].g, c[i].b, c[i].a);
+	}
+	gb_fmt(&g, "]}");
+	return gb_done(&g);
+}

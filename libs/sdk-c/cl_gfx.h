@@ -151,3 +151,8 @@ cl_err_t cl_gfx_next_event(struct cl_gfx_conn *g, uint64_t deadline,
 /* result.<key> of the last answer as an unsigned id (CL_ERR_PROTO). */
 cl_err_t cl_gfx_result_u32(const struct cl_gfx_conn *g, const char *key,
 			   uint32_t *out);
+
+/* batch {ops:[rect_fill...]} of n rects, colour c[i], into a bound
+ * surface (dst->surface != 0). */
+int cl_gfx_fmt_batch_fill(char *buf, size_t cap, const cl_surface_desc *dst,
+			  const cl_rect *r, const cl_color *c, uint32_t n);

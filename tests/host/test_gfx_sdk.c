@@ -9,6 +9,7 @@
 #include "cl_gfx.h"
 #include "harness.h"
 #include "json.h"
+#include "seg7.h"
 
 static char buf[1024];
 static struct json_doc doc;
@@ -228,4 +229,47 @@ TEST(gfx_fmt_every_builder_fits_or_errs)
 		free(b);
 	}
 	CHECK_EQ(cl_gfx_fmt_set(NULL, 0, 1, &p), CL_ERR_ARG);
+}
+
+TEST(gfx_fmt_batch_fill_needs_a_bound_surface)
+{
+	cl_surface_desc d = {
+		.grant = 3, .w = 8, .h = 8, .stride = 32, .format = "RGBA8"};
+	cl_rect r[2] = {{0, 0, 2, 2}, {4, 4, 1, 1}};
+	cl_color c[2] = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+	CHECK_EQ(cl_gfx_fmt_batch_fill(buf, sizeof(buf), &d, r, c, 2),
+		 CL_ERR_ARG);
+	d.surface = 7;
+	int n = cl_gfx_fmt_batch_fill(buf, sizeof(buf), &d, r, c, 2);
+	STR_EQ(buf,
+	       "{\"cmd\":\"batch\",\"ops\":[{\"op\":\"rect_fill\",\"dst\":"
+	       "{\"surface\":7},\"rect\":{\"x\":0,\"y\":0,\"w\":2,\"h\":2},"
+	       "\"color\":{\"r\":1,\"g\":2,\"b\":3,\"a\":4}},{\"op\":"
+	       "\"rect_fill\",\"dst\":{\"surface\":7},\"rect\":{\"x\":4,"
+	       "\"y\":4,\"w\":1,\"h\":1},\"color\":{\"r\":5,\"g\":6,\"b\":7,"
+	       "\"a\":8}}]}");
+	CHECK(parses(n));
+	CHECK_EQ(cl_gfx_fmt_batch_fill(buf, sizeof(buf), &d, r, c, 0),
+		 CL_ERR_ARG);
+}
+
+TEST(gfx_seg7_glyph_rects)
+{
+	cl_rect r[32];
+	/* "1": segments b and c, on the right of the cell. */
+	CHECK_EQ(seg7_rects("1", 10, 20, 2, r, 32), 2);
+	CHECK_EQ(r[0].x, 16);
+	CHECK_EQ(r[0].y, 20);
+	CHECK_EQ(r[0].w, 2);
+	CHECK_EQ(r[0].h, 8);
+	CHECK_EQ(r[1].y, 26);
+	/* "8." is every segment and the dot; the next glyph advances 5 s. */
+	CHECK_EQ(seg7_rects("8.", 0, 0, 1, r, 32), 8);
+	CHECK_EQ(seg7_rects("88", 0, 0, 3, r, 32), 14);
+	CHECK_EQ(r[7].x, 15);
+	/* Unknown characters are blanks; max is respected. */
+	CHECK_EQ(seg7_rects("?#", 0, 0, 1, r, 32), 0);
+	CHECK_EQ(seg7_rects("888", 0, 0, 1, r, 5), 5);
+	CHECK_EQ(seg7_mask('F'), 0x71);
+	CHECK_EQ(seg7_rects(NULL, 0, 0, 1, r, 5), 0);
 }
