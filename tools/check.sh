@@ -346,6 +346,18 @@ for d in std virtio; do
 	add_counts "fbcon-$d" "$out" "$rc"
 done
 
+# room gfx-sdk (issue 15): Copperline graphics end to end
+# (docs/graphics.md "Testing"): the services' pings, hello_port's vsyncs,
+# every malformed request, blits byte for byte in the guest, a QMP
+# screendump of alpha/blend/z/set-moved layers and of a Copper-moved
+# sprite, and compositord killed under the running demo.
+echo "== graphics: compositord, copperd, blitterd (tests/system/test_graphics.py)"
+out=$($PYTHON tests/system/test_graphics.py --name graphics --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^(FAIL|  )' <<<"$out" | sed 's/^/  graphics: /'
+add_counts "graphics" "$out" "$rc"
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"
