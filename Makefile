@@ -76,6 +76,11 @@ DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
         drivers/virtio-gpu/vgpu_cmd.c
 # Room gfx-sdk (issue 15): the graphics clients' request builders.
 GFX_SDK_HSRC := libs/sdk-c/cl_gfx.c apps/demo/seg7.c
+GFX_SDK_HINC := -Iapps/demo
+# Room gfx-blit (issue 15): blitterd's kernels, surface ops and protocol.
+BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
+        services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+BLIT_HINC := -Iservices/blitterd
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -102,12 +107,13 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(VIRTIO_HSRC) \
         $(DISPLAY_HSRC) \
         $(GFX_SDK_HSRC) \
+        $(BLIT_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iapps/demo -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(BLIT_HINC) $(GFX_SDK_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

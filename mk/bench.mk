@@ -8,6 +8,10 @@ bench_SRCS := tests/bench/bench.c tests/bench/bench_smp.c tests/guest/gutil.c \
 bench_SRCS += tests/bench/bench_fs.c # room fsd
 bench_SRCS += tests/bench/bench_irq.c # room devk-pci
 bench_SRCS += tests/bench/bench_input.c # room input
+# room gfx-blit: blitterd's kernels vs musl (tests/bench/bench_blit.c)
+bench_SRCS += tests/bench/bench_blit.c services/blitterd/blit_kern.c \
+	services/blitterd/blit_simd.c services/blitterd/blit_ops.c
+$(O)/user/obj/tests/bench/bench_blit.c.o: PCFLAGS += -Iservices/blitterd
 $(foreach p,$(BENCH_PROGS),$(eval $(call user_prog,$(p))))
 
 $(O)/user/obj/tests/bench/%.c.o: tests/bench/%.c tests/bench/bench.h $(MUSL_STAMP)

@@ -103,6 +103,12 @@ virtio-gpu_SRCS := drivers/virtio-gpu/virtio_gpu.c \
 $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
+# room gfx-blit (issue 15): the blitter service (services/blitterd,
+# docs/graphics.md "blitterd")
+USER_PROGS += blitterd
+BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
+	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
 
 # room gfx-sdk (issue 15): the graphics examples, the demo and gfxtest
 # (libs/examples, apps/demo, apps/gfxtest; docs/graphics.md). hello_port is
@@ -303,6 +309,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
+GUEST_EXTRA += $(O)/user/blitterd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

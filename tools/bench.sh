@@ -42,6 +42,13 @@ SMP=2 ARGS=only=tlb run bench-tlb-icount 600 -icount shift=0,sleep=off
 echo "== -smp 2, TCG: IPC pairs on 1 and 2 CPUs, cross-CPU wake-up, migration"
 SMP=2 ARGS=smp run bench-smp 300
 
+# ---- room gfx-blit (issue 15): blitterd's kernels (tests/bench/bench_blit.c)
+# rect_fill/rect_copy of 1 MiB vs musl memset/memcpy of the same bytes, in
+# guest instructions (-icount shift=0). Goal: within 2x of musl.
+echo "== gfx-blit: blitterd kernels vs musl, -icount shift=0 (guest instructions)"
+ARGS=blit run bench-blit-icount 300 -icount shift=0,sleep=off
+# ---- end gfx-blit
+
 # The whole system (docs/system.md): kernel entry to the shell's first
 # prompt with every service of the manifest started, printed by sh from
 # bootinfo's kernel_entry_ns. Goal: under 150 ms of guest time.

@@ -600,6 +600,12 @@ int main(int argc, char **argv)
 			printf("bench: done\n");
 			return 0;
 		}
+	for (int i = 1; i < argc; i++) /* room gfx-blit: `bench blit` */
+		if (!strcmp(argv[i], "blit")) {
+			blit_benches();
+			printf("bench: done\n");
+			return 0;
+		}
 	if (argc == 2 && !strcmp(argv[1], "spin")) /* tlb_benches' other task */
 		for (;;)
 			__asm__ volatile("pause");

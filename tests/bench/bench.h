@@ -25,3 +25,5 @@ int vm_pager_main(handle_t recv);
 void irq_benches(void);
 /* PCI configuration read and write costs (bench_irq.c). */
 void pci_cfg_benches(void);
+/* bench_blit.c: blitterd's kernels vs musl memset/memcpy (gfx-blit). */
+void blit_benches(void);

@@ -1,0 +1,685 @@
+/* blit_proto: see blit_proto.h. Every request is parsed and checked in
+ * full before a pixel is touched: a bad op anywhere in a batch fails the
+ * whole job with BAD_ARG naming the op ("op 2: dst: ..."). */
+#include "blit_proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EV_COMPLETE 1u
+#define EV_ERROR    2u
+
+void blit_init(struct blit_svc *s, const struct blit_kern *k,
+	       const struct blit_plat *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->k = k;
+	s->plat = *p;
+	s->next_badge = 1;
+	s->next_surface = 1;
+	s->next_job = 1;
+}
+
+__attribute__((format(printf, 3, 4))) static void
+fail(struct blit_ans *a, const char *code, const char *fmt, ...)
+{
+	a->ok = false;
+	snprintf(a->code, sizeof(a->code), "%s", code);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->message, sizeof(a->message), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- mappings: one per grant (koid), shared by every use ---- */
+
+static void mem_put(struct blit_svc *s, struct blit_mem *m)
+{
+	if (--m->refs == 0) {
+		s->plat.unmap(s->plat.ctx, m->base);
+		memset(m, 0, sizeof(*m));
+	}
+}
+
+static struct blit_mem *mem_get(struct blit_svc *s, uint32_t h,
+				struct blit_ans *a, const char *what)
+{
+	uint64_t koid;
+	if (!h || s->plat.ident(s->plat.ctx, h, &koid) < 0) {
+		fail(a, "BAD_ARG", "%s.fd: not a grant", what);
+		return NULL;
+	}
+	struct blit_mem *free_slot = NULL;
+	for (int i = 0; i < BLIT_MAX_MEMS; i++) {
+		struct blit_mem *m = &s->mems[i];
+		if (m->refs && m->koid == koid) {
+			m->refs++;
+			return m;
+		}
+		if (!m->refs && !free_slot)
+			free_slot = m;
+	}
+	if (!free_slot) {
+		fail(a, "NO_MEMORY", "%s: too many grants mapped", what);
+		return NULL;
+	}
+	uint8_t *base;
+	bool wr;
+	if (s->plat.map(s->plat.ctx, h, &base, &wr) < 0) {
+		fail(a, "BAD_ARG", "%s.fd: the grant cannot be mapped", what);
+		return NULL;
+	}
+	*free_slot = (struct blit_mem){koid, base, wr, 1};
+	return free_slot;
+}
+
+/* ---- field parsing ---- */
+
+/* Integer member key of object tok in [lo, hi]: 0, -1 missing, -2 bad. */
+static int get_int(struct blit_svc *s, int tok, const char *key, int64_t lo,
+		   int64_t hi, int64_t *out)
+{
+	int t = json_find(&s->doc, tok, key);
+	if (t < 0)
+		return -1;
+	int64_t v;
+	if (json_int(&s->doc, t, &v) < 0 || v < lo || v > hi)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+static int need_int(struct blit_svc *s, int tok, const char *key, int64_t lo,
+		    int64_t hi, int64_t *out, struct blit_ans *a,
+		    const char *what)
+{
+	if (get_int(s, tok, key, lo, hi, out) == 0)
+		return 0;
+	fail(a, "BAD_ARG", "%s.%s: an integer %lld..%lld", what, key,
+	     (long long)lo, (long long)hi);
+	return -1;
+}
+
+static int member_obj(struct blit_svc *s, int tok, const char *key,
+		      struct blit_ans *a, const char *what)
+{
+	int t = json_find(&s->doc, tok, key);
+	if (t < 0 || json_type_of(&s->doc, t) != JSON_OBJECT) {
+		fail(a, "BAD_ARG", "%s%s: an object", what, key);
+		return -1;
+	}
+	return t;
+}
+
+static struct blit_bound *bound_find(struct blit_svc *s, int64_t id,
+				     uint64_t badge)
+{
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++) {
+		struct blit_bound *b = &s->surf[i];
+		if (b->id && b->id == id &&
+		    (b->owner == 0 || b->owner == badge))
+			return b;
+	}
+	return NULL;
+}
+
+/* A surface description {fd,w,h,format,stride} at object t: the grant
+ * mapped (a reference taken, in *mem) and checked against the size. */
+static int surf_desc(struct blit_svc *s, int t, const uint32_t *h, uint32_t nh,
+		     struct blit_surf *out, struct blit_mem **mem,
+		     struct blit_ans *a, const char *what)
+{
+	int64_t fd, w, hh, stride;
+	char fmt[8];
+	enum blit_fmt f;
+	if (nh == 0) {
+		fail(a, "BAD_ARG", "%s.fd: no grant attached", what);
+		return -1;
+	}
+	if (need_int(s, t, "fd", 0, (int64_t)nh - 1, &fd, a, what) < 0 ||
+	    need_int(s, t, "w", 1, BLIT_DIM_MAX, &w, a, what) < 0 ||
+	    need_int(s, t, "h", 1, BLIT_DIM_MAX, &hh, a, what) < 0 ||
+	    need_int(s, t, "stride", 0, UINT32_MAX, &stride, a, what) < 0)
+		return -1;
+	int ft = json_find(&s->doc, t, "format");
+	if (ft < 0 || json_str(&s->doc, ft, fmt, sizeof(fmt)) < 0 ||
+	    blit_fmt_parse(fmt, &f) < 0) {
+		fail(a, "BAD_ARG", "%s.format: \"RGBA8\" or \"BGRA8\"", what);
+		return -1;
+	}
+	uint64_t bytes;
+	if (!blit_surf_ok((uint32_t)w, (uint32_t)hh, (uint32_t)stride,
+			  &bytes)) {
+		fail(a, "BAD_ARG",
+		     "%s.stride: %lld is below w*4 (%lld) or too big", what,
+		     (long long)stride, (long long)w * 4);
+		return -1;
+	}
+	struct blit_mem *m = mem_get(s, h[fd], a, what);
+	if (!m)
+		return -1;
+	if (!s->plat.fits(s->plat.ctx, m->base, bytes)) {
+		mem_put(s, m);
+		fail(a, "BAD_ARG",
+		     "%s: the grant is smaller than stride*h (%llu)", what,
+		     (unsigned long long)bytes);
+		return -1;
+	}
+	*out = (struct blit_surf){m->base, (uint32_t)w, (uint32_t)hh,
+				  (uint32_t)stride, f};
+	*mem = m;
+	return 0;
+}
+
+/* Member key of op object tok: a surface, by description or bound id. */
+static int op_surf(struct blit_svc *s, int tok, const char *key,
+		   const uint32_t *h, uint32_t nh, bool write,
+		   struct blit_surf *out, struct blit_ans *a, const char *pfx)
+{
+	char what[48];
+	snprintf(what, sizeof(what), "%s%s", pfx, key);
+	int t = member_obj(s, tok, key, a, pfx);
+	if (t < 0)
+		return -1;
+	struct blit_job *j = &s->job;
+	struct blit_mem *m;
+	int64_t id;
+	int r = get_int(s, t, "surface", 1, UINT32_MAX, &id);
+	if (r == -2) {
+		fail(a, "BAD_ARG", "%s.surface: a surface id", what);
+		return -1;
+	}
+	if (r == 0) {
+		struct blit_bound *b = bound_find(s, id, j->owner);
+		if (!b) {
+			fail(a, "NOT_FOUND", "%s.surface: no surface %lld",
+			     what, (long long)id);
+			return -1;
+		}
+		m = b->mem;
+		m->refs++;
+		*out = b->s;
+	} else if (surf_desc(s, t, h, nh, out, &m, a, what) < 0) {
+		return -1;
+	}
+	j->used[j->nused++] = m;
+	if (write && !m->writable) {
+		fail(a, "DENIED", "%s: the grant is read-only", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int op_rect(struct blit_svc *s, int tok, const char *key,
+		   struct blit_rect *r, struct blit_ans *a, const char *pfx)
+{
+	char what[48];
+	snprintf(what, sizeof(what), "%s%s", pfx, key);
+	int t = member_obj(s, tok, key, a, pfx);
+	if (t < 0 ||
+	    need_int(s, t, "x", -BLIT_COORD_MAX, BLIT_COORD_MAX, &r->x, a,
+		     what) < 0 ||
+	    need_int(s, t, "y", -BLIT_COORD_MAX, BLIT_COORD_MAX, &r->y, a,
+		     what) < 0)
+		return -1;
+	if (!r->w && !r->h) /* dst_xy has no size */
+		return 0;
+	return need_int(s, t, "w", 0, BLIT_COORD_MAX, &r->w, a, what) < 0 ||
+			       need_int(s, t, "h", 0, BLIT_COORD_MAX, &r->h, a,
+					what) < 0
+		       ? -1
+		       : 0;
+}
+
+static int op_color(struct blit_svc *s, int tok, struct blit_color *c,
+		    struct blit_ans *a, const char *pfx)
+{
+	char what[48];
+	snprintf(what, sizeof(what), "%scolor", pfx);
+	int t = member_obj(s, tok, "color", a, pfx);
+	int64_t r, g, b, al = 255;
+	if (t < 0 || need_int(s, t, "r", 0, 255, &r, a, what) < 0 ||
+	    need_int(s, t, "g", 0, 255, &g, a, what) < 0 ||
+	    need_int(s, t, "b", 0, 255, &b, a, what) < 0)
+		return -1;
+	if (get_int(s, t, "a", 0, 255, &al) == -2) {
+		fail(a, "BAD_ARG", "%s.a: an integer 0..255", what);
+		return -1;
+	}
+	*c = (struct blit_color){(uint8_t)r, (uint8_t)g, (uint8_t)b,
+				 (uint8_t)al};
+	return 0;
+}
+
+/* One op of type name at object tok into the job. */
+static int parse_op(struct blit_svc *s, int tok, const char *name,
+		    const uint32_t *h, uint32_t nh, struct blit_ans *a,
+		    const char *pfx)
+{
+	struct blit_op *o = &s->job.ops[s->job.n];
+	memset(o, 0, sizeof(*o));
+	if (!strcmp(name, "rect_fill")) {
+		o->type = BLIT_OP_FILL;
+		o->r.w = o->r.h = 1; /* a size is required */
+		return op_surf(s, tok, "dst", h, nh, true, &o->dst, a, pfx) <
+					       0 ||
+				       op_rect(s, tok, "rect", &o->r, a, pfx) <
+					       0 ||
+				       op_color(s, tok, &o->c, a, pfx) < 0
+			       ? -1
+			       : 0;
+	}
+	if (!strcmp(name, "rect_copy")) {
+		o->type = BLIT_OP_COPY;
+		o->r.w = o->r.h = 1;
+		struct blit_rect xy = {0};
+		if (op_surf(s, tok, "src", h, nh, false, &o->src, a, pfx) < 0 ||
+		    op_surf(s, tok, "dst", h, nh, true, &o->dst, a, pfx) < 0 ||
+		    op_rect(s, tok, "src_rect", &o->r, a, pfx) < 0 ||
+		    op_rect(s, tok, "dst_xy", &xy, a, pfx) < 0)
+			return -1;
+		o->dx = xy.x;
+		o->dy = xy.y;
+		return 0;
+	}
+	if (!strcmp(name, "convert")) {
+		o->type = BLIT_OP_CONVERT;
+		if (op_surf(s, tok, "src", h, nh, false, &o->src, a, pfx) < 0 ||
+		    op_surf(s, tok, "dst", h, nh, true, &o->dst, a, pfx) < 0)
+			return -1;
+		if (o->src.w != o->dst.w || o->src.h != o->dst.h) {
+			fail(a, "BAD_ARG", "%sconvert: src is %ux%u, dst %ux%u",
+			     pfx, o->src.w, o->src.h, o->dst.w, o->dst.h);
+			return -1;
+		}
+		return 0;
+	}
+	fail(a, "BAD_ARG", "%sop: rect_fill, rect_copy or convert", pfx);
+	return -1;
+}
+
+static int parse_batch(struct blit_svc *s, const uint32_t *h, uint32_t nh,
+		       struct blit_ans *a)
+{
+	int ops = json_find(&s->doc, 0, "ops");
+	if (ops < 0 || json_type_of(&s->doc, ops) != JSON_ARRAY ||
+	    s->doc.tok[ops].size < 1 || s->doc.tok[ops].size > BLIT_BATCH_MAX) {
+		fail(a, "BAD_ARG", "ops: an array of 1..%d ops",
+		     BLIT_BATCH_MAX);
+		return -1;
+	}
+	for (int i = 0; i < s->doc.tok[ops].size; i++) {
+		char pfx[24], name[16];
+		snprintf(pfx, sizeof(pfx), "op %d: ", i);
+		int t = json_index(&s->doc, ops, i);
+		int nt = t < 0 ? -1 : json_find(&s->doc, t, "op");
+		if (json_type_of(&s->doc, t) != JSON_OBJECT || nt < 0 ||
+		    json_str(&s->doc, nt, name, sizeof(name)) < 0) {
+			fail(a, "BAD_ARG",
+			     "%san object with \"op\": rect_fill, rect_copy or "
+			     "convert",
+			     pfx);
+			return -1;
+		}
+		if (parse_op(s, t, name, h, nh, a, pfx) < 0)
+			return -1;
+		s->job.n++;
+	}
+	return 0;
+}
+
+/* ---- events ---- */
+
+static void emit(struct blit_svc *s, unsigned ev, uint64_t owner,
+		 const char *text, int len)
+{
+	if (len <= 0)
+		return;
+	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
+		struct blit_sub *b = &s->subs[i];
+		if (!b->h || !(b->mask & ev) ||
+		    (b->owner != 0 && b->owner != owner))
+			continue;
+		int r = s->plat.send(s->plat.ctx, b->h, text, (uint32_t)len);
+		if (r == 0) {
+			s->st.events_sent++;
+		} else if (r > 0) {
+			s->st.events_dropped++;
+		} else { /* the subscriber's port is gone */
+			s->plat.close(s->plat.ctx, b->h);
+			memset(b, 0, sizeof(*b));
+		}
+	}
+}
+
+static void emit_complete(struct blit_svc *s, uint32_t job, uint64_t owner,
+			  uint64_t usec)
+{
+	char ev[BLIT_EVENT_MAX];
+	struct json_w w;
+	json_w_init(&w, ev, sizeof(ev));
+	json_w_obj(&w);
+	json_w_key(&w, "event");
+	json_w_str(&w, "complete");
+	json_w_key(&w, "job");
+	json_w_uint(&w, job);
+	json_w_key(&w, "usec");
+	json_w_uint(&w, usec);
+	json_w_end(&w);
+	emit(s, EV_COMPLETE, owner, ev, json_w_finish(&w));
+}
+
+static void emit_error(struct blit_svc *s, uint32_t job, uint64_t owner,
+		       const char *msg)
+{
+	char ev[BLIT_EVENT_MAX];
+	struct json_w w;
+	json_w_init(&w, ev, sizeof(ev));
+	json_w_obj(&w);
+	json_w_key(&w, "event");
+	json_w_str(&w, "error");
+	json_w_key(&w, "job");
+	json_w_uint(&w, job);
+	json_w_key(&w, "message");
+	json_w_str(&w, msg);
+	json_w_end(&w);
+	emit(s, EV_ERROR, owner, ev, json_w_finish(&w));
+}
+
+/* ---- jobs ---- */
+
+static void job_release(struct blit_svc *s)
+{
+	for (unsigned i = 0; i < s->job.nused; i++)
+		mem_put(s, s->job.used[i]);
+	s->job.nused = 0;
+}
+
+static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
+		    uint32_t nh, uint64_t badge, struct blit_ans *a)
+{
+	struct blit_job *j = &s->job;
+	j->id = s->next_job++;
+	if (!s->next_job)
+		s->next_job = 1;
+	j->owner = badge;
+	j->n = j->nused = 0;
+	int r = !strcmp(cmd, "batch") ? parse_batch(s, h, nh, a)
+				      : parse_op(s, 0, cmd, h, nh, a, "");
+	if (r == 0 && j->n == 0)
+		j->n = 1; /* a single op */
+	uint64_t t0 = s->plat.now(s->plat.ctx), pixels = 0;
+	for (unsigned i = 0; r == 0 && i < j->n; i++) {
+		struct blit_op *o = &j->ops[i];
+		int64_t p;
+		if (o->type == BLIT_OP_FILL)
+			p = (int64_t)blit_fill(s->k, &o->dst, o->r, o->c);
+		else if (o->type == BLIT_OP_COPY)
+			p = blit_copy(s->k, &o->src, &o->dst, o->r, o->dx,
+				      o->dy);
+		else
+			p = blit_convert(s->k, &o->src, &o->dst);
+		if (p < 0) {
+			fail(a, "NO_MEMORY",
+			     "op %u: no memory for an overlapping copy", i);
+			r = -1;
+		} else {
+			pixels += (uint64_t)p;
+		}
+	}
+	uint64_t ns = s->plat.now(s->plat.ctx) - t0;
+	job_release(s);
+	if (r < 0) {
+		s->st.errors++;
+		char msg[200];
+		snprintf(msg, sizeof(msg), "%s: %s", a->code, a->message);
+		emit_error(s, j->id, badge, msg);
+		return;
+	}
+	s->st.jobs++;
+	s->st.ops += j->n;
+	s->st.pixels += pixels;
+	s->st.last_job_ns = ns;
+	snprintf(a->result, sizeof(a->result),
+		 "{\"job\":%u,\"ops\":%u,\"pixels\":%llu,\"usec\":%llu}", j->id,
+		 j->n, (unsigned long long)pixels,
+		 (unsigned long long)(ns / 1000));
+	emit_complete(s, j->id, badge, ns / 1000);
+}
+
+/* ---- the other commands ---- */
+
+static void do_connect(struct blit_svc *s, struct blit_ans *a)
+{
+	int slot = -1;
+	for (int i = 0; i < BLIT_MAX_SESSIONS && slot < 0; i++)
+		if (!s->sessions[i])
+			slot = i;
+	if (slot < 0) {
+		fail(a, "BUSY", "too many sessions (%d)", BLIT_MAX_SESSIONS);
+		return;
+	}
+	uint64_t badge = s->next_badge++;
+	uint32_t h;
+	if (s->plat.mint(s->plat.ctx, badge, &h) < 0) {
+		fail(a, "NO_MEMORY", "cannot make a session endpoint");
+		return;
+	}
+	s->sessions[slot] = badge;
+	a->handle = h;
+	snprintf(a->result, sizeof(a->result), "{\"session\":%llu}",
+		 (unsigned long long)badge);
+}
+
+static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
+			 uint64_t badge, struct blit_ans *a)
+{
+	struct json_doc *d = &s->doc;
+	int ev = json_find(d, 0, "events");
+	int64_t port = 0;
+	if (ev < 0 || json_type_of(d, ev) != JSON_ARRAY ||
+	    d->tok[ev].size < 1) {
+		fail(a, "BAD_ARG", "events: [\"complete\", \"error\"]");
+		return;
+	}
+	if (get_int(s, 0, "port", 0, (int64_t)nh - 1, &port) == -2 ||
+	    port >= nh || !h[port]) {
+		fail(a, "BAD_ARG",
+		     "port: the index of an attached send handle");
+		return;
+	}
+	unsigned mask = 0;
+	for (int i = 0; i < d->tok[ev].size; i++) {
+		int t = json_index(d, ev, i);
+		if (json_str_eq(d, t, "complete"))
+			mask |= EV_COMPLETE;
+		else if (json_str_eq(d, t, "error"))
+			mask |= EV_ERROR;
+		else {
+			fail(a, "BAD_ARG",
+			     "events: only \"complete\" and \"error\"");
+			return;
+		}
+	}
+	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
+		if (!s->subs[i].h) {
+			s->subs[i] = (struct blit_sub){h[port], badge, mask};
+			h[port] = 0;
+			return;
+		}
+	}
+	fail(a, "BUSY", "too many subscribers (%d)", BLIT_MAX_SUBS);
+}
+
+static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
+		    uint64_t badge, struct blit_ans *a)
+{
+	struct blit_bound *b = NULL;
+	for (int i = 0; i < BLIT_MAX_SURFACES && !b; i++)
+		if (!s->surf[i].id)
+			b = &s->surf[i];
+	if (!b) {
+		fail(a, "BUSY", "too many surfaces (%d)", BLIT_MAX_SURFACES);
+		return;
+	}
+	struct blit_mem *m;
+	struct blit_surf sf;
+	if (surf_desc(s, 0, h, nh, &sf, &m, a, "surface") < 0)
+		return;
+	uint32_t id = s->next_surface++;
+	if (!s->next_surface)
+		s->next_surface = 1;
+	*b = (struct blit_bound){id, badge, m, sf};
+	snprintf(a->result, sizeof(a->result),
+		 "{\"surface\":%u,\"writable\":%s}", id,
+		 m->writable ? "true" : "false");
+}
+
+static void unbind(struct blit_svc *s, struct blit_bound *b)
+{
+	mem_put(s, b->mem);
+	memset(b, 0, sizeof(*b));
+}
+
+static void do_unbind(struct blit_svc *s, uint64_t badge, struct blit_ans *a)
+{
+	int64_t id;
+	if (get_int(s, 0, "surface", 1, UINT32_MAX, &id) < 0) {
+		fail(a, "BAD_ARG", "surface: a surface id");
+		return;
+	}
+	struct blit_bound *b = bound_find(s, id, badge);
+	if (!b || b->owner != badge) {
+		fail(a, "NOT_FOUND", "surface: no surface %lld of this session",
+		     (long long)id);
+		return;
+	}
+	unbind(s, b);
+}
+
+static void do_status(struct blit_svc *s, struct blit_ans *a)
+{
+	struct json_w w;
+	json_w_init(&w, a->result, sizeof(a->result));
+	json_w_obj(&w);
+	json_w_key(&w, "kernel");
+	json_w_str(&w, s->k->name);
+	static const char *const names[] = {
+		"requests", "jobs",	    "ops",	   "pixels",
+		"errors",   "bad_requests", "events_sent", "events_dropped"};
+	const uint64_t v[] = {s->st.requests,	 s->st.jobs,
+			      s->st.ops,	 s->st.pixels,
+			      s->st.errors,	 s->st.bad_requests,
+			      s->st.events_sent, s->st.events_dropped};
+	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		json_w_key(&w, names[i]);
+		json_w_uint(&w, v[i]);
+	}
+	json_w_key(&w, "last_job_usec");
+	json_w_uint(&w, s->st.last_job_ns / 1000);
+	json_w_key(&w, "surfaces");
+	json_w_uint(&w, blit_nsurfaces(s));
+	json_w_key(&w, "mappings");
+	json_w_uint(&w, blit_nmems(s));
+	json_w_key(&w, "sessions");
+	json_w_uint(&w, blit_nsessions(s));
+	json_w_key(&w, "subscribers");
+	json_w_uint(&w, blit_nsubs(s));
+	json_w_end(&w);
+	if (json_w_finish(&w) < 0)
+		fail(a, "INTERNAL", "status does not fit");
+}
+
+void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
+		 uint32_t nh, uint64_t badge, struct blit_ans *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ok = true;
+	strcpy(a->result, "{}");
+	s->st.requests++;
+	char cmd[24];
+	if (json_parse(&s->doc, text, len) < 0 ||
+	    json_type_of(&s->doc, 0) != JSON_OBJECT) {
+		fail(a, "BAD_JSON", "not a JSON object");
+	} else {
+		int ct = json_find(&s->doc, 0, "cmd");
+		if (ct < 0 || json_type_of(&s->doc, ct) != JSON_STRING)
+			fail(a, "BAD_ARG", "cmd: a string");
+		else if (json_str(&s->doc, ct, cmd, sizeof(cmd)) < 0)
+			fail(a, "BAD_CMD", "unknown cmd");
+		else if (!strcmp(cmd, "ping"))
+			snprintf(a->result, sizeof(a->result),
+				 "{\"name\":\"blitterd\",\"version\":\"%s\","
+				 "\"protocol\":\"ports/v0\"}",
+				 BLIT_VERSION);
+		else if (!strcmp(cmd, "status"))
+			do_status(s, a);
+		else if (!strcmp(cmd, "connect"))
+			do_connect(s, a);
+		else if (!strcmp(cmd, "subscribe"))
+			do_subscribe(s, h, nh, badge, a);
+		else if (!strcmp(cmd, "surface_bind"))
+			do_bind(s, h, nh, badge, a);
+		else if (!strcmp(cmd, "surface_unbind"))
+			do_unbind(s, badge, a);
+		else if (!strcmp(cmd, "rect_fill") ||
+			 !strcmp(cmd, "rect_copy") || !strcmp(cmd, "convert") ||
+			 !strcmp(cmd, "batch"))
+			run_job(s, cmd, h, nh, badge, a);
+		else
+			fail(a, "BAD_CMD", "unknown cmd");
+	}
+	if (!a->ok)
+		s->st.bad_requests++;
+}
+
+void blit_session_closed(struct blit_svc *s, uint64_t badge)
+{
+	if (!badge)
+		return;
+	for (int i = 0; i < BLIT_MAX_SESSIONS; i++)
+		if (s->sessions[i] == badge)
+			s->sessions[i] = 0;
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		if (s->surf[i].id && s->surf[i].owner == badge)
+			unbind(s, &s->surf[i]);
+	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
+		if (s->subs[i].h && s->subs[i].owner == badge) {
+			s->plat.close(s->plat.ctx, s->subs[i].h);
+			memset(&s->subs[i], 0, sizeof(s->subs[i]));
+		}
+	}
+}
+
+unsigned blit_nsurfaces(const struct blit_svc *s)
+{
+	unsigned n = 0;
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		n += s->surf[i].id != 0;
+	return n;
+}
+
+unsigned blit_nmems(const struct blit_svc *s)
+{
+	unsigned n = 0;
+	for (int i = 0; i < BLIT_MAX_MEMS; i++)
+		n += s->mems[i].refs != 0;
+	return n;
+}
+
+unsigned blit_nsubs(const struct blit_svc *s)
+{
+	unsigned n = 0;
+	for (int i = 0; i < BLIT_MAX_SUBS; i++)
+		n += s->subs[i].h != 0;
+	return n;
+}
+
+unsigned blit_nsessions(const struct blit_svc *s)
+{
+	unsigned n = 0;
+	for (int i = 0; i < BLIT_MAX_SESSIONS; i++)
+		n += s->sessions[i] != 0;
+	return n;
+}
