@@ -119,7 +119,7 @@ overlay_sprite_SRCS := libs/examples/overlay_sprite.c
 rect_fill_SRCS := libs/examples/rect_fill.c
 demo_SRCS := apps/demo/demo.c apps/demo/seg7.c
 gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
-	apps/gfxtest/gt_blit.c apps/gfxtest/gt_scene.c
+	apps/gfxtest/gt_blit.c apps/gfxtest/gt_scene.c apps/gfxtest/gt_bench.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \

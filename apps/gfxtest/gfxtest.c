@@ -18,7 +18,8 @@ uint64_t gt_now(void)
 
 static int usage(void)
 {
-	printf("usage: gfxtest errors | blit | scene [--hold MS]\n");
+	printf("usage: gfxtest errors | blit | scene [--hold MS] | "
+	       "bench-set N | bench-comp alpha4|sprite N | hog S | flood S\n");
 	return 2;
 }
 
@@ -30,6 +31,15 @@ int main(int argc, char **argv)
 		return gt_errors();
 	if (!strcmp(argv[1], "blit"))
 		return gt_blit();
+	uint32_t n = argc > 2 ? (uint32_t)strtoul(argv[argc - 1], NULL, 10) : 0;
+	if (!strcmp(argv[1], "bench-set") && argc == 3 && n)
+		return gt_bench_set(n);
+	if (!strcmp(argv[1], "bench-comp") && argc == 4 && n)
+		return gt_bench_comp(argv[2], n);
+	if (!strcmp(argv[1], "hog") && argc == 3 && n)
+		return gt_hog(n);
+	if (!strcmp(argv[1], "flood") && argc == 3 && n)
+		return gt_flood(n);
 	if (!strcmp(argv[1], "scene")) {
 		uint32_t hold = 3000;
 		if (argc == 4 && !strcmp(argv[2], "--hold"))

@@ -12,3 +12,8 @@ int gt_errors(void);
 int gt_blit(void);
 /* gfxtest scene --hold MS: the pixel scene the host compares. */
 int gt_scene(uint32_t hold_ms);
+/* gt_bench.c: the graphics block of tools/bench.sh. */
+int gt_bench_set(uint32_t n);
+int gt_bench_comp(const char *scene, uint32_t frames);
+int gt_hog(uint32_t seconds);
+int gt_flood(uint32_t seconds);

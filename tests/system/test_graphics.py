@@ -14,6 +14,12 @@ ISO with virtio-gpu and a QMP socket and, in the shell:
     restarted, the demo reconnects and rebuilds its scene (screendump),
     copperd's deadlines all met meanwhile.
 --screenshot FILE: the demo's screendump as PNG (tools/ppm2png.py).
+--bench FRAMES: instead of the tests, the figures of tools/bench.sh's
+graphics block under -icount shift=0 (1 guest ns = 1 instruction): the
+`set` round trip, composition per frame (four full-screen alpha layers;
+a 64x64 sprite over a static background), and copperd running a program
+for FRAMES frames beside two BE CPU hogs and an IPC flood: its missed
+deadlines and compositord's late register writes over that run.
 Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed".
 """
 import argparse
@@ -168,6 +174,7 @@ def main():
     ap.add_argument("--logdir", default="build/logs")
     ap.add_argument("--screenshot", help="write the demo's screendump here")
     ap.add_argument("--only", default="", help="comma-separated steps")
+    ap.add_argument("--bench", type=int, default=0)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="execrt-gfx-")
     sock = os.path.join(tmp, "qmp.sock")
@@ -175,8 +182,8 @@ def main():
              "-vga", "none", "-device", "virtio-gpu-pci"]
     how = dict(kernel=a.kernel, initrd=a.initrd) if a.kernel else \
         dict(iso=a.iso)
-    g = Guest(a.name, logdir=a.logdir, timeout=900, smp=a.smp, extra=extra,
-              **how)
+    g = Guest(a.name, logdir=a.logdir, timeout=900 + a.bench // 20,
+              smp=a.smp, extra=extra, icount=bool(a.bench), **how)
     s = Suite(g)
     qmp = None
     only = set(x for x in a.only.split(",") if x)
@@ -311,6 +318,41 @@ def main():
             need(met > 0, "copperd ran no jobs: %r" % after)
             need(missed == 0, "copperd missed %d deadlines" % missed)
 
+        def bench():
+            for cmd in ("gfxtest bench-set 1000",
+                        "gfxtest bench-comp alpha4 120",
+                        "gfxtest bench-comp sprite 120"):
+                out = g.command(cmd, timeout=600)
+                lines = re.findall(r"^bench: .*$", out.replace("\r", ""),
+                                   re.M)
+                need(lines, "%s: %r" % (cmd, out[-300:]))
+                for line in lines:
+                    print("  " + line)
+            secs = a.bench // 60 + 30
+            cop0, comp0 = status_of(g, "copperd"), status_of(g, "compositord")
+            for job in ("hog", "hog", "flood"):
+                out = g.command("gfxtest %s %d &" % (job, secs), timeout=30)
+                need(re.search(r"\[\d+\] started", out), out)
+            out = g.command("overlay_sprite --frames %d --step 1 --x %d "
+                            "--y 700" % (a.bench, -a.bench),
+                            timeout=a.bench // 10 + 600)
+            need("overlay_sprite: done" in out, "copper run: %r" %
+                 out[-300:])
+            cop1, comp1 = status_of(g, "copperd"), status_of(g, "compositord")
+
+            def d(a0, a1, k):
+                return a1.get(k, 0) - a0.get(k, 0)
+            print("  bench: copperd_%d_frames_with_hog_and_flood met %d "
+                  "missed %d jobs %d, compositord late_writes %d "
+                  "(goal: 0 missed, 0 late)" % (
+                      a.bench, d(cop0, cop1, "deadlines_met"),
+                      d(cop0, cop1, "deadlines_missed"),
+                      d(cop0, cop1, "jobs"),
+                      d(comp0, comp1, "late_writes")))
+
+        if a.bench:
+            s.run("graphics_bench", bench)
+            raise StopIteration
         steps = [("services_answer_ping", services),
                  ("hello_port_ten_vsyncs_one_frame_apart", hello_port),
                  ("malformed_requests_get_errors", errors),
@@ -321,6 +363,8 @@ def main():
         for name, fn in steps:
             if not only or any(o in name for o in only):
                 s.run("graphics_" + name, fn)
+    except StopIteration:
+        pass
     except Timeout as e:
         print("FAIL graphics_boot: %s" % e)
         s.failed += 1
