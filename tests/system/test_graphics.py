@@ -213,7 +213,8 @@ def main():
 
         def hello_port():
             st = status_of(g, "compositord")
-            hz = st.get("hz") or 60
+            hz = st.get("hz") or (1e9 / st["period_ns"]
+                                  if st.get("period_ns") else 60)
             out = g.command("hello_port", timeout=60)
             ev = [(int(u), int(f)) for u, f in re.findall(
                 r"vsync @ (\d+) frame (-?\d+)", out)]
