@@ -81,6 +81,24 @@ GFX_SDK_HINC := -Iapps/demo
 BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
         services/blitterd/blit_ops.c services/blitterd/blit_proto.c
 BLIT_HINC := -Iservices/blitterd
+# Room gfx-comp (issue 15): compositord's portable core.
+COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
+        services/compositord/comp_xform.c services/compositord/comp_blend.c \
+        services/compositord/comp_render.c services/compositord/comp_srv.c
+COMP_HINC := -Iservices/compositord
+# The composition bench (services/compositord/bench/comp_bench.c): -O2 as
+# the guest programs; `make comp-bench-run` counts its instructions per
+# frame with valgrind (the host has no usable perf counters).
+COMP_BENCH_SRC := $(filter-out services/compositord/comp_srv.c,$(COMP_HSRC)) \
+        drivers/display/damage.c services/compositord/bench/comp_bench.c
+$(O)/host/comp-bench: $(COMP_BENCH_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu17 -O2 -g $(WARN) -Iinclude -Iservices/compositord \
+		-Idrivers/display -o $@ $(COMP_BENCH_SRC)
+.PHONY: comp-bench comp-bench-run
+comp-bench: $(O)/host/comp-bench
+comp-bench-run: $(O)/host/comp-bench
+	@tools/comp-bench.sh $(O)/host/comp-bench
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -108,12 +126,13 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(DISPLAY_HSRC) \
         $(GFX_SDK_HSRC) \
         $(BLIT_HSRC) \
+        $(COMP_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(BLIT_HINC) $(GFX_SDK_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(BLIT_HINC) $(GFX_SDK_HINC) $(COMP_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf

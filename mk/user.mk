@@ -121,6 +121,17 @@ demo_SRCS := apps/demo/demo.c apps/demo/seg7.c
 gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
 	apps/gfxtest/gt_blit.c apps/gfxtest/gt_scene.c apps/gfxtest/gt_bench.c
 
+# room gfx-comp (issue 15): the compositor (services/compositord,
+# docs/graphics.md "compositord"); damage.c is the display core's
+USER_PROGS += compositord
+COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
+	services/compositord/comp_xform.c services/compositord/comp_blend.c \
+	services/compositord/comp_render.c services/compositord/comp_srv.c
+compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) \
+	drivers/display/damage.c
+$(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
+	-Iservices/compositord -Idrivers/display
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \

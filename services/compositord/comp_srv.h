@@ -1,0 +1,82 @@
+/* comp_srv: compositord's ports/v0 requests (PHASE0-PROTOCOL.md section
+ * 2, docs/graphics.md "compositord"), pure: parses a request, checks
+ * every argument, changes the scene, and asks the platform (ops) for
+ * what needs system calls: mapping a grant, reading a file, keeping a
+ * subscriber's port, the outputs. Host-tested with fake ops
+ * (tests/host/test_comp_srv.c). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "comp_scene.h"
+#include "json.h"
+
+#define COMP_RESULT_MAX 3000
+#define COMP_DIM_MAX	8192u
+
+/* Event bits (subscribe). */
+#define COMP_EV_VSYNC	 0x1u
+#define COMP_EV_PAGEFLIP 0x2u
+#define COMP_EV_HOTPLUG	 0x4u
+#define COMP_EV_ERROR	 0x8u
+
+/* Platform errors the ops return (negative). */
+#define COMP_OPS_SMALL (-1) /* grant smaller than needed: BAD_ARG */
+#define COMP_OPS_ARG   (-2) /* bad handle / file: BAD_ARG */
+#define COMP_OPS_NOMEM (-3) /* NO_MEMORY */
+#define COMP_OPS_BUSY  (-4) /* BUSY */
+#define COMP_OPS_NOENT (-5) /* NOT_FOUND (file) */
+
+struct comp_srv_ops {
+	void *ctx;
+	/* Map attached handle `index` read-only; it must hold `need`
+	 * bytes. *px = its pixels; the platform keeps it for layer id
+	 * until unbind(id). */
+	int (*bind_dmabuf)(void *ctx, uint32_t id, uint32_t index,
+			   uint64_t need, const uint8_t **px);
+	/* Read `need` bytes of file path into memory kept for layer id. */
+	int (*bind_image)(void *ctx, uint32_t id, const char *path,
+			  uint64_t need, const uint8_t **px);
+	/* Forget what is kept for layer id (if anything). */
+	void (*unbind)(void *ctx, uint32_t id);
+	/* Keep attached handle `index` as a subscriber of owner for mask. */
+	int (*subscribe)(void *ctx, uint64_t owner, uint32_t index,
+			 uint32_t mask);
+	/* Writes the outputs array's members ({...},{...}) into out. */
+	int (*outputs)(void *ctx, char *out, size_t cap);
+	/* Mode change of output id; 0 or COMP_OPS_ARG (no such mode). */
+	int (*set_mode)(void *ctx, uint32_t id, uint32_t w, uint32_t h,
+			uint32_t hz);
+	/* Platform counters for status: `"k":v,...` without braces. */
+	int (*status)(void *ctx, char *out, size_t cap);
+};
+
+struct comp_srv {
+	struct comp_scene *scene;
+	struct comp_srv_ops ops;
+	uint64_t requests, errors;
+	struct json_doc doc;
+};
+
+/* What to answer. */
+struct comp_reply {
+	bool ok;
+	bool connect; /* a `connect`: the platform mints the session */
+	char code[16];
+	char message[128];
+	char result[COMP_RESULT_MAX];
+};
+
+void comp_srv_init(struct comp_srv *s, struct comp_scene *scene,
+		   const struct comp_srv_ops *ops);
+/* One request of len bytes with nh handles attached, from owner (a
+ * session's badge; 0: the public endpoint). */
+void comp_srv_handle(struct comp_srv *s, uint64_t owner, const char *text,
+		     size_t len, uint32_t nh, struct comp_reply *r);
+/* A session ended: its layers go (unbound first). */
+uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner);
+/* A REGS message of len bytes: 0, or -1 if malformed (counted). */
+int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len);
+/* "vsync" -> COMP_EV_VSYNC ...; 0 if unknown. */
+uint32_t comp_event_bit(const char *name, size_t len);
