@@ -105,10 +105,11 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	-Idrivers/virtio-gpu
 # room gfx-blit (issue 15): the blitter service (services/blitterd,
 # docs/graphics.md "blitterd")
-USER_PROGS += blitterd
+USER_PROGS += blitterd blitcheck
 BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
 	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
 blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
+blitcheck_SRCS := services/blitterd/blitcheck.c
 
 # room gfx-sdk (issue 15): the graphics examples, the demo and gfxtest
 # (libs/examples, apps/demo, apps/gfxtest; docs/graphics.md). hello_port is

@@ -333,6 +333,17 @@ iod_test() { # name, options
 iod_test iod-q35 --iso "$O/exec-rt.iso"
 iod_test iod-pc --iso "$O/exec-rt.iso" --machine pc
 
+# ---- room gfx-blit (issue 15): blitterd up at boot in the full system and
+# serving rect_fill/rect_copy on grants (blitcheck), portctl errors, restart
+# (tests/system/test_blitterd.py; docs/graphics.md "blitterd").
+echo "== blitterd in the booted system (tests/system/test_blitterd.py)"
+out=$($PYTHON tests/system/test_blitterd.py --name blitterd --logdir "$LOGS" \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  blitterd: /'
+add_counts "blitterd" "$out" "$rc"
+# ---- end gfx-blit
+
 # The screen console end to end (docs/console.md "Screen terminal"): keys
 # typed through QMP into the PS/2 keyboard, the screen read back with
 # screendump and matched cell by cell against the font's glyphs; on the

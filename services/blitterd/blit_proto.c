@@ -468,7 +468,7 @@ static void do_connect(struct blit_svc *s, struct blit_ans *a)
 	}
 	s->sessions[slot] = badge;
 	a->handle = h;
-	snprintf(a->result, sizeof(a->result), "{\"session\":%llu}",
+	snprintf(a->result, sizeof(a->result), "{\"port\":0,\"session\":%llu}",
 		 (unsigned long long)badge);
 }
 

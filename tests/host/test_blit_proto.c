@@ -382,7 +382,7 @@ TEST(blit_proto_sessions_own_what_they_create)
 	grant(2, 64, false);
 	call("{\"cmd\":\"connect\"}", NULL, 0, 0);
 	CHECK(ans.ok && ans.handle == 101);
-	STR_EQ(ans.result, "{\"session\":1}");
+	STR_EQ(ans.result, "{\"port\":0,\"session\":1}");
 	call("{\"cmd\":\"connect\"}", NULL, 0, 0);
 	CHECK(ans.ok && ans.handle == 102);
 	CHECK_EQ(blit_nsessions(&svc), 2);
