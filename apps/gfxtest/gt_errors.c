@@ -247,7 +247,6 @@ static void blit_cases(cl_blit *b, const cl_surface_desc *small)
 
 int gt_errors(void)
 {
-	uint64_t dl = gt_now() + 10000000000ull;
 	cl_comp *comp = NULL;
 	cl_copper *cop = NULL;
 	cl_blit *b = NULL;
@@ -261,16 +260,16 @@ int gt_errors(void)
 		return 1;
 	}
 	memset((void *)(uintptr_t)ops.addr, 0, 1025 * 8); /* NOPs */
-	if ((e = cl_comp_open(NULL, dl, &comp)) == CL_OK)
+	if ((e = cl_comp_open(NULL, gt_now() + 10000000000ull, &comp)) == CL_OK)
 		comp_cases(comp, &small);
 	else
 		printf("FAIL compositord: connect: %s\n", cl_strerror(e)),
 			bad_n++;
-	if ((e = cl_copper_open(NULL, dl, &cop)) == CL_OK)
+	if ((e = cl_copper_open(NULL, gt_now() + 10000000000ull, &cop)) == CL_OK)
 		copper_cases(cop, &ops);
 	else
 		printf("FAIL copperd: connect: %s\n", cl_strerror(e)), bad_n++;
-	if ((e = cl_blit_open(NULL, dl, &b)) == CL_OK)
+	if ((e = cl_blit_open(NULL, gt_now() + 10000000000ull, &b)) == CL_OK)
 		blit_cases(b, &small);
 	else
 		printf("FAIL blitterd: connect: %s\n", cl_strerror(e)), bad_n++;
