@@ -151,7 +151,7 @@ int gt_hog(uint32_t seconds)
 	while (gt_now() < end)
 		for (int i = 0; i < 100000; i++)
 			x += (uint64_t)i;
-	printf("gfxtest: hog done\n");
+	printf("gfxtest: hog done (%llu)\n", (unsigned long long)x);
 	return 0;
 }
 
