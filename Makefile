@@ -99,6 +99,10 @@ $(O)/host/comp-bench: $(COMP_BENCH_SRC)
 comp-bench: $(O)/host/comp-bench
 comp-bench-run: $(O)/host/comp-bench
 	@tools/comp-bench.sh $(O)/host/comp-bench
+# Room gfx-copper (issue 15): copperd's portable core.
+COPPER_HSRC := services/copperd/cop_prog.c services/copperd/cop_run.c \
+        services/copperd/cop_engine.c services/copperd/cop_proto.c
+COPPER_HINC := -Iservices/copperd
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -127,12 +131,13 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(GFX_SDK_HSRC) \
         $(BLIT_HSRC) \
         $(COMP_HSRC) \
+        $(COPPER_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(BLIT_HINC) $(GFX_SDK_HINC) $(COMP_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(BLIT_HINC) $(GFX_SDK_HINC) $(COMP_HINC) $(COPPER_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
