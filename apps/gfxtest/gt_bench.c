@@ -110,7 +110,8 @@ int gt_bench_comp(const char *scene, uint32_t frames)
 			e = cl_comp_set(c, id[i], &p);
 	}
 	if (e < 0) {
-		printf("bench: comp %s: %s %s\n", scene, cl_strerror(e),
+		printf("bench: comp %s: %s (%ld) %s\n", scene, cl_strerror(e),
+		       cl_surface_last_error(),
 		       cl_comp_last(c) ? cl_comp_last(c)->message : "");
 		return 1;
 	}

@@ -75,6 +75,12 @@ uint32_t cl_blit_last_job(const cl_blit *b)
 /* One vmgr connection for every surface of this program. */
 static struct vmgr_client vm;
 static bool vm_open;
+static long last_sys; /* the kernel's or vmgr's code of the last failure */
+
+long cl_surface_last_error(void)
+{
+	return last_sys;
+}
 
 cl_err_t cl_surface_alloc(cl_surface_desc *s, uint32_t w, uint32_t h,
 			  const char *format)
@@ -83,18 +89,23 @@ cl_err_t cl_surface_alloc(cl_surface_desc *s, uint32_t w, uint32_t h,
 		return CL_ERR_ARG;
 	memset(s, 0, sizeof(*s));
 	if (!vm_open) {
-		if (vmgr_client_open(&vm, now_ns() + CL_DEFAULT_TIMEOUT_NS) < 0)
+		last_sys =
+			vmgr_client_open(&vm, now_ns() + CL_DEFAULT_TIMEOUT_NS);
+		if (last_sys < 0)
 			return CL_ERR_CONN;
 		vm_open = true;
 	}
 	uint64_t size = ((uint64_t)w * 4 * h + 4095) & ~4095ull;
 	uint64_t id;
 	long r = vmgr_buffer(&vm, size, &s->grant, &id);
-	if (r < 0)
+	if (r < 0) {
+		last_sys = r;
 		return CL_ERR_NOMEM;
+	}
 	r = sys_grant_map(execrt_handle(START_H_SELF_TASK), s->grant,
 			  VM_PROT_READ | VM_PROT_WRITE, 0, &s->addr);
 	if (r < 0) {
+		last_sys = r;
 		sys_handle_close(s->grant);
 		vmgr_release(&vm, id);
 		s->grant = HANDLE_INVALID;

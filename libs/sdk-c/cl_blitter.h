@@ -30,6 +30,9 @@ uint32_t cl_blit_last_job(const cl_blit *b);
 cl_err_t cl_surface_alloc(cl_surface_desc *s, uint32_t w, uint32_t h,
 			  const char *format);
 void cl_surface_free(cl_surface_desc *s);
+/* The kernel's or vmgr's error code (ERR_*) behind the last failed
+ * cl_surface_alloc, for messages. */
+long cl_surface_last_error(void);
 /* A duplicate of s->grant (to move into a request). */
 cl_err_t cl_surface_dup(const cl_surface_desc *s, handle_t *out);
 
