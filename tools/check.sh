@@ -369,6 +369,20 @@ rc=$?
 grep -aE '^(FAIL|  )' <<<"$out" | sed 's/^/  graphics: /'
 add_counts "graphics" "$out" "$rc"
 
+# Room gfx-comp (issue 15): compositord in a booted system, driven with
+# portctl: headless on a PVH boot (registers latched, alpha and blend
+# pixels within 1 of the 8-bit formula, vsync one frame apart, errors),
+# and with virtio-gpu (the screen taken and released).
+echo "== compositord (tests/system/test_compositord.py, headless and virtio-gpu)"
+for d in none virtio; do
+	out=$($PYTHON tests/system/test_compositord.py --name "compositord-$d" \
+		--device "$d" --logdir "$LOGS" --kernel "$O/kernel.elf" \
+		--initrd "$O/initrd.cpio" --iso "$O/exec-rt.iso" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  compositord-$d: /"
+	add_counts "compositord-$d" "$out" "$rc"
+done
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"

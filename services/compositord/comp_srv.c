@@ -218,6 +218,14 @@ static void bind_image(struct comp_srv *s, struct comp_reply *r)
 	okf(r, "{}");
 }
 
+/* {"frame":F}: the frame whose latch applies what was just written. */
+static void frame_result(struct comp_srv *s, struct comp_reply *r)
+{
+	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu}",
+		 (unsigned long long)(s->scene->frame + 1));
+	r->ok = true;
+}
+
 /* set {id, x, y, ...}: every field checked before any is written. */
 static void set(struct comp_srv *s, struct comp_reply *r)
 {
@@ -243,7 +251,7 @@ static void set(struct comp_srv *s, struct comp_reply *r)
 	for (uint32_t reg = 0; reg < COMP_REG_COUNT; reg++)
 		if (have[reg])
 			comp_reg_write(s->scene, id, reg, v[reg]);
-	okf(r, "{}");
+	frame_result(s, r);
 }
 
 /* set_regs {regs:{"layer[1].x":100,...}}: all or nothing. */
@@ -283,7 +291,8 @@ static void set_regs(struct comp_srv *s, struct comp_reply *r)
 	}
 	for (int i = 0; i < n; i++)
 		comp_reg_write(s->scene, w[i].layer, w[i].reg, w[i].value);
-	snprintf(r->result, sizeof(r->result), "{\"writes\":%d}", n);
+	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu,\"writes\":%d}",
+		 (unsigned long long)(s->scene->frame + 1), n);
 	r->ok = true;
 }
 
@@ -298,7 +307,7 @@ static void damage(struct comp_srv *s, struct comp_reply *r)
 	int t = json_find(d, 0, "rect");
 	if (t < 0) {
 		comp_layer_damage(s->scene, id, NULL);
-		okf(r, "{}");
+		frame_result(s, r);
 		return;
 	}
 	int64_t v[4];
@@ -315,7 +324,7 @@ static void damage(struct comp_srv *s, struct comp_reply *r)
 			       (int32_t)v[3]};
 	if (rc.w > 0 && rc.h > 0)
 		comp_layer_damage(s->scene, id, &rc);
-	okf(r, "{}");
+	frame_result(s, r);
 }
 
 /* commit {id?}: a barrier; the layer (or every layer of the caller)
@@ -333,9 +342,7 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 			    s->scene->layer[i].owner == owner)
 				comp_layer_damage(s->scene, i + 1, NULL);
 	}
-	snprintf(r->result, sizeof(r->result), "{\"frame\":%llu}",
-		 (unsigned long long)(s->scene->frame + 1));
-	r->ok = true;
+	frame_result(s, r);
 }
 
 uint32_t comp_event_bit(const char *name, size_t len)
@@ -437,6 +444,61 @@ static void set_mode(struct comp_srv *s, struct comp_reply *r)
 	okf(r, "{}");
 }
 
+/* get {id} (extension): a layer's registers as latched (current) and
+ * as written (pending), its content and screen box. */
+static void get(struct comp_srv *s, struct comp_reply *r)
+{
+	uint32_t id;
+	struct comp_layer *l = layer_arg(s, r, &id);
+	if (!l)
+		return;
+	size_t n = (size_t)snprintf(r->result, sizeof(r->result), "{\"id\":%u",
+				    id);
+	for (int set = 0; set < 2; set++) {
+		const double *v = set ? l->pend : l->cur;
+		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
+				      ",\"%s\":{", set ? "pending" : "current");
+		for (uint32_t reg = 0; reg < COMP_REG_COUNT; reg++)
+			n += (size_t)snprintf(r->result + n,
+					      sizeof(r->result) - n,
+					      "%s\"%s\":%.17g", reg ? "," : "",
+					      comp_reg_name(reg), v[reg]);
+		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
+				      "}");
+	}
+	snprintf(r->result + n, sizeof(r->result) - n,
+		 ",\"w\":%u,\"h\":%u,\"format\":\"%s\",\"shown\":%s,"
+		 "\"box\":{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}}",
+		 l->w, l->h,
+		 l->fmt == COMP_FMT_RGBA8   ? "RGBA8"
+		 : l->fmt == COMP_FMT_BGRA8 ? "BGRA8"
+					    : "none",
+		 l->shown ? "true" : "false", l->box.x, l->box.y, l->box.w,
+		 l->box.h);
+	r->ok = true;
+}
+
+/* read_pixel {x, y} (extension, for tests without a screen): the
+ * output's pixel as last composed. */
+static void read_pixel(struct comp_srv *s, struct comp_reply *r)
+{
+	uint32_t x, y, v;
+	if (get_u32(&s->doc, "x", 0, COMP_DIM_MAX, &x) < 0 ||
+	    get_u32(&s->doc, "y", 0, COMP_DIM_MAX, &y) < 0) {
+		fail(r, "BAD_ARG", "x, y: pixel coordinates");
+		return;
+	}
+	if (!s->ops.pixel || s->ops.pixel(s->ops.ctx, x, y, &v) < 0) {
+		fail(r, "BAD_ARG", "outside the output, or nothing composed");
+		return;
+	}
+	snprintf(r->result, sizeof(r->result),
+		 "{\"r\":%u,\"g\":%u,\"b\":%u,\"frame\":%llu}",
+		 (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff,
+		 (unsigned long long)s->scene->frame);
+	r->ok = true;
+}
+
 static void status(struct comp_srv *s, struct comp_reply *r)
 {
 	const struct comp_stats *st = &s->scene->st;
@@ -487,7 +549,7 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		status(s, r);
 	} else if (json_str_eq(d, cmd, "connect")) {
 		r->connect = true;
-		okf(r, "{\"session\":0}");
+		okf(r, "{\"port\":0}");
 	} else if (json_str_eq(d, cmd, "output_list")) {
 		output_list(s, r);
 	} else if (json_str_eq(d, cmd, "output_set_mode")) {
@@ -523,6 +585,10 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		commit(s, owner, r);
 	} else if (json_str_eq(d, cmd, "damage")) {
 		damage(s, r);
+	} else if (json_str_eq(d, cmd, "get")) {
+		get(s, r);
+	} else if (json_str_eq(d, cmd, "read_pixel")) {
+		read_pixel(s, r);
 	} else if (json_str_eq(d, cmd, "subscribe")) {
 		subscribe(s, owner, nh, r);
 	} else {
@@ -573,10 +639,7 @@ int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len)
 		return -1;
 	}
 	/* The message buffer may be unaligned for doubles: copy out. */
-	static struct {
-		struct comp_regs_msg h;
-		struct comp_reg_write w[COMP_REGS_MAX];
-	} b;
-	memcpy(&b, msg, len);
-	return comp_batch_queue(s->scene, &b.h);
+	static _Alignas(8) uint8_t b[COMP_REGS_MSG_SIZE(COMP_REGS_MAX)];
+	memcpy(b, msg, len);
+	return comp_batch_queue(s->scene, (const struct comp_regs_msg *)b);
 }

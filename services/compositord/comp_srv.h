@@ -48,6 +48,9 @@ struct comp_srv_ops {
 	/* Mode change of output id; 0 or COMP_OPS_ARG (no such mode). */
 	int (*set_mode)(void *ctx, uint32_t id, uint32_t w, uint32_t h,
 			uint32_t hz);
+	/* The output's pixel (x, y) as last composed (0x00RRGGBB); -1
+	 * outside or when nothing was composed. */
+	int (*pixel)(void *ctx, uint32_t x, uint32_t y, uint32_t *rgb);
 	/* Platform counters for status: `"k":v,...` without braces. */
 	int (*status)(void *ctx, char *out, size_t cap);
 };

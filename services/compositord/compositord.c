@@ -5,9 +5,9 @@
  *
  * One thread, the frame loop (RT class from etc/services.conf): it
  * receives requests until the next frame is due, then runs the frame:
- * wait for the display's frame tick (DISP_WAIT_FRAME: the vsync) or, with
- * no display, its own 60 Hz timer; latch; compose the damage into the
- * back buffer; present it; send vsync/pageflip events. Requests are
+ * the display's frame tick (its clock as DISP_WAIT_FRAME gives it: the
+ * vsync) or, with no display, its own 60 Hz timer; latch; compose the damage
+ * into the back buffer; present it; send vsync/pageflip events. Requests are
  * therefore never seen half-applied by a frame, and no lock is needed.
  *
  * Screen ownership: the display is taken (DISP_BUF_TAKE, from fbcon)
@@ -41,6 +41,7 @@
 #define GRANT_BASE	0x300000000000ull /* where bound grants are mapped */
 #define GRANT_SLOT	0x1000000000ull	  /* 64 GiB per layer */
 #define TIMES		64u
+#define SYNC_NS		1000000000ull /* ask the driver for its clock */
 
 struct sub {
 	handle_t port;
@@ -67,7 +68,10 @@ static struct {
 	uint32_t back;
 	struct damage prev; /* the other buffer missed this damage */
 	uint32_t *headless; /* headless image */
-	uint64_t period_ns, next_ns, frame, probe_ns, take_after_ns;
+	/* frame: compositord's own count of frames (latches), consecutive;
+	 * dframe: the display's tick number last waited for. */
+	uint64_t period_ns, next_ns, frame, dframe, probe_ns, take_after_ns;
+	uint64_t base_frame, base_ns, sync_ns; /* the driver's clock */
 	/* clients */
 	uint64_t sessions[SESSIONS_MAX]; /* badges, 0 free */
 	uint32_t nsessions;
@@ -236,6 +240,7 @@ static void probe_display(void)
 	}
 	g.have_disp = true;
 	g.owned = false;
+	g.sync_ns = 0;
 	comp_scene_resize(&g.scene, out_w(), out_h());
 	free(g.rowbuf);
 	g.rowbuf = malloc((out_w() > HEADLESS_W ? out_w() : HEADLESS_W) * 4u);
@@ -334,6 +339,12 @@ static int op_bind_image(void *ctx, uint32_t id, const char *path,
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return COMP_OPS_NOENT;
+	long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (size >= 0 && (uint64_t)size < need) {
+		fclose(f); /* before asking for the memory */
+		return COMP_OPS_SMALL;
+	}
+	rewind(f);
 	uint8_t *p = malloc(need);
 	if (!p) {
 		fclose(f);
@@ -394,12 +405,33 @@ static int op_set_mode(void *ctx, uint32_t id, uint32_t w, uint32_t h,
 		g.owned = false;
 		g.out.cur_mode = (uint32_t)i;
 		read_mode();
+		g.sync_ns = 0; /* a new period from the current tick */
 		comp_scene_resize(&g.scene, w, h);
 		if (was)
 			take_screen();
 		return 0;
 	}
 	return COMP_OPS_ARG;
+}
+
+/* The last composed image: the headless one, or the buffer presented
+ * last. */
+static int op_pixel(void *ctx, uint32_t x, uint32_t y, uint32_t *rgb)
+{
+	(void)ctx;
+	if (x >= out_w() || y >= out_h() || g.scene.st.frames == 0)
+		return -1;
+	if (!g.have_disp) {
+		*rgb = g.headless[(size_t)y * HEADLESS_W + x] & 0xffffff;
+		return 0;
+	}
+	if (!g.owned || !g.presents)
+		return -1;
+	const uint8_t *b = g.disp.buf[g.back ^ 1];
+	uint32_t v;
+	memcpy(&v, b + (size_t)y * g.disp.geom.stride + (size_t)x * 4, 4);
+	*rgb = v & 0xffffff;
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -417,16 +449,17 @@ static int op_status(void *ctx, char *out, size_t cap)
 		qsort(t, g.ntimes, sizeof(t[0]), cmp_u64);
 		med = t[g.ntimes / 2];
 	}
+	unsigned long long hz = (1000000000000ull / g.period_ns + 500) / 1000;
 	return snprintf(
 		out, cap,
-		"\"output\":\"%s\",\"w\":%u,\"h\":%u,\"period_ns\":%llu,"
-		"\"headless\":%s,\"screen\":%s,\"sessions\":%u,"
-		"\"subscribers\":%u,\"events_sent\":%llu,"
+		"\"output\":\"%s\",\"w\":%u,\"h\":%u,\"hz\":%llu,"
+		"\"period_ns\":%llu,\"headless\":%s,\"screen\":%s,"
+		"\"sessions\":%u,\"subscribers\":%u,\"events_sent\":%llu,"
 		"\"events_dropped\":%llu,\"takes\":%llu,\"releases\":%llu,"
 		"\"presents\":%llu,\"present_errors\":%llu,"
-		"\"regs_msgs\":%llu,\"compose_ns_last\":%llu,"
-		"\"compose_ns_median\":%llu",
-		g.have_disp ? g.out.name : "headless", out_w(), out_h(),
+		"\"display_frame\":%llu,\"regs_msgs\":%llu,"
+		"\"compose_ns_last\":%llu,\"compose_ns_median\":%llu",
+		g.have_disp ? g.out.name : "headless", out_w(), out_h(), hz,
 		(unsigned long long)g.period_ns, g.have_disp ? "false" : "true",
 		g.owned ? "true" : "false", g.nsessions, g.nsubs,
 		(unsigned long long)g.events_sent,
@@ -434,41 +467,57 @@ static int op_status(void *ctx, char *out, size_t cap)
 		(unsigned long long)g.takes, (unsigned long long)g.releases,
 		(unsigned long long)g.presents,
 		(unsigned long long)g.present_errors,
-		(unsigned long long)g.regs_msgs, (unsigned long long)g.last_ns,
-		(unsigned long long)med);
+		(unsigned long long)g.dframe, (unsigned long long)g.regs_msgs,
+		(unsigned long long)g.last_ns, (unsigned long long)med);
 }
 
 /* ---- the frame ---- */
 
 static void frame(void)
 {
+	uint64_t tick_ns;
 	if (g.have_disp) {
-		struct disp_frame f;
-		int r = disp_wait_frame(&g.disp, g.frame + 1, &f);
-		if (r < 0) {
-			display_lost(err_name(r));
-			return;
+		/* The driver's frame n ticks at frame_ns + n * period (a
+		 * timer: docs/display.md "Frame clock"). Its parked waits are
+		 * answered by its best-effort server thread, frames late
+		 * under load, and even a call answered at once waits for
+		 * that thread; so this thread computes the ticks itself and
+		 * sleeps to them (RT), and asks DISP_WAIT_FRAME for frame 1
+		 * (passed: answered at once) only to resynchronise, every
+		 * second. */
+		uint64_t t = now();
+		if (t >= g.sync_ns) {
+			struct disp_frame f;
+			int r = disp_wait_frame(&g.disp, 1, &f);
+			if (r < 0) {
+				display_lost(err_name(r));
+				return;
+			}
+			if (f.period_ns)
+				g.period_ns = f.period_ns;
+			g.base_frame = f.frame;
+			g.base_ns = f.frame_ns;
+			g.sync_ns = t + SYNC_NS;
 		}
-		g.frame = f.frame > g.frame ? f.frame : g.frame + 1;
-		if (f.period_ns)
-			g.period_ns = f.period_ns;
-		/* A little after the next tick: the wait then returns at
-		 * once instead of parking this thread. */
-		g.next_ns = f.frame_ns + g.period_ns + 100000;
+		uint64_t n = t > g.base_ns ? (t - g.base_ns) / g.period_ns : 0;
+		tick_ns = g.base_ns + n * g.period_ns;
+		g.dframe = g.base_frame + n;
+		g.next_ns = tick_ns + g.period_ns;
 	} else {
-		g.frame++;
+		tick_ns = g.next_ns;
 		g.next_ns += g.period_ns;
 		uint64_t t = now();
 		if (g.next_ns <= t) /* fell behind: no burst */
 			g.next_ns = t + g.period_ns;
 	}
+	g.frame++;
 	struct damage d;
 	comp_latch(&g.scene, g.frame, &d);
 	char ev[96];
 	int n = snprintf(ev, sizeof(ev),
 			 "{\"event\":\"vsync\",\"usec\":%llu,"
 			 "\"frame\":%llu}",
-			 (unsigned long long)(now() / 1000),
+			 (unsigned long long)(tick_ns / 1000),
 			 (unsigned long long)g.frame);
 	emit(COMP_EV_VSYNC, ev, (size_t)n);
 
@@ -564,7 +613,7 @@ static void session_connect(handle_t reply, struct comp_reply *r)
 	}
 	g.sessions[slot] = badge;
 	g.nsessions++;
-	snprintf(r->result, sizeof(r->result), "{\"session\":%llu}",
+	snprintf(r->result, sizeof(r->result), "{\"port\":0,\"session\":%llu}",
 		 (unsigned long long)badge);
 	if (cl_reply_ok(reply, r->result, &h, 1) < 0)
 		sys_handle_close(h); /* the no-senders notice ends it */
@@ -623,6 +672,7 @@ int main(void)
 		.subscribe = op_subscribe,
 		.outputs = op_outputs,
 		.set_mode = op_set_mode,
+		.pixel = op_pixel,
 		.status = op_status,
 	};
 	comp_srv_init(&g.srv, &g.scene, &ops);

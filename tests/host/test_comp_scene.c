@@ -67,16 +67,14 @@ TEST(comp_scene_writes_wait_for_the_latch)
 
 static void send_batch(uint64_t frame, uint32_t layer, uint32_t reg, double v)
 {
-	static struct {
-		struct comp_regs_msg h;
-		struct comp_reg_write w[2];
-	} m;
-	m.h.magic = COMP_REGS_MAGIC;
-	m.h.count = 2;
-	m.h.frame = frame;
-	m.w[0] = (struct comp_reg_write){layer, reg, v};
-	m.w[1] = (struct comp_reg_write){layer, COMP_REG_Y, v};
-	comp_batch_queue(&sc, &m.h);
+	static _Alignas(8) uint8_t buf[COMP_REGS_MSG_SIZE(2)];
+	struct comp_regs_msg *m = (struct comp_regs_msg *)buf;
+	m->magic = COMP_REGS_MAGIC;
+	m->count = 2;
+	m->frame = frame;
+	m->w[0] = (struct comp_reg_write){layer, reg, v};
+	m->w[1] = (struct comp_reg_write){layer, COMP_REG_Y, v};
+	comp_batch_queue(&sc, m);
 }
 
 TEST(comp_scene_batches_latch_at_their_frame)
