@@ -133,6 +133,16 @@ compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) \
 $(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
 	-Iservices/compositord -Idrivers/display
 
+# room gfx-copper (issue 15): copperd, the Copper program engine
+# (services/copperd, docs/graphics.md "copperd"); it links compositord's
+# register names (services/compositord/comp_regs.c, room gfx-comp).
+USER_PROGS += copperd
+copperd_SRCS := services/copperd/copperd.c services/copperd/cop_proto.c \
+	services/copperd/cop_engine.c services/copperd/cop_prog.c \
+	services/copperd/cop_run.c services/compositord/comp_regs.c
+$(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
+	-Iservices/copperd -Iservices/compositord
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \

@@ -383,6 +383,17 @@ for d in none virtio; do
 	add_counts "compositord-$d" "$out" "$rc"
 done
 
+# Room gfx-copper (issue 15): copperd through the shell (docs/graphics.md
+# "copperd"): up at boot, its DL frame thread judged by the kernel,
+# malformed loads naming the op, load/start/stop/unload round trips of a
+# JSON and a binary program, irq events on a stream, writes accounted.
+echo "== copperd through portctl (tests/system/test_copperd.py)"
+out=$($PYTHON tests/system/test_copperd.py --name copperd --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  copperd: /'
+add_counts "copperd" "$out" "$rc"
+
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.
 echo "== clang build (make CC=clang): PVH smoke, init from its initrd, ISO on BIOS"

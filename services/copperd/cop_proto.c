@@ -187,6 +187,7 @@ static void status(struct cop_srv *s, struct cop_reply *r)
 		"\"period_ns\":%llu,\"frame\":%llu,\"jobs\":%llu,"
 		"\"deadlines_met\":%llu,\"deadlines_missed\":%llu,"
 		"\"last_job_ns\":%llu,\"max_job_ns\":%llu,"
+		"\"max_late_ns\":%llu,\"late_jobs\":%llu,"
 		"\"ops\":%llu,\"writes\":%llu,\"batches\":%llu,"
 		"\"deferred_writes\":%llu,\"dropped_writes\":%llu,"
 		"\"dropped_batches\":%llu,\"late_writes\":%lld,"
@@ -199,7 +200,9 @@ static void status(struct cop_srv *s, struct cop_reply *r)
 		(unsigned long long)lv.frame, (unsigned long long)n.jobs,
 		(unsigned long long)lv.dl_met, (unsigned long long)lv.dl_missed,
 		(unsigned long long)lv.last_job_ns,
-		(unsigned long long)lv.max_job_ns, (unsigned long long)n.ops,
+		(unsigned long long)lv.max_job_ns,
+		(unsigned long long)lv.max_late_ns,
+		(unsigned long long)lv.late_jobs, (unsigned long long)n.ops,
 		(unsigned long long)n.writes, (unsigned long long)lv.batches,
 		(unsigned long long)n.deferred,
 		(unsigned long long)lv.dropped_writes,

@@ -36,6 +36,8 @@ struct cop_live {
 	int64_t late_writes; /* compositord's status (-1: unknown) */
 	uint64_t max_job_ns; /* longest job seen */
 	uint64_t last_job_ns;
+	uint64_t max_late_ns; /* a job's start after its wake time, longest */
+	uint64_t late_jobs;   /* jobs that started > 1 ms late */
 };
 
 struct cop_plat {
