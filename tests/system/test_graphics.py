@@ -13,7 +13,7 @@ ISO with virtio-gpu and a QMP socket and, in the shell:
   - demo in the background, compositord killed (`kill` through init):
     restarted, the demo reconnects and rebuilds its scene (screendump),
     copperd's deadlines all met meanwhile.
---screenshot FILE: the demo's screendump as PNG (tools/ppm2png.py).
+--screenshot FILE: the demo's screendump as PNG (tools/qmp.py).
 --bench FRAMES: instead of the tests, the figures of tools/bench.sh's
 graphics block under -icount shift=0 (1 guest ns = 1 instruction): the
 `set` round trip, composition per frame (four full-screen alpha layers;
@@ -30,12 +30,10 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                "tools"))
 from qemu_session import Guest, Timeout  # noqa: E402
-from test_display import Qmp, Failed, need, read_ppm, pixel  # noqa: E402
-import ppm2png  # noqa: E402
+from qmp import Qmp, Failed, need, pixel, write_png  # noqa: E402
 
 BLACK = (0, 0, 0)
 BASE = (200, 100, 50)
@@ -196,9 +194,7 @@ def main():
         qmp = Qmp(sock)
 
         def shot(name):
-            path = os.path.join(tmp, name + ".ppm")
-            qmp.cmd("screendump", filename=path)
-            return path, read_ppm(path)
+            return qmp.screendump(os.path.join(tmp, name + ".ppm"))
 
         def services():
             end = time.monotonic() + 60
@@ -265,7 +261,7 @@ def main():
             g.expect("gfxtest scene --hold 5000\r\n", 10)
             g.expect("gfxtest: scene ready frame", 60)
             time.sleep(0.3)
-            _, img = shot("scene")
+            img = shot("scene")
             n = check_points(img, scene_points(), "scene")
             rest, _ = g.expect("exec-rt> ", 60)
             need("exited with status" not in rest, "gfxtest: %r" % rest)
@@ -284,7 +280,7 @@ def main():
             need(int(m.group(1)) == x, "ends at %s, want %d" % (m.group(1),
                                                                  x))
             time.sleep(0.2)
-            _, img = shot("sprite")
+            img = shot("sprite")
             n = check_points(img, sprite_points(x, y0), "sprite")
             rest, _ = g.expect("exec-rt> ", 60)
             need("exited with status" not in rest, "sprite: %r" % rest)
@@ -297,10 +293,10 @@ def main():
             need(re.search(r"\[\d+\] started", out), "demo: %r" % out)
             g.expect("a key ends it", 60)
             time.sleep(2.0)  # the panel has its first figures
-            path, img = shot("demo")
+            img = shot("demo")
             w, h = img[0], img[1]
             if a.screenshot:
-                ppm2png.convert(path, a.screenshot)
+                write_png(img, a.screenshot)
                 print("  screenshot: %s" % a.screenshot)
             out = g.command("ps", timeout=30)
             m = re.search(r"^\s*([0-9]+)\s+[0-9]+\s+compositord\b", out, re.M)
@@ -310,7 +306,7 @@ def main():
             need("demo: compositord gone" in out, "no error seen: %r" %
                  out[-400:])
             time.sleep(1.5)
-            _, img = shot("demo-rebuilt")
+            img = shot("demo-rebuilt")
             # The background's last band fills the bottom right corner.
             band = (10 + 47 * 2, 20 + 47, 90 + 47 * 3)
             check_points(img, [(w - 1, h - 1, band, 0)], "rebuilt scene")
