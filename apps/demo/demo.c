@@ -64,18 +64,10 @@ static void screen_size(void)
 		d.w = (uint32_t)w, d.h = (uint32_t)h;
 }
 
-/* n rect_fills in batches blitterd takes (BLIT_BATCH_MAX 32, and the
- * message size: about 130 bytes an op). */
 static cl_err_t fills(const cl_surface_desc *s, const cl_rect *r,
 		      const cl_color *c, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += 24) {
-		uint32_t k = n - i < 24 ? n - i : 24;
-		cl_err_t e = cl_blit_batch_fill(d.blit, s, r + i, c + i, k);
-		if (e < 0)
-			return e;
-	}
-	return CL_OK;
+	return cl_blit_batch_fill(d.blit, s, r, c, n);
 }
 
 static cl_err_t draw_background(void)

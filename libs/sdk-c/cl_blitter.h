@@ -45,7 +45,8 @@ cl_err_t cl_blit_rect_copy(cl_blit *b, const cl_surface_desc *src,
 			   int32_t dst_x, int32_t dst_y);
 cl_err_t cl_blit_convert(cl_blit *b, const cl_surface_desc *src,
 			 const cl_surface_desc *dst);
-/* One job of n rect_fills into a bound surface (cl_blit_bind). */
+/* n rect_fills into a bound surface (cl_blit_bind): one batch job per
+ * CL_GFX_BATCH_FILL_MAX of them. */
 cl_err_t cl_blit_batch_fill(cl_blit *b, const cl_surface_desc *dst,
 			    const cl_rect *rects, const cl_color *colors,
 			    uint32_t n);

@@ -342,7 +342,8 @@ int cl_gfx_fmt_batch_fill(char *buf, size_t cap, const cl_surface_desc *dst,
 {
 	struct gb g;
 	gb_init(&g, buf, cap);
-	if (!dst || !dst->surface || !r || !c || !n)
+	if (!dst || !dst->surface || !r || !c || !n ||
+	    n > CL_GFX_BATCH_FILL_MAX)
 		return CL_ERR_ARG;
 	gb_fmt(&g, "{\"cmd\":\"batch\",\"ops\":[");
 	for (uint32_t i = 0; i < n; i++) {

@@ -153,6 +153,8 @@ cl_err_t cl_gfx_result_u32(const struct cl_gfx_conn *g, const char *key,
 			   uint32_t *out);
 
 /* batch {ops:[rect_fill...]} of n rects, colour c[i], into a bound
- * surface (dst->surface != 0). */
+ * surface (dst->surface != 0). A rect_fill op is 28 JSON tokens: at most
+ * CL_GFX_BATCH_FILL_MAX fit the 256 tokens a ports/v0 peer parses. */
+#define CL_GFX_BATCH_FILL_MAX 8
 int cl_gfx_fmt_batch_fill(char *buf, size_t cap, const cl_surface_desc *dst,
 			  const cl_rect *r, const cl_color *c, uint32_t n);

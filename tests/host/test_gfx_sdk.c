@@ -251,6 +251,24 @@ TEST(gfx_fmt_batch_fill_needs_a_bound_surface)
 	CHECK(parses(n));
 	CHECK_EQ(cl_gfx_fmt_batch_fill(buf, sizeof(buf), &d, r, c, 0),
 		 CL_ERR_ARG);
+	/* The largest batch still parses within the peer's token limit,
+	 * with the largest numbers; one more is refused. */
+	static char big[4097];
+	cl_rect rr[CL_GFX_BATCH_FILL_MAX + 1];
+	cl_color cc[CL_GFX_BATCH_FILL_MAX + 1];
+	for (int i = 0; i <= CL_GFX_BATCH_FILL_MAX; i++) {
+		rr[i] = (cl_rect){-2147483647, -2147483647, 4294967295u,
+				  4294967295u};
+		cc[i] = (cl_color){255, 255, 255, 255};
+	}
+	d.surface = 4294967295u;
+	n = cl_gfx_fmt_batch_fill(big, sizeof(big), &d, rr, cc,
+				  CL_GFX_BATCH_FILL_MAX);
+	CHECK(n > 0);
+	CHECK_EQ(json_parse(&doc, big, (size_t)n), 0);
+	CHECK_EQ(cl_gfx_fmt_batch_fill(big, sizeof(big), &d, rr, cc,
+				       CL_GFX_BATCH_FILL_MAX + 1),
+		 CL_ERR_ARG);
 }
 
 TEST(gfx_seg7_glyph_rects)
