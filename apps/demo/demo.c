@@ -426,9 +426,11 @@ int main(int argc, char **argv)
 	static const cl_rect br[2] = {{0, 0, 48, 48}, {8, 8, 32, 32}};
 	static const cl_color bc[2] = {{60, 200, 255, 255},
 				       {255, 60, 160, 255}};
-	if ((e = draw_background()) < 0 || (e = fills(&d.box, br, bc, 2)) < 0 ||
-	    (e = draw_panel()) < 0) {
-		printf("demo: blitterd: %s %s\n", cl_strerror(e),
+	const char *step = "background";
+	if ((e = draw_background()) < 0 ||
+	    (step = "square", e = fills(&d.box, br, bc, 2)) < 0 ||
+	    (step = "panel", e = draw_panel()) < 0) {
+		printf("demo: blitterd: %s: %s %s\n", step, cl_strerror(e),
 		       cl_blit_last(d.blit)->message);
 		return 1;
 	}

@@ -1,6 +1,7 @@
 /* cl_blitter: see cl_blitter.h. */
 #include "cl_blitter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,11 +217,19 @@ cl_err_t cl_blit_batch_fill(cl_blit *b, const cl_surface_desc *dst,
 			    const cl_rect *rects, const cl_color *colors,
 			    uint32_t n)
 {
-	if (!b)
+	if (!b || !rects || !colors || !n)
 		return CL_ERR_ARG;
-	int len =
-		cl_gfx_fmt_batch_fill(req, sizeof(req), dst, rects, colors, n);
-	return cl_gfx_call_fmt(&b->g, len, req, NULL, 0);
+	for (uint32_t i = 0; i < n; i += CL_GFX_BATCH_FILL_MAX) {
+		uint32_t k = n - i < CL_GFX_BATCH_FILL_MAX
+				     ? n - i
+				     : CL_GFX_BATCH_FILL_MAX;
+		int len = cl_gfx_fmt_batch_fill(req, sizeof(req), dst,
+						rects + i, colors + i, k);
+		cl_err_t e = cl_gfx_call_fmt(&b->g, len, req, NULL, 0);
+		if (e < 0)
+			return e;
+	}
+	return CL_OK;
 }
 
 cl_err_t cl_blit_subscribe(cl_blit *b, const char *const *events, uint32_t n)
