@@ -4,7 +4,9 @@
  * one over the black background, two opaque layers overlapping in z
  * order, and a layer created at one place and moved with `set`. Prints
  * "gfxtest: scene ready frame F" once a vsync after the last write came,
- * then holds the scene for --hold ms (the host takes its screendump). */
+ * then holds the scene for --hold ms (the host takes its screendump;
+ * --hold 0: until killed, as under -icount an idle guest's milliseconds
+ * pass in no time). */
 #include <stdio.h>
 #include <string.h>
 
@@ -154,7 +156,8 @@ int gt_scene(uint32_t hold_ms)
 	       (unsigned long long)on, (unsigned long long)fm);
 	printf("gfxtest: scene ready frame %llu\n", (unsigned long long)on);
 	fflush(stdout);
-	sys_sleep_until(gt_now() + (uint64_t)hold_ms * 1000000ull);
+	sys_sleep_until(hold_ms ? gt_now() + (uint64_t)hold_ms * 1000000ull
+				: DEADLINE_NONE);
 	for (uint32_t i = 0; i < NSCENE; i++)
 		cl_surface_free(&s[i]);
 	cl_comp_close(c);

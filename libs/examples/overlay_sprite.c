@@ -4,7 +4,8 @@
  *     MOVE x X; loop: ADD x STEP; WAIT vsync; LOOP FRAMES loop; IRQ done
  * and starts it. The body runs FRAMES times, so the sprite ends at
  * X + STEP * FRAMES exactly (tests/system/test_graphics.py checks the
- * pixels there). Then holds the last picture for --hold ms.
+ * pixels there). Then holds the last picture for --hold ms (-1: until
+ * killed).
  * usage: overlay_sprite [--frames N] [--step S] [--x X] [--y Y]
  *                       [--hold MS] */
 #include <stdio.h>
@@ -124,8 +125,9 @@ int main(int argc, char **argv)
 	       x0 + step * frames, y0,
 	       (unsigned long long)((now() - t0) / 1000000));
 	fflush(stdout);
-	if (hold > 0)
-		sys_sleep_until(now() + (uint64_t)hold * 1000000ull);
+	if (hold)
+		sys_sleep_until(hold < 0 ? DEADLINE_NONE
+					 : now() + (uint64_t)hold * 1000000ull);
 out:
 	if (e < 0)
 		printf("overlay_sprite: %s %s %s\n", cl_strerror(e),
