@@ -162,11 +162,10 @@ static cl_err_t draw_panel(void)
 			c[n + j] = fg;
 		n += k;
 	}
-	/* Frame intervals, newest on the right; > 1.5 frames in red. */
+	/* Frame intervals, newest on the right; over 25 ms in red. */
 	for (uint32_t i = 0; i < d.nhist && n < 400; i++) {
 		uint32_t v = d.hist[(d.frames + HIST - d.nhist + i) % HIST];
 		uint32_t hgt = v / 500 < 1 ? 1 : v / 500 > 60 ? 60 : v / 500;
-
 		r[n] = (cl_rect){(int32_t)(PANEL_W - 8 - 3 * (d.nhist - i)),
 				 (int32_t)(PANEL_H - 10 - hgt), 2, hgt};
 		c[n++] = v > 25000 ? hot : bar;
