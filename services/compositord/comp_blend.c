@@ -124,13 +124,12 @@ static void normal_sse2(uint32_t *dst, const uint32_t *src, uint32_t n,
  * SSSE3's rounding multiply (pmulhrsw: within 1/2 of the exact value, so
  * the bytes equal the formula's or differ by 1 at a tie), 4 with SSE2's
  * truncating one ((s - d) * 2 * A >> 16: floor, within 1). */
-#define UNIFORM_BODY(MUL)                                                      \
+#define UNIFORM_BODY(MUL, LOAD)                                                \
 	const __m128i z = _mm_setzero_si128();                                 \
 	const __m128i *sp = (const __m128i *)src;                              \
 	__m128i *dp = (__m128i *)dst;                                          \
 	for (uint32_t k = n / 8; k; k--, sp += 2, dp += 2) {                   \
-		__m128i s0 = _mm_loadu_si128(sp),                              \
-			s1 = _mm_loadu_si128(sp + 1);                          \
+		__m128i s0 = LOAD(sp), s1 = LOAD(sp + 1);                      \
 		__m128i d0 = _mm_loadu_si128(dp),                              \
 			d1 = _mm_loadu_si128(dp + 1);                          \
 		__m128i dl = _mm_unpacklo_epi8(d0, z);                         \
@@ -160,7 +159,7 @@ static void uniform_sse2(uint32_t *dst, const uint32_t *src, uint32_t n,
 {
 	const __m128i A = _mm_set1_epi16((short)q15(a8));
 #define MUL_SSE2(x) _mm_mulhi_epi16(_mm_slli_epi16((x), 1), A)
-	UNIFORM_BODY(MUL_SSE2)
+	UNIFORM_BODY(MUL_SSE2, _mm_loadu_si128)
 #undef MUL_SSE2
 }
 
@@ -168,21 +167,75 @@ static void uniform_sse2(uint32_t *dst, const uint32_t *src, uint32_t n,
 #include <cpuid.h>
 #include <tmmintrin.h>
 
+/* RGBA8 bytes R G B A -> B G R A, 4 pixels at once. */
+#define SWAP_MASK                                                              \
+	_mm_setr_epi8(2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15)
+#define LOAD_SWAP(p) _mm_shuffle_epi8(_mm_loadu_si128(p), SW)
+
 __attribute__((target("ssse3"))) static void
 uniform_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t a8)
 {
 	const __m128i A = _mm_set1_epi16((short)q15(a8));
 #define MUL_SSSE3(x) _mm_mulhrs_epi16((x), A)
-	UNIFORM_BODY(MUL_SSSE3)
+	UNIFORM_BODY(MUL_SSSE3, _mm_loadu_si128)
+}
+
+/* The same reading RGBA8 (the tail through blend_px, swizzled). */
+__attribute__((target("ssse3"))) static void
+uniform_rgba_ssse3(uint32_t *dst, const uint32_t *src0, uint32_t n, uint32_t a8)
+{
+	const __m128i A = _mm_set1_epi16((short)q15(a8));
+	const __m128i SW = SWAP_MASK;
+	const __m128i *sp = (const __m128i *)src0;
+	__m128i *dp = (__m128i *)dst;
+	const __m128i z = _mm_setzero_si128();
+	for (uint32_t k = n / 8; k; k--, sp += 2, dp += 2) {
+		__m128i s0 = LOAD_SWAP(sp), s1 = LOAD_SWAP(sp + 1);
+		__m128i d0 = _mm_loadu_si128(dp), d1 = _mm_loadu_si128(dp + 1);
+		__m128i dl = _mm_unpacklo_epi8(d0, z);
+		__m128i dh = _mm_unpackhi_epi8(d0, z);
+		__m128i a =
+			MUL_SSSE3(_mm_sub_epi16(_mm_unpacklo_epi8(s0, z), dl));
+		__m128i b =
+			MUL_SSSE3(_mm_sub_epi16(_mm_unpackhi_epi8(s0, z), dh));
+		_mm_storeu_si128(dp, _mm_packus_epi16(_mm_add_epi16(a, dl),
+						      _mm_add_epi16(b, dh)));
+		dl = _mm_unpacklo_epi8(d1, z);
+		dh = _mm_unpackhi_epi8(d1, z);
+		a = MUL_SSSE3(_mm_sub_epi16(_mm_unpacklo_epi8(s1, z), dl));
+		b = MUL_SSSE3(_mm_sub_epi16(_mm_unpackhi_epi8(s1, z), dh));
+		_mm_storeu_si128(dp + 1,
+				 _mm_packus_epi16(_mm_add_epi16(a, dl),
+						  _mm_add_epi16(b, dh)));
+	}
+	uint32_t base = n & ~7u, tail[8];
+	comp_swizzle_row(tail, src0 + base, n - base);
+	for (uint32_t j = 0; j < n - base; j++)
+		dst[base + j] =
+			blend_px(dst[base + j], tail[j], a8, COMP_BLEND_NORMAL);
 #undef MUL_SSSE3
+}
+
+/* An opaque RGBA8 span at alpha 1: a swizzling copy. */
+__attribute__((target("ssse3"))) static void
+copy_rgba_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n)
+{
+	const __m128i SW = SWAP_MASK;
+	const __m128i *sp = (const __m128i *)src;
+	__m128i *dp = (__m128i *)dst;
+	for (uint32_t k = n / 4; k; k--)
+		_mm_storeu_si128(dp++, LOAD_SWAP(sp++));
+	comp_swizzle_row(dst + (n & ~3u), src + (n & ~3u), n & 3u);
 }
 
 /* Per-pixel alpha, normal blend: each pixel's alpha (times la) in Q15
  * in its 4 lanes, then as uniform. Groups of 8 pixels all transparent
  * are skipped, all opaque (la 255) copied. Within 1 of the reference. */
-__attribute__((target("ssse3"))) static void
-normal_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
+__attribute__((target("ssse3"), always_inline)) static inline void
+normal_body(uint32_t *dst, const uint32_t *src0, uint32_t n, uint32_t la,
+	    const int rgba)
 {
+	const __m128i SW = SWAP_MASK;
 	const __m128i z = _mm_setzero_si128();
 	const __m128i amask = _mm_set1_epi32((int)0xff000000u);
 	/* Alpha bytes (3, 7; 11, 15) zero-extended into each 16-bit lane. */
@@ -193,10 +246,14 @@ normal_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
 	const __m128i m257 = _mm_set1_epi16(257);
 	const __m128i LA = _mm_set1_epi16((short)q15(la < 255 ? la : 254));
 	const int scale = la != 255;
-	const __m128i *sp = (const __m128i *)src;
+	const __m128i *sp = (const __m128i *)src0;
 	__m128i *dp = (__m128i *)dst;
 	for (uint32_t k = n / 8; k; k--, sp += 2, dp += 2) {
 		__m128i s0 = _mm_loadu_si128(sp), s1 = _mm_loadu_si128(sp + 1);
+		if (rgba) {
+			s0 = _mm_shuffle_epi8(s0, SW);
+			s1 = _mm_shuffle_epi8(s1, SW);
+		}
 		__m128i and = _mm_and_si128(_mm_and_si128(s0, s1), amask);
 		__m128i or = _mm_and_si128(_mm_or_si128(s0, s1), amask);
 		if (_mm_movemask_epi8(_mm_cmpeq_epi32(or, z)) == 0xffff)
@@ -236,9 +293,125 @@ normal_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
 							 _mm_add_epi16(y, dh)));
 		}
 	}
-	for (uint32_t i = n & ~7u; i < n; i++)
-		dst[i] = blend_px(dst[i], src[i], la, COMP_BLEND_NORMAL);
+	uint32_t base = n & ~7u, tail[8];
+	const uint32_t *tp = src0 + base;
+	if (rgba) {
+		comp_swizzle_row(tail, tp, n - base);
+		tp = tail;
+	}
+	for (uint32_t j = 0; j < n - base; j++)
+		dst[base + j] =
+			blend_px(dst[base + j], tp[j], la, COMP_BLEND_NORMAL);
 }
+
+__attribute__((target("ssse3"))) static void
+normal_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
+{
+	normal_body(dst, src, n, la, 0);
+}
+
+__attribute__((target("ssse3"))) static void
+normal_rgba_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
+{
+	normal_body(dst, src, n, la, 1);
+}
+
+static void copy_ssse3(uint32_t *dst, const uint32_t *src, uint32_t n)
+{
+	memcpy(dst, src, n * 4u);
+}
+
+/* k opaque layers of one format at alphas < 255, one pass: dst is
+ * loaded and widened once, each layer folded in at 16 bits (each step
+ * stays between d and s, so no byte is lost: the same bytes as k
+ * passes). With base, src[0] is an opaque layer at alpha 1 that replaces
+ * dst. RGBA8 layers are blended in their own byte order (R and B are
+ * treated alike) and only dst and the result are swizzled. */
+__attribute__((target("ssse3"), always_inline)) static inline void
+uniform_n_body(uint32_t *dst, const uint32_t *const *src, const uint32_t *la,
+	       uint32_t k, uint32_t n, const int rgba, const int base)
+{
+	const __m128i SW = SWAP_MASK, z = _mm_setzero_si128();
+	__m128i A[COMP_FUSE_MAX];
+	for (uint32_t i = base; i < k; i++)
+		A[i] = _mm_set1_epi16((short)q15(la[i]));
+	uint32_t x = 0;
+	for (; x + 8 <= n; x += 8) {
+		__m128i d0, d1;
+		if (base) {
+			d0 = _mm_loadu_si128((const __m128i *)(src[0] + x));
+			d1 = _mm_loadu_si128((const __m128i *)(src[0] + x + 4));
+		} else {
+			d0 = _mm_loadu_si128((const __m128i *)(dst + x));
+			d1 = _mm_loadu_si128((const __m128i *)(dst + x + 4));
+			if (rgba) {
+				d0 = _mm_shuffle_epi8(d0, SW);
+				d1 = _mm_shuffle_epi8(d1, SW);
+			}
+		}
+		__m128i a = _mm_unpacklo_epi8(d0, z),
+			b = _mm_unpackhi_epi8(d0, z);
+		__m128i c = _mm_unpacklo_epi8(d1, z),
+			e = _mm_unpackhi_epi8(d1, z);
+		for (uint32_t i = base; i < k; i++) {
+			const __m128i *p = (const __m128i *)(src[i] + x);
+			__m128i s0 = _mm_loadu_si128(p),
+				s1 = _mm_loadu_si128(p + 1);
+			a = _mm_add_epi16(
+				_mm_mulhrs_epi16(
+					_mm_sub_epi16(_mm_unpacklo_epi8(s0, z),
+						      a),
+					A[i]),
+				a);
+			b = _mm_add_epi16(
+				_mm_mulhrs_epi16(
+					_mm_sub_epi16(_mm_unpackhi_epi8(s0, z),
+						      b),
+					A[i]),
+				b);
+			c = _mm_add_epi16(
+				_mm_mulhrs_epi16(
+					_mm_sub_epi16(_mm_unpacklo_epi8(s1, z),
+						      c),
+					A[i]),
+				c);
+			e = _mm_add_epi16(
+				_mm_mulhrs_epi16(
+					_mm_sub_epi16(_mm_unpackhi_epi8(s1, z),
+						      e),
+					A[i]),
+				e);
+		}
+		d0 = _mm_packus_epi16(a, b);
+		d1 = _mm_packus_epi16(c, e);
+		if (rgba) {
+			d0 = _mm_shuffle_epi8(d0, SW);
+			d1 = _mm_shuffle_epi8(d1, SW);
+		}
+		_mm_storeu_si128((__m128i *)(dst + x), d0);
+		_mm_storeu_si128((__m128i *)(dst + x + 4), d1);
+	}
+	if (x == n)
+		return;
+	if (base)
+		(rgba ? copy_rgba_ssse3 : copy_ssse3)(dst + x, src[0] + x,
+						      n - x);
+	for (uint32_t i = base; i < k; i++)
+		(rgba ? uniform_rgba_ssse3 : uniform_ssse3)(dst + x, src[i] + x,
+							    n - x, la[i]);
+}
+
+#define UNIFORM_N(name, rgba, base)                                            \
+	__attribute__((target("ssse3"))) static void name(                     \
+		uint32_t *dst, const uint32_t *const *src, const uint32_t *la, \
+		uint32_t k, uint32_t n)                                        \
+	{                                                                      \
+		uniform_n_body(dst, src, la, k, n, rgba, base);                \
+	}
+UNIFORM_N(uniform_n_ssse3, 0, 0)
+UNIFORM_N(uniform_n_rgba_ssse3, 1, 0)
+UNIFORM_N(uniform_nb_ssse3, 0, 1)
+UNIFORM_N(uniform_nb_rgba_ssse3, 1, 1)
 
 static int have_ssse3 = -1;
 
@@ -262,26 +435,34 @@ void comp_blend_force_sse2(int on)
 }
 #endif
 
-static void uniform(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t a8)
+/* The normal-blend fast paths; false when rgba needs the caller to
+ * swizzle first (no SSSE3). */
+static int normal_fast(uint32_t *dst, const uint32_t *src, uint32_t n,
+		       uint32_t la, int opaque, int rgba)
 {
 #if defined(__x86_64__)
 	if (ssse3()) {
-		uniform_ssse3(dst, src, n, a8);
-		return;
+		if (opaque && la == 255)
+			rgba ? copy_rgba_ssse3(dst, src, n)
+			     : (void)memcpy(dst, src, n * 4u);
+		else if (opaque)
+			(rgba ? uniform_rgba_ssse3 : uniform_ssse3)(dst, src, n,
+								    la);
+		else
+			(rgba ? normal_rgba_ssse3 : normal_ssse3)(dst, src, n,
+								  la);
+		return 1;
 	}
 #endif
-	uniform_sse2(dst, src, n, a8);
-}
-
-static void normal(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la)
-{
-#if defined(__x86_64__)
-	if (ssse3()) {
-		normal_ssse3(dst, src, n, la);
-		return;
-	}
-#endif
-	normal_sse2(dst, src, n, la);
+	if (rgba)
+		return 0;
+	if (opaque && la == 255)
+		memcpy(dst, src, n * 4u);
+	else if (opaque)
+		uniform_sse2(dst, src, n, la);
+	else
+		normal_sse2(dst, src, n, la);
+	return 1;
 }
 #else
 void comp_blend_force_sse2(int on)
@@ -303,28 +484,50 @@ int comp_row_opaque(const uint32_t *src, uint32_t n)
 }
 
 void comp_blend_row(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la,
-		    uint32_t mode, int opaque)
+		    uint32_t mode, int opaque, int rgba)
 {
 	if (la == 0 || n == 0)
 		return;
-	if (mode == COMP_BLEND_NORMAL) {
-		if (opaque && la == 255) {
-			memcpy(dst, src, n * 4u);
-			return;
-		}
 #if HAVE_SSE2
-		if (opaque)
-			uniform(dst, src, n, la);
-		else
-			normal(dst, src, n, la);
-#else
-		for (uint32_t i = 0; i < n; i++)
-			dst[i] = blend_px(dst[i], src[i], la, mode);
+	if (mode == COMP_BLEND_NORMAL &&
+	    normal_fast(dst, src, n, la, opaque, rgba))
+		return;
 #endif
+	if (rgba) { /* swizzled a piece at a time, then as BGRA8 */
+		uint32_t buf[256];
+		for (uint32_t i = 0; i < n; i += 256) {
+			uint32_t k = n - i < 256 ? n - i : 256;
+			comp_swizzle_row(buf, src + i, k);
+			comp_blend_row(dst + i, buf, k, la, mode, opaque, 0);
+		}
+		return;
+	}
+	if (mode == COMP_BLEND_NORMAL && opaque && la == 255) {
+		memcpy(dst, src, n * 4u);
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		dst[i] = blend_px(dst[i], src[i], la, mode);
+}
+
+void comp_blend_uniform_n(uint32_t *dst, const uint32_t *const *src,
+			  const uint32_t *la, uint32_t k, uint32_t n, int rgba,
+			  int base)
+{
+#if HAVE_SSE2 && defined(__x86_64__)
+	if (ssse3() && k <= COMP_FUSE_MAX) {
+		if (base)
+			(rgba ? uniform_nb_rgba_ssse3
+			      : uniform_nb_ssse3)(dst, src, la, k, n);
+		else
+			(rgba ? uniform_n_rgba_ssse3
+			      : uniform_n_ssse3)(dst, src, la, k, n);
+		return;
+	}
+#endif
+	for (uint32_t i = 0; i < k; i++)
+		comp_blend_row(dst, src[i], n, base && i == 0 ? 255 : la[i],
+			       COMP_BLEND_NORMAL, 1, rgba);
 }
 
 void comp_swizzle_row(uint32_t *dst, const uint32_t *src, uint32_t n)

@@ -29,10 +29,20 @@ static inline uint32_t comp_div255(uint32_t x)
 
 /* Blends n src pixels onto dst with layer alpha la and enum comp_blend
  * mode (the fast path where there is one). opaque: the caller knows
- * every src pixel has alpha 255 (a copy, or one alpha for the span). */
+ * every src pixel has alpha 255 (a copy, or one alpha for the span).
+ * rgba: src is RGBA8 (swizzled on the fly: pshufb with SSSE3, else a
+ * row piece at a time). */
 void comp_blend_row(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la,
-		    uint32_t mode, int opaque);
-/* The scalar reference of the same. */
+		    uint32_t mode, int opaque, int rgba);
+/* k opaque sources of one format (rgba), normal blend, layer alphas
+ * la[i] in 1..254, bottom first, onto the same n pixels: one pass over
+ * dst, the same result as k comp_blend_row calls. base: src[0] is drawn
+ * at alpha 1 (a copy, la[0] unused). */
+#define COMP_FUSE_MAX 8u
+void comp_blend_uniform_n(uint32_t *dst, const uint32_t *const *src,
+			  const uint32_t *la, uint32_t k, uint32_t n, int rgba,
+			  int base);
+/* The scalar reference of comp_blend_row. */
 void comp_blend_row_ref(uint32_t *dst, const uint32_t *src, uint32_t n,
 			uint32_t la, uint32_t mode);
 /* n RGBA8 pixels (bytes R G B A) to BGRA8. */

@@ -28,6 +28,67 @@ static int hides(const struct comp_render *rc, const struct comp_scene *s,
 	       y < b->y + b->h && x0 >= b->x && x1 <= b->x + b->w;
 }
 
+/* Layer i's part of [x0, x1) on row y. */
+static int span(const struct comp_render *rc, uint32_t i, int32_t y, int32_t x0,
+		int32_t x1, int32_t *xs, int32_t *xe)
+{
+	const struct comp_rect *b = &rc->xf[i].box;
+	if (y < b->y || y >= b->y + b->h)
+		return 0;
+	*xs = b->x > x0 ? b->x : x0;
+	int64_t be = (int64_t)b->x + b->w;
+	*xe = (int32_t)(be < x1 ? be : x1);
+	return *xs < *xe;
+}
+
+/* Drawn in place by the uniform-alpha kernel: opaque, unscaled,
+ * unrotated, normal, alpha strictly between 0 and 1, format fmt. */
+static int fusable(const struct comp_render *rc, const struct comp_scene *s,
+		   uint32_t i, uint32_t fmt)
+{
+	const struct comp_layer *l = &s->layer[rc->id[i] - 1];
+	return rc->xf[i].unit && l->opaque && l->fmt == fmt && rc->la[i] > 0 &&
+	       rc->la[i] < 255 && l->cur[COMP_REG_BLEND] == COMP_BLEND_NORMAL;
+}
+
+/* Drawn as a copy: opaque, unscaled, unrotated, normal, alpha 1. */
+static int base_layer(const struct comp_render *rc, const struct comp_scene *s,
+		      uint32_t i)
+{
+	const struct comp_layer *l = &s->layer[rc->id[i] - 1];
+	return rc->xf[i].unit && l->opaque && rc->la[i] == 255 &&
+	       l->cur[COMP_REG_BLEND] == COMP_BLEND_NORMAL;
+}
+
+/* The run of layers from i that one pass draws on row y: same span,
+ * same format, opaque, unscaled, unrotated, normal, alpha below 1 (the
+ * first may be at alpha 1: *base). Their rows in src, alphas in la;
+ * its length. */
+static uint32_t run(const struct comp_render *rc, const struct comp_scene *s,
+		    uint32_t i, int32_t y, int32_t x0, int32_t x1,
+		    const uint32_t **src, uint32_t *la, int *base)
+{
+	int32_t xs, xe;
+	if (!span(rc, i, y, x0, x1, &xs, &xe))
+		return 0;
+	uint32_t fmt = s->layer[rc->id[i] - 1].fmt, k = 0;
+	*base = base_layer(rc, s, i);
+	for (; i + k < rc->n && k < COMP_FUSE_MAX; k++) {
+		uint32_t j = i + k;
+		int32_t s0, s1;
+		if (!((k == 0 && *base) || fusable(rc, s, j, fmt)) ||
+		    !span(rc, j, y, x0, x1, &s0, &s1) || s0 != xs || s1 != xe)
+			break;
+		const struct comp_xform *xf = &rc->xf[j];
+		const struct comp_layer *m = &s->layer[rc->id[j] - 1];
+		src[k] = (const uint32_t *)(m->px +
+					    (size_t)(y - xf->oy) * m->stride +
+					    (size_t)(xs - xf->ox) * 4);
+		la[k] = rc->la[j];
+	}
+	return k;
+}
+
 static inline uint32_t fetch(const struct comp_layer *l, uint32_t x, uint32_t y)
 {
 	uint32_t p;
@@ -38,13 +99,14 @@ static inline uint32_t fetch(const struct comp_layer *l, uint32_t x, uint32_t y)
 	return p;
 }
 
-/* Layer i's pixels for [xs, xe) of row y: in place or in rc->tmp.
- * *opaque: all alpha 255 for sure. */
+/* Layer i's pixels for [xs, xe) of row y: in place (*rgba: RGBA8) or
+ * sampled into rc->tmp as BGRA8. *opaque: all alpha 255 for sure. */
 static const uint32_t *source_row(struct comp_render *rc,
 				  const struct comp_layer *l, uint32_t i,
 				  int32_t y, int32_t xs, int32_t xe,
-				  int *opaque)
+				  int *opaque, int *rgba)
 {
+	*rgba = 0;
 	const struct comp_xform *xf = &rc->xf[i];
 	uint32_t n = (uint32_t)(xe - xs);
 	if (xf->unit) {
@@ -53,10 +115,8 @@ static const uint32_t *source_row(struct comp_render *rc,
 					   (size_t)(y - xf->oy) * l->stride +
 					   (size_t)(xs - xf->ox) * 4);
 		*opaque = l->opaque;
-		if (l->fmt == COMP_FMT_BGRA8)
-			return p;
-		comp_swizzle_row(rc->tmp, p, n);
-		return rc->tmp;
+		*rgba = l->fmt == COMP_FMT_RGBA8;
+		return p;
 	}
 	*opaque = 0;
 	int64_t u, v, du, dv;
@@ -95,22 +155,34 @@ uint64_t comp_render_rect(struct comp_render *rc, const struct comp_scene *s,
 		if (first == 0 &&
 		    !(rc->n && hides(rc, s, 0, y, (int32_t)x0, (int32_t)x1)))
 			memset(row + x0, 0, (size_t)(x1 - x0) * 4);
-		for (uint32_t i = first; i < rc->n; i++) {
+		for (uint32_t i = first; i < rc->n;) {
+			int32_t xs, xe;
+			if (!span(rc, i, y, (int32_t)x0, (int32_t)x1, &xs,
+				  &xe)) {
+				i++;
+				continue;
+			}
 			const struct comp_layer *l = &s->layer[rc->id[i] - 1];
-			const struct comp_rect *b = &rc->xf[i].box;
-			if (y < b->y || y >= b->y + b->h)
+			const uint32_t *src[COMP_FUSE_MAX];
+			uint32_t la[COMP_FUSE_MAX];
+			int base;
+			uint32_t k = run(rc, s, i, y, (int32_t)x0, (int32_t)x1,
+					 src, la, &base);
+			if (k >= 2) {
+				comp_blend_uniform_n(row + xs, src, la, k,
+						     (uint32_t)(xe - xs),
+						     l->fmt == COMP_FMT_RGBA8,
+						     base);
+				i += k;
 				continue;
-			int32_t xs = b->x > x0 ? b->x : (int32_t)x0;
-			int64_t be = (int64_t)b->x + b->w;
-			int32_t xe = (int32_t)(be < x1 ? be : x1);
-			if (xs >= xe)
-				continue;
-			int opaque;
-			const uint32_t *src =
-				source_row(rc, l, i, y, xs, xe, &opaque);
+			}
+			int opaque, rgba;
+			const uint32_t *p =
+				source_row(rc, l, i, y, xs, xe, &opaque, &rgba);
 			comp_blend_row(
-				row + xs, src, (uint32_t)(xe - xs), rc->la[i],
-				(uint32_t)l->cur[COMP_REG_BLEND], opaque);
+				row + xs, p, (uint32_t)(xe - xs), rc->la[i],
+				(uint32_t)l->cur[COMP_REG_BLEND], opaque, rgba);
+			i++;
 		}
 	}
 	return (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);

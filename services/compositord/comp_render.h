@@ -3,8 +3,10 @@
  * start from the topmost layer that is opaque, unscaled, unrotated,
  * alpha 1, normal and covers the row span (layers under it are skipped),
  * else from black; then blend each layer's span in z order (bottom
- * first). Unscaled, unrotated BGRA8 layers are read in place; others are
- * sampled (comp_xform.h) or swizzled into a row buffer first. Pure. */
+ * first); a run of opaque, unscaled, unrotated alpha layers over the same
+ * span is blended in one pass (comp_blend_uniform_n). Unscaled, unrotated
+ * layers are read in place (RGBA8 swizzled by the kernels); others are
+ * sampled (comp_xform.h) into a row buffer first. Pure. */
 #pragma once
 #include <stdint.h>
 

@@ -3,7 +3,8 @@
  * <= 12 M instructions per frame; a 64x64 sprite over a static
  * background <= 0.5 M). Built -O2 like the guest programs by
  * `make comp-bench`; run under valgrind (tools: `make comp-bench-run`)
- * to count instructions: `comp_bench SCENE FRAMES`, the cost per frame is
+ * to count instructions: `comp_bench SCENE FRAMES [rgba|bgra]` (images
+ * RGBA8 by default, as clients send them), the cost per frame is
  * (Ir(FRAMES) - Ir(0)) / FRAMES. Scenes:
  *   alpha4  4 full-screen opaque images, layers 2-4 at alpha 0.5 (the
  *           top one's alpha changes every frame: all recomposed)
@@ -22,6 +23,7 @@ enum { W = 1024, H = 768 };
 static struct comp_scene sc;
 static struct comp_render rc;
 static uint32_t out[W * H], rowbuf[W];
+static uint32_t fmt = COMP_FMT_RGBA8;
 
 static uint32_t *image(uint32_t w, uint32_t h, int alpha_mode)
 {
@@ -36,8 +38,7 @@ static uint32_t *image(uint32_t w, uint32_t h, int alpha_mode)
 static uint32_t layer(uint32_t *px, uint32_t w, uint32_t h)
 {
 	uint32_t id = comp_layer_create(&sc, 0);
-	comp_layer_bind(&sc, id, (const uint8_t *)px, w, h, w * 4,
-			COMP_FMT_BGRA8);
+	comp_layer_bind(&sc, id, (const uint8_t *)px, w, h, w * 4, fmt);
 	return id;
 }
 
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
 {
 	const char *scene = argc > 1 ? argv[1] : "alpha4";
 	int frames = argc > 2 ? atoi(argv[2]) : 10;
+	if (argc > 3 && !strcmp(argv[3], "bgra"))
+		fmt = COMP_FMT_BGRA8;
 	comp_scene_init(&sc, W, H);
 	uint32_t top = 0, sprite = 0;
 	if (!strcmp(scene, "alpha4") || !strcmp(scene, "pixel4")) {
@@ -69,7 +72,8 @@ int main(int argc, char **argv)
 		layer(image(W, H, 0), W, H);
 		sprite = layer(image(64, 64, 1), 64, 64);
 	} else {
-		fprintf(stderr, "comp_bench: alpha4|pixel4|sprite FRAMES\n");
+		fprintf(stderr, "comp_bench: alpha4|pixel4|sprite FRAMES "
+				"[rgba|bgra]\n");
 		return 2;
 	}
 	frame(1); /* the first frame (everything) is not counted */
@@ -84,7 +88,9 @@ int main(int argc, char **argv)
 		}
 		px += frame(2 + (uint64_t)f);
 	}
-	printf("comp_bench %s: %d frames, %llu pixels composed, check %08x\n",
-	       scene, frames, (unsigned long long)px, out[W * H / 2 + 77]);
+	printf("comp_bench %s %s: %d frames, %llu pixels composed, check "
+	       "%08x\n",
+	       scene, fmt == COMP_FMT_RGBA8 ? "rgba" : "bgra", frames,
+	       (unsigned long long)px, out[W * H / 2 + 77]);
 	return 0;
 }
