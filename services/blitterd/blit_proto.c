@@ -211,7 +211,8 @@ static int op_surf(struct blit_svc *s, int tok, const char *key,
 	return 0;
 }
 
-static int op_rect(struct blit_svc *s, int tok, const char *key,
+/* {x,y,w,h} at member key (sized), or {x,y} (a point: dst_xy). */
+static int op_rect(struct blit_svc *s, int tok, const char *key, bool sized,
 		   struct blit_rect *r, struct blit_ans *a, const char *pfx)
 {
 	char what[48];
@@ -223,7 +224,7 @@ static int op_rect(struct blit_svc *s, int tok, const char *key,
 	    need_int(s, t, "y", -BLIT_COORD_MAX, BLIT_COORD_MAX, &r->y, a,
 		     what) < 0)
 		return -1;
-	if (!r->w && !r->h) /* dst_xy has no size */
+	if (!sized)
 		return 0;
 	return need_int(s, t, "w", 0, BLIT_COORD_MAX, &r->w, a, what) < 0 ||
 			       need_int(s, t, "h", 0, BLIT_COORD_MAX, &r->h, a,
@@ -261,23 +262,21 @@ static int parse_op(struct blit_svc *s, int tok, const char *name,
 	memset(o, 0, sizeof(*o));
 	if (!strcmp(name, "rect_fill")) {
 		o->type = BLIT_OP_FILL;
-		o->r.w = o->r.h = 1; /* a size is required */
 		return op_surf(s, tok, "dst", h, nh, true, &o->dst, a, pfx) <
 					       0 ||
-				       op_rect(s, tok, "rect", &o->r, a, pfx) <
-					       0 ||
+				       op_rect(s, tok, "rect", true, &o->r, a,
+					       pfx) < 0 ||
 				       op_color(s, tok, &o->c, a, pfx) < 0
 			       ? -1
 			       : 0;
 	}
 	if (!strcmp(name, "rect_copy")) {
 		o->type = BLIT_OP_COPY;
-		o->r.w = o->r.h = 1;
 		struct blit_rect xy = {0};
 		if (op_surf(s, tok, "src", h, nh, false, &o->src, a, pfx) < 0 ||
 		    op_surf(s, tok, "dst", h, nh, true, &o->dst, a, pfx) < 0 ||
-		    op_rect(s, tok, "src_rect", &o->r, a, pfx) < 0 ||
-		    op_rect(s, tok, "dst_xy", &xy, a, pfx) < 0)
+		    op_rect(s, tok, "src_rect", true, &o->r, a, pfx) < 0 ||
+		    op_rect(s, tok, "dst_xy", false, &xy, a, pfx) < 0)
 			return -1;
 		o->dx = xy.x;
 		o->dy = xy.y;
