@@ -111,6 +111,17 @@ BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
 blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
 blitcheck_SRCS := services/blitterd/blitcheck.c
 
+# room gfx-sdk (issue 15): the graphics examples, the demo and gfxtest
+# (libs/examples, apps/demo, apps/gfxtest; docs/graphics.md). hello_port is
+# the seed's example under the issue's name (hello-port above: the same).
+USER_PROGS += hello_port overlay_sprite rect_fill demo gfxtest
+hello_port_SRCS := libs/examples/hello_port.c
+overlay_sprite_SRCS := libs/examples/overlay_sprite.c
+rect_fill_SRCS := libs/examples/rect_fill.c
+demo_SRCS := apps/demo/demo.c apps/demo/seg7.c
+gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
+	apps/gfxtest/gt_blit.c apps/gfxtest/gt_scene.c apps/gfxtest/gt_bench.c
+
 # room gfx-comp (issue 15): the compositor (services/compositord,
 # docs/graphics.md "compositord"); damage.c is the display core's
 USER_PROGS += compositord
@@ -121,6 +132,7 @@ compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) \
 	drivers/display/damage.c
 $(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
 	-Iservices/compositord -Idrivers/display
+
 # room gfx-copper (issue 15): copperd, the Copper program engine
 # (services/copperd, docs/graphics.md "copperd"); it links compositord's
 # register names (services/compositord/comp_regs.c, room gfx-comp).

@@ -89,4 +89,19 @@ else
 	echo "bench: display did not complete (log: $LOGS/bench-display.log)"
 	rc=1
 fi
+# room gfx-sdk (issue 15): Copperline graphics under -icount shift=0 (one
+# guest ns = one instruction; tests/system/test_graphics.py --bench): the
+# `set` round trip, compositord's composition per frame (goals: 4
+# full-screen alpha layers <= 12 M, a 64x64 sprite <= 0.5 M), copperd's
+# program for 10,000 frames beside two BE hogs and an IPC flood (goal: 0
+# missed deadlines, 0 late register writes).
+echo "== graphics: set round trip, composition per frame, copperd 10,000 frames under load (-icount shift=0)"
+if out=$(python3 tests/system/test_graphics.py --logdir "$LOGS" --name bench-graphics \
+	--iso "$O/exec-rt.iso" --bench 10000 2>&1); then
+	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+else
+	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
+	echo "bench: graphics did not complete (log: $LOGS/bench-graphics.log)"
+	rc=1
+fi
 exit $rc

@@ -382,6 +382,18 @@ for d in std virtio; do
 	add_counts "fbcon-$d" "$out" "$rc"
 done
 
+# room gfx-sdk (issue 15): Copperline graphics end to end
+# (docs/graphics.md "Testing"): the services' pings, hello_port's vsyncs,
+# every malformed request, blits byte for byte in the guest, a QMP
+# screendump of alpha/blend/z/set-moved layers and of a Copper-moved
+# sprite, and compositord killed under the running demo.
+echo "== graphics: compositord, copperd, blitterd (tests/system/test_graphics.py)"
+out=$($PYTHON tests/system/test_graphics.py --name graphics --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^(FAIL|  )' <<<"$out" | sed 's/^/  graphics: /'
+add_counts "graphics" "$out" "$rc"
+
 # Room gfx-comp (issue 15): compositord in a booted system, driven with
 # portctl: headless on a PVH boot (registers latched, alpha and blend
 # pixels within 1 of the 8-bit formula, vsync one frame apart, errors),
@@ -395,6 +407,7 @@ for d in none virtio; do
 	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  compositord-$d: /"
 	add_counts "compositord-$d" "$out" "$rc"
 done
+
 # Room gfx-copper (issue 15): copperd through the shell (docs/graphics.md
 # "copperd"): up at boot, its DL frame thread judged by the kernel,
 # malformed loads naming the op, load/start/stop/unload round trips of a

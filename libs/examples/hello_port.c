@@ -1,60 +1,61 @@
-/* hello-port: the seed's "hello, port" example in C. Connects to
- * /svc/compositord through the name service (waiting up to 5 s for it),
- * creates a layer, subscribes to vsync and prints ten vsync timestamps. */
+/* hello_port: the seed's "hello, port" example (PHASE0-PROTOCOL.md
+ * section 6) on the sdk-c compositor client: connects to
+ * /svc/compositord (a session, waiting up to 5 s for the name), creates
+ * a layer, subscribes to vsync and prints ten vsync timestamps with
+ * their frame numbers. Built as `hello_port` and, for the older guest
+ * test (t_client.c), `hello-port`. */
 #include <stdio.h>
 
 #include <execrt/sys.h>
 
-#include "cl_ports.h"
+#include "cl_compositor.h"
 
-static struct cl_resp resp;
 static struct cl_event ev;
 
 int main(void)
 {
-	struct cl_conn comp;
 	uint64_t t0 = (uint64_t)sys_clock_now();
-	cl_err_t e = cl_connect("/svc/compositord", t0 + 5000000000ull, &comp);
+	cl_comp *comp;
+	cl_err_t e = cl_comp_open(NULL, t0 + 5000000000ull, &comp);
 	if (e < 0) {
-		printf("hello-port: connect: %s\n", cl_strerror(e));
+		printf("hello_port: connect: %s\n", cl_strerror(e));
 		return 1;
 	}
-
-	e = cl_request(&comp, "{\"cmd\":\"create_layer\"}", &resp);
-	int64_t id = 0;
-	if (e < 0 || cl_resp_int(&resp, "id", &id) < 0) {
-		printf("hello-port: create_layer: %s %s\n", cl_strerror(e),
-		       resp.code);
-		cl_close(&comp);
+	uint32_t id = 0;
+	e = cl_comp_create_layer(comp, &id);
+	if (e < 0) {
+		printf("hello_port: create_layer: %s %s\n", cl_strerror(e),
+		       cl_comp_last(comp)->code);
+		cl_comp_close(comp);
 		return 1;
 	}
-	printf("hello-port: layer %lld\n", (long long)id);
+	printf("hello_port: layer %u\n", id);
 
 	static const char *const events[] = {"vsync"};
-	struct cl_stream vs;
-	e = cl_subscribe(&comp, events, 1, &vs);
+	e = cl_comp_subscribe(comp, events, 1);
 	if (e < 0) {
-		printf("hello-port: subscribe: %s\n", cl_strerror(e));
-		cl_close(&comp);
+		printf("hello_port: subscribe: %s\n", cl_strerror(e));
+		cl_comp_close(comp);
 		return 1;
 	}
 	int n = 0;
 	while (n < 10) {
 		uint64_t dl = (uint64_t)sys_clock_now() + 1000000000ull;
-		e = cl_next_event(&vs, dl, &ev);
+		e = cl_comp_next_event(comp, dl, &ev);
 		if (e < 0)
 			break;
-		int64_t usec = 0;
+		int64_t usec = 0, frame = -1;
 		if (cl_event_int(&ev, "usec", &usec) == CL_OK) {
-			printf("vsync @ %lld\n", (long long)usec);
+			cl_event_int(&ev, "frame", &frame);
+			printf("vsync @ %lld frame %lld\n", (long long)usec,
+			       (long long)frame);
 			n++;
 		}
 		cl_event_close(&ev);
 	}
-	cl_stream_close(&vs);
-	cl_close(&comp);
+	cl_comp_close(comp);
 	if (n < 10) {
-		printf("hello-port: events: %s\n", cl_strerror(e));
+		printf("hello_port: events: %s\n", cl_strerror(e));
 		return 1;
 	}
 	return 0;
