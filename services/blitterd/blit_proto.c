@@ -42,18 +42,60 @@ static void mem_put(struct blit_svc *s, struct blit_mem *m)
 	}
 }
 
+/* Every surface that points at mapping old now points at nb. */
+static void mem_rebase(struct blit_svc *s, uint8_t *old, uint8_t *nb)
+{
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		if (s->surf[i].id && s->surf[i].s.base == old)
+			s->surf[i].s.base = nb;
+	for (int i = 0; i < BLIT_BATCH_MAX; i++) {
+		struct blit_op *o = &s->job.ops[i];
+		if (o->src.base == old)
+			o->src.base = nb;
+		if (o->dst.base == old)
+			o->dst.base = nb;
+	}
+}
+
+/* A read-only mapping m, and handle h may write: map the grant again
+ * read-write through h and move every user over, so a writer is not
+ * refused because a reader mapped the grant first. */
+static void mem_upgrade(struct blit_svc *s, struct blit_mem *m, uint32_t h)
+{
+	uint8_t *nb;
+	bool wr;
+	if (s->plat.map(s->plat.ctx, h, &nb, &wr) < 0)
+		return; /* stays read-only: the write is DENIED */
+	if (!wr) {
+		s->plat.unmap(s->plat.ctx, nb);
+		return;
+	}
+	mem_rebase(s, m->base, nb);
+	s->plat.unmap(s->plat.ctx, m->base);
+	m->base = nb;
+	m->writable = true;
+}
+
+/* The mapping of grant h, a reference taken. *can_write: whether this
+ * handle may write (its own RIGHT_WRITE): the mapping is shared by every
+ * handle of the grant, so the right is decided per use, never by it. */
 static struct blit_mem *mem_get(struct blit_svc *s, uint32_t h,
-				struct blit_ans *a, const char *what)
+				struct blit_ans *a, const char *what,
+				bool *can_write)
 {
 	uint64_t koid;
-	if (!h || s->plat.ident(s->plat.ctx, h, &koid) < 0) {
+	bool cw = false;
+	if (!h || s->plat.ident(s->plat.ctx, h, &koid, &cw) < 0) {
 		fail(a, "BAD_ARG", "%s.fd: not a grant", what);
 		return NULL;
 	}
+	*can_write = cw;
 	struct blit_mem *free_slot = NULL;
 	for (int i = 0; i < BLIT_MAX_MEMS; i++) {
 		struct blit_mem *m = &s->mems[i];
 		if (m->refs && m->koid == koid) {
+			if (cw && !m->writable)
+				mem_upgrade(s, m, h);
 			m->refs++;
 			return m;
 		}
@@ -128,7 +170,7 @@ static struct blit_bound *bound_find(struct blit_svc *s, int64_t id,
  * mapped (a reference taken, in *mem) and checked against the size. */
 static int surf_desc(struct blit_svc *s, int t, const uint32_t *h, uint32_t nh,
 		     struct blit_surf *out, struct blit_mem **mem,
-		     struct blit_ans *a, const char *what)
+		     bool *can_write, struct blit_ans *a, const char *what)
 {
 	int64_t fd, w, hh, stride;
 	char fmt[8];
@@ -156,7 +198,7 @@ static int surf_desc(struct blit_svc *s, int t, const uint32_t *h, uint32_t nh,
 		     (long long)stride, (long long)w * 4);
 		return -1;
 	}
-	struct blit_mem *m = mem_get(s, h[fd], a, what);
+	struct blit_mem *m = mem_get(s, h[fd], a, what, can_write);
 	if (!m)
 		return -1;
 	if (!s->plat.fits(s->plat.ctx, m->base, bytes)) {
@@ -184,6 +226,7 @@ static int op_surf(struct blit_svc *s, int tok, const char *key,
 		return -1;
 	struct blit_job *j = &s->job;
 	struct blit_mem *m;
+	bool cw;
 	int64_t id;
 	int r = get_int(s, t, "surface", 1, UINT32_MAX, &id);
 	if (r == -2) {
@@ -200,11 +243,12 @@ static int op_surf(struct blit_svc *s, int tok, const char *key,
 		m = b->mem;
 		m->refs++;
 		*out = b->s;
-	} else if (surf_desc(s, t, h, nh, out, &m, a, what) < 0) {
+		cw = b->can_write;
+	} else if (surf_desc(s, t, h, nh, out, &m, &cw, a, what) < 0) {
 		return -1;
 	}
 	j->used[j->nused++] = m;
-	if (write && !m->writable) {
+	if (write && !(cw && m->writable)) {
 		fail(a, "DENIED", "%s: the grant is read-only", what);
 		return -1;
 	}
@@ -524,15 +568,16 @@ static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 	}
 	struct blit_mem *m;
 	struct blit_surf sf;
-	if (surf_desc(s, 0, h, nh, &sf, &m, a, "surface") < 0)
+	bool cw;
+	if (surf_desc(s, 0, h, nh, &sf, &m, &cw, a, "surface") < 0)
 		return;
 	uint32_t id = s->next_surface++;
 	if (!s->next_surface)
 		s->next_surface = 1;
-	*b = (struct blit_bound){id, badge, m, sf};
+	*b = (struct blit_bound){id, badge, m, sf, cw};
 	snprintf(a->result, sizeof(a->result),
 		 "{\"surface\":%u,\"writable\":%s}", id,
-		 m->writable ? "true" : "false");
+		 cw && m->writable ? "true" : "false");
 }
 
 static void unbind(struct blit_svc *s, struct blit_bound *b)

@@ -29,8 +29,10 @@
 struct blit_plat {
 	void *ctx;
 	/* The object behind handle h (its koid): one mapping per grant, so
-	 * the same pixels always sit at one address. <0 if not a grant. */
-	int (*ident)(void *ctx, uint32_t h, uint64_t *koid);
+	 * the same pixels always sit at one address. *can_write: whether
+	 * this handle has RIGHT_WRITE (handles of one grant differ). <0 if
+	 * not a grant. */
+	int (*ident)(void *ctx, uint32_t h, uint64_t *koid, bool *can_write);
 	/* Maps grant h read-write, else read-only (*writable false). */
 	int (*map)(void *ctx, uint32_t h, uint8_t **base, bool *writable);
 	/* Whether the grant mapped at base holds at least bytes. */
@@ -47,7 +49,7 @@ struct blit_plat {
 struct blit_mem {
 	uint64_t koid;
 	uint8_t *base;
-	bool writable;
+	bool writable; /* the mapping; each use checks its handle's right */
 	uint32_t refs; /* bound surfaces + the current job's uses */
 };
 
@@ -56,11 +58,12 @@ struct blit_bound {
 	uint64_t owner; /* session badge; 0: the public endpoint */
 	struct blit_mem *mem;
 	struct blit_surf s;
+	bool can_write; /* the binding handle had RIGHT_WRITE */
 };
 
 struct blit_sub {
 	uint32_t h;	/* 0: free slot */
-	uint64_t owner; /* 0: every job's events, else that session's */
+	uint64_t owner; /* the events of this endpoint's jobs (0: public) */
 	unsigned mask;	/* which events */
 };
 

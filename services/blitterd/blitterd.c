@@ -40,13 +40,14 @@ static handle_t self(void)
 	return execrt_handle(START_H_SELF_TASK);
 }
 
-static int p_ident(void *ctx, uint32_t h, uint64_t *koid)
+static int p_ident(void *ctx, uint32_t h, uint64_t *koid, bool *can_write)
 {
 	(void)ctx;
 	struct handle_info hi;
 	if (sys_handle_info(h, &hi) < 0 || hi.type != OBJ_GRANT)
 		return ERR_WRONG_TYPE;
 	*koid = hi.koid;
+	*can_write = hi.rights & RIGHT_WRITE;
 	return 0;
 }
 

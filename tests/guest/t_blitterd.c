@@ -361,3 +361,56 @@ GTEST(blitterd_session_surfaces_go_with_the_client)
 	stop();
 	GCHECK_OK(r);
 }
+
+/* One grant, two handles: the write right is the presented handle's
+ * (REVIEW-15 #2). A session binds it read-write; the public endpoint
+ * presents a read-only handle of it for a rect_fill: DENIED, nothing
+ * written. The reverse: a surface bound read-only first does not make a
+ * later read-write handle of the grant DENIED. */
+static void rights_body(void)
+{
+	struct cl_conn pub, ses;
+	GCHECK_OK(connect_blit(&pub));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"connect\"}", &resp));
+	ses = pub;
+	ses.send = cl_resp_take_handle(&resp, 0);
+	struct grant g = {0}, g2 = {0};
+	GCHECK_OK(grant_new(&g, 4096));
+	GCHECK_OK(grant_new(&g2, 4096));
+	GCHECK_OK(req1(&ses,
+		       "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		       "\"format\":\"RGBA8\",\"stride\":64}",
+		       give(&g, GRANT_RW)));
+	static const char fill1[] =
+		"{\"cmd\":\"rect_fill\",\"dst\":" SURF(16, 16, "RGBA8", 64)
+		",\"rect\":{\"x\":0,\"y\":0,\"w\":1,\"h\":1},"
+		"\"color\":{\"r\":9,\"g\":9,\"b\":9}}";
+	long r = req1(&pub, fill1, give(&g, GRANT_RO));
+	GCHECK(is_err(r, "DENIED"));
+	GCHECK_EQ(g.p[0], 0);
+	/* the reverse, on the second grant */
+	r = req1(&ses,
+		 "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		 "\"format\":\"RGBA8\",\"stride\":64}",
+		 give(&g2, GRANT_RO));
+	GCHECK_OK(r);
+	GCHECK(strstr(resp.buf, "\"writable\":false"));
+	GCHECK_OK(req1(&pub, fill1, give(&g2, GRANT_RW)));
+	GCHECK_EQ(g2.p[0], 9);
+	sys_handle_close(ses.send);
+	cl_close(&pub);
+	grant_free(&g);
+	grant_free(&g2);
+}
+
+GTEST(blitterd_write_right_is_the_presented_handles)
+{
+	gtest_allow_growth();
+	long r = start();
+	if (r == 1)
+		return;
+	if (r == 0)
+		rights_body();
+	stop();
+	GCHECK_OK(r);
+}

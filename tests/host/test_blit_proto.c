@@ -25,12 +25,13 @@ static struct fake {
 	uint64_t t;
 } fk;
 
-static int f_ident(void *c, uint32_t h, uint64_t *koid)
+static int f_ident(void *c, uint32_t h, uint64_t *koid, bool *cw)
 {
 	(void)c;
 	if (h < 1 || h > NGRANT || !fk.buf[h])
 		return -1;
 	*koid = 1000 + h;
+	*cw = !fk.ro[h];
 	return 0;
 }
 

@@ -1,0 +1,158 @@
+/* blitterd: the write right of a grant comes from the handle presented
+ * in each request, not from the shared mapping (REVIEW-15 #2), and
+ * public-endpoint surfaces and events stay on the public endpoint
+ * (REVIEW-15 #6). Handles 1 and 2 name ONE grant (one koid): 1 has
+ * RIGHT_WRITE, 2 is a read-only duplicate (as handed to a viewer). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "blit_proto.h"
+#include "harness.h"
+
+static struct {
+	uint8_t *px;
+	uint8_t *ro_base, *rw_base; /* where each kind of mapping sits */
+	int mapped, maps;
+	char ev[8][BLIT_EVENT_MAX];
+	uint32_t ev_to[8];
+	int nev;
+} rf;
+
+static int r_ident(void *c, uint32_t h, uint64_t *koid, bool *cw)
+{
+	(void)c;
+	if (h != 1 && h != 2)
+		return -1;
+	*koid = 4242;
+	*cw = h == 1;
+	return 0;
+}
+/* Like the kernel: mapping WRITE through handle 2 is refused, so it maps
+ * read-only. The two kinds of mapping sit at different addresses (the
+ * same pixels), so a surface left on the old one would be seen. */
+static int r_map(void *c, uint32_t h, uint8_t **base, bool *wr)
+{
+	(void)c;
+	*wr = h == 1;
+	*base = *wr ? rf.rw_base : rf.ro_base;
+	rf.mapped++;
+	rf.maps++;
+	return 0;
+}
+static bool r_fits(void *c, uint8_t *base, uint64_t bytes)
+{
+	(void)c;
+	(void)base;
+	return bytes <= 64 * 64 * 4;
+}
+static void r_unmap(void *c, uint8_t *base)
+{
+	(void)c;
+	(void)base;
+	rf.mapped--;
+}
+static int r_mint(void *c, uint64_t badge, uint32_t *h)
+{
+	(void)c;
+	*h = 100 + (uint32_t)badge;
+	return 0;
+}
+static int r_send(void *c, uint32_t h, const char *d, uint32_t len)
+{
+	(void)c;
+	if (rf.nev < 8) {
+		snprintf(rf.ev[rf.nev], BLIT_EVENT_MAX, "%.*s", (int)len, d);
+		rf.ev_to[rf.nev++] = h;
+	}
+	return 0;
+}
+static void r_close(void *c, uint32_t h)
+{
+	(void)c;
+	(void)h;
+}
+static uint64_t r_now(void *c)
+{
+	(void)c;
+	return 0;
+}
+
+static const struct blit_plat rplat = {NULL,	 r_ident, r_map,
+				       r_fits,	 r_unmap, r_mint,
+				       r_send,	 r_close, r_now};
+static struct blit_svc rsvc;
+static struct blit_ans rans;
+
+static void rsetup(void)
+{
+	static uint8_t px[64 * 64 * 4];
+	memset(&rf, 0, sizeof(rf));
+	memset(px, 0, sizeof(px));
+	rf.px = rf.ro_base = rf.rw_base = px;
+	blit_init(&rsvc, &blit_kern_scalar, &rplat);
+}
+
+static void rcall(const char *j, uint32_t hh, uint64_t badge)
+{
+	uint32_t h[1] = {hh};
+	blit_handle(&rsvc, j, strlen(j), h, hh ? 1 : 0, badge, &rans);
+}
+
+#define SURF "{\"fd\":0,\"w\":64,\"h\":64,\"format\":\"RGBA8\",\"stride\":256}"
+#define BIND                                                               \
+	"{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":64,\"h\":64,\"format\":" \
+	"\"RGBA8\",\"stride\":256}"
+#define FILL(dst)                                                          \
+	"{\"cmd\":\"rect_fill\",\"dst\":" dst                              \
+	",\"rect\":{\"x\":0,\"y\":0,\"w\":4,\"h\":4},\"color\":{\"r\":9,"  \
+	"\"g\":0,\"b\":0}}"
+#define RERR(c) (!rans.ok && !strcmp(rans.code, c))
+
+/* The owner binds its RW handle; another client presents only the
+ * read-only handle of the same grant: DENIED, nothing written. */
+TEST(blit_rights_readonly_handle_cannot_write_a_shared_mapping)
+{
+	rsetup();
+	rcall(BIND, 1, 5);
+	CHECK(rans.ok);
+	CHECK(strstr(rans.result, "\"writable\":true"));
+	rcall(FILL(SURF), 2, 6);
+	CHECK(RERR("DENIED"));
+	CHECK_EQ(rf.px[0], 0);
+	/* as a copy source it is fine */
+	rcall("{\"cmd\":\"rect_copy\",\"src\":" SURF ",\"dst\":{\"surface\":1},"
+	      "\"src_rect\":{\"x\":0,\"y\":0,\"w\":1,\"h\":1},"
+	      "\"dst_xy\":{\"x\":1,\"y\":0}}",
+	      2, 5);
+	CHECK(rans.ok);
+	blit_session_closed(&rsvc, 5);
+	CHECK_EQ(rf.mapped, 0);
+	CHECK_EQ(blit_nmems(&rsvc), 0);
+}
+
+/* The reverse: a reader binds first (read-only mapping); a writer of the
+ * same grant is not refused, and the reader's bound surface follows the
+ * mapping to its new address but still may not write. */
+TEST(blit_rights_writer_after_a_reader_is_not_denied)
+{
+	rsetup();
+	static uint8_t other[1];
+	rf.ro_base = other; /* a read-only mapping somewhere else */
+	rcall(BIND, 2, 5);
+	CHECK(rans.ok);
+	CHECK(strstr(rans.result, "\"writable\":false"));
+	rf.ro_base = rf.px;
+	rf.rw_base = rf.px;
+	rcall(FILL(SURF), 1, 6);
+	CHECK(rans.ok);
+	CHECK_EQ(rf.px[0], 9);
+	CHECK_EQ(rf.mapped, 1); /* remapped read-write, the old one gone */
+	/* the reader's surface was moved over (it points at px now) ... */
+	CHECK(rsvc.surf[0].s.base == rf.px);
+	/* ... and is still read-only for its owner */
+	rcall(FILL("{\"surface\":1}"), 0, 5);
+	CHECK(RERR("DENIED"));
+	blit_session_closed(&rsvc, 5);
+	CHECK_EQ(rf.mapped, 0);
+}
