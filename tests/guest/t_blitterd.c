@@ -397,13 +397,35 @@ static void rights_body(void)
 	GCHECK(strstr(resp.buf, "\"writable\":false"));
 	GCHECK_OK(req1(&pub, fill1, give(&g2, GRANT_RW)));
 	GCHECK_EQ(g2.p[0], 9);
+	/* A public surface is not usable from a session (REVIEW-15 #6). */
+	int64_t id = 0;
+	r = req1(&pub,
+		 "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		 "\"format\":\"RGBA8\",\"stride\":64}",
+		 give(&g, GRANT_RW));
+	if (r == 0)
+		r = cl_resp_int(&resp, "surface", &id);
+	GCHECK_OK(r);
+	char j[200];
+	snprintf(j, sizeof(j),
+		 "{\"cmd\":\"rect_fill\",\"dst\":{\"surface\":%lld},\"rect\":"
+		 "{\"x\":0,\"y\":0,\"w\":1,\"h\":1},\"color\":{\"r\":7,"
+		 "\"g\":7,\"b\":7}}",
+		 (long long)id);
+	GCHECK(is_err(cl_request(&ses, j, &resp), "NOT_FOUND"));
+	GCHECK_EQ(g.p[0], 0);
+	GCHECK_OK(cl_request(&pub, j, &resp));
+	GCHECK_EQ(g.p[0], 7);
+	snprintf(j, sizeof(j), "{\"cmd\":\"surface_unbind\",\"surface\":%lld}",
+		 (long long)id);
+	GCHECK_OK(cl_request(&pub, j, &resp));
 	sys_handle_close(ses.send);
 	cl_close(&pub);
 	grant_free(&g);
 	grant_free(&g2);
 }
 
-GTEST(blitterd_write_right_is_the_presented_handles)
+GTEST(blitterd_rights_are_the_presented_handles_and_endpoints)
 {
 	gtest_allow_growth();
 	long r = start();

@@ -156,3 +156,38 @@ TEST(blit_rights_writer_after_a_reader_is_not_denied)
 	blit_session_closed(&rsvc, 5);
 	CHECK_EQ(rf.mapped, 0);
 }
+
+/* A surface bound on the public endpoint is not usable from a session
+ * that guesses its id, and a public subscriber hears only public jobs,
+ * not another session's complete/error events (REVIEW-15 #6). */
+TEST(blit_rights_public_surfaces_and_events_stay_public)
+{
+	rsetup();
+	rcall(BIND, 1, 0); /* public, id 1 */
+	CHECK(rans.ok);
+	rcall(FILL("{\"surface\":1}"), 0, 7);
+	CHECK(RERR("NOT_FOUND"));
+	CHECK_EQ(rf.px[0], 0);
+	rcall("{\"cmd\":\"surface_unbind\",\"surface\":1}", 0, 7);
+	CHECK(RERR("NOT_FOUND"));
+	/* a public subscriber (port handle 50) */
+	uint32_t port[1] = {50};
+	const char *sub = "{\"cmd\":\"subscribe\",\"events\":[\"complete\","
+			  "\"error\"],\"port\":0}";
+	blit_handle(&rsvc, sub, strlen(sub), port, 1, 0, &rans);
+	CHECK(rans.ok);
+	rcall(FILL(SURF), 1, 7); /* session 7's job: ok, no event heard */
+	CHECK(rans.ok);
+	rcall("{\"cmd\":\"convert\"}", 0, 7); /* session 7's failing job */
+	CHECK(RERR("BAD_ARG"));
+	CHECK_EQ(rf.nev, 0);
+	rcall(FILL("{\"surface\":1}"), 0, 0); /* a public job: heard */
+	CHECK(rans.ok);
+	CHECK_EQ(rf.px[0], 9);
+	CHECK_EQ(rf.nev, 1);
+	CHECK_EQ(rf.ev_to[0], 50);
+	CHECK(strstr(rf.ev[0], "\"complete\""));
+	rcall("{\"cmd\":\"surface_unbind\",\"surface\":1}", 0, 0);
+	CHECK(rans.ok);
+	CHECK_EQ(rf.mapped, 0);
+}
