@@ -493,14 +493,31 @@ static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 
 /* ---- the other commands ---- */
 
+/* Whether the calling task already holds lim of a kind of slot. */
+static bool task_full(const struct blit_svc *s, const uint64_t *sender,
+		      size_t stride, unsigned n, unsigned lim)
+{
+	if (!s->sender)
+		return false;
+	unsigned c = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint64_t *v =
+			(const uint64_t *)((const char *)sender + i * stride);
+		c += *v == s->sender;
+	}
+	return c >= lim;
+}
+
 static void do_connect(struct blit_svc *s, struct blit_ans *a)
 {
 	int slot = -1;
 	for (int i = 0; i < BLIT_MAX_SESSIONS && slot < 0; i++)
 		if (!s->sessions[i])
 			slot = i;
-	if (slot < 0) {
-		fail(a, "BUSY", "too many sessions (%d)", BLIT_MAX_SESSIONS);
+	if (slot < 0 || task_full(s, s->session_sender, sizeof(uint64_t),
+				  BLIT_MAX_SESSIONS, BLIT_TASK_SESSIONS)) {
+		fail(a, "BUSY", "too many sessions (%d, %d per task)",
+		     BLIT_MAX_SESSIONS, BLIT_TASK_SESSIONS);
 		return;
 	}
 	uint64_t badge = s->next_badge++;
@@ -510,6 +527,7 @@ static void do_connect(struct blit_svc *s, struct blit_ans *a)
 		return;
 	}
 	s->sessions[slot] = badge;
+	s->session_sender[slot] = s->sender;
 	a->handle = h;
 	snprintf(a->result, sizeof(a->result), "{\"port\":0,\"session\":%llu}",
 		 (unsigned long long)badge);
@@ -545,9 +563,16 @@ static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
 			return;
 		}
 	}
+	if (task_full(s, &s->subs[0].sender, sizeof(s->subs[0]), BLIT_MAX_SUBS,
+		      BLIT_TASK_SUBS)) {
+		fail(a, "BUSY", "too many subscribers of this task (%d)",
+		     BLIT_TASK_SUBS);
+		return;
+	}
 	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
 		if (!s->subs[i].h) {
-			s->subs[i] = (struct blit_sub){h[port], badge, mask};
+			s->subs[i] = (struct blit_sub){h[port], badge, mask,
+						       s->sender};
 			h[port] = 0;
 			return;
 		}
@@ -566,6 +591,12 @@ static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 		fail(a, "BUSY", "too many surfaces (%d)", BLIT_MAX_SURFACES);
 		return;
 	}
+	if (task_full(s, &s->surf[0].sender, sizeof(s->surf[0]),
+		      BLIT_MAX_SURFACES, BLIT_TASK_SURFACES)) {
+		fail(a, "BUSY", "too many surfaces of this task (%d)",
+		     BLIT_TASK_SURFACES);
+		return;
+	}
 	struct blit_mem *m;
 	struct blit_surf sf;
 	bool cw;
@@ -574,7 +605,7 @@ static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 	uint32_t id = s->next_surface++;
 	if (!s->next_surface)
 		s->next_surface = 1;
-	*b = (struct blit_bound){id, badge, m, sf, cw};
+	*b = (struct blit_bound){id, badge, m, sf, cw, s->sender};
 	snprintf(a->result, sizeof(a->result),
 		 "{\"surface\":%u,\"writable\":%s}", id,
 		 cw && m->writable ? "true" : "false");
@@ -638,6 +669,14 @@ static void do_status(struct blit_svc *s, struct blit_ans *a)
 void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 		 uint32_t nh, uint64_t badge, struct blit_ans *a)
 {
+	blit_handle_from(s, text, len, h, nh, badge, 0, a);
+}
+
+void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
+		      uint32_t *h, uint32_t nh, uint64_t badge,
+		      uint64_t sender, struct blit_ans *a)
+{
+	s->sender = sender;
 	memset(a, 0, sizeof(*a));
 	a->ok = true;
 	strcpy(a->result, "{}");
@@ -684,7 +723,7 @@ void blit_session_closed(struct blit_svc *s, uint64_t badge)
 		return;
 	for (int i = 0; i < BLIT_MAX_SESSIONS; i++)
 		if (s->sessions[i] == badge)
-			s->sessions[i] = 0;
+			s->sessions[i] = s->session_sender[i] = 0;
 	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
 		if (s->surf[i].id && s->surf[i].owner == badge)
 			unbind(s, &s->surf[i]);

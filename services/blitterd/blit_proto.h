@@ -20,6 +20,10 @@
 #define BLIT_MAX_SURFACES 64 /* bound with surface_bind */
 #define BLIT_MAX_SUBS	  16
 #define BLIT_MAX_SESSIONS 64
+/* Per sending task (port_rx.sender): one client cannot take every slot. */
+#define BLIT_TASK_SURFACES 16
+#define BLIT_TASK_SUBS	   4
+#define BLIT_TASK_SESSIONS 16
 #define BLIT_BATCH_MAX	  32	      /* ops in one batch */
 #define BLIT_COORD_MAX	  (1ll << 30) /* |x|, |y|, w, h of a rect */
 #define BLIT_RESULT_MAX	  512
@@ -59,12 +63,14 @@ struct blit_bound {
 	struct blit_mem *mem;
 	struct blit_surf s;
 	bool can_write; /* the binding handle had RIGHT_WRITE */
+	uint64_t sender; /* koid of the task that bound it (0: unknown) */
 };
 
 struct blit_sub {
 	uint32_t h;	/* 0: free slot */
 	uint64_t owner; /* the events of this endpoint's jobs (0: public) */
 	unsigned mask;	/* which events */
+	uint64_t sender;
 };
 
 enum blit_op_type { BLIT_OP_FILL, BLIT_OP_COPY, BLIT_OP_CONVERT };
@@ -98,6 +104,8 @@ struct blit_svc {
 	struct blit_bound surf[BLIT_MAX_SURFACES];
 	struct blit_sub subs[BLIT_MAX_SUBS];
 	uint64_t sessions[BLIT_MAX_SESSIONS]; /* live badges; 0 free */
+	uint64_t session_sender[BLIT_MAX_SESSIONS];
+	uint64_t sender; /* of the call being handled */
 	uint64_t next_badge;
 	uint32_t next_surface, next_job;
 	struct blit_stats st;
@@ -121,6 +129,11 @@ void blit_init(struct blit_svc *s, const struct blit_kern *k,
  * 0 in h[]; the caller closes the rest. */
 void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 		 uint32_t nh, uint64_t badge, struct blit_ans *a);
+/* The same, from task koid sender (port_rx.sender), which is held to the
+ * BLIT_TASK_* limits; sender 0 (blit_handle) is not. */
+void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
+		      uint32_t *h, uint32_t nh, uint64_t badge,
+		      uint64_t sender, struct blit_ans *a);
 /* The no-senders notice of a session endpoint: its surfaces and
  * subscriptions go. */
 void blit_session_closed(struct blit_svc *s, uint64_t badge);

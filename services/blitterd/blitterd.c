@@ -204,8 +204,8 @@ int main(void)
 		for (uint32_t i = 0; i < rx.nhandles; i++)
 			hv[i] = h[i];
 		if (rx.reply) {
-			blit_handle(&svc, buf, rx.len, hv, rx.nhandles,
-				    rx.badge, &ans);
+			blit_handle_from(&svc, buf, rx.len, hv, rx.nhandles,
+					 rx.badge, rx.sender, &ans);
 			answer(rx.reply);
 		}
 		for (uint32_t i = 0; i < rx.nhandles; i++)

@@ -191,3 +191,49 @@ TEST(blit_rights_public_surfaces_and_events_stay_public)
 	CHECK(rans.ok);
 	CHECK_EQ(rf.mapped, 0);
 }
+
+static void rfrom(const char *j, uint32_t hh, uint64_t badge, uint64_t who)
+{
+	uint32_t h[1] = {hh};
+	blit_handle_from(&rsvc, j, strlen(j), h, hh ? 1 : 0, badge, who,
+			 &rans);
+}
+
+/* One task (port_rx.sender) cannot take every surface, subscriber or
+ * session slot, whatever endpoints it uses; another task still can. */
+TEST(blit_rights_per_task_limits)
+{
+	rsetup();
+	for (int i = 0; i < BLIT_TASK_SURFACES; i++) {
+		rfrom(BIND, 1, (uint64_t)(i & 1), 77); /* public and a session */
+		CHECK(rans.ok);
+	}
+	rfrom(BIND, 1, 0, 77);
+	CHECK(RERR("BUSY"));
+	rfrom(BIND, 1, 0, 78);
+	CHECK(rans.ok);
+	const char *sub = "{\"cmd\":\"subscribe\",\"events\":[\"error\"],"
+			  "\"port\":0}";
+	for (int i = 0; i < BLIT_TASK_SUBS; i++) {
+		rfrom(sub, 50 + (uint32_t)i, 0, 77);
+		CHECK(rans.ok);
+	}
+	rfrom(sub, 60, 0, 77);
+	CHECK(RERR("BUSY"));
+	rfrom(sub, 61, 0, 78);
+	CHECK(rans.ok);
+	uint64_t first = 0;
+	for (int i = 0; i < BLIT_TASK_SESSIONS; i++) {
+		rfrom("{\"cmd\":\"connect\"}", 0, 0, 77);
+		CHECK(rans.ok);
+		if (!first)
+			first = rans.handle - 100;
+	}
+	rfrom("{\"cmd\":\"connect\"}", 0, 0, 77);
+	CHECK(RERR("BUSY"));
+	blit_session_closed(&rsvc, first); /* one goes: room for one */
+	rfrom("{\"cmd\":\"connect\"}", 0, 0, 77);
+	CHECK(rans.ok);
+	rfrom("{\"cmd\":\"connect\"}", 0, 0, 78);
+	CHECK(rans.ok);
+}
