@@ -673,8 +673,8 @@ void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 }
 
 void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
-		      uint32_t *h, uint32_t nh, uint64_t badge,
-		      uint64_t sender, struct blit_ans *a)
+		      uint32_t *h, uint32_t nh, uint64_t badge, uint64_t sender,
+		      struct blit_ans *a)
 {
 	s->sender = sender;
 	memset(a, 0, sizeof(*a));

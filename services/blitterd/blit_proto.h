@@ -24,10 +24,10 @@
 #define BLIT_TASK_SURFACES 16
 #define BLIT_TASK_SUBS	   4
 #define BLIT_TASK_SESSIONS 16
-#define BLIT_BATCH_MAX	  32	      /* ops in one batch */
-#define BLIT_COORD_MAX	  (1ll << 30) /* |x|, |y|, w, h of a rect */
-#define BLIT_RESULT_MAX	  512
-#define BLIT_EVENT_MAX	  256
+#define BLIT_BATCH_MAX	   32	       /* ops in one batch */
+#define BLIT_COORD_MAX	   (1ll << 30) /* |x|, |y|, w, h of a rect */
+#define BLIT_RESULT_MAX	   512
+#define BLIT_EVENT_MAX	   256
 
 /* The kernel side. Handles are uint32_t (handle_t on exec-rt). */
 struct blit_plat {
@@ -62,7 +62,7 @@ struct blit_bound {
 	uint64_t owner; /* session badge; 0: the public endpoint */
 	struct blit_mem *mem;
 	struct blit_surf s;
-	bool can_write; /* the binding handle had RIGHT_WRITE */
+	bool can_write;	 /* the binding handle had RIGHT_WRITE */
 	uint64_t sender; /* koid of the task that bound it (0: unknown) */
 };
 
@@ -132,8 +132,8 @@ void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 /* The same, from task koid sender (port_rx.sender), which is held to the
  * BLIT_TASK_* limits; sender 0 (blit_handle) is not. */
 void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
-		      uint32_t *h, uint32_t nh, uint64_t badge,
-		      uint64_t sender, struct blit_ans *a);
+		      uint32_t *h, uint32_t nh, uint64_t badge, uint64_t sender,
+		      struct blit_ans *a);
 /* The no-senders notice of a session endpoint: its surfaces and
  * subscriptions go. */
 void blit_session_closed(struct blit_svc *s, uint64_t badge);

@@ -381,10 +381,10 @@ static void rights_body(void)
 		       "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
 		       "\"format\":\"RGBA8\",\"stride\":64}",
 		       give(&g, GRANT_RW)));
-	static const char fill1[] =
-		"{\"cmd\":\"rect_fill\",\"dst\":" SURF(16, 16, "RGBA8", 64)
-		",\"rect\":{\"x\":0,\"y\":0,\"w\":1,\"h\":1},"
-		"\"color\":{\"r\":9,\"g\":9,\"b\":9}}";
+	static const char fill1[] = "{\"cmd\":\"rect_fill\",\"dst\":" SURF(
+		16, 16, "RGBA8",
+		64) ",\"rect\":{\"x\":0,\"y\":0,\"w\":1,\"h\":1},"
+		    "\"color\":{\"r\":9,\"g\":9,\"b\":9}}";
 	long r = req1(&pub, fill1, give(&g, GRANT_RO));
 	GCHECK(is_err(r, "DENIED"));
 	GCHECK_EQ(g.p[0], 0);

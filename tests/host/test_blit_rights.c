@@ -78,9 +78,8 @@ static uint64_t r_now(void *c)
 	return 0;
 }
 
-static const struct blit_plat rplat = {NULL,	 r_ident, r_map,
-				       r_fits,	 r_unmap, r_mint,
-				       r_send,	 r_close, r_now};
+static const struct blit_plat rplat = {
+	NULL, r_ident, r_map, r_fits, r_unmap, r_mint, r_send, r_close, r_now};
 static struct blit_svc rsvc;
 static struct blit_ans rans;
 
@@ -100,12 +99,12 @@ static void rcall(const char *j, uint32_t hh, uint64_t badge)
 }
 
 #define SURF "{\"fd\":0,\"w\":64,\"h\":64,\"format\":\"RGBA8\",\"stride\":256}"
-#define BIND                                                               \
-	"{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":64,\"h\":64,\"format\":" \
+#define BIND                                                                   \
+	"{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":64,\"h\":64,\"format\":"     \
 	"\"RGBA8\",\"stride\":256}"
-#define FILL(dst)                                                          \
-	"{\"cmd\":\"rect_fill\",\"dst\":" dst                              \
-	",\"rect\":{\"x\":0,\"y\":0,\"w\":4,\"h\":4},\"color\":{\"r\":9,"  \
+#define FILL(dst)                                                              \
+	"{\"cmd\":\"rect_fill\",\"dst\":" dst                                  \
+	",\"rect\":{\"x\":0,\"y\":0,\"w\":4,\"h\":4},\"color\":{\"r\":9,"      \
 	"\"g\":0,\"b\":0}}"
 #define RERR(c) (!rans.ok && !strcmp(rans.code, c))
 
@@ -195,8 +194,7 @@ TEST(blit_rights_public_surfaces_and_events_stay_public)
 static void rfrom(const char *j, uint32_t hh, uint64_t badge, uint64_t who)
 {
 	uint32_t h[1] = {hh};
-	blit_handle_from(&rsvc, j, strlen(j), h, hh ? 1 : 0, badge, who,
-			 &rans);
+	blit_handle_from(&rsvc, j, strlen(j), h, hh ? 1 : 0, badge, who, &rans);
 }
 
 /* One task (port_rx.sender) cannot take every surface, subscriber or
@@ -205,7 +203,8 @@ TEST(blit_rights_per_task_limits)
 {
 	rsetup();
 	for (int i = 0; i < BLIT_TASK_SURFACES; i++) {
-		rfrom(BIND, 1, (uint64_t)(i & 1), 77); /* public and a session */
+		rfrom(BIND, 1, (uint64_t)(i & 1),
+		      77); /* public and a session */
 		CHECK(rans.ok);
 	}
 	rfrom(BIND, 1, 0, 77);
