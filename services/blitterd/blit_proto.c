@@ -57,6 +57,13 @@ static void mem_rebase(struct blit_svc *s, uint8_t *old, uint8_t *nb)
 	}
 }
 
+static void mem_reach(struct blit_svc *s, const struct blit_surf *f)
+{
+	uint64_t bytes;
+	if (f->base && blit_surf_ok(f->w, f->h, f->stride, &bytes))
+		(void)s->plat.fits(s->plat.ctx, f->base, bytes);
+}
+
 /* A read-only mapping m, and handle h may write: map the grant again
  * read-write through h and move every user over, so a writer is not
  * refused because a reader mapped the grant first. */
@@ -71,6 +78,14 @@ static void mem_upgrade(struct blit_svc *s, struct blit_mem *m, uint32_t h)
 		return;
 	}
 	mem_rebase(s, m->base, nb);
+	/* fits() also tells the platform how far the surfaces reach. */
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		if (s->surf[i].id && s->surf[i].mem == m)
+			mem_reach(s, &s->surf[i].s);
+	for (int i = 0; i < BLIT_BATCH_MAX; i++) {
+		mem_reach(s, &s->job.ops[i].src);
+		mem_reach(s, &s->job.ops[i].dst);
+	}
 	s->plat.unmap(s->plat.ctx, m->base);
 	m->base = nb;
 	m->writable = true;
@@ -439,6 +454,25 @@ static void job_release(struct blit_svc *s)
 	s->job.nused = 0;
 }
 
+static void unbind(struct blit_svc *s, struct blit_bound *b);
+
+/* Any grant of the job revoked by its owner (REVIEW-15 #1): its bound
+ * surfaces go, and the job fails. */
+static bool job_lost(struct blit_svc *s)
+{
+	bool lost = false;
+	for (unsigned i = 0; i < s->job.nused && s->plat.lost; i++) {
+		struct blit_mem *m = s->job.used[i];
+		if (!s->plat.lost(s->plat.ctx, m->base))
+			continue;
+		lost = true;
+		for (int k = 0; k < BLIT_MAX_SURFACES; k++)
+			if (s->surf[k].id && s->surf[k].mem == m)
+				unbind(s, &s->surf[k]);
+	}
+	return lost;
+}
+
 static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 		    uint32_t nh, uint64_t badge, struct blit_ans *a)
 {
@@ -472,6 +506,10 @@ static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 		}
 	}
 	uint64_t ns = s->plat.now(s->plat.ctx) - t0;
+	if (r == 0 && job_lost(s)) {
+		fail(a, "BAD_ARG", "a grant was revoked during the job");
+		r = -1;
+	}
 	job_release(s);
 	if (r < 0) {
 		s->st.errors++;

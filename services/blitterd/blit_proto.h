@@ -48,6 +48,9 @@ struct blit_plat {
 	int (*send)(void *ctx, uint32_t h, const char *data, uint32_t len);
 	void (*close)(void *ctx, uint32_t h);
 	uint64_t (*now)(void *ctx); /* ns */
+	/* Whether the grant mapped at base was revoked under us (a job then
+	 * wrote to scratch memory instead); NULL: never. */
+	bool (*lost)(void *ctx, uint8_t *base);
 };
 
 struct blit_mem {

@@ -436,3 +436,56 @@ GTEST(blitterd_rights_are_the_presented_handles_and_endpoints)
 	stop();
 	GCHECK_OK(r);
 }
+
+/* A client revokes a grant blitterd has bound (it owns the grant, so it
+ * holds MANAGE): blitterd's next job on it faults into its own handler,
+ * which maps scratch memory; the job gets an error, the surface goes and
+ * blitterd keeps serving (REVIEW-15 #1). */
+static void revoke_body(void)
+{
+	struct cl_conn pub;
+	GCHECK_OK(connect_blit(&pub));
+	struct grant g = {0};
+	GCHECK_OK(grant_new(&g, 4096));
+	long r = req1(&pub,
+		      "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		      "\"format\":\"RGBA8\",\"stride\":64}",
+		      give(&g, GRANT_RW));
+	int64_t id = 0, surfaces = -1, maps = -1;
+	if (r == 0)
+		r = cl_resp_int(&resp, "surface", &id);
+	GCHECK_OK(r);
+	GCHECK_OK(sys_grant_revoke(g.g));
+	char j[256];
+	snprintf(j, sizeof(j),
+		 "{\"cmd\":\"rect_fill\",\"dst\":{\"surface\":%lld},\"rect\":{"
+		 "\"x\":0,\"y\":0,\"w\":16,\"h\":16},\"color\":{\"r\":1,"
+		 "\"g\":2,\"b\":3}}",
+		 (long long)id);
+	r = cl_request(&pub, j, &resp);
+	GCHECK(is_err(r, "BAD_ARG"));
+	GCHECK(strstr(resp.message, "revoked"));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"status\"}", &resp));
+	GCHECK_OK(cl_resp_int(&resp, "surfaces", &surfaces));
+	GCHECK_OK(cl_resp_int(&resp, "mappings", &maps));
+	GCHECK_EQ(surfaces, 0);
+	GCHECK_EQ(maps, 0);
+	/* the surface is gone; blitterd still serves */
+	GCHECK(is_err(cl_request(&pub, j, &resp), "NOT_FOUND"));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"ping\"}", &resp));
+	cl_close(&pub);
+	g.p = NULL; /* revoked: no mapping left */
+	grant_free(&g);
+}
+
+GTEST(blitterd_survives_a_revoked_bound_grant)
+{
+	gtest_allow_growth();
+	long r = start();
+	if (r == 1)
+		return;
+	if (r == 0)
+		revoke_body();
+	stop();
+	GCHECK_OK(r);
+}

@@ -93,8 +93,9 @@ static uint64_t f_now(void *c)
 	return fk.t += 3000;
 }
 
-static const struct blit_plat fplat = {
-	NULL, f_ident, f_map, f_fits, f_unmap, f_mint, f_send, f_close, f_now};
+static const struct blit_plat fplat = {NULL,	f_ident, f_map,	 f_fits,
+				       f_unmap, f_mint,	 f_send, f_close,
+				       f_now,	NULL};
 static struct blit_svc svc;
 static struct blit_ans ans;
 

@@ -17,6 +17,7 @@ static struct {
 	char ev[8][BLIT_EVENT_MAX];
 	uint32_t ev_to[8];
 	int nev;
+	bool lost; /* the grant was revoked (scratch memory in its place) */
 } rf;
 
 static int r_ident(void *c, uint32_t h, uint64_t *koid, bool *cw)
@@ -78,8 +79,24 @@ static uint64_t r_now(void *c)
 	return 0;
 }
 
+static bool r_lost(void *c, uint8_t *base)
+{
+	(void)c;
+	(void)base;
+	return rf.lost;
+}
+
 static const struct blit_plat rplat = {
-	NULL, r_ident, r_map, r_fits, r_unmap, r_mint, r_send, r_close, r_now};
+	.ident = r_ident,
+	.map = r_map,
+	.fits = r_fits,
+	.unmap = r_unmap,
+	.mint = r_mint,
+	.send = r_send,
+	.close = r_close,
+	.now = r_now,
+	.lost = r_lost,
+};
 static struct blit_svc rsvc;
 static struct blit_ans rans;
 
@@ -234,5 +251,27 @@ TEST(blit_rights_per_task_limits)
 	rfrom("{\"cmd\":\"connect\"}", 0, 0, 77);
 	CHECK(rans.ok);
 	rfrom("{\"cmd\":\"connect\"}", 0, 0, 78);
+	CHECK(rans.ok);
+}
+
+/* The client revoked a bound grant and the job ran on scratch memory
+ * (REVIEW-15 #1): the job fails, the grant's surfaces are unbound and
+ * its mapping goes; blitterd keeps serving. */
+TEST(blit_rights_revoked_grant_fails_the_job_and_unbinds)
+{
+	rsetup();
+	rcall(BIND, 1, 5);
+	CHECK(rans.ok);
+	rcall(BIND, 1, 5); /* a second surface on the same grant */
+	CHECK(rans.ok);
+	rf.lost = true;
+	rcall(FILL("{\"surface\":1}"), 0, 5);
+	CHECK(RERR("BAD_ARG"));
+	CHECK(strstr(rans.message, "revoked"));
+	CHECK_EQ(blit_nsurfaces(&rsvc), 0);
+	CHECK_EQ(blit_nmems(&rsvc), 0);
+	CHECK_EQ(rf.mapped, 0);
+	rf.lost = false;
+	rcall("{\"cmd\":\"ping\"}", 0, 5);
 	CHECK(rans.ok);
 }
