@@ -2,9 +2,10 @@
  * docs/graphics.md "blitterd"). The protocol and the pixels are
  * blit_proto.c, blit_ops.c and the kernels; this file is the platform:
  * one port (the public endpoint plus minted session endpoints), grants
- * mapped into this task, events sent without blocking. Single-threaded:
+ * mapped into this task, events sent without blocking. One thread serves:
  * a job runs inside the call that asks for it (BE class: bulk work that
- * must not hold up the frame-timed services).
+ * must not hold up the frame-timed services). A second thread only
+ * handles this task's own faults (a revoked grant, see below).
  *
  * Grant mappings: each sits at the start of its own 128 GiB slot (a
  * grant is at most VMO_MAX_SIZE, 64 GiB), so the page after a grant is
