@@ -42,18 +42,75 @@ static void mem_put(struct blit_svc *s, struct blit_mem *m)
 	}
 }
 
+/* Every surface that points at mapping old now points at nb. */
+static void mem_rebase(struct blit_svc *s, uint8_t *old, uint8_t *nb)
+{
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		if (s->surf[i].id && s->surf[i].s.base == old)
+			s->surf[i].s.base = nb;
+	for (int i = 0; i < BLIT_BATCH_MAX; i++) {
+		struct blit_op *o = &s->job.ops[i];
+		if (o->src.base == old)
+			o->src.base = nb;
+		if (o->dst.base == old)
+			o->dst.base = nb;
+	}
+}
+
+static void mem_reach(struct blit_svc *s, const struct blit_surf *f)
+{
+	uint64_t bytes;
+	if (f->base && blit_surf_ok(f->w, f->h, f->stride, &bytes))
+		(void)s->plat.fits(s->plat.ctx, f->base, bytes);
+}
+
+/* A read-only mapping m, and handle h may write: map the grant again
+ * read-write through h and move every user over, so a writer is not
+ * refused because a reader mapped the grant first. */
+static void mem_upgrade(struct blit_svc *s, struct blit_mem *m, uint32_t h)
+{
+	uint8_t *nb;
+	bool wr;
+	if (s->plat.map(s->plat.ctx, h, &nb, &wr) < 0)
+		return; /* stays read-only: the write is DENIED */
+	if (!wr) {
+		s->plat.unmap(s->plat.ctx, nb);
+		return;
+	}
+	mem_rebase(s, m->base, nb);
+	/* fits() also tells the platform how far the surfaces reach. */
+	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+		if (s->surf[i].id && s->surf[i].mem == m)
+			mem_reach(s, &s->surf[i].s);
+	for (int i = 0; i < BLIT_BATCH_MAX; i++) {
+		mem_reach(s, &s->job.ops[i].src);
+		mem_reach(s, &s->job.ops[i].dst);
+	}
+	s->plat.unmap(s->plat.ctx, m->base);
+	m->base = nb;
+	m->writable = true;
+}
+
+/* The mapping of grant h, a reference taken. *can_write: whether this
+ * handle may write (its own RIGHT_WRITE): the mapping is shared by every
+ * handle of the grant, so the right is decided per use, never by it. */
 static struct blit_mem *mem_get(struct blit_svc *s, uint32_t h,
-				struct blit_ans *a, const char *what)
+				struct blit_ans *a, const char *what,
+				bool *can_write)
 {
 	uint64_t koid;
-	if (!h || s->plat.ident(s->plat.ctx, h, &koid) < 0) {
+	bool cw = false;
+	if (!h || s->plat.ident(s->plat.ctx, h, &koid, &cw) < 0) {
 		fail(a, "BAD_ARG", "%s.fd: not a grant", what);
 		return NULL;
 	}
+	*can_write = cw;
 	struct blit_mem *free_slot = NULL;
 	for (int i = 0; i < BLIT_MAX_MEMS; i++) {
 		struct blit_mem *m = &s->mems[i];
 		if (m->refs && m->koid == koid) {
+			if (cw && !m->writable)
+				mem_upgrade(s, m, h);
 			m->refs++;
 			return m;
 		}
@@ -112,13 +169,14 @@ static int member_obj(struct blit_svc *s, int tok, const char *key,
 	return t;
 }
 
+/* Surface id as seen from the endpoint of badge: only its own (a public
+ * one only from the public endpoint: ids are sequential, guessable). */
 static struct blit_bound *bound_find(struct blit_svc *s, int64_t id,
 				     uint64_t badge)
 {
 	for (int i = 0; i < BLIT_MAX_SURFACES; i++) {
 		struct blit_bound *b = &s->surf[i];
-		if (b->id && b->id == id &&
-		    (b->owner == 0 || b->owner == badge))
+		if (b->id && b->id == id && b->owner == badge)
 			return b;
 	}
 	return NULL;
@@ -128,7 +186,7 @@ static struct blit_bound *bound_find(struct blit_svc *s, int64_t id,
  * mapped (a reference taken, in *mem) and checked against the size. */
 static int surf_desc(struct blit_svc *s, int t, const uint32_t *h, uint32_t nh,
 		     struct blit_surf *out, struct blit_mem **mem,
-		     struct blit_ans *a, const char *what)
+		     bool *can_write, struct blit_ans *a, const char *what)
 {
 	int64_t fd, w, hh, stride;
 	char fmt[8];
@@ -156,7 +214,7 @@ static int surf_desc(struct blit_svc *s, int t, const uint32_t *h, uint32_t nh,
 		     (long long)stride, (long long)w * 4);
 		return -1;
 	}
-	struct blit_mem *m = mem_get(s, h[fd], a, what);
+	struct blit_mem *m = mem_get(s, h[fd], a, what, can_write);
 	if (!m)
 		return -1;
 	if (!s->plat.fits(s->plat.ctx, m->base, bytes)) {
@@ -184,6 +242,7 @@ static int op_surf(struct blit_svc *s, int tok, const char *key,
 		return -1;
 	struct blit_job *j = &s->job;
 	struct blit_mem *m;
+	bool cw;
 	int64_t id;
 	int r = get_int(s, t, "surface", 1, UINT32_MAX, &id);
 	if (r == -2) {
@@ -200,11 +259,12 @@ static int op_surf(struct blit_svc *s, int tok, const char *key,
 		m = b->mem;
 		m->refs++;
 		*out = b->s;
-	} else if (surf_desc(s, t, h, nh, out, &m, a, what) < 0) {
+		cw = b->can_write;
+	} else if (surf_desc(s, t, h, nh, out, &m, &cw, a, what) < 0) {
 		return -1;
 	}
 	j->used[j->nused++] = m;
-	if (write && !m->writable) {
+	if (write && !(cw && m->writable)) {
 		fail(a, "DENIED", "%s: the grant is read-only", what);
 		return -1;
 	}
@@ -337,9 +397,8 @@ static void emit(struct blit_svc *s, unsigned ev, uint64_t owner,
 		return;
 	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
 		struct blit_sub *b = &s->subs[i];
-		if (!b->h || !(b->mask & ev) ||
-		    (b->owner != 0 && b->owner != owner))
-			continue;
+		if (!b->h || !(b->mask & ev) || b->owner != owner)
+			continue; /* one client's job errors are its own */
 		int r = s->plat.send(s->plat.ctx, b->h, text, (uint32_t)len);
 		if (r == 0) {
 			s->st.events_sent++;
@@ -395,6 +454,25 @@ static void job_release(struct blit_svc *s)
 	s->job.nused = 0;
 }
 
+static void unbind(struct blit_svc *s, struct blit_bound *b);
+
+/* Any grant of the job revoked by its owner (REVIEW-15 #1): its bound
+ * surfaces go, and the job fails. */
+static bool job_lost(struct blit_svc *s)
+{
+	bool lost = false;
+	for (unsigned i = 0; i < s->job.nused && s->plat.lost; i++) {
+		struct blit_mem *m = s->job.used[i];
+		if (!s->plat.lost(s->plat.ctx, m->base))
+			continue;
+		lost = true;
+		for (int k = 0; k < BLIT_MAX_SURFACES; k++)
+			if (s->surf[k].id && s->surf[k].mem == m)
+				unbind(s, &s->surf[k]);
+	}
+	return lost;
+}
+
 static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 		    uint32_t nh, uint64_t badge, struct blit_ans *a)
 {
@@ -428,6 +506,10 @@ static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 		}
 	}
 	uint64_t ns = s->plat.now(s->plat.ctx) - t0;
+	if (r == 0 && job_lost(s)) {
+		fail(a, "BAD_ARG", "a grant was revoked during the job");
+		r = -1;
+	}
 	job_release(s);
 	if (r < 0) {
 		s->st.errors++;
@@ -449,14 +531,31 @@ static void run_job(struct blit_svc *s, const char *cmd, const uint32_t *h,
 
 /* ---- the other commands ---- */
 
+/* Whether the calling task already holds lim of a kind of slot. */
+static bool task_full(const struct blit_svc *s, const uint64_t *sender,
+		      size_t stride, unsigned n, unsigned lim)
+{
+	if (!s->sender)
+		return false;
+	unsigned c = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint64_t *v =
+			(const uint64_t *)((const char *)sender + i * stride);
+		c += *v == s->sender;
+	}
+	return c >= lim;
+}
+
 static void do_connect(struct blit_svc *s, struct blit_ans *a)
 {
 	int slot = -1;
 	for (int i = 0; i < BLIT_MAX_SESSIONS && slot < 0; i++)
 		if (!s->sessions[i])
 			slot = i;
-	if (slot < 0) {
-		fail(a, "BUSY", "too many sessions (%d)", BLIT_MAX_SESSIONS);
+	if (slot < 0 || task_full(s, s->session_sender, sizeof(uint64_t),
+				  BLIT_MAX_SESSIONS, BLIT_TASK_SESSIONS)) {
+		fail(a, "BUSY", "too many sessions (%d, %d per task)",
+		     BLIT_MAX_SESSIONS, BLIT_TASK_SESSIONS);
 		return;
 	}
 	uint64_t badge = s->next_badge++;
@@ -466,6 +565,7 @@ static void do_connect(struct blit_svc *s, struct blit_ans *a)
 		return;
 	}
 	s->sessions[slot] = badge;
+	s->session_sender[slot] = s->sender;
 	a->handle = h;
 	snprintf(a->result, sizeof(a->result), "{\"port\":0,\"session\":%llu}",
 		 (unsigned long long)badge);
@@ -501,9 +601,16 @@ static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
 			return;
 		}
 	}
+	if (task_full(s, &s->subs[0].sender, sizeof(s->subs[0]), BLIT_MAX_SUBS,
+		      BLIT_TASK_SUBS)) {
+		fail(a, "BUSY", "too many subscribers of this task (%d)",
+		     BLIT_TASK_SUBS);
+		return;
+	}
 	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
 		if (!s->subs[i].h) {
-			s->subs[i] = (struct blit_sub){h[port], badge, mask};
+			s->subs[i] = (struct blit_sub){h[port], badge, mask,
+						       s->sender};
 			h[port] = 0;
 			return;
 		}
@@ -522,17 +629,24 @@ static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 		fail(a, "BUSY", "too many surfaces (%d)", BLIT_MAX_SURFACES);
 		return;
 	}
+	if (task_full(s, &s->surf[0].sender, sizeof(s->surf[0]),
+		      BLIT_MAX_SURFACES, BLIT_TASK_SURFACES)) {
+		fail(a, "BUSY", "too many surfaces of this task (%d)",
+		     BLIT_TASK_SURFACES);
+		return;
+	}
 	struct blit_mem *m;
 	struct blit_surf sf;
-	if (surf_desc(s, 0, h, nh, &sf, &m, a, "surface") < 0)
+	bool cw;
+	if (surf_desc(s, 0, h, nh, &sf, &m, &cw, a, "surface") < 0)
 		return;
 	uint32_t id = s->next_surface++;
 	if (!s->next_surface)
 		s->next_surface = 1;
-	*b = (struct blit_bound){id, badge, m, sf};
+	*b = (struct blit_bound){id, badge, m, sf, cw, s->sender};
 	snprintf(a->result, sizeof(a->result),
 		 "{\"surface\":%u,\"writable\":%s}", id,
-		 m->writable ? "true" : "false");
+		 cw && m->writable ? "true" : "false");
 }
 
 static void unbind(struct blit_svc *s, struct blit_bound *b)
@@ -549,7 +663,7 @@ static void do_unbind(struct blit_svc *s, uint64_t badge, struct blit_ans *a)
 		return;
 	}
 	struct blit_bound *b = bound_find(s, id, badge);
-	if (!b || b->owner != badge) {
+	if (!b) {
 		fail(a, "NOT_FOUND", "surface: no surface %lld of this session",
 		     (long long)id);
 		return;
@@ -593,6 +707,14 @@ static void do_status(struct blit_svc *s, struct blit_ans *a)
 void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 		 uint32_t nh, uint64_t badge, struct blit_ans *a)
 {
+	blit_handle_from(s, text, len, h, nh, badge, 0, a);
+}
+
+void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
+		      uint32_t *h, uint32_t nh, uint64_t badge, uint64_t sender,
+		      struct blit_ans *a)
+{
+	s->sender = sender;
 	memset(a, 0, sizeof(*a));
 	a->ok = true;
 	strcpy(a->result, "{}");
@@ -639,7 +761,7 @@ void blit_session_closed(struct blit_svc *s, uint64_t badge)
 		return;
 	for (int i = 0; i < BLIT_MAX_SESSIONS; i++)
 		if (s->sessions[i] == badge)
-			s->sessions[i] = 0;
+			s->sessions[i] = s->session_sender[i] = 0;
 	for (int i = 0; i < BLIT_MAX_SURFACES; i++)
 		if (s->surf[i].id && s->surf[i].owner == badge)
 			unbind(s, &s->surf[i]);

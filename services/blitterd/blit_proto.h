@@ -20,17 +20,23 @@
 #define BLIT_MAX_SURFACES 64 /* bound with surface_bind */
 #define BLIT_MAX_SUBS	  16
 #define BLIT_MAX_SESSIONS 64
-#define BLIT_BATCH_MAX	  32	      /* ops in one batch */
-#define BLIT_COORD_MAX	  (1ll << 30) /* |x|, |y|, w, h of a rect */
-#define BLIT_RESULT_MAX	  512
-#define BLIT_EVENT_MAX	  256
+/* Per sending task (port_rx.sender): one client cannot take every slot. */
+#define BLIT_TASK_SURFACES 16
+#define BLIT_TASK_SUBS	   4
+#define BLIT_TASK_SESSIONS 16
+#define BLIT_BATCH_MAX	   32	       /* ops in one batch */
+#define BLIT_COORD_MAX	   (1ll << 30) /* |x|, |y|, w, h of a rect */
+#define BLIT_RESULT_MAX	   512
+#define BLIT_EVENT_MAX	   256
 
 /* The kernel side. Handles are uint32_t (handle_t on exec-rt). */
 struct blit_plat {
 	void *ctx;
 	/* The object behind handle h (its koid): one mapping per grant, so
-	 * the same pixels always sit at one address. <0 if not a grant. */
-	int (*ident)(void *ctx, uint32_t h, uint64_t *koid);
+	 * the same pixels always sit at one address. *can_write: whether
+	 * this handle has RIGHT_WRITE (handles of one grant differ). <0 if
+	 * not a grant. */
+	int (*ident)(void *ctx, uint32_t h, uint64_t *koid, bool *can_write);
 	/* Maps grant h read-write, else read-only (*writable false). */
 	int (*map)(void *ctx, uint32_t h, uint8_t **base, bool *writable);
 	/* Whether the grant mapped at base holds at least bytes. */
@@ -42,12 +48,15 @@ struct blit_plat {
 	int (*send)(void *ctx, uint32_t h, const char *data, uint32_t len);
 	void (*close)(void *ctx, uint32_t h);
 	uint64_t (*now)(void *ctx); /* ns */
+	/* Whether the grant mapped at base was revoked under us (a job then
+	 * wrote to scratch memory instead); NULL: never. */
+	bool (*lost)(void *ctx, uint8_t *base);
 };
 
 struct blit_mem {
 	uint64_t koid;
 	uint8_t *base;
-	bool writable;
+	bool writable; /* the mapping; each use checks its handle's right */
 	uint32_t refs; /* bound surfaces + the current job's uses */
 };
 
@@ -56,12 +65,15 @@ struct blit_bound {
 	uint64_t owner; /* session badge; 0: the public endpoint */
 	struct blit_mem *mem;
 	struct blit_surf s;
+	bool can_write;	 /* the binding handle had RIGHT_WRITE */
+	uint64_t sender; /* koid of the task that bound it (0: unknown) */
 };
 
 struct blit_sub {
 	uint32_t h;	/* 0: free slot */
-	uint64_t owner; /* 0: every job's events, else that session's */
+	uint64_t owner; /* the events of this endpoint's jobs (0: public) */
 	unsigned mask;	/* which events */
+	uint64_t sender;
 };
 
 enum blit_op_type { BLIT_OP_FILL, BLIT_OP_COPY, BLIT_OP_CONVERT };
@@ -95,6 +107,8 @@ struct blit_svc {
 	struct blit_bound surf[BLIT_MAX_SURFACES];
 	struct blit_sub subs[BLIT_MAX_SUBS];
 	uint64_t sessions[BLIT_MAX_SESSIONS]; /* live badges; 0 free */
+	uint64_t session_sender[BLIT_MAX_SESSIONS];
+	uint64_t sender; /* of the call being handled */
 	uint64_t next_badge;
 	uint32_t next_surface, next_job;
 	struct blit_stats st;
@@ -118,6 +132,11 @@ void blit_init(struct blit_svc *s, const struct blit_kern *k,
  * 0 in h[]; the caller closes the rest. */
 void blit_handle(struct blit_svc *s, const char *text, size_t len, uint32_t *h,
 		 uint32_t nh, uint64_t badge, struct blit_ans *a);
+/* The same, from task koid sender (port_rx.sender), which is held to the
+ * BLIT_TASK_* limits; sender 0 (blit_handle) is not. */
+void blit_handle_from(struct blit_svc *s, const char *text, size_t len,
+		      uint32_t *h, uint32_t nh, uint64_t badge, uint64_t sender,
+		      struct blit_ans *a);
 /* The no-senders notice of a session endpoint: its surfaces and
  * subscriptions go. */
 void blit_session_closed(struct blit_svc *s, uint64_t badge);

@@ -361,3 +361,131 @@ GTEST(blitterd_session_surfaces_go_with_the_client)
 	stop();
 	GCHECK_OK(r);
 }
+
+/* One grant, two handles: the write right is the presented handle's
+ * (REVIEW-15 #2). A session binds it read-write; the public endpoint
+ * presents a read-only handle of it for a rect_fill: DENIED, nothing
+ * written. The reverse: a surface bound read-only first does not make a
+ * later read-write handle of the grant DENIED. */
+static void rights_body(void)
+{
+	struct cl_conn pub, ses;
+	GCHECK_OK(connect_blit(&pub));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"connect\"}", &resp));
+	ses = pub;
+	ses.send = cl_resp_take_handle(&resp, 0);
+	struct grant g = {0}, g2 = {0};
+	GCHECK_OK(grant_new(&g, 4096));
+	GCHECK_OK(grant_new(&g2, 4096));
+	GCHECK_OK(req1(&ses,
+		       "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		       "\"format\":\"RGBA8\",\"stride\":64}",
+		       give(&g, GRANT_RW)));
+	static const char fill1[] = "{\"cmd\":\"rect_fill\",\"dst\":" SURF(
+		16, 16, "RGBA8",
+		64) ",\"rect\":{\"x\":0,\"y\":0,\"w\":1,\"h\":1},"
+		    "\"color\":{\"r\":9,\"g\":9,\"b\":9}}";
+	long r = req1(&pub, fill1, give(&g, GRANT_RO));
+	GCHECK(is_err(r, "DENIED"));
+	GCHECK_EQ(g.p[0], 0);
+	/* the reverse, on the second grant */
+	r = req1(&ses,
+		 "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		 "\"format\":\"RGBA8\",\"stride\":64}",
+		 give(&g2, GRANT_RO));
+	GCHECK_OK(r);
+	GCHECK(strstr(resp.buf, "\"writable\":false"));
+	GCHECK_OK(req1(&pub, fill1, give(&g2, GRANT_RW)));
+	GCHECK_EQ(g2.p[0], 9);
+	/* A public surface is not usable from a session (REVIEW-15 #6). */
+	int64_t id = 0;
+	r = req1(&pub,
+		 "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		 "\"format\":\"RGBA8\",\"stride\":64}",
+		 give(&g, GRANT_RW));
+	if (r == 0)
+		r = cl_resp_int(&resp, "surface", &id);
+	GCHECK_OK(r);
+	char j[200];
+	snprintf(j, sizeof(j),
+		 "{\"cmd\":\"rect_fill\",\"dst\":{\"surface\":%lld},\"rect\":"
+		 "{\"x\":0,\"y\":0,\"w\":1,\"h\":1},\"color\":{\"r\":7,"
+		 "\"g\":7,\"b\":7}}",
+		 (long long)id);
+	GCHECK(is_err(cl_request(&ses, j, &resp), "NOT_FOUND"));
+	GCHECK_EQ(g.p[0], 0);
+	GCHECK_OK(cl_request(&pub, j, &resp));
+	GCHECK_EQ(g.p[0], 7);
+	snprintf(j, sizeof(j), "{\"cmd\":\"surface_unbind\",\"surface\":%lld}",
+		 (long long)id);
+	GCHECK_OK(cl_request(&pub, j, &resp));
+	sys_handle_close(ses.send);
+	cl_close(&pub);
+	grant_free(&g);
+	grant_free(&g2);
+}
+
+GTEST(blitterd_rights_are_the_presented_handles_and_endpoints)
+{
+	gtest_allow_growth();
+	long r = start();
+	if (r == 1)
+		return;
+	if (r == 0)
+		rights_body();
+	stop();
+	GCHECK_OK(r);
+}
+
+/* A client revokes a grant blitterd has bound (it owns the grant, so it
+ * holds MANAGE): blitterd's next job on it faults into its own handler,
+ * which maps scratch memory; the job gets an error, the surface goes and
+ * blitterd keeps serving (REVIEW-15 #1). */
+static void revoke_body(void)
+{
+	struct cl_conn pub;
+	GCHECK_OK(connect_blit(&pub));
+	struct grant g = {0};
+	GCHECK_OK(grant_new(&g, 4096));
+	long r = req1(&pub,
+		      "{\"cmd\":\"surface_bind\",\"fd\":0,\"w\":16,\"h\":16,"
+		      "\"format\":\"RGBA8\",\"stride\":64}",
+		      give(&g, GRANT_RW));
+	int64_t id = 0, surfaces = -1, maps = -1;
+	if (r == 0)
+		r = cl_resp_int(&resp, "surface", &id);
+	GCHECK_OK(r);
+	GCHECK_OK(sys_grant_revoke(g.g));
+	char j[256];
+	snprintf(j, sizeof(j),
+		 "{\"cmd\":\"rect_fill\",\"dst\":{\"surface\":%lld},\"rect\":{"
+		 "\"x\":0,\"y\":0,\"w\":16,\"h\":16},\"color\":{\"r\":1,"
+		 "\"g\":2,\"b\":3}}",
+		 (long long)id);
+	r = cl_request(&pub, j, &resp);
+	GCHECK(is_err(r, "BAD_ARG"));
+	GCHECK(strstr(resp.message, "revoked"));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"status\"}", &resp));
+	GCHECK_OK(cl_resp_int(&resp, "surfaces", &surfaces));
+	GCHECK_OK(cl_resp_int(&resp, "mappings", &maps));
+	GCHECK_EQ(surfaces, 0);
+	GCHECK_EQ(maps, 0);
+	/* the surface is gone; blitterd still serves */
+	GCHECK(is_err(cl_request(&pub, j, &resp), "NOT_FOUND"));
+	GCHECK_OK(cl_request(&pub, "{\"cmd\":\"ping\"}", &resp));
+	cl_close(&pub);
+	g.p = NULL; /* revoked: no mapping left */
+	grant_free(&g);
+}
+
+GTEST(blitterd_survives_a_revoked_bound_grant)
+{
+	gtest_allow_growth();
+	long r = start();
+	if (r == 1)
+		return;
+	if (r == 0)
+		revoke_body();
+	stop();
+	GCHECK_OK(r);
+}

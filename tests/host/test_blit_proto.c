@@ -25,12 +25,13 @@ static struct fake {
 	uint64_t t;
 } fk;
 
-static int f_ident(void *c, uint32_t h, uint64_t *koid)
+static int f_ident(void *c, uint32_t h, uint64_t *koid, bool *cw)
 {
 	(void)c;
 	if (h < 1 || h > NGRANT || !fk.buf[h])
 		return -1;
 	*koid = 1000 + h;
+	*cw = !fk.ro[h];
 	return 0;
 }
 
@@ -92,8 +93,9 @@ static uint64_t f_now(void *c)
 	return fk.t += 3000;
 }
 
-static const struct blit_plat fplat = {
-	NULL, f_ident, f_map, f_fits, f_unmap, f_mint, f_send, f_close, f_now};
+static const struct blit_plat fplat = {NULL,	f_ident, f_map,	 f_fits,
+				       f_unmap, f_mint,	 f_send, f_close,
+				       f_now,	NULL};
 static struct blit_svc svc;
 static struct blit_ans ans;
 
