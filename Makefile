@@ -74,6 +74,12 @@ VIRTIO_HSRC := libs/virtio/virtio_pci.c libs/virtio/virtq.c drivers/virtio-input
 DISPLAY_HSRC := drivers/display/disp_core.c drivers/display/damage.c \
         drivers/display/edid.c drivers/fbdisplay/fb_blit.c \
         drivers/virtio-gpu/vgpu_cmd.c
+# Room aud-mix (issue 16): audiomixerd's pure half (graph, DSP, resampler,
+# WAV, protocol).
+AMX_HSRC := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
+        services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
+        services/audiomixerd/amx_proto.c
+AMX_HINC := -Iservices/audiomixerd
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -99,12 +105,13 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(INPUT_HSRC) \
         $(VIRTIO_HSRC) \
         $(DISPLAY_HSRC) \
+        $(AMX_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(AMX_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
@@ -167,7 +174,7 @@ $(O)/host/%.c.o: %.c
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HCFLAGS) -c $< -o $@
 $(O)/host/unit-tests: $(HOBJS)
-	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^
+	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^ -lm
 
 test-host: $(O)/host/unit-tests
 	$(O)/host/unit-tests
