@@ -104,6 +104,18 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 
+# room aud-mix (issue 16): audiomixerd (services/audiomixerd, docs/audio.md),
+# the examples tone_to_device and play, and the WAV files the tests play,
+# generated at build time (tools/gen-wav.py) into the initrd's share/.
+AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
+	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
+	services/audiomixerd/amx_proto.c
+USER_PROGS += audiomixerd tone_to_device play
+audiomixerd_SRCS := services/audiomixerd/amx_main.c \
+	services/audiomixerd/amx_dev.c $(AMX_CORE)
+tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
+play_SRCS := apps/play/play.c
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \

@@ -58,7 +58,7 @@ struct amx_state {
 struct amx_reply {
 	bool ok;
 	char code[16];
-	char message[160];
+	char message[200];
 	char result[1024]; /* the "result" object */
 };
 
