@@ -228,6 +228,14 @@ $(FBCON_FONT): $(FBCON_FONT_SRC)
 	$(Q)gzip -dc $< > $@.tmp && mv $@.tmp $@
 INITRD_GEN += share/font.psf=$(FBCON_FONT)
 INITRD_GEN_FILES += $(FBCON_FONT)
+# room aud-mix: the audio tests' WAV files (tools/gen-wav.py, docs/audio.md)
+AMX_WAVS := pattern-s16-48k tone-f32-44k tone-s24-96k
+$(O)/share/%.wav: tools/gen-wav.py
+	@mkdir -p $(dir $@)
+	@echo "  GENWAV  $@"
+	$(Q)$(PYTHON) tools/gen-wav.py $* $@
+INITRD_GEN += $(foreach w,$(AMX_WAVS),share/$(w).wav=$(O)/share/$(w).wav)
+INITRD_GEN_FILES += $(foreach w,$(AMX_WAVS),$(O)/share/$(w).wav)
 $(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) $(INITRD_GEN_FILES) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f)) \

@@ -98,8 +98,7 @@ long amx_dev_open(struct amx_dev *d, const struct audio_fmt *fmt,
 	    d->geo.fmt.rate != fmt->rate || !d->geo.fmt.period_frames ||
 	    d->geo.fmt.period_frames % 4 || d->geo.fmt.periods < 2 ||
 	    d->geo.frame_bytes != 2u * fmt->channels ||
-	    d->geo.ring_bytes != d->geo.fmt.periods *
-					 d->geo.fmt.period_frames *
+	    d->geo.ring_bytes != d->geo.fmt.periods * d->geo.fmt.period_frames *
 					 d->geo.frame_bytes) {
 		r = ERR_NOT_SUPPORTED; /* not what we can feed */
 		goto fail;

@@ -28,7 +28,7 @@
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	512	     /* the mixer's lead: N = 512 / period */
+#define AHEAD_FRAMES	512	    /* the mixer's lead: N = 512 / period */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -56,7 +56,7 @@ static int glock;
 static struct {
 	handle_t thread, go; /* go: notif, bit 1 = run state changed */
 	handle_t notice_recv;
-	int run; /* 1 while the device plays */
+	int run;	  /* 1 while the device plays */
 	uint64_t written; /* periods written since START */
 	uint32_t ahead, periods, period, channels, slot_bytes;
 	uint64_t period_ns;
@@ -208,8 +208,8 @@ static uint32_t first_sink(void)
 
 static handle_t *cur_h; /* the handles of the request being handled */
 
-static void *op_read_file(void *ctx, const char *path, size_t *len,
-			  char *err, size_t cap)
+static void *op_read_file(void *ctx, const char *path, size_t *len, char *err,
+			  size_t cap)
 {
 	(void)ctx;
 	FILE *f = fopen(path, "rb");
@@ -382,8 +382,7 @@ static int op_device_open(void *ctx, const struct amx_dev_cfg *c, char *res,
 
 static void sched_be(void)
 {
-	struct sched_params be = {.cls = SCHED_CLASS_BE,
-				  .cpu = SCHED_CPU_KEEP};
+	struct sched_params be = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
 	handle_t auth = execrt_handle(START_H_SCHED);
 	if (auth)
 		sys_sched_set(auth, rt.thread, &be);
@@ -507,9 +506,8 @@ static const struct amx_ops ops = {
 static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 {
 	uint64_t t = now();
-	uint64_t missed =
-		__atomic_exchange_n(&rt.xrun_periods_pending, 0,
-				    __ATOMIC_RELAXED);
+	uint64_t missed = __atomic_exchange_n(&rt.xrun_periods_pending, 0,
+					      __ATOMIC_RELAXED);
 	st.xruns = __atomic_load_n(&rt.xruns, __ATOMIC_RELAXED);
 	if (missed) {
 		char ev[128];
@@ -519,11 +517,12 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 	}
 	if (t >= *stats_at) {
 		uint64_t c = __atomic_load_n(&rt.cost_ns, __ATOMIC_RELAXED);
-		uint64_t late =
-			__atomic_exchange_n(&rt.late_max_ns, 0, __ATOMIC_RELAXED);
+		uint64_t late = __atomic_exchange_n(&rt.late_max_ns, 0,
+						    __ATOMIC_RELAXED);
 		char ev[128];
 		uint64_t span = t - (*stats_at - 1000000000ull);
-		uint32_t pct = (uint32_t)((c - *cost_base) * 100 / (span ? span : 1));
+		uint32_t pct =
+			(uint32_t)((c - *cost_base) * 100 / (span ? span : 1));
 		if (st.running)
 			emit(AMX_EV_STATS, ev,
 			     amx_ev_stats(ev, sizeof(ev), pct, rt.period,

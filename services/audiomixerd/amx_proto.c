@@ -117,7 +117,11 @@ static void locked_add(struct amx_state *s, struct amx_node *n,
 		fail(r, "BUSY", "too many nodes");
 		return;
 	}
-	ok(r, "{\"id\":%d}", id);
+	if (n->type == AMX_FILE) /* play(1) waits this long */
+		ok(r, "{\"id\":%d,\"frames\":%llu}", id,
+		   (unsigned long long)n->u.file.frames);
+	else
+		ok(r, "{\"id\":%d}", id);
 }
 
 static struct amx_node *make_file(struct amx_state *s, struct amx_reply *r)

@@ -156,7 +156,7 @@ TEST(amx_proto_commands)
 	   "\"rate\":44100}}");
 	OK("{\"cmd\":\"create_node\",\"type\":\"file_source\",\"args\":{"
 	   "\"path\":\"/boot/share/t.wav\"}}");
-	STR_EQ(rep.result, "{\"id\":6}");
+	STR_EQ(rep.result, "{\"id\":6,\"frames\":64}");
 	OK("{\"cmd\":\"connect\",\"from\":1,\"to\":2}");
 	OK("{\"cmd\":\"connect\",\"from\":2,\"to\":3}");
 	OK("{\"cmd\":\"connect\",\"from\":3,\"to\":4}");
