@@ -116,6 +116,16 @@ audiomixerd_SRCS := services/audiomixerd/amx_main.c \
 tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
 play_SRCS := apps/play/play.c
 
+# room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
+# /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part
+# links AUDIO_CORE (+ drivers/display/disp_iod.c for iod's requests).
+AUDIO_CORE := drivers/audio/audio_core.c drivers/audio/audio_main.c \
+	drivers/display/disp_iod.c
+USER_PROGS += ac97
+ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
+$(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
+	-Idrivers/ac97 -Idrivers/display
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \

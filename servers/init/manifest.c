@@ -316,11 +316,14 @@ static void entry_line(struct parser *p, int nw, char **w)
 			s->cpu_period_ns = t[1];
 		}
 	} else if (!strcmp(k, "ioport")) {
-		if (nw != 2 || man_parse_range(w[1], &s->ioport) < 0 ||
+		/* all: iod, which narrows it to its drivers' I/O BARs */
+		if (nw == 2 && !strcmp(w[1], "all"))
+			s->grants |= MAN_G_IOPORT_ALL;
+		else if (nw != 2 || man_parse_range(w[1], &s->ioport) < 0 ||
 		    s->ioport.base >= 0x10000 ||
 		    s->ioport.size > 0x10000 - s->ioport.base)
 			ERR(p,
-			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000");
+			    "ioport: FIRST-LAST or FIRST+COUNT below 0x10000, or all");
 	} else if (!strcmp(k, "mmio")) {
 		if (nw == 2 && !strcmp(w[1], "all"))
 			s->grants |= MAN_G_MMIO_ALL; /* iod: it narrows */

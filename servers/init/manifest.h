@@ -34,6 +34,7 @@
 #define MAN_G_VMGR_PORT	 (1u << 8) /* vmgr's port, made by init */
 #define MAN_G_ACPI	 (1u << 9)  /* the ACPI tables (START_H_ACPI) */
 #define MAN_G_MMIO_ALL	 (1u << 10) /* "mmio all": init's whole MMIO authority */
+#define MAN_G_IOPORT_ALL (1u << 11) /* "ioport all": its whole I/O authority */
 
 enum man_restart {
 	MAN_RESTART_ON_FAILURE,

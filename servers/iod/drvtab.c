@@ -31,6 +31,31 @@ static const struct drv_entry table[] = {
 	 .memory = 4u << 20,
 	 .rt_prio = 13,
 	 .lookup = "/svc/input-dev"},
+	/* room aud-drv (issue 16): the audio drivers. DMA: the ring (at most
+	 * 1 MiB, AUDIO_RING_MAX) plus descriptor lists, CORB/RIRB and the
+	 * position buffer; RT 14 (/svc/audio is real-time, above input's
+	 * 13); the first device registers /svc/audio, looking it up first
+	 * to find a live one (docs/audio.md "Drivers"). */
+	{.kind = IOD_KIND_PCI,
+	 .vendor = 0x8086,
+	 .device = 0x2415, /* ICH AC'97 (QEMU -device AC97) */
+	 .cls = DRV_ANY,
+	 .program = "ac97",
+	 .dma = 2u << 20,
+	 .memory = 8u << 20,
+	 .rt_prio = 14,
+	 .publish = "/svc/audio",
+	 .lookup = "/svc/audio"},
+	{.kind = IOD_KIND_PCI,
+	 .vendor = DRV_ANY,
+	 .device = DRV_ANY,
+	 .cls = 0x0403, /* multimedia, HD audio (QEMU -device intel-hda) */
+	 .program = "hda",
+	 .dma = 2u << 20,
+	 .memory = 8u << 20,
+	 .rt_prio = 14,
+	 .publish = "/svc/audio",
+	 .lookup = "/svc/audio"},
 	/* the boot framebuffer, when no display driver matched a device:
 	 * two client buffers of the framebuffer's size in its quota */
 	{.kind = IOD_KIND_FB,

@@ -252,11 +252,20 @@ static long p_handles(void *ctx, struct iod_dev *d, uint32_t *h)
 	if (r == 0 && in->legacy_gsi2 != IOD_GSI_NONE)
 		r = derive(g.irq, in->legacy_gsi2, 1, RIGHT_SAME,
 			   &h[IOD_H_IRQ2]);
-	/* I/O ranges outside iod's own authority (its manifest entry has
-	 * one range: the PS/2 ports) are left out, not an error: no driver
-	 * of the table needs an I/O BAR. */
+	/* I/O ranges outside iod's own authority (`ioport all` in its
+	 * manifest entry; a test's iod may have less) are left out, not an
+	 * error. A PCI function's I/O BAR in the legacy ISA space (below
+	 * 0x1000: the power, reset and PCI configuration ports live there)
+	 * is left out too: no firmware puts one there. */
 	for (int k = 0; r == 0 && k < IOD_IO_RANGES; k++) {
 		int slot = k ? IOD_H_IOPORT2 : IOD_H_IOPORT;
+		if (in->kind == IOD_KIND_PCI && in->io[k].size &&
+		    in->io[k].base < 0x1000) {
+			printf("iod: %s: ports 0x%x+%u in the ISA space: left "
+			       "out\n",
+			       in->name, in->io[k].base, in->io[k].size);
+			continue;
+		}
 		r = derive(g.ioport, in->io[k].base, in->io[k].size, RIGHT_SAME,
 			   &h[slot]);
 		if (r == ERR_OUT_OF_RANGE || r == ERR_ACCESS_DENIED) {

@@ -38,9 +38,8 @@ TEST(iod_manifest_entry)
 	CHECK(s->grants & MAN_G_ACPI);
 	CHECK(s->grants & MAN_G_MMIO_ALL);
 	CHECK_EQ(s->pci.base, 0);
-	CHECK_EQ(s->pci.size, 65536); /* pci all */
-	CHECK_EQ(s->ioport.base, 0x60);
-	CHECK_EQ(s->ioport.size, 5);
+	CHECK_EQ(s->pci.size, 65536);	     /* pci all */
+	CHECK(s->grants & MAN_G_IOPORT_ALL); /* narrowed per driver */
 	/* the drivers that run at once fit its quota and DMA budget:
 	 * virtio-gpu, three virtio-input functions, the PS/2 driver, and
 	 * 1 MiB of iod's own */
@@ -49,9 +48,23 @@ TEST(iod_manifest_entry)
 	const struct drv_entry *inp = drv_match_pci(
 		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1052});
 	const struct drv_entry *ps2 = drv_match_kind(IOD_KIND_ISA);
-	CHECK(s->dma >= g->dma + 3 * inp->dma);
-	CHECK(s->memory >=
-	      g->memory + 3 * inp->memory + ps2->memory + (1 << 20));
+	/* and one audio device (ac97 or hda: the same budget) */
+	const struct drv_entry *au = drv_match_pci(
+		&(struct pci_dev){.vendor = 0x8086, .device = 0x2415});
+	const struct drv_entry *hda =
+		drv_match_pci(&(struct pci_dev){.vendor = 0x8086,
+						.device = 0x2668,
+						.class_code = 4,
+						.subclass = 3});
+	CHECK(au && hda);
+	CHECK(!strcmp(au->program, "ac97") && !strcmp(hda->program, "hda"));
+	CHECK_EQ(au->dma, hda->dma);
+	CHECK_EQ(au->memory, hda->memory);
+	CHECK(au->memory >= au->dma + (4 << 20));
+	CHECK(au->rt_prio <= s->sched.max_priority);
+	CHECK(s->dma >= g->dma + 3 * inp->dma + au->dma);
+	CHECK(s->memory >= g->memory + 3 * inp->memory + ps2->memory +
+				   au->memory + (1 << 20));
 	CHECK(g->memory >= g->dma + (4 << 20)); /* its DMA is in its quota */
 	CHECK(s->grants & MAN_G_INITRD);
 	CHECK(s->grants & MAN_G_BOOTINFO);
@@ -74,4 +87,8 @@ TEST(iod_manifest_entry)
 	for (int k = 0; k < s->nlook; k++)
 		input |= man_pattern_match(s->look[k], "/svc/input-dev");
 	CHECK(input);
+	bool audio = false;
+	for (int k = 0; k < s->nreg; k++)
+		audio |= man_pattern_match(s->reg[k], "/svc/audio");
+	CHECK(audio);
 }
