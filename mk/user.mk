@@ -125,6 +125,13 @@ USER_PROGS += ac97
 ac97_SRCS := drivers/ac97/ac97.c drivers/ac97/ac97_hw.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(ac97_SRCS)): PCFLAGS += -Idrivers/audio \
 	-Idrivers/ac97 -Idrivers/display
+# room aud-hda (issue 16): the Intel HDA driver (drivers/hda) on the shared
+# audio driver core (room aud-drv's AUDIO_CORE, above).
+USER_PROGS += hda
+hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
+	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c $(AUDIO_CORE)
+$(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
+	-Idrivers/audio -Idrivers/display
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
