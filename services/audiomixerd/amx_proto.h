@@ -51,7 +51,9 @@ struct amx_state {
 	bool device_open, running;
 	struct amx_dev_cfg dev;
 	uint64_t requests, errors;
-	uint64_t xruns; /* kept by the period side */
+	/* kept by the period side (the service copies them in) */
+	uint64_t xruns, notices, periods_written;
+	uint64_t cost_max_us, budget_us;
 	struct json_doc doc;
 };
 
