@@ -110,11 +110,12 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
 	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
 	services/audiomixerd/amx_proto.c
-USER_PROGS += audiomixerd tone_to_device play
+USER_PROGS += audiomixerd tone_to_device play amxload
 audiomixerd_SRCS := services/audiomixerd/amx_main.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
 tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
 play_SRCS := apps/play/play.c
+amxload_SRCS := apps/amxload/amxload.c
 
 # room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
 # /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part

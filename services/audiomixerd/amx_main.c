@@ -28,7 +28,7 @@
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	512	    /* the mixer's lead: N = 512 / period */
+#define AHEAD_FRAMES	2048 /* the mixer's lead: N = 2048 / period */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -56,7 +56,7 @@ static int glock;
 
 static struct {
 	handle_t thread, go; /* go: notif, bit 1 = run state changed */
-	handle_t notice_recv;
+	handle_t notice_recv, notice_send;
 	int run;	  /* 1 while the device plays */
 	uint64_t written; /* periods written since START */
 	uint32_t ahead, periods, period, channels, slot_bytes;
@@ -65,6 +65,9 @@ static struct {
 	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
 	uint64_t cost_ns, late_max_ns, cost_max_ns;
 	uint64_t last_periods; /* the driver's count at the last check */
+	uint64_t lock_max_ns, late_all_ns;
+	uint64_t trace[16][4], start_ns;
+	uint32_t ntrace;
 } rt;
 
 static void lock_sleep(uint64_t ns)
@@ -109,8 +112,20 @@ static void on_notice(const struct audio_period_msg *m)
 		if (late > rt.late_max_ns)
 			__atomic_store_n(&rt.late_max_ns, late,
 					 __ATOMIC_RELAXED);
+		if (late > rt.late_all_ns)
+			rt.late_all_ns = late;
+	}
+	if (rt.ntrace < 16) {
+		rt.trace[rt.ntrace][0] = c;
+		rt.trace[rt.ntrace][1] = rt.written;
+		rt.trace[rt.ntrace][2] = t0 - rt.start_ns;
+		rt.trace[rt.ntrace][3] = m->time_ns - rt.start_ns;
+		rt.ntrace++;
 	}
 	lock_sleep(10000);
+	uint64_t t1 = now();
+	if (t1 - t0 > rt.lock_max_ns)
+		rt.lock_max_ns = t1 - t0;
 	if (rt.written < c + 1) { /* the device played a slot we missed */
 		uint64_t missed = c + 1 - rt.written;
 		__atomic_fetch_add(&rt.xruns, missed, __ATOMIC_RELAXED);
@@ -139,12 +154,20 @@ __attribute__((noreturn, noinline)) static void rt_loop(void)
 		struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
 		long r = sys_port_recv(rt.notice_recv, &rx,
 				       now() + 100000000ull);
-		if (r < 0 || rx.len < sizeof(struct audio_period_msg))
+		if (r < 0)
 			continue; /* the main thread watches for silence */
-		struct audio_period_msg m;
-		memcpy(&m, buf, sizeof(m));
-		if (m.magic == AUDIO_PERIOD_MAGIC &&
-		    __atomic_load_n(&rt.run, __ATOMIC_ACQUIRE))
+		/* Only the newest notice counts: after a delay the queue
+		 * holds several, and the older ones understate where the
+		 * device is. */
+		struct audio_period_msg m = {0}, n;
+		do {
+			memcpy(&n, buf, sizeof(n));
+			if (rx.len >= sizeof(n) &&
+			    n.magic == AUDIO_PERIOD_MAGIC && n.period >= m.period)
+				m = n;
+			rx.len = 0;
+		} while (sys_port_recv(rt.notice_recv, &rx, DEADLINE_POLL) >= 0);
+		if (m.magic && __atomic_load_n(&rt.run, __ATOMIC_ACQUIRE))
 			on_notice(&m);
 	}
 }
@@ -165,7 +188,13 @@ static int rt_thread_start(void)
 	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
 	memcpy(tcb, &tp, 8);
 	memcpy(tcb + 0x28, &canary, 8);
-	long r = sys_notif_create(&rt.go);
+	/* One port for the period notices of every stream (each open gets
+	 * a copy of its send endpoint): the period thread never waits on a
+	 * port that goes away. */
+	long r = sys_port_create(0, &rt.notice_recv, &rt.notice_send);
+	if (r < 0)
+		return (int)r;
+	r = sys_notif_create(&rt.go);
 	if (r < 0)
 		return (int)r;
 	r = sys_thread_create(self(), "audio-period", 12, &rt.thread);
@@ -329,11 +358,12 @@ static long dev_setup(char *err, size_t ecap)
 			 err_name(r));
 		return r;
 	}
-	handle_t recv, send;
-	r = sys_port_create(0, &recv, &send);
+	handle_t send;
+	r = sys_handle_dup(rt.notice_send,
+			   RIGHTS_PORT_SEND, &send);
 	if (r < 0) {
 		amx_dev_close(&dev);
-		snprintf(err, ecap, "port: %s", err_name(r));
+		snprintf(err, ecap, "notice endpoint: %s", err_name(r));
 		return r;
 	}
 	uint32_t ahead = AHEAD_FRAMES / want_cfg.period;
@@ -341,26 +371,24 @@ static long dev_setup(char *err, size_t ecap)
 			      .channels = (uint16_t)want_cfg.channels,
 			      .format = AUDIO_FMT_S16LE,
 			      .period_frames = want_cfg.period,
-			      .periods = ahead + 2};
+			      .periods = ahead + 2 > AUDIO_PERIODS_MAX
+						 ? AUDIO_PERIODS_MAX
+						 : ahead + 2};
 	r = amx_dev_open(&dev, &f, send);
 	if (r < 0) {
-		sys_handle_close(recv);
 		amx_dev_close(&dev);
 		snprintf(err, ecap, "%s: open %u Hz %u ch, %u x %u frames: %s",
 			 dev.info.name[0] ? dev.info.name : "device", f.rate,
 			 f.channels, f.periods, f.period_frames, err_name(r));
 		return r;
 	}
-	if (rt.notice_recv)
-		sys_handle_close(rt.notice_recv);
-	rt.notice_recv = recv;
 	rt.period = dev.geo.fmt.period_frames;
 	rt.periods = dev.geo.fmt.periods;
 	rt.ahead = AHEAD_FRAMES / rt.period;
 	if (rt.ahead < 1)
 		rt.ahead = 1;
-	if (rt.ahead > rt.periods - 1)
-		rt.ahead = rt.periods - 1;
+	if (rt.ahead > rt.periods - 2)
+		rt.ahead = rt.periods - 2; /* the playing slot and the guard */
 	rt.channels = dev.geo.fmt.channels;
 	rt.slot_bytes = rt.period * dev.geo.frame_bytes;
 	rt.period_ns = (uint64_t)rt.period * 1000000000ull / want_cfg.rate;
@@ -388,13 +416,8 @@ static int op_device_open(void *ctx, const struct amx_dev_cfg *c, char *res,
 	return 0;
 }
 
-static void sched_be(void)
-{
-	struct sched_params be = {.cls = SCHED_CLASS_BE, .cpu = SCHED_CPU_KEEP};
-	handle_t auth = execrt_handle(START_H_SCHED);
-	if (auth)
-		sys_sched_set(auth, rt.thread, &be);
-}
+/* The period thread's admitted DL parameters (0: not DL). */
+static uint64_t dl_period_ns, dl_budget_ns;
 
 /* Prefills, admits the period thread as DL, starts the device. */
 static int start_playing(char *err, size_t ecap)
@@ -435,7 +458,18 @@ static int start_playing(char *err, size_t ecap)
 				  .period_ns = rt.period_ns,
 				  .cpu = SCHED_CPU_KEEP};
 	handle_t auth = execrt_handle(START_H_SCHED);
-	long r = auth ? sys_sched_set(auth, rt.thread, &dl) : ERR_ACCESS_DENIED;
+	/* Stays DL across stop and start: leaving DL and coming back
+	 * mid-job keeps the old job's state (docs/scheduling.md), and a
+	 * parked DL thread costs nothing but its reservation. */
+	long r = 0;
+	if (dl_period_ns != rt.period_ns || budget > dl_budget_ns) {
+		r = auth ? sys_sched_set(auth, rt.thread, &dl)
+			 : ERR_ACCESS_DENIED;
+		if (r == 0) {
+			dl_period_ns = rt.period_ns;
+			dl_budget_ns = budget;
+		}
+	}
 	if (r < 0) {
 		snprintf(err, ecap,
 			 "DL admission refused for the period thread (budget "
@@ -447,13 +481,14 @@ static int start_playing(char *err, size_t ecap)
 	}
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
+	rt.ntrace = 0;
+	rt.start_ns = now();
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
 	sys_notif_signal(rt.go, 1);
 	r = amx_dev_cmd(&dev, AUDIO_START);
 	if (r < 0) {
 		__atomic_store_n(&rt.run, 0, __ATOMIC_RELEASE);
-		sched_be();
 		snprintf(err, ecap, "device start: %s", err_name(r));
 		return AMX_E_INTERNAL;
 	}
@@ -484,7 +519,6 @@ static int op_stop(void *ctx)
 	__atomic_store_n(&rt.run, 0, __ATOMIC_RELEASE);
 	if (dev.conn)
 		amx_dev_cmd(&dev, AUDIO_STOP);
-	sched_be();
 	emit_state(false);
 	return 0;
 }
@@ -529,12 +563,35 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 	st.periods_written = rt.written;
 	st.cost_max_us =
 		__atomic_load_n(&rt.cost_max_ns, __ATOMIC_RELAXED) / 1000;
+	st.late_max_us = rt.late_all_ns / 1000;
 	if (missed) {
 		char ev[128];
 		emit(AMX_EV_XRUN, ev,
 		     amx_ev_xrun(ev, sizeof(ev), missed * rt.period_ns / 1000,
 				 first_sink()));
 	}
+	static uint64_t seen_cost;
+	uint64_t cm = __atomic_load_n(&rt.cost_max_ns, __ATOMIC_RELAXED);
+	if (cm > seen_cost + 1000000) {
+		printf("audiomixerd: slow period: %llu us (lock %llu us), "
+		       "written %llu\n",
+		       (unsigned long long)cm / 1000,
+		       (unsigned long long)rt.lock_max_ns / 1000,
+		       (unsigned long long)rt.written);
+		seen_cost = cm;
+	}
+	static bool traced;
+	if (rt.ntrace == 16 && !traced) {
+		for (int i = 0; i < 16; i++)
+			printf("amx trace: c %llu written %llu at %llu us (stamp %llu us)\n",
+			       (unsigned long long)rt.trace[i][0],
+			       (unsigned long long)rt.trace[i][1],
+			       (unsigned long long)rt.trace[i][2] / 1000,
+			       (unsigned long long)rt.trace[i][3] / 1000);
+		traced = true;
+	}
+	if (rt.ntrace < 16)
+		traced = false;
 	if (t >= *stats_at) {
 		uint64_t c = __atomic_load_n(&rt.cost_ns, __ATOMIC_RELAXED);
 		uint64_t late = __atomic_exchange_n(&rt.late_max_ns, 0,

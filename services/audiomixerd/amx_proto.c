@@ -414,13 +414,15 @@ static void status(struct amx_state *s, struct amx_reply *r)
 	   "{\"name\":\"audiomixerd\",\"state\":\"%s\",\"device\":%s,"
 	   "\"period\":%u,\"nodes\":%u,\"xruns\":%llu,\"notices\":%llu,"
 	   "\"periods_written\":%llu,\"cost_max_us\":%llu,"
-	   "\"budget_us\":%llu,\"requests\":%llu,\"errors\":%llu}",
+	   "\"budget_us\":%llu,\"late_max_us\":%llu,\"requests\":%llu,"
+	   "\"errors\":%llu}",
 	   s->running ? "running" : "stopped",
 	   s->device_open ? "true" : "false", s->dev.period, nodes,
 	   (unsigned long long)s->xruns, (unsigned long long)s->notices,
 	   (unsigned long long)s->periods_written,
 	   (unsigned long long)s->cost_max_us, (unsigned long long)s->budget_us,
-	   (unsigned long long)s->requests, (unsigned long long)s->errors);
+	   (unsigned long long)s->late_max_us, (unsigned long long)s->requests,
+	   (unsigned long long)s->errors);
 }
 
 void amx_handle(struct amx_state *s, const char *text, size_t len, uint32_t nh,

@@ -53,7 +53,7 @@ struct amx_state {
 	uint64_t requests, errors;
 	/* kept by the period side (the service copies them in) */
 	uint64_t xruns, notices, periods_written;
-	uint64_t cost_max_us, budget_us;
+	uint64_t cost_max_us, budget_us, late_max_us;
 	struct json_doc doc;
 };
 
