@@ -133,6 +133,9 @@ hda_SRCS := drivers/hda/hda_main.c drivers/hda/hda_dev.c \
 	drivers/hda/hda_ctrl.c drivers/hda/hda_codec.c $(AUDIO_CORE)
 $(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
 	-Idrivers/audio -Idrivers/display
+# audiotest: a sine straight into /svc/audio (the drivers' end-to-end test)
+USER_PROGS += audiotest
+audiotest_SRCS := apps/audiotest/audiotest.c
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \

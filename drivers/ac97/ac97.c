@@ -77,7 +77,10 @@ int main(int argc, char **argv)
 	if (!h[IOD_H_IOPORT] || !h[IOD_H_IOPORT2] ||
 	    !(info.bar[0].flags & IOD_BAR_IO) ||
 	    !(info.bar[1].flags & IOD_BAR_IO)) {
-		printf("ac97: %s: no I/O ports for BAR0/BAR1\n", name);
+		printf("ac97: %s: no I/O ports for BAR0/BAR1 (0x%x+%u, "
+		       "0x%x+%u)\n",
+		       name, info.io[0].base, info.io[0].size, info.io[1].base,
+		       info.io[1].size);
 		return 1;
 	}
 	ports = (struct ports){.nam = h[IOD_H_IOPORT],

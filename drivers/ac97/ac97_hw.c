@@ -1,8 +1,10 @@
-/* AC97 PCM out (ac97_hw.h). The descriptor list is a circle: all 32
- * entries valid, entry i plays period i % periods (periods is a power of
- * two, so the circle and the ring agree), each with IOC; the last valid
- * index is kept one behind the current one, so the engine never reaches
- * it and never halts while running. */
+/* AC97 PCM out (ac97_hw.h). The descriptor list is a circle of 32
+ * entries, entry i playing period i % periods (periods is a power of two,
+ * so the circle and the ring agree), each with IOC. The last valid index
+ * is kept periods - 1 entries past the current one at each interrupt:
+ * the engine may run at most a ring ahead of the driver, so its position
+ * is never ambiguous; a driver that much late finds it halted at the
+ * last valid entry (a hardware underrun, counted) and runs it again. */
 #include "ac97_hw.h"
 
 #include <string.h>
@@ -44,6 +46,9 @@ int ac97_init(struct ac97 *a, const struct ac97_io *io, void *ctx,
 	a->bdl_phys = bdl_phys;
 	if (bdl_phys >> 32 || (bdl_phys & 7))
 		return ERR_OUT_OF_RANGE;
+	/* cold reset: the link's reset# asserted (bit clear), then released */
+	nabm_w(a, AC97_GLOB_CNT, 4, 0);
+	io->delay_us(ctx, 10);
 	nabm_w(a, AC97_GLOB_CNT, 4, AC97_GC_COLD);
 	int i = 0;
 	while (!(nabm_r(a, AC97_GLOB_STA, 4) & AC97_GS_PCR) && i++ < 1000)
@@ -58,8 +63,12 @@ int ac97_init(struct ac97 *a, const struct ac97_io *io, void *ctx,
 	if (i > 1000)
 		return ERR_TIMED_OUT;
 	a->vra = io->nam_r16(ctx, AC97_EXT_AUDIO_ID) & 1;
-	io->nam_w16(ctx, AC97_MASTER_VOL, 0);	    /* 0 dB, unmuted */
-	io->nam_w16(ctx, AC97_PCM_OUT_VOL, 0x0808); /* 0 dB, unmuted */
+	/* Master 0 dB. PCM out: the spec's 0 dB is 0x08, but QEMU's codec
+	 * maps the gain linearly (0x08 plays at -2.56 dB, 0x00 is unity):
+	 * 0x00 gives the samples through unchanged there, and +12 dB on a
+	 * real codec (docs/audio.md "Drivers"). */
+	io->nam_w16(ctx, AC97_MASTER_VOL, 0);
+	io->nam_w16(ctx, AC97_PCM_OUT_VOL, AC97_PCM_UNITY);
 	box_reset(a);
 	return 0;
 }
@@ -136,7 +145,7 @@ static int a_start(void *dev)
 	if (!a->open)
 		return ERR_BAD_STATE;
 	box_reset(a); /* from entry 0, offset 0 */
-	nabm_w(a, AC97_PO_LVI, 1, AC97_BDL_N - 1);
+	nabm_w(a, AC97_PO_LVI, 1, a->fmt.periods - 1);
 	nabm_w(a, AC97_PO_CR, 1,
 	       AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_FEIE | AC97_CR_LVBIE);
 	return 0;
@@ -176,20 +185,28 @@ static int a_irq(void *dev)
 	if (!ack)
 		return 0;
 	nabm_w(a, AC97_PO_SR, 2, ack);
-	/* keep the last valid entry just behind the current one */
+	/* at most a ring past the current entry; a halted engine (the
+	 * last valid entry reached) sits on it and goes on with the next
+	 * one when the index moves (and RPBM is set again for controllers
+	 * that cleared it) */
 	uint32_t civ = nabm_r(a, AC97_PO_CIV, 1) & (AC97_BDL_N - 1);
-	nabm_w(a, AC97_PO_LVI, 1, (civ + AC97_BDL_N - 1) & (AC97_BDL_N - 1));
+	nabm_w(a, AC97_PO_LVI, 1,
+	       (civ + a->fmt.periods - 1) & (AC97_BDL_N - 1));
 	if ((sr & AC97_SR_DCH) && (sr & AC97_SR_CELV) && a->open) {
-		/* it ran dry (the LVI was reached): run again */
-		nabm_w(a, AC97_PO_CR, 1,
-		       AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_FEIE |
-			       AC97_CR_LVBIE);
+		a->halts++;
+		/* not resumed by the new index: run (a run bit written to a
+		 * running engine would skip an entry, so only if halted) */
+		if (nabm_r(a, AC97_PO_SR, 2) & AC97_SR_DCH)
+			nabm_w(a, AC97_PO_CR, 1,
+			       AC97_CR_RPBM | AC97_CR_IOCE | AC97_CR_FEIE |
+				       AC97_CR_LVBIE);
 	}
 	if (sr & AC97_SR_FIFOE) {
 		a->fifo_errors++;
 		return ERR_FAULT;
 	}
-	return 1;
+	return (sr & AC97_SR_DCH) && (sr & AC97_SR_CELV) ? AUDIO_HW_IRQ_UNDERRUN
+							 : AUDIO_HW_IRQ_PERIOD;
 }
 
 static void a_close(void *dev)

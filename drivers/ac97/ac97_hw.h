@@ -18,6 +18,7 @@
 #define AC97_EXT_AUDIO_CTL  0x2a /* bit 0: VRA on */
 #define AC97_PCM_FRONT_RATE 0x2c
 #define AC97_VOL_MUTE	    0x8000u
+#define AC97_PCM_UNITY	    0x0000u /* unmuted; unity gain in QEMU's model */
 
 /* NABM: the PCM-out box at 0x10 and the global registers. */
 #define AC97_PO_BDBAR 0x10 /* 32: descriptor list base */
@@ -73,6 +74,7 @@ struct ac97 {
 	uint32_t period_bytes;
 	bool open;
 	uint64_t fifo_errors;
+	uint64_t halts; /* the engine reached the last valid entry */
 };
 
 extern const struct audio_hw_ops ac97_ops;

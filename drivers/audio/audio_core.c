@@ -106,14 +106,16 @@ static void status_json(struct audio_core *c, struct json_w *w)
 		json_w_uint(w, s->xruns);
 	}
 	static const char *const keys[] = {
-		"requests", "errors",	    "connects",	     "opens",
-		"starts",   "irqs",	    "period_irqs",   "device_errors",
-		"notices",  "notices_lost", "periods_total", "xruns_total"};
+		"requests",    "errors",       "connects",	"opens",
+		"starts",      "irqs",	       "period_irqs",	"device_errors",
+		"notices",     "notices_lost", "periods_total", "xruns_total",
+		"hw_underruns"};
 	const uint64_t vals[] = {
 		c->st.requests,	    c->st.errors,	 c->st.connects,
 		c->st.opens,	    c->st.starts,	 c->st.irqs,
 		c->st.period_irqs,  c->st.dev_errors,	 c->st.notices,
-		c->st.notices_lost, c->st.periods_total, c->st.xruns_total};
+		c->st.notices_lost, c->st.periods_total, c->st.xruns_total,
+		c->st.hw_underruns};
 	for (uint32_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		json_w_key(w, keys[i]);
 		json_w_uint(w, vals[i]);
@@ -282,7 +284,7 @@ void audio_core_sync(struct audio_core *c)
 	uint32_t off = c->hw->ops->position(c->hw->dev);
 	if (off >= s->ring.bytes)
 		off = 0; /* a device glitch: never beyond the ring */
-	uint32_t d = off >= s->last_off ? off - s->last_off
+	uint64_t d = off >= s->last_off ? off - s->last_off
 					: s->ring.bytes - s->last_off + off;
 	s->bytes += d;
 	s->last_off = off;
@@ -333,6 +335,8 @@ void audio_core_irq(struct audio_core *c)
 		c->st.dev_errors++;
 	else if (r > 0)
 		c->st.period_irqs++;
+	if (r == AUDIO_HW_IRQ_UNDERRUN)
+		c->st.hw_underruns++;
 	audio_core_sync(c);
 	if (c->s.running)
 		account_periods(c);

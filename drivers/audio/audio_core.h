@@ -73,7 +73,7 @@ struct audio_core {
 	struct {
 		uint64_t requests, errors, connects, opens, starts, irqs,
 			period_irqs, dev_errors, notices, notices_lost,
-			periods_total, xruns_total;
+			periods_total, xruns_total, hw_underruns;
 	} st;
 	_Alignas(8) uint8_t buf[2048]; /* answer scratch */
 };

@@ -24,6 +24,9 @@ struct audio_hw_ring {
 	uint32_t bytes;
 };
 
+#define AUDIO_HW_IRQ_PERIOD   1
+#define AUDIO_HW_IRQ_UNDERRUN 2
+
 struct audio_hw_ops {
 	/* What the device can play (name "ac97" / "hda", rates, ...). */
 	void (*info)(void *dev, struct audio_info *out);
@@ -40,13 +43,17 @@ struct audio_hw_ops {
 	/* Halts it (returns once the engine is stopped). */
 	void (*stop)(void *dev);
 	/* Byte offset in the ring the device reads next (0..bytes-1). The
-	 * shared part turns it into monotonic frames, so it must be read at
-	 * least once per ring cycle (every interrupt does). */
+	 * shared part turns it into monotonic frames from the distance to
+	 * the last offset read, so the device must never play a whole ring
+	 * between two reads: each interrupt reads it, and a device that can
+	 * stop itself is kept less than a ring ahead of the last interrupt
+	 * served (AC97: the last valid index). */
 	uint32_t (*position)(void *dev);
 	/* The device's interrupt fired: acknowledge the device's status
 	 * (the shared part then acks the IRQ object). Returns >0 if it was a
-	 * period interrupt of the stream, 0 if not ours / nothing to do, or
-	 * ERR_* if the device reported an error (e.g. DMA/FIFO error: the
+	 * period interrupt of the stream (AUDIO_HW_IRQ_UNDERRUN: and the
+	 * engine had stopped, starved: counted), 0 if not ours / nothing to do,
+	 * or ERR_* if the device reported an error (e.g. DMA/FIFO error: the
 	 * shared part counts it). */
 	int (*irq)(void *dev);
 	/* Stops and forgets the stream; the ring is freed afterwards. */

@@ -127,8 +127,15 @@ int audio_irq_setup(handle_t pci, handle_t irq_auth,
 	if (!irq_auth || info->legacy_gsi == IOD_GSI_NONE)
 		return ERR_NOT_FOUND;
 	*kind = "intx";
-	return (int)sys_irq_create(irq_auth, info->legacy_gsi, audio_notif(),
-				   1ull << AUDIO_BIT_DEV, irq);
+	long r = sys_irq_create(irq_auth, info->legacy_gsi, audio_notif(),
+				1ull << AUDIO_BIT_DEV, irq);
+	/* iod hands the function over with INTx disabled */
+	uint32_t cmd = 0;
+	if (r == 0 &&
+	    (r = sys_pci_cfg_read(pci, info->bdf, PCI_COMMAND, 2, &cmd)) == 0)
+		r = sys_pci_cfg_write(pci, info->bdf, PCI_COMMAND, 2,
+				      cmd & ~PCI_CMD_INTX_OFF);
+	return (int)r;
 }
 
 /* ---- the platform operations of the core ---- */

@@ -1,6 +1,7 @@
 /* A driver's calls to iod (disp_iod.h). */
 #include "disp_iod.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <execrt/errors.h>
@@ -49,14 +50,21 @@ int disp_iod_info(struct iod_dev_info *info)
 int disp_iod_handles(handle_t h[IOD_H_COUNT])
 {
 	handle_t got[PORT_HANDLES_MAX] = {0};
+	uint64_t val = 0;
 	int r = call(IOD_DEV_HANDLES, 0, 0, NULL, 0, got, PORT_HANDLES_MAX,
-		     NULL);
+		     &val);
 	if (r < 0)
 		return r;
-	for (int i = 0; i < IOD_H_COUNT; i++)
-		h[i] = i < r ? got[i] : HANDLE_INVALID;
-	for (int i = IOD_H_COUNT; i < r; i++)
-		sys_handle_close(got[i]);
+	/* packed: val says which slots came (an absent IRQ2 before the
+	 * second I/O range, ac97) */
+	iod_handles_unpack(val, got, (uint32_t)r, h);
+	for (int i = 0; i < r; i++) {
+		bool used = false;
+		for (int k = 0; k < IOD_H_COUNT; k++)
+			used |= h[k] == got[i];
+		if (!used)
+			sys_handle_close(got[i]);
+	}
 	return 0;
 }
 

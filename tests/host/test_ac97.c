@@ -17,7 +17,7 @@
 struct model {
 	uint16_t nam[0x40];
 	uint32_t bdbar, glob_cnt, glob_sta;
-	uint8_t civ, lvi, cr;
+	uint8_t civ, lvi, cr, piv;
 	uint16_t sr, picb;
 	bool no_codec;
 	/* DMA memory: phys PHYS_BASE.. maps to mem */
@@ -33,6 +33,14 @@ static struct model M;
 static void *va_of(uint32_t phys)
 {
 	return M.mem + (phys - PHYS_BASE);
+}
+
+/* The next entry, as the ICH (and QEMU's model) moves: CIV = PIV. */
+static void advance(void)
+{
+	M.civ = M.piv;
+	M.piv = (M.piv + 1) & 31;
+	M.picb = ((const struct ac97_bd *)va_of(M.bdbar + M.civ * 8u))->samples;
 }
 
 static uint32_t m_nam_r16(void *ctx, uint32_t reg)
@@ -93,6 +101,11 @@ static void m_nabm_w(void *ctx, uint32_t reg, uint32_t w, uint32_t v)
 		M.bdbar = v & ~7u;
 		break;
 	case AC97_PO_LVI:
+		/* a halted engine with the run bit goes on with the next */
+		if ((M.cr & AC97_CR_RPBM) && (M.sr & AC97_SR_DCH)) {
+			M.sr &= (uint16_t) ~(AC97_SR_DCH | AC97_SR_CELV);
+			advance();
+		}
 		M.lvi = (uint8_t)(v & 31);
 		break;
 	case AC97_PO_SR:
@@ -100,29 +113,28 @@ static void m_nabm_w(void *ctx, uint32_t reg, uint32_t w, uint32_t v)
 		break;
 	case AC97_PO_CR:
 		if (v & AC97_CR_RR) {
-			M.civ = M.lvi = 0;
+			M.civ = M.lvi = M.piv = 0;
 			M.picb = 0;
+			M.bdbar = 0;
 			M.sr = AC97_SR_DCH;
 			M.cr = 0;
 			break;
 		}
 		M.cr = (uint8_t)v;
+		/* as QEMU's model: every write with the run bit moves to
+		 * the next entry (so a driver must not write it while the
+		 * engine runs) */
 		if (v & AC97_CR_RPBM) {
-			if (M.sr & AC97_SR_DCH) {
-				M.sr &= (uint16_t) ~(AC97_SR_DCH |
-						     AC97_SR_CELV);
-				if (!M.picb) {
-					const struct ac97_bd *bd =
-						va_of(M.bdbar + M.civ * 8u);
-					M.picb = bd->samples;
-				}
-			}
+			M.sr &= (uint16_t) ~(AC97_SR_DCH | AC97_SR_CELV);
+			advance();
 		} else
 			M.sr |= AC97_SR_DCH;
 		break;
 	case AC97_GLOB_CNT:
 		M.glob_cnt = v;
-		if ((v & AC97_GC_COLD) && !M.no_codec)
+		if (!(v & AC97_GC_COLD))
+			M.glob_sta &= ~AC97_GS_PCR; /* the link in reset */
+		else if (!M.no_codec)
 			M.glob_sta |= AC97_GS_PCR;
 		break;
 	}
@@ -158,9 +170,7 @@ static void play(uint32_t n)
 			M.sr |= AC97_SR_DCH | AC97_SR_CELV | AC97_SR_LVBCI;
 			break;
 		}
-		M.civ = (M.civ + 1) & 31;
-		M.picb = ((const struct ac97_bd *)va_of(M.bdbar + M.civ * 8u))
-				 ->samples;
+		advance();
 	}
 }
 
@@ -176,7 +186,7 @@ TEST(ac97_init_brings_up_the_codec_unmuted)
 {
 	CHECK_EQ(setup(), 0);
 	CHECK_EQ(M.nam[AC97_MASTER_VOL / 2], 0);
-	CHECK_EQ(M.nam[AC97_PCM_OUT_VOL / 2], 0x0808);
+	CHECK_EQ(M.nam[AC97_PCM_OUT_VOL / 2], AC97_PCM_UNITY); /* unmuted */
 	CHECK_EQ(M.bdbar, PHYS_BASE);
 	CHECK(M.sr & AC97_SR_DCH);
 	struct audio_info in;
@@ -252,7 +262,7 @@ TEST(ac97_plays_the_ring_in_order_for_many_laps)
 			M.irq_pending--;
 			CHECK_EQ(ac97_ops.irq(&A), 1);
 			irqs++;
-			CHECK_EQ(M.lvi, (M.civ + 31) & 31);
+			CHECK_EQ(M.lvi, (M.civ + 3) & 31);
 		}
 	}
 	CHECK(!(M.sr & AC97_SR_DCH));
@@ -277,22 +287,31 @@ TEST(ac97_plays_the_ring_in_order_for_many_laps)
 	CHECK_EQ(M.cr & AC97_CR_RPBM, 0);
 }
 
-TEST(ac97_runs_again_after_it_ran_dry)
+TEST(ac97_stops_a_ring_ahead_and_runs_again)
 {
 	CHECK_EQ(setup(), 0);
 	struct audio_hw_ring ring;
 	CHECK_EQ(open4(48000, &ring), 0);
+	for (uint32_t i = 0; i < ring.bytes; i++)
+		ring.va[i] = (uint8_t)(i * 13 + 5);
 	CHECK_EQ(ac97_ops.start(&A), 0);
-	/* no interrupt served for 32 periods: the engine reaches the last
-	 * valid entry and halts */
-	play(32 * 128 + 10);
+	CHECK_EQ(M.lvi, 3);
+	/* no interrupt served: the engine plays one ring, no more (the
+	 * position cannot be a ring off), and halts on the last entry */
+	play(32 * 128);
 	CHECK(M.sr & AC97_SR_DCH);
-	M.irq_pending = 0;
-	CHECK_EQ(ac97_ops.irq(&A), 1);
+	CHECK_EQ(M.nplayed, 4 * 128 * 2);
+	CHECK_EQ(ac97_ops.position(&A), 0); /* the ring's end = its start */
+	CHECK_EQ(ac97_ops.irq(&A), AUDIO_HW_IRQ_UNDERRUN);
+	CHECK_EQ(A.halts, 1);
 	CHECK(!(M.sr & AC97_SR_DCH));
-	CHECK_EQ(M.lvi, (M.civ + 31) & 31);
-	play(10);
-	CHECK(M.nplayed > 32 * 128 * 2);
+	CHECK_EQ(M.civ, 4); /* resumed with the next entry, none skipped */
+	CHECK_EQ(M.lvi, 6); /* from the entry it sat on: < a ring ahead */
+	play(130);
+	CHECK_EQ(M.nplayed, (4 * 128 + 130) * 2);
+	for (uint32_t i = 0; i < M.nplayed; i++)
+		CHECK_EQ(M.played[i], ring.va[i % ring.bytes]);
+	ac97_ops.close(&A);
 }
 
 TEST(ac97_variable_rate_and_the_core_end_to_end)

@@ -350,6 +350,11 @@ TEST(audio_core_position_wraps_and_period_notices)
 	F.irq_ret = ERR_FAULT;
 	audio_core_irq(&C);
 	CHECK_EQ(C.st.dev_errors, 1);
+	F.irq_ret = AUDIO_HW_IRQ_UNDERRUN;
+	audio_core_irq(&C);
+	CHECK_EQ(C.st.hw_underruns, 1);
+	CHECK_EQ(C.st.period_irqs, 16);
+	F.irq_ret = 1;
 	/* stop, then start again from offset 0 */
 	CHECK_EQ(req(b, AUDIO_STOP, 0, NULL, 0), 0);
 	CHECK_EQ(resp().val, 14 * 128 + 64);
