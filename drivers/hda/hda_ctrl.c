@@ -90,6 +90,25 @@ static int rings_init(struct hda_ctrl *c)
 	return 0;
 }
 
+/* Clears RUN on every stream engine that has it, keeping its tag, and
+ * waits for it to stop. A reset alone would also stop them, but the
+ * codecs are told a stream stopped only by RUN falling: QEMU's codec
+ * otherwise keeps believing the stream of a driver killed while playing
+ * runs, and the next instance's format verb then silences it for good. */
+static void stop_engines(struct hda_ctrl *c)
+{
+	uint32_t g = rd(c, HDA_GCAP, 2);
+	uint32_t n = HDA_GCAP_ISS(g) + HDA_GCAP_OSS(g) + HDA_GCAP_BSS(g);
+	for (uint32_t i = 0; i < n && i < 30; i++) {
+		uint32_t sd = HDA_SD(i);
+		uint32_t ctl = rd(c, sd + HDA_SD_CTL, 4) & 0xffffff;
+		if (!(ctl & HDA_SD_CTL_RUN))
+			continue;
+		wr(c, sd + HDA_SD_CTL, 4, ctl & ~HDA_SD_CTL_RUN);
+		wait_bits(c, sd + HDA_SD_CTL, 4, HDA_SD_CTL_RUN, 0, 10 * MS);
+	}
+}
+
 int hda_ctrl_init(struct hda_ctrl *c, const struct hda_io *io, void *mem,
 		  uint64_t phys)
 {
@@ -102,6 +121,7 @@ int hda_ctrl_init(struct hda_ctrl *c, const struct hda_io *io, void *mem,
 	memset(mem, 0, HDA_MEM_BYTES);
 	/* Whatever ran before (a previous instance, firmware): DMA off. */
 	wr(c, HDA_INTCTL, 4, 0);
+	stop_engines(c);
 	wr(c, HDA_CORBCTL, 1, 0);
 	wr(c, HDA_RIRBCTL, 1, 0);
 	wr(c, HDA_DPLBASE, 4, 0);

@@ -1,9 +1,10 @@
 /* hda: the Intel High Definition Audio driver (docs/audio.md "HDA").
  * Started by iod for a PCI function of class 0x0403 with its device name
  * as argv[1]. The platform half: iod's device requests (BAR 0 uncached,
- * the PCI and DMA handles, the legacy GSI), the register accessors, MSI
- * when the function has the capability else the INTx line, then
- * drivers/audio serves /svc/audio over hda_dev.c's operations. */
+ * the PCI and DMA handles, the legacy GSI), the register accessors, the
+ * interrupt (audio_irq_setup: MSI when the function has the capability,
+ * else the INTx line); then drivers/audio serves /svc/audio over
+ * hda_dev.c's operations. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,14 +16,9 @@
 #include "hda_dev.h"
 #include "hda_regs.h"
 
-#define PCI_COMMAND	  0x04
-#define PCI_CMD_MEM	  (1u << 1)
-#define PCI_CMD_MASTER	  (1u << 2)
-#define PCI_CMD_INTX_OFF  (1u << 10)
-#define MSI_CTL		  2
-#define MSI_ADDR	  4
-#define MSI_CTL_ENABLE	  (1u << 0)
-#define MSI_CTL_64	  (1u << 7)
+#define PCI_COMMAND	 0x04
+#define PCI_CMD_MEM	 (1u << 1)
+#define PCI_CMD_MASTER	 (1u << 2)
 
 static volatile uint8_t *regs;
 static uint64_t regs_size;
@@ -75,47 +71,6 @@ static void pause_us(void *ctx, uint32_t us)
 static const struct hda_io mmio_io = {
 	.rd = mmio_rd, .wr = mmio_wr, .now_ns = now_ns, .pause_us = pause_us};
 
-/* MSI through the capability (one vector), else the INTx line. */
-static int irq_setup(const struct iod_dev_info *info, const handle_t *h,
-		     handle_t *irq, const char **how)
-{
-	handle_t pci = h[IOD_H_PCI];
-	uint32_t bdf = info->bdf;
-	if ((info->irq_flags & IOD_IRQ_MSI) && info->msi_cap) {
-		struct irq_msi m;
-		long r = sys_irq_create_msi(pci, bdf, audio_notif(),
-					    1ull << AUDIO_BIT_DEV, &m);
-		if (r == 0) {
-			uint32_t cap = info->msi_cap, ctl = 0;
-			sys_pci_cfg_read(pci, bdf, cap + MSI_CTL, 2, &ctl);
-			sys_pci_cfg_write(pci, bdf, cap + MSI_ADDR, 4,
-					  (uint32_t)m.addr);
-			uint32_t data = cap + 8;
-			if (ctl & MSI_CTL_64) {
-				sys_pci_cfg_write(pci, bdf, cap + 8, 4,
-						  (uint32_t)(m.addr >> 32));
-				data = cap + 12;
-			}
-			sys_pci_cfg_write(pci, bdf, data, 2, m.data);
-			/* one vector (MME 0), enabled */
-			ctl = (ctl & ~0x70u) | MSI_CTL_ENABLE;
-			sys_pci_cfg_write(pci, bdf, cap + MSI_CTL, 2, ctl);
-			*irq = m.irq;
-			*how = "msi";
-			return 1;
-		}
-		printf("hda: MSI refused (%s): INTx\n", err_name((int)r));
-	}
-	if (!(info->irq_flags & IOD_IRQ_LEGACY) || !h[IOD_H_IRQ])
-		return ERR_NOT_FOUND;
-	long r = sys_irq_create(h[IOD_H_IRQ], info->legacy_gsi, audio_notif(),
-				1ull << AUDIO_BIT_DEV, irq);
-	if (r < 0)
-		return (int)r;
-	*how = "intx";
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "hda";
@@ -132,7 +87,8 @@ int main(int argc, char **argv)
 	if ((r = disp_iod_bar(0, VMO_CACHE_UC, &bar, &regs, &regs_size,
 			      &phys)) < 0 ||
 	    regs_size < HDA_SD(8)) {
-		printf("hda: %s: BAR 0: %s\n", name, err_name(r < 0 ? r : ERR_NOT_SUPPORTED));
+		printf("hda: %s: BAR 0: %s\n", name,
+		       err_name(r < 0 ? r : ERR_NOT_SUPPORTED));
 		return 1;
 	}
 	void *mem;
@@ -142,18 +98,19 @@ int main(int argc, char **argv)
 		printf("hda: %s: DMA: %s\n", name, err_name(r));
 		return 1;
 	}
-	/* Memory decoding and bus mastering on (iod left them off). */
-	uint32_t cmd = 0;
-	sys_pci_cfg_read(h[IOD_H_PCI], info.bdf, PCI_COMMAND, 2, &cmd);
 	const char *how = "none";
-	int msi = irq_setup(&info, h, &irq, &how);
-	if (msi < 0) {
-		printf("hda: %s: no interrupt: %s\n", name, err_name(msi));
+	if ((r = audio_irq_setup(h[IOD_H_PCI], h[IOD_H_IRQ], &info, &irq,
+				 &how)) < 0) {
+		printf("hda: %s: no interrupt: %s\n", name, err_name(r));
 		return 1;
 	}
-	cmd |= PCI_CMD_MEM | PCI_CMD_MASTER;
-	cmd = msi ? cmd | PCI_CMD_INTX_OFF : cmd & ~PCI_CMD_INTX_OFF;
-	sys_pci_cfg_write(h[IOD_H_PCI], info.bdf, PCI_COMMAND, 2, cmd);
+	/* Memory decoding and bus mastering on (iod left them off); the
+	 * INTx disable bit as audio_irq_setup left it. */
+	uint32_t cmd = 0;
+	sys_pci_cfg_read(h[IOD_H_PCI], info.bdf, PCI_COMMAND, 2, &cmd);
+	sys_pci_cfg_write(h[IOD_H_PCI], info.bdf, PCI_COMMAND, 2,
+			  cmd | PCI_CMD_MEM | PCI_CMD_MASTER);
+	uint64_t t0 = (uint64_t)sys_clock_now();
 	if ((r = hda_dev_init(&dev, &mmio_io, mem, mem_phys)) < 0) {
 		printf("hda: %s: %s (codecs %#x, %llu verbs, %llu timeouts)\n",
 		       name, err_name(r), dev.ctl.codecs,
@@ -165,11 +122,14 @@ int main(int argc, char **argv)
 	printf("hda: %s: HDA %u.%u, %u out streams, codec %u %08x: "
 	       "pin %#x <- ",
 	       name, (unsigned)mmio_rd(NULL, HDA_VMAJ, 1),
-	       (unsigned)mmio_rd(NULL, HDA_VMIN, 1), dev.ctl.oss,
-	       dev.codec.cad, dev.codec.vendor, dev.path.nid[0]);
+	       (unsigned)mmio_rd(NULL, HDA_VMIN, 1), dev.ctl.oss, dev.codec.cad,
+	       dev.codec.vendor, dev.path.nid[0]);
 	for (uint32_t i = 1; i < dev.path.n; i++)
-		printf("%#x%s", dev.path.nid[i], i + 1 < dev.path.n ? " <- " : "");
-	printf(", irq %s\n", how);
+		printf("%#x%s", dev.path.nid[i],
+		       i + 1 < dev.path.n ? " <- " : "");
+	printf(", irq %s; %llu verbs in %llu us\n", how,
+	       (unsigned long long)dev.ctl.verbs,
+	       (unsigned long long)((uint64_t)sys_clock_now() - t0) / 1000);
 	struct audio_hw hw = {&hda_hw_ops, &dev};
 	r = audio_run(&hw, irq, name);
 	hda_dev_fini(&dev);

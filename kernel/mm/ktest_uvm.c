@@ -509,8 +509,9 @@ KTEST(uvm_vmo_physical)
 	CHECK_BASELINE(b);
 }
 
-/* An object outliving its task keeps the task's account, and so the
- * quota the parent gave it, until the object goes. */
+/* An object outliving its task keeps the task's account until the
+ * object goes; the account, retired, keeps only what is charged to it:
+ * the rest of the quota the parent gave is back at once. */
 KTEST(uvm_vmo_outlives_its_task)
 {
 	struct baseline b;
@@ -532,9 +533,11 @@ KTEST(uvm_vmo_outlives_its_task)
 	struct account *ta = t->acct;
 	end_task(t); /* the task object is gone, its account is not */
 	KT_CHECK_EQ(account_count(), accounts + 2);
-	/* Only the task record came back to the parent. */
-	KT_CHECK_EQ(p->acct->used, pused + carved - TASK_CREATE_CHARGE);
+	/* The task record and the unused quota came back to the parent. */
 	KT_CHECK(ta->used >= 2 * PG);
+	KT_CHECK_EQ(ta->quota, ta->used);
+	KT_CHECK_EQ(p->acct->used,
+		    pused + carved - TASK_CREATE_CHARGE - MiB(1) + ta->used);
 	char got[5];
 	KT_CHECK_EQ(vmo_read(v, 0, got, 5), 0);
 	KT_CHECK(!strcmp(got, "kept"));

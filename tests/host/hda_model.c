@@ -473,14 +473,22 @@ static void sd_write(struct hm_ctrl *m, int i, uint32_t reg, uint32_t w,
 		if (s->ctl & HDA_SD_CTL_SRST) {
 			uint32_t keep =
 				m->srst_reads_back ? HDA_SD_CTL_SRST : 0;
+			/* QEMU tells the codecs "stopped" for the tag
+			 * the cleared register holds: 0, not the real one */
+			if (old & HDA_SD_CTL_RUN)
+				m->codec_running &= (uint16_t)~1u;
 			memset(s, 0, sizeof(*s));
 			s->ctl = keep;
 			return;
 		}
+		uint32_t tag = (s->ctl >> 20) & 0xf;
 		if ((s->ctl & HDA_SD_CTL_RUN) && !(old & HDA_SD_CTL_RUN)) {
 			s->lpib = s->be = s->bp = 0;
 			s->ran = true;
+			m->codec_running |= (uint16_t)(1u << tag);
 		}
+		if (!(s->ctl & HDA_SD_CTL_RUN) && (old & HDA_SD_CTL_RUN))
+			m->codec_running &= (uint16_t) ~(1u << tag);
 		return;
 	}
 	case HDA_SD_STS:

@@ -79,6 +79,9 @@ struct hm_ctrl {
 	bool crst_stuck, srst_reads_back;
 	uint32_t unsol_before; /* unsolicited responses before each answer */
 	uint32_t bad_access;   /* unknown offsets / widths */
+	/* what the codecs were told: RUN rising/falling per stream tag (the
+	 * only way they learn it; a controller reset tells them nothing) */
+	uint16_t codec_running;
 	/* what was played */
 	uint8_t *out;
 	size_t out_len, out_cap;

@@ -325,3 +325,144 @@ TEST(hda_probe_refuses_hostile_codecs)
 	CHECK_EQ(hda_find_output(&codec, &p), 0);
 	CHECK_EQ(hda_path_verbs(&codec, &p, v, 2), ERR_BUFFER_TOO_SMALL);
 }
+
+/* ---- random codecs against a reference search ---- */
+
+static uint32_t rng = 12345;
+static uint32_t rnd(uint32_t n)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (rng >> 16) % n;
+}
+
+/* Shortest path length (widgets, pin included) from pin to a usable DAC
+ * in the model, by plain iterative deepening over the model's own lists
+ * (independent of hda_codec.c); 0 if none. */
+static bool model_dac(const struct hm_node *n)
+{
+	return n->present && HDA_WCAP_TYPE(n->wcap) == HDA_W_OUT &&
+	       !(n->wcap & HDA_WCAP_DIGITAL);
+}
+
+static bool reach(uint32_t nid, uint32_t left, uint32_t first, uint32_t last,
+		  bool start)
+{
+	const struct hm_node *n = &model.n[nid];
+	if (!start && model_dac(n))
+		return true;
+	if (!left)
+		return false;
+	uint32_t t = HDA_WCAP_TYPE(n->wcap);
+	if (!start && t != HDA_W_MIXER && t != HDA_W_SELECTOR)
+		return false;
+	if (!(n->wcap & HDA_WCAP_CONN))
+		return false;
+	for (uint32_t k = 0; k < (n->conn_len & 0x7f); k++) {
+		uint32_t v = n->conn[k];
+		if (v >= first && v <= last && model.n[v].present &&
+		    reach(v, left - 1, first, last, false))
+			return true;
+	}
+	return false;
+}
+
+static uint32_t ref_len(uint32_t pin, uint32_t first, uint32_t last)
+{
+	for (uint32_t len = 1; len < HDA_PATH_MAX; len++)
+		if (reach(pin, len, first, last, true))
+			return len + 1;
+	return 0;
+}
+
+TEST(hda_random_codecs_path_matches_reference)
+{
+	uint32_t found = 0;
+	for (int iter = 0; iter < 3000; iter++) {
+		memset(&model, 0, sizeof(model));
+		uint32_t first = 2, last = 2 + rnd(30);
+		model.vendor = 1;
+		model.root_nodes = 1u << 16 | 1;
+		model.n[1].present = true;
+		model.n[1].fg_type = HDA_FG_AUDIO;
+		model.n[1].nodes = first << 16 | (last - first + 1);
+		model.n[1].pcm = HDA_PCM_16BIT | 0x40;
+		for (uint32_t nid = first; nid <= last; nid++) {
+			struct hm_node *n = &model.n[nid];
+			static const uint32_t types[] = {
+				HDA_W_OUT,   HDA_W_MIXER, HDA_W_SELECTOR,
+				HDA_W_PIN,   HDA_W_PIN,	  HDA_W_IN,
+				HDA_W_VENDOR};
+			n->present = true;
+			n->wcap = types[rnd(7)] << 20 | HDA_WCAP_STEREO;
+			if (rnd(6) == 0)
+				n->wcap |= HDA_WCAP_DIGITAL;
+			if (HDA_WCAP_TYPE(n->wcap) == HDA_W_PIN) {
+				n->pincap = rnd(4) ? HDA_PINCAP_OUT : 0;
+				n->config = rnd(3) << 30 | rnd(4) << 20 |
+					    rnd(3) << 4 | rnd(3);
+			}
+			uint32_t nc = rnd(5);
+			if (nc) {
+				n->wcap |= HDA_WCAP_CONN;
+				n->conn_len = nc;
+				for (uint32_t k = 0; k < nc; k++)
+					n->conn[k] = (uint16_t)(first +
+								rnd(last -
+								    first + 3));
+			}
+		}
+		CHECK_EQ(probe(), 0);
+		/* the reference choice: best rank with a path */
+		int best = -1;
+		uint32_t best_pin = 0, best_len = 0;
+		for (uint32_t nid = first; nid <= last; nid++) {
+			struct hm_node *n = &model.n[nid];
+			uint32_t dev = HDA_CFG_DEVICE(n->config);
+			if (HDA_WCAP_TYPE(n->wcap) != HDA_W_PIN ||
+			    !(n->pincap & HDA_PINCAP_OUT) ||
+			    HDA_CFG_PORT(n->config) == HDA_PORT_NONE || dev > 2)
+				continue;
+			int key =
+				(int)(dev << 8 | HDA_CFG_ASSOC(n->config) << 4 |
+				      HDA_CFG_SEQ(n->config));
+			uint32_t len = ref_len(nid, first, last);
+			if (len && (best < 0 || key < best)) {
+				best = key;
+				best_pin = nid;
+				best_len = len;
+			}
+		}
+		struct hda_path p;
+		int r = hda_find_output(&codec, &p);
+		if (best < 0) {
+			CHECK_EQ(r, ERR_NOT_FOUND);
+			continue;
+		}
+		found++;
+		CHECK_EQ(r, 0);
+		CHECK_EQ(p.nid[0], best_pin);
+		CHECK_EQ(p.n, best_len);
+		CHECK(model_dac(&model.n[p.nid[p.n - 1]]));
+		for (uint32_t i = 0; i + 1 < p.n; i++) {
+			/* each step is the connection the path names */
+			CHECK_EQ(model.n[p.nid[i]].conn[p.sel[i]],
+				 p.nid[i + 1]);
+			if (i > 0) {
+				uint32_t t =
+					HDA_WCAP_TYPE(model.n[p.nid[i]].wcap);
+				CHECK(t == HDA_W_MIXER || t == HDA_W_SELECTOR);
+			}
+			for (uint32_t k = 0; k < i; k++)
+				CHECK(p.nid[k] != p.nid[i]);
+		}
+		/* the verbs fit and touch only the codec's widgets */
+		uint32_t v[HDA_VERBS_MAX];
+		int n = hda_path_verbs(&codec, &p, v, HDA_VERBS_MAX);
+		CHECK(n > 0);
+		for (int i = 0; i < n; i++) {
+			uint32_t nid = (v[i] >> 20) & 0x7f;
+			CHECK(nid == 1 || (nid >= first && nid <= last));
+		}
+	}
+	CHECK(found > 300); /* the generator makes paths often enough */
+}

@@ -172,6 +172,7 @@ TEST(hda_dev_plays_the_ring_one_irq_per_period)
 		ring[i] = (uint8_t)(i * 7 + 3);
 	CHECK_EQ(hda_hw_ops.irq(&dev), 0); /* nothing yet */
 	CHECK_EQ(hda_hw_ops.start(&dev), 0);
+	CHECK_EQ(m.codec_running, 1u << 1);
 	/* 3 ring cycles in 192-byte steps: a period (512 bytes) never
 	 * aligns with a step, so positions inside periods are seen. The
 	 * device stalls while a completion is unacknowledged (QEMU). */
@@ -203,6 +204,7 @@ TEST(hda_dev_plays_the_ring_one_irq_per_period)
 	CHECK_EQ(hm_play(&m, 64), 64);
 	CHECK_EQ(m.out[0], ring[0]);
 	hda_hw_ops.close(&dev);
+	CHECK_EQ(m.codec_running, 0);
 	CHECK_EQ(cod[0].n[2].conv, 0);
 	CHECK(!(m.sd[4].ctl & HDA_SD_CTL_RUN));
 	CHECK_EQ(m.intctl, 0);
@@ -282,4 +284,57 @@ TEST(hda_dev_dma_errors_and_second_codec)
 	setup();
 	cod[0].n[3].pincap = HDA_PINCAP_IN;
 	CHECK_EQ(hda_dev_init(&dev, &io, mem, MEM_PHYS), ERR_NOT_FOUND);
+}
+
+/* The device vanishing (reads all ones): the interrupt says so. */
+static uint32_t gone_rd(void *ctx, uint32_t off, uint32_t w)
+{
+	(void)ctx;
+	(void)off;
+	(void)w;
+	return 0xffffffffu;
+}
+
+TEST(hda_ctrl_irq_controller_causes_and_a_vanished_device)
+{
+	setup();
+	CHECK_EQ(hda_dev_init(&dev, &io, mem, MEM_PHYS), 0);
+	CHECK_EQ(open_default(128, 4), 0);
+	/* a response flag and a wake event pending: cleared, not a period */
+	m.rirbsts = HDA_RIRBSTS_INT;
+	m.statests = 1;
+	CHECK_EQ(hda_hw_ops.irq(&dev), 0);
+	CHECK_EQ(m.rirbsts, 0);
+	CHECK_EQ(m.statests, 0);
+	CHECK_EQ(dev.ctl.spurious, 1);
+	dev.ctl.io.rd = gone_rd;
+	CHECK_EQ(hda_hw_ops.irq(&dev), ERR_PEER_CLOSED);
+	dev.ctl.io.rd = io.rd;
+	/* a position word past the ring is never believed */
+	mem[HDA_MEM_POS + 8 * 4] = 0x10;     /* 0x??10 */
+	mem[HDA_MEM_POS + 8 * 4 + 1] = 0x27; /* 0x2710 = 10000 > 2048 */
+	CHECK(hda_hw_ops.position(&dev) < 2048);
+}
+
+/* A driver killed while playing leaves the engine running: the next
+ * instance stops it by RUN (the codec hears of it) before the reset,
+ * which alone would leave the codec believing tag 1 still runs. */
+TEST(hda_ctrl_init_stops_a_running_engine_before_the_reset)
+{
+	setup();
+	CHECK_EQ(hda_dev_init(&dev, &io, mem, MEM_PHYS), 0);
+	CHECK_EQ(open_default(128, 4), 0);
+	CHECK_EQ(hda_hw_ops.start(&dev), 0);
+	CHECK_EQ(m.codec_running, 1u << 1);
+	hm_play(&m, 100);
+	/* the "killed" instance does nothing more; a new one starts */
+	static struct hda_dev again;
+	CHECK_EQ(hda_dev_init(&again, &io, mem, MEM_PHYS), 0);
+	CHECK_EQ(m.codec_running, 0);
+	CHECK(!(m.sd[4].ctl & HDA_SD_CTL_RUN));
+	/* while a reset alone tells the codec nothing */
+	m.sd[4].ctl = HDA_SD_CTL_RUN | HDA_SD_CTL_TAG(1);
+	m.codec_running = 1u << 1;
+	io.wr(io.ctx, HDA_GCTL, 4, 0);
+	CHECK_EQ(m.codec_running, 1u << 1);
 }

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "tools"))
 from qemu_session import Guest, Timeout  # noqa: E402
+from qmp import Failed, Qmp, need, pixel, read_ppm  # noqa: E402,F401
 
 BG = (0x20, 0x20, 0x20)
 # drawtest.c's pattern: (x, y, w, h, rgb)
@@ -37,71 +37,6 @@ SOLID = [
     (340, 10, 30, 30, (0xff, 0, 0xff)),   # magenta: present 2, damage only
     (340, 50, 30, 30, (0, 0xff, 0xff)),   # cyan: present 3, damage only
 ]
-
-
-class Failed(Exception):
-    pass
-
-
-def need(cond, why):
-    if not cond:
-        raise Failed(why)
-
-
-class Qmp:
-    def __init__(self, path, timeout=30):
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.monotonic() > end:
-                    raise
-                time.sleep(0.1)
-        self.f = self.s.makefile("rwb")
-        self.read()  # greeting
-        self.cmd("qmp_capabilities")
-
-    def read(self):
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise Failed("QMP closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name,
-                                 "arguments": args}).encode() + b"\n")
-        self.f.flush()
-        r = self.read()
-        if "error" in r:
-            raise Failed("QMP %s: %s" % (name, r["error"]))
-        return r.get("return")
-
-    def close(self):
-        self.s.close()
-
-
-def read_ppm(path):
-    """QEMU's screendump: binary PPM (P6, maxval 255)."""
-    data = open(path, "rb").read()
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
-    need(m and m.group(3) == b"255", "not a P6 PPM screendump")
-    w, h = int(m.group(1)), int(m.group(2))
-    px = data[m.end():]
-    need(len(px) >= w * h * 3, "short PPM")
-    return w, h, px
-
-
-def pixel(img, x, y):
-    w, _, px = img
-    i = (y * w + x) * 3
-    return tuple(px[i:i + 3])
 
 
 def check_pattern(img, w, h):

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
                                 "tools"))
 from qemu_session import PROMPT, Guest, Timeout  # noqa: E402
+from qmp import Failed, Qmp, need  # noqa: E402,F401
 
 # evdev codes (include/execrt/input_keys.h, input_proto.h)
 EV_SYN, EV_KEY, EV_REL, EV_ABS = 0, 1, 2, 3
@@ -37,64 +37,6 @@ ABS_X, ABS_Y = 0, 1
 XK_Return, XK_Shift_L, XK_Escape, XK_Up, XK_F1 = (0xff0d, 0xffe1, 0xff1b,
                                                    0xff52, 0xffbe)
 XK_Control_L = 0xffe3
-
-
-class Failed(Exception):
-    pass
-
-
-def need(cond, why):
-    if not cond:
-        raise Failed(why)
-
-
-class Qmp:
-    """A minimal QMP client over QEMU's unix socket."""
-
-    def __init__(self, path, timeout=30):
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.monotonic() > end:
-                    raise Timeout("no QMP socket at %s" % path)
-                time.sleep(0.1)
-        self.s.settimeout(timeout)
-        self.f = self.s.makefile("rwb", buffering=0)
-        self._read()  # the greeting
-        self.cmd("qmp_capabilities")
-
-    def _read(self):
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise Timeout("QMP closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def cmd(self, name, **args):
-        req = {"execute": name}
-        if args:
-            req["arguments"] = args
-        self.f.write(json.dumps(req).encode() + b"\n")
-        r = self._read()
-        if "error" in r:
-            raise Failed("QMP %s: %s" % (name, r["error"]))
-        return r.get("return")
-
-    def send_events(self, events, device=None):
-        args = {"events": events}
-        if device:
-            args["device"] = device
-        self.cmd("input-send-event", **args)
-
-    def close(self):
-        self.s.close()
 
 
 # input-send-event's event objects
@@ -150,9 +92,16 @@ def clean_line(g):
     """Keys injected into the PS/2 keyboard also reach the shell when a
     screen console (fbcon) runs: typed while inputmon ran, they wait as
     the shell's type-ahead. Ctrl-U on the serial line clears whatever of
-    them is on the line before the test types its next command."""
-    g.send(CTRL_U)
-    g.drain(0.2)
+    them is on the line before the test types its next command. They may
+    still be on their way (fbcon retries a full console): until a Ctrl-U
+    is followed by 0.3 s with nothing new echoed, again."""
+    for _ in range(20):
+        g.send(CTRL_U)
+        g.drain(0.1)
+        start = len(g.buf)
+        g.drain(0.3)
+        if len(g.buf) == start:
+            return
 
 
 def command(g, text, timeout=30):
