@@ -115,7 +115,8 @@ audiomixerd_SRCS := services/audiomixerd/amx_main.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
 tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
 play_SRCS := apps/play/play.c
-amxload_SRCS := apps/amxload/amxload.c
+amxload_SRCS := apps/amxload/amxload.c $(AMX_CORE)
+$(O)/user/obj/apps/amxload/amxload.c.o: PCFLAGS += -Iservices/audiomixerd
 
 # room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
 # /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part

@@ -28,7 +28,7 @@
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	2048 /* the mixer's lead: N = 2048 / period */
+#define AHEAD_FRAMES	2048	    /* the mixer's lead: N = 2048 / period */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -65,9 +65,7 @@ static struct {
 	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
 	uint64_t cost_ns, late_max_ns, cost_max_ns;
 	uint64_t last_periods; /* the driver's count at the last check */
-	uint64_t lock_max_ns, late_all_ns;
-	uint64_t trace[16][4], start_ns;
-	uint32_t ntrace;
+	uint64_t late_all_ns;
 } rt;
 
 static void lock_sleep(uint64_t ns)
@@ -115,17 +113,7 @@ static void on_notice(const struct audio_period_msg *m)
 		if (late > rt.late_all_ns)
 			rt.late_all_ns = late;
 	}
-	if (rt.ntrace < 16) {
-		rt.trace[rt.ntrace][0] = c;
-		rt.trace[rt.ntrace][1] = rt.written;
-		rt.trace[rt.ntrace][2] = t0 - rt.start_ns;
-		rt.trace[rt.ntrace][3] = m->time_ns - rt.start_ns;
-		rt.ntrace++;
-	}
 	lock_sleep(10000);
-	uint64_t t1 = now();
-	if (t1 - t0 > rt.lock_max_ns)
-		rt.lock_max_ns = t1 - t0;
 	if (rt.written < c + 1) { /* the device played a slot we missed */
 		uint64_t missed = c + 1 - rt.written;
 		__atomic_fetch_add(&rt.xruns, missed, __ATOMIC_RELAXED);
@@ -152,8 +140,11 @@ __attribute__((noreturn, noinline)) static void rt_loop(void)
 		}
 		_Alignas(8) uint8_t buf[64];
 		struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
+		/* At most a period asleep: a notice that did not wake us
+		 * (seen under load: the full timeout, 100 ms, slept with
+		 * notices queued) costs one period, not the ring. */
 		long r = sys_port_recv(rt.notice_recv, &rx,
-				       now() + 100000000ull);
+				       now() + rt.period_ns);
 		if (r < 0)
 			continue; /* the main thread watches for silence */
 		/* Only the newest notice counts: after a delay the queue
@@ -163,10 +154,13 @@ __attribute__((noreturn, noinline)) static void rt_loop(void)
 		do {
 			memcpy(&n, buf, sizeof(n));
 			if (rx.len >= sizeof(n) &&
-			    n.magic == AUDIO_PERIOD_MAGIC && n.period >= m.period)
+			    n.magic == AUDIO_PERIOD_MAGIC &&
+			    n.period >= m.period)
 				m = n;
 			rx.len = 0;
-		} while (sys_port_recv(rt.notice_recv, &rx, DEADLINE_POLL) >= 0);
+		} while (sys_port_recv(rt.notice_recv, &rx, DEADLINE_POLL) >=
+			 0);
+
 		if (m.magic && __atomic_load_n(&rt.run, __ATOMIC_ACQUIRE))
 			on_notice(&m);
 	}
@@ -359,8 +353,7 @@ static long dev_setup(char *err, size_t ecap)
 		return r;
 	}
 	handle_t send;
-	r = sys_handle_dup(rt.notice_send,
-			   RIGHTS_PORT_SEND, &send);
+	r = sys_handle_dup(rt.notice_send, RIGHTS_PORT_SEND, &send);
 	if (r < 0) {
 		amx_dev_close(&dev);
 		snprintf(err, ecap, "notice endpoint: %s", err_name(r));
@@ -445,6 +438,12 @@ static int start_playing(char *err, size_t ecap)
 	/* A notice normally renders one period; catching up after a miss
 	 * renders more, on the overrun the CBS rule pays back. */
 	uint64_t budget = BUDGET_MARGIN * cost + BUDGET_SLACK_NS;
+	/* Catching up renders up to `ahead` periods in one job: room for
+	 * them, but never under a quarter of the period. */
+	if (budget < BUDGET_MARGIN * cost * rt.ahead / 4)
+		budget = BUDGET_MARGIN * cost * rt.ahead / 4;
+	if (budget < rt.period_ns / 4)
+		budget = rt.period_ns / 4;
 	if (budget > rt.period_ns) {
 		snprintf(err, ecap,
 			 "graph too costly: %llu us budget per %llu us period",
@@ -481,8 +480,6 @@ static int start_playing(char *err, size_t ecap)
 	}
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
-	rt.ntrace = 0;
-	rt.start_ns = now();
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
 	sys_notif_signal(rt.go, 1);
@@ -492,11 +489,6 @@ static int start_playing(char *err, size_t ecap)
 		snprintf(err, ecap, "device start: %s", err_name(r));
 		return AMX_E_INTERNAL;
 	}
-	printf("audiomixerd: playing on %s, %u x %u frames, %u ahead, DL "
-	       "%llu us / %llu us\n",
-	       dev.info.name, rt.periods, rt.period, rt.ahead,
-	       (unsigned long long)(budget / 1000),
-	       (unsigned long long)(rt.period_ns / 1000));
 	return 0;
 }
 
@@ -570,28 +562,6 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 		     amx_ev_xrun(ev, sizeof(ev), missed * rt.period_ns / 1000,
 				 first_sink()));
 	}
-	static uint64_t seen_cost;
-	uint64_t cm = __atomic_load_n(&rt.cost_max_ns, __ATOMIC_RELAXED);
-	if (cm > seen_cost + 1000000) {
-		printf("audiomixerd: slow period: %llu us (lock %llu us), "
-		       "written %llu\n",
-		       (unsigned long long)cm / 1000,
-		       (unsigned long long)rt.lock_max_ns / 1000,
-		       (unsigned long long)rt.written);
-		seen_cost = cm;
-	}
-	static bool traced;
-	if (rt.ntrace == 16 && !traced) {
-		for (int i = 0; i < 16; i++)
-			printf("amx trace: c %llu written %llu at %llu us (stamp %llu us)\n",
-			       (unsigned long long)rt.trace[i][0],
-			       (unsigned long long)rt.trace[i][1],
-			       (unsigned long long)rt.trace[i][2] / 1000,
-			       (unsigned long long)rt.trace[i][3] / 1000);
-		traced = true;
-	}
-	if (rt.ntrace < 16)
-		traced = false;
 	if (t >= *stats_at) {
 		uint64_t c = __atomic_load_n(&rt.cost_ns, __ATOMIC_RELAXED);
 		uint64_t late = __atomic_exchange_n(&rt.late_max_ns, 0,

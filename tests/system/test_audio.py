@@ -4,8 +4,10 @@ audio device whose output QEMU writes to a WAV file
 (`-audiodev wav,...,out.frequency=48000`), plays through audiomixerd from
 the shell and reads back what the device played.
 
-usage: tests/system/test_audio.py [--iso build/exec-rt.iso]
-           --device hda|ac97 [--icount] [--long S] [--kills] [--only long]
+usage: tests/system/test_audio.py [--iso build/exec-rt.iso | --kernel K
+           --initrd I]
+           --device hda|ac97 [--icount] [--long S] [--kills]
+           [--only long|bench]
            [--name audio-hda]
 
 Each playback's stretch of the WAV is told apart by the file's size
@@ -167,11 +169,13 @@ def check_tone(L, freq, db, secs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iso", default="build/exec-rt.iso")
+    ap.add_argument("--kernel", help="boot through PVH instead of the ISO")
+    ap.add_argument("--initrd", default="build/initrd.cpio")
     ap.add_argument("--device", choices=["hda", "ac97"], default="hda")
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--long", type=int, default=30)
     ap.add_argument("--kills", action="store_true")
-    ap.add_argument("--only", choices=["long"])
+    ap.add_argument("--only", choices=["long", "bench"])
     ap.add_argument("--name")
     ap.add_argument("--logdir", default="build/logs")
     a = ap.parse_args()
@@ -183,7 +187,9 @@ def main():
         extra += ["-device", "intel-hda", "-device", "hda-output,audiodev=a"]
     else:
         extra += ["-device", "AC97,audiodev=a"]
-    g = Guest(name, logdir=a.logdir, iso=a.iso, icount=a.icount,
+    how = dict(kernel=a.kernel, initrd=a.initrd) if a.kernel else \
+        dict(iso=a.iso)
+    g = Guest(name, logdir=a.logdir, icount=a.icount, **how,
               timeout=900 + 4 * a.long, extra=extra)
     rec = Rec(wav)
     s = Suite(g, a.device)
@@ -280,21 +286,26 @@ def main():
         def long_run():
             x0 = status(g)["xruns"]
             secs = a.long
-            g.line("amxload spin %d &" % (secs + 2))
-            g.line("amxload flood %d &" % (secs + 2))
-            time.sleep(1)
-            L, _ = play(g, rec, "tone_to_device --seconds %d --period 128"
-                        % secs, "tone_to_device: done",
-                        timeout=120 + 20 * secs)
+            start = settle(rec)
+            g.drain(0.2)
+            g.pos = len(g.buf)
+            g.line("tone_to_device --seconds %d --period 128 &" % (secs + 4))
+            g.expect("tone_to_device: playing", timeout=120)
+            # the load comes once the graph plays
+            g.line("amxload spin %d &" % secs)
+            g.line("amxload flood %d &" % secs)
+            g.expect("amxload: spun", timeout=120 + 30 * secs)
+            g.expect("tone_to_device: done", timeout=120 + 30 * secs)
+            end = settle(rec)
             st = status(g)
             x = st["xruns"] - x0
             print("  long: %d s at 128 frames with a hog and a flood%s: "
-                  "%d xruns (cost max %d us, budget %d us)" %
-                  (secs, " (-icount)" if a.icount else " (plain TCG)", x,
-                   st["cost_max_us"], st["budget_us"]))
-            g.expect("amxload: spun", timeout=60 + 10 * secs)
+                  "%d xruns (cost max %d us, budget %d us, late max %d us)"
+                  % (secs, " (-icount)" if a.icount else " (plain TCG)", x,
+                     st["cost_max_us"], st["budget_us"], st["late_max_us"]))
             if a.icount:
                 need(x == 0, "%d xruns" % x)
+                L, _ = rec.frames(start, end)
                 check_tone(L, 440, -6, secs)
 
         def kills():
@@ -327,7 +338,23 @@ def main():
             need(abs(f - 440) <= 1, "after the driver restart: %.2f Hz" % f)
             g.expect("tone_to_device: done", timeout=120)
 
-        if a.only == "long":
+        def bench():
+            out = g.command("amxload bench", timeout=300)
+            m = re.search(r"^bench: .*$", out.replace("\r", ""), re.M)
+            need(m, "no figure: %r" % out[-300:])
+            print("  " + m.group(0))
+            out = g.command("portctl audiomixerd '{\"cmd\":\"device_open\","
+                            "\"period\":128}'", timeout=60)
+            m = re.search(r'"latency_us": (\d+)', out)
+            need(m, "device_open: %r" % out[-300:])
+            print("  bench: amx_lead_us %s (app_source write to the device's "
+                  "read position: the mixer's lead, 128-frame periods, plus "
+                  "up to one period)" % m.group(1))
+
+        if a.only == "bench":
+            s.run("serves", serves)
+            s.run("bench", bench)
+        elif a.only == "long":
             s.run("serves", serves)
             s.run("long_%ds" % a.long, long_run)
         else:
