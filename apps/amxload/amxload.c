@@ -95,11 +95,11 @@ int main(int argc, char **argv)
 	}
 	uint64_t end = now() + (uint64_t)atoi(argv[2]) * 1000000000ull;
 	if (!strcmp(argv[1], "spin")) {
-		volatile uint64_t x = 0;
+		uint64_t x = 0;
 		while (now() < end)
 			for (int i = 0; i < 100000; i++)
-				x += (uint64_t)i;
-		printf("amxload: spun\n");
+				__asm__ volatile("" : "+r"(x) : "r"(i));
+		printf("amxload: spun (%llu)\n", (unsigned long long)x);
 		return 0;
 	}
 	const char *svc = argc > 3 ? argv[3] : "/svc/audiomixerd";
