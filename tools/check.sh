@@ -357,9 +357,11 @@ fi
 
 # room aud-mix (issue 16): audiomixerd end to end (docs/audio.md
 # "Testing"): tone, two tones, a WAV sample-exact, malformed requests on
-# HDA and AC97 under -icount; on HDA also 30 s at 128 frames under a BE
-# hog and a request flood (0 xruns) and audiomixerd and the driver killed
-# while playing (playback resumes); the plain-TCG xrun figure is printed.
+# HDA and AC97 under -icount; on AC97 also 30 s at 128 frames under a BE
+# hog and a request flood (0 xruns; on HDA QEMU's model moves its
+# position in bursts under load, docs/audio.md "Testing"); on HDA
+# audiomixerd and the driver killed while playing (playback resumes); the
+# plain-TCG figure of the 30 s run is printed.
 echo "== audiomixerd, WAV read back (tests/system/test_audio.py)"
 audio_test() { # name, options
 	local name=$1
@@ -369,13 +371,13 @@ audio_test() { # name, options
 	grep -aE '^(FAIL|  )' <<<"$out" | sed "s/^/  $name: /"
 	add_counts "$name" "$out" "$rc"
 }
-audio_test audio-hda --iso "$O/exec-rt.iso" --device hda --icount --long 30 --kills
-audio_test audio-ac97 --iso "$O/exec-rt.iso" --device ac97 --icount --long 0
+audio_test audio-ac97 --iso "$O/exec-rt.iso" --device ac97 --icount --long 30
+audio_test audio-hda --iso "$O/exec-rt.iso" --device hda --icount --long 0 --kills
 # the plain-TCG figure (host-clocked: xruns depend on the host's load;
 # printed, not asserted)
-out=$($PYTHON tests/system/test_audio.py --name audio-hda-tcg --logdir "$LOGS" \
-	--iso "$O/exec-rt.iso" --device hda --only long --long 30 2>&1)
-grep -a '  long:' <<<"$out" | sed 's/^/  audio-hda-tcg: /'
+out=$($PYTHON tests/system/test_audio.py --name audio-ac97-tcg --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" --device ac97 --only long --long 30 2>&1)
+grep -a '  long:' <<<"$out" | sed 's/^/  audio-ac97-tcg: /'
 
 # The screen console end to end (docs/console.md "Screen terminal"): keys
 # typed through QMP into the PS/2 keyboard, the screen read back with

@@ -28,7 +28,7 @@
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	2048	    /* the mixer's lead: N = 2048 / period */
+#define AHEAD_FRAMES	2048 /* the mixer's lead: N = 2048 / period */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
