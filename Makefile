@@ -104,6 +104,12 @@ COPPER_HINC := -Iservices/copperd
 BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
         services/blitterd/blit_ops.c services/blitterd/blit_proto.c
 BLIT_HINC := -Iservices/blitterd
+# Room aud-mix (issue 16): audiomixerd's pure half (graph, DSP, resampler,
+# WAV, protocol).
+AMX_HSRC := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
+        services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
+        services/audiomixerd/amx_proto.c
+AMX_HINC := -Iservices/audiomixerd
 # Room aud-drv (issue 16): the /svc/audio core and the AC97 register logic.
 AUDIO_HSRC := drivers/audio/audio_core.c drivers/ac97/ac97_hw.c
 AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
@@ -138,6 +144,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(COMP_HSRC) \
         $(COPPER_HSRC) \
         $(BLIT_HSRC) \
+        $(AMX_HSRC) \
         $(AUDIO_HSRC) \
         $(HDA_HSRC) \
         $(GFX_SDK_HSRC) \
@@ -146,7 +153,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) $(AMX_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
@@ -209,7 +216,7 @@ $(O)/host/%.c.o: %.c
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HCFLAGS) -c $< -o $@
 $(O)/host/unit-tests: $(HOBJS)
-	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^
+	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^ -lm
 
 test-host: $(O)/host/unit-tests
 	$(O)/host/unit-tests

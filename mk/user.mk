@@ -143,6 +143,20 @@ copperd_SRCS := services/copperd/copperd.c services/copperd/cop_proto.c \
 $(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
 	-Iservices/copperd -Iservices/compositord
 
+# room aud-mix (issue 16): audiomixerd (services/audiomixerd, docs/audio.md),
+# the examples tone_to_device and play, and the WAV files the tests play,
+# generated at build time (tools/gen-wav.py) into the initrd's share/.
+AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
+	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
+	services/audiomixerd/amx_proto.c
+USER_PROGS += audiomixerd tone_to_device play amxload
+audiomixerd_SRCS := services/audiomixerd/amx_main.c \
+	services/audiomixerd/amx_dev.c $(AMX_CORE)
+tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
+play_SRCS := apps/play/play.c
+amxload_SRCS := apps/amxload/amxload.c $(AMX_CORE)
+$(O)/user/obj/apps/amxload/amxload.c.o: PCFLAGS += -Iservices/audiomixerd
+
 # room aud-drv (issue 16): the audio drivers' shared core (drivers/audio:
 # /svc/audio, docs/audio.md "Drivers") and the AC97 driver. A device part
 # links AUDIO_CORE (+ drivers/display/disp_iod.c for iod's requests).
@@ -275,6 +289,14 @@ $(FBCON_FONT): $(FBCON_FONT_SRC)
 	$(Q)gzip -dc $< > $@.tmp && mv $@.tmp $@
 INITRD_GEN += share/font.psf=$(FBCON_FONT)
 INITRD_GEN_FILES += $(FBCON_FONT)
+# room aud-mix: the audio tests' WAV files (tools/gen-wav.py, docs/audio.md)
+AMX_WAVS := pattern-s16-48k tone-f32-44k tone-s24-96k
+$(O)/share/%.wav: tools/gen-wav.py
+	@mkdir -p $(dir $@)
+	@echo "  GENWAV  $@"
+	$(Q)$(PYTHON) tools/gen-wav.py $* $@
+INITRD_GEN += $(foreach w,$(AMX_WAVS),share/$(w).wav=$(O)/share/$(w).wav)
+INITRD_GEN_FILES += $(foreach w,$(AMX_WAVS),$(O)/share/$(w).wav)
 $(O)/initrd.cpio: $(USER_ELFS) $(INITRD_ETC) $(INITRD_SHARE) $(INITRD_GEN_FILES) tools/mkinitrd.sh
 	@echo "  CPIO    $@"
 	$(Q)tools/mkinitrd.sh $@ $(USER_ELFS) $(foreach f,$(INITRD_ETC),$(f)=$(f)) \

@@ -102,6 +102,18 @@ if out=$(python3 tests/system/test_graphics.py --logdir "$LOGS" --name bench-gra
 else
 	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
 	echo "bench: graphics did not complete (log: $LOGS/bench-graphics.log)"
+
+# room aud-mix (issue 16): audiomixerd's graph cost per stereo frame (tone
+# -> gain -> mixer -> sink -> S16, `amxload bench`; -icount shift=0: guest
+# nanoseconds are instructions; goal < 40) and the app_source-to-device
+# lead (docs/audio.md "Cost").
+echo "== audio: graph cost per stereo frame (-icount shift=0), mixer lead"
+if out=$(python3 tests/system/test_audio.py --logdir "$LOGS" --name bench-audio \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --device hda --icount \
+	--only bench 2>&1); then
+	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+else
+	echo "bench: audio did not complete (log: $LOGS/bench-audio.log)"
 	rc=1
 fi
 exit $rc

@@ -369,6 +369,31 @@ if [ -d drivers/hda ]; then
 	audio_drv_test audio-drv-hda-q35 --iso "$O/exec-rt.iso" --device hda --icount
 fi
 
+# room aud-mix (issue 16): audiomixerd end to end (docs/audio.md
+# "Testing"): tone, two tones, a WAV sample-exact, malformed requests on
+# HDA and AC97 under -icount; on AC97 also 30 s at 128 frames under a BE
+# hog and a request flood, its xruns PRINTED, not asserted: the goal of 0
+# is not met yet (docs/audio.md "Cost and figures"); on HDA
+# audiomixerd and the driver killed while playing (playback resumes); the
+# plain-TCG figure of the 30 s run is printed.
+echo "== audiomixerd, WAV read back (tests/system/test_audio.py)"
+audio_test() { # name, options
+	local name=$1
+	shift
+	out=$($PYTHON tests/system/test_audio.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	rc=$?
+	grep -aE '^(FAIL|  )' <<<"$out" | sed "s/^/  $name: /"
+	add_counts "$name" "$out" "$rc"
+}
+audio_test audio-ac97 --iso "$O/exec-rt.iso" --device ac97 --icount --long 30 \
+	--long-figure
+audio_test audio-hda --iso "$O/exec-rt.iso" --device hda --icount --long 0 --kills
+# the plain-TCG figure (host-clocked: xruns depend on the host's load;
+# printed, not asserted)
+out=$($PYTHON tests/system/test_audio.py --name audio-ac97-tcg --logdir "$LOGS" \
+	--iso "$O/exec-rt.iso" --device ac97 --only long --long 30 2>&1)
+grep -a '  long:' <<<"$out" | sed 's/^/  audio-ac97-tcg: /'
+
 # The screen console end to end (docs/console.md "Screen terminal"): keys
 # typed through QMP into the PS/2 keyboard, the screen read back with
 # screendump and matched cell by cell against the font's glyphs; on the
