@@ -7,6 +7,7 @@
  * one-page grant, a bigger one and one too small; read-only grants;
  * sessions whose surfaces go with the client's last handle; malformed
  * requests. The harness checks the kernel's counters afterwards. */
+#include <cpuid.h>
 #include <string.h>
 
 #include <execrt/errors.h>
@@ -125,6 +126,22 @@ static bool is_err(long r, const char *code)
 		       : false;
 }
 
+/* What blitterd should find: CPUID AVX + OSXSAVE, XCR0 with SSE and AVX
+ * state, leaf 7 AVX2 (written here again, not blit_cpu_avx2()). */
+static bool guest_avx2(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27)) ||
+	    !(c & (1u << 28)))
+		return false;
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if ((lo & 6) != 6 || __get_cpuid_max(0, NULL) < 7)
+		return false;
+	__cpuid_count(7, 0, a, b, c, d);
+	return b & (1u << 5);
+}
+
 #define SURF(w, h, fmt, stride)                                                \
 	"{\"fd\":0,\"w\":" #w ",\"h\":" #h ",\"format\":\"" fmt                \
 	"\",\"stride\":" #stride "}"
@@ -139,10 +156,12 @@ static void serve_body(void)
 	GCHECK(!strcmp(str, "blitterd"));
 	GCHECK_OK(cl_resp_str(&resp, "protocol", str, sizeof(str)));
 	GCHECK(!strcmp(str, "ports/v0"));
-	/* The guest's kernel leaves AVX off (XCR0 x87|SSE): SSE2. */
+	/* AVX2 where the CPU has it and the kernel turned AVX on in XCR0
+	 * (-cpu max; kernel/arch/x86_64/fpu.c), else SSE2 (-cpu qemu64,
+	 * fpu=noavx). */
 	GCHECK_OK(cl_request(&c, "{\"cmd\":\"status\"}", &resp));
 	GCHECK_OK(cl_resp_str(&resp, "kernel", str, sizeof(str)));
-	GCHECK(!strcmp(str, "sse2"));
+	GCHECK(!strcmp(str, guest_avx2() ? "avx2" : "sse2"));
 
 	/* rect_fill on a 3-page grant: 50x40 RGBA8, stride 204 (8160 B). */
 	struct grant g = {0};
