@@ -304,6 +304,14 @@ static void op_unbind(void *ctx, uint32_t id)
 	memset(b, 0, sizeof(*b));
 }
 
+/* A good new content replaces the layer's old one (validate, then
+ * swap: a failed rebind leaves the old content bound). */
+static void swap_bound(uint32_t id, uint64_t map, uint8_t *heap)
+{
+	op_unbind(NULL, id);
+	g.bound[id - 1] = (struct bound){map, heap};
+}
+
 static handle_t *cur_handles;
 
 static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
@@ -311,23 +319,31 @@ static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 {
 	(void)ctx;
 	handle_t h = cur_handles[index];
-	/* Mapped in this layer's own 64 GiB slot, where nothing else
-	 * lives: probing [addr, addr + need) then tells whether the grant
-	 * is that long without touching any other mapping. */
-	uint64_t hint = GRANT_BASE + (uint64_t)(id - 1) * GRANT_SLOT, at = 0;
+	/* Mapped in one half of this layer's own 64 GiB slot, the half the
+	 * current content does not use (so the old stays until the new is
+	 * good), where nothing else lives: probing the last needed page
+	 * then tells whether the grant is that long without touching any
+	 * other mapping. */
+	uint64_t slot = GRANT_BASE + (uint64_t)(id - 1) * GRANT_SLOT;
+	uint64_t hint =
+		g.bound[id - 1].map == slot ? slot + GRANT_SLOT / 2 : slot;
+	uint64_t at = 0;
+	uint64_t len = (need + 4095) & ~4095ull;
+	if (len > GRANT_SLOT / 2)
+		return COMP_OPS_ARG;
 	if (sys_grant_map(self(), h, VM_PROT_READ, hint, &at) < 0)
 		return COMP_OPS_ARG;
 	if (at != hint) {
 		sys_grant_unmap(self(), at);
 		return COMP_OPS_ARG;
 	}
-	uint64_t len = (need + 4095) & ~4095ull;
-	long r = sys_vm_protect(self(), at, len, VM_PROT_READ);
-	if (r < 0) {
+	int v = comp_probe_verdict(
+		sys_vm_protect(self(), at + len - 4096, 4096, VM_PROT_READ));
+	if (v < 0) {
 		sys_grant_unmap(self(), at);
-		return r == ERR_NOT_FOUND ? COMP_OPS_SMALL : COMP_OPS_ARG;
+		return v;
 	}
-	g.bound[id - 1].map = at;
+	swap_bound(id, at, NULL);
 	*px = (const uint8_t *)at;
 	return 0;
 }
@@ -356,7 +372,7 @@ static int op_bind_image(void *ctx, uint32_t id, const char *path,
 		free(p);
 		return COMP_OPS_SMALL;
 	}
-	g.bound[id - 1].heap = p;
+	swap_bound(id, 0, p);
 	*px = p;
 	return 0;
 }
@@ -633,7 +649,7 @@ static void receive(const char *buf, const struct port_rx *rx, handle_t *h)
 		memcpy(&magic, buf, 4);
 	if (magic == COMP_REGS_MAGIC) {
 		g.regs_msgs++;
-		int e = comp_srv_regs(&g.srv, buf, rx->len);
+		int e = comp_srv_regs(&g.srv, buf, rx->len, rx->badge);
 		if (rx->reply) {
 			if (e < 0)
 				cl_reply_error(rx->reply, "BAD_ARG",
