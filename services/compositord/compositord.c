@@ -51,6 +51,7 @@ struct sub {
 
 struct bound {
 	uint64_t map;  /* a grant mapping, or 0 */
+	uint64_t last; /* its last needed page (the revoke probe) */
 	uint8_t *heap; /* a file read into memory, or NULL */
 };
 
@@ -82,6 +83,7 @@ static struct {
 	/* counters */
 	uint64_t events_sent, events_dropped, takes, releases, presents;
 	uint64_t present_errors, regs_msgs;
+	uint64_t revoked;      /* layers unbound: their grant was revoked */
 	uint64_t times[TIMES]; /* composition ns of the last frames */
 	uint32_t ntimes, tpos;
 	uint64_t last_ns;
@@ -306,10 +308,10 @@ static void op_unbind(void *ctx, uint32_t id)
 
 /* A good new content replaces the layer's old one (validate, then
  * swap: a failed rebind leaves the old content bound). */
-static void swap_bound(uint32_t id, uint64_t map, uint8_t *heap)
+static void swap_bound(uint32_t id, uint64_t map, uint64_t last, uint8_t *heap)
 {
 	op_unbind(NULL, id);
-	g.bound[id - 1] = (struct bound){map, heap};
+	g.bound[id - 1] = (struct bound){map, last, heap};
 }
 
 static handle_t *cur_handles;
@@ -343,7 +345,7 @@ static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 		sys_grant_unmap(self(), at);
 		return v;
 	}
-	swap_bound(id, at, NULL);
+	swap_bound(id, at, at + len - 4096, NULL);
 	*px = (const uint8_t *)at;
 	return 0;
 }
@@ -372,7 +374,7 @@ static int op_bind_image(void *ctx, uint32_t id, const char *path,
 		free(p);
 		return COMP_OPS_SMALL;
 	}
-	swap_bound(id, 0, p);
+	swap_bound(id, 0, 0, p);
 	*px = p;
 	return 0;
 }
@@ -473,7 +475,7 @@ static int op_status(void *ctx, char *out, size_t cap)
 		"\"sessions\":%u,\"subscribers\":%u,\"events_sent\":%llu,"
 		"\"events_dropped\":%llu,\"takes\":%llu,\"releases\":%llu,"
 		"\"presents\":%llu,\"present_errors\":%llu,"
-		"\"display_frame\":%llu,\"regs_msgs\":%llu,"
+		"\"display_frame\":%llu,\"regs_msgs\":%llu,\"revoked\":%llu,"
 		"\"compose_ns_last\":%llu,\"compose_ns_median\":%llu",
 		g.have_disp ? g.out.name : "headless", out_w(), out_h(), hz,
 		(unsigned long long)g.period_ns, g.have_disp ? "false" : "true",
@@ -484,10 +486,29 @@ static int op_status(void *ctx, char *out, size_t cap)
 		(unsigned long long)g.presents,
 		(unsigned long long)g.present_errors,
 		(unsigned long long)g.dframe, (unsigned long long)g.regs_msgs,
-		(unsigned long long)g.last_ns, (unsigned long long)med);
+		(unsigned long long)g.revoked, (unsigned long long)g.last_ns,
+		(unsigned long long)med);
 }
 
 /* ---- the frame ---- */
+
+/* A client may revoke a grant it has bound (it owns it); reading it
+ * would fault and kill compositord. Before each frame, a layer whose
+ * grant is gone (its last page now a hole) is unbound. This narrows the
+ * danger to a revoke during the composition itself (docs/graphics.md
+ * "Limits"). */
+static void drop_revoked(void)
+{
+	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++) {
+		struct bound *b = &g.bound[i];
+		if (!b->map || sys_vm_protect(self(), b->last, 4096,
+					      VM_PROT_READ) != ERR_NOT_FOUND)
+			continue;
+		comp_layer_bind(&g.scene, i + 1, NULL, 0, 0, 0, 0);
+		op_unbind(NULL, i + 1);
+		g.revoked++;
+	}
+}
 
 static void frame(void)
 {
@@ -527,6 +548,7 @@ static void frame(void)
 			g.next_ns = t + g.period_ns;
 	}
 	g.frame++;
+	drop_revoked();
 	struct damage d;
 	comp_latch(&g.scene, g.frame, &d);
 	char ev[96];
