@@ -201,8 +201,8 @@ TEST(comp_r15_only_the_owner_changes_a_layer)
 		"{\"cmd\":\"destroy_layer\",\"id\":%u}",
 		"{\"cmd\":\"unbind\",\"id\":%u}",
 		"{\"cmd\":\"bind_dmabuf\",\"id\":%u,\"fd\":0,\"w\":4,\"h\":4}",
-		"{\"cmd\":\"bind_image\",\"id\":%u,\"path\":\"/boot/img\","
-		"\"w\":4,\"h\":4}",
+		("{\"cmd\":\"bind_image\",\"id\":%u,\"path\":\"/boot/img\","
+		 "\"w\":4,\"h\":4}"),
 		"{\"cmd\":\"set\",\"id\":%u,\"x\":5}",
 		"{\"cmd\":\"set_regs\",\"regs\":{\"layer[%u].x\":5}}",
 		"{\"cmd\":\"damage\",\"id\":%u}",
