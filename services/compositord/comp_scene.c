@@ -148,9 +148,14 @@ int comp_reg_write(struct comp_scene *s, uint32_t id, uint32_t reg, double v)
 	return 0;
 }
 
-int comp_batch_queue(struct comp_scene *s, const struct comp_regs_msg *m)
+int comp_batch_queue(struct comp_scene *s, const struct comp_regs_msg *m,
+		     uint64_t sender)
 {
-	if (s->nbatches >= COMP_BATCHES_MAX) {
+	uint32_t mine = 0;
+	for (uint32_t i = 0; i < s->nbatches; i++)
+		mine += s->batch[i].sender == sender;
+	if (s->nbatches >= COMP_BATCHES_MAX ||
+	    mine >= COMP_BATCHES_PER_SENDER) {
 		s->st.batches_dropped++;
 		return -1;
 	}
@@ -158,10 +163,28 @@ int comp_batch_queue(struct comp_scene *s, const struct comp_regs_msg *m)
 	if (s->frame && m->frame <= s->frame)
 		s->st.late_writes += m->count;
 	struct comp_batch *b = &s->batch[s->nbatches++];
-	b->frame = m->frame;
+	/* Far-future frames would hold their slot forever: clamp. */
+	b->frame = m->frame > s->frame + COMP_BATCH_AHEAD_MAX
+			   ? s->frame + COMP_BATCH_AHEAD_MAX
+			   : m->frame;
+	b->sender = sender;
 	b->count = m->count <= COMP_REGS_MAX ? m->count : COMP_REGS_MAX;
 	memcpy(b->w, m->w, b->count * sizeof(b->w[0]));
 	return 0;
+}
+
+uint32_t comp_batches_drop_sender(struct comp_scene *s, uint64_t sender)
+{
+	uint32_t keep = 0, n = s->nbatches;
+	for (uint32_t i = 0; i < n; i++) {
+		if (s->batch[i].sender == sender)
+			continue;
+		if (keep != i)
+			s->batch[keep] = s->batch[i];
+		keep++;
+	}
+	s->nbatches = keep;
+	return n - keep;
 }
 
 static void apply_batches(struct comp_scene *s, uint64_t frame)

@@ -18,6 +18,12 @@
 #include "damage.h"
 
 #define COMP_BATCHES_MAX 16u /* REGS batches waiting for their frame */
+/* A batch aims at most this many frames past the last latch (a later
+ * frame is clamped to it), so no batch waits for long; and one sender
+ * (session badge; 0 the public endpoint) holds at most
+ * COMP_BATCHES_PER_SENDER of the queue. */
+#define COMP_BATCH_AHEAD_MAX	4u
+#define COMP_BATCHES_PER_SENDER 4u
 
 /* Source pixel formats. */
 enum comp_fmt { COMP_FMT_RGBA8 = 1, COMP_FMT_BGRA8 = 2 };
@@ -44,6 +50,7 @@ struct comp_layer {
 
 struct comp_batch {
 	uint64_t frame;
+	uint64_t sender; /* session badge; 0 the public endpoint */
 	uint32_t count;
 	struct comp_reg_write w[COMP_REGS_MAX];
 };
@@ -86,10 +93,14 @@ void comp_layer_damage(struct comp_scene *s, uint32_t id,
 		       const struct comp_rect *r);
 /* A pending register write (clamped). -1: no such layer/register. */
 int comp_reg_write(struct comp_scene *s, uint32_t id, uint32_t reg, double v);
-/* Queues a REGS batch (already checked for size). late = its frame's
- * latch has passed (it goes to the next one). -1 when the queue is full
- * (dropped, counted). */
-int comp_batch_queue(struct comp_scene *s, const struct comp_regs_msg *m);
+/* Queues a REGS batch of sender (already checked for size). late = its
+ * frame's latch has passed (it goes to the next one); a frame beyond
+ * last latch + COMP_BATCH_AHEAD_MAX is clamped to it. -1 when the queue
+ * or the sender's share is full (dropped, counted). */
+int comp_batch_queue(struct comp_scene *s, const struct comp_regs_msg *m,
+		     uint64_t sender);
+/* Drops the queued batches of sender (its session ended); how many. */
+uint32_t comp_batches_drop_sender(struct comp_scene *s, uint64_t sender);
 /* Latches frame `frame`: due batches applied, pending -> current, damage
  * (union of old and new boxes of every changed layer) into *d. */
 void comp_latch(struct comp_scene *s, uint64_t frame, struct damage *d);

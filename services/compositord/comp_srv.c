@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <execrt/errors.h>
+
 #include "comp_regs.h"
 
 static void fail(struct comp_reply *r, const char *code, const char *msg)
@@ -87,8 +89,11 @@ static int get_u32(const struct json_doc *d, const char *key, uint64_t lo,
 	return 0;
 }
 
-static struct comp_layer *layer_arg(struct comp_srv *s, struct comp_reply *r,
-				    uint32_t *id)
+/* The layer named by "id" that caller `owner` may change: a session's
+ * layer only from that session, a public layer (owner 0) only from the
+ * public endpoint. Another's layer answers NOT_FOUND, as if absent. */
+static struct comp_layer *layer_arg(struct comp_srv *s, uint64_t owner,
+				    struct comp_reply *r, uint32_t *id)
 {
 	uint64_t v;
 	int t = json_find(&s->doc, 0, "id");
@@ -99,7 +104,7 @@ static struct comp_layer *layer_arg(struct comp_srv *s, struct comp_reply *r,
 	struct comp_layer *l = v <= COMP_LAYERS_MAX
 				       ? comp_layer_get(s->scene, (uint32_t)v)
 				       : NULL;
-	if (!l) {
+	if (!l || l->owner != owner) {
 		fail(r, "NOT_FOUND", "no such layer");
 		return NULL;
 	}
@@ -163,10 +168,12 @@ static void unbind_layer(struct comp_srv *s, uint32_t id)
 		s->ops.unbind(s->ops.ctx, id);
 }
 
-static void bind_dmabuf(struct comp_srv *s, uint32_t nh, struct comp_reply *r)
+static void bind_dmabuf(struct comp_srv *s, uint64_t owner, uint32_t nh,
+			struct comp_reply *r)
 {
 	uint32_t id, w, h, fmt, stride, fd;
-	if (!layer_arg(s, r, &id) || geometry(s, r, &w, &h, &fmt, &stride) < 0)
+	if (!layer_arg(s, owner, r, &id) ||
+	    geometry(s, r, &w, &h, &fmt, &stride) < 0)
 		return;
 	if (get_u32(&s->doc, "fd", 0, 255, &fd) < 0 || fd >= nh) {
 		fail(r, "BAD_ARG", "fd: the index of an attached grant");
@@ -178,7 +185,8 @@ static void bind_dmabuf(struct comp_srv *s, uint32_t nh, struct comp_reply *r)
 		fail(r, "BAD_ARG", "modifier: only 0 (linear)");
 		return;
 	}
-	unbind_layer(s, id);
+	/* The old content stays bound unless the new one is good (the
+	 * platform swaps on success only). */
 	const uint8_t *px = NULL;
 	int e = s->ops.bind_dmabuf(s->ops.ctx, id, fd,
 				   (uint64_t)stride * (h - 1) + (uint64_t)w * 4,
@@ -193,17 +201,21 @@ static void bind_dmabuf(struct comp_srv *s, uint32_t nh, struct comp_reply *r)
 	okf(r, "{}");
 }
 
-static void bind_image(struct comp_srv *s, struct comp_reply *r)
+static void bind_image(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id, w, h, fmt, stride;
 	char path[256];
-	if (!layer_arg(s, r, &id) || geometry(s, r, &w, &h, &fmt, &stride) < 0)
+	if (!layer_arg(s, owner, r, &id) ||
+	    geometry(s, r, &w, &h, &fmt, &stride) < 0)
 		return;
 	if (json_get_str(&s->doc, "path", path, sizeof(path)) <= 0) {
 		fail(r, "BAD_ARG", "path: a file name is required");
 		return;
 	}
-	unbind_layer(s, id);
+	if ((uint64_t)w * h * 4 > COMP_IMAGE_MAX) {
+		fail(r, "BAD_ARG", "image above 16 MiB: use bind_dmabuf");
+		return;
+	}
 	const uint8_t *px = NULL;
 	int e = s->ops.bind_image(s->ops.ctx, id, path, (uint64_t)w * h * 4,
 				  &px);
@@ -227,10 +239,10 @@ static void frame_result(struct comp_srv *s, struct comp_reply *r)
 }
 
 /* set {id, x, y, ...}: every field checked before any is written. */
-static void set(struct comp_srv *s, struct comp_reply *r)
+static void set(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id;
-	if (!layer_arg(s, r, &id))
+	if (!layer_arg(s, owner, r, &id))
 		return;
 	double v[COMP_REG_COUNT];
 	bool have[COMP_REG_COUNT] = {0};
@@ -255,7 +267,7 @@ static void set(struct comp_srv *s, struct comp_reply *r)
 }
 
 /* set_regs {regs:{"layer[1].x":100,...}}: all or nothing. */
-static void set_regs(struct comp_srv *s, struct comp_reply *r)
+static void set_regs(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	const struct json_doc *d = &s->doc;
 	int o = json_find(d, 0, "regs");
@@ -279,7 +291,9 @@ static void set_regs(struct comp_srv *s, struct comp_reply *r)
 			fail(r, "BAD_ARG", "regs: bad register name");
 			return;
 		}
-		if (!comp_layer_get(s->scene, w[i].layer)) {
+		const struct comp_layer *l =
+			comp_layer_get(s->scene, w[i].layer);
+		if (!l || l->owner != owner) {
 			fail(r, "NOT_FOUND", "regs: no such layer");
 			return;
 		}
@@ -298,10 +312,10 @@ static void set_regs(struct comp_srv *s, struct comp_reply *r)
 
 /* damage {id, rect?:{x,y,w,h}} (extension): new pixels in the bound
  * buffer, shown from the next frame. */
-static void damage(struct comp_srv *s, struct comp_reply *r)
+static void damage(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id;
-	if (!layer_arg(s, r, &id))
+	if (!layer_arg(s, owner, r, &id))
 		return;
 	const struct json_doc *d = &s->doc;
 	int t = json_find(d, 0, "rect");
@@ -333,7 +347,7 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	if (json_find(&s->doc, 0, "id") >= 0) {
 		uint32_t id;
-		if (!layer_arg(s, r, &id))
+		if (!layer_arg(s, owner, r, &id))
 			return;
 		comp_layer_damage(s->scene, id, NULL);
 	} else {
@@ -446,10 +460,10 @@ static void set_mode(struct comp_srv *s, struct comp_reply *r)
 
 /* get {id} (extension): a layer's registers as latched (current) and
  * as written (pending), its content and screen box. */
-static void get(struct comp_srv *s, struct comp_reply *r)
+static void get(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id;
-	struct comp_layer *l = layer_arg(s, r, &id);
+	struct comp_layer *l = layer_arg(s, owner, r, &id);
 	if (!l)
 		return;
 	size_t n = (size_t)snprintf(r->result, sizeof(r->result), "{\"id\":%u",
@@ -563,30 +577,30 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		snprintf(r->result, sizeof(r->result), "{\"id\":%u}", id);
 		r->ok = true;
 	} else if (json_str_eq(d, cmd, "destroy_layer")) {
-		if (!layer_arg(s, r, &id))
+		if (!layer_arg(s, owner, r, &id))
 			return;
 		unbind_layer(s, id);
 		comp_layer_destroy(s->scene, id);
 		okf(r, "{}");
 	} else if (json_str_eq(d, cmd, "bind_dmabuf")) {
-		bind_dmabuf(s, nh, r);
+		bind_dmabuf(s, owner, nh, r);
 	} else if (json_str_eq(d, cmd, "bind_image")) {
-		bind_image(s, r);
+		bind_image(s, owner, r);
 	} else if (json_str_eq(d, cmd, "unbind")) {
-		if (!layer_arg(s, r, &id))
+		if (!layer_arg(s, owner, r, &id))
 			return;
 		unbind_layer(s, id);
 		okf(r, "{}");
 	} else if (json_str_eq(d, cmd, "set")) {
-		set(s, r);
+		set(s, owner, r);
 	} else if (json_str_eq(d, cmd, "set_regs")) {
-		set_regs(s, r);
+		set_regs(s, owner, r);
 	} else if (json_str_eq(d, cmd, "commit")) {
 		commit(s, owner, r);
 	} else if (json_str_eq(d, cmd, "damage")) {
-		damage(s, r);
+		damage(s, owner, r);
 	} else if (json_str_eq(d, cmd, "get")) {
-		get(s, r);
+		get(s, owner, r);
 	} else if (json_str_eq(d, cmd, "read_pixel")) {
 		read_pixel(s, r);
 	} else if (json_str_eq(d, cmd, "subscribe")) {
@@ -611,6 +625,13 @@ void comp_srv_handle(struct comp_srv *s, uint64_t owner, const char *text,
 		s->errors++;
 }
 
+int comp_probe_verdict(long r)
+{
+	if (r == 0 || r == ERR_INVALID_ARGS)
+		return 0;
+	return r == ERR_NOT_FOUND ? COMP_OPS_SMALL : COMP_OPS_ARG;
+}
+
 uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner)
 {
 	uint32_t n = 0;
@@ -622,10 +643,12 @@ uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner)
 		comp_layer_destroy(s->scene, i + 1);
 		n++;
 	}
+	comp_batches_drop_sender(s->scene, owner);
 	return n;
 }
 
-int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len)
+int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len,
+		  uint64_t sender)
 {
 	struct comp_regs_msg m;
 	if (len < sizeof(m)) {
@@ -641,5 +664,6 @@ int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len)
 	/* The message buffer may be unaligned for doubles: copy out. */
 	static _Alignas(8) uint8_t b[COMP_REGS_MSG_SIZE(COMP_REGS_MAX)];
 	memcpy(b, msg, len);
-	return comp_batch_queue(s->scene, (const struct comp_regs_msg *)b);
+	return comp_batch_queue(s->scene, (const struct comp_regs_msg *)b,
+				sender);
 }

@@ -28,11 +28,17 @@
 #define COMP_OPS_BUSY  (-4) /* BUSY */
 #define COMP_OPS_NOENT (-5) /* NOT_FOUND (file) */
 
+/* bind_image reads the file whole in the frame thread, between frames:
+ * at most this many bytes (w*h*4), so one request stalls the frames for
+ * a bounded time (16 MiB, e.g. 2048x2048). Larger content: bind_dmabuf. */
+#define COMP_IMAGE_MAX (16ull << 20)
+
 struct comp_srv_ops {
 	void *ctx;
 	/* Map attached handle `index` read-only; it must hold `need`
 	 * bytes. *px = its pixels; the platform keeps it for layer id
-	 * until unbind(id). */
+	 * until unbind(id). On success only, it first drops what it held
+	 * for id (a rebind); a failure leaves the old content bound. */
 	int (*bind_dmabuf)(void *ctx, uint32_t id, uint32_t index,
 			   uint64_t need, const uint8_t **px);
 	/* Read `need` bytes of file path into memory kept for layer id. */
@@ -77,9 +83,16 @@ void comp_srv_init(struct comp_srv *s, struct comp_scene *scene,
  * session's badge; 0: the public endpoint). */
 void comp_srv_handle(struct comp_srv *s, uint64_t owner, const char *text,
 		     size_t len, uint32_t nh, struct comp_reply *r);
-/* A session ended: its layers go (unbound first). */
+/* A session ended: its layers (unbound first) and its queued REGS
+ * batches go. */
 uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner);
+/* A grant-size probe's verdict: r is sys_vm_protect's answer over the
+ * last page of the needed length of a mapping at a free slot: 0 or
+ * INVALID_ARGS (the range cuts the grant mapping, which is longer) mean
+ * it fits; NOT_FOUND: too small (COMP_OPS_SMALL); else COMP_OPS_ARG. */
+int comp_probe_verdict(long r);
 /* A REGS message of len bytes: 0, or -1 if malformed (counted). */
-int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len);
+int comp_srv_regs(struct comp_srv *s, const void *msg, size_t len,
+		  uint64_t sender);
 /* "vsync" -> COMP_EV_VSYNC ...; 0 if unknown. */
 uint32_t comp_event_bit(const char *name, size_t len);

@@ -51,6 +51,7 @@ struct sub {
 
 struct bound {
 	uint64_t map;  /* a grant mapping, or 0 */
+	uint64_t last; /* its last needed page (the revoke probe) */
 	uint8_t *heap; /* a file read into memory, or NULL */
 };
 
@@ -82,6 +83,7 @@ static struct {
 	/* counters */
 	uint64_t events_sent, events_dropped, takes, releases, presents;
 	uint64_t present_errors, regs_msgs;
+	uint64_t revoked;      /* layers unbound: their grant was revoked */
 	uint64_t times[TIMES]; /* composition ns of the last frames */
 	uint32_t ntimes, tpos;
 	uint64_t last_ns;
@@ -304,6 +306,14 @@ static void op_unbind(void *ctx, uint32_t id)
 	memset(b, 0, sizeof(*b));
 }
 
+/* A good new content replaces the layer's old one (validate, then
+ * swap: a failed rebind leaves the old content bound). */
+static void swap_bound(uint32_t id, uint64_t map, uint64_t last, uint8_t *heap)
+{
+	op_unbind(NULL, id);
+	g.bound[id - 1] = (struct bound){map, last, heap};
+}
+
 static handle_t *cur_handles;
 
 static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
@@ -311,23 +321,31 @@ static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 {
 	(void)ctx;
 	handle_t h = cur_handles[index];
-	/* Mapped in this layer's own 64 GiB slot, where nothing else
-	 * lives: probing [addr, addr + need) then tells whether the grant
-	 * is that long without touching any other mapping. */
-	uint64_t hint = GRANT_BASE + (uint64_t)(id - 1) * GRANT_SLOT, at = 0;
+	/* Mapped in one half of this layer's own 64 GiB slot, the half the
+	 * current content does not use (so the old stays until the new is
+	 * good), where nothing else lives: probing the last needed page
+	 * then tells whether the grant is that long without touching any
+	 * other mapping. */
+	uint64_t slot = GRANT_BASE + (uint64_t)(id - 1) * GRANT_SLOT;
+	uint64_t hint =
+		g.bound[id - 1].map == slot ? slot + GRANT_SLOT / 2 : slot;
+	uint64_t at = 0;
+	uint64_t len = (need + 4095) & ~4095ull;
+	if (len > GRANT_SLOT / 2)
+		return COMP_OPS_ARG;
 	if (sys_grant_map(self(), h, VM_PROT_READ, hint, &at) < 0)
 		return COMP_OPS_ARG;
 	if (at != hint) {
 		sys_grant_unmap(self(), at);
 		return COMP_OPS_ARG;
 	}
-	uint64_t len = (need + 4095) & ~4095ull;
-	long r = sys_vm_protect(self(), at, len, VM_PROT_READ);
-	if (r < 0) {
+	int v = comp_probe_verdict(
+		sys_vm_protect(self(), at + len - 4096, 4096, VM_PROT_READ));
+	if (v < 0) {
 		sys_grant_unmap(self(), at);
-		return r == ERR_NOT_FOUND ? COMP_OPS_SMALL : COMP_OPS_ARG;
+		return v;
 	}
-	g.bound[id - 1].map = at;
+	swap_bound(id, at, at + len - 4096, NULL);
 	*px = (const uint8_t *)at;
 	return 0;
 }
@@ -356,7 +374,7 @@ static int op_bind_image(void *ctx, uint32_t id, const char *path,
 		free(p);
 		return COMP_OPS_SMALL;
 	}
-	g.bound[id - 1].heap = p;
+	swap_bound(id, 0, 0, p);
 	*px = p;
 	return 0;
 }
@@ -457,7 +475,7 @@ static int op_status(void *ctx, char *out, size_t cap)
 		"\"sessions\":%u,\"subscribers\":%u,\"events_sent\":%llu,"
 		"\"events_dropped\":%llu,\"takes\":%llu,\"releases\":%llu,"
 		"\"presents\":%llu,\"present_errors\":%llu,"
-		"\"display_frame\":%llu,\"regs_msgs\":%llu,"
+		"\"display_frame\":%llu,\"regs_msgs\":%llu,\"revoked\":%llu,"
 		"\"compose_ns_last\":%llu,\"compose_ns_median\":%llu",
 		g.have_disp ? g.out.name : "headless", out_w(), out_h(), hz,
 		(unsigned long long)g.period_ns, g.have_disp ? "false" : "true",
@@ -468,10 +486,29 @@ static int op_status(void *ctx, char *out, size_t cap)
 		(unsigned long long)g.presents,
 		(unsigned long long)g.present_errors,
 		(unsigned long long)g.dframe, (unsigned long long)g.regs_msgs,
-		(unsigned long long)g.last_ns, (unsigned long long)med);
+		(unsigned long long)g.revoked, (unsigned long long)g.last_ns,
+		(unsigned long long)med);
 }
 
 /* ---- the frame ---- */
+
+/* A client may revoke a grant it has bound (it owns it); reading it
+ * would fault and kill compositord. Before each frame, a layer whose
+ * grant is gone (its last page now a hole) is unbound. This narrows the
+ * danger to a revoke during the composition itself (docs/graphics.md
+ * "Limits"). */
+static void drop_revoked(void)
+{
+	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++) {
+		struct bound *b = &g.bound[i];
+		if (!b->map || sys_vm_protect(self(), b->last, 4096,
+					      VM_PROT_READ) != ERR_NOT_FOUND)
+			continue;
+		comp_layer_bind(&g.scene, i + 1, NULL, 0, 0, 0, 0);
+		op_unbind(NULL, i + 1);
+		g.revoked++;
+	}
+}
 
 static void frame(void)
 {
@@ -511,6 +548,7 @@ static void frame(void)
 			g.next_ns = t + g.period_ns;
 	}
 	g.frame++;
+	drop_revoked();
 	struct damage d;
 	comp_latch(&g.scene, g.frame, &d);
 	char ev[96];
@@ -633,7 +671,7 @@ static void receive(const char *buf, const struct port_rx *rx, handle_t *h)
 		memcpy(&magic, buf, 4);
 	if (magic == COMP_REGS_MAGIC) {
 		g.regs_msgs++;
-		int e = comp_srv_regs(&g.srv, buf, rx->len);
+		int e = comp_srv_regs(&g.srv, buf, rx->len, rx->badge);
 		if (rx->reply) {
 			if (e < 0)
 				cl_reply_error(rx->reply, "BAD_ARG",

@@ -65,7 +65,8 @@ TEST(comp_scene_writes_wait_for_the_latch)
 	CHECK_EQ(comp_reg_write(&sc, id, COMP_REG_COUNT, 1), -1);
 }
 
-static void send_batch(uint64_t frame, uint32_t layer, uint32_t reg, double v)
+static void send_batch_from(uint64_t sender, uint64_t frame, uint32_t layer,
+			    uint32_t reg, double v)
 {
 	static _Alignas(8) uint8_t buf[COMP_REGS_MSG_SIZE(2)];
 	struct comp_regs_msg *m = (struct comp_regs_msg *)buf;
@@ -74,7 +75,12 @@ static void send_batch(uint64_t frame, uint32_t layer, uint32_t reg, double v)
 	m->frame = frame;
 	m->w[0] = (struct comp_reg_write){layer, reg, v};
 	m->w[1] = (struct comp_reg_write){layer, COMP_REG_Y, v};
-	comp_batch_queue(&sc, m);
+	comp_batch_queue(&sc, m, sender);
+}
+
+static void send_batch(uint64_t frame, uint32_t layer, uint32_t reg, double v)
+{
+	send_batch_from(0x1, frame, layer, reg, v);
 }
 
 TEST(comp_scene_batches_latch_at_their_frame)
@@ -104,7 +110,7 @@ TEST(comp_scene_batches_latch_at_their_frame)
 	CHECK_EQ(sc.st.bad_writes, 2);
 	/* The queue is bounded. */
 	for (uint32_t i = 0; i < COMP_BATCHES_MAX + 3; i++)
-		send_batch(100, id, COMP_REG_X, i);
+		send_batch_from(0x100 + i, 100, id, COMP_REG_X, i);
 	CHECK_EQ(sc.st.batches_dropped, 3);
 	comp_latch(&sc, 100, &d);
 	CHECK(l->cur[COMP_REG_X] == COMP_BATCHES_MAX - 1); /* last wins */

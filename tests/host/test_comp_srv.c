@@ -24,6 +24,7 @@ static int f_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 	(void)index;
 	if (need > fake_grant_len)
 		return COMP_OPS_SMALL;
+	free(mem[id]); /* success: the platform swaps */
 	mem[id] = calloc(1, need);
 	*px = mem[id];
 	return 0;
@@ -37,6 +38,7 @@ static int f_image(void *ctx, uint32_t id, const char *path, uint64_t need,
 		return COMP_OPS_NOENT;
 	if (need > 4096)
 		return COMP_OPS_SMALL;
+	free(mem[id]);
 	mem[id] = calloc(1, need);
 	*px = mem[id];
 	return 0;
@@ -287,14 +289,14 @@ TEST(comp_srv_sessions_subscribe_and_regs)
 	/* Sent from an odd address: the doubles are copied out. */
 	static uint8_t odd[sizeof(buf) + 1];
 	memcpy(odd + 1, buf, sizeof(buf));
-	CHECK_EQ(comp_srv_regs(&srv, odd + 1, sizeof(buf)), 0);
-	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf) - 1), -1);
-	CHECK_EQ(comp_srv_regs(&srv, buf, 3), -1);
+	CHECK_EQ(comp_srv_regs(&srv, odd + 1, sizeof(buf), 0), 0);
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf) - 1, 0), -1);
+	CHECK_EQ(comp_srv_regs(&srv, buf, 3, 0), -1);
 	m->count = 300;
-	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf)), -1);
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf), 0), -1);
 	m->count = 2;
 	m->magic = 0;
-	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf)), -1);
+	CHECK_EQ(comp_srv_regs(&srv, buf, sizeof(buf), 0), -1);
 	struct damage d;
 	comp_latch(&sc, 5, &d);
 	CHECK(comp_layer_get(&sc, 3)->cur[COMP_REG_X] == 9);
