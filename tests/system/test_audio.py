@@ -175,6 +175,7 @@ def main():
     ap.add_argument("--device", choices=["hda", "ac97"], default="hda")
     ap.add_argument("--icount", action="store_true")
     ap.add_argument("--long", type=int, default=30)
+    ap.add_argument("--smp", default="2")
     ap.add_argument("--kills", action="store_true")
     ap.add_argument("--long-figure", action="store_true",
                     help="print the long run's xruns, do not assert them")
@@ -192,7 +193,7 @@ def main():
         extra += ["-device", "AC97,audiodev=a"]
     how = dict(kernel=a.kernel, initrd=a.initrd) if a.kernel else \
         dict(iso=a.iso)
-    g = Guest(name, logdir=a.logdir, icount=a.icount, **how,
+    g = Guest(name, logdir=a.logdir, icount=a.icount, smp=a.smp, **how,
               timeout=900 + 4 * a.long, extra=extra)
     rec = Rec(wav)
     s = Suite(g, a.device)
