@@ -149,17 +149,19 @@ static void put_since(struct clout *o, const struct json_doc *d, int tok)
 		put(o, "-");
 }
 
-void clctl_fmt_status(struct clout *o, const struct json_doc *d, int result)
+int clctl_fmt_status_page(struct clout *o, const struct json_doc *d, int result,
+			  bool header)
 {
 	int arr = result;
 	if (d->tok[result].type == JSON_OBJECT)
 		arr = json_find(d, result, "services");
 	if (arr < 0 || d->tok[arr].type != JSON_ARRAY) {
 		clctl_fmt_generic(o, d, result);
-		return;
+		return -1;
 	}
-	put(o, "%-16s %-9s %7s %4s %8s %-10s %s\n", "NAME", "STATE", "TASK",
-	    "GEN", "RESTARTS", "LAST EXIT", "SINCE");
+	if (header)
+		put(o, "%-16s %-9s %7s %4s %8s %-10s %s\n", "NAME", "STATE",
+		    "TASK", "GEN", "RESTARTS", "LAST EXIT", "SINCE");
 	int n = d->tok[arr].size;
 	for (int i = 0; i < n; i++) {
 		int el = json_index(d, arr, i);
@@ -189,7 +191,14 @@ void clctl_fmt_status(struct clout *o, const struct json_doc *d, int result)
 		put_since(o, d, el);
 		put(o, "\n");
 	}
-	put(o, "%d service%s\n", n, n == 1 ? "" : "s");
+	return n;
+}
+
+void clctl_fmt_status(struct clout *o, const struct json_doc *d, int result)
+{
+	int n = clctl_fmt_status_page(o, d, result, true);
+	if (n >= 0)
+		put(o, "%d service%s\n", n, n == 1 ? "" : "s");
 }
 
 void clctl_fmt_logs(struct clout *o, const struct json_doc *d, int result)

@@ -24,6 +24,11 @@ int clctl_request(int argc, char **argv, char *req, size_t cap, char *err,
 /* `status`: one row per service (result is the array, or has it as
  * "services"); anything else is printed as `generic` does. */
 void clctl_fmt_status(struct clout *o, const struct json_doc *d, int result);
+/* One page of init's status (it answers at most 12 services a time, with
+ * "more"/"next"): the rows (and the header when asked); the number of
+ * rows, or -1 when the answer was not a status (printed as it is). */
+int clctl_fmt_status_page(struct clout *o, const struct json_doc *d, int result,
+			  bool header);
 /* `logs`: the text as it is (a final newline added) and the drop count. */
 void clctl_fmt_logs(struct clout *o, const struct json_doc *d, int result);
 /* Any other answer: "key: value" lines, nested values indented, arrays

@@ -141,7 +141,14 @@ def main():
             r = s.res({"cmd": "ping"})
             need(r == {"name": "compositord", "version": "0.1.0",
                        "protocol": "ports/v0"}, "ping: %r" % r)
-            out = g.command("clctl status", timeout=60)
+            # init calls a service running once it has lived a while
+            # (starting before): under -icount that may not be yet.
+            for _ in range(30):
+                out = g.command("clctl status", timeout=60)
+                if re.search(r"compositord\s+running", out):
+                    break
+                need(re.search(r"compositord\s+starting", out), out[-400:])
+                time.sleep(1)
             need(re.search(r"compositord\s+running", out), out[-400:])
             st = s.res({"cmd": "status"})
             if a.device == "none":
