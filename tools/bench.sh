@@ -102,6 +102,8 @@ if out=$(python3 tests/system/test_graphics.py --logdir "$LOGS" --name bench-gra
 else
 	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
 	echo "bench: graphics did not complete (log: $LOGS/bench-graphics.log)"
+	rc=1
+fi
 
 # room aud-mix (issue 16): audiomixerd's graph cost per stereo frame (tone
 # -> gain -> mixer -> sink -> S16, `amxload bench`; -icount shift=0: guest
