@@ -83,6 +83,9 @@ inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 # room virtio (issue 14): libvirtio (libs/virtio, docs/devices.md "virtio
 # library") and the virtio-input driver. A virtio driver links VIRTIO_SRCS.
 VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
+# room net-drv (issue 17): the /svc/netd-dev rings, linked by the network
+# drivers and by netd (libs/netring, docs/net-driver.md).
+NETRING_SRCS := libs/netring/netring.c
 USER_PROGS += virtio-input
 virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 # room display (issue 14): the display drivers on one core
@@ -180,6 +183,7 @@ audiotest_SRCS := apps/audiotest/audiotest.c
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
+	-Ilibs/netring/include \
 	-isystem $(O)/user/jsmn
 UCFLAGS := -std=gnu17 -O2 -g -fno-pie -fno-pic -fno-common \
 	-fno-strict-aliasing -MMD -MP $(WARN) $(UINC)
