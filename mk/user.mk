@@ -86,6 +86,9 @@ VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_p
 # room net-drv (issue 17): the /svc/netd-dev rings, linked by the network
 # drivers and by netd (libs/netring, docs/net-driver.md).
 NETRING_SRCS := libs/netring/netring.c
+USER_PROGS += virtio-net
+virtio-net_SRCS := drivers/virtio-net/main.c drivers/virtio-net/vnet.c \
+	$(NETRING_SRCS) $(VIRTIO_SRCS)
 USER_PROGS += virtio-input
 virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 # room display (issue 14): the display drivers on one core
@@ -377,6 +380,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room net-drv: iod starts virtio-net for tests/guest/t_netdev.c
+GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
