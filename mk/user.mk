@@ -349,6 +349,8 @@ guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)
+# room net-drv: t_netdev.c plays netd with libnetring
+guest-tests_SRCS += $(NETRING_SRCS)
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
