@@ -83,6 +83,12 @@ inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 # room virtio (issue 14): libvirtio (libs/virtio, docs/devices.md "virtio
 # library") and the virtio-input driver. A virtio driver links VIRTIO_SRCS.
 VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
+# room net-drv (issue 17): the /svc/netd-dev rings, linked by the network
+# drivers and by netd (libs/netring, docs/net-driver.md).
+NETRING_SRCS := libs/netring/netring.c
+USER_PROGS += virtio-net
+virtio-net_SRCS := drivers/virtio-net/main.c drivers/virtio-net/vnet.c \
+	$(NETRING_SRCS) $(VIRTIO_SRCS)
 USER_PROGS += virtio-input
 virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 # room display (issue 14): the display drivers on one core
@@ -180,6 +186,7 @@ audiotest_SRCS := apps/audiotest/audiotest.c
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
+	-Ilibs/netring/include \
 	-isystem $(O)/user/jsmn
 UCFLAGS := -std=gnu17 -O2 -g -fno-pie -fno-pic -fno-common \
 	-fno-strict-aliasing -MMD -MP $(WARN) $(UINC)
@@ -342,6 +349,8 @@ guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)
+# room net-drv: t_netdev.c plays netd with libnetring
+guest-tests_SRCS += $(NETRING_SRCS)
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
@@ -373,6 +382,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room net-drv: iod starts virtio-net for tests/guest/t_netdev.c
+GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as

@@ -207,6 +207,24 @@ rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-pci-pc.log" | grep -v '^    00:' | sed 's/^/  /'
 add_counts "PCI tests (pc)" "$(tr -d '\r' < "$LOGS/guest-pci-pc.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
 
+# The virtio-net driver on QEMU's user network, the test playing netd
+# (tests/guest/t_netdev.c, docs/net-driver.md): q35 with the modern-only
+# device (1af4:1041) on MSI-X, pc with the transitional one (1af4:1000)
+# on its INTx line (vectors=0). restrict=on: nothing leaves the host.
+echo "== virtio-net driver (gtest=netdev_: q35 MSI-X, pc INTx)"
+netdev_run() { # machine irq device-options
+	tools/qemu-run.sh --logdir "$LOGS" --name "guest-netdev-$1" --machine "$1" \
+		--kernel "$O/kernel.elf" --smp 2 --timeout 120 \
+		--append "init=guest-tests utest -- gtest=netdev_ netdev_irq=$2" -- \
+		-initrd "$O/initrd-test.cpio" -netdev user,id=n,restrict=on \
+		-device "virtio-net-pci,netdev=n,$3"
+	local rc=$?
+	grep -aE '^(FAIL|    )' "$LOGS/guest-netdev-$1.log" | sed 's/^/  /'
+	add_counts "virtio-net driver ($1)" "$(tr -d '\r' < "$LOGS/guest-netdev-$1.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+}
+netdev_run q35 msix disable-legacy=on
+netdev_run pc intx vectors=0
+
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
 	--append "nohpet ktest=time" --smp 2 --timeout 60 \
