@@ -189,7 +189,7 @@ audiotest_SRCS := apps/audiotest/audiotest.c
 # service is room net-sockd's (servers/netd/sock*.c); the device side
 # needs libs/netring (room net-drv) and refuses devices without it.
 USER_PROGS += netd
-NETD_DEV_SRCS := $(if $(wildcard libs/netring/netring.c),servers/netd/netd_dev.c \
+NETD_DEV_SRCS := $(if $(wildcard servers/netd/netd_dev.c),servers/netd/netd_dev.c \
 	servers/netd/netd_devsvc.c libs/netring/netring.c,servers/netd/netd_nodev.c)
 netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
 	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
