@@ -148,8 +148,6 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 		if (dhcp_start(&nif->netif) != ERR_OK)
 			nif->dhcp = false;
 	}
-	if (st)
-		eth_status(&nif->netif);
 	return nif;
 }
 
