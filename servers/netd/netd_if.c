@@ -131,7 +131,7 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 	nif->tx = tx;
 	nif->dev = dev;
 
-	const struct netd_static *st = netd_args_static(&args, nif->name);
+	const struct netd_static *st = netd_args_static(&args, nif->name, mac);
 	ip4_addr_t addr, mask, gw;
 	ip4_addr_set_zero(&addr);
 	ip4_addr_set_zero(&mask);
