@@ -246,13 +246,13 @@ int main(int argc, char **argv)
 		if (netd_stack_poll())
 			more |= BIT_PORT;
 		more |= netd_dev_poll_all();
-		uint64_t deadline = DEADLINE_NONE;
+		uint64_t deadline = DEADLINE_NONE, now = now_ns();
 #if HAVE_SOCK
-		deadline = sock_tick(now_ns());
+		deadline = sock_tick(now);
 #endif
 		uint32_t ms = netd_stack_sleep_ms();
 		if (ms != UINT32_MAX) {
-			uint64_t t = now_ns() + (uint64_t)ms * 1000000u;
+			uint64_t t = now + (uint64_t)ms * 1000000u;
 			if (t < deadline)
 				deadline = t;
 		}
