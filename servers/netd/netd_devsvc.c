@@ -79,14 +79,16 @@ static struct devslot *by_badge(uint64_t badge)
 	return &slots[i];
 }
 
+/* The region is unmapped before the HOLD (or a DETACH) is answered: the
+ * driver revokes its grant as soon as its call ends. */
 static void drop(struct devslot *s, const char *why)
 {
 	printf("netd: %s detached (%s)\n", netd_dev_name(s->dev), why);
 	netd_dev_close(s->dev);
-	if (s->hold)
-		answer(s->hold, ERR_BAD_STATE, 0, NULL, 0, NULL, 0);
 	if (s->at)
 		sys_grant_unmap(self(), s->at);
+	if (s->hold)
+		answer(s->hold, ERR_BAD_STATE, 0, NULL, 0, NULL, 0);
 	if (s->grant)
 		sys_handle_close(s->grant);
 	if (s->drv_bell)
