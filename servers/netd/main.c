@@ -203,6 +203,9 @@ static long start(int argc, char **argv)
 		return ERR_INVALID_ARGS;
 	}
 	netd_stack_init(&args, __builtin_ia32_rdtsc() ^ (now_ns() << 17));
+	long fr = netd_dev_fault_handler();
+	if (fr < 0)
+		return fr;
 	handle_t send;
 	long r = sys_port_create(0, &g_port, &send);
 	if (r < 0)
