@@ -243,6 +243,16 @@ static void detach_call(void)
 	vnet_attached(&vn, false);
 }
 
+/* Exiting: netd is told (DETACH answered) rather than left to notice
+ * our death, and its mapping is revoked; iod resets the device. */
+static void leave(void)
+{
+	if (nd.conn && !vnet_broken(&vn))
+		detach_call();
+	if (nd.grant)
+		sys_grant_revoke(nd.grant);
+}
+
 /* ---- the device ---- */
 
 static void read_link(void)
@@ -376,6 +386,7 @@ int main(int argc, char **argv)
 			printf("%s: device broke the protocol: exiting for a "
 			       "reset\n",
 			       me);
+			leave();
 			return 1;
 		}
 		if (bits & HOLD_BIT) {
@@ -385,8 +396,12 @@ int main(int argc, char **argv)
 							      : "detached us");
 			detach_local();
 			detach_sent = 0;
-			if (next_try < (uint64_t)sys_clock_now())
-				next_try = 0;
+			/* netd gone: look for the next one at once; netd
+			 * still there but refusing us: not in a tight loop */
+			uint64_t t = (uint64_t)sys_clock_now();
+			if (hold_result != ERR_PEER_CLOSED &&
+			    next_try < t + RETRY_NS)
+				next_try = t + RETRY_NS;
 		} else if (nd.conn && vnet_broken(&vn) && !detach_sent) {
 			printf("%s: netd broke the rings: detaching\n", me);
 			detach_call();
