@@ -3,7 +3,8 @@
 #   make user         sysroot (musl) + libexecrt.a + programs + initrd
 #   make musl         only the sysroot (tools/build-musl.sh, once)
 #   make user-smoke   hello.elf's code on Linux, kernel emulated (see below)
-# A program: add its name to USER_PROGS and set <name>_SRCS; it is built as
+# A program: add its name to USER_PROGS and set <name>_SRCS (and
+# <name>_LIBS: archives it links first, e.g. lwIP); it is built as
 # $(O)/user/<name>.elf and packed into $(O)/initrd.cpio as "bin/<name>".
 
 # User space is built by the kernel's compiler: `make CC=clang` is clang
@@ -183,6 +184,21 @@ $(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
 USER_PROGS += audiotest
 audiotest_SRCS := apps/audiotest/audiotest.c
 
+# room net-lwip (issue 17): netd, the network stack (servers/netd,
+# docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
+# service is room net-sockd's (servers/netd/sock*.c); the device side
+# needs libs/netring (room net-drv) and refuses devices without it.
+USER_PROGS += netd
+NETD_DEV_SRCS := $(if $(wildcard servers/netd/netd_dev.c),servers/netd/netd_dev.c \
+	servers/netd/netd_devsvc.c libs/netring/netring.c,servers/netd/netd_nodev.c)
+netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
+	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
+	$(sort $(wildcard servers/netd/sock*.c)) \
+	libs/lwip-port/lwip_port.c libs/lwip-port/sys_execrt.c
+netd_LIBS := $(LWIP_USER_LIB)
+$(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): PCFLAGS += $(LWIP_INC)
+$(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): | $(LWIP_STAMP)
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
@@ -269,10 +285,10 @@ define check_user_elf
 endef
 
 define user_prog
-$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(LIBEXECRT) $(LIBSDKC) $(MUSL_STAMP)
+$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $($(1)_LIBS) $(LIBEXECRT) $(LIBSDKC) $(MUSL_STAMP)
 	@echo "  ULD     $$@"
 	$(Q)$(USER_CC) $(ULDFLAGS) -o $$@ $(USER_CRT_BEGIN) \
-		$(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(USER_LIBS) $(USER_CRT_END)
+		$(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $($(1)_LIBS) $(USER_LIBS) $(USER_CRT_END)
 	$(Q)$$(call check_user_elf,$$@)
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
@@ -386,6 +402,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
+# room net-lwip: netd runs as a child of tests/guest/t_netd.c
+GUEST_EXTRA += $(O)/user/netd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

@@ -9,6 +9,11 @@ PYTHON=${PYTHON:-python3}
 LOGS=$O/logs
 mkdir -p "$LOGS"
 pass=0 fail=0
+# Everything printed also goes to $LOGS/check.out, so the end can recap
+# what failed: CI shows only parts of a long output, the end most surely.
+exec 3>&1
+exec > >(tee "$LOGS/check.out")
+TEE_PID=$!
 
 count_line() { # $1: text holding "[word: ]N passed, N failed"
 	grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1
@@ -477,5 +482,17 @@ boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"
 
+if [ "$fail" != 0 ]; then
+	echo "== what failed (the FAIL lines above, and each failed guest test's last lines)"
+	grep -aE '^ *FAIL' "$LOGS/check.out" | head -n 40
+	for l in "$LOGS"/*.log; do
+		tr -d '\r' <"$l" | grep -aqE '^FAIL [a-z0-9_]+$' || continue
+		echo "-- $l"
+		tr -d '\r' <"$l" | grep -avE '^\[ *[0-9.]+\] ' |
+			grep -aE -B4 '^FAIL [a-z0-9_]+$' | head -n 30
+	done
+fi
 echo "$pass passed, $fail failed"
+exec >&3 3>&- # ends tee's input: its last line is out before we exit
+wait "$TEE_PID" 2>/dev/null
 [ "$fail" = 0 ]
