@@ -351,16 +351,30 @@ int main(int argc, char **argv)
 	       dev.msix ? "MSI-X" : "INTx", NSLOTS, vn.link ? "up" : "down");
 	uint64_t mask = virtio_irq_mask(&dev) | NETDEV_BELL_TX | HOLD_BIT;
 	uint64_t next_try = 0, detach_sent = 0;
+	unsigned refused = 0;
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		if (!nd.conn && !nd.holding && now >= next_try) {
 			int a = attach();
-			if (a == 0)
+			if (a == 0) {
 				printf("%s: attached to netd (interface "
 				       "%llu)\n",
 				       me, (unsigned long long)nd.index);
-			else
-				next_try = (uint64_t)sys_clock_now() + RETRY_NS;
+				refused = 0;
+			} else {
+				/* not there: look again soon; refused: less
+				 * and less often, up to every 3.2 s */
+				bool gone = a == ERR_NOT_FOUND ||
+					    a == ERR_PEER_CLOSED;
+				if (!gone && refused < 4)
+					refused++;
+				if (!gone && refused == 1)
+					printf("%s: netd refused the device: "
+					       "%s\n",
+					       me, err_name(a));
+				next_try = (uint64_t)sys_clock_now() +
+					   (RETRY_NS << (gone ? 0 : refused));
+			}
 			continue;
 		}
 		uint64_t deadline = nd.conn ? DEADLINE_NONE : next_try;
