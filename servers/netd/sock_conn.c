@@ -166,6 +166,7 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	c->wake = notif;
 	c->wake_pending = 0;
 	c->nsocks = c->nresolve = 0;
+	c->mem = 0;
 	c->used = true;
 	sk_g.st.conns++;
 	if (sk_reply(m->reply, 0, badge & 0xffffffffu, &info, sizeof(info), h,

@@ -167,6 +167,7 @@ struct sconn {
 	handle_t wake; /* the client's notification (SIGNAL) */
 	uint64_t wake_pending;
 	uint32_t nsocks, seq, nresolve;
+	uint64_t mem; /* bytes of its sockets' regions */
 	struct sock *socks[NET_SOCKS_PER_CONN];
 };
 

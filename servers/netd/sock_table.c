@@ -37,9 +37,21 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 	rx_size = sk_ring_size(rx_size);
 	tx_size = sk_ring_size(tx_size);
 	/* Under memory pressure new sockets get smaller rings rather than
-	 * none: halve both until the region fits netd's bound. */
-	while (sk_g.mem_used + region_bytes(rx_size, tx_size) >
-		       sk_g.cfg.mem_limit &&
+	 * none. A connection may use half of netd's bound, and keeps room
+	 * for the rest of its NET_SOCKS_PER_CONN sockets at the smallest
+	 * size; a region takes at most 1/8 of what is left above that, and
+	 * 1/16 of what netd has left overall. */
+	uint64_t limit = sk_g.cfg.mem_limit;
+	uint64_t min_reg = region_bytes(NET_RING_MIN, NET_RING_MIN);
+	uint64_t left = limit - sk_g.mem_used;
+	uint64_t share = c->mem < limit / 2 ? limit / 2 - c->mem : 0;
+	if (share < left)
+		left = share;
+	uint64_t reserve = (NET_SOCKS_PER_CONN - 1u - c->nsocks) * min_reg;
+	uint64_t cap = share > reserve ? (share - reserve) / 8 : 0;
+	if (cap > (limit - sk_g.mem_used) / 16)
+		cap = (limit - sk_g.mem_used) / 16;
+	while (region_bytes(rx_size, tx_size) > cap &&
 	       (rx_size > NET_RING_MIN || tx_size > NET_RING_MIN)) {
 		if (rx_size > NET_RING_MIN)
 			rx_size >>= 1;
@@ -47,7 +59,7 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 			tx_size >>= 1;
 	}
 	uint64_t bytes = region_bytes(rx_size, tx_size);
-	if (sk_g.mem_used + bytes > sk_g.cfg.mem_limit) {
+	if (bytes > left) {
 		sk_g.st.refused++;
 		*err = -NE_ENOBUFS;
 		return NULL;
@@ -70,6 +82,7 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 		return NULL;
 	}
 	sk_g.mem_used += bytes;
+	c->mem += bytes;
 	s->conn = c;
 	c->seq = (c->seq + 1) & 0xffffffu;
 	if (c->seq == 0)
@@ -119,6 +132,7 @@ void sk_detach(struct sock *s)
 	if (c) {
 		c->socks[s->id & 0xffu] = NULL;
 		c->nsocks--;
+		c->mem -= s->reg.size;
 		s->conn = NULL;
 	}
 	if (s->client_grant) {

@@ -275,7 +275,8 @@ int fx_teardown(void)
 			memp_used(MEMP_TCP_PCB_LISTEN) +
 			memp_used(MEMP_UDP_PCB) + memp_used(MEMP_RAW_PCB);
 	uint32_t pbufs = memp_used(MEMP_PBUF_POOL) + memp_used(MEMP_PBUF) +
-			 memp_used(MEMP_TCP_SEG);
+			 memp_used(MEMP_TCP_SEG) +
+			 (uint32_t)lwip_stats.mem.used; /* PBUF_RAM: the heap */
 	if (pcbs || pbufs)
 		fprintf(stderr, "    lwIP: %u pcbs, %u pbufs/segments left\n",
 			pcbs, pbufs);
