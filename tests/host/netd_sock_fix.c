@@ -12,6 +12,8 @@
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
+#include "netd_fix.h"
+#include "netd_stack.h"
 #include "sock_os.h"
 
 enum fk_kind {
@@ -47,10 +49,9 @@ struct fk_region {
 static struct fk_handle fk[FK_MAX];
 static struct fk_region regs[REG_MAX];
 static handle_t fk_port, fk_doorbell;
-struct fx_answer fx_ans;
-bool fx_reply_fails;
-uint64_t fx_now_ns;
-static bool lwip_up;
+struct nx_answer nx_ans;
+bool nx_reply_fails;
+uint64_t nx_now_ns;
 static uint64_t cur_badge; /* of the call being answered */
 
 static handle_t fk_new(enum fk_kind k, bool netd)
@@ -159,20 +160,20 @@ int sock_os_reply(handle_t reply, const void *msg, uint32_t len,
 	r->kind = FK_FREE; /* consumed either way (sock_os.c closes it) */
 	for (uint32_t i = 0; i < nhandles; i++)
 		fk_get(handles[i], true);
-	if (fx_reply_fails)
+	if (nx_reply_fails)
 		return -22;
 	struct net_resp resp;
 	memcpy(&resp, msg, sizeof(resp));
 	if (resp.len != len - sizeof(resp))
 		abort();
-	memset(&fx_ans, 0, sizeof(fx_ans));
-	fx_ans.err = resp.err;
-	fx_ans.val = resp.val;
-	fx_ans.len = resp.len;
-	memcpy(fx_ans.data, (const uint8_t *)msg + sizeof(resp), resp.len);
-	fx_ans.nhandles = nhandles;
+	memset(&nx_ans, 0, sizeof(nx_ans));
+	nx_ans.err = resp.err;
+	nx_ans.val = resp.val;
+	nx_ans.len = resp.len;
+	memcpy(nx_ans.data, (const uint8_t *)msg + sizeof(resp), resp.len);
+	nx_ans.nhandles = nhandles;
 	for (uint32_t i = 0; i < nhandles; i++) {
-		fx_ans.handles[i] = handles[i];
+		nx_ans.handles[i] = handles[i];
 		fk[handles[i]].netd = false; /* moved to the client */
 		fk[handles[i]].owner = cur_badge;
 	}
@@ -186,35 +187,9 @@ void sock_os_close(handle_t h)
 		fk_get(h, true)->kind = FK_FREE;
 }
 
-/* ---- lwIP's clock and netd's interface list ---- */
-
-u32_t sys_now(void)
-{
-	return (u32_t)(fx_now_ns / 1000000u);
-}
-
-__attribute__((weak)) uint32_t netd_if_list(struct net_ifinfo *out,
-					    uint32_t max)
-{
-	uint32_t n = 0;
-	struct netif *nf;
-	NETIF_FOREACH(nf)
-	{
-		if (n < max) {
-			memset(&out[n], 0, sizeof(out[n]));
-			snprintf(out[n].name, sizeof(out[n].name), "%c%c%u",
-				 nf->name[0], nf->name[1], nf->num);
-			out[n].mtu = nf->mtu;
-			memcpy(out[n].addr, &netif_ip4_addr(nf)->addr, 4);
-		}
-		n++;
-	}
-	return n;
-}
-
 /* ---- fixture ---- */
 
-int fx_netd_handles(void)
+int nx_netd_handles(void)
 {
 	int n = 0;
 	for (uint32_t i = 1; i < FK_MAX; i++)
@@ -224,7 +199,28 @@ int fx_netd_handles(void)
 	return n;
 }
 
-int fx_setup(uint64_t mem_limit)
+static uint32_t memp_used(memp_t t)
+{
+	return lwip_stats.memp[t]->used;
+}
+
+/* lwIP's pcbs, and its pbufs/segments/heap bytes. */
+static uint32_t lwip_pcbs(void)
+{
+	return memp_used(MEMP_TCP_PCB) + memp_used(MEMP_TCP_PCB_LISTEN) +
+	       memp_used(MEMP_UDP_PCB) + memp_used(MEMP_RAW_PCB);
+}
+
+static uint32_t lwip_bufs(void)
+{
+	return memp_used(MEMP_PBUF_POOL) + memp_used(MEMP_PBUF) +
+	       memp_used(MEMP_TCP_SEG) + (uint32_t)lwip_stats.mem.used;
+}
+
+/* What other tests' lwIP use left (lwIP is one per process). */
+static uint32_t base_pcbs, base_bufs;
+
+int nx_setup(uint64_t mem_limit)
 {
 	sock_fini(); /* what a failed test left */
 	for (int i = 0; i < REG_MAX; i++)
@@ -233,34 +229,28 @@ int fx_setup(uint64_t mem_limit)
 			regs[i].live = false;
 		}
 	memset(fk, 0, sizeof(fk));
-	fx_reply_fails = false;
-	if (!lwip_up) {
-		fx_now_ns = 1000000000ull;
-		lwip_init();
-		lwip_up = true;
-	}
+	nx_reply_fails = false;
+	netd_test_lwip(); /* once per process: lwIP's state is global */
+	base_pcbs = lwip_pcbs();
+	base_bufs = lwip_bufs();
+	nx_now_ns = (uint64_t)netd_test_now_ms * 1000000u;
 	fk_port = fk_new(FK_PORT, true);
 	fk_doorbell = fk_new(FK_DOORBELL, true);
 	struct sock_config cfg = {.port = fk_port,
 				  .doorbell = fk_doorbell,
-				  .public_badge = FX_PUBLIC_BADGE,
+				  .public_badge = NX_PUBLIC_BADGE,
 				  .mem_limit = mem_limit};
 	return sock_init(&cfg);
 }
 
-static uint32_t memp_used(memp_t t)
-{
-	return lwip_stats.memp[t]->used;
-}
-
-int fx_teardown(void)
+int nx_teardown(void)
 {
 	sock_fini();
 	/* Let lwIP finish closing handshakes and TIME_WAIT (2 MSL). */
-	fx_run(4000);
+	nx_run(4000);
 	for (int i = 0; i < 50; i++)
-		fx_run(5000);
-	int left = fx_netd_handles();
+		nx_run(5000);
+	int left = nx_netd_handles();
 	for (uint32_t i = 1; i < FK_MAX; i++)
 		if (fk[i].kind != FK_FREE && fk[i].netd && i != fk_port &&
 		    i != fk_doorbell)
@@ -271,27 +261,25 @@ int fx_teardown(void)
 			fprintf(stderr, "    region %d left\n", i);
 			left++;
 		}
-	uint32_t pcbs = memp_used(MEMP_TCP_PCB) +
-			memp_used(MEMP_TCP_PCB_LISTEN) +
-			memp_used(MEMP_UDP_PCB) + memp_used(MEMP_RAW_PCB);
-	uint32_t pbufs = memp_used(MEMP_PBUF_POOL) + memp_used(MEMP_PBUF) +
-			 memp_used(MEMP_TCP_SEG) +
-			 (uint32_t)lwip_stats.mem.used; /* PBUF_RAM: the heap */
+	/* More than before the test (fewer: earlier TIME_WAITs ended). */
+	int pcbs = (int)lwip_pcbs() - (int)base_pcbs;
+	int pbufs = (int)lwip_bufs() - (int)base_bufs;
+	pcbs = pcbs < 0 ? 0 : pcbs;
+	pbufs = pbufs < 0 ? 0 : pbufs;
 	if (pcbs || pbufs)
-		fprintf(stderr, "    lwIP: %u pcbs, %u pbufs/segments left\n",
+		fprintf(stderr, "    lwIP: %d pcbs, %d pbufs/segments left\n",
 			pcbs, pbufs);
-	return left + (int)pcbs + (int)pbufs;
+	return left + pcbs + pbufs;
 }
 
-void fx_run(uint32_t ms)
+void nx_run(uint32_t ms)
 {
 	uint32_t step = ms > 2000 ? 50 : 1;
 	for (uint32_t t = 0; t < ms; t += step) {
-		fx_now_ns += step * 1000000ull;
-		for (int k = 0; k < 4; k++)
-			netif_poll_all();
-		sys_check_timeouts();
-		sock_tick(fx_now_ns);
+		netd_test_now_ms += step;
+		nx_now_ns = (uint64_t)netd_test_now_ms * 1000000u;
+		netd_stack_poll(); /* timers, loopback deliveries */
+		sock_tick(nx_now_ns);
 	}
 }
 
@@ -301,7 +289,7 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 	handle_t reply = fk_new(FK_REPLY, true);
 	for (uint32_t i = 0; i < nh; i++)
 		fk_get(h[i], false)->netd = true; /* moved in the message */
-	memset(&fx_ans, 0, sizeof(fx_ans));
+	memset(&nx_ans, 0, sizeof(nx_ans));
 	cur_badge = badge;
 	struct sock_msg m = {.badge = badge,
 			     .sender = 42,
@@ -314,12 +302,12 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 	if (reply_out)
 		*reply_out = reply;
 	if (!fk[reply].answered && fk[reply].kind == FK_REPLY)
-		return FX_PARKED;
+		return NX_PARKED;
 	fk[reply].answered = false;
-	return fx_ans.err;
+	return nx_ans.err;
 }
 
-bool fx_answered(handle_t reply)
+bool nx_answered(handle_t reply)
 {
 	bool a = fk[reply].answered || fk[reply].kind != FK_REPLY;
 	if (fk[reply].answered)
@@ -327,27 +315,27 @@ bool fx_answered(handle_t reply)
 	return a;
 }
 
-int fx_connect(struct fx_conn *c)
+int nx_connect(struct nx_conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->wake = fk_new(FK_NOTIF, false);
 	struct net_req q = {.op = NET_CONNECT, .a = NET_PROTO_VERSION};
-	int err = call(FX_PUBLIC_BADGE, &q, sizeof(q), &c->wake, 1, NULL);
+	int err = call(NX_PUBLIC_BADGE, &q, sizeof(q), &c->wake, 1, NULL);
 	if (err)
 		return err;
-	if (fx_ans.nhandles != 2 || fx_ans.len != sizeof(struct net_conn_info))
+	if (nx_ans.nhandles != 2 || nx_ans.len != sizeof(struct net_conn_info))
 		return -1000;
-	c->ep = fx_ans.handles[0];
-	c->doorbell = fx_ans.handles[1];
+	c->ep = nx_ans.handles[0];
+	c->doorbell = nx_ans.handles[1];
 	c->badge = fk[c->ep].badge;
 	fk[c->ep].owner = fk[c->doorbell].owner = c->badge;
 	struct net_conn_info ci;
-	memcpy(&ci, fx_ans.data, sizeof(ci));
+	memcpy(&ci, nx_ans.data, sizeof(ci));
 	c->db_bits = ci.doorbell_bits;
 	return 0;
 }
 
-void fx_disconnect(struct fx_conn *c)
+void nx_disconnect(struct nx_conn *c)
 {
 	/* The process dies: its handles go, the endpoint's notice comes. */
 	for (uint32_t i = 1; i < FK_MAX; i++)
@@ -357,7 +345,7 @@ void fx_disconnect(struct fx_conn *c)
 	sock_on_closed(c->badge);
 }
 
-int fx_req(struct fx_conn *c, uint32_t op, uint32_t sock, uint32_t a,
+int nx_req(struct nx_conn *c, uint32_t op, uint32_t sock, uint32_t a,
 	   uint32_t b, uint32_t cc, const void *data, uint32_t len,
 	   handle_t *reply)
 {
@@ -370,15 +358,15 @@ int fx_req(struct fx_conn *c, uint32_t op, uint32_t sock, uint32_t a,
 	return call(c->badge, buf, (uint32_t)sizeof(q) + len, NULL, 0, reply);
 }
 
-void fx_take_sock(struct fx_conn *c, struct fx_sock *s)
+void nx_take_sock(struct nx_conn *c, struct nx_sock *s)
 {
 	struct net_sock_info info;
-	memcpy(&info, fx_ans.data, sizeof(info));
+	memcpy(&info, nx_ans.data, sizeof(info));
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->id = info.sock;
 	s->type = info.type;
-	s->grant = fx_ans.handles[0];
+	s->grant = nx_ans.handles[0];
 	struct fk_region *rg = &regs[fk[s->grant].reg];
 	s->shm = rg->base;
 	s->rx_size = info.rx_size;
@@ -388,37 +376,37 @@ void fx_take_sock(struct fx_conn *c, struct fx_sock *s)
 	s->wake_bit = info.wake_bit;
 }
 
-int fx_socket(struct fx_conn *c, uint32_t type, uint32_t proto,
-	      struct fx_sock *s)
+int nx_socket(struct nx_conn *c, uint32_t type, uint32_t proto,
+	      struct nx_sock *s)
 {
-	int err = fx_req(c, NET_SOCKET, 0, 2, type, proto, NULL, 0, NULL);
+	int err = nx_req(c, NET_SOCKET, 0, 2, type, proto, NULL, 0, NULL);
 	if (err)
 		return err;
-	fx_take_sock(c, s);
+	nx_take_sock(c, s);
 	return 0;
 }
 
-int fx_accept(struct fx_sock *lsn, struct fx_sock *s, struct net_addr *peer)
+int nx_accept(struct nx_sock *lsn, struct nx_sock *s, struct net_addr *peer)
 {
-	int err = fx_req(lsn->c, NET_ACCEPT, lsn->id, 0, 0, 0, NULL, 0, NULL);
+	int err = nx_req(lsn->c, NET_ACCEPT, lsn->id, 0, 0, 0, NULL, 0, NULL);
 	if (err)
 		return err;
 	if (peer)
-		memcpy(peer, fx_ans.data + sizeof(struct net_sock_info),
+		memcpy(peer, nx_ans.data + sizeof(struct net_sock_info),
 		       sizeof(*peer));
-	fx_take_sock(lsn->c, s);
+	nx_take_sock(lsn->c, s);
 	return 0;
 }
 
-bool fx_mapped(const struct fx_sock *s)
+bool nx_mapped(const struct nx_sock *s)
 {
 	return s->grant < FK_MAX && fk[s->grant].kind == FK_GRANT_CL &&
 	       !regs[fk[s->grant].reg].revoked;
 }
 
-int fx_close(struct fx_sock *s)
+int nx_close(struct nx_sock *s)
 {
-	int err = fx_req(s->c, NET_CLOSE, s->id, 0, 0, 0, NULL, 0, NULL);
+	int err = nx_req(s->c, NET_CLOSE, s->id, 0, 0, 0, NULL, 0, NULL);
 	/* The runtime unmaps and closes its grant handle. */
 	if (s->grant < FK_MAX && fk[s->grant].kind == FK_GRANT_CL &&
 	    !fk[s->grant].netd)
@@ -427,7 +415,7 @@ int fx_close(struct fx_sock *s)
 	return err;
 }
 
-struct net_addr fx_addr(uint8_t a, uint8_t b, uint8_t c, uint8_t d,
+struct net_addr nx_addr(uint8_t a, uint8_t b, uint8_t c, uint8_t d,
 			uint16_t port)
 {
 	struct net_addr r = {.family = 2,
@@ -439,50 +427,50 @@ struct net_addr fx_addr(uint8_t a, uint8_t b, uint8_t c, uint8_t d,
 	return r;
 }
 
-int fx_bind(struct fx_sock *s, uint16_t port)
+int nx_bind(struct nx_sock *s, uint16_t port)
 {
-	struct net_addr a = fx_addr(127, 0, 0, 1, port);
-	return fx_req(s->c, NET_BIND, s->id, 0, 0, 0, &a, sizeof(a), NULL);
+	struct net_addr a = nx_addr(127, 0, 0, 1, port);
+	return nx_req(s->c, NET_BIND, s->id, 0, 0, 0, &a, sizeof(a), NULL);
 }
 
-int fx_listen(struct fx_sock *s, uint32_t backlog)
+int nx_listen(struct nx_sock *s, uint32_t backlog)
 {
-	return fx_req(s->c, NET_LISTEN, s->id, backlog, 0, 0, NULL, 0, NULL);
+	return nx_req(s->c, NET_LISTEN, s->id, backlog, 0, 0, NULL, 0, NULL);
 }
 
-int fx_connect_to(struct fx_sock *s, uint16_t port)
+int nx_connect_to(struct nx_sock *s, uint16_t port)
 {
-	struct net_addr a = fx_addr(127, 0, 0, 1, port);
-	return fx_req(s->c, NET_CONNECT_TO, s->id, 0, 0, 0, &a, sizeof(a),
+	struct net_addr a = nx_addr(127, 0, 0, 1, port);
+	return nx_req(s->c, NET_CONNECT_TO, s->id, 0, 0, 0, &a, sizeof(a),
 		      NULL);
 }
 
-int fx_setopt_int(struct fx_sock *s, uint32_t level, uint32_t name, int v)
+int nx_setopt_int(struct nx_sock *s, uint32_t level, uint32_t name, int v)
 {
-	return fx_req(s->c, NET_SETSOCKOPT, s->id, level, name, 0, &v,
+	return nx_req(s->c, NET_SETSOCKOPT, s->id, level, name, 0, &v,
 		      sizeof(v), NULL);
 }
 
-int fx_getopt_int(struct fx_sock *s, uint32_t level, uint32_t name, int *v)
+int nx_getopt_int(struct nx_sock *s, uint32_t level, uint32_t name, int *v)
 {
-	int err = fx_req(s->c, NET_GETSOCKOPT, s->id, level, name, 0, NULL, 0,
+	int err = nx_req(s->c, NET_GETSOCKOPT, s->id, level, name, 0, NULL, 0,
 			 NULL);
-	if (!err && fx_ans.len == sizeof(int))
-		memcpy(v, fx_ans.data, sizeof(int));
+	if (!err && nx_ans.len == sizeof(int))
+		memcpy(v, nx_ans.data, sizeof(int));
 	return err;
 }
 
-uint32_t fx_state(const struct fx_sock *s)
+uint32_t nx_state(const struct nx_sock *s)
 {
 	return s->shm->state;
 }
 
-void fx_doorbell(struct fx_conn *c)
+void nx_doorbell(struct nx_conn *c)
 {
 	sock_on_doorbell(c->db_bits);
 }
 
-uint64_t fx_wakes(struct fx_conn *c)
+uint64_t nx_wakes(struct nx_conn *c)
 {
 	/* The fake keeps a moved handle's value: netd signals c->wake. */
 	uint64_t b = fk[c->wake].bits;
@@ -490,7 +478,7 @@ uint64_t fx_wakes(struct fx_conn *c)
 	return b;
 }
 
-uint32_t fx_write(struct fx_sock *s, const void *buf, uint32_t n)
+uint32_t nx_write(struct nx_sock *s, const void *buf, uint32_t n)
 {
 	struct net_shm *m = s->shm;
 	uint64_t head = m->tx_head, tail = m->tx_tail;
@@ -502,11 +490,11 @@ uint32_t fx_write(struct fx_sock *s, const void *buf, uint32_t n)
 			((const uint8_t *)buf)[i];
 	__atomic_store_n(&m->tx_head, head + n, __ATOMIC_RELEASE);
 	if (n)
-		fx_doorbell(s->c);
+		nx_doorbell(s->c);
 	return n;
 }
 
-uint32_t fx_read(struct fx_sock *s, void *buf, uint32_t n)
+uint32_t nx_read(struct nx_sock *s, void *buf, uint32_t n)
 {
 	struct net_shm *m = s->shm;
 	uint64_t head = m->rx_head, tail = m->rx_tail;
@@ -517,11 +505,11 @@ uint32_t fx_read(struct fx_sock *s, void *buf, uint32_t n)
 		((uint8_t *)buf)[i] = s->rx[(tail + i) & (s->rx_size - 1)];
 	__atomic_store_n(&m->rx_tail, tail + n, __ATOMIC_RELEASE);
 	if (n)
-		fx_doorbell(s->c);
+		nx_doorbell(s->c);
 	return n;
 }
 
-bool fx_sendto(struct fx_sock *s, const void *buf, uint32_t n,
+bool nx_sendto(struct nx_sock *s, const void *buf, uint32_t n,
 	       const struct net_addr *to)
 {
 	struct net_shm *m = s->shm;
@@ -542,11 +530,11 @@ bool fx_sendto(struct fx_sock *s, const void *buf, uint32_t n,
 	memcpy(s->tx + off, &h, sizeof(h));
 	memcpy(s->tx + off + sizeof(h), buf, n);
 	__atomic_store_n(&m->tx_head, head + pad + rec, __ATOMIC_RELEASE);
-	fx_doorbell(s->c);
+	nx_doorbell(s->c);
 	return true;
 }
 
-int fx_recvfrom(struct fx_sock *s, void *buf, uint32_t cap,
+int nx_recvfrom(struct nx_sock *s, void *buf, uint32_t cap,
 		struct net_addr *from)
 {
 	struct net_shm *m = s->shm;
@@ -570,7 +558,7 @@ int fx_recvfrom(struct fx_sock *s, void *buf, uint32_t cap,
 		__atomic_store_n(&m->rx_tail,
 				 tail + sizeof(h) + ((h.len + 7u) & ~7u),
 				 __ATOMIC_RELEASE);
-		fx_doorbell(s->c);
+		nx_doorbell(s->c);
 		return (int)h.len;
 	}
 }
