@@ -117,8 +117,8 @@ AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
 HDA_HSRC := drivers/hda/hda_codec.c drivers/hda/hda_ctrl.c drivers/hda/hda_dev.c
 HDA_HINC := -Idrivers/hda
 # Room net-drv (issue 17): the /svc/netd-dev rings (libs/netring).
-NETRING_HSRC := libs/netring/netring.c
-NETRING_HINC := -Ilibs/netring/include
+NETRING_HSRC := libs/netring/netring.c drivers/virtio-net/vnet.c
+NETRING_HINC := -Ilibs/netring/include -Idrivers/virtio-net
 # Room net-lwip (issue 17): netd's portable half (servers/netd) and
 # lwIP's platform hooks; lwIP itself is mk/net.mk's. The socket service's
 # files (room net-sockd) but its system-call glue.
