@@ -197,9 +197,6 @@ netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c
 netd_LIBS := $(LWIP_USER_LIB)
 $(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): PCFLAGS += $(LWIP_INC)
 $(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): | $(LWIP_STAMP)
-# main.c takes the socket service when sock.h exists (__has_include): a
-# sock.h that appears later must rebuild it.
-$(O)/user/obj/servers/netd/main.c.o: $(wildcard servers/netd/sock.h)
 
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \

@@ -28,12 +28,7 @@
 #include "netd_json.h"
 #include "netd_stack.h"
 
-#if __has_include("sock.h")
 #include "sock.h"
-#define HAVE_SOCK 1
-#else
-#define HAVE_SOCK 0
-#endif
 
 #define BADGE_PUBLIC 1ull /* /svc/netd */
 #define BADGE_DEVSVC 2ull /* /svc/netd-dev */
@@ -81,7 +76,6 @@ static void json_request(handle_t reply, const char *msg, uint32_t len)
 	static char out[PORT_MSG_MAX];
 	stats.json_requests++;
 	stats.now_ms = now_ns() / 1000000u;
-#if HAVE_SOCK
 	struct sock_stats ss;
 	sock_get_stats(&ss);
 	stats.conns = ss.conns;
@@ -92,7 +86,6 @@ static void json_request(handle_t reply, const char *msg, uint32_t len)
 	stats.sock_tx_bytes = ss.tx_bytes;
 	stats.sock_refused = ss.refused;
 	stats.sock_hostile = ss.hostile;
-#endif
 	int n = netd_json_answer(msg, len, &stats, out, sizeof(out));
 	struct port_msg m = {.data = out, .len = n < 0 ? 0 : (uint32_t)n};
 	if (sys_port_reply(reply, &m) < 0)
@@ -126,10 +119,8 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 	if (rx->flags & PORT_RX_CLOSED) {
 		if (netd_dev_owns_badge(rx->badge))
 			netd_dev_closed(rx->badge);
-#if HAVE_SOCK
 		else if (sock_owns_badge(rx->badge))
 			sock_on_closed(rx->badge);
-#endif
 		return;
 	}
 	if ((rx->badge == BADGE_PUBLIC || rx->badge == BADGE_DEVSVC) && json) {
@@ -143,7 +134,6 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 				 rx->nhandles);
 		return;
 	}
-#if HAVE_SOCK
 	if (rx->badge == BADGE_PUBLIC || sock_owns_badge(rx->badge)) {
 		struct sock_msg m = {.badge = rx->badge,
 				     .sender = rx->sender,
@@ -155,7 +145,6 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 		sock_on_request(&m);
 		return;
 	}
-#endif
 	refuse(rx->reply, h, rx->nhandles);
 }
 
@@ -216,7 +205,6 @@ static long start(int argc, char **argv)
 		r = sys_port_bind_notif(g_port, g_bell, BIT_PORT);
 	if (r < 0)
 		return r;
-#if HAVE_SOCK
 	struct sock_config sc = {.port = g_port,
 				 .doorbell = g_bell,
 				 .public_badge = BADGE_PUBLIC};
@@ -225,7 +213,6 @@ static long start(int argc, char **argv)
 		printf("netd: sockets: error %d\n", se);
 		return ERR_NO_RESOURCES;
 	}
-#endif
 	r = make_endpoint(NET_SVC_NAME, BADGE_PUBLIC);
 	if (r == 0)
 		r = make_endpoint(NETDEV_SVC_NAME, BADGE_DEVSVC);
@@ -250,9 +237,7 @@ int main(int argc, char **argv)
 			more |= BIT_PORT;
 		more |= netd_dev_poll_all();
 		uint64_t deadline = DEADLINE_NONE, now = now_ns();
-#if HAVE_SOCK
 		deadline = sock_tick(now);
-#endif
 		uint32_t ms = netd_stack_sleep_ms();
 		if (ms != UINT32_MAX) {
 			uint64_t t = now + (uint64_t)ms * 1000000u;
@@ -275,9 +260,7 @@ int main(int argc, char **argv)
 		netd_dev_on_bells(bits & NETD_DEV_BELLS);
 		if ((bits & BIT_PORT) && drain_port())
 			more |= BIT_PORT;
-#if HAVE_SOCK
 		if (bits & SOCK_DOORBELL_MASK)
 			sock_on_doorbell(bits & SOCK_DOORBELL_MASK);
-#endif
 	}
 }
