@@ -10,8 +10,13 @@
  * The wait's deadline is lwIP's next timer or the socket service's.
  *
  * One port serves everything; the endpoints differ by badge: the public
- * /svc/netd, the public /svc/netd-dev, a device connection (NETD_BADGE_DEV
- * tag, netd_dev.c) or a socket connection (sock.h's SOCK_BADGE_TAG). */
+ * /svc/netd, the public /svc/netd-dev, a device connection (netd_devsvc.c's
+ * tag) or a socket connection (sock.h's SOCK_BADGE_TAG).
+ *
+ * Each pass: the devices' rings, the socket service's tick, lwIP's timers
+ * and loopback deliveries, the drivers' doorbells; then the wait, and
+ * after it device bells, up to RECV_BATCH port messages (the rest next
+ * pass, without sleeping) and client bells. */
 #include <stdio.h>
 #include <string.h>
 
@@ -233,11 +238,12 @@ int main(int argc, char **argv)
 	uint64_t more = 0;
 	for (;;) {
 		stats.loops++;
+		more |= netd_dev_poll_all();
+		uint64_t now = now_ns(), deadline = sock_tick(now);
+		/* Last: what the devices and the socket service sent to an
+		 * own address is delivered before the wait. */
 		if (netd_stack_poll())
 			more |= BIT_PORT;
-		more |= netd_dev_poll_all();
-		uint64_t deadline = DEADLINE_NONE, now = now_ns();
-		deadline = sock_tick(now);
 		uint32_t ms = netd_stack_sleep_ms();
 		if (ms != UINT32_MAX) {
 			uint64_t t = now + (uint64_t)ms * 1000000u;
