@@ -122,7 +122,7 @@ struct sock {
 	struct pbuf *rx_pend; /* received, not yet in the rx ring (< 64 KiB) */
 	bool fin;	      /* FIN received (RX_EOF once rx_pend is empty) */
 	bool shut_rd, shut_wr, shut_wr_done;
-	bool listening, closing;
+	bool listening;
 	uint64_t linger_deadline;
 	uint32_t backlog, npending;
 	struct sk_pending *pend_head, *pend_tail;
