@@ -98,17 +98,24 @@ static void ring_put(uint8_t *ring, uint32_t size, uint64_t pos,
 		memcpy(ring, (const uint8_t *)src + first, n - first);
 }
 
-/* Ring bytes at pos -> the iovecs, n bytes at most; bytes copied. */
+/* Ring bytes at pos -> the iovecs from their offset skip on, n bytes at
+ * most; bytes copied. */
 static size_t ring_to_iov(const uint8_t *ring, uint32_t size, uint64_t pos,
-			  const struct iovec *iov, int cnt, size_t n)
+			  const struct iovec *iov, int cnt, size_t skip,
+			  size_t n)
 {
 	size_t done = 0;
 	for (int i = 0; i < cnt && done < n; i++) {
-		size_t k =
-			iov[i].iov_len < n - done ? iov[i].iov_len : n - done;
-		if (k)
-			ring_get(ring, size, pos + done, iov[i].iov_base, k);
+		size_t l = iov[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		size_t k = l - skip < n - done ? l - skip : n - done;
+		ring_get(ring, size, pos + done,
+			 (uint8_t *)iov[i].iov_base + skip, k);
 		done += k;
+		skip = 0;
 	}
 	return done;
 }
@@ -155,12 +162,13 @@ static void publish_tx(struct sr_sock *s)
 	__atomic_store_n(&s->shm->tx_head, s->tx_head, __ATOMIC_RELEASE);
 }
 
-long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, bool peek)
+long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip,
+	     bool peek)
 {
 	long fill = sr_rx_fill(s);
 	if (fill <= 0)
 		return fill;
-	size_t n = ring_to_iov(s->rx, s->rx_size, s->rx_tail, iov, cnt,
+	size_t n = ring_to_iov(s->rx, s->rx_size, s->rx_tail, iov, cnt, skip,
 			       (size_t)fill);
 	if (!peek && n) {
 		s->rx_tail += n;
@@ -238,7 +246,7 @@ long sr_rec_read(struct sr_sock *s, const struct iovec *iov, int cnt,
 	long r = sr_rec_next(s, &h);
 	if (r <= 0)
 		return r < 0 ? r : -EAGAIN;
-	ring_to_iov(s->rx, s->rx_size, s->rx_tail + SR_REC_HDR, iov, cnt,
+	ring_to_iov(s->rx, s->rx_size, s->rx_tail + SR_REC_HDR, iov, cnt, 0,
 		    h.len);
 	if (from)
 		*from = h.addr;

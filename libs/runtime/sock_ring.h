@@ -37,9 +37,11 @@ int sr_attach(struct sr_sock *s, void *base, uint64_t map_len,
 /* Streams. Bytes readable / free tx space, or -EIO. */
 long sr_rx_fill(struct sr_sock *s);
 long sr_tx_room(struct sr_sock *s);
-/* Copies up to the iovecs' total out of rx (peek: without consuming):
- * bytes copied (0: the ring is empty) or -EIO. */
-long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, bool peek);
+/* Copies rx bytes into the iovecs from their offset skip on, as many as
+ * there are and fit (peek: without consuming): bytes copied (0: the ring
+ * is empty) or -EIO. */
+long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip,
+	     bool peek);
 /* Copies into tx the iovecs' bytes from offset `skip` on, as many as fit:
  * bytes copied or -EIO. */
 long sr_write(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip);

@@ -61,7 +61,7 @@ TEST(sock_ring_attach_checks_the_region)
 	fake_shm(&f)->version = NET_PROTO_VERSION;
 	fake_shm(&f)->rx_head = 5000; /* more than the ring holds */
 	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
-	CHECK_EQ(sr_read(&s, NULL, 0, false), -EIO);
+	CHECK_EQ(sr_read(&s, NULL, 0, 0, false), -EIO);
 	fake_free(&f);
 }
 
@@ -111,7 +111,7 @@ static void stream_round(uint64_t start)
 			{.iov_base = tmp + cap / 3, .iov_len = cap - cap / 3}};
 		bool peek = rnd() % 4 == 0;
 		long fill = sr_rx_fill(&s);
-		long k = sr_read(&s, r, 2, peek);
+		long k = sr_read(&s, r, 2, 0, peek);
 		CHECK(k >= 0 && (size_t)k <= cap && k <= fill);
 		CHECK(memcmp(tmp, src + read, (size_t)k) == 0);
 		if (!peek)
@@ -140,7 +140,7 @@ TEST(sock_ring_stream_full_and_empty)
 	CHECK_EQ(sr_write(&s, &v, 1, 0), 4096);
 	CHECK_EQ(sr_write(&s, &v, 1, 0), 0); /* full: nothing, no error */
 	CHECK_EQ(sr_tx_room(&s), 0);
-	CHECK_EQ(sr_read(&s, &v, 1, false), 0); /* empty */
+	CHECK_EQ(sr_read(&s, &v, 1, 0, false), 0); /* empty */
 	CHECK_EQ(sr_write(&s, &v, 1, sizeof(big) + 1), -EINVAL);
 	fake_free(&f);
 }
@@ -297,7 +297,7 @@ TEST(sock_ring_hostile_counters_are_eio)
 	CHECK_EQ(sr_write(&s, &v, 1, 0), 16);
 	fake_shm(&f)->tx_tail = 2000; /* past what we produced */
 	CHECK_EQ(sr_write(&s, &v, 1, 0), -EIO);
-	CHECK_EQ(sr_read(&s, &v, 1, false), -EIO); /* dead for good */
+	CHECK_EQ(sr_read(&s, &v, 1, 0, false), -EIO); /* dead for good */
 	CHECK_EQ(sr_poll(&s, 0), POLLIN | POLLOUT | POLLERR | POLLHUP);
 	fake_free(&f);
 
@@ -366,7 +366,7 @@ TEST(sock_ring_random_garbage_from_netd)
 				CHECK(r == -EIO || r == -EAGAIN ||
 				      r == -EMSGSIZE || r >= 0);
 			} else {
-				r = sr_read(&s, &v, 1, rnd() & 1);
+				r = sr_read(&s, &v, 1, 0, rnd() & 1);
 				CHECK(r == -EIO || (r >= 0 && r <= 4096));
 				r = sr_write(&s, &v, 1, 0);
 				CHECK(r == -EIO || (r >= 0 && r <= 4096));
