@@ -185,7 +185,7 @@ long fsc_write(long fd, const char *buf, size_t len)
 	switch (e->kind) {
 	case FDK_SOCKET: {
 		struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
-		return sk_rw(fd, &v, 1, true);
+		return rtsk_rw(fd, &v, 1, true);
 	}
 	case FDK_PORT:
 		return port_write(e->h, buf, len);
@@ -226,7 +226,7 @@ long fsc_read(long fd, char *buf, size_t len)
 		return file_io(e, FS_READ, buf, len, 0);
 	case FDK_SOCKET: {
 		struct iovec v = {.iov_base = buf, .iov_len = len};
-		return sk_rw(fd, &v, 1, false);
+		return rtsk_rw(fd, &v, 1, false);
 	}
 	default:
 		return -EINVAL;
@@ -279,7 +279,7 @@ long fsc_writev(long fd, const struct iovec *iov, long cnt)
 	if (!e)
 		return -EBADF;
 	if (e->kind == FDK_SOCKET) /* one send, no shared join buffer */
-		return sk_rw(fd, iov, cnt, true);
+		return rtsk_rw(fd, iov, cnt, true);
 	/* Small writes (a stdio line) go out whole: lines of different
 	 * tasks do not interleave on the console, and a file gets one call. */
 	size_t lim = e->kind == FDK_FILE ? sizeof(join) : COALESCE_CONS;
@@ -315,7 +315,7 @@ long fsc_readv(long fd, const struct iovec *iov, long cnt)
 	if (!e)
 		return -EBADF;
 	if (e->kind == FDK_SOCKET)
-		return sk_rw(fd, iov, cnt, false);
+		return rtsk_rw(fd, iov, cnt, false);
 	long done = 0;
 	for (long i = 0; i < cnt; i++) {
 		if (!iov[i].iov_len)
@@ -353,7 +353,7 @@ void fsc_fd_release(struct execrt_fd *e)
 	if (e->kind == FDK_FILE)
 		bulk_free(e);
 	if (e->kind == FDK_SOCKET)
-		sk_put(e->sock); /* the last fd closes the socket */
+		rtsk_put(e->sock); /* the last fd closes the socket */
 	if (e->owned && e->h)
 		sys_handle_close(e->h);
 	fsc_path_free(e->path);
@@ -364,9 +364,9 @@ long fsc_close(long fd)
 {
 	struct execrt_fd e;
 	fsc_fd(fd); /* the table set up */
-	rt_lock();
+	rtsk_lock();
 	long r = execrt_fd_take(fd, &e);
-	rt_unlock();
+	rtsk_unlock();
 	if (r < 0)
 		return -EBADF;
 	fsc_fd_release(&e);
@@ -385,9 +385,9 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 	n.path = NULL;
 	n.h = HANDLE_INVALID;
 	if (e->kind == FDK_SOCKET) {
-		rt_lock();
-		sk_ref(n.sock); /* released by fsc_fd_release */
-		rt_unlock();
+		rtsk_lock();
+		rtsk_ref(n.sock); /* released by fsc_fd_release */
+		rtsk_unlock();
 	}
 	if (e->h) {
 		long r = sys_handle_dup(e->h, RIGHT_SAME, &n.h);
@@ -404,9 +404,9 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 	long r;
 	if (exact >= 0)
 		fsc_close(exact);
-	rt_lock();
+	rtsk_lock();
 	r = exact >= 0 ? execrt_fd_put(exact, &n) : execrt_fd_install(min, &n);
-	rt_unlock();
+	rtsk_unlock();
 	if (r < 0)
 		fsc_fd_release(&n);
 	return r;
@@ -465,7 +465,7 @@ long fsc_ioctl(long fd, long req, void *arg)
 	if (!e)
 		return -EBADF;
 	if (e->kind == FDK_SOCKET)
-		return sk_ioctl(fd, req, arg);
+		return rtsk_ioctl(fd, req, arg);
 	/* A console answers like a terminal, so stdout is line buffered
 	 * (musl asks TIOCGWINSZ) and isatty(1) holds; files do not. */
 	if ((e->kind != FDK_PORT && e->kind != FDK_KCONSOLE) ||

@@ -158,9 +158,9 @@ long fsc_openat(long dirfd, const char *path, long flags, long mode)
 		}
 	}
 	fsc_fd(0); /* the table set up before the first install */
-	rt_lock();
+	rtsk_lock();
 	r = execrt_fd_install(0, &e);
-	rt_unlock();
+	rtsk_unlock();
 	if (r < 0)
 		fsc_fd_release(&e);
 	return r;

@@ -179,7 +179,7 @@ static long poll_ms(struct pollfd *p, long n, long ms)
 		long now = sys_clock_now();
 		dl = (uint64_t)(now < 0 ? 0 : now) + (uint64_t)ms * 1000000ull;
 	}
-	return sk_poll(p, (unsigned long)n, dl);
+	return rtsk_poll(p, (unsigned long)n, dl);
 }
 
 /* select's timeval (musl passes {sec, usec} as two longs). */
@@ -190,11 +190,11 @@ static long select_tv(long n, void *r, void *w, void *x, const long *tv)
 		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
 			return -EINVAL;
 		struct timespec ts = {.tv_sec = tv[0], .tv_nsec = tv[1] * 1000};
-		long err = sk_ts_deadline(&ts, &dl);
+		long err = rtsk_ts_deadline(&ts, &dl);
 		if (err)
 			return err;
 	}
-	return sk_select(n, r, w, x, dl);
+	return rtsk_select(n, r, w, x, dl);
 }
 
 /* The socket calls and poll/select (sock_glue.c, sock_poll.c). */
@@ -205,50 +205,52 @@ static long sock_call(long n, long a, long b, long c, long d, long e, long f)
 	(void)f;
 	switch (n) {
 	case SYS_socket:
-		return sk_socket(a, b, c);
+		return rtsk_socket(a, b, c);
 	case SYS_socketpair:
 		return -EOPNOTSUPP;
 	case SYS_bind:
-		return sk_bind(a, (const void *)b, c);
+		return rtsk_bind(a, (const void *)b, c);
 	case SYS_listen:
-		return sk_listen(a, b);
+		return rtsk_listen(a, b);
 	case SYS_accept:
-		return sk_accept4(a, (void *)b, (uint32_t *)c, 0);
+		return rtsk_accept4(a, (void *)b, (uint32_t *)c, 0);
 	case SYS_accept4:
-		return sk_accept4(a, (void *)b, (uint32_t *)c, d);
+		return rtsk_accept4(a, (void *)b, (uint32_t *)c, d);
 	case SYS_connect:
-		return sk_connect(a, (const void *)b, c);
+		return rtsk_connect(a, (const void *)b, c);
 	case SYS_sendto:
-		return sk_sendto(a, (const void *)b, (size_t)c, d,
-				 (const void *)e, (uint32_t)f);
+		return rtsk_sendto(a, (const void *)b, (size_t)c, d,
+				   (const void *)e, (uint32_t)f);
 	case SYS_recvfrom:
-		return sk_recvfrom(a, (void *)b, (size_t)c, d, (void *)e,
-				   (uint32_t *)f);
+		return rtsk_recvfrom(a, (void *)b, (size_t)c, d, (void *)e,
+				     (uint32_t *)f);
 	case SYS_sendmsg:
-		return sk_sendmsg(a, (const void *)b, c);
+		return rtsk_sendmsg(a, (const void *)b, c);
 	case SYS_recvmsg:
-		return sk_recvmsg(a, (void *)b, c);
+		return rtsk_recvmsg(a, (void *)b, c);
 	case SYS_shutdown:
-		return sk_shutdown(a, b);
+		return rtsk_shutdown(a, b);
 	case SYS_getsockname:
 	case SYS_getpeername:
-		return sk_getname(a, (void *)b, (uint32_t *)c,
-				  n == SYS_getpeername);
+		return rtsk_getname(a, (void *)b, (uint32_t *)c,
+				    n == SYS_getpeername);
 	case SYS_setsockopt:
-		return sk_setsockopt(a, b, c, (const void *)d, e);
+		return rtsk_setsockopt(a, b, c, (const void *)d, e);
 	case SYS_getsockopt:
-		return sk_getsockopt(a, b, c, (void *)d, (uint32_t *)e);
+		return rtsk_getsockopt(a, b, c, (void *)d, (uint32_t *)e);
 	case SYS_poll:
 		return poll_ms((struct pollfd *)a, b, c);
 	case SYS_ppoll:
-		r = sk_ts_deadline((const struct timespec *)c, &dl);
-		return r ? r : sk_poll((struct pollfd *)a, (unsigned long)b, dl);
+		r = rtsk_ts_deadline((const struct timespec *)c, &dl);
+		return r ? r
+			 : rtsk_poll((struct pollfd *)a, (unsigned long)b, dl);
 	case SYS_select:
 		return select_tv(a, (void *)b, (void *)c, (void *)d,
 				 (const long *)e);
 	case SYS_pselect6:
-		r = sk_ts_deadline((const struct timespec *)e, &dl);
-		return r ? r : sk_select(a, (void *)b, (void *)c, (void *)d, dl);
+		r = rtsk_ts_deadline((const struct timespec *)e, &dl);
+		return r ? r
+			 : rtsk_select(a, (void *)b, (void *)c, (void *)d, dl);
 	default:
 		return -ENOSYS;
 	}

@@ -10,7 +10,7 @@
  *
  * Waiting: a blocked call waits on our notification for its sockets' wake
  * bits. netd signals them on every change; if netd dies nobody would, so
- * a wait that stays quiet for SK_PROBE_NS makes one cheap call
+ * a wait that stays quiet for RTSK_PROBE_NS makes one cheap call
  * (NET_GETNAME) to learn whether netd still lives. */
 #include <errno.h>
 #include <string.h>
@@ -26,9 +26,9 @@
 #define LOOKUP_WAIT_NS	  1000000000ull /* the first time: netd may start */
 #define RECONNECT_WAIT_NS 3000000000ull /* after netd went away */
 #define RETRY_NS	  5000000ull
-#define SK_TX_MAX	  1024 /* request header + data */
-#define SK_RX_MAX	  2048 /* answer header + data */
-#define SK_GONE		  (-0x10000L)
+#define RTSK_TX_MAX	  1024 /* request header + data */
+#define RTSK_RX_MAX	  2048 /* answer header + data */
+#define RTSK_GONE	  (-0x10000L)
 
 static int table_lock;
 static int connect_lock; /* one thread connects (cl_connect is not
@@ -44,32 +44,32 @@ static handle_t wake; /* our notification (kept across connections) */
 static uint32_t gen, next_gen;
 static bool ever_connected, lookup_failed, lost_once;
 
-void rt_lock(void)
+void rtsk_lock(void)
 {
-	sk_spin_lock(&table_lock);
+	rtsk_spin_lock(&table_lock);
 }
 
-void rt_unlock(void)
+void rtsk_unlock(void)
 {
-	sk_spin_unlock(&table_lock);
+	rtsk_spin_unlock(&table_lock);
 }
 
-uint64_t sk_now(void)
+uint64_t rtsk_now(void)
 {
 	long t = sys_clock_now();
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
-uint64_t sk_after(uint64_t ns)
+uint64_t rtsk_after(uint64_t ns)
 {
-	uint64_t now = sk_now();
+	uint64_t now = rtsk_now();
 	return ns >= DEADLINE_NONE - now ? DEADLINE_NONE : now + ns;
 }
 
-/* One port_call on ep: 0 answered, SK_GONE (its port is gone), -errno. */
-static long call_on(handle_t ep, struct sk_call *c)
+/* One port_call on ep: 0 answered, RTSK_GONE (its port is gone), -errno. */
+static long call_on(handle_t ep, struct rtsk_call *c)
 {
-	unsigned char tx[SK_TX_MAX], rx[SK_RX_MAX];
+	unsigned char tx[RTSK_TX_MAX], rx[RTSK_RX_MAX];
 	size_t n = sizeof(c->req) + c->req.len;
 	c->outlen = 0;
 	c->nhout = 0;
@@ -93,7 +93,7 @@ static long call_on(handle_t ep, struct sk_call *c)
 	if (e == 0)
 		c->hin = HANDLE_INVALID; /* moved */
 	if (e == ERR_PEER_CLOSED || e == ERR_BAD_HANDLE)
-		return SK_GONE;
+		return RTSK_GONE;
 	if (e < 0)
 		return -(long)execrt_errno(e);
 	for (uint32_t i = 2; i < r.nhandles; i++)
@@ -122,7 +122,7 @@ static long call_on(handle_t ep, struct sk_call *c)
 	return 0;
 }
 
-static void close_hout(struct sk_call *c)
+static void close_hout(struct rtsk_call *c)
 {
 	for (uint32_t i = 0; i < c->nhout; i++)
 		sys_handle_close(c->hout[i]);
@@ -150,9 +150,10 @@ static long connect_on(handle_t ep, handle_t *c_out, handle_t *bell_out,
 		       uint64_t *bits_out)
 {
 	struct net_conn_info ci;
-	struct sk_call c = {.req = {.op = NET_CONNECT, .a = NET_PROTO_VERSION},
-			    .out = &ci,
-			    .outcap = sizeof(ci)};
+	struct rtsk_call c = {
+		.req = {.op = NET_CONNECT, .a = NET_PROTO_VERSION},
+		.out = &ci,
+		.outcap = sizeof(ci)};
 	if (sys_handle_dup(wake, RIGHT_SIGNAL | RIGHT_TRANSFER, &c.hin) < 0)
 		return -ENOMEM;
 	long r = call_on(ep, &c);
@@ -179,29 +180,29 @@ static long do_connect(void)
 	long g = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
 	if (g)
 		return g;
-	sk_spin_lock(&connect_lock);
+	rtsk_spin_lock(&connect_lock);
 	g = connect_slow();
-	sk_spin_unlock(&connect_lock);
+	rtsk_spin_unlock(&connect_lock);
 	return g;
 }
 
 static long connect_slow(void)
 {
-	rt_lock();
+	rtsk_lock();
 	if (gen) {
 		long g = gen;
-		rt_unlock();
+		rtsk_unlock();
 		return g;
 	}
 	uint64_t wait = lost_once			    ? RECONNECT_WAIT_NS
 			: !ever_connected && !lookup_failed ? LOOKUP_WAIT_NS
 							    : 0;
 	if (!wake && sys_notif_create(&wake) < 0) {
-		rt_unlock();
+		rtsk_unlock();
 		return -ENOMEM;
 	}
-	rt_unlock();
-	uint64_t deadline = sk_after(wait);
+	rtsk_unlock();
+	uint64_t deadline = rtsk_after(wait);
 	for (;;) {
 		struct cl_conn cc;
 		if (cl_connect(NET_SVC_NAME, wait ? deadline : DEADLINE_POLL,
@@ -212,22 +213,22 @@ static long connect_slow(void)
 		handle_t c, bell;
 		uint64_t bits;
 		long r = connect_on(cc.send, &c, &bell, &bits);
-		if (r == SK_GONE) {
+		if (r == RTSK_GONE) {
 			/* The name still names a dead netd: ask again. */
 			sys_handle_close(cc.send);
-			if (sk_now() >= deadline)
+			if (rtsk_now() >= deadline)
 				return -ENETDOWN;
-			sys_sleep_until(sk_now() + RETRY_NS);
+			sys_sleep_until(rtsk_now() + RETRY_NS);
 			continue;
 		}
 		if (r < 0) {
 			sys_handle_close(cc.send);
 			return r;
 		}
-		rt_lock();
+		rtsk_lock();
 		if (gen) { /* another thread won: use its connection */
 			long g = gen;
-			rt_unlock();
+			rtsk_unlock();
 			sys_handle_close(c);
 			sys_handle_close(bell);
 			sys_handle_close(cc.send);
@@ -242,30 +243,30 @@ static long connect_slow(void)
 		__atomic_store_n(&gen, next_gen, __ATOMIC_RELEASE);
 		ever_connected = true;
 		long g = gen;
-		rt_unlock();
+		rtsk_unlock();
 		return g;
 	}
 }
 
-long sk_connected(void)
+long rtsk_connected(void)
 {
 	return do_connect();
 }
 
-long sk_call(struct sk_call *c, uint32_t for_gen)
+long rtsk_call(struct rtsk_call *c, uint32_t for_gen)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		long g = for_gen ? (long)for_gen : do_connect();
 		if (g < 0)
 			return g;
-		rt_lock();
+		rtsk_lock();
 		handle_t ep = gen == (uint32_t)g ? conn : HANDLE_INVALID;
 		handle_t dup = HANDLE_INVALID;
 		/* Our own handle for the call: another thread may drop the
 		 * connection meanwhile. */
 		if (ep && sys_handle_dup(ep, RIGHT_SAME, &dup) < 0)
 			dup = HANDLE_INVALID;
-		rt_unlock();
+		rtsk_unlock();
 		if (!dup) {
 			if (for_gen)
 				return -ECONNRESET;
@@ -273,53 +274,53 @@ long sk_call(struct sk_call *c, uint32_t for_gen)
 		}
 		long r = call_on(dup, c);
 		sys_handle_close(dup);
-		if (r != SK_GONE)
+		if (r != RTSK_GONE)
 			return r < 0 ? r : c->resp.err;
-		rt_lock();
+		rtsk_lock();
 		drop_locked((uint32_t)g);
-		rt_unlock();
+		rtsk_unlock();
 		if (for_gen)
 			return -ECONNRESET;
 	}
 	return -ENETDOWN;
 }
 
-bool sk_dead(const struct execrt_sock *s)
+bool rtsk_dead(const struct execrt_sock *s)
 {
 	return __atomic_load_n(&gen, __ATOMIC_ACQUIRE) != s->gen;
 }
 
-void sk_ring_doorbell(void)
+void rtsk_ring_doorbell(void)
 {
-	rt_lock();
+	rtsk_lock();
 	handle_t b = doorbell;
 	uint64_t bits = bell_bits;
 	if (b)
 		sys_notif_signal(b, bits);
-	rt_unlock();
+	rtsk_unlock();
 }
 
 /* ---- the socket table ---- */
 
-struct execrt_sock *sk_alloc(void)
+struct execrt_sock *rtsk_alloc(void)
 {
-	rt_lock();
+	rtsk_lock();
 	for (int i = 0; i < EXECRT_FD_MAX; i++) {
 		if (!socks[i].used) {
 			memset(&socks[i], 0, sizeof(socks[i]));
 			socks[i].used = true;
 			socks[i].refs = 1;
-			rt_unlock();
+			rtsk_unlock();
 			return &socks[i];
 		}
 	}
-	rt_unlock();
+	rtsk_unlock();
 	return NULL;
 }
 
-struct execrt_sock *sk_get(long fd, uint32_t *fd_flags)
+struct execrt_sock *rtsk_get(long fd, uint32_t *fd_flags)
 {
-	rt_lock();
+	rtsk_lock();
 	struct execrt_fd *e = fsc_fd(fd);
 	struct execrt_sock *s = NULL;
 	if (e && e->kind == FDK_SOCKET && e->sock) {
@@ -328,51 +329,51 @@ struct execrt_sock *sk_get(long fd, uint32_t *fd_flags)
 		if (fd_flags)
 			*fd_flags = e->flags;
 	}
-	rt_unlock();
+	rtsk_unlock();
 	return s;
 }
 
-void sk_ref(struct execrt_sock *s)
+void rtsk_ref(struct execrt_sock *s)
 {
 	s->refs++;
 }
 
-void sk_put(struct execrt_sock *s)
+void rtsk_put(struct execrt_sock *s)
 {
 	if (!s)
 		return;
-	rt_lock();
+	rtsk_lock();
 	bool last = --s->refs == 0;
-	rt_unlock();
+	rtsk_unlock();
 	if (!last)
 		return;
 	if (s->id || s->grant) {
-		struct sk_call c = {.req = {.op = NET_CLOSE, .sock = s->id}};
-		if (!sk_dead(s))
-			sk_call(&c, s->gen);
+		struct rtsk_call c = {.req = {.op = NET_CLOSE, .sock = s->id}};
+		if (!rtsk_dead(s))
+			rtsk_call(&c, s->gen);
 		close_hout(&c);
 	}
 	if (s->addr)
 		sys_grant_unmap(execrt_handle(START_H_SELF_TASK), s->addr);
 	if (s->grant)
 		sys_handle_close(s->grant);
-	rt_lock();
+	rtsk_lock();
 	memset(s, 0, sizeof(*s)); /* used = false: the slot is free */
-	rt_unlock();
+	rtsk_unlock();
 }
 
 /* ---- waiting ---- */
 
-long sk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
+long rtsk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
 {
-	uint64_t now = sk_now();
+	uint64_t now = rtsk_now();
 	if (now >= deadline)
 		return -EAGAIN;
 	uint64_t until =
-		deadline - now > SK_PROBE_NS ? now + SK_PROBE_NS : deadline;
-	rt_lock();
+		deadline - now > RTSK_PROBE_NS ? now + RTSK_PROBE_NS : deadline;
+	rtsk_lock();
 	handle_t w = wake;
-	rt_unlock();
+	rtsk_unlock();
 	long r;
 	uint64_t got = 0;
 	if (w && bits)
@@ -387,10 +388,10 @@ long sk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
 		return -EIO;
 	if (until >= deadline)
 		return -EAGAIN;
-	if (probe && !sk_dead(probe)) {
-		struct sk_call c = {
+	if (probe && !rtsk_dead(probe)) {
+		struct rtsk_call c = {
 			.req = {.op = NET_GETNAME, .sock = probe->id}};
-		sk_call(&c, probe->gen); /* drops the connection if gone */
+		rtsk_call(&c, probe->gen); /* drops the connection if gone */
 		close_hout(&c);
 	}
 	return 0;
@@ -398,7 +399,7 @@ long sk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
 
 void execrt_net_disconnect(void)
 {
-	rt_lock();
+	rtsk_lock();
 	drop_locked(gen);
 	lost_once = false;
 	ever_connected = false;
@@ -406,5 +407,5 @@ void execrt_net_disconnect(void)
 	if (wake)
 		sys_handle_close(wake);
 	wake = HANDLE_INVALID;
-	rt_unlock();
+	rtsk_unlock();
 }

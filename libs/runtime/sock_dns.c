@@ -19,13 +19,13 @@ long __execrt_resolve(const char *name, int family, struct execrt_addr *out,
 	if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	struct net_addr a[NET_ADDRS_MAX];
-	struct sk_call c = {.req = {.op = NET_RESOLVE,
-				    .a = (uint32_t)family,
-				    .len = (uint32_t)len + 1},
-			    .data = name,
-			    .out = a,
-			    .outcap = sizeof(a)};
-	long r = sk_call(&c, SK_ANY_GEN);
+	struct rtsk_call c = {.req = {.op = NET_RESOLVE,
+				      .a = (uint32_t)family,
+				      .len = (uint32_t)len + 1},
+			      .data = name,
+			      .out = a,
+			      .outcap = sizeof(a)};
+	long r = rtsk_call(&c, RTSK_ANY_GEN);
 	for (uint32_t i = 0; i < c.nhout; i++)
 		sys_handle_close(c.hout[i]);
 	if (r < 0)

@@ -26,7 +26,7 @@
 
 static long lookup(long fd, struct execrt_sock **s, uint32_t *flags)
 {
-	*s = sk_get(fd, flags);
+	*s = rtsk_get(fd, flags);
 	if (*s)
 		return 0;
 	return fsc_fd(fd) ? -ENOTSOCK : -EBADF;
@@ -48,7 +48,7 @@ static long take_err(struct execrt_sock *s)
 
 static uint64_t deadline_of(uint64_t timeo)
 {
-	return timeo ? sk_after(timeo) : DEADLINE_NONE;
+	return timeo ? rtsk_after(timeo) : DEADLINE_NONE;
 }
 
 static bool is_stream(const struct execrt_sock *s)
@@ -70,15 +70,15 @@ static long adopt(struct execrt_sock *s, const struct net_sock_info *in,
 	long r = sys_grant_map(execrt_handle(START_H_SELF_TASK), grant,
 			       VM_PROT_READ | VM_PROT_WRITE, 0, &addr);
 	if (r < 0) {
-		sk_put(s);
+		rtsk_put(s);
 		return r == ERR_NO_MEMORY ? -ENOMEM : -EIO;
 	}
 	s->addr = addr;
 	s->map_len = in->shm_size;
 	if (in->type != s->type || !in->wake_bit ||
-	    sr_attach(&s->r, (void *)addr, in->shm_size, in,
-		      s->type != SOCK_STREAM) < 0) {
-		sk_put(s);
+	    rtsr_attach(&s->r, (void *)addr, in->shm_size, in,
+			s->type != SOCK_STREAM) < 0) {
+		rtsk_put(s);
 		return -EIO;
 	}
 	struct execrt_fd e = {
@@ -87,15 +87,15 @@ static long adopt(struct execrt_sock *s, const struct net_sock_info *in,
 		.flags = O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0),
 		.sock = s};
 	fsc_fd(0); /* the table set up */
-	rt_lock();
+	rtsk_lock();
 	r = execrt_fd_install(0, &e);
-	rt_unlock();
+	rtsk_unlock();
 	if (r < 0)
-		sk_put(s);
+		rtsk_put(s);
 	return r;
 }
 
-long sk_socket(long domain, long type, long proto)
+long rtsk_socket(long domain, long type, long proto)
 {
 	long flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
 	type &= ~flags;
@@ -105,26 +105,26 @@ long sk_socket(long domain, long type, long proto)
 		return -ESOCKTNOSUPPORT;
 	if (proto < 0 || proto > 255)
 		return -EPROTONOSUPPORT;
-	struct execrt_sock *s = sk_alloc();
+	struct execrt_sock *s = rtsk_alloc();
 	if (!s)
 		return -EMFILE;
 	s->type = (uint32_t)type;
 	s->domain = (uint32_t)domain;
 	s->proto = (uint32_t)proto;
 	struct net_sock_info in;
-	struct sk_call c = {.req = {.op = NET_SOCKET,
-				    .a = (uint32_t)domain,
-				    .b = (uint32_t)type,
-				    .c = (uint32_t)proto},
-			    .out = &in,
-			    .outcap = sizeof(in)};
-	long g = sk_connected();
+	struct rtsk_call c = {.req = {.op = NET_SOCKET,
+				      .a = (uint32_t)domain,
+				      .b = (uint32_t)type,
+				      .c = (uint32_t)proto},
+			      .out = &in,
+			      .outcap = sizeof(in)};
+	long g = rtsk_connected();
 	if (g < 0) {
-		sk_put(s);
+		rtsk_put(s);
 		return g;
 	}
 	s->gen = (uint32_t)g;
-	long r = sk_call(&c, s->gen);
+	long r = rtsk_call(&c, s->gen);
 	if (r == 0 && (c.nhout != 1 || c.outlen != sizeof(in)))
 		r = -EIO;
 	if (r < 0) {
@@ -132,7 +132,7 @@ long sk_socket(long domain, long type, long proto)
 			sys_handle_close(c.hout[i]);
 		if (c.outlen == sizeof(in)) /* netd made it: close it */
 			s->id = in.sock;
-		sk_put(s);
+		rtsk_put(s);
 		return r;
 	}
 	return adopt(s, &in, c.hout[0], flags);
@@ -140,26 +140,26 @@ long sk_socket(long domain, long type, long proto)
 
 /* ---- addresses and control ---- */
 
-long sk_bind(long fd, const void *sa, long len)
+long rtsk_bind(long fd, const void *sa, long len)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
 	if (r)
 		return r;
 	struct net_addr a;
-	r = len < 0 ? -EINVAL : sr_addr_from(sa, (uint32_t)len, &a, false);
+	r = len < 0 ? -EINVAL : rtsr_addr_from(sa, (uint32_t)len, &a, false);
 	if (!r) {
-		struct sk_call c = {.req = {.op = NET_BIND,
-					    .sock = s->id,
-					    .len = sizeof(a)},
-				    .data = &a};
-		r = sk_call(&c, s->gen);
+		struct rtsk_call c = {.req = {.op = NET_BIND,
+					      .sock = s->id,
+					      .len = sizeof(a)},
+				      .data = &a};
+		r = rtsk_call(&c, s->gen);
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
-long sk_listen(long fd, long backlog)
+long rtsk_listen(long fd, long backlog)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
@@ -169,22 +169,22 @@ long sk_listen(long fd, long backlog)
 		backlog = 0;
 	if (backlog > 4096)
 		backlog = 4096;
-	struct sk_call c = {.req = {.op = NET_LISTEN,
-				    .sock = s->id,
-				    .a = (uint32_t)backlog}};
-	r = is_stream(s) ? sk_call(&c, s->gen) : -EOPNOTSUPP;
-	sk_put(s);
+	struct rtsk_call c = {.req = {.op = NET_LISTEN,
+				      .sock = s->id,
+				      .a = (uint32_t)backlog}};
+	r = is_stream(s) ? rtsk_call(&c, s->gen) : -EOPNOTSUPP;
+	rtsk_put(s);
 	return r;
 }
 
 static bool acceptable(struct execrt_sock *s)
 {
 	uint32_t st = state(s);
-	return sk_dead(s) || (st & (NET_ST_ACCEPTABLE | NET_ST_ERROR)) ||
+	return rtsk_dead(s) || (st & (NET_ST_ACCEPTABLE | NET_ST_ERROR)) ||
 	       !(st & NET_ST_LISTENING) || s->r.shm->accept_pending;
 }
 
-long sk_accept4(long fd, void *sa, uint32_t *salen, long flags)
+long rtsk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 {
 	if (flags & ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return -EINVAL;
@@ -194,7 +194,7 @@ long sk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 	if (r)
 		return r;
 	if (!is_stream(s)) {
-		sk_put(s);
+		rtsk_put(s);
 		return -EOPNOTSUPP;
 	}
 	uint64_t dl = deadline_of(s->rcvtimeo);
@@ -202,9 +202,9 @@ long sk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 		struct net_sock_info in;
 		struct net_addr peer;
 	} out;
-	struct sk_call c = {0};
+	struct rtsk_call c = {0};
 	for (;;) {
-		if (!n && !(n = sk_alloc())) {
+		if (!n && !(n = rtsk_alloc())) {
 			r = -EMFILE;
 			break;
 		}
@@ -212,16 +212,16 @@ long sk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 		n->domain = s->domain;
 		n->proto = s->proto;
 		n->gen = s->gen;
-		c = (struct sk_call){.req = {.op = NET_ACCEPT, .sock = s->id},
-				     .out = &out,
-				     .outcap = sizeof(out)};
-		r = sk_dead(s) ? -ECONNRESET : sk_call(&c, s->gen);
+		c = (struct rtsk_call){.req = {.op = NET_ACCEPT, .sock = s->id},
+				       .out = &out,
+				       .outcap = sizeof(out)};
+		r = rtsk_dead(s) ? -ECONNRESET : rtsk_call(&c, s->gen);
 		if (r != -EAGAIN)
 			break;
 		if (fl & O_NONBLOCK)
 			break;
 		while (!acceptable(s) && r == -EAGAIN)
-			if (sk_wait(s->wake_bit, dl, s) < 0)
+			if (rtsk_wait(s->wake_bit, dl, s) < 0)
 				r = -ETIMEDOUT;
 		if (r == -ETIMEDOUT) {
 			r = -EAGAIN;
@@ -235,18 +235,18 @@ long sk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 			sys_handle_close(c.hout[i]);
 		if (n && c.outlen == sizeof(out))
 			n->id = out.in.sock;
-		sk_put(n);
-		sk_put(s);
+		rtsk_put(n);
+		rtsk_put(s);
 		return r;
 	}
 	r = adopt(n, &out.in, c.hout[0], flags);
 	if (r >= 0 && sa && salen)
-		sr_addr_to(&out.peer, sa, salen);
-	sk_put(s);
+		rtsr_addr_to(&out.peer, sa, salen);
+	rtsk_put(s);
 	return r;
 }
 
-long sk_connect(long fd, const void *sa, long len)
+long rtsk_connect(long fd, const void *sa, long len)
 {
 	struct execrt_sock *s;
 	uint32_t fl;
@@ -255,11 +255,11 @@ long sk_connect(long fd, const void *sa, long len)
 		return r;
 	struct net_addr a;
 	r = len < 0 ? -EINVAL
-		    : sr_addr_from(sa, (uint32_t)len, &a, !is_stream(s));
+		    : rtsr_addr_from(sa, (uint32_t)len, &a, !is_stream(s));
 	if (!r && is_stream(s)) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		uint32_t st = state(s);
-		if (sk_dead(s))
+		if (rtsk_dead(s))
 			r = -ECONNRESET;
 		else if (st & NET_ST_CONNECTED)
 			r = -EISCONN;
@@ -269,32 +269,32 @@ long sk_connect(long fd, const void *sa, long len)
 		} else if ((s->local & SR_L_CONNECTING) ||
 			   (st & NET_ST_CONNECTING))
 			r = -EALREADY;
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 	}
 	if (!r) {
-		struct sk_call c = {.req = {.op = NET_CONNECT_TO,
-					    .sock = s->id,
-					    .len = sizeof(a)},
-				    .data = &a};
-		r = sk_call(&c, s->gen);
+		struct rtsk_call c = {.req = {.op = NET_CONNECT_TO,
+					      .sock = s->id,
+					      .len = sizeof(a)},
+				      .data = &a};
+		r = rtsk_call(&c, s->gen);
 	}
 	if (r || !is_stream(s)) {
-		sk_put(s);
+		rtsk_put(s);
 		return r;
 	}
-	sk_spin_lock(&s->lock);
+	rtsk_spin_lock(&s->lock);
 	s->local |= SR_L_CONNECTING;
-	sk_spin_unlock(&s->lock);
+	rtsk_spin_unlock(&s->lock);
 	if (fl & O_NONBLOCK) {
-		sk_put(s);
+		rtsk_put(s);
 		return -EINPROGRESS;
 	}
 	uint64_t dl = deadline_of(s->sndtimeo);
 	for (;;) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		uint32_t st = state(s);
 		r = 1;
-		if (sk_dead(s))
+		if (rtsk_dead(s))
 			r = -ECONNRESET;
 		else if (st & NET_ST_CONNECTED)
 			r = 0;
@@ -304,61 +304,61 @@ long sk_connect(long fd, const void *sa, long len)
 			r = -ECONNREFUSED;
 		if (r <= 0)
 			s->local &= ~SR_L_CONNECTING;
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 		if (r <= 0)
 			break;
-		if (sk_wait(s->wake_bit, dl, s) < 0) {
+		if (rtsk_wait(s->wake_bit, dl, s) < 0) {
 			r = -EINPROGRESS; /* SO_SNDTIMEO: Linux says so too */
 			break;
 		}
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
-long sk_shutdown(long fd, long how)
+long rtsk_shutdown(long fd, long how)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
 	if (r)
 		return r;
 	if (how < SHUT_RD || how > SHUT_RDWR) {
-		sk_put(s);
+		rtsk_put(s);
 		return -EINVAL;
 	}
-	struct sk_call c = {
+	struct rtsk_call c = {
 		.req = {.op = NET_SHUTDOWN, .sock = s->id, .a = (uint32_t)how}};
-	r = sk_dead(s) ? -ENOTCONN : sk_call(&c, s->gen);
+	r = rtsk_dead(s) ? -ENOTCONN : rtsk_call(&c, s->gen);
 	if (!r) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		if (how != SHUT_WR)
 			s->local |= SR_L_SHUT_RD;
 		if (how != SHUT_RD)
 			s->local |= SR_L_SHUT_WR;
-		sk_spin_unlock(&s->lock);
-		sk_ring_doorbell();
+		rtsk_spin_unlock(&s->lock);
+		rtsk_ring_doorbell();
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
-long sk_getname(long fd, void *sa, uint32_t *salen, bool peer)
+long rtsk_getname(long fd, void *sa, uint32_t *salen, bool peer)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
 	if (r)
 		return r;
 	struct net_addr a;
-	struct sk_call c = {
+	struct rtsk_call c = {
 		.req = {.op = NET_GETNAME, .sock = s->id, .a = peer ? 1 : 0},
 		.out = &a,
 		.outcap = sizeof(a)};
-	r = sk_dead(s) ? -ENOTCONN : sk_call(&c, s->gen);
+	r = rtsk_dead(s) ? -ENOTCONN : rtsk_call(&c, s->gen);
 	if (!r && c.outlen != sizeof(a))
 		r = -EIO;
 	if (!r)
-		sr_addr_to(&a, sa, salen);
-	sk_put(s);
+		rtsr_addr_to(&a, sa, salen);
+	rtsk_put(s);
 	return r;
 }
 
@@ -383,7 +383,7 @@ static long set_timeo(uint64_t *t, const void *val, uint32_t len)
 	return 0;
 }
 
-long sk_setsockopt(long fd, long level, long name, const void *val, long len)
+long rtsk_setsockopt(long fd, long level, long name, const void *val, long len)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
@@ -398,15 +398,15 @@ long sk_setsockopt(long fd, long level, long name, const void *val, long len)
 		 (name == SO_SNDTIMEO || name == LX_SO_SNDTIMEO_NEW))
 		r = set_timeo(&s->sndtimeo, val, (uint32_t)len);
 	else {
-		struct sk_call c = {.req = {.op = NET_SETSOCKOPT,
-					    .sock = s->id,
-					    .a = (uint32_t)level,
-					    .b = (uint32_t)name,
-					    .len = (uint32_t)len},
-				    .data = val};
-		r = sk_dead(s) ? -ECONNRESET : sk_call(&c, s->gen);
+		struct rtsk_call c = {.req = {.op = NET_SETSOCKOPT,
+					      .sock = s->id,
+					      .a = (uint32_t)level,
+					      .b = (uint32_t)name,
+					      .len = (uint32_t)len},
+				      .data = val};
+		r = rtsk_dead(s) ? -ECONNRESET : rtsk_call(&c, s->gen);
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
@@ -418,14 +418,14 @@ static void opt_out(void *val, uint32_t *len, const void *v, uint32_t n)
 	*len = n;
 }
 
-long sk_getsockopt(long fd, long level, long name, void *val, uint32_t *len)
+long rtsk_getsockopt(long fd, long level, long name, void *val, uint32_t *len)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
 	if (r)
 		return r;
 	if (!len || (int32_t)*len < 0) {
-		sk_put(s);
+		rtsk_put(s);
 		return -EINVAL;
 	}
 	int iv = 0;
@@ -445,16 +445,16 @@ long sk_getsockopt(long fd, long level, long name, void *val, uint32_t *len)
 				.tv_usec =
 					(suseconds_t)(t % NS_PER_SEC / 1000)};
 			opt_out(val, len, &tv, sizeof(tv));
-			sk_put(s);
+			rtsk_put(s);
 			return 0;
 		}
 		case SO_ERROR:
-			sk_spin_lock(&s->lock);
-			if (sk_dead(s))
+			rtsk_spin_lock(&s->lock);
+			if (rtsk_dead(s))
 				iv = ECONNRESET;
 			else if ((state(s) & NET_ST_ERROR) && !s->err_taken)
 				iv = (int)-take_err(s);
-			sk_spin_unlock(&s->lock);
+			rtsk_spin_unlock(&s->lock);
 			break;
 		case SO_TYPE:
 			iv = (int)s->type;
@@ -474,20 +474,20 @@ long sk_getsockopt(long fd, long level, long name, void *val, uint32_t *len)
 	}
 	if (local) {
 		opt_out(val, len, &iv, sizeof(iv));
-		sk_put(s);
+		rtsk_put(s);
 		return 0;
 	}
 	unsigned char buf[OPT_MAX];
-	struct sk_call c = {.req = {.op = NET_GETSOCKOPT,
-				    .sock = s->id,
-				    .a = (uint32_t)level,
-				    .b = (uint32_t)name},
-			    .out = buf,
-			    .outcap = sizeof(buf)};
-	r = sk_dead(s) ? -ECONNRESET : sk_call(&c, s->gen);
+	struct rtsk_call c = {.req = {.op = NET_GETSOCKOPT,
+				      .sock = s->id,
+				      .a = (uint32_t)level,
+				      .b = (uint32_t)name},
+			      .out = buf,
+			      .outcap = sizeof(buf)};
+	r = rtsk_dead(s) ? -ECONNRESET : rtsk_call(&c, s->gen);
 	if (!r)
 		opt_out(val, len, buf, c.outlen);
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
@@ -501,10 +501,10 @@ static long stream_send(struct execrt_sock *s, const struct iovec *iov, int cnt,
 	if (!total)
 		return 0;
 	for (;;) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		uint32_t st = state(s);
 		long r = 0;
-		if (sk_dead(s))
+		if (rtsk_dead(s))
 			r = -ECONNRESET;
 		else if (s->local & SR_L_SHUT_WR)
 			r = -EPIPE;
@@ -513,23 +513,23 @@ static long stream_send(struct execrt_sock *s, const struct iovec *iov, int cnt,
 		else if (st & NET_ST_CLOSED)
 			r = -EPIPE;
 		else if (st & NET_ST_CONNECTED)
-			r = sr_write(&s->r, iov, cnt, done);
+			r = rtsr_write(&s->r, iov, cnt, done);
 		else if (!(st & NET_ST_CONNECTING) &&
 			 !(s->local & SR_L_CONNECTING))
 			r = -ENOTCONN;
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 		if (r < 0)
 			return done ? (long)done : r;
 		if (r > 0) {
 			done += (size_t)r;
-			sk_ring_doorbell();
+			rtsk_ring_doorbell();
 			if (done == total)
 				return (long)done;
 			continue; /* more may fit already */
 		}
 		if (nb)
 			return done ? (long)done : -EAGAIN;
-		if (sk_wait(s->wake_bit, dl, s) < 0)
+		if (rtsk_wait(s->wake_bit, dl, s) < 0)
 			return done ? (long)done : -EAGAIN;
 	}
 }
@@ -542,10 +542,10 @@ static long dgram_send(struct execrt_sock *s, const struct iovec *iov, int cnt,
 	if (to)
 		dst = *to;
 	for (;;) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		uint32_t st = state(s);
 		long r;
-		if (sk_dead(s))
+		if (rtsk_dead(s))
 			r = -ECONNRESET;
 		else if (s->local & SR_L_SHUT_WR)
 			r = -EPIPE;
@@ -554,15 +554,15 @@ static long dgram_send(struct execrt_sock *s, const struct iovec *iov, int cnt,
 		else if (!to && !(st & NET_ST_CONNECTED))
 			r = -EDESTADDRREQ;
 		else
-			r = sr_rec_write(&s->r, iov, cnt, total, &dst);
-		sk_spin_unlock(&s->lock);
+			r = rtsr_rec_write(&s->r, iov, cnt, total, &dst);
+		rtsk_spin_unlock(&s->lock);
 		if (r >= 0) {
-			sk_ring_doorbell();
+			rtsk_ring_doorbell();
 			return r;
 		}
 		if (r != -EAGAIN || nb)
 			return r;
-		if (sk_wait(s->wake_bit, dl, s) < 0)
+		if (rtsk_wait(s->wake_bit, dl, s) < 0)
 			return -EAGAIN;
 	}
 }
@@ -574,7 +574,7 @@ static long do_send(long fd, const struct iovec *iov, long cnt, long flags,
 	struct execrt_sock *s;
 	uint32_t fl;
 	size_t total;
-	long r = sr_iov_total(iov, cnt, &total);
+	long r = rtsr_iov_total(iov, cnt, &total);
 	if (r)
 		return r;
 	if ((r = lookup(fd, &s, &fl)))
@@ -586,12 +586,12 @@ static long do_send(long fd, const struct iovec *iov, long cnt, long flags,
 		r = stream_send(s, iov, (int)cnt, total, nb);
 	else {
 		struct net_addr a;
-		r = sa ? sr_addr_from(sa, salen, &a, false) : 0;
+		r = sa ? rtsr_addr_from(sa, salen, &a, false) : 0;
 		if (!r)
 			r = dgram_send(s, iov, (int)cnt, total, sa ? &a : NULL,
 				       nb);
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
@@ -608,11 +608,11 @@ static long stream_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 		return 0;
 	for (;;) {
 		bool eof = false;
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		/* The state first: netd sets RX_EOF after the last bytes. */
 		uint32_t st = state(s);
-		long r = sk_dead(s) ? -ECONNRESET
-				    : sr_read(&s->r, iov, cnt, done, peek);
+		long r = rtsk_dead(s) ? -ECONNRESET
+				      : rtsr_read(&s->r, iov, cnt, done, peek);
 		if (r == 0) {
 			if ((st & NET_ST_ERROR) && !(st & NET_ST_RX_EOF))
 				r = take_err(s); /* reset: ECONNRESET */
@@ -624,11 +624,11 @@ static long stream_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 				 !(s->local & SR_L_CONNECTING))
 				r = -ENOTCONN;
 		}
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 		if (r < 0)
 			return done ? (long)done : r;
 		if (r > 0 && !peek)
-			sk_ring_doorbell();
+			rtsk_ring_doorbell();
 		done += (size_t)r;
 		if (eof || done == total || (done && (!all || peek)))
 			return (long)done;
@@ -636,7 +636,7 @@ static long stream_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 			continue;
 		if (nb)
 			return done ? (long)done : -EAGAIN;
-		if (sk_wait(s->wake_bit, dl, s) < 0)
+		if (rtsk_wait(s->wake_bit, dl, s) < 0)
 			return done ? (long)done : -EAGAIN;
 	}
 }
@@ -648,18 +648,19 @@ static long dgram_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 	bool peek = flags & MSG_PEEK;
 	uint64_t dl = deadline_of(s->rcvtimeo);
 	for (;;) {
-		sk_spin_lock(&s->lock);
+		rtsk_spin_lock(&s->lock);
 		uint32_t st = state(s);
-		long r = sk_dead(s) ? -ECONNRESET
-				    : sr_rec_read(&s->r, iov, cnt, from, peek);
+		long r = rtsk_dead(s)
+				 ? -ECONNRESET
+				 : rtsr_rec_read(&s->r, iov, cnt, from, peek);
 		if (r == -EAGAIN && (s->local & SR_L_SHUT_RD))
 			r = 0;
 		else if (r == -EAGAIN && (st & NET_ST_ERROR) && !s->err_taken)
 			r = take_err(s);
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 		if (r >= 0) {
 			if (!peek)
-				sk_ring_doorbell();
+				rtsk_ring_doorbell();
 			*trunc = (size_t)r > total;
 			if (flags & MSG_TRUNC)
 				return r;
@@ -667,7 +668,7 @@ static long dgram_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 		}
 		if (r != -EAGAIN || nb)
 			return r;
-		if (sk_wait(s->wake_bit, dl, s) < 0)
+		if (rtsk_wait(s->wake_bit, dl, s) < 0)
 			return -EAGAIN;
 	}
 }
@@ -678,7 +679,7 @@ static long do_recv(long fd, const struct iovec *iov, long cnt, long flags,
 	struct execrt_sock *s;
 	uint32_t fl;
 	size_t total;
-	long r = sr_iov_total(iov, cnt, &total);
+	long r = rtsr_iov_total(iov, cnt, &total);
 	if (r)
 		return r;
 	if ((r = lookup(fd, &s, &fl)))
@@ -696,28 +697,28 @@ static long do_recv(long fd, const struct iovec *iov, long cnt, long flags,
 		r = dgram_recv(s, iov, (int)cnt, total, flags, nb, &from,
 			       trunc);
 		if (r >= 0 && sa && salen)
-			sr_addr_to(&from, sa, salen);
+			rtsr_addr_to(&from, sa, salen);
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
-long sk_sendto(long fd, const void *buf, size_t len, long flags, const void *sa,
-	       uint32_t salen)
+long rtsk_sendto(long fd, const void *buf, size_t len, long flags,
+		 const void *sa, uint32_t salen)
 {
 	struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
 	return do_send(fd, &v, 1, flags, sa, salen);
 }
 
-long sk_recvfrom(long fd, void *buf, size_t len, long flags, void *sa,
-		 uint32_t *salen)
+long rtsk_recvfrom(long fd, void *buf, size_t len, long flags, void *sa,
+		   uint32_t *salen)
 {
 	struct iovec v = {.iov_base = buf, .iov_len = len};
 	bool trunc;
 	return do_recv(fd, &v, 1, flags, sa, salen, &trunc);
 }
 
-long sk_sendmsg(long fd, const struct msghdr *m, long flags)
+long rtsk_sendmsg(long fd, const struct msghdr *m, long flags)
 {
 	if (!m || m->msg_iovlen > 1024)
 		return -EINVAL;
@@ -725,7 +726,7 @@ long sk_sendmsg(long fd, const struct msghdr *m, long flags)
 		       m->msg_name ? m->msg_namelen : 0);
 }
 
-long sk_recvmsg(long fd, struct msghdr *m, long flags)
+long rtsk_recvmsg(long fd, struct msghdr *m, long flags)
 {
 	if (!m || m->msg_iovlen > 1024)
 		return -EINVAL;
@@ -743,7 +744,7 @@ long sk_recvmsg(long fd, struct msghdr *m, long flags)
 }
 
 /* read/write/readv/writev on a socket fd: recv/send with no flags. */
-long sk_rw(long fd, const struct iovec *iov, long cnt, bool wr)
+long rtsk_rw(long fd, const struct iovec *iov, long cnt, bool wr)
 {
 	if (wr)
 		return do_send(fd, iov, cnt, 0, NULL, 0);
@@ -751,7 +752,7 @@ long sk_rw(long fd, const struct iovec *iov, long cnt, bool wr)
 	return do_recv(fd, iov, cnt, 0, NULL, NULL, &trunc);
 }
 
-long sk_ioctl(long fd, long req, void *arg)
+long rtsk_ioctl(long fd, long req, void *arg)
 {
 	struct execrt_sock *s;
 	long r = lookup(fd, &s, NULL);
@@ -759,7 +760,7 @@ long sk_ioctl(long fd, long req, void *arg)
 		return r;
 	switch (req) {
 	case FIONBIO: {
-		rt_lock();
+		rtsk_lock();
 		struct execrt_fd *e = fsc_fd(fd);
 		if (e && e->kind == FDK_SOCKET) {
 			if (*(const int *)arg)
@@ -767,23 +768,23 @@ long sk_ioctl(long fd, long req, void *arg)
 			else
 				e->flags &= ~(uint32_t)O_NONBLOCK;
 		}
-		rt_unlock();
+		rtsk_unlock();
 		break;
 	}
 	case FIONREAD: {
-		sk_spin_lock(&s->lock);
-		if (sk_dead(s))
+		rtsk_spin_lock(&s->lock);
+		if (rtsk_dead(s))
 			r = -ECONNRESET;
 		else if (state(s) & NET_ST_LISTENING)
 			r = 0;
 		else if (is_stream(s))
-			r = sr_rx_fill(&s->r);
+			r = rtsr_rx_fill(&s->r);
 		else {
 			struct net_dgram h;
-			r = sr_rec_next(&s->r, &h);
+			r = rtsr_rec_next(&s->r, &h);
 			r = r > 0 ? (long)h.len : r;
 		}
-		sk_spin_unlock(&s->lock);
+		rtsk_spin_unlock(&s->lock);
 		if (r >= 0)
 			*(int *)arg = (int)r;
 		r = r < 0 ? r : 0;
@@ -792,18 +793,19 @@ long sk_ioctl(long fd, long req, void *arg)
 	default:
 		r = -ENOTTY;
 	}
-	sk_put(s);
+	rtsk_put(s);
 	return r;
 }
 
-unsigned sk_events(struct execrt_sock *s)
+unsigned rtsk_events(struct execrt_sock *s)
 {
-	sk_spin_lock(&s->lock);
+	rtsk_spin_lock(&s->lock);
 	uint64_t tail = s->r.rx_tail;
-	unsigned ev = sr_poll(&s->r, s->local | (sk_dead(s) ? SR_L_DEAD : 0));
+	unsigned ev =
+		rtsr_poll(&s->r, s->local | (rtsk_dead(s) ? SR_L_DEAD : 0));
 	bool moved = s->r.rx_tail != tail; /* WRAP markers taken */
-	sk_spin_unlock(&s->lock);
+	rtsk_spin_unlock(&s->lock);
 	if (moved)
-		sk_ring_doorbell();
+		rtsk_ring_doorbell();
 	return ev;
 }

@@ -5,10 +5,10 @@
  * docs/net-sockets.md.
  *
  * Threads: the socket calls may run on several threads of a task at
- * once. One spin lock (rt_lock) guards the fd table's changes, the
+ * once. One spin lock (rtsk_lock) guards the fd table's changes, the
  * socket table's reference counts and the connection's handles; each
  * socket's own lock guards its rings and local state. Nothing blocks
- * (no call, no wait) while either is held; the order is rt_lock, then a
+ * (no call, no wait) while either is held; the order is rtsk_lock, then a
  * socket's lock. */
 #pragma once
 #include <stdbool.h>
@@ -20,27 +20,27 @@
 
 #include "sock_ring.h"
 
-#define SK_PROBE_NS (200 * 1000000ull) /* a quiet wait asks netd it lives */
+#define RTSK_PROBE_NS (200 * 1000000ull) /* a quiet wait asks netd it lives */
 
 /* ---- locks ---- */
-static inline void sk_spin_lock(int *l)
+static inline void rtsk_spin_lock(int *l)
 {
 	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
 		sys_yield();
 }
 
-static inline void sk_spin_unlock(int *l)
+static inline void rtsk_spin_unlock(int *l)
 {
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
 /* The runtime's table lock (fd table, socket references, connection). */
-void rt_lock(void);
-void rt_unlock(void);
+void rtsk_lock(void);
+void rtsk_unlock(void);
 
 /* ---- one socket (shared by every fd dup'd from it) ---- */
 struct execrt_sock {
-	int refs;  /* fds + calls in progress (under rt_lock) */
+	int refs;  /* fds + calls in progress (under rtsk_lock) */
 	int lock;  /* rings and the fields below */
 	bool used; /* table slot taken */
 	uint32_t id, gen;
@@ -48,7 +48,7 @@ struct execrt_sock {
 	uint64_t wake_bit;
 	handle_t grant;
 	uint64_t addr, map_len;
-	struct sr_sock r;
+	struct rtsr_sock r;
 	unsigned local;		     /* SR_L_* */
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0: none */
 	bool err_taken;		     /* SO_ERROR / a call reported it */
@@ -58,7 +58,7 @@ struct execrt_sock {
 
 /* One call on netd: the request header and data, the answer's header,
  * up to outcap bytes of data and up to two handles. */
-struct sk_call {
+struct rtsk_call {
 	struct net_req req;
 	const void *data;
 	void *out;
@@ -73,33 +73,34 @@ struct sk_call {
  * (for_gen: only on that connection, else ECONNRESET). Returns netd's
  * err (0 or -errno), -ENETDOWN with no netd to reach, -ECONNRESET when
  * the connection is gone. */
-#define SK_ANY_GEN 0u
-long sk_call(struct sk_call *c, uint32_t for_gen);
+#define RTSK_ANY_GEN 0u
+long rtsk_call(struct rtsk_call *c, uint32_t for_gen);
 /* The current connection (connects): its generation (> 0) or -errno. */
-long sk_connected(void);
+long rtsk_connected(void);
 /* Whether socket s's connection is gone (netd died or was dropped). */
-bool sk_dead(const struct execrt_sock *s);
+bool rtsk_dead(const struct execrt_sock *s);
 /* Tells netd to look at the rings (after producing or consuming). */
-void sk_ring_doorbell(void);
+void rtsk_ring_doorbell(void);
 
 /* The socket table: a free slot with refs 1, or NULL. */
-struct execrt_sock *sk_alloc(void);
+struct execrt_sock *rtsk_alloc(void);
 /* The socket behind fd with a reference taken, and the fd's flags. */
-struct execrt_sock *sk_get(long fd, uint32_t *fd_flags);
-void sk_ref(struct execrt_sock *s); /* under rt_lock */
+struct execrt_sock *rtsk_get(long fd, uint32_t *fd_flags);
+void rtsk_ref(struct execrt_sock *s); /* under rtsk_lock */
 /* Drops a reference; the last one closes the socket (NET_CLOSE, unmap). */
-void sk_put(struct execrt_sock *s);
+void rtsk_put(struct execrt_sock *s);
 
 /* Waits for a wake-up of one of `bits` until deadline (absolute ns,
  * DEADLINE_NONE: for ever). 0: woken or a probe found netd alive (check
- * again), -EAGAIN: the deadline passed. A quiet SK_PROBE_NS asks netd
+ * again), -EAGAIN: the deadline passed. A quiet RTSK_PROBE_NS asks netd
  * whether it lives (through probe_sock): if not, its sockets are dead
- * and this returns 0 (the caller sees sk_dead). */
-long sk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe_sock);
+ * and this returns 0 (the caller sees rtsk_dead). */
+long rtsk_wait(uint64_t bits, uint64_t deadline,
+	       struct execrt_sock *probe_sock);
 
-uint64_t sk_now(void);
+uint64_t rtsk_now(void);
 /* now + ns, saturating. */
-uint64_t sk_after(uint64_t ns);
+uint64_t rtsk_after(uint64_t ns);
 
 /* ---- sock_glue.c ---- */
-unsigned sk_events(struct execrt_sock *s); /* poll bits, netd rung */
+unsigned rtsk_events(struct execrt_sock *s); /* poll bits, netd rung */

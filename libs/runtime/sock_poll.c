@@ -4,7 +4,7 @@
  * console or port fd is always writable and never readable, an empty
  * stdin readable (end of file). Waiting is one SYS_NOTIF_WAIT on our
  * notification for the wake bits of the sockets polled (sock_conn.c
- * sk_wait), or a sleep when there are none. The signal masks of ppoll and
+ * rtsk_wait), or a sleep when there are none. The signal masks of ppoll and
  * pselect6 are ignored (there are no signals). docs/net-sockets.md. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,30 +21,30 @@
 #define NS_PER_SEC 1000000000ull
 
 /* Readiness of fd; sockets add their wake bit to *bits, and the first
- * one is kept (referenced) in *probe for sk_wait's liveness probe. */
+ * one is kept (referenced) in *probe for rtsk_wait's liveness probe. */
 static unsigned fd_events(long fd, uint64_t *bits, struct execrt_sock **probe)
 {
-	rt_lock();
+	rtsk_lock();
 	struct execrt_fd *e = fsc_fd(fd);
 	if (!e) {
-		rt_unlock();
+		rtsk_unlock();
 		return POLLNVAL;
 	}
 	uint8_t kind = e->kind;
 	uint32_t acc = e->flags & O_ACCMODE;
 	struct execrt_sock *s = kind == FDK_SOCKET ? e->sock : NULL;
 	if (s)
-		sk_ref(s);
-	rt_unlock();
+		rtsk_ref(s);
+	rtsk_unlock();
 	unsigned ev = 0;
 	switch (kind) {
 	case FDK_SOCKET:
-		ev = sk_events(s);
+		ev = rtsk_events(s);
 		*bits |= s->wake_bit;
 		if (!*probe)
 			*probe = s;
 		else
-			sk_put(s);
+			rtsk_put(s);
 		break;
 	case FDK_FILE:
 	case FDK_DIR:
@@ -64,7 +64,7 @@ static unsigned fd_events(long fd, uint64_t *bits, struct execrt_sock **probe)
 	return ev;
 }
 
-long sk_poll(struct pollfd *p, unsigned long n, uint64_t deadline)
+long rtsk_poll(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	if (n > POLL_MAX)
 		return -EINVAL;
@@ -82,10 +82,10 @@ long sk_poll(struct pollfd *p, unsigned long n, uint64_t deadline)
 			p[i].revents = (short)(ev & want);
 			cnt += p[i].revents != 0;
 		}
-		long w = cnt || sk_now() >= deadline
+		long w = cnt || rtsk_now() >= deadline
 				 ? -EAGAIN
-				 : sk_wait(bits, deadline, probe);
-		sk_put(probe);
+				 : rtsk_wait(bits, deadline, probe);
+		rtsk_put(probe);
 		if (w < 0)
 			return cnt;
 	}
@@ -103,7 +103,7 @@ static void bit_set(unsigned long *set, int fd)
 	set[fd / (8 * sizeof(long))] |= 1ul << (fd % (8 * sizeof(long)));
 }
 
-long sk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline)
+long rtsk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline)
 {
 	enum { WORDS = FD_SETSIZE / (8 * sizeof(long)) };
 	unsigned long *sets[3] = {rd, wr, ex};
@@ -123,7 +123,7 @@ long sk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline)
 				continue;
 			unsigned ev = fd_events(fd, &bits, &probe);
 			if (ev & POLLNVAL) {
-				sk_put(probe);
+				rtsk_put(probe);
 				return -EBADF;
 			}
 			if (r && (ev & (POLLIN | POLLHUP | POLLERR))) {
@@ -139,10 +139,10 @@ long sk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline)
 				cnt++;
 			}
 		}
-		long w = cnt || sk_now() >= deadline
+		long w = cnt || rtsk_now() >= deadline
 				 ? -EAGAIN
-				 : sk_wait(bits, deadline, probe);
-		sk_put(probe);
+				 : rtsk_wait(bits, deadline, probe);
+		rtsk_put(probe);
 		if (w < 0) {
 			for (int i = 0; i < 3; i++)
 				if (sets[i])
@@ -154,7 +154,7 @@ long sk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline)
 }
 
 /* A relative timespec -> an absolute deadline (NULL: none). */
-long sk_ts_deadline(const struct timespec *ts, uint64_t *dl)
+long rtsk_ts_deadline(const struct timespec *ts, uint64_t *dl)
 {
 	if (!ts) {
 		*dl = DEADLINE_NONE;
@@ -166,6 +166,6 @@ long sk_ts_deadline(const struct timespec *ts, uint64_t *dl)
 	uint64_t sec = (uint64_t)ts->tv_sec;
 	*dl = sec > UINT64_MAX / NS_PER_SEC - 1
 		      ? DEADLINE_NONE
-		      : sk_after(sec * NS_PER_SEC + (uint64_t)ts->tv_nsec);
+		      : rtsk_after(sec * NS_PER_SEC + (uint64_t)ts->tv_nsec);
 	return 0;
 }

@@ -19,14 +19,14 @@ static bool pow2_ok(uint32_t v)
 	return v >= NET_RING_MIN && v <= NET_RING_MAX && !(v & (v - 1));
 }
 
-static long broken(struct sr_sock *s)
+static long broken(struct rtsr_sock *s)
 {
 	s->bad = true;
 	return -EIO;
 }
 
-int sr_attach(struct sr_sock *s, void *base, uint64_t map_len,
-	      const struct net_sock_info *in, bool dgram)
+int rtsr_attach(struct rtsr_sock *s, void *base, uint64_t map_len,
+		const struct net_sock_info *in, bool dgram)
 {
 	memset(s, 0, sizeof(*s));
 	s->bad = true;
@@ -49,13 +49,13 @@ int sr_attach(struct sr_sock *s, void *base, uint64_t map_len,
 	s->rx_tail = shm->rx_tail;
 	s->tx_head = shm->tx_head;
 	s->bad = false;
-	if (sr_rx_fill(s) < 0 || sr_tx_room(s) < 0 ||
+	if (rtsr_rx_fill(s) < 0 || rtsr_tx_room(s) < 0 ||
 	    (dgram && ((s->rx_tail | s->tx_head) & 7)))
 		return broken(s);
 	return 0;
 }
 
-long sr_rx_fill(struct sr_sock *s)
+long rtsr_rx_fill(struct rtsr_sock *s)
 {
 	if (s->bad)
 		return -EIO;
@@ -66,7 +66,7 @@ long sr_rx_fill(struct sr_sock *s)
 	return (long)fill;
 }
 
-long sr_tx_room(struct sr_sock *s)
+long rtsr_tx_room(struct rtsr_sock *s)
 {
 	if (s->bad)
 		return -EIO;
@@ -139,7 +139,7 @@ static void iov_to_ring(uint8_t *ring, uint32_t size, uint64_t pos,
 	}
 }
 
-int sr_iov_total(const struct iovec *iov, long cnt, size_t *total)
+int rtsr_iov_total(const struct iovec *iov, long cnt, size_t *total)
 {
 	*total = 0;
 	if (cnt < 0 || cnt > 1024)
@@ -152,20 +152,20 @@ int sr_iov_total(const struct iovec *iov, long cnt, size_t *total)
 	return 0;
 }
 
-static void publish_rx(struct sr_sock *s)
+static void publish_rx(struct rtsr_sock *s)
 {
 	__atomic_store_n(&s->shm->rx_tail, s->rx_tail, __ATOMIC_RELEASE);
 }
 
-static void publish_tx(struct sr_sock *s)
+static void publish_tx(struct rtsr_sock *s)
 {
 	__atomic_store_n(&s->shm->tx_head, s->tx_head, __ATOMIC_RELEASE);
 }
 
-long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip,
-	     bool peek)
+long rtsr_read(struct rtsr_sock *s, const struct iovec *iov, int cnt,
+	       size_t skip, bool peek)
 {
-	long fill = sr_rx_fill(s);
+	long fill = rtsr_rx_fill(s);
 	if (fill <= 0)
 		return fill;
 	size_t n = ring_to_iov(s->rx, s->rx_size, s->rx_tail, iov, cnt, skip,
@@ -177,12 +177,13 @@ long sr_read(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip,
 	return (long)n;
 }
 
-long sr_write(struct sr_sock *s, const struct iovec *iov, int cnt, size_t skip)
+long rtsr_write(struct rtsr_sock *s, const struct iovec *iov, int cnt,
+		size_t skip)
 {
 	size_t total;
-	if (sr_iov_total(iov, cnt, &total) < 0 || skip > total)
+	if (rtsr_iov_total(iov, cnt, &total) < 0 || skip > total)
 		return -EINVAL;
-	long room = sr_tx_room(s);
+	long room = rtsr_tx_room(s);
 	if (room <= 0)
 		return room;
 	size_t n = total - skip < (size_t)room ? total - skip : (size_t)room;
@@ -201,7 +202,7 @@ static uint64_t rec_size(uint64_t len)
 	return SR_REC_HDR + ((len + 7) & ~7ull);
 }
 
-uint32_t sr_rec_max(const struct sr_sock *s)
+uint32_t rtsr_rec_max(const struct rtsr_sock *s)
 {
 	/* Any record must fit an empty ring wherever the head is: a record
 	 * plus the bytes skipped before it (less than the record) must not
@@ -210,10 +211,10 @@ uint32_t sr_rec_max(const struct sr_sock *s)
 	return m < SR_UDP_MAX ? m : SR_UDP_MAX;
 }
 
-long sr_rec_next(struct sr_sock *s, struct net_dgram *hdr)
+long rtsr_rec_next(struct rtsr_sock *s, struct net_dgram *hdr)
 {
 	for (int wraps = 0;; wraps++) {
-		long fill = sr_rx_fill(s);
+		long fill = rtsr_rx_fill(s);
 		if (fill <= 0)
 			return fill;
 		uint32_t off = (uint32_t)(s->rx_tail & (s->rx_size - 1));
@@ -239,11 +240,11 @@ long sr_rec_next(struct sr_sock *s, struct net_dgram *hdr)
 	}
 }
 
-long sr_rec_read(struct sr_sock *s, const struct iovec *iov, int cnt,
-		 struct net_addr *from, bool peek)
+long rtsr_rec_read(struct rtsr_sock *s, const struct iovec *iov, int cnt,
+		   struct net_addr *from, bool peek)
 {
 	struct net_dgram h;
-	long r = sr_rec_next(s, &h);
+	long r = rtsr_rec_next(s, &h);
 	if (r <= 0)
 		return r < 0 ? r : -EAGAIN;
 	ring_to_iov(s->rx, s->rx_size, s->rx_tail + SR_REC_HDR, iov, cnt, 0,
@@ -259,11 +260,11 @@ long sr_rec_read(struct sr_sock *s, const struct iovec *iov, int cnt,
 
 /* Room for a record of len at the head: the bytes it takes, wrap
  * included, or 0 when it does not fit now; *skip gets the wrap's bytes. */
-static long rec_need(struct sr_sock *s, size_t len, uint32_t *skip)
+static long rec_need(struct rtsr_sock *s, size_t len, uint32_t *skip)
 {
-	if (len > sr_rec_max(s))
+	if (len > rtsr_rec_max(s))
 		return -EMSGSIZE;
-	long room = sr_tx_room(s);
+	long room = rtsr_tx_room(s);
 	if (room < 0)
 		return room;
 	uint32_t off = (uint32_t)(s->tx_head & (s->tx_size - 1));
@@ -273,15 +274,15 @@ static long rec_need(struct sr_sock *s, size_t len, uint32_t *skip)
 	return rec + *skip <= (uint64_t)room ? (long)(rec + *skip) : 0;
 }
 
-long sr_rec_fits(struct sr_sock *s, size_t len)
+long rtsr_rec_fits(struct rtsr_sock *s, size_t len)
 {
 	uint32_t skip;
 	long r = rec_need(s, len, &skip);
 	return r < 0 ? r : r > 0;
 }
 
-long sr_rec_write(struct sr_sock *s, const struct iovec *iov, int cnt,
-		  size_t len, const struct net_addr *to)
+long rtsr_rec_write(struct rtsr_sock *s, const struct iovec *iov, int cnt,
+		    size_t len, const struct net_addr *to)
 {
 	uint32_t skip;
 	long need = rec_need(s, len, &skip);
@@ -306,7 +307,7 @@ long sr_rec_write(struct sr_sock *s, const struct iovec *iov, int cnt,
 
 /* ---- readiness ---- */
 
-unsigned sr_poll(struct sr_sock *s, unsigned local)
+unsigned rtsr_poll(struct rtsr_sock *s, unsigned local)
 {
 	if (s->bad || (local & SR_L_DEAD))
 		return POLLIN | POLLOUT | POLLERR | POLLHUP;
@@ -323,8 +324,8 @@ unsigned sr_poll(struct sr_sock *s, unsigned local)
 	}
 	if (s->dgram) {
 		struct net_dgram h;
-		long r = sr_rec_next(s, &h);
-		long fits = sr_rec_fits(s, 1472); /* one Ethernet datagram */
+		long r = rtsr_rec_next(s, &h);
+		long fits = rtsr_rec_fits(s, 1472); /* one Ethernet datagram */
 		if (r < 0 || fits < 0)
 			return POLLIN | POLLOUT | POLLERR | POLLHUP;
 		if (r > 0 || (local & SR_L_SHUT_RD))
@@ -333,7 +334,7 @@ unsigned sr_poll(struct sr_sock *s, unsigned local)
 			ev |= POLLOUT;
 		return ev;
 	}
-	long fill = sr_rx_fill(s), room = sr_tx_room(s);
+	long fill = rtsr_rx_fill(s), room = rtsr_tx_room(s);
 	if (fill < 0 || room < 0)
 		return POLLIN | POLLOUT | POLLERR | POLLHUP;
 	if (fill > 0 || (st & NET_ST_RX_EOF) || (local & SR_L_SHUT_RD))
@@ -355,8 +356,8 @@ unsigned sr_poll(struct sr_sock *s, unsigned local)
 
 /* ---- addresses ---- */
 
-int sr_addr_from(const void *sa, uint32_t len, struct net_addr *out,
-		 bool unspec_ok)
+int rtsr_addr_from(const void *sa, uint32_t len, struct net_addr *out,
+		   bool unspec_ok)
 {
 	memset(out, 0, sizeof(*out));
 	if (!sa || len < sizeof(sa_family_t))
@@ -395,7 +396,7 @@ int sr_addr_from(const void *sa, uint32_t len, struct net_addr *out,
 	}
 }
 
-void sr_addr_to(const struct net_addr *a, void *sa, uint32_t *len)
+void rtsr_addr_to(const struct net_addr *a, void *sa, uint32_t *len)
 {
 	union {
 		struct sockaddr_in in;

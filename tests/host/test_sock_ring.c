@@ -33,35 +33,35 @@ static struct net_addr addr4(uint32_t ip, uint16_t port)
 TEST(sock_ring_attach_checks_the_region)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 8192, 0);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
-	CHECK_EQ(sr_tx_room(&s), 8192);
-	CHECK_EQ(sr_rx_fill(&s), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_tx_room(&s), 8192);
+	CHECK_EQ(rtsr_rx_fill(&s), 0);
 	/* The mapping shorter than the rings. */
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size - 1, &f.info, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size - 1, &f.info, false), -EIO);
 	CHECK(s.bad);
 	struct net_sock_info bad = f.info;
 	bad.rx_size = 3000; /* not a power of two */
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
 	bad = f.info;
 	bad.rx_size = 2048; /* below NET_RING_MIN */
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
 	bad = f.info;
 	bad.shm_size = 4096;
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
 	bad = f.info;
 	bad.tx_size = 4096; /* disagrees with the header */
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &bad, false), -EIO);
 	fake_shm(&f)->magic = 0;
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
 	fake_shm(&f)->magic = NET_SHM_MAGIC;
 	fake_shm(&f)->version = 99;
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
 	fake_shm(&f)->version = NET_PROTO_VERSION;
 	fake_shm(&f)->rx_head = 5000; /* more than the ring holds */
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
-	CHECK_EQ(sr_read(&s, NULL, 0, 0, false), -EIO);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), -EIO);
+	CHECK_EQ(rtsr_read(&s, NULL, 0, 0, false), -EIO);
 	fake_free(&f);
 }
 
@@ -70,9 +70,9 @@ TEST(sock_ring_attach_checks_the_region)
 static void stream_round(uint64_t start)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 4096, start);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	static uint8_t src[300000], got[300000], tmp[9000];
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (uint8_t)rnd();
@@ -94,11 +94,11 @@ static void stream_round(uint64_t start)
 			{.iov_base = src + sent - skip + a,
 			 .iov_len = want - a + skip},
 		};
-		long w = sr_write(&s, iov, 3, skip);
+		long w = rtsr_write(&s, iov, 3, skip);
 		CHECK(w >= 0 && (size_t)w <= want);
 		sent += (size_t)w;
-		CHECK_EQ(sr_tx_room(&s), 4096 - (fake_shm(&f)->tx_head -
-						 fake_shm(&f)->tx_tail));
+		CHECK_EQ(rtsr_tx_room(&s), 4096 - (fake_shm(&f)->tx_head -
+						   fake_shm(&f)->tx_tail));
 		recvd += fake_stream_take(&f, got + recvd, rnd() % 5000);
 		/* netd writes, client reads (peeking now and then) */
 		size_t n = rnd() % 6000;
@@ -110,8 +110,8 @@ static void stream_round(uint64_t start)
 			{.iov_base = tmp, .iov_len = cap / 3},
 			{.iov_base = tmp + cap / 3, .iov_len = cap - cap / 3}};
 		bool peek = rnd() % 4 == 0;
-		long fill = sr_rx_fill(&s);
-		long k = sr_read(&s, r, 2, 0, peek);
+		long fill = rtsr_rx_fill(&s);
+		long k = rtsr_read(&s, r, 2, 0, peek);
 		CHECK(k >= 0 && (size_t)k <= cap && k <= fill);
 		CHECK(memcmp(tmp, src + read, (size_t)k) == 0);
 		if (!peek)
@@ -132,16 +132,16 @@ TEST(sock_ring_stream_both_ways_with_wraps)
 TEST(sock_ring_stream_full_and_empty)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 4096, 0);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	static uint8_t big[10000];
 	struct iovec v = {.iov_base = big, .iov_len = sizeof(big)};
-	CHECK_EQ(sr_write(&s, &v, 1, 0), 4096);
-	CHECK_EQ(sr_write(&s, &v, 1, 0), 0); /* full: nothing, no error */
-	CHECK_EQ(sr_tx_room(&s), 0);
-	CHECK_EQ(sr_read(&s, &v, 1, 0, false), 0); /* empty */
-	CHECK_EQ(sr_write(&s, &v, 1, sizeof(big) + 1), -EINVAL);
+	CHECK_EQ(rtsr_write(&s, &v, 1, 0), 4096);
+	CHECK_EQ(rtsr_write(&s, &v, 1, 0), 0); /* full: nothing, no error */
+	CHECK_EQ(rtsr_tx_room(&s), 0);
+	CHECK_EQ(rtsr_read(&s, &v, 1, 0, false), 0); /* empty */
+	CHECK_EQ(rtsr_write(&s, &v, 1, sizeof(big) + 1), -EINVAL);
 	fake_free(&f);
 }
 
@@ -150,23 +150,23 @@ TEST(sock_ring_stream_full_and_empty)
 static void dgram_round(uint64_t start)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 8192, 4096, start);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
-	CHECK_EQ(sr_rec_max(&s), 4096 / 2 - SR_REC_HDR);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
+	CHECK_EQ(rtsr_rec_max(&s), 4096 / 2 - SR_REC_HDR);
 	static uint8_t buf[5000], out[5000], in[5000];
 	uint32_t next_tx = 0, next_take = 0, next_put = 0, next_read = 0;
 	for (int round = 0; round < 20000; round++) {
 		/* client -> netd */
-		uint32_t len = rnd() % (sr_rec_max(&s) + 1);
+		uint32_t len = rnd() % (rtsr_rec_max(&s) + 1);
 		for (uint32_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)(next_tx * 31 + i);
 		struct iovec v[2] = {
 			{.iov_base = buf, .iov_len = len / 2},
 			{.iov_base = buf + len / 2, .iov_len = len - len / 2}};
 		struct net_addr to = addr4(0x7f000001, (uint16_t)next_tx);
-		long fits = sr_rec_fits(&s, len);
-		long w = sr_rec_write(&s, v, 2, len, &to);
+		long fits = rtsr_rec_fits(&s, len);
+		long w = rtsr_rec_write(&s, v, 2, len, &to);
 		CHECK(w == (long)len || w == -EAGAIN);
 		CHECK_EQ(fits, w == (long)len);
 		if (w >= 0)
@@ -195,7 +195,7 @@ static void dgram_round(uint64_t start)
 			struct iovec r = {.iov_base = in, .iov_len = cap};
 			struct net_addr a;
 			bool peek = rnd() % 5 == 0;
-			long k = sr_rec_read(&s, &r, 1, &a, peek);
+			long k = rtsr_rec_read(&s, &r, 1, &a, peek);
 			CHECK(k >= 0 || k == -EAGAIN);
 			if (k >= 0) {
 				uint32_t n =
@@ -214,7 +214,8 @@ static void dgram_round(uint64_t start)
 	/* An oversized record. */
 	struct iovec v = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct net_addr to = addr4(1, 1);
-	CHECK_EQ(sr_rec_write(&s, &v, 1, sr_rec_max(&s) + 1, &to), -EMSGSIZE);
+	CHECK_EQ(rtsr_rec_write(&s, &v, 1, rtsr_rec_max(&s) + 1, &to),
+		 -EMSGSIZE);
 	fake_free(&f);
 }
 
@@ -230,12 +231,12 @@ TEST(sock_ring_largest_record_always_fits_an_empty_ring)
 	static uint8_t buf[4096];
 	for (uint32_t off = 0; off < 4096; off += 8) {
 		struct fake_region f;
-		struct sr_sock s;
+		struct rtsr_sock s;
 		fake_init(&f, 4096, 4096, off);
-		CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
-		struct iovec v = {.iov_base = buf, .iov_len = sr_rec_max(&s)};
+		CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
+		struct iovec v = {.iov_base = buf, .iov_len = rtsr_rec_max(&s)};
 		struct net_addr to = addr4(1, 2);
-		CHECK_EQ(sr_rec_write(&s, &v, 1, v.iov_len, &to),
+		CHECK_EQ(rtsr_rec_write(&s, &v, 1, v.iov_len, &to),
 			 (long)v.iov_len);
 		CHECK_EQ(fake_rec_take(&f, buf, sizeof(buf), &to),
 			 (long)v.iov_len);
@@ -247,9 +248,9 @@ static long hostile_rx(uint32_t len, uint32_t fill, uint32_t off,
 		       bool wrap_first)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 4096, off);
-	if (sr_attach(&s, f.base, f.shm_size, &f.info, true))
+	if (rtsr_attach(&s, f.base, f.shm_size, &f.info, true))
 		return -100;
 	uint32_t o = off & 4095;
 	if (wrap_first) {
@@ -263,8 +264,8 @@ static long hostile_rx(uint32_t len, uint32_t fill, uint32_t off,
 	fake_shm(&f)->rx_head = off + fill;
 	uint8_t b[64];
 	struct iovec v = {.iov_base = b, .iov_len = sizeof(b)};
-	long r = sr_rec_read(&s, &v, 1, NULL, false);
-	long r2 = sr_rec_read(&s, &v, 1, NULL, false);
+	long r = rtsr_rec_read(&s, &v, 1, NULL, false);
+	long r2 = rtsr_rec_read(&s, &v, 1, NULL, false);
 	fake_free(&f);
 	if (r == -EIO && r2 != -EIO)
 		return -101; /* bad must stick */
@@ -289,32 +290,32 @@ TEST(sock_ring_hostile_records_are_eio)
 TEST(sock_ring_hostile_counters_are_eio)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 4096, 1000);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	uint8_t b[16] = {0};
 	struct iovec v = {.iov_base = b, .iov_len = sizeof(b)};
-	CHECK_EQ(sr_write(&s, &v, 1, 0), 16);
+	CHECK_EQ(rtsr_write(&s, &v, 1, 0), 16);
 	fake_shm(&f)->tx_tail = 2000; /* past what we produced */
-	CHECK_EQ(sr_write(&s, &v, 1, 0), -EIO);
-	CHECK_EQ(sr_read(&s, &v, 1, 0, false), -EIO); /* dead for good */
-	CHECK_EQ(sr_poll(&s, 0), POLLIN | POLLOUT | POLLERR | POLLHUP);
+	CHECK_EQ(rtsr_write(&s, &v, 1, 0), -EIO);
+	CHECK_EQ(rtsr_read(&s, &v, 1, 0, false), -EIO); /* dead for good */
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN | POLLOUT | POLLERR | POLLHUP);
 	fake_free(&f);
 
 	fake_init(&f, 4096, 4096, 1000);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	fake_shm(&f)->rx_head = 999; /* behind our tail */
-	CHECK_EQ(sr_rx_fill(&s), -EIO);
+	CHECK_EQ(rtsr_rx_fill(&s), -EIO);
 	fake_free(&f);
 
 	/* netd scribbling over OUR counters changes nothing: we keep ours. */
 	fake_init(&f, 4096, 4096, 0);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	fake_stream_put(&f, "abcdef", 6);
 	fake_shm(&f)->rx_tail = 12345678;
 	fake_shm(&f)->tx_head = 999999;
-	CHECK_EQ(sr_rx_fill(&s), 6);
-	CHECK_EQ(sr_tx_room(&s), 4096);
+	CHECK_EQ(rtsr_rx_fill(&s), 6);
+	CHECK_EQ(rtsr_tx_room(&s), 4096);
 	fake_free(&f);
 }
 
@@ -325,10 +326,11 @@ TEST(sock_ring_random_garbage_from_netd)
 	static uint8_t b[9000];
 	for (int round = 0; round < 3000; round++) {
 		struct fake_region f;
-		struct sr_sock s;
+		struct rtsr_sock s;
 		bool dgram = round & 1;
 		fake_init(&f, 4096, 4096, (uint64_t)rnd() << 3);
-		CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, dgram), 0);
+		CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, dgram),
+			 0);
 		for (int step = 0; step < 20; step++) {
 			for (int k = 0; k < 8; k++)
 				fake_rx(&f)[rnd() % 4096] = (uint8_t)rnd();
@@ -355,23 +357,23 @@ TEST(sock_ring_random_garbage_from_netd)
 			long r;
 			if (dgram) {
 				struct net_addr a;
-				r = sr_rec_read(&s, &v, 1, &a, rnd() & 1);
+				r = rtsr_rec_read(&s, &v, 1, &a, rnd() & 1);
 				CHECK(r == -EIO || r == -EAGAIN ||
 				      (r >= 0 && r <= 4096));
 				struct net_addr to = addr4(1, 1);
 				size_t n = rnd() % 2100;
-				r = sr_rec_write(&s, &v, 1,
-						 n < v.iov_len ? n : v.iov_len,
-						 &to);
+				r = rtsr_rec_write(
+					&s, &v, 1,
+					n < v.iov_len ? n : v.iov_len, &to);
 				CHECK(r == -EIO || r == -EAGAIN ||
 				      r == -EMSGSIZE || r >= 0);
 			} else {
-				r = sr_read(&s, &v, 1, 0, rnd() & 1);
+				r = rtsr_read(&s, &v, 1, 0, rnd() & 1);
 				CHECK(r == -EIO || (r >= 0 && r <= 4096));
-				r = sr_write(&s, &v, 1, 0);
+				r = rtsr_write(&s, &v, 1, 0);
 				CHECK(r == -EIO || (r >= 0 && r <= 4096));
 			}
-			sr_poll(&s, rnd() & 15);
+			rtsr_poll(&s, rnd() & 15);
 		}
 		fake_free(&f);
 	}
@@ -380,44 +382,45 @@ TEST(sock_ring_random_garbage_from_netd)
 TEST(sock_ring_poll_follows_the_state)
 {
 	struct fake_region f;
-	struct sr_sock s;
+	struct rtsr_sock s;
 	fake_init(&f, 4096, 4096, 0);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
 	struct net_shm *sh = fake_shm(&f);
 	/* Fresh: nothing will come. */
-	CHECK_EQ(sr_poll(&s, 0), POLLOUT | POLLHUP);
-	CHECK_EQ(sr_poll(&s, SR_L_CONNECTING), 0);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLOUT | POLLHUP);
+	CHECK_EQ(rtsr_poll(&s, SR_L_CONNECTING), 0);
 	sh->state = NET_ST_CONNECTING;
-	CHECK_EQ(sr_poll(&s, 0), 0);
+	CHECK_EQ(rtsr_poll(&s, 0), 0);
 	sh->state = NET_ST_CONNECTED;
-	CHECK_EQ(sr_poll(&s, 0), POLLOUT);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLOUT);
 	fake_stream_put(&f, "x", 1);
-	CHECK_EQ(sr_poll(&s, 0), POLLIN | POLLOUT);
-	CHECK_EQ(sr_poll(&s, SR_L_SHUT_WR), POLLIN);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN | POLLOUT);
+	CHECK_EQ(rtsr_poll(&s, SR_L_SHUT_WR), POLLIN);
 	sh->state = NET_ST_CONNECTED | NET_ST_RX_EOF;
-	CHECK_EQ(sr_poll(&s, SR_L_SHUT_WR), POLLIN | POLLRDHUP | POLLHUP);
+	CHECK_EQ(rtsr_poll(&s, SR_L_SHUT_WR), POLLIN | POLLRDHUP | POLLHUP);
 	sh->state = NET_ST_ERROR | NET_ST_CLOSED;
-	CHECK_EQ(sr_poll(&s, 0), POLLIN | POLLOUT | POLLERR | POLLHUP);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN | POLLOUT | POLLERR | POLLHUP);
 	sh->state = NET_ST_LISTENING;
-	CHECK_EQ(sr_poll(&s, 0), 0);
+	CHECK_EQ(rtsr_poll(&s, 0), 0);
 	sh->accept_pending = 1;
-	CHECK_EQ(sr_poll(&s, 0), POLLIN);
-	CHECK_EQ(sr_poll(&s, SR_L_DEAD), POLLIN | POLLOUT | POLLERR | POLLHUP);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN);
+	CHECK_EQ(rtsr_poll(&s, SR_L_DEAD),
+		 POLLIN | POLLOUT | POLLERR | POLLHUP);
 	/* Full tx: no POLLOUT. */
 	sh->state = NET_ST_CONNECTED;
 	sh->accept_pending = 0;
 	static uint8_t big[4096];
 	struct iovec v = {.iov_base = big, .iov_len = sizeof(big)};
-	CHECK_EQ(sr_write(&s, &v, 1, 0), 4096);
-	CHECK_EQ(sr_poll(&s, 0), POLLIN);
+	CHECK_EQ(rtsr_write(&s, &v, 1, 0), 4096);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN);
 	fake_free(&f);
 
 	fake_init(&f, 4096, 4096, 0);
-	CHECK_EQ(sr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
-	CHECK_EQ(sr_poll(&s, 0), POLLOUT);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, true), 0);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLOUT);
 	struct net_addr a = addr4(1, 1);
 	CHECK(fake_rec_put(&f, "hi", 2, &a));
-	CHECK_EQ(sr_poll(&s, 0), POLLIN | POLLOUT);
+	CHECK_EQ(rtsr_poll(&s, 0), POLLIN | POLLOUT);
 	fake_free(&f);
 }
 
@@ -427,44 +430,44 @@ TEST(sock_ring_addresses)
 				 .sin_port = htons(80),
 				 .sin_addr.s_addr = htonl(0x7f000001)};
 	struct net_addr a;
-	CHECK_EQ(sr_addr_from(&in, sizeof(in), &a, false), 0);
+	CHECK_EQ(rtsr_addr_from(&in, sizeof(in), &a, false), 0);
 	CHECK_EQ(a.family, AF_INET);
 	CHECK_EQ(a.port, htons(80));
 	CHECK_EQ(a.addr[0], 127);
 	CHECK_EQ(a.addr[3], 1);
-	CHECK_EQ(sr_addr_from(&in, sizeof(in) - 1, &a, false), -EINVAL);
-	CHECK_EQ(sr_addr_from(NULL, 16, &a, false), -EINVAL);
+	CHECK_EQ(rtsr_addr_from(&in, sizeof(in) - 1, &a, false), -EINVAL);
+	CHECK_EQ(rtsr_addr_from(NULL, 16, &a, false), -EINVAL);
 	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6,
 				   .sin6_port = htons(7),
 				   .sin6_scope_id = 3};
 	in6.sin6_addr.s6_addr[15] = 1;
-	CHECK_EQ(sr_addr_from(&in6, sizeof(in6), &a, false), 0);
+	CHECK_EQ(rtsr_addr_from(&in6, sizeof(in6), &a, false), 0);
 	CHECK_EQ(a.family, AF_INET6);
 	CHECK_EQ(a.scope, 3);
 	CHECK_EQ(a.addr[15], 1);
 	struct sockaddr un = {.sa_family = AF_UNIX};
-	CHECK_EQ(sr_addr_from(&un, sizeof(un), &a, false), -EAFNOSUPPORT);
+	CHECK_EQ(rtsr_addr_from(&un, sizeof(un), &a, false), -EAFNOSUPPORT);
 	un.sa_family = AF_UNSPEC;
-	CHECK_EQ(sr_addr_from(&un, sizeof(un), &a, false), -EAFNOSUPPORT);
-	CHECK_EQ(sr_addr_from(&un, sizeof(un), &a, true), 0);
+	CHECK_EQ(rtsr_addr_from(&un, sizeof(un), &a, false), -EAFNOSUPPORT);
+	CHECK_EQ(rtsr_addr_from(&un, sizeof(un), &a, true), 0);
 	CHECK_EQ(a.family, AF_UNSPEC);
 
 	/* Back: truncated to the caller's length, full length reported. */
 	struct sockaddr_in out;
 	uint32_t len = sizeof(out);
 	struct net_addr b = addr4(0x0a000205, 5353);
-	sr_addr_to(&b, &out, &len);
+	rtsr_addr_to(&b, &out, &len);
 	CHECK_EQ(len, sizeof(out));
 	CHECK_EQ(out.sin_family, AF_INET);
 	CHECK_EQ(ntohs(out.sin_port), 5353);
 	CHECK_EQ(ntohl(out.sin_addr.s_addr), 0x0a000205);
 	uint8_t small[4] = {0xee, 0xee, 0xee, 0xee};
 	len = 2;
-	sr_addr_to(&b, small, &len);
+	rtsr_addr_to(&b, small, &len);
 	CHECK_EQ(len, sizeof(struct sockaddr_in));
 	CHECK_EQ(small[2], 0xee);
 	struct sockaddr_in6 o6;
 	len = sizeof(o6);
-	sr_addr_to(&a, &o6, &len);
+	rtsr_addr_to(&a, &o6, &len);
 	CHECK_EQ(len, sizeof(sa_family_t));
 }

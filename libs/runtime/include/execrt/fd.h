@@ -1,7 +1,7 @@
 /* The file-descriptor table of the runtime (libs/runtime/fd.c): what each
  * Linux fd of the program is. Pure bookkeeping, no system calls (the
  * glue closes and duplicates handles); host-tested in
- * tests/host/test_fsclient_fd.c. The glue changes it under rt_lock()
+ * tests/host/test_fsclient_fd.c. The glue changes it under rtsk_lock()
  * (libs/runtime/sock_int.h) where threads may race (sockets). docs/userland.md "The fd table". */
 #pragma once
 #include <stdint.h>
