@@ -186,6 +186,14 @@ static long do_connect(void)
 	return g;
 }
 
+/* No netd to reach: later calls only poll for it (no more waiting). */
+static long no_netd(void)
+{
+	lookup_failed = true;
+	lost_once = false;
+	return -ENETDOWN;
+}
+
 static long connect_slow(void)
 {
 	rtsk_lock();
@@ -206,10 +214,8 @@ static long connect_slow(void)
 	for (;;) {
 		struct cl_conn cc;
 		if (cl_connect(NET_SVC_NAME, wait ? deadline : DEADLINE_POLL,
-			       &cc) != CL_OK) {
-			lookup_failed = true;
-			return -ENETDOWN;
-		}
+			       &cc) != CL_OK)
+			return no_netd();
 		handle_t c, bell;
 		uint64_t bits;
 		long r = connect_on(cc.send, &c, &bell, &bits);
@@ -217,7 +223,7 @@ static long connect_slow(void)
 			/* The name still names a dead netd: ask again. */
 			sys_handle_close(cc.send);
 			if (rtsk_now() >= deadline)
-				return -ENETDOWN;
+				return no_netd();
 			sys_sleep_until(rtsk_now() + RETRY_NS);
 			continue;
 		}
@@ -295,9 +301,12 @@ void rtsk_ring_doorbell(void)
 	rtsk_lock();
 	handle_t b = doorbell;
 	uint64_t bits = bell_bits;
+	rtsk_unlock();
+	/* Outside the lock: a handle closed meanwhile (the connection
+	 * dropped) makes this fail harmlessly (handle values carry a
+	 * generation, so it names nothing else). */
 	if (b)
 		sys_notif_signal(b, bits);
-	rtsk_unlock();
 }
 
 /* ---- the socket table ---- */

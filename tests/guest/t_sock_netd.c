@@ -15,9 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <execrt/cpio.h>
+#include <execrt/fd.h>
 
 #include "gtest.h"
 #include "gutil.h"
@@ -527,5 +529,71 @@ GTEST(sock_netd_killed_under_a_blocked_recv)
 	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
 	SCHECK_EQ(close(c), 0);
 	SCHECK_EQ(close((int)l), 0);
+	env_stop();
+}
+
+struct churn {
+	int rounds;
+	long err;
+};
+
+/* socket, bind to an ephemeral port, a datagram to itself and back,
+ * close: as fast as it goes. */
+static int64_t churn_thread(uint64_t arg)
+{
+	struct churn *c = (struct churn *)arg;
+	for (int i = 0; i < c->rounds && !c->err; i++) {
+		long s = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+		if (s < 0) {
+			c->err = 1 << 16 | -s;
+			break;
+		}
+		struct sockaddr_in a = lo(0);
+		uint32_t al = sizeof(a);
+		long r = SC(bind, s, &a, sizeof(a), 0, 0, 0);
+		if (!r)
+			r = SC(getsockname, s, &a, &al, 0, 0, 0);
+		uint32_t v = (uint32_t)i * 2654435761u;
+		if (!r)
+			r = SC(sendto, s, &v, sizeof(v), 0, &a, sizeof(a));
+		uint32_t back = 0;
+		if (r >= 0) {
+			struct timeval tv = {.tv_sec = 5};
+			SC(setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			   sizeof(tv), 0);
+			r = SC(recvfrom, s, &back, sizeof(back), 0, 0, 0);
+		}
+		if (r < 0)
+			c->err = 2 << 16 | -r;
+		else if (back != v)
+			c->err = 3 << 16;
+		r = SC(close, s, 0, 0, 0, 0, 0);
+		if (r < 0 && !c->err)
+			c->err = 4 << 16 | -r;
+	}
+	return 0;
+}
+
+/* Two threads on two CPUs making and closing sockets as fast as they
+ * can (the fd table, the socket table and the connection under real
+ * races): every datagram comes back, no fd or socket is left. */
+GTEST(sock_netd_two_cpus_socket_churn)
+{
+	START();
+	int fds = execrt_fd_count();
+	struct churn c[2] = {{.rounds = 150}, {.rounds = 150}};
+	struct gthread th[2];
+	for (int i = 0; i < 2; i++) {
+		SCHECK_EQ(gthread_start(&th[i], churn_thread, (uint64_t)&c[i]),
+			  0);
+		if (g_ncpus() >= 2)
+			sys_sched_affinity(g_sched(), th[i].h, 1ull << i);
+	}
+	int64_t st;
+	for (int i = 0; i < 2; i++)
+		gthread_join(&th[i], DEADLINE_NONE, &st);
+	SCHECK_EQ(c[0].err, 0);
+	SCHECK_EQ(c[1].err, 0);
+	SCHECK_EQ(execrt_fd_count(), fds);
 	env_stop();
 }
