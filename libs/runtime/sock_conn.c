@@ -356,14 +356,17 @@ void rtsk_put(struct execrt_sock *s)
 	rtsk_unlock();
 	if (!last)
 		return;
+	/* Our mapping first: once netd revoked the grant, another thread
+	 * may map a new socket's region at the same address, which an
+	 * unmap by address would then take away. */
+	if (s->addr)
+		sys_grant_unmap(execrt_handle(START_H_SELF_TASK), s->addr);
 	if (s->id || s->grant) {
 		struct rtsk_call c = {.req = {.op = NET_CLOSE, .sock = s->id}};
 		if (!rtsk_dead(s))
 			rtsk_call(&c, s->gen);
 		close_hout(&c);
 	}
-	if (s->addr)
-		sys_grant_unmap(execrt_handle(START_H_SELF_TASK), s->addr);
 	if (s->grant)
 		sys_handle_close(s->grant);
 	rtsk_lock();
