@@ -117,13 +117,14 @@ AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
 HDA_HSRC := drivers/hda/hda_codec.c drivers/hda/hda_ctrl.c drivers/hda/hda_dev.c
 HDA_HINC := -Idrivers/hda
 # Room net-drv (issue 17): the /svc/netd-dev rings (libs/netring).
-NETRING_HSRC := libs/netring/netring.c
-NETRING_HINC := -Ilibs/netring/include
+NETRING_HSRC := libs/netring/netring.c drivers/virtio-net/vnet.c
+NETRING_HINC := -Ilibs/netring/include -Idrivers/virtio-net
 # Room net-lwip (issue 17): netd's portable half (servers/netd) and
 # lwIP's platform hooks; lwIP itself is mk/net.mk's. The socket service's
 # files (room net-sockd) but its system-call glue.
 NETD_HSRC := servers/netd/netd_args.c servers/netd/netd_if.c \
         servers/netd/netd_json.c servers/netd/netd_stack.c \
+        servers/netd/netd_dev.c \
         libs/lwip-port/lwip_port.c \
         $(filter-out servers/netd/sock_os.c,$(sort $(wildcard servers/netd/sock*.c)))
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \

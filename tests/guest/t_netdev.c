@@ -181,9 +181,13 @@ static long netd_start(void)
 	return r;
 }
 
+static uint64_t tasks0; /* the kernel's task count before setup */
+
 static long setup(void)
 {
 	gtest_allow_growth();
+	struct kernel_stats st;
+	tasks0 = g_stats(&st) == 0 ? st.tasks : 0;
 	memset(&iod, 0, sizeof(iod));
 	memset(&fn, 0, sizeof(fn));
 	loglen = 0;
@@ -223,6 +227,13 @@ static void teardown(void)
 	for (unsigned i = 0; i < 4; i++)
 		close_h(hs[i]);
 	nenv_stop(&env);
+	/* iod's children end just after it: wait for them before the
+	 * harness counts tasks */
+	struct kernel_stats ks;
+	uint64_t end = g_now() + 5000 * MS;
+	while (tasks0 && g_stats(&ks) == 0 && ks.tasks > tasks0 &&
+	       g_now() < end)
+		sys_sleep_until(g_now() + 5 * MS);
 }
 
 /* Serves fn.recv until the driver is attached and its HOLD parked: 0,
