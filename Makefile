@@ -124,6 +124,7 @@ NETRING_HINC := -Ilibs/netring/include -Idrivers/virtio-net
 # files (room net-sockd) but its system-call glue.
 NETD_HSRC := servers/netd/netd_args.c servers/netd/netd_if.c \
         servers/netd/netd_json.c servers/netd/netd_stack.c \
+        servers/netd/netd_dev.c \
         libs/lwip-port/lwip_port.c \
         $(filter-out servers/netd/sock_os.c,$(sort $(wildcard servers/netd/sock*.c)))
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \

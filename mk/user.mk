@@ -187,10 +187,9 @@ audiotest_SRCS := apps/audiotest/audiotest.c
 # room net-lwip (issue 17): netd, the network stack (servers/netd,
 # docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
 # service is room net-sockd's (servers/netd/sock*.c); the device side
-# needs libs/netring (room net-drv) and refuses devices without it.
+# runs the rings with libs/netring (room net-drv's NETRING_SRCS).
 USER_PROGS += netd
-NETD_DEV_SRCS := $(if $(wildcard servers/netd/netd_dev.c),servers/netd/netd_dev.c \
-	servers/netd/netd_devsvc.c libs/netring/netring.c,servers/netd/netd_nodev.c)
+NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c $(NETRING_SRCS)
 netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
 	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
 	$(sort $(wildcard servers/netd/sock*.c)) \

@@ -66,6 +66,16 @@ void netd_stats_refused(void)
 	stats.bad_requests++;
 }
 
+void netd_stats_attached(void)
+{
+	stats.dev_attaches++;
+}
+
+void netd_stats_detached(void)
+{
+	stats.dev_detaches++;
+}
+
 static void json_request(handle_t reply, const char *msg, uint32_t len)
 {
 	static char out[PORT_MSG_MAX];

@@ -13,6 +13,8 @@
 handle_t netd_port(void);      /* receive side: mints device connections */
 handle_t netd_bell(void);      /* the notification the loop waits on */
 void netd_stats_refused(void); /* a request refused as malformed */
+void netd_stats_attached(void);
+void netd_stats_detached(void);
 
 /* Device connections (badges with the NETD_BADGE_DEV tag). */
 bool netd_dev_owns_badge(uint64_t badge);

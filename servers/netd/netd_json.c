@@ -86,7 +86,6 @@ static void status(struct json_w *w, const struct netd_stats *st)
 	w_u(w, "bad_requests", st->bad_requests);
 	w_u(w, "dev_attaches", st->dev_attaches);
 	w_u(w, "dev_detaches", st->dev_detaches);
-	w_u(w, "dev_refused", st->dev_refused);
 	w_u(w, "loops", st->loops);
 	w_u(w, "conns", st->conns);
 	w_u(w, "socks", st->socks);
