@@ -58,6 +58,11 @@ uint64_t netd_stack_half_open_reaped(void)
 	return half_open_reaped;
 }
 
+bool netd_stack_loop_pending(void)
+{
+	return loop_queued();
+}
+
 bool netd_stack_poll(void)
 {
 	sys_check_timeouts();
