@@ -139,6 +139,7 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
         libs/runtime/fs_path.c libs/runtime/fd.c libs/runtime/fs_conv.c \
+        libs/runtime/sock_ring.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
