@@ -659,8 +659,8 @@ static long dgram_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 			r = take_err(s);
 		rtsk_spin_unlock(&s->lock);
 		if (r >= 0) {
-			if (!peek)
-				rtsk_ring_doorbell();
+			/* No doorbell: netd drops a datagram that finds the
+			 * ring full, it never waits for room here. */
 			*trunc = (size_t)r > total;
 			if (flags & MSG_TRUNC)
 				return r;
@@ -800,12 +800,8 @@ long rtsk_ioctl(long fd, long req, void *arg)
 unsigned rtsk_events(struct execrt_sock *s)
 {
 	rtsk_spin_lock(&s->lock);
-	uint64_t tail = s->r.rx_tail;
 	unsigned ev =
 		rtsr_poll(&s->r, s->local | (rtsk_dead(s) ? SR_L_DEAD : 0));
-	bool moved = s->r.rx_tail != tail; /* WRAP markers taken */
 	rtsk_spin_unlock(&s->lock);
-	if (moved)
-		rtsk_ring_doorbell();
 	return ev;
 }
