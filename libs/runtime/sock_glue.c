@@ -5,6 +5,9 @@
  * on the connection (sock_conn.c); data only through the socket's region
  * (sock_ring.c), with netd's doorbell rung after each produce or consume
  * and waits on our notification. docs/net-sockets.md. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* struct mmsghdr */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -741,6 +744,30 @@ long rtsk_recvmsg(long fd, struct msghdr *m, long flags)
 		m->msg_flags = trunc ? MSG_TRUNC : 0;
 	}
 	return r;
+}
+
+/* sendmmsg/recvmmsg: one sendmsg/recvmsg per entry. recvmmsg waits (as
+ * flags say) for the first only, takes the rest as far as they are
+ * there (MSG_WAITFORONE's behaviour); the timeout is not used (Linux
+ * checks it only between datagrams too). Entries done, or the first
+ * error when none was. */
+long rtsk_mmsg(long fd, struct mmsghdr *v, unsigned long n, long flags,
+	       bool send)
+{
+	if (n > 1024)
+		n = 1024;
+	long i = 0;
+	for (; i < (long)n; i++) {
+		long f = flags & ~(long)MSG_WAITFORONE;
+		if (!send && i > 0)
+			f |= MSG_DONTWAIT;
+		long r = send ? rtsk_sendmsg(fd, &v[i].msg_hdr, f)
+			      : rtsk_recvmsg(fd, &v[i].msg_hdr, f);
+		if (r < 0)
+			return i ? i : r;
+		v[i].msg_len = (unsigned)r;
+	}
+	return i;
 }
 
 /* read/write/readv/writev on a socket fd: recv/send with no flags. */
