@@ -121,13 +121,18 @@ long rtsk_socket(long domain, long type, long proto)
 				      .c = (uint32_t)proto},
 			      .out = &in,
 			      .outcap = sizeof(in)};
-	long g = rtsk_connected();
-	if (g < 0) {
-		rtsk_put(s);
-		return g;
+	long r = -ECONNRESET;
+	/* A connection found dead on the way is made again once: socket()
+	 * itself never reports the old netd's death. */
+	for (int i = 0; i < 2 && r == -ECONNRESET; i++) {
+		long g = rtsk_connected();
+		if (g < 0) {
+			rtsk_put(s);
+			return g;
+		}
+		s->gen = (uint32_t)g;
+		r = rtsk_call(&c, s->gen);
 	}
-	s->gen = (uint32_t)g;
-	long r = rtsk_call(&c, s->gen);
 	if (r == 0 && (c.nhout != 1 || c.outlen != sizeof(in)))
 		r = -EIO;
 	if (r < 0) {
@@ -223,13 +228,19 @@ long rtsk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 			break;
 		if (fl & O_NONBLOCK)
 			break;
-		while (!acceptable(s) && r == -EAGAIN)
-			if (rtsk_wait(s->wake_bit, dl, s) < 0)
-				r = -ETIMEDOUT;
-		if (r == -ETIMEDOUT) {
-			r = -EAGAIN;
-			break;
+		/* The state still saying a connection is there (netd took it
+		 * back meanwhile): a short wait, so this never spins. */
+		uint64_t until = dl;
+		if (acceptable(s)) {
+			uint64_t t = rtsk_after(10 * 1000000ull);
+			until = t < dl ? t : dl;
 		}
+		long w = 0;
+		do
+			w = rtsk_wait(s->wake_bit, until, s);
+		while (w == 0 && !acceptable(s));
+		if (w < 0 && until == dl)
+			break; /* SO_RCVTIMEO: EAGAIN */
 	}
 	if (r == 0 && (c.nhout != 1 || c.outlen != sizeof(out)))
 		r = -EIO;

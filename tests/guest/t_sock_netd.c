@@ -696,3 +696,56 @@ GTEST(sock_netd_getaddrinfo_through_netd_dns)
 	SCHECK(d.queries >= 2);
 	env_stop();
 }
+
+static int64_t connect_later(uint64_t port)
+{
+	sys_sleep_until(g_now() + 100 * MS);
+	long s = SC(socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
+	struct sockaddr_in a = lo((int)port);
+	long r = s < 0 ? s : SC(connect, s, &a, sizeof(a), 0, 0, 0);
+	if (r == 0)
+		r = SC(sendto, s, "hi", 2, 0, 0, 0);
+	if (s >= 0)
+		SC(close, s, 0, 0, 0, 0, 0);
+	return r == 2 ? 0 : (r < 0 ? -r : 99);
+}
+
+/* A blocking accept waits for a connection made 100 ms later on another
+ * thread; with SO_RCVTIMEO it gives EAGAIN when nobody comes; data sent
+ * and the connection closed before the accept are still there. */
+GTEST(sock_netd_blocking_accept)
+{
+	START();
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	SCHECK(l >= 0);
+	struct sockaddr_in a = lo(7007);
+	SCHECK_EQ(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	SCHECK_EQ(listen(l, 4), 0);
+	struct timeval tv = {.tv_usec = 100000};
+	SCHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	uint64_t t0 = g_now();
+	errno = 0;
+	SCHECK_EQ(accept(l, NULL, NULL), -1);
+	SCHECK_EQ(errno, EAGAIN);
+	SCHECK(g_now() - t0 >= 100 * MS);
+	tv.tv_sec = 10;
+	tv.tv_usec = 0;
+	SCHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	struct gthread th;
+	SCHECK_EQ(gthread_start(&th, connect_later, 7007), 0);
+	t0 = g_now();
+	int s = accept(l, NULL, NULL);
+	uint64_t dt = g_now() - t0;
+	int64_t st = -1;
+	gthread_join(&th, DEADLINE_NONE, &st);
+	SCHECK(s >= 0);
+	SCHECK_EQ(st, 0);
+	SCHECK(dt >= 50 * MS);
+	char b[4];
+	SCHECK_EQ(recv(s, b, sizeof(b), MSG_WAITALL), 2);
+	SCHECK(!memcmp(b, "hi", 2));
+	SCHECK_EQ(recv(s, b, sizeof(b), 0), 0); /* the peer closed */
+	SCHECK_EQ(close(s), 0);
+	SCHECK_EQ(close(l), 0);
+	env_stop();
+}
