@@ -126,6 +126,7 @@ static void detach_local(void)
 	close_h(&nd.bell);
 	nd.bell_bits = 0;
 	vnet_fresh_region(&vn);
+	virtq_kick(vn.rxq);
 }
 
 static void bell(void)

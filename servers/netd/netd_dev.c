@@ -16,6 +16,7 @@ struct netd_dev {
 	uint32_t ntx; /* transmit slots held, in txfree[0..ntx) */
 	uint16_t txfree[NETDEV_SLOTS_MAX];
 	struct netd_dev_counts c;
+	char driver[16], where[16];
 };
 
 static struct netd_dev devs[NETD_ETH_MAX];
@@ -90,6 +91,10 @@ struct netd_dev *netd_dev_open(void *mem, size_t size,
 		*err = -1;
 		return NULL;
 	}
+	memcpy(d->driver, a->name, sizeof(d->driver));
+	memcpy(d->where, a->where, sizeof(d->where));
+	d->driver[sizeof(d->driver) - 1] = 0; /* the driver's strings */
+	d->where[sizeof(d->where) - 1] = 0;
 	for (uint32_t s = a->nrx; s < a->nslots; s++)
 		d->txfree[d->ntx++] = (uint16_t)s;
 	d->nif = netd_if_add(a->mac, a->mtu, netring_link(&d->ring), dev_tx, d);
@@ -164,8 +169,26 @@ bool netd_dev_kick(struct netd_dev *d)
 	return k;
 }
 
-void netd_dev_counts(const struct netd_dev *d, struct netd_dev_counts *c)
+uint32_t netd_dev_list(struct netd_dev_info *out, uint32_t max)
 {
-	*c = d->c;
-	c->violations = d->ring.violations;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < NETD_ETH_MAX; i++) {
+		const struct netd_dev *d = &devs[i];
+		if (!d->used)
+			continue;
+		if (n < max) {
+			struct netd_dev_info *o = &out[n];
+			memset(o, 0, sizeof(*o));
+			memcpy(o->ifname, d->nif->name, sizeof(o->ifname));
+			memcpy(o->driver, d->driver, sizeof(o->driver));
+			memcpy(o->where, d->where, sizeof(o->where));
+			o->c = d->c;
+			o->c.violations = d->ring.violations;
+			o->rx_no_buffer = d->ring.hdr->rx_no_buffer;
+			o->tx_errors = d->ring.hdr->tx_errors;
+			o->broken = netd_dev_broken(d);
+		}
+		n++;
+	}
+	return n;
 }

@@ -39,4 +39,13 @@ bool netd_dev_kick(struct netd_dev *d);
 struct netd_dev_counts {
 	uint64_t rx_frames, tx_frames, tx_no_slot, violations;
 };
-void netd_dev_counts(const struct netd_dev *d, struct netd_dev_counts *c);
+
+/* For `status`: each device's driver and counters. */
+struct netd_dev_info {
+	char ifname[16], driver[16], where[16];
+	struct netd_dev_counts c;
+	uint64_t rx_no_buffer, tx_errors; /* the driver's, from the header */
+	bool broken;
+};
+/* Fills at most max entries; returns how many devices there are. */
+uint32_t netd_dev_list(struct netd_dev_info *out, uint32_t max);

@@ -11,7 +11,17 @@
  * handles closed. Each region is mapped at the start of its own 1 GiB
  * window, so the page after it is never mapped: SYS_VM_PROTECT of the
  * last page the geometry needs is ERR_NOT_FOUND exactly when the grant is
- * smaller than the driver claims. */
+ * smaller than the driver claims.
+ *
+ * A driver owns its grant and may revoke it while netd uses it (it does
+ * when a call ends badly): netd's next touch faults. netd is its own
+ * fault handler (a second thread, which does nothing else): a page fault
+ * inside a live window gets scratch memory mapped in the region's place
+ * and the main thread resumes; the rings then read as nonsense, or the
+ * slot is seen `lost`, and the device is dropped like a broken one. Any
+ * other fault ends netd as without a handler. The main thread is
+ * suspended while the handler runs, so slots[] is never touched by both
+ * at once. */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +45,9 @@ static struct devslot {
 	struct netd_dev *dev;
 	uint64_t badge;
 	handle_t grant, drv_bell, hold;
-	uint64_t at;
+	uint64_t at, extent; /* the mapping, whole pages */
+	handle_t scratch;    /* set by the fault handler ... */
+	volatile bool lost;  /* ... when the grant was revoked under us */
 } slots[SLOTS];
 static uint32_t gen;
 
@@ -79,14 +91,18 @@ static struct devslot *by_badge(uint64_t badge)
 	return &slots[i];
 }
 
+/* The region is unmapped before the HOLD (or a DETACH) is answered: the
+ * driver revokes its grant as soon as its call ends. */
 static void drop(struct devslot *s, const char *why)
 {
 	printf("netd: %s detached (%s)\n", netd_dev_name(s->dev), why);
 	netd_dev_close(s->dev);
-	if (s->hold)
-		answer(s->hold, ERR_BAD_STATE, 0, NULL, 0, NULL, 0);
 	if (s->at)
 		sys_grant_unmap(self(), s->at);
+	if (s->scratch)
+		sys_handle_close(s->scratch);
+	if (s->hold)
+		answer(s->hold, ERR_BAD_STATE, 0, NULL, 0, NULL, 0);
 	if (s->grant)
 		sys_handle_close(s->grant);
 	if (s->drv_bell)
@@ -159,7 +175,9 @@ static long attach(handle_t reply, const struct netdev_req *q,
 			      .badge = badge,
 			      .grant = h[0],
 			      .drv_bell = h[1],
-			      .at = at};
+			      .at = at,
+			      .extent = (a->region_size + PAGE_SIZE_USER - 1) &
+					~(PAGE_SIZE_USER - 1)};
 	h[0] = h[1] = 0;
 	struct netdev_attach_ans ans = {.bell = 1ull << i};
 	printf("netd: %s: %.16s at %.16s, %u slots, mac "
@@ -241,10 +259,11 @@ static void serve(uint32_t i, uint64_t *more)
 	struct devslot *s = &slots[i];
 	if (!s->dev)
 		return;
-	if (netd_dev_service(s->dev))
+	if (!s->lost && netd_dev_service(s->dev))
 		*more |= 1ull << i;
-	if (netd_dev_broken(s->dev)) {
-		drop(s, "it broke the ring protocol");
+	if (s->lost || netd_dev_broken(s->dev)) {
+		drop(s, s->lost ? "its region was revoked"
+				: "it broke the ring protocol");
 		netd_stats_detached();
 	}
 }
@@ -274,4 +293,76 @@ void netd_dev_kick_all(void)
 		if (s->dev && netd_dev_kick(s->dev))
 			sys_notif_signal(s->drv_bell, NETDEV_BELL_TX);
 	}
+}
+
+/* ---- revoked regions ---- */
+#define W_STACK (16 * 1024)
+#define W_TCB	512 /* musl's thread descriptor is read at %fs */
+
+static bool scratch_slot(uint64_t addr)
+{
+	if (addr < MAP_BASE)
+		return false;
+	uint64_t w = (addr - MAP_BASE) / MAP_WINDOW;
+	if (w >= SLOTS)
+		return false;
+	/* Windows are picked before the interface index: find the slot. */
+	for (uint32_t i = 1; i < SLOTS; i++) {
+		struct devslot *s = &slots[i];
+		if (!s->dev || s->lost || addr < s->at ||
+		    addr - s->at >= s->extent)
+			continue;
+		handle_t g;
+		uint64_t at = 0;
+		if (sys_grant_create(self(), 0, s->extent,
+				     VM_PROT_READ | VM_PROT_WRITE, &g) < 0)
+			return false;
+		if (sys_grant_map(self(), g, VM_PROT_READ | VM_PROT_WRITE,
+				  s->at, &at) < 0 ||
+		    at != s->at) {
+			if (at)
+				sys_grant_unmap(self(), at);
+			sys_handle_close(g);
+			return false;
+		}
+		s->scratch = g;
+		s->lost = true;
+		return true;
+	}
+	return false;
+}
+
+__attribute__((no_stack_protector, noreturn)) static void
+watcher_main(uint64_t tp)
+{
+	sys_thread_set_tls(tp);
+	for (;;) {
+		struct fault_report rep;
+		if (sys_fault_wait(self(), DEADLINE_NONE, &rep) < 0)
+			continue;
+		if (rep.vector == 14 && scratch_slot(rep.addr) &&
+		    sys_fault_resume(self(), rep.thread_koid) == 0)
+			continue;
+		sys_task_exit(TASK_STATUS_FAULT(rep.vector));
+	}
+}
+
+long netd_dev_fault_handler(void)
+{
+	static _Alignas(64) uint8_t stack[W_STACK];
+	static _Alignas(64) uint8_t tcb[W_TCB];
+	uint64_t tp = (uint64_t)tcb, canary;
+	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
+	memcpy(tcb, &tp, 8);
+	memcpy(tcb + 0x28, &canary, 8); /* the stack protector's canary */
+	handle_t t;
+	long r = sys_thread_create(self(), "faults", 6, &t);
+	if (r < 0)
+		return r;
+	uint64_t rsp = ((uint64_t)stack + sizeof(stack)) - 8;
+	r = sys_thread_start(t, (uint64_t)watcher_main, rsp, tp);
+	sys_handle_close(t);
+	if (r == 0)
+		r = sys_task_set_fault_handler(self(), 1);
+	return r;
 }

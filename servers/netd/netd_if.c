@@ -148,6 +148,7 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 	nif->used = true;
 	memcpy(nif->netif.hwaddr, mac, ETH_HWADDR_LEN);
 	nif->netif.mtu = mtu >= 576 && mtu <= 1500 ? mtu : 1500;
+	nif->netif.hostname = "exec-rt"; /* option 12 of DHCP REQUESTs */
 	netif_set_up(&nif->netif);
 	if (link)
 		netif_set_link_up(&nif->netif);

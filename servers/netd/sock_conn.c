@@ -199,13 +199,22 @@ static void reply_new_sock(handle_t reply, struct sock *s, const void *extra,
 	s->client_grant = HANDLE_INVALID; /* moved to the client */
 }
 
+/* UDP gets a larger rx ring (Linux's default buffer is about 200 KiB):
+ * a burst of datagrams is dropped only when it overflows that. The ring
+ * sizes cannot change later (the client has mapped them). */
+static uint32_t rx_ring(uint32_t type, uint32_t proto)
+{
+	if (type == SK_DGRAM && proto != SK_IPPROTO_ICMP)
+		return 4 * NET_RING_DEFAULT;
+	return NET_RING_DEFAULT;
+}
+
 static void op_socket(struct sconn *c, handle_t reply, const struct net_req *q)
 {
 	uint32_t domain = q->a, type = q->b, proto = q->c;
 	int err = 0;
-	if (domain != SK_AF_INET)
-		err = domain == SK_AF_INET6 ? -NE_EAFNOSUPPORT
-					    : -NE_EAFNOSUPPORT;
+	if (domain != SK_AF_INET) /* netd's lwIP has no IPv6 */
+		err = -NE_EAFNOSUPPORT;
 	else if (type == SK_STREAM && proto != 0 && proto != SK_IPPROTO_TCP)
 		err = -NE_EPROTONOSUPPORT;
 	else if (type == SK_DGRAM && proto != 0 && proto != SK_IPPROTO_UDP &&
@@ -219,7 +228,7 @@ static void op_socket(struct sconn *c, handle_t reply, const struct net_req *q)
 		err = -NE_EPROTONOSUPPORT;
 	struct sock *s = NULL;
 	if (!err)
-		s = sk_alloc(c, (uint8_t)type, NET_RING_DEFAULT,
+		s = sk_alloc(c, (uint8_t)type, rx_ring(type, proto),
 			     NET_RING_DEFAULT, &err);
 	if (s) {
 		err = type == SK_STREAM ? sk_tcp_new(s)

@@ -80,12 +80,20 @@ enum {
 
 struct sconn;
 
+/* Received TCP data not yet in the rx ring: pbuf chains (a chain's
+ * tot_len is 16 bits), together more than lwIP's window. */
+#define SK_RXQ 8
+struct sk_rxq {
+	struct pbuf *q[SK_RXQ];
+	uint8_t head, n;
+};
+
 /* A connection lwIP accepted that the client has not taken yet. */
 struct sk_pending {
 	struct sk_pending *next;
 	struct sock *lsn;    /* NULL once the listener is gone */
 	struct tcp_pcb *pcb; /* NULL: reset before it was accepted */
-	struct pbuf *rx;     /* data that came before NET_ACCEPT */
+	struct sk_rxq rx;    /* data that came before NET_ACCEPT */
 	bool fin;
 };
 
@@ -119,10 +127,10 @@ struct sock {
 	} pcb;
 
 	/* TCP */
-	struct pbuf *rx_pend; /* received, not yet in the rx ring (< 64 KiB) */
-	bool fin;	      /* FIN received (RX_EOF once rx_pend is empty) */
+	struct sk_rxq rx_pend; /* received, not yet in the rx ring */
+	bool fin;	       /* FIN received (RX_EOF once rx_pend is empty) */
 	bool shut_rd, shut_wr, shut_wr_done;
-	bool listening, closing;
+	bool listening;
 	uint64_t linger_deadline;
 	uint32_t backlog, npending;
 	struct sk_pending *pend_head, *pend_tail;
@@ -233,6 +241,8 @@ void sk_tcp_close(struct sock *s);   /* client's close: linger or abort */
 void sk_tcp_abort(struct sock *s);   /* connection end */
 void sk_tcp_service(struct sock *s); /* tx ring -> lwIP, lwIP -> rx ring */
 void sk_tcp_linger_tick(void);
+/* Frees every chain; returns the bytes they held. */
+uint64_t sk_rxq_drop(struct sk_rxq *r);
 int sk_tcp_getname(struct sock *s, int peer, struct net_addr *a);
 
 /* sock_dgram.c: UDP and raw (ICMP) sockets. */

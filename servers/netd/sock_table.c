@@ -174,8 +174,7 @@ void sk_reap(void)
 		if (s->lingering)
 			unlink_from(&sk_g.linger_list, s,
 				    offsetof(struct sock, next_linger));
-		if (s->rx_pend)
-			pbuf_free(s->rx_pend);
+		sk_rxq_drop(&s->rx_pend);
 		sk_g.mem_used -= s->reg.size;
 		sock_os_region_free(&s->reg);
 		sk_g.st.socks--;

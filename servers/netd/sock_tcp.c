@@ -73,25 +73,61 @@ static void linger_unlink(struct sock *s)
 	s->lingering = false;
 }
 
+/* Appends p; false: no room (the recv callback then refuses it and lwIP
+ * keeps it until tcp_process_refused_data). */
+static bool rxq_push(struct sk_rxq *r, struct pbuf *p)
+{
+	if (r->n) {
+		struct pbuf *last = r->q[(r->head + r->n - 1) % SK_RXQ];
+		if ((uint32_t)last->tot_len + p->tot_len <= 0xffffu) {
+			pbuf_cat(last, p);
+			return true;
+		}
+	}
+	if (r->n == SK_RXQ)
+		return false;
+	r->q[(r->head + r->n) % SK_RXQ] = p;
+	r->n++;
+	return true;
+}
+
+uint64_t sk_rxq_drop(struct sk_rxq *r)
+{
+	uint64_t bytes = 0;
+	for (; r->n; r->n--, r->head = (uint8_t)((r->head + 1) % SK_RXQ)) {
+		bytes += r->q[r->head]->tot_len;
+		pbuf_free(r->q[r->head]);
+	}
+	r->head = 0;
+	return bytes;
+}
+
 /* rx_pend -> rx ring, as far as the client has left room. */
 static void pump_rx(struct sock *s)
 {
-	while (s->rx_pend) {
+	struct sk_rxq *r = &s->rx_pend;
+	while (r->n) {
 		uint64_t space = s->rx_size - (s->rx_head - s->rx_tail);
 		if (!space)
 			break;
+		struct pbuf *p = r->q[r->head];
 		uint32_t off = (uint32_t)(s->rx_head & (s->rx_size - 1));
-		uint64_t n = s->rx_pend->tot_len;
+		uint64_t n = p->tot_len;
 		if (n > space)
 			n = space;
 		if (n > s->rx_size - off)
 			n = s->rx_size - off;
-		pbuf_copy_partial(s->rx_pend, s->rx + off, (u16_t)n, 0);
-		s->rx_pend = pbuf_free_header(s->rx_pend, (u16_t)n);
+		pbuf_copy_partial(p, s->rx + off, (u16_t)n, 0);
+		p = pbuf_free_header(p, (u16_t)n);
+		r->q[r->head] = p;
+		if (!p) {
+			r->head = (uint8_t)((r->head + 1) % SK_RXQ);
+			r->n--;
+		}
 		s->rx_head += n;
 		sk_g.st.rx_bytes += n;
 	}
-	if (!s->rx_pend && s->fin)
+	if (!r->n && s->fin)
 		sk_set_state(s, NET_ST_RX_EOF, 0);
 }
 
@@ -171,13 +207,8 @@ static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 		return ERR_OK;
 	}
-	if (s->rx_pend) {
-		if ((uint32_t)s->rx_pend->tot_len + p->tot_len > 0xffffu)
-			return ERR_MEM; /* lwIP keeps it; pump_rx asks again */
-		pbuf_cat(s->rx_pend, p);
-	} else {
-		s->rx_pend = p;
-	}
+	if (!rxq_push(&s->rx_pend, p))
+		return ERR_MEM; /* lwIP keeps it; sk_tcp_service asks again */
 	pump_rx(s);
 	sk_publish(s);
 	return ERR_OK;
@@ -281,14 +312,7 @@ static err_t pend_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		pd->fin = true;
 		return ERR_OK;
 	}
-	if (pd->rx) {
-		if ((uint32_t)pd->rx->tot_len + p->tot_len > 0xffffu)
-			return ERR_MEM;
-		pbuf_cat(pd->rx, p);
-	} else {
-		pd->rx = p;
-	}
-	return ERR_OK;
+	return rxq_push(&pd->rx, p) ? ERR_OK : ERR_MEM;
 }
 
 static void pend_err_cb(void *arg, err_t err)
@@ -300,8 +324,7 @@ static void pend_err_cb(void *arg, err_t err)
 		pend_unlink(pd->lsn, pd);
 		sk_publish(pd->lsn);
 	}
-	if (pd->rx)
-		pbuf_free(pd->rx);
+	sk_rxq_drop(&pd->rx);
 	free(pd);
 }
 
@@ -425,11 +448,7 @@ int sk_tcp_shutdown(struct sock *s, uint32_t how)
 		return -NE_ENOTCONN;
 	if (how != 1) { /* SHUT_RD, SHUT_RDWR: what is unread goes */
 		s->shut_rd = true;
-		if (s->rx_pend) {
-			recved(s->pcb.tcp, s->rx_pend->tot_len);
-			pbuf_free(s->rx_pend);
-			s->rx_pend = NULL;
-		}
+		recved(s->pcb.tcp, sk_rxq_drop(&s->rx_pend));
 		sk_set_state(s, NET_ST_RX_EOF, 0);
 	}
 	if (how != 0) {
@@ -448,8 +467,7 @@ static void abort_pending(struct sock *lsn)
 		tcp_recv(pd->pcb, NULL);
 		tcp_err(pd->pcb, NULL);
 		tcp_abort(pd->pcb);
-		if (pd->rx)
-			pbuf_free(pd->rx);
+		sk_rxq_drop(&pd->rx);
 		free(pd);
 	}
 	lsn->pend_tail = NULL;
@@ -490,11 +508,7 @@ void sk_tcp_close(struct sock *s)
 		return; /* the counters were nonsense: aborted */
 	/* Unread data is dropped: the window must not stay shut for it. */
 	uint64_t unread = s->rx_head - s->rx_tail;
-	if (s->rx_pend) {
-		unread += s->rx_pend->tot_len;
-		pbuf_free(s->rx_pend);
-		s->rx_pend = NULL;
-	}
+	unread += sk_rxq_drop(&s->rx_pend);
 	if (!s->shut_rd)
 		recved(s->pcb.tcp, unread);
 	s->shut_rd = true;
@@ -555,7 +569,7 @@ void sk_tcp_service(struct sock *s)
 	}
 	s->tx_head = th;
 	pump_rx(s);
-	if (s->pcb.tcp && s->pcb.tcp->refused_data && !s->rx_pend)
+	if (s->pcb.tcp && s->pcb.tcp->refused_data && s->rx_pend.n < SK_RXQ)
 		tcp_process_refused_data(s->pcb.tcp);
 	if (s->dead)
 		return;

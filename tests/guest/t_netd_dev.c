@@ -266,6 +266,12 @@ static void body(void)
 	GCHECK_OK(ask("status"));
 	GCHECK_OK(cl_resp_int(&resp, "dev_attaches", &v));
 	GCHECK_EQ(v, 1);
+	int devs = json_find(&resp.doc, resp.result, "devices");
+	int d0 = devs >= 0 ? json_index(&resp.doc, devs, 0) : -1;
+	GCHECK(d0 >= 0);
+	GCHECK(is(d0, "name", "eth0") && is(d0, "driver", "virtio-net"));
+	GCHECK(num(d0, "rx_frames") >= 2 && num(d0, "tx_frames") >= 2);
+	GCHECK_EQ(num(d0, "ring_violations"), 0);
 
 	/* The driver dies with iod: eth0 goes on the no-senders notice. */
 	kill_iod();

@@ -225,6 +225,15 @@ static void arp_and_ping_body(void)
 	CHECK_EQ(ifs[1].rx_packets, 1 + 3 * NSLOTS + 2);
 	CHECK_EQ(ifs[1].tx_packets, 2 + 3 * NSLOTS); /* + gratuitous ARP */
 
+	struct netd_dev_info di[2];
+	CHECK_EQ(netd_dev_list(di, 2), 1);
+	STR_EQ(di[0].ifname, "eth0");
+	STR_EQ(di[0].driver, "fake");
+	CHECK_EQ(di[0].c.rx_frames, 1 + 3 * NSLOTS + 2);
+	CHECK_EQ(di[0].c.tx_frames, 2 + 3 * NSLOTS);
+	CHECK_EQ(di[0].c.violations, 0);
+	CHECK(!di[0].broken);
+
 	/* Carrier down, then up: the flags follow. */
 	netring_set_link(&f.drv, false);
 	netd_dev_service(f.dev);
@@ -315,6 +324,10 @@ TEST(netd_dev_hostile_driver)
 	__atomic_store_n(&hdr->rx_ready.head, i + 1, __ATOMIC_RELEASE);
 	netd_dev_service(f.dev);
 	CHECK(netd_dev_broken(f.dev));
+	struct netd_dev_info di;
+	CHECK_EQ(netd_dev_list(&di, 1), 1);
+	CHECK(di.broken);
+	CHECK_EQ(di.c.violations, 1);
 	struct net_ifinfo ifs[4];
 	netd_if_list(ifs, 4);
 	CHECK_EQ(ifs[1].flags, NET_IF_UP);

@@ -40,13 +40,15 @@ static int pair(struct nx_conn *c, uint16_t port, struct nx_sock *lsn,
 	return 0;
 }
 
-/* Moves `total` bytes from a to b, checking every byte. */
-static int transfer(struct nx_sock *a, struct nx_sock *b, uint64_t total,
-		    uint32_t chunk)
+/* Moves `total` bytes from a to b, checking every byte; the reader
+ * starts after `idle` ms. Returns the milliseconds it took, or < 0. */
+static int transfer_idle(struct nx_sock *a, struct nx_sock *b, uint64_t total,
+			 uint32_t chunk, int idle)
 {
 	static uint8_t buf[1 << 16];
 	uint64_t sent = 0, got = 0;
-	for (int rounds = 0; got < total; rounds++) {
+	int rounds;
+	for (rounds = 0; got < total; rounds++) {
 		if (rounds > 200000)
 			return -1;
 		uint32_t n =
@@ -56,14 +58,22 @@ static int transfer(struct nx_sock *a, struct nx_sock *b, uint64_t total,
 		sent += nx_write(a, buf, n);
 		nx_run(1);
 		uint32_t r;
-		while ((r = nx_read(b, buf, sizeof(buf))) > 0) {
+		while (rounds >= idle &&
+		       (r = nx_read(b, buf, sizeof(buf))) > 0) {
 			for (uint32_t i = 0; i < r; i++)
 				if (buf[i] != pattern(got + i))
 					return -2;
 			got += r;
 		}
 	}
-	return 0;
+	return rounds;
+}
+
+static int transfer(struct nx_sock *a, struct nx_sock *b, uint64_t total,
+		    uint32_t chunk)
+{
+	int r = transfer_idle(a, b, total, chunk, 0);
+	return r < 0 ? r : 0;
 }
 
 TEST(netd_sock_tcp_connect_transfer_close)
@@ -250,8 +260,13 @@ TEST(netd_sock_tcp_accept_inherits_buffers)
 	CHECK_EQ(nx_getopt_int(&sv, 1, 3, &v), 0); /* SO_TYPE */
 	CHECK_EQ(v, 1);
 	CHECK_EQ(nx_getopt_int(&sv, 1, 99, &v), -92);
-	/* A small ring still carries a large transfer. */
+	/* A small ring still carries a large transfer; with the reader
+	 * late, lwIP's whole window (128 KiB) waits in netd and nothing is
+	 * refused or resent: well under one retransmission timeout. */
 	CHECK_EQ(transfer(&cl, &sv, 300000, 5000), 0);
+	int ms = transfer_idle(&cl, &sv, 400000, 65536, 100);
+	CHECK(ms >= 100);
+	CHECK(ms < 300);
 	/* A second listener on the same port: in use. */
 	struct nx_sock l2;
 	CHECK_EQ(nx_socket(&c, 1, 0, &l2), 0);

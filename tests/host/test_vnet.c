@@ -215,3 +215,22 @@ TEST(vnet_netd_breaking_the_rings)
 	CHECK_EQ(h->tx_ready.head, 0);
 	down();
 }
+
+TEST(vnet_fresh_region_reposts_what_netd_held)
+{
+	/* netd holds every rx slot (the device has no buffer, so no
+	 * interrupt will come) and dies: the fresh region posts them all */
+	CHECK_EQ(up(), 0);
+	CHECK_EQ(attach(), 0);
+	for (uint32_t i = 0; i < NRX; i++)
+		CHECK(device_rx(60, (uint8_t)i) >= 0);
+	CHECK(vnet_rx(&V));
+	CHECK_EQ(V.nposted, 0);
+	struct fk_chain c;
+	CHECK(!fk_pop(&F, VNET_RXQ, &c));
+	CHECK_EQ(vnet_fresh_region(&V), 0);
+	CHECK_EQ(V.nposted, NRX);
+	for (uint32_t i = 0; i < NRX; i++)
+		CHECK(fk_pop(&F, VNET_RXQ, &c));
+	down();
+}
