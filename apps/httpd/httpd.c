@@ -29,6 +29,7 @@
 #define IDLE_NS		  15000000000ull /* an idle connection is closed */
 #define BODY_MAX	  (192u << 10)
 #define HEAD_BUF	  768
+#define RELISTEN_MS	  500 /* after the listener failed */
 
 /* A rendered page, shared by every connection sending it. */
 struct body {
@@ -147,6 +148,7 @@ static void respond(struct conn *c, const struct http_req *rq, int status)
 static void conn_close(int i)
 {
 	struct conn *c = &conns[i];
+	shutdown(c->fd, SHUT_WR);
 	close(c->fd);
 	body_put(c->body);
 	free(c->in);
@@ -225,19 +227,24 @@ static bool fill(struct conn *c)
 	}
 }
 
-static void accept_all(int lfd)
+/* Accepts what waits; false when the listener itself failed (netd
+ * restarted: that socket is gone for good). */
+static bool accept_all(int lfd)
 {
 	while (nconns < max_conns) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED && !quiet)
-				fprintf(stderr, "httpd: accept: %s\n",
-					strerror(errno));
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
+			int e = errno;
+			if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR ||
+			    e == ECONNABORTED)
+				return true;
+			if (e == EMFILE || e == ENFILE || e == ENOBUFS ||
+			    e == ENOMEM) {
 				st.server.refused++;
-			return;
+				return true;
+			}
+			fprintf(stderr, "httpd: accept: %s\n", strerror(e));
+			return false;
 		}
 		int fl = fcntl(fd, F_GETFL);
 		char *in = malloc(HTTP_HEAD_MAX);
@@ -254,6 +261,7 @@ static void accept_all(int lfd)
 		c->last_ns = now_ns();
 		st.server.connections++;
 	}
+	return true;
 }
 
 static int listen_on(const char *addr, int port)
@@ -295,14 +303,35 @@ static int listen_on(const char *addr, int port)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-q]\n");
+	fprintf(stderr, "usage: httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-q]\n"
+			"       httpd --dump json|html\n");
 	return 2;
+}
+
+/* --dump: the page once on stdout, no network (checks the figures). */
+static int dump(const char *what)
+{
+	stat_init();
+	stat_sample(&st);
+	struct timespec ts = {0, 200000000}; /* CPU shares over 200 ms */
+	nanosleep(&ts, NULL);
+	stat_sample(&st);
+	int n = !strcmp(what, "json") ? st_json(&st, render_buf, BODY_MAX)
+				      : st_html(&st, render_buf, BODY_MAX);
+	if (n < 0) {
+		fprintf(stderr, "httpd: the page does not fit %u bytes\n",
+			BODY_MAX);
+		return 1;
+	}
+	fwrite(render_buf, 1, (size_t)n, stdout);
+	putchar('\n');
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	int port = 80;
-	const char *addr = "0.0.0.0";
+	const char *addr = "0.0.0.0", *dump_what = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-q")) {
 			quiet = true;
@@ -310,6 +339,10 @@ int main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-a")) {
 			addr = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--dump") &&
+			   (!strcmp(argv[i + 1], "json") ||
+			    !strcmp(argv[i + 1], "html"))) {
+			dump_what = argv[++i];
 		} else if (i + 1 < argc && !strcmp(argv[i], "-n")) {
 			max_conns = atoi(argv[++i]);
 		} else {
@@ -326,12 +359,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "httpd: out of memory\n");
 		return 1;
 	}
+	if (dump_what)
+		return dump(dump_what);
 	stat_init();
 	int lfd = listen_on(addr, port);
 	if (lfd < 0)
 		return 1;
 	printf("httpd: listening on %s:%d\n", addr, port);
 	fflush(stdout);
+	uint64_t relisten_ns = 0;
 	for (;;) {
 		int n = 0;
 		for (int i = 0; i < nconns; i++) {
@@ -340,14 +376,14 @@ int main(int argc, char **argv)
 			pfds[n].revents = 0;
 			n++;
 		}
-		bool lpoll = nconns < max_conns;
+		bool lpoll = lfd >= 0 && nconns < max_conns;
 		if (lpoll) {
 			pfds[n].fd = lfd;
 			pfds[n].events = POLLIN;
 			pfds[n].revents = 0;
 			n++;
 		}
-		int r = poll(pfds, (nfds_t)n, 1000);
+		int r = poll(pfds, (nfds_t)n, lfd < 0 ? RELISTEN_MS : 1000);
 		if (r < 0 && errno != EINTR) {
 			fprintf(stderr, "httpd: poll: %s\n", strerror(errno));
 			return 1;
@@ -363,11 +399,8 @@ int main(int argc, char **argv)
 			else if (ev & (POLLIN | POLLHUP | POLLERR) &&
 				 !c->responding)
 				keep = fill(c);
-			if (keep && c->responding &&
-			    (ev & (POLLOUT | POLLERR | POLLHUP)))
+			if (keep && c->responding)
 				keep = flush(c);
-			if (keep && c->responding && !(ev & POLLOUT))
-				keep = flush(c); /* a new answer: try at once */
 			if (ev)
 				c->last_ns = now;
 			else if (now - c->last_ns > IDLE_NS)
@@ -375,7 +408,25 @@ int main(int argc, char **argv)
 			if (!keep)
 				conn_close(i);
 		}
-		if (lpoll && r > 0 && (pfds[n - 1].revents & POLLIN))
-			accept_all(lfd);
+		short lev = lpoll && r > 0 ? pfds[n - 1].revents : 0;
+		if (lev & (POLLERR | POLLHUP | POLLNVAL) ||
+		    (lev & POLLIN && !accept_all(lfd))) {
+			/* The listener died with the network service: a new
+			 * one once netd is back. */
+			fprintf(stderr, "httpd: the listening socket failed; "
+					"listening again\n");
+			close(lfd);
+			lfd = -1;
+			relisten_ns = now;
+		}
+		if (lfd < 0 && now - relisten_ns >= RELISTEN_MS * 1000000ull) {
+			relisten_ns = now;
+			lfd = listen_on(addr, port);
+			if (lfd >= 0) {
+				printf("httpd: listening on %s:%d again\n",
+				       addr, port);
+				fflush(stdout);
+			}
+		}
 	}
 }
