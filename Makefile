@@ -120,6 +120,16 @@ HDA_HINC := -Idrivers/hda
 NETAPPS_HSRC := apps/httpd/http.c apps/httpd/status.c apps/nc/ncutil.c \
         apps/ping/icmp.c apps/ifconfig/ifc.c
 NETAPPS_HINC := -Iapps/httpd -Iapps/nc -Iapps/ping -Iapps/ifconfig
+# Room net-drv (issue 17): the /svc/netd-dev rings (libs/netring).
+NETRING_HSRC := libs/netring/netring.c
+NETRING_HINC := -Ilibs/netring/include
+# Room net-lwip (issue 17): netd's portable half (servers/netd) and
+# lwIP's platform hooks; lwIP itself is mk/net.mk's. The socket service's
+# files (room net-sockd) but its system-call glue.
+NETD_HSRC := servers/netd/netd_args.c servers/netd/netd_if.c \
+        servers/netd/netd_json.c servers/netd/netd_stack.c \
+        libs/lwip-port/lwip_port.c \
+        $(filter-out servers/netd/sock_os.c,$(sort $(wildcard servers/netd/sock*.c)))
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
@@ -151,14 +161,16 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(AMX_HSRC) \
         $(AUDIO_HSRC) \
         $(HDA_HSRC) \
+        $(NETRING_HSRC) \
         $(GFX_SDK_HSRC) \
         $(NETAPPS_HSRC) \
+        $(NETD_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) $(AMX_HINC) $(NETAPPS_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) $(AMX_HINC) $(NETRING_HINC) $(NETAPPS_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
@@ -221,13 +233,15 @@ $(O)/host/%.c.o: %.c
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HCFLAGS) -c $< -o $@
 $(O)/host/unit-tests: $(HOBJS)
-	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $^ -lm
+	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $(filter-out %.a,$^) \
+		$(filter %.a,$^) -lm
 
 test-host: $(O)/host/unit-tests
 	$(O)/host/unit-tests
 
 include mk/iso.mk
 include mk/qemu.mk
+include mk/net.mk
 include mk/user.mk
 include mk/bench.mk
 include mk/fuzz.mk

@@ -3,7 +3,8 @@
 #   make user         sysroot (musl) + libexecrt.a + programs + initrd
 #   make musl         only the sysroot (tools/build-musl.sh, once)
 #   make user-smoke   hello.elf's code on Linux, kernel emulated (see below)
-# A program: add its name to USER_PROGS and set <name>_SRCS; it is built as
+# A program: add its name to USER_PROGS and set <name>_SRCS (and
+# <name>_LIBS: archives it links first, e.g. lwIP); it is built as
 # $(O)/user/<name>.elf and packed into $(O)/initrd.cpio as "bin/<name>".
 
 # User space is built by the kernel's compiler: `make CC=clang` is clang
@@ -83,6 +84,12 @@ inputmon_SRCS := apps/inputmon/inputmon.c apps/inputmon/evfmt.c
 # room virtio (issue 14): libvirtio (libs/virtio, docs/devices.md "virtio
 # library") and the virtio-input driver. A virtio driver links VIRTIO_SRCS.
 VIRTIO_SRCS := libs/virtio/virtio_pci.c libs/virtio/virtq.c libs/virtio/virtio_plat_execrt.c
+# room net-drv (issue 17): the /svc/netd-dev rings, linked by the network
+# drivers and by netd (libs/netring, docs/net-driver.md).
+NETRING_SRCS := libs/netring/netring.c
+USER_PROGS += virtio-net
+virtio-net_SRCS := drivers/virtio-net/main.c drivers/virtio-net/vnet.c \
+	$(NETRING_SRCS) $(VIRTIO_SRCS)
 USER_PROGS += virtio-input
 virtio-input_SRCS := drivers/virtio-input/main.c drivers/virtio-input/vinput.c $(VIRTIO_SRCS)
 # room display (issue 14): the display drivers on one core
@@ -190,9 +197,25 @@ ping_SRCS := apps/ping/ping.c apps/ping/icmp.c
 ifconfig_SRCS := apps/ifconfig/ifconfig.c apps/ifconfig/ifc.c \
 	apps/ifconfig/ifsrc_execrt.c
 
+# room net-lwip (issue 17): netd, the network stack (servers/netd,
+# docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
+# service is room net-sockd's (servers/netd/sock*.c); the device side
+# needs libs/netring (room net-drv) and refuses devices without it.
+USER_PROGS += netd
+NETD_DEV_SRCS := $(if $(wildcard servers/netd/netd_dev.c),servers/netd/netd_dev.c \
+	servers/netd/netd_devsvc.c libs/netring/netring.c,servers/netd/netd_nodev.c)
+netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
+	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
+	$(sort $(wildcard servers/netd/sock*.c)) \
+	libs/lwip-port/lwip_port.c libs/lwip-port/sys_execrt.c
+netd_LIBS := $(LWIP_USER_LIB)
+$(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): PCFLAGS += $(LWIP_INC)
+$(patsubst %,$(O)/user/obj/%.o,$(netd_SRCS)): | $(LWIP_STAMP)
+
 UINC := -nostdinc -isystem $(SYSROOT)/include \
 	-isystem $(shell $(USER_CC) -print-file-name=include) \
 	-Iinclude -Ilibs/runtime/include -Ilibs/sdk-c -Ilibs/virtio/include \
+	-Ilibs/netring/include \
 	-isystem $(O)/user/jsmn
 UCFLAGS := -std=gnu17 -O2 -g -fno-pie -fno-pic -fno-common \
 	-fno-strict-aliasing -MMD -MP $(WARN) $(UINC)
@@ -275,10 +298,10 @@ define check_user_elf
 endef
 
 define user_prog
-$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(LIBEXECRT) $(LIBSDKC) $(MUSL_STAMP)
+$(O)/user/$(1).elf: $(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $($(1)_LIBS) $(LIBEXECRT) $(LIBSDKC) $(MUSL_STAMP)
 	@echo "  ULD     $$@"
 	$(Q)$(USER_CC) $(ULDFLAGS) -o $$@ $(USER_CRT_BEGIN) \
-		$(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $(USER_LIBS) $(USER_CRT_END)
+		$(patsubst %,$(O)/user/obj/%.o,$($(1)_SRCS)) $($(1)_LIBS) $(USER_LIBS) $(USER_CRT_END)
 	$(Q)$$(call check_user_elf,$$@)
 endef
 $(foreach p,$(USER_PROGS),$(eval $(call user_prog,$(p))))
@@ -355,6 +378,8 @@ guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)
+# room net-drv: t_netdev.c plays netd with libnetring
+guest-tests_SRCS += $(NETRING_SRCS)
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
@@ -386,8 +411,12 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 	$(O)/user/init.elf $(O)/user/fsd.elf $(O)/user/vmgr.elf \
 	$(O)/user/fstest.elf $(O)/user/mmaptest.elf $(O)/user/iod.elf \
 	$(O)/user/inputd.elf
+# room net-drv: iod starts virtio-net for tests/guest/t_netdev.c
+GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
+# room net-lwip: netd runs as a child of tests/guest/t_netd.c
+GUEST_EXTRA += $(O)/user/netd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.
 GUEST_ETC := $(sort $(wildcard tests/guest/etc/*))

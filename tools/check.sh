@@ -9,6 +9,11 @@ PYTHON=${PYTHON:-python3}
 LOGS=$O/logs
 mkdir -p "$LOGS"
 pass=0 fail=0
+# Everything printed also goes to $LOGS/check.out, so the end can recap
+# what failed: CI shows only parts of a long output, the end most surely.
+exec 3>&1
+exec > >(tee "$LOGS/check.out")
+TEE_PID=$!
 
 count_line() { # $1: text holding "[word: ]N passed, N failed"
 	grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1
@@ -210,6 +215,24 @@ tools/qemu-run.sh --logdir "$LOGS" --name guest-pci-pc --machine pc --kernel "$O
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-pci-pc.log" | grep -v '^    00:' | sed 's/^/  /'
 add_counts "PCI tests (pc)" "$(tr -d '\r' < "$LOGS/guest-pci-pc.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+
+# The virtio-net driver on QEMU's user network, the test playing netd
+# (tests/guest/t_netdev.c, docs/net-driver.md): q35 with the modern-only
+# device (1af4:1041) on MSI-X, pc with the transitional one (1af4:1000)
+# on its INTx line (vectors=0). restrict=on: nothing leaves the host.
+echo "== virtio-net driver (gtest=netdev_: q35 MSI-X, pc INTx)"
+netdev_run() { # machine irq device-options
+	tools/qemu-run.sh --logdir "$LOGS" --name "guest-netdev-$1" --machine "$1" \
+		--kernel "$O/kernel.elf" --smp 2 --timeout 120 \
+		--append "init=guest-tests utest -- gtest=netdev_ netdev_irq=$2" -- \
+		-initrd "$O/initrd-test.cpio" -netdev user,id=n,restrict=on \
+		-device "virtio-net-pci,netdev=n,$3"
+	local rc=$?
+	grep -aE '^(FAIL|    )' "$LOGS/guest-netdev-$1.log" | sed 's/^/  /'
+	add_counts "virtio-net driver ($1)" "$(tr -d '\r' < "$LOGS/guest-netdev-$1.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
+}
+netdev_run q35 msix disable-legacy=on
+netdev_run pc intx vectors=0
 
 echo "== time without an HPET (TSC calibrated against the PIT)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest-nohpet --kernel "$O/kernel.elf" \
@@ -480,5 +503,17 @@ boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"
 
+if [ "$fail" != 0 ]; then
+	echo "== what failed (the FAIL lines above, and each failed guest test's last lines)"
+	grep -aE '^ *FAIL' "$LOGS/check.out" | head -n 40
+	for l in "$LOGS"/*.log; do
+		tr -d '\r' <"$l" | grep -aqE '^FAIL [a-z0-9_]+$' || continue
+		echo "-- $l"
+		tr -d '\r' <"$l" | grep -avE '^\[ *[0-9.]+\] ' |
+			grep -aE -B4 '^FAIL [a-z0-9_]+$' | head -n 30
+	done
+fi
 echo "$pass passed, $fail failed"
+exec >&3 3>&- # ends tee's input: its last line is out before we exit
+wait "$TEE_PID" 2>/dev/null
 [ "$fail" = 0 ]

@@ -1,7 +1,8 @@
 /* The driver table (drvtab.h). Budgets: virtio-gpu backs a 1920x1080
  * 32-bit scanout twice plus its rings (<= 17 MiB, 24 MiB given; its
  * quota holds that DMA memory too); virtio-input needs its rings and
- * event buffers (a few pages). iod's own manifest quota must hold the
+ * event buffers (a few pages); virtio-net its region and rings (1 MiB).
+ * iod's own manifest quota must hold the
  * drivers that run at once (tests/host/test_iod_manifest.c checks). */
 #include <stddef.h>
 #include <stdio.h>
@@ -31,6 +32,27 @@ static const struct drv_entry table[] = {
 	 .memory = 4u << 20,
 	 .rt_prio = 13,
 	 .lookup = "/svc/input-dev"},
+	/* room net-drv (issue 17): virtio-net, modern and transitional (the
+	 * driver uses the modern interface of both). DMA: the /svc/netd-dev
+	 * region (256 slots of 2 KiB + 20 KiB of rings, 532 KiB), two
+	 * 256-entry virtqueues and the headers page; it may look up only
+	 * /svc/netd-dev (docs/net-driver.md). */
+	{.kind = IOD_KIND_PCI,
+	 .vendor = 0x1af4,
+	 .device = 0x1041,
+	 .cls = DRV_ANY,
+	 .program = "virtio-net",
+	 .dma = 1u << 20,
+	 .memory = 5u << 20,
+	 .lookup = "/svc/netd-dev"},
+	{.kind = IOD_KIND_PCI,
+	 .vendor = 0x1af4,
+	 .device = 0x1000,
+	 .cls = DRV_ANY,
+	 .program = "virtio-net",
+	 .dma = 1u << 20,
+	 .memory = 5u << 20,
+	 .lookup = "/svc/netd-dev"},
 	/* room aud-drv (issue 16): the audio drivers. DMA: the ring (at most
 	 * 1 MiB, AUDIO_RING_MAX) plus descriptor lists, CORB/RIRB and the
 	 * position buffer; RT 14 (/svc/audio is real-time, above input's

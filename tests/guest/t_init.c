@@ -348,10 +348,14 @@ static long counters_back(void)
 		GCHECK_OK(counters_back());                                    \
 	} while (0)
 
-/* One request to /svc/init (resp holds the answer). */
+static handle_t wait_reg(const char *name, int times, uint64_t timeout);
+
+/* One request to /svc/init (resp holds the answer). init registers
+ * /svc/init after it started its first services: on a loaded host that
+ * can come after the services a test waits for (CI saw CL_ERR_CONN). */
 static long ask_init(const char *json)
 {
-	struct cl_conn c = {.send = reg_handle("/svc/init", NULL)};
+	struct cl_conn c = {.send = wait_reg("/svc/init", 1, 5000 * MS)};
 	if (!c.send)
 		return CL_ERR_CONN;
 	return cl_request(&c, json, &resp);

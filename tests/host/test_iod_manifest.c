@@ -62,9 +62,23 @@ TEST(iod_manifest_entry)
 	CHECK_EQ(au->memory, hda->memory);
 	CHECK(au->memory >= au->dma + (4 << 20));
 	CHECK(au->rt_prio <= s->sched.max_priority);
-	CHECK(s->dma >= g->dma + 3 * inp->dma + au->dma);
+	/* and one virtio-net (room net-drv, issue 17): both ids, one entry's
+	 * budget, which holds its region and rings */
+	const struct drv_entry *net = drv_match_pci(
+		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1041});
+	const struct drv_entry *net0 = drv_match_pci(
+		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1000});
+	CHECK(net && net0);
+	CHECK(!strcmp(net->program, "virtio-net") &&
+	      !strcmp(net0->program, "virtio-net"));
+	CHECK_EQ(net->dma, net0->dma);
+	CHECK_EQ(net->memory, net0->memory);
+	CHECK(net->dma >= (532u << 10) + 3 * 4096 * 3);
+	CHECK(net->memory >= net->dma + (2 << 20));
+	CHECK(!strcmp(net->lookup, "/svc/netd-dev") && !net->publish);
+	CHECK(s->dma >= g->dma + 3 * inp->dma + au->dma + net->dma);
 	CHECK(s->memory >= g->memory + 3 * inp->memory + ps2->memory +
-				   au->memory + (1 << 20));
+				   au->memory + net->memory + (1 << 20));
 	CHECK(g->memory >= g->dma + (4 << 20)); /* its DMA is in its quota */
 	CHECK(s->grants & MAN_G_INITRD);
 	CHECK(s->grants & MAN_G_BOOTINFO);
@@ -87,6 +101,10 @@ TEST(iod_manifest_entry)
 	for (int k = 0; k < s->nlook; k++)
 		input |= man_pattern_match(s->look[k], "/svc/input-dev");
 	CHECK(input);
+	bool netdev = false;
+	for (int k = 0; k < s->nlook; k++)
+		netdev |= man_pattern_match(s->look[k], "/svc/netd-dev");
+	CHECK(netdev);
 	bool audio = false;
 	for (int k = 0; k < s->nreg; k++)
 		audio |= man_pattern_match(s->reg[k], "/svc/audio");

@@ -1,0 +1,10 @@
+/* exec-rt's side of lwIP's platform layer (libs/lwip-port). */
+#pragma once
+#include <stdint.h>
+
+/* The UDP port lwIP's DNS client asks its servers on (lwipopts.h makes
+ * DNS_SERVER_PORT this variable): netd's --dns ADDR:PORT sets it. */
+extern uint16_t lwip_port_dns_port;
+
+/* Seeds LWIP_RAND() (netd: the clock and the TSC at start). */
+void lwip_port_seed(uint64_t seed);
