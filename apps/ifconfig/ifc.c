@@ -134,15 +134,16 @@ int ifc_fmt(char *buf, size_t cap, const struct ifc *i)
 	if (i->has_addr)
 		ADD("        inet %u.%u.%u.%u/%u", i->addr[0], i->addr[1],
 		    i->addr[2], i->addr[3], i->prefix);
-	if (i->has_addr && i->has_gw)
+	static const uint8_t zero[6];
+	if (i->has_addr && i->has_gw && memcmp(i->gateway, zero, 4))
 		ADD("  gateway %u.%u.%u.%u", i->gateway[0], i->gateway[1],
 		    i->gateway[2], i->gateway[3]);
-	if (i->has_addr && i->has_dns)
+	if (i->has_addr && i->has_dns && memcmp(i->dns, zero, 4))
 		ADD("  dns %u.%u.%u.%u", i->dns[0], i->dns[1], i->dns[2],
 		    i->dns[3]);
 	if (i->has_addr)
 		ADD("\n");
-	if (i->has_mac)
+	if (i->has_mac && memcmp(i->mac, zero, 6)) /* lo has none */
 		ADD("        ether %02x:%02x:%02x:%02x:%02x:%02x\n", i->mac[0],
 		    i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5]);
 	ADD("        RX packets %llu  bytes %llu  dropped %llu\n",

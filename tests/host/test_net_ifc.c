@@ -50,6 +50,12 @@ TEST(net_ifc_from_netd_json)
 		       "lo: flags=<UP,LINK,LOOPBACK> mtu 1500\n"
 		       "        inet 127.0.0.1/8\n",
 		       63));
+	/* zero addresses (lo's MAC, no DNS) are left out */
+	memset(f[1].mac, 0, 6);
+	memset(f[1].dns, 0, 4);
+	ifc_fmt(b, sizeof(b), &f[1]);
+	CHECK(!strstr(b, "ether") && !strstr(b, "dns"));
+	CHECK(strstr(b, "gateway 10.0.2.2"));
 	/* at most max */
 	CHECK_EQ(ifc_from_json(&d, 0, f, 1), 1);
 	/* a truncated buffer never overruns and ends in NUL */
