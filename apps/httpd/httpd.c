@@ -1,5 +1,5 @@
 /* httpd: a small web server with a live status page (docs/net-programs.md).
- *   httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-q]
+ *   httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-v]
  * GET / (HTML, refreshes itself) and GET /status.json: tasks, threads
  * with their scheduler statistics, services, CPUs. One thread, poll(),
  * non-blocking sockets, HTTP/1.1 keep-alive. Plain POSIX: the same file
@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@
 #define IDLE_NS		  15000000000ull /* an idle connection is closed */
 #define BODY_MAX	  (192u << 10)
 #define HEAD_BUF	  768
-#define RELISTEN_MS	  500 /* after the listener failed */
+#define LINGER_NS	  2000000000ull /* for the client's end */
+#define RELISTEN_MS	  500		/* after the listener failed */
 
 /* A rendered page, shared by every connection sending it. */
 struct body {
@@ -47,6 +49,7 @@ struct conn {
 	struct body *body;
 	size_t bodyoff;
 	bool responding, close_after;
+	bool draining; /* answered, FIN sent: waiting for the client's end */
 	uint64_t last_ns;
 };
 
@@ -58,7 +61,22 @@ static struct conn *conns;
 static struct pollfd *pfds;
 static int max_conns = MAX_CONNS_DEFAULT;
 static int nconns;
-static bool quiet;
+/* accept ran out of fds or memory: the listener waits for a close */
+static bool accept_full;
+static bool verbose;
+
+/* -v: what happens to each connection, on stderr. */
+__attribute__((format(printf, 1, 2))) static void vlog(const char *fmt, ...)
+{
+	if (!verbose)
+		return;
+	char line[300] = "httpd: ";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + 7, sizeof(line) - 7, fmt, ap);
+	va_end(ap);
+	fputs(line, stderr); /* one write: lines from others do not split it */
+}
 
 static uint64_t now_ns(void)
 {
@@ -143,13 +161,18 @@ static void respond(struct conn *c, const struct http_req *rq, int status)
 	c->headoff = 0;
 	c->responding = true;
 	st.server.requests++;
+	vlog("fd %d: %s %s: %d, %zu bytes\n", c->fd,
+	     !rq		       ? "-"
+	     : rq->method == HTTP_HEAD ? "HEAD"
+				       : "GET",
+	     rq ? rq->path : "(bad request)", status, blen);
 }
 
 static void conn_close(int i)
 {
 	struct conn *c = &conns[i];
-	shutdown(c->fd, SHUT_WR);
 	close(c->fd);
+	accept_full = false;
 	body_put(c->body);
 	free(c->in);
 	conns[i] = conns[--nconns];
@@ -190,15 +213,27 @@ static bool flush(struct conn *c)
 			c->responding = false;
 			body_put(c->body);
 			c->body = NULL;
-			if (c->close_after)
-				return false;
+			if (c->close_after) {
+				/* Lingering close: FIN now, close once the
+				 * client has read it all and ended (closing
+				 * with unread input could reset the answer
+				 * away). */
+				shutdown(c->fd, SHUT_WR);
+				c->draining = true;
+				c->last_ns = now_ns();
+				return true;
+			}
 			next_request(c);
 			continue;
 		}
 		ssize_t w = send(c->fd, p, left, MSG_NOSIGNAL);
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			vlog("fd %d: send: %s\n", c->fd, strerror(errno));
+			return false;
+		}
 		if (w < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ||
-			       errno == EINTR;
+			return true;
 		if (c->headoff < c->headlen)
 			c->headoff += (size_t)w;
 		else
@@ -210,6 +245,15 @@ static bool flush(struct conn *c)
 /* Reads what is there; false when the connection is to be closed. */
 static bool fill(struct conn *c)
 {
+	while (c->draining) {
+		char sink[512];
+		ssize_t r = recv(c->fd, sink, sizeof(sink), 0);
+		if (r < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return true;
+		if (r <= 0)
+			return false; /* the client's end (or reset): done */
+	}
 	for (;;) {
 		if (c->inlen == HTTP_HEAD_MAX) {
 			next_request(c);
@@ -217,11 +261,17 @@ static bool fill(struct conn *c)
 		}
 		ssize_t r = recv(c->fd, c->in + c->inlen,
 				 HTTP_HEAD_MAX - c->inlen, 0);
-		if (r == 0)
+		if (r == 0) {
+			vlog("fd %d: end of input\n", c->fd);
 			return c->responding; /* finish the answer first */
+		}
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			vlog("fd %d: recv: %s\n", c->fd, strerror(errno));
+			return false;
+		}
 		if (r < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ||
-			       errno == EINTR;
+			return true;
 		c->inlen += (size_t)r;
 		next_request(c);
 	}
@@ -240,6 +290,11 @@ static bool accept_all(int lfd)
 				return true;
 			if (e == EMFILE || e == ENFILE || e == ENOBUFS ||
 			    e == ENOMEM) {
+				/* The rest waits in the backlog. */
+				if (!accept_full)
+					vlog("accept: %s (%d open): waiting\n",
+					     strerror(e), nconns);
+				accept_full = true;
 				st.server.refused++;
 				return true;
 			}
@@ -249,11 +304,14 @@ static bool accept_all(int lfd)
 		int fl = fcntl(fd, F_GETFL);
 		char *in = malloc(HTTP_HEAD_MAX);
 		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || !in) {
+			vlog("fd %d: refused: %s\n", fd,
+			     in ? strerror(errno) : "out of memory");
 			free(in);
 			close(fd);
 			st.server.refused++;
 			continue;
 		}
+		vlog("fd %d: accepted (%d open)\n", fd, nconns + 1);
 		struct conn *c = &conns[nconns++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
@@ -303,7 +361,7 @@ static int listen_on(const char *addr, int port)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-q]\n"
+	fprintf(stderr, "usage: httpd [-p PORT] [-a ADDR] [-n MAXCONN] [-v]\n"
 			"       httpd --dump json|html\n");
 	return 2;
 }
@@ -333,8 +391,8 @@ int main(int argc, char **argv)
 	int port = 80;
 	const char *addr = "0.0.0.0", *dump_what = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-q")) {
-			quiet = true;
+		if (!strcmp(argv[i], "-v")) {
+			verbose = true;
 		} else if (i + 1 < argc && !strcmp(argv[i], "-p")) {
 			port = atoi(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "-a")) {
@@ -376,7 +434,7 @@ int main(int argc, char **argv)
 			pfds[n].revents = 0;
 			n++;
 		}
-		bool lpoll = lfd >= 0 && nconns < max_conns;
+		bool lpoll = lfd >= 0 && nconns < max_conns && !accept_full;
 		if (lpoll) {
 			pfds[n].fd = lfd;
 			pfds[n].events = POLLIN;
@@ -389,6 +447,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		uint64_t now = now_ns();
+		if (r == 0)
+			accept_full = false; /* a quiet second: try again */
 		/* Backwards: conn_close moves the last connection into i. */
 		for (int i = nconns - 1; i >= 0; i--) {
 			struct conn *c = &conns[i];
@@ -401,9 +461,10 @@ int main(int argc, char **argv)
 				keep = fill(c);
 			if (keep && c->responding)
 				keep = flush(c);
-			if (ev)
+			if (ev && !c->draining)
 				c->last_ns = now;
-			else if (now - c->last_ns > IDLE_NS)
+			else if (now - c->last_ns >
+				 (c->draining ? LINGER_NS : IDLE_NS))
 				keep = false;
 			if (!keep)
 				conn_close(i);

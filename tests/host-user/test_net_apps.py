@@ -202,12 +202,19 @@ def t_httpd(b):
             s.close()
             st, _, _ = nl.parse_response(data)
             need(st == want, "%r: %d not %d" % (bad[:30], st, want))
-        dt, _ = nl.http_concurrent(a, 200)
-        time.sleep(0.6)  # the page is a sample at most 0.5 s old
+        held = {}
+
+        def probe():
+            time.sleep(0.6)  # the page is a sample at most 0.5 s old
+            held["open"] = nl.status_json(a)["httpd"]["open"]
+
+        dt = nl.http_concurrent(a, 200, pace=0.001, probe=probe)
+        need(held["open"] >= 200, "httpd held %d, not 200" % held["open"])
+        time.sleep(0.6)
         js = nl.status_json(a)
-        need(js["httpd"]["requests"] >= 200 + 8, "counters: %r" %
+        need(js["httpd"]["requests"] >= 200 + 9, "counters: %r" %
              js["httpd"])
-        print("     httpd: 200 concurrent in %.2fs" % dt)
+        print("     httpd: 200 held at once, answered in %.2fs" % dt)
     finally:
         p.kill()
     need(b"runtime error" not in p.out and b"AddressSanitizer" not in

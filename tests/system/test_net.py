@@ -191,9 +191,10 @@ def t_boot(c):
     ifs = c.wait_dhcp()
     lo = ifs.get("lo", {})
     need(lo.get("addr") == "127.0.0.1", "lo: %r" % ifs)
-    eth1 = [v for v in ifs.values() if v.get("mac") == HOSTILE_MAC]
-    need(eth1 and eth1[0].get("addr") == ETH1_IP,
-         "the static NIC: %r" % ifs)
+    if c.hostile_nic:
+        eth1 = [v for v in ifs.values() if v.get("mac") == HOSTILE_MAC]
+        need(eth1 and eth1[0].get("addr") == ETH1_IP,
+             "the static NIC: %r" % ifs)
 
 
 def t_ping(c):
@@ -252,11 +253,19 @@ def t_httpd(c):
     need(svc["state"] in ("running", "starting"), "netd: %r" % svc)
     need(js["cpus"] and js["memory"]["total"] > 0, "cpus/memory: %r" %
          {k: js[k] for k in ("cpus", "memory")})
-    dt, _ = nl.http_concurrent(c.a(G_HTTP), 200, timeout=180)
-    print("     httpd: 200 concurrent connections complete in %.1fs" % dt)
+    held = {}
+
+    def probe():  # all 200 open: httpd must say so
+        time.sleep(0.6)
+        held["open"] = c.status()["httpd"]["open"]
+
+    dt = nl.http_concurrent(c.a(G_HTTP), 200, timeout=300, probe=probe)
+    # httpd holds what its fds allow; the rest wait in netd's backlog
+    print("     httpd: 200 connections opened at once (httpd held %d), all "
+          "answered in %.1fs" % (held["open"], dt))
     time.sleep(0.6)
     js = c.status()
-    need(js["httpd"]["requests"] >= 202, "httpd counters %r" % js["httpd"])
+    need(js["httpd"]["requests"] >= 203, "httpd counters %r" % js["httpd"])
 
 
 class HostilePeer:
@@ -527,18 +536,21 @@ def main():
             "udp" if gp == G_UDP else "tcp", hp, gp))
     hport = nl.free_port(socket.SOCK_DGRAM)
     qport = nl.free_port(socket.SOCK_DGRAM)
+    only = set(x for x in a.only.split(",") if x)
+    hostile_nic = not a.bench and (not only or "hostile" in only)
     extra = ["-netdev", "user,id=n0," + ",".join(fwd),
-             "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC,
-             "-netdev", "socket,id=h1,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
-             % (hport, qport),
-             "-device", "virtio-net-pci,netdev=h1,mac=" + HOSTILE_MAC]
+             "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC]
+    if hostile_nic:  # the second NIC only when the step runs
+        extra += ["-netdev", "socket,id=h1,udp=127.0.0.1:%d,localaddr="
+                  "127.0.0.1:%d" % (hport, qport),
+                  "-device", "virtio-net-pci,netdev=h1,mac=" + HOSTILE_MAC]
     g = Guest(a.name, a.logdir, kernel=a.kernel, initrd=initrd, append="",
               smp=a.smp, extra=extra, timeout=1500)
     c = Ctx(g, ports, hport, qport)
+    c.hostile_nic = hostile_nic
     tests = [("boot", t_boot), ("ping", t_ping), ("udp_echo", t_udp_echo),
              ("tcp_64m", t_tcp_64m), ("httpd", t_httpd),
              ("hostile", t_hostile), ("netd_kill", t_netd_kill)]
-    only = set(x for x in a.only.split(",") if x)
     passed = failed = 0
     try:
         if a.bench:
