@@ -518,7 +518,7 @@ def main():
     os.makedirs(a.logdir, exist_ok=True)
     initrd = os.path.join(a.logdir, a.name + "-initrd.cpio")
     try:
-        make_initrd(a.initrd, initrd, "--static eth1=%s/24" % ETH1_IP)
+        make_initrd(a.initrd, initrd, "--static %s=%s/24" % (HOSTILE_MAC, ETH1_IP))
     except (Failed, subprocess.CalledProcessError, OSError) as e:
         print("FAIL initrd: %s" % e)
         print("0 passed, 1 failed")
