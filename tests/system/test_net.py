@@ -483,11 +483,12 @@ def t_netd_kill(c):
 
 def bench(c):
     c.bg("udp", "nc -l -u -p %d --echo" % G_UDP, "listening on udp")
-    rtts = nl.udp_rtt(c.a(G_UDP), 1000, size=64)
+    rtts, lost = nl.udp_rtt(c.a(G_UDP), 1000, size=64)
     rtts.sort()
     print("  bench: net udp round trip host<->guest median %.0f us, p99 "
-          "%.0f us (1000 x 64 B, TCG, QEMU user net)" % (
-              statistics.median(rtts) * 1e6, rtts[989] * 1e6))
+          "%.0f us (%d x 64 B, %d lost; TCG, QEMU user net)" % (
+              statistics.median(rtts) * 1e6,
+              rtts[len(rtts) * 99 // 100] * 1e6, len(rtts), lost))
     c.bg("sink", "nc -l -k -p %d --sink" % G_SINK, "listening on tcp")
     c.bg("src", "nc -l -k -p %d --source 32M" % G_SRC, "listening on tcp")
     up = []
