@@ -184,6 +184,19 @@ $(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
 USER_PROGS += audiotest
 audiotest_SRCS := apps/audiotest/audiotest.c
 
+# room net-apps (issue 17): the network programs (apps/httpd, nc, ping,
+# ifconfig; docs/net-programs.md). Plain POSIX sockets; the platform
+# parts are stat_execrt.c / ifsrc_execrt.c (stat_linux.c / ifsrc_linux.c
+# on the host, mk/net-apps.mk).
+USER_PROGS += httpd nc ping ifconfig
+httpd_SRCS := apps/httpd/httpd.c apps/httpd/http.c apps/httpd/status.c \
+	apps/httpd/stat_execrt.c apps/timeline-inspect/tl_format.c
+$(O)/user/obj/apps/httpd/stat_execrt.c.o: PCFLAGS += -Iapps/timeline-inspect
+nc_SRCS := apps/nc/nc.c apps/nc/ncutil.c
+ping_SRCS := apps/ping/ping.c apps/ping/icmp.c
+ifconfig_SRCS := apps/ifconfig/ifconfig.c apps/ifconfig/ifc.c \
+	apps/ifconfig/ifsrc_execrt.c
+
 # room net-lwip (issue 17): netd, the network stack (servers/netd,
 # docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
 # service is room net-sockd's (servers/netd/sock*.c); the device side

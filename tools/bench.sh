@@ -118,4 +118,16 @@ else
 	echo "bench: audio did not complete (log: $LOGS/bench-audio.log)"
 	rc=1
 fi
+# room net-apps (issue 17): UDP round trip and TCP throughput host<->guest
+# through QEMU's user network (tests/system/test_net.py --bench; plain
+# TCG, host-clocked: the figures depend on the host's load).
+echo "== network: UDP round trip, TCP throughput host<->guest (QEMU user net)"
+if out=$(python3 tests/system/test_net.py --logdir "$LOGS" --name bench-net \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --bench 2>&1); then
+	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+else
+	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
+	echo "bench: network did not complete (log: $LOGS/bench-net.log)"
+	rc=1
+fi
 exit $rc
