@@ -229,7 +229,8 @@ static void revoke_body(void)
 	       (long long)frames);
 	GCHECK_EQ(revoked, ROUNDS);
 	GCHECK_EQ(errors, ROUNDS);
-	GCHECK(faults > 0); /* the race was really run */
+	if (g_ncpus() >= 2) /* the race was really run */
+		GCHECK(faults > 0);
 	/* b heard nothing; its layer is bound and shows where a's was */
 	GCHECK_EQ(count_errors(&sb, 100 * MS, 1), 0u);
 	sys_sleep_until(g_now() + 100 * MS);
