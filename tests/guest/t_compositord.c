@@ -267,3 +267,59 @@ GTEST(compositord_survives_grants_revoked_while_it_composes)
 	GCHECK_OK(stop());
 	GCHECK_OK(r);
 }
+
+/* The per-task limits of compositord.c (REVIEW-15 #6), from this one
+ * task: 8 sessions, 4 subscriptions, 16 layers over all its endpoints;
+ * the next of each is BUSY, naming the task limit. (Another task still
+ * getting layers: tests/host/test_comp_review15.c.) */
+static void limits_body(void)
+{
+	struct cl_conn pub, ses[9];
+	cl_set_names(client);
+	GCHECK_OK(cl_connect("/svc/compositord", g_now() + 5000 * MS, &pub));
+	cl_set_names(HANDLE_INVALID);
+	for (int i = 0; i < 8; i++)
+		GCHECK_OK(session(&ses[i]));
+	GCHECK_EQ(session(&ses[8]), CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BUSY") && strstr(resp.message, "task"));
+	sys_handle_close(ses[8].send); /* the public endpoint's */
+	static const char *const evs[] = {"vsync"};
+	struct cl_stream st[5];
+	for (int i = 0; i < 4; i++)
+		GCHECK_OK(cl_subscribe(i & 1 ? &pub : &ses[i], evs, 1, &st[i]));
+	GCHECK_EQ(cl_subscribe(&ses[5], evs, 1, &st[4]), CL_ERR_REMOTE);
+	int64_t id = 0;
+	for (int i = 0; i < 16; i++)
+		GCHECK_OK(req(i & 1 ? &pub : &ses[i % 8],
+			      "{\"cmd\":\"create_layer\"}", HANDLE_INVALID));
+	GCHECK_EQ(req(&ses[7], "{\"cmd\":\"create_layer\"}", HANDLE_INVALID),
+		  CL_ERR_REMOTE);
+	GCHECK(!strcmp(resp.code, "BUSY") && strstr(resp.message, "task"));
+	/* a session's end gives its layers back: one more fits */
+	sys_handle_close(ses[0].send);
+	int64_t layers = 16;
+	for (int t = 0; t < 100 && layers == 16; t++) {
+		sys_sleep_until(g_now() + 10 * MS);
+		status_int(&pub, "layers", &layers);
+	}
+	GCHECK(layers < 16);
+	GCHECK_OK(req(&ses[7], "{\"cmd\":\"create_layer\"}", HANDLE_INVALID));
+	GCHECK_OK(cl_resp_int(&resp, "id", &id));
+	for (int i = 0; i < 4; i++)
+		cl_stream_close(&st[i]);
+	for (int i = 1; i < 8; i++)
+		sys_handle_close(ses[i].send);
+	cl_close(&pub);
+}
+
+GTEST(compositord_limits_are_per_task)
+{
+	gtest_allow_growth();
+	long r = start();
+	if (r == 1)
+		return;
+	if (r == 0)
+		limits_body();
+	GCHECK_OK(stop());
+	GCHECK_OK(r);
+}
