@@ -8,7 +8,9 @@
  * the display's frame tick (its clock as DISP_WAIT_FRAME gives it: the
  * vsync) or, with no display, its own 60 Hz timer; latch; compose the damage
  * into the back buffer; present it; send vsync/pageflip events. Requests are
- * therefore never seen half-applied by a frame, and no lock is needed.
+ * therefore never seen half-applied by a frame, and no lock is needed. A
+ * second thread (libs/grantguard's watcher) only runs while the frame
+ * thread is suspended in a fault on a grant its client revoked.
  *
  * Screen ownership: the display is taken (DISP_BUF_TAKE, from fbcon)
  * only when the scene has a visible bound layer, and released when no
