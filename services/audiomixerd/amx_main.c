@@ -28,7 +28,10 @@
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	2048 /* the mixer's lead: N = 2048 / period */
+#define AHEAD_FRAMES	2048 /* the most lead: the ring, the start's lead */
+#define LEAD_SETTLE_NS	500000000ull /* the start's bursts: not measured */
+#define LEAD_LEARN_NS	500000000ull /* then steps measured, full lead */
+#define LEAD_MARGIN	2	    /* periods past the device's largest step */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -60,6 +63,13 @@ static struct {
 	int run;	  /* 1 while the device plays */
 	uint64_t written; /* periods written since START */
 	uint32_t ahead, periods, period, channels, slot_bytes;
+	/* The adaptive lead (docs/audio.md "The lead"): periods written past
+	 * the playing one; the most (ahead) for LEAD_SETTLE_NS +
+	 * LEAD_LEARN_NS after a start, then the device's largest step
+	 * between two notices since the settle (step_max frames, only
+	 * grows) + LEAD_MARGIN periods. */
+	uint32_t lead;
+	uint64_t step_max, last_frames, started_ns;
 	uint64_t period_ns;
 	/* counters the main thread reads (atomics) */
 	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
@@ -95,14 +105,37 @@ static uint8_t *slot(uint64_t k)
  * glock. */
 static void render(uint64_t k)
 {
+	st.g.frame = k * rt.period; /* slot k plays from device frame k*P */
 	amx_graph_render(&st.g, (int16_t *)slot(k), rt.period, rt.channels);
 	if (rt.periods > rt.ahead + 1)
 		memset(slot(k + 1), 0, rt.slot_bytes);
 }
 
+/* Periods that cover a step of the device (frames moved between two
+ * renders) with LEAD_MARGIN periods to spare, at most the ring's. */
+static uint32_t lead_for(uint64_t step)
+{
+	uint64_t p = (step + rt.period - 1) / rt.period + LEAD_MARGIN;
+	return p < rt.ahead ? (uint32_t)p : rt.ahead;
+}
+
+static void adapt_lead(const struct audio_period_msg *m, uint64_t t)
+{
+	uint64_t step = m->frames - rt.last_frames;
+	rt.last_frames = m->frames;
+	if (t - rt.started_ns < LEAD_SETTLE_NS)
+		return; /* the start's bursts: the full lead covers them */
+	if (step > rt.step_max)
+		__atomic_store_n(&rt.step_max, step, __ATOMIC_RELAXED);
+	if (t - rt.started_ns >= LEAD_SETTLE_NS + LEAD_LEARN_NS)
+		__atomic_store_n(&rt.lead, lead_for(rt.step_max),
+				 __ATOMIC_RELAXED);
+}
+
 static void on_notice(const struct audio_period_msg *m)
 {
 	uint64_t t0 = now(), c = m->period;
+	adapt_lead(m, t0);
 	__atomic_store_n(&rt.last_notice_ns, t0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&rt.notices, 1, __ATOMIC_RELAXED);
 	if (t0 > m->time_ns) {
@@ -121,7 +154,9 @@ static void on_notice(const struct audio_period_msg *m)
 				   __ATOMIC_RELAXED);
 		rt.written = c + 1;
 	}
-	while (rt.written < c + rt.ahead)
+	/* A lead that shrank renders nothing until the device has played
+	 * down to it; one that grew renders the difference now. */
+	while (rt.written < c + rt.lead)
 		render(rt.written++);
 	unlock(NULL);
 	uint64_t cost = now() - t0;
@@ -480,6 +515,9 @@ static int start_playing(char *err, size_t ecap)
 	}
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
+	rt.lead = rt.ahead; /* prefilled above */
+	rt.step_max = rt.last_frames = 0;
+	rt.started_ns = now();
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
 	sys_notif_signal(rt.go, 1);
@@ -515,6 +553,25 @@ static int op_stop(void *ctx)
 	return 0;
 }
 
+static int op_position(void *ctx, char *res, size_t rcap, char *err,
+		       size_t ecap)
+{
+	(void)ctx;
+	struct audio_pos p;
+	long r = dev.conn ? amx_dev_position(&dev, &p) : ERR_PEER_CLOSED;
+	if (r < 0) {
+		snprintf(err, ecap, "position: %s", err_name(r));
+		return AMX_E_INTERNAL;
+	}
+	snprintf(res, rcap,
+		 "\"frames\":%llu,\"time_ns\":%llu,\"periods\":%llu,"
+		 "\"lead_frames\":%u",
+		 (unsigned long long)p.frames, (unsigned long long)p.time_ns,
+		 (unsigned long long)p.periods,
+		 __atomic_load_n(&rt.lead, __ATOMIC_RELAXED) * rt.period);
+	return 0;
+}
+
 static int op_subscribe(void *ctx, uint32_t idx, uint32_t mask)
 {
 	(void)ctx;
@@ -536,6 +593,7 @@ static const struct amx_ops ops = {
 	.device_open = op_device_open,
 	.start = op_start,
 	.stop = op_stop,
+	.position = op_position,
 	.subscribe = op_subscribe,
 	.lock = lock_main,
 	.unlock = unlock,
@@ -556,6 +614,9 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 	st.cost_max_us =
 		__atomic_load_n(&rt.cost_max_ns, __ATOMIC_RELAXED) / 1000;
 	st.late_max_us = rt.late_all_ns / 1000;
+	st.lead_frames =
+		__atomic_load_n(&rt.lead, __ATOMIC_RELAXED) * rt.period;
+	st.step_max = __atomic_load_n(&rt.step_max, __ATOMIC_RELAXED);
 	if (missed) {
 		char ev[128];
 		emit(AMX_EV_XRUN, ev,
