@@ -62,6 +62,7 @@ static struct {
 	handle_t notice_recv, notice_send;
 	int run;	  /* 1 while the device plays */
 	uint64_t written; /* periods written since START */
+	uint64_t cleared; /* periods played whose slots were zeroed */
 	uint32_t ahead, periods, period, channels, slot_bytes;
 	/* The adaptive lead (docs/audio.md "The lead"): periods written past
 	 * the playing one; the most (ahead) for LEAD_SETTLE_NS +
@@ -147,6 +148,16 @@ static void on_notice(const struct audio_period_msg *m)
 			rt.late_all_ns = late;
 	}
 	lock_sleep(10000);
+	/* The slots the device has played go silent: one it reaches again
+	 * before the mixer (a lead shorter than the ring, a late mixer)
+	 * plays silence, never a period of a ring ago. */
+	if (c - rt.cleared >= rt.periods) { /* a ring or more since: all */
+		memset(dev.ring, 0, (size_t)rt.periods * rt.slot_bytes);
+		rt.cleared = c;
+	}
+	for (; rt.cleared < c; rt.cleared++)
+		if (rt.cleared < rt.written)
+			memset(slot(rt.cleared), 0, rt.slot_bytes);
 	if (rt.written < c + 1) { /* the device played a slot we missed */
 		uint64_t missed = c + 1 - rt.written;
 		__atomic_fetch_add(&rt.xruns, missed, __ATOMIC_RELAXED);
@@ -516,7 +527,7 @@ static int start_playing(char *err, size_t ecap)
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
 	rt.lead = rt.ahead; /* prefilled above */
-	rt.step_max = rt.last_frames = 0;
+	rt.step_max = rt.last_frames = rt.cleared = 0;
 	rt.started_ns = now();
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
