@@ -133,7 +133,7 @@ static int mark(struct cl_audio *a, struct cl_audio_ring *ring, uint64_t *lat,
 	const float one[2] = {0.5f, 0.5f};
 	if (cl_audio_app_write(ring, one, 1) != 1)
 		return -1;
-	uint64_t t0 = now(), end = t0 + 2000000000ull;
+	uint64_t t0 = now(), end = t0 + 10000000000ull;
 	while (__atomic_load_n(ring->tail, __ATOMIC_ACQUIRE) == head) {
 		if (now() > end)
 			return -2; /* never read */
