@@ -91,13 +91,22 @@ static int bench(void)
 	return 0;
 }
 
+/* A failed read is tried again (20 times, 5 ms apart): under plain TCG
+ * on a loaded host a request can time out, or meet the mixer reopening a
+ * device it found silent. */
 static cl_err_t position(struct cl_audio *a, uint64_t *frames, uint64_t *t)
 {
 	int64_t f = 0, ns = 0;
-	cl_err_t e = cl_request(&a->conn, "{\"cmd\":\"position\"}", a->resp);
-	if (e == CL_OK && (e = cl_resp_int(a->resp, "frames", &f)) == CL_OK)
-		e = cl_resp_int(a->resp, "time_ns", &ns);
-	cl_resp_close(a->resp);
+	cl_err_t e = CL_ERR_REMOTE;
+	for (int i = 0; i < 20 && e != CL_OK; i++) {
+		if (i)
+			sys_sleep_until(now() + 5000000);
+		e = cl_request(&a->conn, "{\"cmd\":\"position\"}", a->resp);
+		if (e == CL_OK &&
+		    (e = cl_resp_int(a->resp, "frames", &f)) == CL_OK)
+			e = cl_resp_int(a->resp, "time_ns", &ns);
+		cl_resp_close(a->resp);
+	}
 	*frames = (uint64_t)f;
 	*t = (uint64_t)ns;
 	return e;

@@ -2,9 +2,10 @@
  * (amx_proto.c) on one thread, the period thread on another. The period
  * thread is DL (period = the audio period, budget from the graph's
  * measured cost): on each period notice of the driver it renders until
- * the ring holds AHEAD periods past the one the device plays, and zeroes
- * the slot after them, so a late mixer makes the device play silence,
- * never stale audio. The main thread owns requests, subscribers, events,
+ * the ring holds `lead` periods past the one the device plays (the most
+ * after a start, then fitted to the device's measured step), and zeroes
+ * the slot after them and the slots the device played, so a late mixer
+ * makes the device play silence, never stale audio. The main thread owns requests, subscribers, events,
  * and reopens the device when its driver dies.
  *
  * Locking: the graph is edited by the main thread and rendered by the
