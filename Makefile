@@ -117,13 +117,14 @@ AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
 HDA_HSRC := drivers/hda/hda_codec.c drivers/hda/hda_ctrl.c drivers/hda/hda_dev.c
 HDA_HINC := -Idrivers/hda
 # Room net-drv (issue 17): the /svc/netd-dev rings (libs/netring).
-NETRING_HSRC := libs/netring/netring.c
-NETRING_HINC := -Ilibs/netring/include
+NETRING_HSRC := libs/netring/netring.c drivers/virtio-net/vnet.c
+NETRING_HINC := -Ilibs/netring/include -Idrivers/virtio-net
 # Room net-lwip (issue 17): netd's portable half (servers/netd) and
 # lwIP's platform hooks; lwIP itself is mk/net.mk's. The socket service's
 # files (room net-sockd) but its system-call glue.
 NETD_HSRC := servers/netd/netd_args.c servers/netd/netd_if.c \
         servers/netd/netd_json.c servers/netd/netd_stack.c \
+        servers/netd/netd_dev.c \
         libs/lwip-port/lwip_port.c \
         $(filter-out servers/netd/sock_os.c,$(sort $(wildcard servers/netd/sock*.c)))
 INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
@@ -138,6 +139,7 @@ HOST_EXCLUDE := kernel/main.c kernel/lib/string.c $(wildcard kernel/ktest/*.c) \
 HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         libs/runtime/elf_parse.c libs/runtime/cpio.c libs/runtime/util.c \
         libs/runtime/fs_path.c libs/runtime/fd.c libs/runtime/fs_conv.c \
+        libs/runtime/sock_ring.c \
         libs/sdk-c/json.c libs/sdk-c/json_write.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \

@@ -14,9 +14,11 @@ FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/host/*.c))))
 FUZZ_BINS := $(patsubst %,$(FUZZ_O)/fuzz-%,$(FUZZ_TARGETS))
 
 # What the targets link: the host unit-test sources without the tests and
-# their runner (libFuzzer has its own main). From an archive, each target
-# pulls in only the objects it needs.
-FUZZ_LIBSRC := $(filter-out tests/host/test_%.c tests/host/harness.c,$(HSRC))
+# their runner (libFuzzer has its own main), nor netd's lwIP half (it needs
+# lwIP's headers and library; no target uses it). From an archive, each
+# target pulls in only the objects it needs.
+FUZZ_LIBSRC := $(filter-out tests/host/test_%.c tests/host/harness.c \
+        tests/host/netd_%.c servers/netd/%.c libs/lwip-port/%.c,$(HSRC))
 FUZZ_LIBOBJS := $(patsubst %,$(FUZZ_O)/obj/%.o,$(FUZZ_LIBSRC))
 FUZZ_CFLAGS := $(filter-out -fsanitize=% -O1,$(HCFLAGS)) -O1 \
         -fsanitize=fuzzer-no-link,address,undefined -Wno-unused-function

@@ -187,10 +187,9 @@ audiotest_SRCS := apps/audiotest/audiotest.c
 # room net-lwip (issue 17): netd, the network stack (servers/netd,
 # docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
 # service is room net-sockd's (servers/netd/sock*.c); the device side
-# needs libs/netring (room net-drv) and refuses devices without it.
+# runs the rings with libs/netring (room net-drv's NETRING_SRCS).
 USER_PROGS += netd
-NETD_DEV_SRCS := $(if $(wildcard servers/netd/netd_dev.c),servers/netd/netd_dev.c \
-	servers/netd/netd_devsvc.c libs/netring/netring.c,servers/netd/netd_nodev.c)
+NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c $(NETRING_SRCS)
 netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
 	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
 	$(sort $(wildcard servers/netd/sock*.c)) \
@@ -360,6 +359,8 @@ user-smoke: $(EMU_DIR)/hello.elf
 #   make guest   build/user/guest-tests.elf, the children, build/initrd-test.cpio
 GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant \
 	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc iod-testdrv
+# room net-rt: the socket tests' child (t_sock.c)
+GUEST_PROGS += guest-child-sock
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
@@ -367,10 +368,13 @@ guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 guest-tests_SRCS += $(VIRTIO_SRCS)
 # room net-drv: t_netdev.c plays netd with libnetring
 guest-tests_SRCS += $(NETRING_SRCS)
+# room net-rt: t_sock.c's fake netd (the runtime's sockets without lwIP)
+guest-tests_SRCS += tests/guest/fake_netd.c
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
+guest-child-sock_SRCS := tests/guest/child_sock.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
@@ -402,7 +406,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
-# room net-lwip: netd runs as a child of tests/guest/t_netd.c
+# room net-lwip: netd runs as a child of tests/guest/t_netd.c (and of
+# t_sock_netd.c, room net-rt)
 GUEST_EXTRA += $(O)/user/netd.elf
 # Test manifests and other data of the guest tests: tests/guest/etc/* as
 # etc/*, beside the real etc/ files.

@@ -298,6 +298,16 @@ rc=$?
 grep -aE '^FAIL' <<<"$out" | sed 's/^/  virtio-input-q35: /'
 add_counts "virtio-input-q35" "$out" "$rc"
 
+# The virtio-net driver with the real netd, booted as a person would
+# (docs/net-driver.md): attach, a DHCP lease through the rings, netd
+# restarted and the driver restarted by iod (user net, restrict=on).
+echo "== virtio-net with netd (tests/system/test_netdev.py)"
+out=$($PYTHON tests/system/test_netdev.py --name netdev-q35 \
+	--logdir "$LOGS" --iso "$O/exec-rt.iso" 2>&1)
+rc=$?
+grep -aE '^FAIL' <<<"$out" | sed 's/^/  netdev-q35: /'
+add_counts "netdev-q35" "$out" "$rc"
+
 # The system as a person meets it (docs/shell.md): the ISO boots to the
 # shell, and tests/system/test_shell.py types into the serial console:
 # commands, editing keys, garbage, a 10 KiB line, Ctrl-C, clctl restart,

@@ -126,6 +126,7 @@ static void detach_local(void)
 	close_h(&nd.bell);
 	nd.bell_bits = 0;
 	vnet_fresh_region(&vn);
+	virtq_kick(vn.rxq);
 }
 
 static void bell(void)
@@ -243,6 +244,16 @@ static void detach_call(void)
 	vnet_attached(&vn, false);
 }
 
+/* Exiting: netd is told (DETACH answered) rather than left to notice
+ * our death, and its mapping is revoked; iod resets the device. */
+static void leave(void)
+{
+	if (nd.conn && !vnet_broken(&vn))
+		detach_call();
+	if (nd.grant)
+		sys_grant_revoke(nd.grant);
+}
+
 /* ---- the device ---- */
 
 static void read_link(void)
@@ -341,16 +352,30 @@ int main(int argc, char **argv)
 	       dev.msix ? "MSI-X" : "INTx", NSLOTS, vn.link ? "up" : "down");
 	uint64_t mask = virtio_irq_mask(&dev) | NETDEV_BELL_TX | HOLD_BIT;
 	uint64_t next_try = 0, detach_sent = 0;
+	unsigned refused = 0;
 	for (;;) {
 		uint64_t now = (uint64_t)sys_clock_now();
 		if (!nd.conn && !nd.holding && now >= next_try) {
 			int a = attach();
-			if (a == 0)
+			if (a == 0) {
 				printf("%s: attached to netd (interface "
 				       "%llu)\n",
 				       me, (unsigned long long)nd.index);
-			else
-				next_try = (uint64_t)sys_clock_now() + RETRY_NS;
+				refused = 0;
+			} else {
+				/* not there: look again soon; refused: less
+				 * and less often, up to every 3.2 s */
+				bool gone = a == ERR_NOT_FOUND ||
+					    a == ERR_PEER_CLOSED;
+				if (!gone && refused < 4)
+					refused++;
+				if (!gone && refused == 1)
+					printf("%s: netd refused the device: "
+					       "%s\n",
+					       me, err_name(a));
+				next_try = (uint64_t)sys_clock_now() +
+					   (RETRY_NS << (gone ? 0 : refused));
+			}
 			continue;
 		}
 		uint64_t deadline = nd.conn ? DEADLINE_NONE : next_try;
@@ -376,6 +401,7 @@ int main(int argc, char **argv)
 			printf("%s: device broke the protocol: exiting for a "
 			       "reset\n",
 			       me);
+			leave();
 			return 1;
 		}
 		if (bits & HOLD_BIT) {
@@ -385,8 +411,12 @@ int main(int argc, char **argv)
 							      : "detached us");
 			detach_local();
 			detach_sent = 0;
-			if (next_try < (uint64_t)sys_clock_now())
-				next_try = 0;
+			/* netd gone: look for the next one at once; netd
+			 * still there but refusing us: not in a tight loop */
+			uint64_t t = (uint64_t)sys_clock_now();
+			if (hold_result != ERR_PEER_CLOSED &&
+			    next_try < t + RETRY_NS)
+				next_try = t + RETRY_NS;
 		} else if (nd.conn && vnet_broken(&vn) && !detach_sent) {
 			printf("%s: netd broke the rings: detaching\n", me);
 			detach_call();

@@ -33,6 +33,8 @@ int vnet_init(struct vnet *v, struct virtq *rxq, struct virtq *txq,
 	return vnet_fresh_region(v);
 }
 
+static void rx_post(struct vnet *v);
+
 int vnet_fresh_region(struct vnet *v)
 {
 	v->attached = false;
@@ -41,8 +43,12 @@ int vnet_fresh_region(struct vnet *v)
 	if (!e)
 		e = netring_open(&v->nr, v->region, v->region_size, v->nslots,
 				 v->nrx, NETRING_DRIVER);
-	if (!e)
+	if (!e) {
 		netring_set_link(&v->nr, v->link);
+		/* the rx slots netd held are the driver's again: post them
+		 * now (the device may hold none, so no interrupt would) */
+		rx_post(v);
+	}
 	return e;
 }
 

@@ -68,8 +68,9 @@ int vnet_init(struct vnet *v, struct virtq *rxq, struct virtq *txq,
 	      uint32_t nslots, uint32_t nrx, uint64_t hdr_phys);
 
 /* A fresh region (header formatted, rings empty, slots [0, nrx) the
- * driver's), before each ATTACH. Frames received until vnet_attached(true)
- * are dropped. */
+ * driver's, those the device lacks posted: kick the rx queue after),
+ * before each ATTACH. Frames received until vnet_attached(true) are
+ * dropped. */
 int vnet_fresh_region(struct vnet *v);
 void vnet_attached(struct vnet *v, bool on);
 

@@ -126,3 +126,12 @@ struct netdev_header {
 /* nslots <= 1024 entries of 4 bytes, four rings: 16 KiB + 1 KiB; the
  * slots start at NETDEV_SLOTS_OFFSET. */
 #define NETDEV_SLOTS_OFFSET (20u << 10)
+
+/* The data of a successful NETDEV_ATTACH answer (resp.len = 8): the bits
+ * the driver signals on netd's doorbell (handles[1]) for rx_ready and
+ * tx_done entries and for link changes. netd waits on one notification
+ * for all its devices and clients, so each device gets its own bit;
+ * netd re-reads header.link on every bell. */
+struct netdev_attach_ans {
+	uint64_t bell;
+};

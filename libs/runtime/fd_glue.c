@@ -18,6 +18,7 @@
 
 #include "fd_glue.h"
 #include "fs_int.h"
+#include "sock_int.h"
 
 #define IOV_MAX_GLUE  1024
 #define COALESCE_CONS 512	   /* a console writev this small: one write */
@@ -182,6 +183,10 @@ long fsc_write(long fd, const char *buf, size_t len)
 	if (len == 0)
 		return 0;
 	switch (e->kind) {
+	case FDK_SOCKET: {
+		struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
+		return rtsk_rw(fd, &v, 1, true);
+	}
 	case FDK_PORT:
 		return port_write(e->h, buf, len);
 	case FDK_KCONSOLE:
@@ -219,6 +224,10 @@ long fsc_read(long fd, char *buf, size_t len)
 		return -EISDIR;
 	case FDK_FILE:
 		return file_io(e, FS_READ, buf, len, 0);
+	case FDK_SOCKET: {
+		struct iovec v = {.iov_base = buf, .iov_len = len};
+		return rtsk_rw(fd, &v, 1, false);
+	}
 	default:
 		return -EINVAL;
 	}
@@ -269,6 +278,8 @@ long fsc_writev(long fd, const struct iovec *iov, long cnt)
 	struct execrt_fd *e = fsc_fd(fd);
 	if (!e)
 		return -EBADF;
+	if (e->kind == FDK_SOCKET) /* one send, no shared join buffer */
+		return rtsk_rw(fd, iov, cnt, true);
 	/* Small writes (a stdio line) go out whole: lines of different
 	 * tasks do not interleave on the console, and a file gets one call. */
 	size_t lim = e->kind == FDK_FILE ? sizeof(join) : COALESCE_CONS;
@@ -300,8 +311,11 @@ long fsc_readv(long fd, const struct iovec *iov, long cnt)
 	long r = iov_total(iov, cnt, &total);
 	if (r)
 		return r;
-	if (!fsc_fd(fd))
+	struct execrt_fd *e = fsc_fd(fd);
+	if (!e)
 		return -EBADF;
+	if (e->kind == FDK_SOCKET)
+		return rtsk_rw(fd, iov, cnt, false);
 	long done = 0;
 	for (long i = 0; i < cnt; i++) {
 		if (!iov[i].iov_len)
@@ -338,6 +352,8 @@ void fsc_fd_release(struct execrt_fd *e)
 {
 	if (e->kind == FDK_FILE)
 		bulk_free(e);
+	if (e->kind == FDK_SOCKET)
+		rtsk_put(e->sock); /* the last fd closes the socket */
 	if (e->owned && e->h)
 		sys_handle_close(e->h);
 	fsc_path_free(e->path);
@@ -348,7 +364,10 @@ long fsc_close(long fd)
 {
 	struct execrt_fd e;
 	fsc_fd(fd); /* the table set up */
-	if (execrt_fd_take(fd, &e) < 0)
+	rtsk_lock();
+	long r = execrt_fd_take(fd, &e);
+	rtsk_unlock();
+	if (r < 0)
 		return -EBADF;
 	fsc_fd_release(&e);
 	return 0;
@@ -365,6 +384,11 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 	n.bulk_grant = HANDLE_INVALID;
 	n.path = NULL;
 	n.h = HANDLE_INVALID;
+	if (e->kind == FDK_SOCKET) {
+		rtsk_lock();
+		rtsk_ref(n.sock); /* released by fsc_fd_release */
+		rtsk_unlock();
+	}
 	if (e->h) {
 		long r = sys_handle_dup(e->h, RIGHT_SAME, &n.h);
 		if (r < 0)
@@ -378,12 +402,11 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 		return -ENOMEM;
 	}
 	long r;
-	if (exact >= 0) {
+	if (exact >= 0)
 		fsc_close(exact);
-		r = execrt_fd_put(exact, &n);
-	} else {
-		r = execrt_fd_install(min, &n);
-	}
+	rtsk_lock();
+	r = exact >= 0 ? execrt_fd_put(exact, &n) : execrt_fd_install(min, &n);
+	rtsk_unlock();
 	if (r < 0)
 		fsc_fd_release(&n);
 	return r;
@@ -441,6 +464,8 @@ long fsc_ioctl(long fd, long req, void *arg)
 	struct execrt_fd *e = fsc_fd(fd);
 	if (!e)
 		return -EBADF;
+	if (e->kind == FDK_SOCKET)
+		return rtsk_ioctl(fd, req, arg);
 	/* A console answers like a terminal, so stdout is line buffered
 	 * (musl asks TIOCGWINSZ) and isatty(1) holds; files do not. */
 	if ((e->kind != FDK_PORT && e->kind != FDK_KCONSOLE) ||
@@ -462,7 +487,8 @@ long fsc_fstat(long fd, struct stat *st)
 	if (e->kind != FDK_FILE && e->kind != FDK_DIR) {
 		/* A console or an empty stdin: a character device. */
 		memset(st, 0, sizeof(*st));
-		st->st_mode = S_IFCHR | 0620;
+		st->st_mode = e->kind == FDK_SOCKET ? S_IFSOCK | 0777
+						    : S_IFCHR | 0620;
 		st->st_nlink = 1;
 		st->st_blksize = 1024;
 		return 0;

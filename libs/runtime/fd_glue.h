@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -38,6 +39,33 @@ long fsc_fchdir(long fd);
 long fsc_umask(long mask);
 long fsc_statx(long dirfd, const char *path, long flags, long mask, void *out);
 long fsc_readlinkat(long dirfd, const char *path, char *buf, long len);
+
+/* sock_glue.c, sock_poll.c: the socket calls (docs/net-sockets.md);
+ * socklen_t is uint32_t. */
+struct msghdr;
+struct pollfd;
+struct timespec;
+long rtsk_socket(long domain, long type, long proto);
+long rtsk_bind(long fd, const void *sa, long len);
+long rtsk_listen(long fd, long backlog);
+long rtsk_accept4(long fd, void *sa, uint32_t *salen, long flags);
+long rtsk_connect(long fd, const void *sa, long len);
+long rtsk_shutdown(long fd, long how);
+long rtsk_getname(long fd, void *sa, uint32_t *salen, bool peer);
+long rtsk_setsockopt(long fd, long level, long name, const void *val, long len);
+long rtsk_getsockopt(long fd, long level, long name, void *val, uint32_t *len);
+long rtsk_sendto(long fd, const void *buf, size_t len, long flags,
+	       const void *sa, uint32_t salen);
+long rtsk_recvfrom(long fd, void *buf, size_t len, long flags, void *sa,
+		 uint32_t *salen);
+long rtsk_sendmsg(long fd, const struct msghdr *m, long flags);
+long rtsk_recvmsg(long fd, struct msghdr *m, long flags);
+long rtsk_rw(long fd, const struct iovec *iov, long cnt, bool wr);
+long rtsk_ioctl(long fd, long req, void *arg);
+/* deadline: absolute ns (DEADLINE_NONE: none) */
+long rtsk_poll(struct pollfd *p, unsigned long n, uint64_t deadline);
+long rtsk_select(long n, void *rd, void *wr, void *ex, uint64_t deadline);
+long rtsk_ts_deadline(const struct timespec *ts, uint64_t *dl);
 
 /* mm_glue.c: mappings through vmgr (req checked and page-rounded by
  * glue.c); the address or -errno. -ENODEV from fsc_mmap_lazy: no vmgr. */

@@ -16,6 +16,7 @@
 
 #include "fd_glue.h"
 #include "fs_int.h"
+#include "sock_int.h"
 
 static char cwd[EXECRT_PATH_MAX];
 static unsigned cmask = 022; /* umask: applied to the modes sent to fsd */
@@ -157,7 +158,9 @@ long fsc_openat(long dirfd, const char *path, long flags, long mode)
 		}
 	}
 	fsc_fd(0); /* the table set up before the first install */
+	rtsk_lock();
 	r = execrt_fd_install(0, &e);
+	rtsk_unlock();
 	if (r < 0)
 		fsc_fd_release(&e);
 	return r;

@@ -6,6 +6,7 @@
  * is in docs/userland.md. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -171,6 +172,90 @@ static long do_getrandom(unsigned char *buf, size_t len)
 	return (long)len;
 }
 
+static long poll_ms(struct pollfd *p, long n, long ms)
+{
+	uint64_t dl = ms < 0 ? DEADLINE_NONE : 0;
+	if (ms >= 0) {
+		long now = sys_clock_now();
+		dl = (uint64_t)(now < 0 ? 0 : now) + (uint64_t)ms * 1000000ull;
+	}
+	return rtsk_poll(p, (unsigned long)n, dl);
+}
+
+/* select's timeval (musl passes {sec, usec} as two longs). */
+static long select_tv(long n, void *r, void *w, void *x, const long *tv)
+{
+	uint64_t dl = DEADLINE_NONE;
+	if (tv) {
+		if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+			return -EINVAL;
+		struct timespec ts = {.tv_sec = tv[0], .tv_nsec = tv[1] * 1000};
+		long err = rtsk_ts_deadline(&ts, &dl);
+		if (err)
+			return err;
+	}
+	return rtsk_select(n, r, w, x, dl);
+}
+
+/* The socket calls and poll/select (sock_glue.c, sock_poll.c). */
+static long sock_call(long n, long a, long b, long c, long d, long e, long f)
+{
+	uint64_t dl;
+	long r;
+	(void)f;
+	switch (n) {
+	case SYS_socket:
+		return rtsk_socket(a, b, c);
+	case SYS_socketpair:
+		return -EOPNOTSUPP;
+	case SYS_bind:
+		return rtsk_bind(a, (const void *)b, c);
+	case SYS_listen:
+		return rtsk_listen(a, b);
+	case SYS_accept:
+		return rtsk_accept4(a, (void *)b, (uint32_t *)c, 0);
+	case SYS_accept4:
+		return rtsk_accept4(a, (void *)b, (uint32_t *)c, d);
+	case SYS_connect:
+		return rtsk_connect(a, (const void *)b, c);
+	case SYS_sendto:
+		return rtsk_sendto(a, (const void *)b, (size_t)c, d,
+				   (const void *)e, (uint32_t)f);
+	case SYS_recvfrom:
+		return rtsk_recvfrom(a, (void *)b, (size_t)c, d, (void *)e,
+				     (uint32_t *)f);
+	case SYS_sendmsg:
+		return rtsk_sendmsg(a, (const void *)b, c);
+	case SYS_recvmsg:
+		return rtsk_recvmsg(a, (void *)b, c);
+	case SYS_shutdown:
+		return rtsk_shutdown(a, b);
+	case SYS_getsockname:
+	case SYS_getpeername:
+		return rtsk_getname(a, (void *)b, (uint32_t *)c,
+				    n == SYS_getpeername);
+	case SYS_setsockopt:
+		return rtsk_setsockopt(a, b, c, (const void *)d, e);
+	case SYS_getsockopt:
+		return rtsk_getsockopt(a, b, c, (void *)d, (uint32_t *)e);
+	case SYS_poll:
+		return poll_ms((struct pollfd *)a, b, c);
+	case SYS_ppoll:
+		r = rtsk_ts_deadline((const struct timespec *)c, &dl);
+		return r ? r
+			 : rtsk_poll((struct pollfd *)a, (unsigned long)b, dl);
+	case SYS_select:
+		return select_tv(a, (void *)b, (void *)c, (void *)d,
+				 (const long *)e);
+	case SYS_pselect6:
+		r = rtsk_ts_deadline((const struct timespec *)e, &dl);
+		return r ? r
+			 : rtsk_select(a, (void *)b, (void *)c, (void *)d, dl);
+	default:
+		return -ENOSYS;
+	}
+}
+
 long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 {
 	switch (n) {
@@ -332,6 +417,6 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f)
 	case SYS_getrandom:
 		return do_getrandom((unsigned char *)a, (size_t)b);
 	default:
-		return -ENOSYS;
+		return sock_call(n, a, b, c, d, e, f);
 	}
 }

@@ -10,8 +10,13 @@
  * The wait's deadline is lwIP's next timer or the socket service's.
  *
  * One port serves everything; the endpoints differ by badge: the public
- * /svc/netd, the public /svc/netd-dev, a device connection (NETD_BADGE_DEV
- * tag, netd_dev.c) or a socket connection (sock.h's SOCK_BADGE_TAG). */
+ * /svc/netd, the public /svc/netd-dev, a device connection (netd_devsvc.c's
+ * tag) or a socket connection (sock.h's SOCK_BADGE_TAG).
+ *
+ * Each pass: the devices' rings, the socket service's tick, lwIP's timers
+ * and loopback deliveries, the drivers' doorbells; then the wait, and
+ * after it device bells, up to RECV_BATCH port messages (the rest next
+ * pass, without sleeping) and client bells. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,12 +33,7 @@
 #include "netd_json.h"
 #include "netd_stack.h"
 
-#if __has_include("sock.h")
 #include "sock.h"
-#define HAVE_SOCK 1
-#else
-#define HAVE_SOCK 0
-#endif
 
 #define BADGE_PUBLIC 1ull /* /svc/netd */
 #define BADGE_DEVSVC 2ull /* /svc/netd-dev */
@@ -66,12 +66,21 @@ void netd_stats_refused(void)
 	stats.bad_requests++;
 }
 
+void netd_stats_attached(void)
+{
+	stats.dev_attaches++;
+}
+
+void netd_stats_detached(void)
+{
+	stats.dev_detaches++;
+}
+
 static void json_request(handle_t reply, const char *msg, uint32_t len)
 {
 	static char out[PORT_MSG_MAX];
 	stats.json_requests++;
 	stats.now_ms = now_ns() / 1000000u;
-#if HAVE_SOCK
 	struct sock_stats ss;
 	sock_get_stats(&ss);
 	stats.conns = ss.conns;
@@ -82,7 +91,6 @@ static void json_request(handle_t reply, const char *msg, uint32_t len)
 	stats.sock_tx_bytes = ss.tx_bytes;
 	stats.sock_refused = ss.refused;
 	stats.sock_hostile = ss.hostile;
-#endif
 	int n = netd_json_answer(msg, len, &stats, out, sizeof(out));
 	struct port_msg m = {.data = out, .len = n < 0 ? 0 : (uint32_t)n};
 	if (sys_port_reply(reply, &m) < 0)
@@ -116,10 +124,8 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 	if (rx->flags & PORT_RX_CLOSED) {
 		if (netd_dev_owns_badge(rx->badge))
 			netd_dev_closed(rx->badge);
-#if HAVE_SOCK
 		else if (sock_owns_badge(rx->badge))
 			sock_on_closed(rx->badge);
-#endif
 		return;
 	}
 	if ((rx->badge == BADGE_PUBLIC || rx->badge == BADGE_DEVSVC) && json) {
@@ -133,7 +139,6 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 				 rx->nhandles);
 		return;
 	}
-#if HAVE_SOCK
 	if (rx->badge == BADGE_PUBLIC || sock_owns_badge(rx->badge)) {
 		struct sock_msg m = {.badge = rx->badge,
 				     .sender = rx->sender,
@@ -145,7 +150,6 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 		sock_on_request(&m);
 		return;
 	}
-#endif
 	refuse(rx->reply, h, rx->nhandles);
 }
 
@@ -193,6 +197,9 @@ static long start(int argc, char **argv)
 		return ERR_INVALID_ARGS;
 	}
 	netd_stack_init(&args, __builtin_ia32_rdtsc() ^ (now_ns() << 17));
+	long fr = netd_dev_fault_handler();
+	if (fr < 0)
+		return fr;
 	handle_t send;
 	long r = sys_port_create(0, &g_port, &send);
 	if (r < 0)
@@ -203,7 +210,6 @@ static long start(int argc, char **argv)
 		r = sys_port_bind_notif(g_port, g_bell, BIT_PORT);
 	if (r < 0)
 		return r;
-#if HAVE_SOCK
 	struct sock_config sc = {.port = g_port,
 				 .doorbell = g_bell,
 				 .public_badge = BADGE_PUBLIC};
@@ -212,7 +218,6 @@ static long start(int argc, char **argv)
 		printf("netd: sockets: error %d\n", se);
 		return ERR_NO_RESOURCES;
 	}
-#endif
 	r = make_endpoint(NET_SVC_NAME, BADGE_PUBLIC);
 	if (r == 0)
 		r = make_endpoint(NETDEV_SVC_NAME, BADGE_DEVSVC);
@@ -233,16 +238,15 @@ int main(int argc, char **argv)
 	uint64_t more = 0;
 	for (;;) {
 		stats.loops++;
+		more |= netd_dev_poll_all();
+		uint64_t now = now_ns(), deadline = sock_tick(now);
+		/* Last: what the devices and the socket service sent to an
+		 * own address is delivered before the wait. */
 		if (netd_stack_poll())
 			more |= BIT_PORT;
-		more |= netd_dev_poll_all();
-		uint64_t deadline = DEADLINE_NONE;
-#if HAVE_SOCK
-		deadline = sock_tick(now_ns());
-#endif
 		uint32_t ms = netd_stack_sleep_ms();
 		if (ms != UINT32_MAX) {
-			uint64_t t = now_ns() + (uint64_t)ms * 1000000u;
+			uint64_t t = now + (uint64_t)ms * 1000000u;
 			if (t < deadline)
 				deadline = t;
 		}
@@ -262,9 +266,7 @@ int main(int argc, char **argv)
 		netd_dev_on_bells(bits & NETD_DEV_BELLS);
 		if ((bits & BIT_PORT) && drain_port())
 			more |= BIT_PORT;
-#if HAVE_SOCK
 		if (bits & SOCK_DOORBELL_MASK)
 			sock_on_doorbell(bits & SOCK_DOORBELL_MASK);
-#endif
 	}
 }

@@ -13,6 +13,8 @@
 handle_t netd_port(void);      /* receive side: mints device connections */
 handle_t netd_bell(void);      /* the notification the loop waits on */
 void netd_stats_refused(void); /* a request refused as malformed */
+void netd_stats_attached(void);
+void netd_stats_detached(void);
 
 /* Device connections (badges with the NETD_BADGE_DEV tag). */
 bool netd_dev_owns_badge(uint64_t badge);
@@ -26,5 +28,8 @@ void netd_dev_closed(uint64_t badge);
 void netd_dev_on_bells(uint64_t bits);
 /* Every device's rings once; the bells of those with work left. */
 uint64_t netd_dev_poll_all(void);
+/* Starts the thread that survives a driver revoking its region under
+ * netd (netd_devsvc.c). */
+long netd_dev_fault_handler(void);
 /* Rings the drivers that were given frames or slots since the last kick. */
 void netd_dev_kick_all(void);

@@ -43,14 +43,43 @@ static bool parse_uint(const char *s, uint32_t len, uint32_t max, uint32_t *out)
 	return true;
 }
 
-/* IF=ADDR/PREFIX[,GW] */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "52:54:00:12:34:99" exactly (17 bytes). */
+static bool parse_mac(const char *s, uint32_t len, uint8_t out[6])
+{
+	if (len != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int h = hexval(s[3 * i]), l = hexval(s[3 * i + 1]);
+		if (h < 0 || l < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		out[i] = (uint8_t)(h << 4 | l);
+	}
+	return true;
+}
+
+/* IF=ADDR/PREFIX[,GW], IF a name or a MAC */
 static bool parse_static(const char *s, struct netd_static *st)
 {
 	const char *eq = strchr(s, '='), *slash, *comma;
-	if (!eq || eq == s || (size_t)(eq - s) >= NETD_IFNAME_MAX)
-		return false;
 	memset(st, 0, sizeof(*st));
-	memcpy(st->ifname, s, (size_t)(eq - s));
+	if (eq && parse_mac(s, (uint32_t)(eq - s), st->mac))
+		st->by_mac = true;
+	else if (!eq || eq == s || (size_t)(eq - s) >= NETD_IFNAME_MAX ||
+		 memchr(s, ':', (size_t)(eq - s)))
+		return false;
+	else
+		memcpy(st->ifname, s, (size_t)(eq - s));
 	s = eq + 1;
 	slash = strchr(s, '/');
 	if (!slash || !netd_parse_ip4(s, (uint32_t)(slash - s), st->addr))
@@ -85,6 +114,18 @@ static bool parse_dns(const char *s, struct netd_args *a)
 	return true;
 }
 
+static bool static_dup(const struct netd_args *a, const struct netd_static *st)
+{
+	for (uint32_t j = 0; j < a->nstatic; j++) {
+		const struct netd_static *p = &a->st[j];
+		if (p->by_mac == st->by_mac &&
+		    (st->by_mac ? !memcmp(p->mac, st->mac, 6)
+				: !strcmp(p->ifname, st->ifname)))
+			return true;
+	}
+	return false;
+}
+
 int netd_args_parse(struct netd_args *a, int argc, char **argv, char *err,
 		    uint32_t cap)
 {
@@ -112,9 +153,10 @@ int netd_args_parse(struct netd_args *a, int argc, char **argv, char *err,
 					 v);
 				return -1;
 			}
-			if (netd_args_static(a, st.ifname)) {
-				snprintf(err, cap, "--static %s: %s twice", v,
-					 st.ifname);
+			if (static_dup(a, &st)) {
+				snprintf(err, cap,
+					 "--static %s: that interface twice",
+					 v);
 				return -1;
 			}
 			a->st[a->nstatic++] = st;
@@ -136,10 +178,15 @@ int netd_args_parse(struct netd_args *a, int argc, char **argv, char *err,
 }
 
 const struct netd_static *netd_args_static(const struct netd_args *a,
-					   const char *ifname)
+					   const char *ifname,
+					   const uint8_t mac[6])
 {
 	for (uint32_t i = 0; i < a->nstatic; i++)
-		if (!strcmp(a->st[i].ifname, ifname))
+		if (a->st[i].by_mac && mac && !memcmp(a->st[i].mac, mac, 6))
+			return &a->st[i];
+	for (uint32_t i = 0; i < a->nstatic; i++)
+		if (!a->st[i].by_mac && ifname &&
+		    !strcmp(a->st[i].ifname, ifname))
 			return &a->st[i];
 	return NULL;
 }

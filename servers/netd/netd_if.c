@@ -66,30 +66,40 @@ static err_t eth_init(struct netif *netif)
 	return ERR_OK;
 }
 
-/* Without --dns, DHCP's server is used; with it, --dns stays first. */
-static void eth_status(struct netif *netif)
+/* Addresses change inside lwIP (DHCP binds the address before the
+ * gateway): netd_if_tick() looks after every pass. The first interface
+ * with a gateway carries the default route (eth0 first: it is attached
+ * first); --dns stays the first server whatever DHCP says. */
+void netd_if_tick(void)
 {
-	struct netd_if *nif = netif->state;
-	if (!netif_is_up(netif) || ip4_addr_isany_val(*netif_ip4_addr(netif)))
-		return;
-	/* The first interface with a gateway carries the default route
-	 * (eth0 first: it is attached first). */
-	if ((!netif_default || netif_default == netif) &&
-	    !ip4_addr_isany_val(*netif_ip4_gw(netif)))
-		netif_set_default(netif);
-	if (args.have_dns) {
-		ip_addr_t d;
-		IP_ADDR4(&d, args.dns[0], args.dns[1], args.dns[2],
-			 args.dns[3]);
-		dns_setserver(0, &d);
+	for (uint32_t i = 1; i <= NETD_ETH_MAX; i++) {
+		struct netd_if *nif = &ifs[i];
+		struct netif *n = &nif->netif;
+		if (!nif->used)
+			continue;
+		uint32_t a = ip4_addr_get_u32(netif_ip4_addr(n));
+		uint32_t g = ip4_addr_get_u32(netif_ip4_gw(n));
+		if (a == nif->shown_addr && g == nif->shown_gw)
+			continue;
+		nif->shown_addr = a;
+		nif->shown_gw = g;
+		if (g && (!netif_default ||
+			  !ip4_addr_get_u32(netif_ip4_gw(netif_default))))
+			netif_set_default(n);
+		if (args.have_dns) {
+			ip_addr_t d;
+			IP_ADDR4(&d, args.dns[0], args.dns[1], args.dns[2],
+				 args.dns[3]);
+			dns_setserver(0, &d);
+		}
+		char as[16], gs[16];
+		snprintf(as, sizeof(as), "%s", ip4addr_ntoa(netif_ip4_addr(n)));
+		snprintf(gs, sizeof(gs), "%s", ip4addr_ntoa(netif_ip4_gw(n)));
+		printf("netd: %s %s/%u gw %s%s\n", nif->name, as,
+		       (unsigned)__builtin_popcount(
+			       ip4_addr_get_u32(netif_ip4_netmask(n))),
+		       gs, nif->dhcp ? " (dhcp)" : "");
 	}
-	char a[16], g[16];
-	snprintf(a, sizeof(a), "%s", ip4addr_ntoa(netif_ip4_addr(netif)));
-	snprintf(g, sizeof(g), "%s", ip4addr_ntoa(netif_ip4_gw(netif)));
-	printf("netd: %s %s/%u gw %s%s\n", nif->name, a,
-	       (unsigned)__builtin_popcount(
-		       ip4_addr_get_u32(netif_ip4_netmask(netif))),
-	       g, nif->dhcp ? " (dhcp)" : "");
 }
 
 static void prefix_mask(uint8_t prefix, ip4_addr_t *mask)
@@ -121,7 +131,7 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 	nif->tx = tx;
 	nif->dev = dev;
 
-	const struct netd_static *st = netd_args_static(&args, nif->name);
+	const struct netd_static *st = netd_args_static(&args, nif->name, mac);
 	ip4_addr_t addr, mask, gw;
 	ip4_addr_set_zero(&addr);
 	ip4_addr_set_zero(&mask);
@@ -138,7 +148,7 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 	nif->used = true;
 	memcpy(nif->netif.hwaddr, mac, ETH_HWADDR_LEN);
 	nif->netif.mtu = mtu >= 576 && mtu <= 1500 ? mtu : 1500;
-	netif_set_status_callback(&nif->netif, eth_status);
+	nif->netif.hostname = "exec-rt"; /* option 12 of DHCP REQUESTs */
 	netif_set_up(&nif->netif);
 	if (link)
 		netif_set_link_up(&nif->netif);
@@ -148,8 +158,6 @@ struct netd_if *netd_if_add(const uint8_t mac[6], uint16_t mtu, bool link,
 		if (dhcp_start(&nif->netif) != ERR_OK)
 			nif->dhcp = false;
 	}
-	if (st)
-		eth_status(&nif->netif);
 	return nif;
 }
 

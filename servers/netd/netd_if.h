@@ -35,6 +35,7 @@ struct netd_if {
 	void *dev;	  /* the device (netd_dev.c) */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped;
+	uint32_t shown_addr, shown_gw; /* as last printed (netd_if_tick) */
 };
 
 /* After lwip_init(): keeps the arguments (static addresses, --dns). */
@@ -53,6 +54,9 @@ void netd_if_set_link(struct netd_if *nif, bool up);
  * shorter than an Ethernet header or longer than the MTU allows are
  * counted as dropped. */
 void netd_if_input(struct netd_if *nif, const void *frame, uint32_t len);
+/* After lwIP ran: address changes printed, the default route and --dns
+ * kept right. */
+void netd_if_tick(void);
 /* The interface at index i (1..NETD_ETH_MAX), NULL if none. */
 struct netd_if *netd_if_at(uint32_t i);
 /* Number of Ethernet interfaces. */

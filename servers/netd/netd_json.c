@@ -10,6 +10,7 @@
 #include "lwip/init.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
+#include "netd_dev.h"
 #include "netd_if.h"
 
 #define NETD_VERSION "0.1.0"
@@ -77,6 +78,31 @@ static void pool(struct json_w *w, const char *key, memp_t t)
 	json_w_end(w);
 }
 
+static void devices(struct json_w *w)
+{
+	struct netd_dev_info d[NETD_ETH_MAX];
+	uint32_t n = netd_dev_list(d, NETD_ETH_MAX);
+	json_w_key(w, "devices");
+	json_w_arr(w);
+	for (uint32_t i = 0; i < n && i < NETD_ETH_MAX; i++) {
+		json_w_obj(w);
+		json_w_key(w, "name");
+		json_w_str(w, d[i].ifname);
+		json_w_key(w, "driver");
+		json_w_str(w, d[i].driver);
+		json_w_key(w, "where");
+		json_w_str(w, d[i].where);
+		w_u(w, "rx_frames", d[i].c.rx_frames);
+		w_u(w, "tx_frames", d[i].c.tx_frames);
+		w_u(w, "tx_no_slot", d[i].c.tx_no_slot);
+		w_u(w, "ring_violations", d[i].c.violations);
+		w_u(w, "rx_no_buffer", d[i].rx_no_buffer);
+		w_u(w, "tx_errors", d[i].tx_errors);
+		json_w_end(w);
+	}
+	json_w_end(w);
+}
+
 static void status(struct json_w *w, const struct netd_stats *st)
 {
 	w_u(w, "uptime_ms", st->now_ms - st->started_ms);
@@ -86,7 +112,6 @@ static void status(struct json_w *w, const struct netd_stats *st)
 	w_u(w, "bad_requests", st->bad_requests);
 	w_u(w, "dev_attaches", st->dev_attaches);
 	w_u(w, "dev_detaches", st->dev_detaches);
-	w_u(w, "dev_refused", st->dev_refused);
 	w_u(w, "loops", st->loops);
 	w_u(w, "conns", st->conns);
 	w_u(w, "socks", st->socks);
@@ -114,6 +139,7 @@ static void status(struct json_w *w, const struct netd_stats *st)
 	w_u(w, "icmp_rx", lwip_stats.icmp.recv);
 	w_u(w, "icmp_tx", lwip_stats.icmp.xmit);
 	w_u(w, "link_drop", lwip_stats.link.drop);
+	devices(w);
 }
 
 int netd_json_answer(const char *msg, uint32_t len, const struct netd_stats *st,

@@ -6,7 +6,7 @@
 struct netd_stats {
 	uint64_t now_ms, started_ms;
 	uint64_t requests, json_requests, bad_requests;
-	uint64_t dev_attaches, dev_detaches, dev_refused;
+	uint64_t dev_attaches, dev_detaches;
 	uint64_t loops, wakeups;
 	/* the socket service's (sock_get_stats) */
 	uint32_t conns, socks;

@@ -28,6 +28,7 @@ static bool loop_queued(void)
 bool netd_stack_poll(void)
 {
 	sys_check_timeouts();
+	netd_if_tick();
 	for (int pass = 0; pass < 8; pass++) {
 		if (!loop_queued())
 			return false;

@@ -17,6 +17,7 @@
 #include "gtest.h"
 #include "gutil.h"
 #include "names_env.h"
+#include "netring/netring.h"
 
 #define NETD_QUOTA (24ull << 20) /* lwIP's static pools: about 7 MiB */
 
@@ -211,6 +212,206 @@ GTEST(netd_refuses_malformed_binary_requests)
 	long r = netd_start("");
 	if (r == 0)
 		binary_body();
+	close_conns();
+	GCHECK_OK(r);
+}
+
+/* ---- the test as a network driver of the real netd ----
+ * It makes a region of its own memory (libnetring, NETRING_DRIVER),
+ * attaches it on /svc/netd-dev, and checks: the answer (index, bell bit,
+ * connection, netd's doorbell), ARP answered through the rings for a
+ * --static address, attaches refused for a grant smaller than claimed and
+ * a bad geometry, DETACH, and a revoke under netd's feet: netd survives
+ * (its fault handler), drops the interface and keeps serving. */
+#define DRV_SLOTS 16
+#define DRV_RX	  8
+
+static struct {
+	handle_t grant, bell, conn, netd_bell;
+	uint8_t *mem;
+	size_t size;
+	struct netring nr;
+	uint64_t bell_bits;
+	uint32_t index;
+} drv;
+
+static void drv_free(void)
+{
+	if (drv.mem)
+		sys_grant_unmap(g_self(), (uint64_t)drv.mem);
+	handle_t *hs[] = {&drv.grant, &drv.bell, &drv.conn, &drv.netd_bell};
+	for (unsigned i = 0; i < 4; i++)
+		if (*hs[i])
+			sys_handle_close(*hs[i]);
+	memset(&drv, 0, sizeof(drv));
+}
+
+/* Attaches a fresh region whose grant is grant_len bytes while the
+ * attach claims the geometry's size: netd's error, or 0. */
+static long drv_attach(struct cl_conn *d, size_t grant_len, uint32_t nslots)
+{
+	drv_free();
+	drv.size = netring_region_size(DRV_SLOTS);
+	uint64_t at = 0;
+	long r = sys_grant_create(g_self(), 0, grant_len,
+				  VM_PROT_READ | VM_PROT_WRITE, &drv.grant);
+	if (r == 0)
+		r = sys_grant_map(g_self(), drv.grant,
+				  VM_PROT_READ | VM_PROT_WRITE, 0, &at);
+	drv.mem = (uint8_t *)at;
+	if (r == 0 && grant_len >= drv.size) {
+		netring_format(drv.mem, drv.size, DRV_SLOTS, DRV_RX);
+		netring_open(&drv.nr, drv.mem, drv.size, DRV_SLOTS, DRV_RX,
+			     NETRING_DRIVER);
+		netring_set_link(&drv.nr, true);
+	}
+	if (r == 0)
+		r = sys_notif_create(&drv.bell);
+	handle_t give[2] = {0, 0};
+	if (r == 0)
+		r = sys_handle_dup(drv.grant,
+				   RIGHT_READ | RIGHT_WRITE | RIGHT_MAP |
+					   RIGHT_TRANSFER,
+				   &give[0]);
+	if (r == 0)
+		r = sys_handle_dup(drv.bell, RIGHT_SIGNAL | RIGHT_TRANSFER,
+				   &give[1]);
+	if (r < 0)
+		return r;
+	struct {
+		struct netdev_req q;
+		struct netdev_attach a;
+	} m = {.q = {.op = NETDEV_ATTACH,
+		     .a = NETDEV_PROTO_VERSION,
+		     .len = sizeof(struct netdev_attach)},
+	       .a = {.name = "guest-test",
+		     .where = "nowhere",
+		     .mac = {0x02, 0, 0, 0, 0, 0x42},
+		     .mtu = 1500,
+		     .nslots = nslots,
+		     .nrx = DRV_RX,
+		     .region_size = (uint32_t)drv.size}};
+	struct {
+		struct netdev_resp r;
+		struct netdev_attach_ans a;
+	} ans = {0};
+	handle_t hs[PORT_HANDLES_MAX];
+	struct port_msg pm = {
+		.data = &m, .len = sizeof(m), .nhandles = 2, .handles = give};
+	struct port_rx rx = {.buf = &ans,
+			     .cap = sizeof(ans),
+			     .handles = hs,
+			     .hcap = PORT_HANDLES_MAX};
+	r = sys_port_call(d->send, &pm, &rx, g_now() + 5000 * MS);
+	if (r < 0)
+		return r;
+	if (ans.r.err)
+		return ans.r.err;
+	if (rx.len != sizeof(ans) || rx.nhandles != 2)
+		return ERR_BAD_STATE;
+	drv.conn = hs[0];
+	drv.netd_bell = hs[1];
+	drv.bell_bits = ans.a.bell;
+	drv.index = (uint32_t)ans.r.val;
+	return 0;
+}
+
+/* An ARP request for 10.5.0.2 in; netd's answer (opcode 2) out. */
+static bool drv_arp(void)
+{
+	uint8_t f[60] = {0};
+	static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 7};
+	memset(f, 0xff, 6);
+	memcpy(f + 6, peer, 6);
+	f[12] = 0x08, f[13] = 0x06, f[15] = 1, f[16] = 0x08, f[18] = 6;
+	f[19] = 4, f[21] = 1;
+	memcpy(f + 22, peer, 6);
+	memcpy(f + 28, (uint8_t[]){10, 5, 0, 1}, 4);
+	memcpy(f + 38, (uint8_t[]){10, 5, 0, 2}, 4);
+	memcpy(netring_slot(&drv.nr, 0), f, sizeof(f));
+	if (netring_put(&drv.nr, NETRING_RX_READY, 0, sizeof(f)) < 0 ||
+	    sys_notif_signal(drv.netd_bell, drv.bell_bits) < 0)
+		return false;
+	uint64_t end = g_now() + 3000 * MS;
+	while (g_now() < end) {
+		uint64_t bits = 0;
+		sys_notif_wait(drv.bell, NETDEV_BELL_TX, g_now() + 100 * MS,
+			       &bits);
+		struct netdev_ent e;
+		while (netring_get(&drv.nr, NETRING_TX_READY, &e) == 1) {
+			const uint8_t *o = netring_slot(&drv.nr, e.slot);
+			bool reply = e.len >= 42 && o[12] == 0x08 &&
+				     o[13] == 0x06 && o[21] == 2 &&
+				     !memcmp(o, peer, 6) &&
+				     !memcmp(o + 28, f + 38, 4);
+			netring_put(&drv.nr, NETRING_TX_DONE, e.slot, 0);
+			if (reply)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void drv_body(void)
+{
+	GCHECK_OK(netd_connect(NETDEV_SVC_NAME, &dev));
+	GCHECK_OK(netd_connect(NET_SVC_NAME, &c));
+	size_t size = netring_region_size(DRV_SLOTS);
+	/* A grant smaller than the region claimed, a bad geometry. */
+	GCHECK_ERR(drv_attach(&dev, 4096, DRV_SLOTS), ERR_INVALID_ARGS);
+	GCHECK_ERR(drv_attach(&dev, size, 12), ERR_INVALID_ARGS);
+	GCHECK_OK(drv_attach(&dev, size, DRV_SLOTS));
+	GCHECK_EQ(drv.bell_bits, 1ull << drv.index);
+	GCHECK(drv.index >= 1 && drv.index <= 15);
+	GCHECK(drv_arp());
+	GCHECK_OK(cl_request(&c, "{\"cmd\":\"ifconfig\"}", &resp));
+	int e = find_if("eth0");
+	GCHECK(e >= 0 && field_is(e, "addr", "10.5.0.2"));
+	GCHECK(field_is(e, "mac", "02:00:00:00:00:42"));
+
+	/* DETACH: answered 0, eth0 gone; the connection is dead after. */
+	struct netdev_req q = {.op = NETDEV_DETACH};
+	struct netdev_resp r = {.err = 1};
+	struct port_msg pm = {.data = &q, .len = sizeof(q)};
+	struct port_rx rx = {.buf = &r, .cap = sizeof(r)};
+	GCHECK_OK(sys_port_call(drv.conn, &pm, &rx, g_now() + 5000 * MS));
+	GCHECK_EQ(r.err, 0);
+	GCHECK_OK(cl_request(&c, "{\"cmd\":\"ifconfig\"}", &resp));
+	GCHECK(find_if("eth0") < 0);
+	q.op = NETDEV_HOLD;
+	GCHECK_OK(sys_port_call(drv.conn, &pm, &rx, g_now() + 5000 * MS));
+	GCHECK_EQ(r.err, ERR_BAD_STATE);
+
+	/* Revoked under netd: it faults, survives, drops eth0. */
+	GCHECK_OK(drv_attach(&dev, size, DRV_SLOTS));
+	GCHECK(drv_arp());
+	GCHECK_OK(sys_grant_revoke(drv.grant));
+	sys_notif_signal(drv.netd_bell, drv.bell_bits);
+	uint64_t end = g_now() + 3000 * MS;
+	bool gone = false;
+	while (!gone && g_now() < end) {
+		GCHECK_OK(cl_request(&c, "{\"cmd\":\"ifconfig\"}", &resp));
+		gone = find_if("eth0") < 0;
+		if (!gone)
+			sys_sleep_until(g_now() + 20 * MS);
+	}
+	GCHECK(gone);
+	GCHECK_OK(cl_request(&c, "{\"cmd\":\"status\"}", &resp));
+	int64_t v = 0;
+	GCHECK_OK(cl_resp_int(&resp, "dev_attaches", &v));
+	GCHECK_EQ(v, 2);
+	GCHECK_OK(cl_resp_int(&resp, "dev_detaches", &v));
+	GCHECK_EQ(v, 2);
+	int64_t st;
+	GCHECK(sys_object_wait(netd.task, DEADLINE_POLL, &st) < 0); /* alive */
+}
+
+GTEST(netd_takes_a_driver_and_survives_its_revoke)
+{
+	long r = netd_start("--static eth0=10.5.0.2/24 --no-dhcp");
+	if (r == 0)
+		drv_body();
+	drv_free();
 	close_conns();
 	GCHECK_OK(r);
 }

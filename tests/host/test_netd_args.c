@@ -22,16 +22,16 @@ TEST(netd_args_static_and_dns)
 			   "--no-dhcp"};
 	CHECK_EQ(parse(&a, v, 7), 0);
 	CHECK_EQ(a.nstatic, 2);
-	const struct netd_static *s = netd_args_static(&a, "eth1");
+	const struct netd_static *s = netd_args_static(&a, "eth1", NULL);
 	CHECK(s != NULL);
 	CHECK(!memcmp(s->addr, (uint8_t[]){192, 168, 76, 2}, 4));
 	CHECK_EQ(s->prefix, 24);
 	CHECK(!memcmp(s->gw, (uint8_t[]){0, 0, 0, 0}, 4));
-	s = netd_args_static(&a, "eth2");
+	s = netd_args_static(&a, "eth2", NULL);
 	CHECK(s != NULL);
 	CHECK_EQ(s->prefix, 8);
 	CHECK(!memcmp(s->gw, (uint8_t[]){10, 0, 0, 1}, 4));
-	CHECK(netd_args_static(&a, "eth0") == NULL);
+	CHECK(netd_args_static(&a, "eth0", NULL) == NULL);
 	CHECK(a.have_dns);
 	CHECK(!memcmp(a.dns, (uint8_t[]){10, 0, 2, 2}, 4));
 	CHECK_EQ(a.dns_port, 5353);
@@ -42,6 +42,31 @@ TEST(netd_args_static_and_dns)
 	CHECK_EQ(a.dns_port, 53);
 	CHECK_EQ(parse(&a, NULL, 0), 0);
 	CHECK(!a.have_dns && !a.nstatic && !a.no_dhcp);
+}
+
+TEST(netd_args_static_by_mac)
+{
+	struct netd_args a;
+	const char *v[] = {"--static", "eth1=10.0.0.1/8", "--static",
+			   "52:54:00:12:34:9A=192.168.76.2/24"};
+	CHECK_EQ(parse(&a, v, 4), 0);
+	static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x9a};
+	static const uint8_t other[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+	/* The MAC wins over the name it happens to get. */
+	const struct netd_static *s = netd_args_static(&a, "eth1", mac);
+	CHECK(s != NULL && s->by_mac);
+	CHECK(!memcmp(s->addr, (uint8_t[]){192, 168, 76, 2}, 4));
+	s = netd_args_static(&a, "eth1", other);
+	CHECK(s != NULL && !s->by_mac);
+	CHECK(!memcmp(s->addr, (uint8_t[]){10, 0, 0, 1}, 4));
+	CHECK(netd_args_static(&a, "eth0", other) == NULL);
+	const char *twice[] = {"--static", "52:54:00:12:34:9a=1.2.3.4/8",
+			       "--static", "52:54:00:12:34:9A=1.2.3.5/8"};
+	CHECK_EQ(parse(&a, twice, 4), -1);
+	const char *bad[] = {"--static", "52:54:00:12:34=1.2.3.4/8"};
+	CHECK_EQ(parse(&a, bad, 2), -1);
+	const char *bad2[] = {"--static", "52:54:00:12:34:9g=1.2.3.4/8"};
+	CHECK_EQ(parse(&a, bad2, 2), -1);
 }
 
 TEST(netd_args_refuses_nonsense)

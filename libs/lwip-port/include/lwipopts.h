@@ -52,7 +52,7 @@ extern unsigned short lwip_port_dns_port;
 #define MEM_SIZE		(4u << 20) /* tx data copied by tcp_write */
 #define MEMP_NUM_PBUF		512
 #define MEMP_NUM_RAW_PCB	32
-#define MEMP_NUM_UDP_PCB	64
+#define MEMP_NUM_UDP_PCB	128 /* every UDP and ping socket of all clients */
 #define MEMP_NUM_TCP_PCB	512 /* 200 httpd clients + a SYN flood */
 #define MEMP_NUM_TCP_PCB_LISTEN 64
 #define MEMP_NUM_TCP_SEG	4096

@@ -1,8 +1,8 @@
 /* The file-descriptor table of the runtime (libs/runtime/fd.c): what each
  * Linux fd of the program is. Pure bookkeeping, no system calls (the
  * glue closes and duplicates handles); host-tested in
- * tests/host/test_fsclient_fd.c. Programs are single-threaded (no clone),
- * so there is no lock. docs/userland.md "The fd table". */
+ * tests/host/test_fsclient_fd.c. The glue changes it under rtsk_lock()
+ * (libs/runtime/sock_int.h) where threads may race (sockets). docs/userland.md "The fd table". */
 #pragma once
 #include <stdint.h>
 
@@ -17,7 +17,10 @@ enum execrt_fd_kind {
 	FDK_KCONSOLE, /* the kernel's debug console */
 	FDK_FILE,     /* an fsd open file: ops are calls on its endpoint */
 	FDK_DIR,      /* an fsd open directory */
+	FDK_SOCKET,   /* a netd socket (libs/runtime/sock_*.c), no handle */
 };
+
+struct execrt_sock;
 
 struct execrt_fd {
 	uint8_t kind;	    /* enum execrt_fd_kind */
@@ -34,6 +37,8 @@ struct execrt_fd {
 	uint64_t bulk_addr;
 	/* DIR: its normalised path (openat, fchdir): fsc_path_dup's. */
 	char *path;
+	/* SOCKET: the socket, shared by dup'd fds (reference-counted). */
+	struct execrt_sock *sock;
 };
 
 /* Fills fds 0..2 from the start_info (NULL: no start_info): the slots

@@ -29,3 +29,22 @@ long __execrt_syscall(long n, long a, long b, long c, long d, long e, long f);
  * did). Open fds stay as they are. The guest tests use it to leave no
  * handle behind. */
 void execrt_fs_disconnect(void);
+
+/* Drops the connection to netd and the wake-up notification (sockets
+ * still open become dead: ECONNRESET); the next socket call connects
+ * again. For the guest tests, to leave no handle behind. */
+void execrt_net_disconnect(void);
+
+/* One address of a host name (what musl's name lookup takes). */
+struct execrt_addr {
+	int family;	/* AF_INET, AF_INET6 */
+	unsigned scope; /* IPv6 scope id */
+	unsigned char addr[16];
+};
+/* Resolves name through netd (NET_RESOLVE; family AF_UNSPEC, AF_INET or
+ * AF_INET6): up to max addresses of that family, their count, or
+ * -ENOENT (no such name), -ENETDOWN (no netd), -ETIMEDOUT, -errno.
+ * musl's getaddrinfo reaches it through the overlaid lookup_name.c, which
+ * declares it again with the same layout. */
+long __execrt_resolve(const char *name, int family, struct execrt_addr *out,
+		      unsigned max);

@@ -1,0 +1,599 @@
+/* The runtime's sockets against the real netd (servers/netd, lwIP) on its
+ * loopback interface, 127.0.0.1: TCP echo with a poll-driven server,
+ * UDP round trips, non-blocking connect (to a listener and to a closed
+ * port), two client threads on two CPUs at once, and netd killed under a
+ * blocked recv (ECONNRESET, then a new netd serves a new socket). netd is
+ * a child task registered in a name service of the test's own
+ * (sock_env.h). Threads other than the test's own call the glue directly
+ * (__execrt_syscall: no errno on a raw thread). Skipped when the initrd
+ * has no netd or netd has no socket service yet. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <execrt/cpio.h>
+#include <execrt/fd.h>
+
+#include "gtest.h"
+#include "gutil.h"
+#include "sock_env.h"
+
+#define NETD_QUOTA (32ull << 20)
+#define SC(n, a, b, c, d, e, f)                                                \
+	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), (long)(d),  \
+			 (long)(e), (long)(f))
+
+static struct child netd;
+
+static long netd_spawn(void)
+{
+	return g_spawn("netd", "", NETD_QUOTA, 0, &netd);
+}
+
+static void netd_kill(void)
+{
+	int64_t st;
+	if (netd.task) {
+		sys_task_kill(netd.task, -1);
+		g_reap(&netd, 2000 * MS, &st);
+	}
+	memset(&netd, 0, sizeof(netd));
+}
+
+/* 0 started, 1 skipped, < 0 failed. A first socket() proves netd serves
+ * sockets (the skeleton without the socket service answers EINVAL). */
+static long env_start(void)
+{
+	struct cpio_file f;
+	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/netd", &f) != CPIO_OK) {
+		printf("    skipped: no bin/netd in the initrd\n");
+		return 1;
+	}
+	long r = sock_names_start();
+	if (r < 0)
+		return r;
+	if ((r = netd_spawn()) < 0)
+		return r;
+	uint64_t end = g_now() + 5000 * MS;
+	for (;;) {
+		long s = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+		if (s >= 0) {
+			SC(close, s, 0, 0, 0, 0, 0);
+			return 0;
+		}
+		if (s != -ENETDOWN || g_now() > end) {
+			printf("    skipped: netd has no sockets (%ld)\n", s);
+			return 1;
+		}
+		sys_sleep_until(g_now() + 20 * MS);
+	}
+}
+
+static void env_stop(void)
+{
+	execrt_net_disconnect();
+	netd_kill();
+	sock_names_stop();
+}
+
+#define START()                                                                \
+	do {                                                                   \
+		gtest_allow_growth();                                          \
+		long _s = env_start();                                         \
+		if (_s != 0)                                                   \
+			env_stop();                                            \
+		if (_s == 1)                                                   \
+			return;                                                \
+		GCHECK_OK(_s);                                                 \
+	} while (0)
+
+#define SCHECK(c)                                                              \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			env_stop();                                            \
+			GCHECK(c);                                             \
+		}                                                              \
+	} while (0)
+#define SCHECK_EQ(a, b)                                                        \
+	do {                                                                   \
+		long long _x = (long long)(a), _y = (long long)(b);            \
+		if (_x != _y) {                                                \
+			env_stop();                                            \
+			GCHECK_EQ(_x, _y);                                     \
+		}                                                              \
+	} while (0)
+
+static struct sockaddr_in lo(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	return a;
+}
+
+static uint8_t pat(uint32_t seed, uint64_t i)
+{
+	return (uint8_t)(seed + i * 13 + (i >> 11));
+}
+
+/* A listening TCP socket on 127.0.0.1:port (non-blocking), or -errno. */
+static long listener(int port)
+{
+	long s = SC(socket, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, 0, 0);
+	if (s < 0)
+		return s;
+	int one = 1;
+	struct sockaddr_in a = lo(port);
+	long r = SC(setsockopt, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one),
+		    0);
+	if (!r)
+		r = SC(bind, s, &a, sizeof(a), 0, 0, 0);
+	if (!r)
+		r = SC(listen, s, 16, 0, 0, 0, 0);
+	if (r) {
+		SC(close, s, 0, 0, 0, 0, 0);
+		return r;
+	}
+	return s;
+}
+
+/* ---- an echo server on a raw thread: poll over the listener and its
+ * connections; ends when `conns` connections have come and gone ---- */
+#define SRV_MAX 8
+struct srv {
+	long lfd;
+	int conns; /* to serve, then end */
+	int stop;
+	long err; /* first failure (step << 16 | -errno) */
+	uint64_t bytes;
+};
+
+struct sconn {
+	long fd;
+	uint32_t off, len;
+	uint8_t buf[8192];
+};
+
+static int64_t echo_server(uint64_t arg)
+{
+	struct srv *sv = (struct srv *)arg;
+	static struct sconn c[SRV_MAX];
+	int n = 0, done = 0, accepted = 0;
+	memset(c, 0, sizeof(c));
+	while (done < sv->conns &&
+	       !__atomic_load_n(&sv->stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p[SRV_MAX + 1];
+		p[0] = (struct pollfd){.fd = (int)sv->lfd, .events = POLLIN};
+		for (int i = 0; i < n; i++)
+			p[i + 1] = (struct pollfd){.fd = (int)c[i].fd,
+						   .events = c[i].len ? POLLOUT
+								      : POLLIN};
+		long r = SC(poll, p, n + 1, 200, 0, 0, 0);
+		if (r < 0) {
+			sv->err = 1 << 16 | -r;
+			break;
+		}
+		if ((p[0].revents & POLLIN) && accepted < sv->conns) {
+			long fd =
+				SC(accept4, sv->lfd, 0, 0, SOCK_NONBLOCK, 0, 0);
+			if (fd >= 0 && n < SRV_MAX) {
+				c[n++] = (struct sconn){.fd = fd};
+				accepted++;
+			} else if (fd != -EAGAIN) {
+				sv->err = 2 << 16 | (fd < 0 ? -fd : 0);
+				break;
+			}
+		}
+		for (int i = 0; i < n; i++) {
+			short ev = p[i + 1].revents;
+			struct sconn *k = &c[i];
+			if (!ev)
+				continue;
+			if (k->len) {
+				r = SC(sendto, k->fd, k->buf + k->off,
+				       k->len - k->off, MSG_DONTWAIT, 0, 0);
+				if (r < 0 && r != -EAGAIN) {
+					sv->err = 3 << 16 | -r;
+					break;
+				}
+				if (r > 0 && (k->off += (uint32_t)r) == k->len)
+					k->off = k->len = 0;
+				continue;
+			}
+			r = SC(recvfrom, k->fd, k->buf, sizeof(k->buf),
+			       MSG_DONTWAIT, 0, 0);
+			if (r > 0) {
+				k->len = (uint32_t)r;
+				sv->bytes += (uint64_t)r;
+			} else if (r == 0 || (r < 0 && r != -EAGAIN)) {
+				if (r < 0)
+					sv->err = 4 << 16 | -r;
+				SC(close, k->fd, 0, 0, 0, 0, 0);
+				c[i--] = c[--n];
+				done++;
+			}
+		}
+		if (sv->err)
+			break;
+	}
+	for (int i = 0; i < n; i++)
+		SC(close, c[i].fd, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+/* A client: connects to port, sends `total` bytes and reads the echo back
+ * (poll, non-blocking), checks every byte, closes its side and waits for
+ * the server's end. 0 or (step << 16 | -errno). */
+static long echo_client(int port, uint64_t total, uint32_t seed)
+{
+	long s = SC(socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
+	if (s < 0)
+		return 1 << 16 | -s;
+	struct sockaddr_in a = lo(port);
+	long r = SC(connect, s, &a, sizeof(a), 0, 0, 0);
+	if (r < 0) {
+		SC(close, s, 0, 0, 0, 0, 0);
+		return 2 << 16 | -r;
+	}
+	int one = 1;
+	SC(setsockopt, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one), 0);
+	uint8_t out[4096], in[4096];
+	uint64_t sent = 0, got = 0;
+	long err = 0;
+	while (got < total && !err) {
+		struct pollfd p = {
+			.fd = (int)s,
+			.events =
+				(short)(POLLIN | (sent < total ? POLLOUT : 0))};
+		r = SC(poll, &p, 1, 5000, 0, 0, 0);
+		if (r <= 0) {
+			err = 3 << 16 | (r < 0 ? -r : 110);
+			break;
+		}
+		if ((p.revents & POLLOUT) && sent < total) {
+			uint64_t k = total - sent < sizeof(out) ? total - sent
+								: sizeof(out);
+			for (uint64_t i = 0; i < k; i++)
+				out[i] = pat(seed, sent + i);
+			r = SC(sendto, s, out, k, MSG_DONTWAIT, 0, 0);
+			if (r > 0)
+				sent += (uint64_t)r;
+			else if (r != -EAGAIN)
+				err = 4 << 16 | -r;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = SC(recvfrom, s, in, sizeof(in), MSG_DONTWAIT, 0, 0);
+			if (r == 0)
+				err = 5 << 16;
+			else if (r < 0 && r != -EAGAIN)
+				err = 6 << 16 | -r;
+			for (long i = 0; i < r && !err; i++)
+				if (in[i] != pat(seed, got + (uint64_t)i))
+					err = 7 << 16;
+			if (r > 0)
+				got += (uint64_t)r;
+		}
+	}
+	if (!err && (r = SC(shutdown, s, SHUT_WR, 0, 0, 0, 0)) < 0)
+		err = 8 << 16 | -r;
+	if (!err) {
+		struct timeval tv = {.tv_sec = 5};
+		SC(setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), 0);
+		r = SC(recvfrom, s, in, sizeof(in), 0, 0, 0);
+		if (r != 0)
+			err = 9 << 16 | (r < 0 ? -r : 0);
+	}
+	SC(close, s, 0, 0, 0, 0, 0);
+	return err;
+}
+
+/* TCP through netd's loopback: 2 MiB echoed by a poll server on another
+ * thread, every byte checked; the end of stream reaches both sides. */
+GTEST(sock_netd_tcp_echo_loopback)
+{
+	START();
+	long l = listener(7001);
+	SCHECK(l >= 0);
+	struct srv sv = {.lfd = l, .conns = 1};
+	struct gthread th;
+	SCHECK_EQ(gthread_start(&th, echo_server, (uint64_t)&sv), 0);
+	uint64_t t0 = g_now();
+	long r = echo_client(7001, 2 << 20, 5);
+	uint64_t dt = g_now() - t0;
+	int64_t st;
+	__atomic_store_n(&sv.stop, 1, __ATOMIC_RELEASE);
+	gthread_join(&th, DEADLINE_NONE, &st);
+	SC(close, l, 0, 0, 0, 0, 0);
+	printf("    2 MiB echoed in %llu ms (%llu KiB/s each way)\n",
+	       (unsigned long long)(dt / MS),
+	       (unsigned long long)(2048ull * 1000 / (dt / MS + 1)));
+	SCHECK_EQ(r, 0);
+	SCHECK_EQ(sv.err, 0);
+	SCHECK_EQ(sv.bytes, 2 << 20);
+	env_stop();
+}
+
+/* UDP between two sockets: 500 round trips of 1..1472 bytes, payloads
+ * and source addresses checked; poll and recvfrom with a timeout. */
+GTEST(sock_netd_udp_round_trips)
+{
+	START();
+	int a = socket(AF_INET, SOCK_DGRAM, 0),
+	    b = socket(AF_INET, SOCK_DGRAM, 0);
+	SCHECK(a >= 0 && b >= 0);
+	struct sockaddr_in aa = lo(0), ba = lo(7002);
+	SCHECK_EQ(bind(b, (struct sockaddr *)&ba, sizeof(ba)), 0);
+	SCHECK_EQ(bind(a, (struct sockaddr *)&aa, sizeof(aa)), 0);
+	socklen_t al = sizeof(aa);
+	SCHECK_EQ(getsockname(a, (struct sockaddr *)&aa, &al), 0);
+	SCHECK(ntohs(aa.sin_port) != 0);
+	struct timeval tv = {.tv_sec = 2};
+	SCHECK_EQ(setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	SCHECK_EQ(setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	static uint8_t buf[1500], got[1500];
+	uint64_t t0 = g_now();
+	for (int i = 0; i < 500; i++) {
+		size_t len = 1 + (size_t)(i * 97) % 1472;
+		for (size_t k = 0; k < len; k++)
+			buf[k] = pat((uint32_t)i, k);
+		SCHECK_EQ(sendto(a, buf, len, 0, (struct sockaddr *)&ba,
+				 sizeof(ba)),
+			  (long)len);
+		struct pollfd p = {.fd = b, .events = POLLIN};
+		SCHECK_EQ(poll(&p, 1, 2000), 1);
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		SCHECK_EQ(recvfrom(b, got, sizeof(got), 0,
+				   (struct sockaddr *)&from, &fl),
+			  (long)len);
+		SCHECK(!memcmp(got, buf, len));
+		SCHECK_EQ(from.sin_port, aa.sin_port);
+		SCHECK_EQ(sendto(b, got, len, 0, (struct sockaddr *)&from, fl),
+			  (long)len);
+		SCHECK_EQ(recv(a, got, sizeof(got), 0), (long)len);
+		SCHECK(!memcmp(got, buf, len));
+	}
+	uint64_t dt = g_now() - t0;
+	printf("    UDP round trip through netd: %llu us\n",
+	       (unsigned long long)(dt / 500 / 1000));
+	/* Connected: send/recv without addresses. */
+	SCHECK_EQ(connect(a, (struct sockaddr *)&ba, sizeof(ba)), 0);
+	SCHECK_EQ(send(a, "hello", 5, 0), 5);
+	char h[8];
+	SCHECK_EQ(recv(b, h, sizeof(h), 0), 5);
+	SCHECK_EQ(close(a), 0);
+	SCHECK_EQ(close(b), 0);
+	env_stop();
+}
+
+/* Non-blocking connect to a listener: EINPROGRESS (or at once), POLLOUT,
+ * SO_ERROR 0, the listener polls readable and accepts. To a closed port:
+ * ECONNREFUSED blocking, and through SO_ERROR non-blocking. */
+GTEST(sock_netd_nonblocking_connect)
+{
+	START();
+	long l = listener(7003);
+	SCHECK(l >= 0);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	SCHECK(c >= 0);
+	struct sockaddr_in a = lo(7003);
+	errno = 0;
+	int r = connect(c, (struct sockaddr *)&a, sizeof(a));
+	SCHECK(r == 0 || errno == EINPROGRESS);
+	struct pollfd p = {.fd = c, .events = POLLOUT};
+	SCHECK_EQ(poll(&p, 1, 5000), 1);
+	SCHECK(p.revents & POLLOUT);
+	int err = -1;
+	socklen_t el = sizeof(err);
+	SCHECK_EQ(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+	SCHECK_EQ(err, 0);
+	errno = 0;
+	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), -1);
+	SCHECK_EQ(errno, EISCONN);
+	p = (struct pollfd){.fd = (int)l, .events = POLLIN};
+	SCHECK_EQ(poll(&p, 1, 5000), 1);
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	int s = accept(l, (struct sockaddr *)&peer, &pl);
+	SCHECK(s >= 0);
+	SCHECK_EQ(pl, sizeof(peer));
+	SCHECK_EQ(ntohl(peer.sin_addr.s_addr), INADDR_LOOPBACK);
+	struct sockaddr_in me;
+	socklen_t ml = sizeof(me);
+	SCHECK_EQ(getsockname(c, (struct sockaddr *)&me, &ml), 0);
+	SCHECK_EQ(me.sin_port, peer.sin_port);
+	SCHECK_EQ(send(c, "x", 1, 0), 1);
+	char b;
+	SCHECK_EQ(recv(s, &b, 1, 0), 1);
+	SCHECK_EQ(close(s), 0);
+	SCHECK_EQ(close(c), 0);
+	SCHECK_EQ(close((int)l), 0);
+	/* Nobody listens on 7004. */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	a = lo(7004);
+	errno = 0;
+	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), -1);
+	SCHECK_EQ(errno, ECONNREFUSED);
+	SCHECK_EQ(close(c), 0);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	errno = 0;
+	r = connect(c, (struct sockaddr *)&a, sizeof(a));
+	SCHECK(r == -1 && (errno == EINPROGRESS || errno == ECONNREFUSED));
+	if (errno == EINPROGRESS) {
+		p = (struct pollfd){.fd = c, .events = POLLOUT};
+		SCHECK_EQ(poll(&p, 1, 5000), 1);
+		SCHECK(p.revents & (POLLERR | POLLHUP));
+		el = sizeof(err);
+		SCHECK_EQ(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+		SCHECK_EQ(err, ECONNREFUSED);
+	}
+	SCHECK_EQ(close(c), 0);
+	env_stop();
+}
+
+struct cli {
+	int port, cpu;
+	uint32_t seed;
+	long r;
+};
+
+static int64_t client_thread(uint64_t arg)
+{
+	struct cli *c = (struct cli *)arg;
+	c->r = echo_client(c->port, 512 << 10, c->seed);
+	return 0;
+}
+
+/* Two client threads pinned to CPU 0 and CPU 1 at once, each through its
+ * own connection to one poll server (a third thread): the runtime's
+ * tables, locks and waits under real concurrency; every byte checked. */
+GTEST(sock_netd_two_threads_two_cpus)
+{
+	START();
+	if (g_ncpus() < 2)
+		printf("    (one CPU: the threads share it)\n");
+	long l = listener(7005);
+	SCHECK(l >= 0);
+	struct srv sv = {.lfd = l, .conns = 2};
+	struct gthread srv_th, th[2];
+	SCHECK_EQ(gthread_start(&srv_th, echo_server, (uint64_t)&sv), 0);
+	struct cli c[2] = {{.port = 7005, .cpu = 0, .seed = 11},
+			   {.port = 7005, .cpu = 1, .seed = 77}};
+	for (int i = 0; i < 2; i++) {
+		SCHECK_EQ(gthread_start(&th[i], client_thread, (uint64_t)&c[i]),
+			  0);
+		if (g_ncpus() >= 2)
+			sys_sched_affinity(g_sched(), th[i].h, 1ull << i);
+	}
+	int64_t st;
+	for (int i = 0; i < 2; i++)
+		gthread_join(&th[i], DEADLINE_NONE, &st);
+	__atomic_store_n(&sv.stop, 1, __ATOMIC_RELEASE);
+	gthread_join(&srv_th, DEADLINE_NONE, &st);
+	SC(close, l, 0, 0, 0, 0, 0);
+	SCHECK_EQ(c[0].r, 0);
+	SCHECK_EQ(c[1].r, 0);
+	SCHECK_EQ(sv.err, 0);
+	SCHECK_EQ(sv.bytes, 2 * (512 << 10));
+	env_stop();
+}
+
+static int64_t kill_netd_later(uint64_t ms)
+{
+	sys_sleep_until(g_now() + ms * MS);
+	sys_task_kill(netd.task, -1);
+	return 0;
+}
+
+/* netd killed while a recv waits on a connected socket: ECONNRESET within
+ * a second, the old sockets stay dead, a new netd serves a new socket. */
+GTEST(sock_netd_killed_under_a_blocked_recv)
+{
+	START();
+	long l = listener(7006);
+	SCHECK(l >= 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = lo(7006);
+	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct gthread th;
+	SCHECK_EQ(gthread_start(&th, kill_netd_later, 100), 0);
+	char b[4];
+	uint64_t t0 = g_now();
+	errno = 0;
+	long r = recv(c, b, sizeof(b), 0);
+	int e = errno;
+	uint64_t dt = g_now() - t0;
+	int64_t st;
+	gthread_join(&th, DEADLINE_NONE, &st);
+	SCHECK_EQ(r, -1);
+	SCHECK_EQ(e, ECONNRESET);
+	SCHECK(dt < 3000 * MS);
+	errno = 0;
+	SCHECK_EQ(send(c, "x", 1, 0), -1);
+	SCHECK_EQ(errno, ECONNRESET);
+	SCHECK_EQ(close(c), 0);
+	SCHECK_EQ(close((int)l), 0);
+	netd_kill();
+	SCHECK_EQ(netd_spawn(), 0); /* registers /svc/netd again */
+	l = listener(7006);
+	SCHECK(l >= 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	SCHECK(c >= 0);
+	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+	SCHECK_EQ(close(c), 0);
+	SCHECK_EQ(close((int)l), 0);
+	env_stop();
+}
+
+struct churn {
+	int rounds;
+	long err;
+};
+
+/* socket, bind to an ephemeral port, a datagram to itself and back,
+ * close: as fast as it goes. */
+static int64_t churn_thread(uint64_t arg)
+{
+	struct churn *c = (struct churn *)arg;
+	for (int i = 0; i < c->rounds && !c->err; i++) {
+		long s = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
+		if (s < 0) {
+			c->err = 1 << 16 | -s;
+			break;
+		}
+		struct sockaddr_in a = lo(0);
+		uint32_t al = sizeof(a);
+		long r = SC(bind, s, &a, sizeof(a), 0, 0, 0);
+		if (!r)
+			r = SC(getsockname, s, &a, &al, 0, 0, 0);
+		uint32_t v = (uint32_t)i * 2654435761u;
+		if (!r)
+			r = SC(sendto, s, &v, sizeof(v), 0, &a, sizeof(a));
+		uint32_t back = 0;
+		if (r >= 0) {
+			struct timeval tv = {.tv_sec = 5};
+			SC(setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			   sizeof(tv), 0);
+			r = SC(recvfrom, s, &back, sizeof(back), 0, 0, 0);
+		}
+		if (r < 0)
+			c->err = 2 << 16 | -r;
+		else if (back != v)
+			c->err = 3 << 16;
+		r = SC(close, s, 0, 0, 0, 0, 0);
+		if (r < 0 && !c->err)
+			c->err = 4 << 16 | -r;
+	}
+	return 0;
+}
+
+/* Two threads on two CPUs making and closing sockets as fast as they
+ * can (the fd table, the socket table and the connection under real
+ * races): every datagram comes back, no fd or socket is left. */
+GTEST(sock_netd_two_cpus_socket_churn)
+{
+	START();
+	int fds = execrt_fd_count();
+	struct churn c[2] = {{.rounds = 150}, {.rounds = 150}};
+	struct gthread th[2];
+	for (int i = 0; i < 2; i++) {
+		SCHECK_EQ(gthread_start(&th[i], churn_thread, (uint64_t)&c[i]),
+			  0);
+		if (g_ncpus() >= 2)
+			sys_sched_affinity(g_sched(), th[i].h, 1ull << i);
+	}
+	int64_t st;
+	for (int i = 0; i < 2; i++)
+		gthread_join(&th[i], DEADLINE_NONE, &st);
+	SCHECK_EQ(c[0].err, 0);
+	SCHECK_EQ(c[1].err, 0);
+	SCHECK_EQ(execrt_fd_count(), fds);
+	env_stop();
+}
