@@ -5,8 +5,9 @@
  * the ring holds `lead` periods past the one the device plays (the most
  * after a start, then fitted to the device's measured step), and zeroes
  * the slot after them and the slots the device played, so a late mixer
- * makes the device play silence, never stale audio. The main thread owns requests, subscribers, events,
- * and reopens the device when its driver dies.
+ * makes the device play silence, never stale audio. The main thread
+ * owns requests, subscribers, events, and reopens the device when its
+ * driver dies.
  *
  * Locking: the graph is edited by the main thread and rendered by the
  * period thread under glock (a flag; the period thread, which must not
@@ -24,15 +25,13 @@
 #include <execrt/sys.h>
 
 #include "amx_dev.h"
+#include "amx_lead.h"
 #include "amx_proto.h"
 #include "cl_ports.h"
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
 #define AHEAD_FRAMES	2048 /* the most lead: the ring, the start's lead */
-#define LEAD_SETTLE_NS	500000000ull /* the start's bursts: not measured */
-#define LEAD_LEARN_NS	500000000ull /* then steps measured, full lead */
-#define LEAD_MARGIN	2	    /* periods past the device's largest step */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -65,13 +64,11 @@ static struct {
 	uint64_t written; /* periods written since START */
 	uint64_t cleared; /* periods played whose slots were zeroed */
 	uint32_t ahead, periods, period, channels, slot_bytes;
-	/* The adaptive lead (docs/audio.md "The lead"): periods written past
-	 * the playing one; the most (ahead) for LEAD_SETTLE_NS +
-	 * LEAD_LEARN_NS after a start, then the device's largest step
-	 * between two notices since the settle (step_max frames, only
-	 * grows) + LEAD_MARGIN periods. */
+	/* periods written past the playing one (amx_lead.h); lead and
+	 * step_max copied for the main thread */
+	struct amx_lead adapt;
 	uint32_t lead;
-	uint64_t step_max, last_frames, started_ns;
+	uint64_t step_max;
 	uint64_t period_ns;
 	/* counters the main thread reads (atomics) */
 	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
@@ -113,31 +110,12 @@ static void render(uint64_t k)
 		memset(slot(k + 1), 0, rt.slot_bytes);
 }
 
-/* Periods that cover a step of the device (frames moved between two
- * renders) with LEAD_MARGIN periods to spare, at most the ring's. */
-static uint32_t lead_for(uint64_t step)
-{
-	uint64_t p = (step + rt.period - 1) / rt.period + LEAD_MARGIN;
-	return p < rt.ahead ? (uint32_t)p : rt.ahead;
-}
-
-static void adapt_lead(const struct audio_period_msg *m, uint64_t t)
-{
-	uint64_t step = m->frames - rt.last_frames;
-	rt.last_frames = m->frames;
-	if (t - rt.started_ns < LEAD_SETTLE_NS)
-		return; /* the start's bursts: the full lead covers them */
-	if (step > rt.step_max)
-		__atomic_store_n(&rt.step_max, step, __ATOMIC_RELAXED);
-	if (t - rt.started_ns >= LEAD_SETTLE_NS + LEAD_LEARN_NS)
-		__atomic_store_n(&rt.lead, lead_for(rt.step_max),
-				 __ATOMIC_RELAXED);
-}
-
 static void on_notice(const struct audio_period_msg *m)
 {
 	uint64_t t0 = now(), c = m->period;
-	adapt_lead(m, t0);
+	__atomic_store_n(&rt.lead, amx_lead_notice(&rt.adapt, m->frames, t0),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&rt.step_max, rt.adapt.step_max, __ATOMIC_RELAXED);
 	__atomic_store_n(&rt.last_notice_ns, t0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&rt.notices, 1, __ATOMIC_RELAXED);
 	if (t0 > m->time_ns) {
@@ -527,9 +505,9 @@ static int start_playing(char *err, size_t ecap)
 	}
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
-	rt.lead = rt.ahead; /* prefilled above */
-	rt.step_max = rt.last_frames = rt.cleared = 0;
-	rt.started_ns = now();
+	amx_lead_start(&rt.adapt, rt.period, rt.ahead, now()); /* prefilled */
+	rt.lead = rt.ahead;
+	rt.step_max = rt.cleared = 0;
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
 	sys_notif_signal(rt.go, 1);
