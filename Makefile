@@ -108,7 +108,7 @@ BLIT_HINC := -Iservices/blitterd
 # WAV, protocol).
 AMX_HSRC := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
         services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
-        services/audiomixerd/amx_proto.c
+        services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 AMX_HINC := -Iservices/audiomixerd
 # Room aud-drv (issue 16): the /svc/audio core and the AC97 register logic.
 AUDIO_HSRC := drivers/audio/audio_core.c drivers/ac97/ac97_hw.c

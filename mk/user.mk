@@ -161,7 +161,7 @@ $(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
 # generated at build time (tools/gen-wav.py) into the initrd's share/.
 AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
 	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
-	services/audiomixerd/amx_proto.c
+	services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 USER_PROGS += audiomixerd tone_to_device play amxload
 audiomixerd_SRCS := services/audiomixerd/amx_main.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
