@@ -244,6 +244,7 @@ test-host: $(O)/host/unit-tests
 include mk/iso.mk
 include mk/qemu.mk
 include mk/net.mk
+$(LWIP_HOST_OBJS): | $(LWIP_STAMP)
 include mk/user.mk
 include mk/bench.mk
 include mk/fuzz.mk
