@@ -129,4 +129,16 @@ audio_bench bench-audio --device hda --icount --only bench
 audio_bench bench-audio-ac97 --device ac97 --icount --only latency
 audio_bench bench-audio-hda-tcg --device hda --only latency
 audio_bench bench-audio-ac97-tcg --device ac97 --only latency
+# room net-apps (issue 17): UDP round trip and TCP throughput host<->guest
+# through QEMU's user network (tests/system/test_net.py --bench; plain
+# TCG, host-clocked: the figures depend on the host's load).
+echo "== network: UDP round trip, TCP throughput host<->guest (QEMU user net)"
+if out=$(python3 tests/system/test_net.py --logdir "$LOGS" --name bench-net \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --bench 2>&1); then
+	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+else
+	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
+	echo "bench: network did not complete (log: $LOGS/bench-net.log)"
+	rc=1
+fi
 exit $rc
