@@ -3,12 +3,12 @@
  * iod as `virtio-net <dev-name>` (docs/net-driver.md).
  *
  * It brings the device up with libvirtio (VERSION_1, MAC, STATUS; no
- * offloads), allocates the /svc/netd-dev region in DMA memory (vnet.c
+ * offloads), allocates the /drv/netd region in DMA memory (vnet.c
  * points the queues at its slots) and attaches it to netd: the region as
  * a grant, its doorbell as a SIGNAL-only notification. A second thread
  * keeps one NETDEV_HOLD call parked in netd; when it ends (netd died or
  * detached the device) the main loop revokes the grant and attaches again
- * with a fresh region, looking /svc/netd-dev up anew. Until netd is there
+ * with a fresh region, looking /drv/netd up anew. Until netd is there
  * received frames are dropped.
  *
  * Notification bits (one object, plat.notif): 0 netd's doorbell
@@ -135,7 +135,7 @@ static void bell(void)
 		sys_notif_signal(nd.bell, nd.bell_bits);
 }
 
-/* One ATTACH on /svc/netd-dev (looked up with a short wait). */
+/* One ATTACH on /drv/netd (looked up with a short wait). */
 static int attach(void)
 {
 	struct cl_conn c;

@@ -1,4 +1,4 @@
-/* The virtio-net driver's core: virtqueues <-> /svc/netd-dev rings
+/* The virtio-net driver's core: virtqueues <-> /drv/netd rings
  * (vnet.h says how slots move and why). No system calls. */
 #include "vnet.h"
 

@@ -1,5 +1,5 @@
 /* The virtio-net driver's core (docs/net-driver.md): the bridge between
- * the device's two virtqueues and the /svc/netd-dev rings (libnetring).
+ * the device's two virtqueues and the /drv/netd rings (libnetring).
  * No system calls: main.c does the platform, host tests drive this file
  * against tests/host/virtio_fake.c.
  *

@@ -1,4 +1,4 @@
-/* The network device protocol of /svc/netd-dev (docs/net.md "Devices"
+/* The network device protocol of /drv/netd (docs/net.md "Devices"
  * has the rules; this file is the wire format). A network driver
  * (drivers/virtio-net, started by iod) attaches its device to netd here;
  * netd makes an interface of it (eth0, eth1, ... in attach order).
@@ -31,13 +31,13 @@
  * notice and removes the interface (unmapping the region). The driver
  * keeps one NETDEV_HOLD call parked in netd; it ends with
  * ERR_PEER_CLOSED when netd dies, and the driver attaches again (looking
- * /svc/netd-dev up anew) with a fresh region.
+ * /drv/netd up anew) with a fresh region.
  *
  * Errors: netdev_resp.err is 0 or a negative ERR_* (execrt/errors.h). */
 #pragma once
 #include <execrt/types.h>
 
-#define NETDEV_SVC_NAME	     "/svc/netd-dev"
+#define NETDEV_SVC_NAME	     "/drv/netd"
 #define NETDEV_PROTO_VERSION 1u
 
 #define NETDEV_SLOT_SIZE 2048u	/* one Ethernet frame (no FCS), <= 1514 */
@@ -56,7 +56,7 @@ enum netdev_op {
 	 * driver's doorbell notification (SIGNAL). Answer: val = interface
 	 * index; handles[0] = the device connection's send endpoint,
 	 * handles[1] = netd's doorbell for this device (SIGNAL only). Sent on
-	 * the public endpoint /svc/netd-dev. */
+	 * the public endpoint /drv/netd. */
 	NETDEV_ATTACH = 1,
 	/* On the connection: parked by netd until netd dies (see above) or
 	 * the device is detached (then answered with ERR_BAD_STATE). */

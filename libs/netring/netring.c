@@ -1,4 +1,4 @@
-/* libnetring: the rings of a /svc/netd-dev region (netring.h says what is
+/* libnetring: the rings of a /drv/netd region (netring.h says what is
  * trusted). No system calls: host-tested under ASan+UBSan
  * (tests/host/test_netring*.c). */
 #include <execrt/errors.h>

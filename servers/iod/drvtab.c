@@ -33,10 +33,10 @@ static const struct drv_entry table[] = {
 	 .rt_prio = 13,
 	 .lookup = "/svc/input-dev"},
 	/* room net-drv (issue 17): virtio-net, modern and transitional (the
-	 * driver uses the modern interface of both). DMA: the /svc/netd-dev
+	 * driver uses the modern interface of both). DMA: the /drv/netd
 	 * region (256 slots of 2 KiB + 20 KiB of rings, 532 KiB), two
 	 * 256-entry virtqueues and the headers page; it may look up only
-	 * /svc/netd-dev (docs/net-driver.md). */
+	 * /drv/netd (docs/net-driver.md). */
 	{.kind = IOD_KIND_PCI,
 	 .vendor = 0x1af4,
 	 .device = 0x1041,
@@ -44,7 +44,7 @@ static const struct drv_entry table[] = {
 	 .program = "virtio-net",
 	 .dma = 1u << 20,
 	 .memory = 5u << 20,
-	 .lookup = "/svc/netd-dev"},
+	 .lookup = "/drv/netd"},
 	{.kind = IOD_KIND_PCI,
 	 .vendor = 0x1af4,
 	 .device = 0x1000,
@@ -52,7 +52,7 @@ static const struct drv_entry table[] = {
 	 .program = "virtio-net",
 	 .dma = 1u << 20,
 	 .memory = 5u << 20,
-	 .lookup = "/svc/netd-dev"},
+	 .lookup = "/drv/netd"},
 	/* room aud-drv (issue 16): the audio drivers. DMA: the ring (at most
 	 * 1 MiB, AUDIO_RING_MAX) plus descriptor lists, CORB/RIRB and the
 	 * position buffer; RT 14 (/svc/audio is real-time, above input's

@@ -16,10 +16,18 @@ static bool name_char(char c)
 	return c > ' ' && c <= '~' && c != '"' && c != '\\' && c != '*';
 }
 
+/* Services under /svc/, device endpoints for drivers under /drv/ (a
+ * program whose lookups are limited to the /svc/ prefix cannot reach
+ * them). */
+static bool name_space(const char *n)
+{
+	return !strncmp(n, "/svc/", 5) || !strncmp(n, "/drv/", 5);
+}
+
 bool nc_valid_name(const char *n)
 {
 	size_t l = strnlen(n, NC_NAME_MAX);
-	if (l <= 5 || l >= NC_NAME_MAX || strncmp(n, "/svc/", 5))
+	if (l <= 5 || l >= NC_NAME_MAX || !name_space(n))
 		return false;
 	for (size_t i = 5; i < l; i++)
 		if (!name_char(n[i]))
@@ -36,7 +44,7 @@ bool nc_valid_pattern(const char *p)
 		return false;
 	if (p[l - 1] != '*')
 		return nc_valid_name(p);
-	if (strncmp(p, "/svc/", 5))
+	if (!name_space(p))
 		return false;
 	for (size_t i = 5; i + 1 < l; i++)
 		if (!name_char(p[i]))

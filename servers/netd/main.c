@@ -3,14 +3,14 @@
  * notification:
  *   bit 0       the port has messages (SYS_PORT_BIND_NOTIF): JSON
  *               requests and NET_* calls on /svc/netd, NETDEV_* on
- *               /svc/netd-dev and the device connections, no-senders
+ *               /drv/netd and the device connections, no-senders
  *               notices of both kinds of connection;
  *   bits 1..15  a device's doorbell (its interface index);
  *   bits 16..63 clients' doorbells (the socket service's groups).
  * The wait's deadline is lwIP's next timer or the socket service's.
  *
  * One port serves everything; the endpoints differ by badge: the public
- * /svc/netd, the public /svc/netd-dev, a device connection (netd_devsvc.c's
+ * /svc/netd, the public /drv/netd, a device connection (netd_devsvc.c's
  * tag) or a socket connection (sock.h's SOCK_BADGE_TAG).
  *
  * Each pass: the devices' rings, lwIP's timers and loopback deliveries,
@@ -37,7 +37,7 @@
 #include "sock.h"
 
 #define BADGE_PUBLIC 1ull /* /svc/netd */
-#define BADGE_DEVSVC 2ull /* /svc/netd-dev */
+#define BADGE_DEVSVC 2ull /* /drv/netd */
 #define BIT_PORT     1ull
 #define RECV_BATCH   64 /* messages per pass: devices and timers go on */
 

@@ -1,6 +1,6 @@
 /* netd's parts and what they share (docs/net.md "netd"). main.c owns the
  * port, the doorbell notification and the loop; netd_dev*.c the network
- * devices of /svc/netd-dev (one interface each, netd_if.c). */
+ * devices of /drv/netd (one interface each, netd_if.c). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,7 +18,7 @@ void netd_stats_detached(void);
 
 /* Device connections (badges with the NETD_BADGE_DEV tag). */
 bool netd_dev_owns_badge(uint64_t badge);
-/* A NETDEV_* request on /svc/netd-dev or a device connection: answers
+/* A NETDEV_* request on /drv/netd or a device connection: answers
  * (or parks, NETDEV_HOLD) the reply and takes every handle. */
 void netd_dev_request(uint64_t badge, handle_t reply, const void *msg,
 		      uint32_t len, handle_t *h, uint32_t nh);

@@ -1,4 +1,4 @@
-/* /svc/netd-dev (include/execrt/netdev_proto.h): network drivers attach
+/* /drv/netd (include/execrt/netdev_proto.h): network drivers attach
  * their devices here. This file is the system-call half: the region grant
  * mapped (and its size checked), the connection endpoint minted with a
  * no-senders notice, the doorbells, the parked NETDEV_HOLD; the rings and
@@ -213,7 +213,7 @@ void netd_dev_request(uint64_t badge, handle_t reply, const void *msg,
 		netd_stats_refused();
 		goto out;
 	}
-	if (!netd_dev_owns_badge(badge)) { /* /svc/netd-dev */
+	if (!netd_dev_owns_badge(badge)) { /* /drv/netd */
 		struct netdev_attach a;
 		if (q.op != NETDEV_ATTACH || q.len != sizeof(a)) {
 			netd_stats_refused();

@@ -1,4 +1,4 @@
-/* netd's ports/v0 JSON requests on /svc/netd and /svc/netd-dev
+/* netd's ports/v0 JSON requests on /svc/netd and /drv/netd
  * (docs/net.md "JSON"): ping, status, ifconfig. Pure: no system calls. */
 #pragma once
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* netd (servers/netd, docs/net.md) as a child task against a real name
  * service: the test acts as init (a badge allowed to register /svc/netd
- * and /svc/netd-dev). It asks the JSON requests (ping, status, ifconfig:
+ * and /drv/netd). It asks the JSON requests (ping, status, ifconfig:
  * lo is there with 127.0.0.1/8), sends garbage and binary requests nobody
  * serves on both endpoints and checks netd still answers. The harness
  * checks the kernel's counters afterwards (netd's memory all returned). */
@@ -34,8 +34,7 @@ static long netd_start(const char *args)
 	client = nenv_mint(&env, 2);
 	r = nenv_acl(&env, 2, "[]", "[\"*\"]");
 	if (r == 0)
-		r = nenv_acl(&env, 10, "[\"/svc/netd\",\"/svc/netd-dev\"]",
-			     "[]");
+		r = nenv_acl(&env, 10, "[\"/svc/netd\",\"/drv/netd\"]", "[]");
 	if (r < 0)
 		return r;
 	handle_t h = nenv_mint(&env, 10);
@@ -145,6 +144,25 @@ static void json_body(void)
 		   CL_ERR_REMOTE);
 	GCHECK(!strcmp(resp.code, "BAD_JSON"));
 	GCHECK_OK(cl_request(&c, "{\"cmd\":\"ping\"}", &resp));
+
+	/* A program's lookups (limited to the /svc/ prefix, as the shell's) do
+	 * not reach the drivers' endpoint (REVIEW-17 F6). */
+	handle_t prog = nenv_mint(&env, 3);
+	GCHECK(prog != HANDLE_INVALID);
+	long r = nenv_acl(&env, 3, "[]", "[\"/svc/*\"]");
+	struct cl_conn x = {0};
+	cl_set_names(prog);
+	long l1 = r < 0 ? r : cl_connect(NET_SVC_NAME, g_now() + 2000 * MS, &x);
+	if (l1 == 0)
+		cl_close(&x);
+	long l2 = r < 0 ? r : cl_connect(NETDEV_SVC_NAME, DEADLINE_POLL, &x);
+	if (l2 == 0)
+		cl_close(&x);
+	cl_set_names(HANDLE_INVALID);
+	sys_handle_close(prog);
+	GCHECK_OK(r);
+	GCHECK_OK(l1);
+	GCHECK_ERR(l2, CL_ERR_DENIED);
 }
 
 static void close_conns(void)
@@ -218,7 +236,7 @@ GTEST(netd_refuses_malformed_binary_requests)
 
 /* ---- the test as a network driver of the real netd ----
  * It makes a region of its own memory (libnetring, NETRING_DRIVER),
- * attaches it on /svc/netd-dev, and checks: the answer (index, bell bit,
+ * attaches it on /drv/netd, and checks: the answer (index, bell bit,
  * connection, netd's doorbell), ARP answered through the rings for a
  * --static address, attaches refused for a grant smaller than claimed and
  * a bad geometry, DETACH, and a revoke under netd's feet: netd survives

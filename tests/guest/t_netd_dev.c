@@ -149,7 +149,7 @@ static long setup(void)
 	if ((r = nenv_acl(&env, CLIENT_BADGE, "[]", "[\"*\"]")) < 0 ||
 	    (r = nenv_acl(&env, IOD_BADGE, "[\"/svc/iod\",\"/svc/iod-ctl\"]",
 			  "[\"*\"]")) < 0 ||
-	    (r = nenv_acl(&env, NETD_BADGE, "[\"/svc/netd\",\"/svc/netd-dev\"]",
+	    (r = nenv_acl(&env, NETD_BADGE, "[\"/svc/netd\",\"/drv/netd\"]",
 			  "[]")) < 0)
 		return r;
 	if ((r = sys_port_create(0, &log_recv, &log_send)) < 0)

@@ -53,7 +53,7 @@ static long netd_start(void)
 	names_client = nenv_mint(&env, 2);
 	r = nenv_acl(&env, 2, "[]", "[\"*\"]");
 	if (r == 0)
-		r = nenv_acl(&env, 10, "[\"/svc/netd\",\"/svc/netd-dev\"]",
+		r = nenv_acl(&env, 10, "[\"/svc/netd\",\"/drv/netd\"]",
 			     "[]");
 	if (r < 0)
 		return r;

@@ -1,7 +1,7 @@
 /* The virtio-net driver end to end (docs/net-driver.md): iod starts it for
  * a real virtio-net device on QEMU's user network (check.sh adds
  * `-netdev user -device virtio-net-pci`; without one the tests skip), and
- * the test plays netd: it registers /svc/netd-dev, takes the ATTACH (maps
+ * the test plays netd: it registers /drv/netd, takes the ATTACH (maps
  * the granted region, libnetring on the netd side), parks the HOLD call,
  * sends ARP requests for 10.0.2.2 through the tx ring and reads QEMU's
  * replies from the rx ring.
@@ -164,7 +164,7 @@ static void netd_die(void)
 	close_h(&fn.notif);
 }
 
-/* A fresh netd: a port registered as /svc/netd-dev and a doorbell. */
+/* A fresh netd: a port registered as /drv/netd and a doorbell. */
 static long netd_start(void)
 {
 	handle_t pub = 0;
@@ -204,7 +204,7 @@ static long setup(void)
 	if (!lookup_ep || !netd_names)
 		return ERR_NO_MEMORY;
 	if ((r = nenv_acl(&env, LOOKUP_BADGE, "[]", "[\"*\"]")) < 0 ||
-	    (r = nenv_acl(&env, NETD_BADGE, "[\"/svc/netd-dev\"]", "[]")) < 0)
+	    (r = nenv_acl(&env, NETD_BADGE, "[\"/drv/netd\"]", "[]")) < 0)
 		return r;
 	if ((r = sys_port_create(0, &log_recv, &log_send)) < 0)
 		return r;

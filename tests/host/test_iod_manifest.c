@@ -75,7 +75,7 @@ TEST(iod_manifest_entry)
 	CHECK_EQ(net->memory, net0->memory);
 	CHECK(net->dma >= (532u << 10) + 3 * 4096 * 3);
 	CHECK(net->memory >= net->dma + (2 << 20));
-	CHECK(!strcmp(net->lookup, "/svc/netd-dev") && !net->publish);
+	CHECK(!strcmp(net->lookup, "/drv/netd") && !net->publish);
 	CHECK(s->dma >= g->dma + 3 * inp->dma + au->dma + net->dma);
 	CHECK(s->memory >= g->memory + 3 * inp->memory + ps2->memory +
 				   au->memory + net->memory + (1 << 20));
@@ -103,7 +103,7 @@ TEST(iod_manifest_entry)
 	CHECK(input);
 	bool netdev = false;
 	for (int k = 0; k < s->nlook; k++)
-		netdev |= man_pattern_match(s->look[k], "/svc/netd-dev");
+		netdev |= man_pattern_match(s->look[k], "/drv/netd");
 	CHECK(netdev);
 	bool audio = false;
 	for (int k = 0; k < s->nreg; k++)

@@ -170,6 +170,10 @@ static bool balanced(void)
 TEST(names_patterns)
 {
 	CHECK(nc_valid_name("/svc/test"));
+	CHECK(nc_valid_name("/drv/netd")); /* drivers' endpoints */
+	CHECK(!nc_valid_name("/dev/netd"));
+	CHECK(nc_valid_pattern("/drv/*"));
+	CHECK(!nc_match("/svc/*", "/drv/netd")); /* sh cannot reach it */
 	CHECK(!nc_valid_name("/svc/"));
 	CHECK(!nc_valid_name("svc/test"));
 	CHECK(!nc_valid_name("/svc/a b"));

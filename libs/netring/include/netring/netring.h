@@ -1,4 +1,4 @@
-/* libnetring: the four slot rings of a /svc/netd-dev region
+/* libnetring: the four slot rings of a /drv/netd region
  * (include/execrt/netdev_proto.h), for both ends: the driver
  * (drivers/virtio-net) and netd. Portable C, no system calls.
  *
