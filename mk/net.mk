@@ -6,7 +6,9 @@
 #   make lwip    the unpacked tree + $(O)/user/liblwip.a + $(O)/host/liblwip.a
 LWIP_TREE  := $(O)/lwip-src
 LWIP_STAMP := $(LWIP_TREE)/VERSION
-LWIP_SRC   ?= $(O)/src
+# Where the source package is kept: musl's place (the clang build passes
+# MUSL_SRC=build/src, so it does not fetch lwIP again either).
+LWIP_SRC   ?= $(MUSL_SRC)
 LWIP_PORT_HDRS := $(sort $(wildcard libs/lwip-port/include/*.h \
 	libs/lwip-port/include/arch/*.h))
 LWIP_USER_LIB := $(O)/user/liblwip.a
@@ -30,7 +32,9 @@ $(LWIP_HOST_LIB): $(LWIP_STAMP) $(LWIP_PORT_HDRS)
 $(O)/host/servers/netd/%.c.o $(O)/host/libs/lwip-port/%.c.o \
 $(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o: \
 	HCFLAGS += $(LWIP_INC)
-$(O)/host/servers/netd/%.c.o $(O)/host/libs/lwip-port/%.c.o \
-$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o: \
-	| $(LWIP_STAMP)
+# The objects that wait for the unpacked tree (the Makefile names them
+# right after including this file, HOBJS being known: a pattern rule without a recipe adds no prerequisite, so a
+# fresh clone's `make test-host` compiled them before lwIP was unpacked).
+LWIP_HOST_OBJS = $(filter $(O)/host/servers/netd/% $(O)/host/libs/lwip-port/% \
+	$(O)/host/tests/host/test_netd_% $(O)/host/tests/host/netd_%,$(HOBJS))
 $(O)/host/unit-tests: $(LWIP_HOST_LIB)

@@ -1,5 +1,5 @@
 # Running and testing under QEMU.
-#   make run   [GUI=1] [SMP=n] [MACHINE=q35|pc] [CMDLINE="..."]
+#   make run   [GUI=1] [SMP=n] [MACHINE=q35|pc] [HTTP_PORT=8080] [CMDLINE="..."]
 #   make check
 #   make gdb   [CMDLINE="..."]
 
@@ -8,6 +8,11 @@ SMP     ?= 2
 MACHINE ?= q35
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+# The network: QEMU's user net (DHCP gives 10.0.2.15), and the guest's
+# port 80 (`httpd &` in the shell) on the host's 127.0.0.1:HTTP_PORT only.
+HTTP_PORT ?= 8080
+QEMU_NET := -netdev user,id=net0,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 \
+	-device virtio-net-pci,netdev=net0
 QEMU_DISPLAY := $(if $(filter 1,$(GUI)),-serial mon:stdio,-nographic -serial mon:stdio)
 
 # UEFI boot of the ISO with the serial console in this terminal (Ctrl-A X
@@ -19,7 +24,7 @@ run: setup
 	qemu-system-x86_64 -M $(MACHINE) -cpu max -m 512 -smp $(SMP) \
 		-drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 		-drive if=pflash,format=raw,unit=1,file=$(O)/ovmf-vars.fd \
-		-cdrom $(ISO) -boot d $(QEMU_DISPLAY) \
+		-cdrom $(ISO) -boot d $(QEMU_DISPLAY) $(QEMU_NET) \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot
 
 # Every documented configuration check can afford: the gcc build in $(O)
@@ -31,7 +36,8 @@ clang-build: FORCE
 		all guest
 
 check: setup
-	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests fuzz-build
+	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests fuzz-build \
+		net-apps-host
 	@$(MAKE) --no-print-directory clang-build
 	@O=$(O) tools/check.sh
 
