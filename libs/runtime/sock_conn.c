@@ -42,6 +42,8 @@ static handle_t doorbell; /* netd's notification, SIGNAL */
 static uint64_t bell_bits;
 static handle_t wake; /* our notification (kept across connections) */
 static uint32_t gen, next_gen;
+static int waiters;	    /* threads in a notification wait */
+static uint64_t last_probe; /* when a quiet wait last asked netd */
 static bool ever_connected, lookup_failed, lost_once;
 
 void rtsk_lock(void)
@@ -381,16 +383,24 @@ long rtsk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
 	uint64_t now = rtsk_now();
 	if (now >= deadline)
 		return -EAGAIN;
-	uint64_t until =
-		deadline - now > RTSK_PROBE_NS ? now + RTSK_PROBE_NS : deadline;
 	rtsk_lock();
 	handle_t w = wake;
 	rtsk_unlock();
 	long r;
-	uint64_t got = 0;
-	if (w && bits)
+	uint64_t got = 0, until;
+	if (w && bits) {
+		/* Another thread waiting too may be handed a bit meant for
+		 * us (bits are shared: netd's slots k and k + 64, or one
+		 * socket waited on twice), and only the earliest waiter
+		 * gets it: then we look again every few ms. */
+		int others = __atomic_fetch_add(&waiters, 1, __ATOMIC_ACQ_REL);
+		uint64_t slice = others ? RTSK_SHARED_NS : RTSK_PROBE_NS;
+		until = deadline - now > slice ? now + slice : deadline;
 		r = sys_notif_wait(w, bits, until, &got);
-	else {
+		__atomic_sub_fetch(&waiters, 1, __ATOMIC_ACQ_REL);
+	} else {
+		until = deadline - now > RTSK_PROBE_NS ? now + RTSK_PROBE_NS
+						       : deadline;
 		sys_sleep_until(until);
 		r = ERR_TIMED_OUT;
 	}
@@ -400,7 +410,13 @@ long rtsk_wait(uint64_t bits, uint64_t deadline, struct execrt_sock *probe)
 		return -EIO;
 	if (until >= deadline)
 		return -EAGAIN;
-	if (probe && !rtsk_dead(probe)) {
+	/* Quiet: does netd still live? At most one probe per
+	 * RTSK_PROBE_NS for the whole task. */
+	now = rtsk_now();
+	uint64_t last = __atomic_load_n(&last_probe, __ATOMIC_ACQUIRE);
+	if (probe && !rtsk_dead(probe) && now - last >= RTSK_PROBE_NS &&
+	    __atomic_compare_exchange_n(&last_probe, &last, now, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		struct rtsk_call c = {
 			.req = {.op = NET_GETNAME, .sock = probe->id}};
 		rtsk_call(&c, probe->gen); /* drops the connection if gone */

@@ -212,7 +212,13 @@ long rtsk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 	} out;
 	struct rtsk_call c = {0};
 	for (;;) {
-		if (!n && !(n = rtsk_alloc())) {
+		/* A free fd first: a connection taken from netd and then
+		 * refused here would be lost (Linux leaves it queued). */
+		fsc_fd(0);
+		rtsk_lock();
+		bool room = execrt_fd_count() < EXECRT_FD_MAX;
+		rtsk_unlock();
+		if (!room || (!n && !(n = rtsk_alloc()))) {
 			r = -EMFILE;
 			break;
 		}
@@ -673,8 +679,10 @@ static long dgram_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 			r = take_err(s);
 		rtsk_spin_unlock(&s->lock);
 		if (r >= 0) {
-			/* No doorbell: netd drops a datagram that finds the
-			 * ring full, it never waits for room here. */
+			/* netd learns of the room from the doorbell (it keeps
+			 * its own copy of rx_tail, REVIEW-17 F1). */
+			if (!peek)
+				rtsk_ring_doorbell();
 			*trunc = (size_t)r > total;
 			if (flags & MSG_TRUNC)
 				return r;

@@ -20,13 +20,19 @@
 
 #include "sock_ring.h"
 
-#define RTSK_PROBE_NS (200 * 1000000ull) /* a quiet wait asks netd it lives */
+#define RTSK_PROBE_NS  (200 * 1000000ull) /* a quiet wait asks netd it lives */
+#define RTSK_SHARED_NS (5 * 1000000ull)	  /* wait slices with other waiters */
 
 /* ---- locks ---- */
+/* Holds are short, except connect_lock's (a name lookup, up to 3 s):
+ * after a while of yielding, a waiter sleeps between tries. */
 static inline void rtsk_spin_lock(int *l)
 {
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		sys_yield();
+	for (unsigned n = 0; __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); n++)
+		if (n < 64)
+			sys_yield();
+		else
+			sys_sleep_until((uint64_t)sys_clock_now() + 200000);
 }
 
 static inline void rtsk_spin_unlock(int *l)
