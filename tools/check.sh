@@ -93,7 +93,7 @@ add_counts "in-kernel tests, 4 CPUs" "$(grep -a 'ktest: ' "$LOGS/ktest-smp4.log"
 
 echo "== guest suite (user-mode tests of every system call, root task in test mode)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest --kernel "$O/kernel.elf" \
-	--append "init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
+	--append "init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 300 -- \
 	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci # t_virtio.c: libvirtio on it
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest.log" | sed 's/^/  /'
@@ -104,7 +104,7 @@ add_counts "guest suite" "$(tr -d '\r' < "$LOGS/guest.log" | grep -aE '^[0-9]+ p
 # call took the fastpath in this run).
 echo "== guest suite, IPC fastpath off (ipc_fastpath=off)"
 tools/qemu-run.sh --logdir "$LOGS" --name guest-slowpath --kernel "$O/kernel.elf" \
-	--append "ipc_fastpath=off init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 180 -- \
+	--append "ipc_fastpath=off init=guest-tests utest -- gtest=!timing_,!fuzz_" --smp 2 --timeout 300 -- \
 	-initrd "$O/initrd-test.cpio" -device virtio-rng-pci
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-slowpath.log" | sed 's/^/  /'
