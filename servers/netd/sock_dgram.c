@@ -157,6 +157,8 @@ int sk_dgram_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 		return sk_err_from_lwip(raw_bind(s->pcb.raw, ip));
 	if (s->pcb.udp->local_port)
 		return -NE_EINVAL;
+	if (sk_port_taken(s, ip, port))
+		return -NE_EADDRINUSE;
 	return sk_err_from_lwip(udp_bind(s->pcb.udp, ip, port));
 }
 

@@ -232,6 +232,8 @@ void sk_enter(void);
 void sk_leave(void); /* reaps, flushes the wakes */
 void sk_disarm_flush(void);
 void sk_info(const struct sock *s, struct net_sock_info *out);
+/* Another task's socket holds port on an overlapping address. */
+bool sk_port_taken(const struct sock *me, const ip_addr_t *ip, uint16_t port);
 uint32_t sk_ring_size(uint32_t want);
 
 /* sock_conn.c: an answer (net_resp + data + handles); < 0: not given,

@@ -350,6 +350,8 @@ int sk_tcp_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 		return -NE_EINVAL;
 	if (!sk_addr_is_local(ip))
 		return -NE_EADDRNOTAVAIL;
+	if (sk_port_taken(s, ip, port))
+		return -NE_EADDRINUSE;
 	sk_opts_apply(s);
 	return sk_err_from_lwip(tcp_bind(pcb, ip, port));
 }

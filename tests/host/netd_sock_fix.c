@@ -53,6 +53,7 @@ struct nx_answer nx_ans;
 bool nx_reply_fails;
 uint64_t nx_now_ns;
 bool nx_quiet_reads;
+uint64_t nx_sender = 42;
 static uint64_t cur_badge; /* of the call being answered */
 
 static handle_t fk_new(enum fk_kind k, bool netd)
@@ -232,6 +233,7 @@ int nx_setup(uint64_t mem_limit)
 	memset(fk, 0, sizeof(fk));
 	nx_reply_fails = false;
 	nx_quiet_reads = false;
+	nx_sender = 42;
 	netd_test_lwip(); /* once per process: lwIP's state is global */
 	base_pcbs = lwip_pcbs();
 	base_bufs = lwip_bufs();
@@ -294,7 +296,7 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 	memset(&nx_ans, 0, sizeof(nx_ans));
 	cur_badge = badge;
 	struct sock_msg m = {.badge = badge,
-			     .sender = 42,
+			     .sender = nx_sender,
 			     .data = msg,
 			     .len = len,
 			     .nhandles = nh,

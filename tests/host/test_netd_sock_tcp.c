@@ -403,3 +403,43 @@ TEST(netd_sock_tcp_tiny_segments_pin_no_pbufs)
 	nx_disconnect(&c);
 	CHECK_EQ(nx_teardown(), 0);
 }
+
+/* SO_REUSEADDR does not let another task take a port a task holds
+ * (lwIP would prefer its more specific address: REVIEW-17 F9); the
+ * same task may. UDP alike. */
+TEST(netd_sock_reuseaddr_stays_within_a_task)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c, t;
+	CHECK_EQ(nx_connect(&c), 0);
+	nx_sender = 43;
+	CHECK_EQ(nx_connect(&t), 0);
+	nx_sender = 42;
+	struct nx_sock l, x, y, u, v;
+	CHECK_EQ(nx_socket(&c, 1, 0, &l), 0);
+	CHECK_EQ(nx_setopt_int(&l, 1, 2, 1), 0);
+	struct net_addr any = nx_addr(0, 0, 0, 0, 7011);
+	CHECK_EQ(nx_req(&c, NET_BIND, l.id, 0, 0, 0, &any, sizeof(any), NULL),
+		 0);
+	CHECK_EQ(nx_listen(&l, 4), 0);
+	nx_sender = 43;
+	CHECK_EQ(nx_socket(&t, 1, 0, &x), 0);
+	CHECK_EQ(nx_setopt_int(&x, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&x, 7011), -98); /* 127.0.0.1:7011 */
+	CHECK_EQ(nx_socket(&t, 2, 0, &u), 0);
+	CHECK_EQ(nx_setopt_int(&u, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&u, 7012), 0);
+	nx_sender = 42;
+	CHECK_EQ(nx_socket(&c, 2, 0, &v), 0);
+	CHECK_EQ(nx_setopt_int(&v, 1, 2, 1), 0);
+	struct net_addr any2 = nx_addr(0, 0, 0, 0, 7012);
+	CHECK_EQ(nx_req(&c, NET_BIND, v.id, 0, 0, 0, &any2, sizeof(any2), NULL),
+		 -98);
+	/* The listener's own task may reuse its port. */
+	CHECK_EQ(nx_socket(&c, 1, 0, &y), 0);
+	CHECK_EQ(nx_setopt_int(&y, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&y, 7011), 0);
+	nx_disconnect(&t);
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
