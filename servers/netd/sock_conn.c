@@ -7,7 +7,7 @@
 
 #include "sock_int.h"
 
-#define CONN_DEFAULT 64u
+#define CONN_DEFAULT 256u
 #define MEM_DEFAULT  (16ull << 20)
 #define SK_REPLY_MAX 4096u
 

@@ -56,6 +56,16 @@ static void put(struct sock *s, struct pbuf *p, uint16_t skip,
 	uint32_t pad = off + rec > s->rx_size ? s->rx_size - off : 0;
 	uint64_t space = s->rx_size - (s->rx_head - s->rx_tail);
 	if ((uint64_t)pad + rec > space) {
+		/* The client may have read without ringing (a receive-only
+		 * socket): take a fresh rx_tail if it makes sense. Nonsense is
+		 * left for the next scan (no close inside lwIP's callback). */
+		uint64_t rt =
+			__atomic_load_n(&s->shm->rx_tail, __ATOMIC_ACQUIRE);
+		if (rt > s->rx_tail && rt <= s->rx_head)
+			s->rx_tail = rt;
+		space = s->rx_size - (s->rx_head - s->rx_tail);
+	}
+	if ((uint64_t)pad + rec > space) {
 		drop(s);
 		return;
 	}
@@ -147,6 +157,8 @@ int sk_dgram_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 		return sk_err_from_lwip(raw_bind(s->pcb.raw, ip));
 	if (s->pcb.udp->local_port)
 		return -NE_EINVAL;
+	if (sk_port_taken(s, ip, port))
+		return -NE_EADDRINUSE;
 	return sk_err_from_lwip(udp_bind(s->pcb.udp, ip, port));
 }
 

@@ -52,7 +52,13 @@ void sk_resolve(struct sconn *c, handle_t reply, const char *name,
 	uint32_t i = 0;
 	while (i < SK_RESOLVE_MAX && sk_g.resolves[i].used)
 		i++;
-	if (c->nresolve >= SK_RESOLVE_PER_CONN || i == SK_RESOLVE_MAX) {
+	/* Per task (all its connections): lwIP's DNS table is shared. */
+	uint32_t mine = 0;
+	for (uint32_t k = 0; k < SK_RESOLVE_MAX; k++)
+		if (sk_g.resolves[k].used &&
+		    sk_g.resolves[k].conn->sender == c->sender)
+			mine++;
+	if (mine >= SK_RESOLVE_PER_TASK || i == SK_RESOLVE_MAX) {
 		(void)sk_reply(reply, -NE_EAGAIN, 0, NULL, 0, NULL, 0);
 		return;
 	}

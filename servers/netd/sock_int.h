@@ -73,19 +73,28 @@ enum {
 #define SK_LINGER_MAX_NS    (60ull * 1000000000ull) /* default linger bound */
 #define SK_RESOLVE_NS	    (5ull * 1000000000ull)
 #define SK_RETRY_NS	    (20ull * 1000000ull) /* stalled sockets */
-#define SK_CONNS_PER_TASK   8u
-#define SK_RESOLVE_PER_CONN 4u
+#define SK_CONNS_PER_TASK   4u			 /* a process needs one */
+#define SK_RESOLVE_PER_TASK 2u			 /* lwIP's DNS table is 8 */
 #define SK_RESOLVE_MAX	    32u
 #define SK_BACKLOG_MAX	    128u
 
 struct sconn;
 
-/* Received TCP data not yet in the rx ring: pbuf chains (a chain's
- * tot_len is 16 bits), together more than lwIP's window. */
-#define SK_RXQ 8
+/* Received TCP data not yet in the rx ring, COPIED out of lwIP's pbufs
+ * into chunks of netd's heap: a peer sending tiny segments must not pin
+ * lwIP's frame pool (a pbuf per byte), only bytes, bounded by lwIP's
+ * window per socket and by SK_RXBUF_MAX for all sockets. */
+#define SK_RXQ	     12
+#define SK_CHUNK     16384u
+#define SK_RXBUF_MAX (8u << 20)
+struct sk_chunk {
+	uint32_t len; /* bytes filled */
+	uint8_t data[SK_CHUNK];
+};
 struct sk_rxq {
-	struct pbuf *q[SK_RXQ];
+	struct sk_chunk *q[SK_RXQ];
 	uint8_t head, n;
+	uint32_t off; /* read position in the head chunk */
 };
 
 /* A connection lwIP accepted that the client has not taken yet. */
@@ -196,6 +205,7 @@ struct sk_globals {
 	 * zero-delay lwIP timer flushes (flush_armed). */
 	uint32_t in_entry;
 	bool flush_armed;
+	uint64_t rxbuf_used; /* bytes of sk_chunks, all sockets */
 };
 extern struct sk_globals sk_g;
 
@@ -222,6 +232,8 @@ void sk_enter(void);
 void sk_leave(void); /* reaps, flushes the wakes */
 void sk_disarm_flush(void);
 void sk_info(const struct sock *s, struct net_sock_info *out);
+/* Another task's socket holds port on an overlapping address. */
+bool sk_port_taken(const struct sock *me, const ip_addr_t *ip, uint16_t port);
 uint32_t sk_ring_size(uint32_t want);
 
 /* sock_conn.c: an answer (net_resp + data + handles); < 0: not given,

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
 #include "lwip/timeouts.h"
 #include "sock_int.h"
 
@@ -314,4 +316,41 @@ void sk_flush_wakes(void)
 			c->wake_pending = 0;
 		}
 	}
+}
+
+/* SO_REUSEADDR lets lwIP bind a port another pcb holds, and lwIP then
+ * prefers the more specific address: another task could take over a
+ * listener or a UDP port. Reuse is allowed only among one task's own
+ * sockets (REVIEW-17 F9); TIME_WAIT pcbs belong to nobody here. */
+bool sk_port_taken(const struct sock *me, const ip_addr_t *ip, uint16_t port)
+{
+	uint64_t sender = me->conn ? me->conn->sender : 0;
+	bool me_udp = me->type == SK_DGRAM && !me->icmp_dgram;
+	if (!port || (me->type != SK_STREAM && !me_udp))
+		return false;
+	for (uint32_t i = 0; i < sk_g.nconns; i++) {
+		const struct sconn *c = &sk_g.conns[i];
+		if (!c->used || c->sender == sender)
+			continue;
+		for (uint32_t k = 0; k < NET_SOCKS_PER_CONN; k++) {
+			const struct sock *o = c->socks[k];
+			if (!o || o->type != me->type || o->icmp_dgram ||
+			    !o->pcb.any)
+				continue;
+			const ip_addr_t *oip;
+			uint16_t oport;
+			if (o->type == SK_STREAM) {
+				oip = &o->pcb.tcp->local_ip;
+				oport = o->pcb.tcp->local_port;
+			} else {
+				oip = &o->pcb.udp->local_ip;
+				oport = o->pcb.udp->local_port;
+			}
+			if (oport == port &&
+			    (ip_addr_isany(oip) || ip_addr_isany(ip) ||
+			     ip_addr_cmp(oip, ip)))
+				return true;
+		}
+	}
+	return false;
 }

@@ -73,33 +73,79 @@ static void linger_unlink(struct sock *s)
 	s->lingering = false;
 }
 
-/* Appends p; false: no room (the recv callback then refuses it and lwIP
- * keeps it until tcp_process_refused_data). */
-static bool rxq_push(struct sk_rxq *r, struct pbuf *p)
+/* Room for len more bytes in r's chunks (allocating what is needed up
+ * front, so a refusal has consumed nothing). */
+static bool rxq_reserve(struct sk_rxq *r, uint32_t len)
 {
-	if (r->n) {
-		struct pbuf *last = r->q[(r->head + r->n - 1) % SK_RXQ];
-		if ((uint32_t)last->tot_len + p->tot_len <= 0xffffu) {
-			pbuf_cat(last, p);
-			return true;
-		}
-	}
-	if (r->n == SK_RXQ)
+	uint32_t room = 0;
+	if (r->n)
+		room = SK_CHUNK - r->q[(r->head + r->n - 1) % SK_RXQ]->len;
+	uint32_t need = len > room ? (len - room + SK_CHUNK - 1) / SK_CHUNK : 0;
+	if (r->n + need > SK_RXQ ||
+	    sk_g.rxbuf_used + need * SK_CHUNK > SK_RXBUF_MAX)
 		return false;
-	r->q[(r->head + r->n) % SK_RXQ] = p;
-	r->n++;
+	for (uint32_t k = 0; k < need; k++) {
+		struct sk_chunk *c = malloc(sizeof(*c));
+		if (!c)
+			return false; /* the ones made stay, empty, for later */
+		c->len = 0;
+		r->q[(r->head + r->n) % SK_RXQ] = c;
+		r->n++;
+		sk_g.rxbuf_used += SK_CHUNK;
+	}
 	return true;
+}
+
+/* Copies p's bytes from `from` on into r (room reserved). */
+static void rxq_copy(struct sk_rxq *r, struct pbuf *p, uint32_t from)
+{
+	uint32_t i = 0;
+	while (from < p->tot_len) {
+		struct sk_chunk *c = r->q[(r->head + i) % SK_RXQ];
+		i++;
+		if (c->len == SK_CHUNK)
+			continue;
+		uint32_t n = p->tot_len - from;
+		if (n > SK_CHUNK - c->len)
+			n = SK_CHUNK - c->len;
+		pbuf_copy_partial(p, c->data + c->len, (u16_t)n, (u16_t)from);
+		c->len += n;
+		from += n;
+	}
+}
+
+static uint64_t rxq_bytes(const struct sk_rxq *r)
+{
+	uint64_t b = 0;
+	for (uint32_t i = 0; i < r->n; i++)
+		b += r->q[(r->head + i) % SK_RXQ]->len;
+	return b - r->off;
 }
 
 uint64_t sk_rxq_drop(struct sk_rxq *r)
 {
-	uint64_t bytes = 0;
+	uint64_t bytes = rxq_bytes(r);
 	for (; r->n; r->n--, r->head = (uint8_t)((r->head + 1) % SK_RXQ)) {
-		bytes += r->q[r->head]->tot_len;
-		pbuf_free(r->q[r->head]);
+		free(r->q[r->head]);
+		sk_g.rxbuf_used -= SK_CHUNK;
 	}
 	r->head = 0;
+	r->off = 0;
 	return bytes;
+}
+
+/* n bytes of p from `from` on into the rx ring (room checked). */
+static void ring_put(struct sock *s, struct pbuf *p, uint32_t from, uint32_t n)
+{
+	while (n) {
+		uint32_t off = (uint32_t)(s->rx_head & (s->rx_size - 1));
+		uint32_t k = n < s->rx_size - off ? n : s->rx_size - off;
+		pbuf_copy_partial(p, s->rx + off, (u16_t)k, (u16_t)from);
+		s->rx_head += k;
+		sk_g.st.rx_bytes += k;
+		from += k;
+		n -= k;
+	}
 }
 
 /* rx_pend -> rx ring, as far as the client has left room. */
@@ -108,27 +154,51 @@ static void pump_rx(struct sock *s)
 	struct sk_rxq *r = &s->rx_pend;
 	while (r->n) {
 		uint64_t space = s->rx_size - (s->rx_head - s->rx_tail);
+		struct sk_chunk *c = r->q[r->head];
+		if (r->off == c->len) {
+			if (r->n == 1 && c->len < SK_CHUNK)
+				break; /* the chunk being filled stays */
+			free(c);
+			sk_g.rxbuf_used -= SK_CHUNK;
+			r->head = (uint8_t)((r->head + 1) % SK_RXQ);
+			r->n--;
+			r->off = 0;
+			continue;
+		}
 		if (!space)
 			break;
-		struct pbuf *p = r->q[r->head];
 		uint32_t off = (uint32_t)(s->rx_head & (s->rx_size - 1));
-		uint64_t n = p->tot_len;
+		uint64_t n = c->len - r->off;
 		if (n > space)
 			n = space;
 		if (n > s->rx_size - off)
 			n = s->rx_size - off;
-		pbuf_copy_partial(p, s->rx + off, (u16_t)n, 0);
-		p = pbuf_free_header(p, (u16_t)n);
-		r->q[r->head] = p;
-		if (!p) {
-			r->head = (uint8_t)((r->head + 1) % SK_RXQ);
-			r->n--;
-		}
+		memcpy(s->rx + off, c->data + r->off, n);
+		r->off += (uint32_t)n;
 		s->rx_head += n;
 		sk_g.st.rx_bytes += n;
 	}
-	if (!r->n && s->fin)
+	if (!rxq_bytes(r) && s->fin)
 		sk_set_state(s, NET_ST_RX_EOF, 0);
+}
+
+/* Takes p (lwIP's, maybe pool pbufs): straight into the ring when
+ * nothing waits before it, the rest copied into chunks; p is freed.
+ * false: no room, p untouched (lwIP keeps it as refused data). */
+static bool take_rx(struct sock *s, struct sk_rxq *r, struct pbuf *p)
+{
+	uint32_t direct = 0;
+	if (s && !rxq_bytes(r)) {
+		uint64_t space = s->rx_size - (s->rx_head - s->rx_tail);
+		direct = p->tot_len < space ? p->tot_len : (uint32_t)space;
+	}
+	if (direct < p->tot_len && !rxq_reserve(r, p->tot_len - direct))
+		return false;
+	if (direct)
+		ring_put(s, p, 0, direct);
+	rxq_copy(r, p, direct);
+	pbuf_free(p);
+	return true;
 }
 
 /* Closes a drained connection for good; lwIP finishes the FIN handshake
@@ -207,7 +277,7 @@ static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 		return ERR_OK;
 	}
-	if (!rxq_push(&s->rx_pend, p))
+	if (!take_rx(s, &s->rx_pend, p))
 		return ERR_MEM; /* lwIP keeps it; sk_tcp_service asks again */
 	pump_rx(s);
 	sk_publish(s);
@@ -280,6 +350,8 @@ int sk_tcp_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 		return -NE_EINVAL;
 	if (!sk_addr_is_local(ip))
 		return -NE_EADDRNOTAVAIL;
+	if (sk_port_taken(s, ip, port))
+		return -NE_EADDRINUSE;
 	sk_opts_apply(s);
 	return sk_err_from_lwip(tcp_bind(pcb, ip, port));
 }
@@ -312,7 +384,7 @@ static err_t pend_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		pd->fin = true;
 		return ERR_OK;
 	}
-	return rxq_push(&pd->rx, p) ? ERR_OK : ERR_MEM;
+	return take_rx(NULL, &pd->rx, p) ? ERR_OK : ERR_MEM;
 }
 
 static void pend_err_cb(void *arg, err_t err)
@@ -454,12 +526,11 @@ int sk_tcp_shutdown(struct sock *s, uint32_t how)
 		sk_set_state(s, NET_ST_RX_EOF, 0);
 	}
 	if (how != 0) {
-		/* The client may have written its last bytes just before the
-		 * shutdown, with no doorbell in between: take them first, or
-		 * the FIN would go out ahead of them. */
+		/* What the client wrote just before shutdown() goes first:
+		 * its counters are read now, not at the next doorbell. */
 		sk_tcp_service(s);
-		if (!s->pcb.tcp)
-			return 0;
+		if (s->hostile || !s->pcb.tcp)
+			return 0; /* closed (EINVAL) or gone */
 		s->shut_wr = true;
 		pump_tx(s);
 	}
@@ -577,7 +648,7 @@ void sk_tcp_service(struct sock *s)
 	}
 	s->tx_head = th;
 	pump_rx(s);
-	if (s->pcb.tcp && s->pcb.tcp->refused_data && s->rx_pend.n < SK_RXQ)
+	if (s->pcb.tcp && s->pcb.tcp->refused_data)
 		tcp_process_refused_data(s->pcb.tcp);
 	if (s->dead)
 		return;

@@ -52,6 +52,8 @@ static handle_t fk_port, fk_doorbell;
 struct nx_answer nx_ans;
 bool nx_reply_fails;
 uint64_t nx_now_ns;
+bool nx_quiet_reads;
+uint64_t nx_sender = 42;
 static uint64_t cur_badge; /* of the call being answered */
 
 static handle_t fk_new(enum fk_kind k, bool netd)
@@ -230,6 +232,8 @@ int nx_setup(uint64_t mem_limit)
 		}
 	memset(fk, 0, sizeof(fk));
 	nx_reply_fails = false;
+	nx_quiet_reads = false;
+	nx_sender = 42;
 	netd_test_lwip(); /* once per process: lwIP's state is global */
 	base_pcbs = lwip_pcbs();
 	base_bufs = lwip_bufs();
@@ -292,7 +296,7 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 	memset(&nx_ans, 0, sizeof(nx_ans));
 	cur_badge = badge;
 	struct sock_msg m = {.badge = badge,
-			     .sender = 42,
+			     .sender = nx_sender,
 			     .data = msg,
 			     .len = len,
 			     .nhandles = nh,
@@ -506,7 +510,7 @@ uint32_t nx_read(struct nx_sock *s, void *buf, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		((uint8_t *)buf)[i] = s->rx[(tail + i) & (s->rx_size - 1)];
 	__atomic_store_n(&m->rx_tail, tail + n, __ATOMIC_RELEASE);
-	if (n)
+	if (n && !nx_quiet_reads)
 		nx_doorbell(s->c);
 	return n;
 }
@@ -565,7 +569,8 @@ int nx_recvfrom(struct nx_sock *s, void *buf, uint32_t cap,
 		if (from)
 			*from = h.addr;
 		__atomic_store_n(&m->rx_tail, tail + rec, __ATOMIC_RELEASE);
-		nx_doorbell(s->c);
+		if (!nx_quiet_reads)
+			nx_doorbell(s->c);
 		return (int)h.len;
 	}
 	return -1;

@@ -178,3 +178,35 @@ TEST(netd_sock_raw_icmp_ping_loopback)
 	nx_disconnect(&c);
 	CHECK_EQ(nx_teardown(), 0);
 }
+
+/* A receive-only socket whose client reads without ringing (the runtime
+ * rings only after sends): netd takes a fresh rx_tail when the ring
+ * looks full, so nothing is lost to a stale one (REVIEW-17 F1). */
+TEST(netd_sock_udp_receive_only_keeps_receiving)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c, sender;
+	CHECK_EQ(nx_connect(&c), 0);
+	CHECK_EQ(nx_connect(&sender), 0); /* its doorbell is another group */
+	CHECK(sender.db_bits != c.db_bits);
+	struct nx_sock a, b;
+	CHECK_EQ(nx_socket(&sender, 2, 0, &a), 0);
+	CHECK_EQ(nx_socket(&c, 2, 0, &b), 0);
+	CHECK_EQ(nx_bind(&b, 9041), 0);
+	struct net_addr to = nx_addr(127, 0, 0, 1, 9041);
+	static uint8_t buf[1024];
+	int got = 0;
+	for (int burst = 0; burst < 40; burst++) {
+		for (int i = 0; i < 20; i++)
+			CHECK(nx_sendto(&a, buf, sizeof(buf), &to));
+		nx_run(3);
+		nx_quiet_reads = true;
+		while (nx_recvfrom(&b, buf, sizeof(buf), NULL) == 1024)
+			got++;
+		nx_quiet_reads = false;
+	}
+	CHECK_EQ(got, 800);
+	nx_disconnect(&sender);
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}

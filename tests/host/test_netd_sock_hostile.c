@@ -220,13 +220,13 @@ TEST(netd_sock_hostile_limits)
 
 	/* Connections per client task. */
 	CHECK_EQ(nx_setup(0), 0);
-	struct nx_conn cs[9];
-	for (int i = 0; i < 8; i++)
+	struct nx_conn cs[5];
+	for (int i = 0; i < 4; i++)
 		CHECK_EQ(nx_connect(&cs[i]), 0);
-	CHECK_EQ(nx_connect(&cs[8]), -24);
+	CHECK_EQ(nx_connect(&cs[4]), -24);
 	nx_disconnect(&cs[3]);
 	CHECK_EQ(nx_connect(&cs[3]), 0);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 4; i++)
 		nx_disconnect(&cs[i]);
 	CHECK_EQ(nx_teardown(), 0);
 }

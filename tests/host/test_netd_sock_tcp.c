@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lwip/stats.h"
 #include "netd_sock_fix.h"
 
 static uint8_t pattern(uint64_t i)
@@ -342,6 +343,103 @@ TEST(netd_sock_tcp_backlog_bounded)
 	CHECK(lsn.shm->accept_pending >= 1);
 	CHECK_EQ(nx_close(&lsn), 0);
 	nx_run(5);
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+/* Bytes written just before SHUT_WR, with no doorbell in between, are
+ * sent before the FIN (the counters are read at the shutdown). */
+TEST(netd_sock_tcp_shut_wr_takes_the_last_bytes)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c;
+	CHECK_EQ(nx_connect(&c), 0);
+	struct nx_sock lsn, cl, sv;
+	CHECK_EQ(pair(&c, 7009, &lsn, &cl, &sv), 0);
+	memcpy(cl.tx, "tail", 4);
+	cl.shm->tx_head = 4; /* written, not rung */
+	CHECK_EQ(nx_req(&c, NET_SHUTDOWN, cl.id, 1, 0, 0, NULL, 0, NULL), 0);
+	nx_run(5);
+	char b[8];
+	CHECK_EQ(nx_read(&sv, b, sizeof(b)), 4);
+	CHECK(!memcmp(b, "tail", 4));
+	CHECK(nx_state(&sv) & NET_ST_RX_EOF);
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+/* A peer sending one-byte segments to a connection nobody accepts (or
+ * reads) holds bytes in netd, not one lwIP pbuf per byte (REVIEW-17
+ * F12: the frame pool would run dry for everyone). */
+TEST(netd_sock_tcp_tiny_segments_pin_no_pbufs)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c;
+	CHECK_EQ(nx_connect(&c), 0);
+	struct nx_sock lsn, cl, sv;
+	CHECK_EQ(nx_socket(&c, 1, 0, &lsn), 0);
+	CHECK_EQ(nx_bind(&lsn, 7010), 0);
+	CHECK_EQ(nx_listen(&lsn, 4), 0);
+	CHECK_EQ(nx_socket(&c, 1, 0, &cl), 0);
+	CHECK_EQ(nx_setopt_int(&cl, 6, 1, 1), 0); /* TCP_NODELAY */
+	CHECK_EQ(nx_connect_to(&cl, 7010), 0);
+	nx_run(5);
+	nx_run(300);
+	uint32_t heap0 = (uint32_t)lwip_stats.mem.used;
+	for (int i = 0; i < 1100; i++) {
+		uint8_t x = (uint8_t)i;
+		CHECK_EQ(nx_write(&cl, &x, 1), 1);
+		nx_run(1);
+	}
+	nx_run(300);
+	/* 1100 bytes wait for accept: a 16 KiB chunk, no pbufs. */
+	uint32_t heap1 = (uint32_t)lwip_stats.mem.used;
+	CHECK(heap1 < heap0 + 8192);
+	CHECK_EQ(nx_accept(&lsn, &sv, NULL), 0);
+	uint8_t b[2000];
+	CHECK_EQ(nx_read(&sv, b, sizeof(b)), 1100);
+	for (int i = 0; i < 1100; i++)
+		CHECK_EQ(b[i], (uint8_t)i);
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+/* SO_REUSEADDR does not let another task take a port a task holds
+ * (lwIP would prefer its more specific address: REVIEW-17 F9); the
+ * same task may. UDP alike. */
+TEST(netd_sock_reuseaddr_stays_within_a_task)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c, t;
+	CHECK_EQ(nx_connect(&c), 0);
+	nx_sender = 43;
+	CHECK_EQ(nx_connect(&t), 0);
+	nx_sender = 42;
+	struct nx_sock l, x, y, u, v;
+	CHECK_EQ(nx_socket(&c, 1, 0, &l), 0);
+	CHECK_EQ(nx_setopt_int(&l, 1, 2, 1), 0);
+	struct net_addr any = nx_addr(0, 0, 0, 0, 7011);
+	CHECK_EQ(nx_req(&c, NET_BIND, l.id, 0, 0, 0, &any, sizeof(any), NULL),
+		 0);
+	CHECK_EQ(nx_listen(&l, 4), 0);
+	nx_sender = 43;
+	CHECK_EQ(nx_socket(&t, 1, 0, &x), 0);
+	CHECK_EQ(nx_setopt_int(&x, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&x, 7011), -98); /* 127.0.0.1:7011 */
+	CHECK_EQ(nx_socket(&t, 2, 0, &u), 0);
+	CHECK_EQ(nx_setopt_int(&u, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&u, 7012), 0);
+	nx_sender = 42;
+	CHECK_EQ(nx_socket(&c, 2, 0, &v), 0);
+	CHECK_EQ(nx_setopt_int(&v, 1, 2, 1), 0);
+	struct net_addr any2 = nx_addr(0, 0, 0, 0, 7012);
+	CHECK_EQ(nx_req(&c, NET_BIND, v.id, 0, 0, 0, &any2, sizeof(any2), NULL),
+		 -98);
+	/* The listener's own task may reuse its port. */
+	CHECK_EQ(nx_socket(&c, 1, 0, &y), 0);
+	CHECK_EQ(nx_setopt_int(&y, 1, 2, 1), 0);
+	CHECK_EQ(nx_bind(&y, 7011), 0);
+	nx_disconnect(&t);
 	nx_disconnect(&c);
 	CHECK_EQ(nx_teardown(), 0);
 }
