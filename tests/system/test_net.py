@@ -170,6 +170,17 @@ class Ctx:
     def status(self):
         return nl.status_json(self.a(G_HTTP), timeout=60)
 
+    def status_retry(self, secs, what):
+        """status() until it answers: after the SYN flood a new connection
+        may wait for the flood's half-open ones to leave the backlog."""
+        end = time.monotonic() + secs
+        while True:
+            try:
+                return self.status()
+            except (nl.LoadError, OSError) as e:
+                need(time.monotonic() < end, "%s: %s" % (what, e))
+                time.sleep(2)
+
     def netd_svc(self, js):
         for s in js["services"]:
             if s["name"] == "netd":
@@ -428,7 +439,7 @@ def ends_cleanly(sock, secs):
 
 
 def t_netd_kill(c):
-    js = c.status()
+    js = c.status_retry(120, "httpd before netd's kill")
     gen0 = c.netd_svc(js)["generation"]
     c.bg("kill", "nc -l -p %d --echo" % G_KILL, "listening on tcp")
     open_echo = nl.tcp_connect(c.a(G_KILL), timeout=30)
