@@ -28,9 +28,11 @@ $(LWIP_HOST_LIB): $(LWIP_STAMP) $(LWIP_PORT_HDRS)
 # Host tests: netd's portable half (NETD_HSRC, Makefile) and the tests of
 # it see lwIP's headers; the unit tests link the host lwIP.
 $(O)/host/servers/netd/%.c.o $(O)/host/libs/lwip-port/%.c.o \
-$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o: \
+$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o \
+$(O)/host/tests/host/test_review17_%.c.o: \
 	HCFLAGS += $(LWIP_INC)
 $(O)/host/servers/netd/%.c.o $(O)/host/libs/lwip-port/%.c.o \
-$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o: \
+$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o \
+$(O)/host/tests/host/test_review17_%.c.o: \
 	| $(LWIP_STAMP)
 $(O)/host/unit-tests: $(LWIP_HOST_LIB)

@@ -219,6 +219,8 @@ static uint32_t lwip_bufs(void)
 
 /* What other tests' lwIP use left (lwIP is one per process). */
 static uint32_t base_pcbs, base_bufs;
+/* The task the next calls come from (review17: clients of two tasks). */
+uint64_t nx_sender = 42;
 
 int nx_setup(uint64_t mem_limit)
 {
@@ -230,6 +232,7 @@ int nx_setup(uint64_t mem_limit)
 		}
 	memset(fk, 0, sizeof(fk));
 	nx_reply_fails = false;
+	nx_sender = 42;
 	netd_test_lwip(); /* once per process: lwIP's state is global */
 	base_pcbs = lwip_pcbs();
 	base_bufs = lwip_bufs();
@@ -292,7 +295,7 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 	memset(&nx_ans, 0, sizeof(nx_ans));
 	cur_badge = badge;
 	struct sock_msg m = {.badge = badge,
-			     .sender = 42,
+			     .sender = nx_sender,
 			     .data = msg,
 			     .len = len,
 			     .nhandles = nh,

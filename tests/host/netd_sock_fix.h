@@ -43,6 +43,7 @@ struct nx_answer {
 extern struct nx_answer nx_ans;
 extern bool nx_reply_fails; /* the next answers find the caller gone */
 extern uint64_t nx_now_ns;
+extern uint64_t nx_sender; /* port_rx.sender of the next calls (42) */
 
 /* Fresh socket service on lwIP's loopback; mem_limit 0 = default. */
 int nx_setup(uint64_t mem_limit);
