@@ -225,3 +225,41 @@ TEST(review17_f4_one_client_fills_lwip_heap)
 	nx_disconnect(&b);
 	CHECK_EQ(nx_teardown(), 0);
 }
+
+/* F9: a listener of one task (httpd binds INADDR_ANY:port with
+ * SO_REUSEADDR) must not be hijacked by another task binding the same port
+ * on a specific address with SO_REUSEADDR: lwIP (SO_REUSE 1) lets the
+ * bind and listen through and then prefers the exact-address listener.
+ * Linux refuses the bind (EADDRINUSE) while the first socket listens. */
+TEST(review17_f9_reuseaddr_steals_another_tasks_listener)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn v, a;
+	nx_sender = 43; /* the victim, e.g. httpd */
+	CHECK_EQ(nx_connect(&v), 0);
+	struct nx_sock vl, va;
+	CHECK_EQ(nx_socket(&v, 1, 0, &vl), 0);
+	CHECK_EQ(nx_setopt_int(&vl, 1, 2, 1), 0); /* SO_REUSEADDR */
+	struct net_addr any = nx_addr(0, 0, 0, 0, 7340);
+	CHECK_EQ(nx_req(&v, NET_BIND, vl.id, 0, 0, 0, &any, sizeof(any), NULL),
+		 0);
+	CHECK_EQ(nx_listen(&vl, 8), 0);
+	nx_sender = 42; /* the attacker */
+	CHECK_EQ(nx_connect(&a), 0);
+	struct nx_sock al, aa, cl;
+	CHECK_EQ(nx_socket(&a, 1, 0, &al), 0);
+	CHECK_EQ(nx_setopt_int(&al, 1, 2, 1), 0);
+	int bound = nx_bind(&al, 7340); /* 127.0.0.1:7340 */
+	int listening = bound ? bound : nx_listen(&al, 8);
+	fprintf(stderr, "    attacker: bind %d, listen %d\n", bound, listening);
+	/* A client connects to 127.0.0.1:7340: the victim must get it. */
+	CHECK_EQ(nx_socket(&a, 1, 0, &cl), 0);
+	CHECK_EQ(nx_connect_to(&cl, 7340), 0);
+	nx_run(5);
+	int stolen = listening ? -1 : nx_accept(&al, &aa, NULL);
+	CHECK(stolen != 0);
+	CHECK_EQ(nx_accept(&vl, &va, NULL), 0);
+	nx_disconnect(&a);
+	nx_disconnect(&v);
+	CHECK_EQ(nx_teardown(), 0);
+}
