@@ -263,3 +263,28 @@ TEST(review17_f9_reuseaddr_steals_another_tasks_listener)
 	nx_disconnect(&v);
 	CHECK_EQ(nx_teardown(), 0);
 }
+
+/* F11: netd has 64 connections and lets a task hold 8 (the runtime
+ * needs one): eight programs of one user take every connection, and
+ * the ninth program can no longer use the network at all. */
+TEST(review17_f11_eight_tasks_take_every_connection)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	static struct nx_conn c[8][8];
+	uint32_t n = 0;
+	for (int t = 0; t < 8; t++) {
+		nx_sender = 100 + (uint64_t)t;
+		for (int i = 0; i < 8; i++)
+			n += nx_connect(&c[t][i]) == 0;
+	}
+	fprintf(stderr, "    8 tasks hold %u connections\n", n);
+	nx_sender = 43;
+	struct nx_conn v;
+	CHECK_EQ(nx_connect(&v), 0);
+	nx_disconnect(&v);
+	for (int t = 0; t < 8; t++)
+		for (int i = 0; i < 8; i++)
+			if (c[t][i].badge)
+				nx_disconnect(&c[t][i]);
+	CHECK_EQ(nx_teardown(), 0);
+}
