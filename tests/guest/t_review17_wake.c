@@ -8,6 +8,7 @@
  * netd on 127.0.0.1 as in t_sock_netd.c. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
