@@ -108,7 +108,7 @@ BLIT_HINC := -Iservices/blitterd
 # WAV, protocol).
 AMX_HSRC := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
         services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
-        services/audiomixerd/amx_proto.c
+        services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 AMX_HINC := -Iservices/audiomixerd
 # Room aud-drv (issue 16): the /svc/audio core and the AC97 register logic.
 AUDIO_HSRC := drivers/audio/audio_core.c drivers/ac97/ac97_hw.c
@@ -116,6 +116,10 @@ AUDIO_HINC := -Idrivers/audio -Idrivers/ac97
 # Room aud-hda: the HDA driver's portable parts (codec walk, controller, device ops).
 HDA_HSRC := drivers/hda/hda_codec.c drivers/hda/hda_ctrl.c drivers/hda/hda_dev.c
 HDA_HINC := -Idrivers/hda
+# Room net-apps (issue 17): the pure halves of httpd, nc, ping, ifconfig.
+NETAPPS_HSRC := apps/httpd/http.c apps/httpd/status.c apps/nc/ncutil.c \
+        apps/ping/icmp.c apps/ifconfig/ifc.c
+NETAPPS_HINC := -Iapps/httpd -Iapps/nc -Iapps/ping -Iapps/ifconfig
 # Room net-drv (issue 17): the /svc/netd-dev rings (libs/netring).
 NETRING_HSRC := libs/netring/netring.c drivers/virtio-net/vnet.c
 NETRING_HINC := -Ilibs/netring/include -Idrivers/virtio-net
@@ -161,13 +165,14 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         $(HDA_HSRC) \
         $(NETRING_HSRC) \
         $(GFX_SDK_HSRC) \
+        $(NETAPPS_HSRC) \
         $(NETD_HSRC) \
         apps/sh/parse.c apps/sh/psfmt.c apps/sh/fsfmt.c apps/clctl/clfmt.c \
         $(sort $(wildcard tests/host/*.c))
 HCFLAGS := -std=gnu17 -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
         -fno-sanitize-recover=all -DHOST_TEST $(WARN) -Wno-missing-prototypes \
         -Ikernel/include -Iinclude -Itests/host -Ilibs/runtime/include -Ilibs/runtime -Ilibs/sdk-c \
-        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) $(AMX_HINC) $(NETRING_HINC) -MMD -MP
+        -Iapps/timeline-inspect $(NAMES_HINC) -Iservers/console -Iservers/fbcon -Iservers/init -Iservers/fsd -Iapps/sh -Iapps/clctl -Iservers/vmgr -Iservers/iod $(INPUT_HINC) -Ilibs/virtio/include -Idrivers/virtio-input -Idrivers/display -Idrivers/fbdisplay -Idrivers/virtio-gpu $(COMP_HINC) $(COPPER_HINC) $(BLIT_HINC) $(AUDIO_HINC) $(HDA_HINC) $(GFX_SDK_HINC) $(AMX_HINC) $(NETRING_HINC) $(NETAPPS_HINC) -MMD -MP
 HOBJS := $(patsubst %,$(O)/host/%.o,$(HSRC))
 
 KERNEL := $(O)/kernel.elf
@@ -239,9 +244,11 @@ test-host: $(O)/host/unit-tests
 include mk/iso.mk
 include mk/qemu.mk
 include mk/net.mk
+$(LWIP_HOST_OBJS): | $(LWIP_STAMP)
 include mk/user.mk
 include mk/bench.mk
 include mk/fuzz.mk
+include mk/net-apps.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -31,7 +31,8 @@ clang-build: FORCE
 		all guest
 
 check: setup
-	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests fuzz-build
+	@$(MAKE) --no-print-directory all guest $(O)/host/unit-tests fuzz-build \
+		net-apps-host
 	@$(MAKE) --no-print-directory clang-build
 	@O=$(O) tools/check.sh
 

@@ -110,12 +110,18 @@ virtio-gpu_SRCS := drivers/virtio-gpu/virtio_gpu.c \
 $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
+# room gfx-fix (issue 15): libs/grantguard, the fault watcher that keeps
+# blitterd and compositord alive when a client revokes a mapped grant.
+GG_SRCS := libs/grantguard/grantguard.c
+$(patsubst %,$(O)/user/obj/%.o,services/blitterd/blitterd.c \
+	services/compositord/compositord.c $(GG_SRCS)): PCFLAGS += \
+	-Ilibs/grantguard/include
 # room gfx-blit (issue 15): the blitter service (services/blitterd,
 # docs/graphics.md "blitterd")
 USER_PROGS += blitterd blitcheck
 BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
 	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
-blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE)
+blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE) $(GG_SRCS)
 blitcheck_SRCS := services/blitterd/blitcheck.c
 
 # room gfx-sdk (issue 15): the graphics examples, the demo and gfxtest
@@ -135,7 +141,7 @@ USER_PROGS += compositord
 COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
 	services/compositord/comp_xform.c services/compositord/comp_blend.c \
 	services/compositord/comp_render.c services/compositord/comp_srv.c
-compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) \
+compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) $(GG_SRCS) \
 	drivers/display/damage.c
 $(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
 	-Iservices/compositord -Idrivers/display
@@ -155,7 +161,7 @@ $(patsubst %,$(O)/user/obj/%.o,$(copperd_SRCS)): PCFLAGS += \
 # generated at build time (tools/gen-wav.py) into the initrd's share/.
 AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
 	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
-	services/audiomixerd/amx_proto.c
+	services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 USER_PROGS += audiomixerd tone_to_device play amxload
 audiomixerd_SRCS := services/audiomixerd/amx_main.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
@@ -183,6 +189,19 @@ $(patsubst %,$(O)/user/obj/%.o,$(hda_SRCS)): PCFLAGS += -Idrivers/hda \
 # audiotest: a sine straight into /svc/audio (the drivers' end-to-end test)
 USER_PROGS += audiotest
 audiotest_SRCS := apps/audiotest/audiotest.c
+
+# room net-apps (issue 17): the network programs (apps/httpd, nc, ping,
+# ifconfig; docs/net-programs.md). Plain POSIX sockets; the platform
+# parts are stat_execrt.c / ifsrc_execrt.c (stat_linux.c / ifsrc_linux.c
+# on the host, mk/net-apps.mk).
+USER_PROGS += httpd nc ping ifconfig
+httpd_SRCS := apps/httpd/httpd.c apps/httpd/http.c apps/httpd/status.c \
+	apps/httpd/stat_execrt.c apps/timeline-inspect/tl_format.c
+$(O)/user/obj/apps/httpd/stat_execrt.c.o: PCFLAGS += -Iapps/timeline-inspect
+nc_SRCS := apps/nc/nc.c apps/nc/ncutil.c
+ping_SRCS := apps/ping/ping.c apps/ping/icmp.c
+ifconfig_SRCS := apps/ifconfig/ifconfig.c apps/ifconfig/ifc.c \
+	apps/ifconfig/ifsrc_execrt.c
 
 # room net-lwip (issue 17): netd, the network stack (servers/netd,
 # docs/net.md) on lwIP (mk/net.mk builds $(LWIP_USER_LIB)). The socket
@@ -406,6 +425,8 @@ GUEST_EXTRA := $(O)/user/names.elf $(O)/user/hello-port.elf \
 GUEST_EXTRA += $(O)/user/virtio-net.elf
 # room gfx-blit: blitterd runs as a child of tests/guest/t_blitterd.c
 GUEST_EXTRA += $(O)/user/blitterd.elf
+# room gfx-fix: compositord runs as a child of tests/guest/t_compositord.c
+GUEST_EXTRA += $(O)/user/compositord.elf
 # room net-lwip: netd runs as a child of tests/guest/t_netd.c (and of
 # t_sock_netd.c, room net-rt)
 GUEST_EXTRA += $(O)/user/netd.elf

@@ -107,15 +107,38 @@ fi
 
 # room aud-mix (issue 16): audiomixerd's graph cost per stereo frame (tone
 # -> gain -> mixer -> sink -> S16, `amxload bench`; -icount shift=0: guest
-# nanoseconds are instructions; goal < 40) and the app_source-to-device
-# lead (docs/audio.md "Cost").
-echo "== audio: graph cost per stereo frame (-icount shift=0), mixer lead"
-if out=$(python3 tests/system/test_audio.py --logdir "$LOGS" --name bench-audio \
-	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --device hda --icount \
-	--only bench 2>&1); then
+# nanoseconds are instructions; goal < 40). Room aud-lat: app_source write
+# to DMA position, end to end (`amxload latency N`: a marked frame written
+# at t0, t1 when the device's position passes the frame it became; the
+# host finds each mark in the WAV at that frame), on HDA and AC97, under
+# -icount (repeats) and plain TCG (host-clocked), docs/audio.md "Cost".
+echo "== audio: graph cost per stereo frame (-icount shift=0); app_source write -> DMA position (200 marks)"
+audio_bench() { # name, options
+	local name=$1
+	shift
+	if out=$(python3 tests/system/test_audio.py --logdir "$LOGS" --name "$name" \
+		--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --marks 200 "$@" 2>&1); then
+		tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
+	else
+		tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
+		echo "bench: audio $name did not complete (log: $LOGS/$name.log)"
+		rc=1
+	fi
+}
+audio_bench bench-audio --device hda --icount --only bench
+audio_bench bench-audio-ac97 --device ac97 --icount --only latency
+audio_bench bench-audio-hda-tcg --device hda --only latency
+audio_bench bench-audio-ac97-tcg --device ac97 --only latency
+# room net-apps (issue 17): UDP round trip and TCP throughput host<->guest
+# through QEMU's user network (tests/system/test_net.py --bench; plain
+# TCG, host-clocked: the figures depend on the host's load).
+echo "== network: UDP round trip, TCP throughput host<->guest (QEMU user net)"
+if out=$(python3 tests/system/test_net.py --logdir "$LOGS" --name bench-net \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" --bench 2>&1); then
 	tr -d '\r' <<<"$out" | sed -n 's/^  \(bench: .*\)/\1/p'
 else
-	echo "bench: audio did not complete (log: $LOGS/bench-audio.log)"
+	tr -d '\r' <<<"$out" | grep -E '^(FAIL|  bench)' | sed 's/^  //'
+	echo "bench: network did not complete (log: $LOGS/bench-net.log)"
 	rc=1
 fi
 exit $rc

@@ -66,6 +66,15 @@ rc=$?
 grep -E '^(FAIL|not ok)' <<<"$out" | sed 's/^/  /'
 add_counts "host tools" "$out" "$rc"
 
+# room net-apps (issue 17): httpd, nc, ping, ifconfig built for Linux
+# (make net-apps-host, ASan + UBSan) and run on loopback
+# (docs/net-programs.md "Testing").
+echo "== network programs on the host (tests/host-user/test_net_apps.py)"
+out=$($PYTHON tests/host-user/test_net_apps.py --bin "$O/host-user" 2>&1)
+rc=$?
+grep -aE '^(FAIL|     )' <<<"$out" | sed 's/^/  /'
+add_counts "network programs on the host" "$out" "$rc"
+
 echo "== in-kernel tests (PVH, q35, -smp 2)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest --kernel "$O/kernel.elf" \
 	--append "ktest" --smp 2 --timeout 180
@@ -478,6 +487,18 @@ out=$($PYTHON tests/system/test_copperd.py --name copperd --logdir "$LOGS" \
 rc=$?
 grep -aE '^FAIL' <<<"$out" | sed 's/^/  copperd: /'
 add_counts "copperd" "$out" "$rc"
+
+# room net-apps (issue 17): the network end to end (docs/net-programs.md
+# "Testing"): QEMU user net forwarded to 127.0.0.1 (free ports), 10,000 UDP
+# datagrams echoed, 64 MiB each way over TCP with CRC-32, 200 concurrent
+# httpd connections, /status.json parsed, hostile frames and a SYN flood on
+# a second NIC (-netdev socket), netd restarted with connections open.
+echo "== network: virtio-net, netd, sockets, nc/httpd/ping (tests/system/test_net.py)"
+out=$($PYTHON tests/system/test_net.py --name net --logdir "$LOGS" \
+	--kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" 2>&1)
+rc=$?
+grep -aE '^(FAIL|     )' <<<"$out" | sed 's/^/  net: /'
+add_counts "net" "$out" "$rc"
 
 # The clang build (`make CC=clang` in $O/clang: kernel, musl, user space):
 # its kernel, its init from its own initrd, and its ISO.

@@ -19,7 +19,7 @@ uint64_t gt_now(void)
 static int usage(void)
 {
 	printf("usage: gfxtest errors | blit | scene [--hold MS] | "
-	       "bench-set N | bench-comp alpha4|sprite N | hog S | flood S\n");
+	       "bench-set N | bench-comp alpha4|pixel4|sprite N | hog S | flood S\n");
 	return 2;
 }
 

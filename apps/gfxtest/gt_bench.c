@@ -5,9 +5,12 @@
  *                        (status compose_ns_*) over N frames of SCENE:
  *                        alpha4 (four full-screen 1024x768 layers, three
  *                        at alpha 0.5, the top one's alpha changing every
- *                        frame: all recomposed) or sprite (a 64x64
- *                        per-pixel-alpha sprite moved 4 px a frame over
- *                        an opaque full-screen background)
+ *                        frame: all recomposed), pixel4 (the same with
+ *                        per-pixel alpha in the three upper layers, at
+ *                        layer alpha 1 but the top one's changing) or
+ *                        sprite (a 64x64 per-pixel-alpha sprite moved
+ *                        4 px a frame over an opaque full-screen
+ *                        background)
  *   hog S                a best-effort CPU hog for S seconds
  *   flood S              an IPC flood for S seconds: status requests to
  *                        copperd and compositord as fast as they answer */
@@ -74,9 +77,10 @@ static cl_err_t layer(cl_comp *c, cl_surface_desc *s, uint32_t w, uint32_t h,
 	if (e < 0)
 		return e;
 	uint8_t *p = (uint8_t *)(uintptr_t)s->addr;
-	for (uint32_t i = 0; i < w * h; i++) {
+	for (uint32_t i = 0; i < w * h; i++) { /* alpha_px 0: varying */
 		p[4 * i] = (uint8_t)i, p[4 * i + 1] = (uint8_t)(i >> 8);
-		p[4 * i + 2] = (uint8_t)(i >> 3), p[4 * i + 3] = alpha_px;
+		p[4 * i + 2] = (uint8_t)(i >> 3);
+		p[4 * i + 3] = alpha_px ? alpha_px : (uint8_t)(i * 7);
 	}
 	handle_t g;
 	if ((e = cl_comp_create_layer(c, id)) < 0 ||
@@ -88,8 +92,9 @@ static cl_err_t layer(cl_comp *c, cl_surface_desc *s, uint32_t w, uint32_t h,
 int gt_bench_comp(const char *scene, uint32_t frames)
 {
 	bool sprite = !strcmp(scene, "sprite");
-	if (!sprite && strcmp(scene, "alpha4")) {
-		printf("bench: comp: scene alpha4 or sprite\n");
+	bool pixel = !strcmp(scene, "pixel4");
+	if (!sprite && !pixel && strcmp(scene, "alpha4")) {
+		printf("bench: comp: scene alpha4, pixel4 or sprite\n");
 		return 2;
 	}
 	cl_comp *c;
@@ -102,10 +107,14 @@ int gt_bench_comp(const char *scene, uint32_t frames)
 	for (uint32_t i = 0; i < n && e == CL_OK; i++) {
 		bool small = sprite && i == 1;
 		e = layer(c, &s[i], small ? 64 : 1024, small ? 64 : 768,
-			  small ? 0x80 : 0xff, &id[i]);
-		cl_comp_layer_params p = {.alpha = (!sprite && i) ? 0.5 : 1.0,
-					  .z = (int32_t)i,
-					  .visible = true};
+			  small	       ? 0x80
+			  : pixel && i ? 0
+				       : 0xff,
+			  &id[i]);
+		cl_comp_layer_params p = {
+			.alpha = (!sprite && !pixel && i) ? 0.5 : 1.0,
+			.z = (int32_t)i,
+			.visible = true};
 		if (e == CL_OK)
 			e = cl_comp_set(c, id[i], &p);
 	}

@@ -55,11 +55,14 @@ long rtsk_getname(long fd, void *sa, uint32_t *salen, bool peer);
 long rtsk_setsockopt(long fd, long level, long name, const void *val, long len);
 long rtsk_getsockopt(long fd, long level, long name, void *val, uint32_t *len);
 long rtsk_sendto(long fd, const void *buf, size_t len, long flags,
-	       const void *sa, uint32_t salen);
+		 const void *sa, uint32_t salen);
 long rtsk_recvfrom(long fd, void *buf, size_t len, long flags, void *sa,
-		 uint32_t *salen);
+		   uint32_t *salen);
 long rtsk_sendmsg(long fd, const struct msghdr *m, long flags);
 long rtsk_recvmsg(long fd, struct msghdr *m, long flags);
+struct mmsghdr;
+long rtsk_mmsg(long fd, struct mmsghdr *v, unsigned long n, long flags,
+	       bool send);
 long rtsk_rw(long fd, const struct iovec *iov, long cnt, bool wr);
 long rtsk_ioctl(long fd, long req, void *arg);
 /* deadline: absolute ns (DEADLINE_NONE: none) */

@@ -228,6 +228,10 @@ static long sock_call(long n, long a, long b, long c, long d, long e, long f)
 		return rtsk_sendmsg(a, (const void *)b, c);
 	case SYS_recvmsg:
 		return rtsk_recvmsg(a, (void *)b, c);
+	case SYS_sendmmsg:
+		return rtsk_mmsg(a, (void *)b, (unsigned long)c, d, true);
+	case SYS_recvmmsg:
+		return rtsk_mmsg(a, (void *)b, (unsigned long)c, d, false);
 	case SYS_shutdown:
 		return rtsk_shutdown(a, b);
 	case SYS_getsockname:

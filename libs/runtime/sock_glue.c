@@ -5,6 +5,9 @@
  * on the connection (sock_conn.c); data only through the socket's region
  * (sock_ring.c), with netd's doorbell rung after each produce or consume
  * and waits on our notification. docs/net-sockets.md. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* struct mmsghdr */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -118,13 +121,18 @@ long rtsk_socket(long domain, long type, long proto)
 				      .c = (uint32_t)proto},
 			      .out = &in,
 			      .outcap = sizeof(in)};
-	long g = rtsk_connected();
-	if (g < 0) {
-		rtsk_put(s);
-		return g;
+	long r = -ECONNRESET;
+	/* A connection found dead on the way is made again once: socket()
+	 * itself never reports the old netd's death. */
+	for (int i = 0; i < 2 && r == -ECONNRESET; i++) {
+		long g = rtsk_connected();
+		if (g < 0) {
+			rtsk_put(s);
+			return g;
+		}
+		s->gen = (uint32_t)g;
+		r = rtsk_call(&c, s->gen);
 	}
-	s->gen = (uint32_t)g;
-	long r = rtsk_call(&c, s->gen);
 	if (r == 0 && (c.nhout != 1 || c.outlen != sizeof(in)))
 		r = -EIO;
 	if (r < 0) {
@@ -220,13 +228,19 @@ long rtsk_accept4(long fd, void *sa, uint32_t *salen, long flags)
 			break;
 		if (fl & O_NONBLOCK)
 			break;
-		while (!acceptable(s) && r == -EAGAIN)
-			if (rtsk_wait(s->wake_bit, dl, s) < 0)
-				r = -ETIMEDOUT;
-		if (r == -ETIMEDOUT) {
-			r = -EAGAIN;
-			break;
+		/* The state still saying a connection is there (netd took it
+		 * back meanwhile): a short wait, so this never spins. */
+		uint64_t until = dl;
+		if (acceptable(s)) {
+			uint64_t t = rtsk_after(10 * 1000000ull);
+			until = t < dl ? t : dl;
 		}
+		long w = 0;
+		do
+			w = rtsk_wait(s->wake_bit, until, s);
+		while (w == 0 && !acceptable(s));
+		if (w < 0 && until == dl)
+			break; /* SO_RCVTIMEO: EAGAIN */
 	}
 	if (r == 0 && (c.nhout != 1 || c.outlen != sizeof(out)))
 		r = -EIO;
@@ -659,8 +673,8 @@ static long dgram_recv(struct execrt_sock *s, const struct iovec *iov, int cnt,
 			r = take_err(s);
 		rtsk_spin_unlock(&s->lock);
 		if (r >= 0) {
-			if (!peek)
-				rtsk_ring_doorbell();
+			/* No doorbell: netd drops a datagram that finds the
+			 * ring full, it never waits for room here. */
 			*trunc = (size_t)r > total;
 			if (flags & MSG_TRUNC)
 				return r;
@@ -743,6 +757,30 @@ long rtsk_recvmsg(long fd, struct msghdr *m, long flags)
 	return r;
 }
 
+/* sendmmsg/recvmmsg: one sendmsg/recvmsg per entry. recvmmsg waits (as
+ * flags say) for the first only, takes the rest as far as they are
+ * there (MSG_WAITFORONE's behaviour); the timeout is not used (Linux
+ * checks it only between datagrams too). Entries done, or the first
+ * error when none was. */
+long rtsk_mmsg(long fd, struct mmsghdr *v, unsigned long n, long flags,
+	       bool send)
+{
+	if (n > 1024)
+		n = 1024;
+	long i = 0;
+	for (; i < (long)n; i++) {
+		long f = flags & ~(long)MSG_WAITFORONE;
+		if (!send && i > 0)
+			f |= MSG_DONTWAIT;
+		long r = send ? rtsk_sendmsg(fd, &v[i].msg_hdr, f)
+			      : rtsk_recvmsg(fd, &v[i].msg_hdr, f);
+		if (r < 0)
+			return i ? i : r;
+		v[i].msg_len = (unsigned)r;
+	}
+	return i;
+}
+
 /* read/write/readv/writev on a socket fd: recv/send with no flags. */
 long rtsk_rw(long fd, const struct iovec *iov, long cnt, bool wr)
 {
@@ -800,12 +838,8 @@ long rtsk_ioctl(long fd, long req, void *arg)
 unsigned rtsk_events(struct execrt_sock *s)
 {
 	rtsk_spin_lock(&s->lock);
-	uint64_t tail = s->r.rx_tail;
 	unsigned ev =
 		rtsr_poll(&s->r, s->local | (rtsk_dead(s) ? SR_L_DEAD : 0));
-	bool moved = s->r.rx_tail != tail; /* WRAP markers taken */
 	rtsk_spin_unlock(&s->lock);
-	if (moved)
-		rtsk_ring_doorbell();
 	return ev;
 }

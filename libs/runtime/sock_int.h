@@ -103,4 +103,4 @@ uint64_t rtsk_now(void);
 uint64_t rtsk_after(uint64_t ns);
 
 /* ---- sock_glue.c ---- */
-unsigned rtsk_events(struct execrt_sock *s); /* poll bits, netd rung */
+unsigned rtsk_events(struct execrt_sock *s); /* poll(2) bits */

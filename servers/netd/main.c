@@ -13,8 +13,9 @@
  * /svc/netd, the public /svc/netd-dev, a device connection (netd_devsvc.c's
  * tag) or a socket connection (sock.h's SOCK_BADGE_TAG).
  *
- * Each pass: the devices' rings, the socket service's tick, lwIP's timers
- * and loopback deliveries, the drivers' doorbells; then the wait, and
+ * Each pass: the devices' rings, lwIP's timers and loopback deliveries,
+ * the socket service's tick, the drivers' doorbells; then the wait (none
+ * while loopback packets are queued), and
  * after it device bells, up to RECV_BATCH port messages (the rest next
  * pass, without sleeping) and client bells. */
 #include <stdio.h>
@@ -239,10 +240,13 @@ int main(int argc, char **argv)
 	for (;;) {
 		stats.loops++;
 		more |= netd_dev_poll_all();
-		uint64_t now = now_ns(), deadline = sock_tick(now);
-		/* Last: what the devices and the socket service sent to an
-		 * own address is delivered before the wait. */
 		if (netd_stack_poll())
+			more |= BIT_PORT;
+		/* After the deliveries: they may leave the socket service
+		 * work; what it sends to an own address is delivered next
+		 * pass, without sleeping. */
+		uint64_t now = now_ns(), deadline = sock_tick(now);
+		if (netd_stack_loop_pending())
 			more |= BIT_PORT;
 		uint32_t ms = netd_stack_sleep_ms();
 		if (ms != UINT32_MAX) {

@@ -132,6 +132,14 @@ static long map_region(handle_t g, uint32_t w, uint32_t size, uint64_t *at)
 	return 0;
 }
 
+static bool window_used(uint32_t w)
+{
+	for (uint32_t i = 1; i < SLOTS; i++)
+		if (slots[i].dev && slots[i].at == MAP_BASE + w * MAP_WINDOW)
+			return true;
+	return false;
+}
+
 static long attach(handle_t reply, const struct netdev_req *q,
 		   const struct netdev_attach *a, handle_t *h, uint32_t nh)
 {
@@ -140,8 +148,8 @@ static long attach(handle_t reply, const struct netdev_req *q,
 	if (nh != 2 || a->region_size > REGION_MAX ||
 	    a->region_size < NETDEV_SLOTS_OFFSET)
 		return ERR_INVALID_ARGS;
-	uint32_t w = 1;
-	while (w < SLOTS && slots[w].dev)
+	uint32_t w = 1; /* a window no device maps */
+	while (w < SLOTS && window_used(w))
 		w++;
 	if (w == SLOTS)
 		return ERR_NO_RESOURCES;

@@ -12,6 +12,7 @@
 #include "lwip/stats.h"
 #include "netd_dev.h"
 #include "netd_if.h"
+#include "netd_stack.h"
 
 #define NETD_VERSION "0.1.0"
 
@@ -139,6 +140,7 @@ static void status(struct json_w *w, const struct netd_stats *st)
 	w_u(w, "icmp_rx", lwip_stats.icmp.recv);
 	w_u(w, "icmp_tx", lwip_stats.icmp.xmit);
 	w_u(w, "link_drop", lwip_stats.link.drop);
+	w_u(w, "tcp_half_open_reaped", netd_stack_half_open_reaped());
 	devices(w);
 }
 

@@ -8,10 +8,15 @@
 
 /* lwip_init(), the random seed, the interfaces' arguments (--dns). */
 void netd_stack_init(const struct netd_args *a, uint64_t seed);
-/* lwIP's due timers, then loopback deliveries (lo and sends to an own
- * address, queued while lwIP ran) for a few passes so replies to replies
- * get through. True when deliveries are still queued. */
+/* lwIP's due timers, the SYN flood defence, then loopback deliveries (lo and
+ * sends to an own address, queued while lwIP ran) for a few passes so replies
+ * to replies get through. True when deliveries are still queued. */
 bool netd_stack_poll(void);
+/* Half-open TCP connections dropped after 1..1.5 s so far (the SYN flood
+ * defence; status: tcp_half_open_reaped). */
+uint64_t netd_stack_half_open_reaped(void);
+/* Loopback deliveries are queued (netd must not sleep). */
+bool netd_stack_loop_pending(void);
 /* Milliseconds until lwIP's next timer, UINT32_MAX when none. */
 uint32_t netd_stack_sleep_ms(void);
 /* lwIP's version, "2.1.3". */

@@ -63,8 +63,9 @@ struct sock_stats {
 	uint64_t mem_used, mem_limit; /* bytes of socket regions */
 	uint64_t tcp_active, udp_active, raw_active;
 	uint64_t rx_bytes, tx_bytes; /* through the rings since start */
-	uint64_t refused; /* requests refused for limits (EMFILE/ENOBUFS) */
-	uint64_t hostile; /* sockets closed for nonsense counters */
+	uint64_t refused;     /* requests refused for limits (EMFILE/ENOBUFS) */
+	uint64_t hostile;     /* sockets closed for nonsense counters */
+	uint64_t dgram_drops; /* datagrams dropped (full rx ring, no route) */
 };
 
 /* Call once, after lwip_init() and before the first receive. 0 or a

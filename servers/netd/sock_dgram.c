@@ -25,6 +25,14 @@ static uint32_t rec_size(uint32_t len)
 	return HDR + ((len + 7u) & ~7u);
 }
 
+/* Datagrams lost (full ring, too big, no route, no peer): per socket
+ * and for netd's status (`dgram_drops`). */
+static void drop(struct sock *s)
+{
+	s->drops++;
+	sk_g.st.dgram_drops++;
+}
+
 static bool is_udp(const struct sock *s)
 {
 	return s->type == SK_DGRAM && !s->icmp_dgram;
@@ -35,20 +43,20 @@ static void put(struct sock *s, struct pbuf *p, uint16_t skip,
 		const ip_addr_t *src, uint16_t port)
 {
 	if (s->shut_rd || p->tot_len < skip) {
-		s->drops++;
+		drop(s);
 		return;
 	}
 	uint32_t len = p->tot_len - skip;
 	uint32_t rec = rec_size(len);
 	if (len > PAYLOAD_MAX || rec > s->rx_size / 2) {
-		s->drops++;
+		drop(s);
 		return;
 	}
 	uint32_t off = (uint32_t)(s->rx_head & (s->rx_size - 1));
 	uint32_t pad = off + rec > s->rx_size ? s->rx_size - off : 0;
 	uint64_t space = s->rx_size - (s->rx_head - s->rx_tail);
 	if ((uint64_t)pad + rec > space) {
-		s->drops++;
+		drop(s);
 		return;
 	}
 	if (pad) {
@@ -234,7 +242,7 @@ static void pump_tx(struct sock *s)
 			return;
 		}
 		if (!s->pcb.any || (s->state & NET_ST_CLOSED)) {
-			s->drops++;
+			drop(s);
 		} else {
 			err_t e = send_one(s, &h, s->tx + off + HDR);
 			if (e == ERR_MEM) {
@@ -242,7 +250,7 @@ static void pump_tx(struct sock *s)
 				return;
 			}
 			if (e != ERR_OK)
-				s->drops++;
+				drop(s);
 			else
 				sk_g.st.tx_bytes += h.len;
 		}

@@ -446,9 +446,11 @@ int sk_tcp_shutdown(struct sock *s, uint32_t how)
 {
 	if (!(s->state & NET_ST_CONNECTED))
 		return -NE_ENOTCONN;
-	if (how != 1) { /* SHUT_RD, SHUT_RDWR: what is unread goes */
+	if (how != 1 && !s->shut_rd) { /* SHUT_RD, RDWR: unread data goes */
 		s->shut_rd = true;
-		recved(s->pcb.tcp, sk_rxq_drop(&s->rx_pend));
+		/* Later rx_tail moves are not counted again (shut_rd). */
+		recved(s->pcb.tcp,
+		       sk_rxq_drop(&s->rx_pend) + (s->rx_head - s->rx_tail));
 		sk_set_state(s, NET_ST_RX_EOF, 0);
 	}
 	if (how != 0) {

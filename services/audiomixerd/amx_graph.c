@@ -275,7 +275,8 @@ static void file_run(struct amx_node *n, float *out, uint32_t frames)
 
 /* Reads up to frames frames of the app's ring as stereo; the rest
  * silence (an underrun of this source, counted). */
-static void app_read(struct amx_node *n, float *out, uint32_t frames)
+static void app_read(struct amx_node *n, float *out, uint32_t frames,
+		     const uint64_t *frame)
 {
 	struct amx_app_ring *r = n->u.app.ring;
 	uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
@@ -296,18 +297,27 @@ static void app_read(struct amx_node *n, float *out, uint32_t frames)
 		n->underruns++;
 		__atomic_store_n(&r->underruns, n->underruns, __ATOMIC_RELAXED);
 	}
+	if (k && frame) { /* read before tail moves (its release) */
+		__atomic_store_n(&r->map_tail, tail, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->map_frame, *frame, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&r->tail, tail + k, __ATOMIC_RELEASE);
 }
 
-static void app_run(struct amx_node *n, float *out, uint32_t frames)
+/* Without a resampler the app's frames reach the sink frame for frame
+ * (gain, mixer and sink keep the offset): its first frame read is the
+ * render's first. Behind a resampler (its own or a resample node's) there
+ * is no such frame: no map. */
+static void app_run(const struct amx_graph *g, struct amx_node *n, float *out,
+		    uint32_t frames)
 {
 	struct amx_rs *rs = n->u.app.rs;
 	if (!rs) {
-		app_read(n, out, frames);
+		app_read(n, out, frames, g->resampling ? NULL : &g->frame);
 		return;
 	}
 	uint32_t need = amx_rs_need(rs, frames);
-	app_read(n, amx_rs_in(rs), need);
+	app_read(n, amx_rs_in(rs), need, NULL);
 	amx_rs_run(rs, need, out, frames);
 }
 
@@ -322,7 +332,9 @@ static void resample_run(struct amx_graph *g, struct amx_node *n, float *out,
 	}
 	float *in = amx_rs_in(rs);
 	if (n->nin) {
+		g->resampling++; /* the frames below map to no device frame */
 		const float *src = pull(g, n->in[0], need);
+		g->resampling--;
 		memcpy(in, src, (size_t)need * 8);
 	} else {
 		memset(in, 0, (size_t)need * 8);
@@ -370,7 +382,7 @@ static const float *run(struct amx_graph *g, struct amx_node *n,
 		file_run(n, out, frames);
 		return out;
 	case AMX_APP:
-		app_run(n, out, frames);
+		app_run(g, n, out, frames);
 		return out;
 	case AMX_GAIN:
 		if (!n->nin) {

@@ -50,9 +50,15 @@ struct amx_app_ring {
 	uint32_t head;	    /* written by the producer */
 	uint32_t tail;	    /* written by the consumer (audiomixerd) */
 	uint32_t underruns; /* periods the ring ran dry (the service counts) */
-	uint32_t pad[9];
+	/* Where the ring's audio goes (48 kHz rings; the service writes them
+	 * before tail, in a render that read frames): ring frame map_tail
+	 * became the device's frame map_frame (frames since its START). */
+	uint32_t map_tail;
+	uint64_t map_frame;
+	uint32_t pad[6];
 	/* then frames * channels float32 samples, interleaved */
 };
+_Static_assert(sizeof(struct amx_app_ring) == AMX_APP_HDR, "ring header");
 
 struct amx_node {
 	uint32_t id;
@@ -94,7 +100,10 @@ struct amx_graph {
 	struct amx_node *nodes[AMX_MAX_NODES];
 	uint32_t next_id;
 	uint64_t stamp;
-	float *mix; /* the sinks' sum (AMX_PERIOD_MAX stereo frames) */
+	uint64_t frame; /* the device frame of the render's first frame (the
+			   caller sets it; app rings report it) */
+	uint32_t resampling; /* inside a resample node's pull */
+	float *mix;	     /* the sinks' sum (AMX_PERIOD_MAX stereo frames) */
 };
 
 int amx_graph_init(struct amx_graph *g);

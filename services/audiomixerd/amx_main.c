@@ -2,10 +2,12 @@
  * (amx_proto.c) on one thread, the period thread on another. The period
  * thread is DL (period = the audio period, budget from the graph's
  * measured cost): on each period notice of the driver it renders until
- * the ring holds AHEAD periods past the one the device plays, and zeroes
- * the slot after them, so a late mixer makes the device play silence,
- * never stale audio. The main thread owns requests, subscribers, events,
- * and reopens the device when its driver dies.
+ * the ring holds `lead` periods past the one the device plays (the most
+ * after a start, then fitted to the device's measured step), and zeroes
+ * the slot after them and the slots the device played, so a late mixer
+ * makes the device play silence, never stale audio. The main thread
+ * owns requests, subscribers, events, and reopens the device when its
+ * driver dies.
  *
  * Locking: the graph is edited by the main thread and rendered by the
  * period thread under glock (a flag; the period thread, which must not
@@ -23,12 +25,13 @@
 #include <execrt/sys.h>
 
 #include "amx_dev.h"
+#include "amx_lead.h"
 #include "amx_proto.h"
 #include "cl_ports.h"
 
 #define SVC_NAME	"/svc/audiomixerd"
 #define MAX_SUBS	8
-#define AHEAD_FRAMES	2048 /* the mixer's lead: N = 2048 / period */
+#define AHEAD_FRAMES	2048 /* the most lead: the ring, the start's lead */
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
@@ -59,7 +62,13 @@ static struct {
 	handle_t notice_recv, notice_send;
 	int run;	  /* 1 while the device plays */
 	uint64_t written; /* periods written since START */
+	uint64_t cleared; /* periods played whose slots were zeroed */
 	uint32_t ahead, periods, period, channels, slot_bytes;
+	/* periods written past the playing one (amx_lead.h); lead and
+	 * step_max copied for the main thread */
+	struct amx_lead adapt;
+	uint32_t lead;
+	uint64_t step_max;
 	uint64_t period_ns;
 	/* counters the main thread reads (atomics) */
 	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
@@ -95,6 +104,7 @@ static uint8_t *slot(uint64_t k)
  * glock. */
 static void render(uint64_t k)
 {
+	st.g.frame = k * rt.period; /* slot k plays from device frame k*P */
 	amx_graph_render(&st.g, (int16_t *)slot(k), rt.period, rt.channels);
 	if (rt.periods > rt.ahead + 1)
 		memset(slot(k + 1), 0, rt.slot_bytes);
@@ -103,6 +113,9 @@ static void render(uint64_t k)
 static void on_notice(const struct audio_period_msg *m)
 {
 	uint64_t t0 = now(), c = m->period;
+	__atomic_store_n(&rt.lead, amx_lead_notice(&rt.adapt, m->frames, t0),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&rt.step_max, rt.adapt.step_max, __ATOMIC_RELAXED);
 	__atomic_store_n(&rt.last_notice_ns, t0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&rt.notices, 1, __ATOMIC_RELAXED);
 	if (t0 > m->time_ns) {
@@ -114,6 +127,16 @@ static void on_notice(const struct audio_period_msg *m)
 			rt.late_all_ns = late;
 	}
 	lock_sleep(10000);
+	/* The slots the device has played go silent: one it reaches again
+	 * before the mixer (a lead shorter than the ring, a late mixer)
+	 * plays silence, never a period of a ring ago. */
+	if (c - rt.cleared >= rt.periods) { /* a ring or more since: all */
+		memset(dev.ring, 0, (size_t)rt.periods * rt.slot_bytes);
+		rt.cleared = c;
+	}
+	for (; rt.cleared < c; rt.cleared++)
+		if (rt.cleared < rt.written)
+			memset(slot(rt.cleared), 0, rt.slot_bytes);
 	if (rt.written < c + 1) { /* the device played a slot we missed */
 		uint64_t missed = c + 1 - rt.written;
 		__atomic_fetch_add(&rt.xruns, missed, __ATOMIC_RELAXED);
@@ -121,7 +144,9 @@ static void on_notice(const struct audio_period_msg *m)
 				   __ATOMIC_RELAXED);
 		rt.written = c + 1;
 	}
-	while (rt.written < c + rt.ahead)
+	/* A lead that shrank renders nothing until the device has played
+	 * down to it; one that grew renders the difference now. */
+	while (rt.written < c + rt.lead)
 		render(rt.written++);
 	unlock(NULL);
 	uint64_t cost = now() - t0;
@@ -480,6 +505,9 @@ static int start_playing(char *err, size_t ecap)
 	}
 	__atomic_store_n(&rt.last_notice_ns, now(), __ATOMIC_RELAXED);
 	rt.last_periods = 0;
+	amx_lead_start(&rt.adapt, rt.period, rt.ahead, now()); /* prefilled */
+	rt.lead = rt.ahead;
+	rt.step_max = rt.cleared = 0;
 	st.budget_us = budget / 1000;
 	__atomic_store_n(&rt.run, 1, __ATOMIC_RELEASE);
 	sys_notif_signal(rt.go, 1);
@@ -515,6 +543,25 @@ static int op_stop(void *ctx)
 	return 0;
 }
 
+static int op_position(void *ctx, char *res, size_t rcap, char *err,
+		       size_t ecap)
+{
+	(void)ctx;
+	struct audio_pos p;
+	long r = dev.conn ? amx_dev_position(&dev, &p) : ERR_PEER_CLOSED;
+	if (r < 0) {
+		snprintf(err, ecap, "position: %s", err_name(r));
+		return AMX_E_INTERNAL;
+	}
+	snprintf(res, rcap,
+		 "\"frames\":%llu,\"time_ns\":%llu,\"periods\":%llu,"
+		 "\"lead_frames\":%u",
+		 (unsigned long long)p.frames, (unsigned long long)p.time_ns,
+		 (unsigned long long)p.periods,
+		 __atomic_load_n(&rt.lead, __ATOMIC_RELAXED) * rt.period);
+	return 0;
+}
+
 static int op_subscribe(void *ctx, uint32_t idx, uint32_t mask)
 {
 	(void)ctx;
@@ -536,6 +583,7 @@ static const struct amx_ops ops = {
 	.device_open = op_device_open,
 	.start = op_start,
 	.stop = op_stop,
+	.position = op_position,
 	.subscribe = op_subscribe,
 	.lock = lock_main,
 	.unlock = unlock,
@@ -556,6 +604,9 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 	st.cost_max_us =
 		__atomic_load_n(&rt.cost_max_ns, __ATOMIC_RELAXED) / 1000;
 	st.late_max_us = rt.late_all_ns / 1000;
+	st.lead_frames =
+		__atomic_load_n(&rt.lead, __ATOMIC_RELAXED) * rt.period;
+	st.step_max = __atomic_load_n(&rt.step_max, __ATOMIC_RELAXED);
 	if (missed) {
 		char ev[128];
 		emit(AMX_EV_XRUN, ev,

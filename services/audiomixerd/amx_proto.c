@@ -373,6 +373,22 @@ static void start(struct amx_state *s, struct amx_reply *r)
 	ok(r, "{\"state\":\"running\"}");
 }
 
+static void position(struct amx_state *s, struct amx_reply *r)
+{
+	if (!s->running) {
+		fail(r, "BAD_ARG", "not running");
+		return;
+	}
+	char res[256] = "", err[160] = "no device";
+	int e = s->ops.position ? s->ops.position(s->ops.ctx, res, sizeof(res),
+						  err, sizeof(err))
+				: AMX_E_INTERNAL;
+	if (e < 0)
+		fail_amx(r, e, err);
+	else
+		ok(r, "{%s}", res);
+}
+
 static void subscribe(struct amx_state *s, uint32_t nh, struct amx_reply *r)
 {
 	struct json_doc *d = &s->doc;
@@ -414,15 +430,16 @@ static void status(struct amx_state *s, struct amx_reply *r)
 	   "{\"name\":\"audiomixerd\",\"state\":\"%s\",\"device\":%s,"
 	   "\"period\":%u,\"nodes\":%u,\"xruns\":%llu,\"notices\":%llu,"
 	   "\"periods_written\":%llu,\"cost_max_us\":%llu,"
-	   "\"budget_us\":%llu,\"late_max_us\":%llu,\"requests\":%llu,"
-	   "\"errors\":%llu}",
+	   "\"budget_us\":%llu,\"late_max_us\":%llu,\"lead_frames\":%llu,"
+	   "\"step_max\":%llu,\"requests\":%llu,\"errors\":%llu}",
 	   s->running ? "running" : "stopped",
 	   s->device_open ? "true" : "false", s->dev.period, nodes,
 	   (unsigned long long)s->xruns, (unsigned long long)s->notices,
 	   (unsigned long long)s->periods_written,
 	   (unsigned long long)s->cost_max_us, (unsigned long long)s->budget_us,
-	   (unsigned long long)s->late_max_us, (unsigned long long)s->requests,
-	   (unsigned long long)s->errors);
+	   (unsigned long long)s->late_max_us,
+	   (unsigned long long)s->lead_frames, (unsigned long long)s->step_max,
+	   (unsigned long long)s->requests, (unsigned long long)s->errors);
 }
 
 void amx_handle(struct amx_state *s, const char *text, size_t len, uint32_t nh,
@@ -460,6 +477,8 @@ void amx_handle(struct amx_state *s, const char *text, size_t len, uint32_t nh,
 		subscribe(s, nh, r);
 	} else if (!strcmp(cmd, "status")) {
 		status(s, r);
+	} else if (!strcmp(cmd, "position")) {
+		position(s, r);
 	} else {
 		fail(r, "BAD_CMD", "unknown cmd");
 	}

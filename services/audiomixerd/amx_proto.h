@@ -38,6 +38,10 @@ struct amx_ops {
 			   char *result, size_t rcap, char *err, size_t ecap);
 	int (*start)(void *ctx, char *err, size_t ecap);
 	int (*stop)(void *ctx);
+	/* The device's position now (its AUDIO_POSITION); result: JSON
+	 * members ("\"frames\":..."). */
+	int (*position)(void *ctx, char *result, size_t rcap, char *err,
+			size_t ecap);
 	/* Keeps attached handle idx as a subscriber for the events in mask. */
 	int (*subscribe)(void *ctx, uint32_t idx, uint32_t mask);
 	/* Around graph edits (the period thread renders concurrently). */
@@ -54,6 +58,7 @@ struct amx_state {
 	/* kept by the period side (the service copies them in) */
 	uint64_t xruns, notices, periods_written;
 	uint64_t cost_max_us, budget_us, late_max_us;
+	uint64_t lead_frames, step_max; /* the adaptive lead (frames) */
 	struct json_doc doc;
 };
 

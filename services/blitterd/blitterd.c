@@ -4,8 +4,9 @@
  * one port (the public endpoint plus minted session endpoints), grants
  * mapped into this task, events sent without blocking. One thread serves:
  * a job runs inside the call that asks for it (BE class: bulk work that
- * must not hold up the frame-timed services). A second thread only
- * handles this task's own faults (a revoked grant, see below).
+ * must not hold up the frame-timed services). A second thread, the
+ * watcher of libs/grantguard, only handles this task's own faults (a
+ * revoked grant, see below).
  *
  * Grant mappings: each sits at the start of its own 128 GiB slot (a
  * grant is at most VMO_MAX_SIZE, 64 GiB), so the page after a grant is
@@ -22,17 +23,24 @@
 
 #include "blit_proto.h"
 #include "cl_ports.h"
+#include "grantguard/grantguard.h"
 
 #define SLOT_BASE 0x400000000000ull
 #define SLOT_SIZE (1ull << 37)
 
-static struct {
-	uint8_t *base; /* NULL: free slot */
-	uint32_t prot;
-	uint64_t extent;    /* bytes the largest surface on it needs */
-	handle_t scratch;   /* set by the watcher: the grant was revoked */
-	volatile bool lost; /* ... and scratch memory sits in its place */
-} slots[BLIT_MAX_MEMS];
+/* The grant slots, guarded against a client's revoke (REVIEW-15 #1,
+ * libs/grantguard): a page fault inside a slot's extent (the bytes the
+ * largest surface on it needs) gets scratch memory in its place; the job
+ * then ends with an error and the grant's surfaces are unbound
+ * (p_lost). The main thread is suspended while the watcher does this, so
+ * the table is never touched by both at once. */
+static struct gg_slot gslots[BLIT_MAX_MEMS];
+static struct gg guard = {.base = SLOT_BASE,
+			  .window = 1ull << 20, /* 1 MiB of scratch */
+			  .size = SLOT_SIZE,
+			  .n = BLIT_MAX_MEMS,
+			  .slot = gslots};
+static bool used[BLIT_MAX_MEMS];
 
 static struct blit_svc svc;
 static struct blit_ans ans;
@@ -58,12 +66,12 @@ static int p_ident(void *ctx, uint32_t h, uint64_t *koid, bool *can_write)
 static int p_map(void *ctx, uint32_t h, uint8_t **base, bool *writable)
 {
 	(void)ctx;
-	int i = 0;
-	while (i < BLIT_MAX_MEMS && slots[i].base)
+	uint32_t i = 0;
+	while (i < BLIT_MAX_MEMS && used[i])
 		i++;
 	if (i == BLIT_MAX_MEMS)
 		return ERR_NO_RESOURCES;
-	uint64_t hint = SLOT_BASE + (uint64_t)i * SLOT_SIZE, at = 0;
+	uint64_t hint = gg_addr(&guard, i), at = 0;
 	uint32_t prot = VM_PROT_READ | VM_PROT_WRITE;
 	long r = sys_grant_map(self(), h, prot, hint, &at);
 	if (r == ERR_ACCESS_DENIED) { /* a read-only grant: a source */
@@ -76,131 +84,54 @@ static int p_map(void *ctx, uint32_t h, uint8_t **base, bool *writable)
 		sys_grant_unmap(self(), at);
 		return ERR_NO_RESOURCES;
 	}
-	slots[i].base = (uint8_t *)at;
-	slots[i].prot = prot;
+	used[i] = true;
+	gg_use(&guard, i, 0, prot);
 	*base = (uint8_t *)at;
 	*writable = prot & VM_PROT_WRITE;
 	return 0;
 }
 
+static int slot_of(const uint8_t *base)
+{
+	int i = gg_slot_of(&guard, (uint64_t)base);
+	return i >= 0 && used[i] && (uint64_t)base == gg_addr(&guard, i) ? i
+									 : -1;
+}
+
 static bool p_fits(void *ctx, uint8_t *base, uint64_t bytes)
 {
 	(void)ctx;
-	for (int i = 0; i < BLIT_MAX_MEMS; i++) {
-		if (slots[i].base != base)
-			continue;
-		uint64_t need =
-			(bytes + PAGE_SIZE_USER - 1) & ~(PAGE_SIZE_USER - 1);
-		if (need > SLOT_SIZE / 2)
-			return false;
-
-		/* Inside the grant: 0 (a one-page grant, unchanged) or
-		 * INVALID_ARGS (it would cut the grant mapping). */
-		long r = sys_vm_protect(self(),
-					(uint64_t)base + need - PAGE_SIZE_USER,
-					PAGE_SIZE_USER, slots[i].prot);
-		if (r != 0 && r != ERR_INVALID_ARGS)
-			return false;
-		if (need > slots[i].extent) /* what a revoke must cover */
-			slots[i].extent = need;
-		return true;
-	}
-	return false;
+	int i = slot_of(base);
+	if (i < 0)
+		return false;
+	uint64_t need = (bytes + PAGE_SIZE_USER - 1) & ~(PAGE_SIZE_USER - 1);
+	if (need > SLOT_SIZE / 2)
+		return false;
+	/* Inside the grant: 0 (a one-page grant, unchanged) or
+	 * INVALID_ARGS (it would cut the grant mapping). */
+	long r = sys_vm_protect(self(), (uint64_t)base + need - PAGE_SIZE_USER,
+				PAGE_SIZE_USER, gslots[i].prot);
+	if (r != 0 && r != ERR_INVALID_ARGS)
+		return false;
+	gg_extent(&guard, (uint32_t)i, need); /* what a revoke must cover */
+	return true;
 }
 
 static void p_unmap(void *ctx, uint8_t *base)
 {
 	(void)ctx;
-	for (int i = 0; i < BLIT_MAX_MEMS; i++) {
-		if (slots[i].base == base) {
-			sys_grant_unmap(self(), (uint64_t)base);
-			if (slots[i].scratch)
-				sys_handle_close(slots[i].scratch);
-			slots[i] = (__typeof__(slots[i])){0};
-		}
-	}
+	int i = slot_of(base);
+	if (i < 0)
+		return;
+	gg_release(&guard, (uint32_t)i);
+	used[i] = false;
 }
 
 static bool p_lost(void *ctx, uint8_t *base)
 {
 	(void)ctx;
-	for (int i = 0; i < BLIT_MAX_MEMS; i++)
-		if (slots[i].base == base)
-			return slots[i].lost;
-	return false;
-}
-
-/* ---- revoked grants (REVIEW-15 #1) ----
- * A client may revoke a grant blitterd has mapped (it owns the grant);
- * the next access faults. blitterd is its own fault handler: this thread
- * takes the report and, for a page fault inside a live grant slot, maps
- * scratch memory over the slot's whole extent (every surface on it fits)
- * and resumes the main thread; the job then ends with an error and the
- * grant's surfaces are unbound (p_lost). Any other fault ends the task,
- * as without a handler. The main thread is suspended while this runs, so
- * slots[] is not touched by both at once. */
-#define W_STACK (16 * 1024)
-#define W_TCB	512 /* musl's thread descriptor is read at %fs */
-
-static bool scratch_slot(uint64_t addr)
-{
-	if (addr < SLOT_BASE)
-		return false;
-	uint64_t i = (addr - SLOT_BASE) / SLOT_SIZE;
-	if (i >= BLIT_MAX_MEMS || !slots[i].base || slots[i].lost ||
-	    addr - (uint64_t)slots[i].base >= slots[i].extent)
-		return false;
-	handle_t g;
-	uint64_t at = 0;
-	if (sys_grant_create(self(), 0, slots[i].extent,
-			     VM_PROT_READ | VM_PROT_WRITE, &g) < 0)
-		return false;
-	if (sys_grant_map(self(), g, slots[i].prot, (uint64_t)slots[i].base,
-			  &at) < 0 ||
-	    at != (uint64_t)slots[i].base) {
-		if (at)
-			sys_grant_unmap(self(), at);
-		sys_handle_close(g);
-		return false;
-	}
-	slots[i].scratch = g;
-	slots[i].lost = true;
-	return true;
-}
-
-__attribute__((no_stack_protector, noreturn)) static void
-watcher_main(uint64_t tp)
-{
-	sys_thread_set_tls(tp);
-	for (;;) {
-		struct fault_report rep;
-		if (sys_fault_wait(self(), DEADLINE_NONE, &rep) < 0)
-			continue;
-		if (rep.vector == 14 && scratch_slot(rep.addr) &&
-		    sys_fault_resume(self(), rep.thread_koid) == 0)
-			continue;
-		sys_task_exit(TASK_STATUS_FAULT(rep.vector));
-	}
-}
-
-static long watcher_start(void)
-{
-	static _Alignas(64) uint8_t stack[W_STACK];
-	static _Alignas(64) uint8_t tcb[W_TCB];
-	uint64_t tp = (uint64_t)tcb, canary;
-	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
-	memcpy(tcb, &tp, 8);
-	memcpy(tcb + 0x28, &canary, 8); /* the stack protector's canary */
-	handle_t t;
-	long r = sys_thread_create(self(), "faults", 6, &t);
-	if (r < 0)
-		return r;
-	uint64_t rsp = ((uint64_t)stack + sizeof(stack)) - 8;
-	r = sys_thread_start(t, (uint64_t)watcher_main, rsp, tp);
-	sys_handle_close(t);
-	if (r == 0)
-		r = sys_task_set_fault_handler(self(), 1);
-	return r;
+	int i = slot_of(base);
+	return i >= 0 && gg_lost(&guard, (uint32_t)i);
 }
 
 static int p_mint(void *ctx, uint64_t badge, uint32_t *h)
@@ -263,7 +194,7 @@ static void answer(handle_t reply)
 int main(void)
 {
 	const struct blit_kern *k = blit_kern_pick();
-	long wr = watcher_start();
+	long wr = gg_start(&guard, HANDLE_INVALID, NULL); /* BE: as blitterd */
 	if (wr < 0) {
 		printf("blitterd: fault watcher: %s\n", err_name(wr));
 		return 1;

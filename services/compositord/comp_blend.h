@@ -16,7 +16,11 @@
  * of 4 pixels all transparent skipped, all opaque copied; an opaque
  * source under one alpha (uniform) computes d + (s - d) * a / 255 in
  * fixed point: within 1 of the reference (tests/host/test_comp_blend.c
- * checks both against the scalar reference).
+ * checks both against the scalar reference). A run of layers over the
+ * same span (comp_blend_fused: opaque ones under one alpha, per-pixel
+ * ones under any) is folded into dst in one pass, 16 pixels at a time
+ * with AVX2 when CPUID and XCR0 allow it, else 8 with SSSE3: the same
+ * bytes as the layers one by one.
  * Pure, host-tested. */
 #pragma once
 #include <stdint.h>
@@ -42,6 +46,12 @@ void comp_blend_row(uint32_t *dst, const uint32_t *src, uint32_t n, uint32_t la,
 void comp_blend_uniform_n(uint32_t *dst, const uint32_t *const *src,
 			  const uint32_t *la, uint32_t k, uint32_t n, int rgba,
 			  int base);
+/* The same where the layers with bit i of pp set have per-pixel alpha
+ * (any la in 1..255; normal blend): the same bytes as comp_blend_row
+ * layer by layer, in one pass over dst (SSSE3; else those calls). */
+void comp_blend_fused(uint32_t *dst, const uint32_t *const *src,
+		      const uint32_t *la, uint32_t pp, uint32_t k, uint32_t n,
+		      int rgba, int base);
 /* The scalar reference of comp_blend_row. */
 void comp_blend_row_ref(uint32_t *dst, const uint32_t *src, uint32_t n,
 			uint32_t la, uint32_t mode);
@@ -49,5 +59,7 @@ void comp_blend_row_ref(uint32_t *dst, const uint32_t *src, uint32_t n,
 void comp_swizzle_row(uint32_t *dst, const uint32_t *src, uint32_t n);
 /* Tests: 1 = use the SSE2 path even where SSSE3 exists; 0 = detect. */
 void comp_blend_force_sse2(int on);
+/* Tests: 1 = no AVX2 (the fused pass in SSSE3 only); 0 = detect. */
+void comp_blend_force_no_avx2(int on);
 /* Whether all n pixels have alpha 255. */
 int comp_row_opaque(const uint32_t *src, uint32_t n);

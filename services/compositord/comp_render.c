@@ -41,14 +41,17 @@ static int span(const struct comp_render *rc, uint32_t i, int32_t y, int32_t x0,
 	return *xs < *xe;
 }
 
-/* Drawn in place by the uniform-alpha kernel: opaque, unscaled,
- * unrotated, normal, alpha strictly between 0 and 1, format fmt. */
+/* Drawn in place by the fused kernel: unscaled, unrotated, normal,
+ * alpha above 0, format fmt. 1: opaque under one alpha below 1 (the
+ * uniform arithmetic); 2: per-pixel alpha (or opaque at alpha 1). */
 static int fusable(const struct comp_render *rc, const struct comp_scene *s,
 		   uint32_t i, uint32_t fmt)
 {
 	const struct comp_layer *l = &s->layer[rc->id[i] - 1];
-	return rc->xf[i].unit && l->opaque && l->fmt == fmt && rc->la[i] > 0 &&
-	       rc->la[i] < 255 && l->cur[COMP_REG_BLEND] == COMP_BLEND_NORMAL;
+	if (!rc->xf[i].unit || l->fmt != fmt || rc->la[i] == 0 ||
+	    l->cur[COMP_REG_BLEND] != COMP_BLEND_NORMAL)
+		return 0;
+	return l->opaque && rc->la[i] < 255 ? 1 : 2;
 }
 
 /* Drawn as a copy: opaque, unscaled, unrotated, normal, alpha 1. */
@@ -61,13 +64,14 @@ static int base_layer(const struct comp_render *rc, const struct comp_scene *s,
 }
 
 /* The run of layers from i that one pass draws on row y: same span,
- * same format, opaque, unscaled, unrotated, normal, alpha below 1 (the
- * first may be at alpha 1: *base). Their rows in src, alphas in la;
- * its length. */
+ * same format, unscaled, unrotated, normal (the first may be an opaque
+ * copy: *base). Their rows in src, alphas in la, those with per-pixel
+ * alpha in *pp (bit k); its length. */
 static uint32_t run(const struct comp_render *rc, const struct comp_scene *s,
 		    uint32_t i, int32_t y, int32_t x0, int32_t x1,
-		    const uint32_t **src, uint32_t *la, int *base)
+		    const uint32_t **src, uint32_t *la, int *base, uint32_t *pp)
 {
+	*pp = 0;
 	int32_t xs, xe;
 	if (!span(rc, i, y, x0, x1, &xs, &xe))
 		return 0;
@@ -76,9 +80,12 @@ static uint32_t run(const struct comp_render *rc, const struct comp_scene *s,
 	for (; i + k < rc->n && k < COMP_FUSE_MAX; k++) {
 		uint32_t j = i + k;
 		int32_t s0, s1;
-		if (!((k == 0 && *base) || fusable(rc, s, j, fmt)) ||
-		    !span(rc, j, y, x0, x1, &s0, &s1) || s0 != xs || s1 != xe)
+		int f = k == 0 && *base ? 1 : fusable(rc, s, j, fmt);
+		if (!f || !span(rc, j, y, x0, x1, &s0, &s1) || s0 != xs ||
+		    s1 != xe)
 			break;
+		if (f == 2)
+			*pp |= 1u << k;
 		const struct comp_xform *xf = &rc->xf[j];
 		const struct comp_layer *m = &s->layer[rc->id[j] - 1];
 		src[k] = (const uint32_t *)(m->px +
@@ -166,13 +173,14 @@ uint64_t comp_render_rect(struct comp_render *rc, const struct comp_scene *s,
 			const uint32_t *src[COMP_FUSE_MAX];
 			uint32_t la[COMP_FUSE_MAX];
 			int base;
+			uint32_t pp;
 			uint32_t k = run(rc, s, i, y, (int32_t)x0, (int32_t)x1,
-					 src, la, &base);
+					 src, la, &base, &pp);
 			if (k >= 2) {
-				comp_blend_uniform_n(row + xs, src, la, k,
-						     (uint32_t)(xe - xs),
-						     l->fmt == COMP_FMT_RGBA8,
-						     base);
+				comp_blend_fused(row + xs, src, la, pp, k,
+						 (uint32_t)(xe - xs),
+						 l->fmt == COMP_FMT_RGBA8,
+						 base);
 				i += k;
 				continue;
 			}

@@ -36,6 +36,7 @@ struct comp_rect {
 struct comp_layer {
 	bool used;
 	uint64_t owner; /* session badge that created it; 0 public */
+	uint64_t task;	/* koid of the task that created it; 0 unknown */
 	double pend[COMP_REG_COUNT];
 	double cur[COMP_REG_COUNT];
 	/* The bound content: pixels straight (not premultiplied) alpha. */

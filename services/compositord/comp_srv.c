@@ -407,7 +407,7 @@ static void subscribe(struct comp_srv *s, uint64_t owner, uint32_t nh,
 	int e = s->ops.subscribe(s->ops.ctx, owner, port, mask);
 	if (e < 0) {
 		fail(r, ops_code(e),
-		     e == COMP_OPS_BUSY ? "too many subscribers (16)"
+		     e == COMP_OPS_BUSY ? "too many subscribers (16, 4 a task)"
 					: "bad port handle");
 		return;
 	}
@@ -546,6 +546,16 @@ void comp_srv_init(struct comp_srv *s, struct comp_scene *scene,
 	s->ops = *ops;
 }
 
+/* Layers of task koid task (0: unknown, not counted: the host tests'
+ * and comp_srv_handle's callers). */
+static uint32_t task_layers(const struct comp_srv *s, uint64_t task)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; task && i < COMP_LAYERS_MAX; i++)
+		n += s->scene->layer[i].used && s->scene->layer[i].task == task;
+	return n;
+}
+
 static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		     struct comp_reply *r)
 {
@@ -569,11 +579,16 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 	} else if (json_str_eq(d, cmd, "output_set_mode")) {
 		set_mode(s, r);
 	} else if (json_str_eq(d, cmd, "create_layer")) {
+		if (task_layers(s, s->sender) >= COMP_TASK_LAYERS) {
+			fail(r, "BUSY", "16 layers exist for this task");
+			return;
+		}
 		id = comp_layer_create(s->scene, owner);
 		if (!id) {
 			fail(r, "BUSY", "64 layers exist");
 			return;
 		}
+		comp_layer_get(s->scene, id)->task = s->sender;
 		snprintf(r->result, sizeof(r->result), "{\"id\":%u}", id);
 		r->ok = true;
 	} else if (json_str_eq(d, cmd, "destroy_layer")) {
@@ -613,6 +628,14 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 void comp_srv_handle(struct comp_srv *s, uint64_t owner, const char *text,
 		     size_t len, uint32_t nh, struct comp_reply *r)
 {
+	comp_srv_handle_from(s, owner, 0, text, len, nh, r);
+}
+
+void comp_srv_handle_from(struct comp_srv *s, uint64_t owner, uint64_t sender,
+			  const char *text, size_t len, uint32_t nh,
+			  struct comp_reply *r)
+{
+	s->sender = sender;
 	memset(r, 0, offsetof(struct comp_reply, result));
 	r->result[0] = 0;
 	s->requests++;

@@ -14,6 +14,9 @@
 
 #define COMP_RESULT_MAX 3000
 #define COMP_DIM_MAX	8192u
+/* Layers one client task may hold (all its sessions and the public
+ * endpoint together): one client cannot take all COMP_LAYERS_MAX. */
+#define COMP_TASK_LAYERS 16u
 
 /* Event bits (subscribe). */
 #define COMP_EV_VSYNC	 0x1u
@@ -65,6 +68,7 @@ struct comp_srv {
 	struct comp_scene *scene;
 	struct comp_srv_ops ops;
 	uint64_t requests, errors;
+	uint64_t sender; /* task koid of the request being handled (0: none) */
 	struct json_doc doc;
 };
 
@@ -83,6 +87,12 @@ void comp_srv_init(struct comp_srv *s, struct comp_scene *scene,
  * session's badge; 0: the public endpoint). */
 void comp_srv_handle(struct comp_srv *s, uint64_t owner, const char *text,
 		     size_t len, uint32_t nh, struct comp_reply *r);
+/* The same from task koid sender (port_rx.sender), held to the per-task
+ * limit of COMP_TASK_LAYERS layers (the service-wide COMP_LAYERS_MAX is
+ * the ceiling); sender 0 (comp_srv_handle) is not. */
+void comp_srv_handle_from(struct comp_srv *s, uint64_t owner, uint64_t sender,
+			  const char *text, size_t len, uint32_t nh,
+			  struct comp_reply *r);
 /* A session ended: its layers (unbound first) and its queued REGS
  * batches go. */
 uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner);

@@ -8,7 +8,9 @@
  * the display's frame tick (its clock as DISP_WAIT_FRAME gives it: the
  * vsync) or, with no display, its own 60 Hz timer; latch; compose the damage
  * into the back buffer; present it; send vsync/pageflip events. Requests are
- * therefore never seen half-applied by a frame, and no lock is needed.
+ * therefore never seen half-applied by a frame, and no lock is needed. A
+ * second thread (libs/grantguard's watcher) only runs while the frame
+ * thread is suspended in a fault on a grant its client revoked.
  *
  * Screen ownership: the display is taken (DISP_BUF_TAKE, from fbcon)
  * only when the scene has a visible bound layer, and released when no
@@ -29,17 +31,21 @@
 #include "comp_render.h"
 #include "comp_srv.h"
 #include "disp_client.h"
+#include "grantguard/grantguard.h"
 
 #define HEADLESS_W	1024u
 #define HEADLESS_H	768u
 #define HEADLESS_HZ	60u
 #define SESSIONS_MAX	32u
 #define SUBS_MAX	16u
+#define TASK_SESSIONS	8u /* per client task (port_rx.sender) */
+#define TASK_SUBS	4u
 #define SESSION_BADGE0	0x1000u
 #define PROBE_NS	1000000000ull	  /* look for a display again */
 #define TAKE_BACKOFF_NS 1000000000ull	  /* after losing the screen */
 #define GRANT_BASE	0x300000000000ull /* where bound grants are mapped */
 #define GRANT_SLOT	0x1000000000ull	  /* 64 GiB per layer */
+#define HALF		(GRANT_SLOT / 2)  /* a guard slot: half a layer's */
 #define TIMES		64u
 #define SYNC_NS		1000000000ull /* ask the driver for its clock */
 
@@ -47,6 +53,7 @@ struct sub {
 	handle_t port;
 	uint32_t mask;
 	uint64_t owner;
+	uint64_t task; /* koid of the task that subscribed (0: unknown) */
 };
 
 struct bound {
@@ -74,7 +81,8 @@ static struct {
 	uint64_t period_ns, next_ns, frame, dframe, probe_ns, take_after_ns;
 	uint64_t base_frame, base_ns, sync_ns; /* the driver's clock */
 	/* clients */
-	uint64_t sessions[SESSIONS_MAX]; /* badges, 0 free */
+	uint64_t sessions[SESSIONS_MAX];     /* badges, 0 free */
+	uint64_t session_task[SESSIONS_MAX]; /* who opened it */
 	uint32_t nsessions;
 	uint64_t next_badge;
 	struct sub subs[SUBS_MAX];
@@ -84,10 +92,23 @@ static struct {
 	uint64_t events_sent, events_dropped, takes, releases, presents;
 	uint64_t present_errors, regs_msgs;
 	uint64_t revoked;      /* layers unbound: their grant was revoked */
+	uint64_t sender;       /* task koid of the request being handled */
 	uint64_t times[TIMES]; /* composition ns of the last frames */
 	uint32_t ntimes, tpos;
 	uint64_t last_ns;
 } g;
+
+/* Bound grants: each layer's 64 GiB slot is two guard slots (a rebind
+ * maps into the half the current content does not use). A client may
+ * revoke its grant at any time, also while a frame reads it; the
+ * guard's watcher then puts zeroed scratch memory there and the frame
+ * goes on (REVIEW-15 #1; drop_revoked unbinds the layer). */
+static struct gg_slot gslots[2 * COMP_LAYERS_MAX];
+static struct gg guard = {.base = GRANT_BASE,
+			  .window = 1ull << 20, /* 1 MiB of scratch */
+			  .size = HALF,
+			  .n = 2 * COMP_LAYERS_MAX,
+			  .slot = gslots};
 
 static uint64_t now(void)
 {
@@ -123,6 +144,25 @@ static void emit(uint32_t bit, const char *json, size_t len)
 }
 
 static int outputs_json(char *out, size_t cap);
+
+/* An error event to the subscribers of one owner (a session, or 0: the
+ * public endpoint's): what concerns one client's layer. */
+static void emit_error_to(uint64_t owner, const char *msg)
+{
+	char ev[192];
+	int n = snprintf(ev, sizeof(ev),
+			 "{\"event\":\"error\",\"message\":\"%s\"}", msg);
+	struct port_msg m = {.data = ev, .len = (uint32_t)n};
+	for (uint32_t i = 0; i < SUBS_MAX; i++) {
+		struct sub *s = &g.subs[i];
+		if (!s->port || s->owner != owner || !(s->mask & COMP_EV_ERROR))
+			continue;
+		if (sys_port_send(s->port, &m, DEADLINE_POLL) == 0)
+			g.events_sent++;
+		else
+			g.events_dropped++; /* a gone port: emit() drops it */
+	}
+}
 
 static void emit_hotplug(void)
 {
@@ -301,7 +341,7 @@ static void op_unbind(void *ctx, uint32_t id)
 	(void)ctx;
 	struct bound *b = &g.bound[id - 1];
 	if (b->map)
-		sys_grant_unmap(self(), b->map);
+		gg_release(&guard, (uint32_t)gg_slot_of(&guard, b->map));
 	free(b->heap);
 	memset(b, 0, sizeof(*b));
 }
@@ -346,6 +386,7 @@ static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 		return v;
 	}
 	swap_bound(id, at, at + len - 4096, NULL);
+	gg_use(&guard, (uint32_t)gg_slot_of(&guard, at), len, VM_PROT_READ);
 	*px = (const uint8_t *)at;
 	return 0;
 }
@@ -383,10 +424,17 @@ static int op_subscribe(void *ctx, uint64_t owner, uint32_t index,
 			uint32_t mask)
 {
 	(void)ctx;
+	uint32_t mine = 0;
+	for (uint32_t i = 0; i < SUBS_MAX; i++)
+		mine += g.sender && g.subs[i].port &&
+			g.subs[i].task == g.sender;
+	if (mine >= TASK_SUBS)
+		return COMP_OPS_BUSY;
 	for (uint32_t i = 0; i < SUBS_MAX; i++) {
 		if (g.subs[i].port)
 			continue;
-		g.subs[i] = (struct sub){cur_handles[index], mask, owner};
+		g.subs[i] =
+			(struct sub){cur_handles[index], mask, owner, g.sender};
 		cur_handles[index] = HANDLE_INVALID; /* kept */
 		g.nsubs++;
 		return 0;
@@ -476,6 +524,7 @@ static int op_status(void *ctx, char *out, size_t cap)
 		"\"events_dropped\":%llu,\"takes\":%llu,\"releases\":%llu,"
 		"\"presents\":%llu,\"present_errors\":%llu,"
 		"\"display_frame\":%llu,\"regs_msgs\":%llu,\"revoked\":%llu,"
+		"\"revoke_faults\":%llu,"
 		"\"compose_ns_last\":%llu,\"compose_ns_median\":%llu",
 		g.have_disp ? g.out.name : "headless", out_w(), out_h(), hz,
 		(unsigned long long)g.period_ns, g.have_disp ? "false" : "true",
@@ -486,27 +535,36 @@ static int op_status(void *ctx, char *out, size_t cap)
 		(unsigned long long)g.presents,
 		(unsigned long long)g.present_errors,
 		(unsigned long long)g.dframe, (unsigned long long)g.regs_msgs,
-		(unsigned long long)g.revoked, (unsigned long long)g.last_ns,
-		(unsigned long long)med);
+		(unsigned long long)g.revoked, (unsigned long long)guard.faults,
+		(unsigned long long)g.last_ns, (unsigned long long)med);
 }
 
 /* ---- the frame ---- */
 
-/* A client may revoke a grant it has bound (it owns it); reading it
- * would fault and kill compositord. Before each frame, a layer whose
- * grant is gone (its last page now a hole) is unbound. This narrows the
- * danger to a revoke during the composition itself (docs/graphics.md
- * "Limits"). */
+/* A client may revoke a grant it has bound (it owns it). Before each
+ * frame, a layer whose grant is gone is unbound, with an error event to
+ * its owner: either a frame read it since and the guard put scratch
+ * memory there (lost), or its last page is now a hole. A revoke during
+ * the composition itself is the guard's (top of file). */
 static void drop_revoked(void)
 {
 	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++) {
 		struct bound *b = &g.bound[i];
-		if (!b->map || sys_vm_protect(self(), b->last, 4096,
-					      VM_PROT_READ) != ERR_NOT_FOUND)
+		if (!b->map)
 			continue;
+		if (!gg_lost(&guard, (uint32_t)gg_slot_of(&guard, b->map)) &&
+		    sys_vm_protect(self(), b->last, 4096, VM_PROT_READ) !=
+			    ERR_NOT_FOUND)
+			continue;
+		struct comp_layer *l = comp_layer_get(&g.scene, i + 1);
+		uint64_t owner = l ? l->owner : 0;
 		comp_layer_bind(&g.scene, i + 1, NULL, 0, 0, 0, 0);
 		op_unbind(NULL, i + 1);
 		g.revoked++;
+		char m[96];
+		snprintf(m, sizeof(m),
+			 "layer %u unbound: its grant was revoked", i + 1);
+		emit_error_to(owner, m);
 	}
 }
 
@@ -623,7 +681,7 @@ static void session_closed(uint64_t badge)
 {
 	for (uint32_t i = 0; i < SESSIONS_MAX; i++)
 		if (g.sessions[i] == badge) {
-			g.sessions[i] = 0;
+			g.sessions[i] = g.session_task[i] = 0;
 			g.nsessions--;
 		}
 	comp_srv_drop_owner(&g.srv, badge);
@@ -637,10 +695,18 @@ static void session_closed(uint64_t badge)
 
 static void session_connect(handle_t reply, struct comp_reply *r)
 {
-	uint32_t slot = SESSIONS_MAX;
-	for (uint32_t i = 0; i < SESSIONS_MAX && slot == SESSIONS_MAX; i++)
-		if (!g.sessions[i])
+	uint32_t slot = SESSIONS_MAX, mine = 0;
+	for (uint32_t i = 0; i < SESSIONS_MAX; i++) {
+		if (!g.sessions[i] && slot == SESSIONS_MAX)
 			slot = i;
+		mine += g.sender && g.sessions[i] &&
+			g.session_task[i] == g.sender;
+	}
+	if (mine >= TASK_SESSIONS) {
+		cl_reply_error(reply, "BUSY",
+			       "too many sessions for a task (8)");
+		return;
+	}
 	if (slot == SESSIONS_MAX) {
 		cl_reply_error(reply, "BUSY", "too many sessions (32)");
 		return;
@@ -652,6 +718,7 @@ static void session_connect(handle_t reply, struct comp_reply *r)
 		return;
 	}
 	g.sessions[slot] = badge;
+	g.session_task[slot] = g.sender;
 	g.nsessions++;
 	snprintf(r->result, sizeof(r->result), "{\"port\":0,\"session\":%llu}",
 		 (unsigned long long)badge);
@@ -682,7 +749,9 @@ static void receive(const char *buf, const struct port_rx *rx, handle_t *h)
 		return;
 	}
 	cur_handles = h;
-	comp_srv_handle(&g.srv, rx->badge, buf, rx->len, rx->nhandles, &r);
+	g.sender = rx->sender;
+	comp_srv_handle_from(&g.srv, rx->badge, rx->sender, buf, rx->len,
+			     rx->nhandles, &r);
 	if (!rx->reply)
 		return; /* one-way: done, nothing to answer */
 	if (r.connect)
@@ -700,6 +769,15 @@ int main(void)
 	long e = sys_port_create(0, &g.recv, &send);
 	if (e < 0) {
 		printf("compositord: port_create: %s\n", err_name(e));
+		return 1;
+	}
+	/* The guard's watcher runs while the frame thread waits in a fault:
+	 * RT as that thread when init gave a scheduling authority. */
+	struct sched_params rt = {
+		.cls = SCHED_CLASS_RT, .priority = 20, .cpu = SCHED_CPU_KEEP};
+	e = gg_start(&guard, execrt_handle(START_H_SCHED), &rt);
+	if (e < 0) {
+		printf("compositord: fault watcher: %s\n", err_name(e));
 		return 1;
 	}
 	g.next_badge = SESSION_BADGE0;

@@ -4,6 +4,9 @@
  *   gai     getaddrinfo/gethostbyname/getnameinfo against t_sock.c's fake
  *           netd (numeric, localhost, example.test through NET_RESOLVE,
  *           an unknown name)
+ *   dns     the same through the real netd and its DNS client, whose
+ *           server is t_sock_netd.c's responder on 127.0.0.1:5353
+ *           (test.example is 10.20.30.40, anything else NXDOMAIN)
  * Prints one line per failed check; exits with the number of failures. */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -96,11 +99,37 @@ static void gai(void)
 			  NI_NUMERICHOST) == EAI_OVERFLOW);
 }
 
+static void dns(void)
+{
+	struct addrinfo hint = {.ai_family = AF_INET,
+				.ai_socktype = SOCK_DGRAM},
+			*res = NULL;
+	CHECK(getaddrinfo("test.example", "53", &hint, &res) == 0);
+	if (res) {
+		CHECK(v4(res) == 0x0a141e28 && count(res) == 1);
+		CHECK(ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port) ==
+		      53);
+		freeaddrinfo(res);
+		res = NULL;
+	}
+	CHECK(getaddrinfo("nx.example", NULL, &hint, &res) == EAI_NONAME);
+	struct hostent *h = gethostbyname("test.example");
+	CHECK(h && h->h_length == 4 && (uint8_t)h->h_addr_list[0][3] == 40);
+	/* Names that never reach the DNS server. */
+	CHECK(getaddrinfo("localhost", NULL, &hint, &res) == 0);
+	if (res) {
+		CHECK(v4(res) == 0x7f000001);
+		freeaddrinfo(res);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
 	if (!strcmp(m, "gai"))
 		gai();
+	else if (!strcmp(m, "dns"))
+		dns();
 	else
 		fails = 100;
 	return fails;

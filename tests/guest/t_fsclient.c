@@ -21,6 +21,7 @@
 
 #include <execrt/cpio.h>
 #include <execrt/errors.h>
+#include <execrt/fd.h>
 #include <execrt/rights.h>
 #include <execrt/spawn.h>
 
@@ -228,7 +229,7 @@ static void bad_paths_body(void)
 	GFAILS(fstat(40, &(struct stat){0}), EBADF);
 	GFAILS(dup(40), EBADF);
 	GFAILS(dup2(40, 5), EBADF);
-	GFAILS(dup2(1, 64), EBADF);
+	GFAILS(dup2(1, EXECRT_FD_MAX), EBADF); /* past the fd table */
 	GFAILS(fcntl(40, F_GETFD), EBADF);
 	GFAILS(openat(40, "x", O_RDONLY), EBADF);
 	fd = open("/tmp/f", O_RDONLY);

@@ -8,6 +8,7 @@
  * the real netd's loopback. Every test starts a name service, drops its
  * connection (execrt_net_disconnect) and stops what it started; the
  * harness checks the kernel's counters. */
+#define _GNU_SOURCE /* sendmmsg, recvmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -249,6 +250,38 @@ GTEST(sock_fake_datagrams)
 		  33);
 	SCHECK_EQ(ntohs(from.sin_port), 7);
 	SFAILS(recv(s, back, 10, MSG_DONTWAIT), EAGAIN);
+	/* sendmmsg/recvmmsg: one record per entry, in order. */
+	struct iovec mv[3] = {{.iov_base = buf, .iov_len = 5},
+			      {.iov_base = buf + 5, .iov_len = 6},
+			      {.iov_base = buf + 11, .iov_len = 7}};
+	struct mmsghdr mm[3];
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 3; i++) {
+		mm[i].msg_hdr.msg_iov = &mv[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	SCHECK_EQ(sendmmsg(s, mm, 3, 0), 3);
+	SCHECK_EQ(mm[2].msg_len, 7);
+	static uint8_t rb[3][16];
+	struct iovec rv[3] = {{.iov_base = rb[0], .iov_len = 16},
+			      {.iov_base = rb[1], .iov_len = 16},
+			      {.iov_base = rb[2], .iov_len = 16}};
+	int got = 0;
+	while (got < 3) {
+		struct mmsghdr rm[3];
+		memset(rm, 0, sizeof(rm));
+		for (int i = 0; i < 3 - got; i++) {
+			rm[i].msg_hdr.msg_iov = &rv[got + i];
+			rm[i].msg_hdr.msg_iovlen = 1;
+		}
+		int n = recvmmsg(s, rm, (unsigned)(3 - got), MSG_WAITFORONE,
+				 NULL);
+		SCHECK(n >= 1 && n <= 3 - got);
+		for (int i = 0; i < n; i++)
+			SCHECK_EQ(rm[i].msg_len, 5 + got + i);
+		got += n;
+	}
+	SCHECK(!memcmp(rb[0], buf, 5) && !memcmp(rb[2], buf + 11, 7));
 	SCHECK_EQ(close(s), 0);
 	env_stop();
 }

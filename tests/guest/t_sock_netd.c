@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -32,9 +33,11 @@
 
 static struct child netd;
 
+static const char *netd_args = "";
+
 static long netd_spawn(void)
 {
-	return g_spawn("netd", "", NETD_QUOTA, 0, &netd);
+	return g_spawn("netd", netd_args, NETD_QUOTA, 0, &netd);
 }
 
 static void netd_kill(void)
@@ -81,6 +84,7 @@ static void env_stop(void)
 	execrt_net_disconnect();
 	netd_kill();
 	sock_names_stop();
+	netd_args = "";
 }
 
 #define START()                                                                \
@@ -595,5 +599,153 @@ GTEST(sock_netd_two_cpus_socket_churn)
 	SCHECK_EQ(c[0].err, 0);
 	SCHECK_EQ(c[1].err, 0);
 	SCHECK_EQ(execrt_fd_count(), fds);
+	env_stop();
+}
+
+/* A DNS server on a raw thread: A records for test.example (10.20.30.40),
+ * NXDOMAIN for anything else, no answer for other types. */
+struct dnsd {
+	long fd;
+	int stop, queries;
+};
+
+static long dns_answer(const uint8_t *q, long n, uint8_t *out)
+{
+	static const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0,  1,  0,  0,
+				     0,	   60,	 0, 4, 10, 20, 30, 40};
+	char name[256];
+	size_t nl = 0;
+	long p = 12;
+	if (n < 17)
+		return -1;
+	while (p < n && q[p]) {
+		uint8_t l = q[p++];
+		if (l > 63 || p + l > n || nl + l + 1 >= sizeof(name))
+			return -1;
+		if (nl)
+			name[nl++] = '.';
+		memcpy(name + nl, q + p, l);
+		nl += l;
+		p += l;
+	}
+	name[nl] = 0;
+	if (p + 5 > n)
+		return -1;
+	int qtype = q[p + 1] << 8 | q[p + 2];
+	p += 5; /* the root label, QTYPE, QCLASS */
+	memcpy(out, q, (size_t)p);
+	bool known = !strcmp(name, "test.example");
+	out[2] = 0x81;		      /* QR, RD */
+	out[3] = known ? 0x80 : 0x83; /* RA; NXDOMAIN */
+	memset(out + 6, 0, 6);	      /* no answer, authority, extra */
+	if (known && qtype == 1) {
+		out[7] = 1;
+		memcpy(out + p, rr, sizeof(rr));
+		p += (long)sizeof(rr);
+	}
+	return p;
+}
+
+static int64_t dns_server(uint64_t arg)
+{
+	struct dnsd *d = (struct dnsd *)arg;
+	uint8_t q[512], a[600];
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+		struct pollfd p = {.fd = (int)d->fd, .events = POLLIN};
+		if (SC(poll, &p, 1, 100, 0, 0, 0) <= 0)
+			continue;
+		struct sockaddr_in from;
+		uint32_t fl = sizeof(from);
+		long n = SC(recvfrom, d->fd, q, sizeof(q), MSG_DONTWAIT, &from,
+			    &fl);
+		long k = n > 0 ? dns_answer(q, n, a) : -1;
+		if (k > 0) {
+			__atomic_add_fetch(&d->queries, 1, __ATOMIC_ACQ_REL);
+			SC(sendto, d->fd, a, k, 0, &from, fl);
+		}
+	}
+	return 0;
+}
+
+/* getaddrinfo end to end: a child program's lookup goes through musl,
+ * the runtime (NET_RESOLVE), netd's lwIP DNS client and the loopback to
+ * a DNS server of this test (netd --dns 127.0.0.1:5353), and back. */
+GTEST(sock_netd_getaddrinfo_through_netd_dns)
+{
+	netd_args = "--dns 127.0.0.1:5353";
+	START();
+	struct dnsd d = {.fd = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0)};
+	SCHECK(d.fd >= 0);
+	struct sockaddr_in a = lo(5353);
+	SCHECK_EQ(SC(bind, d.fd, &a, sizeof(a), 0, 0, 0), 0);
+	struct gthread th;
+	SCHECK_EQ(gthread_start(&th, dns_server, (uint64_t)&d), 0);
+	struct child c;
+	long r = g_spawn("guest-child-sock", "dns", 4ull << 20, 0, &c);
+	int64_t st = -1;
+	if (r == 0)
+		r = g_reap(&c, 30000 * MS, &st);
+	__atomic_store_n(&d.stop, 1, __ATOMIC_RELEASE);
+	int64_t ts;
+	gthread_join(&th, DEADLINE_NONE, &ts);
+	SC(close, d.fd, 0, 0, 0, 0, 0);
+	SCHECK_EQ(r, 0);
+	SCHECK_EQ(st, 0);
+	/* test.example (lwIP may answer it again from its cache) and
+	 * nx.example reached the server; localhost did not need it. */
+	SCHECK(d.queries >= 2);
+	env_stop();
+}
+
+static int64_t connect_later(uint64_t port)
+{
+	sys_sleep_until(g_now() + 100 * MS);
+	long s = SC(socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
+	struct sockaddr_in a = lo((int)port);
+	long r = s < 0 ? s : SC(connect, s, &a, sizeof(a), 0, 0, 0);
+	if (r == 0)
+		r = SC(sendto, s, "hi", 2, 0, 0, 0);
+	if (s >= 0)
+		SC(close, s, 0, 0, 0, 0, 0);
+	return r == 2 ? 0 : (r < 0 ? -r : 99);
+}
+
+/* A blocking accept waits for a connection made 100 ms later on another
+ * thread; with SO_RCVTIMEO it gives EAGAIN when nobody comes; data sent
+ * and the connection closed before the accept are still there. */
+GTEST(sock_netd_blocking_accept)
+{
+	START();
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	SCHECK(l >= 0);
+	struct sockaddr_in a = lo(7007);
+	SCHECK_EQ(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	SCHECK_EQ(listen(l, 4), 0);
+	struct timeval tv = {.tv_usec = 100000};
+	SCHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	uint64_t t0 = g_now();
+	errno = 0;
+	SCHECK_EQ(accept(l, NULL, NULL), -1);
+	SCHECK_EQ(errno, EAGAIN);
+	SCHECK(g_now() - t0 >= 100 * MS);
+	tv.tv_sec = 10;
+	tv.tv_usec = 0;
+	SCHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	struct gthread th;
+	SCHECK_EQ(gthread_start(&th, connect_later, 7007), 0);
+	t0 = g_now();
+	int s = accept(l, NULL, NULL);
+	uint64_t dt = g_now() - t0;
+	int64_t st = -1;
+	gthread_join(&th, DEADLINE_NONE, &st);
+	SCHECK(s >= 0);
+	SCHECK_EQ(st, 0);
+	SCHECK(dt >= 50 * MS);
+	char b[4];
+	SCHECK_EQ(recv(s, b, sizeof(b), MSG_WAITALL), 2);
+	SCHECK(!memcmp(b, "hi", 2));
+	SCHECK_EQ(recv(s, b, sizeof(b), 0), 0); /* the peer closed */
+	SCHECK_EQ(close(s), 0);
+	SCHECK_EQ(close(l), 0);
 	env_stop();
 }

@@ -306,6 +306,8 @@ static int call(uint64_t badge, const void *msg, uint32_t len,
 		*reply_out = reply;
 	if (!fk[reply].answered && fk[reply].kind == FK_REPLY)
 		return NX_PARKED;
+	if (!fk[reply].answered)
+		return NX_GONE; /* the answer was refused (nx_reply_fails) */
 	fk[reply].answered = false;
 	return nx_ans.err;
 }
@@ -520,8 +522,9 @@ bool nx_sendto(struct nx_sock *s, const void *buf, uint32_t n,
 	uint32_t rec = (uint32_t)sizeof(struct net_dgram) + ((n + 7u) & ~7u);
 	uint32_t off = (uint32_t)(head & (s->tx_size - 1));
 	uint32_t pad = off + rec > s->tx_size ? s->tx_size - off : 0;
-	if (head - tail + pad + rec > s->tx_size)
-		return false;
+	if ((head & 7u) || head - tail > s->tx_size ||
+	    head - tail + pad + rec > s->tx_size)
+		return false; /* scribbled counters: the runtime gives EIO */
 	if (pad) {
 		uint32_t w = NET_DGRAM_WRAP;
 		memcpy(s->tx + off, &w, 4);
@@ -541,9 +544,10 @@ int nx_recvfrom(struct nx_sock *s, void *buf, uint32_t cap,
 		struct net_addr *from)
 {
 	struct net_shm *m = s->shm;
-	for (;;) {
+	/* Checked as the runtime checks them: tests scribble these. */
+	for (int tries = 0; tries < 2; tries++) {
 		uint64_t head = m->rx_head, tail = m->rx_tail;
-		if (head == tail)
+		if (head == tail || head - tail > s->rx_size)
 			return -1;
 		uint32_t off = (uint32_t)(tail & (s->rx_size - 1));
 		uint32_t len;
@@ -553,15 +557,19 @@ int nx_recvfrom(struct nx_sock *s, void *buf, uint32_t cap,
 			continue;
 		}
 		struct net_dgram h;
+		if (s->rx_size - off < sizeof(h))
+			return -1;
 		memcpy(&h, s->rx + off, sizeof(h));
+		uint32_t rec = (uint32_t)sizeof(h) + ((h.len + 7u) & ~7u);
+		if (h.len > s->rx_size / 2 || rec > s->rx_size - off)
+			return -1;
 		uint32_t n = h.len < cap ? h.len : cap;
 		memcpy(buf, s->rx + off + sizeof(h), n);
 		if (from)
 			*from = h.addr;
-		__atomic_store_n(&m->rx_tail,
-				 tail + sizeof(h) + ((h.len + 7u) & ~7u),
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(&m->rx_tail, tail + rec, __ATOMIC_RELEASE);
 		nx_doorbell(s->c);
 		return (int)h.len;
 	}
+	return -1;
 }

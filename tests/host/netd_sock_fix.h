@@ -14,6 +14,7 @@
 
 #define NX_PUBLIC_BADGE 0x77ull
 #define NX_PARKED	1000 /* nx_req: the call was not answered (yet) */
+#define NX_GONE		1001 /* nx_req: the answer found the caller gone */
 
 struct nx_conn {
 	uint64_t badge;

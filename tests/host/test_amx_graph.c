@@ -226,3 +226,56 @@ TEST(amx_app_ring)
 	CHECK_EQ(r->tail, head + 100000);
 	amx_graph_fini(&g, NULL);
 }
+
+/* The ring header's map (docs/audio.md "app_source"): a frame written at
+ * head h ends in the render whose map says map_frame + (h - map_tail),
+ * through gain and mixer; behind a resampler the map is not written. */
+TEST(amx_app_ring_maps_frames_to_device_frames)
+{
+	CHECK_EQ(amx_graph_init(&g), 0);
+	struct amx_app_ring *r = (void *)ring_mem;
+	memset(ring_mem, 0, sizeof(ring_mem));
+	r->magic = AMX_APP_MAGIC;
+	int e;
+	struct amx_node *n =
+		amx_node_app(ring_mem, sizeof(ring_mem), 256, 2, 48000, &e);
+	CHECK(n != NULL);
+	int a = add(n), gn = add(amx_node_gain(0)), m = add(amx_node_mixer());
+	int s = add(amx_node_sink());
+	CHECK(!amx_graph_connect(&g, a, gn) && !amx_graph_connect(&g, gn, m) &&
+	      !amx_graph_connect(&g, m, s));
+	float *d = (float *)((char *)ring_mem + AMX_APP_HDR);
+	int16_t out[128 * 2];
+	uint32_t head = 0, seed = 7;
+	for (uint64_t k = 0; k < 300; k++) {
+		seed = seed * 1103515245u + 12345u;
+		uint32_t lead = seed >> 16 & 63; /* silence before the mark */
+		if (k % 3 == 0) {		 /* a mark every third period */
+			for (uint32_t i = 0; i < lead; i++, head++)
+				d[head % 256 * 2] = d[head % 256 * 2 + 1] = 0;
+			d[head % 256 * 2] = d[head % 256 * 2 + 1] = 0.5f;
+			__atomic_store_n(&r->head, ++head, __ATOMIC_RELEASE);
+		}
+		uint32_t mark = head - 1;
+		g.frame = 1000 + k * 128;
+		amx_graph_render(&g, out, 128, 2);
+		if (k % 3)
+			continue;
+		uint64_t f = r->map_frame + (uint32_t)(mark - r->map_tail);
+		CHECK(f >= g.frame && f < g.frame + 128);
+		CHECK_EQ(f - g.frame, lead);
+		CHECK_EQ(out[2 * (f - g.frame)], 16384);
+	}
+	/* a resample node in between: the frames map to no device frame */
+	amx_graph_disconnect(&g, gn, m);
+	int rs = add(amx_node_resample(24000));
+	CHECK(!amx_graph_connect(&g, gn, rs) && !amx_graph_connect(&g, rs, m));
+	uint64_t before = r->map_frame;
+	d[head % 256 * 2] = 0.5f;
+	__atomic_store_n(&r->head, ++head, __ATOMIC_RELEASE);
+	g.frame = 99999;
+	amx_graph_render(&g, out, 128, 2);
+	CHECK_EQ(r->tail, head);
+	CHECK_EQ(r->map_frame, before);
+	amx_graph_fini(&g, NULL);
+}

@@ -80,6 +80,13 @@ static int f_stop(void *ctx)
 	return 0;
 }
 
+static int f_position(void *ctx, char *res, size_t rcap, char *err, size_t ecap)
+{
+	(void)ctx, (void)err, (void)ecap;
+	snprintf(res, rcap, "\"frames\":4096,\"time_ns\":7");
+	return 0;
+}
+
 static int f_sub(void *ctx, uint32_t idx, uint32_t mask)
 {
 	(void)ctx, (void)idx;
@@ -105,6 +112,7 @@ static const struct amx_ops ops = {
 	.device_open = f_open,
 	.start = f_start,
 	.stop = f_stop,
+	.position = f_position,
 	.subscribe = f_sub,
 	.lock = f_lock,
 	.unlock = f_unlock,
@@ -191,12 +199,15 @@ TEST(amx_proto_commands)
 	ERR("[1,2]", 0, "BAD_JSON");
 	ERR("", 0, "BAD_JSON");
 	/* start, refused by admission: the reason reaches the client */
+	ERR("{\"cmd\":\"position\"}", 0, "BAD_ARG"); /* not running */
 	refuse_start = true;
 	ERR("{\"cmd\":\"start\"}", 0, "BUSY");
 	CHECK(strstr(rep.message, "admission"));
 	refuse_start = false;
 	OK("{\"cmd\":\"start\"}");
 	CHECK_EQ(starts, 1);
+	OK("{\"cmd\":\"position\"}");
+	STR_EQ(rep.result, "{\"frames\":4096,\"time_ns\":7}");
 	ERR("{\"cmd\":\"device_open\"}", 0, "BUSY");
 	OK("{\"cmd\":\"status\"}");
 	CHECK(strstr(rep.result, "\"state\":\"running\"") &&

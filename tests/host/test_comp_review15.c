@@ -260,3 +260,55 @@ TEST(comp_r15_bind_image_is_capped)
 	CHECK(req(0, 0, "{\"cmd\":\"unbind\",\"id\":1}"));
 	CHECK(mem[1] == NULL);
 }
+
+static bool req_from(uint64_t owner, uint64_t task, const char *json)
+{
+	comp_srv_handle_from(&srv, owner, task, json, strlen(json), 0, &rep);
+	return rep.ok;
+}
+
+/* #6: layers are capped per client task (port_rx.sender), over all its
+ * sessions and the public endpoint; another task still gets layers when
+ * one hit its cap; the service-wide 64 stays the ceiling. */
+TEST(comp_r15_layers_per_task)
+{
+	setup();
+	const char *cl = "{\"cmd\":\"create_layer\"}";
+	for (uint32_t i = 0; i < COMP_TASK_LAYERS; i++)
+		CHECK(req_from(i % 2 ? 0 : 0x100, 0xa, cl));
+	/* task 0xa is full, on the public endpoint and a new session */
+	CHECK(!req_from(0, 0xa, cl));
+	STR_EQ(rep.code, "BUSY");
+	CHECK(strstr(rep.message, "task"));
+	CHECK(!req_from(0x300, 0xa, cl));
+	STR_EQ(rep.code, "BUSY");
+	/* task 0xb still gets one, on either endpoint */
+	CHECK(req_from(0x200, 0xb, cl));
+	CHECK(req_from(0, 0xb, cl));
+	CHECK_EQ(comp_layer_count(&sc), COMP_TASK_LAYERS + 2);
+	/* one of 0xa's layers gone (its owner destroys it): 0xa gets one */
+	CHECK(req_from(0x100, 0xa, "{\"cmd\":\"destroy_layer\",\"id\":1}"));
+	CHECK(req_from(0, 0xa, cl));
+	CHECK(!req_from(0, 0xa, cl));
+	/* its session's end frees its layers of that session */
+	comp_srv_drop_owner(&srv, 0x100);
+	CHECK(req_from(0x100, 0xa, cl));
+	/* the ceiling: tasks 0xc.. fill the service; then every task is
+	 * refused with the service-wide message */
+	uint64_t t = 0xc;
+	while (comp_layer_count(&sc) < COMP_LAYERS_MAX) {
+		bool ok = req_from(0, t, cl);
+		CHECK(ok);
+		if (!ok)
+			break;
+		if (comp_layer_count(&sc) % COMP_TASK_LAYERS == 0)
+			t++;
+	}
+	CHECK(!req_from(0, 0x77, cl));
+	STR_EQ(rep.code, "BUSY");
+	CHECK(strstr(rep.message, "64 layers"));
+	/* sender 0 (comp_srv_handle: no task known) has no per-task cap */
+	setup();
+	for (uint32_t i = 0; i < COMP_TASK_LAYERS + 4; i++)
+		CHECK(req(0, 0, cl));
+}

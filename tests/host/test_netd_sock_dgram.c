@@ -65,6 +65,9 @@ TEST(netd_sock_udp_records_intact)
 	while (nx_recvfrom(&b, got, sizeof(got), NULL) == 1000)
 		n++;
 	CHECK(n > 200 && n < 260); /* 256 KiB of 1,032-byte records */
+	struct sock_stats st;
+	sock_get_stats(&st);
+	CHECK_EQ(st.dgram_drops, 400 - (uint64_t)n);
 	CHECK_EQ(nx_recvfrom(&b, got, sizeof(got), NULL), -1);
 	nx_disconnect(&c);
 	CHECK_EQ(nx_teardown(), 0);

@@ -240,9 +240,9 @@ TEST(netd_sock_hostile_client_gone)
 	/* Answers that find the caller gone: nothing is kept. */
 	nx_reply_fails = true;
 	struct nx_sock s;
-	CHECK_EQ(nx_req(&c, NET_SOCKET, 0, 2, 1, 0, NULL, 0, NULL), 0);
+	CHECK_EQ(nx_req(&c, NET_SOCKET, 0, 2, 1, 0, NULL, 0, NULL), NX_GONE);
 	struct nx_conn e;
-	nx_connect(&e);
+	CHECK_EQ(nx_connect(&e), NX_GONE);
 	nx_reply_fails = false;
 	struct sock_stats st;
 	sock_get_stats(&st);

@@ -201,6 +201,35 @@ TEST(netd_sock_tcp_shutdown_and_linger)
 	CHECK_EQ(nx_teardown(), 0);
 }
 
+/* SHUT_RD with data unread, more data after it, then close: what was
+ * dropped still counts as consumed, so the close is a FIN, not a reset. */
+TEST(netd_sock_tcp_shut_rd_then_close_is_graceful)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c;
+	CHECK_EQ(nx_connect(&c), 0);
+	struct nx_sock lsn, cl, sv;
+	CHECK_EQ(pair(&c, 7008, &lsn, &cl, &sv), 0);
+	static uint8_t big[40000];
+	memset(big, 3, sizeof(big));
+	CHECK_EQ(nx_write(&cl, big, sizeof(big)), sizeof(big));
+	nx_run(600); /* Nagle waits for the delayed ack */
+	CHECK_EQ(sv.shm->rx_head, sizeof(big));
+	CHECK_EQ(nx_req(&c, NET_SHUTDOWN, sv.id, 0, 0, 0, NULL, 0, NULL), 0);
+	CHECK_EQ(nx_req(&c, NET_SHUTDOWN, sv.id, 0, 0, 0, NULL, 0, NULL), 0);
+	CHECK(nx_state(&sv) & NET_ST_RX_EOF);
+	CHECK_EQ(nx_write(&cl, big, sizeof(big)), sizeof(big));
+	nx_run(600); /* Nagle waits for the delayed ack */
+	CHECK_EQ(cl.shm->tx_tail, cl.shm->tx_head); /* taken, dropped */
+	CHECK_EQ(sv.shm->rx_head, sizeof(big));
+	CHECK_EQ(nx_close(&sv), 0);
+	nx_run(5);
+	CHECK(nx_state(&cl) & NET_ST_RX_EOF);
+	CHECK(!(nx_state(&cl) & NET_ST_ERROR));
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
 TEST(netd_sock_tcp_linger_zero_resets)
 {
 	CHECK_EQ(nx_setup(0), 0);

@@ -143,6 +143,21 @@ TEST(sock_ring_stream_full_and_empty)
 	CHECK_EQ(rtsr_read(&s, &v, 1, 0, false), 0); /* empty */
 	CHECK_EQ(rtsr_write(&s, &v, 1, sizeof(big) + 1), -EINVAL);
 	fake_free(&f);
+
+	/* Reading on into the iovecs (MSG_WAITALL): skip what is filled. */
+	fake_init(&f, 4096, 4096, 0);
+	CHECK_EQ(rtsr_attach(&s, f.base, f.shm_size, &f.info, false), 0);
+	char a[3] = "..", b[5] = "....";
+	struct iovec two[2] = {{.iov_base = a, .iov_len = 2},
+			       {.iov_base = b, .iov_len = 4}};
+	CHECK_EQ(fake_stream_put(&f, "xy", 2), 2);
+	CHECK_EQ(rtsr_read(&s, two, 2, 0, false), 2);
+	CHECK_EQ(fake_stream_put(&f, "z12345", 6), 6);
+	CHECK_EQ(rtsr_read(&s, two, 2, 3, false), 3); /* b[1..3] */
+	STR_EQ(a, "xy");
+	STR_EQ(b, ".z12");
+	CHECK_EQ(rtsr_rx_fill(&s), 3);
+	fake_free(&f);
 }
 
 /* Records both ways, random sizes up to the maximum: each arrives whole

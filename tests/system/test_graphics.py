@@ -346,6 +346,7 @@ def main():
         def bench():
             for cmd in ("gfxtest bench-set 1000",
                         "gfxtest bench-comp alpha4 120",
+                        "gfxtest bench-comp pixel4 120",
                         "gfxtest bench-comp sprite 120"):
                 out = g.command(cmd, timeout=600)
                 lines = re.findall(r"^bench: .*$", out.replace("\r", ""),

@@ -8,7 +8,9 @@
 
 #include <execrt/syscall.h>
 
-#define EXECRT_FD_MAX 64 /* fds 0..63: fsd's per-connection open-file limit */
+/* fds 0..255: fsd allows 64 open files, the rest is for sockets (a
+ * server with 200 connections) */
+#define EXECRT_FD_MAX 256
 
 enum execrt_fd_kind {
 	FDK_FREE = 0,
