@@ -123,8 +123,25 @@ GTEST(review17_f7_shared_wake_bit_second_waiter_sleeps_200ms)
 				       0)) >= 0;
 	long b = ok ? udp_bound(7402) : -1;
 	long tx = ok ? SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0) : -1;
+	printf("    a %ld, fillers %d (last %ld), b %ld, tx %ld\n", a, nfill,
+	       nfill ? fill[nfill - 1] : 0, b, tx);
 	struct waiter wa = {.fd = a}, wb = {.fd = b};
 	struct gthread ta, tb;
+	/* Control: B waiting alone is woken at once. */
+	uint64_t lat0 = ~0ull;
+	struct waiter w0 = {.fd = b};
+	if (ok && b >= 0 && tx >= 0 &&
+	    gthread_start(&tb, recv_thread, (uint64_t)&w0) == 0) {
+		sys_sleep_until(g_now() + 50 * MS);
+		struct sockaddr_in to = lo(7402);
+		uint64_t t0 = g_now();
+		SC(sendto, tx, "alone", 5, 0, &to, sizeof(to));
+		int64_t st;
+		gthread_join(&tb, g_now() + 2000 * MS, &st);
+		lat0 = __atomic_load_n(&w0.done_ns, __ATOMIC_ACQUIRE) - t0;
+		printf("    a waiter alone woke after %llu us\n",
+		       (unsigned long long)(lat0 / 1000));
+	}
 	bool started = ok && b >= 0 && tx >= 0 &&
 		       gthread_start(&ta, recv_thread, (uint64_t)&wa) == 0;
 	if (started) {
@@ -154,6 +171,8 @@ GTEST(review17_f7_shared_wake_bit_second_waiter_sleeps_200ms)
 	SC(close, tx, 0, 0, 0, 0, 0);
 	env_stop();
 	GCHECK(started);
+	GCHECK_EQ(w0.r, 5);
+	GCHECK(lat0 < 100 * MS);
 	GCHECK_EQ(wb.r, 5);
 	GCHECK_EQ(wa.r, 5);
 	GCHECK(lat < 100 * MS);
