@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lwip/dns.h"
 #include "lwip/stats.h"
+#include "lwip/udp.h"
 #include "netd_sock_fix.h"
 
 /* The runtime's datagram read as net-rt's d0d2cec does it: records taken,
@@ -286,5 +288,61 @@ TEST(review17_f11_eight_tasks_take_every_connection)
 		for (int i = 0; i < 8; i++)
 			if (c[t][i].badge)
 				nx_disconnect(&c[t][i]);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+extern uint16_t lwip_port_dns_port;
+
+static void dns_sink(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+		     const ip_addr_t *addr, u16_t port)
+{
+	(void)arg, (void)pcb, (void)addr, (void)port;
+	pbuf_free(p); /* a DNS server that is slow today: no answer */
+}
+
+static int resolve(struct nx_conn *c, const char *name, handle_t *reply)
+{
+	return nx_req(c, NET_RESOLVE, 0, 0, 0, 0, name,
+		      (uint32_t)strlen(name) + 1, reply);
+}
+
+/* F10: one task's lookups that the DNS server is slow to answer (8 of
+ * them, on two connections) must not make every other task's lookup
+ * fail at once: lwIP's DNS table has 8 entries, netd parks 32. */
+TEST(review17_f10_one_task_fills_the_dns_table)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct udp_pcb *srv = udp_new();
+	CHECK(srv);
+	ip_addr_t lo;
+	IP_ADDR4(&lo, 127, 0, 0, 1);
+	CHECK_EQ(udp_bind(srv, &lo, 5399), ERR_OK);
+	udp_recv(srv, dns_sink, NULL);
+	lwip_port_dns_port = 5399;
+	dns_setserver(0, &lo);
+	struct nx_conn a[2], b;
+	nx_sender = 42;
+	handle_t r;
+	char name[48];
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(nx_connect(&a[i]), 0);
+		for (int k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name), "n%d%d.example.org", i, k);
+			CHECK_EQ(resolve(&a[i], name, &r), NX_PARKED);
+		}
+	}
+	nx_sender = 43;
+	CHECK_EQ(nx_connect(&b), 0);
+	int e = resolve(&b, "victim.example.org", &r);
+	fprintf(stderr, "    the other task's lookup: %d\n", e);
+	bool ok = e == NX_PARKED;
+	nx_disconnect(&a[0]);
+	nx_disconnect(&a[1]);
+	nx_disconnect(&b);
+	dns_setserver(0, NULL);
+	lwip_port_dns_port = 53;
+	nx_run(30000); /* lwIP's own retries time out */
+	udp_remove(srv);
+	CHECK(ok);
 	CHECK_EQ(nx_teardown(), 0);
 }
