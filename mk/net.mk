@@ -6,7 +6,9 @@
 #   make lwip    the unpacked tree + $(O)/user/liblwip.a + $(O)/host/liblwip.a
 LWIP_TREE  := $(O)/lwip-src
 LWIP_STAMP := $(LWIP_TREE)/VERSION
-LWIP_SRC   ?= $(O)/src
+# Where the source package is kept: musl's place (the clang build passes
+# MUSL_SRC=build/src, so it does not fetch lwIP again either).
+LWIP_SRC   ?= $(MUSL_SRC)
 LWIP_PORT_HDRS := $(sort $(wildcard libs/lwip-port/include/*.h \
 	libs/lwip-port/include/arch/*.h))
 LWIP_USER_LIB := $(O)/user/liblwip.a

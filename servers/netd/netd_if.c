@@ -69,9 +69,18 @@ static err_t eth_init(struct netif *netif)
 /* Addresses change inside lwIP (DHCP binds the address before the
  * gateway): netd_if_tick() looks after every pass. The first interface
  * with a gateway carries the default route (eth0 first: it is attached
- * first); --dns stays the first server whatever DHCP says. */
+ * first); --dns stays the first server whatever DHCP says (checked
+ * every pass: lwIP's DHCP sets the servers on every ACK). */
 void netd_if_tick(void)
 {
+	/* lwIP's DHCP sets the DNS servers on every ACK, renewals too. */
+	if (args.have_dns) {
+		ip_addr_t d;
+		IP_ADDR4(&d, args.dns[0], args.dns[1], args.dns[2],
+			 args.dns[3]);
+		if (!ip_addr_cmp(dns_getserver(0), &d))
+			dns_setserver(0, &d);
+	}
 	for (uint32_t i = 1; i <= NETD_ETH_MAX; i++) {
 		struct netd_if *nif = &ifs[i];
 		struct netif *n = &nif->netif;
@@ -86,12 +95,6 @@ void netd_if_tick(void)
 		if (g && (!netif_default ||
 			  !ip4_addr_get_u32(netif_ip4_gw(netif_default))))
 			netif_set_default(n);
-		if (args.have_dns) {
-			ip_addr_t d;
-			IP_ADDR4(&d, args.dns[0], args.dns[1], args.dns[2],
-				 args.dns[3]);
-			dns_setserver(0, &d);
-		}
 		char as[16], gs[16];
 		snprintf(as, sizeof(as), "%s", ip4addr_ntoa(netif_ip4_addr(n)));
 		snprintf(gs, sizeof(gs), "%s", ip4addr_ntoa(netif_ip4_gw(n)));

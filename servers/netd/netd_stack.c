@@ -30,12 +30,13 @@ static bool loop_queued(void)
 }
 
 /* SYN flood defence. lwIP keeps a half-open connection (SYN_RCVD) until
- * its handshake ends or 20 s pass, and a listener takes no new SYN while
- * its backlog is full of them: a flood would lock a port out for 20 s
- * after it stops. netd drops half-open connections older than two slow
- * ticks (1..1.5 s), without a RST: a real client answers a SYN-ACK far
- * sooner, and one whose SYN-ACK was lost sends its SYN again (after 1 s)
- * and gets a new one. One walk of the active list per slow tick. */
+ * its handshake ends or 20 s pass, and a listener whose backlog is full
+ * of them takes no new SYN: a flood would lock a port out for 20 s after
+ * it stops. Only under that pressure (the listener's backlog full) netd
+ * drops its half-open connections idle for at least one slow tick (0.5..1
+ * s), without a RST, so new SYNs are admitted again; otherwise a slow
+ * handshake (slirp under load can take seconds) is left alone (REVIEW-17
+ * F18). One walk of the active list per slow tick. */
 static void reap_half_open(void)
 {
 	static u32_t last_tick = ~0u;
@@ -45,7 +46,10 @@ static void reap_half_open(void)
 	struct tcp_pcb *p = tcp_active_pcbs;
 	while (p) {
 		struct tcp_pcb *next = p->next;
-		if (p->state == SYN_RCVD && tcp_ticks - p->tmr >= 2) {
+		const struct tcp_pcb_listen *l = p->listener;
+		if (p->state == SYN_RCVD && l &&
+		    l->accepts_pending >= l->backlog &&
+		    tcp_ticks - p->tmr >= 1) {
 			half_open_reaped++;
 			tcp_abandon(p, 0); /* unlinks p; next stays valid */
 		}

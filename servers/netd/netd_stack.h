@@ -12,8 +12,8 @@ void netd_stack_init(const struct netd_args *a, uint64_t seed);
  * sends to an own address, queued while lwIP ran) for a few passes so replies
  * to replies get through. True when deliveries are still queued. */
 bool netd_stack_poll(void);
-/* Half-open TCP connections dropped after 1..1.5 s so far (the SYN flood
- * defence; status: tcp_half_open_reaped). */
+/* Half-open TCP connections dropped so far by the SYN flood defence (a
+ * listener's backlog full; status: tcp_half_open_reaped). */
 uint64_t netd_stack_half_open_reaped(void);
 /* Loopback deliveries are queued (netd must not sleep). */
 bool netd_stack_loop_pending(void);

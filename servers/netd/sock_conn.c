@@ -111,6 +111,7 @@ void sock_fini(void)
 		sk_kill(s);
 	}
 	sk_reap();
+	sk_disarm_flush();
 	free(sk_g.conns);
 	memset(&sk_g, 0, sizeof(sk_g));
 }
@@ -376,10 +377,12 @@ void sock_on_request(const struct sock_msg *m)
 	struct net_req q;
 	struct sconn *c = NULL;
 	int err = 0;
+	sk_enter();
 	if (!m->reply) {
 		/* A plain send asks nothing: drop it with its handles. */
 		for (uint32_t i = 0; i < m->nhandles; i++)
 			sock_os_close(m->handles[i]);
+		sk_leave();
 		return;
 	}
 	if (m->len < sizeof(q)) {
@@ -409,17 +412,16 @@ void sock_on_request(const struct sock_msg *m)
 			sock_os_close(m->handles[i]);
 		reply_err(m->reply, err);
 	}
-	sk_reap();
-	sk_flush_wakes();
+	sk_leave();
 }
 
 void sock_on_closed(uint64_t badge)
 {
+	sk_enter();
 	struct sconn *c = conn_of(badge);
 	if (c)
 		conn_end(c);
-	sk_reap();
-	sk_flush_wakes();
+	sk_leave();
 }
 
 static void service(struct sock *s)
@@ -436,6 +438,7 @@ static void service(struct sock *s)
 
 void sock_on_doorbell(uint64_t bits)
 {
+	sk_enter();
 	bits &= SOCK_DOORBELL_MASK;
 	for (uint32_t g = 0; g < 48u; g++) {
 		if (!(bits & (1ull << (SOCK_DOORBELL_BIT0 + g))))
@@ -448,13 +451,13 @@ void sock_on_doorbell(uint64_t bits)
 					service(c->socks[k]);
 		}
 	}
-	sk_reap();
-	sk_flush_wakes();
+	sk_leave();
 }
 
 uint64_t sock_tick(uint64_t now_ns)
 {
 	sk_g.now = now_ns;
+	sk_enter();
 	struct sock *list = sk_g.stalled_list;
 	sk_g.stalled_list = NULL;
 	while (list) {
@@ -465,8 +468,7 @@ uint64_t sock_tick(uint64_t now_ns)
 	}
 	sk_tcp_linger_tick();
 	sk_resolve_tick();
-	sk_reap();
-	sk_flush_wakes();
+	sk_leave();
 	uint64_t next = DEADLINE_NONE;
 	if (sk_g.stalled_list || sk_g.linger_list)
 		next = now_ns + SK_RETRY_NS;

@@ -33,8 +33,7 @@ static void dns_cb(const char *name, const ip_addr_t *ip, void *arg)
 	/* A late answer for a call that timed out finds another gen. */
 	if (!r->used || r->gen != (uint16_t)(v >> 8))
 		return;
-	finish(r, ip, -NE_ENOENT);
-	sk_flush_wakes();
+	finish(r, ip, -NE_ENOENT); /* an answer, no wake-up */
 }
 
 void sk_resolve(struct sconn *c, handle_t reply, const char *name,

@@ -191,6 +191,11 @@ struct sk_globals {
 	struct sk_resolve resolves[SK_RESOLVE_MAX];
 	struct sock_stats st;
 	bool inited;
+	/* Inside a sock_* entry point (wakes are flushed when it returns);
+	 * otherwise lwIP is calling back from netd's own polling and a
+	 * zero-delay lwIP timer flushes (flush_armed). */
+	uint32_t in_entry;
+	bool flush_armed;
 };
 extern struct sk_globals sk_g;
 
@@ -213,6 +218,9 @@ void sk_hostile(struct sock *s);
 bool sk_read_counters(struct sock *s, uint64_t *rx_tail, uint64_t *tx_head);
 void sk_stall(struct sock *s);
 void sk_flush_wakes(void);
+void sk_enter(void);
+void sk_leave(void); /* reaps, flushes the wakes */
+void sk_disarm_flush(void);
 void sk_info(const struct sock *s, struct net_sock_info *out);
 uint32_t sk_ring_size(uint32_t want);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
 #include "sock_int.h"
 
 struct sk_globals sk_g;
@@ -182,6 +183,45 @@ void sk_reap(void)
 	}
 }
 
+static void flush_timer(void *arg)
+{
+	(void)arg;
+	sk_g.flush_armed = false;
+	sk_flush_wakes();
+}
+
+/* A change made while lwIP calls back from netd's own polling (frames
+ * in, loopback deliveries, timers): no entry point will flush it, and
+ * netd may be about to sleep. A zero-delay lwIP timer makes its loop
+ * come round at once (sys_timeouts_sleeptime() is 0) and flushes. */
+static void arm_flush(void)
+{
+	if (sk_g.in_entry || sk_g.flush_armed)
+		return;
+	sk_g.flush_armed = true;
+	sys_timeout(0, flush_timer, NULL);
+}
+
+void sk_enter(void)
+{
+	sk_g.in_entry++;
+}
+
+void sk_leave(void)
+{
+	if (--sk_g.in_entry)
+		return;
+	sk_reap();
+	sk_flush_wakes();
+}
+
+void sk_disarm_flush(void)
+{
+	if (sk_g.flush_armed)
+		sys_untimeout(flush_timer, NULL);
+	sk_g.flush_armed = false;
+}
+
 /* Counters and state go out before the wake-up; release stores so the
  * client sees the ring bytes before the counter that covers them. */
 void sk_publish(struct sock *s)
@@ -209,8 +249,10 @@ void sk_publish(struct sock *s)
 		__atomic_store_n(&m->state, s->state, __ATOMIC_RELEASE);
 		changed = true;
 	}
-	if (changed && s->conn)
+	if (changed && s->conn) {
 		s->conn->wake_pending |= 1ull << (s->id & 63u);
+		arm_flush();
+	}
 }
 
 void sk_set_state(struct sock *s, uint32_t set, uint32_t clear)

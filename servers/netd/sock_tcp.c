@@ -454,6 +454,12 @@ int sk_tcp_shutdown(struct sock *s, uint32_t how)
 		sk_set_state(s, NET_ST_RX_EOF, 0);
 	}
 	if (how != 0) {
+		/* The client may have written its last bytes just before the
+		 * shutdown, with no doorbell in between: take them first, or
+		 * the FIN would go out ahead of them. */
+		sk_tcp_service(s);
+		if (!s->pcb.tcp)
+			return 0;
 		s->shut_wr = true;
 		pump_tx(s);
 	}

@@ -8,6 +8,7 @@
 #include "lwip/dns.h"
 #include "lwip/udp.h"
 #include "netd_sock_fix.h"
+#include "netd_stack.h"
 
 #define DNS_PORT 5353
 
@@ -166,6 +167,33 @@ TEST(netd_sock_iflist_and_options)
 	CHECK_EQ(v, 111);
 	CHECK(!(nx_state(&s) & NET_ST_ERROR));
 	CHECK_EQ(nx_connect_to(&s, 7998), -22); /* not reused */
+	nx_disconnect(&c);
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+/* netd's loop may poll lwIP (frames, loopback deliveries) after the
+ * socket service's tick and then sleep: a datagram delivered there must
+ * still wake its client without waiting for another event. */
+TEST(netd_sock_wake_after_netd_polls)
+{
+	CHECK_EQ(nx_setup(0), 0);
+	struct nx_conn c;
+	CHECK_EQ(nx_connect(&c), 0);
+	struct nx_sock a, b;
+	CHECK_EQ(nx_socket(&c, 2, 0, &a), 0);
+	CHECK_EQ(nx_socket(&c, 2, 0, &b), 0);
+	CHECK_EQ(nx_bind(&b, 9031), 0);
+	nx_run(2);
+	nx_wakes(&c);
+	struct net_addr to = nx_addr(127, 0, 0, 1, 9031);
+	CHECK(nx_sendto(&a, "x", 1, &to)); /* queued on the loopback */
+	nx_wakes(&c);
+	netd_stack_poll(); /* delivered to b outside any sock_* call */
+	CHECK(b.shm->rx_head != 0);
+	CHECK_EQ(nx_wakes(&c) & b.wake_bit, 0);
+	CHECK_EQ(netd_stack_sleep_ms(), 0); /* the loop will not sleep */
+	netd_stack_poll();
+	CHECK(nx_wakes(&c) & b.wake_bit);
 	nx_disconnect(&c);
 	CHECK_EQ(nx_teardown(), 0);
 }

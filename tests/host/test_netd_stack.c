@@ -223,6 +223,12 @@ static void dns_body(void)
 	CHECK_EQ(res.calls, 1);
 	CHECK(res.found);
 	CHECK(!memcmp(res.addr, (uint8_t[]){192, 0, 2, 7}, 4));
+	/* A DHCP ACK (renewals too) sets lwIP's servers; --dns stays. */
+	ip_addr_t other;
+	IP_ADDR4(&other, 10, 9, 0, 77);
+	dns_setserver(0, &other);
+	netd_test_run(0);
+	CHECK(!memcmp(ip_2_ip4(dns_getserver(0)), (uint8_t[]){10, 9, 0, 1}, 4));
 	/* Cached now: answered at once. */
 	CHECK_EQ(dns_gethostbyname("www.example.test", &ip, on_found, NULL),
 		 ERR_OK);

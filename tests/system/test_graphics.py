@@ -195,7 +195,7 @@ def main():
              "-vga", "none", "-device", "virtio-gpu-pci"]
     how = dict(kernel=a.kernel, initrd=a.initrd) if a.kernel else \
         dict(iso=a.iso)
-    g = Guest(a.name, logdir=a.logdir, timeout=900 + a.bench // 20,
+    g = Guest(a.name, logdir=a.logdir, timeout=900 + a.bench // 3,
               smp=a.smp, extra=extra, icount=not a.tcg, **how)
     s = Suite(g)
     qmp = None
@@ -361,7 +361,7 @@ def main():
                 need(re.search(r"\[\d+\] started", out), out)
             out = g.command("overlay_sprite --frames %d --step 1 --x %d "
                             "--y 700" % (a.bench, -a.bench),
-                            timeout=a.bench // 10 + 600)
+                            timeout=a.bench // 3 + 900)
             need("overlay_sprite: done" in out, "copper run: %r" %
                  out[-300:])
             cop1, comp1 = status_of(g, "copperd"), status_of(g, "compositord")

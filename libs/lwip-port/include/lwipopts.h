@@ -31,7 +31,7 @@
 #define DHCP_DOES_ARP_CHECK	0
 #define LWIP_DNS		1
 #define DNS_MAX_SERVERS		2
-#define DNS_TABLE_SIZE		8
+#define DNS_TABLE_SIZE		32 /* names asked at once, all clients */
 #define DNS_MAX_NAME_LENGTH	256
 /* --dns ADDR:PORT (tests answer on the host at 10.0.2.2:5353). */
 #define DNS_SERVER_PORT		lwip_port_dns_port
