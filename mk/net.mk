@@ -30,11 +30,13 @@ $(LWIP_HOST_LIB): $(LWIP_STAMP) $(LWIP_PORT_HDRS)
 # Host tests: netd's portable half (NETD_HSRC, Makefile) and the tests of
 # it see lwIP's headers; the unit tests link the host lwIP.
 $(O)/host/servers/netd/%.c.o $(O)/host/libs/lwip-port/%.c.o \
-$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o: \
+$(O)/host/tests/host/test_netd_%.c.o $(O)/host/tests/host/netd_%.c.o \
+$(O)/host/tests/host/test_review17_%.c.o: \
 	HCFLAGS += $(LWIP_INC)
 # The objects that wait for the unpacked tree (the Makefile names them
 # right after including this file, HOBJS being known: a pattern rule without a recipe adds no prerequisite, so a
 # fresh clone's `make test-host` compiled them before lwIP was unpacked).
 LWIP_HOST_OBJS = $(filter $(O)/host/servers/netd/% $(O)/host/libs/lwip-port/% \
-	$(O)/host/tests/host/test_netd_% $(O)/host/tests/host/netd_%,$(HOBJS))
+	$(O)/host/tests/host/test_netd_% $(O)/host/tests/host/netd_% \
+	$(O)/host/tests/host/test_review17_%,$(HOBJS))
 $(O)/host/unit-tests: $(LWIP_HOST_LIB)
