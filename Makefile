@@ -238,7 +238,7 @@ $(O)/host/unit-tests: $(HOBJS)
 	$(Q)$(HOSTCC) -fsanitize=address,undefined -o $@ $(filter-out %.a,$^) \
 		$(filter %.a,$^) -lm
 
-test-host: $(O)/host/unit-tests
+test-host: $(O)/host/unit-tests $(O)/share/font.psf # the fbcon test reads the real font
 	$(O)/host/unit-tests
 
 include mk/iso.mk
