@@ -105,7 +105,7 @@ static int64_t recv_thread(uint64_t arg)
 	return 0;
 }
 
-GTEST(review17_f7_shared_wake_bit_second_waiter_sleeps_200ms)
+GTEST(review17_f7_shared_wake_bit_second_waiter_wakes_at_once)
 {
 	gtest_allow_growth();
 	long st0 = env_start();
