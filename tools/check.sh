@@ -515,7 +515,7 @@ boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso
 
 if [ "$fail" != 0 ]; then
 	echo "== what failed (the FAIL lines above, and each failed guest test's last lines)"
-	grep -aE '^ *FAIL' "$LOGS/check.out" | head -n 40
+	grep -aE '^ *([A-Za-z0-9_.-]+: +)?FAIL' "$LOGS/check.out" | head -n 40
 	for l in "$LOGS"/*.log; do
 		tr -d '\r' <"$l" | grep -aqE '^FAIL [a-z0-9_]+$' || continue
 		echo "-- $l"
