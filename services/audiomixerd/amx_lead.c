@@ -1,6 +1,8 @@
 /* amx_lead: see amx_lead.h. */
 #include "amx_lead.h"
 
+_Bool amx_lead_adaptive;
+
 void amx_lead_start(struct amx_lead *l, uint32_t period, uint32_t most,
 		    uint64_t t)
 {
@@ -16,7 +18,7 @@ uint32_t amx_lead_notice(struct amx_lead *l, uint64_t frames, uint64_t t)
 	uint64_t step = frames - l->last_frames;
 	l->last_frames = frames;
 	uint64_t since = t - l->started_ns;
-	if (since < AMX_LEAD_SETTLE_NS)
+	if (!amx_lead_adaptive || since < AMX_LEAD_SETTLE_NS)
 		return l->lead;
 	if (step > l->step_max)
 		l->step_max = step;

@@ -12,6 +12,12 @@
 #define AMX_LEAD_LEARN_NS  500000000ull /* steps measured, full lead */
 #define AMX_LEAD_MARGIN	   2		/* periods past the largest step */
 
+/* Off by default (audiomixerd --adaptive-lead turns it on): QEMU's audio
+ * devices are clocked by the host, and a later step three times the one
+ * learned (AC97: 1440 frames after 480, seen in make check under
+ * -icount) gave xruns no margin covered. Off, the lead stays the ring's. */
+extern _Bool amx_lead_adaptive;
+
 struct amx_lead {
 	uint32_t period, most; /* frames per period; the ring's lead */
 	uint32_t lead;	       /* periods to keep written past the playing */

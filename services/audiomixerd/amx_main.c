@@ -657,10 +657,13 @@ static void housekeeping(uint64_t *stats_at, uint64_t *cost_base)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static char buf[PORT_MSG_MAX + 1];
 	static struct amx_reply rep;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--adaptive-lead"))
+			amx_lead_adaptive = 1;
 	if (amx_init(&st, &ops) < 0 || rt_thread_start() < 0) {
 		printf("audiomixerd: cannot start\n");
 		return 1;

@@ -21,6 +21,7 @@ static uint32_t feed(struct amx_lead *l, uint64_t *t, uint64_t *frames,
 
 TEST(amx_lead_follows_the_device_step)
 {
+	amx_lead_adaptive = 1;
 	struct amx_lead l;
 	uint64_t t = 1000 * MS, f = 0;
 	/* AC97 under QEMU: 480 frames every 10 ms; a burst of 2048 frames
@@ -50,6 +51,7 @@ TEST(amx_lead_follows_the_device_step)
 
 TEST(amx_lead_hda_and_other_periods)
 {
+	amx_lead_adaptive = 1;
 	struct amx_lead l;
 	uint64_t t = 0, f = 0;
 	/* HDA: a period per notice, now and then a period and a ms */
@@ -67,4 +69,16 @@ TEST(amx_lead_hda_and_other_periods)
 	/* a device that stands still (step 0) keeps the margin */
 	amx_lead_start(&l, 256, 8, t);
 	CHECK_EQ(feed(&l, &t, &f, t + 1500 * MS, 10 * MS, 0), 2);
+}
+
+/* audiomixerd's default (no --adaptive-lead): the ring's lead throughout,
+ * whatever steps the device makes. */
+TEST(amx_lead_stays_the_rings_unless_adaptive)
+{
+	amx_lead_adaptive = 0;
+	struct amx_lead l;
+	uint64_t t = 1000 * MS, f = 0;
+	amx_lead_start(&l, 128, 16, t);
+	CHECK_EQ(feed(&l, &t, &f, 4000 * MS, 10 * MS, 480), 16);
+	CHECK_EQ(l.lead, 16);
 }
