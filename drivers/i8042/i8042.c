@@ -1,6 +1,6 @@
 /* i8042: the PS/2 keyboard and mouse behind the ISA 8042 controller
  * (docs/input.md "i8042"), a driver task sending evdev events to the
- * input hub (/svc/input-dev). Decoding is ps2.c (pure); this file talks
+ * input hub (/drv/input). Decoding is ps2.c (pure); this file talks
  * to the controller (ports 0x60 data, 0x64 status/command, through
  * SYS_IOPORT_IO) and takes ISA IRQ 1 (keyboard) and 12 (mouse) as IRQ
  * objects on one notification.
@@ -10,7 +10,7 @@
  * iod): IOD_DEV_INFO gives the two GSIs, IOD_DEV_HANDLES the narrowed IRQ
  * and port authorities. Without iod (a manifest entry): START_H_IOPORT
  * covering 0x60-0x64, START_H_IRQ covering both GSIs, START_H_BOOTINFO
- * for the `isa_irq` routes. --hub H: H is a /svc/input-dev endpoint to use
+ * for the `isa_irq` routes. --hub H: H is a /drv/input endpoint to use
  * instead of a names lookup (the benchmark, which has no name service).
  *
  * The controller keeps its translation on: the keyboard stays in its

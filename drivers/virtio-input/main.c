@@ -5,7 +5,7 @@
  * from the configuration space to tell keyboard, mouse and tablet apart,
  * keeps the event queue full of 8-byte buffers and forwards the events,
  * timestamped at the interrupt and grouped at SYN_REPORT, to the input hub
- * (/svc/input-dev). When the hub goes away it looks the name up again and
+ * (/drv/input). When the hub goes away it looks the name up again and
  * connects anew; events that arrive meanwhile are dropped and counted.
  * The status queue (LEDs from the driver to the device) is not used: the
  * hub has no LED requests yet. */
@@ -36,7 +36,7 @@ static const char *me = "virtio-input";
 
 static struct {
 	struct input_dev_desc desc;
-	handle_t pub; /* /svc/input-dev, 0: not looked up */
+	handle_t pub; /* /drv/input, 0: not looked up */
 	handle_t ep;  /* device endpoint in the hub, 0: not connected */
 	uint64_t sent, lost, reconnects;
 } hub;
@@ -54,7 +54,7 @@ static int query(void *ctx, uint8_t select, uint8_t subsel, uint8_t buf[128])
 	return size;
 }
 
-/* Look /svc/input-dev up (waiting up to deadline) and connect the device
+/* Look /drv/input up (waiting up to deadline) and connect the device
  * (input_client.h). */
 static int hub_connect(uint64_t deadline)
 {

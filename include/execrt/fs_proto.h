@@ -18,7 +18,7 @@
 #include <execrt/types.h>
 
 #define FS_SVC_NAME      "/svc/fsd"     /* FS_CONNECT: any client */
-#define FS_SVC_DEV_NAME  "/svc/fsd-dev" /* FS_CONNECT: may also FS_MKNOD */
+#define FS_SVC_DEV_NAME  "/drv/fsd"     /* FS_CONNECT: may also FS_MKNOD */
 #define FS_PROTO_VERSION 1u
 
 /* Limits (fsd checks them all; violations get the errno named). */

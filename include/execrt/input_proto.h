@@ -4,7 +4,7 @@
  * '{' is a ports/v0 JSON request (`ping`, `status`) on either public name.
  *
  * Endpoints, all minted by inputd:
- *  - /svc/input-dev (drivers): INPUT_DEV_CONNECT -> a device endpoint.
+ *  - /drv/input (drivers): INPUT_DEV_CONNECT -> a device endpoint.
  *    Each device gets a port of its own in the hub, so one driver's flood
  *    cannot fill the queue another driver sends to.
  *  - a device endpoint: one-way INPUT_DEV_EVENTS messages (batches of
@@ -28,7 +28,7 @@
 #include <execrt/types.h>
 
 #define INPUT_SVC_NAME	    "/svc/input"     /* subscribers */
-#define INPUT_DEV_SVC_NAME  "/svc/input-dev" /* drivers */
+#define INPUT_DEV_SVC_NAME  "/drv/input"     /* drivers */
 #define INPUT_PROTO_VERSION 1u
 
 /* Limits (the hub checks them all). */
@@ -51,7 +51,7 @@
 
 /* Operations (input_req.op). Never 0x7b ('{') in the low byte. */
 enum input_op {
-	/* /svc/input-dev, a call: a = INPUT_PROTO_VERSION, payload = one
+	/* /drv/input, a call: a = INPUT_PROTO_VERSION, payload = one
 	 * struct input_dev_desc (id ignored). Answer: val = device id (never
 	 * 0), handles[0] = the device endpoint (WRITE, TRANSFER, DUPLICATE). */
 	INPUT_DEV_CONNECT = 1,

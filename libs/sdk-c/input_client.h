@@ -14,7 +14,7 @@
  * service, waiting until deadline: its endpoint, or 0. */
 handle_t input_lookup(const char *name, uint64_t deadline);
 
-/* Drivers: connect device d on the /svc/input-dev endpoint: 0 with the
+/* Drivers: connect device d on the /drv/input endpoint: 0 with the
  * device endpoint in *ep and the hub's id in *id. */
 long input_dev_connect(handle_t dev_pub, const struct input_dev_desc *d,
 		       handle_t *ep, uint32_t *id);

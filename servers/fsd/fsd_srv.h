@@ -29,7 +29,7 @@
 #define FSD_BULK_TOTAL	    (16u << 20) /* bulk window bytes in all */
 
 #define FSD_KIND_PUBLIC	 0u /* the endpoint registered as /svc/fsd: badge 0 */
-#define FSD_KIND_DEVPUB	 1u /* /svc/fsd-dev */
+#define FSD_KIND_DEVPUB	 1u /* /drv/fsd */
 #define FSD_KIND_CONN	 2u
 #define FSD_KIND_FILE	 3u
 #define FSD_BADGE_PUBLIC 0ull
@@ -73,7 +73,7 @@ struct fsd_file {
 struct fsd_conn {
 	uint64_t badge; /* 0: free (slots 0, 1: the public endpoints) */
 	bool alive;	/* handles to its endpoint exist */
-	bool dev;	/* made through /svc/fsd-dev: may FS_MKNOD */
+	bool dev;	/* made through /drv/fsd: may FS_MKNOD */
 	uint64_t task;	/* koid of the task that connected (0: unknown) */
 	uint32_t nopen, inflight;
 	uint64_t bulk_bytes;

@@ -1,5 +1,5 @@
 /* fsd: the file server (docs/fsd.md). The platform half: maps the initrd
- * for /boot, creates the port, registers /svc/fsd and /svc/fsd-dev, and
+ * for /boot, creates the port, registers /svc/fsd and /drv/fsd, and
  * runs the receive loop; everything else is fsd_srv (no system calls).
  *
  *   fsd [--tmp-size SIZE] [--initrd H] [--name N] [--dev-name N] [--port P]

@@ -3,7 +3,7 @@
  * half: ports, names, the receive loop, replies.
  *
  * Ports: one for subscribers (/svc/input and every subscription
- * endpoint), one for drivers' connects (/svc/input-dev), and one per
+ * endpoint), one for drivers' connects (/drv/input), and one per
  * device, so neither a flood of subscriber calls nor one driver's flood
  * can fill the queue another driver sends to. All are bound to one
  * notification: bit 0 subscribers, bit 1 connects, bit 2+i device slot i.
@@ -14,7 +14,7 @@
  *   inputd [--port H]
  * With --port, H is a port's receive handle to serve instead of two
  * registered names (the benchmark, which has no name service): its
- * badge-0 endpoint is /svc/input, badge DEV_PUB_BADGE /svc/input-dev; the
+ * badge-0 endpoint is /svc/input, badge DEV_PUB_BADGE /drv/input; the
  * parent mints both before it hands H over. */
 #include <stdio.h>
 #include <stdlib.h>

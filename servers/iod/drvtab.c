@@ -31,7 +31,7 @@ static const struct drv_entry table[] = {
 	 .dma = 256u << 10,
 	 .memory = 4u << 20,
 	 .rt_prio = 13,
-	 .lookup = "/svc/input-dev"},
+	 .lookup = "/drv/input"},
 	/* room net-drv (issue 17): virtio-net, modern and transitional (the
 	 * driver uses the modern interface of both). DMA: the /drv/netd
 	 * region (256 slots of 2 KiB + 20 KiB of rings, 532 KiB), two
@@ -92,7 +92,7 @@ static const struct drv_entry table[] = {
 	 .program = "i8042",
 	 .memory = 2u << 20,
 	 .rt_prio = 13,
-	 .lookup = "/svc/input-dev"},
+	 .lookup = "/drv/input"},
 };
 
 /* Entries from iod's command line (--match), tried first. */

@@ -14,7 +14,7 @@ struct fsd_env {
 	struct child fsd;
 	handle_t lookup; /* a names endpoint that may look up anything */
 	handle_t pub;	 /* /svc/fsd */
-	handle_t devpub; /* /svc/fsd-dev */
+	handle_t devpub; /* /drv/fsd */
 	uint64_t badge;	 /* fsd's names badge */
 };
 

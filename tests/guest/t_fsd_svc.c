@@ -8,6 +8,7 @@
 #include <execrt/rights.h>
 #include <execrt/sys.h>
 
+#include "cl_ports.h"
 #include "fsd_env.h"
 #include "gtest.h"
 #include "gutil.h"
@@ -154,7 +155,7 @@ GTEST(fsd_device_nodes)
 	FCHECK(dc);
 	handle_t drv_recv, drv_send;
 	FCHECK_EQ(sys_port_create(0, &drv_recv, &drv_send), 0);
-	/* Only a /svc/fsd-dev connection may make nodes, only in /dev, and
+	/* Only a /drv/fsd connection may make nodes, only in /dev, and
 	 * only for a send endpoint. (Attached handles move: duplicates.) */
 	handle_t s2 = g_dup(drv_send, RIGHT_SAME);
 	FCHECK_EQ(fs_h(fc, FS_MKNOD, 0, FS_MODE_CHR, 0, 0, "/dev/t0", NULL,
@@ -313,5 +314,57 @@ GTEST(fsd_restart_while_a_client_runs)
 	FCHECK_EQ(fs(fc, FS_STAT, 0, 0, 0, 0, "/tmp/keep", NULL), -FS_ENOENT);
 	FCHECK_EQ(fs(fc, FS_STAT, 0, 0, 0, 0, "/boot/share/motd", NULL), 0);
 	FCHECK_EQ(fs_status("connections"), 1);
+	fs_teardown();
+}
+
+/* The drivers' endpoint is /drv/fsd: a program whose lookups are the
+ * shell's (the /svc/ prefix: every program sh starts gets them) is refused it
+ * and so cannot plant nodes in /dev, while it still reaches /svc/fsd; a driver
+ * allowed the name makes a node (REVIEW-17 F6). Fails on the old /svc/fsd-dev,
+ * which the shell's pattern matched. */
+GTEST(fsd_dev_endpoint_refused_to_programs)
+{
+	SETUP("--tmp-size 64K");
+	handle_t prog = nenv_mint(&fe.ns, 3), drv = nenv_mint(&fe.ns, 4);
+	long a1 = nenv_acl(&fe.ns, 3, "[]", "[\"/svc/*\"]");
+	long a2 = nenv_acl(&fe.ns, 4, "[]", "[\"" FS_SVC_DEV_NAME "\"]");
+	struct cl_conn c;
+	handle_t pub = 0, dpub = 0;
+	cl_set_names(prog);
+	long l1 = cl_connect(FS_SVC_NAME, g_now() + 2000 * MS, &c);
+	if (l1 == 0)
+		pub = c.send;
+	long l2 = cl_connect(FS_SVC_DEV_NAME, DEADLINE_POLL, &c);
+	if (l2 == 0)
+		sys_handle_close(c.send);
+	cl_set_names(drv);
+	long l3 = cl_connect(FS_SVC_DEV_NAME, g_now() + 2000 * MS, &c);
+	if (l3 == 0)
+		dpub = c.send;
+	cl_set_names(HANDLE_INVALID);
+	sys_handle_close(prog);
+	sys_handle_close(drv);
+	handle_t pc = pub ? fconnect(pub) : 0, dc = dpub ? fconnect(dpub) : 0;
+	long mk = ERR_BAD_STATE;
+	handle_t drv_recv = 0, drv_send = 0;
+	if (dc && sys_port_create(0, &drv_recv, &drv_send) == 0) {
+		mk = fs_h(dc, FS_MKNOD, 0, FS_MODE_CHR, 0, 0, "/dev/d0", NULL,
+			  NULL, 0, &drv_send, 1);
+		sys_handle_close(drv_recv);
+	}
+	long st = pc ? fs(pc, FS_STAT, 0, 0, 0, 0, "/dev/d0", NULL) : -1;
+	handle_t hs[] = {pub, dpub, pc, dc};
+	for (unsigned i = 0; i < 4; i++)
+		if (hs[i])
+			sys_handle_close(hs[i]);
+	FCHECK_EQ(a1, 0);
+	FCHECK_EQ(a2, 0);
+	FCHECK_EQ(l1, 0);
+	FCHECK_EQ(l2, CL_ERR_DENIED);
+	FCHECK_EQ(l3, 0);
+	FCHECK_EQ(mk, 0);
+	FCHECK_EQ(st, 0);
+	/* its connection gone, the node went with it */
+	FCHECK_EQ(fs_status_wait("dev_nodes", 0), 0);
 	fs_teardown();
 }

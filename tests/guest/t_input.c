@@ -439,3 +439,48 @@ GTEST(input_hub_limits_and_bad_requests)
 	ICHECK_EQ(status("unsubscribes"), INPUT_SUBS_PER_TASK);
 	ienv_stop();
 }
+
+/* The drivers' endpoint is /drv/input: a program whose lookups are the
+ * shell's (the /svc/ prefix: every program sh starts gets them) is refused it
+ * and so cannot attach a fake keyboard that types into every subscriber, while
+ * it still reaches /svc/input; a driver (iod forwards exactly its table entry's
+ * name) connects a device (REVIEW-17 F6). Fails on the old /svc/input-dev,
+ * which the shell's pattern matched. */
+#define PROG_BADGE 3
+#define DRV_BADGE  4
+GTEST(input_dev_endpoint_refused_to_programs)
+{
+	SETUP();
+	handle_t prog = keep(nenv_mint(&ie.ns, PROG_BADGE));
+	handle_t drv = keep(nenv_mint(&ie.ns, DRV_BADGE));
+	ICHECK(prog && drv);
+	ICHECK_EQ(nenv_acl(&ie.ns, PROG_BADGE, "[]", "[\"/svc/*\"]"), 0);
+	ICHECK_EQ(nenv_acl(&ie.ns, DRV_BADGE, "[]",
+			   "[\"" INPUT_DEV_SVC_NAME "\"]"),
+		  0);
+	struct cl_conn c;
+	cl_set_names(prog);
+	long sub = cl_connect(INPUT_SVC_NAME, g_now() + 2 * SEC, &c);
+	if (sub == 0)
+		keep(c.send);
+	long dev = cl_connect(INPUT_DEV_SVC_NAME, DEADLINE_POLL, &c);
+	if (dev == 0)
+		keep(c.send);
+	cl_set_names(drv);
+	long dsub = cl_connect(INPUT_SVC_NAME, DEADLINE_POLL, &c);
+	if (dsub == 0)
+		keep(c.send);
+	handle_t dpub = input_lookup(INPUT_DEV_SVC_NAME, g_now() + 2 * SEC);
+	cl_set_names(HANDLE_INVALID);
+	ICHECK_EQ(sub, 0);
+	ICHECK_EQ(dev, CL_ERR_DENIED);
+	ICHECK_EQ(dsub, CL_ERR_DENIED);
+	ICHECK(dpub);
+	keep(dpub);
+	struct input_dev_desc d = desc("drv kbd", INPUT_KIND_KEYBOARD);
+	handle_t ep = 0;
+	ICHECK_EQ(input_dev_connect(dpub, &d, &ep, NULL), 0);
+	keep(ep);
+	ICHECK_EQ(status("connects"), 1);
+	ienv_stop();
+}

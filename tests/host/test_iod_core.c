@@ -420,7 +420,7 @@ TEST(iod_core_handles_and_bars_once_per_instance)
 /* Drivers hold no names endpoint (REVIEW-14 F8): their names requests
  * come to iod on their own badge, and iod forwards only what the table
  * allows: the display driver its /svc/display, the input drivers the
- * lookup of /svc/input-dev; never /svc/iod. */
+ * lookup of /drv/input; never /svc/iod. */
 static int nreq(uint64_t badge, const char *js, uint32_t nh, char *fwd,
 		bool *wait, char *ans)
 {
@@ -467,33 +467,33 @@ TEST(iod_core_driver_names_requests)
 	CHECK_EQ(nreq(gpu, "{\"cmd\":\"lookup\",\"name\":\"/svc/iod\"}", 0, fwd,
 		      &wait, ans),
 		 ERR_ACCESS_DENIED);
-	CHECK_EQ(nreq(in, "{\"cmd\":\"acl\",\"name\":\"/svc/input-dev\"}", 0,
-		      fwd, &wait, ans),
+	CHECK_EQ(nreq(in, "{\"cmd\":\"acl\",\"name\":\"/drv/input\"}", 0, fwd,
+		      &wait, ans),
 		 ERR_ACCESS_DENIED);
 	/* a register without its handle, or with two */
 	CHECK_EQ(nreq(gpu, "{\"cmd\":\"register\",\"name\":\"/svc/display\"}",
 		      0, fwd, &wait, ans),
 		 ERR_ACCESS_DENIED);
-	CHECK_EQ(nreq(in, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 2,
+	CHECK_EQ(nreq(in, "{\"cmd\":\"lookup\",\"name\":\"/drv/input\"}", 2,
 		      fwd, &wait, ans),
 		 ERR_ACCESS_DENIED);
 	/* the input driver's lookup, forwarded without the wait */
 	CHECK_EQ(nreq(in,
-		      "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\","
+		      "{\"cmd\":\"lookup\",\"name\":\"/drv/input\","
 		      "\"wait_usec\":5000000}",
 		      0, fwd, &wait, ans),
 		 0);
-	STR_EQ(fwd, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}");
+	STR_EQ(fwd, "{\"cmd\":\"lookup\",\"name\":\"/drv/input\"}");
 	CHECK(wait);
 	/* a stale badge, badge 0, garbage */
-	CHECK_EQ(nreq(0, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}", 0,
-		      fwd, &wait, ans),
+	CHECK_EQ(nreq(0, "{\"cmd\":\"lookup\",\"name\":\"/drv/input\"}", 0, fwd,
+		      &wait, ans),
 		 ERR_ACCESS_DENIED);
 	CHECK_EQ(nreq(in, "{\"cmd\":", 0, fwd, &wait, ans), ERR_INVALID_ARGS);
 	uint64_t old = in;
 	iod_exited(&S, iod_find_name(&S, "pci-01:01.0"), -1, 0);
-	CHECK_EQ(nreq(old, "{\"cmd\":\"lookup\",\"name\":\"/svc/input-dev\"}",
-		      0, fwd, &wait, ans),
+	CHECK_EQ(nreq(old, "{\"cmd\":\"lookup\",\"name\":\"/drv/input\"}", 0,
+		      fwd, &wait, ans),
 		 ERR_ACCESS_DENIED);
 	CHECK_EQ(S.names_denied, 9);
 	CHECK_EQ(S.denied, 0); /* device requests' counter */
