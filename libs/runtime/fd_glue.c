@@ -4,7 +4,28 @@
  * go: a port taking bytes (the console server, init's log port), the
  * kernel's debug console, or an fsd open file, whose endpoint gets
  * fs_proto.h calls (inline up to FS_INLINE_MAX, larger transfers through
- * a bulk window mapped once per fd). docs/userland.md "The fd table". */
+ * a bulk window mapped once per fd). docs/userland.md "The fd table".
+ *
+ * Locking and lifetime (REVIEW-17 F20): an fd's entry and what it holds
+ * (its handle, its socket reference, its path) change together under
+ * rtsk_lock (sock_int.h), and only there:
+ *  - close takes the entry out of the table under the lock, then gives
+ *    back what it held (handle closed, socket reference dropped: maybe a
+ *    NET_CLOSE call) outside it;
+ *  - dup/dup2/F_DUPFD copy the entry AND take their own hold on its
+ *    object (sys_handle_dup of the handle, rtsk_ref of the socket, a
+ *    copy of the path) in the same hold of the lock, so a close on
+ *    another thread either came first (EBADF) or finds the object still
+ *    referenced by the copy; the copy is installed under the lock again,
+ *    dup2 replacing the target entry in that one step (no window for
+ *    another open to take it), and the replaced entry is given back
+ *    outside the lock.
+ * Under the lock only non-blocking work: table edits, reference counts,
+ * handle duplication, memcpy; never a call, a wait or malloc. Socket
+ * calls take their own reference (rtsk_get); the file and port calls use
+ * the entry without the lock, so a close racing them on another thread
+ * may make them fail (EBADF, ESTALE), as a program that does that
+ * deserves, but never changes a count. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +35,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <execrt/fs_path.h>
 #include <execrt/runtime.h>
 
 #include "fd_glue.h"
@@ -373,40 +395,70 @@ long fsc_close(long fd)
 	return 0;
 }
 
-/* A second fd for e at the lowest free slot >= min (its own handle). */
-static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
+/* A copy of fd's entry holding the object on its own: a handle of its
+ * own, a socket reference, its own path. The entry is read and the holds
+ * taken in one hold of the lock (see the top of the file). */
+static long dup_entry(long fd, bool cloexec, struct execrt_fd *n)
 {
-	struct execrt_fd n = *e;
-	n.cloexec = cloexec;
-	n.owned = 1;
-	n.bulk_size = 0;
-	n.bulk_addr = 0;
-	n.bulk_grant = HANDLE_INVALID;
-	n.path = NULL;
-	n.h = HANDLE_INVALID;
-	if (e->kind == FDK_SOCKET) {
-		rtsk_lock();
-		rtsk_ref(n.sock); /* released by fsc_fd_release */
+	char path[EXECRT_PATH_MAX];
+	bool has_path = false;
+	long r = 0;
+	rtsk_lock();
+	struct execrt_fd *e = fsc_fd(fd);
+	if (!e) {
 		rtsk_unlock();
+		return -EBADF;
 	}
-	if (e->h) {
-		long r = sys_handle_dup(e->h, RIGHT_SAME, &n.h);
-		if (r < 0)
-			return r == ERR_NO_MEMORY || r == ERR_NO_RESOURCES
-				       ? -EMFILE
-				       : from_err(r);
+	*n = *e;
+	n->cloexec = cloexec;
+	n->owned = 1;
+	n->bulk_size = 0;
+	n->bulk_addr = 0;
+	n->bulk_grant = HANDLE_INVALID;
+	n->path = NULL;
+	n->h = HANDLE_INVALID;
+	if (e->kind == FDK_SOCKET)
+		rtsk_ref(n->sock); /* released by fsc_fd_release */
+	if (e->h)
+		r = sys_handle_dup(e->h, RIGHT_SAME, &n->h);
+	if (e->path && strlen(e->path) < sizeof(path)) {
+		memcpy(path, e->path, strlen(e->path) + 1);
+		has_path = true;
 	}
-	if (e->path && !(n.path = fsc_path_dup(e->path))) {
-		if (n.h)
-			sys_handle_close(n.h);
+	rtsk_unlock();
+	if (r < 0) {
+		n->h = HANDLE_INVALID;
+		fsc_fd_release(n);
+		return r == ERR_NO_MEMORY || r == ERR_NO_RESOURCES
+			       ? -EMFILE
+			       : from_err(r);
+	}
+	if (has_path && !(n->path = fsc_path_dup(path))) {
+		fsc_fd_release(n);
 		return -ENOMEM;
 	}
-	long r;
-	if (exact >= 0)
-		fsc_close(exact);
+	return 0;
+}
+
+/* A second fd for fd at the lowest free slot >= min, or at exact (>= 0:
+ * dup2/dup3, replacing what was there). */
+static long dup_to(long fd, long min, long exact, bool cloexec)
+{
+	struct execrt_fd n, old;
+	long r = dup_entry(fd, cloexec, &n);
+	if (r < 0)
+		return r;
+	memset(&old, 0, sizeof(old));
 	rtsk_lock();
-	r = exact >= 0 ? execrt_fd_put(exact, &n) : execrt_fd_install(min, &n);
+	if (exact >= 0) {
+		execrt_fd_take(exact, &old); /* -EBADF: it was free */
+		r = execrt_fd_put(exact, &n);
+	} else {
+		r = execrt_fd_install(min, &n);
+	}
 	rtsk_unlock();
+	if (old.kind != FDK_FREE)
+		fsc_fd_release(&old);
 	if (r < 0)
 		fsc_fd_release(&n);
 	return r;
@@ -414,24 +466,22 @@ static long dup_to(struct execrt_fd *e, long min, long exact, bool cloexec)
 
 long fsc_dup(long fd, long min, bool cloexec)
 {
-	struct execrt_fd *e = fsc_fd(fd);
-	if (!e)
+	if (!fsc_fd(fd))
 		return -EBADF;
 	if (min < 0 || min >= EXECRT_FD_MAX)
 		return -EINVAL;
-	return dup_to(e, min, -1, cloexec);
+	return dup_to(fd, min, -1, cloexec);
 }
 
 long fsc_dup3(long old, long new, long flags, bool is_dup2)
 {
-	struct execrt_fd *e = fsc_fd(old);
-	if (!e || new < 0 || new >= EXECRT_FD_MAX)
+	if (!fsc_fd(old) || new < 0 || new >= EXECRT_FD_MAX)
 		return -EBADF;
 	if (old == new)
 		return is_dup2 ? new : -EINVAL;
 	if (flags & ~(long)O_CLOEXEC)
 		return -EINVAL;
-	return dup_to(e, 0, new, (flags & O_CLOEXEC) != 0);
+	return dup_to(old, 0, new, (flags & O_CLOEXEC) != 0);
 }
 
 long fsc_fcntl(long fd, long cmd, long arg)

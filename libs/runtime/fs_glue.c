@@ -68,17 +68,36 @@ const char *fsc_cwd(void)
 	return cwd;
 }
 
+/* The path of directory fd fd into out (EXECRT_PATH_MAX bytes). */
+static long dir_path(long fd, char *out)
+{
+	long r = 0;
+	fsc_fd(fd); /* the table set up */
+	rtsk_lock();
+	struct execrt_fd *e = fsc_fd(fd);
+	if (!e)
+		r = -EBADF;
+	else if (e->kind != FDK_DIR || !e->path ||
+		 strlen(e->path) >= EXECRT_PATH_MAX)
+		r = -ENOTDIR;
+	else
+		memcpy(out, e->path, strlen(e->path) + 1);
+	rtsk_unlock();
+	return r;
+}
+
 /* dirfd + path -> out (normalised, absolute). */
 static long resolve(long dirfd, const char *path, char *out, int *must_dir)
 {
 	const char *base = fsc_cwd();
+	char dir[EXECRT_PATH_MAX];
 	if (path && path[0] != '/' && dirfd != AT_FDCWD) {
-		struct execrt_fd *e = fsc_fd(dirfd);
-		if (!e)
-			return -EBADF;
-		if (e->kind != FDK_DIR || !e->path)
-			return -ENOTDIR;
-		base = e->path;
+		/* copied under the lock: a close on another thread frees the
+		 * entry's path (fd_glue.c's rule) */
+		long r = dir_path(dirfd, dir);
+		if (r < 0)
+			return r;
+		base = dir;
 	}
 	return execrt_path_join(base, path, out, EXECRT_PATH_MAX, must_dir);
 }
@@ -350,12 +369,11 @@ long fsc_chdir(const char *path)
 
 long fsc_fchdir(long fd)
 {
-	struct execrt_fd *e = fsc_fd(fd);
-	if (!e)
-		return -EBADF;
-	if (e->kind != FDK_DIR || !e->path)
-		return -ENOTDIR;
-	memcpy(cwd, e->path, strlen(e->path) + 1);
+	char dir[EXECRT_PATH_MAX];
+	long r = dir_path(fd, dir);
+	if (r < 0)
+		return r;
+	memcpy(cwd, dir, strlen(dir) + 1);
 	return 0;
 }
 

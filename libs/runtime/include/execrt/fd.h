@@ -2,7 +2,9 @@
  * Linux fd of the program is. Pure bookkeeping, no system calls (the
  * glue closes and duplicates handles); host-tested in
  * tests/host/test_fsclient_fd.c. The glue changes it under rtsk_lock()
- * (libs/runtime/sock_int.h) where threads may race (sockets). docs/userland.md "The fd table". */
+ * (libs/runtime/sock_int.h), an entry together with the holds it has on
+ * its object (the rule at the top of fd_glue.c).
+ * docs/userland.md "The fd table". */
 #pragma once
 #include <stdint.h>
 
