@@ -134,7 +134,7 @@ static bool registers(const struct man_svc *s, const char *name)
 /* The device endpoints (a fake input device types into every subscriber,
  * FS_MKNOD plants /dev nodes, a fake NIC captures traffic) are under
  * /drv/: registered by their servers, looked up only by iod's entry (for
- * its drivers), never by the shell whose lookups every program it starts
+ * its drivers, as they need them), never by the shell whose lookups every program it starts
  * gets (REVIEW-17 F6). Fails on the old /svc/input-dev and /svc/fsd-dev,
  * which the shell's lookup pattern reached. */
 TEST(manifest_device_endpoints_only_for_drivers)
@@ -162,11 +162,15 @@ TEST(manifest_device_endpoints_only_for_drivers)
 		int o = man_find(&m, owner[d]);
 		CHECK(o >= 0);
 		CHECK(registers(&m.svc[o], dev[d]));
-		CHECK(looks_up(&m.svc[iod], dev[d]));
 		for (int i = 0; i < m.n; i++)
 			if (i != iod)
 				CHECK(!looks_up(&m.svc[i], dev[d]));
 	}
+	/* iod only for what its drivers look up (no driver makes /dev
+	 * nodes yet: not /drv/fsd) */
+	CHECK(looks_up(&m.svc[iod], INPUT_DEV_SVC_NAME));
+	CHECK(looks_up(&m.svc[iod], NETDEV_SVC_NAME));
+	CHECK(!looks_up(&m.svc[iod], FS_SVC_DEV_NAME));
 	/* and iod forwards it only to the drivers that need it */
 	const struct drv_entry *vin = drv_match_pci(
 		&(struct pci_dev){.vendor = 0x1af4, .device = 0x1052});
