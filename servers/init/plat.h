@@ -36,6 +36,8 @@ struct svc_plat {
 	handle_t log;	       /* receive side of its log port */
 	uint64_t badge;	       /* its names badge (0: none) */
 	struct log_ring ring;  /* kept across restarts */
+	uint64_t plan;	       /* quota to ask vmgr for (0: its memory) */
+	bool nofit;	       /* "does not fit" said since its last start */
 };
 
 struct init {

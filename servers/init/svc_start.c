@@ -16,6 +16,7 @@
 #include "cl_ports.h"
 #include "json.h"
 #include "plat.h"
+#include "quota_plan.h"
 
 bool initrd_find(const char *path, const void **data, size_t *len)
 {
@@ -242,64 +243,198 @@ static long vmgr_give(handle_t task, uint64_t bytes)
 	return rx.len >= sizeof(rs.err) ? rs.err : ERR_INVALID_ARGS;
 }
 
+/* Whether entry j's quota comes out of vmgr's pool (VMGR_GIVE_QUOTA). */
+static bool lent(int j)
+{
+	const struct man_svc *s = &g.man.svc[j];
+	return s->ok && !(s->grants & MAN_G_VMGR_PORT) && j != g.names_svc &&
+	       s->memory > 2 * SVC_BASE_QUOTA;
+}
+
+/* A vmgr instance got a pool: split it over every entry it lends to
+ * (quota_plan.h), once, and say how when it cuts. */
+static void plan_quotas(uint64_t pool)
+{
+	uint64_t ask[MAN_MAX_SVC], min[MAN_MAX_SVC], grant[MAN_MAX_SVC];
+	int idx[MAN_MAX_SVC], n = 0;
+	for (int j = 0; j < g.man.n; j++) {
+		g.svc[j].plan = 0;
+		if (!lent(j))
+			continue;
+		idx[n] = j;
+		ask[n] = g.man.svc[j].memory;
+		min[n++] = g.man.svc[j].memory_min;
+	}
+	struct qplan p = qplan_make(pool, SVC_BASE_QUOTA, n, ask, min, grant);
+	for (int k = 0; k < n; k++)
+		g.svc[idx[k]].plan = grant[k];
+	if (p.kind == QPLAN_SHARED)
+		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each service "
+		    "gets its min + %u.%u%% of the rest (mins %llu KiB, 1/8 of "
+		    "the pool kept)",
+		    (unsigned long long)(pool >> 10),
+		    (unsigned long long)(p.ask >> 10), p.share_ppm / 10000,
+		    p.share_ppm / 1000 % 10, (unsigned long long)(p.min >> 10));
+	else if (p.kind == QPLAN_MINS)
+		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each service "
+		    "gets its min (%llu KiB in all; %llu KiB of the pool left "
+		    "for shared buffers and restarts)",
+		    (unsigned long long)(pool >> 10),
+		    (unsigned long long)(p.ask >> 10),
+		    (unsigned long long)(p.min >> 10),
+		    (unsigned long long)((pool - p.min) >> 10));
+	else if (p.kind == QPLAN_SHORT)
+		say("memory: vmgr's pool %llu KiB < the services' mins %llu "
+		    "KiB: each asks its min, not all will start",
+		    (unsigned long long)(pool >> 10),
+		    (unsigned long long)(p.min >> 10));
+}
+
+/* Service i cannot get even its minimum: said once until it starts again
+ * (the supervisor still retries with backoff and reports `failed`). */
+static void no_fit(int i, long r)
+{
+	const struct man_svc *s = &g.man.svc[i];
+	struct kernel_stats ks;
+	if (g.svc[i].nofit)
+		return;
+	g.svc[i].nofit = true;
+	uint64_t freek = 0;
+	if (g.sysinfo && sys_kernel_stats(g.sysinfo, &ks) == 0 &&
+	    ks.mem_quota > ks.mem_used)
+		freek = (ks.mem_quota - ks.mem_used) >> 10;
+	say("%s: does not fit (%s): needs at least %llu KiB, vmgr's pool and "
+	    "init (%llu KiB left) have less",
+	    s->name, err_name(r), (unsigned long long)(s->memory_min >> 10),
+	    (unsigned long long)freek);
+}
+
+/* What starting entry j costs init itself: each segment and the stack
+ * are memory objects init makes, charged to it whole (docs/memory.md),
+ * plus its task and thread (a page or two). */
+static uint64_t image_cost(int j)
+{
+	char path[MAN_PROG_MAX + 8];
+	const void *img;
+	size_t len;
+	struct elf_image e;
+	snprintf(path, sizeof(path), "bin/%s", g.man.svc[j].program);
+	if (!initrd_find(path, &img, &len) || elf_parse(img, len, 0, &e))
+		return 0;
+	uint64_t c = (e.stack_size ? e.stack_size : ELF_DEFAULT_STACK_SIZE) +
+		     (16ull << 10);
+	for (unsigned k = 0; k < e.nsegs; k++)
+		c += e.seg[k].map_end - e.seg[k].map_start;
+	return c;
+}
+
+/* vmgr's pool: all it asks for, less what init keeps: the images of the
+ * services it has still to start (and start again: the lent ones;
+ * charged to init, not to their quotas) and a margin of 1/64 of what it
+ * has left plus 1 MiB for its own objects (a fixed 1/8 took the whole
+ * machine's worth of images on -m 64M); not below its min. */
+static uint64_t pool_size(int i, uint64_t *keep_out)
+{
+	const struct man_svc *s = &g.man.svc[i];
+	struct kernel_stats ks;
+	uint64_t q = s->memory;
+	*keep_out = 0;
+	if (!g.sysinfo || sys_kernel_stats(g.sysinfo, &ks) < 0 ||
+	    ks.mem_quota <= ks.mem_used)
+		return q;
+	uint64_t left = ks.mem_quota - ks.mem_used;
+	uint64_t keep = left / 64 + (1ull << 20);
+	for (int j = 0; j < g.man.n; j++)
+		if (lent(j))
+			keep += image_cost(j);
+	uint64_t cap = (left > keep ? left - keep : 0) / QPLAN_ROUND *
+		       QPLAN_ROUND;
+	*keep_out = keep;
+	if (q > cap)
+		q = cap > s->memory_min ? cap : s->memory_min;
+	return q;
+}
+
 /* The task of service i with its memory quota: lent by vmgr from its pool
- * on top of a small base (halved down to the entry's minimum when the
- * pool has not that much), else carved by init as before: halved down to
- * the minimum ("memory 64M min 12M") so small machines still get a
- * shell. */
+ * on top of a small base (the plan's share, halved down to the entry's
+ * minimum when the pool has not that much now), else carved by init:
+ * halved down to the minimum so small machines still get a shell. */
 static long make_task(int i, struct execrt_child *c, uint64_t *quota)
 {
 	const struct man_svc *s = &g.man.svc[i];
 	uint64_t q = s->memory;
 	long r;
-	if (!(s->grants & MAN_G_VMGR_PORT) && q > 2 * SVC_BASE_QUOTA &&
-	    g.vmgr_ctl && vmgr_running() >= 0 &&
+	if (lent(i) && g.vmgr_ctl && vmgr_running() >= 0 &&
 	    (r = execrt_spawn_create(s->program, SVC_BASE_QUOTA, c)) == 0) {
+		if (g.svc[i].plan)
+			q = g.svc[i].plan;
 		r = vmgr_give(c->task, q - SVC_BASE_QUOTA);
 		while (r == ERR_NO_MEMORY && q / 2 >= s->memory_min &&
 		       q / 2 >= 2 * SVC_BASE_QUOTA) {
 			q /= 2;
 			r = vmgr_give(c->task, q - SVC_BASE_QUOTA);
 		}
+		if (r == ERR_NO_MEMORY && q > s->memory_min) {
+			q = s->memory_min; /* halving stepped over it */
+			r = vmgr_give(c->task, q - SVC_BASE_QUOTA);
+		}
 		if (r == 0) {
 			if (q < s->memory)
 				say("%s: memory quota cut to %llu KiB (%llu "
-				    "KiB asked): vmgr's pool has no more",
+				    "KiB asked, min %llu KiB): %s",
 				    s->name, (unsigned long long)(q >> 10),
-				    (unsigned long long)(s->memory >> 10));
+				    (unsigned long long)(s->memory >> 10),
+				    (unsigned long long)(s->memory_min >> 10),
+				    q < g.svc[i].plan
+					    ? "vmgr's pool has no more now"
+					    : "vmgr's pool, split by the plan");
+			g.svc[i].nofit = false;
 			*quota = q;
 			return 0;
 		}
-		say("%s: vmgr lent no quota (%s): init gives it", s->name,
-		    err_name(r));
+		if (r != ERR_NO_MEMORY)
+			say("%s: vmgr lent no quota (%s): init gives it",
+			    s->name, err_name(r));
 		execrt_spawn_abort(c);
-		q = s->memory;
+		q = s->memory_min; /* init's own reserve is small */
+		if (r != ERR_NO_MEMORY)
+			q = s->memory;
 	}
-	struct kernel_stats ks;
-	if ((s->grants & MAN_G_VMGR_PORT) && g.sysinfo &&
-	    sys_kernel_stats(g.sysinfo, &ks) == 0 && ks.mem_quota > ks.mem_used) {
-		/* vmgr's pool lends every later service its quota, but init
-		 * still makes their tasks, threads and copies their programs:
-		 * it keeps 1/8 of what it has left, at least 4 MiB (on a
-		 * 32 MiB machine the pool took all of it and starved init). */
-		uint64_t left = ks.mem_quota - ks.mem_used;
-		uint64_t keep = left / 8 > (4ull << 20) ? left / 8 : 4ull << 20;
-		uint64_t cap = left > keep ? left - keep : 0;
-		while (q > cap && q / 2 >= s->memory_min && q / 2 >= 4096)
-			q /= 2;
-	}
+	bool pool = s->grants & MAN_G_VMGR_PORT;
+	uint64_t keep = 0;
+	if (pool)
+		q = pool_size(i, &keep);
 	r = execrt_spawn_create(s->program, q, c);
 	while (r == ERR_NO_MEMORY && q / 2 >= s->memory_min && q / 2 >= 4096) {
 		q /= 2;
 		r = execrt_spawn_create(s->program, q, c);
 	}
-	if (r < 0)
+	if (r == ERR_NO_MEMORY && q > s->memory_min) {
+		q = s->memory_min;
+		r = execrt_spawn_create(s->program, q, c);
+	}
+	if (r < 0) {
+		if (r == ERR_NO_MEMORY)
+			no_fit(i, r);
 		return r;
-	if (q < s->memory)
-		say("%s: memory quota cut to %llu KiB (%llu KiB asked): init "
-		    "has no more",
+	}
+	if (q < s->memory && pool)
+		say("%s: pool cut to %llu KiB (%llu KiB asked, min %llu KiB): "
+		    "init keeps %llu KiB (the services' program images and a "
+		    "margin)",
 		    s->name, (unsigned long long)(q >> 10),
-		    (unsigned long long)(s->memory >> 10));
+		    (unsigned long long)(s->memory >> 10),
+		    (unsigned long long)(s->memory_min >> 10),
+		    (unsigned long long)(keep >> 10));
+	else if (q < s->memory)
+		say("%s: memory quota cut to %llu KiB (%llu KiB asked, min "
+		    "%llu KiB): init has no more",
+		    s->name, (unsigned long long)(q >> 10),
+		    (unsigned long long)(s->memory >> 10),
+		    (unsigned long long)(s->memory_min >> 10));
+	if (pool)
+		plan_quotas(q);
+	g.svc[i].nofit = false;
 	*quota = q;
 	return 0;
 }
@@ -459,7 +594,8 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	uint64_t quota;
 	long r = make_task(i, &c, &quota);
 	if (r < 0) {
-		say("%s: task: %s", s->name, err_name(r));
+		if (r != ERR_NO_MEMORY) /* else no_fit() said it */
+			say("%s: task: %s", s->name, err_name(r));
 		return r;
 	}
 	struct temps t = {.n = 0};
