@@ -18,9 +18,9 @@ enum qplan_kind {
 
 struct qplan {
 	enum qplan_kind kind;
-	uint64_t budget;	/* of the pool, for the loans */
-	uint64_t ask, min;	/* the loans' sums (quota - base each) */
-	uint32_t share_ppm;	/* QPLAN_SHARED: of (ask - min) given */
+	uint64_t budget;    /* of the pool, for the loans */
+	uint64_t ask, min;  /* the loans' sums (quota - base each) */
+	uint32_t share_ppm; /* QPLAN_SHARED: of (ask - min) given */
 };
 
 /* pool: vmgr's quota; base: the part of each quota the task holds itself

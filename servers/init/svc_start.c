@@ -269,14 +269,16 @@ static void plan_quotas(uint64_t pool)
 	for (int k = 0; k < n; k++)
 		g.svc[idx[k]].plan = grant[k];
 	if (p.kind == QPLAN_SHARED)
-		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each service "
+		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each "
+		    "service "
 		    "gets its min + %u.%u%% of the rest (mins %llu KiB, 1/8 of "
 		    "the pool kept)",
 		    (unsigned long long)(pool >> 10),
 		    (unsigned long long)(p.ask >> 10), p.share_ppm / 10000,
 		    p.share_ppm / 1000 % 10, (unsigned long long)(p.min >> 10));
 	else if (p.kind == QPLAN_MINS)
-		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each service "
+		say("memory: vmgr's pool %llu KiB < %llu KiB asked: each "
+		    "service "
 		    "gets its min (%llu KiB in all; %llu KiB of the pool left "
 		    "for shared buffers and restarts)",
 		    (unsigned long long)(pool >> 10),
@@ -329,10 +331,10 @@ static uint64_t image_cost(int j)
 }
 
 /* vmgr's pool: all it asks for, less what init keeps: the images of the
- * services it has still to start (and start again: the lent ones;
- * charged to init, not to their quotas) and a margin of 1/64 of what it
- * has left plus 1 MiB for its own objects (a fixed 1/8 took the whole
- * machine's worth of images on -m 64M); not below its min. */
+ * lent services it has still to start (charged to init, not to their
+ * quotas; a running one's already is, and is freed when it ends), 1 MiB
+ * and 1/64 of what it has for its own objects (a fixed 1/8 left init too
+ * little for the images on -m 64M); not below its min. */
 static uint64_t pool_size(int i, uint64_t *keep_out)
 {
 	const struct man_svc *s = &g.man.svc[i];
@@ -345,10 +347,10 @@ static uint64_t pool_size(int i, uint64_t *keep_out)
 	uint64_t left = ks.mem_quota - ks.mem_used;
 	uint64_t keep = left / 64 + (1ull << 20);
 	for (int j = 0; j < g.man.n; j++)
-		if (lent(j))
+		if (lent(j) && !g.svc[j].task) /* a running one's is charged */
 			keep += image_cost(j);
-	uint64_t cap = (left > keep ? left - keep : 0) / QPLAN_ROUND *
-		       QPLAN_ROUND;
+	uint64_t cap =
+		(left > keep ? left - keep : 0) / QPLAN_ROUND * QPLAN_ROUND;
 	*keep_out = keep;
 	if (q > cap)
 		q = cap > s->memory_min ? cap : s->memory_min;

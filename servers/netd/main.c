@@ -205,8 +205,9 @@ static uint64_t size_from_quota(void)
 	uint64_t q = si ? si->mem_quota : 0;
 	if (!q)
 		return 0; /* unknown: the defaults */
-	lwip_port_set_heap(q / 7 > UINT32_MAX ? UINT32_MAX
-					      : (uint32_t)(q / 7)); /* clamped */
+	lwip_port_set_heap(q / 7 > UINT32_MAX
+				   ? UINT32_MAX
+				   : (uint32_t)(q / 7)); /* clamped */
 	uint64_t heap = lwip_port_heap_size(), rest = 0;
 	if (q > heap + NETD_OWN)
 		rest = q - heap - NETD_OWN;
@@ -214,7 +215,7 @@ static uint64_t size_from_quota(void)
 		rest = NETD_SOCKS;
 	if (rest < (256u << 10))
 		rest = 256u << 10;
-	if (q < (28ull << 20))
+	if (heap < (4u << 20) || rest < NETD_SOCKS) /* a cut quota */
 		printf("netd: quota %llu KiB: lwIP heap %llu KiB, socket "
 		       "regions %llu KiB\n",
 		       (unsigned long long)(q >> 10),

@@ -10,7 +10,8 @@
 /* The real manifest's shape at -m 512: every quota whole, no reserve. */
 TEST(qplan_all_fit_whole)
 {
-	uint64_t ask[3] = {2 * M, 64 * M, 28 * M}, min[3] = {2 * M, 4 * M, 8 * M};
+	uint64_t ask[3] = {2 * M, 64 * M, 28 * M},
+		 min[3] = {2 * M, 4 * M, 8 * M};
 	uint64_t g[3];
 	struct qplan p = qplan_make(100 * M, 64 * K, 3, ask, min, g);
 	CHECK_EQ(p.kind, QPLAN_ALL);
@@ -36,7 +37,8 @@ TEST(qplan_shared_cut)
 	}
 	CHECK(loans <= pool - pool / 8);
 	CHECK_EQ(g[0], 2 * M); /* no min below its ask: never cut */
-	/* the same share: 64M's cut part is 4x the 16M one's, within rounding */
+	/* the same share: 64M's cut part is 4x the 16M one's, within rounding
+	 */
 	uint64_t a = g[1] - min[1], b = g[3] - min[3];
 	CHECK(a + 2 * QPLAN_ROUND >= b * 4 && a <= b * 4 + 4 * QPLAN_ROUND);
 	/* and it uses the budget: less than one rounding per entry unused */
