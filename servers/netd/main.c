@@ -192,7 +192,7 @@ static long make_endpoint(const char *name, uint64_t badge)
 }
 
 /* Sized from the quota init gave (docs/net.md "Memory"): lwIP's heap a
- * seventh of it, at most its 4 MiB; the sockets' regions what is left
+ * sixth of it, at most its 4 MiB; the sockets' regions what is left
  * after that and 1.5 MiB for netd's own allocations, at most 16 MiB. The
  * manifest's 28 MiB gives both their full size; a small machine's cut
  * quota smaller ones, so a flood still meets lwIP's and the socket
@@ -205,9 +205,9 @@ static uint64_t size_from_quota(void)
 	uint64_t q = si ? si->mem_quota : 0;
 	if (!q)
 		return 0; /* unknown: the defaults */
-	lwip_port_set_heap(q / 7 > UINT32_MAX
+	lwip_port_set_heap(q / 6 > UINT32_MAX
 				   ? UINT32_MAX
-				   : (uint32_t)(q / 7)); /* clamped */
+				   : (uint32_t)(q / 6)); /* clamped */
 	uint64_t heap = lwip_port_heap_size(), rest = 0;
 	if (q > heap + NETD_OWN)
 		rest = q - heap - NETD_OWN;
