@@ -331,8 +331,10 @@ static uint64_t image_cost(int j)
 }
 
 /* vmgr's pool: all it asks for, less what init keeps: the images of the
- * lent services it has still to start (charged to init, not to their
- * quotas; a running one's already is, and is freed when it ends), 1 MiB
+ * lent services (charged to init, not to their quotas; a new vmgr may
+ * start while they are being restarted, their old images not yet
+ * freed: all are counted, and a lent service that does not fit the new
+ * pool gets its quota from init once the old memory is back), 1 MiB
  * and 1/64 of what it has for its own objects (a fixed 1/8 left init too
  * little for the images on -m 64M); not below its min. */
 static uint64_t pool_size(int i, uint64_t *keep_out)
@@ -347,7 +349,7 @@ static uint64_t pool_size(int i, uint64_t *keep_out)
 	uint64_t left = ks.mem_quota - ks.mem_used;
 	uint64_t keep = left / 64 + (1ull << 20);
 	for (int j = 0; j < g.man.n; j++)
-		if (lent(j) && !g.svc[j].task) /* a running one's is charged */
+		if (lent(j)) /* running ones too: they may be restarting */
 			keep += image_cost(j);
 	uint64_t cap =
 		(left > keep ? left - keep : 0) / QPLAN_ROUND * QPLAN_ROUND;
