@@ -131,7 +131,7 @@ NETD_HSRC := servers/netd/netd_args.c servers/netd/netd_if.c \
         servers/netd/netd_dev.c \
         libs/lwip-port/lwip_port.c \
         $(filter-out servers/netd/sock_os.c,$(sort $(wildcard servers/netd/sock*.c)))
-INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c \
+INIT_PURE := servers/init/manifest.c servers/init/manifest_value.c servers/init/supervise.c servers/init/quota_plan.c \
         servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 
 # Host unit tests: portable kernel code + tests/host, under ASan+UBSan.

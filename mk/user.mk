@@ -47,7 +47,7 @@ hello_SRCS := libs/examples/hello.c
 # room init: the supervisor (servers/init, docs/system.md)
 init_SRCS  := servers/init/main.c servers/init/svc_start.c servers/init/logd.c \
 	servers/init/power.c servers/init/manifest.c servers/init/manifest_value.c \
-	servers/init/supervise.c \
+	servers/init/supervise.c servers/init/quota_plan.c servers/init/svc_quota.c \
 	servers/init/logring.c servers/init/initsvc.c servers/init/bootcfg.c
 names_SRCS := servers/names/names.c servers/names/names_core.c \
 	servers/names/names_proto.c

@@ -273,6 +273,14 @@ boot --name ram-17g-no-1g-pages --kernel "$O/kernel.elf" --append smoke \
 	--expect "boot complete" -- -cpu max,pdpe1gb=off "${big[@]}"
 boot --name ram-3m --kernel "$O/kernel.elf" --append smoke --timeout 30 \
 	--expect-fail --expect "exec-rt needs at least 5 MiB" -- -m 3M
+# A small machine (docs/system.md "Memory budget"): on -m 64M with a NIC
+# init splits vmgr's pool over the manifest (each service its min) and
+# every service still comes up, netd with its quota-sized lwIP heap.
+boot --name ram-64m --kernel "$O/kernel.elf" --append "utest -- --boot-check" \
+	--timeout 60 --expect "[init] memory: vmgr's pool" \
+	--expect "[init] netd: memory quota cut" --expect "$UP" \
+	-- -initrd "$O/initrd.cpio" -m 64M \
+	-netdev user,id=n,restrict=on -device virtio-net-pci,netdev=n
 long=$(printf 'arg%d ' $(seq 1 400)) # ~2.7 KiB, 400 words
 boot --name cmdline-long --kernel "$O/kernel.elf" --timeout 60 \
 	--append "utest -- --boot-check $long" --expect "command line cut to its first 511" \

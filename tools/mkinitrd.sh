@@ -23,6 +23,10 @@ for item in "$@"; do
 	[ -e "$stage/$dest" ] && { echo "mkinitrd: two files named $dest" >&2; exit 1; }
 	mkdir -p "$stage/$(dirname "$dest")"
 	cp "$src" "$stage/$dest"
+	# The initrd stays in RAM for good (docs/system.md "Memory budget"):
+	# programs without their debug sections (a quarter of the size);
+	# build/user/*.elf keep them for gdb. The symbols stay.
+	[ "$mode" = 0755 ] && ${STRIP:-strip} --strip-debug "$stage/$dest"
 	chmod "$mode" "$stage/$dest"
 done
 tmp=$out.tmp

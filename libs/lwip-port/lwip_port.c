@@ -10,6 +10,33 @@
 #include "lwip_port.h"
 
 uint16_t lwip_port_dns_port = 53;
+unsigned int lwip_port_heap_short;
+static void *heap;
+
+void lwip_port_set_heap(uint32_t bytes)
+{
+	if (bytes < (64u << 10))
+		bytes = 64u << 10;
+	if (bytes > MEM_SIZE_MAX)
+		bytes = MEM_SIZE_MAX;
+	lwip_port_heap_short = MEM_SIZE_MAX - (bytes & ~(MEM_ALIGNMENT - 1u));
+}
+
+uint32_t lwip_port_heap_size(void)
+{
+	return MEM_SIZE;
+}
+
+/* mem.c needs MEM_SIZE, two struct mem headers and room to align. */
+void *lwip_port_heap(void)
+{
+	if (!heap)
+		heap = malloc((size_t)MEM_SIZE + 64u + MEM_ALIGNMENT);
+	if (!heap)
+		lwip_port_assert("no memory for lwIP's heap", __FILE__,
+				 __LINE__);
+	return heap;
+}
 static uint64_t rand_state = 0x9e3779b97f4a7c15ull;
 
 void lwip_port_diag(const char *fmt, ...)

@@ -8,3 +8,9 @@ extern uint16_t lwip_port_dns_port;
 
 /* Seeds LWIP_RAND() (netd: the clock and the TSC at start). */
 void lwip_port_seed(uint64_t seed);
+
+/* lwIP's heap (MEM_SIZE): bytes, clamped to 64 KiB..MEM_SIZE_MAX; call
+ * before lwip_init() (default MEM_SIZE_MAX). lwip_port_heap() allocates it
+ * on first use (lwip_init); no memory is an assertion failure. */
+void lwip_port_set_heap(uint32_t bytes);
+uint32_t lwip_port_heap_size(void);

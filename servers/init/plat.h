@@ -36,6 +36,8 @@ struct svc_plat {
 	handle_t log;	       /* receive side of its log port */
 	uint64_t badge;	       /* its names badge (0: none) */
 	struct log_ring ring;  /* kept across restarts */
+	uint64_t plan;	       /* quota to ask vmgr for (0: its memory) */
+	bool nofit;	       /* "does not fit" said since its last start */
 };
 
 struct init {
@@ -67,6 +69,10 @@ extern struct init g;
 
 /* svc_start.c */
 long svc_start(void *ctx, int i, uint64_t *koid);
+/* Service i's task with its memory quota (svc_quota.c): 0 and *quota,
+ * or an error (ERR_NO_MEMORY: it does not fit, said once). */
+struct execrt_child;
+long svc_make_task(int i, struct execrt_child *c, uint64_t *quota);
 void svc_kill(void *ctx, int i);
 /* Reaps service tasks that ended (bits: their slots' bits); returns true
  * if one did. */

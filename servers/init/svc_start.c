@@ -207,103 +207,6 @@ static void vmgr_limits_all(void)
 				   g.man.svc[j].shared);
 }
 
-/* vmgr, when it runs now (the entry with vmgr-port), or -1. */
-static int vmgr_running(void)
-{
-	int64_t st;
-	for (int j = 0; j < g.man.n; j++) {
-		handle_t t = g.svc[j].task;
-		if ((g.man.svc[j].grants & MAN_G_VMGR_PORT) && t &&
-		    sys_object_wait(t, DEADLINE_POLL, &st) < 0)
-			return j;
-	}
-	return -1;
-}
-
-/* Asks vmgr to lend `bytes` of its pool to task (VMGR_GIVE_QUOTA, a call
- * on the control endpoint with a MANAGE handle it closes): 0 or why not. */
-static long vmgr_give(handle_t task, uint64_t bytes)
-{
-	handle_t h;
-	long r = sys_handle_dup(task, RIGHT_MANAGE | RIGHT_TRANSFER, &h);
-	if (r < 0)
-		return r;
-	struct vmgr_req rq = {.op = VMGR_GIVE_QUOTA, .b = bytes};
-	struct vmgr_resp rs = {0};
-	struct port_msg m = {
-		.data = &rq, .len = sizeof(rq), .nhandles = 1, .handles = &h};
-	struct port_rx rx = {.buf = &rs, .cap = sizeof(rs)};
-	r = sys_port_call(g.vmgr_ctl, &m, &rx,
-			  (uint64_t)sys_clock_now() + VMGR_CALL_NS);
-	if (r < 0) {
-		sys_handle_close(h); /* not sent: still ours (else stale) */
-		return r;
-	}
-	return rx.len >= sizeof(rs.err) ? rs.err : ERR_INVALID_ARGS;
-}
-
-/* The task of service i with its memory quota: lent by vmgr from its pool
- * on top of a small base (halved down to the entry's minimum when the
- * pool has not that much), else carved by init as before: halved down to
- * the minimum ("memory 64M min 12M") so small machines still get a
- * shell. */
-static long make_task(int i, struct execrt_child *c, uint64_t *quota)
-{
-	const struct man_svc *s = &g.man.svc[i];
-	uint64_t q = s->memory;
-	long r;
-	if (!(s->grants & MAN_G_VMGR_PORT) && q > 2 * SVC_BASE_QUOTA &&
-	    g.vmgr_ctl && vmgr_running() >= 0 &&
-	    (r = execrt_spawn_create(s->program, SVC_BASE_QUOTA, c)) == 0) {
-		r = vmgr_give(c->task, q - SVC_BASE_QUOTA);
-		while (r == ERR_NO_MEMORY && q / 2 >= s->memory_min &&
-		       q / 2 >= 2 * SVC_BASE_QUOTA) {
-			q /= 2;
-			r = vmgr_give(c->task, q - SVC_BASE_QUOTA);
-		}
-		if (r == 0) {
-			if (q < s->memory)
-				say("%s: memory quota cut to %llu KiB (%llu "
-				    "KiB asked): vmgr's pool has no more",
-				    s->name, (unsigned long long)(q >> 10),
-				    (unsigned long long)(s->memory >> 10));
-			*quota = q;
-			return 0;
-		}
-		say("%s: vmgr lent no quota (%s): init gives it", s->name,
-		    err_name(r));
-		execrt_spawn_abort(c);
-		q = s->memory;
-	}
-	struct kernel_stats ks;
-	if ((s->grants & MAN_G_VMGR_PORT) && g.sysinfo &&
-	    sys_kernel_stats(g.sysinfo, &ks) == 0 && ks.mem_quota > ks.mem_used) {
-		/* vmgr's pool lends every later service its quota, but init
-		 * still makes their tasks, threads and copies their programs:
-		 * it keeps 1/8 of what it has left, at least 4 MiB (on a
-		 * 32 MiB machine the pool took all of it and starved init). */
-		uint64_t left = ks.mem_quota - ks.mem_used;
-		uint64_t keep = left / 8 > (4ull << 20) ? left / 8 : 4ull << 20;
-		uint64_t cap = left > keep ? left - keep : 0;
-		while (q > cap && q / 2 >= s->memory_min && q / 2 >= 4096)
-			q /= 2;
-	}
-	r = execrt_spawn_create(s->program, q, c);
-	while (r == ERR_NO_MEMORY && q / 2 >= s->memory_min && q / 2 >= 4096) {
-		q /= 2;
-		r = execrt_spawn_create(s->program, q, c);
-	}
-	if (r < 0)
-		return r;
-	if (q < s->memory)
-		say("%s: memory quota cut to %llu KiB (%llu KiB asked): init "
-		    "has no more",
-		    s->name, (unsigned long long)(q >> 10),
-		    (unsigned long long)(s->memory >> 10));
-	*quota = q;
-	return 0;
-}
-
 /* vmgr-port: init makes vmgr's port, keeps a control endpoint (badge
  * VMGR_CTL_BADGE) and gives vmgr the receive handle. */
 static long vmgr_port(struct temps *t, struct execrt_spawn_args *a)
@@ -457,9 +360,10 @@ long svc_start(void *ctx, int i, uint64_t *koid)
 	}
 	struct execrt_child c;
 	uint64_t quota;
-	long r = make_task(i, &c, &quota);
+	long r = svc_make_task(i, &c, &quota);
 	if (r < 0) {
-		say("%s: task: %s", s->name, err_name(r));
+		if (r != ERR_NO_MEMORY) /* else no_fit() said it */
+			say("%s: task: %s", s->name, err_name(r));
 		return r;
 	}
 	struct temps t = {.n = 0};

@@ -124,6 +124,29 @@ static handle_t sched_for(const struct drv_entry *e)
 	return r < 0 ? HANDLE_INVALID : h;
 }
 
+/* A driver's quota (docs/devices.md "iod"): its table's, unless iod's own
+ * quota (less 1 MiB for itself) cannot hold every matched driver's at
+ * once with its image (about DRV_IMAGE, charged to iod): then each gets
+ * the same fraction of its table's, at least a quarter. A small machine
+ * thus starts every driver, smaller, instead of the first ones whole and
+ * the rest never. */
+#define IOD_OWN	  (1ull << 20)
+#define DRV_IMAGE (640ull << 10)
+static uint64_t driver_quota(const struct drv_entry *e)
+{
+	const struct start_info *si = execrt_start_info();
+	uint64_t mine = si ? si->mem_quota : 0, want = 0, q = e->memory;
+	for (int j = 0; j < S.n; j++)
+		if (S.dev[j].drv)
+			want += S.dev[j].drv->memory + DRV_IMAGE;
+	if (!mine || !want || mine <= IOD_OWN || want <= mine - IOD_OWN)
+		return q;
+	uint64_t avail = mine - IOD_OWN;
+	q = (uint64_t)((unsigned __int128)e->memory * avail / want) &
+	    ~((64ull << 10) - 1);
+	return q > e->memory / 4 ? q : e->memory / 4;
+}
+
 static long p_start(void *ctx, struct iod_dev *d, uint64_t badge)
 {
 	(void)ctx;
@@ -132,7 +155,7 @@ static long p_start(void *ctx, struct iod_dev *d, uint64_t badge)
 	if (!find_program(d->drv->program, &f))
 		return ERR_NOT_FOUND;
 	struct execrt_child c;
-	uint64_t q = d->drv->memory;
+	uint64_t q = driver_quota(d->drv);
 	long r = execrt_spawn_create(d->drv->program, q, &c);
 	while (r == ERR_NO_MEMORY && q / 2 >= d->drv->memory / 4) {
 		q /= 2; /* a small machine: less, logged */

@@ -34,6 +34,7 @@
 #include "netd_json.h"
 #include "netd_stack.h"
 
+#include "lwip_port.h"
 #include "sock.h"
 
 #define BADGE_PUBLIC 1ull /* /svc/netd */
@@ -190,6 +191,39 @@ static long make_endpoint(const char *name, uint64_t badge)
 	return 0;
 }
 
+/* Sized from the quota init gave (docs/net.md "Memory"): lwIP's heap a
+ * sixth of it, at most its 4 MiB; the sockets' regions what is left
+ * after that and 1.5 MiB for netd's own allocations, at most 16 MiB. The
+ * manifest's 28 MiB gives both their full size; a small machine's cut
+ * quota smaller ones, so a flood still meets lwIP's and the socket
+ * service's limits before the quota. */
+#define NETD_OWN   (3u << 19)
+#define NETD_SOCKS (16ull << 20)
+static uint64_t size_from_quota(void)
+{
+	const struct start_info *si = execrt_start_info();
+	uint64_t q = si ? si->mem_quota : 0;
+	if (!q)
+		return 0; /* unknown: the defaults */
+	lwip_port_set_heap(q / 6 > UINT32_MAX
+				   ? UINT32_MAX
+				   : (uint32_t)(q / 6)); /* clamped */
+	uint64_t heap = lwip_port_heap_size(), rest = 0;
+	if (q > heap + NETD_OWN)
+		rest = q - heap - NETD_OWN;
+	if (rest > NETD_SOCKS)
+		rest = NETD_SOCKS;
+	if (rest < (256u << 10))
+		rest = 256u << 10;
+	if (heap < (4u << 20) || rest < NETD_SOCKS) /* a cut quota */
+		printf("netd: quota %llu KiB: lwIP heap %llu KiB, socket "
+		       "regions %llu KiB\n",
+		       (unsigned long long)(q >> 10),
+		       (unsigned long long)(heap >> 10),
+		       (unsigned long long)(rest >> 10));
+	return rest;
+}
+
 static long start(int argc, char **argv)
 {
 	char err[128];
@@ -197,6 +231,7 @@ static long start(int argc, char **argv)
 		printf("netd: %s\n", err);
 		return ERR_INVALID_ARGS;
 	}
+	uint64_t socks = size_from_quota();
 	netd_stack_init(&args, __builtin_ia32_rdtsc() ^ (now_ns() << 17));
 	long fr = netd_dev_fault_handler();
 	if (fr < 0)
@@ -213,7 +248,8 @@ static long start(int argc, char **argv)
 		return r;
 	struct sock_config sc = {.port = g_port,
 				 .doorbell = g_bell,
-				 .public_badge = BADGE_PUBLIC};
+				 .public_badge = BADGE_PUBLIC,
+				 .mem_limit = socks};
 	int se = sock_init(&sc);
 	if (se < 0) {
 		printf("netd: sockets: error %d\n", se);

@@ -264,10 +264,22 @@ static uint32_t first_sink(void)
 
 static handle_t *cur_h; /* the handles of the request being handled */
 
+/* A file is read whole and decoded whole (f32 stereo: up to four times
+ * its size again), so files are bounded by a third of the quota init
+ * gave, at most FILE_MAX: on a small machine a big file is "too big",
+ * not an allocation failure that could starve the running graph. */
+static size_t file_max(void)
+{
+	const struct start_info *si = execrt_start_info();
+	uint64_t q = si && si->mem_quota ? si->mem_quota / 3 : FILE_MAX;
+	return q < FILE_MAX ? (size_t)q : FILE_MAX;
+}
+
 static void *op_read_file(void *ctx, const char *path, size_t *len, char *err,
 			  size_t cap)
 {
 	(void)ctx;
+	size_t max = file_max();
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		snprintf(err, cap, "cannot open");
@@ -285,8 +297,12 @@ static void *op_read_file(void *ctx, const char *path, size_t *len, char *err,
 		if (n == 0)
 			break;
 		if (size == have) {
-			if (have >= FILE_MAX) {
-				snprintf(err, cap, "file too big");
+			if (have >= max) {
+				snprintf(err, cap,
+					 "file too big (at most %zu KiB: a "
+					 "third "
+					 "of audiomixerd's quota)",
+					 max >> 10);
 				free(buf);
 				buf = NULL;
 				break;

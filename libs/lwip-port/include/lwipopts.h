@@ -49,7 +49,18 @@ extern unsigned short lwip_port_dns_port;
 
 /* Memory. */
 #define MEM_ALIGNMENT		8
-#define MEM_SIZE		(4u << 20) /* tx data copied by tcp_write */
+/* The heap (tx data copied by tcp_write) is sized at start from netd's
+ * quota (lwip_port_set_heap, before lwip_init: 4 MiB with the manifest's
+ * quota, less on a small machine) and allocated out of that quota, not
+ * part of the image. The constant part of MEM_SIZE is all lwIP's #if
+ * checks see (a 32-bit mem_size_t); C code reads the real size. */
+#define MEM_SIZE_MAX (4u << 20)
+#define MEM_SIZE     (MEM_SIZE_MAX - lwip_port_heap_short)
+#define LWIP_RAM_HEAP_POINTER lwip_port_heap()
+#ifndef __ASSEMBLER__
+extern unsigned int lwip_port_heap_short; /* MEM_SIZE_MAX - the size */
+void *lwip_port_heap(void);
+#endif
 #define MEMP_NUM_PBUF		512
 #define MEMP_NUM_RAW_PCB	32
 #define MEMP_NUM_UDP_PCB	128 /* every UDP and ping socket of all clients */
