@@ -85,6 +85,14 @@ void sock_on_doorbell(uint64_t bits);
 uint64_t sock_tick(uint64_t now_ns);
 void sock_get_stats(struct sock_stats *out);
 
+/* What one client task holds (tests, status): lwIP pcbs per pool, region
+ * bytes, bytes in lwIP's heap. false (all zero): nothing. */
+struct sock_task_use {
+	uint32_t tcp, listen, udp, raw;
+	uint64_t mem, lwip_tx;
+};
+bool sock_task_usage(uint64_t sender, struct sock_task_use *out);
+
 /* Provided by netd's interface code (room net-lwip, netif glue): fill at
  * most `max` entries, return how many interfaces exist (may be > max). */
 uint32_t netd_if_list(struct net_ifinfo *out, uint32_t max);

@@ -94,6 +94,8 @@ static void conn_end(struct sconn *c)
 	sock_os_close(c->wake);
 	c->wake = HANDLE_INVALID;
 	c->wake_pending = 0;
+	sk_task_put(c->task);
+	c->task = NULL;
 	c->used = false;
 	sk_g.st.conns--;
 }
@@ -148,12 +150,14 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	uint16_t gen = (uint16_t)(c->gen + 1);
 	uint64_t badge = SOCK_BADGE_TAG | ((uint64_t)gen << 16) | slot;
 	handle_t h[2] = {HANDLE_INVALID, HANDLE_INVALID};
-	err = sock_os_mint(sk_g.cfg.port, badge, &h[0]);
+	struct sk_task *task = sk_task_get(m->sender);
+	err = task ? sock_os_mint(sk_g.cfg.port, badge, &h[0]) : -NE_ENOMEM;
 	if (!err)
 		err = sock_os_dup_signal(sk_g.cfg.doorbell, &h[1]);
 	if (err) {
 		if (h[0])
 			sock_os_close(h[0]);
+		sk_task_put(task);
 		sock_os_close(notif);
 		reply_err(m->reply, err);
 		return;
@@ -164,10 +168,10 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	c->gen = gen;
 	c->badge = badge;
 	c->sender = m->sender;
+	c->task = task;
 	c->wake = notif;
 	c->wake_pending = 0;
 	c->nsocks = c->nresolve = 0;
-	c->mem = 0;
 	c->used = true;
 	sk_g.st.conns++;
 	if (sk_reply(m->reply, 0, badge & 0xffffffffu, &info, sizeof(info), h,

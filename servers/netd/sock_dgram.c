@@ -114,17 +114,25 @@ static u8_t raw_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 
 int sk_dgram_new(struct sock *s, uint8_t type, uint32_t proto)
 {
-	if (type == SK_DGRAM && proto != SK_IPPROTO_ICMP) {
+	bool udp = type == SK_DGRAM && proto != SK_IPPROTO_ICMP;
+	/* The task's share of lwIP's pool (REVIEW-17 F2). */
+	if (!sk_charge(s, udp ? SK_POOL_UDP : SK_POOL_RAW))
+		return -NE_EMFILE;
+	if (udp) {
 		struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_V4);
-		if (!u)
+		if (!u) {
+			sk_uncharge(s);
 			return -NE_ENOBUFS;
+		}
 		s->pcb.udp = u;
 		udp_recv(u, udp_cb, s);
 	} else {
 		struct raw_pcb *r =
 			raw_new_ip_type(IPADDR_TYPE_V4, (u8_t)proto);
-		if (!r)
+		if (!r) {
+			sk_uncharge(s);
 			return -NE_ENOBUFS;
+		}
 		s->pcb.raw = r;
 		s->proto = (uint8_t)proto;
 		s->icmp_dgram = type == SK_DGRAM;
@@ -143,6 +151,7 @@ void sk_dgram_close(struct sock *s)
 	else
 		raw_remove(s->pcb.raw);
 	s->pcb.any = NULL;
+	sk_uncharge(s);
 	sk_set_state(s, NET_ST_CLOSED, NET_ST_CONNECTED);
 }
 
