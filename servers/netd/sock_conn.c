@@ -171,7 +171,7 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	c->task = task;
 	c->wake = notif;
 	c->wake_pending = 0;
-	c->nsocks = c->nresolve = 0;
+	c->nsocks = c->nresolve = c->top = 0;
 	c->used = true;
 	sk_g.st.conns++;
 	if (sk_reply(m->reply, 0, badge & 0xffffffffu, &info, sizeof(info), h,
@@ -428,7 +428,7 @@ void sock_on_closed(uint64_t badge)
 	sk_leave();
 }
 
-static void service(struct sock *s)
+void sk_service(struct sock *s)
 {
 	if (s->dead)
 		return;
@@ -438,24 +438,6 @@ static void service(struct sock *s)
 		sk_dgram_service(s);
 	if (!s->dead)
 		sk_publish(s);
-}
-
-void sock_on_doorbell(uint64_t bits)
-{
-	sk_enter();
-	bits &= SOCK_DOORBELL_MASK;
-	for (uint32_t g = 0; g < 48u; g++) {
-		if (!(bits & (1ull << (SOCK_DOORBELL_BIT0 + g))))
-			continue;
-		for (uint32_t i = g; i < sk_g.nconns; i += 48u) {
-			struct sconn *c = &sk_g.conns[i];
-			for (uint32_t k = 0; c->used && k < NET_SOCKS_PER_CONN;
-			     k++)
-				if (c->socks[k])
-					service(c->socks[k]);
-		}
-	}
-	sk_leave();
 }
 
 uint64_t sock_tick(uint64_t now_ns)
@@ -468,11 +450,14 @@ uint64_t sock_tick(uint64_t now_ns)
 		struct sock *s = list;
 		list = s->next_stalled;
 		s->stalled = false;
-		service(s);
+		sk_service(s);
 	}
 	sk_tcp_linger_tick();
 	sk_resolve_tick();
+	bool more = sk_scan_run(); /* what the doorbell's budget left */
 	sk_leave();
+	if (more)
+		return now_ns;
 	uint64_t next = DEADLINE_NONE;
 	if (sk_g.stalled_list || sk_g.linger_list)
 		next = now_ns + SK_RETRY_NS;

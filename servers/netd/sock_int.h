@@ -215,6 +215,7 @@ struct sconn {
 	handle_t wake; /* the client's notification (SIGNAL) */
 	uint64_t wake_pending;
 	uint32_t nsocks, seq, nresolve;
+	uint32_t top; /* highest slot in use + 1 (doorbell scans stop there) */
 	struct sock *socks[NET_SOCKS_PER_CONN];
 };
 
@@ -237,6 +238,11 @@ struct sk_globals {
 	bool flush_armed;
 	uint64_t rxbuf_used; /* bytes of sk_chunks, all sockets */
 	struct sk_task *tasks;
+	/* The doorbell scan (sock_scan.c): groups rung and not yet begun,
+	 * the group being scanned and where. */
+	uint64_t scan_todo;
+	bool scan_active;
+	uint32_t scan_conn, scan_slot, scan_next;
 };
 extern struct sk_globals sk_g;
 
@@ -278,6 +284,11 @@ void sk_uncharge(struct sock *s);	      /* its pcb is gone */
 void sk_tx_sync(struct sock *s);	      /* s->lwip_tx from its pcb */
 uint32_t sk_tx_room(const struct sock *s);    /* its task's heap share left */
 
+/* sock_scan.c: doorbell scans within a budget per pass. */
+bool sk_scan_run(void); /* true: work left for the next pass */
+
+/* sock_conn.c: the client's counters -> lwIP and back, then publish. */
+void sk_service(struct sock *s);
 /* sock_conn.c: an answer (net_resp + data + handles); < 0: not given,
  * the handles stay with netd. */
 int sk_reply(handle_t reply, int err, uint64_t val, const void *data,

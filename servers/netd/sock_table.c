@@ -112,6 +112,8 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 	s->client_grant = client;
 	c->socks[slot] = s;
 	c->nsocks++;
+	if (slot >= c->top)
+		c->top = slot + 1;
 	sk_g.st.socks++;
 	*err = 0;
 	return s;
@@ -140,6 +142,8 @@ void sk_detach(struct sock *s)
 	if (c) {
 		c->socks[s->id & 0xffu] = NULL;
 		c->nsocks--;
+		while (c->top && !c->socks[c->top - 1])
+			c->top--;
 		s->conn = NULL;
 	}
 	if (s->client_grant) {
