@@ -39,6 +39,12 @@
 #include <execrt/types.h>
 
 #define NET_SVC_NAME	  "/svc/netd"
+/* The same service for programs with the right to raw IPv4 sockets (as
+ * Linux's CAP_NET_RAW): a connection made through this endpoint may open
+ * SOCK_RAW sockets, one made through /svc/netd gets -EPERM (ping sockets,
+ * SOCK_DGRAM + IPPROTO_ICMP, need no right). Under /drv/, so only a
+ * manifest's `lookup /drv/netd-raw` reaches it. */
+#define NET_RAW_SVC_NAME  "/drv/netd-raw"
 #define NET_PROTO_VERSION 1u
 
 #define NET_SOCKS_PER_CONN 256u	     /* open sockets per connection */

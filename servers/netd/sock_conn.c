@@ -118,7 +118,8 @@ void sock_fini(void)
 	memset(&sk_g, 0, sizeof(sk_g));
 }
 
-static void do_connect(const struct sock_msg *m, const struct net_req *q)
+static void do_connect(const struct sock_msg *m, const struct net_req *q,
+		       bool raw)
 {
 	handle_t notif = m->nhandles == 1 ? m->handles[0] : HANDLE_INVALID;
 	int err = 0;
@@ -168,6 +169,7 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	c->gen = gen;
 	c->badge = badge;
 	c->sender = m->sender;
+	c->raw = raw;
 	c->task = task;
 	c->wake = notif;
 	c->wake_pending = 0;
@@ -231,6 +233,8 @@ static void op_socket(struct sconn *c, handle_t reply, const struct net_req *q)
 		err = -NE_EPROTONOSUPPORT;
 	else if (type != SK_STREAM && type != SK_DGRAM && type != SK_RAW)
 		err = -NE_EPROTONOSUPPORT;
+	else if (type == SK_RAW && !c->raw)
+		err = -NE_EPERM; /* no right: Linux without CAP_NET_RAW */
 	struct sock *s = NULL;
 	if (!err)
 		s = sk_alloc(c, (uint8_t)type, rx_ring(type, proto),
@@ -396,9 +400,10 @@ void sock_on_request(const struct sock_msg *m)
 		if (q.len != m->len - sizeof(q))
 			err = -NE_EINVAL;
 	}
-	if (!err && m->badge == sk_g.cfg.public_badge) {
+	bool raw = sk_g.cfg.raw_badge && m->badge == sk_g.cfg.raw_badge;
+	if (!err && (m->badge == sk_g.cfg.public_badge || raw)) {
 		if (q.op == NET_CONNECT)
-			do_connect(m, &q);
+			do_connect(m, &q, raw);
 		else
 			err = -NE_EBADF;
 	} else if (!err) {

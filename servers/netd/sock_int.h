@@ -31,6 +31,7 @@ struct raw_pcb;
 
 /* Linux errno values (what the runtime hands to musl). */
 enum {
+	NE_EPERM = 1,
 	NE_ENOENT = 2,
 	NE_EBADF = 9,
 	NE_EAGAIN = 11,
@@ -142,7 +143,8 @@ struct sock {
 	uint8_t type;	      /* SK_STREAM, SK_DGRAM, SK_RAW */
 	uint8_t proto;	      /* IP protocol of a raw/ICMP socket */
 	bool icmp_dgram;      /* SOCK_DGRAM + IPPROTO_ICMP: no IP header */
-	bool dead;	      /* to be freed by sk_reap */
+	uint16_t echo_id; /* a ping socket's ICMP id (host order), 0: none */
+	bool dead;	  /* to be freed by sk_reap */
 	struct sock *next_dead;
 
 	struct sock_region reg;
@@ -211,6 +213,7 @@ struct sconn {
 	uint16_t slot, gen;
 	uint64_t badge;
 	uint64_t sender;
+	bool raw; /* made through the raw endpoint: SOCK_RAW allowed */
 	struct sk_task *task;
 	handle_t wake; /* the client's notification (SIGNAL) */
 	uint64_t wake_pending;
@@ -240,6 +243,8 @@ struct sk_globals {
 	struct sk_task *tasks;
 	/* The doorbell scan (sock_scan.c): groups rung and not yet begun,
 	 * the group being scanned and where. */
+	uint8_t echo_ids[65536 / 8]; /* ping sockets' ids in use */
+	uint16_t echo_next;
 	uint64_t scan_todo;
 	bool scan_active;
 	uint32_t scan_conn, scan_slot, scan_next;

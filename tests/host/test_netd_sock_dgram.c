@@ -135,7 +135,7 @@ TEST(netd_sock_raw_icmp_ping_loopback)
 {
 	CHECK_EQ(nx_setup(0), 0);
 	struct nx_conn c;
-	CHECK_EQ(nx_connect(&c), 0);
+	CHECK_EQ(nx_connect_via(&c, NX_RAW_BADGE), 0); /* the raw right */
 	struct nx_sock r, d;
 	CHECK_EQ(nx_socket(&c, 3, 0, &r), -93); /* raw needs a protocol */
 	CHECK_EQ(nx_socket(&c, 3, 1, &r), 0);
@@ -170,7 +170,7 @@ TEST(netd_sock_raw_icmp_ping_loopback)
 	nx_run(3);
 	CHECK_EQ(nx_recvfrom(&d, g, sizeof(g), NULL), 64);
 	CHECK_EQ(g[0], 0);
-	CHECK(!memcmp(g + 4, echo + 4, 60));
+	CHECK(!memcmp(g + 6, echo + 6, 58)); /* the id is the socket's */
 	CHECK_EQ(nx_recvfrom(&d, g, sizeof(g), NULL), -1);
 	struct sock_stats st;
 	sock_get_stats(&st);
