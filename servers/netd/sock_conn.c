@@ -77,6 +77,9 @@ static void close_sock(struct sock *s, bool abort)
 		else
 			sk_tcp_close(s);
 	} else {
+		/* Records written before the close (or the exit) without a
+		 * doorbell go out first, as sendto() had sent them on Linux. */
+		sk_dgram_service(s);
 		sk_dgram_close(s);
 	}
 	if (!s->lingering) {
