@@ -9,14 +9,15 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lwip/opt.h"
 #include "lwip/stats.h"
 #include "netd_sock_fix.h"
 
-/* lwipopts.h's pools and heap, and the shares of sock_int.h. */
-#define CAP_TCP	   256u		/* MEMP_NUM_TCP_PCB 512 / 2 */
-#define CAP_LISTEN 16u		/* MEMP_NUM_TCP_PCB_LISTEN 64 / 4 */
-#define CAP_UDP	   32u		/* MEMP_NUM_UDP_PCB 128 / 4 */
-#define HEAP_SHARE (512u << 10) /* MEM_SIZE 4 MiB / 8 */
+/* The shares of sock_int.h, from lwipopts.h's pools and heap. */
+#define CAP_TCP	   (MEMP_NUM_TCP_PCB / 2u)	  /* 256 */
+#define CAP_LISTEN (MEMP_NUM_TCP_PCB_LISTEN / 4u) /* 16 */
+#define CAP_UDP	   (MEMP_NUM_UDP_PCB / 4u)	  /* 32 */
+#define HEAP_SHARE ((uint64_t)MEM_SIZE / 8u)	  /* 512 KiB */
 
 static struct nx_sock many[4][NET_SOCKS_PER_CONN];
 
