@@ -33,8 +33,10 @@
  * passes it to musl as is): EINVAL, EBADF (unknown socket id),
  * EAFNOSUPPORT, EPROTONOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED,
  * ECONNRESET, ENOTCONN, EISCONN, EAGAIN (nothing to accept yet), EMFILE
- * (NET_SOCKS_PER_CONN), ENOBUFS (netd's quota), ENETUNREACH, ETIMEDOUT,
- * EOPNOTSUPP, ENOENT/EAI-like failures of NET_RESOLVE as -ENOENT. */
+ * (NET_SOCKS_PER_CONN, or the client task's share of netd's sockets),
+ * ENOBUFS (netd's quota), EPERM (SOCK_RAW without the raw right,
+ * NET_RAW_SVC_NAME), ENETUNREACH, ETIMEDOUT, EOPNOTSUPP, ENOENT/EAI-like
+ * failures of NET_RESOLVE as -ENOENT. */
 #pragma once
 #include <execrt/types.h>
 
