@@ -90,7 +90,7 @@ void sock_get_stats(struct sock_stats *out);
  * bytes, bytes in lwIP's heap. false (all zero): nothing. */
 struct sock_task_use {
 	uint32_t tcp, listen, udp, raw;
-	uint64_t mem, lwip_tx;
+	uint64_t mem, lwip_tx, rxbuf;
 };
 bool sock_task_usage(uint64_t sender, struct sock_task_use *out);
 

@@ -91,6 +91,9 @@ enum {
 #define SK_CAP_UDP	 (MEMP_NUM_UDP_PCB / 4u)
 #define SK_CAP_RAW	 (MEMP_NUM_RAW_PCB / 4u)
 #define SK_LWIP_TX_SHARE ((uint64_t)MEM_SIZE / 8u)
+/* Received TCP bytes copied into netd's chunks: a quarter of them per
+ * task (16 connections' full 128 KiB windows). */
+#define SK_RXBUF_TASK (SK_RXBUF_MAX / 4u)
 enum { SK_POOL_TCP, SK_POOL_LISTEN, SK_POOL_UDP, SK_POOL_RAW, SK_POOLS };
 #define SK_POOL_NONE 0xffu
 
@@ -103,6 +106,7 @@ struct sk_task {
 	uint32_t pcbs[SK_POOLS];
 	uint64_t mem;	  /* bytes of its sockets' regions */
 	uint64_t lwip_tx; /* bytes of its TCP pcbs in lwIP's heap */
+	uint64_t rxbuf;	  /* bytes of its sockets' received-data chunks */
 };
 
 struct sconn;
@@ -119,6 +123,7 @@ struct sk_chunk {
 	uint8_t data[SK_CHUNK];
 };
 struct sk_rxq {
+	struct sk_task *task; /* charged for the chunks (its owner's) */
 	struct sk_chunk *q[SK_RXQ];
 	uint8_t head, n;
 	uint32_t off; /* read position in the head chunk */

@@ -90,6 +90,7 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 	t->mem += bytes;
 	sk_task_ref(t);
 	s->task = t;
+	s->rx_pend.task = t;
 	s->pool = SK_POOL_NONE;
 	s->conn = c;
 	c->seq = (c->seq + 1) & 0xffffffu;

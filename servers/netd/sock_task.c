@@ -7,7 +7,9 @@
  *    listener (before NET_ACCEPT) is charged to the listener's task;
  *  - region bytes (half of netd's bound per task, sk_alloc);
  *  - bytes its TCP pcbs keep in lwIP's heap (written, not yet acked),
- *    at most SK_LWIP_TX_SHARE: pump_tx stops feeding tcp_write beyond.
+ *    at most SK_LWIP_TX_SHARE: pump_tx stops feeding tcp_write beyond;
+ *  - received bytes copied into netd's chunks, at most SK_RXBUF_TASK:
+ *    beyond, the recv callback refuses and lwIP keeps the segment.
  *
  * Lifetime: a task record exists while a connection or a socket (or a
  * waiting connection) names it: refs counts them. */
@@ -127,6 +129,7 @@ bool sock_task_usage(uint64_t sender, struct sock_task_use *out)
 		out->raw = t->pcbs[SK_POOL_RAW];
 		out->mem = t->mem;
 		out->lwip_tx = t->lwip_tx;
+		out->rxbuf = t->rxbuf;
 		return true;
 	}
 	*out = (struct sock_task_use){0};

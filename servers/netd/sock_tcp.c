@@ -84,7 +84,8 @@ static bool rxq_reserve(struct sk_rxq *r, uint32_t len)
 		room = SK_CHUNK - r->q[(r->head + r->n - 1) % SK_RXQ]->len;
 	uint32_t need = len > room ? (len - room + SK_CHUNK - 1) / SK_CHUNK : 0;
 	if (r->n + need > SK_RXQ ||
-	    sk_g.rxbuf_used + need * SK_CHUNK > SK_RXBUF_MAX)
+	    sk_g.rxbuf_used + need * SK_CHUNK > SK_RXBUF_MAX ||
+	    r->task->rxbuf + need * SK_CHUNK > SK_RXBUF_TASK)
 		return false;
 	for (uint32_t k = 0; k < need; k++) {
 		struct sk_chunk *c = malloc(sizeof(*c));
@@ -94,6 +95,7 @@ static bool rxq_reserve(struct sk_rxq *r, uint32_t len)
 		r->q[(r->head + r->n) % SK_RXQ] = c;
 		r->n++;
 		sk_g.rxbuf_used += SK_CHUNK;
+		r->task->rxbuf += SK_CHUNK;
 	}
 	return true;
 }
@@ -130,6 +132,7 @@ uint64_t sk_rxq_drop(struct sk_rxq *r)
 	for (; r->n; r->n--, r->head = (uint8_t)((r->head + 1) % SK_RXQ)) {
 		free(r->q[r->head]);
 		sk_g.rxbuf_used -= SK_CHUNK;
+		r->task->rxbuf -= SK_CHUNK;
 	}
 	r->head = 0;
 	r->off = 0;
@@ -162,6 +165,7 @@ static void pump_rx(struct sock *s)
 				break; /* the chunk being filled stays */
 			free(c);
 			sk_g.rxbuf_used -= SK_CHUNK;
+			r->task->rxbuf -= SK_CHUNK;
 			r->head = (uint8_t)((r->head + 1) % SK_RXQ);
 			r->n--;
 			r->off = 0;
@@ -448,6 +452,7 @@ static err_t accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
 		return ERR_ABRT;
 	}
 	pd->task = lsn->task;
+	pd->rx.task = pd->task;
 	sk_task_ref(pd->task);
 	pd->lsn = lsn;
 	pd->pcb = npcb;

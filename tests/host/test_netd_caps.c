@@ -34,7 +34,8 @@ static uint32_t open_until(struct nx_conn *c, uint32_t type,
 static bool task_gone(uint64_t sender)
 {
 	struct sock_task_use u;
-	return !sock_task_usage(sender, &u) && !u.tcp && !u.udp && !u.mem;
+	return !sock_task_usage(sender, &u) && !u.tcp && !u.udp && !u.mem &&
+	       !u.rxbuf;
 }
 
 /* F2: a task's UDP sockets end at its share with EMFILE; another task
@@ -402,6 +403,66 @@ TEST(netd_caps_lwip_heap_share)
 	nx_disconnect(&a);
 	nx_disconnect(&b);
 	CHECK(task_gone(42));
+	CHECK(task_gone(43));
+	CHECK_EQ(nx_teardown(), 0);
+}
+
+/* Received data netd copies out of lwIP (chunks, 8 MiB in all): one
+ * task's receivers that never read take at most a quarter, so another
+ * task's connection still gets chunks rather than lwIP's refusal. */
+TEST(netd_caps_rx_chunks_share)
+{
+	CHECK_EQ(nx_setup(4u << 20), 0); /* smallest rings: all in chunks */
+	enum { PAIRS = 72 };
+	static struct nx_sock cl[PAIRS], sv[PAIRS];
+	struct nx_conn a, b;
+	nx_sender = 42;
+	CHECK_EQ(nx_connect(&a), 0);
+	struct nx_sock lsn;
+	CHECK_EQ(nx_socket(&a, 1, 0, &lsn), 0);
+	CHECK_EQ(nx_bind(&lsn, 7426), 0);
+	CHECK_EQ(nx_listen(&lsn, 64), 0);
+	for (int i = 0; i < PAIRS; i++) {
+		CHECK_EQ(nx_socket(&a, 1, 0, &cl[i]), 0);
+		CHECK_EQ(nx_connect_to(&cl[i], 7426), 0);
+		nx_run(2);
+		CHECK_EQ(nx_accept(&lsn, &sv[i], NULL), 0);
+	}
+	for (int round = 0; round < 80; round++) {
+		for (int i = 0; i < PAIRS; i++)
+			nx_write(&cl[i], junk, sizeof(junk));
+		nx_run(2);
+	}
+	struct sock_task_use u;
+	(void)sock_task_usage(42, &u);
+	fprintf(stderr, "    task 42: %llu bytes of received chunks\n",
+		(unsigned long long)u.rxbuf);
+	/* Another task: 256 KiB to a receiver that reads only later. */
+	nx_sender = 43;
+	CHECK_EQ(nx_connect(&b), 0);
+	struct nx_sock bl, bc, bs;
+	CHECK_EQ(nx_socket(&b, 1, 0, &bl), 0);
+	CHECK_EQ(nx_bind(&bl, 7427), 0);
+	CHECK_EQ(nx_listen(&bl, 4), 0);
+	CHECK_EQ(nx_socket(&b, 1, 0, &bc), 0);
+	CHECK_EQ(nx_connect_to(&bc, 7427), 0);
+	nx_run(5);
+	CHECK_EQ(nx_accept(&bl, &bs, NULL), 0);
+	for (int k = 0; k < 4; k++) {
+		nx_write(&bc, junk, sizeof(junk));
+		nx_run(5);
+	}
+	struct sock_task_use ub;
+	CHECK(sock_task_usage(43, &ub));
+	fprintf(stderr, "    task 43: %llu bytes of received chunks\n",
+		(unsigned long long)ub.rxbuf);
+	CHECK(ub.rxbuf > 0);
+	CHECK(sock_task_usage(42, &u));
+	CHECK(u.rxbuf <= (8u << 20) / 4);
+	CHECK(u.rxbuf >= (8u << 20) / 4 - (256u << 10));
+	nx_disconnect(&a);
+	CHECK(task_gone(42));
+	nx_disconnect(&b);
 	CHECK(task_gone(43));
 	CHECK_EQ(nx_teardown(), 0);
 }
