@@ -33,12 +33,20 @@
  * passes it to musl as is): EINVAL, EBADF (unknown socket id),
  * EAFNOSUPPORT, EPROTONOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ECONNREFUSED,
  * ECONNRESET, ENOTCONN, EISCONN, EAGAIN (nothing to accept yet), EMFILE
- * (NET_SOCKS_PER_CONN), ENOBUFS (netd's quota), ENETUNREACH, ETIMEDOUT,
- * EOPNOTSUPP, ENOENT/EAI-like failures of NET_RESOLVE as -ENOENT. */
+ * (NET_SOCKS_PER_CONN, or the client task's share of netd's sockets),
+ * ENOBUFS (netd's quota), EPERM (SOCK_RAW without the raw right,
+ * NET_RAW_SVC_NAME), ENETUNREACH, ETIMEDOUT, EOPNOTSUPP, ENOENT/EAI-like
+ * failures of NET_RESOLVE as -ENOENT. */
 #pragma once
 #include <execrt/types.h>
 
 #define NET_SVC_NAME	  "/svc/netd"
+/* The same service for programs with the right to raw IPv4 sockets (as
+ * Linux's CAP_NET_RAW): a connection made through this endpoint may open
+ * SOCK_RAW sockets, one made through /svc/netd gets -EPERM (ping sockets,
+ * SOCK_DGRAM + IPPROTO_ICMP, need no right). Under /drv/, so only a
+ * manifest's `lookup /drv/netd-raw` reaches it. */
+#define NET_RAW_SVC_NAME  "/drv/netd-raw"
 #define NET_PROTO_VERSION 1u
 
 #define NET_SOCKS_PER_CONN 256u	     /* open sockets per connection */

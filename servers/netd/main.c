@@ -39,6 +39,7 @@
 
 #define BADGE_PUBLIC 1ull /* /svc/netd */
 #define BADGE_DEVSVC 2ull /* /drv/netd */
+#define BADGE_RAW    3ull /* /drv/netd-raw: sockets with the raw right */
 #define BIT_PORT     1ull
 #define RECV_BATCH   64 /* messages per pass: devices and timers go on */
 
@@ -141,7 +142,8 @@ static void on_message(const struct port_rx *rx, handle_t *h)
 				 rx->nhandles);
 		return;
 	}
-	if (rx->badge == BADGE_PUBLIC || sock_owns_badge(rx->badge)) {
+	if (rx->badge == BADGE_PUBLIC || rx->badge == BADGE_RAW ||
+	    sock_owns_badge(rx->badge)) {
 		struct sock_msg m = {.badge = rx->badge,
 				     .sender = rx->sender,
 				     .data = buf,
@@ -249,6 +251,7 @@ static long start(int argc, char **argv)
 	struct sock_config sc = {.port = g_port,
 				 .doorbell = g_bell,
 				 .public_badge = BADGE_PUBLIC,
+				 .raw_badge = BADGE_RAW,
 				 .mem_limit = socks};
 	int se = sock_init(&sc);
 	if (se < 0) {
@@ -258,6 +261,9 @@ static long start(int argc, char **argv)
 	r = make_endpoint(NET_SVC_NAME, BADGE_PUBLIC);
 	if (r == 0)
 		r = make_endpoint(NETDEV_SVC_NAME, BADGE_DEVSVC);
+	/* Optional: without it, no connection may open raw sockets. */
+	if (r == 0)
+		(void)make_endpoint(NET_RAW_SVC_NAME, BADGE_RAW);
 	return r;
 }
 

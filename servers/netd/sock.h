@@ -14,8 +14,8 @@
  * PORT_MINT_NOTIFY_CLOSED. main.c routes:
  *   - a no-senders notice (PORT_RX_CLOSED) with such a badge
  *     -> sock_on_closed(badge);
- *   - a message on the public badge whose first byte is not '{', or any
- *     message with a sock badge -> sock_on_request();
+ *   - a message on the public or raw badge whose first byte is not '{',
+ *     or any message with a sock badge -> sock_on_request();
  *   - doorbell bits 16..63 (SOCK_DOORBELL_MASK) -> sock_on_doorbell();
  *   - every loop iteration, after sys_check_timeouts() and device input
  *     -> sock_tick(now), whose result bounds the next wait.
@@ -41,9 +41,10 @@ struct sock_config {
 	handle_t doorbell; /* netd's notification (DUPLICATE: a SIGNAL-only
 			      copy goes to each client) */
 	uint64_t public_badge; /* badge of the /svc/netd endpoint */
-	uint64_t mem_limit;    /* bytes of socket regions, all clients;
-				  0 = a default (16 MiB) */
-	uint32_t max_conns;    /* 0 = a default (64) */
+	uint64_t raw_badge; /* of NET_RAW_SVC_NAME's (raw sockets); 0: none */
+	uint64_t mem_limit; /* bytes of socket regions, all clients;
+			       0 = a default (16 MiB) */
+	uint32_t max_conns; /* 0 = a default (64) */
 };
 
 /* The message as netd received it (port_rx fields). */
@@ -84,6 +85,14 @@ void sock_on_doorbell(uint64_t bits);
  * wants to be called again, DEADLINE_NONE when it has no such need. */
 uint64_t sock_tick(uint64_t now_ns);
 void sock_get_stats(struct sock_stats *out);
+
+/* What one client task holds (tests, status): lwIP pcbs per pool, region
+ * bytes, bytes in lwIP's heap. false (all zero): nothing. */
+struct sock_task_use {
+	uint32_t tcp, listen, udp, raw;
+	uint64_t mem, lwip_tx, rxbuf;
+};
+bool sock_task_usage(uint64_t sender, struct sock_task_use *out);
 
 /* Provided by netd's interface code (room net-lwip, netif glue): fill at
  * most `max` entries, return how many interfaces exist (may be > max). */

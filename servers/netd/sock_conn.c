@@ -77,6 +77,9 @@ static void close_sock(struct sock *s, bool abort)
 		else
 			sk_tcp_close(s);
 	} else {
+		/* Records written before the close (or the exit) without a
+		 * doorbell go out first, as sendto() had sent them on Linux. */
+		sk_dgram_service(s);
 		sk_dgram_close(s);
 	}
 	if (!s->lingering) {
@@ -94,6 +97,8 @@ static void conn_end(struct sconn *c)
 	sock_os_close(c->wake);
 	c->wake = HANDLE_INVALID;
 	c->wake_pending = 0;
+	sk_task_put(c->task);
+	c->task = NULL;
 	c->used = false;
 	sk_g.st.conns--;
 }
@@ -116,7 +121,8 @@ void sock_fini(void)
 	memset(&sk_g, 0, sizeof(sk_g));
 }
 
-static void do_connect(const struct sock_msg *m, const struct net_req *q)
+static void do_connect(const struct sock_msg *m, const struct net_req *q,
+		       bool raw)
 {
 	handle_t notif = m->nhandles == 1 ? m->handles[0] : HANDLE_INVALID;
 	int err = 0;
@@ -148,12 +154,14 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	uint16_t gen = (uint16_t)(c->gen + 1);
 	uint64_t badge = SOCK_BADGE_TAG | ((uint64_t)gen << 16) | slot;
 	handle_t h[2] = {HANDLE_INVALID, HANDLE_INVALID};
-	err = sock_os_mint(sk_g.cfg.port, badge, &h[0]);
+	struct sk_task *task = sk_task_get(m->sender);
+	err = task ? sock_os_mint(sk_g.cfg.port, badge, &h[0]) : -NE_ENOMEM;
 	if (!err)
 		err = sock_os_dup_signal(sk_g.cfg.doorbell, &h[1]);
 	if (err) {
 		if (h[0])
 			sock_os_close(h[0]);
+		sk_task_put(task);
 		sock_os_close(notif);
 		reply_err(m->reply, err);
 		return;
@@ -164,10 +172,11 @@ static void do_connect(const struct sock_msg *m, const struct net_req *q)
 	c->gen = gen;
 	c->badge = badge;
 	c->sender = m->sender;
+	c->raw = raw;
+	c->task = task;
 	c->wake = notif;
 	c->wake_pending = 0;
-	c->nsocks = c->nresolve = 0;
-	c->mem = 0;
+	c->nsocks = c->nresolve = c->top = 0;
 	c->used = true;
 	sk_g.st.conns++;
 	if (sk_reply(m->reply, 0, badge & 0xffffffffu, &info, sizeof(info), h,
@@ -227,6 +236,8 @@ static void op_socket(struct sconn *c, handle_t reply, const struct net_req *q)
 		err = -NE_EPROTONOSUPPORT;
 	else if (type != SK_STREAM && type != SK_DGRAM && type != SK_RAW)
 		err = -NE_EPROTONOSUPPORT;
+	else if (type == SK_RAW && !c->raw)
+		err = -NE_EPERM; /* no right: Linux without CAP_NET_RAW */
 	struct sock *s = NULL;
 	if (!err)
 		s = sk_alloc(c, (uint8_t)type, rx_ring(type, proto),
@@ -392,9 +403,10 @@ void sock_on_request(const struct sock_msg *m)
 		if (q.len != m->len - sizeof(q))
 			err = -NE_EINVAL;
 	}
-	if (!err && m->badge == sk_g.cfg.public_badge) {
+	bool raw = sk_g.cfg.raw_badge && m->badge == sk_g.cfg.raw_badge;
+	if (!err && (m->badge == sk_g.cfg.public_badge || raw)) {
 		if (q.op == NET_CONNECT)
-			do_connect(m, &q);
+			do_connect(m, &q, raw);
 		else
 			err = -NE_EBADF;
 	} else if (!err) {
@@ -424,7 +436,7 @@ void sock_on_closed(uint64_t badge)
 	sk_leave();
 }
 
-static void service(struct sock *s)
+void sk_service(struct sock *s)
 {
 	if (s->dead)
 		return;
@@ -434,24 +446,6 @@ static void service(struct sock *s)
 		sk_dgram_service(s);
 	if (!s->dead)
 		sk_publish(s);
-}
-
-void sock_on_doorbell(uint64_t bits)
-{
-	sk_enter();
-	bits &= SOCK_DOORBELL_MASK;
-	for (uint32_t g = 0; g < 48u; g++) {
-		if (!(bits & (1ull << (SOCK_DOORBELL_BIT0 + g))))
-			continue;
-		for (uint32_t i = g; i < sk_g.nconns; i += 48u) {
-			struct sconn *c = &sk_g.conns[i];
-			for (uint32_t k = 0; c->used && k < NET_SOCKS_PER_CONN;
-			     k++)
-				if (c->socks[k])
-					service(c->socks[k]);
-		}
-	}
-	sk_leave();
 }
 
 uint64_t sock_tick(uint64_t now_ns)
@@ -464,11 +458,14 @@ uint64_t sock_tick(uint64_t now_ns)
 		struct sock *s = list;
 		list = s->next_stalled;
 		s->stalled = false;
-		service(s);
+		sk_service(s);
 	}
 	sk_tcp_linger_tick();
 	sk_resolve_tick();
+	bool more = sk_scan_run(); /* what the doorbell's budget left */
 	sk_leave();
+	if (more)
+		return now_ns;
 	uint64_t next = DEADLINE_NONE;
 	if (sk_g.stalled_list || sk_g.linger_list)
 		next = now_ns + SK_RETRY_NS;

@@ -1,5 +1,8 @@
-/* Datagram sockets: UDP, raw IPv4 (SOCK_RAW, e.g. ICMP for ping) and
- * Linux-style ICMP "ping" sockets (SOCK_DGRAM + IPPROTO_ICMP: no IP
+/* Datagram sockets: UDP, raw IPv4 (SOCK_RAW, only on connections made
+ * through the raw endpoint: REVIEW-17 F14) and Linux-style ICMP "ping"
+ * sockets (SOCK_DGRAM + IPPROTO_ICMP, no right needed: echo requests
+ * only, with the socket's own echo id, which netd writes in as Linux
+ * binds it like a port; only replies with that id come back; no IP
  * header, netd fills in the checksum).
  *
  * The rings hold records (struct net_dgram + payload, padded to 8
@@ -92,6 +95,37 @@ static void udp_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	pbuf_free(p);
 }
 
+/* Ping sockets' echo ids, unique in netd (a bitmap of 65536). */
+static bool echo_used(uint16_t id)
+{
+	return sk_g.echo_ids[id / 8] & (1u << (id % 8));
+}
+
+static void echo_set(uint16_t id, bool on)
+{
+	if (on)
+		sk_g.echo_ids[id / 8] |= (uint8_t)(1u << (id % 8));
+	else
+		sk_g.echo_ids[id / 8] &= (uint8_t) ~(1u << (id % 8));
+}
+
+/* A free id (never 0), or 0 when none is. */
+static uint16_t echo_alloc(void)
+{
+	if (!sk_g.echo_next)
+		sk_g.echo_next =
+			(uint16_t)LWIP_RAND(); /* not guessable at once */
+	for (uint32_t i = 0; i < 65535u; i++) {
+		uint16_t id = (uint16_t)(sk_g.echo_next % 65535u + 1u);
+		sk_g.echo_next = id;
+		if (!echo_used(id)) {
+			echo_set(id, true);
+			return id;
+		}
+	}
+	return 0;
+}
+
 /* Not eaten (0): lwIP's own ICMP (echo replies by netd) still runs. */
 static u8_t raw_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 		   const ip_addr_t *addr)
@@ -105,29 +139,44 @@ static u8_t raw_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p,
 	if (p->len < IP_HLEN)
 		return 0;
 	uint16_t hl = (uint16_t)(IPH_HL_BYTES((struct ip_hdr *)p->payload));
-	uint8_t type;
-	/* Ping sockets see echo replies only, like Linux's. */
-	if (pbuf_copy_partial(p, &type, 1, hl) == 1 && type == 0)
+	uint8_t h[6];
+	/* Ping sockets see their own echo replies only, like Linux's. */
+	if (pbuf_copy_partial(p, h, sizeof(h), hl) == sizeof(h) && h[0] == 0 &&
+	    h[1] == 0 && (uint16_t)(h[4] << 8 | h[5]) == s->echo_id)
 		put(s, p, hl, addr, 0);
 	return 0;
 }
 
 int sk_dgram_new(struct sock *s, uint8_t type, uint32_t proto)
 {
-	if (type == SK_DGRAM && proto != SK_IPPROTO_ICMP) {
+	bool udp = type == SK_DGRAM && proto != SK_IPPROTO_ICMP;
+	/* The task's share of lwIP's pool (REVIEW-17 F2). */
+	if (!sk_charge(s, udp ? SK_POOL_UDP : SK_POOL_RAW))
+		return -NE_EMFILE;
+	if (udp) {
 		struct udp_pcb *u = udp_new_ip_type(IPADDR_TYPE_V4);
-		if (!u)
+		if (!u) {
+			sk_uncharge(s);
 			return -NE_ENOBUFS;
+		}
 		s->pcb.udp = u;
 		udp_recv(u, udp_cb, s);
 	} else {
 		struct raw_pcb *r =
 			raw_new_ip_type(IPADDR_TYPE_V4, (u8_t)proto);
-		if (!r)
+		if (!r) {
+			sk_uncharge(s);
 			return -NE_ENOBUFS;
+		}
 		s->pcb.raw = r;
 		s->proto = (uint8_t)proto;
 		s->icmp_dgram = type == SK_DGRAM;
+		if (s->icmp_dgram && !(s->echo_id = echo_alloc())) {
+			raw_remove(r);
+			s->pcb.raw = NULL;
+			sk_uncharge(s);
+			return -NE_ENOBUFS;
+		}
 		raw_recv(r, raw_cb, s);
 	}
 	sk_opts_apply(s);
@@ -143,6 +192,10 @@ void sk_dgram_close(struct sock *s)
 	else
 		raw_remove(s->pcb.raw);
 	s->pcb.any = NULL;
+	sk_uncharge(s);
+	if (s->echo_id)
+		echo_set(s->echo_id, false);
+	s->echo_id = 0;
 	sk_set_state(s, NET_ST_CLOSED, NET_ST_CONNECTED);
 }
 
@@ -153,6 +206,14 @@ int sk_dgram_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 	if (!sk_addr_is_local(ip))
 		return -NE_EADDRNOTAVAIL;
 	sk_opts_apply(s);
+	if (s->icmp_dgram && port && port != s->echo_id) {
+		/* The port of a ping socket is its echo id (Linux). */
+		if (echo_used(port))
+			return -NE_EADDRINUSE;
+		echo_set(s->echo_id, false);
+		echo_set(port, true);
+		s->echo_id = port;
+	}
 	if (!is_udp(s))
 		return sk_err_from_lwip(raw_bind(s->pcb.raw, ip));
 	if (s->pcb.udp->local_port)
@@ -205,13 +266,18 @@ static err_t send_one(struct sock *s, const struct net_dgram *h,
 	} else if (sk_addr_from(&h->addr, &ip, &port)) {
 		return ERR_VAL;
 	}
+	/* A ping socket sends echo requests only (as Linux's). */
+	if (s->icmp_dgram && (h->len < 8 || payload[0] != 8 || payload[1]))
+		return ERR_VAL;
 	struct pbuf *p = pbuf_alloc(is_udp(s) ? PBUF_TRANSPORT : PBUF_IP,
 				    (u16_t)h->len, PBUF_RAM);
 	if (!p)
 		return ERR_MEM;
 	memcpy(p->payload, payload, h->len);
-	if (s->icmp_dgram && h->len >= 4) {
+	if (s->icmp_dgram) {
 		uint8_t *b = p->payload;
+		b[4] = (uint8_t)(s->echo_id >> 8);
+		b[5] = (uint8_t)s->echo_id;
 		b[2] = b[3] = 0;
 		uint16_t ck = inet_chksum(b, (u16_t)h->len);
 		memcpy(b + 2, &ck, 2);
@@ -293,6 +359,6 @@ int sk_dgram_getname(struct sock *s, int peer, struct net_addr *a)
 	else if (is_udp(s))
 		sk_addr_to(a, &s->pcb.udp->local_ip, s->pcb.udp->local_port);
 	else
-		sk_addr_to(a, &s->pcb.raw->local_ip, 0);
+		sk_addr_to(a, &s->pcb.raw->local_ip, s->echo_id);
 	return 0;
 }

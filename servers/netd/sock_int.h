@@ -31,6 +31,7 @@ struct raw_pcb;
 
 /* Linux errno values (what the runtime hands to musl). */
 enum {
+	NE_EPERM = 1,
 	NE_ENOENT = 2,
 	NE_EBADF = 9,
 	NE_EAGAIN = 11,
@@ -78,6 +79,36 @@ enum {
 #define SK_RESOLVE_MAX	    32u
 #define SK_BACKLOG_MAX	    128u
 
+/* Per client task shares of lwIP's pools and heap (sock_task.c). TCP:
+ * half of the pool (httpd's 200 connections plus its backlog fit; the
+ * other half stays for every other task); listeners, UDP and raw: a
+ * quarter (at least four tasks at their cap). lwIP's heap holds the
+ * bytes tcp_write copied until they are acked: an eighth per task (4
+ * full 128 KiB send windows; seven tasks at their share, with segment
+ * headers, still leave room). */
+#define SK_CAP_TCP	 (MEMP_NUM_TCP_PCB / 2u)
+#define SK_CAP_LISTEN	 (MEMP_NUM_TCP_PCB_LISTEN / 4u)
+#define SK_CAP_UDP	 (MEMP_NUM_UDP_PCB / 4u)
+#define SK_CAP_RAW	 (MEMP_NUM_RAW_PCB / 4u)
+#define SK_LWIP_TX_SHARE ((uint64_t)MEM_SIZE / 8u)
+/* Received TCP bytes copied into netd's chunks: a quarter of them per
+ * task (16 connections' full 128 KiB windows). */
+#define SK_RXBUF_TASK (SK_RXBUF_MAX / 4u)
+enum { SK_POOL_TCP, SK_POOL_LISTEN, SK_POOL_UDP, SK_POOL_RAW, SK_POOLS };
+#define SK_POOL_NONE 0xffu
+
+/* One client task (port_rx.sender): what its connections and sockets,
+ * lingering ones too, hold. Lives while refs > 0. */
+struct sk_task {
+	struct sk_task *next;
+	uint64_t sender;
+	uint32_t refs; /* connections, sockets, waiting connections */
+	uint32_t pcbs[SK_POOLS];
+	uint64_t mem;	  /* bytes of its sockets' regions */
+	uint64_t lwip_tx; /* bytes of its TCP pcbs in lwIP's heap */
+	uint64_t rxbuf;	  /* bytes of its sockets' received-data chunks */
+};
+
 struct sconn;
 
 /* Received TCP data not yet in the rx ring, COPIED out of lwIP's pbufs
@@ -92,6 +123,7 @@ struct sk_chunk {
 	uint8_t data[SK_CHUNK];
 };
 struct sk_rxq {
+	struct sk_task *task; /* charged for the chunks (its owner's) */
 	struct sk_chunk *q[SK_RXQ];
 	uint8_t head, n;
 	uint32_t off; /* read position in the head chunk */
@@ -104,15 +136,20 @@ struct sk_pending {
 	struct tcp_pcb *pcb; /* NULL: reset before it was accepted */
 	struct sk_rxq rx;    /* data that came before NET_ACCEPT */
 	bool fin;
+	struct sk_task *task; /* the listener's, charged one TCP pcb */
 };
 
 struct sock {
-	struct sconn *conn; /* NULL once closed by the client (lingering) */
-	uint32_t id;	    /* (seq << 8) | slot on the connection */
-	uint8_t type;	    /* SK_STREAM, SK_DGRAM, SK_RAW */
-	uint8_t proto;	    /* IP protocol of a raw/ICMP socket */
-	bool icmp_dgram;    /* SOCK_DGRAM + IPPROTO_ICMP: no IP header */
-	bool dead;	    /* to be freed by sk_reap */
+	struct sconn *conn;   /* NULL once closed by the client (lingering) */
+	struct sk_task *task; /* until freed (lingering too) */
+	uint8_t pool;	      /* the pool its pcb is charged to, or NONE */
+	uint32_t lwip_tx;     /* bytes of it in lwIP's heap (task's sum) */
+	uint32_t id;	      /* (seq << 8) | slot on the connection */
+	uint8_t type;	      /* SK_STREAM, SK_DGRAM, SK_RAW */
+	uint8_t proto;	      /* IP protocol of a raw/ICMP socket */
+	bool icmp_dgram;      /* SOCK_DGRAM + IPPROTO_ICMP: no IP header */
+	uint16_t echo_id; /* a ping socket's ICMP id (host order), 0: none */
+	bool dead;	  /* to be freed by sk_reap */
 	struct sock *next_dead;
 
 	struct sock_region reg;
@@ -181,10 +218,12 @@ struct sconn {
 	uint16_t slot, gen;
 	uint64_t badge;
 	uint64_t sender;
+	bool raw; /* made through the raw endpoint: SOCK_RAW allowed */
+	struct sk_task *task;
 	handle_t wake; /* the client's notification (SIGNAL) */
 	uint64_t wake_pending;
 	uint32_t nsocks, seq, nresolve;
-	uint64_t mem; /* bytes of its sockets' regions */
+	uint32_t top; /* highest slot in use + 1 (doorbell scans stop there) */
 	struct sock *socks[NET_SOCKS_PER_CONN];
 };
 
@@ -206,6 +245,14 @@ struct sk_globals {
 	uint32_t in_entry;
 	bool flush_armed;
 	uint64_t rxbuf_used; /* bytes of sk_chunks, all sockets */
+	struct sk_task *tasks;
+	/* The doorbell scan (sock_scan.c): groups rung and not yet begun,
+	 * the group being scanned and where. */
+	uint8_t echo_ids[65536 / 8]; /* ping sockets' ids in use */
+	uint16_t echo_next;
+	uint64_t scan_todo;
+	bool scan_active;
+	uint32_t scan_conn, scan_slot, scan_next;
 };
 extern struct sk_globals sk_g;
 
@@ -236,6 +283,22 @@ void sk_info(const struct sock *s, struct net_sock_info *out);
 bool sk_port_taken(const struct sock *me, const ip_addr_t *ip, uint16_t port);
 uint32_t sk_ring_size(uint32_t want);
 
+/* sock_task.c: per-task shares. */
+struct sk_task *sk_task_get(uint64_t sender); /* a reference; NULL: ENOMEM */
+void sk_task_ref(struct sk_task *t);
+void sk_task_put(struct sk_task *t);
+bool sk_task_charge(struct sk_task *t, uint8_t pool); /* false: at its cap */
+void sk_task_uncharge(struct sk_task *t, uint8_t pool);
+bool sk_charge(struct sock *s, uint8_t pool); /* moves s's charge */
+void sk_uncharge(struct sock *s);	      /* its pcb is gone */
+void sk_tx_sync(struct sock *s);	      /* s->lwip_tx from its pcb */
+uint32_t sk_tx_room(const struct sock *s);    /* its task's heap share left */
+
+/* sock_scan.c: doorbell scans within a budget per pass. */
+bool sk_scan_run(void); /* true: work left for the next pass */
+
+/* sock_conn.c: the client's counters -> lwIP and back, then publish. */
+void sk_service(struct sock *s);
 /* sock_conn.c: an answer (net_resp + data + handles); < 0: not given,
  * the handles stay with netd. */
 int sk_reply(handle_t reply, int err, uint64_t val, const void *data,

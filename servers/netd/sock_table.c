@@ -40,14 +40,16 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 	rx_size = sk_ring_size(rx_size);
 	tx_size = sk_ring_size(tx_size);
 	/* Under memory pressure new sockets get smaller rings rather than
-	 * none. A connection may use half of netd's bound, and keeps room
-	 * for the rest of its NET_SOCKS_PER_CONN sockets at the smallest
-	 * size; a region takes at most 1/8 of what is left above that, and
-	 * 1/16 of what netd has left overall. */
+	 * none. A client task (all its connections, its lingering sockets
+	 * too: REVIEW-17 F3) may use half of netd's bound, and keeps room
+	 * for the rest of a connection's NET_SOCKS_PER_CONN sockets at the
+	 * smallest size; a region takes at most 1/8 of what is left above
+	 * that, and 1/16 of what netd has left overall. */
+	struct sk_task *t = c->task;
 	uint64_t limit = sk_g.cfg.mem_limit;
 	uint64_t min_reg = region_bytes(NET_RING_MIN, NET_RING_MIN);
 	uint64_t left = limit - sk_g.mem_used;
-	uint64_t share = c->mem < limit / 2 ? limit / 2 - c->mem : 0;
+	uint64_t share = t->mem < limit / 2 ? limit / 2 - t->mem : 0;
 	if (share < left)
 		left = share;
 	uint64_t reserve = (NET_SOCKS_PER_CONN - 1u - c->nsocks) * min_reg;
@@ -85,7 +87,11 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 		return NULL;
 	}
 	sk_g.mem_used += bytes;
-	c->mem += bytes;
+	t->mem += bytes;
+	sk_task_ref(t);
+	s->task = t;
+	s->rx_pend.task = t;
+	s->pool = SK_POOL_NONE;
 	s->conn = c;
 	c->seq = (c->seq + 1) & 0xffffffu;
 	if (c->seq == 0)
@@ -107,6 +113,8 @@ struct sock *sk_alloc(struct sconn *c, uint8_t type, uint32_t rx_size,
 	s->client_grant = client;
 	c->socks[slot] = s;
 	c->nsocks++;
+	if (slot >= c->top)
+		c->top = slot + 1;
 	sk_g.st.socks++;
 	*err = 0;
 	return s;
@@ -135,7 +143,8 @@ void sk_detach(struct sock *s)
 	if (c) {
 		c->socks[s->id & 0xffu] = NULL;
 		c->nsocks--;
-		c->mem -= s->reg.size;
+		while (c->top && !c->socks[c->top - 1])
+			c->top--;
 		s->conn = NULL;
 	}
 	if (s->client_grant) {
@@ -178,7 +187,13 @@ void sk_reap(void)
 			unlink_from(&sk_g.linger_list, s,
 				    offsetof(struct sock, next_linger));
 		sk_rxq_drop(&s->rx_pend);
+		/* Its pcb is gone or lwIP's (TIME_WAIT, nothing unacked). */
+		sk_uncharge(s);
+		s->pcb.any = NULL;
+		sk_tx_sync(s);
 		sk_g.mem_used -= s->reg.size;
+		s->task->mem -= s->reg.size;
+		sk_task_put(s->task);
 		sock_os_region_free(&s->reg);
 		sk_g.st.socks--;
 		free(s);

@@ -49,6 +49,8 @@ static struct tcp_pcb *pcb_release(struct sock *s)
 		tcp_err(pcb, NULL);
 	}
 	s->pcb.tcp = NULL;
+	sk_uncharge(s);
+	sk_tx_sync(s);
 	return pcb;
 }
 
@@ -82,7 +84,8 @@ static bool rxq_reserve(struct sk_rxq *r, uint32_t len)
 		room = SK_CHUNK - r->q[(r->head + r->n - 1) % SK_RXQ]->len;
 	uint32_t need = len > room ? (len - room + SK_CHUNK - 1) / SK_CHUNK : 0;
 	if (r->n + need > SK_RXQ ||
-	    sk_g.rxbuf_used + need * SK_CHUNK > SK_RXBUF_MAX)
+	    sk_g.rxbuf_used + need * SK_CHUNK > SK_RXBUF_MAX ||
+	    r->task->rxbuf + need * SK_CHUNK > SK_RXBUF_TASK)
 		return false;
 	for (uint32_t k = 0; k < need; k++) {
 		struct sk_chunk *c = malloc(sizeof(*c));
@@ -92,6 +95,7 @@ static bool rxq_reserve(struct sk_rxq *r, uint32_t len)
 		r->q[(r->head + r->n) % SK_RXQ] = c;
 		r->n++;
 		sk_g.rxbuf_used += SK_CHUNK;
+		r->task->rxbuf += SK_CHUNK;
 	}
 	return true;
 }
@@ -128,6 +132,7 @@ uint64_t sk_rxq_drop(struct sk_rxq *r)
 	for (; r->n; r->n--, r->head = (uint8_t)((r->head + 1) % SK_RXQ)) {
 		free(r->q[r->head]);
 		sk_g.rxbuf_used -= SK_CHUNK;
+		r->task->rxbuf -= SK_CHUNK;
 	}
 	r->head = 0;
 	r->off = 0;
@@ -160,6 +165,7 @@ static void pump_rx(struct sock *s)
 				break; /* the chunk being filled stays */
 			free(c);
 			sk_g.rxbuf_used -= SK_CHUNK;
+			r->task->rxbuf -= SK_CHUNK;
 			r->head = (uint8_t)((r->head + 1) % SK_RXQ);
 			r->n--;
 			r->off = 0;
@@ -211,6 +217,14 @@ static void close_pcb(struct sock *s)
 	sk_set_state(s, NET_ST_CLOSED, NET_ST_CONNECTED);
 }
 
+/* Nothing of s's left to send: its ring is drained into lwIP and every
+ * byte of it acked. */
+static bool sent_all(struct sock *s)
+{
+	sk_tx_sync(s);
+	return s->tx_head == s->tx_tail && !s->lwip_tx;
+}
+
 /* tx ring -> tcp_write while lwIP takes it. */
 static void pump_tx(struct sock *s)
 {
@@ -228,6 +242,15 @@ static void pump_tx(struct sock *s)
 		uint32_t snd = tcp_sndbuf(pcb);
 		if (!snd)
 			break; /* the sent callback resumes */
+		/* The task's share of lwIP's heap (REVIEW-17 F4): over it,
+		 * its acks make room; the tick retries. */
+		uint32_t room = sk_tx_room(s);
+		if (!room) {
+			sk_stall(s);
+			break;
+		}
+		if (snd > room)
+			snd = room;
 		uint32_t off = (uint32_t)(s->tx_tail & (s->tx_size - 1));
 		uint64_t n = avail;
 		if (n > s->tx_size - off)
@@ -253,6 +276,7 @@ static void pump_tx(struct sock *s)
 		sk_g.st.tx_bytes += n;
 		avail -= n;
 		wrote = true;
+		sk_tx_sync(s);
 	}
 	if (wrote)
 		tcp_output(pcb);
@@ -289,6 +313,7 @@ static err_t sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct sock *s = arg;
 	(void)pcb;
 	(void)len;
+	sk_tx_sync(s);
 	pump_tx(s);
 	sk_publish(s);
 	return ERR_OK;
@@ -301,6 +326,8 @@ static void err_cb(void *arg, err_t err)
 	if (!s)
 		return;
 	s->pcb.tcp = NULL;
+	sk_uncharge(s);
+	sk_tx_sync(s);
 	int e;
 	if (s->state & NET_ST_CONNECTING)
 		e = err == ERR_RST ? NE_ECONNREFUSED : NE_ETIMEDOUT;
@@ -334,9 +361,14 @@ static err_t connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 
 int sk_tcp_new(struct sock *s)
 {
+	/* A process over its share: as Linux's RLIMIT_NOFILE (F2). */
+	if (!sk_charge(s, SK_POOL_TCP))
+		return -NE_EMFILE;
 	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!pcb)
+	if (!pcb) {
+		sk_uncharge(s);
 		return -NE_ENOBUFS;
+	}
 	pcb_attach(s, pcb);
 	sk_opts_apply(s);
 	return 0;
@@ -397,6 +429,8 @@ static void pend_err_cb(void *arg, err_t err)
 		sk_publish(pd->lsn);
 	}
 	sk_rxq_drop(&pd->rx);
+	sk_task_uncharge(pd->task, SK_POOL_TCP);
+	sk_task_put(pd->task);
 	free(pd);
 }
 
@@ -406,12 +440,20 @@ static err_t accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
 	if (!lsn || !npcb || err != ERR_OK)
 		return ERR_VAL;
 	struct sk_pending *pd = NULL;
-	if (lsn->npending < lsn->backlog)
+	/* A waiting connection holds a pcb of the listener's task (F2). */
+	if (lsn->npending < lsn->backlog &&
+	    sk_task_charge(lsn->task, SK_POOL_TCP)) {
 		pd = calloc(1, sizeof(*pd));
+		if (!pd)
+			sk_task_uncharge(lsn->task, SK_POOL_TCP);
+	}
 	if (!pd) {
 		tcp_abort(npcb);
 		return ERR_ABRT;
 	}
+	pd->task = lsn->task;
+	pd->rx.task = pd->task;
+	sk_task_ref(pd->task);
 	pd->lsn = lsn;
 	pd->pcb = npcb;
 	tcp_arg(npcb, pd);
@@ -442,6 +484,10 @@ int sk_tcp_listen(struct sock *s, uint32_t backlog)
 		tcp_backlog_set(pcb, (u8_t)b);
 		return 0;
 	}
+	if (s->task->pcbs[SK_POOL_LISTEN] >= SK_CAP_LISTEN) {
+		sk_g.st.refused++;
+		return -NE_ENOBUFS; /* the task's share of listeners (F2) */
+	}
 	if (!pcb->local_port) {
 		int r = sk_err_from_lwip(tcp_bind(pcb, IP4_ADDR_ANY, 0));
 		if (r)
@@ -452,6 +498,7 @@ int sk_tcp_listen(struct sock *s, uint32_t backlog)
 	if (!l)
 		return sk_err_from_lwip(e); /* pcb is still ours */
 	s->pcb.tcp = l;			    /* lwIP freed the old pcb */
+	(void)sk_charge(s, SK_POOL_LISTEN); /* checked above */
 	s->listening = true;
 	s->backlog = b;
 	tcp_arg(l, s);
@@ -478,6 +525,8 @@ int sk_tcp_accept(struct sock *lsn, struct sconn *c, struct sock **out,
 	tcp_backlog_accepted(pcb);
 	s->rx_pend = pd->rx;
 	s->fin = pd->fin;
+	s->pool = SK_POOL_TCP; /* pd's charge (same task) moves to s */
+	sk_task_put(pd->task);
 	free(pd);
 	/* Linux passes these options on from the listener. */
 	s->nodelay = lsn->nodelay;
@@ -547,6 +596,8 @@ static void abort_pending(struct sock *lsn)
 		tcp_err(pd->pcb, NULL);
 		tcp_abort(pd->pcb);
 		sk_rxq_drop(&pd->rx);
+		sk_task_uncharge(pd->task, SK_POOL_TCP);
+		sk_task_put(pd->task);
 		free(pd);
 	}
 	lsn->pend_tail = NULL;
@@ -592,12 +643,16 @@ void sk_tcp_close(struct sock *s)
 		recved(s->pcb.tcp, unread);
 	s->shut_rd = true;
 	pump_tx(s);
-	if (s->tx_head == s->tx_tail || !(s->state & NET_ST_CONNECTED)) {
+	if (!(s->state & NET_ST_CONNECTED) || sent_all(s)) {
 		close_pcb(s);
 		return;
 	}
-	/* Data left in the ring: netd keeps the region (the client's mapping
-	 * goes now) and sends it, for SO_LINGER's time or at most 60 s. */
+	/* Data left in the ring or unacked in lwIP's heap: netd keeps the
+	 * socket (the client's mapping goes now), charged to its task
+	 * (REVIEW-17 F2..F4), sends the rest and the FIN, for SO_LINGER's
+	 * time or at most 60 s. */
+	s->shut_wr = true;
+	pump_tx(s);
 	sk_detach(s);
 	s->lingering = true;
 	s->linger_deadline =
@@ -615,7 +670,7 @@ void sk_tcp_linger_tick(void)
 		struct sock *s = *pp;
 		if (s->pcb.tcp)
 			pump_tx(s);
-		bool done = !s->pcb.tcp || s->tx_head == s->tx_tail;
+		bool done = !s->pcb.tcp || sent_all(s);
 		if (!done && sk_g.now < s->linger_deadline) {
 			pp = &s->next_linger;
 			continue;

@@ -243,6 +243,7 @@ int nx_setup(uint64_t mem_limit)
 	struct sock_config cfg = {.port = fk_port,
 				  .doorbell = fk_doorbell,
 				  .public_badge = NX_PUBLIC_BADGE,
+				  .raw_badge = NX_RAW_BADGE,
 				  .mem_limit = mem_limit};
 	return sock_init(&cfg);
 }
@@ -323,10 +324,15 @@ bool nx_answered(handle_t reply)
 
 int nx_connect(struct nx_conn *c)
 {
+	return nx_connect_via(c, NX_PUBLIC_BADGE);
+}
+
+int nx_connect_via(struct nx_conn *c, uint64_t badge)
+{
 	memset(c, 0, sizeof(*c));
 	c->wake = fk_new(FK_NOTIF, false);
 	struct net_req q = {.op = NET_CONNECT, .a = NET_PROTO_VERSION};
-	int err = call(NX_PUBLIC_BADGE, &q, sizeof(q), &c->wake, 1, NULL);
+	int err = call(badge, &q, sizeof(q), &c->wake, 1, NULL);
 	if (err)
 		return err;
 	if (nx_ans.nhandles != 2 || nx_ans.len != sizeof(struct net_conn_info))

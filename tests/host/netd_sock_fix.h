@@ -13,6 +13,7 @@
 #include "sock.h"
 
 #define NX_PUBLIC_BADGE 0x77ull
+#define NX_RAW_BADGE	0x78ull /* the raw endpoint (/drv/netd-raw) */
 #define NX_PARKED	1000 /* nx_req: the call was not answered (yet) */
 #define NX_GONE		1001 /* nx_req: the answer found the caller gone */
 
@@ -60,6 +61,8 @@ int nx_netd_handles(void);
 void nx_run(uint32_t ms);
 
 int nx_connect(struct nx_conn *c);
+/* NET_CONNECT through the endpoint with `badge` (NX_RAW_BADGE: raw). */
+int nx_connect_via(struct nx_conn *c, uint64_t badge);
 /* The client's process ends: its endpoint's last handle goes. */
 void nx_disconnect(struct nx_conn *c);
 /* A call; returns net_resp.err or NX_PARKED. `reply` (optional) gets

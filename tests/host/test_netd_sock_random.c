@@ -52,7 +52,9 @@ static void one_run(uint64_t seed, int steps)
 	for (int step = 0; step < steps; step++) {
 		int k = (int)rnd(2);
 		if (!up[k]) {
-			if (nx_connect(&c[k]) == 0)
+			/* c[1] has the raw right, c[0] gets EPERM for raw. */
+			if (nx_connect_via(&c[k], k ? NX_RAW_BADGE
+						    : NX_PUBLIC_BADGE) == 0)
 				up[k] = true;
 			continue;
 		}
