@@ -10,13 +10,12 @@
  * at first, one leaking). R2: writev's join buffer was one static array
  * for the whole program: two threads writev-ing small pieces (musl's
  * stdio flush is a writev) to two files copied into it at once, so a
- * file got the other thread's bytes. Both also share fs_conn.c's static
- * txbuf/rxbuf and fs_glue.c's path1/path2 (the file client says it is
- * single-threaded; docs/userland.md: no threads yet).
- *
- * OPEN (not fixed, /work/coord/REVIEW-18.md R1): both tests fail on the
- * current code, so they are compiled only with REVIEW18_OPEN set to 1
- * below (make check runs every other guest test). */
+ * file got the other thread's bytes. Under both: fs_conn.c's static
+ * message buffers and fs_glue.c's static path buffers, shared by every
+ * thread's calls. Both tests failed on the old code within seconds
+ * (foreign bytes); now every fsd call holds the file client's lock, the
+ * window is used under it, and the buffers are the caller's.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,11 +44,6 @@
 #define FILE_LEN  (256u * 1024)
 #define CHUNK	  (8u * 1024) /* above FS_INLINE_MAX: the bulk window */
 #define PIECE	  700u	      /* a writev of 2 pieces: the join buffer */
-#ifndef REVIEW18_OPEN
-#define REVIEW18_OPEN 0
-#endif
-
-#if REVIEW18_OPEN
 
 static struct {
 	struct names_env n;
@@ -266,4 +260,3 @@ GTEST(review18_writev_threads_two_files)
 	GCHECK_EQ(bad[0], -1);
 	GCHECK_EQ(bad[1], -1);
 }
-#endif /* REVIEW18_OPEN */
