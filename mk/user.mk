@@ -380,6 +380,8 @@ GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant 
 	guest-child-quota guest-svc-comp guest-fuzz guest-init-svc iod-testdrv
 # room net-rt: the socket tests' child (t_sock.c)
 GUEST_PROGS += guest-child-sock
+# REVIEW-18 R3: a helper task that hands fsd connections to its parent
+GUEST_PROGS += guest-child-fsconn
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
@@ -394,6 +396,7 @@ guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-child-sock_SRCS := tests/guest/child_sock.c
+guest-child-fsconn_SRCS := tests/guest/child_fsconn.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c

@@ -25,7 +25,13 @@
  * calls take their own reference (rtsk_get); the file and port calls use
  * the entry without the lock, so a close racing them on another thread
  * may make them fail (EBADF, ESTALE), as a program that does that
- * deserves, but never changes a count. */
+ * deserves, but never changes a count.
+ *
+ * Threads doing file I/O at once (REVIEW-18 R1): each fsd call holds the
+ * file client's lock (fs_conn.c); an fd's bulk window is used under that
+ * lock from the copy in to the copy out (and set up and freed under it),
+ * so two threads never see each other's bytes in it; writev joins small
+ * pieces in a buffer on the caller's stack. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,9 +82,9 @@ static handle_t self_task(void)
 
 /* An op on an open file's endpoint: fsd's answer, ESTALE when that fsd
  * is gone (the fd is dead for good: close it and open again). */
-static long file_call(struct execrt_fd *e, struct fs_call *c)
+static long file_call_locked(struct execrt_fd *e, struct fs_call *c)
 {
-	long r = fsc_call(e->h, c);
+	long r = fsc_call_locked(e->h, c);
 	if (r == FSC_GONE)
 		return -ESTALE;
 	if (r < 0)
@@ -90,21 +96,32 @@ static long file_call(struct execrt_fd *e, struct fs_call *c)
 	return c->resp.err;
 }
 
+static long file_call(struct execrt_fd *e, struct fs_call *c)
+{
+	fsc_lock();
+	long r = file_call_locked(e, c);
+	fsc_unlock();
+	return r;
+}
+
 static void bulk_free(struct execrt_fd *e)
 {
+	fsc_lock();
 	if (e->bulk_size && e->bulk_size != BULK_REFUSED) {
 		struct fs_call c = {
 			.req = {.op = FS_BULK_FREE, .b = e->bulk_slot}};
-		file_call(e, &c);
+		file_call_locked(e, &c);
 		sys_grant_unmap(self_task(), e->bulk_addr);
 		sys_handle_close(e->bulk_grant);
 	}
 	e->bulk_size = 0;
 	e->bulk_addr = 0;
 	e->bulk_grant = HANDLE_INVALID;
+	fsc_unlock();
 }
 
-/* The fd's bulk window (set up on first use): true when there is one. */
+/* The fd's bulk window (set up on first use): true when there is one.
+ * Under fsc_lock. */
 static bool bulk_ready(struct execrt_fd *e)
 {
 	if (e->bulk_size == BULK_REFUSED)
@@ -112,7 +129,7 @@ static bool bulk_ready(struct execrt_fd *e)
 	if (e->bulk_size)
 		return true;
 	struct fs_call c = {.req = {.op = FS_BULK_SETUP, .c = BULK_WINDOW}};
-	long r = fsc_call(e->h, &c);
+	long r = fsc_call_locked(e->h, &c);
 	uint64_t addr = 0;
 	if (r == 0 && c.resp.err == 0 && c.hout &&
 	    sys_grant_map(self_task(), c.hout, VM_PROT_READ | VM_PROT_WRITE, 0,
@@ -140,21 +157,25 @@ static long file_io(struct execrt_fd *e, uint32_t op, char *buf, size_t len,
 	if (len == 0)
 		return 0;
 	struct fs_call c = {.req = {.op = op, .a = off}};
-	if (len > FS_INLINE_MAX && bulk_ready(e)) {
-		size_t n = len < e->bulk_size ? len : e->bulk_size;
-		c.req.flags = FS_IO_BULK;
-		c.req.b = e->bulk_slot;
-		c.req.c = n;
-		if (wr)
-			memcpy((void *)e->bulk_addr, buf, n);
-		long r = file_call(e, &c);
-		if (r < 0)
-			return r;
-		if (c.resp.val > n)
-			return -EIO;
-		if (!wr)
-			memcpy(buf, (const void *)e->bulk_addr, c.resp.val);
-		return (long)c.resp.val;
+	if (len > FS_INLINE_MAX) {
+		fsc_lock(); /* the window is this call's until the copy out */
+		if (bulk_ready(e)) {
+			size_t n = len < e->bulk_size ? len : e->bulk_size;
+			c.req.flags = FS_IO_BULK;
+			c.req.b = e->bulk_slot;
+			c.req.c = n;
+			if (wr)
+				memcpy((void *)e->bulk_addr, buf, n);
+			long r = file_call_locked(e, &c);
+			if (r >= 0 && c.resp.val > n)
+				r = -EIO;
+			if (r >= 0 && !wr)
+				memcpy(buf, (const void *)e->bulk_addr,
+				       c.resp.val);
+			fsc_unlock();
+			return r < 0 ? r : (long)c.resp.val;
+		}
+		fsc_unlock();
 	}
 	size_t n = len < FS_INLINE_MAX ? len : FS_INLINE_MAX;
 	if (wr) {
@@ -292,7 +313,7 @@ static long iov_total(const struct iovec *iov, long cnt, size_t *total)
 
 long fsc_writev(long fd, const struct iovec *iov, long cnt)
 {
-	static char join[FS_INLINE_MAX];
+	char join[FS_INLINE_MAX]; /* the caller's own: threads write at once */
 	size_t total;
 	long r = iov_total(iov, cnt, &total);
 	if (r)

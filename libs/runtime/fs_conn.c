@@ -3,7 +3,13 @@
  * else on /svc/fsd looked up through the name service (START_H_NAMES).
  * When fsd goes away (a call finds its port gone), fds opened from it fail
  * with ESTALE (fd_glue.c) and path calls connect to the new fsd and are
- * sent once more. Single-threaded, like the fd table.
+ * sent once more.
+ *
+ * Threads (REVIEW-18 R1): the message buffers and the connection state
+ * are the task's one copy, so every call holds fs_lock from building the
+ * request to reading the answer (fsd is single-threaded: the calls were
+ * served one at a time anyway); a path call holds it across connecting
+ * too. fd_glue.c holds it (fsc_lock) across a bulk window's use.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +18,7 @@
 
 #include "cl_ports.h"
 #include "fs_int.h"
+#include "sock_int.h"
 
 #define LOOKUP_WAIT_NS	  1000000000ull /* the first time: fsd may be starting */
 #define RECONNECT_WAIT_NS 3000000000ull /* after fsd went away (supervisor) */
@@ -24,6 +31,7 @@ static handle_t conn;
 static bool ever_connected;
 static bool lookup_failed;
 
+static int fs_lock; /* rtsk_spin_lock: held across a call */
 static unsigned char txbuf[PORT_MSG_MAX];
 static unsigned char rxbuf[PORT_MSG_MAX];
 
@@ -33,7 +41,17 @@ static uint64_t now_ns(void)
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
-long fsc_call(handle_t ep, struct fs_call *c)
+void fsc_lock(void)
+{
+	rtsk_spin_lock(&fs_lock);
+}
+
+void fsc_unlock(void)
+{
+	rtsk_spin_unlock(&fs_lock);
+}
+
+long fsc_call_locked(handle_t ep, struct fs_call *c)
 {
 	size_t l1 = c->path ? strlen(c->path) : 0;
 	size_t l2 = c->path2 ? strlen(c->path2) : 0;
@@ -89,11 +107,19 @@ long fsc_call(handle_t ep, struct fs_call *c)
 	return 0;
 }
 
+long fsc_call(handle_t ep, struct fs_call *c)
+{
+	fsc_lock();
+	long r = fsc_call_locked(ep, c);
+	fsc_unlock();
+	return r;
+}
+
 /* FS_CONNECT on ep: 0 with conn set, FSC_GONE, or -errno. */
 static long connect_on(handle_t ep)
 {
 	struct fs_call c = {.req = {.op = FS_CONNECT, .a = FS_PROTO_VERSION}};
-	long r = fsc_call(ep, &c);
+	long r = fsc_call_locked(ep, &c);
 	if (r < 0)
 		return r;
 	if (c.resp.err < 0 || !c.hout) {
@@ -156,7 +182,7 @@ static void lost(void)
 	drop_svc();
 }
 
-long fsc_path_call(struct fs_call *c)
+static long path_call_locked(struct fs_call *c)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (!conn) {
@@ -170,12 +196,20 @@ long fsc_path_call(struct fs_call *c)
 			if (r < 0)
 				return r;
 		}
-		long r = fsc_call(conn, c);
+		long r = fsc_call_locked(conn, c);
 		if (r != FSC_GONE)
 			return r < 0 ? r : c->resp.err;
 		lost();
 	}
 	return -EIO;
+}
+
+long fsc_path_call(struct fs_call *c)
+{
+	fsc_lock();
+	long r = path_call_locked(c);
+	fsc_unlock();
+	return r;
 }
 
 handle_t fsc_svc(void)
@@ -187,6 +221,7 @@ handle_t fsc_svc(void)
 
 void execrt_fs_disconnect(void)
 {
+	fsc_lock();
 	if (conn)
 		sys_handle_close(conn);
 	conn = HANDLE_INVALID;
@@ -197,4 +232,5 @@ void execrt_fs_disconnect(void)
 	start_svc_dead = false;
 	ever_connected = false;
 	lookup_failed = false;
+	fsc_unlock();
 }

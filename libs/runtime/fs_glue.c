@@ -20,7 +20,6 @@
 
 static char cwd[EXECRT_PATH_MAX];
 static unsigned cmask = 022; /* umask: applied to the modes sent to fsd */
-static char path1[EXECRT_PATH_MAX], path2[EXECRT_PATH_MAX];
 
 /* Directory fds keep their path: in a few static slots first, so the
  * common case (opendir, a shell's cd) never mallocs, else on the heap. */
@@ -32,10 +31,10 @@ char *fsc_path_dup(const char *p)
 {
 	size_t n = strlen(p) + 1;
 	for (int i = 0; i < DIR_SLOTS; i++) {
-		if (!dir_used[i] && n <= sizeof(dir_slot[i])) {
-			dir_used[i] = true;
+		/* claimed atomically: two threads may open directories */
+		if (n <= sizeof(dir_slot[i]) &&
+		    !__atomic_exchange_n(&dir_used[i], true, __ATOMIC_ACQUIRE))
 			return memcpy(dir_slot[i], p, n);
-		}
 	}
 	char *h = malloc(n);
 	return h ? memcpy(h, p, n) : NULL;
@@ -45,7 +44,7 @@ void fsc_path_free(char *p)
 {
 	for (int i = 0; i < DIR_SLOTS; i++) {
 		if (p == dir_slot[i]) {
-			dir_used[i] = false;
+			__atomic_store_n(&dir_used[i], false, __ATOMIC_RELEASE);
 			return;
 		}
 	}
@@ -124,6 +123,7 @@ static bool is_dir(const struct fs_stat *fs)
  * '/' asks for a directory (ENOTDIR otherwise). */
 static long stat_at(long dirfd, const char *path, struct fs_stat *fs)
 {
+	char path1[EXECRT_PATH_MAX];
 	int must_dir;
 	long r = resolve(dirfd, path, path1, &must_dir);
 	if (r < 0)
@@ -136,6 +136,7 @@ static long stat_at(long dirfd, const char *path, struct fs_stat *fs)
 
 long fsc_openat(long dirfd, const char *path, long flags, long mode)
 {
+	char path1[EXECRT_PATH_MAX];
 	uint32_t ff;
 	int must_dir;
 	if (fsc_open_flags(flags, &ff) < 0)
@@ -289,6 +290,7 @@ static long path_op(uint32_t op, const char *p, uint64_t a)
 
 long fsc_mkdirat(long dirfd, const char *path, long mode)
 {
+	char path1[EXECRT_PATH_MAX];
 	long r = resolve(dirfd, path, path1, NULL);
 	if (r < 0)
 		return r;
@@ -297,6 +299,7 @@ long fsc_mkdirat(long dirfd, const char *path, long mode)
 
 long fsc_unlinkat(long dirfd, const char *path, long flags)
 {
+	char path1[EXECRT_PATH_MAX];
 	if (flags & ~(long)AT_REMOVEDIR)
 		return -EINVAL;
 	int must_dir;
@@ -319,6 +322,8 @@ long fsc_unlinkat(long dirfd, const char *path, long flags)
 long fsc_renameat(long olddir, const char *old, long newdir, const char *new,
 		  long flags)
 {
+	char path1[EXECRT_PATH_MAX];
+	char path2[EXECRT_PATH_MAX];
 	if (flags)
 		return -EINVAL; /* RENAME_NOREPLACE & co.: not there */
 	long r = resolve(olddir, old, path1, NULL);
@@ -334,6 +339,7 @@ long fsc_renameat(long olddir, const char *old, long newdir, const char *new,
 
 long fsc_truncate(const char *path, long len)
 {
+	char path1[EXECRT_PATH_MAX];
 	if (len < 0)
 		return -EINVAL;
 	long r = resolve(AT_FDCWD, path, path1, NULL);
@@ -354,6 +360,7 @@ long fsc_getcwd(char *buf, size_t size)
 
 long fsc_chdir(const char *path)
 {
+	char path1[EXECRT_PATH_MAX];
 	long r = resolve(AT_FDCWD, path, path1, NULL);
 	if (r < 0)
 		return r;

@@ -39,6 +39,12 @@ struct fs_call {
  * how), FSC_GONE when ep's port is gone (fsd died), or another -errno. */
 #define FSC_GONE (-0x10000L)
 long fsc_call(handle_t ep, struct fs_call *c);
+/* The lock every call holds (fs_conn.c): fsc_call_locked is fsc_call for
+ * a caller that holds it already (a bulk window's use, fd_glue.c). Not
+ * recursive: a holder calls only the _locked functions. */
+void fsc_lock(void);
+void fsc_unlock(void);
+long fsc_call_locked(handle_t ep, struct fs_call *c);
 
 /* A path call on this task's connection: connects on first use (through
  * START_H_FS, else /svc/fsd looked up through names), and when fsd has

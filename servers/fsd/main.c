@@ -296,10 +296,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cl_err_t e = 0;
-	if (!given && (e = cl_register(name, send)) == 0)
+	const char *failed = name;
+	if (!given && (e = cl_register(name, send)) == 0) {
+		failed = dev_name;
 		e = cl_register(dev_name, dev_send);
+	}
 	if (e < 0) {
-		printf("fsd: register %s: %s\n", name, cl_strerror(e));
+		printf("fsd: register %s: %s\n", failed, cl_strerror(e));
 		return 1;
 	}
 	printf("fsd: serving %s (/tmp %llu KiB, %u initrd entries skipped)\n",
