@@ -30,7 +30,67 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$LOGS" "$L"
 
-have_pkgs() { [ -s "$L/vmlinuz" ] && [ -x "$L/busybox" ]; }
+# modules/order: the network bench's modules (virtio_net and what it
+# needs); a $L fetched before they were kept lacks it and is fetched again.
+have_pkgs() { [ -s "$L/vmlinuz" ] && [ -x "$L/busybox" ] && [ -s "$L/modules/order" ]; }
+
+# Debian builds virtio_pci and virtio_net as modules (the deb has no
+# modules.dep: depmod makes it at install). Extracts them from deb $1 into
+# $2 with the modules their .modinfo `depends=` names, recursively, and
+# writes $2/order (load order, dependencies first). Compressed modules
+# (.ko.xz/.ko.zst) are unpacked: busybox insmod takes plain .ko only.
+fetch_modules() { # deb, destination dir
+	local deb=$1 dst=$2 list x want name got deps n d f
+	list=$(mktemp) x=$(mktemp -d)
+	dpkg-deb --fsys-tarfile "$deb" | tar -t > "$list" || return 1
+	want="virtio_pci virtio_net" got=""
+	while [ -n "$want" ]; do
+		local paths=()
+		for name in $want; do
+			# module names use _, file names - or _
+			f=$(grep -E "/kernel/.*/${name//_/[-_]}\.ko(\.xz|\.zst|\.gz)?\$" "$list" | head -n 1)
+			[ -n "$f" ] || { echo "bench-linux: no module $name in $deb" >&2; rm -rf "$list" "$x"; return 1; }
+			paths+=("$f")
+		done
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$x" "${paths[@]}" || { rm -rf "$list" "$x"; return 1; }
+		got="$got $want" want=""
+		for f in "${paths[@]}"; do
+			case "$f" in
+			*.xz) xz -d "$x/$f" ;; *.zst) zstd -q -d --rm "$x/$f" ;; *.gz) gzip -d "$x/$f" ;;
+			esac
+			f=${f%.xz} f=${f%.zst} f=${f%.gz}
+			deps=$(strings -a "$x/$f" | sed -n 's/^depends=//p' | head -n 1 | tr , ' ')
+			for d in $deps; do
+				case " $got $want " in *" $d "*) ;; *) want="$want $d" ;; esac
+			done
+		done
+	done
+	mkdir -p "$dst"
+	rm -f "$dst"/*.ko "$dst/order"
+	find "$x" -name '*.ko' -exec cp {} "$dst/" \;
+	# load order: a module after every module it depends on
+	local done_=" " left
+	left=$(cd "$dst" && ls *.ko | sed 's/\.ko$//')
+	while [ -n "$left" ]; do
+		local rest="" progress=0
+		for n in $left; do
+			deps=$(strings -a "$dst/$n.ko" | sed -n 's/^depends=//p' | head -n 1 | tr , ' ')
+			local ready=1
+			for d in $deps; do
+				case "$done_" in *" $d "*) ;; *) ready=0 ;; esac
+			done
+			if [ $ready = 1 ]; then
+				echo "$n.ko" >> "$dst/order"
+				done_="$done_$(echo "$n" | tr - _) " progress=1
+			else
+				rest="$rest $n"
+			fi
+		done
+		[ $progress = 1 ] || { echo "bench-linux: module dependency loop:$rest" >&2; rm -rf "$list" "$x"; return 1; }
+		left=$rest
+	done
+	rm -rf "$list" "$x"
+}
 
 fetch() {
 	have_pkgs && return 0
@@ -51,8 +111,9 @@ fetch() {
 	fi
 	local x
 	x=$(mktemp -d)
-	# Only the kernel image of the package (its modules are not needed:
-	# the serial console, initramfs and devtmpfs are built in).
+	# The kernel image of the package; of its modules only those of the
+	# network bench (fetch_modules; the serial console, initramfs and
+	# devtmpfs are built in).
 	dpkg-deb --fsys-tarfile "$L"/deb/linux-image-*.deb |
 		tar -x -C "$x" --wildcards './boot/vmlinuz-*' &&
 		dpkg-deb -x "$L"/deb/busybox-static_*.deb "$x" &&
@@ -60,9 +121,11 @@ fetch() {
 		cp "$x/bin/busybox" "$L/busybox"
 	local ok=$?
 	rm -rf "$x"
+	[ $ok = 0 ] && fetch_modules "$L"/deb/linux-image-*.deb "$L/modules"
+	ok=$?
 	[ $ok = 0 ] || { echo "bench-linux: unpacking failed" >&2; return 1; }
 	echo "$pkg $(dpkg-deb -f "$L"/deb/linux-image-*.deb Version)" > "$L/VERSION"
-	rm -f "$L"/deb/linux-image-*.deb # 70 MB; the vmlinuz is kept
+	rm -f "$L"/deb/linux-image-*.deb # 70 MB; vmlinuz and modules/ are kept
 	echo "bench-linux: fetched $(cat "$L/VERSION") and busybox-static into $L" >&2
 }
 
