@@ -2,8 +2,9 @@
 # `make bench-linux`: Debian's Linux 6.1 beside exec-rt in the same QEMU
 # with the same flags, one table (docs/benchmarks.md).
 #
-# usage: tools/bench-linux.sh [--fetch-only] [--if-present] [--runs N]
+# usage: tools/bench-linux.sh [--fetch-only] [--if-present] [--runs N] [--net-only]
 #   --fetch-only  fetch and unpack the two packages into $O/linux, nothing else
+#   --net-only    only the network rows (UDP round trip, TCP both ways)
 #   --if-present  (from `make bench`) without the packages, print how to
 #                 get them and exit 0; also reuse exec-rt's fresh bench logs
 #   --runs N      normal-TCG runs of each side (default 3; medians)
@@ -19,12 +20,13 @@ set -u
 O=${O:-build}
 LOGS=$O/logs
 L=$O/linux
-runs=3 fetch_only=0 if_present=0
+runs=3 fetch_only=0 if_present=0 net_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--fetch-only) fetch_only=1; shift ;;
 	--if-present) if_present=1; shift ;;
 	--runs) runs=$2; shift 2 ;;
+	--net-only) net_only=1; shift ;;
 	*) echo "bench-linux: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -140,7 +142,9 @@ if ! have_pkgs; then
 	fi
 	fetch || exit 1
 fi
-for f in "$L/initramfs.cpio" "$O/kernel.elf" "$O/initrd-bench.cpio" "$O/initrd.cpio"; do
+need=("$L/initramfs.cpio" "$O/kernel.elf" "$O/initrd.cpio")
+[ $net_only = 1 ] || need+=("$O/initrd-bench.cpio")
+for f in "${need[@]}"; do
 	[ -s "$f" ] || { echo "bench-linux: $f missing (run: make bench-linux)" >&2; exit 1; }
 done
 
@@ -177,6 +181,35 @@ fresh() { # log newer than the kernel and the initrds
 		{ [ ! -e "$O/initrd.cpio" ] || [ "$1" -nt "$O/initrd.cpio" ]; }
 }
 
+# The network rows: tests/system/test_net.py --bench on each side (the
+# measurement of tests/system/net_bench.py), its printed lines kept in
+# $LOGS/NAME.txt for the table. -smp 1 on both, as the other rows.
+net() { # name, extra options of test_net.py
+	local name=$1
+	shift
+	if ! timeout 1200 python3 tests/system/test_net.py --bench --smp 1 --logdir "$LOGS" \
+		--name "$name" --kernel "$O/kernel.elf" --initrd "$O/initrd.cpio" "$@" \
+		> "$LOGS/$name.txt" 2>&1; then
+		echo "bench-linux: $name did not complete (log: $LOGS/$name.log, $LOGS/$name.txt)"
+		rc=1
+	fi
+}
+net_runs() {
+	local i
+	echo "== network host<->guest, normal TCG only, $runs runs of each side, interleaved"
+	for i in $(seq 1 "$runs"); do
+		net "net-execrt-$i"
+		net "net-linux-$i" --linux-kernel "$L/vmlinuz" --linux-initrd "$L/initramfs.cpio"
+		nets+=(--net "$LOGS/net-execrt-$i.txt" "$LOGS/net-linux-$i.txt")
+	done
+}
+nets=()
+if [ $net_only = 1 ]; then
+	net_runs
+	python3 tools/bench_linux_table.py --net-only "${nets[@]}"
+	exit $rc
+fi
+
 ICOUNT=(-icount shift=0,sleep=off)
 echo "== Linux $(cat "$L/VERSION" 2>/dev/null) beside exec-rt: -icount shift=0 (one run each: the figures repeat)"
 fresh "$LOGS/bench-icount.log" || execrt bench-icount 900 "${ICOUNT[@]}"
@@ -191,6 +224,7 @@ for i in $(seq 1 "$runs"); do
 	tcg+=(--tcg "$LOGS/bench-tcg-$i.log" "$LOGS/linux-tcg-$i.log"
 	      --boot-tcg "$LOGS/boot1-tcg-$i.log")
 done
+net_runs
 python3 tools/bench_linux_table.py --icount "$LOGS/bench-icount.log" "$LOGS/linux-icount.log" \
-	--boot-icount "$LOGS/boot1-icount.log" "${tcg[@]}"
+	--boot-icount "$LOGS/boot1-icount.log" "${tcg[@]}" "${nets[@]}"
 exit $rc
