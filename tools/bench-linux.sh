@@ -128,7 +128,7 @@ fetch() {
 	[ $ok = 0 ] || { echo "bench-linux: unpacking failed" >&2; return 1; }
 	echo "$pkg $(dpkg-deb -f "$L"/deb/linux-image-*.deb Version)" > "$L/VERSION"
 	rm -f "$L"/deb/linux-image-*.deb # 70 MB; vmlinuz and modules/ are kept
-	echo "bench-linux: fetched $(cat "$L/VERSION") and busybox-static into $L" >&2
+	echo "bench-linux: fetched $(cat "$L/VERSION") (vmlinuz, modules/: $(tr "\n" " " < "$L/modules/order")) and busybox-static into $L" >&2
 }
 
 if [ $fetch_only = 1 ]; then
