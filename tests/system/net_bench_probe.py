@@ -8,7 +8,10 @@ task's runtime (tasks above 1 ms in all). With --icount
 (-icount shift=0,sleep=off) a guest nanosecond is one instruction, so the
 runtimes are instruction counts and do not depend on the host's load; the
 host-clocked round trips and MB/s printed beside them then mean nothing.
-A diagnostic, not a test: nothing is asserted.
+httpd renders the page at most every 500 ms of guest time, so a window
+also holds what ran while waiting for the next one (netd's timers, the
+other services): a large "idle" says the window was long. A diagnostic,
+not a test: nothing is asserted.
 
 usage: tests/system/net_bench_probe.py [--kernel K --initrd I] [--icount]
          [--logdir D] [--name N]
