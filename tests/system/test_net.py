@@ -29,8 +29,9 @@ usage: tests/system/test_net.py [--kernel K --initrd I] [--name net]
 --bench: only UDP round trips and TCP throughput both ways, printed as
 "  bench: ..." lines (tests/system/net_bench.py); with --linux-kernel the
 same measurement of Linux booted in the same QEMU with the initramfs of
-mk/bench.mk, printed as "  lbench: ..." lines (tools/bench-linux.sh). Prints "ok NAME" / "FAIL NAME: why" and "N passed,
-N failed"; exit status 1 on any failure. Only the QEMU started here is
+mk/bench.mk, printed as "  lbench: ..." lines (tools/bench-linux.sh).
+Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed"; exit
+status 1 on any failure. Only the QEMU started here is
 killed (by pid).
 """
 import argparse
@@ -54,13 +55,14 @@ import net_frames as nf  # noqa: E402
 import net_bench as nb  # noqa: E402
 import net_load as nl  # noqa: E402
 
-GUEST_MAC = "52:54:00:12:34:56"
+GUEST_MAC = nb.GUEST_MAC  # the NIC of net_bench.qemu_net()
 HOSTILE_MAC = "52:54:00:12:34:99"
 PEER_MAC = "52:54:00:aa:bb:cc"
 ETH1_IP = "192.168.76.2"
 PEER_IP = "192.168.76.1"
 # guest ports (the host ones are chosen free at run time)
-G_UDP, G_ECHO, G_HTTP, G_SINK, G_SRC, G_KILL = 7, 5001, 80, 5002, 5003, 5004
+G_ECHO, G_HTTP, G_KILL = 5001, 80, 5004
+G_UDP, G_SINK, G_SRC = nb.G_UDP, nb.G_SINK, nb.G_SRC  # 7, 5002, 5003
 MIB = 1 << 20
 
 
