@@ -112,9 +112,11 @@ def net_table(pairs):
                                         f"not met ({(1 - r) * 100:.0f}% short)")
         else:
             rs, verdict = "-", "-"
-        print(f"| {what} ({unit}) | {fmt(em)} | {fmt(lm)} | {rs} | "
-              f"{verdict} | {' '.join(fmt(v) for v in ev)} | "
-              f"{' '.join(fmt(v) for v in lv)} |")
+        nf = (lambda v: "-" if v is None else
+              (f"{v:,.0f}" if unit == "us" else f"{v:.1f}"))
+        print(f"| {what} ({unit}) | {nf(em)} | {nf(lm)} | {rs} | "
+              f"{verdict} | {' '.join(nf(v) for v in ev)} | "
+              f"{' '.join(nf(v) for v in lv)} |")
 
 
 def parse(path):
