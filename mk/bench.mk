@@ -45,15 +45,32 @@ $(LINUX_BENCH)/bench-linux: $(LINUX_BENCH_SRCS) tests/bench-linux/lbench.h
 	@echo "  HOSTCC  $@ (static)"
 	$(Q)gcc -std=gnu17 -O2 -static -Wall -Wextra -Werror -o $@ $(LINUX_BENCH_SRCS) -lpthread
 
-$(LINUX_BENCH)/busybox: # and vmlinuz, in one go
+# The network bench's guest programs (lbench=net in tests/bench-linux/init):
+# apps/nc, the same source exec-rt's shell runs, static for Linux.
+$(LINUX_BENCH)/nc: apps/nc/nc.c apps/nc/ncutil.c apps/nc/ncutil.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@ (static)"
+	$(Q)rm -f $@ && gcc -std=gnu17 -O2 -static -Wall -Wextra -Werror -Iapps/nc -o $@ \
+		apps/nc/nc.c apps/nc/ncutil.c 2>&1 | \
+		{ grep -v "getaddrinfo\|in function .resolve" || true; }
+	$(Q)test -x $@
+
+# vmlinuz, busybox and modules/ (virtio_net and what it needs), in one go;
+# a $(LINUX_BENCH) fetched before modules/ was kept gets them this way.
+$(LINUX_BENCH)/busybox $(LINUX_BENCH)/modules/order &:
 	$(Q)O=$(O) tools/bench-linux.sh --fetch-only
 
-# busybox + the program + /init, cpio newc, fixed owner: no root needed.
+# busybox + the programs + modules + /init, cpio newc, fixed owner: no
+# root needed.
 $(LINUX_BENCH)/initramfs.cpio: $(LINUX_BENCH)/bench-linux $(LINUX_BENCH)/busybox \
-		tests/bench-linux/init
+		$(LINUX_BENCH)/modules/order $(LINUX_BENCH)/nc tests/bench-linux/init
 	@echo "  CPIO    $@"
-	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc $@.d/dev $@.d/sys && \
-		cp $(LINUX_BENCH)/busybox $(LINUX_BENCH)/bench-linux $@.d/bin/ && \
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin $@.d/proc $@.d/dev $@.d/sys \
+		$@.d/lib/modules && \
+		cp $(LINUX_BENCH)/busybox $(LINUX_BENCH)/bench-linux \
+			$(LINUX_BENCH)/nc $@.d/bin/ && \
+		cp $(LINUX_BENCH)/modules/*.ko $(LINUX_BENCH)/modules/order \
+			$@.d/lib/modules/ && \
 		install -m 0755 tests/bench-linux/init $@.d/init && \
 		(cd $@.d && find . | LC_ALL=C sort | \
 		 cpio -o -H newc --quiet -R 0:0) > $@.tmp && \

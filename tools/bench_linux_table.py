@@ -10,6 +10,12 @@ max/min over the runs). See docs/benchmarks.md.
 usage: bench_linux_table.py --icount EXECRT_LOG LINUX_LOG
                             [--tcg EXECRT_LOG LINUX_LOG]...
                             [--boot-icount LOG] [--boot-tcg LOG]...
+                            [--net EXECRT_OUT LINUX_OUT]... [--net-only]
+
+--net: the printed lines of tests/system/test_net.py --bench (exec-rt's
+"bench: net ..." and, with --linux-kernel, Linux's "lbench: net ...") of
+one run each; the network block shows the median over the runs and the
+goal of issue 17 point 6: at least Linux's figures.
 """
 import argparse
 import re
@@ -47,6 +53,70 @@ for stat in ("min", "avg", "p99", "max"):
     PAIRS.append((f"1 kHz lateness + hog, RT vs SCHED_FIFO, {stat}",
                   "1 kHz wake-up lateness, RT", "lateness_fifo", "ns:" + stat))
 STATS = {"min": 0, "avg": 1, "p99": 2, "max": 3}
+
+NET_UDP = re.compile(r"(l?bench): net udp round trip host<->guest median "
+                     r"([0-9.]+) us, p99 ([0-9.]+) us")
+NET_TCP = re.compile(r"(l?bench): net tcp host->guest ([0-9.]+) MB/s, "
+                     r"guest->host ([0-9.]+) MB/s")
+# (row, key, unit, higher is better)
+NET_ROWS = [("UDP round trip 64 B, median", "udp_med", "us", False),
+            ("UDP round trip 64 B, p99", "udp_p99", "us", False),
+            ("TCP host->guest (to nc --sink)", "tcp_up", "MB/s", True),
+            ("TCP guest->host (from nc --source)", "tcp_down", "MB/s", True)]
+
+
+def parse_net(path):
+    """{key: value} of one test_net.py --bench output."""
+    out = {}
+    try:
+        text = open(path, errors="replace").read()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        m = NET_UDP.search(line)
+        if m:
+            out["udp_med"], out["udp_p99"] = float(m[2]), float(m[3])
+        m = NET_TCP.search(line)
+        if m:
+            out["tcp_up"], out["tcp_down"] = float(m[2]), float(m[3])
+    return out
+
+
+def net_table(pairs):
+    """exec-rt vs Linux host<->guest; ratio = how many times Linux's
+    figure exec-rt achieves (>= 1: the goal is met)."""
+    runs = [(parse_net(e), parse_net(l)) for e, l in pairs]
+    print()
+    print("Network host<->guest through QEMU user net (hostfwd on "
+          "127.0.0.1), virtio-net-pci, -smp 1, the same nc (apps/nc) "
+          "in both guests; normal TCG only: the figures are host wall-clock "
+          "time, which -icount does not make repeatable (with sleep=off "
+          "the guest's clock runs apart from the host's and QEMU's user "
+          "net), so there is no icount column.")
+    print(f"Median of {len(runs)} runs each (every run: 1000 UDP round "
+          "trips, TCP the median of 3 x 32 MiB). ratio = exec-rt's "
+          "performance as a multiple of Linux's (Linux/exec-rt for times, "
+          "exec-rt/Linux for MB/s). Goal (issue 17): at least Linux's "
+          "figures, ratio >= 1.")
+    print("| network | exec-rt | Linux | ratio | goal: at least Linux | "
+          "runs exec-rt | runs Linux |")
+    print("|" + "---|" * 7)
+    for what, key, unit, higher in NET_ROWS:
+        ev = [e[key] for e, _ in runs if key in e]
+        lv = [l[key] for _, l in runs if key in l]
+        em = statistics.median(ev) if ev else None
+        lm = statistics.median(lv) if lv else None
+        if em and lm:
+            r = em / lm if higher else lm / em
+            rs, verdict = f"{r:.2f}x", ("met" if r >= 1 else
+                                        f"not met ({(1 - r) * 100:.0f}% short)")
+        else:
+            rs, verdict = "-", "-"
+        nf = (lambda v: "-" if v is None else
+              (f"{v:,.0f}" if unit == "us" else f"{v:.1f}"))
+        print(f"| {what} ({unit}) | {nf(em)} | {nf(lm)} | {rs} | "
+              f"{verdict} | {' '.join(nf(v) for v in ev)} | "
+              f"{' '.join(nf(v) for v in lv)} |")
 
 
 def parse(path):
@@ -114,7 +184,13 @@ def main():
                     metavar=("EXECRT", "LINUX"))
     ap.add_argument("--boot-icount", help="exec-rt boot log (icount)")
     ap.add_argument("--boot-tcg", action="append", default=[])
+    ap.add_argument("--net", nargs=2, action="append", default=[],
+                    metavar=("EXECRT", "LINUX"))
+    ap.add_argument("--net-only", action="store_true")
     a = ap.parse_args()
+    if a.net_only:
+        net_table(a.net)
+        return
 
     ic_e = parse(a.icount[0]) if a.icount else {}
     ic_l = parse(a.icount[1]) if a.icount else {}
@@ -154,6 +230,8 @@ def main():
         print(f"| {what} | {fmt(ei)} | {fmt(li)} | {ratio(li, ei)} | "
               f"{fmt(em)} | {fmt(lm)} | {ratio(lm, em)} | "
               f"{spread(et)}/{spread(lt)} |")
+    if a.net:
+        net_table(a.net)
 
 
 if __name__ == "__main__":

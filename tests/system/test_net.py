@@ -24,10 +24,14 @@ second NIC statically, QEMU user networking forwarded to 127.0.0.1 only
              connections work and httpd listens again
 
 usage: tests/system/test_net.py [--kernel K --initrd I] [--name net]
-         [--logdir D] [--only a,b] [--bench] [--smp N]
+         [--logdir D] [--only a,b] [--bench [--linux-kernel K
+         [--linux-initrd I]]] [--smp N]
 --bench: only UDP round trips and TCP throughput both ways, printed as
-"  bench: ..." lines. Prints "ok NAME" / "FAIL NAME: why" and "N passed,
-N failed"; exit status 1 on any failure. Only the QEMU started here is
+"  bench: ..." lines (tests/system/net_bench.py); with --linux-kernel the
+same measurement of Linux booted in the same QEMU with the initramfs of
+mk/bench.mk, printed as "  lbench: ..." lines (tools/bench-linux.sh).
+Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed"; exit
+status 1 on any failure. Only the QEMU started here is
 killed (by pid).
 """
 import argparse
@@ -48,15 +52,17 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 from qemu_session import Guest, Timeout  # noqa: E402
 import net_frames as nf  # noqa: E402
+import net_bench as nb  # noqa: E402
 import net_load as nl  # noqa: E402
 
-GUEST_MAC = "52:54:00:12:34:56"
+GUEST_MAC = nb.GUEST_MAC  # the NIC of net_bench.qemu_net()
 HOSTILE_MAC = "52:54:00:12:34:99"
 PEER_MAC = "52:54:00:aa:bb:cc"
 ETH1_IP = "192.168.76.2"
 PEER_IP = "192.168.76.1"
 # guest ports (the host ones are chosen free at run time)
-G_UDP, G_ECHO, G_HTTP, G_SINK, G_SRC, G_KILL = 7, 5001, 80, 5002, 5003, 5004
+G_ECHO, G_HTTP, G_KILL = 5001, 80, 5004
+G_UDP, G_SINK, G_SRC = nb.G_UDP, nb.G_SINK, nb.G_SRC  # 7, 5002, 5003
 MIB = 1 << 20
 
 
@@ -492,29 +498,38 @@ def t_netd_kill(c):
           "4 MiB echoed in %.1fs on a new connection" % dt)
 
 
-def bench(c):
+def bench(c, smp):
+    """The listeners exec-rt's shell starts, then net_bench's measurement
+    (the same as the Linux side's, tests/bench-linux/init)."""
     c.bg("udp", "nc -l -u -p %d --echo" % G_UDP, "listening on udp")
-    rtts, lost = nl.udp_rtt(c.a(G_UDP), 1000, size=64)
-    rtts.sort()
-    print("  bench: net udp round trip host<->guest median %.0f us, p99 "
-          "%.0f us (%d x 64 B, %d lost; TCG, QEMU user net)" % (
-              statistics.median(rtts) * 1e6,
-              rtts[len(rtts) * 99 // 100] * 1e6, len(rtts), lost))
     c.bg("sink", "nc -l -k -p %d --sink" % G_SINK, "listening on tcp")
     c.bg("src", "nc -l -k -p %d --source 32M" % G_SRC, "listening on tcp")
-    up = []
-    down = []
-    for _ in range(3):
-        dt, _ = nl.tcp_send(c.a(G_SINK), 32 * MIB, timeout=300)
-        up.append(32 * MIB / dt / 1e6)
-        dt, got, _, _ = nl.tcp_recv(c.a(G_SRC), timeout=300)
-        need(got == 32 * MIB, "source gave %d bytes" % got)
-        down.append(32 * MIB / dt / 1e6)
-    print("  bench: net tcp host->guest %.1f MB/s, guest->host %.1f MB/s "
-          "(median of 3 x 32 MiB, TCG, QEMU user net)" % (
-              statistics.median(up), statistics.median(down)))
+    for ln in nb.lines("bench", nb.measure(c.a), smp):
+        print("  " + ln)
     for j in ("udp", "sink", "src"):
         c.kill(j)
+
+
+def bench_linux(a):
+    """--bench --linux-kernel K --linux-initrd I: the same measurement of
+    Debian's Linux booted with the initramfs of mk/bench.mk."""
+    ports = nb.host_ports([G_UDP, G_SINK, G_SRC])
+    g = None
+    try:
+        g = nb.linux_guest(Guest, a.name, a.logdir, a.linux_kernel,
+                           a.linux_initrd, a.smp, ports)
+        for ln in nb.lines("lbench", nb.measure(
+                lambda gp: ("127.0.0.1", ports[gp])), a.smp):
+            print("  " + ln)
+        print("1 passed, 0 failed")
+        return 0
+    except (Timeout, nl.LoadError, OSError) as e:
+        print("FAIL bench: %s" % str(e)[:600])
+        print("0 passed, 1 failed")
+        return 1
+    finally:
+        if g:
+            g.close()
 
 
 def main():
@@ -526,8 +541,12 @@ def main():
     ap.add_argument("--smp", default="2")
     ap.add_argument("--only", default="")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--linux-kernel", help="with --bench: measure Linux")
+    ap.add_argument("--linux-initrd", default="build/linux/initramfs.cpio")
     a = ap.parse_args()
     os.makedirs(a.logdir, exist_ok=True)
+    if a.bench and a.linux_kernel:
+        sys.exit(bench_linux(a))
     initrd = os.path.join(a.logdir, a.name + "-initrd.cpio")
     try:
         make_initrd(a.initrd, initrd, "--static %s=%s/24" % (HOSTILE_MAC, ETH1_IP))
@@ -535,23 +554,15 @@ def main():
         print("FAIL initrd: %s" % e)
         print("0 passed, 1 failed")
         sys.exit(1)
-    gports = [G_UDP, G_ECHO, G_HTTP, G_SINK, G_SRC, G_KILL]
-    ports = {}
-    fwd = []
-    for gp in gports:
-        kind = socket.SOCK_DGRAM if gp == G_UDP else socket.SOCK_STREAM
-        hp = nl.free_port(kind)
-        while hp in ports.values():
-            hp = nl.free_port(kind)
-        ports[gp] = hp
-        fwd.append("hostfwd=%s:127.0.0.1:%d-:%d" % (
-            "udp" if gp == G_UDP else "tcp", hp, gp))
+    # --bench: only its ports, as on the Linux side
+    gports = [G_UDP, G_SINK, G_SRC] if a.bench else [
+        G_UDP, G_ECHO, G_HTTP, G_SINK, G_SRC, G_KILL]
+    ports = nb.host_ports(gports)
     hport = nl.free_port(socket.SOCK_DGRAM)
     qport = nl.free_port(socket.SOCK_DGRAM)
     only = set(x for x in a.only.split(",") if x)
     hostile_nic = not a.bench and (not only or "hostile" in only)
-    extra = ["-netdev", "user,id=n0," + ",".join(fwd),
-             "-device", "virtio-net-pci,netdev=n0,mac=" + GUEST_MAC]
+    extra = nb.qemu_net(ports)
     if hostile_nic:  # the second NIC only when the step runs
         extra += ["-netdev", "socket,id=h1,udp=127.0.0.1:%d,localaddr="
                   "127.0.0.1:%d" % (hport, qport),
@@ -568,7 +579,7 @@ def main():
         if a.bench:
             try:
                 t_boot(c)
-                bench(c)
+                bench(c, a.smp)
                 passed = 1
             except (Failed, Timeout, nl.LoadError, OSError) as e:
                 print("FAIL bench: %s" % str(e)[:600])
