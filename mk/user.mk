@@ -111,7 +111,7 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 # room gfx-fix (issue 15): libs/grantguard, the fault watcher that keeps
-# blitterd and compositord alive when a client revokes a mapped grant.
+# blitterd, compositord and netd alive when a client revokes a mapped grant.
 GG_SRCS := libs/grantguard/grantguard.c
 $(patsubst %,$(O)/user/obj/%.o,services/blitterd/blitterd.c \
 	services/compositord/compositord.c $(GG_SRCS)): PCFLAGS += \
@@ -208,7 +208,10 @@ ifconfig_SRCS := apps/ifconfig/ifconfig.c apps/ifconfig/ifc.c \
 # service is room net-sockd's (servers/netd/sock*.c); the device side
 # runs the rings with libs/netring (room net-drv's NETRING_SRCS).
 USER_PROGS += netd
-NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c $(NETRING_SRCS)
+# netd_devsvc.c survives a driver revoking its region with libs/grantguard.
+NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c \
+	$(NETRING_SRCS) $(GG_SRCS)
+$(O)/user/obj/servers/netd/netd_devsvc.c.o: PCFLAGS += -Ilibs/grantguard/include
 netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
 	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
 	$(sort $(wildcard servers/netd/sock*.c)) \
