@@ -114,7 +114,8 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 # blitterd, compositord and netd alive when a client revokes a mapped grant.
 GG_SRCS := libs/grantguard/grantguard.c
 $(patsubst %,$(O)/user/obj/%.o,services/blitterd/blitterd.c \
-	services/compositord/compositord.c $(GG_SRCS)): PCFLAGS += \
+	services/compositord/compositord.c services/compositord/comp_out.c \
+	services/compositord/comp_ops.c $(GG_SRCS)): PCFLAGS += \
 	-Ilibs/grantguard/include
 # room gfx-blit (issue 15): the blitter service (services/blitterd,
 # docs/graphics.md "blitterd")
@@ -141,8 +142,9 @@ USER_PROGS += compositord
 COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
 	services/compositord/comp_xform.c services/compositord/comp_blend.c \
 	services/compositord/comp_render.c services/compositord/comp_srv.c
-compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) $(GG_SRCS) \
-	drivers/display/damage.c
+compositord_SRCS := services/compositord/compositord.c \
+	services/compositord/comp_out.c services/compositord/comp_ops.c \
+	$(COMP_CORE) $(GG_SRCS) drivers/display/damage.c
 $(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
 	-Iservices/compositord -Idrivers/display
 
