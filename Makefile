@@ -81,6 +81,7 @@ GFX_SDK_HINC := -Iapps/demo
 # Room gfx-comp (issue 15): compositord's portable core.
 COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
         services/compositord/comp_xform.c services/compositord/comp_blend.c \
+        services/compositord/comp_fuse.c \
         services/compositord/comp_render.c services/compositord/comp_srv.c
 COMP_HINC := -Iservices/compositord
 # The composition bench (services/compositord/bench/comp_bench.c): -O2 as

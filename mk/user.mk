@@ -141,6 +141,7 @@ gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
 USER_PROGS += compositord
 COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
 	services/compositord/comp_xform.c services/compositord/comp_blend.c \
+	services/compositord/comp_fuse.c \
 	services/compositord/comp_render.c services/compositord/comp_srv.c
 compositord_SRCS := services/compositord/compositord.c \
 	services/compositord/comp_out.c services/compositord/comp_ops.c \
