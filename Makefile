@@ -103,7 +103,8 @@ COPPER_HSRC := services/copperd/cop_prog.c services/copperd/cop_run.c \
 COPPER_HINC := -Iservices/copperd
 # Room gfx-blit (issue 15): blitterd's kernels, surface ops and protocol.
 BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
-        services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+        services/blitterd/blit_ops.c services/blitterd/blit_proto.c \
+        services/blitterd/blit_parse.c
 BLIT_HINC := -Iservices/blitterd
 # Room aud-mix (issue 16): audiomixerd's pure half (graph, DSP, resampler,
 # WAV, protocol).

@@ -121,7 +121,8 @@ $(patsubst %,$(O)/user/obj/%.o,services/blitterd/blitterd.c \
 # docs/graphics.md "blitterd")
 USER_PROGS += blitterd blitcheck
 BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
-	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+	services/blitterd/blit_ops.c services/blitterd/blit_proto.c \
+	services/blitterd/blit_parse.c
 blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE) $(GG_SRCS)
 blitcheck_SRCS := services/blitterd/blitcheck.c
 
