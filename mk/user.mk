@@ -167,7 +167,7 @@ AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
 	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
 	services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 USER_PROGS += audiomixerd tone_to_device play amxload
-audiomixerd_SRCS := services/audiomixerd/amx_main.c \
+audiomixerd_SRCS := services/audiomixerd/amx_main.c services/audiomixerd/amx_period.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
 tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
 play_SRCS := apps/play/play.c
