@@ -404,7 +404,7 @@ guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-child-sock_SRCS := tests/guest/child_sock.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
-guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
+guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c tests/guest/fuzz_args.c
 # room iod: the driver iod starts in t_iod.c
 iod-testdrv_SRCS := tests/guest/iod_testdrv.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
