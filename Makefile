@@ -81,6 +81,7 @@ GFX_SDK_HINC := -Iapps/demo
 # Room gfx-comp (issue 15): compositord's portable core.
 COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
         services/compositord/comp_xform.c services/compositord/comp_blend.c \
+        services/compositord/comp_fuse.c \
         services/compositord/comp_render.c services/compositord/comp_srv.c
 COMP_HINC := -Iservices/compositord
 # The composition bench (services/compositord/bench/comp_bench.c): -O2 as
@@ -102,7 +103,8 @@ COPPER_HSRC := services/copperd/cop_prog.c services/copperd/cop_run.c \
 COPPER_HINC := -Iservices/copperd
 # Room gfx-blit (issue 15): blitterd's kernels, surface ops and protocol.
 BLIT_HSRC := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
-        services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+        services/blitterd/blit_ops.c services/blitterd/blit_proto.c \
+        services/blitterd/blit_parse.c
 BLIT_HINC := -Iservices/blitterd
 # Room aud-mix (issue 16): audiomixerd's pure half (graph, DSP, resampler,
 # WAV, protocol).

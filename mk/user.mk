@@ -111,16 +111,18 @@ $(patsubst %,$(O)/user/obj/%.o,drivers/virtio-gpu/virtio_gpu.c \
 	drivers/virtio-gpu/vgpu_cmd.c): PCFLAGS += -Idrivers/display \
 	-Idrivers/virtio-gpu
 # room gfx-fix (issue 15): libs/grantguard, the fault watcher that keeps
-# blitterd and compositord alive when a client revokes a mapped grant.
+# blitterd, compositord and netd alive when a client revokes a mapped grant.
 GG_SRCS := libs/grantguard/grantguard.c
 $(patsubst %,$(O)/user/obj/%.o,services/blitterd/blitterd.c \
-	services/compositord/compositord.c $(GG_SRCS)): PCFLAGS += \
+	services/compositord/compositord.c services/compositord/comp_out.c \
+	services/compositord/comp_ops.c $(GG_SRCS)): PCFLAGS += \
 	-Ilibs/grantguard/include
 # room gfx-blit (issue 15): the blitter service (services/blitterd,
 # docs/graphics.md "blitterd")
 USER_PROGS += blitterd blitcheck
 BLIT_CORE := services/blitterd/blit_kern.c services/blitterd/blit_simd.c \
-	services/blitterd/blit_ops.c services/blitterd/blit_proto.c
+	services/blitterd/blit_ops.c services/blitterd/blit_proto.c \
+	services/blitterd/blit_parse.c
 blitterd_SRCS := services/blitterd/blitterd.c $(BLIT_CORE) $(GG_SRCS)
 blitcheck_SRCS := services/blitterd/blitcheck.c
 
@@ -140,9 +142,11 @@ gfxtest_SRCS := apps/gfxtest/gfxtest.c apps/gfxtest/gt_errors.c \
 USER_PROGS += compositord
 COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
 	services/compositord/comp_xform.c services/compositord/comp_blend.c \
+	services/compositord/comp_fuse.c \
 	services/compositord/comp_render.c services/compositord/comp_srv.c
-compositord_SRCS := services/compositord/compositord.c $(COMP_CORE) $(GG_SRCS) \
-	drivers/display/damage.c
+compositord_SRCS := services/compositord/compositord.c \
+	services/compositord/comp_out.c services/compositord/comp_ops.c \
+	$(COMP_CORE) $(GG_SRCS) drivers/display/damage.c
 $(patsubst %,$(O)/user/obj/%.o,$(compositord_SRCS)): PCFLAGS += \
 	-Iservices/compositord -Idrivers/display
 
@@ -163,7 +167,7 @@ AMX_CORE := services/audiomixerd/amx_graph.c services/audiomixerd/amx_dsp.c \
 	services/audiomixerd/amx_resample.c services/audiomixerd/amx_wav.c \
 	services/audiomixerd/amx_proto.c services/audiomixerd/amx_lead.c
 USER_PROGS += audiomixerd tone_to_device play amxload
-audiomixerd_SRCS := services/audiomixerd/amx_main.c \
+audiomixerd_SRCS := services/audiomixerd/amx_main.c services/audiomixerd/amx_period.c \
 	services/audiomixerd/amx_dev.c $(AMX_CORE)
 tone_to_device_SRCS := apps/tone_to_device/tone_to_device.c
 play_SRCS := apps/play/play.c
@@ -208,7 +212,10 @@ ifconfig_SRCS := apps/ifconfig/ifconfig.c apps/ifconfig/ifc.c \
 # service is room net-sockd's (servers/netd/sock*.c); the device side
 # runs the rings with libs/netring (room net-drv's NETRING_SRCS).
 USER_PROGS += netd
-NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c $(NETRING_SRCS)
+# netd_devsvc.c survives a driver revoking its region with libs/grantguard.
+NETD_DEV_SRCS := servers/netd/netd_dev.c servers/netd/netd_devsvc.c \
+	$(NETRING_SRCS) $(GG_SRCS)
+$(O)/user/obj/servers/netd/netd_devsvc.c.o: PCFLAGS += -Ilibs/grantguard/include
 netd_SRCS := servers/netd/main.c servers/netd/netd_args.c servers/netd/netd_if.c \
 	servers/netd/netd_json.c servers/netd/netd_stack.c $(NETD_DEV_SRCS) \
 	$(sort $(wildcard servers/netd/sock*.c)) \
@@ -383,7 +390,8 @@ GUEST_PROGS += guest-child-sock
 # REVIEW-18 R3: a helper task that hands fsd connections to its parent
 GUEST_PROGS += guest-child-fsconn
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
-	tests/guest/names_env.c tests/guest/fsd_env.c \
+	tests/guest/names_env.c tests/guest/fsd_env.c tests/guest/init_env.c \
+	tests/guest/rights_fx.c tests/guest/iod_env.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)
@@ -399,7 +407,7 @@ guest-child-sock_SRCS := tests/guest/child_sock.c
 guest-child-fsconn_SRCS := tests/guest/child_fsconn.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
-guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c
+guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c tests/guest/fuzz_args.c
 # room iod: the driver iod starts in t_iod.c
 iod-testdrv_SRCS := tests/guest/iod_testdrv.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))

@@ -15,13 +15,14 @@
  *
  * A driver owns its grant and may revoke it while netd uses it (it does
  * when a call ends badly): netd's next touch faults. netd is its own
- * fault handler (a second thread, which does nothing else): a page fault
- * inside a live window gets scratch memory mapped in the region's place
- * and the main thread resumes; the rings then read as nonsense, or the
- * slot is seen `lost`, and the device is dropped like a broken one. Any
- * other fault ends netd as without a handler. The main thread is
- * suspended while the handler runs, so slots[] is never touched by both
- * at once. */
+ * fault handler through libs/grantguard (one guarded slot per 1 GiB
+ * window, its extent the region): a page fault inside a live region gets
+ * scratch memory mapped over the window of it that faulted and the main
+ * thread resumes; the rings then read as nonsense, or the window is seen
+ * lost (gg_lost), and the device is dropped like a broken one. Any other
+ * fault ends netd as without a handler. The watcher is netd's only other
+ * thread and the main thread is suspended while it runs, so the guard's
+ * table is never touched by both at once. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@
 #include <execrt/runtime.h>
 #include <execrt/sys.h>
 
+#include "grantguard/grantguard.h"
 #include "netd.h"
 #include "netd_dev.h"
 
@@ -39,21 +41,32 @@
 #define MAP_BASE       0x500000000000ull
 #define MAP_WINDOW     (1ull << 30)
 #define REGION_MAX     (NETDEV_SLOTS_OFFSET + NETDEV_SLOTS_MAX * NETDEV_SLOT_SIZE)
-#define SLOTS	       16 /* index 1..15 */
+#define SLOTS	       16	   /* index 1..15 */
+#define SCRATCH	       (16u << 10) /* grantguard's window: 4 pages */
 
 static struct devslot {
 	struct netd_dev *dev;
 	uint64_t badge;
 	handle_t grant, drv_bell, hold;
-	uint64_t at, extent; /* the mapping, whole pages */
-	handle_t scratch;    /* set by the fault handler ... */
-	volatile bool lost;  /* ... when the grant was revoked under us */
+	uint64_t at; /* the mapping: guard slot win_of(at) */
 } slots[SLOTS];
 static uint32_t gen;
+/* Guard slot w is window w (MAP_BASE + w * MAP_WINDOW); 0 is never used. */
+static struct gg_slot guarded[SLOTS];
+static struct gg guard = {.base = MAP_BASE,
+			  .size = MAP_WINDOW,
+			  .window = SCRATCH,
+			  .n = SLOTS,
+			  .slot = guarded};
 
 static handle_t self(void)
 {
 	return execrt_handle(START_H_SELF_TASK);
+}
+
+static uint32_t win_of(uint64_t at)
+{
+	return (uint32_t)((at - MAP_BASE) / MAP_WINDOW);
 }
 
 static void answer(handle_t reply, int32_t err, uint64_t val, const void *data,
@@ -98,9 +111,7 @@ static void drop(struct devslot *s, const char *why)
 	printf("netd: %s detached (%s)\n", netd_dev_name(s->dev), why);
 	netd_dev_close(s->dev);
 	if (s->at)
-		sys_grant_unmap(self(), s->at);
-	if (s->scratch)
-		sys_handle_close(s->scratch);
+		gg_release(&guard, win_of(s->at));
 	if (s->hold)
 		answer(s->hold, ERR_BAD_STATE, 0, NULL, 0, NULL, 0);
 	if (s->grant)
@@ -134,10 +145,7 @@ static long map_region(handle_t g, uint32_t w, uint32_t size, uint64_t *at)
 
 static bool window_used(uint32_t w)
 {
-	for (uint32_t i = 1; i < SLOTS; i++)
-		if (slots[i].dev && slots[i].at == MAP_BASE + w * MAP_WINDOW)
-			return true;
-	return false;
+	return guarded[w].extent != 0;
 }
 
 static long attach(handle_t reply, const struct netdev_req *q,
@@ -183,9 +191,8 @@ static long attach(handle_t reply, const struct netdev_req *q,
 			      .badge = badge,
 			      .grant = h[0],
 			      .drv_bell = h[1],
-			      .at = at,
-			      .extent = (a->region_size + PAGE_SIZE_USER - 1) &
-					~(PAGE_SIZE_USER - 1)};
+			      .at = at};
+	gg_use(&guard, w, a->region_size, VM_PROT_READ | VM_PROT_WRITE);
 	h[0] = h[1] = 0;
 	struct netdev_attach_ans ans = {.bell = 1ull << i};
 	printf("netd: %s: %.16s at %.16s, %u slots, mac "
@@ -267,11 +274,13 @@ static void serve(uint32_t i, uint64_t *more)
 	struct devslot *s = &slots[i];
 	if (!s->dev)
 		return;
-	if (!s->lost && netd_dev_service(s->dev))
+	uint32_t w = win_of(s->at);
+	if (!gg_lost(&guard, w) && netd_dev_service(s->dev))
 		*more |= 1ull << i;
-	if (s->lost || netd_dev_broken(s->dev)) {
-		drop(s, s->lost ? "its region was revoked"
-				: "it broke the ring protocol");
+	bool lost = gg_lost(&guard, w);
+	if (lost || netd_dev_broken(s->dev)) {
+		drop(s, lost ? "its region was revoked"
+			     : "it broke the ring protocol");
 		netd_stats_detached();
 	}
 }
@@ -303,74 +312,7 @@ void netd_dev_kick_all(void)
 	}
 }
 
-/* ---- revoked regions ---- */
-#define W_STACK (16 * 1024)
-#define W_TCB	512 /* musl's thread descriptor is read at %fs */
-
-static bool scratch_slot(uint64_t addr)
-{
-	if (addr < MAP_BASE)
-		return false;
-	uint64_t w = (addr - MAP_BASE) / MAP_WINDOW;
-	if (w >= SLOTS)
-		return false;
-	/* Windows are picked before the interface index: find the slot. */
-	for (uint32_t i = 1; i < SLOTS; i++) {
-		struct devslot *s = &slots[i];
-		if (!s->dev || s->lost || addr < s->at ||
-		    addr - s->at >= s->extent)
-			continue;
-		handle_t g;
-		uint64_t at = 0;
-		if (sys_grant_create(self(), 0, s->extent,
-				     VM_PROT_READ | VM_PROT_WRITE, &g) < 0)
-			return false;
-		if (sys_grant_map(self(), g, VM_PROT_READ | VM_PROT_WRITE,
-				  s->at, &at) < 0 ||
-		    at != s->at) {
-			if (at)
-				sys_grant_unmap(self(), at);
-			sys_handle_close(g);
-			return false;
-		}
-		s->scratch = g;
-		s->lost = true;
-		return true;
-	}
-	return false;
-}
-
-__attribute__((no_stack_protector, noreturn)) static void
-watcher_main(uint64_t tp)
-{
-	sys_thread_set_tls(tp);
-	for (;;) {
-		struct fault_report rep;
-		if (sys_fault_wait(self(), DEADLINE_NONE, &rep) < 0)
-			continue;
-		if (rep.vector == 14 && scratch_slot(rep.addr) &&
-		    sys_fault_resume(self(), rep.thread_koid) == 0)
-			continue;
-		sys_task_exit(TASK_STATUS_FAULT(rep.vector));
-	}
-}
-
 long netd_dev_fault_handler(void)
 {
-	static _Alignas(64) uint8_t stack[W_STACK];
-	static _Alignas(64) uint8_t tcb[W_TCB];
-	uint64_t tp = (uint64_t)tcb, canary;
-	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
-	memcpy(tcb, &tp, 8);
-	memcpy(tcb + 0x28, &canary, 8); /* the stack protector's canary */
-	handle_t t;
-	long r = sys_thread_create(self(), "faults", 6, &t);
-	if (r < 0)
-		return r;
-	uint64_t rsp = ((uint64_t)stack + sizeof(stack)) - 8;
-	r = sys_thread_start(t, (uint64_t)watcher_main, rsp, tp);
-	sys_handle_close(t);
-	if (r == 0)
-		r = sys_task_set_fault_handler(self(), 1);
-	return r;
+	return gg_start(&guard, 0, NULL); /* the watcher stays BE */
 }

@@ -1,7 +1,7 @@
 /* audiomixerd (/svc/audiomixerd, docs/audio.md): the ports/v0 service
  * (amx_proto.c) on one thread, the period thread on another. The period
- * thread is DL (period = the audio period, budget from the graph's
- * measured cost): on each period notice of the driver it renders until
+ * thread (amx_period.c) is DL (period = the audio period, budget from the
+ * graph's measured cost): on each period notice of the driver it renders until
  * the ring holds `lead` periods past the one the device plays (the most
  * after a start, then fitted to the device's measured step), and zeroes
  * the slot after them and the slots the device played, so a late mixer
@@ -24,9 +24,7 @@
 #include <execrt/sched.h>
 #include <execrt/sys.h>
 
-#include "amx_dev.h"
-#include "amx_lead.h"
-#include "amx_proto.h"
+#include "amx_svc.h"
 #include "cl_ports.h"
 
 #define SVC_NAME	"/svc/audiomixerd"
@@ -35,193 +33,8 @@
 #define FILE_MAX	(64u << 20) /* file_source reads whole files */
 #define APP_MAP_BASE	0x600000000000ull
 #define APP_MAP_STRIDE	(1ull << 30) /* a hole after every app ring */
-#define RT_STACK	(64 * 1024)
-#define RT_TCB		512
-#define BUDGET_SLACK_NS 150000 /* notice receive, lock, syscalls */
+#define BUDGET_SLACK_NS 150000	     /* notice receive, lock, syscalls */
 #define BUDGET_MARGIN	3
-
-static uint64_t now(void)
-{
-	long t = sys_clock_now();
-	return t < 0 ? 0 : (uint64_t)t;
-}
-
-static handle_t self(void)
-{
-	return execrt_handle(START_H_SELF_TASK);
-}
-
-/* ---- state shared with the period thread ---- */
-
-static struct amx_state st;
-static struct amx_dev dev;
-static int glock;
-
-static struct {
-	handle_t thread, go; /* go: notif, bit 1 = run state changed */
-	handle_t notice_recv, notice_send;
-	int run;	  /* 1 while the device plays */
-	uint64_t written; /* periods written since START */
-	uint64_t cleared; /* periods played whose slots were zeroed */
-	uint32_t ahead, periods, period, channels, slot_bytes;
-	/* periods written past the playing one (amx_lead.h); lead and
-	 * step_max copied for the main thread */
-	struct amx_lead adapt;
-	uint32_t lead;
-	uint64_t step_max;
-	uint64_t period_ns;
-	/* counters the main thread reads (atomics) */
-	uint64_t xruns, xrun_periods_pending, notices, last_notice_ns;
-	uint64_t cost_ns, late_max_ns, cost_max_ns;
-	uint64_t last_periods; /* the driver's count at the last check */
-	uint64_t late_all_ns;
-} rt;
-
-static void lock_sleep(uint64_t ns)
-{
-	while (__atomic_exchange_n(&glock, 1, __ATOMIC_ACQUIRE))
-		sys_sleep_until(now() + ns);
-}
-
-static void unlock(void *ctx)
-{
-	(void)ctx;
-	__atomic_store_n(&glock, 0, __ATOMIC_RELEASE);
-}
-
-static void lock_main(void *ctx)
-{
-	(void)ctx;
-	lock_sleep(20000);
-}
-
-static uint8_t *slot(uint64_t k)
-{
-	return dev.ring + (k % rt.periods) * rt.slot_bytes;
-}
-
-/* Renders period k into its slot and silences the one after it. Under
- * glock. */
-static void render(uint64_t k)
-{
-	st.g.frame = k * rt.period; /* slot k plays from device frame k*P */
-	amx_graph_render(&st.g, (int16_t *)slot(k), rt.period, rt.channels);
-	if (rt.periods > rt.ahead + 1)
-		memset(slot(k + 1), 0, rt.slot_bytes);
-}
-
-static void on_notice(const struct audio_period_msg *m)
-{
-	uint64_t t0 = now(), c = m->period;
-	__atomic_store_n(&rt.lead, amx_lead_notice(&rt.adapt, m->frames, t0),
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&rt.step_max, rt.adapt.step_max, __ATOMIC_RELAXED);
-	__atomic_store_n(&rt.last_notice_ns, t0, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&rt.notices, 1, __ATOMIC_RELAXED);
-	if (t0 > m->time_ns) {
-		uint64_t late = t0 - m->time_ns;
-		if (late > rt.late_max_ns)
-			__atomic_store_n(&rt.late_max_ns, late,
-					 __ATOMIC_RELAXED);
-		if (late > rt.late_all_ns)
-			rt.late_all_ns = late;
-	}
-	lock_sleep(10000);
-	/* The slots the device has played go silent: one it reaches again
-	 * before the mixer (a lead shorter than the ring, a late mixer)
-	 * plays silence, never a period of a ring ago. */
-	if (c - rt.cleared >= rt.periods) { /* a ring or more since: all */
-		memset(dev.ring, 0, (size_t)rt.periods * rt.slot_bytes);
-		rt.cleared = c;
-	}
-	for (; rt.cleared < c; rt.cleared++)
-		if (rt.cleared < rt.written)
-			memset(slot(rt.cleared), 0, rt.slot_bytes);
-	if (rt.written < c + 1) { /* the device played a slot we missed */
-		uint64_t missed = c + 1 - rt.written;
-		__atomic_fetch_add(&rt.xruns, missed, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&rt.xrun_periods_pending, missed,
-				   __ATOMIC_RELAXED);
-		rt.written = c + 1;
-	}
-	/* A lead that shrank renders nothing until the device has played
-	 * down to it; one that grew renders the difference now. */
-	while (rt.written < c + rt.lead)
-		render(rt.written++);
-	unlock(NULL);
-	uint64_t cost = now() - t0;
-	__atomic_fetch_add(&rt.cost_ns, cost, __ATOMIC_RELAXED);
-	if (cost > rt.cost_max_ns)
-		__atomic_store_n(&rt.cost_max_ns, cost, __ATOMIC_RELAXED);
-}
-
-__attribute__((noreturn, noinline)) static void rt_loop(void)
-{
-	for (;;) {
-		if (!__atomic_load_n(&rt.run, __ATOMIC_ACQUIRE)) {
-			uint64_t bits;
-			sys_notif_wait(rt.go, 1, DEADLINE_NONE, &bits);
-			continue;
-		}
-		_Alignas(8) uint8_t buf[64];
-		struct port_rx rx = {.buf = buf, .cap = sizeof(buf)};
-		/* At most a period asleep: a notice that did not wake us
-		 * (seen under load: the full timeout, 100 ms, slept with
-		 * notices queued) costs one period, not the ring. */
-		long r = sys_port_recv(rt.notice_recv, &rx,
-				       now() + rt.period_ns);
-		if (r < 0)
-			continue; /* the main thread watches for silence */
-		/* Only the newest notice counts: after a delay the queue
-		 * holds several, and the older ones understate where the
-		 * device is. */
-		struct audio_period_msg m = {0}, n;
-		do {
-			memcpy(&n, buf, sizeof(n));
-			if (rx.len >= sizeof(n) &&
-			    n.magic == AUDIO_PERIOD_MAGIC &&
-			    n.period >= m.period)
-				m = n;
-			rx.len = 0;
-		} while (sys_port_recv(rt.notice_recv, &rx, DEADLINE_POLL) >=
-			 0);
-
-		if (m.magic && __atomic_load_n(&rt.run, __ATOMIC_ACQUIRE))
-			on_notice(&m);
-	}
-}
-
-/* The stack protector reads %fs:0x28: no canary before the TLS is set. */
-__attribute__((no_stack_protector, noreturn)) static void rt_main(uint64_t tp)
-{
-	sys_thread_set_tls(tp);
-	rt_loop();
-}
-
-static int rt_thread_start(void)
-{
-	static _Alignas(64) uint8_t stack[RT_STACK];
-	static _Alignas(64) uint8_t tcb[RT_TCB];
-	memset(stack, 0, sizeof(stack)); /* no page faults on the DL budget */
-	uint64_t tp = (uint64_t)tcb, canary;
-	__asm__ __volatile__("mov %%fs:0x28, %0" : "=r"(canary));
-	memcpy(tcb, &tp, 8);
-	memcpy(tcb + 0x28, &canary, 8);
-	/* One port for the period notices of every stream (each open gets
-	 * a copy of its send endpoint): the period thread never waits on a
-	 * port that goes away. */
-	long r = sys_port_create(0, &rt.notice_recv, &rt.notice_send);
-	if (r < 0)
-		return (int)r;
-	r = sys_notif_create(&rt.go);
-	if (r < 0)
-		return (int)r;
-	r = sys_thread_create(self(), "audio-period", 12, &rt.thread);
-	if (r < 0)
-		return (int)r;
-	uint64_t rsp = ((uint64_t)stack + sizeof(stack)) - 8;
-	return (int)sys_thread_start(rt.thread, (uint64_t)rt_main, rsp, tp);
-}
 
 /* ---- subscribers and events ---- */
 

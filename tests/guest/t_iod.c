@@ -31,11 +31,11 @@
 #include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
+#include "iod_env.h"
 #include "names_env.h"
 
 #define IOD_BADGE    50
 #define LOOKUP_BADGE 2
-#define IOD_QUOTA    (32ull << 20)
 
 static struct names_env env;
 static handle_t lookup_ep, log_recv, iod_ep;
@@ -48,30 +48,7 @@ static struct cl_resp resp;
 /* Whatever iod and its drivers printed since the last call, appended. */
 static void drain(uint64_t deadline)
 {
-	for (;;) {
-		char b[PORT_MSG_MAX];
-		handle_t h[PORT_HANDLES_MAX];
-		struct port_rx rx = {.buf = b,
-				     .cap = sizeof(b),
-				     .handles = h,
-				     .hcap = PORT_HANDLES_MAX};
-		if (sys_port_recv(log_recv, &rx, deadline) < 0)
-			return;
-		for (uint32_t i = 0; i < rx.nhandles; i++)
-			sys_handle_close(h[i]);
-		if (rx.reply)
-			sys_handle_close(rx.reply);
-		size_t n = rx.len;
-		if (loglen + n >= sizeof(logbuf)) { /* keep the newest half */
-			memmove(logbuf, logbuf + sizeof(logbuf) / 2,
-				loglen - sizeof(logbuf) / 2);
-			loglen -= sizeof(logbuf) / 2;
-		}
-		memcpy(logbuf + loglen, b, n);
-		loglen += n;
-		logbuf[loglen] = 0;
-		deadline = DEADLINE_POLL;
-	}
+	iod_env_drain(log_recv, deadline, logbuf, sizeof(logbuf), &loglen);
 }
 
 /* How often text occurs in the log, waiting up to ms for at least want. */
@@ -90,63 +67,22 @@ static int log_count(const char *text, int want, uint64_t ms)
 
 static long spawn_iod(void)
 {
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/iod", &f) != CPIO_OK)
-		return ERR_NOT_FOUND;
 	badge = badge ? badge + 1 : IOD_BADGE;
 	long r = nenv_acl(&env, badge, "[\"/svc/iod\",\"/svc/iod-ctl\"]",
 			  "[\"*\"]");
 	if (r < 0)
 		return r;
-	handle_t names = nenv_mint(&env, badge), io = 0, dma = 0, send = 0;
-	r = sys_resource_derive(execrt_handle(START_H_IOPORT), 0x60, 5,
-				RIGHT_SAME, &io);
-	if (r == 0)
-		r = sys_resource_derive(execrt_handle(START_H_DMA), 0, 16 << 20,
-					RIGHT_SAME, &dma);
-	if (r == 0)
-		r = sys_handle_dup(iod_ep, RIGHT_SAME, &send);
-	if (r == 0)
-		r = execrt_spawn_create("iod", IOD_QUOTA, &iod);
-	if (r == 0) {
-		struct execrt_spawn_args a = {
-			.image = f.data,
-			.image_len = f.size,
-			.cmdline = "iod --match 1234:1111=iod-testdrv "
-				   "--match 8086:10d3=iod-testdrv",
-			.quota = IOD_QUOTA};
-		a.give[START_H_CONSOLE] = send;
-		a.give[START_H_NAMES] = names;
-		a.give[START_H_PCI] = execrt_handle(START_H_PCI);
-		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
-		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
-		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
-		a.give[START_H_IOPORT] = io;
-		a.give[START_H_DMA] = dma;
-		a.give[START_H_INITRD] = g_initrd();
-		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
-		int perr = 0;
-		r = execrt_spawn_start(&iod, &a, &perr);
-		if (r < 0)
-			execrt_spawn_abort(&iod);
-	}
-	handle_t mine[] = {names, io, dma, send};
-	for (unsigned i = 0; i < 4; i++)
-		if (mine[i])
-			sys_handle_close(mine[i]);
-	return r;
+	return iod_env_spawn(&iod, nenv_mint(&env, badge), iod_ep,
+			     "iod --match 1234:1111=iod-testdrv "
+			     "--match 8086:10d3=iod-testdrv",
+			     true);
 }
 
 static void kill_iod(void)
 {
-	int64_t st;
 	if (!iod.task)
 		return;
-	sys_task_kill(iod.task, -1);
-	sys_object_wait(iod.task, g_now() + 5000 * MS, &st);
-	sys_handle_close(iod.task);
-	sys_handle_close(iod.thread);
-	memset(&iod, 0, sizeof(iod));
+	iod_env_kill(&iod);
 	nenv_forget(&env, badge);
 }
 

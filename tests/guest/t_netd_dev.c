@@ -20,12 +20,12 @@
 #include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
+#include "iod_env.h"
 #include "names_env.h"
 
 #define IOD_BADGE    60
 #define CLIENT_BADGE 2
 #define NETD_BADGE   10
-#define IOD_QUOTA    (32ull << 20)
 #define NETD_QUOTA   (24ull << 20)
 
 static struct names_env env;
@@ -34,66 +34,17 @@ static struct execrt_child iod;
 static struct child netd;
 static struct cl_resp resp;
 
-static bool have_device(void)
-{
-	for (uint32_t d = 0; d < 32; d++) {
-		uint32_t id = 0;
-		sys_pci_cfg_read(execrt_handle(START_H_PCI), d << 3, 0, 4, &id);
-		if (id == 0x10001af4u || id == 0x10411af4u)
-			return true;
-	}
-	return false;
-}
-
-/* iod as in t_netdev.c: it starts the driver for the device. */
+/* iod as in t_netdev.c (no I/O ports): it starts the driver for the
+ * device. */
 static long spawn_iod(void)
 {
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/iod", &f) != CPIO_OK)
-		return ERR_NOT_FOUND;
-	handle_t names = nenv_mint(&env, IOD_BADGE), dma = 0, send = 0;
-	long r = sys_resource_derive(execrt_handle(START_H_DMA), 0, 16 << 20,
-				     RIGHT_SAME, &dma);
-	if (r == 0)
-		r = sys_handle_dup(log_send, RIGHT_SAME, &send);
-	if (r == 0)
-		r = execrt_spawn_create("iod", IOD_QUOTA, &iod);
-	if (r == 0) {
-		struct execrt_spawn_args a = {.image = f.data,
-					      .image_len = f.size,
-					      .cmdline = "iod",
-					      .quota = IOD_QUOTA};
-		a.give[START_H_CONSOLE] = send;
-		a.give[START_H_NAMES] = names;
-		a.give[START_H_PCI] = execrt_handle(START_H_PCI);
-		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
-		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
-		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
-		a.give[START_H_DMA] = dma;
-		a.give[START_H_INITRD] = g_initrd();
-		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
-		int perr = 0;
-		r = execrt_spawn_start(&iod, &a, &perr);
-		if (r < 0)
-			execrt_spawn_abort(&iod);
-	}
-	handle_t mine[] = {names, dma, send};
-	for (unsigned i = 0; i < 3; i++)
-		if (mine[i])
-			sys_handle_close(mine[i]);
-	return r;
+	return iod_env_spawn(&iod, nenv_mint(&env, IOD_BADGE), log_send, "iod",
+			     false);
 }
 
 static void kill_iod(void)
 {
-	int64_t st;
-	if (!iod.task)
-		return;
-	sys_task_kill(iod.task, -1);
-	sys_object_wait(iod.task, g_now() + 5000 * MS, &st);
-	sys_handle_close(iod.task);
-	sys_handle_close(iod.thread);
-	memset(&iod, 0, sizeof(iod));
+	iod_env_kill(&iod);
 }
 
 static long spawn_netd(void)
@@ -119,20 +70,7 @@ static void kill_netd(void)
 /* iod's log is not read; it only must not block iod. */
 static void drain_log(void)
 {
-	static char b[PORT_MSG_MAX];
-	handle_t h[PORT_HANDLES_MAX];
-	for (;;) {
-		struct port_rx rx = {.buf = b,
-				     .cap = sizeof(b),
-				     .handles = h,
-				     .hcap = PORT_HANDLES_MAX};
-		if (sys_port_recv(log_recv, &rx, DEADLINE_POLL) < 0)
-			return;
-		for (uint32_t i = 0; i < rx.nhandles; i++)
-			sys_handle_close(h[i]);
-		if (rx.reply)
-			sys_handle_close(rx.reply);
-	}
+	iod_env_drain(log_recv, DEADLINE_POLL, NULL, 0, NULL);
 }
 
 static long setup(void)
@@ -140,7 +78,8 @@ static long setup(void)
 	gtest_allow_growth();
 	memset(&iod, 0, sizeof(iod));
 	memset(&netd, 0, sizeof(netd));
-	if (!execrt_handle(START_H_PCI) || !g_initrd_buf || !have_device())
+	if (!execrt_handle(START_H_PCI) || !g_initrd_buf ||
+	    !iod_env_have_virtio_net())
 		return 1;
 	long r = nenv_start(&env);
 	if (r != 0)

@@ -37,13 +37,13 @@
 #include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
+#include "iod_env.h"
 #include "names_env.h"
 
 #define IOD_BADGE    60
 #define LOOKUP_BADGE 2
 #define NETD_BADGE   3
 #define CONN_BADGE   0x77
-#define IOD_QUOTA    (32ull << 20)
 #define MY_BELL	     (1ull << 5) /* the bit the driver rings on ours */
 
 static struct names_env env;
@@ -63,84 +63,17 @@ static const uint8_t my_ip[4] = {10, 0, 2, 15}, gw_ip[4] = {10, 0, 2, 2};
 
 static void drain_log(void)
 {
-	char b[PORT_MSG_MAX];
-	handle_t h[PORT_HANDLES_MAX];
-	for (;;) {
-		struct port_rx rx = {.buf = b,
-				     .cap = sizeof(b),
-				     .handles = h,
-				     .hcap = PORT_HANDLES_MAX};
-		if (sys_port_recv(log_recv, &rx, DEADLINE_POLL) < 0)
-			return;
-		for (uint32_t i = 0; i < rx.nhandles; i++)
-			sys_handle_close(h[i]);
-		if (rx.reply)
-			sys_handle_close(rx.reply);
-		size_t n = rx.len;
-		if (loglen + n >= sizeof(logbuf))
-			loglen = 0;
-		memcpy(logbuf + loglen, b, n);
-		loglen += n;
-		logbuf[loglen] = 0;
-	}
-}
-
-/* Is there a virtio-net function on bus 0? */
-static bool have_device(void)
-{
-	for (uint32_t d = 0; d < 32; d++) {
-		uint32_t id = 0;
-		sys_pci_cfg_read(execrt_handle(START_H_PCI), d << 3, 0, 4, &id);
-		if (id == 0x10001af4u || id == 0x10411af4u)
-			return true;
-	}
-	return false;
+	iod_env_drain(log_recv, DEADLINE_POLL, logbuf, sizeof(logbuf), &loglen);
 }
 
 static long spawn_iod(void)
 {
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/iod", &f) != CPIO_OK)
-		return ERR_NOT_FOUND;
 	long r = nenv_acl(&env, IOD_BADGE, "[\"/svc/iod\",\"/svc/iod-ctl\"]",
 			  "[\"*\"]");
 	if (r < 0)
 		return r;
-	handle_t names = nenv_mint(&env, IOD_BADGE), dma = 0, send = 0, io = 0;
-	r = sys_resource_derive(execrt_handle(START_H_IOPORT), 0x60, 5,
-				RIGHT_SAME, &io); /* the PS/2 driver's */
-	if (r == 0)
-		r = sys_resource_derive(execrt_handle(START_H_DMA), 0, 16 << 20,
-					RIGHT_SAME, &dma);
-	if (r == 0)
-		r = sys_handle_dup(log_send, RIGHT_SAME, &send);
-	if (r == 0)
-		r = execrt_spawn_create("iod", IOD_QUOTA, &iod);
-	if (r == 0) {
-		struct execrt_spawn_args a = {.image = f.data,
-					      .image_len = f.size,
-					      .cmdline = "iod",
-					      .quota = IOD_QUOTA};
-		a.give[START_H_CONSOLE] = send;
-		a.give[START_H_NAMES] = names;
-		a.give[START_H_PCI] = execrt_handle(START_H_PCI);
-		a.give[START_H_ACPI] = execrt_handle(START_H_ACPI);
-		a.give[START_H_MMIO] = execrt_handle(START_H_MMIO);
-		a.give[START_H_IRQ] = execrt_handle(START_H_IRQ);
-		a.give[START_H_DMA] = dma;
-		a.give[START_H_IOPORT] = io;
-		a.give[START_H_INITRD] = g_initrd();
-		a.give[START_H_BOOTINFO] = execrt_handle(START_H_BOOTINFO);
-		int perr = 0;
-		r = execrt_spawn_start(&iod, &a, &perr);
-		if (r < 0)
-			execrt_spawn_abort(&iod);
-	}
-	handle_t mine[] = {names, dma, send, io};
-	for (unsigned i = 0; i < 4; i++)
-		if (mine[i])
-			sys_handle_close(mine[i]);
-	return r;
+	return iod_env_spawn(&iod, nenv_mint(&env, IOD_BADGE), log_send, "iod",
+			     true);
 }
 
 static void close_h(handle_t *h)
@@ -194,7 +127,8 @@ static long setup(void)
 	memset(&fn, 0, sizeof(fn));
 	loglen = 0;
 	logbuf[0] = 0;
-	if (!execrt_handle(START_H_PCI) || !g_initrd_buf || !have_device())
+	if (!execrt_handle(START_H_PCI) || !g_initrd_buf ||
+	    !iod_env_have_virtio_net())
 		return 1;
 	long r = nenv_start(&env);
 	if (r != 0)
@@ -215,14 +149,7 @@ static long setup(void)
 
 static void teardown(void)
 {
-	int64_t st;
-	if (iod.task) {
-		sys_task_kill(iod.task, -1);
-		sys_object_wait(iod.task, g_now() + 5000 * MS, &st);
-		sys_handle_close(iod.task);
-		sys_handle_close(iod.thread);
-		memset(&iod, 0, sizeof(iod));
-	}
+	iod_env_kill(&iod);
 	netd_die();
 	drain_log();
 	handle_t *hs[] = {&log_recv, &log_send, &lookup_ep, &netd_names};

@@ -15,8 +15,8 @@
  * already sits) ends the task, as without a handler.
  *
  * Slots: n fixed address ranges base + i * size, one grant mapping at the
- * start of each. Used by blitterd (its surfaces' grants) and compositord
- * (its layers' grants).
+ * start of each. Used by blitterd (its surfaces' grants), compositord
+ * (its layers' grants) and netd (its drivers' regions).
  *
  * Threads: the table is changed by the service's one working thread
  * (gg_use, gg_extent, gg_release) and read and marked by the watcher
