@@ -160,7 +160,11 @@ uint64_t quota_left(struct cpu_quota *q, uint64_t now);
  * held. Add/del O(log n), first O(1) (NULL when none); del of a thread
  * not queued does nothing. */
 void sleeper_add(struct run_queue *rq, struct thread *t);
-void sleeper_del(struct run_queue *rq, struct thread *t);
+static inline void sleeper_del(struct run_queue *rq, struct thread *t)
+{
+	if (rb_linked(&t->sleep_rb))
+		rb_erase(&rq->sleepers, &t->sleep_rb);
+}
 void parked_add(struct run_queue *rq, struct thread *t);
 void parked_del(struct run_queue *rq, struct thread *t);
 
