@@ -72,11 +72,6 @@ void rb_node_init(struct rb_node *n)
 	n->red = false;
 }
 
-bool rb_linked(const struct rb_node *n)
-{
-	return n->parent != n;
-}
-
 bool rb_empty(const struct rb_root *t)
 {
 	return !t->root;

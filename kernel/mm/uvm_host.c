@@ -63,11 +63,6 @@ bool vm_translate(struct vm_space *s, virt_addr_t va, phys_addr_t *pa,
 	return false;
 }
 
-bool user_range_ok(uintptr_t addr, size_t len)
-{
-	return addr >= USER_BASE && addr < USER_TOP && len <= USER_TOP - addr;
-}
-
 int copy_from_user(void *dst, const void *usrc, size_t len)
 {
 	return ERR_FAULT;

@@ -417,6 +417,8 @@ int handle_take_many(struct handle_table *t, uint32_t n, const handle_t *hv,
 		     struct kobject **objs, uint32_t *rights)
 {
 	int err = 0;
+	if (!n)
+		return 0; /* most messages carry none: no lock */
 	unsigned long f = spin_lock_irqsave(&t->lock);
 	for (uint32_t i = 0; i < n && !err; i++) {
 		struct handle_slot *s = lookup(t, hv[i]);

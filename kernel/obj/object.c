@@ -32,10 +32,10 @@ int kobj_precharge(struct charge *c, size_t alloc)
 	return charge_take(c, account_current(), kmalloc_footprint(alloc));
 }
 
-void kobj_get(struct kobject *o)
+void kobj_get_dead(struct kobject *o)
 {
-	uint32_t old = __atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);
-	BUG_ON(old == 0); /* resurrecting a dead object */
+	(void)o;
+	BUG_ON(true); /* resurrecting a dead object */
 }
 
 bool kobj_tryget(struct kobject *o)
@@ -59,9 +59,9 @@ bool kobj_put_last(struct kobject *o)
 	return true;
 }
 
-/* Out of line: the last reference's work (kobj_put's common case is the
- * decrement alone, about ten per IPC round trip). */
-static __attribute__((noinline)) void put_final(struct kobject *o)
+/* The last reference's work (kobj_put's common case, inline in
+ * kern/object.h, is the decrement alone). */
+static void put_final(struct kobject *o)
 {
 	__atomic_fetch_sub(&live, 1, __ATOMIC_RELAXED);
 	/* destroy() frees o: keep its charge to return after. */
@@ -70,12 +70,11 @@ static __attribute__((noinline)) void put_final(struct kobject *o)
 	charge_drop(&c);
 }
 
-void kobj_put(struct kobject *o)
+/* kobj_put's rare cases: old is the count before the decrement. */
+void kobj_put_slow(struct kobject *o, uint32_t old)
 {
-	uint32_t old = __atomic_fetch_sub(&o->refcount, 1, __ATOMIC_ACQ_REL);
 	BUG_ON(old == 0);
-	if (old == 1)
-		put_final(o);
+	put_final(o);
 }
 
 uint64_t kobj_live_count(void)

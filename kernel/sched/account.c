@@ -94,9 +94,15 @@ void program_timer(struct run_queue *rq, uint64_t now)
 		return;
 	/* Already armed earlier: let that fire and decide again then. A
 	 * slice or quantum moves on at every switch, and reprogramming the
-	 * timer costs far more than one early interrupt per slice. */
-	if (next != DEADLINE_NONE && rq->timer_deadline > now &&
-	    rq->timer_deadline < next)
+	 * timer costs far more than one early interrupt per slice. That
+	 * holds for nothing to wait for too: a pair of threads handing the
+	 * CPU to each other (one-way IPC) would otherwise arm a slice end
+	 * and cancel it on every round trip; the armed time fires once,
+	 * finds nothing due and leaves the timer off (sched_timer_event).
+	 * Not on a CPU going idle: woken for nothing, it would pull work
+	 * from a busy one (and idle stays tickless). */
+	if (rq->timer_deadline > now && rq->timer_deadline < next &&
+	    (next != DEADLINE_NONE || !rq->current->is_idle))
 		return;
 	rq->timer_deadline = next;
 	if (next == DEADLINE_NONE)
@@ -157,16 +163,16 @@ void dispatch_end(struct run_queue *rq, struct thread *prev, uint64_t now,
 		fl |= SCHED_TREC_DL_MET;
 	if (!(sched_cfg.flags & SCHED_CFG_TRACE))
 		return;
-	struct sched_trace_rec rec = {
-		.thread_koid = prev->obj.koid,
-		.start_ns = prev->dispatched_at,
-		.runtime_ns = now - prev->dispatched_at,
-		.deadline_ns = prev->disp_deadline,
-		.latency_ns = prev->disp_latency,
-		.flags = (uint16_t)fl,
-		.cls = (uint8_t)(prev->disp_deadline ? SCHED_CLASS_DL
-						     : prev->class->id),
-		.cpu = (uint8_t)rq->cpu,
-	};
-	trace_push(&rq->trace, &rec);
+	struct sched_trace_rec *rec = trace_next(&rq->trace);
+	if (!rec)
+		return;
+	rec->thread_koid = prev->obj.koid;
+	rec->start_ns = prev->dispatched_at;
+	rec->runtime_ns = now - prev->dispatched_at;
+	rec->deadline_ns = prev->disp_deadline;
+	rec->latency_ns = prev->disp_latency;
+	rec->flags = (uint16_t)fl;
+	rec->cls = (uint8_t)(prev->disp_deadline ? SCHED_CLASS_DL
+						 : prev->class->id);
+	rec->cpu = (uint8_t)rq->cpu;
 }

@@ -99,6 +99,11 @@ struct thread *sched_eff_get(struct thread *t, uint64_t *urgency)
 
 uint64_t sched_urgency_eff(struct thread *t)
 {
+	/* Best effort on its own parameters (most senders): 0 without the
+	 * lock. A change racing with this read is as stale either way
+	 * once the lock would have been dropped. */
+	if (!READ_ONCE(t->donor) && READ_ONCE(t->sp.cls) == SCHED_CLASS_BE)
+		return 0;
 	unsigned long f = arch_irq_save();
 	struct run_queue *rq = lock_thread_rq(t);
 	uint64_t u = sched_urgency(sched_eff(t));

@@ -15,7 +15,10 @@ bool rq_settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on);
 extern uint64_t sched_cfg_gen;
 
 /* queue.c: run-queue membership and the RT cap. */
-bool rt_cap_on(void);
+static inline bool rt_cap_on(void)
+{
+	return sched_cfg.rt_cap_runtime_ns < sched_cfg.rt_cap_period_ns;
+}
 void rt_cap_roll(struct run_queue *rq, uint64_t now);
 void rt_cap_reset(struct run_queue *rq, uint64_t now);
 bool sched_rt_held(struct run_queue *rq);

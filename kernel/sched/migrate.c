@@ -41,21 +41,6 @@ static uint64_t online_mask(void)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
-unsigned sched_rank(const struct thread *t)
-{
-	if (!t || t->is_idle)
-		return 0;
-	const struct thread *e = sched_eff(t);
-	switch (e->sp.cls) {
-	case SCHED_CLASS_DL:
-		return RANK_DL;
-	case SCHED_CLASS_RT:
-		return 1 + e->sp.priority;
-	default:
-		return 1;
-	}
-}
-
 static unsigned load_of(unsigned c)
 {
 	struct run_queue *rq = sched_rq(c);

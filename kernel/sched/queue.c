@@ -14,11 +14,6 @@
 
 /* ---- the RT cap ---- */
 
-bool rt_cap_on(void)
-{
-	return sched_cfg.rt_cap_runtime_ns < sched_cfg.rt_cap_period_ns;
-}
-
 void rt_cap_roll(struct run_queue *rq, uint64_t now)
 {
 	if (now < rq->cap_window_end)

@@ -105,7 +105,20 @@ static inline struct thread *sched_eff(const struct thread *t)
 /* SMP placement and migration (migrate.c). Ranks order what a CPU runs:
  * idle 0, BE 1, RT 1 + priority, DL above all. */
 #define RANK_DL 200u
-unsigned sched_rank(const struct thread *t);
+static inline unsigned sched_rank(const struct thread *t)
+{
+	if (!t || t->is_idle)
+		return 0;
+	const struct thread *e = sched_eff(t);
+	switch (e->sp.cls) {
+	case SCHED_CLASS_DL:
+		return RANK_DL;
+	case SCHED_CLASS_RT:
+		return 1 + e->sp.priority;
+	default:
+		return 1;
+	}
+}
 /* Best CPU of t's affinity to start it on (fewest runnable threads). */
 unsigned sched_place(struct thread *t);
 /* After a thread of `rank` was queued on src without running there at
@@ -160,7 +173,11 @@ uint64_t quota_left(struct cpu_quota *q, uint64_t now);
  * held. Add/del O(log n), first O(1) (NULL when none); del of a thread
  * not queued does nothing. */
 void sleeper_add(struct run_queue *rq, struct thread *t);
-void sleeper_del(struct run_queue *rq, struct thread *t);
+static inline void sleeper_del(struct run_queue *rq, struct thread *t)
+{
+	if (rb_linked(&t->sleep_rb))
+		rb_erase(&rq->sleepers, &t->sleep_rb);
+}
 void parked_add(struct run_queue *rq, struct thread *t);
 void parked_del(struct run_queue *rq, struct thread *t);
 
@@ -179,4 +196,16 @@ static inline struct thread *parked_first(const struct run_queue *rq)
 
 /* Telemetry (telemetry.c), rq lock held. */
 void trace_init(struct trace_ring *r);
-void trace_push(struct trace_ring *r, const struct sched_trace_rec *rec);
+/* The next record's slot, its seq set (NULL: no ring); filled in place
+ * under the same lock hold (readers take the run-queue lock). */
+static inline struct sched_trace_rec *trace_next(struct trace_ring *r)
+{
+	if (!r->cap)
+		return NULL;
+	struct sched_trace_rec *slot = &r->recs[r->head & (r->cap - 1)];
+	slot->seq = r->head;
+	if (r->head >= r->cap)
+		r->overwritten++;
+	r->head++;
+	return slot;
+}

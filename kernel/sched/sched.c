@@ -72,16 +72,6 @@ static struct run_queue *this_rq(void)
 	return &rqs[arch_cpu_id()];
 }
 
-/* Not this_rq()->current: the CPU number read with interrupts on can be
- * stale by the time the queue is read (a preemption moved us), and that
- * queue's current thread is then someone else; the shell test lost init
- * this way (a killed program's exit, status 130, taken by init's thread).
- * ktest sched_current_thread_survives_migration. */
-struct thread *thread_current(void)
-{
-	return arch_current_thread();
-}
-
 uint64_t sched_switch_count(unsigned cpu)
 {
 	return READ_ONCE(rqs[cpu].switches);

@@ -28,18 +28,6 @@ void trace_init(struct trace_ring *r)
 	r->overwritten = 0;
 }
 
-void trace_push(struct trace_ring *r, const struct sched_trace_rec *rec)
-{
-	if (!r->cap)
-		return;
-	struct sched_trace_rec *slot = &r->recs[r->head & (r->cap - 1)];
-	*slot = *rec;
-	slot->seq = r->head;
-	if (r->head >= r->cap)
-		r->overwritten++;
-	r->head++;
-}
-
 int sched_trace_read(unsigned cpu, uint64_t from_seq,
 		     struct sched_trace_rec *out, uint32_t max,
 		     struct sched_trace_status *st)

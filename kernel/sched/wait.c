@@ -23,12 +23,6 @@ void sleeper_add(struct run_queue *rq, struct thread *t)
 	rb_insert(&rq->sleepers, &t->sleep_rb, sleep_less);
 }
 
-void sleeper_del(struct run_queue *rq, struct thread *t)
-{
-	if (rb_linked(&t->sleep_rb))
-		rb_erase(&rq->sleepers, &t->sleep_rb);
-}
-
 /* ---- wait queues ---- */
 
 void wait_queue_init(struct wait_queue *wq)

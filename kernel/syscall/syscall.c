@@ -87,11 +87,6 @@ long syscall_bad_number(void)
 	return ERR_BAD_SYSCALL;
 }
 
-struct task *cur_task(void)
-{
-	return thread_current()->task;
-}
-
 int newh_reserve(struct new_handle *nh, uint64_t uout)
 {
 	nh->h = HANDLE_INVALID;

@@ -60,19 +60,6 @@ void percpu_init(struct cpu *c, unsigned id, uint32_t apic_id)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-unsigned long arch_irq_save(void)
-{
-	unsigned long f = read_rflags();
-	irq_disable();
-	return f & RFLAGS_IF;
-}
-
-void arch_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		irq_enable();
-}
-
 void arch_cpu_relax(void)
 {
 	cpu_pause();
@@ -81,19 +68,6 @@ void arch_cpu_relax(void)
 unsigned arch_cpus_online(void)
 {
 	return __atomic_load_n(&ncpus_online, __ATOMIC_RELAXED);
-}
-
-unsigned arch_cpu_id(void)
-{
-	return this_cpu()->id;
-}
-
-struct thread *arch_current_thread(void)
-{
-	/* One instruction: a preemption (and a move to another CPU) comes
-	 * before it or after it, never between finding the CPU and reading
-	 * its running thread. */
-	return this_cpu_cur();
 }
 
 void arch_set_current_thread(struct thread *t)

@@ -27,13 +27,6 @@ static inline void user_close(void)
 		clac();
 }
 
-bool user_range_ok(uintptr_t addr, size_t len)
-{
-	if (addr < USER_BASE || addr >= USER_TOP)
-		return false;
-	return len <= USER_TOP - addr;
-}
-
 int copy_from_user(void *dst, const void *usrc, size_t len)
 {
 	if (!user_range_ok((uintptr_t)usrc, len))

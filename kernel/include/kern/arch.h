@@ -9,14 +9,21 @@
 #define MAX_CPUS 64
 #endif
 
+/* arch_irq_save, arch_irq_restore, arch_cpu_id and arch_current_thread
+ * are inline where the port has them so (arch/inline.h). */
+#if __has_include(<arch/inline.h>)
+#include <arch/inline.h>
+#endif
+#ifndef ARCH_HAS_INLINE_HOOKS
 /* Disables interrupts; the result is non-zero iff they were enabled. */
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
-void arch_cpu_relax(void);
 /* Index of this CPU, 0-based. With interrupts on it may be stale by the
  * time it is used (a preemption can move the caller): per-CPU data is
  * touched with interrupts off. */
 unsigned arch_cpu_id(void);
+#endif
+void arch_cpu_relax(void);
 unsigned arch_cpus_online(void);
 uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
 /* The clock_ns() value of the kernel's first instruction (boot.S reads
@@ -57,7 +64,9 @@ void arch_context_switch(struct thread *prev, struct thread *next);
 /* The thread running this code (thread_current()), right in any context:
  * also with interrupts on, across a preemption that moves the caller to
  * another CPU. NULL before the CPU's scheduler is set up. */
+#ifndef ARCH_HAS_INLINE_HOOKS
 struct thread *arch_current_thread(void);
+#endif
 /* Sets it where no switch did: a CPU's boot context becoming its idle
  * thread. */
 void arch_set_current_thread(struct thread *t);

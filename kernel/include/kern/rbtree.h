@@ -20,7 +20,11 @@ typedef bool (*rb_less_fn)(const struct rb_node *a, const struct rb_node *b);
 
 void rb_init(struct rb_root *t);
 void rb_node_init(struct rb_node *n);	 /* marks n as not in any tree */
-bool rb_linked(const struct rb_node *n); /* n is in a tree */
+/* n is in a tree (inline: the scheduler asks at every wake-up) */
+static inline bool rb_linked(const struct rb_node *n)
+{
+	return n->parent != n;
+}
 /* Inserts n (not linked); a node equal to existing ones goes after them, so
  * equal keys leave in FIFO order. O(log n). */
 void rb_insert(struct rb_root *t, struct rb_node *n, rb_less_fn less);

@@ -18,6 +18,7 @@
 #include <execrt/syscall.h>
 #include <kern/cap.h>
 #include <kern/object.h>
+#include <kern/thread.h>
 #include <kern/types.h>
 
 /* The system calls by number, for the arch entry code (x86_64 syscall.S),
@@ -188,7 +189,10 @@ struct task;
 struct thread;
 
 /* The calling thread's task. */
-struct task *cur_task(void);
+static inline struct task *cur_task(void)
+{
+	return thread_current()->task;
+}
 /* The handle a call creates: its slot is reserved in the calling task and
  * its value copied to the user pointer uout *before* the object is made,
  * so the handle quota and the pointer are checked before anything

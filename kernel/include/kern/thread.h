@@ -1,6 +1,7 @@
 /* Threads: the unit of scheduling. Kernel threads run only in the kernel;
  * user threads belong to a task and enter user mode at their entry point. */
 #pragma once
+#include <kern/arch.h>
 #include <kern/endnotify.h>
 #include <kern/list.h>
 #include <kern/object.h>
@@ -141,7 +142,16 @@ void thread_kill(struct thread *t);
 /* Blocks until t is dead (or deadline); stores its exit status. */
 int thread_wait(struct thread *t, uint64_t deadline_ns, int64_t *status);
 
-struct thread *thread_current(void);
+/* Not this_rq()->current: the CPU number read with interrupts on can be
+ * stale by the time the queue is read (a preemption moved us), and that
+ * queue's current thread is then someone else; the shell test lost init
+ * this way (a killed program's exit, status 130, taken by init's thread).
+ * ktest sched_current_thread_survives_migration. Inline: it is on every
+ * IPC path. */
+static inline struct thread *thread_current(void)
+{
+	return arch_current_thread();
+}
 /* The idle thread of a CPU (no stack of its own: the CPU's boot stack). */
 struct thread *thread_create_idle(unsigned cpu);
 uint64_t thread_count(void); /* live threads, for tests and stats */
