@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	s->out_fd = -1;
 	s->sysinfo = execrt_handle(START_H_SYSINFO);
 	s->telemetry = execrt_handle(START_H_TELEMETRY);
+	s->init_ctl = execrt_handle(START_H_SERVICE);
 	map_initrd(s);
 	if (sys_notif_create(&s->notif) < 0)
 		s->notif = 0;

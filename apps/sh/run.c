@@ -166,6 +166,10 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 		START_H_TELEMETRY};
 	for (unsigned i = 0; i < sizeof(given) / sizeof(given[0]); i++)
 		a.give[given[i]] = s->si->handles[given[i]];
+	/* Control of init: only clctl of /boot/bin (what the user typed),
+	 * never another program (REVIEW-18 R2). */
+	if (!strcmp(prog, "clctl"))
+		a.give[START_H_SERVICE] = s->init_ctl;
 	/* fds 0..2, the working directory and fsd; `> FILE`: fd 1. */
 	execrt_spawn_inherit(&a);
 	if (s->out_fd >= 0)
