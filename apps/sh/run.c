@@ -179,6 +179,7 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 	long r = execrt_spawn_create(base[0] ? base : prog, quota, &ch);
 	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
 		execrt_spawn_abort(&ch);
+	execrt_spawn_args_release(&a); /* when it never started */
 	if (r < 0) {
 		if (elf_err)
 			printf("sh: %s: not a program: %s\n", prog,
