@@ -68,7 +68,7 @@ static struct ldisc ld;
 static struct txq txq;
 static struct con_stats st;
 static handle_t rl_reply; /* the pending readline's reply, or 0 */
-static struct rl_own own;  /* whose it is (rlown.h) */
+static struct rl_own own; /* whose it is (rlown.h) */
 /* The reserved line ended while its owner had no call pending: given to
  * it when it asks again. */
 static bool saved;
@@ -364,8 +364,9 @@ static void do_readline(handle_t reply, uint64_t badge, uint64_t task,
 		v = rl_probed(&own, r == ERR_PEER_CLOSED, badge, task, t);
 	}
 	if (v == RL_BUSY) {
-		reply_done(cl_reply_error(reply, "BUSY", "a readline is pending"),
-			   reply);
+		reply_done(
+			cl_reply_error(reply, "BUSY", "a readline is pending"),
+			reply);
 		return;
 	}
 	if (v == RL_TAKEOVER) {
@@ -490,8 +491,8 @@ static void stats_now(void)
 	st.mirror_dropped = mbuf.dropped;
 }
 
-static void on_call(handle_t reply, uint64_t badge, uint64_t task,
-		    uint32_t len, handle_t *h, uint32_t nh)
+static void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
+		    handle_t *h, uint32_t nh)
 {
 	static struct con_req q;
 	con_parse(buf, len, nh, &q);

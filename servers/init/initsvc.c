@@ -245,7 +245,7 @@ size_t initsvc_handle(const struct initsvc_env *env, const char *req,
 	/* The rest change the system: only on the control endpoint (REVIEW-18
 	 * R2; /svc/init itself reaches every program sh runs). */
 	static const char *const control[] = {"poweroff", "reboot", "kill",
-					      "start", "stop", "restart"};
+					      "start",	  "stop",   "restart"};
 	bool known = false;
 	for (unsigned k = 0; k < sizeof(control) / sizeof(control[0]); k++)
 		known |= !strcmp(cmd, control[k]);

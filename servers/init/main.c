@@ -170,7 +170,8 @@ static void serve(void)
 					  .now = (uint64_t)sys_clock_now(),
 					  .notes = notes,
 					  .nnotes = nnotes,
-					  .control = rx.badge == INIT_CTL_BADGE};
+					  .control =
+						  rx.badge == INIT_CTL_BADGE};
 		enum initsvc_act act;
 		size_t n = initsvc_handle(&env, rxbuf, rx.len, txbuf,
 					  sizeof(txbuf), &act);

@@ -285,9 +285,10 @@ static void entry_line(struct parser *p, int nw, char **w)
 				ERR(p, "%s takes no value", k);
 			if ((flags[i].grant & SERVICE_SLOT) &&
 			    (s->grants & SERVICE_SLOT & ~flags[i].grant)) {
-				ERR(p, "%s: its service handle is already "
-				       "given (names-port, vmgr-port and "
-				       "control exclude each other)",
+				ERR(p,
+				    "%s: its service handle is already "
+				    "given (names-port, vmgr-port and "
+				    "control exclude each other)",
 				    k);
 				return;
 			}

@@ -494,8 +494,7 @@ TEST(manifest_control_key)
 	CHECK(svc("sh") && svc("sh")->ok);
 	CHECK_EQ(svc("sh")->grants, MAN_G_CONTROL);
 	CHECK_EQ(svc("x")->grants, 0);
-	CHECK_EQ(parse("service n\nprogram names\nnames-port\ncontrol\n"),
-		 1);
+	CHECK_EQ(parse("service n\nprogram names\nnames-port\ncontrol\n"), 1);
 	CHECK(reported("services.conf:4: control: its service handle is "
 		       "already given (names-port, vmgr-port and control "
 		       "exclude each other)"));
