@@ -1,6 +1,11 @@
 /* The console's readline ownership (rlown.h). */
 #include "rlown.h"
 
+static bool is_owner(const struct rl_own *o, uint64_t badge, uint64_t task)
+{
+	return o->owner && task == o->owner && badge == o->owner_badge;
+}
+
 enum rl_verdict rl_decide(struct rl_own *o, uint64_t badge, uint64_t task,
 			  uint64_t now)
 {
@@ -8,13 +13,14 @@ enum rl_verdict rl_decide(struct rl_own *o, uint64_t badge, uint64_t task,
 		if (o->reserve_until && now < o->reserve_until) {
 			if (badge == o->badge && task == o->task)
 				return RL_RESUME;
-			return RL_BUSY;
+			if (!is_owner(o, badge, task))
+				return RL_BUSY;
 		}
 		return RL_FRESH;
 	}
 	if (badge != o->badge)
 		return RL_BUSY;
-	if (task == o->task)
+	if (task == o->task || is_owner(o, badge, task))
 		return RL_TAKEOVER;
 	if (now < o->next_probe)
 		return RL_BUSY;
@@ -25,10 +31,13 @@ enum rl_verdict rl_decide(struct rl_own *o, uint64_t badge, uint64_t task,
 enum rl_verdict rl_probed(struct rl_own *o, bool gone, uint64_t badge,
 			  uint64_t task, uint64_t now)
 {
-	(void)badge;
-	(void)task;
 	o->pending = false;
 	if (gone) {
+		/* The owner died at its prompt: its successor owns. */
+		if (o->task == o->owner) {
+			o->owner = task;
+			o->owner_badge = badge;
+		}
 		o->reserve_until = 0;
 		return RL_FRESH;
 	}
@@ -44,6 +53,10 @@ void rl_taken(struct rl_own *o, uint64_t badge, uint64_t task)
 	o->badge = badge;
 	o->task = task;
 	o->reserve_until = 0;
+	if (!o->owner) {
+		o->owner = task;
+		o->owner_badge = badge;
+	}
 }
 
 void rl_done(struct rl_own *o)

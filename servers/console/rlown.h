@@ -3,17 +3,22 @@
  * so the badge alone cannot tell sh from a background program that loops
  * readline to read what the user types. The rule, by the caller's task
  * (port_rx.sender, set by the kernel):
+ *  - the owner is the first task that read a line (sh); it keeps that
+ *    until it is found gone. Its readline always gets the console: a
+ *    pending readline of another task is answered BUSY ("replaced");
  *  - nothing pending (and no reservation): the caller gets it;
  *  - the same task again (it gave up, or a thread of it): takes over;
  *  - another task of the same badge: the pending caller is asked to ask
  *    again (answer AGAIN). If that reply finds it gone (ERR_PEER_CLOSED: a
- *    restarted sh's predecessor) the newcomer gets it; if it is alive the
- *    newcomer gets BUSY and the line being typed stays reserved for the
- *    pending task for RL_RESERVE_NS (its next readline continues it, no
- *    new prompt, nothing typed lost);
+ *    restarted sh's predecessor) the newcomer gets it (and owns, if the
+ *    gone one owned); if it is alive the newcomer gets BUSY and the line
+ *    being typed stays reserved for the pending task for RL_RESERVE_NS
+ *    (its next readline continues it, no new prompt, nothing typed lost);
  *  - another badge: BUSY (a second shell on its own endpoint).
  * At most one probe per RL_PROBE_GAP_NS: a looping program costs the
- * owner one extra round trip per gap. Pure: host-tested in
+ * owner one extra round trip per gap. Left: an owner that died away from
+ * its prompt is not found gone, so its successor does not own until then
+ * (it still gets every readline nobody else holds). Pure: host-tested in
  * tests/host/test_console_rlown.c. */
 #pragma once
 #include <stdbool.h>
@@ -27,6 +32,7 @@ struct rl_own {
 	uint64_t badge, task;	/* its caller (or the reservation's) */
 	uint64_t reserve_until; /* no call pending: still the owner's line */
 	uint64_t next_probe;
+	uint64_t owner, owner_badge; /* the shell's task (0: none yet) */
 };
 
 enum rl_verdict {
