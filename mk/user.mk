@@ -21,7 +21,7 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
-	servers/console/mirror.c
+	servers/console/mirror.c servers/console/rlown.c
 # room fbcon: the screen console (servers/fbcon, docs/console.md); it
 # speaks the display and input protocols (rooms display and input)
 ifeq ($(words $(wildcard include/execrt/display_proto.h include/execrt/input_proto.h)),2)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <execrt/runtime.h>
 #include <execrt/sys.h>
 
 #include "cl_ports.h"
@@ -26,9 +27,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
-	struct cl_conn c;
-	cl_err_t e = cl_connect("/svc/init",
-				(uint64_t)sys_clock_now() + INIT_WAIT_NS, &c);
+	/* sh gives clctl init's control endpoint (START_H_SERVICE) when its
+	 * entry has `control`; without it, /svc/init answers only ping,
+	 * status, logs and doctor (REVIEW-18 R2). */
+	struct cl_conn c = {.send = execrt_handle(START_H_SERVICE)};
+	cl_err_t e = CL_OK;
+	if (!c.send)
+		e = cl_connect("/svc/init",
+			       (uint64_t)sys_clock_now() + INIT_WAIT_NS, &c);
 	if (e == CL_ERR_NOT_FOUND) {
 		printf("clctl: /svc/init is not there (or not ours to look "
 		       "up)\n");

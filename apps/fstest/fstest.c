@@ -317,6 +317,7 @@ static int run_child(const char *out_path, int64_t *status)
 	long r = execrt_spawn_create("fstest-child", CHILD_MEM, &c);
 	if (r == 0 && (r = execrt_spawn_start(&c, &a, NULL)) < 0)
 		execrt_spawn_abort(&c);
+	execrt_spawn_args_release(&a); /* when it never started */
 	close(out); /* the child holds its own duplicate */
 	free(img);
 	if (r < 0)

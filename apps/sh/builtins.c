@@ -10,8 +10,6 @@
 
 #include "sh.h"
 
-#define INIT_WAIT_NS 1000000000ull /* for /svc/init to be looked up */
-
 static struct cl_resp resp;
 
 static void help(void)
@@ -50,20 +48,26 @@ static void help(void)
 	      stdout);
 }
 
-/* One request to /svc/init: true when it answered ok. */
-static bool init_call(const char *what, const char *json)
+/* One control request to init (on sh's control endpoint, a duplicate:
+ * cl_close closes it): true when it answered ok. */
+static bool init_call(struct sh *s, const char *what, const char *json)
 {
-	struct cl_conn c;
-	cl_err_t e = cl_connect("/svc/init",
-				(uint64_t)sys_clock_now() + INIT_WAIT_NS, &c);
+	struct cl_conn c = {0};
+	cl_err_t e = CL_OK;
+	if (!s->init_ctl) {
+		printf("sh: %s: this shell may not control init (no `control` "
+		       "in its manifest entry)\n",
+		       what);
+		return false;
+	}
+	if (sys_handle_dup(s->init_ctl, RIGHT_SAME, &c.send) < 0)
+		e = CL_ERR_NOMEM;
 	if (e == CL_OK) {
 		e = cl_request(&c, json, &resp);
 		cl_close(&c);
 	}
 	if (e == CL_ERR_REMOTE)
 		printf("sh: %s: %s: %s\n", what, resp.code, resp.message);
-	else if (e == CL_ERR_NOT_FOUND)
-		printf("sh: %s: /svc/init is not there\n", what);
 	else if (e < 0)
 		printf("sh: %s: /svc/init: %s\n", what, cl_strerror(e));
 	cl_resp_close(&resp);
@@ -83,7 +87,7 @@ static void kill_cmd(struct sh *s, struct sh_cmd *c)
 	char req[80];
 	snprintf(req, sizeof(req), "{\"cmd\":\"kill\",\"task\":%llu}",
 		 (unsigned long long)koid);
-	if (init_call("kill", req))
+	if (init_call(s, "kill", req))
 		printf("task %llu killed\n", (unsigned long long)koid);
 	else
 		s->status = SH_STATUS_ERROR;
@@ -94,7 +98,7 @@ static void power(struct sh *s, const char *what)
 	char req[40];
 	snprintf(req, sizeof(req), "{\"cmd\":\"%s\"}", what);
 	fflush(stdout);
-	if (init_call(what, req))
+	if (init_call(s, what, req))
 		printf("sh: %s: init answered, but the machine is still "
 		       "running\n",
 		       what);

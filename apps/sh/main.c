@@ -109,6 +109,10 @@ static long read_line(struct sh *s)
 	} else if (e == CL_ERR_REMOTE && !strcmp(resp.code, "TOO_LONG")) {
 		refused = 0;
 		printf("sh: %s\n", sh_perr_str(SH_E_TOO_LONG));
+	} else if (e == CL_ERR_REMOTE && !strcmp(resp.code, "AGAIN")) {
+		/* Another task of our badge asked for a line: the console
+		 * checks we are still here; asking again at once continues
+		 * the line (REVIEW-18 R6, docs/console.md). */
 	} else if (e == CL_ERR_REMOTE && strcmp(resp.code, "INTERRUPTED")) {
 		/* BUSY: another reader (a second sh) has the console. Said
 		 * once, then retried slowly, so it cannot flood the line. */
@@ -167,6 +171,7 @@ int main(int argc, char **argv)
 	s->out_fd = -1;
 	s->sysinfo = execrt_handle(START_H_SYSINFO);
 	s->telemetry = execrt_handle(START_H_TELEMETRY);
+	s->init_ctl = execrt_handle(START_H_SERVICE);
 	map_initrd(s);
 	if (sys_notif_create(&s->notif) < 0)
 		s->notif = 0;

@@ -166,6 +166,10 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 		START_H_TELEMETRY};
 	for (unsigned i = 0; i < sizeof(given) / sizeof(given[0]); i++)
 		a.give[given[i]] = s->si->handles[given[i]];
+	/* Control of init: only clctl of /boot/bin (what the user typed),
+	 * never another program (REVIEW-18 R2). */
+	if (!strcmp(prog, "clctl"))
+		a.give[START_H_SERVICE] = s->init_ctl;
 	/* fds 0..2, the working directory and fsd; `> FILE`: fd 1. */
 	execrt_spawn_inherit(&a);
 	if (s->out_fd >= 0)
@@ -175,6 +179,7 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 	long r = execrt_spawn_create(base[0] ? base : prog, quota, &ch);
 	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
 		execrt_spawn_abort(&ch);
+	execrt_spawn_args_release(&a); /* when it never started */
 	if (r < 0) {
 		if (elf_err)
 			printf("sh: %s: not a program: %s\n", prog,

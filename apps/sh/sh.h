@@ -24,6 +24,9 @@ struct sh_job {
 struct sh {
 	const struct start_info *si;
 	handle_t sysinfo, telemetry;
+	/* init's control endpoint (manifest `control`, START_H_SERVICE): for
+	 * kill, poweroff, reboot and the clctl program only (REVIEW-18 R2). */
+	handle_t init_ctl;
 	const char *initrd; /* mapped read-only */
 	uint64_t initrd_len;
 	struct cl_conn console;

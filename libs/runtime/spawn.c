@@ -8,6 +8,7 @@
 #include <execrt/sys.h>
 
 #include "fs_int.h"
+#include "sock_int.h"
 
 handle_t execrt_give_dup(handle_t task, handle_t h)
 {
@@ -38,8 +39,8 @@ long execrt_spawn_create(const char *name, uint64_t quota,
 	return r;
 }
 
-long execrt_spawn_start(struct execrt_child *c,
-			const struct execrt_spawn_args *a, int *elf_err)
+static long start(struct execrt_child *c, const struct execrt_spawn_args *a,
+		  int *elf_err)
 {
 	struct start_info si;
 	memset(&si, 0, sizeof(si));
@@ -90,6 +91,26 @@ long execrt_spawn_start(struct execrt_child *c,
 				out.start_info);
 }
 
+long execrt_spawn_start(struct execrt_child *c, struct execrt_spawn_args *a,
+			int *elf_err)
+{
+	long r = start(c, a, elf_err);
+	execrt_spawn_args_release(a);
+	return r;
+}
+
+void execrt_spawn_args_release(struct execrt_spawn_args *a)
+{
+	for (int i = 0; i < 3; i++) {
+		if (!a->own[i])
+			continue;
+		if (a->give[START_H_STDIN + i] == a->own[i])
+			a->give[START_H_STDIN + i] = HANDLE_INVALID;
+		sys_handle_close(a->own[i]);
+		a->own[i] = HANDLE_INVALID;
+	}
+}
+
 void execrt_spawn_abort(struct execrt_child *c)
 {
 	int64_t st;
@@ -106,15 +127,30 @@ int execrt_spawn_set_fd(struct execrt_spawn_args *a, int child_fd, int fd)
 {
 	if (child_fd < 0 || child_fd > 2)
 		return -EINVAL;
-	struct execrt_fd *e = fsc_fd(fd);
 	handle_t *slot = &a->give[START_H_STDIN + child_fd];
-	if (!e)
-		return -EBADF;
-	*slot = e->h;
-	a->fd_kind[child_fd] = execrt_fd_start_kind(e);
-	a->fd_flags[child_fd] = e->flags;
-	if (!e->h && a->fd_kind[child_fd] != START_FD_NONE)
-		a->fd_kind[child_fd] = START_FD_CLOSED;
+	handle_t d = HANDLE_INVALID;
+	int r = 0;
+	/* The entry read and its handle held in one hold of the lock, as
+	 * dup_entry (fd_glue.c) does. */
+	rtsk_lock();
+	struct execrt_fd *e = fsc_fd(fd);
+	if (!e) {
+		r = -EBADF;
+	} else {
+		if (e->h && sys_handle_dup(e->h, RIGHT_SAME, &d) < 0)
+			r = -ENOMEM;
+		a->fd_kind[child_fd] = execrt_fd_start_kind(e);
+		a->fd_flags[child_fd] = e->flags;
+		if (!e->h && a->fd_kind[child_fd] != START_FD_NONE)
+			a->fd_kind[child_fd] = START_FD_CLOSED;
+	}
+	rtsk_unlock();
+	if (r < 0)
+		return r;
+	if (a->own[child_fd])
+		sys_handle_close(a->own[child_fd]);
+	a->own[child_fd] = d;
+	*slot = d;
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "ldisc.h"
 #include "mirror.h"
 #include "proto.h"
+#include "rlown.h"
 #include "subs.h"
 #include "txq.h"
 
@@ -67,7 +68,11 @@ static struct ldisc ld;
 static struct txq txq;
 static struct con_stats st;
 static handle_t rl_reply; /* the pending readline's reply, or 0 */
-static uint64_t rl_badge;
+static struct rl_own own; /* whose it is (rlown.h) */
+/* The reserved line ended while its owner had no call pending: given to
+ * it when it asks again. */
+static bool saved;
+static enum ld_event saved_ev;
 static struct con_subs subs; /* event subscribers (subs.h) */
 /* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
  * subscriber for interrupts gets it, unless a readline comes first. This
@@ -143,8 +148,14 @@ static void readline_end(enum ld_event ev)
 {
 	handle_t r = rl_reply;
 	rl_reply = 0;
-	if (!r)
+	if (!r) {
+		if (own.reserve_until) {
+			saved = true;
+			saved_ev = ev;
+		}
 		return;
+	}
+	rl_done(&own);
 	if (ev == LD_LINE && con_line_json(ld_line(&ld), out, sizeof(out)) >= 0)
 		reply_done(cl_reply_ok(r, out, NULL, 0), r);
 	else if (ev == LD_LINE)
@@ -338,22 +349,45 @@ static void unhold(void)
 	}
 }
 
-static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
+static void do_readline(handle_t reply, uint64_t badge, uint64_t task,
+			const char *prompt)
 {
-	if (rl_reply) {
-		if (badge != rl_badge) {
-			reply_done(cl_reply_error(reply, "BUSY",
-						  "a readline is pending"),
-				   reply);
-			return;
-		}
-		/* The same client again (it gave up or was restarted): the
-		 * newer call takes over. */
+	uint64_t t = now();
+	enum rl_verdict v = rl_decide(&own, badge, task, t);
+	if (v == RL_PROBE) {
+		/* Another task of the same badge: is the pending caller still
+		 * there? Its answer tells it to ask again (the line stays). */
+		handle_t old = rl_reply;
+		rl_reply = 0;
+		long r = cl_reply_error(old, "AGAIN", "ask again");
+		reply_done(r, old);
+		v = rl_probed(&own, r == ERR_PEER_CLOSED, badge, task, t);
+	}
+	if (v == RL_BUSY) {
+		reply_done(
+			cl_reply_error(reply, "BUSY", "a readline is pending"),
+			reply);
+		return;
+	}
+	if (v == RL_TAKEOVER) {
+		/* The same task again (it gave up, or another thread). */
 		handle_t old = rl_reply;
 		rl_reply = 0;
 		reply_done(cl_reply_error(old, "BUSY", "replaced"), old);
-		ld_cancel(&ld);
 	}
+	rl_reply = reply;
+	rl_taken(&own, badge, task);
+	if (v == RL_RESUME && (saved || ld.active)) {
+		/* Its line goes on where it was (no new prompt). */
+		if (saved) {
+			saved = false;
+			readline_end(saved_ev);
+		}
+		return;
+	}
+	saved = false;
+	if (ld.active)
+		ld_cancel(&ld);
 	/* Events are for what runs between two prompts: a subscription
 	 * held here keeps a dead program's port, and with it that program's
 	 * whole memory quota, charged to its parent (sh) until an event to it
@@ -361,8 +395,6 @@ static void do_readline(handle_t reply, uint64_t badge, const char *prompt)
 	for (int i = 0; i < CON_SUBS_MAX; i++)
 		if (subs.s[i].h)
 			sys_handle_close(subs_remove(&subs, subs.s[i].koid));
-	rl_reply = reply;
-	rl_badge = badge;
 	pending_intr = false; /* back at a prompt: it was meant for nothing */
 	enum ld_event ev = ld_begin(&ld, prompt);
 	if (ev != LD_NONE)
@@ -459,8 +491,8 @@ static void stats_now(void)
 	st.mirror_dropped = mbuf.dropped;
 }
 
-static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
-		    uint32_t nh)
+static void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
+		    handle_t *h, uint32_t nh)
 {
 	static struct con_req q;
 	con_parse(buf, len, nh, &q);
@@ -478,7 +510,7 @@ static void on_call(handle_t reply, uint64_t badge, uint32_t len, handle_t *h,
 			   reply);
 		break;
 	case CON_READLINE:
-		do_readline(reply, badge, q.prompt);
+		do_readline(reply, badge, task, q.prompt);
 		break;
 	case CON_SUBSCRIBE:
 		do_subscribe(reply, &q, h);
@@ -528,7 +560,8 @@ static bool port_drain(void)
 			sys_task_exit(1);
 		}
 		if (rx.reply)
-			on_call(rx.reply, rx.badge, rx.len, h, rx.nhandles);
+			on_call(rx.reply, rx.badge, rx.sender, rx.len, h,
+				rx.nhandles);
 		else
 			print_bytes(buf, rx.len);
 		for (uint32_t k = 0; k < rx.nhandles; k++)

@@ -237,6 +237,24 @@ size_t initsvc_handle(const struct initsvc_env *env, const char *req,
 		return do_status(env, out, cap);
 	if (!strcmp(cmd, "doctor"))
 		return do_doctor(env, out, cap);
+	size_t n = 0;
+	if (!strcmp(cmd, "logs")) {
+		int i = named(env, out, cap, &n);
+		return i < 0 ? n : do_logs(env, i, out, cap);
+	}
+	/* The rest change the system: only on the control endpoint (REVIEW-18
+	 * R2; /svc/init itself reaches every program sh runs). */
+	static const char *const control[] = {"poweroff", "reboot", "kill",
+					      "start",	  "stop",   "restart"};
+	bool known = false;
+	for (unsigned k = 0; k < sizeof(control) / sizeof(control[0]); k++)
+		known |= !strcmp(cmd, control[k]);
+	if (!known)
+		return error(out, cap, "BAD_CMD", "unknown cmd");
+	if (!env->control)
+		return error(out, cap, "DENIED",
+			     "not on init's control endpoint (manifest "
+			     "`control`)");
 	if (!strcmp(cmd, "poweroff") || !strcmp(cmd, "reboot")) {
 		*act = cmd[0] == 'p' ? INITSVC_POWEROFF : INITSVC_REBOOT;
 		return error(out, cap, "NOT_SUPPORTED",
@@ -255,12 +273,8 @@ size_t initsvc_handle(const struct initsvc_env *env, const char *req,
 		env->sp->ops->kill(env->sp->ctx, i);
 		return ok_empty(out, cap);
 	}
-	size_t n = 0;
 	enum sup_cmd c;
-	if (!strcmp(cmd, "logs")) {
-		int i = named(env, out, cap, &n);
-		return i < 0 ? n : do_logs(env, i, out, cap);
-	} else if (!strcmp(cmd, "start")) {
+	if (!strcmp(cmd, "start")) {
 		c = SUP_CMD_START;
 	} else if (!strcmp(cmd, "stop")) {
 		c = SUP_CMD_STOP;

@@ -4,6 +4,7 @@
  * with the bytes it wrote, then does what `act` says. Host-tested in
  * tests/host/test_init_svc.c. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,10 @@ struct initsvc_env {
 	/* Extra doctor lines (manifest errors, platform warnings). */
 	const char *const *notes;
 	int nnotes;
+	/* The request came on init's control endpoint (INIT_CTL_BADGE,
+	 * given by the manifest's `control`): start, stop, restart, kill,
+	 * poweroff and reboot need it; ping, status, logs, doctor do not. */
+	bool control;
 };
 
 enum initsvc_act {

@@ -135,6 +135,8 @@ static bool setup_ports(void)
 	if (sys_port_create(0, &g.init_recv, &send) < 0)
 		return false;
 	sys_handle_close(send); /* minted for names when registering */
+	if (sys_port_mint(g.init_recv, INIT_CTL_BADGE, &g.init_ctl) < 0)
+		return false;
 	if (sys_port_bind_notif(g.init_recv, g.notif, BIT_INIT_PORT) < 0)
 		return false;
 	for (int i = 0; i < g.man.n; i++) {
@@ -167,7 +169,9 @@ static void serve(void)
 					  .logs = logs,
 					  .now = (uint64_t)sys_clock_now(),
 					  .notes = notes,
-					  .nnotes = nnotes};
+					  .nnotes = nnotes,
+					  .control =
+						  rx.badge == INIT_CTL_BADGE};
 		enum initsvc_act act;
 		size_t n = initsvc_handle(&env, rxbuf, rx.len, txbuf,
 					  sizeof(txbuf), &act);

@@ -240,7 +240,11 @@ static const struct {
 	{"initrd", MAN_G_INITRD},	{"bootinfo", MAN_G_BOOTINFO},
 	{"spawn", MAN_G_SPAWN},		{"names-port", MAN_G_NAMES_PORT},
 	{"vmgr-port", MAN_G_VMGR_PORT}, {"acpi", MAN_G_ACPI},
+	{"control", MAN_G_CONTROL},
 };
+
+/* Grants that each take START_H_SERVICE: one per entry. */
+#define SERVICE_SLOT (MAN_G_NAMES_PORT | MAN_G_VMGR_PORT | MAN_G_CONTROL)
 
 /* Only one entry may hold names' receive handle (two would both serve
  * the port, and init supervises only one as the name service); likewise
@@ -279,6 +283,15 @@ static void entry_line(struct parser *p, int nw, char **w)
 		if (!strcmp(k, flags[i].key)) {
 			if (nw != 1)
 				ERR(p, "%s takes no value", k);
+			if ((flags[i].grant & SERVICE_SLOT) &&
+			    (s->grants & SERVICE_SLOT & ~flags[i].grant)) {
+				ERR(p,
+				    "%s: its service handle is already "
+				    "given (names-port, vmgr-port and "
+				    "control exclude each other)",
+				    k);
+				return;
+			}
 			s->grants |= flags[i].grant;
 			if (flags[i].grant &
 			    (MAN_G_NAMES_PORT | MAN_G_VMGR_PORT))

@@ -35,6 +35,7 @@
 #define MAN_G_ACPI	 (1u << 9)  /* the ACPI tables (START_H_ACPI) */
 #define MAN_G_MMIO_ALL	 (1u << 10) /* "mmio all": init's whole MMIO authority */
 #define MAN_G_IOPORT_ALL (1u << 11) /* "ioport all": its whole I/O authority */
+#define MAN_G_CONTROL	 (1u << 12) /* init's control endpoint */
 
 enum man_restart {
 	MAN_RESTART_ON_FAILURE,

@@ -28,6 +28,11 @@
 #define SVC_BASE_QUOTA	(64ull << 10)
 #define CONSOLE_NAME	"/svc/console"
 #define INIT_NAME	"/svc/init"
+/* init's control endpoint (start/stop/kill/poweroff...): its own badge on
+ * init's port, given at START_H_SERVICE to entries with `control` and
+ * registered as INIT_CTL_NAME, which no lookup of /svc/ names reaches. */
+#define INIT_CTL_BADGE	1
+#define INIT_CTL_NAME	"/drv/init-control" /* names: /svc/ or /drv/ */
 #define MS		1000000ull
 #define CONSOLE_WAIT_NS (2000 * MS) /* stdout console: lookup */
 
@@ -58,6 +63,7 @@ struct init {
 	bool names_ready; /* init's own acl and /svc/init are in */
 	uint64_t names_retry_ns;
 	handle_t init_recv;
+	handle_t init_ctl;     /* INIT_CTL_BADGE on init_recv (never sent) */
 	handle_t vmgr_ctl;     /* vmgr's control endpoint (vmgr-port), or 0 */
 	handle_t console_send; /* /svc/console once found */
 	uint64_t console_retry_ns;

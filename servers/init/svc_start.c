@@ -97,6 +97,24 @@ bool names_up(void)
 	return g.svc[g.names_svc].task != HANDLE_INVALID;
 }
 
+/* Registers an endpoint of init's port (badge) as name. */
+static long register_init(const char *name, uint64_t badge)
+{
+	handle_t send;
+	long e = sys_port_mint(g.init_recv, badge, &send);
+	if (e < 0)
+		return e;
+	char req[96];
+	snprintf(req, sizeof(req),
+		 "{\"cmd\":\"register\",\"name\":\"%s\",\"port\":0}", name);
+	e = names_call(req, &send, 1);
+	if (e < 0) {
+		sys_handle_close(send); /* still ours when not sent */
+		say("names: register %s: %s", name, cl_strerror((cl_err_t)e));
+	}
+	return e;
+}
+
 void names_setup(void)
 {
 	long e;
@@ -113,19 +131,9 @@ void names_setup(void)
 			say("names: acl for %s: %s", s->name,
 			    cl_strerror((cl_err_t)e));
 	}
-	handle_t send;
-	if (sys_port_mint(g.init_recv, 0, &send) < 0)
-		return;
-	char req[96];
-	snprintf(req, sizeof(req),
-		 "{\"cmd\":\"register\",\"name\":\"%s\",\"port\":0}",
-		 INIT_NAME);
-	e = names_call(req, &send, 1);
-	if (e < 0) {
-		sys_handle_close(send); /* still ours when not sent */
-		say("names: register %s: %s", INIT_NAME,
-		    cl_strerror((cl_err_t)e));
-	}
+	e = register_init(INIT_NAME, 0);
+	if (e >= 0)
+		e = register_init(INIT_CTL_NAME, INIT_CTL_BADGE);
 	/* Refused is final (until names restarts); no answer: try again. */
 	g.names_ready = e != CL_ERR_CONN && e != CL_ERR_TIMEOUT;
 }
@@ -259,6 +267,7 @@ static long grants(int i, struct execrt_child *c, struct execrt_spawn_args *a,
 		{MAN_G_SYSINFO, START_H_SYSINFO, &g.sysinfo},
 		{MAN_G_TELEMETRY, START_H_TELEMETRY, &g.telemetry},
 		{MAN_G_NAMES_PORT, START_H_SERVICE, &g.names_recv},
+		{MAN_G_CONTROL, START_H_SERVICE, &g.init_ctl},
 	};
 	for (unsigned k = 0; k < sizeof(plain) / sizeof(plain[0]); k++) {
 		if (!(s->grants & plain[k].grant))

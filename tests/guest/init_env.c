@@ -279,12 +279,26 @@ long counters_back(void)
 /* One request to /svc/init (resp holds the answer). init registers
  * /svc/init after it started its first services: on a loaded host that
  * can come after the services a test waits for (CI saw CL_ERR_CONN). */
-long ask_init(const char *json)
+static long ask_on(const char *name, const char *json)
 {
-	struct cl_conn c = {.send = wait_reg("/svc/init", 1, 5000 * MS)};
+	struct cl_conn c = {.send = wait_reg(name, 1, 5000 * MS)};
 	if (!c.send)
 		return CL_ERR_CONN;
 	return cl_request(&c, json, &resp);
+}
+
+/* As init's controller: on the control endpoint it registers as
+ * /drv/init-control (in the system only entries with `control` get it,
+ * at START_H_SERVICE). */
+long ask_init(const char *json)
+{
+	return ask_on("/drv/init-control", json);
+}
+
+/* As any program sh runs: /svc/init, the read-only endpoint. */
+long ask_public(const char *json)
+{
+	return ask_on("/svc/init", json);
 }
 
 /* field of service `name` in the last status answer (-1: absent). */

@@ -69,8 +69,10 @@ long env_start(const char *conf);
 void warm(void);
 /* 0 once the kernel's counters are base's again, else an error. */
 long counters_back(void);
-/* One request to /svc/init (resp holds the answer). */
+/* One request to init's control endpoint (resp holds the answer). */
 long ask_init(const char *json);
+/* One request to /svc/init, the read-only endpoint. */
+long ask_public(const char *json);
 /* field of service `name` in the last status answer (-1: absent). */
 int64_t status_field(const char *name, const char *field);
 /* An integer of the last answer (1: absent). */

@@ -349,6 +349,37 @@ GTEST(fsclient_children_inherit_stdout_file)
 	env_stop(&env);
 }
 
+/* REVIEW-18 R7: execrt_spawn_set_fd holds its own duplicate. The fd
+ * closed and its handle number reused by another open before the start:
+ * the args still hold the first file (the old code kept the bare number,
+ * then closed or another object's); released by the args, not before.
+ * Failed on the old code. */
+GTEST(fsclient_spawn_set_fd_holds_the_file)
+{
+	START(true);
+	int fd = open("/tmp/held", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	GCHECK(fd >= 0);
+	struct execrt_spawn_args a = {0};
+	GCHECK_OK(execrt_spawn_set_fd(&a, 1, fd));
+	handle_t h = a.give[START_H_STDOUT];
+	struct handle_info before, after;
+	GCHECK_OK(sys_handle_info(h, &before));
+	GCHECK_OK(close(fd));
+	int other = open("/tmp/other", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	GCHECK(other >= 0);
+	GCHECK_OK(sys_handle_info(h, &after));
+	GCHECK_EQ(after.koid, before.koid);
+	GCHECK_EQ(a.give[START_H_STDOUT], h);
+	execrt_spawn_args_release(&a);
+	GCHECK_EQ(a.give[START_H_STDOUT], HANDLE_INVALID);
+	GCHECK(sys_handle_info(h, &after) < 0);
+	execrt_spawn_args_release(&a); /* again: nothing */
+	GCHECK_OK(close(other));
+	unlink("/tmp/held");
+	unlink("/tmp/other");
+	env_stop(&env);
+}
+
 /* fsd dies under an open fd: the fd fails with ESTALE from then on, a
  * path call waits for the new fsd and works. */
 static void restart_body(void)

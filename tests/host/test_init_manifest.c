@@ -483,3 +483,26 @@ TEST(manifest_acpi_and_mmio_all)
 		 1);
 	CHECK(reported("services.conf:4: mmio given twice"));
 }
+
+/* `control` (REVIEW-18 R2): init's control endpoint at START_H_SERVICE,
+ * so not with names-port or vmgr-port (the same slot); takes no value. */
+TEST(manifest_control_key)
+{
+	CHECK_EQ(parse("service sh\nprogram sh\ncontrol\n"
+		       "service x\nprogram x\n"),
+		 0);
+	CHECK(svc("sh") && svc("sh")->ok);
+	CHECK_EQ(svc("sh")->grants, MAN_G_CONTROL);
+	CHECK_EQ(svc("x")->grants, 0);
+	CHECK_EQ(parse("service n\nprogram names\nnames-port\ncontrol\n"), 1);
+	CHECK(reported("services.conf:4: control: its service handle is "
+		       "already given (names-port, vmgr-port and control "
+		       "exclude each other)"));
+	CHECK_EQ(svc("n")->grants & MAN_G_CONTROL, 0);
+	CHECK_EQ(parse("service v\nprogram vmgr\ncontrol\nvmgr-port\n"), 1);
+	CHECK(reported("services.conf:4: vmgr-port: its service handle is "
+		       "already given (names-port, vmgr-port and control "
+		       "exclude each other)"));
+	CHECK_EQ(parse("service s\nprogram sh\ncontrol init\n"), 1);
+	CHECK(reported("services.conf:3: control takes no value"));
+}

@@ -312,6 +312,36 @@ def t_ctrl_c_not_stolen(g):
     need("up" in out, "no prompt after Ctrl-C")
 
 
+def t_readline_not_stolen(g):
+    """REVIEW-18 R6: a background program asking the console for a line
+    (it shares sh's badge) does not get what is typed at sh's prompt. A
+    regression check of the new rule end to end: it passes on the old
+    console too (a one-shot readline is taken back by sh's retry); the
+    rule itself is tests/host/test_console_rlown.c."""
+    g.line("portctl console '{\"cmd\":\"readline\",\"prompt\":\"\"}' &")
+    g.expect(PROMPT, 10)
+    g.drain(1.5)
+    out = g.command("uptime")
+    need('"line"' not in out, "the program got sh's line: %r" % out)
+    need("up " in out, "sh did not run it: %r" % out)
+    g.drain(0.5)
+    out = g.command("uptime")
+    need("up " in out, "no prompt after: %r" % out)
+
+
+def t_program_cannot_control_init(g):
+    """REVIEW-18 R2: a program sh runs reaches /svc/init read-only: stop
+    and poweroff are DENIED; sh's own clctl still controls."""
+    out = g.command("portctl init '{\"cmd\":\"stop\",\"name\":\"fsd\"}'")
+    need("DENIED" in out, "a program stopped fsd? %r" % out)
+    out = g.command("portctl init '{\"cmd\":\"poweroff\"}'")
+    need("DENIED" in out, "poweroff from a program: %r" % out)
+    out = g.command("portctl init '{\"cmd\":\"status\"}'")
+    need("fsd" in out and "running" in out, "status: %r" % out)
+    out = g.command("clctl status")
+    need(re.search(r"\bfsd\b.*running", out), "fsd not running: %r" % out)
+
+
 def t_paste_block(g):
     """Commands pasted at once run one after the other: what arrives
     while a program runs is type-ahead for the next prompt (review-b: sh
@@ -598,6 +628,9 @@ def main():
                   ("portctl_stream_ctrl_c", t_stream_ctrl_c),
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
                   ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
+                  ("readline_not_stolen", t_readline_not_stolen),
+                  ("program_cannot_control_init",
+                   t_program_cannot_control_init),
                   ("paste_block", t_paste_block),
                   ("many_jobs", t_many_jobs),
                   ("type_ahead", t_type_ahead),

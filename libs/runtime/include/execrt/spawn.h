@@ -31,6 +31,9 @@ struct execrt_spawn_args {
 	uint8_t fd_kind[3];
 	uint32_t fd_flags[3];
 	const char *cwd; /* the child's working directory (NULL: "/") */
+	/* Duplicates taken by execrt_spawn_set_fd (0: none), owned by the
+	 * args: closed by execrt_spawn_start or execrt_spawn_args_release. */
+	handle_t own[3];
 };
 
 /* What a child inherits (docs/userland.md "The fd table"): duplicates of
@@ -38,14 +41,21 @@ struct execrt_spawn_args {
  * its working directory and the fsd endpoint it connects through. */
 void execrt_spawn_inherit(struct execrt_spawn_args *a);
 /* The child's fd child_fd (0..2) is this task's fd (a duplicate of its
- * handle: a file shares its offset): 0, -EBADF, -EINVAL. */
+ * handle: a file shares its offset): 0, -EBADF, -EINVAL, -ENOMEM. The
+ * duplicate is taken now, under the fd table's lock, and held by the args
+ * (own[]): a close of fd, or an open that reuses its handle number, on
+ * another thread before the start does not change what the child gets
+ * (REVIEW-18 R7). */
 int execrt_spawn_set_fd(struct execrt_spawn_args *a, int child_fd, int fd);
+/* Closes what the args hold (own[]); again: nothing. For args that never
+ * reach execrt_spawn_start (which releases them itself). */
+void execrt_spawn_args_release(struct execrt_spawn_args *a);
 
 /* Loads and starts c's thread. On an error the child is left as it is
  * (execrt_spawn_abort ends it); *elf_err gets the ELF_E_* code of an
- * image elf_load refused. */
-long execrt_spawn_start(struct execrt_child *c,
-			const struct execrt_spawn_args *a, int *elf_err);
+ * image elf_load refused. Either way the args' own[] are released. */
+long execrt_spawn_start(struct execrt_child *c, struct execrt_spawn_args *a,
+			int *elf_err);
 
 /* Kills the child (if alive), waits for its end and closes its handles. */
 void execrt_spawn_abort(struct execrt_child *c);
