@@ -9,7 +9,8 @@
  *    the JSON `ping` / `status` of ports/v0, told apart by the first byte
  *    '{');
  *  - a connection (the answer of FS_CONNECT): the path operations
- *    (FS_OPEN, FS_STAT, FS_MKDIR, ...);
+ *    (FS_OPEN, FS_STAT, FS_MKDIR, ...), from the task that made it only
+ *    (another task: FS_EPERM; docs/fsd.md);
  *  - an open file (the answer of FS_OPEN): the file operations (FS_READ,
  *    FS_WRITE, ...). Duplicating the handle shares the file and its offset
  *    (POSIX dup/fork); the file is closed when its last handle is closed.

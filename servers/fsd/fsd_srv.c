@@ -23,7 +23,7 @@ static uint64_t make_badge(struct fsd_srv *s, uint32_t kind, uint32_t index)
 static struct fsd_conn *conn_of(struct fsd_srv *s, uint64_t badge)
 {
 	uint32_t i = badge & 0xffff;
-	if (kind_of(badge) != FSD_KIND_CONN || i < 2 || i >= FSD_CONN_MAX + 2 ||
+	if (kind_of(badge) != FSD_KIND_CONN || i < 2 || i >= FSD_CONN_SLOTS ||
 	    s->conns[i].badge != badge)
 		return NULL;
 	return &s->conns[i];
@@ -114,7 +114,7 @@ int fsd_admit(struct fsd_srv *s, uint64_t badge)
 
 void fsd_done(struct fsd_srv *s, int slot)
 {
-	if (slot < 0 || slot >= FSD_CONN_MAX + 2)
+	if (slot < 0 || slot >= FSD_CONN_SLOTS)
 		return;
 	s->conns[slot].inflight--;
 	fsd_conn_maybe_free(s, (uint16_t)slot);
@@ -158,8 +158,8 @@ static void json_answer(struct fsd_srv *s, const char *msg, uint32_t len,
 			     FS_PROTO_VERSION);
 	else if (!strcmp(cmd, "status")) {
 		uint32_t nconn = 0;
-		for (uint32_t i = 2; i < FSD_CONN_MAX + 2; i++)
-			nconn += s->conns[i].badge != 0;
+		for (uint32_t i = 2; i < FSD_CONN_SLOTS; i++)
+			nconn += s->conns[i].badge && !s->conns[i].orphan;
 		n = snprintf(
 			b, cap,
 			"{\"ok\":true,\"result\":{\"name\":\"fsd\","
@@ -192,7 +192,7 @@ static void task_use(struct fsd_srv *s, uint64_t t, uint32_t *conns,
 {
 	*conns = *files = 0;
 	*bulk = 0;
-	for (uint32_t i = 2; t && i < FSD_CONN_MAX + 2; i++)
+	for (uint32_t i = 2; t && i < FSD_CONN_SLOTS; i++)
 		if (s->conns[i].badge && s->conns[i].task == t) {
 			(*conns)++;
 			*files += s->conns[i].nopen;
@@ -208,6 +208,35 @@ bool fsd_task_bulk_ok(struct fsd_srv *s, uint16_t conn, uint64_t more)
 	return !s->conns[conn].task || bulk + more <= FSD_BULK_PER_TASK;
 }
 
+/* Connections counted against FSD_CONN_MAX: those of live makers. */
+static uint32_t live_conns(struct fsd_srv *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 2; i < FSD_CONN_SLOTS; i++)
+		n += s->conns[i].badge && !s->conns[i].orphan;
+	return n;
+}
+
+/* The table is full: connections whose maker has ended can be used by
+ * nobody (only the maker may call on one), so they stop counting; one
+ * whose files are still held stays as an orphan until they are closed.
+ * Asked only when full: one question per connection. */
+static void reap_dead_makers(struct fsd_srv *s)
+{
+	if (!s->ops.task_gone)
+		return;
+	for (uint16_t i = 2; i < FSD_CONN_SLOTS; i++) {
+		struct fsd_conn *c = &s->conns[i];
+		if (!c->badge || c->orphan || !c->task ||
+		    !s->ops.task_gone(s->ops.ctx, c->task))
+			continue;
+		c->orphan = true;
+		c->alive = false;
+		fsd_dev_drop(&s->fs, c->badge, drop_handle, s);
+		fsd_conn_maybe_free(s, i);
+	}
+}
+
 static void do_connect(struct fsd_srv *s, uint64_t badge,
 		       const struct fs_req *q, struct fsd_out *out)
 {
@@ -218,10 +247,14 @@ static void do_connect(struct fsd_srv *s, uint64_t badge,
 	task_use(s, s->sender, &nc, &nf, &bulk);
 	if (nc >= FSD_CONN_PER_TASK)
 		return fsd_answer(out, -FS_EMFILE, 0);
+	if (live_conns(s) >= FSD_CONN_MAX)
+		reap_dead_makers(s);
+	if (live_conns(s) >= FSD_CONN_MAX)
+		return fsd_answer(out, -FS_ENFILE, 0);
 	uint16_t i = 2;
-	while (i < FSD_CONN_MAX + 2 && s->conns[i].badge)
+	while (i < FSD_CONN_SLOTS && s->conns[i].badge)
 		i++;
-	if (i == FSD_CONN_MAX + 2)
+	if (i == FSD_CONN_SLOTS)
 		return fsd_answer(out, -FS_ENFILE, 0);
 	uint64_t b = make_badge(s, FSD_KIND_CONN, i);
 	uint32_t h;
@@ -382,6 +415,10 @@ static void serve(struct fsd_srv *s, uint64_t badge, const void *msg,
 	struct fsd_conn *c = conn_of(s, badge);
 	if (!c || !c->alive || q.op < FS_OPEN || q.op > FS_MKNOD)
 		return fsd_answer(out, -FS_EBADF, 0);
+	/* A connection is its maker's alone (REVIEW-18 R3): one handed to
+	 * another task is useless, so a dead maker's can be reaped. */
+	if (c->task && s->sender && s->sender != c->task)
+		return fsd_answer(out, -FS_EPERM, 0);
 	int err = fsd_path_parse((const char *)p, q.path_len, &s->p1);
 	if (!err && q.op == FS_RENAME)
 		err = fsd_path_parse((const char *)p + q.path_len, q.path2_len,

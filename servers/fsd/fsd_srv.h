@@ -16,6 +16,10 @@
 #include "fsd_fs.h"
 
 #define FSD_CONN_MAX	    256		/* connections: FS_ENFILE beyond */
+/* The table also keeps connections whose maker has died while files
+ * opened on them are still held (by the maker's children): they count
+ * against the open files, not against FSD_CONN_MAX, and each has one. */
+#define FSD_CONN_SLOTS	    (FSD_CONN_MAX + FSD_FILE_MAX + 2)
 #define FSD_FILE_MAX	    2048	/* open files in all: FS_ENFILE */
 /* Per client task (port_rx.sender, which a task cannot multiply as it
  * can connections): FS_EMFILE beyond. One task takes at most 1/64 of
@@ -59,6 +63,10 @@ struct fsd_ops {
 			uint32_t *client);
 	/* Revokes the grant (the client's mapping goes too) and unmaps. */
 	void (*bulk_free)(void *ctx, struct fsd_bulk *b);
+	/* Has the task with this koid ended (dying or freed)? false when
+	 * unknown (no way to ask): its connections are then kept. NULL: the
+	 * same. */
+	bool (*task_gone)(void *ctx, uint64_t koid);
 };
 
 struct fsd_file {
@@ -74,7 +82,9 @@ struct fsd_conn {
 	uint64_t badge; /* 0: free (slots 0, 1: the public endpoints) */
 	bool alive;	/* handles to its endpoint exist */
 	bool dev;	/* made through /drv/fsd: may FS_MKNOD */
-	uint64_t task;	/* koid of the task that connected (0: unknown) */
+	bool orphan;	/* its maker ended: unusable, kept for its files */
+	uint64_t task;	/* koid of the task that connected (0: unknown);
+			 * only it may call on the connection (REVIEW-18 R3) */
 	uint32_t nopen, inflight;
 	uint64_t bulk_bytes;
 };
@@ -95,7 +105,7 @@ struct fsd_out {
 struct fsd_srv {
 	struct fsd_fs fs;
 	struct fsd_ops ops;
-	struct fsd_conn conns[FSD_CONN_MAX + 2];
+	struct fsd_conn conns[FSD_CONN_SLOTS];
 	struct fsd_file files[FSD_FILE_MAX];
 	uint64_t serial;
 	uint64_t bulk_total;

@@ -10,6 +10,9 @@
  * port registered with names (the benchmarks: whoever made the port
  * holds its badge-0 endpoint, the public one).
  *
+ * START_H_SYSINFO (optional, manifest `sysinfo`): tells which connection
+ * makers have ended when the connection table is full (fsd_srv.c).
+ *
  * Calls in flight: the loop drains its port into a queue of its own and
  * serves it in order; a connection with FS_INFLIGHT_MAX calls queued gets
  * FS_EAGAIN at once for more, so a client flooding calls cannot fill the
@@ -129,6 +132,22 @@ static void op_bulk_free(void *ctx, struct fsd_bulk *b)
 	sys_grant_revoke(b->grant);
 	sys_handle_close(b->grant);
 	sys_vm_unmap(self(), (uint64_t)b->addr, b->size);
+}
+
+/* Asked (through START_H_SYSINFO, READ) only when the connection table
+ * is full: the first live task from koid on; without the handle nothing
+ * is known to have ended. */
+static bool op_task_gone(void *ctx, uint64_t koid)
+{
+	(void)ctx;
+	struct task_stats t;
+	handle_t si = execrt_handle(START_H_SYSINFO);
+	if (!si || !koid)
+		return false;
+	long n = sys_task_stats(si, koid - 1, &t, 1);
+	if (n < 0)
+		return false;
+	return n == 0 || t.koid != koid || t.state != 0;
 }
 
 static void *mem_alloc(void *ctx, size_t n)
@@ -282,7 +301,8 @@ int main(int argc, char **argv)
 					   .close = op_close,
 					   .check_send = op_check_send,
 					   .bulk_new = op_bulk_new,
-					   .bulk_free = op_bulk_free};
+					   .bulk_free = op_bulk_free,
+					   .task_gone = op_task_gone};
 	fsd_srv_init(&srv, &ops);
 	handle_t send, dev_send;
 	long r = 0;

@@ -87,8 +87,17 @@ static void fk_free(void *c, void *p)
 	free(p);
 }
 
+uint64_t fk_dead_lo, fk_dead_hi;
+
+static bool fk_task_gone(void *c, uint64_t koid)
+{
+	(void)c;
+	return koid >= fk_dead_lo && koid < fk_dead_hi;
+}
+
 int fk_setup(uint64_t tmp)
 {
+	fk_dead_lo = fk_dead_hi = 0;
 	memset(&fk, 0, sizeof(fk));
 	fk.next = 100;
 	memset(&fk_srv.fs, 0, sizeof(fk_srv.fs));
@@ -99,7 +108,8 @@ int fk_setup(uint64_t tmp)
 					   .close = fk_close,
 					   .check_send = fk_check_send,
 					   .bulk_new = fk_bulk_new,
-					   .bulk_free = fk_bulk_free};
+					   .bulk_free = fk_bulk_free,
+					   .task_gone = fk_task_gone};
 	int err = fsd_fs_init(&fk_srv.fs, tmp);
 	fsd_srv_init(&fk_srv, &ops);
 	return err;

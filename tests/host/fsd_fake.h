@@ -16,6 +16,8 @@ struct fk_kernel {
 	int fail_mint;
 };
 extern struct fk_kernel fk;
+/* Tasks with koids in [fk_dead_lo, fk_dead_hi) have ended (task_gone). */
+extern uint64_t fk_dead_lo, fk_dead_hi;
 extern struct fsd_srv fk_srv;
 extern struct fsd_out fk_out;
 extern struct fs_resp fk_resp; /* the last answer's header */

@@ -302,7 +302,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		pool_close(npool - 1);
 	if (S.nfiles || S.bulk_total)
 		fail("files or windows left after every handle closed");
-	for (int i = 2; i < FSD_CONN_MAX + 2; i++)
+	for (int i = 2; i < FSD_CONN_SLOTS; i++)
 		if (S.conns[i].badge)
 			fail("a connection left");
 	fsd_srv_fini(&S);
