@@ -45,7 +45,9 @@ static long start_fsd(struct fsd_env *e, const char *args)
 	char a[160];
 	snprintf(a, sizeof(a), "--initrd @ %s", args);
 	g_spawn_names = nenv_mint(&e->ns, e->badge);
+	g_spawn_sysinfo = g_sysinfo(); /* as etc/services.conf gives it */
 	r = g_spawn_ex("fsd", a, FSD_QUOTA, 0, rd, RIGHT_SAME, &e->fsd);
+	g_spawn_sysinfo = HANDLE_INVALID;
 	sys_handle_close(g_spawn_names);
 	g_spawn_names = HANDLE_INVALID;
 	if (r < 0) {
