@@ -16,10 +16,6 @@
 #include "fsd_fs.h"
 
 #define FSD_CONN_MAX	    256		/* connections: FS_ENFILE beyond */
-/* The table also keeps connections whose maker has died while files
- * opened on them are still held (by the maker's children): they count
- * against the open files, not against FSD_CONN_MAX, and each has one. */
-#define FSD_CONN_SLOTS	    (FSD_CONN_MAX + FSD_FILE_MAX + 2)
 #define FSD_FILE_MAX	    2048	/* open files in all: FS_ENFILE */
 /* Per client task (port_rx.sender, which a task cannot multiply as it
  * can connections): FS_EMFILE beyond. One task takes at most 1/64 of
@@ -31,6 +27,11 @@
 #define FSD_PUBLIC_INFLIGHT 32		/* calls held on each public endpoint */
 #define FSD_BULK_CONN	    (4u << 20)	/* bulk window bytes per connection */
 #define FSD_BULK_TOTAL	    (16u << 20) /* bulk window bytes in all */
+
+/* The table also keeps connections whose maker has died while files
+ * opened on them are still held (by the maker's children): they count
+ * against the open files, not against FSD_CONN_MAX, and each has one. */
+#define FSD_CONN_SLOTS (FSD_CONN_MAX + FSD_FILE_MAX + 2)
 
 #define FSD_KIND_PUBLIC	 0u /* the endpoint registered as /svc/fsd: badge 0 */
 #define FSD_KIND_DEVPUB	 1u /* /drv/fsd */

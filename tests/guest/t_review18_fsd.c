@@ -69,9 +69,9 @@ GTEST(review18_fsd_connections_handed_on_fill_table)
 	if (mine)
 		sys_handle_close(mine);
 	/* A handed-on connection is useless to its holder. */
-	long use = nheld ? fs(held[nheld - 1], FS_STAT, 0, 0, 0, 0, "/tmp",
-			      NULL)
-			 : 0;
+	long use =
+		nheld ? fs(held[nheld - 1], FS_STAT, 0, 0, 0, 0, "/tmp", NULL)
+		      : 0;
 	for (uint32_t i = 0; i < nheld; i++)
 		sys_handle_close(held[i]);
 	sys_handle_close(recv);

@@ -91,8 +91,8 @@ TEST(fsd_dead_makers_connections_freed_when_full)
 	}
 	CHECK(f != 0);
 	fk_srv.sender = 7;
-	CHECK_EQ(fk_req(FSD_BADGE_PUBLIC, FS_CONNECT, 0, FS_PROTO_VERSION, 0,
-			0, NULL, NULL),
+	CHECK_EQ(fk_req(FSD_BADGE_PUBLIC, FS_CONNECT, 0, FS_PROTO_VERSION, 0, 0,
+			NULL, NULL),
 		 -FS_ENFILE); /* all makers alive: full */
 	fk_dead_lo = 1000;
 	fk_dead_hi = 2000;
