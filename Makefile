@@ -216,7 +216,7 @@ kernel-notest: $(O)/kernel-notest.elf
 $(O)/notest/main.c.o: kernel/main.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (no ktest)"
-	$(Q)$(CC) $(KCFLAGS) -DEXECRT_NO_KTEST -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(KOPT) -DEXECRT_NO_KTEST -c $< -o $@
 $(O)/kernel-notest.elf: $(KOBJS_NOTEST) $(O)/notest/main.c.o $(O)/ksyms-empty.o \
 		$(ARCHDIR)/kernel.ld
 	@echo "  LD      $@"
@@ -226,7 +226,7 @@ $(O)/kernel-notest.elf: $(KOBJS_NOTEST) $(O)/notest/main.c.o $(O)/ksyms-empty.o 
 $(O)/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(KOPT) -c $< -o $@
 $(O)/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
@@ -243,6 +243,7 @@ $(O)/host/unit-tests: $(HOBJS)
 test-host: $(O)/host/unit-tests $(O)/share/font.psf # the fbcon test reads the real font
 	$(O)/host/unit-tests
 
+include mk/kcold.mk
 include mk/iso.mk
 include mk/qemu.mk
 include mk/net.mk
