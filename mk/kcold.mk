@@ -6,6 +6,7 @@
 KCOLD_SRCS := $(wildcard kernel/acpi/*.c kernel/boot/*.c kernel/dev/*.c) \
 	kernel/main.c kernel/lib/printf.c kernel/lib/log.c kernel/lib/sort.c \
 	kernel/mm/mmio.c kernel/sched/params.c kernel/sched/change.c \
+	kernel/sched/migrate.c kernel/syscall/sys_vm.c kernel/syscall/sys_pager.c \
 	kernel/sched/telemetry.c kernel/sched/auth.c kernel/task/root.c \
 	kernel/task/fault.c kernel/task/task_stats.c kernel/task/endnotify.c \
 	kernel/obj/resource.c kernel/lib/strlcpy.c kernel/syscall/sys_grant.c \
@@ -14,8 +15,11 @@ KCOLD_SRCS := $(wildcard kernel/acpi/*.c kernel/boot/*.c kernel/dev/*.c) \
 	kernel/syscall/sys_resource.c kernel/syscall/sys_mmio.c \
 	libs/runtime/elf_parse.c libs/runtime/cpio.c \
 	$(addprefix $(ARCHDIR)/,mm_init.c smp.c ioapic.c fwcfg.c irq_user.c \
-		pci_cfg.c ksyms.c hpet.c nmi.c time_init.c pvh.c serial.c \
+		pci_cfg.c ksyms.c nmi.c time_init.c pvh.c serial.c \
 		gdt.c pic.c pit.c pat.c boot.c)
-$(patsubst %,$(O)/%.o,$(KCOLD_SRCS)) $(O)/notest/main.c.o: KOPT := -Os
+# clang's -Os keeps more than gcc's; -Oz is its size level (hpet.c is
+# left out: clang -Oz calls __lshrti3 for its 128-bit shift, no libgcc here).
+KCOLD_OPT := $(if $(findstring clang,$(CC)),-Oz,-Os)
+$(patsubst %,$(O)/%.o,$(KCOLD_SRCS)) $(O)/notest/main.c.o: KOPT := $(KCOLD_OPT)
 # A change of the list rebuilds the kernel objects.
 $(KOBJS) $(O)/notest/main.c.o: mk/kcold.mk
