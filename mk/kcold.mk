@@ -6,7 +6,7 @@
 KCOLD_SRCS := $(wildcard kernel/acpi/*.c kernel/boot/*.c kernel/dev/*.c) \
 	kernel/main.c kernel/lib/printf.c kernel/lib/log.c kernel/lib/sort.c \
 	kernel/mm/mmio.c kernel/sched/params.c kernel/sched/change.c \
-	kernel/sched/migrate.c kernel/syscall/sys_vm.c kernel/syscall/sys_pager.c \
+	kernel/syscall/sys_vm.c kernel/syscall/sys_pager.c \
 	kernel/sched/telemetry.c kernel/sched/auth.c kernel/task/root.c \
 	kernel/task/fault.c kernel/task/task_stats.c kernel/task/endnotify.c \
 	kernel/obj/resource.c kernel/lib/strlcpy.c kernel/syscall/sys_grant.c \
