@@ -1,0 +1,466 @@
+/* guest-child-race2 (race2.h): an unprivileged program whose two worker
+ * threads (pinned by the parent to CPU 0 and CPU 1) race each other over
+ * a per-task limit: open/close, create/destroy in a tight loop. Each
+ * worker counts what it holds in shared counters, raised only after a
+ * success and lowered before the close, so a counter never exceeds what
+ * the server or kernel charges: a success that takes a counter past the
+ * documented limit is a limit exceeded ("over"). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <execrt/errors.h>
+#include <execrt/fs_proto.h>
+#include <execrt/rights.h>
+#include <execrt/runtime.h>
+
+#include "cl_ports.h"
+#include "gutil.h"
+#include "race2.h"
+
+#define SLOTS 1100 /* per kind, more than any limit tried */
+#define CHUNK (64ull << 10)
+
+static struct race2_report rep;
+static const char *mode;
+static uint64_t rounds_each;
+static volatile int go;
+static handle_t worker_th[2];
+static handle_t fs_pub, port_r, port_s, dup_src;
+
+/* What is held: one array of handles (or addresses) per kind and the
+ * count of each. */
+static uint64_t slot[4][SLOTS];
+static int64_t held[4];
+
+static void note_max(int k, int64_t n)
+{
+	uint64_t m = __atomic_load_n(&rep.max[k], __ATOMIC_RELAXED);
+	while ((uint64_t)n > m &&
+	       !__atomic_compare_exchange_n(&rep.max[k], &m, (uint64_t)n, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	/* The handle room is known exactly only afterwards (main()). */
+	if ((uint64_t)n > rep.cap[k] && !(mode[0] == 'k' && k == 0))
+		__atomic_add_fetch(&rep.over, 1, __ATOMIC_RELAXED);
+}
+
+/* A success of kind k: counted, then kept in a free slot (or given back
+ * at once when none is free). Returns false when it was not kept. */
+static bool got(int k, uint64_t v)
+{
+	__atomic_add_fetch(&rep.ok[k], 1, __ATOMIC_RELAXED);
+	note_max(k, __atomic_add_fetch(&held[k], 1, __ATOMIC_SEQ_CST));
+	for (int i = 0; i < SLOTS; i++) {
+		uint64_t z = 0;
+		if (__atomic_compare_exchange_n(&slot[k][i], &z, v, false,
+						__ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	__atomic_sub_fetch(&held[k], 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+/* Takes a held value of kind k out of its slot (the count lowered first,
+ * so it stays below the charge), or 0. */
+static uint64_t take(int k, uint64_t rnd)
+{
+	for (int j = 0; j < SLOTS; j++) {
+		int i = (int)((rnd + (uint64_t)j) % SLOTS);
+		if (!__atomic_load_n(&slot[k][i], __ATOMIC_RELAXED))
+			continue;
+		uint64_t v =
+			__atomic_exchange_n(&slot[k][i], 0, __ATOMIC_SEQ_CST);
+		if (v) {
+			__atomic_sub_fetch(&held[k], 1, __ATOMIC_SEQ_CST);
+			return v;
+		}
+	}
+	return 0;
+}
+
+/* Borrows a value without giving up its count: put it back with
+ * give_back(). */
+static uint64_t borrow(int k, uint64_t rnd)
+{
+	for (int j = 0; j < SLOTS; j++) {
+		int i = (int)((rnd + (uint64_t)j) % SLOTS);
+		uint64_t v = __atomic_load_n(&slot[k][i], __ATOMIC_RELAXED);
+		if (v && __atomic_compare_exchange_n(&slot[k][i], &v, 0, false,
+						     __ATOMIC_SEQ_CST,
+						     __ATOMIC_RELAXED))
+			return v;
+	}
+	return 0;
+}
+
+static void give_back(int k, uint64_t v)
+{
+	for (;;)
+		for (int i = 0; i < SLOTS; i++) {
+			uint64_t z = 0;
+			if (__atomic_compare_exchange_n(&slot[k][i], &z, v,
+							false, __ATOMIC_SEQ_CST,
+							__ATOMIC_RELAXED))
+				return;
+		}
+}
+
+static void refused(bool documented, long e)
+{
+	if (documented)
+		return;
+	__atomic_add_fetch(&rep.other, 1, __ATOMIC_RELAXED);
+	rep.last_other = e;
+}
+
+static uint64_t xs(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* ---- fsd: kind 0 connections, kind 1 open files ---- */
+
+static long fs_call(handle_t ep, uint32_t op, uint32_t fl, uint64_t a,
+		    const char *path, handle_t *out)
+{
+	uint8_t msg[sizeof(struct fs_req) + 64];
+	struct fs_req q = {.op = op, .flags = fl, .a = a};
+	q.path_len = path ? (uint16_t)strlen(path) : 0;
+	memcpy(msg, &q, sizeof(q));
+	if (path)
+		memcpy(msg + sizeof(q), path, q.path_len);
+	uint8_t ans[PORT_MSG_MAX];
+	handle_t h[PORT_HANDLES_MAX];
+	struct port_msg m = {.data = msg, .len = sizeof(q) + q.path_len};
+	struct port_rx rx = {
+		.buf = ans, .cap = sizeof(ans), .handles = h, .hcap = 8};
+	long r = sys_port_call(ep, &m, &rx, DEADLINE_NONE);
+	if (r < 0)
+		return r - 1000;
+	struct fs_resp resp;
+	memcpy(&resp, ans, sizeof(resp));
+	for (uint32_t i = resp.err ? 0 : 1; i < rx.nhandles; i++)
+		sys_handle_close(h[i]);
+	if (resp.err)
+		return resp.err;
+	if (rx.nhandles < 1)
+		return -1;
+	*out = h[0];
+	return 0;
+}
+
+static void fsd_round(uint64_t r)
+{
+	handle_t h = 0;
+	uint64_t k = r % 64;
+	if (k < 4) { /* connect */
+		long e = fs_call(fs_pub, FS_CONNECT, 0, FS_PROTO_VERSION, NULL,
+				 &h);
+		if (e == 0) {
+			if (!got(0, h))
+				sys_handle_close(h);
+		} else {
+			__atomic_add_fetch(&rep.full[0], e == -FS_EMFILE,
+					   __ATOMIC_RELAXED);
+			refused(e == -FS_EMFILE || e == -FS_EAGAIN, e);
+		}
+	} else if (k < 5) { /* a connection closed (its files stay open) */
+		if ((h = take(0, r >> 8)))
+			sys_handle_close(h);
+	} else if (k < 53) { /* open a file on a connection */
+		handle_t c = borrow(0, r >> 8);
+		if (!c)
+			return;
+		long e = fs_call(c, FS_OPEN,
+				 FS_O_READ | FS_O_WRITE | FS_O_CREATE, 0644,
+				 "/tmp/race2", &h);
+		give_back(0, c);
+		if (e == 0) {
+			if (!got(1, h))
+				sys_handle_close(h);
+		} else {
+			__atomic_add_fetch(&rep.full[1], e == -FS_EMFILE,
+					   __ATOMIC_RELAXED);
+			refused(e == -FS_EMFILE || e == -FS_EAGAIN, e);
+		}
+	} else if ((h = take(1, r >> 8))) { /* a file closed */
+		sys_handle_close(h);
+	}
+}
+
+/* ---- netd: kind 0 UDP sockets (fds) ---- */
+
+#define SC(n, a, b, c)                                                         \
+	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+static void udp_round(uint64_t r)
+{
+	if (r % 3) {
+		long s = SC(socket, AF_INET, SOCK_DGRAM, 0);
+		if (s >= 0) {
+			if (!got(0, (uint64_t)s + 1))
+				SC(close, s, 0, 0);
+		} else {
+			__atomic_add_fetch(&rep.full[0], s == -EMFILE,
+					   __ATOMIC_RELAXED);
+			refused(s == -EMFILE, s);
+		}
+	} else {
+		uint64_t v = take(0, r >> 8);
+		if (v)
+			SC(close, v - 1, 0, 0);
+	}
+}
+
+/* ---- kernel: kind 0 handles made by dup, kind 1 64 KiB mappings,
+ * kind 2 messages queued on the task's own port (kind 0's handles ride
+ * in some of them: in transit they are not in the table) ---- */
+
+static void kern_round(uint64_t r)
+{
+	handle_t h = HANDLE_INVALID;
+	long e;
+	switch (r % 16) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		for (int i = 0; i < 4; i++) {
+			e = sys_handle_dup(dup_src, RIGHT_SAME, &h);
+			if (e == 0) {
+				if (!got(0, h))
+					sys_handle_close(h);
+				continue;
+			}
+			__atomic_add_fetch(&rep.full[0], e == ERR_NO_RESOURCES,
+					   __ATOMIC_RELAXED);
+			refused(e == ERR_NO_RESOURCES || e == ERR_NO_MEMORY, e);
+			break;
+		}
+		break;
+	case 4:
+		if ((h = take(0, r >> 8)))
+			sys_handle_close(h);
+		break;
+	case 5:
+	case 6: {
+		void *p = g_map(CHUNK);
+		if (p) {
+			*(volatile uint8_t *)p = 1;
+			if (!got(1, (uint64_t)p))
+				g_unmap(p, CHUNK);
+		} else {
+			__atomic_add_fetch(&rep.full[1], 1, __ATOMIC_RELAXED);
+		}
+		break;
+	}
+	case 7: {
+		uint64_t a = take(1, r >> 8);
+		if (a)
+			g_unmap((void *)a, CHUNK);
+		break;
+	}
+	case 8:
+	case 9:
+	case 10:
+	case 11:
+	case 12: { /* send, with a held handle every other time */
+		handle_t hs[1];
+		struct port_msg m = {.data = &r, .len = sizeof(r)};
+		if ((r & 16) && (hs[0] = (handle_t)take(0, r >> 8))) {
+			m.handles = hs;
+			m.nhandles = 1;
+		}
+		e = sys_port_send(port_s, &m, DEADLINE_POLL);
+		if (e == 0) {
+			__atomic_add_fetch(&rep.ok[2], 1, __ATOMIC_RELAXED);
+			note_max(2, __atomic_add_fetch(&held[2], 1,
+						       __ATOMIC_SEQ_CST));
+		} else {
+			if (m.nhandles && !got(0, hs[0]))
+				sys_handle_close(hs[0]);
+			__atomic_add_fetch(&rep.full[2], e == ERR_SHOULD_WAIT,
+					   __ATOMIC_RELAXED);
+			refused(e == ERR_SHOULD_WAIT || e == ERR_NO_MEMORY, e);
+		}
+		break;
+	}
+	default: { /* receive: the count lowered first, raised on failure */
+		uint64_t b;
+		handle_t hs[PORT_HANDLES_MAX];
+		struct port_rx rx = {.buf = &b,
+				     .cap = sizeof(b),
+				     .handles = hs,
+				     .hcap = PORT_HANDLES_MAX};
+		__atomic_sub_fetch(&held[2], 1, __ATOMIC_SEQ_CST);
+		e = sys_port_recv(port_r, &rx, DEADLINE_POLL);
+		if (e < 0) {
+			/* Over the handle quota the message is lost (its
+			 * handles closed, docs/ipc.md): no longer queued. */
+			if (e == ERR_SHOULD_WAIT)
+				__atomic_add_fetch(&held[2], 1,
+						   __ATOMIC_SEQ_CST);
+			refused(e == ERR_SHOULD_WAIT || e == ERR_NO_RESOURCES,
+				e);
+			break;
+		}
+		for (uint32_t i = 0; i < rx.nhandles; i++)
+			if (!got(0, hs[i]))
+				sys_handle_close(hs[i]);
+		break;
+	}
+	}
+}
+
+static int64_t worker(uint64_t id)
+{
+	uint64_t s = 0x9e3779b97f4a7c15ull * (id + 1) + g_now();
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		;
+	for (uint64_t i = 0; i < rounds_each; i++) {
+		uint64_t r = xs(&s);
+		if (mode[0] == 'f')
+			fsd_round(r);
+		else if (mode[0] == 'u')
+			udp_round(r);
+		else
+			kern_round(r);
+		struct sched_params sp;
+		if ((i & 15) == 0 && sys_sched_get(worker_th[id], &sp) == 0) {
+			uint32_t c = (uint32_t)sp.cpu;
+			__atomic_add_fetch(&rep.cpu_rounds[c & 1], 16,
+					   __ATOMIC_RELAXED);
+		}
+		__atomic_add_fetch(&rep.rounds, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* How many of kind k fit now, with nothing racing (then given back). */
+static uint64_t kern_capacity(int k)
+{
+	static uint64_t tmp[2048];
+	uint64_t n = 0;
+	for (; n < 2048; n++) {
+		handle_t h;
+		void *p;
+		if (k == 0 && sys_handle_dup(dup_src, RIGHT_SAME, &h) == 0)
+			tmp[n] = h;
+		else if (k == 1 && (p = g_map(CHUNK)))
+			tmp[n] = (uint64_t)p;
+		else
+			break;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (k == 0)
+			sys_handle_close((handle_t)tmp[i]);
+		else
+			g_unmap((void *)tmp[i], CHUNK);
+	return n;
+}
+
+static long setup(void)
+{
+	if (mode[0] == 'f') {
+		struct cl_conn cc;
+		if (cl_connect(FS_SVC_NAME, g_now() + 2000 * MS, &cc) != CL_OK)
+			return 1;
+		fs_pub = cc.send;
+		rep.cap[0] = RACE2_FSD_CONNS;
+		rep.cap[1] = RACE2_FSD_FILES;
+	} else if (mode[0] == 'u') {
+		long s = SC(socket, AF_INET, SOCK_DGRAM, 0);
+		if (s < 0)
+			return 2;
+		SC(close, s, 0, 0);
+		rep.cap[0] = RACE2_UDP_SHARE;
+	} else {
+		if (sys_port_create(0, &port_r, &port_s) < 0)
+			return 3;
+		dup_src = port_s;
+		rep.cap[2] = RACE2_QUEUE_MAX;
+	}
+	return 0;
+}
+
+static void drain(void)
+{
+	uint64_t v;
+	for (int k = 0; k < 4; k++)
+		while ((v = take(k, 0))) {
+			if (mode[0] == 'u')
+				SC(close, v - 1, 0, 0);
+			else if (mode[0] == 'k' && k == 1)
+				g_unmap((void *)v, CHUNK);
+			else if (!(mode[0] == 'k' && k == 2))
+				sys_handle_close((handle_t)v);
+		}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4)
+		return 100;
+	mode = argv[1];
+	handle_t back = (handle_t)strtoull(argv[2], NULL, 0);
+	rounds_each = strtoull(argv[3], NULL, 0) / 2;
+	rep.magic = RACE2_MAGIC;
+	long e = setup();
+	if (e)
+		return (int)(100 + e);
+	struct gthread t[2];
+	for (uint64_t i = 0; i < 2; i++)
+		if (gthread_start(&t[i], worker, i) < 0)
+			return 110;
+	/* The parent pins them (this program may not). */
+	handle_t th[2] = {g_dup(t[0].h, RIGHT_SAME), g_dup(t[1].h, RIGHT_SAME)};
+	struct port_msg m = {
+		.data = "t", .len = 1, .nhandles = 2, .handles = th};
+	worker_th[0] = t[0].h;
+	worker_th[1] = t[1].h;
+	uint8_t ack[8];
+	struct port_rx rx = {.buf = ack, .cap = sizeof(ack)};
+	if (!th[0] || !th[1] ||
+	    sys_port_call(back, &m, &rx, g_now() + 5000 * MS) < 0)
+		return 111;
+	if (mode[0] == 'k') {
+		/* The memory bound, measured with the workers made and
+		 * nothing racing: what the quota leaves this task (the
+		 * handle table grown to its largest first; 1 for it
+		 * shrinking). */
+		rep.cap[0] = kern_capacity(0);
+		rep.cap[1] = kern_capacity(1) + 1;
+	}
+	sys_sleep_until(g_now() + 2 * MS);
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	/* Both ended before either handle is closed: the handle room
+	 * stays the same until the race is over. */
+	for (int i = 0; i < 2; i++)
+		if (sys_object_wait(t[i].h, DEADLINE_NONE, NULL) < 0)
+			return 112;
+	for (int i = 0; i < 2; i++)
+		if (gthread_join(&t[i], DEADLINE_NONE, NULL) < 0)
+			return 112;
+	drain();
+	if (mode[0] == 'k') {
+		/* The room measured before may have been short of a handle
+		 * still on its way out; measured now it is exact: the quota
+		 * less what main holds (and held during the race, the two
+		 * workers' thread handles, closed by the joins). */
+		rep.cap[0] = kern_capacity(0) - 2;
+		if (rep.max[0] > rep.cap[0])
+			rep.over++;
+	}
+	m = (struct port_msg){.data = &rep, .len = sizeof(rep)};
+	if (sys_port_send(back, &m, DEADLINE_NONE) < 0)
+		return 113;
+	return rep.over ? 1 : 0;
+}
