@@ -31,6 +31,7 @@ struct race2_report {
 	uint64_t max[4]; /* most held at once (as counted by the child) */
 	uint64_t cap[4]; /* the bound each max is checked against */
 	uint64_t over;	 /* times a success came beyond the bound */
-	uint64_t cpu_rounds[2]; /* rounds seen on CPU 0 / CPU 1 */
+	uint64_t cpu_rounds[2];	    /* rounds seen on CPU 0 / CPU 1 */
+	uint64_t setup_ns, race_ns; /* start to the race, the race */
 };
 #define RACE2_MAGIC 0x7261636532ull

@@ -69,12 +69,14 @@ long race2_run(const char *mode, uint64_t rounds, uint64_t quota,
 void race2_print(const char *what, const struct race2_report *p, int64_t status)
 {
 	printf("    %s: status %lld, %llu rounds (cpu0 ~%llu, cpu1 ~%llu), "
-	       "over %llu, other %llu (last %lld)\n",
+	       "over %llu, other %llu (last %lld), set-up %llu ms, race %llu "
+	       "ms\n",
 	       what, (long long)status, (unsigned long long)p->rounds,
 	       (unsigned long long)p->cpu_rounds[0],
 	       (unsigned long long)p->cpu_rounds[1],
 	       (unsigned long long)p->over, (unsigned long long)p->other,
-	       (long long)p->last_other);
+	       (long long)p->last_other, (unsigned long long)(p->setup_ns / MS),
+	       (unsigned long long)(p->race_ns / MS));
 	for (int k = 0; k < 4; k++)
 		if (p->cap[k] || p->ok[k])
 			printf("      kind %d: ok %llu, refused %llu, most "

@@ -62,7 +62,7 @@ GTEST(race2_fsd_conns_and_files_two_cpus)
 	int64_t conns = fs_status("connections"), files = fs_status("files");
 	g_spawn_names = fe.lookup;
 	struct race2_report p;
-	long r = run_all(RACE2_FSD, 1200, 4ull << 20, &p);
+	long r = run_all(RACE2_FSD, 1000, 4ull << 20, &p);
 	g_spawn_names = HANDLE_INVALID;
 	int64_t c2 = fs_status_wait("connections", conns);
 	int64_t f2 = fs_status_wait("files", files);
@@ -146,7 +146,7 @@ GTEST(race2_netd_udp_share_two_cpus)
 		return;
 	}
 	struct race2_report p;
-	long r = s < 0 ? s : run_all(RACE2_UDP, 400, 16ull << 20, &p);
+	long r = s < 0 ? s : run_all(RACE2_UDP, 300, 16ull << 20, &p);
 	/* Another task (this one) gets its own 32, and the 33rd is
 	 * EMFILE. */
 	long fds[RACE2_UDP_SHARE + 1];
