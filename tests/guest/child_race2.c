@@ -7,6 +7,7 @@
  * documented limit is a limit exceeded ("over"). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -325,6 +326,60 @@ static void kern_round(uint64_t r)
 	}
 }
 
+/* ---- compositord: kind 0 sessions beside the child's own session s0,
+ * kind 1 layers made on s0 (a session's layers go with it: none made on
+ * the sessions that are closed, so the count stays exact) ---- */
+
+static struct cl_conn comp_pub, comp_s0;
+static struct cl_resp cresp[2];
+
+static bool busy(long e, const struct cl_resp *c)
+{
+	return e == CL_ERR_REMOTE && !strcmp(c->code, "BUSY");
+}
+
+static void comp_round(uint64_t r, uint64_t id)
+{
+	struct cl_resp *c = &cresp[id & 1];
+	char req[64];
+	uint64_t k = r % 16, v;
+	long e;
+	if (k < 2) {
+		e = cl_request(&comp_pub, "{\"cmd\":\"connect\"}", c);
+		if (e == CL_OK) {
+			handle_t h = cl_resp_take_handle(c, 0);
+			if (h && !got(0, h))
+				sys_handle_close(h);
+		} else {
+			__atomic_add_fetch(&rep.full[0], busy(e, c),
+					   __ATOMIC_RELAXED);
+			refused(busy(e, c), e);
+		}
+		cl_resp_close(c);
+	} else if (k < 3) {
+		if ((v = take(0, r >> 8)))
+			sys_handle_close((handle_t)v);
+	} else if (k < 10) {
+		e = cl_request(&comp_s0, "{\"cmd\":\"create_layer\"}", c);
+		int64_t lid = 0;
+		if (e == CL_OK && cl_resp_int(c, "id", &lid) == CL_OK && lid) {
+			got(1, (uint64_t)lid);
+		} else {
+			__atomic_add_fetch(&rep.full[1], busy(e, c),
+					   __ATOMIC_RELAXED);
+			refused(busy(e, c), e);
+		}
+		cl_resp_close(c);
+	} else if ((v = take(1, r >> 8))) {
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"destroy_layer\",\"id\":%llu}",
+			 (unsigned long long)v);
+		e = cl_request(&comp_s0, req, c);
+		refused(e == CL_OK, e);
+		cl_resp_close(c);
+	}
+}
+
 static int64_t worker(uint64_t id)
 {
 	uint64_t s = 0x9e3779b97f4a7c15ull * (id + 1) + g_now();
@@ -336,6 +391,8 @@ static int64_t worker(uint64_t id)
 			fsd_round(r);
 		else if (mode[0] == 'u')
 			udp_round(r);
+		else if (mode[0] == 'c')
+			comp_round(r, id);
 		else
 			kern_round(r);
 		struct sched_params sp;
@@ -387,6 +444,24 @@ static long setup(void)
 			return 2;
 		SC(close, s, 0, 0);
 		rep.cap[0] = RACE2_UDP_SHARE;
+	} else if (mode[0] == 'c' || mode[0] == 'p') {
+		if (cl_connect("/svc/compositord", g_now() + 2000 * MS,
+			       &comp_pub) != CL_OK)
+			return 4;
+		if (mode[0] == 'p') { /* public layers, then the end */
+			while (cl_request(&comp_pub,
+					  "{\"cmd\":\"create_layer\"}",
+					  &cresp[0]) == CL_OK)
+				rep.ok[0]++;
+			return -1;
+		}
+		if (cl_request(&comp_pub, "{\"cmd\":\"connect\"}", &cresp[0]) !=
+		    CL_OK)
+			return 5;
+		comp_s0.send = cl_resp_take_handle(&cresp[0], 0);
+		cl_resp_close(&cresp[0]);
+		rep.cap[0] = RACE2_COMP_SESSIONS - 1; /* s0 is one */
+		rep.cap[1] = RACE2_COMP_LAYERS;
 	} else {
 		if (sys_port_create(0, &port_r, &port_s) < 0)
 			return 3;
@@ -405,6 +480,8 @@ static void drain(void)
 				SC(close, v - 1, 0, 0);
 			else if (mode[0] == 'k' && k == 1)
 				g_unmap((void *)v, CHUNK);
+			else if (mode[0] == 'c' && k == 1)
+				; /* layer ids: they go with s0 */
 			else if (!(mode[0] == 'k' && k == 2))
 				sys_handle_close((handle_t)v);
 		}
@@ -420,6 +497,11 @@ int main(int argc, char **argv)
 	rep.magic = RACE2_MAGIC;
 	uint64_t t0 = g_now();
 	long e = setup();
+	if (e < 0) { /* "pub": only the report */
+		struct port_msg m = {.data = &rep, .len = sizeof(rep)};
+		sys_port_send(back, &m, DEADLINE_NONE);
+		return 0;
+	}
 	if (e)
 		return (int)(100 + e);
 	struct gthread t[2];

@@ -15,11 +15,17 @@
 #define RACE2_FSD  "fsd"  /* fsd connections (4) and open files (128) */
 #define RACE2_UDP  "udp"  /* netd UDP sockets (32) */
 #define RACE2_KERN "kern" /* handle quota, memory quota, port queue */
+#define RACE2_COMP "comp" /* compositord sessions (8) and layers (16) */
+/* Not a race: makes public compositord layers until BUSY, sends the
+ * report (ok[0]: how many) and exits at once. */
+#define RACE2_PUBL "publ"
 
-#define RACE2_FSD_CONNS 4
-#define RACE2_FSD_FILES 128
-#define RACE2_UDP_SHARE 32
-#define RACE2_QUEUE_MAX 64
+#define RACE2_FSD_CONNS	    4
+#define RACE2_FSD_FILES	    128
+#define RACE2_UDP_SHARE	    32
+#define RACE2_QUEUE_MAX	    64
+#define RACE2_COMP_SESSIONS 8
+#define RACE2_COMP_LAYERS   16
 
 struct race2_report {
 	uint64_t magic;
