@@ -5,7 +5,9 @@
  * success and lowered before the close, so a counter never exceeds what
  * the server or kernel charges: a success that takes a counter past the
  * documented limit is a limit exceeded ("over"). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,22 +209,47 @@ static void fsd_round(uint64_t r)
 #define SC(n, a, b, c)                                                         \
 	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
 
-static void udp_round(uint64_t r)
+/* ---- netd: kind 0 UDP sockets, kind 1 TCP listeners, kind 2 ping
+ * sockets (each held as its fd + 1) ---- */
+
+static long sock_open(int kind)
 {
-	if (r % 3) {
-		long s = SC(socket, AF_INET, SOCK_DGRAM, 0);
-		if (s >= 0) {
-			if (!got(0, (uint64_t)s + 1))
-				SC(close, s, 0, 0);
-		} else {
-			__atomic_add_fetch(&rep.full[0], s == -EMFILE,
-					   __ATOMIC_RELAXED);
-			refused(s == -EMFILE, s);
-		}
-	} else {
-		uint64_t v = take(0, r >> 8);
-		if (v)
+	if (kind == 0)
+		return SC(socket, AF_INET, SOCK_DGRAM, 0);
+	if (kind == 2)
+		return SC(socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	long s = SC(socket, AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		return -1000 + s; /* not the listen share's refusal */
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(0x7f000001)};
+	long e = SC(bind, s, &a, sizeof(a));
+	if (e == 0)
+		e = SC(listen, s, 4, 0);
+	if (e == 0)
+		return s;
+	SC(close, s, 0, 0);
+	return e;
+}
+
+static void net_round(uint64_t r)
+{
+	int kind = (int)(r % 24 / 8);
+	uint64_t v;
+	if (r % 8 >= 6) {
+		if ((v = take(kind, r >> 8)))
 			SC(close, v - 1, 0, 0);
+		return;
+	}
+	long s = sock_open(kind);
+	long want = kind == 1 ? -ENOBUFS : -EMFILE;
+	if (s >= 0) {
+		if (!got(kind, (uint64_t)s + 1))
+			SC(close, s, 0, 0);
+	} else {
+		__atomic_add_fetch(&rep.full[kind], s == want,
+				   __ATOMIC_RELAXED);
+		refused(s == want, s);
 	}
 }
 
@@ -390,9 +417,10 @@ static int64_t worker(uint64_t id)
 		if (mode[0] == 'f')
 			fsd_round(r);
 		else if (mode[0] == 'u')
-			udp_round(r);
+			net_round(r);
 		else if (mode[0] == 'c')
 			comp_round(r, id);
+
 		else
 			kern_round(r);
 		struct sched_params sp;
@@ -444,6 +472,8 @@ static long setup(void)
 			return 2;
 		SC(close, s, 0, 0);
 		rep.cap[0] = RACE2_UDP_SHARE;
+		rep.cap[1] = RACE2_LISTEN_SHARE;
+		rep.cap[2] = RACE2_PING_SHARE;
 	} else if (mode[0] == 'c' || mode[0] == 'p') {
 		if (cl_connect("/svc/compositord", g_now() + 2000 * MS,
 			       &comp_pub) != CL_OK)

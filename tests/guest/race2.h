@@ -12,8 +12,9 @@
 #define RACE2_PROG "guest-child-race2"
 
 /* Modes. */
-#define RACE2_FSD  "fsd"  /* fsd connections (4) and open files (128) */
-#define RACE2_UDP  "udp"  /* netd UDP sockets (32) */
+#define RACE2_FSD "fsd" /* fsd connections (4) and open files (128) */
+/* netd: UDP sockets (32), TCP listeners (16), ping sockets (8) */
+#define RACE2_UDP  "udp"
 #define RACE2_KERN "kern" /* handle quota, memory quota, port queue */
 #define RACE2_COMP "comp" /* compositord sessions (8) and layers (16) */
 /* Not a race: makes public compositord layers until BUSY, sends the
@@ -23,6 +24,8 @@
 #define RACE2_FSD_CONNS	    4
 #define RACE2_FSD_FILES	    128
 #define RACE2_UDP_SHARE	    32
+#define RACE2_LISTEN_SHARE  16
+#define RACE2_PING_SHARE    8
 #define RACE2_QUEUE_MAX	    64
 #define RACE2_COMP_SESSIONS 8
 #define RACE2_COMP_LAYERS   16
