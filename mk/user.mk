@@ -407,7 +407,8 @@ guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-child-sock_SRCS := tests/guest/child_sock.c
 guest-child-fsconn_SRCS := tests/guest/child_fsconn.c
-guest-child-race2_SRCS := tests/guest/child_race2.c tests/guest/gutil.c
+guest-child-race2_SRCS := tests/guest/child_race2.c \
+	tests/guest/child_race2_vmgr.c tests/guest/gutil.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c tests/guest/fuzz_args.c

@@ -22,12 +22,12 @@
 
 #include "cl_ports.h"
 #include "gutil.h"
-#include "race2.h"
+#include "race2_child.h"
 
 #define SLOTS 1100 /* per kind, more than any limit tried */
 #define CHUNK (64ull << 10)
 
-static struct race2_report rep;
+struct race2_report rep;
 static const char *mode;
 static uint64_t rounds_each;
 static volatile int go;
@@ -39,7 +39,7 @@ static handle_t fs_pub, port_r, port_s, dup_src;
 static uint64_t slot[4][SLOTS];
 static int64_t held[4];
 
-static void note_max(int k, int64_t n)
+void note_max(int k, int64_t n)
 {
 	uint64_t m = __atomic_load_n(&rep.max[k], __ATOMIC_RELAXED);
 	while ((uint64_t)n > m &&
@@ -53,7 +53,7 @@ static void note_max(int k, int64_t n)
 
 /* A success of kind k: counted, then kept in a free slot (or given back
  * at once when none is free). Returns false when it was not kept. */
-static bool got(int k, uint64_t v)
+bool got(int k, uint64_t v)
 {
 	__atomic_add_fetch(&rep.ok[k], 1, __ATOMIC_RELAXED);
 	note_max(k, __atomic_add_fetch(&held[k], 1, __ATOMIC_SEQ_CST));
@@ -74,7 +74,7 @@ static bool got(int k, uint64_t v)
 
 /* Takes a held value of kind k out of its slot (the count lowered first,
  * so it stays below the charge), or 0. */
-static uint64_t take(int k, uint64_t rnd)
+uint64_t take(int k, uint64_t rnd)
 {
 	for (int j = 0, s = (int)(rnd % SLOTS); j < SLOTS; j++) {
 		int i = s + j < SLOTS ? s + j : s + j - SLOTS;
@@ -118,7 +118,7 @@ static void give_back(int k, uint64_t v)
 		}
 }
 
-static void refused(bool documented, long e)
+void refused(bool documented, long e)
 {
 	if (documented)
 		return;
@@ -420,6 +420,8 @@ static int64_t worker(uint64_t id)
 			net_round(r);
 		else if (mode[0] == 'c')
 			comp_round(r, id);
+		else if (mode[0] == 'v')
+			r2_vmgr_round(r);
 
 		else
 			kern_round(r);
@@ -492,7 +494,7 @@ static long setup(void)
 		cl_resp_close(&cresp[0]);
 		rep.cap[0] = RACE2_COMP_SESSIONS - 1; /* s0 is one */
 		rep.cap[1] = RACE2_COMP_LAYERS;
-	} else {
+	} else if (mode[0] == 'k') {
 		if (sys_port_create(0, &port_r, &port_s) < 0)
 			return 3;
 		dup_src = port_s;
@@ -512,6 +514,8 @@ static void drain(void)
 				g_unmap((void *)v, CHUNK);
 			else if (mode[0] == 'c' && k == 1)
 				; /* layer ids: they go with s0 */
+			else if (mode[0] == 'v')
+				r2_vmgr_release(v - 1);
 			else if (!(mode[0] == 'k' && k == 2))
 				sys_handle_close((handle_t)v);
 		}
@@ -545,10 +549,14 @@ int main(int argc, char **argv)
 	worker_th[0] = t[0].h;
 	worker_th[1] = t[1].h;
 	uint8_t ack[8];
-	struct port_rx rx = {.buf = ack, .cap = sizeof(ack)};
+	handle_t given = HANDLE_INVALID;
+	struct port_rx rx = {
+		.buf = ack, .cap = sizeof(ack), .handles = &given, .hcap = 1};
 	if (!th[0] || !th[1] ||
 	    sys_port_call(back, &m, &rx, g_now() + 5000 * MS) < 0)
 		return 111;
+	if (mode[0] == 'v' && (e = r2_vmgr_setup(given)) != 0)
+		return (int)(120 + e);
 	if (mode[0] == 'k') {
 		/* The memory bound, measured with the workers made and
 		 * nothing racing: what the quota leaves this task (the

@@ -17,6 +17,7 @@
 #define RACE2_UDP  "udp"
 #define RACE2_KERN "kern" /* handle quota, memory quota, port queue */
 #define RACE2_COMP "comp" /* compositord sessions (8) and layers (16) */
+#define RACE2_VMGR "vmgr" /* vmgr shared buffers on the ledger */
 /* Not a race: makes public compositord layers until BUSY, sends the
  * report (ok[0]: how many) and exits at once. */
 #define RACE2_PUBL "publ"
@@ -29,6 +30,7 @@
 #define RACE2_QUEUE_MAX	    64
 #define RACE2_COMP_SESSIONS 8
 #define RACE2_COMP_LAYERS   16
+#define RACE2_VMGR_BUF	    (512ull << 10)
 
 struct race2_report {
 	uint64_t magic;

@@ -9,6 +9,8 @@
 #include "gutil.h"
 #include "race2_run.h"
 
+handle_t race2_give;
+
 long race2_run(const char *mode, uint64_t rounds, uint64_t quota,
 	       uint64_t kill_after_ns, struct race2_report *rep,
 	       int64_t *status)
@@ -45,9 +47,13 @@ long race2_run(const char *mode, uint64_t rounds, uint64_t quota,
 				printf("    race2: worker %u not pinned\n", i);
 			sys_handle_close(th[i]);
 		}
-		struct port_msg m = {.data = "p", .len = 1};
-		if (rx.reply)
-			sys_port_reply(rx.reply, &m);
+		handle_t give = race2_give ? g_dup(race2_give, RIGHT_SAME) : 0;
+		struct port_msg m = {.data = "p",
+				     .len = 1,
+				     .handles = &give,
+				     .nhandles = give ? 1 : 0};
+		if (rx.reply && sys_port_reply(rx.reply, &m) < 0 && give)
+			sys_handle_close(give);
 	}
 	if (kill_after_ns) {
 		sys_sleep_until(g_now() + kill_after_ns);

@@ -2,7 +2,13 @@
 #pragma once
 #include <stdint.h>
 
+#include <execrt/types.h>
+
 #include "race2.h"
+
+/* When set, a duplicate goes to the child with the answer to its first
+ * message (a service endpoint it has no name for). */
+extern handle_t race2_give;
 
 /* Runs the child in `mode` for `rounds` (both workers) with `quota`; with
  * kill_after_ns, kills it that long after its workers were pinned (no
