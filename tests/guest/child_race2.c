@@ -134,13 +134,24 @@ static uint64_t xs(uint64_t *s)
 	return *s;
 }
 
-/* ---- fsd: kind 0 connections, kind 1 open files ---- */
+/* ---- fsd: kind 0 connections, kind 1 open files, kind 2 bulk windows
+ * of 1 MiB (on BULK_FILES files kept open on two connections kept too:
+ * a window goes with its file, so only these files have windows) ---- */
 
-static long fs_call(handle_t ep, uint32_t op, uint32_t fl, uint64_t a,
-		    const char *path, handle_t *out)
+#define BULK_FILES 8
+#define BULK_SIZE  (1u << 20)
+
+static handle_t bulk_conn[2], bulk_file[BULK_FILES];
+
+static long fs_call(handle_t ep, uint32_t op, uint64_t a, uint64_t b,
+		    uint64_t c, const char *path, handle_t *out, uint64_t *val)
 {
 	uint8_t msg[sizeof(struct fs_req) + 64];
-	struct fs_req q = {.op = op, .flags = fl, .a = a};
+	struct fs_req q = {.op = op, .a = a, .b = b, .c = c};
+	if (op == FS_OPEN) {
+		q.flags = FS_O_READ | FS_O_WRITE | FS_O_CREATE;
+		q.a = 0644;
+	}
 	q.path_len = path ? (uint16_t)strlen(path) : 0;
 	memcpy(msg, &q, sizeof(q));
 	if (path)
@@ -155,52 +166,94 @@ static long fs_call(handle_t ep, uint32_t op, uint32_t fl, uint64_t a,
 		return r - 1000;
 	struct fs_resp resp;
 	memcpy(&resp, ans, sizeof(resp));
-	for (uint32_t i = resp.err ? 0 : 1; i < rx.nhandles; i++)
+	for (uint32_t i = resp.err || !out ? 0 : 1; i < rx.nhandles; i++)
 		sys_handle_close(h[i]);
 	if (resp.err)
 		return resp.err;
+	if (val)
+		*val = resp.val;
+	if (!out)
+		return 0;
 	if (rx.nhandles < 1)
 		return -1;
 	*out = h[0];
 	return 0;
 }
 
+static long fsd_setup(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (fs_call(fs_pub, FS_CONNECT, FS_PROTO_VERSION, 0, 0, NULL,
+			    &bulk_conn[i], NULL))
+			return 6;
+	for (int i = 0; i < BULK_FILES; i++)
+		if (fs_call(bulk_conn[i & 1], FS_OPEN, 0, 0, 0, "/tmp/race2",
+			    &bulk_file[i], NULL))
+			return 7;
+	/* What the kept ones leave of each per-task limit. */
+	rep.cap[0] = RACE2_FSD_CONNS - 2;
+	rep.cap[1] = RACE2_FSD_FILES - BULK_FILES;
+	rep.cap[2] = RACE2_FSD_BULK / BULK_SIZE;
+	return 0;
+}
+
+static void fsd_bulk_free(uint64_t v)
+{
+	long e = fs_call(bulk_file[(v >> 8) % BULK_FILES], FS_BULK_FREE, 0,
+			 v & 0xff, 0, NULL, NULL, NULL);
+	refused(e == 0, e);
+}
+
+static void fsd_result(int k, long e, handle_t h)
+{
+	if (e == 0) {
+		if (!got(k, h))
+			sys_handle_close(h);
+		return;
+	}
+	__atomic_add_fetch(&rep.full[k], e == -FS_EMFILE, __ATOMIC_RELAXED);
+	refused(e == -FS_EMFILE || e == -FS_EAGAIN, e);
+}
+
 static void fsd_round(uint64_t r)
 {
 	handle_t h = 0;
-	uint64_t k = r % 64;
+	uint64_t k = r % 64, v;
 	if (k < 4) { /* connect */
-		long e = fs_call(fs_pub, FS_CONNECT, 0, FS_PROTO_VERSION, NULL,
-				 &h);
-		if (e == 0) {
-			if (!got(0, h))
-				sys_handle_close(h);
-		} else {
-			__atomic_add_fetch(&rep.full[0], e == -FS_EMFILE,
-					   __ATOMIC_RELAXED);
-			refused(e == -FS_EMFILE || e == -FS_EAGAIN, e);
-		}
+		long e = fs_call(fs_pub, FS_CONNECT, FS_PROTO_VERSION, 0, 0,
+				 NULL, &h, NULL);
+		fsd_result(0, e, h);
 	} else if (k < 5) { /* a connection closed (its files stay open) */
 		if ((h = take(0, r >> 8)))
 			sys_handle_close(h);
-	} else if (k < 53) { /* open a file on a connection */
+	} else if (k < 45) { /* open a file on a connection */
+		/* On one of the churned connections, else a kept one. */
 		handle_t c = borrow(0, r >> 8);
-		if (!c)
-			return;
-		long e = fs_call(c, FS_OPEN,
-				 FS_O_READ | FS_O_WRITE | FS_O_CREATE, 0644,
-				 "/tmp/race2", &h);
-		give_back(0, c);
+		handle_t on = c ? c : bulk_conn[(r >> 8) & 1];
+		long e = fs_call(on, FS_OPEN, 0, 0, 0, "/tmp/race2", &h, NULL);
+		if (c)
+			give_back(0, c);
+		fsd_result(1, e, h);
+	} else if (k < 54) { /* a file closed */
+		if ((h = take(1, r >> 8)))
+			sys_handle_close(h);
+	} else if (k < 60) { /* a bulk window (its grant not kept) */
+		uint64_t i = (r >> 8) % BULK_FILES, ws = 0;
+		long e = fs_call(bulk_file[i], FS_BULK_SETUP, 0, 0, BULK_SIZE,
+				 NULL, &h, &ws);
 		if (e == 0) {
-			if (!got(1, h))
-				sys_handle_close(h);
+			sys_handle_close(h);
+			if (!got(2, (i << 8 | ws) + 1))
+				fsd_bulk_free(i << 8 | ws);
 		} else {
-			__atomic_add_fetch(&rep.full[1], e == -FS_EMFILE,
+			__atomic_add_fetch(&rep.full[2], e == -FS_ENOMEM,
 					   __ATOMIC_RELAXED);
-			refused(e == -FS_EMFILE || e == -FS_EAGAIN, e);
+			refused(e == -FS_ENOMEM || e == -FS_EBUSY ||
+					e == -FS_EAGAIN,
+				e);
 		}
-	} else if ((h = take(1, r >> 8))) { /* a file closed */
-		sys_handle_close(h);
+	} else if ((v = take(2, r >> 8))) {
+		fsd_bulk_free(v - 1);
 	}
 }
 
@@ -466,8 +519,9 @@ static long setup(void)
 		if (cl_connect(FS_SVC_NAME, g_now() + 2000 * MS, &cc) != CL_OK)
 			return 1;
 		fs_pub = cc.send;
-		rep.cap[0] = RACE2_FSD_CONNS;
-		rep.cap[1] = RACE2_FSD_FILES;
+		long e = fsd_setup();
+		if (e)
+			return e;
 	} else if (mode[0] == 'u') {
 		long s = SC(socket, AF_INET, SOCK_DGRAM, 0);
 		if (s < 0)
@@ -516,6 +570,8 @@ static void drain(void)
 				; /* layer ids: they go with s0 */
 			else if (mode[0] == 'v')
 				r2_vmgr_release(v - 1);
+			else if (mode[0] == 'f' && k == 2)
+				; /* windows: they go with their files */
 			else if (!(mode[0] == 'k' && k == 2))
 				sys_handle_close((handle_t)v);
 		}

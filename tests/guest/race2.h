@@ -23,6 +23,7 @@
 #define RACE2_PUBL "publ"
 
 #define RACE2_FSD_CONNS	    4
+#define RACE2_FSD_BULK	    (4u << 20)
 #define RACE2_FSD_FILES	    128
 #define RACE2_UDP_SHARE	    32
 #define RACE2_LISTEN_SHARE  16

@@ -84,7 +84,7 @@ void race2_print(const char *what, const struct race2_report *p, int64_t status)
 	       (long long)p->last_other, (unsigned long long)(p->setup_ns / MS),
 	       (unsigned long long)(p->race_ns / MS));
 	for (int k = 0; k < 4; k++)
-		if (p->cap[k] || p->ok[k])
+		if (p->cap[k] || p->ok[k] || p->full[k])
 			printf("      kind %d: ok %llu, refused %llu, most "
 			       "held "
 			       "%llu of %llu\n",

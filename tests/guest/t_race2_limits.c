@@ -50,7 +50,8 @@ static long run_all(const char *mode, uint64_t rounds, uint64_t quota,
 	return st == 0 && last->magic == RACE2_MAGIC ? 0 : ERR_BAD_STATE;
 }
 
-/* docs/fsd.md "Limits": 4 connections and 128 open files per task. */
+/* docs/fsd.md "Limits": 4 connections, 128 open files and 4 MiB of bulk
+ * windows per task. */
 GTEST(race2_fsd_conns_and_files_two_cpus)
 {
 	SETUP("--tmp-size 256K");
@@ -61,6 +62,7 @@ GTEST(race2_fsd_conns_and_files_two_cpus)
 	g_spawn_names = HANDLE_INVALID;
 	int64_t c2 = fs_status_wait("connections", conns);
 	int64_t f2 = fs_status_wait("files", files);
+	int64_t bulk = fs_status_wait("bulk_bytes", 0);
 	/* Another task (this one) is still served. */
 	long e = 0;
 	handle_t f = fs_open("/tmp/race2", FS_O_READ, &e);
@@ -73,10 +75,15 @@ GTEST(race2_fsd_conns_and_files_two_cpus)
 	FCHECK_EQ(r, 0);
 	FCHECK_EQ(p.over, 0);
 	FCHECK_EQ(p.other, 0);
-	/* Reached (EMFILE seen), never passed. A connection closed with
-	 * files still open keeps counting, so the child may hold fewer. */
-	FCHECK(p.max[0] <= RACE2_FSD_CONNS && p.max[1] <= RACE2_FSD_FILES);
-	FCHECK(p.full[0] > 0 && p.full[1] > 0);
+	/* Reached (EMFILE, ENOMEM seen), never passed (the bounds are what
+	 * the child's kept connections and files leave). A connection
+	 * closed with files still open keeps counting, so the child may
+	 * hold fewer. */
+	FCHECK(p.cap[0] == RACE2_FSD_CONNS - 2 && p.cap[2] > 0);
+	FCHECK(p.max[0] <= p.cap[0] && p.max[1] <= p.cap[1] &&
+	       p.max[2] <= p.cap[2]);
+	FCHECK(p.full[0] > 0 && p.full[1] > 0 && p.full[2] > 0);
+	FCHECK_EQ(bulk, 0);
 	FCHECK_EQ(c2, conns);
 	FCHECK_EQ(f2, files);
 	FCHECK(f != 0);
