@@ -58,7 +58,7 @@ GTEST(race2_fsd_conns_and_files_two_cpus)
 	int64_t conns = fs_status("connections"), files = fs_status("files");
 	g_spawn_names = fe.lookup;
 	struct race2_report p;
-	long r = run_all(RACE2_FSD, 1000, 4ull << 20, &p);
+	long r = run_all(RACE2_FSD, 600, 4ull << 20, &p);
 	g_spawn_names = HANDLE_INVALID;
 	int64_t c2 = fs_status_wait("connections", conns);
 	int64_t f2 = fs_status_wait("files", files);
@@ -188,7 +188,7 @@ GTEST(race2_netd_udp_listen_ping_shares_two_cpus)
 GTEST(race2_kernel_handle_memory_queue_two_cpus)
 {
 	struct race2_report p;
-	long r = run_all(RACE2_KERN, 3000, 1ull << 20, &p);
+	long r = run_all(RACE2_KERN, 2400, 1ull << 20, &p);
 	GCHECK_EQ(r, 0);
 	GCHECK_EQ(p.over, 0);
 	GCHECK_EQ(p.other, 0);
