@@ -442,6 +442,8 @@ GUEST_EXTRA += $(O)/user/virtio-net.elf
 GUEST_EXTRA += $(O)/user/blitterd.elf
 # room gfx-fix: compositord runs as a child of tests/guest/t_compositord.c
 GUEST_EXTRA += $(O)/user/compositord.elf
+# room race2cpu: copperd runs as a child of tests/guest/t_race2_copper.c
+GUEST_EXTRA += $(O)/user/copperd.elf
 # room net-lwip: netd runs as a child of tests/guest/t_netd.c (and of
 # t_sock_netd.c, room net-rt)
 GUEST_EXTRA += $(O)/user/netd.elf
