@@ -389,9 +389,11 @@ GUEST_PROGS := guest-tests guest-child-fault guest-child-work guest-child-grant 
 GUEST_PROGS += guest-child-sock
 # REVIEW-18 R3: a helper task that hands fsd connections to its parent
 GUEST_PROGS += guest-child-fsconn
+# room race2cpu: an unprivileged program racing per-task limits on 2 CPUs
+GUEST_PROGS += guest-child-race2
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c tests/guest/init_env.c \
-	tests/guest/rights_fx.c tests/guest/iod_env.c \
+	tests/guest/rights_fx.c tests/guest/iod_env.c tests/guest/race2_run.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)
@@ -405,14 +407,16 @@ guest-child-grant_SRCS := tests/guest/child_grant.c
 guest-child-quota_SRCS := tests/guest/child_quota.c
 guest-child-sock_SRCS := tests/guest/child_sock.c
 guest-child-fsconn_SRCS := tests/guest/child_fsconn.c
+guest-child-race2_SRCS := tests/guest/child_race2.c \
+	tests/guest/child_race2_vmgr.c tests/guest/gutil.c
 guest-svc-comp_SRCS := tests/guest/svc_comp.c
 guest-init-svc_SRCS := tests/guest/init_svc.c
 guest-fuzz_SRCS := tests/guest/fuzz_main.c tests/guest/fuzz_gen.c tests/guest/fuzz_args.c
 # room iod: the driver iod starts in t_iod.c
 iod-testdrv_SRCS := tests/guest/iod_testdrv.c
 GUEST_ELFS := $(patsubst %,$(O)/user/%.elf,$(GUEST_PROGS))
-GUEST_OBJS := $(filter-out $(USER_OBJS),$(foreach p,$(GUEST_PROGS),$(patsubst \
-	%,$(O)/user/obj/%.o,$($(p)_SRCS))))
+GUEST_OBJS := $(sort $(filter-out $(USER_OBJS),$(foreach p,$(GUEST_PROGS),$(patsubst \
+	%,$(O)/user/obj/%.o,$($(p)_SRCS)))))
 
 .PHONY: guest
 guest: $(GUEST_ELFS) $(O)/initrd-test.cpio
@@ -438,6 +442,8 @@ GUEST_EXTRA += $(O)/user/virtio-net.elf
 GUEST_EXTRA += $(O)/user/blitterd.elf
 # room gfx-fix: compositord runs as a child of tests/guest/t_compositord.c
 GUEST_EXTRA += $(O)/user/compositord.elf
+# room race2cpu: copperd runs as a child of tests/guest/t_race2_copper.c
+GUEST_EXTRA += $(O)/user/copperd.elf
 # room net-lwip: netd runs as a child of tests/guest/t_netd.c (and of
 # t_sock_netd.c, room net-rt)
 GUEST_EXTRA += $(O)/user/netd.elf

@@ -179,6 +179,16 @@ static const struct blit_plat plat = {
 	.lost = p_lost,
 };
 
+/* Badge 0 is the public endpoint; a session's is live until its
+ * no-senders notice. */
+static bool session_live(const struct blit_svc *s, uint64_t badge)
+{
+	for (int i = 0; badge && i < BLIT_MAX_SESSIONS; i++)
+		if (s->sessions[i] == badge)
+			return true;
+	return !badge;
+}
+
 static void answer(handle_t reply)
 {
 	if (!ans.ok) {
@@ -233,7 +243,14 @@ int main(void)
 		uint32_t hv[PORT_HANDLES_MAX];
 		for (uint32_t i = 0; i < rx.nhandles; i++)
 			hv[i] = h[i];
-		if (rx.reply) {
+		/* The notice goes ahead of messages queued before it
+		 * (docs/ipc.md): a request of a session that has ended may
+		 * come after its end, and a surface or subscription it made
+		 * would be owned by nobody and never freed. */
+		if (rx.reply && !session_live(&svc, rx.badge)) {
+			cl_reply_error(rx.reply, "NOT_FOUND",
+				       "the session has ended");
+		} else if (rx.reply) {
 			blit_handle_from(&svc, buf, rx.len, hv, rx.nhandles,
 					 rx.badge, rx.sender, &ans);
 			answer(rx.reply);

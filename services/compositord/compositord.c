@@ -233,11 +233,33 @@ static void session_connect(handle_t reply, struct comp_reply *r)
 		sys_handle_close(h); /* the no-senders notice ends it */
 }
 
+/* The public endpoint's badge is below SESSION_BADGE0; a session's is
+ * live until its no-senders notice. */
+static bool session_live(uint64_t badge)
+{
+	if (badge < SESSION_BADGE0)
+		return true;
+	for (uint32_t i = 0; i < SESSIONS_MAX; i++)
+		if (g.sessions[i] == badge)
+			return true;
+	return false;
+}
+
 static void receive(const char *buf, const struct port_rx *rx, handle_t *h)
 {
 	static struct comp_reply r;
 	if (rx->flags & PORT_RX_CLOSED) {
 		session_closed(rx->badge);
+		return;
+	}
+	/* The notice goes ahead of messages queued before it (docs/ipc.md):
+	 * a request of a session that has ended may come after its end,
+	 * and a layer or subscription it made would be owned by nobody and
+	 * never freed (a client killed in create_layer leaked a layer). */
+	if (!session_live(rx->badge)) {
+		if (rx->reply)
+			cl_reply_error(rx->reply, "NOT_FOUND",
+				       "the session has ended");
 		return;
 	}
 	uint32_t magic = 0;

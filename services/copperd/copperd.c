@@ -375,13 +375,31 @@ static void comp_tend(void)
 
 /* ---- the platform for cop_proto ---- */
 
+/* The badges of live sessions (minted, no notice yet): a request on any
+ * other session badge came after its session's end (serve_one). */
+static uint64_t live[COP_MAX_SESSIONS];
+
+static bool session_live(uint64_t badge)
+{
+	for (unsigned i = 0; badge && i < COP_MAX_SESSIONS; i++)
+		if (live[i] == badge)
+			return true;
+	return !badge;
+}
+
 static int p_mint(void *ctx, uint64_t badge, uint32_t *h)
 {
 	(void)ctx;
+	unsigned i = 0;
+	while (i < COP_MAX_SESSIONS && live[i])
+		i++;
+	if (i == COP_MAX_SESSIONS)
+		return ERR_NO_RESOURCES;
 	handle_t s;
 	long r = sys_port_mint_ex(g_port, badge, PORT_MINT_NOTIFY_CLOSED, &s);
 	if (r < 0)
 		return (int)r;
+	live[i] = badge;
 	*h = s;
 	return 0;
 }
@@ -463,11 +481,21 @@ static struct cop_reply rep;
 static void serve_one(struct port_rx *rx, handle_t *h)
 {
 	if (rx->flags & PORT_RX_CLOSED) {
+		for (unsigned i = 0; rx->badge && i < COP_MAX_SESSIONS; i++)
+			if (live[i] == rx->badge)
+				live[i] = 0;
 		cop_srv_session_gone(&srv, rx->badge);
 		return;
 	}
 	if (!rx->reply)
 		return; /* not a call: nobody to answer */
+	/* The notice goes ahead of messages queued before it (docs/ipc.md):
+	 * a call of a session that has ended may come after its end, and a
+	 * program or subscription it made would be owned by nobody. */
+	if (!session_live(rx->badge)) {
+		cl_reply_error(rx->reply, "NOT_FOUND", "the session has ended");
+		return;
+	}
 	uint32_t hv[PORT_HANDLES_MAX];
 	for (uint32_t i = 0; i < rx->nhandles; i++)
 		hv[i] = h[i];
