@@ -304,10 +304,12 @@ static void do_open(struct fsd_srv *s, struct fsd_conn *c,
 {
 	uint32_t nc, nf;
 	uint64_t bulk;
+	if (c->nopen >= FS_OPEN_MAX)
+		return fsd_answer(out, -FS_EMFILE, 0);
 	if (s->nfiles >= FSD_FILE_MAX) /* first: it may charge c's task */
 		fsd_reclaim_files(s, NULL);
 	task_use(s, c->task, &nc, &nf, &bulk);
-	if (c->nopen >= FS_OPEN_MAX || nf >= FSD_FILES_PER_TASK)
+	if (nf >= FSD_FILES_PER_TASK)
 		return fsd_answer(out, -FS_EMFILE, 0);
 	if (s->nfiles >= FSD_FILE_MAX)
 		return fsd_answer(out, -FS_ENFILE, 0);

@@ -143,6 +143,8 @@ GTEST(review18_fsd_files_handed_on_fill_table)
 	       "open: %ld\n",
 	       rounds, files, mine_err);
 	int64_t reclaimed = fs_status("reclaimed");
+	printf("    fsd freed %lld files of ended tasks, %lld open\n",
+	       (long long)reclaimed, (long long)fs_status("files"));
 	long kept = nheld ? fs(held[0], FS_FSTAT, 0, 0, 0, 0, NULL, NULL) : -1;
 	long freed =
 		nheld > 9 ? fs(held[9], FS_FSTAT, 0, 0, 0, 0, NULL, NULL) : -1;
