@@ -264,6 +264,14 @@ enum syscall_nr {
 	 * last handle frees the vector (later messages on it are counted in
 	 * kernel_stats.irq_stray and dropped). out->irq has RIGHTS_IRQ */
 	SYS_IRQ_CREATE_MSI = 68,
+	/* grant_h [MANAGE], send_h [TRANSFER] -> 0: the grant's memory
+	 * object keeps the port endpoint send_h (moved out of the caller's
+	 * table) until the memory is freed (every grant over it, mapping
+	 * and handle gone); then the endpoint's handle goes, so one minted
+	 * with PORT_MINT_NOTIFY_CLOSED queues its no-senders notice (docs/
+	 * ipc.md "Grants"). One per object: ERR_ALREADY_EXISTS;
+	 * ERR_WRONG_TYPE send_h not a send endpoint */
+	SYS_GRANT_NOTIFY = 69,
 	SYS_COUNT
 };
 

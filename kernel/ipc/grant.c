@@ -24,8 +24,11 @@
  * Lock order: a uvm's lock, then a grant's lock (grant_link only); revoke
  * and unmap never hold a grant's lock while taking a uvm's. */
 #include <execrt/errors.h>
+#include <execrt/rights.h>
 #include <execrt/syscall.h>
+#include <kern/cap.h>
 #include <kern/grant.h>
+#include <kern/handle.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/slab.h>
@@ -164,4 +167,30 @@ void grant_revoke(struct grant *g)
 		f = spin_lock_irqsave(&g->lock);
 	}
 	spin_unlock_irqrestore(&g->lock, f);
+}
+
+int grant_notify(struct grant *g, struct handle_table *t, handle_t send_h)
+{
+	struct kobject *o, *moved;
+	uint32_t rights;
+	int err = cap_get(send_h, OBJ_PORT_SEND, RIGHT_TRANSFER, &o, &rights);
+	if (err)
+		return err;
+	/* Claimed first, so the handle leaves the caller's table only when
+	 * it will be kept (nothing to give back on a second call). */
+	struct vmo *v = g->vmo;
+	struct kobject *none = NULL;
+	if (!__atomic_compare_exchange_n(&v->notice, &none, VMO_NOTICE_CLAIMED,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		kobj_put(o);
+		return ERR_ALREADY_EXISTS;
+	}
+	/* The handle may have been closed or moved since cap_get: then
+	 * nothing is taken and the claim goes back. */
+	err = handle_take_many(t, 1, &send_h, RIGHT_TRANSFER, &o, &moved,
+			       &rights);
+	__atomic_store_n(&v->notice, err ? NULL : moved, __ATOMIC_RELEASE);
+	kobj_put(o);
+	return err;
 }

@@ -9,6 +9,7 @@
  * creator. The quota check comes before any allocation sized by the
  * caller. */
 #include <execrt/errors.h>
+#include <kern/handle.h>
 #include <kern/lib.h>
 #include <kern/log.h>
 #include <kern/mm.h>
@@ -38,7 +39,12 @@ static void vmo_destroy(struct kobject *o)
 	/* Supplied pages were added to obj.charge: kobj_put returns them. */
 	if (v->pager)
 		kobj_put(&v->pager->obj);
+	struct kobject *notice = v->notice;
 	kfree(v);
+	/* Last, with the frames free (their charge returns as this same
+	 * put ends): the endpoint's handle goes, its holder hears. */
+	if (notice)
+		handle_transit_done(notice);
 }
 
 static const struct kobj_ops vmo_ops = {

@@ -123,3 +123,16 @@ SYSCALL1(sys_grant_revoke, HANDLE, grant_h)
 	kobj_put(&g->obj);
 	return 0;
 }
+
+/* send_h: an endpoint, kept by the grant's memory until it is freed
+ * (docs/ipc.md "Grants", "Memory-gone notice") */
+SYSCALL2(sys_grant_notify, HANDLE, grant_h, HANDLE, send_h)
+{
+	struct grant *g;
+	int err = get_grant(grant_h, RIGHT_MANAGE, &g);
+	if (err)
+		return err;
+	err = grant_notify(g, &cur_task()->handles, send_h);
+	kobj_put(&g->obj);
+	return err;
+}

@@ -78,6 +78,7 @@ const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_PCI_CFG_READ] = sys_pci_cfg_read,
 	[SYS_PCI_CFG_WRITE] = sys_pci_cfg_write,
 	[SYS_IRQ_CREATE_MSI] = sys_irq_create_msi,
+	[SYS_GRANT_NOTIFY] = sys_grant_notify,
 };
 
 const uint64_t syscall_table_len = SYS_COUNT;

@@ -33,7 +33,8 @@ long vmgr_lazy_map(struct vmgr_client *c, uint64_t size, uint64_t *addr,
 long vmgr_map_file(struct vmgr_client *c, handle_t file, uint64_t size,
 		   uint64_t *addr, handle_t *vmo, uint64_t *fsize);
 /* A shared buffer of size bytes (a grant: SYS_GRANT_MAP it, pass it on),
- * charged to this connection's ledger until vmgr_release. */
+ * charged to this connection's ledger until vmgr_release and until every
+ * holder has closed and unmapped it (docs/vmgr.md). */
 long vmgr_buffer(struct vmgr_client *c, uint64_t size, handle_t *grant,
 		 uint64_t *id);
 long vmgr_release(struct vmgr_client *c, uint64_t id);

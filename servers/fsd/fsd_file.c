@@ -35,6 +35,84 @@ void fsd_file_free(struct fsd_srv *s, struct fsd_file *f)
 	fsd_conn_maybe_free(s, c);
 }
 
+/* fsd_reclaim_files' answers within one pass: each task asked once. */
+#define RECLAIM_CACHE 128
+struct reclaim {
+	unsigned n;
+	struct {
+		uint64_t koid;
+		bool gone;
+		uint32_t files; /* charged to it (live tasks) */
+		uint64_t bulk;
+	} t[RECLAIM_CACHE];
+};
+
+/* koid's entry (asked now if new); -1 when the cache is full. */
+static int task_entry(struct fsd_srv *s, struct reclaim *r, uint64_t koid)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->t[i].koid == koid)
+			return (int)i;
+	if (r->n == RECLAIM_CACHE)
+		return -1;
+	unsigned i = r->n++;
+	r->t[i].koid = koid;
+	r->t[i].gone = s->ops.task_gone(s->ops.ctx, koid);
+	if (!r->t[i].gone)
+		fsd_task_files(s, koid, &r->t[i].files, &r->t[i].bulk);
+	return (int)i;
+}
+
+static bool task_gone(struct fsd_srv *s, struct reclaim *r, uint64_t koid)
+{
+	int i = task_entry(s, r, koid);
+	return i < 0 ? s->ops.task_gone(s->ops.ctx, koid) : r->t[i].gone;
+}
+
+/* A file handed on by a task that has ended: it is the last user's now
+ * if that task lives and has room (files and bulk share); else nobody
+ * may keep it. Only when full, so holders pay nothing until then. */
+void fsd_reclaim_files(struct fsd_srv *s, const struct fsd_file *keep)
+{
+	if (!s->ops.task_gone)
+		return;
+	static struct reclaim r;
+	r.n = 0;
+	for (uint32_t i = 0; i < FSD_FILE_MAX; i++) {
+		struct fsd_file *f = &s->files[i];
+		if (!f->badge || f == keep || !f->task ||
+		    !task_gone(s, &r, f->task))
+			continue;
+		uint64_t bulk = 0;
+		for (uint32_t k = 0; k < FS_BULK_SLOTS; k++)
+			bulk += f->bulk[k].size;
+		bool other = f->user && f->user != f->task;
+		int u = other ? task_entry(s, &r, f->user) : -1;
+		uint32_t nf = 0;
+		uint64_t nb = 0;
+		bool live = false;
+		if (u >= 0) {
+			live = !r.t[u].gone;
+			nf = r.t[u].files;
+			nb = r.t[u].bulk;
+		} else if (other && !s->ops.task_gone(s->ops.ctx, f->user)) {
+			live = true; /* many tasks: asked without the cache */
+			fsd_task_files(s, f->user, &nf, &nb);
+		}
+		if (live && nf < FSD_FILES_PER_TASK &&
+		    nb + bulk <= FSD_BULK_PER_TASK) {
+			f->task = f->user;
+			if (u >= 0) {
+				r.t[u].files++;
+				r.t[u].bulk += bulk;
+			}
+			continue;
+		}
+		s->st.reclaimed++;
+		fsd_file_free(s, f); /* its next call: FS_EBADF */
+	}
+}
+
 static void bulk_setup(struct fsd_srv *s, struct fsd_file *f, uint64_t size,
 		       struct fsd_out *out)
 {
@@ -47,8 +125,10 @@ static void bulk_setup(struct fsd_srv *s, struct fsd_file *f, uint64_t size,
 	if (i == FS_BULK_SLOTS)
 		return fsd_answer(out, -FS_EBUSY, 0);
 	struct fsd_conn *c = &s->conns[f->conn];
+	if (s->bulk_total + size > FSD_BULK_TOTAL)
+		fsd_reclaim_files(s, f);
 	if (c->bulk_bytes + size > FSD_BULK_CONN ||
-	    !fsd_task_bulk_ok(s, f->conn, size) ||
+	    !fsd_task_bulk_ok(s, f->task, size) ||
 	    s->bulk_total + size > FSD_BULK_TOTAL)
 		return fsd_answer(out, -FS_ENOMEM, 0);
 	uint32_t h;

@@ -167,7 +167,7 @@ static void json_answer(struct fsd_srv *s, const char *msg, uint32_t len,
 			"\"tmp_used\":%llu,\"tmp_limit\":%llu,"
 			"\"bulk_bytes\":%llu,\"requests\":%llu,\"errors\":%llu,"
 			"\"eagain\":%llu,\"notices\":%llu,\"connects\":%llu,"
-			"\"opens\":%llu}}",
+			"\"opens\":%llu,\"reclaimed\":%llu}}",
 			nconn, s->nfiles, s->fs.ndev,
 			(unsigned long long)s->fs.tmp_used,
 			(unsigned long long)s->fs.tmp_limit,
@@ -177,7 +177,8 @@ static void json_answer(struct fsd_srv *s, const char *msg, uint32_t len,
 			(unsigned long long)s->st.eagain,
 			(unsigned long long)s->st.notices,
 			(unsigned long long)s->st.connects,
-			(unsigned long long)s->st.opens);
+			(unsigned long long)s->st.opens,
+			(unsigned long long)s->st.reclaimed);
 	} else
 		n = snprintf(b, cap,
 			     "{\"ok\":false,\"error\":{\"code\":\"BAD_CMD\","
@@ -185,27 +186,44 @@ static void json_answer(struct fsd_srv *s, const char *msg, uint32_t len,
 	out->len = n < 0 ? 0 : (uint32_t)n;
 }
 
-/* What task t holds in all its connections: connections, open files,
- * bulk bytes. */
+/* What task t holds: its connections, and the open files and bulk bytes
+ * charged to it (a file's charge may have moved to another task than
+ * its connection's, fsd_reclaim_files). */
 static void task_use(struct fsd_srv *s, uint64_t t, uint32_t *conns,
 		     uint32_t *files, uint64_t *bulk)
 {
 	*conns = *files = 0;
 	*bulk = 0;
-	for (uint32_t i = 2; t && i < FSD_CONN_SLOTS; i++)
-		if (s->conns[i].badge && s->conns[i].task == t) {
-			(*conns)++;
-			*files += s->conns[i].nopen;
-			*bulk += s->conns[i].bulk_bytes;
-		}
+	if (!t)
+		return;
+	for (uint32_t i = 2; i < FSD_CONN_SLOTS; i++)
+		*conns += s->conns[i].badge && s->conns[i].task == t;
+	fsd_task_files(s, t, files, bulk);
 }
 
-bool fsd_task_bulk_ok(struct fsd_srv *s, uint16_t conn, uint64_t more)
+void fsd_task_files(struct fsd_srv *s, uint64_t task, uint32_t *files,
+		    uint64_t *bulk)
 {
-	uint32_t nc, nf;
+	*files = 0;
+	*bulk = 0;
+	for (uint32_t i = 0; i < FSD_FILE_MAX; i++) {
+		const struct fsd_file *f = &s->files[i];
+		if (!f->badge || f->task != task)
+			continue;
+		(*files)++;
+		for (uint32_t k = 0; k < FS_BULK_SLOTS; k++)
+			*bulk += f->bulk[k].size;
+	}
+}
+
+bool fsd_task_bulk_ok(struct fsd_srv *s, uint64_t task, uint64_t more)
+{
+	uint32_t nf;
 	uint64_t bulk;
-	task_use(s, s->conns[conn].task, &nc, &nf, &bulk);
-	return !s->conns[conn].task || bulk + more <= FSD_BULK_PER_TASK;
+	if (!task)
+		return true;
+	fsd_task_files(s, task, &nf, &bulk);
+	return bulk + more <= FSD_BULK_PER_TASK;
 }
 
 /* Connections counted against FSD_CONN_MAX: those of live makers. */
@@ -286,8 +304,12 @@ static void do_open(struct fsd_srv *s, struct fsd_conn *c,
 {
 	uint32_t nc, nf;
 	uint64_t bulk;
+	if (c->nopen >= FS_OPEN_MAX)
+		return fsd_answer(out, -FS_EMFILE, 0);
+	if (s->nfiles >= FSD_FILE_MAX) /* first: it may charge c's task */
+		fsd_reclaim_files(s, NULL);
 	task_use(s, c->task, &nc, &nf, &bulk);
-	if (c->nopen >= FS_OPEN_MAX || nf >= FSD_FILES_PER_TASK)
+	if (nf >= FSD_FILES_PER_TASK)
 		return fsd_answer(out, -FS_EMFILE, 0);
 	if (s->nfiles >= FSD_FILE_MAX)
 		return fsd_answer(out, -FS_ENFILE, 0);
@@ -323,6 +345,7 @@ static void do_open(struct fsd_srv *s, struct fsd_conn *c,
 	f->node = n;
 	f->flags = q->flags;
 	f->conn = (uint16_t)(c - s->conns);
+	f->task = c->task;
 	c->nopen++;
 	s->nfiles++;
 	s->st.opens++;
@@ -408,8 +431,10 @@ static void serve(struct fsd_srv *s, uint64_t badge, const void *msg,
 	}
 	if (kind == FSD_KIND_FILE) {
 		struct fsd_file *f = file_of(s, badge);
-		if (!f)
+		if (!f) /* closed, or reclaimed from an ended task */
 			return fsd_answer(out, -FS_EBADF, 0);
+		if (s->sender)
+			f->user = s->sender; /* who it may be charged to */
 		return fsd_file_op(s, f, &q, p + q.path_len + q.path2_len, out);
 	}
 	struct fsd_conn *c = conn_of(s, badge);

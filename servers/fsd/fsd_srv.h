@@ -74,7 +74,11 @@ struct fsd_file {
 	uint64_t badge; /* 0: free */
 	struct fsd_node *node;
 	uint32_t flags; /* FS_O_* it was opened with */
-	uint16_t conn;	/* the connection it counts against */
+	uint16_t conn;	/* the connection it was opened on (admission) */
+	/* The task it counts against (koid: its opener, or the task that
+	 * used it last once the opener ended, fsd_reclaim_files), and the
+	 * sender of its last call (0: none yet). */
+	uint64_t task, user;
 	uint64_t off;
 	struct fsd_bulk bulk[FS_BULK_SLOTS];
 };
@@ -92,6 +96,7 @@ struct fsd_conn {
 
 struct fsd_stats {
 	uint64_t requests, errors, eagain, notices, connects, opens;
+	uint64_t reclaimed; /* files of ended tasks freed */
 	uint64_t bulk_bytes;
 };
 
@@ -119,9 +124,16 @@ struct fsd_srv {
 	uint64_t sender;
 };
 
-/* Would `more` bulk bytes on connection conn stay within its task's
- * share (FSD_BULK_PER_TASK)? */
-bool fsd_task_bulk_ok(struct fsd_srv *s, uint16_t conn, uint64_t more);
+/* Would `more` bulk bytes charged to task stay within its share
+ * (FSD_BULK_PER_TASK)? Task 0 (unknown): yes. */
+bool fsd_task_bulk_ok(struct fsd_srv *s, uint64_t task, uint64_t more);
+/* Open files and bulk bytes charged to task (koid, not 0). */
+void fsd_task_files(struct fsd_srv *s, uint64_t task, uint32_t *files,
+		    uint64_t *bulk);
+/* The file table or the bulk bytes are full: files charged to ended
+ * tasks go to the live task that used them last, within its share, or
+ * are freed (REVIEW-18 R3, docs/fsd.md). keep is never freed. */
+void fsd_reclaim_files(struct fsd_srv *s, const struct fsd_file *keep);
 
 /* fs must be set up (fsd_fs_init, fsd_boot_load) by the caller. */
 void fsd_srv_init(struct fsd_srv *s, const struct fsd_ops *ops);

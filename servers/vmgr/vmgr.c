@@ -303,11 +303,19 @@ static void do_buf_alloc(struct vmgr_conn *c, uint64_t size, handle_t reply)
 		return;
 	}
 	/* A grant of fresh memory over vmgr's own quota (the pool); its
-	 * memory goes when every holder has closed its handle and mapping. */
-	handle_t vmo = 0, give = 0;
+	 * memory goes when every holder has closed its handle and mapping,
+	 * and then the kernel queues the notice of the endpoint the memory
+	 * keeps (SYS_GRANT_NOTIFY): until then it stays on the ledger. */
+	uint64_t id = v.bufs[slot].id;
+	handle_t vmo = 0, give = 0, gone = 0;
 	uint64_t len = (size + PAGE - 1) & ~(PAGE - 1);
 	long r = sys_grant_create(self, 0, len, VM_PROT_READ | VM_PROT_WRITE,
 				  &vmo);
+	if (!r)
+		r = sys_port_mint_ex(port, VMGR_BUF_BIT | id,
+				     PORT_MINT_NOTIFY_CLOSED, &gone);
+	if (!r && (r = sys_grant_notify(vmo, gone)) < 0)
+		sys_handle_close(gone); /* its notice: no such buffer */
 	if (!r)
 		r = sys_handle_dup(vmo, BUF_RIGHTS, &give);
 	if (r < 0) {
@@ -317,7 +325,7 @@ static void do_buf_alloc(struct vmgr_conn *c, uint64_t size, handle_t reply)
 		answer_err(reply, (int32_t)r, 0, 0);
 		return;
 	}
-	uint64_t id = vmgr_buf_commit(&v, slot, vmo);
+	vmgr_buf_commit(&v, slot, vmo);
 	struct vmgr_resp rs = {.val = id, .val2 = c->ledger};
 	answer(reply, &rs, sizeof(rs), &give, 1);
 }
@@ -520,7 +528,14 @@ static void serve(void)
 			if (r < 0)
 				return;
 			struct pager_fault pf;
-			if (!rx.reply) { /* a send: nothing to answer */
+			if ((rx.flags & PORT_RX_CLOSED) &&
+			    (rx.badge & VMGR_BUF_BIT)) {
+				/* Only the kernel sets the flag, and only
+				 * vmgr mints: a buffer's memory is gone. */
+				struct vmgr_drop d = {0};
+				vmgr_buf_gone(&v, rx.badge & ~VMGR_BUF_BIT, &d);
+				close_all(&d);
+			} else if (!rx.reply) { /* a send: nothing to answer */
 				for (uint32_t i = 0; i < rx.nhandles; i++)
 					sys_handle_close(h[i]);
 				control(&rx);

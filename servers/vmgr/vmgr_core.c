@@ -104,7 +104,8 @@ int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size)
 		struct vmgr_buf *b = &v->bufs[i];
 		if (b->id || b->conn)
 			continue;
-		b->conn = c->id; /* reserved: id 0 until committed */
+		b->conn = c->id;
+		b->id = v->next_id++; /* the notice's badge needs it */
 		b->size = size;
 		c->ledger += size;
 		return (int)i;
@@ -116,7 +117,6 @@ uint64_t vmgr_buf_commit(struct vmgr *v, int slot, handle_t vmo)
 {
 	struct vmgr_buf *b = &v->bufs[slot];
 	b->vmo = vmo;
-	b->id = v->next_id++;
 	return b->id;
 }
 
@@ -155,9 +155,23 @@ int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
 {
 	for (unsigned i = 0; id && i < VMGR_MAX_BUFS; i++) {
 		struct vmgr_buf *b = &v->bufs[i];
-		if (b->id != id || b->conn != c->id)
+		if (b->id != id || b->conn != c->id || b->released)
 			continue;
 		drop(d, b->vmo);
+		b->vmo = 0;
+		b->released = true;
+		return 0;
+	}
+	return ERR_NOT_FOUND;
+}
+
+int vmgr_buf_gone(struct vmgr *v, uint64_t id, struct vmgr_drop *d)
+{
+	for (unsigned i = 0; id && i < VMGR_MAX_BUFS; i++) {
+		struct vmgr_buf *b = &v->bufs[i];
+		if (b->id != id)
+			continue;
+		drop(d, b->vmo); /* 0 unless released */
 		buf_free(v, b);
 		return 0;
 	}
@@ -230,11 +244,15 @@ int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 
 void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d)
 {
-	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++)
-		if (v->bufs[i].conn == c->id) {
-			drop(d, v->bufs[i].vmo);
-			buf_free(v, &v->bufs[i]);
-		}
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++) {
+		struct vmgr_buf *b = &v->bufs[i];
+		if (b->conn != c->id)
+			continue;
+		drop(d, b->vmo);
+		b->vmo = 0;
+		b->released = true;
+		b->conn = 0; /* the slot goes with the notice */
+	}
 	for (unsigned i = 0; i < VMGR_MAX_LAZY; i++)
 		if (v->lazy[i].conn == c->id)
 			lazy_drop(&v->lazy[i], d);

@@ -13,6 +13,9 @@
 /* Badges of the endpoints vmgr mints: the connection id, with this bit for
  * its pager endpoint. 0 is the service endpoint. */
 #define VMGR_PAGER_BIT (1ull << 62)
+/* The badge of a buffer's memory-gone notice (SYS_GRANT_NOTIFY): the
+ * buffer id with this bit. */
+#define VMGR_BUF_BIT (1ull << 60)
 
 /* Connections one task (by the koid of the task handle it gave) may hold
  * at once. */
@@ -27,11 +30,15 @@ struct vmgr_conn {
 	uint64_t lazy_pages; /* pages supplied to its live lazy objects */
 };
 
+/* A buffer is charged to its connection's ledger from alloc until its
+ * memory is gone (the kernel's notice), not until its release: a client
+ * that releases and keeps the grant still holds the memory. */
 struct vmgr_buf {
-	uint64_t id; /* 0: free */
-	uint64_t conn;
+	uint64_t id;   /* 0: free */
+	uint64_t conn; /* 0 with id: its task ended, charged to no ledger */
 	uint64_t size;
-	handle_t vmo; /* vmgr's own grant handle, closed on release */
+	handle_t vmo;  /* vmgr's own grant handle, closed on release */
+	bool released; /* vmgr's handle closed: waiting for the notice */
 };
 
 struct vmgr_lazy {
@@ -84,16 +91,20 @@ uint64_t vmgr_limit_of(const struct vmgr *v, uint64_t koid);
 int64_t vmgr_connect(struct vmgr *v, uint64_t koid, handle_t task);
 struct vmgr_conn *vmgr_conn(struct vmgr *v, uint64_t id);
 /* Charges size (page-rounded) to c's ledger for a new buffer: the buffer
- * slot, or ERR_INVALID_ARGS (0), ERR_OUT_OF_RANGE (> VMGR_BUF_MAX),
- * ERR_NO_MEMORY (over the ledger limit), ERR_NO_RESOURCES (no slot).
- * vmgr_buf_commit() then records the memory object (or _abort). */
+ * slot (its id set already), or ERR_INVALID_ARGS (0), ERR_OUT_OF_RANGE (>
+ * VMGR_BUF_MAX), ERR_NO_MEMORY (over the ledger limit), ERR_NO_RESOURCES (no
+ * slot). vmgr_buf_commit() then records the memory object (or _abort). */
 int vmgr_buf_reserve(struct vmgr *v, struct vmgr_conn *c, uint64_t size);
 uint64_t vmgr_buf_commit(struct vmgr *v, int slot, handle_t vmo);
 void vmgr_buf_abort(struct vmgr *v, int slot);
-/* Releases buffer id of c: its handle goes to d. ERR_NOT_FOUND if c does
- * not hold it. */
+/* Releases buffer id of c: its handle goes to d; it stays on the ledger
+ * until vmgr_buf_gone(). ERR_NOT_FOUND if c does not hold it or released
+ * it already. */
 int vmgr_buf_release(struct vmgr *v, struct vmgr_conn *c, uint64_t id,
 		     struct vmgr_drop *d);
+/* The memory of buffer id is gone (its notice): off the ledger, slot
+ * free. ERR_NOT_FOUND: no such buffer (an aborted alloc's). */
+int vmgr_buf_gone(struct vmgr *v, uint64_t id, struct vmgr_drop *d);
 /* A lazy object of c under key: ERR_ALREADY_EXISTS, ERR_NO_RESOURCES. */
 int vmgr_lazy_add(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		  handle_t vmo, uint64_t size);
@@ -113,7 +124,8 @@ struct vmgr_lazy *vmgr_lazy_find(struct vmgr *v, uint64_t conn, uint64_t key);
 int vmgr_lazy_release(struct vmgr *v, struct vmgr_conn *c, uint64_t key,
 		      struct vmgr_drop *d);
 /* The connection is gone (its task ended): everything it held goes to d
- * (its task handle too). */
+ * (its task handle too); its buffers stay, on no ledger, until their
+ * memory goes (others may hold them). */
 void vmgr_disconnect(struct vmgr *v, struct vmgr_conn *c, struct vmgr_drop *d);
 /* Joins the kernel's task records with the ledgers (by task koid). */
 void vmgr_usage(const struct vmgr *v, const struct task_stats *ts, unsigned n,

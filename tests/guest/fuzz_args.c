@@ -410,6 +410,10 @@ void gen(struct fuzz_ctx *c, uint64_t nr, uint64_t *a)
 	case SYS_GRANT_REVOKE:
 		a[0] = fz_pick(c, OBJ_GRANT);
 		break;
+	case SYS_GRANT_NOTIFY:
+		a[0] = fz_pick(c, OBJ_GRANT);
+		a[1] = fz_pick(c, OBJ_PORT_SEND);
+		break;
 	case SYS_SCHED_GET:
 		a[0] = fz_pick(c, OBJ_THREAD);
 		a[1] = ptr(c, sizeof(struct sched_params));

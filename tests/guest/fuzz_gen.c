@@ -85,6 +85,7 @@ static const uint8_t weight[SYS_COUNT] = {
 	[SYS_PCI_CFG_READ] = 1,	   /* devk-pci: no RES_PCI in the fuzzer */
 	[SYS_PCI_CFG_WRITE] = 1,
 	[SYS_IRQ_CREATE_MSI] = 1,
+	[SYS_GRANT_NOTIFY] = 2,
 };
 
 /* A range of the fuzzer's own task: only the arena (or no user address at

@@ -264,6 +264,15 @@ static long c_grant_revoke(struct fx *f, uint32_t m)
 {
 	return sys_grant_revoke(f->h[0]);
 }
+static long c_grant_notify(struct fx *f, uint32_t m)
+{
+	return sys_grant_notify(f->h[0], f->h[1]);
+}
+static long fx_grant_send(struct fx *f) /* a grant, a send endpoint */
+{
+	long r = fx_grant(f);
+	return r < 0 ? r : sys_port_create(0, &f->x[0], &f->h[1]);
+}
 static long c_ioport(struct fx *f, uint32_t m)
 {
 	/* The CMOS index port: written with NMI disabled, as t_irq.c does. */
@@ -536,6 +545,8 @@ static const struct row rows[SYS_COUNT] = {
 			       c_pci_write},
 	[SYS_IRQ_CREATE_MSI] = {R(RIGHT_WRITE, RIGHT_SIGNAL), fx_pci_notif,
 				c_irq_create_msi},
+	[SYS_GRANT_NOTIFY] = {R(RIGHT_MANAGE, RIGHT_TRANSFER), fx_grant_send,
+			      c_grant_notify},
 };
 
 GTEST(rights_matrix)

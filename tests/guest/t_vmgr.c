@@ -146,7 +146,7 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	long over = vm_call(&m, m.conn, VMGR_BUF_ALLOC, 17ull << 20, 0, &big);
 	long rel = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
 	long rel2 = vm_call(&m, m.conn, VMGR_BUF_RELEASE, id, 0, &rs);
-	/* Released from the ledger, still ours while we hold it. */
+	/* Released, still ours while we hold it (and on the ledger). */
 	uint64_t after = 0;
 	if (addr) {
 		*(volatile uint64_t *)(addr + PAGE) = 0xa11;
@@ -158,8 +158,11 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info2);
 	/* On the service endpoint (no connection): refused. */
 	long noconn = vm_call(&m, m.send, VMGR_BUF_ALLOC, PAGE, 0, &rs);
+	/* Our handle was the last hold on the memory: off the ledger. */
+	struct vmgr_resp info3 = {0};
 	if (buf)
 		sys_handle_close(buf);
+	vm_call(&m, m.conn, VMGR_INFO, 0, 0, &info3);
 	vm_stop(&m);
 	GCHECK_OK(r);
 	GCHECK_OK(a);
@@ -175,7 +178,8 @@ GTEST(vmgr_shared_buffers_on_the_ledger)
 	GCHECK_ERR(over, ERR_NO_MEMORY);
 	GCHECK_OK(rel);
 	GCHECK_ERR(rel2, ERR_NOT_FOUND);
-	GCHECK_EQ(info2.val2, 0);
+	GCHECK_EQ(info2.val2, 3 * PAGE);
+	GCHECK_EQ(info3.val2, 0);
 	GCHECK_ERR(noconn, ERR_BAD_STATE);
 }
 

@@ -44,8 +44,96 @@ TEST(vmgr_ledger_limits_buffers)
 	CHECK_EQ(vmgr_buf_release(&v, c, id1, &d), 0);
 	CHECK_EQ(d.n, 1);
 	CHECK_EQ(d.h[0], 77);
-	CHECK_EQ(c->ledger, 0);
+	CHECK_EQ(c->ledger, 4096); /* until its memory is gone */
 	CHECK_EQ(vmgr_buf_release(&v, c, id1, &d), ERR_NOT_FOUND);
+	CHECK_EQ(vmgr_buf_gone(&v, id1, &d), 0);
+	CHECK_EQ(d.n, 1); /* nothing more to close */
+	CHECK_EQ(c->ledger, 0);
+}
+
+/* REVIEW-18 R4: a released buffer whose grant someone still holds stays
+ * on the ledger; only its memory-gone notice takes it off. */
+TEST(vmgr_released_but_held_buffers_count)
+{
+	vmgr_init(&v, 4 * 4096);
+	struct vmgr_conn *c = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	uint64_t id[4];
+	struct vmgr_drop d = {0};
+	for (int i = 0; i < 4; i++) {
+		id[i] = vmgr_buf_commit(&v, vmgr_buf_reserve(&v, c, 4096),
+					(handle_t)(80 + i));
+		CHECK_EQ(vmgr_buf_release(&v, c, id[i], &d), 0);
+	}
+	CHECK_EQ(d.n, 4);
+	CHECK_EQ(c->ledger, 4 * 4096);
+	CHECK_EQ(vmgr_buf_reserve(&v, c, 1), ERR_NO_MEMORY);
+	/* Another connection of the same task does not get round it. */
+	struct vmgr_conn *c2 = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 6));
+	CHECK_EQ(vmgr_buf_reserve(&v, c2, 1), ERR_NO_MEMORY);
+	/* The notices, in any order; a stray one changes nothing. */
+	CHECK_EQ(vmgr_buf_gone(&v, id[2], &d), 0);
+	CHECK_EQ(vmgr_buf_gone(&v, id[2], &d), ERR_NOT_FOUND);
+	CHECK_EQ(vmgr_buf_gone(&v, 0, &d), ERR_NOT_FOUND);
+	CHECK_EQ(c->ledger, 3 * 4096);
+	int s = vmgr_buf_reserve(&v, c2, 4096);
+	CHECK(s >= 0);
+	CHECK_EQ(vmgr_buf_reserve(&v, c, 1), ERR_NO_MEMORY);
+	vmgr_buf_abort(&v, s);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			CHECK_EQ(vmgr_buf_gone(&v, id[i], &d), 0);
+	CHECK_EQ(c->ledger, 0);
+	CHECK_EQ(d.n, 4);
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++)
+		CHECK(!v.bufs[i].id && !v.bufs[i].conn);
+}
+
+/* A notice that comes before the release (vmgr closed its handle on an
+ * error path) frees the buffer too; an aborted alloc's notice (its id
+ * never committed) finds nothing. */
+TEST(vmgr_buffer_notice_before_release_and_aborted)
+{
+	vmgr_init(&v, 1 << 20);
+	struct vmgr_conn *c = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	int s = vmgr_buf_reserve(&v, c, 4096);
+	uint64_t aborted = v.bufs[s].id;
+	vmgr_buf_abort(&v, s);
+	struct vmgr_drop d = {0};
+	CHECK_EQ(vmgr_buf_gone(&v, aborted, &d), ERR_NOT_FOUND);
+	uint64_t id = vmgr_buf_commit(&v, vmgr_buf_reserve(&v, c, 4096), 9);
+	CHECK(id != aborted);
+	CHECK_EQ(vmgr_buf_gone(&v, id, &d), 0);
+	CHECK_EQ(d.n, 1);
+	CHECK_EQ(d.h[0], 9);
+	CHECK_EQ(c->ledger, 0);
+	CHECK_EQ(vmgr_buf_release(&v, c, id, &d), ERR_NOT_FOUND);
+}
+
+/* A dead client's buffers keep their slots (their memory may live on in
+ * other holders) until their notices, charged to no ledger. */
+TEST(vmgr_dead_clients_buffers_wait_for_their_notice)
+{
+	vmgr_init(&v, 1 << 20);
+	struct vmgr_conn *c = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 5));
+	uint64_t a = vmgr_buf_commit(&v, vmgr_buf_reserve(&v, c, 4096), 30);
+	uint64_t b = vmgr_buf_commit(&v, vmgr_buf_reserve(&v, c, 8192), 31);
+	struct vmgr_drop d = {0};
+	CHECK_EQ(vmgr_buf_release(&v, c, a, &d), 0);
+	vmgr_disconnect(&v, c, &d);
+	CHECK_EQ(d.n, 3); /* a, b, the task */
+	unsigned held = 0;
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++)
+		held += v.bufs[i].id != 0;
+	CHECK_EQ(held, 2);
+	/* A new client of the same koid starts with an empty ledger. */
+	struct vmgr_conn *n = vmgr_conn(&v, (uint64_t)vmgr_connect(&v, 1, 6));
+	CHECK_EQ(n->ledger, 0);
+	CHECK_EQ(vmgr_buf_gone(&v, b, &d), 0);
+	CHECK_EQ(vmgr_buf_gone(&v, a, &d), 0);
+	CHECK_EQ(d.n, 3);
+	CHECK_EQ(n->ledger, 0);
+	for (unsigned i = 0; i < VMGR_MAX_BUFS; i++)
+		CHECK(!v.bufs[i].id);
 }
 
 /* A buffer is released only by the connection it is charged to. */
@@ -140,8 +228,9 @@ TEST(vmgr_limits_per_task)
 		 4096 * (100 + VMGR_MAX_LIMITS - 1));
 }
 
-/* A dead client's buffers, lazy objects and task handle all go; its slot
- * is free again and its id never comes back. */
+/* A dead client's handles (buffers, lazy objects, task) all go; its slot
+ * is free again and its id never comes back (its buffers wait for their
+ * notices on no connection). */
 TEST(vmgr_disconnect_frees_everything)
 {
 	vmgr_init(&v, 1 << 20);

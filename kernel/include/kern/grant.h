@@ -8,6 +8,7 @@
 #include <kern/spinlock.h>
 #include <kern/types.h>
 
+struct handle_table;
 struct task;
 struct uvm;
 struct vmo;
@@ -54,3 +55,9 @@ bool grant_link(struct grant_map *gm);
 /* Called by uvm.c (no uvm lock held) once a mapping carrying gm is gone
  * from its address space and page tables. */
 void grant_mapping_gone(struct grant_map *gm);
+/* SYS_GRANT_NOTIFY: moves send_h (a port endpoint, TRANSFER) out of t
+ * into g's memory object, which keeps it (as a handle in transit) until
+ * the object is freed: an endpoint minted with PORT_MINT_NOTIFY_CLOSED
+ * then queues its notice. ERR_ALREADY_EXISTS: the object keeps one
+ * already; cap_get's errors. */
+int grant_notify(struct grant *g, struct handle_table *t, handle_t send_h);

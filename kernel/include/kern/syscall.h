@@ -268,6 +268,7 @@ SYSCALL(sys_grant_create);
 SYSCALL(sys_grant_map);
 SYSCALL(sys_grant_unmap);
 SYSCALL(sys_grant_revoke);
+SYSCALL(sys_grant_notify);
 SYSCALL(sys_ioport_io);
 SYSCALL(sys_sched_set);
 SYSCALL(sys_sched_get);

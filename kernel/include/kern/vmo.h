@@ -35,11 +35,17 @@ struct vmo {
 	struct wait_queue pager_wq; /* its lock guards pager_reqs */
 	struct list_node pager_reqs;
 	struct resource *dma_auth; /* DMA: the budget it counts against */
+	/* SYS_GRANT_NOTIFY: a port endpoint whose handle (reference and
+	 * handle count, as if in transit) goes when the object is freed, so
+	 * its no-senders notice tells that the memory is gone. NULL: none;
+	 * VMO_NOTICE_CLAIMED while grant_notify() moves it in. */
+	struct kobject *notice;
 	/* Quota: obj.charge (size + pages array + header, to the creator's
 	 * account, which it keeps alive: see vmo.c). */
 };
 
 #define VMO_MAX_SIZE (1ull << 36) /* 64 GiB */
+#define VMO_NOTICE_CLAIMED ((struct kobject *)1)
 /* One DMA object: a buddy block of the frame allocator at most. */
 #define VMO_DMA_MAX (4ull << 20)
 

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 69, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 70, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -470,6 +470,13 @@ static inline long sys_irq_create_msi(handle_t pci, uint32_t bdf,
 				      struct irq_msi *out)
 {
 	return EXECRT_SC(SYS_IRQ_CREATE_MSI, pci, bdf, notif, bits, out, 0);
+}
+
+/* SYS_GRANT_NOTIFY: send (an endpoint, moved) is kept until the grant's
+ * memory is freed. */
+static inline long sys_grant_notify(handle_t grant, handle_t send)
+{
+	return EXECRT_SC(SYS_GRANT_NOTIFY, grant, send, 0, 0, 0, 0);
 }
 
 /* Quota loans (docs/tasks.md). */
