@@ -93,6 +93,10 @@ static struct blit_mem *mem_get(struct blit_svc *s, uint32_t h,
 		if (!m->refs && !free_slot)
 			free_slot = m;
 	}
+	while (!free_slot && blit_reclaim(s))
+		for (int i = 0; i < BLIT_MAX_MEMS && !free_slot; i++)
+			if (!s->mems[i].refs)
+				free_slot = &s->mems[i];
 	if (!free_slot) {
 		fail(a, "NO_MEMORY", "%s: too many grants mapped", what);
 		return NULL;
@@ -151,8 +155,10 @@ struct blit_bound *bound_find(struct blit_svc *s, int64_t id, uint64_t badge)
 {
 	for (int i = 0; i < BLIT_MAX_SURFACES; i++) {
 		struct blit_bound *b = &s->surf[i];
-		if (b->id && b->id == id && b->owner == badge)
+		if (b->id && b->id == id && b->owner == badge) {
+			b->used_at = ++s->use_clock;
 			return b;
+		}
 	}
 	return NULL;
 }

@@ -257,18 +257,21 @@ static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
 static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 		    uint64_t badge, struct blit_ans *a)
 {
-	struct blit_bound *b = NULL;
-	for (int i = 0; i < BLIT_MAX_SURFACES && !b; i++)
-		if (!s->surf[i].id)
-			b = &s->surf[i];
-	if (!b) {
-		fail(a, "BUSY", "too many surfaces (%d)", BLIT_MAX_SURFACES);
-		return;
-	}
+	/* The task's share first: a call refused anyway reclaims nothing. */
 	if (task_full(s, &s->surf[0].sender, sizeof(s->surf[0]),
 		      BLIT_MAX_SURFACES, BLIT_TASK_SURFACES)) {
 		fail(a, "BUSY", "too many surfaces of this task (%d)",
 		     BLIT_TASK_SURFACES);
+		return;
+	}
+	struct blit_bound *b = NULL;
+	do {
+		for (int i = 0; i < BLIT_MAX_SURFACES && !b; i++)
+			if (!s->surf[i].id)
+				b = &s->surf[i];
+	} while (!b && blit_reclaim(s));
+	if (!b) {
+		fail(a, "BUSY", "too many surfaces (%d)", BLIT_MAX_SURFACES);
 		return;
 	}
 	struct blit_mem *m;
@@ -279,7 +282,8 @@ static void do_bind(struct blit_svc *s, const uint32_t *h, uint32_t nh,
 	uint32_t id = s->next_surface++;
 	if (!s->next_surface)
 		s->next_surface = 1;
-	*b = (struct blit_bound){id, badge, m, sf, cw, s->sender};
+	*b = (struct blit_bound){id,	    badge,	   m, sf, cw,
+				 s->sender, ++s->use_clock};
 	snprintf(a->result, sizeof(a->result),
 		 "{\"surface\":%u,\"writable\":%s}", id,
 		 cw && m->writable ? "true" : "false");
@@ -289,6 +293,35 @@ static void unbind(struct blit_svc *s, struct blit_bound *b)
 {
 	mem_put(s, b->mem);
 	memset(b, 0, sizeof(*b));
+}
+
+/* docs/graphics.md "blitterd", Limits: a public surface outlives its
+ * maker; only when room is short does the least recently used one whose
+ * maker has ended go. Each maker is asked about once, oldest first. */
+bool blit_reclaim(struct blit_svc *s)
+{
+	bool live[BLIT_MAX_SURFACES] = {0};
+	if (!s->plat.task_gone)
+		return false;
+	for (;;) {
+		struct blit_bound *old = NULL;
+		for (int i = 0; i < BLIT_MAX_SURFACES; i++) {
+			struct blit_bound *b = &s->surf[i];
+			if (b->id && !b->owner && b->sender && !live[i] &&
+			    (!old || b->used_at < old->used_at))
+				old = b;
+		}
+		if (!old)
+			return false;
+		if (s->plat.task_gone(s->plat.ctx, old->sender)) {
+			unbind(s, old);
+			s->st.reclaimed++;
+			return true;
+		}
+		uint64_t t = old->sender;
+		for (int i = 0; i < BLIT_MAX_SURFACES; i++)
+			live[i] |= s->surf[i].id && s->surf[i].sender == t;
+	}
 }
 
 static void do_unbind(struct blit_svc *s, uint64_t badge, struct blit_ans *a)
@@ -315,12 +348,13 @@ static void do_status(struct blit_svc *s, struct blit_ans *a)
 	json_w_key(&w, "kernel");
 	json_w_str(&w, s->k->name);
 	static const char *const names[] = {
-		"requests", "jobs",	    "ops",	   "pixels",
-		"errors",   "bad_requests", "events_sent", "events_dropped"};
-	const uint64_t v[] = {s->st.requests,	 s->st.jobs,
-			      s->st.ops,	 s->st.pixels,
-			      s->st.errors,	 s->st.bad_requests,
-			      s->st.events_sent, s->st.events_dropped};
+		"requests",    "jobs",		 "ops",
+		"pixels",      "errors",	 "bad_requests",
+		"events_sent", "events_dropped", "reclaimed"};
+	const uint64_t v[] = {
+		s->st.requests,	   s->st.jobs,		 s->st.ops,
+		s->st.pixels,	   s->st.errors,	 s->st.bad_requests,
+		s->st.events_sent, s->st.events_dropped, s->st.reclaimed};
 	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		json_w_key(&w, names[i]);
 		json_w_uint(&w, v[i]);

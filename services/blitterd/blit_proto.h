@@ -51,6 +51,10 @@ struct blit_plat {
 	/* Whether the grant mapped at base was revoked under us (a job then
 	 * wrote to scratch memory instead); NULL: never. */
 	bool (*lost)(void *ctx, uint8_t *base);
+	/* Whether task koid has ended; asked only when the surfaces or
+	 * mappings are full (public surfaces of ended makers are then
+	 * reclaimed); NULL: never known, every surface is kept. */
+	bool (*task_gone)(void *ctx, uint64_t koid);
 };
 
 struct blit_mem {
@@ -65,8 +69,9 @@ struct blit_bound {
 	uint64_t owner; /* session badge; 0: the public endpoint */
 	struct blit_mem *mem;
 	struct blit_surf s;
-	bool can_write;	 /* the binding handle had RIGHT_WRITE */
-	uint64_t sender; /* koid of the task that bound it (0: unknown) */
+	bool can_write;	  /* the binding handle had RIGHT_WRITE */
+	uint64_t sender;  /* koid of the task that bound it (0: unknown) */
+	uint64_t used_at; /* use clock at its bind / last naming */
 };
 
 struct blit_sub {
@@ -98,6 +103,7 @@ struct blit_job {
 struct blit_stats {
 	uint64_t requests, jobs, ops, pixels, errors, bad_requests;
 	uint64_t events_sent, events_dropped, last_job_ns;
+	uint64_t reclaimed; /* public surfaces of ended makers unbound */
 };
 
 struct blit_svc {
@@ -111,6 +117,7 @@ struct blit_svc {
 	uint64_t sender; /* of the call being handled */
 	uint64_t next_badge;
 	uint32_t next_surface, next_job;
+	uint64_t use_clock;
 	struct blit_stats st;
 	struct blit_job job;
 	struct json_doc doc;

@@ -27,6 +27,9 @@ void mem_put(struct blit_svc *s, struct blit_mem *m);
 int get_int(struct blit_svc *s, int tok, const char *key, int64_t lo,
 	    int64_t hi, int64_t *out);
 /* Surface id as seen from the endpoint of badge (its own only), or NULL. */
+/* The table of surfaces or mappings is full: unbinds the public surface
+ * of an ended maker used least recently; false if there is none. */
+bool blit_reclaim(struct blit_svc *s);
 struct blit_bound *bound_find(struct blit_svc *s, int64_t id, uint64_t badge);
 /* A surface description {fd,w,h,format,stride} at object t: the grant
  * mapped (a reference taken, in *mem) and checked against the size; 0,

@@ -167,6 +167,22 @@ static uint64_t p_now(void *ctx)
 	return t < 0 ? 0 : (uint64_t)t;
 }
 
+/* Asked (START_H_SYSINFO, READ; manifest `sysinfo`) only when the
+ * surfaces or mappings are full: the first live task from koid on.
+ * Without the handle nothing is known to have ended. */
+static bool p_task_gone(void *ctx, uint64_t koid)
+{
+	(void)ctx;
+	struct task_stats t;
+	handle_t si = execrt_handle(START_H_SYSINFO);
+	if (!si || !koid)
+		return false;
+	long n = sys_task_stats(si, koid - 1, &t, 1);
+	if (n < 0)
+		return false;
+	return n == 0 || t.koid != koid || t.state != 0;
+}
+
 static const struct blit_plat plat = {
 	.ident = p_ident,
 	.map = p_map,
@@ -177,6 +193,7 @@ static const struct blit_plat plat = {
 	.close = p_close,
 	.now = p_now,
 	.lost = p_lost,
+	.task_gone = p_task_gone,
 };
 
 /* Badge 0 is the public endpoint; a session's is live until its

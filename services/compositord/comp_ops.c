@@ -211,6 +211,22 @@ static int op_status(void *ctx, char *out, size_t cap)
 		(unsigned long long)g.last_ns, (unsigned long long)med);
 }
 
+/* Asked (START_H_SYSINFO, READ; manifest `sysinfo`) only when the
+ * layer table is full: the first live task from koid on. Without the
+ * handle nothing is known to have ended (every layer is kept). */
+static bool op_task_gone(void *ctx, uint64_t koid)
+{
+	(void)ctx;
+	struct task_stats t;
+	handle_t si = execrt_handle(START_H_SYSINFO);
+	if (!si || !koid)
+		return false;
+	long n = sys_task_stats(si, koid - 1, &t, 1);
+	if (n < 0)
+		return false;
+	return n == 0 || t.koid != koid || t.state != 0;
+}
+
 const struct comp_srv_ops compd_ops = {
 	.bind_dmabuf = op_bind_dmabuf,
 	.bind_image = op_bind_image,
@@ -220,4 +236,5 @@ const struct comp_srv_ops compd_ops = {
 	.set_mode = op_set_mode,
 	.pixel = op_pixel,
 	.status = op_status,
+	.task_gone = op_task_gone,
 };

@@ -41,6 +41,7 @@ uint32_t comp_layer_create(struct comp_scene *s, uint64_t owner)
 		memset(l, 0, sizeof(*l));
 		l->used = true;
 		l->owner = owner;
+		l->used_at = ++s->use_clock;
 		for (uint32_t r = 0; r < COMP_REG_COUNT; r++)
 			l->pend[r] = l->cur[r] = comp_reg_default(r);
 		return i + 1;
@@ -86,6 +87,40 @@ uint32_t comp_layers_destroy_owner(struct comp_scene *s, uint64_t owner)
 		if (s->layer[i].used && s->layer[i].owner == owner)
 			n += comp_layer_destroy(s, i + 1) == 0;
 	return n;
+}
+
+void comp_layer_touch(struct comp_scene *s, uint32_t id)
+{
+	struct comp_layer *l = comp_layer_get(s, id);
+	if (l)
+		l->used_at = ++s->use_clock;
+}
+
+uint32_t comp_orphan_pick(const struct comp_scene *s,
+			  bool (*gone)(void *ctx, uint64_t task), void *ctx)
+{
+	bool live[COMP_LAYERS_MAX] = {0}; /* maker asked: still running */
+	for (;;) {
+		const struct comp_layer *old = NULL;
+		uint32_t at = 0;
+		for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++) {
+			const struct comp_layer *l = &s->layer[i];
+			if (!l->used || l->owner || !l->task || live[i])
+				continue;
+			if (!old || l->used_at < old->used_at) {
+				old = l;
+				at = i;
+			}
+		}
+		if (!old)
+			return 0;
+		if (gone(ctx, old->task))
+			return at + 1;
+		/* Its maker runs: none of its layers is an orphan. */
+		for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++)
+			live[i] |= s->layer[i].used &&
+				   s->layer[i].task == old->task;
+	}
 }
 
 uint32_t comp_layer_count(const struct comp_scene *s)

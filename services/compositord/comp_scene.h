@@ -35,8 +35,9 @@ struct comp_rect {
 
 struct comp_layer {
 	bool used;
-	uint64_t owner; /* session badge that created it; 0 public */
-	uint64_t task;	/* koid of the task that created it; 0 unknown */
+	uint64_t owner;	  /* session badge that created it; 0 public */
+	uint64_t task;	  /* koid of the task that created it; 0 unknown */
+	uint64_t used_at; /* scene's use clock at its creation / last request */
 	double pend[COMP_REG_COUNT];
 	double cur[COMP_REG_COUNT];
 	/* The bound content: pixels straight (not premultiplied) alpha. */
@@ -63,7 +64,8 @@ struct comp_stats {
 
 struct comp_scene {
 	uint32_t out_w, out_h;
-	uint64_t frame; /* the last latched frame (0: none yet) */
+	uint64_t frame;	    /* the last latched frame (0: none yet) */
+	uint64_t use_clock; /* ticks at every layer creation or request */
 	struct comp_layer layer[COMP_LAYERS_MAX]; /* id = index + 1 */
 	uint32_t nbatches;
 	struct comp_batch batch[COMP_BATCHES_MAX];
@@ -79,6 +81,15 @@ void comp_scene_resize(struct comp_scene *s, uint32_t w, uint32_t h);
 
 /* A new layer with default registers: its id, or 0 if all are used. */
 uint32_t comp_layer_create(struct comp_scene *s, uint64_t owner);
+/* A request named layer id: it is the most recently used (orphan
+ * reclaim order, comp_orphan_pick). */
+void comp_layer_touch(struct comp_scene *s, uint32_t id);
+/* The public layer (owner 0) whose maker has ended, used least recently:
+ * its id, or 0. gone(ctx, task) tells whether task koid has ended; it is
+ * asked at most once per maker, oldest candidate first, and stops at the
+ * first ended one. Layers of unknown makers (task 0) are never picked. */
+uint32_t comp_orphan_pick(const struct comp_scene *s,
+			  bool (*gone)(void *ctx, uint64_t task), void *ctx);
 /* The layer of id, or NULL. */
 struct comp_layer *comp_layer_get(struct comp_scene *s, uint32_t id);
 /* Destroys it (its box damaged at the next latch). */

@@ -109,6 +109,7 @@ static struct comp_layer *layer_arg(struct comp_srv *s, uint64_t owner,
 		return NULL;
 	}
 	*id = (uint32_t)v;
+	comp_layer_touch(s->scene, *id);
 	return l;
 }
 
@@ -524,7 +525,7 @@ static void status(struct comp_srv *s, struct comp_reply *r)
 		 "\"composed_pixels\":%llu,\"damage_rects\":%llu,"
 		 "\"late_writes\":%llu,\"latched_batches\":%llu,"
 		 "\"bad_writes\":%llu,\"batches_dropped\":%llu,"
-		 "\"requests\":%llu,\"errors\":%llu%s%s}",
+		 "\"requests\":%llu,\"errors\":%llu,\"reclaimed\":%llu%s%s}",
 		 (unsigned long long)s->scene->frame,
 		 (unsigned long long)st->frames, comp_layer_count(s->scene),
 		 (unsigned long long)st->composed_pixels,
@@ -534,7 +535,7 @@ static void status(struct comp_srv *s, struct comp_reply *r)
 		 (unsigned long long)st->bad_writes,
 		 (unsigned long long)st->batches_dropped,
 		 (unsigned long long)s->requests, (unsigned long long)s->errors,
-		 plat[0] ? "," : "", plat);
+		 (unsigned long long)s->reclaimed, plat[0] ? "," : "", plat);
 	r->ok = true;
 }
 
@@ -554,6 +555,22 @@ static uint32_t task_layers(const struct comp_srv *s, uint64_t task)
 	for (uint32_t i = 0; task && i < COMP_LAYERS_MAX; i++)
 		n += s->scene->layer[i].used && s->scene->layer[i].task == task;
 	return n;
+}
+
+/* The table is full: the least recently used public layer whose maker
+ * has ended goes (docs/graphics.md "Public layers of ended tasks"). */
+static uint32_t create_reclaiming(struct comp_srv *s, uint64_t owner)
+{
+	uint32_t id = comp_layer_create(s->scene, owner);
+	if (id || !s->ops.task_gone)
+		return id;
+	uint32_t old = comp_orphan_pick(s->scene, s->ops.task_gone, s->ops.ctx);
+	if (!old)
+		return 0;
+	unbind_layer(s, old);
+	comp_layer_destroy(s->scene, old);
+	s->reclaimed++;
+	return comp_layer_create(s->scene, owner);
 }
 
 static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
@@ -583,7 +600,7 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 			fail(r, "BUSY", "16 layers exist for this task");
 			return;
 		}
-		id = comp_layer_create(s->scene, owner);
+		id = create_reclaiming(s, owner);
 		if (!id) {
 			fail(r, "BUSY", "64 layers exist");
 			return;

@@ -62,12 +62,17 @@ struct comp_srv_ops {
 	int (*pixel)(void *ctx, uint32_t x, uint32_t y, uint32_t *rgb);
 	/* Platform counters for status: `"k":v,...` without braces. */
 	int (*status)(void *ctx, char *out, size_t cap);
+	/* Has task koid ended? Asked only when the layer table is full
+	 * (public layers of ended makers are then reclaimed); NULL or
+	 * false: not known to have ended, its layers are kept. */
+	bool (*task_gone)(void *ctx, uint64_t koid);
 };
 
 struct comp_srv {
 	struct comp_scene *scene;
 	struct comp_srv_ops ops;
 	uint64_t requests, errors;
+	uint64_t reclaimed; /* public layers of ended makers freed for room */
 	uint64_t sender; /* task koid of the request being handled (0: none) */
 	struct json_doc doc;
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <execrt/comp_proto.h>
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 
@@ -36,7 +37,9 @@ static long start(void)
 		return r;
 	handle_t h = nenv_mint(&env, 10);
 	g_spawn_names = h;
+	g_spawn_sysinfo = g_sysinfo(); /* as services.conf: who has ended */
 	r = g_spawn("compositord", "", 4 * CHILD_QUOTA, 0, &comp);
+	g_spawn_sysinfo = HANDLE_INVALID;
 	g_spawn_names = HANDLE_INVALID;
 	sys_handle_close(h);
 	if (r < 0)
@@ -221,21 +224,14 @@ GTEST(race2_compositord_request_after_session_end)
 	GCHECK_EQ(s2, 0);
 }
 
-/* A hole found here (docs/graphics.md "Limits per client"): a layer made
- * on the public endpoint stays until destroyed, still counted against
- * the task that made it, also once that task has ended. So a program
- * that starts four short-lived helpers, each making its 16 public layers
- * and exiting, fills compositord's 64, and every other client's
- * create_layer is BUSY "64 layers exist": the per-task limit meant to
- * keep one client from taking every layer does not. Fails on the
- * current code; compiled only with RACE2_OPEN set to 1 (out of make
- * check) until compositord frees, or stops counting, the public layers
- * of ended tasks. */
-#ifndef RACE2_OPEN
-#define RACE2_OPEN 0
-#endif
-
-#if RACE2_OPEN
+/* A hole found here (docs/graphics.md "Public layers of ended tasks"):
+ * a layer made on the public endpoint stays until destroyed, also once
+ * the task that made it has ended. So a program that starts four
+ * short-lived helpers, each making its 16 public layers and exiting,
+ * filled compositord's 64, and every other client's create_layer was
+ * BUSY "64 layers exist" (failed so on the old code). Now the layers stay
+ * while nobody needs the room, and a create that finds the table full
+ * takes the least recently used public layer of an ended maker. */
 static long publ_helper(int64_t *made)
 {
 	handle_t recv, send;
@@ -258,7 +254,7 @@ static long publ_helper(int64_t *made)
 	return r;
 }
 
-GTEST(race2_open_compositord_public_layers_of_ended_tasks)
+GTEST(race2_compositord_public_layers_of_ended_tasks)
 {
 	gtest_allow_growth();
 	long r = start();
@@ -271,13 +267,22 @@ GTEST(race2_open_compositord_public_layers_of_ended_tasks)
 	}
 	g_spawn_names = HANDLE_INVALID;
 	int64_t layers = r ? -1 : status("layers");
+	int64_t kept = r ? -1 : status("reclaimed");
 	long other = r ? -1 : other_layer();
+	int64_t layers2 = r ? -1 : status("layers");
+	int64_t reclaimed = r ? -1 : status("reclaimed");
 	printf("    4 helpers made %lld public layers and ended; layers now "
-	       "%lld; another task's create_layer: %ld (%s)\n",
-	       (long long)made, (long long)layers, other,
-	       other ? resp.message : "ok");
+	       "%lld (reclaimed %lld); another task's create_layer: %ld (%s); "
+	       "then layers %lld, reclaimed %lld\n",
+	       (long long)made, (long long)layers, (long long)kept, other,
+	       other ? resp.message : "ok", (long long)layers2,
+	       (long long)reclaimed);
 	GCHECK_OK(stop());
 	GCHECK_OK(r);
+	GCHECK_EQ(made, COMP_LAYERS_MAX);
+	GCHECK_EQ(layers, COMP_LAYERS_MAX); /* kept while there is room */
+	GCHECK_EQ(kept, 0);
 	GCHECK_EQ(other, 0);
+	GCHECK_EQ(reclaimed, 1); /* only what was needed */
+	GCHECK_EQ(layers2, COMP_LAYERS_MAX - 1);
 }
-#endif /* RACE2_OPEN */

@@ -95,7 +95,7 @@ static uint64_t f_now(void *c)
 
 static const struct blit_plat fplat = {NULL,	f_ident, f_map,	 f_fits,
 				       f_unmap, f_mint,	 f_send, f_close,
-				       f_now,	NULL};
+				       f_now,	NULL,	 NULL};
 static struct blit_svc svc;
 static struct blit_ans ans;
 
