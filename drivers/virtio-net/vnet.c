@@ -46,7 +46,12 @@ int vnet_fresh_region(struct vnet *v)
 	if (!e) {
 		netring_set_link(&v->nr, v->link);
 		/* the rx slots netd held are the driver's again: post them
-		 * now (the device may hold none, so no interrupt would) */
+		 * now (the device may hold none, so no interrupt would), in
+		 * slot order */
+		v->npend = 0;
+		for (uint32_t s = v->nrx; s-- > 0;)
+			if (!v->rx_posted[s] && netring_owns(&v->nr, s))
+				v->pend[v->npend++] = (uint16_t)s;
 		rx_post(v);
 	}
 	return e;
@@ -57,13 +62,17 @@ void vnet_attached(struct vnet *v, bool on)
 	v->attached = on;
 }
 
-/* Posts every rx slot the driver holds and the device has not, while
- * the queue has room (a chain: header + slot). */
+/* Posts the rx slots the driver holds and the device has not (pend[]:
+ * each pushed when it became so, no scan of all nrx slots per call),
+ * while the queue has room (a chain: header + slot). */
 static void rx_post(struct vnet *v)
 {
-	for (uint32_t s = 0; s < v->nrx && v->nposted < v->nrx; s++) {
-		if (v->rx_posted[s] || !netring_owns(&v->nr, s))
+	while (v->npend) {
+		uint32_t s = v->pend[v->npend - 1];
+		if (v->rx_posted[s] || !netring_owns(&v->nr, s)) {
+			v->npend--; /* cannot happen: never pushed so */
 			continue;
+		}
 		if (virtq_free(v->rxq) < 2)
 			return;
 		struct virtq_buf b[2] = {
@@ -74,6 +83,7 @@ static void rx_post(struct vnet *v)
 			 NETDEV_FRAME_MAX, true}};
 		if (virtq_add(v->rxq, b, 2, (void *)(uintptr_t)(s + 1)))
 			return;
+		v->npend--;
 		v->rx_posted[s] = 1;
 		v->nposted++;
 	}
@@ -93,11 +103,13 @@ bool vnet_rx(struct vnet *v)
 		uint32_t flen = len > VNET_HDR_LEN ? len - VNET_HDR_LEN : 0;
 		if (flen < NETDEV_FRAME_MIN || flen > NETDEV_FRAME_MAX) {
 			v->rx_bad++;
-			continue; /* reposted below */
+			v->pend[v->npend++] = (uint16_t)s; /* reposted below */
+			continue;
 		}
 		if (!v->attached ||
 		    netring_put(&v->nr, NETRING_RX_READY, (uint32_t)s, flen)) {
 			v->rx_dropped++;
+			v->pend[v->npend++] = (uint16_t)s;
 			continue;
 		}
 		v->rx_frames++;
@@ -116,6 +128,7 @@ bool vnet_tx(struct vnet *v)
 	uint32_t len;
 	while ((tok = virtq_get(v->txq, &len))) {
 		uint64_t t = (uintptr_t)tok;
+		v->tx_inflight--;
 		uint32_t s = t & (TX_TAG - 1);
 		if ((uint32_t)(t >> 16) != v->gen || !v->attached) {
 			v->tx_stale++; /* the slot was an old region's */
@@ -141,6 +154,7 @@ bool vnet_tx(struct vnet *v)
 			continue;
 		}
 		v->tx_frames++;
+		v->tx_inflight++;
 		v->tx_bytes += e.len;
 	}
 	return bell;
@@ -151,7 +165,9 @@ bool vnet_from_netd(struct vnet *v)
 	bool bell = false;
 	struct netdev_ent e;
 	while (v->attached && netring_get(&v->nr, NETRING_RX_FREE, &e) == 1) {
-		if (e.slot >= v->nrx) {
+		if (e.slot < v->nrx)
+			v->pend[v->npend++] = (uint16_t)e.slot;
+		else {
 			/* never posted for rx (vnet.h): straight back */
 			if (netring_put(&v->nr, NETRING_TX_DONE, e.slot, 0) ==
 			    0) {
@@ -162,6 +178,11 @@ bool vnet_from_netd(struct vnet *v)
 	}
 	rx_post(v);
 	return vnet_tx(v) || bell;
+}
+
+bool vnet_tx_irq_wanted(const struct vnet *v)
+{
+	return v->tx_inflight >= (v->nslots - v->nrx + 3) / 4;
 }
 
 bool vnet_set_link(struct vnet *v, bool up)

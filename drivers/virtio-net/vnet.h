@@ -48,10 +48,14 @@ struct vnet {
 	uint64_t hdr_phys; /* private DMA: rx headers, then the tx one */
 	uint8_t rx_posted[NETDEV_SLOTS_MAX];
 	uint32_t nposted;
+	/* rx slots held by the driver and not posted: rx_post's stack */
+	uint16_t pend[NETDEV_SLOTS_MAX];
+	uint32_t npend;
 	bool link;
 	/* counters */
 	uint64_t rx_frames, rx_bytes, rx_dropped, rx_bad;
 	uint64_t tx_frames, tx_bytes, tx_stale, rebounds;
+	uint32_t tx_inflight; /* chains in the tx queue, any generation */
 };
 
 /* Private header memory vnet_init needs at hdr_phys: nrx rx headers and
@@ -82,6 +86,12 @@ void vnet_attached(struct vnet *v, bool on);
 bool vnet_rx(struct vnet *v);
 bool vnet_tx(struct vnet *v);
 bool vnet_from_netd(struct vnet *v);
+
+/* Should the device interrupt for transmit completions? Only while a
+ * quarter or more of netd's transmit slots are in the tx queue: fewer
+ * are collected on the next pass (any wake-up), so a lone frame costs
+ * no interrupt, and netd, out of slots, signals the driver anyway. */
+bool vnet_tx_irq_wanted(const struct vnet *v);
 
 /* Link state into the region header; true when it changed. */
 bool vnet_set_link(struct vnet *v, bool up);

@@ -24,7 +24,12 @@
  *
  * Doorbells: after producing ring entries a side signals the other's
  * notification (bits below); netd's is passed in the ATTACH answer, the
- * driver's in the request.
+ * driver's in the request. Two kinds of entry may wait for the peer's
+ * next pass instead (fewer wake-ups per frame, docs/net-driver.md
+ * "Doorbells"): tx_done (netd takes it back when it runs out of transmit
+ * slots, and signals the driver then) and rx_free, which netd signals
+ * once per quarter of nrx slots freed, and the driver
+ * takes back on every wake-up.
  *
  * Lifetime: the ATTACH answer's connection endpoint is minted with
  * PORT_MINT_NOTIFY_CLOSED: when the driver dies netd gets the no-senders

@@ -14,3 +14,9 @@ void lwip_port_seed(uint64_t seed);
  * on first use (lwip_init); no memory is an assertion failure. */
 void lwip_port_set_heap(uint32_t bytes);
 uint32_t lwip_port_heap_size(void);
+
+/* netd's loop reads the clock once per pass (after its wait) and hands
+ * it here: sys_now() answers from it instead of a system call each time
+ * lwIP asks (several per frame). 0 (never set): sys_now() reads the
+ * clock itself. */
+void lwip_port_set_now(uint64_t ns);

@@ -278,8 +278,11 @@ int main(int argc, char **argv)
 	printf("netd: serving %s and %s (lwIP %s, lo 127.0.0.1)\n",
 	       NET_SVC_NAME, NETDEV_SVC_NAME, netd_stack_version());
 	fflush(stdout);
-	uint64_t more = 0;
+	uint64_t more = 0, now = now_ns();
 	for (;;) {
+		/* One clock read per pass (after the wait, below): lwIP's
+		 * sys_now() asks several times per frame. */
+		lwip_port_set_now(now);
 		stats.loops++;
 		more |= netd_dev_poll_all();
 		if (netd_stack_poll())
@@ -287,7 +290,7 @@ int main(int argc, char **argv)
 		/* After the deliveries: they may leave the socket service
 		 * work; what it sends to an own address is delivered next
 		 * pass, without sleeping. */
-		uint64_t now = now_ns(), deadline = sock_tick(now);
+		uint64_t deadline = sock_tick(now);
 		if (netd_stack_loop_pending())
 			more |= BIT_PORT;
 		uint32_t ms = netd_stack_sleep_ms();
@@ -304,6 +307,8 @@ int main(int argc, char **argv)
 			printf("netd: wait: %s\n", err_name(r));
 			return 1;
 		}
+		now = now_ns();
+		lwip_port_set_now(now);
 		bits |= more;
 		more = 0;
 		if (bits)

@@ -14,6 +14,10 @@ struct netd_dev {
 	struct netring ring;
 	struct netd_if *nif;
 	uint32_t ntx; /* transmit slots held, in txfree[0..ntx) */
+	/* rx slots freed since the driver was last signalled: it takes
+	 * them back on every wake-up, so one signal per rx_free_batch
+	 * (a quarter of its rx slots) keeps the device supplied. */
+	uint32_t rx_freed, rx_free_batch;
 	uint16_t txfree[NETDEV_SLOTS_MAX];
 	struct netd_dev_counts c;
 	char driver[16], where[16];
@@ -53,6 +57,8 @@ static err_t dev_tx(struct netd_if *nif, struct pbuf *p)
 	if (!d->ntx)
 		reclaim(d);
 	if (!d->ntx) {
+		/* the driver collects completions when woken */
+		d->kick = true;
 		d->c.tx_no_slot++;
 		return ERR_MEM;
 	}
@@ -97,6 +103,7 @@ struct netd_dev *netd_dev_open(void *mem, size_t size,
 	d->where[sizeof(d->where) - 1] = 0;
 	for (uint32_t s = a->nrx; s < a->nslots; s++)
 		d->txfree[d->ntx++] = (uint16_t)s;
+	d->rx_free_batch = (a->nrx + 3) / 4;
 	d->nif = netd_if_add(a->mac, a->mtu, netring_link(&d->ring), dev_tx, d);
 	if (!d->nif) {
 		*err = -2;
@@ -143,7 +150,8 @@ bool netd_dev_service(struct netd_dev *d)
 			broke(d);
 			return false;
 		}
-		d->kick = true;
+		if (++d->rx_freed >= d->rx_free_batch)
+			d->kick = true;
 		/* The frame may have ended the device (lwIP output that
 		 * broke the rings). */
 		if (d->broken)
@@ -166,6 +174,8 @@ bool netd_dev_kick(struct netd_dev *d)
 {
 	bool k = d->kick;
 	d->kick = false;
+	if (k)
+		d->rx_freed = 0;
 	return k;
 }
 

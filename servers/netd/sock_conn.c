@@ -59,8 +59,14 @@ int sock_init(const struct sock_config *cfg)
 	if (sk_g.cfg.max_conns > 0xffffu)
 		sk_g.cfg.max_conns = 0xffffu;
 	sk_g.conns = calloc(sk_g.cfg.max_conns, sizeof(*sk_g.conns));
-	if (!sk_g.conns)
+	sk_g.wake_map = calloc((sk_g.cfg.max_conns + 63) / 64, 8);
+	if (!sk_g.conns || !sk_g.wake_map) {
+		free(sk_g.conns);
+		free(sk_g.wake_map);
+		sk_g.conns = NULL;
+		sk_g.wake_map = NULL;
 		return -NE_ENOMEM;
+	}
 	sk_g.nconns = sk_g.cfg.max_conns;
 	for (uint32_t i = 0; i < sk_g.nconns; i++)
 		sk_g.conns[i].slot = (uint16_t)i;
@@ -118,6 +124,7 @@ void sock_fini(void)
 	sk_reap();
 	sk_disarm_flush();
 	free(sk_g.conns);
+	free(sk_g.wake_map);
 	memset(&sk_g, 0, sizeof(sk_g));
 }
 

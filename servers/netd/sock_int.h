@@ -231,6 +231,9 @@ struct sk_globals {
 	struct sock_config cfg;
 	struct sconn *conns;
 	uint32_t nconns;
+	/* conns with wake_pending set, a bit each: a flush visits those
+	 * only (it runs at the end of every entry point) */
+	uint64_t *wake_map;
 	uint64_t mem_used;
 	uint64_t now;
 	struct sock *dead_list;

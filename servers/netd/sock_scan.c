@@ -41,18 +41,18 @@ static uint32_t visit(struct sock *s)
 /* The next group rung, from scan_next on (round robin). */
 static bool next_group(void)
 {
-	for (uint32_t i = 0; i < GROUPS; i++) {
-		uint32_t g = (sk_g.scan_next + i) % GROUPS;
-		if (sk_g.scan_todo & (1ull << g)) {
-			sk_g.scan_todo &= ~(1ull << g);
-			sk_g.scan_next = (g + 1) % GROUPS;
-			sk_g.scan_conn = g;
-			sk_g.scan_slot = 0;
-			sk_g.scan_active = true;
-			return true;
-		}
-	}
-	return false;
+	uint64_t todo = sk_g.scan_todo & ((1ull << GROUPS) - 1);
+	if (!todo) /* every pass asks: the common answer costs nothing */
+		return false;
+	/* the first bit at or after scan_next, else the first at all */
+	uint64_t from = todo & (~0ull << sk_g.scan_next);
+	uint32_t g = (uint32_t)__builtin_ctzll(from ? from : todo);
+	sk_g.scan_todo &= ~(1ull << g);
+	sk_g.scan_next = (g + 1) % GROUPS;
+	sk_g.scan_conn = g;
+	sk_g.scan_slot = 0;
+	sk_g.scan_active = true;
+	return true;
 }
 
 bool sk_scan_run(void)

@@ -268,6 +268,8 @@ void sk_publish(struct sock *s)
 	}
 	if (changed && s->conn) {
 		s->conn->wake_pending |= 1ull << (s->id & 63u);
+		uint32_t slot = s->conn->slot;
+		sk_g.wake_map[slot / 64] |= 1ull << (slot % 64);
 		arm_flush();
 	}
 }
@@ -324,11 +326,19 @@ void sk_stall(struct sock *s)
 
 void sk_flush_wakes(void)
 {
-	for (uint32_t i = 0; i < sk_g.nconns; i++) {
-		struct sconn *c = &sk_g.conns[i];
-		if (c->used && c->wake_pending) {
-			sock_os_signal(c->wake, c->wake_pending);
-			c->wake_pending = 0;
+	for (uint32_t w = 0; w < (sk_g.nconns + 63) / 64; w++) {
+		uint64_t bits = sk_g.wake_map[w];
+		sk_g.wake_map[w] = 0;
+		while (bits) {
+			uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			struct sconn *c = &sk_g.conns[i];
+			/* a bit of an ended connection: wake_pending was
+			 * cleared with it */
+			if (c->used && c->wake_pending) {
+				sock_os_signal(c->wake, c->wake_pending);
+				c->wake_pending = 0;
+			}
 		}
 	}
 }
