@@ -15,6 +15,27 @@ exec 3>&1
 exec > >(tee "$LOGS/check.out")
 TEE_PID=$!
 
+# Wall time per suite: every suite starts with an `echo "== title"` line,
+# so echo notes the time there and prints the last suite's; a suite added
+# later is timed with no more code. Lines "-- 12.3 s: title", a recap of
+# the slowest before the last line (docs/testing.md "Timing").
+suite= suite_t0= suite_times=()
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+suite_done() {
+	[ -n "$suite" ] || return 0
+	local ms=$(($(now_ms) - suite_t0 + 50)) # rounded to 0.1 s
+	suite_times+=("$ms	$suite")
+	builtin echo "-- $((ms / 1000)).$((ms / 100 % 10)) s: $suite"
+	suite=
+}
+echo() {
+	if [ "${1-}" != "${1#== }" ] && [ -z "${timing_off-}" ]; then
+		suite_done
+		suite=${1#== } suite=${suite%% (*} suite_t0=$(now_ms)
+	fi
+	builtin echo "$@"
+}
+
 count_line() { # $1: text holding "[word: ]N passed, N failed"
 	grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1
 }
@@ -521,6 +542,15 @@ boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"
 
+suite_done
+timing_off=1
+if [ ${#suite_times[@]} -gt 0 ]; then
+	total=0
+	for t in "${suite_times[@]}"; do total=$((total + ${t%%	*})); done
+	echo "== wall time: $((total / 60000)) min $((total / 1000 % 60)) s in the suites${CHECK_BUILD:+ (build: $CHECK_BUILD)}; the slowest:"
+	printf '%s\n' "${suite_times[@]}" | sort -rn | head -n 12 |
+		awk -F '\t' '{ printf "  %6.1f s  %s\n", int($1 / 100) / 10, $2 }'
+fi
 if [ "$fail" != 0 ]; then
 	echo "== what failed (the FAIL lines above, and each failed guest test's last lines)"
 	grep -aE '^ *([A-Za-z0-9_.-]+: +)?FAIL' "$LOGS/check.out" | head -n 40
