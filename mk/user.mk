@@ -399,6 +399,8 @@ guest-tests_SRCS += $(VIRTIO_SRCS)
 guest-tests_SRCS += $(NETRING_SRCS)
 # room net-rt: t_sock.c's fake netd (the runtime's sockets without lwIP)
 guest-tests_SRCS += tests/guest/fake_netd.c
+# t_sock_netd.c's fixture: netd as a child, an echo server and client
+guest-tests_SRCS += tests/guest/sock_netd_fx.c
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c
