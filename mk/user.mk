@@ -19,7 +19,8 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 	$(NAMES_PROGS)
 # room console: the serial console (servers/console, docs/console.md)
 USER_PROGS += console
-console_SRCS := servers/console/console.c servers/console/ldisc.c \
+console_SRCS := servers/console/console.c servers/console/console_calls.c \
+	servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
 	servers/console/mirror.c servers/console/rlown.c
 # room fbcon: the screen console (servers/fbcon, docs/console.md); it
