@@ -39,7 +39,8 @@ clang-build: FORCE
 # `make check`); check.sh builds the clang tree beside its first suites.
 CHECK_J = $(or $(filter -j%,$(MAKEFLAGS)),-j$(shell nproc))
 check: setup
-	@t0=$$(date +%s) && $(MAKE) --no-print-directory $(CHECK_J) all guest \
+	@t0=$$(date +%s) && $(MAKE) --no-print-directory \
+		$(if $(filter -j%,$(MAKEFLAGS)),,$(CHECK_J)) all guest \
 		$(O)/host/unit-tests fuzz-build net-apps-host && mkdir -p $(O)/logs && \
 		echo "gcc $$(($$(date +%s) - t0)) s" >$(O)/logs/build-time
 	@MAKEFLAGS= O=$(O) CHECK_JOBS=$(CHECK_J) CHECK_BUILD="$$(cat $(O)/logs/build-time)" \
