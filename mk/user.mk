@@ -19,7 +19,8 @@ USER_PROGS ?= hello init names hello-port timeline-inspect \
 	$(NAMES_PROGS)
 # room console: the serial console (servers/console, docs/console.md)
 USER_PROGS += console
-console_SRCS := servers/console/console.c servers/console/ldisc.c \
+console_SRCS := servers/console/console.c servers/console/console_calls.c \
+	servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
 	servers/console/mirror.c servers/console/rlown.c
 # room fbcon: the screen console (servers/fbcon, docs/console.md); it
@@ -401,6 +402,8 @@ guest-tests_SRCS += $(VIRTIO_SRCS)
 guest-tests_SRCS += $(NETRING_SRCS)
 # room net-rt: t_sock.c's fake netd (the runtime's sockets without lwIP)
 guest-tests_SRCS += tests/guest/fake_netd.c
+# t_sock_netd.c's fixture: netd as a child, an echo server and client
+guest-tests_SRCS += tests/guest/sock_netd_fx.c
 guest-child-fault_SRCS := tests/guest/child_fault.c
 guest-child-work_SRCS := tests/guest/child_work.c
 guest-child-grant_SRCS := tests/guest/child_grant.c

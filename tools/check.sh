@@ -15,6 +15,31 @@ exec 3>&1
 exec > >(tee "$LOGS/check.out")
 TEE_PID=$!
 
+# Wall time per suite: every suite starts with an `echo "== title"` line,
+# so echo notes the time there and prints the last suite's; a suite added
+# later is timed with no more code. Lines "-- 12.3 s: title", a recap of
+# the slowest before the last line (docs/testing.md "Timing").
+suite= suite_t0= suite_times=() EARLY=$LOGS/early
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+suite_done() {
+	[ -n "$suite" ] || return 0
+	local ms=$(($(now_ms) - suite_t0 + 50)) early= # rounded to 0.1 s
+	suite_times+=("$ms	$suite")
+	if [ -s "$EARLY/joined" ]; then # suites of the early lane (below)
+		early=" (ran early:$(cat "$EARLY/joined"))"
+		: >"$EARLY/joined"
+	fi
+	builtin echo "-- $((ms / 1000)).$((ms / 100 % 10)) s: $suite$early"
+	suite=
+}
+echo() {
+	if [ "${1-}" != "${1#== }" ] && [ -z "${timing_off-}" ]; then
+		suite_done
+		suite=${1#== } suite=${suite%% (*} suite_t0=$(now_ms)
+	fi
+	builtin echo "$@"
+}
+
 count_line() { # $1: text holding "[word: ]N passed, N failed"
 	grep -aoE '[0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -n 1
 }
@@ -46,6 +71,64 @@ boot() { # one boot test through tools/qemu-run.sh
 	fi
 }
 
+# The suites under -icount shift=0,sleep=off (guest time counts
+# instructions: host load cannot stretch what they measure) run early,
+# one after the other, beside the clang build and the host tests;
+# each prints its output at its place below. The TCG suites, whose races
+# and timeouts feel the load, start once these are done.
+rm -rf "$EARLY" && mkdir -p "$EARLY"
+early() { # name command...: output, status and time kept for `joined name`
+	local name=$1 t0 rc
+	shift
+	t0=$(now_ms)
+	"$@" >"$EARLY/$name.out" 2>&1
+	rc=$?
+	builtin echo "$rc $(($(now_ms) - t0))" >"$EARLY/$name.tmp"
+	mv "$EARLY/$name.tmp" "$EARLY/$name.rc"
+}
+joined() { # name: the output of that early suite; its status
+	local rc ms
+	while [ ! -e "$EARLY/$1.rc" ] && kill -0 "$early_pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	[ -e "$EARLY/$1.rc" ] || { builtin echo "FAIL $1: never ran (early lane)"; return 99; }
+	cat "$EARLY/$1.out"
+	read -r rc ms <"$EARLY/$1.rc"
+	builtin echo -n " $1 $(((ms + 500) / 1000)) s" >>"$EARLY/joined"
+	return "$rc"
+}
+(
+	early guest-timing tools/qemu-run.sh --logdir "$LOGS" --name guest-timing \
+		--kernel "$O/kernel.elf" --append "init=guest-tests utest -- gtest=timing_" \
+		--smp 2 --timeout 600 -- -initrd "$O/initrd-test.cpio" -icount shift=0,sleep=off
+	# --smp 1 for the 30 s run: see "audiomixerd" below
+	early audio-ac97 $PYTHON tests/system/test_audio.py --name audio-ac97 --logdir "$LOGS" \
+		--iso "$O/exec-rt.iso" --device ac97 --icount --long 30 --smp 1
+	early audio-hda $PYTHON tests/system/test_audio.py --name audio-hda --logdir "$LOGS" \
+		--iso "$O/exec-rt.iso" --device hda --icount --long 0 --kills
+	for a in "ac97-q35 --device ac97" "ac97-pc --device ac97 --machine pc" \
+		"hda-q35 --device hda"; do
+		[ "${a#hda}" = "$a" ] || [ -d drivers/hda ] || continue
+		early "audio-drv-${a%% *}" $PYTHON tests/system/test_audio_drv.py \
+			--name "audio-drv-${a%% *}" --logdir "$LOGS" --iso "$O/exec-rt.iso" \
+			${a#* } --icount
+	done
+	early graphics $PYTHON tests/system/test_graphics.py --name graphics \
+		--logdir "$LOGS" --iso "$O/exec-rt.iso"
+) </dev/null &
+early_pid=$!
+
+# The clang build (boots at the end) beside those, niced: the early
+# suites' harnesses still read the host clock (audio WAV stretches), so
+# they keep their CPU. A failed build is a failed test, not the end.
+echo "== building with clang (make CC=clang in $O/clang, log: $LOGS/clang-build.log)"
+if ! nice -n 10 make --no-print-directory "${CHECK_JOBS:--j$(nproc)}" O="$O" clang-build \
+	>"$LOGS/clang-build.log" 2>&1; then
+	tail -n 20 "$LOGS/clang-build.log" | sed 's/^/  /'
+	echo "FAIL clang build (log: $LOGS/clang-build.log)"
+	fail=$((fail + 1))
+fi
+
 echo "== host unit tests (ASan + UBSan)"
 out=$("$O/host/unit-tests" 2>&1)
 rc=$?
@@ -74,6 +157,9 @@ out=$($PYTHON tests/host-user/test_net_apps.py --bin "$O/host-user" 2>&1)
 rc=$?
 grep -aE '^(FAIL|     )' <<<"$out" | sed 's/^/  /'
 add_counts "network programs on the host" "$out" "$rc"
+
+echo "== waiting for the -icount suites started early"
+wait "$early_pid"
 
 echo "== in-kernel tests (PVH, q35, -smp 2)"
 tools/qemu-run.sh --logdir "$LOGS" --name ktest --kernel "$O/kernel.elf" \
@@ -153,9 +239,7 @@ fi
 # counts instructions, so host load cannot stretch it and deadlines are the
 # kernel's alone to meet or miss (docs/testing.md).
 echo "== real-time suite (timing_* guest tests, -icount shift=0, -smp 2)"
-tools/qemu-run.sh --logdir "$LOGS" --name guest-timing --kernel "$O/kernel.elf" \
-	--append "init=guest-tests utest -- gtest=timing_" --smp 2 --timeout 600 -- \
-	-initrd "$O/initrd-test.cpio" -icount shift=0,sleep=off
+joined guest-timing # run early: the command at the top
 rc=$?
 grep -aE '^(FAIL|    )' "$LOGS/guest-timing.log" | sed 's/^/  /'
 add_counts "real-time suite" "$(tr -d '\r' < "$LOGS/guest-timing.log" | grep -aE '^[0-9]+ passed, [0-9]+ failed$')" "$rc"
@@ -403,20 +487,19 @@ add_counts "blitterd" "$out" "$rc"
 # clock then counts guest instructions, so a loaded host cannot starve the
 # guest a whole ring long (plain TCG at load 18 on 2 cores did).
 echo "== audio drivers, WAV read back (tests/system/test_audio_drv.py)"
-audio_drv_test() { # name, options
+audio_drv_test() { # name (run early: the commands at the top)
 	local name=$1
-	shift
-	out=$($PYTHON tests/system/test_audio_drv.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	out=$(joined "$name")
 	rc=$?
 	grep -aE '^(FAIL|     )' <<<"$out" | sed "s/^/  $name: /"
 	add_counts "$name" "$out" "$rc"
 }
-audio_drv_test audio-drv-ac97-q35 --iso "$O/exec-rt.iso" --device ac97 --icount
-audio_drv_test audio-drv-ac97-pc --iso "$O/exec-rt.iso" --device ac97 --machine pc --icount
+audio_drv_test audio-drv-ac97-q35
+audio_drv_test audio-drv-ac97-pc
 # HDA (room aud-hda, drivers/hda): MSI on q35; runs once that room's
 # driver is in the tree
 if [ -d drivers/hda ]; then
-	audio_drv_test audio-drv-hda-q35 --iso "$O/exec-rt.iso" --device hda --icount
+	audio_drv_test audio-drv-hda-q35
 fi
 
 # room aud-mix (issue 16): audiomixerd end to end (docs/audio.md
@@ -426,20 +509,19 @@ fi
 # audiomixerd and the driver killed while playing (playback resumes); the
 # plain-TCG figure of the 30 s run is printed.
 echo "== audiomixerd, WAV read back (tests/system/test_audio.py)"
-audio_test() { # name, options
+audio_test() { # name (run early: the commands at the top)
 	local name=$1
-	shift
-	out=$($PYTHON tests/system/test_audio.py --name "$name" --logdir "$LOGS" "$@" 2>&1)
+	out=$(joined "$name")
 	rc=$?
 	grep -aE '^(FAIL|  )' <<<"$out" | sed "s/^/  $name: /"
 	add_counts "$name" "$out" "$rc"
 }
-# The 30 s run on one vCPU: under -icount QEMU runs vCPUs round-robin,
-# a vCPU's slice up to 100 ms of guest time while the other stands still
-# mid-period (xruns on two vCPUs are QEMU's, not the DL guarantee's).
-audio_test audio-ac97 --iso "$O/exec-rt.iso" --device ac97 --icount --long 30 \
-	--smp 1
-audio_test audio-hda --iso "$O/exec-rt.iso" --device hda --icount --long 0 --kills
+# The 30 s run on one vCPU (--smp 1): under -icount QEMU runs vCPUs
+# round-robin, a vCPU's slice up to 100 ms of guest time while the other
+# stands still mid-period (xruns on two vCPUs are QEMU's, not the DL
+# guarantee's).
+audio_test audio-ac97
+audio_test audio-hda
 # the plain-TCG figure (host-clocked: xruns depend on the host's load;
 # printed, not asserted)
 out=$($PYTHON tests/system/test_audio.py --name audio-ac97-tcg --logdir "$LOGS" \
@@ -465,8 +547,7 @@ done
 # screendump of alpha/blend/z/set-moved layers and of a Copper-moved
 # sprite, and compositord killed under the running demo.
 echo "== graphics: compositord, copperd, blitterd (tests/system/test_graphics.py)"
-out=$($PYTHON tests/system/test_graphics.py --name graphics --logdir "$LOGS" \
-	--iso "$O/exec-rt.iso" 2>&1)
+out=$(joined graphics) # run early: the command at the top
 rc=$?
 grep -aE '^(FAIL|  )' <<<"$out" | sed 's/^/  graphics: /'
 add_counts "graphics" "$out" "$rc"
@@ -521,6 +602,17 @@ boot --name smoke-bios-q35-clang --machine q35 --iso "$O/clang/exec-rt-smoke.iso
 	--timeout 60 --expect "boot: multiboot2" --expect "smp: 2 of 2 CPUs online" \
 	--expect "boot complete"
 
+suite_done
+timing_off=1
+if [ ${#suite_times[@]} -gt 0 ]; then
+	total=0
+	for t in "${suite_times[@]}"; do total=$((total + ${t%%	*})); done
+	echo "== wall time: $((total / 60000)) min $((total / 1000 % 60)) s in the suites${CHECK_BUILD:+ (build: $CHECK_BUILD)}; the slowest:"
+	printf '%s\n' "${suite_times[@]}" | sort -rn | head -n 12 |
+		awk -F '\t' '{ printf "  %6.1f s  %s\n", int($1 / 100) / 10, $2 }'
+	cat "$EARLY"/*.rc 2>/dev/null | awk '{ t += $2 } END { if (NR)
+		printf "  (and %.1f s of -icount suites run early, beside the build)\n", t / 1000 }'
+fi
 if [ "$fail" != 0 ]; then
 	echo "== what failed (the FAIL lines above, and each failed guest test's last lines)"
 	grep -aE '^ *([A-Za-z0-9_.-]+: +)?FAIL' "$LOGS/check.out" | head -n 40

@@ -2,7 +2,8 @@
  * in user space: receive through an IRQ object (the FIFO drained on each
  * interrupt), transmit by polling LSR.THRE through the port-I/O authority.
  * Serves /svc/console: one-way messages are bytes to print, calls are
- * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe).
+ * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe;
+ * console_calls.c).
  *
  * Single-threaded: one notification carries the IRQ's bit and the port's
  * bit; the loop never blocks on a client (replies are one-shot, events go
@@ -28,6 +29,7 @@
 #include <execrt/sys.h>
 
 #include "cl_ports.h"
+#include "console_int.h"
 #include "ldisc.h"
 #include "mirror.h"
 #include "proto.h"
@@ -63,22 +65,23 @@
 #define RX_BUDGET   4096
 #define PORT_BUDGET 32 /* messages per turn */
 
-static handle_t io, irq, notif, port;
-static struct ldisc ld;
-static struct txq txq;
-static struct con_stats st;
-static handle_t rl_reply; /* the pending readline's reply, or 0 */
-static struct rl_own own; /* whose it is (rlown.h) */
+static handle_t io, irq, notif;
+handle_t port;
+struct ldisc ld;
+struct txq txq;
+struct con_stats st;
+handle_t rl_reply; /* the pending readline's reply, or 0 */
+struct rl_own own; /* whose it is (rlown.h) */
 /* The reserved line ended while its owner had no call pending: given to
  * it when it asks again. */
-static bool saved;
-static enum ld_event saved_ev;
-static struct con_subs subs; /* event subscribers (subs.h) */
+bool saved;
+enum ld_event saved_ev;
+struct con_subs subs; /* event subscribers (subs.h) */
 /* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
  * subscriber for interrupts gets it, unless a readline comes first. This
  * closes the race of a shell that starts its program before it
  * subscribes. */
-static bool pending_intr;
+bool pending_intr;
 static bool rx_held; /* bytes left in the UART: nowhere to put them */
 /* A one-way message that did not fit in the transmit queue: kept (and the
  * port left alone, so its writers wait) until it fits, unless the wire is
@@ -87,12 +90,12 @@ static char held[PORT_MSG_MAX];
 static uint32_t held_len;
 static bool holding;
 static uint64_t tx_progress; /* last time a byte went out (or none was due) */
-static char buf[PORT_MSG_MAX + 1];
-static char out[PORT_MSG_MAX];
+char buf[PORT_MSG_MAX + 1];
+char out[PORT_MSG_MAX];
 /* The screen's mirror (0: none) and the bytes not yet sent to it. */
 #define MIRROR_RETRY_NS 2000000ull
-static handle_t mirror;
-static struct con_mirror mbuf;
+handle_t mirror;
+struct con_mirror mbuf;
 
 static long in8(unsigned reg)
 {
@@ -104,7 +107,7 @@ static long out8(unsigned reg, uint8_t v)
 	return sys_ioport_io(io, COM1 + reg, 1 | IOPORT_OUT, v);
 }
 
-static uint64_t now(void)
+uint64_t now(void)
 {
 	long t = sys_clock_now();
 	return t < 0 ? 0 : (uint64_t)t;
@@ -137,14 +140,14 @@ static void mirror_flush_now(void)
 	}
 }
 
-static void reply_done(long r, handle_t reply)
+void reply_done(long r, handle_t reply)
 {
 	/* Consumed unless the reply itself was refused. */
 	if (r < 0 && r != ERR_PEER_CLOSED)
 		sys_handle_close(reply);
 }
 
-static void readline_end(enum ld_event ev)
+void readline_end(enum ld_event ev)
 {
 	handle_t r = rl_reply;
 	rl_reply = 0;
@@ -187,7 +190,7 @@ static bool send_to(int i, const char *json, int n)
 
 /* Ctrl-C to every subscriber (one must not take it from another); a key
  * to the newest that takes it. True when someone got it. */
-static bool send_event(unsigned kind, const char *json, int n)
+bool send_event(unsigned kind, const char *json, int n)
 {
 	int order[CON_SUBS_MAX];
 	int k = subs_order(&subs, kind, order);
@@ -199,7 +202,7 @@ static bool send_event(unsigned kind, const char *json, int n)
 	return sent;
 }
 
-static void on_byte(uint8_t c)
+void on_byte(uint8_t c)
 {
 	uint8_t key = 0;
 	bool reading = ld.active;
@@ -233,7 +236,7 @@ static void on_byte(uint8_t c)
  * line being edited). */
 /* Two redraws: one byte may settle the line and then redraw it. */
 #define ECHO_ROOM (2 * (LD_LINE_MAX + LD_PROMPT_MAX) + 256)
-static bool rx_hold(void)
+bool rx_hold(void)
 {
 	if (TXQ_SIZE - txq_used(&txq) < ECHO_ROOM)
 		return true;
@@ -346,197 +349,6 @@ static void unhold(void)
 	if (holding && (fits(held, held_len) || stalled())) {
 		holding = false;
 		print_bytes(held, held_len);
-	}
-}
-
-static void do_readline(handle_t reply, uint64_t badge, uint64_t task,
-			const char *prompt)
-{
-	uint64_t t = now();
-	enum rl_verdict v = rl_decide(&own, badge, task, t);
-	if (v == RL_PROBE) {
-		/* Another task of the same badge: is the pending caller still
-		 * there? Its answer tells it to ask again (the line stays). */
-		handle_t old = rl_reply;
-		rl_reply = 0;
-		long r = cl_reply_error(old, "AGAIN", "ask again");
-		reply_done(r, old);
-		v = rl_probed(&own, r == ERR_PEER_CLOSED, badge, task, t);
-	}
-	if (v == RL_BUSY) {
-		reply_done(
-			cl_reply_error(reply, "BUSY", "a readline is pending"),
-			reply);
-		return;
-	}
-	if (v == RL_TAKEOVER) {
-		/* The same task again (it gave up, or another thread). */
-		handle_t old = rl_reply;
-		rl_reply = 0;
-		reply_done(cl_reply_error(old, "BUSY", "replaced"), old);
-	}
-	rl_reply = reply;
-	rl_taken(&own, badge, task);
-	if (v == RL_RESUME && (saved || ld.active)) {
-		/* Its line goes on where it was (no new prompt). */
-		if (saved) {
-			saved = false;
-			readline_end(saved_ev);
-		}
-		return;
-	}
-	saved = false;
-	if (ld.active)
-		ld_cancel(&ld);
-	/* Events are for what runs between two prompts: a subscription
-	 * held here keeps a dead program's port, and with it that program's
-	 * whole memory quota, charged to its parent (sh) until an event to it
-	 * fails. */
-	for (int i = 0; i < CON_SUBS_MAX; i++)
-		if (subs.s[i].h)
-			sys_handle_close(subs_remove(&subs, subs.s[i].koid));
-	pending_intr = false; /* back at a prompt: it was meant for nothing */
-	enum ld_event ev = ld_begin(&ld, prompt);
-	if (ev != LD_NONE)
-		readline_end(ev);
-}
-
-/* The send handle at index q->port, if it is one with WRITE: its koid. */
-static bool send_handle(const struct con_req *q, handle_t *h, uint64_t *koid)
-{
-	struct handle_info info;
-	if (sys_handle_info(h[q->port], &info) < 0 ||
-	    info.type != OBJ_PORT_SEND || !(info.rights & RIGHT_WRITE))
-		return false;
-	*koid = info.koid;
-	return true;
-}
-
-static void do_subscribe(handle_t reply, const struct con_req *q, handle_t *h)
-{
-	uint64_t koid;
-	if (!send_handle(q, h, &koid)) {
-		reply_done(cl_reply_error(reply, "BAD_ARG",
-					  "port: a send handle with WRITE"),
-			   reply);
-		return;
-	}
-	handle_t old = subs_add(&subs, h[q->port], koid, q->events);
-	if (old)
-		sys_handle_close(old);
-	h[q->port] = 0; /* kept */
-	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
-	if (pending_intr && (q->events & CON_EV_INTERRUPT))
-		pending_intr =
-			!send_event(CON_EV_INTERRUPT, out,
-				    con_interrupt_event_json(out, sizeof(out)));
-}
-
-static void do_unsubscribe(handle_t reply, const struct con_req *q, handle_t *h)
-{
-	uint64_t koid;
-	handle_t old;
-	if (!send_handle(q, h, &koid)) {
-		reply_done(cl_reply_error(reply, "BAD_ARG",
-					  "port: a send handle with WRITE"),
-			   reply);
-		return;
-	}
-	if ((old = subs_remove(&subs, koid)))
-		sys_handle_close(old);
-	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
-}
-
-/* Screen endpoint: the mirror handle replaces any earlier one. */
-static void do_mirror(handle_t reply, const struct con_req *q, handle_t *h)
-{
-	uint64_t koid;
-	if (!send_handle(q, h, &koid)) {
-		reply_done(cl_reply_error(reply, "BAD_ARG",
-					  "port: a send handle with WRITE"),
-			   reply);
-		return;
-	}
-	if (mirror)
-		sys_handle_close(mirror);
-	mirror = h[q->port];
-	h[q->port] = 0; /* kept */
-	mbuf.len = 0;
-	reply_done(cl_reply_ok(reply, NULL, NULL, 0), reply);
-}
-
-/* Screen endpoint: bytes typed on the screen's keyboard, taken like the
- * UART's while there is room (rx_hold); the answer says how many. */
-static void do_input(handle_t reply, const struct con_req *q)
-{
-	uint32_t i = 0;
-	for (; i < q->ninput && !rx_hold(); i++)
-		on_byte(q->input[i]);
-	st.screen_in += i;
-	int n = con_taken_json(i, out, sizeof(out));
-	reply_done(cl_reply_ok(reply, n < 0 ? NULL : out, NULL, 0), reply);
-}
-
-static void stats_now(void)
-{
-	st.dropped_msgs = txq.dropped_msgs;
-	st.dropped_bytes = txq.dropped_bytes;
-	st.lines = ld.lines;
-	st.queued = txq_used(&txq);
-	st.readline = rl_reply != 0;
-	st.subscribers = subs_count(&subs, 0);
-	st.subscriber = st.subscribers > 0;
-	st.screen = mirror != 0;
-	st.mirror_bytes = mbuf.sent;
-	st.mirror_dropped = mbuf.dropped;
-}
-
-static void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
-		    handle_t *h, uint32_t nh)
-{
-	static struct con_req q;
-	con_parse(buf, len, nh, &q);
-	int n;
-	switch (q.cmd) {
-	case CON_PING:
-		n = con_ping_json(out, sizeof(out));
-		reply_done(cl_reply_ok(reply, n < 0 ? NULL : out, NULL, 0),
-			   reply);
-		break;
-	case CON_STATUS:
-		stats_now();
-		n = con_status_json(&st, out, sizeof(out));
-		reply_done(cl_reply_ok(reply, n < 0 ? NULL : out, NULL, 0),
-			   reply);
-		break;
-	case CON_READLINE:
-		do_readline(reply, badge, task, q.prompt);
-		break;
-	case CON_SUBSCRIBE:
-		do_subscribe(reply, &q, h);
-		break;
-	case CON_UNSUBSCRIBE:
-		do_unsubscribe(reply, &q, h);
-		break;
-	case CON_MIRROR:
-	case CON_INPUT:
-		if (badge != CON_SCREEN_BADGE)
-			reply_done(
-				cl_reply_error(reply, "ACCESS_DENIED",
-					       "only on /svc/console-screen"),
-				reply);
-		else if (q.cmd == CON_MIRROR)
-			do_mirror(reply, &q, h);
-		else
-			do_input(reply, &q);
-		break;
-	default:
-		reply_done(cl_reply_error(reply,
-					  q.cmd == CON_BAD_JSON	 ? "BAD_JSON"
-					  : q.cmd == CON_BAD_CMD ? "BAD_CMD"
-								 : "BAD_ARG",
-					  q.err),
-			   reply);
 	}
 }
 

@@ -25,278 +25,7 @@
 #include "gtest.h"
 #include "gutil.h"
 #include "sock_env.h"
-
-#define NETD_QUOTA (32ull << 20)
-#define SC(n, a, b, c, d, e, f)                                                \
-	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), (long)(d),  \
-			 (long)(e), (long)(f))
-
-static struct child netd;
-
-static const char *netd_args = "";
-
-static long netd_spawn(void)
-{
-	return g_spawn("netd", netd_args, NETD_QUOTA, 0, &netd);
-}
-
-static void netd_kill(void)
-{
-	int64_t st;
-	if (netd.task) {
-		sys_task_kill(netd.task, -1);
-		g_reap(&netd, 2000 * MS, &st);
-	}
-	memset(&netd, 0, sizeof(netd));
-}
-
-/* 0 started, 1 skipped, < 0 failed. A first socket() proves netd serves
- * sockets (the skeleton without the socket service answers EINVAL). */
-static long env_start(void)
-{
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/netd", &f) != CPIO_OK) {
-		printf("    skipped: no bin/netd in the initrd\n");
-		return 1;
-	}
-	long r = sock_names_start();
-	if (r < 0)
-		return r;
-	if ((r = netd_spawn()) < 0)
-		return r;
-	uint64_t end = g_now() + 5000 * MS;
-	for (;;) {
-		long s = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
-		if (s >= 0) {
-			SC(close, s, 0, 0, 0, 0, 0);
-			return 0;
-		}
-		if (s != -ENETDOWN || g_now() > end) {
-			printf("    skipped: netd has no sockets (%ld)\n", s);
-			return 1;
-		}
-		sys_sleep_until(g_now() + 20 * MS);
-	}
-}
-
-static void env_stop(void)
-{
-	execrt_net_disconnect();
-	netd_kill();
-	sock_names_stop();
-	netd_args = "";
-}
-
-#define START()                                                                \
-	do {                                                                   \
-		gtest_allow_growth();                                          \
-		long _s = env_start();                                         \
-		if (_s != 0)                                                   \
-			env_stop();                                            \
-		if (_s == 1)                                                   \
-			return;                                                \
-		GCHECK_OK(_s);                                                 \
-	} while (0)
-
-#define SCHECK(c)                                                              \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			env_stop();                                            \
-			GCHECK(c);                                             \
-		}                                                              \
-	} while (0)
-#define SCHECK_EQ(a, b)                                                        \
-	do {                                                                   \
-		long long _x = (long long)(a), _y = (long long)(b);            \
-		if (_x != _y) {                                                \
-			env_stop();                                            \
-			GCHECK_EQ(_x, _y);                                     \
-		}                                                              \
-	} while (0)
-
-static struct sockaddr_in lo(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	return a;
-}
-
-static uint8_t pat(uint32_t seed, uint64_t i)
-{
-	return (uint8_t)(seed + i * 13 + (i >> 11));
-}
-
-/* A listening TCP socket on 127.0.0.1:port (non-blocking), or -errno. */
-static long listener(int port)
-{
-	long s = SC(socket, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, 0, 0);
-	if (s < 0)
-		return s;
-	int one = 1;
-	struct sockaddr_in a = lo(port);
-	long r = SC(setsockopt, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one),
-		    0);
-	if (!r)
-		r = SC(bind, s, &a, sizeof(a), 0, 0, 0);
-	if (!r)
-		r = SC(listen, s, 16, 0, 0, 0, 0);
-	if (r) {
-		SC(close, s, 0, 0, 0, 0, 0);
-		return r;
-	}
-	return s;
-}
-
-/* ---- an echo server on a raw thread: poll over the listener and its
- * connections; ends when `conns` connections have come and gone ---- */
-#define SRV_MAX 8
-struct srv {
-	long lfd;
-	int conns; /* to serve, then end */
-	int stop;
-	long err; /* first failure (step << 16 | -errno) */
-	uint64_t bytes;
-};
-
-struct sconn {
-	long fd;
-	uint32_t off, len;
-	uint8_t buf[8192];
-};
-
-static int64_t echo_server(uint64_t arg)
-{
-	struct srv *sv = (struct srv *)arg;
-	static struct sconn c[SRV_MAX];
-	int n = 0, done = 0, accepted = 0;
-	memset(c, 0, sizeof(c));
-	while (done < sv->conns &&
-	       !__atomic_load_n(&sv->stop, __ATOMIC_ACQUIRE)) {
-		struct pollfd p[SRV_MAX + 1];
-		p[0] = (struct pollfd){.fd = (int)sv->lfd, .events = POLLIN};
-		for (int i = 0; i < n; i++)
-			p[i + 1] = (struct pollfd){.fd = (int)c[i].fd,
-						   .events = c[i].len ? POLLOUT
-								      : POLLIN};
-		long r = SC(poll, p, n + 1, 200, 0, 0, 0);
-		if (r < 0) {
-			sv->err = 1 << 16 | -r;
-			break;
-		}
-		if ((p[0].revents & POLLIN) && accepted < sv->conns) {
-			long fd =
-				SC(accept4, sv->lfd, 0, 0, SOCK_NONBLOCK, 0, 0);
-			if (fd >= 0 && n < SRV_MAX) {
-				c[n++] = (struct sconn){.fd = fd};
-				accepted++;
-			} else if (fd != -EAGAIN) {
-				sv->err = 2 << 16 | (fd < 0 ? -fd : 0);
-				break;
-			}
-		}
-		for (int i = 0; i < n; i++) {
-			short ev = p[i + 1].revents;
-			struct sconn *k = &c[i];
-			if (!ev)
-				continue;
-			if (k->len) {
-				r = SC(sendto, k->fd, k->buf + k->off,
-				       k->len - k->off, MSG_DONTWAIT, 0, 0);
-				if (r < 0 && r != -EAGAIN) {
-					sv->err = 3 << 16 | -r;
-					break;
-				}
-				if (r > 0 && (k->off += (uint32_t)r) == k->len)
-					k->off = k->len = 0;
-				continue;
-			}
-			r = SC(recvfrom, k->fd, k->buf, sizeof(k->buf),
-			       MSG_DONTWAIT, 0, 0);
-			if (r > 0) {
-				k->len = (uint32_t)r;
-				sv->bytes += (uint64_t)r;
-			} else if (r == 0 || (r < 0 && r != -EAGAIN)) {
-				if (r < 0)
-					sv->err = 4 << 16 | -r;
-				SC(close, k->fd, 0, 0, 0, 0, 0);
-				c[i--] = c[--n];
-				done++;
-			}
-		}
-		if (sv->err)
-			break;
-	}
-	for (int i = 0; i < n; i++)
-		SC(close, c[i].fd, 0, 0, 0, 0, 0);
-	return 0;
-}
-
-/* A client: connects to port, sends `total` bytes and reads the echo back
- * (poll, non-blocking), checks every byte, closes its side and waits for
- * the server's end. 0 or (step << 16 | -errno). */
-static long echo_client(int port, uint64_t total, uint32_t seed)
-{
-	long s = SC(socket, AF_INET, SOCK_STREAM, 0, 0, 0, 0);
-	if (s < 0)
-		return 1 << 16 | -s;
-	struct sockaddr_in a = lo(port);
-	long r = SC(connect, s, &a, sizeof(a), 0, 0, 0);
-	if (r < 0) {
-		SC(close, s, 0, 0, 0, 0, 0);
-		return 2 << 16 | -r;
-	}
-	int one = 1;
-	SC(setsockopt, s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one), 0);
-	uint8_t out[4096], in[4096];
-	uint64_t sent = 0, got = 0;
-	long err = 0;
-	while (got < total && !err) {
-		struct pollfd p = {
-			.fd = (int)s,
-			.events =
-				(short)(POLLIN | (sent < total ? POLLOUT : 0))};
-		r = SC(poll, &p, 1, 5000, 0, 0, 0);
-		if (r <= 0) {
-			err = 3 << 16 | (r < 0 ? -r : 110);
-			break;
-		}
-		if ((p.revents & POLLOUT) && sent < total) {
-			uint64_t k = total - sent < sizeof(out) ? total - sent
-								: sizeof(out);
-			for (uint64_t i = 0; i < k; i++)
-				out[i] = pat(seed, sent + i);
-			r = SC(sendto, s, out, k, MSG_DONTWAIT, 0, 0);
-			if (r > 0)
-				sent += (uint64_t)r;
-			else if (r != -EAGAIN)
-				err = 4 << 16 | -r;
-		}
-		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-			r = SC(recvfrom, s, in, sizeof(in), MSG_DONTWAIT, 0, 0);
-			if (r == 0)
-				err = 5 << 16;
-			else if (r < 0 && r != -EAGAIN)
-				err = 6 << 16 | -r;
-			for (long i = 0; i < r && !err; i++)
-				if (in[i] != pat(seed, got + (uint64_t)i))
-					err = 7 << 16;
-			if (r > 0)
-				got += (uint64_t)r;
-		}
-	}
-	if (!err && (r = SC(shutdown, s, SHUT_WR, 0, 0, 0, 0)) < 0)
-		err = 8 << 16 | -r;
-	if (!err) {
-		struct timeval tv = {.tv_sec = 5};
-		SC(setsockopt, s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv), 0);
-		r = SC(recvfrom, s, in, sizeof(in), 0, 0, 0);
-		if (r != 0)
-			err = 9 << 16 | (r < 0 ? -r : 0);
-	}
-	SC(close, s, 0, 0, 0, 0, 0);
-	return err;
-}
+#include "sock_netd_fx.h"
 
 /* TCP through netd's loopback: 2 MiB echoed by a poll server on another
  * thread, every byte checked; the end of stream reaches both sides. */
@@ -321,7 +50,7 @@ GTEST(sock_netd_tcp_echo_loopback)
 	SCHECK_EQ(r, 0);
 	SCHECK_EQ(sv.err, 0);
 	SCHECK_EQ(sv.bytes, 2 << 20);
-	env_stop();
+	netd_env_stop();
 }
 
 /* UDP between two sockets: 500 round trips of 1..1472 bytes, payloads
@@ -377,7 +106,7 @@ GTEST(sock_netd_udp_round_trips)
 	SCHECK_EQ(recv(b, h, sizeof(h), 0), 5);
 	SCHECK_EQ(close(a), 0);
 	SCHECK_EQ(close(b), 0);
-	env_stop();
+	netd_env_stop();
 }
 
 /* Non-blocking connect to a listener: EINPROGRESS (or at once), POLLOUT,
@@ -442,7 +171,7 @@ GTEST(sock_netd_nonblocking_connect)
 		SCHECK_EQ(err, ECONNREFUSED);
 	}
 	SCHECK_EQ(close(c), 0);
-	env_stop();
+	netd_env_stop();
 }
 
 struct cli {
@@ -489,7 +218,7 @@ GTEST(sock_netd_two_threads_two_cpus)
 	SCHECK_EQ(c[1].r, 0);
 	SCHECK_EQ(sv.err, 0);
 	SCHECK_EQ(sv.bytes, 2 * (512 << 10));
-	env_stop();
+	netd_env_stop();
 }
 
 static int64_t kill_netd_later(uint64_t ms)
@@ -536,7 +265,7 @@ GTEST(sock_netd_killed_under_a_blocked_recv)
 	SCHECK_EQ(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
 	SCHECK_EQ(close(c), 0);
 	SCHECK_EQ(close((int)l), 0);
-	env_stop();
+	netd_env_stop();
 }
 
 struct churn {
@@ -602,7 +331,7 @@ GTEST(sock_netd_two_cpus_socket_churn)
 	SCHECK_EQ(c[0].err, 0);
 	SCHECK_EQ(c[1].err, 0);
 	SCHECK_EQ(execrt_fd_count(), fds);
-	env_stop();
+	netd_env_stop();
 }
 
 /* A DNS server on a raw thread: A records for test.example (10.20.30.40),
@@ -697,7 +426,7 @@ GTEST(sock_netd_getaddrinfo_through_netd_dns)
 	/* test.example (lwIP may answer it again from its cache) and
 	 * nx.example reached the server; localhost did not need it. */
 	SCHECK(d.queries >= 2);
-	env_stop();
+	netd_env_stop();
 }
 
 static int64_t connect_later(uint64_t port)
@@ -750,5 +479,5 @@ GTEST(sock_netd_blocking_accept)
 	SCHECK_EQ(recv(s, b, sizeof(b), 0), 0); /* the peer closed */
 	SCHECK_EQ(close(s), 0);
 	SCHECK_EQ(close(l), 0);
-	env_stop();
+	netd_env_stop();
 }
