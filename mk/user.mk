@@ -395,6 +395,7 @@ GUEST_PROGS += guest-child-race2
 guest-tests_SRCS := tests/guest/main.c tests/guest/gtest.c tests/guest/gutil.c \
 	tests/guest/names_env.c tests/guest/fsd_env.c tests/guest/init_env.c \
 	tests/guest/rights_fx.c tests/guest/iod_env.c tests/guest/race2_run.c \
+	tests/guest/race2_svc.c \
 	$(sort $(wildcard tests/guest/t_*.c))
 # room virtio: t_virtio.c drives virtio-rng-pci with libvirtio
 guest-tests_SRCS += $(VIRTIO_SRCS)

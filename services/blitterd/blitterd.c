@@ -173,14 +173,7 @@ static uint64_t p_now(void *ctx)
 static bool p_task_gone(void *ctx, uint64_t koid)
 {
 	(void)ctx;
-	struct task_stats t;
-	handle_t si = execrt_handle(START_H_SYSINFO);
-	if (!si || !koid)
-		return false;
-	long n = sys_task_stats(si, koid - 1, &t, 1);
-	if (n < 0)
-		return false;
-	return n == 0 || t.koid != koid || t.state != 0;
+	return execrt_task_ended(koid);
 }
 
 static const struct blit_plat plat = {

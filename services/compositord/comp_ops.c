@@ -217,14 +217,7 @@ static int op_status(void *ctx, char *out, size_t cap)
 static bool op_task_gone(void *ctx, uint64_t koid)
 {
 	(void)ctx;
-	struct task_stats t;
-	handle_t si = execrt_handle(START_H_SYSINFO);
-	if (!si || !koid)
-		return false;
-	long n = sys_task_stats(si, koid - 1, &t, 1);
-	if (n < 0)
-		return false;
-	return n == 0 || t.koid != koid || t.state != 0;
+	return execrt_task_ended(koid);
 }
 
 const struct comp_srv_ops compd_ops = {

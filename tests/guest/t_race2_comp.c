@@ -10,71 +10,29 @@
 #include <execrt/errors.h>
 #include <execrt/rights.h>
 
-#include "cl_ports.h"
 #include "gtest.h"
 #include "gutil.h"
-#include "names_env.h"
+#include "race2_svc.h"
 #include "race2_run.h"
 
 #define KILLS 3
 
-static struct names_env env;
-static struct child comp;
-static handle_t client;
-static struct cl_conn pub;
-static struct cl_resp resp;
+static struct race2_svc svc;
 
 static long start(void)
 {
-	long r = nenv_start(&env);
-	if (r != 0)
-		return r;
-	client = nenv_mint(&env, 2);
-	r = nenv_acl(&env, 2, "[]", "[\"*\"]");
-	if (r == 0)
-		r = nenv_acl(&env, 10, "[\"/svc/compositord\"]", "[]");
-	if (r < 0)
-		return r;
-	handle_t h = nenv_mint(&env, 10);
-	g_spawn_names = h;
-	g_spawn_sysinfo = g_sysinfo(); /* as services.conf: who has ended */
-	r = g_spawn("compositord", "", 4 * CHILD_QUOTA, 0, &comp);
-	g_spawn_sysinfo = HANDLE_INVALID;
-	g_spawn_names = HANDLE_INVALID;
-	sys_handle_close(h);
-	if (r < 0)
-		return r;
-	cl_set_names(client);
-	r = cl_connect("/svc/compositord", g_now() + 5000 * MS, &pub);
-	cl_set_names(HANDLE_INVALID);
-	return r;
+	return race2_svc_start(&svc, "compositord", "/svc/compositord",
+			       4 * CHILD_QUOTA, 1);
 }
 
-/* 0 if compositord was still running (the same task) at the end. */
 static long stop(void)
 {
-	int64_t st;
-	long alive = -1;
-	if (pub.send)
-		cl_close(&pub);
-	memset(&pub, 0, sizeof(pub));
-	if (comp.task)
-		alive = g_reap(&comp, 1 * MS, &st) == ERR_TIMED_OUT ? 0 : -1;
-	memset(&comp, 0, sizeof(comp));
-	if (client)
-		sys_handle_close(client);
-	client = HANDLE_INVALID;
-	nenv_stop(&env);
-	return alive;
+	return race2_svc_stop(&svc);
 }
 
 static int64_t status(const char *key)
 {
-	int64_t v = -1;
-	if (cl_request(&pub, "{\"cmd\":\"status\"}", &resp) == CL_OK)
-		cl_resp_int(&resp, key, &v);
-	cl_resp_close(&resp);
-	return v;
+	return race2_svc_status(&svc, key);
 }
 
 /* status key once it is want, or its last value after 2 s. */
@@ -91,17 +49,17 @@ static int64_t status_wait(const char *key, int64_t want)
 static long other_layer(void)
 {
 	int64_t id = 0;
-	long r = cl_request(&pub, "{\"cmd\":\"create_layer\"}", &resp);
+	long r = cl_request(&svc.pub, "{\"cmd\":\"create_layer\"}", &svc.resp);
 	if (r == CL_OK)
-		r = cl_resp_int(&resp, "id", &id);
-	cl_resp_close(&resp);
+		r = cl_resp_int(&svc.resp, "id", &id);
+	cl_resp_close(&svc.resp);
 	if (r != CL_OK)
 		return r;
 	char req[64];
 	snprintf(req, sizeof(req), "{\"cmd\":\"destroy_layer\",\"id\":%lld}",
 		 (long long)id);
-	r = cl_request(&pub, req, &resp);
-	cl_resp_close(&resp);
+	r = cl_request(&svc.pub, req, &svc.resp);
+	cl_resp_close(&svc.resp);
 	return r;
 }
 
@@ -116,7 +74,7 @@ GTEST(race2_compositord_sessions_and_layers_two_cpus)
 	struct race2_report p = {0};
 	int64_t st = -1;
 	uint64_t t0 = g_now();
-	g_spawn_names = client;
+	g_spawn_names = svc.client;
 	for (int i = 0; i < KILLS && r == 0; i++) {
 		struct race2_report k;
 		int64_t kst;
@@ -158,45 +116,11 @@ GTEST(race2_compositord_sessions_and_layers_two_cpus)
  * thread while this task sends create_layer on a session and closes
  * it. Failed on the old code (layers 0 -> 1, for good); now the late
  * request is refused (NOT_FOUND). */
-static volatile int hog_stop, hog_on;
-
-static int64_t hog(uint64_t arg)
-{
-	uint64_t end = g_now() + 500 * MS; /* never longer */
-	hog_on = 1;
-	while (!hog_stop && g_now() < end)
-		;
-	return 0;
-}
-
 static long late_request(handle_t ses)
 {
-	const char *json = "{\"cmd\":\"create_layer\"}";
-	struct port_msg m = {.data = json, .len = (uint32_t)strlen(json)};
-	long r = sys_sched_affinity(g_sched(), comp.thread, 2);
-	struct sched_params rt = {
-		.cls = SCHED_CLASS_RT, .priority = 50, .cpu = 1};
-	struct gthread t;
-	hog_stop = hog_on = 0;
-	/* This thread stays on CPU 0 (where each test starts); the hog
-	 * inherits a mask with CPU 1 in it, then this one is pinned back. */
-	handle_t self = execrt_handle(START_H_SELF_THREAD);
-	if (r == 0)
-		r = sys_sched_affinity(g_sched(), self, g_all_cpus());
-	if (r == 0)
-		r = gthread_start_sched(&t, hog, 0, &rt);
-	g_pin_self();
-	if (r < 0)
-		return r;
-	while (!hog_on)
-		sys_yield();
-	sys_sleep_until(g_now() + 5 * MS);
-	r = sys_port_send(ses, &m, DEADLINE_POLL); /* one-way */
-	sys_handle_close(ses);			   /* the notice: ahead */
-	hog_stop = 1;
-	gthread_join(&t, DEADLINE_NONE, NULL);
-	sys_sched_affinity(g_sched(), comp.thread, g_all_cpus());
-	return r;
+	struct race2_late l = {.ses = ses,
+			       .json = "{\"cmd\":\"create_layer\"}"};
+	return race2_late(svc.svc.thread, &l); /* one-way */
 }
 
 GTEST(race2_compositord_request_after_session_end)
@@ -208,9 +132,9 @@ GTEST(race2_compositord_request_after_session_end)
 	int64_t layers = r ? -1 : status("layers");
 	handle_t ses = HANDLE_INVALID;
 	if (r == 0 &&
-	    (r = cl_request(&pub, "{\"cmd\":\"connect\"}", &resp)) == 0)
-		ses = cl_resp_take_handle(&resp, 0);
-	cl_resp_close(&resp);
+	    (r = cl_request(&svc.pub, "{\"cmd\":\"connect\"}", &svc.resp)) == 0)
+		ses = cl_resp_take_handle(&svc.resp, 0);
+	cl_resp_close(&svc.resp);
 	if (r == 0)
 		r = ses ? late_request(ses) : ERR_BAD_STATE;
 	int64_t l2 = r ? -1 : status_wait("layers", layers);
@@ -259,7 +183,7 @@ GTEST(race2_compositord_public_layers_of_ended_tasks)
 	gtest_allow_growth();
 	long r = start();
 	int64_t made = 0;
-	g_spawn_names = client;
+	g_spawn_names = svc.client;
 	for (int i = 0; i < 4 && r == 0; i++) {
 		int64_t n = 0;
 		r = publ_helper(&n);
@@ -275,7 +199,7 @@ GTEST(race2_compositord_public_layers_of_ended_tasks)
 	       "%lld (reclaimed %lld); another task's create_layer: %ld (%s); "
 	       "then layers %lld, reclaimed %lld\n",
 	       (long long)made, (long long)layers, (long long)kept, other,
-	       other ? resp.message : "ok", (long long)layers2,
+	       other ? svc.resp.message : "ok", (long long)layers2,
 	       (long long)reclaimed);
 	GCHECK_OK(stop());
 	GCHECK_OK(r);

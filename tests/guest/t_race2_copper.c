@@ -14,159 +14,43 @@
 #include <string.h>
 
 #include <execrt/errors.h>
-#include <execrt/rights.h>
 
-#include "cl_ports.h"
 #include "gtest.h"
-#include "gutil.h"
-#include "names_env.h"
-
-static struct names_env env;
-static struct child cop;
-static handle_t client;
-static struct cl_conn pub;
-static struct cl_resp resp;
-
-static long start(void)
-{
-	long r = nenv_start(&env);
-	if (r != 0)
-		return r;
-	client = nenv_mint(&env, 2);
-	r = nenv_acl(&env, 2, "[]", "[\"*\"]");
-	if (r == 0)
-		r = nenv_acl(&env, 10, "[\"/svc/copperd\"]", "[]");
-	if (r < 0)
-		return r;
-	handle_t h = nenv_mint(&env, 10);
-	g_spawn_names = h;
-	r = g_spawn("copperd", "", CHILD_QUOTA, 0, &cop);
-	g_spawn_names = HANDLE_INVALID;
-	sys_handle_close(h);
-	if (r < 0)
-		return r;
-	cl_set_names(client);
-	r = cl_connect("/svc/copperd", g_now() + 5000 * MS, &pub);
-	cl_set_names(HANDLE_INVALID);
-	return r;
-}
-
-static void stop(void)
-{
-	int64_t st;
-	if (pub.send)
-		cl_close(&pub);
-	memset(&pub, 0, sizeof(pub));
-	if (cop.task) {
-		sys_task_kill(cop.task, -1);
-		g_reap(&cop, 2000 * MS, &st);
-	}
-	memset(&cop, 0, sizeof(cop));
-	if (client)
-		sys_handle_close(client);
-	client = HANDLE_INVALID;
-	nenv_stop(&env);
-}
+#include "race2_svc.h"
 
 #define SUB "{\"cmd\":\"subscribe\",\"events\":[\"state\"],\"port\":0}"
 
-static volatile int hog_stop, hog_on;
-
-static int64_t hog(uint64_t arg)
-{
-	uint64_t end = g_now() + 500 * MS; /* never longer */
-	hog_on = 1;
-	while (!hog_stop && g_now() < end)
-		;
-	return 0;
-}
-
-struct late {
-	handle_t ses, port;
-	char ans[256];
-	long r;
-};
-
-/* The late call (raw system calls only: a thread without libc). */
-static int64_t caller(uint64_t arg)
-{
-	struct late *l = (struct late *)arg;
-	struct port_msg m = {.data = SUB,
-			     .len = sizeof(SUB) - 1,
-			     .handles = &l->port,
-			     .nhandles = 1};
-	struct port_rx rx = {.buf = l->ans, .cap = sizeof(l->ans) - 1};
-	l->r = sys_port_call(l->ses, &m, &rx, g_now() + 3000 * MS);
-	if (l->r == 0)
-		l->ans[rx.len] = 0;
-	return 0;
-}
-
-static struct late late;
-
-static long late_subscribe(handle_t ses, handle_t port)
-{
-	late = (struct late){.ses = ses, .port = port, .r = -1};
-	long r = sys_sched_affinity(g_sched(), cop.thread, 2);
-	struct sched_params rt = {
-		.cls = SCHED_CLASS_RT, .priority = 50, .cpu = 1};
-	struct gthread t, c;
-	hog_stop = hog_on = 0;
-	handle_t self = execrt_handle(START_H_SELF_THREAD);
-	if (r == 0)
-		r = sys_sched_affinity(g_sched(), self, g_all_cpus());
-	if (r == 0)
-		r = gthread_start_sched(&t, hog, 0, &rt);
-	g_pin_self(); /* back on CPU 0 (where each test starts) */
-	if (r < 0)
-		return r;
-	while (!hog_on)
-		sys_yield();
-	sys_sleep_until(g_now() + 5 * MS);
-	r = gthread_start(&c, caller, (uint64_t)&late);
-	sys_sleep_until(g_now() + 10 * MS); /* its call queued */
-	sys_handle_close(ses);		    /* the notice: ahead */
-	hog_stop = 1;
-	gthread_join(&t, DEADLINE_NONE, NULL);
-	if (r == 0)
-		gthread_join(&c, DEADLINE_NONE, NULL);
-	sys_sched_affinity(g_sched(), cop.thread, g_all_cpus());
-	return r;
-}
-
-static int64_t subscribers(void)
-{
-	int64_t v = -1;
-	if (cl_request(&pub, "{\"cmd\":\"status\"}", &resp) == CL_OK)
-		cl_resp_int(&resp, "subscribers", &v);
-	cl_resp_close(&resp);
-	return v;
-}
+static struct race2_svc svc;
+static struct race2_late late = {.json = SUB, .call = 1};
 
 GTEST(race2_copperd_request_after_session_end)
 {
 	if (g_ncpus() < 2)
 		return;
 	gtest_allow_growth();
-	long r = start();
+	long r = race2_svc_start(&svc, "copperd", "/svc/copperd", CHILD_QUOTA,
+				 0);
 	handle_t ses = HANDLE_INVALID, prx = HANDLE_INVALID, ptx;
 	if (r == 0 &&
-	    (r = cl_request(&pub, "{\"cmd\":\"connect\"}", &resp)) == 0)
-		ses = cl_resp_take_handle(&resp, 0);
-	cl_resp_close(&resp);
+	    (r = cl_request(&svc.pub, "{\"cmd\":\"connect\"}", &svc.resp)) == 0)
+		ses = cl_resp_take_handle(&svc.resp, 0);
+	cl_resp_close(&svc.resp);
 	if (r == 0)
 		r = sys_port_create(0, &prx, &ptx);
-	if (r == 0)
-		r = ses ? late_subscribe(ses, ptx) : ERR_BAD_STATE;
+	if (r == 0) {
+		late.ses = ses;
+		late.port = ptx;
+		r = ses ? race2_late(svc.svc.thread, &late) : ERR_BAD_STATE;
+	}
 	/* The late subscriber's port (prx) is still ours: had copperd
 	 * taken it, it would stay counted. */
-	int64_t subs = r ? -1 : subscribers();
+	int64_t subs = r ? -1 : race2_svc_status(&svc, "subscribers");
 	printf("    late subscribe on an ended session: %ld %s; copperd's "
 	       "subscribers afterwards: %lld\n",
 	       late.r, late.ans, (long long)subs);
 	if (prx)
 		sys_handle_close(prx);
-	stop();
+	race2_svc_stop(&svc);
 	GCHECK_OK(r);
 	GCHECK_EQ(late.r, 0);
 	GCHECK(strstr(late.ans, "NOT_FOUND") != NULL);

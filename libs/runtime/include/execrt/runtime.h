@@ -1,5 +1,7 @@
 /* exec-rt user runtime (libexecrt): start-up state and helpers. */
 #pragma once
+#include <stdbool.h>
+
 #include <execrt/sys.h>
 
 /* The block the task was started with (NULL if it had none or a bad
@@ -8,6 +10,10 @@ const struct start_info *execrt_start_info(void);
 
 /* handles[i] of the start_info, HANDLE_INVALID when absent. */
 handle_t execrt_handle(enum start_handle i);
+
+/* True when the task koid is known to have ended (asked through the
+ * start block's sysinfo handle; false without it or on any error). */
+bool execrt_task_ended(uint64_t koid);
 
 /* The errno value (positive) for an exec-rt error (negative ERR_*). */
 int execrt_errno(long err);
