@@ -28,8 +28,10 @@ $(O)/initrd-bench.cpio: $(O)/user/bench.elf $(O)/user/fsd.elf \
 .PHONY: bench
 # With the Linux packages fetched (by `make bench-linux`), also the
 # side-by-side table; without, one line saying how to get them.
+# $(ISO): the graphics row boots it (tests/system/test_graphics.py --iso).
 bench: setup $(if $(wildcard $(O)/linux/busybox),$(O)/linux/initramfs.cpio)
-	@$(MAKE) --no-print-directory kernel kernel-notest user $(O)/initrd-bench.cpio
+	@$(MAKE) --no-print-directory kernel kernel-notest user $(O)/initrd-bench.cpio \
+		$(ISO)
 	@O=$(O) tools/bench.sh
 	@O=$(O) tools/bench-linux.sh --if-present
 
