@@ -82,12 +82,13 @@ GFX_SDK_HINC := -Iapps/demo
 COMP_HSRC := services/compositord/comp_regs.c services/compositord/comp_scene.c \
         services/compositord/comp_xform.c services/compositord/comp_blend.c \
         services/compositord/comp_fuse.c \
-        services/compositord/comp_render.c services/compositord/comp_srv.c
+        services/compositord/comp_render.c services/compositord/comp_srv.c \
+        services/compositord/comp_query.c
 COMP_HINC := -Iservices/compositord
 # The composition bench (services/compositord/bench/comp_bench.c): -O2 as
 # the guest programs; `make comp-bench-run` counts its instructions per
 # frame with valgrind (the host has no usable perf counters).
-COMP_BENCH_SRC := $(filter-out services/compositord/comp_srv.c,$(COMP_HSRC)) \
+COMP_BENCH_SRC := $(filter-out services/compositord/comp_srv.c services/compositord/comp_query.c,$(COMP_HSRC)) \
         drivers/display/damage.c services/compositord/bench/comp_bench.c
 $(O)/host/comp-bench: $(COMP_BENCH_SRC)
 	@mkdir -p $(dir $@)

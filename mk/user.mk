@@ -144,7 +144,8 @@ USER_PROGS += compositord
 COMP_CORE := services/compositord/comp_regs.c services/compositord/comp_scene.c \
 	services/compositord/comp_xform.c services/compositord/comp_blend.c \
 	services/compositord/comp_fuse.c \
-	services/compositord/comp_render.c services/compositord/comp_srv.c
+	services/compositord/comp_render.c services/compositord/comp_srv.c \
+	services/compositord/comp_query.c
 compositord_SRCS := services/compositord/compositord.c \
 	services/compositord/comp_out.c services/compositord/comp_ops.c \
 	$(COMP_CORE) $(GG_SRCS) drivers/display/damage.c

@@ -330,6 +330,11 @@ void sk_tcp_linger_tick(void);
 /* Frees every chain; returns the bytes they held. */
 uint64_t sk_rxq_drop(struct sk_rxq *r);
 int sk_tcp_getname(struct sock *s, int peer, struct net_addr *a);
+/* Shared by sock_tcp.c (data side) and sock_tcp_lsn.c (listen/accept). */
+void sk_tcp_pcb_attach(struct sock *s, struct tcp_pcb *pcb);
+void sk_tcp_pump_rx(struct sock *s);
+bool sk_tcp_take_rx(struct sock *s, struct sk_rxq *r, struct pbuf *p);
+void sk_tcp_abort_pending(struct sock *lsn);
 
 /* sock_dgram.c: UDP and raw (ICMP) sockets. */
 int sk_dgram_new(struct sock *s, uint8_t type, uint32_t proto);

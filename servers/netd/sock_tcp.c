@@ -13,7 +13,7 @@
  * Callbacks get the struct sock (or, before NET_ACCEPT, the struct
  * sk_pending) as arg; every path that drops a pcb clears its arg and
  * callbacks first (pcb_release), and lwIP's err callback (the pcb is
- * already freed) only clears our pointer. */
+ * already freed) only clears our pointer. Listen/accept: sock_tcp_lsn.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +25,7 @@ static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
 static void err_cb(void *arg, err_t err);
 
-static void pcb_attach(struct sock *s, struct tcp_pcb *pcb)
+void sk_tcp_pcb_attach(struct sock *s, struct tcp_pcb *pcb)
 {
 	s->pcb.tcp = pcb;
 	tcp_arg(pcb, s);
@@ -154,7 +154,7 @@ static void ring_put(struct sock *s, struct pbuf *p, uint32_t from, uint32_t n)
 }
 
 /* rx_pend -> rx ring, as far as the client has left room. */
-static void pump_rx(struct sock *s)
+void sk_tcp_pump_rx(struct sock *s)
 {
 	struct sk_rxq *r = &s->rx_pend;
 	while (r->n) {
@@ -191,7 +191,7 @@ static void pump_rx(struct sock *s)
 /* Takes p (lwIP's, maybe pool pbufs): straight into the ring when
  * nothing waits before it, the rest copied into chunks; p is freed.
  * false: no room, p untouched (lwIP keeps it as refused data). */
-static bool take_rx(struct sock *s, struct sk_rxq *r, struct pbuf *p)
+bool sk_tcp_take_rx(struct sock *s, struct sk_rxq *r, struct pbuf *p)
 {
 	uint32_t direct = 0;
 	if (s && !rxq_bytes(r)) {
@@ -292,7 +292,7 @@ static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	(void)err;
 	if (!p) {
 		s->fin = true;
-		pump_rx(s);
+		sk_tcp_pump_rx(s);
 		sk_publish(s);
 		return ERR_OK;
 	}
@@ -301,9 +301,9 @@ static err_t recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 		return ERR_OK;
 	}
-	if (!take_rx(s, &s->rx_pend, p))
+	if (!sk_tcp_take_rx(s, &s->rx_pend, p))
 		return ERR_MEM; /* lwIP keeps it; sk_tcp_service asks again */
-	pump_rx(s);
+	sk_tcp_pump_rx(s);
 	sk_publish(s);
 	return ERR_OK;
 }
@@ -369,7 +369,7 @@ int sk_tcp_new(struct sock *s)
 		sk_uncharge(s);
 		return -NE_ENOBUFS;
 	}
-	pcb_attach(s, pcb);
+	sk_tcp_pcb_attach(s, pcb);
 	sk_opts_apply(s);
 	return 0;
 }
@@ -386,161 +386,6 @@ int sk_tcp_bind(struct sock *s, const ip_addr_t *ip, uint16_t port)
 		return -NE_EADDRINUSE;
 	sk_opts_apply(s);
 	return sk_err_from_lwip(tcp_bind(pcb, ip, port));
-}
-
-/* lwIP tells the listener about a new connection: it waits, with
- * whatever it sends, until the client's NET_ACCEPT. */
-static void pend_unlink(struct sock *lsn, struct sk_pending *pd)
-{
-	for (struct sk_pending **pp = &lsn->pend_head; *pp; pp = &(*pp)->next) {
-		if (*pp == pd) {
-			*pp = pd->next;
-			break;
-		}
-	}
-	lsn->pend_tail = NULL;
-	for (struct sk_pending *q = lsn->pend_head; q; q = q->next)
-		lsn->pend_tail = q;
-	lsn->npending--;
-	if (!lsn->npending)
-		sk_set_state(lsn, 0, NET_ST_ACCEPTABLE);
-}
-
-static err_t pend_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
-			  err_t err)
-{
-	struct sk_pending *pd = arg;
-	(void)pcb;
-	(void)err;
-	if (!p) {
-		pd->fin = true;
-		return ERR_OK;
-	}
-	return take_rx(NULL, &pd->rx, p) ? ERR_OK : ERR_MEM;
-}
-
-static void pend_err_cb(void *arg, err_t err)
-{
-	struct sk_pending *pd = arg;
-	(void)err;
-	/* Reset before it was accepted: it leaves the queue unseen. */
-	if (pd->lsn) {
-		pend_unlink(pd->lsn, pd);
-		sk_publish(pd->lsn);
-	}
-	sk_rxq_drop(&pd->rx);
-	sk_task_uncharge(pd->task, SK_POOL_TCP);
-	sk_task_put(pd->task);
-	free(pd);
-}
-
-static err_t accept_cb(void *arg, struct tcp_pcb *npcb, err_t err)
-{
-	struct sock *lsn = arg;
-	if (!lsn || !npcb || err != ERR_OK)
-		return ERR_VAL;
-	struct sk_pending *pd = NULL;
-	/* A waiting connection holds a pcb of the listener's task (F2). */
-	if (lsn->npending < lsn->backlog &&
-	    sk_task_charge(lsn->task, SK_POOL_TCP)) {
-		pd = calloc(1, sizeof(*pd));
-		if (!pd)
-			sk_task_uncharge(lsn->task, SK_POOL_TCP);
-	}
-	if (!pd) {
-		tcp_abort(npcb);
-		return ERR_ABRT;
-	}
-	pd->task = lsn->task;
-	pd->rx.task = pd->task;
-	sk_task_ref(pd->task);
-	pd->lsn = lsn;
-	pd->pcb = npcb;
-	tcp_arg(npcb, pd);
-	tcp_recv(npcb, pend_recv_cb);
-	tcp_err(npcb, pend_err_cb);
-	tcp_backlog_delayed(npcb); /* counts against the backlog until taken */
-	if (lsn->pend_tail)
-		lsn->pend_tail->next = pd;
-	else
-		lsn->pend_head = pd;
-	lsn->pend_tail = pd;
-	lsn->npending++;
-	sk_set_state(lsn, NET_ST_ACCEPTABLE, 0);
-	sk_publish(lsn);
-	return ERR_OK;
-}
-
-int sk_tcp_listen(struct sock *s, uint32_t backlog)
-{
-	struct tcp_pcb *pcb = s->pcb.tcp;
-	if (!pcb || (s->state & (NET_ST_CONNECTED | NET_ST_CONNECTING)))
-		return -NE_EINVAL;
-	uint32_t b = backlog ? backlog : 1;
-	if (b > SK_BACKLOG_MAX)
-		b = SK_BACKLOG_MAX;
-	if (s->listening) {
-		s->backlog = b;
-		tcp_backlog_set(pcb, (u8_t)b);
-		return 0;
-	}
-	if (s->task->pcbs[SK_POOL_LISTEN] >= SK_CAP_LISTEN) {
-		sk_g.st.refused++;
-		return -NE_ENOBUFS; /* the task's share of listeners (F2) */
-	}
-	if (!pcb->local_port) {
-		int r = sk_err_from_lwip(tcp_bind(pcb, IP4_ADDR_ANY, 0));
-		if (r)
-			return r;
-	}
-	err_t e = ERR_OK;
-	struct tcp_pcb *l = tcp_listen_with_backlog_and_err(pcb, (u8_t)b, &e);
-	if (!l)
-		return sk_err_from_lwip(e); /* pcb is still ours */
-	s->pcb.tcp = l;			    /* lwIP freed the old pcb */
-	(void)sk_charge(s, SK_POOL_LISTEN); /* checked above */
-	s->listening = true;
-	s->backlog = b;
-	tcp_arg(l, s);
-	tcp_accept(l, accept_cb);
-	sk_set_state(s, NET_ST_LISTENING, 0);
-	return 0;
-}
-
-int sk_tcp_accept(struct sock *lsn, struct sconn *c, struct sock **out,
-		  struct net_addr *peer)
-{
-	if (!lsn->listening)
-		return -NE_EINVAL;
-	struct sk_pending *pd = lsn->pend_head;
-	if (!pd)
-		return -NE_EAGAIN;
-	int err;
-	struct sock *s = sk_alloc(c, SK_STREAM, lsn->rcvbuf, lsn->sndbuf, &err);
-	if (!s)
-		return err; /* the connection stays queued */
-	pend_unlink(lsn, pd);
-	struct tcp_pcb *pcb = pd->pcb;
-	pcb_attach(s, pcb);
-	tcp_backlog_accepted(pcb);
-	s->rx_pend = pd->rx;
-	s->fin = pd->fin;
-	s->pool = SK_POOL_TCP; /* pd's charge (same task) moves to s */
-	sk_task_put(pd->task);
-	free(pd);
-	/* Linux passes these options on from the listener. */
-	s->nodelay = lsn->nodelay;
-	s->keepalive = lsn->keepalive;
-	s->linger_on = lsn->linger_on;
-	s->linger_secs = lsn->linger_secs;
-	s->rcvbuf = lsn->rcvbuf;
-	s->sndbuf = lsn->sndbuf;
-	sk_opts_apply(s);
-	sk_set_state(s, NET_ST_CONNECTED, 0);
-	sk_addr_to(peer, &pcb->remote_ip, pcb->remote_port);
-	pump_rx(s);
-	*out = s;
-	return 0;
 }
 
 int sk_tcp_connect(struct sock *s, const ip_addr_t *ip, uint16_t port)
@@ -586,28 +431,10 @@ int sk_tcp_shutdown(struct sock *s, uint32_t how)
 	return 0;
 }
 
-static void abort_pending(struct sock *lsn)
-{
-	while (lsn->pend_head) {
-		struct sk_pending *pd = lsn->pend_head;
-		lsn->pend_head = pd->next;
-		tcp_arg(pd->pcb, NULL);
-		tcp_recv(pd->pcb, NULL);
-		tcp_err(pd->pcb, NULL);
-		tcp_abort(pd->pcb);
-		sk_rxq_drop(&pd->rx);
-		sk_task_uncharge(pd->task, SK_POOL_TCP);
-		sk_task_put(pd->task);
-		free(pd);
-	}
-	lsn->pend_tail = NULL;
-	lsn->npending = 0;
-}
-
 void sk_tcp_abort(struct sock *s)
 {
 	if (s->listening) {
-		abort_pending(s);
+		sk_tcp_abort_pending(s);
 		struct tcp_pcb *l = pcb_release(s);
 		if (l)
 			tcp_close(l); /* a listener closes at once */
@@ -702,7 +529,7 @@ void sk_tcp_service(struct sock *s)
 			recved(s->pcb.tcp, d);
 	}
 	s->tx_head = th;
-	pump_rx(s);
+	sk_tcp_pump_rx(s);
 	if (s->pcb.tcp && s->pcb.tcp->refused_data)
 		tcp_process_refused_data(s->pcb.tcp);
 	if (s->dead)

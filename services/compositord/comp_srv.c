@@ -8,33 +8,7 @@
 #include <execrt/errors.h>
 
 #include "comp_regs.h"
-
-static void fail(struct comp_reply *r, const char *code, const char *msg)
-{
-	r->ok = false;
-	snprintf(r->code, sizeof(r->code), "%s", code);
-	snprintf(r->message, sizeof(r->message), "%s", msg);
-}
-
-static void okf(struct comp_reply *r, const char *result)
-{
-	r->ok = true;
-	snprintf(r->result, sizeof(r->result), "%s", result);
-}
-
-static const char *ops_code(int e)
-{
-	switch (e) {
-	case COMP_OPS_NOMEM:
-		return "NO_MEMORY";
-	case COMP_OPS_BUSY:
-		return "BUSY";
-	case COMP_OPS_NOENT:
-		return "NOT_FOUND";
-	default:
-		return "BAD_ARG";
-	}
-}
+#include "comp_srv_int.h"
 
 /* A JSON number (integer or not) of token t. */
 static int num(const struct json_doc *d, int t, double *out)
@@ -79,8 +53,8 @@ static int reg_value(const struct json_doc *d, int t, uint32_t reg, double *v)
 }
 
 /* A required unsigned field in [lo, hi]. */
-static int get_u32(const struct json_doc *d, const char *key, uint64_t lo,
-		   uint64_t hi, uint32_t *out)
+int comp_get_u32(const struct json_doc *d, const char *key, uint64_t lo,
+		 uint64_t hi, uint32_t *out)
 {
 	uint64_t v;
 	if (json_get_uint(d, key, &v) < 0 || v < lo || v > hi)
@@ -92,8 +66,8 @@ static int get_u32(const struct json_doc *d, const char *key, uint64_t lo,
 /* The layer named by "id" that caller `owner` may change: a session's
  * layer only from that session, a public layer (owner 0) only from the
  * public endpoint. Another's layer answers NOT_FOUND, as if absent. */
-static struct comp_layer *layer_arg(struct comp_srv *s, uint64_t owner,
-				    struct comp_reply *r, uint32_t *id)
+struct comp_layer *comp_layer_arg(struct comp_srv *s, uint64_t owner,
+				  struct comp_reply *r, uint32_t *id)
 {
 	uint64_t v;
 	int t = json_find(&s->doc, 0, "id");
@@ -134,8 +108,8 @@ static int geometry(struct comp_srv *s, struct comp_reply *r, uint32_t *w,
 		    uint32_t *h, uint32_t *fmt, uint32_t *stride)
 {
 	const struct json_doc *d = &s->doc;
-	if (get_u32(d, "w", 1, COMP_DIM_MAX, w) < 0 ||
-	    get_u32(d, "h", 1, COMP_DIM_MAX, h) < 0) {
+	if (comp_get_u32(d, "w", 1, COMP_DIM_MAX, w) < 0 ||
+	    comp_get_u32(d, "h", 1, COMP_DIM_MAX, h) < 0) {
 		fail(r, "BAD_ARG", "w, h: integers 1..8192 are required");
 		return -1;
 	}
@@ -145,8 +119,8 @@ static int geometry(struct comp_srv *s, struct comp_reply *r, uint32_t *w,
 	}
 	*stride = *w * 4;
 	if (json_find(d, 0, "stride") >= 0) {
-		if (get_u32(d, "stride", 0, 4u * COMP_DIM_MAX * 4, stride) <
-		    0) {
+		if (comp_get_u32(d, "stride", 0, 4u * COMP_DIM_MAX * 4,
+				 stride) < 0) {
 			fail(r, "BAD_ARG", "stride: an integer");
 			return -1;
 		}
@@ -173,10 +147,10 @@ static void bind_dmabuf(struct comp_srv *s, uint64_t owner, uint32_t nh,
 			struct comp_reply *r)
 {
 	uint32_t id, w, h, fmt, stride, fd;
-	if (!layer_arg(s, owner, r, &id) ||
+	if (!comp_layer_arg(s, owner, r, &id) ||
 	    geometry(s, r, &w, &h, &fmt, &stride) < 0)
 		return;
-	if (get_u32(&s->doc, "fd", 0, 255, &fd) < 0 || fd >= nh) {
+	if (comp_get_u32(&s->doc, "fd", 0, 255, &fd) < 0 || fd >= nh) {
 		fail(r, "BAD_ARG", "fd: the index of an attached grant");
 		return;
 	}
@@ -206,7 +180,7 @@ static void bind_image(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id, w, h, fmt, stride;
 	char path[256];
-	if (!layer_arg(s, owner, r, &id) ||
+	if (!comp_layer_arg(s, owner, r, &id) ||
 	    geometry(s, r, &w, &h, &fmt, &stride) < 0)
 		return;
 	if (json_get_str(&s->doc, "path", path, sizeof(path)) <= 0) {
@@ -243,7 +217,7 @@ static void frame_result(struct comp_srv *s, struct comp_reply *r)
 static void set(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id;
-	if (!layer_arg(s, owner, r, &id))
+	if (!comp_layer_arg(s, owner, r, &id))
 		return;
 	double v[COMP_REG_COUNT];
 	bool have[COMP_REG_COUNT] = {0};
@@ -316,7 +290,7 @@ static void set_regs(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 static void damage(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	uint32_t id;
-	if (!layer_arg(s, owner, r, &id))
+	if (!comp_layer_arg(s, owner, r, &id))
 		return;
 	const struct json_doc *d = &s->doc;
 	int t = json_find(d, 0, "rect");
@@ -348,7 +322,7 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 {
 	if (json_find(&s->doc, 0, "id") >= 0) {
 		uint32_t id;
-		if (!layer_arg(s, owner, r, &id))
+		if (!comp_layer_arg(s, owner, r, &id))
 			return;
 		comp_layer_damage(s->scene, id, NULL);
 	} else {
@@ -358,185 +332,6 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 				comp_layer_damage(s->scene, i + 1, NULL);
 	}
 	frame_result(s, r);
-}
-
-uint32_t comp_event_bit(const char *name, size_t len)
-{
-	static const char *const names[] = {"vsync", "pageflip", "hotplug",
-					    "error"};
-	for (uint32_t i = 0; i < 4; i++)
-		if (strlen(names[i]) == len && !memcmp(names[i], name, len))
-			return 1u << i;
-	return 0;
-}
-
-static void subscribe(struct comp_srv *s, uint64_t owner, uint32_t nh,
-		      struct comp_reply *r)
-{
-	const struct json_doc *d = &s->doc;
-	int ev = json_find(d, 0, "events");
-	if (ev < 0 || json_type_of(d, ev) != JSON_ARRAY ||
-	    d->tok[ev].size < 1) {
-		fail(r, "BAD_ARG", "events: a non-empty array");
-		return;
-	}
-	uint32_t mask = 0;
-	for (int i = 0; i < d->tok[ev].size; i++) {
-		int t = json_index(d, ev, i);
-		char name[16];
-		int n = json_type_of(d, t) == JSON_STRING
-				? json_str(d, t, name, sizeof(name))
-				: -1;
-		uint32_t b = n > 0 ? comp_event_bit(name, (size_t)n) : 0;
-		if (!b) {
-			fail(r, "BAD_ARG",
-			     "events: vsync, pageflip, hotplug, error");
-			return;
-		}
-		mask |= b;
-	}
-	uint32_t port = 0;
-	if (json_find(d, 0, "port") >= 0 &&
-	    get_u32(d, "port", 0, 255, &port) < 0) {
-		fail(r, "BAD_ARG", "port: a handle index");
-		return;
-	}
-	if (port >= nh) {
-		fail(r, "BAD_ARG", "a send handle must be attached (port)");
-		return;
-	}
-	int e = s->ops.subscribe(s->ops.ctx, owner, port, mask);
-	if (e < 0) {
-		fail(r, ops_code(e),
-		     e == COMP_OPS_BUSY ? "too many subscribers (16, 4 a task)"
-					: "bad port handle");
-		return;
-	}
-	okf(r, "{}");
-}
-
-static void output_list(struct comp_srv *s, struct comp_reply *r)
-{
-	char outs[COMP_RESULT_MAX - 32];
-	if (s->ops.outputs(s->ops.ctx, outs, sizeof(outs)) < 0) {
-		fail(r, "INTERNAL", "outputs do not fit");
-		return;
-	}
-	snprintf(r->result, sizeof(r->result), "{\"outputs\":[%s]}", outs);
-	r->ok = true;
-}
-
-static void set_mode(struct comp_srv *s, struct comp_reply *r)
-{
-	const struct json_doc *d = &s->doc;
-	uint32_t id, w, h, hz = 60;
-	int m = json_find(d, 0, "mode");
-	uint64_t v[3] = {0, 0, 60};
-	static const char *const k[3] = {"w", "h", "hz"};
-	if (get_u32(d, "id", 0, 255, &id) < 0 || m < 0 ||
-	    json_type_of(d, m) != JSON_OBJECT) {
-		fail(r, "BAD_ARG", "id and mode:{w,h,hz} are required");
-		return;
-	}
-	for (int i = 0; i < 3; i++) {
-		int t = json_find(d, m, k[i]);
-		if ((t < 0 && i < 2) ||
-		    (t >= 0 && (json_uint(d, t, &v[i]) < 0 || v[i] == 0 ||
-				v[i] > COMP_DIM_MAX))) {
-			fail(r, "BAD_ARG", "mode: {w,h,hz} positive integers");
-			return;
-		}
-	}
-	w = (uint32_t)v[0];
-	h = (uint32_t)v[1];
-	hz = (uint32_t)v[2];
-	int e = s->ops.set_mode(s->ops.ctx, id, w, h, hz);
-	if (e < 0) {
-		fail(r, e == COMP_OPS_ARG ? "NOT_FOUND" : ops_code(e),
-		     "no such output or mode");
-		return;
-	}
-	okf(r, "{}");
-}
-
-/* get {id} (extension): a layer's registers as latched (current) and
- * as written (pending), its content and screen box. */
-static void get(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
-{
-	uint32_t id;
-	struct comp_layer *l = layer_arg(s, owner, r, &id);
-	if (!l)
-		return;
-	size_t n = (size_t)snprintf(r->result, sizeof(r->result), "{\"id\":%u",
-				    id);
-	for (int set = 0; set < 2; set++) {
-		const double *v = set ? l->pend : l->cur;
-		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
-				      ",\"%s\":{", set ? "pending" : "current");
-		for (uint32_t reg = 0; reg < COMP_REG_COUNT; reg++)
-			n += (size_t)snprintf(r->result + n,
-					      sizeof(r->result) - n,
-					      "%s\"%s\":%.17g", reg ? "," : "",
-					      comp_reg_name(reg), v[reg]);
-		n += (size_t)snprintf(r->result + n, sizeof(r->result) - n,
-				      "}");
-	}
-	snprintf(r->result + n, sizeof(r->result) - n,
-		 ",\"w\":%u,\"h\":%u,\"format\":\"%s\",\"shown\":%s,"
-		 "\"box\":{\"x\":%d,\"y\":%d,\"w\":%d,\"h\":%d}}",
-		 l->w, l->h,
-		 l->fmt == COMP_FMT_RGBA8   ? "RGBA8"
-		 : l->fmt == COMP_FMT_BGRA8 ? "BGRA8"
-					    : "none",
-		 l->shown ? "true" : "false", l->box.x, l->box.y, l->box.w,
-		 l->box.h);
-	r->ok = true;
-}
-
-/* read_pixel {x, y} (extension, for tests without a screen): the
- * output's pixel as last composed. */
-static void read_pixel(struct comp_srv *s, struct comp_reply *r)
-{
-	uint32_t x, y, v;
-	if (get_u32(&s->doc, "x", 0, COMP_DIM_MAX, &x) < 0 ||
-	    get_u32(&s->doc, "y", 0, COMP_DIM_MAX, &y) < 0) {
-		fail(r, "BAD_ARG", "x, y: pixel coordinates");
-		return;
-	}
-	if (!s->ops.pixel || s->ops.pixel(s->ops.ctx, x, y, &v) < 0) {
-		fail(r, "BAD_ARG", "outside the output, or nothing composed");
-		return;
-	}
-	snprintf(r->result, sizeof(r->result),
-		 "{\"r\":%u,\"g\":%u,\"b\":%u,\"frame\":%llu}",
-		 (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff,
-		 (unsigned long long)s->scene->frame);
-	r->ok = true;
-}
-
-static void status(struct comp_srv *s, struct comp_reply *r)
-{
-	const struct comp_stats *st = &s->scene->st;
-	char plat[1800] = "";
-	if (s->ops.status)
-		s->ops.status(s->ops.ctx, plat, sizeof(plat));
-	snprintf(r->result, sizeof(r->result),
-		 "{\"frame\":%llu,\"frames\":%llu,\"layers\":%u,"
-		 "\"composed_pixels\":%llu,\"damage_rects\":%llu,"
-		 "\"late_writes\":%llu,\"latched_batches\":%llu,"
-		 "\"bad_writes\":%llu,\"batches_dropped\":%llu,"
-		 "\"requests\":%llu,\"errors\":%llu,\"reclaimed\":%llu%s%s}",
-		 (unsigned long long)s->scene->frame,
-		 (unsigned long long)st->frames, comp_layer_count(s->scene),
-		 (unsigned long long)st->composed_pixels,
-		 (unsigned long long)st->damage_rects,
-		 (unsigned long long)st->late_writes,
-		 (unsigned long long)st->latched_batches,
-		 (unsigned long long)st->bad_writes,
-		 (unsigned long long)st->batches_dropped,
-		 (unsigned long long)s->requests, (unsigned long long)s->errors,
-		 (unsigned long long)s->reclaimed, plat[0] ? "," : "", plat);
-	r->ok = true;
 }
 
 void comp_srv_init(struct comp_srv *s, struct comp_scene *scene,
@@ -587,14 +382,14 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		okf(r, "{\"name\":\"compositord\",\"version\":\"0.1.0\","
 		       "\"protocol\":\"ports/v0\"}");
 	} else if (json_str_eq(d, cmd, "status")) {
-		status(s, r);
+		comp_q_status(s, r);
 	} else if (json_str_eq(d, cmd, "connect")) {
 		r->connect = true;
 		okf(r, "{\"port\":0}");
 	} else if (json_str_eq(d, cmd, "output_list")) {
-		output_list(s, r);
+		comp_q_output_list(s, r);
 	} else if (json_str_eq(d, cmd, "output_set_mode")) {
-		set_mode(s, r);
+		comp_q_set_mode(s, r);
 	} else if (json_str_eq(d, cmd, "create_layer")) {
 		if (task_layers(s, s->sender) >= COMP_TASK_LAYERS) {
 			fail(r, "BUSY", "16 layers exist for this task");
@@ -609,7 +404,7 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 		snprintf(r->result, sizeof(r->result), "{\"id\":%u}", id);
 		r->ok = true;
 	} else if (json_str_eq(d, cmd, "destroy_layer")) {
-		if (!layer_arg(s, owner, r, &id))
+		if (!comp_layer_arg(s, owner, r, &id))
 			return;
 		unbind_layer(s, id);
 		comp_layer_destroy(s->scene, id);
@@ -619,7 +414,7 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 	} else if (json_str_eq(d, cmd, "bind_image")) {
 		bind_image(s, owner, r);
 	} else if (json_str_eq(d, cmd, "unbind")) {
-		if (!layer_arg(s, owner, r, &id))
+		if (!comp_layer_arg(s, owner, r, &id))
 			return;
 		unbind_layer(s, id);
 		okf(r, "{}");
@@ -632,11 +427,11 @@ static void dispatch(struct comp_srv *s, uint64_t owner, uint32_t nh,
 	} else if (json_str_eq(d, cmd, "damage")) {
 		damage(s, owner, r);
 	} else if (json_str_eq(d, cmd, "get")) {
-		get(s, owner, r);
+		comp_q_get(s, owner, r);
 	} else if (json_str_eq(d, cmd, "read_pixel")) {
-		read_pixel(s, r);
+		comp_q_read_pixel(s, r);
 	} else if (json_str_eq(d, cmd, "subscribe")) {
-		subscribe(s, owner, nh, r);
+		comp_q_subscribe(s, owner, nh, r);
 	} else {
 		fail(r, "BAD_CMD", "unknown cmd");
 	}

@@ -2,7 +2,7 @@
  * whole PBUF_POOL through ONE established connection that a program has
  * not accepted yet: every 1-byte segment keeps its whole pool pbuf (one
  * frame each, 1536 bytes) in the pending connection's queue
- * (sock_tcp.c pend_recv_cb), so 1024 tiny segments leave netd unable to
+ * (sock_tcp_lsn.c pend_recv_cb), so 1024 tiny segments leave netd unable to
  * receive any frame, for every client. A correct netd still answers a
  * ping afterwards. */
 #include <stdlib.h>
