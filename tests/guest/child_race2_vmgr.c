@@ -11,6 +11,7 @@
 #include <execrt/vmgr_proto.h>
 
 #include "gutil.h"
+#include "vmgr_call.h"
 #include "race2_child.h"
 
 static handle_t conn;
@@ -19,24 +20,7 @@ static uint64_t limit;
 static long call(handle_t ep, uint32_t op, uint64_t a, handle_t give,
 		 struct vmgr_resp *rs, handle_t *h, uint32_t *nh)
 {
-	struct vmgr_req rq = {.op = op, .a = a};
-	uint8_t ans[PORT_MSG_MAX];
-	struct port_msg m = {.data = &rq,
-			     .len = sizeof(rq),
-			     .nhandles = give ? 1 : 0,
-			     .handles = &give};
-	struct port_rx rx = {.buf = ans,
-			     .cap = sizeof(ans),
-			     .handles = h,
-			     .hcap = PORT_HANDLES_MAX};
-	long r = sys_port_call(ep, &m, &rx, g_now() + 5000 * MS);
-	*nh = r ? 0 : rx.nhandles;
-	if (r < 0)
-		return r;
-	if (rx.len < sizeof(*rs))
-		return ERR_BAD_STATE;
-	memcpy(rs, ans, sizeof(*rs));
-	return rs->err;
+	return gvmgr_call(ep, op, a, give, rs, NULL, 0, h, nh);
 }
 
 static void close_all(handle_t *h, uint32_t n)

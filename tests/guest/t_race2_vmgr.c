@@ -15,6 +15,7 @@
 
 #include "gtest.h"
 #include "gutil.h"
+#include "vmgr_call.h"
 #include "race2_run.h"
 
 #define KILLS 3
@@ -26,28 +27,7 @@ static long call(handle_t ep, uint32_t op, uint64_t a, handle_t give,
 		 struct vmgr_resp *rs, void *more, uint32_t more_cap,
 		 handle_t *h, uint32_t *nh)
 {
-	static uint8_t ans[PORT_MSG_MAX];
-	struct vmgr_req rq = {.op = op, .a = a};
-	struct port_msg m = {.data = &rq,
-			     .len = sizeof(rq),
-			     .nhandles = give ? 1 : 0,
-			     .handles = &give};
-	struct port_rx rx = {.buf = ans,
-			     .cap = sizeof(ans),
-			     .handles = h,
-			     .hcap = PORT_HANDLES_MAX};
-	long r = sys_port_call(ep, &m, &rx, g_now() + 5000 * MS);
-	*nh = r ? 0 : rx.nhandles;
-	if (r < 0)
-		return r;
-	if (rx.len < sizeof(*rs))
-		return ERR_BAD_STATE;
-	memcpy(rs, ans, sizeof(*rs));
-	if (more)
-		memcpy(more, ans + sizeof(*rs),
-		       rx.len - sizeof(*rs) < more_cap ? rx.len - sizeof(*rs)
-						       : more_cap);
-	return rs->err;
+	return gvmgr_call(ep, op, a, give, rs, more, more_cap, h, nh);
 }
 
 /* Shared bytes on every ledger (the usage report, all of it). */

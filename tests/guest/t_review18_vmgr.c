@@ -16,6 +16,7 @@
 
 #include "gtest.h"
 #include "gutil.h"
+#include "vmgr_call.h"
 
 #define POOL   (48ull << 20)
 #define LEDGER (16ull << 20) /* vmgr's default ledger limit */
@@ -27,22 +28,7 @@ static handle_t bufs[NBUF];
 static long call(handle_t ep, uint32_t op, uint64_t a, handle_t give,
 		 struct vmgr_resp *rs, handle_t *h, uint32_t *nh)
 {
-	static uint8_t ans[PORT_MSG_MAX];
-	struct vmgr_req rq = {.op = op, .a = a};
-	struct port_msg msg = {.data = &rq,
-			       .len = sizeof(rq),
-			       .nhandles = give ? 1 : 0,
-			       .handles = &give};
-	struct port_rx rx = {.buf = ans,
-			     .cap = sizeof(ans),
-			     .handles = h,
-			     .hcap = PORT_HANDLES_MAX};
-	long r = sys_port_call(ep, &msg, &rx, g_now() + 5000 * MS);
-	*nh = r ? 0 : rx.nhandles;
-	if (r < 0)
-		return r;
-	memcpy(rs, ans, sizeof(*rs));
-	return rs->err;
+	return gvmgr_call(ep, op, a, give, rs, NULL, 0, h, nh);
 }
 
 GTEST(review18_vmgr_released_buffers_still_held_pass_ledger)
