@@ -109,8 +109,10 @@ long race2_late(handle_t svc_thread, struct race2_late *l)
 	if (r == 0)
 		r = gthread_start_sched(&t, hog, 0, &rt);
 	g_pin_self();
-	if (r < 0)
+	if (r < 0) {
+		sys_handle_close(l->ses); /* as the race would */
 		return r;
+	}
 	while (!hog_on)
 		sys_yield();
 	sys_sleep_until(g_now() + 5 * MS);
@@ -129,4 +131,27 @@ long race2_late(handle_t svc_thread, struct race2_late *l)
 		gthread_join(&c, DEADLINE_NONE, NULL);
 	sys_sched_affinity(g_sched(), svc_thread, g_all_cpus());
 	return r;
+}
+
+long race2_late_subscribe(struct race2_svc *s, struct race2_late *l,
+			  handle_t *prx)
+{
+	handle_t ses = HANDLE_INVALID, ptx;
+	long r = cl_request(&s->pub, "{\"cmd\":\"connect\"}", &s->resp);
+	if (r == 0)
+		ses = cl_resp_take_handle(&s->resp, 0);
+	cl_resp_close(&s->resp);
+	if (r == 0 && !ses)
+		r = ERR_BAD_STATE;
+	if (r == 0)
+		r = sys_port_create(0, prx, &ptx);
+	if (r < 0) {
+		if (ses)
+			sys_handle_close(ses);
+		return r;
+	}
+	l->ses = ses;
+	l->port = ptx;
+	l->call = 1;
+	return race2_late(s->svc.thread, l);
 }

@@ -42,3 +42,9 @@ struct race2_late {
 	long r;
 };
 long race2_late(handle_t svc_thread, struct race2_late *l);
+
+/* race2_late of l->json as a call on a new session of s, moving the send
+ * end of a new port along (a subscription's events port: its receive end
+ * in *prx, the caller's to close). */
+long race2_late_subscribe(struct race2_svc *s, struct race2_late *l,
+			  handle_t *prx);

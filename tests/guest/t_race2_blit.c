@@ -29,18 +29,9 @@ GTEST(race2_blitterd_request_after_session_end)
 	gtest_allow_growth();
 	long r = race2_svc_start(&svc, "blitterd", "/svc/blitterd", CHILD_QUOTA,
 				 0);
-	handle_t ses = HANDLE_INVALID, prx = HANDLE_INVALID, ptx;
-	if (r == 0 &&
-	    (r = cl_request(&svc.pub, "{\"cmd\":\"connect\"}", &svc.resp)) == 0)
-		ses = cl_resp_take_handle(&svc.resp, 0);
-	cl_resp_close(&svc.resp);
+	handle_t prx = HANDLE_INVALID;
 	if (r == 0)
-		r = sys_port_create(0, &prx, &ptx);
-	if (r == 0) {
-		late.ses = ses;
-		late.port = ptx;
-		r = ses ? race2_late(svc.svc.thread, &late) : ERR_BAD_STATE;
-	}
+		r = race2_late_subscribe(&svc, &late, &prx);
 	/* This task's own 4 subscriptions (the task limit). */
 	int subs = 0;
 	for (int i = 0; i < 4 && r == 0; i++) {

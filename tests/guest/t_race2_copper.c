@@ -30,18 +30,9 @@ GTEST(race2_copperd_request_after_session_end)
 	gtest_allow_growth();
 	long r = race2_svc_start(&svc, "copperd", "/svc/copperd", CHILD_QUOTA,
 				 0);
-	handle_t ses = HANDLE_INVALID, prx = HANDLE_INVALID, ptx;
-	if (r == 0 &&
-	    (r = cl_request(&svc.pub, "{\"cmd\":\"connect\"}", &svc.resp)) == 0)
-		ses = cl_resp_take_handle(&svc.resp, 0);
-	cl_resp_close(&svc.resp);
+	handle_t prx = HANDLE_INVALID;
 	if (r == 0)
-		r = sys_port_create(0, &prx, &ptx);
-	if (r == 0) {
-		late.ses = ses;
-		late.port = ptx;
-		r = ses ? race2_late(svc.svc.thread, &late) : ERR_BAD_STATE;
-	}
+		r = race2_late_subscribe(&svc, &late, &prx);
 	/* The late subscriber's port (prx) is still ours: had copperd
 	 * taken it, it would stay counted. */
 	int64_t subs = r ? -1 : race2_svc_status(&svc, "subscribers");
