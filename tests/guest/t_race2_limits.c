@@ -21,6 +21,7 @@
 #include "gutil.h"
 #include "race2_run.h"
 #include "sock_env.h"
+#include "sock_netd_fx.h"
 
 #define KILLS 3
 
@@ -90,52 +91,6 @@ GTEST(race2_fsd_conns_and_files_two_cpus)
 	fs_teardown();
 }
 
-#define NETD_QUOTA (32ull << 20)
-#define SC(n, a, b, c)                                                         \
-	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
-
-static struct child netd;
-
-static void netd_stop(void)
-{
-	execrt_net_disconnect();
-	if (netd.task) {
-		int64_t st;
-		sys_task_kill(netd.task, -1);
-		g_reap(&netd, 2000 * MS, &st);
-	}
-	memset(&netd, 0, sizeof(netd));
-	sock_names_stop();
-}
-
-/* 0 started, 1 skipped, < 0 failed (as t_sock_netd.c). */
-static long netd_start(void)
-{
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/netd", &f) != CPIO_OK) {
-		printf("    skipped: no bin/netd in the initrd\n");
-		return 1;
-	}
-	long r = sock_names_start();
-	if (r < 0)
-		return r;
-	if ((r = g_spawn("netd", "", NETD_QUOTA, 0, &netd)) < 0)
-		return r;
-	uint64_t end = g_now() + 5000 * MS;
-	for (;;) {
-		long s = SC(socket, AF_INET, SOCK_DGRAM, 0);
-		if (s >= 0) {
-			SC(close, s, 0, 0);
-			return 0;
-		}
-		if (s != -ENETDOWN || g_now() > end) {
-			printf("    skipped: netd has no sockets (%ld)\n", s);
-			return 1;
-		}
-		sys_sleep_until(g_now() + 20 * MS);
-	}
-}
-
 /* docs/net-sockd.md "Per-task shares": 32 UDP pcbs (of 128), 16 listening
  * pcbs (of 64; listen() is ENOBUFS beyond) and 8 raw pcbs (of 32; a ping
  * socket is one); socket() is EMFILE beyond. Five children at their
@@ -145,9 +100,9 @@ static long netd_start(void)
 GTEST(race2_netd_udp_listen_ping_shares_two_cpus)
 {
 	gtest_allow_growth();
-	long s = netd_start();
+	long s = netd_env_start();
 	if (s == 1) {
-		netd_stop();
+		netd_env_stop();
 		return;
 	}
 	struct race2_report p;
@@ -157,14 +112,15 @@ GTEST(race2_netd_udp_listen_ping_shares_two_cpus)
 	int n = 0, m = 0;
 	long last = 0, lastp = 0;
 	while (s == 0 && n <= RACE2_UDP_SHARE &&
-	       (last = SC(socket, AF_INET, SOCK_DGRAM, 0)) >= 0)
+	       (last = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0)) >= 0)
 		fds[n++] = last;
 	while (s == 0 && m <= RACE2_PING_SHARE &&
-	       (lastp = SC(socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) >= 0)
+	       (lastp = SC(socket, AF_INET, SOCK_DGRAM, IPPROTO_ICMP, 0, 0,
+			   0)) >= 0)
 		fds[n + m++] = lastp;
 	for (int i = 0; i < n + m; i++)
-		SC(close, fds[i], 0, 0);
-	netd_stop();
+		SC(close, fds[i], 0, 0, 0, 0, 0);
+	netd_env_stop();
 	GCHECK_OK(s);
 	GCHECK_EQ(r, 0);
 	GCHECK_EQ(p.over, 0);

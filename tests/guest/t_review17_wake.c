@@ -20,61 +20,7 @@
 #include "gtest.h"
 #include "gutil.h"
 #include "sock_env.h"
-
-#define NETD_QUOTA (32ull << 20)
-#define SC(n, a, b, c, d, e, f)                                                \
-	__execrt_syscall(SYS_##n, (long)(a), (long)(b), (long)(c), (long)(d),  \
-			 (long)(e), (long)(f))
-
-static struct child netd;
-
-static void env_stop(void)
-{
-	execrt_net_disconnect();
-	if (netd.task) {
-		int64_t st;
-		sys_task_kill(netd.task, -1);
-		g_reap(&netd, 2000 * MS, &st);
-	}
-	memset(&netd, 0, sizeof(netd));
-	sock_names_stop();
-}
-
-/* 0 started, 1 skipped, < 0 failed. */
-static long env_start(void)
-{
-	struct cpio_file f;
-	if (cpio_find(g_initrd_buf, g_initrd_len, "bin/netd", &f) != CPIO_OK) {
-		printf("    skipped: no bin/netd in the initrd\n");
-		return 1;
-	}
-	long r = sock_names_start();
-	if (r < 0)
-		return r;
-	if ((r = g_spawn("netd", "", NETD_QUOTA, 0, &netd)) < 0)
-		return r;
-	uint64_t end = g_now() + 5000 * MS;
-	for (;;) {
-		long s = SC(socket, AF_INET, SOCK_DGRAM, 0, 0, 0, 0);
-		if (s >= 0) {
-			SC(close, s, 0, 0, 0, 0, 0);
-			return 0;
-		}
-		if (s != -ENETDOWN || g_now() > end) {
-			printf("    skipped: netd has no sockets (%ld)\n", s);
-			return 1;
-		}
-		sys_sleep_until(g_now() + 20 * MS);
-	}
-}
-
-static struct sockaddr_in lo(int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	return a;
-}
+#include "sock_netd_fx.h"
 
 static long udp_bound(int port)
 {
@@ -108,9 +54,9 @@ static int64_t recv_thread(uint64_t arg)
 GTEST(review17_f7_shared_wake_bit_second_waiter_wakes_at_once)
 {
 	gtest_allow_growth();
-	long st0 = env_start();
+	long st0 = netd_env_start();
 	if (st0 != 0)
-		env_stop();
+		netd_env_stop();
 	if (st0 == 1)
 		return;
 	GCHECK_OK(st0);
@@ -169,7 +115,7 @@ GTEST(review17_f7_shared_wake_bit_second_waiter_wakes_at_once)
 	SC(close, a, 0, 0, 0, 0, 0);
 	SC(close, b, 0, 0, 0, 0, 0);
 	SC(close, tx, 0, 0, 0, 0, 0);
-	env_stop();
+	netd_env_stop();
 	GCHECK(started);
 	GCHECK_EQ(w0.r, 5);
 	GCHECK(lat0 < 100 * MS);
