@@ -82,7 +82,7 @@ GTEST(race2_compositord_sessions_and_layers_two_cpus)
 			      &k, &kst);
 	}
 	if (r == 0) {
-		r = race2_run(RACE2_COMP, 400, CHILD_QUOTA, 0, &p, &st);
+		r = race2_run(RACE2_COMP, 2000, CHILD_QUOTA, 0, &p, &st);
 		race2_print(RACE2_COMP, &p, st);
 	}
 	g_spawn_names = HANDLE_INVALID;
