@@ -293,23 +293,27 @@ uint64_t iod_tick(struct iod *s, uint64_t now)
 	return next;
 }
 
-/* One more failed start of d: true when that makes IOD_FAIL_MAX in the
- * window, d is then marked failed (one log line, nothing due). */
+/* One more failed start of d: true when the last IOD_FAIL_MAX lie
+ * within IOD_FAIL_WINDOW; d is then marked failed (one log line, nothing
+ * due). */
 static bool count_fail(struct iod *s, struct iod_dev *d, uint64_t now)
 {
-	if (!d->fails || now - d->fail_since >= IOD_FAIL_WINDOW) {
-		d->fails = 0;
-		d->fail_since = now;
-	}
-	if (++d->fails < IOD_FAIL_MAX)
+	d->fail_at[d->fail_next] = now;
+	d->fail_next = (uint8_t)((d->fail_next + 1) % IOD_FAIL_MAX);
+	if (d->nfails < IOD_FAIL_MAX)
+		d->nfails++;
+	/* The oldest of the last IOD_FAIL_MAX is at fail_next. */
+	uint64_t first = d->fail_at[d->fail_next];
+	if (d->nfails < IOD_FAIL_MAX || now - first > IOD_FAIL_WINDOW)
 		return false;
 	d->state = IOD_ST_FAILED;
 	d->due_ns = IOD_NEVER;
 	logf_(s,
 	      "%s: driver %s failed %u starts in %llu ms (last status %lld); "
 	      "marked failed, not started again until a restart",
-	      d->info.name, d->drv ? d->drv->program : "?", d->fails,
-	      (unsigned long long)((now - d->fail_since) / 1000000),
+	      d->info.name, d->drv ? d->drv->program : "?",
+	      (unsigned)IOD_FAIL_MAX,
+	      (unsigned long long)((now - first) / 1000000),
 	      (long long)d->last_status);
 	return true;
 }
@@ -368,7 +372,7 @@ int iod_restart(struct iod *s, int i, uint64_t now)
 		start(s, d, now);
 		return 0;
 	case IOD_ST_FAILED:
-		d->fails = 0;
+		d->nfails = 0;
 		d->delay_ns = 0;
 		start(s, d, now);
 		return 0;

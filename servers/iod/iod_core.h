@@ -22,8 +22,9 @@
 #define IOD_STABLE_NS	(1000ull * 1000 * 1000) /* up 1 s: "running" */
 /* IOD_FAIL_MAX failed starts (a start error, or an end before
  * IOD_STABLE_NS that `restart` did not ask for) within IOD_FAIL_WINDOW
- * of the first: the driver is marked failed and not started again until
- * a `restart` (a driver that can never fit, e.g. on a small machine). */
+ * (the last IOD_FAIL_MAX of them, a sliding window, as init's services):
+ * the driver is marked failed and not started again until a `restart`
+ * (a driver that can never fit, e.g. on a small machine). */
 #define IOD_FAIL_MAX	10
 #define IOD_FAIL_WINDOW (60ull * 1000 * 1000 * 1000) /* 60 s */
 #define IOD_NEVER	UINT64_MAX
@@ -55,8 +56,8 @@ struct iod_dev {
 	bool handles_given;
 	uint8_t bars_given;
 	uint32_t starts, restarts;
-	uint32_t fails; /* failed starts since fail_since */
-	uint64_t fail_since;
+	uint64_t fail_at[IOD_FAIL_MAX]; /* the last failed starts (ring) */
+	uint8_t nfails, fail_next;
 	uint64_t started_ns, due_ns, delay_ns;
 	int64_t last_status;
 	bool exited; /* last_status is set */

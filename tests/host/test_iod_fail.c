@@ -4,7 +4,8 @@
  * a doubling backoff, and after 10 failed starts within 60 s it is marked
  * failed: one log line, nothing due any more, `failed` in /svc/iod's
  * list and status, until a `restart` tries again. Ends that `restart`
- * asked for and deaths after a stable run are not failures. */
+ * asked for and deaths after a stable run are not failures; the window
+ * is the last 10 failed starts' (sliding). */
 #include <string.h>
 
 #include <execrt/errors.h>
@@ -199,6 +200,36 @@ TEST(iod_fail_window_forgets_old_failures)
 		iod_tick(&S, now);
 		CHECK_EQ(g->state, IOD_ST_STARTING);
 	}
-	CHECK_EQ(g->fails, 1);
+	CHECK_EQ(g->state, IOD_ST_STARTING);
 	CHECK_EQ(count(log_, "marked failed"), 0);
+}
+
+TEST(iod_fail_window_slides)
+{
+	int gi = setup();
+	struct iod_dev *g = &S.dev[gi];
+	uint64_t now = 1000 * MS;
+	iod_tick(&S, now);
+	/* one quick death, then a run of 58 s that ends */
+	iod_exited(&S, gi, -1, now + 1);
+	now = g->due_ns;
+	iod_tick(&S, now);
+	now += 58000 * MS;
+	iod_tick(&S, now);
+	iod_exited(&S, gi, -1, now);
+	now = g->due_ns;
+	iod_tick(&S, now);
+	/* then quick deaths: the 10 last within 60 s, counted from the
+	 * last 10 (the first is too old by then), not from the first */
+	int n = 0;
+	while (g->state != IOD_ST_FAILED && n < 20) {
+		iod_exited(&S, gi, -1, now + 1);
+		n++;
+		if (g->state == IOD_ST_FAILED)
+			break;
+		now = g->due_ns;
+		iod_tick(&S, now);
+	}
+	CHECK_EQ(g->state, IOD_ST_FAILED);
+	CHECK_EQ(n, 10); /* a window from the first: 17 */
 }
