@@ -67,12 +67,13 @@ TEST(comp_ids_stale_id_is_not_found)
 	CHECK(comp_layer_get(&sc, b) != NULL);
 	CHECK_EQ(x_of(b), 0);
 	/* nor does a REGS batch naming it (copperd's path) */
-	struct {
-		struct comp_regs_msg m;
-		struct comp_reg_write w[1];
-	} batch = {{COMP_REGS_MAGIC, 1, 0}, {{5, COMP_REG_X, 50}}};
+	static _Alignas(8) uint8_t batch[sizeof(struct comp_regs_msg) +
+					 sizeof(struct comp_reg_write)];
+	struct comp_regs_msg *m = (struct comp_regs_msg *)batch;
+	*m = (struct comp_regs_msg){COMP_REGS_MAGIC, 1, 0};
+	m->w[0] = (struct comp_reg_write){5, COMP_REG_X, 50};
 	uint64_t bad = sc.st.bad_writes;
-	CHECK_EQ(comp_srv_regs(&srv, &batch, sizeof(batch), 0), 0);
+	CHECK_EQ(comp_srv_regs(&srv, batch, sizeof(batch), 0), 0);
 	struct damage d;
 	comp_latch(&sc, 1, &d);
 	CHECK_EQ(sc.st.bad_writes, bad + 1);
