@@ -16,7 +16,17 @@
 #define COMP_SVC_NAME	"/svc/compositord"
 #define COMP_REGS_MAGIC 0x53474552u /* "REGS": a binary message, not JSON */
 #define COMP_REGS_MAX	255u	    /* writes per batch */
-#define COMP_LAYERS_MAX 64u	    /* layer ids are 1..COMP_LAYERS_MAX */
+#define COMP_LAYERS_MAX 64u	    /* layers at once */
+/* Layer ids are 1..COMP_LAYER_ID_MAX: slot (id - 1) % COMP_LAYERS_MAX and
+ * a generation (id - 1) / COMP_LAYERS_MAX, bumped when the slot's layer
+ * is destroyed, so a freed id names nothing (NOT_FOUND) until its slot
+ * has been reused 4 times (3 for the last slot). 255: copperd's binary
+ * MOVE/ADD has 8 bits for it. */
+#define COMP_LAYER_ID_MAX 255u
+static inline uint32_t comp_layer_slot(uint32_t id)
+{
+	return (id - 1) % COMP_LAYERS_MAX;
+}
 
 enum comp_reg {
 	COMP_REG_X,	   /* int px, clamped to +-32767 */

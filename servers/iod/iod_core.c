@@ -293,6 +293,31 @@ uint64_t iod_tick(struct iod *s, uint64_t now)
 	return next;
 }
 
+/* One more failed start of d: true when the last IOD_FAIL_MAX lie
+ * within IOD_FAIL_WINDOW; d is then marked failed (one log line, nothing
+ * due). */
+static bool count_fail(struct iod *s, struct iod_dev *d, uint64_t now)
+{
+	d->fail_at[d->fail_next] = now;
+	d->fail_next = (uint8_t)((d->fail_next + 1) % IOD_FAIL_MAX);
+	if (d->nfails < IOD_FAIL_MAX)
+		d->nfails++;
+	/* The oldest of the last IOD_FAIL_MAX is at fail_next. */
+	uint64_t first = d->fail_at[d->fail_next];
+	if (d->nfails < IOD_FAIL_MAX || now - first > IOD_FAIL_WINDOW)
+		return false;
+	d->state = IOD_ST_FAILED;
+	d->due_ns = IOD_NEVER;
+	logf_(s,
+	      "%s: driver %s failed %u starts in %llu ms (last status %lld); "
+	      "marked failed, not started again until a restart",
+	      d->info.name, d->drv ? d->drv->program : "?",
+	      (unsigned)IOD_FAIL_MAX,
+	      (unsigned long long)((now - first) / 1000000),
+	      (long long)d->last_status);
+	return true;
+}
+
 void iod_exited(struct iod *s, int i, int64_t status, uint64_t now)
 {
 	struct iod_dev *d = &s->dev[i];
@@ -309,6 +334,8 @@ void iod_exited(struct iod *s, int i, int64_t status, uint64_t now)
 		s->plat.reset(s->plat.ctx, d);
 	d->dirty = false;
 	bool stable = now - d->started_ns >= IOD_STABLE_NS;
+	if (!stable && !d->restart_now && count_fail(s, d, now))
+		return;
 	if (d->restart_now) {
 		d->delay_ns = 0;
 	} else if (stable || !d->delay_ns) {
@@ -344,6 +371,11 @@ int iod_restart(struct iod *s, int i, uint64_t now)
 		iod_exited(s, i, st, now);
 		start(s, d, now);
 		return 0;
+	case IOD_ST_FAILED:
+		d->nfails = 0;
+		d->delay_ns = 0;
+		start(s, d, now);
+		return 0;
 	case IOD_ST_BACKOFF:
 	case IOD_ST_WAITING:
 		start(s, d, now);
@@ -374,8 +406,9 @@ int iod_find_badge(const struct iod *s, uint64_t badge)
 const char *iod_state_name(int st)
 {
 	static const char *const names[] = {"none",	"missing", "waiting",
-					    "starting", "running", "backoff"};
-	return st >= 0 && st <= IOD_ST_BACKOFF ? names[st] : "?";
+					    "starting", "running", "backoff",
+					    "failed"};
+	return st >= 0 && st <= IOD_ST_FAILED ? names[st] : "?";
 }
 
 static long bar_request(struct iod *s, struct iod_dev *d,

@@ -20,6 +20,13 @@
 #define IOD_BACKOFF_MIN (10ull * 1000 * 1000)	/* 10 ms */
 #define IOD_BACKOFF_MAX (1000ull * 1000 * 1000) /* 1 s */
 #define IOD_STABLE_NS	(1000ull * 1000 * 1000) /* up 1 s: "running" */
+/* IOD_FAIL_MAX failed starts (a start error, or an end before
+ * IOD_STABLE_NS that `restart` did not ask for) within IOD_FAIL_WINDOW
+ * (the last IOD_FAIL_MAX of them, a sliding window, as init's services):
+ * the driver is marked failed and not started again until a `restart`
+ * (a driver that can never fit, e.g. on a small machine). */
+#define IOD_FAIL_MAX	10
+#define IOD_FAIL_WINDOW (60ull * 1000 * 1000 * 1000) /* 60 s */
 #define IOD_NEVER	UINT64_MAX
 
 enum iod_state {
@@ -29,6 +36,7 @@ enum iod_state {
 	IOD_ST_STARTING, /* its task runs, for less than IOD_STABLE_NS */
 	IOD_ST_RUNNING,	 /* up for at least IOD_STABLE_NS */
 	IOD_ST_BACKOFF,	 /* it died; starts again at due_ns */
+	IOD_ST_FAILED,	 /* IOD_FAIL_MAX failed starts: only `restart` */
 };
 
 struct iod_dev {
@@ -48,6 +56,8 @@ struct iod_dev {
 	bool handles_given;
 	uint8_t bars_given;
 	uint32_t starts, restarts;
+	uint64_t fail_at[IOD_FAIL_MAX]; /* the last failed starts (ring) */
+	uint8_t nfails, fail_next;
 	uint64_t started_ns, due_ns, delay_ns;
 	int64_t last_status;
 	bool exited; /* last_status is set */
@@ -120,11 +130,13 @@ void iod_build(struct iod *s, const struct pci_dev *pci, int n,
  * instances up for IOD_STABLE_NS to running: the next time something is
  * due (IOD_NEVER: nothing). */
 uint64_t iod_tick(struct iod *s, uint64_t now);
-/* Device i's driver ended with status: reset, backoff, log. */
+/* Device i's driver ended with status: reset, backoff (or failed after
+ * IOD_FAIL_MAX failed starts in IOD_FAIL_WINDOW), log. */
 void iod_exited(struct iod *s, int i, int64_t status, uint64_t now);
 /* The `restart` command: kills the instance, resets the device and
- * starts a new instance at once (or ends a backoff). 0, or -1 when i has
- * no driver. */
+ * starts a new instance at once (or ends a backoff, or tries a failed
+ * driver again with its failure count cleared). 0, or -1 when i has no
+ * driver. */
 int iod_restart(struct iod *s, int i, uint64_t now);
 
 /* d's BARs sized (plat.size) and in its info, if not yet. */

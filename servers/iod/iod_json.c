@@ -211,10 +211,11 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		w_str(&w, "protocol", "ports/v0");
 		w_uint(&w, "iod_proto", IOD_PROTO_VERSION);
 	} else if (!strcmp(cmd, "status")) {
-		uint64_t drivers = 0, running = 0;
+		uint64_t drivers = 0, running = 0, failed = 0;
 		for (int i = 0; i < s->n; i++) {
 			drivers += s->dev[i].drv != NULL;
 			running += s->dev[i].badge != 0;
+			failed += s->dev[i].state == IOD_ST_FAILED;
 		}
 		w_str(&w, "name", "iod");
 		w_uint(&w, "devices", (uint64_t)s->n);
@@ -228,6 +229,7 @@ size_t iod_json(struct iod *s, const char *msg, size_t len, char *out,
 		w_uint(&w, "denied", s->denied);
 		w_uint(&w, "names_denied", s->names_denied);
 		w_uint(&w, "deaths", s->deaths);
+		w_uint(&w, "failed", failed);
 	} else if (!strcmp(cmd, "list")) {
 		uint64_t from = 0;
 		json_get_uint(&doc, "from", &from);

@@ -38,8 +38,22 @@ static void emit(struct blit_svc *s, unsigned ev, uint64_t owner,
 		int r = s->plat.send(s->plat.ctx, b->h, text, (uint32_t)len);
 		if (r == 0) {
 			s->st.events_sent++;
+			b->maker_live = false;
 		} else if (r > 0) {
 			s->st.events_dropped++;
+			/* A full queue nobody reads: a public subscription
+			 * whose maker has ended goes (its port may live on in
+			 * another task). Asked once per run of losses. */
+			if (!b->owner && b->sender && !b->maker_live &&
+			    s->plat.task_gone) {
+				if (s->plat.task_gone(s->plat.ctx, b->sender)) {
+					s->plat.close(s->plat.ctx, b->h);
+					memset(b, 0, sizeof(*b));
+					s->st.subs_reclaimed++;
+				} else {
+					b->maker_live = true;
+				}
+			}
 		} else { /* the subscriber's port is gone */
 			s->plat.close(s->plat.ctx, b->h);
 			memset(b, 0, sizeof(*b));
@@ -207,6 +221,36 @@ static void do_connect(struct blit_svc *s, struct blit_ans *a)
 		 (unsigned long long)badge);
 }
 
+/* The 16 subscribers are full: closes the oldest public subscription
+ * whose maker has ended (as blit_reclaim does for surfaces); false if
+ * there is none. Each maker is asked about once. */
+static bool reclaim_sub(struct blit_svc *s)
+{
+	bool live[BLIT_MAX_SUBS] = {0};
+	if (!s->plat.task_gone)
+		return false;
+	for (;;) {
+		struct blit_sub *old = NULL;
+		for (int i = 0; i < BLIT_MAX_SUBS; i++) {
+			struct blit_sub *b = &s->subs[i];
+			if (b->h && !b->owner && b->sender && !live[i] &&
+			    (!old || b->made_at < old->made_at))
+				old = b;
+		}
+		if (!old)
+			return false;
+		if (s->plat.task_gone(s->plat.ctx, old->sender)) {
+			s->plat.close(s->plat.ctx, old->h);
+			memset(old, 0, sizeof(*old));
+			s->st.subs_reclaimed++;
+			return true;
+		}
+		uint64_t t = old->sender;
+		for (int i = 0; i < BLIT_MAX_SUBS; i++)
+			live[i] |= s->subs[i].h && s->subs[i].sender == t;
+	}
+}
+
 static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
 			 uint64_t badge, struct blit_ans *a)
 {
@@ -243,14 +287,17 @@ static void do_subscribe(struct blit_svc *s, uint32_t *h, uint32_t nh,
 		     BLIT_TASK_SUBS);
 		return;
 	}
-	for (int i = 0; i < BLIT_MAX_SUBS; i++) {
-		if (!s->subs[i].h) {
-			s->subs[i] = (struct blit_sub){h[port], badge, mask,
-						       s->sender};
-			h[port] = 0;
-			return;
+	do {
+		for (int i = 0; i < BLIT_MAX_SUBS; i++) {
+			if (!s->subs[i].h) {
+				s->subs[i] = (struct blit_sub){
+					h[port],   badge,	   mask,
+					s->sender, ++s->use_clock, false};
+				h[port] = 0;
+				return;
+			}
 		}
-	}
+	} while (reclaim_sub(s));
 	fail(a, "BUSY", "too many subscribers (%d)", BLIT_MAX_SUBS);
 }
 
@@ -348,13 +395,14 @@ static void do_status(struct blit_svc *s, struct blit_ans *a)
 	json_w_key(&w, "kernel");
 	json_w_str(&w, s->k->name);
 	static const char *const names[] = {
-		"requests",    "jobs",		 "ops",
-		"pixels",      "errors",	 "bad_requests",
-		"events_sent", "events_dropped", "reclaimed"};
-	const uint64_t v[] = {
-		s->st.requests,	   s->st.jobs,		 s->st.ops,
-		s->st.pixels,	   s->st.errors,	 s->st.bad_requests,
-		s->st.events_sent, s->st.events_dropped, s->st.reclaimed};
+		"requests",  "jobs",	      "ops",	     "pixels",
+		"errors",    "bad_requests",  "events_sent", "events_dropped",
+		"reclaimed", "subs_reclaimed"};
+	const uint64_t v[] = {s->st.requests,	 s->st.jobs,
+			      s->st.ops,	 s->st.pixels,
+			      s->st.errors,	 s->st.bad_requests,
+			      s->st.events_sent, s->st.events_dropped,
+			      s->st.reclaimed,	 s->st.subs_reclaimed};
 	for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		json_w_key(&w, names[i]);
 		json_w_uint(&w, v[i]);

@@ -51,9 +51,10 @@ struct blit_plat {
 	/* Whether the grant mapped at base was revoked under us (a job then
 	 * wrote to scratch memory instead); NULL: never. */
 	bool (*lost)(void *ctx, uint8_t *base);
-	/* Whether task koid has ended; asked only when the surfaces or
-	 * mappings are full (public surfaces of ended makers are then
-	 * reclaimed); NULL: never known, every surface is kept. */
+	/* Whether task koid has ended; asked only when the surfaces,
+	 * mappings or subscribers are full, or an event to a public
+	 * subscriber is lost (public surfaces and subscriptions of ended
+	 * makers are then reclaimed); NULL: never known, all are kept. */
 	bool (*task_gone)(void *ctx, uint64_t koid);
 };
 
@@ -79,6 +80,10 @@ struct blit_sub {
 	uint64_t owner; /* the events of this endpoint's jobs (0: public) */
 	unsigned mask;	/* which events */
 	uint64_t sender;
+	uint64_t made_at; /* use clock at its subscribe */
+	/* A lost event asked about its maker, which lived: not asked again
+	 * until an event gets through. */
+	bool maker_live;
 };
 
 enum blit_op_type { BLIT_OP_FILL, BLIT_OP_COPY, BLIT_OP_CONVERT };
@@ -103,7 +108,8 @@ struct blit_job {
 struct blit_stats {
 	uint64_t requests, jobs, ops, pixels, errors, bad_requests;
 	uint64_t events_sent, events_dropped, last_job_ns;
-	uint64_t reclaimed; /* public surfaces of ended makers unbound */
+	uint64_t reclaimed;	 /* public surfaces of ended makers unbound */
+	uint64_t subs_reclaimed; /* public subscriptions of ended makers */
 };
 
 struct blit_svc {

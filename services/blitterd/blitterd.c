@@ -168,7 +168,8 @@ static uint64_t p_now(void *ctx)
 }
 
 /* Asked (START_H_SYSINFO, READ; manifest `sysinfo`) only when the
- * surfaces or mappings are full: the first live task from koid on.
+ * surfaces, mappings or subscribers are full, or a public subscriber's
+ * event is lost: the first live task from koid on.
  * Without the handle nothing is known to have ended. */
 static bool p_task_gone(void *ctx, uint64_t koid)
 {

@@ -13,7 +13,7 @@
 void op_unbind(void *ctx, uint32_t id)
 {
 	(void)ctx;
-	struct bound *b = &g.bound[id - 1];
+	struct bound *b = &g.bound[comp_layer_slot(id)];
 	if (b->map)
 		gg_release(&guard, (uint32_t)gg_slot_of(&guard, b->map));
 	free(b->heap);
@@ -25,7 +25,7 @@ void op_unbind(void *ctx, uint32_t id)
 static void swap_bound(uint32_t id, uint64_t map, uint64_t last, uint8_t *heap)
 {
 	op_unbind(NULL, id);
-	g.bound[id - 1] = (struct bound){map, last, heap};
+	g.bound[comp_layer_slot(id)] = (struct bound){map, last, heap};
 }
 
 static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
@@ -38,9 +38,9 @@ static int op_bind_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 	 * good), where nothing else lives: probing the last needed page
 	 * then tells whether the grant is that long without touching any
 	 * other mapping. */
-	uint64_t slot = GRANT_BASE + (uint64_t)(id - 1) * GRANT_SLOT;
-	uint64_t hint =
-		g.bound[id - 1].map == slot ? slot + GRANT_SLOT / 2 : slot;
+	uint32_t ls = comp_layer_slot(id);
+	uint64_t slot = GRANT_BASE + (uint64_t)ls * GRANT_SLOT;
+	uint64_t hint = g.bound[ls].map == slot ? slot + GRANT_SLOT / 2 : slot;
 	uint64_t at = 0;
 	uint64_t len = (need + 4095) & ~4095ull;
 	if (len > GRANT_SLOT / 2)

@@ -56,10 +56,10 @@ int comp_reg_parse_n(const char *s, size_t len, uint32_t *layer, uint32_t *reg)
 	size_t digits = 0;
 	while (i < len && s[i] >= '0' && s[i] <= '9') {
 		if (digits++ >= 3)
-			return -1; /* ids are at most 64: 3 digits is plenty */
+			return -1; /* ids are at most 255: 3 digits */
 		id = id * 10 + (uint32_t)(s[i++] - '0');
 	}
-	if (digits == 0 || id == 0 || id > COMP_LAYERS_MAX)
+	if (digits == 0 || id == 0 || id > COMP_LAYER_ID_MAX)
 		return -1;
 	if (i + 2 > len || s[i] != ']' || s[i + 1] != '.')
 		return -1;

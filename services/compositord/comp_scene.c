@@ -32,28 +32,45 @@ void comp_scene_resize(struct comp_scene *s, uint32_t w, uint32_t h)
 	damage_clear(&s->gone);
 }
 
+uint32_t comp_layer_id(const struct comp_scene *s, uint32_t slot)
+{
+	const struct comp_layer *l = &s->layer[slot];
+	return l->used ? slot + 1 + COMP_LAYERS_MAX * l->gen : 0;
+}
+
 uint32_t comp_layer_create(struct comp_scene *s, uint64_t owner)
 {
-	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++) {
-		struct comp_layer *l = &s->layer[i];
-		if (l->used)
-			continue;
-		memset(l, 0, sizeof(*l));
-		l->used = true;
-		l->owner = owner;
-		l->used_at = ++s->use_clock;
-		for (uint32_t r = 0; r < COMP_REG_COUNT; r++)
-			l->pend[r] = l->cur[r] = comp_reg_default(r);
-		return i + 1;
-	}
-	return 0;
+	/* The slot free the longest: a freed id comes back as late as the
+	 * free slots allow, besides its generation. */
+	struct comp_layer *l = NULL;
+	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++)
+		if (!s->layer[i].used &&
+		    (!l || s->layer[i].freed_at < l->freed_at))
+			l = &s->layer[i];
+	if (!l)
+		return 0;
+	uint8_t gen = l->gen;
+	uint64_t freed = l->freed_at;
+	memset(l, 0, sizeof(*l));
+	l->gen = gen;
+	l->freed_at = freed;
+	l->used = true;
+	l->owner = owner;
+	l->used_at = ++s->use_clock;
+	for (uint32_t r = 0; r < COMP_REG_COUNT; r++)
+		l->pend[r] = l->cur[r] = comp_reg_default(r);
+	return comp_layer_id(s, (uint32_t)(l - s->layer));
 }
 
 struct comp_layer *comp_layer_get(struct comp_scene *s, uint32_t id)
 {
-	if (id == 0 || id > COMP_LAYERS_MAX || !s->layer[id - 1].used)
+	if (id == 0 || id > COMP_LAYER_ID_MAX)
 		return NULL;
-	return &s->layer[id - 1];
+	uint32_t slot = comp_layer_slot(id);
+	struct comp_layer *l = &s->layer[slot];
+	if (!l->used || l->gen != (id - 1) / COMP_LAYERS_MAX)
+		return NULL; /* freed, or a newer layer in its slot */
+	return l;
 }
 
 /* What a layer showed must be redrawn at the next latch, even if its
@@ -77,6 +94,12 @@ int comp_layer_destroy(struct comp_scene *s, uint32_t id)
 	l->used = false;
 	l->fmt = 0;
 	l->px = NULL;
+	/* The next id of this slot; ids stay <= COMP_LAYER_ID_MAX. */
+	uint32_t slot = (uint32_t)(l - s->layer);
+	l->gen++;
+	if (slot + 1 + COMP_LAYERS_MAX * l->gen > COMP_LAYER_ID_MAX)
+		l->gen = 0;
+	l->freed_at = ++s->use_clock;
 	return 0;
 }
 
@@ -85,7 +108,7 @@ uint32_t comp_layers_destroy_owner(struct comp_scene *s, uint64_t owner)
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++)
 		if (s->layer[i].used && s->layer[i].owner == owner)
-			n += comp_layer_destroy(s, i + 1) == 0;
+			n += comp_layer_destroy(s, comp_layer_id(s, i)) == 0;
 	return n;
 }
 
@@ -115,7 +138,7 @@ uint32_t comp_orphan_pick(const struct comp_scene *s,
 		if (!old)
 			return 0;
 		if (gone(ctx, old->task))
-			return at + 1;
+			return comp_layer_id(s, at);
 		/* Its maker runs: none of its layers is an orphan. */
 		for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++)
 			live[i] |= s->layer[i].used &&
@@ -333,9 +356,13 @@ uint32_t comp_draw_order(const struct comp_scene *s, uint32_t *ids)
 		if (!drawn(l, l->cur))
 			continue;
 		/* Insertion sort by (z, id): at most 64 entries. */
-		uint32_t j = n++;
+		uint32_t j = n++, id = comp_layer_id(s, i);
 		double z = l->cur[COMP_REG_Z];
-		while (j > 0 && s->layer[ids[j - 1] - 1].cur[COMP_REG_Z] > z) {
+		while (j > 0) {
+			uint32_t k = ids[j - 1] - 1;
+			double zk = s->layer[k].cur[COMP_REG_Z];
+			if (zk < z || (zk == z && comp_layer_id(s, k) < id))
+				break;
 			ids[j] = ids[j - 1];
 			j--;
 		}

@@ -35,8 +35,10 @@ struct comp_rect {
 
 struct comp_layer {
 	bool used;
-	uint64_t owner;	  /* session badge that created it; 0 public */
-	uint64_t task;	  /* koid of the task that created it; 0 unknown */
+	uint8_t gen;	   /* its id's generation (comp_proto.h) */
+	uint64_t freed_at; /* use clock at its last destroy (0: never used) */
+	uint64_t owner;	   /* session badge that created it; 0 public */
+	uint64_t task;	   /* koid of the task that created it; 0 unknown */
 	uint64_t used_at; /* scene's use clock at its creation / last request */
 	double pend[COMP_REG_COUNT];
 	double cur[COMP_REG_COUNT];
@@ -66,7 +68,7 @@ struct comp_scene {
 	uint32_t out_w, out_h;
 	uint64_t frame;	    /* the last latched frame (0: none yet) */
 	uint64_t use_clock; /* ticks at every layer creation or request */
-	struct comp_layer layer[COMP_LAYERS_MAX]; /* id = index + 1 */
+	struct comp_layer layer[COMP_LAYERS_MAX]; /* comp_layer_slot(id) */
 	uint32_t nbatches;
 	struct comp_batch batch[COMP_BATCHES_MAX];
 	bool full_damage;   /* everything (output size change, first frame) */
@@ -79,6 +81,8 @@ void comp_scene_init(struct comp_scene *s, uint32_t w, uint32_t h);
 /* The output size changed: everything is damaged. */
 void comp_scene_resize(struct comp_scene *s, uint32_t w, uint32_t h);
 
+/* The id of the layer in slot (0..COMP_LAYERS_MAX-1), 0 if free. */
+uint32_t comp_layer_id(const struct comp_scene *s, uint32_t slot);
 /* A new layer with default registers: its id, or 0 if all are used. */
 uint32_t comp_layer_create(struct comp_scene *s, uint64_t owner);
 /* A request named layer id: it is the most recently used (orphan
@@ -122,6 +126,7 @@ void comp_latch(struct comp_scene *s, uint64_t frame, struct damage *d);
 bool comp_layer_box(const struct comp_layer *l, const double *r,
 		    struct comp_rect *out);
 /* Layers to draw, bottom first (z, then id): visible, bound, alpha > 0.
- * Fills ids; their count. */
+ * Fills ids with their slots + 1 (not ids: an index into layer[] plus
+ * one); their count. */
 uint32_t comp_draw_order(const struct comp_scene *s, uint32_t *ids);
 uint32_t comp_layer_count(const struct comp_scene *s);

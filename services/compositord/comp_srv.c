@@ -75,7 +75,7 @@ struct comp_layer *comp_layer_arg(struct comp_srv *s, uint64_t owner,
 		fail(r, "BAD_ARG", "id: a layer id (integer) is required");
 		return NULL;
 	}
-	struct comp_layer *l = v <= COMP_LAYERS_MAX
+	struct comp_layer *l = v <= COMP_LAYER_ID_MAX
 				       ? comp_layer_get(s->scene, (uint32_t)v)
 				       : NULL;
 	if (!l || l->owner != owner) {
@@ -329,7 +329,9 @@ static void commit(struct comp_srv *s, uint64_t owner, struct comp_reply *r)
 		for (uint32_t i = 0; i < COMP_LAYERS_MAX; i++)
 			if (s->scene->layer[i].used &&
 			    s->scene->layer[i].owner == owner)
-				comp_layer_damage(s->scene, i + 1, NULL);
+				comp_layer_damage(s->scene,
+						  comp_layer_id(s->scene, i),
+						  NULL);
 	}
 	frame_result(s, r);
 }
@@ -474,8 +476,9 @@ uint32_t comp_srv_drop_owner(struct comp_srv *s, uint64_t owner)
 		if (!s->scene->layer[i].used ||
 		    s->scene->layer[i].owner != owner)
 			continue;
-		unbind_layer(s, i + 1);
-		comp_layer_destroy(s->scene, i + 1);
+		uint32_t id = comp_layer_id(s->scene, i);
+		unbind_layer(s, id);
+		comp_layer_destroy(s->scene, id);
 		n++;
 	}
 	comp_batches_drop_sender(s->scene, owner);

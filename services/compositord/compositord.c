@@ -63,14 +63,16 @@ static void drop_revoked(void)
 		    sys_vm_protect(self(), b->last, 4096, VM_PROT_READ) !=
 			    ERR_NOT_FOUND)
 			continue;
-		struct comp_layer *l = comp_layer_get(&g.scene, i + 1);
+		uint32_t id = comp_layer_id(&g.scene, i);
+		struct comp_layer *l = comp_layer_get(&g.scene, id);
 		uint64_t owner = l ? l->owner : 0;
-		comp_layer_bind(&g.scene, i + 1, NULL, 0, 0, 0, 0);
+		comp_layer_bind(&g.scene, id, NULL, 0, 0, 0, 0);
 		op_unbind(NULL, i + 1);
 		g.revoked++;
 		char m[96];
 		snprintf(m, sizeof(m),
-			 "layer %u unbound: its grant was revoked", i + 1);
+			 "layer %u unbound: its grant was revoked",
+			 id ? id : i + 1);
 		emit_error_to(owner, m);
 	}
 }

@@ -52,13 +52,15 @@ static void label_desc(const struct build *b, int32_t key, char *out,
 void cop_mask_all(struct cop_mask *m)
 {
 	m->regs = (1u << COMP_REG_COUNT) - 1;
-	m->layers = ~0ull;
+	for (int i = 0; i < 4; i++)
+		m->layers[i] = ~0ull;
 }
 
 static bool mask_has(const struct cop_mask *m, uint32_t layer, uint32_t reg)
 {
 	return layer >= 1 && layer <= COP_MASK_LAYERS &&
-	       (m->layers >> (layer - 1) & 1) && (m->regs >> reg & 1);
+	       (m->layers[(layer - 1) / 64] >> ((layer - 1) % 64) & 1) &&
+	       (m->regs >> reg & 1);
 }
 
 int cop_mask_parse(const struct json_doc *d, int tok, struct cop_mask *m,
@@ -71,7 +73,7 @@ int cop_mask_parse(const struct json_doc *d, int tok, struct cop_mask *m,
 	if (t >= 0) {
 		if (json_type_of(d, t) != JSON_ARRAY)
 			return fail(err, cap, "mask.layers must be an array");
-		m->layers = 0;
+		memset(m->layers, 0, sizeof(m->layers));
 		int n = d->tok[t].size, e = t + 1;
 		for (int i = 0; i < n; i++, e = json_next(d, e)) {
 			uint64_t id;
@@ -80,7 +82,7 @@ int cop_mask_parse(const struct json_doc *d, int tok, struct cop_mask *m,
 				return fail(err, cap,
 					    "mask.layers.%d: a layer id 1..%u",
 					    i, COP_MASK_LAYERS);
-			m->layers |= 1ull << (id - 1);
+			m->layers[(id - 1) / 64] |= 1ull << ((id - 1) % 64);
 		}
 	}
 	t = json_find(d, tok, "regs");
@@ -121,7 +123,7 @@ static struct cop_prog *build(struct build *b, const struct cop_mask *m,
 		     COP_MAX_OPS);
 		return NULL;
 	}
-	/* Register -> shadow slot, direct: layers are 1..64. */
+	/* Register -> shadow slot, direct: layer ids are 1..255 (4.5 KiB). */
 	static const uint16_t none = 0xffff;
 	uint16_t slot[COP_MASK_LAYERS][COMP_REG_COUNT];
 	memset(slot, 0xff, sizeof(slot));
@@ -347,7 +349,7 @@ static int json_op(const struct json_doc *d, int e, size_t i, struct build *b,
 			return fail(err, cap,
 				    "op %zu: reg must be \"layer[N].<reg>\" "
 				    "(N 1..%u)",
-				    i, COMP_LAYERS_MAX);
+				    i, COMP_LAYER_ID_MAX);
 		r->layer = layer;
 		r->reg = (uint8_t)reg;
 		t = json_find(d, e, move ? "value" : "delta");
@@ -526,9 +528,9 @@ static int word_op(uint64_t w, size_t i, struct raw *r, char *err, size_t cap)
 		uint32_t layer = (uint32_t)(w >> 32 & 0xff);
 		if (reg >= COMP_REG_COUNT)
 			return fail(err, cap, "op %zu: no register %u", i, reg);
-		if (layer < 1 || layer > COMP_LAYERS_MAX)
+		if (layer < 1 || layer > COMP_LAYER_ID_MAX)
 			return fail(err, cap, "op %zu: layer %u is not 1..%u",
-				    i, layer, COMP_LAYERS_MAX);
+				    i, layer, COMP_LAYER_ID_MAX);
 		r->reg = (uint8_t)reg;
 		r->layer = layer;
 		int32_t v = (int32_t)(uint32_t)low32;

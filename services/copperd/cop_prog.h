@@ -17,7 +17,7 @@
 #define COP_WATCHDOG_OPS 4096 /* ops run without a WAIT: stopped (error) */
 #define COP_TAG_MAX	 32   /* IRQ tag bytes with the NUL */
 #define COP_LABEL_MAX	 32   /* JSON label bytes with the NUL */
-#define COP_MASK_LAYERS	 COMP_LAYERS_MAX
+#define COP_MASK_LAYERS	 COMP_LAYER_ID_MAX
 
 /* Binary opcodes, OPCODE[63:56] (PHASE0-PROTOCOL.md section 3). */
 enum cop_code {
@@ -35,10 +35,11 @@ enum cop_code {
 };
 
 /* Which registers a program may write: a bit per enum comp_reg and a bit
- * per layer id (bit N = layer N, 1..64). */
+ * per layer id (bit N-1 = layer N, 1..255: ids carry a generation,
+ * comp_proto.h). */
 struct cop_mask {
 	uint32_t regs;
-	uint64_t layers;
+	uint64_t layers[4];
 };
 
 struct cop_op {

@@ -1,9 +1,12 @@
-/* blitterd: public surfaces of ended tasks (docs/graphics.md "blitterd",
- * Limits). A surface bound on the public endpoint outlives its maker;
- * when the 64 surfaces (or the 64 mappings) are full, the least recently
- * used public surface whose maker has ended is unbound, so short-lived
- * helpers cannot fill blitterd for everyone. On the old code the live
- * client's surface_bind was BUSY and its job NO_MEMORY. */
+/* blitterd: public surfaces and subscriptions of ended tasks
+ * (docs/graphics.md "blitterd", Limits). A surface bound on the public
+ * endpoint outlives its maker; when the 64 surfaces (or the 64 mappings)
+ * are full, the least recently used public surface whose maker has ended
+ * is unbound, so short-lived helpers cannot fill blitterd for everyone.
+ * On the old code the live client's surface_bind was BUSY and its job
+ * NO_MEMORY. The same for public subscriptions: the 16 full, or an event
+ * lost on a full queue, closes one whose maker has ended (on the old code
+ * the 17th subscribe was BUSY and the lost events went on forever). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,19 +60,24 @@ static int f_mint(void *c, uint64_t badge, uint32_t *h)
 	return 0;
 }
 
+static uint32_t full_h; /* this port's queue is full */
+static int sends, closes;
+static uint32_t closed_h;
+
 static int f_send(void *c, uint32_t h, const char *d, uint32_t len)
 {
 	(void)c;
-	(void)h;
 	(void)d;
 	(void)len;
-	return 0;
+	sends++;
+	return h == full_h;
 }
 
 static void f_close(void *c, uint32_t h)
 {
 	(void)c;
-	(void)h;
+	closes++;
+	closed_h = h;
 }
 
 static uint64_t f_now(void *c)
@@ -104,7 +112,8 @@ static void setup(bool can_tell)
 		.now = f_now,
 	};
 	p.task_gone = can_tell ? f_gone : NULL;
-	mapped = asked = 0;
+	mapped = asked = sends = closes = 0;
+	full_h = closed_h = 0;
 	memset(ended, 0, sizeof(ended));
 	blit_init(&svc, &blit_kern_scalar, &p);
 }
@@ -221,4 +230,104 @@ TEST(blit_orphans_only_public_of_known_ended_makers)
 	STR_EQ(ans.code, "NO_MEMORY");
 	CHECK(!call(BIND, 71, 0, 0x20));
 	STR_EQ(ans.code, "BUSY");
+}
+
+#define SUB "{\"cmd\":\"subscribe\",\"events\":[\"complete\"],\"port\":0}"
+
+/* Four helpers subscribe 4 times each on the public endpoint (ports
+ * 201..216, oldest first). */
+static void fill_subs(void)
+{
+	for (uint32_t i = 0; i < BLIT_MAX_SUBS; i++)
+		CHECK(call(SUB, 201 + i, 0, 0x10 + i / BLIT_TASK_SUBS));
+	CHECK_EQ(blit_nsubs(&svc), BLIT_MAX_SUBS);
+}
+
+TEST(blit_orphans_subscriptions_of_ended_makers_make_room)
+{
+	setup(true);
+	fill_subs();
+	CHECK_EQ(asked, 0);
+	/* all makers live: BUSY, each asked once */
+	CHECK(!call(SUB, 300, 0, 0x20));
+	STR_EQ(ans.code, "BUSY");
+	CHECK_EQ(asked, 4);
+	CHECK_EQ(closes, 0);
+	/* the second helper ended: its oldest subscription goes */
+	ended[0] = 0x11;
+	CHECK(call(SUB, 300, 0, 0x20));
+	CHECK_EQ(closes, 1);
+	CHECK_EQ(closed_h, 205);
+	CHECK_EQ(blit_nsubs(&svc), BLIT_MAX_SUBS);
+	CHECK(call(SUB, 301, 0, 0x20));
+	CHECK_EQ(closed_h, 206);
+	call("{\"cmd\":\"status\"}", 0, 0, 0x99);
+	CHECK(strstr(ans.result, "\"subs_reclaimed\":2"));
+	/* a task at its own 4 reclaims nothing */
+	CHECK(call(SUB, 302, 0, 0x20));
+	CHECK(call(SUB, 303, 0, 0x20));
+	int c = closes;
+	CHECK(!call(SUB, 304, 0, 0x20));
+	CHECK(strstr(ans.message, "of this task"));
+	CHECK_EQ(closes, c);
+	/* sessions' subscriptions go with their session, never here */
+	setup(true);
+	for (int t = 0; t < 4; t++) {
+		CHECK(call("{\"cmd\":\"connect\"}", 0, 0, 0x10 + (uint64_t)t));
+		uint64_t badge = ans.handle - 100;
+		for (uint32_t i = 0; i < BLIT_TASK_SUBS; i++)
+			CHECK(call(SUB, 201 + 4 * (uint32_t)t + i, badge,
+				   0x10 + (uint64_t)t));
+	}
+	for (int i = 0; i < 4; i++)
+		ended[i] = 0x10 + (uint64_t)i;
+	CHECK(!call(SUB, 300, 0, 0x20));
+	STR_EQ(ans.code, "BUSY");
+	CHECK_EQ(asked, 0);
+	/* no way to tell: all kept, as before */
+	setup(false);
+	fill_subs();
+	ended[0] = 0x10;
+	CHECK(!call(SUB, 300, 0, 0x20));
+	STR_EQ(ans.code, "BUSY");
+}
+
+TEST(blit_orphans_lost_event_drops_subscription_of_ended_maker)
+{
+	setup(true);
+	CHECK(call(SUB, 201, 0, 0x10));
+	CHECK(call(SUB, 202, 0, 0x11));
+	full_h = 201; /* nobody reads 201's queue */
+	/* its maker lives: kept, asked once per run of lost events */
+	CHECK(call(FILL, 70, 0, 0x20));
+	CHECK(call(FILL, 70, 0, 0x20));
+	CHECK_EQ(asked, 1);
+	CHECK_EQ(svc.st.events_dropped, 2);
+	CHECK_EQ(blit_nsubs(&svc), 2);
+	/* an event gets through, then the maker ends: the next loss asks
+	 * again and closes it */
+	full_h = 0;
+	CHECK(call(FILL, 70, 0, 0x20));
+	full_h = 201;
+	ended[0] = 0x10;
+	CHECK(call(FILL, 70, 0, 0x20));
+	CHECK_EQ(asked, 2);
+	CHECK_EQ(closes, 1);
+	CHECK_EQ(closed_h, 201);
+	CHECK_EQ(blit_nsubs(&svc), 1);
+	CHECK_EQ(svc.st.subs_reclaimed, 1);
+	/* 202 still hears every public job */
+	int before = sends;
+	CHECK(call(FILL, 70, 0, 0x20));
+	CHECK_EQ(sends, before + 1);
+	/* a lost event of a session's subscription asks nothing */
+	CHECK(call("{\"cmd\":\"connect\"}", 0, 0, 0x12));
+	uint64_t badge = ans.handle - 100;
+	CHECK(call(SUB, 203, badge, 0x12));
+	full_h = 203;
+	ended[1] = 0x12;
+	int a0 = asked;
+	CHECK(call(FILL, 70, badge, 0x12));
+	CHECK_EQ(asked, a0);
+	CHECK_EQ(blit_nsubs(&svc), 2);
 }

@@ -13,7 +13,7 @@
 static struct comp_scene sc;
 static struct comp_srv srv;
 static struct comp_reply rep;
-static uint8_t *mem[COMP_LAYERS_MAX + 1];
+static uint8_t *mem[COMP_LAYER_ID_MAX + 1];
 static uint64_t ended[8]; /* task koids that have ended */
 static int asked, unbinds;
 
@@ -53,7 +53,7 @@ static void setup(bool can_tell)
 		.unbind = f_unbind,
 		.task_gone = can_tell ? f_gone : NULL,
 	};
-	for (int i = 0; i <= (int)COMP_LAYERS_MAX; i++) {
+	for (int i = 0; i <= (int)COMP_LAYER_ID_MAX; i++) {
 		free(mem[i]);
 		mem[i] = NULL;
 	}
@@ -98,12 +98,12 @@ TEST(comp_orphans_full_table_gives_room_to_a_live_client)
 		ended[i] = 0x10 + (uint64_t)i;
 	/* a later one-shot uses layer 1: layer 2 is now the oldest */
 	CHECK(exists_public(1));
-	CHECK(req_from(0x500, 0x20, cl)); /* a session of a live task */
-	STR_EQ(rep.result, "{\"id\":2}");
+	CHECK(req_from(0x500, 0x20, cl));  /* a session of a live task */
+	STR_EQ(rep.result, "{\"id\":66}"); /* layer 2's slot, a new id */
 	CHECK_EQ(srv.reclaimed, 1);
 	CHECK_EQ(comp_layer_count(&sc), COMP_LAYERS_MAX);
 	CHECK(exists_public(1));
-	CHECK(!exists_public(2)); /* the session's now: NOT_FOUND here */
+	CHECK(!exists_public(2)); /* reclaimed: NOT_FOUND */
 	CHECK(exists_public(3));
 	/* the live client gets its full share, each from the oldest */
 	for (uint32_t i = 1; i < COMP_TASK_LAYERS; i++)
@@ -134,8 +134,8 @@ TEST(comp_orphans_live_makers_keep_their_layers)
 	ended[0] = 0x11;
 	asked = 0;
 	CHECK(req_from(0, 0x20, cl));
-	STR_EQ(rep.result, "{\"id\":17}");
-	CHECK_EQ(asked, 2); /* 0x10 (older, live), then 0x11 */
+	STR_EQ(rep.result, "{\"id\":81}"); /* 17's slot, a new id */
+	CHECK_EQ(asked, 2);		   /* 0x10 (older, live), then 0x11 */
 	CHECK(exists_public(1));
 	CHECK(exists_public(18));
 }
@@ -155,7 +155,7 @@ TEST(comp_orphans_reclaimed_layer_is_unbound)
 		CHECK(exists_public(id));
 	ended[0] = 0x10;
 	CHECK(req_from(0, 0x20, cl));
-	STR_EQ(rep.result, "{\"id\":1}");
+	STR_EQ(rep.result, "{\"id\":65}"); /* 1's slot, a new id */
 	CHECK_EQ(unbinds, 1);
 	CHECK(mem[1] == NULL);
 }

@@ -31,7 +31,7 @@ TEST(comp_reg_parse_rejects)
 	static const char *bad[] = {
 		"",
 		"layer[0].x",
-		"layer[65].x",
+		"layer[256].x", /* ids are 1..255 (comp_proto.h) */
 		"layer[].x",
 		"layer[1]x",
 		"layer[1].",

@@ -32,7 +32,10 @@ TEST(comp_scene_ids_and_limits)
 	CHECK_EQ(comp_layer_destroy(&sc, 5), -1);
 	CHECK(comp_layer_get(&sc, 0) == NULL);
 	CHECK(comp_layer_get(&sc, 65) == NULL);
-	CHECK_EQ(comp_layer_create(&sc, 9), 5);
+	/* the freed slot's next layer has a new id (its generation) */
+	CHECK_EQ(comp_layer_create(&sc, 9), 5 + COMP_LAYERS_MAX);
+	CHECK(comp_layer_get(&sc, 5) == NULL);
+	CHECK(comp_layer_get(&sc, 256) == NULL);
 	CHECK_EQ(comp_layers_destroy_owner(&sc, 7), 63);
 	CHECK_EQ(comp_layer_count(&sc), 1);
 }
@@ -135,9 +138,15 @@ TEST(comp_scene_damage_of_destroy_and_content)
 	CHECK(d.r[0].x == 504 && d.r[0].y == 404 && d.r[0].w == 2 &&
 	      d.r[0].h == 2);
 	/* Destroyed and the slot reused before the latch: the old box is
-	 * still redrawn. */
+	 * still redrawn. (The others taken: the slot free the longest
+	 * would be chosen first.) */
+	for (uint32_t i = 1; i < COMP_LAYERS_MAX; i++)
+		CHECK(comp_layer_create(&sc, 0));
 	comp_layer_destroy(&sc, id);
-	CHECK_EQ(layer_at(0, 0), id);
+	uint32_t old = id;
+	id = layer_at(0, 0);
+	CHECK_EQ(comp_layer_slot(id), comp_layer_slot(old));
+	CHECK(id != old);
 	comp_latch(&sc, 4, &d);
 	CHECK(damage_covers(&d, 500, 400) && damage_covers(&d, 0, 0));
 	/* Hidden: its box is damaged once, then nothing. */

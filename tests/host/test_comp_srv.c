@@ -15,7 +15,7 @@ static struct comp_srv srv;
 static struct comp_reply rep;
 static uint64_t fake_grant_len = 1 << 20;
 static int unbinds, subs;
-static uint8_t *mem[COMP_LAYERS_MAX + 1];
+static uint8_t *mem[COMP_LAYER_ID_MAX + 1];
 
 static int f_dmabuf(void *ctx, uint32_t id, uint32_t index, uint64_t need,
 		    const uint8_t **px)
@@ -84,7 +84,7 @@ static void setup(void)
 		.outputs = f_outputs,
 		.set_mode = f_mode,
 	};
-	for (int i = 0; i <= (int)COMP_LAYERS_MAX; i++) {
+	for (int i = 0; i <= (int)COMP_LAYER_ID_MAX; i++) {
 		free(mem[i]);
 		mem[i] = NULL;
 	}

@@ -157,10 +157,10 @@ TEST(copper_prog_json_errors)
 		 "op 2: no label \"b\""},
 		{"[{\"label\":\"a\"},{\"op\":\"LABEL\",\"label\":\"a\"}]",
 		 "op 1: label \"a\" defined twice (op 0)"},
-		{"[{\"op\":\"MOVE\",\"reg\":\"layer[65].x\",\"value\":1}]",
-		 "op 0: reg must be \"layer[N].<reg>\" (N 1..64)"},
+		{"[{\"op\":\"MOVE\",\"reg\":\"layer[256].x\",\"value\":1}]",
+		 "op 0: reg must be \"layer[N].<reg>\" (N 1..255)"},
 		{"[{\"op\":\"MOVE\",\"reg\":\"layer[1].w\",\"value\":1}]",
-		 "op 0: reg must be \"layer[N].<reg>\" (N 1..64)"},
+		 "op 0: reg must be \"layer[N].<reg>\" (N 1..255)"},
 		{"[{\"op\":\"MOVE\",\"reg\":\"layer[1].x\"}]",
 		 "op 0: value must be a number"},
 		{"[{\"op\":\"MOVE\",\"reg\":\"layer[1].x\",\"value\":\"1\"}]",
@@ -255,9 +255,7 @@ TEST(copper_prog_binary_errors)
 		{WREG(COP_MOVE, COMP_REG_COUNT, 1, 0), "op 1: no register 9"},
 		{WREG(COP_ADD, 0x100, 1, 0), "op 1: no register 256"},
 		{WREG(COP_MOVE, COMP_REG_X, 0, 0),
-		 "op 1: layer 0 is not 1..64"},
-		{WREG(COP_MOVE, COMP_REG_X, 65, 0),
-		 "op 1: layer 65 is not 1..64"},
+		 "op 1: layer 0 is not 1..255"},
 		{W(COP_JUMP, 3), "op 1: no label 3"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -283,7 +281,8 @@ TEST(copper_prog_mask)
 	const char *mj = "{\"layers\":[1,2],\"regs\":[\"x\",\"y\"]}";
 	CHECK_EQ(json_parse(&doc, mj, strlen(mj)), 0);
 	CHECK_EQ(cop_mask_parse(&doc, 0, &m, err, sizeof(err)), 0);
-	CHECK_EQ(m.layers, 3);
+	CHECK_EQ(m.layers[0], 3);
+	CHECK_EQ(m.layers[1] | m.layers[2] | m.layers[3], 0);
 	CHECK_EQ(m.regs, 1u << COMP_REG_X | 1u << COMP_REG_Y);
 	struct cop_prog *p =
 		jprog("[{\"op\":\"MOVE\",\"reg\":\"layer[2].y\",\"value\":1},"
@@ -305,11 +304,22 @@ TEST(copper_prog_mask)
 		  &m);
 	CHECK(p);
 	cop_prog_free(p);
+	/* A layer id of a later generation (comp_proto.h): its bit, not
+	 * its slot's: layer 2 (same slot, older) stays outside. */
+	CHECK_EQ(json_parse(&doc, "{\"layers\":[66]}", 15), 0);
+	CHECK_EQ(cop_mask_parse(&doc, 0, &m, err, sizeof(err)), 0);
+	p = jprog("[{\"op\":\"MOVE\",\"reg\":\"layer[66].x\",\"value\":1}]",
+		  &m);
+	CHECK(p);
+	CHECK_EQ(p->regs[0].layer, 66);
+	cop_prog_free(p);
+	CHECK(!jprog("[{\"op\":\"MOVE\",\"reg\":\"layer[2].x\",\"value\":1}]",
+		     &m));
 	static const char *bad[] = {
 		"[]",
 		"{\"layers\":3}",
 		"{\"layers\":[0]}",
-		"{\"layers\":[65]}",
+		"{\"layers\":[256]}",
 		"{\"layers\":[\"1\"]}",
 		"{\"regs\":[\"w\"]}",
 		"{\"regs\":\"x\"}",
