@@ -211,9 +211,14 @@ struct fast_args {
 };
 bool ipc_fastpath_enabled(void);
 bool ipc_fast_ok(const struct fast_args *a);
+int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
+		  uint64_t deadline, struct kmsg **ans);
+/* A call through s with m (the attached handles a, pinned: the caller
+ * unpins them): the fastpath when it can, else queued; waits for the
+ * answer (*ans). m is consumed in every case. */
+int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
+	     uint64_t deadline, struct kmsg **ans);
 struct port_rx;
-int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
-		  uint64_t urx, uint64_t deadline);
 /* Implicit replies (kernel/ipc/implicit.c): the current thread keeps r
  * (the reference passed) as its REPLY_IMPLICIT; takes it back to answer
  * (NULL: none); ends t's unanswered (the caller gets ERR_PEER_CLOSED);
