@@ -14,9 +14,11 @@
  * `ipc_fastpath=off` forces it, and the guest suite runs both ways). */
 #include <execrt/errors.h>
 #include <execrt/rights.h>
+#include <kern/arch.h>
 #include <kern/bootinfo.h>
 #include <kern/cap.h>
 #include <kern/lib.h>
+#include <kern/log.h>
 #include <kern/port.h>
 #include <kern/sched.h>
 #include <kern/task.h>
@@ -73,7 +75,7 @@ bool ipc_fast_ok(const struct fast_args *a)
 	 * notification to raise, the receiver's buffer is large enough and
 	 * nothing else handed to it, the caller's reply slot is free. */
 	return !a->port->closed && list_empty(&a->port->queue) &&
-	       !a->port->bound && !peer->ipc_handed &&
+	       !a->port->bound && !peer->ipc_handed && !peer->ipc.handed_call &&
 	       peer->ipc_rx_cap >= a->len && a->slot_free;
 }
 
@@ -118,5 +120,63 @@ int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
 	port_call_received(p, r, rcv);
 	int err = reply_wait(r, deadline, ans, rcv);
 	kobj_put(&rcv->obj);
+	return err;
+}
+
+/* A register call to a thread blocked in a register receive: on top of
+ * ipc_fast_ok(), the message goes straight into the receiver's saved
+ * registers under the port's lock (it is blocked: it reads them only on
+ * its way back to user mode) and the call's reply object, the caller's
+ * built-in one, is handed to it in place of a message. */
+int ipc_reg_fast_call(struct port_send *s, const struct ipc_regs *msg,
+		      uint64_t deadline, struct kmsg **ans)
+{
+	struct thread *me = thread_current();
+	struct port *p = s->port;
+	/* A cheap look first, without the lock; the built-in reply object
+	 * only goes from armed to free behind our back, never back. */
+	if (!ipc_fastpath_enabled() || READ_ONCE(me->ipc.reply.armed) ||
+	    list_empty(&p->wq.waiters))
+		return IPC_SLOW;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	struct thread *rcv = list_empty(&p->wq.waiters)
+				     ? NULL
+				     : list_entry(p->wq.waiters.next,
+						  struct thread, wait_node);
+	struct fast_args fa = {
+		.kind = FAST_CALL,
+		.len = (uint32_t)msg->ctl,
+		.deadline = deadline,
+		.port = p,
+		.peer = rcv,
+		.slot_free = true,
+	};
+	if (!ipc_fast_ok(&fa) || !rcv->ipc.rx_reg) {
+		spin_unlock_irqrestore(&p->wq.lock, f);
+		return IPC_SLOW;
+	}
+	wait_queue_pop(&p->wq);
+	kobj_get(&rcv->obj);
+	struct reply *r;
+	/* The built-in one (free, seen above): no allocation, no failure. */
+	int err = reply_create(me, p, &r);
+	BUG_ON(err || r != &me->ipc.reply);
+	r->reg = true;
+	struct ipc_regs o = *msg;
+	o.ctl |= (uint64_t)PORT_RX_IMPLICIT_REPLY << 32;
+	o.badge = s->badge;
+	o.sender = me->task ? me->task->obj.koid : 0;
+	arch_ipc_regs_store(rcv, &o);
+	kobj_get(reply_obj(r)); /* the receiver's, for its implicit reply */
+	rcv->ipc.handed_call = r;
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	me->ipc_fast++;
+	/* The scheduling parameters go with the call. */
+	donate_set_calling(r);
+	reply_set_server(r, rcv);
+	port_call_received(p, r, rcv);
+	err = reply_wait(r, deadline, ans, rcv);
+	kobj_put(&rcv->obj);
+	reply_put(r);
 	return err;
 }

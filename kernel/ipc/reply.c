@@ -20,6 +20,7 @@
  * Order: port lock -> lend_lock -> dlock (caller, then server) -> run-queue
  * lock; never a reply's wait-queue lock together with a dlock. */
 #include <execrt/errors.h>
+#include <kern/arch.h>
 #include <kern/cap.h>
 #include <kern/lib.h>
 #include <kern/port.h>
@@ -301,6 +302,7 @@ static void reply_init(struct reply *r, struct thread *caller, struct port *p)
 	r->active = true;
 	r->lent = false;
 	r->ended = false;
+	r->reg = false;
 }
 
 int reply_create(struct thread *caller, struct port *p, struct reply **out)
@@ -428,6 +430,48 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		if (!handle_take_many(t, 1, &self, 0, &exp, &o, &rights))
 			handle_transit_done(o);
 	}
+	return err;
+}
+
+bool reply_is_reg(struct reply *r)
+{
+	return r->reg;
+}
+
+/* The caller waits inside its system call while the state is WAITING
+ * (under r's lock), and reads its saved registers only when it returns
+ * to user mode, after it saw the state change: so the answer can be
+ * written there, from any CPU, without a buffer. */
+int reply_answer_regs(struct reply *r, const struct ipc_regs *o,
+		      struct thread **handoff)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&r->wq.lock);
+	if (r->state != REPLY_WAITING) {
+		err = ERR_PEER_CLOSED;
+	} else {
+		arch_ipc_regs_store(r->caller, o);
+		r->state = REPLY_DONE;
+		r->answer = NULL;
+		struct fast_args fa = {
+			.kind = FAST_REPLY,
+			.len = (uint32_t)o->ctl,
+			.peer = list_empty(&r->wq.waiters)
+					? NULL
+					: list_entry(r->wq.waiters.next,
+						     struct thread, wait_node),
+		};
+		if (handoff && ipc_fast_ok(&fa)) {
+			*handoff = wait_queue_pop(&r->wq);
+			kobj_get(&(*handoff)->obj);
+			thread_current()->ipc_fast++;
+		} else {
+			wait_queue_wake_locked(&r->wq, 0, ~0u);
+		}
+	}
+	spin_unlock_irqrestore(&r->wq.lock, f);
+	if (!err)
+		call_over(r);
 	return err;
 }
 

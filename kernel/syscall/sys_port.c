@@ -309,7 +309,7 @@ SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 }
 
 int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
-	     uint64_t deadline, struct kmsg **ans)
+	     bool reg, uint64_t deadline, struct kmsg **ans)
 {
 	struct reply *r;
 	int err = reply_create(thread_current(), s->port, &r);
@@ -317,6 +317,7 @@ int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
 		kmsg_free(m);
 		return err;
 	}
+	r->reg = reg;
 	m->badge = s->badge;
 	m->reply = r;
 	kobj_get(reply_obj(r)); /* the message's reference */
@@ -352,7 +353,7 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
 	if (!err) {
 		struct kmsg *ans = NULL;
-		err = ipc_call(s, o.m, &o.a, deadline, &ans);
+		err = ipc_call(s, o.m, &o.a, false, deadline, &ans);
 		msg_handles_unpin(&o.a);
 		if (!err)
 			err = ipc_deliver(ans, &rx, urx);

@@ -57,7 +57,7 @@ static int deliver_regs(struct kmsg *m)
 		}
 		o.ctl = m->len | (uint64_t)flags << 32;
 	}
-	arch_ipc_regs_store(&o);
+	arch_ipc_regs_store(thread_current(), &o);
 	kmsg_free(m);
 	return err;
 }
@@ -68,22 +68,29 @@ SYSCALL(sys_port_call_reg)
 	uint32_t len = (uint32_t)(a0 >> 32);
 	if (len > PORT_REG_MAX)
 		return ERR_INVALID_ARGS;
-	uint64_t w[PORT_REG_WORDS] = {a2, a3, a4, a5};
+	struct ipc_regs msg = {.ctl = len, .w = {a2, a3, a4, a5}};
+	/* Only len bytes travel. */
+	if (len < PORT_REG_MAX)
+		memset((uint8_t *)msg.w + len, 0, PORT_REG_MAX - len);
 	struct port_send *s;
 	int err = get_port_send((handle_t)a0, RIGHT_WRITE, &s);
 	if (err)
 		return err;
-	struct thread *me = thread_current();
-	struct kmsg *m = words_msg(&me->ipc.req, me, len, w);
-	if (!m) {
-		err = ERR_NO_MEMORY;
-	} else {
-		struct msg_handles none = {.n = 0};
-		struct kmsg *ans = NULL;
-		err = ipc_call(s, m, &none, a1, &ans);
-		if (!err)
-			err = deliver_regs(ans);
+	struct kmsg *ans = NULL;
+	err = ipc_reg_fast_call(s, &msg, a1, &ans);
+	if (err == IPC_SLOW) {
+		struct thread *me = thread_current();
+		struct kmsg *m = words_msg(&me->ipc.req, me, len, msg.w);
+		if (!m) {
+			err = ERR_NO_MEMORY;
+		} else {
+			struct msg_handles none = {.n = 0};
+			err = ipc_call(s, m, &none, true, a1, &ans);
+		}
 	}
+	/* No answer message: it is in our registers already. */
+	if (!err && ans)
+		err = deliver_regs(ans);
 	kobj_put(&s->obj);
 	return err;
 }
@@ -93,12 +100,20 @@ SYSCALL(sys_port_call_reg)
 static int answer_regs(uint32_t len, const uint64_t *w, struct thread **handoff)
 {
 	struct reply *r = ipc_implicit_take(); /* its reference is ours */
+	struct kmsg *m;
 	if (!r)
 		return ERR_BAD_HANDLE;
-	struct kmsg *m =
-		words_msg(reply_answer_slot(r), reply_caller(r), len, w);
 	int err = ERR_NO_MEMORY;
-	if (m) {
+	if (reply_is_reg(r)) {
+		/* Straight into the caller's registers. */
+		struct thread *me = thread_current();
+		struct ipc_regs o = {.ctl = len,
+				     .sender =
+					     me->task ? me->task->obj.koid : 0};
+		memcpy(o.w, w, len);
+		err = reply_answer_regs(r, &o, handoff);
+	} else if ((m = words_msg(reply_answer_slot(r), reply_caller(r), len,
+				  w))) {
 		struct msg_handles none = {.n = 0};
 		err = reply_answer(r, m, &cur_task()->handles, &none,
 				   HANDLE_INVALID, handoff);
@@ -115,14 +130,24 @@ static int recv_regs(struct port *p, uint64_t deadline, struct thread *next)
 {
 	struct kmsg *m;
 	uint32_t need_len = 0, need_h = 0;
+	struct thread *me = thread_current();
 	/* Receiving again ends an implicit call left unanswered. */
-	ipc_implicit_end(thread_current());
+	ipc_implicit_end(me);
+	me->ipc.rx_reg = true;
 	int err = port_recv(p, PORT_REG_MAX, 0, deadline, &m, &need_len,
 			    &need_h, next);
+	me->ipc.rx_reg = false;
+	if (err == IPC_HANDED_REGS) {
+		/* A register call, already in our registers: keep it. */
+		struct reply *r = me->ipc.handed_call;
+		me->ipc.handed_call = NULL;
+		ipc_implicit_set(r);
+		return 0;
+	}
 	if (err == ERR_BUFFER_TOO_SMALL) {
 		/* The sizes; the message stays queued. */
 		struct ipc_regs o = {.ctl = need_len, .w = {need_h}};
-		arch_ipc_regs_store(&o);
+		arch_ipc_regs_store(thread_current(), &o);
 		return err;
 	}
 	return err ? err : deliver_regs(m);

@@ -141,8 +141,9 @@ void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
 	(void)arg;
 	abort();
 }
-void arch_ipc_regs_store(const struct ipc_regs *r)
+void arch_ipc_regs_store(struct thread *t, const struct ipc_regs *r)
 {
+	(void)t;
 	(void)r;
 	abort();
 }

@@ -28,10 +28,9 @@ _Static_assert(__builtin_offsetof(struct trap_frame, rax) == 112,
 /* The SYSCALL entry built the frame at the top of the thread's kernel
  * stack, and both ways back (SYSRET, IRETQ) restore every register from
  * it. */
-void arch_ipc_regs_store(const struct ipc_regs *r)
+void arch_ipc_regs_store(struct thread *t, const struct ipc_regs *r)
 {
-	struct trap_frame *tf =
-		(struct trap_frame *)this_cpu_cur()->arch.kstack_top - 1;
+	struct trap_frame *tf = (struct trap_frame *)t->arch.kstack_top - 1;
 	tf->rdi = r->ctl;
 	tf->rsi = r->badge;
 	tf->rbx = r->sender;

@@ -65,6 +65,8 @@ struct reply {
 	bool active; /* the call is open: it may lend */
 	bool lent;   /* queued and lent to the port's server, not received */
 	bool ended;  /* the call is over (port lock) */
+	bool reg;    /* a register call: an answer may go straight into the
+		      * caller's saved registers (reply_answer_regs) */
 	uint32_t armed; /* built-in slot: in use (atomic) */
 };
 
@@ -72,6 +74,12 @@ struct reply {
 struct ipc_slot {
 	struct reply reply;
 	struct kmsg req, ans; /* outgoing message; the answer to a call */
+	/* Register messages (kernel/syscall/sys_port_reg.c): blocked in a
+	 * register receive (set by the thread itself), and the call the
+	 * fastpath handed over with its message already in the thread's
+	 * registers (a reference; the port's lock). */
+	bool rx_reg;
+	struct reply *handed_call;
 	uint8_t req_buf[IPC_SLOT_MAX], ans_buf[IPC_SLOT_MAX];
 };
 
@@ -217,7 +225,22 @@ int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
  * unpins them): the fastpath when it can, else queued; waits for the
  * answer (*ans). m is consumed in every case. */
 int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
-	     uint64_t deadline, struct kmsg **ans);
+	     bool reg, uint64_t deadline, struct kmsg **ans);
+/* A register call on the fastpath to a thread blocked in a register
+ * receive, the message written into its registers (no kmsg): IPC_SLOW
+ * when it cannot be taken (nothing done), else the call's result (the
+ * answer: *ans, or NULL when it was written into our registers). */
+struct ipc_regs;
+int ipc_reg_fast_call(struct port_send *s, const struct ipc_regs *msg,
+		      uint64_t deadline, struct kmsg **ans);
+/* port_recv found a call handed over by ipc_reg_fast_call. */
+#define IPC_HANDED_REGS 2
+/* Answers r, a register call (r->reg), with the message in o, written
+ * into the caller's registers under r's lock while it waits (handoff:
+ * as reply_answer). ERR_PEER_CLOSED if the call is over. */
+int reply_answer_regs(struct reply *r, const struct ipc_regs *o,
+		      struct thread **handoff);
+bool reply_is_reg(struct reply *r);
 struct port_rx;
 /* Implicit replies (kernel/ipc/implicit.c): the current thread keeps r
  * (the reference passed) as its REPLY_IMPLICIT; takes it back to answer
