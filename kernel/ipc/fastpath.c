@@ -115,8 +115,7 @@ int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
 		return IPC_SLOW;
 	me->ipc_fast++;
 	/* The scheduling parameters go with the call. */
-	donate_set_calling(r);
-	reply_set_server(r, rcv);
+	reply_call_served(r, rcv);
 	port_call_received(p, r, rcv);
 	int err = reply_wait(r, deadline, ans, rcv);
 	kobj_put(&rcv->obj);
@@ -169,12 +168,17 @@ int ipc_reg_fast_call(struct port_send *s, const struct ipc_regs *msg,
 	arch_ipc_regs_store(rcv, &o);
 	kobj_get(reply_obj(r)); /* the receiver's, for its implicit reply */
 	rcv->ipc.handed_call = r;
+	/* Its server serves this port's calls already (the common case):
+	 * port_call_received's work is one store, under this lock. */
+	bool lender_kept = p->lender == rcv;
+	if (lender_kept)
+		p->lender_call = r;
 	spin_unlock_irqrestore(&p->wq.lock, f);
 	me->ipc_fast++;
 	/* The scheduling parameters go with the call. */
-	donate_set_calling(r);
-	reply_set_server(r, rcv);
-	port_call_received(p, r, rcv);
+	reply_call_served(r, rcv);
+	if (!lender_kept)
+		port_call_received(p, r, rcv);
 	err = reply_wait(r, deadline, ans, rcv);
 	kobj_put(&rcv->obj);
 	reply_put(r);

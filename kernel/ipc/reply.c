@@ -115,11 +115,13 @@ static void relinked(struct thread *s, struct thread *old)
 	}
 }
 
-void reply_set_server(struct reply *r, struct thread *t)
+static void set_server(struct reply *r, struct thread *t, bool calling)
 {
 	struct thread *c = r->caller, *old = NULL;
 	bool linked = false;
 	unsigned long f = spin_lock_irqsave(&c->dlock);
+	if (calling)
+		c->calling = r;
 	if (r->active && r->server != t) {
 		old = link_locked(r, t, false);
 		linked = true;
@@ -133,6 +135,16 @@ void reply_set_server(struct reply *r, struct thread *t)
 		return;
 	}
 	relinked(linked ? t : NULL, old);
+}
+
+void reply_set_server(struct reply *r, struct thread *t)
+{
+	set_server(r, t, false);
+}
+
+void reply_call_served(struct reply *r, struct thread *t)
+{
+	set_server(r, t, true);
 }
 
 /* Would s serving r's caller close a cycle (s calls, transitively, the
@@ -200,6 +212,8 @@ static void detach(struct reply *r)
 	r->active = false;
 	r->server = NULL;
 	r->lent = false;
+	if (c->calling == r)
+		c->calling = NULL; /* (saves the caller its own hold) */
 	if (s) {
 		spin_lock(&s->dlock);
 		list_remove(&r->donor_node);
@@ -502,7 +516,8 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 			err = ERR_SHOULD_WAIT;
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
-	donate_set_calling(NULL);
+	if (READ_ONCE(thread_current()->calling)) /* (else detach did) */
+		donate_set_calling(NULL);
 	if (ended_here)
 		call_over(r);
 	return err;

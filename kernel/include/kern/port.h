@@ -190,6 +190,9 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 	       struct thread *handoff);
 /* Donation: t now serves the call (its priority follows the caller's). */
 void reply_set_server(struct reply *r, struct thread *t);
+/* The current thread calls through r, which t serves at once (the
+ * fastpath): donate_set_calling(r) and reply_set_server(r, t) in one. */
+void reply_call_served(struct reply *r, struct thread *t);
 /* A queued call lends to s, the port's lender (unless that would close a
  * cycle of calls: then false, nothing lent); unlend takes a lend back. */
 bool reply_lend(struct reply *r, struct thread *s);
