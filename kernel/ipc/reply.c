@@ -394,6 +394,32 @@ void reply_cancel(struct reply *r)
 	finish(r, REPLY_CANCELLED, NULL, ERR_PEER_CLOSED);
 }
 
+/* r's lock held, the answer accepted (m; NULL: in the caller's
+ * registers already): the caller is woken, or with handoff non-NULL and
+ * the fastpath's conditions met comes back there (a reference). */
+static void answered(struct reply *r, struct kmsg *m, uint32_t len,
+		     uint32_t nhandles, struct thread **handoff)
+{
+	r->state = REPLY_DONE;
+	r->answer = m;
+	struct fast_args fa = {
+		.kind = FAST_REPLY,
+		.len = len,
+		.nhandles = nhandles,
+		.peer = list_empty(&r->wq.waiters)
+				? NULL
+				: list_entry(r->wq.waiters.next, struct thread,
+					     wait_node),
+	};
+	if (handoff && ipc_fast_ok(&fa)) {
+		*handoff = wait_queue_pop(&r->wq);
+		kobj_get(&(*handoff)->obj);
+		thread_current()->ipc_fast++;
+	} else {
+		wait_queue_wake_locked(&r->wq, 0, ~0u);
+	}
+}
+
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		 const struct msg_handles *a, handle_t self,
 		 struct thread **handoff)
@@ -406,27 +432,8 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		err = ERR_PEER_CLOSED;
 	} else {
 		err = kmsg_take(m, t, a, NULL, self, &r->obj);
-		if (!err) {
-			r->state = REPLY_DONE;
-			r->answer = m;
-			struct fast_args fa = {
-				.kind = FAST_REPLY,
-				.len = m->len,
-				.nhandles = m->nhandles,
-				.peer = list_empty(&r->wq.waiters)
-						? NULL
-						: list_entry(r->wq.waiters.next,
-							     struct thread,
-							     wait_node),
-			};
-			if (handoff && ipc_fast_ok(&fa)) {
-				*handoff = wait_queue_pop(&r->wq);
-				kobj_get(&(*handoff)->obj);
-				thread_current()->ipc_fast++;
-			} else {
-				wait_queue_wake_locked(&r->wq, 0, ~0u);
-			}
-		}
+		if (!err)
+			answered(r, m, m->len, m->nhandles, handoff);
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (!err) {
@@ -465,23 +472,7 @@ int reply_answer_regs(struct reply *r, const struct ipc_regs *o,
 		err = ERR_PEER_CLOSED;
 	} else {
 		arch_ipc_regs_store(r->caller, o);
-		r->state = REPLY_DONE;
-		r->answer = NULL;
-		struct fast_args fa = {
-			.kind = FAST_REPLY,
-			.len = (uint32_t)o->ctl,
-			.peer = list_empty(&r->wq.waiters)
-					? NULL
-					: list_entry(r->wq.waiters.next,
-						     struct thread, wait_node),
-		};
-		if (handoff && ipc_fast_ok(&fa)) {
-			*handoff = wait_queue_pop(&r->wq);
-			kobj_get(&(*handoff)->obj);
-			thread_current()->ipc_fast++;
-		} else {
-			wait_queue_wake_locked(&r->wq, 0, ~0u);
-		}
+		answered(r, NULL, (uint32_t)o->ctl, 0, handoff);
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (!err)
