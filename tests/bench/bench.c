@@ -387,6 +387,22 @@ static void cross_cpu_ipc(void)
 	}
 	sys_handle_close(s);
 	g_reap(&c, 1000 * MS, NULL);
+	/* The same with register messages (serve_reg). */
+	if (sys_port_create(0, &r, &s) == 0 &&
+	    g_spawn_ex("bench", "serve-reg @", 4ull << 20, 0, r,
+		       RIGHT_READ | RIGHT_MANAGE, &c) == 0) {
+		if (sys_sched_affinity(g_sched(), c.thread, 2) == 0) {
+			ipc_send_reg = s;
+			ipc_errors = 0;
+			bench("cross-CPU call/reply, 16 B, registers (2 tasks)",
+			      200, call_reply_reg);
+			if (ipc_errors)
+				printf("bench: WARNING: %ld calls failed\n",
+				       ipc_errors);
+		}
+		sys_handle_close(s);
+		g_reap(&c, 1000 * MS, NULL);
+	}
 	sys_sched_affinity(g_sched(), self, ~0ull >> (64 - g_ncpus()));
 }
 
