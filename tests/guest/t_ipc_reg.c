@@ -299,7 +299,8 @@ GTEST(ipc_reg_queued_bound_and_notice)
 }
 
 /* Holds the call it received in registers: answers late (after the
- * caller timed out: ERR_PEER_CLOSED), or exits without answering. */
+ * caller timed out: ERR_PEER_CLOSED), or exits without answering. The
+ * caller's next call meanwhile cannot use its built-in reply object. */
 static volatile int hold_go;
 static volatile long hold_result;
 static int64_t holding_server(uint64_t answer)
@@ -328,6 +329,15 @@ GTEST(ipc_reg_timeout_and_server_exit)
 	uint64_t t0 = g_now();
 	GCHECK_ERR(call_reg(rg_send, "x", 1, &io, t0 + 20 * MS), ERR_TIMED_OUT);
 	GCHECK(g_now() >= t0 + 20 * MS);
+	/* Our built-in reply object is still held by that server: the next
+	 * call takes an allocated one (the slow path), to an echo server. */
+	struct gthread echo;
+	GCHECK_OK(gthread_start(&echo, reg_server, 0));
+	wait_blocked(echo.h);
+	GCHECK_OK(call_reg(rg_send, "ab", 2, &io, g_now() + T_LONG));
+	GCHECK_EQ(io.len, 2);
+	GCHECK_EQ(io.w[0], 0x6362ull);
+	GCHECK_EQ(stop_server(&echo), 1);
 	hold_go = 1;
 	int64_t st;
 	GCHECK_OK(gthread_join(&srv, g_now() + T_LONG, &st));

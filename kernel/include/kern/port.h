@@ -154,7 +154,8 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	      uint64_t deadline_ns);
 /* Takes the next message whose size fits (len <= cap, nhandles <= hcap);
  * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
- * the message left queued. */
+ * the message left queued. IPC_HANDED_REGS (a register receive only):
+ * ipc_reg_fast_call handed a call over in thread.ipc.handed_call. */
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
 	      struct thread *handoff);
