@@ -2,12 +2,13 @@
  * reply-and-receive whose message is up to PORT_REG_WORDS words in the
  * argument registers and whose result comes back in registers, written
  * into the thread's saved user frame (arch_ipc_regs_store). No user
- * memory is read or written, so nothing can fault. The message travels
- * in the same kernel structures as any other (the per-thread buffers,
- * reply object and implicit reply), through the fastpath when its
- * conditions hold and the queue otherwise, so every rule of the other
- * port calls (timeouts, kills, a server's death, donation, bound
- * notifications, other CPUs) holds unchanged. */
+ * memory is read or written, so nothing can fault. On the fastpath the
+ * message goes straight into the blocked peer's saved registers
+ * (ipc_reg_fast_call, reply_answer_regs); otherwise it travels in the
+ * same kernel structures as any other (the per-thread buffers, reply
+ * object and implicit reply), so every rule of the other port calls
+ * (timeouts, kills, a server's death, donation, bound notifications,
+ * other CPUs) holds unchanged. */
 #include <kern/arch.h>
 #include <kern/lib.h>
 #include <kern/port.h>
