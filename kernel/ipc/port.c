@@ -55,10 +55,8 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 		return kmsg_alloc(len);
 	list_init(&slot->node);
 	slot->badge = slot->prio = 0;
-	/* The sender is whoever fills it: an answer's buffer is its
-	 * caller's, the answer comes from the server's task. */
-	struct thread *me = thread_current();
-	slot->sender = me->task ? me->task->obj.koid : 0;
+	struct thread *me = thread_current(); /* (not owner: an answer) */
+	slot->sender = me && me->task ? me->task->obj.koid : 0;
 	slot->len = len;
 	slot->nhandles = 0;
 	slot->reply = NULL;
@@ -565,9 +563,7 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	if (handoff)
 		sched_wake(handoff); /* not blocking: it runs anyway */
 	if (me->ipc.handed_call) {
-		/* A register call, its message in our registers already
-		 * (ipc_reg_fast_call); the caller takes the call. */
-		err = IPC_HANDED_REGS;
+		err = IPC_HANDED_REGS; /* in our registers already */
 	} else if (me->ipc_handed) {
 		/* The fastpath handed a call over (it fits: checked). */
 		*out = me->ipc_handed;
