@@ -105,8 +105,9 @@ static int answer_regs(uint32_t len, const uint64_t *w, struct thread **handoff)
 	if (!r)
 		return ERR_BAD_HANDLE;
 	int err = ERR_NO_MEMORY;
-	if (reply_is_reg(r)) {
-		/* Straight into the caller's registers. */
+	if (reply_is_reg(r) && ipc_fastpath_enabled()) {
+		/* Straight into the caller's registers (ipc_fastpath=off:
+		 * through its answer buffer, as the slow path). */
 		struct thread *me = thread_current();
 		struct ipc_regs o = {.ctl = len,
 				     .sender =
