@@ -50,5 +50,15 @@ struct port_rx {
  * handle (generation 0 is never live, kern/handle.h). */
 #define REPLY_IMPLICIT ((handle_t)0x7ffu)
 
+/* Register messages (SYS_PORT_CALL_REG, SYS_PORT_REPLY_RECV_REG; docs/
+ * ipc.md "Register messages"): up to PORT_REG_WORDS 64-bit words in the
+ * argument registers, no handles, nothing copied through user memory. */
+#define PORT_REG_WORDS 4
+#define PORT_REG_MAX   (PORT_REG_WORDS * 8) /* bytes */
+/* The first argument: a handle, the length, and for reply-receive
+ * PORT_REG_ANSWER (answer REPLY_IMPLICIT from the words first). */
+#define PORT_REG_CTL(h, len) ((uint64_t)(h) | (uint64_t)(len) << 32)
+#define PORT_REG_ANSWER      (1ull << 48)
+
 /* SYS_PORT_MINT_EX options. */
 #define PORT_MINT_NOTIFY_CLOSED 1u /* queue a notice when the endpoint dies */

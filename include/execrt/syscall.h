@@ -272,6 +272,24 @@ enum syscall_nr {
 	 * ipc.md "Grants"). One per object: ERR_ALREADY_EXISTS;
 	 * ERR_WRONG_TYPE send_h not a send endpoint */
 	SYS_GRANT_NOTIFY = 69,
+	/* Register messages (docs/ipc.md "Register messages"; execrt/ipc.h
+	 * PORT_REG_*): rdi = send_h | len << 32 (len <= PORT_REG_MAX),
+	 * rsi = deadline_ns, rdx/r10/r8/r9 = the message words -> 0 [WRITE]
+	 * with the answer in registers: rdi = len | flags << 32, rsi =
+	 * badge, rbx = sender, rdx/r10/r8/r9 = words (zero past len);
+	 * ERR_BUFFER_TOO_SMALL: an answer over PORT_REG_MAX bytes or with
+	 * handles (rdi = its len, rdx = its handle count; dropped). Otherwise
+	 * as SYS_PORT_CALL */
+	SYS_PORT_CALL_REG = 70,
+	/* rdi = recv_h | len << 32 | PORT_REG_ANSWER, rsi = deadline_ns,
+	 * rdx/r10/r8/r9 = the answer's words -> 0 [READ]: with
+	 * PORT_REG_ANSWER first answers REPLY_IMPLICIT from the words (as
+	 * SYS_PORT_REPLY_RECV), then receives opted in to implicit replies,
+	 * the message in registers as SYS_PORT_CALL_REG's answer (flags
+	 * PORT_RX_IMPLICIT_REPLY: a call to answer with REPLY_IMPLICIT);
+	 * ERR_BUFFER_TOO_SMALL: the next message is over PORT_REG_MAX bytes
+	 * or has handles (sizes as above; it stays queued) */
+	SYS_PORT_REPLY_RECV_REG = 71,
 	SYS_COUNT
 };
 

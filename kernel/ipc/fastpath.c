@@ -14,15 +14,15 @@
  * `ipc_fastpath=off` forces it, and the guest suite runs both ways). */
 #include <execrt/errors.h>
 #include <execrt/rights.h>
+#include <kern/arch.h>
 #include <kern/bootinfo.h>
 #include <kern/cap.h>
 #include <kern/lib.h>
-#include <kern/msg_decode.h>
+#include <kern/log.h>
 #include <kern/port.h>
 #include <kern/sched.h>
 #include <kern/task.h>
 #include <kern/thread.h>
-#include <kern/uaccess.h>
 
 static int fast_on = -1; /* -1: not read from the command line yet */
 
@@ -75,52 +75,33 @@ bool ipc_fast_ok(const struct fast_args *a)
 	 * notification to raise, the receiver's buffer is large enough and
 	 * nothing else handed to it, the caller's reply slot is free. */
 	return !a->port->closed && list_empty(&a->port->queue) &&
-	       !a->port->bound && !peer->ipc_handed &&
+	       !a->port->bound && !peer->ipc_handed && !peer->ipc.handed_call &&
 	       peer->ipc_rx_cap >= a->len && a->slot_free;
 }
 
-/* A call on the fastpath: 1 when it cannot be taken (nothing done: the
- * caller goes the slow way), else the call's result. */
-int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
-		  uint64_t urx, uint64_t deadline)
+/* A call on the fastpath: m (the caller's own buffer, no handles) and r
+ * (its reply object, m's reference) are ready. IPC_SLOW when it cannot be
+ * taken (nothing changed: the caller goes the slow way with m and r),
+ * else the call's result, with the answer in *ans. */
+int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
+		  uint64_t deadline, struct kmsg **ans)
 {
 	struct thread *me = thread_current();
-	struct port *p = s->port;
-	struct port_msg pm;
-	/* A cheap look first: the slow path reports every error. */
-	if (!ipc_fastpath_enabled() || !user_range_ok(ureq, sizeof(pm)) ||
-	    copy_from_user(&pm, (const void *)ureq, sizeof(pm)) ||
-	    msg_check_header(&pm) || pm.nhandles || pm.len > IPC_SLOT_MAX ||
-	    READ_ONCE(me->ipc.reply.armed) || READ_ONCE(me->ipc.req.busy) ||
-	    list_empty(&p->wq.waiters))
+	/* A cheap look first, without the lock. */
+	if (!ipc_fastpath_enabled() || list_empty(&p->wq.waiters))
 		return IPC_SLOW;
-	struct kmsg *m = kmsg_get(&me->ipc.req, me, pm.len);
-	if (!m)
-		return IPC_SLOW;
-	if (m != &me->ipc.req ||
-	    (pm.len && copy_from_user(m->data, pm.data, pm.len))) {
-		kmsg_free(m);
-		return IPC_SLOW;
-	}
-	struct reply *r;
-	if (reply_create(me, p, &r)) {
-		kmsg_free(m);
-		return IPC_SLOW;
-	}
-	m->badge = s->badge;
-	m->reply = r;
-	kobj_get(reply_obj(r)); /* the message's reference */
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	struct fast_args fa = {
 		.kind = FAST_CALL,
-		.len = pm.len,
+		.len = m->len,
+		.nhandles = m->nhandles,
 		.deadline = deadline,
 		.port = p,
 		.peer = list_empty(&p->wq.waiters)
 				? NULL
 				: list_entry(p->wq.waiters.next, struct thread,
 					     wait_node),
-		.slot_free = true,
+		.slot_free = m == &me->ipc.req && r == &me->ipc.reply,
 	};
 	struct thread *rcv = NULL;
 	if (ipc_fast_ok(&fa)) {
@@ -130,21 +111,76 @@ int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
 		rcv->ipc_handed = m; /* taken first by its port_recv */
 	}
 	spin_unlock_irqrestore(&p->wq.lock, f);
-	if (!rcv) {
-		kmsg_free(m); /* cancels r, unused */
-		reply_put(r);
+	if (!rcv)
 		return IPC_SLOW;
-	}
 	me->ipc_fast++;
 	/* The scheduling parameters go with the call. */
-	donate_set_calling(r);
-	reply_set_server(r, rcv);
+	reply_call_served(r, rcv);
 	port_call_received(p, r, rcv);
-	struct kmsg *ans = NULL;
-	int err = reply_wait(r, deadline, &ans, rcv);
+	int err = reply_wait(r, deadline, ans, rcv);
 	kobj_put(&rcv->obj);
-	if (!err)
-		err = ipc_deliver(ans, rx, urx);
+	return err;
+}
+
+/* A register call to a thread blocked in a register receive: on top of
+ * ipc_fast_ok(), the message goes straight into the receiver's saved
+ * registers under the port's lock (it is blocked: it reads them only on
+ * its way back to user mode) and the call's reply object, the caller's
+ * built-in one, is handed to it in place of a message. */
+int ipc_reg_fast_call(struct port_send *s, const struct ipc_regs *msg,
+		      uint64_t deadline, struct kmsg **ans)
+{
+	struct thread *me = thread_current();
+	struct port *p = s->port;
+	/* A cheap look first, without the lock; the built-in reply object
+	 * only goes from armed to free behind our back, never back. */
+	if (!ipc_fastpath_enabled() || READ_ONCE(me->ipc.reply.armed) ||
+	    list_empty(&p->wq.waiters))
+		return IPC_SLOW;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	struct thread *rcv = list_empty(&p->wq.waiters)
+				     ? NULL
+				     : list_entry(p->wq.waiters.next,
+						  struct thread, wait_node);
+	struct fast_args fa = {
+		.kind = FAST_CALL,
+		.len = (uint32_t)msg->ctl,
+		.deadline = deadline,
+		.port = p,
+		.peer = rcv,
+		.slot_free = true,
+	};
+	if (!ipc_fast_ok(&fa) || !rcv->ipc.rx_reg) {
+		spin_unlock_irqrestore(&p->wq.lock, f);
+		return IPC_SLOW;
+	}
+	wait_queue_pop(&p->wq);
+	kobj_get(&rcv->obj);
+	struct reply *r;
+	/* The built-in one (free, seen above): no allocation, no failure. */
+	int err = reply_create(me, p, &r);
+	BUG_ON(err || r != &me->ipc.reply);
+	r->reg = true;
+	struct ipc_regs o = *msg;
+	o.ctl |= (uint64_t)PORT_RX_IMPLICIT_REPLY << 32;
+	o.badge = s->badge;
+	o.sender = me->task ? me->task->obj.koid : 0;
+	arch_ipc_regs_store(rcv, &o);
+	kobj_get(reply_obj(r)); /* the receiver's, for its implicit reply */
+	rcv->ipc.handed_call = r;
+	/* Its server serves this port's calls already (the common case):
+	 * port_call_received's work is one store, under this lock. */
+	bool lender_kept = p->lender == rcv;
+	if (lender_kept)
+		p->lender_call = r;
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	me->ipc_fast++;
+	/* The scheduling parameters go with the call. */
+	reply_call_served(r, rcv);
+	if (!lender_kept)
+		port_call_received(p, r, rcv);
+	err = reply_wait(r, deadline, ans, rcv);
+	kobj_put(&rcv->obj);
 	reply_put(r);
 	return err;
 }

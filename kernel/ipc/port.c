@@ -55,7 +55,8 @@ struct kmsg *kmsg_get(struct kmsg *slot, struct thread *owner, uint32_t len)
 		return kmsg_alloc(len);
 	list_init(&slot->node);
 	slot->badge = slot->prio = 0;
-	slot->sender = owner->task ? owner->task->obj.koid : 0;
+	struct thread *me = thread_current(); /* (not owner: an answer) */
+	slot->sender = me && me->task ? me->task->obj.koid : 0;
 	slot->len = len;
 	slot->nhandles = 0;
 	slot->reply = NULL;
@@ -553,14 +554,17 @@ int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	unsigned long f = spin_lock_irqsave(&p->wq.lock);
 	me->ipc_rx_cap = cap;
 	me->ipc_rx_hcap = hcap;
-	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed && !err) {
+	while (!p->closed && list_empty(&p->queue) && !me->ipc_handed &&
+	       !me->ipc.handed_call && !err) {
 		err = wait_queue_block_handoff(&p->wq, &p->wq.lock, deadline_ns,
 					       handoff);
 		handoff = NULL;
 	}
 	if (handoff)
 		sched_wake(handoff); /* not blocking: it runs anyway */
-	if (me->ipc_handed) {
+	if (me->ipc.handed_call) {
+		err = IPC_HANDED_REGS; /* in our registers already */
+	} else if (me->ipc_handed) {
 		/* The fastpath handed a call over (it fits: checked). */
 		*out = me->ipc_handed;
 		me->ipc_handed = NULL;

@@ -20,6 +20,7 @@
  * Order: port lock -> lend_lock -> dlock (caller, then server) -> run-queue
  * lock; never a reply's wait-queue lock together with a dlock. */
 #include <execrt/errors.h>
+#include <kern/arch.h>
 #include <kern/cap.h>
 #include <kern/lib.h>
 #include <kern/port.h>
@@ -114,11 +115,13 @@ static void relinked(struct thread *s, struct thread *old)
 	}
 }
 
-void reply_set_server(struct reply *r, struct thread *t)
+static void set_server(struct reply *r, struct thread *t, bool calling)
 {
 	struct thread *c = r->caller, *old = NULL;
 	bool linked = false;
 	unsigned long f = spin_lock_irqsave(&c->dlock);
+	if (calling)
+		c->calling = r;
 	if (r->active && r->server != t) {
 		old = link_locked(r, t, false);
 		linked = true;
@@ -132,6 +135,16 @@ void reply_set_server(struct reply *r, struct thread *t)
 		return;
 	}
 	relinked(linked ? t : NULL, old);
+}
+
+void reply_set_server(struct reply *r, struct thread *t)
+{
+	set_server(r, t, false);
+}
+
+void reply_call_served(struct reply *r, struct thread *t)
+{
+	set_server(r, t, true);
 }
 
 /* Would s serving r's caller close a cycle (s calls, transitively, the
@@ -199,6 +212,8 @@ static void detach(struct reply *r)
 	r->active = false;
 	r->server = NULL;
 	r->lent = false;
+	if (c->calling == r)
+		c->calling = NULL; /* (saves the caller its own hold) */
 	if (s) {
 		spin_lock(&s->dlock);
 		list_remove(&r->donor_node);
@@ -301,6 +316,7 @@ static void reply_init(struct reply *r, struct thread *caller, struct port *p)
 	r->active = true;
 	r->lent = false;
 	r->ended = false;
+	r->reg = false;
 }
 
 int reply_create(struct thread *caller, struct port *p, struct reply **out)
@@ -378,6 +394,32 @@ void reply_cancel(struct reply *r)
 	finish(r, REPLY_CANCELLED, NULL, ERR_PEER_CLOSED);
 }
 
+/* r's lock held, the answer accepted (m; NULL: in the caller's
+ * registers already): the caller is woken, or with handoff non-NULL and
+ * the fastpath's conditions met comes back there (a reference). */
+static void answered(struct reply *r, struct kmsg *m, uint32_t len,
+		     uint32_t nhandles, struct thread **handoff)
+{
+	r->state = REPLY_DONE;
+	r->answer = m;
+	struct fast_args fa = {
+		.kind = FAST_REPLY,
+		.len = len,
+		.nhandles = nhandles,
+		.peer = list_empty(&r->wq.waiters)
+				? NULL
+				: list_entry(r->wq.waiters.next, struct thread,
+					     wait_node),
+	};
+	if (handoff && ipc_fast_ok(&fa)) {
+		*handoff = wait_queue_pop(&r->wq);
+		kobj_get(&(*handoff)->obj);
+		thread_current()->ipc_fast++;
+	} else {
+		wait_queue_wake_locked(&r->wq, 0, ~0u);
+	}
+}
+
 int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		 const struct msg_handles *a, handle_t self,
 		 struct thread **handoff)
@@ -390,27 +432,8 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		err = ERR_PEER_CLOSED;
 	} else {
 		err = kmsg_take(m, t, a, NULL, self, &r->obj);
-		if (!err) {
-			r->state = REPLY_DONE;
-			r->answer = m;
-			struct fast_args fa = {
-				.kind = FAST_REPLY,
-				.len = m->len,
-				.nhandles = m->nhandles,
-				.peer = list_empty(&r->wq.waiters)
-						? NULL
-						: list_entry(r->wq.waiters.next,
-							     struct thread,
-							     wait_node),
-			};
-			if (handoff && ipc_fast_ok(&fa)) {
-				*handoff = wait_queue_pop(&r->wq);
-				kobj_get(&(*handoff)->obj);
-				thread_current()->ipc_fast++;
-			} else {
-				wait_queue_wake_locked(&r->wq, 0, ~0u);
-			}
-		}
+		if (!err)
+			answered(r, m, m->len, m->nhandles, handoff);
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (!err) {
@@ -428,6 +451,32 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		if (!handle_take_many(t, 1, &self, 0, &exp, &o, &rights))
 			handle_transit_done(o);
 	}
+	return err;
+}
+
+bool reply_is_reg(struct reply *r)
+{
+	return r->reg;
+}
+
+/* The caller waits inside its system call while the state is WAITING
+ * (under r's lock), and reads its saved registers only when it returns
+ * to user mode, after it saw the state change: so the answer can be
+ * written there, from any CPU, without a buffer. */
+int reply_answer_regs(struct reply *r, const struct ipc_regs *o,
+		      struct thread **handoff)
+{
+	int err = 0;
+	unsigned long f = spin_lock_irqsave(&r->wq.lock);
+	if (r->state != REPLY_WAITING) {
+		err = ERR_PEER_CLOSED;
+	} else {
+		arch_ipc_regs_store(r->caller, o);
+		answered(r, NULL, (uint32_t)o->ctl, 0, handoff);
+	}
+	spin_unlock_irqrestore(&r->wq.lock, f);
+	if (!err)
+		call_over(r);
 	return err;
 }
 
@@ -458,7 +507,8 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 			err = ERR_SHOULD_WAIT;
 	}
 	spin_unlock_irqrestore(&r->wq.lock, f);
-	donate_set_calling(NULL);
+	if (READ_ONCE(thread_current()->calling)) /* (else detach did) */
+		donate_set_calling(NULL);
 	if (ended_here)
 		call_over(r);
 	return err;

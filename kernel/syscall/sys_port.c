@@ -26,7 +26,7 @@ struct out_msg {
  * (NULL: an answer): its own receive side may not travel on it (it could
  * never be received nor closed). self is a reply's own handle, which may
  * not travel in its answer (it is consumed by the answer). The attached
- * objects stay pinned until the message is sent or undecoded. */
+ * objects stay pinned until the message is sent or dropped. */
 static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 		      struct kmsg *slot, struct thread *owner,
 		      struct out_msg *o)
@@ -74,13 +74,6 @@ static int decode_msg(uint64_t umsg, struct port *dest, handle_t self,
 	if (err)
 		msg_handles_unpin(&o->a);
 	return err;
-}
-
-/* Frees a decoded message that was not sent (it holds no handle). */
-static void undecode(struct out_msg *o)
-{
-	kmsg_free(o->m);
-	msg_handles_unpin(&o->a);
 }
 
 static int get_rx(uint64_t urx, struct port_rx *rx)
@@ -315,6 +308,34 @@ SYSCALL3(sys_port_recv, HANDLE, recv_h, UPTR, urx, DEADLINE, deadline)
 	return err;
 }
 
+int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
+	     bool reg, uint64_t deadline, struct kmsg **ans)
+{
+	struct reply *r;
+	int err = reply_create(thread_current(), s->port, &r);
+	if (err) {
+		kmsg_free(m);
+		return err;
+	}
+	r->reg = reg;
+	m->badge = s->badge;
+	m->reply = r;
+	kobj_get(reply_obj(r)); /* the message's reference */
+	err = a->n ? IPC_SLOW : ipc_fast_call(s->port, m, r, deadline, ans);
+	if (err == IPC_SLOW) {
+		donate_set_calling(r);
+		err = port_send(s->port, m, a, deadline);
+		if (err) {
+			donate_set_calling(NULL);
+			kmsg_free(m); /* cancels r */
+		} else {
+			err = reply_wait(r, deadline, ans, NULL);
+		}
+	}
+	reply_put(r);
+	return err;
+}
+
 /* urx receives the answer */
 SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	 deadline)
@@ -327,37 +348,16 @@ SYSCALL4(sys_port_call, HANDLE, send_h, UPTR, ureq, UPTR, urx, DEADLINE,
 	err = get_port_send(send_h, RIGHT_WRITE, &s);
 	if (err)
 		return err;
-	err = ipc_fast_call(s, ureq, &rx, urx, deadline);
-	if (err != IPC_SLOW)
-		goto out;
 	struct out_msg o;
 	struct thread *me = thread_current();
 	err = decode_msg(ureq, s->port, HANDLE_INVALID, &me->ipc.req, me, &o);
-	if (err)
-		goto out;
-	struct reply *r;
-	err = reply_create(me, s->port, &r);
-	if (err) {
-		undecode(&o);
-		goto out;
-	}
-	o.m->badge = s->badge;
-	o.m->reply = r;
-	kobj_get(reply_obj(r)); /* the message's reference */
-	donate_set_calling(r);
-	err = port_send(s->port, o.m, &o.a, deadline);
-	msg_handles_unpin(&o.a);
-	if (err) {
-		donate_set_calling(NULL);
-		kmsg_free(o.m); /* cancels r */
-	} else {
+	if (!err) {
 		struct kmsg *ans = NULL;
-		err = reply_wait(r, deadline, &ans, NULL);
+		err = ipc_call(s, o.m, &o.a, false, deadline, &ans);
+		msg_handles_unpin(&o.a);
 		if (!err)
 			err = ipc_deliver(ans, &rx, urx);
 	}
-	reply_put(r);
-out:
 	kobj_put(&s->obj);
 	return err;
 }

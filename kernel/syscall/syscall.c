@@ -79,6 +79,8 @@ const syscall_fn syscall_table[SYS_COUNT] = {
 	[SYS_PCI_CFG_WRITE] = sys_pci_cfg_write,
 	[SYS_IRQ_CREATE_MSI] = sys_irq_create_msi,
 	[SYS_GRANT_NOTIFY] = sys_grant_notify,
+	[SYS_PORT_CALL_REG] = sys_port_call_reg,
+	[SYS_PORT_REPLY_RECV_REG] = sys_port_reply_recv_reg,
 };
 
 const uint64_t syscall_table_len = SYS_COUNT;

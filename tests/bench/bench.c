@@ -199,6 +199,21 @@ static void call_reply(unsigned n)
 	}
 }
 
+/* The same round trip with the message in registers (docs/ipc.md
+ * "Register messages"), to the register server (serve_reg). */
+static handle_t ipc_send_reg;
+
+static void call_reply_reg(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct port_reg io = {.w = {1, 2}};
+		if (sys_port_call_reg(ipc_send_reg, payload_len, &io,
+				      DEADLINE_NONE) < 0 ||
+		    io.len != payload_len)
+			ipc_errors++;
+	}
+}
+
 static void one_way_send(unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -232,6 +247,18 @@ static int serve(handle_t recv)
 			r = sys_port_recv(recv, &rx, DEADLINE_NONE);
 		}
 	}
+	return 0;
+}
+
+/* The register server: answers each call with what it got. */
+static int serve_reg(handle_t recv)
+{
+	struct port_reg io = {0};
+	long r = sys_port_reply_recv_reg(0, 0, recv, &io, DEADLINE_NONE);
+	while (r == 0)
+		r = sys_port_reply_recv_reg(
+			(io.flags & PORT_RX_IMPLICIT_REPLY) != 0, io.len, recv,
+			&io, DEADLINE_NONE);
 	return 0;
 }
 
@@ -288,8 +315,19 @@ static void ipc_benches(void)
 	}
 	ipc_send = s;
 	payload_len = 16;
-	bench_goal("call/reply round trip, 16 B (2 tasks)", 2000, call_reply,
-		   1200);
+	handle_t rr, rs;
+	struct child cr;
+	if (sys_port_create(0, &rr, &rs) == 0 &&
+	    g_spawn_ex("bench", "serve-reg @", 4ull << 20, 0, rr,
+		       RIGHT_READ | RIGHT_MANAGE, &cr) == 0) {
+		ipc_send_reg = rs;
+		bench_goal("call/reply round trip, 16 B, registers (2 tasks)",
+			   2000, call_reply_reg, 1200);
+		sys_handle_close(rs);
+		g_reap(&cr, 1000 * MS, NULL);
+	}
+	bench("call/reply round trip, 16 B, buffers (2 tasks)", 2000,
+	      call_reply);
 	payload_len = 256;
 	bench("call/reply round trip, 256 B (2 tasks)", 2000, call_reply);
 	bench_goal("one-way send, 16 B (2 tasks)", 2000, one_way_send, 700);
@@ -349,6 +387,22 @@ static void cross_cpu_ipc(void)
 	}
 	sys_handle_close(s);
 	g_reap(&c, 1000 * MS, NULL);
+	/* The same with register messages (serve_reg). */
+	if (sys_port_create(0, &r, &s) == 0 &&
+	    g_spawn_ex("bench", "serve-reg @", 4ull << 20, 0, r,
+		       RIGHT_READ | RIGHT_MANAGE, &c) == 0) {
+		if (sys_sched_affinity(g_sched(), c.thread, 2) == 0) {
+			ipc_send_reg = s;
+			ipc_errors = 0;
+			bench("cross-CPU call/reply, 16 B, registers (2 tasks)",
+			      200, call_reply_reg);
+			if (ipc_errors)
+				printf("bench: WARNING: %ld calls failed\n",
+				       ipc_errors);
+		}
+		sys_handle_close(s);
+		g_reap(&c, 1000 * MS, NULL);
+	}
 	sys_sched_affinity(g_sched(), self, ~0ull >> (64 - g_ncpus()));
 }
 
@@ -590,6 +644,8 @@ static void tlb_benches(void)
 int main(int argc, char **argv)
 {
 	/* "bench serve H": the server half of the IPC figures. */
+	if (argc == 3 && !strcmp(argv[1], "serve-reg"))
+		return serve_reg((handle_t)strtoul(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve((handle_t)strtoul(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "pager")) /* bench_vm.c's pager */

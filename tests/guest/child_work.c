@@ -7,7 +7,10 @@
  *           task with status 5 while they run
  *   hold    take handles, memory and threads, then spin (to be killed)
  *   vmo:H   read byte 0 of memory object H (given by the parent), try to
- *           write it; exit with the byte | VMO_WRITE_DENIED if refused */
+ *           write it; exit with the byte | VMO_WRITE_DENIED if refused
+ *   regcall:H  a register call on send handle H (to be killed in it)
+ *   reghold:H  receive a call in registers on port H, hold it and spin
+ *           (to be killed holding it) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +128,17 @@ int main(int argc, char **argv)
 			return 254;
 		long w = sys_vmo_write(v, &b, 0, 1);
 		return b | (w == ERR_ACCESS_DENIED ? VMO_WRITE_DENIED : 0);
+	}
+	if (!strncmp(m, "regcall:", 8) || !strncmp(m, "reghold:", 8)) {
+		handle_t h = (handle_t)strtoul(m + 8, NULL, 0);
+		struct port_reg io = {.w = {1}};
+		if (m[3] == 'c')
+			return (int)-sys_port_call_reg(h, 1, &io,
+						       DEADLINE_NONE);
+		if (sys_port_reply_recv_reg(0, 0, h, &io, DEADLINE_NONE))
+			return 251;
+		for (;;)
+			sys_yield();
 	}
 	return 250;
 }

@@ -179,6 +179,16 @@ static long c_reply_recv(struct fx *f, uint32_t m)
 		f->h[0] = f->h[1] = 0; /* the reply went */
 	return r;
 }
+static long c_port_call_reg(struct fx *f, uint32_t m)
+{
+	struct port_reg io = {.w = {1}};
+	return sys_port_call_reg(f->h[0], 1, &io, DEADLINE_POLL);
+}
+static long c_reply_recv_reg(struct fx *f, uint32_t m)
+{
+	struct port_reg io = {0};
+	return sys_port_reply_recv_reg(0, 0, f->h[0], &io, DEADLINE_POLL);
+}
 static long c_port_mint(struct fx *f, uint32_t m)
 {
 	handle_t s;
@@ -547,6 +557,8 @@ static const struct row rows[SYS_COUNT] = {
 				c_irq_create_msi},
 	[SYS_GRANT_NOTIFY] = {R(RIGHT_MANAGE, RIGHT_TRANSFER), fx_grant_send,
 			      c_grant_notify},
+	[SYS_PORT_CALL_REG] = {R(RIGHT_WRITE), fx_port, c_port_call_reg},
+	[SYS_PORT_REPLY_RECV_REG] = {R(RIGHT_READ), fx_recv, c_reply_recv_reg},
 };
 
 GTEST(rights_matrix)

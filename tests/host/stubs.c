@@ -141,6 +141,12 @@ void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
 	(void)arg;
 	abort();
 }
+void arch_ipc_regs_store(struct thread *t, const struct ipc_regs *r)
+{
+	(void)t;
+	(void)r;
+	abort();
+}
 void arch_thread_set_tls(struct thread *t, uint64_t base)
 {
 	(void)t;

@@ -25,6 +25,21 @@ int syscall_exit_work(struct trap_frame *tf);
 _Static_assert(__builtin_offsetof(struct trap_frame, rax) == 112,
 	       "syscall.S: TF_RAX");
 
+/* The SYSCALL entry built the frame at the top of the thread's kernel
+ * stack, and both ways back (SYSRET, IRETQ) restore every register from
+ * it. */
+void arch_ipc_regs_store(struct thread *t, const struct ipc_regs *r)
+{
+	struct trap_frame *tf = (struct trap_frame *)t->arch.kstack_top - 1;
+	tf->rdi = r->ctl;
+	tf->rsi = r->badge;
+	tf->rbx = r->sender;
+	tf->rdx = r->w[0];
+	tf->r10 = r->w[1];
+	tf->r8 = r->w[2];
+	tf->r9 = r->w[3];
+}
+
 void arch_syscall_init_cpu(void)
 {
 	fpu_init_cpu(); /* user code uses x87/SSE */

@@ -92,5 +92,14 @@ void arch_smp_init(void);
  * register; never returns. */
 __noreturn void arch_thread_enter_user(uintptr_t entry, uintptr_t stack,
 				       uintptr_t arg);
+/* Register messages (docs/ipc.md "Register messages"): the results of
+ * t's system call, written into its saved user frame, which its return to
+ * user mode loads (x86_64: rdi, rsi, rbx and rdx/r10/r8/r9). t is the
+ * current thread or one inside a system call that reads none of these. */
+struct ipc_regs {
+	uint64_t ctl, badge, sender;
+	uint64_t w[4];
+};
+void arch_ipc_regs_store(struct thread *t, const struct ipc_regs *r);
 /* The user TLS base of t (FS on x86_64); loaded now if t is running. */
 void arch_thread_set_tls(struct thread *t, uint64_t base);

@@ -65,6 +65,8 @@ struct reply {
 	bool active; /* the call is open: it may lend */
 	bool lent;   /* queued and lent to the port's server, not received */
 	bool ended;  /* the call is over (port lock) */
+	bool reg;    /* a register call: an answer may go straight into the
+		      * caller's saved registers (reply_answer_regs) */
 	uint32_t armed; /* built-in slot: in use (atomic) */
 };
 
@@ -72,6 +74,12 @@ struct reply {
 struct ipc_slot {
 	struct reply reply;
 	struct kmsg req, ans; /* outgoing message; the answer to a call */
+	/* Register messages (kernel/syscall/sys_port_reg.c): blocked in a
+	 * register receive (set by the thread itself), and the call the
+	 * fastpath handed over with its message already in the thread's
+	 * registers (a reference; the port's lock). */
+	bool rx_reg;
+	struct reply *handed_call;
 	uint8_t req_buf[IPC_SLOT_MAX], ans_buf[IPC_SLOT_MAX];
 };
 
@@ -146,7 +154,8 @@ int port_send(struct port *p, struct kmsg *m, const struct msg_handles *a,
 	      uint64_t deadline_ns);
 /* Takes the next message whose size fits (len <= cap, nhandles <= hcap);
  * otherwise ERR_BUFFER_TOO_SMALL with the sizes in *need_len/need_h and
- * the message left queued. */
+ * the message left queued. IPC_HANDED_REGS (a register receive only):
+ * ipc_reg_fast_call handed a call over in thread.ipc.handed_call. */
 int port_recv(struct port *p, uint32_t cap, uint32_t hcap, uint64_t deadline_ns,
 	      struct kmsg **out, uint32_t *need_len, uint32_t *need_h,
 	      struct thread *handoff);
@@ -182,6 +191,9 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 	       struct thread *handoff);
 /* Donation: t now serves the call (its priority follows the caller's). */
 void reply_set_server(struct reply *r, struct thread *t);
+/* The current thread calls through r, which t serves at once (the
+ * fastpath): donate_set_calling(r) and reply_set_server(r, t) in one. */
+void reply_call_served(struct reply *r, struct thread *t);
 /* A queued call lends to s, the port's lender (unless that would close a
  * cycle of calls: then false, nothing lent); unlend takes a lend back. */
 bool reply_lend(struct reply *r, struct thread *s);
@@ -211,9 +223,29 @@ struct fast_args {
 };
 bool ipc_fastpath_enabled(void);
 bool ipc_fast_ok(const struct fast_args *a);
+int ipc_fast_call(struct port *p, struct kmsg *m, struct reply *r,
+		  uint64_t deadline, struct kmsg **ans);
+/* A call through s with m (the attached handles a, pinned: the caller
+ * unpins them): the fastpath when it can, else queued; waits for the
+ * answer (*ans). m is consumed in every case. */
+int ipc_call(struct port_send *s, struct kmsg *m, const struct msg_handles *a,
+	     bool reg, uint64_t deadline, struct kmsg **ans);
+/* A register call on the fastpath to a thread blocked in a register
+ * receive, the message written into its registers (no kmsg): IPC_SLOW
+ * when it cannot be taken (nothing done), else the call's result (the
+ * answer: *ans, or NULL when it was written into our registers). */
+struct ipc_regs;
+int ipc_reg_fast_call(struct port_send *s, const struct ipc_regs *msg,
+		      uint64_t deadline, struct kmsg **ans);
+/* port_recv found a call handed over by ipc_reg_fast_call. */
+#define IPC_HANDED_REGS 2
+/* Answers r, a register call (r->reg), with the message in o, written
+ * into the caller's registers under r's lock while it waits (handoff:
+ * as reply_answer). ERR_PEER_CLOSED if the call is over. */
+int reply_answer_regs(struct reply *r, const struct ipc_regs *o,
+		      struct thread **handoff);
+bool reply_is_reg(struct reply *r);
 struct port_rx;
-int ipc_fast_call(struct port_send *s, uint64_t ureq, struct port_rx *rx,
-		  uint64_t urx, uint64_t deadline);
 /* Implicit replies (kernel/ipc/implicit.c): the current thread keeps r
  * (the reference passed) as its REPLY_IMPLICIT; takes it back to answer
  * (NULL: none); ends t's unanswered (the caller gets ERR_PEER_CLOSED);

@@ -269,6 +269,8 @@ SYSCALL(sys_grant_map);
 SYSCALL(sys_grant_unmap);
 SYSCALL(sys_grant_revoke);
 SYSCALL(sys_grant_notify);
+SYSCALL(sys_port_call_reg);
+SYSCALL(sys_port_reply_recv_reg);
 SYSCALL(sys_ioport_io);
 SYSCALL(sys_sched_set);
 SYSCALL(sys_sched_get);

@@ -15,7 +15,7 @@
 #include <execrt/syscall.h>
 #include <execrt/types.h>
 
-_Static_assert(SYS_COUNT == 70, "new system call: add its stub to sys.h");
+_Static_assert(SYS_COUNT == 72, "new system call: add its stub to sys.h");
 
 #ifdef EXECRT_EMULATE
 long __execrt_emulate(long n, long a, long b, long c, long d, long e, long f);
@@ -316,6 +316,77 @@ static inline long sys_port_reply_recv(handle_t reply,
 {
 	return EXECRT_SC(SYS_PORT_REPLY_RECV, reply, msg, port, rx,
 			 deadline_ns, 0);
+}
+
+/* Register messages (docs/ipc.md "Register messages"): up to
+ * PORT_REG_MAX bytes in w[] go in registers and the result comes back in
+ * them; no user memory is involved. Out (0 or ERR_BUFFER_TOO_SMALL):
+ * len (on ERR_BUFFER_TOO_SMALL the size needed, nhandles the handles),
+ * flags (PORT_RX_CLOSED; PORT_RX_IMPLICIT_REPLY: a call, answer it with
+ * REPLY_IMPLICIT), badge, sender, w[] (zero past len). */
+struct port_reg {
+	uint64_t w[PORT_REG_WORDS];
+	uint32_t len, flags, nhandles;
+	uint64_t badge, sender;
+};
+
+static inline long execrt_syscall_reg(long n, uint64_t ctl, uint64_t deadline,
+				      struct port_reg *io)
+{
+#ifdef EXECRT_EMULATE
+	(void)n, (void)ctl, (void)deadline, (void)io;
+	return ERR_NOT_SUPPORTED;
+#else
+	register uint64_t rdi __asm__("rdi") = ctl;
+	register uint64_t rsi __asm__("rsi") = deadline;
+	register uint64_t rdx __asm__("rdx") = io->w[0];
+	register uint64_t r10 __asm__("r10") = io->w[1];
+	register uint64_t r8 __asm__("r8") = io->w[2];
+	register uint64_t r9 __asm__("r9") = io->w[3];
+	uint64_t rbx;
+	long ret = n;
+	__asm__ __volatile__("syscall"
+			     : "+a"(ret), "+r"(rdi), "+r"(rsi), "+r"(rdx),
+			       "+r"(r10), "+r"(r8), "+r"(r9), "=b"(rbx)
+			     :
+			     : "rcx", "r11", "memory");
+	if (ret == ERR_BUFFER_TOO_SMALL) {
+		io->len = (uint32_t)rdi;
+		io->nhandles = (uint32_t)rdx;
+	} else if (ret == 0) {
+		io->len = (uint32_t)rdi;
+		io->flags = (uint32_t)(rdi >> 32);
+		io->nhandles = 0;
+		io->badge = rsi;
+		io->sender = rbx;
+		io->w[0] = rdx;
+		io->w[1] = r10;
+		io->w[2] = r8;
+		io->w[3] = r9;
+	}
+	return ret;
+#endif
+}
+
+/* Calls with len bytes of io->w; the answer replaces io. */
+static inline long sys_port_call_reg(handle_t port, uint32_t len,
+				     struct port_reg *io, uint64_t deadline_ns)
+{
+	return execrt_syscall_reg(SYS_PORT_CALL_REG, PORT_REG_CTL(port, len),
+				  deadline_ns, io);
+}
+
+/* answer: first answer the thread's implicit call with len bytes of
+ * io->w; then receive into io (a call comes with PORT_RX_IMPLICIT_REPLY
+ * in io->flags). */
+static inline long sys_port_reply_recv_reg(int answer, uint32_t len,
+					   handle_t port, struct port_reg *io,
+					   uint64_t deadline_ns)
+{
+	return execrt_syscall_reg(SYS_PORT_REPLY_RECV_REG,
+				  PORT_REG_CTL(port, len) |
+					  (answer ? PORT_REG_ANSWER : 0),
+				  deadline_ns, io);
 }
 
 static inline long sys_port_mint(handle_t recv, uint64_t badge,
