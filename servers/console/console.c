@@ -2,8 +2,9 @@
  * in user space: receive through an IRQ object (the FIFO drained on each
  * interrupt), transmit by polling LSR.THRE through the port-I/O authority.
  * Serves /svc/console: one-way messages are bytes to print, calls are
- * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe;
- * console_calls.c).
+ * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe, control,
+ * session, foreground; console_calls.c). Sessions (sess.h) are endpoints
+ * minted with a no-senders notice, so a closed one is found at once.
  *
  * Single-threaded: one notification carries the IRQ's bit and the port's
  * bit; the loop never blocks on a client (replies are one-shot, events go
@@ -77,6 +78,7 @@ struct rl_own own; /* whose it is (rlown.h) */
 bool saved;
 enum ld_event saved_ev;
 struct con_subs subs; /* event subscribers (subs.h) */
+struct con_sess sess; /* sessions and the foreground (sess.h) */
 /* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
  * subscriber for interrupts gets it, unless a readline comes first. This
  * closes the race of a shell that starts its program before it
@@ -188,12 +190,13 @@ static bool send_to(int i, const char *json, int n)
 	return false;
 }
 
-/* Ctrl-C to every subscriber (one must not take it from another); a key
- * to the newest that takes it. True when someone got it. */
+/* Ctrl-C to every subscriber of the foreground and the controlling
+ * session (one must not take it from another); a key to the newest of
+ * them that takes it. True when someone got it. */
 bool send_event(unsigned kind, const char *json, int n)
 {
 	int order[CON_SUBS_MAX];
-	int k = subs_order(&subs, kind, order);
+	int k = subs_order(&subs, kind, &sess, order);
 	bool sent = false;
 	if (n < 0)
 		return false;
@@ -371,7 +374,9 @@ static bool port_drain(void)
 			printf("console: receive: %s\n", err_name(r));
 			sys_task_exit(1);
 		}
-		if (rx.reply)
+		if (rx.flags & PORT_RX_CLOSED)
+			on_closed(rx.badge);
+		else if (rx.reply)
 			on_call(rx.reply, rx.badge, rx.sender, rx.len, h,
 				rx.nhandles);
 		else
