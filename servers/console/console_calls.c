@@ -156,7 +156,8 @@ static void do_unsubscribe(handle_t reply, const struct con_req *q, handle_t *h)
 /* control (the public endpoint while no shell holds it) or session (the
  * controlling session): a new endpoint with a badge of its own and a
  * no-senders notice (sess.h). */
-static void do_session(handle_t reply, uint64_t badge, bool control)
+static void do_session(handle_t reply, uint64_t badge, bool control,
+		       uint64_t task)
 {
 	if (control ? !sess_may_control(&sess, badge)
 		    : !sess.control || badge != sess.control) {
@@ -178,7 +179,7 @@ static void do_session(handle_t reply, uint64_t badge, bool control)
 		reply_done(cl_reply_error(reply, "NO_MEMORY", "mint"), reply);
 		return;
 	}
-	sess_add(&sess, b, control);
+	sess_add(&sess, b, control, control ? 0 : task);
 	if (control)
 		foreground_changed();
 	snprintf(out, sizeof(out), "{\"port\":0,\"session\":%llu}",
@@ -268,6 +269,10 @@ void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
 {
 	static struct con_req q;
 	con_parse(buf, len, nh, &q);
+	uint64_t raw = badge;
+	/* The session it counts for (a session's task through the public
+	 * endpoint: a program that looked the name up). */
+	badge = sess_of(&sess, badge, task);
 	int n;
 	switch (q.cmd) {
 	case CON_PING:
@@ -289,7 +294,7 @@ void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
 		break;
 	case CON_CONTROL:
 	case CON_SESSION:
-		do_session(reply, badge, q.cmd == CON_CONTROL);
+		do_session(reply, badge, q.cmd == CON_CONTROL, q.task);
 		break;
 	case CON_FOREGROUND:
 		do_foreground(reply, badge, q.session);
@@ -299,7 +304,7 @@ void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
 		break;
 	case CON_MIRROR:
 	case CON_INPUT:
-		if (badge != CON_SCREEN_BADGE)
+		if (raw != CON_SCREEN_BADGE)
 			reply_done(
 				cl_reply_error(reply, "ACCESS_DENIED",
 					       "only on /svc/console-screen"),

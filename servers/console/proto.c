@@ -117,6 +117,9 @@ void con_parse(const char *buf, size_t len, uint32_t nhandles,
 	} else if (json_str_eq(&doc, cmd, "control")) {
 		r->cmd = CON_CONTROL;
 	} else if (json_str_eq(&doc, cmd, "session")) {
+		if (json_find(&doc, 0, "task") >= 0 &&
+		    json_get_uint(&doc, "task", &r->task) < 0)
+			return bad(r, CON_BAD_ARG, "task: a task's koid");
 		r->cmd = CON_SESSION;
 	} else if (json_str_eq(&doc, cmd, "foreground")) {
 		if (json_find(&doc, 0, "session") >= 0 &&

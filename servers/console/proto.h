@@ -42,6 +42,7 @@ struct con_req {
 	uint32_t port;	  /* (un)subscribe, mirror: index of the handle */
 	uint32_t ninput;  /* input: bytes in input[] */
 	uint64_t session; /* foreground: the session (0: the caller's) */
+	uint64_t task;	  /* session: the task it is for (0: none) */
 	uint8_t input[CON_INPUT_MAX];
 };
 

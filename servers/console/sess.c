@@ -18,7 +18,7 @@ uint64_t sess_badge(struct con_sess *t)
 	return t->next++;
 }
 
-bool sess_add(struct con_sess *t, uint64_t badge, bool control)
+bool sess_add(struct con_sess *t, uint64_t badge, bool control, uint64_t task)
 {
 	if (badge < CON_SESS_BADGE_MIN || (control && t->control))
 		return false;
@@ -26,11 +26,22 @@ bool sess_add(struct con_sess *t, uint64_t badge, bool control)
 		if (t->badge[i])
 			continue;
 		t->badge[i] = badge;
+		t->task[i] = task;
 		if (control)
 			t->control = t->fg = badge;
 		return true;
 	}
 	return false;
+}
+
+uint64_t sess_of(const struct con_sess *t, uint64_t badge, uint64_t task)
+{
+	if (badge || !task)
+		return badge;
+	for (int i = 0; i < CON_SESS_MAX; i++)
+		if (t->badge[i] && t->task[i] == task)
+			return t->badge[i];
+	return 0;
 }
 
 bool sess_live(const struct con_sess *t, uint64_t badge)
@@ -49,6 +60,7 @@ bool sess_closed(struct con_sess *t, uint64_t badge)
 	if (i < 0)
 		return false;
 	t->badge[i] = 0;
+	t->task[i] = 0;
 	if (badge == t->control)
 		t->control = t->fg = 0;
 	else if (badge == t->fg)

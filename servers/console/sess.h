@@ -12,6 +12,11 @@
  *    and the controlling session's subscribers. The controlling
  *    session's own readline takes the foreground back; the foreground's
  *    endpoint closed by every holder gives it back too.
+ * A session may name its task (port_rx.sender; sh names the child it
+ * made it for): that task's calls through the public endpoint count as
+ * the session's, so a program that looks /svc/console up by name (every
+ * program before sessions) keeps working in its session; a task named by
+ * none is the public endpoint's (background while a controller lives).
  * No controlling session alive: the console behaves as before sessions
  * (every badge may read a line, rlown.h decides). Badges are never
  * reused. Pure: host-tested in tests/host/test_console_sess.c. */
@@ -24,6 +29,7 @@
 
 struct con_sess {
 	uint64_t badge[CON_SESS_MAX]; /* 0: free slot */
+	uint64_t task[CON_SESS_MAX];  /* its task's koid, or 0 */
 	uint64_t next;		      /* the next badge to give */
 	uint64_t control;	      /* the controlling session (0: none) */
 	uint64_t fg;		      /* the foreground (0: none) */
@@ -40,9 +46,13 @@ enum sess_rl {
 /* A badge for a new session (0: the table is full); the caller mints it
  * and calls sess_add, or forgets it. */
 uint64_t sess_badge(struct con_sess *t);
-/* Records a minted session; control: it becomes the controlling one and
- * the foreground. False when full (or control asked while one lives). */
-bool sess_add(struct con_sess *t, uint64_t badge, bool control);
+/* Records a minted session for task (0: none); control: it becomes the
+ * controlling one and the foreground. False when full (or control asked
+ * while one lives). */
+bool sess_add(struct con_sess *t, uint64_t badge, bool control, uint64_t task);
+/* The session a call counts for: its badge, or through the public
+ * endpoint (badge 0) the session naming the caller's task, else 0. */
+uint64_t sess_of(const struct con_sess *t, uint64_t badge, uint64_t task);
 bool sess_live(const struct con_sess *t, uint64_t badge);
 /* Who may ask for a controlling session: the public endpoint while none
  * lives. */

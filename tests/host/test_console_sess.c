@@ -18,14 +18,14 @@ TEST(console_sess_foreground_rule)
 	CHECK(sess_may_control(&t, 0));
 	uint64_t sh = sess_badge(&t);
 	CHECK(sh >= CON_SESS_BADGE_MIN);
-	CHECK(sess_add(&t, sh, true));
+	CHECK(sess_add(&t, sh, true, 0));
 	/* Only one controller; a session cannot ask for control. */
 	CHECK(!sess_may_control(&t, 0));
-	CHECK(!sess_add(&t, sess_badge(&t), true));
+	CHECK(!sess_add(&t, sess_badge(&t), true, 0));
 	uint64_t bg = sess_badge(&t), fg = sess_badge(&t);
 	CHECK(bg != fg && bg != sh);
-	CHECK(sess_add(&t, bg, false));
-	CHECK(sess_add(&t, fg, false));
+	CHECK(sess_add(&t, bg, false, 0));
+	CHECK(sess_add(&t, fg, false, 0));
 	CHECK_EQ(sess_readline(&t, sh), SESS_RL_CONTROL);
 	CHECK_EQ(sess_readline(&t, bg), SESS_RL_BG);
 	CHECK_EQ(sess_readline(&t, 0), SESS_RL_BG); /* the public endpoint */
@@ -57,7 +57,7 @@ TEST(console_sess_foreground_rule)
 	CHECK(sess_may_control(&t, 0));
 	uint64_t sh2 = sess_badge(&t);
 	CHECK(sh2 != sh && sh2 != bg && sh2 != fg); /* never reused */
-	CHECK(sess_add(&t, sh2, true));
+	CHECK(sess_add(&t, sh2, true, 0));
 	CHECK_EQ(sess_readline(&t, sh2), SESS_RL_CONTROL);
 	CHECK_EQ(sess_readline(&t, sh), SESS_RL_BG);
 }
@@ -66,15 +66,15 @@ TEST(console_sess_table_full)
 {
 	static struct con_sess t;
 	for (int i = 0; i < CON_SESS_MAX; i++)
-		CHECK(sess_add(&t, sess_badge(&t), i == 0));
+		CHECK(sess_add(&t, sess_badge(&t), i == 0, 0));
 	CHECK_EQ(sess_count(&t), CON_SESS_MAX);
 	CHECK_EQ(sess_badge(&t), 0);
 	uint64_t one = t.badge[3];
 	CHECK(sess_closed(&t, one));
 	uint64_t b = sess_badge(&t);
 	CHECK(b > one);
-	CHECK(sess_add(&t, b, false));
-	CHECK(!sess_add(&t, 7, false)); /* not a session badge */
+	CHECK(sess_add(&t, b, false, 0));
+	CHECK(!sess_add(&t, 7, false, 0)); /* not a session badge */
 }
 
 /* A program with many ports subscribes through its own session (or the
@@ -85,8 +85,8 @@ TEST(console_subs_many_ports_cannot_push_the_shell_out)
 	static struct con_subs t;
 	static struct con_sess ss;
 	uint64_t sh = sess_badge(&ss), prog = sess_badge(&ss);
-	CHECK(sess_add(&ss, sh, true));
-	CHECK(sess_add(&ss, prog, false));
+	CHECK(sess_add(&ss, sh, true, 0));
+	CHECK(sess_add(&ss, prog, false, 0));
 	CHECK_EQ(sess_set_fg(&ss, sh, prog), 0);
 	CHECK_EQ(subs_add(&t, 10, 100, CON_EV_INTERRUPT, sh, sh), 0);
 	for (uint32_t i = 0; i < 3 * CON_SUBS_MAX; i++) {
@@ -124,4 +124,28 @@ TEST(console_subs_all_kept_refuses_another)
 		CHECK_EQ(subs_add(&t, 10 + i, 100 + i, CON_EV_KEY, 77, 77), 0);
 	CHECK_EQ(subs_add(&t, 50, 500, CON_EV_KEY, 88, 77), 50);
 	CHECK_EQ(subs_add(&t, 51, 501, CON_EV_KEY, 77, 77), 10);
+}
+
+/* A program looking /svc/console up by name calls through the public
+ * endpoint: its task, named when sh made its session, makes the call its
+ * session's; any other task stays the public endpoint's. */
+TEST(console_sess_task_through_the_public_endpoint)
+{
+	static struct con_sess t;
+	uint64_t sh = sess_badge(&t), job = sess_badge(&t);
+	CHECK(sess_add(&t, sh, true, 0));
+	CHECK(sess_add(&t, job, false, 4242));
+	CHECK_EQ(sess_of(&t, 0, 4242), job);
+	CHECK_EQ(sess_of(&t, 0, 4343), 0);
+	CHECK_EQ(sess_of(&t, 0, 0), 0);
+	CHECK_EQ(sess_of(&t, sh, 4242), sh); /* an endpoint is what it is */
+	CHECK_EQ(sess_set_fg(&t, sh, job), 0);
+	CHECK_EQ(sess_readline(&t, sess_of(&t, 0, 4242)), SESS_RL_FG);
+	CHECK_EQ(sess_readline(&t, sess_of(&t, 0, 4343)), SESS_RL_BG);
+	/* The task cannot claim control through the public endpoint. */
+	CHECK(sess_closed(&t, sh));
+	CHECK(!sess_may_control(&t, sess_of(&t, 0, 4242)));
+	CHECK(sess_may_control(&t, sess_of(&t, 0, 4343)));
+	CHECK(sess_closed(&t, job));
+	CHECK_EQ(sess_of(&t, 0, 4242), 0);
 }
