@@ -142,6 +142,36 @@ static uint64_t child_quota(struct sh *s)
 	return free >= MIB ? free : 0;
 }
 
+/* A console session for the child (docs/console.md "Sessions and the
+ * foreground"), naming its task, so a program that looks /svc/console up
+ * by name reads in it too; the foreground program's is made foreground.
+ * Its endpoint, or 0 (sh does not control the console: the child shares
+ * sh's endpoint, as before sessions). */
+static handle_t job_session(struct sh *s, handle_t task, bool fg)
+{
+	static struct cl_resp r;
+	struct handle_info hi = {0};
+	char req[96];
+	int64_t id = 0;
+	handle_t h = 0;
+	if (!s->control || sys_handle_info(task, &hi) < 0)
+		return 0;
+	snprintf(req, sizeof(req), "{\"cmd\":\"session\",\"task\":%llu}",
+		 (unsigned long long)hi.koid);
+	if (cl_request(&s->console, req, &r) == CL_OK &&
+	    cl_resp_int(&r, "session", &id) == CL_OK && r.nhandles > 0)
+		h = cl_resp_take_handle(&r, 0);
+	cl_resp_close(&r);
+	if (h && fg) {
+		snprintf(req, sizeof(req),
+			 "{\"cmd\":\"foreground\",\"session\":%lld}",
+			 (long long)id);
+		cl_request(&s->console, req, &r);
+		cl_resp_close(&r);
+	}
+	return h;
+}
+
 static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 		  struct sh_job *j)
 {
@@ -177,9 +207,16 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 	struct execrt_child ch;
 	int elf_err = 0;
 	long r = execrt_spawn_create(base[0] ? base : prog, quota, &ch);
+	/* Its own console endpoint instead of sh's: the child holds the
+	 * only handle, so its end (and its children's) closes the session. */
+	handle_t con = r == 0 ? job_session(s, ch.task, !c->background) : 0;
+	if (con)
+		a.give[START_H_CONSOLE] = con;
 	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
 		execrt_spawn_abort(&ch);
 	execrt_spawn_args_release(&a); /* when it never started */
+	if (con)
+		sys_handle_close(con);
 	if (r < 0) {
 		if (elf_err)
 			printf("sh: %s: not a program: %s\n", prog,

@@ -31,6 +31,10 @@ struct sh {
 	uint64_t initrd_len;
 	struct cl_conn console;
 	bool have_console;
+	/* console is the controlling session's endpoint (docs/console.md
+	 * "Sessions and the foreground"): each program gets a session of its
+	 * own, the foreground one names it foreground. */
+	bool control;
 	handle_t notif; /* foreground waits: the child's end, console events */
 	struct sh_job jobs[SH_JOBS_MAX];
 	int status; /* of the last command: `sh -c` exits with it */
@@ -52,6 +56,11 @@ void sh_uptime(struct sh *s);
 /* mem.c */
 void sh_mem_all(struct sh *s);
 void sh_lspci(struct sh *s); /* lspci.c */
+
+/* main.c: asks the console for control (s->console is then the
+ * controlling session's endpoint); false: another holds it, or a console
+ * without sessions (programs then share sh's endpoint, as before). */
+bool sh_take_control(struct sh *s);
 
 /* run.c */
 /* Runs argv[0] from the initrd's bin/ with the rest as its arguments:

@@ -329,6 +329,35 @@ def t_readline_not_stolen(g):
     need("up " in out, "no prompt after: %r" % out)
 
 
+def t_foreground_gets_the_line(g):
+    """Sessions (docs/console.md "Sessions and the foreground"): sh gives
+    each program a console session of its own and makes the foreground
+    one the console's foreground, so a background program's readline is
+    refused ("background") and the line typed goes to the foreground
+    program. Fails on the console before sessions: all shared sh's badge,
+    the background readline stayed pending and the foreground one was
+    refused BUSY (the typed line reserved for the background one)."""
+    g.drain(0.2)
+    start = len(g.buf)
+    g.line("portctl console '{\"cmd\":\"readline\",\"prompt\":\"\"}' "
+           "--compact &")
+    g.expect(PROMPT, 10)
+    g.drain(1.0)
+    g.pos = len(g.buf)
+    g.line("portctl console '{\"cmd\":\"readline\",\"prompt\":"
+           "\"fg> \"}' --compact")
+    g.expect("--compact\r\n", 10)
+    g.expect("fg> ", 10)
+    g.line("typed-for-fg")
+    out, _ = g.expect(PROMPT, 10)
+    need('"line":"typed-for-fg"' in out, "foreground: %r" % out)
+    whole = g.text(start)
+    need(whole.count("typed-for-fg") >= 1 and
+         '"background"' in whole, "background: %r" % whole)
+    out = g.command("uptime")
+    need("up " in out, "no prompt after: %r" % out)
+
+
 def t_program_cannot_control_init(g):
     """REVIEW-18 R2: a program sh runs reaches /svc/init read-only: stop
     and poweroff are DENIED; sh's own clctl still controls."""
@@ -629,6 +658,7 @@ def main():
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
                   ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
                   ("readline_not_stolen", t_readline_not_stolen),
+                  ("foreground_gets_the_line", t_foreground_gets_the_line),
                   ("program_cannot_control_init",
                    t_program_cannot_control_init),
                   ("paste_block", t_paste_block),
