@@ -230,7 +230,8 @@ void on_byte(uint8_t c)
 		st.dropped_keys++;
 }
 
-/* With the type-ahead full and nobody to tell about Ctrl-C, bytes stay
+/* With the type-ahead full and nobody to tell about Ctrl-C (a background
+ * session's subscriber is nobody), bytes stay
  * in the UART: QEMU then holds the host's input back instead of it being
  * lost (a real UART would overrun, which status counts). The same while
  * the transmit queue has no room for one more echo: a paste of arrow keys
@@ -243,8 +244,9 @@ bool rx_hold(void)
 {
 	if (TXQ_SIZE - txq_used(&txq) < ECHO_ROOM)
 		return true;
+	int order[CON_SUBS_MAX];
 	return !ld.active && ld.ahead_len == LD_AHEAD_MAX &&
-	       !subs_count(&subs, CON_EV_INTERRUPT);
+	       !subs_order(&subs, CON_EV_INTERRUPT, &sess, order);
 }
 
 /* Everything the receive FIFO holds. */
