@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 		/* --until-ok: a refused request is asked again (a program
 		 * that loops, e.g. a background console readline). */
 		while (args.until_ok && e == CL_ERR_REMOTE &&
-		       now() + 20000000ull < deadline) {
+		       now() + 250000000ull < deadline) {
 			cl_resp_close(&resp);
 			sys_sleep_until(now() + 20000000ull);
 			e = cl_request_ex(&c, args.json, NULL, 0, deadline,

@@ -146,7 +146,7 @@ static uint64_t child_quota(struct sh *s)
  * foreground"), naming its task, so a program that looks /svc/console up
  * by name reads in it too; the foreground program's is made foreground.
  * Its endpoint, or 0 (sh does not control the console: the child shares
- * sh's endpoint, as before sessions). */
+ * sh's endpoint and, when sh is in a session, is adopted into it). */
 static handle_t job_session(struct sh *s, handle_t task, bool fg)
 {
 	static struct cl_resp r;
@@ -154,8 +154,18 @@ static handle_t job_session(struct sh *s, handle_t task, bool fg)
 	char req[96];
 	int64_t id = 0;
 	handle_t h = 0;
-	if (!s->control || sys_handle_info(task, &hi) < 0)
+	if (!s->have_console || sys_handle_info(task, &hi) < 0)
 		return 0;
+	if (!s->control) {
+		/* sh run as a program, in a session of its own: its programs
+		 * read in that session too (refused by a console without
+		 * sessions, or outside one: as before). */
+		snprintf(req, sizeof(req), "{\"cmd\":\"adopt\",\"task\":%llu}",
+			 (unsigned long long)hi.koid);
+		cl_request(&s->console, req, &r);
+		cl_resp_close(&r);
+		return 0;
+	}
 	snprintf(req, sizeof(req), "{\"cmd\":\"session\",\"task\":%llu}",
 		 (unsigned long long)hi.koid);
 	if (cl_request(&s->console, req, &r) == CL_OK &&

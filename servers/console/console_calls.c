@@ -203,6 +203,20 @@ static void do_foreground(handle_t reply, uint64_t badge, uint64_t target)
 		   reply);
 }
 
+/* A job session names one more task (a shell run as a program, for the
+ * programs it starts). */
+static void do_adopt(handle_t reply, uint64_t badge, uint64_t task)
+{
+	int r = sess_adopt(&sess, badge, task);
+	reply_done(r == 0    ? cl_reply_ok(reply, NULL, NULL, 0)
+		   : r == -1 ? cl_reply_error(reply, "ACCESS_DENIED",
+					      "only a job session")
+		   : r == -2 ? cl_reply_error(reply, "ALREADY_EXISTS",
+					      "the task is named")
+			     : cl_reply_error(reply, "BUSY", "too many tasks"),
+		   reply);
+}
+
 void on_closed(uint64_t badge)
 {
 	bool control = badge == sess.control;
@@ -298,6 +312,9 @@ void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
 		break;
 	case CON_FOREGROUND:
 		do_foreground(reply, badge, q.session);
+		break;
+	case CON_ADOPT:
+		do_adopt(reply, badge, q.task);
 		break;
 	case CON_UNSUBSCRIBE:
 		do_unsubscribe(reply, &q, h);

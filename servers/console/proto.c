@@ -121,6 +121,10 @@ void con_parse(const char *buf, size_t len, uint32_t nhandles,
 		    json_get_uint(&doc, "task", &r->task) < 0)
 			return bad(r, CON_BAD_ARG, "task: a task's koid");
 		r->cmd = CON_SESSION;
+	} else if (json_str_eq(&doc, cmd, "adopt")) {
+		if (json_get_uint(&doc, "task", &r->task) < 0 || !r->task)
+			return bad(r, CON_BAD_ARG, "task: a task's koid");
+		r->cmd = CON_ADOPT;
 	} else if (json_str_eq(&doc, cmd, "foreground")) {
 		if (json_find(&doc, 0, "session") >= 0 &&
 		    json_get_uint(&doc, "session", &r->session) < 0)

@@ -24,6 +24,7 @@ enum con_cmd {
 	CON_CONTROL,	/* the controlling session (sess.h) */
 	CON_SESSION,	/* a job session: the controlling session only */
 	CON_FOREGROUND, /* names the foreground: the controlling session */
+	CON_ADOPT,	/* a job session names one more task of its own */
 };
 
 /* The screen console's endpoint (/svc/console-screen) is minted with this
@@ -42,7 +43,7 @@ struct con_req {
 	uint32_t port;	  /* (un)subscribe, mirror: index of the handle */
 	uint32_t ninput;  /* input: bytes in input[] */
 	uint64_t session; /* foreground: the session (0: the caller's) */
-	uint64_t task;	  /* session: the task it is for (0: none) */
+	uint64_t task;	  /* session, adopt: the task (0: none) */
 	uint8_t input[CON_INPUT_MAX];
 };
 

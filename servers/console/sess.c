@@ -41,6 +41,28 @@ uint64_t sess_of(const struct con_sess *t, uint64_t badge, uint64_t task)
 	for (int i = 0; i < CON_SESS_MAX; i++)
 		if (t->badge[i] && t->task[i] == task)
 			return t->badge[i];
+	for (int k = 0; k < CON_ADOPT_MAX; k++)
+		if (t->adopt[k].badge && t->adopt[k].task == task)
+			return t->adopt[k].badge;
+	return 0;
+}
+
+int sess_adopt(struct con_sess *t, uint64_t badge, uint64_t task)
+{
+	if (!sess_live(t, badge) || badge == t->control)
+		return -1;
+	if (!task || sess_of(t, 0, task))
+		return -2;
+	int n = 0, slot = -1;
+	for (int k = 0; k < CON_ADOPT_MAX; k++) {
+		n += t->adopt[k].badge == badge;
+		if (!t->adopt[k].badge && slot < 0)
+			slot = k;
+	}
+	if (n >= CON_ADOPT_PER || slot < 0)
+		return -3;
+	t->adopt[slot].badge = badge;
+	t->adopt[slot].task = task;
 	return 0;
 }
 
@@ -61,6 +83,9 @@ bool sess_closed(struct con_sess *t, uint64_t badge)
 		return false;
 	t->badge[i] = 0;
 	t->task[i] = 0;
+	for (int k = 0; k < CON_ADOPT_MAX; k++)
+		if (t->adopt[k].badge == badge)
+			t->adopt[k].badge = t->adopt[k].task = 0;
 	if (badge == t->control)
 		t->control = t->fg = 0;
 	else if (badge == t->fg)

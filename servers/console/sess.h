@@ -17,6 +17,10 @@
  * the session's, so a program that looks /svc/console up by name (every
  * program before sessions) keeps working in its session; a task named by
  * none is the public endpoint's (background while a controller lives).
+ * A job session may `adopt` more tasks the same way (a shell run as a
+ * program names its own children): at most CON_ADOPT_PER per session, a
+ * task already named stays where it is, and the controller's naming of a
+ * task wins over an adoption.
  * No controlling session alive: the console behaves as before sessions
  * (every badge may read a line, rlown.h decides). Badges are never
  * reused. Pure: host-tested in tests/host/test_console_sess.c. */
@@ -26,6 +30,8 @@
 
 #define CON_SESS_MAX	   16
 #define CON_SESS_BADGE_MIN (1ull << 32) /* above 0 and the screen's */
+#define CON_ADOPT_MAX	   32
+#define CON_ADOPT_PER	   8
 
 struct con_sess {
 	uint64_t badge[CON_SESS_MAX]; /* 0: free slot */
@@ -33,6 +39,9 @@ struct con_sess {
 	uint64_t next;		      /* the next badge to give */
 	uint64_t control;	      /* the controlling session (0: none) */
 	uint64_t fg;		      /* the foreground (0: none) */
+	struct {
+		uint64_t task, badge; /* badge 0: free */
+	} adopt[CON_ADOPT_MAX];
 };
 
 /* Whose readline it is, for a call through `badge`. */
@@ -54,6 +63,9 @@ bool sess_add(struct con_sess *t, uint64_t badge, bool control, uint64_t task);
  * endpoint (badge 0) the session naming the caller's task, else 0. */
 uint64_t sess_of(const struct con_sess *t, uint64_t badge, uint64_t task);
 bool sess_live(const struct con_sess *t, uint64_t badge);
+/* Session `badge` (a job session, not the controller) adopts task: 0, -1
+ * (not a job session), -2 (task 0, or already named), -3 (full). */
+int sess_adopt(struct con_sess *t, uint64_t badge, uint64_t task);
 /* Who may ask for a controlling session: the public endpoint while none
  * lives. */
 bool sess_may_control(const struct con_sess *t, uint64_t caller);

@@ -149,3 +149,42 @@ TEST(console_sess_task_through_the_public_endpoint)
 	CHECK(sess_closed(&t, job));
 	CHECK_EQ(sess_of(&t, 0, 4242), 0);
 }
+
+/* A shell run as a program (in a job session) names its own children:
+ * their public calls count as its session's. The controller's naming
+ * wins over an adoption; an adopted task stays put; bounded per session;
+ * the session's end forgets them. */
+TEST(console_sess_adopt)
+{
+	static struct con_sess t;
+	uint64_t sh = sess_badge(&t), job = sess_badge(&t),
+		 bad = sess_badge(&t);
+	CHECK(sess_add(&t, sh, true, 0));
+	CHECK(sess_add(&t, job, false, 500));
+	CHECK(sess_add(&t, bad, false, 600));
+	CHECK_EQ(sess_adopt(&t, sh, 501), -1); /* the controller names */
+	CHECK_EQ(sess_adopt(&t, 0, 501), -1);
+	CHECK_EQ(sess_adopt(&t, 12345, 501), -1);
+	CHECK_EQ(sess_adopt(&t, job, 501), 0);
+	CHECK_EQ(sess_of(&t, 0, 501), job);
+	/* Named already: by a session, or adopted. */
+	CHECK_EQ(sess_adopt(&t, bad, 501), -2);
+	CHECK_EQ(sess_adopt(&t, bad, 500), -2);
+	CHECK_EQ(sess_adopt(&t, bad, 0), -2);
+	CHECK_EQ(sess_of(&t, 0, 501), job);
+	/* A task adopted early by another session: the controller's
+	 * session for it wins. */
+	CHECK_EQ(sess_adopt(&t, bad, 700), 0);
+	uint64_t fg = sess_badge(&t);
+	CHECK(sess_add(&t, fg, false, 700));
+	CHECK_EQ(sess_of(&t, 0, 700), fg);
+	/* Bounded per session. */
+	for (uint64_t k = 0; k < CON_ADOPT_PER - 1; k++)
+		CHECK_EQ(sess_adopt(&t, job, 800 + k), 0);
+	CHECK_EQ(sess_adopt(&t, job, 900), -3);
+	/* The session ends: its tasks are nobody's. */
+	CHECK(sess_closed(&t, job));
+	CHECK_EQ(sess_of(&t, 0, 501), 0);
+	CHECK_EQ(sess_of(&t, 0, 800), 0);
+	CHECK_EQ(sess_adopt(&t, bad, 501), 0);
+}
