@@ -18,6 +18,7 @@
 struct sh_job {
 	handle_t task, thread; /* 0: slot free */
 	uint64_t koid;
+	int64_t session; /* its console session's id (0: none) */
 	char name[32];
 };
 
@@ -73,6 +74,10 @@ void sh_jobs_reap(struct sh *s);
 void sh_jobs_list(struct sh *s);
 /* Kills the job with this task koid: true if it is one of ours. */
 bool sh_jobs_kill(struct sh *s, uint64_t koid);
+/* Brings the job with this task koid to the foreground (its console
+ * session becomes the console's foreground) and waits for it as for a
+ * foreground program: true if it is one of ours. */
+bool sh_jobs_fg(struct sh *s, uint64_t koid);
 
 /* files.c: ls, cat, echo, mkdir, rm, rmdir, mv, cd, pwd and `>`. */
 bool sh_is_file_builtin(const char *name);

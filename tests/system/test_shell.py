@@ -381,6 +381,26 @@ def t_nested_sh_reads(g):
     need('"line":"typed-nested"' in out, "nested: %r" % out)
 
 
+def t_fg_job(g):
+    """fg KOID: a background program looping readline (refused
+    "background" meanwhile) is brought to the foreground: its next try
+    gets the console (its prompt appears) and the line typed."""
+    out = g.command("portctl console '{\"cmd\":\"readline\",\"prompt\":"
+                    "\"job: \"}' --compact --until-ok --timeout 30000 &")
+    m = re.search(r"\[([0-9]+)\] started", out)
+    need(m, "not started: %r" % out)
+    g.drain(0.5)
+    g.pos = len(g.buf)
+    g.line("fg %s" % m.group(1))
+    g.expect("fg %s\r\n" % m.group(1), 10)
+    g.expect("job: ", 10)
+    g.line("typed-after-fg")
+    out, _ = g.expect(PROMPT, 10)
+    need('"line":"typed-after-fg"' in out, "fg: %r" % out)
+    out = g.command("jobs")
+    need("no background jobs" in out, "jobs left: %r" % out)
+
+
 def t_program_cannot_control_init(g):
     """REVIEW-18 R2: a program sh runs reaches /svc/init read-only: stop
     and poweroff are DENIED; sh's own clctl still controls."""
@@ -683,6 +703,7 @@ def main():
                   ("readline_not_stolen", t_readline_not_stolen),
                   ("foreground_gets_the_line", t_foreground_gets_the_line),
                   ("nested_sh_reads", t_nested_sh_reads),
+                  ("fg_job", t_fg_job),
                   ("program_cannot_control_init",
                    t_program_cannot_control_init),
                   ("paste_block", t_paste_block),
