@@ -151,7 +151,7 @@ HSRC := $(filter-out $(HOST_EXCLUDE),$(KSRC_PORT)) $(ARCHDIR)/pvh.c \
         apps/timeline-inspect/tl_format.c \
         $(NAMES_HSRC) \
         servers/console/ldisc.c servers/console/txq.c servers/console/proto.c \
-        servers/console/subs.c servers/console/mirror.c servers/console/rlown.c \
+        servers/console/subs.c servers/console/mirror.c servers/console/rlown.c servers/console/sess.c \
         servers/fbcon/term.c servers/fbcon/psf.c servers/fbcon/render.c servers/fbcon/keys.c \
         $(INIT_PURE) \
         $(FSD_HSRC) \

@@ -22,7 +22,7 @@ USER_PROGS += console
 console_SRCS := servers/console/console.c servers/console/console_calls.c \
 	servers/console/ldisc.c \
 	servers/console/txq.c servers/console/proto.c servers/console/subs.c \
-	servers/console/mirror.c servers/console/rlown.c
+	servers/console/mirror.c servers/console/rlown.c servers/console/sess.c
 # room fbcon: the screen console (servers/fbcon, docs/console.md); it
 # speaks the display and input protocols (rooms display and input)
 ifeq ($(words $(wildcard include/execrt/display_proto.h include/execrt/input_proto.h)),2)
@@ -495,6 +495,7 @@ guest-emul: $(EMU_DIR)/guest-tests.elf
 
 # room fbcon: t_console.c tests the screen endpoint (CON_SCREEN_BADGE)
 $(O)/user/obj/tests/guest/t_console.c.o: PCFLAGS += -Iservers/console
+$(O)/user/obj/tests/guest/t_console_sess.c.o: PCFLAGS += -Iservers/console
 # room fbcon: the host test of the PSF parser also reads the real font.
 test-host: $(FBCON_FONT)
 $(O)/host/tests/host/test_fbcon_psf.c.o: HCFLAGS += -DFBCON_TEST_FONT='"$(FBCON_FONT)"'

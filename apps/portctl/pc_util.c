@@ -36,6 +36,8 @@ int pc_parse_args(int argc, char **argv, struct pc_args *a, char *err,
 			a->compact = true;
 		} else if (!strcmp(s, "--reconnect")) {
 			a->reconnect = true;
+		} else if (!strcmp(s, "--until-ok")) {
+			a->until_ok = true;
 		} else if (!strcmp(s, "--timeout")) {
 			uint64_t v = 0;
 			const char *p = i + 1 < argc ? argv[++i] : "";
@@ -69,7 +71,7 @@ int pc_parse_args(int argc, char **argv, struct pc_args *a, char *err,
 	if (!have_svc || !n) {
 		snprintf(err, errcap,
 			 "usage: portctl <svc> '<json>' [--stream] [--compact] "
-			 "[--reconnect] [--timeout MS]");
+			 "[--reconnect] [--until-ok] [--timeout MS]");
 		return -1;
 	}
 	return 0;

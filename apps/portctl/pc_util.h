@@ -13,12 +13,13 @@ struct pc_args {
 	char svc[64]; /* "/svc/x" */
 	char json[PC_JSON_MAX];
 	bool stream, compact, reconnect;
+	bool until_ok; /* ask again (20 ms apart) until ok or the timeout */
 	uint64_t timeout_ms;
 };
 
 /* portctl <svc> <json words...> [--stream] [--compact] [--reconnect]
- * [--timeout MS]. The JSON may arrive split on blanks (the command line
- * is split on blanks): its words are joined with one space. 0, or -1 with
+ * [--until-ok] [--timeout MS]. The JSON may arrive split on blanks (the command
+ * line is split on blanks): its words are joined with one space. 0, or -1 with
  * a message in err. */
 int pc_parse_args(int argc, char **argv, struct pc_args *a, char *err,
 		  size_t errcap);

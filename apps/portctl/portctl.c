@@ -100,6 +100,15 @@ int main(int argc, char **argv)
 		rc = stream(&c, deadline);
 	} else {
 		e = cl_request_ex(&c, args.json, NULL, 0, deadline, &resp);
+		/* --until-ok: a refused request is asked again (a program
+		 * that loops, e.g. a background console readline). */
+		while (args.until_ok && e == CL_ERR_REMOTE &&
+		       now() + 250000000ull < deadline) {
+			cl_resp_close(&resp);
+			sys_sleep_until(now() + 20000000ull);
+			e = cl_request_ex(&c, args.json, NULL, 0, deadline,
+					  &resp);
+		}
 		if (e == CL_OK || e == CL_ERR_REMOTE || e == CL_ERR_DENIED) {
 			show(resp.buf, resp.len, args.compact);
 			rc = e == CL_OK ? 0 : 1;

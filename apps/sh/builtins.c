@@ -23,6 +23,7 @@ static void help(void)
 	      "  kill KOID            end a task (own jobs directly, others "
 	      "via init)\n"
 	      "  jobs                 background programs\n"
+	      "  fg KOID              a background program to the foreground\n"
 	      "  mem                  kernel memory and object counts\n"
 	      "  uptime               time since boot\n"
 	      "  lspci                devices and their drivers (/svc/iod)\n"
@@ -72,6 +73,23 @@ static bool init_call(struct sh *s, const char *what, const char *json)
 		printf("sh: %s: /svc/init: %s\n", what, cl_strerror(e));
 	cl_resp_close(&resp);
 	return e == CL_OK;
+}
+
+/* fg KOID: one of sh's jobs to the foreground (docs/console.md
+ * "Sessions and the foreground"). */
+static void fg_cmd(struct sh *s, struct sh_cmd *c)
+{
+	uint64_t koid;
+	if (c->argc != 2 || sh_parse_u64(c->argv[1], &koid) < 0) {
+		printf("sh: usage: fg KOID (a job's koid, see jobs)\n");
+		s->status = SH_STATUS_USAGE;
+		return;
+	}
+	if (!sh_jobs_fg(s, koid)) {
+		printf("sh: fg %llu: not a job of this shell\n",
+		       (unsigned long long)koid);
+		s->status = SH_STATUS_ERROR;
+	}
 }
 
 static void kill_cmd(struct sh *s, struct sh_cmd *c)
@@ -150,6 +168,8 @@ static void builtin(struct sh *s, struct sh_cmd *c)
 		sh_file_builtin(s, c);
 	else if (!strcmp(n, "kill"))
 		kill_cmd(s, c);
+	else if (!strcmp(n, "fg"))
+		fg_cmd(s, c);
 	else if (!strcmp(n, "exit"))
 		exit_cmd(s, c);
 	else if (extra_args(c))
@@ -181,7 +201,7 @@ void sh_exec(struct sh *s, struct sh_cmd *c)
 			  !strcmp(n, "jobs") || !strcmp(n, "mem") ||
 			  !strcmp(n, "uptime") || !strcmp(n, "poweroff") ||
 			  !strcmp(n, "reboot") || !strcmp(n, "exit") ||
-			  !strcmp(n, "lspci") ||
+			  !strcmp(n, "lspci") || !strcmp(n, "fg") ||
 			  sh_is_file_builtin(n);
 	if (is_builtin && c->background) {
 		printf("sh: %s: a builtin cannot run in the background\n", n);

@@ -68,6 +68,22 @@ static void ready_line(void)
 	       have ? "kernel entry" : "boot");
 }
 
+bool sh_take_control(struct sh *s)
+{
+	s->control = false;
+	if (cl_request(&s->console, "{\"cmd\":\"control\"}", &resp) == CL_OK &&
+	    resp.nhandles > 0) {
+		handle_t h = cl_resp_take_handle(&resp, 0);
+		if (h) {
+			cl_close(&s->console);
+			s->console.send = h;
+			s->control = true;
+		}
+	}
+	cl_resp_close(&resp);
+	return s->control;
+}
+
 /* The console went away (init restarts it). If sh's stdout was a send
  * handle of that console's port, it is dead for good: sh exits, and the
  * sh init starts next gets the new console's. Else it looks again. */
@@ -87,6 +103,7 @@ static bool reconnect(struct sh *s)
 		return false;
 	}
 	s->have_console = true;
+	sh_take_control(s);
 	return true;
 }
 
@@ -190,6 +207,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s->have_console = true;
+	sh_take_control(s);
 	ready_line();
 	for (;;) {
 		sh_jobs_reap(s);

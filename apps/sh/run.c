@@ -142,6 +142,53 @@ static uint64_t child_quota(struct sh *s)
 	return free >= MIB ? free : 0;
 }
 
+/* Console session `id` becomes the console's foreground. */
+static bool foreground(struct sh *s, int64_t id)
+{
+	static struct cl_resp r;
+	char req[96];
+	snprintf(req, sizeof(req), "{\"cmd\":\"foreground\",\"session\":%lld}",
+		 (long long)id);
+	bool ok = cl_request(&s->console, req, &r) == CL_OK;
+	cl_resp_close(&r);
+	return ok;
+}
+
+/* A console session for the child (docs/console.md "Sessions and the
+ * foreground"), naming its task, so a program that looks /svc/console up
+ * by name reads in it too; the foreground program's is made foreground.
+ * Its endpoint, or 0 (sh does not control the console: the child shares
+ * sh's endpoint and, when sh is in a session, is adopted into it). */
+static handle_t job_session(struct sh *s, handle_t task, bool fg, int64_t *id)
+{
+	static struct cl_resp r;
+	struct handle_info hi = {0};
+	char req[96];
+	handle_t h = 0;
+	*id = 0;
+	if (!s->have_console || sys_handle_info(task, &hi) < 0)
+		return 0;
+	if (!s->control) {
+		/* sh run as a program, in a session of its own: its programs
+		 * read in that session too (refused by a console without
+		 * sessions, or outside one: as before). */
+		snprintf(req, sizeof(req), "{\"cmd\":\"adopt\",\"task\":%llu}",
+			 (unsigned long long)hi.koid);
+		cl_request(&s->console, req, &r);
+		cl_resp_close(&r);
+		return 0;
+	}
+	snprintf(req, sizeof(req), "{\"cmd\":\"session\",\"task\":%llu}",
+		 (unsigned long long)hi.koid);
+	if (cl_request(&s->console, req, &r) == CL_OK &&
+	    cl_resp_int(&r, "session", id) == CL_OK && r.nhandles > 0)
+		h = cl_resp_take_handle(&r, 0);
+	cl_resp_close(&r);
+	if (h && fg)
+		foreground(s, *id);
+	return h;
+}
+
 static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 		  struct sh_job *j)
 {
@@ -177,9 +224,18 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 	struct execrt_child ch;
 	int elf_err = 0;
 	long r = execrt_spawn_create(base[0] ? base : prog, quota, &ch);
+	/* Its own console endpoint instead of sh's: the child holds the
+	 * only handle, so its end (and its children's) closes the session. */
+	int64_t sess = 0;
+	handle_t con =
+		r == 0 ? job_session(s, ch.task, !c->background, &sess) : 0;
+	if (con)
+		a.give[START_H_CONSOLE] = con;
 	if (r == 0 && (r = execrt_spawn_start(&ch, &a, &elf_err)) < 0)
 		execrt_spawn_abort(&ch);
 	execrt_spawn_args_release(&a); /* when it never started */
+	if (con)
+		sys_handle_close(con);
 	if (r < 0) {
 		if (elf_err)
 			printf("sh: %s: not a program: %s\n", prog,
@@ -190,8 +246,10 @@ static bool spawn(struct sh *s, const struct image *f, struct sh_cmd *c,
 	}
 	struct handle_info hi = {0};
 	sys_handle_info(ch.task, &hi);
-	*j = (struct sh_job){
-		.task = ch.task, .thread = ch.thread, .koid = hi.koid};
+	*j = (struct sh_job){.task = ch.task,
+			     .thread = ch.thread,
+			     .koid = hi.koid,
+			     .session = sess};
 	snprintf(j->name, sizeof(j->name), "%s", base[0] ? base : prog);
 	return true;
 }
@@ -386,6 +444,29 @@ bool sh_jobs_kill(struct sh *s, uint64_t koid)
 			       err_name(r));
 		else
 			printf("[%llu] killed\n", (unsigned long long)koid);
+		return true;
+	}
+	return false;
+}
+
+bool sh_jobs_fg(struct sh *s, uint64_t koid)
+{
+	for (unsigned i = 0; i < SH_JOBS_MAX; i++) {
+		struct sh_job *j = &s->jobs[i];
+		if (!j->task || j->koid != koid)
+			continue;
+		struct cl_stream st;
+		fflush(stdout);
+		if (!j->session) {
+			printf("sh: fg %llu: it has no console session\n",
+			       (unsigned long long)koid);
+			s->status = SH_STATUS_ERROR;
+			return true;
+		}
+		/* Refused when it ended meanwhile: waited for all the same. */
+		foreground(s, j->session);
+		bool sub = subscribe(s, &st, false);
+		wait_fg(s, j, &st, sub, false); /* frees the job */
 		return true;
 	}
 	return false;

@@ -18,6 +18,7 @@
 struct sh_job {
 	handle_t task, thread; /* 0: slot free */
 	uint64_t koid;
+	int64_t session; /* its console session's id (0: none) */
 	char name[32];
 };
 
@@ -31,6 +32,10 @@ struct sh {
 	uint64_t initrd_len;
 	struct cl_conn console;
 	bool have_console;
+	/* console is the controlling session's endpoint (docs/console.md
+	 * "Sessions and the foreground"): each program gets a session of its
+	 * own, the foreground one names it foreground. */
+	bool control;
 	handle_t notif; /* foreground waits: the child's end, console events */
 	struct sh_job jobs[SH_JOBS_MAX];
 	int status; /* of the last command: `sh -c` exits with it */
@@ -53,6 +58,11 @@ void sh_uptime(struct sh *s);
 void sh_mem_all(struct sh *s);
 void sh_lspci(struct sh *s); /* lspci.c */
 
+/* main.c: asks the console for control (s->console is then the
+ * controlling session's endpoint); false: another holds it, or a console
+ * without sessions (programs then share sh's endpoint, as before). */
+bool sh_take_control(struct sh *s);
+
 /* run.c */
 /* Runs argv[0] from the initrd's bin/ with the rest as its arguments:
  * in the foreground (waits; Ctrl-C kills it) or, with c->background, as a
@@ -64,6 +74,10 @@ void sh_jobs_reap(struct sh *s);
 void sh_jobs_list(struct sh *s);
 /* Kills the job with this task koid: true if it is one of ours. */
 bool sh_jobs_kill(struct sh *s, uint64_t koid);
+/* Brings the job with this task koid to the foreground (its console
+ * session becomes the console's foreground) and waits for it as for a
+ * foreground program: true if it is one of ours. */
+bool sh_jobs_fg(struct sh *s, uint64_t koid);
 
 /* files.c: ls, cat, echo, mkdir, rm, rmdir, mv, cd, pwd and `>`. */
 bool sh_is_file_builtin(const char *name);

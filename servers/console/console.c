@@ -2,8 +2,9 @@
  * in user space: receive through an IRQ object (the FIFO drained on each
  * interrupt), transmit by polling LSR.THRE through the port-I/O authority.
  * Serves /svc/console: one-way messages are bytes to print, calls are
- * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe;
- * console_calls.c).
+ * ports/v0 JSON (ping, status, readline, subscribe, unsubscribe, control,
+ * session, foreground; console_calls.c). Sessions (sess.h) are endpoints
+ * minted with a no-senders notice, so a closed one is found at once.
  *
  * Single-threaded: one notification carries the IRQ's bit and the port's
  * bit; the loop never blocks on a client (replies are one-shot, events go
@@ -77,6 +78,7 @@ struct rl_own own; /* whose it is (rlown.h) */
 bool saved;
 enum ld_event saved_ev;
 struct con_subs subs; /* event subscribers (subs.h) */
+struct con_sess sess; /* sessions and the foreground (sess.h) */
 /* A Ctrl-C nobody took (no subscriber yet, or a stale one): the next
  * subscriber for interrupts gets it, unless a readline comes first. This
  * closes the race of a shell that starts its program before it
@@ -188,12 +190,13 @@ static bool send_to(int i, const char *json, int n)
 	return false;
 }
 
-/* Ctrl-C to every subscriber (one must not take it from another); a key
- * to the newest that takes it. True when someone got it. */
+/* Ctrl-C to every subscriber of the foreground and the controlling
+ * session (one must not take it from another); a key to the newest of
+ * them that takes it. True when someone got it. */
 bool send_event(unsigned kind, const char *json, int n)
 {
 	int order[CON_SUBS_MAX];
-	int k = subs_order(&subs, kind, order);
+	int k = subs_order(&subs, kind, &sess, order);
 	bool sent = false;
 	if (n < 0)
 		return false;
@@ -227,7 +230,8 @@ void on_byte(uint8_t c)
 		st.dropped_keys++;
 }
 
-/* With the type-ahead full and nobody to tell about Ctrl-C, bytes stay
+/* With the type-ahead full and nobody to tell about Ctrl-C (a background
+ * session's subscriber is nobody), bytes stay
  * in the UART: QEMU then holds the host's input back instead of it being
  * lost (a real UART would overrun, which status counts). The same while
  * the transmit queue has no room for one more echo: a paste of arrow keys
@@ -240,8 +244,9 @@ bool rx_hold(void)
 {
 	if (TXQ_SIZE - txq_used(&txq) < ECHO_ROOM)
 		return true;
+	int order[CON_SUBS_MAX];
 	return !ld.active && ld.ahead_len == LD_AHEAD_MAX &&
-	       !subs_count(&subs, CON_EV_INTERRUPT);
+	       !subs_order(&subs, CON_EV_INTERRUPT, &sess, order);
 }
 
 /* Everything the receive FIFO holds. */
@@ -371,7 +376,9 @@ static bool port_drain(void)
 			printf("console: receive: %s\n", err_name(r));
 			sys_task_exit(1);
 		}
-		if (rx.reply)
+		if (rx.flags & PORT_RX_CLOSED)
+			on_closed(rx.badge);
+		else if (rx.reply)
 			on_call(rx.reply, rx.badge, rx.sender, rx.len, h,
 				rx.nhandles);
 		else

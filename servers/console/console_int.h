@@ -12,6 +12,7 @@
 #include "mirror.h"
 #include "proto.h"
 #include "rlown.h"
+#include "sess.h"
 #include "subs.h"
 #include "txq.h"
 
@@ -26,6 +27,7 @@ extern struct rl_own own; /* whose it is (rlown.h) */
 extern bool saved;
 extern enum ld_event saved_ev;
 extern struct con_subs subs; /* event subscribers (subs.h) */
+extern struct con_sess sess; /* sessions and the foreground (sess.h) */
 /* A Ctrl-C nobody took: the next subscriber for interrupts gets it. */
 extern bool pending_intr;
 extern char buf[PORT_MSG_MAX + 1];
@@ -43,3 +45,5 @@ bool rx_hold(void);
 /* console_calls.c: a call on /svc/console (ports/v0 JSON in buf). */
 void on_call(handle_t reply, uint64_t badge, uint64_t task, uint32_t len,
 	     handle_t *h, uint32_t nh);
+/* The no-senders notice of endpoint `badge` (a session's). */
+void on_closed(uint64_t badge);

@@ -114,6 +114,22 @@ void con_parse(const char *buf, size_t len, uint32_t nhandles,
 		r->cmd = CON_MIRROR;
 	} else if (json_str_eq(&doc, cmd, "input")) {
 		parse_input(r);
+	} else if (json_str_eq(&doc, cmd, "control")) {
+		r->cmd = CON_CONTROL;
+	} else if (json_str_eq(&doc, cmd, "session")) {
+		if (json_find(&doc, 0, "task") >= 0 &&
+		    json_get_uint(&doc, "task", &r->task) < 0)
+			return bad(r, CON_BAD_ARG, "task: a task's koid");
+		r->cmd = CON_SESSION;
+	} else if (json_str_eq(&doc, cmd, "adopt")) {
+		if (json_get_uint(&doc, "task", &r->task) < 0 || !r->task)
+			return bad(r, CON_BAD_ARG, "task: a task's koid");
+		r->cmd = CON_ADOPT;
+	} else if (json_str_eq(&doc, cmd, "foreground")) {
+		if (json_find(&doc, 0, "session") >= 0 &&
+		    json_get_uint(&doc, "session", &r->session) < 0)
+			return bad(r, CON_BAD_ARG, "session: a session's id");
+		r->cmd = CON_FOREGROUND;
 	} else {
 		bad(r, CON_BAD_CMD, "unknown cmd");
 	}
@@ -169,6 +185,10 @@ int con_status_json(const struct con_stats *s, char *buf, size_t cap)
 	kv(&w, "screen_in", s->screen_in);
 	kv(&w, "mirror_bytes", s->mirror_bytes);
 	kv(&w, "mirror_dropped", s->mirror_dropped);
+	kv(&w, "sessions", (uint64_t)s->sessions);
+	json_w_key(&w, "control");
+	json_w_bool(&w, s->control);
+	kv(&w, "foreground", s->foreground);
 	json_w_end(&w);
 	return json_w_finish(&w);
 }

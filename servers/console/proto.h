@@ -19,8 +19,12 @@ enum con_cmd {
 	CON_READLINE,
 	CON_SUBSCRIBE,
 	CON_UNSUBSCRIBE,
-	CON_MIRROR, /* screen endpoint only (docs/console.md) */
-	CON_INPUT,  /* screen endpoint only */
+	CON_MIRROR,	/* screen endpoint only (docs/console.md) */
+	CON_INPUT,	/* screen endpoint only */
+	CON_CONTROL,	/* the controlling session (sess.h) */
+	CON_SESSION,	/* a job session: the controlling session only */
+	CON_FOREGROUND, /* names the foreground: the controlling session */
+	CON_ADOPT,	/* a job session names one more task of its own */
 };
 
 /* The screen console's endpoint (/svc/console-screen) is minted with this
@@ -36,8 +40,10 @@ struct con_req {
 	const char *err;		/* for CON_BAD_*: what was wrong */
 	char prompt[LD_PROMPT_MAX + 1]; /* readline (longer ones cut) */
 	unsigned events;		/* subscribe: CON_EV_* */
-	uint32_t port;	 /* (un)subscribe, mirror: index of the handle */
-	uint32_t ninput; /* input: bytes in input[] */
+	uint32_t port;	  /* (un)subscribe, mirror: index of the handle */
+	uint32_t ninput;  /* input: bytes in input[] */
+	uint64_t session; /* foreground: the session (0: the caller's) */
+	uint64_t task;	  /* session, adopt: the task (0: none) */
 	uint8_t input[CON_INPUT_MAX];
 };
 
@@ -53,7 +59,9 @@ struct con_stats {
 	uint64_t lines, queued;
 	uint32_t gsi;
 	int readline, subscriber, subscribers;
-	int screen; /* a mirror is set */
+	int screen;	       /* a mirror is set */
+	int sessions, control; /* live sessions; a controlling one lives */
+	uint64_t foreground;   /* the foreground session's badge, or 0 */
 	uint64_t screen_in, mirror_bytes, mirror_dropped;
 };
 

@@ -1,7 +1,7 @@
-/* Who may have the console's one pending readline (REVIEW-18 R6). Every
- * program sh runs holds a duplicate of sh's console endpoint (same badge),
- * so the badge alone cannot tell sh from a background program that loops
- * readline to read what the user types. The rule, by the caller's task
+/* Who may have the console's one pending readline (REVIEW-18 R6). Tasks
+ * may share a badge (a session's programs, or everyone without a
+ * controlling session), so the badge alone cannot tell them apart. The
+ * rule, by the caller's task
  * (port_rx.sender, set by the kernel):
  *  - the owner is the first task that read a line (sh); it keeps that
  *    until it is found gone. Its readline always gets the console: a
@@ -16,10 +16,11 @@
  *    (its next readline continues it, no new prompt, nothing typed lost);
  *  - another badge: BUSY (a second shell on its own endpoint).
  * At most one probe per RL_PROBE_GAP_NS: a looping program costs the
- * owner one extra round trip per gap. Left: an owner that died away from
- * its prompt is not found gone, so its successor does not own until then
- * (it still gets every readline nobody else holds). Pure: host-tested in
- * tests/host/test_console_rlown.c. */
+ * owner one extra round trip per gap. These rules apply inside one
+ * session (sess.h): the foreground decides which session may read first,
+ * and a shell that died away from its prompt is found by its controlling
+ * session's no-senders notice (the owner is then forgotten). Pure:
+ * host-tested in tests/host/test_console_rlown.c. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>

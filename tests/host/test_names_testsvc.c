@@ -136,6 +136,10 @@ TEST(portctl_args)
 	char *a2[] = {"portctl", "--compact", "/svc/x", "{}", "--reconnect"};
 	CHECK_EQ(pc_parse_args(5, a2, &pa, err, sizeof(err)), 0);
 	CHECK(!strcmp(pa.svc, "/svc/x") && pa.compact && pa.reconnect);
+	CHECK(!pa.until_ok);
+	char *a3[] = {"portctl", "x", "{}", "--until-ok"};
+	CHECK_EQ(pc_parse_args(4, a3, &pa, err, sizeof(err)), 0);
+	CHECK(pa.until_ok && !pa.stream);
 	char *bad1[] = {"portctl", "test"};
 	CHECK_EQ(pc_parse_args(2, bad1, &pa, err, sizeof(err)), -1);
 	CHECK(strstr(err, "usage"));

@@ -329,6 +329,78 @@ def t_readline_not_stolen(g):
     need("up " in out, "no prompt after: %r" % out)
 
 
+def t_foreground_gets_the_line(g):
+    """Sessions (docs/console.md "Sessions and the foreground"): sh gives
+    each program a console session of its own and makes the foreground
+    one the console's foreground. A background program looping readline
+    is refused ("background") every time and the line typed goes to the
+    foreground program. Fails on the console before sessions (all shared
+    sh's badge): the looping reader's pending readline had the line
+    reserved and the foreground readline was refused BUSY."""
+    g.drain(0.2)
+    start = len(g.buf)
+    g.line("portctl console '{\"cmd\":\"readline\",\"prompt\":\"\"}' "
+           "--compact --until-ok --timeout 5000 &")
+    g.expect(PROMPT, 10)
+    g.drain(1.0)
+    g.pos = len(g.buf)
+    g.line("portctl console '{\"cmd\":\"readline\",\"prompt\":"
+           "\"fg> \"}' --compact")
+    g.expect("--compact\r\n", 10)
+    g.expect("fg> ", 10)
+    g.line("typed-for-fg")
+    out, _ = g.expect(PROMPT, 10)
+    need('"line":"typed-for-fg"' in out, "foreground: %r" % out)
+    for _ in range(20):  # the looping reader gives up after 5 s
+        if re.search(r'"background"|request: timed out', g.text(start)):
+            break  # (its last call may time out on a loaded host)
+        g.drain(0.5)
+    whole = g.text(start)
+    need(re.search(r'"background"|request: timed out', whole) and
+         whole.count('"line"') == 1, "background: %r" % whole)
+    out = g.command("uptime")
+    need("up " in out, "no prompt after: %r" % out)
+
+
+def t_nested_sh_reads(g):
+    """A shell run as a program (`sh -c`) is in a session of its own; the
+    programs it starts are adopted into it (console `adopt`), so one that
+    looks /svc/console up by name reads the typed line. Without adopt it
+    was background (a regression check of sessions: before them everyone
+    shared one badge and this worked too)."""
+    g.drain(0.2)
+    g.pos = len(g.buf)
+    # Single quotes keep the backslashes for the inner sh's parse.
+    g.line("sh -c portctl console "
+           "'{\\\"cmd\\\":\\\"readline\\\",\\\"prompt\\\":\\\"in:\\\"}' "
+           "--compact")
+    g.expect("--compact\r\n", 10)
+    g.expect("in:", 10)
+    g.line("typed-nested")
+    out, _ = g.expect(PROMPT, 10)
+    need('"line":"typed-nested"' in out, "nested: %r" % out)
+
+
+def t_fg_job(g):
+    """fg KOID: a background program looping readline (refused
+    "background" meanwhile) is brought to the foreground: its next try
+    gets the console (its prompt appears) and the line typed."""
+    out = g.command("portctl console '{\"cmd\":\"readline\",\"prompt\":"
+                    "\"job: \"}' --compact --until-ok --timeout 30000 &")
+    m = re.search(r"\[([0-9]+)\] started", out)
+    need(m, "not started: %r" % out)
+    g.drain(0.5)
+    g.pos = len(g.buf)
+    g.line("fg %s" % m.group(1))
+    g.expect("fg %s\r\n" % m.group(1), 10)
+    g.expect("job: ", 10)
+    g.line("typed-after-fg")
+    out, _ = g.expect(PROMPT, 10)
+    need('"line":"typed-after-fg"' in out, "fg: %r" % out)
+    out = g.command("jobs")
+    need("no background jobs" in out, "jobs left: %r" % out)
+
+
 def t_program_cannot_control_init(g):
     """REVIEW-18 R2: a program sh runs reaches /svc/init read-only: stop
     and poweroff are DENIED; sh's own clctl still controls."""
@@ -629,6 +701,9 @@ def main():
                   ("ctrl_c_foreground", t_ctrl_c_foreground),
                   ("ctrl_c_not_stolen", t_ctrl_c_not_stolen),
                   ("readline_not_stolen", t_readline_not_stolen),
+                  ("foreground_gets_the_line", t_foreground_gets_the_line),
+                  ("nested_sh_reads", t_nested_sh_reads),
+                  ("fg_job", t_fg_job),
                   ("program_cannot_control_init",
                    t_program_cannot_control_init),
                   ("paste_block", t_paste_block),
