@@ -23,3 +23,12 @@ KCOLD_OPT := $(if $(findstring clang,$(CC)),-Oz,-Os)
 $(patsubst %,$(O)/%.o,$(KCOLD_SRCS)) $(O)/notest/main.c.o: KOPT := $(KCOLD_OPT)
 # A change of the list rebuilds the kernel objects.
 $(KOBJS) $(O)/notest/main.c.o: mk/kcold.mk
+
+# Every function and object in its own section, and the link drops those
+# nothing references: helpers only the in-kernel tests or the host tests
+# call leave kernel-notest.elf (kernel.elf keeps what its tests use).
+# What is reached only through the linker script is KEEP there (.ktest,
+# the AP trampoline, the boot headers, .ksyms); the asm files keep one
+# .text each.
+KCFLAGS += -ffunction-sections -fdata-sections
+KLDFLAGS += --gc-sections
