@@ -70,7 +70,7 @@ static void set_gate(unsigned v, uintptr_t fn, uint8_t ist, uint8_t dpl)
 	};
 }
 
-void idt_init(void)
+__cold void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
 		set_gate(v, (uintptr_t)trap_stubs_start + 16 * v, 0, 0);
@@ -94,7 +94,7 @@ void irq_set_handler(unsigned vector, irq_handler_t fn)
 		__atomic_store_n(&handlers[vector], fn, __ATOMIC_RELEASE);
 }
 
-static void print_sym(const char *what, uintptr_t addr)
+__cold static void print_sym(const char *what, uintptr_t addr)
 {
 	uintptr_t off;
 	const char *name = ksym_lookup(addr, &off);
@@ -104,7 +104,7 @@ static void print_sym(const char *what, uintptr_t addr)
 		kprintf("%s %016lx\n", what, addr);
 }
 
-void trap_report(const struct trap_frame *tf)
+__cold void trap_report(const struct trap_frame *tf)
 {
 	unsigned v = (unsigned)tf->vector;
 	kprintf("\n*** FAULT: vector %u (%s), error code 0x%lx, cpu %u, %s mode\n",
