@@ -73,7 +73,8 @@ static void set_gate(unsigned v, uintptr_t fn, uint8_t ist, uint8_t dpl)
 __cold void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, (uintptr_t)trap_stubs_start + 16 * v, 0, 0);
+		set_gate(v, (uintptr_t)trap_stubs_start + TRAP_STUB_BYTES * v,
+			 0, 0);
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MCE;
