@@ -2,7 +2,9 @@
 # reports, configuration and telemetry calls, the log), built for size:
 # the kernel text goal of issue 11 (<= 160 KiB without the in-kernel
 # tests). The IPC, scheduler, memory, handle and thread paths stay at -O2;
-# `make bench` prints the text size.
+# `make bench` prints the text size. The flags at the end (section
+# garbage collection, alignment) apply to every kernel object
+# (docs/ipc.md "Kernel text, room for the next paths").
 KCOLD_SRCS := $(wildcard kernel/acpi/*.c kernel/boot/*.c kernel/dev/*.c) \
 	kernel/main.c kernel/lib/printf.c kernel/lib/log.c kernel/lib/sort.c \
 	kernel/mm/mmio.c kernel/sched/params.c kernel/sched/change.c \
