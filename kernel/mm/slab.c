@@ -202,7 +202,7 @@ static bool choose_layout(struct kmem_cache *c, size_t align)
 }
 
 __cold static struct kmem_cache *cache_create(const char *name, size_t size,
-				       size_t align, bool is_kmalloc)
+					      size_t align, bool is_kmalloc)
 {
 	struct kmem_cache *c = NULL;
 	unsigned long flags;

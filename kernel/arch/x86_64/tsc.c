@@ -180,7 +180,7 @@ static const char *ref_name(enum time_ref ref)
 /* The median of CAL_SAMPLES good samples (of at most CAL_ATTEMPTS; if
  * too few are good, of those there are, or of all when none is). The
  * samples are left in s[0..*n). */
-__cold static uint64_t measure(enum time_ref ref, struct cal_sample *s, unsigned *n)
+static uint64_t measure(enum time_ref ref, struct cal_sample *s, unsigned *n)
 {
 	uint64_t good[CAL_SAMPLES], all[CAL_ATTEMPTS];
 	unsigned ngood = 0;
