@@ -474,7 +474,7 @@ static uint64_t mark(phys_addr_t s, phys_addr_t e, uint8_t st)
 
 /* (Re)builds everything from scratch. Calling it again is meant for host
  * tests only: memory handed out before is forgotten. */
-int pmm_init(const struct boot_info *bi)
+__cold int pmm_init(const struct boot_info *bi)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, usable = 0;
 	phys_addr_t meta;

@@ -201,8 +201,8 @@ static bool choose_layout(struct kmem_cache *c, size_t align)
 	return best_n > 0;
 }
 
-static struct kmem_cache *cache_create(const char *name, size_t size,
-				       size_t align, bool is_kmalloc)
+__cold static struct kmem_cache *cache_create(const char *name, size_t size,
+					      size_t align, bool is_kmalloc)
 {
 	struct kmem_cache *c = NULL;
 	unsigned long flags;

@@ -10,7 +10,7 @@ struct cpu_features cpu_features;
 struct cpu cpus[MAX_CPUS];
 unsigned ncpus_online;
 
-void cpu_detect(void)
+__cold void cpu_detect(void)
 {
 	struct cpu_features *f = &cpu_features;
 	uint32_t a, b, c, d, max, maxext;

@@ -46,7 +46,7 @@ static bool avx_fits(uint32_t supported)
 	return size == 256 && offset == 576 && offset + size <= FPU_AREA_SIZE;
 }
 
-static void choose(void)
+__cold static void choose(void)
 {
 	uint32_t a, b, c, d, max;
 	char opt[16] = "";
@@ -75,7 +75,7 @@ static void choose(void)
 		fpu_xcr0 & XCR0_AVX ? " avx" : "", why);
 }
 
-void fpu_init_cpu(void)
+__cold void fpu_init_cpu(void)
 {
 	if (!chosen) { /* the boot CPU, before any other starts */
 		choose();

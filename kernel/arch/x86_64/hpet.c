@@ -32,7 +32,7 @@ static void wr(uint32_t reg, uint64_t v)
 	hpet_regs[reg / 8] = v;
 }
 
-bool hpet_init(phys_addr_t base)
+__cold bool hpet_init(phys_addr_t base)
 {
 	if (!base)
 		return false;

@@ -158,7 +158,7 @@ void *arch_kstack_alloc(unsigned pages)
 	return kstack_map_new(pages);
 }
 
-void kstack_init(void)
+__cold void kstack_init(void)
 {
 	/* At most 1/128 of the free memory (1 MiB: 64 stacks from 512 MiB;
 	 * a 5 MiB machine keeps 2). */

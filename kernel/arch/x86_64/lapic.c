@@ -113,7 +113,7 @@ static uint32_t lint_lvt(unsigned lint)
 }
 
 /* Per-CPU part of the set-up; the registers are already mapped. */
-static void lapic_setup_cpu(void)
+__cold static void lapic_setup_cpu(void)
 {
 	/* Flat model, all CPUs in logical group 1 (unused: we send physical
 	 * destination IPIs), then accept every priority. */
@@ -136,7 +136,7 @@ static void lapic_setup_cpu(void)
 
 /* Global enable in xAPIC mode. Firmware may hand over in x2APIC mode,
  * which cannot go straight back to xAPIC (SDM 10.12.5): disable first. */
-static void lapic_enable_xapic(void)
+__cold static void lapic_enable_xapic(void)
 {
 	uint64_t msr = rdmsr(MSR_APIC_BASE);
 	if (msr & APIC_BASE_X2APIC) {
@@ -147,7 +147,7 @@ static void lapic_enable_xapic(void)
 		wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
 }
 
-void lapic_init(phys_addr_t base)
+__cold void lapic_init(phys_addr_t base)
 {
 	if (!base)
 		base = rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
@@ -160,7 +160,7 @@ void lapic_init(phys_addr_t base)
 		((rd(LAPIC_VERSION) >> 16) & 0xff) + 1);
 }
 
-void lapic_init_ap(void)
+__cold void lapic_init_ap(void)
 {
 	lapic_enable_xapic();
 	lapic_setup_cpu();

@@ -70,10 +70,11 @@ static void set_gate(unsigned v, uintptr_t fn, uint8_t ist, uint8_t dpl)
 	};
 }
 
-void idt_init(void)
+__cold void idt_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, (uintptr_t)trap_stubs_start + 16 * v, 0, 0);
+		set_gate(v, (uintptr_t)trap_stubs_start + TRAP_STUB_BYTES * v,
+			 0, 0);
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MCE;
@@ -94,7 +95,7 @@ void irq_set_handler(unsigned vector, irq_handler_t fn)
 		__atomic_store_n(&handlers[vector], fn, __ATOMIC_RELEASE);
 }
 
-static void print_sym(const char *what, uintptr_t addr)
+__cold static void print_sym(const char *what, uintptr_t addr)
 {
 	uintptr_t off;
 	const char *name = ksym_lookup(addr, &off);
@@ -104,7 +105,7 @@ static void print_sym(const char *what, uintptr_t addr)
 		kprintf("%s %016lx\n", what, addr);
 }
 
-void trap_report(const struct trap_frame *tf)
+__cold void trap_report(const struct trap_frame *tf)
 {
 	unsigned v = (unsigned)tf->vector;
 	kprintf("\n*** FAULT: vector %u (%s), error code 0x%lx, cpu %u, %s mode\n",

@@ -33,6 +33,14 @@ typedef uint64_t virt_addr_t;
 #define __packed    __attribute__((packed))
 #define __unused    __attribute__((unused))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
+/* Boot, set-up and report code in a file the hot paths share: built for
+ * size and kept apart from the hot text, as mk/kcold.mk does per file
+ * (gcc's cold implies -Os for the function; clang needs minsize). */
+#ifdef __clang__
+#define __cold __attribute__((cold, minsize))
+#else
+#define __cold __attribute__((cold))
+#endif
 
 #define READ_ONCE(x)     (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))

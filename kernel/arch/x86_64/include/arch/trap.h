@@ -1,6 +1,12 @@
 /* Traps and interrupts: the saved register frame, handler registration and
  * fault recovery. */
 #pragma once
+
+/* The distance between two vector stubs of trap.S (the IDT points at
+ * trap_stubs_start + TRAP_STUB_BYTES * vector). */
+#define TRAP_STUB_BYTES 12
+
+#ifndef __ASSEMBLY__
 #include <arch/percpu.h>
 #include <kern/types.h>
 
@@ -50,3 +56,4 @@ const char *trap_name(unsigned vector);
 /* A page fault on a user address inside the user-copy loops: redirects tf
  * to their error return (uaccess.c). */
 bool uaccess_fixup(struct trap_frame *tf);
+#endif /* __ASSEMBLY__ */
