@@ -202,6 +202,9 @@ void reply_unlend(struct reply *r);
  * by t. */
 void port_call_ended(struct port *p, struct reply *r);
 void port_call_received(struct port *p, struct reply *r, struct thread *t);
+/* r's caller gave up (timeout, kill): its call leaves p's queue if it is
+ * still there (freed: handles closed, charges returned). */
+void port_withdraw(struct port *p, struct reply *r);
 /* After port_reply_recv's receive on p: t stays p's lender only if it
  * took a call. */
 void port_lend_settle(struct port *p, struct thread *t);
