@@ -160,6 +160,32 @@ GTEST(port_withdraw_timed_out_calls)
 	GCHECK_OK(sys_handle_close(w_recv));
 }
 
+/* The withdrawn call's attached handles are closed at once, before any
+ * receive: here the last handle to an endpoint of the same port, whose
+ * no-senders notice is then the only message queued. Old code: the
+ * cancelled call was still queued, holding the handle. */
+GTEST(port_withdraw_closes_attached_handles)
+{
+	GCHECK_OK(sys_port_create(0, &w_recv, &w_send));
+	handle_t n;
+	GCHECK_OK(sys_port_mint_ex(w_recv, 77, PORT_MINT_NOTIFY_CLOSED, &n));
+	unsigned char b = 'h', ans[16];
+	struct port_msg q = {
+		.data = &b, .len = 1, .nhandles = 1, .handles = &n};
+	struct port_rx arx = {.buf = ans, .cap = sizeof(ans)};
+	GCHECK_ERR(sys_port_call(w_send, &q, &arx, g_now() + 5 * MS),
+		   ERR_TIMED_OUT);
+	static unsigned char buf[64];
+	struct port_rx rx;
+	GCHECK_OK(recv_poll(buf, sizeof(buf), &rx));
+	GCHECK_EQ(rx.flags & PORT_RX_CLOSED, PORT_RX_CLOSED);
+	GCHECK_EQ(rx.badge, 77);
+	GCHECK_EQ(rx.len, 0);
+	GCHECK_ERR(recv_poll(buf, sizeof(buf), &rx), ERR_SHOULD_WAIT);
+	GCHECK_OK(sys_handle_close(w_send));
+	GCHECK_OK(sys_handle_close(w_recv));
+}
+
 /* ---- the race: server on CPU 1, callers giving up on CPU 0 ---- */
 
 #define RC_CALLERS 3
