@@ -451,6 +451,30 @@ void port_lend_settle(struct port *p, struct thread *t)
 		kobj_put(&old->obj);
 }
 
+/* r's caller is gone (timed out, killed): its call, if still queued,
+ * leaves now, so it holds neither charges nor handles nor a queue place
+ * until a receive. Under the lock, so a receiver on another CPU either
+ * took it first (its answer finds the call over) or never sees it. A
+ * call the fastpath handed to a receiver is received already. */
+void port_withdraw(struct port *p, struct reply *r)
+{
+	struct kmsg *m = NULL;
+	unsigned long f = spin_lock_irqsave(&p->wq.lock);
+	list_for_each(it, &p->queue)
+	{
+		if (list_entry(it, struct kmsg, node)->reply == r) {
+			m = list_entry(it, struct kmsg, node);
+			list_remove(&m->node);
+			p->count--; /* (a call is never a notice) */
+			wait_queue_wake_locked(&p->senders, 0, 1);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&p->wq.lock, f);
+	if (m) /* its handles may close onto this port: after the lock */
+		kmsg_free(m);
+}
+
 /* Lock held: wakes the first receiver; returns it (a reference). */
 static struct thread *wake_one(struct port *p)
 {

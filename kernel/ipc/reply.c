@@ -509,8 +509,10 @@ int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
 	spin_unlock_irqrestore(&r->wq.lock, f);
 	if (READ_ONCE(thread_current()->calling)) /* (else detach did) */
 		donate_set_calling(NULL);
-	if (ended_here)
+	if (ended_here) {
+		port_withdraw(r->port, r); /* first: no receiver takes it */
 		call_over(r);
+	}
 	return err;
 }
 

@@ -10,7 +10,9 @@
  *           write it; exit with the byte | VMO_WRITE_DENIED if refused
  *   regcall:H  a register call on send handle H (to be killed in it)
  *   reghold:H  receive a call in registers on port H, hold it and spin
- *           (to be killed holding it) */
+ *           (to be killed holding it)
+ *   bigcall:H  calls on send handle H with BIGCALL_LEN bytes (charged),
+ *           one after the other, until a call fails (to be killed in one) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +141,17 @@ int main(int argc, char **argv)
 			return 251;
 		for (;;)
 			sys_yield();
+	}
+	if (!strncmp(m, "bigcall:", 8)) {
+		static uint8_t big[BIGCALL_LEN], ans[16];
+		handle_t h = (handle_t)strtoul(m + 8, NULL, 0);
+		struct port_msg q = {.data = big, .len = BIGCALL_LEN};
+		long r;
+		do {
+			struct port_rx rx = {.buf = ans, .cap = sizeof(ans)};
+			r = sys_port_call(h, &q, &rx, DEADLINE_NONE);
+		} while (!r);
+		return (int)-r;
 	}
 	return 250;
 }

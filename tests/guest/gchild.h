@@ -9,6 +9,8 @@
 #define HOLD_DUPS    100
 #define HOLD_THREADS 4
 #define HOLD_MEM     (1ull << 20)
+/* child_work "bigcall": its message (a kernel allocation, charged). */
+#define BIGCALL_LEN 4096
 /* child_work "hog": mapping step. */
 #define HOG_CHUNK (64ull << 10)
 /* child_work "vmo:H": status bit when a write was refused. */

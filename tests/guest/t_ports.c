@@ -331,10 +331,18 @@ GTEST(port_peer_death_server)
 	GCHECK_OK(sys_handle_close(call_s));
 }
 
+static int64_t caller_short(uint64_t arg)
+{
+	unsigned char out;
+	return call_byte(call_s, (unsigned char)arg, &out, g_now() + 30 * MS);
+}
+
 GTEST(port_peer_death_client)
 {
-	/* The caller gives up (deadline) while the server holds its reply:
-	 * answering is a harmless error, handles attached stay ours. */
+	/* A caller that gives up while its call is queued takes it back
+	 * (t_port_withdraw.c); one that gives up (deadline) while the server
+	 * holds its reply: answering is a harmless error, handles attached
+	 * stay ours. */
 	handle_t r, v;
 	GCHECK_OK(sys_port_create(0, &r, &call_s));
 	GCHECK_OK(sys_vmo_create(PAGE, &v));
@@ -343,8 +351,14 @@ GTEST(port_peer_death_client)
 		   ERR_TIMED_OUT);
 	char b;
 	struct port_rx rx;
-	GCHECK_OK(recv_bytes(r, &b, 1, &rx, DEADLINE_POLL));
+	GCHECK_ERR(recv_bytes(r, &b, 1, &rx, DEADLINE_POLL), ERR_SHOULD_WAIT);
+	struct gthread c0;
+	int64_t st0;
+	GCHECK_OK(gthread_start(&c0, caller_short, 1));
+	GCHECK_OK(recv_bytes(r, &b, 1, &rx, g_now() + T_LONG));
 	GCHECK(rx.reply != HANDLE_INVALID);
+	GCHECK_OK(gthread_join(&c0, g_now() + T_LONG, &st0));
+	GCHECK_ERR(st0, ERR_TIMED_OUT);
 	struct port_msg m = {
 		.data = "a", .len = 1, .nhandles = 1, .handles = &v};
 	GCHECK_ERR(sys_port_reply(rx.reply, &m), ERR_PEER_CLOSED);

@@ -184,7 +184,8 @@ int reply_answer(struct reply *r, struct kmsg *m, struct handle_table *t,
 		 const struct msg_handles *a, handle_t self,
 		 struct thread **handoff);
 /* Caller side: waits for the answer; returns it in *out. On timeout or
- * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED).
+ * kill the reply is cancelled (a late answer gets ERR_PEER_CLOSED) and the
+ * call, if still queued, withdrawn (port_withdraw).
  * handoff: a thread taken off a wait queue by the fastpath, to run in the
  * caller's place (woken in every case). */
 int reply_wait(struct reply *r, uint64_t deadline_ns, struct kmsg **out,
@@ -202,6 +203,9 @@ void reply_unlend(struct reply *r);
  * by t. */
 void port_call_ended(struct port *p, struct reply *r);
 void port_call_received(struct port *p, struct reply *r, struct thread *t);
+/* r's caller gave up (timeout, kill): its call leaves p's queue if it is
+ * still there (freed: handles closed, charges returned). */
+void port_withdraw(struct port *p, struct reply *r);
 /* After port_reply_recv's receive on p: t stays p's lender only if it
  * took a call. */
 void port_lend_settle(struct port *p, struct thread *t);
