@@ -73,9 +73,9 @@ uint64_t rq_curr_event(struct run_queue *rq, uint64_t now)
 	return ev;
 }
 
-static void on_timer(void)
+static void on_timer(uint64_t now)
 {
-	sched_timer_event();
+	sched_timer_event(now);
 }
 
 /* Arms this CPU's timer for the next scheduling event. Lock held. */

@@ -28,7 +28,9 @@ void rq_dequeue(struct run_queue *rq, struct thread *t);
 /* The next thread to run, still queued; NULL: idle. */
 struct thread *rq_pick(struct run_queue *rq);
 /* rq_enqueue(prev), then the next thread picked and dequeued (NULL:
- * idle); a best-effort prev and next swap places in one tree update. */
+ * idle); a best-effort prev and next swap places in one tree update, an
+ * RT prev going to the tail of its level with an equal first in line
+ * rotates the level. */
 struct thread *rq_requeue_pick(struct run_queue *rq, struct thread *prev,
 			       enum sched_enq how, uint64_t now);
 /* Would the queued t run before the running cur? */

@@ -39,8 +39,9 @@ static void new_job(struct sched_dl *d, uint64_t abs, int64_t q)
 	d->pending = false;
 }
 
-void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
-	      uint64_t period, uint64_t now)
+__attribute__((cold)) void dl_setup(struct sched_dl *d, uint64_t runtime,
+				    uint64_t deadline, uint64_t period,
+				    uint64_t now)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	d->runtime = runtime;

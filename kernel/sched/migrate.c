@@ -293,7 +293,8 @@ void sched_kick_idle(struct run_queue *rq)
 		arch_send_resched(c);
 }
 
-void sched_move(struct thread *t, unsigned dst_cpu)
+/* (cold: affinity and DL re-admission changes, built for size) */
+__attribute__((cold)) void sched_move(struct thread *t, unsigned dst_cpu)
 {
 	unsigned long f = arch_irq_save();
 	struct run_queue *src, *dst = sched_rq(dst_cpu);

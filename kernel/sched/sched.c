@@ -87,7 +87,8 @@ const struct sched_class *sched_class_of(const struct thread *t)
 	return classes[sched_eff(t)->sp.cls];
 }
 
-void sched_init(void)
+/* (cold: built for size, off the measured paths; kernel text goal) */
+__attribute__((cold)) void sched_init(void)
 {
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
 		struct run_queue *rq = &rqs[c];
@@ -175,13 +176,12 @@ struct run_queue *lock_thread_rq(struct thread *t)
 	}
 }
 
-/* Lock held, interrupts off; returns with the lock released. */
-static void do_schedule(struct run_queue *rq)
+/* Lock held, interrupts off, the running thread accounted up to now;
+ * returns with the lock released. */
+static void sched_decide(struct run_queue *rq, uint64_t now)
 {
 	uint64_t c0 = arch_cycles();
 	struct thread *prev = rq->current;
-	uint64_t now = clock_ns();
-	update_curr(rq, now);
 	bool yielded = prev->yielding;
 	if (prev->disp_deadline) {
 		/* A DL job ends when the thread stops wanting the CPU (not
@@ -270,6 +270,13 @@ static void do_schedule(struct run_queue *rq)
 	sched_finish_switch();
 }
 
+static void do_schedule(struct run_queue *rq)
+{
+	uint64_t now = clock_ns();
+	update_curr(rq, now);
+	sched_decide(rq, now);
+}
+
 void sched_finish_switch(void)
 {
 	struct run_queue *rq = this_rq();
@@ -306,7 +313,7 @@ void thread_yield(void)
 	spin_lock(&rq->lock);
 	struct thread *t = rq->current;
 	if (!t->is_idle)
-		t->yielding = true; /* do_schedule ends a DL job */
+		t->yielding = true; /* sched_decide ends a DL job */
 	do_schedule(rq);
 	arch_irq_restore(f);
 }
@@ -491,13 +498,12 @@ void sched_interrupt(struct thread *t, int result)
 	wake(t, true, result);
 }
 
-void sched_timer_event(void)
+void sched_timer_event(uint64_t now)
 {
 	struct run_queue *rq = this_rq();
 	if (READ_ONCE(rq->be_nr))
-		sched_balance_tick(rq, clock_ns());
+		sched_balance_tick(rq, now);
 	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
-	uint64_t now = clock_ns();
 	rq->timer_deadline = DEADLINE_NONE;
 	update_curr(rq, now);
 	struct thread *s;
@@ -512,9 +518,19 @@ void sched_timer_event(void)
 	if (rq_curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
+	unsigned push = rq_waiting_rt_rank(rq); /* woken or released */
+	/* A hardware interrupt comes only where interrupts were on, so the
+	 * interrupted context can be preempted (trap_dispatch would call
+	 * schedule() on the way out): decide now, in the same pass, with
+	 * the time and the accounting just done. Not with a second thread
+	 * to push elsewhere (the switch pushes one rank), nor for a killed
+	 * thread (it dies on its way out first). */
+	if (rq->need_resched && !push && !rq->current->killed) {
+		sched_decide(rq, now);
+		return;
+	}
 	if (!rq->need_resched)
 		program_timer(rq, now);
-	unsigned push = rq_waiting_rt_rank(rq); /* woken or released */
 	spin_unlock(&rq->lock);
 	if (push)
 		sched_push(rq->cpu, push, ~0ull);
@@ -541,7 +557,7 @@ void sched_ipi(void)
 	spin_unlock(&rq->lock);
 }
 
-void sched_poke_all(void)
+__attribute__((cold)) void sched_poke_all(void)
 {
 	unsigned n = arch_cpus_online();
 	for (unsigned c = 0; c < n; c++) {
@@ -556,7 +572,7 @@ void sched_poke_all(void)
 }
 
 /* The boot context of this CPU becomes its idle thread. */
-void sched_init_cpu(void)
+__attribute__((cold)) void sched_init_cpu(void)
 {
 	struct run_queue *rq = this_rq();
 	struct thread *idle = thread_create_idle(rq->cpu);

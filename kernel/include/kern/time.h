@@ -7,10 +7,11 @@
 uint64_t clock_ns(void);
 
 /* Arm this CPU's one-shot timer for an absolute deadline (clock_ns()
- * time). When it passes, fn runs in interrupt context on this CPU.
+ * time). When it passes, fn runs in interrupt context on this CPU, given
+ * the clock_ns() read that found it due (no need to read it again).
  * Re-arming replaces the previous deadline; a deadline in the past fires
  * as soon as possible. timer_cancel() disarms. */
-typedef void (*timer_fn_t)(void);
+typedef void (*timer_fn_t)(uint64_t now);
 void timer_arm(uint64_t deadline_ns, timer_fn_t fn);
 void timer_cancel(void);
 
