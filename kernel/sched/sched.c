@@ -137,6 +137,42 @@ static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
 	rq_enqueue(rq, t, fresh ? ENQ_NEW : ENQ_WAKE, now);
 }
 
+/* A due sleeper that will run at once (the timer event's switch): readied
+ * as make_ready does, but not queued, when nothing queued can come before
+ * it and it outranks what runs: a DL or RT thread on its own parameters,
+ * no DL or RT thread queued, no quota, the RT cap not holding, what runs
+ * not DL (EDF would compare deadlines). NULL: not so, nothing changed. A
+ * DL thread found out of budget is queued (parked) as usual. */
+static __attribute__((noinline)) struct thread *
+ready_direct(struct run_queue *rq, struct thread *s, uint64_t now)
+{
+	unsigned r = 0, rc = sched_rank(rq->current);
+	if (s->sp.cls == SCHED_CLASS_DL)
+		r = RANK_DL;
+	else if (s->sp.cls == SCHED_CLASS_RT)
+		r = 1 + s->sp.priority;
+	if (rq->dl_nr || rq->rt_nr || r <= rc || rc >= RANK_DL || s->donor ||
+	    s->state != THREAD_BLOCKED || s->move_to >= 0 ||
+	    (s->task && READ_ONCE(s->task->cpuq.period)) ||
+	    (rt_cap_on() && rq->rt_capped))
+		return NULL;
+	sleeper_del(rq, s);
+	s->ready_since = s->wake_deadline;
+	s->wake_deadline = DEADLINE_NONE;
+	s->woken = true;
+	if (r == RANK_DL) {
+		dl_wakeup(&s->dl, now);
+		if (dl_eligible_at(&s->dl, now)) {
+			rq_enqueue(rq, s, ENQ_WAKE, now);
+			return NULL;
+		}
+	}
+	s->state = THREAD_READY;
+	s->class = sched_class_of(s);
+	s->yielding = false;
+	return s;
+}
+
 /* Releases parked threads whose refill time has come (all of them
  * re-checked when `all`: a quota changed). */
 static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
@@ -178,7 +214,8 @@ struct run_queue *lock_thread_rq(struct thread *t)
 
 /* Lock held, interrupts off, the running thread accounted up to now;
  * returns with the lock released. */
-static void sched_decide(struct run_queue *rq, uint64_t now)
+static void sched_decide(struct run_queue *rq, uint64_t now,
+			 struct thread *direct)
 {
 	uint64_t c0 = arch_cycles();
 	struct thread *prev = rq->current;
@@ -207,10 +244,16 @@ static void sched_decide(struct run_queue *rq, uint64_t now)
 		WRITE_ONCE(prev->moving, true);
 		rq->outgoing = prev;
 	}
-	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
-		bool tail = yielded || now >= prev->slice_end_ns;
-		next = rq_requeue_pick(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT,
-				       now);
+	bool running = prev->state == THREAD_RUNNING && !prev->is_idle;
+	enum sched_enq how =
+		yielded || now >= prev->slice_end_ns ? ENQ_TAIL : ENQ_PREEMPT;
+	if (direct) { /* readied, on no queue (ready_direct) */
+		next = direct;
+		if (running)
+			rq_enqueue(rq, prev, how, now);
+		prev->yielding = false;
+	} else if (running) {
+		next = rq_requeue_pick(rq, prev, how, now);
 	} else {
 		prev->yielding = false;
 		next = rq_pick(rq);
@@ -239,8 +282,7 @@ static void sched_decide(struct run_queue *rq, uint64_t now)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
 	/* (another CPU idle: rare while this one has work waiting) */
-	if (rq->nr_ready &&
-	    (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
+	if (rq->nr_ready && (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
 		sched_kick_idle(rq);
 	if (next != prev) {
 		dispatch_end(rq, prev, now, yielded);
@@ -274,7 +316,7 @@ static void do_schedule(struct run_queue *rq)
 {
 	uint64_t now = clock_ns();
 	update_curr(rq, now);
-	sched_decide(rq, now);
+	sched_decide(rq, now, NULL);
 }
 
 void sched_finish_switch(void)
@@ -506,15 +548,27 @@ void sched_timer_event(uint64_t now)
 	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
 	rq->timer_deadline = DEADLINE_NONE;
 	update_curr(rq, now);
-	struct thread *s;
+	unsigned nr0 = rq->nr_ready;
+	struct thread *s, *direct = NULL;
 	while ((s = sleeper_first(rq))) {
 		if (s->wake_deadline > now)
 			break;
+		if (!direct && (direct = ready_direct(rq, s, now)))
+			continue;
 		make_ready(rq, s, now, s->wake_deadline);
 	}
 	unpark_due(rq, now, false);
 	if (rt_cap_on())
 		rt_cap_roll(rq, now);
+	/* One woken thread that outranks everything here runs now, without
+	 * a queue round trip (the reasons below for not deciding here, or
+	 * others made ready too: through the queue after all). */
+	if (direct && rq->nr_ready == nr0 && !rq->current->killed) {
+		sched_decide(rq, now, direct);
+		return;
+	}
+	if (direct)
+		rq_enqueue(rq, direct, ENQ_WAKE, now);
 	if (rq_curr_event(rq, now) <= now)
 		rq->need_resched = true;
 	check_preempt(rq);
@@ -526,7 +580,7 @@ void sched_timer_event(uint64_t now)
 	 * to push elsewhere (the switch pushes one rank), nor for a killed
 	 * thread (it dies on its way out first). */
 	if (rq->need_resched && !push && !rq->current->killed) {
-		sched_decide(rq, now);
+		sched_decide(rq, now, NULL);
 		return;
 	}
 	if (!rq->need_resched)

@@ -136,7 +136,7 @@ static uint32_t lapic_count_at(uint64_t *ns, uint64_t *err)
 	return c;
 }
 
-uint64_t lapic_timer_measure_per_ms(void)
+__attribute__((cold)) uint64_t lapic_timer_measure_per_ms(void)
 {
 	uint64_t good[LAPIC_CAL_SAMPLES], all[LAPIC_CAL_ATTEMPTS];
 	unsigned ngood = 0, n = 0;
