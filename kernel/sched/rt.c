@@ -48,7 +48,7 @@ struct thread *rt_rotate(struct run_queue *rq, struct thread *prev)
 {
 	unsigned p = (unsigned)prev->key;
 	struct list_node *q = &rq->rt_q[p];
-	if (p != sched_eff(prev)->sp.priority || list_empty(q))
+	if (p != prev->sp.priority || list_empty(q))
 		return NULL;
 	struct thread *first = rt_pick(rq);
 	if (first->key != p)

@@ -83,9 +83,10 @@ void be_wake_place(struct run_queue *rq, struct thread *t);
  * was (the queue was empty or t went elsewhere), t is queued. */
 struct thread *be_enqueue_take_first(struct run_queue *rq, struct thread *t,
 				     enum sched_enq how);
-/* RT round robin in O(1): when prev's level (prev->key) is the highest
- * waiting and not empty, prev goes to its tail and the first there is
- * taken out and returned; NULL: not so, nothing changed. */
+/* RT round robin in O(1): when prev (on its own parameters) is at its
+ * priority's level (prev->key) and that level is the highest waiting and
+ * not empty, prev goes to its tail and the first there is taken out and
+ * returned; NULL: not so, nothing changed. */
 struct thread *rt_rotate(struct run_queue *rq, struct thread *prev);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 

@@ -27,9 +27,10 @@
  * sched_finish_switch(). That makes "mark myself blocked, then switch"
  * atomic against wake-ups from other CPUs.
  *
- * Here: the switch, blocking, waking and the timer and IPI events. Queue
- * membership and the RT cap are in queue.c, accounting, the timer and the
- * trace records in account.c, changes from outside in change.c. */
+ * Here: the switch, blocking and waking; the timer and IPI events are in
+ * event.c, queue membership and the RT cap in queue.c, accounting, the
+ * timer and the trace records in account.c, changes from outside in
+ * change.c. */
 #include <execrt/errors.h>
 #include <execrt/types.h>
 #include <kern/arch.h>
@@ -124,8 +125,8 @@ void sched_thread_init(struct thread *t)
 
 /* Blocked/new -> ready on rq (lock held). `since`: when it became due
  * (a sleeper's deadline, for honest wake-up latency). */
-static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
-		       uint64_t since)
+void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
+		uint64_t since)
 {
 	bool fresh = t->state == THREAD_NEW;
 	sleeper_del(rq, t);
@@ -135,66 +136,6 @@ static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
 	t->woken = true;
 	t->ready_since = since;
 	rq_enqueue(rq, t, fresh ? ENQ_NEW : ENQ_WAKE, now);
-}
-
-/* A due sleeper that will run at once (the timer event's switch): readied
- * as make_ready does, but not queued, when nothing queued can come before
- * it and it outranks what runs: a DL or RT thread on its own parameters,
- * no DL or RT thread queued, no quota, the RT cap not holding, what runs
- * not DL (EDF would compare deadlines). NULL: not so, nothing changed. A
- * DL thread found out of budget is queued (parked) as usual. */
-static __attribute__((noinline)) struct thread *
-ready_direct(struct run_queue *rq, struct thread *s, uint64_t now)
-{
-	unsigned r = 0, rc = sched_rank(rq->current);
-	if (s->sp.cls == SCHED_CLASS_DL)
-		r = RANK_DL;
-	else if (s->sp.cls == SCHED_CLASS_RT)
-		r = 1 + s->sp.priority;
-	if (rq->dl_nr || rq->rt_nr || r <= rc || rc >= RANK_DL || s->donor ||
-	    s->state != THREAD_BLOCKED || s->move_to >= 0 ||
-	    (s->task && READ_ONCE(s->task->cpuq.period)) ||
-	    (rt_cap_on() && rq->rt_capped))
-		return NULL;
-	sleeper_del(rq, s);
-	s->ready_since = s->wake_deadline;
-	s->wake_deadline = DEADLINE_NONE;
-	s->woken = true;
-	if (r == RANK_DL) {
-		dl_wakeup(&s->dl, now);
-		if (dl_eligible_at(&s->dl, now)) {
-			rq_enqueue(rq, s, ENQ_WAKE, now);
-			return NULL;
-		}
-	}
-	s->state = THREAD_READY;
-	s->class = sched_class_of(s);
-	s->yielding = false;
-	return s;
-}
-
-/* Releases parked threads whose refill time has come (all of them
- * re-checked when `all`: a quota changed). */
-static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
-{
-	struct list_node due;
-	list_init(&due);
-	struct thread *p;
-	while ((p = parked_first(rq))) {
-		if (p->park_until > now && !all)
-			break;
-		parked_del(rq, p);
-		list_push_back(&due, &p->rq_node);
-	}
-	/* Apart first: one still held back goes back onto rq->parked. */
-	while (!list_empty(&due)) {
-		struct thread *t = list_entry(list_pop_front(&due),
-					      struct thread, rq_node);
-		t->parked = false;
-		t->woken = true;
-		t->ready_since = MIN(t->park_until, now);
-		rq_enqueue(rq, t, ENQ_RELEASE, now);
-	}
 }
 
 /* Locks the run queue holding t. Its CPU may change while we wait, and a
@@ -212,10 +153,7 @@ struct run_queue *lock_thread_rq(struct thread *t)
 	}
 }
 
-/* Lock held, interrupts off, the running thread accounted up to now;
- * returns with the lock released. */
-static void sched_decide(struct run_queue *rq, uint64_t now,
-			 struct thread *direct)
+void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 {
 	uint64_t c0 = arch_cycles();
 	struct thread *prev = rq->current;
@@ -247,7 +185,7 @@ static void sched_decide(struct run_queue *rq, uint64_t now,
 	bool running = prev->state == THREAD_RUNNING && !prev->is_idle;
 	enum sched_enq how =
 		yielded || now >= prev->slice_end_ns ? ENQ_TAIL : ENQ_PREEMPT;
-	if (direct) { /* readied, on no queue (ready_direct) */
+	if (direct) { /* readied, on no queue (event.c, ready_direct) */
 		next = direct;
 		if (running)
 			rq_enqueue(rq, prev, how, now);
@@ -331,9 +269,11 @@ void sched_finish_switch(void)
 	spin_unlock(&rq->lock);
 	if (o)
 		sched_finish_move(o);
-	if (push)
+	/* (one CPU: nothing to push to or pull from, and no call) */
+	bool smp = (push || pull) && arch_cpus_online() > 1;
+	if (push && smp)
 		sched_push(rq->cpu, push, ~0ull);
-	if (pull)
+	if (pull && smp)
 		sched_pull(rq, false);
 	if (z)
 		kobj_put(&z->obj); /* the reference running threads hold */
@@ -538,91 +478,6 @@ void sched_wake(struct thread *t)
 void sched_interrupt(struct thread *t, int result)
 {
 	wake(t, true, result);
-}
-
-void sched_timer_event(uint64_t now)
-{
-	struct run_queue *rq = this_rq();
-	if (READ_ONCE(rq->be_nr))
-		sched_balance_tick(rq, now);
-	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
-	rq->timer_deadline = DEADLINE_NONE;
-	update_curr(rq, now);
-	unsigned nr0 = rq->nr_ready;
-	struct thread *s, *direct = NULL;
-	while ((s = sleeper_first(rq))) {
-		if (s->wake_deadline > now)
-			break;
-		if (!direct && (direct = ready_direct(rq, s, now)))
-			continue;
-		make_ready(rq, s, now, s->wake_deadline);
-	}
-	unpark_due(rq, now, false);
-	if (rt_cap_on())
-		rt_cap_roll(rq, now);
-	/* One woken thread that outranks everything here runs now, without
-	 * a queue round trip (the reasons below for not deciding here, or
-	 * others made ready too: through the queue after all). */
-	if (direct && rq->nr_ready == nr0 && !rq->current->killed) {
-		sched_decide(rq, now, direct);
-		return;
-	}
-	if (direct)
-		rq_enqueue(rq, direct, ENQ_WAKE, now);
-	if (rq_curr_event(rq, now) <= now)
-		rq->need_resched = true;
-	check_preempt(rq);
-	unsigned push = rq_waiting_rt_rank(rq); /* woken or released */
-	/* A hardware interrupt comes only where interrupts were on, so the
-	 * interrupted context can be preempted (trap_dispatch would call
-	 * schedule() on the way out): decide now, in the same pass, with
-	 * the time and the accounting just done. Not with a second thread
-	 * to push elsewhere (the switch pushes one rank), nor for a killed
-	 * thread (it dies on its way out first). */
-	if (rq->need_resched && !push && !rq->current->killed) {
-		sched_decide(rq, now, NULL);
-		return;
-	}
-	if (!rq->need_resched)
-		program_timer(rq, now);
-	spin_unlock(&rq->lock);
-	if (push)
-		sched_push(rq->cpu, push, ~0ull);
-}
-
-void sched_ipi(void)
-{
-	struct run_queue *rq = this_rq();
-	spin_lock(&rq->lock);
-	uint64_t now = clock_ns();
-	update_curr(rq, now);
-	bool recheck =
-		__atomic_exchange_n(&rq->recheck, false, __ATOMIC_ACQ_REL);
-	uint64_t gen = __atomic_load_n(&sched_cfg_gen, __ATOMIC_ACQUIRE);
-	if (rq->cfg_gen != gen) {
-		rq->cfg_gen = gen;
-		rt_cap_reset(rq, now);
-	}
-	unpark_due(rq, now, recheck);
-	if (rq_curr_event(rq, now) <= now)
-		rq->need_resched = true;
-	check_preempt(rq);
-	program_timer(rq, now);
-	spin_unlock(&rq->lock);
-}
-
-__attribute__((cold)) void sched_poke_all(void)
-{
-	unsigned n = arch_cpus_online();
-	for (unsigned c = 0; c < n; c++) {
-		__atomic_store_n(&rqs[c].recheck, true, __ATOMIC_RELEASE);
-		if (c != arch_cpu_id())
-			arch_send_resched(c);
-	}
-	unsigned long f = arch_irq_save();
-	sched_ipi();
-	arch_irq_restore(f);
-	sched_preempt_check();
 }
 
 /* The boot context of this CPU becomes its idle thread. */
