@@ -38,8 +38,7 @@ ready_direct(struct run_queue *rq, struct thread *s, uint64_t now)
 	s->wake_deadline = DEADLINE_NONE;
 	s->woken = true;
 	if (r == RANK_DL) {
-		dl_wakeup(&s->dl, now);
-		if (dl_eligible_at(&s->dl, now)) {
+		if (!dl_wakeup(&s->dl, now) && dl_eligible_at(&s->dl, now)) {
 			rq_enqueue(rq, s, ENQ_WAKE, now);
 			return NULL;
 		}

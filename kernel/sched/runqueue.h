@@ -153,7 +153,9 @@ extern uint64_t sched_idle_mask;
 /* DL servers (dl.c); all take the server's own lock. */
 void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
 	      uint64_t period, uint64_t now);
-void dl_wakeup(struct sched_dl *d, uint64_t now);
+/* The CBS wake-up rule; true if d has budget left now (no refill to
+ * look for: dl_eligible_at would say 0). */
+bool dl_wakeup(struct sched_dl *d, uint64_t now);
 /* 0 when d has budget (refilled if its replenishment time has come),
  * else the time it refills. */
 uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now);
