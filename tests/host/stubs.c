@@ -133,6 +133,13 @@ void timer_arm(uint64_t deadline_ns, void (*fn)(uint64_t now))
 	(void)fn;
 	abort();
 }
+void timer_arm_at(uint64_t deadline_ns, uint64_t now, void (*fn)(uint64_t now))
+{
+	(void)deadline_ns;
+	(void)now;
+	(void)fn;
+	abort();
+}
 void timer_cancel(void) { abort(); }
 void arch_thread_enter_user(uintptr_t entry, uintptr_t stack, uintptr_t arg)
 {

@@ -86,7 +86,7 @@ void timer_init_cpu(void)
 	lapic_timer_stop();
 }
 
-void timer_arm(uint64_t deadline_ns, timer_fn_t fn)
+void timer_arm_at(uint64_t deadline_ns, uint64_t now, timer_fn_t fn)
 {
 	if (!fn) {
 		timer_cancel();
@@ -96,9 +96,14 @@ void timer_arm(uint64_t deadline_ns, timer_fn_t fn)
 	struct cpu *c = this_cpu();
 	c->timer_deadline_ns = deadline_ns;
 	c->timer_fn = fn;
-	/* (a fresh read: a count from an older one would end late) */
-	program(c, clock_ns());
+	program(c, now);
 	arch_irq_restore(flags);
+}
+
+/* (a fresh read: a count from an older one would end late) */
+void timer_arm(uint64_t deadline_ns, timer_fn_t fn)
+{
+	timer_arm_at(deadline_ns, clock_ns(), fn);
 }
 
 void timer_cancel(void)
