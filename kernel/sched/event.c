@@ -76,7 +76,8 @@ static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
 void sched_timer_event(uint64_t now)
 {
 	struct run_queue *rq = sched_rq(arch_cpu_id());
-	if (READ_ONCE(rq->be_nr))
+	/* (at most every 4 ms: the time test here, not a call each event) */
+	if (READ_ONCE(rq->be_nr) && now >= READ_ONCE(rq->next_balance))
 		sched_balance_tick(rq, now);
 	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
 	rq->timer_deadline = DEADLINE_NONE;
@@ -90,7 +91,9 @@ void sched_timer_event(uint64_t now)
 			continue;
 		make_ready(rq, s, now, s->wake_deadline);
 	}
-	unpark_due(rq, now, false);
+	const struct thread *p = parked_first(rq);
+	if (p && p->park_until <= now)
+		unpark_due(rq, now, false);
 	if (rt_cap_on())
 		rt_cap_roll(rq, now);
 	/* One woken thread that outranks everything here runs now, without
