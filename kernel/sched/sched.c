@@ -153,6 +153,22 @@ struct run_queue *lock_thread_rq(struct thread *t)
 	}
 }
 
+/* After a yield to a best-effort thread (next), program_timer would leave
+ * the armed time: it is later than now and comes at or before next's new
+ * slice end and every sleeper and refill. Told in a few loads instead of
+ * its full look (no quota, donation or kill; not the RT cap's window). */
+static bool be_yield_timer_holds(struct run_queue *rq,
+				 const struct thread *next, uint64_t now)
+{
+	const struct thread *s = sleeper_first(rq), *p = parked_first(rq);
+	uint64_t td = rq->timer_deadline;
+	return !next->donor && !next->killed && td > now &&
+	       td <= next->slice_end_ns && (!s || td <= s->wake_deadline) &&
+	       (!p || td <= p->park_until) &&
+	       !(next->task && READ_ONCE(next->task->cpuq.period)) &&
+	       !(rt_cap_on() && rq->rt_capped && rq->rt_nr);
+}
+
 void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 {
 	uint64_t c0 = arch_cycles();
@@ -228,7 +244,9 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 	}
 	if (!next->is_idle)
 		next->class->start(rq, next, now);
-	program_timer(rq, now);
+	if (!(yielded && next->class == &sched_class_be &&
+	      be_yield_timer_holds(rq, next, now)))
+		program_timer(rq, now);
 	rq->sched_calls++;
 	rq->sched_cycles += arch_cycles() - c0;
 	if (next == prev) {
