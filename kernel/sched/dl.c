@@ -39,8 +39,9 @@ static void new_job(struct sched_dl *d, uint64_t abs, int64_t q)
 	d->pending = false;
 }
 
-void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
-	      uint64_t period, uint64_t now)
+__attribute__((cold)) void dl_setup(struct sched_dl *d, uint64_t runtime,
+				    uint64_t deadline, uint64_t period,
+				    uint64_t now)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	d->runtime = runtime;
@@ -62,7 +63,7 @@ void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
 	spin_unlock_irqrestore(&d->lock, f);
 }
 
-void dl_wakeup(struct sched_dl *d, uint64_t now)
+bool dl_wakeup(struct sched_dl *d, uint64_t now)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	/* Overflow: remaining * D > (abs - now) * Q, in 128 bits. */
@@ -73,7 +74,9 @@ void dl_wakeup(struct sched_dl *d, uint64_t now)
 	if (fresh)
 		new_job(d, now + d->deadline, (int64_t)d->runtime);
 	d->job_done = false;
+	bool has = d->remaining > 0 || !d->runtime;
 	spin_unlock_irqrestore(&d->lock, f);
+	return has;
 }
 
 uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now)

@@ -21,14 +21,16 @@
 static volatile unsigned fired_a, fired_b;
 static volatile uint64_t fired_at_a, fired_at_b;
 
-static void on_a(void)
+static void on_a(uint64_t now)
 {
+	(void)now;
 	fired_at_a = clock_ns();
 	fired_a++;
 }
 
-static void on_b(void)
+static void on_b(uint64_t now)
 {
+	(void)now;
 	fired_at_b = clock_ns();
 	fired_b++;
 }
@@ -202,9 +204,8 @@ static uint64_t seq_late[NSEQ];
 static volatile unsigned seq_n;
 static uint64_t seq_deadline;
 
-static void on_seq(void)
+static void on_seq(uint64_t now)
 {
-	uint64_t now = clock_ns();
 	seq_late[seq_n] = now >= seq_deadline ? now - seq_deadline : ~0ull;
 	if (++seq_n < NSEQ) {
 		seq_deadline = now + MS;
