@@ -258,8 +258,9 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 	if (prev->state == THREAD_DEAD)
 		rq->zombie = prev;
 	rq->switches++;
-	/* User threads run on their task's page tables; everything else on
-	 * the kernel's, so a dying task's tables are never live anywhere. */
+	/* User threads run on their task's page tables; idle and kernel
+	 * threads on whatever is loaded (lazy TLB: uvm_activate(NULL)); a
+	 * dying task's tables are dropped from every CPU by its destroy. */
 	struct uvm *from = prev->task ? prev->task->uvm : NULL;
 	struct uvm *to = next->task ? next->task->uvm : NULL;
 	if (from != to)
