@@ -144,10 +144,7 @@ void uvm_destroy(struct uvm *u)
 
 void uvm_activate(struct uvm *u)
 {
-	if (u)
-		vm_space_activate(u->space);
-	else
-		vm_space_lazy(); /* no user memory touched: keep what is loaded */
+	vm_space_activate(u ? u->space : NULL);
 }
 
 /* prot 0 is a reservation (guard pages, address space held for later):
