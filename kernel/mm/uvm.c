@@ -144,7 +144,10 @@ void uvm_destroy(struct uvm *u)
 
 void uvm_activate(struct uvm *u)
 {
-	vm_space_activate(u ? u->space : NULL);
+	if (u)
+		vm_space_activate(u->space);
+	else
+		vm_space_lazy(); /* no user memory touched: keep what is loaded */
 }
 
 /* prot 0 is a reservation (guard pages, address space held for later):

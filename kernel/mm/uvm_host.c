@@ -31,6 +31,15 @@ void vm_space_activate(struct vm_space *s)
 	(void)s;
 }
 
+void vm_space_lazy(void)
+{
+}
+
+bool vm_space_leave_lazy(void)
+{
+	return false;
+}
+
 uint64_t vm_space_tables(struct vm_space *s)
 {
 	return s->tables;

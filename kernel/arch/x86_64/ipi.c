@@ -19,6 +19,7 @@
 #include <kern/lib.h>
 #include <kern/spinlock.h>
 #include <kern/time.h>
+#include <kern/vm.h>
 
 /* vectors.h calls it TEST; it is the general cross-call vector. */
 #define VEC_IPI_CALL VEC_IPI_TEST
@@ -164,7 +165,10 @@ struct tlb_req {
 static void tlb_call(void *arg)
 {
 	const struct tlb_req *r = arg;
-	tlb_flush_space_local(r->user, r->va, r->size);
+	/* A lazy CPU holds a user space only for idle or kernel threads: it
+	 * leaves it (a CR3 load) and is not asked again. */
+	if (!r->user || !vm_space_leave_lazy())
+		tlb_flush_space_local(r->user, r->va, r->size);
 	struct cpu *c = this_cpu(); /* counters: this CPU writes its own */
 	if (r->user)
 		WRITE_ONCE(c->tlb_ipis_user, c->tlb_ipis_user + 1);

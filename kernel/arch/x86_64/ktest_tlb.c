@@ -125,3 +125,60 @@ KTEST(tlb_user_shootdown_of_an_idle_space_sends_nothing)
 	KT_CHECK_EQ(e2, 0);
 	KT_CHECK_EQ(changed, 0);
 }
+
+static void lazy_on_ap(void *arg)
+{
+	uint64_t *cr3 = arg;
+	cr3[0] = read_cr3();
+	vm_space_lazy(); /* the scheduler's switch to idle */
+	cr3[1] = read_cr3();
+}
+
+/* Lazy TLB (docs/smp.md): idle keeps the space loaded and coming back to
+ * it loads nothing; the first shootdown makes the lazy CPU leave the
+ * space, so the next one does not ask it, and it sees the new entries
+ * when it loads the space again. */
+KTEST(tlb_lazy_cpu_keeps_the_space_until_asked_once)
+{
+	KT_CHECK(__atomic_load_n(&ncpus_online, __ATOMIC_ACQUIRE) >= 2);
+	struct vm_space *s = vm_space_create();
+	phys_addr_t fa = pmm_alloc(), fb = pmm_alloc();
+	KT_CHECK(s && fa && fb);
+	*(uint64_t *)phys_to_virt(fa) = PAT_A;
+	*(uint64_t *)phys_to_virt(fb) = PAT_B;
+	int e0 = vm_map(s, U_VA, fa, PAGE_SIZE, VM_READ | VM_WRITE, false);
+
+	uint64_t first = ap(s, true), cr3[2], cr3_back[2];
+	smp_call_on(1, lazy_on_ap, cr3);
+	uint64_t mask_lazy = __atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST);
+	uint64_t still_a = ap(s, true); /* back from idle: no CR3 load */
+	smp_call_on(1, lazy_on_ap, cr3_back);
+	uint64_t i0 = ap_user_ipis();
+	int e1 = repoint(s, fb); /* asked once: CPU 1 leaves s */
+	uint64_t i1 = ap_user_ipis();
+	uint64_t mask_left = __atomic_load_n(&s->active_cpus, __ATOMIC_SEQ_CST);
+	int e2 = repoint(s, fa); /* not asked again */
+	uint64_t i2 = ap_user_ipis();
+	int e3 = repoint(s, fb);
+	uint64_t seen_b = ap(s, true); /* loads s again: the new entry */
+
+	(void)ap(NULL, false);
+	int e4 = vm_unmap(s, U_VA, PAGE_SIZE);
+	vm_space_destroy(s);
+	pmm_free(fa);
+	pmm_free(fb);
+	KT_CHECK_EQ(e0, 0);
+	KT_CHECK_EQ(e1, 0);
+	KT_CHECK_EQ(e2, 0);
+	KT_CHECK_EQ(e3, 0);
+	KT_CHECK_EQ(e4, 0);
+	KT_CHECK_EQ(first, PAT_A);
+	KT_CHECK_EQ(cr3[1], cr3[0]);
+	KT_CHECK_EQ(cr3_back[0], cr3[0]);
+	KT_CHECK_EQ(mask_lazy, 1ull << 1);
+	KT_CHECK_EQ(still_a, PAT_A);
+	KT_CHECK_EQ(i1 - i0, 1);
+	KT_CHECK_EQ(mask_left, 0);
+	KT_CHECK_EQ(i2, i1);
+	KT_CHECK_EQ(seen_b, PAT_B);
+}

@@ -36,6 +36,9 @@
 /* User space in each CPU's CR3 (NULL: the kernel's tables). Written only
  * by that CPU with interrupts off. */
 static struct vm_space *loaded[MAX_CPUS];
+/* CPUs running idle or a kernel thread on the user space they loaded last
+ * (vm_space_lazy): the next switch back to that space loads nothing. */
+static bool lazy[MAX_CPUS];
 
 #define CR3_NOFLUSH (1ull << 63)
 #define CR4_PCIDE   (1ul << 17)
@@ -108,6 +111,7 @@ void vm_space_activate(struct vm_space *s)
 	unsigned long irq = arch_irq_save();
 	unsigned id = this_cpu()->id;
 	struct vm_space *old = loaded[id];
+	lazy[id] = false;
 	if (old != s) {
 		if (s)
 			__atomic_fetch_or(&s->active_cpus, 1ull << id,
@@ -127,8 +131,36 @@ void vm_space_activate(struct vm_space *s)
 	arch_irq_restore(irq);
 }
 
+/* Lazy TLB (docs/smp.md "Lazy TLB"): idle and kernel threads touch no user
+ * memory, so they run on whatever user space is loaded. Under QEMU's TCG
+ * every CR3 load flushes its whole software TLB, and a device interrupt
+ * waking a driver from idle would otherwise pay two CR3 loads (to the
+ * kernel's tables and back). The CPU stays in the space's active_cpus:
+ * destroying it still reaches us (drop_space), and the first shootdown
+ * that reaches a lazy CPU makes it leave the space (vm_space_leave_lazy)
+ * instead of flushing, so it is asked at most once. */
+void vm_space_lazy(void)
+{
+	unsigned long irq = arch_irq_save();
+	unsigned id = this_cpu()->id;
+	if (loaded[id])
+		lazy[id] = true;
+	arch_irq_restore(irq);
+}
+
+/* The TLB shootdown's handler, interrupts off: true when this CPU was lazy
+ * and has now moved to the kernel's tables (nothing left to flush). */
+bool vm_space_leave_lazy(void)
+{
+	unsigned id = this_cpu()->id;
+	if (!lazy[id])
+		return false;
+	vm_space_activate(NULL);
+	return true;
+}
+
 /* Cross-call target: drop the space if this CPU still has it loaded (a
- * kernel thread that activated it and was switched away from). */
+ * CPU running idle or a kernel thread on it, see above). */
 static void drop_space(void *arg)
 {
 	if (loaded[this_cpu()->id] == arg)

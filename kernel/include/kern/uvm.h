@@ -94,5 +94,6 @@ int uvm_fault_find(struct uvm *u, uint64_t va, struct vmo **vmo,
  * the quota (later pages are left to their own faults). */
 int uvm_fault_map(struct uvm *u, uint64_t va, struct vmo *vmo,
 		  uint64_t offset, const phys_addr_t *pa, unsigned n);
-/* Loads u's page tables on this CPU (NULL: kernel only). */
+/* Loads u's page tables on this CPU (NULL: idle or a kernel thread,
+ * which keeps the loaded ones: vm_space_lazy). */
 void uvm_activate(struct uvm *u);

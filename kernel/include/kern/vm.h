@@ -57,6 +57,10 @@ bool vm_translate(struct vm_space *s, virt_addr_t va, phys_addr_t *pa,
 struct vm_space *vm_space_create(void);
 void vm_space_destroy(struct vm_space *s);
 void vm_space_activate(struct vm_space *s);
+/* For idle and kernel threads: keep the loaded user space (lazy TLB), and
+ * leave it at the first shootdown that reaches this CPU (arch). */
+void vm_space_lazy(void);
+bool vm_space_leave_lazy(void);
 /* Page-table pages of a space made by vm_space_create (PML4 included). */
 uint64_t vm_space_tables(struct vm_space *s);
 
