@@ -152,12 +152,6 @@ void rb_insert(struct rb_root *t, struct rb_node *n, rb_less_fn less)
 	struct rb_node **link = &t->root, *parent = NULL;
 	bool leftmost = true;
 
-	if (!*link) { /* into an empty tree: the black root */
-		n->parent = n->left = n->right = NULL;
-		n->red = false;
-		t->root = t->leftmost = n;
-		return;
-	}
 	while (*link) {
 		parent = *link;
 		if (less(n, parent)) {
@@ -266,13 +260,6 @@ void rb_replace(struct rb_root *t, struct rb_node *old, struct rb_node *n)
 
 void rb_erase(struct rb_root *t, struct rb_node *n)
 {
-	if (t->root == n && !n->left && !n->right) {
-		/* The only node (a run queue's one waiting thread, its one
-		 * sleeper: the usual case): nothing to rebalance. */
-		t->root = t->leftmost = NULL;
-		n->parent = n;
-		return;
-	}
 	if (t->leftmost == n)
 		t->leftmost = rb_next(n);
 	if (n->left && n->right)

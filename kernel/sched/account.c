@@ -73,15 +73,15 @@ uint64_t rq_curr_event(struct run_queue *rq, uint64_t now)
 	return ev;
 }
 
-static void on_timer(uint64_t now)
+static void on_timer(void)
 {
-	sched_timer_event(now);
+	sched_timer_event();
 }
 
 /* Arms this CPU's timer for the next scheduling event. Lock held. */
 void program_timer(struct run_queue *rq, uint64_t now)
 {
-	uint64_t next = rq_curr_event(rq, now), own = next;
+	uint64_t next = rq_curr_event(rq, now);
 	if (rt_cap_on() && rq->rt_capped && rq->rt_nr &&
 	    rq->cap_window_end > now)
 		next = MIN(next, rq->cap_window_end); /* RT may run again */
@@ -107,9 +107,7 @@ void program_timer(struct run_queue *rq, uint64_t now)
 	rq->timer_deadline = next;
 	if (next == DEADLINE_NONE)
 		timer_cancel();
-	else if (next == own) /* a budget, slice or quantum end */
-		timer_arm_at(next, now, on_timer);
-	else /* a wake-up or a refill: on time, from a fresh reading */
+	else
 		timer_arm(next, on_timer);
 }
 

@@ -10,13 +10,6 @@ struct run_queue *lock_thread_rq(struct thread *t);
 /* After a change to rq: decide here, or let its CPU decide (an IPI);
  * true if the caller should switch right away. */
 bool rq_settle(struct run_queue *rq, uint64_t now, unsigned long irqs_on);
-/* Blocked/new -> ready on rq, queued; `since`: when it became due. */
-void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
-		uint64_t since);
-/* A decision with the running thread accounted up to now, lock held,
- * interrupts off; direct: a thread readied on no queue that runs next
- * (event.c). Returns with the lock released, after the switch if any. */
-void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct);
 /* Bumped by each configuration change; run queues reset their RT-cap
  * window when they see a new value. */
 extern uint64_t sched_cfg_gen;
@@ -35,9 +28,7 @@ void rq_dequeue(struct run_queue *rq, struct thread *t);
 /* The next thread to run, still queued; NULL: idle. */
 struct thread *rq_pick(struct run_queue *rq);
 /* rq_enqueue(prev), then the next thread picked and dequeued (NULL:
- * idle); a best-effort prev and next swap places in one tree update, an
- * RT prev going to the tail of its level with an equal first in line
- * rotates the level. */
+ * idle); a best-effort prev and next swap places in one tree update. */
 struct thread *rq_requeue_pick(struct run_queue *rq, struct thread *prev,
 			       enum sched_enq how, uint64_t now);
 /* Would the queued t run before the running cur? */

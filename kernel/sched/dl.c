@@ -39,9 +39,8 @@ static void new_job(struct sched_dl *d, uint64_t abs, int64_t q)
 	d->pending = false;
 }
 
-__attribute__((cold)) void dl_setup(struct sched_dl *d, uint64_t runtime,
-				    uint64_t deadline, uint64_t period,
-				    uint64_t now)
+void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
+	      uint64_t period, uint64_t now)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	d->runtime = runtime;
@@ -63,7 +62,7 @@ __attribute__((cold)) void dl_setup(struct sched_dl *d, uint64_t runtime,
 	spin_unlock_irqrestore(&d->lock, f);
 }
 
-bool dl_wakeup(struct sched_dl *d, uint64_t now)
+void dl_wakeup(struct sched_dl *d, uint64_t now)
 {
 	unsigned long f = spin_lock_irqsave(&d->lock);
 	/* Overflow: remaining * D > (abs - now) * Q, in 128 bits. */
@@ -74,9 +73,7 @@ bool dl_wakeup(struct sched_dl *d, uint64_t now)
 	if (fresh)
 		new_job(d, now + d->deadline, (int64_t)d->runtime);
 	d->job_done = false;
-	bool has = d->remaining > 0 || !d->runtime;
 	spin_unlock_irqrestore(&d->lock, f);
-	return has;
 }
 
 uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now)

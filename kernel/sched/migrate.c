@@ -167,9 +167,7 @@ unsigned rq_waiting_rt_rank(struct run_queue *rq)
 
 /* Moves one waiting thread of rank r from src to dst if it would run
  * there before what dst runs and has queued. Interrupts off, no lock. */
-/* (cold, built for size: a move is rare and takes two locks anyway) */
-__attribute__((cold)) static bool move_one(unsigned src_cpu, unsigned dst_cpu,
-					   unsigned r)
+static bool move_one(unsigned src_cpu, unsigned dst_cpu, unsigned r)
 {
 	struct run_queue *src = sched_rq(src_cpu), *dst = sched_rq(dst_cpu);
 	lock_two(src, dst);
@@ -264,7 +262,7 @@ void sched_balance_tick(struct run_queue *rq, uint64_t now)
 		move_one(me, to, 1);
 }
 
-__attribute__((cold)) void sched_finish_move(struct thread *t)
+void sched_finish_move(struct thread *t)
 {
 	struct run_queue *src = sched_rq(t->cpu);
 	struct run_queue *dst = sched_rq((unsigned)t->move_to);
@@ -276,7 +274,7 @@ __attribute__((cold)) void sched_finish_move(struct thread *t)
 	unlock_two(src, dst);
 }
 
-__attribute__((cold)) void sched_kick_idle(struct run_queue *rq)
+void sched_kick_idle(struct run_queue *rq)
 {
 	if (!rq->nr_ready || rq->current->is_idle)
 		return;
@@ -295,8 +293,7 @@ __attribute__((cold)) void sched_kick_idle(struct run_queue *rq)
 		arch_send_resched(c);
 }
 
-/* (cold: affinity and DL re-admission changes, built for size) */
-__attribute__((cold)) void sched_move(struct thread *t, unsigned dst_cpu)
+void sched_move(struct thread *t, unsigned dst_cpu)
 {
 	unsigned long f = arch_irq_save();
 	struct run_queue *src, *dst = sched_rq(dst_cpu);

@@ -123,21 +123,6 @@ struct thread *rq_requeue_pick(struct run_queue *rq, struct thread *prev,
 		if (next)
 			return next;
 		rq->nr_ready++;
-	} else if (how == ENQ_TAIL && !rq->dl_nr && e == prev &&
-		   prev->sp.cls == SCHED_CLASS_RT &&
-		   prev->class == &sched_class_rt && !prev->killed &&
-		   !(prev->task && READ_ONCE(prev->task->cpuq.period)) &&
-		   !(rt_cap_on() && rq->rt_capped)) {
-		/* RT round robin: prev to the tail of its level, the first
-		 * there runs, when that level is the highest waiting (the
-		 * RT cap, when it holds, may owe best effort the CPU). */
-		struct thread *next = rt_rotate(rq, prev);
-		if (next) {
-			prev->state = THREAD_READY;
-			prev->yielding = false;
-			return next;
-		}
-		rq_enqueue(rq, prev, how, now);
 	} else {
 		rq_enqueue(rq, prev, how, now);
 	}

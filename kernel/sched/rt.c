@@ -44,20 +44,6 @@ static struct thread *rt_pick(struct run_queue *rq)
 	return list_entry(rq->rt_q[p].next, struct thread, rq_node);
 }
 
-struct thread *rt_rotate(struct run_queue *rq, struct thread *prev)
-{
-	unsigned p = (unsigned)prev->key;
-	struct list_node *q = &rq->rt_q[p];
-	if (p != prev->sp.priority || list_empty(q))
-		return NULL;
-	struct thread *first = rt_pick(rq);
-	if (first->key != p)
-		return NULL; /* a higher level waits */
-	list_remove(&first->rq_node);
-	list_push_back(q, &prev->rq_node);
-	return first;
-}
-
 static bool rt_preempts(struct run_queue *rq, struct thread *t,
 			struct thread *cur)
 {

@@ -83,11 +83,6 @@ void be_wake_place(struct run_queue *rq, struct thread *t);
  * was (the queue was empty or t went elsewhere), t is queued. */
 struct thread *be_enqueue_take_first(struct run_queue *rq, struct thread *t,
 				     enum sched_enq how);
-/* RT round robin in O(1): when prev (on its own parameters) is at its
- * priority's level (prev->key) and that level is the highest waiting and
- * not empty, prev goes to its tail and the first there is taken out and
- * returned; NULL: not so, nothing changed. */
-struct thread *rt_rotate(struct run_queue *rq, struct thread *prev);
 extern const struct sched_class sched_class_dl, sched_class_rt, sched_class_be;
 
 /* The thread whose parameters t runs on: its donor, unless the donor has
@@ -153,9 +148,7 @@ extern uint64_t sched_idle_mask;
 /* DL servers (dl.c); all take the server's own lock. */
 void dl_setup(struct sched_dl *d, uint64_t runtime, uint64_t deadline,
 	      uint64_t period, uint64_t now);
-/* The CBS wake-up rule; true if d has budget left now (no refill to
- * look for: dl_eligible_at would say 0). */
-bool dl_wakeup(struct sched_dl *d, uint64_t now);
+void dl_wakeup(struct sched_dl *d, uint64_t now);
 /* 0 when d has budget (refilled if its replenishment time has come),
  * else the time it refills. */
 uint64_t dl_eligible_at(struct sched_dl *d, uint64_t now);

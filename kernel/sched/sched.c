@@ -27,10 +27,9 @@
  * sched_finish_switch(). That makes "mark myself blocked, then switch"
  * atomic against wake-ups from other CPUs.
  *
- * Here: the switch, blocking and waking; the timer and IPI events are in
- * event.c, queue membership and the RT cap in queue.c, accounting, the
- * timer and the trace records in account.c, changes from outside in
- * change.c. */
+ * Here: the switch, blocking, waking and the timer and IPI events. Queue
+ * membership and the RT cap are in queue.c, accounting, the timer and the
+ * trace records in account.c, changes from outside in change.c. */
 #include <execrt/errors.h>
 #include <execrt/types.h>
 #include <kern/arch.h>
@@ -88,8 +87,7 @@ const struct sched_class *sched_class_of(const struct thread *t)
 	return classes[sched_eff(t)->sp.cls];
 }
 
-/* (cold: built for size, off the measured paths; kernel text goal) */
-__attribute__((cold)) void sched_init(void)
+void sched_init(void)
 {
 	for (unsigned c = 0; c < MAX_CPUS; c++) {
 		struct run_queue *rq = &rqs[c];
@@ -125,8 +123,8 @@ void sched_thread_init(struct thread *t)
 
 /* Blocked/new -> ready on rq (lock held). `since`: when it became due
  * (a sleeper's deadline, for honest wake-up latency). */
-void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
-		uint64_t since)
+static void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
+		       uint64_t since)
 {
 	bool fresh = t->state == THREAD_NEW;
 	sleeper_del(rq, t);
@@ -136,6 +134,30 @@ void make_ready(struct run_queue *rq, struct thread *t, uint64_t now,
 	t->woken = true;
 	t->ready_since = since;
 	rq_enqueue(rq, t, fresh ? ENQ_NEW : ENQ_WAKE, now);
+}
+
+/* Releases parked threads whose refill time has come (all of them
+ * re-checked when `all`: a quota changed). */
+static void unpark_due(struct run_queue *rq, uint64_t now, bool all)
+{
+	struct list_node due;
+	list_init(&due);
+	struct thread *p;
+	while ((p = parked_first(rq))) {
+		if (p->park_until > now && !all)
+			break;
+		parked_del(rq, p);
+		list_push_back(&due, &p->rq_node);
+	}
+	/* Apart first: one still held back goes back onto rq->parked. */
+	while (!list_empty(&due)) {
+		struct thread *t = list_entry(list_pop_front(&due),
+					      struct thread, rq_node);
+		t->parked = false;
+		t->woken = true;
+		t->ready_since = MIN(t->park_until, now);
+		rq_enqueue(rq, t, ENQ_RELEASE, now);
+	}
 }
 
 /* Locks the run queue holding t. Its CPU may change while we wait, and a
@@ -153,26 +175,13 @@ struct run_queue *lock_thread_rq(struct thread *t)
 	}
 }
 
-/* After a yield to a best-effort thread (next), program_timer would leave
- * the armed time: it is later than now and comes at or before next's new
- * slice end and every sleeper and refill. Told in a few loads instead of
- * its full look (no quota, donation or kill; not the RT cap's window). */
-static bool be_yield_timer_holds(struct run_queue *rq,
-				 const struct thread *next, uint64_t now)
-{
-	const struct thread *s = sleeper_first(rq), *p = parked_first(rq);
-	uint64_t td = rq->timer_deadline;
-	return !next->donor && !next->killed && td > now &&
-	       td <= next->slice_end_ns && (!s || td <= s->wake_deadline) &&
-	       (!p || td <= p->park_until) &&
-	       !(next->task && READ_ONCE(next->task->cpuq.period)) &&
-	       !(rt_cap_on() && rq->rt_capped && rq->rt_nr);
-}
-
-void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
+/* Lock held, interrupts off; returns with the lock released. */
+static void do_schedule(struct run_queue *rq)
 {
 	uint64_t c0 = arch_cycles();
 	struct thread *prev = rq->current;
+	uint64_t now = clock_ns();
+	update_curr(rq, now);
 	bool yielded = prev->yielding;
 	if (prev->disp_deadline) {
 		/* A DL job ends when the thread stops wanting the CPU (not
@@ -198,16 +207,10 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 		WRITE_ONCE(prev->moving, true);
 		rq->outgoing = prev;
 	}
-	bool running = prev->state == THREAD_RUNNING && !prev->is_idle;
-	enum sched_enq how =
-		yielded || now >= prev->slice_end_ns ? ENQ_TAIL : ENQ_PREEMPT;
-	if (direct) { /* readied, on no queue (event.c, ready_direct) */
-		next = direct;
-		if (running)
-			rq_enqueue(rq, prev, how, now);
-		prev->yielding = false;
-	} else if (running) {
-		next = rq_requeue_pick(rq, prev, how, now);
+	if (prev->state == THREAD_RUNNING && !prev->is_idle) {
+		bool tail = yielded || now >= prev->slice_end_ns;
+		next = rq_requeue_pick(rq, prev, tail ? ENQ_TAIL : ENQ_PREEMPT,
+				       now);
 	} else {
 		prev->yielding = false;
 		next = rq_pick(rq);
@@ -236,7 +239,8 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 		rq->push_rank = sched_rank(prev);
 	rq->pull = new_rank < old_rank;
 	/* (another CPU idle: rare while this one has work waiting) */
-	if (rq->nr_ready && (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
+	if (rq->nr_ready &&
+	    (READ_ONCE(sched_idle_mask) & ~(1ull << rq->cpu)))
 		sched_kick_idle(rq);
 	if (next != prev) {
 		dispatch_end(rq, prev, now, yielded);
@@ -244,9 +248,7 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 	}
 	if (!next->is_idle)
 		next->class->start(rq, next, now);
-	if (!(yielded && next->class == &sched_class_be &&
-	      be_yield_timer_holds(rq, next, now)))
-		program_timer(rq, now);
+	program_timer(rq, now);
 	rq->sched_calls++;
 	rq->sched_cycles += arch_cycles() - c0;
 	if (next == prev) {
@@ -269,13 +271,6 @@ void sched_decide(struct run_queue *rq, uint64_t now, struct thread *direct)
 	sched_finish_switch();
 }
 
-static void do_schedule(struct run_queue *rq)
-{
-	uint64_t now = clock_ns();
-	update_curr(rq, now);
-	sched_decide(rq, now, NULL);
-}
-
 void sched_finish_switch(void)
 {
 	struct run_queue *rq = this_rq();
@@ -288,11 +283,9 @@ void sched_finish_switch(void)
 	spin_unlock(&rq->lock);
 	if (o)
 		sched_finish_move(o);
-	/* (one CPU: nothing to push to or pull from, and no call) */
-	bool smp = (push || pull) && arch_cpus_online() > 1;
-	if (push && smp)
+	if (push)
 		sched_push(rq->cpu, push, ~0ull);
-	if (pull && smp)
+	if (pull)
 		sched_pull(rq, false);
 	if (z)
 		kobj_put(&z->obj); /* the reference running threads hold */
@@ -314,7 +307,7 @@ void thread_yield(void)
 	spin_lock(&rq->lock);
 	struct thread *t = rq->current;
 	if (!t->is_idle)
-		t->yielding = true; /* sched_decide ends a DL job */
+		t->yielding = true; /* do_schedule ends a DL job */
 	do_schedule(rq);
 	arch_irq_restore(f);
 }
@@ -499,8 +492,72 @@ void sched_interrupt(struct thread *t, int result)
 	wake(t, true, result);
 }
 
+void sched_timer_event(void)
+{
+	struct run_queue *rq = this_rq();
+	if (READ_ONCE(rq->be_nr))
+		sched_balance_tick(rq, clock_ns());
+	spin_lock(&rq->lock); /* interrupt context: interrupts are off */
+	uint64_t now = clock_ns();
+	rq->timer_deadline = DEADLINE_NONE;
+	update_curr(rq, now);
+	struct thread *s;
+	while ((s = sleeper_first(rq))) {
+		if (s->wake_deadline > now)
+			break;
+		make_ready(rq, s, now, s->wake_deadline);
+	}
+	unpark_due(rq, now, false);
+	if (rt_cap_on())
+		rt_cap_roll(rq, now);
+	if (rq_curr_event(rq, now) <= now)
+		rq->need_resched = true;
+	check_preempt(rq);
+	if (!rq->need_resched)
+		program_timer(rq, now);
+	unsigned push = rq_waiting_rt_rank(rq); /* woken or released */
+	spin_unlock(&rq->lock);
+	if (push)
+		sched_push(rq->cpu, push, ~0ull);
+}
+
+void sched_ipi(void)
+{
+	struct run_queue *rq = this_rq();
+	spin_lock(&rq->lock);
+	uint64_t now = clock_ns();
+	update_curr(rq, now);
+	bool recheck =
+		__atomic_exchange_n(&rq->recheck, false, __ATOMIC_ACQ_REL);
+	uint64_t gen = __atomic_load_n(&sched_cfg_gen, __ATOMIC_ACQUIRE);
+	if (rq->cfg_gen != gen) {
+		rq->cfg_gen = gen;
+		rt_cap_reset(rq, now);
+	}
+	unpark_due(rq, now, recheck);
+	if (rq_curr_event(rq, now) <= now)
+		rq->need_resched = true;
+	check_preempt(rq);
+	program_timer(rq, now);
+	spin_unlock(&rq->lock);
+}
+
+void sched_poke_all(void)
+{
+	unsigned n = arch_cpus_online();
+	for (unsigned c = 0; c < n; c++) {
+		__atomic_store_n(&rqs[c].recheck, true, __ATOMIC_RELEASE);
+		if (c != arch_cpu_id())
+			arch_send_resched(c);
+	}
+	unsigned long f = arch_irq_save();
+	sched_ipi();
+	arch_irq_restore(f);
+	sched_preempt_check();
+}
+
 /* The boot context of this CPU becomes its idle thread. */
-__attribute__((cold)) void sched_init_cpu(void)
+void sched_init_cpu(void)
 {
 	struct run_queue *rq = this_rq();
 	struct thread *idle = thread_create_idle(rq->cpu);

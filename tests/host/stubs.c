@@ -127,16 +127,9 @@ void arch_send_resched(unsigned cpu)
 	abort();
 }
 uint64_t clock_ns(void) { return arch_clock_ns(); }
-void timer_arm(uint64_t deadline_ns, void (*fn)(uint64_t now))
+void timer_arm(uint64_t deadline_ns, void (*fn)(void))
 {
 	(void)deadline_ns;
-	(void)fn;
-	abort();
-}
-void timer_arm_at(uint64_t deadline_ns, uint64_t now, void (*fn)(uint64_t now))
-{
-	(void)deadline_ns;
-	(void)now;
 	(void)fn;
 	abort();
 }

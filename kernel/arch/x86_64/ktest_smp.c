@@ -123,9 +123,8 @@ static struct {
 	uint32_t fired;
 } ap_tmr;
 
-static void ap_timer_fn(uint64_t now)
+static void ap_timer_fn(void)
 {
-	(void)now;
 	ap_tmr.fired_at = clock_ns();
 	ap_tmr.fired_on = this_cpu()->id;
 	__atomic_store_n(&ap_tmr.fired, 1, __ATOMIC_RELEASE);
@@ -170,9 +169,8 @@ static struct {
 	uint32_t rounds, done;
 } cross;
 
-static void ap_cross_fn(uint64_t now)
+static void ap_cross_fn(void)
 {
-	(void)now;
 	for (int i = 0; i < CROSS_CALLS; i++)
 		smp_call_on(0, count_call, &cross.to_bsp);
 	if (++cross.rounds < CROSS_ROUNDS)

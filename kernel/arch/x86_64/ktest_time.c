@@ -21,16 +21,14 @@
 static volatile unsigned fired_a, fired_b;
 static volatile uint64_t fired_at_a, fired_at_b;
 
-static void on_a(uint64_t now)
+static void on_a(void)
 {
-	(void)now;
 	fired_at_a = clock_ns();
 	fired_a++;
 }
 
-static void on_b(uint64_t now)
+static void on_b(void)
 {
-	(void)now;
 	fired_at_b = clock_ns();
 	fired_b++;
 }
@@ -204,8 +202,9 @@ static uint64_t seq_late[NSEQ];
 static volatile unsigned seq_n;
 static uint64_t seq_deadline;
 
-static void on_seq(uint64_t now)
+static void on_seq(void)
 {
+	uint64_t now = clock_ns();
 	seq_late[seq_n] = now >= seq_deadline ? now - seq_deadline : ~0ull;
 	if (++seq_n < NSEQ) {
 		seq_deadline = now + MS;

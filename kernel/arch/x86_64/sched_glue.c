@@ -25,6 +25,11 @@ void arch_send_resched(unsigned cpu)
 	lapic_send_ipi(cpus[cpu].apic_id, VEC_IPI_RESCHED);
 }
 
+uint64_t arch_cycles(void)
+{
+	return rdtsc();
+}
+
 uint64_t sched_timer_irqs(void)
 {
 	return READ_ONCE(this_cpu()->timer_irqs);

@@ -161,9 +161,8 @@ static uint64_t init_delay_ns(void)
 	return INIT_DELAY_NS;
 }
 
-static void wake_noop(uint64_t now)
+static void wake_noop(void)
 {
-	(void)now;
 }
 
 /* Sleeps up to ns in hlt on the boot CPU's one-shot timer (free until

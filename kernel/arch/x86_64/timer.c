@@ -41,12 +41,13 @@ static uint32_t ns_to_ticks(uint64_t ns, uint64_t per_ms)
 	return t ? (uint32_t)t : 1;
 }
 
-static void program(struct cpu *c, uint64_t now)
+static void program(struct cpu *c)
 {
 	if (use_tsc_deadline) {
 		lapic_timer_tsc_deadline(tsc_from_ns(c->timer_deadline_ns));
 		return;
 	}
+	uint64_t now = clock_ns();
 	uint64_t delta =
 		c->timer_deadline_ns > now ? c->timer_deadline_ns - now : 0;
 	lapic_timer_oneshot_ticks(ns_to_ticks(delta, c->lapic_ticks_per_ms));
@@ -61,15 +62,13 @@ static void timer_irq(struct trap_frame *tf)
 	timer_fn_t fn = c->timer_fn;
 	if (!fn)
 		return; /* cancelled after the interrupt was latched */
-	uint64_t now = clock_ns();
-	if (now < c->timer_deadline_ns) {
-		/* a long deadline in chunks, or the LAPIC ran fast */
-		program(c, now);
+	if (clock_ns() < c->timer_deadline_ns) {
+		program(c); /* long deadline in chunks, or LAPIC ran fast */
 		return;
 	}
 	c->timer_fn = NULL;
 	c->timer_fires++;
-	fn(now); /* may re-arm */
+	fn(); /* may re-arm */
 }
 
 void timer_init(void)
@@ -86,7 +85,7 @@ void timer_init_cpu(void)
 	lapic_timer_stop();
 }
 
-void timer_arm_at(uint64_t deadline_ns, uint64_t now, timer_fn_t fn)
+void timer_arm(uint64_t deadline_ns, timer_fn_t fn)
 {
 	if (!fn) {
 		timer_cancel();
@@ -96,14 +95,8 @@ void timer_arm_at(uint64_t deadline_ns, uint64_t now, timer_fn_t fn)
 	struct cpu *c = this_cpu();
 	c->timer_deadline_ns = deadline_ns;
 	c->timer_fn = fn;
-	program(c, now);
+	program(c);
 	arch_irq_restore(flags);
-}
-
-/* (a fresh read: a count from an older one would end late) */
-void timer_arm(uint64_t deadline_ns, timer_fn_t fn)
-{
-	timer_arm_at(deadline_ns, clock_ns(), fn);
 }
 
 void timer_cancel(void)
@@ -141,7 +134,7 @@ static uint32_t lapic_count_at(uint64_t *ns, uint64_t *err)
 	return c;
 }
 
-__attribute__((cold)) uint64_t lapic_timer_measure_per_ms(void)
+uint64_t lapic_timer_measure_per_ms(void)
 {
 	uint64_t good[LAPIC_CAL_SAMPLES], all[LAPIC_CAL_ATTEMPTS];
 	unsigned ngood = 0, n = 0;

@@ -9,8 +9,8 @@
 #define MAX_CPUS 64
 #endif
 
-/* arch_irq_save, arch_irq_restore, arch_cpu_id, arch_current_thread and
- * arch_cycles are inline where the port has them so (arch/inline.h). */
+/* arch_irq_save, arch_irq_restore, arch_cpu_id and arch_current_thread
+ * are inline where the port has them so (arch/inline.h). */
 #if __has_include(<arch/inline.h>)
 #include <arch/inline.h>
 #endif
@@ -22,7 +22,6 @@ void arch_irq_restore(unsigned long flags);
  * time it is used (a preemption can move the caller): per-CPU data is
  * touched with interrupts off. */
 unsigned arch_cpu_id(void);
-uint64_t arch_cycles(void); /* CPU cycle counter (costs) */
 #endif
 void arch_cpu_relax(void);
 unsigned arch_cpus_online(void);
@@ -31,6 +30,7 @@ uint64_t arch_clock_ns(void);                /* monotonic ns since boot */
  * the cycle counter first thing); 0 before the clock is calibrated. For
  * boot figures (bootinfo `kernel_entry_ns`). */
 uint64_t arch_kernel_entry_ns(void);
+uint64_t arch_cycles(void);                  /* CPU cycle counter (costs) */
 /* TLB shootdown requests CPU `cpu` answered so far, for user address
  * spaces and for the kernel's (telemetry). */
 void arch_tlb_ipis(unsigned cpu, uint64_t *user, uint64_t *kernel);

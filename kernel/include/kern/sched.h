@@ -112,7 +112,7 @@ void sched_interrupt(struct thread *t, int result);
  * lock taken by the switching CPU and drops dead threads. */
 void sched_finish_switch(void);
 /* Timer expiry and the reschedule IPI land here (interrupt context). */
-void sched_timer_event(uint64_t now);
+void sched_timer_event(void);
 void sched_ipi(void);
 /* Timer interrupts taken by this CPU (tickless tests). */
 uint64_t sched_timer_irqs(void);

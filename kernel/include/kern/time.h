@@ -7,17 +7,11 @@
 uint64_t clock_ns(void);
 
 /* Arm this CPU's one-shot timer for an absolute deadline (clock_ns()
- * time). When it passes, fn runs in interrupt context on this CPU, given
- * the clock_ns() read that found it due (no need to read it again).
+ * time). When it passes, fn runs in interrupt context on this CPU.
  * Re-arming replaces the previous deadline; a deadline in the past fires
  * as soon as possible. timer_cancel() disarms. */
-typedef void (*timer_fn_t)(uint64_t now);
+typedef void (*timer_fn_t)(void);
 void timer_arm(uint64_t deadline_ns, timer_fn_t fn);
-/* The same from an earlier clock_ns() reading `now` (no second read):
- * a count-down timer then ends late by the time since that reading, so
- * only for deadlines a little lateness does not hurt (a budget or slice
- * end, not a sleeper's wake-up). */
-void timer_arm_at(uint64_t deadline_ns, uint64_t now, timer_fn_t fn);
 void timer_cancel(void);
 
 /* Busy-wait (for drivers and tests; the scheduler later adds sleeping). */

@@ -24,13 +24,6 @@ static inline void arch_irq_restore(unsigned long flags)
 		irq_enable();
 }
 
-/* CPU cycle counter (the scheduler's cost telemetry reads it twice per
- * decision). */
-static inline uint64_t arch_cycles(void)
-{
-	return rdtsc();
-}
-
 static inline unsigned arch_cpu_id(void)
 {
 	return this_cpu()->id;

@@ -41,7 +41,7 @@ struct cpu {
 	/* Timer and clock state (time code). */
 	uint64_t lapic_ticks_per_ms;
 	uint64_t timer_deadline_ns;
-	void (*timer_fn)(uint64_t now);
+	void (*timer_fn)(void);
 	uint64_t timer_fires;
 	uint64_t irq_count;
 	uint64_t timer_irqs; /* LAPIC timer interrupts, incl. re-arms */
