@@ -92,6 +92,33 @@ long g_thread_stats(handle_t th, struct sched_thread_stats *out)
 	return g_koid_stats(g_koid(th), out);
 }
 
+void g_wait_blocked(handle_t th)
+{
+	uint64_t end = g_now() + 5000 * MS;
+	struct sched_thread_stats s = {0};
+	while (g_now() < end &&
+	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
+		sys_sleep_until(g_now() + MS);
+}
+
+int g_ipc_fastpath_on(void)
+{
+	static char text[4096];
+	handle_t bi = execrt_handle(START_H_BOOTINFO);
+	memset(text, 0, sizeof(text));
+	if (sys_vmo_read(bi, text, 0, sizeof(text) - 1) < 0)
+		return -1;
+	return strstr(text, "ipc_fastpath=off") == NULL;
+}
+
+uint64_t g_ipc_fast_count(handle_t th)
+{
+	struct sched_thread_stats s;
+	if (g_thread_stats(th, &s) < 0)
+		return ~0ull;
+	return s.ipc_fast;
+}
+
 uint64_t g_runtime(uint64_t koid)
 {
 	struct sched_thread_stats s;

@@ -37,6 +37,16 @@ struct sched_params g_dl(uint64_t runtime, uint64_t deadline,
 /* The telemetry totals of one thread (by handle or koid). */
 long g_thread_stats(handle_t th, struct sched_thread_stats *out);
 long g_koid_stats(uint64_t koid, struct sched_thread_stats *out);
+/* Waits (up to 5 s) until thread th is blocked: a server in its receive,
+ * a caller in its call; a loaded host may stall a vCPU for longer than
+ * any sleep. */
+void g_wait_blocked(handle_t th);
+/* Is the IPC fastpath on in this boot (no `ipc_fastpath=off`)? -1 if the
+ * command line cannot be read. */
+int g_ipc_fastpath_on(void);
+/* Calls and answers thread th passed through the fastpath (~0 if
+ * unknown). */
+uint64_t g_ipc_fast_count(handle_t th);
 /* CPU time of a thread so far (0 if unknown). */
 uint64_t g_runtime(uint64_t koid);
 /* Spins until the calling thread (koid) has used ns more CPU time. */

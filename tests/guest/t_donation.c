@@ -14,15 +14,6 @@
 
 /* Waits until thread th is blocked (a server in its receive, a caller in
  * its call): a loaded host may stall a vCPU for longer than any sleep. */
-static void wait_blocked(handle_t th)
-{
-	uint64_t end = g_now() + T_LONG;
-	struct sched_thread_stats s = {0};
-	while (g_now() < end &&
-	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
-		sys_sleep_until(g_now() + MS);
-}
-
 static int donated(handle_t th)
 {
 	struct sched_thread_stats s;
@@ -85,7 +76,7 @@ GTEST(donation_ends_exactly_with_each_call)
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
 	GCHECK_OK(sys_port_create(0, &d_recv, &d_send));
 	GCHECK_OK(gthread_start(&d_srv, checking_server, 0));
-	wait_blocked(d_srv.h);
+	g_wait_blocked(d_srv.h);
 	GCHECK_OK(g_set_rt(me, 10, 0, 0));
 	long err = 0;
 	for (int i = 0; i < 30 && !err; i++)
@@ -153,7 +144,7 @@ GTEST(donation_chain_of_20_calls_is_exact)
 		GCHECK_OK(gthread_start(&ch_srv[i], stage, (uint64_t)i));
 	}
 	for (int i = 0; i < CHAIN; i++)
-		wait_blocked(ch_srv[i].h);
+		g_wait_blocked(ch_srv[i].h);
 	struct gthread c;
 	struct sched_params rt = {
 		.cls = SCHED_CLASS_RT, .priority = 10, .cpu = SCHED_CPU_KEEP};
@@ -242,7 +233,7 @@ GTEST(donation_lend_taken_back_when_the_queued_call_ends)
 	struct sched_params rt = {
 		.cls = SCHED_CLASS_RT, .priority = 10, .cpu = SCHED_CPU_KEEP};
 	GCHECK_OK(gthread_start_sched(&b, rt_client, 0, &rt));
-	wait_blocked(b.h);
+	g_wait_blocked(b.h);
 	/* The RT call waits queued: lent to the server, which serves the
 	 * port's call now. */
 	int lent = donated(d_srv.h);
@@ -299,7 +290,7 @@ GTEST(donation_cycle_of_calls_is_refused_cleanly)
 		GCHECK_OK(gthread_start(&cy_srv[i], cycle_server, (uint64_t)i));
 	}
 	for (int i = 0; i < 2; i++)
-		wait_blocked(cy_srv[i].h);
+		g_wait_blocked(cy_srv[i].h);
 	GCHECK_OK(g_set_rt(me, 10, 0, 0));
 	long r = call1(cy_send[0], 1, g_now() + T_LONG);
 	g_set_be(me, 0);

@@ -13,34 +13,6 @@
 
 /* Waits until thread th is blocked (a server in its receive, a caller in
  * its call): a loaded host may stall a vCPU for longer than any sleep. */
-static void wait_blocked(handle_t th)
-{
-	uint64_t end = g_now() + T_LONG;
-	struct sched_thread_stats s = {0};
-	while (g_now() < end &&
-	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
-		sys_sleep_until(g_now() + MS);
-}
-
-/* Is the fastpath on in this boot (the kernel command line)? */
-static int fast_on(void)
-{
-	static char text[4096];
-	handle_t bi = execrt_handle(START_H_BOOTINFO);
-	memset(text, 0, sizeof(text));
-	if (sys_vmo_read(bi, text, 0, sizeof(text) - 1) < 0)
-		return -1;
-	return strstr(text, "ipc_fastpath=off") == NULL;
-}
-
-static uint64_t fast_count(handle_t th)
-{
-	struct sched_thread_stats s;
-	if (g_thread_stats(th, &s) < 0)
-		return ~0ull;
-	return s.ipc_fast;
-}
-
 static handle_t fp_recv, fp_send;
 static volatile int busy_got, busy_release;
 static volatile uint64_t srv_badge;
@@ -120,16 +92,16 @@ static int64_t stop_server(struct gthread *srv)
  * small ones take the fastpath, both ways, when it is on. */
 GTEST(ipc_fast_call_reply_contents_and_badges)
 {
-	int on = fast_on();
+	int on = g_ipc_fastpath_on();
 	GCHECK(on >= 0);
 	GCHECK_OK(sys_port_create(0, &fp_recv, &fp_send));
 	handle_t minted;
 	GCHECK_OK(sys_port_mint(fp_recv, 0xfeedbeef12ull, &minted));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, echo_server, 4096));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me), s0 = fast_count(srv.h);
+	uint64_t c0 = g_ipc_fast_count(me), s0 = g_ipc_fast_count(srv.h);
 	static unsigned char in[4096], out[4096];
 	unsigned small = 0, calls = 0;
 	for (uint32_t len = 1; len <= 4096; len = len * 3 / 2 + 1) {
@@ -148,7 +120,7 @@ GTEST(ipc_fast_call_reply_contents_and_badges)
 		small += len <= 256;
 		calls++;
 	}
-	uint64_t c1 = fast_count(me), s1 = fast_count(srv.h);
+	uint64_t c1 = g_ipc_fast_count(me), s1 = g_ipc_fast_count(srv.h);
 	GCHECK_EQ(stop_server(&srv), calls);
 	printf("    %u of %u calls small; fastpath: %llu calls, %llu answers "
 	       "(fastpath %s)\n",
@@ -178,11 +150,11 @@ static long slow_case(uint64_t cap, long (*call)(void), uint64_t *fast)
 	r = gthread_start(&srv, echo_server, cap);
 	if (r)
 		return r;
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me);
+	uint64_t c0 = g_ipc_fast_count(me);
 	r = call();
-	*fast = fast_count(me) - c0;
+	*fast = g_ipc_fast_count(me) - c0;
 	stop_server(&srv);
 	sys_handle_close(fp_send);
 	sys_handle_close(fp_recv);
@@ -301,14 +273,14 @@ GTEST(ipc_fast_falls_back_bound_port)
 	GCHECK_OK(sys_port_bind_notif(fp_recv, n, 4));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, echo_server, 64));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me);
+	uint64_t c0 = g_ipc_fast_count(me);
 	unsigned char b = 1, out = 0;
 	struct port_rx rx;
 	GCHECK_OK(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx));
 	GCHECK_EQ(out, 2);
-	GCHECK_EQ(fast_count(me) - c0, 0);
+	GCHECK_EQ(g_ipc_fast_count(me) - c0, 0);
 	uint64_t bits = 0;
 	GCHECK_OK(sys_notif_wait(n, 4, DEADLINE_POLL, &bits));
 	GCHECK_EQ(bits, 4);
@@ -328,9 +300,9 @@ GTEST(ipc_fast_falls_back_other_cpu)
 	GCHECK_OK(gthread_start(&srv, echo_server, 64));
 	uint32_t other = g_my_cpu() ? 0 : 1;
 	GCHECK_OK(sys_sched_affinity(g_sched(), srv.h, 1ull << other));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me);
+	uint64_t c0 = g_ipc_fast_count(me);
 	for (int i = 0; i < 20; i++) {
 		unsigned char b = (unsigned char)i, out = 0;
 		struct port_rx rx;
@@ -338,7 +310,7 @@ GTEST(ipc_fast_falls_back_other_cpu)
 				     &rx));
 		GCHECK_EQ(out, i + 1);
 	}
-	GCHECK_EQ(fast_count(me) - c0, 0);
+	GCHECK_EQ(g_ipc_fast_count(me) - c0, 0);
 	GCHECK_EQ(stop_server(&srv), 20);
 	GCHECK_OK(sys_handle_close(fp_send));
 	GCHECK_OK(sys_handle_close(fp_recv));
@@ -376,8 +348,8 @@ GTEST(ipc_fast_answer_with_handle_falls_back)
 	GCHECK_OK(sys_port_create(0, &fp_recv, &fp_send));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, handle_server, 0));
-	wait_blocked(srv.h);
-	uint64_t s0 = fast_count(srv.h);
+	g_wait_blocked(srv.h);
+	uint64_t s0 = g_ipc_fast_count(srv.h);
 	unsigned char b = 1, out = 0;
 	handle_t got = HANDLE_INVALID;
 	struct port_msg m = {.data = &b, .len = 1};
@@ -385,7 +357,7 @@ GTEST(ipc_fast_answer_with_handle_falls_back)
 	GCHECK_OK(sys_port_call(fp_send, &m, &rx, g_now() + T_LONG));
 	GCHECK_EQ(rx.nhandles, 1);
 	/* The answer carried a handle: not a fastpath one. */
-	GCHECK_EQ(fast_count(srv.h) - s0, 0);
+	GCHECK_EQ(g_ipc_fast_count(srv.h) - s0, 0);
 	uint64_t bits;
 	GCHECK_OK(sys_notif_signal(got, 1));
 	GCHECK_OK(sys_notif_wait(got, 1, DEADLINE_POLL, &bits));
@@ -428,7 +400,7 @@ GTEST(ipc_fast_timeout_and_late_answer)
 	late_result = 1;
 	struct gthread srv, echo;
 	GCHECK_OK(gthread_start(&srv, late_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	unsigned char b = 1, out = 0;
 	struct port_rx rx;
 	uint64_t t0 = g_now();
@@ -437,7 +409,7 @@ GTEST(ipc_fast_timeout_and_late_answer)
 	GCHECK(g_now() >= t0 + 20 * MS);
 	/* Now an echo server takes the next call. */
 	GCHECK_OK(gthread_start(&echo, echo_server, 64));
-	wait_blocked(echo.h);
+	g_wait_blocked(echo.h);
 	b = 41;
 	GCHECK_OK(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx));
 	GCHECK_EQ(out, 42);
@@ -471,7 +443,7 @@ GTEST(ipc_fast_peer_drops_the_call)
 	GCHECK_OK(sys_port_create(0, &fp_recv, &fp_send));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, dropping_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	unsigned char b = 1, out = 0;
 	struct port_rx rx;
 	GCHECK_ERR(call_bytes(fp_send, &b, 1, &out, 1, g_now() + T_LONG, &rx),

@@ -15,23 +15,6 @@
 
 static handle_t ir, is; /* the port of the current test */
 
-static void wait_blocked(handle_t th)
-{
-	uint64_t end = g_now() + T_LONG;
-	struct sched_thread_stats s = {0};
-	while (g_now() < end &&
-	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
-		sys_sleep_until(g_now() + MS);
-}
-
-static uint64_t fast_count(handle_t th)
-{
-	struct sched_thread_stats s;
-	if (g_thread_stats(th, &s) < 0)
-		return ~0ull;
-	return s.ipc_fast;
-}
-
 /* A call of one byte v on `is`: the answer's byte, or the error. */
 static int64_t call_one(uint64_t v)
 {
@@ -87,16 +70,6 @@ static void stop(struct gthread *srv, int64_t *st)
 		gthread_join(srv, g_now() + T_LONG, st);
 }
 
-static bool fast_on(void)
-{
-	static char text[4096];
-	handle_t bi = execrt_handle(START_H_BOOTINFO);
-	memset(text, 0, sizeof(text));
-	if (sys_vmo_read(bi, text, 0, sizeof(text) - 1) < 0)
-		return false;
-	return strstr(text, "ipc_fastpath=off") == NULL;
-}
-
 /* Round trips answered through REPLY_IMPLICIT: right answers, no handle
  * created in the task, and with the fastpath on, both ways fast. */
 GTEST(ipc_implicit_reply_recv_round_trips)
@@ -104,19 +77,19 @@ GTEST(ipc_implicit_reply_recv_round_trips)
 	GCHECK_OK(sys_port_create(0, &ir, &is));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, implicit_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me), s0 = fast_count(srv.h);
+	uint64_t c0 = g_ipc_fast_count(me), s0 = g_ipc_fast_count(srv.h);
 	struct handle_info hi;
 	long h0 = sys_handle_info(is, &hi);
 	GCHECK_OK(h0);
 	for (unsigned i = 0; i < 100; i++)
 		GCHECK_EQ(call_one(i), (i + 1) & 0xff);
-	uint64_t c1 = fast_count(me), s1 = fast_count(srv.h);
+	uint64_t c1 = g_ipc_fast_count(me), s1 = g_ipc_fast_count(srv.h);
 	int64_t st;
 	stop(&srv, &st);
 	GCHECK_EQ(st, 100);
-	if (fast_on()) {
+	if (g_ipc_fastpath_on() == 1) {
 		GCHECK_EQ(c1 - c0, 100);
 		GCHECK(s1 - s0 >= 99);
 	} else {
@@ -292,7 +265,7 @@ GTEST(ipc_implicit_exit_and_timeout_end_the_call)
 	GCHECK_OK(sys_port_create(0, &ir, &is));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, recv_and_exit, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	GCHECK_EQ(call_one(60), ERR_PEER_CLOSED);
 	int64_t st = -1;
 	GCHECK_OK(gthread_join(&srv, g_now() + T_LONG, &st));

@@ -16,33 +16,6 @@
 static handle_t rg_recv, rg_send;
 static volatile uint64_t rg_badge, rg_sender;
 
-static void wait_blocked(handle_t th)
-{
-	uint64_t end = g_now() + T_LONG;
-	struct sched_thread_stats s = {0};
-	while (g_now() < end &&
-	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
-		sys_sleep_until(g_now() + MS);
-}
-
-static int fast_on(void)
-{
-	static char text[4096];
-	handle_t bi = execrt_handle(START_H_BOOTINFO);
-	memset(text, 0, sizeof(text));
-	if (sys_vmo_read(bi, text, 0, sizeof(text) - 1) < 0)
-		return -1;
-	return strstr(text, "ipc_fastpath=off") == NULL;
-}
-
-static uint64_t fast_count(handle_t th)
-{
-	struct sched_thread_stats s;
-	if (g_thread_stats(th, &s) < 0)
-		return ~0ull;
-	return s.ipc_fast;
-}
-
 /* The register server: answers each call with its bytes + 1 (same
  * length) until a message of length 0; plain messages are counted and
  * not answered. Returns the calls served, or the error that stopped it. */
@@ -89,16 +62,16 @@ static long call_reg(handle_t s, const void *in, uint32_t len,
  * length, flags, badge, sender; both ways on the fastpath when on. */
 GTEST(ipc_reg_round_trip)
 {
-	int on = fast_on();
+	int on = g_ipc_fastpath_on();
 	GCHECK(on >= 0);
 	GCHECK_OK(sys_port_create(0, &rg_recv, &rg_send));
 	handle_t minted;
 	GCHECK_OK(sys_port_mint(rg_recv, 0x5eed0042ull, &minted));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, reg_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me), s0 = fast_count(srv.h);
+	uint64_t c0 = g_ipc_fast_count(me), s0 = g_ipc_fast_count(srv.h);
 	unsigned calls = 0;
 	for (uint32_t len = 1; len <= PORT_REG_MAX; len++) {
 		unsigned char in[PORT_REG_MAX];
@@ -119,7 +92,7 @@ GTEST(ipc_reg_round_trip)
 			GCHECK_EQ(o[i], 0);
 		calls++;
 	}
-	uint64_t c1 = fast_count(me), s1 = fast_count(srv.h);
+	uint64_t c1 = g_ipc_fast_count(me), s1 = g_ipc_fast_count(srv.h);
 	GCHECK_EQ(stop_server(&srv), calls);
 	if (on) {
 		GCHECK_EQ(c1 - c0, calls);
@@ -178,7 +151,7 @@ GTEST(ipc_reg_buffer_caller_and_too_big)
 	struct gthread srv;
 	/* 1. A 16-byte buffer call: received in registers. */
 	GCHECK_OK(gthread_start(&srv, mixed_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	unsigned char in[64], out[64];
 	memset(in, 9, sizeof(in));
 	struct port_msg m = {.data = in, .len = 16};
@@ -200,7 +173,7 @@ GTEST(ipc_reg_buffer_caller_and_too_big)
 	GCHECK_EQ(big_nh, 0);
 	/* 3. A plain message with a handle: too small too (1 handle). */
 	GCHECK_OK(gthread_start(&srv, mixed_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	m.len = 2;
 	GCHECK_OK(sys_port_call(rg_send, &m, &rx, g_now() + T_LONG));
 	handle_t n;
@@ -238,7 +211,7 @@ GTEST(ipc_reg_buffer_server_and_answer_too_big)
 	GCHECK_OK(sys_port_create(0, &rg_recv, &rg_send));
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, buffer_server, 5));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	struct port_reg io;
 	uint64_t v = 0x1122334455667788ull;
 	GCHECK_OK(call_reg(rg_send, &v, 8, &io, g_now() + T_LONG));
@@ -249,7 +222,7 @@ GTEST(ipc_reg_buffer_server_and_answer_too_big)
 	GCHECK_EQ(st, 8);
 	GCHECK_OK(buf_answer_err);
 	GCHECK_OK(gthread_start(&srv, buffer_server, 64));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	GCHECK_ERR(call_reg(rg_send, &v, 8, &io, g_now() + T_LONG),
 		   ERR_BUFFER_TOO_SMALL);
 	GCHECK_EQ(io.len, 64);
@@ -283,13 +256,13 @@ GTEST(ipc_reg_queued_bound_and_notice)
 	/* Nobody receiving yet: the call waits in the queue. */
 	struct gthread srv;
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me);
+	uint64_t c0 = g_ipc_fast_count(me);
 	GCHECK_OK(gthread_start(&srv, reg_server, 0));
 	unsigned char b[3] = {1, 2, 3};
 	GCHECK_OK(call_reg(rg_send, b, 3, &io, g_now() + T_LONG));
 	GCHECK_EQ(io.len, 3);
 	GCHECK_EQ(io.w[0], 0x040302ull);
-	GCHECK_EQ(fast_count(me) - c0, 0); /* bound: never the fastpath */
+	GCHECK_EQ(g_ipc_fast_count(me) - c0, 0); /* bound: never the fastpath */
 	GCHECK_OK(sys_notif_wait(n, 8, DEADLINE_POLL, &bits));
 	GCHECK_EQ(bits, 8);
 	GCHECK_EQ(stop_server(&srv), 1);
@@ -324,7 +297,7 @@ GTEST(ipc_reg_timeout_and_server_exit)
 	hold_go = 0;
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, holding_server, 1));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	struct port_reg io;
 	uint64_t t0 = g_now();
 	GCHECK_ERR(call_reg(rg_send, "x", 1, &io, t0 + 20 * MS), ERR_TIMED_OUT);
@@ -333,7 +306,7 @@ GTEST(ipc_reg_timeout_and_server_exit)
 	 * call takes an allocated one (the slow path), to an echo server. */
 	struct gthread echo;
 	GCHECK_OK(gthread_start(&echo, reg_server, 0));
-	wait_blocked(echo.h);
+	g_wait_blocked(echo.h);
 	GCHECK_OK(call_reg(rg_send, "ab", 2, &io, g_now() + T_LONG));
 	GCHECK_EQ(io.len, 2);
 	GCHECK_EQ(io.w[0], 0x6362ull);
@@ -345,7 +318,7 @@ GTEST(ipc_reg_timeout_and_server_exit)
 	GCHECK_EQ(hold_result, ERR_SHOULD_WAIT);
 	/* A server thread that exits holding the call. */
 	GCHECK_OK(gthread_start(&srv, holding_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	GCHECK_ERR(call_reg(rg_send, "y", 1, &io, g_now() + T_LONG),
 		   ERR_PEER_CLOSED);
 	GCHECK_OK(gthread_join(&srv, g_now() + T_LONG, &st));
@@ -394,13 +367,13 @@ GTEST(ipc_reg_kill_either_side)
 	hold_result = 1;
 	struct gthread srv;
 	GCHECK_OK(gthread_start(&srv, answer_late_server, 0));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t d;
 	GCHECK_OK(sys_handle_dup(rg_send, RIGHT_SAME, &d));
 	GCHECK_OK(g_spawn_ex(CHILD_WORK, "regcall:@", CHILD_QUOTA, 0, d,
 			     RIGHT_SAME, &kill_child));
-	wait_blocked(kill_child.thread);
-	wait_blocked(srv.h); /* its call is being served */
+	g_wait_blocked(kill_child.thread);
+	g_wait_blocked(srv.h); /* its call is being served */
 	GCHECK_OK(sys_task_kill(kill_child.task, 5));
 	int64_t st = 0;
 	g_reap(&kill_child, T_LONG, &st);
@@ -412,7 +385,7 @@ GTEST(ipc_reg_kill_either_side)
 	GCHECK_OK(sys_handle_dup(rg_recv, RIGHT_SAME, &d));
 	GCHECK_OK(g_spawn_ex(CHILD_WORK, "reghold:@", CHILD_QUOTA, 0, d,
 			     RIGHT_SAME, &kill_child));
-	wait_blocked(kill_child.thread);
+	g_wait_blocked(kill_child.thread);
 	struct gthread killer;
 	GCHECK_OK(gthread_start(&killer, kill_later, 0));
 	struct port_reg io;
@@ -480,9 +453,9 @@ GTEST(ipc_reg_other_cpu)
 	GCHECK_OK(gthread_start(&srv, reg_server, 0));
 	uint32_t other = g_my_cpu() ? 0 : 1;
 	GCHECK_OK(sys_sched_affinity(g_sched(), srv.h, 1ull << other));
-	wait_blocked(srv.h);
+	g_wait_blocked(srv.h);
 	handle_t me = execrt_handle(START_H_SELF_THREAD);
-	uint64_t c0 = fast_count(me);
+	uint64_t c0 = g_ipc_fast_count(me);
 	for (int i = 0; i < 20; i++) {
 		uint64_t v = 0x0101010101010101ull * (unsigned)i;
 		struct port_reg io;
@@ -490,7 +463,7 @@ GTEST(ipc_reg_other_cpu)
 		GCHECK_EQ(io.len, 8);
 		GCHECK_EQ(io.w[0], v + 0x0101010101010101ull);
 	}
-	GCHECK_EQ(fast_count(me) - c0, 0);
+	GCHECK_EQ(g_ipc_fast_count(me) - c0, 0);
 	GCHECK_EQ(stop_server(&srv), 20);
 	GCHECK_OK(sys_handle_close(rg_send));
 	GCHECK_OK(sys_handle_close(rg_recv));

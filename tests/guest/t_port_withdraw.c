@@ -17,15 +17,6 @@
 
 static handle_t w_recv, w_send;
 
-static void wait_blocked(handle_t th)
-{
-	uint64_t end = g_now() + T_LONG;
-	struct sched_thread_stats s = {0};
-	while (g_now() < end &&
-	       (g_thread_stats(th, &s) || s.state != SCHED_TS_BLOCKED))
-		sys_sleep_until(g_now() + MS);
-}
-
 /* Our quota use and task count back to s0's (teardown may finish late). */
 static int settles(const struct kernel_stats *s0)
 {
@@ -95,13 +86,13 @@ GTEST(port_withdraw_killed_callers)
 				     RIGHT_SAME, &c[i]));
 	}
 	for (int i = 0; i < NKILL; i++)
-		wait_blocked(c[i].thread);
+		g_wait_blocked(c[i].thread);
 	g_stats(&s1);
 	GCHECK(s1.mem_used >= s0.mem_used + NKILL * BIGCALL_LEN);
 	live_go = 1; /* queued behind them */
 	while (!live_calling)
 		sys_sleep_until(g_now() + MS);
-	wait_blocked(live.h);
+	g_wait_blocked(live.h);
 	int64_t st;
 	for (int i = 0; i < NKILL; i++) {
 		GCHECK_OK(sys_task_kill(c[i].task, 5));
