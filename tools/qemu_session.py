@@ -147,12 +147,14 @@ class Guest:
         end = min(time.monotonic() + timeout, self.deadline)
         while self.proc.poll() is None and time.monotonic() < end:
             self._pump(0.1)
-        while self._pump(0):
-            if self.proc.stdout is None:
-                break
+        # Before the drain: _pump(0) is True while a live QEMU prints
+        # nothing, so draining a hung guest never ended (a CI run spun here).
         if self.proc.poll() is None:
             raise Timeout("%s: QEMU still running after %ss" % (self.name,
                                                                  timeout))
+        while self._pump(0):
+            if self.proc.stdout is None:
+                break
         self.status = self.proc.returncode
         return self.status
 
